@@ -1,0 +1,132 @@
+/*
+ * kferry: move files through Apache Kafka.
+ *
+ * Public API. The command line program (src/cli) uses only what is declared
+ * here; everything else is internal to the library (src/).
+ *
+ * Conventions (see docs/architecture.md):
+ *  - functions return 0 on success or a negative KF_E* code;
+ *  - set-up and parsing functions also fill errstr/errstr_size with what
+ *    failed, where, and what to do;
+ *  - *_destroy(NULL) is a no-op; ownership is stated on every pointer.
+ */
+#ifndef KFERRY_KFERRY_H
+#define KFERRY_KFERRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KF_VERSION_STR "0.1.0"
+#define KF_PROTOCOL_VERSION 1
+
+/* Error codes: always negative. */
+enum kf_err {
+	KF_OK = 0,
+	KF_EINVAL = -1,     /* invalid argument or configuration */
+	KF_ENOMEM = -2,     /* out of memory */
+	KF_EIO = -3,        /* local I/O error (errno in the message) */
+	KF_EPROTO = -4,     /* malformed or hostile wire data */
+	KF_EVERSION = -5,   /* unsupported protocol version */
+	KF_EHASH = -6,      /* hash mismatch */
+	KF_ELIMIT = -7,     /* a size or count limit was exceeded */
+	KF_EPATH = -8,      /* unsafe or invalid path */
+	KF_EKAFKA = -9,     /* Kafka client or broker error */
+	KF_EEXIST = -10,    /* target exists and policy forbids replacing it */
+	KF_ECHANGED = -11,  /* source changed while being sent */
+	KF_ESTOPPED = -12,  /* stopped by a signal or by the caller */
+	KF_ENOSPC = -13,    /* no space left on the destination */
+	KF__ELAST = -14
+};
+
+/* Returns a static description of a KF_E* code; never NULL. */
+const char *kf_strerror(int err);
+
+/* Returns the version string, e.g. "0.1.0". */
+const char *kf_version(void);
+
+/* ---------------------------------------------------------------------
+ * Configuration: one table of keys (see docs/config.md).
+ */
+typedef struct kf_conf_s kf_conf_t;
+
+/* Returns a configuration with every default set; caller owns it
+ * (kf_conf_destroy). NULL only on out of memory. */
+kf_conf_t *kf_conf_new(void);
+void kf_conf_destroy(kf_conf_t *conf);
+
+/* Sets one key ("chunk_size", "receive.dest", or "kafka.<librdkafka
+ * property>"). Values are validated against the table (type, min, max). */
+int kf_conf_set(kf_conf_t *conf, const char *key, const char *value,
+		char *errstr, size_t errstr_size);
+
+/* Loads a kferry.conf file (INI style, docs/config.md). Errors name the
+ * file, line and key. */
+int kf_conf_load_file(kf_conf_t *conf, const char *path, char *errstr,
+		      size_t errstr_size);
+
+/* Writes the configuration reference (every key, type, default, range and
+ * description) as Markdown (markdown=1) or as plain help text. */
+void kf_conf_describe(FILE *out, int markdown);
+
+/* ---------------------------------------------------------------------
+ * Sending.
+ */
+typedef struct kf_send_stats_s {
+	uint64_t files_total;   /* files discovered */
+	uint64_t files_ok;      /* files whose every message was acknowledged */
+	uint64_t files_failed;
+	uint64_t bytes_total;   /* sum of discovered file sizes */
+	uint64_t bytes_sent;    /* raw file bytes acknowledged */
+	uint64_t wire_bytes;    /* frame bytes acknowledged (after compression) */
+	uint64_t messages;      /* messages acknowledged */
+	double elapsed_s;
+} kf_send_stats_t;
+
+/* Called on the sending thread once per finished file (ok or failed). err is
+ * 0 or a KF_E* code; msg explains a failure. */
+typedef void (kf_send_file_cb)(void *opaque, const char *relpath,
+			       const char *srcpath, uint64_t size, int err,
+			       const char *msg);
+/* Called about every 200 ms with running totals (for progress bars). */
+typedef void (kf_send_progress_cb)(void *opaque, const kf_send_stats_t *st);
+
+/* Sends every file under each path (a file, or a directory tree whose
+ * relative paths are kept, rooted at the directory's own name). Returns 0
+ * only when every message of every file was acknowledged by the broker.
+ * Blocks until done or stopped (kf_stop_request). */
+int kf_send(const kf_conf_t *conf, const char *const *paths, size_t npaths,
+	    kf_send_file_cb *file_cb, kf_send_progress_cb *progress_cb,
+	    void *opaque, kf_send_stats_t *stats, char *errstr,
+	    size_t errstr_size);
+
+/* ---------------------------------------------------------------------
+ * Receiving.
+ */
+typedef struct kf_recv_stats_s {
+	uint64_t files_ok;          /* renamed into place */
+	uint64_t files_skipped;     /* already present with the same hash */
+	uint64_t files_quarantined; /* rejected: hash, limits, conflicts */
+	uint64_t files_abandoned;   /* sender gave up or vanished */
+	uint64_t bytes_written;
+	uint64_t messages;
+	uint64_t messages_rejected; /* not decodable, or orphaned */
+} kf_recv_stats_t;
+
+/* Consumes the configured topic into receive.dest until stopped, or until
+ * receive.idle_exit seconds pass with nothing in progress and nothing new.
+ * Returns 0 on a clean stop. */
+int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
+	       size_t errstr_size);
+
+/* Async-signal-safe: asks a running kf_send/kf_receive to stop cleanly. */
+void kf_stop_request(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFERRY_KFERRY_H */

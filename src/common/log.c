@@ -1,0 +1,122 @@
+#include "common/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+int kf__log_level = KF_LOG_INFO;
+unsigned kf__log_debug;
+static int kf__log_json;
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} kf__log_ctxs[] = {
+	{"send", KF_DBG_SEND}, {"recv", KF_DBG_RECV}, {"kafka", KF_DBG_KAFKA},
+	{"wire", KF_DBG_WIRE}, {"fs", KF_DBG_FS},     {"all", KF_DBG_ALL},
+};
+
+int kf_log_setup(int level, const char *debug_ctx, int json, char *errstr,
+		 size_t errstr_size)
+{
+	unsigned bits = 0;
+	const char *p = debug_ctx;
+
+	while (p && *p) {
+		size_t n = strcspn(p, ",");
+		size_t i;
+
+		for (i = 0; i < sizeof(kf__log_ctxs) / sizeof(kf__log_ctxs[0]); i++)
+			if (strlen(kf__log_ctxs[i].name) == n &&
+			    !strncmp(kf__log_ctxs[i].name, p, n))
+				break;
+		if (i == sizeof(kf__log_ctxs) / sizeof(kf__log_ctxs[0]))
+			return kf_seterr(errstr, errstr_size, KF_EINVAL,
+					 "unknown debug context \"%.*s\" (use "
+					 "send,recv,kafka,wire,fs or all)",
+					 (int)n, p);
+		bits |= kf__log_ctxs[i].bit;
+		p += n + (p[n] == ',');
+	}
+	kf__log_debug = bits;
+	kf__log_level = bits ? KF_LOG_DEBUG : level;
+	kf__log_json = json;
+	return 0;
+}
+
+static const char *kf__level_name(int level)
+{
+	switch (level) {
+	case KF_LOG_ERR:
+		return "error";
+	case KF_LOG_WARN:
+		return "warn";
+	case KF_LOG_NOTICE:
+		return "notice";
+	case KF_LOG_INFO:
+		return "info";
+	default:
+		return "debug";
+	}
+}
+
+/* Appends s to the line as a JSON string body (quotes not included). */
+static size_t kf__json_escape(char *out, size_t cap, const char *s)
+{
+	size_t o = 0;
+
+	for (; *s && o + 7 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c < 0x20) {
+			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", c);
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+void kf__log(int level, const char *ctx, const char *fmt, ...)
+{
+	char msg[2048], line[4608], ts[64];
+	struct timeval tv;
+	struct tm tm;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	n = (int)strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + n, sizeof(ts) - (size_t)n, ".%03ldZ",
+		 (long)(tv.tv_usec / 1000));
+
+	if (kf__log_json) {
+		char esc[4200];
+
+		kf__json_escape(esc, sizeof(esc), msg);
+		n = snprintf(line, sizeof(line),
+			     "{\"ts\":\"%s\",\"level\":\"%s\",\"ctx\":\"%s\","
+			     "\"msg\":\"%s\"}\n",
+			     ts, kf__level_name(level), ctx, esc);
+	} else {
+		n = snprintf(line, sizeof(line), "%s %-5s %s: %s\n", ts,
+			     kf__level_name(level), ctx, msg);
+	}
+	if (n > (int)sizeof(line) - 1)
+		n = (int)sizeof(line) - 1;
+	/* One write per line: concurrent threads never interleave lines. */
+	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+		return;
+}

@@ -1,0 +1,40 @@
+/*
+ * Relative paths from the wire, and safe access below a destination root.
+ *
+ * Paths are raw bytes (any byte but '/' and NUL). Nothing here ever follows
+ * a symbolic link or leaves the destination root: every component is opened
+ * with openat(O_NOFOLLOW | O_DIRECTORY) from the root's descriptor.
+ *
+ * @locality any thread (uses only the descriptors it is given).
+ */
+#ifndef KF_CORE_PATH_H
+#define KF_CORE_PATH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Checks the path rules of docs/protocol.md section 3.2: non-empty, at most
+ * KF_WIRE_PATH_MAX bytes, no NUL, not absolute, no empty, "." or ".."
+ * component, first component not ".kferry", components <= 255 bytes, depth
+ * <= 256. Returns 0 or KF_EPATH with the reason in errstr. */
+int kf_path_validate(const uint8_t *path, size_t len, char *errstr,
+		     size_t errstr_size);
+
+/* Opens (and with create=1, creates with mode dir_mode) every directory
+ * component of relpath below rootfd, refusing symlinks and non-directories.
+ * On success *parentfd is an O_DIRECTORY descriptor the caller closes, and
+ * *base points at the last component inside relpath. relpath must be
+ * NUL-terminated and valid (kf_path_validate). Returns 0, KF_EPATH (a
+ * component is a symlink or not a directory), or KF_EIO/KF_ENOSPC. */
+int kf_path_open_parent(int rootfd, const char *relpath, int create,
+			mode_t dir_mode, int *parentfd, const char **base,
+			char *errstr, size_t errstr_size);
+
+/* Renders path bytes for a log line: printable ASCII and valid UTF-8 as is,
+ * other bytes as \xNN, newlines as \n; truncated with "..." to fit out
+ * (always NUL-terminated). */
+void kf_path_printable(const uint8_t *path, size_t len, char *out,
+		       size_t out_size);
+
+#endif /* KF_CORE_PATH_H */
