@@ -73,6 +73,11 @@ int kf_conf_load_file(kf_conf_t *conf, const char *path, char *errstr,
  * description) as Markdown (markdown=1) or as plain help text. */
 void kf_conf_describe(FILE *out, int markdown);
 
+/* Applies conf's log_level and debug contexts to the process's logger
+ * (stderr); json=1 writes JSON lines instead of text. */
+int kf_log_init(const kf_conf_t *conf, int json, char *errstr,
+		size_t errstr_size);
+
 /* ---------------------------------------------------------------------
  * Sending.
  */

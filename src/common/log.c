@@ -1,5 +1,7 @@
 #include "common/log.h"
 
+#include "config/conf.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -119,4 +121,11 @@ void kf__log(int level, const char *ctx, const char *fmt, ...)
 	/* One write per line: concurrent threads never interleave lines. */
 	if (write(STDERR_FILENO, line, (size_t)n) < 0)
 		return;
+}
+
+int kf_log_init(const kf_conf_t *conf, int json, char *errstr,
+		size_t errstr_size)
+{
+	return kf_log_setup(conf->log_level, conf->debug, json, errstr,
+			    errstr_size);
 }

@@ -1,0 +1,233 @@
+/*
+ * kferry send [options] PATH...
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+struct kf__failure {
+	char *path;
+	char *msg;
+};
+
+struct kf__send_ui {
+	int json, progress;
+	int tty_line; /* a progress line is on screen */
+	struct kf__failure *failed;
+	size_t nfailed, cap;
+};
+
+static void kf__human(double v, char *out, size_t n)
+{
+	const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	int i = 0;
+
+	while (v >= 1024 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, unit[i]);
+}
+
+static void kf__clear_line(struct kf__send_ui *ui)
+{
+	if (ui->tty_line) {
+		fputs("\r\033[K", stderr);
+		ui->tty_line = 0;
+	}
+}
+
+static void kf__on_file(void *opaque, const char *rel, const char *src,
+			uint64_t size, int err, const char *msg)
+{
+	struct kf__send_ui *ui = opaque;
+
+	(void)size;
+	if (!err)
+		return;
+	kf__clear_line(ui);
+	fprintf(stderr, "kferry: send failed: %s: %s\n", *src ? src : rel,
+		msg ? msg : kf_strerror(err));
+	if (!ui->json)
+		return;
+	if (ui->nfailed == ui->cap) {
+		size_t cap = ui->cap ? ui->cap * 2 : 16;
+		struct kf__failure *f = realloc(ui->failed, cap * sizeof(*f));
+
+		if (!f)
+			return;
+		ui->failed = f;
+		ui->cap = cap;
+	}
+	ui->failed[ui->nfailed].path = strdup(*src ? src : rel);
+	ui->failed[ui->nfailed].msg = strdup(msg ? msg : kf_strerror(err));
+	ui->nfailed++;
+}
+
+static void kf__on_progress(void *opaque, const kf_send_stats_t *st)
+{
+	struct kf__send_ui *ui = opaque;
+	char done[32], total[32], rate[32], eta[32] = "--:--";
+	double bps = st->elapsed_s > 0 ? st->bytes_sent / st->elapsed_s : 0;
+
+	if (!ui->progress)
+		return;
+	kf__human((double)st->bytes_sent, done, sizeof(done));
+	kf__human((double)st->bytes_total, total, sizeof(total));
+	kf__human(bps, rate, sizeof(rate));
+	if (bps > 0 && st->bytes_total >= st->bytes_sent) {
+		unsigned long s =
+			(unsigned long)((st->bytes_total - st->bytes_sent) / bps);
+
+		snprintf(eta, sizeof(eta), "%lu:%02lu", s / 60, s % 60);
+	}
+	fprintf(stderr, "\r\033[K%s / %s  %s/s  ETA %s  files %llu/%llu", done,
+		total, rate, eta,
+		(unsigned long long)(st->files_ok + st->files_failed),
+		(unsigned long long)st->files_total);
+	ui->tty_line = 1;
+}
+
+/* JSON string body: quotes, backslashes and control bytes escaped;
+ * bytes >= 0x80 written as \u00XX so that any path stays valid JSON. */
+static void kf__json_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20 || c >= 0x80)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static void kf__print_json(const struct kf__send_ui *ui,
+			   const kf_send_stats_t *st, int rc)
+{
+	size_t i;
+
+	printf("{\"ok\":%s,\"files_total\":%llu,\"files_ok\":%llu,"
+	       "\"files_failed\":%llu,\"bytes_total\":%llu,\"bytes_sent\":%llu,"
+	       "\"wire_bytes\":%llu,\"messages\":%llu,\"seconds\":%.3f,"
+	       "\"mib_per_s\":%.2f,\"failed\":[",
+	       rc ? "false" : "true", (unsigned long long)st->files_total,
+	       (unsigned long long)st->files_ok,
+	       (unsigned long long)st->files_failed,
+	       (unsigned long long)st->bytes_total,
+	       (unsigned long long)st->bytes_sent,
+	       (unsigned long long)st->wire_bytes,
+	       (unsigned long long)st->messages, st->elapsed_s,
+	       st->elapsed_s > 0 ? st->bytes_sent / st->elapsed_s / 1048576.0
+				 : 0.0);
+	for (i = 0; i < ui->nfailed; i++) {
+		printf(i ? ",{\"path\":" : "{\"path\":");
+		kf__json_str(stdout, ui->failed[i].path);
+		printf(",\"error\":");
+		kf__json_str(stdout, ui->failed[i].msg);
+		printf("}");
+	}
+	printf("]}\n");
+}
+
+static void kf__print_summary(const kf_send_stats_t *st)
+{
+	char bytes[32], rate[32];
+
+	kf__human((double)st->bytes_sent, bytes, sizeof(bytes));
+	kf__human(st->elapsed_s > 0 ? st->bytes_sent / st->elapsed_s : 0, rate,
+		  sizeof(rate));
+	fprintf(stderr,
+		"kferry: sent %llu of %llu files, %s in %.2f s (%s/s), %llu "
+		"failed\n",
+		(unsigned long long)st->files_ok,
+		(unsigned long long)st->files_total, bytes, st->elapsed_s, rate,
+		(unsigned long long)st->files_failed);
+}
+
+static const char kf__send_usage[] =
+	"usage: kferry send [options] PATH...\n"
+	"Run 'kferry help send' for the options.\n";
+
+int kf_cmd_send(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		KF_CLI_COMMON_LONG,
+		{"json", no_argument, NULL, 2001},
+		{"progress", no_argument, NULL, 2002},
+		{"no-progress", no_argument, NULL, 2003},
+		{NULL, 0, NULL, 0},
+	};
+	struct kf__send_ui ui = {0};
+	kf_conf_t *conf = kf_conf_new();
+	kf_send_stats_t st = {0};
+	int opt, log_json = 0, rc = KF_EXIT_USAGE, r;
+	char err[1024];
+	size_t i;
+
+	if (!conf)
+		return KF_EXIT_SETUP;
+	ui.progress = isatty(STDERR_FILENO);
+	if (kf_cli_preload_config(conf, argc, argv))
+		goto out;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, KF_CLI_COMMON_SHORT "h",
+				  longopts, NULL)) != -1) {
+		if (opt == 'h')
+			return kf_cmd_help(2, (char *[]){"help", "send", NULL});
+		r = kf_cli_common_opt(conf, opt, optarg, &log_json);
+		if (r < 0)
+			goto out;
+		if (r)
+			continue;
+		if (opt == 2001)
+			ui.json = 1;
+		else if (opt == 2002)
+			ui.progress = 1;
+		else if (opt == 2003)
+			ui.progress = 0;
+		else {
+			fputs(kf__send_usage, stderr);
+			goto out;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "kferry send: nothing to send: give one or more "
+				"files or directories\n%s",
+			kf__send_usage);
+		goto out;
+	}
+	if (kf_cli_setup_logging(conf, log_json))
+		goto out;
+	kf_cli_install_signals();
+	r = kf_send(conf, (const char *const *)argv + optind,
+		    (size_t)(argc - optind), kf__on_file, kf__on_progress, &ui,
+		    &st, err, sizeof(err));
+	kf__clear_line(&ui);
+	if (r == KF_EKAFKA || r == KF_EINVAL)
+		fprintf(stderr, "kferry send: %s\n", err);
+	if (ui.json)
+		kf__print_json(&ui, &st, r);
+	else
+		kf__print_summary(&st);
+	rc = r == 0            ? KF_EXIT_OK
+	     : r == KF_ESTOPPED ? KF_EXIT_STOPPED
+	     : r == KF_EKAFKA   ? KF_EXIT_SETUP
+				: KF_EXIT_FAILED;
+out:
+	for (i = 0; i < ui.nfailed; i++) {
+		free(ui.failed[i].path);
+		free(ui.failed[i].msg);
+	}
+	free(ui.failed);
+	kf_conf_destroy(conf);
+	return rc;
+}

@@ -1,0 +1,116 @@
+/*
+ * kferry help [COMMAND]
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char kf__help_main[] =
+	"kferry - move files through Apache Kafka, verified end to end\n"
+	"\n"
+	"usage: kferry COMMAND [options]\n"
+	"\n"
+	"commands:\n"
+	"  send PATH...        send files and directory trees to a topic\n"
+	"  receive --dest DIR  receive them, verify them, place them in DIR\n"
+	"  help [COMMAND]      this text, or a command's options; 'help "
+	"config'\n"
+	"                      lists every configuration key\n"
+	"  version             print the version\n"
+	"\n"
+	"Every file travels as a manifest, checksummed zstd-compressed chunks\n"
+	"and a commit carrying the whole-file hash; the receiver verifies each\n"
+	"chunk and the whole file before an atomic rename, and commits Kafka\n"
+	"offsets only for files that are durable (docs/protocol.md).\n"
+	"\n"
+	"exit codes: 0 success; 1 some files failed; 2 bad command line or\n"
+	"configuration; 3 could not start (Kafka client, destination);\n"
+	"130 interrupted.\n";
+
+#define KF__COMMON_HELP                                                        \
+	"common options:\n"                                                    \
+	"  -c, --config FILE       configuration file (kferry.conf(5), "      \
+	"docs/config.md);\n"                                                   \
+	"                          options given here override it\n"         \
+	"  -b, --bootstrap LIST    brokers, host:port[,host:port...] "        \
+	"(default 127.0.0.1:9092)\n"                                           \
+	"  -t, --topic NAME        topic (default kferry.files)\n"           \
+	"  -X KEY=VALUE            librdkafka property, passed unchanged "    \
+	"(e.g. -X security.protocol=ssl)\n"                                    \
+	"  -o, --set KEY=VALUE     any configuration key (e.g. -o "           \
+	"send.linger_ms=10)\n"                                                 \
+	"      --chunk-size SIZE   chunk size, 4KiB..64MiB (default 1MiB)\n"  \
+	"      --compression C     zstd, zstd:LEVEL (1..19) or none "         \
+	"(default zstd:1)\n"                                                   \
+	"      --workers N         worker threads (default CPUs + 1)\n"       \
+	"      --log-level L       error, warn, info (default) or debug\n"    \
+	"      --debug CTX         debug contexts: send,recv,kafka,wire,fs,all\n" \
+	"      --log-format F      text (default) or json (one JSON object a "\
+	"line)\n"                                                              \
+	"  -q, --quiet             warnings and errors only\n"               \
+	"  -v, --verbose           debug output\n"
+
+static const char kf__help_send[] =
+	"usage: kferry send [options] PATH...\n"
+	"\n"
+	"Sends each file, and each directory as a tree rooted at its own name\n"
+	"(relative paths kept, symbolic links inside trees skipped). Exits 0\n"
+	"only when every message of every file was acknowledged by the\n"
+	"brokers (acks=all, idempotent producer); otherwise names each file\n"
+	"that failed and why, and exits 1.\n"
+	"\n"
+	"send options:\n"
+	"      --json              print a JSON summary on stdout\n"
+	"      --progress          show progress even when stderr is not a "
+	"terminal\n"
+	"      --no-progress       never show progress\n"
+	"\n" KF__COMMON_HELP;
+
+static const char kf__help_receive[] =
+	"usage: kferry receive [options] --dest DIR\n"
+	"\n"
+	"Consumes the topic in a consumer group, reassembles each file in\n"
+	"DIR/.kferry/tmp, verifies every chunk and the whole file, and renames\n"
+	"it into DIR with its relative path, mode and mtime. Files that fail\n"
+	"verification go to DIR/.kferry/quarantine with a reason.txt. SIGINT\n"
+	"or SIGTERM stops it cleanly.\n"
+	"\n"
+	"receive options:\n"
+	"  -d, --dest DIR          destination directory (created if missing)\n"
+	"  -g, --group NAME        consumer group (default kferry-receive)\n"
+	"      --idle-exit SECS    exit 0 once nothing is in progress and "
+	"nothing\n"
+	"                          arrived for SECS seconds (0 = never)\n"
+	"      --on-conflict P     when the target exists with other content:\n"
+	"                          fail (default: quarantine the new file),\n"
+	"                          overwrite, or rename (add .1, .2, ...)\n"
+	"      --abandon-timeout S drop an unfinished file after S seconds "
+	"without\n"
+	"                          data from its sender (default 900)\n"
+	"      --fsync BOOL        fsync files and directories (default true)\n"
+	"\n" KF__COMMON_HELP;
+
+int kf_cmd_help(int argc, char **argv)
+{
+	const char *topic = argc > 1 ? argv[1] : NULL;
+
+	if (!topic) {
+		fputs(kf__help_main, stdout);
+		return KF_EXIT_OK;
+	}
+	if (!strcmp(topic, "send")) {
+		fputs(kf__help_send, stdout);
+	} else if (!strcmp(topic, "receive")) {
+		fputs(kf__help_receive, stdout);
+	} else if (!strcmp(topic, "config")) {
+		kf_conf_describe(stdout,
+				 argc > 2 && !strcmp(argv[2], "--markdown"));
+	} else {
+		fprintf(stderr, "kferry help: no help for '%s' (try send, "
+				"receive or config)\n",
+			topic);
+		return KF_EXIT_USAGE;
+	}
+	return KF_EXIT_OK;
+}

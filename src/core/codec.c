@@ -1,0 +1,213 @@
+#include "core/codec.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+#include "common/err.h"
+#include "config/conf.h"
+
+/* Compressed output must save at least 1/32 of the input to be sent
+ * compressed: below that the receiver's decompression costs more than the
+ * bytes saved on the wire. */
+#define KF__MIN_SAVING_SHIFT 5
+
+struct kf__cctx {
+	ZSTD_CCtx *cctx;
+	ZSTD_DCtx *dctx;
+	uint8_t *scratch; /* compression output, ZSTD_compressBound bytes */
+	struct kf__cctx *next;
+};
+
+struct kf_codec_pool_s {
+	pthread_mutex_t lock;
+	struct kf__cctx *free; /* idle contexts */
+	size_t scratch_cap;
+	int level;
+};
+
+kf_codec_pool_t *kf_codec_pool_new(size_t max_chunk, int level)
+{
+	kf_codec_pool_t *pool = calloc(1, sizeof(*pool));
+
+	if (!pool)
+		return NULL;
+	pthread_mutex_init(&pool->lock, NULL);
+	pool->scratch_cap = ZSTD_compressBound(max_chunk);
+	pool->level = level;
+	return pool;
+}
+
+static void kf__cctx_destroy(struct kf__cctx *c)
+{
+	ZSTD_freeCCtx(c->cctx);
+	ZSTD_freeDCtx(c->dctx);
+	free(c->scratch);
+	free(c);
+}
+
+void kf_codec_pool_destroy(kf_codec_pool_t *pool)
+{
+	struct kf__cctx *c, *next;
+
+	if (!pool)
+		return;
+	for (c = pool->free; c; c = next) {
+		next = c->next;
+		kf__cctx_destroy(c);
+	}
+	pthread_mutex_destroy(&pool->lock);
+	free(pool);
+}
+
+/* Borrows an idle context, creating one if none is idle; the number alive
+ * never exceeds the number of threads calling at once. */
+static struct kf__cctx *kf__borrow(kf_codec_pool_t *pool)
+{
+	struct kf__cctx *c;
+
+	pthread_mutex_lock(&pool->lock);
+	c = pool->free;
+	if (c)
+		pool->free = c->next;
+	pthread_mutex_unlock(&pool->lock);
+	if (c)
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->cctx = ZSTD_createCCtx();
+	c->dctx = ZSTD_createDCtx();
+	if (!c->cctx || !c->dctx) {
+		kf__cctx_destroy(c);
+		return NULL;
+	}
+	ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_compressionLevel, pool->level);
+	ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_contentSizeFlag, 1);
+	ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_checksumFlag, 0);
+	return c;
+}
+
+static void kf__give_back(kf_codec_pool_t *pool, struct kf__cctx *c)
+{
+	pthread_mutex_lock(&pool->lock);
+	c->next = pool->free;
+	pool->free = c;
+	pthread_mutex_unlock(&pool->lock);
+}
+
+int kf_codec_compress(kf_codec_pool_t *pool, uint8_t *buf, size_t n,
+		      size_t *out_len)
+{
+	struct kf__cctx *c = kf__borrow(pool);
+	size_t r;
+
+	if (!c)
+		return KF_ENOMEM;
+	if (!c->scratch && !(c->scratch = malloc(pool->scratch_cap))) {
+		kf__give_back(pool, c);
+		return KF_ENOMEM;
+	}
+	r = ZSTD_compress2(c->cctx, c->scratch, pool->scratch_cap, buf, n);
+	if (!ZSTD_isError(r) && r < n - (n >> KF__MIN_SAVING_SHIFT)) {
+		memcpy(buf, c->scratch, r);
+		*out_len = r;
+		kf__give_back(pool, c);
+		return KF_CODEC_ZSTD;
+	}
+	kf__give_back(pool, c);
+	*out_len = n;
+	return KF_CODEC_NONE;
+}
+
+int kf_codec_decompress(kf_codec_pool_t *pool, int codec, const void *src,
+			size_t src_len, void *dst, size_t raw_len, char *errstr,
+			size_t errstr_size)
+{
+	struct kf__cctx *c;
+	unsigned long long fcs;
+	size_t r;
+
+	if (codec == KF_CODEC_NONE) {
+		if (src_len != raw_len)
+			return kf_seterr(errstr, errstr_size, KF_EPROTO,
+					 "raw chunk carries %zu bytes, expected "
+					 "%zu",
+					 src_len, raw_len);
+		memcpy(dst, src, raw_len);
+		return 0;
+	}
+	if (codec != KF_CODEC_ZSTD)
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "unknown codec %d", codec);
+	/* Refuse frames that announce another size before decoding them. */
+	fcs = ZSTD_getFrameContentSize(src, src_len);
+	if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != raw_len)
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "zstd frame announces %llu bytes, chunk says "
+				 "%zu",
+				 fcs, raw_len);
+	c = kf__borrow(pool);
+	if (!c)
+		return KF_ENOMEM;
+	r = ZSTD_decompressDCtx(c->dctx, dst, raw_len, src, src_len);
+	kf__give_back(pool, c);
+	if (ZSTD_isError(r))
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "zstd: %s", ZSTD_getErrorName(r));
+	if (r != raw_len)
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "zstd frame holds %zu bytes, expected %zu", r,
+				 raw_len);
+	return 0;
+}
+
+void kf_hash128(const void *buf, size_t len, uint8_t out[16])
+{
+	XXH128_canonical_t canon;
+
+	XXH128_canonicalFromHash(&canon, XXH3_128bits(buf, len));
+	memcpy(out, canon.digest, 16);
+}
+
+struct kf_hasher_s {
+	XXH3_state_t *st;
+};
+
+kf_hasher_t *kf_hasher_new(void)
+{
+	kf_hasher_t *h = malloc(sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->st = XXH3_createState();
+	if (!h->st) {
+		free(h);
+		return NULL;
+	}
+	XXH3_128bits_reset(h->st);
+	return h;
+}
+
+void kf_hasher_update(kf_hasher_t *h, const void *buf, size_t len)
+{
+	XXH3_128bits_update(h->st, buf, len);
+}
+
+void kf_hasher_final(const kf_hasher_t *h, uint8_t out[16])
+{
+	XXH128_canonical_t canon;
+
+	XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(h->st));
+	memcpy(out, canon.digest, 16);
+}
+
+void kf_hasher_destroy(kf_hasher_t *h)
+{
+	if (!h)
+		return;
+	XXH3_freeState(h->st);
+	free(h);
+}

@@ -1,0 +1,214 @@
+#include "kafka/client.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+/* Routes librdkafka's own log lines through our logger.
+ * @locality librdkafka threads */
+static void kf__rk_log(const rd_kafka_t *rk, int level, const char *fac,
+		       const char *buf)
+{
+	(void)rk;
+	if (level <= KF_LOG_WARN)
+		KF_LOG(level < KF_LOG_ERR ? KF_LOG_ERR : level, "kafka",
+		       "%s: %s", fac, buf);
+	else
+		kf_dbg(KF_DBG_KAFKA, "kafka", "%s: %s", fac, buf);
+}
+
+static int kf__set(rd_kafka_conf_t *rc, const char *name, const char *value,
+		   char *errstr, size_t errstr_size)
+{
+	char why[256];
+
+	if (rd_kafka_conf_set(rc, name, value, why, sizeof(why)) ==
+	    RD_KAFKA_CONF_OK)
+		return 0;
+	return kf_seterr(errstr, errstr_size, KF_EINVAL,
+			 "Kafka property %s=%s: %s", name, value, why);
+}
+
+/* Sets our defaults, then the user's properties (kafka.* and -X), which
+ * win because they come last. */
+static rd_kafka_conf_t *kf__conf_build(const kf_conf_t *conf,
+				       const char *const *defaults,
+				       char *errstr, size_t errstr_size)
+{
+	rd_kafka_conf_t *rc = rd_kafka_conf_new();
+	size_t i;
+
+	if (kf__set(rc, "bootstrap.servers", conf->bootstrap, errstr,
+		    errstr_size))
+		goto out_destroy;
+	for (i = 0; defaults[i]; i += 2)
+		if (kf__set(rc, defaults[i], defaults[i + 1], errstr,
+			    errstr_size))
+			goto out_destroy;
+	for (i = 0; i < conf->nprops; i++)
+		if (kf__set(rc, conf->props[i].name, conf->props[i].value,
+			    errstr, errstr_size))
+			goto out_destroy;
+	rd_kafka_conf_set_log_cb(rc, kf__rk_log);
+	if (conf->debug && strstr(conf->debug, "kafka"))
+		kf__set(rc, "debug", "broker,topic,msg,protocol", NULL, 0);
+	return rc;
+
+out_destroy:
+	rd_kafka_conf_destroy(rc);
+	return NULL;
+}
+
+rd_kafka_t *kf_kafka_producer_new(const kf_conf_t *conf,
+				  void (*dr_cb)(rd_kafka_t *,
+						const rd_kafka_message_t *,
+						void *),
+				  void *opaque, char *errstr,
+				  size_t errstr_size)
+{
+	char linger[32], timeout[32], maxmsg[32], batch[32], qkb[32];
+	const char *defaults[] = {
+		"enable.idempotence", "true",
+		"acks", "all",
+		/* chunks are compressed by us, per chunk, in parallel */
+		"compression.type", "none",
+		/* murmur2 like the Java clients: the same key maps to the
+		 * same partition whichever client produced it */
+		"partitioner", "murmur2_random",
+		"linger.ms", linger,
+		"batch.size", batch,
+		"message.timeout.ms", timeout,
+		"message.max.bytes", maxmsg,
+		"queue.buffering.max.kbytes", qkb,
+		"queue.buffering.max.messages", "1000000",
+		"max.in.flight.requests.per.connection", "5",
+		"socket.nagle.disable", "true",
+		NULL,
+	};
+	rd_kafka_conf_t *rc;
+	rd_kafka_t *rk;
+	/* A frame is the chunk, its 64-byte header and the key; leave room
+	 * for the record batch overhead as well. */
+	unsigned long long frame = conf->chunk_size + 64 + 4096 + 1024;
+
+	snprintf(linger, sizeof(linger), "%d", conf->send_linger_ms);
+	snprintf(timeout, sizeof(timeout), "%d", conf->send_delivery_timeout_ms);
+	snprintf(maxmsg, sizeof(maxmsg), "%llu",
+		 frame > 1000000 ? frame : 1000000ULL);
+	/* Several chunks per produce request when they are small. */
+	snprintf(batch, sizeof(batch), "%llu",
+		 frame * 4 > 1000000 ? frame * 4 : 1000000ULL);
+	/* Our own in-flight bound is the real limit; never let librdkafka's
+	 * queue refuse a message we decided to send. */
+	snprintf(qkb, sizeof(qkb), "%llu",
+		 (unsigned long long)(conf->send_max_inflight_bytes / 1024) * 2 +
+			 frame * 4 / 1024 + 65536);
+
+	rc = kf__conf_build(conf, defaults, errstr, errstr_size);
+	if (!rc)
+		return NULL;
+	rd_kafka_conf_set_dr_msg_cb(rc, dr_cb);
+	rd_kafka_conf_set_opaque(rc, opaque);
+	rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr, errstr_size);
+	if (!rk) {
+		rd_kafka_conf_destroy(rc);
+		return NULL;
+	}
+	return rk;
+}
+
+rd_kafka_t *kf_kafka_consumer_new(
+	const kf_conf_t *conf,
+	void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
+			     rd_kafka_topic_partition_list_t *, void *),
+	void *opaque, char *errstr, size_t errstr_size)
+{
+	char fetchmax[32];
+	const char *defaults[] = {
+		"group.id", conf->group,
+		"enable.auto.commit", "false",
+		"enable.auto.offset.store", "false",
+		"auto.offset.reset", "earliest",
+		"enable.partition.eof", "false",
+		/* bound librdkafka's prefetch: it is memory we do not see */
+		"queued.max.messages.kbytes", "8192",
+		"fetch.max.bytes", fetchmax,
+		"max.partition.fetch.bytes", fetchmax,
+		"fetch.wait.max.ms", "100",
+		"socket.nagle.disable", "true",
+		NULL,
+	};
+	rd_kafka_conf_t *rc;
+	rd_kafka_t *rk;
+	unsigned long long frame = conf->chunk_size + 64 + 4096 + 1024;
+
+	snprintf(fetchmax, sizeof(fetchmax), "%llu",
+		 frame * 2 > 4194304 ? frame * 2 : 4194304ULL);
+	rc = kf__conf_build(conf, defaults, errstr, errstr_size);
+	if (!rc)
+		return NULL;
+	if (rebalance_cb)
+		rd_kafka_conf_set_rebalance_cb(rc, rebalance_cb);
+	rd_kafka_conf_set_opaque(rc, opaque);
+	rk = rd_kafka_new(RD_KAFKA_CONSUMER, rc, errstr, errstr_size);
+	if (!rk) {
+		rd_kafka_conf_destroy(rc);
+		return NULL;
+	}
+	rd_kafka_poll_set_consumer(rk);
+	return rk;
+}
+
+static void kf__waker_ready(uv_poll_t *p, int status, int events)
+{
+	kf_kafka_waker_t *w = p->data;
+	char drain[256];
+
+	(void)status;
+	(void)events;
+	while (read(w->fds[0], drain, sizeof(drain)) > 0)
+		;
+	w->cb(w);
+}
+
+int kf_kafka_waker_init(kf_kafka_waker_t *w, uv_loop_t *loop,
+			rd_kafka_queue_t *rkqu, void (*cb)(kf_kafka_waker_t *),
+			void *opaque, char *errstr, size_t errstr_size)
+{
+	int r;
+
+	if (pipe2(w->fds, O_NONBLOCK | O_CLOEXEC) < 0)
+		return kf_seterr(errstr, errstr_size, KF_EIO, "pipe: %s",
+				 strerror(errno));
+	w->cb = cb;
+	w->opaque = opaque;
+	r = uv_poll_init(loop, &w->poll, w->fds[0]);
+	if (r == 0)
+		r = uv_poll_start(&w->poll, UV_READABLE, kf__waker_ready);
+	if (r) {
+		close(w->fds[0]);
+		close(w->fds[1]);
+		return kf_seterr(errstr, errstr_size, KF_EIO, "uv_poll: %s",
+				 uv_strerror(r));
+	}
+	w->poll.data = w;
+	rd_kafka_queue_io_event_enable(rkqu, w->fds[1], "k", 1);
+	return 0;
+}
+
+static void kf__waker_closed(uv_handle_t *h)
+{
+	kf_kafka_waker_t *w = h->data;
+
+	close(w->fds[0]);
+	close(w->fds[1]);
+}
+
+void kf_kafka_waker_close(kf_kafka_waker_t *w, rd_kafka_queue_t *rkqu)
+{
+	rd_kafka_queue_io_event_enable(rkqu, -1, NULL, 0);
+	uv_close((uv_handle_t *)&w->poll, kf__waker_closed);
+}

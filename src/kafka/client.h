@@ -1,0 +1,52 @@
+/*
+ * Kafka clients configured for kferry, and their wiring into a libuv loop.
+ *
+ * Everything librdkafka-specific that is not about messages lives here: the
+ * tuned defaults, the pass-through of user properties (kafka.* / -X), log
+ * routing into our logger, and a uv_poll on the queue's wake-up descriptor
+ * so that the loop thread serves librdkafka's events without blocking.
+ */
+#ifndef KF_KAFKA_CLIENT_H
+#define KF_KAFKA_CLIENT_H
+
+#include <librdkafka/rdkafka.h>
+#include <uv.h>
+
+#include "config/conf.h"
+
+/* Creates the producer: idempotent, acks=all, our batching defaults, then
+ * the user's properties on top. dr_cb receives delivery reports (served on
+ * the thread that polls the main queue). Returns NULL with errstr set. */
+rd_kafka_t *kf_kafka_producer_new(const kf_conf_t *conf,
+				  void (*dr_cb)(rd_kafka_t *,
+						const rd_kafka_message_t *,
+						void *),
+				  void *opaque, char *errstr,
+				  size_t errstr_size);
+
+/* Creates the consumer of conf->group: manual offset commits, offsets
+ * stored by us, reading from the earliest offset for a new group, fetch
+ * sizes bounded so that memory stays bounded. rebalance_cb may be NULL. */
+rd_kafka_t *kf_kafka_consumer_new(
+	const kf_conf_t *conf,
+	void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
+			     rd_kafka_topic_partition_list_t *, void *),
+	void *opaque, char *errstr, size_t errstr_size);
+
+/* Wakes the loop when a librdkafka queue becomes non-empty. The callback
+ * must drain the queue (or arrange to keep draining): librdkafka signals
+ * only the empty -> non-empty transition. */
+typedef struct kf_kafka_waker_s {
+	uv_poll_t poll;
+	int fds[2]; /* pipe: librdkafka writes [1], the loop reads [0] */
+	void (*cb)(struct kf_kafka_waker_s *w);
+	void *opaque;
+} kf_kafka_waker_t;
+
+int kf_kafka_waker_init(kf_kafka_waker_t *w, uv_loop_t *loop,
+			rd_kafka_queue_t *rkqu, void (*cb)(kf_kafka_waker_t *),
+			void *opaque, char *errstr, size_t errstr_size);
+/* Stops the poll handle and, when it is closed, the pipe. */
+void kf_kafka_waker_close(kf_kafka_waker_t *w, rd_kafka_queue_t *rkqu);
+
+#endif /* KF_KAFKA_CLIENT_H */

@@ -1,0 +1,585 @@
+#include "recv/assembler.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "core/path.h"
+
+#define KF__PRIVATE ".kferry"
+/* Writeback is started every this many bytes, so that the fsync before
+ * the rename has little left to do. */
+#define KF__WRITEBACK_STEP (8u << 20)
+#define KF__RENAME_TRIES 1000
+
+struct kf_dest_s {
+	int rootfd, privfd, tmpfd, instfd, quarfd, lockfd;
+	char inst[24];
+	int policy;
+	int fsync;
+	char *path;
+};
+
+/* ------------------------------------------------------------ the root */
+
+static int kf__mkdir_open(int dirfd, const char *name, mode_t mode)
+{
+	if (mkdirat(dirfd, name, mode) < 0 && errno != EEXIST)
+		return -1;
+	return openat(dirfd, name,
+		      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Deletes the regular files in a directory, then the directory. */
+static void kf__rm_flat_dir(int parentfd, const char *name)
+{
+	int fd = openat(parentfd, name,
+			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *de;
+	DIR *dir;
+
+	if (fd < 0)
+		return;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			unlinkat(fd, de->d_name, 0);
+	closedir(dir);
+	unlinkat(parentfd, name, AT_REMOVEDIR);
+}
+
+/* Removes the staging directories of instances whose lock nobody holds:
+ * their process died, and their transfers will be re-read from Kafka. */
+static void kf__reap_dead_instances(kf_dest_t *d)
+{
+	int fd = dup(d->tmpfd);
+	struct dirent *de;
+	DIR *dir;
+
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(dir))) {
+		char inst[256];
+		size_t n = strlen(de->d_name);
+		int lfd;
+
+		if (n < 6 || strcmp(de->d_name + n - 5, ".lock") ||
+		    !strncmp(de->d_name, d->inst, strlen(d->inst)))
+			continue;
+		lfd = openat(d->tmpfd, de->d_name,
+			     O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+		if (lfd < 0)
+			continue;
+		if (flock(lfd, LOCK_EX | LOCK_NB) == 0) {
+			snprintf(inst, sizeof(inst), "%.*s", (int)(n - 5),
+				 de->d_name);
+			kf_info("recv", "removing staging data left by a "
+					"stopped receiver (%s)",
+				inst);
+			kf__rm_flat_dir(d->tmpfd, inst);
+			unlinkat(d->tmpfd, de->d_name, 0);
+		}
+		close(lfd);
+	}
+	closedir(dir);
+}
+
+static int kf__open_instance(kf_dest_t *d, char *errstr, size_t errstr_size)
+{
+	uint8_t rnd[6];
+	char lockname[40];
+	int i;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		return kf_seterr(errstr, errstr_size, KF_EIO, "getrandom: %s",
+				 strerror(errno));
+	for (i = 0; i < 6; i++)
+		snprintf(d->inst + 2 * i, 3, "%02x", rnd[i]);
+	snprintf(lockname, sizeof(lockname), "%s.lock", d->inst);
+	d->lockfd = openat(d->tmpfd, lockname,
+			   O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			   0600);
+	if (d->lockfd < 0 || flock(d->lockfd, LOCK_EX) < 0)
+		return kf_seterr(errstr, errstr_size, kf_err_from_errno(errno),
+				 "%s/" KF__PRIVATE "/tmp/%s: %s", d->path,
+				 lockname, strerror(errno));
+	d->instfd = kf__mkdir_open(d->tmpfd, d->inst, 0700);
+	if (d->instfd < 0)
+		return kf_seterr(errstr, errstr_size, kf_err_from_errno(errno),
+				 "%s/" KF__PRIVATE "/tmp/%s: %s", d->path,
+				 d->inst, strerror(errno));
+	return 0;
+}
+
+/* mkdir -p for the destination itself (given by the operator: links in it
+ * are the operator's choice and are followed). */
+static int kf__mkdir_p(const char *path)
+{
+	char buf[4096];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -1;
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+int kf_dest_open(const char *path, const kf_conf_t *conf, kf_dest_t **out,
+		 char *errstr, size_t errstr_size)
+{
+	kf_dest_t *d = calloc(1, sizeof(*d));
+	int r;
+
+	if (!d || !(d->path = strdup(path))) {
+		free(d);
+		return KF_ENOMEM;
+	}
+	d->rootfd = d->privfd = d->tmpfd = d->instfd = d->quarfd = -1;
+	d->lockfd = -1;
+	d->policy = conf->on_conflict;
+	d->fsync = conf->fsync;
+	if (kf__mkdir_p(path) < 0 ||
+	    (d->rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		r = kf_seterr(errstr, errstr_size, kf_err_from_errno(errno),
+			      "destination %s: %s", path, strerror(errno));
+		goto out_close;
+	}
+	d->privfd = kf__mkdir_open(d->rootfd, KF__PRIVATE, 0700);
+	if (d->privfd >= 0)
+		d->tmpfd = kf__mkdir_open(d->privfd, "tmp", 0700);
+	if (d->tmpfd >= 0)
+		d->quarfd = kf__mkdir_open(d->privfd, "quarantine", 0700);
+	if (d->quarfd < 0) {
+		r = kf_seterr(errstr, errstr_size, kf_err_from_errno(errno),
+			      "%s/" KF__PRIVATE ": %s (it must be a directory "
+			      "kferry can write, not a symbolic link)",
+			      path, strerror(errno));
+		goto out_close;
+	}
+	r = kf__open_instance(d, errstr, errstr_size);
+	if (r)
+		goto out_close;
+	kf__reap_dead_instances(d);
+	*out = d;
+	return 0;
+
+out_close:
+	kf_dest_close(d);
+	return r;
+}
+
+void kf_dest_close(kf_dest_t *d)
+{
+	char lockname[40];
+
+	if (!d)
+		return;
+	if (d->instfd >= 0) {
+		close(d->instfd);
+		kf__rm_flat_dir(d->tmpfd, d->inst);
+		snprintf(lockname, sizeof(lockname), "%s.lock", d->inst);
+		unlinkat(d->tmpfd, lockname, 0);
+	}
+	if (d->lockfd >= 0)
+		close(d->lockfd);
+	if (d->quarfd >= 0)
+		close(d->quarfd);
+	if (d->tmpfd >= 0)
+		close(d->tmpfd);
+	if (d->privfd >= 0)
+		close(d->privfd);
+	if (d->rootfd >= 0)
+		close(d->rootfd);
+	free(d->path);
+	free(d);
+}
+
+/* ------------------------------------------------------------ assembly */
+
+int kf_assembly_init(kf_assembly_t *a, kf_dest_t *d,
+		     const kf_wire_manifest_t *m, uint64_t seq)
+{
+	char xid[33];
+
+	a->dest = d;
+	a->fd = -1;
+	a->m = *m;
+	a->relpath = malloc((size_t)m->path_len + 1);
+	a->hasher = kf_hasher_new();
+	if (!a->relpath || !a->hasher)
+		return KF_ENOMEM;
+	memcpy(a->relpath, m->path, m->path_len);
+	a->relpath[m->path_len] = '\0';
+	memcpy(a->origin, m->origin ? (const char *)m->origin : "",
+	       m->origin_len);
+	a->origin[m->origin_len] = '\0';
+	a->m.path = (const uint8_t *)a->relpath;
+	a->m.origin = (const uint8_t *)a->origin;
+	kf_xid_format(&m->hdr.xid, xid);
+	/* seq makes the name unique even when the same transfer is re-read
+	 * while an earlier copy of it is still being discarded. */
+	snprintf(a->staging, sizeof(a->staging), "%s-%llu.part", xid,
+		 (unsigned long long)seq);
+	return 0;
+}
+
+int kf_assembly_begin(kf_assembly_t *a, char *errstr, size_t errstr_size)
+{
+	int e;
+
+	a->fd = openat(a->dest->instfd, a->staging,
+		       O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		       0600);
+	if (a->fd < 0)
+		goto out_err;
+	if (a->m.file_size) {
+		/* fallocate, not posix_fallocate: where the file system
+		 * cannot reserve, skip it rather than write zeros. */
+		if (fallocate(a->fd, 0, 0, (off_t)a->m.file_size) < 0 &&
+		    errno != EOPNOTSUPP && errno != ENOSYS)
+			goto out_err;
+	}
+	return 0;
+
+out_err:
+	e = errno;
+	if (a->fd >= 0) {
+		close(a->fd);
+		a->fd = -1;
+		unlinkat(a->dest->instfd, a->staging, 0);
+	}
+	return kf_seterr(errstr, errstr_size, kf_err_from_errno(e),
+			 "staging file for '%s' (%llu bytes) in %s/" KF__PRIVATE
+			 "/tmp: %s",
+			 a->relpath, (unsigned long long)a->m.file_size,
+			 a->dest->path, strerror(e));
+}
+
+static int kf__pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off)
+{
+	while (n) {
+		ssize_t w = pwrite(fd, p, n, (off_t)off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
+int kf_assembly_write(kf_assembly_t *a, kf_codec_pool_t *codecs,
+		      const kf_wire_chunk_t *c, char *errstr,
+		      size_t errstr_size)
+{
+	const uint8_t *data = c->payload;
+	uint8_t *scratch = NULL, hash[16];
+	int r = 0;
+
+	if (c->codec != KF_CODEC_NONE) {
+		scratch = malloc(c->raw_len);
+		if (!scratch)
+			return KF_ENOMEM;
+		r = kf_codec_decompress(codecs, c->codec, c->payload,
+					c->payload_len, scratch, c->raw_len,
+					errstr, errstr_size);
+		if (r)
+			goto out_free;
+		data = scratch;
+	}
+	kf_hash128(data, c->raw_len, hash);
+	if (memcmp(hash, c->raw_hash, 16)) {
+		r = kf_seterr(errstr, errstr_size, KF_EHASH,
+			      "chunk %llu: hash of its %u bytes does not match "
+			      "the hash it carries",
+			      (unsigned long long)c->index, c->raw_len);
+		goto out_free;
+	}
+	if (kf__pwrite_all(a->fd, data, c->raw_len, c->offset) < 0) {
+		r = kf_seterr(errstr, errstr_size, kf_err_from_errno(errno),
+			      "writing chunk %llu to %s/" KF__PRIVATE "/tmp: %s",
+			      (unsigned long long)c->index, a->dest->path,
+			      strerror(errno));
+		goto out_free;
+	}
+	/* Recorded only once written: a retried chunk is hashed once. */
+	kf_hasher_update(a->hasher, data, c->raw_len);
+	a->written += c->raw_len;
+	if (a->dest->fsync && a->written - a->synced >= KF__WRITEBACK_STEP) {
+		sync_file_range(a->fd, (off_t)a->synced,
+				(off_t)(a->written - a->synced),
+				SYNC_FILE_RANGE_WRITE);
+		a->synced = a->written;
+	}
+out_free:
+	free(scratch);
+	return r;
+}
+
+/* Same size and same XXH3-128 as the transfer? */
+static int kf__same_content(int dirfd, const char *name, uint64_t size,
+			    const uint8_t hash[16])
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	kf_hasher_t *h = NULL;
+	uint8_t *buf = NULL, got[16];
+	struct stat st;
+	int same = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size != size)
+		goto out_close;
+	h = kf_hasher_new();
+	buf = malloc(1 << 20);
+	if (!h || !buf)
+		goto out_close;
+	while ((n = read(fd, buf, 1 << 20)) > 0)
+		kf_hasher_update(h, buf, (size_t)n);
+	if (n == 0) {
+		kf_hasher_final(h, got);
+		same = !memcmp(got, hash, 16);
+	}
+out_close:
+	free(buf);
+	kf_hasher_destroy(h);
+	close(fd);
+	return same;
+}
+
+/* Makes the staged file durable with the sender's mode and mtime. */
+static int kf__seal_staging(kf_assembly_t *a, char *errstr, size_t errstr_size)
+{
+	struct timespec ts[2];
+
+	ts[0].tv_sec = 0;
+	ts[0].tv_nsec = UTIME_NOW;
+	ts[1].tv_sec = a->m.mtime_sec;
+	ts[1].tv_nsec = a->m.mtime_nsec;
+	/* set-user/group-ID bits never survive a transfer */
+	if (fchmod(a->fd, a->m.mode & 01777) < 0 || futimens(a->fd, ts) < 0 ||
+	    (a->dest->fsync && fsync(a->fd) < 0))
+		return kf_seterr(errstr, errstr_size, kf_err_from_errno(errno),
+				 "finishing '%s' in %s/" KF__PRIVATE "/tmp: %s",
+				 a->relpath, a->dest->path, strerror(errno));
+	close(a->fd);
+	a->fd = -1;
+	return 0;
+}
+
+/* Renames the staging file to name in pfd; without replace, an existing
+ * name fails with EEXIST. */
+static int kf__rename(kf_assembly_t *a, int pfd, const char *name, int replace)
+{
+	if (replace)
+		return renameat(a->dest->instfd, a->staging, pfd, name);
+	if (renameat2(a->dest->instfd, a->staging, pfd, name,
+		      RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* The file system has no RENAME_NOREPLACE: link never replaces. */
+	if (linkat(a->dest->instfd, a->staging, pfd, name, 0) < 0)
+		return -1;
+	unlinkat(a->dest->instfd, a->staging, 0);
+	return 0;
+}
+
+/* Places the file at base (or a free suffix under policy rename);
+ * returns the outcome or -1 with errno. */
+static int kf__place(kf_assembly_t *a, int pfd, const char *base,
+		     const uint8_t hash[16])
+{
+	char name[300];
+	struct stat st;
+	int i;
+
+	for (i = 0; i < KF__RENAME_TRIES; i++) {
+		if (i == 0)
+			snprintf(name, sizeof(name), "%s", base);
+		else
+			snprintf(name, sizeof(name), "%s.%d", base, i);
+		if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT)
+				return -1;
+			if (kf__rename(a, pfd, name, 0) == 0) {
+				snprintf(a->placed_as, sizeof(a->placed_as),
+					 "%s", name);
+				return i ? KF_RENAMED : KF_PLACED;
+			}
+			if (errno != EEXIST)
+				return -1;
+			i--; /* lost a race: look at what appeared */
+			continue;
+		}
+		if (kf__same_content(pfd, name, a->m.file_size, hash)) {
+			unlinkat(a->dest->instfd, a->staging, 0);
+			return KF_SKIPPED;
+		}
+		if (a->dest->policy == KF_CONFLICT_OVERWRITE &&
+		    !S_ISDIR(st.st_mode))
+			return kf__rename(a, pfd, name, 1) ? -1 : KF_REPLACED;
+		if (a->dest->policy != KF_CONFLICT_RENAME) {
+			errno = EEXIST;
+			return -1;
+		}
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
+		       int *outcome, char *errstr, size_t errstr_size)
+{
+	uint8_t hash[16];
+	const char *base;
+	int pfd, r;
+
+	if (c->file_size != a->m.file_size || c->chunk_count != a->m.chunk_count ||
+	    a->written != a->m.file_size)
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "commit says %llu bytes in %llu chunks, the "
+				 "manifest %llu in %llu, and %llu were received",
+				 (unsigned long long)c->file_size,
+				 (unsigned long long)c->chunk_count,
+				 (unsigned long long)a->m.file_size,
+				 (unsigned long long)a->m.chunk_count,
+				 (unsigned long long)a->written);
+	kf_hasher_final(a->hasher, hash);
+	if (memcmp(hash, c->file_hash, 16))
+		return kf_seterr(errstr, errstr_size, KF_EHASH,
+				 "whole-file hash mismatch: the file received "
+				 "differs from the file sent");
+	if (a->fd >= 0) {
+		r = kf__seal_staging(a, errstr, errstr_size);
+		if (r)
+			return r;
+	}
+	r = kf_path_open_parent(a->dest->rootfd, a->relpath, 1, 0755, &pfd,
+				&base, errstr, errstr_size);
+	if (r)
+		return r;
+	r = kf__place(a, pfd, base, hash);
+	if (r < 0) {
+		int e = errno;
+
+		close(pfd);
+		if (e == EEXIST)
+			return kf_seterr(errstr, errstr_size, KF_EEXIST,
+					 "'%s' already exists with other "
+					 "content (receive.on_conflict=%s)",
+					 a->relpath,
+					 a->dest->policy == KF_CONFLICT_RENAME
+						 ? "rename: no free suffix"
+						 : "fail");
+		return kf_seterr(errstr, errstr_size, kf_err_from_errno(e),
+				 "placing '%s' in %s: %s", a->relpath,
+				 a->dest->path, strerror(e));
+	}
+	*outcome = r;
+	if (a->dest->fsync && r != KF_SKIPPED && fsync(pfd) < 0) {
+		int e = errno;
+
+		close(pfd);
+		return kf_seterr(errstr, errstr_size, kf_err_from_errno(e),
+				 "fsync of the directory of '%s': %s",
+				 a->relpath, strerror(e));
+	}
+	close(pfd);
+	return 0;
+}
+
+void kf_assembly_quarantine(kf_assembly_t *a, const char *reason)
+{
+	char xid[33], printable[1024], when[64], text[2048];
+	time_t now = time(NULL);
+	struct tm tm;
+	int qfd, fd;
+
+	kf_xid_format(&a->m.hdr.xid, xid);
+	qfd = kf__mkdir_open(a->dest->quarfd, xid, 0700);
+	if (a->fd >= 0) {
+		close(a->fd);
+		a->fd = -1;
+	}
+	if (qfd < 0) {
+		kf_err("recv", "cannot create quarantine %s/" KF__PRIVATE
+			       "/quarantine/%s: %s; dropping the data",
+		       a->dest->path, xid, strerror(errno));
+		kf_assembly_discard(a);
+		return;
+	}
+	if (renameat(a->dest->instfd, a->staging, qfd, "data") < 0 &&
+	    errno != ENOENT)
+		unlinkat(a->dest->instfd, a->staging, 0);
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	kf_path_printable(a->m.path, a->m.path_len, printable,
+			  sizeof(printable));
+	snprintf(text, sizeof(text),
+		 "transfer: %s\npath: %s\nsize: %llu\norigin: %s\n"
+		 "quarantined: %s\nreason: %s\n",
+		 xid, printable, (unsigned long long)a->m.file_size, a->origin,
+		 when, reason);
+	fd = openat(qfd, "reason.txt",
+		    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
+	if (fd >= 0) {
+		if (write(fd, text, strlen(text)) < 0 ||
+		    (a->dest->fsync && fsync(fd) < 0))
+			kf_err("recv", "writing %s/" KF__PRIVATE
+				       "/quarantine/%s/reason.txt: %s",
+			       a->dest->path, xid, strerror(errno));
+		close(fd);
+	}
+	close(qfd);
+}
+
+void kf_assembly_discard(kf_assembly_t *a)
+{
+	if (a->fd >= 0) {
+		close(a->fd);
+		a->fd = -1;
+	}
+	unlinkat(a->dest->instfd, a->staging, 0);
+}
+
+void kf_assembly_free(kf_assembly_t *a)
+{
+	if (a->fd >= 0)
+		close(a->fd);
+	a->fd = -1;
+	kf_hasher_destroy(a->hasher);
+	a->hasher = NULL;
+	free(a->relpath);
+	a->relpath = NULL;
+}

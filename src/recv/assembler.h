@@ -1,0 +1,81 @@
+/*
+ * The receiver's file system side: the destination root, staging files,
+ * verified placement by atomic rename, and quarantine.
+ *
+ * Layout (docs/protocol.md section 8):
+ *   DEST/.kferry/tmp/<instance>/      this process's staging files
+ *   DEST/.kferry/tmp/<instance>.lock  flock'ed while the process lives
+ *   DEST/.kferry/quarantine/<xid>/    rejected data and reason.txt
+ *
+ * Nothing is visible under DEST's own tree until it is complete, verified
+ * and fsync'ed. Every function but kf_dest_open/close blocks on the disk.
+ *
+ * @locality worker threads; one assembly is used by one job at a time.
+ */
+#ifndef KF_RECV_ASSEMBLER_H
+#define KF_RECV_ASSEMBLER_H
+
+#include <stdint.h>
+
+#include "config/conf.h"
+#include "core/codec.h"
+#include "proto/wire.h"
+
+typedef struct kf_dest_s kf_dest_t;
+
+/* Creates DEST (and its parents) if missing, the private area, this
+ * instance's staging directory, and removes the staging left by dead
+ * instances. Caller owns *out (kf_dest_close). */
+int kf_dest_open(const char *path, const kf_conf_t *conf, kf_dest_t **out,
+		 char *errstr, size_t errstr_size);
+/* Removes this instance's staging directory and closes everything. */
+void kf_dest_close(kf_dest_t *d);
+
+enum kf_place_outcome {
+	KF_PLACED = 1,   /* new file at its path */
+	KF_REPLACED,     /* replaced an existing file (policy overwrite) */
+	KF_RENAMED,      /* placed under a suffix (policy rename) */
+	KF_SKIPPED       /* an identical file was already there */
+};
+
+/* One transfer's file: created by kf_assembly_begin, ended by exactly one
+ * of finish / quarantine / discard. */
+typedef struct kf_assembly_s {
+	kf_dest_t *dest;
+	char staging[80]; /* name inside the instance directory */
+	int fd;           /* staging file, -1 when closed */
+	kf_hasher_t *hasher;
+	uint64_t written; /* bytes written in order */
+	uint64_t synced;  /* bytes handed to writeback */
+	char *relpath;    /* NUL-terminated copy of the wire path */
+	char placed_as[300]; /* final name when renamed with a suffix */
+	kf_wire_manifest_t m; /* path/origin point at relpath / origin */
+	char origin[KF_WIRE_ORIGIN_MAX + 1];
+} kf_assembly_t;
+
+/* Prepares a (zeroed) assembly from a decoded manifest; copies what it
+ * keeps. Does not touch the disk. */
+int kf_assembly_init(kf_assembly_t *a, kf_dest_t *d,
+		     const kf_wire_manifest_t *m, uint64_t seq);
+/* Creates the staging file and reserves the file's size on disk, so that a
+ * full disk shows up now (KF_ENOSPC, retryable) rather than mid-file. */
+int kf_assembly_begin(kf_assembly_t *a, char *errstr, size_t errstr_size);
+/* Decodes, verifies (KF_EHASH, KF_EPROTO) and writes one chunk, which must
+ * be the next in order. KF_ENOSPC is retryable: nothing was recorded. */
+int kf_assembly_write(kf_assembly_t *a, kf_codec_pool_t *codecs,
+		      const kf_wire_chunk_t *c, char *errstr,
+		      size_t errstr_size);
+/* Verifies totals and the whole-file hash, makes the file durable and
+ * places it by the conflict policy. Returns 0 with *outcome set, KF_EHASH
+ * or KF_EPROTO (corrupt: quarantine it), KF_EEXIST (policy fail), KF_EPATH
+ * (a symlink or non-directory in the way), or KF_ENOSPC (retryable). */
+int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
+		       int *outcome, char *errstr, size_t errstr_size);
+/* Moves whatever was staged into quarantine with a reason.txt. */
+void kf_assembly_quarantine(kf_assembly_t *a, const char *reason);
+/* Deletes the staged data. */
+void kf_assembly_discard(kf_assembly_t *a);
+/* Frees memory only (after one of the three above). */
+void kf_assembly_free(kf_assembly_t *a);
+
+#endif /* KF_RECV_ASSEMBLER_H */

@@ -1,0 +1,906 @@
+/*
+ * kf_receive(): the receiving agent. A libuv loop consumes the topic,
+ * decodes frame headers, and hands disk work for each transfer to the
+ * worker pool, one job at a time per transfer (so chunks are written and
+ * hashed in order) and many transfers in parallel.
+ *
+ * All state below is owned by the loop thread; a job touches only its own
+ * transfer's assembly while it runs.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/stop.h"
+#include "core/path.h"
+#include "kafka/client.h"
+#include "recv/assembler.h"
+#include "recv/offsets.h"
+
+#define KF__BUCKETS 4096
+#define KF__POLL_BUDGET 512
+#define KF__TICK_MS 500
+#define KF__JOIN_GRACE_MS 60000
+
+enum kf__xstate {
+	KF__X_OPEN = 1, /* receiving chunks */
+	KF__X_CLOSING,  /* COMMIT or ABORT queued: its last job pending */
+	KF__X_DEAD      /* outcome decided; later frames are ignored */
+};
+
+enum kf__jkind {
+	KF__J_BEGIN = 1,
+	KF__J_CHUNK,
+	KF__J_FINISH,
+	KF__J_DISCARD,
+	KF__J_QUARANTINE
+};
+
+struct kf__xfer;
+
+struct kf__job {
+	int kind;
+	struct kf__xfer *x;
+	rd_kafka_message_t *msg; /* owned; chunk payload lives in it */
+	kf_wire_chunk_t chunk;
+	kf_wire_commit_t commit;
+	char reason[512];  /* why, for QUARANTINE */
+	int err;           /* result */
+	int quarantined;   /* the worker moved the data to quarantine */
+	int outcome;
+	char errmsg[512];
+	uv_work_t work;
+	struct kf__job *next;
+};
+
+struct kf__xfer {
+	kf_xid_t xid;
+	int32_t part;
+	int64_t first_off;
+	int holding;  /* holds first_off in the offsets tracker */
+	int state;
+	int hashed;   /* in the hash table */
+	int stalled;  /* waiting for disk space */
+	int gone;     /* free when idle */
+	uint64_t next_index;
+	uint64_t last_seen_ms;
+	uint64_t started_ms;
+	kf_assembly_t a;
+	struct kf__job *qhead, *qtail;
+	int running;
+	struct kf__xfer *hnext;
+	struct kf__xfer *prev, *next;
+	struct kf__recv *r;
+};
+
+struct kf__recv {
+	const kf_conf_t *conf;
+	uv_loop_t loop;
+	uv_timer_t tick, again;
+	rd_kafka_t *rk;
+	rd_kafka_queue_t *cq;
+	kf_kafka_waker_t waker;
+	kf_dest_t *dest;
+	kf_codec_pool_t *codecs;
+	kf_offsets_t *offs;
+	struct kf__xfer *buckets[KF__BUCKETS];
+	struct kf__xfer *all;
+	size_t nopen;
+	size_t inflight_bytes;
+	uint64_t seq;
+	uint64_t last_activity_ms;
+	int stopping, closed, stall_logged;
+	int assigned; /* had partitions at least once */
+	kf_recv_stats_t stats;
+};
+
+static void kf__consume(struct kf__recv *r);
+static void kf__run_next(struct kf__xfer *x);
+
+static uint64_t kf__now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------ transfer table */
+
+static size_t kf__bucket(const kf_xid_t *xid)
+{
+	return ((size_t)xid->b[0] << 8 | xid->b[1]) % KF__BUCKETS;
+}
+
+static struct kf__xfer *kf__find(struct kf__recv *r, const kf_xid_t *xid)
+{
+	struct kf__xfer *x = r->buckets[kf__bucket(xid)];
+
+	while (x && memcmp(&x->xid, xid, sizeof(*xid)))
+		x = x->hnext;
+	return x;
+}
+
+static void kf__unhash(struct kf__recv *r, struct kf__xfer *x)
+{
+	struct kf__xfer **pp = &r->buckets[kf__bucket(&x->xid)];
+
+	if (!x->hashed)
+		return;
+	while (*pp != x)
+		pp = &(*pp)->hnext;
+	*pp = x->hnext;
+	x->hashed = 0;
+}
+
+static struct kf__xfer *kf__xfer_new(struct kf__recv *r, const kf_xid_t *xid,
+				     int32_t part, int64_t off)
+{
+	struct kf__xfer *x = calloc(1, sizeof(*x));
+	size_t b = kf__bucket(xid);
+
+	if (!x)
+		return NULL;
+	x->r = r;
+	x->xid = *xid;
+	x->part = part;
+	x->first_off = off;
+	x->a.fd = -1;
+	x->last_seen_ms = x->started_ms = kf__now_ms();
+	x->hnext = r->buckets[b];
+	r->buckets[b] = x;
+	x->hashed = 1;
+	x->next = r->all;
+	if (r->all)
+		r->all->prev = x;
+	r->all = x;
+	return x;
+}
+
+static void kf__job_free(struct kf__recv *r, struct kf__job *j)
+{
+	if (j->msg) {
+		r->inflight_bytes -= j->msg->len;
+		rd_kafka_message_destroy(j->msg);
+	}
+	free(j);
+}
+
+/* Drops the jobs not yet started. */
+static void kf__purge(struct kf__xfer *x)
+{
+	struct kf__job *j;
+
+	while ((j = x->qhead)) {
+		x->qhead = j->next;
+		kf__job_free(x->r, j);
+	}
+	x->qtail = NULL;
+	x->stalled = 0;
+}
+
+static void kf__maybe_free(struct kf__xfer *x)
+{
+	struct kf__recv *r = x->r;
+
+	if (!x->gone || x->running || x->qhead)
+		return;
+	kf__unhash(r, x);
+	if (x->prev)
+		x->prev->next = x->next;
+	else
+		r->all = x->next;
+	if (x->next)
+		x->next->prev = x->prev;
+	kf_assembly_free(&x->a);
+	free(x);
+}
+
+/* The transfer's outcome is durable: stop holding its offset. A tombstone
+ * (keep=1) stays in the table so that its remaining frames are ignored
+ * quietly. The caller frees it (kf__maybe_free) when done with it. */
+static void kf__close(struct kf__xfer *x, int keep)
+{
+	struct kf__recv *r = x->r;
+
+	if (x->state != KF__X_DEAD && x->hashed)
+		r->nopen--;
+	if (x->holding) {
+		kf_offsets_release(r->offs, x->part, x->first_off);
+		x->holding = 0;
+	}
+	x->state = KF__X_DEAD;
+	kf__purge(x);
+	if (!keep)
+		x->gone = 1;
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+/* @locality worker */
+static void kf__job_work(uv_work_t *req)
+{
+	struct kf__job *j = req->data;
+	kf_assembly_t *a = &j->x->a;
+	char *e = j->errmsg;
+	size_t es = sizeof(j->errmsg);
+
+	switch (j->kind) {
+	case KF__J_BEGIN:
+		j->err = kf_assembly_begin(a, e, es);
+		break;
+	case KF__J_CHUNK:
+		j->err = kf_assembly_write(a, j->x->r->codecs, &j->chunk, e, es);
+		break;
+	case KF__J_FINISH:
+		j->err = kf_assembly_finish(a, &j->commit, &j->outcome, e, es);
+		break;
+	case KF__J_DISCARD:
+		kf_assembly_discard(a);
+		return;
+	case KF__J_QUARANTINE:
+		kf_assembly_quarantine(a, j->reason);
+		return;
+	}
+	if (j->err && j->err != KF_ENOSPC && j->err != KF_ENOMEM) {
+		kf_assembly_quarantine(a, e);
+		j->quarantined = 1;
+	}
+}
+
+static const char *kf__outcome_name(int outcome)
+{
+	switch (outcome) {
+	case KF_PLACED:
+		return "placed";
+	case KF_REPLACED:
+		return "replaced the existing file";
+	case KF_RENAMED:
+		return "placed under a new name";
+	default:
+		return "already present, skipped";
+	}
+}
+
+static void kf__finished(struct kf__xfer *x, struct kf__job *j)
+{
+	struct kf__recv *r = x->r;
+	uint64_t ms = kf__now_ms() - x->started_ms;
+
+	if (j->outcome == KF_SKIPPED) {
+		r->stats.files_skipped++;
+	} else {
+		r->stats.files_ok++;
+		r->stats.bytes_written += x->a.m.file_size;
+	}
+	kf_info("recv", "received '%s' (%llu bytes, %llu ms): %s%s%s",
+		x->a.relpath, (unsigned long long)x->a.m.file_size,
+		(unsigned long long)ms, kf__outcome_name(j->outcome),
+		j->outcome == KF_RENAMED ? " " : "",
+		j->outcome == KF_RENAMED ? x->a.placed_as : "");
+}
+
+static void kf__job_done(uv_work_t *req, int status)
+{
+	struct kf__job *j = req->data;
+	struct kf__xfer *x = j->x;
+	struct kf__recv *r = x->r;
+	char xid[33];
+
+	(void)status;
+	x->running = 0;
+	if (j->err == KF_ENOSPC || j->err == KF_ENOMEM) {
+		/* Retry later from the same point: nothing was recorded. */
+		if (!r->stall_logged)
+			kf_err("recv", "%s; waiting for space (transfers "
+				       "resume when it is freed)",
+			       j->errmsg[0] ? j->errmsg : kf_strerror(j->err));
+		r->stall_logged = 1;
+		j->err = 0;
+		j->next = x->qhead;
+		x->qhead = j;
+		if (!x->qtail)
+			x->qtail = j;
+		x->stalled = 1;
+		return;
+	}
+	r->stall_logged = 0;
+	if (j->quarantined && x->state != KF__X_DEAD) {
+		kf_xid_format(&x->xid, xid);
+		kf_err("recv", "quarantined '%s': %s (data and reason in "
+			       "%s/.kferry/quarantine/%s)",
+		       x->a.relpath, j->errmsg, r->conf->dest, xid);
+		r->stats.files_quarantined++;
+		kf__close(x, 1);
+	} else if (j->kind == KF__J_FINISH && !j->err) {
+		kf__finished(x, j);
+		kf__close(x, 0);
+	} else if (j->kind == KF__J_QUARANTINE || j->kind == KF__J_DISCARD) {
+		kf__close(x, x->gone ? 0 : 1);
+	}
+	kf__job_free(r, j);
+	kf__run_next(x);
+	kf__maybe_free(x);
+	kf__consume(r);
+}
+
+static void kf__run_next(struct kf__xfer *x)
+{
+	struct kf__job *j = x->qhead;
+
+	if (x->running || x->stalled || !j)
+		return;
+	x->qhead = j->next;
+	if (!x->qhead)
+		x->qtail = NULL;
+	x->running = 1;
+	j->work.data = j;
+	uv_queue_work(&x->r->loop, &j->work, kf__job_work, kf__job_done);
+}
+
+static struct kf__job *kf__enqueue(struct kf__xfer *x, int kind,
+				   rd_kafka_message_t *msg)
+{
+	struct kf__job *j = calloc(1, sizeof(*j));
+
+	if (!j) {
+		if (msg)
+			rd_kafka_message_destroy(msg);
+		return NULL;
+	}
+	j->kind = kind;
+	j->x = x;
+	j->msg = msg;
+	if (msg)
+		x->r->inflight_bytes += msg->len;
+	if (x->qtail)
+		x->qtail->next = j;
+	else
+		x->qhead = j;
+	x->qtail = j;
+	return j;
+}
+
+/* Ends a transfer by moving its data to quarantine, with a reason. */
+static void kf__quarantine(struct kf__xfer *x, const char *fmt, ...)
+	KF_PRINTF(2, 3);
+static void kf__quarantine(struct kf__xfer *x, const char *fmt, ...)
+{
+	struct kf__recv *r = x->r;
+	struct kf__job *j;
+	char xid[33];
+	va_list ap;
+
+	kf__purge(x);
+	j = kf__enqueue(x, KF__J_QUARANTINE, NULL);
+	if (j) {
+		va_start(ap, fmt);
+		vsnprintf(j->reason, sizeof(j->reason), fmt, ap);
+		va_end(ap);
+		kf_xid_format(&x->xid, xid);
+		kf_err("recv", "quarantined '%s': %s (data and reason in "
+			       "%s/.kferry/quarantine/%s)",
+		       x->a.relpath, j->reason, r->conf->dest, xid);
+	}
+	r->stats.files_quarantined++;
+	r->nopen--;
+	x->state = KF__X_DEAD;
+	kf__run_next(x);
+}
+
+/* Ends a transfer by deleting its staged data (sender gone or aborted). */
+static void kf__abandon(struct kf__xfer *x, int keep_tombstone)
+{
+	kf__purge(x);
+	x->r->stats.files_abandoned++;
+	x->r->nopen--;
+	x->state = KF__X_DEAD;
+	x->gone = !keep_tombstone;
+	kf__enqueue(x, KF__J_DISCARD, NULL);
+	kf__run_next(x);
+}
+
+/* ------------------------------------------------------------ messages */
+
+static void kf__reject(struct kf__recv *r, rd_kafka_message_t *m,
+		       const char *what, const char *why)
+{
+	r->stats.messages_rejected++;
+	kf_warn("recv", "partition %d offset %lld: %s: %s", (int)m->partition,
+		(long long)m->offset, what, why);
+	rd_kafka_message_destroy(m);
+}
+
+/* A new MANIFEST for the same path on the same partition means the sender
+ * retried: its earlier, unfinished attempt can never complete. */
+static void kf__supersede(struct kf__recv *r, const kf_wire_manifest_t *m,
+			  int32_t part)
+{
+	struct kf__xfer *x;
+
+	for (x = r->all; x; x = x->next) {
+		if (x->state != KF__X_OPEN || x->part != part ||
+		    x->a.m.path_len != m->path_len ||
+		    memcmp(x->a.relpath, m->path, m->path_len))
+			continue;
+		kf_warn("recv", "'%s': a newer transfer of the same path "
+				"started; dropping the unfinished one",
+			x->a.relpath);
+		kf__abandon(x, 1);
+	}
+}
+
+static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m)
+{
+	kf_wire_manifest_t man;
+	struct kf__xfer *x;
+	char err[512];
+
+	if (kf_wire_decode_manifest(m->payload, m->len,
+				    r->conf->max_file_size, &man, err,
+				    sizeof(err))) {
+		kf__reject(r, m, "rejected manifest", err);
+		return;
+	}
+	if (kf__find(r, &man.hdr.xid)) {
+		kf__reject(r, m, "rejected manifest",
+			   "its transfer id is already in use");
+		return;
+	}
+	kf__supersede(r, &man, m->partition);
+	x = kf__xfer_new(r, &man.hdr.xid, m->partition, m->offset);
+	if (!x || kf_assembly_init(&x->a, r->dest, &man, ++r->seq) ||
+	    kf_offsets_hold(r->offs, m->partition, m->offset)) {
+		kf_err("recv", "out of memory");
+		kf_stop_request();
+		rd_kafka_message_destroy(m);
+		return;
+	}
+	x->holding = 1;
+	x->state = KF__X_OPEN;
+	r->nopen++;
+	kf_dbg(KF_DBG_RECV, "recv", "manifest '%s': %llu bytes, %llu chunks",
+	       x->a.relpath, (unsigned long long)man.file_size,
+	       (unsigned long long)man.chunk_count);
+	rd_kafka_message_destroy(m);
+	kf__enqueue(x, KF__J_BEGIN, NULL);
+	kf__run_next(x);
+}
+
+/* Finds the transfer a frame belongs to; NULL when there is none or it is
+ * already decided (the frame is then consumed and dropped). */
+static struct kf__xfer *kf__owner(struct kf__recv *r, rd_kafka_message_t *m,
+				  const kf_wire_hdr_t *h)
+{
+	struct kf__xfer *x = kf__find(r, &h->xid);
+	char xid[33];
+
+	if (!x) {
+		kf_xid_format(&h->xid, xid);
+		kf__reject(r, m, "frame of an unknown transfer", xid);
+		return NULL;
+	}
+	x->last_seen_ms = kf__now_ms();
+	if (x->state == KF__X_OPEN)
+		return x;
+	/* A COMMIT or ABORT is the last frame: the tombstone can go. */
+	if (x->state == KF__X_DEAD &&
+	    (h->type == KF_WIRE_COMMIT || h->type == KF_WIRE_ABORT)) {
+		x->gone = 1;
+		kf__maybe_free(x);
+	}
+	rd_kafka_message_destroy(m);
+	return NULL;
+}
+
+static void kf__on_chunk(struct kf__recv *r, rd_kafka_message_t *m,
+			 const kf_wire_hdr_t *h)
+{
+	struct kf__xfer *x = kf__owner(r, m, h);
+	kf_wire_chunk_t c;
+	struct kf__job *j;
+	char err[512];
+
+	if (!x)
+		return;
+	if (kf_wire_decode_chunk(m->payload, m->len, &c, err, sizeof(err)) ||
+	    kf_wire_chunk_fits(&x->a.m, &c, x->next_index, err, sizeof(err))) {
+		rd_kafka_message_destroy(m);
+		kf__quarantine(x, "%s", err);
+		return;
+	}
+	x->next_index++;
+	j = kf__enqueue(x, KF__J_CHUNK, m);
+	if (j)
+		j->chunk = c;
+	kf__run_next(x);
+}
+
+static void kf__on_commit(struct kf__recv *r, rd_kafka_message_t *m,
+			  const kf_wire_hdr_t *h)
+{
+	struct kf__xfer *x = kf__owner(r, m, h);
+	kf_wire_commit_t c;
+	struct kf__job *j;
+	char err[512];
+
+	if (!x)
+		return;
+	if (kf_wire_decode_commit(m->payload, m->len, &c, err, sizeof(err))) {
+		rd_kafka_message_destroy(m);
+		kf__quarantine(x, "%s", err);
+		return;
+	}
+	rd_kafka_message_destroy(m);
+	if (x->next_index != x->a.m.chunk_count) {
+		kf__quarantine(x, "commit after %llu of %llu chunks: chunks "
+				  "are missing",
+			       (unsigned long long)x->next_index,
+			       (unsigned long long)x->a.m.chunk_count);
+		return;
+	}
+	x->state = KF__X_CLOSING;
+	j = kf__enqueue(x, KF__J_FINISH, NULL);
+	if (j)
+		j->commit = c;
+	kf__run_next(x);
+}
+
+static void kf__on_abort(struct kf__recv *r, rd_kafka_message_t *m,
+			 const kf_wire_hdr_t *h)
+{
+	struct kf__xfer *x = kf__owner(r, m, h);
+	kf_wire_abort_t a;
+	char err[512];
+
+	if (!x)
+		return;
+	if (kf_wire_decode_abort(m->payload, m->len, &a, err, sizeof(err)) == 0)
+		kf_warn("recv", "'%s': the sender gave up: %.*s", x->a.relpath,
+			(int)a.reason_len, (const char *)a.reason);
+	rd_kafka_message_destroy(m);
+	kf__abandon(x, 0);
+}
+
+static void kf__on_message(struct kf__recv *r, rd_kafka_message_t *m)
+{
+	kf_wire_hdr_t h;
+	char err[512];
+
+	if (m->err) {
+		if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+		    m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+		    m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED)
+			kf_err("recv", "consumer: %s",
+			       rd_kafka_message_errstr(m));
+		else
+			kf_warn("recv", "consumer: %s",
+				rd_kafka_message_errstr(m));
+		rd_kafka_message_destroy(m);
+		return;
+	}
+	r->stats.messages++;
+	r->last_activity_ms = kf__now_ms();
+	kf_offsets_consumed(r->offs, m->partition, m->offset);
+	if (kf_wire_decode_hdr(m->payload, m->len, &h, err, sizeof(err))) {
+		kf__reject(r, m, "not a kferry frame", err);
+		return;
+	}
+	switch (h.type) {
+	case KF_WIRE_MANIFEST:
+		kf__on_manifest(r, m);
+		break;
+	case KF_WIRE_CHUNK:
+		kf__on_chunk(r, m, &h);
+		break;
+	case KF_WIRE_COMMIT:
+		kf__on_commit(r, m, &h);
+		break;
+	default:
+		kf__on_abort(r, m, &h);
+		break;
+	}
+}
+
+/* --------------------------------------------------------- consumption */
+
+static int kf__can_poll(const struct kf__recv *r)
+{
+	return !r->stopping && r->inflight_bytes < r->conf->recv_max_inflight_bytes &&
+	       r->nopen < (size_t)r->conf->max_open_transfers;
+}
+
+static void kf__again_cb(uv_timer_t *t)
+{
+	kf__consume(t->data);
+}
+
+static void kf__consume(struct kf__recv *r)
+{
+	int budget = KF__POLL_BUDGET;
+	rd_kafka_message_t *m;
+
+	while (kf__can_poll(r)) {
+		if (!budget--) {
+			/* yield to the loop, come back right after */
+			uv_timer_start(&r->again, kf__again_cb, 0, 0);
+			return;
+		}
+		m = rd_kafka_consumer_poll(r->rk, 0);
+		if (!m)
+			return;
+		kf__on_message(r, m);
+	}
+}
+
+static void kf__woken(kf_kafka_waker_t *w)
+{
+	kf__consume(w->opaque);
+}
+
+static void kf__commit(struct kf__recv *r, int sync)
+{
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
+	rd_kafka_resp_err_t err;
+	int32_t iter = 0, p;
+	int64_t pos;
+	int i;
+
+	while ((p = kf_offsets_next_dirty(r->offs, &iter, &pos)) >= 0)
+		rd_kafka_topic_partition_list_add(l, r->conf->topic, p)->offset =
+			pos;
+	if (l->cnt) {
+		err = rd_kafka_commit(r->rk, l, !sync);
+		if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+			kf_warn("recv", "committing offsets: %s",
+				rd_kafka_err2str(err));
+		else
+			for (i = 0; i < l->cnt; i++)
+				kf_offsets_mark_committed(r->offs,
+							  l->elems[i].partition,
+							  l->elems[i].offset);
+	}
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* Partitions taken away: what is unfinished there will be re-read by
+ * their new owner from the committed position, so drop it here. */
+static void kf__revoke(struct kf__recv *r,
+		       const rd_kafka_topic_partition_list_t *parts)
+{
+	struct kf__xfer *x, *next;
+	int i;
+
+	kf__commit(r, 1);
+	if (r->closed)
+		return; /* shutting down: nothing more is scheduled */
+	for (x = r->all; x; x = next) {
+		next = x->next;
+		for (i = 0; i < parts->cnt; i++)
+			if (parts->elems[i].partition == x->part)
+				break;
+		if (i == parts->cnt)
+			continue;
+		if (x->state == KF__X_DEAD) {
+			x->gone = 1;
+			kf__maybe_free(x);
+			continue;
+		}
+		if (x->state == KF__X_CLOSING && x->running)
+			continue; /* finishing: its result stands */
+		kf__purge(x);
+		r->nopen--;
+		x->state = KF__X_DEAD;
+		x->gone = 1;
+		x->holding = 0;
+		kf__unhash(r, x);
+		kf__enqueue(x, KF__J_DISCARD, NULL);
+		kf__run_next(x);
+	}
+	for (i = 0; i < parts->cnt; i++)
+		kf_offsets_forget(r->offs, parts->elems[i].partition);
+}
+
+static void kf__rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+			  rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+	struct kf__recv *r = opaque;
+
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		kf_info("recv", "assigned %d partition(s) of %s", parts->cnt,
+			r->conf->topic);
+		r->assigned = 1;
+		r->last_activity_ms = kf__now_ms(); /* the idle clock starts */
+		rd_kafka_assign(rk, parts);
+	} else {
+		kf_info("recv", "%d partition(s) revoked", parts->cnt);
+		kf__revoke(r, parts);
+		rd_kafka_assign(rk, NULL);
+	}
+}
+
+/* ---------------------------------------------------------------- timer */
+
+static void kf__expire(struct kf__recv *r, uint64_t now)
+{
+	uint64_t limit = (uint64_t)r->conf->abandon_timeout_s * 1000;
+	struct kf__xfer *x, *next;
+
+	for (x = r->all; x; x = next) {
+		next = x->next;
+		if (x->stalled && !r->stopping) {
+			x->stalled = 0;
+			kf__run_next(x);
+		}
+		if (now - x->last_seen_ms < limit)
+			continue;
+		if (x->state == KF__X_OPEN) {
+			kf_err("recv", "'%s': no data for %d s after %llu of "
+				       "%llu chunks; abandoning it (the sender "
+				       "stopped mid-file?)",
+			       x->a.relpath, r->conf->abandon_timeout_s,
+			       (unsigned long long)x->next_index,
+			       (unsigned long long)x->a.m.chunk_count);
+			kf__abandon(x, 0);
+		} else if (x->state == KF__X_DEAD) {
+			x->gone = 1;
+			kf__maybe_free(x);
+		}
+	}
+}
+
+/* Before the group gave us partitions, joining may take a while: idle
+ * time is counted from the first assignment, or after a minute without. */
+static uint64_t kf__idle_limit_ms(const struct kf__recv *r)
+{
+	uint64_t idle = (uint64_t)r->conf->idle_exit_s * 1000;
+
+	return r->assigned || idle > KF__JOIN_GRACE_MS ? idle
+						       : KF__JOIN_GRACE_MS;
+}
+
+static int kf__busy(const struct kf__recv *r)
+{
+	const struct kf__xfer *x;
+
+	for (x = r->all; x; x = x->next)
+		if (x->running || (x->qhead && !x->stalled))
+			return 1;
+	return 0;
+}
+
+static void kf__shutdown(struct kf__recv *r)
+{
+	if (r->closed)
+		return;
+	r->closed = 1;
+	kf__commit(r, 1);
+	uv_timer_stop(&r->tick);
+	uv_close((uv_handle_t *)&r->tick, NULL);
+	uv_close((uv_handle_t *)&r->again, NULL);
+	kf_kafka_waker_close(&r->waker, r->cq);
+}
+
+static void kf__on_tick(uv_timer_t *t)
+{
+	struct kf__recv *r = t->data;
+	uint64_t now = kf__now_ms();
+
+	if (kf_stop_requested() && !r->stopping) {
+		kf_info("recv", "stopping: finishing the work in progress");
+		r->stopping = 1;
+	}
+	if (!r->stopping && r->conf->idle_exit_s && !r->nopen && !kf__busy(r) &&
+	    now - r->last_activity_ms >= kf__idle_limit_ms(r)) {
+		kf_info("recv", "idle for %d s: exiting", r->conf->idle_exit_s);
+		r->stopping = 1;
+	}
+	kf__expire(r, now);
+	kf__commit(r, 0);
+	if (r->stopping && !kf__busy(r)) {
+		kf__shutdown(r);
+		return;
+	}
+	kf__consume(r);
+}
+
+/* ------------------------------------------------------------- public */
+
+static int kf__recv_setup(struct kf__recv *r, char *errstr, size_t errstr_size)
+{
+	rd_kafka_topic_partition_list_t *topics;
+	rd_kafka_resp_err_t err;
+	int rc;
+
+	rc = kf_dest_open(r->conf->dest, r->conf, &r->dest, errstr,
+			  errstr_size);
+	if (rc)
+		return rc;
+	r->codecs = kf_codec_pool_new(r->conf->chunk_size, 1);
+	r->offs = kf_offsets_new();
+	if (!r->codecs || !r->offs)
+		return KF_ENOMEM;
+	r->rk = kf_kafka_consumer_new(r->conf, kf__rebalance, r, errstr,
+				      errstr_size);
+	if (!r->rk)
+		return KF_EKAFKA;
+	topics = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(topics, r->conf->topic,
+					  RD_KAFKA_PARTITION_UA);
+	err = rd_kafka_subscribe(r->rk, topics);
+	rd_kafka_topic_partition_list_destroy(topics);
+	if (err)
+		return kf_seterr(errstr, errstr_size, KF_EKAFKA,
+				 "subscribing to %s: %s", r->conf->topic,
+				 rd_kafka_err2str(err));
+	r->cq = rd_kafka_queue_get_consumer(r->rk);
+	return kf_kafka_waker_init(&r->waker, &r->loop, r->cq, kf__woken, r,
+				   errstr, errstr_size);
+}
+
+static void kf__recv_teardown(struct kf__recv *r)
+{
+	struct kf__xfer *x;
+
+	/* Staged data goes with the instance directory (kf_dest_close). */
+	r->closed = 1;
+	while ((x = r->all)) {
+		kf__purge(x);
+		x->gone = 1;
+		x->running = 0;
+		kf__maybe_free(x);
+	}
+	if (r->cq)
+		rd_kafka_queue_destroy(r->cq);
+	if (r->rk) {
+		rd_kafka_consumer_close(r->rk);
+		rd_kafka_destroy(r->rk);
+	}
+	kf_offsets_destroy(r->offs);
+	kf_codec_pool_destroy(r->codecs);
+	kf_dest_close(r->dest);
+}
+
+int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
+	       size_t errstr_size)
+{
+	struct kf__recv *r;
+	int rc;
+
+	if (!conf->dest || !*conf->dest)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "no destination: give --dest DIR or set "
+				 "receive.dest");
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return KF_ENOMEM;
+	r->conf = conf;
+	kf_workers_setup(conf->workers);
+	uv_loop_init(&r->loop);
+	uv_timer_init(&r->loop, &r->tick);
+	uv_timer_init(&r->loop, &r->again);
+	r->tick.data = r->again.data = r;
+	r->last_activity_ms = kf__now_ms();
+	rc = kf__recv_setup(r, errstr, errstr_size);
+	if (rc) {
+		uv_close((uv_handle_t *)&r->tick, NULL);
+		uv_close((uv_handle_t *)&r->again, NULL);
+		uv_run(&r->loop, UV_RUN_DEFAULT);
+		goto out;
+	}
+	kf_info("recv", "receiving %s from %s into %s (group %s)",
+		conf->topic, conf->bootstrap, conf->dest, conf->group);
+	uv_timer_start(&r->tick, kf__on_tick, KF__TICK_MS, KF__TICK_MS);
+	uv_run(&r->loop, UV_RUN_DEFAULT);
+out:
+	if (stats)
+		*stats = r->stats;
+	kf__recv_teardown(r);
+	uv_loop_close(&r->loop);
+	free(r);
+	return rc;
+}

@@ -1,0 +1,719 @@
+#include "send/sender.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "core/codec.h"
+#include "core/path.h"
+#include "kafka/client.h"
+#include "proto/wire.h"
+
+/* Files being read at once are bounded by send.max_inflight_files; files
+ * whose last message is produced but not yet acknowledged cost only their
+ * bookkeeping, and are bounded by this. */
+#define KF__MAX_SEALED 8192
+/* After a chunk zstd could not shrink, this many chunks of the same file
+ * are sent raw before compression is tried again. */
+#define KF__SKIP_AFTER_INCOMPRESSIBLE 8
+
+enum kf__ref_kind { KF__REF_SLOT = 1, KF__REF_CTRL };
+
+/* Opaque of every produced message: says what a delivery report is for. */
+struct kf__ref {
+	int kind;
+	struct kf__sfile *f;
+};
+
+/* A chunk buffer: 64-byte frame header followed by the payload. */
+struct kf__slot {
+	struct kf__ref ref; /* KF__REF_SLOT; must stay first */
+	uv_work_t work;
+	uint64_t idx;
+	uint32_t raw_len;
+	size_t payload_len;
+	int codec;
+	int try_compress;
+	int err;
+	char errmsg[200];
+	uint8_t raw_hash[16];
+	struct kf__slot *next; /* free list, or the file's ready list */
+	uint8_t *buf;
+};
+
+struct kf__sfile {
+	struct kf__ref ctrl; /* KF__REF_CTRL, for MANIFEST/COMMIT/ABORT */
+	kf_sender_t *s;
+	char *src, *rel;
+	size_t rel_len;
+	int fd;
+	struct stat st; /* at open: size, mode and mtime sent */
+	kf_xid_t xid;
+	uint64_t nchunks, next_read, next_produce;
+	int busy;         /* an open or read job is running */
+	int jobs;         /* compress jobs running */
+	int opened;
+	int sealed;       /* COMMIT or ABORT produced: no more messages */
+	int hashed;       /* file_hash is final */
+	uint64_t outstanding; /* produced, not yet reported */
+	uint64_t acked;
+	kf_hasher_t *hasher;
+	struct kf__slot *ready; /* compressed, waiting for earlier chunks */
+	int skip_compress;
+	int err;
+	char errmsg[256];
+	uv_work_t work;
+	uint8_t file_hash[16];
+	struct kf__sfile *next;
+};
+
+struct kf_sender_s {
+	uv_loop_t *loop;
+	const kf_conf_t *conf;
+	rd_kafka_t *rk;
+	rd_kafka_topic_t *rkt;
+	rd_kafka_queue_t *mainq;
+	kf_kafka_waker_t waker;
+	kf_codec_pool_t *codecs;
+	kf_send_file_cb *file_cb;
+	void *opaque;
+	char origin[256];
+
+	struct kf__slot *slots; /* the pool, nslots entries */
+	size_t nslots;
+	struct kf__slot *free_slots;
+
+	struct kf__sfile *queue_head, *queue_tail; /* not started */
+	struct kf__sfile *active;                  /* started, not done */
+	size_t nqueued, nreading, nactive;
+	int stopping;
+	kf_send_stats_t stats;
+};
+
+static void kf__kick(kf_sender_t *s);
+static void kf__maybe_done(struct kf__sfile *f);
+
+/* ---------------------------------------------------------------- utils */
+
+static void kf__fail(struct kf__sfile *f, int err, const char *fmt, ...)
+	KF_PRINTF(3, 4);
+
+/* Records the first failure of a file; later ones add nothing. */
+static void kf__fail(struct kf__sfile *f, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (f->err)
+		return;
+	f->err = err;
+	va_start(ap, fmt);
+	vsnprintf(f->errmsg, sizeof(f->errmsg), fmt, ap);
+	va_end(ap);
+}
+
+static void kf__slot_put(kf_sender_t *s, struct kf__slot *sl)
+{
+	sl->next = s->free_slots;
+	s->free_slots = sl;
+}
+
+static struct kf__slot *kf__slot_get(kf_sender_t *s)
+{
+	struct kf__slot *sl = s->free_slots;
+
+	if (sl)
+		s->free_slots = sl->next;
+	return sl;
+}
+
+/* Produces one frame. Control frames are small and copied; chunk frames
+ * are sent from their slot, which the delivery report gives back. */
+static int kf__produce(struct kf__sfile *f, void *buf, size_t len,
+		       struct kf__ref *ref, int copy)
+{
+	kf_sender_t *s = f->s;
+	rd_kafka_resp_err_t err;
+
+	err = rd_kafka_producev(
+		s->rk, RD_KAFKA_V_RKT(s->rkt),
+		RD_KAFKA_V_KEY(f->rel, f->rel_len), RD_KAFKA_V_VALUE(buf, len),
+		RD_KAFKA_V_MSGFLAGS(copy ? RD_KAFKA_MSG_F_COPY : 0),
+		RD_KAFKA_V_OPAQUE(ref), RD_KAFKA_V_END);
+	if (err) {
+		kf__fail(f, KF_EKAFKA, "produce: %s", rd_kafka_err2str(err));
+		return KF_EKAFKA;
+	}
+	f->outstanding++;
+	return 0;
+}
+
+/* ------------------------------------------------------- control frames */
+
+static void kf__produce_manifest(struct kf__sfile *f)
+{
+	uint8_t buf[KF_WIRE_MANIFEST_MAX];
+	kf_wire_manifest_t m = {0};
+	long n;
+
+	m.hdr.version = KF_WIRE_VERSION;
+	m.hdr.type = KF_WIRE_MANIFEST;
+	m.hdr.xid = f->xid;
+	m.file_size = (uint64_t)f->st.st_size;
+	m.chunk_count = f->nchunks;
+	m.chunk_size = (uint32_t)f->s->conf->chunk_size;
+	m.mode = f->st.st_mode & 07777;
+	m.mtime_sec = f->st.st_mtim.tv_sec;
+	m.mtime_nsec = (uint32_t)f->st.st_mtim.tv_nsec;
+	m.codec = (uint8_t)f->s->conf->codec;
+	m.hash_alg = KF_WIRE_HASH_XXH3_128;
+	m.path = (const uint8_t *)f->rel;
+	m.path_len = (uint16_t)f->rel_len;
+	m.origin = (const uint8_t *)f->s->origin;
+	m.origin_len = (uint8_t)strlen(f->s->origin);
+	n = kf_wire_encode_manifest(buf, sizeof(buf), &m);
+	if (n < 0) {
+		kf__fail(f, (int)n, "cannot encode the manifest");
+		return;
+	}
+	kf__produce(f, buf, (size_t)n, &f->ctrl, 1);
+}
+
+/* Seals the transfer: COMMIT when every chunk went out and the file did
+ * not change, else ABORT so that receivers drop it at once. */
+static void kf__seal(struct kf__sfile *f)
+{
+	uint8_t buf[KF_WIRE_ABORT_FIXED + KF_WIRE_REASON_MAX];
+	long n;
+
+	f->sealed = 1;
+	f->s->nreading--;
+	if (f->fd >= 0) {
+		close(f->fd);
+		f->fd = -1;
+	}
+	if (!f->opened)
+		return; /* nothing was produced: nothing to abort */
+	if (!f->err) {
+		kf_wire_commit_t c = {0};
+
+		c.hdr.version = KF_WIRE_VERSION;
+		c.hdr.type = KF_WIRE_COMMIT;
+		c.hdr.xid = f->xid;
+		c.chunk_count = f->nchunks;
+		c.file_size = (uint64_t)f->st.st_size;
+		memcpy(c.file_hash, f->file_hash, 16);
+		n = kf_wire_encode_commit(buf, sizeof(buf), &c);
+	} else {
+		kf_wire_abort_t a = {0};
+
+		a.hdr.version = KF_WIRE_VERSION;
+		a.hdr.type = KF_WIRE_ABORT;
+		a.hdr.xid = f->xid;
+		a.reason = (const uint8_t *)f->errmsg;
+		a.reason_len = (uint16_t)strnlen(f->errmsg, KF_WIRE_REASON_MAX);
+		n = kf_wire_encode_abort(buf, sizeof(buf), &a);
+	}
+	if (n > 0)
+		kf__produce(f, buf, (size_t)n, &f->ctrl, 1);
+}
+
+/* Seals once nothing of the file is still being read or compressed and,
+ * unless it failed, every chunk has been produced. */
+static void kf__maybe_seal(struct kf__sfile *f)
+{
+	if (f->sealed || f->busy || f->jobs)
+		return;
+	if (!f->err && !(f->opened && f->hashed &&
+			 f->next_produce == f->nchunks))
+		return;
+	kf__seal(f);
+}
+
+/* ----------------------------------------------------------- chunk path */
+
+/* @locality worker: reads chunk idx and feeds the whole-file hash. Only one
+ * read of a file runs at a time, so the hash sees the bytes in order. */
+static void kf__read_work(uv_work_t *req)
+{
+	struct kf__slot *sl = req->data;
+	struct kf__sfile *f = sl->ref.f;
+	uint64_t off = sl->idx * f->s->conf->chunk_size;
+	size_t got = 0;
+	struct stat now;
+
+	while (got < sl->raw_len) {
+		ssize_t r = pread(f->fd, sl->buf + KF_WIRE_CHUNK_HDR + got,
+				  sl->raw_len - got, (off_t)(off + got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			sl->err = kf_err_from_errno(errno);
+			snprintf(sl->errmsg, sizeof(sl->errmsg),
+				 "read at offset %llu: %s",
+				 (unsigned long long)(off + got),
+				 strerror(errno));
+			return;
+		}
+		if (r == 0) {
+			sl->err = KF_ECHANGED;
+			snprintf(sl->errmsg, sizeof(sl->errmsg),
+				 "file shrank while being sent (end of file at "
+				 "%llu, expected %llu bytes)",
+				 (unsigned long long)(off + got),
+				 (unsigned long long)f->st.st_size);
+			return;
+		}
+		got += (size_t)r;
+	}
+	kf_hasher_update(f->hasher, sl->buf + KF_WIRE_CHUNK_HDR, sl->raw_len);
+	if (sl->idx + 1 < f->nchunks)
+		return;
+	kf_hasher_final(f->hasher, f->file_hash);
+	/* The last read: what we hashed must be what the manifest promised. */
+	if (fstat(f->fd, &now) == 0 &&
+	    (now.st_size != f->st.st_size ||
+	     now.st_mtim.tv_sec != f->st.st_mtim.tv_sec ||
+	     now.st_mtim.tv_nsec != f->st.st_mtim.tv_nsec)) {
+		sl->err = KF_ECHANGED;
+		snprintf(sl->errmsg, sizeof(sl->errmsg),
+			 "file changed while being sent (size or mtime "
+			 "differ from when it was opened)");
+	}
+}
+
+/* @locality worker: chunk hash and compression; chunks of one file may run
+ * here in parallel. */
+static void kf__compress_work(uv_work_t *req)
+{
+	struct kf__slot *sl = req->data;
+	uint8_t *payload = sl->buf + KF_WIRE_CHUNK_HDR;
+	int r;
+
+	kf_hash128(payload, sl->raw_len, sl->raw_hash);
+	sl->codec = KF_CODEC_NONE;
+	sl->payload_len = sl->raw_len;
+	if (!sl->try_compress)
+		return;
+	r = kf_codec_compress(sl->ref.f->s->codecs, payload, sl->raw_len,
+			      &sl->payload_len);
+	if (r < 0) {
+		sl->err = r;
+		snprintf(sl->errmsg, sizeof(sl->errmsg), "compression: %s",
+			 kf_strerror(r));
+		return;
+	}
+	sl->codec = r;
+}
+
+static void kf__produce_chunk(struct kf__sfile *f, struct kf__slot *sl)
+{
+	kf_wire_chunk_t c = {0};
+
+	c.hdr.version = KF_WIRE_VERSION;
+	c.hdr.type = KF_WIRE_CHUNK;
+	c.hdr.xid = f->xid;
+	c.index = sl->idx;
+	c.offset = sl->idx * f->s->conf->chunk_size;
+	c.raw_len = sl->raw_len;
+	c.codec = (uint8_t)sl->codec;
+	memcpy(c.raw_hash, sl->raw_hash, 16);
+	kf_wire_encode_chunk_hdr(sl->buf, KF_WIRE_CHUNK_HDR, &c);
+	if (kf__produce(f, sl->buf, KF_WIRE_CHUNK_HDR + sl->payload_len,
+			&sl->ref, 0) < 0)
+		kf__slot_put(f->s, sl);
+}
+
+/* Produces the ready chunks that are next in index order. */
+static void kf__flush_ready(struct kf__sfile *f)
+{
+	while (f->ready && f->ready->idx == f->next_produce) {
+		struct kf__slot *sl = f->ready;
+
+		f->ready = sl->next;
+		f->next_produce++;
+		if (f->err)
+			kf__slot_put(f->s, sl);
+		else
+			kf__produce_chunk(f, sl);
+	}
+}
+
+static void kf__compress_done(uv_work_t *req, int status)
+{
+	struct kf__slot *sl = req->data, **pp;
+	struct kf__sfile *f = sl->ref.f;
+	kf_sender_t *s = f->s;
+
+	(void)status;
+	f->jobs--;
+	if (sl->err)
+		kf__fail(f, sl->err, "%s", sl->errmsg);
+	if (sl->try_compress && sl->codec == KF_CODEC_NONE)
+		f->skip_compress = KF__SKIP_AFTER_INCOMPRESSIBLE;
+	for (pp = &f->ready; *pp && (*pp)->idx < sl->idx; pp = &(*pp)->next)
+		;
+	sl->next = *pp;
+	*pp = sl;
+	kf__flush_ready(f);
+	/* A failed file drops the chunks it can no longer send in order. */
+	if (f->err) {
+		while (f->ready) {
+			struct kf__slot *d = f->ready;
+
+			f->ready = d->next;
+			kf__slot_put(s, d);
+		}
+	}
+	kf__maybe_seal(f);
+	kf__maybe_done(f);
+	kf__kick(s);
+}
+
+static void kf__read_done(uv_work_t *req, int status)
+{
+	struct kf__slot *sl = req->data;
+	struct kf__sfile *f = sl->ref.f;
+	kf_sender_t *s = f->s;
+
+	(void)status;
+	f->busy = 0;
+	if (sl->idx + 1 == f->nchunks && !sl->err)
+		f->hashed = 1;
+	if (sl->err || f->err) {
+		kf__fail(f, sl->err, "%s", sl->errmsg);
+		kf__slot_put(s, sl);
+		kf__maybe_seal(f);
+		kf__maybe_done(f);
+		kf__kick(s);
+		return;
+	}
+	sl->try_compress = s->conf->codec == KF_CODEC_ZSTD && !f->skip_compress;
+	if (f->skip_compress)
+		f->skip_compress--;
+	f->jobs++;
+	uv_queue_work(s->loop, &sl->work, kf__compress_work, kf__compress_done);
+	kf__kick(s);
+}
+
+static void kf__start_read(struct kf__sfile *f, struct kf__slot *sl)
+{
+	uint64_t chunk = f->s->conf->chunk_size;
+	uint64_t off = f->next_read * chunk;
+	uint64_t left = (uint64_t)f->st.st_size - off;
+
+	sl->ref.kind = KF__REF_SLOT;
+	sl->ref.f = f;
+	sl->idx = f->next_read++;
+	sl->raw_len = (uint32_t)(left < chunk ? left : chunk);
+	sl->err = 0;
+	sl->work.data = sl;
+	f->busy = 1;
+	uv_queue_work(f->s->loop, &sl->work, kf__read_work, kf__read_done);
+}
+
+/* ------------------------------------------------------------ open path */
+
+/* @locality worker */
+static void kf__open_work(uv_work_t *req)
+{
+	struct kf__sfile *f = req->data;
+
+	f->fd = open(f->src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (f->fd < 0) {
+		kf__fail(f, kf_err_from_errno(errno), "open: %s",
+			 strerror(errno));
+		return;
+	}
+	if (fstat(f->fd, &f->st) < 0 || !S_ISREG(f->st.st_mode)) {
+		kf__fail(f, KF_EIO, "not a readable regular file");
+		return;
+	}
+	posix_fadvise(f->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+}
+
+static void kf__open_done(uv_work_t *req, int status)
+{
+	struct kf__sfile *f = req->data;
+	kf_sender_t *s = f->s;
+	uint64_t chunk = s->conf->chunk_size;
+
+	(void)status;
+	f->busy = 0;
+	if (!f->err) {
+		f->nchunks = ((uint64_t)f->st.st_size + chunk - 1) / chunk;
+		f->opened = 1;
+		f->hashed = f->nchunks == 0;
+		if (f->hashed)
+			kf_hasher_final(f->hasher, f->file_hash);
+		kf__produce_manifest(f);
+	}
+	kf__maybe_seal(f);
+	kf__maybe_done(f);
+	kf__kick(s);
+}
+
+static void kf__activate(kf_sender_t *s, struct kf__sfile *f)
+{
+	f->next = s->active;
+	s->active = f;
+	s->nactive++;
+	s->nreading++;
+	f->busy = 1;
+	f->work.data = f;
+	uv_queue_work(s->loop, &f->work, kf__open_work, kf__open_done);
+}
+
+/* ------------------------------------------------------------- lifetime */
+
+static void kf__sfile_free(struct kf__sfile *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	kf_hasher_destroy(f->hasher);
+	free(f->src);
+	free(f->rel);
+	free(f);
+}
+
+/* Reports and frees a file once it is sealed and fully acknowledged. */
+static void kf__maybe_done(struct kf__sfile *f)
+{
+	kf_sender_t *s = f->s;
+	struct kf__sfile **pp;
+
+	if (!f->sealed || f->outstanding || f->busy || f->jobs)
+		return;
+	for (pp = &s->active; *pp != f; pp = &(*pp)->next)
+		;
+	*pp = f->next;
+	s->nactive--;
+	if (f->err) {
+		s->stats.files_failed++;
+	} else {
+		s->stats.files_ok++;
+	}
+	s->file_cb(s->opaque, f->rel, f->src, (uint64_t)f->st.st_size,
+		   f->err, f->err ? f->errmsg : NULL);
+	kf__sfile_free(f);
+}
+
+/* Starts queued files and reads while there is room. */
+static void kf__kick(kf_sender_t *s)
+{
+	struct kf__sfile *f;
+
+	while (!s->stopping && s->queue_head &&
+	       s->nreading < (size_t)s->conf->send_max_inflight_files &&
+	       s->nactive < KF__MAX_SEALED) {
+		f = s->queue_head;
+		s->queue_head = f->next;
+		if (!s->queue_head)
+			s->queue_tail = NULL;
+		s->nqueued--;
+		kf__activate(s, f);
+	}
+	for (f = s->active; f && s->free_slots; f = f->next) {
+		if (f->busy || f->sealed || f->err || !f->opened ||
+		    f->next_read >= f->nchunks)
+			continue;
+		kf__start_read(f, kf__slot_get(s));
+	}
+}
+
+/* ----------------------------------------------------- delivery reports */
+
+/* @locality loop thread (rd_kafka_poll from the waker) */
+static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	struct kf__ref *ref = m->_private;
+	struct kf__sfile *f = ref->f;
+	kf_sender_t *s = opaque;
+
+	(void)rk;
+	f->outstanding--;
+	if (m->err) {
+		kf__fail(f, KF_EKAFKA, "not acknowledged by the broker: %s%s",
+			 rd_kafka_err2str(m->err),
+			 m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE
+				 ? " (lower --chunk-size or raise the topic's "
+				   "max.message.bytes)"
+				 : "");
+	} else {
+		s->stats.messages++;
+		s->stats.wire_bytes += m->len;
+	}
+	if (ref->kind == KF__REF_SLOT) {
+		struct kf__slot *sl = (struct kf__slot *)ref;
+
+		if (!m->err) {
+			f->acked += sl->raw_len;
+			s->stats.bytes_sent += sl->raw_len;
+		}
+		kf__slot_put(s, sl);
+	}
+	kf__maybe_seal(f);
+	kf__maybe_done(f);
+}
+
+static void kf__serve_reports(kf_kafka_waker_t *w)
+{
+	kf_sender_t *s = w->opaque;
+
+	while (rd_kafka_poll(s->rk, 0) > 0)
+		;
+	kf__kick(s);
+}
+
+/* ------------------------------------------------------------ public */
+
+kf_sender_t *kf_sender_new(uv_loop_t *loop, const kf_conf_t *conf,
+			   kf_send_file_cb *file_cb, void *opaque,
+			   char *errstr, size_t errstr_size)
+{
+	kf_sender_t *s = calloc(1, sizeof(*s));
+	size_t i;
+
+	if (!s) {
+		kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
+		return NULL;
+	}
+	s->loop = loop;
+	s->conf = conf;
+	s->file_cb = file_cb;
+	s->opaque = opaque;
+	if (gethostname(s->origin, sizeof(s->origin) - 1) < 0)
+		strcpy(s->origin, "unknown");
+	s->nslots = conf->send_max_inflight_bytes / conf->chunk_size;
+	if (s->nslots < 2)
+		s->nslots = 2;
+	s->slots = calloc(s->nslots, sizeof(*s->slots));
+	s->codecs = kf_codec_pool_new(conf->chunk_size, conf->codec_level);
+	if (!s->slots || !s->codecs)
+		goto out_nomem;
+	for (i = 0; i < s->nslots; i++) {
+		s->slots[i].buf = malloc(KF_WIRE_CHUNK_HDR + conf->chunk_size);
+		if (!s->slots[i].buf)
+			goto out_nomem;
+		kf__slot_put(s, &s->slots[i]);
+	}
+	s->rk = kf_kafka_producer_new(conf, kf__dr, s, errstr, errstr_size);
+	if (!s->rk)
+		goto out_destroy;
+	s->rkt = rd_kafka_topic_new(s->rk, conf->topic, NULL);
+	s->mainq = rd_kafka_queue_get_main(s->rk);
+	if (!s->rkt || !s->mainq ||
+	    kf_kafka_waker_init(&s->waker, loop, s->mainq, kf__serve_reports, s,
+				errstr, errstr_size))
+		goto out_destroy;
+	return s;
+
+out_nomem:
+	kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
+out_destroy:
+	kf_sender_destroy(s);
+	return NULL;
+}
+
+int kf_sender_submit(kf_sender_t *s, const char *src, const char *rel,
+		     char *errstr, size_t errstr_size)
+{
+	struct kf__sfile *f;
+	int r;
+
+	r = kf_path_validate((const uint8_t *)rel, strlen(rel), errstr,
+			     errstr_size);
+	if (r)
+		return r;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return KF_ENOMEM;
+	f->ctrl.kind = KF__REF_CTRL;
+	f->ctrl.f = f;
+	f->s = s;
+	f->fd = -1;
+	f->src = strdup(src);
+	f->rel = strdup(rel);
+	f->rel_len = strlen(rel);
+	f->hasher = kf_hasher_new();
+	if (!f->src || !f->rel || !f->hasher) {
+		kf__sfile_free(f);
+		return KF_ENOMEM;
+	}
+	if (getrandom(f->xid.b, sizeof(f->xid.b), 0) != sizeof(f->xid.b)) {
+		kf__sfile_free(f);
+		return kf_seterr(errstr, errstr_size, KF_EIO,
+				 "getrandom: %s", strerror(errno));
+	}
+	if (s->queue_tail)
+		s->queue_tail->next = f;
+	else
+		s->queue_head = f;
+	s->queue_tail = f;
+	s->nqueued++;
+	s->stats.files_total++;
+	kf__kick(s);
+	return 0;
+}
+
+size_t kf_sender_pending(const kf_sender_t *s)
+{
+	return s->nqueued + s->nactive;
+}
+
+void kf_sender_stop(kf_sender_t *s)
+{
+	struct kf__sfile *f;
+
+	s->stopping = 1;
+	while ((f = s->queue_head)) {
+		s->queue_head = f->next;
+		s->nqueued--;
+		s->stats.files_failed++;
+		s->file_cb(s->opaque, f->rel, f->src, 0, KF_ESTOPPED,
+			   "stopped before it was sent");
+		kf__sfile_free(f);
+	}
+	s->queue_tail = NULL;
+	for (f = s->active; f; f = f->next) {
+		kf__fail(f, KF_ESTOPPED, "stopped while being sent");
+		kf__maybe_seal(f);
+	}
+}
+
+void kf_sender_close(kf_sender_t *s)
+{
+	kf_kafka_waker_close(&s->waker, s->mainq);
+}
+
+void kf_sender_destroy(kf_sender_t *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	if (s->rk) {
+		rd_kafka_flush(s->rk, 10000);
+		if (s->mainq)
+			rd_kafka_queue_destroy(s->mainq);
+		if (s->rkt)
+			rd_kafka_topic_destroy(s->rkt);
+		rd_kafka_destroy(s->rk);
+	}
+	for (i = 0; s->slots && i < s->nslots; i++)
+		free(s->slots[i].buf);
+	free(s->slots);
+	kf_codec_pool_destroy(s->codecs);
+	free(s);
+}
+
+const kf_send_stats_t *kf_sender_stats(const kf_sender_t *s)
+{
+	return &s->stats;
+}
