@@ -40,6 +40,8 @@ enum kf_wire_type {
 	KF_WIRE_ABORT = 4
 };
 
+enum kf_wire_codec { KF_WIRE_CODEC_NONE = 0, KF_WIRE_CODEC_ZSTD = 1 };
+
 enum kf_wire_hash_alg { KF_WIRE_HASH_XXH3_128 = 1 };
 
 typedef struct kf_xid_s {

@@ -1,0 +1,1231 @@
+/*
+ * Configuration: the one table of keys, and everything derived from it:
+ * defaults, validation, the INI file loader and the reference printed by
+ * `kferry help config` (and docs/config.md).
+ *
+ * @locality any thread; a kf_conf_t is owned by one thread while it is
+ * being built, and read-only afterwards.
+ */
+#include "config/conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+#include "common/log.h"
+
+#define KF__KiB ((int64_t)1 << 10)
+#define KF__MiB ((int64_t)1 << 20)
+#define KF__GiB ((int64_t)1 << 30)
+
+/* Longest "section.key" name; also bounds the edit distance work. */
+#define KF__KEY_MAX 256
+/* Longest value of a free-form string key, unless the key says less. */
+#define KF__STRING_MAX 4096
+/* What "zstd" without a level means: zstd's own default level. */
+#define KF__ZSTD_LEVEL_DEFAULT 3
+
+enum kf__type {
+	KF__T_STRING,
+	KF__T_INT,
+	KF__T_BOOL,
+	KF__T_SIZE,
+	KF__T_ENUM,
+	KF__T_CODEC,
+};
+
+/* How each type is named in the reference and in "expected ..." errors. */
+static const struct {
+	const char *name;
+	const char *expect;  /* before the range */
+	const char *example; /* after the range */
+} kf__types[] = {
+	[KF__T_STRING] = {"string", "", ""},
+	[KF__T_INT] = {"integer", "an integer in ", ""},
+	[KF__T_BOOL] = {"boolean", "", ""},
+	[KF__T_SIZE] = {"size", "a size in ", ", e.g. 65536, 64K or 1MiB"},
+	[KF__T_ENUM] = {"enum", "", ""},
+	[KF__T_CODEC] = {"codec", "", ""},
+};
+
+/* A word accepted by a bool, enum or codec key, and the int it stores. */
+struct kf__word {
+	const char *word;
+	int value;
+};
+
+static const struct kf__word kf__bool_words[] = {
+	{"true", 1}, {"false", 0}, {"yes", 1}, {"no", 0},
+	{"on", 1},   {"off", 0},   {"1", 1},   {"0", 0},
+	{NULL, 0},
+};
+
+static const struct kf__word kf__log_level_words[] = {
+	{"error", KF_LOG_ERR},   {"warn", KF_LOG_WARN},
+	{"info", KF_LOG_INFO},   {"debug", KF_LOG_DEBUG},
+	{NULL, 0},
+};
+
+static const struct kf__word kf__conflict_words[] = {
+	{"fail", KF_CONFLICT_FAIL},
+	{"overwrite", KF_CONFLICT_OVERWRITE},
+	{"rename", KF_CONFLICT_RENAME},
+	{NULL, 0},
+};
+
+/* Every codec but "none" takes an optional ":LEVEL". */
+static const struct kf__word kf__codec_words[] = {
+	{"none", KF_CODEC_NONE},
+	{"zstd", KF_CODEC_ZSTD},
+	{NULL, 0},
+};
+
+struct kf__key {
+	const char *name;
+	enum kf__type type;
+	size_t off;  /* of the field in struct kf_conf_s */
+	const char *def; /* parsed like a user's value; NULL: no default */
+	/* int and size: the value; codec: the level; string: the length
+	 * (a nonzero min means the value may not be empty) */
+	int64_t min, max;
+	const struct kf__word *words; /* bool, enum and codec */
+	const char *unit;             /* shown beside the type, or NULL */
+	const char *doc;              /* one paragraph */
+};
+
+/*
+ * The field's C type is checked at compile time (_Generic has no default
+ * association), so a key can never store an int into a uint64_t field.
+ */
+#define KF__OFF(field, ctype)                                                  \
+	_Generic(((struct kf_conf_s *)0)->field,                               \
+		 ctype: offsetof(struct kf_conf_s, field))
+#define KF__STRING(f) .type = KF__T_STRING, .off = KF__OFF(f, char *)
+#define KF__INT(f) .type = KF__T_INT, .off = KF__OFF(f, int)
+#define KF__SIZE(f) .type = KF__T_SIZE, .off = KF__OFF(f, uint64_t)
+#define KF__BOOL(f)                                                            \
+	.type = KF__T_BOOL, .off = KF__OFF(f, int), .words = kf__bool_words
+#define KF__ENUM(f, w) .type = KF__T_ENUM, .off = KF__OFF(f, int), .words = w
+/* The level goes to codec_level: a codec value is a (codec, level) pair. */
+#define KF__CODEC(f)                                                           \
+	.type = KF__T_CODEC, .off = KF__OFF(f, int), .words = kf__codec_words
+
+static const struct kf__key kf__keys[] = {
+	{
+		.name = "bootstrap",
+		KF__STRING(bootstrap),
+		.def = "127.0.0.1:9092",
+		.min = 1,
+		.max = KF__STRING_MAX,
+		.doc = "Kafka brokers to contact first, as a comma-separated "
+		       "list of host:port (librdkafka's bootstrap.servers). "
+		       "The rest of the cluster is discovered from them.",
+	},
+	{
+		.name = "topic",
+		KF__STRING(topic),
+		.def = "kferry.files",
+		.min = 1,
+		.max = 249, /* Kafka's own limit on topic names */
+		.doc = "Kafka topic that carries the transfers. Senders and "
+		       "receivers must name the same topic.",
+	},
+	{
+		.name = "chunk_size",
+		KF__SIZE(chunk_size),
+		.def = "1MiB",
+		.min = 4 * KF__KiB,
+		.max = 64 * KF__MiB,
+		.doc = "Bytes of file data per CHUNK message. Larger chunks "
+		       "mean fewer messages and better compression but more "
+		       "memory per message. A chunk that does not compress "
+		       "travels as chunk_size + 64 bytes, so the brokers' "
+		       "message.max.bytes (or the topic's max.message.bytes) "
+		       "must allow that much. Receivers accept any chunk size "
+		       "in this range.",
+	},
+	{
+		.name = "compression",
+		KF__CODEC(codec),
+		.def = "zstd:1",
+		.min = 1,
+		.max = 19,
+		.doc = "Codec of the chunk payloads: none, zstd (level 3, "
+		       "zstd's default) or zstd:LEVEL. Low levels favour "
+		       "throughput, high levels spend CPU time to send fewer "
+		       "bytes. A chunk that zstd cannot shrink is sent raw "
+		       "either way.",
+	},
+	{
+		.name = "log_level",
+		KF__ENUM(log_level, kf__log_level_words),
+		.def = "info",
+		.doc = "Least severe message that is logged. A non-empty "
+		       "debug key raises it to debug.",
+	},
+	{
+		.name = "debug",
+		KF__STRING(debug),
+		.max = KF__STRING_MAX,
+		.doc = "Comma-separated debug contexts to log: send, recv, "
+		       "kafka, wire, fs, or all. Empty: no debug messages.",
+	},
+	{
+		.name = "workers",
+		KF__INT(workers),
+		.def = "0",
+		.min = 0,
+		.max = 64,
+		.doc = "Worker threads that hash, compress and decompress "
+		       "chunks. 0 starts one per online CPU.",
+	},
+	{
+		.name = "send.max_inflight_bytes",
+		KF__SIZE(send_max_inflight_bytes),
+		.def = "32MiB",
+		.min = 1 * KF__MiB,
+		.max = 4 * KF__GiB,
+		.doc = "Memory cap of a sender: file bytes read but not yet "
+		       "acknowledged by the brokers. Reading pauses while the "
+		       "cap is reached.",
+	},
+	{
+		.name = "send.max_inflight_files",
+		KF__INT(send_max_inflight_files),
+		.def = "8",
+		.min = 1,
+		.max = 1024,
+		.doc = "Most files a sender has in flight at once: opened and "
+		       "not yet fully acknowledged.",
+	},
+	{
+		.name = "send.linger_ms",
+		KF__INT(send_linger_ms),
+		.def = "5",
+		.min = 0,
+		.max = 10000,
+		.unit = "ms",
+		.doc = "How long the producer waits to fill a batch before "
+		       "sending it (librdkafka's linger.ms). More waiting "
+		       "makes larger batches and adds latency.",
+	},
+	{
+		.name = "send.delivery_timeout_ms",
+		KF__INT(send_delivery_timeout_ms),
+		.def = "300000",
+		.min = 1000,
+		.max = INT_MAX,
+		.unit = "ms",
+		.doc = "How long the producer retries a message before giving "
+		       "up on it (librdkafka's delivery.timeout.ms). A file "
+		       "with a message that was given up on is reported as "
+		       "failed.",
+	},
+	{
+		.name = "receive.dest",
+		KF__STRING(dest),
+		.max = KF__STRING_MAX,
+		.doc = "Directory that received files are written below; "
+		       "kferry receive needs it. A file appears there only "
+		       "once its whole-file hash is verified; staging data "
+		       "and quarantined files live under DEST/.kferry.",
+	},
+	{
+		.name = "receive.group",
+		KF__STRING(group),
+		.def = "kferry-receive",
+		.min = 1,
+		.max = KF__STRING_MAX,
+		.doc = "Kafka consumer group of the receivers. Receivers in "
+		       "one group share the topic's partitions; every group "
+		       "receives every file.",
+	},
+	{
+		.name = "receive.on_conflict",
+		KF__ENUM(on_conflict, kf__conflict_words),
+		.def = "fail",
+		.doc = "What to do when a file arrives for a path that holds "
+		       "different content: fail keeps the existing file and "
+		       "quarantines the new one, overwrite replaces the "
+		       "existing file atomically, rename keeps both and gives "
+		       "the new file a suffix. A file with the same content "
+		       "is skipped in every case.",
+	},
+	{
+		.name = "receive.abandon_timeout",
+		KF__INT(abandon_timeout_s),
+		.def = "900",
+		.min = 1,
+		.max = 604800,
+		.unit = "seconds",
+		.doc = "An unfinished transfer that receives no message for "
+		       "this long is abandoned: its staging data is deleted "
+		       "and an error is logged (docs/protocol.md, section 6).",
+	},
+	{
+		.name = "receive.max_file_size",
+		KF__SIZE(max_file_size),
+		.def = "1TiB",
+		.min = 0,
+		.max = (int64_t)1 << 62,
+		.doc = "Largest file a receiver accepts; a transfer announcing "
+		       "a larger file is rejected and logged. 0 accepts only "
+		       "empty files.",
+	},
+	{
+		.name = "receive.max_open_transfers",
+		KF__INT(max_open_transfers),
+		.def = "4096",
+		.min = 1,
+		.max = 1000000,
+		.doc = "Most transfers a receiver keeps open at once, each "
+		       "with its own staging file. A transfer beyond the cap "
+		       "is rejected and logged.",
+	},
+	{
+		.name = "receive.max_inflight_bytes",
+		KF__SIZE(recv_max_inflight_bytes),
+		.def = "32MiB",
+		.min = 1 * KF__MiB,
+		.max = 4 * KF__GiB,
+		.doc = "Memory cap of a receiver: message bytes consumed and "
+		       "handed to workers but not yet written. Consuming "
+		       "pauses while the cap is reached.",
+	},
+	{
+		.name = "receive.idle_exit",
+		KF__INT(idle_exit_s),
+		.def = "0",
+		.min = 0,
+		.max = 86400,
+		.unit = "seconds",
+		.doc = "kferry receive exits after this long with no transfer "
+		       "open and no new message. 0 runs until stopped.",
+	},
+	{
+		.name = "receive.fsync",
+		KF__BOOL(fsync),
+		.def = "true",
+		.doc = "Flush every file to disk before it becomes visible, "
+		       "and its directory after the rename, so that a "
+		       "committed offset never covers data a power cut could "
+		       "lose. Off is faster, and safe only where losing files "
+		       "received just before a crash is acceptable.",
+	},
+};
+
+#define KF__NKEYS (sizeof(kf__keys) / sizeof(kf__keys[0]))
+
+static const char kf__kafka_prefix[] = "kafka.";
+#define KF__KAFKA_PREFIX_LEN (sizeof(kf__kafka_prefix) - 1)
+
+/* Appends to the NUL-terminated text in buf, truncating at cap. */
+static KF_PRINTF(3, 4) void kf__append(char *buf, size_t cap,
+				       const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf + len, cap - len, fmt, ap);
+	va_end(ap);
+}
+
+/* ---------------------------------------------------------------------
+ * Numbers and sizes.
+ */
+
+/* Strict decimal: optional '-', digits, nothing else (no spaces, no '+'). */
+static int kf__parse_int(const char *s, int64_t *out)
+{
+	const char *digits = s + (*s == '-');
+	char *end;
+	long long v;
+
+	if (!isdigit((unsigned char)*digits))
+		return KF_EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end)
+		return KF_EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Returns the multiplier of a size suffix (K, KB, KiB, ... any case), or 0
+ * if s is not one. An empty suffix means bytes. */
+static uint64_t kf__size_unit(const char *s)
+{
+	static const char units[] = "KMGT";
+	const char *u;
+
+	if (!*s)
+		return 1;
+	u = strchr(units, toupper((unsigned char)*s));
+	if (!u)
+		return 0;
+	s++;
+	if (*s && strcasecmp(s, "B") && strcasecmp(s, "iB"))
+		return 0;
+	return (uint64_t)1 << (10 * (u - units + 1));
+}
+
+int kf_conf_parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	uint64_t unit;
+	char *end;
+
+	/* strtoull would accept leading spaces and wrap "-1" around */
+	if (!s || !isdigit((unsigned char)*s))
+		return KF_EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return KF_EINVAL;
+	/* "1 MiB" reads well; a bare "1 " is more likely a mistake */
+	if (end[strspn(end, " \t")])
+		end += strspn(end, " \t");
+	unit = kf__size_unit(end);
+	if (!unit || v > UINT64_MAX / unit)
+		return KF_EINVAL;
+	*out = (uint64_t)v * unit;
+	return 0;
+}
+
+/* Formats a size with the largest binary unit that divides it exactly, so
+ * that what is printed parses back to the same value. */
+static void kf__fmt_size(char *buf, size_t cap, uint64_t v)
+{
+	static const char *const units[] = {"", "KiB", "MiB", "GiB", "TiB"};
+	size_t u = 0;
+
+	while (v && u + 1 < sizeof(units) / sizeof(units[0]) &&
+	       !(v & (KF__KiB - 1))) {
+		v >>= 10;
+		u++;
+	}
+	snprintf(buf, cap, "%" PRIu64 "%s", v, units[u]);
+}
+
+/* ---------------------------------------------------------------------
+ * Describing a key's values, for error messages and for the reference.
+ */
+
+/* "a, b or c"; codecs that take a level are shown as "zstd[:LEVEL]". */
+static void kf__fmt_words(char *buf, size_t cap, const struct kf__key *k)
+{
+	const struct kf__word *w;
+
+	for (w = k->words; w->word; w++) {
+		int leveled = k->type == KF__T_CODEC &&
+			      w->value != KF_CODEC_NONE;
+
+		if (w != k->words)
+			kf__append(buf, cap, "%s", w[1].word ? ", " : " or ");
+		kf__append(buf, cap, "%s%s", w->word,
+			   leveled ? "[:LEVEL]" : "");
+	}
+	if (k->type == KF__T_CODEC)
+		kf__append(buf, cap, ", LEVEL %" PRId64 " .. %" PRId64, k->min,
+			   k->max);
+}
+
+/* The values a key accepts, e.g. "0 .. 64", "4KiB .. 64MiB", "a, b or c". */
+static void kf__fmt_range(char *buf, size_t cap, const struct kf__key *k)
+{
+	char lo[32], hi[32];
+
+	buf[0] = '\0';
+	switch (k->type) {
+	case KF__T_STRING:
+		kf__append(buf, cap, "%s%" PRId64 " bytes",
+			   k->min ? "1 .. " : "up to ", k->max);
+		break;
+	case KF__T_INT:
+		kf__append(buf, cap, "%" PRId64 " .. %" PRId64, k->min, k->max);
+		break;
+	case KF__T_SIZE:
+		kf__fmt_size(lo, sizeof(lo), (uint64_t)k->min);
+		kf__fmt_size(hi, sizeof(hi), (uint64_t)k->max);
+		kf__append(buf, cap, "%s .. %s", lo, hi);
+		break;
+	case KF__T_BOOL:
+	case KF__T_ENUM:
+	case KF__T_CODEC:
+		kf__fmt_words(buf, cap, k);
+		break;
+	}
+}
+
+static int kf__invalid(const struct kf__key *k, const char *value,
+		       char *errstr, size_t errstr_size)
+{
+	char range[160];
+
+	kf__fmt_range(range, sizeof(range), k);
+	return kf_seterr(errstr, errstr_size, KF_EINVAL,
+			 "%s: invalid value \"%s\" (expected %s%s%s)", k->name,
+			 value, kf__types[k->type].expect, range,
+			 kf__types[k->type].example);
+}
+
+static int kf__out_of_range(const struct kf__key *k, const char *value,
+			    char *errstr, size_t errstr_size)
+{
+	char range[160];
+
+	kf__fmt_range(range, sizeof(range), k);
+	return kf_seterr(errstr, errstr_size, KF_EINVAL,
+			 "%s: %s is out of range (%s)", k->name, value, range);
+}
+
+/* ---------------------------------------------------------------------
+ * Setting keys.
+ */
+
+static void *kf__field(kf_conf_t *conf, const struct kf__key *k)
+{
+	return (char *)conf + k->off;
+}
+
+static const struct kf__word *kf__word_find(const struct kf__word *words,
+					    const char *s, size_t len)
+{
+	for (; words->word; words++)
+		if (strlen(words->word) == len &&
+		    !strncasecmp(words->word, s, len))
+			return words;
+	return NULL;
+}
+
+static int kf__set_string(kf_conf_t *conf, const struct kf__key *k,
+			  const char *value, char *errstr, size_t errstr_size)
+{
+	char **field = kf__field(conf, k);
+	size_t len = strlen(value);
+	char *copy = NULL;
+
+	if (!len && k->min)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "%s: value must not be empty", k->name);
+	if (len > (uint64_t)k->max)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "%s: value is too long (at most %" PRId64
+				 " bytes)",
+				 k->name, k->max);
+	/* An optional string set to "" is unset, as if never given. */
+	if (len && !(copy = strdup(value)))
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				 "%s: out of memory", k->name);
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+static int kf__set_int(kf_conf_t *conf, const struct kf__key *k,
+		       const char *value, char *errstr, size_t errstr_size)
+{
+	int64_t v;
+
+	if (kf__parse_int(value, &v))
+		return kf__invalid(k, value, errstr, errstr_size);
+	if (v < k->min || v > k->max)
+		return kf__out_of_range(k, value, errstr, errstr_size);
+	*(int *)kf__field(conf, k) = (int)v;
+	return 0;
+}
+
+static int kf__set_size(kf_conf_t *conf, const struct kf__key *k,
+			const char *value, char *errstr, size_t errstr_size)
+{
+	uint64_t v;
+
+	if (kf_conf_parse_size(value, &v))
+		return kf__invalid(k, value, errstr, errstr_size);
+	if (v < (uint64_t)k->min || v > (uint64_t)k->max)
+		return kf__out_of_range(k, value, errstr, errstr_size);
+	*(uint64_t *)kf__field(conf, k) = v;
+	return 0;
+}
+
+/* bool and enum keys: one of the key's words. */
+static int kf__set_word(kf_conf_t *conf, const struct kf__key *k,
+			const char *value, char *errstr, size_t errstr_size)
+{
+	const struct kf__word *w = kf__word_find(k->words, value,
+						 strlen(value));
+
+	if (!w)
+		return kf__invalid(k, value, errstr, errstr_size);
+	*(int *)kf__field(conf, k) = w->value;
+	return 0;
+}
+
+/* "none", "zstd" or "zstd:LEVEL". */
+static int kf__set_codec(kf_conf_t *conf, const struct kf__key *k,
+			 const char *value, char *errstr, size_t errstr_size)
+{
+	size_t n = strcspn(value, ":");
+	const struct kf__word *w = kf__word_find(k->words, value, n);
+	int64_t level;
+
+	/* "none" takes no level */
+	if (!w || (value[n] && w->value == KF_CODEC_NONE))
+		return kf__invalid(k, value, errstr, errstr_size);
+	level = w->value == KF_CODEC_NONE ? 0 : KF__ZSTD_LEVEL_DEFAULT;
+	if (value[n] && (kf__parse_int(value + n + 1, &level) ||
+			 level < k->min || level > k->max))
+		return kf__invalid(k, value, errstr, errstr_size);
+	*(int *)kf__field(conf, k) = w->value;
+	conf->codec_level = (int)level;
+	return 0;
+}
+
+static int kf__set_key(kf_conf_t *conf, const struct kf__key *k,
+		       const char *value, char *errstr, size_t errstr_size)
+{
+	switch (k->type) {
+	case KF__T_STRING:
+		return kf__set_string(conf, k, value, errstr, errstr_size);
+	case KF__T_INT:
+		return kf__set_int(conf, k, value, errstr, errstr_size);
+	case KF__T_SIZE:
+		return kf__set_size(conf, k, value, errstr, errstr_size);
+	case KF__T_BOOL:
+	case KF__T_ENUM:
+		return kf__set_word(conf, k, value, errstr, errstr_size);
+	case KF__T_CODEC:
+		return kf__set_codec(conf, k, value, errstr, errstr_size);
+	}
+	return KF_EINVAL; /* not reached: the switch covers every type */
+}
+
+static struct kf_conf_prop *kf__prop_find(kf_conf_t *conf, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < conf->nprops; i++)
+		if (!strcmp(conf->props[i].name, name))
+			return &conf->props[i];
+	return NULL;
+}
+
+/* Adds or replaces librdkafka property name; the order of first setting is
+ * kept, so that the Kafka client sees them as the user wrote them. */
+static int kf__set_prop(kf_conf_t *conf, const char *name, const char *value,
+			char *errstr, size_t errstr_size)
+{
+	struct kf_conf_prop *p;
+	char *v;
+
+	if (!*name)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "kafka.: missing librdkafka property name "
+				 "after \"kafka.\"");
+	if (!(v = strdup(value)))
+		goto out_nomem;
+	if ((p = kf__prop_find(conf, name))) {
+		free(p->value);
+		p->value = v;
+		return 0;
+	}
+	p = realloc(conf->props, (conf->nprops + 1) * sizeof(*p));
+	if (!p)
+		goto out_free_value;
+	conf->props = p;
+	p += conf->nprops;
+	if (!(p->name = strdup(name)))
+		goto out_free_value;
+	p->value = v;
+	conf->nprops++;
+	return 0;
+
+out_free_value:
+	free(v);
+out_nomem:
+	return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+			 "kafka.%s: out of memory", name);
+}
+
+static const struct kf__key *kf__key_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < KF__NKEYS; i++)
+		if (!strcmp(kf__keys[i].name, name))
+			return &kf__keys[i];
+	return NULL;
+}
+
+/* Levenshtein distance; both strings are shorter than KF__KEY_MAX. */
+static size_t kf__edit_distance(const char *a, const char *b)
+{
+	size_t rows[2][KF__KEY_MAX];
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t *prev = rows[0], *cur = rows[1], *tmp;
+
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? sub : del;
+			cur[j] = cur[j] < ins ? cur[j] : ins;
+		}
+		tmp = prev;
+		prev = cur;
+		cur = tmp;
+	}
+	return prev[lb];
+}
+
+/* The part of a name after its last dot. */
+static const char *kf__leaf(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot ? dot + 1 : name;
+}
+
+/* The edit distance from a to b if it is small for a's length (at most one
+ * edit in three characters, and at least one), else SIZE_MAX. */
+static size_t kf__near(const char *a, const char *b)
+{
+	size_t limit = strlen(a) / 3 ? strlen(a) / 3 : 1;
+	size_t d = kf__edit_distance(a, b);
+
+	return d <= limit ? d : SIZE_MAX;
+}
+
+/* The key closest to a misspelt name. Last parts are compared too, so that
+ * "dest" and "[receive] receive.dest" find receive.dest. NULL when nothing
+ * is close: a wild guess misleads more than none. */
+static const struct kf__key *kf__key_suggest(const char *name)
+{
+	const struct kf__key *found = NULL;
+	size_t best = SIZE_MAX, i;
+
+	if (strlen(name) >= KF__KEY_MAX)
+		return NULL;
+	for (i = 0; i < KF__NKEYS; i++) {
+		const struct kf__key *k = &kf__keys[i];
+		size_t full = kf__near(name, k->name);
+		size_t leaf = kf__near(kf__leaf(name), kf__leaf(k->name));
+		size_t d = full < leaf ? full : leaf;
+
+		if (d < best) { /* ties go to the first key */
+			best = d;
+			found = k;
+		}
+	}
+	return found;
+}
+
+static int kf__unknown_key(const char *name, char *errstr, size_t errstr_size)
+{
+	const struct kf__key *k = kf__key_suggest(name);
+
+	if (k)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "%s: unknown key (did you mean %s?)", name,
+				 k->name);
+	return kf_seterr(errstr, errstr_size, KF_EINVAL,
+			 "%s: unknown key (see `kferry help config`; "
+			 "librdkafka properties take the \"kafka.\" prefix)",
+			 name);
+}
+
+int kf_conf_set(kf_conf_t *conf, const char *key, const char *value,
+		char *errstr, size_t errstr_size)
+{
+	const struct kf__key *k;
+
+	if (!conf || !key || !value)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "kf_conf_set: NULL argument");
+	if (!strncmp(key, kf__kafka_prefix, KF__KAFKA_PREFIX_LEN))
+		return kf__set_prop(conf, key + KF__KAFKA_PREFIX_LEN, value,
+				    errstr, errstr_size);
+	k = kf__key_find(key);
+	if (!k)
+		return kf__unknown_key(key, errstr, errstr_size);
+	return kf__set_key(conf, k, value, errstr, errstr_size);
+}
+
+/* ---------------------------------------------------------------------
+ * Life cycle.
+ */
+
+kf_conf_t *kf_conf_new(void)
+{
+	kf_conf_t *conf = calloc(1, sizeof(*conf));
+	size_t i;
+
+	if (!conf)
+		return NULL;
+	/* Defaults go through the parser, so they obey the table's ranges
+	 * (a unit test makes sure every default is accepted). */
+	for (i = 0; i < KF__NKEYS; i++) {
+		if (kf__keys[i].def &&
+		    kf__set_key(conf, &kf__keys[i], kf__keys[i].def, NULL, 0)) {
+			kf_conf_destroy(conf);
+			return NULL;
+		}
+	}
+	return conf;
+}
+
+void kf_conf_destroy(kf_conf_t *conf)
+{
+	size_t i;
+
+	if (!conf)
+		return;
+	for (i = 0; i < KF__NKEYS; i++)
+		if (kf__keys[i].type == KF__T_STRING)
+			free(*(char **)kf__field(conf, &kf__keys[i]));
+	for (i = 0; i < conf->nprops; i++) {
+		free(conf->props[i].name);
+		free(conf->props[i].value);
+	}
+	free(conf->props);
+	free(conf);
+}
+
+/* ---------------------------------------------------------------------
+ * The file loader: INI style, one line at a time, modified in place.
+ */
+
+struct kf__loader {
+	kf_conf_t *conf;
+	char section[KF__KEY_MAX]; /* "" before the first [section] */
+};
+
+static char *kf__skip_space(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	return s;
+}
+
+static void kf__rtrim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+}
+
+/* Nothing but whitespace and maybe a comment left on the line. */
+static int kf__rest_is_empty(char *s)
+{
+	s = kf__skip_space(s);
+	return !*s || *s == '#' || *s == ';';
+}
+
+/* Section and key names: letters, digits, '.', '_' and '-'. */
+static int kf__valid_name(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
+
+	return n && !s[n] && n < KF__KEY_MAX;
+}
+
+static int kf__load_section(struct kf__loader *ld, char *p, char *msg,
+			    size_t msg_size)
+{
+	char *end = strchr(p, ']');
+	char *name;
+
+	if (!end || !kf__rest_is_empty(end + 1))
+		return kf_seterr(msg, msg_size, KF_EINVAL,
+				 "expected \"[section]\"");
+	*end = '\0';
+	name = kf__skip_space(p + 1);
+	kf__rtrim(name);
+	if (!kf__valid_name(name))
+		return kf_seterr(msg, msg_size, KF_EINVAL,
+				 "invalid section name \"%s\" (use letters, "
+				 "digits, '.', '_' and '-')",
+				 name);
+	strcpy(ld->section, name);
+	return 0;
+}
+
+/* Cuts a '#' or ';' comment that follows whitespace, then the whitespace;
+ * "a#b" and "a;b" stay whole. value never starts the line (the key and '='
+ * come first), so s[-1] is always inside it. */
+static void kf__cut_comment(char *value)
+{
+	char *s;
+
+	for (s = value; *s; s++) {
+		if ((*s == '#' || *s == ';') &&
+		    (s[-1] == ' ' || s[-1] == '\t')) {
+			*s = '\0';
+			break;
+		}
+	}
+	kf__rtrim(value);
+}
+
+/* The character an escape stands for, or -1. */
+static int kf__unescape(char c)
+{
+	switch (c) {
+	case 'n':
+		return '\n';
+	case '"':
+	case '\\':
+		return c;
+	default:
+		return -1;
+	}
+}
+
+/* Decodes a double-quoted value in place (the decoded text is never longer
+ * than the quoted one); p points at the opening quote. */
+static int kf__unquote(char *p, const char *key, char *msg, size_t msg_size)
+{
+	char *r = p + 1, *w = p;
+
+	for (; *r != '"'; r++) {
+		int c = *r;
+
+		if (!c)
+			return kf_seterr(msg, msg_size, KF_EINVAL,
+					 "%s: missing closing quote", key);
+		if (c == '\\' && r[1] && (c = kf__unescape(*++r)) < 0)
+			return kf_seterr(msg, msg_size, KF_EINVAL,
+					 "%s: unknown escape \"\\%c\" in "
+					 "quoted value (use \\\", \\\\ or "
+					 "\\n)",
+					 key, *r);
+		*w++ = (char)c;
+	}
+	if (!kf__rest_is_empty(r + 1))
+		return kf_seterr(msg, msg_size, KF_EINVAL,
+				 "%s: unexpected text after the closing quote",
+				 key);
+	*w = '\0';
+	return 0;
+}
+
+static int kf__load_pair(struct kf__loader *ld, char *p, char *msg,
+			 size_t msg_size)
+{
+	char *eq = strchr(p, '=');
+	char key[KF__KEY_MAX];
+	char *value;
+	int n, err;
+
+	if (!eq)
+		return kf_seterr(msg, msg_size, KF_EINVAL,
+				 "expected \"key = value\", \"[section]\" or "
+				 "a comment");
+	*eq = '\0';
+	kf__rtrim(p);
+	if (!kf__valid_name(p))
+		return kf_seterr(msg, msg_size, KF_EINVAL,
+				 "invalid key name \"%s\" (use letters, "
+				 "digits, '.', '_' and '-')",
+				 p);
+	n = snprintf(key, sizeof(key), "%s%s%s", ld->section,
+		     *ld->section ? "." : "", p);
+	if (n < 0 || (size_t)n >= sizeof(key))
+		return kf_seterr(msg, msg_size, KF_EINVAL,
+				 "%s.%s: key name too long", ld->section, p);
+	value = kf__skip_space(eq + 1);
+	if (*value != '"')
+		kf__cut_comment(value);
+	else if ((err = kf__unquote(value, key, msg, msg_size)))
+		return err;
+	return kf_conf_set(ld->conf, key, value, msg, msg_size);
+}
+
+static int kf__load_line(struct kf__loader *ld, char *line, size_t len,
+			 char *msg, size_t msg_size)
+{
+	char *p;
+
+	if (strlen(line) != len)
+		return kf_seterr(msg, msg_size, KF_EINVAL,
+				 "line contains a NUL byte");
+	kf__rtrim(line);
+	p = kf__skip_space(line);
+	if (!*p || *p == '#' || *p == ';')
+		return 0;
+	if (*p == '[')
+		return kf__load_section(ld, p, msg, msg_size);
+	return kf__load_pair(ld, p, msg, msg_size);
+}
+
+int kf_conf_load_file(kf_conf_t *conf, const char *path, char *errstr,
+		      size_t errstr_size)
+{
+	static const char bom[] = "\xef\xbb\xbf";
+	struct kf__loader ld = {.conf = conf};
+	char msg[1024];
+	unsigned lineno = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int err = 0, e;
+	FILE *f;
+
+	if (!(f = fopen(path, "re"))) { /* e: O_CLOEXEC, threads may fork */
+		e = errno;
+		return kf_seterr(errstr, errstr_size, kf_err_from_errno(e),
+				 "%s: cannot open: %s", path, strerror(e));
+	}
+	while (!err && (len = getline(&line, &cap, f)) >= 0) {
+		size_t skip = 0;
+
+		/* Editors on some systems start UTF-8 files with a BOM. */
+		if (!lineno++ && !strncmp(line, bom, sizeof(bom) - 1))
+			skip = sizeof(bom) - 1;
+		err = kf__load_line(&ld, line + skip, (size_t)len - skip, msg,
+				    sizeof(msg));
+		if (err)
+			kf_seterr(errstr, errstr_size, err, "%s:%u: %s", path,
+				  lineno, msg);
+	}
+	if (!err && ferror(f)) {
+		e = errno;
+		err = kf_seterr(errstr, errstr_size, kf_err_from_errno(e),
+				"%s: cannot read: %s", path, strerror(e));
+	}
+	free(line);
+	fclose(f);
+	return err;
+}
+
+/* ---------------------------------------------------------------------
+ * The reference: `kferry help config [--markdown]` and docs/config.md.
+ */
+
+/* One string per output line. */
+static const char *const kf__md_intro[] = {
+	"# kferry configuration",
+	"",
+	"_This page is generated by `kferry help config --markdown` from the",
+	"key table in `src/config/conf.c`: change the table, then regenerate",
+	"the page._",
+	"",
+	"## Where settings come from",
+	"",
+	"Each source overrides the one before it:",
+	"",
+	"1. the defaults listed below;",
+	"2. the configuration file named with `-c FILE`;",
+	"3. command-line options, in the order given: `-o key=value` sets any",
+	"   key, `-X name=value` sets a librdkafka property (the same as",
+	"   `-o kafka.name=value`), and options such as `-b` and `-t` set",
+	"   their keys. A key set more than once keeps its last value.",
+	"",
+	"## File format",
+	"",
+	"The file is INI style; `config/kferry.conf` is a fully commented",
+	"example.",
+	"",
+	"```ini",
+	"topic = kferry.files",
+	"chunk_size = 4MiB",
+	"",
+	"[receive]",
+	"dest = /srv/kferry/incoming    # receive.dest",
+	"on_conflict = rename",
+	"",
+	"[kafka]",
+	"security.protocol = SSL        # kafka.security.protocol",
+	"ssl.ca.location = \"/etc/kferry/ca.pem\"",
+	"```",
+	"",
+	"* One `key = value` per line; whitespace around the key and the",
+	"  value is ignored.",
+	"* `[section]` prefixes the keys after it: `dest` under `[receive]`",
+	"  is `receive.dest`. Keys before the first section have no prefix,",
+	"  so a full name such as `receive.dest = /x` works there too.",
+	"* A line whose first non-blank character is `#` or `;` is a",
+	"  comment, and so is the rest of a line from a `#` or `;` that",
+	"  follows whitespace (`a#b` is a value, `a #b` is `a` and a",
+	"  comment).",
+	"* Double quotes keep a value's leading and trailing whitespace and",
+	"  any `#` or `;`; inside them `\\\"`, `\\\\` and `\\n` stand for a",
+	"  quote, a backslash and a newline.",
+	"* A key set twice keeps its last value.",
+	"* Sizes are a number of bytes, optionally followed by `K`, `M`, `G`",
+	"  or `T`, alone or with `B` or `iB`, in any case; all are binary",
+	"  multiples (`1K` = `1KB` = `1KiB` = 1024). Fractions and negative",
+	"  numbers are rejected.",
+	"* Booleans are `true`/`false`, `yes`/`no`, `on`/`off` or `1`/`0`.",
+	"  Boolean, enum and codec words are case-insensitive; key names are",
+	"  not.",
+	"* An error names the file, the line and the key, for example",
+	"  `/etc/kferry/kferry.conf:12: receive.on_conflict: invalid value",
+	"  \"replace\" (expected fail, overwrite or rename)`.",
+	"",
+	"## librdkafka properties: `kafka.*`",
+	"",
+	"A key that starts with `kafka.` is a librdkafka property, handed to",
+	"the Kafka client without the prefix: `kafka.security.protocol = SSL`",
+	"sets `security.protocol`. In a file, every key of the `[kafka]`",
+	"section is one; on the command line `-X NAME=VALUE` sets one.",
+	"kferry checks neither their names nor their values: librdkafka does",
+	"when the Kafka client is set up (see librdkafka's CONFIGURATION.md).",
+	"Setting a property again replaces its value. Where kferry has a key",
+	"of its own (`bootstrap`, `send.linger_ms`,",
+	"`send.delivery_timeout_ms`), use that key instead.",
+	"",
+	"## Keys",
+	NULL,
+};
+
+static const char *const kf__plain_intro[] = {
+	"kferry configuration keys (`kferry help config --markdown` prints",
+	"the full reference).",
+	"",
+	"Later settings win: defaults, then the file given with -c FILE, then",
+	"command-line options in the order given (-o key=value sets any key,",
+	"-X name=value a librdkafka property).",
+	"",
+	"File: INI style, one \"key = value\" per line; \"[section]\" prefixes",
+	"the keys after it (\"dest\" under [receive] is receive.dest); '#' or",
+	"';' starts a comment; values may be double-quoted, with \\\" \\\\ \\n",
+	"escapes. Sizes take K, M, G or T (binary: 1K = 1KiB = 1024). Keys",
+	"starting with \"kafka.\" (or in [kafka]) are librdkafka properties,",
+	"passed through unchanged.",
+	NULL,
+};
+
+static void kf__put_lines(FILE *out, const char *const *lines)
+{
+	for (; *lines; lines++)
+		fprintf(out, "%s\n", *lines);
+}
+
+/* Writes s as a Markdown table cell: a '|' would end the cell. */
+static void kf__md_cell(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+}
+
+/* Writes text wrapped at 78 columns, every line indented. */
+static void kf__wrap(FILE *out, const char *text, size_t indent)
+{
+	size_t col = indent;
+
+	fprintf(out, "%*s", (int)indent, "");
+	while (*text) {
+		size_t n = strcspn(text, " ");
+
+		if (col > indent && col + 1 + n > 78) {
+			fprintf(out, "\n%*s", (int)indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', out);
+			col++;
+		}
+		fwrite(text, 1, n, out);
+		col += n;
+		text += n + strspn(text + n, " ");
+	}
+	fputc('\n', out);
+}
+
+static void kf__fmt_type(char *buf, size_t cap, const struct kf__key *k)
+{
+	snprintf(buf, cap, "%s%s%s%s", kf__types[k->type].name,
+		 k->unit ? " (" : "", k->unit ? k->unit : "",
+		 k->unit ? ")" : "");
+}
+
+/* The section part of a key name ("" for top-level keys). */
+static size_t kf__section_len(const struct kf__key *k)
+{
+	const char *dot = strchr(k->name, '.');
+
+	return dot ? (size_t)(dot - k->name) : 0;
+}
+
+static int kf__starts_section(size_t i)
+{
+	size_t n = kf__section_len(&kf__keys[i]);
+
+	return !i || n != kf__section_len(&kf__keys[i - 1]) ||
+	       strncmp(kf__keys[i].name, kf__keys[i - 1].name, n);
+}
+
+static void kf__md_heading(FILE *out, const struct kf__key *k)
+{
+	size_t n = kf__section_len(k);
+
+	if (n)
+		fprintf(out, "\n### `[%.*s]` section\n\n", (int)n, k->name);
+	else
+		fputs("\n### Top-level keys\n\n", out);
+	fputs("| Key | Type | Default | Range | Description |\n"
+	      "| --- | --- | --- | --- | --- |\n",
+	      out);
+}
+
+static void kf__md_key(FILE *out, const struct kf__key *k)
+{
+	char type[64], range[160];
+
+	kf__fmt_type(type, sizeof(type), k);
+	kf__fmt_range(range, sizeof(range), k);
+	fprintf(out, "| `%s` | %s | ", k->name, type);
+	if (k->def)
+		fprintf(out, "`%s`", k->def);
+	else
+		fputs("(none)", out);
+	fputs(" | ", out);
+	kf__md_cell(out, range);
+	fputs(" | ", out);
+	kf__md_cell(out, k->doc);
+	fputs(" |\n", out);
+}
+
+static void kf__plain_key(FILE *out, const struct kf__key *k)
+{
+	char type[64], range[160];
+
+	kf__fmt_type(type, sizeof(type), k);
+	kf__fmt_range(range, sizeof(range), k);
+	fprintf(out, "\n%s  %s; %s; default %s\n", k->name, type, range,
+		k->def ? k->def : "none");
+	kf__wrap(out, k->doc, 4);
+}
+
+void kf_conf_describe(FILE *out, int markdown)
+{
+	size_t i;
+
+	kf__put_lines(out, markdown ? kf__md_intro : kf__plain_intro);
+	for (i = 0; i < KF__NKEYS; i++) {
+		if (!markdown) {
+			kf__plain_key(out, &kf__keys[i]);
+			continue;
+		}
+		if (kf__starts_section(i))
+			kf__md_heading(out, &kf__keys[i]);
+		kf__md_key(out, &kf__keys[i]);
+	}
+}

@@ -1,0 +1,299 @@
+/*
+ * Relative paths from the wire, and safe access below a destination root.
+ *
+ * A path from the wire names a file below the destination root and nothing
+ * else: kf_path_validate() rejects every spelling that could climb out of
+ * it, and kf_path_open_parent() walks the tree one component at a time with
+ * O_NOFOLLOW, so a symbolic link planted in the tree cannot redirect us.
+ */
+#include "core/path.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "proto/wire.h"
+
+#define KF__PRIVATE_DIR ".kferry"
+/* How much of a path an error message quotes (kf_path_printable form). */
+#define KF__QUOTE_MAX 128
+#define KF__DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
+/* Formats "path '<printable path>' <why>" into errstr; returns KF_EPATH. */
+static int kf__path_err(const uint8_t *path, size_t len, char *errstr,
+			size_t errstr_size, const char *fmt, ...)
+    KF_PRINTF(5, 6);
+
+static int kf__path_err(const uint8_t *path, size_t len, char *errstr,
+			size_t errstr_size, const char *fmt, ...)
+{
+	char quoted[KF__QUOTE_MAX];
+	char why[128];
+	va_list ap;
+
+	if (!errstr || !errstr_size)
+		return KF_EPATH;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	kf_path_printable(path, len, quoted, sizeof(quoted));
+	return kf_seterr(errstr, errstr_size, KF_EPATH, "path '%s' %s", quoted,
+			 why);
+}
+
+static int kf__component_check(const uint8_t *path, size_t len, size_t start,
+			       size_t clen, size_t depth, char *errstr,
+			       size_t errstr_size)
+{
+	const uint8_t *c = path + start;
+
+	if (clen == 0)
+		return kf__path_err(path, len, errstr, errstr_size,
+				    "has an empty component at offset %zu "
+				    "('//' or a trailing '/')",
+				    start);
+	if ((clen == 1 && c[0] == '.') ||
+	    (clen == 2 && c[0] == '.' && c[1] == '.'))
+		return kf__path_err(path, len, errstr, errstr_size,
+				    "has a '%.*s' component at offset %zu",
+				    (int)clen, (const char *)c, start);
+	if (depth == 0 && clen == sizeof(KF__PRIVATE_DIR) - 1 &&
+	    memcmp(c, KF__PRIVATE_DIR, clen) == 0)
+		return kf__path_err(path, len, errstr, errstr_size,
+				    "starts with '%s', the receiver's private "
+				    "directory",
+				    KF__PRIVATE_DIR);
+	if (clen > KF_WIRE_COMPONENT_MAX)
+		return kf__path_err(path, len, errstr, errstr_size,
+				    "has a %zu-byte component at offset %zu; "
+				    "the limit is %d",
+				    clen, start, KF_WIRE_COMPONENT_MAX);
+	if (depth >= KF_WIRE_DEPTH_MAX)
+		return kf__path_err(path, len, errstr, errstr_size,
+				    "has more than %d components",
+				    KF_WIRE_DEPTH_MAX);
+	return 0;
+}
+
+int kf_path_validate(const uint8_t *path, size_t len, char *errstr,
+		     size_t errstr_size)
+{
+	const uint8_t *nul, *slash;
+	size_t start, clen, depth;
+	int err;
+
+	if (len == 0)
+		return kf_seterr(errstr, errstr_size, KF_EPATH,
+				 "path is empty");
+	if (len > KF_WIRE_PATH_MAX)
+		return kf__path_err(path, len, errstr, errstr_size,
+				    "is %zu bytes; the limit is %d", len,
+				    KF_WIRE_PATH_MAX);
+	nul = memchr(path, '\0', len);
+	if (nul)
+		return kf__path_err(path, len, errstr, errstr_size,
+				    "contains a NUL byte at offset %zu",
+				    (size_t)(nul - path));
+	if (path[0] == '/')
+		return kf__path_err(path, len, errstr, errstr_size,
+				    "is absolute; only paths relative to the "
+				    "destination are allowed");
+
+	for (start = 0, depth = 0; start <= len; start += clen + 1, depth++) {
+		slash = memchr(path + start, '/', len - start);
+		clen = slash ? (size_t)(slash - path) - start : len - start;
+		err = kf__component_check(path, len, start, clen, depth, errstr,
+					  errstr_size);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Explains why `name` (a component of relpath) could not be opened or
+ * created below dirfd, from the errno e of the failed call. */
+static int kf__component_err(int dirfd, const char *name, int e,
+			     const char *relpath, char *errstr,
+			     size_t errstr_size)
+{
+	char qname[KF__QUOTE_MAX], qpath[KF__QUOTE_MAX];
+	struct stat st;
+
+	kf_path_printable((const uint8_t *)name, strlen(name), qname,
+			  sizeof(qname));
+	kf_path_printable((const uint8_t *)relpath, strlen(relpath), qpath,
+			  sizeof(qpath));
+	if (e == ELOOP || e == ENOTDIR) {
+		/* Linux reports a symlink opened with O_NOFOLLOW|O_DIRECTORY
+		 * as ENOTDIR, other systems as ELOOP: ask lstat which it is. */
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode))
+			return kf_seterr(errstr, errstr_size, KF_EPATH,
+					 "path component '%s' in '%s' is a "
+					 "symbolic link; refusing to follow it",
+					 qname, qpath);
+		return kf_seterr(errstr, errstr_size, KF_EPATH,
+				 "path component '%s' in '%s' is not a "
+				 "directory",
+				 qname, qpath);
+	}
+	return kf_seterr(errstr, errstr_size, kf_err_from_errno(e),
+			 "cannot open or create directory '%s' in '%s': %s",
+			 qname, qpath, strerror(e));
+}
+
+/* Opens directory `name` below dirfd, creating it first if asked to. */
+static int kf__open_dir(int dirfd, const char *name, int create,
+			mode_t dir_mode, int *fd, const char *relpath,
+			char *errstr, size_t errstr_size)
+{
+	*fd = openat(dirfd, name, KF__DIR_FLAGS);
+	if (*fd < 0 && errno == ENOENT && create) {
+		/* EEXIST: someone else created it first; open what is there
+		 * now, still without following a link. */
+		if (mkdirat(dirfd, name, dir_mode) < 0 && errno != EEXIST)
+			return kf__component_err(dirfd, name, errno, relpath,
+						 errstr, errstr_size);
+		*fd = openat(dirfd, name, KF__DIR_FLAGS);
+	}
+	if (*fd < 0)
+		return kf__component_err(dirfd, name, errno, relpath, errstr,
+					 errstr_size);
+	return 0;
+}
+
+int kf_path_open_parent(int rootfd, const char *relpath, int create,
+			mode_t dir_mode, int *parentfd, const char **base,
+			char *errstr, size_t errstr_size)
+{
+	char name[KF_WIRE_COMPONENT_MAX + 1];
+	const char *comp, *slash;
+	int dirfd, fd, err;
+
+	/* Callers validate already, but this is the last step before the
+	 * file system: ".." or a leading '/' must never reach openat(). */
+	err = kf_path_validate((const uint8_t *)relpath, strlen(relpath),
+			       errstr, errstr_size);
+	if (err)
+		return err;
+
+	/* A fresh descriptor even for a top-level file, so that the caller
+	 * always owns and closes *parentfd. */
+	dirfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
+	if (dirfd < 0)
+		return kf_seterr(errstr, errstr_size, kf_err_from_errno(errno),
+				 "cannot duplicate the destination root "
+				 "descriptor %d: %s",
+				 rootfd, strerror(errno));
+
+	for (comp = relpath; (slash = strchr(comp, '/')) != NULL;
+	     comp = slash + 1) {
+		memcpy(name, comp, (size_t)(slash - comp));
+		name[slash - comp] = '\0';
+		err = kf__open_dir(dirfd, name, create, dir_mode, &fd, relpath,
+				   errstr, errstr_size);
+		close(dirfd);
+		if (err)
+			return err;
+		dirfd = fd;
+	}
+	*parentfd = dirfd;
+	*base = comp;
+	return 0;
+}
+
+/* Length of the printable UTF-8 sequence at p (at most n bytes), or 0 if
+ * it is invalid (overlong, surrogate, past U+10FFFF, truncated) or a C1
+ * control, which some terminals obey as escape sequences. */
+static size_t kf__utf8_len(const uint8_t *p, size_t n)
+{
+	uint8_t lo = 0x80, hi = 0xbf;
+	size_t need, i;
+
+	if (p[0] < 0xc2 || p[0] > 0xf4)
+		return 0;
+	need = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+	/* 0xc2: skip U+0080..U+009F (C1); 0xe0: overlong below U+0800 */
+	if (p[0] == 0xc2 || p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (n < need || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < need; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return need;
+}
+
+/* Renders the unit starting at p into unit (up to 4 chars); returns how
+ * many input bytes it consumed and sets *ulen to the rendered length. */
+static size_t kf__render_unit(const uint8_t *p, size_t n, char unit[4],
+			      size_t *ulen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t u8;
+
+	if (p[0] == '\n') {
+		memcpy(unit, "\\n", 2);
+		*ulen = 2;
+		return 1;
+	}
+	if (p[0] >= 0x20 && p[0] < 0x7f) {
+		unit[0] = (char)p[0];
+		*ulen = 1;
+		return 1;
+	}
+	u8 = kf__utf8_len(p, n);
+	if (u8) {
+		memcpy(unit, p, u8);
+		*ulen = u8;
+		return u8;
+	}
+	unit[0] = '\\';
+	unit[1] = 'x';
+	unit[2] = hex[p[0] >> 4];
+	unit[3] = hex[p[0] & 0xf];
+	*ulen = 4;
+	return 1;
+}
+
+void kf_path_printable(const uint8_t *path, size_t len, char *out,
+		       size_t out_size)
+{
+	static const char ellipsis[] = "...";
+	size_t i, n, ulen, pos = 0, keep = 0;
+	char unit[4];
+
+	if (!out_size)
+		return;
+	for (i = 0; i < len; i += n) {
+		n = kf__render_unit(path + i, len - i, unit, &ulen);
+		if (pos + ulen >= out_size) {
+			/* Cut after the last whole unit that leaves room for
+			 * the ellipsis, never inside an escape or a UTF-8
+			 * sequence. */
+			pos = keep;
+			n = out_size - 1 - keep;
+			if (n > sizeof(ellipsis) - 1)
+				n = sizeof(ellipsis) - 1;
+			memcpy(out + pos, ellipsis, n);
+			pos += n;
+			break;
+		}
+		memcpy(out + pos, unit, ulen);
+		pos += ulen;
+		if (pos + sizeof(ellipsis) - 1 < out_size)
+			keep = pos;
+	}
+	out[pos] = '\0';
+}
