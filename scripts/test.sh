@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Runs every kferry test on a fresh Debian 12 machine: installs what is
+# missing, builds, runs the unit tests (plain and under ASan/UBSan), fuzzes
+# the wire decoders briefly, and runs the integration suite against a real
+# single-node Kafka broker that it starts and stops itself.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PROG=${0##*/}
+FUZZ_SECONDS=${KF_FUZZ_SECONDS:-30}
+JOBS=${KF_JOBS:-$(nproc)}
+
+usage() {
+    cat <<USAGE
+Usage: $PROG [--no-setup] [--skip STAGE]... [--help]
+
+Stages, in order: setup, build, unit, sanitize, fuzz, integration.
+  --no-setup      same as --skip setup (packages and Kafka jars present)
+  --skip STAGE    leave a stage out (for a quick local run)
+Environment: KF_MANY (files in the many-small-files test, default 20000),
+KF_FUZZ_SECONDS (default 30), KF_JOBS (build parallelism).
+Ends with the line 'N passed, M failed' and exits non-zero on any failure.
+USAGE
+}
+
+skip=" "
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --no-setup) skip+="setup " ;;
+        --skip) shift; skip+="${1:-} " ;;
+        -h|--help) usage; exit 0 ;;
+        *) usage >&2; exit 2 ;;
+    esac
+    shift
+done
+
+passed=0
+failed=0
+failures=()
+
+stage() { [[ "$skip" != *" $1 "* ]]; }
+say() { printf '\n=== %s ===\n' "$*"; }
+ok() { passed=$((passed + $1)); }
+bad() { failed=$((failed + $1)); failures+=("$2"); }
+
+# ctest prints "N% tests passed, M tests failed out of T".
+count_ctest() {
+    local log=$1 name=$2 line total fails
+    line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1)
+    if [ -z "$line" ]; then
+        bad 1 "$name: ctest did not run"
+        return
+    fi
+    total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+    fails=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
+    ok $((total - fails))
+    [ "$fails" -eq 0 ] || bad "$fails" "$name: $fails unit test(s) failed"
+}
+
+build() {
+    local dir=$1
+    shift
+    cmake -S "$ROOT" -B "$ROOT/$dir" "$@" >/dev/null &&
+        cmake --build "$ROOT/$dir" -j "$JOBS"
+}
+
+cd "$ROOT" || exit 2
+
+if stage setup; then
+    say "setup: packages and Kafka jars"
+    scripts/setup.sh || { echo "$PROG: setup failed" >&2; exit 2; }
+fi
+
+if stage build; then
+    say "build (RelWithDebInfo)"
+    build build -DCMAKE_BUILD_TYPE=RelWithDebInfo || {
+        echo "0 passed, 1 failed"
+        exit 1
+    }
+fi
+
+if stage unit; then
+    say "unit tests"
+    (cd build && ctest --output-on-failure -j "$JOBS") 2>&1 | tee build/unit.log
+    count_ctest build/unit.log unit
+fi
+
+if stage sanitize; then
+    say "unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
+    if build build-asan -DKF_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug; then
+        (cd build-asan && ASAN_OPTIONS=detect_leaks=1 \
+            UBSAN_OPTIONS=print_stacktrace=1 \
+            ctest --output-on-failure -j "$JOBS") 2>&1 | tee build-asan/unit.log
+        count_ctest build-asan/unit.log sanitize
+    else
+        bad 1 "sanitize: build failed"
+    fi
+fi
+
+if stage fuzz; then
+    say "fuzzing the wire decoders for ${FUZZ_SECONDS}s"
+    if CC=clang build build-fuzz -DKF_FUZZ=ON -DKF_TESTS=OFF; then
+        corpus=$(mktemp -d)
+        cp tests/fuzz/corpus/wire/* "$corpus"/
+        if build-fuzz/fuzz_wire -max_total_time="$FUZZ_SECONDS" \
+            -max_len=8192 "$corpus" >build-fuzz/fuzz.log 2>&1; then
+            tail -n 2 build-fuzz/fuzz.log
+            ok 1
+        else
+            tail -n 40 build-fuzz/fuzz.log
+            bad 1 "fuzz: fuzz_wire found a crash (build-fuzz/fuzz.log)"
+        fi
+        rm -rf "$corpus"
+    else
+        bad 1 "fuzz: build failed"
+    fi
+fi
+
+if stage integration; then
+    say "integration tests against a real Kafka broker"
+    KF_MANY=${KF_MANY:-20000} tests/integration/run.sh --build build 2>&1 |
+        tee build/integration.log
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' build/integration.log | tail -n 1)
+    if [ -z "$line" ]; then
+        bad 1 "integration: the suite did not finish"
+    else
+        p=${line%% passed*}
+        f=$(sed -E 's/.* passed, ([0-9]+) failed.*/\1/' <<<"$line")
+        ok "$p"
+        [ "$f" -eq 0 ] || bad "$f" "integration: $f test(s) failed"
+    fi
+fi
+
+say "summary"
+for f in "${failures[@]}"; do
+    echo "FAILED: $f"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
