@@ -53,6 +53,9 @@ static int kf__set_pair(kf_conf_t *conf, const char *arg, const char *prefix)
 		fprintf(stderr, "kferry: '%s': expected key=value\n", arg);
 		return -1;
 	}
+	/* -X kafka.acks=1 means the same as -X acks=1 */
+	if (*prefix && !strncmp(arg, prefix, strlen(prefix)))
+		arg += strlen(prefix);
 	snprintf(key, sizeof(key), "%s%.*s", prefix, (int)(eq - arg), arg);
 	return kf__set(conf, key, eq + 1);
 }

@@ -286,13 +286,13 @@ static const struct kf__key kf__keys[] = {
 		.min = 1,
 		.max = 1000000,
 		.doc = "Most transfers a receiver keeps open at once, each "
-		       "with its own staging file. A transfer beyond the cap "
-		       "is rejected and logged.",
+		       "with its own staging file. Consuming pauses while the "
+		       "cap is reached.",
 	},
 	{
 		.name = "receive.max_inflight_bytes",
 		KF__SIZE(recv_max_inflight_bytes),
-		.def = "32MiB",
+		.def = "16MiB",
 		.min = 1 * KF__MiB,
 		.max = 4 * KF__GiB,
 		.doc = "Memory cap of a receiver: message bytes consumed and "
