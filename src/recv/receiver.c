@@ -266,6 +266,16 @@ static const char *kf__outcome_name(int outcome)
 	}
 }
 
+static void kf__log_quarantine(const struct kf__xfer *x, const char *why)
+{
+	char xid[33];
+
+	kf_xid_format(&x->xid, xid);
+	kf_err("recv", "quarantined '%s': %s (data and reason in "
+		       "%s/.kferry/quarantine/%s)",
+	       x->a.relpath, why, x->r->conf->dest, xid);
+}
+
 static void kf__finished(struct kf__xfer *x, struct kf__job *j)
 {
 	struct kf__recv *r = x->r;
@@ -289,7 +299,6 @@ static void kf__job_done(uv_work_t *req, int status)
 	struct kf__job *j = req->data;
 	struct kf__xfer *x = j->x;
 	struct kf__recv *r = x->r;
-	char xid[33];
 
 	(void)status;
 	x->running = 0;
@@ -310,10 +319,7 @@ static void kf__job_done(uv_work_t *req, int status)
 	}
 	r->stall_logged = 0;
 	if (j->quarantined && x->state != KF__X_DEAD) {
-		kf_xid_format(&x->xid, xid);
-		kf_err("recv", "quarantined '%s': %s (data and reason in "
-			       "%s/.kferry/quarantine/%s)",
-		       x->a.relpath, j->errmsg, r->conf->dest, xid);
+		kf__log_quarantine(x, j->errmsg);
 		r->stats.files_quarantined++;
 		kf__close(x, 1);
 	} else if (j->kind == KF__J_FINISH && !j->err) {
@@ -372,7 +378,6 @@ static void kf__quarantine(struct kf__xfer *x, const char *fmt, ...)
 {
 	struct kf__recv *r = x->r;
 	struct kf__job *j;
-	char xid[33];
 	va_list ap;
 
 	kf__purge(x);
@@ -381,10 +386,7 @@ static void kf__quarantine(struct kf__xfer *x, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(j->reason, sizeof(j->reason), fmt, ap);
 		va_end(ap);
-		kf_xid_format(&x->xid, xid);
-		kf_err("recv", "quarantined '%s': %s (data and reason in "
-			       "%s/.kferry/quarantine/%s)",
-		       x->a.relpath, j->reason, r->conf->dest, xid);
+		kf__log_quarantine(x, j->reason);
 	}
 	r->stats.files_quarantined++;
 	r->nopen--;
