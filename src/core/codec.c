@@ -142,8 +142,12 @@ int kf_codec_decompress(kf_codec_pool_t *pool, int codec, const void *src,
 	if (codec != KF_CODEC_ZSTD)
 		return kf_seterr(errstr, errstr_size, KF_EPROTO,
 				 "unknown codec %d", codec);
-	/* Refuse frames that announce another size before decoding them. */
+	/* Exactly one frame, announcing the right size, before decoding. */
 	fcs = ZSTD_getFrameContentSize(src, src_len);
+	if (fcs == ZSTD_CONTENTSIZE_ERROR ||
+	    ZSTD_findFrameCompressedSize(src, src_len) != src_len)
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "payload is not exactly one zstd frame");
 	if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != raw_len)
 		return kf_seterr(errstr, errstr_size, KF_EPROTO,
 				 "zstd frame announces %llu bytes, chunk says "

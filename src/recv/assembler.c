@@ -303,6 +303,12 @@ int kf_assembly_write(kf_assembly_t *a, kf_codec_pool_t *codecs,
 	uint8_t *scratch = NULL, hash[16];
 	int r = 0;
 
+	if (c->codec == KF_CODEC_NONE && c->payload_len != c->raw_len)
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "chunk %llu: raw payload of %zu bytes, expected "
+				 "%u",
+				 (unsigned long long)c->index, c->payload_len,
+				 c->raw_len);
 	if (c->codec != KF_CODEC_NONE) {
 		scratch = malloc(c->raw_len);
 		if (!scratch)
@@ -347,7 +353,9 @@ out_free:
 static int kf__same_content(int dirfd, const char *name, uint64_t size,
 			    const uint8_t hash[16])
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: never wait on a FIFO someone planted at the target */
+	int fd = openat(dirfd, name,
+			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	kf_hasher_t *h = NULL;
 	uint8_t *buf = NULL, got[16];
 	struct stat st;
@@ -441,7 +449,8 @@ static int kf__place(kf_assembly_t *a, int pfd, const char *base,
 			i--; /* lost a race: look at what appeared */
 			continue;
 		}
-		if (kf__same_content(pfd, name, a->m.file_size, hash)) {
+		if (S_ISREG(st.st_mode) &&
+		    kf__same_content(pfd, name, a->m.file_size, hash)) {
 			unlinkat(a->dest->instfd, a->staging, 0);
 			return KF_SKIPPED;
 		}
@@ -455,6 +464,20 @@ static int kf__place(kf_assembly_t *a, int pfd, const char *base,
 	}
 	errno = EEXIST;
 	return -1;
+}
+
+/* Why a placement could not replace or sidestep an existing target. */
+static const char *kf__policy_hint(const kf_dest_t *d)
+{
+	switch (d->policy) {
+	case KF_CONFLICT_OVERWRITE:
+		return " (receive.on_conflict=overwrite cannot replace a "
+		       "directory)";
+	case KF_CONFLICT_RENAME:
+		return " (receive.on_conflict=rename found no free suffix)";
+	default:
+		return " (receive.on_conflict=fail)";
+	}
 }
 
 int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
@@ -496,11 +519,8 @@ int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
 		if (e == EEXIST)
 			return kf_seterr(errstr, errstr_size, KF_EEXIST,
 					 "'%s' already exists with other "
-					 "content (receive.on_conflict=%s)",
-					 a->relpath,
-					 a->dest->policy == KF_CONFLICT_RENAME
-						 ? "rename: no free suffix"
-						 : "fail");
+					 "content%s",
+					 a->relpath, kf__policy_hint(a->dest));
 		return kf_seterr(errstr, errstr_size, kf_err_from_errno(e),
 				 "placing '%s' in %s: %s", a->relpath,
 				 a->dest->path, strerror(e));

@@ -113,12 +113,22 @@ static int kf__push(kf_walker_t *w, const char *src, const char *rel,
 	return 0;
 }
 
-/* The wire name of a command-line argument: its last component, after
- * resolving "." and trailing slashes. */
+/* The wire name of a command-line argument: its own last component
+ * (a link keeps its name); "." and ".." are resolved to the directory's
+ * real name. */
 static char *kf__arg_name(const char *path)
 {
 	char real[PATH_MAX], *base;
+	size_t n = strlen(path), end;
 
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	end = n;
+	while (n > 0 && path[n - 1] != '/')
+		n--;
+	if (end > n && !(end - n == 1 && path[n] == '.') &&
+	    !(end - n == 2 && path[n] == '.' && path[n + 1] == '.'))
+		return strndup(path + n, end - n);
 	if (!realpath(path, real))
 		return NULL;
 	base = basename(real);
@@ -127,9 +137,11 @@ static char *kf__arg_name(const char *path)
 	return strdup(base);
 }
 
+/* kf__next_arg's "no more arguments": distinct from every KF_E* code. */
+#define KF__ARGS_END 2
+
 /* Starts the next command-line argument: returns 1 with a file, 0 when a
- * directory was pushed (or the argument skipped), -1 at the end, or an
- * error. */
+ * directory was pushed, KF__ARGS_END at the end, or an error. */
 static int kf__next_arg(kf_walker_t *w, char **src, char **rel,
 			struct stat *st, char *errstr, size_t errstr_size)
 {
@@ -138,7 +150,7 @@ static int kf__next_arg(kf_walker_t *w, char **src, char **rel,
 	int r;
 
 	if (w->next_path == w->npaths)
-		return -1;
+		return KF__ARGS_END;
 	p = w->paths[w->next_path++];
 	if (stat(p, st) < 0)
 		return kf_seterr(errstr, errstr_size, kf_err_from_errno(errno),
@@ -173,7 +185,7 @@ int kf_walker_next(kf_walker_t *w, char **src, char **rel, struct stat *st,
 	for (;;) {
 		if (!w->top) {
 			r = kf__next_arg(w, src, rel, st, errstr, errstr_size);
-			if (r == -1)
+			if (r == KF__ARGS_END)
 				return 0;
 			if (r != 0)
 				return r;
@@ -206,6 +218,7 @@ int kf_walker_next(kf_walker_t *w, char **src, char **rel, struct stat *st,
 			r = kf__push(w, *src, *rel, errstr, errstr_size);
 			free(*src);
 			free(*rel);
+			*src = *rel = NULL;
 			if (r)
 				return r;
 			continue;
@@ -214,6 +227,7 @@ int kf_walker_next(kf_walker_t *w, char **src, char **rel, struct stat *st,
 			*src);
 		free(*src);
 		free(*rel);
+		*src = *rel = NULL;
 	}
 
 out_nomem:

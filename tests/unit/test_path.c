@@ -28,6 +28,8 @@
 #include "core/path.h"
 #include "kferry/kferry.h"
 
+#include "kf_test.h"
+
 struct fixture {
 	char dir[PATH_MAX];	/* the scratch directory */
 	char outside[PATH_MAX]; /* absolute path of outside/ */
@@ -35,22 +37,6 @@ struct fixture {
 };
 
 static char errbuf[512];
-
-#define EXPECT_ERR(call, code, needle)                                         \
-	do {                                                                   \
-		errbuf[0] = '\0';                                              \
-		assert_int_equal((call), (code));                              \
-		if (!strstr(errbuf, (needle)))                                 \
-			fail_msg("error \"%s\" does not mention \"%s\"",       \
-				 errbuf, (needle));                            \
-	} while (0)
-
-#define EXPECT_OK(call)                                                        \
-	do {                                                                   \
-		errbuf[0] = '\0';                                              \
-		if ((call) != 0)                                               \
-			fail_msg("unexpected error: %s", errbuf);              \
-	} while (0)
 
 static int join(char out[PATH_MAX], const char *dir, const char *name)
 {
@@ -61,18 +47,12 @@ static int join(char out[PATH_MAX], const char *dir, const char *name)
 
 static int setup(void **state)
 {
-	const char *tmp = getenv("KF_TEST_TMP");
 	struct fixture *f = calloc(1, sizeof(*f));
 	char root[PATH_MAX];
 
 	if (!f)
 		return -1;
-	if (!tmp || !*tmp)
-		tmp = "/tmp";
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/test_path.XXXXXX", tmp);
-	if (!mkdtemp(f->dir))
+	if (kf_test_mkdtemp(f->dir, "test_path") < 0)
 		return -1;
 	if (join(root, f->dir, "root") < 0 ||
 	    join(f->outside, f->dir, "outside") < 0)
@@ -86,22 +66,13 @@ static int setup(void **state)
 	return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int type,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	int rc;
 
 	close(f->rootfd);
-	rc = nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	rc = kf_test_rmtree(f->dir);
 	free(f);
 	return rc;
 }
@@ -124,10 +95,9 @@ static int count_entries(const char *dir)
  * leak one. */
 static int next_fd(void)
 {
-	int fd = dup(0);
+	int fd = kf_test_next_fd();
 
 	assert_true(fd >= 0);
-	close(fd);
 	return fd;
 }
 

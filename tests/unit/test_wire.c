@@ -18,6 +18,8 @@
 #include "kferry/kferry.h"
 #include "proto/wire.h"
 
+#include "kf_test.h"
+
 #define MIB (1u << 20)
 #define TIB (1ull << 40)
 #define LIMIT TIB /* receive.max_file_size default */
@@ -32,23 +34,6 @@ static kf_wire_manifest_t dm;
 static kf_wire_chunk_t dc;
 static kf_wire_commit_t dcm;
 static kf_wire_abort_t da;
-
-/* Checks the code and that the message says what is wrong. */
-#define EXPECT_ERR(call, code, needle)                                         \
-	do {                                                                   \
-		errbuf[0] = '\0';                                              \
-		assert_int_equal((call), (code));                              \
-		if (!strstr(errbuf, (needle)))                                 \
-			fail_msg("error \"%s\" does not mention \"%s\"",       \
-				 errbuf, (needle));                            \
-	} while (0)
-
-#define EXPECT_OK(call)                                                        \
-	do {                                                                   \
-		errbuf[0] = '\0';                                              \
-		if ((call) != 0)                                               \
-			fail_msg("unexpected error: %s", errbuf);              \
-	} while (0)
 
 static void put_be(uint8_t *p, unsigned n, uint64_t v)
 {
