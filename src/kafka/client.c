@@ -1,5 +1,6 @@
 #include "kafka/client.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -196,6 +197,12 @@ int kf_kafka_waker_init(kf_kafka_waker_t *w, uv_loop_t *loop,
 	}
 	w->poll.data = w;
 	rd_kafka_queue_io_event_enable(rkqu, w->fds[1], "k", 1);
+	/* Events queued before the line above (an early "all brokers down",
+	 * say) signalled nobody, and later ones may not signal while they
+	 * wait: drain once now. */
+	if (write(w->fds[1], "k", 1) < 0)
+		return kf_seterr(errstr, errstr_size, KF_EIO, "pipe: %s",
+				 strerror(errno));
 	return 0;
 }
 

@@ -142,7 +142,7 @@ static void receive_and_check(struct mock *m, const char *name,
 
 	snprintf(dest, sizeof(dest), "%s/dest", m->dir);
 	set(m->conf, "receive.dest", dest);
-	set(m->conf, "receive.idle_exit", "2");
+	set(m->conf, "receive.idle_exit", "5");
 	set(m->conf, "receive.group", "g1");
 	assert_int_equal(kf_receive(m->conf, &st, err, sizeof(err)), 0);
 	assert_int_equal(st.files_ok, 1);
