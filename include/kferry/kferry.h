@@ -46,6 +46,10 @@ enum kf_err {
 /* Returns a static description of a KF_E* code; never NULL. */
 const char *kf_strerror(int err);
 
+/* Writes s as a JSON string literal, quotes included: valid UTF-8 kept,
+ * control characters and other bytes as \u00XX (paths are raw bytes). */
+void kf_json_write_string(FILE *out, const char *s);
+
 /* Returns the version string, e.g. "0.1.0". */
 const char *kf_version(void);
 

@@ -92,24 +92,6 @@ static void kf__on_progress(void *opaque, const kf_send_stats_t *st)
 	ui->tty_line = 1;
 }
 
-/* JSON string body: quotes, backslashes and control bytes escaped;
- * bytes >= 0x80 written as \u00XX so that any path stays valid JSON. */
-static void kf__json_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20 || c >= 0x80)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 static void kf__print_json(const struct kf__send_ui *ui,
 			   const kf_send_stats_t *st, int rc)
 {
@@ -130,9 +112,9 @@ static void kf__print_json(const struct kf__send_ui *ui,
 				 : 0.0);
 	for (i = 0; i < ui->nfailed; i++) {
 		printf(i ? ",{\"path\":" : "{\"path\":");
-		kf__json_str(stdout, ui->failed[i].path);
+		kf_json_write_string(stdout, ui->failed[i].path);
 		printf(",\"error\":");
-		kf__json_str(stdout, ui->failed[i].msg);
+		kf_json_write_string(stdout, ui->failed[i].msg);
 		printf("}");
 	}
 	printf("]}\n");

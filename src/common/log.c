@@ -1,5 +1,6 @@
 #include "common/log.h"
 
+#include "common/json.h"
 #include "config/conf.h"
 
 #include <stdarg.h>
@@ -65,27 +66,6 @@ static const char *kf__level_name(int level)
 	}
 }
 
-/* Appends s to the line as a JSON string body (quotes not included). */
-static size_t kf__json_escape(char *out, size_t cap, const char *s)
-{
-	size_t o = 0;
-
-	for (; *s && o + 7 < cap; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)c;
-		} else if (c < 0x20) {
-			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", c);
-		} else {
-			out[o++] = (char)c;
-		}
-	}
-	out[o] = '\0';
-	return o;
-}
-
 void kf__log(int level, const char *ctx, const char *fmt, ...)
 {
 	char msg[2048], line[4608], ts[64];
@@ -107,7 +87,7 @@ void kf__log(int level, const char *ctx, const char *fmt, ...)
 	if (kf__log_json) {
 		char esc[4200];
 
-		kf__json_escape(esc, sizeof(esc), msg);
+		kf_json_escape(esc, sizeof(esc), msg);
 		n = snprintf(line, sizeof(line),
 			     "{\"ts\":\"%s\",\"level\":\"%s\",\"ctx\":\"%s\","
 			     "\"msg\":\"%s\"}\n",

@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -234,6 +235,12 @@ int kf_assembly_init(kf_assembly_t *a, kf_dest_t *d,
 		return KF_ENOMEM;
 	memcpy(a->relpath, m->path, m->path_len);
 	a->relpath[m->path_len] = '\0';
+	/* every byte may become a 4-byte escape */
+	a->shown = malloc((size_t)m->path_len * 4 + 8);
+	if (!a->shown)
+		return KF_ENOMEM;
+	kf_path_printable(m->path, m->path_len, a->shown,
+			  (size_t)m->path_len * 4 + 8);
 	memcpy(a->origin, m->origin ? (const char *)m->origin : "",
 	       m->origin_len);
 	a->origin[m->origin_len] = '\0';
@@ -247,9 +254,40 @@ int kf_assembly_init(kf_assembly_t *a, kf_dest_t *d,
 	return 0;
 }
 
+/* Does the file fit the destination's file system, and its free space?
+ * Asked before reserving: a failed fallocate on some file systems keeps
+ * what it got until the file is removed, starving every other writer. */
+static int kf__check_space(kf_assembly_t *a, char *errstr, size_t errstr_size)
+{
+	struct statvfs vfs;
+	uint64_t total, avail;
+
+	if (fstatvfs(a->dest->instfd, &vfs) < 0)
+		return 0; /* unknown: let the writes tell */
+	total = (uint64_t)vfs.f_blocks * vfs.f_frsize;
+	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	if (a->m.file_size > total)
+		return kf_seterr(errstr, errstr_size, KF_ELIMIT,
+				 "'%s' (%llu bytes) is larger than the whole "
+				 "file system of %s (%llu bytes)",
+				 a->shown, (unsigned long long)a->m.file_size,
+				 a->dest->path, (unsigned long long)total);
+	if (a->m.file_size > avail)
+		return kf_seterr(errstr, errstr_size, KF_ENOSPC,
+				 "no space for '%s' (%llu bytes) in %s: %llu "
+				 "bytes free",
+				 a->shown, (unsigned long long)a->m.file_size,
+				 a->dest->path, (unsigned long long)avail);
+	return 0;
+}
+
 int kf_assembly_begin(kf_assembly_t *a, char *errstr, size_t errstr_size)
 {
 	int e;
+
+	e = kf__check_space(a, errstr, errstr_size);
+	if (e)
+		return e;
 
 	a->fd = openat(a->dest->instfd, a->staging,
 		       O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
@@ -275,7 +313,7 @@ out_err:
 	return kf_seterr(errstr, errstr_size, kf_err_from_errno(e),
 			 "staging file for '%s' (%llu bytes) in %s/" KF__PRIVATE
 			 "/tmp: %s",
-			 a->relpath, (unsigned long long)a->m.file_size,
+			 a->shown, (unsigned long long)a->m.file_size,
 			 a->dest->path, strerror(e));
 }
 
@@ -398,7 +436,7 @@ static int kf__seal_staging(kf_assembly_t *a, char *errstr, size_t errstr_size)
 	    (a->dest->fsync && fsync(a->fd) < 0))
 		return kf_seterr(errstr, errstr_size, kf_err_from_errno(errno),
 				 "finishing '%s' in %s/" KF__PRIVATE "/tmp: %s",
-				 a->relpath, a->dest->path, strerror(errno));
+				 a->shown, a->dest->path, strerror(errno));
 	close(a->fd);
 	a->fd = -1;
 	return 0;
@@ -520,9 +558,9 @@ int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
 			return kf_seterr(errstr, errstr_size, KF_EEXIST,
 					 "'%s' already exists with other "
 					 "content%s",
-					 a->relpath, kf__policy_hint(a->dest));
+					 a->shown, kf__policy_hint(a->dest));
 		return kf_seterr(errstr, errstr_size, kf_err_from_errno(e),
-				 "placing '%s' in %s: %s", a->relpath,
+				 "placing '%s' in %s: %s", a->shown,
 				 a->dest->path, strerror(e));
 	}
 	*outcome = r;
@@ -532,7 +570,7 @@ int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
 		close(pfd);
 		return kf_seterr(errstr, errstr_size, kf_err_from_errno(e),
 				 "fsync of the directory of '%s': %s",
-				 a->relpath, strerror(e));
+				 a->shown, strerror(e));
 	}
 	close(pfd);
 	return 0;
@@ -602,4 +640,6 @@ void kf_assembly_free(kf_assembly_t *a)
 	a->hasher = NULL;
 	free(a->relpath);
 	a->relpath = NULL;
+	free(a->shown);
+	a->shown = NULL;
 }

@@ -48,6 +48,7 @@ typedef struct kf_assembly_s {
 	uint64_t written; /* bytes written in order */
 	uint64_t synced;  /* bytes handed to writeback */
 	char *relpath;    /* NUL-terminated copy of the wire path */
+	char *shown;      /* relpath made safe for logs (kf_path_printable) */
 	char placed_as[300]; /* final name when renamed with a suffix */
 	kf_wire_manifest_t m; /* path/origin point at relpath / origin */
 	char origin[KF_WIRE_ORIGIN_MAX + 1];
@@ -58,7 +59,9 @@ typedef struct kf_assembly_s {
 int kf_assembly_init(kf_assembly_t *a, kf_dest_t *d,
 		     const kf_wire_manifest_t *m, uint64_t seq);
 /* Creates the staging file and reserves the file's size on disk, so that a
- * full disk shows up now (KF_ENOSPC, retryable) rather than mid-file. */
+ * full disk shows up now rather than mid-file. KF_ENOSPC (retryable: the
+ * file fits the file system but not its free space; nothing is reserved
+ * while waiting) or KF_ELIMIT (larger than the whole file system). */
 int kf_assembly_begin(kf_assembly_t *a, char *errstr, size_t errstr_size);
 /* Decodes, verifies (KF_EHASH, KF_EPROTO) and writes one chunk, which must
  * be the next in order. KF_ENOSPC is retryable: nothing was recorded. */

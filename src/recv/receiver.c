@@ -25,6 +25,9 @@
 #define KF__POLL_BUDGET 512
 #define KF__TICK_MS 500
 #define KF__JOIN_GRACE_MS 60000
+#define KF__UNKNOWN_LOGGED 20
+/* A transfer waiting for disk space is retried this often. */
+#define KF__STALL_RETRY_MS 5000
 
 enum kf__xstate {
 	KF__X_OPEN = 1, /* receiving chunks */
@@ -62,9 +65,11 @@ struct kf__xfer {
 	int32_t part;
 	int64_t first_off;
 	int holding;  /* holds first_off in the offsets tracker */
+	int counted;  /* counted in nopen */
 	int state;
 	int hashed;   /* in the hash table */
 	int stalled;  /* waiting for disk space */
+	uint64_t stalled_ms; /* since when */
 	int gone;     /* free when idle */
 	uint64_t next_index;
 	uint64_t last_seen_ms;
@@ -95,6 +100,7 @@ struct kf__recv {
 	uint64_t last_activity_ms;
 	int stopping, closed, stall_logged;
 	int assigned; /* had partitions at least once */
+	uint64_t unknown_frames;
 	kf_recv_stats_t stats;
 };
 
@@ -161,6 +167,14 @@ static struct kf__xfer *kf__xfer_new(struct kf__recv *r, const kf_xid_t *xid,
 	return x;
 }
 
+/* The transfer no longer counts as open (its outcome is decided). */
+static void kf__uncount(struct kf__xfer *x)
+{
+	if (x->counted)
+		x->r->nopen--;
+	x->counted = 0;
+}
+
 static void kf__job_free(struct kf__recv *r, struct kf__job *j)
 {
 	if (j->msg) {
@@ -207,8 +221,7 @@ static void kf__close(struct kf__xfer *x, int keep)
 {
 	struct kf__recv *r = x->r;
 
-	if (x->state != KF__X_DEAD && x->hashed)
-		r->nopen--;
+	kf__uncount(x);
 	if (x->holding) {
 		kf_offsets_release(r->offs, x->part, x->first_off);
 		x->holding = 0;
@@ -273,7 +286,7 @@ static void kf__log_quarantine(const struct kf__xfer *x, const char *why)
 	kf_xid_format(&x->xid, xid);
 	kf_err("recv", "quarantined '%s': %s (data and reason in "
 		       "%s/.kferry/quarantine/%s)",
-	       x->a.relpath, why, x->r->conf->dest, xid);
+	       x->a.shown, why, x->r->conf->dest, xid);
 }
 
 static void kf__finished(struct kf__xfer *x, struct kf__job *j)
@@ -288,7 +301,7 @@ static void kf__finished(struct kf__xfer *x, struct kf__job *j)
 		r->stats.bytes_written += x->a.m.file_size;
 	}
 	kf_info("recv", "received '%s' (%llu bytes, %llu ms): %s%s%s",
-		x->a.relpath, (unsigned long long)x->a.m.file_size,
+		x->a.shown, (unsigned long long)x->a.m.file_size,
 		(unsigned long long)ms, kf__outcome_name(j->outcome),
 		j->outcome == KF_RENAMED ? " " : "",
 		j->outcome == KF_RENAMED ? x->a.placed_as : "");
@@ -315,6 +328,7 @@ static void kf__job_done(uv_work_t *req, int status)
 		if (!x->qtail)
 			x->qtail = j;
 		x->stalled = 1;
+		x->stalled_ms = kf__now_ms();
 		return;
 	}
 	r->stall_logged = 0;
@@ -389,7 +403,7 @@ static void kf__quarantine(struct kf__xfer *x, const char *fmt, ...)
 		kf__log_quarantine(x, j->reason);
 	}
 	r->stats.files_quarantined++;
-	r->nopen--;
+	kf__uncount(x);
 	x->state = KF__X_DEAD;
 	kf__run_next(x);
 }
@@ -399,7 +413,7 @@ static void kf__abandon(struct kf__xfer *x, int keep_tombstone)
 {
 	kf__purge(x);
 	x->r->stats.files_abandoned++;
-	x->r->nopen--;
+	kf__uncount(x);
 	x->state = KF__X_DEAD;
 	x->gone = !keep_tombstone;
 	kf__enqueue(x, KF__J_DISCARD, NULL);
@@ -411,10 +425,27 @@ static void kf__abandon(struct kf__xfer *x, int keep_tombstone)
 static void kf__reject(struct kf__recv *r, rd_kafka_message_t *m,
 		       const char *what, const char *why)
 {
+	char key[256];
+
 	r->stats.messages_rejected++;
-	kf_warn("recv", "partition %d offset %lld: %s: %s", (int)m->partition,
-		(long long)m->offset, what, why);
+	kf_path_printable(m->key, m->key ? m->key_len : 0, key, sizeof(key));
+	kf_warn("recv", "partition %d offset %lld (key '%s'): %s: %s",
+		(int)m->partition, (long long)m->offset, key, what, why);
 	rd_kafka_message_destroy(m);
+}
+
+/* A transfer whose MANIFEST was rejected: remember its id, so that its
+ * other frames are dropped quietly instead of each logging a line. */
+static void kf__tombstone(struct kf__recv *r, const rd_kafka_message_t *m,
+			  const kf_wire_hdr_t *h)
+{
+	struct kf__xfer *x;
+
+	if (kf__find(r, &h->xid))
+		return;
+	x = kf__xfer_new(r, &h->xid, m->partition, m->offset);
+	if (x)
+		x->state = KF__X_DEAD;
 }
 
 /* A new MANIFEST for the same path on the same partition means the sender
@@ -431,12 +462,13 @@ static void kf__supersede(struct kf__recv *r, const kf_wire_manifest_t *m,
 			continue;
 		kf_warn("recv", "'%s': a newer transfer of the same path "
 				"started; dropping the unfinished one",
-			x->a.relpath);
+			x->a.shown);
 		kf__abandon(x, 1);
 	}
 }
 
-static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m)
+static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
+			    const kf_wire_hdr_t *h)
 {
 	kf_wire_manifest_t man;
 	struct kf__xfer *x;
@@ -445,6 +477,7 @@ static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m)
 	if (kf_wire_decode_manifest(m->payload, m->len,
 				    r->conf->max_file_size, &man, err,
 				    sizeof(err))) {
+		kf__tombstone(r, m, h);
 		kf__reject(r, m, "rejected manifest", err);
 		return;
 	}
@@ -464,9 +497,10 @@ static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m)
 	}
 	x->holding = 1;
 	x->state = KF__X_OPEN;
+	x->counted = 1;
 	r->nopen++;
 	kf_dbg(KF_DBG_RECV, "recv", "manifest '%s': %llu bytes, %llu chunks",
-	       x->a.relpath, (unsigned long long)man.file_size,
+	       x->a.shown, (unsigned long long)man.file_size,
 	       (unsigned long long)man.chunk_count);
 	rd_kafka_message_destroy(m);
 	kf__enqueue(x, KF__J_BEGIN, NULL);
@@ -482,8 +516,16 @@ static struct kf__xfer *kf__owner(struct kf__recv *r, rd_kafka_message_t *m,
 	char xid[33];
 
 	if (!x) {
-		kf_xid_format(&h->xid, xid);
-		kf__reject(r, m, "frame of an unknown transfer", xid);
+		/* Forged or orphaned: say so, but do not let a flood of them
+		 * flood the log. */
+		if (r->unknown_frames++ < KF__UNKNOWN_LOGGED ||
+		    r->unknown_frames % 1000 == 0) {
+			kf_xid_format(&h->xid, xid);
+			kf__reject(r, m, "frame of an unknown transfer", xid);
+		} else {
+			r->stats.messages_rejected++;
+			rd_kafka_message_destroy(m);
+		}
 		return NULL;
 	}
 	x->last_seen_ms = kf__now_ms();
@@ -562,7 +604,7 @@ static void kf__on_abort(struct kf__recv *r, rd_kafka_message_t *m,
 	if (!x)
 		return;
 	if (kf_wire_decode_abort(m->payload, m->len, &a, err, sizeof(err)) == 0)
-		kf_warn("recv", "'%s': the sender gave up: %.*s", x->a.relpath,
+		kf_warn("recv", "'%s': the sender gave up: %.*s", x->a.shown,
 			(int)a.reason_len, (const char *)a.reason);
 	rd_kafka_message_destroy(m);
 	kf__abandon(x, 0);
@@ -594,7 +636,7 @@ static void kf__on_message(struct kf__recv *r, rd_kafka_message_t *m)
 	}
 	switch (h.type) {
 	case KF_WIRE_MANIFEST:
-		kf__on_manifest(r, m);
+		kf__on_manifest(r, m, &h);
 		break;
 	case KF_WIRE_CHUNK:
 		kf__on_chunk(r, m, &h);
@@ -669,6 +711,28 @@ static void kf__commit(struct kf__recv *r, int sync)
 	rd_kafka_topic_partition_list_destroy(l);
 }
 
+/* Takes a transfer of a revoked partition out of the table: whoever owns
+ * the partition next re-reads it from the committed position (which this
+ * transfer still held), as a new transfer. A finish already under way may
+ * complete (the re-read copy then finds the file in place and skips it);
+ * anything else is dropped. */
+static void kf__detach(struct kf__xfer *x)
+{
+	kf__uncount(x);
+	x->holding = 0; /* the partition's holds are forgotten with it */
+	x->gone = 1;
+	kf__unhash(x->r, x);
+	if (x->state == KF__X_CLOSING && x->running && !x->qhead)
+		return; /* its FINISH is queued or running: let it end */
+	kf__purge(x);
+	if (x->state != KF__X_DEAD) {
+		x->state = KF__X_DEAD;
+		kf__enqueue(x, KF__J_DISCARD, NULL);
+		kf__run_next(x);
+	}
+	kf__maybe_free(x);
+}
+
 /* Partitions taken away: what is unfinished there will be re-read by
  * their new owner from the committed position, so drop it here. */
 static void kf__revoke(struct kf__recv *r,
@@ -687,21 +751,7 @@ static void kf__revoke(struct kf__recv *r,
 				break;
 		if (i == parts->cnt)
 			continue;
-		if (x->state == KF__X_DEAD) {
-			x->gone = 1;
-			kf__maybe_free(x);
-			continue;
-		}
-		if (x->state == KF__X_CLOSING && x->running)
-			continue; /* finishing: its result stands */
-		kf__purge(x);
-		r->nopen--;
-		x->state = KF__X_DEAD;
-		x->gone = 1;
-		x->holding = 0;
-		kf__unhash(r, x);
-		kf__enqueue(x, KF__J_DISCARD, NULL);
-		kf__run_next(x);
+		kf__detach(x);
 	}
 	for (i = 0; i < parts->cnt; i++)
 		kf_offsets_forget(r->offs, parts->elems[i].partition);
@@ -734,9 +784,14 @@ static void kf__expire(struct kf__recv *r, uint64_t now)
 
 	for (x = r->all; x; x = next) {
 		next = x->next;
-		if (x->stalled && !r->stopping) {
-			x->stalled = 0;
-			kf__run_next(x);
+		if (x->stalled) {
+			/* waiting on our disk, not on its sender */
+			x->last_seen_ms = now;
+			if (!r->stopping && now - x->stalled_ms >= KF__STALL_RETRY_MS) {
+				x->stalled = 0;
+				kf__run_next(x);
+			}
+			continue;
 		}
 		if (now - x->last_seen_ms < limit)
 			continue;
@@ -744,7 +799,7 @@ static void kf__expire(struct kf__recv *r, uint64_t now)
 			kf_err("recv", "'%s': no data for %d s after %llu of "
 				       "%llu chunks; abandoning it (the sender "
 				       "stopped mid-file?)",
-			       x->a.relpath, r->conf->abandon_timeout_s,
+			       x->a.shown, r->conf->abandon_timeout_s,
 			       (unsigned long long)x->next_index,
 			       (unsigned long long)x->a.m.chunk_count);
 			kf__abandon(x, 0);

@@ -1221,7 +1221,8 @@ static void test_dest_open_creates_and_refuses_links(void **state)
 	expect_file(in(f->dir, "plain"), "x", 1);
 }
 
-/* A full disk shows up at begin, as KF_ENOSPC, leaving nothing behind. */
+/* A full disk shows up at begin (KF_ELIMIT: never fits; KF_ENOSPC: wait),
+ * leaving nothing behind. */
 static void test_enospc_at_begin(void **state)
 {
 	struct fx *f = *state;
@@ -1244,13 +1245,28 @@ static void test_enospc_at_begin(void **state)
 	kf_test_fmt(f->dest, sizeof(f->dest), "%s/dest", f->mnt);
 	open_dest(f, "fail");
 
+	/* larger than the whole file system: never going to fit */
 	xfer_new(f, &x, "big.bin", mixed(f, big), big, 0644);
 	xfer_init(f, &x, 1);
-	EXPECT_ERR(xfer_begin(&x), KF_ENOSPC, "big.bin");
+	EXPECT_ERR(xfer_begin(&x), KF_ELIMIT, "big.bin");
 	assert_int_equal(x.a.fd, -1);
 	assert_int_equal(staging_files(f), 0);
 	assert_int_equal(visible(f), 0);
 	xfer_end(&x);
+
+	/* fits the file system but not what is free now: retryable, and
+	 * nothing is reserved while waiting */
+	assert_int_equal(kf_test_write_file(in(f->mnt, "filler"),
+					    mixed(f, 640 * KIB), 640 * KIB,
+					    0644),
+			 0);
+	xfer_new(f, &x, "mid.bin", mixed(f, 512 * KIB), 512 * KIB, 0644);
+	xfer_init(f, &x, 1);
+	EXPECT_ERR(xfer_begin(&x), KF_ENOSPC, "mid.bin");
+	assert_int_equal(x.a.fd, -1);
+	assert_int_equal(staging_files(f), 0);
+	xfer_end(&x);
+	assert_int_equal(unlink(in(f->mnt, "filler")), 0);
 
 	/* the space is still there for a file that fits */
 	xfer_new(f, &x, "small.bin", mixed(f, small), small, 0644);

@@ -1,0 +1,238 @@
+# Shared helpers of the real-broker integration tests; sourced by every
+# tests/integration/t_*.sh. run.sh provides the environment:
+#
+#   KFERRY     the kferry binary          KF_FORGE   the kf-forge test tool
+#   BOOTSTRAP  host:port of the broker    TOPIC      a fresh topic (4 partitions)
+#   GROUP      a fresh consumer group     WORK       a fresh scratch directory
+#   KF_BROKER_DIR  the broker.sh directory (for create_topic)
+#
+# A test exits 0 when it passes, 77 when it skips (say why first), and
+# anything else when it fails; fail() says what went wrong.
+
+set -euo pipefail
+
+: "${KFERRY:?run this test through tests/integration/run.sh}"
+: "${BOOTSTRAP:?}" "${TOPIC:?}" "${GROUP:?}" "${WORK:?}"
+
+KF_IT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KF_REPO=$(cd "$KF_IT_DIR/../.." && pwd)
+export LC_ALL=C
+
+MiB=$((1024 * 1024))
+GiB=$((1024 * MiB))
+
+# Background processes started by the test are killed when it ends
+# (add their pids to KF_BG_PIDS); then the commands given to on_exit run,
+# last first.
+KF_BG_PIDS=()
+KF_ON_EXIT=()
+on_exit() { KF_ON_EXIT+=("$*"); }
+kf__cleanup() {
+	local pid i
+	for pid in "${KF_BG_PIDS[@]+"${KF_BG_PIDS[@]}"}"; do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	for ((i = ${#KF_ON_EXIT[@]} - 1; i >= 0; i--)); do
+		eval "${KF_ON_EXIT[$i]}" || true
+	done
+}
+trap kf__cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+log() { printf '[%s] %s\n' "$(date +%T.%3N)" "$*"; }
+
+# note MSG: a result worth seeing in the suite's summary (run.sh prints
+# the notes of every test under its ok/FAIL line).
+note() { printf 'NOTE: %s\n' "$*"; }
+
+fail() {
+	printf '[%s] FAIL: %s\n' "$(date +%T.%3N)" "$*" >&2
+	exit 1
+}
+
+skip() {
+	printf '[%s] SKIP: %s\n' "$(date +%T.%3N)" "$*"
+	exit 77
+}
+
+# Seconds since the epoch with milliseconds, for timings.
+now() { date +%s.%3N; }
+# elapsed START: seconds since START (from now()), with milliseconds.
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+
+# ------------------------------------------------------------- the broker
+
+# create_topic NAME [PARTITIONS]: a topic with 4 partitions by default.
+create_topic() {
+	: "${KF_BROKER_DIR:?}"
+	"$KF_REPO/scripts/kafka/broker.sh" topic "$KF_BROKER_DIR" create "$1" \
+		--partitions "${2:-4}" >/dev/null
+}
+
+# ---------------------------------------------------------------- kferry
+
+KF_SEND_N=0
+# kf_send [send options] PATH...: runs kferry send --json. Sets SEND_JSON
+# (its stdout) and SEND_LOG (its stderr file); returns its exit code.
+kf_send() {
+	local rc=0
+	KF_SEND_N=$((KF_SEND_N + 1))
+	SEND_LOG=$WORK/send.$KF_SEND_N.log
+	SEND_JSON=$("$KFERRY" send -b "$BOOTSTRAP" -t "$TOPIC" --json \
+		--no-progress "$@" 2>"$SEND_LOG") || rc=$?
+	log "send #$KF_SEND_N exit $rc: $SEND_JSON"
+	return $rc
+}
+
+# json_field JSON KEY: the value of a top-level number or boolean.
+json_field() {
+	local v
+	v=$(printf '%s' "$1" | sed -nE "s/.*\"$2\":(true|false|-?[0-9.]+).*/\\1/p")
+	[ -n "$v" ] || fail "no field '$2' in JSON: $1"
+	printf '%s\n' "$v"
+}
+
+# assert_send_ok NFILES: the last kf_send reported ok with NFILES files.
+assert_send_ok() {
+	[ "$(json_field "$SEND_JSON" ok)" = true ] ||
+		fail "send did not report ok:true: $SEND_JSON ($(tail -n 5 "$SEND_LOG"))"
+	[ "$(json_field "$SEND_JSON" files_ok)" = "$1" ] ||
+		fail "send: files_ok is not $1: $SEND_JSON"
+	[ "$(json_field "$SEND_JSON" files_failed)" = 0 ] ||
+		fail "send: files_failed is not 0: $SEND_JSON"
+}
+
+KF_RECV_N=0
+# receive_until_idle DEST [receive options]: runs kferry receive into DEST
+# on $TOPIC in $GROUP until it has been idle for 3 s. Sets RECV_LOG (its
+# stderr) and RECV_SECONDS; returns its exit code. Later options win.
+receive_until_idle() {
+	local dest=$1 rc=0 t0
+	shift
+	KF_RECV_N=$((KF_RECV_N + 1))
+	RECV_LOG=$WORK/recv.$KF_RECV_N.log
+	t0=$(now)
+	"$KFERRY" receive -b "$BOOTSTRAP" -t "$TOPIC" -g "$GROUP" --dest "$dest" \
+		--idle-exit 3 "$@" 2>"$RECV_LOG" || rc=$?
+	RECV_SECONDS=$(elapsed "$t0")
+	log "receive #$KF_RECV_N exit $rc in $RECV_SECONDS s: $(recv_summary "$RECV_LOG")"
+	return $rc
+}
+
+# recv_summary LOG: the receiver's closing summary line.
+recv_summary() { grep -a '^kferry: received ' "$1" | tail -n 1 || true; }
+
+# recv_stat LOG WHAT: a number from the summary line; WHAT is one of
+# files, bytes, present, quarantined, abandoned, rejected.
+recv_stat() {
+	local s re
+	s=$(recv_summary "$1")
+	[ -n "$s" ] || fail "no summary line in $1: $(tail -n 3 "$1")"
+	case $2 in
+	files) re='received ([0-9]+) files' ;;
+	bytes) re='files \(([0-9]+) bytes\)' ;;
+	present) re='([0-9]+) already present' ;;
+	quarantined) re='([0-9]+) quarantined' ;;
+	abandoned) re='([0-9]+) abandoned' ;;
+	rejected) re='([0-9]+) messages rejected' ;;
+	*) fail "recv_stat: unknown field $2" ;;
+	esac
+	[[ $s =~ $re ]] || fail "cannot read '$2' from: $s"
+	printf '%s\n' "${BASH_REMATCH[1]}"
+}
+
+# assert_recv LOG WHAT N: recv_stat LOG WHAT is N.
+assert_recv() {
+	local got
+	got=$(recv_stat "$1" "$2")
+	[ "$got" = "$3" ] || fail "receiver: $2 is $got, expected $3 ($(recv_summary "$1"))"
+}
+
+# ----------------------------------------------------------------- trees
+
+# tree_sum DIR: "sha256  ./relative/path" of every regular file below DIR,
+# sorted by path, leaving out DIR/.kferry. Names are NUL-separated on the
+# way in; sha256sum escapes newlines and backslashes in what it prints.
+tree_sum() {
+	(cd "$1" && find . -path ./.kferry -prune -o -type f -print0 |
+		sort -z | xargs -0 -r sha256sum --)
+}
+
+# tree_meta DIR: "mode mtime(ns) size path" of every regular file below
+# DIR (NUL-terminated records, sorted), leaving out DIR/.kferry.
+tree_meta() {
+	(cd "$1" && find . -path ./.kferry -prune -o -type f \
+		-printf '%m %T@ %s %P\0' | sort -z)
+}
+
+# count_files DIR: regular files below DIR, leaving out DIR/.kferry.
+count_files() {
+	(cd "$1" && find . -path ./.kferry -prune -o -type f -printf x | wc -c)
+}
+
+# Shows NUL-terminated records one a line, with newlines made visible.
+kf__show_records() { sed -z 's/\n/\\n/g' | tr '\0' '\n'; }
+
+# assert_trees_equal SRC DST: the same regular files with the same bytes,
+# mode, mtime (to the nanosecond) and size; DST/.kferry is left out, and
+# DST holds nothing but files and directories.
+assert_trees_equal() {
+	local src=$1 dst=$2 a b odd
+	[ -d "$dst" ] || fail "$dst does not exist"
+	a=$(tree_sum "$src")
+	b=$(tree_sum "$dst")
+	if [ "$a" != "$b" ]; then
+		echo "--- content differs (< $src, > $dst), first lines:" >&2
+		diff <(printf '%s\n' "$a") <(printf '%s\n' "$b") | head -n 20 >&2 || true
+		fail "trees differ in content: $src vs $dst"
+	fi
+	if ! cmp -s <(tree_meta "$src") <(tree_meta "$dst"); then
+		echo "--- metadata differs (mode mtime size path), first lines:" >&2
+		diff <(tree_meta "$src" | kf__show_records) \
+			<(tree_meta "$dst" | kf__show_records) | head -n 20 >&2 || true
+		fail "trees differ in mode, mtime or size: $src vs $dst"
+	fi
+	odd=$(cd "$dst" && find . -path ./.kferry -prune -o ! -type f ! -type d -print | head -n 5 || true)
+	[ -z "$odd" ] || fail "$dst holds something other than files and directories: $odd"
+	log "trees equal: $src = $dst ($(printf '%s\n' "$a" | grep -c . || true) files)"
+}
+
+# assert_private_clean DEST: nothing staged (DEST/.kferry/tmp is empty, as
+# after a clean exit) and nothing quarantined.
+assert_private_clean() {
+	local left
+	left=$(find "$1/.kferry/tmp" -mindepth 1 2>/dev/null | head -n 5 || true)
+	[ -z "$left" ] || fail "staging left in $1/.kferry/tmp: $left"
+	left=$(find "$1/.kferry/quarantine" -mindepth 1 -maxdepth 1 2>/dev/null | head -n 5 || true)
+	[ -z "$left" ] || fail "unexpected quarantine in $1/.kferry/quarantine: $left ($(cat "$1"/.kferry/quarantine/*/reason.txt 2>/dev/null | head -n 20))"
+}
+
+# ------------------------------------------------------------- test data
+
+# random_file PATH SIZE: SIZE random bytes.
+random_file() {
+	head -c "$2" /dev/urandom >"$1"
+}
+
+# text_file PATH SIZE: SIZE bytes of text that compresses about 3:1.
+text_file() {
+	awk -v n="$2" -v seed="${3:-7}" 'BEGIN {
+		srand(seed)
+		split("kafka ferry chunk manifest commit offset partition broker " \
+		      "receiver sender hash zstd file tree bytes quarantine river " \
+		      "boat harbour cargo", w, " ")
+		out = 0; line = 0
+		while (out < n) {
+			s = sprintf("%07d", line++)
+			for (i = 0; i < 12; i++) s = s " " w[int(rand() * 20) + 1]
+			s = s "\n"
+			if (out + length(s) > n) s = substr(s, 1, n - out)
+			printf "%s", s
+			out += length(s)
+		}
+	}' >"$1"
+}
+
+# free_bytes DIR: bytes available to us on DIR's file system.
+free_bytes() { df -P -B1 "$1" | awk 'NR == 2 { print $4 }'; }

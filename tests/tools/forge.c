@@ -1,0 +1,598 @@
+/*
+ * kf-forge: writes crafted kferry transfers into a topic, for the
+ * integration tests of the receiver (tests/integration/t_hostile.sh).
+ *
+ *   kf-forge -b BOOTSTRAP -t TOPIC SCENARIO [options]
+ *
+ * Every scenario produces one complete transfer (MANIFEST, CHUNKs, COMMIT)
+ * keyed by its path, as the real sender does, with exactly one thing wrong;
+ * scenario "good" has nothing wrong. Frames are built with the protocol's
+ * own encoders (src/proto/wire.h) and then damaged, because the encoders
+ * refuse to write what a receiver must refuse to read.
+ *
+ * The file content is deterministic text (so that zstd shrinks it), made
+ * chunk by chunk from --seed, so that a manifest may announce a huge file
+ * of which only the first chunk is sent (abort, vanish); --out FILE writes
+ * the content of every chunk made (sent or skipped), for comparison.
+ * Exits 0 when the broker acknowledged every message, 1 otherwise, 2 on a
+ * bad command line.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <librdkafka/rdkafka.h>
+#include <zstd.h>
+
+#include "core/codec.h"
+#include "proto/wire.h"
+
+#define FORGE_MTIME 1700000000
+#define FORGE_MODE 0644
+
+/* One scenario: its name, what it damages, and its default path. */
+struct forge_scenario {
+	const char *name;
+	const char *what;
+	const char *path; /* NULL: "forge/<name>" */
+};
+
+static const struct forge_scenario forge_scenarios[] = {
+    {"good", "a correct transfer", NULL},
+    {"dotdot", "path with a '..' component", "../outside/dotdot"},
+    {"absolute", "absolute path", "/tmp/kf-forge-absolute"},
+    {"private", "path in the receiver's private area", ".kferry/x"},
+    {"too-big", "correct; give a --size over receive.max_file_size", NULL},
+    {"version2", "every frame says protocol version 2", NULL},
+    {"bad-magic", "the manifest's magic is not KFRY", NULL},
+    {"truncated", "chunk 0 is cut off in the middle of its payload", NULL},
+    {"chunk-hash", "chunk 0 carries a wrong raw hash", NULL},
+    {"zstd-size", "chunk 0: zstd frame of raw_len - 1 bytes, announced", NULL},
+    {"zstd-short", "chunk 0: zstd frame of raw_len - 1 bytes, unannounced",
+     NULL},
+    {"zstd-long", "chunk 0: zstd frame of raw_len + 1 bytes, unannounced",
+     NULL},
+    {"size-lie", "the commit's file_size is the manifest's + 1", NULL},
+    {"missing-chunk", "chunk 1 is never sent (chunk 0, then 2)", NULL},
+    {"file-hash", "the commit's whole-file hash is wrong", NULL},
+    {"abort", "chunk 0, then an ABORT instead of the rest", NULL},
+    {"vanish", "chunk 0, then nothing: the sender died", NULL},
+};
+
+#define FORGE_NSCENARIOS (sizeof(forge_scenarios) / sizeof(forge_scenarios[0]))
+
+struct forge {
+	const struct forge_scenario *sc;
+	const char *bootstrap, *topic, *out;
+	uint8_t *path;
+	size_t path_len;
+	uint64_t size;
+	uint32_t chunk_size;
+	uint64_t seed;
+	kf_hasher_t *hasher; /* whole-file hash, fed chunk by chunk */
+	FILE *outfp;	     /* --out, or NULL */
+	kf_xid_t xid;
+	rd_kafka_t *rk;
+	int delivery_failed;
+};
+
+static int forge_is(const struct forge *f, const char *name)
+{
+	return strcmp(f->sc->name, name) == 0;
+}
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(
+	    out,
+	    "usage: kf-forge -b BOOTSTRAP -t TOPIC SCENARIO [options]\n"
+	    "\n"
+	    "Produces one crafted kferry transfer keyed by its path.\n"
+	    "\n"
+	    "options:\n"
+	    "  --path P          path in the manifest and the key (default\n"
+	    "                    per scenario, else forge/SCENARIO); \\xNN\n"
+	    "                    escapes allowed\n"
+	    "  --size N          file size in bytes (default 200000)\n"
+	    "  --chunk-size N    chunk size in bytes (default 65536)\n"
+	    "  --seed N          content seed (default 1)\n"
+	    "  --out FILE        write the content of the chunks made\n"
+	    "\n"
+	    "scenarios:\n");
+	for (i = 0; i < FORGE_NSCENARIOS; i++)
+		fprintf(out, "  %-14s %s\n", forge_scenarios[i].name,
+			forge_scenarios[i].what);
+}
+
+/* ------------------------------------------------------------ content */
+
+static uint64_t forge_rand(uint64_t *s)
+{
+	/* xorshift64*: deterministic, good enough for test data */
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ULL;
+}
+
+/* Text lines of words picked at random: zstd shrinks it about 3:1. */
+static void forge_fill(uint8_t *buf, uint64_t n, uint64_t seed)
+{
+	static const char *const words[] = {
+	    "kafka",	 "ferry",  "chunk",    "manifest",   "commit", "offset",
+	    "partition", "broker", "receiver", "sender",     "hash",   "zstd",
+	    "file",	 "tree",   "bytes",    "quarantine", "river",  "boat"};
+	uint64_t s = seed * 0x9e3779b97f4a7c15ULL + 1, i = 0, line = 0;
+	char tmp[64];
+
+	while (i < n) {
+		int len;
+
+		if (forge_rand(&s) % 12 == 0)
+			len = snprintf(tmp, sizeof(tmp), "\n%06" PRIu64 ": ",
+				       line++);
+		else
+			len =
+			    snprintf(tmp, sizeof(tmp), "%s ",
+				     words[forge_rand(&s) %
+					   (sizeof(words) / sizeof(words[0]))]);
+		for (int k = 0; k < len && i < n; k++)
+			buf[i++] = (uint8_t)tmp[k];
+	}
+}
+
+/* Decodes \xNN escapes (two hex digits) so that tests can pass any byte
+ * in --path. Caller frees *out. */
+static int forge_unescape(const char *s, uint8_t **out, size_t *out_len)
+{
+	size_t n = strlen(s), i, j = 0;
+	uint8_t *p = malloc(n + 1);
+
+	if (!p)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\\' && s[i + 1] == 'x' &&
+		    isxdigit((unsigned char)s[i + 2]) &&
+		    isxdigit((unsigned char)s[i + 3])) {
+			char hex[3] = {s[i + 2], s[i + 3], '\0'};
+
+			p[j++] = (uint8_t)strtoul(hex, NULL, 16);
+			i += 3;
+		} else {
+			p[j++] = (uint8_t)s[i];
+		}
+	}
+	*out = p;
+	*out_len = j;
+	return 0;
+}
+
+/* ------------------------------------------------------------ produce */
+
+static void forge_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	struct forge *f = opaque;
+
+	(void)rk;
+	if (m->err) {
+		fprintf(stderr, "kf-forge: message not delivered: %s\n",
+			rd_kafka_err2str(m->err));
+		f->delivery_failed = 1;
+	}
+}
+
+static int forge_producer(struct forge *f)
+{
+	rd_kafka_conf_t *rc = rd_kafka_conf_new();
+	char err[512];
+	/* clang-format off */
+	const char *props[] = {
+		"bootstrap.servers", f->bootstrap,
+		"enable.idempotence", "true",
+		"acks", "all",
+		/* the real sender's partitioner: same key, same partition */
+		"partitioner", "murmur2_random",
+		"compression.type", "none",
+		"message.max.bytes", "16000000",
+		"linger.ms", "0",
+		NULL,
+	};
+	/* clang-format on */
+
+	for (size_t i = 0; props[i]; i += 2)
+		if (rd_kafka_conf_set(rc, props[i], props[i + 1], err,
+				      sizeof(err)) != RD_KAFKA_CONF_OK) {
+			fprintf(stderr, "kf-forge: %s: %s\n", props[i], err);
+			rd_kafka_conf_destroy(rc);
+			return -1;
+		}
+	rd_kafka_conf_set_dr_msg_cb(rc, forge_dr);
+	rd_kafka_conf_set_opaque(rc, f);
+	f->rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, err, sizeof(err));
+	if (!f->rk) {
+		fprintf(stderr, "kf-forge: producer: %s\n", err);
+		rd_kafka_conf_destroy(rc);
+		return -1;
+	}
+	return 0;
+}
+
+/* Produces one frame keyed by the path (copied: buf may be reused). */
+static int forge_send(struct forge *f, const void *buf, size_t len)
+{
+	rd_kafka_resp_err_t e;
+
+	for (;;) {
+		e = rd_kafka_producev(f->rk, RD_KAFKA_V_TOPIC(f->topic),
+				      RD_KAFKA_V_KEY(f->path, f->path_len),
+				      RD_KAFKA_V_VALUE((void *)buf, len),
+				      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+				      RD_KAFKA_V_END);
+		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			break;
+		rd_kafka_poll(f->rk, 100);
+	}
+	if (e) {
+		fprintf(stderr, "kf-forge: produce: %s\n", rd_kafka_err2str(e));
+		return -1;
+	}
+	rd_kafka_poll(f->rk, 0);
+	return 0;
+}
+
+/* ------------------------------------------------------------- frames */
+
+/* A path the encoder accepts, of the same length and with '/' where the
+ * real path has a usable separator; the real bytes replace it after
+ * encoding. */
+static void forge_placeholder(const uint8_t *path, size_t len, uint8_t *out)
+{
+	for (size_t i = 0; i < len; i++) {
+		int sep =
+		    path[i] == '/' && i > 0 && i + 1 < len && out[i - 1] != '/';
+
+		out[i] = sep ? '/' : 'x';
+	}
+}
+
+static int forge_manifest(struct forge *f)
+{
+	uint8_t buf[KF_WIRE_MANIFEST_MAX];
+	uint8_t *fake = malloc(f->path_len ? f->path_len : 1);
+	kf_wire_manifest_t m = {0};
+	static const char origin[] = "kf-forge";
+	long n;
+
+	if (!fake)
+		return -1;
+	forge_placeholder(f->path, f->path_len, fake);
+	m.hdr.xid = f->xid;
+	m.file_size = f->size;
+	m.chunk_count = (f->size + f->chunk_size - 1) / f->chunk_size;
+	m.chunk_size = f->chunk_size;
+	m.mode = FORGE_MODE;
+	m.mtime_sec = FORGE_MTIME;
+	m.codec = KF_WIRE_CODEC_ZSTD;
+	m.hash_alg = KF_WIRE_HASH_XXH3_128;
+	m.path = fake;
+	m.path_len = (uint16_t)f->path_len;
+	m.origin = (const uint8_t *)origin;
+	m.origin_len = (uint8_t)strlen(origin);
+	n = kf_wire_encode_manifest(buf, sizeof(buf), &m);
+	free(fake);
+	if (n < 0) {
+		fprintf(stderr, "kf-forge: cannot encode the manifest (%ld)\n",
+			n);
+		return -1;
+	}
+	memcpy(buf + KF_WIRE_MANIFEST_FIXED, f->path, f->path_len);
+	if (forge_is(f, "bad-magic"))
+		memcpy(buf, "KFRX", 4);
+	if (forge_is(f, "version2"))
+		buf[4] = 2;
+	return forge_send(f, buf, (size_t)n);
+}
+
+/* A zstd frame of `n` bytes of src, with or without its content size. */
+static size_t forge_zstd(const uint8_t *src, size_t n, int announce,
+			 uint8_t *dst, size_t cap)
+{
+	ZSTD_CCtx *z = ZSTD_createCCtx();
+	size_t r;
+
+	if (!z)
+		return 0;
+	ZSTD_CCtx_setParameter(z, ZSTD_c_contentSizeFlag, announce);
+	r = ZSTD_compress2(z, dst, cap, src, n);
+	ZSTD_freeCCtx(z);
+	return ZSTD_isError(r) ? 0 : r;
+}
+
+/* Makes chunk idx of the file (its content depends on the seed and idx
+ * only), feeds the whole-file hash and --out, and produces it unless
+ * skip is set. */
+static int forge_chunk(struct forge *f, kf_codec_pool_t *pool, uint64_t idx,
+		       int skip)
+{
+	uint64_t off = idx * f->chunk_size;
+	uint32_t raw_len =
+	    (uint32_t)(f->size - off < f->chunk_size ? f->size - off
+						     : f->chunk_size);
+	size_t cap = KF_WIRE_CHUNK_HDR + ZSTD_compressBound(raw_len + 1);
+	uint8_t *buf = malloc(cap), *payload;
+	kf_wire_chunk_t c = {0};
+	size_t plen = raw_len, zlen;
+	int codec, rc;
+
+	uint8_t *data = malloc(raw_len);
+
+	if (!buf || !data) {
+		free(buf);
+		free(data);
+		return -1;
+	}
+	payload = buf + KF_WIRE_CHUNK_HDR;
+	forge_fill(data, raw_len, f->seed * 1000003 + idx);
+	kf_hasher_update(f->hasher, data, raw_len);
+	if (f->outfp && fwrite(data, 1, raw_len, f->outfp) != raw_len) {
+		fprintf(stderr, "kf-forge: %s: %s\n", f->out, strerror(errno));
+		skip = -1;
+	}
+	if (skip) {
+		free(buf);
+		free(data);
+		return skip < 0 ? -1 : 0;
+	}
+	memcpy(payload, data, raw_len);
+	kf_hash128(payload, raw_len, c.raw_hash);
+	codec = kf_codec_compress(pool, payload, raw_len, &plen);
+	if (codec < 0)
+		goto out_fail;
+	if (idx == 0 &&
+	    (forge_is(f, "zstd-size") || forge_is(f, "zstd-short") ||
+	     forge_is(f, "zstd-long"))) {
+		/* the frame's content is one byte short (or long) */
+		size_t n = forge_is(f, "zstd-long") ? raw_len + 1 : raw_len - 1;
+		uint8_t *src = malloc(n);
+
+		if (!src)
+			goto out_fail;
+		memcpy(src, data, raw_len < n ? raw_len : n);
+		if (n > raw_len)
+			src[raw_len] = 'X';
+		zlen = forge_zstd(src, n, forge_is(f, "zstd-size"), payload,
+				  cap - KF_WIRE_CHUNK_HDR);
+		free(src);
+		if (!zlen)
+			goto out_fail;
+		codec = KF_WIRE_CODEC_ZSTD;
+		plen = zlen;
+	}
+	c.hdr.xid = f->xid;
+	c.index = idx;
+	c.offset = off;
+	c.raw_len = raw_len;
+	c.codec = (uint8_t)codec;
+	if (idx == 0 && forge_is(f, "chunk-hash"))
+		c.raw_hash[7] ^= 0x5a;
+	if (kf_wire_encode_chunk_hdr(buf, KF_WIRE_CHUNK_HDR, &c) < 0) {
+		fprintf(stderr, "kf-forge: cannot encode chunk %" PRIu64 "\n",
+			idx);
+		goto out_fail;
+	}
+	if (forge_is(f, "version2"))
+		buf[4] = 2;
+	if (idx == 0 && forge_is(f, "truncated"))
+		plen /= 2;
+	rc = forge_send(f, buf, KF_WIRE_CHUNK_HDR + plen);
+	free(buf);
+	free(data);
+	return rc;
+
+out_fail:
+	free(buf);
+	free(data);
+	return -1;
+}
+
+static int forge_commit(struct forge *f)
+{
+	uint8_t buf[KF_WIRE_COMMIT_SIZE];
+	kf_wire_commit_t c = {0};
+
+	c.hdr.xid = f->xid;
+	c.chunk_count = (f->size + f->chunk_size - 1) / f->chunk_size;
+	c.file_size = f->size + (forge_is(f, "size-lie") ? 1 : 0);
+	kf_hasher_final(f->hasher, c.file_hash);
+	if (forge_is(f, "file-hash"))
+		c.file_hash[0] ^= 0xff;
+	if (kf_wire_encode_commit(buf, sizeof(buf), &c) < 0)
+		return -1;
+	if (forge_is(f, "version2"))
+		buf[4] = 2;
+	return forge_send(f, buf, sizeof(buf));
+}
+
+static int forge_abort(struct forge *f)
+{
+	static const char reason[] = "kf-forge: the sender gave up";
+	uint8_t buf[KF_WIRE_ABORT_FIXED + sizeof(reason)];
+	kf_wire_abort_t a = {0};
+	long n;
+
+	a.hdr.xid = f->xid;
+	a.reason = (const uint8_t *)reason;
+	a.reason_len = (uint16_t)strlen(reason);
+	n = kf_wire_encode_abort(buf, sizeof(buf), &a);
+	if (n < 0)
+		return -1;
+	return forge_send(f, buf, (size_t)n);
+}
+
+static int forge_transfer(struct forge *f)
+{
+	uint64_t nchunks = (f->size + f->chunk_size - 1) / f->chunk_size;
+	kf_codec_pool_t *pool = kf_codec_pool_new(f->chunk_size, 3);
+	int rc = -1;
+
+	if (!pool)
+		return -1;
+	if (forge_manifest(f))
+		goto out;
+	for (uint64_t i = 0; i < nchunks; i++) {
+		if (i == 1 && (forge_is(f, "abort") || forge_is(f, "vanish")))
+			break;
+		if (forge_chunk(f, pool, i,
+				i == 1 && forge_is(f, "missing-chunk")))
+			goto out;
+	}
+	if (forge_is(f, "vanish"))
+		rc = 0;
+	else
+		rc = forge_is(f, "abort") ? forge_abort(f) : forge_commit(f);
+out:
+	kf_codec_pool_destroy(pool);
+	return rc;
+}
+
+/* --------------------------------------------------------------- main */
+
+static int forge_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno || end == s || *end ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"bootstrap", required_argument, NULL, 'b'},
+	    {"topic", required_argument, NULL, 't'},
+	    {"path", required_argument, NULL, 'p'},
+	    {"size", required_argument, NULL, 's'},
+	    {"chunk-size", required_argument, NULL, 'c'},
+	    {"seed", required_argument, NULL, 'S'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct forge f = {.size = 200000, .chunk_size = 65536, .seed = 1};
+	const char *path_arg = NULL;
+	uint64_t v;
+	int opt, rc = 1;
+	char xid[33];
+
+	while ((opt = getopt_long(argc, argv, "b:t:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'b':
+			f.bootstrap = optarg;
+			break;
+		case 't':
+			f.topic = optarg;
+			break;
+		case 'p':
+			path_arg = optarg;
+			break;
+		case 's':
+			if (forge_parse_u64(optarg, &f.size))
+				goto bad_usage;
+			break;
+		case 'c':
+			if (forge_parse_u64(optarg, &v) ||
+			    v < KF_WIRE_CHUNK_MIN || v > KF_WIRE_CHUNK_MAX)
+				goto bad_usage;
+			f.chunk_size = (uint32_t)v;
+			break;
+		case 'S':
+			if (forge_parse_u64(optarg, &f.seed))
+				goto bad_usage;
+			break;
+		case 'o':
+			f.out = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			goto bad_usage;
+		}
+	}
+	if (!f.bootstrap || !f.topic || optind + 1 != argc)
+		goto bad_usage;
+	for (size_t i = 0; i < FORGE_NSCENARIOS; i++)
+		if (!strcmp(argv[optind], forge_scenarios[i].name))
+			f.sc = &forge_scenarios[i];
+	if (!f.sc) {
+		fprintf(stderr, "kf-forge: unknown scenario '%s'\n",
+			argv[optind]);
+		goto bad_usage;
+	}
+	/* Every scenario damages chunk 0 or needs three chunks. */
+	if (f.size < 2 * (uint64_t)f.chunk_size + 1 && !forge_is(&f, "good") &&
+	    !forge_is(&f, "too-big")) {
+		fprintf(stderr,
+			"kf-forge: scenario %s needs --size above 2 * "
+			"--chunk-size\n",
+			f.sc->name);
+		return 2;
+	}
+	if (path_arg) {
+		if (forge_unescape(path_arg, &f.path, &f.path_len))
+			return 1;
+	} else {
+		char def[64];
+
+		snprintf(def, sizeof(def), "forge/%s", f.sc->name);
+		if (forge_unescape(f.sc->path ? f.sc->path : def, &f.path,
+				   &f.path_len))
+			return 1;
+	}
+	if (f.path_len == 0 || f.path_len > KF_WIRE_PATH_MAX) {
+		fprintf(stderr, "kf-forge: --path must be 1..%d bytes\n",
+			KF_WIRE_PATH_MAX);
+		return 2;
+	}
+	f.hasher = kf_hasher_new();
+	if (!f.hasher)
+		goto out_free;
+	if (f.out && !(f.outfp = fopen(f.out, "wb"))) {
+		fprintf(stderr, "kf-forge: %s: %s\n", f.out, strerror(errno));
+		goto out_free;
+	}
+	if (getrandom(f.xid.b, sizeof(f.xid.b), 0) != sizeof(f.xid.b))
+		goto out_free;
+	if (forge_producer(&f))
+		goto out_free;
+	if (forge_transfer(&f) == 0 &&
+	    rd_kafka_flush(f.rk, 60000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+	    !f.delivery_failed)
+		rc = 0;
+	else if (!f.delivery_failed)
+		fprintf(stderr, "kf-forge: the transfer was not fully "
+				"delivered\n");
+	kf_xid_format(&f.xid, xid);
+	printf("%s %s %" PRIu64 "\n", f.sc->name, xid, f.size);
+	rd_kafka_destroy(f.rk);
+out_free:
+	if (f.outfp && fclose(f.outfp) != 0) {
+		fprintf(stderr, "kf-forge: %s: %s\n", f.out, strerror(errno));
+		rc = 1;
+	}
+	kf_hasher_destroy(f.hasher);
+	free(f.path);
+	return rc;
+
+bad_usage:
+	usage(stderr);
+	return 2;
+}
