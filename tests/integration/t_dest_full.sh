@@ -4,7 +4,7 @@
 #     once space is freed;
 #  2. a file larger than the whole file system does not fill it up: other
 #     writers there must never find it full, other files still arrive, and
-#     the transfer is dropped after --abandon-timeout.
+#     the transfer is quarantined at once, naming the size.
 source "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root to loop-mount a small file system"
@@ -90,7 +90,12 @@ before=$(free_bytes "$MNT")
 receive_until_idle "$DEST" --abandon-timeout 6 || fail "receive exited $?: $(tail -n 5 "$RECV_LOG")"
 cmp -s "$DEST/after/small.bin" "$SRC2/small.bin" || fail "the small file did not arrive"
 [ ! -e "$DEST/huge/one-gib" ] || fail "a file larger than the file system was placed"
-assert_recv "$RECV_LOG" abandoned 1
+# Larger than the whole file system: quarantined at once with the reason,
+# nothing reserved, never waited for.
+assert_recv "$RECV_LOG" quarantined 1
+grep -q "larger than the whole file system" "$DEST"/.kferry/quarantine/*/reason.txt ||
+	fail "no quarantine reason naming the size: $(cat "$DEST"/.kferry/quarantine/*/reason.txt 2>/dev/null)"
+rm -rf "$DEST/.kferry/quarantine/"*
 assert_private_clean "$DEST"
 if [ -n "$sampler" ]; then
 	touch "$SAMPLES.stop"
