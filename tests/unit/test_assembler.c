@@ -1227,6 +1227,7 @@ static void test_enospc_at_begin(void **state)
 {
 	struct fx *f = *state;
 	const size_t big = 4u << 20, small = 256 * KIB;
+	uint8_t *filler;
 	struct xfer x;
 	int outcome;
 
@@ -1256,10 +1257,11 @@ static void test_enospc_at_begin(void **state)
 
 	/* fits the file system but not what is free now: retryable, and
 	 * nothing is reserved while waiting */
-	assert_int_equal(kf_test_write_file(in(f->mnt, "filler"),
-					    mixed(f, 640 * KIB), 640 * KIB,
-					    0644),
+	filler = mixed(f, 640 * KIB);
+	assert_int_equal(kf_test_write_file(in(f->mnt, "filler"), filler,
+					    640 * KIB, 0644),
 			 0);
+	free(filler);
 	xfer_new(f, &x, "mid.bin", mixed(f, 512 * KIB), 512 * KIB, 0644);
 	xfer_init(f, &x, 1);
 	EXPECT_ERR(xfer_begin(&x), KF_ENOSPC, "mid.bin");
