@@ -14,7 +14,8 @@ usage() {
     cat <<USAGE
 Usage: $PROG [--no-setup] [--skip STAGE]... [--help]
 
-Stages, in order: setup, build, unit, sanitize, fuzz, integration.
+Stages, in order: setup, build, unit, sanitize, fuzz, integration (then
+the hostile-input tests again with the sanitizer build).
   --no-setup      same as --skip setup (packages and Kafka jars present)
   --skip STAGE    leave a stage out (for a quick local run)
 Environment: KF_MANY (files in the many-small-files test, default 20000),
@@ -55,6 +56,20 @@ count_ctest() {
     fails=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
     ok $((total - fails))
     [ "$fails" -eq 0 ] || bad "$fails" "$name: $fails unit test(s) failed"
+}
+
+# The integration suite ends with "N passed, M failed".
+count_suite() {
+    local log=$1 name=$2 line p f
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+    if [ -z "$line" ]; then
+        bad 1 "$name: the suite did not finish"
+        return
+    fi
+    p=${line%% passed*}
+    f=$(sed -E 's/.* passed, ([0-9]+) failed.*/\1/' <<<"$line")
+    ok "$p"
+    [ "$f" -eq 0 ] || bad "$f" "$name: $f test(s) failed"
 }
 
 build() {
@@ -120,15 +135,14 @@ if stage integration; then
     say "integration tests against a real Kafka broker"
     KF_MANY=${KF_MANY:-20000} tests/integration/run.sh --build build 2>&1 |
         tee build/integration.log
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' build/integration.log | tail -n 1)
-    if [ -z "$line" ]; then
-        bad 1 "integration: the suite did not finish"
-    else
-        p=${line%% passed*}
-        f=$(sed -E 's/.* passed, ([0-9]+) failed.*/\1/' <<<"$line")
-        ok "$p"
-        [ "$f" -eq 0 ] || bad "$f" "integration: $f test(s) failed"
-    fi
+    count_suite build/integration.log integration
+fi
+
+if stage integration && stage sanitize; then
+    say "hostile-input and conflict integration tests with the ASan/UBSan binary"
+    tests/integration/run.sh --build build-asan t_hostile t_conflict t_basic 2>&1 |
+        tee build-asan/integration.log
+    count_suite build-asan/integration.log "integration (sanitizers)"
 fi
 
 say "summary"
