@@ -132,8 +132,30 @@ typedef struct kf_recv_stats_s {
 int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
 	       size_t errstr_size);
 
-/* Async-signal-safe: asks a running kf_send/kf_receive to stop cleanly. */
+/* Async-signal-safe: asks a running kf_send/kf_receive to stop cleanly,
+ * and a running kf_watch to drain and return. */
 void kf_stop_request(void);
+
+/* ---------------------------------------------------------------------
+ * Watching directories (docs/watch.md).
+ */
+
+/* Builds the configuration anew for a reload (kf_watch_reload_request):
+ * returns a configuration the caller of kf_watch gives up (kf_watch
+ * destroys it), or NULL with errstr set (the running one is kept). */
+typedef kf_conf_t *(kf_watch_reload_cb)(void *opaque, char *errstr,
+					size_t errstr_size);
+
+/* Watches every route of conf (route.NAME.* keys) and sends each finished
+ * file with the guarantees of kf_send, recording sent files in the ledger
+ * of watch.state_dir. Runs until kf_stop_request(), then drains (up to
+ * watch.drain_seconds) and returns 0. reload may be NULL. Returns a
+ * negative KF_E* code with errstr if it cannot start. */
+int kf_watch(const kf_conf_t *conf, kf_watch_reload_cb *reload, void *opaque,
+	     char *errstr, size_t errstr_size);
+
+/* Async-signal-safe: asks a running kf_watch to reload its routes. */
+void kf_watch_reload_request(void);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@ static const char kf__help_main[] =
 	"commands:\n"
 	"  send PATH...        send files and directory trees to a topic\n"
 	"  receive --dest DIR  receive them, verify them, place them in DIR\n"
+	"  watch --dir DIR     send every file finished in DIR (a daemon)\n"
 	"  help [COMMAND]      this text, or a command's options; 'help "
 	"config'\n"
 	"                      lists every configuration key\n"
@@ -91,6 +92,35 @@ static const char kf__help_receive[] =
 	"      --fsync BOOL        fsync files and directories (default true)\n"
 	"\n" KF__COMMON_HELP;
 
+static const char kf__help_watch[] =
+	"usage: kferry watch [options] (-c FILE | --dir DIR)\n"
+	"\n"
+	"Watches directories (the [route.NAME] sections of the configuration\n"
+	"file, or the one --dir) and sends every finished file as `kferry\n"
+	"send` would. Once the brokers acknowledged all of a file, it is\n"
+	"recorded in the ledger (watch.state_dir) and deleted, moved or\n"
+	"kept; after its last failed attempt it moves to the error directory\n"
+	"with a .error text. SIGHUP reloads the routes; SIGTERM or SIGINT\n"
+	"drains the files in flight and exits 0. See docs/watch.md.\n"
+	"\n"
+	"watch options (the route of --dir is named \"cli\"):\n"
+	"  -d, --dir DIR           directory to watch (absolute path)\n"
+	"      --after A           delete (default), keep or move:DIR "
+	"(strftime\n"
+	"                          fields allowed: move:/srv/sent/%Y-%m-%d)\n"
+	"      --finished M        stable (default), marker or rename\n"
+	"      --stable-seconds N  for stable: seconds unchanged (default 5)\n"
+	"      --include GLOBS     comma-separated globs a file must match\n"
+	"      --exclude GLOBS     comma-separated globs of files to skip\n"
+	"      --no-recursive      only DIR itself, not its subdirectories\n"
+	"      --error-dir DIR     where failed files go (default "
+	"DIR/.kferry/error)\n"
+	"      --retries N         attempts after the first (default 5)\n"
+	"      --state-dir DIR     ledger directory (default "
+	"/var/lib/kferry)\n"
+	"      --rescan SECS       full rescan period (default 30)\n"
+	"\n" KF__COMMON_HELP;
+
 int kf_cmd_help(int argc, char **argv)
 {
 	const char *topic = argc > 1 ? argv[1] : NULL;
@@ -103,12 +133,14 @@ int kf_cmd_help(int argc, char **argv)
 		fputs(kf__help_send, stdout);
 	} else if (!strcmp(topic, "receive")) {
 		fputs(kf__help_receive, stdout);
+	} else if (!strcmp(topic, "watch")) {
+		fputs(kf__help_watch, stdout);
 	} else if (!strcmp(topic, "config")) {
 		kf_conf_describe(stdout,
 				 argc > 2 && !strcmp(argv[2], "--markdown"));
 	} else {
 		fprintf(stderr, "kferry help: no help for '%s' (try send, "
-				"receive or config)\n",
+				"receive, watch or config)\n",
 			topic);
 		return KF_EXIT_USAGE;
 	}

@@ -98,15 +98,17 @@ struct kf__key {
 	const struct kf__word *words; /* bool, enum and codec */
 	const char *unit;             /* shown beside the type, or NULL */
 	const char *doc;              /* one paragraph */
+	/* string keys: extra validation of a non-empty value, or NULL */
+	int (*check)(const char *value, char *errstr, size_t errstr_size);
 };
 
 /*
  * The field's C type is checked at compile time (_Generic has no default
  * association), so a key can never store an int into a uint64_t field.
  */
-#define KF__OFF(field, ctype)                                                  \
-	_Generic(((struct kf_conf_s *)0)->field,                               \
-		 ctype: offsetof(struct kf_conf_s, field))
+#define KF__OFFT(T, field, ctype)                                              \
+	_Generic(((T *)0)->field, ctype: offsetof(T, field))
+#define KF__OFF(field, ctype) KF__OFFT(struct kf_conf_s, field, ctype)
 #define KF__STRING(f) .type = KF__T_STRING, .off = KF__OFF(f, char *)
 #define KF__INT(f) .type = KF__T_INT, .off = KF__OFF(f, int)
 #define KF__SIZE(f) .type = KF__T_SIZE, .off = KF__OFF(f, uint64_t)
@@ -116,6 +118,33 @@ struct kf__key {
 /* The level goes to codec_level: a codec value is a (codec, level) pair. */
 #define KF__CODEC(f)                                                           \
 	.type = KF__T_CODEC, .off = KF__OFF(f, int), .words = kf__codec_words
+/* Keys of a route (struct kf_conf_route), named "route.NAME.<key>". */
+#define KF__ROFF(field, ctype) KF__OFFT(struct kf_conf_route, field, ctype)
+#define KF__RSTRING(f) .type = KF__T_STRING, .off = KF__ROFF(f, char *)
+#define KF__RINT(f) .type = KF__T_INT, .off = KF__ROFF(f, int)
+#define KF__RBOOL(f)                                                           \
+	.type = KF__T_BOOL, .off = KF__ROFF(f, int), .words = kf__bool_words
+#define KF__RENUM(f, w) .type = KF__T_ENUM, .off = KF__ROFF(f, int), .words = w
+
+static const struct kf__word kf__finished_words[] = {
+	{"stable", KF_FINISHED_STABLE},
+	{"marker", KF_FINISHED_MARKER},
+	{"rename", KF_FINISHED_RENAME},
+	{NULL, 0},
+};
+
+/* route.NAME.after: "delete", "keep" or "move:DIR" with a non-empty DIR. */
+static int kf__check_after(const char *v, char *errstr, size_t errstr_size)
+{
+	if (!strcmp(v, "delete") || !strcmp(v, "keep") ||
+	    (!strncmp(v, "move:", 5) && v[5]))
+		return 0;
+	return kf_seterr(errstr, errstr_size, KF_EINVAL,
+			 "invalid value \"%s\" (expected delete, keep or "
+			 "move:DIR, where DIR may hold strftime fields such "
+			 "as %%Y-%%m-%%d)",
+			 v);
+}
 
 static const struct kf__key kf__keys[] = {
 	{
@@ -319,7 +348,175 @@ static const struct kf__key kf__keys[] = {
 		       "lose. Off is faster, and safe only where losing files "
 		       "received just before a crash is acceptable.",
 	},
+	{
+		.name = "watch.state_dir",
+		KF__STRING(state_dir),
+		.def = "/var/lib/kferry",
+		.min = 1,
+		.max = KF__STRING_MAX,
+		.doc = "Directory of the watch daemon's ledger of sent files "
+		       "(docs/watch.md). One daemon at a time may use it; a "
+		       "restart reads it so that finished files are not sent "
+		       "again.",
+	},
+	{
+		.name = "watch.rescan_seconds",
+		KF__INT(rescan_s),
+		.def = "30",
+		.min = 1,
+		.max = 86400,
+		.unit = "seconds",
+		.doc = "Every route's directory is scanned this often besides "
+		       "the file system events, so that nothing is missed "
+		       "(event queue overflow, network file systems).",
+	},
+	{
+		.name = "watch.max_inflight_files",
+		KF__INT(watch_max_inflight_files),
+		.def = "16",
+		.min = 1,
+		.max = 1024,
+		.doc = "Most files the watch daemon has handed to its senders "
+		       "and not yet seen acknowledged, over all routes. Other "
+		       "finished files wait in their directories.",
+	},
+	{
+		.name = "watch.drain_seconds",
+		KF__INT(drain_s),
+		.def = "60",
+		.min = 0,
+		.max = 86400,
+		.unit = "seconds",
+		.doc = "On SIGTERM the watch daemon stops starting files and "
+		       "waits this long for the files in flight; files still "
+		       "unfinished then are aborted and sent again after the "
+		       "next start.",
+	},
 };
+
+/* The keys of a [route.NAME] section; every route starts with these
+ * defaults. */
+static const struct kf__key kf__route_keys[] = {
+	{
+		.name = "route.NAME.dir",
+		KF__RSTRING(dir),
+		.min = 1,
+		.max = KF__STRING_MAX,
+		.doc = "Directory watched by the route; required. Relative "
+		       "paths below it are the files' paths on the wire.",
+	},
+	{
+		.name = "route.NAME.topic",
+		KF__RSTRING(topic),
+		.max = 249,
+		.doc = "Topic of the route's files. Empty: the top-level "
+		       "topic.",
+	},
+	{
+		.name = "route.NAME.include",
+		KF__RSTRING(include),
+		.max = KF__STRING_MAX,
+		.doc = "Comma-separated glob patterns (fnmatch) a file's "
+		       "relative path or name must match to be sent. Empty: "
+		       "every file.",
+	},
+	{
+		.name = "route.NAME.exclude",
+		KF__RSTRING(exclude),
+		.max = KF__STRING_MAX,
+		.doc = "Comma-separated glob patterns of files never sent, "
+		       "matched like include.",
+	},
+	{
+		.name = "route.NAME.recursive",
+		KF__RBOOL(recursive),
+		.def = "true",
+		.doc = "Watch the directories below dir too.",
+	},
+	{
+		.name = "route.NAME.finished",
+		KF__RENUM(finished, kf__finished_words),
+		.def = "stable",
+		.doc = "When a file counts as finished: stable (size and mtime "
+		       "unchanged for stable_seconds), marker (a file of the "
+		       "same name plus one of marker_suffixes appeared) or "
+		       "rename (writers rename files in; names ending in one "
+		       "of temp_suffixes are ignored).",
+	},
+	{
+		.name = "route.NAME.stable_seconds",
+		KF__RINT(stable_seconds),
+		.def = "5",
+		.min = 1,
+		.max = 86400,
+		.unit = "seconds",
+		.doc = "For finished = stable: how long size and mtime must "
+		       "stay unchanged.",
+	},
+	{
+		.name = "route.NAME.marker_suffixes",
+		KF__RSTRING(marker_suffixes),
+		.def = ".done,.ok",
+		.min = 1,
+		.max = KF__STRING_MAX,
+		.doc = "For finished = marker: comma-separated suffixes of the "
+		       "trigger files. Trigger files are never sent; they are "
+		       "removed with their file by after = delete or move.",
+	},
+	{
+		.name = "route.NAME.temp_suffixes",
+		KF__RSTRING(temp_suffixes),
+		.def = ".tmp,.part",
+		.min = 1,
+		.max = KF__STRING_MAX,
+		.doc = "Comma-separated suffixes of files still being written; "
+		       "they are never sent (in every mode).",
+	},
+	{
+		.name = "route.NAME.after",
+		KF__RSTRING(after),
+		.def = "delete",
+		.min = 1,
+		.max = KF__STRING_MAX,
+		.check = kf__check_after,
+		.doc = "What happens to a file once the brokers acknowledged "
+		       "all of it: delete, move:DIR (DIR may hold strftime "
+		       "fields, e.g. move:/srv/sent/%Y-%m-%d) or keep (the "
+		       "ledger remembers it; it is sent again only if it "
+		       "changes).",
+	},
+	{
+		.name = "route.NAME.error_dir",
+		KF__RSTRING(error_dir),
+		.max = KF__STRING_MAX,
+		.doc = "Where a file goes after its last failed attempt, with "
+		       "a NAME.error text beside it. Empty: DIR/.kferry/error.",
+	},
+	{
+		.name = "route.NAME.retries",
+		KF__RINT(retries),
+		.def = "5",
+		.min = 0,
+		.max = 1000000,
+		.doc = "Attempts after the first before a file is moved to "
+		       "error_dir.",
+	},
+	{
+		.name = "route.NAME.retry_backoff",
+		KF__RINT(retry_backoff_s),
+		.def = "10",
+		.min = 1,
+		.max = 86400,
+		.unit = "seconds",
+		.doc = "Wait before the first retry; it doubles with every "
+		       "further attempt, up to one hour.",
+	},
+};
+
+#define KF__NROUTE_KEYS (sizeof(kf__route_keys) / sizeof(kf__route_keys[0]))
+
+static const char kf__route_prefix[] = "route.";
+#define KF__ROUTE_PREFIX_LEN (sizeof(kf__route_prefix) - 1)
 
 #define KF__NKEYS (sizeof(kf__keys) / sizeof(kf__keys[0]))
 
@@ -491,9 +688,10 @@ static int kf__out_of_range(const struct kf__key *k, const char *value,
  * Setting keys.
  */
 
-static void *kf__field(kf_conf_t *conf, const struct kf__key *k)
+/* base is the kf_conf_t, or the struct kf_conf_route of a route key. */
+static void *kf__field(void *base, const struct kf__key *k)
 {
-	return (char *)conf + k->off;
+	return (char *)base + k->off;
 }
 
 static const struct kf__word *kf__word_find(const struct kf__word *words,
@@ -506,10 +704,10 @@ static const struct kf__word *kf__word_find(const struct kf__word *words,
 	return NULL;
 }
 
-static int kf__set_string(kf_conf_t *conf, const struct kf__key *k,
+static int kf__set_string(void *base, const struct kf__key *k,
 			  const char *value, char *errstr, size_t errstr_size)
 {
-	char **field = kf__field(conf, k);
+	char **field = kf__field(base, k);
 	size_t len = strlen(value);
 	char *copy = NULL;
 
@@ -521,6 +719,8 @@ static int kf__set_string(kf_conf_t *conf, const struct kf__key *k,
 				 "%s: value is too long (at most %" PRId64
 				 " bytes)",
 				 k->name, k->max);
+	if (len && k->check && k->check(value, errstr, errstr_size))
+		return KF_EINVAL;
 	/* An optional string set to "" is unset, as if never given. */
 	if (len && !(copy = strdup(value)))
 		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
@@ -530,7 +730,7 @@ static int kf__set_string(kf_conf_t *conf, const struct kf__key *k,
 	return 0;
 }
 
-static int kf__set_int(kf_conf_t *conf, const struct kf__key *k,
+static int kf__set_int(void *base, const struct kf__key *k,
 		       const char *value, char *errstr, size_t errstr_size)
 {
 	int64_t v;
@@ -539,11 +739,11 @@ static int kf__set_int(kf_conf_t *conf, const struct kf__key *k,
 		return kf__invalid(k, value, errstr, errstr_size);
 	if (v < k->min || v > k->max)
 		return kf__out_of_range(k, value, errstr, errstr_size);
-	*(int *)kf__field(conf, k) = (int)v;
+	*(int *)kf__field(base, k) = (int)v;
 	return 0;
 }
 
-static int kf__set_size(kf_conf_t *conf, const struct kf__key *k,
+static int kf__set_size(void *base, const struct kf__key *k,
 			const char *value, char *errstr, size_t errstr_size)
 {
 	uint64_t v;
@@ -552,12 +752,12 @@ static int kf__set_size(kf_conf_t *conf, const struct kf__key *k,
 		return kf__invalid(k, value, errstr, errstr_size);
 	if (v < (uint64_t)k->min || v > (uint64_t)k->max)
 		return kf__out_of_range(k, value, errstr, errstr_size);
-	*(uint64_t *)kf__field(conf, k) = v;
+	*(uint64_t *)kf__field(base, k) = v;
 	return 0;
 }
 
 /* bool and enum keys: one of the key's words. */
-static int kf__set_word(kf_conf_t *conf, const struct kf__key *k,
+static int kf__set_word(void *base, const struct kf__key *k,
 			const char *value, char *errstr, size_t errstr_size)
 {
 	const struct kf__word *w = kf__word_find(k->words, value,
@@ -565,12 +765,12 @@ static int kf__set_word(kf_conf_t *conf, const struct kf__key *k,
 
 	if (!w)
 		return kf__invalid(k, value, errstr, errstr_size);
-	*(int *)kf__field(conf, k) = w->value;
+	*(int *)kf__field(base, k) = w->value;
 	return 0;
 }
 
 /* "none", "zstd" or "zstd:LEVEL". */
-static int kf__set_codec(kf_conf_t *conf, const struct kf__key *k,
+static int kf__set_codec(void *base, const struct kf__key *k,
 			 const char *value, char *errstr, size_t errstr_size)
 {
 	size_t n = strcspn(value, ":");
@@ -584,26 +784,26 @@ static int kf__set_codec(kf_conf_t *conf, const struct kf__key *k,
 	if (value[n] && (kf__parse_int(value + n + 1, &level) ||
 			 level < k->min || level > k->max))
 		return kf__invalid(k, value, errstr, errstr_size);
-	*(int *)kf__field(conf, k) = w->value;
-	conf->codec_level = (int)level;
+	*(int *)kf__field(base, k) = w->value;
+	((kf_conf_t *)base)->codec_level = (int)level;
 	return 0;
 }
 
-static int kf__set_key(kf_conf_t *conf, const struct kf__key *k,
+static int kf__set_key(void *base, const struct kf__key *k,
 		       const char *value, char *errstr, size_t errstr_size)
 {
 	switch (k->type) {
 	case KF__T_STRING:
-		return kf__set_string(conf, k, value, errstr, errstr_size);
+		return kf__set_string(base, k, value, errstr, errstr_size);
 	case KF__T_INT:
-		return kf__set_int(conf, k, value, errstr, errstr_size);
+		return kf__set_int(base, k, value, errstr, errstr_size);
 	case KF__T_SIZE:
-		return kf__set_size(conf, k, value, errstr, errstr_size);
+		return kf__set_size(base, k, value, errstr, errstr_size);
 	case KF__T_BOOL:
 	case KF__T_ENUM:
-		return kf__set_word(conf, k, value, errstr, errstr_size);
+		return kf__set_word(base, k, value, errstr, errstr_size);
 	case KF__T_CODEC:
-		return kf__set_codec(conf, k, value, errstr, errstr_size);
+		return kf__set_codec(base, k, value, errstr, errstr_size);
 	}
 	return KF_EINVAL; /* not reached: the switch covers every type */
 }
@@ -711,15 +911,16 @@ static size_t kf__near(const char *a, const char *b)
 /* The key closest to a misspelt name. Last parts are compared too, so that
  * "dest" and "[receive] receive.dest" find receive.dest. NULL when nothing
  * is close: a wild guess misleads more than none. */
-static const struct kf__key *kf__key_suggest(const char *name)
+static const struct kf__key *kf__key_suggest_in(const struct kf__key *keys,
+					       size_t nkeys, const char *name)
 {
 	const struct kf__key *found = NULL;
 	size_t best = SIZE_MAX, i;
 
 	if (strlen(name) >= KF__KEY_MAX)
 		return NULL;
-	for (i = 0; i < KF__NKEYS; i++) {
-		const struct kf__key *k = &kf__keys[i];
+	for (i = 0; i < nkeys; i++) {
+		const struct kf__key *k = &keys[i];
 		size_t full = kf__near(name, k->name);
 		size_t leaf = kf__near(kf__leaf(name), kf__leaf(k->name));
 		size_t d = full < leaf ? full : leaf;
@@ -730,6 +931,11 @@ static const struct kf__key *kf__key_suggest(const char *name)
 		}
 	}
 	return found;
+}
+
+static const struct kf__key *kf__key_suggest(const char *name)
+{
+	return kf__key_suggest_in(kf__keys, KF__NKEYS, name);
 }
 
 static int kf__unknown_key(const char *name, char *errstr, size_t errstr_size)
@@ -746,6 +952,98 @@ static int kf__unknown_key(const char *name, char *errstr, size_t errstr_size)
 			 name);
 }
 
+/* ---------------------------------------------------------------------
+ * Routes: "route.NAME.KEY", NAME any valid name (dots allowed: the key is
+ * after the last dot). A route is created with the table's defaults by
+ * the first of its keys that is set.
+ */
+
+static void kf__route_free(struct kf_conf_route *r)
+{
+	size_t i;
+
+	for (i = 0; i < KF__NROUTE_KEYS; i++)
+		if (kf__route_keys[i].type == KF__T_STRING)
+			free(*(char **)kf__field(r, &kf__route_keys[i]));
+	free(r->name);
+}
+
+static struct kf_conf_route *kf__route_get(kf_conf_t *conf, const char *name,
+					   size_t len)
+{
+	struct kf_conf_route *r;
+	size_t i;
+
+	for (i = 0; i < conf->nroutes; i++)
+		if (strlen(conf->routes[i].name) == len &&
+		    !memcmp(conf->routes[i].name, name, len))
+			return &conf->routes[i];
+	r = realloc(conf->routes, (conf->nroutes + 1) * sizeof(*r));
+	if (!r)
+		return NULL;
+	conf->routes = r;
+	r += conf->nroutes;
+	memset(r, 0, sizeof(*r));
+	if (!(r->name = strndup(name, len)))
+		return NULL;
+	conf->nroutes++;
+	for (i = 0; i < KF__NROUTE_KEYS; i++)
+		if (kf__route_keys[i].def)
+			kf__set_key(r, &kf__route_keys[i],
+				    kf__route_keys[i].def, NULL, 0);
+	return r;
+}
+
+static const struct kf__key *kf__route_key_find(const char *leaf)
+{
+	size_t i;
+
+	for (i = 0; i < KF__NROUTE_KEYS; i++)
+		if (!strcmp(kf__leaf(kf__route_keys[i].name), leaf))
+			return &kf__route_keys[i];
+	return NULL;
+}
+
+/* key is "route.NAME.LEAF"; errors name the full key. */
+static int kf__set_route(kf_conf_t *conf, const char *key, const char *value,
+			 char *errstr, size_t errstr_size)
+{
+	const char *name = key + KF__ROUTE_PREFIX_LEN;
+	const char *dot = strrchr(name, '.');
+	const struct kf__key *k;
+	struct kf_conf_route *r;
+	char msg[512];
+
+	if (!dot || dot == name || !dot[1])
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "%s: expected route.NAME.KEY (a [route.NAME] "
+				 "section)",
+				 key);
+	if (!(k = kf__route_key_find(dot + 1))) {
+		k = kf__key_suggest_in(kf__route_keys, KF__NROUTE_KEYS,
+				       dot + 1);
+		if (k)
+			return kf_seterr(errstr, errstr_size, KF_EINVAL,
+					 "%s: unknown route key (did you mean "
+					 "%s?)",
+					 key, kf__leaf(k->name));
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "%s: unknown route key (see `kferry help "
+				 "config`)",
+				 key);
+	}
+	if (!(r = kf__route_get(conf, name, (size_t)(dot - name))))
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				 "%s: out of memory", key);
+	/* The table's messages start with its generic name; say ours. */
+	if (!kf__set_key(r, k, value, msg, sizeof(msg)))
+		return 0;
+	if (!strncmp(msg, k->name, strlen(k->name)))
+		return kf_seterr(errstr, errstr_size, KF_EINVAL, "%s%s", key,
+				 msg + strlen(k->name));
+	return kf_seterr(errstr, errstr_size, KF_EINVAL, "%s: %s", key, msg);
+}
+
 int kf_conf_set(kf_conf_t *conf, const char *key, const char *value,
 		char *errstr, size_t errstr_size)
 {
@@ -757,6 +1055,8 @@ int kf_conf_set(kf_conf_t *conf, const char *key, const char *value,
 	if (!strncmp(key, kf__kafka_prefix, KF__KAFKA_PREFIX_LEN))
 		return kf__set_prop(conf, key + KF__KAFKA_PREFIX_LEN, value,
 				    errstr, errstr_size);
+	if (!strncmp(key, kf__route_prefix, KF__ROUTE_PREFIX_LEN))
+		return kf__set_route(conf, key, value, errstr, errstr_size);
 	k = kf__key_find(key);
 	if (!k)
 		return kf__unknown_key(key, errstr, errstr_size);
@@ -800,6 +1100,9 @@ void kf_conf_destroy(kf_conf_t *conf)
 		free(conf->props[i].value);
 	}
 	free(conf->props);
+	for (i = 0; i < conf->nroutes; i++)
+		kf__route_free(&conf->routes[i]);
+	free(conf->routes);
 	free(conf);
 }
 
@@ -1214,6 +1517,16 @@ static void kf__plain_key(FILE *out, const struct kf__key *k)
 	kf__wrap(out, k->doc, 4);
 }
 
+static const char kf__md_routes[] =
+	"\n### `[route.NAME]` sections\n\n"
+	"Each `[route.NAME]` section is one directory watched by `kferry "
+	"watch`\n(docs/watch.md); NAME is the route's name in logs and in "
+	"the ledger.\n"
+	"A route exists once one of its keys is set; the others keep these\n"
+	"defaults.\n\n"
+	"| Key | Type | Default | Range | Description |\n"
+	"| --- | --- | --- | --- | --- |\n";
+
 void kf_conf_describe(FILE *out, int markdown)
 {
 	size_t i;
@@ -1227,5 +1540,13 @@ void kf_conf_describe(FILE *out, int markdown)
 		if (kf__starts_section(i))
 			kf__md_heading(out, &kf__keys[i]);
 		kf__md_key(out, &kf__keys[i]);
+	}
+	if (markdown)
+		fputs(kf__md_routes, out);
+	for (i = 0; i < KF__NROUTE_KEYS; i++) {
+		if (markdown)
+			kf__md_key(out, &kf__route_keys[i]);
+		else
+			kf__plain_key(out, &kf__route_keys[i]);
 	}
 }

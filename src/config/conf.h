@@ -23,6 +23,32 @@ enum kf_conflict_policy {
 
 enum kf_codec_id { KF_CODEC_NONE = 0, KF_CODEC_ZSTD = 1 };
 
+/* How the watch daemon decides that a file in a route is finished. */
+enum kf_finished_mode {
+	KF_FINISHED_STABLE = 0, /* size and mtime unchanged for N seconds */
+	KF_FINISHED_MARKER,     /* a trigger file NAME<suffix> appeared */
+	KF_FINISHED_RENAME      /* renamed in: temp suffixes are ignored */
+};
+
+/* One watched directory, from the keys "route.NAME.KEY" ([route.NAME]).
+ * Values are kept as written; src/watch/route.c compiles them. */
+struct kf_conf_route {
+	char *name;            /* owned; NAME */
+	char *dir;             /* owned; required */
+	char *topic;           /* owned; NULL: the top-level topic */
+	char *include;         /* owned; comma-separated globs, NULL: all */
+	char *exclude;         /* owned; comma-separated globs or NULL */
+	int recursive;
+	int finished;          /* enum kf_finished_mode */
+	int stable_seconds;
+	char *marker_suffixes; /* owned; comma-separated */
+	char *temp_suffixes;   /* owned; comma-separated */
+	char *after;           /* owned; delete, keep or move:DIR */
+	char *error_dir;       /* owned; NULL: DIR/.kferry/error */
+	int retries;
+	int retry_backoff_s;
+};
+
 /* One librdkafka property passed through unchanged ("kafka.X" or -X). */
 struct kf_conf_prop {
 	char *name;  /* owned */
@@ -56,6 +82,14 @@ struct kf_conf_s {
 	uint64_t recv_max_inflight_bytes; /* frames handed to workers */
 	int idle_exit_s;        /* 0 = run until stopped */
 	int fsync;              /* 1 = fsync files and directories */
+
+	/* watch */
+	char *state_dir;        /* owned */
+	int rescan_s;
+	int watch_max_inflight_files;
+	int drain_s;
+	struct kf_conf_route *routes; /* owned array, in order of first key */
+	size_t nroutes;
 
 	/* librdkafka pass-through, in the order given */
 	struct kf_conf_prop *props; /* owned array */

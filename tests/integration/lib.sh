@@ -236,3 +236,56 @@ text_file() {
 
 # free_bytes DIR: bytes available to us on DIR's file system.
 free_bytes() { df -P -B1 "$1" | awk 'NR == 2 { print $4 }'; }
+
+# ----------------------------------------------------------------- watch
+
+# wait_until SECONDS CMD...: runs CMD every 0.2 s until it succeeds; fails
+# the test after SECONDS.
+wait_until() {
+	local limit=$1 t0
+	shift
+	t0=$(date +%s)
+	until "$@"; do
+		[ $(($(date +%s) - t0)) -lt "$limit" ] ||
+			fail "timed out after $limit s waiting for: $*"
+		sleep 0.2
+	done
+}
+
+# watch_start LOG [watch options]: starts kferry watch in the background on
+# $BOOTSTRAP and $TOPIC; sets WATCH_PID (killed when the test ends).
+watch_start() {
+	local log=$1
+	shift
+	"$KFERRY" watch -b "$BOOTSTRAP" -t "$TOPIC" "$@" 2>"$log" &
+	WATCH_PID=$!
+	KF_BG_PIDS+=("$WATCH_PID")
+	log "kferry watch started (pid $WATCH_PID): $*"
+}
+
+# watch_stop: SIGTERM, then the daemon must exit 0 within 60 s.
+watch_stop() {
+	local rc=0
+	kill -TERM "$WATCH_PID"
+	wait "$WATCH_PID" || rc=$?
+	[ "$rc" = 0 ] || fail "kferry watch exited $rc after SIGTERM"
+	log "kferry watch drained and exited 0"
+}
+
+# slow_copy SRC DST: copies SRC to DST in 64 KiB pieces, 0.3 s apart, then
+# gives DST SRC's mode and mtime (a writer that takes its time).
+slow_copy() {
+	local size i n
+	size=$(stat -c %s "$1")
+	n=$(((size + 65535) / 65536))
+	: >"$2"
+	for ((i = 0; i < n; i++)); do
+		dd if="$1" of="$2" bs=65536 skip=$i seek=$i count=1 conv=notrunc status=none
+		sleep 0.3
+	done
+	touch -r "$1" "$2"
+	chmod --reference="$1" "$2"
+}
+
+# empty_dir DIR: DIR holds no regular file outside DIR/.kferry.
+empty_dir() { [ "$(count_files "$1")" = 0 ]; }

@@ -49,6 +49,23 @@ static const char *const all_keys[] = {
 	"receive.max_inflight_bytes",
 	"receive.idle_exit",
 	"receive.fsync",
+	"watch.state_dir",
+	"watch.rescan_seconds",
+	"watch.max_inflight_files",
+	"watch.drain_seconds",
+	"route.NAME.dir",
+	"route.NAME.topic",
+	"route.NAME.include",
+	"route.NAME.exclude",
+	"route.NAME.recursive",
+	"route.NAME.finished",
+	"route.NAME.stable_seconds",
+	"route.NAME.marker_suffixes",
+	"route.NAME.temp_suffixes",
+	"route.NAME.after",
+	"route.NAME.error_dir",
+	"route.NAME.retries",
+	"route.NAME.retry_backoff",
 };
 
 #define NKEYS (sizeof(all_keys) / sizeof(all_keys[0]))
@@ -248,6 +265,10 @@ static void assert_defaults(const kf_conf_t *c)
 	assert_int_equal(c->recv_max_inflight_bytes, 16 << 20);
 	assert_int_equal(c->idle_exit_s, 0);
 	assert_int_equal(c->fsync, 1);
+	assert_string_equal(c->state_dir, "/var/lib/kferry");
+	assert_int_equal(c->rescan_s, 30);
+	assert_int_equal(c->watch_max_inflight_files, 16);
+	assert_int_equal(c->drain_s, 60);
 }
 
 /* Runs kf_conf_describe into a string; the caller frees it. */
@@ -1031,6 +1052,59 @@ static void test_sample_documents_defaults(void **state)
 	assert_defaults(conf);
 }
 
+/* ---------------------------------------------------------------------
+ * Routes: route.NAME.KEY, created with defaults by their first key.
+ */
+
+static void test_route_defaults_and_values(void **state)
+{
+	kf_conf_t *conf = *state;
+	const struct kf_conf_route *r;
+
+	load_ok(conf, "[route.in-a.b]\ndir = /srv/in\nfinished = marker\n"
+		      "after = move:/srv/sent/%Y\n[route.z]\nretries = 0\n");
+	assert_int_equal(conf->nroutes, 2);
+	r = &conf->routes[0];
+	assert_string_equal(r->name, "in-a.b");
+	assert_string_equal(r->dir, "/srv/in");
+	assert_null(r->topic);
+	assert_null(r->include);
+	assert_int_equal(r->recursive, 1);
+	assert_int_equal(r->finished, KF_FINISHED_MARKER);
+	assert_int_equal(r->stable_seconds, 5);
+	assert_string_equal(r->marker_suffixes, ".done,.ok");
+	assert_string_equal(r->temp_suffixes, ".tmp,.part");
+	assert_string_equal(r->after, "move:/srv/sent/%Y");
+	assert_int_equal(r->retries, 5);
+	assert_int_equal(r->retry_backoff_s, 10);
+	r = &conf->routes[1];
+	assert_string_equal(r->name, "z");
+	assert_null(r->dir);
+	assert_int_equal(r->retries, 0);
+	assert_string_equal(r->after, "delete");
+}
+
+static void test_route_errors(void **state)
+{
+	set_fails(*state, "route.a.after", "move:", KF_EINVAL,
+		  "route.a.after: invalid value \"move:\" (expected delete, "
+		  "keep or move:DIR, where DIR may hold strftime fields such "
+		  "as %Y-%m-%d)");
+	set_fails(*state, "route.a.finished", "soon", KF_EINVAL,
+		  "route.a.finished: invalid value \"soon\" (expected "
+		  "stable, marker or rename)");
+	set_fails(*state, "route.a.retries", "-1", KF_EINVAL,
+		  "route.a.retries: -1 is out of range (0 .. 1000000)");
+	set_fails(*state, "route.a.dirr", "/x", KF_EINVAL,
+		  "route.a.dirr: unknown route key (did you mean dir?)");
+	set_fails(*state, "route.dir", "/x", KF_EINVAL,
+		  "route.dir: expected route.NAME.KEY (a [route.NAME] "
+		  "section)");
+	load_fails("[route.x]\nstable_seconds = 0\n",
+		   "2: route.x.stable_seconds: 0 is out of range (1 .. "
+		   "86400)");
+}
+
 #define CONF_TEST(f)                                                           \
 	cmocka_unit_test_setup_teardown(f, conf_setup, conf_teardown)
 
@@ -1038,6 +1112,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		CONF_TEST(test_defaults),
+		CONF_TEST(test_route_defaults_and_values),
+		CONF_TEST(test_route_errors),
 		CONF_TEST(test_destroy_null),
 		CONF_TEST(test_null_arguments),
 		CONF_TEST(test_string),

@@ -1,0 +1,1189 @@
+/*
+ * kf_watch(): the watch daemon (docs/watch.md).
+ *
+ * Every route has a state: its compiled route, its table of files (keyed
+ * by relative path), its file system watches and at most one scan at a
+ * time in the worker pool. A scan's result drives each file through
+ *
+ *   SEEN --finished--> READY --dispatch--> BUSY --ok--> (after) gone/DONE
+ *                                            \--failed--> BACKOFF -> READY
+ *                                             \--last attempt--> error dir
+ *
+ * READY files wait in one FIFO queue (bounded by the files a scan lists);
+ * at most watch.max_inflight_files are BUSY at once, over all routes.
+ * Files are never held in memory: a slow broker makes them wait in their
+ * directories, and the sender engines bound their own memory.
+ *
+ * @locality loop thread, except the *_work functions (worker pool).
+ */
+#include "watch/daemon.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/log.h"
+#include "common/stop.h"
+#include "config/conf.h"
+#include "core/path.h"
+#include "send/sender.h"
+#include "watch/action.h"
+#include "watch/ledger.h"
+#include "watch/route.h"
+#include "watch/scan.h"
+
+#define KF__TICK_MS 200
+/* While files wait to become stable, their route is rescanned this often. */
+#define KF__STABLE_POLL_S 1.0
+/* File system events are gathered this long before a scan. */
+#define KF__EVENT_DELAY_S 0.2
+/* With files waiting, no acknowledgement for this long is logged. */
+#define KF__STALL_S 30.0
+/* After the drain time, aborted files get this long to be reported. */
+#define KF__ABORT_GRACE_S 15.0
+
+volatile sig_atomic_t kf__reload_flag;
+
+void kf_watch_reload_request(void)
+{
+	kf__reload_flag = 1;
+}
+
+enum kf__fstate { KF__F_SEEN, KF__F_READY, KF__F_BUSY, KF__F_DONE, KF__F_BACKOFF };
+
+struct kf__daemon;
+struct kf__rstate;
+
+/* One sender engine (and producer) per topic, kept until exit. */
+struct kf__wsender {
+	struct kf__daemon *d;
+	struct kf_conf_s conf; /* the start configuration, own topic */
+	kf_sender_t *s;
+	struct kf__wsender *next;
+};
+
+struct kf__file {
+	struct kf__rstate *rs;
+	char *rel;
+	uint64_t size, ino; /* as last scanned */
+	int64_t mtime_ns;
+	struct kf_action_file sub; /* as handed to the sender */
+	double stable_since, retry_at;
+	int state, attempts, has_marker;
+	int queued;  /* in the ready queue */
+	int gone;    /* dropped from its table while queued */
+	unsigned seen;
+	struct kf__wsender *ws; /* while in a sender */
+	char *src;              /* while in a sender */
+	kf_route_t *job_route;  /* while BUSY */
+	int job_ledger;         /* the job appends a ledger record */
+	uv_work_t work;
+	int job_rc;
+	char msg[512];
+	struct kf__file *hnext, *qnext, *inext;
+};
+
+struct kf__dirwatch {
+	uv_fs_event_t h; /* must stay first */
+	struct kf__rstate *rs;
+	char *rel;
+};
+
+struct kf__rstate {
+	struct kf__daemon *d;
+	kf_route_t *r;
+	struct kf__wsender *ws;
+	struct kf__file **tab;
+	size_t tabsize, nfiles;
+	size_t busy, nqueued;
+	unsigned mark;
+	int scanning, dirty, removed, scan_err_logged;
+	double next_scan, last_scan;
+	uv_work_t scan_req;
+	kf_route_t *scan_route;
+	struct kf_scan_result scan;
+	struct kf__dirwatch **watches; /* sorted by rel */
+	size_t nwatches;
+	struct kf__rstate *next;
+};
+
+struct kf__daemon {
+	uv_loop_t loop;
+	uv_timer_t tick;
+	const kf_conf_t *conf0;
+	kf_watch_reload_cb *reload;
+	void *reload_opaque;
+	kf_ledger_t *ledger;
+	struct kf__rstate *routes;
+	struct kf__wsender *senders;
+	struct kf__file *qhead, *qtail;
+	size_t nqueued;
+	struct kf__file *inflight;
+	size_t ninflight, jobs;
+	int max_inflight, rescan_s, drain_s;
+	int stopping, aborted, closing;
+	double drain_deadline, last_progress, last_stall_log;
+	uint64_t nsent, nfailed;
+};
+
+static void kf__scan_start(struct kf__rstate *rs);
+static void kf__dispatch(struct kf__daemon *d);
+
+static double kf__now(struct kf__daemon *d)
+{
+	return (double)uv_now(&d->loop) / 1000.0;
+}
+
+/* ------------------------------------------------------- the file table */
+
+static size_t kf__hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static struct kf__file *kf__file_find(struct kf__rstate *rs, const char *rel)
+{
+	struct kf__file *f;
+
+	if (!rs->tabsize)
+		return NULL;
+	for (f = rs->tab[kf__hash(rel) % rs->tabsize]; f; f = f->hnext)
+		if (!strcmp(f->rel, rel))
+			return f;
+	return NULL;
+}
+
+static int kf__tab_grow(struct kf__rstate *rs)
+{
+	size_t size = rs->tabsize ? 2 * rs->tabsize : 256, i;
+	struct kf__file **tab = calloc(size, sizeof(*tab));
+
+	if (!tab)
+		return KF_ENOMEM;
+	for (i = 0; i < rs->tabsize; i++) {
+		struct kf__file *f = rs->tab[i], *next;
+
+		for (; f; f = next) {
+			next = f->hnext;
+			f->hnext = tab[kf__hash(f->rel) % size];
+			tab[kf__hash(f->rel) % size] = f;
+		}
+	}
+	free(rs->tab);
+	rs->tab = tab;
+	rs->tabsize = size;
+	return 0;
+}
+
+static struct kf__file *kf__file_add(struct kf__rstate *rs, const char *rel)
+{
+	struct kf__file *f;
+	size_t b;
+
+	if (rs->nfiles >= rs->tabsize && kf__tab_grow(rs))
+		return NULL;
+	if (!(f = calloc(1, sizeof(*f))) || !(f->rel = strdup(rel))) {
+		free(f);
+		return NULL;
+	}
+	f->rs = rs;
+	b = kf__hash(rel) % rs->tabsize;
+	f->hnext = rs->tab[b];
+	rs->tab[b] = f;
+	rs->nfiles++;
+	return f;
+}
+
+static void kf__file_free(struct kf__file *f)
+{
+	kf_route_unref(f->job_route);
+	free(f->src);
+	free(f->rel);
+	free(f);
+}
+
+/* Takes f out of its table; frees it unless the ready queue still holds
+ * it (then the queue frees it). Never called on a BUSY file. */
+static void kf__file_drop(struct kf__file *f)
+{
+	struct kf__rstate *rs = f->rs;
+	struct kf__file **pp = &rs->tab[kf__hash(f->rel) % rs->tabsize];
+
+	while (*pp != f)
+		pp = &(*pp)->hnext;
+	*pp = f->hnext;
+	rs->nfiles--;
+	if (f->queued)
+		f->gone = 1;
+	else
+		kf__file_free(f);
+}
+
+/* Calls fn on every file of rs; fn may drop the file. */
+static void kf__files_each(struct kf__rstate *rs,
+			   void (*fn)(struct kf__file *f, void *arg),
+			   void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < rs->tabsize; i++) {
+		struct kf__file *f = rs->tab[i], *next;
+
+		for (; f; f = next) {
+			next = f->hnext;
+			fn(f, arg);
+		}
+	}
+}
+
+/* ------------------------------------------------------- the ready queue */
+
+static void kf__enqueue(struct kf__file *f)
+{
+	struct kf__daemon *d = f->rs->d;
+
+	f->state = KF__F_READY;
+	if (f->queued)
+		return;
+	f->queued = 1;
+	f->qnext = NULL;
+	if (d->qtail)
+		d->qtail->qnext = f;
+	else
+		d->qhead = f;
+	d->qtail = f;
+	d->nqueued++;
+	f->rs->nqueued++;
+}
+
+static struct kf__file *kf__dequeue(struct kf__daemon *d)
+{
+	struct kf__file *f = d->qhead;
+
+	if (!f)
+		return NULL;
+	d->qhead = f->qnext;
+	if (!d->qhead)
+		d->qtail = NULL;
+	d->nqueued--;
+	f->rs->nqueued--;
+	f->queued = 0;
+	return f;
+}
+
+/* ------------------------------------------------------ route states */
+
+static void kf__watch_closed(uv_handle_t *h)
+{
+	struct kf__dirwatch *w = (struct kf__dirwatch *)h;
+
+	free(w->rel);
+	free(w);
+}
+
+static void kf__watch_close(struct kf__dirwatch *w)
+{
+	uv_fs_event_stop(&w->h);
+	uv_close((uv_handle_t *)&w->h, kf__watch_closed);
+}
+
+static void kf__watches_close(struct kf__rstate *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->nwatches; i++)
+		kf__watch_close(rs->watches[i]);
+	free(rs->watches);
+	rs->watches = NULL;
+	rs->nwatches = 0;
+}
+
+static void kf__drop_idle(struct kf__file *f, void *arg)
+{
+	(void)arg;
+	if (f->state != KF__F_BUSY)
+		kf__file_drop(f);
+}
+
+static void kf__drop_any(struct kf__file *f, void *arg)
+{
+	(void)arg;
+	kf__file_drop(f);
+}
+
+/* Frees rs and its files; no job of it may be running. */
+static void kf__rstate_free(struct kf__rstate *rs)
+{
+	kf__files_each(rs, kf__drop_any, NULL);
+	kf__watches_close(rs);
+	kf_route_unref(rs->r);
+	free(rs->tab);
+	free(rs);
+}
+
+/* Frees removed route states once nothing refers to them any more. */
+static void kf__reap_routes(struct kf__daemon *d)
+{
+	struct kf__rstate **pp = &d->routes, *rs;
+
+	while ((rs = *pp)) {
+		if (rs->removed && !rs->busy && !rs->nqueued &&
+		    !rs->scanning) {
+			*pp = rs->next;
+			kf__rstate_free(rs);
+		} else {
+			pp = &rs->next;
+		}
+	}
+}
+
+static struct kf__rstate *kf__route_find(struct kf__daemon *d,
+					 const char *name)
+{
+	struct kf__rstate *rs;
+
+	for (rs = d->routes; rs; rs = rs->next)
+		if (!rs->removed && !strcmp(rs->r->name, name))
+			return rs;
+	return NULL;
+}
+
+/* ------------------------------------------------------------ senders */
+
+static void kf__file_cb(void *opaque, const char *rel, const char *src,
+			uint64_t size, int err, const char *msg);
+
+static struct kf__wsender *kf__sender_for(struct kf__daemon *d,
+					  const char *topic, char *errstr,
+					  size_t errstr_size)
+{
+	struct kf__wsender *ws;
+
+	for (ws = d->senders; ws; ws = ws->next)
+		if (!strcmp(ws->conf.topic, topic))
+			return ws;
+	if (!(ws = calloc(1, sizeof(*ws))))
+		return NULL;
+	ws->d = d;
+	/* Shallow: every pointer but the topic belongs to conf0, which
+	 * outlives the daemon. Send and Kafka settings are the start's. */
+	ws->conf = *d->conf0;
+	ws->conf.routes = NULL;
+	ws->conf.nroutes = 0;
+	if (!(ws->conf.topic = strdup(topic)))
+		goto out_free;
+	ws->s = kf_sender_new(&d->loop, &ws->conf, kf__file_cb, ws, errstr,
+			      errstr_size);
+	if (!ws->s)
+		goto out_free;
+	ws->next = d->senders;
+	d->senders = ws;
+	return ws;
+
+out_free:
+	free(ws->conf.topic);
+	free(ws);
+	return NULL;
+}
+
+static struct kf__rstate *kf__route_add(struct kf__daemon *d, kf_route_t *r,
+					char *errstr, size_t errstr_size)
+{
+	struct kf__rstate *rs = calloc(1, sizeof(*rs));
+
+	if (!rs)
+		return NULL;
+	rs->d = d;
+	rs->ws = kf__sender_for(d, r->topic, errstr, errstr_size);
+	if (!rs->ws || kf__tab_grow(rs)) {
+		free(rs->tab);
+		free(rs);
+		return NULL;
+	}
+	rs->r = r;
+	rs->dirty = 1;
+	rs->next = d->routes;
+	d->routes = rs;
+	return rs;
+}
+
+/* ----------------------------------------------------------- outcomes */
+
+static void kf__job_work(uv_work_t *req)
+{
+	struct kf__file *f = req->data;
+	kf_ledger_t *l = f->job_ledger ? f->rs->d->ledger : NULL;
+
+	f->job_rc = kf_action_sent(f->job_route, l, &f->sub, f->msg,
+				   sizeof(f->msg));
+}
+
+static void kf__quarantine_work(uv_work_t *req)
+{
+	struct kf__file *f = req->data;
+	char reason[512];
+
+	snprintf(reason, sizeof(reason), "%s", f->msg);
+	f->job_rc = kf_action_quarantine(f->job_route, f->rel, reason,
+					 f->attempts, f->msg, sizeof(f->msg));
+}
+
+/* Ends a BUSY period: the file is back in its table's hands. Returns 1
+ * if it was freed (its route was removed meanwhile). */
+static int kf__unbusy(struct kf__file *f, int state)
+{
+	struct kf__rstate *rs = f->rs;
+
+	rs->busy--;
+	kf_route_unref(f->job_route);
+	f->job_route = NULL;
+	f->state = state;
+	if (!rs->removed)
+		return 0;
+	kf__file_drop(f);
+	return 1;
+}
+
+static void kf__job_done(uv_work_t *req, int status)
+{
+	struct kf__file *f = req->data;
+	struct kf__daemon *d = f->rs->d;
+	char name[600];
+	int keep = f->job_route->after == KF_AFTER_KEEP;
+
+	(void)status;
+	d->jobs--;
+	kf_path_printable((const uint8_t *)f->rel, strlen(f->rel), name,
+			  sizeof(name));
+	if (f->job_rc == KF_ACTION_CHANGED) {
+		kf_info("watch", "%s/%s changed while being sent; it will be "
+				 "sent again",
+			f->rs->r->name, name);
+		f->stable_since = kf__now(d);
+		kf__unbusy(f, KF__F_SEEN);
+	} else if (f->job_rc < 0) {
+		kf_err("watch", "%s/%s: sent, but: %s", f->rs->r->name, name,
+		       f->msg);
+		kf__unbusy(f, KF__F_DONE);
+	} else {
+		if (f->job_ledger) {
+			d->nsent++;
+			kf_info("watch", "sent %s/%s (%llu bytes)",
+				f->rs->r->name, name,
+				(unsigned long long)f->sub.size);
+		}
+		/* DONE is what was sent: a change seen meanwhile sends again */
+		f->size = f->sub.size;
+		f->ino = f->sub.ino;
+		f->mtime_ns = f->sub.mtime_ns;
+		if (!kf__unbusy(f, KF__F_DONE) && !keep)
+			kf__file_drop(f);
+	}
+	kf__reap_routes(d);
+}
+
+static void kf__quarantine_done(uv_work_t *req, int status)
+{
+	struct kf__file *f = req->data;
+	struct kf__daemon *d = f->rs->d;
+
+	(void)status;
+	d->jobs--;
+	if (f->job_rc) {
+		kf_err("watch", "%s: cannot move it to the error directory: "
+				"%s",
+		       f->rs->r->name, f->msg);
+		f->retry_at = kf__now(d) + kf_route_backoff(f->job_route, 1);
+		kf__unbusy(f, KF__F_BACKOFF);
+	} else {
+		d->nfailed++;
+		if (!kf__unbusy(f, KF__F_DONE))
+			kf__file_drop(f);
+	}
+	kf__reap_routes(d);
+}
+
+/* Queues the after-send job of a BUSY file (ledger: append a record). */
+static void kf__start_job(struct kf__file *f, int ledger)
+{
+	f->job_ledger = ledger;
+	f->work.data = f;
+	f->rs->d->jobs++;
+	uv_queue_work(&f->rs->d->loop, &f->work, kf__job_work, kf__job_done);
+}
+
+static void kf__make_busy(struct kf__file *f)
+{
+	f->state = KF__F_BUSY;
+	f->rs->busy++;
+	f->job_route = kf_route_ref(f->rs->r);
+	f->sub.rel = f->rel;
+	f->sub.size = f->size;
+	f->sub.ino = f->ino;
+	f->sub.mtime_ns = f->mtime_ns;
+}
+
+static void kf__attempt_failed(struct kf__file *f, int err, int permanent)
+{
+	struct kf__daemon *d = f->rs->d;
+	const kf_route_t *r = f->job_route;
+	char name[600];
+	double wait;
+
+	kf_path_printable((const uint8_t *)f->rel, strlen(f->rel), name,
+			  sizeof(name));
+	if (err == KF_ESTOPPED) {
+		kf__unbusy(f, KF__F_SEEN);
+		return;
+	}
+	f->attempts++;
+	if (permanent || f->attempts > r->retries) {
+		kf_err("watch", "%s/%s: giving up after %d attempts: %s",
+		       r->name, name, f->attempts, f->msg);
+		f->work.data = f;
+		d->jobs++;
+		uv_queue_work(&d->loop, &f->work, kf__quarantine_work,
+			      kf__quarantine_done);
+		return;
+	}
+	wait = kf_route_backoff(r, f->attempts);
+	kf_warn("watch", "%s/%s: attempt %d failed: %s; next in %.0f s",
+		r->name, name, f->attempts, f->msg, wait);
+	f->retry_at = kf__now(d) + wait;
+	f->rs->next_scan = f->retry_at < f->rs->next_scan ? f->retry_at
+							  : f->rs->next_scan;
+	kf__unbusy(f, KF__F_BACKOFF);
+}
+
+static void kf__inflight_remove(struct kf__daemon *d, struct kf__file *f)
+{
+	struct kf__file **pp = &d->inflight;
+
+	while (*pp != f)
+		pp = &(*pp)->inext;
+	*pp = f->inext;
+	d->ninflight--;
+	free(f->src);
+	f->src = NULL;
+	f->ws = NULL;
+}
+
+/* @locality loop thread (the sender's callback) */
+static void kf__file_cb(void *opaque, const char *rel, const char *src,
+			uint64_t size, int err, const char *msg)
+{
+	struct kf__wsender *ws = opaque;
+	struct kf__daemon *d = ws->d;
+	struct kf__file *f;
+
+	(void)rel;
+	(void)size;
+	if (d->closing)
+		return; /* the engines are being destroyed */
+	for (f = d->inflight; f; f = f->inext)
+		if (f->ws == ws && !strcmp(f->src, src))
+			break;
+	if (!f)
+		return; /* not ours: cannot happen */
+	kf__inflight_remove(d, f);
+	d->last_progress = kf__now(d);
+	if (!err) {
+		kf__start_job(f, 1);
+	} else {
+		snprintf(f->msg, sizeof(f->msg), "%s",
+			 msg ? msg : kf_strerror(err));
+		kf__attempt_failed(f, err, 0);
+	}
+	kf__dispatch(d);
+	kf__reap_routes(d);
+}
+
+static void kf__submit(struct kf__daemon *d, struct kf__file *f)
+{
+	struct kf__rstate *rs = f->rs;
+	int err;
+
+	kf__make_busy(f);
+	if (asprintf(&f->src, "%s/%s", rs->r->dir, f->rel) < 0) {
+		f->src = NULL;
+		kf__unbusy(f, KF__F_SEEN);
+		return;
+	}
+	f->ws = rs->ws;
+	f->inext = d->inflight;
+	d->inflight = f;
+	d->ninflight++;
+	err = kf_sender_submit(rs->ws->s, f->src, f->rel, f->msg,
+			       sizeof(f->msg));
+	if (err) {
+		kf__inflight_remove(d, f);
+		kf__attempt_failed(f, err, err == KF_EPATH);
+	}
+}
+
+static void kf__dispatch(struct kf__daemon *d)
+{
+	struct kf__file *f;
+
+	while (!d->stopping && d->ninflight < (size_t)d->max_inflight &&
+	       (f = kf__dequeue(d))) {
+		if (f->gone)
+			kf__file_free(f);
+		else if (f->state == KF__F_READY && !f->rs->removed)
+			kf__submit(d, f);
+	}
+}
+
+/* --------------------------------------------------------------- scans */
+
+static void kf__fs_event(uv_fs_event_t *h, const char *name, int events,
+			 int status)
+{
+	struct kf__dirwatch *w = (struct kf__dirwatch *)h;
+
+	(void)name;
+	(void)events;
+	(void)status;
+	w->rs->dirty = 1;
+}
+
+static struct kf__dirwatch *kf__watch_new(struct kf__rstate *rs,
+					  const char *rel)
+{
+	struct kf__dirwatch *w = calloc(1, sizeof(*w));
+	char path[8300];
+
+	if (!w || !(w->rel = strdup(rel))) {
+		free(w);
+		return NULL;
+	}
+	w->rs = rs;
+	snprintf(path, sizeof(path), "%s%s%s", rs->r->dir, *rel ? "/" : "",
+		 rel);
+	uv_fs_event_init(&rs->d->loop, &w->h);
+	if (uv_fs_event_start(&w->h, kf__fs_event, path, 0)) {
+		kf_dbg(KF_DBG_FS, "watch", "cannot watch %s", path);
+		uv_close((uv_handle_t *)&w->h, kf__watch_closed);
+		return NULL;
+	}
+	return w;
+}
+
+/* Makes the watches match the scanned directories (both sorted). */
+static void kf__watches_sync(struct kf__rstate *rs,
+			     const struct kf_scan_result *res)
+{
+	struct kf__dirwatch **nw = calloc(res->ndirs + 1, sizeof(*nw));
+	size_t i = 0, j = 0, n = 0;
+
+	if (!nw)
+		return;
+	while (i < res->ndirs || j < rs->nwatches) {
+		int c = i == res->ndirs	      ? 1
+			: j == rs->nwatches ? -1
+					    : strcmp(res->dirs[i],
+						     rs->watches[j]->rel);
+
+		if (c == 0) {
+			nw[n++] = rs->watches[j++];
+			i++;
+		} else if (c < 0) {
+			if ((nw[n] = kf__watch_new(rs, res->dirs[i])))
+				n++;
+			i++;
+		} else {
+			kf__watch_close(rs->watches[j++]);
+		}
+	}
+	free(rs->watches);
+	rs->watches = nw;
+	rs->nwatches = n;
+}
+
+static void kf__scan_work(uv_work_t *req)
+{
+	struct kf__rstate *rs = req->data;
+
+	kf_scan_run(rs->scan_route, &rs->scan);
+}
+
+static void kf__observe(struct kf__rstate *rs, const struct kf_scan_file *sf,
+			double now)
+{
+	struct kf__file *f = kf__file_find(rs, sf->rel);
+
+	if (!f) {
+		if (!(f = kf__file_add(rs, sf->rel)))
+			return;
+		f->state = KF__F_SEEN;
+		f->stable_since = now;
+	} else if (f->size != sf->size || f->ino != sf->ino ||
+		   f->mtime_ns != sf->mtime_ns) {
+		f->stable_since = now;
+		if (f->state == KF__F_DONE || f->state == KF__F_READY)
+			f->state = KF__F_SEEN;
+	} else {
+		f->has_marker = sf->has_marker;
+		f->seen = rs->mark;
+		return;
+	}
+	f->size = sf->size;
+	f->ino = sf->ino;
+	f->mtime_ns = sf->mtime_ns;
+	f->has_marker = sf->has_marker;
+	f->seen = rs->mark;
+}
+
+struct kf__decide {
+	double now, next;
+	int truncated;
+};
+
+/* What a scan means for one file of the table. */
+static void kf__decide(struct kf__file *f, void *arg)
+{
+	struct kf__decide *dc = arg;
+	const kf_route_t *r = f->rs->r;
+
+	if (f->state == KF__F_BUSY)
+		return;
+	if (f->seen != f->rs->mark) {
+		if (!dc->truncated)
+			kf__file_drop(f); /* gone from the directory */
+		return;
+	}
+	switch (f->state) {
+	case KF__F_SEEN:
+		if (kf_route_finished(r, dc->now - f->stable_since,
+				      f->has_marker))
+			kf__enqueue(f);
+		else if (r->finished == KF_FINISHED_STABLE &&
+			 dc->now + KF__STABLE_POLL_S < dc->next)
+			dc->next = dc->now + KF__STABLE_POLL_S;
+		break;
+	case KF__F_BACKOFF:
+		if (dc->now >= f->retry_at)
+			kf__enqueue(f);
+		else if (f->retry_at < dc->next)
+			dc->next = f->retry_at;
+		break;
+	case KF__F_DONE:
+		/* sent (ledger) but not deleted or moved yet: do it now */
+		if (r->after != KF_AFTER_KEEP) {
+			kf__make_busy(f);
+			kf__start_job(f, 0);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void kf__scan_apply(struct kf__rstate *rs,
+			   const struct kf_scan_result *res)
+{
+	struct kf__decide dc;
+	size_t i;
+
+	if (res->err) {
+		if (!rs->scan_err_logged++)
+			kf_err("watch", "route %s: cannot scan: %s",
+			       rs->r->name, res->errmsg);
+		rs->next_scan = kf__now(rs->d) + rs->d->rescan_s;
+		return;
+	}
+	rs->scan_err_logged = 0;
+	dc.now = kf__now(rs->d);
+	dc.next = dc.now + rs->d->rescan_s;
+	dc.truncated = res->truncated;
+	rs->mark++;
+	for (i = 0; i < res->nfiles; i++)
+		kf__observe(rs, &res->files[i], dc.now);
+	kf__files_each(rs, kf__decide, &dc);
+	rs->next_scan = dc.next;
+	kf__watches_sync(rs, res);
+}
+
+static void kf__scan_done(uv_work_t *req, int status)
+{
+	struct kf__rstate *rs = req->data;
+	struct kf__daemon *d = rs->d;
+
+	(void)status;
+	rs->scanning = 0;
+	rs->last_scan = kf__now(d);
+	/* a scan of a replaced route or of a stopping daemon is stale */
+	if (!rs->removed && !d->stopping && rs->scan_route == rs->r)
+		kf__scan_apply(rs, &rs->scan);
+	kf_scan_result_free(&rs->scan);
+	kf_route_unref(rs->scan_route);
+	rs->scan_route = NULL;
+	kf__dispatch(d);
+	kf__reap_routes(d);
+}
+
+static void kf__scan_start(struct kf__rstate *rs)
+{
+	rs->scanning = 1;
+	rs->dirty = 0;
+	rs->scan_route = kf_route_ref(rs->r);
+	rs->scan_req.data = rs;
+	uv_queue_work(&rs->d->loop, &rs->scan_req, kf__scan_work,
+		      kf__scan_done);
+}
+
+/* -------------------------------------------------------------- reload */
+
+static void kf__route_remove(struct kf__rstate *rs)
+{
+	rs->removed = 1;
+	kf__watches_close(rs);
+	kf__files_each(rs, kf__drop_idle, NULL);
+	kf_info("watch", "route %s removed", rs->r->name);
+}
+
+static void kf__unready(struct kf__file *f, void *arg)
+{
+	(void)arg;
+	if (f->state == KF__F_READY)
+		f->state = KF__F_SEEN;
+}
+
+static void kf__route_replace(struct kf__rstate *rs, kf_route_t *r,
+			      struct kf__wsender *ws)
+{
+	if (strcmp(rs->r->dir, r->dir))
+		kf__files_each(rs, kf__drop_idle, NULL);
+	else
+		kf__files_each(rs, kf__unready, NULL);
+	kf__watches_close(rs);
+	kf_route_unref(rs->r);
+	rs->r = r;
+	rs->ws = ws;
+	rs->dirty = 1;
+	kf_info("watch", "route %s changed", r->name);
+}
+
+/* Applies one route of a reloaded configuration; takes r. */
+static void kf__reload_route(struct kf__daemon *d, kf_route_t *r)
+{
+	struct kf__rstate *rs = kf__route_find(d, r->name);
+	struct kf__wsender *ws;
+	char err[512];
+
+	if (rs && !strcmp(rs->r->sig, r->sig)) {
+		kf_route_unref(r);
+		return;
+	}
+	ws = kf__sender_for(d, r->topic, err, sizeof(err));
+	if (!ws) {
+		kf_err("watch", "route %s: %s", r->name, err);
+		kf_route_unref(r);
+		return;
+	}
+	if (rs) {
+		kf__route_replace(rs, r, ws);
+	} else if (kf__route_add(d, r, err, sizeof(err))) {
+		kf_info("watch", "route %s added: %s", r->name, r->dir);
+	} else {
+		kf_err("watch", "route %s: %s", r->name, err);
+		kf_route_unref(r);
+	}
+}
+
+static int kf__compile_routes(const kf_conf_t *conf, kf_route_t ***out,
+			      char *errstr, size_t errstr_size)
+{
+	kf_route_t **v = calloc(conf->nroutes + 1, sizeof(*v));
+	size_t i;
+
+	if (!v)
+		return KF_ENOMEM;
+	for (i = 0; i < conf->nroutes; i++) {
+		v[i] = kf_route_new(&conf->routes[i], conf->topic, errstr,
+				    errstr_size);
+		if (!v[i]) {
+			while (i--)
+				kf_route_unref(v[i]);
+			free(v);
+			return KF_EINVAL;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+static void kf__reload(struct kf__daemon *d)
+{
+	struct kf__rstate *rs;
+	kf_route_t **v;
+	kf_conf_t *conf;
+	char err[1024] = "";
+	size_t i;
+
+	conf = d->reload ? d->reload(d->reload_opaque, err, sizeof(err))
+			 : NULL;
+	if (!conf || kf__compile_routes(conf, &v, err, sizeof(err))) {
+		kf_err("watch", "reload failed, keeping the running "
+				"configuration: %s",
+		       *err ? err : "no reload hook");
+		kf_conf_destroy(conf);
+		return;
+	}
+	for (rs = d->routes; rs; rs = rs->next) {
+		for (i = 0; i < conf->nroutes; i++)
+			if (!strcmp(v[i]->name, rs->r->name))
+				break;
+		if (!rs->removed && i == conf->nroutes)
+			kf__route_remove(rs);
+	}
+	for (i = 0; i < conf->nroutes; i++)
+		kf__reload_route(d, v[i]);
+	d->rescan_s = conf->rescan_s;
+	d->max_inflight = conf->watch_max_inflight_files;
+	d->drain_s = conf->drain_s;
+	kf_info("watch", "configuration reloaded: %zu routes",
+		conf->nroutes);
+	free(v);
+	kf_conf_destroy(conf);
+	kf__reap_routes(d);
+}
+
+/* ---------------------------------------------------------- life cycle */
+
+static void kf__begin_stop(struct kf__daemon *d)
+{
+	struct kf__rstate *rs;
+
+	d->stopping = 1;
+	d->drain_deadline = kf__now(d) + d->drain_s;
+	for (rs = d->routes; rs; rs = rs->next)
+		kf__watches_close(rs);
+	kf_info("watch", "stopping: %zu files in flight (waiting up to %d s)",
+		d->ninflight, d->drain_s);
+}
+
+static int kf__idle(struct kf__daemon *d)
+{
+	struct kf__rstate *rs;
+
+	if (d->ninflight || d->jobs)
+		return 0;
+	for (rs = d->routes; rs; rs = rs->next)
+		if (rs->scanning)
+			return 0;
+	return 1;
+}
+
+static void kf__shutdown(struct kf__daemon *d)
+{
+	struct kf__wsender *ws;
+
+	d->closing = 1;
+	uv_timer_stop(&d->tick);
+	uv_close((uv_handle_t *)&d->tick, NULL);
+	for (ws = d->senders; ws; ws = ws->next)
+		kf_sender_close(ws->s);
+	kf_info("watch", "stopped: %llu files sent, %llu moved to error "
+			 "directories",
+		(unsigned long long)d->nsent, (unsigned long long)d->nfailed);
+}
+
+static void kf__stop_tick(struct kf__daemon *d, double now)
+{
+	struct kf__wsender *ws;
+
+	if (kf__idle(d)) {
+		kf__shutdown(d);
+		return;
+	}
+	if (d->aborted && now >= d->drain_deadline + KF__ABORT_GRACE_S) {
+		kf_warn("watch", "%zu aborted files not reported; exiting",
+			d->ninflight);
+		kf__shutdown(d);
+		return;
+	}
+	if (!d->aborted && now >= d->drain_deadline) {
+		d->aborted = 1;
+		kf_warn("watch", "drain time over: aborting %zu files (they "
+				 "are sent again after the next start)",
+			d->ninflight);
+		for (ws = d->senders; ws; ws = ws->next)
+			kf_sender_stop(ws->s);
+	}
+}
+
+static void kf__stall_check(struct kf__daemon *d, double now)
+{
+	if (!d->ninflight && !d->nqueued) {
+		d->last_progress = now;
+		return;
+	}
+	if (now - d->last_progress < KF__STALL_S ||
+	    now - d->last_stall_log < KF__STALL_S)
+		return;
+	d->last_stall_log = now;
+	kf_warn("watch", "back-pressure: %zu files in flight, %zu waiting, "
+			 "nothing acknowledged for %.0f s (is the broker slow "
+			 "or unreachable?)",
+		d->ninflight, d->nqueued, now - d->last_progress);
+}
+
+static void kf__tick(uv_timer_t *t)
+{
+	struct kf__daemon *d = t->data;
+	double now = kf__now(d);
+	struct kf__rstate *rs;
+
+	if (kf_stop_requested() && !d->stopping)
+		kf__begin_stop(d);
+	if (d->stopping) {
+		kf__stop_tick(d, now);
+		return;
+	}
+	if (kf__reload_flag) {
+		kf__reload_flag = 0;
+		kf__reload(d);
+	}
+	for (rs = d->routes; rs; rs = rs->next) {
+		if (rs->scanning || rs->removed)
+			continue;
+		if ((rs->dirty && now - rs->last_scan >= KF__EVENT_DELAY_S) ||
+		    now >= rs->next_scan)
+			kf__scan_start(rs);
+	}
+	kf__stall_check(d, now);
+	kf__dispatch(d);
+}
+
+/* ------------------------------------------------------------- ledger */
+
+/* Compaction: keep a record while its file is still there, unchanged, or
+ * when its route is not configured (it may come back). */
+static int kf__ledger_keep(void *opaque, const struct kf_ledger_rec *rec)
+{
+	struct kf__daemon *d = opaque;
+	struct kf__rstate *rs = kf__route_find(d, rec->route);
+	char path[8300];
+	struct stat st;
+
+	if (!rs)
+		return 1;
+	snprintf(path, sizeof(path), "%s/%s", rs->r->dir, rec->rel);
+	return !lstat(path, &st) && (uint64_t)st.st_size == rec->size &&
+	       (uint64_t)st.st_ino == rec->ino &&
+	       (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec ==
+		       rec->mtime_ns;
+}
+
+static void kf__ledger_each(void *opaque, const struct kf_ledger_rec *rec)
+{
+	struct kf__daemon *d = opaque;
+	struct kf__rstate *rs = kf__route_find(d, rec->route);
+	struct kf__file *f;
+
+	if (!rs || !(f = kf__file_add(rs, rec->rel)))
+		return;
+	f->state = KF__F_DONE;
+	f->size = rec->size;
+	f->ino = rec->ino;
+	f->mtime_ns = rec->mtime_ns;
+}
+
+static int kf__start(struct kf__daemon *d, const kf_conf_t *conf,
+		     char *errstr, size_t errstr_size)
+{
+	kf_route_t **v;
+	size_t i;
+	int err;
+
+	if (!conf->nroutes)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "nothing to watch: give --dir DIR or "
+				 "[route.NAME] sections with a dir");
+	err = kf__compile_routes(conf, &v, errstr, errstr_size);
+	if (err)
+		return err;
+	for (i = 0; i < conf->nroutes; i++) {
+		if (!kf__route_add(d, v[i], errstr, errstr_size)) {
+			while (i < conf->nroutes)
+				kf_route_unref(v[i++]);
+			free(v);
+			return KF_EKAFKA;
+		}
+	}
+	free(v);
+	d->ledger = kf_ledger_open(conf->state_dir, kf__ledger_keep,
+				   kf__ledger_each, d, errstr, errstr_size);
+	return d->ledger ? 0 : KF_EIO;
+}
+
+static void kf__destroy(struct kf__daemon *d)
+{
+	struct kf__wsender *ws;
+	struct kf__rstate *rs;
+	struct kf__file *f;
+
+	while ((rs = d->routes)) {
+		d->routes = rs->next;
+		rs->removed = 1;
+		kf__rstate_free(rs);
+	}
+	while ((f = kf__dequeue(d)))
+		kf__file_free(f);
+	while ((ws = d->senders)) {
+		d->senders = ws->next;
+		kf_sender_destroy(ws->s);
+		free(ws->conf.topic);
+		free(ws);
+	}
+	kf_ledger_close(d->ledger);
+}
+
+int kf_watch(const kf_conf_t *conf, kf_watch_reload_cb *reload, void *opaque,
+	     char *errstr, size_t errstr_size)
+{
+	struct kf__daemon *d = calloc(1, sizeof(*d));
+	struct kf__rstate *rs;
+	int err;
+
+	if (!d)
+		return KF_ENOMEM;
+	kf_workers_setup(conf->workers);
+	uv_loop_init(&d->loop);
+	d->conf0 = conf;
+	d->reload = reload;
+	d->reload_opaque = opaque;
+	d->rescan_s = conf->rescan_s;
+	d->max_inflight = conf->watch_max_inflight_files;
+	d->drain_s = conf->drain_s;
+	err = kf__start(d, conf, errstr, errstr_size);
+	if (err) {
+		/* the senders' handles must be run down before destroy */
+		struct kf__wsender *ws;
+
+		for (ws = d->senders; ws; ws = ws->next)
+			kf_sender_close(ws->s);
+		uv_run(&d->loop, UV_RUN_DEFAULT);
+		goto out_destroy;
+	}
+	for (rs = d->routes; rs; rs = rs->next)
+		kf_info("watch", "route %s: %s -> topic %s", rs->r->name,
+			rs->r->dir, rs->r->topic);
+	uv_timer_init(&d->loop, &d->tick);
+	d->tick.data = d;
+	uv_timer_start(&d->tick, kf__tick, 0, KF__TICK_MS);
+	uv_run(&d->loop, UV_RUN_DEFAULT);
+out_destroy:
+	kf__destroy(d);
+	uv_run(&d->loop, UV_RUN_DEFAULT); /* the watches' close callbacks */
+	uv_loop_close(&d->loop);
+	free(d);
+	return err;
+}

@@ -1,0 +1,241 @@
+/*
+ * Routes: compiled [route.NAME] sections, and the pure decisions made on
+ * their files (which files, when finished, how long to back off).
+ */
+#include "watch/route.h"
+
+#include <ctype.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+
+#define KF__BACKOFF_MAX 3600.0
+
+int kf_strlist_split(const char *s, struct kf_strlist *out)
+{
+	const char *p = s ? s : "";
+
+	out->v = NULL;
+	out->n = 0;
+	while (*p) {
+		size_t n = strcspn(p, ","), lead = 0, len = n;
+		char **v;
+
+		while (lead < len && isspace((unsigned char)p[lead]))
+			lead++;
+		while (len > lead && isspace((unsigned char)p[len - 1]))
+			len--;
+		if (len > lead) {
+			v = realloc(out->v, (out->n + 1) * sizeof(*v));
+			if (!v)
+				goto out_nomem;
+			out->v = v;
+			if (!(v[out->n] = strndup(p + lead, len - lead)))
+				goto out_nomem;
+			out->n++;
+		}
+		p += n + (p[n] == ',');
+	}
+	return 0;
+
+out_nomem:
+	kf_strlist_free(out);
+	return KF_ENOMEM;
+}
+
+void kf_strlist_free(struct kf_strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int kf__ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return m && n > m && !strcmp(s + n - m, suffix);
+}
+
+static int kf__ends_with_any(const char *s, const struct kf_strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (kf__ends_with(s, l->v[i]))
+			return 1;
+	return 0;
+}
+
+static int kf__glob_any(const struct kf_strlist *l, const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+	const char *name = slash ? slash + 1 : rel;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const char *pat = l->v[i];
+
+		if (strchr(pat, '/')) {
+			if (!fnmatch(pat, rel, FNM_PATHNAME))
+				return 1;
+		} else if (!fnmatch(pat, name, 0)) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int kf_route_is_marker(const kf_route_t *r, const char *rel)
+{
+	return r->finished == KF_FINISHED_MARKER &&
+	       kf__ends_with_any(rel, &r->markers);
+}
+
+int kf_route_wants(const kf_route_t *r, const char *rel)
+{
+	if (kf__ends_with_any(rel, &r->temps) || kf_route_is_marker(r, rel))
+		return 0;
+	if (r->include.n && !kf__glob_any(&r->include, rel))
+		return 0;
+	return !kf__glob_any(&r->exclude, rel);
+}
+
+int kf_route_finished(const kf_route_t *r, double stable_for, int has_marker)
+{
+	switch (r->finished) {
+	case KF_FINISHED_MARKER:
+		return has_marker;
+	case KF_FINISHED_RENAME:
+		return 1;
+	default:
+		return stable_for >= r->stable_s;
+	}
+}
+
+double kf_route_backoff(const kf_route_t *r, int attempt)
+{
+	double d = r->backoff_s;
+
+	while (--attempt > 0 && d < KF__BACKOFF_MAX)
+		d *= 2;
+	return d < KF__BACKOFF_MAX ? d : KF__BACKOFF_MAX;
+}
+
+/* "DIR" without trailing slashes ("/" stays). */
+static char *kf__dir_dup(const char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 1 && s[n - 1] == '/')
+		n--;
+	return strndup(s, n);
+}
+
+static int kf__route_sig(kf_route_t *r, const struct kf_conf_route *rc)
+{
+	/* \x1f cannot appear in a config value that loads from a file. */
+	int n = asprintf(&r->sig,
+			 "%s\x1f%s\x1f%s\x1f%s\x1f%d\x1f%d\x1f%d\x1f%s\x1f%s"
+			 "\x1f%s\x1f%s\x1f%d\x1f%d",
+			 r->dir, r->topic, rc->include ? rc->include : "",
+			 rc->exclude ? rc->exclude : "", r->recursive,
+			 r->finished, r->stable_s, rc->marker_suffixes,
+			 rc->temp_suffixes, rc->after, r->error_dir,
+			 r->retries, r->backoff_s);
+
+	if (n < 0)
+		r->sig = NULL;
+	return n < 0 ? KF_ENOMEM : 0;
+}
+
+static int kf__route_after(kf_route_t *r, const char *after)
+{
+	if (!strcmp(after, "keep")) {
+		r->after = KF_AFTER_KEEP;
+	} else if (!strncmp(after, "move:", 5)) {
+		r->after = KF_AFTER_MOVE;
+		if (!(r->move_tmpl = kf__dir_dup(after + 5)))
+			return KF_ENOMEM;
+	} else {
+		r->after = KF_AFTER_DELETE;
+	}
+	return 0;
+}
+
+kf_route_t *kf_route_new(const struct kf_conf_route *rc,
+			 const char *default_topic, char *errstr,
+			 size_t errstr_size)
+{
+	kf_route_t *r;
+
+	if (!rc->dir || rc->dir[0] != '/') {
+		kf_seterr(errstr, errstr_size, KF_EINVAL,
+			  "route.%s.dir: %s (the route's directory, an "
+			  "absolute path)",
+			  rc->name, rc->dir ? "must be absolute" : "not set");
+		return NULL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		goto out_nomem;
+	r->refs = 1;
+	r->recursive = rc->recursive;
+	r->finished = rc->finished;
+	r->stable_s = rc->stable_seconds;
+	r->retries = rc->retries;
+	r->backoff_s = rc->retry_backoff_s;
+	r->name = strdup(rc->name);
+	r->dir = kf__dir_dup(rc->dir);
+	r->topic = strdup(rc->topic ? rc->topic : default_topic);
+	if (!r->name || !r->dir || !r->topic)
+		goto out_nomem;
+	if (rc->error_dir)
+		r->error_dir = kf__dir_dup(rc->error_dir);
+	else if (asprintf(&r->error_dir, "%s/.kferry/error", r->dir) < 0)
+		r->error_dir = NULL;
+	if (!r->error_dir || kf__route_after(r, rc->after) ||
+	    kf_strlist_split(rc->include, &r->include) ||
+	    kf_strlist_split(rc->exclude, &r->exclude) ||
+	    kf_strlist_split(rc->marker_suffixes, &r->markers) ||
+	    kf_strlist_split(rc->temp_suffixes, &r->temps) ||
+	    kf__route_sig(r, rc))
+		goto out_nomem;
+	return r;
+
+out_nomem:
+	kf_route_unref(r);
+	kf_seterr(errstr, errstr_size, KF_ENOMEM, "route %s: out of memory",
+		  rc->name);
+	return NULL;
+}
+
+kf_route_t *kf_route_ref(kf_route_t *r)
+{
+	r->refs++;
+	return r;
+}
+
+void kf_route_unref(kf_route_t *r)
+{
+	if (!r || --r->refs > 0)
+		return;
+	free(r->name);
+	free(r->dir);
+	free(r->topic);
+	free(r->error_dir);
+	free(r->move_tmpl);
+	kf_strlist_free(&r->include);
+	kf_strlist_free(&r->exclude);
+	kf_strlist_free(&r->markers);
+	kf_strlist_free(&r->temps);
+	free(r->sig);
+	free(r);
+}

@@ -1,0 +1,46 @@
+# kf-timeout: 600
+# kferry watch with its broker stopped for a while: nothing is deleted
+# while unacknowledged, the log reports back-pressure, and once the broker
+# is back every file arrives exactly once. Uses a private broker (the
+# suite's broker is shared by the other tests).
+source "$(dirname "$0")/lib.sh"
+
+PB=$WORK/private-broker
+IN=$WORK/inbox
+REF=$WORK/ref
+DEST=$WORK/dest
+mkdir -p "$IN" "$REF/d"
+BROKER_SH=$KF_REPO/scripts/kafka/broker.sh
+
+"$BROKER_SH" start "$PB" --prop message.max.bytes=16777216 >"$WORK/pb-start.log" 2>&1 ||
+	fail "private broker did not start: $(tail -n 5 "$WORK/pb-start.log")"
+on_exit "'$BROKER_SH' stop '$PB' --clean >/dev/null 2>&1"
+BOOTSTRAP=$(cat "$PB/bootstrap")
+"$BROKER_SH" topic "$PB" create "$TOPIC" --partitions 4 >/dev/null
+log "private broker at $BOOTSTRAP"
+
+watch_start "$WORK/watch.log" --dir "$IN" --state-dir "$WORK/state" \
+	--stable-seconds 1 --rescan 2 --chunk-size 256K
+sleep 2
+"$BROKER_SH" stop "$PB" >/dev/null 2>&1 || fail "cannot stop the private broker"
+log "broker stopped"
+
+for i in $(seq 1 20); do random_file "$REF/d/f$i.bin" $((i * 40000)); done
+text_file "$REF/big.txt" $((6 * MiB))
+cp -a "$REF/d" "$REF/big.txt" "$IN/"
+sleep 40
+[ "$(count_files "$IN")" = 21 ] || fail "files left the inbox while the broker was down"
+grep -q "back-pressure" "$WORK/watch.log" || fail "no back-pressure report in the log"
+log "with the broker down: 21 files wait, back-pressure reported"
+
+"$BROKER_SH" start "$PB" >"$WORK/pb-restart.log" 2>&1 ||
+	fail "private broker did not restart: $(tail -n 5 "$WORK/pb-restart.log")"
+log "broker started again"
+wait_until 300 empty_dir "$IN"
+watch_stop
+
+receive_until_idle "$DEST" || fail "receive exited $?: $(tail -n 5 "$RECV_LOG")"
+assert_recv "$RECV_LOG" files 21
+assert_recv "$RECV_LOG" quarantined 0
+assert_trees_equal "$REF" "$DEST"
+log "t_watch_broker_down passed"

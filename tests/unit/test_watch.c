@@ -1,0 +1,271 @@
+/*
+ * Unit tests of the watch daemon's pure parts: route matching (globs,
+ * temp and marker suffixes), the finished decision, backoff, and the
+ * ledger (round trip, escapes, torn tail, damaged lines, compaction).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "kf_test.h"
+
+#include "common/log.h"
+#include "config/conf.h"
+#include "watch/ledger.h"
+#include "watch/route.h"
+
+static kf_route_t *route(const char *const *kv)
+{
+	kf_conf_t *conf = kf_conf_new();
+	kf_route_t *r;
+	char key[128], err[256];
+
+	assert_non_null(conf);
+	for (; *kv; kv += 2) {
+		snprintf(key, sizeof(key), "route.t.%s", kv[0]);
+		if (kf_conf_set(conf, key, kv[1], err, sizeof(err)))
+			fail_msg("%s", err);
+	}
+	r = kf_route_new(&conf->routes[0], conf->topic, err, sizeof(err));
+	if (!r)
+		fail_msg("%s", err);
+	kf_conf_destroy(conf);
+	return r;
+}
+
+static void test_route_globs(void **state)
+{
+	static const char *const kv[] = {"dir", "/in/",
+					 "include", "*.csv, data/*.bin",
+					 "exclude", "secret*",
+					 NULL};
+	kf_route_t *r = route(kv);
+
+	(void)state;
+	assert_string_equal(r->dir, "/in");
+	assert_string_equal(r->topic, "kferry.files");
+	assert_string_equal(r->error_dir, "/in/.kferry/error");
+	assert_true(kf_route_wants(r, "a.csv"));
+	assert_true(kf_route_wants(r, "deep/er/a.csv"));
+	assert_true(kf_route_wants(r, "data/x.bin"));
+	assert_false(kf_route_wants(r, "data/sub/x.bin")); /* '/' is literal */
+	assert_false(kf_route_wants(r, "x.bin"));
+	assert_false(kf_route_wants(r, "secret.csv"));
+	assert_false(kf_route_wants(r, "a.csv.tmp"));
+	assert_false(kf_route_wants(r, "a.csv.part"));
+	kf_route_unref(r);
+}
+
+static void test_route_marker_and_finished(void **state)
+{
+	static const char *const marker[] = {"dir", "/in", "finished",
+					     "marker", NULL};
+	static const char *const stable[] = {"dir", "/in", "stable_seconds",
+					     "3", NULL};
+	static const char *const ren[] = {"dir", "/in", "finished", "rename",
+					  "temp_suffixes", ".inc", NULL};
+	kf_route_t *r = route(marker);
+
+	(void)state;
+	assert_true(kf_route_is_marker(r, "a.dat.done"));
+	assert_false(kf_route_wants(r, "a.dat.ok"));
+	assert_true(kf_route_wants(r, "a.dat"));
+	assert_false(kf_route_finished(r, 1000, 0));
+	assert_true(kf_route_finished(r, 0, 1));
+	kf_route_unref(r);
+
+	r = route(stable);
+	assert_true(kf_route_wants(r, "a.done")); /* not marker mode */
+	assert_false(kf_route_finished(r, 2.9, 1));
+	assert_true(kf_route_finished(r, 3, 0));
+	kf_route_unref(r);
+
+	r = route(ren);
+	assert_true(kf_route_finished(r, 0, 0));
+	assert_false(kf_route_wants(r, "x.inc"));
+	assert_true(kf_route_wants(r, "x.tmp"));
+	kf_route_unref(r);
+}
+
+static void test_route_after_and_backoff(void **state)
+{
+	static const char *const kv[] = {"dir", "/in",
+					 "after", "move:/out/%Y/",
+					 "retry_backoff", "10",
+					 NULL};
+	kf_route_t *r = route(kv);
+
+	(void)state;
+	assert_int_equal(r->after, KF_AFTER_MOVE);
+	assert_string_equal(r->move_tmpl, "/out/%Y");
+	assert_true(kf_route_backoff(r, 1) == 10);
+	assert_true(kf_route_backoff(r, 3) == 40);
+	assert_true(kf_route_backoff(r, 40) == 3600);
+	kf_route_unref(r);
+}
+
+static void test_route_needs_absolute_dir(void **state)
+{
+	struct kf_conf_route rc = {.name = "x", .dir = "rel"};
+	char err[256];
+
+	(void)state;
+	assert_null(kf_route_new(&rc, "t", err, sizeof(err)));
+	assert_non_null(strstr(err, "route.x.dir: must be absolute"));
+	rc.dir = NULL;
+	assert_null(kf_route_new(&rc, "t", err, sizeof(err)));
+	assert_non_null(strstr(err, "route.x.dir: not set"));
+}
+
+/* ------------------------------------------------------------- ledger */
+
+static void test_ledger_round_trip(void **state)
+{
+	struct kf_ledger_rec in = {.route = "r-1", .rel = "한글 dir/a%b\tc\nd",
+				   .size = 123, .mtime_ns = -5, .ino = 77,
+				   .sent_s = 1700000000};
+	struct kf_ledger_rec out;
+	char buf[KF_LEDGER_LINE_MAX];
+	long n = kf_ledger_format(&in, buf, sizeof(buf));
+
+	(void)state;
+	assert_true(n > 0);
+	assert_int_equal(buf[n - 1], '\n');
+	assert_null(memchr(buf, '\n', (size_t)n - 1));
+	buf[n - 1] = '\0';
+	assert_int_equal(kf_ledger_parse(buf, &out), 0);
+	assert_string_equal(out.route, "r-1");
+	assert_string_equal(out.rel, in.rel);
+	assert_int_equal(out.size, 123);
+	assert_int_equal(out.mtime_ns, -5);
+	assert_int_equal(out.ino, 77);
+	assert_int_equal(out.sent_s, 1700000000);
+	assert_int_equal(kf_ledger_format(&in, buf, 20), KF_ELIMIT);
+}
+
+static void test_ledger_damaged_line(void **state)
+{
+	struct kf_ledger_rec in = {.route = "r", .rel = "a", .size = 1};
+	struct kf_ledger_rec out;
+	char buf[512];
+	long n = kf_ledger_format(&in, buf, sizeof(buf));
+
+	(void)state;
+	buf[n - 1] = '\0';
+	buf[4] = '9'; /* size 1 -> 9 */
+	assert_int_equal(kf_ledger_parse(buf, &out), KF_EPROTO);
+	assert_int_equal(kf_ledger_parse((char[]){"S\tr"}, &out), KF_EPROTO);
+}
+
+struct collect {
+	int n;
+	char rels[8][64];
+	uint64_t sizes[8];
+};
+
+static void collect_each(void *opaque, const struct kf_ledger_rec *rec)
+{
+	struct collect *c = opaque;
+
+	snprintf(c->rels[c->n], sizeof(c->rels[0]), "%s/%s", rec->route,
+		 rec->rel);
+	c->sizes[c->n++] = rec->size;
+}
+
+static int drop_b(void *opaque, const struct kf_ledger_rec *rec)
+{
+	(void)opaque;
+	return strcmp(rec->rel, "b");
+}
+
+static void test_ledger_compaction_and_torn_tail(void **state)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32], err[512], line[512];
+	struct kf_ledger_rec rec = {.route = "r", .rel = "a", .size = 1};
+	struct collect c = {0};
+	kf_ledger_t *l;
+	size_t len = 0;
+	char *text;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(kf_test_mkdtemp(dir, "test_watch"), 0);
+	l = kf_ledger_open(dir, NULL, NULL, NULL, err, sizeof(err));
+	assert_non_null(l);
+	/* a second daemon on the same state directory is refused */
+	assert_null(kf_ledger_open(dir, NULL, NULL, NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "in use by another kferry watch"));
+	assert_int_equal(kf_ledger_append(l, &rec, err, sizeof(err)), 0);
+	rec.size = 2; /* a newer record of r/a */
+	assert_int_equal(kf_ledger_append(l, &rec, err, sizeof(err)), 0);
+	rec.rel = "b";
+	assert_int_equal(kf_ledger_append(l, &rec, err, sizeof(err)), 0);
+	rec.route = "s";
+	rec.rel = "c";
+	assert_int_equal(kf_ledger_append(l, &rec, err, sizeof(err)), 0);
+	kf_ledger_close(l);
+
+	/* a torn last record: half a line, no newline */
+	snprintf(path, sizeof(path), "%s/%s", dir, KF_LEDGER_FILE);
+	rec.rel = "torn";
+	kf_ledger_format(&rec, line, sizeof(line));
+	f = fopen(path, "a");
+	assert_non_null(f);
+	fwrite(line, 1, strlen(line) / 2, f);
+	fclose(f);
+
+	l = kf_ledger_open(dir, drop_b, collect_each, &c, err, sizeof(err));
+	if (!l)
+		fail_msg("%s", err);
+	kf_ledger_close(l);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.rels[0], "r/a");
+	assert_int_equal(c.sizes[0], 2);
+	assert_string_equal(c.rels[1], "s/c");
+
+	/* the compacted file holds the header and exactly those two */
+	text = (char *)kf_test_read_file(path, &len);
+	assert_non_null(text);
+	assert_int_equal(strncmp(text, "kferry-ledger 1\n", 16), 0);
+	assert_null(memmem(text, len, "torn", 4));
+	assert_int_equal(text[len - 1], '\n');
+	free(text);
+	c.n = 0;
+	l = kf_ledger_open(dir, NULL, collect_each, &c, err, sizeof(err));
+	assert_non_null(l);
+	kf_ledger_close(l);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(kf_test_rmtree(dir), 0);
+}
+
+static void test_ledger_unknown_version(void **state)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32], err[512];
+
+	(void)state;
+	assert_int_equal(kf_test_mkdtemp(dir, "test_watch"), 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, KF_LEDGER_FILE);
+	assert_int_equal(kf_test_write_file(path, "kferry-ledger 2\n", 16, 0600), 0);
+	assert_null(kf_ledger_open(dir, NULL, NULL, NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "expected kferry-ledger 1"));
+	assert_int_equal(kf_test_rmtree(dir), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_route_globs),
+		cmocka_unit_test(test_route_marker_and_finished),
+		cmocka_unit_test(test_route_after_and_backoff),
+		cmocka_unit_test(test_route_needs_absolute_dir),
+		cmocka_unit_test(test_ledger_round_trip),
+		cmocka_unit_test(test_ledger_damaged_line),
+		cmocka_unit_test(test_ledger_compaction_and_torn_tail),
+		cmocka_unit_test(test_ledger_unknown_version),
+	};
+
+	kf__log_level = KF_LOG_ERR;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
