@@ -297,3 +297,23 @@ void kf_path_printable(const uint8_t *path, size_t len, char *out,
 	}
 	out[pos] = '\0';
 }
+
+int kf_path_mkdir_p(const char *path, mode_t mode, int parents_only)
+{
+	char buf[4096];
+	char *p;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return KF_ELIMIT;
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return kf_err_from_errno(errno);
+		*p = '/';
+	}
+	if (!parents_only && mkdir(buf, mode) < 0 && errno != EEXIST)
+		return kf_err_from_errno(errno);
+	return 0;
+}

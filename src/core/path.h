@@ -31,6 +31,12 @@ int kf_path_open_parent(int rootfd, const char *relpath, int create,
 			mode_t dir_mode, int *parentfd, const char **base,
 			char *errstr, size_t errstr_size);
 
+/* mkdir -p for a path the operator gave (a destination, a state or move
+ * directory: links in it are the operator's and are followed). With
+ * parents_only, the last component is left alone. Returns 0 or a KF_E*
+ * code (errno kept). */
+int kf_path_mkdir_p(const char *path, mode_t mode, int parents_only);
+
 /* Renders path bytes for a log line: printable ASCII and valid UTF-8 as is,
  * other bytes as \xNN, newlines as \n; truncated with "..." to fit out
  * (always NUL-terminated). */

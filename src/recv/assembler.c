@@ -128,27 +128,6 @@ static int kf__open_instance(kf_dest_t *d, char *errstr, size_t errstr_size)
 	return 0;
 }
 
-/* mkdir -p for the destination itself (given by the operator: links in it
- * are the operator's choice and are followed). */
-static int kf__mkdir_p(const char *path)
-{
-	char buf[4096];
-	size_t i, n = strlen(path);
-
-	if (n >= sizeof(buf))
-		return -1;
-	memcpy(buf, path, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -1;
-		buf[i] = path[i];
-	}
-	return 0;
-}
-
 int kf_dest_open(const char *path, const kf_conf_t *conf, kf_dest_t **out,
 		 char *errstr, size_t errstr_size)
 {
@@ -163,7 +142,7 @@ int kf_dest_open(const char *path, const kf_conf_t *conf, kf_dest_t **out,
 	d->lockfd = -1;
 	d->policy = conf->on_conflict;
 	d->fsync = conf->fsync;
-	if (kf__mkdir_p(path) < 0 ||
+	if (kf_path_mkdir_p(path, 0755, 0) < 0 ||
 	    (d->rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		r = kf_seterr(errstr, errstr_size, kf_err_from_errno(errno),
 			      "destination %s: %s", path, strerror(errno));

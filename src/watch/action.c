@@ -13,25 +13,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
-
-/* Creates every directory above path (not path itself). */
-static int kf__mkdir_parents(const char *path)
-{
-	char buf[8192];
-	char *p;
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return KF_ELIMIT;
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return kf_err_from_errno(errno);
-		*p = '/';
-	}
-	return 0;
-}
+#include "core/path.h"
 
 static int kf__fsync_parent(const char *path)
 {
@@ -59,7 +41,7 @@ static int kf__move(const char *src, const char *dst, char *msg,
 	char target[8300];
 	int i;
 
-	if (kf__mkdir_parents(dst))
+	if (kf_path_mkdir_p(dst, 0755, 1))
 		return kf_seterr(msg, msg_size, KF_EIO,
 				 "cannot create the directories of %s: %s",
 				 dst, strerror(errno));

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "core/path.h"
 #include "common/log.h"
 #include "core/codec.h"
 
@@ -327,26 +328,6 @@ static int kf__rewrite(int dirfd, struct kf__records *rs,
 	return 0;
 }
 
-static int kf__mkdir_p(const char *path)
-{
-	char buf[4096];
-	char *p;
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return KF_ELIMIT;
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return kf_err_from_errno(errno);
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) && errno != EEXIST)
-		return kf_err_from_errno(errno);
-	return 0;
-}
-
 static int kf__lock(kf_ledger_t *l, const char *dir, char *errstr,
 		    size_t errstr_size)
 {
@@ -379,7 +360,7 @@ kf_ledger_t *kf_ledger_open(const char *dir, kf_ledger_keep_cb *keep,
 	l->fd = -1;
 	l->lockfd = -1;
 	pthread_mutex_init(&l->lock, NULL);
-	err = kf__mkdir_p(dir);
+	err = kf_path_mkdir_p(dir, 0755, 0);
 	if (err || (l->dirfd = open(dir, O_RDONLY | O_DIRECTORY |
 						O_CLOEXEC)) < 0) {
 		kf_seterr(errstr, errstr_size, KF_EIO,
