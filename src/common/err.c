@@ -19,6 +19,7 @@ static const char *const kf__errdesc[] = {
 	[11] = "source changed while being sent",
 	[12] = "stopped",
 	[13] = "no space left on device",
+	[14] = "out of file descriptors or other resources",
 };
 
 const char *kf_strerror(int err)
@@ -53,6 +54,9 @@ int kf_err_from_errno(int e)
 		return KF_ENOSPC;
 	case ENOMEM:
 		return KF_ENOMEM;
+	case EMFILE:
+	case ENFILE:
+		return KF_ERESOURCE;
 	case EEXIST:
 		return KF_EEXIST;
 	case ELOOP:

@@ -311,12 +311,13 @@ static const struct kf__key kf__keys[] = {
 	{
 		.name = "receive.max_open_transfers",
 		KF__INT(max_open_transfers),
-		.def = "4096",
+		.def = "1024",
 		.min = 1,
 		.max = 1000000,
 		.doc = "Most transfers a receiver keeps open at once, each "
 		       "with its own staging file. Consuming pauses while the "
-		       "cap is reached.",
+		       "cap is reached. Lowered at start to fit the open "
+		       "files limit (ulimit -n) less 256.",
 	},
 	{
 		.name = "receive.max_inflight_bytes",

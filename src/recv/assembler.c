@@ -555,7 +555,7 @@ int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
 	return 0;
 }
 
-void kf_assembly_quarantine(kf_assembly_t *a, const char *reason)
+int kf_assembly_quarantine(kf_assembly_t *a, const char *reason)
 {
 	char xid[33], printable[1024], when[64], text[2048];
 	time_t now = time(NULL);
@@ -569,15 +569,20 @@ void kf_assembly_quarantine(kf_assembly_t *a, const char *reason)
 		a->fd = -1;
 	}
 	if (qfd < 0) {
+		int e = errno;
+
 		kf_err("recv", "cannot create quarantine %s/" KF__PRIVATE
-			       "/quarantine/%s: %s; dropping the data",
-		       a->dest->path, xid, strerror(errno));
-		kf_assembly_discard(a);
-		return;
+			       "/quarantine/%s: %s",
+		       a->dest->path, xid, strerror(e));
+		return kf_err_from_errno(e);
 	}
 	if (renameat(a->dest->instfd, a->staging, qfd, "data") < 0 &&
-	    errno != ENOENT)
-		unlinkat(a->dest->instfd, a->staging, 0);
+	    errno != ENOENT) {
+		int e = errno;
+
+		close(qfd);
+		return kf_err_from_errno(e);
+	}
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	kf_path_printable(a->m.path, a->m.path_len, printable,
@@ -599,6 +604,7 @@ void kf_assembly_quarantine(kf_assembly_t *a, const char *reason)
 		close(fd);
 	}
 	close(qfd);
+	return 0;
 }
 
 void kf_assembly_discard(kf_assembly_t *a)

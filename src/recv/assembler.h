@@ -74,8 +74,10 @@ int kf_assembly_write(kf_assembly_t *a, kf_codec_pool_t *codecs,
  * (a symlink or non-directory in the way), or KF_ENOSPC (retryable). */
 int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
 		       int *outcome, char *errstr, size_t errstr_size);
-/* Moves whatever was staged into quarantine with a reason.txt. */
-void kf_assembly_quarantine(kf_assembly_t *a, const char *reason);
+/* Moves whatever was staged into quarantine with a reason.txt. Returns 0,
+ * or a KF_E* code when the quarantine could not be made; the staged data
+ * is then left where it was, so that the caller can try again. */
+int kf_assembly_quarantine(kf_assembly_t *a, const char *reason);
 /* Deletes the staged data. */
 void kf_assembly_discard(kf_assembly_t *a);
 /* Frees memory only (after one of the three above). */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "common/log.h"
@@ -26,6 +27,8 @@
 #define KF__TICK_MS 500
 #define KF__JOIN_GRACE_MS 60000
 #define KF__UNKNOWN_LOGGED 20
+/* Descriptors kept free of staging files. */
+#define KF__FD_RESERVE 256
 /* A transfer waiting for disk space is retried this often. */
 #define KF__STALL_RETRY_MS 5000
 
@@ -100,6 +103,7 @@ struct kf__recv {
 	uint64_t last_activity_ms;
 	int stopping, closed, stall_logged;
 	int assigned; /* had partitions at least once */
+	size_t max_open; /* receive.max_open_transfers, fitted to ulimit -n */
 	uint64_t unknown_frames;
 	kf_recv_stats_t stats;
 };
@@ -234,6 +238,13 @@ static void kf__close(struct kf__xfer *x, int keep)
 
 /* ---------------------------------------------------------------- jobs */
 
+/* Errors of our own machine, not of the data: the job is tried again
+ * later from the same point, and nothing is committed meanwhile. */
+static int kf__retryable(int err)
+{
+	return err == KF_ENOSPC || err == KF_ENOMEM || err == KF_ERESOURCE;
+}
+
 /* @locality worker */
 static void kf__job_work(uv_work_t *req)
 {
@@ -256,12 +267,21 @@ static void kf__job_work(uv_work_t *req)
 		kf_assembly_discard(a);
 		return;
 	case KF__J_QUARANTINE:
-		kf_assembly_quarantine(a, j->reason);
+		j->err = kf_assembly_quarantine(a, j->reason);
 		return;
 	}
-	if (j->err && j->err != KF_ENOSPC && j->err != KF_ENOMEM) {
-		kf_assembly_quarantine(a, e);
-		j->quarantined = 1;
+	if (j->err && !kf__retryable(j->err)) {
+		int q = kf_assembly_quarantine(a, e);
+
+		if (q) {
+			/* Could not quarantine yet: keep the data and retry
+			 * the quarantine alone. */
+			j->kind = KF__J_QUARANTINE;
+			snprintf(j->reason, sizeof(j->reason), "%s", e);
+			j->err = q;
+		} else {
+			j->quarantined = 1;
+		}
 	}
 }
 
@@ -315,12 +335,19 @@ static void kf__job_done(uv_work_t *req, int status)
 
 	(void)status;
 	x->running = 0;
-	if (j->err == KF_ENOSPC || j->err == KF_ENOMEM) {
+	if (kf__retryable(j->err) ||
+	    (j->kind == KF__J_QUARANTINE && j->err)) {
 		/* Retry later from the same point: nothing was recorded. */
-		if (!r->stall_logged)
-			kf_err("recv", "%s; waiting for space (transfers "
-				       "resume when it is freed)",
-			       j->errmsg[0] ? j->errmsg : kf_strerror(j->err));
+		if (!r->stall_logged && j->kind == KF__J_QUARANTINE)
+			kf_err("recv", "'%s': cannot quarantine it yet (%s); "
+				       "retrying every %d s",
+			       x->a.shown, kf_strerror(j->err),
+			       KF__STALL_RETRY_MS / 1000);
+		else if (!r->stall_logged)
+			kf_err("recv", "%s; waiting, retrying every %d s "
+				       "(nothing is committed meanwhile)",
+			       j->errmsg[0] ? j->errmsg : kf_strerror(j->err),
+			       KF__STALL_RETRY_MS / 1000);
 		r->stall_logged = 1;
 		j->err = 0;
 		j->next = x->qhead;
@@ -332,8 +359,9 @@ static void kf__job_done(uv_work_t *req, int status)
 		return;
 	}
 	r->stall_logged = 0;
-	if (j->quarantined && x->state != KF__X_DEAD) {
-		kf__log_quarantine(x, j->errmsg);
+	if ((j->quarantined || j->kind == KF__J_QUARANTINE) &&
+	    x->state != KF__X_DEAD) {
+		kf__log_quarantine(x, j->quarantined ? j->errmsg : j->reason);
 		r->stats.files_quarantined++;
 		kf__close(x, 1);
 	} else if (j->kind == KF__J_FINISH && !j->err) {
@@ -655,7 +683,35 @@ static void kf__on_message(struct kf__recv *r, rd_kafka_message_t *m)
 static int kf__can_poll(const struct kf__recv *r)
 {
 	return !r->stopping && r->inflight_bytes < r->conf->recv_max_inflight_bytes &&
-	       r->nopen < (size_t)r->conf->max_open_transfers;
+	       r->nopen < r->max_open;
+}
+
+/* Each open transfer keeps its staging file open: raise the descriptor
+ * limit as far as allowed, and open no more transfers than it leaves room
+ * for (the rest is for librdkafka, directories and workers). */
+static void kf__fit_descriptors(struct kf__recv *r)
+{
+	struct rlimit rl;
+	size_t room;
+
+	r->max_open = (size_t)r->conf->max_open_transfers;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return;
+	room = rl.rlim_cur > KF__FD_RESERVE + 16 ? rl.rlim_cur - KF__FD_RESERVE
+						 : 16;
+	if (r->max_open > room) {
+		kf_warn("recv", "receive.max_open_transfers %zu lowered to %zu: "
+				"the open files limit is %llu (ulimit -n)",
+			r->max_open, room, (unsigned long long)rl.rlim_cur);
+		r->max_open = room;
+	}
 }
 
 static void kf__again_cb(uv_timer_t *t)
@@ -937,6 +993,7 @@ int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
 		return KF_ENOMEM;
 	r->conf = conf;
 	kf_workers_setup(conf->workers);
+	kf__fit_descriptors(r);
 	uv_loop_init(&r->loop);
 	uv_timer_init(&r->loop, &r->tick);
 	uv_timer_init(&r->loop, &r->again);

@@ -223,6 +223,9 @@ int kf_send(const kf_conf_t *conf, const char *const *paths, size_t npaths,
 			      "%llu of %llu files were not sent",
 			      (unsigned long long)run->stats.files_failed,
 			      (unsigned long long)run->stats.files_total);
+	else if (!run->walk_done)
+		r = kf_seterr(errstr, errstr_size, KF_ESTOPPED,
+			      "stopped before every file was found and sent");
 out_free:
 	kf_sender_destroy(run->sender);
 	kf_walker_destroy(run->walker);

@@ -261,7 +261,7 @@ static void assert_defaults(const kf_conf_t *c)
 	assert_int_equal(c->on_conflict, KF_CONFLICT_FAIL);
 	assert_int_equal(c->abandon_timeout_s, 900);
 	assert_int_equal(c->max_file_size, (uint64_t)1 << 40);
-	assert_int_equal(c->max_open_transfers, 4096);
+	assert_int_equal(c->max_open_transfers, 1024);
 	assert_int_equal(c->recv_max_inflight_bytes, 16 << 20);
 	assert_int_equal(c->idle_exit_s, 0);
 	assert_int_equal(c->fsync, 1);
