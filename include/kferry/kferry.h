@@ -40,7 +40,8 @@ enum kf_err {
 	KF_ECHANGED = -11,  /* source changed while being sent */
 	KF_ESTOPPED = -12,  /* stopped by a signal or by the caller */
 	KF_ENOSPC = -13,    /* no space left on the destination */
-	KF__ELAST = -14
+	KF_ERESOURCE = -14, /* out of descriptors or similar: retry later */
+	KF__ELAST = -15
 };
 
 /* Returns a static description of a KF_E* code; never NULL. */
