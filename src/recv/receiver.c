@@ -344,9 +344,10 @@ static void kf__job_done(uv_work_t *req, int status)
 			       x->a.shown, kf_strerror(j->err),
 			       KF__STALL_RETRY_MS / 1000);
 		else if (!r->stall_logged)
-			kf_err("recv", "%s; waiting, retrying every %d s "
+			kf_err("recv", "%s; waiting for %s, retrying every %d s "
 				       "(nothing is committed meanwhile)",
 			       j->errmsg[0] ? j->errmsg : kf_strerror(j->err),
+			       j->err == KF_ENOSPC ? "space" : "resources",
 			       KF__STALL_RETRY_MS / 1000);
 		r->stall_logged = 1;
 		j->err = 0;
