@@ -215,6 +215,37 @@ random_file() {
 	head -c "$2" /dev/urandom >"$1"
 }
 
+# small_files ROOT N MAXSIZE DIRS: N random files of 1..MAXSIZE bytes,
+# ROOT/small/dNN/fI, spread over DIRS directories (one perl process).
+small_files() {
+	perl -e '
+		my ($root, $n, $max, $dirs) = @ARGV;
+		open(my $rnd, "<:raw", "/dev/urandom") or die;
+		mkdir "$root/small";
+		for my $i (0 .. $n - 1) {
+			my $d = sprintf("%s/small/d%02d", $root, $i % $dirs);
+			mkdir $d;
+			my $size = 1 + int(rand($max));
+			read($rnd, my $buf, $size) == $size or die;
+			open(my $fh, ">:raw", "$d/f$i") or die "$d/f$i: $!";
+			print $fh $buf;
+			close($fh) or die;
+		}' "$1" "$2" "$3" "$4"
+}
+
+# wait_log PID LOG PATTERN SECONDS: waits until LOG holds PATTERN; fails if
+# PID exits first or SECONDS pass.
+wait_log() {
+	local pid=$1 file=$2 pattern=$3 i
+	for ((i = 0; i < $4 * 10; i++)); do
+		grep -qs -- "$pattern" "$file" && return 0
+		kill -0 "$pid" 2>/dev/null ||
+			fail "exited before logging '$pattern': $(tail -n 5 "$file")"
+		sleep 0.1
+	done
+	fail "no '$pattern' in $4 s: $(tail -n 5 "$file")"
+}
+
 # text_file PATH SIZE: SIZE bytes of text that compresses about 3:1.
 text_file() {
 	awk -v n="$2" -v seed="${3:-7}" 'BEGIN {

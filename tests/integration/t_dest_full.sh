@@ -35,12 +35,7 @@ RLOG=$WORK/recv.wait.log
 "$KFERRY" receive -b "$BOOTSTRAP" -t "$TOPIC" -g "$GROUP" --dest "$DEST" --idle-exit 3 2>"$RLOG" &
 pid=$!
 KF_BG_PIDS+=("$pid")
-for _ in $(seq 1 300); do
-	grep -q 'waiting for space' "$RLOG" && break
-	kill -0 "$pid" 2>/dev/null || fail "receiver exited without waiting for space: $(tail -n 5 "$RLOG")"
-	sleep 0.1
-done
-grep -q 'waiting for space' "$RLOG" || fail "no 'waiting for space' in 30 s: $(tail -n 5 "$RLOG")"
+wait_log "$pid" "$RLOG" 'waiting for space' 30
 log "receiver waits for space: $(grep -m1 'waiting for space' "$RLOG" | cut -c1-160)"
 sleep 2
 [ ! -e "$DEST/wait/hundred.bin" ] || fail "a file that cannot fit was placed"

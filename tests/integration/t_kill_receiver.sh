@@ -19,18 +19,7 @@ note "seed $SEED (replay with KF_SEED=$SEED), $KILLS kills"
 mkdir -p "$SRC/big"
 for i in 1 2 3 4; do random_file "$SRC/big/random$i.bin" $((64 * MiB)); done
 text_file "$SRC/big/text.txt" $((16 * MiB))
-perl -e '
-	my ($root, $n) = @ARGV;
-	open(my $rnd, "<:raw", "/dev/urandom") or die;
-	for my $i (0 .. $n - 1) {
-		my $d = sprintf("%s/small/d%02d", $root, $i % 20);
-		mkdir "$root/small"; mkdir $d;
-		my $size = 1 + int(rand(32768));
-		read($rnd, my $buf, $size) == $size or die;
-		open(my $fh, ">:raw", "$d/f$i") or die "$d/f$i: $!";
-		print $fh $buf;
-		close($fh) or die;
-	}' "$SRC" 2000
+small_files "$SRC" 2000 32768 20
 NFILES=$(count_files "$SRC")
 log "tree: $NFILES files, $(du -sh "$SRC" | cut -f1)"
 
@@ -48,12 +37,7 @@ for k in $(seq 1 "$KILLS"); do
 	pid=$!
 	KF_BG_PIDS+=("$pid")
 	# kill while it works: after it got its partitions
-	for _ in $(seq 1 600); do
-		grep -q 'assigned' "$klog" && break
-		kill -0 "$pid" 2>/dev/null || fail "receiver $k exited early: $(tail -n 5 "$klog")"
-		sleep 0.1
-	done
-	grep -q 'assigned' "$klog" || fail "receiver $k got no partitions in 60 s"
+	wait_log "$pid" "$klog" assigned 60
 	# the staging of the killed instances is gone: only this one's is left
 	# (its directory and its lock file)
 	insts=$(find "$DEST/.kferry/tmp" -mindepth 1 -maxdepth 1 -printf '%f\n' | sed 's/\.lock$//' | sort -u)

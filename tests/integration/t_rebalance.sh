@@ -8,18 +8,7 @@ SRC=$WORK/src/shared
 DEST=$WORK/dest
 mkdir -p "$SRC/big"
 for i in 1 2 3 4; do random_file "$SRC/big/r$i.bin" $((32 * MiB)); done
-perl -e '
-	my ($root, $n) = @ARGV;
-	open(my $rnd, "<:raw", "/dev/urandom") or die;
-	for my $i (0 .. $n - 1) {
-		my $d = sprintf("%s/small/d%02d", $root, $i % 10);
-		mkdir "$root/small"; mkdir $d;
-		my $size = 1 + int(rand(65536));
-		read($rnd, my $buf, $size) == $size or die;
-		open(my $fh, ">:raw", "$d/f$i") or die "$d/f$i: $!";
-		print $fh $buf;
-		close($fh) or die;
-	}' "$SRC" 1500
+small_files "$SRC" 1500 65536 10
 NFILES=$(count_files "$SRC")
 kf_send "$SRC" || fail "send exited $?: $(tail -n 5 "$SEND_LOG")"
 assert_send_ok "$NFILES"
