@@ -75,6 +75,7 @@ struct kf__xfer {
 	uint64_t stalled_ms; /* since when */
 	int gone;     /* free when idle */
 	uint64_t next_index;
+	uint64_t dup_until; /* chunks below it were written before a RESUME */
 	uint64_t last_seen_ms;
 	uint64_t started_ms;
 	kf_assembly_t a;
@@ -586,7 +587,13 @@ static void kf__on_chunk(struct kf__recv *r, rd_kafka_message_t *m,
 		kf__quarantine(x, "%s", err);
 		return;
 	}
-	x->next_index++;
+	if (x->next_index++ < x->dup_until) {
+		/* Re-sent after a RESUME: already written and verified once.
+		 * The whole-file hash at COMMIT covers any difference. */
+		r->stats.chunks_repeated++;
+		rd_kafka_message_destroy(m);
+		return;
+	}
 	j = kf__enqueue(x, KF__J_CHUNK, m);
 	if (j)
 		j->chunk = c;
@@ -639,6 +646,78 @@ static void kf__on_abort(struct kf__recv *r, rd_kafka_message_t *m,
 	kf__abandon(x, 0);
 }
 
+/* The manifest fields a RESUME restates must be the MANIFEST's. */
+static int kf__same_manifest(const kf_wire_manifest_t *a,
+			     const kf_wire_manifest_t *b)
+{
+	return a->file_size == b->file_size &&
+	       a->chunk_count == b->chunk_count &&
+	       a->chunk_size == b->chunk_size && a->mode == b->mode &&
+	       a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec &&
+	       a->codec == b->codec && a->hash_alg == b->hash_alg &&
+	       a->path_len == b->path_len &&
+	       !memcmp(a->path, b->path, a->path_len);
+}
+
+/* A restarted sender carries on an open transfer from chunk next_index
+ * (docs/protocol.md section 9). Chunks it sends again that we already
+ * have are dropped; a RESUME past what we have means chunks are missing. */
+static void kf__on_resume(struct kf__recv *r, rd_kafka_message_t *m,
+			  const kf_wire_hdr_t *h)
+{
+	struct kf__xfer *x = kf__find(r, &h->xid);
+	kf_wire_resume_t res;
+	char err[512], xid[33];
+
+	if (kf_wire_decode_resume(m->payload, m->len, r->conf->max_file_size,
+				  &res, err, sizeof(err))) {
+		if (x && x->state == KF__X_OPEN) {
+			rd_kafka_message_destroy(m);
+			kf__quarantine(x, "%s", err);
+		} else {
+			kf__reject(r, m, "rejected resume", err);
+		}
+		return;
+	}
+	if (!x) {
+		/* Its beginning was abandoned, or it already completed and
+		 * the sender could not record that before it stopped. */
+		kf_xid_format(&h->xid, xid);
+		kf__tombstone(r, m, h);
+		kf__reject(r, m, "resume of a transfer this receiver has no "
+				 "open record of (abandoned after "
+				 "receive.abandon_timeout, or already "
+				 "placed); if the file is missing from DEST, "
+				 "send it again",
+			   xid);
+		return;
+	}
+	if (!kf__owner(r, m, h))
+		return;
+	rd_kafka_message_destroy(m);
+	if (!kf__same_manifest(&x->a.m, &res.m)) {
+		kf__quarantine(x, "resume does not match the transfer's "
+				  "manifest (size, layout, mode, mtime or "
+				  "path differ)");
+		return;
+	}
+	if (res.next_index > x->next_index) {
+		kf__quarantine(x, "sender resumed at chunk %llu but only %llu "
+				  "chunks arrived: chunks are missing",
+			       (unsigned long long)res.next_index,
+			       (unsigned long long)x->next_index);
+		return;
+	}
+	kf_info("recv", "'%s': the sender resumed at chunk %llu of %llu "
+			"(%llu chunks already here)",
+		x->a.shown, (unsigned long long)res.next_index,
+		(unsigned long long)x->a.m.chunk_count,
+		(unsigned long long)x->next_index);
+	if (x->next_index > x->dup_until)
+		x->dup_until = x->next_index;
+	x->next_index = res.next_index;
+}
+
 static void kf__on_message(struct kf__recv *r, rd_kafka_message_t *m)
 {
 	kf_wire_hdr_t h;
@@ -672,6 +751,9 @@ static void kf__on_message(struct kf__recv *r, rd_kafka_message_t *m)
 		break;
 	case KF_WIRE_COMMIT:
 		kf__on_commit(r, m, &h);
+		break;
+	case KF_WIRE_RESUME:
+		kf__on_resume(r, m, &h);
 		break;
 	default:
 		kf__on_abort(r, m, &h);
