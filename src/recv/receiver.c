@@ -74,6 +74,7 @@ struct kf__xfer {
 	int stalled;  /* waiting for disk space */
 	uint64_t stalled_ms; /* since when */
 	int gone;     /* free when idle */
+	int orphan;   /* opened by a RESUME: nothing staged, see kf__on_resume */
 	uint64_t next_index;
 	uint64_t dup_until; /* chunks below it were written before a RESUME */
 	uint64_t last_seen_ms;
@@ -262,7 +263,10 @@ static void kf__job_work(uv_work_t *req)
 		j->err = kf_assembly_write(a, j->x->r->codecs, &j->chunk, e, es);
 		break;
 	case KF__J_FINISH:
-		j->err = kf_assembly_finish(a, &j->commit, &j->outcome, e, es);
+		j->err = j->x->orphan ? kf_assembly_present(a, &j->commit,
+							    &j->outcome, e, es)
+				      : kf_assembly_finish(a, &j->commit,
+							   &j->outcome, e, es);
 		break;
 	case KF__J_DISCARD:
 		kf_assembly_discard(a);
@@ -497,6 +501,29 @@ static void kf__supersede(struct kf__recv *r, const kf_wire_manifest_t *m,
 	}
 }
 
+/* Opens a transfer at message m: holds its offset (section 7). On failure
+ * the receiver stops and m is destroyed. */
+static struct kf__xfer *kf__open_xfer(struct kf__recv *r,
+				      rd_kafka_message_t *m,
+				      const kf_wire_manifest_t *man)
+{
+	struct kf__xfer *x;
+
+	x = kf__xfer_new(r, &man->hdr.xid, m->partition, m->offset);
+	if (!x || kf_assembly_init(&x->a, r->dest, man, ++r->seq) ||
+	    kf_offsets_hold(r->offs, m->partition, m->offset)) {
+		kf_err("recv", "out of memory");
+		kf_stop_request();
+		rd_kafka_message_destroy(m);
+		return NULL;
+	}
+	x->holding = 1;
+	x->state = KF__X_OPEN;
+	x->counted = 1;
+	r->nopen++;
+	return x;
+}
+
 static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 			    const kf_wire_hdr_t *h)
 {
@@ -517,18 +544,9 @@ static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 		return;
 	}
 	kf__supersede(r, &man, m->partition);
-	x = kf__xfer_new(r, &man.hdr.xid, m->partition, m->offset);
-	if (!x || kf_assembly_init(&x->a, r->dest, &man, ++r->seq) ||
-	    kf_offsets_hold(r->offs, m->partition, m->offset)) {
-		kf_err("recv", "out of memory");
-		kf_stop_request();
-		rd_kafka_message_destroy(m);
+	x = kf__open_xfer(r, m, &man);
+	if (!x)
 		return;
-	}
-	x->holding = 1;
-	x->state = KF__X_OPEN;
-	x->counted = 1;
-	r->nopen++;
 	kf_dbg(KF_DBG_RECV, "recv", "manifest '%s': %llu bytes, %llu chunks",
 	       x->a.shown, (unsigned long long)man.file_size,
 	       (unsigned long long)man.chunk_count);
@@ -587,10 +605,12 @@ static void kf__on_chunk(struct kf__recv *r, rd_kafka_message_t *m,
 		kf__quarantine(x, "%s", err);
 		return;
 	}
-	if (x->next_index++ < x->dup_until) {
-		/* Re-sent after a RESUME: already written and verified once.
-		 * The whole-file hash at COMMIT covers any difference. */
-		r->stats.chunks_repeated++;
+	if (x->next_index++ < x->dup_until || x->orphan) {
+		/* Re-sent after a RESUME: already written and verified once
+		 * (the whole-file hash at COMMIT covers any difference); or
+		 * of an orphan, which has nowhere to write it. */
+		if (!x->orphan)
+			r->stats.chunks_repeated++;
 		rd_kafka_message_destroy(m);
 		return;
 	}
@@ -659,6 +679,28 @@ static int kf__same_manifest(const kf_wire_manifest_t *a,
 	       !memcmp(a->path, b->path, a->path_len);
 }
 
+/* A RESUME with no open transfer: its beginning was abandoned here, or
+ * the file was already placed and the sender could not record that before
+ * it stopped. Nothing can be written; the transfer is followed to its
+ * COMMIT, which tells whether DEST already holds the file
+ * (kf_assembly_present), and holds its offset meanwhile like any other. */
+static void kf__open_orphan(struct kf__recv *r, rd_kafka_message_t *m,
+			    const kf_wire_resume_t *res)
+{
+	struct kf__xfer *x;
+
+	x = kf__open_xfer(r, m, &res->m);
+	if (!x)
+		return;
+	x->orphan = 1;
+	x->next_index = res->next_index;
+	kf_warn("recv", "'%s': resumed at chunk %llu, but its beginning "
+			"never reached this receiver; checking it against "
+			"DEST at its commit",
+		x->a.shown, (unsigned long long)res->next_index);
+	rd_kafka_message_destroy(m);
+}
+
 /* A restarted sender carries on an open transfer from chunk next_index
  * (docs/protocol.md section 9). Chunks it sends again that we already
  * have are dropped; a RESUME past what we have means chunks are missing. */
@@ -667,7 +709,7 @@ static void kf__on_resume(struct kf__recv *r, rd_kafka_message_t *m,
 {
 	struct kf__xfer *x = kf__find(r, &h->xid);
 	kf_wire_resume_t res;
-	char err[512], xid[33];
+	char err[512];
 
 	if (kf_wire_decode_resume(m->payload, m->len, r->conf->max_file_size,
 				  &res, err, sizeof(err))) {
@@ -680,16 +722,7 @@ static void kf__on_resume(struct kf__recv *r, rd_kafka_message_t *m,
 		return;
 	}
 	if (!x) {
-		/* Its beginning was abandoned, or it already completed and
-		 * the sender could not record that before it stopped. */
-		kf_xid_format(&h->xid, xid);
-		kf__tombstone(r, m, h);
-		kf__reject(r, m, "resume of a transfer this receiver has no "
-				 "open record of (abandoned after "
-				 "receive.abandon_timeout, or already "
-				 "placed); if the file is missing from DEST, "
-				 "send it again",
-			   xid);
+		kf__open_orphan(r, m, &res);
 		return;
 	}
 	if (!kf__owner(r, m, h))
