@@ -42,6 +42,8 @@
 #define KF__EVENT_DELAY_S 0.2
 /* With files waiting, no acknowledgement for this long is logged. */
 #define KF__STALL_S 30.0
+/* Files of fewer chunks are not checkpointed (docs/watch.md). */
+#define KF__CKPT_MIN_CHUNKS 8
 /* After the drain time, aborted files get this long to be reported. */
 #define KF__ABORT_GRACE_S 15.0
 
@@ -685,7 +687,10 @@ static void kf__ckpt_cb(void *opaque, const char *src,
 	struct kf__wsender *ws = opaque;
 	struct kf__file *f;
 
+	/* Small files are sent again whole: a checkpoint would cost them an
+	 * fdatasync each and save little. */
 	if (ws->d->closing || !ws->d->resume_window_s ||
+	    ck->size < KF__CKPT_MIN_CHUNKS * (uint64_t)ck->chunk_size ||
 	    !(f = kf__inflight_find(ws, src)))
 		return;
 	f->ck = *ck;
