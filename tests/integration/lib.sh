@@ -72,14 +72,16 @@ create_topic() {
 
 # ---------------------------------------------------------------- kferry
 
-# read_topic NAME OUT: every record of topic NAME into OUT, one record
-# per "headers<TAB>key<TAB>value@@END@@" (values may hold newlines; headers
-# as name:value,name:value or NO_HEADERS), through the broker's
-# kafka-console-consumer; stops after 5 s without a new record.
+# read_topic NAME OUT: every record of partition 0 of topic NAME (make it
+# with one partition) into OUT, one record per
+# "headers<TAB>key<TAB>value@@END@@" (values may hold newlines; headers as
+# name:value,name:value or NO_HEADERS), through the broker's
+# kafka-console-consumer, outside any group; stops after 5 s without a
+# new record.
 read_topic() {
 	: "${KF_BROKER_DIR:?}"
 	"$KF_REPO/scripts/kafka/broker.sh" console-consumer "$KF_BROKER_DIR" \
-		--topic "$1" --from-beginning --timeout-ms 5000 \
+		--topic "$1" --partition 0 --offset earliest --timeout-ms 5000 \
 		--property print.headers=true --property print.key=true \
 		--property line.separator=@@END@@ >"$2" 2>"$2.log" ||
 		fail "reading topic $1 failed: $(tail -n 5 "$2.log")"

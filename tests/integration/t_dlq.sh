@@ -22,8 +22,11 @@ forge() { # forge SCENARIO [kf-forge options]
 # dead letter back, so the kill surely falls in that window.
 forge garbage --path dlq/killed --header trace-id=abc123 --header origin=t_dlq
 L1=$WORK/recv.killed.log
+# A short session lets the next receiver join without waiting 45 s for the
+# killed member to time out.
 "$KFERRY" receive -b "$BOOTSTRAP" -t "$TOPIC" -g "$GROUP" --dest "$DEST" \
-	-o receive.dead_letter_topic="$DLQ" -X linger.ms=60000 2>"$L1" &
+	-o receive.dead_letter_topic="$DLQ" -X linger.ms=60000 \
+	-X session.timeout.ms=6000 -X heartbeat.interval.ms=500 2>"$L1" &
 pid=$!
 KF_BG_PIDS+=("$pid")
 wait_log "$pid" "$L1" "(key 'dlq/killed'): not a kferry frame" 60
@@ -73,8 +76,8 @@ assert_recv "$RECV_LOG" dead 8
 
 # 4. The dead-letter topic, as an operator reads it.
 read_topic "$DLQ" "$WORK/dlq.txt"
-records() { awk -v RS='@@END@@' -v k="$1" -F'\t' 'NF >= 2 && $2 == k' "$WORK/dlq.txt"; }
-total=$(grep -ao '@@END@@' "$WORK/dlq.txt" | wc -l)
+records() { tr -d '\0' <"$WORK/dlq.txt" | awk -v RS='@@END@@' -v k="$1" -F'\t' 'NF >= 2 && $2 == k'; }
+total=$( (grep -ao '@@END@@' "$WORK/dlq.txt" || true) | wc -l)
 [ "$total" = 8 ] || fail "$total records in $DLQ, expected 8: $(head -c 2000 "$WORK/dlq.txt")"
 
 r=$(records dlq/killed)
