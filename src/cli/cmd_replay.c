@@ -31,6 +31,16 @@ static int kf__parse_i64(const char *s, int64_t *out)
 	return 0;
 }
 
+/* --from-offset / --to-offset: an offset, or a message and -1. */
+static int kf__offset_opt(const char *opt, const char *arg, int64_t *out)
+{
+	if (!kf__parse_i64(arg, out))
+		return 0;
+	fprintf(stderr, "kferry replay: %s '%s': expected an offset >= 0\n",
+		opt, arg);
+	return -1;
+}
+
 /* Milliseconds since the epoch, or RFC 3339:
  * 2026-11-30T05:00:00Z, 2026-11-30T14:00:00.250+09:00. */
 static int kf__parse_time(const char *s, int64_t *ms)
@@ -126,12 +136,8 @@ int kf_cmd_replay(int argc, char **argv)
 		case 4002:
 			ro.from_kind = KF_REPLAY_FROM_OFFSET;
 			nfrom++;
-			if (kf__parse_i64(optarg, &ro.from)) {
-				fprintf(stderr, "kferry replay: --from-offset "
-						"'%s': expected an offset >= 0\n",
-					optarg);
+			if (kf__offset_opt("--from-offset", optarg, &ro.from))
 				goto out;
-			}
 			break;
 		case 4003:
 			ro.from_kind = KF_REPLAY_FROM_TIME;
@@ -148,12 +154,9 @@ int kf_cmd_replay(int argc, char **argv)
 			}
 			break;
 		case 4004:
-			if (kf__parse_i64(optarg, &ro.to_offset)) {
-				fprintf(stderr, "kferry replay: --to-offset "
-						"'%s': expected an offset >= 0\n",
-					optarg);
+			if (kf__offset_opt("--to-offset", optarg,
+					   &ro.to_offset))
 				goto out;
-			}
 			break;
 		case 4005:
 			ro.to_offset = -1;

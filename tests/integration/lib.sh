@@ -135,11 +135,12 @@ receive_until_idle() {
 	return $rc
 }
 
-# recv_summary LOG: the receiver's closing summary line.
-recv_summary() { grep -a '^kferry: received ' "$1" | tail -n 1 || true; }
+# recv_summary LOG: the closing summary line of kferry receive or replay.
+recv_summary() { grep -aE '^kferry: (received|replay restored) ' "$1" | tail -n 1 || true; }
 
 # recv_stat LOG WHAT: a number from the summary line; WHAT is one of
-# files, bytes, present, quarantined, abandoned, rejected, dead.
+# files, bytes, present, quarantined, abandoned, rejected, dead (receive)
+# or restored, skipped, incomplete (replay).
 recv_stat() {
 	local s re
 	s=$(recv_summary "$1")
@@ -152,6 +153,9 @@ recv_stat() {
 	abandoned) re='([0-9]+) abandoned' ;;
 	rejected) re='([0-9]+) messages rejected' ;;
 	dead) re='([0-9]+) dead letters' ;;
+	restored) re='restored ([0-9]+) files' ;;
+	skipped) re='([0-9]+) identical skipped' ;;
+	incomplete) re='([0-9]+) incomplete' ;;
 	*) fail "recv_stat: unknown field $2" ;;
 	esac
 	[[ $s =~ $re ]] || fail "cannot read '$2' from: $s"

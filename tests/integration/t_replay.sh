@@ -39,23 +39,9 @@ replay() {
 	"$KFERRY" replay -b "$BOOTSTRAP" -t "$TOPIC" -d "$dest" "$@" 2>"$REPLAY_LOG" || REPLAY_RC=$?
 	log "replay #$KF_REPLAY_N ($*) exit $REPLAY_RC in $(elapsed "$t0") s: $(grep -a '^kferry: replay' "$REPLAY_LOG" || tail -n 3 "$REPLAY_LOG")"
 }
-# replay_stat WHAT: restored, skipped, quarantined, incomplete, rejected.
-replay_stat() {
-	local s re
-	s=$(grep -a '^kferry: replay restored' "$REPLAY_LOG") || fail "no replay summary: $(tail -n 5 "$REPLAY_LOG")"
-	case $1 in
-	restored) re='restored ([0-9]+) files' ;;
-	skipped) re='([0-9]+) identical skipped' ;;
-	quarantined) re='([0-9]+) quarantined' ;;
-	incomplete) re='([0-9]+) incomplete' ;;
-	rejected) re='([0-9]+) messages rejected' ;;
-	esac
-	[[ $s =~ $re ]] || fail "cannot read $1 from: $s"
-	printf '%s\n' "${BASH_REMATCH[1]}"
-}
-assert_replay() {
-	[ "$(replay_stat "$1")" = "$2" ] || fail "replay: $1 is $(replay_stat "$1"), expected $2: $(grep -a '^kferry: replay' "$REPLAY_LOG")"
-}
+# replay_stat WHAT / assert_replay WHAT N: the last replay's summary.
+replay_stat() { recv_stat "$REPLAY_LOG" "$1"; }
+assert_replay() { assert_recv "$REPLAY_LOG" "$1" "$2"; }
 # identity DIR: inode, mtime and ctime (ns) of every file, sorted.
 identity() { (cd "$1" && find . -path ./.kferry -prune -o -type f -printf '%i %T@ %C@ %P\n' | sort -k4); }
 
