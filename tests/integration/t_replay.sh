@@ -92,7 +92,20 @@ cut=$(replay_stat incomplete)
 done
 [ -z "$(find "$EMPTY/.kferry/tmp" -mindepth 1 | head -n 1)" ] || fail "staging left behind"
 
-# 4. The live group was never touched: its receiver finds nothing new.
+# 4. A present file with other content follows the conflict policy: kept
+# (the replayed copy quarantined, the replay fails), or overwritten.
+printf 'changed by hand\n' >"$DEST/two/g3.txt"
+replay "$DEST" --from-time "$T"
+[ "$REPLAY_RC" = 1 ] || fail "replay over a changed file (policy fail) exited $REPLAY_RC, expected 1"
+assert_replay quarantined 1
+assert_replay skipped 4
+[ "$(cat "$DEST/two/g3.txt")" = "changed by hand" ] || fail "policy fail replaced the present file"
+replay "$DEST" --from-time "$T" --on-conflict overwrite
+[ "$REPLAY_RC" = 0 ] || fail "replay --on-conflict overwrite exited $REPLAY_RC"
+assert_replay restored 1
+assert_trees_equal "$WORK/want" "$DEST"
+
+# 5. The live group was never touched: its receiver finds nothing new.
 receive_until_idle "$DEST" || fail "receiver exited $?"
 assert_recv "$RECV_LOG" files 0
 assert_recv "$RECV_LOG" present 0
