@@ -74,6 +74,13 @@ assert_recv "$RECV_LOG" quarantined 1
 # record of the quarantined transfer
 assert_recv "$RECV_LOG" dead 8
 
+# Acknowledged dead letters release their offsets: the group's position
+# moved past them, so the next receiver finds nothing to forward again.
+receive_until_idle "$DEST" -o receive.dead_letter_topic="$DLQ" ||
+	fail "receiver exited $?: $(tail -n 5 "$RECV_LOG")"
+assert_recv "$RECV_LOG" rejected 0
+assert_recv "$RECV_LOG" dead 0
+
 # 4. The dead-letter topic, as an operator reads it.
 read_topic "$DLQ" "$WORK/dlq.txt"
 records() { tr -d '\0' <"$WORK/dlq.txt" | awk -v RS='@@END@@' -v k="$1" -F'\t' 'NF >= 2 && $2 == k'; }
