@@ -350,6 +350,20 @@ static const struct kf__key kf__keys[] = {
 		       "received just before a crash is acceptable.",
 	},
 	{
+		.name = "receive.dead_letter_topic",
+		KF__STRING(dead_letter_topic),
+		.max = 249,
+		.doc = "Topic that receives every message the receiver cannot "
+		       "process (not a kferry frame, unsupported version, "
+		       "rejected manifest, frame of no open transfer) with "
+		       "its key and headers and kferry.dlq.* headers saying "
+		       "why and where from, plus one record per quarantined "
+		       "transfer (docs/dead-letters.md). Empty: none, the "
+		       "messages are only logged. Create the topic first; "
+		       "if a dead letter cannot be produced the receiver "
+		       "stops with an error rather than drop it.",
+	},
+	{
 		.name = "watch.state_dir",
 		KF__STRING(state_dir),
 		.def = "/var/lib/kferry",

@@ -82,6 +82,7 @@ struct kf_conf_s {
 	uint64_t recv_max_inflight_bytes; /* frames handed to workers */
 	int idle_exit_s;        /* 0 = run until stopped */
 	int fsync;              /* 1 = fsync files and directories */
+	char *dead_letter_topic; /* owned; NULL or "" = no dead letters */
 
 	/* watch */
 	char *state_dir;        /* owned */

@@ -20,7 +20,10 @@
 #include "core/path.h"
 #include "kafka/client.h"
 #include "recv/assembler.h"
+#include "recv/deadletter.h"
 #include "recv/offsets.h"
+#include "recv/receiver.h"
+#include "recv/replay.h"
 
 #define KF__BUCKETS 4096
 #define KF__POLL_BUDGET 512
@@ -107,6 +110,9 @@ struct kf__recv {
 	int assigned; /* had partitions at least once */
 	size_t max_open; /* receive.max_open_transfers, fitted to ulimit -n */
 	uint64_t unknown_frames;
+	kf_deadletter_t *dlq; /* NULL: dead letters off (and in replays) */
+	const kf_replay_opts_t *replay; /* NULL: live receiver */
+	kf_replay_plan_t *plan;         /* the replay's range */
 	kf_recv_stats_t stats;
 };
 
@@ -314,6 +320,27 @@ static void kf__log_quarantine(const struct kf__xfer *x, const char *why)
 	       x->a.shown, why, x->r->conf->dest, xid);
 }
 
+/* The quarantine is durable: one dead letter stands for the transfer
+ * (docs/dead-letters.md). It holds the MANIFEST's offset, taken before
+ * the transfer releases its own hold. A transfer detached from a revoked
+ * partition holds nothing: its new owner re-reads and reports it. */
+static void kf__dead_transfer(struct kf__xfer *x, const char *why)
+{
+	unsigned char frame[KF_WIRE_MANIFEST_MAX];
+	char reason[700], xid[33];
+	long len;
+
+	if (!x->r->dlq || !x->holding)
+		return;
+	kf_xid_format(&x->xid, xid);
+	snprintf(reason, sizeof(reason), "quarantined: %s (data in "
+		 "%s/.kferry/quarantine/%s)", why, x->r->conf->dest, xid);
+	len = kf_wire_encode_manifest(frame, sizeof(frame), &x->a.m);
+	kf_deadletter_quarantined(x->r->dlq, x->part, x->first_off,
+				  x->a.relpath, x->a.m.path_len, frame,
+				  len > 0 ? (size_t)len : 0, reason);
+}
+
 static void kf__finished(struct kf__xfer *x, struct kf__job *j)
 {
 	struct kf__recv *r = x->r;
@@ -369,11 +396,14 @@ static void kf__job_done(uv_work_t *req, int status)
 	    x->state != KF__X_DEAD) {
 		kf__log_quarantine(x, j->quarantined ? j->errmsg : j->reason);
 		r->stats.files_quarantined++;
+		kf__dead_transfer(x, j->quarantined ? j->errmsg : j->reason);
 		kf__close(x, 1);
 	} else if (j->kind == KF__J_FINISH && !j->err) {
 		kf__finished(x, j);
 		kf__close(x, 0);
 	} else if (j->kind == KF__J_QUARANTINE || j->kind == KF__J_DISCARD) {
+		if (j->kind == KF__J_QUARANTINE)
+			kf__dead_transfer(x, j->reason);
 		kf__close(x, x->gone ? 0 : 1);
 	}
 	kf__job_free(r, j);
@@ -442,11 +472,10 @@ static void kf__quarantine(struct kf__xfer *x, const char *fmt, ...)
 	kf__run_next(x);
 }
 
-/* Ends a transfer by deleting its staged data (sender gone or aborted). */
-static void kf__abandon(struct kf__xfer *x, int keep_tombstone)
+/* Ends a transfer by deleting its staged data. */
+static void kf__drop(struct kf__xfer *x, int keep_tombstone)
 {
 	kf__purge(x);
-	x->r->stats.files_abandoned++;
 	kf__uncount(x);
 	x->state = KF__X_DEAD;
 	x->gone = !keep_tombstone;
@@ -454,17 +483,26 @@ static void kf__abandon(struct kf__xfer *x, int keep_tombstone)
 	kf__run_next(x);
 }
 
+/* The sender gave up or vanished. */
+static void kf__abandon(struct kf__xfer *x, int keep_tombstone)
+{
+	x->r->stats.files_abandoned++;
+	kf__drop(x, keep_tombstone);
+}
+
 /* ------------------------------------------------------------ messages */
 
 static void kf__reject(struct kf__recv *r, rd_kafka_message_t *m,
 		       const char *what, const char *why)
 {
-	char key[256];
+	char key[256], reason[700];
 
 	r->stats.messages_rejected++;
 	kf_path_printable(m->key, m->key ? m->key_len : 0, key, sizeof(key));
 	kf_warn("recv", "partition %d offset %lld (key '%s'): %s: %s",
 		(int)m->partition, (long long)m->offset, key, what, why);
+	snprintf(reason, sizeof(reason), "%s: %s", what, why);
+	kf_deadletter_forward(r->dlq, m, reason);
 	rd_kafka_message_destroy(m);
 }
 
@@ -555,6 +593,30 @@ static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 	kf__run_next(x);
 }
 
+/* Replay: a frame whose MANIFEST lies before the start position. That
+ * transfer cannot be completed from this range: say so once per transfer
+ * (a tombstone quiets its other frames). */
+static void kf__cut_by_start(struct kf__recv *r, rd_kafka_message_t *m,
+			     const kf_wire_hdr_t *h)
+{
+	char key[256], xid[33];
+
+	if (h->type != KF_WIRE_ABORT) { /* an ABORT leaves nothing to restore */
+		kf_path_printable(m->key, m->key ? m->key_len : 0, key,
+				  sizeof(key));
+		kf_xid_format(&h->xid, xid);
+		kf_err("recv", "'%s' (transfer %s) began before the start "
+			       "position of partition %d (first frame seen at "
+			       "offset %lld): not restored; replay from an "
+			       "earlier position",
+		       key, xid, (int)m->partition, (long long)m->offset);
+		r->stats.files_incomplete++;
+		if (h->type != KF_WIRE_COMMIT)
+			kf__tombstone(r, m, h);
+	}
+	rd_kafka_message_destroy(m);
+}
+
 /* Finds the transfer a frame belongs to; NULL when there is none or it is
  * already decided (the frame is then consumed and dropped). */
 static struct kf__xfer *kf__owner(struct kf__recv *r, rd_kafka_message_t *m,
@@ -563,6 +625,10 @@ static struct kf__xfer *kf__owner(struct kf__recv *r, rd_kafka_message_t *m,
 	struct kf__xfer *x = kf__find(r, &h->xid);
 	char xid[33];
 
+	if (!x && r->replay) {
+		kf__cut_by_start(r, m, h);
+		return NULL;
+	}
 	if (!x) {
 		/* Forged or orphaned: say so, but do not let a flood of them
 		 * flood the log. */
@@ -572,6 +638,8 @@ static struct kf__xfer *kf__owner(struct kf__recv *r, rd_kafka_message_t *m,
 			kf__reject(r, m, "frame of an unknown transfer", xid);
 		} else {
 			r->stats.messages_rejected++;
+			kf_deadletter_forward(r->dlq, m,
+					      "frame of an unknown transfer");
 			rd_kafka_message_destroy(m);
 		}
 		return NULL;
@@ -768,6 +836,10 @@ static void kf__on_message(struct kf__recv *r, rd_kafka_message_t *m)
 		rd_kafka_message_destroy(m);
 		return;
 	}
+	if (r->plan && kf_replay_plan_beyond(r->plan, r->rk, m)) {
+		rd_kafka_message_destroy(m);
+		return;
+	}
 	r->stats.messages++;
 	r->last_activity_ms = kf__now_ms();
 	kf_offsets_consumed(r->offs, m->partition, m->offset);
@@ -799,7 +871,7 @@ static void kf__on_message(struct kf__recv *r, rd_kafka_message_t *m)
 static int kf__can_poll(const struct kf__recv *r)
 {
 	return !r->stopping && r->inflight_bytes < r->conf->recv_max_inflight_bytes &&
-	       r->nopen < r->max_open;
+	       r->nopen < r->max_open && kf_deadletter_room(r->dlq);
 }
 
 /* Each open transfer keeps its staging file open: raise the descriptor
@@ -858,6 +930,12 @@ static void kf__woken(kf_kafka_waker_t *w)
 	kf__consume(w->opaque);
 }
 
+/* Dead letters were acknowledged: there may be room to consume again. */
+static void kf__dlq_acked(void *opaque)
+{
+	kf__consume(opaque);
+}
+
 static void kf__commit(struct kf__recv *r, int sync)
 {
 	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
@@ -866,6 +944,11 @@ static void kf__commit(struct kf__recv *r, int sync)
 	int64_t pos;
 	int i;
 
+	if (r->replay) {
+		/* a replay never touches the group's offsets */
+		rd_kafka_topic_partition_list_destroy(l);
+		return;
+	}
 	while ((p = kf_offsets_next_dirty(r->offs, &iter, &pos)) >= 0)
 		rd_kafka_topic_partition_list_add(l, r->conf->topic, p)->offset =
 			pos;
@@ -996,6 +1079,8 @@ static int kf__busy(const struct kf__recv *r)
 {
 	const struct kf__xfer *x;
 
+	if (kf_deadletter_pending(r->dlq))
+		return 1;
 	for (x = r->all; x; x = x->next)
 		if (x->running || (x->qhead && !x->stalled))
 			return 1;
@@ -1012,6 +1097,29 @@ static void kf__shutdown(struct kf__recv *r)
 	uv_close((uv_handle_t *)&r->tick, NULL);
 	uv_close((uv_handle_t *)&r->again, NULL);
 	kf_kafka_waker_close(&r->waker, r->cq);
+	kf_deadletter_close(r->dlq);
+}
+
+/* Replay: every partition was read to its end. What is still open cannot
+ * get its remaining frames from this range. */
+static void kf__replay_end(struct kf__recv *r)
+{
+	struct kf__xfer *x, *next;
+
+	for (x = r->all; x; x = next) {
+		next = x->next;
+		if (x->state != KF__X_OPEN)
+			continue;
+		kf_err("recv", "'%s': ends after the end position (%llu of "
+			       "%llu chunks read): not restored; replay again "
+			       "once its sender is done",
+		       x->a.shown, (unsigned long long)x->next_index,
+		       (unsigned long long)x->a.m.chunk_count);
+		r->stats.files_incomplete++;
+		kf__drop(x, 0);
+	}
+	kf_info("recv", "replay: every partition read to its end");
+	r->stopping = 1;
 }
 
 static void kf__on_tick(uv_timer_t *t)
@@ -1028,6 +1136,8 @@ static void kf__on_tick(uv_timer_t *t)
 		kf_info("recv", "idle for %d s: exiting", r->conf->idle_exit_s);
 		r->stopping = 1;
 	}
+	if (r->plan && !r->stopping && kf_replay_plan_done(r->plan))
+		kf__replay_end(r);
 	kf__expire(r, now);
 	kf__commit(r, 0);
 	if (r->stopping && !kf__busy(r)) {
@@ -1039,10 +1149,26 @@ static void kf__on_tick(uv_timer_t *t)
 
 /* ------------------------------------------------------------- public */
 
-static int kf__recv_setup(struct kf__recv *r, char *errstr, size_t errstr_size)
+static int kf__subscribe(struct kf__recv *r, char *errstr, size_t errstr_size)
 {
 	rd_kafka_topic_partition_list_t *topics;
 	rd_kafka_resp_err_t err;
+
+	topics = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(topics, r->conf->topic,
+					  RD_KAFKA_PARTITION_UA);
+	err = rd_kafka_subscribe(r->rk, topics);
+	rd_kafka_topic_partition_list_destroy(topics);
+	if (err)
+		return kf_seterr(errstr, errstr_size, KF_EKAFKA,
+				 "subscribing to %s: %s", r->conf->topic,
+				 rd_kafka_err2str(err));
+	return kf_deadletter_new(&r->loop, r->conf, r->offs, kf__dlq_acked, r,
+				 &r->dlq, errstr, errstr_size);
+}
+
+static int kf__recv_setup(struct kf__recv *r, char *errstr, size_t errstr_size)
+{
 	int rc;
 
 	rc = kf_dest_open(r->conf->dest, r->conf, &r->dest, errstr,
@@ -1057,15 +1183,11 @@ static int kf__recv_setup(struct kf__recv *r, char *errstr, size_t errstr_size)
 				      errstr_size);
 	if (!r->rk)
 		return KF_EKAFKA;
-	topics = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_topic_partition_list_add(topics, r->conf->topic,
-					  RD_KAFKA_PARTITION_UA);
-	err = rd_kafka_subscribe(r->rk, topics);
-	rd_kafka_topic_partition_list_destroy(topics);
-	if (err)
-		return kf_seterr(errstr, errstr_size, KF_EKAFKA,
-				 "subscribing to %s: %s", r->conf->topic,
-				 rd_kafka_err2str(err));
+	rc = r->replay ? kf_replay_plan_assign(r->rk, r->conf, r->replay,
+					       &r->plan, errstr, errstr_size)
+		       : kf__subscribe(r, errstr, errstr_size);
+	if (rc)
+		return rc;
 	r->cq = rd_kafka_queue_get_consumer(r->rk);
 	return kf_kafka_waker_init(&r->waker, &r->loop, r->cq, kf__woken, r,
 				   errstr, errstr_size);
@@ -1089,13 +1211,15 @@ static void kf__recv_teardown(struct kf__recv *r)
 		rd_kafka_consumer_close(r->rk);
 		rd_kafka_destroy(r->rk);
 	}
+	kf_replay_plan_destroy(r->plan);
+	kf_deadletter_destroy(r->dlq); /* before offs: its reports use them */
 	kf_offsets_destroy(r->offs);
 	kf_codec_pool_destroy(r->codecs);
 	kf_dest_close(r->dest);
 }
 
-int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
-	       size_t errstr_size)
+int kf__receive_run(const kf_conf_t *conf, const kf_replay_opts_t *replay,
+		    kf_recv_stats_t *stats, char *errstr, size_t errstr_size)
 {
 	struct kf__recv *r;
 	int rc;
@@ -1108,6 +1232,7 @@ int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
 	if (!r)
 		return KF_ENOMEM;
 	r->conf = conf;
+	r->replay = replay;
 	kf_workers_setup(conf->workers);
 	kf__fit_descriptors(r);
 	uv_loop_init(&r->loop);
@@ -1119,18 +1244,32 @@ int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
 	if (rc) {
 		uv_close((uv_handle_t *)&r->tick, NULL);
 		uv_close((uv_handle_t *)&r->again, NULL);
+		kf_deadletter_close(r->dlq);
 		uv_run(&r->loop, UV_RUN_DEFAULT);
 		goto out;
 	}
-	kf_info("recv", "receiving %s from %s into %s (group %s)",
-		conf->topic, conf->bootstrap, conf->dest, conf->group);
+	if (replay)
+		kf_info("recv", "replaying %s from %s into %s (no group, no "
+				"commits)",
+			conf->topic, conf->bootstrap, conf->dest);
+	else
+		kf_info("recv", "receiving %s from %s into %s (group %s)",
+			conf->topic, conf->bootstrap, conf->dest, conf->group);
 	uv_timer_start(&r->tick, kf__on_tick, KF__TICK_MS, KF__TICK_MS);
 	uv_run(&r->loop, UV_RUN_DEFAULT);
+	rc = kf_deadletter_error(r->dlq, errstr, errstr_size);
 out:
+	r->stats.dead_letters = kf_deadletter_count(r->dlq);
 	if (stats)
 		*stats = r->stats;
 	kf__recv_teardown(r);
 	uv_loop_close(&r->loop);
 	free(r);
 	return rc;
+}
+
+int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
+	       size_t errstr_size)
+{
+	return kf__receive_run(conf, NULL, stats, errstr, errstr_size);
 }

@@ -66,6 +66,7 @@ static const struct forge_scenario forge_scenarios[] = {
     {"resume-gap", "chunk 0, then RESUME at 2: chunk 1 is missing", NULL},
     {"resume-differs", "chunk 0, then a RESUME whose mode differs", NULL},
     {"resume-orphan", "RESUME at 1 and the rest, with no MANIFEST", NULL},
+    {"garbage", "one message whose value is not a kferry frame", NULL},
 };
 
 #define FORGE_NSCENARIOS (sizeof(forge_scenarios) / sizeof(forge_scenarios[0]))
@@ -83,6 +84,8 @@ struct forge {
 	FILE *outfp;	     /* --out, or NULL */
 	kf_xid_t xid;
 	rd_kafka_t *rk;
+	const char *headers[8]; /* --header NAME=VALUE, on every message */
+	int nheaders;
 	int delivery_failed;
 };
 
@@ -109,6 +112,8 @@ static void usage(FILE *out)
 	    "  --chunk-size N    chunk size in bytes (default 65536)\n"
 	    "  --seed N          content seed (default 1)\n"
 	    "  --out FILE        write the content of the chunks made\n"
+	    "  --header N=V      add header N with value V to every message\n"
+	    "                    (up to 8)\n"
 	    "\n"
 	    "scenarios:\n");
 	for (i = 0; i < FORGE_NSCENARIOS; i++)
@@ -232,14 +237,24 @@ static int forge_producer(struct forge *f)
 /* Produces one frame keyed by the path (copied: buf may be reused). */
 static int forge_send(struct forge *f, const void *buf, size_t len)
 {
+	rd_kafka_headers_t *h;
 	rd_kafka_resp_err_t e;
 
 	for (;;) {
+		h = rd_kafka_headers_new(8);
+		for (int i = 0; i < f->nheaders; i++) {
+			const char *eq = strchr(f->headers[i], '=');
+
+			rd_kafka_header_add(h, f->headers[i],
+					    eq - f->headers[i], eq + 1, -1);
+		}
 		e = rd_kafka_producev(f->rk, RD_KAFKA_V_TOPIC(f->topic),
 				      RD_KAFKA_V_KEY(f->path, f->path_len),
 				      RD_KAFKA_V_VALUE((void *)buf, len),
 				      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-				      RD_KAFKA_V_END);
+				      RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+		if (e)
+			rd_kafka_headers_destroy(h);
 		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
 			break;
 		rd_kafka_poll(f->rk, 100);
@@ -483,6 +498,12 @@ static int forge_transfer(struct forge *f)
 
 	if (!pool)
 		return -1;
+	if (forge_is(f, "garbage")) {
+		static const char junk[] = "this is not a kferry frame\n";
+
+		rc = forge_send(f, junk, sizeof(junk) - 1);
+		goto out;
+	}
 	if (!strncmp(f->sc->name, "resume", 6)) {
 		rc = forge_resumed(f, pool, nchunks);
 		goto out;
@@ -526,6 +547,7 @@ int main(int argc, char **argv)
 	    {"chunk-size", required_argument, NULL, 'c'},
 	    {"seed", required_argument, NULL, 'S'},
 	    {"out", required_argument, NULL, 'o'},
+	    {"header", required_argument, NULL, 'H'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -563,6 +585,12 @@ int main(int argc, char **argv)
 		case 'o':
 			f.out = optarg;
 			break;
+		case 'H':
+			if (!strchr(optarg, '=') || strchr(optarg, '=') == optarg ||
+			    f.nheaders == 8)
+				goto bad_usage;
+			f.headers[f.nheaders++] = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -582,7 +610,7 @@ int main(int argc, char **argv)
 	}
 	/* Every scenario damages chunk 0 or needs three chunks. */
 	if (f.size < 2 * (uint64_t)f.chunk_size + 1 && !forge_is(&f, "good") &&
-	    !forge_is(&f, "too-big")) {
+	    !forge_is(&f, "too-big") && !forge_is(&f, "garbage")) {
 		fprintf(stderr,
 			"kf-forge: scenario %s needs --size above 2 * "
 			"--chunk-size\n",
