@@ -11,6 +11,7 @@ PACKAGES=(
     build-essential cmake pkg-config
     librdkafka-dev libuv1-dev libzstd-dev libxxhash-dev libssl-dev libcmocka-dev
     clang libclang-rt-dev
+    rpm
     zstd xxhash python3 time
     default-jre-headless maven
 )
