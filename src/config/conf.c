@@ -1487,14 +1487,23 @@ static const char kf__md_table_head[] =
 	"| Key | Type | Default | Range | Description |\n"
 	"| --- | --- | --- | --- | --- |\n";
 
-static void kf__md_heading(FILE *out, const struct kf__key *k)
+/* The heading of k's section: section_fmt gets the section's name as
+ * "%.*s"; top is the heading of the keys without a section. */
+static void kf__heading(FILE *out, const struct kf__key *k,
+			const char *section_fmt, const char *top)
 {
 	size_t n = kf__section_len(k);
 
 	if (n)
-		fprintf(out, "\n### `[%.*s]` section\n\n", (int)n, k->name);
+		fprintf(out, section_fmt, (int)n, k->name);
 	else
-		fputs("\n### Top-level keys\n\n", out);
+		fputs(top, out);
+}
+
+static void kf__md_heading(FILE *out, const struct kf__key *k)
+{
+	kf__heading(out, k, "\n### `[%.*s]` section\n\n",
+		    "\n### Top-level keys\n\n");
 	fputs(kf__md_table_head, out);
 }
 
@@ -1705,12 +1714,7 @@ static void kf__man_intro(FILE *out)
 
 static void kf__man_heading(FILE *out, const struct kf__key *k)
 {
-	size_t n = kf__section_len(k);
-
-	if (n)
-		fprintf(out, ".SS [%.*s] section\n", (int)n, k->name);
-	else
-		fputs(".SS Top\\-level keys\n", out);
+	kf__heading(out, k, ".SS [%.*s] section\n", ".SS Top\\-level keys\n");
 }
 
 static void kf__man_routes(FILE *out)
