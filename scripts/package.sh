@@ -34,9 +34,15 @@ command -v dpkg-shlibdeps >/dev/null || die "dpkg-shlibdeps missing: apt-get ins
 command -v rpmbuild >/dev/null || die "rpmbuild missing: apt-get install rpm"
 
 # Packages need neither the unit tests nor the test tools.
-cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DKF_TESTS=OFF \
-    -DKF_TEST_TOOLS=OFF >/dev/null
-cmake --build "$BUILD" -j "$JOBS" --target kferry kferry_man >/dev/null
+mkdir -p "$BUILD"
+{
+    cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DKF_TESTS=OFF \
+        -DKF_TEST_TOOLS=OFF &&
+        cmake --build "$BUILD" -j "$JOBS" --target kferry kferry_man
+} >"$BUILD/build.log" 2>&1 || {
+    tail -n 30 "$BUILD/build.log" >&2
+    die "the build failed (log: $BUILD/build.log)"
+}
 rm -rf "$BUILD/packages"
 for g in DEB RPM; do
     (cd "$BUILD" && cpack -G "$g" >"$BUILD/cpack-$g.log" 2>&1) || {
