@@ -71,7 +71,7 @@ static void journal_is_capture(const struct capture *c)
 static char *log_three(struct capture *c, int json)
 {
 	uint8_t *text;
-	size_t n;
+	size_t n = 0;
 
 	assert_int_equal(ftruncate(c->fd, 0), 0);
 	assert_int_equal(lseek(c->fd, 0, SEEK_SET), 0);
@@ -83,6 +83,7 @@ static char *log_three(struct capture *c, int json)
 	assert_int_equal(dup2(c->saved, STDERR_FILENO), STDERR_FILENO);
 	text = kf_test_read_file(c->path, &n);
 	assert_non_null(text);
+	text[n] = '\0'; /* the buffer has room for it */
 	return (char *)text;
 }
 
