@@ -42,6 +42,8 @@ export KFERRY BOOTSTRAP TOPIC GROUP WORK
 # shellcheck source=../integration/lib.sh
 . "$ROOT/tests/integration/lib.sh"
 on_exit "rm -rf '$WORK'"
+# set -e stops at any failing command: say which
+trap 'echo "[$(date +%T.%3N)] FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
 
 t0=$(now)
 # ------------------------------------------------------------ build
