@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Package test: builds the .deb and the .rpm (scripts/package.sh), installs
-# the .deb with dpkg, checks what it installed, moves files through a real
-# single-node Kafka broker with the installed binary, configuration and the
-# units' command lines (as the user kferry), removes and purges the
-# package, and checks the .rpm's metadata and file list with rpm -qp.
+# the .deb (apt-get, which runs dpkg), checks what it installed, moves files
+# through a real single-node Kafka broker with the installed binary,
+# configuration and the units' command lines (as the user kferry), removes
+# and purges the package with dpkg, and checks the .rpm's metadata and file
+# list with rpm -qp.
 #
 #   tests/packaging/run.sh [--build DIR]     (as root: it installs a package)
 #
@@ -102,15 +103,12 @@ on_exit "'$ROOT/scripts/kafka/broker.sh' stop '$BROKER' --clean >/dev/null 2>&1"
 broker_pid=$!
 
 on_exit 'dpkg --purge kferry >/dev/null 2>&1; rm -rf /etc/kferry'
-log "dpkg -i $DEB"
-# dpkg waits for nobody: retry while another apt or dpkg holds the lock
-for i in $(seq 30); do
-	rc=0
-	dpkg -i "$DEB" >"$WORK/dpkg-i.log" 2>&1 || rc=$?
-	[ $rc = 0 ] || ! grep -q 'lock' "$WORK/dpkg-i.log" || { sleep 5; continue; }
-	break
-done
-[ $rc = 0 ] || fail "dpkg -i failed: $(tail -n 20 "$WORK/dpkg-i.log")"
+# apt-get hands the file to dpkg and installs what it depends on, if
+# anything is missing (adduser on a minimal machine); it waits for a lock
+# that another apt or dpkg holds.
+log "apt-get install $DEB"
+apt-get install -y -o DPkg::Lock::Timeout=180 "$DEB" >"$WORK/apt-install.log" 2>&1 ||
+	fail "apt-get install failed: $(tail -n 20 "$WORK/apt-install.log")"
 [ "$(dpkg-query -W -f='${Status} ${Version}' kferry)" = "install ok installed $VERSION" ] ||
 	fail "kferry is not installed: $(dpkg-query -W -f='${Status} ${Version}' kferry)"
 
