@@ -264,6 +264,17 @@ bad=$(grep -vE '^(<[0-7]>|kferry: received )' "$WORK/recv.log" | head -n 3 || tr
 [ -z "$bad" ] || fail "log lines without a priority prefix: $bad"
 log "transfer: send and watch -> receive@ci, trees equal; journal lines carry <N>"
 
+# ------------------------------------------------------------ reinstall
+# An edited conffile survives the package going on again, and postinst
+# gives it back to the group kferry.
+before=$(sha256sum /etc/kferry/kferry.conf)
+dpkg -i "$DEB" >"$WORK/dpkg-i.log" 2>&1 || fail "dpkg -i (again): $(tail -n 10 "$WORK/dpkg-i.log")"
+[ "$(sha256sum /etc/kferry/kferry.conf)" = "$before" ] || fail "reinstalling replaced the edited kferry.conf"
+[ -z "$(find /etc/kferry -name '*.dpkg-*' -print -quit)" ] || fail "reinstalling left $(find /etc/kferry -name '*.dpkg-*')"
+[ "$(stat -c '%U:%G %a' /etc/kferry/kferry.conf)" = "root:kferry 640" ] ||
+	fail "after reinstalling, kferry.conf is $(stat -c '%U:%G %a' /etc/kferry/kferry.conf)"
+log "reinstall kept the edited kferry.conf"
+
 # ------------------------------------------------------------ remove, purge
 dpkg -r kferry >"$WORK/dpkg-r.log" 2>&1 || fail "dpkg -r: $(tail -n 5 "$WORK/dpkg-r.log")"
 [ ! -e /usr/bin/kferry ] || fail "dpkg -r left /usr/bin/kferry"
