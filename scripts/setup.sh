@@ -7,10 +7,12 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PROG=${0##*/}
 
 # libclang-rt-dev holds libFuzzer's runtime; clang only recommends it.
+# rpm provides rpmbuild for scripts/package.sh.
 PACKAGES=(
     build-essential cmake pkg-config
     librdkafka-dev libuv1-dev libzstd-dev libxxhash-dev libssl-dev libcmocka-dev
     clang libclang-rt-dev
+    rpm
     zstd xxhash python3 time
     default-jre-headless maven
 )

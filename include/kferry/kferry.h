@@ -74,9 +74,16 @@ int kf_conf_set(kf_conf_t *conf, const char *key, const char *value,
 int kf_conf_load_file(kf_conf_t *conf, const char *path, char *errstr,
 		      size_t errstr_size);
 
+/* Formats of the configuration reference. */
+enum kf_conf_doc {
+	KF_CONF_DOC_TEXT = 0,     /* `kferry help config` */
+	KF_CONF_DOC_MARKDOWN = 1, /* docs/config.md */
+	KF_CONF_DOC_MAN = 2       /* the kferry.conf(5) manual page (roff) */
+};
+
 /* Writes the configuration reference (every key, type, default, range and
- * description) as Markdown (markdown=1) or as plain help text. */
-void kf_conf_describe(FILE *out, int markdown);
+ * description) in the given format. */
+void kf_conf_describe(FILE *out, enum kf_conf_doc format);
 
 /* Applies conf's log_level and debug contexts to the process's logger
  * (stderr); json=1 writes JSON lines instead of text. */

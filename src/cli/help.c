@@ -19,7 +19,8 @@ static const char kf__help_main[] =
 	"it)\n"
 	"  help [COMMAND]      this text, or a command's options; 'help "
 	"config'\n"
-	"                      lists every configuration key\n"
+	"                      lists every configuration key (--markdown,\n"
+	"                      --man: as docs/config.md, kferry.conf(5))\n"
 	"  version             print the version\n"
 	"\n"
 	"Every file travels as a manifest, checksummed zstd-compressed chunks\n"
@@ -172,8 +173,17 @@ int kf_cmd_help(int argc, char **argv)
 	} else if (!strcmp(topic, "replay")) {
 		fputs(kf__help_replay, stdout);
 	} else if (!strcmp(topic, "config")) {
-		kf_conf_describe(stdout,
-				 argc > 2 && !strcmp(argv[2], "--markdown"));
+		const char *fmt = argc > 2 ? argv[2] : "";
+
+		if (*fmt && strcmp(fmt, "--markdown") && strcmp(fmt, "--man")) {
+			fprintf(stderr, "kferry help config: unknown format "
+					"'%s' (try --markdown or --man)\n",
+				fmt);
+			return KF_EXIT_USAGE;
+		}
+		kf_conf_describe(stdout, !*fmt ? KF_CONF_DOC_TEXT
+				 : !strcmp(fmt, "--man") ? KF_CONF_DOC_MAN
+							 : KF_CONF_DOC_MARKDOWN);
 	} else {
 		fprintf(stderr, "kferry help: no help for '%s' (try send, "
 				"receive, replay, watch or config)\n",

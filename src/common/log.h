@@ -1,6 +1,8 @@
 /*
  * Logging: one level macro that skips argument evaluation when filtered,
- * debug contexts (--debug send,kafka), human or JSON-lines output.
+ * debug contexts (--debug send,kafka), human or JSON-lines output. Text
+ * lines written to the systemd journal (JOURNAL_STREAM names stderr) carry
+ * a "<N>" priority prefix instead of a timestamp.
  *
  * @locality any thread (one write(2) per line, so lines never interleave).
  */
@@ -31,7 +33,8 @@ enum kf_log_ctx {
 extern int kf__log_level;
 extern unsigned kf__log_debug;
 
-/* Sets the level and the debug contexts ("send,recv,kafka,wire,fs,all").
+/* Sets the level and the debug contexts ("send,recv,kafka,wire,fs,all"),
+ * and checks whether stderr is the journal (JOURNAL_STREAM).
  * Returns KF_EINVAL for an unknown context name. */
 int kf_log_setup(int level, const char *debug_ctx, int json, char *errstr,
 		 size_t errstr_size);
