@@ -13,6 +13,7 @@
 #include "core/codec.h"
 #include "core/path.h"
 #include "kafka/client.h"
+#include "obs/probe.h"
 #include "proto/wire.h"
 
 /* Files being read at once are bounded by send.max_inflight_files; files
@@ -70,6 +71,7 @@ struct kf__sfile {
 	char errmsg[256];
 	uv_work_t work;
 	uint8_t file_hash[16];
+	kf_probe_sfile_t probe; /* metrics */
 	struct kf__sfile *next;
 };
 
@@ -465,6 +467,7 @@ static void kf__activate(kf_sender_t *s, struct kf__sfile *f)
 	s->active = f;
 	s->nactive++;
 	s->nreading++;
+	kf_probe_send_open(&f->probe);
 	f->busy = 1;
 	f->work.data = f;
 	uv_queue_work(s->loop, &f->work, kf__open_work, kf__open_done);
@@ -499,6 +502,7 @@ static void kf__maybe_done(struct kf__sfile *f)
 	} else {
 		s->stats.files_ok++;
 	}
+	kf_probe_send_end(&f->probe, f->err);
 	s->file_cb(s->opaque, f->rel, f->src, (uint64_t)f->st.st_size,
 		   f->err, f->err ? f->errmsg : NULL);
 	kf__sfile_free(f);
@@ -553,6 +557,7 @@ static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		struct kf__slot *sl = (struct kf__slot *)ref;
 
 		if (!m->err) {
+			kf_probe_send_chunk(&f->probe, sl->raw_len);
 			f->acked += sl->raw_len;
 			s->stats.bytes_sent += sl->raw_len;
 		}
@@ -624,6 +629,12 @@ out_destroy:
 int kf_sender_submit(kf_sender_t *s, const char *src, const char *rel,
 		     char *errstr, size_t errstr_size)
 {
+	return kf_sender_submit_route(s, src, rel, NULL, errstr, errstr_size);
+}
+
+int kf_sender_submit_route(kf_sender_t *s, const char *src, const char *rel,
+			   const char *route, char *errstr, size_t errstr_size)
+{
 	struct kf__sfile *f;
 	int r;
 
@@ -657,6 +668,7 @@ int kf_sender_submit(kf_sender_t *s, const char *src, const char *rel,
 		s->queue_head = f;
 	s->queue_tail = f;
 	s->nqueued++;
+	kf_probe_send_begin(&f->probe, s->conf->topic, route);
 	s->stats.files_total++;
 	kf__kick(s);
 	return 0;
@@ -676,6 +688,7 @@ void kf_sender_stop(kf_sender_t *s)
 		s->queue_head = f->next;
 		s->nqueued--;
 		s->stats.files_failed++;
+		kf_probe_send_end(&f->probe, KF_ESTOPPED);
 		s->file_cb(s->opaque, f->rel, f->src, 0, KF_ESTOPPED,
 			   "stopped before it was sent");
 		kf__sfile_free(f);

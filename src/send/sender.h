@@ -38,6 +38,12 @@ kf_sender_t *kf_sender_new(uv_loop_t *loop, const kf_conf_t *conf,
 int kf_sender_submit(kf_sender_t *s, const char *src, const char *rel,
 		     char *errstr, size_t errstr_size);
 
+/* The same for a file of a watch route: its metrics are labelled with the
+ * route's name (kf_sender_submit: "send"). */
+int kf_sender_submit_route(kf_sender_t *s, const char *src, const char *rel,
+			   const char *route, char *errstr,
+			   size_t errstr_size);
+
 /* Files queued or in progress. */
 size_t kf_sender_pending(const kf_sender_t *s);
 

@@ -28,6 +28,7 @@
 #include "common/stop.h"
 #include "config/conf.h"
 #include "core/path.h"
+#include "obs/probe.h"
 #include "send/sender.h"
 #include "watch/action.h"
 #include "watch/ledger.h"
@@ -619,8 +620,8 @@ static void kf__submit(struct kf__daemon *d, struct kf__file *f)
 	f->inext = d->inflight;
 	d->inflight = f;
 	d->ninflight++;
-	err = kf_sender_submit(rs->ws->s, f->src, f->rel, f->msg,
-			       sizeof(f->msg));
+	err = kf_sender_submit_route(rs->ws->s, f->src, f->rel, rs->r->name,
+				     f->msg, sizeof(f->msg));
 	if (err) {
 		kf__inflight_remove(d, f);
 		kf__attempt_failed(f, err, err == KF_EPATH);
@@ -1164,6 +1165,8 @@ int kf_watch(const kf_conf_t *conf, kf_watch_reload_cb *reload, void *opaque,
 	d->max_inflight = conf->watch_max_inflight_files;
 	d->drain_s = conf->drain_s;
 	err = kf__start(d, conf, errstr, errstr_size);
+	if (!err)
+		err = kf_probe_start(&d->loop, conf, "watch", errstr, errstr_size);
 	if (err) {
 		/* the senders' handles must be run down before destroy */
 		struct kf__wsender *ws;
@@ -1181,6 +1184,7 @@ int kf_watch(const kf_conf_t *conf, kf_watch_reload_cb *reload, void *opaque,
 	uv_timer_start(&d->tick, kf__tick, 0, KF__TICK_MS);
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 out_destroy:
+	kf_probe_detach(&d->loop);
 	kf__destroy(d);
 	uv_run(&d->loop, UV_RUN_DEFAULT); /* the watches' close callbacks */
 	uv_loop_close(&d->loop);
