@@ -247,7 +247,7 @@ static int kf__rtt(struct kf__cur *c, struct kf_rkstats_broker *b)
 static int kf__broker(struct kf__cur *c, kf_rkstats_t *out)
 {
 	struct kf_rkstats_broker b = {0};
-	char key[32], state[32] = "";
+	char key[32], state[32] = "", source[32] = "";
 	int first = 1, r;
 	double nodeid = -1;
 
@@ -262,6 +262,9 @@ static int kf__broker(struct kf__cur *c, kf_rkstats_t *out)
 		else if (!strcmp(key, "state"))
 			r = kf__peek(c) == '"' ? kf__string(c, state, sizeof(state))
 					       : kf__skip(c);
+		else if (!strcmp(key, "source"))
+			r = kf__peek(c) == '"' ? kf__string(c, source, sizeof(source))
+					       : kf__skip(c);
 		else if (!strcmp(key, "nodeid"))
 			r = kf__num_or_skip(c, &nodeid);
 		else if (!strcmp(key, "rtt"))
@@ -273,8 +276,10 @@ static int kf__broker(struct kf__cur *c, kf_rkstats_t *out)
 	}
 	if (r)
 		return -1;
-	/* bootstrap and logical brokers (coordinator) have no node id */
-	if (nodeid >= 0 && out->nbrokers < KF_RKSTATS_MAX_BROKERS) {
+	/* Real brokers only: bootstrap entries have no node id, and the
+	 * logical (group coordinator) and internal ones are aliases. */
+	if (nodeid >= 0 && strcmp(source, "logical") &&
+	    strcmp(source, "internal") && out->nbrokers < KF_RKSTATS_MAX_BROKERS) {
 		b.up = !strcmp(state, "UP");
 		out->brokers[out->nbrokers++] = b;
 	}

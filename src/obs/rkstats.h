@@ -40,8 +40,8 @@ typedef struct kf_rkstats_s {
 	char type[16];                  /* "producer" or "consumer" */
 	double tx_bytes, rx_bytes, msg_cnt;
 	struct kf_rkstats_broker brokers[KF_RKSTATS_MAX_BROKERS];
-	size_t nbrokers; /* brokers with a node id (bootstrap and logical
-			    brokers are left out) */
+	size_t nbrokers; /* brokers with a node id (bootstrap, logical and
+			    internal brokers are left out) */
 	char topics[KF_RKSTATS_MAX_TOPICS][KF_RKSTATS_NAME_MAX];
 	size_t ntopics;
 	struct kf_rkstats_lag lags[KF_RKSTATS_MAX_LAGS];
