@@ -12,11 +12,13 @@ struct kf__conn {
 	uv_tcp_t tcp; /* must stay first */
 	uv_timer_t timer;
 	uv_write_t wreq;
+	uv_shutdown_t sreq;
 	kf_http_t *h;
 	char req[KF_HTTP_REQUEST_MAX];
 	size_t len;
 	char *resp; /* owned while writing */
 	int responding, closing, pending_closes;
+	int shut, eof; /* our FIN sent; the client's FIN (or error) seen */
 	struct kf__conn *prev, *next;
 };
 
@@ -66,10 +68,27 @@ static void kf__conn_close(struct kf__conn *c)
 	uv_close((uv_handle_t *)&c->timer, kf__conn_closed);
 }
 
+/* Lingering close: after the answer, our FIN; the socket is closed once
+ * the client closed too (or at the deadline), because closing it with
+ * unread request bytes would reset the connection and could destroy the
+ * answer before the client read it. */
+static void kf__shut(uv_shutdown_t *req, int status)
+{
+	struct kf__conn *c = req->data;
+
+	c->shut = 1;
+	if (status || c->eof)
+		kf__conn_close(c);
+}
+
 static void kf__written(uv_write_t *w, int status)
 {
-	(void)status;
-	kf__conn_close(w->data);
+	struct kf__conn *c = w->data;
+
+	c->sreq.data = c;
+	if (status || c->closing ||
+	    uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, kf__shut))
+		kf__conn_close(c);
 }
 
 static const char *kf__reason(int status)
@@ -102,7 +121,6 @@ static void kf__respond(struct kf__conn *c, int status, const char *ctype,
 	int n;
 
 	c->responding = 1;
-	uv_read_stop((uv_stream_t *)&c->tcp);
 	n = snprintf(hdr, sizeof(hdr),
 		     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
 		     "Content-Length: %zu\r\nConnection: close\r\n\r\n",
@@ -174,9 +192,13 @@ static void kf__alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
 	struct kf__conn *c = handle->data;
 
 	(void)suggested;
-	/* One fixed buffer per connection: a request never grows memory. */
-	*buf = uv_buf_init(c->req + c->len,
-			   (unsigned)(sizeof(c->req) - 1 - c->len));
+	/* One fixed buffer per connection: a request never grows memory.
+	 * Once answered, what else comes is read into it and dropped. */
+	if (c->responding)
+		*buf = uv_buf_init(c->req, (unsigned)sizeof(c->req));
+	else
+		*buf = uv_buf_init(c->req + c->len,
+				   (unsigned)(sizeof(c->req) - 1 - c->len));
 }
 
 /* The end of the header block: a blank line. */
@@ -198,8 +220,17 @@ static void kf__read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	struct kf__conn *c = s->data;
 
 	(void)buf;
-	if (c->responding || c->closing)
+	if (c->closing)
 		return;
+	if (c->responding) {
+		if (n < 0) {
+			c->eof = 1;
+			uv_read_stop(s);
+			if (c->shut)
+				kf__conn_close(c);
+		}
+		return;
+	}
 	if (n < 0) {
 		/* EOF or error before a whole request: nothing to answer */
 		kf__conn_close(c);
@@ -215,10 +246,8 @@ static void kf__read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 
 static void kf__timeout(uv_timer_t *t)
 {
-	struct kf__conn *c = t->data;
-
-	if (!c->responding)
-		kf__conn_close(c);
+	/* the whole exchange, lingering included, has this long */
+	kf__conn_close(t->data);
 }
 
 static void kf__accept(uv_stream_t *server, int status)
