@@ -361,7 +361,9 @@ int kf_http_start(uv_loop_t *loop, const char *addr, kf_http_handler *handler,
 	if (r) {
 		h->closing = 1;
 		uv_close((uv_handle_t *)&h->listener, kf__listener_closed);
-		return kf_seterr(errstr, errstr_size, KF_EIO,
+		/* a configuration error: the port is taken, or the
+		 * address is not ours */
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "metrics address \"%s\": cannot listen: %s "
 				 "(choose another port with --metrics-addr)",
 				 addr, uv_strerror(r));

@@ -34,8 +34,9 @@ typedef int(kf_http_handler)(void *opaque, const char *path, char **body,
 			     size_t *len, const char **ctype);
 
 /* Listens on addr ("HOST:PORT", "[V6]:PORT" or ":PORT" for every
- * address; port 0 picks a free port). The caller owns *out
- * (kf_http_close). */
+ * address; port 0 picks a free port). KF_EINVAL when addr is malformed,
+ * cannot be resolved, or cannot be listened on (port taken). The caller
+ * owns *out (kf_http_close). */
 int kf_http_start(uv_loop_t *loop, const char *addr, kf_http_handler *handler,
 		  void *opaque, kf_http_t **out, char *errstr,
 		  size_t errstr_size);

@@ -594,6 +594,8 @@ static void kf__file_cb(void *opaque, const char *rel, const char *src,
 		return; /* not ours: cannot happen */
 	kf__inflight_remove(d, f);
 	d->last_progress = kf__now(d);
+	kf_dbg(KF_DBG_WATCH, "watch", "%s/%s: %s", f->rs->r->name, f->rel,
+	       err ? msg : "acknowledged");
 	if (!err) {
 		kf__start_job(f, 1);
 	} else {
@@ -620,6 +622,8 @@ static void kf__submit(struct kf__daemon *d, struct kf__file *f)
 	f->inext = d->inflight;
 	d->inflight = f;
 	d->ninflight++;
+	kf_dbg(KF_DBG_WATCH, "watch", "%s/%s: finished, sending it",
+	       rs->r->name, f->rel);
 	err = kf_sender_submit_route(rs->ws->s, f->src, f->rel, rs->r->name,
 				     f->msg, sizeof(f->msg));
 	if (err) {
@@ -819,6 +823,7 @@ static void kf__scan_done(uv_work_t *req, int status)
 	(void)status;
 	rs->scanning = 0;
 	rs->last_scan = kf__now(d);
+	kf_dbg(KF_DBG_WATCH, "watch", "route %s: scanned", rs->r->name);
 	/* a scan of a replaced route or of a stopping daemon is stale */
 	if (!rs->removed && !d->stopping && rs->scan_route == rs->r)
 		kf__scan_apply(rs, &rs->scan);

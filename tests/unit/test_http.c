@@ -300,7 +300,7 @@ static void test_addresses(void **state)
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", s->port);
 	EXPECT_ERR(kf_http_start(&loop, addr, handler, NULL, &h, errbuf,
 				 sizeof(errbuf)),
-		   KF_EIO, "cannot listen");
+		   KF_EINVAL, "cannot listen");
 	assert_null(h);
 	/* ":0" listens on every address */
 	EXPECT_OK(kf_http_start(&loop, ":0", handler, NULL, &h, errbuf,
