@@ -1,6 +1,5 @@
 #include "obs/audit.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +7,7 @@
 
 #include "common/json.h"
 #include "common/log.h"
+#include "common/strbuf.h"
 #include "kafka/client.h"
 
 struct kf_audit_s {
@@ -26,30 +26,11 @@ struct kf_audit_s {
 
 /* ------------------------------------------------------------ format */
 
+/* A JSON object being written: its buffer and how many fields it has. */
 struct kf__jw {
-	char *p;
-	size_t len, cap;
-	int full;
-	int n; /* fields written */
-};
-
-static void kf__jw_put(struct kf__jw *w, const char *fmt, ...) KF_PRINTF(2, 3);
-static void kf__jw_put(struct kf__jw *w, const char *fmt, ...)
-{
-	va_list ap;
+	kf_strbuf_t b;
 	int n;
-
-	if (w->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(w->p + w->len, w->cap - w->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= w->cap - w->len) {
-		w->full = 1;
-		return;
-	}
-	w->len += (size_t)n;
-}
+};
 
 static void kf__jw_str(struct kf__jw *w, const char *key, const char *v)
 {
@@ -58,12 +39,12 @@ static void kf__jw_str(struct kf__jw *w, const char *key, const char *v)
 	if (!v)
 		return;
 	kf_json_escape(esc, sizeof(esc), v);
-	kf__jw_put(w, "%s\"%s\":\"%s\"", w->n++ ? "," : "", key, esc);
+	kf_strbuf_printf(&w->b, "%s\"%s\":\"%s\"", w->n++ ? "," : "", key, esc);
 }
 
 static void kf__jw_int(struct kf__jw *w, const char *key, long long v)
 {
-	kf__jw_put(w, "%s\"%s\":%lld", w->n++ ? "," : "", key, v);
+	kf_strbuf_printf(&w->b, "%s\"%s\":%lld", w->n++ ? "," : "", key, v);
 }
 
 static void kf__jw_hex(struct kf__jw *w, const char *key, const uint8_t *b)
@@ -97,9 +78,11 @@ static void kf__jw_time(struct kf__jw *w, const char *key, int64_t ms)
 
 size_t kf_audit_format(char *buf, size_t cap, const struct kf_audit_rec *r)
 {
-	struct kf__jw w = {buf, 0, cap, 0, 0};
+	struct kf__jw w;
 
-	kf__jw_put(&w, "{");
+	kf_strbuf_fixed(&w.b, buf, cap);
+	w.n = 0;
+	kf_strbuf_printf(&w.b, "{");
 	kf__jw_str(&w, "event", r->event);
 	kf__jw_str(&w, "outcome", r->outcome);
 	kf__jw_str(&w, "path", r->path);
@@ -122,8 +105,8 @@ size_t kf_audit_format(char *buf, size_t cap, const struct kf_audit_rec *r)
 		    r->done_ms);
 	kf__jw_str(&w, "receiver_host", r->receiver);
 	kf__jw_str(&w, "reason", r->reason);
-	kf__jw_put(&w, "}");
-	return w.full ? 0 : w.len;
+	kf_strbuf_printf(&w.b, "}");
+	return w.b.failed ? 0 : w.b.len;
 }
 
 /* ---------------------------------------------------------- producing */

@@ -2,12 +2,11 @@
 
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/err.h"
+#include "common/strbuf.h"
 
 struct kf_mseries_s {
 	kf_mfamily_t *f;
@@ -255,47 +254,6 @@ void kf_mseries_observe(kf_mseries_t *s, double v)
 
 /* ------------------------------------------------------------ exposition */
 
-/* A growing output buffer; after a failed allocation it stays failed. */
-struct kf__out {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void kf__put(struct kf__out *o, const char *fmt, ...) KF_PRINTF(2, 3);
-static void kf__put(struct kf__out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			o->oom = 1;
-			return;
-		}
-		if ((size_t)n < o->cap - o->len) {
-			o->len += (size_t)n;
-			return;
-		}
-		{
-			size_t cap = (o->cap + (size_t)n + 1) * 2;
-			char *p = realloc(o->p, cap);
-
-			if (!p) {
-				o->oom = 1;
-				return;
-			}
-			o->p = p;
-			o->cap = cap;
-		}
-	}
-}
-
 /* Shortest decimal that reads back as v; integers without a fraction;
  * +Inf, -Inf and NaN as the format spells them. */
 static void kf__fmt_double(char *buf, size_t cap, double v)
@@ -320,43 +278,43 @@ static void kf__fmt_double(char *buf, size_t cap, double v)
 
 /* HELP text escapes backslash and newline; label values also the double
  * quote. */
-static void kf__put_escaped(struct kf__out *o, const char *s, int quote)
+static void kf__put_escaped(kf_strbuf_t *o, const char *s, int quote)
 {
 	const char *p;
 
 	for (p = s; *p; p++) {
 		if (*p == '\\')
-			kf__put(o, "\\\\");
+			kf_strbuf_printf(o, "\\\\");
 		else if (*p == '\n')
-			kf__put(o, "\\n");
+			kf_strbuf_printf(o, "\\n");
 		else if (quote && *p == '"')
-			kf__put(o, "\\\"");
+			kf_strbuf_printf(o, "\\\"");
 		else
-			kf__put(o, "%c", *p);
+			kf_strbuf_printf(o, "%c", *p);
 	}
 }
 
 /* {a="x",b="y"} with an optional extra le="..." last; nothing when there
  * is no label at all. */
-static void kf__put_labels(struct kf__out *o, const kf_mseries_t *s,
+static void kf__put_labels(kf_strbuf_t *o, const kf_mseries_t *s,
 			   const char *le)
 {
 	size_t i;
 
 	if (!s->f->nlabels && !le)
 		return;
-	kf__put(o, "{");
+	kf_strbuf_printf(o, "{");
 	for (i = 0; i < s->f->nlabels; i++) {
-		kf__put(o, "%s%s=\"", i ? "," : "", s->f->labels[i]);
+		kf_strbuf_printf(o, "%s%s=\"", i ? "," : "", s->f->labels[i]);
 		kf__put_escaped(o, s->values[i], 1);
-		kf__put(o, "\"");
+		kf_strbuf_printf(o, "\"");
 	}
 	if (le)
-		kf__put(o, "%sle=\"%s\"", s->f->nlabels ? "," : "", le);
-	kf__put(o, "}");
+		kf_strbuf_printf(o, "%sle=\"%s\"", s->f->nlabels ? "," : "", le);
+	kf_strbuf_printf(o, "}");
 }
 
-static void kf__put_series(struct kf__out *o, const kf_mseries_t *s)
+static void kf__put_series(kf_strbuf_t *o, const kf_mseries_t *s)
 {
 	const kf_mfamily_t *f = s->f;
 	unsigned long long cum = 0;
@@ -365,9 +323,9 @@ static void kf__put_series(struct kf__out *o, const kf_mseries_t *s)
 
 	if (f->type != KF_METRIC_HISTOGRAM) {
 		kf__fmt_double(num, sizeof(num), s->value);
-		kf__put(o, "%s", f->name);
+		kf_strbuf_printf(o, "%s", f->name);
 		kf__put_labels(o, s, NULL);
-		kf__put(o, " %s\n", num);
+		kf_strbuf_printf(o, " %s\n", num);
 		return;
 	}
 	for (i = 0; i <= f->nbuckets; i++) {
@@ -378,39 +336,36 @@ static void kf__put_series(struct kf__out *o, const kf_mseries_t *s)
 			cum = s->count;
 			snprintf(le, sizeof(le), "+Inf");
 		}
-		kf__put(o, "%s_bucket", f->name);
+		kf_strbuf_printf(o, "%s_bucket", f->name);
 		kf__put_labels(o, s, le);
-		kf__put(o, " %llu\n", cum);
+		kf_strbuf_printf(o, " %llu\n", cum);
 	}
 	kf__fmt_double(num, sizeof(num), s->value);
-	kf__put(o, "%s_sum", f->name);
+	kf_strbuf_printf(o, "%s_sum", f->name);
 	kf__put_labels(o, s, NULL);
-	kf__put(o, " %s\n%s_count", num, f->name);
+	kf_strbuf_printf(o, " %s\n%s_count", num, f->name);
 	kf__put_labels(o, s, NULL);
-	kf__put(o, " %llu\n", s->count);
+	kf_strbuf_printf(o, " %llu\n", s->count);
 }
 
 char *kf_metrics_render(kf_metrics_t *m, size_t *len)
 {
 	static const char *const types[] = {"counter", "gauge", "histogram"};
-	struct kf__out o = {0};
 	const kf_mfamily_t *f;
 	const kf_mseries_t *s;
+	kf_strbuf_t o;
 
-	o.cap = 4096;
-	if (!(o.p = malloc(o.cap)))
-		return NULL;
-	o.p[0] = '\0'; /* an empty registry is an empty text */
+	kf_strbuf_heap(&o, 4096); /* an empty registry is an empty text */
 	pthread_mutex_lock(&m->lock);
 	for (f = m->head; f; f = f->next) {
-		kf__put(&o, "# HELP %s ", f->name);
+		kf_strbuf_printf(&o, "# HELP %s ", f->name);
 		kf__put_escaped(&o, f->help, 0);
-		kf__put(&o, "\n# TYPE %s %s\n", f->name, types[f->type]);
+		kf_strbuf_printf(&o, "\n# TYPE %s %s\n", f->name, types[f->type]);
 		for (s = f->head; s; s = s->next)
 			kf__put_series(&o, s);
 	}
 	pthread_mutex_unlock(&m->lock);
-	if (o.oom) {
+	if (o.failed) {
 		free(o.p);
 		return NULL;
 	}

@@ -31,7 +31,8 @@ static struct {
 	kf_mfamily_t *recv_files, *recv_bytes, *recv_chunks, *quarantined;
 	kf_mfamily_t *abandoned, *dead_letters, *in_flight;
 	kf_mfamily_t *send_duration, *recv_duration;
-	kf_mfamily_t *lag, *broker_up, *rtt, *audit;
+	kf_mfamily_t *lag, *broker_up, *rtt, *audit, *build_info;
+	kf_mfamily_t *tx_fam, *rx_fam, *queued_fam;
 	kf_mseries_t *tx, *rx, *queued;
 	kf_mseries_t *in_flight_send, *in_flight_recv;
 	kf_mseries_t *audit_ok, *audit_failed;
@@ -65,110 +66,112 @@ static int64_t kf__wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static kf_mfamily_t *kf__fam(const char *name, const char *help,
-			     enum kf_metric_type type,
-			     const char *const *labels)
-{
-	static const double bounds[] = KF_PROBE_BUCKETS;
-
-	return kf_metrics_family(kf__p.reg, name, help, type, labels,
-				 type == KF_METRIC_HISTOGRAM ? bounds : NULL,
-				 type == KF_METRIC_HISTOGRAM
-					 ? sizeof(bounds) / sizeof(bounds[0])
-					 : 0);
-}
+static const char *const kf__l_tr[] = {"topic", "route", NULL};
+static const char *const kf__l_t[] = {"topic", NULL};
+static const char *const kf__l_b[] = {"broker", NULL};
+static const char *const kf__l_tp[] = {"topic", "partition", NULL};
+static const char *const kf__l_role[] = {"role", NULL};
+static const char *const kf__l_result[] = {"result", NULL};
+static const char *const kf__l_version[] = {"version", NULL};
 
 /* The families of docs/metrics.md, in its order. */
+static const struct {
+	kf_mfamily_t **fam;
+	const char *name, *help;
+	enum kf_metric_type type;
+	const char *const *labels;
+} kf__families[] = {
+#define C KF_METRIC_COUNTER
+#define G KF_METRIC_GAUGE
+#define H KF_METRIC_HISTOGRAM
+	{&kf__p.build_info, "kferry_build_info", "kferry's version; always 1",
+	 G, kf__l_version},
+	{&kf__p.sent_files, "kferry_sent_files_total",
+	 "Files whose every message the brokers acknowledged", C, kf__l_tr},
+	{&kf__p.sent_bytes, "kferry_sent_bytes_total",
+	 "File bytes (before compression) of the acknowledged CHUNK messages",
+	 C, kf__l_tr},
+	{&kf__p.sent_chunks, "kferry_sent_chunks_total",
+	 "CHUNK messages acknowledged", C, kf__l_tr},
+	{&kf__p.send_failures, "kferry_send_failures_total",
+	 "File sends that failed (after the producer's own retries)", C,
+	 kf__l_tr},
+	{&kf__p.recv_files, "kferry_received_files_total",
+	 "Files verified and renamed into place, identical files already "
+	 "present included", C, kf__l_t},
+	{&kf__p.recv_bytes, "kferry_received_bytes_total",
+	 "Bytes of the files counted in kferry_received_files_total", C,
+	 kf__l_t},
+	{&kf__p.recv_chunks, "kferry_received_chunks_total",
+	 "CHUNK messages verified and written", C, kf__l_t},
+	{&kf__p.quarantined, "kferry_quarantined_files_total",
+	 "Transfers moved to quarantine", C, kf__l_t},
+	{&kf__p.dead_letters, "kferry_dead_letters_total",
+	 "Messages routed to the dead-letter topic", C, kf__l_t},
+	{&kf__p.abandoned, "kferry_abandoned_files_total",
+	 "Transfers dropped because their sender gave up, vanished or started "
+	 "the file again", C, kf__l_t},
+	{&kf__p.in_flight, "kferry_files_in_flight", "Transfers open now", G,
+	 kf__l_role},
+	{&kf__p.send_duration, "kferry_send_duration_seconds",
+	 "From opening a file to the acknowledgement of its last message", H,
+	 kf__l_tr},
+	{&kf__p.recv_duration, "kferry_receive_duration_seconds",
+	 "From a transfer's MANIFEST to the file's rename into place", H,
+	 kf__l_t},
+	{&kf__p.lag, "kferry_consumer_lag_messages",
+	 "Messages behind the partition's end (librdkafka's consumer_lag)", G,
+	 kf__l_tp},
+	{&kf__p.broker_up, "kferry_broker_up",
+	 "1 while a client's connection to the broker is UP", G, kf__l_b},
+	{&kf__p.tx_fam, "kferry_rdkafka_tx_bytes_total",
+	 "Bytes librdkafka sent to the brokers", C, NULL},
+	{&kf__p.rx_fam, "kferry_rdkafka_rx_bytes_total",
+	 "Bytes librdkafka received from the brokers", C, NULL},
+	{&kf__p.queued_fam, "kferry_rdkafka_queued_messages",
+	 "Messages in librdkafka's producer queues", G, NULL},
+	{&kf__p.rtt, "kferry_rdkafka_broker_rtt_seconds",
+	 "Average round-trip time to the broker", G, kf__l_b},
+	{&kf__p.audit, "kferry_audit_records_total",
+	 "Audit records by result: delivered, or failed (not queued or not "
+	 "delivered)", C, kf__l_result},
+#undef C
+#undef G
+#undef H
+};
+
 static void kf__init(void)
 {
-	static const char *const tr[] = {"topic", "route", NULL};
-	static const char *const t[] = {"topic", NULL};
-	static const char *const b[] = {"broker", NULL};
-	const enum kf_metric_type C = KF_METRIC_COUNTER, G = KF_METRIC_GAUGE,
-				  H = KF_METRIC_HISTOGRAM;
+	static const double bounds[] = KF_PROBE_BUCKETS;
+	const size_t nb = sizeof(bounds) / sizeof(bounds[0]);
+	size_t i;
 
 	if (!(kf__p.reg = kf_metrics_new()))
 		return;
 	if (gethostname(kf__p.host, sizeof(kf__p.host) - 1) < 0)
 		strcpy(kf__p.host, "unknown");
-	kf_mseries_set(
-		kf_mfamily_series(kf__fam("kferry_build_info",
-					  "kferry's version; always 1", G,
-					  (const char *const[]){"version", NULL}),
-				  (const char *const[]){KF_VERSION_STR}),
-		1);
-	kf__p.sent_files = kf__fam("kferry_sent_files_total",
-				   "Files whose every message the brokers "
-				   "acknowledged", C, tr);
-	kf__p.sent_bytes = kf__fam("kferry_sent_bytes_total",
-				   "File bytes (before compression) of the "
-				   "acknowledged CHUNK messages", C, tr);
-	kf__p.sent_chunks = kf__fam("kferry_sent_chunks_total",
-				    "CHUNK messages acknowledged", C, tr);
-	kf__p.send_failures = kf__fam("kferry_send_failures_total",
-				      "File sends that failed (after the "
-				      "producer's own retries)", C, tr);
-	kf__p.recv_files = kf__fam("kferry_received_files_total",
-				   "Files verified and renamed into place, "
-				   "identical files already present included",
-				   C, t);
-	kf__p.recv_bytes = kf__fam("kferry_received_bytes_total",
-				   "Bytes of the files counted in "
-				   "kferry_received_files_total", C, t);
-	kf__p.recv_chunks = kf__fam("kferry_received_chunks_total",
-				    "CHUNK messages verified and written", C, t);
-	kf__p.quarantined = kf__fam("kferry_quarantined_files_total",
-				    "Transfers moved to quarantine", C, t);
-	kf__p.dead_letters = kf__fam("kferry_dead_letters_total",
-				     "Messages routed to the dead-letter topic",
-				     C, t);
-	kf__p.abandoned = kf__fam("kferry_abandoned_files_total",
-				  "Transfers dropped because their sender gave "
-				  "up, vanished or started the file again",
-				  C, t);
-	kf__p.in_flight = kf__fam("kferry_files_in_flight",
-				  "Transfers open now", G,
-				  (const char *const[]){"role", NULL});
-	kf__p.in_flight_send = kf_mfamily_series(
-		kf__p.in_flight, (const char *const[]){"send"});
+	for (i = 0; i < sizeof(kf__families) / sizeof(kf__families[0]); i++) {
+		int h = kf__families[i].type == KF_METRIC_HISTOGRAM;
+
+		*kf__families[i].fam = kf_metrics_family(
+			kf__p.reg, kf__families[i].name, kf__families[i].help,
+			kf__families[i].type, kf__families[i].labels,
+			h ? bounds : NULL, h ? nb : 0);
+	}
+	kf_mseries_set(kf_mfamily_series(kf__p.build_info,
+					 (const char *const[]){KF_VERSION_STR}),
+		       1);
+	kf__p.in_flight_send =
+		kf_mfamily_series(kf__p.in_flight, (const char *const[]){"send"});
 	kf__p.in_flight_recv = kf_mfamily_series(
 		kf__p.in_flight, (const char *const[]){"receive"});
-	kf__p.send_duration = kf__fam("kferry_send_duration_seconds",
-				      "From opening a file to the "
-				      "acknowledgement of its last message",
-				      H, tr);
-	kf__p.recv_duration = kf__fam("kferry_receive_duration_seconds",
-				      "From a transfer's MANIFEST to the file's "
-				      "rename into place", H, t);
-	kf__p.lag = kf__fam("kferry_consumer_lag_messages",
-			    "Messages behind the partition's end (librdkafka's "
-			    "consumer_lag)", G,
-			    (const char *const[]){"topic", "partition", NULL});
-	kf__p.broker_up = kf__fam("kferry_broker_up",
-				  "1 while a client's connection to the broker "
-				  "is UP", G, b);
-	kf__p.tx = kf_mfamily_series(
-		kf__fam("kferry_rdkafka_tx_bytes_total",
-			"Bytes librdkafka sent to the brokers", C, NULL),
-		NULL);
-	kf__p.rx = kf_mfamily_series(
-		kf__fam("kferry_rdkafka_rx_bytes_total",
-			"Bytes librdkafka received from the brokers", C, NULL),
-		NULL);
-	kf__p.queued = kf_mfamily_series(
-		kf__fam("kferry_rdkafka_queued_messages",
-			"Messages in librdkafka's producer queues", G, NULL),
-		NULL);
-	kf__p.rtt = kf__fam("kferry_rdkafka_broker_rtt_seconds",
-			    "Average round-trip time to the broker", G, b);
-	kf__p.audit = kf__fam("kferry_audit_records_total",
-			      "Audit records by result: delivered, or failed "
-			      "(not queued or not delivered)", C,
-			      (const char *const[]){"result", NULL});
-	kf__p.audit_ok = kf_mfamily_series(
-		kf__p.audit, (const char *const[]){"delivered"});
-	kf__p.audit_failed = kf_mfamily_series(
-		kf__p.audit, (const char *const[]){"failed"});
+	kf__p.tx = kf_mfamily_series(kf__p.tx_fam, NULL);
+	kf__p.rx = kf_mfamily_series(kf__p.rx_fam, NULL);
+	kf__p.queued = kf_mfamily_series(kf__p.queued_fam, NULL);
+	kf__p.audit_ok =
+		kf_mfamily_series(kf__p.audit, (const char *const[]){"delivered"});
+	kf__p.audit_failed =
+		kf_mfamily_series(kf__p.audit, (const char *const[]){"failed"});
 }
 
 kf_metrics_t *kf_probe_registry(void)

@@ -212,6 +212,12 @@ static int kf__skip(struct kf__cur *c)
 	}
 }
 
+/* A string into out, or anything else skipped (out left alone). */
+static int kf__str_or_skip(struct kf__cur *c, char *out, size_t cap)
+{
+	return kf__peek(c) == '"' ? kf__string(c, out, cap) : kf__skip(c);
+}
+
 /* A number, or anything else skipped (v left alone). */
 static int kf__num_or_skip(struct kf__cur *c, double *v)
 {
@@ -257,14 +263,11 @@ static int kf__broker(struct kf__cur *c, kf_rkstats_t *out)
 		return -1;
 	while ((r = kf__member(c, &first, key, sizeof(key))) == 1) {
 		if (!strcmp(key, "name"))
-			r = kf__peek(c) == '"' ? kf__string(c, b.name, sizeof(b.name))
-					       : kf__skip(c);
+			r = kf__str_or_skip(c, b.name, sizeof(b.name));
 		else if (!strcmp(key, "state"))
-			r = kf__peek(c) == '"' ? kf__string(c, state, sizeof(state))
-					       : kf__skip(c);
+			r = kf__str_or_skip(c, state, sizeof(state));
 		else if (!strcmp(key, "source"))
-			r = kf__peek(c) == '"' ? kf__string(c, source, sizeof(source))
-					       : kf__skip(c);
+			r = kf__str_or_skip(c, source, sizeof(source));
 		else if (!strcmp(key, "nodeid"))
 			r = kf__num_or_skip(c, &nodeid);
 		else if (!strcmp(key, "rtt"))
@@ -389,13 +392,9 @@ int kf_rkstats_parse(const char *json, size_t len, kf_rkstats_t *out,
 		goto out_bad;
 	while ((r = kf__member(&c, &first, key, sizeof(key))) == 1) {
 		if (!strcmp(key, "name"))
-			r = kf__peek(&c) == '"'
-				    ? kf__string(&c, out->name, sizeof(out->name))
-				    : kf__skip(&c);
+			r = kf__str_or_skip(&c, out->name, sizeof(out->name));
 		else if (!strcmp(key, "type"))
-			r = kf__peek(&c) == '"'
-				    ? kf__string(&c, out->type, sizeof(out->type))
-				    : kf__skip(&c);
+			r = kf__str_or_skip(&c, out->type, sizeof(out->type));
 		else if (!strcmp(key, "tx_bytes"))
 			r = kf__num_or_skip(&c, &out->tx_bytes);
 		else if (!strcmp(key, "rx_bytes"))

@@ -189,6 +189,13 @@ lag_zero() {
 	[ -n "$m" ] && ! grep -qv ' 0$' <<<"$m"
 }
 wait_until 30 lag_zero
+# brokers are named host:port/node id: no bootstrap, coordinator or
+# internal aliases
+M=$(scrape "http://$ADDR/metrics")
+grep -q '^kferry_broker_up{' <<<"$M" || fail "no kferry_broker_up from the receiver"
+odd=$(grep -E '^kferry_(broker_up|rdkafka_broker_rtt_seconds)\{' <<<"$M" |
+	grep -vE '\{broker="[^"]+:[0-9]+/[0-9]+"\} ' || true)
+[ -z "$odd" ] || fail "broker series that are not real brokers: $odd"
 
 kill -TERM "$RPID"
 rc=0
