@@ -325,7 +325,7 @@ static void kf__observe(struct kf__xfer *x, const char *event,
 	rec.event = event;
 	rec.path = x->a.relpath;
 	rec.size = x->a.m.file_size;
-	rec.origin = x->a.origin;
+	rec.origin = x->a.origin[0] ? x->a.origin : NULL;
 	rec.topic = x->r->conf->topic;
 	rec.partition = x->part;
 	rec.first_offset = x->first_off;
