@@ -76,6 +76,16 @@ static void kf__jw_time(struct kf__jw *w, const char *key, int64_t ms)
 	kf__jw_str(w, key, ts);
 }
 
+/* What the last time of a record is called. */
+static const char *kf__done_key(const char *event)
+{
+	if (!strcmp(event, "completed"))
+		return "placed";
+	if (!strcmp(event, "sent"))
+		return "acknowledged";
+	return "ended";
+}
+
 size_t kf_audit_format(char *buf, size_t cap, const struct kf_audit_rec *r)
 {
 	struct kf__jw w;
@@ -94,15 +104,16 @@ size_t kf_audit_format(char *buf, size_t cap, const struct kf_audit_rec *r)
 	}
 	kf__jw_str(&w, "sender_host", r->origin);
 	kf__jw_str(&w, "topic", r->topic);
-	kf__jw_int(&w, "partition", r->partition);
-	kf__jw_int(&w, "first_offset", (long long)r->first_offset);
+	if (r->first_offset >= 0) {
+		kf__jw_int(&w, "partition", r->partition);
+		kf__jw_int(&w, "first_offset", (long long)r->first_offset);
+	}
 	if (r->last_offset >= 0)
 		kf__jw_int(&w, "last_offset", (long long)r->last_offset);
 	kf__jw_hex(&w, "transfer_id", r->xid);
 	kf__jw_time(&w, "sent", r->sent_ms);
 	kf__jw_time(&w, "received", r->received_ms);
-	kf__jw_time(&w, !strcmp(r->event, "completed") ? "placed" : "ended",
-		    r->done_ms);
+	kf__jw_time(&w, kf__done_key(r->event), r->done_ms);
 	kf__jw_str(&w, "receiver_host", r->receiver);
 	kf__jw_str(&w, "reason", r->reason);
 	kf_strbuf_printf(&w.b, "}");

@@ -1,8 +1,10 @@
 /*
  * The audit trail: one JSON record per completed, failed or quarantined
- * transfer, produced to audit.topic (key: the transfer's path), so that a
- * transfer can be proven later: who sent what, its size and hash, and when
- * it was sent, received and placed. The format is in docs/metrics.md.
+ * transfer on the receiving side, and per sent or failed file on the
+ * sending side, produced to audit.topic (key: the transfer's path), so
+ * that a transfer can be proven later: who sent what, its size and hash,
+ * and when it was sent, received and placed. The format is in
+ * docs/metrics.md.
  *
  * Records are copied into librdkafka's queue and never waited for: a slow
  * or absent broker costs at most librdkafka's queue (bounded by
@@ -30,7 +32,9 @@
 /* One transfer's outcome. Strings may be NULL (left out); times are
  * milliseconds since the epoch, 0 or less when unknown (left out). */
 struct kf_audit_rec {
-	const char *event;      /* "completed", "failed" or "quarantined" */
+	const char *event;      /* receiving: "completed", "failed" or
+				   "quarantined"; sending: "sent" or
+				   "send_failed" */
 	const char *outcome;    /* completed: placed, replaced, renamed,
 				   skipped */
 	const char *path;       /* relative path as sent */
@@ -39,13 +43,15 @@ struct kf_audit_rec {
 	const uint8_t *hash;    /* 16 bytes (XXH3-128) or NULL */
 	const char *origin;     /* sender host from the manifest */
 	const char *topic;
-	int32_t partition;
-	int64_t first_offset, last_offset; /* MANIFEST, last frame (-1) */
+	int32_t partition;      /* with first_offset */
+	int64_t first_offset, last_offset; /* MANIFEST, last frame; -1: none */
 	const uint8_t *xid;     /* 16 bytes: the transfer id */
-	int64_t sent_ms;        /* the MANIFEST's Kafka timestamp */
+	int64_t sent_ms;        /* the MANIFEST's Kafka timestamp; sending:
+				   when the file was opened */
 	int64_t received_ms;    /* the MANIFEST reached the receiver */
-	int64_t done_ms;        /* placed, quarantined or given up */
-	const char *receiver;   /* this host */
+	int64_t done_ms;        /* placed, acknowledged, quarantined or
+				   given up */
+	const char *receiver;   /* this host, when receiving */
 	const char *reason;     /* failed and quarantined */
 };
 

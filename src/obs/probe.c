@@ -198,6 +198,7 @@ void kf_probe_send_begin(kf_probe_sfile_t *p, const char *topic,
 	p->chunks = kf__series(kf__p.sent_chunks, topic, route);
 	p->failures = kf__series(kf__p.send_failures, topic, route);
 	p->duration = kf__series(kf__p.send_duration, topic, route);
+	p->first_offset = p->last_offset = -1;
 }
 
 void kf_probe_send_open(kf_probe_sfile_t *p)
@@ -206,6 +207,7 @@ void kf_probe_send_open(kf_probe_sfile_t *p)
 		return;
 	p->open = 1;
 	p->t0_ns = kf__mono_ns();
+	p->opened_ms = kf__wall_ms();
 	kf_mseries_add(kf__p.in_flight_send, 1);
 }
 
@@ -215,7 +217,17 @@ void kf_probe_send_chunk(kf_probe_sfile_t *p, uint64_t raw_len)
 	kf_mseries_add(p->bytes, (double)raw_len);
 }
 
-void kf_probe_send_end(kf_probe_sfile_t *p, int err)
+void kf_probe_send_ctrl(kf_probe_sfile_t *p, int32_t partition,
+			int64_t offset)
+{
+	p->partition = partition;
+	if (p->first_offset < 0)
+		p->first_offset = offset;
+	p->last_offset = offset;
+}
+
+void kf_probe_send_end(kf_probe_sfile_t *p, int err,
+		       struct kf_audit_rec *rec)
 {
 	if (!p->files)
 		return;
@@ -231,6 +243,14 @@ void kf_probe_send_end(kf_probe_sfile_t *p, int err)
 		kf_mseries_add(kf__p.in_flight_send, -1);
 	p->open = 0;
 	p->files = NULL; /* ended once */
+	if (!rec || !kf__p.audit_producer)
+		return;
+	rec->partition = p->partition;
+	rec->first_offset = p->first_offset;
+	rec->last_offset = p->last_offset;
+	rec->sent_ms = p->opened_ms;
+	rec->done_ms = kf__wall_ms();
+	kf_audit_record(kf__p.audit_producer, rec);
 }
 
 /* -------------------------------------------------------- receiving */
@@ -473,8 +493,7 @@ int kf_probe_start(uv_loop_t *loop, const kf_conf_t *conf, const char *role,
 			       "/healthz)",
 			role, kf_http_address(kf__p.http));
 	}
-	if (!strcmp(role, "receive") && conf->audit_topic &&
-	    *conf->audit_topic) {
+	if (conf->audit_topic && *conf->audit_topic) {
 		kf__p.audit_producer =
 			kf_audit_new(loop, conf, kf__p.audit_ok,
 				     kf__p.audit_failed, errstr, errstr_size);

@@ -1,6 +1,6 @@
 /*
  * kferry's own metrics (docs/metrics.md), the hooks the engines call, the
- * /metrics and /healthz endpoint, and the receiver's audit trail.
+ * /metrics and /healthz endpoint, and the audit trail.
  *
  * The registry is process-wide: one process runs one engine (send,
  * receive or watch) and serves one /metrics. The hooks are cheap and
@@ -28,9 +28,9 @@
 #define KF_PROBE_BUCKETS                                                        \
 	{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300}
 
-/* Starts what conf asks for on loop: the HTTP endpoint (metrics.addr) and,
- * for role "receive", the audit producer (audit.topic). role is "send",
- * "receive" or "watch". Nothing to start is not an error. */
+/* Starts what conf asks for on loop: the HTTP endpoint (metrics.addr) and
+ * the audit producer (audit.topic). role is "send", "receive" or "watch".
+ * Nothing to start is not an error. */
 int kf_probe_start(uv_loop_t *loop, const kf_conf_t *conf, const char *role,
 		   char *errstr, size_t errstr_size);
 /* After the engine's uv_run returned: closes the endpoint and the audit
@@ -47,8 +47,11 @@ kf_metrics_t *kf_probe_registry(void);
  * that was never begun is a no-op. */
 typedef struct kf_probe_sfile_s {
 	kf_mseries_t *files, *bytes, *chunks, *failures, *duration;
-	uint64_t t0_ns; /* opened */
-	int open;       /* counted in kferry_files_in_flight */
+	uint64_t t0_ns;     /* opened */
+	int64_t opened_ms;  /* wall clock, for the audit trail */
+	int open;           /* counted in kferry_files_in_flight */
+	int32_t partition;  /* of the acknowledged control frames, */
+	int64_t first_offset, last_offset; /* or -1 */
 } kf_probe_sfile_t;
 
 /* The file was queued for topic by route (NULL: "send", the one-shot
@@ -59,8 +62,15 @@ void kf_probe_send_begin(kf_probe_sfile_t *p, const char *topic,
 void kf_probe_send_open(kf_probe_sfile_t *p);
 /* A CHUNK of raw_len file bytes was acknowledged. */
 void kf_probe_send_chunk(kf_probe_sfile_t *p, uint64_t raw_len);
-/* The file is done: every message acknowledged (err 0) or failed. */
-void kf_probe_send_end(kf_probe_sfile_t *p, int err);
+/* A MANIFEST, COMMIT or ABORT was acknowledged at this offset. */
+void kf_probe_send_ctrl(kf_probe_sfile_t *p, int32_t partition,
+			int64_t offset);
+/* The file is done: every message acknowledged (err 0) or failed. With
+ * rec (event "sent" or "send_failed", and the fields the sender knows) it
+ * is recorded in the audit trail too; the offsets and times in p are
+ * added here. */
+void kf_probe_send_end(kf_probe_sfile_t *p, int err,
+		       struct kf_audit_rec *rec);
 
 /* -------------------------------------------------------- receiving */
 

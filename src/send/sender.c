@@ -485,6 +485,23 @@ static void kf__sfile_free(struct kf__sfile *f)
 	free(f);
 }
 
+/* Counts the file's end in the metrics and records it in the audit
+ * trail. */
+static void kf__observe(struct kf__sfile *f)
+{
+	struct kf_audit_rec rec = {0};
+
+	rec.event = f->err ? "send_failed" : "sent";
+	rec.path = f->rel;
+	rec.size = (uint64_t)f->st.st_size;
+	rec.hash = f->err ? NULL : f->file_hash;
+	rec.origin = f->s->origin;
+	rec.topic = f->s->conf->topic;
+	rec.xid = f->xid.b;
+	rec.reason = f->err ? f->errmsg : NULL;
+	kf_probe_send_end(&f->probe, f->err, &rec);
+}
+
 /* Reports and frees a file once it is sealed and fully acknowledged. */
 static void kf__maybe_done(struct kf__sfile *f)
 {
@@ -502,7 +519,7 @@ static void kf__maybe_done(struct kf__sfile *f)
 	} else {
 		s->stats.files_ok++;
 	}
-	kf_probe_send_end(&f->probe, f->err);
+	kf__observe(f);
 	s->file_cb(s->opaque, f->rel, f->src, (uint64_t)f->st.st_size,
 		   f->err, f->err ? f->errmsg : NULL);
 	kf__sfile_free(f);
@@ -552,6 +569,8 @@ static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	} else {
 		s->stats.messages++;
 		s->stats.wire_bytes += m->len;
+		if (ref->kind == KF__REF_CTRL)
+			kf_probe_send_ctrl(&f->probe, m->partition, m->offset);
 	}
 	if (ref->kind == KF__REF_SLOT) {
 		struct kf__slot *sl = (struct kf__slot *)ref;
@@ -688,7 +707,7 @@ void kf_sender_stop(kf_sender_t *s)
 		s->queue_head = f->next;
 		s->nqueued--;
 		s->stats.files_failed++;
-		kf_probe_send_end(&f->probe, KF_ESTOPPED);
+		kf_probe_send_end(&f->probe, KF_ESTOPPED, NULL);
 		s->file_cb(s->opaque, f->rel, f->src, 0, KF_ESTOPPED,
 			   "stopped before it was sent");
 		kf__sfile_free(f);

@@ -380,6 +380,36 @@ static void test_audit_format(void **state)
 		"\"ended\":\"2025-11-30T05:39:14.999Z\","
 		"\"reason\":\"chunk 0: hash mismatch\\u000a\"}");
 	assert_int_equal(n, strlen(buf));
+
+	/* the sending side: "acknowledged"; a file never produced has no
+	 * partition or offsets */
+	memset(&r, 0, sizeof(r));
+	r.event = "sent";
+	r.path = "p";
+	r.size = 1;
+	r.hash = hash;
+	r.origin = "sender-1";
+	r.topic = "files";
+	r.partition = 1;
+	r.first_offset = 7;
+	r.last_offset = 8;
+	r.sent_ms = 1764481153123;
+	r.done_ms = 1764481154999;
+	kf_audit_format(buf, sizeof(buf), &r);
+	assert_non_null(strstr(buf, ",\"partition\":1,\"first_offset\":7,"
+				    "\"last_offset\":8,"));
+	assert_non_null(strstr(buf, ",\"acknowledged\":\"2025-11-30T05:39:14.999Z\""));
+	r.event = "send_failed";
+	r.hash = NULL;
+	r.first_offset = r.last_offset = -1;
+	r.reason = "open: No such file or directory";
+	kf_audit_format(buf, sizeof(buf), &r);
+	assert_string_equal(
+		buf, "{\"event\":\"send_failed\",\"path\":\"p\",\"size\":1,"
+		     "\"sender_host\":\"sender-1\",\"topic\":\"files\","
+		     "\"sent\":\"2025-11-30T05:39:13.123Z\","
+		     "\"ended\":\"2025-11-30T05:39:14.999Z\","
+		     "\"reason\":\"open: No such file or directory\"}");
 	/* too small a buffer: 0, never a cut record */
 	assert_int_equal(kf_audit_format(buf, 20, &r), 0);
 }
