@@ -421,10 +421,11 @@ static const struct kf__key kf__keys[] = {
 		.name = "audit.topic",
 		KF__STRING(audit_topic),
 		.max = 249,
-		.doc = "Topic of the receiver's audit trail: one JSON record "
-		       "per completed, failed or quarantined transfer (path, "
-		       "size, hash, sender host, offsets, times; "
-		       "docs/metrics.md). Empty: no audit trail.",
+		.doc = "Topic of the audit trail: one JSON record per file "
+		       "sent or failed (send, watch) and per transfer "
+		       "completed, failed or quarantined (receive), with path, "
+		       "size, hash, hosts, offsets and times "
+		       "(docs/metrics.md). Empty: no audit trail.",
 	},
 };
 
