@@ -180,10 +180,13 @@ kf_metrics_t *kf_probe_registry(void)
 	return kf__p.reg;
 }
 
-static kf_mseries_t *kf__series(kf_mfamily_t *f, const char *a, const char *b)
+/* The family is read after the registry exists: the first hook of the
+ * process may be the one that creates it. */
+static kf_mseries_t *kf__series(kf_mfamily_t *const *f, const char *a,
+				const char *b)
 {
 	kf_probe_registry();
-	return kf_mfamily_series(f, (const char *const[]){a, b});
+	return kf_mfamily_series(*f, (const char *const[]){a, b});
 }
 
 /* ---------------------------------------------------------- sending */
@@ -193,11 +196,11 @@ void kf_probe_send_begin(kf_probe_sfile_t *p, const char *topic,
 {
 	if (!route)
 		route = "send";
-	p->files = kf__series(kf__p.sent_files, topic, route);
-	p->bytes = kf__series(kf__p.sent_bytes, topic, route);
-	p->chunks = kf__series(kf__p.sent_chunks, topic, route);
-	p->failures = kf__series(kf__p.send_failures, topic, route);
-	p->duration = kf__series(kf__p.send_duration, topic, route);
+	p->files = kf__series(&kf__p.sent_files, topic, route);
+	p->bytes = kf__series(&kf__p.sent_bytes, topic, route);
+	p->chunks = kf__series(&kf__p.sent_chunks, topic, route);
+	p->failures = kf__series(&kf__p.send_failures, topic, route);
+	p->duration = kf__series(&kf__p.send_duration, topic, route);
 	p->first_offset = p->last_offset = -1;
 }
 
@@ -281,7 +284,7 @@ void kf_probe_recv_commit(kf_probe_xfer_t *p, int64_t offset)
 
 void kf_probe_recv_chunk(const char *topic)
 {
-	kf_mseries_add(kf__series(kf__p.recv_chunks, topic, NULL), 1);
+	kf_mseries_add(kf__series(&kf__p.recv_chunks, topic, NULL), 1);
 }
 
 void kf_probe_recv_end(const kf_probe_xfer_t *p, struct kf_audit_rec *rec)
@@ -289,15 +292,15 @@ void kf_probe_recv_end(const kf_probe_xfer_t *p, struct kf_audit_rec *rec)
 	const char *topic = rec->topic;
 
 	if (!strcmp(rec->event, "completed")) {
-		kf_mseries_add(kf__series(kf__p.recv_files, topic, NULL), 1);
-		kf_mseries_add(kf__series(kf__p.recv_bytes, topic, NULL),
+		kf_mseries_add(kf__series(&kf__p.recv_files, topic, NULL), 1);
+		kf_mseries_add(kf__series(&kf__p.recv_bytes, topic, NULL),
 			       (double)rec->size);
-		kf_mseries_observe(kf__series(kf__p.recv_duration, topic, NULL),
+		kf_mseries_observe(kf__series(&kf__p.recv_duration, topic, NULL),
 				   (double)(kf__mono_ns() - p->t0_ns) / 1e9);
 	} else if (!strcmp(rec->event, "quarantined")) {
-		kf_mseries_add(kf__series(kf__p.quarantined, topic, NULL), 1);
+		kf_mseries_add(kf__series(&kf__p.quarantined, topic, NULL), 1);
 	} else {
-		kf_mseries_add(kf__series(kf__p.abandoned, topic, NULL), 1);
+		kf_mseries_add(kf__series(&kf__p.abandoned, topic, NULL), 1);
 	}
 	if (!kf__p.audit_producer)
 		return;
@@ -311,7 +314,7 @@ void kf_probe_recv_end(const kf_probe_xfer_t *p, struct kf_audit_rec *rec)
 
 void kf_probe_dead_letter(const char *topic)
 {
-	kf_mseries_add(kf__series(kf__p.dead_letters, topic, NULL), 1);
+	kf_mseries_add(kf__series(&kf__p.dead_letters, topic, NULL), 1);
 }
 
 /* ------------------------------------------------------- librdkafka */
@@ -362,9 +365,9 @@ static void kf__export_stats(void)
 						rtt = o->rtt_s;
 				}
 			}
-			kf_mseries_set(kf__series(kf__p.broker_up, b->name, NULL),
+			kf_mseries_set(kf__series(&kf__p.broker_up, b->name, NULL),
 				       up);
-			kf_mseries_set(kf__series(kf__p.rtt, b->name, NULL), rtt);
+			kf_mseries_set(kf__series(&kf__p.rtt, b->name, NULL), rtt);
 		}
 	}
 	/* librdkafka keeps totals per client: their sum only grows while
@@ -393,7 +396,7 @@ void kf_probe_rdkafka_stats(const char *json, size_t len)
 	}
 	for (i = 0; i < st->nlags; i++) {
 		snprintf(part, sizeof(part), "%d", (int)st->lags[i].partition);
-		kf_mseries_set(kf__series(kf__p.lag, st->topics[st->lags[i].topic],
+		kf_mseries_set(kf__series(&kf__p.lag, st->topics[st->lags[i].topic],
 					  part),
 			       (double)st->lags[i].lag);
 	}
