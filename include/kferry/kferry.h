@@ -125,6 +125,7 @@ typedef struct kf_recv_stats_s {
 	uint64_t bytes_written;
 	uint64_t messages;
 	uint64_t messages_rejected; /* not decodable, or orphaned */
+	uint64_t chunks_repeated;   /* re-sent after a resume, dropped */
 } kf_recv_stats_t;
 
 /* Consumes the configured topic into receive.dest until stopped, or until

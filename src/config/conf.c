@@ -396,6 +396,23 @@ static const struct kf__key kf__keys[] = {
 		       "next start.",
 	},
 	{
+		.name = "watch.resume_window",
+		KF__INT(resume_window_s),
+		.def = "300",
+		.min = 0,
+		.max = 86400,
+		.unit = "seconds",
+		.doc = "A file whose sending was cut off (the daemon was "
+		       "killed or the host went down) carries on from its last "
+		       "acknowledged chunk after a restart, if the restart "
+		       "comes within this time of that acknowledgement and "
+		       "the file is unchanged; later, it is sent again from "
+		       "the start. Keep it well below the receivers' "
+		       "receive.abandon_timeout, which drops a transfer that "
+		       "went quiet (docs/protocol.md section 9). 0 turns "
+		       "resuming off.",
+	},
+	{
 		.name = "metrics.addr",
 		KF__STRING(metrics_addr),
 		.max = 300,

@@ -88,6 +88,7 @@ struct kf_conf_s {
 	int rescan_s;
 	int watch_max_inflight_files;
 	int drain_s;
+	int resume_window_s;    /* 0 = always send from the start */
 	struct kf_conf_route *routes; /* owned array, in order of first key */
 	size_t nroutes;
 

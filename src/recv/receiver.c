@@ -75,7 +75,9 @@ struct kf__xfer {
 	int stalled;  /* waiting for disk space */
 	uint64_t stalled_ms; /* since when */
 	int gone;     /* free when idle */
+	int orphan;   /* opened by a RESUME: nothing staged, see kf__on_resume */
 	uint64_t next_index;
+	uint64_t dup_until; /* chunks below it were written before a RESUME */
 	uint64_t last_seen_ms;
 	uint64_t started_ms;
 	kf_assembly_t a;
@@ -264,7 +266,10 @@ static void kf__job_work(uv_work_t *req)
 		j->err = kf_assembly_write(a, j->x->r->codecs, &j->chunk, e, es);
 		break;
 	case KF__J_FINISH:
-		j->err = kf_assembly_finish(a, &j->commit, &j->outcome, e, es);
+		j->err = j->x->orphan ? kf_assembly_present(a, &j->commit,
+							    &j->outcome, e, es)
+				      : kf_assembly_finish(a, &j->commit,
+							   &j->outcome, e, es);
 		break;
 	case KF__J_DISCARD:
 		kf_assembly_discard(a);
@@ -534,6 +539,30 @@ static void kf__supersede(struct kf__recv *r, const kf_wire_manifest_t *m,
 	}
 }
 
+/* Opens a transfer at message m: holds its offset (section 7). On failure
+ * the receiver stops and m is destroyed. */
+static struct kf__xfer *kf__open_xfer(struct kf__recv *r,
+				      rd_kafka_message_t *m,
+				      const kf_wire_manifest_t *man)
+{
+	struct kf__xfer *x;
+
+	x = kf__xfer_new(r, &man->hdr.xid, m->partition, m->offset);
+	if (!x || kf_assembly_init(&x->a, r->dest, man, ++r->seq) ||
+	    kf_offsets_hold(r->offs, m->partition, m->offset)) {
+		kf_err("recv", "out of memory");
+		kf_stop_request();
+		rd_kafka_message_destroy(m);
+		return NULL;
+	}
+	x->holding = 1;
+	x->state = KF__X_OPEN;
+	x->counted = 1;
+	r->nopen++;
+	kf_probe_recv_open(&x->probe, rd_kafka_message_timestamp(m, NULL));
+	return x;
+}
+
 static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 			    const kf_wire_hdr_t *h)
 {
@@ -554,19 +583,9 @@ static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 		return;
 	}
 	kf__supersede(r, &man, m->partition);
-	x = kf__xfer_new(r, &man.hdr.xid, m->partition, m->offset);
-	if (!x || kf_assembly_init(&x->a, r->dest, &man, ++r->seq) ||
-	    kf_offsets_hold(r->offs, m->partition, m->offset)) {
-		kf_err("recv", "out of memory");
-		kf_stop_request();
-		rd_kafka_message_destroy(m);
+	x = kf__open_xfer(r, m, &man);
+	if (!x)
 		return;
-	}
-	x->holding = 1;
-	x->state = KF__X_OPEN;
-	x->counted = 1;
-	r->nopen++;
-	kf_probe_recv_open(&x->probe, rd_kafka_message_timestamp(m, NULL));
 	kf_dbg(KF_DBG_RECV, "recv", "manifest '%s': %llu bytes, %llu chunks",
 	       x->a.shown, (unsigned long long)man.file_size,
 	       (unsigned long long)man.chunk_count);
@@ -625,7 +644,15 @@ static void kf__on_chunk(struct kf__recv *r, rd_kafka_message_t *m,
 		kf__quarantine(x, "%s", err);
 		return;
 	}
-	x->next_index++;
+	if (x->next_index++ < x->dup_until || x->orphan) {
+		/* Re-sent after a RESUME: already written and verified once
+		 * (the whole-file hash at COMMIT covers any difference); or
+		 * of an orphan, which has nowhere to write it. */
+		if (!x->orphan)
+			r->stats.chunks_repeated++;
+		rd_kafka_message_destroy(m);
+		return;
+	}
 	j = kf__enqueue(x, KF__J_CHUNK, m);
 	if (j)
 		j->chunk = c;
@@ -679,6 +706,91 @@ static void kf__on_abort(struct kf__recv *r, rd_kafka_message_t *m,
 	kf__abandon(x, 0);
 }
 
+/* The manifest fields a RESUME restates must be the MANIFEST's. */
+static int kf__same_manifest(const kf_wire_manifest_t *a,
+			     const kf_wire_manifest_t *b)
+{
+	return a->file_size == b->file_size &&
+	       a->chunk_count == b->chunk_count &&
+	       a->chunk_size == b->chunk_size && a->mode == b->mode &&
+	       a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec &&
+	       a->codec == b->codec && a->hash_alg == b->hash_alg &&
+	       a->path_len == b->path_len &&
+	       !memcmp(a->path, b->path, a->path_len);
+}
+
+/* A RESUME with no open transfer: its beginning was abandoned here, or
+ * the file was already placed and the sender could not record that before
+ * it stopped. Nothing can be written; the transfer is followed to its
+ * COMMIT, which tells whether DEST already holds the file
+ * (kf_assembly_present), and holds its offset meanwhile like any other. */
+static void kf__open_orphan(struct kf__recv *r, rd_kafka_message_t *m,
+			    const kf_wire_resume_t *res)
+{
+	struct kf__xfer *x;
+
+	x = kf__open_xfer(r, m, &res->m);
+	if (!x)
+		return;
+	x->orphan = 1;
+	x->next_index = res->next_index;
+	kf_warn("recv", "'%s': resumed at chunk %llu, but its beginning "
+			"never reached this receiver; checking it against "
+			"DEST at its commit",
+		x->a.shown, (unsigned long long)res->next_index);
+	rd_kafka_message_destroy(m);
+}
+
+/* A restarted sender carries on an open transfer from chunk next_index
+ * (docs/protocol.md section 9). Chunks it sends again that we already
+ * have are dropped; a RESUME past what we have means chunks are missing. */
+static void kf__on_resume(struct kf__recv *r, rd_kafka_message_t *m,
+			  const kf_wire_hdr_t *h)
+{
+	struct kf__xfer *x = kf__find(r, &h->xid);
+	kf_wire_resume_t res;
+	char err[512];
+
+	if (kf_wire_decode_resume(m->payload, m->len, r->conf->max_file_size,
+				  &res, err, sizeof(err))) {
+		if (x && x->state == KF__X_OPEN) {
+			rd_kafka_message_destroy(m);
+			kf__quarantine(x, "%s", err);
+		} else {
+			kf__reject(r, m, "rejected resume", err);
+		}
+		return;
+	}
+	if (!x) {
+		kf__open_orphan(r, m, &res);
+		return;
+	}
+	if (!kf__owner(r, m, h))
+		return;
+	rd_kafka_message_destroy(m);
+	if (!kf__same_manifest(&x->a.m, &res.m)) {
+		kf__quarantine(x, "resume does not match the transfer's "
+				  "manifest (size, layout, mode, mtime or "
+				  "path differ)");
+		return;
+	}
+	if (res.next_index > x->next_index) {
+		kf__quarantine(x, "sender resumed at chunk %llu but only %llu "
+				  "chunks arrived: chunks are missing",
+			       (unsigned long long)res.next_index,
+			       (unsigned long long)x->next_index);
+		return;
+	}
+	kf_info("recv", "'%s': the sender resumed at chunk %llu of %llu "
+			"(%llu chunks already here)",
+		x->a.shown, (unsigned long long)res.next_index,
+		(unsigned long long)x->a.m.chunk_count,
+		(unsigned long long)x->next_index);
+	if (x->next_index > x->dup_until)
+		x->dup_until = x->next_index;
+	x->next_index = res.next_index;
+}
+
 static void kf__on_message(struct kf__recv *r, rd_kafka_message_t *m)
 {
 	kf_wire_hdr_t h;
@@ -712,6 +824,9 @@ static void kf__on_message(struct kf__recv *r, rd_kafka_message_t *m)
 		break;
 	case KF_WIRE_COMMIT:
 		kf__on_commit(r, m, &h);
+		break;
+	case KF_WIRE_RESUME:
+		kf__on_resume(r, m, &h);
 		break;
 	default:
 		kf__on_abort(r, m, &h);

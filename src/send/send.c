@@ -113,7 +113,7 @@ static void kf__walk_done(uv_work_t *req, int status)
 		int r = e->err;
 
 		if (!r && !kf_stop_requested()) {
-			r = kf_sender_submit(run->sender, e->src, e->rel,
+			r = kf_sender_submit(run->sender, e->src, e->rel, NULL,
 					     errstr, sizeof(errstr));
 			if (!r)
 				run->bytes_total += e->size;

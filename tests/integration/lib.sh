@@ -124,7 +124,7 @@ receive_until_idle() {
 recv_summary() { grep -a '^kferry: received ' "$1" | tail -n 1 || true; }
 
 # recv_stat LOG WHAT: a number from the summary line; WHAT is one of
-# files, bytes, present, quarantined, abandoned, rejected.
+# files, bytes, present, quarantined, abandoned, rejected, repeated.
 recv_stat() {
 	local s re
 	s=$(recv_summary "$1")
@@ -136,6 +136,7 @@ recv_stat() {
 	quarantined) re='([0-9]+) quarantined' ;;
 	abandoned) re='([0-9]+) abandoned' ;;
 	rejected) re='([0-9]+) messages rejected' ;;
+	repeated) re='([0-9]+) repeated chunks dropped' ;;
 	*) fail "recv_stat: unknown field $2" ;;
 	esac
 	[[ $s =~ $re ]] || fail "cannot read '$2' from: $s"
