@@ -13,7 +13,7 @@ PACKAGES=(
     librdkafka-dev libuv1-dev libzstd-dev libxxhash-dev libssl-dev libcmocka-dev
     clang libclang-rt-dev
     rpm
-    zstd xxhash python3 time
+    zstd xxhash python3 time curl
     default-jre-headless maven
 )
 

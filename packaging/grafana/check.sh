@@ -61,3 +61,11 @@ if errors:
 print("kferry.json: valid; %d panels query the %d metrics of metrics.txt"
       % (len(ids), len(known)))
 PY
+
+# metrics.txt is the list docs/metrics.md documents.
+doc=$dir/../../docs/metrics.md
+if ! diff <(awk '!/^#/ && NF { print $1 }' "$dir/metrics.txt" | sort -u) \
+    <(grep -oE '^\| `kferry_[a-z0-9_]+`' "$doc" | tr -d '|` ' | sort -u); then
+    echo "$dir/metrics.txt and $doc list different metrics" >&2
+    exit 1
+fi

@@ -49,7 +49,10 @@ static const char kf__help_main[] =
 	"(default zstd:1)\n"                                                   \
 	"      --workers N         worker threads (default CPUs + 1)\n"       \
 	"      --log-level L       error, warn, info (default) or debug\n"    \
-	"      --debug CTX         debug contexts: send,recv,kafka,wire,fs,all\n" \
+	"      --debug CTX         debug contexts: send,recv,kafka,wire,fs,\n" \
+	"                          watch,obs or all (comma-separated)\n"     \
+	"      --metrics-addr A    serve /metrics and /healthz on HOST:PORT "  \
+	"(docs/metrics.md)\n"                                                  \
 	"      --log-format F      text (default) or json (one JSON object a "\
 	"line)\n"                                                              \
 	"  -q, --quiet             warnings and errors only\n"               \

@@ -92,6 +92,8 @@ int kf_cli_common_opt(kf_conf_t *conf, int opt, const char *arg,
 		return 1;
 	case 1006:
 		return kf__set(conf, "workers", arg);
+	case 1007:
+		return kf__set(conf, "metrics.addr", arg);
 	case 'q':
 		return kf__set(conf, "log_level", "warn");
 	case 'v':

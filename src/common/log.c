@@ -22,7 +22,8 @@ static const struct {
 	unsigned bit;
 } kf__log_ctxs[] = {
 	{"send", KF_DBG_SEND}, {"recv", KF_DBG_RECV}, {"kafka", KF_DBG_KAFKA},
-	{"wire", KF_DBG_WIRE}, {"fs", KF_DBG_FS},     {"all", KF_DBG_ALL},
+	{"wire", KF_DBG_WIRE}, {"fs", KF_DBG_FS},     {"watch", KF_DBG_WATCH},
+	{"obs", KF_DBG_OBS},   {"all", KF_DBG_ALL},
 };
 
 /*
@@ -60,7 +61,8 @@ int kf_log_setup(int level, const char *debug_ctx, int json, char *errstr,
 		if (i == sizeof(kf__log_ctxs) / sizeof(kf__log_ctxs[0]))
 			return kf_seterr(errstr, errstr_size, KF_EINVAL,
 					 "unknown debug context \"%.*s\" (use "
-					 "send,recv,kafka,wire,fs or all)",
+					 "send,recv,kafka,wire,fs,watch,obs "
+					 "or all)",
 					 (int)n, p);
 		bits |= kf__log_ctxs[i].bit;
 		p += n + (p[n] == ',');

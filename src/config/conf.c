@@ -204,7 +204,9 @@ static const struct kf__key kf__keys[] = {
 		KF__STRING(debug),
 		.max = KF__STRING_MAX,
 		.doc = "Comma-separated debug contexts to log: send, recv, "
-		       "kafka, wire, fs, or all. Empty: no debug messages.",
+		       "kafka, wire, fs, watch, obs (metrics endpoint, "
+		       "statistics, audit), or all. Empty: no debug "
+		       "messages.",
 	},
 	{
 		.name = "workers",
@@ -423,6 +425,38 @@ static const struct kf__key kf__keys[] = {
 		       "receive.abandon_timeout, which drops a transfer that "
 		       "went quiet (docs/protocol.md section 9). 0 turns "
 		       "resuming off.",
+	},
+	{
+		.name = "metrics.addr",
+		KF__STRING(metrics_addr),
+		.max = 300,
+		.doc = "Address of the HTTP endpoint that serves /metrics "
+		       "(Prometheus text format) and /healthz, as HOST:PORT, "
+		       "[IPV6]:PORT or :PORT (every address); port 0 picks a "
+		       "free port and logs it. Empty: no endpoint. "
+		       "docs/metrics.md lists the metrics.",
+	},
+	{
+		.name = "metrics.stats_interval_ms",
+		KF__INT(stats_interval_ms),
+		.def = "5000",
+		.min = 100,
+		.max = 3600000,
+		.unit = "ms",
+		.doc = "With metrics.addr set: how often librdkafka reports "
+		       "its statistics (statistics.interval.ms), which give "
+		       "the broker, queue and consumer lag metrics and the "
+		       "broker state /healthz needs.",
+	},
+	{
+		.name = "audit.topic",
+		KF__STRING(audit_topic),
+		.max = 249,
+		.doc = "Topic of the audit trail: one JSON record per file "
+		       "sent or failed (send, watch) and per transfer "
+		       "completed, failed or quarantined (receive), with path, "
+		       "size, hash, hosts, offsets and times "
+		       "(docs/metrics.md). Empty: no audit trail.",
 	},
 };
 

@@ -93,6 +93,11 @@ struct kf_conf_s {
 	struct kf_conf_route *routes; /* owned array, in order of first key */
 	size_t nroutes;
 
+	/* observability (docs/metrics.md) */
+	char *metrics_addr;     /* owned; HOST:PORT or NULL/empty: off */
+	int stats_interval_ms;  /* librdkafka statistics, with metrics on */
+	char *audit_topic;      /* owned; NULL/empty: no audit trail */
+
 	/* librdkafka pass-through, in the order given */
 	struct kf_conf_prop *props; /* owned array */
 	size_t nprops;

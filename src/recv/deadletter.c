@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/stop.h"
 #include "kafka/client.h"
+#include "obs/probe.h"
 
 /* One dead letter awaiting its acknowledgement: the offset it holds. */
 struct kf__letter {
@@ -63,6 +64,7 @@ static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	d->pending_bytes -= l->bytes;
 	if (!m->err) {
 		d->acked++;
+		kf_probe_dead_letter(d->conf->topic);
 		kf_offsets_release(d->offs, l->part, l->offset);
 	} else if (!d->closing) {
 		kf__fail(d, "dead letter for partition %d offset %" PRId64

@@ -19,6 +19,7 @@
 #include "common/stop.h"
 #include "core/path.h"
 #include "kafka/client.h"
+#include "obs/probe.h"
 #include "recv/assembler.h"
 #include "recv/deadletter.h"
 #include "recv/offsets.h"
@@ -85,6 +86,7 @@ struct kf__xfer {
 	kf_assembly_t a;
 	struct kf__job *qhead, *qtail;
 	int running;
+	kf_probe_xfer_t probe; /* metrics and audit */
 	struct kf__xfer *hnext;
 	struct kf__xfer *prev, *next;
 	struct kf__recv *r;
@@ -184,6 +186,7 @@ static void kf__uncount(struct kf__xfer *x)
 {
 	if (x->counted)
 		x->r->nopen--;
+	kf_probe_recv_close(&x->probe);
 	x->counted = 0;
 }
 
@@ -341,6 +344,33 @@ static void kf__dead_transfer(struct kf__xfer *x, const char *why)
 				  len > 0 ? (size_t)len : 0, reason);
 }
 
+/* Counts a transfer's end and records it in the audit trail. j is the
+ * FINISH job of a completed transfer, NULL otherwise. */
+static void kf__observe(struct kf__xfer *x, const char *event,
+			const struct kf__job *j, const char *reason)
+{
+	static const char *const outcomes[] = {
+		[KF_PLACED] = "placed", [KF_REPLACED] = "replaced",
+		[KF_RENAMED] = "renamed", [KF_SKIPPED] = "skipped"};
+	struct kf_audit_rec rec = {0};
+
+	rec.event = event;
+	rec.path = x->a.relpath;
+	rec.size = x->a.m.file_size;
+	rec.origin = x->a.origin[0] ? x->a.origin : NULL;
+	rec.topic = x->r->conf->topic;
+	rec.partition = x->part;
+	rec.first_offset = x->first_off;
+	rec.xid = x->xid.b;
+	rec.reason = reason;
+	if (j) {
+		rec.outcome = outcomes[j->outcome];
+		rec.placed_as = j->outcome == KF_RENAMED ? x->a.placed_as : NULL;
+		rec.hash = j->commit.file_hash;
+	}
+	kf_probe_recv_end(&x->probe, &rec);
+}
+
 static void kf__finished(struct kf__xfer *x, struct kf__job *j)
 {
 	struct kf__recv *r = x->r;
@@ -352,6 +382,7 @@ static void kf__finished(struct kf__xfer *x, struct kf__job *j)
 		r->stats.files_ok++;
 		r->stats.bytes_written += x->a.m.file_size;
 	}
+	kf__observe(x, "completed", j, NULL);
 	kf_info("recv", "received '%s' (%llu bytes, %llu ms): %s%s%s",
 		x->a.shown, (unsigned long long)x->a.m.file_size,
 		(unsigned long long)ms, kf__outcome_name(j->outcome),
@@ -392,9 +423,13 @@ static void kf__job_done(uv_work_t *req, int status)
 		return;
 	}
 	r->stall_logged = 0;
+	if (j->kind == KF__J_CHUNK && !j->err)
+		kf_probe_recv_chunk(r->conf->topic);
 	if ((j->quarantined || j->kind == KF__J_QUARANTINE) &&
 	    x->state != KF__X_DEAD) {
 		kf__log_quarantine(x, j->quarantined ? j->errmsg : j->reason);
+		kf__observe(x, "quarantined", NULL,
+			    j->quarantined ? j->errmsg : j->reason);
 		r->stats.files_quarantined++;
 		kf__dead_transfer(x, j->quarantined ? j->errmsg : j->reason);
 		kf__close(x, 1);
@@ -467,6 +502,7 @@ static void kf__quarantine(struct kf__xfer *x, const char *fmt, ...)
 		kf__log_quarantine(x, j->reason);
 	}
 	r->stats.files_quarantined++;
+	kf__observe(x, "quarantined", NULL, j ? j->reason : "out of memory");
 	kf__uncount(x);
 	x->state = KF__X_DEAD;
 	kf__run_next(x);
@@ -487,6 +523,8 @@ static void kf__drop(struct kf__xfer *x, int keep_tombstone)
 static void kf__abandon(struct kf__xfer *x, int keep_tombstone)
 {
 	x->r->stats.files_abandoned++;
+	kf__observe(x, "failed", NULL, "abandoned: the sender gave up, "
+				       "vanished or sent the file again");
 	kf__drop(x, keep_tombstone);
 }
 
@@ -559,6 +597,7 @@ static struct kf__xfer *kf__open_xfer(struct kf__recv *r,
 	x->state = KF__X_OPEN;
 	x->counted = 1;
 	r->nopen++;
+	kf_probe_recv_open(&x->probe, rd_kafka_message_timestamp(m, NULL));
 	return x;
 }
 
@@ -698,6 +737,7 @@ static void kf__on_commit(struct kf__recv *r, rd_kafka_message_t *m,
 
 	if (!x)
 		return;
+	kf_probe_recv_commit(&x->probe, m->offset);
 	if (kf_wire_decode_commit(m->payload, m->len, &c, err, sizeof(err))) {
 		rd_kafka_message_destroy(m);
 		kf__quarantine(x, "%s", err);
@@ -1189,6 +1229,9 @@ static int kf__recv_setup(struct kf__recv *r, char *errstr, size_t errstr_size)
 	if (rc)
 		return rc;
 	r->cq = rd_kafka_queue_get_consumer(r->rk);
+	rc = kf_probe_start(&r->loop, r->conf, "receive", errstr, errstr_size);
+	if (rc)
+		return rc;
 	return kf_kafka_waker_init(&r->waker, &r->loop, r->cq, kf__woken, r,
 				   errstr, errstr_size);
 }
@@ -1259,6 +1302,7 @@ int kf__receive_run(const kf_conf_t *conf, const kf_replay_opts_t *replay,
 	uv_run(&r->loop, UV_RUN_DEFAULT);
 	rc = kf_deadletter_error(r->dlq, errstr, errstr_size);
 out:
+	kf_probe_detach(&r->loop);
 	r->stats.dead_letters = kf_deadletter_count(r->dlq);
 	if (stats)
 		*stats = r->stats;

@@ -13,6 +13,7 @@
 #include "core/codec.h"
 #include "core/path.h"
 #include "kafka/client.h"
+#include "obs/probe.h"
 #include "proto/wire.h"
 
 /* Files being read at once are bounded by send.max_inflight_files; files
@@ -74,6 +75,7 @@ struct kf__sfile {
 	char errmsg[256];
 	uv_work_t work;
 	uint8_t file_hash[16];
+	kf_probe_sfile_t probe; /* metrics */
 	struct kf__sfile *next;
 };
 
@@ -560,6 +562,7 @@ static void kf__activate(kf_sender_t *s, struct kf__sfile *f)
 	s->active = f;
 	s->nactive++;
 	s->nreading++;
+	kf_probe_send_open(&f->probe);
 	f->busy = 1;
 	f->work.data = f;
 	uv_queue_work(s->loop, &f->work, kf__open_work, kf__open_done);
@@ -575,6 +578,23 @@ static void kf__sfile_free(struct kf__sfile *f)
 	free(f->src);
 	free(f->rel);
 	free(f);
+}
+
+/* Counts the file's end in the metrics and records it in the audit
+ * trail. */
+static void kf__observe(struct kf__sfile *f)
+{
+	struct kf_audit_rec rec = {0};
+
+	rec.event = f->err ? "send_failed" : "sent";
+	rec.path = f->rel;
+	rec.size = (uint64_t)f->st.st_size;
+	rec.hash = f->err ? NULL : f->file_hash;
+	rec.origin = f->s->origin;
+	rec.topic = f->s->conf->topic;
+	rec.xid = f->xid.b;
+	rec.reason = f->err ? f->errmsg : NULL;
+	kf_probe_send_end(&f->probe, f->err, &rec);
 }
 
 /* Reports and frees a file once it is sealed and fully acknowledged. */
@@ -594,6 +614,7 @@ static void kf__maybe_done(struct kf__sfile *f)
 	} else {
 		s->stats.files_ok++;
 	}
+	kf__observe(f);
 	s->file_cb(s->opaque, f->rel, f->src, (uint64_t)f->st.st_size,
 		   f->err, f->err ? f->errmsg : NULL);
 	kf__sfile_free(f);
@@ -662,11 +683,14 @@ static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	} else {
 		s->stats.messages++;
 		s->stats.wire_bytes += m->len;
+		if (ref->kind == KF__REF_CTRL)
+			kf_probe_send_ctrl(&f->probe, m->partition, m->offset);
 	}
 	if (ref->kind == KF__REF_SLOT) {
 		struct kf__slot *sl = (struct kf__slot *)ref;
 
 		if (!m->err) {
+			kf_probe_send_chunk(&f->probe, sl->raw_len);
 			f->acked += sl->raw_len;
 			s->stats.bytes_sent += sl->raw_len;
 			f->acked_chunks++;
@@ -741,6 +765,14 @@ int kf_sender_submit(kf_sender_t *s, const char *src, const char *rel,
 		     const kf_send_ckpt_t *resume, char *errstr,
 		     size_t errstr_size)
 {
+	return kf_sender_submit_route(s, src, rel, NULL, resume, errstr,
+				      errstr_size);
+}
+
+int kf_sender_submit_route(kf_sender_t *s, const char *src, const char *rel,
+			   const char *route, const kf_send_ckpt_t *resume,
+			   char *errstr, size_t errstr_size)
+{
 	struct kf__sfile *f;
 	int r;
 
@@ -778,6 +810,7 @@ int kf_sender_submit(kf_sender_t *s, const char *src, const char *rel,
 		s->queue_head = f;
 	s->queue_tail = f;
 	s->nqueued++;
+	kf_probe_send_begin(&f->probe, s->conf->topic, route);
 	s->stats.files_total++;
 	kf__kick(s);
 	return 0;
@@ -802,6 +835,7 @@ void kf_sender_stop(kf_sender_t *s)
 		s->queue_head = f->next;
 		s->nqueued--;
 		s->stats.files_failed++;
+		kf_probe_send_end(&f->probe, KF_ESTOPPED, NULL);
 		s->file_cb(s->opaque, f->rel, f->src, 0, KF_ESTOPPED,
 			   "stopped before it was sent");
 		kf__sfile_free(f);

@@ -63,6 +63,12 @@ int kf_sender_submit(kf_sender_t *s, const char *src, const char *rel,
 /* Asks for checkpoints (see kf_send_ckpt_cb); NULL stops them. */
 void kf_sender_on_ckpt(kf_sender_t *s, kf_send_ckpt_cb *cb);
 
+/* The same for a file of a watch route: its metrics are labelled with the
+ * route's name (kf_sender_submit: "send"). */
+int kf_sender_submit_route(kf_sender_t *s, const char *src, const char *rel,
+			   const char *route, const kf_send_ckpt_t *resume,
+			   char *errstr, size_t errstr_size);
+
 /* Files queued or in progress. */
 size_t kf_sender_pending(const kf_sender_t *s);
 

@@ -29,6 +29,7 @@
 #include "common/stop.h"
 #include "config/conf.h"
 #include "core/path.h"
+#include "obs/probe.h"
 #include "send/sender.h"
 #include "watch/action.h"
 #include "watch/ledger.h"
@@ -716,6 +717,8 @@ static void kf__file_cb(void *opaque, const char *rel, const char *src,
 		return; /* not ours: cannot happen */
 	kf__inflight_remove(d, f);
 	d->last_progress = kf__now(d);
+	kf_dbg(KF_DBG_WATCH, "watch", "%s/%s: %s", f->rs->r->name, f->rel,
+	       err ? msg : "acknowledged");
 	if (err)
 		snprintf(f->msg, sizeof(f->msg), "%s",
 			 msg ? msg : kf_strerror(err));
@@ -751,9 +754,11 @@ static void kf__submit(struct kf__daemon *d, struct kf__file *f)
 	f->inext = d->inflight;
 	d->inflight = f;
 	d->ninflight++;
-	err = kf_sender_submit(rs->ws->s, f->src, f->rel,
-			       kf__resume_point(f), f->msg,
-			       sizeof(f->msg));
+	kf_dbg(KF_DBG_WATCH, "watch", "%s/%s: finished, sending it",
+	       rs->r->name, f->rel);
+	err = kf_sender_submit_route(rs->ws->s, f->src, f->rel, rs->r->name,
+				     kf__resume_point(f), f->msg,
+				     sizeof(f->msg));
 	if (err) {
 		kf__inflight_remove(d, f);
 		kf__attempt_failed(f, err, err == KF_EPATH);
@@ -951,6 +956,7 @@ static void kf__scan_done(uv_work_t *req, int status)
 	(void)status;
 	rs->scanning = 0;
 	rs->last_scan = kf__now(d);
+	kf_dbg(KF_DBG_WATCH, "watch", "route %s: scanned", rs->r->name);
 	/* a scan of a replaced route or of a stopping daemon is stale */
 	if (!rs->removed && !d->stopping && rs->scan_route == rs->r)
 		kf__scan_apply(rs, &rs->scan);
@@ -1315,6 +1321,8 @@ int kf_watch(const kf_conf_t *conf, kf_watch_reload_cb *reload, void *opaque,
 	d->drain_s = conf->drain_s;
 	d->resume_window_s = conf->resume_window_s;
 	err = kf__start(d, conf, errstr, errstr_size);
+	if (!err)
+		err = kf_probe_start(&d->loop, conf, "watch", errstr, errstr_size);
 	if (err) {
 		/* the senders' handles must be run down before destroy */
 		struct kf__wsender *ws;
@@ -1332,6 +1340,7 @@ int kf_watch(const kf_conf_t *conf, kf_watch_reload_cb *reload, void *opaque,
 	uv_timer_start(&d->tick, kf__tick, 0, KF__TICK_MS);
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 out_destroy:
+	kf_probe_detach(&d->loop);
 	kf__destroy(d);
 	uv_run(&d->loop, UV_RUN_DEFAULT); /* the watches' close callbacks */
 	uv_loop_close(&d->loop);
