@@ -32,6 +32,7 @@ Options:
   --stable-seconds S  stable_seconds of the stable step (default 2)
   --build DIR         directory holding the kferry binary (default: build, in the repo)
   --only LIST         comma-separated subset of send,rename-burst,rename-paced,stable-paced
+  --watch-set K=V     pass -o K=V to kferry watch (repeatable), e.g. watch.max_inflight_files=64
   --keep              keep the scratch directory (inputs, outputs, logs, broker data)
   --label TEXT        name of this run in the report (default: default)
   --out FILE          JSON report path (default bench/out/watch.json; a .txt copy of
@@ -62,6 +63,7 @@ ONLY=send,rename-burst,rename-paced,stable-paced
 LABEL=default
 OUT=$ROOT/bench/out/watch.json
 TMPROOT=${KF_BENCH_TMP:-/tmp}
+WATCH_SET=()
 
 need_arg() { [[ $# -ge 2 ]] || die "$1 needs a value"; }
 while [[ $# -gt 0 ]]; do
@@ -72,6 +74,7 @@ while [[ $# -gt 0 ]]; do
     --stable-seconds) need_arg "$@"; STABLE_S=$2; shift 2 ;;
     --build) need_arg "$@"; BUILD=$2; shift 2 ;;
     --only) need_arg "$@"; ONLY=$2; shift 2 ;;
+    --watch-set) need_arg "$@"; WATCH_SET+=("$2"); shift 2 ;;
     --keep) KEEP=1; shift ;;
     --label) need_arg "$@"; LABEL=$2; shift 2 ;;
     --out) need_arg "$@"; OUT=$2; shift 2 ;;
@@ -92,6 +95,8 @@ for p in "${_only[@]}"; do
     esac
 done
 want() { [[ -n ${DO[$1]:-} ]]; }
+WATCH_ARGS=()
+for kv in "${WATCH_SET[@]}"; do WATCH_ARGS+=(-o "$kv"); done
 
 KF=$(cd "$BUILD" 2>/dev/null && pwd)/kferry || die "--build: no directory '$BUILD'"
 [[ -x $KF ]] || die "no kferry binary at $KF; build it with
@@ -359,7 +364,7 @@ step_watch() {
     new_topic "$topic"
     start_receiver "$d" "$topic"
     "$KF" watch -b "$BS" -t "$topic" --dir "$d/in" --finished "$finished" "${extra[@]}" \
-        --state-dir "$d/state" --after delete 2>"$d/watch.log" &
+        --state-dir "$d/state" --after delete "${WATCH_ARGS[@]}" 2>"$d/watch.log" &
     wpid=$!
     PIDS+=("$wpid")
     # one untimed file first: the daemon's producer is up and has its id
@@ -433,7 +438,8 @@ rep = {"label": "$LABEL", "started_at": "$STARTED", "host": os.uname().nodename,
        "kferry": {"binary": "$KF",
                   "tree_git": os.popen("git -C $ROOT describe --always --dirty 2>/dev/null").read().strip()},
        "params": {"files": $NFILES, "file_size": $FILE_SIZE, "paced": $NPACED, "rate": $RATE,
-                  "stable_seconds": $STABLE_S, "partitions": $PARTITIONS},
+                  "stable_seconds": $STABLE_S, "partitions": $PARTITIONS,
+                  "watch_set": "${WATCH_SET[*]:-}"},
        "steps": steps, "failed": "${FAILED[*]:-}"}
 ref = steps.get("send", {}).get("e2e_files_per_s")
 for k, v in steps.items():
@@ -443,8 +449,11 @@ json.dump(rep, open(out, "w"), indent=2)
 L = ["kferry watch benchmark [%s]  %s  host %s, %s CPUs, load %.2f -> %.2f"
      % (rep["label"], rep["started_at"], rep["host"], rep["cpus"], rep["loadavg_start"], rep["loadavg_end"]),
      "  %s (source tree now at %s); 1 broker, %d partitions; files of %d bytes"
-     % (rep["kferry"]["binary"], rep["kferry"]["tree_git"], $PARTITIONS, $FILE_SIZE), "",
-     "%-34s %7s %10s %8s %10s %9s %7s" % ("step", "files", "e2e f/s", "e2e s", "acked f/s", "vs send", "sha256")]
+     % (rep["kferry"]["binary"], rep["kferry"]["tree_git"], $PARTITIONS, $FILE_SIZE)]
+if rep["params"]["watch_set"]:
+    L.append("  watch -o: %s" % rep["params"]["watch_set"])
+L += ["",
+      "%-34s %7s %10s %8s %10s %9s %7s" % ("step", "files", "e2e f/s", "e2e s", "acked f/s", "vs send", "sha256")]
 titles = {"send": "kferry send, one run",
           "rename-burst": "watch rename, all at once",
           "rename-paced": "watch rename, %d files/s" % $RATE,
