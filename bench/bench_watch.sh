@@ -7,8 +7,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BROKER_SH=$ROOT/scripts/kafka/broker.sh
 PROG=bench_watch.sh
+source "$ROOT/bench/lib.sh"
 
 usage() {
     cat <<USAGE
@@ -39,15 +39,10 @@ Options:
                       the printed report is written next to it)
   -h, --help          this text
 
-Environment:
-  KF_BENCH_TMP        where the scratch directory is made (default /tmp); must be
-                      on disk, not tmpfs
-  KAFKA_HEAP, ...     passed through to scripts/kafka/broker.sh
+The environment is read as by bench/bench.sh (KF_BENCH_TMP: a scratch
+directory on disk, default /tmp; KAFKA_HEAP etc. for the broker).
 USAGE
 }
-
-die() { echo "$PROG: error: $*" >&2; exit 1; }
-say() { echo "$PROG: $*" >&2; }
 
 # ---------------------------------------------------------------- options
 
@@ -65,7 +60,6 @@ OUT=$ROOT/bench/out/watch.json
 TMPROOT=${KF_BENCH_TMP:-/tmp}
 WATCH_SET=()
 
-need_arg() { [[ $# -ge 2 ]] || die "$1 needs a value"; }
 while [[ $# -gt 0 ]]; do
     case $1 in
     --files) need_arg "$@"; NFILES=$2; shift 2 ;;
@@ -106,82 +100,9 @@ command -v python3 >/dev/null || die "python3 is needed (dropping, polling, stat
 
 # ---------------------------------------------------------------- scratch
 
-mkdir -p "$TMPROOT"
-fstype=$(stat -f -c %T "$TMPROOT")
-case $fstype in
-tmpfs | ramfs) die "$TMPROOT is $fstype; set KF_BENCH_TMP to a directory on disk" ;;
-esac
-mib=$((1024 * 1024))
-need=$((1024 * mib + (NFILES + NPACED) * 6 * 8192))
-avail=$(df -B1 --output=avail "$TMPROOT" | tail -1 | tr -d ' ')
-((avail >= need)) || die "$TMPROOT has $((avail / mib)) MiB free, the run needs about $((need / mib)) MiB"
-
-SCRATCH=$(mktemp -d "$TMPROOT/kferry-bench-watch.XXXXXX")
-BDIR=$SCRATCH/broker
-BROKER_UP=0
-PIDS=()
-FAILED=()
-
-# Stops processes we started, by pid: SIGTERM (kferry then stops cleanly),
-# SIGKILL after 5 s for any that is still there.
-stop_pids() {
-    local p t alive
-    for p in "$@"; do kill "$p" 2>/dev/null || true; done
-    for ((t = 0; t < 50; t++)); do
-        alive=0
-        for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
-        ((alive)) || break
-        sleep 0.1
-    done
-    for p in "$@"; do kill -KILL "$p" 2>/dev/null || true; done
-    for p in "$@"; do wait "$p" 2>/dev/null || true; done
-}
-
-# Drops a reaped pid from PIDS, so that cleanup never signals a recycled one.
-forget_pid() {
-    local p keep=()
-    for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-    PIDS=("${keep[@]}")
-}
-
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    ((${#PIDS[@]} == 0)) || stop_pids "${PIDS[@]}"
-    if ((BROKER_UP)); then
-        if ((KEEP)); then
-            "$BROKER_SH" stop "$BDIR" >/dev/null 2>&1 || true
-        else
-            "$BROKER_SH" stop "$BDIR" --clean >/dev/null 2>&1 || true
-        fi
-    fi
-    if ((KEEP)); then say "scratch kept: $SCRATCH"; else rm -rf "$SCRATCH"; fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_scratch kferry-bench-watch $((1024 * mib + (NFILES + NPACED) * 6 * 8192))
 
 # ---------------------------------------------------------------- helpers
-
-# Makes DIR/dNNN/fNNNN: N random files of FILE_SIZE bytes, 1000 a directory.
-gen_tree() {
-    local dir=$1 n=$2 i=0 k sub
-    mkdir -p "$dir"
-    while ((n > 0)); do
-        k=$((n < 1000 ? n : 1000))
-        sub=$(printf 'd%03d' "$i")
-        mkdir "$dir/$sub"
-        head -c $((k * FILE_SIZE)) /dev/urandom | split -a 4 -d -b "$FILE_SIZE" - "$dir/$sub/f"
-        n=$((n - k))
-        i=$((i + 1))
-    done
-}
-
-tree_digest() {
-    (cd "$1" && find . -path ./.kferry -prune -o -type f -print0 | LC_ALL=C sort -z |
-        xargs -0 -r sha256sum) | sha256sum | cut -d' ' -f1
-}
 
 # The dropper: renames every file of STAGE (sorted) into DIR at RATE files/s
 # (0: as fast as it can), creating the directories first, and writes
@@ -303,7 +224,8 @@ start_receiver() {
 }
 
 stop_one() {
-    stop_pids "$1"
+    kill_tree "$1"
+    wait "$1" 2>/dev/null || true
     forget_pid "$1"
 }
 
@@ -328,7 +250,7 @@ check_tree() {
 step_send() {
     local d=$SCRATCH/send t0 rc=0
     mkdir -p "$d"
-    gen_tree "$d/src/tree" "$NFILES"
+    gen_files "$d/src/tree" "$NFILES"
     cp -a "$d/src/tree" "$d/ref"
     sync -f "$SCRATCH"
     new_topic kf-send
@@ -358,7 +280,7 @@ step_watch() {
     local d=$SCRATCH/$name topic=kf-$name wpid extra=()
     [[ $finished == stable ]] && extra=(--stable-seconds "$STABLE_S")
     mkdir -p "$d/in"
-    gen_tree "$d/stage" "$n"
+    gen_files "$d/stage" "$n"
     cp -a "$d/stage" "$d/ref"
     sync -f "$SCRATCH"
     new_topic "$topic"
@@ -387,23 +309,7 @@ step_watch() {
 STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
 say "scratch: $SCRATCH ($fstype); kferry: $KF"
-say "starting the broker"
-mkdir -p "$BDIR"
-BROKER_UP=1
-"$BROKER_SH" start "$BDIR" >"$SCRATCH/broker-start.log" 2>&1 ||
-    { cat "$SCRATCH/broker-start.log" >&2; die "the broker did not start"; }
-BS=$(cat "$BDIR/bootstrap")
-
-# Warm-up: the first idempotent producer and the first consumer group make
-# the broker create its transaction and offsets topics; do that untimed.
-say "warm-up transfer"
-mkdir -p "$SCRATCH/warmup"
-head -c 4096 /dev/urandom >"$SCRATCH/warmup/w.bin"
-new_topic warmup
-"$KF" send -q -b "$BS" -t warmup "$SCRATCH/warmup/w.bin" 2>"$SCRATCH/warmup/send.log" ||
-    { cat "$SCRATCH/warmup/send.log" >&2; die "warm-up: kferry send failed"; }
-"$KF" receive -q -b "$BS" -t warmup -g warmup --dest "$SCRATCH/warmup/dest" --idle-exit 1 \
-    2>"$SCRATCH/warmup/recv.log" || { cat "$SCRATCH/warmup/recv.log" >&2; die "warm-up: kferry receive failed"; }
+bench_broker_start
 
 if want send; then say "send: $NFILES files in one kferry send"; step_send; fi
 if want rename-burst; then

@@ -318,5 +318,20 @@ slow_copy() {
 	chmod --reference="$1" "$2"
 }
 
+# conf_watch [KEY = VALUE]...: the head of a watch configuration file:
+# 256 KiB chunks, the ledger in $WORK/state, a 2 s rescan, and the [watch]
+# keys given.
+conf_watch() {
+	printf 'chunk_size = 256K\n[watch]\nstate_dir = %s\nrescan_seconds = 2\n' "$WORK/state"
+	[ $# = 0 ] || printf '%s\n' "$@"
+}
+
+# conf_route NAME DIR [KEY = VALUE]...: a [route.NAME] section watching DIR.
+conf_route() {
+	printf '[route.%s]\ndir = %s\n' "$1" "$2"
+	shift 2
+	[ $# = 0 ] || printf '%s\n' "$@"
+}
+
 # empty_dir DIR: DIR holds no regular file outside DIR/.kferry.
 empty_dir() { [ "$(count_files "$1")" = 0 ]; }

@@ -44,49 +44,20 @@ on_exit '[ $PAUSED = 0 ] || "$BROKER_SH" resume "$KF_BROKER_DIR" 1 >/dev/null'
 # in_flight PATH: the daemon holds PATH open (the sender reads it).
 in_flight() { ls -l "/proc/$WATCH_PID/fd" 2>/dev/null | grep -qF -- "$1"; }
 sent_count() { grep -c "watch: sent $1 " "$2" || true; }
-# conf_v1/conf_v2: the configuration before and after the reload
-conf_common() {
-	# a sender pool smaller than the files: a file in flight stays open
-	cat <<CONF
-chunk_size = 256K
-[send]
-max_inflight_bytes = 4MiB
-[watch]
-state_dir = $WORK/state
-rescan_seconds = 2
-drain_seconds = ${DRAIN:-60}
-CONF
-}
+# conf_v1/conf_v2: the configuration before and after the reload; a
+# sender pool smaller than the files, so that a file in flight stays open
+conf_common() { conf_watch "drain_seconds = ${DRAIN:-60}" "[send]" "max_inflight_bytes = 4MiB"; }
 conf_v1() {
 	conf_common
-	cat <<CONF
-[route.a]
-dir = $A1
-include = *.dat
-finished = rename
-[route.b]
-dir = $BD
-finished = rename
-[route.e]
-dir = $ED
-finished = rename
-CONF
+	conf_route a "$A1" "include = *.dat" "finished = rename"
+	conf_route b "$BD" "finished = rename"
+	conf_route e "$ED" "finished = rename"
 }
 conf_v2() {
 	conf_common
-	cat <<CONF
-[route.a]
-dir = $A2
-topic = $TOPIC2
-include = *.csv
-finished = rename
-[route.c]
-dir = $CD
-finished = rename
-[route.f]
-dir = $ED
-finished = rename
-CONF
+	conf_route a "$A2" "topic = $TOPIC2" "include = *.csv" "finished = rename"
+	conf_route c "$CD" "finished = rename"
+	conf_route f "$ED" "finished = rename"
 }
 
 # ------------------------------------------------ 1. reload with a file in flight
