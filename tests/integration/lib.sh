@@ -333,5 +333,15 @@ conf_route() {
 	[ $# = 0 ] || printf '%s\n' "$@"
 }
 
+# drop_in SRC DIR [NAME]: a copy of SRC (a file or a tree) appears in DIR,
+# as NAME (default SRC's name), in one rename: written next to $WORK first,
+# as writers must for finished = rename routes.
+drop_in() {
+	local stage=$WORK/.drop name=${3:-$(basename "$1")}
+	mkdir -p "$stage"
+	cp -a "$1" "$stage/$name"
+	mv "$stage/$name" "$2/$name"
+}
+
 # empty_dir DIR: DIR holds no regular file outside DIR/.kferry.
 empty_dir() { [ "$(count_files "$1")" = 0 ]; }

@@ -30,9 +30,9 @@ watch_start "$WORK/watch.log" -c "$CONF"
 T0=$(date +%s)
 # 1 MiB of random data: its first 256 KiB chunk is over the topic's limit
 random_file "$WORK/big.1" $((1024 * 1024))
-cp -p "$WORK/big.1" "$B/big.bin"
+drop_in "$WORK/big.1" "$B" big.bin
 for i in $(seq 1 30); do random_file "$REF/g/f$i.bin" $((i * 3000)); done
-cp -a "$REF/g" "$G/"
+drop_in "$REF/g" "$G"
 
 wait_until 60 empty_dir "$G"
 log "the good route's files were sent while the bad file was being retried"
@@ -57,13 +57,13 @@ done
 
 # the failing route still sends what it can
 text_file "$REFB/small.txt" 20000
-cp -p "$REFB/small.txt" "$B/small.txt"
+drop_in "$REFB/small.txt" "$B"
 wait_until 60 sent_ok bad/small.txt
 
 # the same name fails again: NAME.1 and NAME.1.error, the first pair kept
 cp "$ERR/big.bin.error" "$WORK/first.error"
 random_file "$WORK/big.2" $((700 * 1024))
-cp -p "$WORK/big.2" "$B/big.bin"
+drop_in "$WORK/big.2" "$B" big.bin
 wait_until 90 test -f "$ERR/big.bin.1.error"
 cmp "$WORK/big.2" "$ERR/big.bin.1" || fail "big.bin.1 in the error directory differs"
 cmp "$WORK/big.1" "$ERR/big.bin" || fail "the first failed file was touched"

@@ -64,17 +64,15 @@ conf_v2() {
 conf_v1 >"$CONF"
 watch_start "$WORK/watch.1.log" -c "$CONF"
 text_file "$REF/b0.txt" 30000
-cp -p "$REF/b0.txt" "$BD/"
+drop_in "$REF/b0.txt" "$BD"
 wait_until 60 empty_dir "$BD"
 log "route b works"
 
 pause_broker
 random_file "$REF/big.dat" $((48 * MiB))
-cp -p "$REF/big.dat" "$A1/big.dat.tmp"
-mv "$A1/big.dat.tmp" "$A1/big.dat"
+drop_in "$REF/big.dat" "$A1"
 random_file "$REF/ebig.bin" $((16 * MiB))
-cp -p "$REF/ebig.bin" "$ED/ebig.bin.tmp"
-mv "$ED/ebig.bin.tmp" "$ED/ebig.bin"
+drop_in "$REF/ebig.bin" "$ED"
 wait_until 30 in_flight "$A1/big.dat"
 wait_until 30 in_flight "$ED/ebig.bin"
 log "big.dat and ebig.bin are in flight"
@@ -92,12 +90,12 @@ resume_broker
 
 # the new routes: a (new dir, *.csv only, new topic), c; the old ones: nothing
 text_file "$REF2/x.csv" 40000
-cp -p "$REF2/x.csv" "$A2/"
+drop_in "$REF2/x.csv" "$A2"
 text_file "$A2/y.dat" 5000
 text_file "$A1/late.dat" 5000
 text_file "$BD/b2.txt" 5000
 text_file "$REF/c.txt" 50000 5
-cp -p "$REF/c.txt" "$CD/"
+drop_in "$REF/c.txt" "$CD"
 wait_until 90 test ! -e "$A1/big.dat"
 wait_until 90 test ! -e "$ED/ebig.bin"
 wait_until 60 test ! -e "$A2/x.csv"
@@ -114,7 +112,7 @@ log "reload: in-flight file done once; new routes send, removed/old ones do not"
 # ------------------------------------------------ 2. SIGTERM drains
 pause_broker
 random_file "$REF/drain.bin" $((24 * MiB))
-cp -p "$REF/drain.bin" "$CD/"
+drop_in "$REF/drain.bin" "$CD"
 wait_until 30 in_flight "$CD/drain.bin"
 kill -TERM "$WATCH_PID"
 wait_until 20 grep -q "stopping: 1 files in flight" "$WORK/watch.1.log"
@@ -133,7 +131,7 @@ watch_start "$WORK/watch.2.log" -c "$CONF"
 sleep 2
 pause_broker
 random_file "$REF/left.bin" $((24 * MiB))
-cp -p "$REF/left.bin" "$CD/"
+drop_in "$REF/left.bin" "$CD"
 wait_until 30 in_flight "$CD/left.bin"
 kill -TERM "$WATCH_PID"
 wait_until 30 grep -q "left unsent: c/left.bin" "$WORK/watch.2.log"
