@@ -6,8 +6,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BROKER_SH=$ROOT/scripts/kafka/broker.sh
 PROG=bench.sh
+source "$ROOT/bench/lib.sh"
 
 usage() {
     cat <<USAGE
@@ -40,9 +40,6 @@ Environment:
 USAGE
 }
 
-die() { echo "$PROG: error: $*" >&2; exit 1; }
-say() { echo "$PROG: $*" >&2; }
-
 # ---------------------------------------------------------------- options
 
 SIZE_MIB=1024
@@ -61,7 +58,6 @@ TMPROOT=${KF_BENCH_TMP:-/tmp}
 RSS_TARGET_MIB=64
 IDLE_EXIT=2
 
-need_arg() { [[ $# -ge 2 ]] || die "$1 needs a value"; }
 while [[ $# -gt 0 ]]; do
     case $1 in
     --size-mib) need_arg "$@"; SIZE_MIB=$2; shift 2 ;;
@@ -117,108 +113,12 @@ fi
 
 # ---------------------------------------------------------------- scratch
 
-mkdir -p "$TMPROOT"
-fstype=$(stat -f -c %T "$TMPROOT")
-case $fstype in
-tmpfs | ramfs) die "$TMPROOT is $fstype; set KF_BENCH_TMP to a directory on disk" ;;
-esac
 # Peak use: the broker keeps every topic (reference, incompressible and
 # compressible: up to 3 x size) while a run holds its input and output
 # (2 x size); the file tree costs about 3 copies of 4 KiB blocks plus inodes.
-mib=$((1024 * 1024))
 need=$(((5 * SIZE_MIB + 1024) * mib + NFILES * 3 * 8192))
 ((KEEP)) && need=$((need + 4 * SIZE_MIB * mib))
-avail=$(df -B1 --output=avail "$TMPROOT" | tail -1 | tr -d ' ')
-((avail >= need)) || die "$TMPROOT has $((avail / mib)) MiB free, the run needs about $((need / mib)) MiB"
-
-SCRATCH=$(mktemp -d "$TMPROOT/kferry-bench.XXXXXX")
-BDIR=$SCRATCH/broker
-BROKER_UP=0
-PIDS=()
-FAILED=()
-
-# "PID STARTTIME" for PID and each of its descendants, children first. The
-# start time tells a process from a later one that reuses its pid.
-proc_tree() {
-    local c
-    for c in $(pgrep -P "$1" 2>/dev/null || true); do proc_tree "$c"; done
-    [[ -r /proc/$1/stat ]] && echo "$1 $(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20)"
-    return 0
-}
-
-# Still the same process, and not a zombie?
-proc_alive() {
-    local st
-    st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
-    [[ ${st%% *} != Z && $(cut -d' ' -f20 <<<"$st") == "$2" ]]
-}
-
-# Stops processes we started and their descendants, by pid: SIGTERM (kferry
-# then stops cleanly), then SIGKILL after 5 s for what is left, e.g. a sender
-# still waiting for acknowledgements from a broker that is gone.
-kill_tree() {
-    local procs=() p i t alive pid start
-    for p in "$@"; do
-        while read -r pid start; do procs+=("$pid" "$start"); done < <(proc_tree "$p")
-    done
-    for ((i = 0; i < ${#procs[@]}; i += 2)); do
-        kill "${procs[i]}" 2>/dev/null || true
-    done
-    for ((t = 0; t < 50; t++)); do
-        alive=0
-        for ((i = 0; i < ${#procs[@]}; i += 2)); do
-            proc_alive "${procs[i]}" "${procs[i + 1]}" && alive=1
-        done
-        ((alive)) || return 0
-        sleep 0.1
-    done
-    for ((i = 0; i < ${#procs[@]}; i += 2)); do
-        if proc_alive "${procs[i]}" "${procs[i + 1]}"; then kill -KILL "${procs[i]}" 2>/dev/null || true; fi
-    done
-    return 0
-}
-
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    ((${#PIDS[@]} == 0)) || kill_tree "${PIDS[@]}"
-    wait 2>/dev/null || true
-    if ((BROKER_UP)); then
-        if ((KEEP)); then
-            "$BROKER_SH" stop "$BDIR" >/dev/null 2>&1 || true
-        else
-            "$BROKER_SH" stop "$BDIR" --clean >/dev/null 2>&1 || true
-        fi
-    fi
-    if ((KEEP)); then
-        say "scratch kept: $SCRATCH"
-    else
-        rm -rf "$SCRATCH"
-    fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# Runs a long command in the background and waits for it: bash runs a trap
-# only between commands, but it interrupts a wait at once, so Ctrl-C or
-# SIGTERM stops the benchmark promptly (cleanup kills the command).
-run_bg() {
-    "$@" &
-    local pid=$! rc=0
-    PIDS+=("$pid")
-    wait "$pid" || rc=$?
-    forget_pid "$pid"
-    return "$rc"
-}
-
-# Drops a reaped pid from PIDS, so that cleanup never signals a recycled one.
-forget_pid() {
-    local p keep=()
-    for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-    PIDS=("${keep[@]}")
-}
+bench_scratch kferry-bench "$need"
 
 # ---------------------------------------------------------------- results
 
@@ -344,27 +244,6 @@ BEGIN {
 		left -= n
 	}
 }'
-}
-
-# Makes DIR/tree with N random files of FILE_SIZE bytes, 1000 per
-# subdirectory, and DIR/manifest ("RELDIR COUNT" per subdirectory).
-gen_tree() {
-    local dir=$1 n=$2 i=0 k sub
-    mkdir -p "$dir/tree"
-    : >"$dir/manifest"
-    while ((n > 0)); do
-        k=$((n < 1000 ? n : 1000))
-        sub=$(printf 'd%03d' "$i")
-        mkdir "$dir/tree/$sub"
-        head -c $((k * FILE_SIZE)) /dev/urandom | split -a 4 -d -b "$FILE_SIZE" - "$dir/tree/$sub/f"
-        echo "$sub $k" >>"$dir/manifest"
-        n=$((n - k))
-        i=$((i + 1))
-    done
-}
-
-tree_digest() {
-    (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum) | sha256sum | cut -d' ' -f1
 }
 
 wait_assigned() { # LOG RUNDIR
@@ -534,26 +413,8 @@ putn rss_target_mib "$RSS_TARGET_MIB"
 putn ulimit_nofile "$(ulimit -n | sed 's/unlimited/-1/')"
 
 say "scratch: $SCRATCH ($fstype); kferry: $KF"
-say "starting the broker"
-mkdir -p "$BDIR"
-BROKER_UP=1
-"$BROKER_SH" start "$BDIR" >"$SCRATCH/broker-start.log" 2>&1 ||
-    { cat "$SCRATCH/broker-start.log" >&2; die "the broker did not start"; }
-BS=$(cat "$BDIR/bootstrap")
+bench_broker_start
 puts broker "Kafka 3.9.1, 1 node (KRaft), $BS"
-
-# Warm-up: the first idempotent producer and the first consumer group make
-# the broker create its transaction and offsets topics; do that untimed.
-say "warm-up transfer"
-mkdir -p "$SCRATCH/warmup"
-head -c 4096 /dev/urandom >"$SCRATCH/warmup/w.bin"
-"$BROKER_SH" topic "$BDIR" create warmup --partitions "$PARTITIONS" >/dev/null 2>&1
-"$KF" send -q -b "$BS" -t warmup "$SCRATCH/warmup/w.bin" 2>"$SCRATCH/warmup/send.log" ||
-    { cat "$SCRATCH/warmup/send.log" >&2; die "warm-up: kferry send failed"; }
-"$KF" receive -q -b "$BS" -t warmup -g warmup --dest "$SCRATCH/warmup/dest" --idle-exit 1 \
-    2>"$SCRATCH/warmup/recv.log" ||
-    { cat "$SCRATCH/warmup/recv.log" >&2; die "warm-up: kferry receive failed"; }
-cmp -s "$SCRATCH/warmup/w.bin" "$SCRATCH/warmup/dest/w.bin" || die "warm-up: the file did not arrive intact"
 
 if want ref; then
     say "reference: ProducerPerformance, $SIZE_MIB x 1 MiB records"
@@ -598,7 +459,7 @@ if want compressible; then
 fi
 if want files; then
     say "files: generating $NFILES x $FILE_SIZE-byte random files"
-    run_bg gen_tree "$SCRATCH/in-files" "$NFILES"
+    run_bg gen_files "$SCRATCH/in-files/tree" "$NFILES" "$SCRATCH/in-files/manifest"
     sync -f "$SCRATCH"
     say "files: transfer"
     run_transfer files tree "$SCRATCH/in-files/tree" $((NFILES * FILE_SIZE)) "$NFILES"

@@ -15,8 +15,9 @@ usage() {
 Usage: $PROG [--no-setup] [--skip STAGE]... [--help]
 
 Stages, in order: setup, build, unit, sanitize, fuzz, integration (then
-the hostile-input tests again with the sanitizer build), package (build
-the .deb and .rpm, install the .deb, transfer with it, purge it; as root).
+the hostile-input, resume, metrics and watch-reload tests again with the
+sanitizer build), package (build the .deb and .rpm, install the .deb,
+transfer with it, purge it; as root).
   --no-setup      same as --skip setup (packages and Kafka jars present)
   --skip STAGE    leave a stage out (for a quick local run)
 Environment: KF_MANY (files in the many-small-files test, default 20000),
@@ -140,8 +141,8 @@ if stage integration; then
 fi
 
 if stage integration && stage sanitize; then
-    say "hostile-input, conflict, resume and metrics integration tests with the ASan/UBSan binary"
-    tests/integration/run.sh --build build-asan t_hostile t_conflict t_basic t_resume_forged t_metrics 2>&1 |
+    say "hostile-input, conflict, resume, metrics and watch-reload integration tests with the ASan/UBSan binary"
+    tests/integration/run.sh --build build-asan t_hostile t_conflict t_basic t_resume_forged t_metrics t_watch_reload 2>&1 |
         tee build-asan/integration.log
     count_suite build-asan/integration.log "integration (sanitizers)"
 fi

@@ -61,6 +61,7 @@ struct kf__sfile {
 	int jobs;         /* compress jobs running */
 	int opened;
 	int sealed;       /* COMMIT or ABORT produced: no more messages */
+	int abort_again;  /* an ABORT was produced after a refused seal */
 	int hashed;       /* file_hash is final */
 	uint64_t outstanding; /* produced, not yet reported */
 	uint64_t acked;
@@ -202,11 +203,27 @@ static void kf__produce_manifest(struct kf__sfile *f)
 	kf__produce(f, buf, (size_t)n, &f->ctrl, 1);
 }
 
+static void kf__produce_abort(struct kf__sfile *f)
+{
+	uint8_t buf[KF_WIRE_ABORT_FIXED + KF_WIRE_REASON_MAX];
+	kf_wire_abort_t a = {0};
+	long n;
+
+	a.hdr.version = KF_WIRE_VERSION;
+	a.hdr.type = KF_WIRE_ABORT;
+	a.hdr.xid = f->xid;
+	a.reason = (const uint8_t *)f->errmsg;
+	a.reason_len = (uint16_t)strnlen(f->errmsg, KF_WIRE_REASON_MAX);
+	n = kf_wire_encode_abort(buf, sizeof(buf), &a);
+	if (n > 0)
+		kf__produce(f, buf, (size_t)n, &f->ctrl, 1);
+}
+
 /* Seals the transfer: COMMIT when every chunk went out and the file did
  * not change, else ABORT so that receivers drop it at once. */
 static void kf__seal(struct kf__sfile *f)
 {
-	uint8_t buf[KF_WIRE_ABORT_FIXED + KF_WIRE_REASON_MAX];
+	uint8_t buf[KF_WIRE_COMMIT_SIZE];
 	long n;
 
 	f->sealed = 1;
@@ -217,7 +234,9 @@ static void kf__seal(struct kf__sfile *f)
 	}
 	if (!f->opened)
 		return; /* nothing was produced: nothing to abort */
-	if (!f->err) {
+	if (f->err) {
+		kf__produce_abort(f);
+	} else {
 		kf_wire_commit_t c = {0};
 
 		c.hdr.version = KF_WIRE_VERSION;
@@ -227,18 +246,9 @@ static void kf__seal(struct kf__sfile *f)
 		c.file_size = (uint64_t)f->st.st_size;
 		memcpy(c.file_hash, f->file_hash, 16);
 		n = kf_wire_encode_commit(buf, sizeof(buf), &c);
-	} else {
-		kf_wire_abort_t a = {0};
-
-		a.hdr.version = KF_WIRE_VERSION;
-		a.hdr.type = KF_WIRE_ABORT;
-		a.hdr.xid = f->xid;
-		a.reason = (const uint8_t *)f->errmsg;
-		a.reason_len = (uint16_t)strnlen(f->errmsg, KF_WIRE_REASON_MAX);
-		n = kf_wire_encode_abort(buf, sizeof(buf), &a);
+		if (n > 0)
+			kf__produce(f, buf, (size_t)n, &f->ctrl, 1);
 	}
-	if (n > 0)
-		kf__produce(f, buf, (size_t)n, &f->ctrl, 1);
 }
 
 /* Seals once nothing of the file is still being read or compressed and,
@@ -697,6 +707,15 @@ static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 			kf__checkpoint(f);
 		}
 		kf__slot_put(s, sl);
+	}
+	if (m->err > 0 && ref == &f->ctrl && f->sealed && !f->outstanding &&
+	    !f->abort_again) {
+		/* The broker refused the frame that ends the transfer (an ABORT
+		 * goes down with a refused chunk batched beside it): one more
+		 * ABORT, in a batch of its own, lets receivers drop it now
+		 * rather than after receive.abandon_timeout. */
+		f->abort_again = 1;
+		kf__produce_abort(f);
 	}
 	kf__maybe_seal(f);
 	kf__maybe_done(f);

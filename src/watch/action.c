@@ -36,18 +36,18 @@ static int kf__fsync_parent(const char *path)
 	return 0;
 }
 
-/* Renames src to dst, or to dst.1, dst.2, ... if dst exists. */
-static int kf__move(const char *src, const char *dst, char *msg,
-		    size_t msg_size)
+/* Renames src to dst, or to dst.1, dst.2, ... if dst exists; the name
+ * used is left in target. */
+static int kf__move(const char *src, const char *dst, char *target,
+		    size_t target_size, char *msg, size_t msg_size)
 {
-	char target[8300];
 	int i;
 
 	if (kf_path_mkdir_p(dst, 0755, 1))
 		return kf_seterr(msg, msg_size, KF_EIO,
 				 "cannot create the directories of %s: %s",
 				 dst, strerror(errno));
-	snprintf(target, sizeof(target), "%s", dst);
+	snprintf(target, target_size, "%s", dst);
 	for (i = 1; i < 1000; i++) {
 		/* renameat2(RENAME_NOREPLACE) would race less; link+unlink
 		 * keeps both names for a moment only */
@@ -59,7 +59,7 @@ static int kf__move(const char *src, const char *dst, char *msg,
 		}
 		if (errno != EEXIST)
 			break;
-		snprintf(target, sizeof(target), "%s.%d", dst, i);
+		snprintf(target, target_size, "%s.%d", dst, i);
 	}
 	return kf_seterr(msg, msg_size, kf_err_from_errno(errno),
 			 "cannot move %s to %s: %s", src, target,
@@ -82,7 +82,7 @@ static void kf__unlink_markers(const kf_route_t *r, const char *src)
 static int kf__after(const kf_route_t *r, const char *src, const char *rel,
 		     char *msg, size_t msg_size)
 {
-	char dir[4096], dst[8300];
+	char dir[4096], dst[8300], target[8320];
 	struct tm tm;
 	time_t now = time(NULL);
 	int err = 0;
@@ -104,7 +104,8 @@ static int kf__after(const kf_route_t *r, const char *src, const char *rel,
 					 "move:%s: expands to nothing",
 					 r->move_tmpl);
 		snprintf(dst, sizeof(dst), "%s/%s", dir, rel);
-		err = kf__move(src, dst, msg, msg_size);
+		err = kf__move(src, dst, target, sizeof(target), msg,
+			       msg_size);
 		break;
 	}
 	if (!err)
@@ -169,15 +170,17 @@ int kf_action_quarantine(const kf_route_t *r, const char *rel,
 			 const char *reason, int attempts, char *msg,
 			 size_t msg_size)
 {
-	char src[8300], dst[8300], txt[8400];
+	char src[8300], dst[8300], target[8320], txt[8400];
 	int err;
 
 	snprintf(src, sizeof(src), "%s/%s", r->dir, rel);
 	snprintf(dst, sizeof(dst), "%s/%s", r->error_dir, rel);
-	err = kf__move(src, dst, msg, msg_size);
+	/* a name failed before keeps its file: this one becomes NAME.1 and
+	 * its text NAME.1.error */
+	err = kf__move(src, dst, target, sizeof(target), msg, msg_size);
 	if (err)
 		return err;
-	snprintf(txt, sizeof(txt), "%s.error", dst);
+	snprintf(txt, sizeof(txt), "%s.error", target);
 	err = kf__write_reason(txt, rel, r->name, reason, attempts);
 	if (err)
 		return kf_seterr(msg, msg_size, err, "%s: %s", txt,

@@ -80,7 +80,7 @@ struct kf__file {
 	int gone;    /* dropped from its table while queued */
 	unsigned seen;
 	struct kf__wsender *ws; /* while in a sender */
-	char *src;              /* while in a sender */
+	char *src;              /* from submit to the end of its BUSY time */
 	kf_route_t *job_route;  /* while BUSY */
 	int job_ledger;         /* the job appends a ledger record */
 	uv_work_t work;
@@ -97,7 +97,7 @@ struct kf__file {
 	struct kf_ledger_rec ck_rec; /* of the running job */
 	uv_work_t ck_work;
 	int outcome_pending, outcome_err; /* the sender's verdict waits */
-	struct kf__file *hnext, *qnext, *inext;
+	struct kf__file *hnext, *qnext, *inext, *bnext;
 };
 
 struct kf__dirwatch {
@@ -136,6 +136,7 @@ struct kf__daemon {
 	struct kf__file *qhead, *qtail;
 	size_t nqueued;
 	struct kf__file *inflight;
+	struct kf__file *sending; /* files with a src, by bnext */
 	size_t ninflight, jobs;
 	int max_inflight, rescan_s, drain_s, resume_window_s;
 	int stopping, aborted, closing;
@@ -457,7 +458,15 @@ static void kf__quarantine_work(uv_work_t *req)
 static int kf__unbusy(struct kf__file *f, int state)
 {
 	struct kf__rstate *rs = f->rs;
+	struct kf__file **pp = &rs->d->sending;
 
+	if (f->src) {
+		while (*pp != f)
+			pp = &(*pp)->bnext;
+		*pp = f->bnext;
+		free(f->src);
+		f->src = NULL;
+	}
 	rs->busy--;
 	kf_route_unref(f->job_route);
 	f->job_route = NULL;
@@ -587,8 +596,6 @@ static void kf__inflight_remove(struct kf__daemon *d, struct kf__file *f)
 		pp = &(*pp)->inext;
 	*pp = f->inext;
 	d->ninflight--;
-	free(f->src);
-	f->src = NULL;
 	f->ws = NULL;
 }
 
@@ -739,9 +746,24 @@ static const kf_send_ckpt_t *kf__resume_point(const struct kf__file *f)
 	return &f->ck;
 }
 
+/* 1 if the file src is being sent or its after action runs: a reload
+ * that renamed a route, or gave another route its directory, leaves the
+ * old route's transfer running, and a second one would send the file
+ * twice. */
+static int kf__src_sending(struct kf__daemon *d, const char *src)
+{
+	struct kf__file *f;
+
+	for (f = d->sending; f; f = f->bnext)
+		if (!strcmp(f->src, src))
+			return 1;
+	return 0;
+}
+
 static void kf__submit(struct kf__daemon *d, struct kf__file *f)
 {
 	struct kf__rstate *rs = f->rs;
+	double retry;
 	int err;
 
 	kf__make_busy(f);
@@ -750,6 +772,18 @@ static void kf__submit(struct kf__daemon *d, struct kf__file *f)
 		kf__unbusy(f, KF__F_SEEN);
 		return;
 	}
+	if (kf__src_sending(d, f->src)) {
+		/* looked at again once that transfer had time to end */
+		free(f->src);
+		f->src = NULL;
+		retry = kf__now(d) + KF__STABLE_POLL_S;
+		if (retry < rs->next_scan)
+			rs->next_scan = retry;
+		kf__unbusy(f, KF__F_SEEN);
+		return;
+	}
+	f->bnext = d->sending;
+	d->sending = f;
 	f->ws = rs->ws;
 	f->inext = d->inflight;
 	d->inflight = f;
@@ -1135,6 +1169,23 @@ static void kf__shutdown(struct kf__daemon *d)
 		(unsigned long long)d->nsent, (unsigned long long)d->nfailed);
 }
 
+/* Names the files a drain leaves unsent, so an operator knows what the
+ * next start will send. */
+static void kf__log_left(struct kf__daemon *d)
+{
+	struct kf__file *f;
+	char name[600];
+
+	for (f = d->inflight; f; f = f->inext) {
+		kf_path_printable((const uint8_t *)f->rel, strlen(f->rel),
+				  name, sizeof(name));
+		kf_warn("watch", "left unsent: %s/%s", f->rs->r->name, name);
+	}
+	if (d->nqueued)
+		kf_warn("watch", "left unsent: %zu finished files not started",
+			d->nqueued);
+}
+
 static void kf__stop_tick(struct kf__daemon *d, double now)
 {
 	struct kf__wsender *ws;
@@ -1154,6 +1205,7 @@ static void kf__stop_tick(struct kf__daemon *d, double now)
 		kf_warn("watch", "drain time over: aborting %zu files (they "
 				 "are sent again after the next start)",
 			d->ninflight);
+		kf__log_left(d);
 		for (ws = d->senders; ws; ws = ws->next)
 			kf_sender_stop(ws->s);
 	}

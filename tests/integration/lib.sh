@@ -339,5 +339,30 @@ slow_copy() {
 	chmod --reference="$1" "$2"
 }
 
+# conf_watch [KEY = VALUE]...: the head of a watch configuration file:
+# 256 KiB chunks, the ledger in $WORK/state, a 2 s rescan, and the [watch]
+# keys given.
+conf_watch() {
+	printf 'chunk_size = 256K\n[watch]\nstate_dir = %s\nrescan_seconds = 2\n' "$WORK/state"
+	[ $# = 0 ] || printf '%s\n' "$@"
+}
+
+# conf_route NAME DIR [KEY = VALUE]...: a [route.NAME] section watching DIR.
+conf_route() {
+	printf '[route.%s]\ndir = %s\n' "$1" "$2"
+	shift 2
+	[ $# = 0 ] || printf '%s\n' "$@"
+}
+
+# drop_in SRC DIR [NAME]: a copy of SRC (a file or a tree) appears in DIR,
+# as NAME (default SRC's name), in one rename: written next to $WORK first,
+# as writers must for finished = rename routes.
+drop_in() {
+	local stage=$WORK/.drop name=${3:-$(basename "$1")}
+	mkdir -p "$stage"
+	cp -a "$1" "$stage/$name"
+	mv "$stage/$name" "$2/$name"
+}
+
 # empty_dir DIR: DIR holds no regular file outside DIR/.kferry.
 empty_dir() { [ "$(count_files "$1")" = 0 ]; }

@@ -1,7 +1,8 @@
 /*
  * Unit tests of the watch daemon's pure parts: route matching (globs,
- * temp and marker suffixes), the finished decision, backoff, and the
- * ledger (round trip, escapes, torn tail, damaged lines, compaction).
+ * temp and marker suffixes), the finished decision, backoff, the
+ * ledger (round trip, escapes, torn tail, damaged lines, compaction), and
+ * the error directory (moves and .error texts).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,8 @@
 
 #include "common/log.h"
 #include "config/conf.h"
+#include "core/path.h"
+#include "watch/action.h"
 #include "watch/ledger.h"
 #include "watch/route.h"
 
@@ -292,6 +295,84 @@ static void test_ledger_unknown_version(void **state)
 	assert_int_equal(kf_test_rmtree(dir), 0);
 }
 
+/* ------------------------------------------------------ error directory */
+
+/* 1 if the file at path holds exactly want (a NUL-terminated string), or,
+ * with prefix set, starts with it. */
+static int file_is(const char *path, const char *want, int prefix)
+{
+	size_t n = 0, len = strlen(want);
+	uint8_t *buf = kf_test_read_file(path, &n);
+	int ok = buf && (prefix ? n >= len : n == len) && !memcmp(buf, want, len);
+
+	free(buf);
+	return ok;
+}
+
+static void test_action_quarantine(void **state)
+{
+	char dir[PATH_MAX], in[PATH_MAX + 8], p[PATH_MAX + 64];
+	char msg[512], when[64], *text;
+	const char *kv[] = {"dir", in, NULL};
+	kf_route_t *r;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(kf_test_mkdtemp(dir, "test_watch"), 0);
+	snprintf(in, sizeof(in), "%s/in", dir);
+	snprintf(p, sizeof(p), "%s/sub", in);
+	assert_int_equal(kf_path_mkdir_p(p, 0755, 0), 0);
+	r = route(kv);
+
+	snprintf(p, sizeof(p), "%s/sub/x.bin", in);
+	assert_int_equal(kf_test_write_file(p, "first", 5, 0644), 0);
+	assert_int_equal(kf_action_quarantine(r, "sub/x.bin", "broker said no",
+					      3, msg, sizeof(msg)),
+			 0);
+	assert_int_equal(access(p, F_OK), -1);
+	snprintf(p, sizeof(p), "%s/.kferry/error/sub/x.bin", in);
+	assert_true(file_is(p, "first", 0));
+	snprintf(p, sizeof(p), "%s/.kferry/error/sub/x.bin.error", in);
+	assert_true(file_is(p, "file: sub/x.bin\nroute: t\nfailed: 20", 1));
+	text = (char *)kf_test_read_file(p, &n);
+	assert_non_null(text);
+	text[n] = '\0';
+	assert_non_null(strstr(text, "\nattempts: 3\nreason: broker said no\n"));
+	assert_int_equal(sscanf(strstr(text, "failed: "), "failed: %63s", when), 1);
+	assert_int_equal(strlen(when), 20); /* YYYY-MM-DDTHH:MM:SSZ */
+	assert_int_equal(when[19], 'Z');
+	free(text);
+
+	/* the same name again: NAME.1 with NAME.1.error, the first pair kept */
+	snprintf(p, sizeof(p), "%s/sub/x.bin", in);
+	assert_int_equal(kf_test_write_file(p, "second", 6, 0644), 0);
+	assert_int_equal(kf_action_quarantine(r, "sub/x.bin", "again", 6, msg,
+					      sizeof(msg)),
+			 0);
+	snprintf(p, sizeof(p), "%s/.kferry/error/sub/x.bin.1", in);
+	assert_true(file_is(p, "second", 0));
+	snprintf(p, sizeof(p), "%s/.kferry/error/sub/x.bin.1.error", in);
+	assert_true(file_is(p, "file: sub/x.bin\n", 1));
+	snprintf(p, sizeof(p), "%s/.kferry/error/sub/x.bin", in);
+	assert_true(file_is(p, "first", 0));
+	snprintf(p, sizeof(p), "%s/.kferry/error/sub/x.bin.error", in);
+	text = (char *)kf_test_read_file(p, &n);
+	assert_non_null(text);
+	text[n] = '\0';
+	assert_non_null(strstr(text, "reason: broker said no\n"));
+	free(text);
+
+	/* a file that is gone cannot be moved: an error, nothing written */
+	assert_true(kf_action_quarantine(r, "sub/none", "x", 1, msg,
+					 sizeof(msg)) < 0);
+	assert_non_null(strstr(msg, "cannot move"));
+	snprintf(p, sizeof(p), "%s/.kferry/error/sub/none.error", in);
+	assert_int_equal(access(p, F_OK), -1);
+
+	kf_route_unref(r);
+	assert_int_equal(kf_test_rmtree(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_ledger_damaged_line),
 		cmocka_unit_test(test_ledger_compaction_and_torn_tail),
 		cmocka_unit_test(test_ledger_unknown_version),
+		cmocka_unit_test(test_action_quarantine),
 	};
 
 	kf__log_level = KF_LOG_ERR;

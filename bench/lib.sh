@@ -1,0 +1,165 @@
+# bench/lib.sh: what the benchmark scripts share (sourced by bench/bench.sh
+# and bench/bench_watch.sh): messages, a scratch directory on a real disk,
+# the processes they start and the broker, stopped and removed whatever
+# happens; the broker's start with an untimed warm-up transfer; trees of
+# random files and their digest.
+#
+# The script sets PROG, ROOT, KEEP, TMPROOT, PARTITIONS, FILE_SIZE and KF
+# before it calls bench_scratch.
+
+BROKER_SH=$ROOT/scripts/kafka/broker.sh
+mib=$((1024 * 1024))
+
+die() { echo "$PROG: error: $*" >&2; exit 1; }
+say() { echo "$PROG: $*" >&2; }
+need_arg() { [[ $# -ge 2 ]] || die "$1 needs a value"; }
+
+# "PID STARTTIME" for PID and each of its descendants, children first. The
+# start time tells a process from a later one that reuses its pid.
+proc_tree() {
+    local c
+    for c in $(pgrep -P "$1" 2>/dev/null || true); do proc_tree "$c"; done
+    [[ -r /proc/$1/stat ]] && echo "$1 $(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20)"
+    return 0
+}
+
+# Still the same process, and not a zombie?
+proc_alive() {
+    local st
+    st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+    [[ ${st%% *} != Z && $(cut -d' ' -f20 <<<"$st") == "$2" ]]
+}
+
+# Stops processes we started and their descendants, by pid: SIGTERM (kferry
+# then stops cleanly), then SIGKILL after 5 s for what is left, e.g. a sender
+# still waiting for acknowledgements from a broker that is gone.
+kill_tree() {
+    local procs=() p i t alive pid start
+    for p in "$@"; do
+        while read -r pid start; do procs+=("$pid" "$start"); done < <(proc_tree "$p")
+    done
+    for ((i = 0; i < ${#procs[@]}; i += 2)); do
+        kill "${procs[i]}" 2>/dev/null || true
+    done
+    for ((t = 0; t < 50; t++)); do
+        alive=0
+        for ((i = 0; i < ${#procs[@]}; i += 2)); do
+            proc_alive "${procs[i]}" "${procs[i + 1]}" && alive=1
+        done
+        ((alive)) || return 0
+        sleep 0.1
+    done
+    for ((i = 0; i < ${#procs[@]}; i += 2)); do
+        if proc_alive "${procs[i]}" "${procs[i + 1]}"; then kill -KILL "${procs[i]}" 2>/dev/null || true; fi
+    done
+    return 0
+}
+
+# Drops a reaped pid from PIDS, so that cleanup never signals a recycled one.
+forget_pid() {
+    local p keep=()
+    for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+    PIDS=("${keep[@]}")
+}
+
+# Runs a long command in the background and waits for it: bash runs a trap
+# only between commands, but it interrupts a wait at once, so Ctrl-C or
+# SIGTERM stops the benchmark promptly (cleanup kills the command).
+run_bg() {
+    "$@" &
+    local pid=$! rc=0
+    PIDS+=("$pid")
+    wait "$pid" || rc=$?
+    forget_pid "$pid"
+    return "$rc"
+}
+
+bench__cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    ((${#PIDS[@]} == 0)) || kill_tree "${PIDS[@]}"
+    wait 2>/dev/null || true
+    if ((BROKER_UP)); then
+        if ((KEEP)); then
+            "$BROKER_SH" stop "$BDIR" >/dev/null 2>&1 || true
+        else
+            "$BROKER_SH" stop "$BDIR" --clean >/dev/null 2>&1 || true
+        fi
+    fi
+    if ((KEEP)); then
+        say "scratch kept: $SCRATCH"
+    else
+        rm -rf "$SCRATCH"
+    fi
+    exit "$rc"
+}
+
+# bench_scratch NAME NEED: makes SCRATCH ($TMPROOT/NAME.XXXXXX) after
+# checking that TMPROOT is on disk with NEED bytes free, and sets the
+# clean-up that runs on exit, Ctrl-C and SIGTERM. Sets fstype, BDIR,
+# BROKER_UP, PIDS and FAILED.
+bench_scratch() {
+    local avail
+    mkdir -p "$TMPROOT"
+    fstype=$(stat -f -c %T "$TMPROOT")
+    case $fstype in
+    tmpfs | ramfs) die "$TMPROOT is $fstype; set KF_BENCH_TMP to a directory on disk" ;;
+    esac
+    avail=$(df -B1 --output=avail "$TMPROOT" | tail -1 | tr -d ' ')
+    ((avail >= $2)) || die "$TMPROOT has $((avail / mib)) MiB free, the run needs about $(($2 / mib)) MiB"
+    SCRATCH=$(mktemp -d "$TMPROOT/$1.XXXXXX")
+    BDIR=$SCRATCH/broker
+    BROKER_UP=0
+    PIDS=()
+    FAILED=()
+    trap bench__cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+# Starts the broker in BDIR (sets BS, its bootstrap) and sends one 4 KiB
+# file through it untimed: the first idempotent producer and the first
+# consumer group make the broker create its transaction-state and offsets
+# topics, and without the warm-up whichever step ran first would pay that.
+bench_broker_start() {
+    say "starting the broker"
+    mkdir -p "$BDIR"
+    BROKER_UP=1
+    "$BROKER_SH" start "$BDIR" >"$SCRATCH/broker-start.log" 2>&1 ||
+        { cat "$SCRATCH/broker-start.log" >&2; die "the broker did not start"; }
+    BS=$(cat "$BDIR/bootstrap")
+    say "warm-up transfer"
+    mkdir -p "$SCRATCH/warmup"
+    head -c 4096 /dev/urandom >"$SCRATCH/warmup/w.bin"
+    "$BROKER_SH" topic "$BDIR" create warmup --partitions "$PARTITIONS" >/dev/null 2>&1
+    "$KF" send -q -b "$BS" -t warmup "$SCRATCH/warmup/w.bin" 2>"$SCRATCH/warmup/send.log" ||
+        { cat "$SCRATCH/warmup/send.log" >&2; die "warm-up: kferry send failed"; }
+    "$KF" receive -q -b "$BS" -t warmup -g warmup --dest "$SCRATCH/warmup/dest" --idle-exit 1 \
+        2>"$SCRATCH/warmup/recv.log" ||
+        { cat "$SCRATCH/warmup/recv.log" >&2; die "warm-up: kferry receive failed"; }
+    cmp -s "$SCRATCH/warmup/w.bin" "$SCRATCH/warmup/dest/w.bin" || die "warm-up: the file did not arrive intact"
+}
+
+# gen_files DIR N [MANIFEST]: N random files of FILE_SIZE bytes as
+# DIR/dNNN/fNNNN, 1000 a directory; MANIFEST gets "dNNN COUNT" per directory.
+gen_files() {
+    local dir=$1 n=$2 i=0 k sub
+    mkdir -p "$dir"
+    [[ -z ${3:-} ]] || : >"$3"
+    while ((n > 0)); do
+        k=$((n < 1000 ? n : 1000))
+        sub=$(printf 'd%03d' "$i")
+        mkdir "$dir/$sub"
+        head -c $((k * FILE_SIZE)) /dev/urandom | split -a 4 -d -b "$FILE_SIZE" - "$dir/$sub/f"
+        [[ -z ${3:-} ]] || echo "$sub $k" >>"$3"
+        n=$((n - k))
+        i=$((i + 1))
+    done
+}
+
+# tree_digest DIR: one sha256 over the sorted per-file sha256 sums of the
+# regular files below DIR, leaving out DIR/.kferry.
+tree_digest() {
+    (cd "$1" && find . -path ./.kferry -prune -o -type f -print0 | LC_ALL=C sort -z |
+        xargs -0 -r sha256sum) | sha256sum | cut -d' ' -f1
+}
