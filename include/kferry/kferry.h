@@ -41,7 +41,8 @@ enum kf_err {
 	KF_ESTOPPED = -12,  /* stopped by a signal or by the caller */
 	KF_ENOSPC = -13,    /* no space left on the destination */
 	KF_ERESOURCE = -14, /* out of descriptors or similar: retry later */
-	KF__ELAST = -15
+	KF_ECRYPTO = -15,   /* cannot decrypt, bad signature or untrusted key */
+	KF__ELAST = -16
 };
 
 /* Returns a static description of a KF_E* code; never NULL. */
