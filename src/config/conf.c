@@ -258,6 +258,48 @@ static const struct kf__key kf__keys[] = {
 		       "failed.",
 	},
 	{
+		.name = "send.encrypt_recipients",
+		KF__STRING(encrypt_recipients),
+		.max = KF__STRING_MAX,
+		.doc = "Comma-separated x25519 public key files (PEM, made by "
+		       "kferry keygen). When set, every file is encrypted end "
+		       "to end for these receivers (AES-256-GCM, a fresh data "
+		       "key per file wrapped for each key, at most 8): the "
+		       "brokers see neither names nor contents "
+		       "(docs/protocol.md, section 10). Empty: not encrypted.",
+	},
+	{
+		.name = "send.sign_key",
+		KF__STRING(sign_key),
+		.max = KF__STRING_MAX,
+		.doc = "An ed25519 private key file (PEM, made by kferry "
+		       "keygen). When set, every transfer is signed with it, "
+		       "so that receivers with receive.trusted_signers can "
+		       "tell it came from this sender. Empty: not signed.",
+	},
+	{
+		.name = "receive.decrypt_keys",
+		KF__STRING(decrypt_keys),
+		.max = KF__STRING_MAX,
+		.doc = "Comma-separated x25519 private key files that open "
+		       "encrypted transfers; the key id in each transfer picks "
+		       "the key. List the old keys as well as the new one "
+		       "while rotating, until the topic's retention has "
+		       "passed. An encrypted transfer none of them opens is "
+		       "quarantined.",
+	},
+	{
+		.name = "receive.trusted_signers",
+		KF__STRING(trusted_signers),
+		.max = KF__STRING_MAX,
+		.doc = "Comma-separated ed25519 public key files. When set, "
+		       "only transfers signed by one of these keys are "
+		       "accepted; unsigned transfers and transfers signed by "
+		       "another key are quarantined. Empty: unsigned "
+		       "transfers are accepted (signatures that are present "
+		       "are still verified).",
+	},
+	{
 		.name = "receive.dest",
 		KF__STRING(dest),
 		.max = KF__STRING_MAX,

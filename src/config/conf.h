@@ -71,6 +71,8 @@ struct kf_conf_s {
 	int send_max_inflight_files;
 	int send_linger_ms;
 	int send_delivery_timeout_ms;
+	char *encrypt_recipients; /* owned; comma list of PEM files or NULL */
+	char *sign_key;           /* owned; PEM file or NULL */
 
 	/* receive */
 	char *dest;             /* owned */
@@ -82,6 +84,8 @@ struct kf_conf_s {
 	uint64_t recv_max_inflight_bytes; /* frames handed to workers */
 	int idle_exit_s;        /* 0 = run until stopped */
 	int fsync;              /* 1 = fsync files and directories */
+	char *decrypt_keys;     /* owned; comma list of PEM files or NULL */
+	char *trusted_signers;  /* owned; comma list of PEM files or NULL */
 
 	/* watch */
 	char *state_dir;        /* owned */

@@ -142,14 +142,14 @@ int kf_seal_keys_load(const char *recipients, const char *signer,
 	if (!k)
 		return KF_ENOMEM;
 	r = kf__load_list(recipients, KF_KEY_X25519, 0, KF_SEAL_RECIPIENTS_MAX,
-			  "send.encrypt.recipients", &k->recipients,
+			  "send.encrypt_recipients", &k->recipients,
 			  &k->nrecipients, errstr, errstr_size);
 	if (!r && signer && *signer)
 		r = kf_key_load(signer, KF_KEY_ED25519, 1, &k->signer, errstr,
 				errstr_size);
 	if (!r)
 		r = kf__load_list(decrypt, KF_KEY_X25519, 1, 64,
-				  "receive.decrypt.keys", &k->decrypt,
+				  "receive.decrypt_keys", &k->decrypt,
 				  &k->ndecrypt, errstr, errstr_size);
 	if (!r)
 		r = kf__load_list(trusted, KF_KEY_ED25519, 0, 256,
@@ -402,7 +402,7 @@ static int kf__unwrap(const kf_seal_keys_t *k, kf_seal_t *s,
 	}
 	return kf_seterr(errstr, errstr_size, KF_ECRYPTO,
 			 "encrypted for key id %s; none of the %zu key(s) of "
-			 "receive.decrypt.keys is among them (add the "
+			 "receive.decrypt_keys is among them (add the "
 			 "matching private key)",
 			 ids, k ? k->ndecrypt : 0);
 }

@@ -43,8 +43,8 @@ typedef struct kf_seal_keys_s {
 } kf_seal_keys_t;
 
 /* Loads keys from comma-separated lists of PEM files (any may be NULL or
- * empty): recipients (send.encrypt.recipients), signer (send.sign.key),
- * decrypt (receive.decrypt.keys), trusted (receive.trusted_signers).
+ * empty): recipients (send.encrypt_recipients), signer (send.sign_key),
+ * decrypt (receive.decrypt_keys), trusted (receive.trusted_signers).
  * *out is NULL when no key is given. Caller owns *out. */
 int kf_seal_keys_load(const char *recipients, const char *signer,
 		      const char *decrypt, const char *trusted,
