@@ -134,6 +134,17 @@ typedef struct kf_recv_stats_s {
 int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
 	       size_t errstr_size);
 
+/* ---------------------------------------------------------------------
+ * Keys for end-to-end encryption and signatures (docs/protocol.md
+ * section 10).
+ */
+
+/* Generates a key pair of type "x25519" (encryption: receivers) or
+ * "ed25519" (signatures: senders): the private key goes to path (PEM, mode
+ * 0600) and the public key to path.pub (PEM). Never overwrites a file. */
+int kf_keygen(const char *type, const char *path, char *errstr,
+	      size_t errstr_size);
+
 /* Async-signal-safe: asks a running kf_send/kf_receive to stop cleanly,
  * and a running kf_watch to drain and return. */
 void kf_stop_request(void);

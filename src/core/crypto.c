@@ -219,6 +219,23 @@ int kf_key_generate(int type, const char *path, char *errstr,
 	return r;
 }
 
+int kf_keygen(const char *type, const char *path, char *errstr,
+	      size_t errstr_size)
+{
+	int t = kf_key_type_parse(type ? type : "");
+
+	if (t < 0)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "key type '%s': expected x25519 (encryption, "
+				 "for receivers) or ed25519 (signatures, for "
+				 "senders)",
+				 type ? type : "");
+	if (!path || !*path)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "no output file: give --out FILE");
+	return kf_key_generate(t, path, errstr, errstr_size);
+}
+
 void kf_key_id_format(const uint8_t id[KF_CRYPTO_KEYID_LEN], char out[33])
 {
 	static const char hex[] = "0123456789abcdef";
