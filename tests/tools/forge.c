@@ -14,6 +14,8 @@
  * chunk by chunk from --seed, so that a manifest may announce a huge file
  * of which only the first chunk is sent (abort, vanish); --out FILE writes
  * the content of every chunk made (sent or skipped), for comparison.
+ * --encrypt-to and --sign-with seal the transfer as the real sender does
+ * (docs/protocol.md section 10), the path then being any valid one.
  * Exits 0 when the broker acknowledged every message, 1 otherwise, 2 on a
  * bad command line.
  */
@@ -30,6 +32,7 @@
 #include <zstd.h>
 
 #include "core/codec.h"
+#include "proto/seal.h"
 #include "proto/wire.h"
 
 #define FORGE_MTIME 1700000000
@@ -62,6 +65,8 @@ static const struct forge_scenario forge_scenarios[] = {
     {"file-hash", "the commit's whole-file hash is wrong", NULL},
     {"abort", "chunk 0, then an ABORT instead of the rest", NULL},
     {"vanish", "chunk 0, then nothing: the sender died", NULL},
+    {"sealed-tamper", "chunk 0's ciphertext has one bit flipped (needs "
+		      "--encrypt-to)", NULL},
 };
 
 #define FORGE_NSCENARIOS (sizeof(forge_scenarios) / sizeof(forge_scenarios[0]))
@@ -77,6 +82,9 @@ struct forge {
 	kf_hasher_t *hasher; /* whole-file hash, fed chunk by chunk */
 	FILE *outfp;	     /* --out, or NULL */
 	kf_xid_t xid;
+	const char *encrypt_to, *sign_with; /* key files, or NULL */
+	kf_seal_keys_t *keys;
+	kf_seal_t *seal; /* NULL: a plain transfer */
 	rd_kafka_t *rk;
 	int delivery_failed;
 };
@@ -104,6 +112,8 @@ static void usage(FILE *out)
 	    "  --chunk-size N    chunk size in bytes (default 65536)\n"
 	    "  --seed N          content seed (default 1)\n"
 	    "  --out FILE        write the content of the chunks made\n"
+	    "  --encrypt-to PUB  encrypt for this x25519 public key file\n"
+	    "  --sign-with KEY   sign with this ed25519 private key file\n"
 	    "\n"
 	    "scenarios:\n");
 	for (i = 0; i < FORGE_NSCENARIOS; i++)
@@ -227,11 +237,15 @@ static int forge_producer(struct forge *f)
 /* Produces one frame keyed by the path (copied: buf may be reused). */
 static int forge_send(struct forge *f, const void *buf, size_t len)
 {
+	int by_xid = f->seal && (f->seal->flags & KF_WIRE_FLAG_SEALED);
 	rd_kafka_resp_err_t e;
 
 	for (;;) {
+		/* as the sender: an encrypted transfer is keyed by its id */
 		e = rd_kafka_producev(f->rk, RD_KAFKA_V_TOPIC(f->topic),
-				      RD_KAFKA_V_KEY(f->path, f->path_len),
+				      by_xid ? RD_KAFKA_V_KEY(f->xid.b, 16)
+					     : RD_KAFKA_V_KEY(f->path,
+							      f->path_len),
 				      RD_KAFKA_V_VALUE((void *)buf, len),
 				      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 				      RD_KAFKA_V_END);
@@ -285,6 +299,15 @@ static int forge_manifest(struct forge *f)
 	m.path_len = (uint16_t)f->path_len;
 	m.origin = (const uint8_t *)origin;
 	m.origin_len = (uint8_t)strlen(origin);
+	if (f->seal) {
+		free(fake);
+		m.path = f->path;
+		if (kf_seal_manifest(f->seal, f->keys, &m)) {
+			fprintf(stderr, "kf-forge: cannot seal the manifest\n");
+			return -1;
+		}
+		return forge_send(f, f->seal->frame, f->seal->frame_len);
+	}
 	n = kf_wire_encode_manifest(buf, sizeof(buf), &m);
 	free(fake);
 	if (n < 0) {
@@ -325,7 +348,9 @@ static int forge_chunk(struct forge *f, kf_codec_pool_t *pool, uint64_t idx,
 	uint32_t raw_len =
 	    (uint32_t)(f->size - off < f->chunk_size ? f->size - off
 						     : f->chunk_size);
-	size_t cap = KF_WIRE_CHUNK_HDR + ZSTD_compressBound(raw_len + 1);
+	size_t cap = KF_WIRE_CHUNK_HDR + ZSTD_compressBound(raw_len + 1) +
+		     KF_SEAL_CHUNK_OVERHEAD;
+	long sealed;
 	uint8_t *buf = malloc(cap), *payload;
 	kf_wire_chunk_t c = {0};
 	size_t plen = raw_len, zlen;
@@ -341,6 +366,8 @@ static int forge_chunk(struct forge *f, kf_codec_pool_t *pool, uint64_t idx,
 	payload = buf + KF_WIRE_CHUNK_HDR;
 	forge_fill(data, raw_len, f->seed * 1000003 + idx);
 	kf_hasher_update(f->hasher, data, raw_len);
+	if (f->seal)
+		kf_seal_feed(f->seal, data, raw_len);
 	if (f->outfp && fwrite(data, 1, raw_len, f->outfp) != raw_len) {
 		fprintf(stderr, "kf-forge: %s: %s\n", f->out, strerror(errno));
 		skip = -1;
@@ -391,7 +418,15 @@ static int forge_chunk(struct forge *f, kf_codec_pool_t *pool, uint64_t idx,
 		buf[4] = 2;
 	if (idx == 0 && forge_is(f, "truncated"))
 		plen /= 2;
-	rc = forge_send(f, buf, KF_WIRE_CHUNK_HDR + plen);
+	sealed = (long)(KF_WIRE_CHUNK_HDR + plen);
+	if (f->seal) {
+		sealed = kf_seal_chunk(f->seal, buf, (size_t)sealed, cap);
+		if (sealed < 0)
+			goto out_fail;
+		if (idx == 0 && forge_is(f, "sealed-tamper"))
+			buf[KF_WIRE_CHUNK_HDR + plen / 2] ^= 0x01;
+	}
+	rc = forge_send(f, buf, (size_t)sealed);
 	free(buf);
 	free(data);
 	return rc;
@@ -413,6 +448,10 @@ static int forge_commit(struct forge *f)
 	kf_hasher_final(f->hasher, c.file_hash);
 	if (forge_is(f, "file-hash"))
 		c.file_hash[0] ^= 0xff;
+	if (f->seal)
+		return kf_seal_commit(f->seal, &c)
+			   ? -1
+			   : forge_send(f, f->seal->commit, f->seal->commit_len);
 	if (kf_wire_encode_commit(buf, sizeof(buf), &c) < 0)
 		return -1;
 	if (forge_is(f, "version2"))
@@ -483,6 +522,8 @@ int main(int argc, char **argv)
 	    {"chunk-size", required_argument, NULL, 'c'},
 	    {"seed", required_argument, NULL, 'S'},
 	    {"out", required_argument, NULL, 'o'},
+	    {"encrypt-to", required_argument, NULL, 'E'},
+	    {"sign-with", required_argument, NULL, 'W'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -519,6 +560,12 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			f.out = optarg;
+			break;
+		case 'E':
+			f.encrypt_to = optarg;
+			break;
+		case 'W':
+			f.sign_with = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -571,6 +618,20 @@ int main(int argc, char **argv)
 	}
 	if (getrandom(f.xid.b, sizeof(f.xid.b), 0) != sizeof(f.xid.b))
 		goto out_free;
+	if (forge_is(&f, "sealed-tamper") && !f.encrypt_to) {
+		fprintf(stderr, "kf-forge: sealed-tamper needs --encrypt-to\n");
+		goto out_free;
+	}
+	if (f.encrypt_to || f.sign_with) {
+		char err[512] = "out of memory";
+
+		if (kf_seal_keys_load(f.encrypt_to, f.sign_with, NULL, NULL,
+				      &f.keys, err, sizeof(err)) ||
+		    kf_seal_new(f.keys, &f.xid, &f.seal)) {
+			fprintf(stderr, "kf-forge: %s\n", err);
+			goto out_free;
+		}
+	}
 	if (forge_producer(&f))
 		goto out_free;
 	if (forge_transfer(&f) == 0 &&
@@ -589,6 +650,8 @@ out_free:
 		rc = 1;
 	}
 	kf_hasher_destroy(f.hasher);
+	kf_seal_free(f.seal);
+	kf_seal_keys_free(f.keys);
 	free(f.path);
 	return rc;
 
