@@ -237,15 +237,15 @@ static int forge_producer(struct forge *f)
 /* Produces one frame keyed by the path (copied: buf may be reused). */
 static int forge_send(struct forge *f, const void *buf, size_t len)
 {
+	/* as the sender: an encrypted transfer is keyed by its id */
 	int by_xid = f->seal && (f->seal->flags & KF_WIRE_FLAG_SEALED);
+	const void *key = by_xid ? (const void *)f->xid.b : f->path;
+	size_t key_len = by_xid ? sizeof(f->xid.b) : f->path_len;
 	rd_kafka_resp_err_t e;
 
 	for (;;) {
-		/* as the sender: an encrypted transfer is keyed by its id */
 		e = rd_kafka_producev(f->rk, RD_KAFKA_V_TOPIC(f->topic),
-				      by_xid ? RD_KAFKA_V_KEY(f->xid.b, 16)
-					     : RD_KAFKA_V_KEY(f->path,
-							      f->path_len),
+				      RD_KAFKA_V_KEY(key, key_len),
 				      RD_KAFKA_V_VALUE((void *)buf, len),
 				      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 				      RD_KAFKA_V_END);
