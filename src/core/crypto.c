@@ -359,20 +359,36 @@ static int kf__kek(const kf_key_t *priv, const uint8_t peer_pub[32],
 /* Each key-encryption key wraps one data key once: a zero nonce is safe. */
 static const uint8_t kf__wrap_nonce[KF_CRYPTO_NONCE_LEN];
 
-int kf_key_wrap(const kf_key_t *eph, const kf_key_t *recipient,
-		const uint8_t salt[16], const uint8_t dk[KF_CRYPTO_KEY_LEN],
-		uint8_t out[KF_CRYPTO_WRAPPED_LEN])
+/* Wraps (seal=1: in is the data key, out the wrapped key) or unwraps
+ * (seal=0: the reverse) with the KEK of priv and peer; the recipient's key
+ * id is the associated data. */
+static int kf__wrap(int seal, const kf_key_t *priv, const uint8_t *peer,
+		    const uint8_t *eph_pub, const kf_key_t *recip_src,
+		    const uint8_t *recip_pub, const uint8_t salt[16],
+		    const uint8_t *in, uint8_t *out)
 {
 	uint8_t kek[KF_CRYPTO_KEY_LEN];
 	int r;
 
-	r = kf__kek(eph, recipient->pub, eph->pub, recipient->pub, salt, kek);
-	if (!r)
-		r = kf_aead_seal(kek, kf__wrap_nonce, recipient->id,
-				 KF_CRYPTO_KEYID_LEN, dk, KF_CRYPTO_KEY_LEN,
+	r = kf__kek(priv, peer, eph_pub, recip_pub, salt, kek);
+	if (!r && seal)
+		r = kf_aead_seal(kek, kf__wrap_nonce, recip_src->id,
+				 KF_CRYPTO_KEYID_LEN, in, KF_CRYPTO_KEY_LEN,
 				 out, out + KF_CRYPTO_KEY_LEN);
+	else if (!r)
+		r = kf_aead_open(kek, kf__wrap_nonce, recip_src->id,
+				 KF_CRYPTO_KEYID_LEN, in, KF_CRYPTO_KEY_LEN,
+				 out, in + KF_CRYPTO_KEY_LEN);
 	OPENSSL_cleanse(kek, sizeof(kek));
 	return r;
+}
+
+int kf_key_wrap(const kf_key_t *eph, const kf_key_t *recipient,
+		const uint8_t salt[16], const uint8_t dk[KF_CRYPTO_KEY_LEN],
+		uint8_t out[KF_CRYPTO_WRAPPED_LEN])
+{
+	return kf__wrap(1, eph, recipient->pub, eph->pub, recipient,
+			recipient->pub, salt, dk, out);
 }
 
 int kf_key_unwrap(const kf_key_t *priv, const uint8_t eph_pub[KF_CRYPTO_KEY_LEN],
@@ -380,16 +396,8 @@ int kf_key_unwrap(const kf_key_t *priv, const uint8_t eph_pub[KF_CRYPTO_KEY_LEN]
 		  const uint8_t in[KF_CRYPTO_WRAPPED_LEN],
 		  uint8_t dk[KF_CRYPTO_KEY_LEN])
 {
-	uint8_t kek[KF_CRYPTO_KEY_LEN];
-	int r;
-
-	r = kf__kek(priv, eph_pub, eph_pub, priv->pub, salt, kek);
-	if (!r)
-		r = kf_aead_open(kek, kf__wrap_nonce, priv->id,
-				 KF_CRYPTO_KEYID_LEN, in, KF_CRYPTO_KEY_LEN,
-				 dk, in + KF_CRYPTO_KEY_LEN);
-	OPENSSL_cleanse(kek, sizeof(kek));
-	return r;
+	return kf__wrap(0, priv, eph_pub, eph_pub, priv, priv->pub, salt, in,
+			dk);
 }
 
 /* ------------------------------------------------------------- Ed25519 */

@@ -664,32 +664,25 @@ static void kf__unsealed(struct kf__xfer *x)
 	       (unsigned long long)x->a.m.chunk_count);
 }
 
-/* Only what is in clear is checked here: the order of the chunks. */
-static void kf__on_sealed_chunk(struct kf__xfer *x, rd_kafka_message_t *m)
+/* Only what is in clear is checked here: the order of the chunks. The
+ * job opens the rest, knowing the index (c->index). */
+static int kf__peek_sealed_chunk(const struct kf__xfer *x,
+				 const rd_kafka_message_t *m,
+				 kf_wire_chunk_t *c, char *err,
+				 size_t err_size)
 {
-	struct kf__job *j;
-	uint64_t index = 0;
-	char err[512];
 	int rc;
 
-	rc = kf_seal_peek_chunk(x->sflags, m->payload, m->len, &index, err,
-				sizeof(err));
-	if (!rc && index != x->next_index)
-		rc = kf_seterr(err, sizeof(err), KF_EPROTO,
+	memset(c, 0, sizeof(*c));
+	rc = kf_seal_peek_chunk(x->sflags, m->payload, m->len, &c->index, err,
+				err_size);
+	if (!rc && c->index != x->next_index)
+		rc = kf_seterr(err, err_size, KF_EPROTO,
 			       "chunk %llu arrived where chunk %llu was "
 			       "expected",
-			       (unsigned long long)index,
+			       (unsigned long long)c->index,
 			       (unsigned long long)x->next_index);
-	if (rc) {
-		rd_kafka_message_destroy(m);
-		kf__quarantine(x, "%s", err);
-		return;
-	}
-	x->next_index++;
-	j = kf__enqueue(x, KF__J_CHUNK, m);
-	if (j)
-		j->chunk.index = index;
-	kf__run_next(x);
+	return rc;
 }
 
 static void kf__on_sealed_commit(struct kf__xfer *x, rd_kafka_message_t *m)
@@ -780,12 +773,11 @@ static void kf__on_chunk(struct kf__recv *r, rd_kafka_message_t *m,
 
 	if (!x)
 		return;
-	if (x->sealed) {
-		kf__on_sealed_chunk(x, m);
-		return;
-	}
-	if (kf_wire_decode_chunk(m->payload, m->len, &c, err, sizeof(err)) ||
-	    kf_wire_chunk_fits(&x->a.m, &c, x->next_index, err, sizeof(err))) {
+	if (x->sealed ? kf__peek_sealed_chunk(x, m, &c, err, sizeof(err))
+		      : kf_wire_decode_chunk(m->payload, m->len, &c, err,
+					     sizeof(err)) ||
+			    kf_wire_chunk_fits(&x->a.m, &c, x->next_index, err,
+					       sizeof(err))) {
 		rd_kafka_message_destroy(m);
 		kf__quarantine(x, "%s", err);
 		return;
