@@ -139,8 +139,8 @@ if stage integration; then
 fi
 
 if stage integration && stage sanitize; then
-    say "hostile-input and conflict integration tests with the ASan/UBSan binary"
-    tests/integration/run.sh --build build-asan t_hostile t_conflict t_basic 2>&1 |
+    say "hostile-input, conflict and end-to-end protection integration tests with the ASan/UBSan binary"
+    tests/integration/run.sh --build build-asan t_hostile t_conflict t_basic t_e2e_reject 2>&1 |
         tee build-asan/integration.log
     count_suite build-asan/integration.log "integration (sanitizers)"
 fi
