@@ -141,9 +141,11 @@ int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
 
 /* Generates a key pair of type "x25519" (encryption: receivers) or
  * "ed25519" (signatures: senders): the private key goes to path (PEM, mode
- * 0600) and the public key to path.pub (PEM). Never overwrites a file. */
-int kf_keygen(const char *type, const char *path, char *errstr,
-	      size_t errstr_size);
+ * 0600) and the public key to path.pub (PEM). Never overwrites a file.
+ * key_id (may be NULL) receives the key id in hex, as logs and quarantine
+ * reasons name keys. */
+int kf_keygen(const char *type, const char *path, char key_id[33],
+	      char *errstr, size_t errstr_size);
 
 /* Async-signal-safe: asks a running kf_send/kf_receive to stop cleanly,
  * and a running kf_watch to drain and return. */

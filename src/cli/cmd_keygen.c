@@ -16,7 +16,7 @@ int kf_cmd_keygen(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *type = NULL, *out = NULL;
-	char err[1024];
+	char err[1024], id[33];
 	int opt;
 
 	optind = 1;
@@ -32,11 +32,12 @@ int kf_cmd_keygen(int argc, char **argv)
 	}
 	if (optind != argc || !type || !out)
 		goto usage;
-	if (kf_keygen(type, out, err, sizeof(err))) {
+	if (kf_keygen(type, out, id, err, sizeof(err))) {
 		fprintf(stderr, "kferry keygen: %s\n", err);
 		return KF_EXIT_FAILED;
 	}
-	printf("%s (private, mode 0600)\n%s.pub (public)\n", out, out);
+	printf("%s (private, mode 0600)\n%s.pub (public)\nkey id %s\n", out,
+	       out, id);
 	return KF_EXIT_OK;
 
 usage:

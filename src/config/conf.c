@@ -554,6 +554,22 @@ static const struct kf__key kf__route_keys[] = {
 		.doc = "Wait before the first retry; it doubles with every "
 		       "further attempt, up to one hour.",
 	},
+	{
+		.name = "route.NAME.encrypt_recipients",
+		KF__RSTRING(encrypt_recipients),
+		.max = KF__STRING_MAX,
+		.doc = "x25519 public key files to encrypt this route's files "
+		       "for, like send.encrypt_recipients. Empty: "
+		       "send.encrypt_recipients applies.",
+	},
+	{
+		.name = "route.NAME.sign_key",
+		KF__RSTRING(sign_key),
+		.max = KF__STRING_MAX,
+		.doc = "ed25519 private key file to sign this route's files "
+		       "with, like send.sign_key. Empty: send.sign_key "
+		       "applies.",
+	},
 };
 
 #define KF__NROUTE_KEYS (sizeof(kf__route_keys) / sizeof(kf__route_keys[0]))

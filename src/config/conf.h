@@ -47,6 +47,8 @@ struct kf_conf_route {
 	char *error_dir;       /* owned; NULL: DIR/.kferry/error */
 	int retries;
 	int retry_backoff_s;
+	char *encrypt_recipients; /* owned; NULL: send.encrypt_recipients */
+	char *sign_key;           /* owned; NULL: send.sign_key */
 };
 
 /* One librdkafka property passed through unchanged ("kafka.X" or -X). */

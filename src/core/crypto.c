@@ -192,7 +192,8 @@ static int kf__write_pem(const char *path, mode_t mode, EVP_PKEY *pkey,
 	return 0;
 }
 
-int kf_key_generate(int type, const char *path, char *errstr,
+int kf_key_generate(int type, const char *path,
+		    uint8_t id[KF_CRYPTO_KEYID_LEN], char *errstr,
 		    size_t errstr_size)
 {
 	char pubpath[4096];
@@ -215,14 +216,18 @@ int kf_key_generate(int type, const char *path, char *errstr,
 		if (r)
 			unlink(path);
 	}
+	if (!r && id)
+		memcpy(id, k->id, KF_CRYPTO_KEYID_LEN);
 	kf_key_free(k);
 	return r;
 }
 
-int kf_keygen(const char *type, const char *path, char *errstr,
-	      size_t errstr_size)
+int kf_keygen(const char *type, const char *path, char key_id[33],
+	      char *errstr, size_t errstr_size)
 {
 	int t = kf_key_type_parse(type ? type : "");
+	uint8_t id[KF_CRYPTO_KEYID_LEN];
+	int r;
 
 	if (t < 0)
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
@@ -233,7 +238,10 @@ int kf_keygen(const char *type, const char *path, char *errstr,
 	if (!path || !*path)
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "no output file: give --out FILE");
-	return kf_key_generate(t, path, errstr, errstr_size);
+	r = kf_key_generate(t, path, id, errstr, errstr_size);
+	if (!r && key_id)
+		kf_key_id_format(id, key_id);
+	return r;
 }
 
 void kf_key_id_format(const uint8_t id[KF_CRYPTO_KEYID_LEN], char out[33])

@@ -49,8 +49,10 @@ int kf_key_new(int type, kf_key_t **out);
 void kf_key_free(kf_key_t *k);
 
 /* Writes a new private key to path (PEM, mode 0600, never over an existing
- * file) and its public key to path.pub (PEM, mode 0644). */
-int kf_key_generate(int type, const char *path, char *errstr,
+ * file) and its public key to path.pub (PEM, mode 0644); id (may be NULL)
+ * receives its key id. */
+int kf_key_generate(int type, const char *path,
+		    uint8_t id[KF_CRYPTO_KEYID_LEN], char *errstr,
 		    size_t errstr_size);
 
 /* Parses "x25519" or "ed25519"; returns the type or KF_EINVAL. */

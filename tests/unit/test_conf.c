@@ -70,6 +70,8 @@ static const char *const all_keys[] = {
 	"route.NAME.error_dir",
 	"route.NAME.retries",
 	"route.NAME.retry_backoff",
+	"route.NAME.encrypt_recipients",
+	"route.NAME.sign_key",
 };
 
 #define NKEYS (sizeof(all_keys) / sizeof(all_keys[0]))

@@ -527,6 +527,7 @@ static void test_wire_flags(void **state)
 static void test_key_files(void **state)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 16], pub[PATH_MAX + 16];
+	char id[33], loaded_id[33];
 	kf_key_t *k = NULL;
 	struct stat st;
 
@@ -534,16 +535,18 @@ static void test_key_files(void **state)
 	assert_int_equal(kf_test_mkdtemp(dir, "seal"), 0);
 	kf_test_fmt(path, sizeof(path), "%s/r.key", dir);
 	kf_test_fmt(pub, sizeof(pub), "%s/r.key.pub", dir);
-	EXPECT_OK(kf_keygen("x25519", path, errbuf, sizeof(errbuf)));
+	EXPECT_OK(kf_keygen("x25519", path, id, errbuf, sizeof(errbuf)));
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	EXPECT_ERR(kf_keygen("x25519", path, errbuf, sizeof(errbuf)), KF_EEXIST,
+	EXPECT_ERR(kf_keygen("x25519", path, NULL, errbuf, sizeof(errbuf)), KF_EEXIST,
 		   "never overwritten");
-	EXPECT_ERR(kf_keygen("rsa", path, errbuf, sizeof(errbuf)), KF_EINVAL,
+	EXPECT_ERR(kf_keygen("rsa", path, NULL, errbuf, sizeof(errbuf)), KF_EINVAL,
 		   "expected x25519");
 	EXPECT_OK(kf_key_load(path, KF_KEY_X25519, 1, &k, errbuf,
 			      sizeof(errbuf)));
 	assert_true(k->has_private);
+	kf_key_id_format(k->id, loaded_id);
+	assert_string_equal(loaded_id, id);
 	kf_key_free(k);
 	EXPECT_OK(kf_key_load(pub, KF_KEY_X25519, 0, &k, errbuf,
 			      sizeof(errbuf)));
