@@ -597,9 +597,10 @@ static void kf__supersede(struct kf__recv *r, const kf_wire_manifest_t *m,
 	}
 }
 
-/* A new open transfer for the MANIFEST m and its decoded man; on failure
- * (out of memory) stops the receiver, destroys m and returns NULL. */
-static struct kf__xfer *kf__xfer_open(struct kf__recv *r, rd_kafka_message_t *m,
+/* Opens a transfer at message m: holds its offset (section 7). On failure
+ * the receiver stops and m is destroyed. */
+static struct kf__xfer *kf__open_xfer(struct kf__recv *r,
+				      rd_kafka_message_t *m,
 				      const kf_wire_manifest_t *man)
 {
 	struct kf__xfer *x;
@@ -644,7 +645,7 @@ static void kf__on_sealed_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 	ph.hdr = *h;
 	ph.path = (const uint8_t *)KF__SEALED_NAME;
 	ph.path_len = sizeof(KF__SEALED_NAME) - 1;
-	x = kf__xfer_open(r, m, &ph);
+	x = kf__open_xfer(r, m, &ph);
 	if (!x)
 		return;
 	x->sealed = 1;
@@ -718,7 +719,7 @@ static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 		return;
 	}
 	kf__supersede(r, &man, m->partition, NULL);
-	x = kf__xfer_open(r, m, &man);
+	x = kf__open_xfer(r, m, &man);
 	if (!x)
 		return;
 	kf_dbg(KF_DBG_RECV, "recv", "manifest '%s': %llu bytes, %llu chunks",
