@@ -413,8 +413,8 @@ static void kf__compress_work(uv_work_t *req)
 	sl->codec = KF_CODEC_NONE;
 	sl->payload_len = sl->raw_len;
 	if (sl->try_compress) {
-		r = kf_codec_compress(sl->ref.f->s->codecs, payload, sl->raw_len,
-			      &sl->payload_len);
+		r = kf_codec_compress(sl->ref.f->s->codecs, payload,
+				      sl->raw_len, &sl->payload_len);
 		if (r < 0) {
 			sl->err = r;
 			snprintf(sl->errmsg, sizeof(sl->errmsg),
