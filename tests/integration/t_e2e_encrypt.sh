@@ -61,26 +61,35 @@ for s in "${LEAKS[@]}"; do
 	! grep -aqF -- "$s" "$SEGS" || fail "the topic holds plaintext: '$s'"
 done
 
-# 16-byte windows of every file: about 300 per file spread evenly (every
-# 4099 bytes at least), plus the last one.
+# Plaintext in the segments, two ways: every 16-byte block of every file at
+# offsets 0, 16, 32... (any run of 31 or more plaintext bytes contains one),
+# looked up at every offset of the segments; and 16-byte windows at any
+# alignment, about 100 per file spread evenly, plus the last one.
 windows_absent() { # windows_absent SEGMENTS FILE...: 0 if none is found
 	python3 - "$@" <<'PY'
 import sys
 seg = open(sys.argv[1], 'rb').read()
-checked = 0
+blocks = {}
+windows = 0
 for path in sys.argv[2:]:
     data = open(path, 'rb').read()
-    step = max(4099, len(data) // 300)
-    offs = list(range(0, max(len(data) - 16, 0), step)) + [max(len(data) - 16, 0)]
-    for o in offs:
+    for o in range(0, len(data) - 15, 16):
+        blocks.setdefault(data[o:o + 16], (path, o))
+    step = max(4099, len(data) // 100)
+    for o in list(range(0, max(len(data) - 16, 0), step)) + [max(len(data) - 16, 0)]:
         w = data[o:o + 16]
         if len(w) < 16:
             continue
-        checked += 1
+        windows += 1
         if seg.find(w) >= 0:
             print("found the 16 bytes at offset %d of %s" % (o, path))
             sys.exit(1)
-print("%d windows checked" % checked)
+for i in range(len(seg) - 15):
+    hit = blocks.get(seg[i:i + 16])
+    if hit:
+        print("found the 16 bytes at offset %d of %s" % (hit[1], hit[0]))
+        sys.exit(1)
+print("%d aligned blocks and %d windows checked" % (len(blocks), windows))
 PY
 }
 mapfile -t FILES < <(find "$SRC" -type f -size +15c | sort)
