@@ -18,6 +18,9 @@ Starts a one-node Kafka broker in a scratch directory and measures, in order:
   incompressible  kferry send -> receive of one file from /dev/urandom (MiB/s)
   compressible    the same for one file of generated log lines (MiB/s)
   files           many 4 KiB random files in a tree (files/s)
+  e2e             (only when asked for) the incompressible file again, plain,
+                  encrypted, signed, and encrypted and signed (docs/protocol.md
+                  section 10), with the ratios of each to the plain run
 Prints a report and writes it as JSON (default bench/out/report.json).
 
 Options:
@@ -25,7 +28,7 @@ Options:
   --files N           number of 4 KiB files (default 20000)
   --build DIR         directory holding the kferry binary (default: build, in the repo)
   --keep              keep the scratch directory (inputs, outputs, logs, broker data)
-  --only LIST         comma-separated subset of ref,incompressible,compressible,files
+  --only LIST         comma-separated subset of ref,incompressible,compressible,files,e2e
   --send-set K=V      pass -o K=V to kferry send (repeatable), e.g. send.linger_ms=0
   --recv-set K=V      pass -o K=V to kferry receive (repeatable), e.g. receive.fsync=false
   --label TEXT        name of this configuration in the report (default: default)
@@ -80,7 +83,7 @@ declare -A DO=()
 IFS=, read -r -a _only <<<"$ONLY"
 for p in "${_only[@]}"; do
     case $p in
-    ref | incompressible | compressible | files) DO[$p]=1 ;;
+    ref | incompressible | compressible | files | e2e) DO[$p]=1 ;;
     *) die "--only: unknown part '$p' (ref, incompressible, compressible, files)" ;;
     esac
 done
@@ -465,6 +468,55 @@ if want files; then
     run_transfer files tree "$SCRATCH/in-files/tree" $((NFILES * FILE_SIZE)) "$NFILES"
 fi
 
+if want e2e; then
+    # The same file four times, so that the ratios compare protection only.
+    # Each run gets a hard link of it (run_transfer deletes its source).
+    say "e2e: generating $SIZE_MIB MiB from /dev/urandom, and keys"
+    mkdir -p "$SCRATCH/in-e2e" "$SCRATCH/keys"
+    run_bg head -c "$BYTES" /dev/urandom >"$SCRATCH/in-e2e/random.bin"
+    sync "$SCRATCH/in-e2e/random.bin"
+    "$KF" keygen --type x25519 --out "$SCRATCH/keys/r.key" >/dev/null
+    "$KF" keygen --type ed25519 --out "$SCRATCH/keys/s.key" >/dev/null
+    ENC_S=(-o "send.encrypt_recipients=$SCRATCH/keys/r.key.pub")
+    ENC_R=(-o "receive.decrypt_keys=$SCRATCH/keys/r.key")
+    SIG_S=(-o "send.sign_key=$SCRATCH/keys/s.key")
+    SIG_R=(-o "receive.trusted_signers=$SCRATCH/keys/s.key.pub")
+    base_send=("${SEND_ARGS[@]}")
+    base_recv=("${RECV_ARGS[@]}")
+    for mode in plain encrypted signed encrypted_signed; do
+        SEND_ARGS=("${base_send[@]}")
+        RECV_ARGS=("${base_recv[@]}")
+        case $mode in
+        encrypted) SEND_ARGS+=("${ENC_S[@]}"); RECV_ARGS+=("${ENC_R[@]}") ;;
+        signed) SEND_ARGS+=("${SIG_S[@]}"); RECV_ARGS+=("${SIG_R[@]}") ;;
+        encrypted_signed)
+            SEND_ARGS+=("${ENC_S[@]}" "${SIG_S[@]}")
+            RECV_ARGS+=("${ENC_R[@]}" "${SIG_R[@]}")
+            ;;
+        esac
+        mkdir -p "$SCRATCH/in-e2e-$mode"
+        ln "$SCRATCH/in-e2e/random.bin" "$SCRATCH/in-e2e-$mode/random.bin"
+        say "e2e: $mode transfer"
+        run_transfer "e2e_$mode" file "$SCRATCH/in-e2e-$mode/random.bin" "$BYTES" 1
+    done
+    SEND_ARGS=("${base_send[@]}")
+    RECV_ARGS=("${base_recv[@]}")
+    ((KEEP)) || rm -rf "$SCRATCH/in-e2e"
+    plain=$(get e2e_plain.e2e_mib_per_s)
+    for mode in encrypted signed encrypted_signed; do
+        v=$(get "e2e_$mode.e2e_mib_per_s")
+        [[ -n $plain && -n $v ]] || continue
+        putn "ratios.e2e_${mode}_vs_plain" "$(calc "$v / $plain" 3)"
+        putn "ratios.e2e_${mode}_sender_vs_plain" \
+            "$(calc "$(get "e2e_$mode.sender_mib_per_s") / $(get e2e_plain.sender_mib_per_s)" 3)"
+        for who in sender receiver; do
+            putn "ratios.e2e_${mode}_${who}_cpu_vs_plain" "$(calc "($(get "e2e_$mode.${who}_cpu_user_s") + \
+$(get "e2e_$mode.${who}_cpu_sys_s")) / max($(get "e2e_plain.${who}_cpu_user_s") + \
+$(get "e2e_plain.${who}_cpu_sys_s"), 1e-9)" 3)"
+        done
+    done
+fi
+
 putn loadavg_end "$(cut -d' ' -f1 /proc/loadavg)"
 puts finished_at "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 puts failed "${FAILED[*]:-}"
@@ -528,7 +580,11 @@ def incomplete(p, title):
              % (g(p + ".arrived"), g(p + ".files"), g(p + ".quarantined"), g(p + ".sender_exit"), g(p + ".receiver_exit")))
     L.append("           logs: %s" % g(p + ".logs"))
 
-for p, title in (("incompressible", "1 file, /dev/urandom"), ("compressible", "1 file, log text")):
+for p, title in (("incompressible", "1 file, /dev/urandom"), ("compressible", "1 file, log text"),
+                 ("e2e_plain", "1 file, /dev/urandom, plain"),
+                 ("e2e_encrypted", "the same, encrypted (AES-256-GCM)"),
+                 ("e2e_signed", "the same, signed (Ed25519 + SHA-256)"),
+                 ("e2e_encrypted_signed", "the same, encrypted and signed")):
     if g(p + ".complete") is False:
         incomplete(p, title)
         continue
@@ -564,6 +620,12 @@ for p in ("incompressible", "compressible"):
     if k in flat:
         L.append("ratio %-15s e2e / reference = %.3f   (sender alone / reference = %.3f)"
                  % (p, g(k), g("ratios.%s_sender_vs_reference" % p)))
+for m in ("encrypted", "signed", "encrypted_signed"):
+    k = "ratios.e2e_%s_vs_plain" % m
+    if k in flat:
+        L.append("ratio %-17s e2e / plain = %.3f   sender alone / plain = %.3f   CPU / plain: sender %.2f, receiver %.2f"
+                 % (m, g(k), g("ratios.e2e_%s_sender_vs_plain" % m),
+                    g("ratios.e2e_%s_sender_cpu_vs_plain" % m), g("ratios.e2e_%s_receiver_cpu_vs_plain" % m)))
 if "rss.sender_mib" in flat:
     t = g("rss_target_mib")
     L.append("peak RSS, incompressible run: sender %.1f MiB (%s), receiver %.1f MiB (%s); target <= %d MiB each"

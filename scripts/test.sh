@@ -141,8 +141,8 @@ if stage integration; then
 fi
 
 if stage integration && stage sanitize; then
-    say "hostile-input, conflict, resume, metrics and watch-reload integration tests with the ASan/UBSan binary"
-    tests/integration/run.sh --build build-asan t_hostile t_conflict t_basic t_resume_forged t_metrics t_watch_reload 2>&1 |
+    say "hostile-input, conflict, resume, metrics, watch-reload and end-to-end protection integration tests with the ASan/UBSan binary"
+    tests/integration/run.sh --build build-asan t_hostile t_conflict t_basic t_resume_forged t_metrics t_watch_reload t_e2e_reject 2>&1 |
         tee build-asan/integration.log
     count_suite build-asan/integration.log "integration (sanitizers)"
 fi

@@ -41,7 +41,8 @@ enum kf_err {
 	KF_ESTOPPED = -12,  /* stopped by a signal or by the caller */
 	KF_ENOSPC = -13,    /* no space left on the destination */
 	KF_ERESOURCE = -14, /* out of descriptors or similar: retry later */
-	KF__ELAST = -15
+	KF_ECRYPTO = -15,   /* cannot decrypt, bad signature or untrusted key */
+	KF__ELAST = -16
 };
 
 /* Returns a static description of a KF_E* code; never NULL. */
@@ -168,6 +169,18 @@ typedef struct kf_replay_opts_s {
  * stats for failures), or a negative KF_E* code with errstr. */
 int kf_replay(const kf_conf_t *conf, const kf_replay_opts_t *opts,
 	      kf_recv_stats_t *stats, char *errstr, size_t errstr_size);
+/* ---------------------------------------------------------------------
+ * Keys for end-to-end encryption and signatures (docs/protocol.md
+ * section 10).
+ */
+
+/* Generates a key pair of type "x25519" (encryption: receivers) or
+ * "ed25519" (signatures: senders): the private key goes to path (PEM, mode
+ * 0600) and the public key to path.pub (PEM). Never overwrites a file.
+ * key_id (may be NULL) receives the key id in hex, as logs and quarantine
+ * reasons name keys. */
+int kf_keygen(const char *type, const char *path, char key_id[33],
+	      char *errstr, size_t errstr_size);
 
 /* Async-signal-safe: asks a running kf_send/kf_receive to stop cleanly,
  * and a running kf_watch to drain and return. */

@@ -34,6 +34,7 @@ int kf_cmd_send(int argc, char **argv);
 int kf_cmd_receive(int argc, char **argv);
 int kf_cmd_watch(int argc, char **argv);
 int kf_cmd_replay(int argc, char **argv);
+int kf_cmd_keygen(int argc, char **argv);
 int kf_cmd_help(int argc, char **argv);
 
 /* The long options every command shares, and their getopt string. */

@@ -17,6 +17,9 @@ static const char kf__help_main[] =
 	"  watch --dir DIR     send every file finished in DIR (a daemon)\n"
 	"  replay --dest DIR   re-deliver a range of the topic into DIR (rebuild "
 	"it)\n"
+	"  keygen --type T --out FILE\n"
+	"                      make a key pair for end-to-end encryption\n"
+	"                      (x25519) or signatures (ed25519)\n"
 	"  help [COMMAND]      this text, or a command's options; 'help "
 	"config'\n"
 	"                      lists every configuration key (--markdown,\n"
@@ -159,6 +162,20 @@ static const char kf__help_watch[] =
 	"      --rescan SECS       full rescan period (default 30)\n"
 	"\n" KF__COMMON_HELP;
 
+static const char kf__help_keygen[] =
+	"usage: kferry keygen --type x25519|ed25519 --out FILE\n"
+	"\n"
+	"Writes a new private key to FILE (PEM, mode 0600) and its public key\n"
+	"to FILE.pub. Never overwrites a file.\n"
+	"\n"
+	"  x25519   a receiver's encryption key: FILE goes to the receiver's\n"
+	"           receive.decrypt_keys, FILE.pub to the senders'\n"
+	"           send.encrypt_recipients\n"
+	"  ed25519  a sender's signing key: FILE goes to its send.sign_key,\n"
+	"           FILE.pub to the receivers' receive.trusted_signers\n"
+	"\n"
+	"Rotation and the format: docs/protocol.md, section 10.\n";
+
 int kf_cmd_help(int argc, char **argv)
 {
 	const char *topic = argc > 1 ? argv[1] : NULL;
@@ -175,6 +192,8 @@ int kf_cmd_help(int argc, char **argv)
 		fputs(kf__help_watch, stdout);
 	} else if (!strcmp(topic, "replay")) {
 		fputs(kf__help_replay, stdout);
+	} else if (!strcmp(topic, "keygen")) {
+		fputs(kf__help_keygen, stdout);
 	} else if (!strcmp(topic, "config")) {
 		const char *fmt = argc > 2 ? argv[2] : "";
 
@@ -189,7 +208,7 @@ int kf_cmd_help(int argc, char **argv)
 							 : KF_CONF_DOC_MARKDOWN);
 	} else {
 		fprintf(stderr, "kferry help: no help for '%s' (try send, "
-				"receive, replay, watch or config)\n",
+				"receive, replay, watch, keygen or config)\n",
 			topic);
 		return KF_EXIT_USAGE;
 	}

@@ -20,6 +20,7 @@ static const char *const kf__errdesc[] = {
 	[12] = "stopped",
 	[13] = "no space left on device",
 	[14] = "out of file descriptors or other resources",
+	[15] = "cannot decrypt or authenticate",
 };
 
 const char *kf_strerror(int err)

@@ -260,6 +260,48 @@ static const struct kf__key kf__keys[] = {
 		       "failed.",
 	},
 	{
+		.name = "send.encrypt_recipients",
+		KF__STRING(encrypt_recipients),
+		.max = KF__STRING_MAX,
+		.doc = "Comma-separated x25519 public key files (PEM, made by "
+		       "kferry keygen). When set, every file is encrypted end "
+		       "to end for these receivers (AES-256-GCM, a fresh data "
+		       "key per file wrapped for each key, at most 8): the "
+		       "brokers see neither names nor contents "
+		       "(docs/protocol.md, section 10). Empty: not encrypted.",
+	},
+	{
+		.name = "send.sign_key",
+		KF__STRING(sign_key),
+		.max = KF__STRING_MAX,
+		.doc = "An ed25519 private key file (PEM, made by kferry "
+		       "keygen). When set, every transfer is signed with it, "
+		       "so that receivers with receive.trusted_signers can "
+		       "tell it came from this sender. Empty: not signed.",
+	},
+	{
+		.name = "receive.decrypt_keys",
+		KF__STRING(decrypt_keys),
+		.max = KF__STRING_MAX,
+		.doc = "Comma-separated x25519 private key files that open "
+		       "encrypted transfers; the key id in each transfer picks "
+		       "the key. List the old keys as well as the new one "
+		       "while rotating, until the topic's retention has "
+		       "passed. An encrypted transfer none of them opens is "
+		       "quarantined.",
+	},
+	{
+		.name = "receive.trusted_signers",
+		KF__STRING(trusted_signers),
+		.max = KF__STRING_MAX,
+		.doc = "Comma-separated ed25519 public key files. When set, "
+		       "only transfers signed by one of these keys are "
+		       "accepted; unsigned transfers and transfers signed by "
+		       "another key are quarantined. Empty: unsigned "
+		       "transfers are accepted (signatures that are present "
+		       "are still verified).",
+	},
+	{
 		.name = "receive.dest",
 		KF__STRING(dest),
 		.max = KF__STRING_MAX,
@@ -576,6 +618,22 @@ static const struct kf__key kf__route_keys[] = {
 		.unit = "seconds",
 		.doc = "Wait before the first retry; it doubles with every "
 		       "further attempt, up to one hour.",
+	},
+	{
+		.name = "route.NAME.encrypt_recipients",
+		KF__RSTRING(encrypt_recipients),
+		.max = KF__STRING_MAX,
+		.doc = "x25519 public key files to encrypt this route's files "
+		       "for, like send.encrypt_recipients. Empty: "
+		       "send.encrypt_recipients applies.",
+	},
+	{
+		.name = "route.NAME.sign_key",
+		KF__RSTRING(sign_key),
+		.max = KF__STRING_MAX,
+		.doc = "ed25519 private key file to sign this route's files "
+		       "with, like send.sign_key. Empty: send.sign_key "
+		       "applies.",
 	},
 };
 

@@ -47,6 +47,8 @@ struct kf_conf_route {
 	char *error_dir;       /* owned; NULL: DIR/.kferry/error */
 	int retries;
 	int retry_backoff_s;
+	char *encrypt_recipients; /* owned; NULL: send.encrypt_recipients */
+	char *sign_key;           /* owned; NULL: send.sign_key */
 };
 
 /* One librdkafka property passed through unchanged ("kafka.X" or -X). */
@@ -71,6 +73,8 @@ struct kf_conf_s {
 	int send_max_inflight_files;
 	int send_linger_ms;
 	int send_delivery_timeout_ms;
+	char *encrypt_recipients; /* owned; comma list of PEM files or NULL */
+	char *sign_key;           /* owned; PEM file or NULL */
 
 	/* receive */
 	char *dest;             /* owned */
@@ -83,6 +87,8 @@ struct kf_conf_s {
 	int idle_exit_s;        /* 0 = run until stopped */
 	int fsync;              /* 1 = fsync files and directories */
 	char *dead_letter_topic; /* owned; NULL or "" = no dead letters */
+	char *decrypt_keys;     /* owned; comma list of PEM files or NULL */
+	char *trusted_signers;  /* owned; comma list of PEM files or NULL */
 
 	/* watch */
 	char *state_dir;        /* owned */

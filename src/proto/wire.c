@@ -107,6 +107,20 @@ static const char *kf__type_name(unsigned type)
 	}
 }
 
+/* Section 10: which flags each frame type may carry. */
+static unsigned kf__flags_allowed(unsigned type)
+{
+	switch (type) {
+	case KF_WIRE_MANIFEST:
+	case KF_WIRE_COMMIT:
+		return KF_WIRE_FLAG_SEALED | KF_WIRE_FLAG_SIGNED;
+	case KF_WIRE_CHUNK:
+		return KF_WIRE_FLAG_SEALED;
+	default:
+		return 0;
+	}
+}
+
 int kf_wire_decode_hdr(const void *buf, size_t len, kf_wire_hdr_t *hdr,
 		       char *errstr, size_t errstr_size)
 {
@@ -134,15 +148,16 @@ int kf_wire_decode_hdr(const void *buf, size_t len, kf_wire_hdr_t *hdr,
 				 "unknown frame type %u (expected %d..%d)",
 				 type, KF_WIRE_MANIFEST, KF_WIRE_RESUME);
 	flags = (unsigned)kf__get_be(p + KF__HDR_FLAGS, 2);
-	if (flags)
+	if (flags & ~kf__flags_allowed(type))
 		return kf_seterr(errstr, errstr_size, KF_EPROTO,
-				 "%s frame has flags 0x%04x; version %d "
-				 "requires 0",
-				 kf__type_name(type), flags, KF_WIRE_VERSION);
+				 "%s frame has flags 0x%04x; it may carry "
+				 "0x%04x at most",
+				 kf__type_name(type), flags,
+				 kf__flags_allowed(type));
 
 	hdr->version = p[KF__HDR_VERSION];
 	hdr->type = (uint8_t)type;
-	hdr->flags = 0;
+	hdr->flags = (uint16_t)flags;
 	memcpy(hdr->xid.b, p + KF__HDR_XID, sizeof(hdr->xid.b));
 	return 0;
 }
@@ -162,6 +177,12 @@ static int kf__decode_frame(const uint8_t *p, size_t len, unsigned type,
 		return kf_seterr(errstr, errstr_size, KF_EPROTO,
 				 "expected a %s frame, got a %s frame",
 				 kf__type_name(type), kf__type_name(hdr->type));
+	if (hdr->flags)
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "%s frame has flags 0x%04x: it is sealed or "
+				 "signed (docs/protocol.md section 10) and "
+				 "must be opened first",
+				 kf__type_name(type), hdr->flags);
 	if (len < fixed)
 		return kf_seterr(errstr, errstr_size, KF_EPROTO,
 				 "%s: frame is truncated: %zu bytes, the fixed "

@@ -43,6 +43,12 @@ enum kf_wire_type {
 	KF_WIRE_RESUME = 5
 };
 
+/* Header flags (docs/protocol.md section 10). A plain v1 frame has none;
+ * the decoders below accept only plain frames: proto/seal opens the others
+ * into plain ones first. */
+#define KF_WIRE_FLAG_SEALED 0x0001u /* body encrypted: MANIFEST, CHUNK, COMMIT */
+#define KF_WIRE_FLAG_SIGNED 0x0002u /* signature: MANIFEST, COMMIT */
+
 enum kf_wire_codec { KF_WIRE_CODEC_NONE = 0, KF_WIRE_CODEC_ZSTD = 1 };
 
 enum kf_wire_hash_alg { KF_WIRE_HASH_XXH3_128 = 1 };
@@ -107,7 +113,7 @@ typedef struct kf_wire_abort_s {
 } kf_wire_abort_t;
 
 /* Decodes only the common header. Returns 0, KF_EPROTO (too short, bad
- * magic, unknown type, non-zero flags) or KF_EVERSION. */
+ * magic, unknown type, flags the type cannot carry) or KF_EVERSION. */
 int kf_wire_decode_hdr(const void *buf, size_t len, kf_wire_hdr_t *hdr,
 		       char *errstr, size_t errstr_size);
 

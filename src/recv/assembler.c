@@ -354,6 +354,8 @@ int kf_assembly_write(kf_assembly_t *a, kf_codec_pool_t *codecs,
 	}
 	/* Recorded only once written: a retried chunk is hashed once. */
 	kf_hasher_update(a->hasher, data, c->raw_len);
+	if (a->tap)
+		a->tap(a->tap_opaque, data, c->raw_len);
 	a->written += c->raw_len;
 	if (a->dest->fsync && a->written - a->synced >= KF__WRITEBACK_STEP) {
 		sync_file_range(a->fd, (off_t)a->synced,

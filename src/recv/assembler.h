@@ -52,6 +52,10 @@ typedef struct kf_assembly_s {
 	char placed_as[300]; /* final name when renamed with a suffix */
 	kf_wire_manifest_t m; /* path/origin point at relpath / origin */
 	char origin[KF_WIRE_ORIGIN_MAX + 1];
+	/* Sees every verified byte once, in file order, or NULL: signed
+	 * transfers digest them (docs/protocol.md section 10). */
+	void (*tap)(void *opaque, const void *buf, size_t len);
+	void *tap_opaque;
 } kf_assembly_t;
 
 /* Prepares a (zeroed) assembly from a decoded manifest; copies what it

@@ -20,6 +20,7 @@
 #include "core/path.h"
 #include "kafka/client.h"
 #include "obs/probe.h"
+#include "proto/seal.h"
 #include "recv/assembler.h"
 #include "recv/deadletter.h"
 #include "recv/offsets.h"
@@ -47,7 +48,8 @@ enum kf__jkind {
 	KF__J_CHUNK,
 	KF__J_FINISH,
 	KF__J_DISCARD,
-	KF__J_QUARANTINE
+	KF__J_QUARANTINE,
+	KF__J_UNSEAL /* open a sealed MANIFEST, then begin */
 };
 
 struct kf__xfer;
@@ -84,6 +86,10 @@ struct kf__xfer {
 	uint64_t last_seen_ms;
 	uint64_t started_ms;
 	kf_assembly_t a;
+	uint64_t seq;     /* of the staging name */
+	int sealed;       /* its frames are opened by jobs (section 10) */
+	uint16_t sflags;  /* the MANIFEST's header flags */
+	kf_seal_t *seal;  /* set by the UNSEAL job; used by later jobs */
 	struct kf__job *qhead, *qtail;
 	int running;
 	kf_probe_xfer_t probe; /* metrics and audit */
@@ -101,6 +107,7 @@ struct kf__recv {
 	kf_kafka_waker_t waker;
 	kf_dest_t *dest;
 	kf_codec_pool_t *codecs;
+	kf_seal_keys_t *keys; /* receive.decrypt_keys, trusted_signers */
 	kf_offsets_t *offs;
 	struct kf__xfer *buckets[KF__BUCKETS];
 	struct kf__xfer *all;
@@ -120,6 +127,7 @@ struct kf__recv {
 
 static void kf__consume(struct kf__recv *r);
 static void kf__run_next(struct kf__xfer *x);
+static void kf__unsealed(struct kf__xfer *x);
 
 static uint64_t kf__now_ms(void)
 {
@@ -226,6 +234,7 @@ static void kf__maybe_free(struct kf__xfer *x)
 	if (x->next)
 		x->next->prev = x->prev;
 	kf_assembly_free(&x->a);
+	kf_seal_free(x->seal);
 	free(x);
 }
 
@@ -256,6 +265,87 @@ static int kf__retryable(int err)
 	return err == KF_ENOSPC || err == KF_ENOMEM || err == KF_ERESOURCE;
 }
 
+/* ---------------------------------------------- sealed transfers, jobs */
+
+/* Before its MANIFEST is opened, a sealed transfer is shown by this name;
+ * no wire path can start with '/', so it never matches a real one. */
+#define KF__SEALED_NAME "/(sealed transfer)"
+
+/* @locality worker: opens the MANIFEST (signature, key, decryption),
+ * checks the signer, and begins the assembly under the real path. */
+static int kf__unseal_work(struct kf__job *j, char *e, size_t es)
+{
+	struct kf__xfer *x = j->x;
+	struct kf__recv *r = x->r;
+	kf_wire_manifest_t man;
+	int rc;
+
+	kf_seal_free(x->seal); /* a retried job starts over */
+	x->seal = NULL;
+	rc = kf_seal_open_manifest(r->keys, j->msg->payload, j->msg->len,
+				   &x->seal, e, es);
+	if (!rc)
+		rc = kf_wire_decode_manifest(x->seal->frame, x->seal->frame_len,
+					     r->conf->max_file_size, &man, e,
+					     es);
+	if (rc)
+		return rc;
+	kf_assembly_free(&x->a);
+	rc = kf_assembly_init(&x->a, r->dest, &man, x->seq);
+	if (rc)
+		return rc;
+	if (x->seal->flags & KF_WIRE_FLAG_SIGNED) {
+		x->a.tap = kf_seal_feed;
+		x->a.tap_opaque = x->seal;
+	}
+	rc = kf_seal_check_trust(r->keys, x->seal, e, es);
+	if (rc)
+		return rc;
+	return kf_assembly_begin(&x->a, e, es);
+}
+
+/* @locality worker: opens, checks and writes one CHUNK; j->chunk.index is
+ * the index the loop saw in clear. */
+static int kf__sealed_chunk_work(struct kf__job *j, char *e, size_t es)
+{
+	struct kf__xfer *x = j->x;
+	const uint8_t *plain;
+	uint8_t *owned;
+	kf_wire_chunk_t c;
+	size_t len;
+	int rc;
+
+	rc = kf_seal_open_chunk(x->seal, j->msg->payload, j->msg->len, &plain,
+				&owned, &len, e, es);
+	if (rc)
+		return rc;
+	rc = kf_wire_decode_chunk(plain, len, &c, e, es);
+	if (!rc)
+		rc = kf_wire_chunk_fits(&x->a.m, &c, j->chunk.index, e, es);
+	if (!rc)
+		rc = kf_assembly_write(&x->a, x->r->codecs, &c, e, es);
+	free(owned);
+	return rc;
+}
+
+/* @locality worker: opens the COMMIT (decryption, signature over the
+ * content digest) and finishes. */
+static int kf__sealed_finish_work(struct kf__job *j, char *e, size_t es)
+{
+	struct kf__xfer *x = j->x;
+	uint8_t plain[KF_WIRE_COMMIT_SIZE];
+	int rc;
+
+	rc = kf_seal_open_commit(x->seal, j->msg->payload, j->msg->len, plain,
+				 e, es);
+	if (!rc)
+		rc = kf_wire_decode_commit(plain, sizeof(plain), &j->commit, e,
+					   es);
+	if (!rc)
+		rc = kf_assembly_finish(&x->a, &j->commit, &j->outcome, e, es);
+	return rc;
+}
+
 /* @locality worker */
 static void kf__job_work(uv_work_t *req)
 {
@@ -265,15 +355,22 @@ static void kf__job_work(uv_work_t *req)
 	size_t es = sizeof(j->errmsg);
 
 	switch (j->kind) {
+	case KF__J_UNSEAL:
+		j->err = kf__unseal_work(j, e, es);
+		break;
 	case KF__J_BEGIN:
 		j->err = kf_assembly_begin(a, e, es);
 		break;
 	case KF__J_CHUNK:
-		j->err = kf_assembly_write(a, j->x->r->codecs, &j->chunk, e, es);
+		j->err = j->x->sealed
+			     ? kf__sealed_chunk_work(j, e, es)
+			     : kf_assembly_write(a, j->x->r->codecs, &j->chunk,
+						 e, es);
 		break;
 	case KF__J_FINISH:
-		j->err = j->x->orphan ? kf_assembly_present(a, &j->commit,
-							    &j->outcome, e, es)
+		j->err = j->x->sealed   ? kf__sealed_finish_work(j, e, es)
+			 : j->x->orphan ? kf_assembly_present(a, &j->commit,
+							      &j->outcome, e, es)
 				      : kf_assembly_finish(a, &j->commit,
 							   &j->outcome, e, es);
 		break;
@@ -336,6 +433,17 @@ static void kf__dead_transfer(struct kf__xfer *x, const char *why)
 	if (!x->r->dlq || !x->holding)
 		return;
 	kf_xid_format(&x->xid, xid);
+	if (x->sealed) {
+		/* nothing decrypted may leave: the key is the transfer id,
+		 * as on the wire, and the reason stays in DEST */
+		snprintf(reason, sizeof(reason), "quarantined: a sealed "
+			 "transfer (reason in %s/.kferry/quarantine/%s/"
+			 "reason.txt)", x->r->conf->dest, xid);
+		kf_deadletter_quarantined(x->r->dlq, x->part, x->first_off,
+					  (const char *)x->xid.b,
+					  sizeof(x->xid.b), NULL, 0, reason);
+		return;
+	}
 	snprintf(reason, sizeof(reason), "quarantined: %s (data in "
 		 "%s/.kferry/quarantine/%s)", why, x->r->conf->dest, xid);
 	len = kf_wire_encode_manifest(frame, sizeof(frame), &x->a.m);
@@ -436,6 +544,9 @@ static void kf__job_done(uv_work_t *req, int status)
 	} else if (j->kind == KF__J_FINISH && !j->err) {
 		kf__finished(x, j);
 		kf__close(x, 0);
+	} else if (j->kind == KF__J_UNSEAL && !j->err &&
+		   x->state != KF__X_DEAD) {
+		kf__unsealed(x);
 	} else if (j->kind == KF__J_QUARANTINE || j->kind == KF__J_DISCARD) {
 		if (j->kind == KF__J_QUARANTINE)
 			kf__dead_transfer(x, j->reason);
@@ -561,12 +672,12 @@ static void kf__tombstone(struct kf__recv *r, const rd_kafka_message_t *m,
 /* A new MANIFEST for the same path on the same partition means the sender
  * retried: its earlier, unfinished attempt can never complete. */
 static void kf__supersede(struct kf__recv *r, const kf_wire_manifest_t *m,
-			  int32_t part)
+			  int32_t part, const struct kf__xfer *self)
 {
 	struct kf__xfer *x;
 
 	for (x = r->all; x; x = x->next) {
-		if (x->state != KF__X_OPEN || x->part != part ||
+		if (x == self || x->state != KF__X_OPEN || x->part != part ||
 		    x->a.m.path_len != m->path_len ||
 		    memcmp(x->a.relpath, m->path, m->path_len))
 			continue;
@@ -586,7 +697,9 @@ static struct kf__xfer *kf__open_xfer(struct kf__recv *r,
 	struct kf__xfer *x;
 
 	x = kf__xfer_new(r, &man->hdr.xid, m->partition, m->offset);
-	if (!x || kf_assembly_init(&x->a, r->dest, man, ++r->seq) ||
+	if (x)
+		x->seq = ++r->seq;
+	if (!x || kf_assembly_init(&x->a, r->dest, man, x->seq) ||
 	    kf_offsets_hold(r->offs, m->partition, m->offset)) {
 		kf_err("recv", "out of memory");
 		kf_stop_request();
@@ -601,6 +714,79 @@ static struct kf__xfer *kf__open_xfer(struct kf__recv *r,
 	return x;
 }
 
+/* ---------------------------------------------- sealed transfers, loop */
+
+/* Sealed or signed transfers, and every transfer when signatures are
+ * required, are opened by jobs: the loop thread does no crypto. */
+static int kf__opened_by_jobs(const struct kf__recv *r, const kf_wire_hdr_t *h)
+{
+	return h->flags || (r->keys && r->keys->ntrusted);
+}
+
+static void kf__on_sealed_manifest(struct kf__recv *r, rd_kafka_message_t *m,
+				   const kf_wire_hdr_t *h)
+{
+	kf_wire_manifest_t ph = {0}; /* placeholder until the job opens it */
+	struct kf__xfer *x;
+
+	if (kf__find(r, &h->xid)) {
+		kf__reject(r, m, "rejected manifest",
+			   "its transfer id is already in use");
+		return;
+	}
+	ph.hdr = *h;
+	ph.path = (const uint8_t *)KF__SEALED_NAME;
+	ph.path_len = sizeof(KF__SEALED_NAME) - 1;
+	x = kf__open_xfer(r, m, &ph);
+	if (!x)
+		return;
+	x->sealed = 1;
+	x->sflags = h->flags;
+	kf__enqueue(x, KF__J_UNSEAL, m);
+	kf__run_next(x);
+}
+
+/* The UNSEAL job named the transfer: a retry of the same path replaces
+ * what is unfinished of it, as for plain manifests. */
+static void kf__unsealed(struct kf__xfer *x)
+{
+	kf__supersede(x->r, &x->a.m, x->part, x);
+	kf_dbg(KF_DBG_RECV, "recv",
+	       "sealed manifest '%s' (flags 0x%04x): %llu bytes, %llu chunks",
+	       x->a.shown, x->sflags, (unsigned long long)x->a.m.file_size,
+	       (unsigned long long)x->a.m.chunk_count);
+}
+
+/* Only what is in clear is checked here: the order of the chunks. The
+ * job opens the rest, knowing the index (c->index). */
+static int kf__peek_sealed_chunk(const struct kf__xfer *x,
+				 const rd_kafka_message_t *m,
+				 kf_wire_chunk_t *c, char *err,
+				 size_t err_size)
+{
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	rc = kf_seal_peek_chunk(x->sflags, m->payload, m->len, &c->index, err,
+				err_size);
+	if (!rc && c->index != x->next_index)
+		rc = kf_seterr(err, err_size, KF_EPROTO,
+			       "chunk %llu arrived where chunk %llu was "
+			       "expected",
+			       (unsigned long long)c->index,
+			       (unsigned long long)x->next_index);
+	return rc;
+}
+
+static void kf__on_sealed_commit(struct kf__xfer *x, rd_kafka_message_t *m)
+{
+	x->state = KF__X_CLOSING;
+	kf__enqueue(x, KF__J_FINISH, m);
+	kf__run_next(x);
+}
+
+/* ------------------------------------------------------- plain frames */
+
 static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 			    const kf_wire_hdr_t *h)
 {
@@ -608,6 +794,10 @@ static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 	struct kf__xfer *x;
 	char err[512];
 
+	if (kf__opened_by_jobs(r, h)) {
+		kf__on_sealed_manifest(r, m, h);
+		return;
+	}
 	if (kf_wire_decode_manifest(m->payload, m->len,
 				    r->conf->max_file_size, &man, err,
 				    sizeof(err))) {
@@ -620,7 +810,7 @@ static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 			   "its transfer id is already in use");
 		return;
 	}
-	kf__supersede(r, &man, m->partition);
+	kf__supersede(r, &man, m->partition, NULL);
 	x = kf__open_xfer(r, m, &man);
 	if (!x)
 		return;
@@ -706,8 +896,11 @@ static void kf__on_chunk(struct kf__recv *r, rd_kafka_message_t *m,
 
 	if (!x)
 		return;
-	if (kf_wire_decode_chunk(m->payload, m->len, &c, err, sizeof(err)) ||
-	    kf_wire_chunk_fits(&x->a.m, &c, x->next_index, err, sizeof(err))) {
+	if (x->sealed ? kf__peek_sealed_chunk(x, m, &c, err, sizeof(err))
+		      : kf_wire_decode_chunk(m->payload, m->len, &c, err,
+					     sizeof(err)) ||
+			    kf_wire_chunk_fits(&x->a.m, &c, x->next_index, err,
+					       sizeof(err))) {
 		rd_kafka_message_destroy(m);
 		kf__quarantine(x, "%s", err);
 		return;
@@ -738,6 +931,10 @@ static void kf__on_commit(struct kf__recv *r, rd_kafka_message_t *m,
 	if (!x)
 		return;
 	kf_probe_recv_commit(&x->probe, m->offset);
+	if (x->sealed) {
+		kf__on_sealed_commit(x, m);
+		return;
+	}
 	if (kf_wire_decode_commit(m->payload, m->len, &c, err, sizeof(err))) {
 		rd_kafka_message_destroy(m);
 		kf__quarantine(x, "%s", err);
@@ -826,6 +1023,20 @@ static void kf__on_resume(struct kf__recv *r, rd_kafka_message_t *m,
 			kf__quarantine(x, "%s", err);
 		} else {
 			kf__reject(r, m, "rejected resume", err);
+		}
+		return;
+	}
+	if ((x && x->sealed) || (!x && r->keys && r->keys->ntrusted)) {
+		/* senders never resume sealed or signed transfers: a RESUME
+		 * would restate the manifest unsigned and in clear */
+		if (x) {
+			rd_kafka_message_destroy(m);
+			kf__quarantine(x, "a RESUME of a sealed or signed "
+					  "transfer is not accepted");
+		} else {
+			kf__reject(r, m, "rejected resume",
+				   "receive.trusted_signers is set and a "
+				   "RESUME is never signed");
 		}
 		return;
 	}
@@ -1215,6 +1426,17 @@ static int kf__recv_setup(struct kf__recv *r, char *errstr, size_t errstr_size)
 			  errstr_size);
 	if (rc)
 		return rc;
+	rc = kf_seal_keys_load(NULL, NULL, r->conf->decrypt_keys,
+			       r->conf->trusted_signers, &r->keys, errstr,
+			       errstr_size);
+	if (rc)
+		return rc;
+	if (r->keys)
+		kf_info("recv", "%zu decryption key(s); %s", r->keys->ndecrypt,
+			r->keys->ntrusted ? "only signed transfers from "
+					    "receive.trusted_signers are "
+					    "accepted"
+					  : "unsigned transfers are accepted");
 	r->codecs = kf_codec_pool_new(r->conf->chunk_size, 1);
 	r->offs = kf_offsets_new();
 	if (!r->codecs || !r->offs)
@@ -1258,6 +1480,7 @@ static void kf__recv_teardown(struct kf__recv *r)
 	kf_deadletter_destroy(r->dlq); /* before offs: its reports use them */
 	kf_offsets_destroy(r->offs);
 	kf_codec_pool_destroy(r->codecs);
+	kf_seal_keys_free(r->keys);
 	kf_dest_close(r->dest);
 }
 

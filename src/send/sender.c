@@ -14,6 +14,7 @@
 #include "core/path.h"
 #include "kafka/client.h"
 #include "obs/probe.h"
+#include "proto/seal.h"
 #include "proto/wire.h"
 
 /* Files being read at once are bounded by send.max_inflight_files; files
@@ -44,6 +45,7 @@ struct kf__slot {
 	int err;
 	char errmsg[200];
 	uint8_t raw_hash[16];
+	size_t frame_len; /* sealed transfers: the frame the worker built */
 	struct kf__slot *next; /* free list, or the file's ready list */
 	uint8_t *buf;
 };
@@ -53,6 +55,9 @@ struct kf__sfile {
 	kf_sender_t *s;
 	char *src, *rel;
 	size_t rel_len;
+	const void *key; /* the Kafka message key: rel, or xid when encrypted */
+	size_t key_len;
+	kf_seal_t *seal; /* NULL unless keys are configured */
 	int fd;
 	struct stat st; /* at open: size, mode and mtime sent */
 	kf_xid_t xid;
@@ -88,6 +93,7 @@ struct kf_sender_s {
 	rd_kafka_queue_t *mainq;
 	kf_kafka_waker_t waker;
 	kf_codec_pool_t *codecs;
+	kf_seal_keys_t *keys; /* send.encrypt_recipients, send.sign_key */
 	kf_send_file_cb *file_cb;
 	kf_send_ckpt_cb *ckpt_cb;
 	void *opaque;
@@ -150,7 +156,7 @@ static int kf__produce(struct kf__sfile *f, void *buf, size_t len,
 
 	err = rd_kafka_producev(
 		s->rk, RD_KAFKA_V_RKT(s->rkt),
-		RD_KAFKA_V_KEY(f->rel, f->rel_len), RD_KAFKA_V_VALUE(buf, len),
+		RD_KAFKA_V_KEY(f->key, f->key_len), RD_KAFKA_V_VALUE(buf, len),
 		RD_KAFKA_V_MSGFLAGS(copy ? RD_KAFKA_MSG_F_COPY : 0),
 		RD_KAFKA_V_OPAQUE(ref), RD_KAFKA_V_END);
 	if (err) {
@@ -168,33 +174,75 @@ static int64_t kf__mtime_ns(const struct stat *st)
 	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
+static void kf__manifest_fields(const struct kf__sfile *f,
+				kf_wire_manifest_t *m0)
+{
+	kf_wire_manifest_t m = {0};
+
+	m.hdr.version = KF_WIRE_VERSION;
+	m.hdr.type = KF_WIRE_MANIFEST;
+	m.hdr.xid = f->xid;
+	m.file_size = (uint64_t)f->st.st_size;
+	m.chunk_count = f->nchunks;
+	m.chunk_size = (uint32_t)f->s->conf->chunk_size;
+	m.mode = f->st.st_mode & 07777;
+	m.mtime_sec = f->st.st_mtim.tv_sec;
+	m.mtime_nsec = (uint32_t)f->st.st_mtim.tv_nsec;
+	m.codec = (uint8_t)f->s->conf->codec;
+	m.hash_alg = KF_WIRE_HASH_XXH3_128;
+	m.path = (const uint8_t *)f->rel;
+	m.path_len = (uint16_t)f->rel_len;
+	m.origin = (const uint8_t *)f->s->origin;
+	m.origin_len = (uint8_t)strlen(f->s->origin);
+	*m0 = m;
+}
+
+static void kf__commit_fields(const struct kf__sfile *f, kf_wire_commit_t *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->hdr.version = KF_WIRE_VERSION;
+	c->hdr.type = KF_WIRE_COMMIT;
+	c->hdr.xid = f->xid;
+	c->chunk_count = f->nchunks;
+	c->file_size = (uint64_t)f->st.st_size;
+	memcpy(c->file_hash, f->file_hash, 16);
+}
+
+static void kf__chunk_fields(const struct kf__sfile *f,
+			     const struct kf__slot *sl, kf_wire_chunk_t *c0)
+{
+	kf_wire_chunk_t c = {0};
+
+	c.hdr.version = KF_WIRE_VERSION;
+	c.hdr.type = KF_WIRE_CHUNK;
+	c.hdr.xid = f->xid;
+	c.index = sl->idx;
+	c.offset = sl->idx * f->s->conf->chunk_size;
+	c.raw_len = sl->raw_len;
+	c.codec = (uint8_t)sl->codec;
+	memcpy(c.raw_hash, sl->raw_hash, 16);
+	*c0 = c;
+}
+
 /* Opens the transfer: a MANIFEST, or a RESUME that restates it when the
- * transfer carries on from a checkpoint. */
+ * transfer carries on from a checkpoint (never a sealed one: see
+ * kf__open_work). */
 static void kf__produce_manifest(struct kf__sfile *f)
 {
 	uint8_t buf[KF_WIRE_RESUME_MAX];
 	kf_wire_resume_t r = {0};
-	kf_wire_manifest_t *m = &r.m;
 	long n;
 
-	m->hdr.xid = f->xid;
-	m->file_size = (uint64_t)f->st.st_size;
-	m->chunk_count = f->nchunks;
-	m->chunk_size = (uint32_t)f->s->conf->chunk_size;
-	m->mode = f->st.st_mode & 07777;
-	m->mtime_sec = f->st.st_mtim.tv_sec;
-	m->mtime_nsec = (uint32_t)f->st.st_mtim.tv_nsec;
-	m->codec = (uint8_t)f->s->conf->codec;
-	m->hash_alg = KF_WIRE_HASH_XXH3_128;
-	m->path = (const uint8_t *)f->rel;
-	m->path_len = (uint16_t)f->rel_len;
-	m->origin = (const uint8_t *)f->s->origin;
-	m->origin_len = (uint8_t)strlen(f->s->origin);
+	if (f->seal) { /* built by the open job */
+		kf__produce(f, f->seal->frame, f->seal->frame_len, &f->ctrl, 1);
+		return;
+	}
+	kf__manifest_fields(f, &r.m);
 	if (f->want_resume) {
 		r.next_index = f->first_chunk;
 		n = kf_wire_encode_resume(buf, sizeof(buf), &r);
 	} else {
-		n = kf_wire_encode_manifest(buf, sizeof(buf), m);
+		n = kf_wire_encode_manifest(buf, sizeof(buf), &r.m);
 	}
 	if (n < 0) {
 		kf__fail(f, (int)n, "cannot encode the manifest");
@@ -236,15 +284,13 @@ static void kf__seal(struct kf__sfile *f)
 		return; /* nothing was produced: nothing to abort */
 	if (f->err) {
 		kf__produce_abort(f);
+	} else if (f->seal) { /* built by the last read */
+		kf__produce(f, f->seal->commit, f->seal->commit_len, &f->ctrl,
+			    1);
 	} else {
-		kf_wire_commit_t c = {0};
+		kf_wire_commit_t c;
 
-		c.hdr.version = KF_WIRE_VERSION;
-		c.hdr.type = KF_WIRE_COMMIT;
-		c.hdr.xid = f->xid;
-		c.chunk_count = f->nchunks;
-		c.file_size = (uint64_t)f->st.st_size;
-		memcpy(c.file_hash, f->file_hash, 16);
+		kf__commit_fields(f, &c);
 		n = kf_wire_encode_commit(buf, sizeof(buf), &c);
 		if (n > 0)
 			kf__produce(f, buf, (size_t)n, &f->ctrl, 1);
@@ -261,6 +307,69 @@ static void kf__maybe_seal(struct kf__sfile *f)
 			 f->next_produce == f->nchunks))
 		return;
 	kf__seal(f);
+}
+
+/* ------------------------------------------------------ sealed transfers */
+
+/* @locality worker: the COMMIT of a sealed transfer, once every byte was
+ * read (docs/protocol.md section 10). */
+static void kf__seal_commit(struct kf__sfile *f, int *err, char *msg,
+			    size_t msg_size)
+{
+	kf_wire_commit_t c;
+	int r;
+
+	kf__commit_fields(f, &c);
+	r = kf_seal_commit(f->seal, &c);
+	if (r) {
+		*err = r;
+		snprintf(msg, msg_size, "sealing the commit: %s",
+			 kf_strerror(r));
+	}
+}
+
+/* @locality worker: the open job's part of a sealed transfer: data key,
+ * MANIFEST, and the COMMIT of an empty file (which has no last read). */
+static void kf__seal_open(struct kf__sfile *f)
+{
+	kf_wire_manifest_t m;
+	int r;
+
+	r = kf_seal_new(f->s->keys, &f->xid, &f->seal);
+	if (!r) {
+		kf__manifest_fields(f, &m);
+		r = kf_seal_manifest(f->seal, f->s->keys, &m);
+	}
+	if (r) {
+		kf__fail(f, r, "sealing the manifest: %s", kf_strerror(r));
+		return;
+	}
+	if (f->nchunks == 0) {
+		kf_hasher_final(f->hasher, f->file_hash);
+		kf__seal_commit(f, &f->err, f->errmsg, sizeof(f->errmsg));
+	}
+}
+
+/* @locality worker: encodes the CHUNK header here rather than on the loop,
+ * then encrypts the frame in place. */
+static void kf__seal_chunk(struct kf__slot *sl)
+{
+	struct kf__sfile *f = sl->ref.f;
+	kf_wire_chunk_t c;
+	long n;
+
+	kf__chunk_fields(f, sl, &c);
+	kf_wire_encode_chunk_hdr(sl->buf, KF_WIRE_CHUNK_HDR, &c);
+	n = kf_seal_chunk(f->seal, sl->buf, KF_WIRE_CHUNK_HDR + sl->payload_len,
+			  KF_WIRE_CHUNK_HDR + f->s->conf->chunk_size +
+			      KF_SEAL_CHUNK_OVERHEAD);
+	if (n < 0) {
+		sl->err = (int)n;
+		snprintf(sl->errmsg, sizeof(sl->errmsg), "sealing chunk %llu: %s",
+			 (unsigned long long)sl->idx, kf_strerror((int)n));
+		return;
+	}
+	sl->frame_len = (size_t)n;
 }
 
 /* ----------------------------------------------------------- chunk path */
@@ -312,6 +421,8 @@ static void kf__read_work(uv_work_t *req)
 		got += (size_t)r;
 	}
 	kf_hasher_update(f->hasher, sl->buf + KF_WIRE_CHUNK_HDR, sl->raw_len);
+	if (f->seal)
+		kf_seal_feed(f->seal, sl->buf + KF_WIRE_CHUNK_HDR, sl->raw_len);
 	if (sl->idx + 1 < f->nchunks)
 		return;
 	kf_hasher_final(f->hasher, f->file_hash);
@@ -321,6 +432,8 @@ static void kf__read_work(uv_work_t *req)
 		snprintf(sl->errmsg, sizeof(sl->errmsg),
 			 "file changed while being sent (size or mtime "
 			 "differ from when it was opened)");
+	} else if (f->seal) {
+		kf__seal_commit(f, &sl->err, sl->errmsg, sizeof(sl->errmsg));
 	}
 }
 
@@ -335,34 +448,33 @@ static void kf__compress_work(uv_work_t *req)
 	kf_hash128(payload, sl->raw_len, sl->raw_hash);
 	sl->codec = KF_CODEC_NONE;
 	sl->payload_len = sl->raw_len;
-	if (!sl->try_compress)
-		return;
-	r = kf_codec_compress(sl->ref.f->s->codecs, payload, sl->raw_len,
-			      &sl->payload_len);
-	if (r < 0) {
-		sl->err = r;
-		snprintf(sl->errmsg, sizeof(sl->errmsg), "compression: %s",
-			 kf_strerror(r));
-		return;
+	if (sl->try_compress) {
+		r = kf_codec_compress(sl->ref.f->s->codecs, payload,
+				      sl->raw_len, &sl->payload_len);
+		if (r < 0) {
+			sl->err = r;
+			snprintf(sl->errmsg, sizeof(sl->errmsg),
+				 "compression: %s", kf_strerror(r));
+			return;
+		}
+		sl->codec = r;
 	}
-	sl->codec = r;
+	/* compressed first: ciphertext does not compress */
+	if (sl->ref.f->seal)
+		kf__seal_chunk(sl);
 }
 
 static void kf__produce_chunk(struct kf__sfile *f, struct kf__slot *sl)
 {
-	kf_wire_chunk_t c = {0};
+	size_t len = sl->frame_len; /* sealed: built by the worker */
+	kf_wire_chunk_t c;
 
-	c.hdr.version = KF_WIRE_VERSION;
-	c.hdr.type = KF_WIRE_CHUNK;
-	c.hdr.xid = f->xid;
-	c.index = sl->idx;
-	c.offset = sl->idx * f->s->conf->chunk_size;
-	c.raw_len = sl->raw_len;
-	c.codec = (uint8_t)sl->codec;
-	memcpy(c.raw_hash, sl->raw_hash, 16);
-	kf_wire_encode_chunk_hdr(sl->buf, KF_WIRE_CHUNK_HDR, &c);
-	if (kf__produce(f, sl->buf, KF_WIRE_CHUNK_HDR + sl->payload_len,
-			&sl->ref, 0) < 0)
+	if (!f->seal) {
+		kf__chunk_fields(f, sl, &c);
+		kf_wire_encode_chunk_hdr(sl->buf, KF_WIRE_CHUNK_HDR, &c);
+		len = KF_WIRE_CHUNK_HDR + sl->payload_len;
+	}
+	if (kf__produce(f, sl->buf, len, &sl->ref, 0) < 0)
 		kf__slot_put(f->s, sl);
 }
 
@@ -507,7 +619,7 @@ static int kf__hash_prefix(struct kf__sfile *f, uint64_t bytes)
 static void kf__open_work(uv_work_t *req)
 {
 	struct kf__sfile *f = req->data;
-	uint64_t chunk = f->s->conf->chunk_size, nchunks;
+	uint64_t chunk = f->s->conf->chunk_size;
 
 	f->fd = open(f->src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (f->fd < 0) {
@@ -520,21 +632,28 @@ static void kf__open_work(uv_work_t *req)
 		return;
 	}
 	posix_fadvise(f->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	f->nchunks = ((uint64_t)f->st.st_size + chunk - 1) / chunk;
+	if (f->s->keys) {
+		/* a RESUME restates the manifest in clear: a sealed transfer
+		 * is always sent again whole */
+		f->want_resume = 0;
+		kf__seal_open(f);
+		return;
+	}
 	if (!f->want_resume)
 		return;
-	nchunks = ((uint64_t)f->st.st_size + chunk - 1) / chunk;
-	if (!kf__resume_fits(f, nchunks)) {
+	if (!kf__resume_fits(f, f->nchunks)) {
 		f->want_resume = 0; /* changed since: a new transfer */
 		return;
 	}
 	f->xid = f->resume.xid;
 	f->first_chunk = f->resume.next_index;
-	if (kf__hash_prefix(f, f->first_chunk == nchunks
+	if (kf__hash_prefix(f, f->first_chunk == f->nchunks
 				   ? (uint64_t)f->st.st_size
 				   : f->first_chunk * chunk))
 		return;
 	/* With nothing left to read, the last read's change check is ours. */
-	if (f->first_chunk == nchunks && kf__changed(f))
+	if (f->first_chunk == f->nchunks && kf__changed(f))
 		kf__fail(f, KF_ECHANGED, "file changed while being sent (size "
 					 "or mtime differ from when it was "
 					 "opened)");
@@ -544,12 +663,10 @@ static void kf__open_done(uv_work_t *req, int status)
 {
 	struct kf__sfile *f = req->data;
 	kf_sender_t *s = f->s;
-	uint64_t chunk = s->conf->chunk_size;
 
 	(void)status;
 	f->busy = 0;
 	if (!f->err) {
-		f->nchunks = ((uint64_t)f->st.st_size + chunk - 1) / chunk;
 		f->opened = 1;
 		f->next_read = f->next_produce = f->first_chunk;
 		f->hashed = f->next_read == f->nchunks;
@@ -585,6 +702,7 @@ static void kf__sfile_free(struct kf__sfile *f)
 	if (f->fd >= 0)
 		close(f->fd);
 	kf_hasher_destroy(f->hasher);
+	kf_seal_free(f->seal);
 	free(f->src);
 	free(f->rel);
 	free(f);
@@ -752,12 +870,16 @@ kf_sender_t *kf_sender_new(uv_loop_t *loop, const kf_conf_t *conf,
 	s->nslots = conf->send_max_inflight_bytes / conf->chunk_size;
 	if (s->nslots < 2)
 		s->nslots = 2;
+	if (kf_seal_keys_load(conf->encrypt_recipients, conf->sign_key, NULL,
+			      NULL, &s->keys, errstr, errstr_size))
+		goto out_destroy;
 	s->slots = calloc(s->nslots, sizeof(*s->slots));
 	s->codecs = kf_codec_pool_new(conf->chunk_size, conf->codec_level);
 	if (!s->slots || !s->codecs)
 		goto out_nomem;
 	for (i = 0; i < s->nslots; i++) {
-		s->slots[i].buf = malloc(KF_WIRE_CHUNK_HDR + conf->chunk_size);
+		s->slots[i].buf = malloc(KF_WIRE_CHUNK_HDR + conf->chunk_size +
+					 KF_SEAL_CHUNK_OVERHEAD);
 		if (!s->slots[i].buf)
 			goto out_nomem;
 		kf__slot_put(s, &s->slots[i]);
@@ -809,6 +931,8 @@ int kf_sender_submit_route(kf_sender_t *s, const char *src, const char *rel,
 	f->src = strdup(src);
 	f->rel = strdup(rel);
 	f->rel_len = strlen(rel);
+	f->key = f->rel;
+	f->key_len = f->rel_len;
 	f->hasher = kf_hasher_new();
 	if (!f->src || !f->rel || !f->hasher) {
 		kf__sfile_free(f);
@@ -822,6 +946,11 @@ int kf_sender_submit_route(kf_sender_t *s, const char *src, const char *rel,
 	if (resume) {
 		f->want_resume = 1;
 		f->resume = *resume;
+	}
+	/* an encrypted transfer must not show its path in the key */
+	if (s->keys && s->keys->nrecipients) {
+		f->key = f->xid.b;
+		f->key_len = sizeof(f->xid.b);
 	}
 	if (s->queue_tail)
 		s->queue_tail->next = f;
@@ -889,6 +1018,7 @@ void kf_sender_destroy(kf_sender_t *s)
 		free(s->slots[i].buf);
 	free(s->slots);
 	kf_codec_pool_destroy(s->codecs);
+	kf_seal_keys_free(s->keys);
 	free(s);
 }
 

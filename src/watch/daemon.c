@@ -377,24 +377,49 @@ static void kf__file_cb(void *opaque, const char *rel, const char *src,
 static void kf__ckpt_cb(void *opaque, const char *src,
 			const kf_send_ckpt_t *ck);
 
+static int kf__same(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static void kf__wsender_free(struct kf__wsender *ws)
+{
+	free(ws->conf.topic);
+	free(ws->conf.encrypt_recipients);
+	free(ws->conf.sign_key);
+	free(ws);
+}
+
+/* One sender per topic and keys (a route's own keys, or send.*). */
 static struct kf__wsender *kf__sender_for(struct kf__daemon *d,
-					  const char *topic, char *errstr,
+					  const kf_route_t *r, char *errstr,
 					  size_t errstr_size)
 {
+	const char *rcpt = r->encrypt_recipients
+			       ? r->encrypt_recipients
+			       : d->conf0->encrypt_recipients;
+	const char *sign = r->sign_key ? r->sign_key : d->conf0->sign_key;
 	struct kf__wsender *ws;
 
 	for (ws = d->senders; ws; ws = ws->next)
-		if (!strcmp(ws->conf.topic, topic))
+		if (!strcmp(ws->conf.topic, r->topic) &&
+		    kf__same(ws->conf.encrypt_recipients, rcpt) &&
+		    kf__same(ws->conf.sign_key, sign))
 			return ws;
 	if (!(ws = calloc(1, sizeof(*ws))))
 		return NULL;
 	ws->d = d;
-	/* Shallow: every pointer but the topic belongs to conf0, which
-	 * outlives the daemon. Send and Kafka settings are the start's. */
+	/* Shallow: every pointer but the topic and keys belongs to conf0,
+	 * which outlives the daemon. Send and Kafka settings are the
+	 * start's. */
 	ws->conf = *d->conf0;
 	ws->conf.routes = NULL;
 	ws->conf.nroutes = 0;
-	if (!(ws->conf.topic = strdup(topic)))
+	ws->conf.encrypt_recipients = rcpt ? strdup(rcpt) : NULL;
+	ws->conf.sign_key = sign ? strdup(sign) : NULL;
+	ws->conf.topic = strdup(r->topic);
+	if (!ws->conf.topic || (rcpt && !ws->conf.encrypt_recipients) ||
+	    (sign && !ws->conf.sign_key))
 		goto out_free;
 	ws->s = kf_sender_new(&d->loop, &ws->conf, kf__file_cb, ws, errstr,
 			      errstr_size);
@@ -406,8 +431,7 @@ static struct kf__wsender *kf__sender_for(struct kf__daemon *d,
 	return ws;
 
 out_free:
-	free(ws->conf.topic);
-	free(ws);
+	kf__wsender_free(ws);
 	return NULL;
 }
 
@@ -419,7 +443,7 @@ static struct kf__rstate *kf__route_add(struct kf__daemon *d, kf_route_t *r,
 	if (!rs)
 		return NULL;
 	rs->d = d;
-	rs->ws = kf__sender_for(d, r->topic, errstr, errstr_size);
+	rs->ws = kf__sender_for(d, r, errstr, errstr_size);
 	if (!rs->ws || kf__tab_grow(rs)) {
 		free(rs->tab);
 		free(rs);
@@ -1054,7 +1078,7 @@ static void kf__reload_route(struct kf__daemon *d, kf_route_t *r)
 		kf_route_unref(r);
 		return;
 	}
-	ws = kf__sender_for(d, r->topic, err, sizeof(err));
+	ws = kf__sender_for(d, r, err, sizeof(err));
 	if (!ws) {
 		kf_err("watch", "route %s: %s", r->name, err);
 		kf_route_unref(r);
@@ -1348,8 +1372,7 @@ static void kf__destroy(struct kf__daemon *d)
 	while ((ws = d->senders)) {
 		d->senders = ws->next;
 		kf_sender_destroy(ws->s);
-		free(ws->conf.topic);
-		free(ws);
+		kf__wsender_free(ws);
 	}
 	kf_ledger_close(d->ledger);
 }

@@ -144,12 +144,14 @@ static int kf__route_sig(kf_route_t *r, const struct kf_conf_route *rc)
 	/* \x1f cannot appear in a config value that loads from a file. */
 	int n = asprintf(&r->sig,
 			 "%s\x1f%s\x1f%s\x1f%s\x1f%d\x1f%d\x1f%d\x1f%s\x1f%s"
-			 "\x1f%s\x1f%s\x1f%d\x1f%d",
+			 "\x1f%s\x1f%s\x1f%d\x1f%d\x1f%s\x1f%s",
 			 r->dir, r->topic, rc->include ? rc->include : "",
 			 rc->exclude ? rc->exclude : "", r->recursive,
 			 r->finished, r->stable_s, rc->marker_suffixes,
 			 rc->temp_suffixes, rc->after, r->error_dir,
-			 r->retries, r->backoff_s);
+			 r->retries, r->backoff_s,
+			 rc->encrypt_recipients ? rc->encrypt_recipients : "",
+			 rc->sign_key ? rc->sign_key : "");
 
 	if (n < 0)
 		r->sig = NULL;
@@ -197,6 +199,10 @@ kf_route_t *kf_route_new(const struct kf_conf_route *rc,
 	r->topic = strdup(rc->topic ? rc->topic : default_topic);
 	if (!r->name || !r->dir || !r->topic)
 		goto out_nomem;
+	if ((rc->encrypt_recipients &&
+	     !(r->encrypt_recipients = strdup(rc->encrypt_recipients))) ||
+	    (rc->sign_key && !(r->sign_key = strdup(rc->sign_key))))
+		goto out_nomem;
 	if (rc->error_dir)
 		r->error_dir = kf__dir_dup(rc->error_dir);
 	else if (asprintf(&r->error_dir, "%s/.kferry/error", r->dir) < 0)
@@ -232,6 +238,8 @@ void kf_route_unref(kf_route_t *r)
 	free(r->topic);
 	free(r->error_dir);
 	free(r->move_tmpl);
+	free(r->encrypt_recipients);
+	free(r->sign_key);
 	kf_strlist_free(&r->include);
 	kf_strlist_free(&r->exclude);
 	kf_strlist_free(&r->markers);

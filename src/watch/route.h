@@ -30,6 +30,8 @@ typedef struct kf_route_s {
 	char *move_tmpl;    /* owned; KF_AFTER_MOVE: DIR with strftime fields */
 	int recursive, finished, stable_s, retries, backoff_s;
 	struct kf_strlist include, exclude, markers, temps;
+	/* owned; section 10 keys of the route, NULL: the send.* keys */
+	char *encrypt_recipients, *sign_key;
 	char *sig; /* owned; every setting, to tell a changed route on reload */
 } kf_route_t;
 

@@ -1,10 +1,16 @@
 /*
- * libFuzzer target for src/proto/wire.c.
+ * libFuzzer target for src/proto/wire.c and the sealed-frame parsers of
+ * src/proto/seal.c.
  *
  * Feeds the same hostile bytes to every decoder. Whatever decodes must
  * re-encode to exactly the input (a decoder that accepts two spellings of
  * one frame, or an encoder that drifts from the decoder, aborts here), and
  * every refusal must say why.
+ *
+ * Sealed frames are opened with fixed keys (the sealed_* seeds were made
+ * for them: X25519 and Ed25519 private keys of bytes 1..32 and 33..64), so
+ * that the seeds reach past the key unwrap; whatever opens must decode as
+ * a plain frame or be refused with a reason.
  *
  * Seeds: tests/fuzz/corpus/wire/.
  */
@@ -13,6 +19,7 @@
 #include <string.h>
 
 #include "core/path.h"
+#include "proto/seal.h"
 #include "proto/wire.h"
 
 #define FUZZ_MAX_FILE_SIZE (1ull << 40) /* receive.max_file_size default */
@@ -96,6 +103,74 @@ static void fuzz_resume(const uint8_t *data, size_t size)
 	same_bytes(kf_wire_encode_resume(out, sizeof(out), &r), data, size);
 }
 
+static kf_seal_keys_t fuzz_keys;
+static kf_seal_t *fuzz_seal; /* a transfer state with both flags */
+
+static void fuzz_init(void)
+{
+	static kf_key_t *dec[1], *trusted[1];
+	static const kf_xid_t xid = {{0}};
+	uint8_t raw[32];
+	kf_key_t *signer;
+	size_t i;
+
+	for (i = 0; i < 32; i++)
+		raw[i] = (uint8_t)(i + 1);
+	if (kf_key_from_raw(KF_KEY_X25519, raw, 1, &dec[0]))
+		abort();
+	for (i = 0; i < 32; i++)
+		raw[i] = (uint8_t)(i + 33);
+	if (kf_key_from_raw(KF_KEY_ED25519, raw, 1, &signer) ||
+	    kf_key_from_raw(KF_KEY_ED25519, signer->pub, 0, &trusted[0]))
+		abort();
+	fuzz_keys.decrypt = dec;
+	fuzz_keys.ndecrypt = 1;
+	fuzz_keys.trusted = trusted;
+	fuzz_keys.ntrusted = 1;
+	fuzz_keys.signer = signer;
+	if (kf_seal_new(&fuzz_keys, &xid, &fuzz_seal))
+		abort();
+	fuzz_seal->flags = KF_WIRE_FLAG_SEALED | KF_WIRE_FLAG_SIGNED;
+}
+
+static void fuzz_sealed(const uint8_t *data, size_t size)
+{
+	uint8_t plain[KF_WIRE_COMMIT_SIZE], *owned;
+	const uint8_t *p;
+	kf_wire_manifest_t m;
+	kf_wire_commit_t c;
+	kf_seal_t *s = NULL;
+	uint64_t index;
+	size_t len;
+
+	err[0] = '\0';
+	if (decoded(kf_seal_open_manifest(&fuzz_keys, data, size, &s, err,
+					  sizeof(err)))) {
+		err[0] = '\0';
+		decoded(kf_wire_decode_manifest(s->frame, s->frame_len,
+						FUZZ_MAX_FILE_SIZE, &m, err,
+						sizeof(err)));
+		err[0] = '\0';
+		decoded(kf_seal_check_trust(&fuzz_keys, s, err, sizeof(err)));
+		kf_seal_free(s);
+	}
+	err[0] = '\0';
+	if (decoded(kf_seal_peek_chunk(fuzz_seal->flags, data, size, &index,
+				       err, sizeof(err))) &&
+	    decoded(kf_seal_open_chunk(fuzz_seal, data, size, &p, &owned, &len,
+				       err, sizeof(err)))) {
+		/* only a forger holding the data key gets here */
+		if (!owned || len + KF_CRYPTO_TAG_LEN != size)
+			abort();
+		free(owned);
+	}
+	err[0] = '\0';
+	if (decoded(kf_seal_open_commit(fuzz_seal, data, size, plain, err,
+					sizeof(err))) &&
+	    kf_wire_decode_commit(plain, sizeof(plain), &c, err, sizeof(err)))
+		abort();
+}
+
 /* The rendering must end inside the buffer whatever its size. */
 static void fuzz_path(const uint8_t *data, size_t size)
 {
@@ -114,18 +189,27 @@ static void fuzz_path(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const unsigned allowed[] = {
+	    [KF_WIRE_MANIFEST] = KF_WIRE_FLAG_SEALED | KF_WIRE_FLAG_SIGNED,
+	    [KF_WIRE_CHUNK] = KF_WIRE_FLAG_SEALED,
+	    [KF_WIRE_COMMIT] = KF_WIRE_FLAG_SEALED | KF_WIRE_FLAG_SIGNED,
+	    [KF_WIRE_ABORT] = 0,
+	    [KF_WIRE_RESUME] = 0};
 	kf_wire_hdr_t hdr;
 
+	if (!fuzz_seal)
+		fuzz_init();
 	err[0] = '\0';
 	if (decoded(kf_wire_decode_hdr(data, size, &hdr, err, sizeof(err))) &&
-	    (hdr.version != KF_WIRE_VERSION || hdr.flags != 0 ||
-	     hdr.type < KF_WIRE_MANIFEST || hdr.type > KF_WIRE_RESUME))
+	    (hdr.version != KF_WIRE_VERSION || hdr.type < KF_WIRE_MANIFEST ||
+	     hdr.type > KF_WIRE_RESUME || (hdr.flags & ~allowed[hdr.type])))
 		abort();
 	fuzz_manifest(data, size);
 	fuzz_chunk(data, size);
 	fuzz_commit(data, size);
 	fuzz_abort(data, size);
 	fuzz_resume(data, size);
+	fuzz_sealed(data, size);
 	fuzz_path(data, size);
 	return 0;
 }

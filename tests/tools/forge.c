@@ -14,6 +14,8 @@
  * chunk by chunk from --seed, so that a manifest may announce a huge file
  * of which only the first chunk is sent (abort, vanish); --out FILE writes
  * the content of every chunk made (sent or skipped), for comparison.
+ * --encrypt-to and --sign-with seal the transfer as the real sender does
+ * (docs/protocol.md section 10), the path then being any valid one.
  * Exits 0 when the broker acknowledged every message, 1 otherwise, 2 on a
  * bad command line.
  */
@@ -30,6 +32,7 @@
 #include <zstd.h>
 
 #include "core/codec.h"
+#include "proto/seal.h"
 #include "proto/wire.h"
 
 #define FORGE_MTIME 1700000000
@@ -67,6 +70,8 @@ static const struct forge_scenario forge_scenarios[] = {
     {"resume-differs", "chunk 0, then a RESUME whose mode differs", NULL},
     {"resume-orphan", "RESUME at 1 and the rest, with no MANIFEST", NULL},
     {"garbage", "one message whose value is not a kferry frame", NULL},
+    {"sealed-tamper", "chunk 0's ciphertext has one bit flipped (needs "
+		      "--encrypt-to)", NULL},
 };
 
 #define FORGE_NSCENARIOS (sizeof(forge_scenarios) / sizeof(forge_scenarios[0]))
@@ -83,6 +88,9 @@ struct forge {
 	int resending;	     /* chunks sent again: not hashed twice */
 	FILE *outfp;	     /* --out, or NULL */
 	kf_xid_t xid;
+	const char *encrypt_to, *sign_with; /* key files, or NULL */
+	kf_seal_keys_t *keys;
+	kf_seal_t *seal; /* NULL: a plain transfer */
 	rd_kafka_t *rk;
 	const char *headers[8]; /* --header NAME=VALUE, on every message */
 	int nheaders;
@@ -114,6 +122,8 @@ static void usage(FILE *out)
 	    "  --out FILE        write the content of the chunks made\n"
 	    "  --header N=V      add header N with value V to every message\n"
 	    "                    (up to 8)\n"
+	    "  --encrypt-to PUB  encrypt for this x25519 public key file\n"
+	    "  --sign-with KEY   sign with this ed25519 private key file\n"
 	    "\n"
 	    "scenarios:\n");
 	for (i = 0; i < FORGE_NSCENARIOS; i++)
@@ -238,6 +248,10 @@ static int forge_producer(struct forge *f)
 static int forge_send(struct forge *f, const void *buf, size_t len)
 {
 	rd_kafka_headers_t *h;
+	/* as the sender: an encrypted transfer is keyed by its id */
+	int by_xid = f->seal && (f->seal->flags & KF_WIRE_FLAG_SEALED);
+	const void *key = by_xid ? (const void *)f->xid.b : f->path;
+	size_t key_len = by_xid ? sizeof(f->xid.b) : f->path_len;
 	rd_kafka_resp_err_t e;
 
 	for (;;) {
@@ -249,7 +263,7 @@ static int forge_send(struct forge *f, const void *buf, size_t len)
 					    eq - f->headers[i], eq + 1, -1);
 		}
 		e = rd_kafka_producev(f->rk, RD_KAFKA_V_TOPIC(f->topic),
-				      RD_KAFKA_V_KEY(f->path, f->path_len),
+				      RD_KAFKA_V_KEY(key, key_len),
 				      RD_KAFKA_V_VALUE((void *)buf, len),
 				      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 				      RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
@@ -307,6 +321,15 @@ static int forge_open(struct forge *f, int resume, uint64_t next_index)
 	m->path_len = (uint16_t)f->path_len;
 	m->origin = (const uint8_t *)origin;
 	m->origin_len = (uint8_t)strlen(origin);
+	if (f->seal) {
+		free(fake);
+		m->path = f->path;
+		if (kf_seal_manifest(f->seal, f->keys, m)) {
+			fprintf(stderr, "kf-forge: cannot seal the manifest\n");
+			return -1;
+		}
+		return forge_send(f, f->seal->frame, f->seal->frame_len);
+	}
 	r.next_index = next_index;
 	n = resume ? kf_wire_encode_resume(buf, sizeof(buf), &r)
 		   : kf_wire_encode_manifest(buf, sizeof(buf), m);
@@ -349,7 +372,9 @@ static int forge_chunk(struct forge *f, kf_codec_pool_t *pool, uint64_t idx,
 	uint32_t raw_len =
 	    (uint32_t)(f->size - off < f->chunk_size ? f->size - off
 						     : f->chunk_size);
-	size_t cap = KF_WIRE_CHUNK_HDR + ZSTD_compressBound(raw_len + 1);
+	size_t cap = KF_WIRE_CHUNK_HDR + ZSTD_compressBound(raw_len + 1) +
+		     KF_SEAL_CHUNK_OVERHEAD;
+	long sealed;
 	uint8_t *buf = malloc(cap), *payload;
 	kf_wire_chunk_t c = {0};
 	size_t plen = raw_len, zlen;
@@ -364,8 +389,11 @@ static int forge_chunk(struct forge *f, kf_codec_pool_t *pool, uint64_t idx,
 	}
 	payload = buf + KF_WIRE_CHUNK_HDR;
 	forge_fill(data, raw_len, f->seed * 1000003 + idx);
-	if (!f->resending)
+	if (!f->resending) {
 		kf_hasher_update(f->hasher, data, raw_len);
+		if (f->seal)
+			kf_seal_feed(f->seal, data, raw_len);
+	}
 	if (!f->resending && f->outfp &&
 	    fwrite(data, 1, raw_len, f->outfp) != raw_len) {
 		fprintf(stderr, "kf-forge: %s: %s\n", f->out, strerror(errno));
@@ -417,7 +445,15 @@ static int forge_chunk(struct forge *f, kf_codec_pool_t *pool, uint64_t idx,
 		buf[4] = 2;
 	if (idx == 0 && forge_is(f, "truncated"))
 		plen /= 2;
-	rc = forge_send(f, buf, KF_WIRE_CHUNK_HDR + plen);
+	sealed = (long)(KF_WIRE_CHUNK_HDR + plen);
+	if (f->seal) {
+		sealed = kf_seal_chunk(f->seal, buf, (size_t)sealed, cap);
+		if (sealed < 0)
+			goto out_fail;
+		if (idx == 0 && forge_is(f, "sealed-tamper"))
+			buf[KF_WIRE_CHUNK_HDR + plen / 2] ^= 0x01;
+	}
+	rc = forge_send(f, buf, (size_t)sealed);
 	free(buf);
 	free(data);
 	return rc;
@@ -439,6 +475,10 @@ static int forge_commit(struct forge *f)
 	kf_hasher_final(f->hasher, c.file_hash);
 	if (forge_is(f, "file-hash"))
 		c.file_hash[0] ^= 0xff;
+	if (f->seal)
+		return kf_seal_commit(f->seal, &c)
+			   ? -1
+			   : forge_send(f, f->seal->commit, f->seal->commit_len);
 	if (kf_wire_encode_commit(buf, sizeof(buf), &c) < 0)
 		return -1;
 	if (forge_is(f, "version2"))
@@ -548,6 +588,8 @@ int main(int argc, char **argv)
 	    {"seed", required_argument, NULL, 'S'},
 	    {"out", required_argument, NULL, 'o'},
 	    {"header", required_argument, NULL, 'H'},
+	    {"encrypt-to", required_argument, NULL, 'E'},
+	    {"sign-with", required_argument, NULL, 'W'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -590,6 +632,12 @@ int main(int argc, char **argv)
 			    f.nheaders == 8)
 				goto bad_usage;
 			f.headers[f.nheaders++] = optarg;
+			break;
+		case 'E':
+			f.encrypt_to = optarg;
+			break;
+		case 'W':
+			f.sign_with = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -642,6 +690,20 @@ int main(int argc, char **argv)
 	}
 	if (getrandom(f.xid.b, sizeof(f.xid.b), 0) != sizeof(f.xid.b))
 		goto out_free;
+	if (forge_is(&f, "sealed-tamper") && !f.encrypt_to) {
+		fprintf(stderr, "kf-forge: sealed-tamper needs --encrypt-to\n");
+		goto out_free;
+	}
+	if (f.encrypt_to || f.sign_with) {
+		char err[512] = "out of memory";
+
+		if (kf_seal_keys_load(f.encrypt_to, f.sign_with, NULL, NULL,
+				      &f.keys, err, sizeof(err)) ||
+		    kf_seal_new(f.keys, &f.xid, &f.seal)) {
+			fprintf(stderr, "kf-forge: %s\n", err);
+			goto out_free;
+		}
+	}
 	if (forge_producer(&f))
 		goto out_free;
 	if (forge_transfer(&f) == 0 &&
@@ -660,6 +722,8 @@ out_free:
 		rc = 1;
 	}
 	kf_hasher_destroy(f.hasher);
+	kf_seal_free(f.seal);
+	kf_seal_keys_free(f.keys);
 	free(f.path);
 	return rc;
 

@@ -40,6 +40,10 @@ static const char *const all_keys[] = {
 	"send.max_inflight_files",
 	"send.linger_ms",
 	"send.delivery_timeout_ms",
+	"send.encrypt_recipients",
+	"send.sign_key",
+	"receive.decrypt_keys",
+	"receive.trusted_signers",
 	"receive.dest",
 	"receive.group",
 	"receive.on_conflict",
@@ -69,6 +73,8 @@ static const char *const all_keys[] = {
 	"route.NAME.error_dir",
 	"route.NAME.retries",
 	"route.NAME.retry_backoff",
+	"route.NAME.encrypt_recipients",
+	"route.NAME.sign_key",
 };
 
 #define NKEYS (sizeof(all_keys) / sizeof(all_keys[0]))
