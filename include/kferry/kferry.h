@@ -41,7 +41,9 @@ enum kf_err {
 	KF_ESTOPPED = -12,  /* stopped by a signal or by the caller */
 	KF_ENOSPC = -13,    /* no space left on the destination */
 	KF_ERESOURCE = -14, /* out of descriptors or similar: retry later */
-	KF__ELAST = -15
+	KF_EAUTH = -15,     /* TLS or SASL: the broker or its certificate refused */
+	KF_EACCESS = -16,   /* the broker's ACLs refuse an operation */
+	KF__ELAST = -17
 };
 
 /* Returns a static description of a KF_E* code; never NULL. */

@@ -13,6 +13,8 @@ enum {
 	KF_EXIT_FAILED = 1,  /* some files failed */
 	KF_EXIT_USAGE = 2,   /* bad command line or configuration */
 	KF_EXIT_SETUP = 3,   /* could not start: Kafka client, destination */
+	KF_EXIT_AUTH = 4,    /* TLS or SASL refused (KF_EAUTH) */
+	KF_EXIT_DENIED = 5,  /* an ACL is missing (KF_EACCESS) */
 	KF_EXIT_STOPPED = 130
 };
 

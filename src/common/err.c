@@ -20,6 +20,8 @@ static const char *const kf__errdesc[] = {
 	[12] = "stopped",
 	[13] = "no space left on device",
 	[14] = "out of file descriptors or other resources",
+	[15] = "authentication failed (TLS or SASL)",
+	[16] = "not authorized by the broker's ACLs",
 };
 
 const char *kf_strerror(int err)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "kafka/security.h"
 
 /* Routes librdkafka's own log lines through our logger.
  * @locality librdkafka threads */
@@ -33,8 +34,27 @@ static int kf__set(rd_kafka_conf_t *rc, const char *name, const char *value,
 			 "Kafka property %s=%s: %s", name, value, why);
 }
 
-/* Sets our defaults, then the user's properties (kafka.* and -X), which
- * win because they come last. */
+/* A kafka.* property: secrets among them may be file: or env: references. */
+static int kf__set_prop(rd_kafka_conf_t *rc, const struct kf_conf_prop *p,
+			char *errstr, size_t errstr_size)
+{
+	char key[300], secret[1024];
+	int r;
+
+	snprintf(key, sizeof(key), "kafka.%s", p->name);
+	if (!kf_conf_is_secret(key))
+		return kf__set(rc, p->name, p->value, errstr, errstr_size);
+	r = kf_kafka_secret(key, p->value, secret, sizeof(secret), errstr,
+			    errstr_size);
+	if (!r)
+		r = kf__set(rc, p->name, secret, errstr, errstr_size);
+	explicit_bzero(secret, sizeof(secret));
+	return r;
+}
+
+/* Sets our defaults and the security keys, then the user's properties
+ * (kafka.* and -X), which win because they come last. The client's
+ * opaque must start with a kf_kafka_guard_t (kafka/security.h). */
 static rd_kafka_conf_t *kf__conf_build(const kf_conf_t *conf,
 				       const char *const *defaults,
 				       char *errstr, size_t errstr_size)
@@ -49,11 +69,13 @@ static rd_kafka_conf_t *kf__conf_build(const kf_conf_t *conf,
 		if (kf__set(rc, defaults[i], defaults[i + 1], errstr,
 			    errstr_size))
 			goto out_destroy;
+	if (kf_kafka_security_apply(rc, conf, errstr, errstr_size))
+		goto out_destroy;
 	for (i = 0; i < conf->nprops; i++)
-		if (kf__set(rc, conf->props[i].name, conf->props[i].value,
-			    errstr, errstr_size))
+		if (kf__set_prop(rc, &conf->props[i], errstr, errstr_size))
 			goto out_destroy;
 	rd_kafka_conf_set_log_cb(rc, kf__rk_log);
+	rd_kafka_conf_set_error_cb(rc, kf_kafka_guard_error_cb);
 	if (conf->debug && strstr(conf->debug, "kafka"))
 		kf__set(rc, "debug", "broker,topic,msg,protocol", NULL, 0);
 	return rc;

@@ -14,9 +14,12 @@
 
 #include "config/conf.h"
 
-/* Creates the producer: idempotent, acks=all, our batching defaults, then
- * the user's properties on top. dr_cb receives delivery reports (served on
- * the thread that polls the main queue). Returns NULL with errstr set. */
+/* Creates the producer: idempotent, acks=all, our batching defaults, the
+ * security keys (kafka/security.h), then the user's properties on top.
+ * dr_cb receives delivery reports (served on the thread that polls the
+ * main queue). opaque must point to a struct whose first member is a
+ * kf_kafka_guard_t: errors that retrying cannot fix trip it. Returns NULL
+ * with errstr set. */
 rd_kafka_t *kf_kafka_producer_new(const kf_conf_t *conf,
 				  void (*dr_cb)(rd_kafka_t *,
 						const rd_kafka_message_t *,
@@ -26,7 +29,8 @@ rd_kafka_t *kf_kafka_producer_new(const kf_conf_t *conf,
 
 /* Creates the consumer of conf->group: manual offset commits, offsets
  * stored by us, reading from the earliest offset for a new group, fetch
- * sizes bounded so that memory stays bounded. rebalance_cb may be NULL. */
+ * sizes bounded so that memory stays bounded. rebalance_cb may be NULL;
+ * opaque as for the producer. */
 rd_kafka_t *kf_kafka_consumer_new(
 	const kf_conf_t *conf,
 	void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,

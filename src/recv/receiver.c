@@ -19,6 +19,7 @@
 #include "common/stop.h"
 #include "core/path.h"
 #include "kafka/client.h"
+#include "kafka/security.h"
 #include "recv/assembler.h"
 #include "recv/offsets.h"
 
@@ -86,6 +87,7 @@ struct kf__xfer {
 };
 
 struct kf__recv {
+	kf_kafka_guard_t guard; /* first: librdkafka's opaque (client.h) */
 	const kf_conf_t *conf;
 	uv_loop_t loop;
 	uv_timer_t tick, again;
@@ -645,9 +647,12 @@ static void kf__on_message(struct kf__recv *r, rd_kafka_message_t *m)
 	char err[512];
 
 	if (m->err) {
-		if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
-		    m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
-		    m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED)
+		/* An authorization refusal trips the guard instead: the next
+		 * tick stops the receiver with it. */
+		if (kf_kafka_guard_message(&r->guard, m))
+			kf_dbg(KF_DBG_KAFKA, "recv", "consumer: %s",
+			       rd_kafka_message_errstr(m));
+		else if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
 			kf_err("recv", "consumer: %s",
 			       rd_kafka_message_errstr(m));
 		else
@@ -908,6 +913,10 @@ static void kf__on_tick(uv_timer_t *t)
 		kf_info("recv", "stopping: finishing the work in progress");
 		r->stopping = 1;
 	}
+	if (r->guard.err && !r->stopping) {
+		kf_err("recv", "stopping: %s", kf_strerror(r->guard.err));
+		r->stopping = 1;
+	}
 	if (!r->stopping && r->conf->idle_exit_s && !r->nopen && !kf__busy(r) &&
 	    now - r->last_activity_ms >= kf__idle_limit_ms(r)) {
 		kf_info("recv", "idle for %d s: exiting", r->conf->idle_exit_s);
@@ -992,6 +1001,7 @@ int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return KF_ENOMEM;
+	kf_kafka_guard_init(&r->guard, conf, 0);
 	r->conf = conf;
 	kf_workers_setup(conf->workers);
 	kf__fit_descriptors(r);
@@ -1011,6 +1021,9 @@ int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
 		conf->topic, conf->bootstrap, conf->dest, conf->group);
 	uv_timer_start(&r->tick, kf__on_tick, KF__TICK_MS, KF__TICK_MS);
 	uv_run(&r->loop, UV_RUN_DEFAULT);
+	if (r->guard.err)
+		rc = kf_seterr(errstr, errstr_size, r->guard.err, "%s",
+			       r->guard.msg);
 out:
 	if (stats)
 		*stats = r->stats;
