@@ -11,7 +11,7 @@ PACKAGES=(
     build-essential cmake pkg-config
     librdkafka-dev libuv1-dev libzstd-dev libxxhash-dev libssl-dev libcmocka-dev
     clang libclang-rt-dev
-    zstd xxhash python3 time
+    zstd xxhash python3 time openssl util-linux
     default-jre-headless maven
 )
 

@@ -15,7 +15,8 @@ usage() {
 Usage: $PROG [--no-setup] [--skip STAGE]... [--help]
 
 Stages, in order: setup, build, unit, sanitize, fuzz, integration (then
-the hostile-input tests again with the sanitizer build).
+the hostile-input tests again with the sanitizer build), security (TLS,
+SASL and ACLs against a secured broker).
   --no-setup      same as --skip setup (packages and Kafka jars present)
   --skip STAGE    leave a stage out (for a quick local run)
 Environment: KF_MANY (files in the many-small-files test, default 20000),
@@ -143,6 +144,12 @@ if stage integration && stage sanitize; then
     tests/integration/run.sh --build build-asan t_hostile t_conflict t_basic 2>&1 |
         tee build-asan/integration.log
     count_suite build-asan/integration.log "integration (sanitizers)"
+fi
+
+if stage security; then
+    say "security tests against a broker with TLS, SASL_SSL and ACLs"
+    tests/security/run.sh --build build 2>&1 | tee build/security.log
+    count_suite build/security.log security
 fi
 
 say "summary"
