@@ -9,6 +9,14 @@
 #include "common/log.h"
 #include "kafka/security.h"
 
+static int kf__secret_prop(const char *name)
+{
+	char key[300];
+
+	snprintf(key, sizeof(key), "kafka.%s", name);
+	return kf_conf_is_secret(key);
+}
+
 /* Routes librdkafka's own log lines through our logger.
  * @locality librdkafka threads */
 static void kf__rk_log(const rd_kafka_t *rk, int level, const char *fac,
@@ -22,34 +30,34 @@ static void kf__rk_log(const rd_kafka_t *rk, int level, const char *fac,
 		kf_dbg(KF_DBG_KAFKA, "kafka", "%s: %s", fac, buf);
 }
 
-static int kf__set(rd_kafka_conf_t *rc, const char *name, const char *value,
-		   char *errstr, size_t errstr_size)
+int kf_kafka_conf_set(rd_kafka_conf_t *rc, const char *name,
+		      const char *value, char *errstr, size_t errstr_size)
 {
 	char why[256];
 
 	if (rd_kafka_conf_set(rc, name, value, why, sizeof(why)) ==
 	    RD_KAFKA_CONF_OK)
 		return 0;
+	/* librdkafka's reason never repeats the value; we show it only
+	 * where it is no secret */
 	return kf_seterr(errstr, errstr_size, KF_EINVAL,
-			 "Kafka property %s=%s: %s", name, value, why);
+			 "Kafka property %s%s%s: %s", name,
+			 kf__secret_prop(name) ? "" : "=",
+			 kf__secret_prop(name) ? "" : value, why);
 }
 
 /* A kafka.* property: secrets among them may be file: or env: references. */
 static int kf__set_prop(rd_kafka_conf_t *rc, const struct kf_conf_prop *p,
 			char *errstr, size_t errstr_size)
 {
-	char key[300], secret[1024];
-	int r;
+	char key[300];
 
 	snprintf(key, sizeof(key), "kafka.%s", p->name);
 	if (!kf_conf_is_secret(key))
-		return kf__set(rc, p->name, p->value, errstr, errstr_size);
-	r = kf_kafka_secret(key, p->value, secret, sizeof(secret), errstr,
-			    errstr_size);
-	if (!r)
-		r = kf__set(rc, p->name, secret, errstr, errstr_size);
-	explicit_bzero(secret, sizeof(secret));
-	return r;
+		return kf_kafka_conf_set(rc, p->name, p->value, errstr,
+					 errstr_size);
+	return kf_kafka_set_secret(rc, p->name, key, p->value, errstr,
+				   errstr_size);
 }
 
 /* Sets our defaults and the security keys, then the user's properties
@@ -62,11 +70,11 @@ static rd_kafka_conf_t *kf__conf_build(const kf_conf_t *conf,
 	rd_kafka_conf_t *rc = rd_kafka_conf_new();
 	size_t i;
 
-	if (kf__set(rc, "bootstrap.servers", conf->bootstrap, errstr,
+	if (kf_kafka_conf_set(rc, "bootstrap.servers", conf->bootstrap, errstr,
 		    errstr_size))
 		goto out_destroy;
 	for (i = 0; defaults[i]; i += 2)
-		if (kf__set(rc, defaults[i], defaults[i + 1], errstr,
+		if (kf_kafka_conf_set(rc, defaults[i], defaults[i + 1], errstr,
 			    errstr_size))
 			goto out_destroy;
 	if (kf_kafka_security_apply(rc, conf, errstr, errstr_size))
@@ -77,7 +85,7 @@ static rd_kafka_conf_t *kf__conf_build(const kf_conf_t *conf,
 	rd_kafka_conf_set_log_cb(rc, kf__rk_log);
 	rd_kafka_conf_set_error_cb(rc, kf_kafka_guard_error_cb);
 	if (conf->debug && strstr(conf->debug, "kafka"))
-		kf__set(rc, "debug", "broker,topic,msg,protocol", NULL, 0);
+		kf_kafka_conf_set(rc, "debug", "broker,topic,msg,protocol", NULL, 0);
 	return rc;
 
 out_destroy:

@@ -14,6 +14,11 @@
 
 #include "config/conf.h"
 
+/* Sets one librdkafka property; the error names it (and its value,
+ * unless it is a secret). */
+int kf_kafka_conf_set(rd_kafka_conf_t *rc, const char *name,
+		      const char *value, char *errstr, size_t errstr_size);
+
 /* Creates the producer: idempotent, acks=all, our batching defaults, the
  * security keys (kafka/security.h), then the user's properties on top.
  * dr_cb receives delivery reports (served on the thread that polls the

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "kafka/client.h"
 
 /* --------------------------------------------------------------- secrets */
 
@@ -79,21 +80,9 @@ int kf_kafka_secret(const char *key, const char *value, char *out,
 
 /* ------------------------------------------------------------ settings */
 
-static int kf__set(rd_kafka_conf_t *rc, const char *name, const char *value,
-		   char *errstr, size_t errstr_size)
-{
-	char why[256];
-
-	if (rd_kafka_conf_set(rc, name, value, why, sizeof(why)) ==
-	    RD_KAFKA_CONF_OK)
-		return 0;
-	return kf_seterr(errstr, errstr_size, KF_EINVAL, "%s: %s", name, why);
-}
-
-/* Sets a librdkafka property from a secret key, then wipes the copy. */
-static int kf__set_secret(rd_kafka_conf_t *rc, const char *name,
-			  const char *key, const char *value, char *errstr,
-			  size_t errstr_size)
+int kf_kafka_set_secret(rd_kafka_conf_t *rc, const char *name,
+			const char *key, const char *value, char *errstr,
+			size_t errstr_size)
 {
 	char secret[1024];
 	int r;
@@ -101,7 +90,7 @@ static int kf__set_secret(rd_kafka_conf_t *rc, const char *name,
 	r = kf_kafka_secret(key, value, secret, sizeof(secret), errstr,
 			    errstr_size);
 	if (!r)
-		r = kf__set(rc, name, secret, errstr, errstr_size);
+		r = kf_kafka_conf_set(rc, name, secret, errstr, errstr_size);
 	explicit_bzero(secret, sizeof(secret));
 	return r;
 }
@@ -186,6 +175,18 @@ static int kf__protocol(const kf_conf_t *conf)
 static int kf__apply_tls(rd_kafka_conf_t *rc, const kf_conf_t *conf,
 			 char *errstr, size_t errstr_size)
 {
+	/* Verification is librdkafka's default; set it anyway, so that no
+	 * version's default decides it. */
+	const char *const props[][2] = {
+		{"enable.ssl.certificate.verification", "true"},
+		{"ssl.endpoint.identification.algorithm",
+		 conf->tls_verify_hostname ? "https" : "none"},
+		{"ssl.ca.location", conf->tls_ca},
+		{"ssl.certificate.location", conf->tls_cert},
+		{"ssl.key.location", conf->tls_key},
+	};
+	size_t i;
+
 	if (!conf->tls_cert != !conf->tls_key)
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "tls.cert and tls.key go together: set both "
@@ -193,21 +194,14 @@ static int kf__apply_tls(rd_kafka_conf_t *rc, const kf_conf_t *conf,
 	if (conf->tls_key_password && !conf->tls_key)
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "tls.key_password is set but tls.key is not");
-	if (kf__set(rc, "enable.ssl.certificate.verification", "true", errstr,
-		    errstr_size) ||
-	    kf__set(rc, "ssl.endpoint.identification.algorithm",
-		    conf->tls_verify_hostname ? "https" : "none", errstr,
-		    errstr_size) ||
-	    (conf->tls_ca && kf__set(rc, "ssl.ca.location", conf->tls_ca,
-				     errstr, errstr_size)) ||
-	    (conf->tls_cert &&
-	     kf__set(rc, "ssl.certificate.location", conf->tls_cert, errstr,
-		     errstr_size)) ||
-	    (conf->tls_key && kf__set(rc, "ssl.key.location", conf->tls_key,
-				      errstr, errstr_size)) ||
-	    (conf->tls_key_password &&
-	     kf__set_secret(rc, "ssl.key.password", "tls.key_password",
-			    conf->tls_key_password, errstr, errstr_size)))
+	for (i = 0; i < sizeof(props) / sizeof(props[0]); i++)
+		if (props[i][1] && kf_kafka_conf_set(rc, props[i][0],
+						     props[i][1], errstr,
+						     errstr_size))
+			return KF_EINVAL;
+	if (conf->tls_key_password &&
+	    kf_kafka_set_secret(rc, "ssl.key.password", "tls.key_password",
+				conf->tls_key_password, errstr, errstr_size))
 		return KF_EINVAL;
 	rd_kafka_conf_set_ssl_cert_verify_cb(rc, kf__verify_cb);
 	return 0;
@@ -242,11 +236,11 @@ static int kf__apply_sasl(rd_kafka_conf_t *rc, const kf_conf_t *conf,
 			conf->sasl_mechanism == KF_SASL_PLAIN
 				? "the password"
 				: "the user name");
-	if (kf__set(rc, "sasl.mechanisms", mechanisms[conf->sasl_mechanism],
+	if (kf_kafka_conf_set(rc, "sasl.mechanisms", mechanisms[conf->sasl_mechanism],
 		    errstr, errstr_size) ||
-	    kf__set(rc, "sasl.username", conf->sasl_username, errstr,
+	    kf_kafka_conf_set(rc, "sasl.username", conf->sasl_username, errstr,
 		    errstr_size) ||
-	    kf__set_secret(rc, "sasl.password", "sasl.password",
+	    kf_kafka_set_secret(rc, "sasl.password", "sasl.password",
 			   conf->sasl_password, errstr, errstr_size))
 		return KF_EINVAL;
 	return 0;
@@ -263,7 +257,7 @@ int kf_kafka_security_apply(rd_kafka_conf_t *rc, const kf_conf_t *conf,
 	};
 	int proto = kf__protocol(conf);
 
-	if (kf__set(rc, "security.protocol", names[proto], errstr,
+	if (kf_kafka_conf_set(rc, "security.protocol", names[proto], errstr,
 		    errstr_size) ||
 	    kf__apply_tls(rc, conf, errstr, errstr_size) ||
 	    kf__apply_sasl(rc, conf, proto, errstr, errstr_size))

@@ -27,6 +27,12 @@ int kf_kafka_security_apply(rd_kafka_conf_t *rc, const kf_conf_t *conf,
 int kf_kafka_secret(const char *key, const char *value, char *out,
 		    size_t out_size, char *errstr, size_t errstr_size);
 
+/* Sets librdkafka property name from the secret value of key (resolved as
+ * above), then wipes the copy. */
+int kf_kafka_set_secret(rd_kafka_conf_t *rc, const char *name,
+			const char *key, const char *value, char *errstr,
+			size_t errstr_size);
+
 /* Watches one client for refusals that retrying cannot fix. librdkafka's
  * opaque of every client made by kafka/client.c must point to a struct
  * whose first member is its guard: the error callback finds it there.
