@@ -18,6 +18,11 @@ enum {
 	KF_EXIT_STOPPED = 130
 };
 
+/* The exit code of a command that could not start or run: KF_EINVAL is a
+ * usage error, KF_EAUTH and KF_EACCESS have their own codes, the rest is
+ * KF_EXIT_SETUP. */
+int kf_cli_exit_code(int err);
+
 /* Options every command takes; returns 1 if opt was one of them (applied
  * to conf), 0 if not, -1 on error (message printed). */
 int kf_cli_common_opt(kf_conf_t *conf, int opt, const char *arg,

@@ -203,10 +203,9 @@ int kf_cmd_send(int argc, char **argv)
 		kf__print_summary(&st);
 	rc = r == 0            ? KF_EXIT_OK
 	     : r == KF_ESTOPPED ? KF_EXIT_STOPPED
-	     : r == KF_EKAFKA   ? KF_EXIT_SETUP
-	     : r == KF_EAUTH    ? KF_EXIT_AUTH
-	     : r == KF_EACCESS  ? KF_EXIT_DENIED
-				: KF_EXIT_FAILED;
+	     : r == KF_EKAFKA || r == KF_EAUTH || r == KF_EACCESS
+		     ? kf_cli_exit_code(r)
+		     : KF_EXIT_FAILED;
 out:
 	for (i = 0; i < ui.nfailed; i++) {
 		free(ui.failed[i].path);
