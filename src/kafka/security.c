@@ -427,6 +427,21 @@ void kf_kafka_guard_error_cb(rd_kafka_t *rk, int err, const char *reason,
 			kf__trip(g, KF_EAUTH, "TLS refused: %s", g->tls_why);
 			return;
 		}
+		if (strstr(reason, "alert bad certificate") ||
+		    strstr(reason, "alert certificate required") ||
+		    strstr(reason, "alert unknown ca") ||
+		    strstr(reason, "alert certificate expired")) {
+			kf__trip(g, KF_EAUTH,
+				 "TLS refused: the broker did not accept this "
+				 "client's certificate (%s): %s",
+				 g->conf->tls_cert
+					 ? "check tls.cert, tls.key and the CA "
+					   "the broker trusts"
+					 : "it requires mutual TLS: set tls.cert "
+					   "and tls.key",
+				 reason);
+			return;
+		}
 		if (err == RD_KAFKA_RESP_ERR__SSL && kf__tls_refusal(reason)) {
 			kf__trip(g, KF_EAUTH, "TLS refused: %s", reason);
 			return;
