@@ -62,7 +62,7 @@ static int kf__set_prop(rd_kafka_conf_t *rc, const struct kf_conf_prop *p,
 
 /* Sets our defaults and the security keys, then the user's properties
  * (kafka.* and -X), which win because they come last. The client's
- * opaque must start with a kf_kafka_guard_t (kafka/security.h). */
+ * opaque is its guard (kafka/security.h). */
 static rd_kafka_conf_t *kf__conf_build(const kf_conf_t *conf,
 				       const char *const *defaults,
 				       char *errstr, size_t errstr_size)
@@ -97,7 +97,7 @@ rd_kafka_t *kf_kafka_producer_new(const kf_conf_t *conf,
 				  void (*dr_cb)(rd_kafka_t *,
 						const rd_kafka_message_t *,
 						void *),
-				  void *opaque, char *errstr,
+				  kf_kafka_guard_t *guard, char *errstr,
 				  size_t errstr_size)
 {
 	char linger[32], timeout[32], maxmsg[32], batch[32], qkb[32];
@@ -142,7 +142,7 @@ rd_kafka_t *kf_kafka_producer_new(const kf_conf_t *conf,
 	if (!rc)
 		return NULL;
 	rd_kafka_conf_set_dr_msg_cb(rc, dr_cb);
-	rd_kafka_conf_set_opaque(rc, opaque);
+	rd_kafka_conf_set_opaque(rc, guard);
 	rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr, errstr_size);
 	if (!rk) {
 		rd_kafka_conf_destroy(rc);
@@ -155,7 +155,7 @@ rd_kafka_t *kf_kafka_consumer_new(
 	const kf_conf_t *conf,
 	void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
 			     rd_kafka_topic_partition_list_t *, void *),
-	void *opaque, char *errstr, size_t errstr_size)
+	kf_kafka_guard_t *guard, char *errstr, size_t errstr_size)
 {
 	char fetchmax[32];
 	const char *defaults[] = {
@@ -183,7 +183,7 @@ rd_kafka_t *kf_kafka_consumer_new(
 		return NULL;
 	if (rebalance_cb)
 		rd_kafka_conf_set_rebalance_cb(rc, rebalance_cb);
-	rd_kafka_conf_set_opaque(rc, opaque);
+	rd_kafka_conf_set_opaque(rc, guard);
 	rk = rd_kafka_new(RD_KAFKA_CONSUMER, rc, errstr, errstr_size);
 	if (!rk) {
 		rd_kafka_conf_destroy(rc);

@@ -33,9 +33,9 @@ int kf_kafka_set_secret(rd_kafka_conf_t *rc, const char *name,
 			const char *key, const char *value, char *errstr,
 			size_t errstr_size);
 
-/* Watches one client for refusals that retrying cannot fix. librdkafka's
- * opaque of every client made by kafka/client.c must point to a struct
- * whose first member is its guard: the error callback finds it there.
+/* Watches one client for refusals that retrying cannot fix. It is the
+ * librdkafka opaque of the client (kafka/client.h), where the error
+ * callback and the certificate check find it.
  * @locality loop thread (errors are served by the engines' polls) */
 typedef struct kf_kafka_guard_s {
 	const kf_conf_t *conf;
@@ -56,7 +56,8 @@ void kf_kafka_guard_init(kf_kafka_guard_t *g, const kf_conf_t *conf,
  * the guard on an authorization error. Returns the guard's error. */
 int kf_kafka_guard_message(kf_kafka_guard_t *g, const rd_kafka_message_t *m);
 
-/* librdkafka's error callback (set by kafka/client.c); opaque as above. */
+/* librdkafka's error callback (set by kafka/client.c); opaque is the
+ * guard. */
 void kf_kafka_guard_error_cb(rd_kafka_t *rk, int err, const char *reason,
 			     void *opaque);
 

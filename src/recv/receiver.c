@@ -87,7 +87,8 @@ struct kf__xfer {
 };
 
 struct kf__recv {
-	kf_kafka_guard_t guard; /* first: librdkafka's opaque (client.h) */
+	/* first: it is librdkafka's opaque, the one kf__rebalance gets */
+	kf_kafka_guard_t guard;
 	const kf_conf_t *conf;
 	uv_loop_t loop;
 	uv_timer_t tick, again;
@@ -947,7 +948,7 @@ static int kf__recv_setup(struct kf__recv *r, char *errstr, size_t errstr_size)
 	r->offs = kf_offsets_new();
 	if (!r->codecs || !r->offs)
 		return KF_ENOMEM;
-	r->rk = kf_kafka_consumer_new(r->conf, kf__rebalance, r, errstr,
+	r->rk = kf_kafka_consumer_new(r->conf, kf__rebalance, &r->guard, errstr,
 				      errstr_size);
 	if (!r->rk)
 		return KF_EKAFKA;

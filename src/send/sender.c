@@ -75,7 +75,8 @@ struct kf__sfile {
 };
 
 struct kf_sender_s {
-	kf_kafka_guard_t guard; /* first: librdkafka's opaque (client.h) */
+	/* first: it is librdkafka's opaque, the one kf__dr gets */
+	kf_kafka_guard_t guard;
 	uv_loop_t *loop;
 	const kf_conf_t *conf;
 	rd_kafka_t *rk;
@@ -624,7 +625,8 @@ kf_sender_t *kf_sender_new(uv_loop_t *loop, const kf_conf_t *conf,
 			goto out_nomem;
 		kf__slot_put(s, &s->slots[i]);
 	}
-	s->rk = kf_kafka_producer_new(conf, kf__dr, s, errstr, errstr_size);
+	s->rk = kf_kafka_producer_new(conf, kf__dr, &s->guard, errstr,
+				      errstr_size);
 	if (!s->rk)
 		goto out_destroy;
 	s->rkt = rd_kafka_topic_new(s->rk, conf->topic, NULL);
