@@ -268,11 +268,12 @@ int kf_kafka_security_apply(rd_kafka_conf_t *rc, const kf_conf_t *conf,
 /* ---------------------------------------------------------------- guard */
 
 void kf_kafka_guard_init(kf_kafka_guard_t *g, const kf_conf_t *conf,
-			 int producer)
+			 int producer, const char *topic)
 {
 	memset(g, 0, sizeof(*g));
 	atomic_init(&g->tls_state, 0);
 	g->conf = conf;
+	g->topic = topic ? topic : conf->topic;
 	g->producer = producer;
 }
 
@@ -343,22 +344,22 @@ static void kf__access(kf_kafka_guard_t *g, rd_kafka_resp_err_t err,
 	char topic[300], group[300], txn[300];
 	const char *tid;
 
-	snprintf(topic, sizeof(topic), "--topic '%s'", c->topic);
+	snprintf(topic, sizeof(topic), "--topic '%s'", g->topic);
 	snprintf(group, sizeof(group), "--group '%s'", c->group);
 	switch (err) {
 	case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
 		if (!g->producer)
-			kf__denied(g, "Read", "Topic", c->topic,
+			kf__denied(g, "Read", "Topic", g->topic,
 				   "--operation Read --operation Describe",
 				   topic, "");
 		else if (partition == RD_KAFKA_PARTITION_UA)
 			/* never placed on a partition: the metadata request
 			 * (Describe) was refused, not the write */
-			kf__denied(g, "Describe", "Topic", c->topic,
+			kf__denied(g, "Describe", "Topic", g->topic,
 				   "--operation Write --operation Describe",
 				   topic, "");
 		else
-			kf__denied(g, "Write", "Topic", c->topic,
+			kf__denied(g, "Write", "Topic", g->topic,
 				   "--operation Write --operation Describe",
 				   topic, "");
 		break;

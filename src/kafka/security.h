@@ -39,6 +39,7 @@ int kf_kafka_set_secret(rd_kafka_conf_t *rc, const char *name,
  * @locality loop thread (errors are served by the engines' polls) */
 typedef struct kf_kafka_guard_s {
 	const kf_conf_t *conf;
+	const char *topic; /* the client's topic (not owned) */
 	int producer;   /* which client: decides what a refusal means */
 	int err;        /* 0, or KF_EAUTH, KF_EACCESS, KF_EKAFKA once tripped */
 	char msg[1024]; /* what was refused, why, and how to fix it */
@@ -49,8 +50,10 @@ typedef struct kf_kafka_guard_s {
 	char tls_why[512];
 } kf_kafka_guard_t;
 
+/* topic is the one the client produces to or consumes (NULL: conf->topic,
+ * the transfers' topic); the consumer's group is conf->group. */
 void kf_kafka_guard_init(kf_kafka_guard_t *g, const kf_conf_t *conf,
-			 int producer);
+			 int producer, const char *topic);
 
 /* Looks at the error of a consumed message or a delivery report; trips
  * the guard on an authorization error. Returns the guard's error. */

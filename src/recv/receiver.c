@@ -1002,7 +1002,7 @@ int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return KF_ENOMEM;
-	kf_kafka_guard_init(&r->guard, conf, 0);
+	kf_kafka_guard_init(&r->guard, conf, 0, NULL);
 	r->conf = conf;
 	kf_workers_setup(conf->workers);
 	kf__fit_descriptors(r);

@@ -605,7 +605,7 @@ kf_sender_t *kf_sender_new(uv_loop_t *loop, const kf_conf_t *conf,
 		kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
 		return NULL;
 	}
-	kf_kafka_guard_init(&s->guard, conf, 1);
+	kf_kafka_guard_init(&s->guard, conf, 1, NULL);
 	s->loop = loop;
 	s->conf = conf;
 	s->file_cb = file_cb;

@@ -120,7 +120,7 @@ static void expect_refusal(kf_conf_t *conf, int producer,
 	memset(&m, 0, sizeof(m));
 	m.err = err;
 	m.partition = partition;
-	kf_kafka_guard_init(&g, conf, producer);
+	kf_kafka_guard_init(&g, conf, producer, NULL);
 	assert_int_equal(kf_kafka_guard_message(&g, &m), KF_EACCESS);
 	if (!strstr(g.msg, what) || !strstr(g.msg, grant))
 		fail_msg("\"%s\" lacks \"%s\" or \"%s\"", g.msg, what, grant);
@@ -150,10 +150,17 @@ static void test_guard_names_the_permission(void **state)
 		       RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED,
 		       RD_KAFKA_PARTITION_UA, "IdempotentWrite on the Cluster",
 		       "--operation Write");
+	/* another topic of the same principal (a dead-letter topic, say) */
+	kf_kafka_guard_init(&g, f->conf, 1, "files.dlq");
+	memset(&m, 0, sizeof(m));
+	m.err = RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED;
+	m.partition = 0;
+	assert_int_equal(kf_kafka_guard_message(&g, &m), KF_EACCESS);
+	assert_non_null(strstr(g.msg, "Write on Topic 'files.dlq'"));
 	/* anything else is left to librdkafka's retries */
 	memset(&m, 0, sizeof(m));
 	m.err = RD_KAFKA_RESP_ERR__MSG_TIMED_OUT;
-	kf_kafka_guard_init(&g, f->conf, 1);
+	kf_kafka_guard_init(&g, f->conf, 1, NULL);
 	assert_int_equal(kf_kafka_guard_message(&g, &m), 0);
 }
 
@@ -162,7 +169,7 @@ static void test_guard_keeps_first_cause(void **state)
 	struct fx *f = *state;
 	kf_kafka_guard_t g;
 
-	kf_kafka_guard_init(&g, f->conf, 0);
+	kf_kafka_guard_init(&g, f->conf, 0, NULL);
 	kf_kafka_guard_error_cb(NULL, RD_KAFKA_RESP_ERR__AUTHENTICATION,
 				"SASL authentication error: bad password", &g);
 	assert_int_equal(g.err, KF_EAUTH);
