@@ -15,7 +15,7 @@ usage() {
 Usage: bench/bench_tls.sh [--size-mib N] [--rounds N] [--build DIR] [--keep]
 
   --size-mib N   size of the file sent in each run (default 512)
-  --rounds N     runs of each mode, interleaved; the best is reported (default 2)
+  --rounds N     runs of each mode, interleaved; the best is reported (default 3)
   --build DIR    directory holding the kferry binary (default: build)
   --keep         keep the scratch directory
 Environment: KF_BENCH_TMP (scratch, default /tmp; not tmpfs).
@@ -26,7 +26,7 @@ die() { echo "$PROG: error: $*" >&2; exit 1; }
 say() { echo "$PROG: $*" >&2; }
 
 SIZE_MIB=512
-ROUNDS=2
+ROUNDS=3
 BUILD=$ROOT/build
 KEEP=0
 while [ $# -gt 0 ]; do
