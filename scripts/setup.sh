@@ -13,7 +13,7 @@ PACKAGES=(
     librdkafka-dev libuv1-dev libzstd-dev libxxhash-dev libssl-dev libcmocka-dev
     clang libclang-rt-dev
     rpm
-    zstd xxhash python3 time curl
+    zstd xxhash python3 time curl openssl util-linux
     default-jre-headless maven
 )
 

@@ -15,9 +15,10 @@ usage() {
 Usage: $PROG [--no-setup] [--skip STAGE]... [--help]
 
 Stages, in order: setup, build, unit, sanitize, fuzz, integration (then
-the hostile-input, resume, metrics and watch-reload tests again with the
-sanitizer build), package (build the .deb and .rpm, install the .deb,
-transfer with it, purge it; as root).
+the hostile-input, resume, metrics, watch-reload and end-to-end tests
+again with the sanitizer build), package (build the .deb and .rpm, install
+the .deb, transfer with it, purge it; as root), security (TLS, SASL and
+ACLs against a secured broker).
   --no-setup      same as --skip setup (packages and Kafka jars present)
   --skip STAGE    leave a stage out (for a quick local run)
 Environment: KF_MANY (files in the many-small-files test, default 20000),
@@ -154,6 +155,12 @@ if stage package; then
     else
         bad 1 "package: tests/packaging/run.sh failed (build/package.log)"
     fi
+fi
+
+if stage security; then
+    say "security tests against a broker with TLS, SASL_SSL and ACLs"
+    tests/security/run.sh --build build 2>&1 | tee build/security.log
+    count_suite build/security.log security
 fi
 
 say "summary"

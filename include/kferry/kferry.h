@@ -42,7 +42,9 @@ enum kf_err {
 	KF_ENOSPC = -13,    /* no space left on the destination */
 	KF_ERESOURCE = -14, /* out of descriptors or similar: retry later */
 	KF_ECRYPTO = -15,   /* cannot decrypt, bad signature or untrusted key */
-	KF__ELAST = -16
+	KF_EAUTH = -16,     /* TLS or SASL: the broker or its certificate refused */
+	KF_EACCESS = -17,   /* the broker's ACLs refuse an operation */
+	KF__ELAST = -18
 };
 
 /* Returns a static description of a KF_E* code; never NULL. */

@@ -13,8 +13,15 @@ enum {
 	KF_EXIT_FAILED = 1,  /* some files failed */
 	KF_EXIT_USAGE = 2,   /* bad command line or configuration */
 	KF_EXIT_SETUP = 3,   /* could not start: Kafka client, destination */
+	KF_EXIT_AUTH = 4,    /* TLS or SASL refused (KF_EAUTH) */
+	KF_EXIT_DENIED = 5,  /* an ACL is missing (KF_EACCESS) */
 	KF_EXIT_STOPPED = 130
 };
+
+/* The exit code of a command that could not start or run: KF_EINVAL is a
+ * usage error, KF_EAUTH and KF_EACCESS have their own codes, the rest is
+ * KF_EXIT_SETUP. */
+int kf_cli_exit_code(int err);
 
 /* Options every command takes; returns 1 if opt was one of them (applied
  * to conf), 0 if not, -1 on error (message printed). */

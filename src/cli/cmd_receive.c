@@ -82,7 +82,7 @@ int kf_cmd_receive(int argc, char **argv)
 	r = kf_receive(conf, &st, err, sizeof(err));
 	if (r) {
 		fprintf(stderr, "kferry receive: %s\n", err);
-		rc = r == KF_EINVAL ? KF_EXIT_USAGE : KF_EXIT_SETUP;
+		rc = kf_cli_exit_code(r);
 		goto out;
 	}
 	fprintf(stderr,

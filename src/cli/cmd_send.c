@@ -194,7 +194,8 @@ int kf_cmd_send(int argc, char **argv)
 		    (size_t)(argc - optind), kf__on_file, kf__on_progress, &ui,
 		    &st, err, sizeof(err));
 	kf__clear_line(&ui);
-	if (r == KF_EKAFKA || r == KF_EINVAL)
+	if (r == KF_EKAFKA || r == KF_EINVAL || r == KF_EAUTH ||
+	    r == KF_EACCESS)
 		fprintf(stderr, "kferry send: %s\n", err);
 	if (ui.json)
 		kf__print_json(&ui, &st, r);
@@ -202,8 +203,9 @@ int kf_cmd_send(int argc, char **argv)
 		kf__print_summary(&st);
 	rc = r == 0            ? KF_EXIT_OK
 	     : r == KF_ESTOPPED ? KF_EXIT_STOPPED
-	     : r == KF_EKAFKA   ? KF_EXIT_SETUP
-				: KF_EXIT_FAILED;
+	     : r == KF_EKAFKA || r == KF_EAUTH || r == KF_EACCESS
+		     ? kf_cli_exit_code(r)
+		     : KF_EXIT_FAILED;
 out:
 	for (i = 0; i < ui.nfailed; i++) {
 		free(ui.failed[i].path);

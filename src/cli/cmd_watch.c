@@ -154,7 +154,7 @@ int kf_cmd_watch(int argc, char **argv)
 	kf_conf_destroy(conf);
 	if (r) {
 		fprintf(stderr, "kferry watch: %s\n", err);
-		return r == KF_EINVAL ? KF_EXIT_USAGE : KF_EXIT_SETUP;
+		return kf_cli_exit_code(r);
 	}
 	return KF_EXIT_OK;
 }

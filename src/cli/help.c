@@ -33,7 +33,8 @@ static const char kf__help_main[] =
 	"\n"
 	"exit codes: 0 success; 1 some files failed; 2 bad command line or\n"
 	"configuration; 3 could not start (Kafka client, destination);\n"
-	"130 interrupted.\n";
+	"4 authentication refused (TLS certificate, SASL password); 5 not\n"
+	"authorized (a missing ACL, named in the message); 130 interrupted.\n";
 
 #define KF__COMMON_HELP                                                        \
 	"common options:\n"                                                    \

@@ -21,6 +21,8 @@ static const char *const kf__errdesc[] = {
 	[13] = "no space left on device",
 	[14] = "out of file descriptors or other resources",
 	[15] = "cannot decrypt or authenticate",
+	[16] = "authentication failed (TLS or SASL)",
+	[17] = "not authorized by the broker's ACLs",
 };
 
 const char *kf_strerror(int err)

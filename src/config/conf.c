@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "common/err.h"
@@ -125,6 +126,35 @@ struct kf__key {
 #define KF__RBOOL(f)                                                           \
 	.type = KF__T_BOOL, .off = KF__ROFF(f, int), .words = kf__bool_words
 #define KF__RENUM(f, w) .type = KF__T_ENUM, .off = KF__ROFF(f, int), .words = w
+
+static const struct kf__word kf__security_words[] = {
+	{"auto", KF_SECURITY_AUTO},
+	{"plaintext", KF_SECURITY_PLAINTEXT},
+	{"ssl", KF_SECURITY_SSL},
+	{"sasl_ssl", KF_SECURITY_SASL_SSL},
+	{"sasl_plaintext", KF_SECURITY_SASL_PLAINTEXT},
+	{NULL, 0},
+};
+
+static const struct kf__word kf__sasl_words[] = {
+	{"SCRAM-SHA-512", KF_SASL_SCRAM_SHA_512},
+	{"SCRAM-SHA-256", KF_SASL_SCRAM_SHA_256},
+	{"PLAIN", KF_SASL_PLAIN},
+	{NULL, 0},
+};
+
+/* A umask: one to four octal digits. */
+static int kf__check_umask(const char *v, char *errstr, size_t errstr_size)
+{
+	size_t n = strspn(v, "01234567");
+
+	if (n && n <= 4 && !v[n])
+		return 0;
+	return kf_seterr(errstr, errstr_size, KF_EINVAL,
+			 "invalid value \"%s\" (expected an octal umask such "
+			 "as 022 or 027)",
+			 v);
+}
 
 static const struct kf__word kf__finished_words[] = {
 	{"stable", KF_FINISHED_STABLE},
@@ -394,6 +424,21 @@ static const struct kf__key kf__keys[] = {
 		       "received just before a crash is acceptable.",
 	},
 	{
+		.name = "receive.umask",
+		KF__STRING(recv_umask),
+		.def = "022",
+		.min = 1,
+		.max = 4,
+		.check = kf__check_umask,
+		.doc = "Permission bits (octal) taken away from every file and "
+		       "directory the receiver creates below DEST. A file gets "
+		       "the sender's mode less these bits; set-user-ID and "
+		       "set-group-ID bits never survive. 022 keeps modes as "
+		       "sent except group and other write; 027 keeps others "
+		       "out; 077 makes everything private to the receiving "
+		       "user.",
+	},
+	{
 		.name = "receive.dead_letter_topic",
 		KF__STRING(dead_letter_topic),
 		.max = 249,
@@ -406,6 +451,83 @@ static const struct kf__key kf__keys[] = {
 		       "messages are only logged. Create the topic first; "
 		       "if a dead letter cannot be produced the receiver "
 		       "stops with an error rather than drop it.",
+	},
+	{
+		.name = "security.protocol",
+		KF__ENUM(security_protocol, kf__security_words),
+		.def = "auto",
+		.doc = "How the Kafka clients talk to the brokers: plaintext, "
+		       "ssl (TLS), sasl_ssl (SASL over TLS), sasl_plaintext "
+		       "(SASL without TLS: passwords and data cross the "
+		       "network in clear), or auto: sasl_ssl when "
+		       "sasl.username is set, ssl when a tls.* file is set, "
+		       "plaintext otherwise (docs/security.md).",
+	},
+	{
+		.name = "tls.ca",
+		KF__STRING(tls_ca),
+		.max = KF__STRING_MAX,
+		.doc = "PEM file of the CA certificates that sign the brokers' "
+		       "certificates. Empty: the system's CA store. The "
+		       "brokers' certificates are always verified.",
+	},
+	{
+		.name = "tls.cert",
+		KF__STRING(tls_cert),
+		.max = KF__STRING_MAX,
+		.doc = "PEM file of this client's certificate, for brokers "
+		       "that require mutual TLS (ssl.client.auth=required). "
+		       "Needs tls.key.",
+	},
+	{
+		.name = "tls.key",
+		KF__STRING(tls_key),
+		.max = KF__STRING_MAX,
+		.doc = "PEM file of the private key of tls.cert. Keep it "
+		       "readable only by kferry's user (chmod 600).",
+	},
+	{
+		.name = "tls.key_password",
+		KF__STRING(tls_key_password),
+		.max = KF__STRING_MAX,
+		.doc = "Password of an encrypted tls.key: file:PATH (the first "
+		       "line of PATH), env:NAME (an environment variable) or "
+		       "the password itself (then kferry warns if the "
+		       "configuration file is readable by others).",
+	},
+	{
+		.name = "tls.verify_hostname",
+		KF__BOOL(tls_verify_hostname),
+		.def = "true",
+		.doc = "Check that a broker's certificate names the host "
+		       "kferry connected to (librdkafka's "
+		       "ssl.endpoint.identification.algorithm=https). Turning "
+		       "it off lets anyone with a certificate from tls.ca "
+		       "pose as a broker.",
+	},
+	{
+		.name = "sasl.mechanism",
+		KF__ENUM(sasl_mechanism, kf__sasl_words),
+		.def = "SCRAM-SHA-512",
+		.doc = "SASL mechanism when sasl.username is set: "
+		       "SCRAM-SHA-512, SCRAM-SHA-256 or PLAIN. PLAIN sends the "
+		       "password itself, so use it only over TLS.",
+	},
+	{
+		.name = "sasl.username",
+		KF__STRING(sasl_username),
+		.max = KF__STRING_MAX,
+		.doc = "SASL user name; the broker's principal is User:NAME. "
+		       "Setting it turns SASL on.",
+	},
+	{
+		.name = "sasl.password",
+		KF__STRING(sasl_password),
+		.max = KF__STRING_MAX,
+		.doc = "SASL password: file:PATH (the first line of PATH), "
+		       "env:NAME (an environment variable) or the password "
+		       "itself (then kferry warns if the configuration file is "
+		       "readable by others).",
 	},
 	{
 		.name = "watch.state_dir",
@@ -1237,6 +1359,7 @@ void kf_conf_destroy(kf_conf_t *conf)
 struct kf__loader {
 	kf_conf_t *conf;
 	char section[KF__KEY_MAX]; /* "" before the first [section] */
+	char secret[KF__KEY_MAX];  /* the first key holding a secret inline */
 };
 
 static char *kf__skip_space(char *s)
@@ -1379,7 +1502,57 @@ static int kf__load_pair(struct kf__loader *ld, char *p, char *msg,
 		kf__cut_comment(value);
 	else if ((err = kf__unquote(value, key, msg, msg_size)))
 		return err;
-	return kf_conf_set(ld->conf, key, value, msg, msg_size);
+	err = kf_conf_set(ld->conf, key, value, msg, msg_size);
+	if (!err && !*ld->secret && *value && kf_conf_is_secret(key) &&
+	    !kf_conf_secret_is_ref(value))
+		snprintf(ld->secret, sizeof(ld->secret), "%s", key);
+	return err;
+}
+
+/* Names of the keys whose values are secrets; kafka.* ones are the
+ * librdkafka properties that hold passwords or keys. */
+static const char *const kf__secret_keys[] = {
+	"sasl.password",
+	"tls.key_password",
+	"kafka.sasl.password",
+	"kafka.ssl.key.password",
+	"kafka.ssl.key.pem",
+	"kafka.ssl.keystore.password",
+	"kafka.sasl.oauthbearer.client.secret",
+	NULL,
+};
+
+int kf_conf_is_secret(const char *key)
+{
+	size_t i;
+
+	for (i = 0; kf__secret_keys[i]; i++)
+		if (!strcmp(kf__secret_keys[i], key))
+			return 1;
+	return 0;
+}
+
+int kf_conf_secret_is_ref(const char *value)
+{
+	return !strncmp(value, "file:", 5) || !strncmp(value, "env:", 4);
+}
+
+/* A file that holds a secret and that any local user can read gives the
+ * secret away: say so, with the fix. Group access is left alone: 640
+ * with a service group is a common and sound setup. */
+static void kf__check_secret_file(FILE *f, const char *path,
+				  const char *key)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st) < 0 || !(st.st_mode & (S_IROTH | S_IWOTH)))
+		return;
+	kf_warn("conf",
+		"%s holds a secret (%s) and is readable by other users "
+		"(mode %03o): run chmod 600 %s (or 640 with a group only "
+		"kferry's users are in), or move the secret out with "
+		"%s = file:PATH or env:NAME",
+		path, key, (unsigned)(st.st_mode & 0777), path, key);
 }
 
 static int kf__load_line(struct kf__loader *ld, char *line, size_t len,
@@ -1434,6 +1607,8 @@ int kf_conf_load_file(kf_conf_t *conf, const char *path, char *errstr,
 		err = kf_seterr(errstr, errstr_size, kf_err_from_errno(e),
 				"%s: cannot read: %s", path, strerror(e));
 	}
+	if (!err && *ld.secret)
+		kf__check_secret_file(f, path, ld.secret);
 	free(line);
 	fclose(f);
 	return err;
@@ -1482,9 +1657,11 @@ static const char *const kf__ref_body[] = {
 	"dest = /srv/kferry/incoming    # receive.dest",
 	"on_conflict = rename",
 	"",
+	"[tls]",
+	"ca = \"/etc/kferry/ca.pem\"      # tls.ca",
+	"",
 	"[kafka]",
-	"security.protocol = SSL        # kafka.security.protocol",
-	"ssl.ca.location = \"/etc/kferry/ca.pem\"",
+	"socket.keepalive.enable = true # kafka.socket.keepalive.enable",
 	"```",
 	"",
 	"* One `key = value` per line; whitespace around the key and the",
@@ -1521,7 +1698,10 @@ static const char *const kf__ref_body[] = {
 	"when the Kafka client is set up (see librdkafka's CONFIGURATION.md).",
 	"Setting a property again replaces its value. Where kferry has a key",
 	"of its own (`bootstrap`, `send.linger_ms`,",
-	"`send.delivery_timeout_ms`), use that key instead.",
+	"`send.delivery_timeout_ms`, `security.protocol`, `tls.*`, `sasl.*`),",
+	"use that key instead. Secret properties (`kafka.sasl.password`,",
+	"`kafka.ssl.key.password`, ...) take `file:PATH` and `env:NAME` like",
+	"`sasl.password` (docs/security.md).",
 	"",
 	"## Keys",
 	NULL,

@@ -23,6 +23,21 @@ enum kf_conflict_policy {
 
 enum kf_codec_id { KF_CODEC_NONE = 0, KF_CODEC_ZSTD = 1 };
 
+/* How the Kafka clients reach the brokers (src/kafka/security.c). */
+enum kf_security_protocol {
+	KF_SECURITY_AUTO = 0, /* ssl if tls.* is set, sasl_ssl with sasl.* */
+	KF_SECURITY_PLAINTEXT,
+	KF_SECURITY_SSL,
+	KF_SECURITY_SASL_SSL,
+	KF_SECURITY_SASL_PLAINTEXT
+};
+
+enum kf_sasl_mechanism {
+	KF_SASL_SCRAM_SHA_512 = 0,
+	KF_SASL_SCRAM_SHA_256,
+	KF_SASL_PLAIN
+};
+
 /* How the watch daemon decides that a file in a route is finished. */
 enum kf_finished_mode {
 	KF_FINISHED_STABLE = 0, /* size and mtime unchanged for N seconds */
@@ -86,9 +101,21 @@ struct kf_conf_s {
 	uint64_t recv_max_inflight_bytes; /* frames handed to workers */
 	int idle_exit_s;        /* 0 = run until stopped */
 	int fsync;              /* 1 = fsync files and directories */
+	char *recv_umask;       /* owned; octal, checked by the table */
 	char *dead_letter_topic; /* owned; NULL or "" = no dead letters */
 	char *decrypt_keys;     /* owned; comma list of PEM files or NULL */
 	char *trusted_signers;  /* owned; comma list of PEM files or NULL */
+
+	/* security (docs/security.md) */
+	int security_protocol;  /* enum kf_security_protocol */
+	char *tls_ca;           /* owned; PEM file or NULL: system CAs */
+	char *tls_cert;         /* owned; client certificate (mutual TLS) */
+	char *tls_key;          /* owned; its private key */
+	char *tls_key_password; /* owned; secret: inline, file:PATH, env:NAME */
+	int tls_verify_hostname;
+	int sasl_mechanism;     /* enum kf_sasl_mechanism */
+	char *sasl_username;    /* owned */
+	char *sasl_password;    /* owned; secret: inline, file:PATH, env:NAME */
 
 	/* watch */
 	char *state_dir;        /* owned */
@@ -108,6 +135,13 @@ struct kf_conf_s {
 	struct kf_conf_prop *props; /* owned array */
 	size_t nprops;
 };
+
+/* 1 if key (a full name such as "sasl.password" or "kafka.ssl.key.password")
+ * holds a secret. */
+int kf_conf_is_secret(const char *key);
+/* 1 if a secret's value is a reference (file:PATH or env:NAME) rather than
+ * the secret itself. */
+int kf_conf_secret_is_ref(const char *value);
 
 /* Parses a size such as "1048576", "1M", "1MiB", "64k" into bytes. */
 int kf_conf_parse_size(const char *s, uint64_t *out);

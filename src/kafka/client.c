@@ -7,6 +7,15 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "kafka/security.h"
+
+static int kf__secret_prop(const char *name)
+{
+	char key[300];
+
+	snprintf(key, sizeof(key), "kafka.%s", name);
+	return kf_conf_is_secret(key);
+}
 #include "obs/probe.h"
 
 /* Routes librdkafka's own log lines through our logger.
@@ -33,20 +42,39 @@ static int kf__rk_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 	return 0;
 }
 
-static int kf__set(rd_kafka_conf_t *rc, const char *name, const char *value,
-		   char *errstr, size_t errstr_size)
+int kf_kafka_conf_set(rd_kafka_conf_t *rc, const char *name,
+		      const char *value, char *errstr, size_t errstr_size)
 {
 	char why[256];
 
 	if (rd_kafka_conf_set(rc, name, value, why, sizeof(why)) ==
 	    RD_KAFKA_CONF_OK)
 		return 0;
+	/* librdkafka's reason never repeats the value; we show it only
+	 * where it is no secret */
 	return kf_seterr(errstr, errstr_size, KF_EINVAL,
-			 "Kafka property %s=%s: %s", name, value, why);
+			 "Kafka property %s%s%s: %s", name,
+			 kf__secret_prop(name) ? "" : "=",
+			 kf__secret_prop(name) ? "" : value, why);
 }
 
-/* Sets our defaults, then the user's properties (kafka.* and -X), which
- * win because they come last. */
+/* A kafka.* property: secrets among them may be file: or env: references. */
+static int kf__set_prop(rd_kafka_conf_t *rc, const struct kf_conf_prop *p,
+			char *errstr, size_t errstr_size)
+{
+	char key[300];
+
+	snprintf(key, sizeof(key), "kafka.%s", p->name);
+	if (!kf_conf_is_secret(key))
+		return kf_kafka_conf_set(rc, p->name, p->value, errstr,
+					 errstr_size);
+	return kf_kafka_set_secret(rc, p->name, key, p->value, errstr,
+				   errstr_size);
+}
+
+/* Sets our defaults and the security keys, then the user's properties
+ * (kafka.* and -X), which win because they come last. The client's
+ * opaque is its guard (kafka/security.h). */
 static rd_kafka_conf_t *kf__conf_build(const kf_conf_t *conf,
 				       const char *const *defaults,
 				       char *errstr, size_t errstr_size)
@@ -54,29 +82,31 @@ static rd_kafka_conf_t *kf__conf_build(const kf_conf_t *conf,
 	rd_kafka_conf_t *rc = rd_kafka_conf_new();
 	size_t i;
 
-	if (kf__set(rc, "bootstrap.servers", conf->bootstrap, errstr,
+	if (kf_kafka_conf_set(rc, "bootstrap.servers", conf->bootstrap, errstr,
 		    errstr_size))
 		goto out_destroy;
 	for (i = 0; defaults[i]; i += 2)
-		if (kf__set(rc, defaults[i], defaults[i + 1], errstr,
+		if (kf_kafka_conf_set(rc, defaults[i], defaults[i + 1], errstr,
 			    errstr_size))
 			goto out_destroy;
+	if (kf_kafka_security_apply(rc, conf, errstr, errstr_size))
+		goto out_destroy;
 	if (conf->metrics_addr && *conf->metrics_addr) {
 		char ms[32];
 
 		snprintf(ms, sizeof(ms), "%d", conf->stats_interval_ms);
-		if (kf__set(rc, "statistics.interval.ms", ms, errstr,
+		if (kf_kafka_conf_set(rc, "statistics.interval.ms", ms, errstr,
 			    errstr_size))
 			goto out_destroy;
 		rd_kafka_conf_set_stats_cb(rc, kf__rk_stats);
 	}
 	for (i = 0; i < conf->nprops; i++)
-		if (kf__set(rc, conf->props[i].name, conf->props[i].value,
-			    errstr, errstr_size))
+		if (kf__set_prop(rc, &conf->props[i], errstr, errstr_size))
 			goto out_destroy;
 	rd_kafka_conf_set_log_cb(rc, kf__rk_log);
+	rd_kafka_conf_set_error_cb(rc, kf_kafka_guard_error_cb);
 	if (conf->debug && strstr(conf->debug, "kafka"))
-		kf__set(rc, "debug", "broker,topic,msg,protocol", NULL, 0);
+		kf_kafka_conf_set(rc, "debug", "broker,topic,msg,protocol", NULL, 0);
 	return rc;
 
 out_destroy:
@@ -88,7 +118,7 @@ rd_kafka_t *kf_kafka_producer_new(const kf_conf_t *conf,
 				  void (*dr_cb)(rd_kafka_t *,
 						const rd_kafka_message_t *,
 						void *),
-				  void *opaque, char *errstr,
+				  kf_kafka_guard_t *guard, char *errstr,
 				  size_t errstr_size)
 {
 	char linger[32], timeout[32], maxmsg[32], batch[32], qkb[32];
@@ -133,7 +163,7 @@ rd_kafka_t *kf_kafka_producer_new(const kf_conf_t *conf,
 	if (!rc)
 		return NULL;
 	rd_kafka_conf_set_dr_msg_cb(rc, dr_cb);
-	rd_kafka_conf_set_opaque(rc, opaque);
+	rd_kafka_conf_set_opaque(rc, guard);
 	rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr, errstr_size);
 	if (!rk) {
 		rd_kafka_conf_destroy(rc);
@@ -146,7 +176,7 @@ rd_kafka_t *kf_kafka_consumer_new(
 	const kf_conf_t *conf,
 	void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
 			     rd_kafka_topic_partition_list_t *, void *),
-	void *opaque, char *errstr, size_t errstr_size)
+	kf_kafka_guard_t *guard, char *errstr, size_t errstr_size)
 {
 	char fetchmax[32];
 	const char *defaults[] = {
@@ -174,7 +204,7 @@ rd_kafka_t *kf_kafka_consumer_new(
 		return NULL;
 	if (rebalance_cb)
 		rd_kafka_conf_set_rebalance_cb(rc, rebalance_cb);
-	rd_kafka_conf_set_opaque(rc, opaque);
+	rd_kafka_conf_set_opaque(rc, guard);
 	rk = rd_kafka_new(RD_KAFKA_CONSUMER, rc, errstr, errstr_size);
 	if (!rk) {
 		rd_kafka_conf_destroy(rc);

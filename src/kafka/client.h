@@ -13,25 +13,36 @@
 #include <uv.h>
 
 #include "config/conf.h"
+#include "kafka/security.h"
 
-/* Creates the producer: idempotent, acks=all, our batching defaults, then
- * the user's properties on top. dr_cb receives delivery reports (served on
- * the thread that polls the main queue). Returns NULL with errstr set. */
+/* Sets one librdkafka property; the error names it (and its value,
+ * unless it is a secret). */
+int kf_kafka_conf_set(rd_kafka_conf_t *rc, const char *name,
+		      const char *value, char *errstr, size_t errstr_size);
+
+/* Creates the producer: idempotent, acks=all, our batching defaults, the
+ * security keys (kafka/security.h), then the user's properties on top.
+ * dr_cb receives delivery reports (served on the thread that polls the
+ * main queue). Errors that retrying cannot fix trip guard (initialized
+ * by the caller). guard is also librdkafka's opaque, the one dr_cb gets:
+ * make it the first member of the struct the callbacks need. Returns NULL
+ * with errstr set. */
 rd_kafka_t *kf_kafka_producer_new(const kf_conf_t *conf,
 				  void (*dr_cb)(rd_kafka_t *,
 						const rd_kafka_message_t *,
 						void *),
-				  void *opaque, char *errstr,
+				  kf_kafka_guard_t *guard, char *errstr,
 				  size_t errstr_size);
 
 /* Creates the consumer of conf->group: manual offset commits, offsets
  * stored by us, reading from the earliest offset for a new group, fetch
- * sizes bounded so that memory stays bounded. rebalance_cb may be NULL. */
+ * sizes bounded so that memory stays bounded. rebalance_cb may be NULL;
+ * guard as for the producer. */
 rd_kafka_t *kf_kafka_consumer_new(
 	const kf_conf_t *conf,
 	void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
 			     rd_kafka_topic_partition_list_t *, void *),
-	void *opaque, char *errstr, size_t errstr_size);
+	kf_kafka_guard_t *guard, char *errstr, size_t errstr_size);
 
 /* Wakes the loop when a librdkafka queue becomes non-empty. The callback
  * must drain the queue (or arrange to keep draining): librdkafka signals

@@ -11,6 +11,8 @@
 #include "kafka/client.h"
 
 struct kf_audit_s {
+	/* first: it is librdkafka's opaque, the one kf__dr gets */
+	kf_kafka_guard_t guard;
 	rd_kafka_t *rk;
 	rd_kafka_topic_t *rkt;
 	rd_kafka_queue_t *mainq;
@@ -144,7 +146,11 @@ static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	}
 	snprintf(key, sizeof(key), "%.*s", (int)(m->key_len < 400 ? m->key_len : 400),
 		 m->key ? (const char *)m->key : "");
-	kf__failed(a, key, rd_kafka_err2str(m->err));
+	/* a refusal (a missing ACL on the audit topic, say) names its fix */
+	kf__failed(a, key,
+		   kf_kafka_guard_message(&a->guard, m)
+			   ? a->guard.msg
+			   : rd_kafka_err2str(m->err));
 }
 
 static void kf__serve(kf_kafka_waker_t *w)
@@ -165,9 +171,11 @@ kf_audit_t *kf_audit_new(uv_loop_t *loop, const kf_conf_t *conf,
 		kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
 		return NULL;
 	}
+	kf_kafka_guard_init(&a->guard, conf, 1, conf->audit_topic);
 	a->delivered = delivered;
 	a->failed = failed;
-	a->rk = kf_kafka_producer_new(conf, kf__dr, a, errstr, errstr_size);
+	a->rk = kf_kafka_producer_new(conf, kf__dr, &a->guard, errstr,
+				      errstr_size);
 	if (!a->rk)
 		goto out_destroy;
 	a->rkt = rd_kafka_topic_new(a->rk, conf->audit_topic, NULL);

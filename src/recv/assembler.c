@@ -27,6 +27,7 @@ struct kf_dest_s {
 	char inst[24];
 	int policy;
 	int fsync;
+	mode_t umask, old_umask; /* receive.umask; the process's before */
 	char *path;
 };
 
@@ -142,6 +143,11 @@ int kf_dest_open(const char *path, const kf_conf_t *conf, kf_dest_t **out,
 	d->lockfd = -1;
 	d->policy = conf->on_conflict;
 	d->fsync = conf->fsync;
+	/* Directories get it through the process umask (mkdirat), files
+	 * explicitly: their mode comes from the sender and fchmod ignores
+	 * the umask. The table checked the value: octal digits only. */
+	d->umask = (mode_t)strtoul(conf->recv_umask, NULL, 8) & 0777;
+	d->old_umask = umask(d->umask);
 	if (kf_path_mkdir_p(path, 0755, 0) < 0 ||
 	    (d->rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		r = kf_seterr(errstr, errstr_size, kf_err_from_errno(errno),
@@ -194,6 +200,7 @@ void kf_dest_close(kf_dest_t *d)
 		close(d->privfd);
 	if (d->rootfd >= 0)
 		close(d->rootfd);
+	umask(d->old_umask);
 	free(d->path);
 	free(d);
 }
@@ -413,7 +420,7 @@ static int kf__seal_staging(kf_assembly_t *a, char *errstr, size_t errstr_size)
 	ts[1].tv_sec = a->m.mtime_sec;
 	ts[1].tv_nsec = a->m.mtime_nsec;
 	/* set-user/group-ID bits never survive a transfer */
-	if (fchmod(a->fd, a->m.mode & 01777) < 0 || futimens(a->fd, ts) < 0 ||
+	if (fchmod(a->fd, a->m.mode & 01777 & ~a->dest->umask) < 0 || futimens(a->fd, ts) < 0 ||
 	    (a->dest->fsync && fsync(a->fd) < 0))
 		return kf_seterr(errstr, errstr_size, kf_err_from_errno(errno),
 				 "finishing '%s' in %s/" KF__PRIVATE "/tmp: %s",

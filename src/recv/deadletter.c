@@ -20,6 +20,8 @@ struct kf__letter {
 };
 
 struct kf_deadletter_s {
+	/* first: it is librdkafka's opaque, the one kf__dr gets */
+	kf_kafka_guard_t guard;
 	const kf_conf_t *conf;
 	kf_offsets_t *offs; /* borrowed */
 	rd_kafka_t *rk;
@@ -33,7 +35,7 @@ struct kf_deadletter_s {
 	uint64_t acked;
 	int closing; /* purging at destroy: reports are not failures */
 	int err;
-	char errmsg[512];
+	char errmsg[1024];
 };
 
 /* A dead letter that cannot be produced must not be dropped: remember the
@@ -53,6 +55,19 @@ static void kf__fail(kf_deadletter_t *d, const char *fmt, ...)
 	kf_stop_request();
 }
 
+/* The producer was refused for good (TLS, SASL, or the ACLs of the
+ * dead-letter topic): stop like any failure, with the refusal's own code
+ * and message. */
+static void kf__refused(kf_deadletter_t *d)
+{
+	if (!d->err) {
+		d->err = d->guard.err;
+		snprintf(d->errmsg, sizeof(d->errmsg), "%s", d->guard.msg);
+		kf_err("dlq", "%s", d->errmsg);
+	}
+	kf_stop_request();
+}
+
 /* @locality loop thread (rd_kafka_poll from the waker) */
 static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
@@ -66,6 +81,8 @@ static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		d->acked++;
 		kf_probe_dead_letter(d->conf->topic);
 		kf_offsets_release(d->offs, l->part, l->offset);
+	} else if (!d->closing && kf_kafka_guard_message(&d->guard, m)) {
+		kf__refused(d);
 	} else if (!d->closing) {
 		kf__fail(d, "dead letter for partition %d offset %" PRId64
 			    " not acknowledged by the broker: %s; stopping "
@@ -83,6 +100,8 @@ static void kf__serve(kf_kafka_waker_t *w)
 
 	while (rd_kafka_poll(d->rk, 0) > 0)
 		;
+	if (d->guard.err && !d->closing)
+		kf__refused(d);
 	if (d->kick)
 		d->kick(d->opaque);
 }
@@ -106,11 +125,13 @@ int kf_deadletter_new(uv_loop_t *loop, const kf_conf_t *conf,
 	if (!d)
 		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
 				 "out of memory");
+	kf_kafka_guard_init(&d->guard, conf, 1, conf->dead_letter_topic);
 	d->conf = conf;
 	d->offs = offs;
 	d->kick = kick;
 	d->opaque = opaque;
-	d->rk = kf_kafka_producer_new(conf, kf__dr, d, errstr, errstr_size);
+	d->rk = kf_kafka_producer_new(conf, kf__dr, &d->guard, errstr,
+				      errstr_size);
 	if (!d->rk)
 		goto out_free;
 	d->mainq = rd_kafka_queue_get_main(d->rk);

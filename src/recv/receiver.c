@@ -19,6 +19,7 @@
 #include "common/stop.h"
 #include "core/path.h"
 #include "kafka/client.h"
+#include "kafka/security.h"
 #include "obs/probe.h"
 #include "proto/seal.h"
 #include "recv/assembler.h"
@@ -99,6 +100,8 @@ struct kf__xfer {
 };
 
 struct kf__recv {
+	/* first: it is librdkafka's opaque, the one kf__rebalance gets */
+	kf_kafka_guard_t guard;
 	const kf_conf_t *conf;
 	uv_loop_t loop;
 	uv_timer_t tick, again;
@@ -1076,9 +1079,12 @@ static void kf__on_message(struct kf__recv *r, rd_kafka_message_t *m)
 	char err[512];
 
 	if (m->err) {
-		if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
-		    m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
-		    m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED)
+		/* An authorization refusal trips the guard instead: the next
+		 * tick stops the receiver with it. */
+		if (kf_kafka_guard_message(&r->guard, m))
+			kf_dbg(KF_DBG_KAFKA, "recv", "consumer: %s",
+			       rd_kafka_message_errstr(m));
+		else if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
 			kf_err("recv", "consumer: %s",
 			       rd_kafka_message_errstr(m));
 		else
@@ -1382,6 +1388,10 @@ static void kf__on_tick(uv_timer_t *t)
 		kf_info("recv", "stopping: finishing the work in progress");
 		r->stopping = 1;
 	}
+	if (r->guard.err && !r->stopping) {
+		kf_err("recv", "stopping: %s", kf_strerror(r->guard.err));
+		r->stopping = 1;
+	}
 	if (!r->stopping && r->conf->idle_exit_s && !r->nopen && !kf__busy(r) &&
 	    now - r->last_activity_ms >= kf__idle_limit_ms(r)) {
 		kf_info("recv", "idle for %d s: exiting", r->conf->idle_exit_s);
@@ -1441,7 +1451,7 @@ static int kf__recv_setup(struct kf__recv *r, char *errstr, size_t errstr_size)
 	r->offs = kf_offsets_new();
 	if (!r->codecs || !r->offs)
 		return KF_ENOMEM;
-	r->rk = kf_kafka_consumer_new(r->conf, kf__rebalance, r, errstr,
+	r->rk = kf_kafka_consumer_new(r->conf, kf__rebalance, &r->guard, errstr,
 				      errstr_size);
 	if (!r->rk)
 		return KF_EKAFKA;
@@ -1497,6 +1507,7 @@ int kf__receive_run(const kf_conf_t *conf, const kf_replay_opts_t *replay,
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return KF_ENOMEM;
+	kf_kafka_guard_init(&r->guard, conf, 0, NULL);
 	r->conf = conf;
 	r->replay = replay;
 	kf_workers_setup(conf->workers);
@@ -1523,7 +1534,11 @@ int kf__receive_run(const kf_conf_t *conf, const kf_replay_opts_t *replay,
 			conf->topic, conf->bootstrap, conf->dest, conf->group);
 	uv_timer_start(&r->tick, kf__on_tick, KF__TICK_MS, KF__TICK_MS);
 	uv_run(&r->loop, UV_RUN_DEFAULT);
-	rc = kf_deadletter_error(r->dlq, errstr, errstr_size);
+	if (r->guard.err)
+		rc = kf_seterr(errstr, errstr_size, r->guard.err, "%s",
+			       r->guard.msg);
+	else
+		rc = kf_deadletter_error(r->dlq, errstr, errstr_size);
 out:
 	kf_probe_detach(&r->loop);
 	r->stats.dead_letters = kf_deadletter_count(r->dlq);

@@ -89,10 +89,16 @@ static void kf__walk_work(uv_work_t *req)
 
 static void kf__maybe_walk(struct kf__send_run *run);
 
+/* A signal, or a refusal the sender cannot get past: stop walking. */
+static int kf__halted(const struct kf__send_run *run)
+{
+	return kf_stop_requested() || kf_sender_error(run->sender, NULL, 0);
+}
+
 static void kf__maybe_finish(struct kf__send_run *run)
 {
 	if (run->closing || run->walking ||
-	    (!run->walk_done && !kf_stop_requested()) ||
+	    (!run->walk_done && !kf__halted(run)) ||
 	    kf_sender_pending(run->sender))
 		return;
 	run->closing = 1;
@@ -112,7 +118,7 @@ static void kf__walk_done(uv_work_t *req, int status)
 		struct kf__walk_entry *e = &run->batch[i];
 		int r = e->err;
 
-		if (!r && !kf_stop_requested()) {
+		if (!r && !kf__halted(run)) {
 			r = kf_sender_submit(run->sender, e->src, e->rel, NULL,
 					     errstr, sizeof(errstr));
 			if (!r)
@@ -139,7 +145,7 @@ static void kf__walk_done(uv_work_t *req, int status)
 
 static void kf__maybe_walk(struct kf__send_run *run)
 {
-	if (run->walking || run->walk_done || kf_stop_requested() ||
+	if (run->walking || run->walk_done || kf__halted(run) ||
 	    kf_sender_pending(run->sender) >= KF__WALK_BATCH)
 		return;
 	run->walking = 1;
@@ -225,13 +231,16 @@ int kf_send(const kf_conf_t *conf, const char *const *paths, size_t npaths,
 	kf__snapshot(run);
 	if (stats)
 		*stats = run->stats;
-	if (run->stats.files_failed)
+	/* A refusal (credentials, certificate, ACL) says more than a count
+	 * of failed files. */
+	r = kf_sender_error(run->sender, errstr, errstr_size);
+	if (!r && run->stats.files_failed)
 		r = kf_seterr(errstr, errstr_size,
 			      kf_stop_requested() ? KF_ESTOPPED : KF_EIO,
 			      "%llu of %llu files were not sent",
 			      (unsigned long long)run->stats.files_failed,
 			      (unsigned long long)run->stats.files_total);
-	else if (!run->walk_done)
+	else if (!r && !run->walk_done)
 		r = kf_seterr(errstr, errstr_size, KF_ESTOPPED,
 			      "stopped before every file was found and sent");
 out_free:

@@ -13,6 +13,7 @@
 #include "core/codec.h"
 #include "core/path.h"
 #include "kafka/client.h"
+#include "kafka/security.h"
 #include "obs/probe.h"
 #include "proto/seal.h"
 #include "proto/wire.h"
@@ -86,6 +87,8 @@ struct kf__sfile {
 };
 
 struct kf_sender_s {
+	/* first: it is librdkafka's opaque, the one kf__dr gets */
+	kf_kafka_guard_t guard;
 	uv_loop_t *loop;
 	const kf_conf_t *conf;
 	rd_kafka_t *rk;
@@ -154,6 +157,10 @@ static int kf__produce(struct kf__sfile *f, void *buf, size_t len,
 	kf_sender_t *s = f->s;
 	rd_kafka_resp_err_t err;
 
+	if (s->guard.err) {
+		kf__fail(f, s->guard.err, "%s", kf_strerror(s->guard.err));
+		return s->guard.err;
+	}
 	err = rd_kafka_producev(
 		s->rk, RD_KAFKA_V_RKT(s->rkt),
 		RD_KAFKA_V_KEY(f->key, f->key_len), RD_KAFKA_V_VALUE(buf, len),
@@ -801,7 +808,9 @@ static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 
 	(void)rk;
 	f->outstanding--;
-	if (m->err) {
+	if (m->err && kf_kafka_guard_message(&s->guard, m)) {
+		kf__fail(f, s->guard.err, "%s", kf_strerror(s->guard.err));
+	} else if (m->err) {
 		kf__fail(f, KF_EKAFKA, "not acknowledged by the broker: %s%s",
 			 rd_kafka_err2str(m->err),
 			 m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE
@@ -839,12 +848,24 @@ static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	kf__maybe_done(f);
 }
 
+static void kf__stop_all(kf_sender_t *s, int err, const char *msg);
+
 static void kf__serve_reports(kf_kafka_waker_t *w)
 {
 	kf_sender_t *s = w->opaque;
 
 	while (rd_kafka_poll(s->rk, 0) > 0)
 		;
+	if (s->guard.err && !s->stopping) {
+		/* Refused for good (credentials, certificate, ACLs): fail
+		 * everything now and drop what librdkafka still holds, so
+		 * that nothing waits for a delivery timeout. */
+		kf__stop_all(s, s->guard.err, kf_strerror(s->guard.err));
+		rd_kafka_purge(s->rk,
+			       RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+		while (rd_kafka_poll(s->rk, 0) > 0)
+			;
+	}
 	kf__kick(s);
 }
 
@@ -861,6 +882,7 @@ kf_sender_t *kf_sender_new(uv_loop_t *loop, const kf_conf_t *conf,
 		kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
 		return NULL;
 	}
+	kf_kafka_guard_init(&s->guard, conf, 1, NULL);
 	s->loop = loop;
 	s->conf = conf;
 	s->file_cb = file_cb;
@@ -884,7 +906,8 @@ kf_sender_t *kf_sender_new(uv_loop_t *loop, const kf_conf_t *conf,
 			goto out_nomem;
 		kf__slot_put(s, &s->slots[i]);
 	}
-	s->rk = kf_kafka_producer_new(conf, kf__dr, s, errstr, errstr_size);
+	s->rk = kf_kafka_producer_new(conf, kf__dr, &s->guard, errstr,
+				      errstr_size);
 	if (!s->rk)
 		goto out_destroy;
 	s->rkt = rd_kafka_topic_new(s->rk, conf->topic, NULL);
@@ -974,7 +997,8 @@ size_t kf_sender_pending(const kf_sender_t *s)
 	return s->nqueued + s->nactive;
 }
 
-void kf_sender_stop(kf_sender_t *s)
+/* Fails the queued files and the files in progress with err. */
+static void kf__stop_all(kf_sender_t *s, int err, const char *msg)
 {
 	struct kf__sfile *f;
 
@@ -983,16 +1007,29 @@ void kf_sender_stop(kf_sender_t *s)
 		s->queue_head = f->next;
 		s->nqueued--;
 		s->stats.files_failed++;
-		kf_probe_send_end(&f->probe, KF_ESTOPPED, NULL);
-		s->file_cb(s->opaque, f->rel, f->src, 0, KF_ESTOPPED,
-			   "stopped before it was sent");
+		kf_probe_send_end(&f->probe, err, NULL);
+		s->file_cb(s->opaque, f->rel, f->src, 0, err,
+			   msg ? msg : "stopped before it was sent");
 		kf__sfile_free(f);
 	}
 	s->queue_tail = NULL;
 	for (f = s->active; f; f = f->next) {
-		kf__fail(f, KF_ESTOPPED, "stopped while being sent");
+		kf__fail(f, err, "%s", msg ? msg : "stopped while being sent");
 		kf__maybe_seal(f);
 	}
+}
+
+void kf_sender_stop(kf_sender_t *s)
+{
+	kf__stop_all(s, KF_ESTOPPED, NULL);
+}
+
+int kf_sender_error(const kf_sender_t *s, char *errstr, size_t errstr_size)
+{
+	if (!s->guard.err)
+		return 0;
+	return kf_seterr(errstr, errstr_size, s->guard.err, "%s",
+			 s->guard.msg);
 }
 
 void kf_sender_close(kf_sender_t *s)

@@ -76,6 +76,12 @@ size_t kf_sender_pending(const kf_sender_t *s);
  * reported failed with KF_ESTOPPED. */
 void kf_sender_stop(kf_sender_t *s);
 
+/* 0, or the error that stopped the engine for good (KF_EAUTH: TLS or
+ * SASL refused; KF_EACCESS: an ACL is missing; KF_EKAFKA: the producer
+ * failed fatally) with what to do in errstr (may be NULL). Every file is
+ * then failed with the same message. */
+int kf_sender_error(const kf_sender_t *s, char *errstr, size_t errstr_size);
+
 /* Releases the loop handles; once the loop has run them down, destroy. */
 void kf_sender_close(kf_sender_t *s);
 void kf_sender_destroy(kf_sender_t *s);

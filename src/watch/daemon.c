@@ -140,6 +140,8 @@ struct kf__daemon {
 	size_t ninflight, jobs;
 	int max_inflight, rescan_s, drain_s, resume_window_s;
 	int stopping, aborted, closing;
+	int refused;          /* a sender's refusal stopped the daemon */
+	char refusal[1024];
 	double drain_deadline, last_progress, last_stall_log;
 	uint64_t nsent, nfailed;
 };
@@ -589,7 +591,9 @@ static void kf__attempt_failed(struct kf__file *f, int err, int permanent)
 
 	kf_path_printable((const uint8_t *)f->rel, strlen(f->rel), name,
 			  sizeof(name));
-	if (err == KF_ESTOPPED) {
+	/* a refusal (credentials, ACLs) stops the daemon: not the file's
+	 * fault, so it costs no attempt */
+	if (err == KF_ESTOPPED || err == KF_EAUTH || err == KF_EACCESS) {
 		kf__unbusy(f, KF__F_SEEN);
 		return;
 	}
@@ -1255,10 +1259,18 @@ static void kf__tick(uv_timer_t *t)
 {
 	struct kf__daemon *d = t->data;
 	double now = kf__now(d);
+	struct kf__wsender *ws;
 	struct kf__rstate *rs;
 
 	if (kf_stop_requested() && !d->stopping)
 		kf__begin_stop(d);
+	for (ws = d->senders; ws && !d->refused; ws = ws->next)
+		d->refused = kf_sender_error(ws->s, d->refusal,
+					     sizeof(d->refusal));
+	if (d->refused && !d->stopping) {
+		kf_err("watch", "stopping: %s", d->refusal);
+		kf__begin_stop(d);
+	}
 	if (d->stopping) {
 		kf__stop_tick(d, now);
 		return;
@@ -1414,6 +1426,9 @@ int kf_watch(const kf_conf_t *conf, kf_watch_reload_cb *reload, void *opaque,
 	d->tick.data = d;
 	uv_timer_start(&d->tick, kf__tick, 0, KF__TICK_MS);
 	uv_run(&d->loop, UV_RUN_DEFAULT);
+	if (d->refused)
+		err = kf_seterr(errstr, errstr_size, d->refused, "%s",
+				d->refusal);
 out_destroy:
 	kf_probe_detach(&d->loop);
 	kf__destroy(d);

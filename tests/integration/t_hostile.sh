@@ -11,7 +11,8 @@ mkdir -p "$DEST" "$OUT"
 # a symbolic link planted inside DEST, pointing outside
 ln -s "$OUT" "$DEST/link"
 # things in the way of a target: a FIFO (opening it must not hang the
-# receiver), a directory, and a regular file where a directory is needed
+# receiver, nor may it be taken for a directory), a directory, and a
+# regular file where a directory is needed
 mkdir -p "$DEST/forge/dir-target"
 mkfifo "$DEST/forge/fifo-target"
 printf 'not a directory\n' >"$DEST/forge/file-parent"
@@ -41,6 +42,7 @@ QUARANTINES=(
 	"fifo-target|good|forge/fifo-target"
 	"dir-target|good|forge/dir-target"
 	"file-parent|good|forge/file-parent/x"
+	"fifo-parent|good|forge/fifo-target/x"
 	"truncated|truncated|forge/truncated"
 	"chunk-hash|chunk-hash|forge/chunk-hash"
 	"zstd-size|zstd-size|forge/zstd-size"

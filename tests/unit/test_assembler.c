@@ -582,7 +582,7 @@ static void test_special_mode_bits_stripped(void **state)
 		     {02755, 0755},
 		     {06711, 0711},
 		     {0400, 0400},
-		     {0777, 0777}};
+		     {0777, 0755}}; /* the default receive.umask is 022 */
 	struct fx *f = *state;
 	struct xfer x;
 	struct stat st;
@@ -603,6 +603,29 @@ static void test_special_mode_bits_stripped(void **state)
 				 modes[i].want);
 		xfer_end(&x);
 	}
+}
+
+/* receive.umask takes bits from files (whose mode comes from the sender)
+ * and from the directories the receiver creates. */
+static void test_umask(void **state)
+{
+	struct fx *f = *state;
+	struct xfer x;
+	struct stat st;
+	int outcome;
+
+	set(f->conf, "receive.umask", "027");
+	open_dest(f, "fail");
+	xfer_new(f, &x, "sub/deeper/file", mixed(f, 5000), 5000, 0777);
+	EXPECT_OK(xfer_run(f, &x, 1, &outcome));
+	assert_int_equal(outcome, KF_PLACED);
+	assert_int_equal(stat(in(f->dest, "sub/deeper/file"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0750);
+	assert_int_equal(stat(in(f->dest, "sub/deeper"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0750);
+	assert_int_equal(stat(in(f->dest, "sub"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0750);
+	xfer_end(&x);
 }
 
 static void test_empty_file(void **state)
@@ -1284,6 +1307,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    T(test_full_transfer),
 	    T(test_special_mode_bits_stripped),
+	    T(test_umask),
 	    T(test_empty_file),
 	    T(test_chunk_wrong_hash_quarantined),
 	    T(test_chunk_corrupt_payload),

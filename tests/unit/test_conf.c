@@ -660,7 +660,7 @@ static void test_unknown_key_suggestion(void **state)
 static void test_unknown_key_no_suggestion(void **state)
 {
 	static const char *const far[] = {
-		"x", "security.protocol", "receive", "send.", "zzzzzzzzzz",
+		"x", "ssl.ca.location", "receive", "send.", "zzzzzzzzzz",
 	};
 	char err[256], want[256];
 	size_t i;
