@@ -188,7 +188,7 @@ int kf_cmd_replay(int argc, char **argv)
 	r = kf_replay(conf, &ro, &st, err, sizeof(err));
 	if (r) {
 		fprintf(stderr, "kferry replay: %s\n", err);
-		rc = r == KF_EINVAL ? KF_EXIT_USAGE : KF_EXIT_SETUP;
+		rc = kf_cli_exit_code(r);
 		goto out;
 	}
 	fprintf(stderr,
