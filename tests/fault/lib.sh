@@ -99,6 +99,18 @@ recv_start() {
 	KF_BG_PIDS+=("$RPID")
 }
 
+# send_bg NAME [send options] PATH...: kferry send in the background with
+# 256 KiB chunks (many messages, so that faults land mid-file), logging to
+# $WORK/send.NAME.log; sets SPID (killed when the scenario ends).
+send_bg() {
+	local name=$1
+	shift
+	"$KFERRY" send -b "$BOOTSTRAP" -t "$TOPIC" --no-progress --chunk-size 256K \
+		"$@" 2>"$WORK/send.$name.log" &
+	SPID=$!
+	KF_BG_PIDS+=("$SPID")
+}
+
 # wait_exit PID SECONDS: waits for PID to exit and returns its exit code;
 # fails the scenario if it still runs after SECONDS.
 wait_exit() {
@@ -156,7 +168,7 @@ account() {
 	[ "$p" = 0 ] || log "$p staging file(s) left in $dest/.kferry/tmp"
 	PARTIAL=$((PARTIAL + p))
 	if [ $# -gt 0 ]; then
-		p=$(sed -n "s/.*\] info  *recv: received '\(.*\)' ([0-9]* bytes, [0-9]* ms): placed$/\1/p" "$@" |
+		p=$(sed -n "s/.* info  *recv: received '\(.*\)' ([0-9]* bytes, [0-9]* ms): placed$/\1/p" "$@" |
 			sort | uniq -d)
 		if [ -n "$p" ]; then
 			log "placed more than once: $(printf '%s\n' "$p" | head -n 5 | tr '\n' ' ')"
