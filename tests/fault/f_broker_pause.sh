@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 
 SRC=$WORK/src
 DEST=$WORK/dest
-ROUNDS=1 NBIG=4 BIG=$((16 * MiB)) NSMALL=300
+ROUNDS=1 NBIG=4 BIG=$((32 * MiB)) NSMALL=300
 [ "$KF_FULL" = 0 ] || { ROUNDS=3; NBIG=6; BIG=$((48 * MiB)); NSMALL=1000; }
 
 recv_start main "$DEST"
@@ -21,11 +21,13 @@ for r in $(seq 1 "$ROUNDS"); do
 	mkdir -p "$SRC/r$r/big"
 	for i in $(seq 1 "$NBIG"); do random_file "$SRC/r$r/big/f$i.bin" $((BIG + i)); done
 	small_files "$SRC/r$r" "$NSMALL" 65536 6
-	send_bg "r$r" "$SRC/r$r"
-	sleep_ms $((300 + $(pick 1200)))
+	# the leader is looked up first (a JVM start): the fault must land
+	# while the send runs
 	p=$(pick 6)
 	node=$(leader_of "$p")
 	[[ $node =~ ^[123]$ ]] || fail "partition $p has no leader: '$node'"
+	send_bg "r$r" "$SRC/r$r"
+	sleep_ms $((200 + $(pick 800)))
 	pause=$((12000 + $(pick 6000)))
 	kill -0 "$SPID" 2>/dev/null || note "round $r: the send had finished before the pause"
 	node_cmd pause "$node"
