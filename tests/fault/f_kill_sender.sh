@@ -29,7 +29,7 @@ for r in $(seq 1 "$SEND_ROUNDS"); do
 	random_file "$SRC/s$r/b.bin" $((BIG / 2 + r))
 	small_files "$SRC/s$r" "$NSMALL" 65536 4
 	send_bg "s$r" "$SRC/s$r"
-	delay=$((100 + $(pick 1900)))
+	delay=$((100 + $(pick 1100)))
 	sleep_ms "$delay"
 	if kill -KILL "$SPID" 2>/dev/null; then
 		fault "send of s$r SIGKILLed after $delay ms"

@@ -144,8 +144,9 @@ drain() {
 account() {
 	local src=$1 dest=$2 a b only_dst p base
 	shift 2
-	a=$(tree_sum "$src")
-	b=$(tree_sum "$dest" 2>/dev/null || true)
+	# "sha256  ./path" lines, sorted as whole lines for comm
+	a=$(tree_sum "$src" | sort)
+	b=$(tree_sum "$dest" 2>/dev/null | sort || true)
 	LOST=$(comm -23 <(printf '%s\n' "$a" | grep . || true) \
 		<(printf '%s\n' "$b" | grep . || true) | grep -c . || true)
 	only_dst=$(comm -13 <(printf '%s\n' "$a" | grep . || true) \

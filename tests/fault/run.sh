@@ -113,7 +113,7 @@ cleanup() {
 			echo "run.sh: stopping the cluster failed (see $SUITE/cluster-stop.log)" >&2
 	fi
 	if [ $KEEP -eq 0 ]; then
-		rm -rf "$SUITE"/f_*/work "$SUITE"/s_*/work
+		# the work of a failed scenario stays for a look
 		if [ $FAILED_ANY -eq 0 ] && [ $rc -eq 0 ]; then
 			rm -rf "$SUITE"
 		else
@@ -131,7 +131,9 @@ trap 'exit 143' TERM
 mode="CI subset"
 [ $FULL -eq 0 ] || mode="full matrix"
 echo "kferry fault suite ($mode): $KFERRY"
-echo "seed: KF_SEED=$SEED (replay: KF_SEED=$SEED $0${FULL:+$([ $FULL -eq 1 ] && echo ' --full')} SCENARIO)"
+FULL_OPT=
+[ $FULL -eq 0 ] || FULL_OPT=" --full"
+echo "seed: KF_SEED=$SEED (replay one scenario: KF_SEED=$SEED $0$FULL_OPT f_NAME)"
 echo "scratch: $SUITE"
 t0=$SECONDS
 if ! "$BROKER_SH" start "$CLUSTER" --nodes 3 >"$SUITE/cluster-start.log" 2>&1; then
@@ -207,7 +209,7 @@ for s in "${SCENARIOS[@]}"; do
 		[ $rc -eq 124 ] && why="timed out after $limit s"
 		printf 'FAIL  %-20s %7s s  (%s; log %s)\n' "$s" "$secs" "$why" "$log"
 		tail -n 40 "$log" | sed 's/^/    | /'
-		echo "      replay: KF_SEED=$SEED $0$([ $FULL -eq 1 ] && echo ' --full') $s"
+		echo "      replay: KF_SEED=$SEED $0$FULL_OPT $s"
 		;;
 	esac
 	sed -n 's/^NOTE: /      /p' "$log"
@@ -217,6 +219,7 @@ for s in "${SCENARIOS[@]}"; do
 	if ! "$BROKER_SH" status "$CLUSTER" >/dev/null 2>&1; then
 		echo "run.sh: the cluster is not whole after $s:" >&2
 		"$BROKER_SH" status "$CLUSTER" >&2 || true
+		failed=$((failed + 1))
 		FAILED_ANY=1
 		break
 	fi
