@@ -63,6 +63,46 @@ all_in_sync() {
 		END { exit !bad }' <<<"$out"
 }
 
+# new_leader P OLD: partition P of $TOPIC has a leader, and it is not OLD.
+new_leader() {
+	local l
+	l=$(leader_of "$1")
+	[[ $l =~ ^[123]$ ]] && [ "$l" != "$2" ]
+}
+
+# seeded_leader: picks a partition of $TOPIC (0..5) and sets P and NODE to
+# it and its leader. Look it up before starting what the fault must hit:
+# it starts a JVM, which takes seconds.
+seeded_leader() {
+	P=$(pick 6)
+	NODE=$(leader_of "$P")
+	[[ $NODE =~ ^[123]$ ]] || fail "partition $P has no leader: '$NODE'"
+}
+
+# kill_leader P NODE: SIGKILLs NODE, the leader of partition P; waits
+# until P has another leader; restarts NODE 2..6 s later.
+kill_leader() {
+	node_cmd kill "$2"
+	fault "node $2 (leader of partition $1) SIGKILLed"
+	wait_until 60 new_leader "$1" "$2"
+	log "partition $1 is now led by node $(leader_of "$1")"
+	sleep_ms $((2000 + $(pick 4000)))
+	node_cmd restart "$2"
+	log "node $2 restarted"
+}
+
+# pause_leader P NODE: SIGSTOPs NODE, the leader of partition P, for
+# 12..18 s (longer than broker.session.timeout.ms, 9 s, and the receivers'
+# session timeout), then SIGCONTs it.
+pause_leader() {
+	local ms=$((12000 + $(pick 6000)))
+	node_cmd pause "$2"
+	fault "node $2 (leader of partition $1) paused for $ms ms"
+	sleep_ms "$ms"
+	node_cmd resume "$2"
+	log "node $2 resumed; partition $1 led by node $(leader_of "$1")"
+}
+
 # node_cmd ACTION NODE: broker.sh ACTION (kill, pause, resume, restart)
 # on one node of the cluster; fails the scenario if it fails.
 node_cmd() {
@@ -203,4 +243,40 @@ fault_finish() {
 	[ "$LOST$DUPS$PARTIAL" = 000 ] ||
 		fail "lost $LOST, duplicated $DUPS, partial $PARTIAL (seed $KF_SEED)"
 	assert_trees_equal "$src" "$dest"
+}
+
+# ------------------------------------------------- scenarios 1 and 2
+
+# leader_fault_scenario INJECT: rounds of (a tree sent by kferry send
+# while a receiver runs; INJECT P NODE hits the leader NODE of a seeded
+# partition P 0.2..1 s into the send). The send must exit 0 and all
+# partitions get three in-sync replicas again; then a drain, and DEST
+# must equal the trees. CI: one round of 4 x 32 MiB + 300 small files;
+# --full: three rounds of 6 x 48 MiB + 1000 small files.
+leader_fault_scenario() {
+	local inject=$1 src=$WORK/src dest=$WORK/dest main r i
+	local rounds=1 nbig=4 big=$((32 * MiB)) nsmall=300
+	[ "$KF_FULL" = 0 ] || { rounds=3; nbig=6; big=$((48 * MiB)); nsmall=1000; }
+
+	recv_start main "$dest"
+	main=$RPID
+	wait_log "$main" "$WORK/recv.main.log" assigned 60
+	for r in $(seq 1 "$rounds"); do
+		mkdir -p "$src/r$r/big"
+		for i in $(seq 1 "$nbig"); do random_file "$src/r$r/big/f$i.bin" $((big + i)); done
+		small_files "$src/r$r" "$nsmall" 65536 6
+		seeded_leader
+		send_bg "r$r" "$src/r$r"
+		sleep_ms $((200 + $(pick 800)))
+		kill -0 "$SPID" 2>/dev/null || note "round $r: the send had finished before the fault"
+		"$inject" "$P" "$NODE"
+		wait "$SPID" || fail "send of round $r exited $? after the fault: $(tail -n 5 "$WORK/send.r$r.log")"
+		wait_until 180 all_in_sync
+		log "round $r: every partition has three in-sync replicas again"
+	done
+	kill -TERM "$main"
+	wait_exit "$main" 120 || fail "receiver exited $? after SIGTERM: $(tail -n 5 "$WORK/recv.main.log")"
+	drain "$dest"
+	assert_private_clean "$dest"
+	fault_finish "$src" "$dest"
 }
