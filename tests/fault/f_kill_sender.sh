@@ -14,8 +14,8 @@ source "$(dirname "$0")/lib.sh"
 SRC=$WORK/src
 DEST=$WORK/dest
 INBOX=$WORK/inbox
-SEND_ROUNDS=3 WATCH_ROUNDS=2 NSMALL=150 BIG=$((8 * MiB))
-[ "$KF_FULL" = 0 ] || { SEND_ROUNDS=10; WATCH_ROUNDS=5; NSMALL=400; BIG=$((24 * MiB)); }
+SEND_ROUNDS=3 WATCH_ROUNDS=2 NSMALL=150 BIG=$((24 * MiB))
+[ "$KF_FULL" = 0 ] || { SEND_ROUNDS=10; WATCH_ROUNDS=5; NSMALL=400; BIG=$((48 * MiB)); }
 RECV_OPTS+=(--abandon-timeout 8)
 
 recv_start main "$DEST"
@@ -29,7 +29,7 @@ for r in $(seq 1 "$SEND_ROUNDS"); do
 	random_file "$SRC/s$r/b.bin" $((BIG / 2 + r))
 	small_files "$SRC/s$r" "$NSMALL" 65536 4
 	send_bg "s$r" "$SRC/s$r"
-	delay=$((100 + $(pick 1100)))
+	delay=$((100 + $(pick 600)))
 	sleep_ms "$delay"
 	if kill -KILL "$SPID" 2>/dev/null; then
 		fault "send of s$r SIGKILLed after $delay ms"
