@@ -20,11 +20,11 @@ ROUNDS=1
 
 for r in $(seq 1 "$ROUNDS"); do
 	mkdir -p "$SRC/r$r"
-	for i in 1 2 3; do random_file "$SRC/r$r/f$i.bin" $(((6 + $(pick 6)) * MiB)); done
+	for i in 1 2 3; do random_file "$SRC/r$r/f$i.bin" $(((6 + RANDOM % 6) * MiB)); done
 	small_files "$SRC/r$r" 100 32768 2
 	# leave 2..6 MiB: some small files fit, no large one does
 	free=$(free_bytes "$MNT")
-	left=$(((2 + $(pick 4)) * MiB))
+	left=$(((2 + RANDOM % 4) * MiB))
 	fallocate -l $((free - left)) "$MNT/ballast" 2>/dev/null ||
 		head -c $((free - left)) /dev/zero >"$MNT/ballast"
 	kf_send --chunk-size 256K "$SRC/r$r" || fail "send exited $?: $(tail -n 5 "$SEND_LOG")"

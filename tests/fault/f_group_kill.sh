@@ -42,7 +42,7 @@ kill_in_rebalance() {
 	done
 	[ "$(grep -c 'revoked' "$WORK/recv.r$v.log" || true)" -gt "$before" ] ||
 		fail "r$v saw no rebalance in 30 s after r$j joined"
-	d=$(pick 300)
+	d=$((RANDOM % 300))
 	sleep_ms "$d"
 	kill -KILL "${!pid_var}" || fail "r$v had exited before its kill"
 	wait "${!pid_var}" 2>/dev/null || true
@@ -53,7 +53,7 @@ kill_in_rebalance() {
 batch one
 start 1
 wait_log "$PID_1" "$WORK/recv.r1.log" assigned 60
-sleep_ms $((300 + $(pick 1500)))
+sleep_ms $((300 + RANDOM % 1500))
 kill_in_rebalance 1 2
 wait "$SPID" || fail "send of batch one exited $?"
 
@@ -61,7 +61,7 @@ wait "$SPID" || fail "send of batch one exited $?"
 start 3
 wait_log "$PID_3" "$WORK/recv.r3.log" assigned 60
 batch two
-sleep_ms $((300 + $(pick 1500)))
+sleep_ms $((300 + RANDOM % 1500))
 kill_in_rebalance 2 4
 wait_log "$PID_4" "$WORK/recv.r4.log" assigned 60
 wait "$SPID" || fail "send of batch two exited $?"

@@ -28,8 +28,8 @@ send_batch 0
 for r in $(seq 1 "$ROUNDS"); do
 	for k in "${KINDS[@]}"; do
 		path=forged/$k-r$r
-		"$KF_FORGE" -b "$BOOTSTRAP" -t "$TOPIC" "$k" --path "$path" --size $((200000 + $(pick 100000))) \
-			--seed $((1 + $(pick 1000))) >>"$WORK/forge.out" 2>>"$WORK/forge.log" ||
+		"$KF_FORGE" -b "$BOOTSTRAP" -t "$TOPIC" "$k" --path "$path" --size $((200000 + RANDOM % 100000)) \
+			--seed $((1 + RANDOM % 1000)) >>"$WORK/forge.out" 2>>"$WORK/forge.log" ||
 			fail "kf-forge $k exited $?: $(tail -n 3 "$WORK/forge.log")"
 		FORGED+=("$path")
 		fault "forged $k transfer of $path"

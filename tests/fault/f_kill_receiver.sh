@@ -23,7 +23,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	# the batch is sent while this receiver works: the kill lands in the
 	# middle of it
 	send_bg "b$r" --chunk-size 64K "$SRC/b$r"
-	delay=$((100 + $(pick 2400)))
+	delay=$((100 + RANDOM % 2400))
 	sleep_ms "$delay"
 	kill -KILL "$RPID" 2>/dev/null ||
 		fail "receiver $r was not running at its kill moment: $(tail -n 5 "$WORK/recv.k$r.log")"

@@ -29,7 +29,7 @@ for r in $(seq 1 "$SEND_ROUNDS"); do
 	random_file "$SRC/s$r/b.bin" $((BIG / 2 + r))
 	small_files "$SRC/s$r" "$NSMALL" 65536 4
 	send_bg "s$r" "$SRC/s$r"
-	delay=$((100 + $(pick 600)))
+	delay=$((100 + RANDOM % 600))
 	sleep_ms "$delay"
 	if kill -KILL "$SPID" 2>/dev/null; then
 		fault "send of s$r SIGKILLed after $delay ms"
@@ -57,7 +57,7 @@ for r in $(seq 1 "$WATCH_ROUNDS"); do
 	cp -a "$stage/w/r$r" "$SRC/w/"
 	mkdir -p "$INBOX/w"
 	mv "$stage/w/r$r" "$INBOX/w/"
-	delay=$((1500 + $(pick 3000)))
+	delay=$((1500 + RANDOM % 3000))
 	sleep_ms "$delay"
 	kill -KILL "$WATCH_PID" 2>/dev/null || fail "kferry watch died: $(tail -n 5 "$WORK/watch.$((r - 1)).log")"
 	wait "$WATCH_PID" 2>/dev/null || true

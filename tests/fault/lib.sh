@@ -9,9 +9,12 @@
 #   KF_FULL        1 for the full matrix, 0 for the CI subset
 #   KF_FAULT_STATS file the scenario's figures go to (fault_finish)
 #
-# Every random choice (kill moments, victims, pause lengths) comes from
-# $RANDOM, seeded here with KF_SCENARIO_SEED. File contents come from
-# /dev/urandom: they do not decide where a fault lands.
+# Every random choice (kill moments, victims, pause lengths) is
+# $((RANDOM % N)), RANDOM seeded here with KF_SCENARIO_SEED. It must be
+# evaluated in the scenario's own shell, never inside $(...): bash reseeds
+# RANDOM in every subshell, and the parent's sequence would not advance.
+# File contents and the sizes of small_files come from /dev/urandom and
+# perl: they do not decide where a fault lands.
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 
 : "${KF_BROKER_DIR:?}" "${KF_SCENARIO_SEED:?}" "${KF_FAULT_STATS:?}"
@@ -27,9 +30,6 @@ FAULTS=0
 SESSION_MS=6000
 RECV_OPTS=(-X session.timeout.ms=$SESSION_MS -X heartbeat.interval.ms=500
 	--on-conflict rename)
-
-# pick N: a seeded random number in 0..N-1.
-pick() { echo $((RANDOM % $1)); }
 
 # sleep_ms MS: sleeps MS milliseconds.
 sleep_ms() { sleep "$(awk -v ms="$1" 'BEGIN { printf "%.3f", ms / 1000 }')"; }
@@ -74,7 +74,7 @@ new_leader() {
 # it and its leader. Look it up before starting what the fault must hit:
 # it starts a JVM, which takes seconds.
 seeded_leader() {
-	P=$(pick 6)
+	P=$((RANDOM % 6))
 	NODE=$(leader_of "$P")
 	[[ $NODE =~ ^[123]$ ]] || fail "partition $P has no leader: '$NODE'"
 }
@@ -86,7 +86,7 @@ kill_leader() {
 	fault "node $2 (leader of partition $1) SIGKILLed"
 	wait_until 60 new_leader "$1" "$2"
 	log "partition $1 is now led by node $(leader_of "$1")"
-	sleep_ms $((2000 + $(pick 4000)))
+	sleep_ms $((2000 + RANDOM % 4000))
 	node_cmd restart "$2"
 	log "node $2 restarted"
 }
@@ -95,7 +95,7 @@ kill_leader() {
 # 12..18 s (longer than broker.session.timeout.ms, 9 s, and the receivers'
 # session timeout), then SIGCONTs it.
 pause_leader() {
-	local ms=$((12000 + $(pick 6000)))
+	local ms=$((12000 + RANDOM % 6000))
 	node_cmd pause "$2"
 	fault "node $2 (leader of partition $1) paused for $ms ms"
 	sleep_ms "$ms"
@@ -267,7 +267,7 @@ leader_fault_scenario() {
 		small_files "$src/r$r" "$nsmall" 65536 6
 		seeded_leader
 		send_bg "r$r" "$src/r$r"
-		sleep_ms $((200 + $(pick 800)))
+		sleep_ms $((200 + RANDOM % 800))
 		kill -0 "$SPID" 2>/dev/null || note "round $r: the send had finished before the fault"
 		"$inject" "$P" "$NODE"
 		wait "$SPID" || fail "send of round $r exited $? after the fault: $(tail -n 5 "$WORK/send.r$r.log")"

@@ -59,16 +59,17 @@ declare -A KIND_COUNT
 while [ $SECONDS -lt $end ]; do
 	b=$((b + 1))
 	mkdir -p "$SRC/b$b"
-	small_files "$SRC/b$b" $((20 + $(pick 200))) 65536 $((1 + $(pick 8)))
-	[ "$(pick 3)" != 0 ] || random_file "$SRC/b$b/big.bin" $(((1 + $(pick 32)) * MiB + $(pick 4096)))
-	kind=$(pick 6)
+	small_files "$SRC/b$b" $((20 + RANDOM % 200)) 65536 $((1 + RANDOM % 8))
+	[ $((RANDOM % 3)) != 0 ] || random_file "$SRC/b$b/big.bin" $(((1 + RANDOM % 32) * MiB + RANDOM % 4096))
+	kind=$((RANDOM % 6))
 	[ "$kind" -lt 4 ] || seeded_leader
 	send_bg "b$b" "$SRC/b$b"
-	sleep_ms $((100 + $(pick 1500)))
+	sleep_ms $((100 + RANDOM % 1500))
 	case $kind in
 	0) KIND_COUNT[none]=$((${KIND_COUNT[none]:-0} + 1)) ;;
 	1)
-		kill_receiver "$([ "$(pick 2)" = 0 ] && echo A || echo B)"
+		slots=(A B)
+		kill_receiver "${slots[RANDOM % 2]}"
 		KIND_COUNT[receiver]=$((${KIND_COUNT[receiver]:-0} + 1))
 		;;
 	2)
