@@ -7,11 +7,13 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PROG=${0##*/}
 
 # libclang-rt-dev holds libFuzzer's runtime; clang only recommends it.
+# rpm provides rpmbuild for scripts/package.sh.
 PACKAGES=(
     build-essential cmake pkg-config
     librdkafka-dev libuv1-dev libzstd-dev libxxhash-dev libssl-dev libcmocka-dev
     clang libclang-rt-dev
-    zstd xxhash python3 time
+    rpm
+    zstd xxhash python3 time curl
     default-jre-headless maven
 )
 

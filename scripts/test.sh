@@ -16,8 +16,10 @@ usage() {
 Usage: $PROG [--no-setup] [--skip STAGE]... [--help]
 
 Stages, in order: setup, build, unit, sanitize, fuzz, integration (then
-the hostile-input tests again with the sanitizer build), fault (the CI
-subset of tests/fault/run.sh; the full matrix is tests/fault/run.sh --full).
+the hostile-input tests again with the sanitizer build), package (build
+the .deb and .rpm, install the .deb, transfer with it, purge it; as root),
+fault (the CI subset of tests/fault/run.sh; the full matrix is
+tests/fault/run.sh --full).
   --no-setup      same as --skip setup (packages and Kafka jars present)
   --skip STAGE    leave a stage out (for a quick local run)
 Environment: KF_MANY (files in the many-small-files test, default 20000),
@@ -142,10 +144,19 @@ if stage integration; then
 fi
 
 if stage integration && stage sanitize; then
-    say "hostile-input and conflict integration tests with the ASan/UBSan binary"
-    tests/integration/run.sh --build build-asan t_hostile t_conflict t_basic 2>&1 |
+    say "hostile-input, conflict, resume and metrics integration tests with the ASan/UBSan binary"
+    tests/integration/run.sh --build build-asan t_hostile t_conflict t_basic t_resume_forged t_metrics 2>&1 |
         tee build-asan/integration.log
     count_suite build-asan/integration.log "integration (sanitizers)"
+fi
+
+if stage package; then
+    say "packages: build, install the .deb, transfer with it, purge it; check the .rpm"
+    if tests/packaging/run.sh 2>&1 | tee build/package.log; then
+        ok 1
+    else
+        bad 1 "package: tests/packaging/run.sh failed (build/package.log)"
+    fi
 fi
 
 if stage fault; then

@@ -74,9 +74,16 @@ int kf_conf_set(kf_conf_t *conf, const char *key, const char *value,
 int kf_conf_load_file(kf_conf_t *conf, const char *path, char *errstr,
 		      size_t errstr_size);
 
+/* Formats of the configuration reference. */
+enum kf_conf_doc {
+	KF_CONF_DOC_TEXT = 0,     /* `kferry help config` */
+	KF_CONF_DOC_MARKDOWN = 1, /* docs/config.md */
+	KF_CONF_DOC_MAN = 2       /* the kferry.conf(5) manual page (roff) */
+};
+
 /* Writes the configuration reference (every key, type, default, range and
- * description) as Markdown (markdown=1) or as plain help text. */
-void kf_conf_describe(FILE *out, int markdown);
+ * description) in the given format. */
+void kf_conf_describe(FILE *out, enum kf_conf_doc format);
 
 /* Applies conf's log_level and debug contexts to the process's logger
  * (stderr); json=1 writes JSON lines instead of text. */
@@ -125,6 +132,9 @@ typedef struct kf_recv_stats_s {
 	uint64_t bytes_written;
 	uint64_t messages;
 	uint64_t messages_rejected; /* not decodable, or orphaned */
+	uint64_t chunks_repeated;   /* re-sent after a resume, dropped */
+	uint64_t dead_letters;      /* acknowledged by the dead-letter topic */
+	uint64_t files_incomplete;  /* replay: cut by its start or end */
 } kf_recv_stats_t;
 
 /* Consumes the configured topic into receive.dest until stopped, or until
@@ -132,6 +142,32 @@ typedef struct kf_recv_stats_s {
  * Returns 0 on a clean stop. */
 int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
 	       size_t errstr_size);
+
+/* Where kf_replay starts reading each partition. */
+enum kf_replay_from {
+	KF_REPLAY_FROM_BEGINNING = 1, /* the oldest message kept */
+	KF_REPLAY_FROM_OFFSET,        /* from = an offset, in every partition */
+	KF_REPLAY_FROM_TIME           /* from = ms since the epoch */
+};
+
+typedef struct kf_replay_opts_s {
+	int from_kind;     /* enum kf_replay_from */
+	int64_t from;      /* the offset or the time, per from_kind */
+	int64_t to_offset; /* stop before this offset of each partition; -1:
+			      at the end offsets seen when the replay starts */
+} kf_replay_opts_t;
+
+/* Re-delivers a range of the configured topic into receive.dest (to
+ * rebuild a destination): reads every partition with assign(), never as a
+ * member of receive.group and without committing offsets, from the start
+ * position to the end offsets captured at start, through the receiver's
+ * verification and placement (a file already present with the same hash
+ * is left untouched; others follow receive.on_conflict); then returns.
+ * Transfers cut by the start or end position are counted in
+ * files_incomplete and logged. Returns 0 when the range was read (check
+ * stats for failures), or a negative KF_E* code with errstr. */
+int kf_replay(const kf_conf_t *conf, const kf_replay_opts_t *opts,
+	      kf_recv_stats_t *stats, char *errstr, size_t errstr_size);
 
 /* Async-signal-safe: asks a running kf_send/kf_receive to stop cleanly,
  * and a running kf_watch to drain and return. */

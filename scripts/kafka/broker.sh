@@ -20,6 +20,9 @@ Usage:
   $PROG topic   DIR delete NAME | list | describe [NAME]
   $PROG perf    DIR ARGS...     org.apache.kafka.tools.ProducerPerformance ARGS
   $PROG consumer-perf DIR ARGS...  org.apache.kafka.tools.ConsumerPerformance ARGS
+  $PROG console-consumer DIR ARGS...  kafka-console-consumer ARGS (to read a
+                                topic, e.g. --topic T --from-beginning
+                                --property print.headers=true)
   $PROG --help
 
 start   writes DIR/node<N>/{server.properties,broker.log,pid,data}, formats the
@@ -33,8 +36,8 @@ stop    SIGTERM every node, SIGKILL after 30 s. --clean then deletes DIR.
 status  one line per node; exit 0 only if every node is running.
 topic create uses replication factor = node count (and min.insync.replicas=2
         with 3 nodes); default partitions: 4.
-perf / consumer-perf add the cluster's bootstrap servers (and, for perf,
-        max.request.size=16777216) unless ARGS set them.
+perf / consumer-perf / console-consumer add the cluster's bootstrap servers
+        (and, for perf, max.request.size=16777216) unless ARGS set them.
 
 Environment:
   KAFKA_HEAP            broker heap (-Xms/-Xmx), default 512m
@@ -474,11 +477,12 @@ cmd_perf() {
         "$JAVA" -Xmx1g -Dlog4j.configuration="file:$DIR/tools-log4j.properties" -cp "$LIB/*" \
             org.apache.kafka.tools.ProducerPerformance "${args[@]}"
     else
-        local have_bs=0
+        local have_bs=0 main=org.apache.kafka.tools.ConsumerPerformance
+        [ "$kind" = consumer ] || main=org.apache.kafka.tools.consumer.ConsoleConsumer
         for a in "${args[@]+"${args[@]}"}"; do [ "$a" = --bootstrap-server ] && have_bs=1; done
         [ $have_bs -eq 1 ] || args+=(--bootstrap-server "$(bootstrap)")
         "$JAVA" -Xmx1g -Dlog4j.configuration="file:$DIR/tools-log4j.properties" -cp "$LIB/*" \
-            org.apache.kafka.tools.ConsumerPerformance "${args[@]}"
+            "$main" "${args[@]}"
     fi
 }
 
@@ -495,5 +499,6 @@ case "$cmd" in
     topic) cmd_topic "$@" ;;
     perf) cmd_perf producer "$@" ;;
     consumer-perf) cmd_perf consumer "$@" ;;
+    console-consumer) cmd_perf console "$@" ;;
     *) usage >&2; die "unknown command '$cmd'" ;;
 esac

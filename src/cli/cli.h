@@ -33,6 +33,7 @@ void kf_cli_install_signals(void);
 int kf_cmd_send(int argc, char **argv);
 int kf_cmd_receive(int argc, char **argv);
 int kf_cmd_watch(int argc, char **argv);
+int kf_cmd_replay(int argc, char **argv);
 int kf_cmd_help(int argc, char **argv);
 
 /* The long options every command shares, and their getopt string. */
@@ -48,6 +49,7 @@ int kf_cmd_help(int argc, char **argv);
 	{"debug", required_argument, NULL, 1004},                              \
 	{"log-format", required_argument, NULL, 1005},                         \
 	{"workers", required_argument, NULL, 1006},                            \
+	{"metrics-addr", required_argument, NULL, 1007},                       \
 	{"quiet", no_argument, NULL, 'q'},                                     \
 	{"verbose", no_argument, NULL, 'v'},                                   \
 	{"help", no_argument, NULL, 'h'}

@@ -15,9 +15,12 @@ static const char kf__help_main[] =
 	"  send PATH...        send files and directory trees to a topic\n"
 	"  receive --dest DIR  receive them, verify them, place them in DIR\n"
 	"  watch --dir DIR     send every file finished in DIR (a daemon)\n"
+	"  replay --dest DIR   re-deliver a range of the topic into DIR (rebuild "
+	"it)\n"
 	"  help [COMMAND]      this text, or a command's options; 'help "
 	"config'\n"
-	"                      lists every configuration key\n"
+	"                      lists every configuration key (--markdown,\n"
+	"                      --man: as docs/config.md, kferry.conf(5))\n"
 	"  version             print the version\n"
 	"\n"
 	"Every file travels as a manifest, checksummed zstd-compressed chunks\n"
@@ -46,7 +49,10 @@ static const char kf__help_main[] =
 	"(default zstd:1)\n"                                                   \
 	"      --workers N         worker threads (default CPUs + 1)\n"       \
 	"      --log-level L       error, warn, info (default) or debug\n"    \
-	"      --debug CTX         debug contexts: send,recv,kafka,wire,fs,all\n" \
+	"      --debug CTX         debug contexts: send,recv,kafka,wire,fs,\n" \
+	"                          watch,obs or all (comma-separated)\n"     \
+	"      --metrics-addr A    serve /metrics and /healthz on HOST:PORT "  \
+	"(docs/metrics.md)\n"                                                  \
 	"      --log-format F      text (default) or json (one JSON object a "\
 	"line)\n"                                                              \
 	"  -q, --quiet             warnings and errors only\n"               \
@@ -89,6 +95,38 @@ static const char kf__help_receive[] =
 	"      --abandon-timeout S drop an unfinished file after S seconds "
 	"without\n"
 	"                          data from its sender (default 900)\n"
+	"      --fsync BOOL        fsync files and directories (default true)\n"
+	"\n" KF__COMMON_HELP;
+
+static const char kf__help_replay[] =
+	"usage: kferry replay [options] --dest DIR (--from-beginning |\n"
+	"                     --from-offset N | --from-time T) [--to-offset N "
+	"| --until-now]\n"
+	"\n"
+	"Reads every partition of the topic from the start position up to the\n"
+	"end offsets seen when it starts, through the same verification and\n"
+	"placement as receive, then exits: files missing from DIR are\n"
+	"restored, files present with the same content are left untouched,\n"
+	"files present with other content follow --on-conflict. It reads with\n"
+	"assign(), outside any consumer group, and commits nothing, so the\n"
+	"live receivers are not disturbed. A file whose manifest lies before\n"
+	"the start, or whose commit lies after the end, is named and counted\n"
+	"as incomplete. Exits 0 when every file in the range was restored or\n"
+	"already present; 1 when some were quarantined, incomplete or\n"
+	"rejected (docs/dead-letters.md).\n"
+	"\n"
+	"replay options:\n"
+	"  -d, --dest DIR          destination directory (created if missing)\n"
+	"      --from-beginning    start at the oldest message kept\n"
+	"      --from-offset N     start at offset N of every partition\n"
+	"      --from-time T       start at the first message at or after T:\n"
+	"                          RFC 3339 (2026-11-30T05:00:00Z) or ms since "
+	"the epoch\n"
+	"      --to-offset N       stop before offset N of every partition\n"
+	"      --until-now         stop at the end offsets seen at start "
+	"(default)\n"
+	"      --on-conflict P     fail (default), overwrite or rename, as for "
+	"receive\n"
 	"      --fsync BOOL        fsync files and directories (default true)\n"
 	"\n" KF__COMMON_HELP;
 
@@ -135,12 +173,23 @@ int kf_cmd_help(int argc, char **argv)
 		fputs(kf__help_receive, stdout);
 	} else if (!strcmp(topic, "watch")) {
 		fputs(kf__help_watch, stdout);
+	} else if (!strcmp(topic, "replay")) {
+		fputs(kf__help_replay, stdout);
 	} else if (!strcmp(topic, "config")) {
-		kf_conf_describe(stdout,
-				 argc > 2 && !strcmp(argv[2], "--markdown"));
+		const char *fmt = argc > 2 ? argv[2] : "";
+
+		if (*fmt && strcmp(fmt, "--markdown") && strcmp(fmt, "--man")) {
+			fprintf(stderr, "kferry help config: unknown format "
+					"'%s' (try --markdown or --man)\n",
+				fmt);
+			return KF_EXIT_USAGE;
+		}
+		kf_conf_describe(stdout, !*fmt ? KF_CONF_DOC_TEXT
+				 : !strcmp(fmt, "--man") ? KF_CONF_DOC_MAN
+							 : KF_CONF_DOC_MARKDOWN);
 	} else {
 		fprintf(stderr, "kferry help: no help for '%s' (try send, "
-				"receive, watch or config)\n",
+				"receive, replay, watch or config)\n",
 			topic);
 		return KF_EXIT_USAGE;
 	}

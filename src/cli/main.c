@@ -92,6 +92,8 @@ int kf_cli_common_opt(kf_conf_t *conf, int opt, const char *arg,
 		return 1;
 	case 1006:
 		return kf__set(conf, "workers", arg);
+	case 1007:
+		return kf__set(conf, "metrics.addr", arg);
 	case 'q':
 		return kf__set(conf, "log_level", "warn");
 	case 'v':
@@ -150,6 +152,8 @@ int main(int argc, char **argv)
 		return kf_cmd_receive(argc - 1, argv + 1);
 	if (!strcmp(cmd, "watch"))
 		return kf_cmd_watch(argc - 1, argv + 1);
+	if (!strcmp(cmd, "replay"))
+		return kf_cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "-h"))
 		return kf_cmd_help(argc - 1, argv + 1);

@@ -5,7 +5,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,14 +15,34 @@
 int kf__log_level = KF_LOG_INFO;
 unsigned kf__log_debug;
 static int kf__log_json;
+static int kf__log_journal;
 
 static const struct {
 	const char *name;
 	unsigned bit;
 } kf__log_ctxs[] = {
 	{"send", KF_DBG_SEND}, {"recv", KF_DBG_RECV}, {"kafka", KF_DBG_KAFKA},
-	{"wire", KF_DBG_WIRE}, {"fs", KF_DBG_FS},     {"all", KF_DBG_ALL},
+	{"wire", KF_DBG_WIRE}, {"fs", KF_DBG_FS},     {"watch", KF_DBG_WATCH},
+	{"obs", KF_DBG_OBS},   {"all", KF_DBG_ALL},
 };
+
+/*
+ * systemd connects stderr to the journal and names that stream in
+ * JOURNAL_STREAM as "DEVICE:INODE". A child whose stderr goes elsewhere
+ * inherits the variable, so it counts only when it names our stderr.
+ */
+static int kf__stderr_is_journal(void)
+{
+	const char *s = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!s || sscanf(s, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st))
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
 
 int kf_log_setup(int level, const char *debug_ctx, int json, char *errstr,
 		 size_t errstr_size)
@@ -39,7 +61,8 @@ int kf_log_setup(int level, const char *debug_ctx, int json, char *errstr,
 		if (i == sizeof(kf__log_ctxs) / sizeof(kf__log_ctxs[0]))
 			return kf_seterr(errstr, errstr_size, KF_EINVAL,
 					 "unknown debug context \"%.*s\" (use "
-					 "send,recv,kafka,wire,fs or all)",
+					 "send,recv,kafka,wire,fs,watch,obs "
+					 "or all)",
 					 (int)n, p);
 		bits |= kf__log_ctxs[i].bit;
 		p += n + (p[n] == ',');
@@ -47,6 +70,7 @@ int kf_log_setup(int level, const char *debug_ctx, int json, char *errstr,
 	kf__log_debug = bits;
 	kf__log_level = bits ? KF_LOG_DEBUG : level;
 	kf__log_json = json;
+	kf__log_journal = kf__stderr_is_journal();
 	return 0;
 }
 
@@ -92,6 +116,11 @@ void kf__log(int level, const char *ctx, const char *fmt, ...)
 			     "{\"ts\":\"%s\",\"level\":\"%s\",\"ctx\":\"%s\","
 			     "\"msg\":\"%s\"}\n",
 			     ts, kf__level_name(level), ctx, esc);
+	} else if (kf__log_journal) {
+		/* The journal stamps each line itself and reads the syslog
+		 * priority from a "<N>" prefix (sd-daemon(3)). */
+		n = snprintf(line, sizeof(line), "<%d>%-5s %s: %s\n", level,
+			     kf__level_name(level), ctx, msg);
 	} else {
 		n = snprintf(line, sizeof(line), "%s %-5s %s: %s\n", ts,
 			     kf__level_name(level), ctx, msg);

@@ -1,6 +1,8 @@
 /*
  * Logging: one level macro that skips argument evaluation when filtered,
- * debug contexts (--debug send,kafka), human or JSON-lines output.
+ * debug contexts (--debug send,kafka), human or JSON-lines output. Text
+ * lines written to the systemd journal (JOURNAL_STREAM names stderr) carry
+ * a "<N>" priority prefix instead of a timestamp.
  *
  * @locality any thread (one write(2) per line, so lines never interleave).
  */
@@ -25,13 +27,16 @@ enum kf_log_ctx {
 	KF_DBG_KAFKA = 1 << 2,
 	KF_DBG_WIRE = 1 << 3,
 	KF_DBG_FS = 1 << 4,
+	KF_DBG_WATCH = 1 << 5,
+	KF_DBG_OBS = 1 << 6, /* metrics endpoint, statistics, audit */
 	KF_DBG_ALL = 0xff
 };
 
 extern int kf__log_level;
 extern unsigned kf__log_debug;
 
-/* Sets the level and the debug contexts ("send,recv,kafka,wire,fs,all").
+/* Sets the level and the debug contexts ("send,recv,kafka,wire,fs,watch,
+ * obs,all"), and checks whether stderr is the journal (JOURNAL_STREAM).
  * Returns KF_EINVAL for an unknown context name. */
 int kf_log_setup(int level, const char *debug_ctx, int json, char *errstr,
 		 size_t errstr_size);

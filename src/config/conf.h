@@ -82,14 +82,21 @@ struct kf_conf_s {
 	uint64_t recv_max_inflight_bytes; /* frames handed to workers */
 	int idle_exit_s;        /* 0 = run until stopped */
 	int fsync;              /* 1 = fsync files and directories */
+	char *dead_letter_topic; /* owned; NULL or "" = no dead letters */
 
 	/* watch */
 	char *state_dir;        /* owned */
 	int rescan_s;
 	int watch_max_inflight_files;
 	int drain_s;
+	int resume_window_s;    /* 0 = always send from the start */
 	struct kf_conf_route *routes; /* owned array, in order of first key */
 	size_t nroutes;
+
+	/* observability (docs/metrics.md) */
+	char *metrics_addr;     /* owned; HOST:PORT or NULL/empty: off */
+	int stats_interval_ms;  /* librdkafka statistics, with metrics on */
+	char *audit_topic;      /* owned; NULL/empty: no audit trail */
 
 	/* librdkafka pass-through, in the order given */
 	struct kf_conf_prop *props; /* owned array */

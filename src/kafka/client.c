@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "obs/probe.h"
 
 /* Routes librdkafka's own log lines through our logger.
  * @locality librdkafka threads */
@@ -19,6 +20,17 @@ static void kf__rk_log(const rd_kafka_t *rk, int level, const char *fac,
 		       "%s: %s", fac, buf);
 	else
 		kf_dbg(KF_DBG_KAFKA, "kafka", "%s: %s", fac, buf);
+}
+
+/* librdkafka's statistics become metrics (docs/metrics.md). librdkafka
+ * frees the JSON when we return 0.
+ * @locality the thread that polls the client's main queue: the loop */
+static int kf__rk_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+	(void)rk;
+	(void)opaque;
+	kf_probe_rdkafka_stats(json, len);
+	return 0;
 }
 
 static int kf__set(rd_kafka_conf_t *rc, const char *name, const char *value,
@@ -49,6 +61,15 @@ static rd_kafka_conf_t *kf__conf_build(const kf_conf_t *conf,
 		if (kf__set(rc, defaults[i], defaults[i + 1], errstr,
 			    errstr_size))
 			goto out_destroy;
+	if (conf->metrics_addr && *conf->metrics_addr) {
+		char ms[32];
+
+		snprintf(ms, sizeof(ms), "%d", conf->stats_interval_ms);
+		if (kf__set(rc, "statistics.interval.ms", ms, errstr,
+			    errstr_size))
+			goto out_destroy;
+		rd_kafka_conf_set_stats_cb(rc, kf__rk_stats);
+	}
 	for (i = 0; i < conf->nprops; i++)
 		if (kf__set(rc, conf->props[i].name, conf->props[i].value,
 			    errstr, errstr_size))

@@ -100,6 +100,8 @@ static const char *kf__type_name(unsigned type)
 		return "commit";
 	case KF_WIRE_ABORT:
 		return "abort";
+	case KF_WIRE_RESUME:
+		return "resume";
 	default:
 		return "unknown";
 	}
@@ -127,10 +129,10 @@ int kf_wire_decode_hdr(const void *buf, size_t len, kf_wire_hdr_t *hdr,
 				 "receiver understands version %d only)",
 				 p[KF__HDR_VERSION], KF_WIRE_VERSION);
 	type = p[KF__HDR_TYPE];
-	if (type < KF_WIRE_MANIFEST || type > KF_WIRE_ABORT)
+	if (type < KF_WIRE_MANIFEST || type > KF_WIRE_RESUME)
 		return kf_seterr(errstr, errstr_size, KF_EPROTO,
 				 "unknown frame type %u (expected %d..%d)",
-				 type, KF_WIRE_MANIFEST, KF_WIRE_ABORT);
+				 type, KF_WIRE_MANIFEST, KF_WIRE_RESUME);
 	flags = (unsigned)kf__get_be(p + KF__HDR_FLAGS, 2);
 	if (flags)
 		return kf_seterr(errstr, errstr_size, KF_EPROTO,
@@ -244,21 +246,24 @@ static int kf__manifest_check(const kf_wire_manifest_t *m, char *errstr,
 	return 0;
 }
 
-int kf_wire_decode_manifest(const void *buf, size_t len, uint64_t max_file_size,
-			    kf_wire_manifest_t *m, char *errstr,
-			    size_t errstr_size)
+/* MANIFEST and RESUME share one layout; a RESUME adds `trailer` bytes
+ * (its next_index) after the origin. */
+static int kf__decode_manifest_as(const uint8_t *p, size_t len, unsigned type,
+				  size_t trailer, uint64_t max_file_size,
+				  kf_wire_manifest_t *m, char *errstr,
+				  size_t errstr_size)
 {
-	const uint8_t *p = buf;
+	const char *what = kf__type_name(type);
 	size_t body;
 	int err;
 
-	err = kf__decode_frame(p, len, KF_WIRE_MANIFEST, KF_WIRE_MANIFEST_FIXED,
+	err = kf__decode_frame(p, len, type, KF_WIRE_MANIFEST_FIXED + trailer,
 			       &m->hdr, errstr, errstr_size);
 	if (err)
 		return err;
 	if (!kf__is_zero(p + KF__MF_RESERVED, KF__RESERVED_LEN))
 		return kf_seterr(errstr, errstr_size, KF_EPROTO,
-				 "manifest: reserved bytes are not zero");
+				 "%s: reserved bytes are not zero", what);
 
 	m->file_size = kf__get_be(p + KF__MF_FILE_SIZE, 8);
 	m->chunk_count = kf__get_be(p + KF__MF_CHUNK_COUNT, 8);
@@ -271,9 +276,9 @@ int kf_wire_decode_manifest(const void *buf, size_t len, uint64_t max_file_size,
 	m->path_len = (uint16_t)kf__get_be(p + KF__MF_PATH_LEN, 2);
 	m->origin_len = p[KF__MF_ORIGIN_LEN];
 
-	body = KF_WIRE_MANIFEST_FIXED + (size_t)m->path_len + m->origin_len;
-	err = kf__check_exact_len(KF_WIRE_MANIFEST, len, body, errstr,
-				  errstr_size);
+	body = KF_WIRE_MANIFEST_FIXED + (size_t)m->path_len + m->origin_len +
+	       trailer;
+	err = kf__check_exact_len(type, len, body, errstr, errstr_size);
 	if (err)
 		return err;
 	m->path = p + KF_WIRE_MANIFEST_FIXED;
@@ -284,16 +289,45 @@ int kf_wire_decode_manifest(const void *buf, size_t len, uint64_t max_file_size,
 		return err;
 	if (max_file_size && m->file_size > max_file_size)
 		return kf_seterr(errstr, errstr_size, KF_ELIMIT,
-				 "manifest: file_size %" PRIu64
+				 "%s: file_size %" PRIu64
 				 " exceeds the limit of %" PRIu64
 				 " bytes (receive.max_file_size)",
-				 m->file_size, max_file_size);
+				 what, m->file_size, max_file_size);
 	return 0;
 }
 
-long kf_wire_encode_manifest(void *buf, size_t cap, const kf_wire_manifest_t *m)
+int kf_wire_decode_manifest(const void *buf, size_t len, uint64_t max_file_size,
+			    kf_wire_manifest_t *m, char *errstr,
+			    size_t errstr_size)
 {
-	uint8_t *p = buf;
+	return kf__decode_manifest_as(buf, len, KF_WIRE_MANIFEST, 0,
+				      max_file_size, m, errstr, errstr_size);
+}
+
+int kf_wire_decode_resume(const void *buf, size_t len, uint64_t max_file_size,
+			  kf_wire_resume_t *r, char *errstr, size_t errstr_size)
+{
+	int err;
+
+	err = kf__decode_manifest_as(buf, len, KF_WIRE_RESUME,
+				     KF_WIRE_RESUME_TRAILER, max_file_size,
+				     &r->m, errstr, errstr_size);
+	if (err)
+		return err;
+	r->next_index = kf__get_be((const uint8_t *)buf + len -
+					   KF_WIRE_RESUME_TRAILER,
+				   8);
+	if (r->next_index > r->m.chunk_count)
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "resume: next_index %" PRIu64
+				 " is past chunk_count %" PRIu64,
+				 r->next_index, r->m.chunk_count);
+	return 0;
+}
+
+static long kf__encode_manifest_as(uint8_t *p, size_t cap, unsigned type,
+				   size_t trailer, const kf_wire_manifest_t *m)
+{
 	size_t len;
 	int err;
 
@@ -302,11 +336,12 @@ long kf_wire_encode_manifest(void *buf, size_t cap, const kf_wire_manifest_t *m)
 	err = kf__manifest_check(m, NULL, 0);
 	if (err)
 		return err == KF_EPATH ? KF_EPATH : KF_EINVAL;
-	len = KF_WIRE_MANIFEST_FIXED + (size_t)m->path_len + m->origin_len;
+	len = KF_WIRE_MANIFEST_FIXED + (size_t)m->path_len + m->origin_len +
+	      trailer;
 	if (cap < len)
 		return KF_EINVAL;
 
-	kf__put_hdr(p, KF_WIRE_MANIFEST, &m->hdr.xid);
+	kf__put_hdr(p, type, &m->hdr.xid);
 	kf__put_be(p + KF__MF_FILE_SIZE, 8, m->file_size);
 	kf__put_be(p + KF__MF_CHUNK_COUNT, 8, m->chunk_count);
 	kf__put_be(p + KF__MF_CHUNK_SIZE, 4, m->chunk_size);
@@ -323,6 +358,25 @@ long kf_wire_encode_manifest(void *buf, size_t cap, const kf_wire_manifest_t *m)
 		memcpy(p + KF_WIRE_MANIFEST_FIXED + m->path_len, m->origin,
 		       m->origin_len);
 	return (long)len;
+}
+
+long kf_wire_encode_manifest(void *buf, size_t cap, const kf_wire_manifest_t *m)
+{
+	return kf__encode_manifest_as(buf, cap, KF_WIRE_MANIFEST, 0, m);
+}
+
+long kf_wire_encode_resume(void *buf, size_t cap, const kf_wire_resume_t *r)
+{
+	long n;
+
+	if (r->next_index > r->m.chunk_count)
+		return KF_EINVAL;
+	n = kf__encode_manifest_as(buf, cap, KF_WIRE_RESUME,
+				   KF_WIRE_RESUME_TRAILER, &r->m);
+	if (n > 0)
+		kf__put_be((uint8_t *)buf + n - KF_WIRE_RESUME_TRAILER, 8,
+			   r->next_index);
+	return n;
 }
 
 /* The CHUNK rules that need neither the payload nor the manifest. */

@@ -21,6 +21,7 @@
 #define KF_WIRE_CHUNK_HDR 64      /* header + fixed part of CHUNK */
 #define KF_WIRE_COMMIT_SIZE 56
 #define KF_WIRE_ABORT_FIXED 26
+#define KF_WIRE_RESUME_TRAILER 8  /* RESUME = MANIFEST layout + next_index */
 
 #define KF_WIRE_PATH_MAX 4096
 #define KF_WIRE_COMPONENT_MAX 255
@@ -29,15 +30,17 @@
 #define KF_WIRE_REASON_MAX 1024
 #define KF_WIRE_CHUNK_MIN (4u << 10)
 #define KF_WIRE_CHUNK_MAX (64u << 20)
-/* The largest encoded MANIFEST. */
+/* The largest encoded MANIFEST, and RESUME. */
 #define KF_WIRE_MANIFEST_MAX                                                   \
 	(KF_WIRE_MANIFEST_FIXED + KF_WIRE_PATH_MAX + KF_WIRE_ORIGIN_MAX)
+#define KF_WIRE_RESUME_MAX (KF_WIRE_MANIFEST_MAX + KF_WIRE_RESUME_TRAILER)
 
 enum kf_wire_type {
 	KF_WIRE_MANIFEST = 1,
 	KF_WIRE_CHUNK = 2,
 	KF_WIRE_COMMIT = 3,
-	KF_WIRE_ABORT = 4
+	KF_WIRE_ABORT = 4,
+	KF_WIRE_RESUME = 5
 };
 
 enum kf_wire_codec { KF_WIRE_CODEC_NONE = 0, KF_WIRE_CODEC_ZSTD = 1 };
@@ -89,6 +92,14 @@ typedef struct kf_wire_commit_s {
 	uint8_t file_hash[16];
 } kf_wire_commit_t;
 
+/* RESUME (docs/protocol.md section 9): the sender restarted and carries on
+ * an unfinished transfer (same id) from chunk next_index; m restates the
+ * MANIFEST, whose fields must not differ. */
+typedef struct kf_wire_resume_s {
+	kf_wire_manifest_t m; /* m.hdr.type is KF_WIRE_RESUME */
+	uint64_t next_index;  /* <= m.chunk_count */
+} kf_wire_resume_t;
+
 typedef struct kf_wire_abort_s {
 	kf_wire_hdr_t hdr;
 	const uint8_t *reason;
@@ -106,6 +117,8 @@ int kf_wire_decode_hdr(const void *buf, size_t len, kf_wire_hdr_t *hdr,
 int kf_wire_decode_manifest(const void *buf, size_t len, uint64_t max_file_size,
 			    kf_wire_manifest_t *m, char *errstr,
 			    size_t errstr_size);
+int kf_wire_decode_resume(const void *buf, size_t len, uint64_t max_file_size,
+			  kf_wire_resume_t *r, char *errstr, size_t errstr_size);
 /* Checks the chunk's own fields only (codec, reserved bytes, payload length
  * for codec none); the receiver checks index/offset/raw_len against its
  * manifest with kf_wire_chunk_fits(). */
@@ -124,6 +137,7 @@ int kf_wire_chunk_fits(const kf_wire_manifest_t *m, const kf_wire_chunk_t *c,
 /* Encoders write into buf (capacity cap) and return the encoded length, or
  * a negative KF_E* code if cap is too small or a field is out of range. */
 long kf_wire_encode_manifest(void *buf, size_t cap, const kf_wire_manifest_t *m);
+long kf_wire_encode_resume(void *buf, size_t cap, const kf_wire_resume_t *r);
 /* Writes the 64-byte CHUNK header; the payload follows it in the caller's
  * buffer (payload/payload_len of c are ignored). */
 long kf_wire_encode_chunk_hdr(void *buf, size_t cap, const kf_wire_chunk_t *c);

@@ -555,6 +555,29 @@ int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
 	return 0;
 }
 
+int kf_assembly_present(kf_assembly_t *a, const kf_wire_commit_t *c,
+			int *outcome, char *errstr, size_t errstr_size)
+{
+	const char *base;
+	int pfd, same = 0;
+
+	if (c->file_size == a->m.file_size &&
+	    kf_path_open_parent(a->dest->rootfd, a->relpath, 0, 0755, &pfd,
+				&base, NULL, 0) == 0) {
+		same = kf__same_content(pfd, base, c->file_size, c->file_hash);
+		close(pfd);
+	}
+	if (!same)
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "the sender resumed a transfer whose "
+				 "beginning this receiver never saw (dropped "
+				 "after receive.abandon_timeout?) and '%s' is "
+				 "not at DEST: send the file again",
+				 a->shown);
+	*outcome = KF_SKIPPED;
+	return 0;
+}
+
 int kf_assembly_quarantine(kf_assembly_t *a, const char *reason)
 {
 	char xid[33], printable[1024], when[64], text[2048];

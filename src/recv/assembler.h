@@ -74,6 +74,13 @@ int kf_assembly_write(kf_assembly_t *a, kf_codec_pool_t *codecs,
  * (a symlink or non-directory in the way), or KF_ENOSPC (retryable). */
 int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
 		       int *outcome, char *errstr, size_t errstr_size);
+/* For a transfer whose beginning this receiver never saw (a RESUME with
+ * no open transfer, docs/protocol.md section 9): succeeds with *outcome
+ * KF_SKIPPED if DEST already holds the committed file (same size and
+ * whole-file hash) at its path; else KF_EPROTO (quarantine: nothing was
+ * staged, only the reason is kept). */
+int kf_assembly_present(kf_assembly_t *a, const kf_wire_commit_t *c,
+			int *outcome, char *errstr, size_t errstr_size);
 /* Moves whatever was staged into quarantine with a reason.txt. Returns 0,
  * or a KF_E* code when the quarantine could not be made; the staged data
  * is then left where it was, so that the caller can try again. */

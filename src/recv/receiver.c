@@ -19,8 +19,12 @@
 #include "common/stop.h"
 #include "core/path.h"
 #include "kafka/client.h"
+#include "obs/probe.h"
 #include "recv/assembler.h"
+#include "recv/deadletter.h"
 #include "recv/offsets.h"
+#include "recv/receiver.h"
+#include "recv/replay.h"
 
 #define KF__BUCKETS 4096
 #define KF__POLL_BUDGET 512
@@ -74,12 +78,15 @@ struct kf__xfer {
 	int stalled;  /* waiting for disk space */
 	uint64_t stalled_ms; /* since when */
 	int gone;     /* free when idle */
+	int orphan;   /* opened by a RESUME: nothing staged, see kf__on_resume */
 	uint64_t next_index;
+	uint64_t dup_until; /* chunks below it were written before a RESUME */
 	uint64_t last_seen_ms;
 	uint64_t started_ms;
 	kf_assembly_t a;
 	struct kf__job *qhead, *qtail;
 	int running;
+	kf_probe_xfer_t probe; /* metrics and audit */
 	struct kf__xfer *hnext;
 	struct kf__xfer *prev, *next;
 	struct kf__recv *r;
@@ -105,6 +112,9 @@ struct kf__recv {
 	int assigned; /* had partitions at least once */
 	size_t max_open; /* receive.max_open_transfers, fitted to ulimit -n */
 	uint64_t unknown_frames;
+	kf_deadletter_t *dlq; /* NULL: dead letters off (and in replays) */
+	const kf_replay_opts_t *replay; /* NULL: live receiver */
+	kf_replay_plan_t *plan;         /* the replay's range */
 	kf_recv_stats_t stats;
 };
 
@@ -176,6 +186,7 @@ static void kf__uncount(struct kf__xfer *x)
 {
 	if (x->counted)
 		x->r->nopen--;
+	kf_probe_recv_close(&x->probe);
 	x->counted = 0;
 }
 
@@ -261,7 +272,10 @@ static void kf__job_work(uv_work_t *req)
 		j->err = kf_assembly_write(a, j->x->r->codecs, &j->chunk, e, es);
 		break;
 	case KF__J_FINISH:
-		j->err = kf_assembly_finish(a, &j->commit, &j->outcome, e, es);
+		j->err = j->x->orphan ? kf_assembly_present(a, &j->commit,
+							    &j->outcome, e, es)
+				      : kf_assembly_finish(a, &j->commit,
+							   &j->outcome, e, es);
 		break;
 	case KF__J_DISCARD:
 		kf_assembly_discard(a);
@@ -309,6 +323,54 @@ static void kf__log_quarantine(const struct kf__xfer *x, const char *why)
 	       x->a.shown, why, x->r->conf->dest, xid);
 }
 
+/* The quarantine is durable: one dead letter stands for the transfer
+ * (docs/dead-letters.md). It holds the MANIFEST's offset, taken before
+ * the transfer releases its own hold. A transfer detached from a revoked
+ * partition holds nothing: its new owner re-reads and reports it. */
+static void kf__dead_transfer(struct kf__xfer *x, const char *why)
+{
+	unsigned char frame[KF_WIRE_MANIFEST_MAX];
+	char reason[700], xid[33];
+	long len;
+
+	if (!x->r->dlq || !x->holding)
+		return;
+	kf_xid_format(&x->xid, xid);
+	snprintf(reason, sizeof(reason), "quarantined: %s (data in "
+		 "%s/.kferry/quarantine/%s)", why, x->r->conf->dest, xid);
+	len = kf_wire_encode_manifest(frame, sizeof(frame), &x->a.m);
+	kf_deadletter_quarantined(x->r->dlq, x->part, x->first_off,
+				  x->a.relpath, x->a.m.path_len, frame,
+				  len > 0 ? (size_t)len : 0, reason);
+}
+
+/* Counts a transfer's end and records it in the audit trail. j is the
+ * FINISH job of a completed transfer, NULL otherwise. */
+static void kf__observe(struct kf__xfer *x, const char *event,
+			const struct kf__job *j, const char *reason)
+{
+	static const char *const outcomes[] = {
+		[KF_PLACED] = "placed", [KF_REPLACED] = "replaced",
+		[KF_RENAMED] = "renamed", [KF_SKIPPED] = "skipped"};
+	struct kf_audit_rec rec = {0};
+
+	rec.event = event;
+	rec.path = x->a.relpath;
+	rec.size = x->a.m.file_size;
+	rec.origin = x->a.origin[0] ? x->a.origin : NULL;
+	rec.topic = x->r->conf->topic;
+	rec.partition = x->part;
+	rec.first_offset = x->first_off;
+	rec.xid = x->xid.b;
+	rec.reason = reason;
+	if (j) {
+		rec.outcome = outcomes[j->outcome];
+		rec.placed_as = j->outcome == KF_RENAMED ? x->a.placed_as : NULL;
+		rec.hash = j->commit.file_hash;
+	}
+	kf_probe_recv_end(&x->probe, &rec);
+}
+
 static void kf__finished(struct kf__xfer *x, struct kf__job *j)
 {
 	struct kf__recv *r = x->r;
@@ -320,6 +382,7 @@ static void kf__finished(struct kf__xfer *x, struct kf__job *j)
 		r->stats.files_ok++;
 		r->stats.bytes_written += x->a.m.file_size;
 	}
+	kf__observe(x, "completed", j, NULL);
 	kf_info("recv", "received '%s' (%llu bytes, %llu ms): %s%s%s",
 		x->a.shown, (unsigned long long)x->a.m.file_size,
 		(unsigned long long)ms, kf__outcome_name(j->outcome),
@@ -360,15 +423,22 @@ static void kf__job_done(uv_work_t *req, int status)
 		return;
 	}
 	r->stall_logged = 0;
+	if (j->kind == KF__J_CHUNK && !j->err)
+		kf_probe_recv_chunk(r->conf->topic);
 	if ((j->quarantined || j->kind == KF__J_QUARANTINE) &&
 	    x->state != KF__X_DEAD) {
 		kf__log_quarantine(x, j->quarantined ? j->errmsg : j->reason);
+		kf__observe(x, "quarantined", NULL,
+			    j->quarantined ? j->errmsg : j->reason);
 		r->stats.files_quarantined++;
+		kf__dead_transfer(x, j->quarantined ? j->errmsg : j->reason);
 		kf__close(x, 1);
 	} else if (j->kind == KF__J_FINISH && !j->err) {
 		kf__finished(x, j);
 		kf__close(x, 0);
 	} else if (j->kind == KF__J_QUARANTINE || j->kind == KF__J_DISCARD) {
+		if (j->kind == KF__J_QUARANTINE)
+			kf__dead_transfer(x, j->reason);
 		kf__close(x, x->gone ? 0 : 1);
 	}
 	kf__job_free(r, j);
@@ -432,16 +502,16 @@ static void kf__quarantine(struct kf__xfer *x, const char *fmt, ...)
 		kf__log_quarantine(x, j->reason);
 	}
 	r->stats.files_quarantined++;
+	kf__observe(x, "quarantined", NULL, j ? j->reason : "out of memory");
 	kf__uncount(x);
 	x->state = KF__X_DEAD;
 	kf__run_next(x);
 }
 
-/* Ends a transfer by deleting its staged data (sender gone or aborted). */
-static void kf__abandon(struct kf__xfer *x, int keep_tombstone)
+/* Ends a transfer by deleting its staged data. */
+static void kf__drop(struct kf__xfer *x, int keep_tombstone)
 {
 	kf__purge(x);
-	x->r->stats.files_abandoned++;
 	kf__uncount(x);
 	x->state = KF__X_DEAD;
 	x->gone = !keep_tombstone;
@@ -449,17 +519,28 @@ static void kf__abandon(struct kf__xfer *x, int keep_tombstone)
 	kf__run_next(x);
 }
 
+/* The sender gave up or vanished. */
+static void kf__abandon(struct kf__xfer *x, int keep_tombstone)
+{
+	x->r->stats.files_abandoned++;
+	kf__observe(x, "failed", NULL, "abandoned: the sender gave up, "
+				       "vanished or sent the file again");
+	kf__drop(x, keep_tombstone);
+}
+
 /* ------------------------------------------------------------ messages */
 
 static void kf__reject(struct kf__recv *r, rd_kafka_message_t *m,
 		       const char *what, const char *why)
 {
-	char key[256];
+	char key[256], reason[700];
 
 	r->stats.messages_rejected++;
 	kf_path_printable(m->key, m->key ? m->key_len : 0, key, sizeof(key));
 	kf_warn("recv", "partition %d offset %lld (key '%s'): %s: %s",
 		(int)m->partition, (long long)m->offset, key, what, why);
+	snprintf(reason, sizeof(reason), "%s: %s", what, why);
+	kf_deadletter_forward(r->dlq, m, reason);
 	rd_kafka_message_destroy(m);
 }
 
@@ -496,6 +577,30 @@ static void kf__supersede(struct kf__recv *r, const kf_wire_manifest_t *m,
 	}
 }
 
+/* Opens a transfer at message m: holds its offset (section 7). On failure
+ * the receiver stops and m is destroyed. */
+static struct kf__xfer *kf__open_xfer(struct kf__recv *r,
+				      rd_kafka_message_t *m,
+				      const kf_wire_manifest_t *man)
+{
+	struct kf__xfer *x;
+
+	x = kf__xfer_new(r, &man->hdr.xid, m->partition, m->offset);
+	if (!x || kf_assembly_init(&x->a, r->dest, man, ++r->seq) ||
+	    kf_offsets_hold(r->offs, m->partition, m->offset)) {
+		kf_err("recv", "out of memory");
+		kf_stop_request();
+		rd_kafka_message_destroy(m);
+		return NULL;
+	}
+	x->holding = 1;
+	x->state = KF__X_OPEN;
+	x->counted = 1;
+	r->nopen++;
+	kf_probe_recv_open(&x->probe, rd_kafka_message_timestamp(m, NULL));
+	return x;
+}
+
 static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 			    const kf_wire_hdr_t *h)
 {
@@ -516,24 +621,39 @@ static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 		return;
 	}
 	kf__supersede(r, &man, m->partition);
-	x = kf__xfer_new(r, &man.hdr.xid, m->partition, m->offset);
-	if (!x || kf_assembly_init(&x->a, r->dest, &man, ++r->seq) ||
-	    kf_offsets_hold(r->offs, m->partition, m->offset)) {
-		kf_err("recv", "out of memory");
-		kf_stop_request();
-		rd_kafka_message_destroy(m);
+	x = kf__open_xfer(r, m, &man);
+	if (!x)
 		return;
-	}
-	x->holding = 1;
-	x->state = KF__X_OPEN;
-	x->counted = 1;
-	r->nopen++;
 	kf_dbg(KF_DBG_RECV, "recv", "manifest '%s': %llu bytes, %llu chunks",
 	       x->a.shown, (unsigned long long)man.file_size,
 	       (unsigned long long)man.chunk_count);
 	rd_kafka_message_destroy(m);
 	kf__enqueue(x, KF__J_BEGIN, NULL);
 	kf__run_next(x);
+}
+
+/* Replay: a frame whose MANIFEST lies before the start position. That
+ * transfer cannot be completed from this range: say so once per transfer
+ * (a tombstone quiets its other frames). */
+static void kf__cut_by_start(struct kf__recv *r, rd_kafka_message_t *m,
+			     const kf_wire_hdr_t *h)
+{
+	char key[256], xid[33];
+
+	if (h->type != KF_WIRE_ABORT) { /* an ABORT leaves nothing to restore */
+		kf_path_printable(m->key, m->key ? m->key_len : 0, key,
+				  sizeof(key));
+		kf_xid_format(&h->xid, xid);
+		kf_err("recv", "'%s' (transfer %s) began before the start "
+			       "position of partition %d (first frame seen at "
+			       "offset %lld): not restored; replay from an "
+			       "earlier position",
+		       key, xid, (int)m->partition, (long long)m->offset);
+		r->stats.files_incomplete++;
+		if (h->type != KF_WIRE_COMMIT)
+			kf__tombstone(r, m, h);
+	}
+	rd_kafka_message_destroy(m);
 }
 
 /* Finds the transfer a frame belongs to; NULL when there is none or it is
@@ -544,6 +664,10 @@ static struct kf__xfer *kf__owner(struct kf__recv *r, rd_kafka_message_t *m,
 	struct kf__xfer *x = kf__find(r, &h->xid);
 	char xid[33];
 
+	if (!x && r->replay) {
+		kf__cut_by_start(r, m, h);
+		return NULL;
+	}
 	if (!x) {
 		/* Forged or orphaned: say so, but do not let a flood of them
 		 * flood the log. */
@@ -553,6 +677,8 @@ static struct kf__xfer *kf__owner(struct kf__recv *r, rd_kafka_message_t *m,
 			kf__reject(r, m, "frame of an unknown transfer", xid);
 		} else {
 			r->stats.messages_rejected++;
+			kf_deadletter_forward(r->dlq, m,
+					      "frame of an unknown transfer");
 			rd_kafka_message_destroy(m);
 		}
 		return NULL;
@@ -586,7 +712,15 @@ static void kf__on_chunk(struct kf__recv *r, rd_kafka_message_t *m,
 		kf__quarantine(x, "%s", err);
 		return;
 	}
-	x->next_index++;
+	if (x->next_index++ < x->dup_until || x->orphan) {
+		/* Re-sent after a RESUME: already written and verified once
+		 * (the whole-file hash at COMMIT covers any difference); or
+		 * of an orphan, which has nowhere to write it. */
+		if (!x->orphan)
+			r->stats.chunks_repeated++;
+		rd_kafka_message_destroy(m);
+		return;
+	}
 	j = kf__enqueue(x, KF__J_CHUNK, m);
 	if (j)
 		j->chunk = c;
@@ -603,6 +737,7 @@ static void kf__on_commit(struct kf__recv *r, rd_kafka_message_t *m,
 
 	if (!x)
 		return;
+	kf_probe_recv_commit(&x->probe, m->offset);
 	if (kf_wire_decode_commit(m->payload, m->len, &c, err, sizeof(err))) {
 		rd_kafka_message_destroy(m);
 		kf__quarantine(x, "%s", err);
@@ -639,6 +774,91 @@ static void kf__on_abort(struct kf__recv *r, rd_kafka_message_t *m,
 	kf__abandon(x, 0);
 }
 
+/* The manifest fields a RESUME restates must be the MANIFEST's. */
+static int kf__same_manifest(const kf_wire_manifest_t *a,
+			     const kf_wire_manifest_t *b)
+{
+	return a->file_size == b->file_size &&
+	       a->chunk_count == b->chunk_count &&
+	       a->chunk_size == b->chunk_size && a->mode == b->mode &&
+	       a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec &&
+	       a->codec == b->codec && a->hash_alg == b->hash_alg &&
+	       a->path_len == b->path_len &&
+	       !memcmp(a->path, b->path, a->path_len);
+}
+
+/* A RESUME with no open transfer: its beginning was abandoned here, or
+ * the file was already placed and the sender could not record that before
+ * it stopped. Nothing can be written; the transfer is followed to its
+ * COMMIT, which tells whether DEST already holds the file
+ * (kf_assembly_present), and holds its offset meanwhile like any other. */
+static void kf__open_orphan(struct kf__recv *r, rd_kafka_message_t *m,
+			    const kf_wire_resume_t *res)
+{
+	struct kf__xfer *x;
+
+	x = kf__open_xfer(r, m, &res->m);
+	if (!x)
+		return;
+	x->orphan = 1;
+	x->next_index = res->next_index;
+	kf_warn("recv", "'%s': resumed at chunk %llu, but its beginning "
+			"never reached this receiver; checking it against "
+			"DEST at its commit",
+		x->a.shown, (unsigned long long)res->next_index);
+	rd_kafka_message_destroy(m);
+}
+
+/* A restarted sender carries on an open transfer from chunk next_index
+ * (docs/protocol.md section 9). Chunks it sends again that we already
+ * have are dropped; a RESUME past what we have means chunks are missing. */
+static void kf__on_resume(struct kf__recv *r, rd_kafka_message_t *m,
+			  const kf_wire_hdr_t *h)
+{
+	struct kf__xfer *x = kf__find(r, &h->xid);
+	kf_wire_resume_t res;
+	char err[512];
+
+	if (kf_wire_decode_resume(m->payload, m->len, r->conf->max_file_size,
+				  &res, err, sizeof(err))) {
+		if (x && x->state == KF__X_OPEN) {
+			rd_kafka_message_destroy(m);
+			kf__quarantine(x, "%s", err);
+		} else {
+			kf__reject(r, m, "rejected resume", err);
+		}
+		return;
+	}
+	if (!x) {
+		kf__open_orphan(r, m, &res);
+		return;
+	}
+	if (!kf__owner(r, m, h))
+		return;
+	rd_kafka_message_destroy(m);
+	if (!kf__same_manifest(&x->a.m, &res.m)) {
+		kf__quarantine(x, "resume does not match the transfer's "
+				  "manifest (size, layout, mode, mtime or "
+				  "path differ)");
+		return;
+	}
+	if (res.next_index > x->next_index) {
+		kf__quarantine(x, "sender resumed at chunk %llu but only %llu "
+				  "chunks arrived: chunks are missing",
+			       (unsigned long long)res.next_index,
+			       (unsigned long long)x->next_index);
+		return;
+	}
+	kf_info("recv", "'%s': the sender resumed at chunk %llu of %llu "
+			"(%llu chunks already here)",
+		x->a.shown, (unsigned long long)res.next_index,
+		(unsigned long long)x->a.m.chunk_count,
+		(unsigned long long)x->next_index);
+	if (x->next_index > x->dup_until)
+		x->dup_until = x->next_index;
+	x->next_index = res.next_index;
+}
+
 static void kf__on_message(struct kf__recv *r, rd_kafka_message_t *m)
 {
 	kf_wire_hdr_t h;
@@ -653,6 +873,10 @@ static void kf__on_message(struct kf__recv *r, rd_kafka_message_t *m)
 		else
 			kf_warn("recv", "consumer: %s",
 				rd_kafka_message_errstr(m));
+		rd_kafka_message_destroy(m);
+		return;
+	}
+	if (r->plan && kf_replay_plan_beyond(r->plan, r->rk, m)) {
 		rd_kafka_message_destroy(m);
 		return;
 	}
@@ -673,6 +897,9 @@ static void kf__on_message(struct kf__recv *r, rd_kafka_message_t *m)
 	case KF_WIRE_COMMIT:
 		kf__on_commit(r, m, &h);
 		break;
+	case KF_WIRE_RESUME:
+		kf__on_resume(r, m, &h);
+		break;
 	default:
 		kf__on_abort(r, m, &h);
 		break;
@@ -684,7 +911,7 @@ static void kf__on_message(struct kf__recv *r, rd_kafka_message_t *m)
 static int kf__can_poll(const struct kf__recv *r)
 {
 	return !r->stopping && r->inflight_bytes < r->conf->recv_max_inflight_bytes &&
-	       r->nopen < r->max_open;
+	       r->nopen < r->max_open && kf_deadletter_room(r->dlq);
 }
 
 /* Each open transfer keeps its staging file open: raise the descriptor
@@ -743,6 +970,12 @@ static void kf__woken(kf_kafka_waker_t *w)
 	kf__consume(w->opaque);
 }
 
+/* Dead letters were acknowledged: there may be room to consume again. */
+static void kf__dlq_acked(void *opaque)
+{
+	kf__consume(opaque);
+}
+
 static void kf__commit(struct kf__recv *r, int sync)
 {
 	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
@@ -751,6 +984,11 @@ static void kf__commit(struct kf__recv *r, int sync)
 	int64_t pos;
 	int i;
 
+	if (r->replay) {
+		/* a replay never touches the group's offsets */
+		rd_kafka_topic_partition_list_destroy(l);
+		return;
+	}
 	while ((p = kf_offsets_next_dirty(r->offs, &iter, &pos)) >= 0)
 		rd_kafka_topic_partition_list_add(l, r->conf->topic, p)->offset =
 			pos;
@@ -881,6 +1119,8 @@ static int kf__busy(const struct kf__recv *r)
 {
 	const struct kf__xfer *x;
 
+	if (kf_deadletter_pending(r->dlq))
+		return 1;
 	for (x = r->all; x; x = x->next)
 		if (x->running || (x->qhead && !x->stalled))
 			return 1;
@@ -897,6 +1137,29 @@ static void kf__shutdown(struct kf__recv *r)
 	uv_close((uv_handle_t *)&r->tick, NULL);
 	uv_close((uv_handle_t *)&r->again, NULL);
 	kf_kafka_waker_close(&r->waker, r->cq);
+	kf_deadletter_close(r->dlq);
+}
+
+/* Replay: every partition was read to its end. What is still open cannot
+ * get its remaining frames from this range. */
+static void kf__replay_end(struct kf__recv *r)
+{
+	struct kf__xfer *x, *next;
+
+	for (x = r->all; x; x = next) {
+		next = x->next;
+		if (x->state != KF__X_OPEN)
+			continue;
+		kf_err("recv", "'%s': ends after the end position (%llu of "
+			       "%llu chunks read): not restored; replay again "
+			       "once its sender is done",
+		       x->a.shown, (unsigned long long)x->next_index,
+		       (unsigned long long)x->a.m.chunk_count);
+		r->stats.files_incomplete++;
+		kf__drop(x, 0);
+	}
+	kf_info("recv", "replay: every partition read to its end");
+	r->stopping = 1;
 }
 
 static void kf__on_tick(uv_timer_t *t)
@@ -913,6 +1176,8 @@ static void kf__on_tick(uv_timer_t *t)
 		kf_info("recv", "idle for %d s: exiting", r->conf->idle_exit_s);
 		r->stopping = 1;
 	}
+	if (r->plan && !r->stopping && kf_replay_plan_done(r->plan))
+		kf__replay_end(r);
 	kf__expire(r, now);
 	kf__commit(r, 0);
 	if (r->stopping && !kf__busy(r)) {
@@ -924,10 +1189,26 @@ static void kf__on_tick(uv_timer_t *t)
 
 /* ------------------------------------------------------------- public */
 
-static int kf__recv_setup(struct kf__recv *r, char *errstr, size_t errstr_size)
+static int kf__subscribe(struct kf__recv *r, char *errstr, size_t errstr_size)
 {
 	rd_kafka_topic_partition_list_t *topics;
 	rd_kafka_resp_err_t err;
+
+	topics = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(topics, r->conf->topic,
+					  RD_KAFKA_PARTITION_UA);
+	err = rd_kafka_subscribe(r->rk, topics);
+	rd_kafka_topic_partition_list_destroy(topics);
+	if (err)
+		return kf_seterr(errstr, errstr_size, KF_EKAFKA,
+				 "subscribing to %s: %s", r->conf->topic,
+				 rd_kafka_err2str(err));
+	return kf_deadletter_new(&r->loop, r->conf, r->offs, kf__dlq_acked, r,
+				 &r->dlq, errstr, errstr_size);
+}
+
+static int kf__recv_setup(struct kf__recv *r, char *errstr, size_t errstr_size)
+{
 	int rc;
 
 	rc = kf_dest_open(r->conf->dest, r->conf, &r->dest, errstr,
@@ -942,16 +1223,15 @@ static int kf__recv_setup(struct kf__recv *r, char *errstr, size_t errstr_size)
 				      errstr_size);
 	if (!r->rk)
 		return KF_EKAFKA;
-	topics = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_topic_partition_list_add(topics, r->conf->topic,
-					  RD_KAFKA_PARTITION_UA);
-	err = rd_kafka_subscribe(r->rk, topics);
-	rd_kafka_topic_partition_list_destroy(topics);
-	if (err)
-		return kf_seterr(errstr, errstr_size, KF_EKAFKA,
-				 "subscribing to %s: %s", r->conf->topic,
-				 rd_kafka_err2str(err));
+	rc = r->replay ? kf_replay_plan_assign(r->rk, r->conf, r->replay,
+					       &r->plan, errstr, errstr_size)
+		       : kf__subscribe(r, errstr, errstr_size);
+	if (rc)
+		return rc;
 	r->cq = rd_kafka_queue_get_consumer(r->rk);
+	rc = kf_probe_start(&r->loop, r->conf, "receive", errstr, errstr_size);
+	if (rc)
+		return rc;
 	return kf_kafka_waker_init(&r->waker, &r->loop, r->cq, kf__woken, r,
 				   errstr, errstr_size);
 }
@@ -974,13 +1254,15 @@ static void kf__recv_teardown(struct kf__recv *r)
 		rd_kafka_consumer_close(r->rk);
 		rd_kafka_destroy(r->rk);
 	}
+	kf_replay_plan_destroy(r->plan);
+	kf_deadletter_destroy(r->dlq); /* before offs: its reports use them */
 	kf_offsets_destroy(r->offs);
 	kf_codec_pool_destroy(r->codecs);
 	kf_dest_close(r->dest);
 }
 
-int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
-	       size_t errstr_size)
+int kf__receive_run(const kf_conf_t *conf, const kf_replay_opts_t *replay,
+		    kf_recv_stats_t *stats, char *errstr, size_t errstr_size)
 {
 	struct kf__recv *r;
 	int rc;
@@ -993,6 +1275,7 @@ int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
 	if (!r)
 		return KF_ENOMEM;
 	r->conf = conf;
+	r->replay = replay;
 	kf_workers_setup(conf->workers);
 	kf__fit_descriptors(r);
 	uv_loop_init(&r->loop);
@@ -1004,18 +1287,33 @@ int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
 	if (rc) {
 		uv_close((uv_handle_t *)&r->tick, NULL);
 		uv_close((uv_handle_t *)&r->again, NULL);
+		kf_deadletter_close(r->dlq);
 		uv_run(&r->loop, UV_RUN_DEFAULT);
 		goto out;
 	}
-	kf_info("recv", "receiving %s from %s into %s (group %s)",
-		conf->topic, conf->bootstrap, conf->dest, conf->group);
+	if (replay)
+		kf_info("recv", "replaying %s from %s into %s (no group, no "
+				"commits)",
+			conf->topic, conf->bootstrap, conf->dest);
+	else
+		kf_info("recv", "receiving %s from %s into %s (group %s)",
+			conf->topic, conf->bootstrap, conf->dest, conf->group);
 	uv_timer_start(&r->tick, kf__on_tick, KF__TICK_MS, KF__TICK_MS);
 	uv_run(&r->loop, UV_RUN_DEFAULT);
+	rc = kf_deadletter_error(r->dlq, errstr, errstr_size);
 out:
+	kf_probe_detach(&r->loop);
+	r->stats.dead_letters = kf_deadletter_count(r->dlq);
 	if (stats)
 		*stats = r->stats;
 	kf__recv_teardown(r);
 	uv_loop_close(&r->loop);
 	free(r);
 	return rc;
+}
+
+int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
+	       size_t errstr_size)
+{
+	return kf__receive_run(conf, NULL, stats, errstr, errstr_size);
 }

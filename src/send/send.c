@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "common/stop.h"
+#include "obs/probe.h"
 #include "send/sender.h"
 #include "send/walker.h"
 
@@ -112,7 +113,7 @@ static void kf__walk_done(uv_work_t *req, int status)
 		int r = e->err;
 
 		if (!r && !kf_stop_requested()) {
-			r = kf_sender_submit(run->sender, e->src, e->rel,
+			r = kf_sender_submit(run->sender, e->src, e->rel, NULL,
 					     errstr, sizeof(errstr));
 			if (!r)
 				run->bytes_total += e->size;
@@ -208,11 +209,18 @@ int kf_send(const kf_conf_t *conf, const char *const *paths, size_t npaths,
 		r = run->sender ? KF_ENOMEM : KF_EKAFKA;
 		goto out_free;
 	}
+	r = kf_probe_start(&run->loop, conf, "send", errstr, errstr_size);
+	if (r) {
+		kf_sender_close(run->sender);
+		uv_run(&run->loop, UV_RUN_DEFAULT);
+		goto out_free;
+	}
 	uv_timer_init(&run->loop, &run->timer);
 	run->timer.data = run;
 	uv_timer_start(&run->timer, kf__tick, 200, 200);
 	kf__maybe_walk(run);
 	uv_run(&run->loop, UV_RUN_DEFAULT);
+	kf_probe_detach(&run->loop);
 
 	kf__snapshot(run);
 	if (stats)

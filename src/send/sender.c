@@ -13,6 +13,7 @@
 #include "core/codec.h"
 #include "core/path.h"
 #include "kafka/client.h"
+#include "obs/probe.h"
 #include "proto/wire.h"
 
 /* Files being read at once are bounded by send.max_inflight_files; files
@@ -63,6 +64,10 @@ struct kf__sfile {
 	int hashed;       /* file_hash is final */
 	uint64_t outstanding; /* produced, not yet reported */
 	uint64_t acked;
+	uint64_t first_chunk;  /* > 0 when resumed: the RESUME's next_index */
+	uint64_t acked_chunks; /* from first_chunk on, in order */
+	int want_resume;       /* resume was given at submit */
+	kf_send_ckpt_t resume;
 	kf_hasher_t *hasher;
 	struct kf__slot *ready; /* compressed, waiting for earlier chunks */
 	int skip_compress;
@@ -70,6 +75,7 @@ struct kf__sfile {
 	char errmsg[256];
 	uv_work_t work;
 	uint8_t file_hash[16];
+	kf_probe_sfile_t probe; /* metrics */
 	struct kf__sfile *next;
 };
 
@@ -82,6 +88,7 @@ struct kf_sender_s {
 	kf_kafka_waker_t waker;
 	kf_codec_pool_t *codecs;
 	kf_send_file_cb *file_cb;
+	kf_send_ckpt_cb *ckpt_cb;
 	void *opaque;
 	char origin[256];
 
@@ -155,28 +162,39 @@ static int kf__produce(struct kf__sfile *f, void *buf, size_t len,
 
 /* ------------------------------------------------------- control frames */
 
+static int64_t kf__mtime_ns(const struct stat *st)
+{
+	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+/* Opens the transfer: a MANIFEST, or a RESUME that restates it when the
+ * transfer carries on from a checkpoint. */
 static void kf__produce_manifest(struct kf__sfile *f)
 {
-	uint8_t buf[KF_WIRE_MANIFEST_MAX];
-	kf_wire_manifest_t m = {0};
+	uint8_t buf[KF_WIRE_RESUME_MAX];
+	kf_wire_resume_t r = {0};
+	kf_wire_manifest_t *m = &r.m;
 	long n;
 
-	m.hdr.version = KF_WIRE_VERSION;
-	m.hdr.type = KF_WIRE_MANIFEST;
-	m.hdr.xid = f->xid;
-	m.file_size = (uint64_t)f->st.st_size;
-	m.chunk_count = f->nchunks;
-	m.chunk_size = (uint32_t)f->s->conf->chunk_size;
-	m.mode = f->st.st_mode & 07777;
-	m.mtime_sec = f->st.st_mtim.tv_sec;
-	m.mtime_nsec = (uint32_t)f->st.st_mtim.tv_nsec;
-	m.codec = (uint8_t)f->s->conf->codec;
-	m.hash_alg = KF_WIRE_HASH_XXH3_128;
-	m.path = (const uint8_t *)f->rel;
-	m.path_len = (uint16_t)f->rel_len;
-	m.origin = (const uint8_t *)f->s->origin;
-	m.origin_len = (uint8_t)strlen(f->s->origin);
-	n = kf_wire_encode_manifest(buf, sizeof(buf), &m);
+	m->hdr.xid = f->xid;
+	m->file_size = (uint64_t)f->st.st_size;
+	m->chunk_count = f->nchunks;
+	m->chunk_size = (uint32_t)f->s->conf->chunk_size;
+	m->mode = f->st.st_mode & 07777;
+	m->mtime_sec = f->st.st_mtim.tv_sec;
+	m->mtime_nsec = (uint32_t)f->st.st_mtim.tv_nsec;
+	m->codec = (uint8_t)f->s->conf->codec;
+	m->hash_alg = KF_WIRE_HASH_XXH3_128;
+	m->path = (const uint8_t *)f->rel;
+	m->path_len = (uint16_t)f->rel_len;
+	m->origin = (const uint8_t *)f->s->origin;
+	m->origin_len = (uint8_t)strlen(f->s->origin);
+	if (f->want_resume) {
+		r.next_index = f->first_chunk;
+		n = kf_wire_encode_resume(buf, sizeof(buf), &r);
+	} else {
+		n = kf_wire_encode_manifest(buf, sizeof(buf), m);
+	}
 	if (n < 0) {
 		kf__fail(f, (int)n, "cannot encode the manifest");
 		return;
@@ -237,6 +255,18 @@ static void kf__maybe_seal(struct kf__sfile *f)
 
 /* ----------------------------------------------------------- chunk path */
 
+/* @locality worker: whether the open file's size or mtime moved since it
+ * was opened. */
+static int kf__changed(const struct kf__sfile *f)
+{
+	struct stat now;
+
+	return fstat(f->fd, &now) == 0 &&
+	       (now.st_size != f->st.st_size ||
+		now.st_mtim.tv_sec != f->st.st_mtim.tv_sec ||
+		now.st_mtim.tv_nsec != f->st.st_mtim.tv_nsec);
+}
+
 /* @locality worker: reads chunk idx and feeds the whole-file hash. Only one
  * read of a file runs at a time, so the hash sees the bytes in order. */
 static void kf__read_work(uv_work_t *req)
@@ -245,7 +275,6 @@ static void kf__read_work(uv_work_t *req)
 	struct kf__sfile *f = sl->ref.f;
 	uint64_t off = sl->idx * f->s->conf->chunk_size;
 	size_t got = 0;
-	struct stat now;
 
 	while (got < sl->raw_len) {
 		ssize_t r = pread(f->fd, sl->buf + KF_WIRE_CHUNK_HDR + got,
@@ -277,10 +306,7 @@ static void kf__read_work(uv_work_t *req)
 		return;
 	kf_hasher_final(f->hasher, f->file_hash);
 	/* The last read: what we hashed must be what the manifest promised. */
-	if (fstat(f->fd, &now) == 0 &&
-	    (now.st_size != f->st.st_size ||
-	     now.st_mtim.tv_sec != f->st.st_mtim.tv_sec ||
-	     now.st_mtim.tv_nsec != f->st.st_mtim.tv_nsec)) {
+	if (kf__changed(f)) {
 		sl->err = KF_ECHANGED;
 		snprintf(sl->errmsg, sizeof(sl->errmsg),
 			 "file changed while being sent (size or mtime "
@@ -420,10 +446,58 @@ static void kf__start_read(struct kf__sfile *f, struct kf__slot *sl)
 
 /* ------------------------------------------------------------ open path */
 
+/* @locality worker: a checkpoint holds only if the file is the one it
+ * describes and the chunk layout is the same. */
+static int kf__resume_fits(const struct kf__sfile *f, uint64_t nchunks)
+{
+	const kf_send_ckpt_t *ck = &f->resume;
+
+	return ck->size == (uint64_t)f->st.st_size &&
+	       ck->ino == (uint64_t)f->st.st_ino &&
+	       ck->mtime_ns == kf__mtime_ns(&f->st) &&
+	       ck->chunk_size == f->s->conf->chunk_size &&
+	       ck->next_index <= nchunks;
+}
+
+/* @locality worker: feeds the whole-file hash with the chunks sent before
+ * the checkpoint, read from the file again (the receiver has them). */
+static int kf__hash_prefix(struct kf__sfile *f, uint64_t bytes)
+{
+	size_t cap = 1u << 20;
+	uint8_t *buf = malloc(cap);
+	uint64_t off = 0;
+	int err = 0;
+
+	if (!buf) {
+		kf__fail(f, KF_ENOMEM, "out of memory");
+		return KF_ENOMEM;
+	}
+	while (off < bytes) {
+		size_t want = bytes - off < cap ? (size_t)(bytes - off) : cap;
+		ssize_t r = pread(f->fd, buf, want, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			err = r < 0 ? kf_err_from_errno(errno) : KF_ECHANGED;
+			kf__fail(f, err, "re-reading the part sent before the "
+					 "restart, at offset %llu: %s",
+				 (unsigned long long)off,
+				 r < 0 ? strerror(errno) : "the file shrank");
+			break;
+		}
+		kf_hasher_update(f->hasher, buf, (size_t)r);
+		off += (uint64_t)r;
+	}
+	free(buf);
+	return err;
+}
+
 /* @locality worker */
 static void kf__open_work(uv_work_t *req)
 {
 	struct kf__sfile *f = req->data;
+	uint64_t chunk = f->s->conf->chunk_size, nchunks;
 
 	f->fd = open(f->src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (f->fd < 0) {
@@ -436,6 +510,24 @@ static void kf__open_work(uv_work_t *req)
 		return;
 	}
 	posix_fadvise(f->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (!f->want_resume)
+		return;
+	nchunks = ((uint64_t)f->st.st_size + chunk - 1) / chunk;
+	if (!kf__resume_fits(f, nchunks)) {
+		f->want_resume = 0; /* changed since: a new transfer */
+		return;
+	}
+	f->xid = f->resume.xid;
+	f->first_chunk = f->resume.next_index;
+	if (kf__hash_prefix(f, f->first_chunk == nchunks
+				   ? (uint64_t)f->st.st_size
+				   : f->first_chunk * chunk))
+		return;
+	/* With nothing left to read, the last read's change check is ours. */
+	if (f->first_chunk == nchunks && kf__changed(f))
+		kf__fail(f, KF_ECHANGED, "file changed while being sent (size "
+					 "or mtime differ from when it was "
+					 "opened)");
 }
 
 static void kf__open_done(uv_work_t *req, int status)
@@ -449,9 +541,14 @@ static void kf__open_done(uv_work_t *req, int status)
 	if (!f->err) {
 		f->nchunks = ((uint64_t)f->st.st_size + chunk - 1) / chunk;
 		f->opened = 1;
-		f->hashed = f->nchunks == 0;
+		f->next_read = f->next_produce = f->first_chunk;
+		f->hashed = f->next_read == f->nchunks;
 		if (f->hashed)
 			kf_hasher_final(f->hasher, f->file_hash);
+		if (f->want_resume)
+			kf_info("send", "resuming '%s' at chunk %llu of %llu",
+				f->rel, (unsigned long long)f->first_chunk,
+				(unsigned long long)f->nchunks);
 		kf__produce_manifest(f);
 	}
 	kf__maybe_seal(f);
@@ -465,6 +562,7 @@ static void kf__activate(kf_sender_t *s, struct kf__sfile *f)
 	s->active = f;
 	s->nactive++;
 	s->nreading++;
+	kf_probe_send_open(&f->probe);
 	f->busy = 1;
 	f->work.data = f;
 	uv_queue_work(s->loop, &f->work, kf__open_work, kf__open_done);
@@ -480,6 +578,23 @@ static void kf__sfile_free(struct kf__sfile *f)
 	free(f->src);
 	free(f->rel);
 	free(f);
+}
+
+/* Counts the file's end in the metrics and records it in the audit
+ * trail. */
+static void kf__observe(struct kf__sfile *f)
+{
+	struct kf_audit_rec rec = {0};
+
+	rec.event = f->err ? "send_failed" : "sent";
+	rec.path = f->rel;
+	rec.size = (uint64_t)f->st.st_size;
+	rec.hash = f->err ? NULL : f->file_hash;
+	rec.origin = f->s->origin;
+	rec.topic = f->s->conf->topic;
+	rec.xid = f->xid.b;
+	rec.reason = f->err ? f->errmsg : NULL;
+	kf_probe_send_end(&f->probe, f->err, &rec);
 }
 
 /* Reports and frees a file once it is sealed and fully acknowledged. */
@@ -499,6 +614,7 @@ static void kf__maybe_done(struct kf__sfile *f)
 	} else {
 		s->stats.files_ok++;
 	}
+	kf__observe(f);
 	s->file_cb(s->opaque, f->rel, f->src, (uint64_t)f->st.st_size,
 		   f->err, f->err ? f->errmsg : NULL);
 	kf__sfile_free(f);
@@ -529,6 +645,25 @@ static void kf__kick(kf_sender_t *s)
 
 /* ----------------------------------------------------- delivery reports */
 
+/* Tells the owner how far the file's acknowledged prefix reaches. Chunks
+ * of one transfer share a partition and an idempotent producer, so their
+ * reports come in order and a failure ends the file. */
+static void kf__checkpoint(struct kf__sfile *f)
+{
+	kf_sender_t *s = f->s;
+	kf_send_ckpt_t ck;
+
+	if (!s->ckpt_cb || f->err)
+		return;
+	ck.xid = f->xid;
+	ck.next_index = f->first_chunk + f->acked_chunks;
+	ck.chunk_size = (uint32_t)s->conf->chunk_size;
+	ck.size = (uint64_t)f->st.st_size;
+	ck.ino = (uint64_t)f->st.st_ino;
+	ck.mtime_ns = kf__mtime_ns(&f->st);
+	s->ckpt_cb(s->opaque, f->src, &ck);
+}
+
 /* @locality loop thread (rd_kafka_poll from the waker) */
 static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
@@ -548,13 +683,18 @@ static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	} else {
 		s->stats.messages++;
 		s->stats.wire_bytes += m->len;
+		if (ref->kind == KF__REF_CTRL)
+			kf_probe_send_ctrl(&f->probe, m->partition, m->offset);
 	}
 	if (ref->kind == KF__REF_SLOT) {
 		struct kf__slot *sl = (struct kf__slot *)ref;
 
 		if (!m->err) {
+			kf_probe_send_chunk(&f->probe, sl->raw_len);
 			f->acked += sl->raw_len;
 			s->stats.bytes_sent += sl->raw_len;
+			f->acked_chunks++;
+			kf__checkpoint(f);
 		}
 		kf__slot_put(s, sl);
 	}
@@ -622,7 +762,16 @@ out_destroy:
 }
 
 int kf_sender_submit(kf_sender_t *s, const char *src, const char *rel,
-		     char *errstr, size_t errstr_size)
+		     const kf_send_ckpt_t *resume, char *errstr,
+		     size_t errstr_size)
+{
+	return kf_sender_submit_route(s, src, rel, NULL, resume, errstr,
+				      errstr_size);
+}
+
+int kf_sender_submit_route(kf_sender_t *s, const char *src, const char *rel,
+			   const char *route, const kf_send_ckpt_t *resume,
+			   char *errstr, size_t errstr_size)
 {
 	struct kf__sfile *f;
 	int r;
@@ -651,15 +800,25 @@ int kf_sender_submit(kf_sender_t *s, const char *src, const char *rel,
 		return kf_seterr(errstr, errstr_size, KF_EIO,
 				 "getrandom: %s", strerror(errno));
 	}
+	if (resume) {
+		f->want_resume = 1;
+		f->resume = *resume;
+	}
 	if (s->queue_tail)
 		s->queue_tail->next = f;
 	else
 		s->queue_head = f;
 	s->queue_tail = f;
 	s->nqueued++;
+	kf_probe_send_begin(&f->probe, s->conf->topic, route);
 	s->stats.files_total++;
 	kf__kick(s);
 	return 0;
+}
+
+void kf_sender_on_ckpt(kf_sender_t *s, kf_send_ckpt_cb *cb)
+{
+	s->ckpt_cb = cb;
 }
 
 size_t kf_sender_pending(const kf_sender_t *s)
@@ -676,6 +835,7 @@ void kf_sender_stop(kf_sender_t *s)
 		s->queue_head = f->next;
 		s->nqueued--;
 		s->stats.files_failed++;
+		kf_probe_send_end(&f->probe, KF_ESTOPPED, NULL);
 		s->file_cb(s->opaque, f->rel, f->src, 0, KF_ESTOPPED,
 			   "stopped before it was sent");
 		kf__sfile_free(f);

@@ -24,8 +24,26 @@
 #include <uv.h>
 
 #include "config/conf.h"
+#include "proto/wire.h"
 
 typedef struct kf_sender_s kf_sender_t;
+
+/* A checkpoint of an unfinished transfer: its first next_index chunks are
+ * acknowledged by the broker. Given back to kf_sender_submit after a
+ * restart, the transfer carries on from there (a RESUME frame,
+ * docs/protocol.md section 9) if the file is still the one described. */
+typedef struct kf_send_ckpt_s {
+	kf_xid_t xid;
+	uint64_t next_index;
+	uint32_t chunk_size;
+	uint64_t size, ino; /* the file as opened */
+	int64_t mtime_ns;
+} kf_send_ckpt_t;
+
+/* Called after each acknowledged chunk (in order) with the file's source
+ * path as submitted; ck is valid during the call. */
+typedef void(kf_send_ckpt_cb)(void *opaque, const char *src,
+			      const kf_send_ckpt_t *ck);
 
 /* Creates the engine and its producer. file_cb is called once per
  * submitted file when it is finished (every message acknowledged) or
@@ -34,9 +52,22 @@ kf_sender_t *kf_sender_new(uv_loop_t *loop, const kf_conf_t *conf,
 			   kf_send_file_cb *file_cb, void *opaque,
 			   char *errstr, size_t errstr_size);
 
-/* Queues a file; copies src and rel. rel must pass kf_path_validate. */
+/* Queues a file; copies src, rel and resume. rel must pass
+ * kf_path_validate. resume (NULL for a new transfer) is used only if the
+ * file's size, inode and mtime and the chunk size still match it; else the
+ * file is sent from the start under a new transfer id. */
 int kf_sender_submit(kf_sender_t *s, const char *src, const char *rel,
-		     char *errstr, size_t errstr_size);
+		     const kf_send_ckpt_t *resume, char *errstr,
+		     size_t errstr_size);
+
+/* Asks for checkpoints (see kf_send_ckpt_cb); NULL stops them. */
+void kf_sender_on_ckpt(kf_sender_t *s, kf_send_ckpt_cb *cb);
+
+/* The same for a file of a watch route: its metrics are labelled with the
+ * route's name (kf_sender_submit: "send"). */
+int kf_sender_submit_route(kf_sender_t *s, const char *src, const char *rel,
+			   const char *route, const kf_send_ckpt_t *resume,
+			   char *errstr, size_t errstr_size);
 
 /* Files queued or in progress. */
 size_t kf_sender_pending(const kf_sender_t *s);

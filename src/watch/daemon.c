@@ -23,11 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "common/stop.h"
 #include "config/conf.h"
 #include "core/path.h"
+#include "obs/probe.h"
 #include "send/sender.h"
 #include "watch/action.h"
 #include "watch/ledger.h"
@@ -41,6 +43,8 @@
 #define KF__EVENT_DELAY_S 0.2
 /* With files waiting, no acknowledgement for this long is logged. */
 #define KF__STALL_S 30.0
+/* Files of fewer chunks are not checkpointed (docs/watch.md). */
+#define KF__CKPT_MIN_CHUNKS 8
 /* After the drain time, aborted files get this long to be reported. */
 #define KF__ABORT_GRACE_S 15.0
 
@@ -82,6 +86,17 @@ struct kf__file {
 	uv_work_t work;
 	int job_rc;
 	char msg[512];
+	/* Checkpoint of a cut-off transfer (ledger P record, docs/watch.md):
+	 * from the ledger at start, then from the sender as chunks are
+	 * acknowledged. One ledger job for it at a time (ck_work). */
+	kf_send_ckpt_t ck;
+	int has_ck;
+	int64_t ck_at;       /* when acknowledged, seconds since the epoch */
+	uint64_t ck_saved;   /* next_index in the ledger; 0 = none there */
+	int ck_busy;
+	struct kf_ledger_rec ck_rec; /* of the running job */
+	uv_work_t ck_work;
+	int outcome_pending, outcome_err; /* the sender's verdict waits */
 	struct kf__file *hnext, *qnext, *inext;
 };
 
@@ -122,7 +137,7 @@ struct kf__daemon {
 	size_t nqueued;
 	struct kf__file *inflight;
 	size_t ninflight, jobs;
-	int max_inflight, rescan_s, drain_s;
+	int max_inflight, rescan_s, drain_s, resume_window_s;
 	int stopping, aborted, closing;
 	double drain_deadline, last_progress, last_stall_log;
 	uint64_t nsent, nfailed;
@@ -358,6 +373,8 @@ static struct kf__rstate *kf__route_find(struct kf__daemon *d,
 
 static void kf__file_cb(void *opaque, const char *rel, const char *src,
 			uint64_t size, int err, const char *msg);
+static void kf__ckpt_cb(void *opaque, const char *src,
+			const kf_send_ckpt_t *ck);
 
 static struct kf__wsender *kf__sender_for(struct kf__daemon *d,
 					  const char *topic, char *errstr,
@@ -382,6 +399,7 @@ static struct kf__wsender *kf__sender_for(struct kf__daemon *d,
 			      errstr_size);
 	if (!ws->s)
 		goto out_free;
+	kf_sender_on_ckpt(ws->s, kf__ckpt_cb);
 	ws->next = d->senders;
 	d->senders = ws;
 	return ws;
@@ -574,6 +592,115 @@ static void kf__inflight_remove(struct kf__daemon *d, struct kf__file *f)
 	f->ws = NULL;
 }
 
+static void kf__ck_start(struct kf__file *f, int kind);
+
+/* Acts on the sender's verdict once no checkpoint write of the file runs,
+ * so that the ledger's records of a file stay in order: a failed transfer
+ * first voids its checkpoint (the sender sent an ABORT: it cannot be
+ * resumed), a sent one is recorded by its after-send job. */
+static void kf__outcome(struct kf__file *f)
+{
+	struct kf__daemon *d = f->rs->d;
+
+	if (f->ck_busy)
+		return;
+	if (f->outcome_err && f->ck_saved) {
+		kf__ck_start(f, KF_LEDGER_VOID);
+		return;
+	}
+	f->outcome_pending = 0;
+	f->has_ck = 0;
+	if (!f->outcome_err)
+		kf__start_job(f, 1);
+	else
+		kf__attempt_failed(f, f->outcome_err, 0);
+	kf__dispatch(d);
+	kf__reap_routes(d);
+}
+
+/* @locality worker */
+static void kf__ck_work(uv_work_t *req)
+{
+	struct kf__file *f = req->data;
+	char err[256];
+
+	if (kf_ledger_append(f->rs->d->ledger, &f->ck_rec, err, sizeof(err)))
+		kf_err("watch", "cannot record a checkpoint: %s", err);
+}
+
+static void kf__ck_done(uv_work_t *req, int status)
+{
+	struct kf__file *f = req->data;
+
+	(void)status;
+	f->rs->d->jobs--;
+	f->ck_busy = 0;
+	/* Even when the append failed: there is nothing better to do than
+	 * carry on, and a void must not be retried for ever. */
+	f->ck_saved = f->ck_rec.kind == KF_LEDGER_PROGRESS
+			      ? f->ck_rec.next_index
+			      : 0;
+	if (f->outcome_pending)
+		kf__outcome(f);
+	else if (f->has_ck && f->ck.next_index > f->ck_saved)
+		kf__ck_start(f, KF_LEDGER_PROGRESS);
+}
+
+/* Appends a P (checkpoint) or X (void) record for a BUSY file. */
+static void kf__ck_start(struct kf__file *f, int kind)
+{
+	struct kf_ledger_rec *rec = &f->ck_rec;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->kind = kind;
+	rec->route = f->job_route->name;
+	rec->rel = f->rel;
+	rec->size = f->ck.size;
+	rec->mtime_ns = f->ck.mtime_ns;
+	rec->ino = f->ck.ino;
+	rec->sent_s = f->ck_at;
+	memcpy(rec->xid, f->ck.xid.b, sizeof(rec->xid));
+	rec->next_index = f->ck.next_index;
+	rec->chunk_size = f->ck.chunk_size;
+	f->ck_busy = 1;
+	f->ck_work.data = f;
+	f->rs->d->jobs++;
+	uv_queue_work(&f->rs->d->loop, &f->ck_work, kf__ck_work, kf__ck_done);
+}
+
+static struct kf__file *kf__inflight_find(struct kf__wsender *ws,
+					  const char *src)
+{
+	struct kf__file *f;
+
+	for (f = ws->d->inflight; f; f = f->inext)
+		if (f->ws == ws && !strcmp(f->src, src))
+			return f;
+	return NULL;
+}
+
+/* @locality loop thread (the sender's callback, after each acknowledged
+ * chunk): keeps the newest checkpoint and has it written, one write at a
+ * time, so that the ledger lags the broker by about one fdatasync. */
+static void kf__ckpt_cb(void *opaque, const char *src,
+			const kf_send_ckpt_t *ck)
+{
+	struct kf__wsender *ws = opaque;
+	struct kf__file *f;
+
+	/* Small files are sent again whole: a checkpoint would cost them an
+	 * fdatasync each and save little. */
+	if (ws->d->closing || !ws->d->resume_window_s ||
+	    ck->size < KF__CKPT_MIN_CHUNKS * (uint64_t)ck->chunk_size ||
+	    !(f = kf__inflight_find(ws, src)))
+		return;
+	f->ck = *ck;
+	f->has_ck = 1;
+	f->ck_at = (int64_t)time(NULL);
+	if (!f->ck_busy)
+		kf__ck_start(f, KF_LEDGER_PROGRESS);
+}
+
 /* @locality loop thread (the sender's callback) */
 static void kf__file_cb(void *opaque, const char *rel, const char *src,
 			uint64_t size, int err, const char *msg)
@@ -586,22 +713,30 @@ static void kf__file_cb(void *opaque, const char *rel, const char *src,
 	(void)size;
 	if (d->closing)
 		return; /* the engines are being destroyed */
-	for (f = d->inflight; f; f = f->inext)
-		if (f->ws == ws && !strcmp(f->src, src))
-			break;
-	if (!f)
+	if (!(f = kf__inflight_find(ws, src)))
 		return; /* not ours: cannot happen */
 	kf__inflight_remove(d, f);
 	d->last_progress = kf__now(d);
-	if (!err) {
-		kf__start_job(f, 1);
-	} else {
+	kf_dbg(KF_DBG_WATCH, "watch", "%s/%s: %s", f->rs->r->name, f->rel,
+	       err ? msg : "acknowledged");
+	if (err)
 		snprintf(f->msg, sizeof(f->msg), "%s",
 			 msg ? msg : kf_strerror(err));
-		kf__attempt_failed(f, err, 0);
-	}
-	kf__dispatch(d);
-	kf__reap_routes(d);
+	f->outcome_err = err;
+	f->outcome_pending = 1;
+	kf__outcome(f);
+}
+
+/* The checkpoint to resume f from, if it still holds. */
+static const kf_send_ckpt_t *kf__resume_point(const struct kf__file *f)
+{
+	const struct kf__daemon *d = f->rs->d;
+
+	if (!f->has_ck || !d->resume_window_s || f->ck.size != f->size ||
+	    f->ck.ino != f->ino || f->ck.mtime_ns != f->mtime_ns ||
+	    (int64_t)time(NULL) - f->ck_at >= d->resume_window_s)
+		return NULL;
+	return &f->ck;
 }
 
 static void kf__submit(struct kf__daemon *d, struct kf__file *f)
@@ -619,8 +754,11 @@ static void kf__submit(struct kf__daemon *d, struct kf__file *f)
 	f->inext = d->inflight;
 	d->inflight = f;
 	d->ninflight++;
-	err = kf_sender_submit(rs->ws->s, f->src, f->rel, f->msg,
-			       sizeof(f->msg));
+	kf_dbg(KF_DBG_WATCH, "watch", "%s/%s: finished, sending it",
+	       rs->r->name, f->rel);
+	err = kf_sender_submit_route(rs->ws->s, f->src, f->rel, rs->r->name,
+				     kf__resume_point(f), f->msg,
+				     sizeof(f->msg));
 	if (err) {
 		kf__inflight_remove(d, f);
 		kf__attempt_failed(f, err, err == KF_EPATH);
@@ -818,6 +956,7 @@ static void kf__scan_done(uv_work_t *req, int status)
 	(void)status;
 	rs->scanning = 0;
 	rs->last_scan = kf__now(d);
+	kf_dbg(KF_DBG_WATCH, "watch", "route %s: scanned", rs->r->name);
 	/* a scan of a replaced route or of a stopping daemon is stale */
 	if (!rs->removed && !d->stopping && rs->scan_route == rs->r)
 		kf__scan_apply(rs, &rs->scan);
@@ -948,6 +1087,7 @@ static void kf__reload(struct kf__daemon *d)
 	d->rescan_s = conf->rescan_s;
 	d->max_inflight = conf->watch_max_inflight_files;
 	d->drain_s = conf->drain_s;
+	d->resume_window_s = conf->resume_window_s;
 	kf_info("watch", "configuration reloaded: %zu routes",
 		conf->nroutes);
 	free(v);
@@ -1075,6 +1215,8 @@ static int kf__ledger_keep(void *opaque, const struct kf_ledger_rec *rec)
 
 	if (!rs)
 		return 1;
+	if (rec->kind == KF_LEDGER_VOID)
+		return 0; /* it only hid an older checkpoint */
 	snprintf(path, sizeof(path), "%s/%s", rs->r->dir, rec->rel);
 	return !lstat(path, &st) && (uint64_t)st.st_size == rec->size &&
 	       (uint64_t)st.st_ino == rec->ino &&
@@ -1091,6 +1233,20 @@ static void kf__ledger_each(void *opaque, const struct kf_ledger_rec *rec)
 	if (!rs || !(f = kf__file_add(rs, rec->rel)))
 		return;
 	f->state = KF__F_DONE;
+	if (rec->kind == KF_LEDGER_PROGRESS) {
+		/* cut off mid-file: send it again, from the checkpoint if it
+		 * still holds then (kf__resume_point) */
+		f->state = KF__F_SEEN;
+		f->has_ck = 1;
+		memcpy(f->ck.xid.b, rec->xid, sizeof(f->ck.xid.b));
+		f->ck.next_index = rec->next_index;
+		f->ck.chunk_size = rec->chunk_size;
+		f->ck.size = rec->size;
+		f->ck.ino = rec->ino;
+		f->ck.mtime_ns = rec->mtime_ns;
+		f->ck_at = rec->sent_s;
+		f->ck_saved = rec->next_index;
+	}
 	f->size = rec->size;
 	f->ino = rec->ino;
 	f->mtime_ns = rec->mtime_ns;
@@ -1163,7 +1319,10 @@ int kf_watch(const kf_conf_t *conf, kf_watch_reload_cb *reload, void *opaque,
 	d->rescan_s = conf->rescan_s;
 	d->max_inflight = conf->watch_max_inflight_files;
 	d->drain_s = conf->drain_s;
+	d->resume_window_s = conf->resume_window_s;
 	err = kf__start(d, conf, errstr, errstr_size);
+	if (!err)
+		err = kf_probe_start(&d->loop, conf, "watch", errstr, errstr_size);
 	if (err) {
 		/* the senders' handles must be run down before destroy */
 		struct kf__wsender *ws;
@@ -1181,6 +1340,7 @@ int kf_watch(const kf_conf_t *conf, kf_watch_reload_cb *reload, void *opaque,
 	uv_timer_start(&d->tick, kf__tick, 0, KF__TICK_MS);
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 out_destroy:
+	kf_probe_detach(&d->loop);
 	kf__destroy(d);
 	uv_run(&d->loop, UV_RUN_DEFAULT); /* the watches' close callbacks */
 	uv_loop_close(&d->loop);

@@ -3,6 +3,9 @@
  *
  *   kferry-ledger 1
  *   S <route> <size> <mtime_ns> <ino> <sent_s> <path> <check>
+ *   X <route> <size> <mtime_ns> <ino> <sent_s> <path> <check>
+ *   P <route> <size> <mtime_ns> <ino> <sent_s> <xid> <next> <chunk> <path>
+ *     <check>
  *
  * fields separated by one tab; path %-escaped (bytes below 0x21, '%' and
  * 0x7f as %XX); check = the first 8 bytes of the XXH3-128 of everything
@@ -57,13 +60,27 @@ long kf_ledger_format(const struct kf_ledger_rec *rec, char *buf, size_t cap)
 	size_t n;
 	int w;
 
-	w = snprintf(buf, cap, "S\t%s\t%" PRIu64 "\t%" PRId64 "\t%" PRIu64
+	int kind = rec->kind ? rec->kind : KF_LEDGER_SENT;
+
+	w = snprintf(buf, cap, "%c\t%s\t%" PRIu64 "\t%" PRId64 "\t%" PRIu64
 		     "\t%" PRId64 "\t",
-		     rec->route, rec->size, rec->mtime_ns, rec->ino,
+		     kind, rec->route, rec->size, rec->mtime_ns, rec->ino,
 		     rec->sent_s);
 	if (w < 0 || (size_t)w >= cap)
 		return KF_ELIMIT;
 	n = (size_t)w;
+	if (kind == KF_LEDGER_PROGRESS) {
+		int i;
+
+		if (n + 32 + 2 * 24 >= cap)
+			return KF_ELIMIT;
+		for (i = 0; i < 16; i++)
+			n += (size_t)snprintf(buf + n, cap - n, "%02x",
+					      rec->xid[i]);
+		n += (size_t)snprintf(buf + n, cap - n,
+				      "\t%" PRIu64 "\t%" PRIu32 "\t",
+				      rec->next_index, rec->chunk_size);
+	}
 	for (p = (const unsigned char *)rec->rel; *p; p++) {
 		if (n + 4 >= cap)
 			return KF_ELIMIT;
@@ -135,34 +152,67 @@ static int kf__parse_i64(const char *s, int64_t *out)
 	return errno || *end ? KF_EPROTO : 0;
 }
 
+static int kf__parse_xid(const char *s, uint8_t xid[16])
+{
+	int i;
+
+	if (strlen(s) != 32)
+		return KF_EPROTO;
+	for (i = 0; i < 16; i++) {
+		if (kf__hex(s[2 * i]) < 0 || kf__hex(s[2 * i + 1]) < 0)
+			return KF_EPROTO;
+		xid[i] = (uint8_t)(kf__hex(s[2 * i]) * 16 +
+				   kf__hex(s[2 * i + 1]));
+	}
+	return 0;
+}
+
+/* The checkpoint fields of a P record: xid, next_index, chunk_size. */
+static int kf__parse_progress(char **f, struct kf_ledger_rec *rec)
+{
+	uint64_t chunk;
+
+	if (kf__parse_xid(f[0], rec->xid) ||
+	    kf__parse_u64(f[1], &rec->next_index) ||
+	    kf__parse_u64(f[2], &chunk) || !chunk || chunk > UINT32_MAX)
+		return KF_EPROTO;
+	rec->chunk_size = (uint32_t)chunk;
+	return 0;
+}
+
 int kf_ledger_parse(char *line, struct kf_ledger_rec *rec)
 {
-	char *f[8], check[17], *p = line;
-	size_t len = strlen(line), i;
+	char *f[11], check[17], *p = line;
+	size_t len = strlen(line), i, nf;
 
 	if (len < 18 || line[len - 17] != '\t')
 		return KF_EPROTO;
 	kf__check(line, len - 16, check);
 	if (memcmp(check, line + len - 16, 16))
 		return KF_EPROTO;
-	for (i = 0; i < 8; i++) {
+	nf = line[0] == KF_LEDGER_PROGRESS ? 11 : 8;
+	for (i = 0; i < nf; i++) {
 		f[i] = p;
 		p = strchr(p, '\t');
-		if (i < 7 && !p)
+		if (i < nf - 1 && !p)
 			return KF_EPROTO;
 		if (p)
 			*p++ = '\0';
 	}
-	if (strcmp(f[0], "S") || !*f[1] || !*f[6])
+	if (strlen(f[0]) != 1 || !strchr("SPX", f[0][0]) || !*f[1] ||
+	    !*f[nf - 2])
 		return KF_EPROTO;
 	memset(rec, 0, sizeof(*rec));
+	rec->kind = f[0][0];
 	rec->route = f[1];
-	rec->rel = f[6];
+	rec->rel = f[nf - 2];
 	if (kf__parse_u64(f[2], &rec->size) ||
 	    kf__parse_i64(f[3], &rec->mtime_ns) ||
 	    kf__parse_u64(f[4], &rec->ino) || kf__parse_i64(f[5], &rec->sent_s))
 		return KF_EPROTO;
-	return kf__unescape(f[6]);
+	if (rec->kind == KF_LEDGER_PROGRESS && kf__parse_progress(f + 6, rec))
+		return KF_EPROTO;
+	return kf__unescape(f[nf - 2]);
 }
 
 /* ------------------------------------------------------------ loading */

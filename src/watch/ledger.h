@@ -19,13 +19,25 @@
 /* The longest record line: a 4096-byte path escaped three bytes for one. */
 #define KF_LEDGER_LINE_MAX (3 * 4096 + 512)
 
+/* What a record says of its file (the newest record of a path wins). */
+enum kf_ledger_kind {
+	KF_LEDGER_SENT = 'S',     /* sent and acknowledged (0 means this too) */
+	KF_LEDGER_PROGRESS = 'P', /* a checkpoint: xid, next_index, chunk_size */
+	KF_LEDGER_VOID = 'X'      /* the transfer failed: no checkpoint holds */
+};
+
 struct kf_ledger_rec {
+	int kind;          /* enum kf_ledger_kind */
 	const char *route; /* route name: letters, digits, '.', '_', '-' */
 	const char *rel;   /* path relative to the route's directory */
 	uint64_t size;
 	int64_t mtime_ns;
 	uint64_t ino;
 	int64_t sent_s;    /* when it was acknowledged, seconds since epoch */
+	/* KF_LEDGER_PROGRESS only: the transfer and its acknowledged prefix */
+	uint8_t xid[16];
+	uint64_t next_index;
+	uint32_t chunk_size;
 };
 
 typedef struct kf_ledger_s kf_ledger_t;

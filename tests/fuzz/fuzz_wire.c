@@ -83,6 +83,19 @@ static void fuzz_abort(const uint8_t *data, size_t size)
 	same_bytes(kf_wire_encode_abort(out, sizeof(out), &a), data, size);
 }
 
+static void fuzz_resume(const uint8_t *data, size_t size)
+{
+	kf_wire_resume_t r;
+
+	err[0] = '\0';
+	if (!decoded(kf_wire_decode_resume(data, size, FUZZ_MAX_FILE_SIZE, &r,
+					   err, sizeof(err))))
+		return;
+	if (r.next_index > r.m.chunk_count)
+		abort();
+	same_bytes(kf_wire_encode_resume(out, sizeof(out), &r), data, size);
+}
+
 /* The rendering must end inside the buffer whatever its size. */
 static void fuzz_path(const uint8_t *data, size_t size)
 {
@@ -106,12 +119,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err[0] = '\0';
 	if (decoded(kf_wire_decode_hdr(data, size, &hdr, err, sizeof(err))) &&
 	    (hdr.version != KF_WIRE_VERSION || hdr.flags != 0 ||
-	     hdr.type < KF_WIRE_MANIFEST || hdr.type > KF_WIRE_ABORT))
+	     hdr.type < KF_WIRE_MANIFEST || hdr.type > KF_WIRE_RESUME))
 		abort();
 	fuzz_manifest(data, size);
 	fuzz_chunk(data, size);
 	fuzz_commit(data, size);
 	fuzz_abort(data, size);
+	fuzz_resume(data, size);
 	fuzz_path(data, size);
 	return 0;
 }

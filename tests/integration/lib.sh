@@ -72,6 +72,21 @@ create_topic() {
 
 # ---------------------------------------------------------------- kferry
 
+# read_topic NAME OUT: every record of partition 0 of topic NAME (make it
+# with one partition) into OUT, one record per
+# "headers<TAB>key<TAB>value@@END@@" (values may hold newlines; headers as
+# name:value,name:value or NO_HEADERS), through the broker's
+# kafka-console-consumer, outside any group; stops after 5 s without a
+# new record.
+read_topic() {
+	: "${KF_BROKER_DIR:?}"
+	"$KF_REPO/scripts/kafka/broker.sh" console-consumer "$KF_BROKER_DIR" \
+		--topic "$1" --partition 0 --offset earliest --timeout-ms 5000 \
+		--property print.headers=true --property print.key=true \
+		--property line.separator=@@END@@ >"$2" 2>"$2.log" ||
+		fail "reading topic $1 failed: $(tail -n 5 "$2.log")"
+}
+
 KF_SEND_N=0
 # kf_send [send options] PATH...: runs kferry send --json. Sets SEND_JSON
 # (its stdout) and SEND_LOG (its stderr file); returns its exit code.
@@ -120,11 +135,12 @@ receive_until_idle() {
 	return $rc
 }
 
-# recv_summary LOG: the receiver's closing summary line.
-recv_summary() { grep -a '^kferry: received ' "$1" | tail -n 1 || true; }
+# recv_summary LOG: the closing summary line of kferry receive or replay.
+recv_summary() { grep -aE '^kferry: (received|replay restored) ' "$1" | tail -n 1 || true; }
 
 # recv_stat LOG WHAT: a number from the summary line; WHAT is one of
-# files, bytes, present, quarantined, abandoned, rejected.
+# files, bytes, present, quarantined, abandoned, rejected, repeated, dead
+# (receive) or restored, skipped, incomplete (replay).
 recv_stat() {
 	local s re
 	s=$(recv_summary "$1")
@@ -136,6 +152,11 @@ recv_stat() {
 	quarantined) re='([0-9]+) quarantined' ;;
 	abandoned) re='([0-9]+) abandoned' ;;
 	rejected) re='([0-9]+) messages rejected' ;;
+	repeated) re='([0-9]+) repeated chunks dropped' ;;
+	dead) re='([0-9]+) dead letters' ;;
+	restored) re='restored ([0-9]+) files' ;;
+	skipped) re='([0-9]+) identical skipped' ;;
+	incomplete) re='([0-9]+) incomplete' ;;
 	*) fail "recv_stat: unknown field $2" ;;
 	esac
 	[[ $s =~ $re ]] || fail "cannot read '$2' from: $s"

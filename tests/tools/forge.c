@@ -66,6 +66,11 @@ static const struct forge_scenario forge_scenarios[] = {
     {"file-hash", "the commit's whole-file hash is wrong", NULL},
     {"abort", "chunk 0, then an ABORT instead of the rest", NULL},
     {"vanish", "chunk 0, then nothing: the sender died", NULL},
+    {"resume", "correct: chunks 0-2, RESUME at 1, chunks 1.., COMMIT", NULL},
+    {"resume-gap", "chunk 0, then RESUME at 2: chunk 1 is missing", NULL},
+    {"resume-differs", "chunk 0, then a RESUME whose mode differs", NULL},
+    {"resume-orphan", "RESUME at 1 and the rest, with no MANIFEST", NULL},
+    {"garbage", "one message whose value is not a kferry frame", NULL},
 };
 
 #define FORGE_NSCENARIOS (sizeof(forge_scenarios) / sizeof(forge_scenarios[0]))
@@ -79,9 +84,12 @@ struct forge {
 	uint32_t chunk_size;
 	uint64_t seed;
 	kf_hasher_t *hasher; /* whole-file hash, fed chunk by chunk */
+	int resending;	     /* chunks sent again: not hashed twice */
 	FILE *outfp;	     /* --out, or NULL */
 	kf_xid_t xid;
 	rd_kafka_t *rk;
+	const char *headers[8]; /* --header NAME=VALUE, on every message */
+	int nheaders;
 	int delivery_failed;
 };
 
@@ -108,6 +116,8 @@ static void usage(FILE *out)
 	    "  --chunk-size N    chunk size in bytes (default 65536)\n"
 	    "  --seed N          content seed (default 1)\n"
 	    "  --out FILE        write the content of the chunks made\n"
+	    "  --header N=V      add header N with value V to every message\n"
+	    "                    (up to 8)\n"
 	    "\n"
 	    "scenarios:\n");
 	for (i = 0; i < FORGE_NSCENARIOS; i++)
@@ -231,14 +241,24 @@ static int forge_producer(struct forge *f)
 /* Produces one frame keyed by the path (copied: buf may be reused). */
 static int forge_send(struct forge *f, const void *buf, size_t len)
 {
+	rd_kafka_headers_t *h;
 	rd_kafka_resp_err_t e;
 
 	for (;;) {
+		h = rd_kafka_headers_new(8);
+		for (int i = 0; i < f->nheaders; i++) {
+			const char *eq = strchr(f->headers[i], '=');
+
+			rd_kafka_header_add(h, f->headers[i],
+					    eq - f->headers[i], eq + 1, -1);
+		}
 		e = rd_kafka_producev(f->rk, RD_KAFKA_V_TOPIC(f->topic),
 				      RD_KAFKA_V_KEY(f->path, f->path_len),
 				      RD_KAFKA_V_VALUE((void *)buf, len),
 				      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-				      RD_KAFKA_V_END);
+				      RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+		if (e)
+			rd_kafka_headers_destroy(h);
 		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
 			break;
 		rd_kafka_poll(f->rk, 100);
@@ -266,30 +286,34 @@ static void forge_placeholder(const uint8_t *path, size_t len, uint8_t *out)
 	}
 }
 
-static int forge_manifest(struct forge *f)
+/* The MANIFEST, or a RESUME at next_index restating it. */
+static int forge_open(struct forge *f, int resume, uint64_t next_index)
 {
-	uint8_t buf[KF_WIRE_MANIFEST_MAX];
+	uint8_t buf[KF_WIRE_RESUME_MAX];
 	uint8_t *fake = malloc(f->path_len ? f->path_len : 1);
-	kf_wire_manifest_t m = {0};
+	kf_wire_resume_t r = {0};
+	kf_wire_manifest_t *m = &r.m;
 	static const char origin[] = "kf-forge";
 	long n;
 
 	if (!fake)
 		return -1;
 	forge_placeholder(f->path, f->path_len, fake);
-	m.hdr.xid = f->xid;
-	m.file_size = f->size + (forge_is(f, "manifest-lie") ? 1 : 0);
-	m.chunk_count = (f->size + f->chunk_size - 1) / f->chunk_size;
-	m.chunk_size = f->chunk_size;
-	m.mode = FORGE_MODE;
-	m.mtime_sec = FORGE_MTIME;
-	m.codec = KF_WIRE_CODEC_ZSTD;
-	m.hash_alg = KF_WIRE_HASH_XXH3_128;
-	m.path = fake;
-	m.path_len = (uint16_t)f->path_len;
-	m.origin = (const uint8_t *)origin;
-	m.origin_len = (uint8_t)strlen(origin);
-	n = kf_wire_encode_manifest(buf, sizeof(buf), &m);
+	m->hdr.xid = f->xid;
+	m->file_size = f->size + (forge_is(f, "manifest-lie") ? 1 : 0);
+	m->chunk_count = (f->size + f->chunk_size - 1) / f->chunk_size;
+	m->chunk_size = f->chunk_size;
+	m->mode = resume && forge_is(f, "resume-differs") ? 0600 : FORGE_MODE;
+	m->mtime_sec = FORGE_MTIME;
+	m->codec = KF_WIRE_CODEC_ZSTD;
+	m->hash_alg = KF_WIRE_HASH_XXH3_128;
+	m->path = fake;
+	m->path_len = (uint16_t)f->path_len;
+	m->origin = (const uint8_t *)origin;
+	m->origin_len = (uint8_t)strlen(origin);
+	r.next_index = next_index;
+	n = resume ? kf_wire_encode_resume(buf, sizeof(buf), &r)
+		   : kf_wire_encode_manifest(buf, sizeof(buf), m);
 	free(fake);
 	if (n < 0) {
 		fprintf(stderr, "kf-forge: cannot encode the manifest (%ld)\n",
@@ -344,8 +368,10 @@ static int forge_chunk(struct forge *f, kf_codec_pool_t *pool, uint64_t idx,
 	}
 	payload = buf + KF_WIRE_CHUNK_HDR;
 	forge_fill(data, raw_len, f->seed * 1000003 + idx);
-	kf_hasher_update(f->hasher, data, raw_len);
-	if (f->outfp && fwrite(data, 1, raw_len, f->outfp) != raw_len) {
+	if (!f->resending)
+		kf_hasher_update(f->hasher, data, raw_len);
+	if (!f->resending && f->outfp &&
+	    fwrite(data, 1, raw_len, f->outfp) != raw_len) {
 		fprintf(stderr, "kf-forge: %s: %s\n", f->out, strerror(errno));
 		skip = -1;
 	}
@@ -444,6 +470,34 @@ static int forge_abort(struct forge *f)
 	return forge_send(f, buf, (size_t)n);
 }
 
+/* The resume scenarios: what is sent before the RESUME (chunks below
+ * `before`), where it resumes, and whether a MANIFEST opens it at all. */
+static int forge_resumed(struct forge *f, kf_codec_pool_t *pool,
+			 uint64_t nchunks)
+{
+	uint64_t before = forge_is(f, "resume") ? 3 : 1, at = 1, i;
+	int orphan = forge_is(f, "resume-orphan");
+
+	if (forge_is(f, "resume-gap"))
+		at = 2;
+	if (!orphan && forge_open(f, 0, 0))
+		return -1;
+	/* every chunk is hashed once, in order, whatever is sent */
+	for (i = 0; i < nchunks; i++) {
+		int sent = orphan ? 0 : i < before;
+
+		if (forge_chunk(f, pool, i, !sent))
+			return -1;
+	}
+	if (forge_open(f, 1, at))
+		return -1;
+	f->resending = 1;
+	for (i = at; i < nchunks; i++)
+		if (forge_chunk(f, pool, i, 0))
+			return -1;
+	return forge_commit(f);
+}
+
 static int forge_transfer(struct forge *f)
 {
 	uint64_t nchunks = (f->size + f->chunk_size - 1) / f->chunk_size;
@@ -452,7 +506,17 @@ static int forge_transfer(struct forge *f)
 
 	if (!pool)
 		return -1;
-	if (forge_manifest(f))
+	if (forge_is(f, "garbage")) {
+		static const char junk[] = "this is not a kferry frame\n";
+
+		rc = forge_send(f, junk, sizeof(junk) - 1);
+		goto out;
+	}
+	if (!strncmp(f->sc->name, "resume", 6)) {
+		rc = forge_resumed(f, pool, nchunks);
+		goto out;
+	}
+	if (forge_open(f, 0, 0))
 		goto out;
 	for (uint64_t i = 0; i < nchunks; i++) {
 		if (i == 1 && (forge_is(f, "abort") || forge_is(f, "vanish")))
@@ -491,6 +555,7 @@ int main(int argc, char **argv)
 	    {"chunk-size", required_argument, NULL, 'c'},
 	    {"seed", required_argument, NULL, 'S'},
 	    {"out", required_argument, NULL, 'o'},
+	    {"header", required_argument, NULL, 'H'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -528,6 +593,12 @@ int main(int argc, char **argv)
 		case 'o':
 			f.out = optarg;
 			break;
+		case 'H':
+			if (!strchr(optarg, '=') || strchr(optarg, '=') == optarg ||
+			    f.nheaders == 8)
+				goto bad_usage;
+			f.headers[f.nheaders++] = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -547,7 +618,7 @@ int main(int argc, char **argv)
 	}
 	/* Every scenario damages chunk 0 or needs three chunks. */
 	if (f.size < 2 * (uint64_t)f.chunk_size + 1 && !forge_is(&f, "good") &&
-	    !forge_is(&f, "too-big")) {
+	    !forge_is(&f, "too-big") && !forge_is(&f, "garbage")) {
 		fprintf(stderr,
 			"kf-forge: scenario %s needs --size above 2 * "
 			"--chunk-size\n",

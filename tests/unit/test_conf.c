@@ -53,6 +53,9 @@ static const char *const all_keys[] = {
 	"watch.rescan_seconds",
 	"watch.max_inflight_files",
 	"watch.drain_seconds",
+	"metrics.addr",
+	"metrics.stats_interval_ms",
+	"audit.topic",
 	"route.NAME.dir",
 	"route.NAME.topic",
 	"route.NAME.include",
@@ -272,14 +275,14 @@ static void assert_defaults(const kf_conf_t *c)
 }
 
 /* Runs kf_conf_describe into a string; the caller frees it. */
-static char *describe(int markdown)
+static char *describe(enum kf_conf_doc format)
 {
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
 	assert_non_null(f);
-	kf_conf_describe(f, markdown);
+	kf_conf_describe(f, format);
 	assert_int_equal(fclose(f), 0);
 	return text;
 }
@@ -963,7 +966,9 @@ static void test_file_is_directory(void **state)
 
 static void test_describe_lists_every_key(void **state)
 {
-	char *md = describe(1), *plain = describe(0), needle[128];
+	char *md = describe(KF_CONF_DOC_MARKDOWN);
+	char *plain = describe(KF_CONF_DOC_TEXT);
+	char *man = describe(KF_CONF_DOC_MAN), needle[128];
 	size_t i;
 
 	(void)state;
@@ -974,6 +979,10 @@ static void test_describe_lists_every_key(void **state)
 		snprintf(needle, sizeof(needle), "\n%s  ", all_keys[i]);
 		if (!strstr(plain, needle))
 			fail_msg("plain reference lacks %s", all_keys[i]);
+		snprintf(needle, sizeof(needle), "\n.TP\n\\fB%s\\fR (",
+			 all_keys[i]);
+		if (!strstr(man, needle))
+			fail_msg("manual page lacks %s", all_keys[i]);
 	}
 	assert_non_null(strstr(md, "## File format"));
 	assert_non_null(strstr(md, "## librdkafka properties"));
@@ -982,28 +991,49 @@ static void test_describe_lists_every_key(void **state)
 				   "fail, overwrite or rename |"));
 	assert_non_null(strstr(plain, "\nchunk_size  size; 4KiB .. 64MiB; "
 				      "default 1MiB\n"));
+	assert_non_null(strstr(man, "\n.SH FILE FORMAT\n"));
+	assert_non_null(strstr(man, "\n.SS [receive] section\n"));
+	assert_non_null(strstr(man, "\n.TP\n\\fBreceive.on_conflict\\fR "
+				    "(enum; fail, overwrite or rename; "
+				    "default \\fBfail\\fR)\n"));
 	free(md);
 	free(plain);
+	free(man);
+}
+
+/* A committed file that must equal the reference in the given format. */
+static void assert_generated(const char *rel, enum kf_conf_doc format,
+			     const char *option)
+{
+	char path[PATH_MAX];
+	char *doc, *generated;
+
+	source_path(path, sizeof(path), rel);
+	doc = read_file(path);
+	if (!doc)
+		fail_msg("cannot read %s", path);
+	generated = describe(format);
+	if (strcmp(doc, generated))
+		fail_msg("%s is out of date: regenerate it with `kferry help "
+			 "config %s > %s`",
+			 path, option, rel);
+	free(doc);
+	free(generated);
 }
 
 /* docs/config.md is the output of `kferry help config --markdown`. */
 static void test_docs_up_to_date(void **state)
 {
-	char path[PATH_MAX];
-	char *doc, *md;
-
 	(void)state;
-	source_path(path, sizeof(path), "docs/config.md");
-	doc = read_file(path);
-	if (!doc)
-		fail_msg("cannot read %s", path);
-	md = describe(1);
-	if (strcmp(doc, md))
-		fail_msg("%s is out of date: regenerate it with `kferry help "
-			 "config --markdown`",
-			 path);
-	free(doc);
-	free(md);
+	assert_generated("docs/config.md", KF_CONF_DOC_MARKDOWN, "--markdown");
+}
+
+/* The kferry.conf(5) page is the output of `kferry help config --man`. */
+static void test_man_page_up_to_date(void **state)
+{
+	(void)state;
+	assert_generated("packaging/man/kferry.conf.5", KF_CONF_DOC_MAN,
+			 "--man");
 }
 
 static void test_sample_loads(void **state)
@@ -1148,6 +1178,7 @@ int main(void)
 		CONF_TEST(test_file_is_directory),
 		CONF_TEST(test_describe_lists_every_key),
 		CONF_TEST(test_docs_up_to_date),
+		CONF_TEST(test_man_page_up_to_date),
 		CONF_TEST(test_sample_loads),
 		CONF_TEST(test_sample_documents_defaults),
 	};

@@ -145,6 +145,45 @@ static void test_ledger_round_trip(void **state)
 	assert_int_equal(kf_ledger_format(&in, buf, 20), KF_ELIMIT);
 }
 
+static void test_ledger_checkpoint_records(void **state)
+{
+	struct kf_ledger_rec in = {.kind = KF_LEDGER_PROGRESS, .route = "r",
+				   .rel = "big dir/x\tz", .size = 3u << 30,
+				   .mtime_ns = 42, .ino = 9, .sent_s = 17,
+				   .next_index = 1234, .chunk_size = 1u << 20};
+	struct kf_ledger_rec out;
+	char buf[KF_LEDGER_LINE_MAX];
+	long n;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 16; i++)
+		in.xid[i] = (uint8_t)(0xf0 + i);
+	n = kf_ledger_format(&in, buf, sizeof(buf));
+	assert_true(n > 0);
+	buf[n - 1] = '\0';
+	assert_int_equal(kf_ledger_parse(buf, &out), 0);
+	assert_int_equal(out.kind, KF_LEDGER_PROGRESS);
+	assert_string_equal(out.rel, in.rel);
+	assert_int_equal(out.size, in.size);
+	assert_memory_equal(out.xid, in.xid, 16);
+	assert_int_equal(out.next_index, 1234);
+	assert_int_equal(out.chunk_size, 1u << 20);
+	/* a P line cut to the S layout is damaged, not an S record */
+	in.kind = KF_LEDGER_VOID;
+	n = kf_ledger_format(&in, buf, sizeof(buf));
+	buf[n - 1] = '\0';
+	assert_int_equal(kf_ledger_parse(buf, &out), 0);
+	assert_int_equal(out.kind, KF_LEDGER_VOID);
+	assert_int_equal(out.next_index, 0);
+	buf[0] = 'P'; /* checksum and layout no longer agree */
+	assert_int_equal(kf_ledger_parse(buf, &out), KF_EPROTO);
+	in.kind = 'Q';
+	n = kf_ledger_format(&in, buf, sizeof(buf));
+	buf[n - 1] = '\0';
+	assert_int_equal(kf_ledger_parse(buf, &out), KF_EPROTO);
+}
+
 static void test_ledger_damaged_line(void **state)
 {
 	struct kf_ledger_rec in = {.route = "r", .rel = "a", .size = 1};
@@ -261,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_route_after_and_backoff),
 		cmocka_unit_test(test_route_needs_absolute_dir),
 		cmocka_unit_test(test_ledger_round_trip),
+	    cmocka_unit_test(test_ledger_checkpoint_records),
 		cmocka_unit_test(test_ledger_damaged_line),
 		cmocka_unit_test(test_ledger_compaction_and_torn_tail),
 		cmocka_unit_test(test_ledger_unknown_version),

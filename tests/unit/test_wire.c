@@ -450,7 +450,7 @@ static void test_version(void **state)
 
 static void test_unknown_type(void **state)
 {
-	static const uint8_t types[] = {0, 5, 255};
+	static const uint8_t types[] = {0, 6, 255};
 	size_t i, t, len;
 
 	(void)state;
@@ -462,6 +462,94 @@ static void test_unknown_type(void **state)
 				   "unknown frame type");
 		}
 	}
+}
+
+/* RESUME (section 9): the MANIFEST layout with type 5, then next_index. */
+static size_t raw_resume(uint8_t *p, const kf_wire_manifest_t *m,
+			 uint64_t next_index)
+{
+	size_t n = raw_manifest(p, m);
+
+	p[5] = KF_WIRE_RESUME;
+	put_be(p + n, 8, next_index);
+	return n + 8;
+}
+
+static void test_resume_roundtrip(void **state)
+{
+	kf_wire_manifest_t m = good_manifest("big/archive.tar");
+	kf_wire_resume_t r = {0}, d;
+	uint8_t golden[KF_WIRE_RESUME_MAX];
+	size_t glen, cut;
+	long len;
+
+	(void)state;
+	r.m = m;
+	r.next_index = 1;
+	glen = raw_resume(golden, &m, 1);
+	len = kf_wire_encode_resume(frame, sizeof(frame), &r);
+	assert_int_equal(len, 68 + 15 + 6 + 8);
+	assert_int_equal(len, glen);
+	assert_memory_equal(frame, golden, glen);
+
+	EXPECT_OK(kf_wire_decode_resume(frame, (size_t)len, LIMIT, &d, errbuf,
+					sizeof(errbuf)));
+	assert_int_equal(d.m.hdr.type, KF_WIRE_RESUME);
+	assert_memory_equal(d.m.hdr.xid.b, XID, 16);
+	assert_int_equal(d.next_index, 1);
+	assert_int_equal(d.m.file_size, m.file_size);
+	assert_int_equal(d.m.chunk_count, m.chunk_count);
+	assert_memory_equal(d.m.path, m.path, m.path_len);
+	/* A RESUME is not a MANIFEST, nor the other way round. */
+	EXPECT_ERR(dec_manifest(frame, (size_t)len), KF_EPROTO,
+		   "expected a manifest frame, got a resume frame");
+	glen = raw_manifest(golden, &m);
+	EXPECT_ERR(kf_wire_decode_resume(golden, glen, LIMIT, &d, errbuf,
+					 sizeof(errbuf)),
+		   KF_EPROTO, "expected a resume frame");
+	/* Every truncation, and a trailing byte, is refused. */
+	for (cut = 0; cut < (size_t)len; cut++)
+		assert_int_not_equal(kf_wire_decode_resume(frame, cut, LIMIT,
+							   &d, errbuf,
+							   sizeof(errbuf)),
+				     0);
+	frame[len] = 0;
+	EXPECT_ERR(kf_wire_decode_resume(frame, (size_t)len + 1, LIMIT, &d,
+					 errbuf, sizeof(errbuf)),
+		   KF_EPROTO, "trailing bytes");
+}
+
+static void test_resume_next_index(void **state)
+{
+	kf_wire_manifest_t m = good_manifest("x");
+	kf_wire_resume_t r = {0}, d;
+	size_t len;
+
+	(void)state;
+	/* 0 (nothing acknowledged) and chunk_count (only COMMIT left) are
+	 * both valid; past chunk_count is not. */
+	len = raw_resume(frame, &m, 0);
+	EXPECT_OK(kf_wire_decode_resume(frame, len, LIMIT, &d, errbuf,
+					sizeof(errbuf)));
+	len = raw_resume(frame, &m, 2);
+	EXPECT_OK(kf_wire_decode_resume(frame, len, LIMIT, &d, errbuf,
+					sizeof(errbuf)));
+	assert_int_equal(d.next_index, 2);
+	len = raw_resume(frame, &m, 3);
+	EXPECT_ERR(kf_wire_decode_resume(frame, len, LIMIT, &d, errbuf,
+					 sizeof(errbuf)),
+		   KF_EPROTO, "next_index 3 is past chunk_count 2");
+	r.m = m;
+	r.next_index = 3;
+	assert_int_equal(kf_wire_encode_resume(frame, sizeof(frame), &r),
+			 KF_EINVAL);
+	/* The restated manifest obeys the MANIFEST rules and limits. */
+	m.file_size = LIMIT + 1;
+	m.chunk_count = (LIMIT + 1 + MIB - 1) / MIB;
+	len = raw_resume(frame, &m, 0);
+	EXPECT_ERR(kf_wire_decode_resume(frame, len, LIMIT, &d, errbuf,
+					 sizeof(errbuf)),
+		   KF_ELIMIT, "resume: file_size");
 }
 
 static void test_wrong_type(void **state)
@@ -1216,6 +1304,8 @@ int main(void)
 	    cmocka_unit_test(test_fits_huge_file),
 	    cmocka_unit_test(test_encode_manifest_refuses),
 	    cmocka_unit_test(test_encode_small_frames_refuse),
+	    cmocka_unit_test(test_resume_roundtrip),
+	    cmocka_unit_test(test_resume_next_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

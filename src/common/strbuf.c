@@ -1,0 +1,52 @@
+#include "common/strbuf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void kf_strbuf_fixed(kf_strbuf_t *b, char *buf, size_t cap)
+{
+	b->p = buf;
+	b->len = 0;
+	b->cap = cap;
+	b->grows = 0;
+	b->failed = !cap;
+	if (cap)
+		buf[0] = '\0';
+}
+
+void kf_strbuf_heap(kf_strbuf_t *b, size_t cap)
+{
+	kf_strbuf_fixed(b, malloc(cap ? cap : 1), cap ? cap : 1);
+	b->grows = 1;
+	b->failed = !b->p;
+}
+
+void kf_strbuf_printf(kf_strbuf_t *b, const char *fmt, ...)
+{
+	va_list ap;
+	size_t want;
+	char *p;
+	int n;
+
+	if (b->failed)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			break;
+		if ((size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		want = (b->len + (size_t)n + 1) * 2;
+		if (!b->grows || !(p = realloc(b->p, want)))
+			break;
+		b->p = p;
+		b->cap = want;
+	}
+	b->failed = 1;
+	b->p[b->len] = '\0'; /* a cut append leaves the text as it was */
+}

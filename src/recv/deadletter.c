@@ -1,0 +1,274 @@
+#include "recv/deadletter.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "common/stop.h"
+#include "kafka/client.h"
+#include "obs/probe.h"
+
+/* One dead letter awaiting its acknowledgement: the offset it holds. */
+struct kf__letter {
+	int32_t part;
+	int64_t offset;
+	size_t bytes;
+};
+
+struct kf_deadletter_s {
+	const kf_conf_t *conf;
+	kf_offsets_t *offs; /* borrowed */
+	rd_kafka_t *rk;
+	rd_kafka_queue_t *mainq;
+	kf_kafka_waker_t waker;
+	int waking; /* the waker is open */
+	void (*kick)(void *);
+	void *opaque;
+	size_t pending;
+	size_t pending_bytes;
+	uint64_t acked;
+	int closing; /* purging at destroy: reports are not failures */
+	int err;
+	char errmsg[512];
+};
+
+/* A dead letter that cannot be produced must not be dropped: remember the
+ * first failure, keep its offset held, and stop the receiver. */
+static void kf__fail(kf_deadletter_t *d, const char *fmt, ...) KF_PRINTF(2, 3);
+static void kf__fail(kf_deadletter_t *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!d->err) {
+		d->err = KF_EKAFKA;
+		va_start(ap, fmt);
+		vsnprintf(d->errmsg, sizeof(d->errmsg), fmt, ap);
+		va_end(ap);
+		kf_err("dlq", "%s", d->errmsg);
+	}
+	kf_stop_request();
+}
+
+/* @locality loop thread (rd_kafka_poll from the waker) */
+static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	kf_deadletter_t *d = opaque;
+	struct kf__letter *l = m->_private;
+
+	(void)rk;
+	d->pending--;
+	d->pending_bytes -= l->bytes;
+	if (!m->err) {
+		d->acked++;
+		kf_probe_dead_letter(d->conf->topic);
+		kf_offsets_release(d->offs, l->part, l->offset);
+	} else if (!d->closing) {
+		kf__fail(d, "dead letter for partition %d offset %" PRId64
+			    " not acknowledged by the broker: %s; stopping "
+			    "with that offset uncommitted (check that topic "
+			    "%s exists and accepts our writes)",
+			 (int)l->part, l->offset, rd_kafka_err2str(m->err),
+			 d->conf->dead_letter_topic);
+	}
+	free(l);
+}
+
+static void kf__serve(kf_kafka_waker_t *w)
+{
+	kf_deadletter_t *d = w->opaque;
+
+	while (rd_kafka_poll(d->rk, 0) > 0)
+		;
+	if (d->kick)
+		d->kick(d->opaque);
+}
+
+int kf_deadletter_new(uv_loop_t *loop, const kf_conf_t *conf,
+		      kf_offsets_t *offs, void (*kick)(void *), void *opaque,
+		      kf_deadletter_t **out, char *errstr, size_t errstr_size)
+{
+	kf_deadletter_t *d;
+
+	*out = NULL;
+	if (!conf->dead_letter_topic || !*conf->dead_letter_topic)
+		return 0;
+	/* Its own dead letters would come back to it, for ever. */
+	if (!strcmp(conf->dead_letter_topic, conf->topic))
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "receive.dead_letter_topic is the topic being "
+				 "received (%s): name another topic",
+				 conf->topic);
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				 "out of memory");
+	d->conf = conf;
+	d->offs = offs;
+	d->kick = kick;
+	d->opaque = opaque;
+	d->rk = kf_kafka_producer_new(conf, kf__dr, d, errstr, errstr_size);
+	if (!d->rk)
+		goto out_free;
+	d->mainq = rd_kafka_queue_get_main(d->rk);
+	if (kf_kafka_waker_init(&d->waker, loop, d->mainq, kf__serve, d,
+				errstr, errstr_size))
+		goto out_free;
+	d->waking = 1;
+	*out = d;
+	return 0;
+
+out_free:
+	kf_deadletter_destroy(d);
+	return KF_EKAFKA;
+}
+
+static int kf__header(rd_kafka_headers_t *h, const char *name,
+		      const char *fmt, ...) KF_PRINTF(3, 4);
+static int kf__header(rd_kafka_headers_t *h, const char *name,
+		      const char *fmt, ...)
+{
+	char v[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(v, sizeof(v), fmt, ap);
+	va_end(ap);
+	return rd_kafka_header_add(h, name, -1, v, -1) ? -1 : 0;
+}
+
+/* Produces one dead letter; hdrs (owned, may hold the original headers)
+ * gets the kferry.dlq.* headers. ts < 0: the time is not known. */
+static void kf__produce(kf_deadletter_t *d, int32_t part, int64_t offset,
+			int64_t ts, const char *kind, const void *key,
+			size_t keylen, const void *value, size_t len,
+			rd_kafka_headers_t *hdrs, const char *reason)
+{
+	struct kf__letter *l = malloc(sizeof(*l));
+	rd_kafka_resp_err_t err;
+
+	if (!l || kf_offsets_hold(d->offs, part, offset)) {
+		free(l);
+		rd_kafka_headers_destroy(hdrs);
+		kf__fail(d, "out of memory for a dead letter of partition %d "
+			    "offset %" PRId64,
+			 (int)part, offset);
+		return;
+	}
+	l->part = part;
+	l->offset = offset;
+	l->bytes = len + keylen;
+	if (kf__header(hdrs, "kferry.dlq.reason", "%s", reason) ||
+	    kf__header(hdrs, "kferry.dlq.kind", "%s", kind) ||
+	    kf__header(hdrs, "kferry.dlq.topic", "%s", d->conf->topic) ||
+	    kf__header(hdrs, "kferry.dlq.partition", "%d", (int)part) ||
+	    kf__header(hdrs, "kferry.dlq.offset", "%" PRId64, offset) ||
+	    (ts >= 0 &&
+	     kf__header(hdrs, "kferry.dlq.timestamp", "%" PRId64, ts))) {
+		err = RD_KAFKA_RESP_ERR__FAIL;
+		goto out_fail;
+	}
+	err = rd_kafka_producev(
+		d->rk, RD_KAFKA_V_TOPIC(d->conf->dead_letter_topic),
+		RD_KAFKA_V_KEY(key, keylen), RD_KAFKA_V_VALUE((void *)value, len),
+		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(l), RD_KAFKA_V_END);
+	if (err)
+		goto out_fail;
+	d->pending++;
+	d->pending_bytes += l->bytes;
+	return;
+
+out_fail:
+	rd_kafka_headers_destroy(hdrs);
+	free(l);
+	kf__fail(d, "cannot produce the dead letter of partition %d offset "
+		    "%" PRId64 " to %s: %s; stopping with that offset "
+		    "uncommitted",
+		 (int)part, offset, d->conf->dead_letter_topic,
+		 rd_kafka_err2str(err));
+}
+
+void kf_deadletter_forward(kf_deadletter_t *d, const rd_kafka_message_t *m,
+			   const char *reason)
+{
+	rd_kafka_headers_t *orig = NULL, *hdrs;
+	rd_kafka_timestamp_type_t tstype;
+	int64_t ts;
+
+	if (!d)
+		return;
+	ts = rd_kafka_message_timestamp(m, &tstype);
+	if (rd_kafka_message_headers(m, &orig) == RD_KAFKA_RESP_ERR_NO_ERROR)
+		hdrs = rd_kafka_headers_copy(orig);
+	else
+		hdrs = rd_kafka_headers_new(6);
+	kf__produce(d, m->partition, m->offset, ts, "message", m->key,
+		    m->key ? m->key_len : 0, m->payload, m->payload ? m->len : 0,
+		    hdrs, reason);
+}
+
+void kf_deadletter_quarantined(kf_deadletter_t *d, int32_t part,
+			       int64_t offset, const char *key, size_t keylen,
+			       const void *frame, size_t len,
+			       const char *reason)
+{
+	if (d)
+		kf__produce(d, part, offset, -1, "quarantine", key, keylen,
+			    frame, len, rd_kafka_headers_new(6), reason);
+}
+
+int kf_deadletter_pending(const kf_deadletter_t *d)
+{
+	return d && d->pending;
+}
+
+int kf_deadletter_room(const kf_deadletter_t *d)
+{
+	return !d || d->pending_bytes < d->conf->recv_max_inflight_bytes;
+}
+
+int kf_deadletter_error(const kf_deadletter_t *d, char *errstr,
+			size_t errstr_size)
+{
+	if (!d || !d->err)
+		return 0;
+	return kf_seterr(errstr, errstr_size, d->err, "%s", d->errmsg);
+}
+
+uint64_t kf_deadletter_count(const kf_deadletter_t *d)
+{
+	return d ? d->acked : 0;
+}
+
+void kf_deadletter_close(kf_deadletter_t *d)
+{
+	if (!d || !d->waking)
+		return;
+	d->waking = 0;
+	kf_kafka_waker_close(&d->waker, d->mainq);
+}
+
+void kf_deadletter_destroy(kf_deadletter_t *d)
+{
+	if (!d)
+		return;
+	if (d->rk) {
+		/* Only after a failure can letters still wait here: purge
+		 * them so that their reports free what they own. */
+		d->closing = 1;
+		rd_kafka_purge(d->rk,
+			       RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+		rd_kafka_flush(d->rk, 1000);
+		while (rd_kafka_poll(d->rk, 0) > 0)
+			;
+	}
+	if (d->mainq)
+		rd_kafka_queue_destroy(d->mainq);
+	if (d->rk)
+		rd_kafka_destroy(d->rk);
+	free(d);
+}

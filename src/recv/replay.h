@@ -1,0 +1,41 @@
+/*
+ * Replay (docs/dead-letters.md, "Replay"): the receiver engine reading a
+ * fixed range of the topic with assign() instead of a consumer group.
+ *
+ * The plan fixes, per partition, where reading starts (an offset, the
+ * first message at or after a time, or the beginning) and where it ends
+ * (the high-water mark seen at start, or --to-offset), assigns the
+ * partitions there, drops what lies past the end and says when every
+ * partition has been read to its end.
+ *
+ * @locality loop thread; kf_replay_plan_assign blocks on the brokers and
+ * runs before the loop starts.
+ */
+#ifndef KF_RECV_REPLAY_H
+#define KF_RECV_REPLAY_H
+
+#include <librdkafka/rdkafka.h>
+
+#include "config/conf.h"
+#include "kferry/kferry.h"
+
+typedef struct kf_replay_plan_s kf_replay_plan_t;
+
+/* Looks up the partitions of conf->topic and their positions, and assigns
+ * rk (a consumer that never subscribes or commits) to each partition that
+ * has something to read. Caller owns *out (kf_replay_plan_destroy). */
+int kf_replay_plan_assign(rd_kafka_t *rk, const kf_conf_t *conf,
+			  const kf_replay_opts_t *opts, kf_replay_plan_t **out,
+			  char *errstr, size_t errstr_size);
+
+/* Records that m was read; returns 1 when m lies at or past its
+ * partition's end (the caller drops it; the partition is paused). */
+int kf_replay_plan_beyond(kf_replay_plan_t *p, rd_kafka_t *rk,
+			  const rd_kafka_message_t *m);
+
+/* 1 once every partition was read up to its end. */
+int kf_replay_plan_done(const kf_replay_plan_t *p);
+
+void kf_replay_plan_destroy(kf_replay_plan_t *p);
+
+#endif /* KF_RECV_REPLAY_H */
