@@ -1,9 +1,9 @@
 # kf-timeout: 300
 # Scenario 6: the receiver's disk full. DEST is a small tmpfs (64 MiB a
-# round; needs root and mount, skipped otherwise) nearly filled by a ballast file. The
-# receiver must report that it waits for space, never show a partial file
-# in DEST while it waits, and complete the transfer once the ballast is
-# removed. CI: one round; --full: three rounds.
+# round; needs root and mount, skipped otherwise), nearly filled by a
+# ballast file. The receiver must report that it waits for space, never
+# show a partial file in DEST while it waits, and complete the transfer
+# once the ballast is removed. CI: one round; --full: three rounds.
 source "$(dirname "$0")/lib.sh"
 
 ROUNDS=1
