@@ -1,22 +1,23 @@
 # kf-timeout: 300
-# Scenario 6: the receiver's disk full. DEST is a small tmpfs (needs root
-# and mount; skipped otherwise) nearly filled by a ballast file. The
-# receiver must report that it waits for space, never show a partial file
-# in DEST while it waits, and complete the transfer once the ballast is
-# removed. CI: one round; --full: three rounds.
+# Scenario 6: the receiver's disk full. DEST is a small tmpfs (64 MiB a
+# round; needs root and mount, skipped otherwise), nearly filled by a
+# ballast file. The receiver must report that it waits for space, never
+# show a partial file in DEST while it waits, and complete the transfer
+# once the ballast is removed. CI: one round; --full: three rounds.
 source "$(dirname "$0")/lib.sh"
 
+ROUNDS=1
+[ "$KF_FULL" = 0 ] || ROUNDS=3
 [ "$(id -u)" = 0 ] || skip "needs root to mount a small tmpfs as DEST"
 MNT=$WORK/mnt
 mkdir -p "$MNT"
-mount -t tmpfs -o size=64m kf-fault-dest "$MNT" 2>"$WORK/mount.log" ||
+# 64 MiB for each round: the files of earlier rounds stay in DEST
+mount -t tmpfs -o size=$((64 * ROUNDS))m kf-fault-dest "$MNT" 2>"$WORK/mount.log" ||
 	skip "mount -t tmpfs is not permitted here: $(cat "$WORK/mount.log")"
 on_exit "umount '$MNT' 2>/dev/null || umount -l '$MNT'"
 SRC=$WORK/src
 DEST=$MNT/dest
 mkdir -p "$DEST"
-ROUNDS=1
-[ "$KF_FULL" = 0 ] || ROUNDS=3
 
 for r in $(seq 1 "$ROUNDS"); do
 	mkdir -p "$SRC/r$r"
