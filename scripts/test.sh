@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every kferry test on a fresh Debian 12 machine: installs what is
 # missing, builds, runs the unit tests (plain and under ASan/UBSan), fuzzes
-# the wire decoders briefly, and runs the integration suite against a real
-# single-node Kafka broker that it starts and stops itself.
+# the wire decoders briefly, runs the integration suite against a real
+# single-node Kafka broker that it starts and stops itself, and the seeded
+# CI subset of the fault-injection suite against a three-node cluster.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,11 +19,13 @@ Stages, in order: setup, build, unit, sanitize, fuzz, integration (then
 the hostile-input, resume, metrics, watch-reload and end-to-end tests
 again with the sanitizer build), package (build the .deb and .rpm, install
 the .deb, transfer with it, purge it; as root), security (TLS, SASL and
-ACLs against a secured broker).
+ACLs against a secured broker), fault (the CI subset of tests/fault/run.sh;
+the full matrix is tests/fault/run.sh --full).
   --no-setup      same as --skip setup (packages and Kafka jars present)
   --skip STAGE    leave a stage out (for a quick local run)
 Environment: KF_MANY (files in the many-small-files test, default 20000),
-KF_FUZZ_SECONDS (default 30), KF_JOBS (build parallelism).
+KF_FUZZ_SECONDS (default 30), KF_JOBS (build parallelism), KF_SEED (the
+fault suite's seed; printed, random by default).
 Ends with the line 'N passed, M failed' and exits non-zero on any failure.
 USAGE
 }
@@ -161,6 +164,12 @@ if stage security; then
     say "security tests against a broker with TLS, SASL_SSL and ACLs"
     tests/security/run.sh --build build 2>&1 | tee build/security.log
     count_suite build/security.log security
+fi
+
+if stage fault; then
+    say "fault injection against a three-node Kafka cluster (CI subset)"
+    tests/fault/run.sh --build build 2>&1 | tee build/fault.log
+    count_suite build/fault.log fault
 fi
 
 say "summary"

@@ -370,7 +370,10 @@ static const struct kf__key kf__keys[] = {
 		.unit = "seconds",
 		.doc = "An unfinished transfer that receives no message for "
 		       "this long is abandoned: its staging data is deleted "
-		       "and an error is logged (docs/protocol.md, section 6).",
+		       "and an error is logged (docs/protocol.md, section 6). "
+		       "Keep it above the senders' send.delivery_timeout_ms: "
+		       "a shorter one abandons files whose messages a broker "
+		       "outage merely delays, and they are lost.",
 	},
 	{
 		.name = "receive.max_file_size",

@@ -61,6 +61,10 @@ static const struct forge_scenario forge_scenarios[] = {
     {"zstd-long", "chunk 0: zstd frame of raw_len + 1 bytes, unannounced",
      NULL},
     {"size-lie", "the commit's file_size is the manifest's + 1", NULL},
+    {"manifest-lie",
+     "manifest and commit agree on a file_size 1 byte over the data sent",
+     NULL},
+    {"bit-flip", "chunk 0: one bit of its payload flipped in transit", NULL},
     {"missing-chunk", "chunk 1 is never sent (chunk 0, then 2)", NULL},
     {"file-hash", "the commit's whole-file hash is wrong", NULL},
     {"abort", "chunk 0, then an ABORT instead of the rest", NULL},
@@ -310,7 +314,7 @@ static int forge_open(struct forge *f, int resume, uint64_t next_index)
 		return -1;
 	forge_placeholder(f->path, f->path_len, fake);
 	m->hdr.xid = f->xid;
-	m->file_size = f->size;
+	m->file_size = f->size + (forge_is(f, "manifest-lie") ? 1 : 0);
 	m->chunk_count = (f->size + f->chunk_size - 1) / f->chunk_size;
 	m->chunk_size = f->chunk_size;
 	m->mode = resume && forge_is(f, "resume-differs") ? 0600 : FORGE_MODE;
@@ -445,6 +449,8 @@ static int forge_chunk(struct forge *f, kf_codec_pool_t *pool, uint64_t idx,
 		buf[4] = 2;
 	if (idx == 0 && forge_is(f, "truncated"))
 		plen /= 2;
+	if (idx == 0 && forge_is(f, "bit-flip"))
+		payload[plen / 2] ^= 0x10;
 	sealed = (long)(KF_WIRE_CHUNK_HDR + plen);
 	if (f->seal) {
 		sealed = kf_seal_chunk(f->seal, buf, (size_t)sealed, cap);
@@ -471,7 +477,9 @@ static int forge_commit(struct forge *f)
 
 	c.hdr.xid = f->xid;
 	c.chunk_count = (f->size + f->chunk_size - 1) / f->chunk_size;
-	c.file_size = f->size + (forge_is(f, "size-lie") ? 1 : 0);
+	c.file_size = f->size;
+	if (forge_is(f, "size-lie") || forge_is(f, "manifest-lie"))
+		c.file_size++;
 	kf_hasher_final(f->hasher, c.file_hash);
 	if (forge_is(f, "file-hash"))
 		c.file_hash[0] ^= 0xff;
