@@ -88,7 +88,8 @@ int kf_cmd_receive(int argc, char **argv)
 	fprintf(stderr,
 		"kferry: received %llu files (%llu bytes), %llu already present, "
 		"%llu quarantined, %llu abandoned, %llu messages rejected, "
-		"%llu repeated chunks dropped, %llu dead letters\n",
+		"%llu repeated chunks dropped, %llu dead letters, %llu lost "
+		"after abandon_timeout\n",
 		(unsigned long long)st.files_ok,
 		(unsigned long long)st.bytes_written,
 		(unsigned long long)st.files_skipped,
@@ -96,7 +97,8 @@ int kf_cmd_receive(int argc, char **argv)
 		(unsigned long long)st.files_abandoned,
 		(unsigned long long)st.messages_rejected,
 		(unsigned long long)st.chunks_repeated,
-		(unsigned long long)st.dead_letters);
+		(unsigned long long)st.dead_letters,
+		(unsigned long long)st.files_lost);
 	rc = KF_EXIT_OK;
 out:
 	kf_conf_destroy(conf);

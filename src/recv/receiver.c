@@ -35,6 +35,9 @@
 #define KF__UNKNOWN_LOGGED 20
 /* Descriptors kept free of staging files. */
 #define KF__FD_RESERVE 256
+/* How long the id of a transfer abandoned after receive.abandon_timeout
+ * is kept, to recognise its late data (kf__late_frame). */
+#define KF__LATE_WINDOW_MS (3600 * 1000)
 /* A transfer waiting for disk space is retried this often. */
 #define KF__STALL_RETRY_MS 5000
 
@@ -82,6 +85,7 @@ struct kf__xfer {
 	uint64_t stalled_ms; /* since when */
 	int gone;     /* free when idle */
 	int orphan;   /* opened by a RESUME: nothing staged, see kf__on_resume */
+	int timed_out, late_logged; /* abandoned after abandon_timeout */
 	uint64_t next_index;
 	uint64_t dup_until; /* chunks below it were written before a RESUME */
 	uint64_t last_seen_ms;
@@ -849,6 +853,29 @@ static void kf__cut_by_start(struct kf__recv *r, rd_kafka_message_t *m,
 	rd_kafka_message_destroy(m);
 }
 
+/* A frame of a transfer abandoned after receive.abandon_timeout: the
+ * sender was only slow (a broker outage longer than the timeout), and the
+ * file it believes delivered will never be placed. Said loudly, once, and
+ * its frames go to the dead-letter topic if there is one. */
+static void kf__late_frame(struct kf__recv *r, struct kf__xfer *x,
+			   rd_kafka_message_t *m, const kf_wire_hdr_t *h)
+{
+	if (!x->late_logged) {
+		x->late_logged = 1;
+		r->stats.files_lost++;
+		kf_err("recv", "'%s': LOST: its data kept coming after it was "
+			       "abandoned (receive.abandon_timeout %d s is "
+			       "shorter than the sender's wait, "
+			       "send.delivery_timeout_ms); it is not placed: "
+			       "send it again, and raise "
+			       "receive.abandon_timeout",
+		       x->a.shown, r->conf->abandon_timeout_s);
+	}
+	(void)h;
+	kf_deadletter_forward(r->dlq, m, "frame of a transfer abandoned "
+					 "after receive.abandon_timeout");
+}
+
 /* Finds the transfer a frame belongs to; NULL when there is none or it is
  * already decided (the frame is then consumed and dropped). */
 static struct kf__xfer *kf__owner(struct kf__recv *r, rd_kafka_message_t *m,
@@ -879,6 +906,8 @@ static struct kf__xfer *kf__owner(struct kf__recv *r, rd_kafka_message_t *m,
 	x->last_seen_ms = kf__now_ms();
 	if (x->state == KF__X_OPEN)
 		return x;
+	if (x->timed_out)
+		kf__late_frame(r, x, m, h);
 	/* A COMMIT or ABORT is the last frame: the tombstone can go. */
 	if (x->state == KF__X_DEAD &&
 	    (h->type == KF_WIRE_COMMIT || h->type == KF_WIRE_ABORT)) {
@@ -1314,8 +1343,13 @@ static void kf__expire(struct kf__recv *r, uint64_t now)
 			       x->a.shown, r->conf->abandon_timeout_s,
 			       (unsigned long long)x->next_index,
 			       (unsigned long long)x->a.m.chunk_count);
-			kf__abandon(x, 0);
-		} else if (x->state == KF__X_DEAD) {
+			/* keep its id: data that comes later is a lost file */
+			x->timed_out = 1;
+			x->last_seen_ms = now;
+			kf__abandon(x, 1);
+		} else if (x->state == KF__X_DEAD &&
+			   (!x->timed_out ||
+			    now - x->last_seen_ms >= KF__LATE_WINDOW_MS)) {
 			x->gone = 1;
 			kf__maybe_free(x);
 		}
