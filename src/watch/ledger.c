@@ -34,6 +34,10 @@ struct kf_ledger_s {
 	int dirfd;
 	int lockfd; /* flock'ed while the ledger is open */
 	pthread_mutex_t lock;
+	pthread_cond_t synced;   /* an fdatasync ended */
+	uint64_t written_gen;    /* appends written */
+	uint64_t synced_gen;     /* appends known durable */
+	int syncing;             /* a thread is in fdatasync */
 };
 
 static const char kf__header[] = "kferry-ledger 1\n";
@@ -410,6 +414,7 @@ kf_ledger_t *kf_ledger_open(const char *dir, kf_ledger_keep_cb *keep,
 	l->fd = -1;
 	l->lockfd = -1;
 	pthread_mutex_init(&l->lock, NULL);
+	pthread_cond_init(&l->synced, NULL);
 	err = kf_path_mkdir_p(dir, 0755, 0);
 	if (err || (l->dirfd = open(dir, O_RDONLY | O_DIRECTORY |
 						O_CLOEXEC)) < 0) {
@@ -443,6 +448,35 @@ out_close:
 	return NULL;
 }
 
+/* Group commit: an append returns once an fdatasync that began after its
+ * write has succeeded. Appends that arrive while one thread syncs wait
+ * for the next sync and share it, so several workers finishing files at
+ * once pay for one fdatasync instead of one each. Called with l->lock. */
+static int kf__sync_to(kf_ledger_t *l, uint64_t gen)
+{
+	uint64_t target;
+	int err = 0;
+
+	while (l->synced_gen < gen) {
+		if (l->syncing) {
+			pthread_cond_wait(&l->synced, &l->lock);
+			continue;
+		}
+		l->syncing = 1;
+		target = l->written_gen;
+		pthread_mutex_unlock(&l->lock);
+		err = fdatasync(l->fd) ? kf_err_from_errno(errno) : 0;
+		pthread_mutex_lock(&l->lock);
+		l->syncing = 0;
+		if (!err)
+			l->synced_gen = target;
+		pthread_cond_broadcast(&l->synced);
+		if (err)
+			break;
+	}
+	return err;
+}
+
 int kf_ledger_append(kf_ledger_t *l, const struct kf_ledger_rec *rec,
 		     char *errstr, size_t errstr_size)
 {
@@ -455,12 +489,12 @@ int kf_ledger_append(kf_ledger_t *l, const struct kf_ledger_rec *rec,
 				 "ledger: record too long");
 	pthread_mutex_lock(&l->lock);
 	err = kf__write_all(l->fd, buf, (size_t)n);
-	if (!err && fdatasync(l->fd))
-		err = kf_err_from_errno(errno);
+	if (!err)
+		err = kf__sync_to(l, ++l->written_gen);
 	pthread_mutex_unlock(&l->lock);
 	if (err)
 		return kf_seterr(errstr, errstr_size, err,
-				 "ledger: cannot append: %s", strerror(errno));
+				 "ledger: cannot append: %s", kf_strerror(err));
 	return 0;
 }
 
@@ -474,6 +508,7 @@ void kf_ledger_close(kf_ledger_t *l)
 		close(l->dirfd);
 	if (l->lockfd >= 0)
 		close(l->lockfd);
+	pthread_cond_destroy(&l->synced);
 	pthread_mutex_destroy(&l->lock);
 	free(l);
 }

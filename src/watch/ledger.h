@@ -6,7 +6,8 @@
  *
  * @locality kf_ledger_open/close: the thread that starts the daemon,
  * before or after its loop runs. kf_ledger_append: worker threads (it
- * fsyncs); appends are serialised by the ledger's mutex.
+ * fdatasyncs); appends are serialised by the ledger's mutex, and appends
+ * that arrive together share one fdatasync (group commit).
  */
 #ifndef KF_WATCH_LEDGER_H
 #define KF_WATCH_LEDGER_H

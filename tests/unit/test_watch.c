@@ -6,6 +6,7 @@
  */
 #include <stdarg.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -222,6 +223,70 @@ static int drop_b(void *opaque, const struct kf_ledger_rec *rec)
 	return strcmp(rec->rel, "b");
 }
 
+/* Appends from several threads at once share fdatasyncs (group commit);
+ * every one of them must still be in the ledger, whole. */
+#define APPENDERS 4
+#define APPENDS 50
+
+struct appender {
+	kf_ledger_t *l;
+	int id, failed;
+};
+
+static void *append_many(void *arg)
+{
+	struct appender *a = arg;
+	char rel[32], err[256];
+	int i;
+
+	for (i = 0; i < APPENDS; i++) {
+		struct kf_ledger_rec rec = {.route = "r", .rel = rel,
+					    .size = (uint64_t)i};
+
+		snprintf(rel, sizeof(rel), "t%d/f%d", a->id, i);
+		if (kf_ledger_append(a->l, &rec, err, sizeof(err)))
+			a->failed++;
+	}
+	return NULL;
+}
+
+static void count_each(void *opaque, const struct kf_ledger_rec *rec)
+{
+	(void)rec;
+	(*(int *)opaque)++;
+}
+
+static void test_ledger_concurrent_appends(void **state)
+{
+	struct appender a[APPENDERS];
+	pthread_t t[APPENDERS];
+	char dir[PATH_MAX], err[512];
+	kf_ledger_t *l;
+	int i, n = 0;
+
+	(void)state;
+	assert_int_equal(kf_test_mkdtemp(dir, "test_watch"), 0);
+	l = kf_ledger_open(dir, NULL, NULL, NULL, err, sizeof(err));
+	assert_non_null(l);
+	for (i = 0; i < APPENDERS; i++) {
+		a[i].l = l;
+		a[i].id = i;
+		a[i].failed = 0;
+		assert_int_equal(pthread_create(&t[i], NULL, append_many, &a[i]),
+				 0);
+	}
+	for (i = 0; i < APPENDERS; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(a[i].failed, 0);
+	}
+	kf_ledger_close(l);
+	l = kf_ledger_open(dir, NULL, count_each, &n, err, sizeof(err));
+	assert_non_null(l);
+	kf_ledger_close(l);
+	assert_int_equal(n, APPENDERS * APPENDS);
+	assert_int_equal(kf_test_rmtree(dir), 0);
+}
+
 static void test_ledger_compaction_and_torn_tail(void **state)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 32], err[512], line[512];
@@ -382,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_route_needs_absolute_dir),
 		cmocka_unit_test(test_ledger_round_trip),
 	    cmocka_unit_test(test_ledger_checkpoint_records),
+	    cmocka_unit_test(test_ledger_concurrent_appends),
 		cmocka_unit_test(test_ledger_damaged_line),
 		cmocka_unit_test(test_ledger_compaction_and_torn_tail),
 		cmocka_unit_test(test_ledger_unknown_version),
