@@ -90,6 +90,45 @@ static const char *kf__level_name(int level)
 	}
 }
 
+/* Appends byte b to out as \xNN. */
+static size_t kf__log_hex(char *out, size_t o, unsigned char b)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	out[o++] = '\\';
+	out[o++] = 'x';
+	out[o++] = hex[b >> 4];
+	out[o++] = hex[b & 0xf];
+	return o;
+}
+
+/* One text line per call, whatever a message quotes: a newline becomes
+ * \n and other control characters (C0, DEL, C1 as UTF-8) \xNN, so that
+ * quoted text can neither start a forged line (nor set a journal
+ * priority with "<N>") nor drive the terminal. Strings from the wire are
+ * made printable where they are quoted (kf_path_printable); this is the
+ * net under every other caller, librdkafka's messages included. */
+static void kf__log_sanitize(const char *in, char *out, size_t out_size)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t o = 0;
+
+	for (; *p && o + 9 < out_size; p++) {
+		if (*p == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		} else if (*p < 0x20 || *p == 0x7f) {
+			o = kf__log_hex(out, o, *p);
+		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			o = kf__log_hex(out, o, *p);
+			o = kf__log_hex(out, o, *++p);
+		} else {
+			out[o++] = (char)*p;
+		}
+	}
+	out[o] = '\0';
+}
+
 void kf__log(int level, const char *ctx, const char *fmt, ...)
 {
 	char msg[2048], line[4608], ts[64];
@@ -116,14 +155,19 @@ void kf__log(int level, const char *ctx, const char *fmt, ...)
 			     "{\"ts\":\"%s\",\"level\":\"%s\",\"ctx\":\"%s\","
 			     "\"msg\":\"%s\"}\n",
 			     ts, kf__level_name(level), ctx, esc);
-	} else if (kf__log_journal) {
-		/* The journal stamps each line itself and reads the syslog
-		 * priority from a "<N>" prefix (sd-daemon(3)). */
-		n = snprintf(line, sizeof(line), "<%d>%-5s %s: %s\n", level,
-			     kf__level_name(level), ctx, msg);
 	} else {
-		n = snprintf(line, sizeof(line), "%s %-5s %s: %s\n", ts,
-			     kf__level_name(level), ctx, msg);
+		char safe[4200];
+
+		kf__log_sanitize(msg, safe, sizeof(safe));
+		if (kf__log_journal)
+			/* The journal stamps each line itself and reads the
+			 * syslog priority from a "<N>" prefix
+			 * (sd-daemon(3)). */
+			n = snprintf(line, sizeof(line), "<%d>%-5s %s: %s\n",
+				     level, kf__level_name(level), ctx, safe);
+		else
+			n = snprintf(line, sizeof(line), "%s %-5s %s: %s\n",
+				     ts, kf__level_name(level), ctx, safe);
 	}
 	if (n > (int)sizeof(line) - 1)
 		n = (int)sizeof(line) - 1;

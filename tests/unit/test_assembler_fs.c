@@ -521,6 +521,51 @@ static void test_quarantine_fsync_failure_reported(void **state)
 	kf_assembly_free(&x.a);
 }
 
+/* reason.txt quotes the sender's host name, path and the reason: one
+ * field per line, no control character, whatever they contain. */
+static void test_reason_txt_escaped(void **state)
+{
+	static const char origin[] = "evil\n<0>emerg \x1b[2J\x1b[31mFORGED";
+	static const char path[] = "dir/\x1b]0;title\x07.txt";
+	struct fx *f = *state;
+	char xid[33], file[PATH_MAX];
+	const unsigned char *p;
+	struct xfer x;
+	uint8_t *text;
+	size_t n = 0, lines = 0;
+
+	stage(f, &x, path, origin, content, sizeof(content));
+	kf_xid_format(&x.m.hdr.xid, xid);
+	assert_int_equal(kf_assembly_quarantine(&x.a, "the sender said:\n"
+						      "<0>reason: fine\x1b[0m"),
+			 0);
+	kf_test_fmt(file, sizeof(file), "%s/.kferry/quarantine/%s/reason.txt",
+		    f->dest, xid);
+	text = kf_test_read_file(file, &n);
+	assert_non_null(text);
+	text = realloc(text, n + 1);
+	assert_non_null(text);
+	text[n] = '\0';
+	for (p = text; *p; p++) {
+		if (*p == '\n')
+			lines++;
+		else if (*p < 0x20 || *p == 0x7f)
+			fail_msg("control byte 0x%02x in reason.txt:\n%s", *p,
+				 text);
+	}
+	assert_int_equal(lines, 6); /* transfer path size origin quarantined
+				       reason */
+	if (!strstr((char *)text, "\norigin: evil\\n<0>emerg \\x1b[2J"
+				  "\\x1b[31mFORGED\n") ||
+	    !strstr((char *)text, "\npath: dir/\\x1b]0;title\\x07.txt\n") ||
+	    !strstr((char *)text, "\nreason: the sender said:\\n<0>reason: "
+				  "fine\\x1b[0m\n"))
+		fail_msg("reason.txt does not quote the fields escaped:\n%s",
+			 text);
+	free(text);
+	kf_assembly_free(&x.a);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -535,6 +580,7 @@ int main(void)
 	    T(test_dir_fsync_failure_retried),
 	    T(test_quarantine_synced),
 	    T(test_quarantine_fsync_failure_reported),
+	    T(test_reason_txt_escaped),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
