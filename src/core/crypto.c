@@ -65,8 +65,12 @@ static int kf__key_wrap_pkey(EVP_PKEY *pkey, int type, int has_private,
 	k->type = type;
 	k->has_private = has_private;
 	k->pkey = pkey;
-	EVP_PKEY_get_raw_public_key(pkey, k->pub, &n);
-	kf_sha256(k->pub, sizeof(k->pub), digest);
+	if (EVP_PKEY_get_raw_public_key(pkey, k->pub, &n) != 1 ||
+	    kf_sha256(k->pub, sizeof(k->pub), digest)) {
+		ERR_clear_error();
+		kf_key_free(k); /* frees pkey */
+		return KF_ECRYPTO;
+	}
 	memcpy(k->id, digest, sizeof(k->id));
 	*out = k;
 	return 0;
@@ -444,20 +448,26 @@ int kf_verify(const uint8_t pub[KF_CRYPTO_KEY_LEN], const void *msg,
 
 /* ------------------------------------------------------------- SHA-256 */
 
-void kf_sha256(const void *buf, size_t len, uint8_t out[KF_CRYPTO_SHA256_LEN])
+int kf_sha256(const void *buf, size_t len, uint8_t out[KF_CRYPTO_SHA256_LEN])
 {
 	unsigned n;
 
-	EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL);
+	if (EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL) == 1 &&
+	    n == KF_CRYPTO_SHA256_LEN)
+		return 0;
+	ERR_clear_error();
+	memset(out, 0, KF_CRYPTO_SHA256_LEN);
+	return KF_ECRYPTO;
 }
 
 struct kf_sha256_s {
 	EVP_MD_CTX *ctx;
+	int failed; /* an update failed: the digest is of no use */
 };
 
 kf_sha256_t *kf_sha256_new(void)
 {
-	kf_sha256_t *h = malloc(sizeof(*h));
+	kf_sha256_t *h = calloc(1, sizeof(*h));
 
 	if (!h)
 		return NULL;
@@ -469,21 +479,30 @@ kf_sha256_t *kf_sha256_new(void)
 	return h;
 }
 
-void kf_sha256_update(kf_sha256_t *h, const void *buf, size_t len)
+int kf_sha256_update(kf_sha256_t *h, const void *buf, size_t len)
 {
-	EVP_DigestUpdate(h->ctx, buf, len);
+	if (!h->failed && EVP_DigestUpdate(h->ctx, buf, len) != 1) {
+		ERR_clear_error();
+		h->failed = 1;
+	}
+	return h->failed ? KF_ECRYPTO : 0;
 }
 
-void kf_sha256_final(const kf_sha256_t *h, uint8_t out[KF_CRYPTO_SHA256_LEN])
+int kf_sha256_final(const kf_sha256_t *h, uint8_t out[KF_CRYPTO_SHA256_LEN])
 {
-	EVP_MD_CTX *copy = EVP_MD_CTX_new();
+	EVP_MD_CTX *copy = h->failed ? NULL : EVP_MD_CTX_new();
 	unsigned n;
+	int r = 0;
 
 	/* finalize a copy, so that the running digest stays usable */
 	if (!copy || EVP_MD_CTX_copy_ex(copy, h->ctx) != 1 ||
-	    EVP_DigestFinal_ex(copy, out, &n) != 1)
+	    EVP_DigestFinal_ex(copy, out, &n) != 1) {
+		ERR_clear_error();
 		memset(out, 0, KF_CRYPTO_SHA256_LEN);
+		r = KF_ECRYPTO;
+	}
 	EVP_MD_CTX_free(copy);
+	return r;
 }
 
 void kf_sha256_free(kf_sha256_t *h)
