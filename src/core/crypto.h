@@ -37,7 +37,10 @@ typedef struct kf_key_s {
 
 /* Reads a PEM key of the given type. want_private: the file must hold a
  * private key; else a public key (or a private key, whose public half is
- * used). Caller owns *out (kf_key_free). */
+ * used). Refused (KF_EINVAL, with what to run in errstr): an encrypted
+ * private key (no passphrase is ever asked for), and a file holding a
+ * private key that group or others may access (mode & 077, as ssh does).
+ * Caller owns *out (kf_key_free). */
 int kf_key_load(const char *path, int type, int want_private, kf_key_t **out,
 		char *errstr, size_t errstr_size);
 /* A key from raw bytes (tests, fuzzing). private_key: raw is the private
