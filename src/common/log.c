@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -16,6 +17,10 @@ int kf__log_level = KF_LOG_INFO;
 unsigned kf__log_debug;
 static int kf__log_json;
 static int kf__log_journal;
+/* stderr is a socket (the journal's stream, say): lines are sent with
+ * MSG_NOSIGNAL, so that a reader gone away cannot kill the process with
+ * SIGPIPE; a program linking the library may not ignore it. */
+static int kf__log_sock;
 
 static const struct {
 	const char *name;
@@ -71,6 +76,12 @@ int kf_log_setup(int level, const char *debug_ctx, int json, char *errstr,
 	kf__log_level = bits ? KF_LOG_DEBUG : level;
 	kf__log_json = json;
 	kf__log_journal = kf__stderr_is_journal();
+	{
+		struct stat st;
+
+		kf__log_sock = fstat(STDERR_FILENO, &st) == 0 &&
+			       S_ISSOCK(st.st_mode);
+	}
 	return 0;
 }
 
@@ -133,6 +144,7 @@ void kf__log(int level, const char *ctx, const char *fmt, ...)
 {
 	char msg[2048], line[4608], ts[64];
 	struct timeval tv;
+	ssize_t w;
 	struct tm tm;
 	va_list ap;
 	int n;
@@ -171,9 +183,11 @@ void kf__log(int level, const char *ctx, const char *fmt, ...)
 	}
 	if (n > (int)sizeof(line) - 1)
 		n = (int)sizeof(line) - 1;
-	/* One write per line: concurrent threads never interleave lines. */
-	if (write(STDERR_FILENO, line, (size_t)n) < 0)
-		return;
+	/* One write per line: concurrent threads never interleave lines. A
+	 * line that cannot be written has nowhere else to go. */
+	w = kf__log_sock ? send(STDERR_FILENO, line, (size_t)n, MSG_NOSIGNAL)
+			 : write(STDERR_FILENO, line, (size_t)n);
+	(void)w;
 }
 
 int kf_log_init(const kf_conf_t *conf, int json, char *errstr,
