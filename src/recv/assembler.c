@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,9 @@
  * the rename has little left to do. */
 #define KF__WRITEBACK_STEP (8u << 20)
 #define KF__RENAME_TRIES 1000
+/* Quarantine retention is checked at least this often while transfers
+ * are quarantined (receive.quarantine_max_age). */
+#define KF__PRUNE_PERIOD_S 3600
 
 struct kf_dest_s {
 	int rootfd, privfd, tmpfd, instfd, quarfd, lockfd;
@@ -30,6 +34,12 @@ struct kf_dest_s {
 	int fsync;
 	mode_t umask, old_umask; /* receive.umask; the process's before */
 	char *path;
+	/* quarantine retention: receive.quarantine_max and _max_age; the
+	 * quarantines since the last pruning and its time, under q_lock */
+	int q_max, q_max_age_s;
+	pthread_mutex_t q_lock;
+	int q_since;
+	time_t q_pruned;
 };
 
 /* ------------------------------------------------------------ the root */
@@ -62,6 +72,107 @@ static void kf__rm_flat_dir(int parentfd, const char *name)
 			unlinkat(fd, de->d_name, 0);
 	closedir(dir);
 	unlinkat(parentfd, name, AT_REMOVEDIR);
+}
+
+/* ---------------------------------------------------- quarantine retention */
+
+struct kf__qent {
+	time_t mtime;
+	char name[33];
+};
+
+/* Oldest first; the name breaks ties so that the order is total. */
+static int kf__qent_cmp(const void *a, const void *b)
+{
+	const struct kf__qent *x = a, *y = b;
+
+	if (x->mtime != y->mtime)
+		return x->mtime < y->mtime ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* The quarantined transfers: entries named like a transfer id (32 hex
+ * digits), with their mtimes, in *out (caller frees). Anything else in
+ * quarantine/ is the operator's and is left alone. */
+static size_t kf__quarantine_list(kf_dest_t *d, struct kf__qent **out)
+{
+	int fd = dup(d->quarfd);
+	struct kf__qent *v = NULL, *nv;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+
+	*out = NULL;
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	rewinddir(dir);
+	while ((de = readdir(dir))) {
+		if (strlen(de->d_name) != 32 ||
+		    strspn(de->d_name, "0123456789abcdef") != 32 ||
+		    fstatat(d->quarfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv)
+				break;
+			v = nv;
+		}
+		v[n].mtime = st.st_mtime;
+		memcpy(v[n].name, de->d_name, 33);
+		n++;
+	}
+	closedir(dir);
+	*out = v;
+	return n;
+}
+
+/* Removes the oldest quarantined transfers beyond receive.quarantine_max
+ * and those older than receive.quarantine_max_age. Called with q_lock. */
+static void kf__prune_quarantine(kf_dest_t *d)
+{
+	struct kf__qent *v;
+	size_t n = kf__quarantine_list(d, &v), i;
+	time_t now = time(NULL);
+
+	if (n)
+		qsort(v, n, sizeof(*v), kf__qent_cmp);
+	for (i = 0; i < n; i++) {
+		if (!(d->q_max && n - i > (size_t)d->q_max) &&
+		    !(d->q_max_age_s && now - v[i].mtime > d->q_max_age_s))
+			break;
+		kf__rm_flat_dir(d->quarfd, v[i].name);
+	}
+	if (i)
+		kf_warn("recv", "removed the %zu oldest quarantined transfers "
+				"from %s/" KF__PRIVATE "/quarantine "
+				"(receive.quarantine_max %d, "
+				"receive.quarantine_max_age %d s)",
+			i, d->path, d->q_max, d->q_max_age_s);
+	free(v);
+}
+
+/* After a quarantine: prunes once a hundredth of quarantine_max was
+ * added (at least every 100 without a cap), or an hour went by. */
+static void kf__quarantine_added(kf_dest_t *d)
+{
+	int every = d->q_max >= 200 ? d->q_max / 100 : d->q_max ? 1 : 100;
+	time_t now = time(NULL);
+
+	if (!d->q_max && !d->q_max_age_s)
+		return;
+	pthread_mutex_lock(&d->q_lock);
+	if (++d->q_since >= every || now - d->q_pruned >= KF__PRUNE_PERIOD_S) {
+		d->q_since = 0;
+		d->q_pruned = now;
+		kf__prune_quarantine(d);
+	}
+	pthread_mutex_unlock(&d->q_lock);
 }
 
 /* Removes the staging directories of instances whose lock nobody holds:
@@ -144,6 +255,9 @@ int kf_dest_open(const char *path, const kf_conf_t *conf, kf_dest_t **out,
 	d->lockfd = -1;
 	d->policy = conf->on_conflict;
 	d->fsync = conf->fsync;
+	d->q_max = conf->quarantine_max;
+	d->q_max_age_s = conf->quarantine_max_age_s;
+	pthread_mutex_init(&d->q_lock, NULL);
 	/* Directories get it through the process umask (mkdirat), files
 	 * explicitly: their mode comes from the sender and fchmod ignores
 	 * the umask. The table checked the value: octal digits only. */
@@ -179,6 +293,10 @@ int kf_dest_open(const char *path, const kf_conf_t *conf, kf_dest_t **out,
 	if (r)
 		goto out_close;
 	kf__reap_dead_instances(d);
+	if (d->q_max || d->q_max_age_s) {
+		d->q_pruned = time(NULL);
+		kf__prune_quarantine(d);
+	}
 	*out = d;
 	return 0;
 
@@ -210,6 +328,7 @@ void kf_dest_close(kf_dest_t *d)
 	if (d->rootfd >= 0)
 		close(d->rootfd);
 	umask(d->old_umask);
+	pthread_mutex_destroy(&d->q_lock);
 	free(d->path);
 	free(d);
 }
@@ -790,6 +909,8 @@ int kf_assembly_quarantine(kf_assembly_t *a, const char *reason)
 			       a->dest->path, xid, kf_strerror(r));
 	}
 	close(qfd);
+	if (!r)
+		kf__quarantine_added(a->dest);
 	return r;
 }
 

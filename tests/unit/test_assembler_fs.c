@@ -4,7 +4,8 @@
  * whose entry was created, up to DEST; the whole chain for a file found
  * already in place; quarantine/<xid> and quarantine/), what happens when
  * an fsync fails (the staging file is copied afresh, never fsync'ed
- * again), and what reason.txt says about a hostile sender.
+ * again), what reason.txt says about a hostile sender, and how long
+ * quarantined transfers are kept (receive.quarantine_max, _max_age).
  *
  * fsync is wrapped at link time (-Wl,--wrap=fsync, CMakeLists.txt): every
  * call is recorded with the path and inode of its descriptor, and a call
@@ -23,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/err.h"
@@ -566,6 +569,91 @@ static void test_reason_txt_escaped(void **state)
 	kf_assembly_free(&x.a);
 }
 
+/* Reopens DEST with key=value. */
+static void reopen_with(struct fx *f, const char *key, const char *value)
+{
+	char err[256];
+
+	kf_dest_close(f->d);
+	f->d = NULL;
+	if (kf_conf_set(f->conf, key, value, err, sizeof(err)))
+		fail_msg("%s=%s: %s", key, value, err);
+	EXPECT_OK(kf_dest_open(f->dest, f->conf, &f->d, errbuf,
+			       sizeof(errbuf)));
+}
+
+/* Quarantines a transfer of its own; returns its directory's path. */
+static const char *quarantine_one(struct fx *f, char xid[33])
+{
+	static char dir[PATH_MAX];
+	struct xfer x;
+
+	stage(f, &x, "q.txt", "host", content, sizeof(content));
+	kf_xid_format(&x.m.hdr.xid, xid);
+	assert_int_equal(kf_assembly_quarantine(&x.a, "rejected"), 0);
+	kf_assembly_free(&x.a);
+	kf_test_fmt(dir, sizeof(dir), "%s/.kferry/quarantine/%s", f->dest,
+		    xid);
+	return dir;
+}
+
+/* Sets a quarantine directory's mtime to `ago` seconds in the past. */
+static void age(const char *dir, time_t ago)
+{
+	struct timespec ts[2] = {{time(NULL) - ago, 0}, {time(NULL) - ago, 0}};
+
+	assert_int_equal(utimensat(AT_FDCWD, dir, ts, 0), 0);
+}
+
+static int exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* Never more than receive.quarantine_max: the oldest go first; an
+ * operator's own files in quarantine/ stay. */
+static void test_quarantine_max(void **state)
+{
+	struct fx *f = *state;
+	char xid[5][33], dirs[5][PATH_MAX], note[PATH_MAX];
+	int i;
+
+	reopen_with(f, "receive.quarantine_max", "3");
+	kf_test_fmt(note, sizeof(note), "%s/.kferry/quarantine/NOTES",
+		    f->dest);
+	assert_int_equal(kf_test_write_file(note, "mine\n", 5, 0600), 0);
+	for (i = 0; i < 5; i++) {
+		kf_test_fmt(dirs[i], PATH_MAX, "%s", quarantine_one(f, xid[i]));
+		/* each older than the next: #0 the oldest */
+		age(dirs[i], 1000 - i);
+	}
+	assert_false(exists(dirs[0]));
+	assert_false(exists(dirs[1]));
+	for (i = 2; i < 5; i++)
+		if (!exists(dirs[i]))
+			fail_msg("quarantine %d of 5 (%s) was removed", i,
+				 xid[i]);
+	assert_true(exists(note));
+}
+
+/* receive.quarantine_max_age: what is older goes at start. */
+static void test_quarantine_max_age(void **state)
+{
+	struct fx *f = *state;
+	char old_xid[33], new_xid[33], old_dir[PATH_MAX], new_dir[PATH_MAX];
+
+	reopen_with(f, "receive.quarantine_max_age", "3600");
+	kf_test_fmt(old_dir, sizeof(old_dir), "%s",
+		    quarantine_one(f, old_xid));
+	kf_test_fmt(new_dir, sizeof(new_dir), "%s",
+		    quarantine_one(f, new_xid));
+	age(old_dir, 7200);
+	age(new_dir, 60);
+	reopen_with(f, "receive.quarantine_max_age", "3600");
+	assert_false(exists(old_dir));
+	assert_true(exists(new_dir));
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -581,6 +669,8 @@ int main(void)
 	    T(test_quarantine_synced),
 	    T(test_quarantine_fsync_failure_reported),
 	    T(test_reason_txt_escaped),
+	    T(test_quarantine_max),
+	    T(test_quarantine_max_age),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
