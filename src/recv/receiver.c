@@ -996,7 +996,7 @@ static void kf__on_abort(struct kf__recv *r, rd_kafka_message_t *m,
 
 	if (!x)
 		return;
-	if (kf_wire_decode_abort(m->payload, m->len, &a, err, sizeof(err)) == 0) {
+	if (!kf_wire_decode_abort(m->payload, m->len, &a, err, sizeof(err))) {
 		/* the sender's words: no line breaks or escape sequences */
 		kf_path_printable(a.reason, a.reason_len, why, sizeof(why));
 		kf_warn("recv", "'%s': the sender gave up: %s", x->a.shown,

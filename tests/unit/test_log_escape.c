@@ -80,17 +80,17 @@ static char *log_hostile(struct capture *c, int json)
 /* One line, ending in its only newline, without a control byte. */
 static void expect_one_clean_line(const char *text)
 {
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)text, *end;
 	size_t n = strlen(text);
 
 	assert_true(n > 0);
 	if (strchr(text, '\n') != text + n - 1)
 		fail_msg("more than one line:\n%s", text);
-	for (p = (const unsigned char *)text; p < (const unsigned char *)text + n - 1; p++)
+	for (end = p + n - 1; p < end; p++)
 		if (*p < 0x20 || *p == 0x7f ||
 		    (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
 			fail_msg("control byte 0x%02x at %zu in \"%s\"", *p,
-				 (size_t)(p - (const unsigned char *)text),
+				 (size_t)((const char *)p - text),
 				 text);
 }
 
