@@ -44,7 +44,18 @@ size_t kf_json_escape(char *out, size_t cap, const char *s)
 		return 0;
 	while (*p) {
 		n = kf__utf8_len(p);
-		if (n > 1 || (n == 1 && *p >= 0x20 && *p != '"' && *p != '\\')) {
+		if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+			/* C1 controls (U+0080..U+009F): valid JSON raw, but a
+			 * terminal showing the line may obey them */
+			if (o + 7 > cap)
+				break;
+			o += (size_t)snprintf(out + o, cap - o, "\\u%04x",
+					      p[1]);
+			p += 2;
+			continue;
+		}
+		if (n > 1 || (n == 1 && *p >= 0x20 && *p != 0x7f && *p != '"' &&
+			      *p != '\\')) {
 			if (o + n >= cap)
 				break;
 			memcpy(out + o, p, n);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -16,6 +17,10 @@ int kf__log_level = KF_LOG_INFO;
 unsigned kf__log_debug;
 static int kf__log_json;
 static int kf__log_journal;
+/* stderr is a socket (the journal's stream, say): lines are sent with
+ * MSG_NOSIGNAL, so that a reader gone away cannot kill the process with
+ * SIGPIPE; a program linking the library may not ignore it. */
+static int kf__log_sock;
 
 static const struct {
 	const char *name;
@@ -71,6 +76,12 @@ int kf_log_setup(int level, const char *debug_ctx, int json, char *errstr,
 	kf__log_level = bits ? KF_LOG_DEBUG : level;
 	kf__log_json = json;
 	kf__log_journal = kf__stderr_is_journal();
+	{
+		struct stat st;
+
+		kf__log_sock = fstat(STDERR_FILENO, &st) == 0 &&
+			       S_ISSOCK(st.st_mode);
+	}
 	return 0;
 }
 
@@ -90,10 +101,50 @@ static const char *kf__level_name(int level)
 	}
 }
 
+/* Appends byte b to out as \xNN. */
+static size_t kf__log_hex(char *out, size_t o, unsigned char b)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	out[o++] = '\\';
+	out[o++] = 'x';
+	out[o++] = hex[b >> 4];
+	out[o++] = hex[b & 0xf];
+	return o;
+}
+
+/* One text line per call, whatever a message quotes: a newline becomes
+ * \n and other control characters (C0, DEL, C1 as UTF-8) \xNN, so that
+ * quoted text can neither start a forged line (nor set a journal
+ * priority with "<N>") nor drive the terminal. Strings from the wire are
+ * made printable where they are quoted (kf_path_printable); this is the
+ * net under every other caller, librdkafka's messages included. */
+static void kf__log_sanitize(const char *in, char *out, size_t out_size)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t o = 0;
+
+	for (; *p && o + 9 < out_size; p++) {
+		if (*p == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		} else if (*p < 0x20 || *p == 0x7f) {
+			o = kf__log_hex(out, o, *p);
+		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			o = kf__log_hex(out, o, *p);
+			o = kf__log_hex(out, o, *++p);
+		} else {
+			out[o++] = (char)*p;
+		}
+	}
+	out[o] = '\0';
+}
+
 void kf__log(int level, const char *ctx, const char *fmt, ...)
 {
 	char msg[2048], line[4608], ts[64];
 	struct timeval tv;
+	ssize_t w;
 	struct tm tm;
 	va_list ap;
 	int n;
@@ -116,20 +167,27 @@ void kf__log(int level, const char *ctx, const char *fmt, ...)
 			     "{\"ts\":\"%s\",\"level\":\"%s\",\"ctx\":\"%s\","
 			     "\"msg\":\"%s\"}\n",
 			     ts, kf__level_name(level), ctx, esc);
-	} else if (kf__log_journal) {
-		/* The journal stamps each line itself and reads the syslog
-		 * priority from a "<N>" prefix (sd-daemon(3)). */
-		n = snprintf(line, sizeof(line), "<%d>%-5s %s: %s\n", level,
-			     kf__level_name(level), ctx, msg);
 	} else {
-		n = snprintf(line, sizeof(line), "%s %-5s %s: %s\n", ts,
-			     kf__level_name(level), ctx, msg);
+		char safe[4200];
+
+		kf__log_sanitize(msg, safe, sizeof(safe));
+		if (kf__log_journal)
+			/* The journal stamps each line itself and reads the
+			 * syslog priority from a "<N>" prefix
+			 * (sd-daemon(3)). */
+			n = snprintf(line, sizeof(line), "<%d>%-5s %s: %s\n",
+				     level, kf__level_name(level), ctx, safe);
+		else
+			n = snprintf(line, sizeof(line), "%s %-5s %s: %s\n",
+				     ts, kf__level_name(level), ctx, safe);
 	}
 	if (n > (int)sizeof(line) - 1)
 		n = (int)sizeof(line) - 1;
-	/* One write per line: concurrent threads never interleave lines. */
-	if (write(STDERR_FILENO, line, (size_t)n) < 0)
-		return;
+	/* One write per line: concurrent threads never interleave lines. A
+	 * line that cannot be written has nowhere else to go. */
+	w = kf__log_sock ? send(STDERR_FILENO, line, (size_t)n, MSG_NOSIGNAL)
+			 : write(STDERR_FILENO, line, (size_t)n);
+	(void)w;
 }
 
 int kf_log_init(const kf_conf_t *conf, int json, char *errstr,

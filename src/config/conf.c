@@ -456,6 +456,32 @@ static const struct kf__key kf__keys[] = {
 		       "stops with an error rather than drop it.",
 	},
 	{
+		.name = "receive.quarantine_max",
+		KF__INT(quarantine_max),
+		.def = "10000",
+		.min = 0,
+		.max = 10000000,
+		.doc = "Most quarantined transfers kept in "
+		       "DEST/.kferry/quarantine (docs/protocol.md, section 8): "
+		       "beyond it the oldest are removed, so that a flood of "
+		       "forged transfers cannot use up the file system's "
+		       "inodes. Checked at start and after every hundredth of "
+		       "it quarantined. 0 keeps them all.",
+	},
+	{
+		.name = "receive.quarantine_max_age",
+		KF__INT(quarantine_max_age_s),
+		.def = "0",
+		.min = 0,
+		.max = 315360000,
+		.unit = "seconds",
+		.doc = "Quarantined transfers older than this are removed: "
+		       "checked at start, after a transfer is quarantined "
+		       "when the last check is an hour old, and with "
+		       "receive.quarantine_max. 0 keeps them until "
+		       "receive.quarantine_max removes them.",
+	},
+	{
 		.name = "security.protocol",
 		KF__ENUM(security_protocol, kf__security_words),
 		.def = "auto",

@@ -103,6 +103,8 @@ struct kf_conf_s {
 	int fsync;              /* 1 = fsync files and directories */
 	char *recv_umask;       /* owned; octal, checked by the table */
 	char *dead_letter_topic; /* owned; NULL or "" = no dead letters */
+	int quarantine_max;     /* transfers kept in quarantine; 0 = all */
+	int quarantine_max_age_s; /* 0 = kept for ever */
 	char *decrypt_keys;     /* owned; comma list of PEM files or NULL */
 	char *trusted_signers;  /* owned; comma list of PEM files or NULL */
 

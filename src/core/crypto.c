@@ -65,8 +65,12 @@ static int kf__key_wrap_pkey(EVP_PKEY *pkey, int type, int has_private,
 	k->type = type;
 	k->has_private = has_private;
 	k->pkey = pkey;
-	EVP_PKEY_get_raw_public_key(pkey, k->pub, &n);
-	kf_sha256(k->pub, sizeof(k->pub), digest);
+	if (EVP_PKEY_get_raw_public_key(pkey, k->pub, &n) != 1 ||
+	    kf_sha256(k->pub, sizeof(k->pub), digest)) {
+		ERR_clear_error();
+		kf_key_free(k); /* frees pkey */
+		return KF_ECRYPTO;
+	}
 	memcpy(k->id, digest, sizeof(k->id));
 	*out = k;
 	return 0;
@@ -105,26 +109,99 @@ void kf_key_free(kf_key_t *k)
 	free(k);
 }
 
+/* A key file is small; anything larger is not one. */
+#define KF__KEY_FILE_MAX (64 * 1024)
+
+/* OpenSSL's passphrase callback: never ask (the default one prompts on
+ * the terminal, which would hang a daemon); note that one was wanted. */
+static int kf__no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	*(int *)u = 1;
+	return -1;
+}
+
+/* Reads the whole key file into a memory BIO (one open: the mode checked
+ * is the mode of the bytes read); *st receives its status. */
+static int kf__key_read(const char *path, struct stat *st, BIO **out,
+			char *errstr, size_t errstr_size)
+{
+	char buf[KF__KEY_FILE_MAX];
+	size_t got = 0;
+	ssize_t n;
+	int e, fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0 || fstat(fd, st) < 0) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		return kf_seterr(errstr, errstr_size, kf_err_from_errno(e),
+				 "key file %s: %s", path, strerror(e));
+	}
+	if (!S_ISREG(st->st_mode) || st->st_size > KF__KEY_FILE_MAX) {
+		close(fd);
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "key file %s: not a regular file of at most "
+				 "%d bytes",
+				 path, KF__KEY_FILE_MAX);
+	}
+	do {
+		n = read(fd, buf + got, sizeof(buf) - got);
+		if (n > 0)
+			got += (size_t)n;
+	} while ((n > 0 && got < sizeof(buf)) || (n < 0 && errno == EINTR));
+	e = n < 0 ? errno : 0;
+	close(fd);
+	if (e) {
+		OPENSSL_cleanse(buf, got);
+		return kf_seterr(errstr, errstr_size, kf_err_from_errno(e),
+				 "key file %s: %s", path, strerror(e));
+	}
+	*out = BIO_new(BIO_s_mem());
+	/* BIO_reset rewinds (a second parse), rather than emptying it */
+	if (*out)
+		BIO_set_flags(*out, BIO_FLAGS_NONCLEAR_RST);
+	if (!*out || BIO_write(*out, buf, (int)got) != (int)got) {
+		BIO_free(*out);
+		OPENSSL_cleanse(buf, got);
+		return KF_ENOMEM;
+	}
+	OPENSSL_cleanse(buf, got);
+	return 0;
+}
+
 int kf_key_load(const char *path, int type, int want_private, kf_key_t **out,
 		char *errstr, size_t errstr_size)
 {
 	EVP_PKEY *pkey = NULL;
-	int has_private = 0, r;
+	int has_private = 0, encrypted = 0, r;
+	struct stat st;
 	BIO *bio;
 
-	bio = BIO_new_file(path, "r");
-	if (!bio)
-		return kf_seterr(errstr, errstr_size, kf_err_from_errno(errno),
-				 "key file %s: %s", path, strerror(errno));
-	pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	r = kf__key_read(path, &st, &bio, errstr, errstr_size);
+	if (r)
+		return r;
+	pkey = PEM_read_bio_PrivateKey(bio, NULL, kf__no_passphrase,
+				       &encrypted);
 	if (pkey) {
 		has_private = 1;
-	} else if (!want_private) {
+	} else if (!want_private && !encrypted) {
 		BIO_reset(bio);
-		pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+		pkey = PEM_read_bio_PUBKEY(bio, NULL, kf__no_passphrase,
+					   &encrypted);
 	}
 	BIO_free(bio);
 	ERR_clear_error();
+	if (!pkey && encrypted)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "key file %s: encrypted private keys are not "
+				 "supported (nothing could type the passphrase "
+				 "of a daemon); write it out decrypted with "
+				 "'openssl pkey -in %s -out NEW' and keep NEW "
+				 "mode 0600",
+				 path, path);
 	if (!pkey)
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "key file %s: no PEM %s key in it (make one "
@@ -132,6 +209,15 @@ int kf_key_load(const char *path, int type, int want_private, kf_key_t **out,
 				 path, want_private ? "private" : "public or "
 							      "private",
 				 kf__type_name(type));
+	if (has_private && (st.st_mode & 077)) {
+		/* as ssh does: a private key others can read is not one */
+		EVP_PKEY_free(pkey);
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "key file %s: a private key must not be "
+				 "accessible to group or others (mode %04o); "
+				 "run 'chmod 600 %s'",
+				 path, (unsigned)(st.st_mode & 07777), path);
+	}
 	if (EVP_PKEY_get_base_id(pkey) != kf__nid(type)) {
 		EVP_PKEY_free(pkey);
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
@@ -444,20 +530,26 @@ int kf_verify(const uint8_t pub[KF_CRYPTO_KEY_LEN], const void *msg,
 
 /* ------------------------------------------------------------- SHA-256 */
 
-void kf_sha256(const void *buf, size_t len, uint8_t out[KF_CRYPTO_SHA256_LEN])
+int kf_sha256(const void *buf, size_t len, uint8_t out[KF_CRYPTO_SHA256_LEN])
 {
 	unsigned n;
 
-	EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL);
+	if (EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL) == 1 &&
+	    n == KF_CRYPTO_SHA256_LEN)
+		return 0;
+	ERR_clear_error();
+	memset(out, 0, KF_CRYPTO_SHA256_LEN);
+	return KF_ECRYPTO;
 }
 
 struct kf_sha256_s {
 	EVP_MD_CTX *ctx;
+	int failed; /* an update failed: the digest is of no use */
 };
 
 kf_sha256_t *kf_sha256_new(void)
 {
-	kf_sha256_t *h = malloc(sizeof(*h));
+	kf_sha256_t *h = calloc(1, sizeof(*h));
 
 	if (!h)
 		return NULL;
@@ -469,21 +561,30 @@ kf_sha256_t *kf_sha256_new(void)
 	return h;
 }
 
-void kf_sha256_update(kf_sha256_t *h, const void *buf, size_t len)
+int kf_sha256_update(kf_sha256_t *h, const void *buf, size_t len)
 {
-	EVP_DigestUpdate(h->ctx, buf, len);
+	if (!h->failed && EVP_DigestUpdate(h->ctx, buf, len) != 1) {
+		ERR_clear_error();
+		h->failed = 1;
+	}
+	return h->failed ? KF_ECRYPTO : 0;
 }
 
-void kf_sha256_final(const kf_sha256_t *h, uint8_t out[KF_CRYPTO_SHA256_LEN])
+int kf_sha256_final(const kf_sha256_t *h, uint8_t out[KF_CRYPTO_SHA256_LEN])
 {
-	EVP_MD_CTX *copy = EVP_MD_CTX_new();
+	EVP_MD_CTX *copy = h->failed ? NULL : EVP_MD_CTX_new();
 	unsigned n;
+	int r = 0;
 
 	/* finalize a copy, so that the running digest stays usable */
 	if (!copy || EVP_MD_CTX_copy_ex(copy, h->ctx) != 1 ||
-	    EVP_DigestFinal_ex(copy, out, &n) != 1)
+	    EVP_DigestFinal_ex(copy, out, &n) != 1) {
+		ERR_clear_error();
 		memset(out, 0, KF_CRYPTO_SHA256_LEN);
+		r = KF_ECRYPTO;
+	}
 	EVP_MD_CTX_free(copy);
+	return r;
 }
 
 void kf_sha256_free(kf_sha256_t *h)

@@ -37,7 +37,10 @@ typedef struct kf_key_s {
 
 /* Reads a PEM key of the given type. want_private: the file must hold a
  * private key; else a public key (or a private key, whose public half is
- * used). Caller owns *out (kf_key_free). */
+ * used). Refused (KF_EINVAL, with what to run in errstr): an encrypted
+ * private key (no passphrase is ever asked for), and a file holding a
+ * private key that group or others may access (mode & 077, as ssh does).
+ * Caller owns *out (kf_key_free). */
 int kf_key_load(const char *path, int type, int want_private, kf_key_t **out,
 		char *errstr, size_t errstr_size);
 /* A key from raw bytes (tests, fuzzing). private_key: raw is the private
@@ -93,14 +96,20 @@ int kf_sign(const kf_key_t *priv, const void *msg, size_t len,
 int kf_verify(const uint8_t pub[KF_CRYPTO_KEY_LEN], const void *msg,
 	      size_t len, const uint8_t sig[KF_CRYPTO_SIG_LEN]);
 
-void kf_sha256(const void *buf, size_t len, uint8_t out[KF_CRYPTO_SHA256_LEN]);
+/* Returns 0, or KF_ECRYPTO (OpenSSL failed) with out zeroed. */
+int kf_sha256(const void *buf, size_t len, uint8_t out[KF_CRYPTO_SHA256_LEN])
+    __attribute__((warn_unused_result));
 
-/* Streaming SHA-256. */
+/* Streaming SHA-256. A failed update is remembered: every later update
+ * and final report it (KF_ECRYPTO), so a tap that cannot return an error
+ * may ignore update's result. */
 typedef struct kf_sha256_s kf_sha256_t;
 kf_sha256_t *kf_sha256_new(void);
-void kf_sha256_update(kf_sha256_t *h, const void *buf, size_t len);
-/* Does not change h: may be called more than once. */
-void kf_sha256_final(const kf_sha256_t *h, uint8_t out[KF_CRYPTO_SHA256_LEN]);
+int kf_sha256_update(kf_sha256_t *h, const void *buf, size_t len);
+/* Does not change h: may be called more than once. Returns 0, or
+ * KF_ECRYPTO with out zeroed. */
+int kf_sha256_final(const kf_sha256_t *h, uint8_t out[KF_CRYPTO_SHA256_LEN])
+    __attribute__((warn_unused_result));
 void kf_sha256_free(kf_sha256_t *h);
 
 #endif /* KF_CORE_CRYPTO_H */

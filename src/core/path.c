@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -147,18 +148,23 @@ static int kf__component_err(int dirfd, const char *name, int e,
 			 qname, qpath, strerror(e));
 }
 
-/* Opens directory `name` below dirfd, creating it first if asked to. */
+/* Opens directory `name` below dirfd, creating it first if asked to;
+ * *made is set when it was missing (created here, or by someone else
+ * between our openat and our mkdirat). */
 static int kf__open_dir(int dirfd, const char *name, int create,
-			mode_t dir_mode, int *fd, const char *relpath,
-			char *errstr, size_t errstr_size)
+			mode_t dir_mode, int *fd, int *made,
+			const char *relpath, char *errstr, size_t errstr_size)
 {
+	*made = 0;
 	*fd = openat(dirfd, name, KF__DIR_FLAGS);
 	if (*fd < 0 && errno == ENOENT && create) {
 		/* EEXIST: someone else created it first; open what is there
-		 * now, still without following a link. */
+		 * now, still without following a link. Its entry may not be
+		 * durable yet either, so it counts as made. */
 		if (mkdirat(dirfd, name, dir_mode) < 0 && errno != EEXIST)
 			return kf__component_err(dirfd, name, errno, relpath,
 						 errstr, errstr_size);
+		*made = 1;
 		*fd = openat(dirfd, name, KF__DIR_FLAGS);
 	}
 	if (*fd < 0)
@@ -167,14 +173,40 @@ static int kf__open_dir(int dirfd, const char *name, int create,
 	return 0;
 }
 
-int kf_path_open_parent(int rootfd, const char *relpath, int create,
-			mode_t dir_mode, int *parentfd, const char **base,
+/* fsync(fd), fd being the directory that relpath's first prefix_len bytes
+ * name below the root (0: the root itself). */
+static int kf__sync_dir(int fd, const char *relpath, size_t prefix_len,
 			char *errstr, size_t errstr_size)
+{
+	char shown[KF__QUOTE_MAX];
+	int e;
+
+	if (fsync(fd) == 0)
+		return 0;
+	e = errno;
+	if (prefix_len)
+		kf_path_printable((const uint8_t *)relpath, prefix_len, shown,
+				  sizeof(shown));
+	else
+		snprintf(shown, sizeof(shown), ".");
+	return kf_seterr(errstr, errstr_size, kf_err_from_errno(e),
+			 "fsync of directory '%s' below the destination: %s",
+			 shown, strerror(e));
+}
+
+/* Walks to relpath's parent (see kf_path_open_parent), fsync'ing on the
+ * way every directory at depth sync_from or deeper but the parent. */
+static int kf__walk(int rootfd, const char *relpath, int create,
+		    mode_t dir_mode, int sync_from, int *parentfd,
+		    const char **base, int *made_depth, char *errstr,
+		    size_t errstr_size)
 {
 	char name[KF_WIRE_COMPONENT_MAX + 1];
 	const char *comp, *slash;
-	int dirfd, fd, err;
+	int dirfd, fd, err, made, depth = 0;
 
+	if (made_depth)
+		*made_depth = INT_MAX;
 	/* Callers validate already, but this is the last step before the
 	 * file system: ".." or a leading '/' must never reach openat(). */
 	err = kf_path_validate((const uint8_t *)relpath, strlen(relpath),
@@ -193,11 +225,23 @@ int kf_path_open_parent(int rootfd, const char *relpath, int create,
 
 	for (comp = relpath; (slash = strchr(comp, '/')) != NULL;
 	     comp = slash + 1) {
+		if (depth >= sync_from &&
+		    (err = kf__sync_dir(dirfd, relpath,
+					comp == relpath
+					    ? 0
+					    : (size_t)(comp - relpath) - 1,
+					errstr, errstr_size)) != 0) {
+			close(dirfd);
+			return err;
+		}
 		memcpy(name, comp, (size_t)(slash - comp));
 		name[slash - comp] = '\0';
-		err = kf__open_dir(dirfd, name, create, dir_mode, &fd, relpath,
-				   errstr, errstr_size);
+		err = kf__open_dir(dirfd, name, create, dir_mode, &fd, &made,
+				   relpath, errstr, errstr_size);
 		close(dirfd);
+		depth++;
+		if (made && made_depth && depth < *made_depth)
+			*made_depth = depth;
 		if (err)
 			return err;
 		dirfd = fd;
@@ -205,6 +249,31 @@ int kf_path_open_parent(int rootfd, const char *relpath, int create,
 	*parentfd = dirfd;
 	*base = comp;
 	return 0;
+}
+
+int kf_path_open_parent(int rootfd, const char *relpath, int create,
+			mode_t dir_mode, int *parentfd, const char **base,
+			int *made_depth, char *errstr, size_t errstr_size)
+{
+	return kf__walk(rootfd, relpath, create, dir_mode, INT_MAX, parentfd,
+			base, made_depth, errstr, errstr_size);
+}
+
+int kf_path_sync_dirs(int rootfd, const char *relpath, int from,
+		      char *errstr, size_t errstr_size)
+{
+	const char *base;
+	int pfd, err;
+
+	err = kf__walk(rootfd, relpath, 0, 0, from, &pfd, &base, NULL, errstr,
+		       errstr_size);
+	if (err)
+		return err;
+	err = kf__sync_dir(pfd, relpath,
+			   base == relpath ? 0 : (size_t)(base - relpath) - 1,
+			   errstr, errstr_size);
+	close(pfd);
+	return err;
 }
 
 /* Length of the printable UTF-8 sequence at p (at most n bytes), or 0 if

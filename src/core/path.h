@@ -25,11 +25,24 @@ int kf_path_validate(const uint8_t *path, size_t len, char *errstr,
  * component of relpath below rootfd, refusing symlinks and non-directories.
  * On success *parentfd is an O_DIRECTORY descriptor the caller closes, and
  * *base points at the last component inside relpath. relpath must be
- * NUL-terminated and valid (kf_path_validate). Returns 0, KF_EPATH (a
+ * NUL-terminated and valid (kf_path_validate). Unless made_depth is NULL,
+ * *made_depth is set, on success and on failure, to the depth of the
+ * shallowest directory that was missing (1: relpath's first component),
+ * or INT_MAX: its entry, and those below it, are not known to be durable
+ * (kf_path_sync_dirs from *made_depth - 1). Returns 0, KF_EPATH (a
  * component is a symlink or not a directory), or KF_EIO/KF_ENOSPC. */
 int kf_path_open_parent(int rootfd, const char *relpath, int create,
 			mode_t dir_mode, int *parentfd, const char **base,
-			char *errstr, size_t errstr_size);
+			int *made_depth, char *errstr, size_t errstr_size);
+
+/* fsyncs the directories on the way to relpath's parent from depth `from`
+ * (0: rootfd itself, 1: relpath's first component) down, and the parent
+ * always, so that the entries they hold survive a power cut. Each is
+ * opened afresh (never a descriptor whose fsync failed before). Returns 0,
+ * KF_EPATH, or the error of the failed open or fsync (KF_EIO, KF_ENOSPC)
+ * with the directory named in errstr. */
+int kf_path_sync_dirs(int rootfd, const char *relpath, int from,
+		      char *errstr, size_t errstr_size);
 
 /* mkdir -p for a path the operator gave (a destination, a state or move
  * directory: links in it are the operator's and are followed). With

@@ -1,6 +1,8 @@
 #include "obs/http.h"
 
 #include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +31,40 @@ struct kf_http_s {
 	void *opaque;
 	char address[80];
 	int closing, listener_closed;
+	int sigpipe_blocked; /* by kf_http_start, on the loop thread */
 	size_t nconns;
 	struct kf__conn *conns;
 };
+
+/* A write to a client that went away raises SIGPIPE, whose default
+ * action ends the process: the kferry command ignores it, a program that
+ * links the library may not. libuv writes with writev(2), which takes no
+ * MSG_NOSIGNAL, so the loop thread (the only one writing to clients)
+ * blocks SIGPIPE while the server lives: such a write fails with EPIPE
+ * instead. Returns whether it was unblocked before. */
+static int kf__sigpipe_block(void)
+{
+	sigset_t pipe, old;
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	return pthread_sigmask(SIG_BLOCK, &pipe, &old) == 0 &&
+	       !sigismember(&old, SIGPIPE);
+}
+
+/* Drops the SIGPIPE our writes left pending, then unblocks it. */
+static void kf__sigpipe_unblock(void)
+{
+	static const struct timespec now = {0, 0};
+	sigset_t pipe, pending;
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	while (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) &&
+	       sigtimedwait(&pipe, NULL, &now) == SIGPIPE)
+		;
+	pthread_sigmask(SIG_UNBLOCK, &pipe, NULL);
+}
 
 static void kf__maybe_free(kf_http_t *h)
 {
@@ -377,6 +410,7 @@ int kf_http_start(uv_loop_t *loop, const char *addr, kf_http_handler *handler,
 		snprintf(h->address, sizeof(h->address), "%s:%d", name,
 			 ntohs(((struct sockaddr_in *)&ss)->sin_port));
 	}
+	h->sigpipe_blocked = kf__sigpipe_block();
 	*out = h;
 	return 0;
 }
@@ -396,4 +430,7 @@ void kf_http_close(kf_http_t *h)
 	uv_close((uv_handle_t *)&h->listener, kf__listener_closed);
 	for (c = h->conns; c; c = c->next)
 		kf__conn_close(c);
+	/* closing cancels every write still queued: none comes after */
+	if (h->sigpipe_blocked)
+		kf__sigpipe_unblock();
 }

@@ -261,8 +261,9 @@ int kf_seal_manifest(kf_seal_t *s, const kf_seal_keys_t *k,
 		off += body;
 	}
 	if (s->flags & KF_WIRE_FLAG_SIGNED) {
-		kf_sha256(f, off, s->mdigest);
-		r = kf_sign(s->sign_key, f, off, f + off);
+		r = kf_sha256(f, off, s->mdigest);
+		if (!r)
+			r = kf_sign(s->sign_key, f, off, f + off);
 		if (r)
 			goto out_free;
 	}
@@ -322,7 +323,9 @@ int kf_seal_commit(kf_seal_t *s, const kf_wire_commit_t *c)
 
 	kf_wire_encode_commit(plain, sizeof(plain), c);
 	if (s->flags & KF_WIRE_FLAG_SIGNED) {
-		kf_sha256_final(s->content, plain + KF_WIRE_COMMIT_SIZE);
+		r = kf_sha256_final(s->content, plain + KF_WIRE_COMMIT_SIZE);
+		if (r)
+			return r;
 		body += KF_CRYPTO_SHA256_LEN;
 	}
 	memcpy(f, plain, KF_WIRE_HDR_SIZE);
@@ -485,7 +488,12 @@ int kf_seal_open_manifest(const kf_seal_keys_t *k, const void *frame,
 				      "altered or forged");
 			goto out_free;
 		}
-		kf_sha256(p, end, s->mdigest);
+		if (kf_sha256(p, end, s->mdigest)) {
+			r = kf_seterr(errstr, errstr_size, KF_ECRYPTO,
+				      "cannot digest the manifest (SHA-256 "
+				      "failed in OpenSSL)");
+			goto out_free;
+		}
 		s->content = kf_sha256_new();
 		if (!s->content) {
 			r = KF_ENOMEM;
@@ -534,7 +542,11 @@ int kf_seal_check_trust(const kf_seal_keys_t *k, const kf_seal_t *s,
 	for (i = 0; i < k->ntrusted; i++)
 		if (!memcmp(k->trusted[i]->pub, s->signer, KF_CRYPTO_KEY_LEN))
 			return 0;
-	kf_sha256(s->signer, KF_CRYPTO_KEY_LEN, digest);
+	if (kf_sha256(s->signer, KF_CRYPTO_KEY_LEN, digest))
+		return kf_seterr(errstr, errstr_size, KF_ECRYPTO,
+				 "signed by a key that is not in "
+				 "receive.trusted_signers (its id: SHA-256 "
+				 "failed in OpenSSL)");
 	kf_key_id_format(digest, id);
 	return kf_seterr(errstr, errstr_size, KF_ECRYPTO,
 			 "signed by key id %s, which is not in "
@@ -650,7 +662,10 @@ int kf_seal_open_commit(const kf_seal_t *s, const void *frame, size_t len,
 		memcpy(body, p + KF_WIRE_HDR_SIZE, blen);
 	}
 	if (s->flags & KF_WIRE_FLAG_SIGNED) {
-		kf_sha256_final(s->content, digest);
+		if (kf_sha256_final(s->content, digest))
+			return kf_seterr(errstr, errstr_size, KF_ECRYPTO,
+					 "cannot digest the bytes received "
+					 "(SHA-256 failed in OpenSSL)");
 		if (memcmp(digest, body + KF__COMMIT_BODY, sizeof(digest)))
 			return kf_seterr(errstr, errstr_size, KF_ECRYPTO,
 					 "the SHA-256 of the bytes received "

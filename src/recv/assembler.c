@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,9 @@
  * the rename has little left to do. */
 #define KF__WRITEBACK_STEP (8u << 20)
 #define KF__RENAME_TRIES 1000
+/* Quarantine retention is checked at least this often while transfers
+ * are quarantined (receive.quarantine_max_age). */
+#define KF__PRUNE_PERIOD_S 3600
 
 struct kf_dest_s {
 	int rootfd, privfd, tmpfd, instfd, quarfd, lockfd;
@@ -29,6 +34,12 @@ struct kf_dest_s {
 	int fsync;
 	mode_t umask, old_umask; /* receive.umask; the process's before */
 	char *path;
+	/* quarantine retention: receive.quarantine_max and _max_age; the
+	 * quarantines since the last pruning and its time, under q_lock */
+	int q_max, q_max_age_s;
+	pthread_mutex_t q_lock;
+	int q_since;
+	time_t q_pruned;
 };
 
 /* ------------------------------------------------------------ the root */
@@ -61,6 +72,107 @@ static void kf__rm_flat_dir(int parentfd, const char *name)
 			unlinkat(fd, de->d_name, 0);
 	closedir(dir);
 	unlinkat(parentfd, name, AT_REMOVEDIR);
+}
+
+/* ---------------------------------------------------- quarantine retention */
+
+struct kf__qent {
+	time_t mtime;
+	char name[33];
+};
+
+/* Oldest first; the name breaks ties so that the order is total. */
+static int kf__qent_cmp(const void *a, const void *b)
+{
+	const struct kf__qent *x = a, *y = b;
+
+	if (x->mtime != y->mtime)
+		return x->mtime < y->mtime ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* The quarantined transfers: entries named like a transfer id (32 hex
+ * digits), with their mtimes, in *out (caller frees). Anything else in
+ * quarantine/ is the operator's and is left alone. */
+static size_t kf__quarantine_list(kf_dest_t *d, struct kf__qent **out)
+{
+	int fd = dup(d->quarfd);
+	struct kf__qent *v = NULL, *nv;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+
+	*out = NULL;
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	rewinddir(dir);
+	while ((de = readdir(dir))) {
+		if (strlen(de->d_name) != 32 ||
+		    strspn(de->d_name, "0123456789abcdef") != 32 ||
+		    fstatat(d->quarfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv)
+				break;
+			v = nv;
+		}
+		v[n].mtime = st.st_mtime;
+		memcpy(v[n].name, de->d_name, 33);
+		n++;
+	}
+	closedir(dir);
+	*out = v;
+	return n;
+}
+
+/* Removes the oldest quarantined transfers beyond receive.quarantine_max
+ * and those older than receive.quarantine_max_age. Called with q_lock. */
+static void kf__prune_quarantine(kf_dest_t *d)
+{
+	struct kf__qent *v;
+	size_t n = kf__quarantine_list(d, &v), i;
+	time_t now = time(NULL);
+
+	if (n)
+		qsort(v, n, sizeof(*v), kf__qent_cmp);
+	for (i = 0; i < n; i++) {
+		if (!(d->q_max && n - i > (size_t)d->q_max) &&
+		    !(d->q_max_age_s && now - v[i].mtime > d->q_max_age_s))
+			break;
+		kf__rm_flat_dir(d->quarfd, v[i].name);
+	}
+	if (i)
+		kf_warn("recv", "removed the %zu oldest quarantined transfers "
+				"from %s/" KF__PRIVATE "/quarantine "
+				"(receive.quarantine_max %d, "
+				"receive.quarantine_max_age %d s)",
+			i, d->path, d->q_max, d->q_max_age_s);
+	free(v);
+}
+
+/* After a quarantine: prunes once a hundredth of quarantine_max was
+ * added (at least every 100 without a cap), or an hour went by. */
+static void kf__quarantine_added(kf_dest_t *d)
+{
+	int every = d->q_max >= 200 ? d->q_max / 100 : d->q_max ? 1 : 100;
+	time_t now = time(NULL);
+
+	if (!d->q_max && !d->q_max_age_s)
+		return;
+	pthread_mutex_lock(&d->q_lock);
+	if (++d->q_since >= every || now - d->q_pruned >= KF__PRUNE_PERIOD_S) {
+		d->q_since = 0;
+		d->q_pruned = now;
+		kf__prune_quarantine(d);
+	}
+	pthread_mutex_unlock(&d->q_lock);
 }
 
 /* Removes the staging directories of instances whose lock nobody holds:
@@ -143,6 +255,9 @@ int kf_dest_open(const char *path, const kf_conf_t *conf, kf_dest_t **out,
 	d->lockfd = -1;
 	d->policy = conf->on_conflict;
 	d->fsync = conf->fsync;
+	d->q_max = conf->quarantine_max;
+	d->q_max_age_s = conf->quarantine_max_age_s;
+	pthread_mutex_init(&d->q_lock, NULL);
 	/* Directories get it through the process umask (mkdirat), files
 	 * explicitly: their mode comes from the sender and fchmod ignores
 	 * the umask. The table checked the value: octal digits only. */
@@ -166,10 +281,22 @@ int kf_dest_open(const char *path, const kf_conf_t *conf, kf_dest_t **out,
 			      path, strerror(errno));
 		goto out_close;
 	}
+	/* quarantine/ must survive a power cut before anything in it is
+	 * counted as durable (docs/protocol.md section 7) */
+	if (d->fsync && (fsync(d->privfd) < 0 || fsync(d->rootfd) < 0)) {
+		r = kf_seterr(errstr, errstr_size, kf_err_from_errno(errno),
+			      "fsync of %s/" KF__PRIVATE ": %s", path,
+			      strerror(errno));
+		goto out_close;
+	}
 	r = kf__open_instance(d, errstr, errstr_size);
 	if (r)
 		goto out_close;
 	kf__reap_dead_instances(d);
+	if (d->q_max || d->q_max_age_s) {
+		d->q_pruned = time(NULL);
+		kf__prune_quarantine(d);
+	}
 	*out = d;
 	return 0;
 
@@ -201,6 +328,7 @@ void kf_dest_close(kf_dest_t *d)
 	if (d->rootfd >= 0)
 		close(d->rootfd);
 	umask(d->old_umask);
+	pthread_mutex_destroy(&d->q_lock);
 	free(d->path);
 	free(d);
 }
@@ -214,6 +342,7 @@ int kf_assembly_init(kf_assembly_t *a, kf_dest_t *d,
 
 	a->dest = d;
 	a->fd = -1;
+	a->made_depth = INT_MAX;
 	a->m = *m;
 	a->relpath = malloc((size_t)m->path_len + 1);
 	a->hasher = kf_hasher_new();
@@ -410,10 +539,14 @@ out_close:
 	return same;
 }
 
-/* Makes the staged file durable with the sender's mode and mtime. */
+/* Makes the staged file durable with the sender's mode and mtime, and
+ * closes it, on failure too: after a failed fsync the kernel may have
+ * dropped the pages it could not write, and a second fsync of the same
+ * file can then report success. The next attempt restages instead. */
 static int kf__seal_staging(kf_assembly_t *a, char *errstr, size_t errstr_size)
 {
 	struct timespec ts[2];
+	int r = 0;
 
 	ts[0].tv_sec = 0;
 	ts[0].tv_nsec = UTIME_NOW;
@@ -421,13 +554,110 @@ static int kf__seal_staging(kf_assembly_t *a, char *errstr, size_t errstr_size)
 	ts[1].tv_nsec = a->m.mtime_nsec;
 	/* set-user/group-ID bits never survive a transfer */
 	if (fchmod(a->fd, a->m.mode & 01777 & ~a->dest->umask) < 0 || futimens(a->fd, ts) < 0 ||
-	    (a->dest->fsync && fsync(a->fd) < 0))
-		return kf_seterr(errstr, errstr_size, kf_err_from_errno(errno),
-				 "finishing '%s' in %s/" KF__PRIVATE "/tmp: %s",
-				 a->shown, a->dest->path, strerror(errno));
+	    (a->dest->fsync && fsync(a->fd) < 0)) {
+		r = kf_seterr(errstr, errstr_size, kf_err_from_errno(errno),
+			      "finishing '%s' in %s/" KF__PRIVATE "/tmp: %s",
+			      a->shown, a->dest->path, strerror(errno));
+		a->restage = 1;
+	}
 	close(a->fd);
 	a->fd = -1;
-	return 0;
+	return r;
+}
+
+/* Copies the staging file into a fresh one, checks the copy against the
+ * whole-file hash (pages a failed writeback lost read back as something
+ * else), seals the copy and puts it in the staging file's place. */
+static int kf__restage(kf_assembly_t *a, const uint8_t hash[16],
+		       char *errstr, size_t errstr_size)
+{
+	char copy[sizeof(a->staging) + 1];
+	uint8_t got[16], *buf = malloc(1 << 20);
+	kf_hasher_t *h = kf_hasher_new();
+	uint64_t off = 0;
+	int in, r = 0;
+	ssize_t n;
+
+	snprintf(copy, sizeof(copy), "%s~", a->staging);
+	in = openat(a->dest->instfd, a->staging,
+		    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in >= 0)
+		a->fd = openat(a->dest->instfd, copy,
+			       O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+				   O_CLOEXEC,
+			       0600);
+	if (!buf || !h) {
+		r = KF_ENOMEM;
+		goto out_free;
+	}
+	if (in < 0 || a->fd < 0)
+		goto out_errno;
+	while ((n = read(in, buf, 1 << 20)) > 0) {
+		kf_hasher_update(h, buf, (size_t)n);
+		if (kf__pwrite_all(a->fd, buf, (size_t)n, off) < 0)
+			goto out_errno;
+		off += (uint64_t)n;
+	}
+	if (n < 0)
+		goto out_errno;
+	kf_hasher_final(h, got);
+	if (off != a->m.file_size || memcmp(got, hash, 16)) {
+		r = kf_seterr(errstr, errstr_size, KF_EIO,
+			      "'%s': the staged data reads back different after "
+			      "a failed fsync: the disk lost it",
+			      a->shown);
+		goto out_free;
+	}
+	r = kf__seal_staging(a, errstr, errstr_size);
+	if (!r && renameat(a->dest->instfd, copy, a->dest->instfd,
+			   a->staging) < 0)
+		goto out_errno;
+	if (!r)
+		a->restage = 0;
+	goto out_free;
+
+out_errno:
+	r = kf_seterr(errstr, errstr_size, kf_err_from_errno(errno),
+		      "staging '%s' again in %s/" KF__PRIVATE "/tmp: %s",
+		      a->shown, a->dest->path, strerror(errno));
+out_free:
+	if (a->fd >= 0)
+		close(a->fd);
+	a->fd = -1;
+	if (r)
+		unlinkat(a->dest->instfd, copy, 0);
+	if (in >= 0)
+		close(in);
+	kf_hasher_destroy(h);
+	free(buf);
+	return r;
+}
+
+/* Seals the staging file once; after a failure, restages it. */
+static int kf__durable_staging(kf_assembly_t *a, const uint8_t hash[16],
+			       char *errstr, size_t errstr_size)
+{
+	if (a->fd >= 0) {
+		if (kf__seal_staging(a, errstr, errstr_size) == 0)
+			return 0;
+		kf_warn("recv", "%s; staging it again from a copy", errstr);
+	}
+	return a->restage ? kf__restage(a, hash, errstr, errstr_size) : 0;
+}
+
+/* Makes a placement durable: the directory holding the file and every
+ * directory whose entry this transfer created, up to DEST. A file found
+ * already in place (KF_SKIPPED) may have been put there by a receiver
+ * that died before its fsyncs, with directories it created: the whole
+ * chain is synced then. */
+static int kf__sync_placement(kf_assembly_t *a, int outcome, char *errstr,
+			      size_t errstr_size)
+{
+	if (!a->dest->fsync)
+		return 0;
+	return kf_path_sync_dirs(a->dest->rootfd, a->relpath,
+				 outcome == KF_SKIPPED ? 0 : a->made_depth - 1,
+				 errstr, errstr_size);
 }
 
 /* Renames the staging file to name in pfd; without replace, an existing
@@ -511,7 +741,7 @@ int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
 {
 	uint8_t hash[16];
 	const char *base;
-	int pfd, r;
+	int pfd, r, made;
 
 	if (c->file_size != a->m.file_size || c->chunk_count != a->m.chunk_count ||
 	    a->written != a->m.file_size)
@@ -528,13 +758,13 @@ int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
 		return kf_seterr(errstr, errstr_size, KF_EHASH,
 				 "whole-file hash mismatch: the file received "
 				 "differs from the file sent");
-	if (a->fd >= 0) {
-		r = kf__seal_staging(a, errstr, errstr_size);
-		if (r)
-			return r;
-	}
+	r = kf__durable_staging(a, hash, errstr, errstr_size);
+	if (r)
+		return r;
 	r = kf_path_open_parent(a->dest->rootfd, a->relpath, 1, 0755, &pfd,
-				&base, errstr, errstr_size);
+				&base, &made, errstr, errstr_size);
+	if (made < a->made_depth)
+		a->made_depth = made;
 	if (r)
 		return r;
 	r = kf__place(a, pfd, base, hash);
@@ -552,16 +782,8 @@ int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
 				 a->dest->path, strerror(e));
 	}
 	*outcome = r;
-	if (a->dest->fsync && r != KF_SKIPPED && fsync(pfd) < 0) {
-		int e = errno;
-
-		close(pfd);
-		return kf_seterr(errstr, errstr_size, kf_err_from_errno(e),
-				 "fsync of the directory of '%s': %s",
-				 a->shown, strerror(e));
-	}
 	close(pfd);
-	return 0;
+	return kf__sync_placement(a, r, errstr, errstr_size);
 }
 
 int kf_assembly_present(kf_assembly_t *a, const kf_wire_commit_t *c,
@@ -572,7 +794,7 @@ int kf_assembly_present(kf_assembly_t *a, const kf_wire_commit_t *c,
 
 	if (c->file_size == a->m.file_size &&
 	    kf_path_open_parent(a->dest->rootfd, a->relpath, 0, 0755, &pfd,
-				&base, NULL, 0) == 0) {
+				&base, NULL, NULL, 0) == 0) {
 		same = kf__same_content(pfd, base, c->file_size, c->file_hash);
 		close(pfd);
 	}
@@ -584,22 +806,83 @@ int kf_assembly_present(kf_assembly_t *a, const kf_wire_commit_t *c,
 				 "not at DEST: send the file again",
 				 a->shown);
 	*outcome = KF_SKIPPED;
-	return 0;
+	return kf__sync_placement(a, KF_SKIPPED, errstr, errstr_size);
+}
+
+/* Writes reason.txt into the quarantine directory qfd. Everything the
+ * sender chose (path, origin) and the reason, which may quote it, is made
+ * printable: one field per line, no escape sequences. */
+static int kf__write_reason(kf_assembly_t *a, int qfd, const char *xid,
+			    const char *reason)
+{
+	char path[1024], origin[4 * KF_WIRE_ORIGIN_MAX + 8], why[2048];
+	char when[64], text[4096];
+	time_t now = time(NULL);
+	struct tm tm;
+	int fd, n, r = 0;
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	kf_path_printable(a->m.path, a->m.path_len, path, sizeof(path));
+	kf_path_printable((const uint8_t *)a->origin, strlen(a->origin),
+			  origin, sizeof(origin));
+	kf_path_printable((const uint8_t *)reason, strlen(reason), why,
+			  sizeof(why));
+	n = snprintf(text, sizeof(text),
+		     "transfer: %s\npath: %s\nsize: %llu\norigin: %s\n"
+		     "quarantined: %s\nreason: %s\n",
+		     xid, path, (unsigned long long)a->m.file_size, origin,
+		     when, why);
+	if (n >= (int)sizeof(text))
+		n = (int)sizeof(text) - 1;
+	fd = openat(qfd, "reason.txt",
+		    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
+	if (fd < 0 || kf__pwrite_all(fd, (const uint8_t *)text, (size_t)n, 0) ||
+	    (a->dest->fsync && fsync(fd) < 0)) {
+		r = kf_err_from_errno(errno);
+		kf_err("recv", "writing %s/" KF__PRIVATE
+			       "/quarantine/%s/reason.txt: %s",
+		       a->dest->path, xid, strerror(errno));
+	}
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* fsync of DEST/.kferry/quarantine through a fresh descriptor: the one
+ * kept open may have seen a failed fsync already. */
+static int kf__sync_quarantine_dir(kf_dest_t *d)
+{
+	int fd = openat(d->privfd, "quarantine",
+			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r = 0;
+
+	if (fd < 0 || fsync(fd) < 0)
+		r = kf_err_from_errno(errno);
+	if (fd >= 0)
+		close(fd);
+	return r;
 }
 
 int kf_assembly_quarantine(kf_assembly_t *a, const char *reason)
 {
-	char xid[33], printable[1024], when[64], text[2048];
-	time_t now = time(NULL);
-	struct tm tm;
-	int qfd, fd;
+	char xid[33];
+	int qfd, r;
 
 	kf_xid_format(&a->m.hdr.xid, xid);
-	qfd = kf__mkdir_open(a->dest->quarfd, xid, 0700);
 	if (a->fd >= 0) {
+		/* Rejected data, kept as evidence; what makes the quarantine
+		 * durable is its entry and reason.txt, so a failure here
+		 * is only reported. */
+		if (a->dest->fsync && fsync(a->fd) < 0)
+			kf_warn("recv", "'%s': the rejected data may be "
+					"incomplete in quarantine: fsync: %s",
+				a->shown, strerror(errno));
 		close(a->fd);
 		a->fd = -1;
 	}
+	qfd = kf__mkdir_open(a->dest->quarfd, xid, 0700);
 	if (qfd < 0) {
 		int e = errno;
 
@@ -615,28 +898,20 @@ int kf_assembly_quarantine(kf_assembly_t *a, const char *reason)
 		close(qfd);
 		return kf_err_from_errno(e);
 	}
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	kf_path_printable(a->m.path, a->m.path_len, printable,
-			  sizeof(printable));
-	snprintf(text, sizeof(text),
-		 "transfer: %s\npath: %s\nsize: %llu\norigin: %s\n"
-		 "quarantined: %s\nreason: %s\n",
-		 xid, printable, (unsigned long long)a->m.file_size, a->origin,
-		 when, reason);
-	fd = openat(qfd, "reason.txt",
-		    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-		    0600);
-	if (fd >= 0) {
-		if (write(fd, text, strlen(text)) < 0 ||
-		    (a->dest->fsync && fsync(fd) < 0))
-			kf_err("recv", "writing %s/" KF__PRIVATE
-				       "/quarantine/%s/reason.txt: %s",
-			       a->dest->path, xid, strerror(errno));
-		close(fd);
+	r = kf__write_reason(a, qfd, xid, reason);
+	/* the entries of data and reason.txt, then quarantine/<xid> */
+	if (!r && a->dest->fsync) {
+		r = fsync(qfd) < 0 ? kf_err_from_errno(errno)
+				   : kf__sync_quarantine_dir(a->dest);
+		if (r)
+			kf_err("recv", "fsync of %s/" KF__PRIVATE
+				       "/quarantine/%s: %s",
+			       a->dest->path, xid, kf_strerror(r));
 	}
 	close(qfd);
-	return 0;
+	if (!r)
+		kf__quarantine_added(a->dest);
+	return r;
 }
 
 void kf_assembly_discard(kf_assembly_t *a)

@@ -47,6 +47,13 @@ typedef struct kf_assembly_s {
 	kf_hasher_t *hasher;
 	uint64_t written; /* bytes written in order */
 	uint64_t synced;  /* bytes handed to writeback */
+	/* Sealing the staging file failed, so its fd was closed: what it
+	 * holds is copied to a fresh file before it may be placed. */
+	int restage;
+	/* Depth of the shallowest directory on the way to relpath whose
+	 * entry this transfer created (kf_path_open_parent), kept across
+	 * retries until synced; INT_MAX if none. */
+	int made_depth;
 	char *relpath;    /* NUL-terminated copy of the wire path */
 	char *shown;      /* relpath made safe for logs (kf_path_printable) */
 	char placed_as[300]; /* final name when renamed with a suffix */

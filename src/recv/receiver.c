@@ -992,13 +992,16 @@ static void kf__on_abort(struct kf__recv *r, rd_kafka_message_t *m,
 {
 	struct kf__xfer *x = kf__owner(r, m, h);
 	kf_wire_abort_t a;
-	char err[512];
+	char err[512], why[512];
 
 	if (!x)
 		return;
-	if (kf_wire_decode_abort(m->payload, m->len, &a, err, sizeof(err)) == 0)
-		kf_warn("recv", "'%s': the sender gave up: %.*s", x->a.shown,
-			(int)a.reason_len, (const char *)a.reason);
+	if (!kf_wire_decode_abort(m->payload, m->len, &a, err, sizeof(err))) {
+		/* the sender's words: no line breaks or escape sequences */
+		kf_path_printable(a.reason, a.reason_len, why, sizeof(why));
+		kf_warn("recv", "'%s': the sender gave up: %s", x->a.shown,
+			why);
+	}
 	rd_kafka_message_destroy(m);
 	kf__abandon(x, 0);
 }

@@ -38,6 +38,11 @@ struct kf_ledger_s {
 	uint64_t written_gen;    /* appends written */
 	uint64_t synced_gen;     /* appends known durable */
 	int syncing;             /* a thread is in fdatasync */
+	/* The error of a failed fdatasync, sticky: the kernel may have
+	 * dropped the pages it could not write, and a later fdatasync of
+	 * the same file can then succeed without them. Cleared only by
+	 * rewriting the ledger into a new file (kf__compact). */
+	int failed;
 };
 
 static const char kf__header[] = "kferry-ledger 1\n";
@@ -401,11 +406,38 @@ static int kf__lock(kf_ledger_t *l, const char *dir, char *errstr,
 	return 0;
 }
 
+/* Reads the ledger, rewrites it compacted into a new file (fsync'ed,
+ * renamed over it) and opens that for appends. */
+static int kf__compact(kf_ledger_t *l, kf_ledger_keep_cb *keep,
+		       kf_ledger_each_cb *each, void *opaque, char *errstr,
+		       size_t errstr_size)
+{
+	struct kf__records rs = {0};
+	int fd, err;
+
+	err = kf__read(l->dirfd, &rs, errstr, errstr_size);
+	if (!err && rs.n)
+		qsort(rs.v, rs.n, sizeof(*rs.v), kf__cmp);
+	if (!err)
+		err = kf__rewrite(l->dirfd, &rs, keep, each, opaque, errstr,
+				  errstr_size);
+	kf__records_free(&rs);
+	if (err)
+		return err;
+	fd = openat(l->dirfd, KF_LEDGER_FILE, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return kf_seterr(errstr, errstr_size, KF_EIO, "ledger: %s",
+				 strerror(errno));
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = fd;
+	return 0;
+}
+
 kf_ledger_t *kf_ledger_open(const char *dir, kf_ledger_keep_cb *keep,
 			    kf_ledger_each_cb *each, void *opaque,
 			    char *errstr, size_t errstr_size)
 {
-	struct kf__records rs = {0};
 	kf_ledger_t *l = calloc(1, sizeof(*l));
 	int err;
 
@@ -425,25 +457,11 @@ kf_ledger_t *kf_ledger_open(const char *dir, kf_ledger_keep_cb *keep,
 		goto out_close;
 	}
 	if (kf__lock(l, dir, errstr, errstr_size) ||
-	    kf__read(l->dirfd, &rs, errstr, errstr_size))
+	    kf__compact(l, keep, each, opaque, errstr, errstr_size))
 		goto out_close;
-	if (rs.n)
-		qsort(rs.v, rs.n, sizeof(*rs.v), kf__cmp);
-	if (kf__rewrite(l->dirfd, &rs, keep, each, opaque, errstr,
-			errstr_size))
-		goto out_close;
-	l->fd = openat(l->dirfd, KF_LEDGER_FILE,
-		       O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (l->fd < 0) {
-		kf_seterr(errstr, errstr_size, KF_EIO, "ledger: %s",
-			  strerror(errno));
-		goto out_close;
-	}
-	kf__records_free(&rs);
 	return l;
 
 out_close:
-	kf__records_free(&rs);
 	kf_ledger_close(l);
 	return NULL;
 }
@@ -451,13 +469,17 @@ out_close:
 /* Group commit: an append returns once an fdatasync that began after its
  * write has succeeded. Appends that arrive while one thread syncs wait
  * for the next sync and share it, so several workers finishing files at
- * once pay for one fdatasync instead of one each. Called with l->lock. */
+ * once pay for one fdatasync instead of one each. Once an fdatasync
+ * failed, every append not yet durable fails with it. Called with
+ * l->lock. */
 static int kf__sync_to(kf_ledger_t *l, uint64_t gen)
 {
 	uint64_t target;
 	int err = 0;
 
 	while (l->synced_gen < gen) {
+		if (l->failed)
+			return l->failed;
 		if (l->syncing) {
 			pthread_cond_wait(&l->synced, &l->lock);
 			continue;
@@ -468,13 +490,31 @@ static int kf__sync_to(kf_ledger_t *l, uint64_t gen)
 		err = fdatasync(l->fd) ? kf_err_from_errno(errno) : 0;
 		pthread_mutex_lock(&l->lock);
 		l->syncing = 0;
-		if (!err)
+		if (err)
+			l->failed = err;
+		else
 			l->synced_gen = target;
 		pthread_cond_broadcast(&l->synced);
-		if (err)
-			break;
 	}
-	return err;
+	return 0;
+}
+
+/* After a failed fdatasync: the ledger is rewritten from what reads back
+ * into a new file (whose fsync is trustworthy again). Records whose
+ * appends failed may be missing: their files are sent again, never
+ * deleted unsent. Called with l->lock, no fdatasync running. */
+static int kf__recover(kf_ledger_t *l, char *errstr, size_t errstr_size)
+{
+	int err = kf__compact(l, NULL, NULL, NULL, errstr, errstr_size);
+
+	if (err)
+		return err;
+	kf_warn("watch", "ledger: rewritten after a failed fdatasync (%s); "
+			 "files whose record was lost will be sent again",
+		kf_strerror(l->failed));
+	l->failed = 0;
+	l->synced_gen = l->written_gen;
+	return 0;
 }
 
 int kf_ledger_append(kf_ledger_t *l, const struct kf_ledger_rec *rec,
@@ -488,6 +528,11 @@ int kf_ledger_append(kf_ledger_t *l, const struct kf_ledger_rec *rec,
 		return kf_seterr(errstr, errstr_size, (int)n,
 				 "ledger: record too long");
 	pthread_mutex_lock(&l->lock);
+	/* (no fdatasync runs once one failed: kf__sync_to starts none) */
+	if (l->failed && (err = kf__recover(l, errstr, errstr_size)) != 0) {
+		pthread_mutex_unlock(&l->lock);
+		return err;
+	}
 	err = kf__write_all(l->fd, buf, (size_t)n);
 	if (!err)
 		err = kf__sync_to(l, ++l->written_gen);

@@ -85,6 +85,8 @@ struct forge {
 	const char *bootstrap, *topic, *out;
 	uint8_t *path;
 	size_t path_len;
+	uint8_t *origin, *reason; /* --origin, --reason: unescaped, owned */
+	size_t origin_len, reason_len;
 	uint64_t size;
 	uint32_t chunk_size;
 	uint64_t seed;
@@ -128,6 +130,10 @@ static void usage(FILE *out)
 	    "                    (up to 8)\n"
 	    "  --encrypt-to PUB  encrypt for this x25519 public key file\n"
 	    "  --sign-with KEY   sign with this ed25519 private key file\n"
+	    "  --origin O        the manifest's origin host (default\n"
+	    "                    kf-forge); \\xNN escapes allowed\n"
+	    "  --reason R        the ABORT's reason (scenario abort);\n"
+	    "                    \\xNN escapes allowed\n"
 	    "\n"
 	    "scenarios:\n");
 	for (i = 0; i < FORGE_NSCENARIOS; i++)
@@ -307,7 +313,6 @@ static int forge_open(struct forge *f, int resume, uint64_t next_index)
 	uint8_t *fake = malloc(f->path_len ? f->path_len : 1);
 	kf_wire_resume_t r = {0};
 	kf_wire_manifest_t *m = &r.m;
-	static const char origin[] = "kf-forge";
 	long n;
 
 	if (!fake)
@@ -323,8 +328,8 @@ static int forge_open(struct forge *f, int resume, uint64_t next_index)
 	m->hash_alg = KF_WIRE_HASH_XXH3_128;
 	m->path = fake;
 	m->path_len = (uint16_t)f->path_len;
-	m->origin = (const uint8_t *)origin;
-	m->origin_len = (uint8_t)strlen(origin);
+	m->origin = f->origin;
+	m->origin_len = (uint8_t)f->origin_len;
 	if (f->seal) {
 		free(fake);
 		m->path = f->path;
@@ -496,14 +501,13 @@ static int forge_commit(struct forge *f)
 
 static int forge_abort(struct forge *f)
 {
-	static const char reason[] = "kf-forge: the sender gave up";
-	uint8_t buf[KF_WIRE_ABORT_FIXED + sizeof(reason)];
+	uint8_t buf[KF_WIRE_ABORT_FIXED + 1024];
 	kf_wire_abort_t a = {0};
 	long n;
 
 	a.hdr.xid = f->xid;
-	a.reason = (const uint8_t *)reason;
-	a.reason_len = (uint16_t)strlen(reason);
+	a.reason = f->reason;
+	a.reason_len = (uint16_t)f->reason_len;
 	n = kf_wire_encode_abort(buf, sizeof(buf), &a);
 	if (n < 0)
 		return -1;
@@ -598,11 +602,14 @@ int main(int argc, char **argv)
 	    {"header", required_argument, NULL, 'H'},
 	    {"encrypt-to", required_argument, NULL, 'E'},
 	    {"sign-with", required_argument, NULL, 'W'},
+	    {"origin", required_argument, NULL, 'O'},
+	    {"reason", required_argument, NULL, 'R'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct forge f = {.size = 200000, .chunk_size = 65536, .seed = 1};
-	const char *path_arg = NULL;
+	const char *path_arg = NULL, *origin_arg = "kf-forge";
+	const char *reason_arg = "kf-forge: the sender gave up";
 	uint64_t v;
 	int opt, rc = 1;
 	char xid[33];
@@ -647,6 +654,12 @@ int main(int argc, char **argv)
 		case 'W':
 			f.sign_with = optarg;
 			break;
+		case 'O':
+			origin_arg = optarg;
+			break;
+		case 'R':
+			reason_arg = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -683,6 +696,16 @@ int main(int argc, char **argv)
 		if (forge_unescape(f.sc->path ? f.sc->path : def, &f.path,
 				   &f.path_len))
 			return 1;
+	}
+	if (forge_unescape(origin_arg, &f.origin, &f.origin_len) ||
+	    forge_unescape(reason_arg, &f.reason, &f.reason_len))
+		goto out_free;
+	if (f.origin_len > KF_WIRE_ORIGIN_MAX || f.reason_len > 1024) {
+		fprintf(stderr, "kf-forge: --origin is at most %d bytes, "
+				"--reason 1024\n",
+			KF_WIRE_ORIGIN_MAX);
+		rc = 2;
+		goto out_free;
 	}
 	if (f.path_len == 0 || f.path_len > KF_WIRE_PATH_MAX) {
 		fprintf(stderr, "kf-forge: --path must be 1..%d bytes\n",
@@ -733,6 +756,8 @@ out_free:
 	kf_seal_free(f.seal);
 	kf_seal_keys_free(f.keys);
 	free(f.path);
+	free(f.origin);
+	free(f.reason);
 	return rc;
 
 bad_usage:

@@ -53,6 +53,8 @@ static const char *const all_keys[] = {
 	"receive.max_inflight_bytes",
 	"receive.idle_exit",
 	"receive.fsync",
+	"receive.quarantine_max",
+	"receive.quarantine_max_age",
 	"watch.state_dir",
 	"watch.rescan_seconds",
 	"watch.max_inflight_files",
@@ -274,6 +276,8 @@ static void assert_defaults(const kf_conf_t *c)
 	assert_int_equal(c->recv_max_inflight_bytes, 16 << 20);
 	assert_int_equal(c->idle_exit_s, 0);
 	assert_int_equal(c->fsync, 1);
+	assert_int_equal(c->quarantine_max, 10000);
+	assert_int_equal(c->quarantine_max_age_s, 0);
 	assert_string_equal(c->state_dir, "/var/lib/kferry");
 	assert_int_equal(c->rescan_s, 30);
 	assert_int_equal(c->watch_max_inflight_files, 16);

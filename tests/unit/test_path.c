@@ -114,7 +114,7 @@ static int open_parent(struct fixture *f, const char *rel, int create, int *fd,
 {
 	errbuf[0] = '\0';
 	return kf_path_open_parent(f->rootfd, rel, create, 0755, fd, base,
-				   errbuf, sizeof(errbuf));
+				   NULL, errbuf, sizeof(errbuf));
 }
 
 /* ------------------------------------------------------------------ */
@@ -433,7 +433,7 @@ static void *race_thread(void *arg)
 		snprintf(rel, sizeof(rel), "race/%d/a/b/c/file", round);
 		pthread_barrier_wait(r->barrier);
 		if (kf_path_open_parent(r->f->rootfd, rel, 1, 0755, &fd, &base,
-					r->err, sizeof(r->err)) != 0) {
+					NULL, r->err, sizeof(r->err)) != 0) {
 			r->failures++;
 			continue;
 		}
