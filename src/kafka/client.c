@@ -121,6 +121,15 @@ rd_kafka_t *kf_kafka_producer_new(const kf_conf_t *conf,
 				  kf_kafka_guard_t *guard, char *errstr,
 				  size_t errstr_size)
 {
+	return kf_kafka_producer_new_sized(conf, 0, dr_cb, guard, errstr,
+					   errstr_size);
+}
+
+rd_kafka_t *kf_kafka_producer_new_sized(
+	const kf_conf_t *conf, size_t max_message,
+	void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *),
+	kf_kafka_guard_t *guard, char *errstr, size_t errstr_size)
+{
 	char linger[32], timeout[32], maxmsg[32], batch[32], qkb[32];
 	const char *defaults[] = {
 		"enable.idempotence", "true",
@@ -145,11 +154,12 @@ rd_kafka_t *kf_kafka_producer_new(const kf_conf_t *conf,
 	/* A frame is the chunk, its 64-byte header and the key; leave room
 	 * for the record batch overhead as well. */
 	unsigned long long frame = conf->chunk_size + 64 + 4096 + 1024;
+	unsigned long long biggest = max_message > frame ? max_message : frame;
 
 	snprintf(linger, sizeof(linger), "%d", conf->send_linger_ms);
 	snprintf(timeout, sizeof(timeout), "%d", conf->send_delivery_timeout_ms);
 	snprintf(maxmsg, sizeof(maxmsg), "%llu",
-		 frame > 1000000 ? frame : 1000000ULL);
+		 biggest > 1000000 ? biggest : 1000000ULL);
 	/* Several chunks per produce request when they are small. */
 	snprintf(batch, sizeof(batch), "%llu",
 		 frame * 4 > 1000000 ? frame * 4 : 1000000ULL);
@@ -157,7 +167,7 @@ rd_kafka_t *kf_kafka_producer_new(const kf_conf_t *conf,
 	 * queue refuse a message we decided to send. */
 	snprintf(qkb, sizeof(qkb), "%llu",
 		 (unsigned long long)(conf->send_max_inflight_bytes / 1024) * 2 +
-			 frame * 4 / 1024 + 65536);
+			 (frame * 4 + biggest) / 1024 + 65536);
 
 	rc = kf__conf_build(conf, defaults, errstr, errstr_size);
 	if (!rc)

@@ -34,6 +34,14 @@ rd_kafka_t *kf_kafka_producer_new(const kf_conf_t *conf,
 				  kf_kafka_guard_t *guard, char *errstr,
 				  size_t errstr_size);
 
+/* The same, for records up to max_message bytes (or a frame of
+ * conf->chunk_size, whichever is larger) instead of one frame: the
+ * producer of records whose size the sender did not choose. */
+rd_kafka_t *kf_kafka_producer_new_sized(
+	const kf_conf_t *conf, size_t max_message,
+	void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *),
+	kf_kafka_guard_t *guard, char *errstr, size_t errstr_size);
+
 /* Creates the consumer of conf->group: manual offset commits, offsets
  * stored by us, reading from the earliest offset for a new group, fetch
  * sizes bounded so that memory stays bounded. rebalance_cb may be NULL;
