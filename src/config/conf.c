@@ -1067,6 +1067,78 @@ static struct kf_conf_prop *kf__prop_find(kf_conf_t *conf, const char *name)
 	return NULL;
 }
 
+/* librdkafka properties the protocol's correctness or the transport's
+ * security rests on: kafka/client.c and kafka/security.c set them, and a
+ * user's value would silently undo a guarantee. `value` NULL: every value
+ * is refused; else only values containing it. Aliases are listed too, and
+ * librdkafka also takes a topic property with a "topic." prefix. */
+static const struct kf__guarded_prop {
+	const char *name;
+	const char *value;
+	const char *why;
+} kf__guarded_props[] = {
+    {"enable.auto.commit", NULL,
+     "kferry commits offsets itself, never past the MANIFEST of an open "
+     "transfer (docs/protocol.md section 7); automatic commits would lose "
+     "files at a crash"},
+    {"auto.commit.enable", NULL, "it is enable.auto.commit's alias: kferry "
+				 "commits offsets itself (docs/protocol.md "
+				 "section 7)"},
+    {"enable.auto.offset.store", NULL,
+     "kferry stores offsets itself, never past the MANIFEST of an open "
+     "transfer (docs/protocol.md section 7)"},
+    {"acks", NULL, "the protocol requires acks=all (docs/protocol.md "
+		   "section 2): a file acknowledged on one replica can be "
+		   "lost"},
+    {"request.required.acks", NULL,
+     "it is acks' alias: the protocol requires acks=all (docs/protocol.md "
+     "section 2)"},
+    {"enable.idempotence", NULL,
+     "the protocol requires an idempotent producer (docs/protocol.md "
+     "section 2): retries must neither reorder nor duplicate frames"},
+    {"transactional.id", NULL,
+     "kferry's producers are idempotent, not transactional "
+     "(docs/protocol.md section 6)"},
+    {"partitioner", NULL,
+     "kferry uses murmur2 like the Java clients, so that every version "
+     "of a path lands on one partition whichever client sent it "
+     "(docs/protocol.md section 2)"},
+    {"queuing.strategy", NULL,
+     "frames must be produced in the order kferry queues them"},
+    {"partition.assignment.strategy", "cooperative",
+     "the receiver handles eager rebalances only (range, roundrobin)"},
+    {"enable.ssl.certificate.verification", NULL,
+     "broker certificates are always verified (docs/security.md): name "
+     "their CA with tls.ca"},
+    {"ssl.endpoint.identification.algorithm", NULL,
+     "the broker host name check is tls.verify_hostname's to turn off "
+     "(docs/security.md)"},
+};
+
+/* Refuses a property of kf__guarded_props, saying why. */
+static int kf__check_prop(const char *name, const char *value, char *errstr,
+			  size_t errstr_size)
+{
+	const char *bare = !strncmp(name, "topic.", 6) ? name + 6 : name;
+	size_t i;
+
+	for (i = 0; i < sizeof(kf__guarded_props) /
+			    sizeof(kf__guarded_props[0]);
+	     i++) {
+		const struct kf__guarded_prop *g = &kf__guarded_props[i];
+
+		if (strcmp(bare, g->name) ||
+		    (g->value && !strstr(value, g->value)))
+			continue;
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "kafka.%s: kferry sets this librdkafka "
+				 "property itself and refuses to change it: "
+				 "%s",
+				 name, g->why);
+	}
+	return 0;
+}
+
 /* Adds or replaces librdkafka property name; the order of first setting is
  * kept, so that the Kafka client sees them as the user wrote them. */
 static int kf__set_prop(kf_conf_t *conf, const char *name, const char *value,
@@ -1074,11 +1146,14 @@ static int kf__set_prop(kf_conf_t *conf, const char *name, const char *value,
 {
 	struct kf_conf_prop *p;
 	char *v;
+	int err;
 
 	if (!*name)
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "kafka.: missing librdkafka property name "
 				 "after \"kafka.\"");
+	if ((err = kf__check_prop(name, value, errstr, errstr_size)))
+		return err;
 	if (!(v = strdup(value)))
 		goto out_nomem;
 	if ((p = kf__prop_find(conf, name))) {
@@ -1697,9 +1772,27 @@ static const char *const kf__ref_body[] = {
 	"the Kafka client without the prefix: `kafka.security.protocol = SSL`",
 	"sets `security.protocol`. In a file, every key of the `[kafka]`",
 	"section is one; on the command line `-X NAME=VALUE` sets one.",
-	"kferry checks neither their names nor their values: librdkafka does",
-	"when the Kafka client is set up (see librdkafka's CONFIGURATION.md).",
-	"Setting a property again replaces its value. Where kferry has a key",
+	"Apart from the few below, kferry checks neither their names nor",
+	"their values: librdkafka does when the Kafka client is set up (see",
+	"librdkafka's CONFIGURATION.md).",
+	"Setting a property again replaces its value.",
+	"",
+	"A few properties are kferry's own and refused with the reason (exit",
+	"code 2), because a value of the user's would silently undo what the",
+	"protocol or the transport's security rests on:",
+	"`enable.auto.commit` (and `auto.commit.enable`),",
+	"`enable.auto.offset.store` (offsets are committed by the commit rule",
+	"of docs/protocol.md section 7); `acks` (and `request.required.acks`),",
+	"`enable.idempotence`, `transactional.id`, `partitioner`,",
+	"`queuing.strategy` (frames reach their partition in order, without",
+	"duplicates, by the key's murmur2 hash); a cooperative",
+	"`partition.assignment.strategy` (the receiver rebalances eagerly);",
+	"`enable.ssl.certificate.verification` and",
+	"`ssl.endpoint.identification.algorithm` (use `tls.ca` and",
+	"`tls.verify_hostname`, docs/security.md). The same holds with",
+	"librdkafka's `topic.` prefix.",
+	"",
+	"Where kferry has a key",
 	"of its own (`bootstrap`, `send.linger_ms`,",
 	"`send.delivery_timeout_ms`, `security.protocol`, `tls.*`, `sasl.*`),",
 	"use that key instead. Secret properties (`kafka.sasl.password`,",

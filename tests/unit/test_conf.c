@@ -826,17 +826,17 @@ static void test_file_later_wins(void **state)
 
 	load_ok(conf, "workers = 2\n"
 		      "[kafka]\n"
-		      "acks = 1\n"
-		      "enable.idempotence = true\n"
-		      "acks = all\n"
+		      "client.id = a\n"
+		      "socket.keepalive.enable = true\n"
+		      "client.id = b\n"
 		      "[send]\n"
 		      "linger_ms = 1\n"
 		      "linger_ms = 9\n");
 	assert_int_equal(conf->workers, 2);
 	assert_int_equal(conf->send_linger_ms, 9);
 	assert_int_equal(conf->nprops, 2);
-	assert_string_equal(conf->props[0].name, "acks");
-	assert_string_equal(conf->props[0].value, "all");
+	assert_string_equal(conf->props[0].name, "client.id");
+	assert_string_equal(conf->props[0].value, "b");
 	/* command-line options come after the file and win */
 	set_ok(conf, "send.linger_ms", "3");
 	assert_int_equal(conf->send_linger_ms, 3);
