@@ -248,6 +248,23 @@ static const struct kf__key kf__keys[] = {
 		       "chunks. 0 starts one per online CPU.",
 	},
 	{
+		.name = "connect_timeout",
+		KF__INT(connect_timeout_s),
+		.def = "30",
+		.min = 0,
+		.max = 86400,
+		.unit = "seconds",
+		.doc = "When no broker has answered at all this long after "
+		       "the start (a wrong bootstrap address, brokers down, "
+		       "a firewall), send, receive and replay stop with exit "
+		       "code 3 and an error naming the address and the "
+		       "connection error, instead of waiting for "
+		       "send.delivery_timeout_ms; watch keeps queueing files "
+		       "and logs that error again every connect_timeout until "
+		       "a broker answers. Once a broker has answered, later "
+		       "outages are retried as usual. 0 waits without limit.",
+	},
+	{
 		.name = "send.max_inflight_bytes",
 		KF__SIZE(send_max_inflight_bytes),
 		.def = "32MiB",

@@ -247,6 +247,7 @@ int kf_kafka_waker_init(kf_kafka_waker_t *w, uv_loop_t *loop,
 				 strerror(errno));
 	w->cb = cb;
 	w->opaque = opaque;
+	w->watching = 0;
 	r = uv_poll_init(loop, &w->poll, w->fds[0]);
 	if (r == 0)
 		r = uv_poll_start(&w->poll, UV_READABLE, kf__waker_ready);
@@ -267,6 +268,52 @@ int kf_kafka_waker_init(kf_kafka_waker_t *w, uv_loop_t *loop,
 	return 0;
 }
 
+/* 1 once some broker of rk has answered: librdkafka has its metadata.
+ * Never blocks (timeout 0). */
+static int kf__answered(rd_kafka_t *rk)
+{
+	char *id = rd_kafka_clusterid(rk, 0);
+
+	if (!id)
+		return 0;
+	rd_kafka_mem_free(rk, id);
+	return 1;
+}
+
+/* @locality loop thread */
+static void kf__connect_due(uv_timer_t *t)
+{
+	kf_kafka_waker_t *w = t->data;
+
+	if (kf__answered(w->rk)) {
+		uv_timer_stop(t);
+		return;
+	}
+	kf_kafka_guard_unreached(w->guard);
+	w->cb(w);
+}
+
+int kf_kafka_waker_watch_connect(kf_kafka_waker_t *w, rd_kafka_t *rk,
+				 kf_kafka_guard_t *guard, char *errstr,
+				 size_t errstr_size)
+{
+	uint64_t ms = (uint64_t)guard->conf->connect_timeout_s * 1000;
+	int r;
+
+	if (!ms)
+		return 0;
+	w->rk = rk;
+	w->guard = guard;
+	r = uv_timer_init(w->poll.loop, &w->connect);
+	if (r)
+		return kf_seterr(errstr, errstr_size, KF_EIO, "uv_timer: %s",
+				 uv_strerror(r));
+	w->connect.data = w;
+	w->watching = 1;
+	uv_timer_start(&w->connect, kf__connect_due, ms, ms);
+	return 0;
+}
+
 static void kf__waker_closed(uv_handle_t *h)
 {
 	kf_kafka_waker_t *w = h->data;
@@ -278,5 +325,8 @@ static void kf__waker_closed(uv_handle_t *h)
 void kf_kafka_waker_close(kf_kafka_waker_t *w, rd_kafka_queue_t *rkqu)
 {
 	rd_kafka_queue_io_event_enable(rkqu, -1, NULL, 0);
+	if (w->watching)
+		uv_close((uv_handle_t *)&w->connect, NULL);
+	w->watching = 0;
 	uv_close((uv_handle_t *)&w->poll, kf__waker_closed);
 }

@@ -60,11 +60,24 @@ typedef struct kf_kafka_waker_s {
 	int fds[2]; /* pipe: librdkafka writes [1], the loop reads [0] */
 	void (*cb)(struct kf_kafka_waker_s *w);
 	void *opaque;
+	/* the connect watchdog (kf_kafka_waker_watch_connect) */
+	uv_timer_t connect;
+	rd_kafka_t *rk;
+	kf_kafka_guard_t *guard;
+	int watching; /* connect is initialized */
 } kf_kafka_waker_t;
 
 int kf_kafka_waker_init(kf_kafka_waker_t *w, uv_loop_t *loop,
 			rd_kafka_queue_t *rkqu, void (*cb)(kf_kafka_waker_t *),
 			void *opaque, char *errstr, size_t errstr_size);
+/* Arms the connect watchdog: every conf->connect_timeout_s (0: never)
+ * until a broker of rk has answered (librdkafka knows the cluster id),
+ * kf_kafka_guard_unreached(guard), then the waker's callback, which sees
+ * the tripped guard as it sees any refusal. Call after
+ * kf_kafka_waker_init. */
+int kf_kafka_waker_watch_connect(kf_kafka_waker_t *w, rd_kafka_t *rk,
+				 kf_kafka_guard_t *guard, char *errstr,
+				 size_t errstr_size);
 /* Stops the poll handle and, when it is closed, the pipe. */
 void kf_kafka_waker_close(kf_kafka_waker_t *w, rd_kafka_queue_t *rkqu);
 

@@ -400,6 +400,23 @@ static int kf__tls_refusal(const char *reason)
 	       !strstr(reason, "timed out");
 }
 
+void kf_kafka_guard_unreached(kf_kafka_guard_t *g)
+{
+	char msg[sizeof(g->msg)];
+
+	snprintf(msg, sizeof(msg),
+		 "no broker answered within %d s (connect_timeout) at %s: %s; "
+		 "check bootstrap, that the brokers are up, and the network "
+		 "between them and this host",
+		 g->conf->connect_timeout_s, g->conf->bootstrap,
+		 *g->net_why ? g->net_why : "no connection error reported");
+	if (g->conf->connect_keep_trying)
+		kf_err("kafka", "%s; files stay queued until one answers",
+		       msg);
+	else
+		kf__trip(g, KF_EKAFKA, "%s", msg);
+}
+
 void kf_kafka_guard_error_cb(rd_kafka_t *rk, int err, const char *reason,
 			     void *opaque)
 {
@@ -420,8 +437,12 @@ void kf_kafka_guard_error_cb(rd_kafka_t *rk, int err, const char *reason,
 			 "broker's users)",
 			 reason);
 		return;
+	case RD_KAFKA_RESP_ERR__RESOLVE:
+		snprintf(g->net_why, sizeof(g->net_why), "%s", reason);
+		break;
 	case RD_KAFKA_RESP_ERR__SSL:
 	case RD_KAFKA_RESP_ERR__TRANSPORT:
+		snprintf(g->net_why, sizeof(g->net_why), "%s", reason);
 		/* a failed certificate check may end as either */
 		if (atomic_load(&g->tls_state) == 2 &&
 		    strstr(reason, "certificate verify failed")) {

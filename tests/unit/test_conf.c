@@ -36,6 +36,7 @@ static const char *const all_keys[] = {
 	"log_level",
 	"debug",
 	"workers",
+	"connect_timeout",
 	"send.max_inflight_bytes",
 	"send.max_inflight_files",
 	"send.linger_ms",
@@ -261,6 +262,7 @@ static void assert_defaults(const kf_conf_t *c)
 	assert_int_equal(c->log_level, KF_LOG_INFO);
 	assert_null(c->debug);
 	assert_int_equal(c->workers, 0);
+	assert_int_equal(c->connect_timeout_s, 30);
 	assert_int_equal(c->send_max_inflight_bytes, 32 << 20);
 	assert_int_equal(c->send_max_inflight_files, 8);
 	assert_int_equal(c->send_linger_ms, 5);
