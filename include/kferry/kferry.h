@@ -93,6 +93,14 @@ void kf_conf_describe(FILE *out, enum kf_conf_doc format);
 int kf_log_init(const kf_conf_t *conf, int json, char *errstr,
 		size_t errstr_size);
 
+/* Writes a message for the user (a command's summary, error or usage) on
+ * stderr, whatever the log level: printf-formatted, as it is in text mode;
+ * with JSON logs, as one JSON log line (ctx "kferry", level "error" when
+ * error is set, else "notice", msg without the trailing newline), so that
+ * every line on stderr parses as JSON. */
+void kf_log_user(int error, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* ---------------------------------------------------------------------
  * Sending.
  */
