@@ -116,7 +116,9 @@ typedef struct kf_send_stats_s {
 } kf_send_stats_t;
 
 /* Called on the sending thread once per finished file (ok or failed). err is
- * 0 or a KF_E* code; msg explains a failure. */
+ * 0 or a KF_E* code; msg explains a failure. relpath and srcpath are ""
+ * for a failure met while walking the paths given (a path that does not
+ * exist, a directory that cannot be read): msg then names the path. */
 typedef void (kf_send_file_cb)(void *opaque, const char *relpath,
 			       const char *srcpath, uint64_t size, int err,
 			       const char *msg);

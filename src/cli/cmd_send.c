@@ -45,13 +45,15 @@ static void kf__on_file(void *opaque, const char *rel, const char *src,
 			uint64_t size, int err, const char *msg)
 {
 	struct kf__send_ui *ui = opaque;
+	const char *path = *src ? src : rel;
 
 	(void)size;
 	if (!err)
 		return;
 	kf__clear_line(ui);
-	kf_log_user(1, "kferry: send failed: %s: %s\n", *src ? src : rel,
-		msg ? msg : kf_strerror(err));
+	/* no path: the message of a walking error names it */
+	kf_log_user(1, "kferry: send failed: %s%s%s\n", path, *path ? ": " : "",
+		    msg ? msg : kf_strerror(err));
 	if (!ui->json)
 		return;
 	if (ui->nfailed == ui->cap) {
@@ -63,7 +65,7 @@ static void kf__on_file(void *opaque, const char *rel, const char *src,
 		ui->failed = f;
 		ui->cap = cap;
 	}
-	ui->failed[ui->nfailed].path = strdup(*src ? src : rel);
+	ui->failed[ui->nfailed].path = strdup(path);
 	ui->failed[ui->nfailed].msg = strdup(msg ? msg : kf_strerror(err));
 	ui->nfailed++;
 }
