@@ -72,6 +72,14 @@ void kf_conf_destroy(kf_conf_t *conf);
 int kf_conf_set(kf_conf_t *conf, const char *key, const char *value,
 		char *errstr, size_t errstr_size);
 
+/* kf_conf_set for a value taken from a command line, which every local
+ * user can read (ps, /proc/PID/cmdline): a secret key (sasl.password,
+ * tls.key_password, kafka.sasl.password, ...) is refused (KF_EINVAL,
+ * errstr says why) unless its value is a file:PATH or env:NAME
+ * reference. */
+int kf_conf_set_arg(kf_conf_t *conf, const char *key, const char *value,
+		    char *errstr, size_t errstr_size);
+
 /* Loads a kferry.conf file (INI style, docs/config.md). Errors name the
  * file, line and key. */
 int kf_conf_load_file(kf_conf_t *conf, const char *path, char *errstr,

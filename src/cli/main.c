@@ -64,7 +64,7 @@ static int kf__set(kf_conf_t *conf, const char *key, const char *value)
 static int kf__set_pair(kf_conf_t *conf, const char *arg, const char *prefix)
 {
 	const char *eq = strchr(arg, '=');
-	char key[512];
+	char key[512], err[1024];
 
 	if (!eq || eq == arg) {
 		kf_log_user(1, "kferry: '%s': expected key=value\n", arg);
@@ -74,7 +74,10 @@ static int kf__set_pair(kf_conf_t *conf, const char *arg, const char *prefix)
 	if (*prefix && !strncmp(arg, prefix, strlen(prefix)))
 		arg += strlen(prefix);
 	snprintf(key, sizeof(key), "%s%.*s", prefix, (int)(eq - arg), arg);
-	return kf__set(conf, key, eq + 1);
+	if (kf_conf_set_arg(conf, key, eq + 1, err, sizeof(err)) == 0)
+		return 1;
+	kf_log_user(1, "kferry: %s\n", err);
+	return -1;
 }
 
 int kf_cli_common_opt(kf_conf_t *conf, int opt, const char *arg,

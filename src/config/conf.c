@@ -970,6 +970,28 @@ static const struct kf__word *kf__word_find(const struct kf__word *words,
 	return NULL;
 }
 
+/* Frees a string that may hold a secret, wiping it first: freed memory
+ * is handed out again, and ends up in core dumps. NULL is a no-op. */
+static void kf__free_secret(char *s)
+{
+	if (s)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+/* Frees the value of key (a kferry key, or "kafka." + a property name),
+ * wiped first when the key holds a secret. */
+static void kf__free_value(const char *prefix, const char *name, char *value)
+{
+	char key[300];
+
+	snprintf(key, sizeof(key), "%s%s", prefix, name);
+	if (kf_conf_is_secret(key))
+		kf__free_secret(value);
+	else
+		free(value);
+}
+
 static int kf__set_string(void *base, const struct kf__key *k,
 			  const char *value, char *errstr, size_t errstr_size)
 {
@@ -991,7 +1013,7 @@ static int kf__set_string(void *base, const struct kf__key *k,
 	if (len && !(copy = strdup(value)))
 		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
 				 "%s: out of memory", k->name);
-	free(*field);
+	kf__free_value("", k->name, *field);
 	*field = copy;
 	return 0;
 }
@@ -1174,7 +1196,7 @@ static int kf__set_prop(kf_conf_t *conf, const char *name, const char *value,
 	if (!(v = strdup(value)))
 		goto out_nomem;
 	if ((p = kf__prop_find(conf, name))) {
-		free(p->value);
+		kf__free_value("kafka.", name, p->value);
 		p->value = v;
 		return 0;
 	}
@@ -1404,6 +1426,21 @@ int kf_conf_set(kf_conf_t *conf, const char *key, const char *value,
 	return kf__set_key(conf, k, value, errstr, errstr_size);
 }
 
+int kf_conf_set_arg(kf_conf_t *conf, const char *key, const char *value,
+		    char *errstr, size_t errstr_size)
+{
+	if (key && value && *value && kf_conf_is_secret(key) &&
+	    !kf_conf_secret_is_ref(value))
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "%s: a secret on the command line is visible "
+				 "to every local user (ps, /proc/PID/cmdline): "
+				 "give %s=file:PATH or %s=env:NAME, or put it "
+				 "in a configuration file only kferry's user "
+				 "can read",
+				 key, key, key);
+	return kf_conf_set(conf, key, value, errstr, errstr_size);
+}
+
 /* ---------------------------------------------------------------------
  * Life cycle.
  */
@@ -1435,10 +1472,12 @@ void kf_conf_destroy(kf_conf_t *conf)
 		return;
 	for (i = 0; i < KF__NKEYS; i++)
 		if (kf__keys[i].type == KF__T_STRING)
-			free(*(char **)kf__field(conf, &kf__keys[i]));
+			kf__free_value("", kf__keys[i].name,
+				       *(char **)kf__field(conf, &kf__keys[i]));
 	for (i = 0; i < conf->nprops; i++) {
+		kf__free_value("kafka.", conf->props[i].name,
+			       conf->props[i].value);
 		free(conf->props[i].name);
-		free(conf->props[i].value);
 	}
 	free(conf->props);
 	for (i = 0; i < conf->nroutes; i++)
@@ -1672,6 +1711,8 @@ int kf_conf_load_file(kf_conf_t *conf, const char *path, char *errstr,
 {
 	static const char bom[] = "\xef\xbb\xbf";
 	struct kf__loader ld = {.conf = conf};
+	/* stdio's buffer, ours so that the secrets it saw can be wiped */
+	char iobuf[BUFSIZ];
 	char msg[1024];
 	unsigned lineno = 0;
 	char *line = NULL;
@@ -1685,6 +1726,7 @@ int kf_conf_load_file(kf_conf_t *conf, const char *path, char *errstr,
 		return kf_seterr(errstr, errstr_size, kf_err_from_errno(e),
 				 "%s: cannot open: %s", path, strerror(e));
 	}
+	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
 	while (!err && (len = getline(&line, &cap, f)) >= 0) {
 		size_t skip = 0;
 
@@ -1704,8 +1746,11 @@ int kf_conf_load_file(kf_conf_t *conf, const char *path, char *errstr,
 	}
 	if (!err && *ld.secret)
 		kf__check_secret_file(f, path, ld.secret);
+	if (line)
+		explicit_bzero(line, cap);
 	free(line);
 	fclose(f);
+	explicit_bzero(iobuf, sizeof(iobuf));
 	return err;
 }
 
