@@ -341,8 +341,7 @@ static void kf__access(kf_kafka_guard_t *g, rd_kafka_resp_err_t err,
 		       int32_t partition)
 {
 	const kf_conf_t *c = g->conf;
-	char topic[300], group[300], txn[300];
-	const char *tid;
+	char topic[300], group[300];
 
 	snprintf(topic, sizeof(topic), "--topic '%s'", g->topic);
 	snprintf(group, sizeof(group), "--group '%s'", c->group);
@@ -374,13 +373,6 @@ static void kf__access(kf_kafka_guard_t *g, rd_kafka_resp_err_t err,
 			   "later imply it from Write on any topic, older "
 			   "brokers need --operation IdempotentWrite "
 			   "--cluster)");
-		break;
-	case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
-		tid = kf__prop(c, "transactional.id");
-		snprintf(txn, sizeof(txn), "--transactional-id '%s'",
-			 tid ? tid : "ID");
-		kf__denied(g, "Write", "TransactionalId", tid ? tid : "?",
-			   "--operation Write --operation Describe", txn, "");
 		break;
 	default:
 		break;
@@ -472,7 +464,6 @@ void kf_kafka_guard_error_cb(rd_kafka_t *rk, int err, const char *reason,
 	case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
 	case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
 	case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
-	case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
 		kf__access(g, err, RD_KAFKA_PARTITION_UA);
 		return;
 	default:
