@@ -72,6 +72,14 @@ void kf_conf_destroy(kf_conf_t *conf);
 int kf_conf_set(kf_conf_t *conf, const char *key, const char *value,
 		char *errstr, size_t errstr_size);
 
+/* kf_conf_set for a value taken from a command line, which every local
+ * user can read (ps, /proc/PID/cmdline): a secret key (sasl.password,
+ * tls.key_password, kafka.sasl.password, ...) is refused (KF_EINVAL,
+ * errstr says why) unless its value is a file:PATH or env:NAME
+ * reference. */
+int kf_conf_set_arg(kf_conf_t *conf, const char *key, const char *value,
+		    char *errstr, size_t errstr_size);
+
 /* Loads a kferry.conf file (INI style, docs/config.md). Errors name the
  * file, line and key. */
 int kf_conf_load_file(kf_conf_t *conf, const char *path, char *errstr,
@@ -93,6 +101,14 @@ void kf_conf_describe(FILE *out, enum kf_conf_doc format);
 int kf_log_init(const kf_conf_t *conf, int json, char *errstr,
 		size_t errstr_size);
 
+/* Writes a message for the user (a command's summary, error or usage) on
+ * stderr, whatever the log level: printf-formatted, as it is in text mode;
+ * with JSON logs, as one JSON log line (ctx "kferry", level "error" when
+ * error is set, else "notice", msg without the trailing newline), so that
+ * every line on stderr parses as JSON. */
+void kf_log_user(int error, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* ---------------------------------------------------------------------
  * Sending.
  */
@@ -108,7 +124,9 @@ typedef struct kf_send_stats_s {
 } kf_send_stats_t;
 
 /* Called on the sending thread once per finished file (ok or failed). err is
- * 0 or a KF_E* code; msg explains a failure. */
+ * 0 or a KF_E* code; msg explains a failure. relpath and srcpath are ""
+ * for a failure met while walking the paths given (a path that does not
+ * exist, a directory that cannot be read): msg then names the path. */
 typedef void (kf_send_file_cb)(void *opaque, const char *relpath,
 			       const char *srcpath, uint64_t size, int err,
 			       const char *msg);

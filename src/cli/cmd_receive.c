@@ -62,17 +62,17 @@ int kf_cmd_receive(int argc, char **argv)
 			if (kf__recv_keys[i].opt == opt)
 				break;
 		if (i == sizeof(kf__recv_keys) / sizeof(kf__recv_keys[0])) {
-			fputs(kf__recv_usage, stderr);
+			kf_log_user(1, "%s", kf__recv_usage);
 			goto out;
 		}
 		if (kf_conf_set(conf, kf__recv_keys[i].key, optarg, err,
 				sizeof(err))) {
-			fprintf(stderr, "kferry receive: %s\n", err);
+			kf_log_user(1, "kferry receive: %s\n", err);
 			goto out;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "kferry receive: unexpected argument '%s'\n%s",
+		kf_log_user(1, "kferry receive: unexpected argument '%s'\n%s",
 			argv[optind], kf__recv_usage);
 		goto out;
 	}
@@ -81,11 +81,11 @@ int kf_cmd_receive(int argc, char **argv)
 	kf_cli_install_signals();
 	r = kf_receive(conf, &st, err, sizeof(err));
 	if (r) {
-		fprintf(stderr, "kferry receive: %s\n", err);
+		kf_log_user(1, "kferry receive: %s\n", err);
 		rc = kf_cli_exit_code(r);
 		goto out;
 	}
-	fprintf(stderr,
+	kf_log_user(0,
 		"kferry: received %llu files (%llu bytes), %llu already present, "
 		"%llu quarantined, %llu abandoned, %llu messages rejected, "
 		"%llu repeated chunks dropped, %llu dead letters, %llu lost "

@@ -36,7 +36,7 @@ static int kf__offset_opt(const char *opt, const char *arg, int64_t *out)
 {
 	if (!kf__parse_i64(arg, out))
 		return 0;
-	fprintf(stderr, "kferry replay: %s '%s': expected an offset >= 0\n",
+	kf_log_user(1, "kferry replay: %s '%s': expected an offset >= 0\n",
 		opt, arg);
 	return -1;
 }
@@ -143,7 +143,7 @@ int kf_cmd_replay(int argc, char **argv)
 			ro.from_kind = KF_REPLAY_FROM_TIME;
 			nfrom++;
 			if (kf__parse_time(optarg, &ro.from)) {
-				fprintf(stderr,
+				kf_log_user(1,
 					"kferry replay: --from-time '%s': "
 					"expected RFC 3339 "
 					"(2026-11-30T05:00:00Z, "
@@ -162,21 +162,21 @@ int kf_cmd_replay(int argc, char **argv)
 			ro.to_offset = -1;
 			break;
 		default:
-			fputs(kf__replay_usage, stderr);
+			kf_log_user(1, "%s", kf__replay_usage);
 			goto out;
 		}
 		if (key && kf_conf_set(conf, key, optarg, err, sizeof(err))) {
-			fprintf(stderr, "kferry replay: %s\n", err);
+			kf_log_user(1, "kferry replay: %s\n", err);
 			goto out;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "kferry replay: unexpected argument '%s'\n%s",
+		kf_log_user(1, "kferry replay: unexpected argument '%s'\n%s",
 			argv[optind], kf__replay_usage);
 		goto out;
 	}
 	if (nfrom != 1) {
-		fprintf(stderr, "kferry replay: give exactly one of "
+		kf_log_user(1, "kferry replay: give exactly one of "
 				"--from-beginning, --from-offset and "
 				"--from-time\n%s",
 			kf__replay_usage);
@@ -187,11 +187,11 @@ int kf_cmd_replay(int argc, char **argv)
 	kf_cli_install_signals();
 	r = kf_replay(conf, &ro, &st, err, sizeof(err));
 	if (r) {
-		fprintf(stderr, "kferry replay: %s\n", err);
+		kf_log_user(1, "kferry replay: %s\n", err);
 		rc = kf_cli_exit_code(r);
 		goto out;
 	}
-	fprintf(stderr,
+	kf_log_user(0,
 		"kferry: replay restored %llu files (%llu bytes), %llu "
 		"identical skipped, %llu quarantined, %llu incomplete, %llu "
 		"abandoned, %llu messages rejected\n",

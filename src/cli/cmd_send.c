@@ -45,13 +45,15 @@ static void kf__on_file(void *opaque, const char *rel, const char *src,
 			uint64_t size, int err, const char *msg)
 {
 	struct kf__send_ui *ui = opaque;
+	const char *path = *src ? src : rel;
 
 	(void)size;
 	if (!err)
 		return;
 	kf__clear_line(ui);
-	fprintf(stderr, "kferry: send failed: %s: %s\n", *src ? src : rel,
-		msg ? msg : kf_strerror(err));
+	/* no path: the message of a walking error names it */
+	kf_log_user(1, "kferry: send failed: %s%s%s\n", path, *path ? ": " : "",
+		    msg ? msg : kf_strerror(err));
 	if (!ui->json)
 		return;
 	if (ui->nfailed == ui->cap) {
@@ -63,7 +65,7 @@ static void kf__on_file(void *opaque, const char *rel, const char *src,
 		ui->failed = f;
 		ui->cap = cap;
 	}
-	ui->failed[ui->nfailed].path = strdup(*src ? src : rel);
+	ui->failed[ui->nfailed].path = strdup(path);
 	ui->failed[ui->nfailed].msg = strdup(msg ? msg : kf_strerror(err));
 	ui->nfailed++;
 }
@@ -127,7 +129,7 @@ static void kf__print_summary(const kf_send_stats_t *st)
 	kf__human((double)st->bytes_sent, bytes, sizeof(bytes));
 	kf__human(st->elapsed_s > 0 ? st->bytes_sent / st->elapsed_s : 0, rate,
 		  sizeof(rate));
-	fprintf(stderr,
+	kf_log_user(0,
 		"kferry: sent %llu of %llu files, %s in %.2f s (%s/s), %llu "
 		"failed\n",
 		(unsigned long long)st->files_ok,
@@ -177,18 +179,21 @@ int kf_cmd_send(int argc, char **argv)
 		else if (opt == 2003)
 			ui.progress = 0;
 		else {
-			fputs(kf__send_usage, stderr);
+			kf_log_user(1, "%s", kf__send_usage);
 			goto out;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "kferry send: nothing to send: give one or more "
+		kf_log_user(1, "kferry send: nothing to send: give one or more "
 				"files or directories\n%s",
 			kf__send_usage);
 		goto out;
 	}
 	if (kf_cli_setup_logging(conf, log_json))
 		goto out;
+	/* a progress line is no JSON: every line on stderr must be */
+	if (log_json)
+		ui.progress = 0;
 	kf_cli_install_signals();
 	r = kf_send(conf, (const char *const *)argv + optind,
 		    (size_t)(argc - optind), kf__on_file, kf__on_progress, &ui,
@@ -196,7 +201,7 @@ int kf_cmd_send(int argc, char **argv)
 	kf__clear_line(&ui);
 	if (r == KF_EKAFKA || r == KF_EINVAL || r == KF_EAUTH ||
 	    r == KF_EACCESS)
-		fprintf(stderr, "kferry send: %s\n", err);
+		kf_log_user(1, "kferry send: %s\n", err);
 	if (ui.json)
 		kf__print_json(&ui, &st, r);
 	else

@@ -49,13 +49,13 @@ static int kf__watch_opt(kf_conf_t *conf, int opt, const char *arg)
 		if (kf__watch_keys[i].opt == opt)
 			break;
 	if (i == KF__NWATCH_KEYS) {
-		fputs(kf__watch_usage, stderr);
+		kf_log_user(1, "%s", kf__watch_usage);
 		return -1;
 	}
 	if (kf_conf_set(conf, opt ? kf__watch_keys[i].key
 				  : "route.cli.recursive",
 			arg, err, sizeof(err))) {
-		fprintf(stderr, "kferry watch: %s\n", err);
+		kf_log_user(1, "kferry watch: %s\n", err);
 		return -1;
 	}
 	return 0;
@@ -99,7 +99,7 @@ static kf_conf_t *kf__watch_conf(struct kf__watch_args *a, int *help)
 			goto out_destroy;
 	}
 	if (optind < a->argc) {
-		fprintf(stderr, "kferry watch: unexpected argument '%s'\n%s",
+		kf_log_user(1, "kferry watch: unexpected argument '%s'\n%s",
 			a->argv[optind], kf__watch_usage);
 		goto out_destroy;
 	}
@@ -153,7 +153,7 @@ int kf_cmd_watch(int argc, char **argv)
 	r = kf_watch(conf, kf__reload, &a, err, sizeof(err));
 	kf_conf_destroy(conf);
 	if (r) {
-		fprintf(stderr, "kferry watch: %s\n", err);
+		kf_log_user(1, "kferry watch: %s\n", err);
 		return kf_cli_exit_code(r);
 	}
 	return KF_EXIT_OK;

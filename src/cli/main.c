@@ -8,11 +8,28 @@
 
 #include "cli/cli.h"
 
+/* --log-format json anywhere on the command line: the errors of the
+ * options before it, and of the configuration file, are JSON lines too. */
+static void kf__preload_log_format(const kf_conf_t *conf, int argc,
+				   char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if ((!strcmp(argv[i], "--log-format") && i + 1 < argc &&
+		     !strcmp(argv[i + 1], "json")) ||
+		    !strcmp(argv[i], "--log-format=json")) {
+			kf_log_init(conf, 1, NULL, 0);
+			return;
+		}
+}
+
 int kf_cli_preload_config(kf_conf_t *conf, int argc, char **argv)
 {
 	char err[1024];
 	int i;
 
+	kf__preload_log_format(conf, argc, argv);
 	for (i = 1; i < argc; i++) {
 		const char *path = NULL;
 
@@ -26,7 +43,7 @@ int kf_cli_preload_config(kf_conf_t *conf, int argc, char **argv)
 		else if (!strncmp(argv[i], "-c", 2) && argv[i][2])
 			path = argv[i] + 2;
 		if (path && kf_conf_load_file(conf, path, err, sizeof(err))) {
-			fprintf(stderr, "kferry: %s\n", err);
+			kf_log_user(1, "kferry: %s\n", err);
 			return -1;
 		}
 	}
@@ -39,7 +56,7 @@ static int kf__set(kf_conf_t *conf, const char *key, const char *value)
 
 	if (kf_conf_set(conf, key, value, err, sizeof(err)) == 0)
 		return 1;
-	fprintf(stderr, "kferry: %s\n", err);
+	kf_log_user(1, "kferry: %s\n", err);
 	return -1;
 }
 
@@ -47,17 +64,20 @@ static int kf__set(kf_conf_t *conf, const char *key, const char *value)
 static int kf__set_pair(kf_conf_t *conf, const char *arg, const char *prefix)
 {
 	const char *eq = strchr(arg, '=');
-	char key[512];
+	char key[512], err[1024];
 
 	if (!eq || eq == arg) {
-		fprintf(stderr, "kferry: '%s': expected key=value\n", arg);
+		kf_log_user(1, "kferry: '%s': expected key=value\n", arg);
 		return -1;
 	}
 	/* -X kafka.acks=1 means the same as -X acks=1 */
 	if (*prefix && !strncmp(arg, prefix, strlen(prefix)))
 		arg += strlen(prefix);
 	snprintf(key, sizeof(key), "%s%.*s", prefix, (int)(eq - arg), arg);
-	return kf__set(conf, key, eq + 1);
+	if (kf_conf_set_arg(conf, key, eq + 1, err, sizeof(err)) == 0)
+		return 1;
+	kf_log_user(1, "kferry: %s\n", err);
+	return -1;
 }
 
 int kf_cli_common_opt(kf_conf_t *conf, int opt, const char *arg,
@@ -84,7 +104,7 @@ int kf_cli_common_opt(kf_conf_t *conf, int opt, const char *arg,
 		return kf__set(conf, "debug", arg);
 	case 1005:
 		if (strcmp(arg, "json") && strcmp(arg, "text")) {
-			fprintf(stderr, "kferry: --log-format: expected text "
+			kf_log_user(1, "kferry: --log-format: expected text "
 					"or json\n");
 			return -1;
 		}
@@ -122,7 +142,7 @@ int kf_cli_setup_logging(const kf_conf_t *conf, int log_json)
 	char err[256];
 
 	if (kf_log_init(conf, log_json, err, sizeof(err))) {
-		fprintf(stderr, "kferry: %s\n", err);
+		kf_log_user(1, "kferry: %s\n", err);
 		return -1;
 	}
 	return 0;
@@ -173,7 +193,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "-h"))
 		return kf_cmd_help(argc - 1, argv + 1);
-	fprintf(stderr,
+	kf_log_user(1,
 		"kferry: unknown command '%s'\nRun 'kferry help' for the list "
 		"of commands.\n",
 		cmd);

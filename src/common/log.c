@@ -190,6 +190,28 @@ void kf__log(int level, const char *ctx, const char *fmt, ...)
 	(void)w;
 }
 
+void kf_log_user(int error, const char *fmt, ...)
+{
+	char msg[4096];
+	size_t n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	n = strlen(msg);
+	if (!kf__log_json) {
+		/* one write, as kf__log: lines of threads never interleave */
+		ssize_t w = write(STDERR_FILENO, msg, n);
+
+		(void)w; /* nowhere left to report a failed write */
+		return;
+	}
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	kf__log(error ? KF_LOG_ERR : KF_LOG_NOTICE, "kferry", "%s", msg);
+}
+
 int kf_log_init(const kf_conf_t *conf, int json, char *errstr,
 		size_t errstr_size)
 {

@@ -248,6 +248,23 @@ static const struct kf__key kf__keys[] = {
 		       "chunks. 0 starts one per online CPU.",
 	},
 	{
+		.name = "connect_timeout",
+		KF__INT(connect_timeout_s),
+		.def = "30",
+		.min = 0,
+		.max = 86400,
+		.unit = "seconds",
+		.doc = "When no broker has answered at all this long after "
+		       "the start (a wrong bootstrap address, brokers down, "
+		       "a firewall), send, receive and replay stop with exit "
+		       "code 3 and an error naming the address and the "
+		       "connection error, instead of waiting for "
+		       "send.delivery_timeout_ms; watch keeps queueing files "
+		       "and logs that error again every connect_timeout until "
+		       "a broker answers. Once a broker has answered, later "
+		       "outages are retried as usual. 0 waits without limit.",
+	},
+	{
 		.name = "send.max_inflight_bytes",
 		KF__SIZE(send_max_inflight_bytes),
 		.def = "32MiB",
@@ -979,6 +996,28 @@ static const struct kf__word *kf__word_find(const struct kf__word *words,
 	return NULL;
 }
 
+/* Frees a string that may hold a secret, wiping it first: freed memory
+ * is handed out again, and ends up in core dumps. NULL is a no-op. */
+static void kf__free_secret(char *s)
+{
+	if (s)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+/* Frees the value of key (a kferry key, or "kafka." + a property name),
+ * wiped first when the key holds a secret. */
+static void kf__free_value(const char *prefix, const char *name, char *value)
+{
+	char key[300];
+
+	snprintf(key, sizeof(key), "%s%s", prefix, name);
+	if (kf_conf_is_secret(key))
+		kf__free_secret(value);
+	else
+		free(value);
+}
+
 static int kf__set_string(void *base, const struct kf__key *k,
 			  const char *value, char *errstr, size_t errstr_size)
 {
@@ -1000,7 +1039,7 @@ static int kf__set_string(void *base, const struct kf__key *k,
 	if (len && !(copy = strdup(value)))
 		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
 				 "%s: out of memory", k->name);
-	free(*field);
+	kf__free_value("", k->name, *field);
 	*field = copy;
 	return 0;
 }
@@ -1093,6 +1132,78 @@ static struct kf_conf_prop *kf__prop_find(kf_conf_t *conf, const char *name)
 	return NULL;
 }
 
+/* librdkafka properties the protocol's correctness or the transport's
+ * security rests on: kafka/client.c and kafka/security.c set them, and a
+ * user's value would silently undo a guarantee. `value` NULL: every value
+ * is refused; else only values containing it. Aliases are listed too, and
+ * librdkafka also takes a topic property with a "topic." prefix. */
+static const struct kf__guarded_prop {
+	const char *name;
+	const char *value;
+	const char *why;
+} kf__guarded_props[] = {
+    {"enable.auto.commit", NULL,
+     "kferry commits offsets itself, never past the MANIFEST of an open "
+     "transfer (docs/protocol.md section 7); automatic commits would lose "
+     "files at a crash"},
+    {"auto.commit.enable", NULL, "it is enable.auto.commit's alias: kferry "
+				 "commits offsets itself (docs/protocol.md "
+				 "section 7)"},
+    {"enable.auto.offset.store", NULL,
+     "kferry stores offsets itself, never past the MANIFEST of an open "
+     "transfer (docs/protocol.md section 7)"},
+    {"acks", NULL, "the protocol requires acks=all (docs/protocol.md "
+		   "section 2): a file acknowledged on one replica can be "
+		   "lost"},
+    {"request.required.acks", NULL,
+     "it is acks' alias: the protocol requires acks=all (docs/protocol.md "
+     "section 2)"},
+    {"enable.idempotence", NULL,
+     "the protocol requires an idempotent producer (docs/protocol.md "
+     "section 2): retries must neither reorder nor duplicate frames"},
+    {"transactional.id", NULL,
+     "kferry's producers are idempotent, not transactional "
+     "(docs/protocol.md section 6)"},
+    {"partitioner", NULL,
+     "kferry uses murmur2 like the Java clients, so that every version "
+     "of a path lands on one partition whichever client sent it "
+     "(docs/protocol.md section 2)"},
+    {"queuing.strategy", NULL,
+     "frames must be produced in the order kferry queues them"},
+    {"partition.assignment.strategy", "cooperative",
+     "the receiver handles eager rebalances only (range, roundrobin)"},
+    {"enable.ssl.certificate.verification", NULL,
+     "broker certificates are always verified (docs/security.md): name "
+     "their CA with tls.ca"},
+    {"ssl.endpoint.identification.algorithm", NULL,
+     "the broker host name check is tls.verify_hostname's to turn off "
+     "(docs/security.md)"},
+};
+
+/* Refuses a property of kf__guarded_props, saying why. */
+static int kf__check_prop(const char *name, const char *value, char *errstr,
+			  size_t errstr_size)
+{
+	const char *bare = !strncmp(name, "topic.", 6) ? name + 6 : name;
+	size_t i;
+
+	for (i = 0; i < sizeof(kf__guarded_props) /
+			    sizeof(kf__guarded_props[0]);
+	     i++) {
+		const struct kf__guarded_prop *g = &kf__guarded_props[i];
+
+		if (strcmp(bare, g->name) ||
+		    (g->value && !strstr(value, g->value)))
+			continue;
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "kafka.%s: kferry sets this librdkafka "
+				 "property itself and refuses to change it: "
+				 "%s",
+				 name, g->why);
+	}
+	return 0;
+}
+
 /* Adds or replaces librdkafka property name; the order of first setting is
  * kept, so that the Kafka client sees them as the user wrote them. */
 static int kf__set_prop(kf_conf_t *conf, const char *name, const char *value,
@@ -1100,15 +1211,18 @@ static int kf__set_prop(kf_conf_t *conf, const char *name, const char *value,
 {
 	struct kf_conf_prop *p;
 	char *v;
+	int err;
 
 	if (!*name)
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "kafka.: missing librdkafka property name "
 				 "after \"kafka.\"");
+	if ((err = kf__check_prop(name, value, errstr, errstr_size)))
+		return err;
 	if (!(v = strdup(value)))
 		goto out_nomem;
 	if ((p = kf__prop_find(conf, name))) {
-		free(p->value);
+		kf__free_value("kafka.", name, p->value);
 		p->value = v;
 		return 0;
 	}
@@ -1338,6 +1452,21 @@ int kf_conf_set(kf_conf_t *conf, const char *key, const char *value,
 	return kf__set_key(conf, k, value, errstr, errstr_size);
 }
 
+int kf_conf_set_arg(kf_conf_t *conf, const char *key, const char *value,
+		    char *errstr, size_t errstr_size)
+{
+	if (key && value && *value && kf_conf_is_secret(key) &&
+	    !kf_conf_secret_is_ref(value))
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "%s: a secret on the command line is visible "
+				 "to every local user (ps, /proc/PID/cmdline): "
+				 "give %s=file:PATH or %s=env:NAME, or put it "
+				 "in a configuration file only kferry's user "
+				 "can read",
+				 key, key, key);
+	return kf_conf_set(conf, key, value, errstr, errstr_size);
+}
+
 /* ---------------------------------------------------------------------
  * Life cycle.
  */
@@ -1369,10 +1498,12 @@ void kf_conf_destroy(kf_conf_t *conf)
 		return;
 	for (i = 0; i < KF__NKEYS; i++)
 		if (kf__keys[i].type == KF__T_STRING)
-			free(*(char **)kf__field(conf, &kf__keys[i]));
+			kf__free_value("", kf__keys[i].name,
+				       *(char **)kf__field(conf, &kf__keys[i]));
 	for (i = 0; i < conf->nprops; i++) {
+		kf__free_value("kafka.", conf->props[i].name,
+			       conf->props[i].value);
 		free(conf->props[i].name);
-		free(conf->props[i].value);
 	}
 	free(conf->props);
 	for (i = 0; i < conf->nroutes; i++)
@@ -1606,6 +1737,8 @@ int kf_conf_load_file(kf_conf_t *conf, const char *path, char *errstr,
 {
 	static const char bom[] = "\xef\xbb\xbf";
 	struct kf__loader ld = {.conf = conf};
+	/* stdio's buffer, ours so that the secrets it saw can be wiped */
+	char iobuf[BUFSIZ];
 	char msg[1024];
 	unsigned lineno = 0;
 	char *line = NULL;
@@ -1619,6 +1752,7 @@ int kf_conf_load_file(kf_conf_t *conf, const char *path, char *errstr,
 		return kf_seterr(errstr, errstr_size, kf_err_from_errno(e),
 				 "%s: cannot open: %s", path, strerror(e));
 	}
+	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
 	while (!err && (len = getline(&line, &cap, f)) >= 0) {
 		size_t skip = 0;
 
@@ -1638,8 +1772,11 @@ int kf_conf_load_file(kf_conf_t *conf, const char *path, char *errstr,
 	}
 	if (!err && *ld.secret)
 		kf__check_secret_file(f, path, ld.secret);
+	if (line)
+		explicit_bzero(line, cap);
 	free(line);
 	fclose(f);
+	explicit_bzero(iobuf, sizeof(iobuf));
 	return err;
 }
 
@@ -1723,9 +1860,27 @@ static const char *const kf__ref_body[] = {
 	"the Kafka client without the prefix: `kafka.security.protocol = SSL`",
 	"sets `security.protocol`. In a file, every key of the `[kafka]`",
 	"section is one; on the command line `-X NAME=VALUE` sets one.",
-	"kferry checks neither their names nor their values: librdkafka does",
-	"when the Kafka client is set up (see librdkafka's CONFIGURATION.md).",
-	"Setting a property again replaces its value. Where kferry has a key",
+	"Apart from the few below, kferry checks neither their names nor",
+	"their values: librdkafka does when the Kafka client is set up (see",
+	"librdkafka's CONFIGURATION.md).",
+	"Setting a property again replaces its value.",
+	"",
+	"A few properties are kferry's own and refused with the reason (exit",
+	"code 2), because a value of the user's would silently undo what the",
+	"protocol or the transport's security rests on:",
+	"`enable.auto.commit` (and `auto.commit.enable`),",
+	"`enable.auto.offset.store` (offsets are committed by the commit rule",
+	"of docs/protocol.md section 7); `acks` (and `request.required.acks`),",
+	"`enable.idempotence`, `transactional.id`, `partitioner`,",
+	"`queuing.strategy` (frames reach their partition in order, without",
+	"duplicates, by the key's murmur2 hash); a cooperative",
+	"`partition.assignment.strategy` (the receiver rebalances eagerly);",
+	"`enable.ssl.certificate.verification` and",
+	"`ssl.endpoint.identification.algorithm` (use `tls.ca` and",
+	"`tls.verify_hostname`, docs/security.md). The same holds with",
+	"librdkafka's `topic.` prefix.",
+	"",
+	"Where kferry has a key",
 	"of its own (`bootstrap`, `send.linger_ms`,",
 	"`send.delivery_timeout_ms`, `security.protocol`, `tls.*`, `sasl.*`),",
 	"use that key instead. Secret properties (`kafka.sasl.password`,",

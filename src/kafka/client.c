@@ -121,6 +121,15 @@ rd_kafka_t *kf_kafka_producer_new(const kf_conf_t *conf,
 				  kf_kafka_guard_t *guard, char *errstr,
 				  size_t errstr_size)
 {
+	return kf_kafka_producer_new_sized(conf, 0, dr_cb, guard, errstr,
+					   errstr_size);
+}
+
+rd_kafka_t *kf_kafka_producer_new_sized(
+	const kf_conf_t *conf, size_t max_message,
+	void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *),
+	kf_kafka_guard_t *guard, char *errstr, size_t errstr_size)
+{
 	char linger[32], timeout[32], maxmsg[32], batch[32], qkb[32];
 	const char *defaults[] = {
 		"enable.idempotence", "true",
@@ -145,11 +154,12 @@ rd_kafka_t *kf_kafka_producer_new(const kf_conf_t *conf,
 	/* A frame is the chunk, its 64-byte header and the key; leave room
 	 * for the record batch overhead as well. */
 	unsigned long long frame = conf->chunk_size + 64 + 4096 + 1024;
+	unsigned long long biggest = max_message > frame ? max_message : frame;
 
 	snprintf(linger, sizeof(linger), "%d", conf->send_linger_ms);
 	snprintf(timeout, sizeof(timeout), "%d", conf->send_delivery_timeout_ms);
 	snprintf(maxmsg, sizeof(maxmsg), "%llu",
-		 frame > 1000000 ? frame : 1000000ULL);
+		 biggest > 1000000 ? biggest : 1000000ULL);
 	/* Several chunks per produce request when they are small. */
 	snprintf(batch, sizeof(batch), "%llu",
 		 frame * 4 > 1000000 ? frame * 4 : 1000000ULL);
@@ -157,7 +167,7 @@ rd_kafka_t *kf_kafka_producer_new(const kf_conf_t *conf,
 	 * queue refuse a message we decided to send. */
 	snprintf(qkb, sizeof(qkb), "%llu",
 		 (unsigned long long)(conf->send_max_inflight_bytes / 1024) * 2 +
-			 frame * 4 / 1024 + 65536);
+			 (frame * 4 + biggest) / 1024 + 65536);
 
 	rc = kf__conf_build(conf, defaults, errstr, errstr_size);
 	if (!rc)
@@ -237,6 +247,7 @@ int kf_kafka_waker_init(kf_kafka_waker_t *w, uv_loop_t *loop,
 				 strerror(errno));
 	w->cb = cb;
 	w->opaque = opaque;
+	w->watching = 0;
 	r = uv_poll_init(loop, &w->poll, w->fds[0]);
 	if (r == 0)
 		r = uv_poll_start(&w->poll, UV_READABLE, kf__waker_ready);
@@ -257,6 +268,52 @@ int kf_kafka_waker_init(kf_kafka_waker_t *w, uv_loop_t *loop,
 	return 0;
 }
 
+/* 1 once some broker of rk has answered: librdkafka has its metadata.
+ * Never blocks (timeout 0). */
+static int kf__answered(rd_kafka_t *rk)
+{
+	char *id = rd_kafka_clusterid(rk, 0);
+
+	if (!id)
+		return 0;
+	rd_kafka_mem_free(rk, id);
+	return 1;
+}
+
+/* @locality loop thread */
+static void kf__connect_due(uv_timer_t *t)
+{
+	kf_kafka_waker_t *w = t->data;
+
+	if (kf__answered(w->rk)) {
+		uv_timer_stop(t);
+		return;
+	}
+	kf_kafka_guard_unreached(w->guard);
+	w->cb(w);
+}
+
+int kf_kafka_waker_watch_connect(kf_kafka_waker_t *w, rd_kafka_t *rk,
+				 kf_kafka_guard_t *guard, char *errstr,
+				 size_t errstr_size)
+{
+	uint64_t ms = (uint64_t)guard->conf->connect_timeout_s * 1000;
+	int r;
+
+	if (!ms)
+		return 0;
+	w->rk = rk;
+	w->guard = guard;
+	r = uv_timer_init(w->poll.loop, &w->connect);
+	if (r)
+		return kf_seterr(errstr, errstr_size, KF_EIO, "uv_timer: %s",
+				 uv_strerror(r));
+	w->connect.data = w;
+	w->watching = 1;
+	uv_timer_start(&w->connect, kf__connect_due, ms, ms);
+	return 0;
+}
+
 static void kf__waker_closed(uv_handle_t *h)
 {
 	kf_kafka_waker_t *w = h->data;
@@ -268,5 +325,8 @@ static void kf__waker_closed(uv_handle_t *h)
 void kf_kafka_waker_close(kf_kafka_waker_t *w, rd_kafka_queue_t *rkqu)
 {
 	rd_kafka_queue_io_event_enable(rkqu, -1, NULL, 0);
+	if (w->watching)
+		uv_close((uv_handle_t *)&w->connect, NULL);
+	w->watching = 0;
 	uv_close((uv_handle_t *)&w->poll, kf__waker_closed);
 }

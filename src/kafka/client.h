@@ -34,6 +34,14 @@ rd_kafka_t *kf_kafka_producer_new(const kf_conf_t *conf,
 				  kf_kafka_guard_t *guard, char *errstr,
 				  size_t errstr_size);
 
+/* The same, for records up to max_message bytes (or a frame of
+ * conf->chunk_size, whichever is larger) instead of one frame: the
+ * producer of records whose size the sender did not choose. */
+rd_kafka_t *kf_kafka_producer_new_sized(
+	const kf_conf_t *conf, size_t max_message,
+	void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *),
+	kf_kafka_guard_t *guard, char *errstr, size_t errstr_size);
+
 /* Creates the consumer of conf->group: manual offset commits, offsets
  * stored by us, reading from the earliest offset for a new group, fetch
  * sizes bounded so that memory stays bounded. rebalance_cb may be NULL;
@@ -52,11 +60,24 @@ typedef struct kf_kafka_waker_s {
 	int fds[2]; /* pipe: librdkafka writes [1], the loop reads [0] */
 	void (*cb)(struct kf_kafka_waker_s *w);
 	void *opaque;
+	/* the connect watchdog (kf_kafka_waker_watch_connect) */
+	uv_timer_t connect;
+	rd_kafka_t *rk;
+	kf_kafka_guard_t *guard;
+	int watching; /* connect is initialized */
 } kf_kafka_waker_t;
 
 int kf_kafka_waker_init(kf_kafka_waker_t *w, uv_loop_t *loop,
 			rd_kafka_queue_t *rkqu, void (*cb)(kf_kafka_waker_t *),
 			void *opaque, char *errstr, size_t errstr_size);
+/* Arms the connect watchdog: every conf->connect_timeout_s (0: never)
+ * until a broker of rk has answered (librdkafka knows the cluster id),
+ * kf_kafka_guard_unreached(guard), then the waker's callback, which sees
+ * the tripped guard as it sees any refusal. Call after
+ * kf_kafka_waker_init. */
+int kf_kafka_waker_watch_connect(kf_kafka_waker_t *w, rd_kafka_t *rk,
+				 kf_kafka_guard_t *guard, char *errstr,
+				 size_t errstr_size);
 /* Stops the poll handle and, when it is closed, the pipe. */
 void kf_kafka_waker_close(kf_kafka_waker_t *w, rd_kafka_queue_t *rkqu);
 

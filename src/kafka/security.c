@@ -341,8 +341,7 @@ static void kf__access(kf_kafka_guard_t *g, rd_kafka_resp_err_t err,
 		       int32_t partition)
 {
 	const kf_conf_t *c = g->conf;
-	char topic[300], group[300], txn[300];
-	const char *tid;
+	char topic[300], group[300];
 
 	snprintf(topic, sizeof(topic), "--topic '%s'", g->topic);
 	snprintf(group, sizeof(group), "--group '%s'", c->group);
@@ -375,13 +374,6 @@ static void kf__access(kf_kafka_guard_t *g, rd_kafka_resp_err_t err,
 			   "brokers need --operation IdempotentWrite "
 			   "--cluster)");
 		break;
-	case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
-		tid = kf__prop(c, "transactional.id");
-		snprintf(txn, sizeof(txn), "--transactional-id '%s'",
-			 tid ? tid : "ID");
-		kf__denied(g, "Write", "TransactionalId", tid ? tid : "?",
-			   "--operation Write --operation Describe", txn, "");
-		break;
 	default:
 		break;
 	}
@@ -398,6 +390,23 @@ static int kf__tls_refusal(const char *reason)
 {
 	return !strstr(reason, "Disconnected") && !strstr(reason, "reset") &&
 	       !strstr(reason, "timed out");
+}
+
+void kf_kafka_guard_unreached(kf_kafka_guard_t *g)
+{
+	char msg[sizeof(g->msg)];
+
+	snprintf(msg, sizeof(msg),
+		 "no broker answered within %d s (connect_timeout) at %s: %s; "
+		 "check bootstrap, that the brokers are up, and the network "
+		 "between them and this host",
+		 g->conf->connect_timeout_s, g->conf->bootstrap,
+		 *g->net_why ? g->net_why : "no connection error reported");
+	if (g->conf->connect_keep_trying)
+		kf_err("kafka", "%s; files stay queued until one answers",
+		       msg);
+	else
+		kf__trip(g, KF_EKAFKA, "%s", msg);
 }
 
 void kf_kafka_guard_error_cb(rd_kafka_t *rk, int err, const char *reason,
@@ -420,8 +429,12 @@ void kf_kafka_guard_error_cb(rd_kafka_t *rk, int err, const char *reason,
 			 "broker's users)",
 			 reason);
 		return;
+	case RD_KAFKA_RESP_ERR__RESOLVE:
+		snprintf(g->net_why, sizeof(g->net_why), "%s", reason);
+		break;
 	case RD_KAFKA_RESP_ERR__SSL:
 	case RD_KAFKA_RESP_ERR__TRANSPORT:
+		snprintf(g->net_why, sizeof(g->net_why), "%s", reason);
 		/* a failed certificate check may end as either */
 		if (atomic_load(&g->tls_state) == 2 &&
 		    strstr(reason, "certificate verify failed")) {
@@ -451,7 +464,6 @@ void kf_kafka_guard_error_cb(rd_kafka_t *rk, int err, const char *reason,
 	case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
 	case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
 	case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
-	case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
 		kf__access(g, err, RD_KAFKA_PARTITION_UA);
 		return;
 	default:

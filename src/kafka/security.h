@@ -48,6 +48,9 @@ typedef struct kf_kafka_guard_s {
 	 * -> 1 (being written) -> 2 (ready to read on the loop thread). */
 	atomic_int tls_state;
 	char tls_why[512];
+	/* The last connection error (name resolution, connect), for the
+	 * message of kf_kafka_guard_unreached; "" while there was none. */
+	char net_why[512];
 } kf_kafka_guard_t;
 
 /* topic is the one the client produces to or consumes (NULL: conf->topic,
@@ -58,6 +61,12 @@ void kf_kafka_guard_init(kf_kafka_guard_t *g, const kf_conf_t *conf,
 /* Looks at the error of a consumed message or a delivery report; trips
  * the guard on an authorization error. Returns the guard's error. */
 int kf_kafka_guard_message(kf_kafka_guard_t *g, const rd_kafka_message_t *m);
+
+/* No broker answered within conf->connect_timeout_s of the start: trips
+ * the guard (KF_EKAFKA) with the bootstrap address and the last
+ * connection error, or only logs that as an error when
+ * conf->connect_keep_trying (the watch daemon). */
+void kf_kafka_guard_unreached(kf_kafka_guard_t *g);
 
 /* librdkafka's error callback (set by kafka/client.c); opaque is the
  * guard. */

@@ -16,6 +16,7 @@ struct kf__conn {
 	uv_write_t wreq;
 	uv_shutdown_t sreq;
 	kf_http_t *h;
+	struct sockaddr_storage peer; /* family 0: unknown */
 	char req[KF_HTTP_REQUEST_MAX];
 	size_t len;
 	char *resp; /* owned while writing */
@@ -248,6 +249,19 @@ static int kf__complete(const struct kf__conn *c)
 	return 0;
 }
 
+static void kf__timeout(uv_timer_t *t)
+{
+	kf__conn_close(t->data);
+}
+
+/* The request is in: the answer and the lingering close have until
+ * KF_HTTP_TIMEOUT_MS after the accept. */
+static void kf__answer_deadline(struct kf__conn *c)
+{
+	uv_timer_start(&c->timer, kf__timeout,
+		       KF_HTTP_TIMEOUT_MS - KF_HTTP_HEADER_TIMEOUT_MS, 0);
+}
+
 static void kf__read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	struct kf__conn *c = s->data;
@@ -271,22 +285,76 @@ static void kf__read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	}
 	c->len += (size_t)n;
 	c->req[c->len] = '\0';
-	if (kf__complete(c))
+	if (kf__complete(c)) {
+		kf__answer_deadline(c);
 		kf__serve(c);
-	else if (c->len >= sizeof(c->req) - 1)
+	} else if (c->len >= sizeof(c->req) - 1) {
+		kf__answer_deadline(c);
 		kf__respond_text(c, 431, "request too large\n");
+	}
 }
 
-static void kf__timeout(uv_timer_t *t)
+/* Same client address (the port aside); unknown ones count as one. */
+static int kf__same_peer(const struct kf__conn *a, const struct kf__conn *b)
 {
-	/* the whole exchange, lingering included, has this long */
-	kf__conn_close(t->data);
+	const struct sockaddr_storage *x = &a->peer, *y = &b->peer;
+
+	if (x->ss_family != y->ss_family)
+		return 0;
+	if (x->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)x)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)y)->sin_addr.s_addr;
+	if (x->ss_family == AF_INET6)
+		return !memcmp(&((const struct sockaddr_in6 *)x)->sin6_addr,
+			       &((const struct sockaddr_in6 *)y)->sin6_addr,
+			       sizeof(struct in6_addr));
+	return 1;
+}
+
+/* Makes room for the new connection c. Past KF_HTTP_MAX_PER_PEER
+ * connections of c's address, or KF_HTTP_MAX_CONNS in all, the oldest
+ * connection (of that address, resp. of anyone) still waiting for its
+ * request is closed: a client holding idle connections loses its own
+ * first, and can never keep a new request (a /healthz probe) out.
+ * Returns -1 when there is none to close: every other one is being
+ * answered, which takes little time. */
+static int kf__make_room(kf_http_t *h, struct kf__conn *c)
+{
+	struct kf__conn *o, *oldest = NULL, *oldest_peer = NULL;
+	size_t live = 0, same = 0;
+
+	/* the list runs from the newest to the oldest */
+	for (o = h->conns; o; o = o->next) {
+		if (o == c || o->closing)
+			continue;
+		live++;
+		if (kf__same_peer(o, c)) {
+			same++;
+			if (!o->responding)
+				oldest_peer = o;
+		}
+		if (!o->responding)
+			oldest = o;
+	}
+	if (same >= KF_HTTP_MAX_PER_PEER)
+		oldest = oldest_peer;
+	else if (live < KF_HTTP_MAX_CONNS)
+		return 0;
+	if (!oldest)
+		return -1;
+	kf_dbg(KF_DBG_OBS, "http",
+	       "%zu connections (%zu of this client): closing the oldest "
+	       "idle one",
+	       live, same);
+	kf__conn_close(oldest);
+	return 0;
 }
 
 static void kf__accept(uv_stream_t *server, int status)
 {
 	kf_http_t *h = server->data;
 	struct kf__conn *c;
+	int namelen;
 
 	if (status < 0 || h->closing || !(c = calloc(1, sizeof(*c))))
 		return;
@@ -301,12 +369,19 @@ static void kf__accept(uv_stream_t *server, int status)
 		h->conns->prev = c;
 	h->conns = c;
 	h->nconns++;
-	if (uv_accept(server, (uv_stream_t *)&c->tcp) ||
-	    h->nconns > KF_HTTP_MAX_CONNS) {
-		kf__conn_close(c); /* over the cap: the client sees a close */
+	namelen = sizeof(c->peer);
+	if (uv_accept(server, (uv_stream_t *)&c->tcp)) {
+		kf__conn_close(c);
 		return;
 	}
-	uv_timer_start(&c->timer, kf__timeout, KF_HTTP_TIMEOUT_MS, 0);
+	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&c->peer,
+			       &namelen))
+		c->peer.ss_family = 0;
+	if (kf__make_room(h, c)) {
+		kf__conn_close(c); /* every slot answering: a close */
+		return;
+	}
+	uv_timer_start(&c->timer, kf__timeout, KF_HTTP_HEADER_TIMEOUT_MS, 0);
 	if (uv_read_start((uv_stream_t *)&c->tcp, kf__alloc, kf__read))
 		kf__conn_close(c);
 }

@@ -5,10 +5,15 @@
  * header lines are only skipped to their blank line), answers it with
  * Content-Length and "Connection: close", and closes. Only GET (and HEAD)
  * are served. Each connection has a fixed request buffer
- * (KF_HTTP_REQUEST_MAX), a deadline (KF_HTTP_TIMEOUT_MS from accept to the
- * end of the request) and there are at most KF_HTTP_MAX_CONNS at once, so
- * a slow or hostile client can neither grow memory nor hold the server: it
- * is cut off, and the others are served meanwhile. Nothing here blocks.
+ * (KF_HTTP_REQUEST_MAX), a deadline for its whole request
+ * (KF_HTTP_HEADER_TIMEOUT_MS from accept) and one for the whole exchange
+ * (KF_HTTP_TIMEOUT_MS). There are at most KF_HTTP_MAX_CONNS connections at
+ * once, KF_HTTP_MAX_PER_PEER of one client address; a connection past
+ * either cap closes the oldest one (of that address first) that has not
+ * sent its whole request yet, so idle connections cannot keep a probe of
+ * /healthz out. A slow or hostile client can neither grow memory nor hold
+ * the server: it is cut off, and the others are served meanwhile. Nothing
+ * here blocks.
  *
  * Every handle is unreferenced: the server never keeps its loop running.
  * Call kf_http_close and run the loop once more before closing it.
@@ -22,8 +27,10 @@
 #include <uv.h>
 
 #define KF_HTTP_REQUEST_MAX 4096
+#define KF_HTTP_HEADER_TIMEOUT_MS 2000
 #define KF_HTTP_TIMEOUT_MS 5000
 #define KF_HTTP_MAX_CONNS 32
+#define KF_HTTP_MAX_PER_PEER 8
 
 typedef struct kf_http_s kf_http_t;
 

@@ -12,11 +12,27 @@
 #include "kafka/client.h"
 #include "obs/probe.h"
 
-/* One dead letter awaiting its acknowledgement: the offset it holds. */
+/* The largest dead letter produced as it is. The messages a receiver
+ * reads can be larger than its own frames (a sender with a larger
+ * chunk_size, or a hostile one), and the topic's max.message.bytes is the
+ * broker's to check; 64 MiB stays below the brokers' socket.request.max.bytes
+ * (100 MiB by default), past which they drop the connection instead of
+ * answering. A record refused for its size is replaced by a copy cut to
+ * the first bytes of its key and value (docs/dead-letters.md). */
+#define KF__DLQ_MAX_MESSAGE ((size_t)64 << 20)
+#define KF__DLQ_CUT_VALUE ((size_t)4096)
+#define KF__DLQ_CUT_KEY ((size_t)1024)
+
+/* One dead letter awaiting its acknowledgement: the offset it holds, and
+ * what a cut copy of it repeats. */
 struct kf__letter {
 	int32_t part;
 	int64_t offset;
+	int64_t ts; /* < 0: not known */
 	size_t bytes;
+	const char *kind; /* a string literal */
+	char *reason;
+	int cut; /* this is the cut copy: a refusal is final */
 };
 
 struct kf_deadletter_s {
@@ -68,11 +84,19 @@ static void kf__refused(kf_deadletter_t *d)
 	kf_stop_request();
 }
 
+static void kf__letter_free(struct kf__letter *l);
+static int kf__too_large(rd_kafka_resp_err_t err);
+static rd_kafka_resp_err_t kf__cut(kf_deadletter_t *d, struct kf__letter *l,
+				   const void *key, size_t keylen,
+				   const void *value, size_t len,
+				   const char *why);
+
 /* @locality loop thread (rd_kafka_poll from the waker) */
 static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	kf_deadletter_t *d = opaque;
 	struct kf__letter *l = m->_private;
+	rd_kafka_resp_err_t err;
 
 	(void)rk;
 	d->pending--;
@@ -84,14 +108,21 @@ static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	} else if (!d->closing && kf_kafka_guard_message(&d->guard, m)) {
 		kf__refused(d);
 	} else if (!d->closing) {
+		err = m->err;
+		/* the letter, its hold and its reason live on in the copy */
+		if (kf__too_large(err) && !l->cut &&
+		    !(err = kf__cut(d, l, m->key, m->key ? m->key_len : 0,
+				    m->payload, m->len, rd_kafka_err2str(err))))
+			return;
 		kf__fail(d, "dead letter for partition %d offset %" PRId64
-			    " not acknowledged by the broker: %s; stopping "
+			    "%s not acknowledged by the broker: %s; stopping "
 			    "with that offset uncommitted (check that topic "
 			    "%s exists and accepts our writes)",
-			 (int)l->part, l->offset, rd_kafka_err2str(m->err),
-			 d->conf->dead_letter_topic);
+			 (int)l->part, l->offset,
+			 l->cut ? " (cut to its first bytes)" : "",
+			 rd_kafka_err2str(err), d->conf->dead_letter_topic);
 	}
-	free(l);
+	kf__letter_free(l);
 }
 
 static void kf__serve(kf_kafka_waker_t *w)
@@ -130,8 +161,8 @@ int kf_deadletter_new(uv_loop_t *loop, const kf_conf_t *conf,
 	d->offs = offs;
 	d->kick = kick;
 	d->opaque = opaque;
-	d->rk = kf_kafka_producer_new(conf, kf__dr, &d->guard, errstr,
-				      errstr_size);
+	d->rk = kf_kafka_producer_new_sized(conf, KF__DLQ_MAX_MESSAGE, kf__dr,
+					    &d->guard, errstr, errstr_size);
 	if (!d->rk)
 		goto out_free;
 	d->mainq = rd_kafka_queue_get_main(d->rk);
@@ -161,6 +192,89 @@ static int kf__header(rd_kafka_headers_t *h, const char *name,
 	return rd_kafka_header_add(h, name, -1, v, -1) ? -1 : 0;
 }
 
+static void kf__letter_free(struct kf__letter *l)
+{
+	if (l)
+		free(l->reason);
+	free(l);
+}
+
+/* Refusals for the record's size: the dead-letter topic's
+ * max.message.bytes, or our own KF__DLQ_MAX_MESSAGE. */
+static int kf__too_large(rd_kafka_resp_err_t err)
+{
+	return err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
+	       err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
+}
+
+/* Produces the record of letter l (which holds its offset already): hdrs
+ * (owned, may hold the original headers) gets the kferry.dlq.* headers.
+ * Returns 0, or librdkafka's error with hdrs freed and l untouched. */
+static rd_kafka_resp_err_t kf__emit(kf_deadletter_t *d, struct kf__letter *l,
+				    const void *key, size_t keylen,
+				    const void *value, size_t len,
+				    rd_kafka_headers_t *hdrs)
+{
+	rd_kafka_resp_err_t err;
+
+	if (kf__header(hdrs, "kferry.dlq.reason", "%s", l->reason) ||
+	    kf__header(hdrs, "kferry.dlq.kind", "%s", l->kind) ||
+	    kf__header(hdrs, "kferry.dlq.topic", "%s", d->conf->topic) ||
+	    kf__header(hdrs, "kferry.dlq.partition", "%d", (int)l->part) ||
+	    kf__header(hdrs, "kferry.dlq.offset", "%" PRId64, l->offset) ||
+	    (l->ts >= 0 &&
+	     kf__header(hdrs, "kferry.dlq.timestamp", "%" PRId64, l->ts))) {
+		rd_kafka_headers_destroy(hdrs);
+		return RD_KAFKA_RESP_ERR__FAIL;
+	}
+	err = rd_kafka_producev(
+		d->rk, RD_KAFKA_V_TOPIC(d->conf->dead_letter_topic),
+		RD_KAFKA_V_KEY(key, keylen), RD_KAFKA_V_VALUE((void *)value, len),
+		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(l), RD_KAFKA_V_END);
+	if (err) {
+		rd_kafka_headers_destroy(hdrs);
+		return err;
+	}
+	l->bytes = len + keylen;
+	d->pending++;
+	d->pending_bytes += l->bytes;
+	return 0;
+}
+
+/* A record refused for its size would stop every receiver of the group at
+ * the same offset, for good: produce a copy that keeps the first bytes of
+ * the key and the value, says what was cut and why, and drops the original
+ * headers (they may be what is too large). value is the original one; the
+ * copy is made before returning. */
+static rd_kafka_resp_err_t kf__cut(kf_deadletter_t *d, struct kf__letter *l,
+				   const void *key, size_t keylen,
+				   const void *value, size_t len,
+				   const char *why)
+{
+	rd_kafka_headers_t *hdrs = rd_kafka_headers_new(10);
+
+	kf_warn("dlq",
+		"the dead letter of partition %d offset %" PRId64 " (%zu bytes "
+		"of value, %zu of key) was refused for its size (%s): "
+		"producing a copy cut to its first %zu bytes instead, with "
+		"header kferry.dlq.truncated; the whole message stays in "
+		"topic %s",
+		(int)l->part, l->offset, len, keylen, why, KF__DLQ_CUT_VALUE,
+		d->conf->topic);
+	l->cut = 1;
+	if (kf__header(hdrs, "kferry.dlq.truncated", "%s", why) ||
+	    kf__header(hdrs, "kferry.dlq.value_size", "%zu", len) ||
+	    kf__header(hdrs, "kferry.dlq.key_size", "%zu", keylen)) {
+		rd_kafka_headers_destroy(hdrs);
+		return RD_KAFKA_RESP_ERR__FAIL;
+	}
+	return kf__emit(d, l, key, keylen < KF__DLQ_CUT_KEY ? keylen
+							     : KF__DLQ_CUT_KEY,
+			value, len < KF__DLQ_CUT_VALUE ? len : KF__DLQ_CUT_VALUE,
+			hdrs);
+}
+
 /* Produces one dead letter; hdrs (owned, may hold the original headers)
  * gets the kferry.dlq.* headers. ts < 0: the time is not known. */
 static void kf__produce(kf_deadletter_t *d, int32_t part, int64_t offset,
@@ -168,11 +282,12 @@ static void kf__produce(kf_deadletter_t *d, int32_t part, int64_t offset,
 			size_t keylen, const void *value, size_t len,
 			rd_kafka_headers_t *hdrs, const char *reason)
 {
-	struct kf__letter *l = malloc(sizeof(*l));
+	struct kf__letter *l = calloc(1, sizeof(*l));
 	rd_kafka_resp_err_t err;
 
-	if (!l || kf_offsets_hold(d->offs, part, offset)) {
-		free(l);
+	if (!l || !(l->reason = strdup(reason)) ||
+	    kf_offsets_hold(d->offs, part, offset)) {
+		kf__letter_free(l);
 		rd_kafka_headers_destroy(hdrs);
 		kf__fail(d, "out of memory for a dead letter of partition %d "
 			    "offset %" PRId64,
@@ -181,31 +296,15 @@ static void kf__produce(kf_deadletter_t *d, int32_t part, int64_t offset,
 	}
 	l->part = part;
 	l->offset = offset;
-	l->bytes = len + keylen;
-	if (kf__header(hdrs, "kferry.dlq.reason", "%s", reason) ||
-	    kf__header(hdrs, "kferry.dlq.kind", "%s", kind) ||
-	    kf__header(hdrs, "kferry.dlq.topic", "%s", d->conf->topic) ||
-	    kf__header(hdrs, "kferry.dlq.partition", "%d", (int)part) ||
-	    kf__header(hdrs, "kferry.dlq.offset", "%" PRId64, offset) ||
-	    (ts >= 0 &&
-	     kf__header(hdrs, "kferry.dlq.timestamp", "%" PRId64, ts))) {
-		err = RD_KAFKA_RESP_ERR__FAIL;
-		goto out_fail;
-	}
-	err = rd_kafka_producev(
-		d->rk, RD_KAFKA_V_TOPIC(d->conf->dead_letter_topic),
-		RD_KAFKA_V_KEY(key, keylen), RD_KAFKA_V_VALUE((void *)value, len),
-		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-		RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(l), RD_KAFKA_V_END);
-	if (err)
-		goto out_fail;
-	d->pending++;
-	d->pending_bytes += l->bytes;
-	return;
-
-out_fail:
-	rd_kafka_headers_destroy(hdrs);
-	free(l);
+	l->ts = ts;
+	l->kind = kind;
+	err = kf__emit(d, l, key, keylen, value, len, hdrs);
+	if (kf__too_large(err))
+		err = kf__cut(d, l, key, keylen, value, len,
+			      rd_kafka_err2str(err));
+	if (!err)
+		return;
+	kf__letter_free(l);
 	kf__fail(d, "cannot produce the dead letter of partition %d offset "
 		    "%" PRId64 " to %s: %s; stopping with that offset "
 		    "uncommitted",

@@ -5,8 +5,9 @@
  * Every dead letter holds the source offset it stands for in the offsets
  * tracker until the broker acknowledged it, so a committed position never
  * covers a dead letter that a crash could lose (at least once: after a
- * crash it may be produced again). A dead letter the broker refuses for
- * good stops the receiver with an error (kf_deadletter_error); its offset
+ * crash it may be produced again). A record refused for its size is
+ * replaced by a copy cut to its first bytes (kferry.dlq.truncated). A dead
+ * letter the broker refuses for good otherwise stops the receiver with an error (kf_deadletter_error); its offset
  * stays held, so nothing is committed past it.
  *
  * @locality loop thread (the producer's delivery reports are served there

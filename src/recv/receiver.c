@@ -1501,8 +1501,12 @@ static int kf__recv_setup(struct kf__recv *r, char *errstr, size_t errstr_size)
 	rc = kf_probe_start(&r->loop, r->conf, "receive", errstr, errstr_size);
 	if (rc)
 		return rc;
-	return kf_kafka_waker_init(&r->waker, &r->loop, r->cq, kf__woken, r,
-				   errstr, errstr_size);
+	rc = kf_kafka_waker_init(&r->waker, &r->loop, r->cq, kf__woken, r,
+				 errstr, errstr_size);
+	if (rc)
+		return rc;
+	return kf_kafka_waker_watch_connect(&r->waker, r->rk, &r->guard,
+					    errstr, errstr_size);
 }
 
 static void kf__recv_teardown(struct kf__recv *r)

@@ -25,10 +25,11 @@ struct kf_replay_plan_s {
 	int32_t nparts;
 };
 
-/* The partitions of the topic. */
-static int kf__count_partitions(rd_kafka_t *rk, const char *topic,
+/* The partitions of conf->topic. */
+static int kf__count_partitions(rd_kafka_t *rk, const kf_conf_t *conf,
 				int32_t *out, char *errstr, size_t errstr_size)
 {
+	const char *topic = conf->topic;
 	rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
 	const struct rd_kafka_metadata *md = NULL;
 	rd_kafka_resp_err_t err;
@@ -43,9 +44,10 @@ static int kf__count_partitions(rd_kafka_t *rk, const char *topic,
 		err = md->topics[0].err;
 	if (err || !md->topic_cnt || !md->topics[0].partition_cnt)
 		rc = kf_seterr(errstr, errstr_size, KF_EKAFKA,
-			       "cannot read the partitions of topic %s: %s "
-			       "(is -b right, and does the topic exist?)",
-			       topic,
+			       "cannot read the partitions of topic %s at "
+			       "%s: %s (is -b right, and does the topic "
+			       "exist?)",
+			       topic, conf->bootstrap,
 			       rd_kafka_err2str(err ? err
 						    : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART));
 	else
@@ -112,7 +114,7 @@ int kf_replay_plan_assign(rd_kafka_t *rk, const kf_conf_t *conf,
 	if (!p)
 		return KF_ENOMEM;
 	*out = p;
-	rc = kf__count_partitions(rk, conf->topic, &p->nparts, errstr,
+	rc = kf__count_partitions(rk, conf, &p->nparts, errstr,
 				  errstr_size);
 	if (rc)
 		return rc;

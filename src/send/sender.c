@@ -914,7 +914,9 @@ kf_sender_t *kf_sender_new(uv_loop_t *loop, const kf_conf_t *conf,
 	s->mainq = rd_kafka_queue_get_main(s->rk);
 	if (!s->rkt || !s->mainq ||
 	    kf_kafka_waker_init(&s->waker, loop, s->mainq, kf__serve_reports, s,
-				errstr, errstr_size))
+				errstr, errstr_size) ||
+	    kf_kafka_waker_watch_connect(&s->waker, s->rk, &s->guard, errstr,
+					 errstr_size))
 		goto out_destroy;
 	return s;
 

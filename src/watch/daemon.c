@@ -417,6 +417,8 @@ static struct kf__wsender *kf__sender_for(struct kf__daemon *d,
 	ws->conf = *d->conf0;
 	ws->conf.routes = NULL;
 	ws->conf.nroutes = 0;
+	/* a daemon outlives broker outages, the first one included */
+	ws->conf.connect_keep_trying = 1;
 	ws->conf.encrypt_recipients = rcpt ? strdup(rcpt) : NULL;
 	ws->conf.sign_key = sign ? strdup(sign) : NULL;
 	ws->conf.topic = strdup(r->topic);

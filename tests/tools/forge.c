@@ -74,6 +74,8 @@ static const struct forge_scenario forge_scenarios[] = {
     {"resume-differs", "chunk 0, then a RESUME whose mode differs", NULL},
     {"resume-orphan", "RESUME at 1 and the rest, with no MANIFEST", NULL},
     {"garbage", "one message whose value is not a kferry frame", NULL},
+    {"random", "one message of --size random bytes (not a kferry frame)",
+     NULL},
     {"sealed-tamper", "chunk 0's ciphertext has one bit flipped (needs "
 		      "--encrypt-to)", NULL},
 };
@@ -542,6 +544,30 @@ static int forge_resumed(struct forge *f, kf_codec_pool_t *pool,
 	return forge_commit(f);
 }
 
+/* One message of f->size random bytes. */
+static int forge_random(struct forge *f)
+{
+	uint8_t *buf = malloc(f->size ? f->size : 1);
+	size_t got = 0;
+	ssize_t n;
+	int rc;
+
+	if (!buf)
+		return -1;
+	while (got < f->size) {
+		n = getrandom(buf + got, f->size - got, 0);
+		if (n < 0) {
+			perror("kf-forge: getrandom");
+			free(buf);
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	rc = forge_send(f, buf, f->size);
+	free(buf);
+	return rc;
+}
+
 static int forge_transfer(struct forge *f)
 {
 	uint64_t nchunks = (f->size + f->chunk_size - 1) / f->chunk_size;
@@ -554,6 +580,10 @@ static int forge_transfer(struct forge *f)
 		static const char junk[] = "this is not a kferry frame\n";
 
 		rc = forge_send(f, junk, sizeof(junk) - 1);
+		goto out;
+	}
+	if (forge_is(f, "random")) {
+		rc = forge_random(f);
 		goto out;
 	}
 	if (!strncmp(f->sc->name, "resume", 6)) {
@@ -679,7 +709,8 @@ int main(int argc, char **argv)
 	}
 	/* Every scenario damages chunk 0 or needs three chunks. */
 	if (f.size < 2 * (uint64_t)f.chunk_size + 1 && !forge_is(&f, "good") &&
-	    !forge_is(&f, "too-big") && !forge_is(&f, "garbage")) {
+	    !forge_is(&f, "too-big") && !forge_is(&f, "garbage") &&
+	    !forge_is(&f, "random")) {
 		fprintf(stderr,
 			"kf-forge: scenario %s needs --size above 2 * "
 			"--chunk-size\n",

@@ -36,6 +36,7 @@ static const char *const all_keys[] = {
 	"log_level",
 	"debug",
 	"workers",
+	"connect_timeout",
 	"send.max_inflight_bytes",
 	"send.max_inflight_files",
 	"send.linger_ms",
@@ -263,6 +264,7 @@ static void assert_defaults(const kf_conf_t *c)
 	assert_int_equal(c->log_level, KF_LOG_INFO);
 	assert_null(c->debug);
 	assert_int_equal(c->workers, 0);
+	assert_int_equal(c->connect_timeout_s, 30);
 	assert_int_equal(c->send_max_inflight_bytes, 32 << 20);
 	assert_int_equal(c->send_max_inflight_files, 8);
 	assert_int_equal(c->send_linger_ms, 5);
@@ -830,17 +832,17 @@ static void test_file_later_wins(void **state)
 
 	load_ok(conf, "workers = 2\n"
 		      "[kafka]\n"
-		      "acks = 1\n"
-		      "enable.idempotence = true\n"
-		      "acks = all\n"
+		      "client.id = a\n"
+		      "socket.keepalive.enable = true\n"
+		      "client.id = b\n"
 		      "[send]\n"
 		      "linger_ms = 1\n"
 		      "linger_ms = 9\n");
 	assert_int_equal(conf->workers, 2);
 	assert_int_equal(conf->send_linger_ms, 9);
 	assert_int_equal(conf->nprops, 2);
-	assert_string_equal(conf->props[0].name, "acks");
-	assert_string_equal(conf->props[0].value, "all");
+	assert_string_equal(conf->props[0].name, "client.id");
+	assert_string_equal(conf->props[0].value, "b");
 	/* command-line options come after the file and win */
 	set_ok(conf, "send.linger_ms", "3");
 	assert_int_equal(conf->send_linger_ms, 3);

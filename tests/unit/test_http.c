@@ -253,31 +253,80 @@ static void test_slow_client(void **state)
 	assert_non_null(strstr(r, "HTTP/1.1 200 OK\r\n"));
 	assert_true(now_s() - t0 < 2.0);
 	assert_int_equal(read_all(slow, buf, sizeof(buf),
-				  KF_HTTP_TIMEOUT_MS / 1000.0 + 5),
+				  KF_HTTP_HEADER_TIMEOUT_MS / 1000.0 + 5),
 			 0);
-	assert_true(now_s() - t0 >= KF_HTTP_TIMEOUT_MS / 1000.0 - 0.5);
+	assert_true(now_s() - t0 >= KF_HTTP_HEADER_TIMEOUT_MS / 1000.0 - 0.5);
 	close(slow);
 }
 
-/* Past the connection cap, new connections are closed at once; once the
- * idle ones go, requests are served again. */
-static void test_connection_cap(void **state)
+/* A connection from source address ip (127.x.y.z: every one of them is
+ * the loopback). */
+static int connect_from(int port, const char *ip)
+{
+	struct sockaddr_in src = {0}, sa = {0};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	src.sin_family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, ip, &src.sin_addr), 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof(src)), 0);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+#define FLOOD (KF_HTTP_MAX_CONNS + 8)
+
+/* One client holding more idle connections than the cap cannot keep a
+ * request out: it is served at once (before, it was closed unanswered
+ * until the idle ones timed out), and the idle ones are closed, oldest
+ * first. */
+static void test_idle_connections_cannot_block(void **state)
 {
 	struct server *s = *state;
-	int fds[KF_HTTP_MAX_CONNS], extra, i;
+	int fds[FLOOD], i;
 	char buf[64];
 	char *r;
 
-	for (i = 0; i < KF_HTTP_MAX_CONNS; i++)
+	for (i = 0; i < FLOOD; i++)
 		fds[i] = connect_to(s->port);
-	extra = connect_to(s->port);
-	assert_int_equal(read_all(extra, buf, sizeof(buf), 5), 0);
-	close(extra);
-	for (i = 0; i < KF_HTTP_MAX_CONNS; i++)
-		close(fds[i]);
-	usleep(200000); /* the server sees the closes */
 	r = REQ(s, "GET /metrics HTTP/1.1\r\n\r\n");
 	assert_non_null(strstr(r, "HTTP/1.1 200 OK\r\n"));
+	assert_non_null(strstr(r, "\r\n\r\nm 1\n"));
+	/* the oldest was closed to make room, without an answer */
+	assert_int_equal(read_all(fds[0], buf, sizeof(buf), 10), 0);
+	for (i = 0; i < FLOOD; i++)
+		close(fds[i]);
+}
+
+/* Past KF_HTTP_MAX_PER_PEER connections of one address, that address
+ * loses its own idle connections: an older idle connection of another
+ * client stays open and is still answered. */
+static void test_per_peer_limit(void **state)
+{
+	struct server *s = *state;
+	int other = connect_from(s->port, "127.0.0.3");
+	int fds[FLOOD], i;
+	char buf[256];
+
+	send_all(other, "GET /metrics HTTP/1.1\r\n", 23);
+	for (i = 0; i < FLOOD; i++)
+		fds[i] = connect_from(s->port, "127.0.0.2");
+	/* a request on the last one is served: room is made at once */
+	send_all(fds[FLOOD - 1], "GET /metrics HTTP/1.1\r\n\r\n", 25);
+	assert_non_null(strstr(
+		(read_all(fds[FLOOD - 1], buf, sizeof(buf), 10), buf),
+		"HTTP/1.1 200 OK\r\n"));
+	/* the flood's own oldest went, the other client's did not */
+	assert_int_equal(read_all(fds[0], buf, sizeof(buf), 10), 0);
+	send_all(other, "\r\n", 2);
+	read_all(other, buf, sizeof(buf), 10);
+	assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+	close(other);
+	for (i = 0; i < FLOOD; i++)
+		close(fds[i]);
 }
 
 static void test_addresses(void **state)
@@ -321,7 +370,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oversized, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_client, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_connection_cap, setup,
+		cmocka_unit_test_setup_teardown(test_idle_connections_cannot_block,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_per_peer_limit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_addresses, setup, teardown),
 	};

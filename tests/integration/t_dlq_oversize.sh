@@ -1,0 +1,82 @@
+# A rejected message larger than the receiver's own frames (a hostile
+# producer, or a sender with a larger chunk_size whose MANIFEST this
+# receiver never read) is still dead-lettered: whole when the dead-letter
+# topic takes it, else as a copy cut to its first bytes with headers saying
+# so. Either way the group moves past it; before, the dead-letter producer
+# refused it ("Message size too large"), the receiver exited 3 with the
+# offset held, and every restart stopped at the same message.
+source "$(dirname "$0")/lib.sh"
+
+: "${KF_FORGE:?}"
+DEST=$WORK/dest
+BIG=1100000 # over one default 1 MiB chunk frame
+
+forge() { # forge SCENARIO [kf-forge options]
+	"$KF_FORGE" -b "$BOOTSTRAP" -t "$TOPIC" "$@" >>"$WORK/forge.out" 2>>"$WORK/forge.log" ||
+		fail "kf-forge $* exited $?: $(tail -n 3 "$WORK/forge.log")"
+}
+records() { # records FILE KEY: the records of read_topic's FILE with KEY
+	tr -d '\0' <"$1" | awk -v RS='@@END@@' -v k="$2" -F'\t' 'NF >= 2 && $2 == k { print $1 }'
+}
+# read_until TOPIC FILE KEY: read_topic until a record with KEY shows up
+# (the console consumer gives up after 5 s without a record, which a
+# loaded machine's first fetch can take)
+read_until() {
+	local i
+	for ((i = 0; i < 5; i++)); do
+		read_topic "$1" "$2"
+		[ -n "$(records "$2" "$3")" ] && return 0
+		log "no record $3 in $1 yet: reading again"
+	done
+	fail "no record $3 in topic $1"
+}
+create_dlq() { # create_dlq NAME MAX_MESSAGE_BYTES
+	"$KF_REPO/scripts/kafka/broker.sh" topic "$KF_BROKER_DIR" create "$1" \
+		--partitions 1 --config max.message.bytes="$2" >/dev/null
+}
+
+# 1. The issue's reproduction: a dead-letter topic that takes 8 MiB.
+create_dlq "$TOPIC.dlq" 8388608
+forge random --path big/one --size $BIG
+forge good --path ok/one --out "$WORK/one.expected"
+receive_until_idle "$DEST" -o receive.dead_letter_topic="$TOPIC.dlq" ||
+	fail "receiver exited $?: $(tail -n 5 "$RECV_LOG")"
+assert_recv "$RECV_LOG" rejected 1
+assert_recv "$RECV_LOG" dead 1
+cmp -s "$DEST/ok/one" "$WORK/one.expected" || fail "the good file did not arrive intact"
+read_until "$TOPIC.dlq" "$WORK/dlq.txt" big/one
+h=$(records "$WORK/dlq.txt" big/one)
+[ "$(printf '%s' "$h" | grep -c '^')" = 1 ] || fail "big/one: expected one dead letter, got: $h"
+[[ $h == *"kferry.dlq.kind:message"* ]] || fail "big/one: not a message dead letter: $h"
+[[ $h == *"kferry.dlq.truncated"* ]] && fail "big/one was cut although the topic takes it: $h"
+# the whole value (tr drops its NUL bytes, about 1 in 256)
+size=$(tr -d '\0' <"$WORK/dlq.txt" | wc -c)
+[ "$size" -gt $((BIG - BIG / 50)) ] || fail "the dead letter holds $size bytes, not the $BIG of the message"
+log "a $BIG-byte message was dead-lettered whole"
+
+# 2. A dead-letter topic that refuses it (512 KiB): a cut copy stands for it.
+create_dlq "$TOPIC.small" 524288
+forge random --path big/two --size $BIG
+forge good --path ok/two --out "$WORK/two.expected"
+receive_until_idle "$DEST" -o receive.dead_letter_topic="$TOPIC.small" ||
+	fail "receiver exited $?: $(tail -n 5 "$RECV_LOG")"
+assert_recv "$RECV_LOG" dead 1
+cmp -s "$DEST/ok/two" "$WORK/two.expected" || fail "the good file did not arrive intact"
+grep -aq "was refused for its size" "$RECV_LOG" || fail "no warning about the cut copy: $(tail -n 5 "$RECV_LOG")"
+read_until "$TOPIC.small" "$WORK/small.txt" big/two
+h=$(records "$WORK/small.txt" big/two)
+[ "$(printf '%s' "$h" | grep -c '^')" = 1 ] || fail "big/two: expected one dead letter, got: $h"
+for want in "kferry.dlq.truncated:Broker: Message size too large" \
+	"kferry.dlq.value_size:$BIG" "kferry.dlq.key_size:7" \
+	"kferry.dlq.kind:message" "kferry.dlq.offset:"; do
+	[[ $h == *"$want"* ]] || fail "big/two: no header '$want' in: $h"
+done
+size=$(tr -d '\0' <"$WORK/small.txt" | wc -c)
+[ "$size" -lt 8192 ] || fail "the cut copy holds $size bytes"
+
+# 3. The group moved past both: nothing is read or dead-lettered again.
+receive_until_idle "$DEST" -o receive.dead_letter_topic="$TOPIC.small" ||
+	fail "receiver exited $?: $(tail -n 5 "$RECV_LOG")"
+assert_recv "$RECV_LOG" rejected 0
+assert_recv "$RECV_LOG" dead 0
+log "t_dlq_oversize passed: whole when the topic takes it, cut when it does not, never stuck"
