@@ -68,6 +68,7 @@ struct kf__sfile {
 	int opened;
 	int sealed;       /* COMMIT or ABORT produced: no more messages */
 	int abort_again;  /* an ABORT was produced after a refused seal */
+	int abort_held;   /* the owner's kf_send_void_cb holds the ABORT */
 	int hashed;       /* file_hash is final */
 	uint64_t outstanding; /* produced, not yet reported */
 	uint64_t acked;
@@ -99,6 +100,7 @@ struct kf_sender_s {
 	kf_seal_keys_t *keys; /* send.encrypt_recipients, send.sign_key */
 	kf_send_file_cb *file_cb;
 	kf_send_ckpt_cb *ckpt_cb;
+	kf_send_void_cb *void_cb;
 	void *opaque;
 	char origin[256];
 
@@ -290,7 +292,12 @@ static void kf__seal(struct kf__sfile *f)
 	if (!f->opened)
 		return; /* nothing was produced: nothing to abort */
 	if (f->err) {
-		kf__produce_abort(f);
+		/* the owner may first have to record that the transfer is
+		 * void (kf_send_void_cb) */
+		f->abort_held = f->s->void_cb &&
+				f->s->void_cb(f->s->opaque, f->src, f);
+		if (!f->abort_held)
+			kf__produce_abort(f);
 	} else if (f->seal) { /* built by the last read */
 		kf__produce(f, f->seal->commit, f->seal->commit_len, &f->ctrl,
 			    1);
@@ -738,7 +745,8 @@ static void kf__maybe_done(struct kf__sfile *f)
 	kf_sender_t *s = f->s;
 	struct kf__sfile **pp;
 
-	if (!f->sealed || f->outstanding || f->busy || f->jobs)
+	if (!f->sealed || f->abort_held || f->outstanding || f->busy ||
+	    f->jobs)
 		return;
 	for (pp = &s->active; *pp != f; pp = &(*pp)->next)
 		;
@@ -836,7 +844,7 @@ static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		kf__slot_put(s, sl);
 	}
 	if (m->err > 0 && ref == &f->ctrl && f->sealed && !f->outstanding &&
-	    !f->abort_again) {
+	    !f->abort_again && !f->abort_held) {
 		/* The broker refused the frame that ends the transfer (an ABORT
 		 * goes down with a refused chunk batched beside it): one more
 		 * ABORT, in a batch of its own, lets receivers drop it now
@@ -990,6 +998,21 @@ int kf_sender_submit_route(kf_sender_t *s, const char *src, const char *rel,
 void kf_sender_on_ckpt(kf_sender_t *s, kf_send_ckpt_cb *cb)
 {
 	s->ckpt_cb = cb;
+}
+
+void kf_sender_on_void(kf_sender_t *s, kf_send_void_cb *cb)
+{
+	s->void_cb = cb;
+}
+
+void kf_sender_void_done(kf_sender_t *s, void *token)
+{
+	struct kf__sfile *f = token;
+
+	(void)s;
+	f->abort_held = 0;
+	kf__produce_abort(f);
+	kf__maybe_done(f);
 }
 
 size_t kf_sender_pending(const kf_sender_t *s)

@@ -45,6 +45,15 @@ typedef struct kf_send_ckpt_s {
 typedef void(kf_send_ckpt_cb)(void *opaque, const char *src,
 			      const kf_send_ckpt_t *ck);
 
+/* Called before the ABORT of a failed transfer is produced (the transfer
+ * was opened; its checkpoints may have been reported). Return 0 to have
+ * the ABORT produced at once, or 1 to hold it until the owner calls
+ * kf_sender_void_done(s, token), for example once a durable record that
+ * the transfer must never be resumed is written: an ABORT seen by
+ * receivers before that record exists could let a crash resume a transfer
+ * they dropped. The file is not reported before the ABORT is produced. */
+typedef int(kf_send_void_cb)(void *opaque, const char *src, void *token);
+
 /* Creates the engine and its producer. file_cb is called once per
  * submitted file when it is finished (every message acknowledged) or
  * failed. Caller owns it (kf_sender_destroy, after the loop ran dry). */
@@ -62,6 +71,13 @@ int kf_sender_submit(kf_sender_t *s, const char *src, const char *rel,
 
 /* Asks for checkpoints (see kf_send_ckpt_cb); NULL stops them. */
 void kf_sender_on_ckpt(kf_sender_t *s, kf_send_ckpt_cb *cb);
+
+/* Asks to hear of ABORTs before they are produced (kf_send_void_cb);
+ * NULL produces them at once. */
+void kf_sender_on_void(kf_sender_t *s, kf_send_void_cb *cb);
+
+/* Produces the ABORT held for token (a kf_send_void_cb that returned 1). */
+void kf_sender_void_done(kf_sender_t *s, void *token);
 
 /* The same for a file of a watch route: its metrics are labelled with the
  * route's name (kf_sender_submit: "send"). */

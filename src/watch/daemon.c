@@ -97,6 +97,7 @@ struct kf__file {
 	struct kf_ledger_rec ck_rec; /* of the running job */
 	uv_work_t ck_work;
 	int outcome_pending, outcome_err; /* the sender's verdict waits */
+	void *void_token;    /* the sender holds the ABORT until X is durable */
 	struct kf__file *hnext, *qnext, *inext, *bnext;
 };
 
@@ -378,6 +379,7 @@ static void kf__file_cb(void *opaque, const char *rel, const char *src,
 			uint64_t size, int err, const char *msg);
 static void kf__ckpt_cb(void *opaque, const char *src,
 			const kf_send_ckpt_t *ck);
+static int kf__void_cb(void *opaque, const char *src, void *token);
 
 static int kf__same(const char *a, const char *b)
 {
@@ -428,6 +430,7 @@ static struct kf__wsender *kf__sender_for(struct kf__daemon *d,
 	if (!ws->s)
 		goto out_free;
 	kf_sender_on_ckpt(ws->s, kf__ckpt_cb);
+	kf_sender_on_void(ws->s, kf__void_cb);
 	ws->next = d->senders;
 	d->senders = ws;
 	return ws;
@@ -628,11 +631,13 @@ static void kf__inflight_remove(struct kf__daemon *d, struct kf__file *f)
 }
 
 static void kf__ck_start(struct kf__file *f, int kind);
+static void kf__void_step(struct kf__file *f);
 
 /* Acts on the sender's verdict once no checkpoint write of the file runs,
  * so that the ledger's records of a file stay in order: a failed transfer
- * first voids its checkpoint (the sender sent an ABORT: it cannot be
- * resumed), a sent one is recorded by its after-send job. */
+ * whose checkpoint is still on the ledger voids it (an aborted transfer
+ * was voided before its ABORT, kf__void_cb; this catches the rest), a
+ * sent one is recorded by its after-send job. */
 static void kf__outcome(struct kf__file *f)
 {
 	struct kf__daemon *d = f->rs->d;
@@ -675,10 +680,26 @@ static void kf__ck_done(uv_work_t *req, int status)
 	f->ck_saved = f->ck_rec.kind == KF_LEDGER_PROGRESS
 			      ? f->ck_rec.next_index
 			      : 0;
-	if (f->outcome_pending)
+	if (f->void_token)
+		kf__void_step(f);
+	else if (f->outcome_pending)
 		kf__outcome(f);
 	else if (f->has_ck && f->ck.next_index > f->ck_saved)
 		kf__ck_start(f, KF_LEDGER_PROGRESS);
+}
+
+/* The ABORT the sender holds for f is produced once no checkpoint of its
+ * transfer is left on the ledger: after the X record is durable. */
+static void kf__void_step(struct kf__file *f)
+{
+	void *token = f->void_token;
+
+	if (f->ck_saved) {
+		kf__ck_start(f, KF_LEDGER_VOID);
+		return;
+	}
+	f->void_token = NULL;
+	kf_sender_void_done(f->ws->s, token);
 }
 
 /* Appends a P (checkpoint) or X (void) record for a BUSY file. */
@@ -734,6 +755,24 @@ static void kf__ckpt_cb(void *opaque, const char *src,
 	f->ck_at = (int64_t)time(NULL);
 	if (!f->ck_busy)
 		kf__ck_start(f, KF_LEDGER_PROGRESS);
+}
+
+/* @locality loop thread (the sender's callback, before it produces the
+ * ABORT of a failed transfer). A transfer with a checkpoint on the ledger
+ * gets its X record first, even while the daemon closes: an ABORT on the
+ * topic with a P as the newest record would be resumed after a restart,
+ * and receivers drop the frames of a transfer they saw aborted. */
+static int kf__void_cb(void *opaque, const char *src, void *token)
+{
+	struct kf__wsender *ws = opaque;
+	struct kf__file *f = kf__inflight_find(ws, src);
+
+	if (!f || (!f->ck_saved && !f->ck_busy))
+		return 0;
+	f->void_token = token;
+	if (!f->ck_busy)
+		kf__void_step(f);
+	return 1;
 }
 
 /* @locality loop thread (the sender's callback) */
