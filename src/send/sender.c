@@ -56,6 +56,8 @@ struct kf__sfile {
 	kf_sender_t *s;
 	char *src, *rel;
 	size_t rel_len;
+	size_t root_len;          /* kf_send_src_t */
+	uint64_t want_dev, want_ino;
 	const void *key; /* the Kafka message key: rel, or xid when encrypted */
 	size_t key_len;
 	kf_seal_t *seal; /* NULL unless keys are configured */
@@ -388,16 +390,20 @@ static void kf__seal_chunk(struct kf__slot *sl)
 
 /* ----------------------------------------------------------- chunk path */
 
-/* @locality worker: whether the open file's size or mtime moved since it
- * was opened. */
+/* @locality worker: whether the open file's size, mtime or ctime moved
+ * since it was opened. */
 static int kf__changed(const struct kf__sfile *f)
 {
 	struct stat now;
 
+	/* ctime too: a writer that restores the mtime (rsync --inplace -t,
+	 * touch -r, cp -p over the file) cannot restore it */
 	return fstat(f->fd, &now) == 0 &&
 	       (now.st_size != f->st.st_size ||
 		now.st_mtim.tv_sec != f->st.st_mtim.tv_sec ||
-		now.st_mtim.tv_nsec != f->st.st_mtim.tv_nsec);
+		now.st_mtim.tv_nsec != f->st.st_mtim.tv_nsec ||
+		now.st_ctim.tv_sec != f->st.st_ctim.tv_sec ||
+		now.st_ctim.tv_nsec != f->st.st_ctim.tv_nsec);
 }
 
 /* @locality worker: reads chunk idx and feeds the whole-file hash. Only one
@@ -444,8 +450,8 @@ static void kf__read_work(uv_work_t *req)
 	if (kf__changed(f)) {
 		sl->err = KF_ECHANGED;
 		snprintf(sl->errmsg, sizeof(sl->errmsg),
-			 "file changed while being sent (size or mtime "
-			 "differ from when it was opened)");
+			 "file changed while being sent (size, mtime or "
+			 "ctime differ from when it was opened)");
 	} else if (f->seal) {
 		kf__seal_commit(f, &sl->err, sl->errmsg, sizeof(sl->errmsg));
 	}
@@ -629,20 +635,74 @@ static int kf__hash_prefix(struct kf__sfile *f, uint64_t bytes)
 	return err;
 }
 
+/* @locality worker: opens f->src below its root (kf_send_src_t) one
+ * component at a time, never following a link; returns the descriptor or
+ * -1 with errno. O_NONBLOCK: a FIFO swapped in must not hang the worker. */
+static int kf__open_below(const struct kf__sfile *f)
+{
+	const int file_flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	char *root, *rest, *comp, *slash;
+	int dfd, fd = -1, e;
+
+	if (f->root_len >= strlen(f->src))
+		return open(f->src, file_flags);
+	if (!(root = strndup(f->src, f->root_len ? f->root_len : 1)) ||
+	    !(rest = strdup(f->src + f->root_len))) {
+		free(root);
+		errno = ENOMEM;
+		return -1;
+	}
+	if (!f->root_len)
+		root[0] = '/';
+	dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (comp = rest; dfd >= 0; comp = slash + 1) {
+		while (*comp == '/')
+			comp++;
+		if (!(slash = strchr(comp, '/'))) {
+			fd = openat(dfd, comp, file_flags | O_NOFOLLOW);
+			break;
+		}
+		*slash = '\0';
+		fd = openat(dfd, comp,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(dfd);
+		dfd = fd;
+		fd = -1;
+	}
+	e = errno;
+	if (dfd >= 0)
+		close(dfd);
+	free(root);
+	free(rest);
+	errno = e;
+	return fd;
+}
+
 /* @locality worker */
 static void kf__open_work(uv_work_t *req)
 {
 	struct kf__sfile *f = req->data;
 	uint64_t chunk = f->s->conf->chunk_size;
 
-	f->fd = open(f->src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	f->fd = kf__open_below(f);
 	if (f->fd < 0) {
-		kf__fail(f, kf_err_from_errno(errno), "open: %s",
-			 strerror(errno));
+		kf__fail(f, kf_err_from_errno(errno), "open: %s%s",
+			 strerror(errno),
+			 errno == ELOOP || errno == ENOTDIR
+				 ? " (a link took the place of the file or of "
+				   "a directory above it since it was listed; "
+				   "links are never followed)"
+				 : "");
 		return;
 	}
 	if (fstat(f->fd, &f->st) < 0 || !S_ISREG(f->st.st_mode)) {
 		kf__fail(f, KF_EIO, "not a readable regular file");
+		return;
+	}
+	if ((uint64_t)f->st.st_dev != f->want_dev ||
+	    (uint64_t)f->st.st_ino != f->want_ino) {
+		kf__fail(f, KF_ECHANGED, "another file took its place since it "
+					 "was listed; not sent");
 		return;
 	}
 	posix_fadvise(f->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -668,9 +728,9 @@ static void kf__open_work(uv_work_t *req)
 		return;
 	/* With nothing left to read, the last read's change check is ours. */
 	if (f->first_chunk == f->nchunks && kf__changed(f))
-		kf__fail(f, KF_ECHANGED, "file changed while being sent (size "
-					 "or mtime differ from when it was "
-					 "opened)");
+		kf__fail(f, KF_ECHANGED, "file changed while being sent (size, "
+					 "mtime or ctime differ from when it "
+					 "was opened)");
 }
 
 static void kf__open_done(uv_work_t *req, int status)
@@ -933,17 +993,18 @@ out_destroy:
 	return NULL;
 }
 
-int kf_sender_submit(kf_sender_t *s, const char *src, const char *rel,
-		     const kf_send_ckpt_t *resume, char *errstr,
-		     size_t errstr_size)
+int kf_sender_submit(kf_sender_t *s, const kf_send_src_t *src,
+		     const char *rel, const kf_send_ckpt_t *resume,
+		     char *errstr, size_t errstr_size)
 {
 	return kf_sender_submit_route(s, src, rel, NULL, resume, errstr,
 				      errstr_size);
 }
 
-int kf_sender_submit_route(kf_sender_t *s, const char *src, const char *rel,
-			   const char *route, const kf_send_ckpt_t *resume,
-			   char *errstr, size_t errstr_size)
+int kf_sender_submit_route(kf_sender_t *s, const kf_send_src_t *src,
+			   const char *rel, const char *route,
+			   const kf_send_ckpt_t *resume, char *errstr,
+			   size_t errstr_size)
 {
 	struct kf__sfile *f;
 	int r;
@@ -959,7 +1020,10 @@ int kf_sender_submit_route(kf_sender_t *s, const char *src, const char *rel,
 	f->ctrl.f = f;
 	f->s = s;
 	f->fd = -1;
-	f->src = strdup(src);
+	f->src = strdup(src->path);
+	f->root_len = src->root_len;
+	f->want_dev = src->dev;
+	f->want_ino = src->ino;
 	f->rel = strdup(rel);
 	f->rel_len = strlen(rel);
 	f->key = f->rel;
