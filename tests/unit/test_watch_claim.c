@@ -34,7 +34,7 @@
 #include "watch/scan.h"
 
 /* fdatasync: the writer's "write tmp, rename in" of version 2 */
-static char g_dir[PATH_MAX];
+static char g_dir[PATH_MAX + 8];
 static int g_renamed;
 /* fstatat64: the directory named g_swap_name becomes a link to g_swap_to */
 static char g_swap_name[64], g_swap_dir[PATH_MAX + 8], g_swap_to[PATH_MAX + 8];
