@@ -523,6 +523,22 @@ static int kf__unbusy(struct kf__file *f, int state)
 	return 1;
 }
 
+/* Ends the BUSY period of a file found changed: it must be stable again
+ * before it is sent, and its route is scanned again within the stable
+ * poll. The change may be older than the route's last scan (which skips
+ * BUSY files), so no file system event may come to trigger one, and
+ * waiting for watch.rescan_seconds would hold the file that long. */
+static void kf__look_again(struct kf__file *f)
+{
+	struct kf__rstate *rs = f->rs;
+	double now = kf__now(rs->d);
+
+	f->stable_since = now;
+	if (now + KF__STABLE_POLL_S < rs->next_scan)
+		rs->next_scan = now + KF__STABLE_POLL_S;
+	kf__unbusy(f, KF__F_SEEN);
+}
+
 /* A claimed file whose name a newer file took went to the error
  * directory (kf_action_unclaim). */
 static void kf__superseded(struct kf__file *f, const char *name)
@@ -535,8 +551,7 @@ static void kf__superseded(struct kf__file *f, const char *name)
 	d->nfailed++;
 	/* the table's entry is the newer file's from the next scan on */
 	f->ctime_ns = 0;
-	f->stable_since = kf__now(d);
-	kf__unbusy(f, KF__F_SEEN);
+	kf__look_again(f);
 }
 
 static void kf__job_done(uv_work_t *req, int status)
@@ -554,8 +569,7 @@ static void kf__job_done(uv_work_t *req, int status)
 		kf_info("watch", "%s/%s changed while being sent; it will be "
 				 "sent again",
 			f->rs->r->name, name);
-		f->stable_since = kf__now(d);
-		kf__unbusy(f, KF__F_SEEN);
+		kf__look_again(f);
 	} else if (f->job_rc == KF_ACTION_SUPERSEDED) {
 		kf__superseded(f, name);
 	} else if (f->job_rc < 0) {
@@ -943,8 +957,7 @@ static void kf__claim_done(uv_work_t *req, int status)
 	d->jobs--;
 	if (f->job_rc == KF_ACTION_CHANGED) {
 		kf__inflight_remove(d, f);
-		f->stable_since = kf__now(d);
-		kf__unbusy(f, KF__F_SEEN);
+		kf__look_again(f);
 	} else if (f->job_rc) {
 		kf__inflight_remove(d, f);
 		kf__attempt_failed(f, f->job_rc, 0);
