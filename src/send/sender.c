@@ -646,14 +646,12 @@ static int kf__open_below(const struct kf__sfile *f)
 
 	if (f->root_len >= strlen(f->src))
 		return open(f->src, file_flags);
-	if (!(root = strndup(f->src, f->root_len ? f->root_len : 1)) ||
-	    !(rest = strdup(f->src + f->root_len))) {
+	root = f->root_len ? strndup(f->src, f->root_len) : strdup(".");
+	if (!root || !(rest = strdup(f->src + f->root_len))) {
 		free(root);
 		errno = ENOMEM;
 		return -1;
 	}
-	if (!f->root_len)
-		root[0] = '/';
 	dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	for (comp = rest; dfd >= 0; comp = slash + 1) {
 		while (*comp == '/')

@@ -80,18 +80,20 @@ static int kf__private_ok(int fd, const char *path, char *msg,
 	return 0;
 }
 
-/* Opens (with create, makes 0700) the directory sub below dirfd, one
- * component at a time without following links, and checks each of them
- * with kf__private_ok when private is set. shown names it in messages.
- * Returns the descriptor in *out, or a KF_E* code with msg. */
+/* Opens the directory sub below dirfd, one component at a time without
+ * following links (with create, making missing ones with mode), and
+ * checks each of them with kf__private_ok when private is set. shown is
+ * dirfd's path, for messages. Returns the descriptor in *out, or a KF_E*
+ * code with msg naming the component at fault. */
 static int kf__open_below(int dirfd, const char *sub, int create,
-			  int private, const char *shown, int *out,
-			  char *msg, size_t msg_size)
+			  mode_t mode, int private, const char *shown,
+			  int *out, char *msg, size_t msg_size)
 {
-	char name[256];
+	char name[256], at[4400];
 	const char *p = sub, *slash;
 	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0), next, err;
 
+	snprintf(at, sizeof(at), "%s", shown);
 	while (fd >= 0 && *p) {
 		size_t n;
 
@@ -100,28 +102,31 @@ static int kf__open_below(int dirfd, const char *sub, int create,
 		if (n >= sizeof(name)) {
 			close(fd);
 			return kf_seterr(msg, msg_size, KF_EPATH,
-					 "%s: a component is too long", shown);
+					 "%s/%s: a component is too long", shown,
+					 sub);
 		}
 		memcpy(name, p, n);
 		name[n] = '\0';
 		p += n + (slash ? 1 : 0);
 		if (!n)
 			continue;
+		snprintf(at, sizeof(at), "%s/%.*s", shown,
+			 (int)(p - sub - (slash ? 1 : 0)), sub);
 		next = openat(fd, name, KF__DIR_FLAGS);
 		if (next < 0 && errno == ENOENT && create &&
-		    (!mkdirat(fd, name, 0700) || errno == EEXIST))
+		    (!mkdirat(fd, name, mode) || errno == EEXIST))
 			next = openat(fd, name, KF__DIR_FLAGS);
 		close(fd);
 		fd = next;
 		if (fd >= 0 && private &&
-		    (err = kf__private_ok(fd, shown, msg, msg_size))) {
+		    (err = kf__private_ok(fd, at, msg, msg_size))) {
 			close(fd);
 			return err;
 		}
 	}
 	if (fd < 0)
 		return kf_seterr(msg, msg_size, kf_err_from_errno(errno),
-				 "%s: %s%s", shown, strerror(errno),
+				 "%s: %s%s", at, strerror(errno),
 				 errno == ELOOP || errno == ENOTDIR
 					 ? " (a link or a file where a "
 					   "directory should be)"
@@ -151,17 +156,19 @@ static int kf__open_root(const kf_route_t *r, int *fd, char *msg,
 }
 
 /* Opens a directory the operator configured (the move or the error
- * directory), making it 0700 if missing: below DIR it is reached from
- * DIR without following links (anyone who can write DIR could have put
- * one there), elsewhere the path is the operator's and taken as given. */
+ * directory), making it with mode if missing: below DIR it is reached
+ * from DIR without following links (anyone who can write DIR could have
+ * put one there), elsewhere the path is the operator's and taken as
+ * given. */
 static int kf__open_conf_dir(const kf_route_t *r, const char *path,
-			     int private, int *fd, char *msg, size_t msg_size)
+			     mode_t mode, int private, int *fd, char *msg,
+			     size_t msg_size)
 {
 	const char *below = kf__inside(r->dir, path);
 	int rfd, err;
 
 	if (!below) {
-		if (kf_path_mkdir_p(path, 0700, 0))
+		if (kf_path_mkdir_p(path, mode, 0))
 			return kf_seterr(msg, msg_size, KF_EIO,
 					 "cannot create %s: %s", path,
 					 strerror(errno));
@@ -174,7 +181,8 @@ static int kf__open_conf_dir(const kf_route_t *r, const char *path,
 	}
 	if ((err = kf__open_root(r, &rfd, msg, msg_size)))
 		return err;
-	err = kf__open_below(rfd, below, 1, private, path, fd, msg, msg_size);
+	err = kf__open_below(rfd, below, 1, mode, private, r->dir, fd, msg,
+			     msg_size);
 	close(rfd);
 	return err;
 }
@@ -191,8 +199,8 @@ static int kf__at_open(const kf_route_t *r, const char *rel, int claimed,
 	if ((err = kf__open_root(r, &rfd, msg, msg_size)))
 		return err;
 	if (claimed) {
-		err = kf__open_below(rfd, KF_ACTION_SENDING, create, 1,
-				     KF_ACTION_SENDING, &sfd, msg, msg_size);
+		err = kf__open_below(rfd, KF_ACTION_SENDING, create, 0700, 1,
+				     r->dir, &sfd, msg, msg_size);
 		close(rfd);
 		if (err)
 			return err;
@@ -242,13 +250,11 @@ int kf_action_prepare(const kf_route_t *r, char *errstr, size_t errstr_size)
 	const char *own = claims ? KF_ACTION_SENDING : KF_ACTION_PRIVATE;
 	struct stat st;
 	int rfd, fd, err;
-	char shown[8300];
 
 	rfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rfd < 0)
 		return 0; /* not there yet: every claim checks again */
-	snprintf(shown, sizeof(shown), "%s/%s", r->dir, own);
-	err = kf__open_below(rfd, own, claims, 1, shown, &fd, errstr,
+	err = kf__open_below(rfd, own, claims, 0700, 1, r->dir, &fd, errstr,
 			     errstr_size);
 	close(rfd);
 	if (err == KF_EINVAL || (err && claims)) {
@@ -299,9 +305,10 @@ int kf_action_claim(const kf_route_t *r, struct kf_action_file *f, char *msg,
 				r->dir, KF_ACTION_SENDING, strerror(errno));
 	/* What was renamed is what gets sent: a newer file that took the
 	 * name since the fstatat is the one claimed, and described. */
-	if (!err && !fstatat(dst.fd, dst.base, &st, AT_SYMLINK_NOFOLLOW)) {
-		kf__take(f, &st);
+	if (!err) {
 		f->claimed = 1;
+		if (!fstatat(dst.fd, dst.base, &st, AT_SYMLINK_NOFOLLOW))
+			kf__take(f, &st);
 	}
 	kf__at_close(&src);
 	kf__at_close(&dst);
@@ -356,7 +363,7 @@ static int kf__move(const kf_route_t *r, const struct kf__at *at,
 	if (!strftime(dir, sizeof(dir), r->move_tmpl, &tm))
 		return kf_seterr(msg, msg_size, KF_ELIMIT,
 				 "move:%s: expands to nothing", r->move_tmpl);
-	if ((err = kf__open_conf_dir(r, dir, 0, &mfd, msg, msg_size)))
+	if ((err = kf__open_conf_dir(r, dir, 0755, 0, &mfd, msg, msg_size)))
 		return err;
 	err = kf_path_open_parent(mfd, rel, 1, 0755, &dst.fd, &dst.base, msg,
 				  msg_size);
@@ -500,9 +507,10 @@ int kf_action_quarantine(const kf_route_t *r, const struct kf_action_file *f,
 	if ((err = kf__at_open(r, f->rel, f->claimed, 0, &src, msg,
 			       msg_size)))
 		return err;
-	err = kf__open_conf_dir(r, r->error_dir, 1, &efd, msg, msg_size);
+	err = kf__open_conf_dir(r, r->error_dir, 0755, 1, &efd, msg,
+				msg_size);
 	if (!err) {
-		err = kf_path_open_parent(efd, f->rel, 1, 0700, &dst.fd,
+		err = kf_path_open_parent(efd, f->rel, 1, 0755, &dst.fd,
 					  &dst.base, msg, msg_size);
 		close(efd);
 	}
@@ -577,7 +585,7 @@ int kf_action_claimed_each(const kf_route_t *r,
 
 	if ((rfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return 0; /* no DIR: nothing claimed in it */
-	err = kf__open_below(rfd, KF_ACTION_SENDING, 0, 1, KF_ACTION_SENDING,
+	err = kf__open_below(rfd, KF_ACTION_SENDING, 0, 0700, 1, r->dir,
 			     &sfd, msg, msg_size);
 	close(rfd);
 	if (err)
