@@ -19,7 +19,8 @@
  * redirect a rename, an unlink or a .error text with a link.
  *
  * @locality worker: these block on the file system (fsync, rename), except
- * kf_action_prepare (the thread that starts or reloads the daemon).
+ * kf_action_prepare (the thread that starts the daemon, before its loop
+ * runs).
  */
 #ifndef KF_WATCH_ACTION_H
 #define KF_WATCH_ACTION_H

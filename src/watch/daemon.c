@@ -1306,12 +1306,6 @@ static int kf__compile_routes(const kf_conf_t *conf, kf_route_t ***out,
 	for (i = 0; i < conf->nroutes; i++) {
 		v[i] = kf_route_new(&conf->routes[i], conf->topic, errstr,
 				    errstr_size);
-		/* a DIR/.kferry or error directory others could redirect is
-		 * refused before anything is sent */
-		if (v[i] && kf_action_prepare(v[i], errstr, errstr_size)) {
-			kf_route_unref(v[i]);
-			v[i] = NULL;
-		}
 		if (!v[i]) {
 			while (i--)
 				kf_route_unref(v[i]);
@@ -1598,6 +1592,18 @@ static int kf__start(struct kf__daemon *d, const kf_conf_t *conf,
 	err = kf__compile_routes(conf, &v, errstr, errstr_size);
 	if (err)
 		return err;
+	/* A DIR/.kferry or error directory others could redirect is refused
+	 * before anything is sent (exit 2). After a reload, each claim and
+	 * each move to the error directory checks them again, in the worker
+	 * pool. */
+	for (i = 0; i < conf->nroutes && !err; i++)
+		err = kf_action_prepare(v[i], errstr, errstr_size);
+	if (err) {
+		for (i = 0; i < conf->nroutes; i++)
+			kf_route_unref(v[i]);
+		free(v);
+		return err;
+	}
 	for (i = 0; i < conf->nroutes; i++) {
 		if (!kf__route_add(d, v[i], errstr, errstr_size)) {
 			while (i < conf->nroutes)
