@@ -18,7 +18,7 @@
 
 struct kf__walk_entry {
 	char *src, *rel;
-	uint64_t size;
+	uint64_t size, dev, ino;
 	int err;     /* a path the walker could not read */
 	char *errmsg;
 };
@@ -82,12 +82,30 @@ static void kf__walk_work(uv_work_t *req)
 			e->errmsg = strdup(errstr);
 		} else {
 			e->size = (uint64_t)st.st_size;
+			e->dev = (uint64_t)st.st_dev;
+			e->ino = (uint64_t)st.st_ino;
 		}
 		run->nbatch++;
 	}
 }
 
 static void kf__maybe_walk(struct kf__send_run *run);
+
+/* The sender's view of a walked file. A file inside a tree argument has
+ * rel "NAME/SUB" and src "ARG/SUB": ARG is the operator's, and SUB, which
+ * anyone who can write the tree may change, is opened without following
+ * links. A file argument (rel without a '/') is the operator's whole. */
+static kf_send_src_t kf__src_of(const struct kf__walk_entry *e)
+{
+	const char *sub = strchr(e->rel, '/');
+	size_t n = strlen(e->src);
+	kf_send_src_t src = {.path = e->src, .root_len = n,
+			     .dev = e->dev, .ino = e->ino};
+
+	if (sub && strlen(sub) <= n)
+		src.root_len = n - strlen(sub);
+	return src;
+}
 
 /* A signal, or a refusal the sender cannot get past: stop walking. */
 static int kf__halted(const struct kf__send_run *run)
@@ -119,7 +137,9 @@ static void kf__walk_done(uv_work_t *req, int status)
 		int r = e->err;
 
 		if (!r && !kf__halted(run)) {
-			r = kf_sender_submit(run->sender, e->src, e->rel, NULL,
+			kf_send_src_t src = kf__src_of(e);
+
+			r = kf_sender_submit(run->sender, &src, e->rel, NULL,
 					     errstr, sizeof(errstr));
 			if (!r)
 				run->bytes_total += e->size;

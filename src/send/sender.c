@@ -56,6 +56,8 @@ struct kf__sfile {
 	kf_sender_t *s;
 	char *src, *rel;
 	size_t rel_len;
+	size_t root_len;          /* kf_send_src_t */
+	uint64_t want_dev, want_ino;
 	const void *key; /* the Kafka message key: rel, or xid when encrypted */
 	size_t key_len;
 	kf_seal_t *seal; /* NULL unless keys are configured */
@@ -68,6 +70,7 @@ struct kf__sfile {
 	int opened;
 	int sealed;       /* COMMIT or ABORT produced: no more messages */
 	int abort_again;  /* an ABORT was produced after a refused seal */
+	int abort_held;   /* the owner's kf_send_void_cb holds the ABORT */
 	int hashed;       /* file_hash is final */
 	uint64_t outstanding; /* produced, not yet reported */
 	uint64_t acked;
@@ -99,6 +102,7 @@ struct kf_sender_s {
 	kf_seal_keys_t *keys; /* send.encrypt_recipients, send.sign_key */
 	kf_send_file_cb *file_cb;
 	kf_send_ckpt_cb *ckpt_cb;
+	kf_send_void_cb *void_cb;
 	void *opaque;
 	char origin[256];
 
@@ -290,7 +294,12 @@ static void kf__seal(struct kf__sfile *f)
 	if (!f->opened)
 		return; /* nothing was produced: nothing to abort */
 	if (f->err) {
-		kf__produce_abort(f);
+		/* the owner may first have to record that the transfer is
+		 * void (kf_send_void_cb) */
+		f->abort_held = f->s->void_cb &&
+				f->s->void_cb(f->s->opaque, f->src, f);
+		if (!f->abort_held)
+			kf__produce_abort(f);
 	} else if (f->seal) { /* built by the last read */
 		kf__produce(f, f->seal->commit, f->seal->commit_len, &f->ctrl,
 			    1);
@@ -381,16 +390,20 @@ static void kf__seal_chunk(struct kf__slot *sl)
 
 /* ----------------------------------------------------------- chunk path */
 
-/* @locality worker: whether the open file's size or mtime moved since it
- * was opened. */
+/* @locality worker: whether the open file's size, mtime or ctime moved
+ * since it was opened. */
 static int kf__changed(const struct kf__sfile *f)
 {
 	struct stat now;
 
+	/* ctime too: a writer that restores the mtime (rsync --inplace -t,
+	 * touch -r, cp -p over the file) cannot restore it */
 	return fstat(f->fd, &now) == 0 &&
 	       (now.st_size != f->st.st_size ||
 		now.st_mtim.tv_sec != f->st.st_mtim.tv_sec ||
-		now.st_mtim.tv_nsec != f->st.st_mtim.tv_nsec);
+		now.st_mtim.tv_nsec != f->st.st_mtim.tv_nsec ||
+		now.st_ctim.tv_sec != f->st.st_ctim.tv_sec ||
+		now.st_ctim.tv_nsec != f->st.st_ctim.tv_nsec);
 }
 
 /* @locality worker: reads chunk idx and feeds the whole-file hash. Only one
@@ -437,8 +450,8 @@ static void kf__read_work(uv_work_t *req)
 	if (kf__changed(f)) {
 		sl->err = KF_ECHANGED;
 		snprintf(sl->errmsg, sizeof(sl->errmsg),
-			 "file changed while being sent (size or mtime "
-			 "differ from when it was opened)");
+			 "file changed while being sent (size, mtime or "
+			 "ctime differ from when it was opened)");
 	} else if (f->seal) {
 		kf__seal_commit(f, &sl->err, sl->errmsg, sizeof(sl->errmsg));
 	}
@@ -622,20 +635,72 @@ static int kf__hash_prefix(struct kf__sfile *f, uint64_t bytes)
 	return err;
 }
 
+/* @locality worker: opens f->src below its root (kf_send_src_t) one
+ * component at a time, never following a link; returns the descriptor or
+ * -1 with errno. O_NONBLOCK: a FIFO swapped in must not hang the worker. */
+static int kf__open_below(const struct kf__sfile *f)
+{
+	const int file_flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	char *root, *rest, *comp, *slash;
+	int dfd, fd = -1, e;
+
+	if (f->root_len >= strlen(f->src))
+		return open(f->src, file_flags);
+	root = f->root_len ? strndup(f->src, f->root_len) : strdup(".");
+	if (!root || !(rest = strdup(f->src + f->root_len))) {
+		free(root);
+		errno = ENOMEM;
+		return -1;
+	}
+	dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (comp = rest; dfd >= 0; comp = slash + 1) {
+		while (*comp == '/')
+			comp++;
+		if (!(slash = strchr(comp, '/'))) {
+			fd = openat(dfd, comp, file_flags | O_NOFOLLOW);
+			break;
+		}
+		*slash = '\0';
+		fd = openat(dfd, comp,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(dfd);
+		dfd = fd;
+		fd = -1;
+	}
+	e = errno;
+	if (dfd >= 0)
+		close(dfd);
+	free(root);
+	free(rest);
+	errno = e;
+	return fd;
+}
+
 /* @locality worker */
 static void kf__open_work(uv_work_t *req)
 {
 	struct kf__sfile *f = req->data;
 	uint64_t chunk = f->s->conf->chunk_size;
 
-	f->fd = open(f->src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	f->fd = kf__open_below(f);
 	if (f->fd < 0) {
-		kf__fail(f, kf_err_from_errno(errno), "open: %s",
-			 strerror(errno));
+		kf__fail(f, kf_err_from_errno(errno), "open: %s%s",
+			 strerror(errno),
+			 errno == ELOOP || errno == ENOTDIR
+				 ? " (a link took the place of the file or of "
+				   "a directory above it since it was listed; "
+				   "links are never followed)"
+				 : "");
 		return;
 	}
 	if (fstat(f->fd, &f->st) < 0 || !S_ISREG(f->st.st_mode)) {
 		kf__fail(f, KF_EIO, "not a readable regular file");
+		return;
+	}
+	if ((uint64_t)f->st.st_dev != f->want_dev ||
+	    (uint64_t)f->st.st_ino != f->want_ino) {
+		kf__fail(f, KF_ECHANGED, "another file took its place since it "
+					 "was listed; not sent");
 		return;
 	}
 	posix_fadvise(f->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -661,9 +726,9 @@ static void kf__open_work(uv_work_t *req)
 		return;
 	/* With nothing left to read, the last read's change check is ours. */
 	if (f->first_chunk == f->nchunks && kf__changed(f))
-		kf__fail(f, KF_ECHANGED, "file changed while being sent (size "
-					 "or mtime differ from when it was "
-					 "opened)");
+		kf__fail(f, KF_ECHANGED, "file changed while being sent (size, "
+					 "mtime or ctime differ from when it "
+					 "was opened)");
 }
 
 static void kf__open_done(uv_work_t *req, int status)
@@ -738,7 +803,8 @@ static void kf__maybe_done(struct kf__sfile *f)
 	kf_sender_t *s = f->s;
 	struct kf__sfile **pp;
 
-	if (!f->sealed || f->outstanding || f->busy || f->jobs)
+	if (!f->sealed || f->abort_held || f->outstanding || f->busy ||
+	    f->jobs)
 		return;
 	for (pp = &s->active; *pp != f; pp = &(*pp)->next)
 		;
@@ -836,7 +902,7 @@ static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		kf__slot_put(s, sl);
 	}
 	if (m->err > 0 && ref == &f->ctrl && f->sealed && !f->outstanding &&
-	    !f->abort_again) {
+	    !f->abort_again && !f->abort_held) {
 		/* The broker refused the frame that ends the transfer (an ABORT
 		 * goes down with a refused chunk batched beside it): one more
 		 * ABORT, in a batch of its own, lets receivers drop it now
@@ -927,17 +993,18 @@ out_destroy:
 	return NULL;
 }
 
-int kf_sender_submit(kf_sender_t *s, const char *src, const char *rel,
-		     const kf_send_ckpt_t *resume, char *errstr,
-		     size_t errstr_size)
+int kf_sender_submit(kf_sender_t *s, const kf_send_src_t *src,
+		     const char *rel, const kf_send_ckpt_t *resume,
+		     char *errstr, size_t errstr_size)
 {
 	return kf_sender_submit_route(s, src, rel, NULL, resume, errstr,
 				      errstr_size);
 }
 
-int kf_sender_submit_route(kf_sender_t *s, const char *src, const char *rel,
-			   const char *route, const kf_send_ckpt_t *resume,
-			   char *errstr, size_t errstr_size)
+int kf_sender_submit_route(kf_sender_t *s, const kf_send_src_t *src,
+			   const char *rel, const char *route,
+			   const kf_send_ckpt_t *resume, char *errstr,
+			   size_t errstr_size)
 {
 	struct kf__sfile *f;
 	int r;
@@ -953,7 +1020,10 @@ int kf_sender_submit_route(kf_sender_t *s, const char *src, const char *rel,
 	f->ctrl.f = f;
 	f->s = s;
 	f->fd = -1;
-	f->src = strdup(src);
+	f->src = strdup(src->path);
+	f->root_len = src->root_len;
+	f->want_dev = src->dev;
+	f->want_ino = src->ino;
 	f->rel = strdup(rel);
 	f->rel_len = strlen(rel);
 	f->key = f->rel;
@@ -992,6 +1062,21 @@ int kf_sender_submit_route(kf_sender_t *s, const char *src, const char *rel,
 void kf_sender_on_ckpt(kf_sender_t *s, kf_send_ckpt_cb *cb)
 {
 	s->ckpt_cb = cb;
+}
+
+void kf_sender_on_void(kf_sender_t *s, kf_send_void_cb *cb)
+{
+	s->void_cb = cb;
+}
+
+void kf_sender_void_done(kf_sender_t *s, void *token)
+{
+	struct kf__sfile *f = token;
+
+	(void)s;
+	f->abort_held = 0;
+	kf__produce_abort(f);
+	kf__maybe_done(f);
 }
 
 size_t kf_sender_pending(const kf_sender_t *s)

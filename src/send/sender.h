@@ -45,6 +45,15 @@ typedef struct kf_send_ckpt_s {
 typedef void(kf_send_ckpt_cb)(void *opaque, const char *src,
 			      const kf_send_ckpt_t *ck);
 
+/* Called before the ABORT of a failed transfer is produced (the transfer
+ * was opened; its checkpoints may have been reported). Return 0 to have
+ * the ABORT produced at once, or 1 to hold it until the owner calls
+ * kf_sender_void_done(s, token), for example once a durable record that
+ * the transfer must never be resumed is written: an ABORT seen by
+ * receivers before that record exists could let a crash resume a transfer
+ * they dropped. The file is not reported before the ABORT is produced. */
+typedef int(kf_send_void_cb)(void *opaque, const char *src, void *token);
+
 /* Creates the engine and its producer. file_cb is called once per
  * submitted file when it is finished (every message acknowledged) or
  * failed. Caller owns it (kf_sender_destroy, after the loop ran dry). */
@@ -52,22 +61,44 @@ kf_sender_t *kf_sender_new(uv_loop_t *loop, const kf_conf_t *conf,
 			   kf_send_file_cb *file_cb, void *opaque,
 			   char *errstr, size_t errstr_size);
 
-/* Queues a file; copies src, rel and resume. rel must pass
+/* A file to send: where it is, and which file it must be. The directory
+ * it lies in may be writable by others (a shared outbox, a tree being
+ * sent): nothing below the operator's directory is followed, and the file
+ * opened must be the inode the walk or the scan saw, so that a link or
+ * another file swapped in meanwhile is never read (docs/security.md). */
+typedef struct kf_send_src_s {
+	const char *path;  /* as the owner names it (kf_send_file_cb, ckpts) */
+	size_t root_len;   /* path[0, root_len) is a directory the operator
+			    * named, opened as given; each component after it
+			    * is opened with O_NOFOLLOW. strlen(path): the whole
+			    * path is the operator's (a file argument). */
+	uint64_t dev, ino; /* what the walk or scan saw (lstat) */
+} kf_send_src_t;
+
+/* Queues a file; copies src->path, rel and resume. rel must pass
  * kf_path_validate. resume (NULL for a new transfer) is used only if the
  * file's size, inode and mtime and the chunk size still match it; else the
  * file is sent from the start under a new transfer id. */
-int kf_sender_submit(kf_sender_t *s, const char *src, const char *rel,
-		     const kf_send_ckpt_t *resume, char *errstr,
-		     size_t errstr_size);
+int kf_sender_submit(kf_sender_t *s, const kf_send_src_t *src,
+		     const char *rel, const kf_send_ckpt_t *resume,
+		     char *errstr, size_t errstr_size);
 
 /* Asks for checkpoints (see kf_send_ckpt_cb); NULL stops them. */
 void kf_sender_on_ckpt(kf_sender_t *s, kf_send_ckpt_cb *cb);
 
+/* Asks to hear of ABORTs before they are produced (kf_send_void_cb);
+ * NULL produces them at once. */
+void kf_sender_on_void(kf_sender_t *s, kf_send_void_cb *cb);
+
+/* Produces the ABORT held for token (a kf_send_void_cb that returned 1). */
+void kf_sender_void_done(kf_sender_t *s, void *token);
+
 /* The same for a file of a watch route: its metrics are labelled with the
  * route's name (kf_sender_submit: "send"). */
-int kf_sender_submit_route(kf_sender_t *s, const char *src, const char *rel,
-			   const char *route, const kf_send_ckpt_t *resume,
-			   char *errstr, size_t errstr_size);
+int kf_sender_submit_route(kf_sender_t *s, const kf_send_src_t *src,
+			   const char *rel, const char *route,
+			   const kf_send_ckpt_t *resume, char *errstr,
+			   size_t errstr_size);
 
 /* Files queued or in progress. */
 size_t kf_sender_pending(const kf_sender_t *s);

@@ -2,11 +2,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/err.h"
 #include "common/log.h"
@@ -83,17 +85,27 @@ static char *kf__join(const char *a, const char *b)
 	return s;
 }
 
-static int kf__push(kf_walker_t *w, const char *src, const char *rel,
-		    char *errstr, size_t errstr_size)
+/* Enters directory src: a command-line argument (opened as given) or,
+ * inside a tree, the entry name of the directory on top, opened from its
+ * descriptor without following a link (one swapped in since the lstat
+ * must not lead the walk out of the tree). */
+static int kf__push(kf_walker_t *w, const char *src, const char *name,
+		    const char *rel, char *errstr, size_t errstr_size)
 {
 	struct kf__frame *f = calloc(1, sizeof(*f));
+	int fd;
 
 	if (!f)
 		return KF_ENOMEM;
-	f->dir = opendir(src);
+	fd = w->top ? openat(dirfd(w->top->dir), name,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+		    : open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	f->dir = fd < 0 ? NULL : fdopendir(fd);
 	if (!f->dir) {
 		int e = errno;
 
+		if (fd >= 0)
+			close(fd);
 		free(f);
 		return kf_seterr(errstr, errstr_size, kf_err_from_errno(e),
 				 "%s: cannot open directory: %s", src,
@@ -171,7 +183,7 @@ static int kf__next_arg(kf_walker_t *w, char **src, char **rel,
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "%s: not a regular file or directory", p);
 	}
-	r = kf__push(w, p, name, errstr, errstr_size);
+	r = kf__push(w, p, NULL, name, errstr, errstr_size);
 	free(name);
 	return r;
 }
@@ -206,7 +218,8 @@ int kf_walker_next(kf_walker_t *w, char **src, char **rel, struct stat *st,
 		*rel = kf__join(w->top->rel, de->d_name);
 		if (!*src || !*rel)
 			goto out_nomem;
-		if (lstat(*src, st) < 0) {
+		if (fstatat(dirfd(w->top->dir), de->d_name, st,
+			    AT_SYMLINK_NOFOLLOW) < 0) {
 			r = kf_seterr(errstr, errstr_size,
 				      kf_err_from_errno(errno), "%s: %s", *src,
 				      strerror(errno));
@@ -215,7 +228,8 @@ int kf_walker_next(kf_walker_t *w, char **src, char **rel, struct stat *st,
 		if (S_ISREG(st->st_mode))
 			return 1;
 		if (S_ISDIR(st->st_mode)) {
-			r = kf__push(w, *src, *rel, errstr, errstr_size);
+			r = kf__push(w, *src, de->d_name, *rel, errstr,
+				     errstr_size);
 			free(*src);
 			free(*rel);
 			*src = *rel = NULL;

@@ -71,8 +71,8 @@ struct kf__wsender {
 struct kf__file {
 	struct kf__rstate *rs;
 	char *rel;
-	uint64_t size, ino; /* as last scanned */
-	int64_t mtime_ns;
+	uint64_t size, dev, ino; /* as last scanned */
+	int64_t mtime_ns, ctime_ns; /* ctime 0: not known (from the ledger) */
 	struct kf_action_file sub; /* as handed to the sender */
 	double stable_since, retry_at;
 	int state, attempts, has_marker;
@@ -83,6 +83,7 @@ struct kf__file {
 	char *src;              /* from submit to the end of its BUSY time */
 	kf_route_t *job_route;  /* while BUSY */
 	int job_ledger;         /* the job appends a ledger record */
+	int release_state;      /* kf__release: the state after the unclaim */
 	uv_work_t work;
 	int job_rc;
 	char msg[512];
@@ -97,6 +98,7 @@ struct kf__file {
 	struct kf_ledger_rec ck_rec; /* of the running job */
 	uv_work_t ck_work;
 	int outcome_pending, outcome_err; /* the sender's verdict waits */
+	void *void_token;    /* the sender holds the ABORT until X is durable */
 	struct kf__file *hnext, *qnext, *inext, *bnext;
 };
 
@@ -378,6 +380,7 @@ static void kf__file_cb(void *opaque, const char *rel, const char *src,
 			uint64_t size, int err, const char *msg);
 static void kf__ckpt_cb(void *opaque, const char *src,
 			const kf_send_ckpt_t *ck);
+static int kf__void_cb(void *opaque, const char *src, void *token);
 
 static int kf__same(const char *a, const char *b)
 {
@@ -430,6 +433,7 @@ static struct kf__wsender *kf__sender_for(struct kf__daemon *d,
 	if (!ws->s)
 		goto out_free;
 	kf_sender_on_ckpt(ws->s, kf__ckpt_cb);
+	kf_sender_on_void(ws->s, kf__void_cb);
 	ws->next = d->senders;
 	d->senders = ws;
 	return ws;
@@ -477,8 +481,24 @@ static void kf__quarantine_work(uv_work_t *req)
 	char reason[512];
 
 	snprintf(reason, sizeof(reason), "%s", f->msg);
-	f->job_rc = kf_action_quarantine(f->job_route, f->rel, reason,
+	f->job_rc = kf_action_quarantine(f->job_route, &f->sub, reason,
 					 f->attempts, f->msg, sizeof(f->msg));
+}
+
+static void kf__unclaim_work(uv_work_t *req)
+{
+	struct kf__file *f = req->data;
+
+	f->job_rc = kf_action_unclaim(f->job_route, &f->sub, f->msg,
+				      sizeof(f->msg));
+}
+
+static void kf__claim_work(uv_work_t *req)
+{
+	struct kf__file *f = req->data;
+
+	f->job_rc = kf_action_claim(f->job_route, &f->sub, f->msg,
+				    sizeof(f->msg));
 }
 
 /* Ends a BUSY period: the file is back in its table's hands. Returns 1
@@ -505,6 +525,37 @@ static int kf__unbusy(struct kf__file *f, int state)
 	return 1;
 }
 
+/* Ends the BUSY period of a file found changed: it must be stable again
+ * before it is sent, and its route is scanned again within the stable
+ * poll. The change may be older than the route's last scan (which skips
+ * BUSY files), so no file system event may come to trigger one, and
+ * waiting for watch.rescan_seconds would hold the file that long. */
+static void kf__look_again(struct kf__file *f)
+{
+	struct kf__rstate *rs = f->rs;
+	double now = kf__now(rs->d);
+
+	f->stable_since = now;
+	if (now + KF__STABLE_POLL_S < rs->next_scan)
+		rs->next_scan = now + KF__STABLE_POLL_S;
+	kf__unbusy(f, KF__F_SEEN);
+}
+
+/* A claimed file whose name a newer file took went to the error
+ * directory (kf_action_unclaim). */
+static void kf__superseded(struct kf__file *f, const char *name)
+{
+	struct kf__daemon *d = f->rs->d;
+
+	kf_warn("watch", "%s/%s: a newer file took its name before it was "
+			 "sent; it is in %s",
+		f->rs->r->name, name, f->job_route->error_dir);
+	d->nfailed++;
+	/* the table's entry is the newer file's from the next scan on */
+	f->ctime_ns = 0;
+	kf__look_again(f);
+}
+
 static void kf__job_done(uv_work_t *req, int status)
 {
 	struct kf__file *f = req->data;
@@ -520,11 +571,15 @@ static void kf__job_done(uv_work_t *req, int status)
 		kf_info("watch", "%s/%s changed while being sent; it will be "
 				 "sent again",
 			f->rs->r->name, name);
-		f->stable_since = kf__now(d);
-		kf__unbusy(f, KF__F_SEEN);
+		kf__look_again(f);
+	} else if (f->job_rc == KF_ACTION_SUPERSEDED) {
+		kf__superseded(f, name);
 	} else if (f->job_rc < 0) {
 		kf_err("watch", "%s/%s: sent, but: %s", f->rs->r->name, name,
 		       f->msg);
+		/* the after action is tried again from its name; the rename
+		 * back moved its ctime, which the next scan takes */
+		f->ctime_ns = 0;
 		kf__unbusy(f, KF__F_DONE);
 	} else {
 		if (f->job_ledger) {
@@ -535,13 +590,17 @@ static void kf__job_done(uv_work_t *req, int status)
 		}
 		/* DONE is what was sent: a change seen meanwhile sends again */
 		f->size = f->sub.size;
+		f->dev = f->sub.dev;
 		f->ino = f->sub.ino;
 		f->mtime_ns = f->sub.mtime_ns;
+		f->ctime_ns = f->sub.ctime_ns;
 		if (!kf__unbusy(f, KF__F_DONE) && !keep)
 			kf__file_drop(f);
 	}
 	kf__reap_routes(d);
 }
+
+static void kf__release(struct kf__file *f, int state);
 
 static void kf__quarantine_done(uv_work_t *req, int status)
 {
@@ -555,7 +614,7 @@ static void kf__quarantine_done(uv_work_t *req, int status)
 				"%s",
 		       f->rs->r->name, f->msg);
 		f->retry_at = kf__now(d) + kf_route_backoff(f->job_route, 1);
-		kf__unbusy(f, KF__F_BACKOFF);
+		kf__release(f, KF__F_BACKOFF);
 	} else {
 		d->nfailed++;
 		if (!kf__unbusy(f, KF__F_DONE))
@@ -580,8 +639,50 @@ static void kf__make_busy(struct kf__file *f)
 	f->job_route = kf_route_ref(f->rs->r);
 	f->sub.rel = f->rel;
 	f->sub.size = f->size;
+	f->sub.dev = f->dev;
 	f->sub.ino = f->ino;
 	f->sub.mtime_ns = f->mtime_ns;
+	f->sub.ctime_ns = f->ctime_ns;
+	f->sub.claimed = 0;
+}
+
+static void kf__unclaim_done(uv_work_t *req, int status)
+{
+	struct kf__file *f = req->data;
+	struct kf__daemon *d = f->rs->d;
+	char name[600];
+
+	(void)status;
+	d->jobs--;
+	kf_path_printable((const uint8_t *)f->rel, strlen(f->rel), name,
+			  sizeof(name));
+	if (f->job_rc == KF_ACTION_SUPERSEDED) {
+		kf__superseded(f, name);
+	} else {
+		if (f->job_rc)
+			kf_err("watch", "%s/%s: %s; it is put back at the next "
+					"start",
+			       f->rs->r->name, name, f->msg);
+		kf__unbusy(f, f->release_state);
+	}
+	kf__dispatch(d);
+	kf__reap_routes(d);
+}
+
+/* Ends a BUSY period in state; a claimed file gets its name back first
+ * (in the worker pool). */
+static void kf__release(struct kf__file *f, int state)
+{
+	struct kf__daemon *d = f->rs->d;
+
+	if (!f->sub.claimed) {
+		kf__unbusy(f, state);
+		return;
+	}
+	f->release_state = state;
+	f->work.data = f;
+	d->jobs++;
+	uv_queue_work(&d->loop, &f->work, kf__unclaim_work, kf__unclaim_done);
 }
 
 static void kf__attempt_failed(struct kf__file *f, int err, int permanent)
@@ -596,7 +697,7 @@ static void kf__attempt_failed(struct kf__file *f, int err, int permanent)
 	/* a refusal (credentials, ACLs) stops the daemon: not the file's
 	 * fault, so it costs no attempt */
 	if (err == KF_ESTOPPED || err == KF_EAUTH || err == KF_EACCESS) {
-		kf__unbusy(f, KF__F_SEEN);
+		kf__release(f, KF__F_SEEN);
 		return;
 	}
 	f->attempts++;
@@ -615,7 +716,7 @@ static void kf__attempt_failed(struct kf__file *f, int err, int permanent)
 	f->retry_at = kf__now(d) + wait;
 	f->rs->next_scan = f->retry_at < f->rs->next_scan ? f->retry_at
 							  : f->rs->next_scan;
-	kf__unbusy(f, KF__F_BACKOFF);
+	kf__release(f, KF__F_BACKOFF);
 }
 
 static void kf__inflight_remove(struct kf__daemon *d, struct kf__file *f)
@@ -630,11 +731,13 @@ static void kf__inflight_remove(struct kf__daemon *d, struct kf__file *f)
 }
 
 static void kf__ck_start(struct kf__file *f, int kind);
+static void kf__void_step(struct kf__file *f);
 
 /* Acts on the sender's verdict once no checkpoint write of the file runs,
  * so that the ledger's records of a file stay in order: a failed transfer
- * first voids its checkpoint (the sender sent an ABORT: it cannot be
- * resumed), a sent one is recorded by its after-send job. */
+ * whose checkpoint is still on the ledger voids it (an aborted transfer
+ * was voided before its ABORT, kf__void_cb; this catches the rest), a
+ * sent one is recorded by its after-send job. */
 static void kf__outcome(struct kf__file *f)
 {
 	struct kf__daemon *d = f->rs->d;
@@ -677,10 +780,26 @@ static void kf__ck_done(uv_work_t *req, int status)
 	f->ck_saved = f->ck_rec.kind == KF_LEDGER_PROGRESS
 			      ? f->ck_rec.next_index
 			      : 0;
-	if (f->outcome_pending)
+	if (f->void_token)
+		kf__void_step(f);
+	else if (f->outcome_pending)
 		kf__outcome(f);
 	else if (f->has_ck && f->ck.next_index > f->ck_saved)
 		kf__ck_start(f, KF_LEDGER_PROGRESS);
+}
+
+/* The ABORT the sender holds for f is produced once no checkpoint of its
+ * transfer is left on the ledger: after the X record is durable. */
+static void kf__void_step(struct kf__file *f)
+{
+	void *token = f->void_token;
+
+	if (f->ck_saved) {
+		kf__ck_start(f, KF_LEDGER_VOID);
+		return;
+	}
+	f->void_token = NULL;
+	kf_sender_void_done(f->ws->s, token);
 }
 
 /* Appends a P (checkpoint) or X (void) record for a BUSY file. */
@@ -738,6 +857,24 @@ static void kf__ckpt_cb(void *opaque, const char *src,
 		kf__ck_start(f, KF_LEDGER_PROGRESS);
 }
 
+/* @locality loop thread (the sender's callback, before it produces the
+ * ABORT of a failed transfer). A transfer with a checkpoint on the ledger
+ * gets its X record first, even while the daemon closes: an ABORT on the
+ * topic with a P as the newest record would be resumed after a restart,
+ * and receivers drop the frames of a transfer they saw aborted. */
+static int kf__void_cb(void *opaque, const char *src, void *token)
+{
+	struct kf__wsender *ws = opaque;
+	struct kf__file *f = kf__inflight_find(ws, src);
+
+	if (!f || (!f->ck_saved && !f->ck_busy))
+		return 0;
+	f->void_token = token;
+	if (!f->ck_busy)
+		kf__void_step(f);
+	return 1;
+}
+
 /* @locality loop thread (the sender's callback) */
 static void kf__file_cb(void *opaque, const char *rel, const char *src,
 			uint64_t size, int err, const char *msg)
@@ -790,11 +927,64 @@ static int kf__src_sending(struct kf__daemon *d, const char *src)
 	return 0;
 }
 
+/* Hands f to its route's sender: from DIR, or from DIR/.kferry/sending
+ * once claimed. Nothing below DIR is followed, and the file opened must
+ * be the inode the scan (or the claim) saw. */
+static void kf__send(struct kf__daemon *d, struct kf__file *f)
+{
+	struct kf__rstate *rs = f->rs;
+	kf_send_src_t src = {.root_len = strlen(f->job_route->dir),
+			     .dev = f->sub.dev, .ino = f->sub.ino};
+	int err;
+
+	kf_dbg(KF_DBG_WATCH, "watch", "%s/%s: finished, sending it",
+	       rs->r->name, f->rel);
+	src.path = f->src;
+	err = kf_sender_submit_route(rs->ws->s, &src, f->rel, rs->r->name,
+				     kf__resume_point(f), f->msg,
+				     sizeof(f->msg));
+	if (err) {
+		kf__inflight_remove(d, f);
+		kf__attempt_failed(f, err, err == KF_EPATH);
+	}
+}
+
+static void kf__claim_done(uv_work_t *req, int status)
+{
+	struct kf__file *f = req->data;
+	struct kf__daemon *d = f->rs->d;
+	char *src;
+
+	(void)status;
+	d->jobs--;
+	if (f->job_rc == KF_ACTION_CHANGED) {
+		kf__inflight_remove(d, f);
+		kf__look_again(f);
+	} else if (f->job_rc) {
+		kf__inflight_remove(d, f);
+		kf__attempt_failed(f, f->job_rc, 0);
+	} else if (d->stopping) {
+		kf__inflight_remove(d, f);
+		kf__release(f, KF__F_SEEN);
+	} else if (asprintf(&src, "%s/%s/%s", f->job_route->dir,
+			    KF_ACTION_SENDING, f->rel) < 0) {
+		kf__inflight_remove(d, f);
+		snprintf(f->msg, sizeof(f->msg), "out of memory");
+		kf__attempt_failed(f, KF_ENOMEM, 0);
+	} else {
+		/* the checkpoint's file is the claimed one: same inode */
+		free(f->src);
+		f->src = src;
+		kf__send(d, f);
+	}
+	kf__dispatch(d);
+	kf__reap_routes(d);
+}
+
 static void kf__submit(struct kf__daemon *d, struct kf__file *f)
 {
 	struct kf__rstate *rs = f->rs;
 	double retry;
-	int err;
 
 	kf__make_busy(f);
 	if (asprintf(&f->src, "%s/%s", rs->r->dir, f->rel) < 0) {
@@ -818,15 +1008,14 @@ static void kf__submit(struct kf__daemon *d, struct kf__file *f)
 	f->inext = d->inflight;
 	d->inflight = f;
 	d->ninflight++;
-	kf_dbg(KF_DBG_WATCH, "watch", "%s/%s: finished, sending it",
-	       rs->r->name, f->rel);
-	err = kf_sender_submit_route(rs->ws->s, f->src, f->rel, rs->r->name,
-				     kf__resume_point(f), f->msg,
-				     sizeof(f->msg));
-	if (err) {
-		kf__inflight_remove(d, f);
-		kf__attempt_failed(f, err, err == KF_EPATH);
+	if (rs->r->after == KF_AFTER_KEEP) {
+		kf__send(d, f);
+		return;
 	}
+	/* delete and move act on the claimed file only (docs/watch.md) */
+	f->work.data = f;
+	d->jobs++;
+	uv_queue_work(&d->loop, &f->work, kf__claim_work, kf__claim_done);
 }
 
 static void kf__dispatch(struct kf__daemon *d)
@@ -926,18 +1115,26 @@ static void kf__observe(struct kf__rstate *rs, const struct kf_scan_file *sf,
 		f->state = KF__F_SEEN;
 		f->stable_since = now;
 	} else if (f->size != sf->size || f->ino != sf->ino ||
-		   f->mtime_ns != sf->mtime_ns) {
+		   f->mtime_ns != sf->mtime_ns ||
+		   (f->dev && f->dev != sf->dev) ||
+		   (f->ctime_ns && f->ctime_ns != sf->ctime_ns)) {
+		/* ctime too: a rewrite that restored the mtime is a change */
 		f->stable_since = now;
 		if (f->state == KF__F_DONE || f->state == KF__F_READY)
 			f->state = KF__F_SEEN;
 	} else {
+		/* a ledger record knows no dev and ctime: the first scan's */
+		f->dev = sf->dev;
+		f->ctime_ns = sf->ctime_ns;
 		f->has_marker = sf->has_marker;
 		f->seen = rs->mark;
 		return;
 	}
 	f->size = sf->size;
+	f->dev = sf->dev;
 	f->ino = sf->ino;
 	f->mtime_ns = sf->mtime_ns;
+	f->ctime_ns = sf->ctime_ns;
 	f->has_marker = sf->has_marker;
 	f->seen = rs->mark;
 }
@@ -1302,16 +1499,24 @@ static int kf__ledger_keep(void *opaque, const struct kf_ledger_rec *rec)
 	struct kf__rstate *rs = kf__route_find(d, rec->route);
 	char path[8300];
 	struct stat st;
+	int i;
 
 	if (!rs)
 		return 1;
 	if (rec->kind == KF_LEDGER_VOID)
 		return 0; /* it only hid an older checkpoint */
-	snprintf(path, sizeof(path), "%s/%s", rs->r->dir, rec->rel);
-	return !lstat(path, &st) && (uint64_t)st.st_size == rec->size &&
-	       (uint64_t)st.st_ino == rec->ino &&
-	       (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec ==
-		       rec->mtime_ns;
+	/* under its name, or claimed when the daemon stopped */
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s%s", rs->r->dir,
+			 i ? KF_ACTION_SENDING "/" : "", rec->rel);
+		if (!lstat(path, &st) && (uint64_t)st.st_size == rec->size &&
+		    (uint64_t)st.st_ino == rec->ino &&
+		    (int64_t)st.st_mtim.tv_sec * 1000000000 +
+				    st.st_mtim.tv_nsec ==
+			    rec->mtime_ns)
+			return 1;
+	}
+	return 0;
 }
 
 static void kf__ledger_each(void *opaque, const struct kf_ledger_rec *rec)
@@ -1342,9 +1547,42 @@ static void kf__ledger_each(void *opaque, const struct kf_ledger_rec *rec)
 	f->mtime_ns = rec->mtime_ns;
 }
 
+/* At start, before the loop runs (blocking is fine): a file claimed when
+ * the daemon stopped is either sent (its ledger record says so: the
+ * after action runs now) or goes back under its name to be sent. */
+static void kf__recover(void *opaque, struct kf_action_file *af)
+{
+	struct kf__rstate *rs = opaque;
+	struct kf__file *f = kf__file_find(rs, af->rel);
+	char name[600], msg[512];
+	int sent, rc;
+
+	kf_path_printable((const uint8_t *)af->rel, strlen(af->rel), name,
+			  sizeof(name));
+	sent = f && f->state == KF__F_DONE && f->size == af->size &&
+	       f->ino == af->ino && f->mtime_ns == af->mtime_ns;
+	/* (a route changed to keep since: its file goes back, sent or not) */
+	sent = sent && rs->r->after != KF_AFTER_KEEP;
+	rc = sent ? kf_action_sent(rs->r, NULL, af, msg, sizeof(msg))
+		  : kf_action_unclaim(rs->r, af, msg, sizeof(msg));
+	if (rc == KF_ACTION_SUPERSEDED)
+		kf_warn("watch", "%s/%s: claimed when the daemon stopped, and "
+				 "a newer file took its name; it is in %s",
+			rs->r->name, name, rs->r->error_dir);
+	else if (rc)
+		kf_err("watch", "%s/%s: claimed when the daemon stopped: %s",
+		       rs->r->name, name, msg);
+	else
+		kf_info("watch", "%s/%s: claimed when the daemon stopped; %s",
+			rs->r->name, name,
+			sent ? "it was sent: after action done"
+			     : "back under its name, to be sent");
+}
+
 static int kf__start(struct kf__daemon *d, const kf_conf_t *conf,
 		     char *errstr, size_t errstr_size)
 {
+	struct kf__rstate *rs;
 	kf_route_t **v;
 	size_t i;
 	int err;
@@ -1356,6 +1594,18 @@ static int kf__start(struct kf__daemon *d, const kf_conf_t *conf,
 	err = kf__compile_routes(conf, &v, errstr, errstr_size);
 	if (err)
 		return err;
+	/* A DIR/.kferry or error directory others could redirect is refused
+	 * before anything is sent (exit 2). After a reload, each claim and
+	 * each move to the error directory checks them again, in the worker
+	 * pool. */
+	for (i = 0; i < conf->nroutes && !err; i++)
+		err = kf_action_prepare(v[i], errstr, errstr_size);
+	if (err) {
+		for (i = 0; i < conf->nroutes; i++)
+			kf_route_unref(v[i]);
+		free(v);
+		return err;
+	}
 	for (i = 0; i < conf->nroutes; i++) {
 		if (!kf__route_add(d, v[i], errstr, errstr_size)) {
 			while (i < conf->nroutes)
@@ -1367,7 +1617,16 @@ static int kf__start(struct kf__daemon *d, const kf_conf_t *conf,
 	free(v);
 	d->ledger = kf_ledger_open(conf->state_dir, kf__ledger_keep,
 				   kf__ledger_each, d, errstr, errstr_size);
-	return d->ledger ? 0 : KF_EIO;
+	if (!d->ledger)
+		return KF_EIO;
+	for (rs = d->routes; rs; rs = rs->next) {
+		char msg[512];
+
+		if (kf_action_claimed_each(rs->r, kf__recover, rs, msg,
+					   sizeof(msg)))
+			kf_err("watch", "route %s: %s", rs->r->name, msg);
+	}
+	return 0;
 }
 
 static void kf__destroy(struct kf__daemon *d)

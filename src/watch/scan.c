@@ -93,9 +93,12 @@ static int kf__add_file(struct kf_scan_result *res, const char *rel,
 	if (!(f->rel = strdup(rel)))
 		return KF_ENOMEM;
 	f->size = (uint64_t)st->st_size;
+	f->dev = (uint64_t)st->st_dev;
 	f->ino = (uint64_t)st->st_ino;
 	f->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 +
 		      st->st_mtim.tv_nsec;
+	f->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 +
+		      st->st_ctim.tv_nsec;
 	res->nfiles++;
 	return 0;
 }
@@ -107,21 +110,16 @@ static int kf__skipped_dir(const struct kf__scan *sc, const char *rel)
 	       (sc->skip_move && !strcmp(rel, sc->skip_move));
 }
 
-/* Walks dir (relative path rel, "" for the root) depth first. */
-static void kf__walk(struct kf__scan *sc, const char *rel)
+/* Walks the directory open on fd (relative path rel, "" for the root)
+ * depth first; takes fd. */
+static void kf__walk(struct kf__scan *sc, int fd, const char *rel)
 {
-	char path[8192], child[4096];
+	char child[4096];
 	struct dirent *de;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "%s%s%s", sc->r->dir, *rel ? "/" : "",
-		 rel);
-	if (!(d = opendir(path))) {
-		if (!*rel) {
-			sc->res->err = kf_err_from_errno(errno);
-			snprintf(sc->res->errmsg, sizeof(sc->res->errmsg),
-				 "%.200s: %s", path, strerror(errno));
-		}
+	if (!(d = fdopendir(fd))) {
+		close(fd);
 		return;
 	}
 	if (kf__add_dir(sc->res, rel))
@@ -137,8 +135,15 @@ static void kf__walk(struct kf__scan *sc, const char *rel)
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
 			continue; /* gone meanwhile */
 		if (S_ISDIR(st.st_mode)) {
-			if (sc->r->recursive && !kf__skipped_dir(sc, child))
-				kf__walk(sc, child);
+			int sub;
+
+			if (!sc->r->recursive || kf__skipped_dir(sc, child))
+				continue;
+			sub = openat(dirfd(d), de->d_name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					     O_CLOEXEC);
+			if (sub >= 0)
+				kf__walk(sc, sub, child);
 		} else if (S_ISREG(st.st_mode)) {
 			if (kf__add_file(sc->res, child, &st))
 				break;
@@ -195,6 +200,7 @@ static void kf__filter(const kf_route_t *r, struct kf_scan_result *res)
 void kf_scan_run(const kf_route_t *r, struct kf_scan_result *out)
 {
 	struct kf__scan sc = {.r = r, .res = out};
+	int fd;
 
 	memset(out, 0, sizeof(*out));
 	sc.skip_error = kf__below(r->dir, r->error_dir);
@@ -208,7 +214,14 @@ void kf_scan_run(const kf_route_t *r, struct kf_scan_result *out)
 		free(sc.skip_move);
 		sc.skip_move = below;
 	}
-	kf__walk(&sc, "");
+	fd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		out->err = kf_err_from_errno(errno);
+		snprintf(out->errmsg, sizeof(out->errmsg), "%.200s: %s",
+			 r->dir, strerror(errno));
+	} else {
+		kf__walk(&sc, fd, "");
+	}
 	if (out->nfiles)
 		qsort(out->files, out->nfiles, sizeof(*out->files),
 		      kf__cmp_file);

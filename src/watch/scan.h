@@ -24,8 +24,8 @@
 
 struct kf_scan_file {
 	char *rel; /* owned */
-	uint64_t size, ino;
-	int64_t mtime_ns;
+	uint64_t size, dev, ino;
+	int64_t mtime_ns, ctime_ns;
 	int has_marker;
 };
 
@@ -39,7 +39,10 @@ struct kf_scan_result {
 	char errmsg[256];
 };
 
-/* Scans r's directory into out (which it zeroes first). */
+/* Scans r's directory into out (which it zeroes first). DIR is opened as
+ * given (the operator's path); every directory below it is opened from
+ * its parent's descriptor with O_NOFOLLOW, so a link swapped in after
+ * its lstat never leads the scan out of DIR. */
 void kf_scan_run(const kf_route_t *r, struct kf_scan_result *out);
 void kf_scan_result_free(struct kf_scan_result *res);
 

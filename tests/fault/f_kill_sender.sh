@@ -61,7 +61,7 @@ for r in $(seq 1 "$WATCH_ROUNDS"); do
 	sleep_ms "$delay"
 	kill -KILL "$WATCH_PID" 2>/dev/null || fail "kferry watch died: $(tail -n 5 "$WORK/watch.$((r - 1)).log")"
 	wait "$WATCH_PID" 2>/dev/null || true
-	fault "kferry watch SIGKILLed $delay ms after batch w/r$r arrived ($(count_files "$INBOX") files still in the inbox)"
+	fault "kferry watch SIGKILLed $delay ms after batch w/r$r arrived ($(outbox_files "$INBOX") files still in the inbox)"
 	watch_start "$WORK/watch.$r.log" "${WATCH_OPTS[@]}"
 done
 wait_until 300 empty_dir "$INBOX"

@@ -365,5 +365,13 @@ drop_in() {
 	mv "$stage/$name" "$2/$name"
 }
 
-# empty_dir DIR: DIR holds no regular file outside DIR/.kferry.
-empty_dir() { [ "$(count_files "$1")" = 0 ]; }
+# outbox_files DIR: the files of a directory kferry watch sends that are
+# not sent yet: under their names, or claimed for a delete or move route
+# (DIR/.kferry/sending, docs/watch.md).
+outbox_files() {
+	echo $(($(count_files "$1") + $(find "$1/.kferry/sending" -type f 2>/dev/null | wc -l)))
+}
+
+# empty_dir DIR: DIR holds no regular file outside DIR/.kferry, and none
+# claimed in DIR/.kferry/sending.
+empty_dir() { [ "$(outbox_files "$1")" = 0 ]; }

@@ -40,7 +40,7 @@ cp -a "$REF/d" "$REF/big.txt" "$REF/small" "$IN/"
 NFILES=$((NSMALL + 21))
 log "$NFILES files ($(du -sm "$REF" | cut -f1) MiB) dropped with the broker down"
 sleep 40
-[ "$(count_files "$IN")" = "$NFILES" ] || fail "files left the inbox while the broker was down"
+[ "$(outbox_files "$IN")" = "$NFILES" ] || fail "files left the inbox while the broker was down"
 grep -q "back-pressure" "$WORK/watch.log" || fail "no back-pressure report in the log"
 HWM_DOWN=$(peak_rss_kib "$WATCH_PID")
 log "with the broker down: $NFILES files wait, back-pressure reported, peak RSS $((HWM_DOWN / 1024)) MiB"

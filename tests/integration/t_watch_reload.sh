@@ -41,8 +41,12 @@ resume_broker() {
 }
 on_exit '[ $PAUSED = 0 ] || "$BROKER_SH" resume "$KF_BROKER_DIR" 1 >/dev/null'
 
-# in_flight PATH: the daemon holds PATH open (the sender reads it).
-in_flight() { ls -l "/proc/$WATCH_PID/fd" 2>/dev/null | grep -qF -- "$1"; }
+# in_flight DIR/NAME: the daemon holds the file open (the sender reads
+# it), under its name or claimed (DIR/.kferry/sending/NAME, docs/watch.md).
+in_flight() {
+	ls -l "/proc/$WATCH_PID/fd" 2>/dev/null |
+		grep -qF -e "$1" -e "$(dirname "$1")/.kferry/sending/$(basename "$1")"
+}
 sent_count() { grep -c "watch: sent $1 " "$2" || true; }
 # conf_v1/conf_v2: the configuration before and after the reload; a
 # sender pool smaller than the files, so that a file in flight stays open

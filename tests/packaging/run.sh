@@ -236,7 +236,11 @@ mv "$WORK/stage/watched" "$WORK/outbox/"
 "${AS_KFERRY[@]}" $(exec_start kferry-watch.service) 2>"$WORK/watch.log" &
 WATCH_PID=$!
 KF_BG_PIDS+=("$WATCH_PID")
-wait_until 90 empty_dir "$WORK/outbox"
+# Sent and deleted: nothing left under its name or claimed (empty_dir).
+# From its start the daemon waits on the producer's idempotence id, one
+# rescan (stable_seconds = 1) and a ledger fdatasync per file: about 2 s.
+(wait_until 90 empty_dir "$WORK/outbox") ||
+	fail "the watch daemon did not send and delete the 4 files in 90 s: $(tail -n 20 "$WORK/watch.log")"
 watch_stop
 [ -n "$(find /var/lib/kferry -mindepth 1 -user kferry -print -quit)" ] ||
 	fail "the watch daemon wrote no ledger in /var/lib/kferry"

@@ -379,6 +379,8 @@ static void test_action_quarantine(void **state)
 	char dir[PATH_MAX], in[PATH_MAX + 8], p[PATH_MAX + 64];
 	char msg[512], when[64], *text;
 	const char *kv[] = {"dir", in, NULL};
+	const struct kf_action_file xf = {.rel = "sub/x.bin"};
+	const struct kf_action_file none = {.rel = "sub/none"};
 	kf_route_t *r;
 	size_t n = 0;
 
@@ -391,8 +393,8 @@ static void test_action_quarantine(void **state)
 
 	snprintf(p, sizeof(p), "%s/sub/x.bin", in);
 	assert_int_equal(kf_test_write_file(p, "first", 5, 0644), 0);
-	assert_int_equal(kf_action_quarantine(r, "sub/x.bin", "broker said no",
-					      3, msg, sizeof(msg)),
+	assert_int_equal(kf_action_quarantine(r, &xf, "broker said no", 3,
+					      msg, sizeof(msg)),
 			 0);
 	assert_int_equal(access(p, F_OK), -1);
 	snprintf(p, sizeof(p), "%s/.kferry/error/sub/x.bin", in);
@@ -411,7 +413,7 @@ static void test_action_quarantine(void **state)
 	/* the same name again: NAME.1 with NAME.1.error, the first pair kept */
 	snprintf(p, sizeof(p), "%s/sub/x.bin", in);
 	assert_int_equal(kf_test_write_file(p, "second", 6, 0644), 0);
-	assert_int_equal(kf_action_quarantine(r, "sub/x.bin", "again", 6, msg,
+	assert_int_equal(kf_action_quarantine(r, &xf, "again", 6, msg,
 					      sizeof(msg)),
 			 0);
 	snprintf(p, sizeof(p), "%s/.kferry/error/sub/x.bin.1", in);
@@ -428,7 +430,7 @@ static void test_action_quarantine(void **state)
 	free(text);
 
 	/* a file that is gone cannot be moved: an error, nothing written */
-	assert_true(kf_action_quarantine(r, "sub/none", "x", 1, msg,
+	assert_true(kf_action_quarantine(r, &none, "x", 1, msg,
 					 sizeof(msg)) < 0);
 	assert_non_null(strstr(msg, "cannot move"));
 	snprintf(p, sizeof(p), "%s/.kferry/error/sub/none.error", in);
