@@ -207,7 +207,7 @@ static int kf__at_open(const kf_route_t *r, const char *rel, int claimed,
 		rfd = sfd;
 	}
 	err = kf_path_open_parent(rfd, rel, create, claimed ? 0700 : 0755,
-				  &at->fd, &at->base, msg, msg_size);
+				  &at->fd, &at->base, NULL, msg, msg_size);
 	close(rfd);
 	return err;
 }
@@ -365,8 +365,8 @@ static int kf__move(const kf_route_t *r, const struct kf__at *at,
 				 "move:%s: expands to nothing", r->move_tmpl);
 	if ((err = kf__open_conf_dir(r, dir, 0755, 0, &mfd, msg, msg_size)))
 		return err;
-	err = kf_path_open_parent(mfd, rel, 1, 0755, &dst.fd, &dst.base, msg,
-				  msg_size);
+	err = kf_path_open_parent(mfd, rel, 1, 0755, &dst.fd, &dst.base, NULL,
+				  msg, msg_size);
 	close(mfd);
 	if (err)
 		return err;
@@ -511,7 +511,7 @@ int kf_action_quarantine(const kf_route_t *r, const struct kf_action_file *f,
 				msg_size);
 	if (!err) {
 		err = kf_path_open_parent(efd, f->rel, 1, 0755, &dst.fd,
-					  &dst.base, msg, msg_size);
+					  &dst.base, NULL, msg, msg_size);
 		close(efd);
 	}
 	/* a name failed before keeps its file: this one becomes NAME.1 and
