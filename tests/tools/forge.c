@@ -15,7 +15,9 @@
  * of which only the first chunk is sent (abort, vanish); --out FILE writes
  * the content of every chunk made (sent or skipped), for comparison.
  * --encrypt-to and --sign-with seal the transfer as the real sender does
- * (docs/protocol.md section 10), the path then being any valid one.
+ * (docs/protocol.md section 10), the path then being any valid one; the
+ * forged-* scenarios then add, in the middle, a frame that someone
+ * without the keys could write.
  * Exits 0 when the broker acknowledged every message, 1 otherwise, 2 on a
  * bad command line.
  */
@@ -76,6 +78,14 @@ static const struct forge_scenario forge_scenarios[] = {
     {"garbage", "one message whose value is not a kferry frame", NULL},
     {"sealed-tamper", "chunk 0's ciphertext has one bit flipped (needs "
 		      "--encrypt-to)", NULL},
+    {"forged-abort", "correct, but a plain ABORT follows chunk 0", NULL},
+    {"forged-resume", "correct, but a plain RESUME at 1 follows chunk 0",
+     NULL},
+    {"forged-manifest", "correct, but a plain MANIFEST of the same path "
+			"(another id) follows chunk 0", NULL},
+    {"abort-resume", "chunks 0-1, ABORT, then RESUME at 2, the rest and "
+		     "the COMMIT (a sender that resumed what it aborted)",
+     NULL},
 };
 
 #define FORGE_NSCENARIOS (sizeof(forge_scenarios) / sizeof(forge_scenarios[0]))
@@ -99,6 +109,8 @@ struct forge {
 	const char *headers[8]; /* --header NAME=VALUE, on every message */
 	int nheaders;
 	int delivery_failed;
+	int64_t mtime;	/* --mtime */
+	int forging;	/* writing a frame in clear, whatever the keys */
 };
 
 static int forge_is(const struct forge *f, const char *name)
@@ -128,8 +140,10 @@ static void usage(FILE *out)
 	    "                    (up to 8)\n"
 	    "  --encrypt-to PUB  encrypt for this x25519 public key file\n"
 	    "  --sign-with KEY   sign with this ed25519 private key file\n"
+	    "  --mtime N         the file's mtime, seconds (default %d)\n"
 	    "\n"
-	    "scenarios:\n");
+	    "scenarios:\n",
+	    FORGE_MTIME);
 	for (i = 0; i < FORGE_NSCENARIOS; i++)
 		fprintf(out, "  %-14s %s\n", forge_scenarios[i].name,
 			forge_scenarios[i].what);
@@ -318,14 +332,14 @@ static int forge_open(struct forge *f, int resume, uint64_t next_index)
 	m->chunk_count = (f->size + f->chunk_size - 1) / f->chunk_size;
 	m->chunk_size = f->chunk_size;
 	m->mode = resume && forge_is(f, "resume-differs") ? 0600 : FORGE_MODE;
-	m->mtime_sec = FORGE_MTIME;
+	m->mtime_sec = f->mtime;
 	m->codec = KF_WIRE_CODEC_ZSTD;
 	m->hash_alg = KF_WIRE_HASH_XXH3_128;
 	m->path = fake;
 	m->path_len = (uint16_t)f->path_len;
 	m->origin = (const uint8_t *)origin;
 	m->origin_len = (uint8_t)strlen(origin);
-	if (f->seal) {
+	if (f->seal && !resume && !f->forging) {
 		free(fake);
 		m->path = f->path;
 		if (kf_seal_manifest(f->seal, f->keys, m)) {
@@ -494,17 +508,20 @@ static int forge_commit(struct forge *f)
 	return forge_send(f, buf, sizeof(buf));
 }
 
+/* The sender's ABORT (signed when the transfer is), or a forger's plain
+ * one. */
 static int forge_abort(struct forge *f)
 {
 	static const char reason[] = "kf-forge: the sender gave up";
-	uint8_t buf[KF_WIRE_ABORT_FIXED + sizeof(reason)];
+	uint8_t buf[KF_SEAL_ABORT_MAX];
 	kf_wire_abort_t a = {0};
 	long n;
 
 	a.hdr.xid = f->xid;
 	a.reason = (const uint8_t *)reason;
 	a.reason_len = (uint16_t)strlen(reason);
-	n = kf_wire_encode_abort(buf, sizeof(buf), &a);
+	n = f->seal && !f->forging ? kf_seal_abort(f->seal, &a, buf, sizeof(buf))
+				   : kf_wire_encode_abort(buf, sizeof(buf), &a);
 	if (n < 0)
 		return -1;
 	return forge_send(f, buf, (size_t)n);
@@ -538,6 +555,49 @@ static int forge_resumed(struct forge *f, kf_codec_pool_t *pool,
 	return forge_commit(f);
 }
 
+/* The forged-* scenarios: one frame written in clear by someone who can
+ * write the topic but holds no key. */
+static int forge_forgery(struct forge *f)
+{
+	kf_xid_t own = f->xid;
+	int rc;
+
+	f->forging = 1;
+	if (forge_is(f, "forged-abort")) {
+		rc = forge_abort(f);
+	} else if (forge_is(f, "forged-resume")) {
+		rc = forge_open(f, 1, 1);
+	} else {
+		rc = getrandom(f->xid.b, sizeof(f->xid.b), 0) ==
+				     sizeof(f->xid.b)
+			 ? forge_open(f, 0, 0)
+			 : -1;
+		f->xid = own;
+	}
+	f->forging = 0;
+	return rc;
+}
+
+/* abort-resume: what a sender that crashed between its ABORT and its
+ * record of it would do after a restart (docs/protocol.md section 9). */
+static int forge_abort_resume(struct forge *f, kf_codec_pool_t *pool,
+			      uint64_t nchunks)
+{
+	uint64_t i;
+
+	if (forge_open(f, 0, 0))
+		return -1;
+	for (i = 0; i < 2; i++)
+		if (forge_chunk(f, pool, i, 0))
+			return -1;
+	if (forge_abort(f) || forge_open(f, 1, 2))
+		return -1;
+	for (i = 2; i < nchunks; i++)
+		if (forge_chunk(f, pool, i, 0))
+			return -1;
+	return forge_commit(f);
+}
+
 static int forge_transfer(struct forge *f)
 {
 	uint64_t nchunks = (f->size + f->chunk_size - 1) / f->chunk_size;
@@ -556,11 +616,18 @@ static int forge_transfer(struct forge *f)
 		rc = forge_resumed(f, pool, nchunks);
 		goto out;
 	}
+	if (forge_is(f, "abort-resume")) {
+		rc = forge_abort_resume(f, pool, nchunks);
+		goto out;
+	}
 	if (forge_open(f, 0, 0))
 		goto out;
 	for (uint64_t i = 0; i < nchunks; i++) {
 		if (i == 1 && (forge_is(f, "abort") || forge_is(f, "vanish")))
 			break;
+		if (i == 1 && !strncmp(f->sc->name, "forged-", 7) &&
+		    forge_forgery(f))
+			goto out;
 		if (forge_chunk(f, pool, i,
 				i == 1 && forge_is(f, "missing-chunk")))
 			goto out;
@@ -598,10 +665,12 @@ int main(int argc, char **argv)
 	    {"header", required_argument, NULL, 'H'},
 	    {"encrypt-to", required_argument, NULL, 'E'},
 	    {"sign-with", required_argument, NULL, 'W'},
+	    {"mtime", required_argument, NULL, 'M'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct forge f = {.size = 200000, .chunk_size = 65536, .seed = 1};
+	struct forge f = {.size = 200000, .chunk_size = 65536, .seed = 1,
+			  .mtime = FORGE_MTIME};
 	const char *path_arg = NULL;
 	uint64_t v;
 	int opt, rc = 1;
@@ -646,6 +715,11 @@ int main(int argc, char **argv)
 			break;
 		case 'W':
 			f.sign_with = optarg;
+			break;
+		case 'M':
+			if (forge_parse_u64(optarg, &v) || v > INT64_MAX)
+				goto bad_usage;
+			f.mtime = (int64_t)v;
 			break;
 		case 'h':
 			usage(stdout);
