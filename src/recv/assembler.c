@@ -594,17 +594,31 @@ int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
 	return 0;
 }
 
+/* Does st carry the mtime that the manifest of a gives, as a file this
+ * receiver placed from it does? */
+static int kf__same_mtime(const kf_assembly_t *a, const struct stat *st)
+{
+	return st->st_mtim.tv_sec == a->m.mtime_sec &&
+	       st->st_mtim.tv_nsec == (long)a->m.mtime_nsec;
+}
+
 int kf_assembly_present(kf_assembly_t *a, const kf_wire_commit_t *c,
 			int *outcome, char *errstr, size_t errstr_size)
 {
 	const char *base;
+	struct stat st;
 	int pfd, same = 0;
 
+	/* Hashed only when size and mtime are those of the manifest: a
+	 * couple of forged frames must not make us read any file of DEST in
+	 * full, nor tell whether it holds a content they guess. */
 	if (c->file_size == a->m.file_size &&
 	    kf_path_open_parent(a->dest->rootfd, a->relpath, 0, 0755, &pfd,
 				&base, NULL, 0) == 0) {
-		same = kf__same_content(pfd, base, c->file_size, c->file_hash,
-					a->signed_digest);
+		if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    kf__same_mtime(a, &st))
+			same = kf__same_content(pfd, base, c->file_size,
+						c->file_hash, a->signed_digest);
 		close(pfd);
 	}
 	if (!same)

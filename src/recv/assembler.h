@@ -89,9 +89,9 @@ int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
 		       int *outcome, char *errstr, size_t errstr_size);
 /* For a transfer whose beginning this receiver never saw (a RESUME with
  * no open transfer, docs/protocol.md section 9): succeeds with *outcome
- * KF_SKIPPED if DEST already holds the committed file (same size and
- * whole-file hash) at its path; else KF_EPROTO (quarantine: nothing was
- * staged, only the reason is kept). */
+ * KF_SKIPPED if DEST already holds the committed file (same size, the
+ * manifest's mtime, and then the same whole-file hash) at its path; else
+ * KF_EPROTO (quarantine: nothing was staged, only the reason is kept). */
 int kf_assembly_present(kf_assembly_t *a, const kf_wire_commit_t *c,
 			int *outcome, char *errstr, size_t errstr_size);
 /* Moves whatever was staged into quarantine with a reason.txt. Returns 0,

@@ -788,6 +788,14 @@ static int kf__opened_by_jobs(const struct kf__recv *r, const kf_wire_hdr_t *h)
 	return h->flags || (r->keys && r->keys->ntrusted);
 }
 
+/* Only its own signer may end a signed transfer, and with
+ * receive.trusted_signers only signed transfers are kept: their ends are
+ * authenticated (docs/protocol.md section 10.8, rule 5). */
+static int kf__authenticated(const struct kf__recv *r, const struct kf__xfer *x)
+{
+	return (x->sflags & KF_WIRE_FLAG_SIGNED) || (r->keys && r->keys->ntrusted);
+}
+
 static void kf__on_sealed_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 				   const kf_wire_hdr_t *h)
 {
@@ -1048,6 +1056,18 @@ static void kf__on_commit(struct kf__recv *r, rd_kafka_message_t *m,
 
 	if (!x)
 		return;
+	if (kf__authenticated(r, x) && h->flags != x->sflags) {
+		/* its own COMMIT carries its MANIFEST's flags */
+		char why[300], xid[33];
+
+		kf_xid_format(&x->xid, xid);
+		snprintf(why, sizeof(why), "transfer %s is signed (or "
+			 "receive.trusted_signers is set) and this commit "
+			 "has flags 0x%04x, its manifest 0x%04x; ignored, the "
+			 "transfer carries on", xid, h->flags, x->sflags);
+		kf__reject(r, m, "rejected commit", why);
+		return;
+	}
 	kf_probe_recv_commit(&x->probe, m->offset);
 	if (x->sealed) {
 		kf__on_sealed_commit(x, m);
@@ -1071,14 +1091,6 @@ static void kf__on_commit(struct kf__recv *r, rd_kafka_message_t *m,
 	if (j)
 		j->commit = c;
 	kf__run_next(x);
-}
-
-/* Only its own signer may end a signed transfer, and with
- * receive.trusted_signers only signed transfers are kept: their ends are
- * authenticated (docs/protocol.md section 10.8, rule 5). */
-static int kf__authenticated(const struct kf__recv *r, const struct kf__xfer *x)
-{
-	return (x->sflags & KF_WIRE_FLAG_SIGNED) || (r->keys && r->keys->ntrusted);
 }
 
 /* An ABORT of an authenticated transfer: a worker checks its signature,
@@ -1461,8 +1473,10 @@ static void kf__revoke(struct kf__recv *r,
 			continue;
 		kf__detach(x);
 	}
-	for (i = 0; i < parts->cnt; i++)
+	for (i = 0; i < parts->cnt; i++) {
 		kf_offsets_forget(r->offs, parts->elems[i].partition);
+		kf_deadletter_forget(r->dlq, parts->elems[i].partition);
+	}
 }
 
 static void kf__rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,

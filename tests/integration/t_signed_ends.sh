@@ -1,7 +1,8 @@
 # The end of a signed transfer is authenticated (docs/protocol.md section
 # 10.8, rule 5): someone who can write the topic but holds no key cannot
 # make a signed transfer vanish with a plain ABORT, a plain RESUME or a
-# plain MANIFEST of the same path; only the transfer's own signed ABORT
+# plain MANIFEST of the same path (nor a plain COMMIT: forged, it would
+# have it quarantined); only the transfer's own signed ABORT
 # drops it. The forged frames are rejected (logged, counted, dead-lettered)
 # and the file is placed. Frames that keep coming after an ABORT ended a
 # transfer (a sender that resumed what it aborted, or the rest of a
@@ -30,6 +31,7 @@ SIGNED=(--sign-with "$KEYS/sender.key")
 forge forged-abort "${SIGNED[@]}" --path signed/abort.bin --out "$WORK/abort.bin"
 forge forged-resume "${SIGNED[@]}" --path signed/resume.bin --out "$WORK/resume.bin"
 forge forged-manifest "${SIGNED[@]}" --path signed/manifest.bin --out "$WORK/manifest.bin"
+forge forged-commit "${SIGNED[@]}" --path signed/commit.bin --out "$WORK/commit.bin"
 # ... and one its sender really gave up, with its signed ABORT.
 forge abort "${SIGNED[@]}" --path signed/aborted.bin
 # Unsigned transfers ended by an ABORT, whose frames keep coming.
@@ -44,7 +46,7 @@ receive_until_idle "$DEST" --abandon-timeout 5 -o receive.dead_letter_topic="$DL
 	fail "receive exited $?: $(tail -n 5 "$RECV_LOG")"
 L=$RECV_LOG
 
-for f in abort resume manifest; do
+for f in abort resume manifest commit; do
 	cmp -s "$DEST/signed/$f.bin" "$WORK/$f.bin" ||
 		fail "signed/$f.bin was not placed intact despite a forged frame"
 done
@@ -55,6 +57,8 @@ grep -aq "(key 'signed/abort.bin'): unsigned abort: transfer [0-9a-f]* is signed
 	fail "the forged ABORT was not reported: $(grep -a abort.bin "$L" | head -n 3)"
 grep -aq "(key 'signed/resume.bin'): rejected resume: transfer [0-9a-f]* is signed" "$L" ||
 	fail "the forged RESUME was not reported: $(grep -a resume.bin "$L" | head -n 3)"
+grep -aq "(key 'signed/commit.bin'): rejected commit: transfer [0-9a-f]* is signed" "$L" ||
+	fail "the forged COMMIT was not reported: $(grep -a commit.bin "$L" | head -n 3)"
 grep -aq "'signed/aborted.bin': the sender gave up (signed abort): kf-forge: the sender gave up" "$L" ||
 	fail "the signed ABORT did not end its transfer: $(grep -a aborted.bin "$L" | head -n 3)"
 LOST="LOST: more of it came after an ABORT ended it"
@@ -68,15 +72,15 @@ lost_once plain/resumed.bin "'plain/resumed.bin': $LOST"
 SXID=$(awk '$1 == "abort-resume" { x = $2 } END { print x }' "$FORGE_OUT")
 lost_once sealed/resumed.bin "$LOST (transfer $SXID:"
 [ ! -e "$DEST/.kferry/quarantine/$SXID" ] || fail "sealed/resumed.bin was quarantined"
-assert_recv "$L" files 3
+assert_recv "$L" files 4
 assert_recv "$L" quarantined 0
-assert_recv "$L" rejected 2
+assert_recv "$L" rejected 3
 # signed/aborted.bin, the three ended by an ABORT, the forged MANIFEST's
 assert_recv "$L" abandoned 5
 assert_recv "$L" lost 3
-# the forged ABORT and RESUME; after each ABORT of an unsigned transfer:
+# the forged ABORT, RESUME and COMMIT; after each ABORT of an unsigned transfer:
 # chunks 1-4 and the COMMIT (plain/abort.bin), the RESUME, chunks 2-4 and
 # the COMMIT (plain/resumed.bin, sealed/resumed.bin)
-assert_recv "$L" dead 17
+assert_recv "$L" dead 18
 assert_private_clean "$DEST"
 log "t_signed_ends passed"

@@ -83,6 +83,7 @@ static const struct forge_scenario forge_scenarios[] = {
      NULL},
     {"forged-manifest", "correct, but a plain MANIFEST of the same path "
 			"(another id) follows chunk 0", NULL},
+    {"forged-commit", "correct, but a plain COMMIT follows chunk 0", NULL},
     {"abort-resume", "chunks 0-1, ABORT, then RESUME at 2, the rest and "
 		     "the COMMIT (a sender that resumed what it aborted)",
      NULL},
@@ -497,7 +498,7 @@ static int forge_commit(struct forge *f)
 	kf_hasher_final(f->hasher, c.file_hash);
 	if (forge_is(f, "file-hash"))
 		c.file_hash[0] ^= 0xff;
-	if (f->seal)
+	if (f->seal && !f->forging)
 		return kf_seal_commit(f->seal, &c)
 			   ? -1
 			   : forge_send(f, f->seal->commit, f->seal->commit_len);
@@ -567,6 +568,8 @@ static int forge_forgery(struct forge *f)
 		rc = forge_abort(f);
 	} else if (forge_is(f, "forged-resume")) {
 		rc = forge_open(f, 1, 1);
+	} else if (forge_is(f, "forged-commit")) {
+		rc = forge_commit(f);
 	} else {
 		rc = getrandom(f->xid.b, sizeof(f->xid.b), 0) ==
 				     sizeof(f->xid.b)

@@ -1407,6 +1407,37 @@ static void test_signed_older_kept(void **state)
 	xfer_end(&x);
 }
 
+/* A RESUME of a transfer never seen here reads a file of DEST only when
+ * it has the size and the mtime of the manifest (a file this receiver
+ * placed from it): a forged RESUME and COMMIT naming any file and size
+ * cannot make it read that file in full, or say whether it holds a given
+ * content. */
+static void test_present_needs_mtime(void **state)
+{
+	struct fx *f = *state;
+	const size_t size = CHUNK + 9;
+	struct timespec ts[2] = {{0, UTIME_OMIT},
+				 {(time_t)MTIME_SEC, MTIME_NSEC}};
+	kf_wire_commit_t c;
+	struct xfer x;
+	int outcome = 0;
+
+	open_dest(f, "fail");
+	xfer_new(f, &x, "o.bin", mixed(f, size), size, 0644);
+	assert_int_equal(kf_test_write_file(in(f->dest, "o.bin"), x.data, size,
+					    0644), 0);
+	xfer_init(f, &x, 1);
+	c = commit_of(&x);
+	EXPECT_ERR(kf_assembly_present(&x.a, &c, &outcome, errbuf,
+				       sizeof(errbuf)),
+		   KF_EPROTO, "is not at DEST: send the file again");
+	assert_int_equal(utimensat(AT_FDCWD, in(f->dest, "o.bin"), ts, 0), 0);
+	EXPECT_OK(kf_assembly_present(&x.a, &c, &outcome, errbuf,
+				      sizeof(errbuf)));
+	assert_int_equal(outcome, KF_SKIPPED);
+	xfer_end(&x);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1435,6 +1466,7 @@ int main(void)
 	    T(test_enospc_at_begin),
 	    T(test_signed_present_needs_digest),
 	    T(test_signed_older_kept),
+	    T(test_present_needs_mtime),
 	};
 #undef T
 
