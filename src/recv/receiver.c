@@ -54,7 +54,7 @@ enum kf__jkind {
 	KF__J_DISCARD,
 	KF__J_QUARANTINE,
 	KF__J_UNSEAL, /* open a sealed MANIFEST, then begin */
-	KF__J_ABORT   /* verify a signed ABORT; the loop then drops the transfer */
+	KF__J_ABORT   /* check a signed ABORT, then the loop drops it */
 };
 
 struct kf__xfer;
@@ -793,7 +793,8 @@ static int kf__opened_by_jobs(const struct kf__recv *r, const kf_wire_hdr_t *h)
  * authenticated (docs/protocol.md section 10.8, rule 5). */
 static int kf__authenticated(const struct kf__recv *r, const struct kf__xfer *x)
 {
-	return (x->sflags & KF_WIRE_FLAG_SIGNED) || (r->keys && r->keys->ntrusted);
+	return (x->sflags & KF_WIRE_FLAG_SIGNED) ||
+	       (r->keys && r->keys->ntrusted);
 }
 
 static void kf__on_sealed_manifest(struct kf__recv *r, rd_kafka_message_t *m,

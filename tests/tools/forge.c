@@ -521,8 +521,10 @@ static int forge_abort(struct forge *f)
 	a.hdr.xid = f->xid;
 	a.reason = (const uint8_t *)reason;
 	a.reason_len = (uint16_t)strlen(reason);
-	n = f->seal && !f->forging ? kf_seal_abort(f->seal, &a, buf, sizeof(buf))
-				   : kf_wire_encode_abort(buf, sizeof(buf), &a);
+	if (f->seal && !f->forging)
+		n = kf_seal_abort(f->seal, &a, buf, sizeof(buf));
+	else
+		n = kf_wire_encode_abort(buf, sizeof(buf), &a);
 	if (n < 0)
 		return -1;
 	return forge_send(f, buf, (size_t)n);
