@@ -723,14 +723,23 @@ static void kf__tombstone(struct kf__recv *r, const rd_kafka_message_t *m,
 
 /* A signed transfer is superseded only by a MANIFEST of its own signer
  * (docs/protocol.md section 10.8, rule 5), known once the UNSEAL jobs of
- * both ran; self is NULL for a plain MANIFEST. */
+ * both ran; self is NULL for a plain MANIFEST. Says so when it refuses:
+ * the other MANIFEST may be a forger's. */
 static int kf__may_supersede(const struct kf__xfer *old,
 			     const struct kf__xfer *self)
 {
+	char xid[33];
+
 	if (!(old->sflags & KF_WIRE_FLAG_SIGNED))
 		return 1;
-	return self && old->signer_known && self->signer_known &&
-	       !memcmp(old->signer, self->signer, sizeof(old->signer));
+	if (self && old->signer_known && self->signer_known &&
+	    !memcmp(old->signer, self->signer, sizeof(old->signer)))
+		return 1;
+	kf_xid_format(&old->xid, xid);
+	kf_warn("recv", "signed transfer %s: a MANIFEST of the same path not "
+			"signed by its signer started; the signed transfer "
+			"carries on", xid);
+	return 0;
 }
 
 /* A new MANIFEST for the same path on the same partition means the sender
@@ -742,9 +751,9 @@ static void kf__supersede(struct kf__recv *r, const kf_wire_manifest_t *m,
 
 	for (x = r->all; x; x = x->next) {
 		if (x == self || x->state != KF__X_OPEN || x->part != part ||
-		    !kf__may_supersede(x, self) ||
 		    x->a.m.path_len != m->path_len ||
-		    memcmp(x->a.relpath, m->path, m->path_len))
+		    memcmp(x->a.relpath, m->path, m->path_len) ||
+		    !kf__may_supersede(x, self))
 			continue;
 		kf_warn("recv", "'%s': a newer transfer of the same path "
 				"started; dropping the unfinished one",

@@ -30,7 +30,6 @@ SIGNED=(--sign-with "$KEYS/sender.key")
 # Signed transfers, each with one forged frame after chunk 0 ...
 forge forged-abort "${SIGNED[@]}" --path signed/abort.bin --out "$WORK/abort.bin"
 forge forged-resume "${SIGNED[@]}" --path signed/resume.bin --out "$WORK/resume.bin"
-forge forged-manifest "${SIGNED[@]}" --path signed/manifest.bin --out "$WORK/manifest.bin"
 forge forged-commit "${SIGNED[@]}" --path signed/commit.bin --out "$WORK/commit.bin"
 # ... and one its sender really gave up, with its signed ABORT.
 forge abort "${SIGNED[@]}" --path signed/aborted.bin
@@ -39,14 +38,12 @@ forge forged-abort --path plain/abort.bin
 forge abort-resume --path plain/resumed.bin
 forge abort-resume --encrypt-to "$KEYS/receiver.key.pub" --path sealed/resumed.bin
 
-# The forged MANIFEST opens a transfer of its own that nothing follows:
-# abandon_timeout ends it.
-receive_until_idle "$DEST" --abandon-timeout 5 -o receive.dead_letter_topic="$DLQ" \
+receive_until_idle "$DEST" -o receive.dead_letter_topic="$DLQ" \
 	-o receive.decrypt_keys="$KEYS/receiver.key" ||
 	fail "receive exited $?: $(tail -n 5 "$RECV_LOG")"
 L=$RECV_LOG
 
-for f in abort resume manifest commit; do
+for f in abort resume commit; do
 	cmp -s "$DEST/signed/$f.bin" "$WORK/$f.bin" ||
 		fail "signed/$f.bin was not placed intact despite a forged frame"
 done
@@ -72,15 +69,40 @@ lost_once plain/resumed.bin "'plain/resumed.bin': $LOST"
 SXID=$(awk '$1 == "abort-resume" { x = $2 } END { print x }' "$FORGE_OUT")
 lost_once sealed/resumed.bin "$LOST (transfer $SXID:"
 [ ! -e "$DEST/.kferry/quarantine/$SXID" ] || fail "sealed/resumed.bin was quarantined"
-assert_recv "$L" files 4
+assert_recv "$L" files 3
 assert_recv "$L" quarantined 0
 assert_recv "$L" rejected 3
-# signed/aborted.bin, the three ended by an ABORT, the forged MANIFEST's
-assert_recv "$L" abandoned 5
+# signed/aborted.bin, the three ended by an ABORT
+assert_recv "$L" abandoned 4
 assert_recv "$L" lost 3
 # the forged ABORT, RESUME and COMMIT; after each ABORT of an unsigned transfer:
 # chunks 1-4 and the COMMIT (plain/abort.bin), the RESUME, chunks 2-4 and
 # the COMMIT (plain/resumed.bin, sealed/resumed.bin)
 assert_recv "$L" dead 18
+assert_private_clean "$DEST"
+
+# A plain MANIFEST of the same path, written once the receiver opened the
+# signed one (and so knows its path), does not supersede it. It opens a
+# transfer of its own that nothing follows: abandon_timeout ends it.
+RLOG=$WORK/recv.manifest.log
+"$KFERRY" receive -b "$BOOTSTRAP" -t "$TOPIC" -g "$GROUP" --dest "$DEST" \
+	--idle-exit 3 --abandon-timeout 5 --debug recv 2>"$RLOG" &
+RPID=$!
+KF_BG_PIDS+=("$RPID")
+forge forged-manifest "${SIGNED[@]}" --path signed/manifest.bin --out "$WORK/manifest.bin" \
+	--wait-file "$WORK/go" &
+FPID=$!
+KF_BG_PIDS+=("$FPID")
+wait_log "$RPID" "$RLOG" "sealed manifest 'signed/manifest.bin'" 120
+touch "$WORK/go"
+wait "$FPID" || fail "kf-forge forged-manifest exited $?: $(tail -n 3 "$WORK/forge.log")"
+wait "$RPID" || fail "receive exited $?: $(tail -n 5 "$RLOG")"
+cmp -s "$DEST/signed/manifest.bin" "$WORK/manifest.bin" ||
+	fail "signed/manifest.bin was not placed intact: $(grep -a manifest.bin "$RLOG" | head -n 5)"
+grep -aq "signed transfer [0-9a-f]*: a MANIFEST of the same path not signed by its signer started" "$RLOG" ||
+	fail "the forged MANIFEST was not reported"
+assert_recv "$RLOG" files 1
+assert_recv "$RLOG" abandoned 1
+assert_recv "$RLOG" quarantined 0
 assert_private_clean "$DEST"
 log "t_signed_ends passed"

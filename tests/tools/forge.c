@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 #include <zstd.h>
@@ -111,6 +112,7 @@ struct forge {
 	int nheaders;
 	int delivery_failed;
 	int64_t mtime;	/* --mtime */
+	const char *wait_file; /* --wait-file */
 	int forging;	/* writing a frame in clear, whatever the keys */
 };
 
@@ -142,6 +144,9 @@ static void usage(FILE *out)
 	    "  --encrypt-to PUB  encrypt for this x25519 public key file\n"
 	    "  --sign-with KEY   sign with this ed25519 private key file\n"
 	    "  --mtime N         the file's mtime, seconds (default %d)\n"
+	    "  --wait-file F     forged-*: once what comes before the forged\n"
+	    "                    frame is acknowledged, wait (up to 120 s)\n"
+	    "                    for file F to exist before writing it\n"
 	    "\n"
 	    "scenarios:\n",
 	    FORGE_MTIME);
@@ -563,8 +568,20 @@ static int forge_resumed(struct forge *f, kf_codec_pool_t *pool,
 static int forge_forgery(struct forge *f)
 {
 	kf_xid_t own = f->xid;
-	int rc;
+	int rc, i;
 
+	/* the test says when the receiver has seen what came before */
+	if (f->wait_file) {
+		if (rd_kafka_flush(f->rk, 60000))
+			return -1;
+		for (i = 0; i < 1200 && access(f->wait_file, F_OK); i++)
+			usleep(100000);
+		if (access(f->wait_file, F_OK)) {
+			fprintf(stderr, "kf-forge: %s never appeared\n",
+				f->wait_file);
+			return -1;
+		}
+	}
 	f->forging = 1;
 	if (forge_is(f, "forged-abort")) {
 		rc = forge_abort(f);
@@ -671,6 +688,7 @@ int main(int argc, char **argv)
 	    {"encrypt-to", required_argument, NULL, 'E'},
 	    {"sign-with", required_argument, NULL, 'W'},
 	    {"mtime", required_argument, NULL, 'M'},
+	    {"wait-file", required_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -720,6 +738,9 @@ int main(int argc, char **argv)
 			break;
 		case 'W':
 			f.sign_with = optarg;
+			break;
+		case 'F':
+			f.wait_file = optarg;
 			break;
 		case 'M':
 			if (forge_parse_u64(optarg, &v) || v > INT64_MAX)
