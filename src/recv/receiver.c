@@ -1111,7 +1111,7 @@ static void kf__on_signed_abort(struct kf__recv *r, struct kf__xfer *x,
 {
 	char why[300], xid[33];
 
-	if (h->flags != KF_WIRE_FLAG_SIGNED || !x->sealed) {
+	if (h->flags != KF_WIRE_FLAG_SIGNED) {
 		/* its name may not be known yet: its MANIFEST is opened by a
 		 * job, which may be running */
 		kf_xid_format(&x->xid, xid);
