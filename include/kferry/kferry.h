@@ -154,7 +154,8 @@ typedef struct kf_recv_stats_s {
 	uint64_t messages;
 	uint64_t messages_rejected; /* not decodable, or orphaned */
 	uint64_t chunks_repeated;   /* re-sent after a resume, dropped */
-	uint64_t files_lost;        /* data came after abandon_timeout */
+	uint64_t files_lost;        /* data came after abandon_timeout or an
+				       ABORT had dropped the transfer */
 	uint64_t dead_letters;      /* acknowledged by the dead-letter topic */
 	uint64_t files_incomplete;  /* replay: cut by its start or end */
 } kf_recv_stats_t;

@@ -89,7 +89,7 @@ int kf_cmd_receive(int argc, char **argv)
 		"kferry: received %llu files (%llu bytes), %llu already present, "
 		"%llu quarantined, %llu abandoned, %llu messages rejected, "
 		"%llu repeated chunks dropped, %llu dead letters, %llu lost "
-		"after abandon_timeout\n",
+		"after abandon_timeout or an ABORT\n",
 		(unsigned long long)st.files_ok,
 		(unsigned long long)st.bytes_written,
 		(unsigned long long)st.files_skipped,

@@ -13,6 +13,8 @@
  *   COMMIT    v1 body [+ content SHA-256 32, if SIGNED], encrypted with a
  *             tag if SEALED, [signature 64 over every byte before it and
  *             the manifest's digest, if SIGNED]
+ *   ABORT     SIGNED only: the v1 body (reason), then a signature 64 over
+ *             the header and the manifest's digest (not the reason)
  *
  * Every encryption uses the file's own random data key, so nonces are a
  * domain (chunk, manifest, commit) and a counter (the chunk index); the
@@ -215,6 +217,32 @@ static long kf__envelope(const kf_seal_t *s, const kf_seal_keys_t *k,
 		 : (long)(KF__ENVELOPE_FIXED + k->nrecipients * KF__RECIPIENT_LEN);
 }
 
+/* What an ABORT signature covers: the ABORT's header (type, SIGNED, the
+ * transfer id), then the manifest's digest. The reason is left out so
+ * that the signature can be made before the sender knows it. */
+static void kf__abort_signed(const kf_seal_t *s,
+			     uint8_t out[KF_WIRE_HDR_SIZE +
+					 KF_CRYPTO_SHA256_LEN])
+{
+	uint8_t plain[KF_WIRE_ABORT_FIXED];
+	kf_wire_abort_t a = {0};
+
+	a.hdr.xid = s->xid;
+	kf_wire_encode_abort(plain, sizeof(plain), &a);
+	memcpy(out, plain, KF_WIRE_HDR_SIZE);
+	kf__put_be(out + KF__FLAGS_OFF, 2, KF_WIRE_FLAG_SIGNED);
+	memcpy(out + KF_WIRE_HDR_SIZE, s->mdigest, sizeof(s->mdigest));
+}
+
+/* Signs the ABORT now, while the manifest is signed on a worker. */
+static int kf__sign_abort(kf_seal_t *s)
+{
+	uint8_t msg[KF_WIRE_HDR_SIZE + KF_CRYPTO_SHA256_LEN];
+
+	kf__abort_signed(s, msg);
+	return kf_sign(s->sign_key, msg, sizeof(msg), s->abort_sig);
+}
+
 int kf_seal_manifest(kf_seal_t *s, const kf_seal_keys_t *k,
 		     const kf_wire_manifest_t *m)
 {
@@ -264,6 +292,8 @@ int kf_seal_manifest(kf_seal_t *s, const kf_seal_keys_t *k,
 		r = kf_sha256(f, off, s->mdigest);
 		if (!r)
 			r = kf_sign(s->sign_key, f, off, f + off);
+		if (!r)
+			r = kf__sign_abort(s);
 		if (r)
 			goto out_free;
 	}
@@ -347,6 +377,21 @@ int kf_seal_commit(kf_seal_t *s, const kf_wire_commit_t *c)
 	}
 	s->commit_len = off;
 	return r;
+}
+
+long kf_seal_abort(const kf_seal_t *s, const kf_wire_abort_t *a, uint8_t *buf,
+		   size_t cap)
+{
+	long n;
+
+	n = kf_wire_encode_abort(buf, cap, a);
+	if (n < 0 || !(s->flags & KF_WIRE_FLAG_SIGNED))
+		return n;
+	if (cap - (size_t)n < KF_CRYPTO_SIG_LEN)
+		return KF_EINVAL;
+	kf__put_be(buf + KF__FLAGS_OFF, 2, KF_WIRE_FLAG_SIGNED);
+	memcpy(buf + n, s->abort_sig, KF_CRYPTO_SIG_LEN);
+	return n + KF_CRYPTO_SIG_LEN;
 }
 
 /* ----------------------------------------------------------- receiver */
@@ -615,7 +660,7 @@ int kf_seal_open_chunk(const kf_seal_t *s, const void *frame, size_t len,
 	return 0;
 }
 
-int kf_seal_open_commit(const kf_seal_t *s, const void *frame, size_t len,
+int kf_seal_open_commit(kf_seal_t *s, const void *frame, size_t len,
 			uint8_t plain[KF_WIRE_COMMIT_SIZE], char *errstr,
 			size_t errstr_size)
 {
@@ -671,10 +716,49 @@ int kf_seal_open_commit(const kf_seal_t *s, const void *frame, size_t len,
 					 "the SHA-256 of the bytes received "
 					 "differs from the one the sender "
 					 "signed");
+		memcpy(s->cdigest, digest, sizeof(digest));
 	}
 	memcpy(plain, p, KF_WIRE_HDR_SIZE);
 	kf__put_be(plain + KF__FLAGS_OFF, 2, 0);
 	memcpy(plain + KF_WIRE_HDR_SIZE, body, KF__COMMIT_BODY);
+	return 0;
+}
+
+int kf_seal_open_abort(const kf_seal_t *s, const void *frame, size_t len,
+		       uint8_t plain[KF_SEAL_ABORT_PLAIN_MAX],
+		       size_t *plain_len, char *errstr, size_t errstr_size)
+{
+	uint8_t msg[KF_WIRE_HDR_SIZE + KF_CRYPTO_SHA256_LEN];
+	const uint8_t *p = frame;
+	kf_wire_hdr_t h;
+	size_t body;
+	int r;
+
+	r = kf__hdr(frame, len, KF_WIRE_ABORT, &h, errstr, errstr_size);
+	if (r)
+		return r;
+	if (!(s->flags & KF_WIRE_FLAG_SIGNED) || h.flags != KF_WIRE_FLAG_SIGNED)
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "abort has flags 0x%04x, its transfer's "
+				 "manifest had 0x%04x: a signed transfer ends "
+				 "only by an abort signed by its signer",
+				 h.flags, s->flags);
+	if (len < KF_WIRE_ABORT_FIXED + KF_CRYPTO_SIG_LEN ||
+	    len > KF_SEAL_ABORT_MAX)
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "signed abort is %zu bytes, outside %d..%d",
+				 len, KF_WIRE_ABORT_FIXED + KF_CRYPTO_SIG_LEN,
+				 KF_SEAL_ABORT_MAX);
+	kf__abort_signed(s, msg);
+	if (memcmp(msg, p, KF_WIRE_HDR_SIZE) ||
+	    kf_verify(s->signer, msg, sizeof(msg), p + len - KF_CRYPTO_SIG_LEN))
+		return kf_seterr(errstr, errstr_size, KF_ECRYPTO,
+				 "abort signature does not verify: forged, or "
+				 "from another transfer or signer");
+	body = len - KF_CRYPTO_SIG_LEN;
+	memcpy(plain, p, body);
+	kf__put_be(plain + KF__FLAGS_OFF, 2, 0);
+	*plain_len = body;
 	return 0;
 }
 

@@ -30,6 +30,10 @@
 #define KF_SEAL_COMMIT_MAX                                                     \
 	(KF_WIRE_COMMIT_SIZE + KF_CRYPTO_SHA256_LEN + KF_CRYPTO_TAG_LEN +     \
 	 KF_CRYPTO_SIG_LEN)
+/* The largest ABORT, signed (docs/protocol.md section 10.7.1), and the
+ * largest plain one it opens into. */
+#define KF_SEAL_ABORT_PLAIN_MAX (KF_WIRE_ABORT_FIXED + KF_WIRE_REASON_MAX)
+#define KF_SEAL_ABORT_MAX (KF_SEAL_ABORT_PLAIN_MAX + KF_CRYPTO_SIG_LEN)
 
 /* The keys of one process, from the configuration. */
 typedef struct kf_seal_keys_s {
@@ -66,6 +70,12 @@ typedef struct kf_seal_s {
 	size_t frame_len;
 	uint8_t commit[KF_SEAL_COMMIT_MAX];  /* sender: the COMMIT frame */
 	size_t commit_len;
+	/* sender, signed: the ABORT's signature, made with the MANIFEST's so
+	 * that giving up needs no cryptography (section 10.7.1) */
+	uint8_t abort_sig[KF_CRYPTO_SIG_LEN];
+	/* receiver, signed: the content digest the COMMIT carried, set once
+	 * kf_seal_open_commit verified it against the bytes received */
+	uint8_t cdigest[KF_CRYPTO_SHA256_LEN];
 } kf_seal_t;
 
 /* ---- sender (worker threads) */
@@ -86,6 +96,12 @@ long kf_seal_chunk(const kf_seal_t *s, uint8_t *frame, size_t len,
 		   size_t cap);
 /* Builds s->commit from c once every byte was fed. */
 int kf_seal_commit(kf_seal_t *s, const kf_wire_commit_t *c);
+/* @locality any thread (no cryptography: the signature was made by
+ * kf_seal_manifest). Writes the ABORT of a (xid and reason used) into buf:
+ * signed when the transfer is, plain otherwise. Returns its length or a
+ * negative KF_E* code. cap >= KF_SEAL_ABORT_MAX always suffices. */
+long kf_seal_abort(const kf_seal_t *s, const kf_wire_abort_t *a, uint8_t *buf,
+		   size_t cap);
 
 /* ---- receiver */
 
@@ -112,10 +128,19 @@ int kf_seal_open_chunk(const kf_seal_t *s, const void *frame, size_t len,
 		       const uint8_t **plain, uint8_t **owned,
 		       size_t *plain_len, char *errstr, size_t errstr_size);
 /* Opens a COMMIT into the plain v1 COMMIT frame plain[], verifying its
- * signature over the content digest fed so far. */
-int kf_seal_open_commit(const kf_seal_t *s, const void *frame, size_t len,
+ * signature over the content digest fed so far (kept in s->cdigest). */
+int kf_seal_open_commit(kf_seal_t *s, const void *frame, size_t len,
 			uint8_t plain[KF_WIRE_COMMIT_SIZE], char *errstr,
 			size_t errstr_size);
+
+/* Opens a signed ABORT of a signed transfer: verifies its signature
+ * against the transfer's signer and manifest digest (KF_ECRYPTO), and
+ * writes the plain v1 ABORT it carries into plain[] (*plain_len bytes;
+ * decode it with kf_wire_decode_abort). A plain ABORT, or any ABORT of a
+ * transfer that is not signed, is refused (KF_EPROTO). */
+int kf_seal_open_abort(const kf_seal_t *s, const void *frame, size_t len,
+		       uint8_t plain[KF_SEAL_ABORT_PLAIN_MAX],
+		       size_t *plain_len, char *errstr, size_t errstr_size);
 
 void kf_seal_free(kf_seal_t *s);
 

@@ -116,6 +116,8 @@ static unsigned kf__flags_allowed(unsigned type)
 		return KF_WIRE_FLAG_SEALED | KF_WIRE_FLAG_SIGNED;
 	case KF_WIRE_CHUNK:
 		return KF_WIRE_FLAG_SEALED;
+	case KF_WIRE_ABORT: /* of a signed transfer (section 10.7.1) */
+		return KF_WIRE_FLAG_SIGNED;
 	default:
 		return 0;
 	}

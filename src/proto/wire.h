@@ -47,7 +47,7 @@ enum kf_wire_type {
  * the decoders below accept only plain frames: proto/seal opens the others
  * into plain ones first. */
 #define KF_WIRE_FLAG_SEALED 0x0001u /* body encrypted: MANIFEST, CHUNK, COMMIT */
-#define KF_WIRE_FLAG_SIGNED 0x0002u /* signature: MANIFEST, COMMIT */
+#define KF_WIRE_FLAG_SIGNED 0x0002u /* signature: MANIFEST, COMMIT, ABORT */
 
 enum kf_wire_codec { KF_WIRE_CODEC_NONE = 0, KF_WIRE_CODEC_ZSTD = 1 };
 

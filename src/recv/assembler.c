@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "core/crypto.h"
 #include "core/path.h"
 
 #define KF__PRIVATE ".kferry"
@@ -504,15 +505,18 @@ out_free:
 	return r;
 }
 
-/* Same size and same XXH3-128 as the transfer? */
+/* Same size and same XXH3-128 as the transfer, and the same SHA-256 when
+ * sha256 is given (a signed transfer: XXH3 is no defence against a file
+ * planted to match it)? */
 static int kf__same_content(int dirfd, const char *name, uint64_t size,
-			    const uint8_t hash[16])
+			    const uint8_t hash[16], const uint8_t *sha256)
 {
 	/* O_NONBLOCK: never wait on a FIFO someone planted at the target */
 	int fd = openat(dirfd, name,
 			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	uint8_t *buf = NULL, got[16], dgot[KF_CRYPTO_SHA256_LEN];
+	kf_sha256_t *d = NULL;
 	kf_hasher_t *h = NULL;
-	uint8_t *buf = NULL, got[16];
 	struct stat st;
 	int same = 0;
 	ssize_t n;
@@ -524,19 +528,40 @@ static int kf__same_content(int dirfd, const char *name, uint64_t size,
 		goto out_close;
 	h = kf_hasher_new();
 	buf = malloc(1 << 20);
-	if (!h || !buf)
+	if (!h || !buf || (sha256 && !(d = kf_sha256_new())))
 		goto out_close;
-	while ((n = read(fd, buf, 1 << 20)) > 0)
+	while ((n = read(fd, buf, 1 << 20)) > 0) {
 		kf_hasher_update(h, buf, (size_t)n);
+		if (d)
+			kf_sha256_update(d, buf, (size_t)n);
+	}
 	if (n == 0) {
 		kf_hasher_final(h, got);
 		same = !memcmp(got, hash, 16);
+		if (d) {
+			/* a digest OpenSSL failed to make matches nothing */
+			same = same && kf_sha256_final(d, dgot) == 0 &&
+			       !memcmp(dgot, sha256, sizeof(dgot));
+		}
 	}
 out_close:
 	free(buf);
+	kf_sha256_free(d);
 	kf_hasher_destroy(h);
 	close(fd);
 	return same;
+}
+
+/* Is the existing file st newer than the signed transfer of a (rule 6 of
+ * docs/protocol.md section 10.8)? Unsigned transfers are never older:
+ * their mtime proves nothing. */
+static int kf__older_than(const kf_assembly_t *a, const struct stat *st)
+{
+	if (!a->signed_digest)
+		return 0;
+	return st->st_mtim.tv_sec > a->m.mtime_sec ||
+	       (st->st_mtim.tv_sec == a->m.mtime_sec &&
+		st->st_mtim.tv_nsec > (long)a->m.mtime_nsec);
 }
 
 /* Makes the staged file durable with the sender's mode and mtime, and
@@ -706,9 +731,15 @@ static int kf__place(kf_assembly_t *a, int pfd, const char *base,
 			continue;
 		}
 		if (S_ISREG(st.st_mode) &&
-		    kf__same_content(pfd, name, a->m.file_size, hash)) {
+		    kf__same_content(pfd, name, a->m.file_size, hash,
+				     a->signed_digest)) {
 			unlinkat(a->dest->instfd, a->staging, 0);
 			return KF_SKIPPED;
+		}
+		if (a->dest->policy == KF_CONFLICT_OVERWRITE &&
+		    S_ISREG(st.st_mode) && kf__older_than(a, &st)) {
+			unlinkat(a->dest->instfd, a->staging, 0);
+			return KF_KEPT_NEWER;
 		}
 		if (a->dest->policy == KF_CONFLICT_OVERWRITE &&
 		    !S_ISDIR(st.st_mode))
@@ -786,16 +817,31 @@ int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
 	return kf__sync_placement(a, r, errstr, errstr_size);
 }
 
+/* Does st carry the mtime that the manifest of a gives, as a file this
+ * receiver placed from it does? */
+static int kf__same_mtime(const kf_assembly_t *a, const struct stat *st)
+{
+	return st->st_mtim.tv_sec == a->m.mtime_sec &&
+	       st->st_mtim.tv_nsec == (long)a->m.mtime_nsec;
+}
+
 int kf_assembly_present(kf_assembly_t *a, const kf_wire_commit_t *c,
 			int *outcome, char *errstr, size_t errstr_size)
 {
 	const char *base;
+	struct stat st;
 	int pfd, same = 0;
 
+	/* Hashed only when size and mtime are those of the manifest: a
+	 * couple of forged frames must not make us read any file of DEST in
+	 * full, nor tell whether it holds a content they guess. */
 	if (c->file_size == a->m.file_size &&
 	    kf_path_open_parent(a->dest->rootfd, a->relpath, 0, 0755, &pfd,
 				&base, NULL, NULL, 0) == 0) {
-		same = kf__same_content(pfd, base, c->file_size, c->file_hash);
+		if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    kf__same_mtime(a, &st))
+			same = kf__same_content(pfd, base, c->file_size,
+						c->file_hash, a->signed_digest);
 		close(pfd);
 	}
 	if (!same)

@@ -35,7 +35,9 @@ enum kf_place_outcome {
 	KF_PLACED = 1,   /* new file at its path */
 	KF_REPLACED,     /* replaced an existing file (policy overwrite) */
 	KF_RENAMED,      /* placed under a suffix (policy rename) */
-	KF_SKIPPED       /* an identical file was already there */
+	KF_SKIPPED,      /* an identical file was already there */
+	KF_KEPT_NEWER    /* policy overwrite, signed transfer: the file there is
+			    newer, and stays (docs/protocol.md 10.8, rule 6) */
 };
 
 /* One transfer's file: created by kf_assembly_begin, ended by exactly one
@@ -63,6 +65,12 @@ typedef struct kf_assembly_s {
 	 * transfers digest them (docs/protocol.md section 10). */
 	void (*tap)(void *opaque, const void *buf, size_t len);
 	void *tap_opaque;
+	/* Signed transfers, once their COMMIT verified: the SHA-256 content
+	 * digest the sender signed (KF_CRYPTO_SHA256_LEN bytes, not owned),
+	 * else NULL. A file already at the path then counts as the same only
+	 * with this digest, and an older signed version never replaces a
+	 * newer file (docs/protocol.md section 10.8, rules 4 and 6). */
+	const uint8_t *signed_digest;
 } kf_assembly_t;
 
 /* Prepares a (zeroed) assembly from a decoded manifest; copies what it
@@ -80,16 +88,17 @@ int kf_assembly_write(kf_assembly_t *a, kf_codec_pool_t *codecs,
 		      const kf_wire_chunk_t *c, char *errstr,
 		      size_t errstr_size);
 /* Verifies totals and the whole-file hash, makes the file durable and
- * places it by the conflict policy. Returns 0 with *outcome set, KF_EHASH
+ * places it by the conflict policy (KF_KEPT_NEWER: the staged file was
+ * deleted instead). Returns 0 with *outcome set, KF_EHASH
  * or KF_EPROTO (corrupt: quarantine it), KF_EEXIST (policy fail), KF_EPATH
  * (a symlink or non-directory in the way), or KF_ENOSPC (retryable). */
 int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
 		       int *outcome, char *errstr, size_t errstr_size);
 /* For a transfer whose beginning this receiver never saw (a RESUME with
  * no open transfer, docs/protocol.md section 9): succeeds with *outcome
- * KF_SKIPPED if DEST already holds the committed file (same size and
- * whole-file hash) at its path; else KF_EPROTO (quarantine: nothing was
- * staged, only the reason is kept). */
+ * KF_SKIPPED if DEST already holds the committed file (same size, the
+ * manifest's mtime, and then the same whole-file hash) at its path; else
+ * KF_EPROTO (quarantine: nothing was staged, only the reason is kept). */
 int kf_assembly_present(kf_assembly_t *a, const kf_wire_commit_t *c,
 			int *outcome, char *errstr, size_t errstr_size);
 /* Moves whatever was staged into quarantine with a reason.txt. Returns 0,

@@ -23,8 +23,11 @@
 #define KF__DLQ_CUT_VALUE ((size_t)4096)
 #define KF__DLQ_CUT_KEY ((size_t)1024)
 
-/* One dead letter awaiting its acknowledgement: the offset it holds, and
- * what a cut copy of it repeats. */
+/* One dead letter awaiting its acknowledgement: the offset it holds, what
+ * a cut copy of it repeats, and its place on the list of those pending. A
+ * hold is released only by the letter that took it: holding is cleared
+ * when its partition's holds are forgotten (a hold is a token, not just an
+ * offset). */
 struct kf__letter {
 	int32_t part;
 	int64_t offset;
@@ -33,6 +36,8 @@ struct kf__letter {
 	const char *kind; /* a string literal */
 	char *reason;
 	int cut; /* this is the cut copy: a refusal is final */
+	int holding;
+	struct kf__letter *prev, *next;
 };
 
 struct kf_deadletter_s {
@@ -48,6 +53,7 @@ struct kf_deadletter_s {
 	void *opaque;
 	size_t pending;
 	size_t pending_bytes;
+	struct kf__letter *letters; /* pending, newest first */
 	uint64_t acked;
 	int closing; /* purging at destroy: reports are not failures */
 	int err;
@@ -101,10 +107,17 @@ static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	(void)rk;
 	d->pending--;
 	d->pending_bytes -= l->bytes;
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		d->letters = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
 	if (!m->err) {
 		d->acked++;
 		kf_probe_dead_letter(d->conf->topic);
-		kf_offsets_release(d->offs, l->part, l->offset);
+		if (l->holding)
+			kf_offsets_release(d->offs, l->part, l->offset);
 	} else if (!d->closing && kf_kafka_guard_message(&d->guard, m)) {
 		kf__refused(d);
 	} else if (!d->closing) {
@@ -237,6 +250,11 @@ static rd_kafka_resp_err_t kf__emit(kf_deadletter_t *d, struct kf__letter *l,
 		return err;
 	}
 	l->bytes = len + keylen;
+	l->prev = NULL;
+	l->next = d->letters;
+	if (d->letters)
+		d->letters->prev = l;
+	d->letters = l;
 	d->pending++;
 	d->pending_bytes += l->bytes;
 	return 0;
@@ -298,6 +316,7 @@ static void kf__produce(kf_deadletter_t *d, int32_t part, int64_t offset,
 	l->offset = offset;
 	l->ts = ts;
 	l->kind = kind;
+	l->holding = 1;
 	err = kf__emit(d, l, key, keylen, value, len, hdrs);
 	if (kf__too_large(err))
 		err = kf__cut(d, l, key, keylen, value, len,
@@ -339,6 +358,15 @@ void kf_deadletter_quarantined(kf_deadletter_t *d, int32_t part,
 	if (d)
 		kf__produce(d, part, offset, -1, "quarantine", key, keylen,
 			    frame, len, rd_kafka_headers_new(6), reason);
+}
+
+void kf_deadletter_forget(kf_deadletter_t *d, int32_t p)
+{
+	struct kf__letter *l;
+
+	for (l = d ? d->letters : NULL; l; l = l->next)
+		if (l->part == p)
+			l->holding = 0;
 }
 
 int kf_deadletter_pending(const kf_deadletter_t *d)

@@ -48,6 +48,12 @@ void kf_deadletter_quarantined(kf_deadletter_t *d, int32_t part,
 			       const void *frame, size_t len,
 			       const char *reason);
 
+/* Partition p was revoked and its holds forgotten (kf_offsets_forget):
+ * the dead letters of p still unacknowledged no longer hold anything, so
+ * that their acknowledgements cannot release a hold taken at the same
+ * offset after p comes back (a re-read MANIFEST's). A no-op for NULL. */
+void kf_deadletter_forget(kf_deadletter_t *d, int32_t p);
+
 /* 1 while dead letters wait for their acknowledgement (0 for NULL). */
 int kf_deadletter_pending(const kf_deadletter_t *d);
 /* 1 when there is room for more (bytes awaiting acknowledgement below

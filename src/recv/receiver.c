@@ -53,7 +53,8 @@ enum kf__jkind {
 	KF__J_FINISH,
 	KF__J_DISCARD,
 	KF__J_QUARANTINE,
-	KF__J_UNSEAL /* open a sealed MANIFEST, then begin */
+	KF__J_UNSEAL, /* open a sealed MANIFEST, then begin */
+	KF__J_ABORT   /* check a signed ABORT, then the loop drops it */
 };
 
 struct kf__xfer;
@@ -86,6 +87,9 @@ struct kf__xfer {
 	int gone;     /* free when idle */
 	int orphan;   /* opened by a RESUME: nothing staged, see kf__on_resume */
 	int timed_out, late_logged; /* abandoned after abandon_timeout */
+	int aborted;  /* ended by an ABORT: more of it is a lost file */
+	int signer_known; /* signed, and its MANIFEST opened: signer below */
+	uint8_t signer[KF_CRYPTO_KEY_LEN];
 	uint64_t next_index;
 	uint64_t dup_until; /* chunks below it were written before a RESUME */
 	uint64_t last_seen_ms;
@@ -135,6 +139,7 @@ struct kf__recv {
 static void kf__consume(struct kf__recv *r);
 static void kf__run_next(struct kf__xfer *x);
 static void kf__unsealed(struct kf__xfer *x);
+static void kf__abort_done(struct kf__xfer *x, struct kf__job *j);
 
 static uint64_t kf__now_ms(void)
 {
@@ -345,11 +350,36 @@ static int kf__sealed_finish_work(struct kf__job *j, char *e, size_t es)
 
 	rc = kf_seal_open_commit(x->seal, j->msg->payload, j->msg->len, plain,
 				 e, es);
+	if (!rc && (x->seal->flags & KF_WIRE_FLAG_SIGNED))
+		x->a.signed_digest = x->seal->cdigest;
 	if (!rc)
 		rc = kf_wire_decode_commit(plain, sizeof(plain), &j->commit, e,
 					   es);
 	if (!rc)
 		rc = kf_assembly_finish(&x->a, &j->commit, &j->outcome, e, es);
+	return rc;
+}
+
+/* @locality worker: checks a signed ABORT against the transfer's signer
+ * and manifest (docs/protocol.md section 10.7.1). Decides nothing: the
+ * loop drops the transfer if it verified, and ignores it otherwise. */
+static int kf__signed_abort_work(struct kf__job *j, char *e, size_t es)
+{
+	uint8_t plain[KF_SEAL_ABORT_PLAIN_MAX];
+	kf_wire_abort_t a;
+	size_t len;
+	int rc;
+
+	if (!j->x->seal)
+		return kf_seterr(e, es, KF_EPROTO, "abort of a transfer whose "
+						   "manifest was not opened");
+	rc = kf_seal_open_abort(j->x->seal, j->msg->payload, j->msg->len, plain,
+				&len, e, es);
+	if (!rc)
+		rc = kf_wire_decode_abort(plain, len, &a, e, es);
+	if (!rc)
+		kf_path_printable(a.reason, a.reason_len, j->reason,
+				  sizeof(j->reason));
 	return rc;
 }
 
@@ -387,6 +417,9 @@ static void kf__job_work(uv_work_t *req)
 	case KF__J_QUARANTINE:
 		j->err = kf_assembly_quarantine(a, j->reason);
 		return;
+	case KF__J_ABORT: /* a forged one must not end the transfer */
+		j->err = kf__signed_abort_work(j, e, es);
+		return;
 	}
 	if (j->err && !kf__retryable(j->err)) {
 		int q = kf_assembly_quarantine(a, e);
@@ -412,6 +445,10 @@ static const char *kf__outcome_name(int outcome)
 		return "replaced the existing file";
 	case KF_RENAMED:
 		return "placed under a new name";
+	case KF_KEPT_NEWER:
+		return "not placed: DEST holds a newer version (a signed "
+		       "transfer older than the file there never replaces "
+		       "it)";
 	default:
 		return "already present, skipped";
 	}
@@ -466,7 +503,8 @@ static void kf__observe(struct kf__xfer *x, const char *event,
 {
 	static const char *const outcomes[] = {
 		[KF_PLACED] = "placed", [KF_REPLACED] = "replaced",
-		[KF_RENAMED] = "renamed", [KF_SKIPPED] = "skipped"};
+		[KF_RENAMED] = "renamed", [KF_SKIPPED] = "skipped",
+		[KF_KEPT_NEWER] = "kept-newer"};
 	struct kf_audit_rec rec = {0};
 
 	rec.event = event;
@@ -491,13 +529,18 @@ static void kf__finished(struct kf__xfer *x, struct kf__job *j)
 	struct kf__recv *r = x->r;
 	uint64_t ms = kf__now_ms() - x->started_ms;
 
-	if (j->outcome == KF_SKIPPED) {
+	if (j->outcome == KF_SKIPPED || j->outcome == KF_KEPT_NEWER) {
 		r->stats.files_skipped++;
 	} else {
 		r->stats.files_ok++;
 		r->stats.bytes_written += x->a.m.file_size;
 	}
 	kf__observe(x, "completed", j, NULL);
+	if (j->outcome == KF_KEPT_NEWER) { /* a replay of an old version? */
+		kf_warn("recv", "'%s': %s", x->a.shown,
+			kf__outcome_name(j->outcome));
+		return;
+	}
 	kf_info("recv", "received '%s' (%llu bytes, %llu ms): %s%s%s",
 		x->a.shown, (unsigned long long)x->a.m.file_size,
 		(unsigned long long)ms, kf__outcome_name(j->outcome),
@@ -554,6 +597,8 @@ static void kf__job_done(uv_work_t *req, int status)
 	} else if (j->kind == KF__J_UNSEAL && !j->err &&
 		   x->state != KF__X_DEAD) {
 		kf__unsealed(x);
+	} else if (j->kind == KF__J_ABORT) {
+		kf__abort_done(x, j);
 	} else if (j->kind == KF__J_QUARANTINE || j->kind == KF__J_DISCARD) {
 		if (j->kind == KF__J_QUARANTINE)
 			kf__dead_transfer(x, j->reason);
@@ -676,6 +721,27 @@ static void kf__tombstone(struct kf__recv *r, const rd_kafka_message_t *m,
 		x->state = KF__X_DEAD;
 }
 
+/* A signed transfer is superseded only by a MANIFEST of its own signer
+ * (docs/protocol.md section 10.8, rule 5), known once the UNSEAL jobs of
+ * both ran; self is NULL for a plain MANIFEST. Says so when it refuses:
+ * the other MANIFEST may be a forger's. */
+static int kf__may_supersede(const struct kf__xfer *old,
+			     const struct kf__xfer *self)
+{
+	char xid[33];
+
+	if (!(old->sflags & KF_WIRE_FLAG_SIGNED))
+		return 1;
+	if (self && old->signer_known && self->signer_known &&
+	    !memcmp(old->signer, self->signer, sizeof(old->signer)))
+		return 1;
+	kf_xid_format(&old->xid, xid);
+	kf_warn("recv", "signed transfer %s: a MANIFEST of the same path not "
+			"signed by its signer started; the signed transfer "
+			"carries on", xid);
+	return 0;
+}
+
 /* A new MANIFEST for the same path on the same partition means the sender
  * retried: its earlier, unfinished attempt can never complete. */
 static void kf__supersede(struct kf__recv *r, const kf_wire_manifest_t *m,
@@ -686,7 +752,8 @@ static void kf__supersede(struct kf__recv *r, const kf_wire_manifest_t *m,
 	for (x = r->all; x; x = x->next) {
 		if (x == self || x->state != KF__X_OPEN || x->part != part ||
 		    x->a.m.path_len != m->path_len ||
-		    memcmp(x->a.relpath, m->path, m->path_len))
+		    memcmp(x->a.relpath, m->path, m->path_len) ||
+		    !kf__may_supersede(x, self))
 			continue;
 		kf_warn("recv", "'%s': a newer transfer of the same path "
 				"started; dropping the unfinished one",
@@ -730,6 +797,15 @@ static int kf__opened_by_jobs(const struct kf__recv *r, const kf_wire_hdr_t *h)
 	return h->flags || (r->keys && r->keys->ntrusted);
 }
 
+/* Only its own signer may end a signed transfer, and with
+ * receive.trusted_signers only signed transfers are kept: their ends are
+ * authenticated (docs/protocol.md section 10.8, rule 5). */
+static int kf__authenticated(const struct kf__recv *r, const struct kf__xfer *x)
+{
+	return (x->sflags & KF_WIRE_FLAG_SIGNED) ||
+	       (r->keys && r->keys->ntrusted);
+}
+
 static void kf__on_sealed_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 				   const kf_wire_hdr_t *h)
 {
@@ -757,6 +833,10 @@ static void kf__on_sealed_manifest(struct kf__recv *r, rd_kafka_message_t *m,
  * what is unfinished of it, as for plain manifests. */
 static void kf__unsealed(struct kf__xfer *x)
 {
+	if (x->seal->flags & KF_WIRE_FLAG_SIGNED) {
+		memcpy(x->signer, x->seal->signer, sizeof(x->signer));
+		x->signer_known = 1;
+	}
 	kf__supersede(x->r, &x->a.m, x->part, x);
 	kf_dbg(KF_DBG_RECV, "recv",
 	       "sealed manifest '%s' (flags 0x%04x): %llu bytes, %llu chunks",
@@ -860,20 +940,41 @@ static void kf__cut_by_start(struct kf__recv *r, rd_kafka_message_t *m,
 static void kf__late_frame(struct kf__recv *r, struct kf__xfer *x,
 			   rd_kafka_message_t *m, const kf_wire_hdr_t *h)
 {
+	char xid[33];
+
 	if (!x->late_logged) {
 		x->late_logged = 1;
 		r->stats.files_lost++;
-		kf_err("recv", "'%s': LOST: its data kept coming after it was "
-			       "abandoned (receive.abandon_timeout %d s is "
-			       "shorter than the sender's wait, "
-			       "send.delivery_timeout_ms); it is not placed: "
-			       "send it again, and raise "
-			       "receive.abandon_timeout",
-		       x->a.shown, r->conf->abandon_timeout_s);
+		kf_xid_format(&x->xid, xid);
+		if (x->aborted)
+			kf_err("recv", "'%s': LOST: more of it came after an "
+				       "ABORT ended it (transfer %s: its "
+				       "sender resumed or carried on, or the "
+				       "ABORT was forged); it is not placed: "
+				       "send it again",
+			       x->a.shown, xid);
+		else
+			kf_err("recv", "'%s': LOST: its data kept coming after "
+				       "it was abandoned "
+				       "(receive.abandon_timeout %d s is "
+				       "shorter than the sender's wait, "
+				       "send.delivery_timeout_ms); it is not "
+				       "placed: send it again, and raise "
+				       "receive.abandon_timeout",
+			       x->a.shown, r->conf->abandon_timeout_s);
 	}
 	(void)h;
-	kf_deadletter_forward(r->dlq, m, "frame of a transfer abandoned "
-					 "after receive.abandon_timeout");
+	kf_deadletter_forward(r->dlq, m,
+			      x->aborted ? "frame of a transfer that an ABORT "
+					   "ended"
+					 : "frame of a transfer abandoned "
+					   "after receive.abandon_timeout");
+}
+
+/* A dropped transfer whose later frames are a lost file, not noise. */
+static int kf__watches_late(const struct kf__xfer *x)
+{
+	return x->timed_out || x->aborted;
 }
 
 /* Finds the transfer a frame belongs to; NULL when there is none or it is
@@ -906,11 +1007,14 @@ static struct kf__xfer *kf__owner(struct kf__recv *r, rd_kafka_message_t *m,
 	x->last_seen_ms = kf__now_ms();
 	if (x->state == KF__X_OPEN)
 		return x;
-	if (x->timed_out)
+	/* A sender may repeat its ABORT (section 1): only other frames after
+	 * one mean that the transfer went on. */
+	if (x->timed_out || (x->aborted && h->type != KF_WIRE_ABORT))
 		kf__late_frame(r, x, m, h);
 	/* A COMMIT or ABORT is the last frame: the tombstone can go. */
 	if (x->state == KF__X_DEAD &&
-	    (h->type == KF_WIRE_COMMIT || h->type == KF_WIRE_ABORT)) {
+	    (h->type == KF_WIRE_COMMIT ||
+	     (h->type == KF_WIRE_ABORT && !x->aborted))) {
 		x->gone = 1;
 		kf__maybe_free(x);
 	}
@@ -962,6 +1066,18 @@ static void kf__on_commit(struct kf__recv *r, rd_kafka_message_t *m,
 
 	if (!x)
 		return;
+	if (kf__authenticated(r, x) && h->flags != x->sflags) {
+		/* its own COMMIT carries its MANIFEST's flags */
+		char why[300], xid[33];
+
+		kf_xid_format(&x->xid, xid);
+		snprintf(why, sizeof(why), "transfer %s is signed (or "
+			 "receive.trusted_signers is set) and this commit "
+			 "has flags 0x%04x, its manifest 0x%04x; ignored, the "
+			 "transfer carries on", xid, h->flags, x->sflags);
+		kf__reject(r, m, "rejected commit", why);
+		return;
+	}
 	kf_probe_recv_commit(&x->probe, m->offset);
 	if (x->sealed) {
 		kf__on_sealed_commit(x, m);
@@ -987,6 +1103,57 @@ static void kf__on_commit(struct kf__recv *r, rd_kafka_message_t *m,
 	kf__run_next(x);
 }
 
+/* An ABORT of an authenticated transfer: a worker checks its signature,
+ * in order with the transfer's other frames, and the transfer carries on
+ * meanwhile. Anything but a signed ABORT is ignored here and now. */
+static void kf__on_signed_abort(struct kf__recv *r, struct kf__xfer *x,
+				rd_kafka_message_t *m, const kf_wire_hdr_t *h)
+{
+	char why[300], xid[33];
+
+	if (h->flags != KF_WIRE_FLAG_SIGNED) {
+		/* its name may not be known yet: its MANIFEST is opened by a
+		 * job, which may be running */
+		kf_xid_format(&x->xid, xid);
+		snprintf(why, sizeof(why), "transfer %s is signed (or "
+			 "receive.trusted_signers is set): only an ABORT "
+			 "signed by its signer ends it; ignored, the transfer "
+			 "carries on", xid);
+		kf__reject(r, m, "unsigned abort", why);
+		return;
+	}
+	kf__enqueue(x, KF__J_ABORT, m);
+	kf__run_next(x);
+}
+
+/* The worker checked a signed ABORT (kf__signed_abort_work). */
+static void kf__abort_done(struct kf__xfer *x, struct kf__job *j)
+{
+	struct kf__recv *r = x->r;
+	rd_kafka_message_t *m = j->msg;
+	struct kf__job *q;
+	char why[800];
+
+	if (x->state == KF__X_DEAD)
+		return; /* detached from a revoked partition meanwhile */
+	if (j->err) {
+		r->inflight_bytes -= m->len;
+		j->msg = NULL;
+		snprintf(why, sizeof(why), "'%s': %s; ignored, the transfer "
+			 "carries on", x->a.shown, j->errmsg);
+		kf__reject(r, m, "forged abort", why);
+		return;
+	}
+	kf_warn("recv", "'%s': the sender gave up (signed abort): %s",
+		x->a.shown, j->reason);
+	x->aborted = 1;
+	/* Frames queued behind the ABORT came after it. */
+	for (q = x->qhead; q; q = q->next)
+		if (q->msg)
+			kf__late_frame(r, x, q->msg, NULL);
+	kf__abandon(x, 1);
+}
+
 static void kf__on_abort(struct kf__recv *r, rd_kafka_message_t *m,
 			 const kf_wire_hdr_t *h)
 {
@@ -996,6 +1163,10 @@ static void kf__on_abort(struct kf__recv *r, rd_kafka_message_t *m,
 
 	if (!x)
 		return;
+	if (kf__authenticated(r, x)) {
+		kf__on_signed_abort(r, x, m, h);
+		return;
+	}
 	if (!kf_wire_decode_abort(m->payload, m->len, &a, err, sizeof(err))) {
 		/* the sender's words: no line breaks or escape sequences */
 		kf_path_printable(a.reason, a.reason_len, why, sizeof(why));
@@ -1003,7 +1174,9 @@ static void kf__on_abort(struct kf__recv *r, rd_kafka_message_t *m,
 			why);
 	}
 	rd_kafka_message_destroy(m);
-	kf__abandon(x, 0);
+	/* keep its id: frames of it that still come are a lost file */
+	x->aborted = 1;
+	kf__abandon(x, 1);
 }
 
 /* The manifest fields a RESUME restates must be the MANIFEST's. */
@@ -1049,11 +1222,27 @@ static void kf__on_resume(struct kf__recv *r, rd_kafka_message_t *m,
 {
 	struct kf__xfer *x = kf__find(r, &h->xid);
 	kf_wire_resume_t res;
-	char err[512];
+	char err[600];
 
+	if (x && x->state != KF__X_OPEN) {
+		/* decided: a lost file if it was abandoned, else ignored */
+		kf__owner(r, m, h);
+		return;
+	}
+	if (x && kf__authenticated(r, x)) {
+		char xid[33];
+
+		kf_xid_format(&x->xid, xid);
+		snprintf(err, sizeof(err), "transfer %s is signed (or "
+			 "receive.trusted_signers is set) and a RESUME is "
+			 "never signed; ignored, the transfer carries on",
+			 xid);
+		kf__reject(r, m, "rejected resume", err);
+		return;
+	}
 	if (kf_wire_decode_resume(m->payload, m->len, r->conf->max_file_size,
 				  &res, err, sizeof(err))) {
-		if (x && x->state == KF__X_OPEN) {
+		if (x) {
 			rd_kafka_message_destroy(m);
 			kf__quarantine(x, "%s", err);
 		} else {
@@ -1297,8 +1486,10 @@ static void kf__revoke(struct kf__recv *r,
 			continue;
 		kf__detach(x);
 	}
-	for (i = 0; i < parts->cnt; i++)
+	for (i = 0; i < parts->cnt; i++) {
 		kf_offsets_forget(r->offs, parts->elems[i].partition);
+		kf_deadletter_forget(r->dlq, parts->elems[i].partition);
+	}
 }
 
 static void kf__rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -1351,7 +1542,7 @@ static void kf__expire(struct kf__recv *r, uint64_t now)
 			x->last_seen_ms = now;
 			kf__abandon(x, 1);
 		} else if (x->state == KF__X_DEAD &&
-			   (!x->timed_out ||
+			   (!kf__watches_late(x) ||
 			    now - x->last_seen_ms >= KF__LATE_WINDOW_MS)) {
 			x->gone = 1;
 			kf__maybe_free(x);

@@ -262,9 +262,11 @@ static void kf__produce_manifest(struct kf__sfile *f)
 	kf__produce(f, buf, (size_t)n, &f->ctrl, 1);
 }
 
+/* A signed transfer ends with a signed ABORT (docs/protocol.md section
+ * 10.7.1), signed already by the open job. */
 static void kf__produce_abort(struct kf__sfile *f)
 {
-	uint8_t buf[KF_WIRE_ABORT_FIXED + KF_WIRE_REASON_MAX];
+	uint8_t buf[KF_SEAL_ABORT_MAX];
 	kf_wire_abort_t a = {0};
 	long n;
 
@@ -273,7 +275,8 @@ static void kf__produce_abort(struct kf__sfile *f)
 	a.hdr.xid = f->xid;
 	a.reason = (const uint8_t *)f->errmsg;
 	a.reason_len = (uint16_t)strnlen(f->errmsg, KF_WIRE_REASON_MAX);
-	n = kf_wire_encode_abort(buf, sizeof(buf), &a);
+	n = f->seal ? kf_seal_abort(f->seal, &a, buf, sizeof(buf))
+		    : kf_wire_encode_abort(buf, sizeof(buf), &a);
 	if (n > 0)
 		kf__produce(f, buf, (size_t)n, &f->ctrl, 1);
 }

@@ -154,7 +154,7 @@ recv_stat() {
 	rejected) re='([0-9]+) messages rejected' ;;
 	repeated) re='([0-9]+) repeated chunks dropped' ;;
 	dead) re='([0-9]+) dead letters' ;;
-	lost) re='([0-9]+) lost after abandon_timeout' ;;
+	lost) re='([0-9]+) lost after abandon_timeout or an ABORT' ;;
 	restored) re='restored ([0-9]+) files' ;;
 	skipped) re='([0-9]+) identical skipped' ;;
 	incomplete) re='([0-9]+) incomplete' ;;

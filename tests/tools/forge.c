@@ -15,7 +15,9 @@
  * of which only the first chunk is sent (abort, vanish); --out FILE writes
  * the content of every chunk made (sent or skipped), for comparison.
  * --encrypt-to and --sign-with seal the transfer as the real sender does
- * (docs/protocol.md section 10), the path then being any valid one.
+ * (docs/protocol.md section 10), the path then being any valid one; the
+ * forged-* scenarios then add, in the middle, a frame that someone
+ * without the keys could write.
  * Exits 0 when the broker acknowledged every message, 1 otherwise, 2 on a
  * bad command line.
  */
@@ -27,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 #include <zstd.h>
@@ -78,6 +81,15 @@ static const struct forge_scenario forge_scenarios[] = {
      NULL},
     {"sealed-tamper", "chunk 0's ciphertext has one bit flipped (needs "
 		      "--encrypt-to)", NULL},
+    {"forged-abort", "correct, but a plain ABORT follows chunk 0", NULL},
+    {"forged-resume", "correct, but a plain RESUME at 1 follows chunk 0",
+     NULL},
+    {"forged-manifest", "correct, but a plain MANIFEST of the same path "
+			"(another id) follows chunk 0", NULL},
+    {"forged-commit", "correct, but a plain COMMIT follows chunk 0", NULL},
+    {"abort-resume", "chunks 0-1, ABORT, then RESUME at 2, the rest and "
+		     "the COMMIT (a sender that resumed what it aborted)",
+     NULL},
 };
 
 #define FORGE_NSCENARIOS (sizeof(forge_scenarios) / sizeof(forge_scenarios[0]))
@@ -103,6 +115,9 @@ struct forge {
 	const char *headers[8]; /* --header NAME=VALUE, on every message */
 	int nheaders;
 	int delivery_failed;
+	int64_t mtime;	/* --mtime */
+	const char *wait_file; /* --wait-file */
+	int forging;	/* writing a frame in clear, whatever the keys */
 };
 
 static int forge_is(const struct forge *f, const char *name)
@@ -136,8 +151,13 @@ static void usage(FILE *out)
 	    "                    kf-forge); \\xNN escapes allowed\n"
 	    "  --reason R        the ABORT's reason (scenario abort);\n"
 	    "                    \\xNN escapes allowed\n"
+	    "  --mtime N         the file's mtime, seconds (default %d)\n"
+	    "  --wait-file F     forged-*: once what comes before the forged\n"
+	    "                    frame is acknowledged, wait (up to 120 s)\n"
+	    "                    for file F to exist before writing it\n"
 	    "\n"
-	    "scenarios:\n");
+	    "scenarios:\n",
+	    FORGE_MTIME);
 	for (i = 0; i < FORGE_NSCENARIOS; i++)
 		fprintf(out, "  %-14s %s\n", forge_scenarios[i].name,
 			forge_scenarios[i].what);
@@ -325,14 +345,14 @@ static int forge_open(struct forge *f, int resume, uint64_t next_index)
 	m->chunk_count = (f->size + f->chunk_size - 1) / f->chunk_size;
 	m->chunk_size = f->chunk_size;
 	m->mode = resume && forge_is(f, "resume-differs") ? 0600 : FORGE_MODE;
-	m->mtime_sec = FORGE_MTIME;
+	m->mtime_sec = f->mtime;
 	m->codec = KF_WIRE_CODEC_ZSTD;
 	m->hash_alg = KF_WIRE_HASH_XXH3_128;
 	m->path = fake;
 	m->path_len = (uint16_t)f->path_len;
 	m->origin = f->origin;
 	m->origin_len = (uint8_t)f->origin_len;
-	if (f->seal) {
+	if (f->seal && !resume && !f->forging) {
 		free(fake);
 		m->path = f->path;
 		if (kf_seal_manifest(f->seal, f->keys, m)) {
@@ -490,7 +510,7 @@ static int forge_commit(struct forge *f)
 	kf_hasher_final(f->hasher, c.file_hash);
 	if (forge_is(f, "file-hash"))
 		c.file_hash[0] ^= 0xff;
-	if (f->seal)
+	if (f->seal && !f->forging)
 		return kf_seal_commit(f->seal, &c)
 			   ? -1
 			   : forge_send(f, f->seal->commit, f->seal->commit_len);
@@ -501,16 +521,21 @@ static int forge_commit(struct forge *f)
 	return forge_send(f, buf, sizeof(buf));
 }
 
+/* The sender's ABORT (signed when the transfer is), or a forger's plain
+ * one. */
 static int forge_abort(struct forge *f)
 {
-	uint8_t buf[KF_WIRE_ABORT_FIXED + 1024];
+	uint8_t buf[KF_SEAL_ABORT_MAX];
 	kf_wire_abort_t a = {0};
 	long n;
 
 	a.hdr.xid = f->xid;
 	a.reason = f->reason;
 	a.reason_len = (uint16_t)f->reason_len;
-	n = kf_wire_encode_abort(buf, sizeof(buf), &a);
+	if (f->seal && !f->forging)
+		n = kf_seal_abort(f->seal, &a, buf, sizeof(buf));
+	else
+		n = kf_wire_encode_abort(buf, sizeof(buf), &a);
 	if (n < 0)
 		return -1;
 	return forge_send(f, buf, (size_t)n);
@@ -568,6 +593,63 @@ static int forge_random(struct forge *f)
 	return rc;
 }
 
+/* The forged-* scenarios: one frame written in clear by someone who can
+ * write the topic but holds no key. */
+static int forge_forgery(struct forge *f)
+{
+	kf_xid_t own = f->xid;
+	int rc, i;
+
+	/* the test says when the receiver has seen what came before */
+	if (f->wait_file) {
+		if (rd_kafka_flush(f->rk, 60000))
+			return -1;
+		for (i = 0; i < 1200 && access(f->wait_file, F_OK); i++)
+			usleep(100000);
+		if (access(f->wait_file, F_OK)) {
+			fprintf(stderr, "kf-forge: %s never appeared\n",
+				f->wait_file);
+			return -1;
+		}
+	}
+	f->forging = 1;
+	if (forge_is(f, "forged-abort")) {
+		rc = forge_abort(f);
+	} else if (forge_is(f, "forged-resume")) {
+		rc = forge_open(f, 1, 1);
+	} else if (forge_is(f, "forged-commit")) {
+		rc = forge_commit(f);
+	} else {
+		rc = getrandom(f->xid.b, sizeof(f->xid.b), 0) ==
+				     sizeof(f->xid.b)
+			 ? forge_open(f, 0, 0)
+			 : -1;
+		f->xid = own;
+	}
+	f->forging = 0;
+	return rc;
+}
+
+/* abort-resume: what a sender that crashed between its ABORT and its
+ * record of it would do after a restart (docs/protocol.md section 9). */
+static int forge_abort_resume(struct forge *f, kf_codec_pool_t *pool,
+			      uint64_t nchunks)
+{
+	uint64_t i;
+
+	if (forge_open(f, 0, 0))
+		return -1;
+	for (i = 0; i < 2; i++)
+		if (forge_chunk(f, pool, i, 0))
+			return -1;
+	if (forge_abort(f) || forge_open(f, 1, 2))
+		return -1;
+	for (i = 2; i < nchunks; i++)
+		if (forge_chunk(f, pool, i, 0))
+			return -1;
+	return forge_commit(f);
+}
+
 static int forge_transfer(struct forge *f)
 {
 	uint64_t nchunks = (f->size + f->chunk_size - 1) / f->chunk_size;
@@ -590,11 +672,18 @@ static int forge_transfer(struct forge *f)
 		rc = forge_resumed(f, pool, nchunks);
 		goto out;
 	}
+	if (forge_is(f, "abort-resume")) {
+		rc = forge_abort_resume(f, pool, nchunks);
+		goto out;
+	}
 	if (forge_open(f, 0, 0))
 		goto out;
 	for (uint64_t i = 0; i < nchunks; i++) {
 		if (i == 1 && (forge_is(f, "abort") || forge_is(f, "vanish")))
 			break;
+		if (i == 1 && !strncmp(f->sc->name, "forged-", 7) &&
+		    forge_forgery(f))
+			goto out;
 		if (forge_chunk(f, pool, i,
 				i == 1 && forge_is(f, "missing-chunk")))
 			goto out;
@@ -634,10 +723,13 @@ int main(int argc, char **argv)
 	    {"sign-with", required_argument, NULL, 'W'},
 	    {"origin", required_argument, NULL, 'O'},
 	    {"reason", required_argument, NULL, 'R'},
+	    {"mtime", required_argument, NULL, 'M'},
+	    {"wait-file", required_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct forge f = {.size = 200000, .chunk_size = 65536, .seed = 1};
+	struct forge f = {.size = 200000, .chunk_size = 65536, .seed = 1,
+			  .mtime = FORGE_MTIME};
 	const char *path_arg = NULL, *origin_arg = "kf-forge";
 	const char *reason_arg = "kf-forge: the sender gave up";
 	uint64_t v;
@@ -689,6 +781,14 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			reason_arg = optarg;
+			break;
+		case 'F':
+			f.wait_file = optarg;
+			break;
+		case 'M':
+			if (forge_parse_u64(optarg, &v) || v > INT64_MAX)
+				goto bad_usage;
+			f.mtime = (int64_t)v;
 			break;
 		case 'h':
 			usage(stdout);

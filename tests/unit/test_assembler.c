@@ -37,6 +37,7 @@
 
 #include "config/conf.h"
 #include "core/codec.h"
+#include "core/crypto.h"
 #include "kferry/kferry.h"
 #include "proto/wire.h"
 #include "recv/assembler.h"
@@ -1301,6 +1302,142 @@ static void test_enospc_at_begin(void **state)
 	xfer_end(&x);
 }
 
+/* ------------------------------------------------- signed transfers */
+
+/* Runs x as a signed transfer whose sender signed the SHA-256 digest. */
+static int signed_run(struct fx *f, struct xfer *x, const uint8_t *digest,
+		      int *outcome)
+{
+	xfer_init(f, x, 1);
+	x->a.signed_digest = digest;
+	EXPECT_OK(xfer_begin(x));
+	xfer_all_chunks(f, x);
+	return xfer_finish(x, outcome);
+}
+
+/* Sets the modification time of path to MTIME_SEC + delta seconds. */
+static void set_mtime(const char *path, long delta)
+{
+	struct timespec ts[2] = {{0, UTIME_OMIT},
+				 {(time_t)(MTIME_SEC + delta), 0}};
+
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/* A file that matches a signed transfer's size and XXH3-128 but not the
+ * SHA-256 its sender signed is not "already present": with policy fail
+ * the transfer stops on it (docs/protocol.md section 10.8, rule 4). */
+static void test_signed_present_needs_digest(void **state)
+{
+	struct fx *f = *state;
+	const size_t size = CHUNK + 77;
+	uint8_t *data = mixed(f, size), good[KF_CRYPTO_SHA256_LEN];
+	uint8_t other[KF_CRYPTO_SHA256_LEN];
+	struct xfer x, again;
+	int outcome;
+
+	assert_int_equal(kf_sha256(data, size, good), 0);
+	memcpy(other, good, sizeof(other));
+	other[0] ^= 1;
+	open_dest(f, "fail");
+	assert_int_equal(kf_test_write_file(in(f->dest, "s.bin"), data, size,
+					    0644), 0);
+	xfer_new(f, &x, "s.bin", data, size, 0644);
+	EXPECT_ERR(signed_run(f, &x, other, &outcome), KF_EEXIST,
+		   "already exists with other content");
+	kf_assembly_discard(&x.a);
+	/* the same bytes with the digest they really have are present */
+	xfer_again(&again, &x);
+	EXPECT_OK(signed_run(f, &again, good, &outcome));
+	assert_int_equal(outcome, KF_SKIPPED);
+	expect_file(in(f->dest, "s.bin"), again.data, size);
+	assert_int_equal(staging_files(f), 0);
+	xfer_end(&again);
+	xfer_end(&x);
+}
+
+/* Overwrite: an older signed version never replaces a newer file (a
+ * replayed recording); a newer or equally old one does, and unsigned
+ * transfers are not judged by their mtime (section 10.8, rule 6). */
+static void test_signed_older_kept(void **state)
+{
+	struct fx *f = *state;
+	const size_t size = 2 * CHUNK + 1;
+	uint8_t digest[KF_CRYPTO_SHA256_LEN];
+	struct xfer x, again;
+	struct stat st;
+	int outcome;
+
+	open_dest(f, "overwrite");
+	assert_int_equal(
+	    kf_test_write_file(in(f->dest, "p.conf"), "v2", 2, 0644), 0);
+	set_mtime(in(f->dest, "p.conf"), 1);
+	xfer_new(f, &x, "p.conf", mixed(f, size), size, 0644);
+	assert_int_equal(kf_sha256(x.data, size, digest), 0);
+	EXPECT_OK(signed_run(f, &x, digest, &outcome));
+	assert_int_equal(outcome, KF_KEPT_NEWER);
+	expect_file(in(f->dest, "p.conf"), "v2", 2);
+	assert_int_equal(staging_files(f), 0);
+
+	/* unsigned: replaced, whatever its mtime says */
+	xfer_again(&again, &x);
+	EXPECT_OK(xfer_run(f, &again, 2, &outcome));
+	assert_int_equal(outcome, KF_REPLACED);
+	expect_file(in(f->dest, "p.conf"), again.data, size);
+	xfer_end(&again);
+	xfer_end(&x);
+
+	/* signed and as old as the file there, or newer: replaced */
+	xfer_new(f, &x, "p.conf", mixed(f, size), size, 0644);
+	assert_int_equal(kf_sha256(x.data, size, digest), 0);
+	EXPECT_OK(signed_run(f, &x, digest, &outcome));
+	assert_int_equal(outcome, KF_REPLACED);
+	expect_file(in(f->dest, "p.conf"), x.data, size);
+	xfer_end(&x);
+	set_mtime(in(f->dest, "p.conf"), -1);
+	xfer_new(f, &x, "p.conf", mixed(f, size), size, 0644);
+	assert_int_equal(kf_sha256(x.data, size, digest), 0);
+	EXPECT_OK(signed_run(f, &x, digest, &outcome));
+	assert_int_equal(outcome, KF_REPLACED);
+	expect_file(in(f->dest, "p.conf"), x.data, size);
+	assert_int_equal(stat(in(f->dest, "p.conf"), &st), 0);
+	assert_int_equal(st.st_mtim.tv_sec, MTIME_SEC);
+	assert_int_equal(visible(f), 1);
+	assert_int_equal(staging_files(f), 0);
+	xfer_end(&x);
+}
+
+/* A RESUME of a transfer never seen here reads a file of DEST only when
+ * it has the size and the mtime of the manifest (a file this receiver
+ * placed from it): a forged RESUME and COMMIT naming any file and size
+ * cannot make it read that file in full, or say whether it holds a given
+ * content. */
+static void test_present_needs_mtime(void **state)
+{
+	struct fx *f = *state;
+	const size_t size = CHUNK + 9;
+	struct timespec ts[2] = {{0, UTIME_OMIT},
+				 {(time_t)MTIME_SEC, MTIME_NSEC}};
+	kf_wire_commit_t c;
+	struct xfer x;
+	int outcome = 0;
+
+	open_dest(f, "fail");
+	xfer_new(f, &x, "o.bin", mixed(f, size), size, 0644);
+	assert_int_equal(kf_test_write_file(in(f->dest, "o.bin"), x.data, size,
+					    0644), 0);
+	xfer_init(f, &x, 1);
+	c = commit_of(&x);
+	EXPECT_ERR(kf_assembly_present(&x.a, &c, &outcome, errbuf,
+				       sizeof(errbuf)),
+		   KF_EPROTO, "is not at DEST: send the file again");
+	assert_int_equal(utimensat(AT_FDCWD, in(f->dest, "o.bin"), ts, 0), 0);
+	EXPECT_OK(kf_assembly_present(&x.a, &c, &outcome, errbuf,
+				      sizeof(errbuf)));
+	assert_int_equal(outcome, KF_SKIPPED);
+	xfer_end(&x);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1327,6 +1464,9 @@ int main(void)
 	    T(test_close_removes_staging),
 	    T(test_dest_open_creates_and_refuses_links),
 	    T(test_enospc_at_begin),
+	    T(test_signed_present_needs_digest),
+	    T(test_signed_older_kept),
+	    T(test_present_needs_mtime),
 	};
 #undef T
 

@@ -382,6 +382,15 @@ static void test_present_syncs_chain(void **state)
 					    sizeof(content), 0644),
 			 0);
 	stage(f, &x, "r/s/f.txt", "host", content, sizeof(content));
+	/* as placed from this manifest: only then is it hashed at all */
+	{
+		struct timespec ts[2] = {{.tv_sec = x.m.mtime_sec},
+					 {.tv_sec = x.m.mtime_sec}};
+
+		assert_int_equal(utimensat(AT_FDCWD, in_dest(f, "r/s/f.txt"),
+					   ts, 0),
+				 0);
+	}
 	c = commit_of(&x);
 	calls_reset();
 	EXPECT_OK(kf_assembly_present(&x.a, &c, &outcome, errbuf,

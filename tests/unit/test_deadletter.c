@@ -250,6 +250,36 @@ static void test_same_topic_refused(void **state)
 	assert_false(kf_deadletter_pending(d));
 }
 
+/* A partition revoked while its dead letter waits comes back, and a
+ * re-read MANIFEST holds the same offset: the old dead letter's
+ * acknowledgement must not release that new hold. */
+static void test_forgotten_hold_not_released(void **state)
+{
+	struct mock *m = *state;
+	kf_deadletter_t *d;
+
+	assert_int_equal(kf_deadletter_new(&m->loop, m->conf, m->offs, NULL,
+					   NULL, &d, errbuf, sizeof(errbuf)),
+			 0);
+	kf_offsets_consumed(m->offs, 0, 7);
+	kf_deadletter_quarantined(d, 0, 7, "q", 1, "frame", 5, "quarantined");
+	assert_int_equal(kf_offsets_position(m->offs, 0), 7);
+	/* revoked (kf__revoke), assigned again, offset 7 re-read */
+	kf_offsets_forget(m->offs, 0);
+	kf_deadletter_forget(d, 0);
+	kf_offsets_consumed(m->offs, 0, 9);
+	assert_int_equal(kf_offsets_hold(m->offs, 0, 7), 0);
+	assert_true(kf_deadletter_pending(d));
+	run_until_settled(m, d);
+	assert_int_equal(kf_deadletter_count(d), 1);
+	/* still held by the transfer, and released by it alone */
+	assert_int_equal(kf_offsets_position(m->offs, 0), 7);
+	kf_offsets_release(m->offs, 0, 7);
+	assert_int_equal(kf_offsets_position(m->offs, 0), 10);
+	kf_deadletter_forget(NULL, 0);
+	kf_deadletter_destroy(d);
+}
+
 /* Last: a refused dead letter raises the process's stop flag. */
 static void test_refused_stays_held(void **state)
 {
@@ -286,6 +316,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_topic_refused, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_forgotten_hold_not_released, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_stays_held, setup,
 						teardown),
 	};

@@ -524,6 +524,131 @@ static void test_wire_flags(void **state)
 	free(x);
 }
 
+/* Builds x's ABORT with the reason "gave up" into buf; returns its length. */
+static size_t abort_of(const struct xfer *x, uint8_t *buf, size_t cap)
+{
+	static const char reason[] = "gave up";
+	kf_wire_abort_t a = {0};
+	long n;
+
+	a.hdr.xid = x->seal->xid;
+	a.reason = (const uint8_t *)reason;
+	a.reason_len = sizeof(reason) - 1;
+	n = kf_seal_abort(x->seal, &a, buf, cap);
+	assert_true(n > 0);
+	return (size_t)n;
+}
+
+/* Opens an ABORT against the transfer x as a receiver would: its
+ * MANIFEST opened first, then the ABORT checked and decoded. */
+static int open_abort(const struct xfer *x, const kf_seal_keys_t *k,
+		      const uint8_t *frame, size_t len, kf_wire_abort_t *a,
+		      uint8_t plain[KF_SEAL_ABORT_PLAIN_MAX])
+{
+	kf_seal_t *s = NULL;
+	size_t plen;
+	int r;
+
+	EXPECT_OK(kf_seal_open_manifest(k, x->seal->frame, x->seal->frame_len,
+					&s, errbuf, sizeof(errbuf)));
+	errbuf[0] = '\0';
+	r = kf_seal_open_abort(s, frame, len, plain, &plen, errbuf,
+			       sizeof(errbuf));
+	if (!r)
+		r = kf_wire_decode_abort(plain, plen, a, errbuf,
+					 sizeof(errbuf));
+	kf_seal_free(s);
+	return r;
+}
+
+/* A signed transfer's ABORT is signed with the manifest's key over its
+ * header and the manifest's digest (docs/protocol.md section 10.7.1):
+ * it opens into the plain ABORT; a plain ABORT, one moved to another
+ * transfer, one of another signer and any change to the header or the
+ * signature are refused. The reason is not covered. */
+static void test_signed_abort(void **state)
+{
+	struct keys *k = *state;
+	struct xfer *x = malloc(sizeof(*x)), *y = malloc(sizeof(*y));
+	uint8_t frame[KF_SEAL_ABORT_MAX], other[KF_SEAL_ABORT_MAX];
+	uint8_t plain[KF_SEAL_ABORT_PLAIN_MAX];
+	kf_seal_keys_t send = k->send;
+	kf_wire_abort_t a;
+	kf_wire_hdr_t h;
+	size_t len, olen, i;
+
+	assert_non_null(x);
+	assert_non_null(y);
+	make_xfer(x, &send, 20);
+	len = abort_of(x, frame, sizeof(frame));
+	assert_int_equal(len, KF_WIRE_ABORT_FIXED + 7 + KF_CRYPTO_SIG_LEN);
+	EXPECT_OK(kf_wire_decode_hdr(frame, len, &h, errbuf, sizeof(errbuf)));
+	assert_int_equal(h.flags, KF_WIRE_FLAG_SIGNED);
+	/* receivers without section 10.7.1 refuse it rather than honour it */
+	EXPECT_ERR(kf_wire_decode_abort(frame, len, &a, errbuf,
+					sizeof(errbuf)),
+		   KF_EPROTO, "must be opened first");
+	EXPECT_OK(open_abort(x, &k->recv, frame, len, &a, plain));
+	assert_int_equal(a.reason_len, 7);
+	assert_memory_equal(a.reason, "gave up", 7);
+	assert_int_equal(a.hdr.flags, 0);
+
+	/* every byte of the header and of the signature counts */
+	for (i = 0; i < len; i++) {
+		if (i >= KF_WIRE_ABORT_FIXED && i < len - KF_CRYPTO_SIG_LEN)
+			continue; /* the reason */
+		frame[i] ^= 0x01;
+		assert_int_not_equal(open_abort(x, &k->recv, frame, len, &a,
+						plain),
+				     0);
+		frame[i] ^= 0x01;
+	}
+	/* cut short, or one byte too many */
+	assert_int_not_equal(open_abort(x, &k->recv, frame, len - 1, &a, plain),
+			     0);
+	memcpy(other, frame, len);
+	other[len] = 0;
+	assert_int_not_equal(open_abort(x, &k->recv, other, len + 1, &a, plain),
+			     0);
+
+	/* a plain ABORT does not end a signed transfer */
+	{
+		kf_wire_abort_t pa = {0};
+		long n;
+
+		pa.hdr.xid = x->seal->xid;
+		n = kf_wire_encode_abort(other, sizeof(other), &pa);
+		assert_true(n > 0);
+		EXPECT_ERR(open_abort(x, &k->recv, other, (size_t)n, &a, plain),
+			   KF_EPROTO, "ends only by an abort signed");
+	}
+	/* another transfer's signed ABORT, given this transfer's id */
+	make_xfer(y, &send, 21);
+	olen = abort_of(y, other, sizeof(other));
+	memcpy(other + 8, x->seal->xid.b, 16);
+	EXPECT_ERR(open_abort(x, &k->recv, other, olen, &a, plain), KF_ECRYPTO,
+		   "abort signature does not verify");
+	kf_seal_free(y->seal);
+	/* same id, signed by a stranger's key */
+	send.signer = k->stranger;
+	make_xfer(y, &send, 20);
+	olen = abort_of(y, other, sizeof(other));
+	EXPECT_ERR(open_abort(x, &k->recv, other, olen, &a, plain), KF_ECRYPTO,
+		   "abort signature does not verify");
+	kf_seal_free(y->seal);
+	kf_seal_free(x->seal);
+
+	/* an unsigned (sealed only) transfer ends with a plain ABORT */
+	send.signer = NULL;
+	make_xfer(x, &send, 22);
+	len = abort_of(x, frame, sizeof(frame));
+	assert_int_equal(len, KF_WIRE_ABORT_FIXED + 7);
+	EXPECT_OK(kf_wire_decode_abort(frame, len, &a, errbuf, sizeof(errbuf)));
+	kf_seal_free(x->seal);
+	free(y);
+	free(x);
+}
+
 static void test_key_files(void **state)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 16], pub[PATH_MAX + 16];
@@ -574,6 +699,7 @@ int main(void)
 	    cmocka_unit_test(test_wrong_key_and_recipients),
 	    cmocka_unit_test(test_trust),
 	    cmocka_unit_test(test_wire_flags),
+	    cmocka_unit_test(test_signed_abort),
 	    cmocka_unit_test(test_key_files),
 	};
 
