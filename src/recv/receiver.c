@@ -100,6 +100,7 @@ struct kf__xfer {
 	kf_assembly_t a;
 	uint64_t seq;     /* of the staging name */
 	int sealed;       /* its frames are opened by jobs (section 10) */
+	int unnamed;      /* sealed, its MANIFEST not opened yet */
 	uint16_t sflags;  /* the MANIFEST's header flags */
 	kf_seal_t *seal;  /* set by the UNSEAL job; used by later jobs */
 	struct kf__job *qhead, *qtail;
@@ -148,6 +149,7 @@ static void kf__consume(struct kf__recv *r);
 static void kf__run_next(struct kf__xfer *x);
 static void kf__unsealed(struct kf__xfer *x);
 static void kf__install(struct kf__xfer *x, struct kf__job *j);
+static void kf__named(struct kf__recv *r, int32_t part);
 
 static uint64_t kf__now_ms(void)
 {
@@ -639,6 +641,10 @@ static void kf__job_done(uv_work_t *req, int status)
 		kf__close(x, x->gone ? 0 : 1);
 	}
 out_free_job:
+	if (j->kind == KF__J_UNSEAL) {
+		x->unnamed = 0; /* named, or never will be */
+		kf__named(r, x->part);
+	}
 	kf__job_free(r, j);
 	kf__run_next(x);
 	kf__maybe_free(x);
@@ -657,11 +663,39 @@ static void kf__install(struct kf__xfer *x, struct kf__job *j)
 	j->seal = NULL;
 }
 
+/* Is a transfer older than x (by offset, on its partition) still
+ * unnamed? x's FINISH then waits: which of two versions of a path wins
+ * is decided when the older one gets its name (kf__unsealed), and the
+ * newer one must still be there to be found. UNSEAL jobs are short. */
+static int kf__older_unnamed(const struct kf__xfer *x)
+{
+	const struct kf__xfer *y;
+
+	for (y = x->r->all; y; y = y->next)
+		if (y->unnamed && y->state != KF__X_DEAD && y->part == x->part &&
+		    y->first_off < x->first_off)
+			return 1;
+	return 0;
+}
+
+/* An UNSEAL job of partition part ended: FINISH jobs waiting for it
+ * (kf__older_unnamed) may run. */
+static void kf__named(struct kf__recv *r, int32_t part)
+{
+	struct kf__xfer *y;
+
+	for (y = r->all; y; y = y->next)
+		if (y->part == part && !y->running && y->qhead &&
+		    y->qhead->kind == KF__J_FINISH)
+			kf__run_next(y);
+}
+
 static void kf__run_next(struct kf__xfer *x)
 {
 	struct kf__job *j = x->qhead;
 
-	if (x->running || x->stalled || !j)
+	if (x->running || x->stalled || !j ||
+	    (j->kind == KF__J_FINISH && kf__older_unnamed(x)))
 		return;
 	x->qhead = j->next;
 	if (!x->qhead)
@@ -783,14 +817,17 @@ static int kf__supersede(struct kf__recv *r, const kf_wire_manifest_t *m,
 	int newer = 0;
 
 	for (x = r->all; x; x = x->next) {
-		if (x == self || x->state != KF__X_OPEN || x->part != part ||
+		if (x == self || x->state == KF__X_DEAD || x->part != part ||
 		    x->a.m.path_len != m->path_len ||
 		    memcmp(x->a.relpath, m->path, m->path_len))
 			continue;
 		if (x->first_off > off) {
+			/* its FINISH waits for self's name */
 			newer |= end_off < 0 || end_off > x->first_off;
 			continue;
 		}
+		if (x->state != KF__X_OPEN)
+			continue;
 		kf_warn("recv", "'%s': a newer transfer of the same path "
 				"started; dropping the unfinished one",
 			x->a.shown);
@@ -888,6 +925,7 @@ static void kf__on_sealed_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 	if (!x)
 		return;
 	x->sealed = 1;
+	x->unnamed = 1;
 	x->sflags = h->flags;
 	kf__enqueue(x, KF__J_UNSEAL, m);
 	kf__run_next(x);
