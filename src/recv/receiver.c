@@ -12,23 +12,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <time.h>
 
 #include "common/log.h"
 #include "common/stop.h"
 #include "core/path.h"
+#include "core/siphash.h"
 #include "kafka/client.h"
 #include "kafka/security.h"
 #include "obs/probe.h"
 #include "proto/seal.h"
 #include "recv/assembler.h"
 #include "recv/deadletter.h"
+#include "recv/idset.h"
 #include "recv/offsets.h"
 #include "recv/receiver.h"
 #include "recv/replay.h"
 
-#define KF__BUCKETS 4096
+#define KF__BUCKETS 4096 /* a power of two */
+/* Ids of transfers whose MANIFEST was rejected (docs/protocol.md section
+ * 5): each costs its writer a 28-byte frame, so they are kept in a
+ * bounded set. */
+#define KF__TOMBSTONES 65536
+/* Rejected messages logged per second; the rest are counted. */
+#define KF__REJECT_LINES 20
 #define KF__POLL_BUDGET 512
 #define KF__TICK_MS 500
 #define KF__UNKNOWN_LOGGED 20
@@ -64,6 +73,7 @@ struct kf__job {
 	kf_wire_chunk_t chunk;
 	kf_wire_commit_t commit;
 	char reason[512];  /* why, for QUARANTINE */
+	size_t scratch;    /* memory its worker takes beyond msg, while it runs */
 	int err;           /* result */
 	int quarantined;   /* the worker moved the data to quarantine */
 	int outcome;
@@ -108,6 +118,8 @@ struct kf__xfer {
 	kf_probe_xfer_t probe; /* metrics and audit */
 	struct kf__xfer *hnext;
 	struct kf__xfer *prev, *next;
+	struct kf__xfer *mem_next; /* in r->mem_wait */
+	int mem_waiting;
 	struct kf__recv *r;
 };
 
@@ -125,9 +137,17 @@ struct kf__recv {
 	kf_seal_keys_t *keys; /* receive.decrypt_keys, trusted_signers */
 	kf_offsets_t *offs;
 	struct kf__xfer *buckets[KF__BUCKETS];
+	uint8_t hkey[KF_SIPHASH_KEY_SIZE]; /* of the buckets: ids are chosen
+					      by whoever writes the topic */
+	kf_idset_t *tombs; /* ids of rejected MANIFESTs (kf__tombstone) */
+	uint64_t reject_sec, reject_lines, reject_quiet; /* kf__reject */
 	struct kf__xfer *all;
 	size_t nopen;
 	size_t inflight_bytes;
+	/* decompression (and decryption) buffers of running jobs: counted
+	 * against receive.max_inflight_bytes with the queued messages */
+	size_t scratch_bytes;
+	struct kf__xfer *mem_wait; /* transfers whose next job waits for it */
 	uint64_t seq;
 	uint64_t last_activity_ms;
 	int stopping, closed, stall_logged;
@@ -150,6 +170,7 @@ static void kf__run_next(struct kf__xfer *x);
 static void kf__unsealed(struct kf__xfer *x);
 static void kf__install(struct kf__xfer *x, struct kf__job *j);
 static void kf__named(struct kf__recv *r, int32_t part);
+static void kf__memory_freed(struct kf__recv *r);
 
 static uint64_t kf__now_ms(void)
 {
@@ -201,14 +222,15 @@ static uint64_t kf__quiet_ms(const struct kf__xfer *x, uint64_t now)
 
 /* ------------------------------------------------------ transfer table */
 
-static size_t kf__bucket(const kf_xid_t *xid)
+static size_t kf__bucket(const struct kf__recv *r, const kf_xid_t *xid)
 {
-	return ((size_t)xid->b[0] << 8 | xid->b[1]) % KF__BUCKETS;
+	return (size_t)kf_siphash24(r->hkey, xid->b, sizeof(xid->b)) &
+	       (KF__BUCKETS - 1);
 }
 
 static struct kf__xfer *kf__find(struct kf__recv *r, const kf_xid_t *xid)
 {
-	struct kf__xfer *x = r->buckets[kf__bucket(xid)];
+	struct kf__xfer *x = r->buckets[kf__bucket(r, xid)];
 
 	while (x && memcmp(&x->xid, xid, sizeof(*xid)))
 		x = x->hnext;
@@ -217,7 +239,7 @@ static struct kf__xfer *kf__find(struct kf__recv *r, const kf_xid_t *xid)
 
 static void kf__unhash(struct kf__recv *r, struct kf__xfer *x)
 {
-	struct kf__xfer **pp = &r->buckets[kf__bucket(&x->xid)];
+	struct kf__xfer **pp = &r->buckets[kf__bucket(r, &x->xid)];
 
 	if (!x->hashed)
 		return;
@@ -231,7 +253,7 @@ static struct kf__xfer *kf__xfer_new(struct kf__recv *r, const kf_xid_t *xid,
 				     int32_t part, int64_t off)
 {
 	struct kf__xfer *x = calloc(1, sizeof(*x));
-	size_t b = kf__bucket(xid);
+	size_t b = kf__bucket(r, xid);
 
 	if (!x)
 		return NULL;
@@ -295,6 +317,13 @@ static void kf__maybe_free(struct kf__xfer *x)
 
 	if (!x->gone || x->running || x->qhead)
 		return;
+	if (x->mem_waiting) {
+		struct kf__xfer **pp = &r->mem_wait;
+
+		while (*pp != x)
+			pp = &(*pp)->mem_next;
+		*pp = x->mem_next;
+	}
 	kf__unhash(r, x);
 	if (x->prev)
 		x->prev->next = x->next;
@@ -589,6 +618,8 @@ static void kf__job_done(uv_work_t *req, int status)
 
 	(void)status;
 	x->running = 0;
+	r->scratch_bytes -= j->scratch;
+	j->scratch = 0;
 	if (kf__retryable(j->err) && x->state == KF__X_DEAD &&
 	    j->kind != KF__J_QUARANTINE)
 		goto out_free_job; /* abandoned while it waited: its DISCARD
@@ -615,6 +646,7 @@ static void kf__job_done(uv_work_t *req, int status)
 			x->qtail = j;
 		x->stalled = 1;
 		x->stalled_ms = kf__now_ms();
+		kf__memory_freed(r);
 		return;
 	}
 	r->stall_logged = 0;
@@ -646,6 +678,7 @@ out_free_job:
 		kf__named(r, x->part);
 	}
 	kf__job_free(r, j);
+	kf__memory_freed(r);
 	kf__run_next(x);
 	kf__maybe_free(x);
 	kf__consume(r);
@@ -690,13 +723,63 @@ static void kf__named(struct kf__recv *r, int32_t part)
 			kf__run_next(y);
 }
 
+/* What a CHUNK job's worker allocates besides its message: the
+ * decompressed chunk (at most the manifest's chunk_size, checked before
+ * the allocation) and, for a sealed one, the decrypted frame. */
+static size_t kf__scratch_of(const struct kf__xfer *x, const struct kf__job *j)
+{
+	if (j->kind != KF__J_CHUNK)
+		return 0;
+	if (x->sealed)
+		return (size_t)x->a.m.chunk_size + j->msg->len;
+	return j->chunk.codec != KF_CODEC_NONE ? j->chunk.raw_len : 0;
+}
+
+/* Can j start now? Running jobs' buffers and queued messages together
+ * stay within receive.max_inflight_bytes, however many workers there are;
+ * one job always may (a chunk larger than the budget still passes). */
+static int kf__memory_for(const struct kf__recv *r, size_t need)
+{
+	return !need || !r->scratch_bytes ||
+	       r->inflight_bytes + r->scratch_bytes + need <=
+		       r->conf->recv_max_inflight_bytes;
+}
+
+/* Jobs finished: transfers waiting for memory try again, in order. */
+static void kf__memory_freed(struct kf__recv *r)
+{
+	struct kf__xfer *x = r->mem_wait, *next;
+
+	r->mem_wait = NULL;
+	for (; x; x = next) {
+		next = x->mem_next;
+		x->mem_waiting = 0;
+		kf__run_next(x);
+	}
+}
+
 static void kf__run_next(struct kf__xfer *x)
 {
 	struct kf__job *j = x->qhead;
+	struct kf__recv *r = x->r;
+	size_t need;
 
-	if (x->running || x->stalled || !j ||
+	if (x->running || x->stalled || !j || x->mem_waiting ||
 	    (j->kind == KF__J_FINISH && kf__older_unnamed(x)))
 		return;
+	need = kf__scratch_of(x, j);
+	if (!kf__memory_for(r, need)) {
+		struct kf__xfer **pp = &r->mem_wait;
+
+		while (*pp)
+			pp = &(*pp)->mem_next;
+		*pp = x;
+		x->mem_next = NULL;
+		x->mem_waiting = 1;
+		return;
+	}
+	j->scratch = need;
+	r->scratch_bytes += need;
 	x->qhead = j->next;
 	if (!x->qhead)
 		x->qtail = NULL;
@@ -778,11 +861,29 @@ static void kf__reject(struct kf__recv *r, rd_kafka_message_t *m,
 		       const char *what, const char *why)
 {
 	char key[256], reason[700];
+	uint64_t sec = kf__now_ms() / 1000;
 
 	r->stats.messages_rejected++;
-	kf_path_printable(m->key, m->key ? m->key_len : 0, key, sizeof(key));
-	kf_warn("recv", "partition %d offset %lld (key '%s'): %s: %s",
-		(int)m->partition, (long long)m->offset, key, what, why);
+	if (sec != r->reject_sec) {
+		r->reject_sec = sec;
+		r->reject_lines = 0;
+	}
+	if (r->reject_lines++ < KF__REJECT_LINES) {
+		if (r->reject_quiet)
+			kf_warn("recv", "%llu more messages rejected, not "
+					"logged one by one (at most %d lines "
+					"a second)",
+				(unsigned long long)r->reject_quiet,
+				KF__REJECT_LINES);
+		r->reject_quiet = 0;
+		kf_path_printable(m->key, m->key ? m->key_len : 0, key,
+				  sizeof(key));
+		kf_warn("recv", "partition %d offset %lld (key '%s'): %s: %s",
+			(int)m->partition, (long long)m->offset, key, what,
+			why);
+	} else {
+		r->reject_quiet++;
+	}
 	snprintf(reason, sizeof(reason), "%s: %s", what, why);
 	kf_deadletter_forward(r->dlq, m, reason);
 	rd_kafka_message_destroy(m);
@@ -790,16 +891,18 @@ static void kf__reject(struct kf__recv *r, rd_kafka_message_t *m,
 
 /* A transfer whose MANIFEST was rejected: remember its id, so that its
  * other frames are dropped quietly instead of each logging a line. */
-static void kf__tombstone(struct kf__recv *r, const rd_kafka_message_t *m,
-			  const kf_wire_hdr_t *h)
+static void kf__tombstone(struct kf__recv *r, const kf_wire_hdr_t *h)
 {
-	struct kf__xfer *x;
+	if (!kf__find(r, &h->xid) && kf_idset_add(r->tombs, &h->xid))
+		kf_warn("recv", "out of memory for the ids of rejected "
+				"transfers: their other frames are reported "
+				"one by one");
+}
 
-	if (kf__find(r, &h->xid))
-		return;
-	x = kf__xfer_new(r, &h->xid, m->partition, m->offset);
-	if (x)
-		x->state = KF__X_DEAD;
+/* Is xid the id of a transfer here, open, ended or rejected? */
+static int kf__id_taken(struct kf__recv *r, const kf_xid_t *xid)
+{
+	return kf__find(r, xid) || kf_idset_has(r->tombs, xid);
 }
 
 /* A new MANIFEST for the same path on the same partition means the sender
@@ -913,7 +1016,7 @@ static void kf__on_sealed_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 	kf_wire_manifest_t ph = {0}; /* placeholder until the job opens it */
 	struct kf__xfer *x;
 
-	if (kf__find(r, &h->xid)) {
+	if (kf__id_taken(r, &h->xid)) {
 		kf__reject(r, m, "rejected manifest",
 			   "its transfer id is already in use");
 		return;
@@ -997,11 +1100,11 @@ static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 	if (kf_wire_decode_manifest(m->payload, m->len,
 				    r->conf->max_file_size, &man, err,
 				    sizeof(err))) {
-		kf__tombstone(r, m, h);
+		kf__tombstone(r, h);
 		kf__reject(r, m, "rejected manifest", err);
 		return;
 	}
-	if (kf__find(r, &man.hdr.xid)) {
+	if (kf__id_taken(r, &man.hdr.xid)) {
 		kf__reject(r, m, "rejected manifest",
 			   "its transfer id is already in use");
 		return;
@@ -1038,7 +1141,7 @@ static void kf__cut_by_start(struct kf__recv *r, rd_kafka_message_t *m,
 		       key, xid, (int)m->partition, (long long)m->offset);
 		r->stats.files_incomplete++;
 		if (h->type != KF_WIRE_COMMIT)
-			kf__tombstone(r, m, h);
+			kf__tombstone(r, h);
 	}
 	rd_kafka_message_destroy(m);
 }
@@ -1075,6 +1178,13 @@ static struct kf__xfer *kf__owner(struct kf__recv *r, rd_kafka_message_t *m,
 	char xid[33];
 
 	if (kf__not_ours(r, m, x)) {
+		rd_kafka_message_destroy(m);
+		return NULL;
+	}
+	if (!x && kf_idset_has(r->tombs, &h->xid)) {
+		/* A COMMIT or ABORT is the last frame: the tombstone can go. */
+		if (h->type == KF_WIRE_COMMIT || h->type == KF_WIRE_ABORT)
+			kf_idset_remove(r->tombs, &h->xid);
 		rd_kafka_message_destroy(m);
 		return NULL;
 	}
@@ -1249,7 +1359,8 @@ static void kf__on_resume(struct kf__recv *r, rd_kafka_message_t *m,
 	kf_wire_resume_t res;
 	char err[512];
 
-	if (x && kf__not_ours(r, m, x)) {
+	if ((x && kf__not_ours(r, m, x)) ||
+	    (!x && kf_idset_has(r->tombs, &h->xid))) {
 		rd_kafka_message_destroy(m);
 		return;
 	}
@@ -1771,7 +1882,9 @@ static int kf__recv_setup(struct kf__recv *r, char *errstr, size_t errstr_size)
 					  : "unsigned transfers are accepted");
 	r->codecs = kf_codec_pool_new(r->conf->chunk_size, 1);
 	r->offs = kf_offsets_new();
-	if (!r->codecs || !r->offs)
+	r->tombs = kf_idset_new(KF__TOMBSTONES);
+	if (!r->codecs || !r->offs || !r->tombs ||
+	    getrandom(r->hkey, sizeof(r->hkey), 0) != sizeof(r->hkey))
 		return KF_ENOMEM;
 	r->rk = kf_kafka_consumer_new(r->conf, kf__rebalance, &r->guard, errstr,
 				      errstr_size);
@@ -1813,6 +1926,7 @@ static void kf__recv_teardown(struct kf__recv *r)
 	kf_replay_plan_destroy(r->plan);
 	kf_deadletter_destroy(r->dlq); /* before offs: its reports use them */
 	kf_offsets_destroy(r->offs);
+	kf_idset_destroy(r->tombs);
 	kf_codec_pool_destroy(r->codecs);
 	kf_seal_keys_free(r->keys);
 	kf_dest_close(r->dest);

@@ -116,6 +116,7 @@ struct forge {
 	int nheaders;
 	int delivery_failed;
 	uint64_t first_chunk; /* tail: the first chunk sent */
+	int zeros;            /* content of zero bytes (zstd: ~1/30000) */
 };
 
 static int forge_is(const struct forge *f, const char *name)
@@ -153,6 +154,8 @@ static void usage(FILE *out)
 	    "  --seal-first-only with --count: only the first is sealed\n"
 	    "  --xid HEX         the transfer id (32 hex digits)\n"
 	    "  --first-chunk K   tail: the first chunk sent (default 1)\n"
+	    "  --zeros           the content is zero bytes (tiny frames that\n"
+	    "                    decompress to whole chunks)\n"
 	    "\n"
 	    "scenarios:\n");
 	for (i = 0; i < FORGE_NSCENARIOS; i++)
@@ -417,7 +420,10 @@ static int forge_chunk(struct forge *f, kf_codec_pool_t *pool, uint64_t idx,
 		return -1;
 	}
 	payload = buf + KF_WIRE_CHUNK_HDR;
-	forge_fill(data, raw_len, f->seed * 1000003 + idx);
+	if (f->zeros)
+		memset(data, 0, raw_len);
+	else
+		forge_fill(data, raw_len, f->seed * 1000003 + idx);
 	if (!f->resending) {
 		kf_hasher_update(f->hasher, data, raw_len);
 		if (f->seal)
@@ -770,6 +776,7 @@ int main(int argc, char **argv)
 	    {"seal-first-only", no_argument, NULL, 'F'},
 	    {"xid", required_argument, NULL, 'x'},
 	    {"first-chunk", required_argument, NULL, 'k'},
+	    {"zeros", no_argument, NULL, 'z'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -841,6 +848,9 @@ int main(int argc, char **argv)
 		case 'k':
 			if (forge_parse_u64(optarg, &f.first_chunk))
 				goto bad_usage;
+			break;
+		case 'z':
+			f.zeros = 1;
 			break;
 		case 'h':
 			usage(stdout);
