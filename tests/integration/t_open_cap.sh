@@ -6,6 +6,8 @@
 #  2. a good transfer under way (MANIFEST and chunk 0), then 12 MANIFESTs
 #     that never go on, then the rest of the good one: it is placed; the
 #     12 are abandoned after the abandon timeout, a few at a time.
+#  3. as 1, with 24 transfers over 3 partitions: they share the cap, and
+#     each partition is rewound on its own.
 source "$(dirname "$0")/lib.sh"
 
 : "${KF_FORGE:?}"
@@ -64,4 +66,19 @@ assert_recv "$RECV_LOG" abandoned 12
 assert_recv "$RECV_LOG" lost 0
 [ -z "$(ls -A "$D2/hostile" 2>/dev/null)" ] || fail "a never-committed transfer became visible"
 assert_private_clean "$D2"
+# ------------------------------------ 3. the same over three partitions
+T3=$TOPIC-three
+create_topic "$T3" 3
+forge "$T3" good --count 24 --path three/f --size 100000 --chunk-size 65536 \
+	--out "$WORK/three"
+D3=$WORK/dest3
+recv "$T3" "$D3"
+grep -aq "LOST" "$RECV_LOG" && fail "a file was lost: $(grep -a LOST "$RECV_LOG" | head -n 2)"
+assert_recv "$RECV_LOG" files 24
+assert_recv "$RECV_LOG" abandoned 0
+assert_recv "$RECV_LOG" lost 0
+for i in $(seq 0 23); do
+	cmp -s "$WORK/three.$i" "$D3/three/f.$i" || fail "three/f.$i is missing or differs"
+done
+assert_private_clean "$D3"
 log "t_open_cap passed"
