@@ -673,7 +673,7 @@ static void kf__job_done(uv_work_t *req, int status)
 		kf__close(x, x->gone ? 0 : 1);
 	}
 out_free_job:
-	if (j->kind == KF__J_UNSEAL) {
+	if (x->unnamed && (j->kind == KF__J_UNSEAL || x->state == KF__X_DEAD)) {
 		x->unnamed = 0; /* named, or never will be */
 		kf__named(r, x->part);
 	}
