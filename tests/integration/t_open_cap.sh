@@ -7,7 +7,8 @@
 #     that never go on, then the rest of the good one: it is placed; the
 #     12 are abandoned after the abandon timeout, a few at a time.
 #  3. as 1, with 24 transfers over 3 partitions: they share the cap, and
-#     each partition is rewound on its own.
+#     each partition is rewound on its own;
+#  4. kferry replay of the topic of 1 with the same cap restores all 12.
 source "$(dirname "$0")/lib.sh"
 
 : "${KF_FORGE:?}"
@@ -81,4 +82,17 @@ for i in $(seq 0 23); do
 	cmp -s "$WORK/three.$i" "$D3/three/f.$i" || fail "three/f.$i is missing or differs"
 done
 assert_private_clean "$D3"
+
+# ----------------------------------------- 4. a replay under the cap
+D4=$WORK/dest4
+RLOG=$WORK/replay.log
+timeout 120 "$KFERRY" replay -b "$BOOTSTRAP" -t "$T1" -d "$D4" --from-beginning \
+	-o receive.max_open_transfers=4 2>"$RLOG" || fail "replay exited $?: $(tail -n 5 "$RLOG")"
+log "replay: $(recv_summary "$RLOG")"
+grep -aq "re-reading from offset" "$RLOG" || fail "the replay deferred nothing: $(tail -n 5 "$RLOG")"
+assert_recv "$RLOG" restored 12
+assert_recv "$RLOG" incomplete 0
+for i in $(seq 0 11); do
+	cmp -s "$WORK/flood.$i" "$D4/flood/f.$i" || fail "replay: flood/f.$i is missing or differs"
+done
 log "t_open_cap passed"
