@@ -409,8 +409,11 @@ static const struct kf__key kf__keys[] = {
 		.min = 1,
 		.max = 1000000,
 		.doc = "Most transfers a receiver keeps open at once, each "
-		       "with its own staging file. Consuming pauses while the "
-		       "cap is reached. Lowered at start to fit the open "
+		       "with its own staging file. At the cap, what would "
+		       "open another transfer is deferred and its partition "
+		       "re-read later, while reading goes on for the open "
+		       "ones (docs/protocol.md section 7): the cap never "
+		       "turns into loss. Lowered at start to fit the open "
 		       "files limit (ulimit -n) less 256.",
 	},
 	{
@@ -420,8 +423,10 @@ static const struct kf__key kf__keys[] = {
 		.min = 1 * KF__MiB,
 		.max = 4 * KF__GiB,
 		.doc = "Memory cap of a receiver: message bytes consumed and "
-		       "handed to workers but not yet written. Consuming "
-		       "pauses while the cap is reached.",
+		       "handed to workers but not yet written, and the "
+		       "buffers of the chunks being decompressed (one chunk "
+		       "may exceed it). Consuming pauses, and further chunks "
+		       "wait, while the cap is reached.",
 	},
 	{
 		.name = "receive.idle_exit",
@@ -431,7 +436,10 @@ static const struct kf__key kf__keys[] = {
 		.max = 86400,
 		.unit = "seconds",
 		.doc = "kferry receive exits after this long with no transfer "
-		       "open and no new message. 0 runs until stopped.",
+		       "open and no new message, once the group assigned it "
+		       "its partitions (never before the first assignment "
+		       "nor during a rebalance) and it read each of them to "
+		       "its end. 0 runs until stopped.",
 	},
 	{
 		.name = "receive.fsync",

@@ -981,3 +981,13 @@ void kf_assembly_free(kf_assembly_t *a)
 	free(a->shown);
 	a->shown = NULL;
 }
+
+void kf_assembly_move(kf_assembly_t *dst, kf_assembly_t *src)
+{
+	*dst = *src;
+	/* the manifest points into the assembly */
+	dst->m.path = (const uint8_t *)dst->relpath;
+	dst->m.origin = (const uint8_t *)dst->origin;
+	memset(src, 0, sizeof(*src));
+	src->fd = -1;
+}

@@ -109,5 +109,7 @@ int kf_assembly_quarantine(kf_assembly_t *a, const char *reason);
 void kf_assembly_discard(kf_assembly_t *a);
 /* Frees memory only (after one of the three above). */
 void kf_assembly_free(kf_assembly_t *a);
+/* Moves src, initialised, into dst (free or zeroed); src is left zeroed. */
+void kf_assembly_move(kf_assembly_t *dst, kf_assembly_t *src);
 
 #endif /* KF_RECV_ASSEMBLER_H */

@@ -10,6 +10,9 @@ struct kf__part {
 	int64_t committed; /* last position committed, -1 if none */
 	int64_t *held;     /* sorted ascending (offsets arrive in order) */
 	size_t nheld, cap;
+	int64_t defer;         /* first deferred offset of this pass, or -1 */
+	int64_t from, until;   /* re-read range [from, until); until -1: none */
+	int seeking;           /* rewound: nothing read since; holds from */
 };
 
 struct kf_offsets_s {
@@ -48,6 +51,7 @@ static struct kf__part *kf__part(kf_offsets_t *o, int32_t p)
 		for (i = o->nparts; i <= p; i++) {
 			memset(&np[i], 0, sizeof(np[i]));
 			np[i].consumed = np[i].committed = -1;
+			np[i].defer = np[i].until = -1;
 		}
 		o->parts = np;
 		o->nparts = p + 1;
@@ -117,6 +121,8 @@ void kf_offsets_forget(kf_offsets_t *o, int32_t p)
 	pt = &o->parts[p];
 	pt->nheld = 0;
 	pt->consumed = pt->committed = -1;
+	pt->defer = pt->until = -1;
+	pt->seeking = 0;
 }
 
 int64_t kf_offsets_position(const kf_offsets_t *o, int32_t p)
@@ -153,4 +159,96 @@ void kf_offsets_mark_committed(kf_offsets_t *o, int32_t p, int64_t position)
 {
 	if (p >= 0 && p < o->nparts)
 		o->parts[p].committed = position;
+}
+
+/* ----------------------------------------------------------- deferral */
+
+int kf_offsets_read(kf_offsets_t *o, int32_t p, int64_t offset,
+		    int64_t *reread_from)
+{
+	struct kf__part *pt = kf__part(o, p);
+
+	*reread_from = -1;
+	if (!pt)
+		return 0;
+	if (pt->seeking) {
+		/* The seek is asynchronous: what the fetcher had read ahead
+		 * of the old position may still come; the re-read starts
+		 * at or after from, always below until. */
+		if (offset < pt->from || offset >= pt->until)
+			return 1;
+		pt->seeking = 0;
+		kf_offsets_release(o, p, pt->from);
+	}
+	if (offset > pt->consumed)
+		pt->consumed = offset;
+	if (pt->until >= 0 && offset < pt->until) {
+		*reread_from = pt->from;
+		if (offset + 1 >= pt->until)
+			pt->until = -1; /* the last one already read */
+	} else {
+		pt->until = -1;
+	}
+	return 0;
+}
+
+int kf_offsets_defer(kf_offsets_t *o, int32_t p, int64_t offset)
+{
+	struct kf__part *pt = kf__part(o, p);
+	int rc;
+
+	if (!pt)
+		return KF_ENOMEM;
+	if (pt->defer >= 0)
+		return 0;
+	rc = kf_offsets_hold(o, p, offset);
+	if (!rc)
+		o->parts[p].defer = offset; /* kf_offsets_hold may move parts */
+	return rc;
+}
+
+int kf_offsets_deferring(const kf_offsets_t *o, int32_t p)
+{
+	return p >= 0 && p < o->nparts && o->parts[p].defer >= 0;
+}
+
+int32_t kf_offsets_next_rewind(kf_offsets_t *o, int32_t *iter,
+			       int64_t *offset)
+{
+	int32_t p;
+
+	for (p = *iter; p < o->nparts; p++) {
+		struct kf__part *pt = &o->parts[p];
+
+		if (pt->defer < 0 || pt->until >= 0 || pt->seeking)
+			continue;
+		/* the hold on defer stays until the re-read reaches it */
+		pt->from = pt->defer;
+		pt->until = pt->consumed + 1;
+		pt->defer = -1;
+		pt->seeking = 1;
+		*iter = p + 1;
+		*offset = pt->from;
+		return p;
+	}
+	*iter = o->nparts;
+	return -1;
+}
+
+int kf_offsets_pending(const kf_offsets_t *o)
+{
+	int32_t p;
+
+	for (p = 0; p < o->nparts; p++)
+		if (o->parts[p].defer >= 0 || o->parts[p].until >= 0 ||
+		    o->parts[p].seeking)
+			return 1;
+	return 0;
+}
+
+int64_t kf_offsets_read_end(const kf_offsets_t *o, int32_t p)
+{
+	if (p < 0 || p >= o->nparts || o->parts[p].consumed < 0)
+		return -1;
+	return o->parts[p].consumed + 1;
 }

@@ -38,4 +38,37 @@ int32_t kf_offsets_next_dirty(const kf_offsets_t *o, int32_t *iter,
 			      int64_t *position);
 void kf_offsets_mark_committed(kf_offsets_t *o, int32_t p, int64_t position);
 
+/*
+ * Deferral (docs/protocol.md section 7): a frame that would open a
+ * transfer while receive.max_open_transfers are open is left unread for
+ * now. Its partition is read on (the open transfers' frames lie behind
+ * it), and is rewound to the first deferred frame once there is room
+ * again; that frame's offset is held meanwhile, so the commit never
+ * passes it. The re-read range, up to what had been read, then delivers
+ * only the frames of transfers opened in it.
+ */
+
+/* A message at offset was read from p (it also counts as consumed).
+ * Returns 1 when it must be dropped unseen: fetched before a rewind took
+ * effect. Otherwise 0, with *reread_from the start of the re-read range
+ * it lies in (frames there of transfers opened before that offset were
+ * handled by an earlier pass), or -1 when it is read for the first time.
+ */
+int kf_offsets_read(kf_offsets_t *o, int32_t p, int64_t offset,
+		    int64_t *reread_from);
+/* The frame at offset on p is deferred, and so is everything after it
+ * that would open a transfer; holds offset (once per pass). */
+int kf_offsets_defer(kf_offsets_t *o, int32_t p, int64_t offset);
+/* 1 when p defers frames in the current pass. */
+int kf_offsets_deferring(const kf_offsets_t *o, int32_t p);
+/* Rewinds the next partition at or after *iter that deferred frames and
+ * is not re-reading already: returns it, with *offset where to seek; -1
+ * at the end. */
+int32_t kf_offsets_next_rewind(kf_offsets_t *o, int32_t *iter,
+			       int64_t *offset);
+/* 1 while any partition has deferred frames or is re-reading. */
+int kf_offsets_pending(const kf_offsets_t *o);
+/* One past the last offset read from p, or -1 if none. */
+int64_t kf_offsets_read_end(const kf_offsets_t *o, int32_t p);
+
 #endif /* KF_RECV_OFFSETS_H */

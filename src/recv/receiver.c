@@ -12,26 +12,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <time.h>
 
 #include "common/log.h"
 #include "common/stop.h"
 #include "core/path.h"
+#include "core/siphash.h"
 #include "kafka/client.h"
 #include "kafka/security.h"
 #include "obs/probe.h"
 #include "proto/seal.h"
 #include "recv/assembler.h"
 #include "recv/deadletter.h"
+#include "recv/idset.h"
 #include "recv/offsets.h"
 #include "recv/receiver.h"
 #include "recv/replay.h"
 
-#define KF__BUCKETS 4096
+#define KF__BUCKETS 4096 /* a power of two */
+/* Ids of transfers whose MANIFEST was rejected (docs/protocol.md section
+ * 5): each costs its writer a 28-byte frame, so they are kept in a
+ * bounded set. */
+#define KF__TOMBSTONES 65536
+/* Rejected messages logged per second; the rest are counted. */
+#define KF__REJECT_LINES 20
 #define KF__POLL_BUDGET 512
 #define KF__TICK_MS 500
-#define KF__JOIN_GRACE_MS 60000
 #define KF__UNKNOWN_LOGGED 20
 /* Descriptors kept free of staging files. */
 #define KF__FD_RESERVE 256
@@ -66,10 +74,16 @@ struct kf__job {
 	kf_wire_chunk_t chunk;
 	kf_wire_commit_t commit;
 	char reason[512];  /* why, for QUARANTINE */
+	size_t scratch;    /* memory its worker takes beyond msg, while it runs */
 	int err;           /* result */
 	int quarantined;   /* the worker moved the data to quarantine */
 	int outcome;
 	char errmsg[512];
+	/* UNSEAL: what the job opened, installed by the loop when it ends
+	 * (kf__install); the loop keeps reading x->a (a placeholder) until
+	 * then */
+	kf_assembly_t *opened;
+	kf_seal_t *seal;
 	uv_work_t work;
 	struct kf__job *next;
 };
@@ -93,10 +107,14 @@ struct kf__xfer {
 	uint64_t next_index;
 	uint64_t dup_until; /* chunks below it were written before a RESUME */
 	uint64_t last_seen_ms;
+	uint64_t blocked_seen; /* kf__blocked_ms at last_seen_ms */
+	int got_data;          /* a CHUNK or COMMIT of it arrived */
+	int64_t end_off;       /* offset of its COMMIT, -1 before */
 	uint64_t started_ms;
 	kf_assembly_t a;
 	uint64_t seq;     /* of the staging name */
 	int sealed;       /* its frames are opened by jobs (section 10) */
+	int unnamed;      /* sealed, its MANIFEST not opened yet */
 	uint16_t sflags;  /* the MANIFEST's header flags */
 	kf_seal_t *seal;  /* set by the UNSEAL job; used by later jobs */
 	struct kf__job *qhead, *qtail;
@@ -104,6 +122,8 @@ struct kf__xfer {
 	kf_probe_xfer_t probe; /* metrics and audit */
 	struct kf__xfer *hnext;
 	struct kf__xfer *prev, *next;
+	struct kf__xfer *mem_next; /* in r->mem_wait */
+	int mem_waiting;
 	struct kf__recv *r;
 };
 
@@ -121,13 +141,26 @@ struct kf__recv {
 	kf_seal_keys_t *keys; /* receive.decrypt_keys, trusted_signers */
 	kf_offsets_t *offs;
 	struct kf__xfer *buckets[KF__BUCKETS];
+	uint8_t hkey[KF_SIPHASH_KEY_SIZE]; /* of the buckets: ids are chosen
+					      by whoever writes the topic */
+	kf_idset_t *tombs; /* ids of rejected MANIFESTs (kf__tombstone) */
+	uint64_t reject_sec, reject_lines, reject_quiet; /* kf__reject */
 	struct kf__xfer *all;
 	size_t nopen;
 	size_t inflight_bytes;
+	/* decompression (and decryption) buffers of running jobs: counted
+	 * against receive.max_inflight_bytes with the queued messages */
+	size_t scratch_bytes;
+	struct kf__xfer *mem_wait; /* transfers whose next job waits for it */
 	uint64_t seq;
 	uint64_t last_activity_ms;
 	int stopping, closed, stall_logged;
-	int assigned; /* had partitions at least once */
+	/* the group's current assignment; NULL before the first one and
+	 * during a rebalance */
+	rd_kafka_topic_partition_list_t *assignment;
+	/* time spent not reading because of our own caps (kf__consume) */
+	uint64_t blocked_since, blocked_total;
+	int64_t reread_from; /* of the message being handled (kf_offsets_read) */
 	size_t max_open; /* receive.max_open_transfers, fitted to ulimit -n */
 	uint64_t unknown_frames;
 	kf_deadletter_t *dlq; /* NULL: dead letters off (and in replays) */
@@ -140,6 +173,9 @@ static void kf__consume(struct kf__recv *r);
 static void kf__run_next(struct kf__xfer *x);
 static void kf__unsealed(struct kf__xfer *x);
 static void kf__abort_done(struct kf__xfer *x, struct kf__job *j);
+static void kf__install(struct kf__xfer *x, struct kf__job *j);
+static void kf__named(struct kf__recv *r, int32_t part);
+static void kf__memory_freed(struct kf__recv *r);
 
 static uint64_t kf__now_ms(void)
 {
@@ -149,16 +185,57 @@ static uint64_t kf__now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Time the receiver spent not reading because of its own caps
+ * (receive.max_inflight_bytes, the dead-letter backlog): it does not count
+ * against any sender's abandon_timeout. */
+static uint64_t kf__blocked_ms(const struct kf__recv *r, uint64_t now)
+{
+	return r->blocked_total + (r->blocked_since ? now - r->blocked_since : 0);
+}
+
+static void kf__set_blocked(struct kf__recv *r, int blocked)
+{
+	uint64_t now;
+
+	if (!blocked == !r->blocked_since)
+		return;
+	now = kf__now_ms();
+	if (blocked) {
+		r->blocked_since = now ? now : 1;
+	} else {
+		r->blocked_total += now - r->blocked_since;
+		r->blocked_since = 0;
+	}
+}
+
+/* A frame of x arrived now. */
+static void kf__seen(struct kf__xfer *x, uint64_t now)
+{
+	x->last_seen_ms = now;
+	x->blocked_seen = kf__blocked_ms(x->r, now);
+}
+
+/* How long x has waited for its sender while the receiver was reading:
+ * the abandon clock (docs/protocol.md section 6). */
+static uint64_t kf__quiet_ms(const struct kf__xfer *x, uint64_t now)
+{
+	uint64_t quiet = now - x->last_seen_ms;
+	uint64_t blocked = kf__blocked_ms(x->r, now) - x->blocked_seen;
+
+	return quiet > blocked ? quiet - blocked : 0;
+}
+
 /* ------------------------------------------------------ transfer table */
 
-static size_t kf__bucket(const kf_xid_t *xid)
+static size_t kf__bucket(const struct kf__recv *r, const kf_xid_t *xid)
 {
-	return ((size_t)xid->b[0] << 8 | xid->b[1]) % KF__BUCKETS;
+	return (size_t)kf_siphash24(r->hkey, xid->b, sizeof(xid->b)) &
+	       (KF__BUCKETS - 1);
 }
 
 static struct kf__xfer *kf__find(struct kf__recv *r, const kf_xid_t *xid)
 {
-	struct kf__xfer *x = r->buckets[kf__bucket(xid)];
+	struct kf__xfer *x = r->buckets[kf__bucket(r, xid)];
 
 	while (x && memcmp(&x->xid, xid, sizeof(*xid)))
 		x = x->hnext;
@@ -167,7 +244,7 @@ static struct kf__xfer *kf__find(struct kf__recv *r, const kf_xid_t *xid)
 
 static void kf__unhash(struct kf__recv *r, struct kf__xfer *x)
 {
-	struct kf__xfer **pp = &r->buckets[kf__bucket(&x->xid)];
+	struct kf__xfer **pp = &r->buckets[kf__bucket(r, &x->xid)];
 
 	if (!x->hashed)
 		return;
@@ -181,7 +258,7 @@ static struct kf__xfer *kf__xfer_new(struct kf__recv *r, const kf_xid_t *xid,
 				     int32_t part, int64_t off)
 {
 	struct kf__xfer *x = calloc(1, sizeof(*x));
-	size_t b = kf__bucket(xid);
+	size_t b = kf__bucket(r, xid);
 
 	if (!x)
 		return NULL;
@@ -189,8 +266,10 @@ static struct kf__xfer *kf__xfer_new(struct kf__recv *r, const kf_xid_t *xid,
 	x->xid = *xid;
 	x->part = part;
 	x->first_off = off;
+	x->end_off = -1;
 	x->a.fd = -1;
-	x->last_seen_ms = x->started_ms = kf__now_ms();
+	x->started_ms = kf__now_ms();
+	kf__seen(x, x->started_ms);
 	x->hnext = r->buckets[b];
 	r->buckets[b] = x;
 	x->hashed = 1;
@@ -216,6 +295,11 @@ static void kf__job_free(struct kf__recv *r, struct kf__job *j)
 		r->inflight_bytes -= j->msg->len;
 		rd_kafka_message_destroy(j->msg);
 	}
+	if (j->opened) {
+		kf_assembly_free(j->opened);
+		free(j->opened);
+	}
+	kf_seal_free(j->seal);
 	free(j);
 }
 
@@ -238,6 +322,13 @@ static void kf__maybe_free(struct kf__xfer *x)
 
 	if (!x->gone || x->running || x->qhead)
 		return;
+	if (x->mem_waiting) {
+		struct kf__xfer **pp = &r->mem_wait;
+
+		while (*pp != x)
+			pp = &(*pp)->mem_next;
+		*pp = x->mem_next;
+	}
 	kf__unhash(r, x);
 	if (x->prev)
 		x->prev->next = x->next;
@@ -284,7 +375,9 @@ static int kf__retryable(int err)
 #define KF__SEALED_NAME "/(sealed transfer)"
 
 /* @locality worker: opens the MANIFEST (signature, key, decryption),
- * checks the signer, and begins the assembly under the real path. */
+ * checks the signer, and begins an assembly under the real path. It
+ * touches only the job's own state: the loop reads the transfer's
+ * meanwhile, and installs the job's when it ends (kf__install). */
 static int kf__unseal_work(struct kf__job *j, char *e, size_t es)
 {
 	struct kf__xfer *x = j->x;
@@ -292,28 +385,34 @@ static int kf__unseal_work(struct kf__job *j, char *e, size_t es)
 	kf_wire_manifest_t man;
 	int rc;
 
-	kf_seal_free(x->seal); /* a retried job starts over */
-	x->seal = NULL;
+	/* a retried job starts over */
+	kf_seal_free(j->seal);
+	j->seal = NULL;
+	if (j->opened)
+		kf_assembly_free(j->opened);
+	else if (!(j->opened = malloc(sizeof(*j->opened))))
+		return KF_ENOMEM;
+	memset(j->opened, 0, sizeof(*j->opened));
+	j->opened->fd = -1;
 	rc = kf_seal_open_manifest(r->keys, j->msg->payload, j->msg->len,
-				   &x->seal, e, es);
+				   &j->seal, e, es);
 	if (!rc)
-		rc = kf_wire_decode_manifest(x->seal->frame, x->seal->frame_len,
+		rc = kf_wire_decode_manifest(j->seal->frame, j->seal->frame_len,
 					     r->conf->max_file_size, &man, e,
 					     es);
 	if (rc)
 		return rc;
-	kf_assembly_free(&x->a);
-	rc = kf_assembly_init(&x->a, r->dest, &man, x->seq);
+	rc = kf_assembly_init(j->opened, r->dest, &man, x->seq);
 	if (rc)
 		return rc;
-	if (x->seal->flags & KF_WIRE_FLAG_SIGNED) {
-		x->a.tap = kf_seal_feed;
-		x->a.tap_opaque = x->seal;
+	if (j->seal->flags & KF_WIRE_FLAG_SIGNED) {
+		j->opened->tap = kf_seal_feed;
+		j->opened->tap_opaque = j->seal;
 	}
-	rc = kf_seal_check_trust(r->keys, x->seal, e, es);
+	rc = kf_seal_check_trust(r->keys, j->seal, e, es);
 	if (rc)
 		return rc;
-	return kf_assembly_begin(&x->a, e, es);
+	return kf_assembly_begin(j->opened, e, es);
 }
 
 /* @locality worker: opens, checks and writes one CHUNK; j->chunk.index is
@@ -387,7 +486,10 @@ static int kf__signed_abort_work(struct kf__job *j, char *e, size_t es)
 static void kf__job_work(uv_work_t *req)
 {
 	struct kf__job *j = req->data;
-	kf_assembly_t *a = &j->x->a;
+	/* an UNSEAL that got as far as naming the file quarantines under
+	 * that name (its staging name is the placeholder's) */
+	kf_assembly_t *a = j->opened && j->opened->relpath ? j->opened
+							   : &j->x->a;
 	char *e = j->errmsg;
 	size_t es = sizeof(j->errmsg);
 
@@ -422,8 +524,11 @@ static void kf__job_work(uv_work_t *req)
 		return;
 	}
 	if (j->err && !kf__retryable(j->err)) {
-		int q = kf_assembly_quarantine(a, e);
+		int q;
 
+		if (j->opened && j->opened->relpath)
+			a = j->opened;
+		q = kf_assembly_quarantine(a, e);
 		if (q) {
 			/* Could not quarantine yet: keep the data and retry
 			 * the quarantine alone. */
@@ -556,6 +661,12 @@ static void kf__job_done(uv_work_t *req, int status)
 
 	(void)status;
 	x->running = 0;
+	r->scratch_bytes -= j->scratch;
+	j->scratch = 0;
+	if (kf__retryable(j->err) && x->state == KF__X_DEAD &&
+	    j->kind != KF__J_QUARANTINE)
+		goto out_free_job; /* abandoned while it waited: its DISCARD
+				      is queued behind, nothing to retry */
 	if (kf__retryable(j->err) ||
 	    (j->kind == KF__J_QUARANTINE && j->err)) {
 		/* Retry later from the same point: nothing was recorded. */
@@ -578,6 +689,7 @@ static void kf__job_done(uv_work_t *req, int status)
 			x->qtail = j;
 		x->stalled = 1;
 		x->stalled_ms = kf__now_ms();
+		kf__memory_freed(r);
 		return;
 	}
 	r->stall_logged = 0;
@@ -596,6 +708,7 @@ static void kf__job_done(uv_work_t *req, int status)
 		kf__close(x, 0);
 	} else if (j->kind == KF__J_UNSEAL && !j->err &&
 		   x->state != KF__X_DEAD) {
+		kf__install(x, j);
 		kf__unsealed(x);
 	} else if (j->kind == KF__J_ABORT) {
 		kf__abort_done(x, j);
@@ -604,18 +717,114 @@ static void kf__job_done(uv_work_t *req, int status)
 			kf__dead_transfer(x, j->reason);
 		kf__close(x, x->gone ? 0 : 1);
 	}
+out_free_job:
+	if (x->unnamed && (j->kind == KF__J_UNSEAL || x->state == KF__X_DEAD)) {
+		x->unnamed = 0; /* named, or never will be */
+		kf__named(r, x->part);
+	}
 	kf__job_free(r, j);
+	kf__memory_freed(r);
 	kf__run_next(x);
 	kf__maybe_free(x);
 	kf__consume(r);
 }
 
+/* The UNSEAL job j of x succeeded: x takes what it opened. */
+static void kf__install(struct kf__xfer *x, struct kf__job *j)
+{
+	kf_assembly_free(&x->a);
+	kf_assembly_move(&x->a, j->opened);
+	free(j->opened);
+	j->opened = NULL;
+	kf_seal_free(x->seal);
+	x->seal = j->seal;
+	j->seal = NULL;
+}
+
+/* Is a transfer older than x (by offset, on its partition) still
+ * unnamed? x's FINISH then waits: which of two versions of a path wins
+ * is decided when the older one gets its name (kf__unsealed), and the
+ * newer one must still be there to be found. UNSEAL jobs are short. */
+static int kf__older_unnamed(const struct kf__xfer *x)
+{
+	const struct kf__xfer *y;
+
+	for (y = x->r->all; y; y = y->next)
+		if (y->unnamed && y->state != KF__X_DEAD && y->part == x->part &&
+		    y->first_off < x->first_off)
+			return 1;
+	return 0;
+}
+
+/* An UNSEAL job of partition part ended: FINISH jobs waiting for it
+ * (kf__older_unnamed) may run. */
+static void kf__named(struct kf__recv *r, int32_t part)
+{
+	struct kf__xfer *y;
+
+	for (y = r->all; y; y = y->next)
+		if (y->part == part && !y->running && y->qhead &&
+		    y->qhead->kind == KF__J_FINISH)
+			kf__run_next(y);
+}
+
+/* What a CHUNK job's worker allocates besides its message: the
+ * decompressed chunk (at most the manifest's chunk_size, checked before
+ * the allocation) and, for a sealed one, the decrypted frame. */
+static size_t kf__scratch_of(const struct kf__xfer *x, const struct kf__job *j)
+{
+	if (j->kind != KF__J_CHUNK)
+		return 0;
+	if (x->sealed)
+		return (size_t)x->a.m.chunk_size + j->msg->len;
+	return j->chunk.codec != KF_CODEC_NONE ? j->chunk.raw_len : 0;
+}
+
+/* Can j start now? Running jobs' buffers and queued messages together
+ * stay within receive.max_inflight_bytes, however many workers there are;
+ * one job always may (a chunk larger than the budget still passes). */
+static int kf__memory_for(const struct kf__recv *r, size_t need)
+{
+	return !need || !r->scratch_bytes ||
+	       r->inflight_bytes + r->scratch_bytes + need <=
+		       r->conf->recv_max_inflight_bytes;
+}
+
+/* Jobs finished: transfers waiting for memory try again, in order. */
+static void kf__memory_freed(struct kf__recv *r)
+{
+	struct kf__xfer *x = r->mem_wait, *next;
+
+	r->mem_wait = NULL;
+	for (; x; x = next) {
+		next = x->mem_next;
+		x->mem_waiting = 0;
+		kf__run_next(x);
+	}
+}
+
 static void kf__run_next(struct kf__xfer *x)
 {
 	struct kf__job *j = x->qhead;
+	struct kf__recv *r = x->r;
+	size_t need;
 
-	if (x->running || x->stalled || !j)
+	if (x->running || x->stalled || !j || x->mem_waiting ||
+	    (j->kind == KF__J_FINISH && kf__older_unnamed(x)))
 		return;
+	need = kf__scratch_of(x, j);
+	if (!kf__memory_for(r, need)) {
+		struct kf__xfer **pp = &r->mem_wait;
+
+		while (*pp)
+			pp = &(*pp)->mem_next;
+		*pp = x;
+		x->mem_next = NULL;
+		x->mem_waiting = 1;
+		return;
+	}
+	j->scratch = need;
+	r->scratch_bytes += need;
 	x->qhead = j->next;
 	if (!x->qhead)
 		x->qtail = NULL;
@@ -697,11 +906,29 @@ static void kf__reject(struct kf__recv *r, rd_kafka_message_t *m,
 		       const char *what, const char *why)
 {
 	char key[256], reason[700];
+	uint64_t sec = kf__now_ms() / 1000;
 
 	r->stats.messages_rejected++;
-	kf_path_printable(m->key, m->key ? m->key_len : 0, key, sizeof(key));
-	kf_warn("recv", "partition %d offset %lld (key '%s'): %s: %s",
-		(int)m->partition, (long long)m->offset, key, what, why);
+	if (sec != r->reject_sec) {
+		r->reject_sec = sec;
+		r->reject_lines = 0;
+	}
+	if (r->reject_lines++ < KF__REJECT_LINES) {
+		if (r->reject_quiet)
+			kf_warn("recv", "%llu more messages rejected, not "
+					"logged one by one (at most %d lines "
+					"a second)",
+				(unsigned long long)r->reject_quiet,
+				KF__REJECT_LINES);
+		r->reject_quiet = 0;
+		kf_path_printable(m->key, m->key ? m->key_len : 0, key,
+				  sizeof(key));
+		kf_warn("recv", "partition %d offset %lld (key '%s'): %s: %s",
+			(int)m->partition, (long long)m->offset, key, what,
+			why);
+	} else {
+		r->reject_quiet++;
+	}
 	snprintf(reason, sizeof(reason), "%s: %s", what, why);
 	kf_deadletter_forward(r->dlq, m, reason);
 	rd_kafka_message_destroy(m);
@@ -709,16 +936,18 @@ static void kf__reject(struct kf__recv *r, rd_kafka_message_t *m,
 
 /* A transfer whose MANIFEST was rejected: remember its id, so that its
  * other frames are dropped quietly instead of each logging a line. */
-static void kf__tombstone(struct kf__recv *r, const rd_kafka_message_t *m,
-			  const kf_wire_hdr_t *h)
+static void kf__tombstone(struct kf__recv *r, const kf_wire_hdr_t *h)
 {
-	struct kf__xfer *x;
+	if (!kf__find(r, &h->xid) && kf_idset_add(r->tombs, &h->xid))
+		kf_warn("recv", "out of memory for the ids of rejected "
+				"transfers: their other frames are reported "
+				"one by one");
+}
 
-	if (kf__find(r, &h->xid))
-		return;
-	x = kf__xfer_new(r, &h->xid, m->partition, m->offset);
-	if (x)
-		x->state = KF__X_DEAD;
+/* Is xid the id of a transfer here, open, ended or rejected? */
+static int kf__id_taken(struct kf__recv *r, const kf_xid_t *xid)
+{
+	return kf__find(r, xid) || kf_idset_has(r->tombs, xid);
 }
 
 /* A signed transfer is superseded only by a MANIFEST of its own signer
@@ -743,23 +972,75 @@ static int kf__may_supersede(const struct kf__xfer *old,
 }
 
 /* A new MANIFEST for the same path on the same partition means the sender
- * retried: its earlier, unfinished attempt can never complete. */
-static void kf__supersede(struct kf__recv *r, const kf_wire_manifest_t *m,
-			  int32_t part, const struct kf__xfer *self)
+ * retried: its earlier, unfinished attempt can never complete. Newer and
+ * older are told by the MANIFEST's offset (off), not by when a transfer
+ * got its name: sealed ones are named by jobs that end in any order.
+ * Returns 1 when a newer transfer of the path is open, and whose
+ * MANIFEST came before self's end (end_off; -1: not yet): the caller's
+ * transfer is then the superseded one. */
+static int kf__supersede(struct kf__recv *r, const kf_wire_manifest_t *m,
+			 int32_t part, int64_t off, int64_t end_off,
+			 const struct kf__xfer *self)
 {
 	struct kf__xfer *x;
+	int newer = 0;
 
 	for (x = r->all; x; x = x->next) {
-		if (x == self || x->state != KF__X_OPEN || x->part != part ||
+		if (x == self || x->state == KF__X_DEAD || x->part != part ||
 		    x->a.m.path_len != m->path_len ||
-		    memcmp(x->a.relpath, m->path, m->path_len) ||
-		    !kf__may_supersede(x, self))
+		    memcmp(x->a.relpath, m->path, m->path_len))
+			continue;
+		if (x->first_off > off) {
+			/* its FINISH waits for self's name; an unnamed x
+			 * decides itself when its UNSEAL job names it */
+			if (self && !x->unnamed && kf__may_supersede(self, x))
+				newer |= end_off < 0 || end_off > x->first_off;
+			continue;
+		}
+		if (x->state != KF__X_OPEN || !kf__may_supersede(x, self))
 			continue;
 		kf_warn("recv", "'%s': a newer transfer of the same path "
 				"started; dropping the unfinished one",
 			x->a.shown);
 		kf__abandon(x, 1);
 	}
+	return newer;
+}
+
+/* No room for one more transfer (receive.max_open_transfers), or frames
+ * of m's partition are deferred already: m, which would open one, is left
+ * for a later pass over the partition (kf_offsets_defer), so that
+ * transfers still open in offset order. The partition is read on: the
+ * frames the open transfers wait for lie behind m. Returns 1 when m was
+ * deferred (and destroyed). */
+static int kf__defer(struct kf__recv *r, rd_kafka_message_t *m)
+{
+	if (r->nopen < r->max_open &&
+	    !kf_offsets_deferring(r->offs, m->partition))
+		return 0;
+	if (!kf_offsets_deferring(r->offs, m->partition))
+		kf_info("recv", "%zu transfers open (receive.max_open_transfers): "
+				"partition %d is read on for their data and "
+				"re-read from offset %lld when there is room",
+			r->nopen, (int)m->partition, (long long)m->offset);
+	if (kf_offsets_defer(r->offs, m->partition, m->offset)) {
+		kf_err("recv", "out of memory");
+		kf_stop_request();
+	}
+	rd_kafka_message_destroy(m);
+	return 1;
+}
+
+/* A frame that an earlier pass over its partition handled already (in a
+ * re-read range, of a transfer not opened in this pass), or that may be
+ * of a deferred transfer: dropped without a word. */
+static int kf__not_ours(const struct kf__recv *r, const rd_kafka_message_t *m,
+			const struct kf__xfer *x)
+{
+	if (r->reread_from >= 0)
+		return !x || x->part != m->partition ||
+		       x->first_off < r->reread_from;
+	return !x && kf_offsets_deferring(r->offs, m->partition);
 }
 
 /* Opens a transfer at message m: holds its offset (section 7). On failure
@@ -812,7 +1093,7 @@ static void kf__on_sealed_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 	kf_wire_manifest_t ph = {0}; /* placeholder until the job opens it */
 	struct kf__xfer *x;
 
-	if (kf__find(r, &h->xid)) {
+	if (kf__id_taken(r, &h->xid)) {
 		kf__reject(r, m, "rejected manifest",
 			   "its transfer id is already in use");
 		return;
@@ -824,6 +1105,7 @@ static void kf__on_sealed_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 	if (!x)
 		return;
 	x->sealed = 1;
+	x->unnamed = 1;
 	x->sflags = h->flags;
 	kf__enqueue(x, KF__J_UNSEAL, m);
 	kf__run_next(x);
@@ -837,7 +1119,15 @@ static void kf__unsealed(struct kf__xfer *x)
 		memcpy(x->signer, x->seal->signer, sizeof(x->signer));
 		x->signer_known = 1;
 	}
-	kf__supersede(x->r, &x->a.m, x->part, x);
+	if (kf__supersede(x->r, &x->a.m, x->part, x->first_off, x->end_off,
+			  x)) {
+		kf_warn("recv", "'%s': a newer transfer of the same path "
+				"started before this one ended; dropping this "
+				"one",
+			x->a.shown);
+		kf__abandon(x, 1);
+		return;
+	}
 	kf_dbg(KF_DBG_RECV, "recv",
 	       "sealed manifest '%s' (flags 0x%04x): %llu bytes, %llu chunks",
 	       x->a.shown, x->sflags, (unsigned long long)x->a.m.file_size,
@@ -868,6 +1158,7 @@ static int kf__peek_sealed_chunk(const struct kf__xfer *x,
 static void kf__on_sealed_commit(struct kf__xfer *x, rd_kafka_message_t *m)
 {
 	x->state = KF__X_CLOSING;
+	x->end_off = m->offset;
 	kf__enqueue(x, KF__J_FINISH, m);
 	kf__run_next(x);
 }
@@ -881,6 +1172,8 @@ static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 	struct kf__xfer *x;
 	char err[512];
 
+	if (kf__defer(r, m))
+		return;
 	if (kf__opened_by_jobs(r, h)) {
 		kf__on_sealed_manifest(r, m, h);
 		return;
@@ -888,16 +1181,17 @@ static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 	if (kf_wire_decode_manifest(m->payload, m->len,
 				    r->conf->max_file_size, &man, err,
 				    sizeof(err))) {
-		kf__tombstone(r, m, h);
+		kf__tombstone(r, h);
 		kf__reject(r, m, "rejected manifest", err);
 		return;
 	}
-	if (kf__find(r, &man.hdr.xid)) {
+	if (kf__id_taken(r, &man.hdr.xid)) {
 		kf__reject(r, m, "rejected manifest",
 			   "its transfer id is already in use");
 		return;
 	}
-	kf__supersede(r, &man, m->partition, NULL);
+	/* in offset order, nothing open here is newer */
+	kf__supersede(r, &man, m->partition, m->offset, -1, NULL);
 	x = kf__open_xfer(r, m, &man);
 	if (!x)
 		return;
@@ -928,7 +1222,7 @@ static void kf__cut_by_start(struct kf__recv *r, rd_kafka_message_t *m,
 		       key, xid, (int)m->partition, (long long)m->offset);
 		r->stats.files_incomplete++;
 		if (h->type != KF_WIRE_COMMIT)
-			kf__tombstone(r, m, h);
+			kf__tombstone(r, h);
 	}
 	rd_kafka_message_destroy(m);
 }
@@ -985,6 +1279,17 @@ static struct kf__xfer *kf__owner(struct kf__recv *r, rd_kafka_message_t *m,
 	struct kf__xfer *x = kf__find(r, &h->xid);
 	char xid[33];
 
+	if (kf__not_ours(r, m, x)) {
+		rd_kafka_message_destroy(m);
+		return NULL;
+	}
+	if (!x && kf_idset_has(r->tombs, &h->xid)) {
+		/* A COMMIT or ABORT is the last frame: the tombstone can go. */
+		if (h->type == KF_WIRE_COMMIT || h->type == KF_WIRE_ABORT)
+			kf_idset_remove(r->tombs, &h->xid);
+		rd_kafka_message_destroy(m);
+		return NULL;
+	}
 	if (!x && r->replay) {
 		kf__cut_by_start(r, m, h);
 		return NULL;
@@ -1004,7 +1309,7 @@ static struct kf__xfer *kf__owner(struct kf__recv *r, rd_kafka_message_t *m,
 		}
 		return NULL;
 	}
-	x->last_seen_ms = kf__now_ms();
+	kf__seen(x, kf__now_ms());
 	if (x->state == KF__X_OPEN)
 		return x;
 	/* A sender may repeat its ABORT (section 1): only other frames after
@@ -1050,6 +1355,7 @@ static void kf__on_chunk(struct kf__recv *r, rd_kafka_message_t *m,
 		rd_kafka_message_destroy(m);
 		return;
 	}
+	x->got_data = 1;
 	j = kf__enqueue(x, KF__J_CHUNK, m);
 	if (j)
 		j->chunk = c;
@@ -1078,6 +1384,8 @@ static void kf__on_commit(struct kf__recv *r, rd_kafka_message_t *m,
 		kf__reject(r, m, "rejected commit", why);
 		return;
 	}
+	x->got_data = 1;
+	x->end_off = m->offset;
 	kf_probe_recv_commit(&x->probe, m->offset);
 	if (x->sealed) {
 		kf__on_sealed_commit(x, m);
@@ -1167,12 +1475,14 @@ static void kf__on_abort(struct kf__recv *r, rd_kafka_message_t *m,
 		kf__on_signed_abort(r, x, m, h);
 		return;
 	}
-	if (!kf_wire_decode_abort(m->payload, m->len, &a, err, sizeof(err))) {
-		/* the sender's words: no line breaks or escape sequences */
-		kf_path_printable(a.reason, a.reason_len, why, sizeof(why));
-		kf_warn("recv", "'%s': the sender gave up: %s", x->a.shown,
-			why);
+	if (kf_wire_decode_abort(m->payload, m->len, &a, err, sizeof(err))) {
+		/* like any malformed frame; the transfer carries on */
+		kf__reject(r, m, "rejected abort", err);
+		return;
 	}
+	/* the sender's words: no line breaks or escape sequences */
+	kf_path_printable(a.reason, a.reason_len, why, sizeof(why));
+	kf_warn("recv", "'%s': the sender gave up: %s", x->a.shown, why);
 	rd_kafka_message_destroy(m);
 	/* keep its id: frames of it that still come are a lost file */
 	x->aborted = 1;
@@ -1224,6 +1534,11 @@ static void kf__on_resume(struct kf__recv *r, rd_kafka_message_t *m,
 	kf_wire_resume_t res;
 	char err[600];
 
+	if ((x && kf__not_ours(r, m, x)) ||
+	    (!x && kf_idset_has(r->tombs, &h->xid))) {
+		rd_kafka_message_destroy(m);
+		return;
+	}
 	if (x && x->state != KF__X_OPEN) {
 		/* decided: a lost file if it was abandoned, else ignored */
 		kf__owner(r, m, h);
@@ -1240,6 +1555,10 @@ static void kf__on_resume(struct kf__recv *r, rd_kafka_message_t *m,
 		kf__reject(r, m, "rejected resume", err);
 		return;
 	}
+	/* with no open transfer, a RESUME opens one: deferred like a
+	 * MANIFEST */
+	if (!x && kf__defer(r, m))
+		return;
 	if (kf_wire_decode_resume(m->payload, m->len, r->conf->max_file_size,
 				  &res, err, sizeof(err))) {
 		if (x) {
@@ -1314,15 +1633,20 @@ static void kf__on_message(struct kf__recv *r, rd_kafka_message_t *m)
 		rd_kafka_message_destroy(m);
 		return;
 	}
-	if (r->plan && kf_replay_plan_beyond(r->plan, r->rk, m)) {
+	if (kf_offsets_read(r->offs, m->partition, m->offset,
+			    &r->reread_from) ||
+	    (r->plan && kf_replay_plan_beyond(r->plan, r->rk, m))) {
 		rd_kafka_message_destroy(m);
 		return;
 	}
-	r->stats.messages++;
+	if (r->reread_from < 0)
+		r->stats.messages++;
 	r->last_activity_ms = kf__now_ms();
-	kf_offsets_consumed(r->offs, m->partition, m->offset);
 	if (kf_wire_decode_hdr(m->payload, m->len, &h, err, sizeof(err))) {
-		kf__reject(r, m, "not a kferry frame", err);
+		if (r->reread_from >= 0)
+			rd_kafka_message_destroy(m); /* rejected once already */
+		else
+			kf__reject(r, m, "not a kferry frame", err);
 		return;
 	}
 	switch (h.type) {
@@ -1348,8 +1672,11 @@ static void kf__on_message(struct kf__recv *r, rd_kafka_message_t *m)
 
 static int kf__can_poll(const struct kf__recv *r)
 {
-	return !r->stopping && r->inflight_bytes < r->conf->recv_max_inflight_bytes &&
-	       r->nopen < r->max_open && kf_deadletter_room(r->dlq);
+	/* receive.max_open_transfers defers frames instead (kf__defer): it
+	 * must not stop the reading of the frames the open ones wait for */
+	return !r->stopping &&
+	       r->inflight_bytes < r->conf->recv_max_inflight_bytes &&
+	       kf_deadletter_room(r->dlq);
 }
 
 /* Each open transfer keeps its staging file open: raise the descriptor
@@ -1390,7 +1717,12 @@ static void kf__consume(struct kf__recv *r)
 	int budget = KF__POLL_BUDGET;
 	rd_kafka_message_t *m;
 
-	while (kf__can_poll(r)) {
+	for (;;) {
+		if (!kf__can_poll(r)) {
+			kf__set_blocked(r, !r->stopping);
+			return;
+		}
+		kf__set_blocked(r, 0);
 		if (!budget--) {
 			/* yield to the loop, come back right after */
 			uv_timer_start(&r->again, kf__again_cb, 0, 0);
@@ -1497,11 +1829,14 @@ static void kf__rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 {
 	struct kf__recv *r = opaque;
 
+	if (r->assignment)
+		rd_kafka_topic_partition_list_destroy(r->assignment);
+	r->assignment = NULL;
+	r->last_activity_ms = kf__now_ms(); /* the idle clock starts over */
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		kf_info("recv", "assigned %d partition(s) of %s", parts->cnt,
 			r->conf->topic);
-		r->assigned = 1;
-		r->last_activity_ms = kf__now_ms(); /* the idle clock starts */
+		r->assignment = rd_kafka_topic_partition_list_copy(parts);
 		rd_kafka_assign(rk, parts);
 	} else {
 		kf_info("recv", "%d partition(s) revoked", parts->cnt);
@@ -1519,45 +1854,102 @@ static void kf__expire(struct kf__recv *r, uint64_t now)
 
 	for (x = r->all; x; x = next) {
 		next = x->next;
+		/* Data of it waiting on our disk is not its sender's fault;
+		 * a transfer of which nothing but the MANIFEST came is not
+		 * kept beyond the timeout for want of space: it would hold
+		 * its offset for good. */
+		if (x->stalled && x->got_data)
+			kf__seen(x, now);
+		if (x->state == KF__X_OPEN && kf__quiet_ms(x, now) >= limit) {
+			kf_err("recv", "'%s': no data for %d s after %llu of "
+				       "%llu chunks%s; abandoning it (the "
+				       "sender stopped mid-file?)",
+			       x->a.shown, r->conf->abandon_timeout_s,
+			       (unsigned long long)x->next_index,
+			       (unsigned long long)x->a.m.chunk_count,
+			       x->stalled ? " (waiting for space)" : "");
+			/* keep its id: data that comes later is a lost file */
+			x->timed_out = 1;
+			kf__seen(x, now);
+			kf__abandon(x, 1);
+			continue;
+		}
 		if (x->stalled) {
-			/* waiting on our disk, not on its sender */
-			x->last_seen_ms = now;
 			if (!r->stopping && now - x->stalled_ms >= KF__STALL_RETRY_MS) {
 				x->stalled = 0;
 				kf__run_next(x);
 			}
 			continue;
 		}
-		if (now - x->last_seen_ms < limit)
-			continue;
-		if (x->state == KF__X_OPEN) {
-			kf_err("recv", "'%s': no data for %d s after %llu of "
-				       "%llu chunks; abandoning it (the sender "
-				       "stopped mid-file?)",
-			       x->a.shown, r->conf->abandon_timeout_s,
-			       (unsigned long long)x->next_index,
-			       (unsigned long long)x->a.m.chunk_count);
-			/* keep its id: data that comes later is a lost file */
-			x->timed_out = 1;
-			x->last_seen_ms = now;
-			kf__abandon(x, 1);
-		} else if (x->state == KF__X_DEAD &&
-			   (!kf__watches_late(x) ||
-			    now - x->last_seen_ms >= KF__LATE_WINDOW_MS)) {
+		if (x->state == KF__X_DEAD && kf__quiet_ms(x, now) >= limit &&
+		    (!kf__watches_late(x) ||
+		     now - x->last_seen_ms >= KF__LATE_WINDOW_MS)) {
 			x->gone = 1;
 			kf__maybe_free(x);
 		}
 	}
 }
 
-/* Before the group gave us partitions, joining may take a while: idle
- * time is counted from the first assignment, or after a minute without. */
-static uint64_t kf__idle_limit_ms(const struct kf__recv *r)
+/* Read to the end: the group gave us our partitions (maybe none; never
+ * before the first assignment nor during a rebalance), no frame waits for
+ * a re-read, and on each partition the last offset read is the last the
+ * brokers had at the consumer's latest fetch (its high watermark; none
+ * known yet means its fetching has not started). */
+static int kf__caught_up(const struct kf__recv *r)
 {
-	uint64_t idle = (uint64_t)r->conf->idle_exit_s * 1000;
+	int64_t lo, hi, end;
+	int i;
 
-	return r->assigned || idle > KF__JOIN_GRACE_MS ? idle
-						       : KF__JOIN_GRACE_MS;
+	if (!r->assignment || kf_offsets_pending(r->offs))
+		return 0;
+	for (i = 0; i < r->assignment->cnt; i++) {
+		int32_t p = r->assignment->elems[i].partition;
+
+		if (rd_kafka_get_watermark_offsets(r->rk, r->conf->topic, p,
+						   &lo, &hi) ||
+		    hi < 0)
+			return 0;
+		end = kf_offsets_read_end(r->offs, p);
+		if (end >= 0 && end < hi)
+			return 0;
+	}
+	return 1;
+}
+
+/* Partitions deferred frames for want of room (kf__defer): once enough
+ * of it is back, each is read again from its first deferred frame. force:
+ * whatever is open now (a replay at the end of its range). */
+static void kf__rewind(struct kf__recv *r, int force)
+{
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_error_t *err;
+	int32_t iter = 0, p;
+	int64_t off;
+
+	if (!force && r->nopen > r->max_open / 2)
+		return;
+	l = rd_kafka_topic_partition_list_new(4);
+	while ((p = kf_offsets_next_rewind(r->offs, &iter, &off)) >= 0) {
+		kf_info("recv", "partition %d: re-reading from offset %lld "
+				"the transfers deferred for room",
+			(int)p, (long long)off);
+		rd_kafka_topic_partition_list_add(l, r->conf->topic, p)->offset =
+			off;
+		if (r->plan)
+			kf_replay_plan_rewound(r->plan, r->rk, r->conf->topic, p,
+					       off);
+	}
+	/* asynchronous: kf_offsets_read drops what was fetched before */
+	err = l->cnt ? rd_kafka_seek_partitions(r->rk, l, 0) : NULL;
+	if (err) {
+		kf_err("recv", "stopping: cannot re-read the deferred "
+			       "transfers: %s (a restart reads them from the "
+			       "committed position)",
+		       rd_kafka_error_string(err));
+		rd_kafka_error_destroy(err);
+		r->stopping = 1;
+	}
+	rd_kafka_topic_partition_list_destroy(l);
 }
 
 static int kf__busy(const struct kf__recv *r)
@@ -1603,6 +1995,10 @@ static void kf__replay_end(struct kf__recv *r)
 		r->stats.files_incomplete++;
 		kf__drop(x, 0);
 	}
+	if (kf_offsets_pending(r->offs)) {
+		kf__rewind(r, 1);
+		return;
+	}
 	kf_info("recv", "replay: every partition read to its end");
 	r->stopping = 1;
 }
@@ -1621,13 +2017,16 @@ static void kf__on_tick(uv_timer_t *t)
 		r->stopping = 1;
 	}
 	if (!r->stopping && r->conf->idle_exit_s && !r->nopen && !kf__busy(r) &&
-	    now - r->last_activity_ms >= kf__idle_limit_ms(r)) {
+	    now - r->last_activity_ms >= (uint64_t)r->conf->idle_exit_s * 1000 &&
+	    kf__caught_up(r)) {
 		kf_info("recv", "idle for %d s: exiting", r->conf->idle_exit_s);
 		r->stopping = 1;
 	}
 	if (r->plan && !r->stopping && kf_replay_plan_done(r->plan))
 		kf__replay_end(r);
 	kf__expire(r, now);
+	if (!r->stopping)
+		kf__rewind(r, 0);
 	kf__commit(r, 0);
 	if (r->stopping && !kf__busy(r)) {
 		kf__shutdown(r);
@@ -1677,7 +2076,9 @@ static int kf__recv_setup(struct kf__recv *r, char *errstr, size_t errstr_size)
 					  : "unsigned transfers are accepted");
 	r->codecs = kf_codec_pool_new(r->conf->chunk_size, 1);
 	r->offs = kf_offsets_new();
-	if (!r->codecs || !r->offs)
+	r->tombs = kf_idset_new(KF__TOMBSTONES);
+	if (!r->codecs || !r->offs || !r->tombs ||
+	    getrandom(r->hkey, sizeof(r->hkey), 0) != sizeof(r->hkey))
 		return KF_ENOMEM;
 	r->rk = kf_kafka_consumer_new(r->conf, kf__rebalance, &r->guard, errstr,
 				      errstr_size);
@@ -1718,9 +2119,12 @@ static void kf__recv_teardown(struct kf__recv *r)
 		rd_kafka_consumer_close(r->rk);
 		rd_kafka_destroy(r->rk);
 	}
+	if (r->assignment)
+		rd_kafka_topic_partition_list_destroy(r->assignment);
 	kf_replay_plan_destroy(r->plan);
 	kf_deadletter_destroy(r->dlq); /* before offs: its reports use them */
 	kf_offsets_destroy(r->offs);
+	kf_idset_destroy(r->tombs);
 	kf_codec_pool_destroy(r->codecs);
 	kf_seal_keys_free(r->keys);
 	kf_dest_close(r->dest);
@@ -1749,6 +2153,7 @@ int kf__receive_run(const kf_conf_t *conf, const kf_replay_opts_t *replay,
 	uv_timer_init(&r->loop, &r->again);
 	r->tick.data = r->again.data = r;
 	r->last_activity_ms = kf__now_ms();
+	r->reread_from = -1;
 	rc = kf__recv_setup(r, errstr, errstr_size);
 	if (rc) {
 		uv_close((uv_handle_t *)&r->tick, NULL);

@@ -189,6 +189,27 @@ int kf_replay_plan_beyond(kf_replay_plan_t *p, rd_kafka_t *rk,
 	return 1;
 }
 
+void kf_replay_plan_rewound(kf_replay_plan_t *p, rd_kafka_t *rk,
+			    const char *topic, int32_t partition,
+			    int64_t offset)
+{
+	rd_kafka_topic_partition_list_t *l;
+	struct kf__range *pr;
+
+	if (partition < 0 || partition >= p->nparts)
+		return;
+	pr = &p->parts[partition];
+	if (offset < pr->next)
+		pr->next = offset;
+	if (pr->paused) {
+		l = rd_kafka_topic_partition_list_new(1);
+		rd_kafka_topic_partition_list_add(l, topic, partition);
+		rd_kafka_resume_partitions(rk, l);
+		rd_kafka_topic_partition_list_destroy(l);
+		pr->paused = 0;
+	}
+}
+
 int kf_replay_plan_done(const kf_replay_plan_t *p)
 {
 	int32_t i;

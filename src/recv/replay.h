@@ -34,6 +34,11 @@ int kf_replay_plan_beyond(kf_replay_plan_t *p, rd_kafka_t *rk,
 			  const rd_kafka_message_t *m);
 
 /* 1 once every partition was read up to its end. */
+/* The receiver rewound partition of topic to offset (deferred frames,
+ * docs/protocol.md section 7): read there again, up to the end. */
+void kf_replay_plan_rewound(kf_replay_plan_t *p, rd_kafka_t *rk,
+			    const char *topic, int32_t partition,
+			    int64_t offset);
 int kf_replay_plan_done(const kf_replay_plan_t *p);
 
 void kf_replay_plan_destroy(kf_replay_plan_t *p);

@@ -6,7 +6,11 @@
  *
  * Every scenario produces one complete transfer (MANIFEST, CHUNKs, COMMIT)
  * keyed by its path, as the real sender does, with exactly one thing wrong;
- * scenario "good" has nothing wrong. Frames are built with the protocol's
+ * scenario "good" has nothing wrong. --count N makes N transfers at once
+ * and writes their frames by kind (every MANIFEST, then every chunk 0,
+ * ..., then every COMMIT), the order that fills a receiver's
+ * receive.max_open_transfers; --xid and "tail" split one transfer over
+ * two runs, so that other frames can be written in between. Frames are built with the protocol's
  * own encoders (src/proto/wire.h) and then damaged, because the encoders
  * refuse to write what a receiver must refuse to read.
  *
@@ -90,6 +94,18 @@ static const struct forge_scenario forge_scenarios[] = {
     {"abort-resume", "chunks 0-1, ABORT, then RESUME at 2, the rest and "
 		     "the COMMIT (a sender that resumed what it aborted)",
      NULL},
+    {"manifest-only", "a MANIFEST and nothing else", NULL},
+    {"tail", "no MANIFEST: chunks from --first-chunk on and the COMMIT (the "
+	     "rest of a transfer begun by a run with the same --xid, --seed "
+	     "and --size)", NULL},
+    {"abort-long", "chunk 0, an ABORT whose reason_len is 1025, the rest",
+     NULL},
+    {"abort-past-end", "chunk 0, an ABORT whose reason_len runs past its "
+		       "end, the rest", NULL},
+    {"abort-trailing", "chunk 0, an ABORT with a byte after its reason, "
+		       "the rest", NULL},
+    {"abort-cut24", "chunk 0, an ABORT cut to 24 bytes, the rest", NULL},
+    {"abort-cut25", "chunk 0, an ABORT cut to 25 bytes, the rest", NULL},
 };
 
 #define FORGE_NSCENARIOS (sizeof(forge_scenarios) / sizeof(forge_scenarios[0]))
@@ -118,6 +134,8 @@ struct forge {
 	int64_t mtime;	/* --mtime */
 	const char *wait_file; /* --wait-file */
 	int forging;	/* writing a frame in clear, whatever the keys */
+	uint64_t first_chunk; /* tail: the first chunk sent */
+	int zeros;            /* content of zero bytes (zstd: ~1/30000) */
 };
 
 static int forge_is(const struct forge *f, const char *name)
@@ -155,6 +173,16 @@ static void usage(FILE *out)
 	    "  --wait-file F     forged-*: once what comes before the forged\n"
 	    "                    frame is acknowledged, wait (up to 120 s)\n"
 	    "                    for file F to exist before writing it\n"
+	    "  --count N         N transfers (good, manifest-only), paths\n"
+	    "                    PATH.0 .. PATH.N-1 and seeds SEED.., frames\n"
+	    "                    written by kind; --out FILE writes FILE.i\n"
+	    "  --same-path       with --count: every transfer has PATH (N\n"
+	    "                    versions of one file, in order)\n"
+	    "  --seal-first-only with --count: only the first is sealed\n"
+	    "  --xid HEX         the transfer id (32 hex digits)\n"
+	    "  --first-chunk K   tail: the first chunk sent (default 1)\n"
+	    "  --zeros           the content is zero bytes (tiny frames that\n"
+	    "                    decompress to whole chunks)\n"
 	    "\n"
 	    "scenarios:\n",
 	    FORGE_MTIME);
@@ -419,7 +447,10 @@ static int forge_chunk(struct forge *f, kf_codec_pool_t *pool, uint64_t idx,
 		return -1;
 	}
 	payload = buf + KF_WIRE_CHUNK_HDR;
-	forge_fill(data, raw_len, f->seed * 1000003 + idx);
+	if (f->zeros)
+		memset(data, 0, raw_len);
+	else
+		forge_fill(data, raw_len, f->seed * 1000003 + idx);
 	if (!f->resending) {
 		kf_hasher_update(f->hasher, data, raw_len);
 		if (f->seal)
@@ -539,6 +570,39 @@ static int forge_abort(struct forge *f)
 	if (n < 0)
 		return -1;
 	return forge_send(f, buf, (size_t)n);
+}
+
+/* The abort-* scenarios: a malformed ABORT (docs/protocol.md: reason_len
+ * at most 1024, and the frame ends where the reason does). */
+static int forge_bad_abort(struct forge *f)
+{
+	uint8_t buf[KF_WIRE_ABORT_FIXED + 1100] = {0};
+	static const char reason[] = "kf-forge: a malformed abort";
+	kf_wire_abort_t a = {0};
+	size_t len;
+	long n;
+
+	a.hdr.xid = f->xid;
+	a.reason = (const uint8_t *)reason;
+	a.reason_len = (uint16_t)strlen(reason);
+	n = kf_wire_encode_abort(buf, sizeof(buf), &a);
+	if (n < 0)
+		return -1;
+	len = (size_t)n;
+	if (forge_is(f, "abort-long")) {
+		/* 1025 bytes of reason, all there */
+		buf[KF_WIRE_HDR_SIZE] = 1025 >> 8;
+		buf[KF_WIRE_HDR_SIZE + 1] = 1025 & 0xff;
+		memset(buf + KF_WIRE_ABORT_FIXED, 'r', 1025);
+		len = KF_WIRE_ABORT_FIXED + 1025;
+	} else if (forge_is(f, "abort-past-end")) {
+		buf[KF_WIRE_HDR_SIZE + 1] = (uint8_t)(a.reason_len + 10);
+	} else if (forge_is(f, "abort-trailing")) {
+		buf[len++] = '!';
+	} else {
+		len = forge_is(f, "abort-cut24") ? 24 : 25;
+	}
+	return forge_send(f, buf, len);
 }
 
 /* The resume scenarios: what is sent before the RESUME (chunks below
@@ -676,16 +740,25 @@ static int forge_transfer(struct forge *f)
 		rc = forge_abort_resume(f, pool, nchunks);
 		goto out;
 	}
-	if (forge_open(f, 0, 0))
+	if (!forge_is(f, "tail") && forge_open(f, 0, 0))
 		goto out;
+	if (forge_is(f, "manifest-only")) {
+		rc = 0;
+		goto out;
+	}
 	for (uint64_t i = 0; i < nchunks; i++) {
 		if (i == 1 && (forge_is(f, "abort") || forge_is(f, "vanish")))
 			break;
 		if (i == 1 && !strncmp(f->sc->name, "forged-", 7) &&
 		    forge_forgery(f))
 			goto out;
+		if (i == 1 && !strncmp(f->sc->name, "abort-", 6) &&
+		    forge_bad_abort(f))
+			goto out;
+		/* a tail hashes the chunks it leaves out, never sends them */
 		if (forge_chunk(f, pool, i,
-				i == 1 && forge_is(f, "missing-chunk")))
+				(i == 1 && forge_is(f, "missing-chunk")) ||
+				    (forge_is(f, "tail") && i < f->first_chunk)))
 			goto out;
 	}
 	if (forge_is(f, "vanish"))
@@ -694,6 +767,106 @@ static int forge_transfer(struct forge *f)
 		rc = forge_is(f, "abort") ? forge_abort(f) : forge_commit(f);
 out:
 	kf_codec_pool_destroy(pool);
+	return rc;
+}
+
+/* --count: the transfers fs[0..n), frames written by kind. */
+static int forge_batch(struct forge *fs, size_t n)
+{
+	uint64_t nchunks = (fs[0].size + fs[0].chunk_size - 1) / fs[0].chunk_size;
+	kf_codec_pool_t *pool = kf_codec_pool_new(fs[0].chunk_size, 3);
+	int rc = -1;
+	size_t t;
+
+	if (!pool)
+		return -1;
+	for (t = 0; t < n; t++)
+		if (forge_open(&fs[t], 0, 0))
+			goto out;
+	if (forge_is(&fs[0], "manifest-only")) {
+		rc = 0;
+		goto out;
+	}
+	for (uint64_t i = 0; i < nchunks; i++)
+		for (t = 0; t < n; t++)
+			if (forge_chunk(&fs[t], pool, i, 0))
+				goto out;
+	for (t = 0; t < n; t++)
+		if (forge_commit(&fs[t]))
+			goto out;
+	rc = 0;
+out:
+	kf_codec_pool_destroy(pool);
+	return rc;
+}
+
+/* Parses 32 hex digits. */
+static int forge_parse_xid(const char *s, kf_xid_t *xid)
+{
+	if (strlen(s) != 2 * sizeof(xid->b))
+		return -1;
+	for (size_t i = 0; i < sizeof(xid->b); i++) {
+		char hex[3] = {s[2 * i], s[2 * i + 1], '\0'};
+
+		if (!isxdigit((unsigned char)hex[0]) ||
+		    !isxdigit((unsigned char)hex[1]))
+			return -1;
+		xid->b[i] = (uint8_t)strtoul(hex, NULL, 16);
+	}
+	return 0;
+}
+
+/* Makes transfer t of a --count batch from the first one: its own path
+ * (unless same_path), seed, id, hashers, --out file and seal. */
+static int forge_derive(struct forge *f, const struct forge *first, size_t t,
+			int same_path, int seal_first_only)
+{
+	char err[512] = "out of memory";
+
+	*f = *first;
+	f->outfp = NULL;
+	f->seal = NULL;
+	f->seed = first->seed + t;
+	f->path = malloc(first->path_len + 24);
+	f->hasher = kf_hasher_new();
+	if (!f->path || !f->hasher)
+		return -1;
+	memcpy(f->path, first->path, first->path_len);
+	f->path_len = first->path_len;
+	if (!same_path)
+		f->path_len += (size_t)sprintf((char *)f->path + f->path_len,
+					       ".%zu", t);
+	if (getrandom(f->xid.b, sizeof(f->xid.b), 0) != sizeof(f->xid.b))
+		return -1;
+	if (first->out) {
+		char name[4096];
+
+		snprintf(name, sizeof(name), "%s.%zu", first->out, t);
+		if (!(f->outfp = fopen(name, "wb"))) {
+			fprintf(stderr, "kf-forge: %s: %s\n", name,
+				strerror(errno));
+			return -1;
+		}
+	}
+	if (f->keys && !(seal_first_only && t > 0) &&
+	    kf_seal_new(f->keys, &f->xid, &f->seal)) {
+		fprintf(stderr, "kf-forge: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int forge_release(struct forge *f)
+{
+	int rc = 0;
+
+	if (f->outfp && fclose(f->outfp) != 0) {
+		fprintf(stderr, "kf-forge: %s: %s\n", f->out, strerror(errno));
+		rc = 1;
+	}
+	kf_hasher_destroy(f->hasher);
+	kf_seal_free(f->seal);
+	free(f->path);
 	return rc;
 }
 
@@ -725,16 +898,24 @@ int main(int argc, char **argv)
 	    {"reason", required_argument, NULL, 'R'},
 	    {"mtime", required_argument, NULL, 'M'},
 	    {"wait-file", required_argument, NULL, 'F'},
+	    {"count", required_argument, NULL, 'n'},
+	    {"same-path", no_argument, NULL, 'P'},
+	    {"seal-first-only", no_argument, NULL, 'Q'},
+	    {"xid", required_argument, NULL, 'x'},
+	    {"first-chunk", required_argument, NULL, 'k'},
+	    {"zeros", no_argument, NULL, 'z'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct forge f = {.size = 200000, .chunk_size = 65536, .seed = 1,
-			  .mtime = FORGE_MTIME};
+			  .mtime = FORGE_MTIME, .first_chunk = 1};
+	struct forge *batch = NULL;
 	const char *path_arg = NULL, *origin_arg = "kf-forge";
 	const char *reason_arg = "kf-forge: the sender gave up";
-	uint64_t v;
-	int opt, rc = 1;
+	uint64_t v, count = 1;
+	int opt, rc = 1, same_path = 0, seal_first_only = 0, have_xid = 0;
 	char xid[33];
+	size_t t;
 
 	while ((opt = getopt_long(argc, argv, "b:t:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -790,6 +971,29 @@ int main(int argc, char **argv)
 				goto bad_usage;
 			f.mtime = (int64_t)v;
 			break;
+		case 'n':
+			if (forge_parse_u64(optarg, &count) || !count ||
+			    count > 100000)
+				goto bad_usage;
+			break;
+		case 'P':
+			same_path = 1;
+			break;
+		case 'Q':
+			seal_first_only = 1;
+			break;
+		case 'x':
+			if (forge_parse_xid(optarg, &f.xid))
+				goto bad_usage;
+			have_xid = 1;
+			break;
+		case 'k':
+			if (forge_parse_u64(optarg, &f.first_chunk))
+				goto bad_usage;
+			break;
+		case 'z':
+			f.zeros = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -807,10 +1011,20 @@ int main(int argc, char **argv)
 			argv[optind]);
 		goto bad_usage;
 	}
+	if (count > 1 && ((!forge_is(&f, "good") &&
+			   !forge_is(&f, "manifest-only")) ||
+			  have_xid)) {
+		fprintf(stderr, "kf-forge: --count is for good and "
+				"manifest-only, without --xid\n");
+		return 2;
+	}
 	/* Every scenario damages chunk 0 or needs three chunks. */
 	if (f.size < 2 * (uint64_t)f.chunk_size + 1 && !forge_is(&f, "good") &&
 	    !forge_is(&f, "too-big") && !forge_is(&f, "garbage") &&
-	    !forge_is(&f, "random")) {
+	    !forge_is(&f, "random") &&
+	    !forge_is(&f, "manifest-only") &&
+	    !(forge_is(&f, "tail") &&
+	      f.size > f.first_chunk * (uint64_t)f.chunk_size)) {
 		fprintf(stderr,
 			"kf-forge: scenario %s needs --size above 2 * "
 			"--chunk-size\n",
@@ -846,11 +1060,12 @@ int main(int argc, char **argv)
 	f.hasher = kf_hasher_new();
 	if (!f.hasher)
 		goto out_free;
-	if (f.out && !(f.outfp = fopen(f.out, "wb"))) {
+	if (f.out && count == 1 && !(f.outfp = fopen(f.out, "wb"))) {
 		fprintf(stderr, "kf-forge: %s: %s\n", f.out, strerror(errno));
 		goto out_free;
 	}
-	if (getrandom(f.xid.b, sizeof(f.xid.b), 0) != sizeof(f.xid.b))
+	if (!have_xid &&
+	    getrandom(f.xid.b, sizeof(f.xid.b), 0) != sizeof(f.xid.b))
 		goto out_free;
 	if (forge_is(&f, "sealed-tamper") && !f.encrypt_to) {
 		fprintf(stderr, "kf-forge: sealed-tamper needs --encrypt-to\n");
@@ -861,22 +1076,43 @@ int main(int argc, char **argv)
 
 		if (kf_seal_keys_load(f.encrypt_to, f.sign_with, NULL, NULL,
 				      &f.keys, err, sizeof(err)) ||
-		    kf_seal_new(f.keys, &f.xid, &f.seal)) {
+		    (count == 1 && kf_seal_new(f.keys, &f.xid, &f.seal))) {
 			fprintf(stderr, "kf-forge: %s\n", err);
 			goto out_free;
 		}
 	}
 	if (forge_producer(&f))
 		goto out_free;
-	if (forge_transfer(&f) == 0 &&
-	    rd_kafka_flush(f.rk, 60000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-	    !f.delivery_failed)
+	if (count > 1) {
+		batch = calloc(count, sizeof(*batch));
+		for (t = 0; batch && t < count; t++)
+			if (forge_derive(&batch[t], &f, t, same_path,
+					 seal_first_only))
+				break;
+		/* the delivery reports go to f (the producer's opaque) */
+		if (batch && t == count && forge_batch(batch, count) == 0 &&
+		    rd_kafka_flush(f.rk, 60000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+		    !f.delivery_failed)
+			rc = 0;
+		for (t = 0; batch && t < count; t++) {
+			kf_xid_format(&batch[t].xid, xid);
+			printf("%s %s %" PRIu64 "\n", f.sc->name, xid, f.size);
+			if (forge_release(&batch[t]))
+				rc = 1;
+		}
+		free(batch);
+	} else if (forge_transfer(&f) == 0 &&
+		   rd_kafka_flush(f.rk, 60000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+		   !f.delivery_failed) {
 		rc = 0;
-	else if (!f.delivery_failed)
-		fprintf(stderr, "kf-forge: the transfer was not fully "
+	}
+	if (rc && !f.delivery_failed)
+		fprintf(stderr, "kf-forge: the transfers were not fully "
 				"delivered\n");
-	kf_xid_format(&f.xid, xid);
-	printf("%s %s %" PRIu64 "\n", f.sc->name, xid, f.size);
+	if (count == 1) {
+		kf_xid_format(&f.xid, xid);
+		printf("%s %s %" PRIu64 "\n", f.sc->name, xid, f.size);
+	}
 	rd_kafka_destroy(f.rk);
 out_free:
 	if (f.outfp && fclose(f.outfp) != 0) {

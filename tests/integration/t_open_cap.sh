@@ -1,0 +1,98 @@
+# receive.max_open_transfers must never turn into loss. With a cap of 4
+# on one partition:
+#  1. 12 good transfers written by kind (12 MANIFESTs, then every chunk 0,
+#     chunk 1, then 12 COMMITs): the frames the first four wait for lie
+#     behind eight more MANIFESTs. All 12 are placed, none abandoned.
+#  2. a good transfer under way (MANIFEST and chunk 0), then 12 MANIFESTs
+#     that never go on, then the rest of the good one: it is placed; the
+#     12 are abandoned after the abandon timeout, a few at a time.
+#  3. as 1, with 24 transfers over 3 partitions: they share the cap, and
+#     each partition is rewound on its own;
+#  4. kferry replay of the topic of 1 with the same cap restores all 12.
+source "$(dirname "$0")/lib.sh"
+
+: "${KF_FORGE:?}"
+CAP=(-o receive.max_open_transfers=4 --abandon-timeout 3)
+forge() { # forge TOPIC SCENARIO [kf-forge options]
+	local t=$1
+	shift
+	"$KF_FORGE" -b "$BOOTSTRAP" -t "$t" "$@" >>"$WORK/forge.out" 2>>"$WORK/forge.log" ||
+		fail "kf-forge $* exited $?: $(tail -n 3 "$WORK/forge.log")"
+}
+# recv TOPIC DEST: receives TOPIC with the cap until idle (at most 120 s)
+recv() {
+	local rc=0
+	KF_RECV_N=$((KF_RECV_N + 1))
+	RECV_LOG=$WORK/recv.$KF_RECV_N.log
+	timeout 120 "$KFERRY" receive -b "$BOOTSTRAP" -t "$1" -g "$GROUP-$1" --dest "$2" \
+		--idle-exit 3 "${CAP[@]}" 2>"$RECV_LOG" || rc=$?
+	log "receive #$KF_RECV_N exit $rc: $(recv_summary "$RECV_LOG")"
+	[ $rc = 0 ] || fail "receiver exited $rc: $(tail -n 5 "$RECV_LOG")"
+}
+
+# ------------------------------------------- 1. a flood of good transfers
+T1=$TOPIC-flood
+create_topic "$T1" 1
+forge "$T1" good --count 12 --path flood/f --size 100000 --chunk-size 65536 \
+	--out "$WORK/flood"
+D1=$WORK/dest1
+recv "$T1" "$D1"
+grep -aq "LOST" "$RECV_LOG" && fail "a file was lost: $(grep -a LOST "$RECV_LOG" | head -n 2)"
+grep -aq "re-reading from offset" "$RECV_LOG" ||
+	fail "the deferred transfers were not re-read: $(tail -n 5 "$RECV_LOG")"
+assert_recv "$RECV_LOG" files 12
+assert_recv "$RECV_LOG" abandoned 0
+assert_recv "$RECV_LOG" lost 0
+assert_recv "$RECV_LOG" rejected 0
+for i in $(seq 0 11); do
+	cmp -s "$WORK/flood.$i" "$D1/flood/f.$i" || fail "flood/f.$i is missing or differs"
+done
+assert_private_clean "$D1"
+
+# -------------------------------- 2. stalled MANIFESTs fill the cap
+T2=$TOPIC-stall
+create_topic "$T2" 1
+XID=00112233445566778899aabbccddeeff
+forge "$T2" vanish --xid $XID --path good/under-way --size 200000 --chunk-size 65536
+forge "$T2" manifest-only --count 12 --path hostile/h --size 100000
+forge "$T2" tail --xid $XID --path good/under-way --size 200000 --chunk-size 65536 \
+	--first-chunk 1 --out "$WORK/under-way"
+D2=$WORK/dest2
+recv "$T2" "$D2"
+grep -aq "LOST" "$RECV_LOG" && fail "a file was lost: $(grep -a LOST "$RECV_LOG" | head -n 2)"
+cmp -s "$WORK/under-way" "$D2/good/under-way" ||
+	fail "the transfer under way was not placed: $(grep -a under-way "$RECV_LOG" | head -n 3)"
+assert_recv "$RECV_LOG" files 1
+assert_recv "$RECV_LOG" abandoned 12
+assert_recv "$RECV_LOG" lost 0
+[ -z "$(ls -A "$D2/hostile" 2>/dev/null)" ] || fail "a never-committed transfer became visible"
+assert_private_clean "$D2"
+# ------------------------------------ 3. the same over three partitions
+T3=$TOPIC-three
+create_topic "$T3" 3
+forge "$T3" good --count 24 --path three/f --size 100000 --chunk-size 65536 \
+	--out "$WORK/three"
+D3=$WORK/dest3
+recv "$T3" "$D3"
+grep -aq "LOST" "$RECV_LOG" && fail "a file was lost: $(grep -a LOST "$RECV_LOG" | head -n 2)"
+assert_recv "$RECV_LOG" files 24
+assert_recv "$RECV_LOG" abandoned 0
+assert_recv "$RECV_LOG" lost 0
+for i in $(seq 0 23); do
+	cmp -s "$WORK/three.$i" "$D3/three/f.$i" || fail "three/f.$i is missing or differs"
+done
+assert_private_clean "$D3"
+
+# ----------------------------------------- 4. a replay under the cap
+D4=$WORK/dest4
+RLOG=$WORK/replay.log
+timeout 120 "$KFERRY" replay -b "$BOOTSTRAP" -t "$T1" -d "$D4" --from-beginning \
+	-o receive.max_open_transfers=4 2>"$RLOG" || fail "replay exited $?: $(tail -n 5 "$RLOG")"
+log "replay: $(recv_summary "$RLOG")"
+grep -aq "re-reading from offset" "$RLOG" || fail "the replay deferred nothing: $(tail -n 5 "$RLOG")"
+assert_recv "$RLOG" restored 12
+assert_recv "$RLOG" incomplete 0
+for i in $(seq 0 11); do
+	cmp -s "$WORK/flood.$i" "$D4/flood/f.$i" || fail "replay: flood/f.$i is missing or differs"
+done
+log "t_open_cap passed"
