@@ -135,8 +135,12 @@ receive_until_idle() {
 	return $rc
 }
 
-# recv_summary LOG: the closing summary line of kferry receive or replay.
-recv_summary() { grep -aE '^kferry: (received|replay restored) ' "$1" | tail -n 1 || true; }
+# recv_summary LOG: the closing summary line of kferry receive or replay,
+# in text or (--log-format json) as the "msg" of its JSON record.
+recv_summary() {
+	grep -aoE '(^|"msg":")kferry: (received|replay restored) [^"]*' "$1" |
+		sed -E 's/^"msg":"//' | tail -n 1 || true
+}
 
 # recv_stat LOG WHAT: a number from the summary line; WHAT is one of
 # files, bytes, present, quarantined, abandoned, rejected, repeated, dead
