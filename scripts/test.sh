@@ -16,7 +16,7 @@ usage() {
 Usage: $PROG [--no-setup] [--skip STAGE]... [--help]
 
 Stages, in order: setup, build, unit, sanitize, fuzz, integration (then
-the hostile-input, resume, metrics, watch-reload and end-to-end tests
+the hostile-input, resume, metrics, watch-reload, end-to-end and signed-ending tests
 again with the sanitizer build), package (build the .deb and .rpm, install
 the .deb, transfer with it, purge it; as root), security (TLS, SASL and
 ACLs against a secured broker), fault (the CI subset of tests/fault/run.sh;
@@ -145,8 +145,8 @@ if stage integration; then
 fi
 
 if stage integration && stage sanitize; then
-    say "hostile-input, conflict, resume, metrics, watch-reload and end-to-end protection integration tests with the ASan/UBSan binary"
-    tests/integration/run.sh --build build-asan t_hostile t_conflict t_basic t_resume_forged t_metrics t_watch_reload t_e2e_reject 2>&1 |
+    say "hostile-input, conflict, resume, metrics, watch-reload, end-to-end protection and signed-ending integration tests with the ASan/UBSan binary"
+    tests/integration/run.sh --build build-asan t_hostile t_hostile_text t_abort_malformed t_conflict t_basic t_resume_forged t_metrics t_watch_reload t_e2e_reject t_signed_ends t_sealed_supersede 2>&1 |
         tee build-asan/integration.log
     count_suite build-asan/integration.log "integration (sanitizers)"
 fi
