@@ -24,6 +24,9 @@ Usage:
   $PROG console-consumer DIR ARGS...  kafka-console-consumer ARGS (to read a
                                 topic, e.g. --topic T --from-beginning
                                 --property print.headers=true)
+  $PROG offsets DIR TOPIC GROUP  one line per partition of TOPIC:
+                                PARTITION END-OFFSET COMMITTED-OFFSET
+                                (GROUP's; - if it committed none)
   $PROG --help
 
 start   writes DIR/node<N>/{server.properties,broker.log,pid,data}, formats the
@@ -518,6 +521,28 @@ cmd_perf() {
     fi
 }
 
+# The group's committed offsets against the topic's end offsets, e.g. to
+# tell whether a consumer that exited left records unread.
+cmd_offsets() {
+    set_dir "${1:-}"; need_cluster; lib_dir
+    local topic=${2:-} group=${3:-} bs ends committed
+    [ -n "$topic" ] && [ -n "$group" ] || die "offsets needs DIR TOPIC GROUP (see --help)"
+    bs=$(bootstrap)
+    ends=$(tool org.apache.kafka.tools.GetOffsetShell --bootstrap-server "$bs" \
+        --topic "$topic" --time -1) || die "GetOffsetShell failed for topic $topic"
+    # a group that never committed is reported on stdout, exit 0
+    committed=$(tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
+        --bootstrap-server "$bs" --describe --offsets --group "$group") ||
+        die "ConsumerGroupCommand --describe failed for group $group"
+    [ -n "$ends" ] || die "topic $topic has no partitions (does it exist?)"
+    awk -v t="$topic" -v g="$group" '
+        NR == FNR { if ($1 == g && $2 == t) c[$3] = $4; next }
+        { n = split($0, f, ":"); if (n < 3) next
+          p = f[n - 1]; name = substr($0, 1, length($0) - length(f[n - 1]) - length(f[n]) - 2)
+          if (name == t) print p, f[n], (p in c ? c[p] : "-") }' \
+        <(printf '%s\n' "$committed") <(printf '%s\n' "$ends") | sort -n
+}
+
 # --- main --------------------------------------------------------------------
 
 [ $# -ge 1 ] || { usage >&2; exit 2; }
@@ -532,5 +557,6 @@ case "$cmd" in
     perf) cmd_perf producer "$@" ;;
     consumer-perf) cmd_perf consumer "$@" ;;
     console-consumer) cmd_perf console "$@" ;;
+    offsets) cmd_offsets "$@" ;;
     *) usage >&2; die "unknown command '$cmd'" ;;
 esac
