@@ -522,25 +522,31 @@ cmd_perf() {
 }
 
 # The group's committed offsets against the topic's end offsets, e.g. to
-# tell whether a consumer that exited left records unread.
+# tell whether a consumer that exited left records unread. Both tools
+# may print an error and still exit 0 (a coordinator not found in time on
+# a busy machine): only output of the expected form is taken.
 cmd_offsets() {
     set_dir "${1:-}"; need_cluster; lib_dir
-    local topic=${2:-} group=${3:-} bs ends committed
+    local topic=${2:-} group=${3:-} bs ends committed out
     [ -n "$topic" ] && [ -n "$group" ] || die "offsets needs DIR TOPIC GROUP (see --help)"
     bs=$(bootstrap)
     ends=$(tool org.apache.kafka.tools.GetOffsetShell --bootstrap-server "$bs" \
-        --topic "$topic" --time -1) || die "GetOffsetShell failed for topic $topic"
-    # a group that never committed is reported on stdout, exit 0
+        --topic "$topic" --time -1 2>&1) ||
+        die "GetOffsetShell failed for topic $topic: $(tail -n 3 <<<"$ends")"
     committed=$(tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
-        --bootstrap-server "$bs" --describe --offsets --group "$group") ||
-        die "ConsumerGroupCommand --describe failed for group $group"
-    [ -n "$ends" ] || die "topic $topic has no partitions (does it exist?)"
-    awk -v t="$topic" -v g="$group" '
+        --bootstrap-server "$bs" --describe --offsets --group "$group" --timeout 60000 2>&1) ||
+        die "ConsumerGroupCommand --describe failed for group $group: $(tail -n 3 <<<"$committed")"
+    grep -qE "^GROUP +TOPIC +PARTITION +CURRENT-OFFSET|^Error: Consumer group '.*' does not exist" \
+        <<<"$committed" ||
+        die "no offsets of group $group: $(grep -v '^[[:space:]]*at ' <<<"$committed" | head -n 3)"
+    # GetOffsetShell prints TOPIC:PARTITION:OFFSET (no ':' in topic names)
+    out=$(awk -v t="$topic" -v g="$group" '
         NR == FNR { if ($1 == g && $2 == t) c[$3] = $4; next }
-        { n = split($0, f, ":"); if (n < 3) next
-          p = f[n - 1]; name = substr($0, 1, length($0) - length(f[n - 1]) - length(f[n]) - 2)
-          if (name == t) print p, f[n], (p in c ? c[p] : "-") }' \
-        <(printf '%s\n' "$committed") <(printf '%s\n' "$ends") | sort -n
+        split($0, f, ":") == 3 && f[1] == t && f[2] f[3] ~ /^[0-9]+$/ {
+            print f[2], f[3], (f[2] in c ? c[f[2]] : "-") }' \
+        <(printf '%s\n' "$committed") <(printf '%s\n' "$ends") | sort -n)
+    [ -n "$out" ] || die "no end offsets of topic $topic: $(head -n 3 <<<"$ends")"
+    printf '%s\n' "$out"
 }
 
 # --- main --------------------------------------------------------------------

@@ -227,10 +227,16 @@ account() {
 # the group runs: after a drain it must be 0, since a receiver commits
 # past every record once nothing before it is open (src/recv/offsets.c).
 unread() {
-	local out
-	out=$(TOOL_TIMEOUT=120 "$BROKER_SH" offsets "$KF_BROKER_DIR" "$TOPIC" "$GROUP" \
-		2>>"$WORK/offsets.log") ||
-		fail "reading the offsets of group $GROUP failed: $(tail -n 3 "$WORK/offsets.log")"
+	local out try
+	# the tools' admin client may not find the coordinator in time on a
+	# busy machine: three tries
+	for try in 1 2 3; do
+		out=$(TOOL_TIMEOUT=120 "$BROKER_SH" offsets "$KF_BROKER_DIR" "$TOPIC" "$GROUP" \
+			2>>"$WORK/offsets.log") && break
+		[ $try -lt 3 ] ||
+			fail "reading the offsets of group $GROUP failed 3 times: $(tail -n 3 "$WORK/offsets.log")"
+		log "reading the offsets failed (try $try): $(tail -n 1 "$WORK/offsets.log")"
+	done
 	log "offsets (partition end committed): $(tr '\n' ' ' <<<"$out")"
 	UNREAD=$(awk '{ c = $3 == "-" ? 0 : $3; if ($2 > c) n += $2 - c } END { print n + 0 }' <<<"$out")
 	UNREAD_AT=$(awk '{ c = $3 == "-" ? 0 : $3; if ($2 > c) { printf "%sp%s:%s..%s", s, $1, c, $2; s = " " } }' <<<"$out")

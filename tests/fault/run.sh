@@ -142,7 +142,7 @@ for s in "${TESTS[@]}"; do
 	suite_run "$s" "$limit" 6 KF_SEED="$SEED" KF_SCENARIO_SEED="$sseed" \
 		KF_FULL="$FULL" KF_FAULT_STATS="$SUITE/$s/stats"
 	load_stop
-	[ "${load:-none}" = none ] || echo "      under load: $load (stress-ng $(load_args "$load" | tr '\n' ' '))"
+	[ "${load:-none}" = none ] || echo "      under load: $load (stress-ng $(load_args "$load" | paste -sd ' '))"
 	[ $RC = 77 ] || T_RUN=$((T_RUN + 1))
 	if [ -s "$DIR/stats" ]; then
 		read -r _ f _ b _ n _ l _ d _ p _ u <"$DIR/stats"
