@@ -169,6 +169,19 @@ wait_exit() {
 drain() {
 	receive_until_idle "$1" "${RECV_OPTS[@]}" ||
 		fail "final receive exited $?: $(tail -n 5 "$RECV_LOG")"
+	note "final drain: $(recv_stat "$RECV_LOG" files) files placed," \
+		"$(recv_stat "$RECV_LOG" present) already present in $RECV_SECONDS s;" \
+		"$(kf__assigned_after "$RECV_LOG")"
+}
+
+# kf__assigned_after LOG: how long the receiver of LOG waited for its
+# first partitions (a rebalance waits for killed members' sessions).
+kf__assigned_after() {
+	awk '{ split(substr($1, 12, 12), t, ":"); s = t[1] * 3600 + t[2] * 60 + t[3] }
+		NR == 1 { s0 = s }
+		/ recv: assigned / { d = s - s0; if (d < 0) d += 86400
+			printf "first assignment after %.1f s", d; found = 1; exit }
+		END { if (!found) printf "never assigned" }' "$1"
 }
 
 # ------------------------------------------------------------ accounting
