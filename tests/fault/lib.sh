@@ -125,6 +125,14 @@ kf__heal_cluster() {
 }
 on_exit kf__heal_cluster
 
+# The scenario's logs (receivers, senders, offsets) outlive its scratch
+# tree, which run.sh deletes without --keep: a failed scenario keeps them
+# in SUITE/NAME/logs, so that a loss can be traced afterwards.
+kf__save_logs() {
+	mkdir -p "$WORK/../logs" && cp -p "$WORK"/*.log "$WORK/../logs/" 2>/dev/null
+}
+on_exit kf__save_logs
+
 # ------------------------------------------------------------- receivers
 
 # recv_start NAME DEST [receive options]: a receiver in the background,
