@@ -62,7 +62,7 @@ load_args() {
 		kind=${item%%:*}
 		n=${item#"$kind"}
 		n=${n#:}
-		[[ $n =~ ^[0-9]*$ ]] || die "bad load '$item' (cpu[:N], io[:N] or none)"
+		[[ $n =~ ^([1-9][0-9]*)?$ ]] || die "bad load '$item' (cpu[:N], io[:N] or none)"
 		case $kind in
 		cpu) args+=(--cpu "${n:-$(nproc)}") ;;
 		io) args+=(--hdd "${n:-1}" --hdd-bytes 64m --hdd-opts fsync --io "${n:-1}") ;;
@@ -118,11 +118,11 @@ suite_start
 trap 'load_stop; suite_cleanup' EXIT
 
 mode="CI subset"
-FULL_OPT=
-[ $FULL -eq 0 ] || { mode="full matrix"; FULL_OPT=" --full"; }
-[ -z "$LOAD" ] || { mode+=", load $LOAD"; FULL_OPT+=" --load=$LOAD"; }
+REPLAY_OPT=
+[ $FULL -eq 0 ] || { mode="full matrix"; REPLAY_OPT=" --full"; }
+[ -z "$LOAD" ] || { mode+=", load $LOAD"; REPLAY_OPT+=" --load=$LOAD"; }
 echo "kferry fault suite ($mode): $KFERRY"
-echo "seed: KF_SEED=$SEED (replay one scenario: KF_SEED=$SEED $0$FULL_OPT f_NAME)"
+echo "seed: KF_SEED=$SEED (replay one scenario: KF_SEED=$SEED $0$REPLAY_OPT f_NAME)"
 echo "scratch: $SUITE"
 t0=$SECONDS
 suite_brokers --nodes 3
@@ -150,7 +150,7 @@ for s in "${TESTS[@]}"; do
 		T_LOST=$((T_LOST + l)) T_DUPS=$((T_DUPS + d)) T_PARTIAL=$((T_PARTIAL + p))
 		T_UNREAD=$((T_UNREAD + u))
 	fi
-	[ $RC = 0 ] || [ $RC = 77 ] || echo "      replay: KF_SEED=$SEED $0$FULL_OPT $s"
+	[ $RC = 0 ] || [ $RC = 77 ] || echo "      replay: KF_SEED=$SEED $0$REPLAY_OPT $s"
 	# a scenario may have left the cluster without a node: the next one
 	# needs all three
 	if ! "$BROKER_SH" status "$BROKER" >/dev/null 2>&1; then
