@@ -24,6 +24,9 @@ Usage:
   $PROG console-consumer DIR ARGS...  kafka-console-consumer ARGS (to read a
                                 topic, e.g. --topic T --from-beginning
                                 --property print.headers=true)
+  $PROG offsets DIR TOPIC GROUP  one line per partition of TOPIC:
+                                PARTITION END-OFFSET COMMITTED-OFFSET
+                                (GROUP's; - if it committed none)
   $PROG --help
 
 start   writes DIR/node<N>/{server.properties,broker.log,pid,data}, formats the
@@ -518,6 +521,34 @@ cmd_perf() {
     fi
 }
 
+# The group's committed offsets against the topic's end offsets, e.g. to
+# tell whether a consumer that exited left records unread. Both tools
+# may print an error and still exit 0 (a coordinator not found in time on
+# a busy machine): only output of the expected form is taken.
+cmd_offsets() {
+    set_dir "${1:-}"; need_cluster; lib_dir
+    local topic=${2:-} group=${3:-} bs ends committed out
+    [ -n "$topic" ] && [ -n "$group" ] || die "offsets needs DIR TOPIC GROUP (see --help)"
+    bs=$(bootstrap)
+    ends=$(tool org.apache.kafka.tools.GetOffsetShell --bootstrap-server "$bs" \
+        --topic "$topic" --time -1 2>&1) ||
+        die "GetOffsetShell failed for topic $topic: $(tail -n 3 <<<"$ends")"
+    committed=$(tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
+        --bootstrap-server "$bs" --describe --offsets --group "$group" --timeout 60000 2>&1) ||
+        die "ConsumerGroupCommand --describe failed for group $group: $(tail -n 3 <<<"$committed")"
+    grep -qE "^GROUP +TOPIC +PARTITION +CURRENT-OFFSET|^Error: Consumer group '.*' does not exist" \
+        <<<"$committed" ||
+        die "no offsets of group $group: $(grep -v '^[[:space:]]*at ' <<<"$committed" | head -n 3)"
+    # GetOffsetShell prints TOPIC:PARTITION:OFFSET (no ':' in topic names)
+    out=$(awk -v t="$topic" -v g="$group" '
+        NR == FNR { if ($1 == g && $2 == t) c[$3] = $4; next }
+        split($0, f, ":") == 3 && f[1] == t && f[2] f[3] ~ /^[0-9]+$/ {
+            print f[2], f[3], (f[2] in c ? c[f[2]] : "-") }' \
+        <(printf '%s\n' "$committed") <(printf '%s\n' "$ends") | sort -n)
+    [ -n "$out" ] || die "no end offsets of topic $topic: $(head -n 3 <<<"$ends")"
+    printf '%s\n' "$out"
+}
+
 # --- main --------------------------------------------------------------------
 
 [ $# -ge 1 ] || { usage >&2; exit 2; }
@@ -532,5 +563,6 @@ case "$cmd" in
     perf) cmd_perf producer "$@" ;;
     consumer-perf) cmd_perf consumer "$@" ;;
     console-consumer) cmd_perf console "$@" ;;
+    offsets) cmd_offsets "$@" ;;
     *) usage >&2; die "unknown command '$cmd'" ;;
 esac

@@ -1,4 +1,5 @@
 # kf-timeout: 420
+# kf-ci-load: cpu,io
 # Scenario 3: the receiver SIGKILLed at seeded random moments while the
 # sender keeps writing. Each round sends a new batch of files and starts a
 # receiver; once it has its partitions it is killed 0.1 to 2.5 s later.

@@ -125,6 +125,14 @@ kf__heal_cluster() {
 }
 on_exit kf__heal_cluster
 
+# The scenario's logs (receivers, senders, offsets) outlive its scratch
+# tree, which run.sh deletes without --keep: a failed scenario keeps them
+# in SUITE/NAME/logs, so that a loss can be traced afterwards.
+kf__save_logs() {
+	mkdir -p "$WORK/../logs" && cp -p "$WORK"/*.log "$WORK/../logs/" 2>/dev/null
+}
+on_exit kf__save_logs
+
 # ------------------------------------------------------------- receivers
 
 # recv_start NAME DEST [receive options]: a receiver in the background,
@@ -169,6 +177,19 @@ wait_exit() {
 drain() {
 	receive_until_idle "$1" "${RECV_OPTS[@]}" ||
 		fail "final receive exited $?: $(tail -n 5 "$RECV_LOG")"
+	note "final drain: $(recv_stat "$RECV_LOG" files) files placed," \
+		"$(recv_stat "$RECV_LOG" present) already present in $RECV_SECONDS s;" \
+		"$(kf__assigned_after "$RECV_LOG")"
+}
+
+# kf__assigned_after LOG: how long the receiver of LOG waited for its
+# first partitions (a rebalance waits for killed members' sessions).
+kf__assigned_after() {
+	awk '{ split(substr($1, 12, 12), t, ":"); s = t[1] * 3600 + t[2] * 60 + t[3] }
+		NR == 1 { s0 = s }
+		/ recv: assigned / { d = s - s0; if (d < 0) d += 86400
+			printf "first assignment after %.1f s", d; found = 1; exit }
+		END { if (!found) printf "never assigned" }' "$1"
 }
 
 # ------------------------------------------------------------ accounting
@@ -220,28 +241,84 @@ account() {
 		<(printf '%s\n' "$a") <(printf '%s\n' "$b") | head -n 5 | sed 's/^[0-9a-f]*  //' | tr '\n' ' ')"
 }
 
+# unread: compares $GROUP's committed offsets on $TOPIC with the topic's
+# end offsets (broker.sh offsets) and sets UNREAD, the records past the
+# committed offsets over all partitions, and UNREAD_AT, where they are
+# ("p3:120..424 p5:0..17", committed..end). Call it when no receiver of
+# the group runs: after a drain it must be 0, since a receiver commits
+# past every record once nothing before it is open (src/recv/offsets.c).
+unread() {
+	local out try
+	# the tools' admin client may not find the coordinator in time on a
+	# busy machine: three tries
+	for try in 1 2 3; do
+		out=$(TOOL_TIMEOUT=120 "$BROKER_SH" offsets "$KF_BROKER_DIR" "$TOPIC" "$GROUP" \
+			2>>"$WORK/offsets.log") && break
+		[ $try -lt 3 ] ||
+			fail "reading the offsets of group $GROUP failed 3 times: $(tail -n 3 "$WORK/offsets.log")"
+		log "reading the offsets failed (try $try): $(tail -n 1 "$WORK/offsets.log")"
+	done
+	log "offsets (partition end committed): $(tr '\n' ' ' <<<"$out")"
+	UNREAD=$(awk '{ c = $3 == "-" ? 0 : $3; if ($2 > c) n += $2 - c } END { print n + 0 }' <<<"$out")
+	UNREAD_AT=$(awk '{ c = $3 == "-" ? 0 : $3; if ($2 > c) { printf "%sp%s:%s..%s", s, $1, c, $2; s = " " } }' <<<"$out")
+}
+
+# classify_loss SRC DEST: after account found LOST files and unread()
+# found UNREAD records, tells the two kinds of loss apart. If the group
+# left records unread, a second drain (idle 15 s) reads them: the files
+# it brings were never lost, only left in Kafka by a receiver that exited
+# too early (an idle exit before the end of its partitions). Files still
+# missing once every offset is at the end of the topic are a real loss:
+# the group committed past them. Sets EARLY and REAL (file counts) and
+# logs the verdict; DEST keeps what the second drain placed.
+classify_loss() {
+	local src=$1 dest=$2 lost=$LOST dups=$DUPS partial=$PARTIAL
+	EARLY=0
+	REAL=$LOST
+	[ "$UNREAD" -gt 0 ] || return 0
+	log "the drain exited with $UNREAD record(s) unread ($UNREAD_AT); a second drain reads them"
+	receive_until_idle "$dest" "${RECV_OPTS[@]}" --idle-exit 15 ||
+		log "the second drain exited $?: $(tail -n 3 "$RECV_LOG")"
+	account "$src" "$dest"
+	EARLY=$((lost - LOST))
+	REAL=$LOST
+	LOST=$lost DUPS=$dups PARTIAL=$partial
+	unread
+	log "lost $LOST: $EARLY left unread in Kafka by a receiver that exited early (idle exit)," \
+		"$REAL missing with the offsets committed past them (a real loss); $UNREAD record(s) still unread"
+}
+
 # placed_count LOG...: "placed" lines (a file made visible) in the logs.
 placed_count() {
 	cat "$@" | grep -ac "): placed$" || true
 }
 
-# fault_finish SRC DEST [LOG...]: the scenario's verdict. Writes its
-# figures (files, bytes, faults, lost, duplicated, partial) for run.sh,
-# fails if anything was lost, duplicated or partial, then checks modes
-# and mtimes too (assert_trees_equal). LOGs default to every receiver log
-# of the scenario.
+# fault_finish SRC DEST [LOG...]: the scenario's verdict, when no
+# receiver of the group runs. Writes its figures (files, bytes, faults,
+# lost, duplicated, partial, unread) for run.sh, fails if anything was
+# lost, duplicated or partial or if the group left records of the topic
+# unread (a drain that stopped short), then checks modes and mtimes too
+# (assert_trees_equal). A loss is classified (classify_loss). LOGs
+# default to every receiver log of the scenario.
 fault_finish() {
-	local src=$1 dest=$2 files bytes
+	local src=$1 dest=$2 files bytes unread unread_at why=
 	shift 2
 	[ $# -gt 0 ] || set -- "$WORK"/recv.*.log
 	account "$src" "$dest" "$@"
+	unread
+	unread=$UNREAD unread_at=$UNREAD_AT
+	if [ "$LOST" != 0 ]; then
+		classify_loss "$src" "$dest"
+		why=" ($EARLY left unread by an early exit, $REAL with offsets committed past them)"
+	fi
 	files=$(count_files "$src")
 	bytes=$(cd "$src" && find . -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
-	printf 'files %s bytes %s faults %s lost %s duplicated %s partial %s\n' \
-		"$files" "$bytes" "$FAULTS" "$LOST" "$DUPS" "$PARTIAL" >"$KF_FAULT_STATS"
-	note "$files files, $bytes bytes, $FAULTS faults: lost $LOST, duplicated $DUPS, partial $PARTIAL"
-	[ "$LOST$DUPS$PARTIAL" = 000 ] ||
-		fail "lost $LOST, duplicated $DUPS, partial $PARTIAL (seed $KF_SEED)"
+	printf 'files %s bytes %s faults %s lost %s duplicated %s partial %s unread %s\n' \
+		"$files" "$bytes" "$FAULTS" "$LOST" "$DUPS" "$PARTIAL" "$unread" >"$KF_FAULT_STATS"
+	note "$files files, $bytes bytes, $FAULTS faults: lost $LOST$why, duplicated $DUPS," \
+		"partial $PARTIAL, unread $unread"
+	[ "$LOST$DUPS$PARTIAL$unread" = 0000 ] ||
+		fail "lost $LOST$why, duplicated $DUPS, partial $PARTIAL, unread $unread ${unread_at:+($unread_at) }(seed $KF_SEED)"
 	assert_trees_equal "$src" "$dest"
 }
 
