@@ -19,7 +19,8 @@ forge() { # forge TOPIC SCENARIO [kf-forge options]
 	"$KF_FORGE" -b "$BOOTSTRAP" -t "$t" "$@" >>"$WORK/forge.out" 2>>"$WORK/forge.log" ||
 		fail "kf-forge $* exited $?: $(tail -n 3 "$WORK/forge.log")"
 }
-# recv TOPIC DEST: receives TOPIC with the cap until idle (at most 120 s)
+# recv TOPIC DEST: receives TOPIC with the cap until idle (at most 120 s);
+# fails on an error exit or a file lost
 recv() {
 	local rc=0
 	KF_RECV_N=$((KF_RECV_N + 1))
@@ -28,6 +29,15 @@ recv() {
 		--idle-exit 3 "${CAP[@]}" 2>"$RECV_LOG" || rc=$?
 	log "receive #$KF_RECV_N exit $rc: $(recv_summary "$RECV_LOG")"
 	[ $rc = 0 ] || fail "receiver exited $rc: $(tail -n 5 "$RECV_LOG")"
+	if grep -aq "LOST" "$RECV_LOG"; then
+		fail "a file was lost: $(grep -a LOST "$RECV_LOG" | head -n 2)"
+	fi
+}
+same_files() { # same_files NAME N DEST: DEST/NAME/f.I is the forged $WORK/NAME.I, I < N
+	local i
+	for i in $(seq 0 $(($2 - 1))); do
+		cmp -s "$WORK/$1.$i" "$3/$1/f.$i" || fail "$1/f.$i is missing or differs in $3"
+	done
 }
 
 # ------------------------------------------- 1. a flood of good transfers
@@ -37,16 +47,13 @@ forge "$T1" good --count 12 --path flood/f --size 100000 --chunk-size 65536 \
 	--out "$WORK/flood"
 D1=$WORK/dest1
 recv "$T1" "$D1"
-grep -aq "LOST" "$RECV_LOG" && fail "a file was lost: $(grep -a LOST "$RECV_LOG" | head -n 2)"
 grep -aq "re-reading from offset" "$RECV_LOG" ||
 	fail "the deferred transfers were not re-read: $(tail -n 5 "$RECV_LOG")"
 assert_recv "$RECV_LOG" files 12
 assert_recv "$RECV_LOG" abandoned 0
 assert_recv "$RECV_LOG" lost 0
 assert_recv "$RECV_LOG" rejected 0
-for i in $(seq 0 11); do
-	cmp -s "$WORK/flood.$i" "$D1/flood/f.$i" || fail "flood/f.$i is missing or differs"
-done
+same_files flood 12 "$D1"
 assert_private_clean "$D1"
 
 # -------------------------------- 2. stalled MANIFESTs fill the cap
@@ -59,7 +66,6 @@ forge "$T2" tail --xid $XID --path good/under-way --size 200000 --chunk-size 655
 	--first-chunk 1 --out "$WORK/under-way"
 D2=$WORK/dest2
 recv "$T2" "$D2"
-grep -aq "LOST" "$RECV_LOG" && fail "a file was lost: $(grep -a LOST "$RECV_LOG" | head -n 2)"
 cmp -s "$WORK/under-way" "$D2/good/under-way" ||
 	fail "the transfer under way was not placed: $(grep -a under-way "$RECV_LOG" | head -n 3)"
 assert_recv "$RECV_LOG" files 1
@@ -74,13 +80,10 @@ forge "$T3" good --count 24 --path three/f --size 100000 --chunk-size 65536 \
 	--out "$WORK/three"
 D3=$WORK/dest3
 recv "$T3" "$D3"
-grep -aq "LOST" "$RECV_LOG" && fail "a file was lost: $(grep -a LOST "$RECV_LOG" | head -n 2)"
 assert_recv "$RECV_LOG" files 24
 assert_recv "$RECV_LOG" abandoned 0
 assert_recv "$RECV_LOG" lost 0
-for i in $(seq 0 23); do
-	cmp -s "$WORK/three.$i" "$D3/three/f.$i" || fail "three/f.$i is missing or differs"
-done
+same_files three 24 "$D3"
 assert_private_clean "$D3"
 
 # ----------------------------------------- 4. a replay under the cap
@@ -92,7 +95,5 @@ log "replay: $(recv_summary "$RLOG")"
 grep -aq "re-reading from offset" "$RLOG" || fail "the replay deferred nothing: $(tail -n 5 "$RLOG")"
 assert_recv "$RLOG" restored 12
 assert_recv "$RLOG" incomplete 0
-for i in $(seq 0 11); do
-	cmp -s "$WORK/flood.$i" "$D4/flood/f.$i" || fail "replay: flood/f.$i is missing or differs"
-done
+same_files flood 12 "$D4"
 log "t_open_cap passed"
