@@ -39,22 +39,27 @@ same_files() { # same_files NAME N DEST: DEST/NAME/f.I is the forged $WORK/NAME.
 		cmp -s "$WORK/$1.$i" "$3/$1/f.$i" || fail "$1/f.$i is missing or differs in $3"
 	done
 }
+# flood NAME PARTITIONS N: N good transfers forged into the new topic
+# $TOPIC-NAME and received into $WORK/NAME.dest: all placed intact, none
+# abandoned
+flood() {
+	local dest=$WORK/$1.dest
+	create_topic "$TOPIC-$1" "$2"
+	forge "$TOPIC-$1" good --count "$3" --path "$1/f" --size 100000 --chunk-size 65536 \
+		--out "$WORK/$1"
+	recv "$TOPIC-$1" "$dest"
+	assert_recv "$RECV_LOG" files "$3"
+	assert_recv "$RECV_LOG" abandoned 0
+	assert_recv "$RECV_LOG" lost 0
+	same_files "$1" "$3" "$dest"
+	assert_private_clean "$dest"
+}
 
 # ------------------------------------------- 1. a flood of good transfers
-T1=$TOPIC-flood
-create_topic "$T1" 1
-forge "$T1" good --count 12 --path flood/f --size 100000 --chunk-size 65536 \
-	--out "$WORK/flood"
-D1=$WORK/dest1
-recv "$T1" "$D1"
+flood flood 1 12
 grep -aq "re-reading from offset" "$RECV_LOG" ||
 	fail "the deferred transfers were not re-read: $(tail -n 5 "$RECV_LOG")"
-assert_recv "$RECV_LOG" files 12
-assert_recv "$RECV_LOG" abandoned 0
-assert_recv "$RECV_LOG" lost 0
 assert_recv "$RECV_LOG" rejected 0
-same_files flood 12 "$D1"
-assert_private_clean "$D1"
 
 # -------------------------------- 2. stalled MANIFESTs fill the cap
 T2=$TOPIC-stall
@@ -74,22 +79,12 @@ assert_recv "$RECV_LOG" lost 0
 [ -z "$(ls -A "$D2/hostile" 2>/dev/null)" ] || fail "a never-committed transfer became visible"
 assert_private_clean "$D2"
 # ------------------------------------ 3. the same over three partitions
-T3=$TOPIC-three
-create_topic "$T3" 3
-forge "$T3" good --count 24 --path three/f --size 100000 --chunk-size 65536 \
-	--out "$WORK/three"
-D3=$WORK/dest3
-recv "$T3" "$D3"
-assert_recv "$RECV_LOG" files 24
-assert_recv "$RECV_LOG" abandoned 0
-assert_recv "$RECV_LOG" lost 0
-same_files three 24 "$D3"
-assert_private_clean "$D3"
+flood three 3 24
 
 # ----------------------------------------- 4. a replay under the cap
 D4=$WORK/dest4
 RLOG=$WORK/replay.log
-timeout 120 "$KFERRY" replay -b "$BOOTSTRAP" -t "$T1" -d "$D4" --from-beginning \
+timeout 120 "$KFERRY" replay -b "$BOOTSTRAP" -t "$TOPIC-flood" -d "$D4" --from-beginning \
 	-o receive.max_open_transfers=4 2>"$RLOG" || fail "replay exited $?: $(tail -n 5 "$RLOG")"
 log "replay: $(recv_summary "$RLOG")"
 grep -aq "re-reading from offset" "$RLOG" || fail "the replay deferred nothing: $(tail -n 5 "$RLOG")"
