@@ -294,6 +294,21 @@ text_file() {
 # free_bytes DIR: bytes available to us on DIR's file system.
 free_bytes() { df -P -B1 "$1" | awk 'NR == 2 { print $4 }'; }
 
+# small_fs SIZE: a fresh ext4 file system of SIZE (truncate's units) in
+# $WORK/fs.img, loop-mounted on MNT=$WORK/mnt until the test exits. Skips
+# the test without root, mkfs.ext4 or a loop device.
+small_fs() {
+	[ "$(id -u)" = 0 ] || skip "needs root to loop-mount a small file system"
+	command -v mkfs.ext4 >/dev/null || skip "needs mkfs.ext4"
+	local img=$WORK/fs.img
+	MNT=$WORK/mnt
+	mkdir -p "$MNT"
+	truncate -s "$1" "$img"
+	mkfs.ext4 -q -F "$img" >/dev/null 2>&1 || skip "mkfs.ext4 failed"
+	mount -o loop "$img" "$MNT" 2>/dev/null || skip "cannot loop-mount (no loop devices or privileges)"
+	on_exit "umount '$MNT' 2>/dev/null || umount -l '$MNT'"
+}
+
 # ----------------------------------------------------------------- watch
 
 # wait_until SECONDS CMD...: runs CMD every 0.2 s until it succeeds; fails

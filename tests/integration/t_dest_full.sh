@@ -7,15 +7,7 @@
 #     the transfer is quarantined at once, naming the size.
 source "$(dirname "$0")/lib.sh"
 
-[ "$(id -u)" = 0 ] || skip "needs root to loop-mount a small file system"
-command -v mkfs.ext4 >/dev/null || skip "needs mkfs.ext4"
-IMG=$WORK/fs.img
-MNT=$WORK/mnt
-mkdir -p "$MNT"
-truncate -s 256M "$IMG"
-mkfs.ext4 -q -F "$IMG" >/dev/null 2>&1 || skip "mkfs.ext4 failed"
-mount -o loop "$IMG" "$MNT" 2>/dev/null || skip "cannot loop-mount (no loop devices or privileges)"
-on_exit "umount '$MNT' 2>/dev/null || umount -l '$MNT'"
+small_fs 256M
 DEST=$MNT/dest
 mkdir -p "$DEST"
 

@@ -35,43 +35,43 @@ create_dlq() { # create_dlq NAME MAX_MESSAGE_BYTES
 		--partitions 1 --config max.message.bytes="$2" >/dev/null
 }
 
+# dead_letter_big NAME DLQ MAX_MESSAGE_BYTES: a message big/NAME of $BIG
+# bytes, then a good file ok/NAME, received with the new topic DLQ (that
+# takes MAX_MESSAGE_BYTES) for dead letters: ok/NAME arrives intact and
+# big/NAME is dead-lettered once; its record is in $WORK/NAME.dlq.txt and
+# its headers in h.
+dead_letter_big() {
+	create_dlq "$2" "$3"
+	forge random --path "big/$1" --size $BIG
+	forge good --path "ok/$1" --out "$WORK/$1.expected"
+	receive_until_idle "$DEST" -o receive.dead_letter_topic="$2" ||
+		fail "receiver exited $?: $(tail -n 5 "$RECV_LOG")"
+	assert_recv "$RECV_LOG" dead 1
+	cmp -s "$DEST/ok/$1" "$WORK/$1.expected" || fail "the good file did not arrive intact"
+	read_until "$2" "$WORK/$1.dlq.txt" "big/$1"
+	h=$(records "$WORK/$1.dlq.txt" "big/$1")
+	[ "$(printf '%s' "$h" | grep -c '^')" = 1 ] || fail "big/$1: expected one dead letter, got: $h"
+}
+
 # 1. The issue's reproduction: a dead-letter topic that takes 8 MiB.
-create_dlq "$TOPIC.dlq" 8388608
-forge random --path big/one --size $BIG
-forge good --path ok/one --out "$WORK/one.expected"
-receive_until_idle "$DEST" -o receive.dead_letter_topic="$TOPIC.dlq" ||
-	fail "receiver exited $?: $(tail -n 5 "$RECV_LOG")"
+dead_letter_big one "$TOPIC.dlq" 8388608
 assert_recv "$RECV_LOG" rejected 1
-assert_recv "$RECV_LOG" dead 1
-cmp -s "$DEST/ok/one" "$WORK/one.expected" || fail "the good file did not arrive intact"
-read_until "$TOPIC.dlq" "$WORK/dlq.txt" big/one
-h=$(records "$WORK/dlq.txt" big/one)
-[ "$(printf '%s' "$h" | grep -c '^')" = 1 ] || fail "big/one: expected one dead letter, got: $h"
 [[ $h == *"kferry.dlq.kind:message"* ]] || fail "big/one: not a message dead letter: $h"
 [[ $h == *"kferry.dlq.truncated"* ]] && fail "big/one was cut although the topic takes it: $h"
 # the whole value (tr drops its NUL bytes, about 1 in 256)
-size=$(tr -d '\0' <"$WORK/dlq.txt" | wc -c)
+size=$(tr -d '\0' <"$WORK/one.dlq.txt" | wc -c)
 [ "$size" -gt $((BIG - BIG / 50)) ] || fail "the dead letter holds $size bytes, not the $BIG of the message"
 log "a $BIG-byte message was dead-lettered whole"
 
 # 2. A dead-letter topic that refuses it (512 KiB): a cut copy stands for it.
-create_dlq "$TOPIC.small" 524288
-forge random --path big/two --size $BIG
-forge good --path ok/two --out "$WORK/two.expected"
-receive_until_idle "$DEST" -o receive.dead_letter_topic="$TOPIC.small" ||
-	fail "receiver exited $?: $(tail -n 5 "$RECV_LOG")"
-assert_recv "$RECV_LOG" dead 1
-cmp -s "$DEST/ok/two" "$WORK/two.expected" || fail "the good file did not arrive intact"
+dead_letter_big two "$TOPIC.small" 524288
 grep -aq "was refused for its size" "$RECV_LOG" || fail "no warning about the cut copy: $(tail -n 5 "$RECV_LOG")"
-read_until "$TOPIC.small" "$WORK/small.txt" big/two
-h=$(records "$WORK/small.txt" big/two)
-[ "$(printf '%s' "$h" | grep -c '^')" = 1 ] || fail "big/two: expected one dead letter, got: $h"
 for want in "kferry.dlq.truncated:Broker: Message size too large" \
 	"kferry.dlq.value_size:$BIG" "kferry.dlq.key_size:7" \
 	"kferry.dlq.kind:message" "kferry.dlq.offset:"; do
 	[[ $h == *"$want"* ]] || fail "big/two: no header '$want' in: $h"
 done
-size=$(tr -d '\0' <"$WORK/small.txt" | wc -c)
+size=$(tr -d '\0' <"$WORK/two.dlq.txt" | wc -c)
 [ "$size" -lt 8192 ] || fail "the cut copy holds $size bytes"
 
 # 3. The group moved past both: nothing is read or dead-lettered again.

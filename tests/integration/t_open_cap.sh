@@ -19,7 +19,8 @@ forge() { # forge TOPIC SCENARIO [kf-forge options]
 	"$KF_FORGE" -b "$BOOTSTRAP" -t "$t" "$@" >>"$WORK/forge.out" 2>>"$WORK/forge.log" ||
 		fail "kf-forge $* exited $?: $(tail -n 3 "$WORK/forge.log")"
 }
-# recv TOPIC DEST: receives TOPIC with the cap until idle (at most 120 s)
+# recv TOPIC DEST: receives TOPIC with the cap until idle (at most 120 s);
+# fails on an error exit or a file lost
 recv() {
 	local rc=0
 	KF_RECV_N=$((KF_RECV_N + 1))
@@ -28,26 +29,37 @@ recv() {
 		--idle-exit 3 "${CAP[@]}" 2>"$RECV_LOG" || rc=$?
 	log "receive #$KF_RECV_N exit $rc: $(recv_summary "$RECV_LOG")"
 	[ $rc = 0 ] || fail "receiver exited $rc: $(tail -n 5 "$RECV_LOG")"
+	if grep -aq "LOST" "$RECV_LOG"; then
+		fail "a file was lost: $(grep -a LOST "$RECV_LOG" | head -n 2)"
+	fi
+}
+same_files() { # same_files NAME N DEST: DEST/NAME/f.I is the forged $WORK/NAME.I, I < N
+	local i
+	for i in $(seq 0 $(($2 - 1))); do
+		cmp -s "$WORK/$1.$i" "$3/$1/f.$i" || fail "$1/f.$i is missing or differs in $3"
+	done
+}
+# flood NAME PARTITIONS N: N good transfers forged into the new topic
+# $TOPIC-NAME and received into $WORK/NAME.dest: all placed intact, none
+# abandoned
+flood() {
+	local dest=$WORK/$1.dest
+	create_topic "$TOPIC-$1" "$2"
+	forge "$TOPIC-$1" good --count "$3" --path "$1/f" --size 100000 --chunk-size 65536 \
+		--out "$WORK/$1"
+	recv "$TOPIC-$1" "$dest"
+	assert_recv "$RECV_LOG" files "$3"
+	assert_recv "$RECV_LOG" abandoned 0
+	assert_recv "$RECV_LOG" lost 0
+	same_files "$1" "$3" "$dest"
+	assert_private_clean "$dest"
 }
 
 # ------------------------------------------- 1. a flood of good transfers
-T1=$TOPIC-flood
-create_topic "$T1" 1
-forge "$T1" good --count 12 --path flood/f --size 100000 --chunk-size 65536 \
-	--out "$WORK/flood"
-D1=$WORK/dest1
-recv "$T1" "$D1"
-grep -aq "LOST" "$RECV_LOG" && fail "a file was lost: $(grep -a LOST "$RECV_LOG" | head -n 2)"
+flood flood 1 12
 grep -aq "re-reading from offset" "$RECV_LOG" ||
 	fail "the deferred transfers were not re-read: $(tail -n 5 "$RECV_LOG")"
-assert_recv "$RECV_LOG" files 12
-assert_recv "$RECV_LOG" abandoned 0
-assert_recv "$RECV_LOG" lost 0
 assert_recv "$RECV_LOG" rejected 0
-for i in $(seq 0 11); do
-	cmp -s "$WORK/flood.$i" "$D1/flood/f.$i" || fail "flood/f.$i is missing or differs"
-done
-assert_private_clean "$D1"
 
 # -------------------------------- 2. stalled MANIFESTs fill the cap
 T2=$TOPIC-stall
@@ -59,7 +71,6 @@ forge "$T2" tail --xid $XID --path good/under-way --size 200000 --chunk-size 655
 	--first-chunk 1 --out "$WORK/under-way"
 D2=$WORK/dest2
 recv "$T2" "$D2"
-grep -aq "LOST" "$RECV_LOG" && fail "a file was lost: $(grep -a LOST "$RECV_LOG" | head -n 2)"
 cmp -s "$WORK/under-way" "$D2/good/under-way" ||
 	fail "the transfer under way was not placed: $(grep -a under-way "$RECV_LOG" | head -n 3)"
 assert_recv "$RECV_LOG" files 1
@@ -68,31 +79,16 @@ assert_recv "$RECV_LOG" lost 0
 [ -z "$(ls -A "$D2/hostile" 2>/dev/null)" ] || fail "a never-committed transfer became visible"
 assert_private_clean "$D2"
 # ------------------------------------ 3. the same over three partitions
-T3=$TOPIC-three
-create_topic "$T3" 3
-forge "$T3" good --count 24 --path three/f --size 100000 --chunk-size 65536 \
-	--out "$WORK/three"
-D3=$WORK/dest3
-recv "$T3" "$D3"
-grep -aq "LOST" "$RECV_LOG" && fail "a file was lost: $(grep -a LOST "$RECV_LOG" | head -n 2)"
-assert_recv "$RECV_LOG" files 24
-assert_recv "$RECV_LOG" abandoned 0
-assert_recv "$RECV_LOG" lost 0
-for i in $(seq 0 23); do
-	cmp -s "$WORK/three.$i" "$D3/three/f.$i" || fail "three/f.$i is missing or differs"
-done
-assert_private_clean "$D3"
+flood three 3 24
 
 # ----------------------------------------- 4. a replay under the cap
 D4=$WORK/dest4
 RLOG=$WORK/replay.log
-timeout 120 "$KFERRY" replay -b "$BOOTSTRAP" -t "$T1" -d "$D4" --from-beginning \
+timeout 120 "$KFERRY" replay -b "$BOOTSTRAP" -t "$TOPIC-flood" -d "$D4" --from-beginning \
 	-o receive.max_open_transfers=4 2>"$RLOG" || fail "replay exited $?: $(tail -n 5 "$RLOG")"
 log "replay: $(recv_summary "$RLOG")"
 grep -aq "re-reading from offset" "$RLOG" || fail "the replay deferred nothing: $(tail -n 5 "$RLOG")"
 assert_recv "$RLOG" restored 12
 assert_recv "$RLOG" incomplete 0
-for i in $(seq 0 11); do
-	cmp -s "$WORK/flood.$i" "$D4/flood/f.$i" || fail "replay: flood/f.$i is missing or differs"
-done
+same_files flood 12 "$D4"
 log "t_open_cap passed"

@@ -17,44 +17,29 @@
 #include <string.h>
 
 #include "common/stop.h"
+#include "kf_test_mock.h"
 #include "recv/deadletter.h"
 
 static char errbuf[512];
 
 struct mock {
-	rd_kafka_t *rk; /* owns the mock cluster */
-	rd_kafka_mock_cluster_t *mc;
-	kf_conf_t *conf;
+	struct kf_test_mock k;
 	kf_offsets_t *offs;
 	uv_loop_t loop;
 	uv_timer_t timer;
 };
 
-static void set(kf_conf_t *conf, const char *k, const char *v)
-{
-	assert_int_equal(kf_conf_set(conf, k, v, errbuf, sizeof(errbuf)), 0);
-}
-
 static int setup(void **state)
 {
 	struct mock *m = calloc(1, sizeof(*m));
-	rd_kafka_conf_t *rc = rd_kafka_conf_new();
 
 	assert_non_null(m);
-	m->rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errbuf, sizeof(errbuf));
-	assert_non_null(m->rk);
-	m->mc = rd_kafka_mock_cluster_new(m->rk, 1);
-	assert_non_null(m->mc);
-	assert_int_equal(rd_kafka_mock_topic_create(m->mc, "files", 1, 1), 0);
-	assert_int_equal(rd_kafka_mock_topic_create(m->mc, "files.dlq", 1, 1),
+	kf_test_mock_open(&m->k, 1);
+	assert_int_equal(rd_kafka_mock_topic_create(m->k.mc, "files.dlq", 1, 1),
 			 0);
-	m->conf = kf_conf_new();
-	set(m->conf, "bootstrap", rd_kafka_mock_cluster_bootstraps(m->mc));
-	set(m->conf, "topic", "files");
-	set(m->conf, "receive.dead_letter_topic", "files.dlq");
-	set(m->conf, "send.delivery_timeout_ms", "5000");
-	set(m->conf, "log_level", "error");
-	assert_int_equal(kf_log_init(m->conf, 0, errbuf, sizeof(errbuf)), 0);
+	kf_test_set(m->k.conf, "receive.dead_letter_topic", "files.dlq");
+	kf_test_set(m->k.conf, "send.delivery_timeout_ms", "5000");
+	assert_int_equal(kf_log_init(m->k.conf, 0, errbuf, sizeof(errbuf)), 0);
 	m->offs = kf_offsets_new();
 	assert_non_null(m->offs);
 	uv_loop_init(&m->loop);
@@ -71,9 +56,7 @@ static int teardown(void **state)
 	uv_run(&m->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&m->loop);
 	kf_offsets_destroy(m->offs);
-	kf_conf_destroy(m->conf);
-	rd_kafka_mock_cluster_destroy(m->mc);
-	rd_kafka_destroy(m->rk);
+	kf_test_mock_close(&m->k);
 	free(m);
 	return 0;
 }
@@ -90,7 +73,7 @@ static rd_kafka_message_t *consume_one(struct mock *m, const char *topic,
 	int i;
 
 	rd_kafka_conf_set(rc, "bootstrap.servers",
-			  rd_kafka_mock_cluster_bootstraps(m->mc), NULL, 0);
+			  rd_kafka_mock_cluster_bootstraps(m->k.mc), NULL, 0);
 	rd_kafka_conf_set(rc, "group.id", "test", NULL, 0);
 	c = rd_kafka_new(RD_KAFKA_CONSUMER, rc, errbuf, sizeof(errbuf));
 	assert_non_null(c);
@@ -126,7 +109,7 @@ static void produce_source(struct mock *m)
 	rd_kafka_t *p;
 
 	rd_kafka_conf_set(rc, "bootstrap.servers",
-			  rd_kafka_mock_cluster_bootstraps(m->mc), NULL, 0);
+			  rd_kafka_mock_cluster_bootstraps(m->k.mc), NULL, 0);
 	p = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errbuf, sizeof(errbuf));
 	assert_non_null(p);
 	rd_kafka_header_add(h, "trace-id", -1, "abc", -1);
@@ -190,7 +173,7 @@ static void test_forward_then_release(void **state)
 
 	produce_source(m);
 	src = consume_one(m, "files", &c1);
-	assert_int_equal(kf_deadletter_new(&m->loop, m->conf, m->offs, NULL,
+	assert_int_equal(kf_deadletter_new(&m->loop, m->k.conf, m->offs, NULL,
 					   NULL, &d, errbuf, sizeof(errbuf)),
 			 0);
 	assert_non_null(d);
@@ -233,16 +216,16 @@ static void test_same_topic_refused(void **state)
 	struct mock *m = *state;
 	kf_deadletter_t *d;
 
-	set(m->conf, "receive.dead_letter_topic", "files");
+	kf_test_set(m->k.conf, "receive.dead_letter_topic", "files");
 	errbuf[0] = '\0';
-	assert_int_equal(kf_deadletter_new(&m->loop, m->conf, m->offs, NULL,
+	assert_int_equal(kf_deadletter_new(&m->loop, m->k.conf, m->offs, NULL,
 					   NULL, &d, errbuf, sizeof(errbuf)),
 			 KF_EINVAL);
 	assert_null(d);
 	assert_non_null(strstr(errbuf, "name another topic"));
 	/* unset: off, and every call is a no-op on NULL */
-	set(m->conf, "receive.dead_letter_topic", "");
-	assert_int_equal(kf_deadletter_new(&m->loop, m->conf, m->offs, NULL,
+	kf_test_set(m->k.conf, "receive.dead_letter_topic", "");
+	assert_int_equal(kf_deadletter_new(&m->loop, m->k.conf, m->offs, NULL,
 					   NULL, &d, errbuf, sizeof(errbuf)),
 			 0);
 	assert_null(d);
@@ -258,7 +241,7 @@ static void test_forgotten_hold_not_released(void **state)
 	struct mock *m = *state;
 	kf_deadletter_t *d;
 
-	assert_int_equal(kf_deadletter_new(&m->loop, m->conf, m->offs, NULL,
+	assert_int_equal(kf_deadletter_new(&m->loop, m->k.conf, m->offs, NULL,
 					   NULL, &d, errbuf, sizeof(errbuf)),
 			 0);
 	kf_offsets_consumed(m->offs, 0, 7);
@@ -290,9 +273,9 @@ static void test_refused_stays_held(void **state)
 
 	produce_source(m);
 	src = consume_one(m, "files", &c);
-	rd_kafka_mock_topic_set_error(m->mc, "files.dlq",
+	rd_kafka_mock_topic_set_error(m->k.mc, "files.dlq",
 				      RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
-	assert_int_equal(kf_deadletter_new(&m->loop, m->conf, m->offs, NULL,
+	assert_int_equal(kf_deadletter_new(&m->loop, m->k.conf, m->offs, NULL,
 					   NULL, &d, errbuf, sizeof(errbuf)),
 			 0);
 	kf_offsets_consumed(m->offs, 0, src->offset);

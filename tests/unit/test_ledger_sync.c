@@ -100,24 +100,15 @@ static struct kf_ledger_rec rec_of(const char *rel)
 	return r;
 }
 
-static off_t ledger_size(void)
+/* stat(2) of the ledger file as it is now. */
+static struct stat ledger_stat(void)
 {
 	struct stat st;
 	char path[PATH_MAX + 32];
 
 	kf_test_fmt(path, sizeof(path), "%s/%s", dir, KF_LEDGER_FILE);
 	assert_int_equal(stat(path, &st), 0);
-	return st.st_size;
-}
-
-static ino_t ledger_ino(void)
-{
-	struct stat st;
-	char path[PATH_MAX + 32];
-
-	kf_test_fmt(path, sizeof(path), "%s/%s", dir, KF_LEDGER_FILE);
-	assert_int_equal(stat(path, &st), 0);
-	return st.st_ino;
+	return st;
 }
 
 static int seen_first, seen_after;
@@ -148,7 +139,8 @@ static void test_failed_group_fails_every_waiter(void **state)
 		fail_msg("kf_ledger_open: %s", errbuf);
 	nsync = 0;
 	/* past first.txt's record: the joiner's is there too */
-	hold_size = ledger_size() + kf_ledger_format(&r, line, sizeof(line));
+	hold_size = ledger_stat().st_size +
+		    kf_ledger_format(&r, line, sizeof(line));
 	hold_and_fail = 1;
 	rc = kf_ledger_append(j->l, &r, errbuf, sizeof(errbuf));
 	assert_int_equal(pthread_join(joiner_thread, NULL), 0);
@@ -161,7 +153,7 @@ static void test_failed_group_fails_every_waiter(void **state)
 	/* the next append rewrites the ledger into a new file first */
 	r = rec_of("after.txt");
 	EXPECT_OK(kf_ledger_append(j->l, &r, errbuf, sizeof(errbuf)));
-	assert_true(ledger_ino() != failed_ino);
+	assert_true(ledger_stat().st_ino != failed_ino);
 	for (i = 1; i < nsync; i++)
 		if (sync_ino[i] == failed_ino)
 			fail_msg("fdatasync #%d is of the file whose fdatasync "

@@ -16,75 +16,23 @@
 
 #include "common/log.h"
 #include "kf_test.h"
-
-static char errbuf[256];
-
-struct capture {
-	char dir[PATH_MAX];
-	char path[PATH_MAX];
-	int fd;    /* the scratch file */
-	int saved; /* the real stderr */
-};
+#include "kf_test_capture.h"
 
 static int setup(void **state)
 {
-	struct capture *c = calloc(1, sizeof(*c));
-
-	if (!c || kf_test_mkdtemp(c->dir, "log"))
-		return -1;
-	kf_test_fmt(c->path, sizeof(c->path), "%s/stderr", c->dir);
-	c->fd = open(c->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	c->saved = dup(STDERR_FILENO);
-	if (c->fd < 0 || c->saved < 0)
-		return -1;
-	*state = c;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct capture *c = *state;
-
-	unsetenv("JOURNAL_STREAM");
-	close(c->fd);
-	close(c->saved);
-	kf_test_rmtree(c->dir);
-	free(c);
-	return 0;
-}
-
-/* Sets JOURNAL_STREAM to the scratch file's "DEVICE:INODE". */
-static void journal_is_capture(const struct capture *c)
-{
-	struct stat st;
-	char v[64];
-
-	assert_int_equal(fstat(c->fd, &st), 0);
-	kf_test_fmt(v, sizeof(v), "%llu:%llu", (unsigned long long)st.st_dev,
-		    (unsigned long long)st.st_ino);
-	assert_int_equal(setenv("JOURNAL_STREAM", v, 1), 0);
+	return kf_test_capture_setup(state, "log");
 }
 
 /* Sets up logging with stderr on the scratch file, writes an error, a
  * warning and a (filtered) debug line, and returns what was written; the
  * caller frees it. */
-static char *log_three(struct capture *c, int json)
+static char *log_three(struct kf_test_capture *c, int json)
 {
-	uint8_t *text;
-	size_t n = 0;
-
-	assert_int_equal(ftruncate(c->fd, 0), 0);
-	assert_int_equal(lseek(c->fd, 0, SEEK_SET), 0);
-	assert_int_equal(dup2(c->fd, STDERR_FILENO), STDERR_FILENO);
-	EXPECT_OK(kf_log_setup(KF_LOG_INFO, "", json, errbuf, sizeof(errbuf)));
+	kf_test_capture_begin(c, json);
 	kf_err("test", "disk %s is full", "/srv");
 	kf_warn("kafka", "broker %d down", 2);
 	kf_dbg(KF_DBG_ALL, "test", "never written");
-	assert_int_equal(dup2(c->saved, STDERR_FILENO), STDERR_FILENO);
-	text = kf_test_read_file(c->path, &n);
-	assert_non_null(text);
-	text[n] = '\0'; /* the buffer has room for it */
-	return (char *)text;
+	return kf_test_capture_end(c);
 }
 
 static void assert_matches(const char *text, const char *pattern)
@@ -101,10 +49,10 @@ static void assert_matches(const char *text, const char *pattern)
 
 static void test_journal_gets_priority_without_timestamp(void **state)
 {
-	struct capture *c = *state;
+	struct kf_test_capture *c = *state;
 	char *text;
 
-	journal_is_capture(c);
+	kf_test_capture_as_journal(c);
 	text = log_three(c, 0);
 	assert_string_equal(text, "<3>error test: disk /srv is full\n"
 				  "<4>warn  kafka: broker 2 down\n");
@@ -125,7 +73,7 @@ static void test_plain_stderr_gets_timestamp(void **state)
 /* A daemon's child that inherited JOURNAL_STREAM but writes to a file. */
 static void test_journal_stream_of_another_file_is_ignored(void **state)
 {
-	struct capture *c = *state;
+	struct kf_test_capture *c = *state;
 	char *text;
 	struct stat st;
 	char v[64];
@@ -146,10 +94,10 @@ static void test_journal_stream_of_another_file_is_ignored(void **state)
 /* JSON lines carry their own level and timestamp, journal or not. */
 static void test_json_unchanged_in_journal(void **state)
 {
-	struct capture *c = *state;
+	struct kf_test_capture *c = *state;
 	char *text;
 
-	journal_is_capture(c);
+	kf_test_capture_as_journal(c);
 	text = log_three(c, 1);
 	assert_matches(text, "^\\{\"ts\":\"" TS "\",\"level\":\"error\","
 			     "\"ctx\":\"test\",\"msg\":\"disk /srv is "
@@ -164,14 +112,16 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 			test_journal_gets_priority_without_timestamp, setup,
-			teardown),
+			kf_test_capture_teardown),
 		cmocka_unit_test_setup_teardown(
-			test_plain_stderr_gets_timestamp, setup, teardown),
+			test_plain_stderr_gets_timestamp, setup,
+			kf_test_capture_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_journal_stream_of_another_file_is_ignored, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(test_json_unchanged_in_journal,
-						setup, teardown),
+			kf_test_capture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_json_unchanged_in_journal, setup,
+			kf_test_capture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

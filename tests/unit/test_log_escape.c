@@ -16,8 +16,7 @@
 
 #include "common/log.h"
 #include "kf_test.h"
-
-static char errbuf[256];
+#include "kf_test_capture.h"
 
 /* What a forged ABORT reason carried in the review of the receiver: a
  * fake line, a journal priority, terminal escapes, and a C1 CSI. */
@@ -26,55 +25,17 @@ static const char hostile[] =
     "'payroll.xlsx'\n<0>emerg recv: \x1b[2J\x1b[31mFORGED\r\x7f\xc2\x9b"
     "31m";
 
-struct capture {
-	char dir[PATH_MAX];
-	char path[PATH_MAX];
-	int fd, saved;
-};
-
 static int setup(void **state)
 {
-	struct capture *c = calloc(1, sizeof(*c));
-
-	if (!c || kf_test_mkdtemp(c->dir, "log_escape"))
-		return -1;
-	kf_test_fmt(c->path, sizeof(c->path), "%s/stderr", c->dir);
-	c->fd = open(c->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	c->saved = dup(STDERR_FILENO);
-	if (c->fd < 0 || c->saved < 0)
-		return -1;
-	*state = c;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct capture *c = *state;
-
-	unsetenv("JOURNAL_STREAM");
-	close(c->fd);
-	close(c->saved);
-	kf_test_rmtree(c->dir);
-	free(c);
-	return 0;
+	return kf_test_capture_setup(state, "log_escape");
 }
 
 /* Logs the hostile reason once; returns what was written (caller frees). */
-static char *log_hostile(struct capture *c, int json)
+static char *log_hostile(struct kf_test_capture *c, int json)
 {
-	uint8_t *text;
-	size_t n = 0;
-
-	assert_int_equal(ftruncate(c->fd, 0), 0);
-	assert_int_equal(lseek(c->fd, 0, SEEK_SET), 0);
-	assert_int_equal(dup2(c->fd, STDERR_FILENO), STDERR_FILENO);
-	EXPECT_OK(kf_log_setup(KF_LOG_INFO, "", json, errbuf, sizeof(errbuf)));
+	kf_test_capture_begin(c, json);
 	kf_warn("recv", "'victim.txt': the sender gave up: %s", hostile);
-	assert_int_equal(dup2(c->saved, STDERR_FILENO), STDERR_FILENO);
-	text = kf_test_read_file(c->path, &n);
-	assert_non_null(text);
-	text[n] = '\0';
-	return (char *)text;
+	return kf_test_capture_end(c);
 }
 
 /* One line, ending in its only newline, without a control byte. */
@@ -114,14 +75,10 @@ static void test_text_one_escaped_line(void **state)
 
 static void test_journal_one_escaped_line(void **state)
 {
-	struct capture *c = *state;
-	struct stat st;
-	char v[64], *text;
+	struct kf_test_capture *c = *state;
+	char *text;
 
-	assert_int_equal(fstat(c->fd, &st), 0);
-	kf_test_fmt(v, sizeof(v), "%llu:%llu", (unsigned long long)st.st_dev,
-		    (unsigned long long)st.st_ino);
-	assert_int_equal(setenv("JOURNAL_STREAM", v, 1), 0);
+	kf_test_capture_as_journal(c);
 	text = log_hostile(c, 0);
 	expect_one_clean_line(text);
 	/* the one priority is ours, the forged one stays inside the text */
@@ -144,7 +101,8 @@ static void test_json_one_escaped_line(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name)                                                                \
+	cmocka_unit_test_setup_teardown(name, setup, kf_test_capture_teardown)
 	const struct CMUnitTest tests[] = {
 	    T(test_text_one_escaped_line),
 	    T(test_journal_one_escaped_line),

@@ -19,46 +19,29 @@
 #include <unistd.h>
 
 #include "core/codec.h"
+#include "kf_test_mock.h"
 #include "kferry/kferry.h"
 
 struct mock {
-	rd_kafka_t *rk; /* owns the mock cluster */
-	rd_kafka_mock_cluster_t *mc;
+	struct kf_test_mock k;
 	char dir[512];
-	kf_conf_t *conf;
 	int failures;
 	char last_error[512];
 };
 
-static void set(kf_conf_t *conf, const char *k, const char *v)
-{
-	char err[256];
-
-	assert_int_equal(kf_conf_set(conf, k, v, err, sizeof(err)), 0);
-}
-
 static int setup(void **state)
 {
 	struct mock *m = calloc(1, sizeof(*m));
-	rd_kafka_conf_t *rc = rd_kafka_conf_new();
 	const char *base = getenv("KF_TEST_TMP");
 	char err[256];
 
 	base = base ? base : "/tmp";
 	mkdir(base, 0755);
-	m->rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, err, sizeof(err));
-	assert_non_null(m->rk);
-	m->mc = rd_kafka_mock_cluster_new(m->rk, 1);
-	assert_non_null(m->mc);
-	assert_int_equal(rd_kafka_mock_topic_create(m->mc, "files", 2, 1), 0);
+	kf_test_mock_open(&m->k, 2);
 	snprintf(m->dir, sizeof(m->dir), "%s/mockXXXXXX", base);
 	assert_non_null(mkdtemp(m->dir));
-	m->conf = kf_conf_new();
-	set(m->conf, "bootstrap", rd_kafka_mock_cluster_bootstraps(m->mc));
-	set(m->conf, "topic", "files");
-	set(m->conf, "chunk_size", "64KiB");
-	set(m->conf, "log_level", "error");
-	assert_int_equal(kf_log_init(m->conf, 0, err, sizeof(err)), 0);
+	kf_test_set(m->k.conf, "chunk_size", "64KiB");
+	assert_int_equal(kf_log_init(m->k.conf, 0, err, sizeof(err)), 0);
 	*state = m;
 	return 0;
 }
@@ -68,9 +51,7 @@ static int teardown(void **state)
 	struct mock *m = *state;
 	char cmd[600];
 
-	kf_conf_destroy(m->conf);
-	rd_kafka_mock_cluster_destroy(m->mc);
-	rd_kafka_destroy(m->rk);
+	kf_test_mock_close(&m->k);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", m->dir);
 	assert_int_equal(system(cmd), 0);
 	free(m);
@@ -141,10 +122,10 @@ static void receive_and_check(struct mock *m, const char *name,
 	uint8_t got[16];
 
 	snprintf(dest, sizeof(dest), "%s/dest", m->dir);
-	set(m->conf, "receive.dest", dest);
-	set(m->conf, "receive.idle_exit", "5");
-	set(m->conf, "receive.group", "g1");
-	assert_int_equal(kf_receive(m->conf, &st, err, sizeof(err)), 0);
+	kf_test_set(m->k.conf, "receive.dest", dest);
+	kf_test_set(m->k.conf, "receive.idle_exit", "5");
+	kf_test_set(m->k.conf, "receive.group", "g1");
+	assert_int_equal(kf_receive(m->k.conf, &st, err, sizeof(err)), 0);
 	assert_int_equal(st.files_ok, 1);
 	assert_int_equal(st.files_quarantined, 0);
 	snprintf(path, sizeof(path), "%s/%s", dest, name);
@@ -160,7 +141,7 @@ static void test_send_ok(void **state)
 	kf_send_stats_t st;
 	char err[512];
 
-	assert_int_equal(kf_send(m->conf, &p, 1, on_file, NULL, m, &st, err,
+	assert_int_equal(kf_send(m->k.conf, &p, 1, on_file, NULL, m, &st, err,
 				 sizeof(err)),
 			 0);
 	assert_int_equal(m->failures, 0);
@@ -182,11 +163,12 @@ static void test_send_retries(void **state)
 	char err[512];
 
 	rd_kafka_mock_push_request_errors(
-		m->mc, 0 /* Produce */, 4, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+		m->k.mc, 0 /* Produce */, 4,
+		RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
 		RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
 		RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
 		RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION);
-	assert_int_equal(kf_send(m->conf, &p, 1, on_file, NULL, m, &st, err,
+	assert_int_equal(kf_send(m->k.conf, &p, 1, on_file, NULL, m, &st, err,
 				 sizeof(err)),
 			 0);
 	assert_int_equal(m->failures, 0);
@@ -204,9 +186,9 @@ static void test_send_broker_down(void **state)
 	kf_send_stats_t st;
 	char err[512];
 
-	set(m->conf, "send.delivery_timeout_ms", "2000");
-	rd_kafka_mock_broker_set_down(m->mc, 1);
-	assert_int_not_equal(kf_send(m->conf, &p, 1, on_file, NULL, m, &st,
+	kf_test_set(m->k.conf, "send.delivery_timeout_ms", "2000");
+	rd_kafka_mock_broker_set_down(m->k.mc, 1);
+	assert_int_not_equal(kf_send(m->k.conf, &p, 1, on_file, NULL, m, &st,
 				     err, sizeof(err)),
 			     0);
 	assert_int_equal(m->failures, 1);

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "kf_test.h"
+#include "kf_test_mock.h"
 #include "kferry/kferry.h"
 #include "send/walker.h"
 
@@ -29,10 +30,8 @@
 static const char SECRET[] = "TOP-SECRET signing key of the service\n";
 
 struct mock {
-	rd_kafka_t *rk; /* owns the mock cluster */
-	rd_kafka_mock_cluster_t *mc;
+	struct kf_test_mock k;
 	char dir[PATH_MAX];
-	kf_conf_t *conf;
 };
 
 /* What the wraps do, set by each test. */
@@ -84,33 +83,16 @@ ssize_t __wrap_pread64(int fd, void *buf, size_t n, off_t off)
 	return __real_pread64(fd, buf, n, off);
 }
 
-static void set(kf_conf_t *conf, const char *k, const char *v)
-{
-	char err[256];
-
-	if (kf_conf_set(conf, k, v, err, sizeof(err)))
-		fail_msg("%s=%s: %s", k, v, err);
-}
-
 static int setup(void **state)
 {
 	struct mock *m = calloc(1, sizeof(*m));
-	rd_kafka_conf_t *rc = rd_kafka_conf_new();
 	char err[256];
 
 	assert_non_null(m);
-	m->rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, err, sizeof(err));
-	assert_non_null(m->rk);
-	m->mc = rd_kafka_mock_cluster_new(m->rk, 1);
-	assert_non_null(m->mc);
-	assert_int_equal(rd_kafka_mock_topic_create(m->mc, "files", 1, 1), 0);
+	kf_test_mock_open(&m->k, 1);
 	assert_int_equal(kf_test_mkdtemp(m->dir, "test_send_race"), 0);
-	m->conf = kf_conf_new();
-	set(m->conf, "bootstrap", rd_kafka_mock_cluster_bootstraps(m->mc));
-	set(m->conf, "topic", "files");
-	set(m->conf, "chunk_size", "64KiB");
-	set(m->conf, "log_level", "error");
-	assert_int_equal(kf_log_init(m->conf, 0, err, sizeof(err)), 0);
+	kf_test_set(m->k.conf, "chunk_size", "64KiB");
+	assert_int_equal(kf_log_init(m->k.conf, 0, err, sizeof(err)), 0);
 	*g_swap_src = *g_rewrite = '\0';
 	g_swapped = g_rewritten = 0;
 	*state = m;
@@ -121,9 +103,7 @@ static int teardown(void **state)
 {
 	struct mock *m = *state;
 
-	kf_conf_destroy(m->conf);
-	rd_kafka_mock_cluster_destroy(m->mc);
-	rd_kafka_destroy(m->rk);
+	kf_test_mock_close(&m->k);
 	assert_int_equal(kf_test_rmtree(m->dir), 0);
 	free(m);
 	return 0;
@@ -137,10 +117,10 @@ static uint64_t receive_all(struct mock *m)
 	char dest[PATH_MAX + 8], err[512];
 
 	kf_test_fmt(dest, sizeof(dest), "%s/dest", m->dir);
-	set(m->conf, "receive.dest", dest);
-	set(m->conf, "receive.idle_exit", "3");
-	set(m->conf, "receive.group", "g1");
-	assert_int_equal(kf_receive(m->conf, &st, err, sizeof(err)), 0);
+	kf_test_set(m->k.conf, "receive.dest", dest);
+	kf_test_set(m->k.conf, "receive.idle_exit", "3");
+	kf_test_set(m->k.conf, "receive.group", "g1");
+	assert_int_equal(kf_receive(m->k.conf, &st, err, sizeof(err)), 0);
 	return st.files_ok;
 }
 
@@ -166,7 +146,7 @@ static void test_link_swapped_in_after_the_walk(void **state)
 	snprintf(g_swap_src, sizeof(g_swap_src), "%s", p);
 	snprintf(g_swap_link_to, sizeof(g_swap_link_to), "%s", secret);
 
-	assert_int_not_equal(kf_send(m->conf, &arg, 1, NULL, NULL, NULL, &st,
+	assert_int_not_equal(kf_send(m->k.conf, &arg, 1, NULL, NULL, NULL, &st,
 				     err, sizeof(err)),
 			     0);
 	assert_true(g_swapped);
@@ -197,7 +177,7 @@ static void test_rewrite_in_place_mtime_restored(void **state)
 	free(data);
 	snprintf(g_rewrite, sizeof(g_rewrite), "%s", p);
 
-	assert_int_not_equal(kf_send(m->conf, &arg, 1, NULL, NULL, NULL, &st,
+	assert_int_not_equal(kf_send(m->k.conf, &arg, 1, NULL, NULL, NULL, &st,
 				     err, sizeof(err)),
 			     0);
 	assert_true(g_rewritten);

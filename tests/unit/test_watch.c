@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "kf_test.h"
+#include "kf_test_route.h"
 
 #include "common/log.h"
 #include "config/conf.h"
@@ -20,32 +21,13 @@
 #include "watch/ledger.h"
 #include "watch/route.h"
 
-static kf_route_t *route(const char *const *kv)
-{
-	kf_conf_t *conf = kf_conf_new();
-	kf_route_t *r;
-	char key[128], err[256];
-
-	assert_non_null(conf);
-	for (; *kv; kv += 2) {
-		snprintf(key, sizeof(key), "route.t.%s", kv[0]);
-		if (kf_conf_set(conf, key, kv[1], err, sizeof(err)))
-			fail_msg("%s", err);
-	}
-	r = kf_route_new(&conf->routes[0], conf->topic, err, sizeof(err));
-	if (!r)
-		fail_msg("%s", err);
-	kf_conf_destroy(conf);
-	return r;
-}
-
 static void test_route_globs(void **state)
 {
 	static const char *const kv[] = {"dir", "/in/",
 					 "include", "*.csv, data/*.bin",
 					 "exclude", "secret*",
 					 NULL};
-	kf_route_t *r = route(kv);
+	kf_route_t *r = kf_test_route(kv);
 
 	(void)state;
 	assert_string_equal(r->dir, "/in");
@@ -70,7 +52,7 @@ static void test_route_marker_and_finished(void **state)
 					     "3", NULL};
 	static const char *const ren[] = {"dir", "/in", "finished", "rename",
 					  "temp_suffixes", ".inc", NULL};
-	kf_route_t *r = route(marker);
+	kf_route_t *r = kf_test_route(marker);
 
 	(void)state;
 	assert_true(kf_route_is_marker(r, "a.dat.done"));
@@ -80,13 +62,13 @@ static void test_route_marker_and_finished(void **state)
 	assert_true(kf_route_finished(r, 0, 1));
 	kf_route_unref(r);
 
-	r = route(stable);
+	r = kf_test_route(stable);
 	assert_true(kf_route_wants(r, "a.done")); /* not marker mode */
 	assert_false(kf_route_finished(r, 2.9, 1));
 	assert_true(kf_route_finished(r, 3, 0));
 	kf_route_unref(r);
 
-	r = route(ren);
+	r = kf_test_route(ren);
 	assert_true(kf_route_finished(r, 0, 0));
 	assert_false(kf_route_wants(r, "x.inc"));
 	assert_true(kf_route_wants(r, "x.tmp"));
@@ -99,7 +81,7 @@ static void test_route_after_and_backoff(void **state)
 					 "after", "move:/out/%Y/",
 					 "retry_backoff", "10",
 					 NULL};
-	kf_route_t *r = route(kv);
+	kf_route_t *r = kf_test_route(kv);
 
 	(void)state;
 	assert_int_equal(r->after, KF_AFTER_MOVE);
@@ -389,7 +371,7 @@ static void test_action_quarantine(void **state)
 	snprintf(in, sizeof(in), "%s/in", dir);
 	snprintf(p, sizeof(p), "%s/sub", in);
 	assert_int_equal(kf_path_mkdir_p(p, 0755, 0), 0);
-	r = route(kv);
+	r = kf_test_route(kv);
 
 	snprintf(p, sizeof(p), "%s/sub/x.bin", in);
 	assert_int_equal(kf_test_write_file(p, "first", 5, 0644), 0);

@@ -19,12 +19,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 #include <pthread.h>
 #include <time.h>
 
 #include "kf_test.h"
+#include "kf_test_mock.h"
+#include "kf_test_route.h"
 #include "kferry/kferry.h"
 #include "common/stop.h"
 #include "config/conf.h"
@@ -76,25 +76,6 @@ int __wrap_fstatat64(int dirfd, const char *name, struct stat *st, int flags)
 	return r;
 }
 
-static kf_route_t *route(const char *const *kv)
-{
-	kf_conf_t *conf = kf_conf_new();
-	kf_route_t *r;
-	char key[128], err[256];
-
-	assert_non_null(conf);
-	for (; *kv; kv += 2) {
-		snprintf(key, sizeof(key), "route.t.%s", kv[0]);
-		if (kf_conf_set(conf, key, kv[1], err, sizeof(err)))
-			fail_msg("%s", err);
-	}
-	r = kf_route_new(&conf->routes[0], conf->topic, err, sizeof(err));
-	if (!r)
-		fail_msg("%s", err);
-	kf_conf_destroy(conf);
-	return r;
-}
-
 /* 1 if the file at path holds exactly text. */
 static int file_is(const char *path, const char *text)
 {
@@ -124,7 +105,7 @@ static void after_with_rename_in(const char *after, const char *moved_rel)
 	kf_test_fmt(state, sizeof(state), "%s/state", dir);
 	assert_int_equal(kf_test_mkdir_p(in, 0755), 0);
 	kf_test_fmt(after_kv, sizeof(after_kv), after, dir);
-	r = route(kv);
+	r = kf_test_route(kv);
 	kf_test_fmt(p, sizeof(p), "%s/report.csv", in);
 	assert_int_equal(kf_test_write_file(p, "version 1\n", 10, 0644), 0);
 	assert_int_equal(lstat(p, &st), 0);
@@ -191,7 +172,7 @@ static void test_scan_never_follows_a_swapped_link(void **state)
 	kf_test_fmt(p, sizeof(p), "%s/secret.key", out);
 	assert_int_equal(kf_test_mkdir_p(out, 0700), 0);
 	assert_int_equal(kf_test_write_file(p, "TOP-SECRET\n", 11, 0600), 0);
-	r = route(kv);
+	r = kf_test_route(kv);
 
 	snprintf(g_swap_name, sizeof(g_swap_name), "sub");
 	kf_test_fmt(g_swap_dir, sizeof(g_swap_dir), "%s/sub", in);
@@ -229,14 +210,14 @@ static void test_prepare_refuses_foreign_private_dirs(void **state)
 	assert_int_equal(kf_test_mkdir_p(other, 0755), 0);
 
 	/* keep creates nothing (its DIR may be read-only) */
-	r = route(keep);
+	r = kf_test_route(keep);
 	assert_int_equal(kf_action_prepare(r, err, sizeof(err)), 0);
 	kf_route_unref(r);
 	kf_test_fmt(p, sizeof(p), "%s/.kferry", in);
 	assert_int_equal(access(p, F_OK), -1);
 
 	/* delete: .kferry and .kferry/sending made 0700 */
-	r = route(del);
+	r = kf_test_route(del);
 	assert_int_equal(kf_action_prepare(r, err, sizeof(err)), 0);
 	kf_test_fmt(p, sizeof(p), "%s/.kferry/sending", in);
 	assert_int_equal(lstat(p, &st), 0);
@@ -263,7 +244,7 @@ static void test_prepare_refuses_foreign_private_dirs(void **state)
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(kf_test_mkdir_p(errs, 0755), 0);
 	assert_int_equal(chmod(errs, 0777), 0);
-	r = route(outside);
+	r = kf_test_route(outside);
 	assert_int_equal(kf_action_prepare(r, err, sizeof(err)), KF_EINVAL);
 	assert_non_null(strstr(err, "writable by no one else"));
 	kf_route_unref(r);
@@ -271,28 +252,6 @@ static void test_prepare_refuses_foreign_private_dirs(void **state)
 }
 
 /* ------------------------------------------- claimed files after a stop */
-
-struct run {
-	kf_conf_t *conf;
-	int rc;
-	char err[512];
-};
-
-static void *watch_thread(void *arg)
-{
-	struct run *run = arg;
-
-	run->rc = kf_watch(run->conf, NULL, NULL, run->err, sizeof(run->err));
-	return NULL;
-}
-
-static void set(kf_conf_t *conf, const char *k, const char *v)
-{
-	char err[256];
-
-	if (kf_conf_set(conf, k, v, err, sizeof(err)))
-		fail_msg("%s=%s: %s", k, v, err);
-}
 
 static int gone(const char *dir, const char *name)
 {
@@ -308,22 +267,15 @@ static void test_claimed_files_after_a_stop(void **state)
 	char sending[PATH_MAX + 32], dest[PATH_MAX + 8], p[PATH_MAX + 64];
 	char err[256];
 	struct kf_ledger_rec rec = {0};
-	rd_kafka_conf_t *rc = rd_kafka_conf_new();
-	rd_kafka_mock_cluster_t *mc;
-	rd_kafka_t *rk;
-	struct run run = {0};
+	struct kf_test_mock mock;
+	struct kf_test_watch watch;
 	kf_recv_stats_t rst;
 	kf_ledger_t *l;
 	struct stat st;
-	pthread_t th;
 	int i;
 
 	(void)state;
-	rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, err, sizeof(err));
-	assert_non_null(rk);
-	mc = rd_kafka_mock_cluster_new(rk, 1);
-	assert_non_null(mc);
-	assert_int_equal(rd_kafka_mock_topic_create(mc, "files", 1, 1), 0);
+	kf_test_mock_open(&mock, 1);
 	assert_int_equal(kf_test_mkdtemp(dir, "test_watch_claim"), 0);
 	kf_test_fmt(in, sizeof(in), "%s/in", dir);
 	kf_test_fmt(st_dir, sizeof(st_dir), "%s/state", dir);
@@ -359,16 +311,11 @@ static void test_claimed_files_after_a_stop(void **state)
 	kf_test_fmt(p, sizeof(p), "%s/c.txt", in);
 	assert_int_equal(kf_test_write_file(p, "c: new\n", 7, 0644), 0);
 
-	run.conf = kf_conf_new();
-	set(run.conf, "bootstrap", rd_kafka_mock_cluster_bootstraps(mc));
-	set(run.conf, "topic", "files");
-	set(run.conf, "log_level", "error");
-	set(run.conf, "watch.state_dir", st_dir);
-	set(run.conf, "route.t.dir", in);
-	set(run.conf, "route.t.finished", "rename");
-	set(run.conf, "route.t.after", "delete");
-	assert_int_equal(kf_log_init(run.conf, 0, err, sizeof(err)), 0);
-	assert_int_equal(pthread_create(&th, NULL, watch_thread, &run), 0);
+	kf_test_set(mock.conf, "watch.state_dir", st_dir);
+	kf_test_set(mock.conf, "route.t.dir", in);
+	kf_test_set(mock.conf, "route.t.finished", "rename");
+	kf_test_set(mock.conf, "route.t.after", "delete");
+	kf_test_watch_start(&watch, mock.conf);
 	for (i = 0; i < 6000 && !(gone(in, "b.txt") && gone(in, "c.txt") &&
 				  gone(sending, "b.txt") &&
 				  gone(sending, "c.txt")); i++) {
@@ -376,10 +323,7 @@ static void test_claimed_files_after_a_stop(void **state)
 
 		nanosleep(&ts, NULL);
 	}
-	kf_stop_request();
-	assert_int_equal(pthread_join(th, NULL), 0);
-	if (run.rc)
-		fail_msg("kf_watch: %s", run.err);
+	kf_test_watch_stop(&watch);
 
 	/* nothing is left claimed or in the outbox */
 	assert_true(gone(sending, "a.txt"));
@@ -395,10 +339,10 @@ static void test_claimed_files_after_a_stop(void **state)
 
 	/* the receiver gets b.txt and the new c.txt, and never a.txt again */
 	kf__stop_flag = 0;
-	set(run.conf, "receive.dest", dest);
-	set(run.conf, "receive.idle_exit", "3");
-	set(run.conf, "receive.group", "g1");
-	assert_int_equal(kf_receive(run.conf, &rst, err, sizeof(err)), 0);
+	kf_test_set(mock.conf, "receive.dest", dest);
+	kf_test_set(mock.conf, "receive.idle_exit", "3");
+	kf_test_set(mock.conf, "receive.group", "g1");
+	assert_int_equal(kf_receive(mock.conf, &rst, err, sizeof(err)), 0);
 	assert_int_equal(rst.files_ok, 2);
 	kf_test_fmt(p, sizeof(p), "%s/b.txt", dest);
 	assert_true(file_is(p, "b: unsent\n"));
@@ -406,9 +350,7 @@ static void test_claimed_files_after_a_stop(void **state)
 	assert_true(file_is(p, "c: new\n"));
 	assert_true(gone(dest, "a.txt"));
 
-	kf_conf_destroy(run.conf);
-	rd_kafka_mock_cluster_destroy(mc);
-	rd_kafka_destroy(rk);
+	kf_test_mock_close(&mock);
 	assert_int_equal(kf_test_rmtree(dir), 0);
 }
 

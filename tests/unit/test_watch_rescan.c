@@ -15,13 +15,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
 
 #include "kf_test.h"
+#include "kf_test_mock.h"
 #include "kferry/kferry.h"
 #include "watch/action.h"
 #include "watch/scan.h"
@@ -72,45 +71,15 @@ int __wrap_kf_action_claim(const kf_route_t *r, struct kf_action_file *f,
 	return __real_kf_action_claim(r, f, msg, msg_size);
 }
 
-struct run {
-	kf_conf_t *conf;
-	int rc;
-	char err[512];
-};
-
-static void *watch_thread(void *arg)
-{
-	struct run *run = arg;
-
-	run->rc = kf_watch(run->conf, NULL, NULL, run->err, sizeof(run->err));
-	return NULL;
-}
-
-static void set(kf_conf_t *conf, const char *k, const char *v)
-{
-	char err[256];
-
-	if (kf_conf_set(conf, k, v, err, sizeof(err)))
-		fail_msg("%s=%s: %s", k, v, err);
-}
-
 static void test_changed_at_claim_is_looked_at_again(void **state)
 {
 	char dir[PATH_MAX], st_dir[PATH_MAX + 8], p[PATH_MAX + 64];
-	char err[256];
-	rd_kafka_conf_t *rc = rd_kafka_conf_new();
-	rd_kafka_mock_cluster_t *mc;
-	rd_kafka_t *rk;
-	struct run run = {0};
-	pthread_t th;
+	struct kf_test_mock mock;
+	struct kf_test_watch watch;
 	int i;
 
 	(void)state;
-	rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, err, sizeof(err));
-	assert_non_null(rk);
-	mc = rd_kafka_mock_cluster_new(rk, 1);
-	assert_non_null(mc);
-	assert_int_equal(rd_kafka_mock_topic_create(mc, "files", 1, 1), 0);
+	kf_test_mock_open(&mock, 1);
 	assert_int_equal(kf_test_mkdtemp(dir, "test_watch_rescan"), 0);
 	kf_test_fmt(g_in, sizeof(g_in), "%s/in", dir);
 	kf_test_fmt(st_dir, sizeof(st_dir), "%s/state", dir);
@@ -118,32 +87,22 @@ static void test_changed_at_claim_is_looked_at_again(void **state)
 	kf_test_fmt(p, sizeof(p), "%s/late.txt", g_in);
 	assert_int_equal(kf_test_write_file(p, "late\n", 5, 0644), 0);
 
-	run.conf = kf_conf_new();
-	set(run.conf, "bootstrap", rd_kafka_mock_cluster_bootstraps(mc));
-	set(run.conf, "topic", "files");
-	set(run.conf, "log_level", "error");
-	set(run.conf, "workers", "4");
+	kf_test_set(mock.conf, "workers", "4");
 	/* a rescan would come far too late: only the stable poll helps */
-	set(run.conf, "watch.rescan_seconds", "86400");
-	set(run.conf, "watch.state_dir", st_dir);
-	set(run.conf, "route.t.dir", g_in);
-	set(run.conf, "route.t.stable_seconds", "1");
-	set(run.conf, "route.t.after", "delete");
-	assert_int_equal(kf_log_init(run.conf, 0, err, sizeof(err)), 0);
-	assert_int_equal(pthread_create(&th, NULL, watch_thread, &run), 0);
+	kf_test_set(mock.conf, "watch.rescan_seconds", "86400");
+	kf_test_set(mock.conf, "watch.state_dir", st_dir);
+	kf_test_set(mock.conf, "route.t.dir", g_in);
+	kf_test_set(mock.conf, "route.t.stable_seconds", "1");
+	kf_test_set(mock.conf, "route.t.after", "delete");
+	kf_test_watch_start(&watch, mock.conf);
 	/* sent (and deleted) once it was stable again */
 	for (i = 0; i < 6000 && !access(p, F_OK); i++)
 		nap();
-	kf_stop_request();
-	assert_int_equal(pthread_join(th, NULL), 0);
-	if (run.rc)
-		fail_msg("kf_watch: %s", run.err);
+	kf_test_watch_stop(&watch);
 	assert_true(g_touched);
 	assert_int_equal(access(p, F_OK), -1);
 
-	kf_conf_destroy(run.conf);
-	rd_kafka_mock_cluster_destroy(mc);
-	rd_kafka_destroy(rk);
+	kf_test_mock_close(&mock);
 	assert_int_equal(kf_test_rmtree(dir), 0);
 }
 

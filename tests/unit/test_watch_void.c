@@ -15,12 +15,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 #include <pthread.h>
 #include <time.h>
 
 #include "kf_test.h"
+#include "kf_test_mock.h"
 #include "kferry/kferry.h"
 #include "proto/wire.h"
 
@@ -104,49 +103,20 @@ long __wrap_kf_wire_encode_abort(uint8_t *buf, size_t cap,
 	return __real_kf_wire_encode_abort(buf, cap, a);
 }
 
-struct run {
-	kf_conf_t *conf;
-	int rc;
-	char err[512];
-};
-
-static void *watch_thread(void *arg)
-{
-	struct run *run = arg;
-
-	run->rc = kf_watch(run->conf, NULL, NULL, run->err, sizeof(run->err));
-	return NULL;
-}
-
-static void set(kf_conf_t *conf, const char *k, const char *v)
-{
-	char err[256];
-
-	if (kf_conf_set(conf, k, v, err, sizeof(err)))
-		fail_msg("%s=%s: %s", k, v, err);
-}
-
 static void test_void_before_abort(void **state)
 {
 	char dir[PATH_MAX], in[PATH_MAX + 8], st_dir[PATH_MAX + 8];
-	char path[PATH_MAX + 64], err[256], *text;
+	char path[PATH_MAX + 64], *text;
 	uint8_t *data = malloc(16 * CHUNK);
 	uint32_t seed = 7;
-	rd_kafka_conf_t *rc = rd_kafka_conf_new();
-	rd_kafka_mock_cluster_t *mc;
-	rd_kafka_t *rk;
-	struct run run = {0};
-	pthread_t th;
+	struct kf_test_mock mock;
+	struct kf_test_watch watch;
 	struct stat st;
 	int i;
 
 	(void)state;
 	assert_non_null(data);
-	rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, err, sizeof(err));
-	assert_non_null(rk);
-	mc = rd_kafka_mock_cluster_new(rk, 1);
-	assert_non_null(mc);
-	assert_int_equal(rd_kafka_mock_topic_create(mc, "files", 1, 1), 0);
+	kf_test_mock_open(&mock, 1);
 
 	assert_int_equal(kf_test_mkdtemp(dir, "test_watch_void"), 0);
 	kf_test_fmt(in, sizeof(in), "%s/in", dir);
@@ -160,19 +130,14 @@ static void test_void_before_abort(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	g_victim_ino = st.st_ino;
 
-	run.conf = kf_conf_new();
-	set(run.conf, "bootstrap", rd_kafka_mock_cluster_bootstraps(mc));
-	set(run.conf, "topic", "files");
-	set(run.conf, "chunk_size", "64KiB");
-	set(run.conf, "log_level", "error");
-	set(run.conf, "workers", "4");
-	set(run.conf, "watch.state_dir", st_dir);
-	set(run.conf, "route.t.dir", in);
-	set(run.conf, "route.t.finished", "rename");
-	set(run.conf, "route.t.retries", "0");
-	assert_int_equal(kf_log_init(run.conf, 0, err, sizeof(err)), 0);
+	kf_test_set(mock.conf, "chunk_size", "64KiB");
+	kf_test_set(mock.conf, "workers", "4");
+	kf_test_set(mock.conf, "watch.state_dir", st_dir);
+	kf_test_set(mock.conf, "route.t.dir", in);
+	kf_test_set(mock.conf, "route.t.finished", "rename");
+	kf_test_set(mock.conf, "route.t.retries", "0");
 
-	assert_int_equal(pthread_create(&th, NULL, watch_thread, &run), 0);
+	kf_test_watch_start(&watch, mock.conf);
 	/* the failed file ends in the error directory */
 	kf_test_fmt(path, sizeof(path), "%s/.kferry/error/big.bin", in);
 	for (i = 0; i < 6000 && access(path, F_OK); i++) {
@@ -180,10 +145,7 @@ static void test_void_before_abort(void **state)
 
 		nanosleep(&ts, NULL);
 	}
-	kf_stop_request();
-	assert_int_equal(pthread_join(th, NULL), 0);
-	if (run.rc)
-		fail_msg("kf_watch: %s", run.err);
+	kf_test_watch_stop(&watch);
 	assert_int_equal(access(path, F_OK), 0);
 
 	assert_true(g_read_failed);
@@ -197,9 +159,7 @@ static void test_void_before_abort(void **state)
 	assert_true(g_aborts >= 1);
 	assert_int_equal(g_aborts_after_void, g_aborts);
 
-	kf_conf_destroy(run.conf);
-	rd_kafka_mock_cluster_destroy(mc);
-	rd_kafka_destroy(rk);
+	kf_test_mock_close(&mock);
 	assert_int_equal(kf_test_rmtree(dir), 0);
 }
 
