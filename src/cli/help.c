@@ -44,8 +44,11 @@ static const char kf__help_main[] =
 	"  -b, --bootstrap LIST    brokers, host:port[,host:port...] "        \
 	"(default 127.0.0.1:9092)\n"                                           \
 	"  -t, --topic NAME        topic (default kferry.files)\n"           \
-	"  -X KEY=VALUE            librdkafka property, passed unchanged "    \
-	"(e.g. -X security.protocol=ssl)\n"                                    \
+	"  -X KEY=VALUE            librdkafka property (e.g. -X "            \
+	"security.protocol=ssl);\n"                                            \
+	"                          those delivery, offsets and TLS checks "   \
+	"rest on\n"                                                            \
+	"                          are refused\n"                               \
 	"  -o, --set KEY=VALUE     any configuration key (e.g. -o "           \
 	"send.linger_ms=10)\n"                                                 \
 	"      --chunk-size SIZE   chunk size, 4KiB..64MiB (default 1MiB)\n"  \
@@ -90,9 +93,11 @@ static const char kf__help_receive[] =
 	"receive options:\n"
 	"  -d, --dest DIR          destination directory (created if missing)\n"
 	"  -g, --group NAME        consumer group (default kferry-receive)\n"
-	"      --idle-exit SECS    exit 0 once nothing is in progress and "
-	"nothing\n"
-	"                          arrived for SECS seconds (0 = never)\n"
+	"      --idle-exit SECS    exit 0 once partitions are assigned, read "
+	"to their\n"
+	"                          end, and nothing was in progress for SECS "
+	"seconds\n"
+	"                          (0 = never)\n"
 	"      --on-conflict P     when the target exists with other content:\n"
 	"                          fail (default: quarantine the new file),\n"
 	"                          overwrite, or rename (add .1, .2, ...)\n"
