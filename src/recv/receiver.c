@@ -1022,11 +1022,13 @@ static int64_t kf__supersede(struct kf__recv *r, const kf_wire_manifest_t *m,
 		if (x->first_off > off) {
 			/* its FINISH waits for self's name; an unnamed x
 			 * decides itself when its UNSEAL job names it */
-			if (self && !x->unnamed &&
-			    kf__retry_of(x->first_off, x->man_ts, self) &&
-			    kf__may_supersede(self, x) &&
-			    (end_off < 0 || end_off > x->first_off) &&
-			    (newer < 0 || x->first_off < newer))
+			if (!self || x->unnamed)
+				continue;
+			if (!kf__retry_of(x->first_off, x->man_ts, self))
+				kf__stale(self, x->first_off, x->man_ts);
+			else if (kf__may_supersede(self, x) &&
+				 (end_off < 0 || end_off > x->first_off) &&
+				 (newer < 0 || x->first_off < newer))
 				newer = x->first_off;
 			continue;
 		}
@@ -1294,9 +1296,12 @@ static void kf__late_frame(struct kf__recv *r, struct kf__xfer *x,
 			kf_err("recv", "'%s': LOST: more of it came after a "
 				       "newer transfer of the same path "
 				       "replaced it (transfer %s: its sender "
-				       "carried on after a retry began, or "
-				       "the newer MANIFEST was forged); it is "
-				       "not placed: send it again",
+				       "carried on after a retry began, a "
+				       "killed sender's frames were appended "
+				       "late, or the newer MANIFEST was "
+				       "forged); this attempt is not placed: "
+				       "unless the newer one is, send the "
+				       "file again",
 			       x->a.shown, xid);
 		else if (x->aborted)
 			kf_err("recv", "'%s': LOST: more of it came after an "

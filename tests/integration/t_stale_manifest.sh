@@ -44,6 +44,8 @@ for f in plain signed; do
 	cmp -s "$WORK/$f.bin" "$DEST/stale/$f.bin" ||
 		fail "stale/$f.bin was not placed: $(grep -a "stale/$f.bin" "$RLOG" | head -n 4)"
 done
+grep -aq "'stale/plain.bin': a MANIFEST of the same path written [0-9]* ms before it came after it" "$RLOG" ||
+	fail "the stale MANIFEST was not recognised: $(grep -a stale/plain "$RLOG" | head -n 4)"
 grep -aq "'stale/plain.bin': no data for 3 s after 0 of 5 chunks" "$RLOG" ||
 	fail "the stale transfer was not abandoned after the timeout: $(grep -a stale/plain "$RLOG" | head -n 4)"
 cmp -s "$WORK/late.bin" "$DEST/retry/late.bin" ||
