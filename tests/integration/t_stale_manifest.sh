@@ -3,8 +3,9 @@
 # appended late) must not supersede the retry: its message timestamp is
 # older (docs/protocol.md section 6, rule 3). The retry's file is placed;
 # the stale transfer, which never completes, is abandoned after
-# receive.abandon_timeout; nothing is lost. Plain and signed (opened by a
-# job) alike.
+# receive.abandon_timeout; nothing is lost. Plain (the loss that offsets
+# alone caused, every time) and signed (opened by jobs, which end in any
+# order: the rule must hold whichever is named first).
 # And a transfer that a newer one did supersede, but whose frames keep
 # coming (its COMMIT among them), is a lost file: said once as LOST,
 # counted and dead-lettered, never dropped silently.
