@@ -102,6 +102,8 @@ struct kf__xfer {
 	int orphan;   /* opened by a RESUME: nothing staged, see kf__on_resume */
 	int timed_out, late_logged; /* abandoned after abandon_timeout */
 	int aborted;  /* ended by an ABORT: more of it is a lost file */
+	int superseded; /* a newer transfer of its path replaced it: more of
+			 * it is a lost file */
 	int signer_known; /* signed, and its MANIFEST opened: signer below */
 	uint8_t signer[KF_CRYPTO_KEY_LEN];
 	uint64_t next_index;
@@ -110,6 +112,7 @@ struct kf__xfer {
 	uint64_t blocked_seen; /* kf__blocked_ms at last_seen_ms */
 	int got_data;          /* a CHUNK or COMMIT of it arrived */
 	int64_t end_off;       /* offset of its COMMIT, -1 before */
+	int64_t man_ts;        /* its MANIFEST's message timestamp, -1: none */
 	uint64_t started_ms;
 	kf_assembly_t a;
 	uint64_t seq;     /* of the staging name */
@@ -172,6 +175,8 @@ struct kf__recv {
 static void kf__consume(struct kf__recv *r);
 static void kf__run_next(struct kf__xfer *x);
 static void kf__unsealed(struct kf__xfer *x);
+static void kf__late_frame(struct kf__recv *r, struct kf__xfer *x,
+			   rd_kafka_message_t *m, const kf_wire_hdr_t *h);
 static void kf__abort_done(struct kf__xfer *x, struct kf__job *j);
 static void kf__install(struct kf__xfer *x, struct kf__job *j);
 static void kf__named(struct kf__recv *r, int32_t part);
@@ -971,19 +976,43 @@ static int kf__may_supersede(const struct kf__xfer *old,
 	return 0;
 }
 
+/* Is the MANIFEST at offset off, of message timestamp ts, a retry of the
+ * transfer old (on the same partition)? It lies after old's, and was not
+ * written before it: a killed sender's produce request may be appended
+ * after its retry's (docs/protocol.md section 6, stale MANIFESTs). A
+ * timestamp of -1 (none) leaves the offsets to decide. */
+static int kf__retry_of(int64_t off, int64_t ts, const struct kf__xfer *old)
+{
+	return off > old->first_off &&
+	       (ts < 0 || old->man_ts < 0 || ts >= old->man_ts);
+}
+
+/* A stale MANIFEST came after the open transfer x of its path: neither
+ * replaces the other. */
+static void kf__stale(const struct kf__xfer *x, int64_t off, int64_t ts)
+{
+	kf_warn("recv", "'%s': a MANIFEST of the same path written %lld ms "
+			"before it came after it (partition %d offset %lld): "
+			"an attempt the sender had already retried, left to "
+			"complete or time out; this transfer carries on",
+		x->a.shown, (long long)(x->man_ts - ts), (int)x->part,
+		(long long)off);
+}
+
 /* A new MANIFEST for the same path on the same partition means the sender
  * retried: its earlier, unfinished attempt can never complete. Newer and
- * older are told by the MANIFEST's offset (off), not by when a transfer
- * got its name: sealed ones are named by jobs that end in any order.
- * Returns 1 when a newer transfer of the path is open, and whose
- * MANIFEST came before self's end (end_off; -1: not yet): the caller's
- * transfer is then the superseded one. */
-static int kf__supersede(struct kf__recv *r, const kf_wire_manifest_t *m,
-			 int32_t part, int64_t off, int64_t end_off,
-			 const struct kf__xfer *self)
+ * older are told by the MANIFEST's offset (off) and message timestamp
+ * (ts) (kf__retry_of), not by when a transfer got its name: sealed ones
+ * are named by jobs that end in any order. Returns the offset of the
+ * first newer transfer of the path that is open and whose MANIFEST came
+ * before self's end (end_off; -1: not yet): the caller's transfer is then
+ * the superseded one; else -1. */
+static int64_t kf__supersede(struct kf__recv *r, const kf_wire_manifest_t *m,
+			     int32_t part, int64_t off, int64_t ts,
+			     int64_t end_off, const struct kf__xfer *self)
 {
 	struct kf__xfer *x;
-	int newer = 0;
+	int64_t newer = -1;
 
 	for (x = r->all; x; x = x->next) {
 		if (x == self || x->state == KF__X_DEAD || x->part != part ||
@@ -993,15 +1022,26 @@ static int kf__supersede(struct kf__recv *r, const kf_wire_manifest_t *m,
 		if (x->first_off > off) {
 			/* its FINISH waits for self's name; an unnamed x
 			 * decides itself when its UNSEAL job names it */
-			if (self && !x->unnamed && kf__may_supersede(self, x))
-				newer |= end_off < 0 || end_off > x->first_off;
+			if (!self || x->unnamed)
+				continue;
+			if (!kf__retry_of(x->first_off, x->man_ts, self))
+				kf__stale(self, x->first_off, x->man_ts);
+			else if (kf__may_supersede(self, x) &&
+				 (end_off < 0 || end_off > x->first_off) &&
+				 (newer < 0 || x->first_off < newer))
+				newer = x->first_off;
 			continue;
 		}
 		if (x->state != KF__X_OPEN || !kf__may_supersede(x, self))
 			continue;
+		if (!kf__retry_of(off, ts, x)) {
+			kf__stale(x, off, ts);
+			continue;
+		}
 		kf_warn("recv", "'%s': a newer transfer of the same path "
 				"started; dropping the unfinished one",
 			x->a.shown);
+		x->superseded = 1;
 		kf__abandon(x, 1);
 	}
 	return newer;
@@ -1064,8 +1104,9 @@ static struct kf__xfer *kf__open_xfer(struct kf__recv *r,
 	x->holding = 1;
 	x->state = KF__X_OPEN;
 	x->counted = 1;
+	x->man_ts = rd_kafka_message_timestamp(m, NULL);
 	r->nopen++;
-	kf_probe_recv_open(&x->probe, rd_kafka_message_timestamp(m, NULL));
+	kf_probe_recv_open(&x->probe, x->man_ts);
 	return x;
 }
 
@@ -1115,16 +1156,26 @@ static void kf__on_sealed_manifest(struct kf__recv *r, rd_kafka_message_t *m,
  * what is unfinished of it, as for plain manifests. */
 static void kf__unsealed(struct kf__xfer *x)
 {
+	struct kf__job *q;
+	int64_t newer;
+
 	if (x->seal->flags & KF_WIRE_FLAG_SIGNED) {
 		memcpy(x->signer, x->seal->signer, sizeof(x->signer));
 		x->signer_known = 1;
 	}
-	if (kf__supersede(x->r, &x->a.m, x->part, x->first_off, x->end_off,
-			  x)) {
+	newer = kf__supersede(x->r, &x->a.m, x->part, x->first_off, x->man_ts,
+			      x->end_off, x);
+	if (newer >= 0) {
 		kf_warn("recv", "'%s': a newer transfer of the same path "
 				"started before this one ended; dropping this "
 				"one",
 			x->a.shown);
+		x->superseded = 1;
+		/* frames queued behind the newer MANIFEST came after it */
+		for (q = x->qhead; q; q = q->next)
+			if (q->msg && q->kind != KF__J_ABORT &&
+			    q->msg->offset > newer)
+				kf__late_frame(x->r, x, q->msg, NULL);
 		kf__abandon(x, 1);
 		return;
 	}
@@ -1191,7 +1242,8 @@ static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 		return;
 	}
 	/* in offset order, nothing open here is newer */
-	kf__supersede(r, &man, m->partition, m->offset, -1, NULL);
+	kf__supersede(r, &man, m->partition, m->offset,
+		      rd_kafka_message_timestamp(m, NULL), -1, NULL);
 	x = kf__open_xfer(r, m, &man);
 	if (!x)
 		return;
@@ -1240,7 +1292,18 @@ static void kf__late_frame(struct kf__recv *r, struct kf__xfer *x,
 		x->late_logged = 1;
 		r->stats.files_lost++;
 		kf_xid_format(&x->xid, xid);
-		if (x->aborted)
+		if (x->superseded)
+			kf_err("recv", "'%s': LOST: more of it came after a "
+				       "newer transfer of the same path "
+				       "replaced it (transfer %s: its sender "
+				       "carried on after a retry began, a "
+				       "killed sender's frames were appended "
+				       "late, or the newer MANIFEST was "
+				       "forged); this attempt is not placed: "
+				       "unless the newer one is, send the "
+				       "file again",
+			       x->a.shown, xid);
+		else if (x->aborted)
 			kf_err("recv", "'%s': LOST: more of it came after an "
 				       "ABORT ended it (transfer %s: its "
 				       "sender resumed or carried on, or the "
@@ -1259,16 +1322,18 @@ static void kf__late_frame(struct kf__recv *r, struct kf__xfer *x,
 	}
 	(void)h;
 	kf_deadletter_forward(r->dlq, m,
-			      x->aborted ? "frame of a transfer that an ABORT "
-					   "ended"
-					 : "frame of a transfer abandoned "
-					   "after receive.abandon_timeout");
+			      x->superseded ? "frame of a transfer that a newer "
+					      "transfer of its path superseded"
+			      : x->aborted  ? "frame of a transfer that an "
+					      "ABORT ended"
+					    : "frame of a transfer abandoned "
+					      "after receive.abandon_timeout");
 }
 
 /* A dropped transfer whose later frames are a lost file, not noise. */
 static int kf__watches_late(const struct kf__xfer *x)
 {
-	return x->timed_out || x->aborted;
+	return x->timed_out || x->aborted || x->superseded;
 }
 
 /* Finds the transfer a frame belongs to; NULL when there is none or it is
@@ -1312,9 +1377,11 @@ static struct kf__xfer *kf__owner(struct kf__recv *r, rd_kafka_message_t *m,
 	kf__seen(x, kf__now_ms());
 	if (x->state == KF__X_OPEN)
 		return x;
-	/* A sender may repeat its ABORT (section 1): only other frames after
-	 * one mean that the transfer went on. */
-	if (x->timed_out || (x->aborted && h->type != KF_WIRE_ABORT))
+	/* A sender may repeat its ABORT (section 1), and an ABORT of a
+	 * superseded attempt ends nothing more: only other frames after
+	 * either mean that the transfer went on. */
+	if (x->timed_out ||
+	    ((x->aborted || x->superseded) && h->type != KF_WIRE_ABORT))
 		kf__late_frame(r, x, m, h);
 	/* A COMMIT or ABORT is the last frame: the tombstone can go. */
 	if (x->state == KF__X_DEAD &&

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
@@ -106,6 +107,9 @@ static const struct forge_scenario forge_scenarios[] = {
 		       "the rest", NULL},
     {"abort-cut24", "chunk 0, an ABORT cut to 24 bytes, the rest", NULL},
     {"abort-cut25", "chunk 0, an ABORT cut to 25 bytes, the rest", NULL},
+    {"stale-manifest", "correct, with a MANIFEST of the same path, another "
+		       "id and a timestamp --stale-age s older after chunk 0",
+     NULL},
 };
 
 #define FORGE_NSCENARIOS (sizeof(forge_scenarios) / sizeof(forge_scenarios[0]))
@@ -136,6 +140,8 @@ struct forge {
 	int forging;	/* writing a frame in clear, whatever the keys */
 	uint64_t first_chunk; /* tail: the first chunk sent */
 	int zeros;            /* content of zero bytes (zstd: ~1/30000) */
+	int64_t timestamp_ms; /* of the messages; 0: now */
+	uint64_t stale_age;   /* stale-manifest: seconds */
 };
 
 static int forge_is(const struct forge *f, const char *name)
@@ -183,6 +189,8 @@ static void usage(FILE *out)
 	    "  --first-chunk K   tail: the first chunk sent (default 1)\n"
 	    "  --zeros           the content is zero bytes (tiny frames that\n"
 	    "                    decompress to whole chunks)\n"
+	    "  --stale-age N     stale-manifest: how much older the stale\n"
+	    "                    MANIFEST's timestamp is, seconds (default 10)\n"
 	    "\n"
 	    "scenarios:\n",
 	    FORGE_MTIME);
@@ -326,6 +334,7 @@ static int forge_send(struct forge *f, const void *buf, size_t len)
 				      RD_KAFKA_V_KEY(key, key_len),
 				      RD_KAFKA_V_VALUE((void *)buf, len),
 				      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+				      RD_KAFKA_V_TIMESTAMP(f->timestamp_ms),
 				      RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
 		if (e)
 			rd_kafka_headers_destroy(h);
@@ -714,6 +723,25 @@ static int forge_abort_resume(struct forge *f, kf_codec_pool_t *pool,
 	return forge_commit(f);
 }
 
+/* stale-manifest: the MANIFEST of an earlier attempt at the same path
+ * (another id), that a sender killed mid-file had handed to the broker and
+ * that the broker appended only after the retry began: its timestamp is
+ * the earlier attempt's. It is signed like f's when f is. */
+static int forge_stale(const struct forge *f)
+{
+	struct forge s = *f;
+	int rc;
+
+	s.seal = NULL;
+	s.timestamp_ms = (int64_t)time(NULL) * 1000 - (int64_t)f->stale_age * 1000;
+	if (getrandom(s.xid.b, sizeof(s.xid.b), 0) != sizeof(s.xid.b) ||
+	    (f->keys && kf_seal_new(f->keys, &s.xid, &s.seal)))
+		return -1;
+	rc = forge_open(&s, 0, 0);
+	kf_seal_free(s.seal);
+	return rc;
+}
+
 static int forge_transfer(struct forge *f)
 {
 	uint64_t nchunks = (f->size + f->chunk_size - 1) / f->chunk_size;
@@ -754,6 +782,8 @@ static int forge_transfer(struct forge *f)
 			goto out;
 		if (i == 1 && !strncmp(f->sc->name, "abort-", 6) &&
 		    forge_bad_abort(f))
+			goto out;
+		if (i == 1 && forge_is(f, "stale-manifest") && forge_stale(f))
 			goto out;
 		/* a tail hashes the chunks it leaves out, never sends them */
 		if (forge_chunk(f, pool, i,
@@ -904,11 +934,13 @@ int main(int argc, char **argv)
 	    {"xid", required_argument, NULL, 'x'},
 	    {"first-chunk", required_argument, NULL, 'k'},
 	    {"zeros", no_argument, NULL, 'z'},
+	    {"stale-age", required_argument, NULL, 'A'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct forge f = {.size = 200000, .chunk_size = 65536, .seed = 1,
-			  .mtime = FORGE_MTIME, .first_chunk = 1};
+			  .mtime = FORGE_MTIME, .first_chunk = 1,
+			  .stale_age = 10};
 	struct forge *batch = NULL;
 	const char *path_arg = NULL, *origin_arg = "kf-forge";
 	const char *reason_arg = "kf-forge: the sender gave up";
@@ -993,6 +1025,11 @@ int main(int argc, char **argv)
 			break;
 		case 'z':
 			f.zeros = 1;
+			break;
+		case 'A':
+			if (forge_parse_u64(optarg, &f.stale_age) ||
+			    f.stale_age > 86400)
+				goto bad_usage;
 			break;
 		case 'h':
 			usage(stdout);
