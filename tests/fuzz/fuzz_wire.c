@@ -136,6 +136,8 @@ static void fuzz_init(void)
 static void fuzz_sealed(const uint8_t *data, size_t size)
 {
 	uint8_t plain[KF_WIRE_COMMIT_SIZE], *owned;
+	uint8_t aplain[KF_SEAL_ABORT_PLAIN_MAX];
+	kf_wire_abort_t a;
 	const uint8_t *p;
 	kf_wire_manifest_t m;
 	kf_wire_commit_t c;
@@ -169,6 +171,13 @@ static void fuzz_sealed(const uint8_t *data, size_t size)
 					sizeof(err))) &&
 	    kf_wire_decode_commit(plain, sizeof(plain), &c, err, sizeof(err)))
 		abort();
+	/* a signed ABORT opens (only for the signer) into a plain one */
+	err[0] = '\0';
+	if (decoded(kf_seal_open_abort(fuzz_seal, data, size, aplain, &len,
+				       err, sizeof(err))) &&
+	    (len > sizeof(aplain) ||
+	     kf_wire_decode_abort(aplain, len, &a, err, sizeof(err))))
+		abort();
 }
 
 /* The rendering must end inside the buffer whatever its size. */
@@ -193,7 +202,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    [KF_WIRE_MANIFEST] = KF_WIRE_FLAG_SEALED | KF_WIRE_FLAG_SIGNED,
 	    [KF_WIRE_CHUNK] = KF_WIRE_FLAG_SEALED,
 	    [KF_WIRE_COMMIT] = KF_WIRE_FLAG_SEALED | KF_WIRE_FLAG_SIGNED,
-	    [KF_WIRE_ABORT] = 0,
+	    [KF_WIRE_ABORT] = KF_WIRE_FLAG_SIGNED,
 	    [KF_WIRE_RESUME] = 0};
 	kf_wire_hdr_t hdr;
 
