@@ -13,6 +13,7 @@ struct kf__part {
 	int64_t defer;         /* first deferred offset of this pass, or -1 */
 	int64_t from, until;   /* re-read range [from, until); until -1: none */
 	int seeking;           /* rewound: nothing read since; holds from */
+	int64_t start; /* kf_offsets_started; -1 unknown */
 };
 
 struct kf_offsets_s {
@@ -51,7 +52,7 @@ static struct kf__part *kf__part(kf_offsets_t *o, int32_t p)
 		for (i = o->nparts; i <= p; i++) {
 			memset(&np[i], 0, sizeof(np[i]));
 			np[i].consumed = np[i].committed = -1;
-			np[i].defer = np[i].until = -1;
+			np[i].defer = np[i].until = np[i].start = -1;
 		}
 		o->parts = np;
 		o->nparts = p + 1;
@@ -121,7 +122,7 @@ void kf_offsets_forget(kf_offsets_t *o, int32_t p)
 	pt = &o->parts[p];
 	pt->nheld = 0;
 	pt->consumed = pt->committed = -1;
-	pt->defer = pt->until = -1;
+	pt->defer = pt->until = pt->start = -1;
 	pt->seeking = 0;
 }
 
@@ -246,9 +247,21 @@ int kf_offsets_pending(const kf_offsets_t *o)
 	return 0;
 }
 
+int kf_offsets_started(kf_offsets_t *o, int32_t p, int64_t offset)
+{
+	struct kf__part *pt = kf__part(o, p);
+
+	if (!pt)
+		return KF_ENOMEM;
+	pt->start = offset < 0 ? KF_OFFSETS_EARLIEST : offset;
+	return 0;
+}
+
 int64_t kf_offsets_read_end(const kf_offsets_t *o, int32_t p)
 {
-	if (p < 0 || p >= o->nparts || o->parts[p].consumed < 0)
+	if (p < 0 || p >= o->nparts)
 		return -1;
+	if (o->parts[p].consumed < 0)
+		return o->parts[p].start;
 	return o->parts[p].consumed + 1;
 }

@@ -68,7 +68,14 @@ int32_t kf_offsets_next_rewind(kf_offsets_t *o, int32_t *iter,
 			       int64_t *offset);
 /* 1 while any partition has deferred frames or is re-reading. */
 int kf_offsets_pending(const kf_offsets_t *o);
-/* One past the last offset read from p, or -1 if none. */
+/* Reading p starts at offset: its committed position when the group
+ * assigned it, or KF_OFFSETS_EARLIEST when it had none (the consumer then
+ * starts at the log start). Forgotten with p. */
+#define KF_OFFSETS_EARLIEST (-2)
+int kf_offsets_started(kf_offsets_t *o, int32_t p, int64_t offset);
+/* One past the last offset read from p; before any is read, where reading
+ * starts (kf_offsets_started, KF_OFFSETS_EARLIEST included); -1 when
+ * neither is known. */
 int64_t kf_offsets_read_end(const kf_offsets_t *o, int32_t p);
 
 #endif /* KF_RECV_OFFSETS_H */

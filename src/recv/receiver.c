@@ -40,6 +40,9 @@
 #define KF__REJECT_LINES 20
 #define KF__POLL_BUDGET 512
 #define KF__TICK_MS 500
+/* kf__look_up_starts: long enough for a busy coordinator, short enough
+ * not to hold a shutdown (the loop waits for its worker) */
+#define KF__STARTS_TIMEOUT_MS 5000
 #define KF__UNKNOWN_LOGGED 20
 /* Descriptors kept free of staging files. */
 #define KF__FD_RESERVE 256
@@ -161,6 +164,8 @@ struct kf__recv {
 	/* the group's current assignment; NULL before the first one and
 	 * during a rebalance */
 	rd_kafka_topic_partition_list_t *assignment;
+	uint64_t assign_gen; /* counts rebalances: a stale lookup is dropped */
+	int starts_wanted, starts_running; /* kf__look_up_starts */
 	/* time spent not reading because of our own caps (kf__consume) */
 	uint64_t blocked_since, blocked_total;
 	int64_t reread_from; /* of the message being handled (kf_offsets_read) */
@@ -1891,6 +1896,67 @@ static void kf__revoke(struct kf__recv *r,
 	}
 }
 
+/* Where reading each assigned partition starts: the idle exit needs it
+ * before anything is read there (kf__caught_up). rd_kafka_committed asks
+ * the group coordinator and blocks, so it runs on a worker. */
+struct kf__starts {
+	uv_work_t work;
+	struct kf__recv *r;
+	rd_kafka_topic_partition_list_t *parts;
+	uint64_t gen;
+	rd_kafka_resp_err_t err;
+};
+
+static void kf__starts_work(uv_work_t *w)
+{
+	struct kf__starts *s = w->data;
+
+	s->err = rd_kafka_committed(s->r->rk, s->parts, KF__STARTS_TIMEOUT_MS);
+}
+
+static void kf__starts_done(uv_work_t *w, int status)
+{
+	struct kf__starts *s = w->data;
+	struct kf__recv *r = s->r;
+	int i, missing = 0;
+
+	r->starts_running = 0;
+	if (status == 0 && !s->err && s->gen == r->assign_gen) {
+		for (i = 0; i < s->parts->cnt; i++) {
+			const rd_kafka_topic_partition_t *e = &s->parts->elems[i];
+
+			if (e->err || kf_offsets_started(r->offs, e->partition,
+							 e->offset))
+				missing = 1;
+		}
+		r->starts_wanted = missing; /* asked again next tick */
+	} else if (s->err) {
+		kf_dbg(KF_DBG_KAFKA, "recv",
+		       "committed positions not known yet: %s",
+		       rd_kafka_err2str(s->err));
+	}
+	rd_kafka_topic_partition_list_destroy(s->parts);
+	free(s);
+}
+
+static void kf__look_up_starts(struct kf__recv *r)
+{
+	struct kf__starts *s;
+
+	if (!r->starts_wanted || r->starts_running || !r->assignment ||
+	    !r->assignment->cnt || r->closed)
+		return;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return; /* asked again next tick */
+	s->r = r;
+	s->gen = r->assign_gen;
+	s->parts = rd_kafka_topic_partition_list_copy(r->assignment);
+	s->work.data = s;
+	r->starts_running = 1;
+	uv_queue_work(&r->loop, &s->work, kf__starts_work, kf__starts_done);
+}
+
 static void kf__rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			  rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
@@ -1900,11 +1966,14 @@ static void kf__rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		rd_kafka_topic_partition_list_destroy(r->assignment);
 	r->assignment = NULL;
 	r->last_activity_ms = kf__now_ms(); /* the idle clock starts over */
+	r->assign_gen++;
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		kf_info("recv", "assigned %d partition(s) of %s", parts->cnt,
 			r->conf->topic);
 		r->assignment = rd_kafka_topic_partition_list_copy(parts);
 		rd_kafka_assign(rk, parts);
+		r->starts_wanted = 1;
+		kf__look_up_starts(r);
 	} else {
 		kf_info("recv", "%d partition(s) revoked", parts->cnt);
 		kf__revoke(r, parts);
@@ -1959,9 +2028,11 @@ static void kf__expire(struct kf__recv *r, uint64_t now)
 
 /* Read to the end: the group gave us our partitions (maybe none; never
  * before the first assignment nor during a rebalance), no frame waits for
- * a re-read, and on each partition the last offset read is the last the
- * brokers had at the consumer's latest fetch (its high watermark; none
- * known yet means its fetching has not started). */
+ * a re-read, and on each partition we have read up to the last offset
+ * the brokers had at the consumer's latest fetch (its high watermark;
+ * none known yet means its fetching has not started). Before anything is
+ * read there, "up to" is where reading started: a fetch may have brought
+ * the watermark and messages not handed to us yet. */
 static int kf__caught_up(const struct kf__recv *r)
 {
 	int64_t lo, hi, end;
@@ -1977,7 +2048,11 @@ static int kf__caught_up(const struct kf__recv *r)
 		    hi < 0)
 			return 0;
 		end = kf_offsets_read_end(r->offs, p);
-		if (end >= 0 && end < hi)
+		if (end == -1 || (end == KF_OFFSETS_EARLIEST && lo < 0))
+			return 0; /* where reading starts is not known yet */
+		if (end < lo) /* none committed, or below the log start */
+			end = lo;
+		if (end < hi)
 			return 0;
 	}
 	return 1;
@@ -2089,6 +2164,7 @@ static void kf__on_tick(uv_timer_t *t)
 		kf_info("recv", "idle for %d s: exiting", r->conf->idle_exit_s);
 		r->stopping = 1;
 	}
+	kf__look_up_starts(r);
 	if (r->plan && !r->stopping && kf_replay_plan_done(r->plan))
 		kf__replay_end(r);
 	kf__expire(r, now);

@@ -57,6 +57,18 @@ skip() {
 }
 
 # Seconds since the epoch with milliseconds, for timings.
+# kf-forge (tests/tools/forge.c) on $TOPIC, or on FORGE_TOPIC when set,
+# with the options in the array FORGE_OPTS first: its lines (scenario,
+# transfer id, path) are appended to $FORGE_OUT, its stderr to
+# $WORK/forge.log; the test fails with the tail of that log if it fails.
+FORGE_OUT=$WORK/forge.out
+FORGE_OPTS=()
+forge() { # forge SCENARIO [kf-forge options]
+	"$KF_FORGE" -b "$BOOTSTRAP" -t "${FORGE_TOPIC:-$TOPIC}" "${FORGE_OPTS[@]}" "$@" \
+		>>"$FORGE_OUT" 2>>"$WORK/forge.log" ||
+		fail "kf-forge $* exited $?: $(tail -n 3 "$WORK/forge.log")"
+}
+
 now() { date +%s.%3N; }
 # elapsed START: seconds since START (from now()), with milliseconds.
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }

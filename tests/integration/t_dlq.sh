@@ -10,11 +10,6 @@ DEST=$WORK/dest
 DLQ=$TOPIC.dlq
 create_topic "$DLQ" 1
 
-FORGE_OUT=$WORK/forge.out
-forge() { # forge SCENARIO [kf-forge options]
-	"$KF_FORGE" -b "$BOOTSTRAP" -t "$TOPIC" "$@" >>"$FORGE_OUT" 2>>"$WORK/forge.log" ||
-		fail "kf-forge $* exited $?: $(tail -n 3 "$WORK/forge.log")"
-}
 
 # 1. A receiver rejects a message, then is killed before the broker
 # acknowledged its dead letter. A dead-letter producer lingering 60 s

@@ -11,10 +11,6 @@ source "$(dirname "$0")/lib.sh"
 DEST=$WORK/dest
 BIG=1100000 # over one default 1 MiB chunk frame
 
-forge() { # forge SCENARIO [kf-forge options]
-	"$KF_FORGE" -b "$BOOTSTRAP" -t "$TOPIC" "$@" >>"$WORK/forge.out" 2>>"$WORK/forge.log" ||
-		fail "kf-forge $* exited $?: $(tail -n 3 "$WORK/forge.log")"
-}
 records() { # records FILE KEY: the records of read_topic's FILE with KEY
 	tr -d '\0' <"$1" | awk -v RS='@@END@@' -v k="$2" -F'\t' 'NF >= 2 && $2 == k { print $1 }'
 }

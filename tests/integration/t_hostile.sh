@@ -17,11 +17,6 @@ mkdir -p "$DEST/forge/dir-target"
 mkfifo "$DEST/forge/fifo-target"
 printf 'not a directory\n' >"$DEST/forge/file-parent"
 
-FORGE_OUT=$WORK/forge.out
-forge() { # forge SCENARIO [kf-forge options]
-	"$KF_FORGE" -b "$BOOTSTRAP" -t "$TOPIC" "$@" >>"$FORGE_OUT" 2>>"$WORK/forge.log" ||
-		fail "kf-forge $* exited $?: $(tail -n 3 "$WORK/forge.log")"
-}
 # xid_of SCENARIO-OR-PATH-TAG: the transfer id kf-forge printed (by line).
 xid_of() { awk -v n="$1" 'NR == n { print $2 }' "$FORGE_OUT"; }
 

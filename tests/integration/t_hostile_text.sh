@@ -9,10 +9,6 @@ source "$(dirname "$0")/lib.sh"
 FORGED='disk error\x0a2026-12-01T21:30:00.000Z info  recv: received '\''payroll.xlsx'\'' (1048576 bytes, 12 ms): placed\x0a<0>emerg recv: \x1b[2J\x1b[31mFORGED'
 ORIGIN='evil\x0a<0>emerg \x1b[2J'
 
-forge() { # forge SCENARIO [kf-forge options]
-	"$KF_FORGE" -b "$BOOTSTRAP" -t "$TOPIC" "$@" >>"$WORK/forge.out" 2>>"$WORK/forge.log" ||
-		fail "kf-forge $* exited $?: $(tail -n 3 "$WORK/forge.log")"
-}
 forge abort --path victim.txt --reason "$FORGED"
 forge chunk-hash --path quarantined.txt --origin "$ORIGIN"
 XID=$(awk 'NR == 2 { print $2 }' "$WORK/forge.out")

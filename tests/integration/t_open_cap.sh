@@ -13,12 +13,6 @@ source "$(dirname "$0")/lib.sh"
 
 : "${KF_FORGE:?}"
 CAP=(-o receive.max_open_transfers=4 --abandon-timeout 3)
-forge() { # forge TOPIC SCENARIO [kf-forge options]
-	local t=$1
-	shift
-	"$KF_FORGE" -b "$BOOTSTRAP" -t "$t" "$@" >>"$WORK/forge.out" 2>>"$WORK/forge.log" ||
-		fail "kf-forge $* exited $?: $(tail -n 3 "$WORK/forge.log")"
-}
 # recv TOPIC DEST: receives TOPIC with the cap until idle (at most 120 s);
 # fails on an error exit or a file lost
 recv() {
@@ -45,7 +39,7 @@ same_files() { # same_files NAME N DEST: DEST/NAME/f.I is the forged $WORK/NAME.
 flood() {
 	local dest=$WORK/$1.dest
 	create_topic "$TOPIC-$1" "$2"
-	forge "$TOPIC-$1" good --count "$3" --path "$1/f" --size 100000 --chunk-size 65536 \
+	FORGE_TOPIC="$TOPIC-$1" forge good --count "$3" --path "$1/f" --size 100000 --chunk-size 65536 \
 		--out "$WORK/$1"
 	recv "$TOPIC-$1" "$dest"
 	assert_recv "$RECV_LOG" files "$3"
@@ -65,9 +59,9 @@ assert_recv "$RECV_LOG" rejected 0
 T2=$TOPIC-stall
 create_topic "$T2" 1
 XID=00112233445566778899aabbccddeeff
-forge "$T2" vanish --xid $XID --path good/under-way --size 200000 --chunk-size 65536
-forge "$T2" manifest-only --count 12 --path hostile/h --size 100000
-forge "$T2" tail --xid $XID --path good/under-way --size 200000 --chunk-size 65536 \
+FORGE_TOPIC="$T2" forge vanish --xid $XID --path good/under-way --size 200000 --chunk-size 65536
+FORGE_TOPIC="$T2" forge manifest-only --count 12 --path hostile/h --size 100000
+FORGE_TOPIC="$T2" forge tail --xid $XID --path good/under-way --size 200000 --chunk-size 65536 \
 	--first-chunk 1 --out "$WORK/under-way"
 D2=$WORK/dest2
 recv "$T2" "$D2"

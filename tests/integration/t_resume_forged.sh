@@ -11,11 +11,7 @@ source "$(dirname "$0")/lib.sh"
 DEST=$WORK/dest
 CH=65536
 SIZE=$((4 * CH + 1)) # 5 chunks
-forge() { # forge SCENARIO [kf-forge options]
-	"$KF_FORGE" -b "$BOOTSTRAP" -t "$TOPIC" --chunk-size $CH --size $SIZE "$@" \
-		>>"$WORK/forge.out" 2>>"$WORK/forge.log" ||
-		fail "kf-forge $* exited $?: $(tail -n 3 "$WORK/forge.log")"
-}
+FORGE_OPTS=(--chunk-size "$CH" --size "$SIZE")
 forge resume --path r/good --out "$WORK/good.expected"
 forge resume-gap --path r/gap
 forge resume-differs --path r/differs

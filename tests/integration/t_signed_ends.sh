@@ -20,11 +20,7 @@ create_topic "$DLQ" 1
 "$KFERRY" keygen --type ed25519 --out "$KEYS/sender.key" >/dev/null
 "$KFERRY" keygen --type x25519 --out "$KEYS/receiver.key" >/dev/null
 
-FORGE_OUT=$WORK/forge.out
-forge() { # forge SCENARIO [kf-forge options]
-	"$KF_FORGE" -b "$BOOTSTRAP" -t "$TOPIC" --size 300000 "$@" >>"$FORGE_OUT" 2>>"$WORK/forge.log" ||
-		fail "kf-forge $* exited $?: $(tail -n 3 "$WORK/forge.log")"
-}
+FORGE_OPTS=(--size 300000)
 SIGNED=(--sign-with "$KEYS/sender.key")
 
 # Signed transfers, each with one forged frame after chunk 0 ...

@@ -19,11 +19,7 @@ mkdir -p "$KEYS"
 create_topic "$DLQ" 1
 "$KFERRY" keygen --type ed25519 --out "$KEYS/sender.key" >/dev/null
 
-forge() { # forge SCENARIO [kf-forge options]
-	"$KF_FORGE" -b "$BOOTSTRAP" -t "$TOPIC" --size 300000 --chunk-size 65536 "$@" \
-		>>"$WORK/forge.out" 2>>"$WORK/forge.log" ||
-		fail "kf-forge $* exited $?: $(tail -n 3 "$WORK/forge.log")"
-}
+FORGE_OPTS=(--size 300000 --chunk-size 65536)
 
 # 1. the retry's MANIFEST and chunk 0, the stale MANIFEST, the rest
 forge stale-manifest --path stale/plain.bin --seed 1 --out "$WORK/plain.bin"

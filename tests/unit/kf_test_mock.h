@@ -54,6 +54,9 @@ static inline void kf_test_mock_open(struct kf_test_mock *m, int partitions)
 		    rd_kafka_mock_cluster_bootstraps(m->mc));
 	kf_test_set(m->conf, "topic", "files");
 	kf_test_set(m->conf, "log_level", "error");
+	/* KF_TEST_DEBUG=recv,kafka: the debug log of a failing run */
+	if (getenv("KF_TEST_DEBUG"))
+		kf_test_set(m->conf, "debug", getenv("KF_TEST_DEBUG"));
 }
 
 static inline void kf_test_mock_close(struct kf_test_mock *m)

@@ -400,6 +400,32 @@ static void test_bad_partition(void **state)
 	assert_int_equal(POS(o, -1), -1);
 }
 
+/* Where reading ends, for the idle exit: unknown until the committed
+ * position is learned, then that position until something is read, then
+ * one past the last offset read; forgotten with the partition. */
+static void test_read_end(void **state)
+{
+	kf_offsets_t *o = *state;
+
+	assert_int_equal(kf_offsets_read_end(o, 0), -1);
+	assert_int_equal(kf_offsets_started(o, 0, 7), 0);
+	assert_int_equal(kf_offsets_read_end(o, 0), 7);
+	consume(o, 0, 7);
+	consume(o, 0, 8);
+	assert_int_equal(kf_offsets_read_end(o, 0), 9);
+
+	/* no committed position: the consumer starts at the log start */
+	assert_int_equal(kf_offsets_started(o, 1, -1001), 0);
+	assert_int_equal(kf_offsets_read_end(o, 1), KF_OFFSETS_EARLIEST);
+	assert_int_equal(kf_offsets_read_end(o, 2), -1);
+
+	kf_offsets_forget(o, 0);
+	assert_int_equal(kf_offsets_read_end(o, 0), -1);
+	assert_int_equal(kf_offsets_read_end(o, 1), KF_OFFSETS_EARLIEST);
+	assert_true(kf_offsets_started(o, -1, 3) < 0);
+	assert_int_equal(kf_offsets_read_end(o, -1), -1);
+}
+
 /* Many transfers open at once on several partitions, closed in random
  * order, against the reference model. */
 #define MP 4
@@ -497,6 +523,7 @@ int main(void)
 	    T(test_dirty_iteration),
 	    T(test_forget),
 	    T(test_bad_partition),
+	    T(test_read_end),
 	    T(test_random_against_model),
 	    cmocka_unit_test(test_destroy_null),
 	};

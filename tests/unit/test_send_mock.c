@@ -162,6 +162,13 @@ static void test_send_retries(void **state)
 	kf_send_stats_t st;
 	char err[512];
 
+	/* One request in flight: the mock cluster checks produce sequences
+	 * only for transactional producers (rd_kafka_mock_validate_records),
+	 * so with more, a later batch it accepts lands before an earlier one
+	 * it failed, where a real broker answers OUT_OF_ORDER_SEQUENCE and
+	 * keeps the order. The fault suite covers retries on real brokers. */
+	kf_test_set(m->k.conf, "kafka.max.in.flight.requests.per.connection",
+		    "1");
 	rd_kafka_mock_push_request_errors(
 		m->k.mc, 0 /* Produce */, 4,
 		RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
