@@ -208,7 +208,8 @@ int kf_cmd_send(int argc, char **argv)
 		kf__print_summary(&st);
 	rc = r == 0            ? KF_EXIT_OK
 	     : r == KF_ESTOPPED ? KF_EXIT_STOPPED
-	     : r == KF_EKAFKA || r == KF_EAUTH || r == KF_EACCESS
+	     : r == KF_EKAFKA || r == KF_EINVAL || r == KF_EAUTH ||
+		       r == KF_EACCESS
 		     ? kf_cli_exit_code(r)
 		     : KF_EXIT_FAILED;
 out:

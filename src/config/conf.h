@@ -83,9 +83,6 @@ struct kf_conf_s {
 	char *debug;            /* owned; comma list of debug contexts or NULL */
 	int workers;            /* worker threads; 0 = number of CPUs */
 	int connect_timeout_s;  /* 0 = wait for a broker without limit */
-	/* Not a key: set by the watch daemon, which keeps queueing files
-	 * when no broker answers within connect_timeout_s (and says so). */
-	int connect_keep_trying;
 
 	/* send */
 	uint64_t send_max_inflight_bytes; /* raw bytes read but not acked */

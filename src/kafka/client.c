@@ -72,10 +72,7 @@ static int kf__set_prop(rd_kafka_conf_t *rc, const struct kf_conf_prop *p,
 				   errstr_size);
 }
 
-/* Sets our defaults and the security keys, then the user's properties
- * (kafka.* and -X), which win because they come last. The client's
- * opaque is its guard (kafka/security.h). */
-static rd_kafka_conf_t *kf__conf_build(const kf_conf_t *conf,
+rd_kafka_conf_t *kf__conf_build(const kf_conf_t *conf,
 				       const char *const *defaults,
 				       char *errstr, size_t errstr_size)
 {
@@ -112,74 +109,6 @@ static rd_kafka_conf_t *kf__conf_build(const kf_conf_t *conf,
 out_destroy:
 	rd_kafka_conf_destroy(rc);
 	return NULL;
-}
-
-rd_kafka_t *kf_kafka_producer_new(const kf_conf_t *conf,
-				  void (*dr_cb)(rd_kafka_t *,
-						const rd_kafka_message_t *,
-						void *),
-				  kf_kafka_guard_t *guard, char *errstr,
-				  size_t errstr_size)
-{
-	return kf_kafka_producer_new_sized(conf, 0, dr_cb, guard, errstr,
-					   errstr_size);
-}
-
-rd_kafka_t *kf_kafka_producer_new_sized(
-	const kf_conf_t *conf, size_t max_message,
-	void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *),
-	kf_kafka_guard_t *guard, char *errstr, size_t errstr_size)
-{
-	char linger[32], timeout[32], maxmsg[32], batch[32], qkb[32];
-	const char *defaults[] = {
-		"enable.idempotence", "true",
-		"acks", "all",
-		/* chunks are compressed by us, per chunk, in parallel */
-		"compression.type", "none",
-		/* murmur2 like the Java clients: the same key maps to the
-		 * same partition whichever client produced it */
-		"partitioner", "murmur2_random",
-		"linger.ms", linger,
-		"batch.size", batch,
-		"message.timeout.ms", timeout,
-		"message.max.bytes", maxmsg,
-		"queue.buffering.max.kbytes", qkb,
-		"queue.buffering.max.messages", "1000000",
-		"max.in.flight.requests.per.connection", "5",
-		"socket.nagle.disable", "true",
-		NULL,
-	};
-	rd_kafka_conf_t *rc;
-	rd_kafka_t *rk;
-	/* A frame is the chunk, its 64-byte header and the key; leave room
-	 * for the record batch overhead as well. */
-	unsigned long long frame = conf->chunk_size + 64 + 4096 + 1024;
-	unsigned long long biggest = max_message > frame ? max_message : frame;
-
-	snprintf(linger, sizeof(linger), "%d", conf->send_linger_ms);
-	snprintf(timeout, sizeof(timeout), "%d", conf->send_delivery_timeout_ms);
-	snprintf(maxmsg, sizeof(maxmsg), "%llu",
-		 biggest > 1000000 ? biggest : 1000000ULL);
-	/* Several chunks per produce request when they are small. */
-	snprintf(batch, sizeof(batch), "%llu",
-		 frame * 4 > 1000000 ? frame * 4 : 1000000ULL);
-	/* Our own in-flight bound is the real limit; never let librdkafka's
-	 * queue refuse a message we decided to send. */
-	snprintf(qkb, sizeof(qkb), "%llu",
-		 (unsigned long long)(conf->send_max_inflight_bytes / 1024) * 2 +
-			 (frame * 4 + biggest) / 1024 + 65536);
-
-	rc = kf__conf_build(conf, defaults, errstr, errstr_size);
-	if (!rc)
-		return NULL;
-	rd_kafka_conf_set_dr_msg_cb(rc, dr_cb);
-	rd_kafka_conf_set_opaque(rc, guard);
-	rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr, errstr_size);
-	if (!rk) {
-		rd_kafka_conf_destroy(rc);
-		return NULL;
-	}
-	return rk;
 }
 
 rd_kafka_t *kf_kafka_consumer_new(

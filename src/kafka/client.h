@@ -20,27 +20,15 @@
 int kf_kafka_conf_set(rd_kafka_conf_t *rc, const char *name,
 		      const char *value, char *errstr, size_t errstr_size);
 
-/* Creates the producer: idempotent, acks=all, our batching defaults, the
- * security keys (kafka/security.h), then the user's properties on top.
- * dr_cb receives delivery reports (served on the thread that polls the
- * main queue). Errors that retrying cannot fix trip guard (initialized
- * by the caller). guard is also librdkafka's opaque, the one dr_cb gets:
- * make it the first member of the struct the callbacks need. Returns NULL
- * with errstr set. */
-rd_kafka_t *kf_kafka_producer_new(const kf_conf_t *conf,
-				  void (*dr_cb)(rd_kafka_t *,
-						const rd_kafka_message_t *,
-						void *),
-				  kf_kafka_guard_t *guard, char *errstr,
-				  size_t errstr_size);
-
-/* The same, for records up to max_message bytes (or a frame of
- * conf->chunk_size, whichever is larger) instead of one frame: the
- * producer of records whose size the sender did not choose. */
-rd_kafka_t *kf_kafka_producer_new_sized(
-	const kf_conf_t *conf, size_t max_message,
-	void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *),
-	kf_kafka_guard_t *guard, char *errstr, size_t errstr_size);
+/* A client's librdkafka configuration: defaults (name, value pairs, NULL
+ * ended), the security keys, then the user's properties (kafka.* and -X),
+ * which win because they come last. Returns NULL with errstr set. Internal
+ * to the Kafka module (the producer, kafka/producer.h, and the consumer);
+ * the caller owns the result (rd_kafka_new takes it). The client's opaque
+ * is its guard (kafka/security.h). */
+rd_kafka_conf_t *kf__conf_build(const kf_conf_t *conf,
+				const char *const *defaults, char *errstr,
+				size_t errstr_size);
 
 /* Creates the consumer of conf->group: manual offset commits, offsets
  * stored by us, reading from the earliest offset for a new group, fetch

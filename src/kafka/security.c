@@ -402,7 +402,7 @@ void kf_kafka_guard_unreached(kf_kafka_guard_t *g)
 		 "between them and this host",
 		 g->conf->connect_timeout_s, g->conf->bootstrap,
 		 *g->net_why ? g->net_why : "no connection error reported");
-	if (g->conf->connect_keep_trying)
+	if (g->keep_trying)
 		kf_err("kafka", "%s; files stay queued until one answers",
 		       msg);
 	else

@@ -41,6 +41,7 @@ typedef struct kf_kafka_guard_s {
 	const kf_conf_t *conf;
 	const char *topic; /* the client's topic (not owned) */
 	int producer;   /* which client: decides what a refusal means */
+	int keep_trying; /* set by its owner: see kf_kafka_guard_unreached */
 	int err;        /* 0, or KF_EAUTH, KF_EACCESS, KF_EKAFKA once tripped */
 	char msg[1024]; /* what was refused, why, and how to fix it */
 	/* Why a broker's certificate was refused, written once by the
@@ -64,8 +65,8 @@ int kf_kafka_guard_message(kf_kafka_guard_t *g, const rd_kafka_message_t *m);
 
 /* No broker answered within conf->connect_timeout_s of the start: trips
  * the guard (KF_EKAFKA) with the bootstrap address and the last
- * connection error, or only logs that as an error when
- * conf->connect_keep_trying (the watch daemon). */
+ * connection error, or only logs that as an error when g->keep_trying
+ * (the watch daemon's producers). */
 void kf_kafka_guard_unreached(kf_kafka_guard_t *g);
 
 /* librdkafka's error callback (set by kafka/client.c); opaque is the

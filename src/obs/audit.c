@@ -8,16 +8,10 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/strbuf.h"
-#include "kafka/client.h"
+#include "kafka/producer.h"
 
 struct kf_audit_s {
-	/* first: it is librdkafka's opaque, the one kf__dr gets */
-	kf_kafka_guard_t guard;
-	rd_kafka_t *rk;
-	rd_kafka_topic_t *rkt;
-	rd_kafka_queue_t *mainq;
-	kf_kafka_waker_t waker;
-	int waker_on;
+	kf_producer_t *prod;
 	kf_mseries_t *delivered, *failed;
 	uint64_t nfailed; /* failures logged one by one up to a point */
 	char buf[KF_AUDIT_RECORD_MAX];
@@ -133,13 +127,13 @@ static void kf__failed(kf_audit_t *a, const char *path, const char *why)
 		       path, why, (unsigned long long)a->nfailed);
 }
 
-/* @locality loop thread (rd_kafka_poll from the waker, or the flush) */
-static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+/* @locality loop thread (the producer's poll, or the flush) */
+static void kf__dr(void *opaque, const rd_kafka_message_t *m)
 {
 	kf_audit_t *a = opaque;
+	kf_kafka_guard_t *guard = kf_producer_guard(a->prod);
 	char key[512];
 
-	(void)rk;
 	if (!m->err) {
 		kf_mseries_add(a->delivered, 1);
 		return;
@@ -148,50 +142,37 @@ static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		 m->key ? (const char *)m->key : "");
 	/* a refusal (a missing ACL on the audit topic, say) names its fix */
 	kf__failed(a, key,
-		   kf_kafka_guard_message(&a->guard, m)
-			   ? a->guard.msg
+		   kf_kafka_guard_message(guard, m)
+			   ? guard->msg
 			   : rd_kafka_err2str(m->err));
 }
 
-static void kf__serve(kf_kafka_waker_t *w)
-{
-	kf_audit_t *a = w->opaque;
-
-	while (rd_kafka_poll(a->rk, 0) > 0)
-		;
-}
-
-kf_audit_t *kf_audit_new(uv_loop_t *loop, const kf_conf_t *conf,
-			 kf_mseries_t *delivered, kf_mseries_t *failed,
-			 char *errstr, size_t errstr_size)
+int kf_audit_new(uv_loop_t *loop, const kf_conf_t *conf,
+		 kf_mseries_t *delivered, kf_mseries_t *failed,
+		 kf_audit_t **out, char *errstr, size_t errstr_size)
 {
 	kf_audit_t *a = calloc(1, sizeof(*a));
+	kf_producer_opts_t po;
+	int r;
 
-	if (!a) {
-		kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
-		return NULL;
-	}
-	kf_kafka_guard_init(&a->guard, conf, 1, conf->audit_topic);
+	*out = NULL;
+	if (!a)
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				 "out of memory");
 	a->delivered = delivered;
 	a->failed = failed;
-	a->rk = kf_kafka_producer_new(conf, kf__dr, &a->guard, errstr,
-				      errstr_size);
-	if (!a->rk)
-		goto out_destroy;
-	a->rkt = rd_kafka_topic_new(a->rk, conf->audit_topic, NULL);
-	a->mainq = rd_kafka_queue_get_main(a->rk);
-	if (!a->rkt || !a->mainq ||
-	    kf_kafka_waker_init(&a->waker, loop, a->mainq, kf__serve, a, errstr,
-				errstr_size))
-		goto out_destroy;
-	a->waker_on = 1;
+	kf_producer_opts_init(&po, conf, conf->audit_topic, 0);
+	r = kf_producer_new(&po, kf__dr, a, &a->prod, errstr, errstr_size);
 	/* the engine's own handles decide when its loop ends */
-	uv_unref((uv_handle_t *)&a->waker.poll);
-	return a;
-
-out_destroy:
-	kf_audit_destroy(a);
-	return NULL;
+	if (!r)
+		r = kf_producer_attach(a->prod, loop, NULL, KF_PRODUCER_WEAK,
+				       errstr, errstr_size);
+	if (r) {
+		kf_audit_destroy(a);
+		return r;
+	}
+	*out = a;
+	return 0;
 }
 
 void kf_audit_record(kf_audit_t *a, const struct kf_audit_rec *rec)
@@ -208,16 +189,13 @@ void kf_audit_record(kf_audit_t *a, const struct kf_audit_rec *rec)
 	}
 	/* Bounded: past KF_AUDIT_QUEUE_MAX queued records librdkafka says
 	 * QUEUE_FULL at once instead of blocking. */
-	if (rd_kafka_outq_len(a->rk) >= KF_AUDIT_QUEUE_MAX) {
+	if (kf_producer_outq(a->prod) >= KF_AUDIT_QUEUE_MAX) {
 		kf__failed(a, rec->path, "too many audit records waiting for "
 					 "the brokers");
 		return;
 	}
-	err = rd_kafka_producev(a->rk, RD_KAFKA_V_RKT(a->rkt),
-				RD_KAFKA_V_KEY(rec->path, strlen(rec->path)),
-				RD_KAFKA_V_VALUE(a->buf, n),
-				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-				RD_KAFKA_V_END);
+	err = kf_producer_send(a->prod, rec->path, strlen(rec->path), a->buf, n,
+			       1, NULL, NULL);
 	if (err)
 		kf__failed(a, rec->path, rd_kafka_err2str(err));
 	else
@@ -226,25 +204,21 @@ void kf_audit_record(kf_audit_t *a, const struct kf_audit_rec *rec)
 
 void kf_audit_close(kf_audit_t *a)
 {
-	if (!a || !a->waker_on)
-		return;
-	a->waker_on = 0;
-	kf_kafka_waker_close(&a->waker, a->mainq);
+	if (a)
+		kf_producer_close(a->prod);
 }
 
 void kf_audit_destroy(kf_audit_t *a)
 {
 	if (!a)
 		return;
-	if (a->rk) {
-		if (rd_kafka_flush(a->rk, 10000))
+	if (a->prod) {
+		int left = kf_producer_flush(a->prod, 10000);
+
+		if (left)
 			kf_err("audit", "%d audit records not delivered at exit",
-			       rd_kafka_outq_len(a->rk));
-		if (a->mainq)
-			rd_kafka_queue_destroy(a->mainq);
-		if (a->rkt)
-			rd_kafka_topic_destroy(a->rkt);
-		rd_kafka_destroy(a->rk);
+			       left);
 	}
+	kf_producer_destroy(a->prod);
 	free(a);
 }

@@ -62,11 +62,12 @@ typedef struct kf_audit_s kf_audit_t;
 size_t kf_audit_format(char *buf, size_t cap, const struct kf_audit_rec *rec);
 
 /* Creates the producer of conf->audit_topic on loop. delivered and failed
- * (may be NULL) count the delivery reports. Caller owns it: kf_audit_close,
- * run the loop, then kf_audit_destroy. */
-kf_audit_t *kf_audit_new(uv_loop_t *loop, const kf_conf_t *conf,
-			 kf_mseries_t *delivered, kf_mseries_t *failed,
-			 char *errstr, size_t errstr_size);
+ * (may be NULL) count the delivery reports. Returns 0 with *out, which the
+ * caller owns (kf_audit_close, run the loop, then kf_audit_destroy), or a
+ * KF_E* code with errstr set. */
+int kf_audit_new(uv_loop_t *loop, const kf_conf_t *conf,
+		 kf_mseries_t *delivered, kf_mseries_t *failed,
+		 kf_audit_t **out, char *errstr, size_t errstr_size);
 
 /* Formats and queues one record; never blocks. */
 void kf_audit_record(kf_audit_t *a, const struct kf_audit_rec *rec);

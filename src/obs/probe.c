@@ -497,12 +497,11 @@ int kf_probe_start(uv_loop_t *loop, const kf_conf_t *conf, const char *role,
 			role, kf_http_address(kf__p.http));
 	}
 	if (conf->audit_topic && *conf->audit_topic) {
-		kf__p.audit_producer =
-			kf_audit_new(loop, conf, kf__p.audit_ok,
-				     kf__p.audit_failed, errstr, errstr_size);
-		if (!kf__p.audit_producer) {
+		r = kf_audit_new(loop, conf, kf__p.audit_ok, kf__p.audit_failed,
+				 &kf__p.audit_producer, errstr, errstr_size);
+		if (r) {
 			kf_probe_detach(loop);
-			return KF_EKAFKA;
+			return r;
 		}
 		kf_info("obs", "audit records go to topic %s",
 			conf->audit_topic);

@@ -9,7 +9,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "common/stop.h"
-#include "kafka/client.h"
+#include "kafka/producer.h"
 #include "obs/probe.h"
 
 /* The largest dead letter produced as it is. The messages a receiver
@@ -41,14 +41,9 @@ struct kf__letter {
 };
 
 struct kf_deadletter_s {
-	/* first: it is librdkafka's opaque, the one kf__dr gets */
-	kf_kafka_guard_t guard;
 	const kf_conf_t *conf;
 	kf_offsets_t *offs; /* borrowed */
-	rd_kafka_t *rk;
-	rd_kafka_queue_t *mainq;
-	kf_kafka_waker_t waker;
-	int waking; /* the waker is open */
+	kf_producer_t *prod;
 	void (*kick)(void *);
 	void *opaque;
 	size_t pending;
@@ -82,9 +77,11 @@ static void kf__fail(kf_deadletter_t *d, const char *fmt, ...)
  * and message. */
 static void kf__refused(kf_deadletter_t *d)
 {
+	const kf_kafka_guard_t *guard = kf_producer_guard(d->prod);
+
 	if (!d->err) {
-		d->err = d->guard.err;
-		snprintf(d->errmsg, sizeof(d->errmsg), "%s", d->guard.msg);
+		d->err = guard->err;
+		snprintf(d->errmsg, sizeof(d->errmsg), "%s", guard->msg);
 		kf_err("dlq", "%s", d->errmsg);
 	}
 	kf_stop_request();
@@ -97,14 +94,13 @@ static rd_kafka_resp_err_t kf__cut(kf_deadletter_t *d, struct kf__letter *l,
 				   const void *value, size_t len,
 				   const char *why);
 
-/* @locality loop thread (rd_kafka_poll from the waker) */
-static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+/* @locality loop thread (the producer's poll) */
+static void kf__dr(void *opaque, const rd_kafka_message_t *m)
 {
 	kf_deadletter_t *d = opaque;
 	struct kf__letter *l = m->_private;
 	rd_kafka_resp_err_t err;
 
-	(void)rk;
 	d->pending--;
 	d->pending_bytes -= l->bytes;
 	if (l->prev)
@@ -118,7 +114,8 @@ static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		kf_probe_dead_letter(d->conf->topic);
 		if (l->holding)
 			kf_offsets_release(d->offs, l->part, l->offset);
-	} else if (!d->closing && kf_kafka_guard_message(&d->guard, m)) {
+	} else if (!d->closing &&
+		   kf_kafka_guard_message(kf_producer_guard(d->prod), m)) {
 		kf__refused(d);
 	} else if (!d->closing) {
 		err = m->err;
@@ -138,13 +135,12 @@ static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	kf__letter_free(l);
 }
 
-static void kf__serve(kf_kafka_waker_t *w)
+/* @locality loop thread, once the producer served its reports */
+static void kf__served(void *opaque)
 {
-	kf_deadletter_t *d = w->opaque;
+	kf_deadletter_t *d = opaque;
 
-	while (rd_kafka_poll(d->rk, 0) > 0)
-		;
-	if (d->guard.err && !d->closing)
+	if (kf_producer_guard(d->prod)->err && !d->closing)
 		kf__refused(d);
 	if (d->kick)
 		d->kick(d->opaque);
@@ -154,7 +150,9 @@ int kf_deadletter_new(uv_loop_t *loop, const kf_conf_t *conf,
 		      kf_offsets_t *offs, void (*kick)(void *), void *opaque,
 		      kf_deadletter_t **out, char *errstr, size_t errstr_size)
 {
+	kf_producer_opts_t po;
 	kf_deadletter_t *d;
+	int r;
 
 	*out = NULL;
 	if (!conf->dead_letter_topic || !*conf->dead_letter_topic)
@@ -169,26 +167,22 @@ int kf_deadletter_new(uv_loop_t *loop, const kf_conf_t *conf,
 	if (!d)
 		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
 				 "out of memory");
-	kf_kafka_guard_init(&d->guard, conf, 1, conf->dead_letter_topic);
 	d->conf = conf;
 	d->offs = offs;
 	d->kick = kick;
 	d->opaque = opaque;
-	d->rk = kf_kafka_producer_new_sized(conf, KF__DLQ_MAX_MESSAGE, kf__dr,
-					    &d->guard, errstr, errstr_size);
-	if (!d->rk)
-		goto out_free;
-	d->mainq = rd_kafka_queue_get_main(d->rk);
-	if (kf_kafka_waker_init(&d->waker, loop, d->mainq, kf__serve, d,
-				errstr, errstr_size))
-		goto out_free;
-	d->waking = 1;
+	kf_producer_opts_init(&po, conf, conf->dead_letter_topic,
+			      KF__DLQ_MAX_MESSAGE);
+	r = kf_producer_new(&po, kf__dr, d, &d->prod, errstr, errstr_size);
+	if (!r)
+		r = kf_producer_attach(d->prod, loop, kf__served, 0, errstr,
+				       errstr_size);
+	if (r) {
+		kf_deadletter_destroy(d);
+		return r;
+	}
 	*out = d;
 	return 0;
-
-out_free:
-	kf_deadletter_destroy(d);
-	return KF_EKAFKA;
 }
 
 static int kf__header(rd_kafka_headers_t *h, const char *name,
@@ -240,11 +234,7 @@ static rd_kafka_resp_err_t kf__emit(kf_deadletter_t *d, struct kf__letter *l,
 		rd_kafka_headers_destroy(hdrs);
 		return RD_KAFKA_RESP_ERR__FAIL;
 	}
-	err = rd_kafka_producev(
-		d->rk, RD_KAFKA_V_TOPIC(d->conf->dead_letter_topic),
-		RD_KAFKA_V_KEY(key, keylen), RD_KAFKA_V_VALUE((void *)value, len),
-		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-		RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(l), RD_KAFKA_V_END);
+	err = kf_producer_send(d->prod, key, keylen, value, len, 1, hdrs, l);
 	if (err) {
 		rd_kafka_headers_destroy(hdrs);
 		return err;
@@ -394,29 +384,21 @@ uint64_t kf_deadletter_count(const kf_deadletter_t *d)
 
 void kf_deadletter_close(kf_deadletter_t *d)
 {
-	if (!d || !d->waking)
-		return;
-	d->waking = 0;
-	kf_kafka_waker_close(&d->waker, d->mainq);
+	if (d)
+		kf_producer_close(d->prod);
 }
 
 void kf_deadletter_destroy(kf_deadletter_t *d)
 {
 	if (!d)
 		return;
-	if (d->rk) {
+	if (d->prod) {
 		/* Only after a failure can letters still wait here: purge
 		 * them so that their reports free what they own. */
 		d->closing = 1;
-		rd_kafka_purge(d->rk,
-			       RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-		rd_kafka_flush(d->rk, 1000);
-		while (rd_kafka_poll(d->rk, 0) > 0)
-			;
+		kf_producer_purge(d->prod);
+		kf_producer_flush(d->prod, 1000);
 	}
-	if (d->mainq)
-		rd_kafka_queue_destroy(d->mainq);
-	if (d->rk)
-		rd_kafka_destroy(d->rk);
+	kf_producer_destroy(d->prod);
 	free(d);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/sendopts.h"
 #include "common/log.h"
 #include "common/stop.h"
 #include "obs/probe.h"
@@ -213,6 +214,7 @@ int kf_send(const kf_conf_t *conf, const char *const *paths, size_t npaths,
 	    size_t errstr_size)
 {
 	struct kf__send_run *run;
+	kf_send_opts_t opts;
 	int r = 0;
 
 	if (!npaths)
@@ -228,11 +230,16 @@ int kf_send(const kf_conf_t *conf, const char *const *paths, size_t npaths,
 	run->user_progress_cb = progress_cb;
 	run->user_opaque = opaque;
 	uv_loop_init(&run->loop);
+	kf_api_send_opts(conf, &opts);
+	r = kf_sender_new(&run->loop, &opts, kf__file_done, run, &run->sender,
+			  errstr, errstr_size);
+	if (r)
+		goto out_free;
 	run->walker = kf_walker_new(paths, npaths);
-	run->sender = kf_sender_new(&run->loop, conf, kf__file_done, run,
-				    errstr, errstr_size);
-	if (!run->walker || !run->sender) {
-		r = run->sender ? KF_ENOMEM : KF_EKAFKA;
+	if (!run->walker) {
+		r = kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
+		kf_sender_close(run->sender);
+		uv_run(&run->loop, UV_RUN_DEFAULT);
 		goto out_free;
 	}
 	r = kf_probe_start(&run->loop, conf, "send", errstr, errstr_size);

@@ -12,8 +12,7 @@
 #include "common/log.h"
 #include "core/codec.h"
 #include "core/path.h"
-#include "kafka/client.h"
-#include "kafka/security.h"
+#include "kafka/producer.h"
 #include "obs/probe.h"
 #include "proto/seal.h"
 #include "proto/wire.h"
@@ -90,14 +89,9 @@ struct kf__sfile {
 };
 
 struct kf_sender_s {
-	/* first: it is librdkafka's opaque, the one kf__dr gets */
-	kf_kafka_guard_t guard;
 	uv_loop_t *loop;
-	const kf_conf_t *conf;
-	rd_kafka_t *rk;
-	rd_kafka_topic_t *rkt;
-	rd_kafka_queue_t *mainq;
-	kf_kafka_waker_t waker;
+	kf_send_opts_t opts;
+	kf_producer_t *prod;
 	kf_codec_pool_t *codecs;
 	kf_seal_keys_t *keys; /* send.encrypt_recipients, send.sign_key */
 	kf_send_file_cb *file_cb;
@@ -159,17 +153,15 @@ static int kf__produce(struct kf__sfile *f, void *buf, size_t len,
 		       struct kf__ref *ref, int copy)
 {
 	kf_sender_t *s = f->s;
+	int refused = kf_producer_guard(s->prod)->err;
 	rd_kafka_resp_err_t err;
 
-	if (s->guard.err) {
-		kf__fail(f, s->guard.err, "%s", kf_strerror(s->guard.err));
-		return s->guard.err;
+	if (refused) {
+		kf__fail(f, refused, "%s", kf_strerror(refused));
+		return refused;
 	}
-	err = rd_kafka_producev(
-		s->rk, RD_KAFKA_V_RKT(s->rkt),
-		RD_KAFKA_V_KEY(f->key, f->key_len), RD_KAFKA_V_VALUE(buf, len),
-		RD_KAFKA_V_MSGFLAGS(copy ? RD_KAFKA_MSG_F_COPY : 0),
-		RD_KAFKA_V_OPAQUE(ref), RD_KAFKA_V_END);
+	err = kf_producer_send(s->prod, f->key, f->key_len, buf, len, copy,
+			       NULL, ref);
 	if (err) {
 		kf__fail(f, KF_EKAFKA, "produce: %s", rd_kafka_err2str(err));
 		return KF_EKAFKA;
@@ -195,11 +187,11 @@ static void kf__manifest_fields(const struct kf__sfile *f,
 	m.hdr.xid = f->xid;
 	m.file_size = (uint64_t)f->st.st_size;
 	m.chunk_count = f->nchunks;
-	m.chunk_size = (uint32_t)f->s->conf->chunk_size;
+	m.chunk_size = (uint32_t)f->s->opts.chunk_size;
 	m.mode = f->st.st_mode & 07777;
 	m.mtime_sec = f->st.st_mtim.tv_sec;
 	m.mtime_nsec = (uint32_t)f->st.st_mtim.tv_nsec;
-	m.codec = (uint8_t)f->s->conf->codec;
+	m.codec = (uint8_t)f->s->opts.codec;
 	m.hash_alg = KF_WIRE_HASH_XXH3_128;
 	m.path = (const uint8_t *)f->rel;
 	m.path_len = (uint16_t)f->rel_len;
@@ -228,7 +220,7 @@ static void kf__chunk_fields(const struct kf__sfile *f,
 	c.hdr.type = KF_WIRE_CHUNK;
 	c.hdr.xid = f->xid;
 	c.index = sl->idx;
-	c.offset = sl->idx * f->s->conf->chunk_size;
+	c.offset = sl->idx * f->s->opts.chunk_size;
 	c.raw_len = sl->raw_len;
 	c.codec = (uint8_t)sl->codec;
 	memcpy(c.raw_hash, sl->raw_hash, 16);
@@ -380,7 +372,7 @@ static void kf__seal_chunk(struct kf__slot *sl)
 	kf__chunk_fields(f, sl, &c);
 	kf_wire_encode_chunk_hdr(sl->buf, KF_WIRE_CHUNK_HDR, &c);
 	n = kf_seal_chunk(f->seal, sl->buf, KF_WIRE_CHUNK_HDR + sl->payload_len,
-			  KF_WIRE_CHUNK_HDR + f->s->conf->chunk_size +
+			  KF_WIRE_CHUNK_HDR + f->s->opts.chunk_size +
 			      KF_SEAL_CHUNK_OVERHEAD);
 	if (n < 0) {
 		sl->err = (int)n;
@@ -415,7 +407,7 @@ static void kf__read_work(uv_work_t *req)
 {
 	struct kf__slot *sl = req->data;
 	struct kf__sfile *f = sl->ref.f;
-	uint64_t off = sl->idx * f->s->conf->chunk_size;
+	uint64_t off = sl->idx * f->s->opts.chunk_size;
 	size_t got = 0;
 
 	while (got < sl->raw_len) {
@@ -565,7 +557,7 @@ static void kf__read_done(uv_work_t *req, int status)
 		kf__kick(s);
 		return;
 	}
-	sl->try_compress = s->conf->codec == KF_CODEC_ZSTD && !f->skip_compress;
+	sl->try_compress = s->opts.codec == KF_CODEC_ZSTD && !f->skip_compress;
 	if (f->skip_compress)
 		f->skip_compress--;
 	f->jobs++;
@@ -575,7 +567,7 @@ static void kf__read_done(uv_work_t *req, int status)
 
 static void kf__start_read(struct kf__sfile *f, struct kf__slot *sl)
 {
-	uint64_t chunk = f->s->conf->chunk_size;
+	uint64_t chunk = f->s->opts.chunk_size;
 	uint64_t off = f->next_read * chunk;
 	uint64_t left = (uint64_t)f->st.st_size - off;
 
@@ -600,7 +592,7 @@ static int kf__resume_fits(const struct kf__sfile *f, uint64_t nchunks)
 	return ck->size == (uint64_t)f->st.st_size &&
 	       ck->ino == (uint64_t)f->st.st_ino &&
 	       ck->mtime_ns == kf__mtime_ns(&f->st) &&
-	       ck->chunk_size == f->s->conf->chunk_size &&
+	       ck->chunk_size == f->s->opts.chunk_size &&
 	       ck->next_index <= nchunks;
 }
 
@@ -683,7 +675,7 @@ static int kf__open_below(const struct kf__sfile *f)
 static void kf__open_work(uv_work_t *req)
 {
 	struct kf__sfile *f = req->data;
-	uint64_t chunk = f->s->conf->chunk_size;
+	uint64_t chunk = f->s->opts.chunk_size;
 
 	f->fd = kf__open_below(f);
 	if (f->fd < 0) {
@@ -794,7 +786,7 @@ static void kf__observe(struct kf__sfile *f)
 	rec.size = (uint64_t)f->st.st_size;
 	rec.hash = f->err ? NULL : f->file_hash;
 	rec.origin = f->s->origin;
-	rec.topic = f->s->conf->topic;
+	rec.topic = f->s->opts.producer.topic;
 	rec.xid = f->xid.b;
 	rec.reason = f->err ? f->errmsg : NULL;
 	kf_probe_send_end(&f->probe, f->err, &rec);
@@ -830,7 +822,7 @@ static void kf__kick(kf_sender_t *s)
 	struct kf__sfile *f;
 
 	while (!s->stopping && s->queue_head &&
-	       s->nreading < (size_t)s->conf->send_max_inflight_files &&
+	       s->nreading < (size_t)s->opts.max_inflight_files &&
 	       s->nactive < KF__MAX_SEALED) {
 		f = s->queue_head;
 		s->queue_head = f->next;
@@ -861,24 +853,24 @@ static void kf__checkpoint(struct kf__sfile *f)
 		return;
 	ck.xid = f->xid;
 	ck.next_index = f->first_chunk + f->acked_chunks;
-	ck.chunk_size = (uint32_t)s->conf->chunk_size;
+	ck.chunk_size = (uint32_t)s->opts.chunk_size;
 	ck.size = (uint64_t)f->st.st_size;
 	ck.ino = (uint64_t)f->st.st_ino;
 	ck.mtime_ns = kf__mtime_ns(&f->st);
 	s->ckpt_cb(s->opaque, f->src, &ck);
 }
 
-/* @locality loop thread (rd_kafka_poll from the waker) */
-static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+/* @locality loop thread (the producer's poll) */
+static void kf__dr(void *opaque, const rd_kafka_message_t *m)
 {
 	struct kf__ref *ref = m->_private;
 	struct kf__sfile *f = ref->f;
 	kf_sender_t *s = opaque;
+	kf_kafka_guard_t *guard = kf_producer_guard(s->prod);
 
-	(void)rk;
 	f->outstanding--;
-	if (m->err && kf_kafka_guard_message(&s->guard, m)) {
-		kf__fail(f, s->guard.err, "%s", kf_strerror(s->guard.err));
+	if (m->err && kf_kafka_guard_message(guard, m)) {
+		kf__fail(f, guard->err, "%s", kf_strerror(guard->err));
 	} else if (m->err) {
 		kf__fail(f, KF_EKAFKA, "not acknowledged by the broker: %s%s",
 			 rd_kafka_err2str(m->err),
@@ -919,81 +911,86 @@ static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 
 static void kf__stop_all(kf_sender_t *s, int err, const char *msg);
 
-static void kf__serve_reports(kf_kafka_waker_t *w)
+/* @locality loop thread, once the producer served its reports */
+static void kf__served(void *opaque)
 {
-	kf_sender_t *s = w->opaque;
+	kf_sender_t *s = opaque;
+	int refused = kf_producer_guard(s->prod)->err;
 
-	while (rd_kafka_poll(s->rk, 0) > 0)
-		;
-	if (s->guard.err && !s->stopping) {
+	if (refused && !s->stopping) {
 		/* Refused for good (credentials, certificate, ACLs): fail
 		 * everything now and drop what librdkafka still holds, so
 		 * that nothing waits for a delivery timeout. */
-		kf__stop_all(s, s->guard.err, kf_strerror(s->guard.err));
-		rd_kafka_purge(s->rk,
-			       RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-		while (rd_kafka_poll(s->rk, 0) > 0)
-			;
+		kf__stop_all(s, refused, kf_strerror(refused));
+		kf_producer_purge(s->prod);
 	}
 	kf__kick(s);
 }
 
 /* ------------------------------------------------------------ public */
 
-kf_sender_t *kf_sender_new(uv_loop_t *loop, const kf_conf_t *conf,
-			   kf_send_file_cb *file_cb, void *opaque,
-			   char *errstr, size_t errstr_size)
+/* The keys of a sealed transfer. A key file that cannot be used is a
+ * configuration error, whatever the reason (exit code 2). */
+static int kf__load_keys(kf_sender_t *s, char *errstr, size_t errstr_size)
+{
+	int r = kf_seal_keys_load(s->opts.encrypt_recipients, s->opts.sign_key,
+				  NULL, NULL, &s->keys, errstr, errstr_size);
+
+	return r && r != KF_ENOMEM ? KF_EINVAL : r;
+}
+
+int kf_sender_new(uv_loop_t *loop, const kf_send_opts_t *o,
+		  kf_send_file_cb *file_cb, void *opaque, kf_sender_t **out,
+		  char *errstr, size_t errstr_size)
 {
 	kf_sender_t *s = calloc(1, sizeof(*s));
 	size_t i;
+	int r;
 
-	if (!s) {
-		kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
-		return NULL;
-	}
-	kf_kafka_guard_init(&s->guard, conf, 1, NULL);
+	*out = NULL;
+	if (!s)
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				 "out of memory");
 	s->loop = loop;
-	s->conf = conf;
+	s->opts = *o;
 	s->file_cb = file_cb;
 	s->opaque = opaque;
 	if (gethostname(s->origin, sizeof(s->origin) - 1) < 0)
 		strcpy(s->origin, "unknown");
-	s->nslots = conf->send_max_inflight_bytes / conf->chunk_size;
+	s->nslots = o->max_inflight_bytes / o->chunk_size;
 	if (s->nslots < 2)
 		s->nslots = 2;
-	if (kf_seal_keys_load(conf->encrypt_recipients, conf->sign_key, NULL,
-			      NULL, &s->keys, errstr, errstr_size))
+	r = kf__load_keys(s, errstr, errstr_size);
+	if (r)
 		goto out_destroy;
+	r = KF_ENOMEM;
 	s->slots = calloc(s->nslots, sizeof(*s->slots));
-	s->codecs = kf_codec_pool_new(conf->chunk_size, conf->codec_level);
+	s->codecs = kf_codec_pool_new(o->chunk_size, o->codec_level);
 	if (!s->slots || !s->codecs)
 		goto out_nomem;
 	for (i = 0; i < s->nslots; i++) {
-		s->slots[i].buf = malloc(KF_WIRE_CHUNK_HDR + conf->chunk_size +
+		s->slots[i].buf = malloc(KF_WIRE_CHUNK_HDR + o->chunk_size +
 					 KF_SEAL_CHUNK_OVERHEAD);
 		if (!s->slots[i].buf)
 			goto out_nomem;
 		kf__slot_put(s, &s->slots[i]);
 	}
-	s->rk = kf_kafka_producer_new(conf, kf__dr, &s->guard, errstr,
-				      errstr_size);
-	if (!s->rk)
+	r = kf_producer_new(&o->producer, kf__dr, s, &s->prod, errstr,
+			    errstr_size);
+	if (!r)
+		r = kf_producer_attach(s->prod, loop, kf__served,
+				       KF_PRODUCER_WATCH_CONNECT, errstr,
+				       errstr_size);
+	if (r)
 		goto out_destroy;
-	s->rkt = rd_kafka_topic_new(s->rk, conf->topic, NULL);
-	s->mainq = rd_kafka_queue_get_main(s->rk);
-	if (!s->rkt || !s->mainq ||
-	    kf_kafka_waker_init(&s->waker, loop, s->mainq, kf__serve_reports, s,
-				errstr, errstr_size) ||
-	    kf_kafka_waker_watch_connect(&s->waker, s->rk, &s->guard, errstr,
-					 errstr_size))
-		goto out_destroy;
-	return s;
+	*out = s;
+	return 0;
 
 out_nomem:
 	kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
 out_destroy:
 	kf_sender_destroy(s);
-	return NULL;
+	return r;
 }
 
 int kf_sender_submit(kf_sender_t *s, const kf_send_src_t *src,
@@ -1056,7 +1053,7 @@ int kf_sender_submit_route(kf_sender_t *s, const kf_send_src_t *src,
 		s->queue_head = f;
 	s->queue_tail = f;
 	s->nqueued++;
-	kf_probe_send_begin(&f->probe, s->conf->topic, route);
+	kf_probe_send_begin(&f->probe, s->opts.producer.topic, route);
 	s->stats.files_total++;
 	kf__kick(s);
 	return 0;
@@ -1116,15 +1113,16 @@ void kf_sender_stop(kf_sender_t *s)
 
 int kf_sender_error(const kf_sender_t *s, char *errstr, size_t errstr_size)
 {
-	if (!s->guard.err)
+	const kf_kafka_guard_t *guard = kf_producer_guard(s->prod);
+
+	if (!guard->err)
 		return 0;
-	return kf_seterr(errstr, errstr_size, s->guard.err, "%s",
-			 s->guard.msg);
+	return kf_seterr(errstr, errstr_size, guard->err, "%s", guard->msg);
 }
 
 void kf_sender_close(kf_sender_t *s)
 {
-	kf_kafka_waker_close(&s->waker, s->mainq);
+	kf_producer_close(s->prod);
 }
 
 void kf_sender_destroy(kf_sender_t *s)
@@ -1133,14 +1131,9 @@ void kf_sender_destroy(kf_sender_t *s)
 
 	if (!s)
 		return;
-	if (s->rk) {
-		rd_kafka_flush(s->rk, 10000);
-		if (s->mainq)
-			rd_kafka_queue_destroy(s->mainq);
-		if (s->rkt)
-			rd_kafka_topic_destroy(s->rkt);
-		rd_kafka_destroy(s->rk);
-	}
+	if (s->prod)
+		kf_producer_flush(s->prod, 10000);
+	kf_producer_destroy(s->prod);
 	for (i = 0; s->slots && i < s->nslots; i++)
 		free(s->slots[i].buf);
 	free(s->slots);

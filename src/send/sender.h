@@ -23,10 +23,27 @@
 #include <sys/stat.h>
 #include <uv.h>
 
-#include "config/conf.h"
+#include "kafka/producer.h"
+#include "kferry/kferry.h"
 #include "proto/wire.h"
 
 typedef struct kf_sender_s kf_sender_t;
+
+/* What the engine reads, and nothing else: built from a configuration by
+ * kf_api_send_opts (api/sendopts.h), per route by the watch daemon.
+ * Strings are borrowed: they must outlive the sender. */
+typedef struct kf_send_opts_s {
+	/* the brokers, the topic, the tuning: records are frames of
+	 * chunk_size (kf_producer_opts_init with the same configuration) */
+	kf_producer_opts_t producer;
+	uint64_t chunk_size;         /* bytes of file per CHUNK */
+	int codec;                   /* enum kf_codec_id */
+	int codec_level;
+	const char *encrypt_recipients; /* comma list of PEM files or NULL */
+	const char *sign_key;           /* PEM file or NULL */
+	uint64_t max_inflight_bytes;    /* file bytes read but not acked */
+	int max_inflight_files;         /* files being read at once */
+} kf_send_opts_t;
 
 /* A checkpoint of an unfinished transfer: its first next_index chunks are
  * acknowledged by the broker. Given back to kf_sender_submit after a
@@ -54,12 +71,15 @@ typedef void(kf_send_ckpt_cb)(void *opaque, const char *src,
  * they dropped. The file is not reported before the ABORT is produced. */
 typedef int(kf_send_void_cb)(void *opaque, const char *src, void *token);
 
-/* Creates the engine and its producer. file_cb is called once per
- * submitted file when it is finished (every message acknowledged) or
- * failed. Caller owns it (kf_sender_destroy, after the loop ran dry). */
-kf_sender_t *kf_sender_new(uv_loop_t *loop, const kf_conf_t *conf,
-			   kf_send_file_cb *file_cb, void *opaque,
-			   char *errstr, size_t errstr_size);
+/* Creates the engine and its producer; o is copied. file_cb is called
+ * once per submitted file when it is finished (every message
+ * acknowledged) or failed. Returns 0 with *out (the caller's:
+ * kf_sender_close, run the loop dry, kf_sender_destroy), or a KF_E* code
+ * with errstr set: KF_EINVAL for a key file that cannot be used,
+ * KF_EKAFKA when the producer cannot be made. */
+int kf_sender_new(uv_loop_t *loop, const kf_send_opts_t *o,
+		  kf_send_file_cb *file_cb, void *opaque, kf_sender_t **out,
+		  char *errstr, size_t errstr_size);
 
 /* A file to send: where it is, and which file it must be. The directory
  * it lies in may be writable by others (a shared outbox, a tree being

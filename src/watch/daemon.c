@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "api/sendopts.h"
 #include "common/log.h"
 #include "common/stop.h"
 #include "config/conf.h"
@@ -63,7 +64,9 @@ struct kf__rstate;
 /* One sender engine (and producer) per topic, kept until exit. */
 struct kf__wsender {
 	struct kf__daemon *d;
-	struct kf_conf_s conf; /* the start configuration, own topic */
+	/* the start configuration's, with the route's topic and keys */
+	kf_send_opts_t opts;
+	char *topic, *rcpt, *sign; /* owned; what opts points at */
 	kf_sender_t *s;
 	struct kf__wsender *next;
 };
@@ -389,9 +392,9 @@ static int kf__same(const char *a, const char *b)
 
 static void kf__wsender_free(struct kf__wsender *ws)
 {
-	free(ws->conf.topic);
-	free(ws->conf.encrypt_recipients);
-	free(ws->conf.sign_key);
+	free(ws->topic);
+	free(ws->rcpt);
+	free(ws->sign);
 	free(ws);
 }
 
@@ -407,30 +410,27 @@ static struct kf__wsender *kf__sender_for(struct kf__daemon *d,
 	struct kf__wsender *ws;
 
 	for (ws = d->senders; ws; ws = ws->next)
-		if (!strcmp(ws->conf.topic, r->topic) &&
-		    kf__same(ws->conf.encrypt_recipients, rcpt) &&
-		    kf__same(ws->conf.sign_key, sign))
+		if (!strcmp(ws->topic, r->topic) && kf__same(ws->rcpt, rcpt) &&
+		    kf__same(ws->sign, sign))
 			return ws;
 	if (!(ws = calloc(1, sizeof(*ws))))
 		return NULL;
 	ws->d = d;
-	/* Shallow: every pointer but the topic and keys belongs to conf0,
-	 * which outlives the daemon. Send and Kafka settings are the
-	 * start's. */
-	ws->conf = *d->conf0;
-	ws->conf.routes = NULL;
-	ws->conf.nroutes = 0;
-	/* a daemon outlives broker outages, the first one included */
-	ws->conf.connect_keep_trying = 1;
-	ws->conf.encrypt_recipients = rcpt ? strdup(rcpt) : NULL;
-	ws->conf.sign_key = sign ? strdup(sign) : NULL;
-	ws->conf.topic = strdup(r->topic);
-	if (!ws->conf.topic || (rcpt && !ws->conf.encrypt_recipients) ||
-	    (sign && !ws->conf.sign_key))
+	/* Copies: a reload frees the route. Send and Kafka settings are the
+	 * start's (conf0 outlives the daemon). */
+	ws->rcpt = rcpt ? strdup(rcpt) : NULL;
+	ws->sign = sign ? strdup(sign) : NULL;
+	ws->topic = strdup(r->topic);
+	if (!ws->topic || (rcpt && !ws->rcpt) || (sign && !ws->sign))
 		goto out_free;
-	ws->s = kf_sender_new(&d->loop, &ws->conf, kf__file_cb, ws, errstr,
-			      errstr_size);
-	if (!ws->s)
+	kf_api_send_opts(d->conf0, &ws->opts);
+	ws->opts.producer.topic = ws->topic;
+	ws->opts.encrypt_recipients = ws->rcpt;
+	ws->opts.sign_key = ws->sign;
+	/* a daemon outlives broker outages, the first one included */
+	ws->opts.producer.keep_trying = 1;
+	if (kf_sender_new(&d->loop, &ws->opts, kf__file_cb, ws, &ws->s, errstr,
+			  errstr_size))
 		goto out_free;
 	kf_sender_on_ckpt(ws->s, kf__ckpt_cb);
 	kf_sender_on_void(ws->s, kf__void_cb);

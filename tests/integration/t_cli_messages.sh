@@ -29,3 +29,17 @@ KF_T_PW=hunter2 "$KFERRY" send -b 127.0.0.1:1 -t "$TOPIC" --no-progress -o conne
 [ "$rc" != 2 ] || fail "an env: reference was refused: $(cat "$WORK/ref.err")"
 grep -q "visible to every local user" "$WORK/ref.err" && fail "an env: reference was refused"
 log "inline secrets on the command line are refused, references accepted"
+
+# A signing key that cannot be used is a configuration error (exit 2) that
+# names the file (before: exit 3, the code lost on the way out of the
+# sender's constructor).
+printf 'not a key\n' >"$WORK/garbage.pem"
+chmod 600 "$WORK/garbage.pem"
+for key in "$WORK/nonexistent.pem" "$WORK/garbage.pem"; do
+	rc=0
+	"$KFERRY" send -b "$BOOTSTRAP" -t "$TOPIC" --no-progress -o "send.sign_key=$key" \
+		"$WORK/garbage.pem" 2>"$WORK/key.err" || rc=$?
+	[ "$rc" = 2 ] || fail "send.sign_key=$key exited $rc, expected 2: $(cat "$WORK/key.err")"
+	grep -qF "key file $key" "$WORK/key.err" || fail "send.sign_key=$key: the file is not named: $(cat "$WORK/key.err")"
+done
+log "an unusable signing key exits 2 and names its file"

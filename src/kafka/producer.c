@@ -1,0 +1,296 @@
+#include "kafka/producer.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/err.h"
+#include "kafka/client.h"
+
+struct kf_producer_s {
+	kf_kafka_guard_t guard; /* librdkafka's opaque: see kf__of_guard */
+	kf_producer_opts_t opts;
+	rd_kafka_t *rk;
+	rd_kafka_topic_t *rkt;
+	rd_kafka_queue_t *mainq;
+	kf_producer_report_cb *report;
+	kf_producer_served_cb *served;
+	void *opaque;
+	kf_kafka_waker_t waker;
+	int attached; /* the waker is open */
+};
+
+/* A frame is the chunk, its 64-byte header and the key; leave room for
+ * the record batch overhead as well. */
+static uint64_t kf__frame(const kf_conf_t *conf)
+{
+	return conf->chunk_size + 64 + 4096 + 1024;
+}
+
+static uint64_t kf__max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+void kf_producer_opts_init(kf_producer_opts_t *o, const kf_conf_t *conf,
+			   const char *topic, uint64_t max_message)
+{
+	uint64_t frame = kf__frame(conf);
+	uint64_t biggest = kf__max_u64(max_message, frame);
+
+	*o = (kf_producer_opts_t){0};
+	o->conf = conf;
+	o->topic = topic;
+	o->linger_ms = conf->send_linger_ms;
+	o->delivery_timeout_ms = conf->send_delivery_timeout_ms;
+	o->max_inflight = 5;
+	o->max_message = kf__max_u64(biggest, 1000000);
+	/* Several chunks per produce request when they are small. */
+	o->batch_size = kf__max_u64(frame * 4, 1000000);
+	/* Our own in-flight bound is the real limit; never let librdkafka's
+	 * queue refuse a message we decided to send. */
+	o->queue_kbytes = conf->send_max_inflight_bytes / 1024 * 2 +
+			  (frame * 4 + biggest) / 1024 + 65536;
+}
+
+/* librdkafka gives every callback the configuration's opaque, which is
+ * the guard (the error callback and the certificate check need it). */
+static kf_producer_t *kf__of_guard(void *guard)
+{
+	return (kf_producer_t *)((char *)guard -
+				 offsetof(kf_producer_t, guard));
+}
+
+/* @locality the thread that polls the main queue: the loop, or a flush */
+static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	kf_producer_t *p = kf__of_guard(opaque);
+
+	(void)rk;
+	if (p->report)
+		p->report(p->opaque, m);
+}
+
+int kf_producer_new(const kf_producer_opts_t *o, kf_producer_report_cb *report,
+		    void *opaque, kf_producer_t **out, char *errstr,
+		    size_t errstr_size)
+{
+	char linger[32], timeout[32], maxmsg[32], batch[32], qkb[32],
+	    inflight[32];
+	/* clang-format off */
+	const char *defaults[] = {
+		"enable.idempotence", "true",
+		"acks", "all",
+		/* chunks are compressed by us, per chunk, in parallel */
+		"compression.type", "none",
+		/* murmur2 like the Java clients: the same key maps to the
+		 * same partition whichever client produced it */
+		"partitioner", "murmur2_random",
+		"linger.ms", linger,
+		"batch.size", batch,
+		"message.timeout.ms", timeout,
+		"message.max.bytes", maxmsg,
+		"queue.buffering.max.kbytes", qkb,
+		"queue.buffering.max.messages", "1000000",
+		"max.in.flight.requests.per.connection", inflight,
+		"socket.nagle.disable", "true",
+		/* last, so that it can be left out */
+		o->transactional_id ? "transactional.id" : NULL,
+		o->transactional_id,
+		NULL,
+	};
+	/* clang-format on */
+	rd_kafka_conf_t *rc;
+	kf_producer_t *p;
+
+	*out = NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				 "out of memory");
+	p->opts = *o;
+	p->report = report;
+	p->opaque = opaque;
+	kf_kafka_guard_init(&p->guard, o->conf, 1, o->topic);
+	p->guard.keep_trying = o->keep_trying;
+	snprintf(linger, sizeof(linger), "%d", o->linger_ms);
+	snprintf(timeout, sizeof(timeout), "%d", o->delivery_timeout_ms);
+	snprintf(inflight, sizeof(inflight), "%d", o->max_inflight);
+	snprintf(maxmsg, sizeof(maxmsg), "%llu",
+		 (unsigned long long)o->max_message);
+	snprintf(batch, sizeof(batch), "%llu",
+		 (unsigned long long)o->batch_size);
+	snprintf(qkb, sizeof(qkb), "%llu", (unsigned long long)o->queue_kbytes);
+	rc = kf__conf_build(o->conf, defaults, errstr, errstr_size);
+	if (!rc)
+		goto out_free;
+	/* rd_kafka_new owns rc from here, unless it fails */
+	rd_kafka_conf_set_dr_msg_cb(rc, kf__dr);
+	rd_kafka_conf_set_opaque(rc, &p->guard);
+	p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr, errstr_size);
+	if (!p->rk) {
+		rd_kafka_conf_destroy(rc);
+		goto out_free;
+	}
+	p->rkt = rd_kafka_topic_new(p->rk, o->topic, NULL);
+	p->mainq = rd_kafka_queue_get_main(p->rk);
+	if (!p->rkt || !p->mainq) {
+		kf_seterr(errstr, errstr_size, KF_EKAFKA,
+			  "the producer of topic %s: %s", o->topic,
+			  rd_kafka_err2str(rd_kafka_last_error()));
+		goto out_free;
+	}
+	*out = p;
+	return 0;
+
+out_free:
+	kf_producer_destroy(p);
+	/* a refused property or security setting included: the client
+	 * could not be made (exit code 3, as for the consumer) */
+	return KF_EKAFKA;
+}
+
+/* @locality loop thread (the waker) */
+static void kf__serve(kf_kafka_waker_t *w)
+{
+	kf_producer_t *p = w->opaque;
+
+	kf_producer_poll(p);
+	if (p->served)
+		p->served(p->opaque);
+}
+
+int kf_producer_attach(kf_producer_t *p, uv_loop_t *loop,
+		       kf_producer_served_cb *served, unsigned flags,
+		       char *errstr, size_t errstr_size)
+{
+	int r;
+
+	p->served = served;
+	r = kf_kafka_waker_init(&p->waker, loop, p->mainq, kf__serve, p, errstr,
+				errstr_size);
+	if (r)
+		return r;
+	p->attached = 1;
+	if (flags & KF_PRODUCER_WEAK)
+		uv_unref((uv_handle_t *)&p->waker.poll);
+	if (flags & KF_PRODUCER_WATCH_CONNECT)
+		return kf_kafka_waker_watch_connect(&p->waker, p->rk, &p->guard,
+						    errstr, errstr_size);
+	return 0;
+}
+
+rd_kafka_resp_err_t kf_producer_send(kf_producer_t *p, const void *key,
+				     size_t keylen, const void *value,
+				     size_t len, int copy,
+				     rd_kafka_headers_t *hdrs, void *msg_opaque)
+{
+	int flags = copy ? RD_KAFKA_MSG_F_COPY : 0;
+
+	if (hdrs)
+		return rd_kafka_producev(
+		    p->rk, RD_KAFKA_V_RKT(p->rkt), RD_KAFKA_V_KEY(key, keylen),
+		    RD_KAFKA_V_VALUE((void *)value, len),
+		    RD_KAFKA_V_MSGFLAGS(flags), RD_KAFKA_V_HEADERS(hdrs),
+		    RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
+	return rd_kafka_producev(
+	    p->rk, RD_KAFKA_V_RKT(p->rkt), RD_KAFKA_V_KEY(key, keylen),
+	    RD_KAFKA_V_VALUE((void *)value, len), RD_KAFKA_V_MSGFLAGS(flags),
+	    RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
+}
+
+kf_kafka_guard_t *kf_producer_guard(kf_producer_t *p) { return &p->guard; }
+
+int kf_producer_outq(const kf_producer_t *p)
+{
+	return rd_kafka_outq_len(p->rk);
+}
+
+void kf_producer_poll(kf_producer_t *p)
+{
+	while (rd_kafka_poll(p->rk, 0) > 0)
+		;
+}
+
+void kf_producer_purge(kf_producer_t *p)
+{
+	rd_kafka_purge(p->rk,
+		       RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+	kf_producer_poll(p);
+}
+
+int kf_producer_flush(kf_producer_t *p, int timeout_ms)
+{
+	rd_kafka_flush(p->rk, timeout_ms);
+	kf_producer_poll(p);
+	return rd_kafka_outq_len(p->rk);
+}
+
+/* ------------------------------------------------------- transactions */
+
+/* Turns a transactional call's error into ours; frees it. */
+static int kf__txn_result(kf_producer_t *p, rd_kafka_error_t *e,
+			  const char *what, char *errstr, size_t errstr_size)
+{
+	int r;
+
+	if (!e)
+		return 0;
+	r = kf_seterr(errstr, errstr_size, KF_EKAFKA,
+		      "%s transaction on topic %s: %s%s", what, p->opts.topic,
+		      rd_kafka_error_string(e),
+		      rd_kafka_error_is_fatal(e)
+			  ? " (fatal: the producer must be recreated)"
+		      : rd_kafka_error_txn_requires_abort(e)
+			  ? " (abort the transaction, then begin again)"
+			  : "");
+	rd_kafka_error_destroy(e);
+	return r;
+}
+
+int kf_producer_txn_init(kf_producer_t *p, int timeout_ms, char *errstr,
+			 size_t errstr_size)
+{
+	return kf__txn_result(p, rd_kafka_init_transactions(p->rk, timeout_ms),
+			      "initializing the", errstr, errstr_size);
+}
+
+int kf_producer_txn_begin(kf_producer_t *p, char *errstr, size_t errstr_size)
+{
+	return kf__txn_result(p, rd_kafka_begin_transaction(p->rk),
+			      "beginning a", errstr, errstr_size);
+}
+
+int kf_producer_txn_commit(kf_producer_t *p, int timeout_ms, char *errstr,
+			   size_t errstr_size)
+{
+	return kf__txn_result(p, rd_kafka_commit_transaction(p->rk, timeout_ms),
+			      "committing the", errstr, errstr_size);
+}
+
+int kf_producer_txn_abort(kf_producer_t *p, int timeout_ms, char *errstr,
+			  size_t errstr_size)
+{
+	return kf__txn_result(p, rd_kafka_abort_transaction(p->rk, timeout_ms),
+			      "aborting the", errstr, errstr_size);
+}
+
+/* ------------------------------------------------------------ lifetime */
+
+void kf_producer_close(kf_producer_t *p)
+{
+	if (!p || !p->attached)
+		return;
+	p->attached = 0;
+	kf_kafka_waker_close(&p->waker, p->mainq);
+}
+
+void kf_producer_destroy(kf_producer_t *p)
+{
+	if (!p)
+		return;
+	if (p->mainq)
+		rd_kafka_queue_destroy(p->mainq);
+	if (p->rkt)
+		rd_kafka_topic_destroy(p->rkt);
+	if (p->rk)
+		rd_kafka_destroy(p->rk);
+	free(p);
+}
