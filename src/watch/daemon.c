@@ -398,70 +398,85 @@ static void kf__wsender_free(struct kf__wsender *ws)
 	free(ws);
 }
 
-/* One sender per topic and keys (a route's own keys, or send.*). */
-static struct kf__wsender *kf__sender_for(struct kf__daemon *d,
-					  const kf_route_t *r, char *errstr,
-					  size_t errstr_size)
+/* One sender per topic and keys (a route's own keys, or send.*): *out,
+ * or a KF_E* code (KF_EINVAL: a key file that cannot be used). */
+static int kf__sender_for(struct kf__daemon *d, const kf_route_t *r,
+			  struct kf__wsender **out, char *errstr,
+			  size_t errstr_size)
 {
 	const char *rcpt = r->encrypt_recipients
 			       ? r->encrypt_recipients
 			       : d->conf0->encrypt_recipients;
 	const char *sign = r->sign_key ? r->sign_key : d->conf0->sign_key;
 	struct kf__wsender *ws;
+	int err = KF_ENOMEM;
 
 	for (ws = d->senders; ws; ws = ws->next)
 		if (!strcmp(ws->topic, r->topic) && kf__same(ws->rcpt, rcpt) &&
-		    kf__same(ws->sign, sign))
-			return ws;
+		    kf__same(ws->sign, sign)) {
+			*out = ws;
+			return 0;
+		}
 	if (!(ws = calloc(1, sizeof(*ws))))
-		return NULL;
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				 "out of memory");
 	ws->d = d;
 	/* Copies: a reload frees the route. Send and Kafka settings are the
 	 * start's (conf0 outlives the daemon). */
 	ws->rcpt = rcpt ? strdup(rcpt) : NULL;
 	ws->sign = sign ? strdup(sign) : NULL;
 	ws->topic = strdup(r->topic);
-	if (!ws->topic || (rcpt && !ws->rcpt) || (sign && !ws->sign))
+	if (!ws->topic || (rcpt && !ws->rcpt) || (sign && !ws->sign)) {
+		kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
 		goto out_free;
+	}
 	kf_api_send_opts(d->conf0, &ws->opts);
 	ws->opts.producer.topic = ws->topic;
 	ws->opts.encrypt_recipients = ws->rcpt;
 	ws->opts.sign_key = ws->sign;
 	/* a daemon outlives broker outages, the first one included */
 	ws->opts.producer.keep_trying = 1;
-	if (kf_sender_new(&d->loop, &ws->opts, kf__file_cb, ws, &ws->s, errstr,
-			  errstr_size))
+	err = kf_sender_new(&d->loop, &ws->opts, kf__file_cb, ws, &ws->s,
+			    errstr, errstr_size);
+	if (err)
 		goto out_free;
 	kf_sender_on_ckpt(ws->s, kf__ckpt_cb);
 	kf_sender_on_void(ws->s, kf__void_cb);
 	ws->next = d->senders;
 	d->senders = ws;
-	return ws;
+	*out = ws;
+	return 0;
 
 out_free:
 	kf__wsender_free(ws);
-	return NULL;
+	return err;
 }
 
-static struct kf__rstate *kf__route_add(struct kf__daemon *d, kf_route_t *r,
-					char *errstr, size_t errstr_size)
+/* Starts watching r (taken on success). Returns 0 or a KF_E* code. */
+static int kf__route_add(struct kf__daemon *d, kf_route_t *r, char *errstr,
+			 size_t errstr_size)
 {
 	struct kf__rstate *rs = calloc(1, sizeof(*rs));
+	int err;
 
 	if (!rs)
-		return NULL;
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				 "out of memory");
 	rs->d = d;
-	rs->ws = kf__sender_for(d, r, errstr, errstr_size);
-	if (!rs->ws || kf__tab_grow(rs)) {
+	err = kf__sender_for(d, r, &rs->ws, errstr, errstr_size);
+	if (!err && kf__tab_grow(rs))
+		err = kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				"out of memory");
+	if (err) {
 		free(rs->tab);
 		free(rs);
-		return NULL;
+		return err;
 	}
 	rs->r = r;
 	rs->dirty = 1;
 	rs->next = d->routes;
 	d->routes = rs;
-	return rs;
+	return 0;
 }
 
 /* ----------------------------------------------------------- outcomes */
@@ -1281,15 +1296,14 @@ static void kf__reload_route(struct kf__daemon *d, kf_route_t *r)
 		kf_route_unref(r);
 		return;
 	}
-	ws = kf__sender_for(d, r, err, sizeof(err));
-	if (!ws) {
+	if (kf__sender_for(d, r, &ws, err, sizeof(err))) {
 		kf_err("watch", "route %s: %s", r->name, err);
 		kf_route_unref(r);
 		return;
 	}
 	if (rs) {
 		kf__route_replace(rs, r, ws);
-	} else if (kf__route_add(d, r, err, sizeof(err))) {
+	} else if (!kf__route_add(d, r, err, sizeof(err))) {
 		kf_info("watch", "route %s added: %s", r->name, r->dir);
 	} else {
 		kf_err("watch", "route %s: %s", r->name, err);
@@ -1607,11 +1621,12 @@ static int kf__start(struct kf__daemon *d, const kf_conf_t *conf,
 		return err;
 	}
 	for (i = 0; i < conf->nroutes; i++) {
-		if (!kf__route_add(d, v[i], errstr, errstr_size)) {
+		err = kf__route_add(d, v[i], errstr, errstr_size);
+		if (err) {
 			while (i < conf->nroutes)
 				kf_route_unref(v[i++]);
 			free(v);
-			return KF_EKAFKA;
+			return err;
 		}
 	}
 	free(v);

@@ -42,4 +42,11 @@ for key in "$WORK/nonexistent.pem" "$WORK/garbage.pem"; do
 	[ "$rc" = 2 ] || fail "send.sign_key=$key exited $rc, expected 2: $(cat "$WORK/key.err")"
 	grep -qF "key file $key" "$WORK/key.err" || fail "send.sign_key=$key: the file is not named: $(cat "$WORK/key.err")"
 done
-log "an unusable signing key exits 2 and names its file"
+mkdir -p "$WORK/outbox"
+rc=0
+timeout 60 "$KFERRY" watch -b "$BOOTSTRAP" -t "$TOPIC" --dir "$WORK/outbox" --state-dir "$WORK/state" \
+	-o "send.sign_key=$WORK/garbage.pem" 2>"$WORK/watch-key.err" || rc=$?
+[ "$rc" = 2 ] || fail "watch with send.sign_key=garbage exited $rc, expected 2: $(cat "$WORK/watch-key.err")"
+grep -qF "key file $WORK/garbage.pem" "$WORK/watch-key.err" ||
+	fail "watch: the key file is not named: $(cat "$WORK/watch-key.err")"
+log "an unusable signing key exits 2 and names its file (send and watch)"
