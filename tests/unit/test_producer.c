@@ -3,7 +3,8 @@
  * cluster: the tuning derived from a configuration, delivery reports
  * routed to their owner with each record's opaque, a refused property
  * reported with its code and name, and transactions (init, begin, commit,
- * abort; no record outside a transaction).
+ * abort; no record outside a transaction; an aborted record is never read
+ * by a read_committed consumer).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -158,11 +160,49 @@ static void test_refused_property(void **state)
 	assert_non_null(strstr(errbuf, "no.such.property"));
 }
 
+/* The values of topic "files" a read_committed consumer sees, joined by
+ * commas, after reading until n of them came (or 10 s). */
+static void read_committed(struct mock *m, int n, char *out, size_t cap)
+{
+	rd_kafka_conf_t *rc = rd_kafka_conf_new();
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_message_t *msg;
+	rd_kafka_t *c;
+	int i, got = 0;
+
+	rd_kafka_conf_set(rc, "bootstrap.servers",
+			  rd_kafka_mock_cluster_bootstraps(m->k.mc), NULL, 0);
+	rd_kafka_conf_set(rc, "group.id", "test", NULL, 0);
+	rd_kafka_conf_set(rc, "isolation.level", "read_committed", NULL, 0);
+	c = rd_kafka_new(RD_KAFKA_CONSUMER, rc, errbuf, sizeof(errbuf));
+	assert_non_null(c);
+	rd_kafka_poll_set_consumer(c);
+	l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(l, "files", 0)->offset = 0;
+	assert_int_equal(rd_kafka_assign(c, l), 0);
+	rd_kafka_topic_partition_list_destroy(l);
+	*out = '\0';
+	for (i = 0; i < 100 && got < n; i++) {
+		msg = rd_kafka_consumer_poll(c, 100);
+		if (!msg)
+			continue;
+		if (!msg->err) {
+			snprintf(out + strlen(out), cap - strlen(out), "%s%.*s",
+				 got++ ? "," : "", (int)msg->len,
+				 (const char *)msg->payload);
+		}
+		rd_kafka_message_destroy(msg);
+	}
+	rd_kafka_consumer_close(c);
+	rd_kafka_destroy(c);
+}
+
 static void test_transactions(void **state)
 {
 	struct mock *m = *state;
 	kf_producer_opts_t o;
 	kf_producer_t *p;
+	char values[64];
 
 	kf_producer_opts_init(&o, m->k.conf, "files", 0);
 	o.transactional_id = "kferry-test";
@@ -193,11 +233,16 @@ static void test_transactions(void **state)
 					       sizeof(errbuf)),
 			 0);
 	assert_int_equal(kf_producer_txn_begin(p, errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(kf_producer_send(p, "k", 1, "four", 4, 1, NULL, NULL),
+			 0);
 	assert_int_equal(kf_producer_txn_commit(p, 10000, errbuf,
 						sizeof(errbuf)),
 			 0);
 	assert_int_equal(kf_producer_flush(p, 1000), 0);
 	kf_producer_destroy(p);
+	/* what was aborted is never read */
+	read_committed(m, 3, values, sizeof(values));
+	assert_string_equal(values, "one,two,four");
 }
 
 /* Without a transactional id the transactional calls are refused with
