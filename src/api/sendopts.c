@@ -1,5 +1,8 @@
 #include "api/sendopts.h"
 
+#include "send/send.h"
+#include "watch/daemon.h"
+
 void kf_api_send_opts(const kf_conf_t *conf, kf_send_opts_t *o)
 {
 	*o = (kf_send_opts_t){0};
@@ -12,4 +15,27 @@ void kf_api_send_opts(const kf_conf_t *conf, kf_send_opts_t *o)
 	o->sign_key = conf->sign_key;
 	o->max_inflight_bytes = conf->send_max_inflight_bytes;
 	o->max_inflight_files = conf->send_max_inflight_files;
+}
+
+int kf_send(const kf_conf_t *conf, const char *const *paths, size_t npaths,
+	    kf_send_file_cb *file_cb, kf_send_progress_cb *progress_cb,
+	    void *opaque, kf_send_stats_t *stats, char *errstr,
+	    size_t errstr_size)
+{
+	kf_send_opts_t o;
+
+	kf_api_send_opts(conf, &o);
+	return kf_send_run(conf, &o, paths, npaths, file_cb, progress_cb,
+			   opaque, stats, errstr, errstr_size);
+}
+
+int kf_watch(const kf_conf_t *conf, kf_watch_reload_cb *reload, void *opaque,
+	     char *errstr, size_t errstr_size)
+{
+	kf_send_opts_t o;
+
+	/* every route's sender starts from these (its topic and keys aside);
+	 * a reload changes the routes, not them */
+	kf_api_send_opts(conf, &o);
+	return kf_watch_run(conf, &o, reload, opaque, errstr, errstr_size);
 }

@@ -1,7 +1,9 @@
 /*
- * From a configuration to the sending engine's options: the one place
- * that knows which keys of a kf_conf_t the sender reads (send.*, the
- * chunking and codec keys, the topic, the Kafka connection).
+ * From a configuration to the engines: the public entry points kf_send()
+ * and kf_watch() (include/kferry/kferry.h) turn their kf_conf_t into the
+ * sending engine's options here, the one place that knows which keys the
+ * sender reads (send.*, the chunking and codec keys, the topic, the Kafka
+ * connection), then run the engine on them.
  *
  * @locality any thread.
  */

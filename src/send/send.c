@@ -1,15 +1,16 @@
 /*
- * kf_send(): the one-shot send command's engine. Walks the paths in a
- * worker, a batch at a time, and feeds the files to the sender engine.
+ * kf_send_run(): the one-shot send command's engine (send/send.h). Walks
+ * the paths in a worker, a batch at a time, and feeds the files to the
+ * sender engine.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "api/sendopts.h"
 #include "common/log.h"
 #include "common/stop.h"
 #include "obs/probe.h"
+#include "send/send.h"
 #include "send/sender.h"
 #include "send/walker.h"
 
@@ -208,13 +209,13 @@ static void kf__noop_file_cb(void *opaque, const char *rel, const char *src,
 		kf_err("send", "%s: %s", rel, msg);
 }
 
-int kf_send(const kf_conf_t *conf, const char *const *paths, size_t npaths,
-	    kf_send_file_cb *file_cb, kf_send_progress_cb *progress_cb,
-	    void *opaque, kf_send_stats_t *stats, char *errstr,
-	    size_t errstr_size)
+int kf_send_run(const kf_conf_t *conf, const kf_send_opts_t *opts,
+		const char *const *paths, size_t npaths,
+		kf_send_file_cb *file_cb, kf_send_progress_cb *progress_cb,
+		void *opaque, kf_send_stats_t *stats, char *errstr,
+		size_t errstr_size)
 {
 	struct kf__send_run *run;
-	kf_send_opts_t opts;
 	int r = 0;
 
 	if (!npaths)
@@ -230,8 +231,7 @@ int kf_send(const kf_conf_t *conf, const char *const *paths, size_t npaths,
 	run->user_progress_cb = progress_cb;
 	run->user_opaque = opaque;
 	uv_loop_init(&run->loop);
-	kf_api_send_opts(conf, &opts);
-	r = kf_sender_new(&run->loop, &opts, kf__file_done, run, &run->sender,
+	r = kf_sender_new(&run->loop, opts, kf__file_done, run, &run->sender,
 			  errstr, errstr_size);
 	if (r)
 		goto out_free;

@@ -25,7 +25,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "api/sendopts.h"
 #include "common/log.h"
 #include "common/stop.h"
 #include "config/conf.h"
@@ -133,6 +132,7 @@ struct kf__daemon {
 	uv_loop_t loop;
 	uv_timer_t tick;
 	const kf_conf_t *conf0;
+	kf_send_opts_t send0; /* the senders' options but topic and keys */
 	kf_watch_reload_cb *reload;
 	void *reload_opaque;
 	kf_ledger_t *ledger;
@@ -430,7 +430,7 @@ static int kf__sender_for(struct kf__daemon *d, const kf_route_t *r,
 		kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
 		goto out_free;
 	}
-	kf_api_send_opts(d->conf0, &ws->opts);
+	ws->opts = d->send0;
 	ws->opts.producer.topic = ws->topic;
 	ws->opts.encrypt_recipients = ws->rcpt;
 	ws->opts.sign_key = ws->sign;
@@ -1665,8 +1665,9 @@ static void kf__destroy(struct kf__daemon *d)
 	kf_ledger_close(d->ledger);
 }
 
-int kf_watch(const kf_conf_t *conf, kf_watch_reload_cb *reload, void *opaque,
-	     char *errstr, size_t errstr_size)
+int kf_watch_run(const kf_conf_t *conf, const kf_send_opts_t *send,
+		 kf_watch_reload_cb *reload, void *opaque, char *errstr,
+		 size_t errstr_size)
 {
 	struct kf__daemon *d = calloc(1, sizeof(*d));
 	struct kf__rstate *rs;
@@ -1677,6 +1678,7 @@ int kf_watch(const kf_conf_t *conf, kf_watch_reload_cb *reload, void *opaque,
 	kf_workers_setup(conf->workers);
 	uv_loop_init(&d->loop);
 	d->conf0 = conf;
+	d->send0 = *send;
 	d->reload = reload;
 	d->reload_opaque = opaque;
 	d->rescan_s = conf->rescan_s;

@@ -11,7 +11,18 @@
 
 #include <signal.h>
 
+#include "config/conf.h"
+#include "send/sender.h"
+
 /* Set by kf_watch_reload_request() (SIGHUP), read by the loop's timer. */
 extern volatile sig_atomic_t kf__reload_flag;
+
+/* kf_watch() on the sender options send (api/sendopts.h): each route's
+ * sender takes them with the route's topic and keys. conf gives the
+ * routes and the daemon's own keys; conf and the strings of send must
+ * outlive the call. */
+int kf_watch_run(const kf_conf_t *conf, const kf_send_opts_t *send,
+		 kf_watch_reload_cb *reload, void *opaque, char *errstr,
+		 size_t errstr_size);
 
 #endif /* KF_WATCH_DAEMON_H */
