@@ -20,8 +20,21 @@ enum {
 
 /* The exit code of a command that could not start or run: KF_EINVAL is a
  * usage error, KF_EAUTH and KF_EACCESS have their own codes, the rest is
- * KF_EXIT_SETUP. */
-int kf_cli_exit_code(int err);
+ * KF_EXIT_SETUP. Inline so that tests/unit/test_err.c checks the mapping
+ * without the command line's main(). */
+static inline int kf_cli_exit_code(int err)
+{
+	switch (err) {
+	case KF_EINVAL:
+		return KF_EXIT_USAGE;
+	case KF_EAUTH:
+		return KF_EXIT_AUTH;
+	case KF_EACCESS:
+		return KF_EXIT_DENIED;
+	default:
+		return KF_EXIT_SETUP;
+	}
+}
 
 /* Options every command takes; returns 1 if opt was one of them (applied
  * to conf), 0 if not, -1 on error (message printed). */

@@ -123,20 +123,6 @@ int kf_cli_common_opt(kf_conf_t *conf, int opt, const char *arg,
 	}
 }
 
-int kf_cli_exit_code(int err)
-{
-	switch (err) {
-	case KF_EINVAL:
-		return KF_EXIT_USAGE;
-	case KF_EAUTH:
-		return KF_EXIT_AUTH;
-	case KF_EACCESS:
-		return KF_EXIT_DENIED;
-	default:
-		return KF_EXIT_SETUP;
-	}
-}
-
 int kf_cli_setup_logging(const kf_conf_t *conf, int log_json)
 {
 	char err[256];
