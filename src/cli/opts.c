@@ -75,8 +75,8 @@ static void kf__parser_add(kf_cli_parser_t *p, const kf_cli_opt_t *table,
 		if (o->name)
 			p->longopts[(*nlong)++] = (struct option){
 				o->name,
-				o->arg ? required_argument : no_argument,
-				NULL, o->val};
+				o->arg ? required_argument : no_argument, NULL,
+				o->val};
 		if (kf__is_short(o->val)) {
 			p->shortopts[(*nshort)++] = (char)o->val;
 			if (o->arg)
@@ -125,8 +125,7 @@ int kf_cli_set_key(kf_conf_t *conf, const kf_cli_opt_t *opt, const char *arg,
 	if (kf_conf_set(conf, opt->key, opt->value ? opt->value : arg, err,
 			sizeof(err)) == 0)
 		return 0;
-	kf_log_user(1, "kferry%s%s: %s\n", cmd ? " " : "", cmd ? cmd : "",
-		    err);
+	kf_log_user(1, "kferry%s%s: %s\n", cmd ? " " : "", cmd ? cmd : "", err);
 	return -1;
 }
 
@@ -160,8 +159,8 @@ static int kf__is_common(const kf_cli_opt_t *opt)
 	return 0;
 }
 
-int kf_cli_common_opt(kf_conf_t *conf, const kf_cli_opt_t *opt,
-		      const char *arg, int *log_json)
+int kf_cli_common_opt(kf_conf_t *conf, const kf_cli_opt_t *opt, const char *arg,
+		      int *log_json)
 {
 	if (!opt || !kf__is_common(opt) || opt->val == 'h')
 		return 0;
@@ -175,7 +174,7 @@ int kf_cli_common_opt(kf_conf_t *conf, const kf_cli_opt_t *opt,
 	case KF__OPT_LOG_FORMAT:
 		if (strcmp(arg, "json") && strcmp(arg, "text")) {
 			kf_log_user(1, "kferry: --log-format: expected text "
-					"or json\n");
+				       "or json\n");
 			return -1;
 		}
 		*log_json = !strcmp(arg, "json");
@@ -198,7 +197,8 @@ void kf_cli_print_opts(FILE *out, const kf_cli_opt_t *table)
 		if (!o->help)
 			continue;
 		if (kf__is_short(o->val))
-			n = fprintf(out, "  -%c%s", o->val, o->name ? ", " : "");
+			n = fprintf(out, "  -%c%s", o->val,
+				    o->name ? ", " : "");
 		else
 			n = fprintf(out, "      ");
 		if (o->name)

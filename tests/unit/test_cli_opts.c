@@ -79,8 +79,8 @@ static void test_parser_tables(void **state)
 
 static void test_getopt_finds_entries(void **state)
 {
-	char *argv[] = {"cmd",	   "--dest", "/d", "-x", "k=v", "--dry-run",
-			"--bogus", "--hid",  "op",  NULL};
+	char *argv[] = {"cmd",	     "--dest",	"/d",	 "-x", "k=v",
+			"--dry-run", "--bogus", "--hid", "op", NULL};
 	const kf_cli_opt_t *o;
 	kf_cli_parser_t p;
 
