@@ -16,9 +16,9 @@
 
 /* The path limits of docs/protocol.md section 3.2; proto/wire.h decodes
  * against the same numbers (KF_WIRE_PATH_MAX and its kin). */
-#define KF_PATH_MAX 4096          /* bytes of a whole relative path */
+#define KF_PATH_MAX 4096	  /* bytes of a whole relative path */
 #define KF_PATH_COMPONENT_MAX 255 /* bytes of one component */
-#define KF_PATH_DEPTH_MAX 256     /* components */
+#define KF_PATH_DEPTH_MAX 256	  /* components */
 
 /* Checks the path rules of docs/protocol.md section 3.2: non-empty, at most
  * KF_PATH_MAX bytes, no NUL, not absolute, no empty, "." or ".."
