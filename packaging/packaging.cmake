@@ -7,10 +7,13 @@
 
 include(GNUInstallDirs)
 
-set(KF_PACKAGE_CONTACT "kferry maintainers <kferry@localhost>" CACHE STRING
+# A reserved domain (RFC 2606) until the project has a mail address:
+# lintian refuses localhost. Whoever publishes packages sets their own
+# with -DKF_PACKAGE_CONTACT="Name <address>".
+set(KF_PACKAGE_CONTACT "kferry maintainers <kferry@example.org>" CACHE STRING
     "Maintainer of the .deb and packager of the .rpm")
-# The repository carries no license file yet: nothing is granted.
-set(KF_PACKAGE_LICENSE "Proprietary" CACHE STRING "License field of the .rpm")
+# LICENSE at the top of the tree; SPDX identifier, as rpmlint expects.
+set(KF_PACKAGE_LICENSE "Apache-2.0" CACHE STRING "License field of the .rpm")
 
 set(KF_PKG_DIR ${CMAKE_SOURCE_DIR}/packaging)
 # below the prefix: CPack's RPM generator marks every file installed to an
@@ -60,6 +63,21 @@ install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_SOURCE_DIR}/docs/config.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${KF_PKG_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR}
         RENAME packaging.md)
+# Debian policy: every package carries its license in
+# /usr/share/doc/PACKAGE/copyright (machine-readable format) and a
+# changelog; the .rpm gets the same files, and its %changelog below.
+install(FILES ${KF_PKG_DIR}/deb/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
+configure_file(${KF_PKG_DIR}/deb/changelog.in ${CMAKE_BINARY_DIR}/deb/changelog
+               @ONLY)
+configure_file(${KF_PKG_DIR}/rpm/changelog.in ${CMAKE_BINARY_DIR}/rpm/changelog
+               @ONLY)
+add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/deb/changelog.gz
+  COMMAND gzip -9 -n -c ${CMAKE_BINARY_DIR}/deb/changelog
+          > ${CMAKE_BINARY_DIR}/deb/changelog.gz
+  DEPENDS ${CMAKE_BINARY_DIR}/deb/changelog VERBATIM)
+add_custom_target(kferry_changelog ALL DEPENDS ${CMAKE_BINARY_DIR}/deb/changelog.gz)
+install(FILES ${CMAKE_BINARY_DIR}/deb/changelog.gz
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${KF_PKG_DIR}/grafana/kferry.json
         DESTINATION ${CMAKE_INSTALL_DATADIR}/kferry/grafana)
 
@@ -103,6 +121,12 @@ set(CPACK_RPM_FILE_NAME RPM-DEFAULT)
 set(CPACK_RPM_PACKAGE_LICENSE "${KF_PACKAGE_LICENSE}")
 set(CPACK_RPM_PACKAGE_GROUP "Applications/Internet")
 set(CPACK_RPM_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION}")
+# rpmlint wants a capitalized summary; Debian's synopsis stays lower case.
+set(CPACK_RPM_PACKAGE_SUMMARY
+    "Move files through Apache Kafka, verified end to end")
+set(CPACK_RPM_CHANGELOG_FILE ${CMAKE_BINARY_DIR}/rpm/changelog)
+# the Packager tag, which CPack has no variable for
+set(CPACK_RPM_SPEC_MORE_DEFINE "%define packager ${KF_PACKAGE_CONTACT}")
 set(CPACK_PACKAGE_RELOCATABLE OFF)
 # rpmbuild adds the libraries by soname (librdkafka.so.1()(64bit), ...),
 # which every RPM distribution resolves to its own package names.

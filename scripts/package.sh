@@ -13,9 +13,11 @@ usage() {
 Usage: $PROG [--build DIR] [--help]
 
 Builds kferry in Release mode in DIR (default build-pkg), then runs
-'cpack -G DEB' and 'cpack -G RPM' there and prints the paths of the .deb
-and the .rpm (DIR/packages/). Needs dpkg-dev (dpkg-shlibdeps) and rpm
-(rpmbuild): scripts/setup.sh installs both.
+'cpack -G DEB' and 'cpack -G RPM' there, checks the .deb with lintian and
+the .rpm with rpmlint (an error fails, warnings are listed on stderr), and
+prints the paths of the .deb and the .rpm (DIR/packages/). Needs dpkg-dev
+(dpkg-shlibdeps), rpm (rpmbuild), lintian and rpmlint: scripts/setup.sh
+installs them.
 USAGE
 }
 
@@ -32,13 +34,15 @@ done
 
 command -v dpkg-shlibdeps >/dev/null || die "dpkg-shlibdeps missing: apt-get install dpkg-dev"
 command -v rpmbuild >/dev/null || die "rpmbuild missing: apt-get install rpm"
+command -v lintian >/dev/null || die "lintian missing: apt-get install lintian"
+command -v rpmlint >/dev/null || die "rpmlint missing: apt-get install rpmlint"
 
 # Packages need neither the unit tests nor the test tools.
 mkdir -p "$BUILD"
 {
     cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DKF_TESTS=OFF \
         -DKF_TEST_TOOLS=OFF &&
-        cmake --build "$BUILD" -j "$JOBS" --target kferry kferry_man
+        cmake --build "$BUILD" -j "$JOBS" --target kferry kferry_man kferry_changelog
 } >"$BUILD/build.log" 2>&1 || {
     tail -n 30 "$BUILD/build.log" >&2
     die "the build failed (log: $BUILD/build.log)"
@@ -53,5 +57,26 @@ done
 deb=$(find "$BUILD/packages" -maxdepth 1 -name 'kferry_*.deb')
 rpm=$(find "$BUILD/packages" -maxdepth 1 -name 'kferry-*.rpm')
 [ -n "$deb" ] && [ -n "$rpm" ] || die "cpack made no package in $BUILD/packages"
+
+# lint TOOL PKG LOG: runs the linter (its own exit status says little: it
+# counts warnings too), lists what it says on stderr and fails on an
+# error line ("E: " from lintian, ": E: " from rpmlint).
+lint() {
+    local tool=$1 pkg=$2 log=$3
+    shift 3
+    "$@" "$pkg" >"$log" 2>&1 || true
+    if [ -s "$log" ]; then
+        echo "$PROG: $tool ${pkg##*/}:" >&2
+        sed 's/^/  /' "$log" >&2
+    fi
+    if grep -qE '^E: |: E: ' "$log"; then
+        die "$tool found errors in ${pkg##*/} (log: $log)"
+    fi
+}
+# lintian refuses nothing as root but says so; --allow-root quiets it.
+lint lintian "$deb" "$BUILD/lintian.log" lintian --allow-root --tag-display-limit 0
+# packaging/rpm/rpmlint.toml filters what the package means to do (a
+# configuration only the group kferry reads), each with its reason.
+lint rpmlint "$rpm" "$BUILD/rpmlint.log" rpmlint -c "$ROOT/packaging/rpm/rpmlint.toml"
 echo "$deb"
 echo "$rpm"

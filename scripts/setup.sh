@@ -7,13 +7,14 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PROG=${0##*/}
 
 # libclang-rt-dev holds libFuzzer's runtime; clang only recommends it.
-# rpm provides rpmbuild for scripts/package.sh; stress-ng loads the
-# machine beside fault scenarios (tests/fault/run.sh --load).
+# rpm provides rpmbuild for scripts/package.sh, which checks the packages
+# with lintian and rpmlint; clang-format is scripts/format.sh's; stress-ng
+# loads the machine beside fault scenarios (tests/fault/run.sh --load).
 PACKAGES=(
     build-essential cmake pkg-config
     librdkafka-dev libuv1-dev libzstd-dev libxxhash-dev libssl-dev libcmocka-dev
     clang libclang-rt-dev
-    rpm stress-ng
+    rpm lintian rpmlint clang-format stress-ng
     zstd xxhash python3 time curl openssl util-linux
     default-jre-headless maven
 )

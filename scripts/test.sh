@@ -15,7 +15,8 @@ usage() {
     cat <<USAGE
 Usage: $PROG [--no-setup] [--skip STAGE]... [--help]
 
-Stages, in order: setup, build, unit, sanitize, fuzz, integration (then
+Stages, in order: setup, check (every source file names its license:
+scripts/spdx.sh --check), build, unit, sanitize, fuzz, integration (then
 the hostile-input, resume, metrics, watch-reload, end-to-end and signed-ending tests
 again with the sanitizer build), package (build the .deb and .rpm, install
 the .deb, transfer with it, purge it; as root), security (TLS, SASL and
@@ -90,6 +91,16 @@ cd "$ROOT" || exit 2
 if stage setup; then
     say "setup: packages and Kafka jars"
     scripts/setup.sh || { echo "$PROG: setup failed" >&2; exit 2; }
+fi
+
+if stage check; then
+    say "check: SPDX license lines (scripts/spdx.sh --check)"
+    if out=$(scripts/spdx.sh --check 2>&1); then
+        ok 1
+    else
+        echo "$out"
+        bad 1 "check: files without the SPDX line (run scripts/spdx.sh)"
+    fi
 fi
 
 if stage build; then

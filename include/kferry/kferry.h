@@ -24,28 +24,47 @@ extern "C" {
 #define KF_VERSION_STR "0.1.0"
 #define KF_PROTOCOL_VERSION 1
 
-/* Error codes: always negative. */
+/* Error codes: always negative. One list, X(NAME, value, description),
+ * makes both the enum and kf_strerror()'s strings (src/common/err.c). */
+#define KF_ERRNO_MAP(X)                                                        \
+	X(OK, 0, "success")                                                    \
+	/* invalid argument or configuration */                               \
+	X(EINVAL, -1, "invalid argument")                                      \
+	X(ENOMEM, -2, "out of memory")                                         \
+	/* local I/O error (errno in the message) */                          \
+	X(EIO, -3, "I/O error")                                                \
+	/* malformed or hostile wire data */                                  \
+	X(EPROTO, -4, "malformed message")                                     \
+	X(EVERSION, -5, "unsupported protocol version")                        \
+	X(EHASH, -6, "hash mismatch")                                          \
+	/* a size or count limit was exceeded */                              \
+	X(ELIMIT, -7, "limit exceeded")                                        \
+	/* unsafe or invalid path */                                          \
+	X(EPATH, -8, "unsafe path")                                            \
+	/* Kafka client or broker error */                                    \
+	X(EKAFKA, -9, "Kafka error")                                           \
+	/* target exists and policy forbids replacing it */                   \
+	X(EEXIST, -10, "target exists")                                        \
+	X(ECHANGED, -11, "source changed while being sent")                    \
+	/* stopped by a signal or by the caller */                            \
+	X(ESTOPPED, -12, "stopped")                                            \
+	/* no space left on the destination */                                \
+	X(ENOSPC, -13, "no space left on device")                              \
+	/* out of descriptors or similar: retry later */                      \
+	X(ERESOURCE, -14, "out of file descriptors or other resources")       \
+	/* cannot decrypt, bad signature or untrusted key */                  \
+	X(ECRYPTO, -15, "cannot decrypt or authenticate")                      \
+	/* TLS or SASL: the broker or its certificate refused */              \
+	X(EAUTH, -16, "authentication failed (TLS or SASL)")                   \
+	/* the broker's ACLs refuse an operation */                           \
+	X(EACCESS, -17, "not authorized by the broker's ACLs")
+
+#define KF__ERR_ENUM(name, value, desc) KF_##name = (value),
 enum kf_err {
-	KF_OK = 0,
-	KF_EINVAL = -1,     /* invalid argument or configuration */
-	KF_ENOMEM = -2,     /* out of memory */
-	KF_EIO = -3,        /* local I/O error (errno in the message) */
-	KF_EPROTO = -4,     /* malformed or hostile wire data */
-	KF_EVERSION = -5,   /* unsupported protocol version */
-	KF_EHASH = -6,      /* hash mismatch */
-	KF_ELIMIT = -7,     /* a size or count limit was exceeded */
-	KF_EPATH = -8,      /* unsafe or invalid path */
-	KF_EKAFKA = -9,     /* Kafka client or broker error */
-	KF_EEXIST = -10,    /* target exists and policy forbids replacing it */
-	KF_ECHANGED = -11,  /* source changed while being sent */
-	KF_ESTOPPED = -12,  /* stopped by a signal or by the caller */
-	KF_ENOSPC = -13,    /* no space left on the destination */
-	KF_ERESOURCE = -14, /* out of descriptors or similar: retry later */
-	KF_ECRYPTO = -15,   /* cannot decrypt, bad signature or untrusted key */
-	KF_EAUTH = -16,     /* TLS or SASL: the broker or its certificate refused */
-	KF_EACCESS = -17,   /* the broker's ACLs refuse an operation */
-	KF__ELAST = -18
+	KF_ERRNO_MAP(KF__ERR_ENUM)
+	KF__ELAST = -18 /* one past the last: src/common/err.c asserts it */
 };
+#undef KF__ERR_ENUM
 
 /* Returns a static description of a KF_E* code; never NULL. */
 const char *kf_strerror(int err);

@@ -5,6 +5,9 @@
 #ifndef KF_CLI_CLI_H
 #define KF_CLI_CLI_H
 
+#include <getopt.h>
+#include <stdio.h>
+
 #include "kferry/kferry.h"
 
 /* Exit codes, documented in `kferry help`. */
@@ -20,13 +23,79 @@ enum {
 
 /* The exit code of a command that could not start or run: KF_EINVAL is a
  * usage error, KF_EAUTH and KF_EACCESS have their own codes, the rest is
- * KF_EXIT_SETUP. */
-int kf_cli_exit_code(int err);
+ * KF_EXIT_SETUP. Inline so that tests/unit/test_err.c checks the mapping
+ * without the command line's main(). */
+static inline int kf_cli_exit_code(int err)
+{
+	switch (err) {
+	case KF_EINVAL:
+		return KF_EXIT_USAGE;
+	case KF_EAUTH:
+		return KF_EXIT_AUTH;
+	case KF_EACCESS:
+		return KF_EXIT_DENIED;
+	default:
+		return KF_EXIT_SETUP;
+	}
+}
 
-/* Options every command takes; returns 1 if opt was one of them (applied
- * to conf), 0 if not, -1 on error (message printed). */
-int kf_cli_common_opt(kf_conf_t *conf, int opt, const char *arg,
-		      int *log_json);
+/* One option of a command, in the one table that makes both its
+ * getopt_long entry and its lines in `kferry help COMMAND` (opts.c). A
+ * table ends with an entry whose val is 0. */
+typedef struct kf_cli_opt {
+	int val;	   /* a letter, which is also the short option, or a
+			    * code >= 1000 for a long option only */
+	const char *name;  /* the long name; NULL for a short option only */
+	const char *arg;   /* the argument's name in the help ("DIR"); NULL
+			    * when the option takes none */
+	const char *key;   /* the configuration key it sets, or NULL when
+			    * the command handles it */
+	const char *value; /* the value it sets key to; NULL: the argument */
+	const char *help;  /* the help text, lines separated by '\n'; NULL
+			    * keeps the option out of the help */
+} kf_cli_opt_t;
+
+/* The options every command but keygen takes (-c, -b, -X, ...). */
+extern const kf_cli_opt_t kf_cli_common_opts[];
+/* Each command's own options, defined beside the command. */
+extern const kf_cli_opt_t kf_cli_send_opts[];
+extern const kf_cli_opt_t kf_cli_receive_opts[];
+extern const kf_cli_opt_t kf_cli_watch_opts[];
+extern const kf_cli_opt_t kf_cli_replay_opts[];
+
+#define KF_CLI_MAX_OPTS 48
+
+/* getopt_long's tables, built from one or two option tables. */
+typedef struct kf_cli_parser {
+	const kf_cli_opt_t *tables[2];
+	struct option longopts[KF_CLI_MAX_OPTS + 1];
+	char shortopts[2 * KF_CLI_MAX_OPTS + 2];
+} kf_cli_parser_t;
+
+/* Builds p from common and own (either may be NULL); flags go first in the
+ * getopt string ("+": stop at the first operand, "" otherwise). */
+void kf_cli_parser_init(kf_cli_parser_t *p, const kf_cli_opt_t *common,
+			const kf_cli_opt_t *own, const char *flags);
+
+/* getopt_long over p: returns the option's val (-1 at the end, '?' for an
+ * unknown option or a missing argument) and points *opt at its entry
+ * (NULL for '?'). optarg holds the argument. */
+int kf_cli_getopt(kf_cli_parser_t *p, int argc, char **argv,
+		  const kf_cli_opt_t **opt);
+
+/* Applies an option of kf_cli_common_opts: returns 1 if opt was one of
+ * them (applied to conf), 0 if not, -1 on error (message printed). */
+int kf_cli_common_opt(kf_conf_t *conf, const kf_cli_opt_t *opt,
+		      const char *arg, int *log_json);
+
+/* Sets opt->key to opt->value, or to arg: 0, or -1 after printing
+ * "kferry CMD: why". */
+int kf_cli_set_key(kf_conf_t *conf, const kf_cli_opt_t *opt, const char *arg,
+		   const char *cmd);
+
+/* Writes the help lines of a table's options: the option and its argument
+ * in a column of 26, the text beside it. */
+void kf_cli_print_opts(FILE *out, const kf_cli_opt_t *table);
 
 /* Loads -c FILE from argv before the other options are applied, so that
  * the command line always wins over the file. */
@@ -43,23 +112,5 @@ int kf_cmd_watch(int argc, char **argv);
 int kf_cmd_replay(int argc, char **argv);
 int kf_cmd_keygen(int argc, char **argv);
 int kf_cmd_help(int argc, char **argv);
-
-/* The long options every command shares, and their getopt string. */
-#define KF_CLI_COMMON_SHORT "c:b:t:X:o:qv"
-#define KF_CLI_COMMON_LONG                                                     \
-	{"config", required_argument, NULL, 'c'},                              \
-	{"bootstrap", required_argument, NULL, 'b'},                           \
-	{"topic", required_argument, NULL, 't'},                               \
-	{"set", required_argument, NULL, 'o'},                                 \
-	{"chunk-size", required_argument, NULL, 1001},                         \
-	{"compression", required_argument, NULL, 1002},                        \
-	{"log-level", required_argument, NULL, 1003},                          \
-	{"debug", required_argument, NULL, 1004},                              \
-	{"log-format", required_argument, NULL, 1005},                         \
-	{"workers", required_argument, NULL, 1006},                            \
-	{"metrics-addr", required_argument, NULL, 1007},                       \
-	{"quiet", no_argument, NULL, 'q'},                                     \
-	{"verbose", no_argument, NULL, 'v'},                                   \
-	{"help", no_argument, NULL, 'h'}
 
 #endif /* KF_CLI_CLI_H */

@@ -7,25 +7,33 @@
 
 #include "cli/cli.h"
 
+enum { KF__OPT_TYPE = 5001, KF__OPT_OUT };
+
+/* Long options only, and no common ones: keygen talks to no broker. Its
+ * help (help.c) describes the two key types in prose. */
+static const kf_cli_opt_t kf__keygen_opts[] = {
+	{KF__OPT_TYPE, "type", "T", NULL, NULL, NULL},
+	{KF__OPT_OUT, "out", "FILE", NULL, NULL, NULL},
+	{'h', "help", NULL, NULL, NULL, NULL},
+	{0},
+};
+
 int kf_cmd_keygen(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"type", required_argument, NULL, 'T'},
-		{"out", required_argument, NULL, 'O'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
+	const kf_cli_opt_t *o;
+	kf_cli_parser_t p;
 	const char *type = NULL, *out = NULL;
 	char err[1024], id[33];
 	int opt;
 
+	kf_cli_parser_init(&p, NULL, kf__keygen_opts, "");
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = kf_cli_getopt(&p, argc, argv, &o)) != -1) {
 		if (opt == 'h')
 			return kf_cmd_help(2, (char *[]){"help", "keygen", NULL});
-		if (opt == 'T')
+		if (opt == KF__OPT_TYPE)
 			type = optarg;
-		else if (opt == 'O')
+		else if (opt == KF__OPT_OUT)
 			out = optarg;
 		else
 			goto usage;

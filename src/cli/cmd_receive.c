@@ -11,65 +11,58 @@ static const char kf__recv_usage[] =
 	"usage: kferry receive [options] --dest DIR\n"
 	"Run 'kferry help receive' for the options.\n";
 
-/* Options of receive that are plain config keys. */
-static const struct {
-	int opt;
-	const char *key;
-} kf__recv_keys[] = {
-	{'d', "receive.dest"},
-	{'g', "receive.group"},
-	{3001, "receive.idle_exit"},
-	{3002, "receive.on_conflict"},
-	{3003, "receive.abandon_timeout"},
-	{3004, "receive.fsync"},
+/* Every option of receive is a configuration key. */
+const kf_cli_opt_t kf_cli_receive_opts[] = {
+	{'d', "dest", "DIR", "receive.dest", NULL,
+	 "destination directory (created if missing)"},
+	{'g', "group", "NAME", "receive.group", NULL,
+	 "consumer group (default kferry-receive)"},
+	{3001, "idle-exit", "SECS", "receive.idle_exit", NULL,
+	 "exit 0 once partitions are assigned, read to their\n"
+	 "end, and nothing was in progress for SECS seconds\n"
+	 "(0 = never)"},
+	{3002, "on-conflict", "P", "receive.on_conflict", NULL,
+	 "when the target exists with other content:\n"
+	 "fail (default: quarantine the new file),\n"
+	 "overwrite, or rename (add .1, .2, ...)"},
+	{3003, "abandon-timeout", "S", "receive.abandon_timeout", NULL,
+	 "drop an unfinished file after S seconds without\n"
+	 "data from its sender (default 900)"},
+	{3004, "fsync", "BOOL", "receive.fsync", NULL,
+	 "fsync files and directories (default true)"},
+	{0},
 };
 
 int kf_cmd_receive(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		KF_CLI_COMMON_LONG,
-		{"dest", required_argument, NULL, 'd'},
-		{"group", required_argument, NULL, 'g'},
-		{"idle-exit", required_argument, NULL, 3001},
-		{"on-conflict", required_argument, NULL, 3002},
-		{"abandon-timeout", required_argument, NULL, 3003},
-		{"fsync", required_argument, NULL, 3004},
-		{NULL, 0, NULL, 0},
-	};
+	const kf_cli_opt_t *o;
+	kf_cli_parser_t p;
 	kf_conf_t *conf = kf_conf_new();
 	kf_recv_stats_t st = {0};
 	int opt, log_json = 0, rc = KF_EXIT_USAGE, r;
 	char err[1024];
-	size_t i;
 
 	if (!conf)
 		return KF_EXIT_SETUP;
 	if (kf_cli_preload_config(conf, argc, argv))
 		goto out;
+	kf_cli_parser_init(&p, kf_cli_common_opts, kf_cli_receive_opts, "");
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, KF_CLI_COMMON_SHORT "hd:g:",
-				  longopts, NULL)) != -1) {
+	while ((opt = kf_cli_getopt(&p, argc, argv, &o)) != -1) {
 		if (opt == 'h')
 			return kf_cmd_help(2,
 					   (char *[]){"help", "receive", NULL});
-		r = kf_cli_common_opt(conf, opt, optarg, &log_json);
+		r = kf_cli_common_opt(conf, o, optarg, &log_json);
 		if (r < 0)
 			goto out;
 		if (r)
 			continue;
-		for (i = 0; i < sizeof(kf__recv_keys) / sizeof(kf__recv_keys[0]);
-		     i++)
-			if (kf__recv_keys[i].opt == opt)
-				break;
-		if (i == sizeof(kf__recv_keys) / sizeof(kf__recv_keys[0])) {
+		if (!o) {
 			kf_log_user(1, "%s", kf__recv_usage);
 			goto out;
 		}
-		if (kf_conf_set(conf, kf__recv_keys[i].key, optarg, err,
-				sizeof(err))) {
-			kf_log_user(1, "kferry receive: %s\n", err);
+		if (kf_cli_set_key(conf, o, optarg, "receive"))
 			goto out;
-		}
 	}
 	if (optind < argc) {
 		kf_log_user(1, "kferry receive: unexpected argument '%s'\n%s",

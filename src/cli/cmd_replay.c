@@ -11,6 +11,37 @@
 
 #include "cli/cli.h"
 
+enum {
+	KF__OPT_FROM_BEGINNING = 4001,
+	KF__OPT_FROM_OFFSET,
+	KF__OPT_FROM_TIME,
+	KF__OPT_TO_OFFSET,
+	KF__OPT_UNTIL_NOW,
+};
+
+/* The options with a key are configuration keys; replay handles the
+ * range. */
+const kf_cli_opt_t kf_cli_replay_opts[] = {
+	{'d', "dest", "DIR", "receive.dest", NULL,
+	 "destination directory (created if missing)"},
+	{KF__OPT_FROM_BEGINNING, "from-beginning", NULL, NULL, NULL,
+	 "start at the oldest message kept"},
+	{KF__OPT_FROM_OFFSET, "from-offset", "N", NULL, NULL,
+	 "start at offset N of every partition"},
+	{KF__OPT_FROM_TIME, "from-time", "T", NULL, NULL,
+	 "start at the first message at or after T:\n"
+	 "RFC 3339 (2026-11-30T05:00:00Z) or ms since the epoch"},
+	{KF__OPT_TO_OFFSET, "to-offset", "N", NULL, NULL,
+	 "stop before offset N of every partition"},
+	{KF__OPT_UNTIL_NOW, "until-now", NULL, NULL, NULL,
+	 "stop at the end offsets seen at start (default)"},
+	{4006, "on-conflict", "P", "receive.on_conflict", NULL,
+	 "fail (default), overwrite or rename, as for receive"},
+	{4007, "fsync", "BOOL", "receive.fsync", NULL,
+	 "fsync files and directories (default true)"},
+	{0},
+};
+
 static const char kf__replay_usage[] =
 	"usage: kferry replay [options] --dest DIR (--from-beginning | "
 	"--from-offset N | --from-time T)\n"
@@ -83,63 +114,47 @@ static int kf__parse_time(const char *s, int64_t *ms)
 
 int kf_cmd_replay(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		KF_CLI_COMMON_LONG,
-		{"dest", required_argument, NULL, 'd'},
-		{"from-beginning", no_argument, NULL, 4001},
-		{"from-offset", required_argument, NULL, 4002},
-		{"from-time", required_argument, NULL, 4003},
-		{"to-offset", required_argument, NULL, 4004},
-		{"until-now", no_argument, NULL, 4005},
-		{"on-conflict", required_argument, NULL, 4006},
-		{"fsync", required_argument, NULL, 4007},
-		{NULL, 0, NULL, 0},
-	};
+	const kf_cli_opt_t *o;
+	kf_cli_parser_t p;
 	kf_replay_opts_t ro = {.from_kind = 0, .to_offset = -1};
 	kf_conf_t *conf = kf_conf_new();
 	kf_recv_stats_t st = {0};
 	int opt, log_json = 0, rc = KF_EXIT_USAGE, r, nfrom = 0;
-	const char *key = NULL;
 	char err[1024];
 
 	if (!conf)
 		return KF_EXIT_SETUP;
 	if (kf_cli_preload_config(conf, argc, argv))
 		goto out;
+	kf_cli_parser_init(&p, kf_cli_common_opts, kf_cli_replay_opts, "");
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, KF_CLI_COMMON_SHORT "hd:",
-				  longopts, NULL)) != -1) {
+	while ((opt = kf_cli_getopt(&p, argc, argv, &o)) != -1) {
 		if (opt == 'h') {
 			kf_conf_destroy(conf);
 			return kf_cmd_help(2, (char *[]){"help", "replay", NULL});
 		}
-		r = kf_cli_common_opt(conf, opt, optarg, &log_json);
+		r = kf_cli_common_opt(conf, o, optarg, &log_json);
 		if (r < 0)
 			goto out;
 		if (r)
 			continue;
-		key = NULL;
+		if (o && o->key) {
+			if (kf_cli_set_key(conf, o, optarg, "replay"))
+				goto out;
+			continue;
+		}
 		switch (opt) {
-		case 'd':
-			key = "receive.dest";
-			break;
-		case 4006:
-			key = "receive.on_conflict";
-			break;
-		case 4007:
-			key = "receive.fsync";
-			break;
-		case 4001:
+		case KF__OPT_FROM_BEGINNING:
 			ro.from_kind = KF_REPLAY_FROM_BEGINNING;
 			nfrom++;
 			break;
-		case 4002:
+		case KF__OPT_FROM_OFFSET:
 			ro.from_kind = KF_REPLAY_FROM_OFFSET;
 			nfrom++;
 			if (kf__offset_opt("--from-offset", optarg, &ro.from))
 				goto out;
 			break;
-		case 4003:
+		case KF__OPT_FROM_TIME:
 			ro.from_kind = KF_REPLAY_FROM_TIME;
 			nfrom++;
 			if (kf__parse_time(optarg, &ro.from)) {
@@ -153,20 +168,16 @@ int kf_cmd_replay(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case 4004:
+		case KF__OPT_TO_OFFSET:
 			if (kf__offset_opt("--to-offset", optarg,
 					   &ro.to_offset))
 				goto out;
 			break;
-		case 4005:
+		case KF__OPT_UNTIL_NOW:
 			ro.to_offset = -1;
 			break;
 		default:
 			kf_log_user(1, "%s", kf__replay_usage);
-			goto out;
-		}
-		if (key && kf_conf_set(conf, key, optarg, err, sizeof(err))) {
-			kf_log_user(1, "kferry replay: %s\n", err);
 			goto out;
 		}
 	}

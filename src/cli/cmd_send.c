@@ -137,19 +137,26 @@ static void kf__print_summary(const kf_send_stats_t *st)
 		(unsigned long long)st->files_failed);
 }
 
+enum { KF__OPT_JSON = 2001, KF__OPT_PROGRESS, KF__OPT_NO_PROGRESS };
+
+const kf_cli_opt_t kf_cli_send_opts[] = {
+	{KF__OPT_JSON, "json", NULL, NULL, NULL,
+	 "print a JSON summary on stdout"},
+	{KF__OPT_PROGRESS, "progress", NULL, NULL, NULL,
+	 "show progress even when stderr is not a terminal"},
+	{KF__OPT_NO_PROGRESS, "no-progress", NULL, NULL, NULL,
+	 "never show progress"},
+	{0},
+};
+
 static const char kf__send_usage[] =
 	"usage: kferry send [options] PATH...\n"
 	"Run 'kferry help send' for the options.\n";
 
 int kf_cmd_send(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		KF_CLI_COMMON_LONG,
-		{"json", no_argument, NULL, 2001},
-		{"progress", no_argument, NULL, 2002},
-		{"no-progress", no_argument, NULL, 2003},
-		{NULL, 0, NULL, 0},
-	};
+	const kf_cli_opt_t *o;
+	kf_cli_parser_t p;
 	struct kf__send_ui ui = {0};
 	kf_conf_t *conf = kf_conf_new();
 	kf_send_stats_t st = {0};
@@ -162,21 +169,21 @@ int kf_cmd_send(int argc, char **argv)
 	ui.progress = isatty(STDERR_FILENO);
 	if (kf_cli_preload_config(conf, argc, argv))
 		goto out;
+	kf_cli_parser_init(&p, kf_cli_common_opts, kf_cli_send_opts, "");
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, KF_CLI_COMMON_SHORT "h",
-				  longopts, NULL)) != -1) {
+	while ((opt = kf_cli_getopt(&p, argc, argv, &o)) != -1) {
 		if (opt == 'h')
 			return kf_cmd_help(2, (char *[]){"help", "send", NULL});
-		r = kf_cli_common_opt(conf, opt, optarg, &log_json);
+		r = kf_cli_common_opt(conf, o, optarg, &log_json);
 		if (r < 0)
 			goto out;
 		if (r)
 			continue;
-		if (opt == 2001)
+		if (opt == KF__OPT_JSON)
 			ui.json = 1;
-		else if (opt == 2002)
+		else if (opt == KF__OPT_PROGRESS)
 			ui.progress = 1;
-		else if (opt == 2003)
+		else if (opt == KF__OPT_NO_PROGRESS)
 			ui.progress = 0;
 		else {
 			kf_log_user(1, "%s", kf__send_usage);

@@ -12,25 +12,34 @@ static const char kf__watch_usage[] =
 	"usage: kferry watch [options] (-c FILE | --dir DIR)\n"
 	"Run 'kferry help watch' for the options.\n";
 
-/* Options of watch that are plain config keys; route.cli.* is the route
- * of --dir. */
-static const struct {
-	int opt;
-	const char *key;
-} kf__watch_keys[] = {
-	{'d', "route.cli.dir"},
-	{4001, "route.cli.after"},
-	{4002, "route.cli.finished"},
-	{4003, "route.cli.stable_seconds"},
-	{4004, "route.cli.include"},
-	{4005, "route.cli.exclude"},
-	{4006, "watch.state_dir"},
-	{4007, "watch.rescan_seconds"},
-	{4008, "route.cli.error_dir"},
-	{4009, "route.cli.retries"},
+/* Every option of watch is a configuration key; route.cli.* is the
+ * route of --dir. */
+const kf_cli_opt_t kf_cli_watch_opts[] = {
+	{'d', "dir", "DIR", "route.cli.dir", NULL,
+	 "directory to watch (absolute path)"},
+	{4001, "after", "A", "route.cli.after", NULL,
+	 "delete (default), keep or move:DIR (strftime\n"
+	 "fields allowed: move:/srv/sent/%Y-%m-%d)"},
+	{4002, "finished", "M", "route.cli.finished", NULL,
+	 "stable (default), marker or rename"},
+	{4003, "stable-seconds", "N", "route.cli.stable_seconds", NULL,
+	 "for stable: seconds unchanged (default 5)"},
+	{4004, "include", "GLOBS", "route.cli.include", NULL,
+	 "comma-separated globs a file must match"},
+	{4005, "exclude", "GLOBS", "route.cli.exclude", NULL,
+	 "comma-separated globs of files to skip"},
+	{4010, "no-recursive", NULL, "route.cli.recursive", "false",
+	 "only DIR itself, not its subdirectories"},
+	{4008, "error-dir", "DIR", "route.cli.error_dir", NULL,
+	 "where failed files go (default DIR/.kferry/error)"},
+	{4009, "retries", "N", "route.cli.retries", NULL,
+	 "attempts after the first (default 5)"},
+	{4006, "state-dir", "DIR", "watch.state_dir", NULL,
+	 "ledger directory (default /var/lib/kferry)"},
+	{4007, "rescan", "SECS", "watch.rescan_seconds", NULL,
+	 "full rescan period (default 30)"},
+	{0},
 };
-
-#define KF__NWATCH_KEYS (sizeof(kf__watch_keys) / sizeof(kf__watch_keys[0]))
 
 struct kf__watch_args {
 	int argc;
@@ -38,27 +47,14 @@ struct kf__watch_args {
 	int log_json;
 };
 
-static int kf__watch_opt(kf_conf_t *conf, int opt, const char *arg)
+static int kf__watch_opt(kf_conf_t *conf, const kf_cli_opt_t *opt,
+			 const char *arg)
 {
-	char err[1024];
-	size_t i;
-
-	if (opt == 4010)
-		arg = "false", opt = 0;
-	for (i = 0; opt && i < KF__NWATCH_KEYS; i++)
-		if (kf__watch_keys[i].opt == opt)
-			break;
-	if (i == KF__NWATCH_KEYS) {
+	if (!opt) {
 		kf_log_user(1, "%s", kf__watch_usage);
 		return -1;
 	}
-	if (kf_conf_set(conf, opt ? kf__watch_keys[i].key
-				  : "route.cli.recursive",
-			arg, err, sizeof(err))) {
-		kf_log_user(1, "kferry watch: %s\n", err);
-		return -1;
-	}
-	return 0;
+	return kf_cli_set_key(conf, opt, arg, "watch");
 }
 
 /* Builds the configuration from the file and the command line: at start,
@@ -66,36 +62,22 @@ static int kf__watch_opt(kf_conf_t *conf, int opt, const char *arg)
  * set for --help. */
 static kf_conf_t *kf__watch_conf(struct kf__watch_args *a, int *help)
 {
-	static const struct option longopts[] = {
-		KF_CLI_COMMON_LONG,
-		{"dir", required_argument, NULL, 'd'},
-		{"after", required_argument, NULL, 4001},
-		{"finished", required_argument, NULL, 4002},
-		{"stable-seconds", required_argument, NULL, 4003},
-		{"include", required_argument, NULL, 4004},
-		{"exclude", required_argument, NULL, 4005},
-		{"state-dir", required_argument, NULL, 4006},
-		{"rescan", required_argument, NULL, 4007},
-		{"error-dir", required_argument, NULL, 4008},
-		{"retries", required_argument, NULL, 4009},
-		{"no-recursive", no_argument, NULL, 4010},
-		{NULL, 0, NULL, 0},
-	};
+	const kf_cli_opt_t *o;
+	kf_cli_parser_t p;
 	kf_conf_t *conf = kf_conf_new();
 	int opt, r;
 
 	if (!conf || kf_cli_preload_config(conf, a->argc, a->argv))
 		goto out_destroy;
+	kf_cli_parser_init(&p, kf_cli_common_opts, kf_cli_watch_opts, "+");
 	optind = 0; /* GNU getopt: start over (this runs again on reload) */
-	while ((opt = getopt_long(a->argc, a->argv,
-				  "+" KF_CLI_COMMON_SHORT "hd:", longopts,
-				  NULL)) != -1) {
+	while ((opt = kf_cli_getopt(&p, a->argc, a->argv, &o)) != -1) {
 		if (opt == 'h') {
 			*help = 1;
 			goto out_destroy;
 		}
-		r = kf_cli_common_opt(conf, opt, optarg, &a->log_json);
-		if (r < 0 || (!r && kf__watch_opt(conf, opt, optarg)))
+		r = kf_cli_common_opt(conf, o, optarg, &a->log_json);
+		if (r < 0 || (!r && kf__watch_opt(conf, o, optarg)))
 			goto out_destroy;
 	}
 	if (optind < a->argc) {

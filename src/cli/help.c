@@ -36,35 +36,6 @@ static const char kf__help_main[] =
 	"4 authentication refused (TLS certificate, SASL password); 5 not\n"
 	"authorized (a missing ACL, named in the message); 130 interrupted.\n";
 
-#define KF__COMMON_HELP                                                        \
-	"common options:\n"                                                    \
-	"  -c, --config FILE       configuration file (kferry.conf(5), "      \
-	"docs/config.md);\n"                                                   \
-	"                          options given here override it\n"         \
-	"  -b, --bootstrap LIST    brokers, host:port[,host:port...] "        \
-	"(default 127.0.0.1:9092)\n"                                           \
-	"  -t, --topic NAME        topic (default kferry.files)\n"           \
-	"  -X KEY=VALUE            librdkafka property (e.g. -X "            \
-	"security.protocol=ssl);\n"                                            \
-	"                          those delivery, offsets and TLS checks "   \
-	"rest on\n"                                                            \
-	"                          are refused\n"                               \
-	"  -o, --set KEY=VALUE     any configuration key (e.g. -o "           \
-	"send.linger_ms=10)\n"                                                 \
-	"      --chunk-size SIZE   chunk size, 4KiB..64MiB (default 1MiB)\n"  \
-	"      --compression C     zstd, zstd:LEVEL (1..19) or none "         \
-	"(default zstd:1)\n"                                                   \
-	"      --workers N         worker threads (default CPUs + 1)\n"       \
-	"      --log-level L       error, warn, info (default) or debug\n"    \
-	"      --debug CTX         debug contexts: send,recv,kafka,wire,fs,\n" \
-	"                          watch,obs or all (comma-separated)\n"     \
-	"      --metrics-addr A    serve /metrics and /healthz on HOST:PORT "  \
-	"(docs/metrics.md)\n"                                                  \
-	"      --log-format F      text (default) or json (one JSON object a "\
-	"line)\n"                                                              \
-	"  -q, --quiet             warnings and errors only\n"               \
-	"  -v, --verbose           debug output\n"
-
 static const char kf__help_send[] =
 	"usage: kferry send [options] PATH...\n"
 	"\n"
@@ -72,14 +43,7 @@ static const char kf__help_send[] =
 	"(relative paths kept, symbolic links inside trees skipped). Exits 0\n"
 	"only when every message of every file was acknowledged by the\n"
 	"brokers (acks=all, idempotent producer); otherwise names each file\n"
-	"that failed and why, and exits 1.\n"
-	"\n"
-	"send options:\n"
-	"      --json              print a JSON summary on stdout\n"
-	"      --progress          show progress even when stderr is not a "
-	"terminal\n"
-	"      --no-progress       never show progress\n"
-	"\n" KF__COMMON_HELP;
+	"that failed and why, and exits 1.\n";
 
 static const char kf__help_receive[] =
 	"usage: kferry receive [options] --dest DIR\n"
@@ -88,24 +52,7 @@ static const char kf__help_receive[] =
 	"DIR/.kferry/tmp, verifies every chunk and the whole file, and renames\n"
 	"it into DIR with its relative path, mode and mtime. Files that fail\n"
 	"verification go to DIR/.kferry/quarantine with a reason.txt. SIGINT\n"
-	"or SIGTERM stops it cleanly.\n"
-	"\n"
-	"receive options:\n"
-	"  -d, --dest DIR          destination directory (created if missing)\n"
-	"  -g, --group NAME        consumer group (default kferry-receive)\n"
-	"      --idle-exit SECS    exit 0 once partitions are assigned, read "
-	"to their\n"
-	"                          end, and nothing was in progress for SECS "
-	"seconds\n"
-	"                          (0 = never)\n"
-	"      --on-conflict P     when the target exists with other content:\n"
-	"                          fail (default: quarantine the new file),\n"
-	"                          overwrite, or rename (add .1, .2, ...)\n"
-	"      --abandon-timeout S drop an unfinished file after S seconds "
-	"without\n"
-	"                          data from its sender (default 900)\n"
-	"      --fsync BOOL        fsync files and directories (default true)\n"
-	"\n" KF__COMMON_HELP;
+	"or SIGTERM stops it cleanly.\n";
 
 static const char kf__help_replay[] =
 	"usage: kferry replay [options] --dest DIR (--from-beginning |\n"
@@ -122,22 +69,7 @@ static const char kf__help_replay[] =
 	"the start, or whose commit lies after the end, is named and counted\n"
 	"as incomplete. Exits 0 when every file in the range was restored or\n"
 	"already present; 1 when some were quarantined, incomplete or\n"
-	"rejected (docs/dead-letters.md).\n"
-	"\n"
-	"replay options:\n"
-	"  -d, --dest DIR          destination directory (created if missing)\n"
-	"      --from-beginning    start at the oldest message kept\n"
-	"      --from-offset N     start at offset N of every partition\n"
-	"      --from-time T       start at the first message at or after T:\n"
-	"                          RFC 3339 (2026-11-30T05:00:00Z) or ms since "
-	"the epoch\n"
-	"      --to-offset N       stop before offset N of every partition\n"
-	"      --until-now         stop at the end offsets seen at start "
-	"(default)\n"
-	"      --on-conflict P     fail (default), overwrite or rename, as for "
-	"receive\n"
-	"      --fsync BOOL        fsync files and directories (default true)\n"
-	"\n" KF__COMMON_HELP;
+	"rejected (docs/dead-letters.md).\n";
 
 static const char kf__help_watch[] =
 	"usage: kferry watch [options] (-c FILE | --dir DIR)\n"
@@ -148,25 +80,7 @@ static const char kf__help_watch[] =
 	"recorded in the ledger (watch.state_dir) and deleted, moved or\n"
 	"kept; after its last failed attempt it moves to the error directory\n"
 	"with a .error text. SIGHUP reloads the routes; SIGTERM or SIGINT\n"
-	"drains the files in flight and exits 0. See docs/watch.md.\n"
-	"\n"
-	"watch options (the route of --dir is named \"cli\"):\n"
-	"  -d, --dir DIR           directory to watch (absolute path)\n"
-	"      --after A           delete (default), keep or move:DIR "
-	"(strftime\n"
-	"                          fields allowed: move:/srv/sent/%Y-%m-%d)\n"
-	"      --finished M        stable (default), marker or rename\n"
-	"      --stable-seconds N  for stable: seconds unchanged (default 5)\n"
-	"      --include GLOBS     comma-separated globs a file must match\n"
-	"      --exclude GLOBS     comma-separated globs of files to skip\n"
-	"      --no-recursive      only DIR itself, not its subdirectories\n"
-	"      --error-dir DIR     where failed files go (default "
-	"DIR/.kferry/error)\n"
-	"      --retries N         attempts after the first (default 5)\n"
-	"      --state-dir DIR     ledger directory (default "
-	"/var/lib/kferry)\n"
-	"      --rescan SECS       full rescan period (default 30)\n"
-	"\n" KF__COMMON_HELP;
+	"drains the files in flight and exits 0. See docs/watch.md.\n";
 
 static const char kf__help_keygen[] =
 	"usage: kferry keygen --type x25519|ed25519 --out FILE\n"
@@ -182,25 +96,49 @@ static const char kf__help_keygen[] =
 	"\n"
 	"Rotation and the format: docs/protocol.md, section 10.\n";
 
+/* A command's help: what it does, then its options and the common ones,
+ * both from the tables that make its parser. */
+static const struct {
+	const char *cmd;
+	const char *text;
+	const char *title; /* NULL: text says everything (keygen) */
+	const kf_cli_opt_t *opts;
+} kf__help_cmds[] = {
+	{"send", kf__help_send, "send options:", kf_cli_send_opts},
+	{"receive", kf__help_receive, "receive options:", kf_cli_receive_opts},
+	{"watch", kf__help_watch,
+	 "watch options (the route of --dir is named \"cli\"):",
+	 kf_cli_watch_opts},
+	{"replay", kf__help_replay, "replay options:", kf_cli_replay_opts},
+	{"keygen", kf__help_keygen, NULL, NULL},
+};
+
+static void kf__print_cmd_help(size_t i)
+{
+	fputs(kf__help_cmds[i].text, stdout);
+	if (!kf__help_cmds[i].title)
+		return;
+	printf("\n%s\n", kf__help_cmds[i].title);
+	kf_cli_print_opts(stdout, kf__help_cmds[i].opts);
+	fputs("\ncommon options:\n", stdout);
+	kf_cli_print_opts(stdout, kf_cli_common_opts);
+}
+
 int kf_cmd_help(int argc, char **argv)
 {
 	const char *topic = argc > 1 ? argv[1] : NULL;
+	size_t i;
 
 	if (!topic) {
 		fputs(kf__help_main, stdout);
 		return KF_EXIT_OK;
 	}
-	if (!strcmp(topic, "send")) {
-		fputs(kf__help_send, stdout);
-	} else if (!strcmp(topic, "receive")) {
-		fputs(kf__help_receive, stdout);
-	} else if (!strcmp(topic, "watch")) {
-		fputs(kf__help_watch, stdout);
-	} else if (!strcmp(topic, "replay")) {
-		fputs(kf__help_replay, stdout);
-	} else if (!strcmp(topic, "keygen")) {
-		fputs(kf__help_keygen, stdout);
-	} else if (!strcmp(topic, "config")) {
+	for (i = 0; i < sizeof(kf__help_cmds) / sizeof(kf__help_cmds[0]); i++)
+		if (!strcmp(topic, kf__help_cmds[i].cmd)) {
+			kf__print_cmd_help(i);
+			return KF_EXIT_OK;
+		}
+	if (!strcmp(topic, "config")) {
 		const char *fmt = argc > 2 ? argv[2] : "";
 
 		if (*fmt && strcmp(fmt, "--markdown") && strcmp(fmt, "--man")) {

@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,93 +47,6 @@ int kf_cli_preload_config(kf_conf_t *conf, int argc, char **argv)
 		}
 	}
 	return 0;
-}
-
-static int kf__set(kf_conf_t *conf, const char *key, const char *value)
-{
-	char err[1024];
-
-	if (kf_conf_set(conf, key, value, err, sizeof(err)) == 0)
-		return 1;
-	kf_log_user(1, "kferry: %s\n", err);
-	return -1;
-}
-
-/* "key=value" for -X (librdkafka property) and -o (any kferry key). */
-static int kf__set_pair(kf_conf_t *conf, const char *arg, const char *prefix)
-{
-	const char *eq = strchr(arg, '=');
-	char key[512], err[1024];
-
-	if (!eq || eq == arg) {
-		kf_log_user(1, "kferry: '%s': expected key=value\n", arg);
-		return -1;
-	}
-	/* -X kafka.acks=1 means the same as -X acks=1 */
-	if (*prefix && !strncmp(arg, prefix, strlen(prefix)))
-		arg += strlen(prefix);
-	snprintf(key, sizeof(key), "%s%.*s", prefix, (int)(eq - arg), arg);
-	if (kf_conf_set_arg(conf, key, eq + 1, err, sizeof(err)) == 0)
-		return 1;
-	kf_log_user(1, "kferry: %s\n", err);
-	return -1;
-}
-
-int kf_cli_common_opt(kf_conf_t *conf, int opt, const char *arg,
-		      int *log_json)
-{
-	switch (opt) {
-	case 'c':
-		return 1; /* loaded by kf_cli_preload_config */
-	case 'b':
-		return kf__set(conf, "bootstrap", arg);
-	case 't':
-		return kf__set(conf, "topic", arg);
-	case 'X':
-		return kf__set_pair(conf, arg, "kafka.");
-	case 'o':
-		return kf__set_pair(conf, arg, "");
-	case 1001:
-		return kf__set(conf, "chunk_size", arg);
-	case 1002:
-		return kf__set(conf, "compression", arg);
-	case 1003:
-		return kf__set(conf, "log_level", arg);
-	case 1004:
-		return kf__set(conf, "debug", arg);
-	case 1005:
-		if (strcmp(arg, "json") && strcmp(arg, "text")) {
-			kf_log_user(1, "kferry: --log-format: expected text "
-					"or json\n");
-			return -1;
-		}
-		*log_json = !strcmp(arg, "json");
-		return 1;
-	case 1006:
-		return kf__set(conf, "workers", arg);
-	case 1007:
-		return kf__set(conf, "metrics.addr", arg);
-	case 'q':
-		return kf__set(conf, "log_level", "warn");
-	case 'v':
-		return kf__set(conf, "log_level", "debug");
-	default:
-		return 0;
-	}
-}
-
-int kf_cli_exit_code(int err)
-{
-	switch (err) {
-	case KF_EINVAL:
-		return KF_EXIT_USAGE;
-	case KF_EAUTH:
-		return KF_EXIT_AUTH;
-	case KF_EACCESS:
-		return KF_EXIT_DENIED;
-	default:
-		return KF_EXIT_SETUP;
-	}
 }
 
 int kf_cli_setup_logging(const kf_conf_t *conf, int log_json)

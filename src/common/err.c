@@ -4,30 +4,20 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static const char *const kf__errdesc[] = {
-	[0] = "success",
-	[1] = "invalid argument",
-	[2] = "out of memory",
-	[3] = "I/O error",
-	[4] = "malformed message",
-	[5] = "unsupported protocol version",
-	[6] = "hash mismatch",
-	[7] = "limit exceeded",
-	[8] = "unsafe path",
-	[9] = "Kafka error",
-	[10] = "target exists",
-	[11] = "source changed while being sent",
-	[12] = "stopped",
-	[13] = "no space left on device",
-	[14] = "out of file descriptors or other resources",
-	[15] = "cannot decrypt or authenticate",
-	[16] = "authentication failed (TLS or SASL)",
-	[17] = "not authorized by the broker's ACLs",
-};
+/* Indexed by -code; every code of KF_ERRNO_MAP in kferry.h, in order. */
+#define KF__ERR_DESC(name, value, desc) [-(value)] = desc,
+static const char *const kf__errdesc[] = {KF_ERRNO_MAP(KF__ERR_DESC)};
+#undef KF__ERR_DESC
+
+/* A code added to the list without moving KF__ELAST (or the reverse)
+ * fails to build here rather than reading past the table. */
+_Static_assert(sizeof(kf__errdesc) / sizeof(kf__errdesc[0]) ==
+		       (size_t)-KF__ELAST,
+	       "KF__ELAST must be one past the last code of KF_ERRNO_MAP");
 
 const char *kf_strerror(int err)
 {
-	if (err > 0 || err <= KF__ELAST)
+	if (err > 0 || err <= KF__ELAST || !kf__errdesc[-err])
 		return "unknown error";
 	return kf__errdesc[-err];
 }

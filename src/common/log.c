@@ -1,7 +1,6 @@
 #include "common/log.h"
 
 #include "common/json.h"
-#include "config/conf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -210,11 +209,4 @@ void kf_log_user(int error, const char *fmt, ...)
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
 	kf__log(error ? KF_LOG_ERR : KF_LOG_NOTICE, "kferry", "%s", msg);
-}
-
-int kf_log_init(const kf_conf_t *conf, int json, char *errstr,
-		size_t errstr_size)
-{
-	return kf_log_setup(conf->log_level, conf->debug, json, errstr,
-			    errstr_size);
 }

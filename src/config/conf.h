@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/codec.h"
 #include "kferry/kferry.h"
 
 enum kf_conflict_policy {
@@ -20,8 +21,6 @@ enum kf_conflict_policy {
 	KF_CONFLICT_OVERWRITE, /* replace the existing file atomically */
 	KF_CONFLICT_RENAME     /* keep both: the new one gets a suffix */
 };
-
-enum kf_codec_id { KF_CODEC_NONE = 0, KF_CODEC_ZSTD = 1 };
 
 /* How the Kafka clients reach the brokers (src/kafka/security.c). */
 enum kf_security_protocol {

@@ -7,7 +7,6 @@
 #include <zstd.h>
 
 #include "common/err.h"
-#include "config/conf.h"
 
 /* Compressed output must save at least 1/32 of the input to be sent
  * compressed: below that the receiver's decompression costs more than the

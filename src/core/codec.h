@@ -14,6 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The codec of a chunk payload, as on the wire (docs/protocol.md). */
+enum kf_codec_id { KF_CODEC_NONE = 0, KF_CODEC_ZSTD = 1 };
+
 typedef struct kf_codec_pool_s kf_codec_pool_t;
 
 /* Creates a pool for chunks of up to max_chunk raw bytes. level is the zstd

@@ -20,6 +20,7 @@
 #include <openssl/params.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/x509_vfy.h>
 
 #include "common/err.h"
 
@@ -593,4 +594,26 @@ void kf_sha256_free(kf_sha256_t *h)
 		return;
 	EVP_MD_CTX_free(h->ctx);
 	free(h);
+}
+
+enum kf_cert_refusal kf_crypto_cert_refusal(int x509_error)
+{
+	switch (x509_error) {
+	case X509_V_OK:
+		return KF_CERT_OK;
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+		return KF_CERT_WRONG_HOST;
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		return KF_CERT_UNTRUSTED;
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return KF_CERT_TIME;
+	default:
+		return KF_CERT_OTHER;
+	}
 }

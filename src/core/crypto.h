@@ -112,4 +112,18 @@ int kf_sha256_final(const kf_sha256_t *h, uint8_t out[KF_CRYPTO_SHA256_LEN])
     __attribute__((warn_unused_result));
 void kf_sha256_free(kf_sha256_t *h);
 
+/* Why a TLS peer's certificate was refused, as the operator can act on
+ * it. kafka/security words the message; the OpenSSL numbers stay here. */
+enum kf_cert_refusal {
+	KF_CERT_OK = 0,	    /* not refused */
+	KF_CERT_WRONG_HOST, /* not valid for the name or address used */
+	KF_CERT_UNTRUSTED,  /* not signed by a trusted CA */
+	KF_CERT_TIME,	    /* expired or not yet valid */
+	KF_CERT_OTHER	    /* any other verify error */
+};
+
+/* Classifies an OpenSSL certificate verify error number (X509_V_*, what
+ * librdkafka's ssl.certificate.verify_cb receives). */
+enum kf_cert_refusal kf_crypto_cert_refusal(int x509_error);
+
 #endif /* KF_CORE_CRYPTO_H */

@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include "common/err.h"
-#include "proto/wire.h"
 
 #define KF__PRIVATE_DIR ".kferry"
 /* How much of a path an error message quotes (kf_path_printable form). */
@@ -69,15 +68,15 @@ static int kf__component_check(const uint8_t *path, size_t len, size_t start,
 				    "starts with '%s', the receiver's private "
 				    "directory",
 				    KF__PRIVATE_DIR);
-	if (clen > KF_WIRE_COMPONENT_MAX)
+	if (clen > KF_PATH_COMPONENT_MAX)
 		return kf__path_err(path, len, errstr, errstr_size,
 				    "has a %zu-byte component at offset %zu; "
 				    "the limit is %d",
-				    clen, start, KF_WIRE_COMPONENT_MAX);
-	if (depth >= KF_WIRE_DEPTH_MAX)
+				    clen, start, KF_PATH_COMPONENT_MAX);
+	if (depth >= KF_PATH_DEPTH_MAX)
 		return kf__path_err(path, len, errstr, errstr_size,
 				    "has more than %d components",
-				    KF_WIRE_DEPTH_MAX);
+				    KF_PATH_DEPTH_MAX);
 	return 0;
 }
 
@@ -91,10 +90,10 @@ int kf_path_validate(const uint8_t *path, size_t len, char *errstr,
 	if (len == 0)
 		return kf_seterr(errstr, errstr_size, KF_EPATH,
 				 "path is empty");
-	if (len > KF_WIRE_PATH_MAX)
+	if (len > KF_PATH_MAX)
 		return kf__path_err(path, len, errstr, errstr_size,
 				    "is %zu bytes; the limit is %d", len,
-				    KF_WIRE_PATH_MAX);
+				    KF_PATH_MAX);
 	nul = memchr(path, '\0', len);
 	if (nul)
 		return kf__path_err(path, len, errstr, errstr_size,
@@ -201,7 +200,7 @@ static int kf__walk(int rootfd, const char *relpath, int create,
 		    const char **base, int *made_depth, char *errstr,
 		    size_t errstr_size)
 {
-	char name[KF_WIRE_COMPONENT_MAX + 1];
+	char name[KF_PATH_COMPONENT_MAX + 1];
 	const char *comp, *slash;
 	int dirfd, fd, err, made, depth = 0;
 

@@ -14,8 +14,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* The path limits of docs/protocol.md section 3.2; proto/wire.h decodes
+ * against the same numbers (KF_WIRE_PATH_MAX and its kin). */
+#define KF_PATH_MAX 4096	  /* bytes of a whole relative path */
+#define KF_PATH_COMPONENT_MAX 255 /* bytes of one component */
+#define KF_PATH_DEPTH_MAX 256	  /* components */
+
 /* Checks the path rules of docs/protocol.md section 3.2: non-empty, at most
- * KF_WIRE_PATH_MAX bytes, no NUL, not absolute, no empty, "." or ".."
+ * KF_PATH_MAX bytes, no NUL, not absolute, no empty, "." or ".."
  * component, first component not ".kferry", components <= 255 bytes, depth
  * <= 256. Returns 0 or KF_EPATH with the reason in errstr. */
 int kf_path_validate(const uint8_t *path, size_t len, char *errstr,

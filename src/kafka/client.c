@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,7 +17,6 @@ static int kf__secret_prop(const char *name)
 	snprintf(key, sizeof(key), "kafka.%s", name);
 	return kf_conf_is_secret(key);
 }
-#include "obs/probe.h"
 
 /* Routes librdkafka's own log lines through our logger.
  * @locality librdkafka threads */
@@ -31,14 +31,29 @@ static void kf__rk_log(const rd_kafka_t *rk, int level, const char *fac,
 		kf_dbg(KF_DBG_KAFKA, "kafka", "%s: %s", fac, buf);
 }
 
-/* librdkafka's statistics become metrics (docs/metrics.md). librdkafka
- * frees the JSON when we return 0.
+/* Who receives the statistics (kf_kafka_stats_cb_set): obs registers
+ * itself, so that this module knows nothing above it. */
+static _Atomic(kf_kafka_stats_cb *) kf__stats_cb;
+static _Atomic(void *) kf__stats_opaque;
+
+void kf_kafka_stats_cb_set(kf_kafka_stats_cb *cb, void *opaque)
+{
+	atomic_store(&kf__stats_opaque, opaque);
+	atomic_store(&kf__stats_cb, cb);
+}
+
+/* Hands librdkafka's statistics to the registered callback, which
+ * exports them as metrics (docs/metrics.md). librdkafka frees the JSON
+ * when we return 0.
  * @locality the thread that polls the client's main queue: the loop */
 static int kf__rk_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 {
+	kf_kafka_stats_cb *cb = atomic_load(&kf__stats_cb);
+
 	(void)rk;
 	(void)opaque;
-	kf_probe_rdkafka_stats(json, len);
+	if (cb)
+		cb(json, len, atomic_load(&kf__stats_opaque));
 	return 0;
 }
 

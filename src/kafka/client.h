@@ -20,6 +20,18 @@
 int kf_kafka_conf_set(rd_kafka_conf_t *rc, const char *name,
 		      const char *value, char *errstr, size_t errstr_size);
 
+/* Receives librdkafka's statistics JSON (valid during the call only) of
+ * every client created with metrics.addr set, which asks librdkafka for
+ * them every stats_interval_ms. obs registers the exporter here: the
+ * dependency runs obs -> kafka, never back. */
+typedef void kf_kafka_stats_cb(const char *json, size_t len, void *opaque);
+
+/* Sets the process's statistics callback (NULL: statistics are dropped).
+ * Set it before the clients are polled; it may be set again with the same
+ * values from any thread.
+ * @locality any thread */
+void kf_kafka_stats_cb_set(kf_kafka_stats_cb *cb, void *opaque);
+
 /* A client's librdkafka configuration: defaults (name, value pairs, NULL
  * ended), the security keys, then the user's properties (kafka.* and -X),
  * which win because they come last. Returns NULL with errstr set. Internal

@@ -27,7 +27,10 @@ static uint64_t kf__frame(const kf_conf_t *conf)
 	return conf->chunk_size + 64 + 4096 + 1024;
 }
 
-static uint64_t kf__max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+static uint64_t kf__max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
 
 void kf_producer_opts_init(kf_producer_opts_t *o, const kf_conf_t *conf,
 			   const char *topic, uint64_t max_message)
@@ -73,7 +76,7 @@ int kf_producer_new(const kf_producer_opts_t *o, kf_producer_report_cb *report,
 		    size_t errstr_size)
 {
 	char linger[32], timeout[32], maxmsg[32], batch[32], qkb[32],
-	    inflight[32];
+		inflight[32];
 	/* clang-format off */
 	const char *defaults[] = {
 		"enable.idempotence", "true",
@@ -186,17 +189,22 @@ rd_kafka_resp_err_t kf_producer_send(kf_producer_t *p, const void *key,
 
 	if (hdrs)
 		return rd_kafka_producev(
-		    p->rk, RD_KAFKA_V_RKT(p->rkt), RD_KAFKA_V_KEY(key, keylen),
-		    RD_KAFKA_V_VALUE((void *)value, len),
-		    RD_KAFKA_V_MSGFLAGS(flags), RD_KAFKA_V_HEADERS(hdrs),
-		    RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
-	return rd_kafka_producev(
-	    p->rk, RD_KAFKA_V_RKT(p->rkt), RD_KAFKA_V_KEY(key, keylen),
-	    RD_KAFKA_V_VALUE((void *)value, len), RD_KAFKA_V_MSGFLAGS(flags),
-	    RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
+			p->rk, RD_KAFKA_V_RKT(p->rkt),
+			RD_KAFKA_V_KEY(key, keylen),
+			RD_KAFKA_V_VALUE((void *)value, len),
+			RD_KAFKA_V_MSGFLAGS(flags), RD_KAFKA_V_HEADERS(hdrs),
+			RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
+	return rd_kafka_producev(p->rk, RD_KAFKA_V_RKT(p->rkt),
+				 RD_KAFKA_V_KEY(key, keylen),
+				 RD_KAFKA_V_VALUE((void *)value, len),
+				 RD_KAFKA_V_MSGFLAGS(flags),
+				 RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
 }
 
-kf_kafka_guard_t *kf_producer_guard(kf_producer_t *p) { return &p->guard; }
+kf_kafka_guard_t *kf_producer_guard(kf_producer_t *p)
+{
+	return &p->guard;
+}
 
 int kf_producer_outq(const kf_producer_t *p)
 {
@@ -237,10 +245,10 @@ static int kf__txn_result(kf_producer_t *p, rd_kafka_error_t *e,
 		      "%s transaction on topic %s: %s%s", what, p->opts.topic,
 		      rd_kafka_error_string(e),
 		      rd_kafka_error_is_fatal(e)
-			  ? " (fatal: the producer must be recreated)"
+			      ? " (fatal: the producer must be recreated)"
 		      : rd_kafka_error_txn_requires_abort(e)
-			  ? " (abort the transaction, then begin again)"
-			  : "");
+			      ? " (abort the transaction, then begin again)"
+			      : "");
 	rd_kafka_error_destroy(e);
 	return r;
 }

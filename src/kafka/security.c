@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/x509_vfy.h> /* verify error numbers only: no linking */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "core/crypto.h"
 #include "kafka/client.h"
 
 /* --------------------------------------------------------------- secrets */
@@ -98,9 +98,8 @@ int kf_kafka_set_secret(rd_kafka_conf_t *rc, const char *name,
 static void kf__why(char *errstr, size_t errstr_size, const char *broker_name,
 		    int x509_error, int depth)
 {
-	switch (x509_error) {
-	case X509_V_ERR_HOSTNAME_MISMATCH:
-	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+	switch (kf_crypto_cert_refusal(x509_error)) {
+	case KF_CERT_WRONG_HOST:
 		snprintf(errstr, errstr_size,
 			 "wrong host name: the certificate of %s is not valid "
 			 "for the name or address kferry connected to (connect "
@@ -108,18 +107,13 @@ static void kf__why(char *errstr, size_t errstr_size, const char *broker_name,
 			 "fix the certificate)",
 			 broker_name);
 		break;
-	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case KF_CERT_UNTRUSTED:
 		snprintf(errstr, errstr_size,
 			 "untrusted CA: the certificate of %s is not signed by "
 			 "a CA in tls.ca (or the system's CA store)",
 			 broker_name);
 		break;
-	case X509_V_ERR_CERT_HAS_EXPIRED:
-	case X509_V_ERR_CERT_NOT_YET_VALID:
+	case KF_CERT_TIME:
 		snprintf(errstr, errstr_size,
 			 "the certificate of %s (chain depth %d) is expired "
 			 "or not yet valid: check it, and this host's clock",
@@ -151,7 +145,7 @@ static int kf__verify_cb(rd_kafka_t *rk, const char *broker_name,
 	(void)broker_id;
 	(void)buf;
 	(void)size;
-	if (*x509_error == X509_V_OK)
+	if (kf_crypto_cert_refusal(*x509_error) == KF_CERT_OK)
 		return 1;
 	kf__why(errstr, errstr_size, broker_name, *x509_error, depth);
 	if (atomic_compare_exchange_strong(&g->tls_state, &empty, 1)) {

@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "common/stop.h"
+#include "kafka/client.h"
 #include "obs/http.h"
 #include "obs/rkstats.h"
 
@@ -480,6 +481,14 @@ static int kf__handle(void *opaque, const char *path, char **body,
 	return 404;
 }
 
+/* The Kafka clients' statistics callback (kf_kafka_stats_cb_set).
+ * @locality the thread that polls the clients: the loop */
+static void kf__rdkafka_stats(const char *json, size_t len, void *opaque)
+{
+	(void)opaque;
+	kf_probe_rdkafka_stats(json, len);
+}
+
 int kf_probe_start(uv_loop_t *loop, const kf_conf_t *conf, const char *role,
 		   char *errstr, size_t errstr_size)
 {
@@ -487,6 +496,7 @@ int kf_probe_start(uv_loop_t *loop, const kf_conf_t *conf, const char *role,
 
 	if (!kf_probe_registry())
 		return kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
+	kf_kafka_stats_cb_set(kf__rdkafka_stats, NULL);
 	if (conf->metrics_addr && *conf->metrics_addr) {
 		r = kf_http_start(loop, conf->metrics_addr, kf__handle, NULL,
 				  &kf__p.http, errstr, errstr_size);

@@ -30,7 +30,8 @@
 
 /* Starts what conf asks for on loop: the HTTP endpoint (metrics.addr) and
  * the audit producer (audit.topic). role is "send", "receive" or "watch".
- * Nothing to start is not an error. */
+ * Nothing to start is not an error. Registers kf_probe_rdkafka_stats as
+ * the Kafka clients' statistics callback (kf_kafka_stats_cb_set). */
 int kf_probe_start(uv_loop_t *loop, const kf_conf_t *conf, const char *role,
 		   char *errstr, size_t errstr_size);
 /* After the engine's uv_run returned: closes the endpoint and the audit

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/path.h"
+
 #define KF_WIRE_MAGIC "KFRY"
 #define KF_WIRE_VERSION 1
 #define KF_WIRE_HDR_SIZE 24
@@ -23,9 +25,10 @@
 #define KF_WIRE_ABORT_FIXED 26
 #define KF_WIRE_RESUME_TRAILER 8  /* RESUME = MANIFEST layout + next_index */
 
-#define KF_WIRE_PATH_MAX 4096
-#define KF_WIRE_COMPONENT_MAX 255
-#define KF_WIRE_DEPTH_MAX 256
+/* path limits: core/path owns the path rules */
+#define KF_WIRE_PATH_MAX KF_PATH_MAX
+#define KF_WIRE_COMPONENT_MAX KF_PATH_COMPONENT_MAX
+#define KF_WIRE_DEPTH_MAX KF_PATH_DEPTH_MAX
 #define KF_WIRE_ORIGIN_MAX 255
 #define KF_WIRE_REASON_MAX 1024
 #define KF_WIRE_CHUNK_MIN (4u << 10)

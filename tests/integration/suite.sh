@@ -105,7 +105,7 @@ suite_forge() {
 	# shellcheck disable=SC2046
 	gcc -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -O2 -g \
 		-I "$SUITE_REPO/include" -I "$SUITE_REPO/src" "$SUITE_REPO/tests/tools/forge.c" \
-		"$BUILD/libkferry_core.a" \
+		-Wl,--start-group "$BUILD"/libkf_*.a -Wl,--end-group \
 		$(pkg-config --libs rdkafka libuv libzstd libxxhash openssl) \
 		-lpthread -o "$KF_FORGE" >>"$SUITE/forge-build.log" 2>&1 ||
 		{

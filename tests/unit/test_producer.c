@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <librdkafka/rdkafka.h>
@@ -122,9 +123,9 @@ static void test_reports_on_loop(void **state)
 	int tags[3], i;
 
 	kf_producer_opts_init(&o, m->k.conf, "files", 0);
-	assert_int_equal(kf_producer_new(&o, on_report, m, &p, errbuf,
-					 sizeof(errbuf)),
-			 0);
+	assert_int_equal(
+		kf_producer_new(&o, on_report, m, &p, errbuf, sizeof(errbuf)),
+		0);
 	assert_int_equal(kf_producer_attach(p, &m->loop, on_served,
 					    KF_PRODUCER_WATCH_CONNECT, errbuf,
 					    sizeof(errbuf)),
@@ -153,9 +154,9 @@ static void test_refused_property(void **state)
 
 	kf_test_set(m->k.conf, "kafka.no.such.property", "1");
 	kf_producer_opts_init(&o, m->k.conf, "files", 0);
-	assert_int_equal(kf_producer_new(&o, on_report, m, &p, errbuf,
-					 sizeof(errbuf)),
-			 KF_EKAFKA);
+	assert_int_equal(
+		kf_producer_new(&o, on_report, m, &p, errbuf, sizeof(errbuf)),
+		KF_EKAFKA);
 	assert_null(p);
 	assert_non_null(strstr(errbuf, "no.such.property"));
 }
@@ -206,9 +207,9 @@ static void test_transactions(void **state)
 
 	kf_producer_opts_init(&o, m->k.conf, "files", 0);
 	o.transactional_id = "kferry-test";
-	assert_int_equal(kf_producer_new(&o, on_report, m, &p, errbuf,
-					 sizeof(errbuf)),
-			 0);
+	assert_int_equal(
+		kf_producer_new(&o, on_report, m, &p, errbuf, sizeof(errbuf)),
+		0);
 	assert_int_equal(kf_producer_txn_init(p, 10000, errbuf, sizeof(errbuf)),
 			 0);
 	/* a transactional producer writes inside transactions only */
@@ -219,9 +220,8 @@ static void test_transactions(void **state)
 			 0);
 	assert_int_equal(kf_producer_send(p, "k", 1, "two", 3, 1, NULL, NULL),
 			 0);
-	assert_int_equal(kf_producer_txn_commit(p, 10000, errbuf,
-						sizeof(errbuf)),
-			 0);
+	assert_int_equal(
+		kf_producer_txn_commit(p, 10000, errbuf, sizeof(errbuf)), 0);
 	kf_producer_poll(p);
 	assert_int_equal(m->reports, 2);
 	assert_int_equal(m->failed, 0);
@@ -229,15 +229,13 @@ static void test_transactions(void **state)
 	assert_int_equal(kf_producer_txn_begin(p, errbuf, sizeof(errbuf)), 0);
 	assert_int_equal(kf_producer_send(p, "k", 1, "three", 5, 1, NULL, NULL),
 			 0);
-	assert_int_equal(kf_producer_txn_abort(p, 10000, errbuf,
-					       sizeof(errbuf)),
-			 0);
+	assert_int_equal(
+		kf_producer_txn_abort(p, 10000, errbuf, sizeof(errbuf)), 0);
 	assert_int_equal(kf_producer_txn_begin(p, errbuf, sizeof(errbuf)), 0);
 	assert_int_equal(kf_producer_send(p, "k", 1, "four", 4, 1, NULL, NULL),
 			 0);
-	assert_int_equal(kf_producer_txn_commit(p, 10000, errbuf,
-						sizeof(errbuf)),
-			 0);
+	assert_int_equal(
+		kf_producer_txn_commit(p, 10000, errbuf, sizeof(errbuf)), 0);
 	assert_int_equal(kf_producer_flush(p, 1000), 0);
 	kf_producer_destroy(p);
 	/* what was aborted is never read */
@@ -254,9 +252,9 @@ static void test_txn_needs_id(void **state)
 	kf_producer_t *p;
 
 	kf_producer_opts_init(&o, m->k.conf, "files", 0);
-	assert_int_equal(kf_producer_new(&o, on_report, m, &p, errbuf,
-					 sizeof(errbuf)),
-			 0);
+	assert_int_equal(
+		kf_producer_new(&o, on_report, m, &p, errbuf, sizeof(errbuf)),
+		0);
 	assert_int_equal(kf_producer_txn_init(p, 1000, errbuf, sizeof(errbuf)),
 			 KF_EKAFKA);
 	assert_non_null(strstr(errbuf, "topic files"));

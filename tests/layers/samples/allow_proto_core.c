@@ -1,0 +1,6 @@
+/* layer: proto; expect: pass */
+/* wire decodes against core's path rules */
+#include "core/path.h"
+
+int kf_layers_sample(void);
+int kf_layers_sample(void) { return 0; }
