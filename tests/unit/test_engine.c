@@ -28,6 +28,9 @@
 #define NMSG 5 /* messages produced to partition 0: offsets 0 .. 4 */
 #define MAXSEEN 64
 #define HEARTBEAT_API 12 /* Kafka's ApiKey of Heartbeat */
+/* A run that has not ended after this many ticks (500 ms) is stopped and
+ * fails: what it waits for did not happen. */
+#define GIVE_UP_TICKS 240
 
 struct fake {
 	kf_engine_t *e;
@@ -42,6 +45,7 @@ struct fake {
 	int nseen;
 	int revokes, seen_at_revoke, range_ends, assigns;
 	int rebalanced;
+	int ticks, gave_up;
 	int64_t stored; /* last position given to its own store, -1: none */
 };
 
@@ -133,6 +137,17 @@ static int fake_busy(const void *sink)
 	return 0;
 }
 
+static void fake_tick(void *sink, uint64_t now_ms)
+{
+	struct fake *f = sink;
+
+	(void)now_ms;
+	if (++f->ticks == GIVE_UP_TICKS) {
+		f->gave_up = 1;
+		kf_stop_request();
+	}
+}
+
 static void fake_range_end(void *sink)
 {
 	struct fake *f = sink;
@@ -149,6 +164,7 @@ static const kf_sink_ops_t fake_ops = {
     .open = fake_open,
     .full = fake_full,
     .busy = fake_busy,
+    .tick = fake_tick,
     .range_end = fake_range_end,
 };
 
@@ -161,6 +177,7 @@ static const kf_sink_ops_t fake_own_ops = {
     .open = fake_open,
     .full = fake_full,
     .busy = fake_busy,
+    .tick = fake_tick,
 };
 
 struct env {
@@ -233,6 +250,9 @@ static void run(struct env *v, struct fake *f, const kf_sink_ops_t *ops,
 	f->e = NULL;
 	assert_int_equal(uv_loop_close(&loop), 0);
 	kf__stop_flag = 0;
+	if (f->gave_up)
+		fail_msg("the engine did not end: %d messages seen, %d revokes",
+			 f->nseen, f->revokes);
 }
 
 /* The group's committed offset of partition 0 (RD_KAFKA_OFFSET_INVALID:
