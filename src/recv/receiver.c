@@ -1,8 +1,9 @@
 /*
- * kf_receive(): the receiving agent. A libuv loop consumes the topic,
- * decodes frame headers, and hands disk work for each transfer to the
- * worker pool, one job at a time per transfer (so chunks are written and
- * hashed in order) and many transfers in parallel.
+ * kf_receive() and kf_replay(): the file sink on the consumer engine
+ * (recv/engine.h). The engine hands it each message; it decodes frame
+ * headers and hands disk work for each transfer to the worker pool, one
+ * job at a time per transfer (so chunks are written and hashed in order)
+ * and many transfers in parallel.
  *
  * All state below is owned by the loop thread; a job touches only its own
  * transfer's assembly while it runs.
@@ -20,16 +21,14 @@
 #include "common/stop.h"
 #include "core/path.h"
 #include "core/siphash.h"
-#include "kafka/client.h"
-#include "kafka/security.h"
 #include "obs/probe.h"
 #include "proto/seal.h"
 #include "recv/assembler.h"
 #include "recv/deadletter.h"
+#include "recv/engine.h"
 #include "recv/idset.h"
 #include "recv/offsets.h"
 #include "recv/receiver.h"
-#include "recv/replay.h"
 
 #define KF__BUCKETS 4096 /* a power of two */
 /* Ids of transfers whose MANIFEST was rejected (docs/protocol.md section
@@ -38,11 +37,6 @@
 #define KF__TOMBSTONES 65536
 /* Rejected messages logged per second; the rest are counted. */
 #define KF__REJECT_LINES 20
-#define KF__POLL_BUDGET 512
-#define KF__TICK_MS 500
-/* kf__look_up_starts: long enough for a busy coordinator, short enough
- * not to hold a shutdown (the loop waits for its worker) */
-#define KF__STARTS_TIMEOUT_MS 5000
 #define KF__UNKNOWN_LOGGED 20
 /* Descriptors kept free of staging files. */
 #define KF__FD_RESERVE 256
@@ -112,7 +106,7 @@ struct kf__xfer {
 	uint64_t next_index;
 	uint64_t dup_until; /* chunks below it were written before a RESUME */
 	uint64_t last_seen_ms;
-	uint64_t blocked_seen; /* kf__blocked_ms at last_seen_ms */
+	uint64_t blocked_seen; /* kf_engine_blocked_ms at last_seen_ms */
 	int got_data;          /* a CHUNK or COMMIT of it arrived */
 	int64_t end_off;       /* offset of its COMMIT, -1 before */
 	int64_t man_ts;        /* its MANIFEST's message timestamp, -1: none */
@@ -134,18 +128,13 @@ struct kf__xfer {
 };
 
 struct kf__recv {
-	/* first: it is librdkafka's opaque, the one kf__rebalance gets */
-	kf_kafka_guard_t guard;
 	const kf_conf_t *conf;
 	uv_loop_t loop;
-	uv_timer_t tick, again;
-	rd_kafka_t *rk;
-	rd_kafka_queue_t *cq;
-	kf_kafka_waker_t waker;
+	kf_engine_t *eng;
 	kf_dest_t *dest;
 	kf_codec_pool_t *codecs;
 	kf_seal_keys_t *keys; /* receive.decrypt_keys, trusted_signers */
-	kf_offsets_t *offs;
+	kf_offsets_t *offs; /* the engine's */
 	struct kf__xfer *buckets[KF__BUCKETS];
 	uint8_t hkey[KF_SIPHASH_KEY_SIZE]; /* of the buckets: ids are chosen
 					      by whoever writes the topic */
@@ -159,25 +148,14 @@ struct kf__recv {
 	size_t scratch_bytes;
 	struct kf__xfer *mem_wait; /* transfers whose next job waits for it */
 	uint64_t seq;
-	uint64_t last_activity_ms;
-	int stopping, closed, stall_logged;
-	/* the group's current assignment; NULL before the first one and
-	 * during a rebalance */
-	rd_kafka_topic_partition_list_t *assignment;
-	uint64_t assign_gen; /* counts rebalances: a stale lookup is dropped */
-	int starts_wanted, starts_running; /* kf__look_up_starts */
-	/* time spent not reading because of our own caps (kf__consume) */
-	uint64_t blocked_since, blocked_total;
+	int stall_logged;
 	int64_t reread_from; /* of the message being handled (kf_offsets_read) */
 	size_t max_open; /* receive.max_open_transfers, fitted to ulimit -n */
 	uint64_t unknown_frames;
-	kf_deadletter_t *dlq; /* NULL: dead letters off (and in replays) */
-	const kf_replay_opts_t *replay; /* NULL: live receiver */
-	kf_replay_plan_t *plan;         /* the replay's range */
+	kf_deadletter_t *dlq; /* the engine's; NULL: off (and in replays) */
 	kf_recv_stats_t stats;
 };
 
-static void kf__consume(struct kf__recv *r);
 static void kf__run_next(struct kf__xfer *x);
 static void kf__unsealed(struct kf__xfer *x);
 static void kf__late_frame(struct kf__recv *r, struct kf__xfer *x,
@@ -187,42 +165,11 @@ static void kf__install(struct kf__xfer *x, struct kf__job *j);
 static void kf__named(struct kf__recv *r, int32_t part);
 static void kf__memory_freed(struct kf__recv *r);
 
-static uint64_t kf__now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Time the receiver spent not reading because of its own caps
- * (receive.max_inflight_bytes, the dead-letter backlog): it does not count
- * against any sender's abandon_timeout. */
-static uint64_t kf__blocked_ms(const struct kf__recv *r, uint64_t now)
-{
-	return r->blocked_total + (r->blocked_since ? now - r->blocked_since : 0);
-}
-
-static void kf__set_blocked(struct kf__recv *r, int blocked)
-{
-	uint64_t now;
-
-	if (!blocked == !r->blocked_since)
-		return;
-	now = kf__now_ms();
-	if (blocked) {
-		r->blocked_since = now ? now : 1;
-	} else {
-		r->blocked_total += now - r->blocked_since;
-		r->blocked_since = 0;
-	}
-}
-
 /* A frame of x arrived now. */
 static void kf__seen(struct kf__xfer *x, uint64_t now)
 {
 	x->last_seen_ms = now;
-	x->blocked_seen = kf__blocked_ms(x->r, now);
+	x->blocked_seen = kf_engine_blocked_ms(x->r->eng, now);
 }
 
 /* How long x has waited for its sender while the receiver was reading:
@@ -230,7 +177,8 @@ static void kf__seen(struct kf__xfer *x, uint64_t now)
 static uint64_t kf__quiet_ms(const struct kf__xfer *x, uint64_t now)
 {
 	uint64_t quiet = now - x->last_seen_ms;
-	uint64_t blocked = kf__blocked_ms(x->r, now) - x->blocked_seen;
+	uint64_t blocked =
+		kf_engine_blocked_ms(x->r->eng, now) - x->blocked_seen;
 
 	return quiet > blocked ? quiet - blocked : 0;
 }
@@ -278,7 +226,7 @@ static struct kf__xfer *kf__xfer_new(struct kf__recv *r, const kf_xid_t *xid,
 	x->first_off = off;
 	x->end_off = -1;
 	x->a.fd = -1;
-	x->started_ms = kf__now_ms();
+	x->started_ms = kf_engine_now_ms();
 	kf__seen(x, x->started_ms);
 	x->hnext = r->buckets[b];
 	r->buckets[b] = x;
@@ -642,7 +590,7 @@ static void kf__observe(struct kf__xfer *x, const char *event,
 static void kf__finished(struct kf__xfer *x, struct kf__job *j)
 {
 	struct kf__recv *r = x->r;
-	uint64_t ms = kf__now_ms() - x->started_ms;
+	uint64_t ms = kf_engine_now_ms() - x->started_ms;
 
 	if (j->outcome == KF_SKIPPED || j->outcome == KF_KEPT_NEWER) {
 		r->stats.files_skipped++;
@@ -698,7 +646,7 @@ static void kf__job_done(uv_work_t *req, int status)
 		if (!x->qtail)
 			x->qtail = j;
 		x->stalled = 1;
-		x->stalled_ms = kf__now_ms();
+		x->stalled_ms = kf_engine_now_ms();
 		kf__memory_freed(r);
 		return;
 	}
@@ -736,7 +684,7 @@ out_free_job:
 	kf__memory_freed(r);
 	kf__run_next(x);
 	kf__maybe_free(x);
-	kf__consume(r);
+	kf_engine_kick(r->eng);
 }
 
 /* The UNSEAL job j of x succeeded: x takes what it opened. */
@@ -916,7 +864,7 @@ static void kf__reject(struct kf__recv *r, rd_kafka_message_t *m,
 		       const char *what, const char *why)
 {
 	char key[256], reason[700];
-	uint64_t sec = kf__now_ms() / 1000;
+	uint64_t sec = kf_engine_now_ms() / 1000;
 
 	r->stats.messages_rejected++;
 	if (sec != r->reject_sec) {
@@ -1050,30 +998,6 @@ static int64_t kf__supersede(struct kf__recv *r, const kf_wire_manifest_t *m,
 		kf__abandon(x, 1);
 	}
 	return newer;
-}
-
-/* No room for one more transfer (receive.max_open_transfers), or frames
- * of m's partition are deferred already: m, which would open one, is left
- * for a later pass over the partition (kf_offsets_defer), so that
- * transfers still open in offset order. The partition is read on: the
- * frames the open transfers wait for lie behind m. Returns 1 when m was
- * deferred (and destroyed). */
-static int kf__defer(struct kf__recv *r, rd_kafka_message_t *m)
-{
-	if (r->nopen < r->max_open &&
-	    !kf_offsets_deferring(r->offs, m->partition))
-		return 0;
-	if (!kf_offsets_deferring(r->offs, m->partition))
-		kf_info("recv", "%zu transfers open (receive.max_open_transfers): "
-				"partition %d is read on for their data and "
-				"re-read from offset %lld when there is room",
-			r->nopen, (int)m->partition, (long long)m->offset);
-	if (kf_offsets_defer(r->offs, m->partition, m->offset)) {
-		kf_err("recv", "out of memory");
-		kf_stop_request();
-	}
-	rd_kafka_message_destroy(m);
-	return 1;
 }
 
 /* A frame that an earlier pass over its partition handled already (in a
@@ -1228,7 +1152,7 @@ static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 	struct kf__xfer *x;
 	char err[512];
 
-	if (kf__defer(r, m))
+	if (kf_engine_defer(r->eng, m))
 		return;
 	if (kf__opened_by_jobs(r, h)) {
 		kf__on_sealed_manifest(r, m, h);
@@ -1360,7 +1284,7 @@ static struct kf__xfer *kf__owner(struct kf__recv *r, rd_kafka_message_t *m,
 		rd_kafka_message_destroy(m);
 		return NULL;
 	}
-	if (!x && r->replay) {
+	if (!x && kf_engine_ranged(r->eng)) {
 		kf__cut_by_start(r, m, h);
 		return NULL;
 	}
@@ -1379,7 +1303,7 @@ static struct kf__xfer *kf__owner(struct kf__recv *r, rd_kafka_message_t *m,
 		}
 		return NULL;
 	}
-	kf__seen(x, kf__now_ms());
+	kf__seen(x, kf_engine_now_ms());
 	if (x->state == KF__X_OPEN)
 		return x;
 	/* A sender may repeat its ABORT (section 1), and an ABORT of a
@@ -1629,7 +1553,7 @@ static void kf__on_resume(struct kf__recv *r, rd_kafka_message_t *m,
 	}
 	/* with no open transfer, a RESUME opens one: deferred like a
 	 * MANIFEST */
-	if (!x && kf__defer(r, m))
+	if (!x && kf_engine_defer(r->eng, m))
 		return;
 	if (kf_wire_decode_resume(m->payload, m->len, r->conf->max_file_size,
 				  &res, err, sizeof(err))) {
@@ -1685,35 +1609,17 @@ static void kf__on_resume(struct kf__recv *r, rd_kafka_message_t *m,
 	x->next_index = res.next_index;
 }
 
-static void kf__on_message(struct kf__recv *r, rd_kafka_message_t *m)
+/* The engine hands over a message (it counts as read: recv/engine.h). */
+static void kf__on_message(void *sink, rd_kafka_message_t *m,
+			   int64_t reread_from)
 {
+	struct kf__recv *r = sink;
 	kf_wire_hdr_t h;
 	char err[512];
 
-	if (m->err) {
-		/* An authorization refusal trips the guard instead: the next
-		 * tick stops the receiver with it. */
-		if (kf_kafka_guard_message(&r->guard, m))
-			kf_dbg(KF_DBG_KAFKA, "recv", "consumer: %s",
-			       rd_kafka_message_errstr(m));
-		else if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
-			kf_err("recv", "consumer: %s",
-			       rd_kafka_message_errstr(m));
-		else
-			kf_warn("recv", "consumer: %s",
-				rd_kafka_message_errstr(m));
-		rd_kafka_message_destroy(m);
-		return;
-	}
-	if (kf_offsets_read(r->offs, m->partition, m->offset,
-			    &r->reread_from) ||
-	    (r->plan && kf_replay_plan_beyond(r->plan, r->rk, m))) {
-		rd_kafka_message_destroy(m);
-		return;
-	}
+	r->reread_from = reread_from;
 	if (r->reread_from < 0)
 		r->stats.messages++;
-	r->last_activity_ms = kf__now_ms();
 	if (kf_wire_decode_hdr(m->payload, m->len, &h, err, sizeof(err))) {
 		if (r->reread_from >= 0)
 			rd_kafka_message_destroy(m); /* rejected once already */
@@ -1740,16 +1646,7 @@ static void kf__on_message(struct kf__recv *r, rd_kafka_message_t *m)
 	}
 }
 
-/* --------------------------------------------------------- consumption */
-
-static int kf__can_poll(const struct kf__recv *r)
-{
-	/* receive.max_open_transfers defers frames instead (kf__defer): it
-	 * must not stop the reading of the frames the open ones wait for */
-	return !r->stopping &&
-	       r->inflight_bytes < r->conf->recv_max_inflight_bytes &&
-	       kf_deadletter_room(r->dlq);
-}
+/* ------------------------------------------------ the engine's sink */
 
 /* Each open transfer keeps its staging file open: raise the descriptor
  * limit as far as allowed, and open no more transfers than it leaves room
@@ -1779,75 +1676,6 @@ static void kf__fit_descriptors(struct kf__recv *r)
 	}
 }
 
-static void kf__again_cb(uv_timer_t *t)
-{
-	kf__consume(t->data);
-}
-
-static void kf__consume(struct kf__recv *r)
-{
-	int budget = KF__POLL_BUDGET;
-	rd_kafka_message_t *m;
-
-	for (;;) {
-		if (!kf__can_poll(r)) {
-			kf__set_blocked(r, !r->stopping);
-			return;
-		}
-		kf__set_blocked(r, 0);
-		if (!budget--) {
-			/* yield to the loop, come back right after */
-			uv_timer_start(&r->again, kf__again_cb, 0, 0);
-			return;
-		}
-		m = rd_kafka_consumer_poll(r->rk, 0);
-		if (!m)
-			return;
-		kf__on_message(r, m);
-	}
-}
-
-static void kf__woken(kf_kafka_waker_t *w)
-{
-	kf__consume(w->opaque);
-}
-
-/* Dead letters were acknowledged: there may be room to consume again. */
-static void kf__dlq_acked(void *opaque)
-{
-	kf__consume(opaque);
-}
-
-static void kf__commit(struct kf__recv *r, int sync)
-{
-	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
-	rd_kafka_resp_err_t err;
-	int32_t iter = 0, p;
-	int64_t pos;
-	int i;
-
-	if (r->replay) {
-		/* a replay never touches the group's offsets */
-		rd_kafka_topic_partition_list_destroy(l);
-		return;
-	}
-	while ((p = kf_offsets_next_dirty(r->offs, &iter, &pos)) >= 0)
-		rd_kafka_topic_partition_list_add(l, r->conf->topic, p)->offset =
-			pos;
-	if (l->cnt) {
-		err = rd_kafka_commit(r->rk, l, !sync);
-		if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
-			kf_warn("recv", "committing offsets: %s",
-				rd_kafka_err2str(err));
-		else
-			for (i = 0; i < l->cnt; i++)
-				kf_offsets_mark_committed(r->offs,
-							  l->elems[i].partition,
-							  l->elems[i].offset);
-	}
-	rd_kafka_topic_partition_list_destroy(l);
-}
-
 /* Takes a transfer of a revoked partition out of the table: whoever owns
  * the partition next re-reads it from the committed position (which this
  * transfer still held), as a new transfer. A finish already under way may
@@ -1872,15 +1700,12 @@ static void kf__detach(struct kf__xfer *x)
 
 /* Partitions taken away: what is unfinished there will be re-read by
  * their new owner from the committed position, so drop it here. */
-static void kf__revoke(struct kf__recv *r,
-		       const rd_kafka_topic_partition_list_t *parts)
+static void kf__revoke(void *sink, const rd_kafka_topic_partition_list_t *parts)
 {
+	struct kf__recv *r = sink;
 	struct kf__xfer *x, *next;
 	int i;
 
-	kf__commit(r, 1);
-	if (r->closed)
-		return; /* shutting down: nothing more is scheduled */
 	for (x = r->all; x; x = next) {
 		next = x->next;
 		for (i = 0; i < parts->cnt; i++)
@@ -1890,101 +1715,11 @@ static void kf__revoke(struct kf__recv *r,
 			continue;
 		kf__detach(x);
 	}
-	for (i = 0; i < parts->cnt; i++) {
-		kf_offsets_forget(r->offs, parts->elems[i].partition);
-		kf_deadletter_forget(r->dlq, parts->elems[i].partition);
-	}
 }
 
-/* Where reading each assigned partition starts: the idle exit needs it
- * before anything is read there (kf__caught_up). rd_kafka_committed asks
- * the group coordinator and blocks, so it runs on a worker. */
-struct kf__starts {
-	uv_work_t work;
-	struct kf__recv *r;
-	rd_kafka_topic_partition_list_t *parts;
-	uint64_t gen;
-	rd_kafka_resp_err_t err;
-};
-
-static void kf__starts_work(uv_work_t *w)
+static void kf__expire(void *sink, uint64_t now)
 {
-	struct kf__starts *s = w->data;
-
-	s->err = rd_kafka_committed(s->r->rk, s->parts, KF__STARTS_TIMEOUT_MS);
-}
-
-static void kf__starts_done(uv_work_t *w, int status)
-{
-	struct kf__starts *s = w->data;
-	struct kf__recv *r = s->r;
-	int i, missing = 0;
-
-	r->starts_running = 0;
-	if (status == 0 && !s->err && s->gen == r->assign_gen) {
-		for (i = 0; i < s->parts->cnt; i++) {
-			const rd_kafka_topic_partition_t *e = &s->parts->elems[i];
-
-			if (e->err || kf_offsets_started(r->offs, e->partition,
-							 e->offset))
-				missing = 1;
-		}
-		r->starts_wanted = missing; /* asked again next tick */
-	} else if (s->err) {
-		kf_dbg(KF_DBG_KAFKA, "recv",
-		       "committed positions not known yet: %s",
-		       rd_kafka_err2str(s->err));
-	}
-	rd_kafka_topic_partition_list_destroy(s->parts);
-	free(s);
-}
-
-static void kf__look_up_starts(struct kf__recv *r)
-{
-	struct kf__starts *s;
-
-	if (!r->starts_wanted || r->starts_running || !r->assignment ||
-	    !r->assignment->cnt || r->closed)
-		return;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return; /* asked again next tick */
-	s->r = r;
-	s->gen = r->assign_gen;
-	s->parts = rd_kafka_topic_partition_list_copy(r->assignment);
-	s->work.data = s;
-	r->starts_running = 1;
-	uv_queue_work(&r->loop, &s->work, kf__starts_work, kf__starts_done);
-}
-
-static void kf__rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-			  rd_kafka_topic_partition_list_t *parts, void *opaque)
-{
-	struct kf__recv *r = opaque;
-
-	if (r->assignment)
-		rd_kafka_topic_partition_list_destroy(r->assignment);
-	r->assignment = NULL;
-	r->last_activity_ms = kf__now_ms(); /* the idle clock starts over */
-	r->assign_gen++;
-	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-		kf_info("recv", "assigned %d partition(s) of %s", parts->cnt,
-			r->conf->topic);
-		r->assignment = rd_kafka_topic_partition_list_copy(parts);
-		rd_kafka_assign(rk, parts);
-		r->starts_wanted = 1;
-		kf__look_up_starts(r);
-	} else {
-		kf_info("recv", "%d partition(s) revoked", parts->cnt);
-		kf__revoke(r, parts);
-		rd_kafka_assign(rk, NULL);
-	}
-}
-
-/* ---------------------------------------------------------------- timer */
-
-static void kf__expire(struct kf__recv *r, uint64_t now)
-{
+	struct kf__recv *r = sink;
 	uint64_t limit = (uint64_t)r->conf->abandon_timeout_s * 1000;
 	struct kf__xfer *x, *next;
 
@@ -2011,7 +1746,8 @@ static void kf__expire(struct kf__recv *r, uint64_t now)
 			continue;
 		}
 		if (x->stalled) {
-			if (!r->stopping && now - x->stalled_ms >= KF__STALL_RETRY_MS) {
+			if (!kf_engine_stopping(r->eng) &&
+			    now - x->stalled_ms >= KF__STALL_RETRY_MS) {
 				x->stalled = 0;
 				kf__run_next(x);
 			}
@@ -2026,103 +1762,38 @@ static void kf__expire(struct kf__recv *r, uint64_t now)
 	}
 }
 
-/* Read to the end: the group gave us our partitions (maybe none; never
- * before the first assignment nor during a rebalance), no frame waits for
- * a re-read, and on each partition we have read up to the last offset
- * the brokers had at the consumer's latest fetch (its high watermark;
- * none known yet means its fetching has not started). Before anything is
- * read there, "up to" is where reading started: a fetch may have brought
- * the watermark and messages not handed to us yet. */
-static int kf__caught_up(const struct kf__recv *r)
+static size_t kf__open_count(const void *sink)
 {
-	int64_t lo, hi, end;
-	int i;
+	const struct kf__recv *r = sink;
 
-	if (!r->assignment || kf_offsets_pending(r->offs))
-		return 0;
-	for (i = 0; i < r->assignment->cnt; i++) {
-		int32_t p = r->assignment->elems[i].partition;
-
-		if (rd_kafka_get_watermark_offsets(r->rk, r->conf->topic, p,
-						   &lo, &hi) ||
-		    hi < 0)
-			return 0;
-		end = kf_offsets_read_end(r->offs, p);
-		if (end == -1 || (end == KF_OFFSETS_EARLIEST && lo < 0))
-			return 0; /* where reading starts is not known yet */
-		if (end < lo) /* none committed, or below the log start */
-			end = lo;
-		if (end < hi)
-			return 0;
-	}
-	return 1;
+	return r->nopen;
 }
 
-/* Partitions deferred frames for want of room (kf__defer): once enough
- * of it is back, each is read again from its first deferred frame. force:
- * whatever is open now (a replay at the end of its range). */
-static void kf__rewind(struct kf__recv *r, int force)
+/* The queued messages fill receive.max_inflight_bytes: no more polling
+ * until jobs free some. */
+static int kf__full(const void *sink)
 {
-	rd_kafka_topic_partition_list_t *l;
-	rd_kafka_error_t *err;
-	int32_t iter = 0, p;
-	int64_t off;
+	const struct kf__recv *r = sink;
 
-	if (!force && r->nopen > r->max_open / 2)
-		return;
-	l = rd_kafka_topic_partition_list_new(4);
-	while ((p = kf_offsets_next_rewind(r->offs, &iter, &off)) >= 0) {
-		kf_info("recv", "partition %d: re-reading from offset %lld "
-				"the transfers deferred for room",
-			(int)p, (long long)off);
-		rd_kafka_topic_partition_list_add(l, r->conf->topic, p)->offset =
-			off;
-		if (r->plan)
-			kf_replay_plan_rewound(r->plan, r->rk, r->conf->topic, p,
-					       off);
-	}
-	/* asynchronous: kf_offsets_read drops what was fetched before */
-	err = l->cnt ? rd_kafka_seek_partitions(r->rk, l, 0) : NULL;
-	if (err) {
-		kf_err("recv", "stopping: cannot re-read the deferred "
-			       "transfers: %s (a restart reads them from the "
-			       "committed position)",
-		       rd_kafka_error_string(err));
-		rd_kafka_error_destroy(err);
-		r->stopping = 1;
-	}
-	rd_kafka_topic_partition_list_destroy(l);
+	return r->inflight_bytes >= r->conf->recv_max_inflight_bytes;
 }
 
-static int kf__busy(const struct kf__recv *r)
+static int kf__busy(const void *sink)
 {
+	const struct kf__recv *r = sink;
 	const struct kf__xfer *x;
 
-	if (kf_deadletter_pending(r->dlq))
-		return 1;
 	for (x = r->all; x; x = x->next)
 		if (x->running || (x->qhead && !x->stalled))
 			return 1;
 	return 0;
 }
 
-static void kf__shutdown(struct kf__recv *r)
-{
-	if (r->closed)
-		return;
-	r->closed = 1;
-	kf__commit(r, 1);
-	uv_timer_stop(&r->tick);
-	uv_close((uv_handle_t *)&r->tick, NULL);
-	uv_close((uv_handle_t *)&r->again, NULL);
-	kf_kafka_waker_close(&r->waker, r->cq);
-	kf_deadletter_close(r->dlq);
-}
-
 /* Replay: every partition was read to its end. What is still open cannot
  * get its remaining frames from this range. */
-static void kf__replay_end(struct kf__recv *r)
+static void kf__range_end(void *sink)
 {
+	struct kf__recv *r = sink;
 	struct kf__xfer *x, *next;
 
 	for (x = r->all; x; x = next) {
@@ -2137,69 +1808,25 @@ static void kf__replay_end(struct kf__recv *r)
 		r->stats.files_incomplete++;
 		kf__drop(x, 0);
 	}
-	if (kf_offsets_pending(r->offs)) {
-		kf__rewind(r, 1);
-		return;
-	}
-	kf_info("recv", "replay: every partition read to its end");
-	r->stopping = 1;
 }
 
-static void kf__on_tick(uv_timer_t *t)
-{
-	struct kf__recv *r = t->data;
-	uint64_t now = kf__now_ms();
-
-	if (kf_stop_requested() && !r->stopping) {
-		kf_info("recv", "stopping: finishing the work in progress");
-		r->stopping = 1;
-	}
-	if (r->guard.err && !r->stopping) {
-		kf_err("recv", "stopping: %s", kf_strerror(r->guard.err));
-		r->stopping = 1;
-	}
-	if (!r->stopping && r->conf->idle_exit_s && !r->nopen && !kf__busy(r) &&
-	    now - r->last_activity_ms >= (uint64_t)r->conf->idle_exit_s * 1000 &&
-	    kf__caught_up(r)) {
-		kf_info("recv", "idle for %d s: exiting", r->conf->idle_exit_s);
-		r->stopping = 1;
-	}
-	kf__look_up_starts(r);
-	if (r->plan && !r->stopping && kf_replay_plan_done(r->plan))
-		kf__replay_end(r);
-	kf__expire(r, now);
-	if (!r->stopping)
-		kf__rewind(r, 0);
-	kf__commit(r, 0);
-	if (r->stopping && !kf__busy(r)) {
-		kf__shutdown(r);
-		return;
-	}
-	kf__consume(r);
-}
+static const kf_sink_ops_t kf__file_sink = {
+	.message = kf__on_message,
+	.revoke = kf__revoke,
+	.open = kf__open_count,
+	.full = kf__full,
+	.busy = kf__busy,
+	.tick = kf__expire,
+	.range_end = kf__range_end,
+};
 
 /* ------------------------------------------------------------- public */
 
-static int kf__subscribe(struct kf__recv *r, char *errstr, size_t errstr_size)
+static int kf__recv_setup(struct kf__recv *r, const kf_replay_opts_t *replay,
+			  char *errstr, size_t errstr_size)
 {
-	rd_kafka_topic_partition_list_t *topics;
-	rd_kafka_resp_err_t err;
-
-	topics = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_topic_partition_list_add(topics, r->conf->topic,
-					  RD_KAFKA_PARTITION_UA);
-	err = rd_kafka_subscribe(r->rk, topics);
-	rd_kafka_topic_partition_list_destroy(topics);
-	if (err)
-		return kf_seterr(errstr, errstr_size, KF_EKAFKA,
-				 "subscribing to %s: %s", r->conf->topic,
-				 rd_kafka_err2str(err));
-	return kf_deadletter_new(&r->loop, r->conf, r->offs, kf__dlq_acked, r,
-				 &r->dlq, errstr, errstr_size);
-}
-
-static int kf__recv_setup(struct kf__recv *r, char *errstr, size_t errstr_size)
-{
+	kf_engine_opts_t eo = {
+		.conf = r->conf, .range = replay, .max_open = r->max_open};
 	int rc;
 
 	rc = kf_dest_open(r->conf->dest, r->conf, &r->dest, errstr,
@@ -2218,30 +1845,17 @@ static int kf__recv_setup(struct kf__recv *r, char *errstr, size_t errstr_size)
 					    "accepted"
 					  : "unsigned transfers are accepted");
 	r->codecs = kf_codec_pool_new(r->conf->chunk_size, 1);
-	r->offs = kf_offsets_new();
 	r->tombs = kf_idset_new(KF__TOMBSTONES);
-	if (!r->codecs || !r->offs || !r->tombs ||
+	if (!r->codecs || !r->tombs ||
 	    getrandom(r->hkey, sizeof(r->hkey), 0) != sizeof(r->hkey))
 		return KF_ENOMEM;
-	r->rk = kf_kafka_consumer_new(r->conf, kf__rebalance, &r->guard, errstr,
-				      errstr_size);
-	if (!r->rk)
-		return KF_EKAFKA;
-	rc = r->replay ? kf_replay_plan_assign(r->rk, r->conf, r->replay,
-					       &r->plan, errstr, errstr_size)
-		       : kf__subscribe(r, errstr, errstr_size);
+	rc = kf_engine_new(&r->loop, &eo, &kf__file_sink, r, &r->eng, errstr,
+			   errstr_size);
 	if (rc)
 		return rc;
-	r->cq = rd_kafka_queue_get_consumer(r->rk);
-	rc = kf_probe_start(&r->loop, r->conf, "receive", errstr, errstr_size);
-	if (rc)
-		return rc;
-	rc = kf_kafka_waker_init(&r->waker, &r->loop, r->cq, kf__woken, r,
-				 errstr, errstr_size);
-	if (rc)
-		return rc;
-	return kf_kafka_waker_watch_connect(&r->waker, r->rk, &r->guard,
-					    errstr, errstr_size);
+	r->offs = kf_engine_offsets(r->eng);
+	r->dlq = kf_engine_dead_letters(r->eng);
+	return 0;
 }
 
 static void kf__recv_teardown(struct kf__recv *r)
@@ -2249,24 +1863,13 @@ static void kf__recv_teardown(struct kf__recv *r)
 	struct kf__xfer *x;
 
 	/* Staged data goes with the instance directory (kf_dest_close). */
-	r->closed = 1;
 	while ((x = r->all)) {
 		kf__purge(x);
 		x->gone = 1;
 		x->running = 0;
 		kf__maybe_free(x);
 	}
-	if (r->cq)
-		rd_kafka_queue_destroy(r->cq);
-	if (r->rk) {
-		rd_kafka_consumer_close(r->rk);
-		rd_kafka_destroy(r->rk);
-	}
-	if (r->assignment)
-		rd_kafka_topic_partition_list_destroy(r->assignment);
-	kf_replay_plan_destroy(r->plan);
-	kf_deadletter_destroy(r->dlq); /* before offs: its reports use them */
-	kf_offsets_destroy(r->offs);
+	kf_engine_destroy(r->eng);
 	kf_idset_destroy(r->tombs);
 	kf_codec_pool_destroy(r->codecs);
 	kf_seal_keys_free(r->keys);
@@ -2286,25 +1889,14 @@ int kf__receive_run(const kf_conf_t *conf, const kf_replay_opts_t *replay,
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return KF_ENOMEM;
-	kf_kafka_guard_init(&r->guard, conf, 0, NULL);
 	r->conf = conf;
-	r->replay = replay;
 	kf_workers_setup(conf->workers);
 	kf__fit_descriptors(r);
 	uv_loop_init(&r->loop);
-	uv_timer_init(&r->loop, &r->tick);
-	uv_timer_init(&r->loop, &r->again);
-	r->tick.data = r->again.data = r;
-	r->last_activity_ms = kf__now_ms();
 	r->reread_from = -1;
-	rc = kf__recv_setup(r, errstr, errstr_size);
-	if (rc) {
-		uv_close((uv_handle_t *)&r->tick, NULL);
-		uv_close((uv_handle_t *)&r->again, NULL);
-		kf_deadletter_close(r->dlq);
-		uv_run(&r->loop, UV_RUN_DEFAULT);
+	rc = kf__recv_setup(r, replay, errstr, errstr_size);
+	if (rc)
 		goto out;
-	}
 	if (replay)
 		kf_info("recv", "replaying %s from %s into %s (no group, no "
 				"commits)",
@@ -2312,16 +1904,9 @@ int kf__receive_run(const kf_conf_t *conf, const kf_replay_opts_t *replay,
 	else
 		kf_info("recv", "receiving %s from %s into %s (group %s)",
 			conf->topic, conf->bootstrap, conf->dest, conf->group);
-	uv_timer_start(&r->tick, kf__on_tick, KF__TICK_MS, KF__TICK_MS);
-	uv_run(&r->loop, UV_RUN_DEFAULT);
-	if (r->guard.err)
-		rc = kf_seterr(errstr, errstr_size, r->guard.err, "%s",
-			       r->guard.msg);
-	else
-		rc = kf_deadletter_error(r->dlq, errstr, errstr_size);
-out:
-	kf_probe_detach(&r->loop);
+	rc = kf_engine_run(r->eng, errstr, errstr_size);
 	r->stats.dead_letters = kf_deadletter_count(r->dlq);
+out:
 	if (stats)
 		*stats = r->stats;
 	kf__recv_teardown(r);

@@ -168,6 +168,8 @@ int kf_replay_plan_beyond(kf_replay_plan_t *p, rd_kafka_t *rk,
 	rd_kafka_topic_partition_list_t *l;
 	struct kf__range *pr;
 
+	if (!p)
+		return 0; /* the group feed has no end */
 	if (m->partition < 0 || m->partition >= p->nparts)
 		return 1;
 	pr = &p->parts[m->partition];
@@ -196,7 +198,7 @@ void kf_replay_plan_rewound(kf_replay_plan_t *p, rd_kafka_t *rk,
 	rd_kafka_topic_partition_list_t *l;
 	struct kf__range *pr;
 
-	if (partition < 0 || partition >= p->nparts)
+	if (!p || partition < 0 || partition >= p->nparts)
 		return;
 	pr = &p->parts[partition];
 	if (offset < pr->next)
@@ -214,6 +216,8 @@ int kf_replay_plan_done(const kf_replay_plan_t *p)
 {
 	int32_t i;
 
+	if (!p)
+		return 0;
 	for (i = 0; i < p->nparts; i++)
 		if (p->parts[i].next < p->parts[i].end)
 			return 0;

@@ -1,12 +1,14 @@
 /*
- * Replay (docs/dead-letters.md, "Replay"): the receiver engine reading a
- * fixed range of the topic with assign() instead of a consumer group.
+ * Replay (docs/dead-letters.md, "Replay"): the range feed of the consumer
+ * engine (recv/engine.h), reading a fixed range of the topic with assign()
+ * instead of a consumer group, and committing nothing.
  *
  * The plan fixes, per partition, where reading starts (an offset, the
  * first message at or after a time, or the beginning) and where it ends
  * (the high-water mark seen at start, or --to-offset), assigns the
  * partitions there, drops what lies past the end and says when every
- * partition has been read to its end.
+ * partition has been read to its end. A NULL plan is the group feed: no
+ * message lies beyond it, and it never ends.
  *
  * @locality loop thread; kf_replay_plan_assign blocks on the brokers and
  * runs before the loop starts.
@@ -33,12 +35,12 @@ int kf_replay_plan_assign(rd_kafka_t *rk, const kf_conf_t *conf,
 int kf_replay_plan_beyond(kf_replay_plan_t *p, rd_kafka_t *rk,
 			  const rd_kafka_message_t *m);
 
-/* 1 once every partition was read up to its end. */
-/* The receiver rewound partition of topic to offset (deferred frames,
+/* The engine rewound partition of topic to offset (deferred frames,
  * docs/protocol.md section 7): read there again, up to the end. */
 void kf_replay_plan_rewound(kf_replay_plan_t *p, rd_kafka_t *rk,
 			    const char *topic, int32_t partition,
 			    int64_t offset);
+/* 1 once every partition was read up to its end. */
 int kf_replay_plan_done(const kf_replay_plan_t *p);
 
 void kf_replay_plan_destroy(kf_replay_plan_t *p);

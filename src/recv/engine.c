@@ -1,0 +1,618 @@
+/*
+ * The consumer engine: a libuv loop reads the topic through its feed (a
+ * consumer group, or a fixed range for a replay) and hands each message
+ * to the sink; the engine alone decides when to read, what to commit,
+ * when to rewind and when to stop.
+ *
+ * All state below is owned by the loop thread.
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/stop.h"
+#include "kafka/client.h"
+#include "kafka/security.h"
+#include "obs/probe.h"
+#include "recv/engine.h"
+#include "recv/replay.h"
+
+#define KF__POLL_BUDGET 512
+#define KF__TICK_MS 500
+/* kf__look_up_starts: long enough for a busy coordinator, short enough
+ * not to hold a shutdown (the loop waits for its worker) */
+#define KF__STARTS_TIMEOUT_MS 5000
+
+struct kf_engine_s {
+	/* first: it is librdkafka's opaque, the one kf__rebalance gets */
+	kf_kafka_guard_t guard;
+	const kf_conf_t *conf;
+	const kf_sink_ops_t *ops;
+	void *sink;
+	size_t max_open;
+	uv_loop_t *loop;
+	uv_timer_t tick, again;
+	rd_kafka_t *rk;
+	rd_kafka_queue_t *cq;
+	kf_kafka_waker_t waker;
+	kf_offsets_t *offs;
+	kf_deadletter_t *dlq;	 /* NULL: dead letters off (and in replays) */
+	kf_replay_plan_t *range; /* the range feed; NULL: the group feed */
+	uint64_t last_activity_ms;
+	int stopping, closed;
+	/* the group's current assignment; NULL before the first one and
+	 * during a rebalance */
+	rd_kafka_topic_partition_list_t *assignment;
+	uint64_t assign_gen; /* counts rebalances: a stale lookup is dropped */
+	int starts_wanted, starts_running; /* kf__look_up_starts */
+	/* time spent not reading because of our own caps (kf__consume) */
+	uint64_t blocked_since, blocked_total;
+};
+
+uint64_t kf_engine_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Time the receiver spent not reading because of its own caps
+ * (receive.max_inflight_bytes, the dead-letter backlog): it does not count
+ * against any sender's abandon_timeout. */
+uint64_t kf_engine_blocked_ms(const kf_engine_t *e, uint64_t now)
+{
+	return e->blocked_total +
+	       (e->blocked_since ? now - e->blocked_since : 0);
+}
+
+static void kf__set_blocked(kf_engine_t *e, int blocked)
+{
+	uint64_t now;
+
+	if (!blocked == !e->blocked_since)
+		return;
+	now = kf_engine_now_ms();
+	if (blocked) {
+		e->blocked_since = now ? now : 1;
+	} else {
+		e->blocked_total += now - e->blocked_since;
+		e->blocked_since = 0;
+	}
+}
+
+kf_offsets_t *kf_engine_offsets(kf_engine_t *e) { return e->offs; }
+
+kf_deadletter_t *kf_engine_dead_letters(kf_engine_t *e) { return e->dlq; }
+
+int kf_engine_ranged(const kf_engine_t *e) { return e->range != NULL; }
+
+int kf_engine_stopping(const kf_engine_t *e) { return e->stopping; }
+
+/* No room for one more transfer (receive.max_open_transfers), or frames
+ * of m's partition are deferred already: m, which would open one, is left
+ * for a later pass over the partition (kf_offsets_defer), so that
+ * transfers still open in offset order. The partition is read on: the
+ * frames the open transfers wait for lie behind m. */
+int kf_engine_defer(kf_engine_t *e, rd_kafka_message_t *m)
+{
+	size_t nopen = e->ops->open(e->sink);
+
+	if (nopen < e->max_open && !kf_offsets_deferring(e->offs, m->partition))
+		return 0;
+	if (!kf_offsets_deferring(e->offs, m->partition))
+		kf_info("recv",
+			"%zu transfers open (receive.max_open_transfers): "
+			"partition %d is read on for their data and "
+			"re-read from offset %lld when there is room",
+			nopen, (int)m->partition, (long long)m->offset);
+	if (kf_offsets_defer(e->offs, m->partition, m->offset)) {
+		kf_err("recv", "out of memory");
+		kf_stop_request();
+	}
+	rd_kafka_message_destroy(m);
+	return 1;
+}
+
+/* ---------------------------------------------------------- messages */
+
+static void kf__on_message(kf_engine_t *e, rd_kafka_message_t *m)
+{
+	int64_t reread_from;
+
+	if (m->err) {
+		/* An authorization refusal trips the guard instead: the next
+		 * tick stops the receiver with it. */
+		if (kf_kafka_guard_message(&e->guard, m))
+			kf_dbg(KF_DBG_KAFKA, "recv", "consumer: %s",
+			       rd_kafka_message_errstr(m));
+		else if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+			kf_err("recv", "consumer: %s",
+			       rd_kafka_message_errstr(m));
+		else
+			kf_warn("recv", "consumer: %s",
+				rd_kafka_message_errstr(m));
+		rd_kafka_message_destroy(m);
+		return;
+	}
+	if (kf_offsets_read(e->offs, m->partition, m->offset, &reread_from) ||
+	    kf_replay_plan_beyond(e->range, e->rk, m)) {
+		rd_kafka_message_destroy(m);
+		return;
+	}
+	e->last_activity_ms = kf_engine_now_ms();
+	e->ops->message(e->sink, m, reread_from);
+}
+
+/* --------------------------------------------------------- consumption */
+
+static int kf__can_poll(const kf_engine_t *e)
+{
+	/* receive.max_open_transfers defers frames instead (kf_engine_defer):
+	 * it must not stop the reading of the frames the open ones wait for */
+	return !e->stopping && !e->ops->full(e->sink) &&
+	       kf_deadletter_room(e->dlq);
+}
+
+static void kf__consume(kf_engine_t *e);
+
+static void kf__again_cb(uv_timer_t *t) { kf__consume(t->data); }
+
+static void kf__consume(kf_engine_t *e)
+{
+	int budget = KF__POLL_BUDGET;
+	rd_kafka_message_t *m;
+
+	for (;;) {
+		if (!kf__can_poll(e)) {
+			kf__set_blocked(e, !e->stopping);
+			return;
+		}
+		kf__set_blocked(e, 0);
+		if (!budget--) {
+			/* yield to the loop, come back right after */
+			uv_timer_start(&e->again, kf__again_cb, 0, 0);
+			return;
+		}
+		m = rd_kafka_consumer_poll(e->rk, 0);
+		if (!m)
+			return;
+		kf__on_message(e, m);
+	}
+}
+
+void kf_engine_kick(kf_engine_t *e) { kf__consume(e); }
+
+static void kf__woken(kf_kafka_waker_t *w) { kf__consume(w->opaque); }
+
+/* Dead letters were acknowledged: there may be room to consume again. */
+static void kf__dlq_acked(void *opaque) { kf__consume(opaque); }
+
+/* ------------------------------------------------------------- commits */
+
+/* Hands the positions to their store: the group, or the sink's own. */
+static int kf__store(kf_engine_t *e, rd_kafka_topic_partition_list_t *l,
+		     int sync)
+{
+	rd_kafka_resp_err_t err;
+
+	if (e->ops->store)
+		return e->ops->store(e->sink, l, sync);
+	err = rd_kafka_commit(e->rk, l, !sync);
+	if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+		kf_warn("recv", "committing offsets: %s",
+			rd_kafka_err2str(err));
+		return -1;
+	}
+	return 0;
+}
+
+static void kf__commit(kf_engine_t *e, int sync)
+{
+	rd_kafka_topic_partition_list_t *l;
+	int32_t iter = 0, p;
+	int64_t pos;
+	int i;
+
+	if (e->range)
+		return; /* a replay never touches the group's offsets */
+	l = rd_kafka_topic_partition_list_new(8);
+	while ((p = kf_offsets_next_dirty(e->offs, &iter, &pos)) >= 0)
+		rd_kafka_topic_partition_list_add(l, e->conf->topic, p)
+		    ->offset = pos;
+	if (l->cnt && !kf__store(e, l, sync))
+		for (i = 0; i < l->cnt; i++)
+			kf_offsets_mark_committed(
+			    e->offs, l->elems[i].partition, l->elems[i].offset);
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* ---------------------------------------------------------- rebalances */
+
+/* Partitions taken away: what is unfinished there will be re-read by
+ * their new owner from the committed position, so the sink drops it. */
+static void kf__revoke(kf_engine_t *e,
+		       const rd_kafka_topic_partition_list_t *parts)
+{
+	int i;
+
+	kf__commit(e, 1);
+	if (e->closed)
+		return; /* shutting down: nothing more is scheduled */
+	if (e->ops->revoke)
+		e->ops->revoke(e->sink, parts);
+	for (i = 0; i < parts->cnt; i++) {
+		kf_offsets_forget(e->offs, parts->elems[i].partition);
+		kf_deadletter_forget(e->dlq, parts->elems[i].partition);
+	}
+}
+
+/* Where reading each assigned partition starts: the idle exit needs it
+ * before anything is read there (kf__caught_up). rd_kafka_committed asks
+ * the group coordinator and blocks, so it runs on a worker. */
+struct kf__starts {
+	uv_work_t work;
+	kf_engine_t *e;
+	rd_kafka_topic_partition_list_t *parts;
+	uint64_t gen;
+	rd_kafka_resp_err_t err;
+};
+
+static void kf__starts_work(uv_work_t *w)
+{
+	struct kf__starts *s = w->data;
+
+	s->err = rd_kafka_committed(s->e->rk, s->parts, KF__STARTS_TIMEOUT_MS);
+}
+
+static void kf__starts_done(uv_work_t *w, int status)
+{
+	struct kf__starts *s = w->data;
+	kf_engine_t *e = s->e;
+	int i, missing = 0;
+
+	e->starts_running = 0;
+	if (status == 0 && !s->err && s->gen == e->assign_gen) {
+		for (i = 0; i < s->parts->cnt; i++) {
+			const rd_kafka_topic_partition_t *p =
+			    &s->parts->elems[i];
+
+			if (p->err || kf_offsets_started(e->offs, p->partition,
+							 p->offset))
+				missing = 1;
+		}
+		e->starts_wanted = missing; /* asked again next tick */
+	} else if (s->err) {
+		kf_dbg(KF_DBG_KAFKA, "recv",
+		       "committed positions not known yet: %s",
+		       rd_kafka_err2str(s->err));
+	}
+	rd_kafka_topic_partition_list_destroy(s->parts);
+	free(s);
+}
+
+static void kf__look_up_starts(kf_engine_t *e)
+{
+	struct kf__starts *s;
+
+	if (!e->starts_wanted || e->starts_running || !e->assignment ||
+	    !e->assignment->cnt || e->closed)
+		return;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return; /* asked again next tick */
+	s->e = e;
+	s->gen = e->assign_gen;
+	s->parts = rd_kafka_topic_partition_list_copy(e->assignment);
+	s->work.data = s;
+	e->starts_running = 1;
+	uv_queue_work(e->loop, &s->work, kf__starts_work, kf__starts_done);
+}
+
+/* The sink keeps the offsets: it says where each partition starts, and
+ * those are the starts the idle exit waits for (no lookup). Returns 0, or
+ * nonzero when the sink could not tell (the engine then stops). */
+static int kf__sink_starts(kf_engine_t *e,
+			   rd_kafka_topic_partition_list_t *parts)
+{
+	int i, rc;
+
+	if (!e->ops->assign)
+		return 0;
+	rc = e->ops->assign(e->sink, parts);
+	if (rc || !e->ops->store)
+		return rc;
+	for (i = 0; i < parts->cnt; i++)
+		if (kf_offsets_started(e->offs, parts->elems[i].partition,
+				       parts->elems[i].offset))
+			return KF_ENOMEM;
+	return 0;
+}
+
+static void kf__rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+			  rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+	kf_engine_t *e = opaque;
+
+	if (e->assignment)
+		rd_kafka_topic_partition_list_destroy(e->assignment);
+	e->assignment = NULL;
+	e->last_activity_ms =
+	    kf_engine_now_ms(); /* the idle clock starts over */
+	e->assign_gen++;
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		kf_info("recv", "assigned %d partition(s) of %s", parts->cnt,
+			e->conf->topic);
+		if (kf__sink_starts(e, parts)) {
+			kf_err("recv", "stopping: the sink cannot say where "
+				       "the assigned partitions start");
+			e->stopping = 1;
+		}
+		e->assignment = rd_kafka_topic_partition_list_copy(parts);
+		rd_kafka_assign(rk, parts);
+		e->starts_wanted = !e->ops->store;
+		kf__look_up_starts(e);
+	} else {
+		kf_info("recv", "%d partition(s) revoked", parts->cnt);
+		kf__revoke(e, parts);
+		rd_kafka_assign(rk, NULL);
+	}
+}
+
+/* ---------------------------------------------------------------- timer */
+
+/* Read to the end: the group gave us our partitions (maybe none; never
+ * before the first assignment nor during a rebalance), no frame waits for
+ * a re-read, and on each partition we have read up to the last offset
+ * the brokers had at the consumer's latest fetch (its high watermark;
+ * none known yet means its fetching has not started). Before anything is
+ * read there, "up to" is where reading started: a fetch may have brought
+ * the watermark and messages not handed to us yet. */
+static int kf__caught_up(const kf_engine_t *e)
+{
+	int64_t lo, hi, end;
+	int i;
+
+	if (!e->assignment || kf_offsets_pending(e->offs))
+		return 0;
+	for (i = 0; i < e->assignment->cnt; i++) {
+		int32_t p = e->assignment->elems[i].partition;
+
+		if (rd_kafka_get_watermark_offsets(e->rk, e->conf->topic, p,
+						   &lo, &hi) ||
+		    hi < 0)
+			return 0;
+		end = kf_offsets_read_end(e->offs, p);
+		if (end == -1 || (end == KF_OFFSETS_EARLIEST && lo < 0))
+			return 0; /* where reading starts is not known yet */
+		if (end < lo)	  /* none committed, or below the log start */
+			end = lo;
+		if (end < hi)
+			return 0;
+	}
+	return 1;
+}
+
+/* Partitions deferred frames for want of room (kf_engine_defer): once
+ * enough of it is back, each is read again from its first deferred frame.
+ * force: whatever is open now (a replay at the end of its range). */
+static void kf__rewind(kf_engine_t *e, int force)
+{
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_error_t *err;
+	int32_t iter = 0, p;
+	int64_t off;
+
+	if (!force && e->ops->open(e->sink) > e->max_open / 2)
+		return;
+	l = rd_kafka_topic_partition_list_new(4);
+	while ((p = kf_offsets_next_rewind(e->offs, &iter, &off)) >= 0) {
+		kf_info("recv",
+			"partition %d: re-reading from offset %lld "
+			"the transfers deferred for room",
+			(int)p, (long long)off);
+		rd_kafka_topic_partition_list_add(l, e->conf->topic, p)
+		    ->offset = off;
+		kf_replay_plan_rewound(e->range, e->rk, e->conf->topic, p, off);
+	}
+	/* asynchronous: kf_offsets_read drops what was fetched before */
+	err = l->cnt ? rd_kafka_seek_partitions(e->rk, l, 0) : NULL;
+	if (err) {
+		kf_err("recv",
+		       "stopping: cannot re-read the deferred "
+		       "transfers: %s (a restart reads them from the "
+		       "committed position)",
+		       rd_kafka_error_string(err));
+		rd_kafka_error_destroy(err);
+		e->stopping = 1;
+	}
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+static int kf__busy(const kf_engine_t *e)
+{
+	return kf_deadletter_pending(e->dlq) || e->ops->busy(e->sink);
+}
+
+static void kf__shutdown(kf_engine_t *e)
+{
+	if (e->closed)
+		return;
+	e->closed = 1;
+	kf__commit(e, 1);
+	uv_timer_stop(&e->tick);
+	uv_close((uv_handle_t *)&e->tick, NULL);
+	uv_close((uv_handle_t *)&e->again, NULL);
+	kf_kafka_waker_close(&e->waker, e->cq);
+	kf_deadletter_close(e->dlq);
+}
+
+/* The range feed: every partition was read to its end. What is still
+ * open cannot get its remaining frames from this range. */
+static void kf__range_end(kf_engine_t *e)
+{
+	if (e->ops->range_end)
+		e->ops->range_end(e->sink);
+	if (kf_offsets_pending(e->offs)) {
+		kf__rewind(e, 1);
+		return;
+	}
+	kf_info("recv", "replay: every partition read to its end");
+	e->stopping = 1;
+}
+
+static void kf__on_tick(uv_timer_t *t)
+{
+	kf_engine_t *e = t->data;
+	uint64_t now = kf_engine_now_ms();
+
+	if (kf_stop_requested() && !e->stopping) {
+		kf_info("recv", "stopping: finishing the work in progress");
+		e->stopping = 1;
+	}
+	if (e->guard.err && !e->stopping) {
+		kf_err("recv", "stopping: %s", kf_strerror(e->guard.err));
+		e->stopping = 1;
+	}
+	if (!e->stopping && e->conf->idle_exit_s && !e->ops->open(e->sink) &&
+	    !kf__busy(e) &&
+	    now - e->last_activity_ms >=
+		(uint64_t)e->conf->idle_exit_s * 1000 &&
+	    kf__caught_up(e)) {
+		kf_info("recv", "idle for %d s: exiting", e->conf->idle_exit_s);
+		e->stopping = 1;
+	}
+	kf__look_up_starts(e);
+	if (!e->stopping && kf_replay_plan_done(e->range))
+		kf__range_end(e);
+	if (e->ops->tick)
+		e->ops->tick(e->sink, now);
+	if (!e->stopping)
+		kf__rewind(e, 0);
+	kf__commit(e, 0);
+	if (e->stopping && !kf__busy(e)) {
+		kf__shutdown(e);
+		return;
+	}
+	kf__consume(e);
+}
+
+/* ------------------------------------------------------------- public */
+
+/* The group feed: subscribe, and dead letters for what cannot be
+ * handled. */
+static int kf__subscribe(kf_engine_t *e, char *errstr, size_t errstr_size)
+{
+	rd_kafka_topic_partition_list_t *topics;
+	rd_kafka_resp_err_t err;
+
+	topics = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(topics, e->conf->topic,
+					  RD_KAFKA_PARTITION_UA);
+	err = rd_kafka_subscribe(e->rk, topics);
+	rd_kafka_topic_partition_list_destroy(topics);
+	if (err)
+		return kf_seterr(errstr, errstr_size, KF_EKAFKA,
+				 "subscribing to %s: %s", e->conf->topic,
+				 rd_kafka_err2str(err));
+	return kf_deadletter_new(e->loop, e->conf, e->offs, kf__dlq_acked, e,
+				 &e->dlq, errstr, errstr_size);
+}
+
+static int kf__setup(kf_engine_t *e, const kf_replay_opts_t *range,
+		     char *errstr, size_t errstr_size)
+{
+	int rc;
+
+	e->offs = kf_offsets_new();
+	if (!e->offs)
+		return KF_ENOMEM;
+	e->rk = kf_kafka_consumer_new(e->conf, kf__rebalance, &e->guard, errstr,
+				      errstr_size);
+	if (!e->rk)
+		return KF_EKAFKA;
+	rc = range ? kf_replay_plan_assign(e->rk, e->conf, range, &e->range,
+					   errstr, errstr_size)
+		   : kf__subscribe(e, errstr, errstr_size);
+	if (rc)
+		return rc;
+	e->cq = rd_kafka_queue_get_consumer(e->rk);
+	rc = kf_probe_start(e->loop, e->conf, "receive", errstr, errstr_size);
+	if (rc)
+		return rc;
+	rc = kf_kafka_waker_init(&e->waker, e->loop, e->cq, kf__woken, e,
+				 errstr, errstr_size);
+	if (rc)
+		return rc;
+	return kf_kafka_waker_watch_connect(&e->waker, e->rk, &e->guard, errstr,
+					    errstr_size);
+}
+
+int kf_engine_new(uv_loop_t *loop, const kf_engine_opts_t *opts,
+		  const kf_sink_ops_t *ops, void *sink, kf_engine_t **out,
+		  char *errstr, size_t errstr_size)
+{
+	kf_engine_t *e;
+	int rc;
+
+	*out = NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return KF_ENOMEM;
+	kf_kafka_guard_init(&e->guard, opts->conf, 0, NULL);
+	e->conf = opts->conf;
+	e->ops = ops;
+	e->sink = sink;
+	e->max_open = opts->max_open;
+	e->loop = loop;
+	uv_timer_init(loop, &e->tick);
+	uv_timer_init(loop, &e->again);
+	e->tick.data = e->again.data = e;
+	e->last_activity_ms = kf_engine_now_ms();
+	rc = kf__setup(e, opts->range, errstr, errstr_size);
+	if (rc) {
+		uv_close((uv_handle_t *)&e->tick, NULL);
+		uv_close((uv_handle_t *)&e->again, NULL);
+		kf_deadletter_close(e->dlq);
+		uv_run(loop, UV_RUN_DEFAULT);
+		kf_probe_detach(loop);
+		kf_engine_destroy(e);
+		return rc;
+	}
+	*out = e;
+	return 0;
+}
+
+int kf_engine_run(kf_engine_t *e, char *errstr, size_t errstr_size)
+{
+	int rc;
+
+	uv_timer_start(&e->tick, kf__on_tick, KF__TICK_MS, KF__TICK_MS);
+	uv_run(e->loop, UV_RUN_DEFAULT);
+	if (e->guard.err)
+		rc = kf_seterr(errstr, errstr_size, e->guard.err, "%s",
+			       e->guard.msg);
+	else
+		rc = kf_deadletter_error(e->dlq, errstr, errstr_size);
+	kf_probe_detach(e->loop);
+	return rc;
+}
+
+void kf_engine_destroy(kf_engine_t *e)
+{
+	if (!e)
+		return;
+	e->closed = 1; /* a revoke while closing touches nothing more */
+	if (e->cq)
+		rd_kafka_queue_destroy(e->cq);
+	if (e->rk) {
+		rd_kafka_consumer_close(e->rk);
+		rd_kafka_destroy(e->rk);
+	}
+	if (e->assignment)
+		rd_kafka_topic_partition_list_destroy(e->assignment);
+	kf_replay_plan_destroy(e->range);
+	kf_deadletter_destroy(e->dlq); /* before offs: its reports use them */
+	kf_offsets_destroy(e->offs);
+	free(e);
+}

@@ -1,0 +1,111 @@
+/*
+ * The consumer engine (docs/architecture.md, "The consumer engine and its
+ * sinks"): reads a topic on a libuv loop, through a consumer group or over
+ * a fixed range (the feed), and hands each message to a sink.
+ *
+ * The engine owns the consumer, the wake-ups and the tick, rebalances,
+ * back-pressure, deferral and rewinds, the idle exit, dead letters and the
+ * commit rule (recv/offsets.h). A sink keeps that rule by holding the
+ * offset where a unit of work opens (kf_offsets_hold on
+ * kf_engine_offsets) and releasing it once the outcome is durable.
+ *
+ * @locality loop thread, except where noted.
+ */
+#ifndef KF_RECV_ENGINE_H
+#define KF_RECV_ENGINE_H
+
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "config/conf.h"
+#include "kferry/kferry.h"
+#include "recv/deadletter.h"
+#include "recv/offsets.h"
+
+typedef struct kf_engine_s kf_engine_t;
+
+/* What a sink does for the engine. sink is the opaque given to
+ * kf_engine_new. message, open, full and busy are required. */
+typedef struct kf_sink_ops_s {
+	/* A message to handle; the sink owns m (rd_kafka_message_destroy).
+	 * reread_from: see kf_offsets_read (-1: read for the first time). */
+	void (*message)(void *sink, rd_kafka_message_t *m, int64_t reread_from);
+	/* Partitions assigned. A sink that stores its offsets (store set)
+	 * sets each element's offset where reading starts
+	 * (RD_KAFKA_OFFSET_BEGINNING: the log start); the engine assigns
+	 * there. Nonzero stops the engine. NULL: the group's positions. */
+	int (*assign)(void *sink, rd_kafka_topic_partition_list_t *parts);
+	/* Partitions taken away: drop what is unfinished there (its holds
+	 * are forgotten with the partitions after this call). */
+	void (*revoke)(void *sink,
+		       const rd_kafka_topic_partition_list_t *parts);
+	/* Stores the commit positions (one past the last message that may
+	 * be skipped, per partition) instead of the group: returns 0 when
+	 * they are stored. sync: at a revoke or at shutdown. NULL: commit
+	 * to the group. A sink that sets store sets assign too: the starts
+	 * it gives are the ones the idle exit waits for. */
+	int (*store)(void *sink, const rd_kafka_topic_partition_list_t *pos,
+		     int sync);
+	/* Units of work open (each may hold an offset): the idle exit waits
+	 * for none, deferral for fewer than opts.max_open. */
+	size_t (*open)(const void *sink);
+	/* 1 while the sink holds as much data as it may
+	 * (receive.max_inflight_bytes): the engine stops polling. */
+	int (*full)(const void *sink);
+	/* Work running or queued: a stop waits until there is none. */
+	int (*busy)(const void *sink);
+	/* Each tick (500 ms), with the monotonic time in ms: timeouts. */
+	void (*tick)(void *sink, uint64_t now_ms);
+	/* A range feed was read to its end: what is open cannot finish. */
+	void (*range_end)(void *sink);
+} kf_sink_ops_t;
+
+typedef struct kf_engine_opts_s {
+	const kf_conf_t *conf; /* borrowed; outlives the engine */
+	/* NULL: the group feed (subscribe, commit, dead letters); set: the
+	 * range feed over it (recv/replay.h: assign, no commit) */
+	const kf_replay_opts_t *range;
+	/* units of work open at once before frames that would open one are
+	 * deferred (kf_engine_defer) */
+	size_t max_open;
+} kf_engine_opts_t;
+
+/* Sets up the consumer and its feed on loop (which the caller runs and
+ * closes). On failure nothing is left on loop and *out is NULL; on
+ * success the caller owns *out (kf_engine_destroy). */
+int kf_engine_new(uv_loop_t *loop, const kf_engine_opts_t *opts,
+		  const kf_sink_ops_t *ops, void *sink, kf_engine_t **out,
+		  char *errstr, size_t errstr_size);
+/* Starts the tick and runs loop until the engine stops; returns the
+ * error that stopped it (a tripped guard, a dead-letter failure). */
+int kf_engine_run(kf_engine_t *e, char *errstr, size_t errstr_size);
+/* Closes the consumer (the sink's revoke is no longer called) and frees
+ * the engine. NULL is a no-op. */
+void kf_engine_destroy(kf_engine_t *e);
+
+/* The commit rule's tracker: the sink holds and releases offsets on it. */
+kf_offsets_t *kf_engine_offsets(kf_engine_t *e);
+/* Dead letters (NULL: off, as in a range feed; kf_deadletter_* accept
+ * NULL). */
+kf_deadletter_t *kf_engine_dead_letters(kf_engine_t *e);
+/* 1 for the range feed: frames of units opened before its start are
+ * expected, not forged. */
+int kf_engine_ranged(const kf_engine_t *e);
+/* 1 once the engine is stopping (no new work should start). */
+int kf_engine_stopping(const kf_engine_t *e);
+/* Time spent not reading because of the engine's own caps until now:
+ * it does not count against a sender's timeouts. */
+uint64_t kf_engine_blocked_ms(const kf_engine_t *e, uint64_t now_ms);
+/* The caps changed (memory or dead letters freed): read on. */
+void kf_engine_kick(kf_engine_t *e);
+/* No room to open one more unit (opts.max_open), or m's partition defers
+ * already: m is left for a later pass over its partition. Returns 1 when
+ * m was deferred (and destroyed), 0 when the sink opens it now. */
+int kf_engine_defer(kf_engine_t *e, rd_kafka_message_t *m);
+
+/* Monotonic milliseconds, the engine's clock. Any thread. */
+uint64_t kf_engine_now_ms(void);
+
+#endif /* KF_RECV_ENGINE_H */
