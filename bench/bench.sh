@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/bench.sh: end-to-end throughput, files/s and peak memory of kferry on a
 # local one-node Kafka broker, next to Kafka's own ProducerPerformance as the
 # reference. Everything runs in one invocation against one broker that this

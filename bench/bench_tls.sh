@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/bench_tls.sh: what TLS and SASL cost kferry. One secured broker
 # (scripts/kafka/secure.sh), the same file sent and received over
 # PLAINTEXT, SSL (mutual TLS) and SASL_SSL (SCRAM-SHA-512), rounds

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/bench_watch.sh: files/s of `kferry watch` for many small files dropped
 # into a watched directory, next to `kferry send` of the same files as the
 # reference, and the latency from a file being finished (renamed in) to its

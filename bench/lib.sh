@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # bench/lib.sh: what the benchmark scripts share (sourced by bench/bench.sh
 # and bench/bench_watch.sh): messages, a scratch directory on a real disk,
 # the processes they start and the broker, stopped and removed whatever

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The first thing to run on a fresh Debian 12 machine: installs what kferry
 # needs, builds it, starts a local single-node Kafka broker, sends a sample
 # tree through it with `kferry send`, receives it with `kferry receive`,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # clang-format (.clang-format at the top of the tree) over the C sources
 # under src/, include/ and tests/.
 #
@@ -19,7 +20,7 @@ if [ "${1:-}" = --check ]; then
 	check=1
 	shift
 elif [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
-	sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
+	sed -n '3,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
 	exit 0
 fi
 command -v "$CLANG_FORMAT" >/dev/null ||

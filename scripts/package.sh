@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the kferry .deb and .rpm: a Release build in build-pkg (or DIR),
 # then CPack (packaging/packaging.cmake). Prints the two package paths.
 set -euo pipefail

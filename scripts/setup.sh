@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Install everything kferry needs on a Debian 12 machine, then fetch the
 # Apache Kafka jars used by the real-broker tests and benchmarks.
 set -euo pipefail

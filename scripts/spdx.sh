@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Puts the license identifier on every source file: the first line of each
 # .c and .h under src/, include/, tests/ and bench/ is
 #   /* SPDX-License-Identifier: Apache-2.0 */
@@ -23,7 +24,7 @@ check=0
 case ${1:-} in
 --check) check=1 ;;
 '') ;;
--h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+-h | --help) sed -n '3,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 *) echo "$PROG: unknown argument: $1 (try --help)" >&2; exit 2 ;;
 esac
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs every kferry test on a fresh Debian 12 machine: installs what is
 # missing, builds, runs the unit tests (plain and under ASan/UBSan), fuzzes
 # the wire decoders briefly, runs the integration suite against a real

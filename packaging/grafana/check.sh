@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Checks the Grafana dashboard: well-formed JSON, every panel and query on
 # the datasource variable, and the metric names it queries exactly those
 # of metrics.txt (a histogram through its _bucket, _sum and _count series).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Checks that kferry(1) documents every option that `kferry help COMMAND`
 # lists, and that groff reads both manual pages without a warning.
 # Usage: check.sh KFERRY_BINARY MAN_DIR

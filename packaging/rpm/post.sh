@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kferry .rpm %post: tells a running systemd about the units; the services
 # are never enabled or started here.
 if [ -d /run/systemd/system ]; then

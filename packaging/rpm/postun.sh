@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kferry .rpm %postun: on upgrade ($1 >= 1), restarts the services that run.
 if [ -d /run/systemd/system ]; then
     systemctl daemon-reload >/dev/null 2>&1 || :

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kferry .rpm %pre: the kferry system user and group.
 getent group kferry >/dev/null || groupadd -r kferry
 getent passwd kferry >/dev/null ||

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Start, stop and disturb a local Apache Kafka (KRaft) cluster of 1 or 3 nodes
 # for tests and benchmarks. Everything lives under one directory.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Fetch the Apache Kafka broker and tool jars from Maven Central into a cache
 # outside the build tree, and print the directory that holds them.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A secured single-node Kafka (KRaft) broker for tests and benchmarks: TLS,
 # SASL/SCRAM-SHA-512 and PLAIN over TLS, and the StandardAuthorizer. The
 # certificates are made with openssl when the broker is started, so no key

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * From a configuration to the engines: the public entry points kf_send()
  * and kf_watch() (include/kferry/kferry.h) turn their kf_conf_t into the

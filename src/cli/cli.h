@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The kferry command line. Uses only the public API (include/kferry) and
  * the logger.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * kferry keygen --type x25519|ed25519 --out FILE
  */

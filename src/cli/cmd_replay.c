@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * kferry replay [options] --dest DIR (--from-beginning | --from-offset N |
  *                --from-time T) [--to-offset N | --until-now]

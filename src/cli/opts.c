@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Option tables: each command's table makes its getopt_long parser and its
  * lines in `kferry help COMMAND`, so an option cannot exist in one and be

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * JSON string escaping for logs and summaries. Paths are raw bytes: valid
  * UTF-8 is kept as it is, every other byte becomes \u00XX, so the output

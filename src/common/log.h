@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Logging: one level macro that skips argument evaluation when filtered,
  * debug contexts (--debug send,kafka), human or JSON-lines output. Text

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The process-wide stop request (SIGINT/SIGTERM), set from signal
  * handlers and read by the engines' periodic timers.

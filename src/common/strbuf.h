@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A string built by printf-style appends: either in a fixed buffer the
  * caller owns (it never grows; a text that does not fit marks the buffer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Configuration: the one table of keys (name, type, default, range and
  * doc) that the loader (conf_load.c) validates against and the reference

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Configuration: the reference printed from the key table of conf.c, as
  * text (`kferry help config`), Markdown (docs/config.md) and roff

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Configuration: setting keys (typed, validated against the key table of
  * conf.c, with a suggestion for a misspelled name), the librdkafka

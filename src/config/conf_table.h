@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The configuration's key table, shared by the three files of src/config:
  * the table and how a key's values are described (conf.c), setting keys

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * kf_log_init: the logger set up from a configuration. It lives with the
  * configuration, not the logger, because common/ knows nothing above it

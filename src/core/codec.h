@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Chunk compression (zstd) with an incompressible fallback, and the
  * XXH3-128 hashes of docs/protocol.md section 4.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * OpenSSL 3 EVP calls for docs/protocol.md section 10. Every function
  * creates and frees its own contexts: they cost microseconds, far less

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The cryptography of end-to-end protection (docs/protocol.md section 10),
  * all through OpenSSL 3's EVP interface: X25519 and Ed25519 keys in PEM

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Relative paths from the wire, and safe access below a destination root.
  *

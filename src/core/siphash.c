@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "core/siphash.h"
 
 #define KF__ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))

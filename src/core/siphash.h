@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SipHash-2-4 (Aumasson and Bernstein): a keyed hash for hash tables whose
  * keys an attacker chooses. With a random key, nobody outside the process

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Kafka clients configured for kferry, and their wiring into a libuv loop.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One Kafka producer: the only place where kferry creates one, for the
  * sender's frames, the dead letters, the audit trail and the record

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The security of a Kafka client: TLS and SASL settings from kferry's keys
  * (tls.*, sasl.*, security.protocol), secrets read from files or the

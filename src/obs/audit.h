@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The audit trail: one JSON record per completed, failed or quarantined
  * transfer on the receiving side, and per sent or failed file on the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A small metrics registry: counters, gauges and histograms with label
  * sets, written out in the Prometheus text exposition format (0.0.4).

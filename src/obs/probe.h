@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * kferry's own metrics (docs/metrics.md), the hooks the engines call, the
  * /metrics and /healthz endpoint, and the audit trail.

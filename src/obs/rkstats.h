@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A bounded reader of librdkafka's statistics JSON (statistics.interval.ms,
  * see librdkafka's STATISTICS.md), for the few fields kferry exports:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Sealed transfers: end-to-end encryption and sender signatures on top of
  * the v1 frames (docs/protocol.md section 10).

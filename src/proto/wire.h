@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Wire frames, protocol version 1: encode and decode (docs/protocol.md).
  *

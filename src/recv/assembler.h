@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The receiver's file system side: the destination root, staging files,
  * verified placement by atomic rename, and quarantine.

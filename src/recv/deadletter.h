@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Dead letters (docs/dead-letters.md): what a receiver cannot process is
  * produced to receive.dead_letter_topic instead of being only logged.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The consumer engine: a libuv loop reads the topic through its feed (a
  * consumer group, or a fixed range for a replay) and hands each message

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The consumer engine (docs/architecture.md, "The consumer engine and its
  * sinks"): reads a topic on a libuv loop, through a consumer group or over

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A bounded set of transfer ids: the receiver's tombstones of transfers
  * whose MANIFEST it rejected, so that their other frames are dropped

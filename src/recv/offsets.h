@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Which offset a receiver may commit, per partition (docs/protocol.md
  * section 7): never past the first message of a transfer still open.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * kf_receive() and kf_replay(): the file sink on the consumer engine
  * (recv/engine.h). The engine hands it each message; it decodes frame

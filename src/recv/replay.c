@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * kf_replay(): the receiver engine over a fixed range of the topic.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Replay (docs/dead-letters.md, "Replay"): the range feed of the consumer
  * engine (recv/engine.h), reading a fixed range of the topic with assign()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * kf_send_run(): the one-shot send command's engine (send/send.h). Walks
  * the paths in a worker, a batch at a time, and feeds the files to the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The one-shot send: kf_send() (include/kferry/kferry.h) on the sender
  * options that api/sendopts.c builds from the configuration.

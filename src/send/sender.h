@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The sending engine: turns files into transfers (docs/protocol.md) on a
  * libuv loop. Used by `kferry send` (kf_send) and by the watch daemon.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Enumerates the regular files under the paths given to `kferry send`,
  * one at a time (never the whole tree in memory), with the relative path

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Claims, after-send actions and the error directory of the watch daemon
  * (worker threads). Paths the operator configured (DIR, a move or error

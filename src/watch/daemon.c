@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * kf_watch(): the watch daemon (docs/watch.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The watch daemon: kf_watch() (include/kferry/kferry.h). One libuv loop
  * runs the route states, their file system watches and scans, the ready

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The sender ledger (docs/watch.md, "The ledger").
  *

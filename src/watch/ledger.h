@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The sender ledger: which files the watch daemon has sent, so that a
  * restart does not send them again. An append-only text log in the state

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Routes: compiled [route.NAME] sections, and the pure decisions made on
  * their files (which files, when finished, how long to back off).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A route: one watched directory and what to do with its files, compiled
  * from a [route.NAME] section (struct kf_conf_route): glob lists split,

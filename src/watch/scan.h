@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One scan of a route's directory: the files the route may send (with
  * size, mtime, inode and whether a marker stands beside them) and, for

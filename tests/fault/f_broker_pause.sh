@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kf-timeout: 420
 # Scenario 2: a broker (the leader of a seeded partition) paused with
 # SIGSTOP in the middle of a transfer for 12 to 18 s, longer than the

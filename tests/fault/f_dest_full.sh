@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kf-timeout: 300
 # Scenario 6: the receiver's disk full. DEST is a small tmpfs (64 MiB a
 # round; needs root and mount, skipped otherwise), nearly filled by a

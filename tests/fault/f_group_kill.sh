@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kf-timeout: 420
 # Scenario 5: receivers of one consumer group sharing one DEST, one of
 # them SIGKILLed while the group rebalances:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kf-timeout: 300
 # Scenario 7: corrupted and forged transfers written into the topic by
 # kf-forge, between batches of good files sent by kferry: a bit flipped in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kf-timeout: 420
 # kf-ci-load: cpu,io
 # Scenario 3: the receiver SIGKILLed at seeded random moments while the

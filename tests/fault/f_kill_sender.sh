@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kf-timeout: 420
 # Scenario 4: the sender SIGKILLed at seeded random moments, while a
 # receiver runs all along.

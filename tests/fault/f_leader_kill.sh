@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kf-timeout: 420
 # Scenario 1: the leader of a partition (as the cluster describes it at
 # that moment) SIGKILLed in the middle of a transfer, and restarted a few

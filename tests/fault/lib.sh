@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Helpers of the fault-injection scenarios (tests/fault/f_*.sh), on top of
 # the integration helpers (tests/integration/lib.sh, sourced here). run.sh
 # provides, besides what tests/integration/lib.sh needs:

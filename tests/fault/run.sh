@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Fault-injection suite of kferry (docs/fault-tolerance.md).
 #
 #   tests/fault/run.sh [--build DIR] [--full] [--load[=SPEC]] [--keep] [SCENARIO...]

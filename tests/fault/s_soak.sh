@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kf-timeout: 2100
 # The soak: random faults for KF_SOAK_SECONDS (default 1200), run by
 # tests/fault/soak.sh (not part of the suite's default run). Two receivers

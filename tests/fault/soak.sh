@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Soak test of kferry under random faults (docs/fault-tolerance.md):
 #
 #   tests/fault/soak.sh [--duration SECONDS|Nm|Nh] [run.sh options]
@@ -21,7 +22,7 @@ while [ $# -gt 0 ]; do
 		;;
 	--duration=*) dur=${1#*=} ;;
 	-h | --help)
-		sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
+		sed -n '3,/^set -uo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*) args+=("$1") ;;

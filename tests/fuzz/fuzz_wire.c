@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target for src/proto/wire.c and the sealed-frame parsers of
  * src/proto/seal.c.

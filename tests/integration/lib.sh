@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared helpers of the real-broker integration tests; sourced by every
 # tests/integration/t_*.sh. run.sh provides the environment:
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Real-broker integration suite of kferry.
 #
 #   tests/integration/run.sh [--build DIR] [--keep] [TEST...]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The machinery shared by the real-broker suite runners
 # (tests/integration/run.sh and tests/fault/run.sh), sourced by them: the
 # command line, the scratch directory and its clean-up (which always stops
@@ -39,7 +40,7 @@ suite_args() {
 		--build=*) BUILD=${1#*=} ;;
 		--keep) KEEP=1 ;;
 		-h | --help)
-			sed -n '2,/^set -uo/p' "$SUITE_SCRIPT" | sed -e '$d' -e 's/^# \{0,1\}//'
+			sed -n '3,/^set -uo/p' "$SUITE_SCRIPT" | sed -e '$d' -e 's/^# \{0,1\}//'
 			exit 0
 			;;
 		-*) declare -F suite_option >/dev/null && suite_option "$1" ||

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A receive.abandon_timeout shorter than a broker outage: the receiver
 # drops the unfinished transfer, and when the rest of it arrives after the
 # outage the file can no longer be placed. That must be said loudly

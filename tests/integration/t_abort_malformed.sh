@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A malformed ABORT (reason_len over 1024 or past the frame's end, a byte
 # after the reason, a frame cut to 24 or 25 bytes) is rejected like any
 # malformed frame (log line, counter) and leaves its transfer alone: each

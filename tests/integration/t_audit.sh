@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # audit.topic: the sender records one JSON record per file it sent, and
 # the receiver one per transfer, on the audit topic, keyed by the path:
 # sent and completed files with their size, the XXH3-128 of their bytes

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A mixed tree arrives byte for byte with its modes and mtimes; receiving
 # again in the same group finds nothing new; a new group finds every file
 # already present and changes nothing.

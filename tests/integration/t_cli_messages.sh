@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # What the command line says about a bad argument: `kferry send` of a
 # path that does not exist names the path once, with no empty field
 # (before: "send failed: : /x: No such file or directory"); a secret given

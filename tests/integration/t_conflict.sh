@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A file arrives for a path that holds other content: policy fail
 # (default) quarantines the new file and keeps the old one, overwrite
 # replaces it, rename keeps both (name and name.1).

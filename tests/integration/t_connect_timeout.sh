@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A bootstrap address where no broker answers: send, receive and replay
 # stop after connect_timeout with exit code 3 and an error naming the
 # address and the connection error (before, send waited for the whole

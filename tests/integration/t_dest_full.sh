@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A destination without room: on a small ext4 file system (a loop mount;
 # skipped without root or loop devices)
 #  1. a file that does not fit yet waits ("waiting for space") and arrives

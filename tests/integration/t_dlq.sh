@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Dead letters (docs/dead-letters.md): what the receiver cannot process
 # goes to receive.dead_letter_topic with its key, its headers and the
 # kferry.dlq.* headers, while good files keep flowing; a dead letter is

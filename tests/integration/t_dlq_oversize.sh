@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A rejected message larger than the receiver's own frames (a hostile
 # producer, or a sender with a larger chunk_size whose MANIFEST this
 # receiver never read) is still dead-lettered: whole when the dead-letter

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end encryption (docs/protocol.md section 10): an encrypted and
 # signed tree, names included, arrives equal; the broker's own log segments
 # hold none of its names and no 16-byte window of its contents, compressible

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Trusted senders and tampering (docs/protocol.md section 10). A receiver
 # with a decryption key and one trusted signer quarantines, each with its
 # reason: a sealed transfer with one flipped ciphertext bit, transfers

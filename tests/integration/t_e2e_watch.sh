@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Protection per route of the watch daemon (route.NAME.encrypt_recipients,
 # route.NAME.sign_key): files of the sealed route arrive at a receiver that
 # requires signatures, and their names never reach the topic; files of a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Files at the chunk boundaries (64 KiB chunks), random and compressible,
 # a 40 MiB file (more than the broker's 16 MiB message limit: it only
 # fits because it is chunked), 8 MiB chunks (fit the broker with room to

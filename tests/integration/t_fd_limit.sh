@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A receiver with few file descriptors (ulimit -n 300) and a backlog of
 # 3000 small files: it fits its open transfers to the limit, and running
 # out of descriptors is retried, never turned into a quarantine or a lost

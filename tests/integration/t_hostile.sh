@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Crafted frames (kf-forge), then good files: the receiver survives all of
 # them, logs a line for each, writes nothing outside DEST, quarantines
 # what fails verification, drops what it must, and still delivers the

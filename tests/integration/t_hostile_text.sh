@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Text a sender chooses never reaches the log or reason.txt raw: an ABORT
 # whose reason forges a log line, a journal priority and terminal escapes,
 # and a quarantined transfer whose origin host name does the same, give

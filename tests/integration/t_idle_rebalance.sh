@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kf-timeout: 240
 # --idle-exit counts only while the receiver is assigned and caught up.
 # Receiver A joins the group with a 70 s session timeout and is killed

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # zstd must not inflate data it cannot shrink (such chunks travel raw),
 # and must shrink text a lot.
 source "$(dirname "$0")/lib.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # --log-format json: every line a command writes on stderr is a JSON
 # object, its closing summary and its errors included (before, the
 # summary, the "send failed" lines and option errors were plain text and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kf-timeout: 600
 # A receiver SIGKILLed at random moments while it works, and restarted
 # each time, ends with every file in place exactly once: no staging files,

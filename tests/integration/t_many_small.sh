@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kf-timeout: 900
 # Many small files (KF_MANY, default 100000; 1..4 KiB each, in 100
 # directories) all arrive; prints files/s for send and receive.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # /metrics and /healthz of the watch daemon and of the receiver, scraped
 # while files move and after: every counter equals what was actually moved
 # (files, bytes, chunks counted here from the files themselves; the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # File names are raw bytes: UTF-8 Korean, spaces, newline, tab, a leading
 # dash, control bytes, invalid UTF-8, 255-byte names, a tree 100
 # directories deep, and names that look special but are allowed.

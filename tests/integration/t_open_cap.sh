@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # receive.max_open_transfers must never turn into loss. With a cap of 4
 # on one partition:
 #  1. 12 good transfers written by kind (12 MANIFESTs, then every chunk 0,

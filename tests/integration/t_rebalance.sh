@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Receivers of one group sharing one DEST while the group rebalances: two
 # start together, a third joins mid-way, one is stopped with SIGTERM
 # mid-way. Every file is placed exactly once (the others find it already

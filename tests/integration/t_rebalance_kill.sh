@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A busy receiver loses its partitions to a rebalance and gets some back,
 # then is SIGKILLed a moment later. Its offsets may only have been
 # committed for files that are durable (docs/protocol.md section 7), so a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The receiver's memory stays within receive.max_inflight_bytes plus one
 # chunk, however many workers it has: decompressed chunks count against
 # the budget with the queued messages. Sixteen transfers of one 64 MiB

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kferry replay rebuilds a destination from the topic: files deleted from
 # DEST come back, files still there are left untouched (same inode, mtime
 # and ctime), --from-time restores only what was sent after that time, and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # RESUME frames as the receiver may meet them (docs/protocol.md section
 # 9), written by kf-forge: a correct resume whose repeated chunks are
 # dropped, a resume past the chunks received (a gap), a resume that does

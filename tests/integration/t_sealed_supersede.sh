@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Two versions of one path on one partition, the older sealed (its
 # MANIFEST is opened by a job), the newer plain: the MANIFESTs first,
 # then the chunks, then the COMMITs. Whenever the older one's job ends,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A receiver that trusts one signer (receive.trusted_signers) against a
 # writer of the topic that follows every MANIFEST with a plain ABORT, as
 # the review's sniper did: the signed file is placed all the same. And

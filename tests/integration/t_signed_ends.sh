@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The end of a signed transfer is authenticated (docs/protocol.md section
 # 10.8, rule 5): someone who can write the topic but holds no key cannot
 # make a signed transfer vanish with a plain ABORT, a plain RESUME or a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A recorded signed transfer re-produced into the topic must not roll a
 # file back (docs/protocol.md section 10.8, rule 6): with
 # receive.on_conflict=overwrite, v1 is placed, v2 (newer mtime) replaces

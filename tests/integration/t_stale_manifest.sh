@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A MANIFEST appended after the retry's MANIFEST of the same path but
 # written earlier (a produce request of a killed sender that the broker
 # appended late) must not supersede the retry: its message timestamp is

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A forged MANIFEST whose file_size lies between the destination's free
 # space and the size of its file system waits for space, but of such a
 # transfer nothing but the MANIFEST ever came: it must not hold its

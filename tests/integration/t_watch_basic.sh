@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kferry watch --dir: files present at start-up and files dropped while it
 # runs (written slowly in pieces, nested, Korean names with spaces, many at
 # once) all arrive exactly once, byte for byte; after = delete empties the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kf-timeout: 600
 # kferry watch with its broker stopped for a while: nothing is deleted
 # while unacknowledged, the log reports back-pressure, and once the broker

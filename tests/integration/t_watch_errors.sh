@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kferry watch failures: a file the broker refuses (its chunk is larger
 # than the topic's max.message.bytes) is tried 1 + retries times with
 # backoff, then moved to the route's error directory with NAME.error beside

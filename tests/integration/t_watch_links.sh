@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A local user who can write the outbox swaps a file and a link to a 0600
 # secret (renameat2 RENAME_EXCHANGE) over and over while kferry watch
 # scans and sends: the secret must never reach the receiver. The daemon

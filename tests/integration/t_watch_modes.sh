@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kferry watch from a config file: a rename route (temp names ignored,
 # then moved into dated folders), a marker route (nothing sent before its
 # trigger file; kept, and sent again when changed), a restart that sends

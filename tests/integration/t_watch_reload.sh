@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kferry watch: SIGHUP and SIGTERM with files in flight. The suite's broker
 # is paused (SIGSTOP) to hold a large file in flight for certain:
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kf-timeout: 900
 # Checkpoint restart: kferry watch is killed with SIGKILL in the middle of
 # a 2 GiB file, then started again. The file must arrive once and intact,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The dependency rules of src/layers.txt (docs/architecture.md), checked two
 # ways.
 #
@@ -119,7 +120,7 @@ compile() {
     done
     for s in "$samples"/*.c; do
         local head area expect hdr flags=() out rc
-        head=$(head -n 1 "$s")
+        head=$(grep -m 1 "layer: " "$s")
         area=$(sed -nE 's/.*layer: ([a-z_]+);.*/\1/p' <<<"$head")
         expect=$(sed -nE 's/.*expect: ([a-z]+).*/\1/p' <<<"$head")
         hdr=$(sed -nE 's/^#include "(.*)"/\1/p' "$s")

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Package test: builds the .deb and the .rpm (scripts/package.sh), installs
 # the .deb (apt-get, which runs dpkg), checks what it installed, moves files
 # through a real single-node Kafka broker with the installed binary,
@@ -21,7 +22,7 @@ BUILD=$ROOT/build-pkg
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) BUILD=$(realpath -m "${2:?--build needs a directory}"); shift ;;
-	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift

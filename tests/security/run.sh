@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Security suite of kferry, against one secured broker.
 #
 #   tests/security/run.sh [--build DIR] [--keep] [TEST...]
@@ -39,7 +40,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--build) [ $# -ge 2 ] || die "--build needs a directory"; BUILD=$2; shift ;;
 	--keep) KEEP=1 ;;
-	-h | --help) sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option $1" ;;
 	*) TESTS+=("$1") ;;
 	esac

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A principal without the ACL its role needs is stopped at once with exit
 # code 5 and a message that names the permission, the resource and the
 # kafka-acls grant (ACLs: tests/security/run.sh).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A receiver whose principal may read the topic but not write its
 # dead-letter topic stops at once (exit 5), naming the dead-letter topic
 # in the grant, before it takes any message it could not divert.

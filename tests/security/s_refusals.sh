@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # What must not connect is refused at once, with the cause named and exit
 # code 4: a wrong SASL password (sender and receiver), a CA that did not
 # sign the broker's certificate, a host name the certificate does not

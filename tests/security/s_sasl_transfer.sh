@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # SASL over TLS: a tree sent with SCRAM-SHA-512 (password from a file) and
 # a file sent with PLAIN (password from the environment) arrive intact at a
 # receiver using SCRAM-SHA-512 (password in a file referenced as file:).

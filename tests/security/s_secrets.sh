@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # kferry warns, naming the file and the fix, when a configuration file
 # that holds a secret inline is readable by other users; not when it is
 # private (600) or when the secret is a file: or env: reference.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A tree travels over mutual TLS: the sender and the receiver each present a
 # certificate from the test CA (the receiver's key is encrypted, its
 # password comes from the environment), and the broker's certificate and

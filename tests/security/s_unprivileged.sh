@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A receiver running as an unprivileged user (nobody) into a DEST it owns
 # works, and receive.umask = 027 takes group write and all other access
 # from the files and directories it creates.

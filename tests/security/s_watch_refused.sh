@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The watch daemon, as a principal without Write on its topic, stops at
 # once with exit code 5 and the missing permission named; the file it
 # tried stays where it was (a refusal is not the file's fault: it is not

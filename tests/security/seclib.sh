@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Helpers of the security tests (tests/security/s_*.sh), sourced after
 # tests/integration/lib.sh. run.sh provides SECURE, the secure.sh
 # directory: its tls/ holds the CA and the certificates, bootstrap.SSL and

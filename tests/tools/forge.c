@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * kf-forge: writes crafted kferry transfers into a topic, for the
  * integration tests of the receiver (tests/integration/t_hostile.sh).

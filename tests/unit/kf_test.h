@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Helpers shared by the unit tests (tests/unit/test_*.c): assertions on an
  * error code and its message, scratch directories under $KF_TEST_TMP, small

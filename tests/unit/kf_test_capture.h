@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A fixture shared by the unit tests of src/common/log.c: stderr pointed
  * at a scratch file under $KF_TEST_TMP while a test logs, then put back,

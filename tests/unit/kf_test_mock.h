@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fixtures shared by the unit tests that talk to librdkafka's mock
  * cluster (send, dead letters, the watch daemon): a cluster with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Routes for the unit tests of the watch daemon (tests/unit/test_watch*.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of src/recv/assembler.c, the file sink: staging under
  * DEST/.kferry/tmp, chunk and whole-file verification, placement with mode

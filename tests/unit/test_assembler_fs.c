@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of src/recv/assembler.c against the file system: what is made
  * durable before a placement or a quarantine is reported (every directory

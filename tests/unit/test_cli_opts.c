@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of src/cli/opts.c: one option table makes both getopt_long's
  * tables and the --help lines. The command line is not part of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of src/core/codec.c: per-chunk zstd with the raw fallback,
  * the decoder's refusal of payloads that break docs/protocol.md section

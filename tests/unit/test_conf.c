@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of the configuration module (src/config/conf.c): defaults,
  * every type's parsing and errors, the kafka.* pass-through, the INI file

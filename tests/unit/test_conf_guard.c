@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of the librdkafka properties kferry refuses to pass through
  * (src/config/conf.c, kf__guarded_props): a kafka.* key or -X property

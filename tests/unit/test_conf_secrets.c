@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of how the configuration handles secrets (src/config/conf.c,
  * docs/security.md): a secret given inline on a command line

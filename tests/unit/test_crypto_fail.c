@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of src/core/crypto.c when OpenSSL fails: a SHA-256 that
  * could not be computed is an error (KF_ECRYPTO, the output zeroed), never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Dead letters against librdkafka's mock cluster: a dead letter carries
  * the original key, value and headers plus the kferry.dlq.* headers; its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of the deferral of src/recv/offsets.c (docs/protocol.md
  * section 7): the first deferred offset is held until the re-read reaches

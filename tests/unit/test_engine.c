@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The consumer engine (recv/engine.h) with a fake sink against
  * librdkafka's mock cluster: the commit rule (a held offset is not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of the error list (KF_ERRNO_MAP in include/kferry/kferry.h):
  * every code has its own description, and the command line maps codes to

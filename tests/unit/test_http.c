@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of src/obs/http.c, the /metrics endpoint's server, through
  * real sockets: the server runs on a libuv loop in a second thread, the

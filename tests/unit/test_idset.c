@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of src/recv/idset.c (the receiver's bounded tombstones) and
  * src/core/siphash.c (its keyed hash): ids an attacker chooses, all alike

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of the seams that keep the Kafka module below obs and
  * OpenSSL inside core/crypto: the statistics of a client reach the

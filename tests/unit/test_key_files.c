@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of kf_key_load (src/core/crypto.c) on the files an operator
  * may hand it: an encrypted private key is refused at once with what to

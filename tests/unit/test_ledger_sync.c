@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of the ledger's group commit (src/watch/ledger.c) when
  * fdatasync fails: every append of the failed group reports the failure

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of src/common/log.c: the text line with and without the
  * systemd journal on stderr, the JSON line, and level filtering.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of src/common/log.c with hostile text in a message: whatever
  * a caller quotes (an ABORT reason, a host name, a broker's message), one

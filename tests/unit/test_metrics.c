@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of src/obs: the registry's text exposition (exact text of a
  * small registry, label and help escaping, histogram buckets, number

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of src/recv/offsets.c: the receiver commit rule of
  * docs/protocol.md section 7, per partition, and the dirty-partition

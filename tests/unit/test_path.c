@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of src/core/path.c: the path rules of docs/protocol.md
  * section 3.2, the walk below a destination root, and log rendering.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of src/obs/probe.c: the engines' hooks count what they are
  * told exactly once (files, bytes, chunks, failures, files in flight,

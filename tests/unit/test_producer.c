@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The one Kafka producer (kafka/producer.h) against librdkafka's mock
  * cluster: the tuning derived from a configuration, delivery reports

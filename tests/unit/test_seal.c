@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of src/core/crypto.c and src/proto/seal.c (docs/protocol.md
  * section 10): sealed and signed frames open into exactly the plain v1

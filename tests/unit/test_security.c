@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Secrets (file:, env:, inline) and the guard's reading of the refusals a
  * broker sends (kafka/security.c). The real TLS, SASL and ACL refusals are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * kf_send and kf_receive against librdkafka's mock cluster: the error
  * paths a real broker cannot be told to produce on demand. The real

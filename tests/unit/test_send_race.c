@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * kf_send against librdkafka's mock cluster, with the source changed at
  * one chosen moment (docs/security.md, docs/watch.md):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The library in a program that does not ignore SIGPIPE (only the kferry
  * command does): writing to a socket whose peer has gone raises SIGPIPE,

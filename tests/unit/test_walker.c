@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of src/send/walker.c: which files `kferry send` finds under
  * its arguments and the relative path each one gets on the wire

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of the watch daemon's pure parts: route matching (globs,
  * temp and marker suffixes), the finished decision, backoff, the

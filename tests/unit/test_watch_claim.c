@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The watch daemon's source side against a local user or program that
  * changes the watched directory at the worst moment (docs/watch.md):

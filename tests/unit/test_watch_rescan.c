@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * kf_watch against librdkafka's mock cluster: a file found changed when
  * the daemon claims it (after=delete) must be looked at again within the

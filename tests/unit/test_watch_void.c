@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * kf_watch against librdkafka's mock cluster: a transfer that fails after
  * a checkpoint reached the ledger gets its X (void) record, durable,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* layer: cli; expect: pass */
 /* the command's one header */
 #include "kferry/kferry.h"

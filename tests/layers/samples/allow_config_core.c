@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* layer: config; expect: pass */
 /* the configuration names core's codec */
 #include "core/codec.h"

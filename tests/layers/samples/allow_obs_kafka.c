@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* layer: obs; expect: pass */
 /* obs registers the Kafka statistics callback */
 #include "kafka/client.h"

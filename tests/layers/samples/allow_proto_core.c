@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* layer: proto; expect: pass */
 /* wire decodes against core's path rules */
 #include "core/path.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* layer: recv; expect: pass */
 /* engines build on frames */
 #include "proto/wire.h"

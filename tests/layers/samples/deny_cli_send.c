@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* layer: cli; expect: fail */
 /* the command uses the public API only */
 #include "send/sender.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* layer: common; expect: fail */
 /* the logger knows nothing of the configuration */
 #include "config/conf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* layer: core; expect: fail */
 /* the codec enum is core's: config uses it, not the reverse */
 #include "config/conf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* layer: core; expect: fail */
 /* path rules are core's: proto uses them, not the reverse */
 #include "proto/wire.h"

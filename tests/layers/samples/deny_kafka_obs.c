@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* layer: kafka; expect: fail */
 /* obs registers the statistics callback: obs -> kafka */
 #include "obs/probe.h"

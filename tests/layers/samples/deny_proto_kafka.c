@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* layer: proto; expect: fail */
 /* frames never see a Kafka type */
 #include "kafka/client.h"

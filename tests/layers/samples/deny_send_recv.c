@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* layer: send; expect: fail */
 /* the engines do not depend on each other */
 #include "recv/assembler.h"
