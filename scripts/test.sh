@@ -16,8 +16,9 @@ usage() {
     cat <<USAGE
 Usage: $PROG [--no-setup] [--skip STAGE]... [--help]
 
-Stages, in order: setup, check (every source file names its license:
-scripts/spdx.sh --check), build, unit, sanitize, fuzz, integration (then
+Stages, in order: setup, check (every source file names its license,
+scripts/spdx.sh --check, and is laid out as .clang-format says,
+scripts/format.sh --check), build, unit, sanitize, fuzz, integration (then
 the hostile-input, resume, metrics, watch-reload, end-to-end and signed-ending tests
 again with the sanitizer build), package (build the .deb and .rpm, install
 the .deb, transfer with it, purge it; as root), security (TLS, SASL and
@@ -101,6 +102,13 @@ if stage check; then
     else
         echo "$out"
         bad 1 "check: files without the SPDX line (run scripts/spdx.sh)"
+    fi
+    say "check: source layout (scripts/format.sh --check)"
+    if out=$(scripts/format.sh --check 2>&1); then
+        ok 1
+    else
+        echo "$out"
+        bad 1 "check: files not laid out as .clang-format says (run scripts/format.sh)"
     fi
 fi
 

@@ -29,35 +29,35 @@ extern "C" {
  * makes both the enum and kf_strerror()'s strings (src/common/err.c). */
 #define KF_ERRNO_MAP(X)                                                        \
 	X(OK, 0, "success")                                                    \
-	/* invalid argument or configuration */                               \
+	/* invalid argument or configuration */                                \
 	X(EINVAL, -1, "invalid argument")                                      \
 	X(ENOMEM, -2, "out of memory")                                         \
-	/* local I/O error (errno in the message) */                          \
+	/* local I/O error (errno in the message) */                           \
 	X(EIO, -3, "I/O error")                                                \
-	/* malformed or hostile wire data */                                  \
+	/* malformed or hostile wire data */                                   \
 	X(EPROTO, -4, "malformed message")                                     \
 	X(EVERSION, -5, "unsupported protocol version")                        \
 	X(EHASH, -6, "hash mismatch")                                          \
-	/* a size or count limit was exceeded */                              \
+	/* a size or count limit was exceeded */                               \
 	X(ELIMIT, -7, "limit exceeded")                                        \
-	/* unsafe or invalid path */                                          \
+	/* unsafe or invalid path */                                           \
 	X(EPATH, -8, "unsafe path")                                            \
-	/* Kafka client or broker error */                                    \
+	/* Kafka client or broker error */                                     \
 	X(EKAFKA, -9, "Kafka error")                                           \
-	/* target exists and policy forbids replacing it */                   \
+	/* target exists and policy forbids replacing it */                    \
 	X(EEXIST, -10, "target exists")                                        \
 	X(ECHANGED, -11, "source changed while being sent")                    \
-	/* stopped by a signal or by the caller */                            \
+	/* stopped by a signal or by the caller */                             \
 	X(ESTOPPED, -12, "stopped")                                            \
-	/* no space left on the destination */                                \
+	/* no space left on the destination */                                 \
 	X(ENOSPC, -13, "no space left on device")                              \
-	/* out of descriptors or similar: retry later */                      \
-	X(ERESOURCE, -14, "out of file descriptors or other resources")       \
-	/* cannot decrypt, bad signature or untrusted key */                  \
+	/* out of descriptors or similar: retry later */                       \
+	X(ERESOURCE, -14, "out of file descriptors or other resources")        \
+	/* cannot decrypt, bad signature or untrusted key */                   \
 	X(ECRYPTO, -15, "cannot decrypt or authenticate")                      \
-	/* TLS or SASL: the broker or its certificate refused */              \
+	/* TLS or SASL: the broker or its certificate refused */               \
 	X(EAUTH, -16, "authentication failed (TLS or SASL)")                   \
-	/* the broker's ACLs refuse an operation */                           \
+	/* the broker's ACLs refuse an operation */                            \
 	X(EACCESS, -17, "not authorized by the broker's ACLs")
 
 #define KF__ERR_ENUM(name, value, desc) KF_##name = (value),
@@ -107,9 +107,9 @@ int kf_conf_load_file(kf_conf_t *conf, const char *path, char *errstr,
 
 /* Formats of the configuration reference. */
 enum kf_conf_doc {
-	KF_CONF_DOC_TEXT = 0,     /* `kferry help config` */
+	KF_CONF_DOC_TEXT = 0,	  /* `kferry help config` */
 	KF_CONF_DOC_MARKDOWN = 1, /* docs/config.md */
-	KF_CONF_DOC_MAN = 2       /* the kferry.conf(5) manual page (roff) */
+	KF_CONF_DOC_MAN = 2	  /* the kferry.conf(5) manual page (roff) */
 };
 
 /* Writes the configuration reference (every key, type, default, range and
@@ -133,13 +133,13 @@ void kf_log_user(int error, const char *fmt, ...)
  * Sending.
  */
 typedef struct kf_send_stats_s {
-	uint64_t files_total;   /* files discovered */
-	uint64_t files_ok;      /* files whose every message was acknowledged */
+	uint64_t files_total; /* files discovered */
+	uint64_t files_ok;    /* files whose every message was acknowledged */
 	uint64_t files_failed;
-	uint64_t bytes_total;   /* sum of discovered file sizes */
-	uint64_t bytes_sent;    /* raw file bytes acknowledged */
-	uint64_t wire_bytes;    /* frame bytes acknowledged (after compression) */
-	uint64_t messages;      /* messages acknowledged */
+	uint64_t bytes_total; /* sum of discovered file sizes */
+	uint64_t bytes_sent;  /* raw file bytes acknowledged */
+	uint64_t wire_bytes;  /* frame bytes acknowledged (after compression) */
+	uint64_t messages;    /* messages acknowledged */
 	double elapsed_s;
 } kf_send_stats_t;
 
@@ -147,11 +147,11 @@ typedef struct kf_send_stats_s {
  * 0 or a KF_E* code; msg explains a failure. relpath and srcpath are ""
  * for a failure met while walking the paths given (a path that does not
  * exist, a directory that cannot be read): msg then names the path. */
-typedef void (kf_send_file_cb)(void *opaque, const char *relpath,
-			       const char *srcpath, uint64_t size, int err,
-			       const char *msg);
+typedef void(kf_send_file_cb)(void *opaque, const char *relpath,
+			      const char *srcpath, uint64_t size, int err,
+			      const char *msg);
 /* Called about every 200 ms with running totals (for progress bars). */
-typedef void (kf_send_progress_cb)(void *opaque, const kf_send_stats_t *st);
+typedef void(kf_send_progress_cb)(void *opaque, const kf_send_stats_t *st);
 
 /* Sends every file under each path (a file, or a directory tree whose
  * relative paths are kept, rooted at the directory's own name). Returns 0
@@ -166,17 +166,17 @@ int kf_send(const kf_conf_t *conf, const char *const *paths, size_t npaths,
  * Receiving.
  */
 typedef struct kf_recv_stats_s {
-	uint64_t files_ok;          /* renamed into place */
-	uint64_t files_skipped;     /* already present with the same hash */
+	uint64_t files_ok;	    /* renamed into place */
+	uint64_t files_skipped;	    /* already present with the same hash */
 	uint64_t files_quarantined; /* rejected: hash, limits, conflicts */
 	uint64_t files_abandoned;   /* sender gave up or vanished */
 	uint64_t bytes_written;
 	uint64_t messages;
 	uint64_t messages_rejected; /* not decodable, or orphaned */
 	uint64_t chunks_repeated;   /* re-sent after a resume, dropped */
-	uint64_t files_lost;        /* data came after abandon_timeout or an
+	uint64_t files_lost;	    /* data came after abandon_timeout or an
 				       ABORT had dropped the transfer */
-	uint64_t dead_letters;      /* acknowledged by the dead-letter topic */
+	uint64_t dead_letters;	    /* acknowledged by the dead-letter topic */
 	uint64_t files_incomplete;  /* replay: cut by its start or end */
 } kf_recv_stats_t;
 
@@ -189,13 +189,13 @@ int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
 /* Where kf_replay starts reading each partition. */
 enum kf_replay_from {
 	KF_REPLAY_FROM_BEGINNING = 1, /* the oldest message kept */
-	KF_REPLAY_FROM_OFFSET,        /* from = an offset, in every partition */
-	KF_REPLAY_FROM_TIME           /* from = ms since the epoch */
+	KF_REPLAY_FROM_OFFSET,	      /* from = an offset, in every partition */
+	KF_REPLAY_FROM_TIME	      /* from = ms since the epoch */
 };
 
 typedef struct kf_replay_opts_s {
-	int from_kind;     /* enum kf_replay_from */
-	int64_t from;      /* the offset or the time, per from_kind */
+	int from_kind;	   /* enum kf_replay_from */
+	int64_t from;	   /* the offset or the time, per from_kind */
 	int64_t to_offset; /* stop before this offset of each partition; -1:
 			      at the end offsets seen when the replay starts */
 } kf_replay_opts_t;
@@ -221,8 +221,8 @@ int kf_replay(const kf_conf_t *conf, const kf_replay_opts_t *opts,
  * 0600) and the public key to path.pub (PEM). Never overwrites a file.
  * key_id (may be NULL) receives the key id in hex, as logs and quarantine
  * reasons name keys. */
-int kf_keygen(const char *type, const char *path, char key_id[33],
-	      char *errstr, size_t errstr_size);
+int kf_keygen(const char *type, const char *path, char key_id[33], char *errstr,
+	      size_t errstr_size);
 
 /* Async-signal-safe: asks a running kf_send/kf_receive to stop cleanly,
  * and a running kf_watch to drain and return. */

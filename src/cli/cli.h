@@ -14,11 +14,11 @@
 /* Exit codes, documented in `kferry help`. */
 enum {
 	KF_EXIT_OK = 0,
-	KF_EXIT_FAILED = 1,  /* some files failed */
-	KF_EXIT_USAGE = 2,   /* bad command line or configuration */
-	KF_EXIT_SETUP = 3,   /* could not start: Kafka client, destination */
-	KF_EXIT_AUTH = 4,    /* TLS or SASL refused (KF_EAUTH) */
-	KF_EXIT_DENIED = 5,  /* an ACL is missing (KF_EACCESS) */
+	KF_EXIT_FAILED = 1, /* some files failed */
+	KF_EXIT_USAGE = 2,  /* bad command line or configuration */
+	KF_EXIT_SETUP = 3,  /* could not start: Kafka client, destination */
+	KF_EXIT_AUTH = 4,   /* TLS or SASL refused (KF_EAUTH) */
+	KF_EXIT_DENIED = 5, /* an ACL is missing (KF_EACCESS) */
 	KF_EXIT_STOPPED = 130
 };
 
@@ -86,8 +86,8 @@ int kf_cli_getopt(kf_cli_parser_t *p, int argc, char **argv,
 
 /* Applies an option of kf_cli_common_opts: returns 1 if opt was one of
  * them (applied to conf), 0 if not, -1 on error (message printed). */
-int kf_cli_common_opt(kf_conf_t *conf, const kf_cli_opt_t *opt,
-		      const char *arg, int *log_json);
+int kf_cli_common_opt(kf_conf_t *conf, const kf_cli_opt_t *opt, const char *arg,
+		      int *log_json);
 
 /* Sets opt->key to opt->value, or to arg: 0, or -1 after printing
  * "kferry CMD: why". */

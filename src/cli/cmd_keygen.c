@@ -8,7 +8,10 @@
 
 #include "cli/cli.h"
 
-enum { KF__OPT_TYPE = 5001, KF__OPT_OUT };
+enum {
+	KF__OPT_TYPE = 5001,
+	KF__OPT_OUT
+};
 
 /* Long options only, and no common ones: keygen talks to no broker. Its
  * help (help.c) describes the two key types in prose. */
@@ -31,7 +34,8 @@ int kf_cmd_keygen(int argc, char **argv)
 	optind = 1;
 	while ((opt = kf_cli_getopt(&p, argc, argv, &o)) != -1) {
 		if (opt == 'h')
-			return kf_cmd_help(2, (char *[]){"help", "keygen", NULL});
+			return kf_cmd_help(2,
+					   (char *[]){"help", "keygen", NULL});
 		if (opt == KF__OPT_TYPE)
 			type = optarg;
 		else if (opt == KF__OPT_OUT)

@@ -67,7 +67,7 @@ int kf_cmd_receive(int argc, char **argv)
 	}
 	if (optind < argc) {
 		kf_log_user(1, "kferry receive: unexpected argument '%s'\n%s",
-			argv[optind], kf__recv_usage);
+			    argv[optind], kf__recv_usage);
 		goto out;
 	}
 	if (kf_cli_setup_logging(conf, log_json))
@@ -79,8 +79,10 @@ int kf_cmd_receive(int argc, char **argv)
 		rc = kf_cli_exit_code(r);
 		goto out;
 	}
-	kf_log_user(0,
-		"kferry: received %llu files (%llu bytes), %llu already present, "
+	kf_log_user(
+		0,
+		"kferry: received %llu files (%llu bytes), %llu already "
+		"present, "
 		"%llu quarantined, %llu abandoned, %llu messages rejected, "
 		"%llu repeated chunks dropped, %llu dead letters, %llu lost "
 		"after abandon_timeout or an ABORT\n",

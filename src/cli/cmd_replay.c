@@ -68,8 +68,8 @@ static int kf__offset_opt(const char *opt, const char *arg, int64_t *out)
 {
 	if (!kf__parse_i64(arg, out))
 		return 0;
-	kf_log_user(1, "kferry replay: %s '%s': expected an offset >= 0\n",
-		opt, arg);
+	kf_log_user(1, "kferry replay: %s '%s': expected an offset >= 0\n", opt,
+		    arg);
 	return -1;
 }
 
@@ -132,7 +132,8 @@ int kf_cmd_replay(int argc, char **argv)
 	while ((opt = kf_cli_getopt(&p, argc, argv, &o)) != -1) {
 		if (opt == 'h') {
 			kf_conf_destroy(conf);
-			return kf_cmd_help(2, (char *[]){"help", "replay", NULL});
+			return kf_cmd_help(2,
+					   (char *[]){"help", "replay", NULL});
 		}
 		r = kf_cli_common_opt(conf, o, optarg, &log_json);
 		if (r < 0)
@@ -160,12 +161,12 @@ int kf_cmd_replay(int argc, char **argv)
 			nfrom++;
 			if (kf__parse_time(optarg, &ro.from)) {
 				kf_log_user(1,
-					"kferry replay: --from-time '%s': "
-					"expected RFC 3339 "
-					"(2026-11-30T05:00:00Z, "
-					"...T14:00:00.250+09:00) or "
-					"milliseconds since the epoch\n",
-					optarg);
+					    "kferry replay: --from-time '%s': "
+					    "expected RFC 3339 "
+					    "(2026-11-30T05:00:00Z, "
+					    "...T14:00:00.250+09:00) or "
+					    "milliseconds since the epoch\n",
+					    optarg);
 				goto out;
 			}
 			break;
@@ -184,14 +185,15 @@ int kf_cmd_replay(int argc, char **argv)
 	}
 	if (optind < argc) {
 		kf_log_user(1, "kferry replay: unexpected argument '%s'\n%s",
-			argv[optind], kf__replay_usage);
+			    argv[optind], kf__replay_usage);
 		goto out;
 	}
 	if (nfrom != 1) {
-		kf_log_user(1, "kferry replay: give exactly one of "
-				"--from-beginning, --from-offset and "
-				"--from-time\n%s",
-			kf__replay_usage);
+		kf_log_user(1,
+			    "kferry replay: give exactly one of "
+			    "--from-beginning, --from-offset and "
+			    "--from-time\n%s",
+			    kf__replay_usage);
 		goto out;
 	}
 	if (kf_cli_setup_logging(conf, log_json))
@@ -203,7 +205,8 @@ int kf_cmd_replay(int argc, char **argv)
 		rc = kf_cli_exit_code(r);
 		goto out;
 	}
-	kf_log_user(0,
+	kf_log_user(
+		0,
 		"kferry: replay restored %llu files (%llu bytes), %llu "
 		"identical skipped, %llu quarantined, %llu incomplete, %llu "
 		"abandoned, %llu messages rejected\n",
@@ -214,8 +217,7 @@ int kf_cmd_replay(int argc, char **argv)
 		(unsigned long long)st.files_incomplete,
 		(unsigned long long)st.files_abandoned,
 		(unsigned long long)st.messages_rejected);
-	rc = st.files_quarantined || st.files_incomplete ||
-			     st.messages_rejected
+	rc = st.files_quarantined || st.files_incomplete || st.messages_rejected
 		     ? KF_EXIT_FAILED
 		     : KF_EXIT_OK;
 out:

@@ -84,7 +84,8 @@ static void kf__on_progress(void *opaque, const kf_send_stats_t *st)
 	kf__human(bps, rate, sizeof(rate));
 	if (bps > 0 && st->bytes_total >= st->bytes_sent) {
 		unsigned long s =
-			(unsigned long)((st->bytes_total - st->bytes_sent) / bps);
+			(unsigned long)((st->bytes_total - st->bytes_sent) /
+					bps);
 
 		snprintf(eta, sizeof(eta), "%lu:%02lu", s / 60, s % 60);
 	}
@@ -130,7 +131,8 @@ static void kf__print_summary(const kf_send_stats_t *st)
 	kf__human((double)st->bytes_sent, bytes, sizeof(bytes));
 	kf__human(st->elapsed_s > 0 ? st->bytes_sent / st->elapsed_s : 0, rate,
 		  sizeof(rate));
-	kf_log_user(0,
+	kf_log_user(
+		0,
 		"kferry: sent %llu of %llu files, %s in %.2f s (%s/s), %llu "
 		"failed\n",
 		(unsigned long long)st->files_ok,
@@ -138,7 +140,11 @@ static void kf__print_summary(const kf_send_stats_t *st)
 		(unsigned long long)st->files_failed);
 }
 
-enum { KF__OPT_JSON = 2001, KF__OPT_PROGRESS, KF__OPT_NO_PROGRESS };
+enum {
+	KF__OPT_JSON = 2001,
+	KF__OPT_PROGRESS,
+	KF__OPT_NO_PROGRESS
+};
 
 const kf_cli_opt_t kf_cli_send_opts[] = {
 	{KF__OPT_JSON, "json", NULL, NULL, NULL,
@@ -192,9 +198,10 @@ int kf_cmd_send(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		kf_log_user(1, "kferry send: nothing to send: give one or more "
-				"files or directories\n%s",
-			kf__send_usage);
+		kf_log_user(1,
+			    "kferry send: nothing to send: give one or more "
+			    "files or directories\n%s",
+			    kf__send_usage);
 		goto out;
 	}
 	if (kf_cli_setup_logging(conf, log_json))
@@ -214,10 +221,10 @@ int kf_cmd_send(int argc, char **argv)
 		kf__print_json(&ui, &st, r);
 	else
 		kf__print_summary(&st);
-	rc = r == 0            ? KF_EXIT_OK
+	rc = r == 0		? KF_EXIT_OK
 	     : r == KF_ESTOPPED ? KF_EXIT_STOPPED
 	     : r == KF_EKAFKA || r == KF_EINVAL || r == KF_EAUTH ||
-		       r == KF_EACCESS
+			     r == KF_EACCESS
 		     ? kf_cli_exit_code(r)
 		     : KF_EXIT_FAILED;
 out:

@@ -83,7 +83,7 @@ static kf_conf_t *kf__watch_conf(struct kf__watch_args *a, int *help)
 	}
 	if (optind < a->argc) {
 		kf_log_user(1, "kferry watch: unexpected argument '%s'\n%s",
-			a->argv[optind], kf__watch_usage);
+			    a->argv[optind], kf__watch_usage);
 		goto out_destroy;
 	}
 	return conf;
@@ -99,8 +99,9 @@ static kf_conf_t *kf__reload(void *opaque, char *errstr, size_t errstr_size)
 	kf_conf_t *conf = kf__watch_conf(opaque, &help);
 
 	if (!conf)
-		snprintf(errstr, errstr_size, "the configuration does not load "
-					      "(see the message above)");
+		snprintf(errstr, errstr_size,
+			 "the configuration does not load "
+			 "(see the message above)");
 	return conf;
 }
 

@@ -16,7 +16,8 @@ static const char kf__help_main[] =
 	"  send PATH...        send files and directory trees to a topic\n"
 	"  receive --dest DIR  receive them, verify them, place them in DIR\n"
 	"  watch --dir DIR     send every file finished in DIR (a daemon)\n"
-	"  replay --dest DIR   re-deliver a range of the topic into DIR (rebuild "
+	"  replay --dest DIR   re-deliver a range of the topic into DIR "
+	"(rebuild "
 	"it)\n"
 	"  keygen --type T --out FILE\n"
 	"                      make a key pair for end-to-end encryption\n"
@@ -28,7 +29,8 @@ static const char kf__help_main[] =
 	"  version             print the version\n"
 	"\n"
 	"Every file travels as a manifest, checksummed zstd-compressed chunks\n"
-	"and a commit carrying the whole-file hash; the receiver verifies each\n"
+	"and a commit carrying the whole-file hash; the receiver verifies "
+	"each\n"
 	"chunk and the whole file before an atomic rename, and commits Kafka\n"
 	"offsets only for files that are durable (docs/protocol.md).\n"
 	"\n"
@@ -50,7 +52,8 @@ static const char kf__help_receive[] =
 	"usage: kferry receive [options] --dest DIR\n"
 	"\n"
 	"Consumes the topic in a consumer group, reassembles each file in\n"
-	"DIR/.kferry/tmp, verifies every chunk and the whole file, and renames\n"
+	"DIR/.kferry/tmp, verifies every chunk and the whole file, and "
+	"renames\n"
 	"it into DIR with its relative path, mode and mtime. Files that fail\n"
 	"verification go to DIR/.kferry/quarantine with a reason.txt. SIGINT\n"
 	"or SIGTERM stops it cleanly.\n";
@@ -143,17 +146,20 @@ int kf_cmd_help(int argc, char **argv)
 		const char *fmt = argc > 2 ? argv[2] : "";
 
 		if (*fmt && strcmp(fmt, "--markdown") && strcmp(fmt, "--man")) {
-			fprintf(stderr, "kferry help config: unknown format "
-					"'%s' (try --markdown or --man)\n",
+			fprintf(stderr,
+				"kferry help config: unknown format "
+				"'%s' (try --markdown or --man)\n",
 				fmt);
 			return KF_EXIT_USAGE;
 		}
 		kf_conf_describe(stdout, !*fmt ? KF_CONF_DOC_TEXT
-				 : !strcmp(fmt, "--man") ? KF_CONF_DOC_MAN
-							 : KF_CONF_DOC_MARKDOWN);
+					 : !strcmp(fmt, "--man")
+						 ? KF_CONF_DOC_MAN
+						 : KF_CONF_DOC_MARKDOWN);
 	} else {
-		fprintf(stderr, "kferry help: no help for '%s' (try send, "
-				"receive, replay, watch, keygen or config)\n",
+		fprintf(stderr,
+			"kferry help: no help for '%s' (try send, "
+			"receive, replay, watch, keygen or config)\n",
 			topic);
 		return KF_EXIT_USAGE;
 	}

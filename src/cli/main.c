@@ -10,8 +10,7 @@
 
 /* --log-format json anywhere on the command line: the errors of the
  * options before it, and of the configuration file, are JSON lines too. */
-static void kf__preload_log_format(const kf_conf_t *conf, int argc,
-				   char **argv)
+static void kf__preload_log_format(const kf_conf_t *conf, int argc, char **argv)
 {
 	int i;
 
@@ -106,7 +105,8 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "-h"))
 		return kf_cmd_help(argc - 1, argv + 1);
-	kf_log_user(1,
+	kf_log_user(
+		1,
 		"kferry: unknown command '%s'\nRun 'kferry help' for the list "
 		"of commands.\n",
 		cmd);

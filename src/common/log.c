@@ -59,7 +59,8 @@ int kf_log_setup(int level, const char *debug_ctx, int json, char *errstr,
 		size_t n = strcspn(p, ",");
 		size_t i;
 
-		for (i = 0; i < sizeof(kf__log_ctxs) / sizeof(kf__log_ctxs[0]); i++)
+		for (i = 0; i < sizeof(kf__log_ctxs) / sizeof(kf__log_ctxs[0]);
+		     i++)
 			if (strlen(kf__log_ctxs[i].name) == n &&
 			    !strncmp(kf__log_ctxs[i].name, p, n))
 				break;
@@ -79,8 +80,8 @@ int kf_log_setup(int level, const char *debug_ctx, int json, char *errstr,
 	{
 		struct stat st;
 
-		kf__log_sock = fstat(STDERR_FILENO, &st) == 0 &&
-			       S_ISSOCK(st.st_mode);
+		kf__log_sock =
+			fstat(STDERR_FILENO, &st) == 0 && S_ISSOCK(st.st_mode);
 	}
 	return 0;
 }
@@ -178,8 +179,8 @@ void kf__log(int level, const char *ctx, const char *fmt, ...)
 			n = snprintf(line, sizeof(line), "<%d>%-5s %s: %s\n",
 				     level, kf__level_name(level), ctx, safe);
 		else
-			n = snprintf(line, sizeof(line), "%s %-5s %s: %s\n",
-				     ts, kf__level_name(level), ctx, safe);
+			n = snprintf(line, sizeof(line), "%s %-5s %s: %s\n", ts,
+				     kf__level_name(level), ctx, safe);
 	}
 	if (n > (int)sizeof(line) - 1)
 		n = (int)sizeof(line) - 1;

@@ -16,9 +16,9 @@
 #include "common/err.h"
 
 typedef struct kf_strbuf_s {
-	char *p;       /* NUL-terminated text */
+	char *p; /* NUL-terminated text */
 	size_t len, cap;
-	int grows;     /* p is ours (malloc) and may be reallocated */
+	int grows; /* p is ours (malloc) and may be reallocated */
 	int failed;
 } kf_strbuf_t;
 

@@ -35,14 +35,15 @@ const struct kf__type_desc kf__conf_types[] = {
 };
 
 static const struct kf__word kf__bool_words[] = {
-	{"true", 1}, {"false", 0}, {"yes", 1}, {"no", 0},
-	{"on", 1},   {"off", 0},   {"1", 1},   {"0", 0},
-	{NULL, 0},
+	{"true", 1}, {"false", 0}, {"yes", 1}, {"no", 0}, {"on", 1},
+	{"off", 0},  {"1", 1},	   {"0", 0},   {NULL, 0},
 };
 
 static const struct kf__word kf__log_level_words[] = {
-	{"error", KF_LOG_ERR},   {"warn", KF_LOG_WARN},
-	{"info", KF_LOG_INFO},   {"debug", KF_LOG_DEBUG},
+	{"error", KF_LOG_ERR},
+	{"warn", KF_LOG_WARN},
+	{"info", KF_LOG_INFO},
+	{"debug", KF_LOG_DEBUG},
 	{NULL, 0},
 };
 
@@ -60,13 +61,12 @@ static const struct kf__word kf__codec_words[] = {
 	{NULL, 0},
 };
 
-
 /*
  * The field's C type is checked at compile time (_Generic has no default
  * association), so a key can never store an int into a uint64_t field.
  */
 #define KF__OFFT(T, field, ctype)                                              \
-	_Generic(((T *)0)->field, ctype: offsetof(T, field))
+	_Generic(((T *)0)->field, ctype : offsetof(T, field))
 #define KF__OFF(field, ctype) KF__OFFT(struct kf_conf_s, field, ctype)
 #define KF__STRING(f) .type = KF__T_STRING, .off = KF__OFF(f, char *)
 #define KF__INT(f) .type = KF__T_INT, .off = KF__OFF(f, int)
@@ -776,8 +776,8 @@ const size_t kf__conf_nroute_keys =
 	sizeof(kf__conf_route_keys) / sizeof(kf__conf_route_keys[0]);
 
 /* Appends to the NUL-terminated text in buf, truncating at cap. */
-static KF_PRINTF(3, 4) void kf__append(char *buf, size_t cap,
-				       const char *fmt, ...)
+static KF_PRINTF(3, 4) void kf__append(char *buf, size_t cap, const char *fmt,
+				       ...)
 {
 	size_t len = strlen(buf);
 	va_list ap;
@@ -812,8 +812,8 @@ static void kf__fmt_words(char *buf, size_t cap, const struct kf__key *k)
 	const struct kf__word *w;
 
 	for (w = k->words; w->word; w++) {
-		int leveled = k->type == KF__T_CODEC &&
-			      w->value != KF_CODEC_NONE;
+		int leveled =
+			k->type == KF__T_CODEC && w->value != KF_CODEC_NONE;
 
 		if (w != k->words)
 			kf__append(buf, cap, "%s", w[1].word ? ", " : " or ");
@@ -851,4 +851,3 @@ void kf__conf_fmt_range(char *buf, size_t cap, const struct kf__key *k)
 		break;
 	}
 }
-

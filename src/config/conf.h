@@ -41,29 +41,29 @@ enum kf_sasl_mechanism {
 /* How the watch daemon decides that a file in a route is finished. */
 enum kf_finished_mode {
 	KF_FINISHED_STABLE = 0, /* size and mtime unchanged for N seconds */
-	KF_FINISHED_MARKER,     /* a trigger file NAME<suffix> appeared */
-	KF_FINISHED_RENAME      /* renamed in: temp suffixes are ignored */
+	KF_FINISHED_MARKER,	/* a trigger file NAME<suffix> appeared */
+	KF_FINISHED_RENAME	/* renamed in: temp suffixes are ignored */
 };
 
 /* One watched directory, from the keys "route.NAME.KEY" ([route.NAME]).
  * Values are kept as written; src/watch/route.c compiles them. */
 struct kf_conf_route {
-	char *name;            /* owned; NAME */
-	char *dir;             /* owned; required */
-	char *topic;           /* owned; NULL: the top-level topic */
-	char *include;         /* owned; comma-separated globs, NULL: all */
-	char *exclude;         /* owned; comma-separated globs or NULL */
+	char *name;    /* owned; NAME */
+	char *dir;     /* owned; required */
+	char *topic;   /* owned; NULL: the top-level topic */
+	char *include; /* owned; comma-separated globs, NULL: all */
+	char *exclude; /* owned; comma-separated globs or NULL */
 	int recursive;
-	int finished;          /* enum kf_finished_mode */
+	int finished; /* enum kf_finished_mode */
 	int stable_seconds;
 	char *marker_suffixes; /* owned; comma-separated */
 	char *temp_suffixes;   /* owned; comma-separated */
-	char *after;           /* owned; delete, keep or move:DIR */
+	char *after;	       /* owned; delete, keep or move:DIR */
 	char *error_dir;       /* owned; NULL: DIR/.kferry/error */
 	int retries;
 	int retry_backoff_s;
 	char *encrypt_recipients; /* owned; NULL: send.encrypt_recipients */
-	char *sign_key;           /* owned; NULL: send.sign_key */
+	char *sign_key;		  /* owned; NULL: send.sign_key */
 };
 
 /* One librdkafka property passed through unchanged ("kafka.X" or -X). */
@@ -74,15 +74,15 @@ struct kf_conf_prop {
 
 struct kf_conf_s {
 	/* common */
-	char *bootstrap;        /* owned; "host:port[,host:port]" */
-	char *topic;            /* owned */
-	uint64_t chunk_size;    /* bytes */
-	int codec;              /* enum kf_codec_id */
-	int codec_level;        /* zstd level when codec is zstd */
-	int log_level;          /* LOG_ERR..LOG_DEBUG (syslog numbering) */
-	char *debug;            /* owned; comma list of debug contexts or NULL */
-	int workers;            /* worker threads; 0 = number of CPUs */
-	int connect_timeout_s;  /* 0 = wait for a broker without limit */
+	char *bootstrap;       /* owned; "host:port[,host:port]" */
+	char *topic;	       /* owned */
+	uint64_t chunk_size;   /* bytes */
+	int codec;	       /* enum kf_codec_id */
+	int codec_level;       /* zstd level when codec is zstd */
+	int log_level;	       /* LOG_ERR..LOG_DEBUG (syslog numbering) */
+	char *debug;	       /* owned; comma list of debug contexts or NULL */
+	int workers;	       /* worker threads; 0 = number of CPUs */
+	int connect_timeout_s; /* 0 = wait for a broker without limit */
 
 	/* send */
 	uint64_t send_max_inflight_bytes; /* raw bytes read but not acked */
@@ -90,49 +90,49 @@ struct kf_conf_s {
 	int send_linger_ms;
 	int send_delivery_timeout_ms;
 	char *encrypt_recipients; /* owned; comma list of PEM files or NULL */
-	char *sign_key;           /* owned; PEM file or NULL */
+	char *sign_key;		  /* owned; PEM file or NULL */
 
 	/* receive */
-	char *dest;             /* owned */
-	char *group;            /* owned */
-	int on_conflict;        /* enum kf_conflict_policy */
+	char *dest;	 /* owned */
+	char *group;	 /* owned */
+	int on_conflict; /* enum kf_conflict_policy */
 	int abandon_timeout_s;
 	uint64_t max_file_size;
 	int max_open_transfers;
 	uint64_t recv_max_inflight_bytes; /* frames handed to workers */
-	int idle_exit_s;        /* 0 = run until stopped */
-	int fsync;              /* 1 = fsync files and directories */
-	char *recv_umask;       /* owned; octal, checked by the table */
-	char *dead_letter_topic; /* owned; NULL or "" = no dead letters */
-	int quarantine_max;     /* transfers kept in quarantine; 0 = all */
+	int idle_exit_s;		  /* 0 = run until stopped */
+	int fsync;			  /* 1 = fsync files and directories */
+	char *recv_umask;	  /* owned; octal, checked by the table */
+	char *dead_letter_topic;  /* owned; NULL or "" = no dead letters */
+	int quarantine_max;	  /* transfers kept in quarantine; 0 = all */
 	int quarantine_max_age_s; /* 0 = kept for ever */
-	char *decrypt_keys;     /* owned; comma list of PEM files or NULL */
-	char *trusted_signers;  /* owned; comma list of PEM files or NULL */
+	char *decrypt_keys;	  /* owned; comma list of PEM files or NULL */
+	char *trusted_signers;	  /* owned; comma list of PEM files or NULL */
 
 	/* security (docs/security.md) */
-	int security_protocol;  /* enum kf_security_protocol */
-	char *tls_ca;           /* owned; PEM file or NULL: system CAs */
-	char *tls_cert;         /* owned; client certificate (mutual TLS) */
-	char *tls_key;          /* owned; its private key */
+	int security_protocol;	/* enum kf_security_protocol */
+	char *tls_ca;		/* owned; PEM file or NULL: system CAs */
+	char *tls_cert;		/* owned; client certificate (mutual TLS) */
+	char *tls_key;		/* owned; its private key */
 	char *tls_key_password; /* owned; secret: inline, file:PATH, env:NAME */
 	int tls_verify_hostname;
-	int sasl_mechanism;     /* enum kf_sasl_mechanism */
-	char *sasl_username;    /* owned */
-	char *sasl_password;    /* owned; secret: inline, file:PATH, env:NAME */
+	int sasl_mechanism;  /* enum kf_sasl_mechanism */
+	char *sasl_username; /* owned */
+	char *sasl_password; /* owned; secret: inline, file:PATH, env:NAME */
 
 	/* watch */
-	char *state_dir;        /* owned */
+	char *state_dir; /* owned */
 	int rescan_s;
 	int watch_max_inflight_files;
 	int drain_s;
-	int resume_window_s;    /* 0 = always send from the start */
+	int resume_window_s;	      /* 0 = always send from the start */
 	struct kf_conf_route *routes; /* owned array, in order of first key */
 	size_t nroutes;
 
 	/* observability (docs/metrics.md) */
-	char *metrics_addr;     /* owned; HOST:PORT or NULL/empty: off */
-	int stats_interval_ms;  /* librdkafka statistics, with metrics on */
-	char *audit_topic;      /* owned; NULL/empty: no audit trail */
+	char *metrics_addr;    /* owned; HOST:PORT or NULL/empty: off */
+	int stats_interval_ms; /* librdkafka statistics, with metrics on */
+	char *audit_topic;     /* owned; NULL/empty: no audit trail */
 
 	/* librdkafka pass-through, in the order given */
 	struct kf_conf_prop *props; /* owned array */

@@ -259,7 +259,8 @@ static const char *const kf__routes_intro[] = {
 	"",
 	"### `[route.NAME]` sections",
 	"",
-	"Each `[route.NAME]` section is one directory watched by `kferry watch`",
+	"Each `[route.NAME]` section is one directory watched by `kferry "
+	"watch`",
 	"(docs/watch.md); NAME is the route's name in logs and in the ledger.",
 	"A route exists once one of its keys is set; the others keep these",
 	"defaults.",
@@ -453,8 +454,7 @@ static const struct kf__doc_format {
 	void (*routes)(FILE *out); /* before the route keys, or NULL */
 	void (*outro)(FILE *out);  /* or NULL */
 } kf__doc_formats[] = {
-	[KF_CONF_DOC_TEXT] = {kf__text_intro, NULL, kf__plain_key, NULL,
-			      NULL},
+	[KF_CONF_DOC_TEXT] = {kf__text_intro, NULL, kf__plain_key, NULL, NULL},
 	[KF_CONF_DOC_MARKDOWN] = {kf__md_intro, kf__md_heading, kf__md_key,
 				  kf__md_routes, NULL},
 	[KF_CONF_DOC_MAN] = {kf__man_intro, kf__man_heading, kf__man_key,

@@ -91,8 +91,8 @@ int kf_conf_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-static int kf__invalid(const struct kf__key *k, const char *value,
-		       char *errstr, size_t errstr_size)
+static int kf__invalid(const struct kf__key *k, const char *value, char *errstr,
+		       size_t errstr_size)
 {
 	char range[160];
 
@@ -181,8 +181,8 @@ static int kf__set_string(void *base, const struct kf__key *k,
 	return 0;
 }
 
-static int kf__set_int(void *base, const struct kf__key *k,
-		       const char *value, char *errstr, size_t errstr_size)
+static int kf__set_int(void *base, const struct kf__key *k, const char *value,
+		       char *errstr, size_t errstr_size)
 {
 	int64_t v;
 
@@ -194,8 +194,8 @@ static int kf__set_int(void *base, const struct kf__key *k,
 	return 0;
 }
 
-static int kf__set_size(void *base, const struct kf__key *k,
-			const char *value, char *errstr, size_t errstr_size)
+static int kf__set_size(void *base, const struct kf__key *k, const char *value,
+			char *errstr, size_t errstr_size)
 {
 	uint64_t v;
 
@@ -208,11 +208,11 @@ static int kf__set_size(void *base, const struct kf__key *k,
 }
 
 /* bool and enum keys: one of the key's words. */
-static int kf__set_word(void *base, const struct kf__key *k,
-			const char *value, char *errstr, size_t errstr_size)
+static int kf__set_word(void *base, const struct kf__key *k, const char *value,
+			char *errstr, size_t errstr_size)
 {
-	const struct kf__word *w = kf__word_find(k->words, value,
-						 strlen(value));
+	const struct kf__word *w =
+		kf__word_find(k->words, value, strlen(value));
 
 	if (!w)
 		return kf__invalid(k, value, errstr, errstr_size);
@@ -221,8 +221,8 @@ static int kf__set_word(void *base, const struct kf__key *k,
 }
 
 /* "none", "zstd" or "zstd:LEVEL". */
-static int kf__set_codec(void *base, const struct kf__key *k,
-			 const char *value, char *errstr, size_t errstr_size)
+static int kf__set_codec(void *base, const struct kf__key *k, const char *value,
+			 char *errstr, size_t errstr_size)
 {
 	size_t n = strcspn(value, ":");
 	const struct kf__word *w = kf__word_find(k->words, value, n);
@@ -240,8 +240,8 @@ static int kf__set_codec(void *base, const struct kf__key *k,
 	return 0;
 }
 
-static int kf__set_key(void *base, const struct kf__key *k,
-		       const char *value, char *errstr, size_t errstr_size)
+static int kf__set_key(void *base, const struct kf__key *k, const char *value,
+		       char *errstr, size_t errstr_size)
 {
 	switch (k->type) {
 	case KF__T_STRING:
@@ -279,42 +279,44 @@ static const struct kf__guarded_prop {
 	const char *value;
 	const char *why;
 } kf__guarded_props[] = {
-    {"enable.auto.commit", NULL,
-     "kferry commits offsets itself, never past the MANIFEST of an open "
-     "transfer (docs/protocol.md section 7); automatic commits would lose "
-     "files at a crash"},
-    {"auto.commit.enable", NULL, "it is enable.auto.commit's alias: kferry "
-				 "commits offsets itself (docs/protocol.md "
-				 "section 7)"},
-    {"enable.auto.offset.store", NULL,
-     "kferry stores offsets itself, never past the MANIFEST of an open "
-     "transfer (docs/protocol.md section 7)"},
-    {"acks", NULL, "the protocol requires acks=all (docs/protocol.md "
-		   "section 2): a file acknowledged on one replica can be "
-		   "lost"},
-    {"request.required.acks", NULL,
-     "it is acks' alias: the protocol requires acks=all (docs/protocol.md "
-     "section 2)"},
-    {"enable.idempotence", NULL,
-     "the protocol requires an idempotent producer (docs/protocol.md "
-     "section 2): retries must neither reorder nor duplicate frames"},
-    {"transactional.id", NULL,
-     "kferry's producers are idempotent, not transactional "
-     "(docs/protocol.md section 6)"},
-    {"partitioner", NULL,
-     "kferry uses murmur2 like the Java clients, so that every version "
-     "of a path lands on one partition whichever client sent it "
-     "(docs/protocol.md section 2)"},
-    {"queuing.strategy", NULL,
-     "frames must be produced in the order kferry queues them"},
-    {"partition.assignment.strategy", "cooperative",
-     "the receiver handles eager rebalances only (range, roundrobin)"},
-    {"enable.ssl.certificate.verification", NULL,
-     "broker certificates are always verified (docs/security.md): name "
-     "their CA with tls.ca"},
-    {"ssl.endpoint.identification.algorithm", NULL,
-     "the broker host name check is tls.verify_hostname's to turn off "
-     "(docs/security.md)"},
+	{"enable.auto.commit", NULL,
+	 "kferry commits offsets itself, never past the MANIFEST of an open "
+	 "transfer (docs/protocol.md section 7); automatic commits would lose "
+	 "files at a crash"},
+	{"auto.commit.enable", NULL,
+	 "it is enable.auto.commit's alias: kferry "
+	 "commits offsets itself (docs/protocol.md "
+	 "section 7)"},
+	{"enable.auto.offset.store", NULL,
+	 "kferry stores offsets itself, never past the MANIFEST of an open "
+	 "transfer (docs/protocol.md section 7)"},
+	{"acks", NULL,
+	 "the protocol requires acks=all (docs/protocol.md "
+	 "section 2): a file acknowledged on one replica can be "
+	 "lost"},
+	{"request.required.acks", NULL,
+	 "it is acks' alias: the protocol requires acks=all (docs/protocol.md "
+	 "section 2)"},
+	{"enable.idempotence", NULL,
+	 "the protocol requires an idempotent producer (docs/protocol.md "
+	 "section 2): retries must neither reorder nor duplicate frames"},
+	{"transactional.id", NULL,
+	 "kferry's producers are idempotent, not transactional "
+	 "(docs/protocol.md section 6)"},
+	{"partitioner", NULL,
+	 "kferry uses murmur2 like the Java clients, so that every version "
+	 "of a path lands on one partition whichever client sent it "
+	 "(docs/protocol.md section 2)"},
+	{"queuing.strategy", NULL,
+	 "frames must be produced in the order kferry queues them"},
+	{"partition.assignment.strategy", "cooperative",
+	 "the receiver handles eager rebalances only (range, roundrobin)"},
+	{"enable.ssl.certificate.verification", NULL,
+	 "broker certificates are always verified (docs/security.md): name "
+	 "their CA with tls.ca"},
+	{"ssl.endpoint.identification.algorithm", NULL,
+	 "the broker host name check is tls.verify_hostname's to turn off "
+	 "(docs/security.md)"},
 };
 
 /* Refuses a property of kf__guarded_props, saying why. */
@@ -324,8 +326,8 @@ static int kf__check_prop(const char *name, const char *value, char *errstr,
 	const char *bare = !strncmp(name, "topic.", 6) ? name + 6 : name;
 	size_t i;
 
-	for (i = 0; i < sizeof(kf__guarded_props) /
-			    sizeof(kf__guarded_props[0]);
+	for (i = 0;
+	     i < sizeof(kf__guarded_props) / sizeof(kf__guarded_props[0]);
 	     i++) {
 		const struct kf__guarded_prop *g = &kf__guarded_props[i];
 
@@ -438,7 +440,7 @@ static size_t kf__near(const char *a, const char *b)
  * "dest" and "[receive] receive.dest" find receive.dest. NULL when nothing
  * is close: a wild guess misleads more than none. */
 static const struct kf__key *kf__key_suggest_in(const struct kf__key *keys,
-					       size_t nkeys, const char *name)
+						size_t nkeys, const char *name)
 {
 	const struct kf__key *found = NULL;
 	size_t best = SIZE_MAX, i;
@@ -546,8 +548,8 @@ static int kf__set_route(kf_conf_t *conf, const char *key, const char *value,
 				 "section)",
 				 key);
 	if (!(k = kf__route_key_find(dot + 1))) {
-		k = kf__key_suggest_in(kf__conf_route_keys, kf__conf_nroute_keys,
-				       dot + 1);
+		k = kf__key_suggest_in(kf__conf_route_keys,
+				       kf__conf_nroute_keys, dot + 1);
 		if (k)
 			return kf_seterr(errstr, errstr_size, KF_EINVAL,
 					 "%s: unknown route key (did you mean "
@@ -619,7 +621,8 @@ kf_conf_t *kf_conf_new(void)
 	 * (a unit test makes sure every default is accepted). */
 	for (i = 0; i < kf__conf_nkeys; i++) {
 		if (kf__conf_keys[i].def &&
-		    kf__set_key(conf, &kf__conf_keys[i], kf__conf_keys[i].def, NULL, 0)) {
+		    kf__set_key(conf, &kf__conf_keys[i], kf__conf_keys[i].def,
+				NULL, 0)) {
 			kf_conf_destroy(conf);
 			return NULL;
 		}
@@ -635,8 +638,9 @@ void kf_conf_destroy(kf_conf_t *conf)
 		return;
 	for (i = 0; i < kf__conf_nkeys; i++)
 		if (kf__conf_keys[i].type == KF__T_STRING)
-			kf__free_value("", kf__conf_keys[i].name,
-				       *(char **)kf__field(conf, &kf__conf_keys[i]));
+			kf__free_value(
+				"", kf__conf_keys[i].name,
+				*(char **)kf__field(conf, &kf__conf_keys[i]));
 	for (i = 0; i < conf->nprops; i++) {
 		kf__free_value("kafka.", conf->props[i].name,
 			       conf->props[i].value);
@@ -837,8 +841,7 @@ int kf_conf_secret_is_ref(const char *value)
 /* A file that holds a secret and that any local user can read gives the
  * secret away: say so, with the fix. Group access is left alone: 640
  * with a service group is a common and sound setup. */
-static void kf__check_secret_file(FILE *f, const char *path,
-				  const char *key)
+static void kf__check_secret_file(FILE *f, const char *path, const char *key)
 {
 	struct stat st;
 
@@ -916,4 +919,3 @@ int kf_conf_load_file(kf_conf_t *conf, const char *path, char *errstr,
 	explicit_bzero(iobuf, sizeof(iobuf));
 	return err;
 }
-

@@ -46,14 +46,14 @@ struct kf__word {
 struct kf__key {
 	const char *name;
 	enum kf__type type;
-	size_t off;  /* of the field in struct kf_conf_s */
+	size_t off;	 /* of the field in struct kf_conf_s */
 	const char *def; /* parsed like a user's value; NULL: no default */
 	/* int and size: the value; codec: the level; string: the length
 	 * (a nonzero min means the value may not be empty) */
 	int64_t min, max;
 	const struct kf__word *words; /* bool, enum and codec */
-	const char *unit;             /* shown beside the type, or NULL */
-	const char *doc;              /* one paragraph */
+	const char *unit;	      /* shown beside the type, or NULL */
+	const char *doc;	      /* one paragraph */
 	/* string keys: extra validation of a non-empty value, or NULL */
 	int (*check)(const char *value, char *errstr, size_t errstr_size);
 };

@@ -132,10 +132,11 @@ int kf_codec_decompress(kf_codec_pool_t *pool, int codec, const void *src,
 
 	if (codec == KF_CODEC_NONE) {
 		if (src_len != raw_len)
-			return kf_seterr(errstr, errstr_size, KF_EPROTO,
-					 "raw chunk carries %zu bytes, expected "
-					 "%zu",
-					 src_len, raw_len);
+			return kf_seterr(
+				errstr, errstr_size, KF_EPROTO,
+				"raw chunk carries %zu bytes, expected "
+				"%zu",
+				src_len, raw_len);
 		memcpy(dst, src, raw_len);
 		return 0;
 	}
@@ -159,8 +160,8 @@ int kf_codec_decompress(kf_codec_pool_t *pool, int codec, const void *src,
 	r = ZSTD_decompressDCtx(c->dctx, dst, raw_len, src, src_len);
 	kf__give_back(pool, c);
 	if (ZSTD_isError(r))
-		return kf_seterr(errstr, errstr_size, KF_EPROTO,
-				 "zstd: %s", ZSTD_getErrorName(r));
+		return kf_seterr(errstr, errstr_size, KF_EPROTO, "zstd: %s",
+				 ZSTD_getErrorName(r));
 	if (r != raw_len)
 		return kf_seterr(errstr, errstr_size, KF_EPROTO,
 				 "zstd frame holds %zu bytes, expected %zu", r,

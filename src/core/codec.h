@@ -16,7 +16,10 @@
 #include <stdint.h>
 
 /* The codec of a chunk payload, as on the wire (docs/protocol.md). */
-enum kf_codec_id { KF_CODEC_NONE = 0, KF_CODEC_ZSTD = 1 };
+enum kf_codec_id {
+	KF_CODEC_NONE = 0,
+	KF_CODEC_ZSTD = 1
+};
 
 typedef struct kf_codec_pool_s kf_codec_pool_t;
 

@@ -82,11 +82,11 @@ int kf_key_from_raw(int type, const uint8_t raw[KF_CRYPTO_KEY_LEN],
 		    int private_key, kf_key_t **out)
 {
 	EVP_PKEY *pkey =
-	    private_key
-		? EVP_PKEY_new_raw_private_key(kf__nid(type), NULL, raw,
-					       KF_CRYPTO_KEY_LEN)
-		: EVP_PKEY_new_raw_public_key(kf__nid(type), NULL, raw,
-					      KF_CRYPTO_KEY_LEN);
+		private_key
+			? EVP_PKEY_new_raw_private_key(kf__nid(type), NULL, raw,
+						       KF_CRYPTO_KEY_LEN)
+			: EVP_PKEY_new_raw_public_key(kf__nid(type), NULL, raw,
+						      KF_CRYPTO_KEY_LEN);
 
 	if (!pkey)
 		return KF_EINVAL;
@@ -208,8 +208,10 @@ int kf_key_load(const char *path, int type, int want_private, kf_key_t **out,
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "key file %s: no PEM %s key in it (make one "
 				 "with 'kferry keygen --type %s --out FILE')",
-				 path, want_private ? "private" : "public or "
-							      "private",
+				 path,
+				 want_private ? "private"
+					      : "public or "
+						"private",
 				 kf__type_name(type));
 	if (has_private && (st.st_mode & 077)) {
 		/* as ssh does: a private key others can read is not one */
@@ -226,8 +228,8 @@ int kf_key_load(const char *path, int type, int want_private, kf_key_t **out,
 				 "key file %s: not an %s key (%s)", path,
 				 kf__type_name(type),
 				 type == KF_KEY_X25519
-				     ? "encryption uses x25519 keys"
-				     : "signatures use ed25519 keys");
+					 ? "encryption uses x25519 keys"
+					 : "signatures use ed25519 keys");
 	}
 	r = kf__key_wrap_pkey(pkey, type, has_private, out);
 	if (!r && !((*out)->path = strdup(path))) {
@@ -263,12 +265,12 @@ static int kf__write_pem(const char *path, mode_t mode, EVP_PKEY *pkey,
 	if (!f) {
 		close(fd);
 		unlink(path);
-		return kf_seterr(errstr, errstr_size, KF_ENOMEM, "%s: %s",
-				 path, strerror(errno));
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM, "%s: %s", path,
+				 strerror(errno));
 	}
-	ok = private_key ? PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL,
-						NULL)
-			 : PEM_write_PUBKEY(f, pkey);
+	ok = private_key
+		     ? PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL)
+		     : PEM_write_PUBKEY(f, pkey);
 	ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
 	if (fclose(f) != 0)
 		ok = 0;
@@ -280,9 +282,8 @@ static int kf__write_pem(const char *path, mode_t mode, EVP_PKEY *pkey,
 	return 0;
 }
 
-int kf_key_generate(int type, const char *path,
-		    uint8_t id[KF_CRYPTO_KEYID_LEN], char *errstr,
-		    size_t errstr_size)
+int kf_key_generate(int type, const char *path, uint8_t id[KF_CRYPTO_KEYID_LEN],
+		    char *errstr, size_t errstr_size)
 {
 	char pubpath[4096];
 	kf_key_t *k;
@@ -310,8 +311,8 @@ int kf_key_generate(int type, const char *path,
 	return r;
 }
 
-int kf_keygen(const char *type, const char *path, char key_id[33],
-	      char *errstr, size_t errstr_size)
+int kf_keygen(const char *type, const char *path, char key_id[33], char *errstr,
+	      size_t errstr_size)
 {
 	int t = kf_key_type_parse(type ? type : "");
 	uint8_t id[KF_CRYPTO_KEYID_LEN];
@@ -432,13 +433,13 @@ static int kf__kek(const kf_key_t *priv, const uint8_t peer_pub[32],
 		memcpy(info + sizeof(kf__wrap_info) - 1, eph_pub, 32);
 		memcpy(info + sizeof(kf__wrap_info) - 1 + 32, recip_pub, 32);
 		params[0] = OSSL_PARAM_construct_utf8_string(
-		    OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+			OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
 		params[1] = OSSL_PARAM_construct_octet_string(
-		    OSSL_KDF_PARAM_KEY, shared, sizeof(shared));
+			OSSL_KDF_PARAM_KEY, shared, sizeof(shared));
 		params[2] = OSSL_PARAM_construct_octet_string(
-		    OSSL_KDF_PARAM_SALT, (void *)salt, 16);
+			OSSL_KDF_PARAM_SALT, (void *)salt, 16);
 		params[3] = OSSL_PARAM_construct_octet_string(
-		    OSSL_KDF_PARAM_INFO, info, sizeof(info));
+			OSSL_KDF_PARAM_INFO, info, sizeof(info));
 		params[4] = OSSL_PARAM_construct_end();
 		kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
 		kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
@@ -487,7 +488,8 @@ int kf_key_wrap(const kf_key_t *eph, const kf_key_t *recipient,
 			recipient->pub, salt, dk, out);
 }
 
-int kf_key_unwrap(const kf_key_t *priv, const uint8_t eph_pub[KF_CRYPTO_KEY_LEN],
+int kf_key_unwrap(const kf_key_t *priv,
+		  const uint8_t eph_pub[KF_CRYPTO_KEY_LEN],
 		  const uint8_t salt[16],
 		  const uint8_t in[KF_CRYPTO_WRAPPED_LEN],
 		  uint8_t dk[KF_CRYPTO_KEY_LEN])
@@ -505,24 +507,26 @@ int kf_sign(const kf_key_t *priv, const void *msg, size_t len,
 	size_t n = KF_CRYPTO_SIG_LEN;
 	int ok;
 
-	ok = ctx && EVP_DigestSignInit_ex(ctx, NULL, NULL, NULL, NULL,
-					  priv->pkey, NULL) == 1 &&
+	ok = ctx &&
+	     EVP_DigestSignInit_ex(ctx, NULL, NULL, NULL, NULL, priv->pkey,
+				   NULL) == 1 &&
 	     EVP_DigestSign(ctx, sig, &n, msg, len) == 1;
 	EVP_MD_CTX_free(ctx);
 	ERR_clear_error();
 	return ok ? 0 : KF_ECRYPTO;
 }
 
-int kf_verify(const uint8_t pub[KF_CRYPTO_KEY_LEN], const void *msg,
-	      size_t len, const uint8_t sig[KF_CRYPTO_SIG_LEN])
+int kf_verify(const uint8_t pub[KF_CRYPTO_KEY_LEN], const void *msg, size_t len,
+	      const uint8_t sig[KF_CRYPTO_SIG_LEN])
 {
 	EVP_PKEY *pkey =
-	    EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32);
+		EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32);
 	EVP_MD_CTX *ctx = pkey ? EVP_MD_CTX_new() : NULL;
 	int ok;
 
-	ok = ctx && EVP_DigestVerifyInit_ex(ctx, NULL, NULL, NULL, NULL, pkey,
-					    NULL) == 1 &&
+	ok = ctx &&
+	     EVP_DigestVerifyInit_ex(ctx, NULL, NULL, NULL, NULL, pkey, NULL) ==
+		     1 &&
 	     EVP_DigestVerify(ctx, sig, KF_CRYPTO_SIG_LEN, msg, len) == 1;
 	EVP_MD_CTX_free(ctx);
 	EVP_PKEY_free(pkey);

@@ -24,16 +24,19 @@
 #define KF_CRYPTO_WRAPPED_LEN (KF_CRYPTO_KEY_LEN + KF_CRYPTO_TAG_LEN)
 #define KF_CRYPTO_SHA256_LEN 32
 
-enum kf_key_type { KF_KEY_X25519 = 1, KF_KEY_ED25519 = 2 };
+enum kf_key_type {
+	KF_KEY_X25519 = 1,
+	KF_KEY_ED25519 = 2
+};
 
 /* A loaded key: a public key, or a private key with its public half. */
 typedef struct kf_key_s {
-	int type;                         /* enum kf_key_type */
+	int type; /* enum kf_key_type */
 	int has_private;
-	struct evp_pkey_st *pkey;         /* owned */
-	uint8_t pub[KF_CRYPTO_KEY_LEN];   /* raw public key */
-	uint8_t id[KF_CRYPTO_KEYID_LEN];  /* key id: SHA-256(pub)[0..16) */
-	char *path;                       /* owned; file it came from, or NULL */
+	struct evp_pkey_st *pkey;	 /* owned */
+	uint8_t pub[KF_CRYPTO_KEY_LEN];	 /* raw public key */
+	uint8_t id[KF_CRYPTO_KEYID_LEN]; /* key id: SHA-256(pub)[0..16) */
+	char *path;			 /* owned; file it came from, or NULL */
 } kf_key_t;
 
 /* Reads a PEM key of the given type. want_private: the file must hold a
@@ -55,9 +58,8 @@ void kf_key_free(kf_key_t *k);
 /* Writes a new private key to path (PEM, mode 0600, never over an existing
  * file) and its public key to path.pub (PEM, mode 0644); id (may be NULL)
  * receives its key id. */
-int kf_key_generate(int type, const char *path,
-		    uint8_t id[KF_CRYPTO_KEYID_LEN], char *errstr,
-		    size_t errstr_size);
+int kf_key_generate(int type, const char *path, uint8_t id[KF_CRYPTO_KEYID_LEN],
+		    char *errstr, size_t errstr_size);
 
 /* Parses "x25519" or "ed25519"; returns the type or KF_EINVAL. */
 int kf_key_type_parse(const char *name);
@@ -86,7 +88,8 @@ int kf_key_wrap(const kf_key_t *eph, const kf_key_t *recipient,
 		uint8_t out[KF_CRYPTO_WRAPPED_LEN]);
 /* The reverse, with the recipient's private key. KF_ECRYPTO if the wrapped
  * key does not authenticate. */
-int kf_key_unwrap(const kf_key_t *priv, const uint8_t eph_pub[KF_CRYPTO_KEY_LEN],
+int kf_key_unwrap(const kf_key_t *priv,
+		  const uint8_t eph_pub[KF_CRYPTO_KEY_LEN],
 		  const uint8_t salt[16],
 		  const uint8_t in[KF_CRYPTO_WRAPPED_LEN],
 		  uint8_t dk[KF_CRYPTO_KEY_LEN]);
@@ -94,12 +97,12 @@ int kf_key_unwrap(const kf_key_t *priv, const uint8_t eph_pub[KF_CRYPTO_KEY_LEN]
 /* Ed25519 over msg. verify returns KF_ECRYPTO on a bad signature. */
 int kf_sign(const kf_key_t *priv, const void *msg, size_t len,
 	    uint8_t sig[KF_CRYPTO_SIG_LEN]);
-int kf_verify(const uint8_t pub[KF_CRYPTO_KEY_LEN], const void *msg,
-	      size_t len, const uint8_t sig[KF_CRYPTO_SIG_LEN]);
+int kf_verify(const uint8_t pub[KF_CRYPTO_KEY_LEN], const void *msg, size_t len,
+	      const uint8_t sig[KF_CRYPTO_SIG_LEN]);
 
 /* Returns 0, or KF_ECRYPTO (OpenSSL failed) with out zeroed. */
 int kf_sha256(const void *buf, size_t len, uint8_t out[KF_CRYPTO_SHA256_LEN])
-    __attribute__((warn_unused_result));
+	__attribute__((warn_unused_result));
 
 /* Streaming SHA-256. A failed update is remembered: every later update
  * and final report it (KF_ECRYPTO), so a tap that cannot return an error
@@ -110,7 +113,7 @@ int kf_sha256_update(kf_sha256_t *h, const void *buf, size_t len);
 /* Does not change h: may be called more than once. Returns 0, or
  * KF_ECRYPTO with out zeroed. */
 int kf_sha256_final(const kf_sha256_t *h, uint8_t out[KF_CRYPTO_SHA256_LEN])
-    __attribute__((warn_unused_result));
+	__attribute__((warn_unused_result));
 void kf_sha256_free(kf_sha256_t *h);
 
 /* Why a TLS peer's certificate was refused, as the operator can act on

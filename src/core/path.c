@@ -28,7 +28,7 @@
 /* Formats "path '<printable path>' <why>" into errstr; returns KF_EPATH. */
 static int kf__path_err(const uint8_t *path, size_t len, char *errstr,
 			size_t errstr_size, const char *fmt, ...)
-    KF_PRINTF(5, 6);
+	KF_PRINTF(5, 6);
 
 static int kf__path_err(const uint8_t *path, size_t len, char *errstr,
 			size_t errstr_size, const char *fmt, ...)
@@ -226,11 +226,10 @@ static int kf__walk(int rootfd, const char *relpath, int create,
 	for (comp = relpath; (slash = strchr(comp, '/')) != NULL;
 	     comp = slash + 1) {
 		if (depth >= sync_from &&
-		    (err = kf__sync_dir(dirfd, relpath,
-					comp == relpath
-					    ? 0
-					    : (size_t)(comp - relpath) - 1,
-					errstr, errstr_size)) != 0) {
+		    (err = kf__sync_dir(
+			     dirfd, relpath,
+			     comp == relpath ? 0 : (size_t)(comp - relpath) - 1,
+			     errstr, errstr_size)) != 0) {
 			close(dirfd);
 			return err;
 		}
@@ -259,8 +258,8 @@ int kf_path_open_parent(int rootfd, const char *relpath, int create,
 			base, made_depth, errstr, errstr_size);
 }
 
-int kf_path_sync_dirs(int rootfd, const char *relpath, int from,
-		      char *errstr, size_t errstr_size)
+int kf_path_sync_dirs(int rootfd, const char *relpath, int from, char *errstr,
+		      size_t errstr_size)
 {
 	const char *base;
 	int pfd, err;

@@ -48,8 +48,8 @@ int kf_path_open_parent(int rootfd, const char *relpath, int create,
  * opened afresh (never a descriptor whose fsync failed before). Returns 0,
  * KF_EPATH, or the error of the failed open or fsync (KF_EIO, KF_ENOSPC)
  * with the directory named in errstr. */
-int kf_path_sync_dirs(int rootfd, const char *relpath, int from,
-		      char *errstr, size_t errstr_size);
+int kf_path_sync_dirs(int rootfd, const char *relpath, int from, char *errstr,
+		      size_t errstr_size);
 
 /* mkdir -p for a path the operator gave (a destination, a state or move
  * directory: links in it are the operator's and are followed). With

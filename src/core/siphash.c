@@ -45,7 +45,8 @@ uint64_t kf_siphash24(const uint8_t key[KF_SIPHASH_KEY_SIZE], const void *data,
 	const uint8_t *p = data;
 	uint64_t k0 = kf__le64(key), k1 = kf__le64(key + 8);
 	uint64_t v[4] = {k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL,
-			 k0 ^ 0x6c7967656e657261ULL, k1 ^ 0x7465646279746573ULL};
+			 k0 ^ 0x6c7967656e657261ULL,
+			 k1 ^ 0x7465646279746573ULL};
 	uint64_t last = (uint64_t)len << 56;
 	size_t i, tail = len & 7;
 

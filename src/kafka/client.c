@@ -58,8 +58,8 @@ static int kf__rk_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 	return 0;
 }
 
-int kf_kafka_conf_set(rd_kafka_conf_t *rc, const char *name,
-		      const char *value, char *errstr, size_t errstr_size)
+int kf_kafka_conf_set(rd_kafka_conf_t *rc, const char *name, const char *value,
+		      char *errstr, size_t errstr_size)
 {
 	char why[256];
 
@@ -89,18 +89,18 @@ static int kf__set_prop(rd_kafka_conf_t *rc, const struct kf_conf_prop *p,
 }
 
 rd_kafka_conf_t *kf__conf_build(const kf_conf_t *conf,
-				       const char *const *defaults,
-				       char *errstr, size_t errstr_size)
+				const char *const *defaults, char *errstr,
+				size_t errstr_size)
 {
 	rd_kafka_conf_t *rc = rd_kafka_conf_new();
 	size_t i;
 
 	if (kf_kafka_conf_set(rc, "bootstrap.servers", conf->bootstrap, errstr,
-		    errstr_size))
+			      errstr_size))
 		goto out_destroy;
 	for (i = 0; defaults[i]; i += 2)
 		if (kf_kafka_conf_set(rc, defaults[i], defaults[i + 1], errstr,
-			    errstr_size))
+				      errstr_size))
 			goto out_destroy;
 	if (kf_kafka_security_apply(rc, conf, errstr, errstr_size))
 		goto out_destroy;
@@ -109,7 +109,7 @@ rd_kafka_conf_t *kf__conf_build(const kf_conf_t *conf,
 
 		snprintf(ms, sizeof(ms), "%d", conf->stats_interval_ms);
 		if (kf_kafka_conf_set(rc, "statistics.interval.ms", ms, errstr,
-			    errstr_size))
+				      errstr_size))
 			goto out_destroy;
 		rd_kafka_conf_set_stats_cb(rc, kf__rk_stats);
 	}
@@ -119,7 +119,8 @@ rd_kafka_conf_t *kf__conf_build(const kf_conf_t *conf,
 	rd_kafka_conf_set_log_cb(rc, kf__rk_log);
 	rd_kafka_conf_set_error_cb(rc, kf_kafka_guard_error_cb);
 	if (conf->debug && strstr(conf->debug, "kafka"))
-		kf_kafka_conf_set(rc, "debug", "broker,topic,msg,protocol", NULL, 0);
+		kf_kafka_conf_set(rc, "debug", "broker,topic,msg,protocol",
+				  NULL, 0);
 	return rc;
 
 out_destroy:
@@ -135,17 +136,27 @@ rd_kafka_t *kf_kafka_consumer_new(
 {
 	char fetchmax[32];
 	const char *defaults[] = {
-		"group.id", conf->group,
-		"enable.auto.commit", "false",
-		"enable.auto.offset.store", "false",
-		"auto.offset.reset", "earliest",
-		"enable.partition.eof", "false",
+		"group.id",
+		conf->group,
+		"enable.auto.commit",
+		"false",
+		"enable.auto.offset.store",
+		"false",
+		"auto.offset.reset",
+		"earliest",
+		"enable.partition.eof",
+		"false",
 		/* bound librdkafka's prefetch: it is memory we do not see */
-		"queued.max.messages.kbytes", "8192",
-		"fetch.max.bytes", fetchmax,
-		"max.partition.fetch.bytes", fetchmax,
-		"fetch.wait.max.ms", "100",
-		"socket.nagle.disable", "true",
+		"queued.max.messages.kbytes",
+		"8192",
+		"fetch.max.bytes",
+		fetchmax,
+		"max.partition.fetch.bytes",
+		fetchmax,
+		"fetch.wait.max.ms",
+		"100",
+		"socket.nagle.disable",
+		"true",
 		NULL,
 	};
 	rd_kafka_conf_t *rc;

@@ -18,8 +18,8 @@
 
 /* Sets one librdkafka property; the error names it (and its value,
  * unless it is a secret). */
-int kf_kafka_conf_set(rd_kafka_conf_t *rc, const char *name,
-		      const char *value, char *errstr, size_t errstr_size);
+int kf_kafka_conf_set(rd_kafka_conf_t *rc, const char *name, const char *value,
+		      char *errstr, size_t errstr_size);
 
 /* Receives librdkafka's statistics JSON (valid during the call only) of
  * every client created with metrics.addr set, which asks librdkafka for

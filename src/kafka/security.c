@@ -81,9 +81,8 @@ int kf_kafka_secret(const char *key, const char *value, char *out,
 
 /* ------------------------------------------------------------ settings */
 
-int kf_kafka_set_secret(rd_kafka_conf_t *rc, const char *name,
-			const char *key, const char *value, char *errstr,
-			size_t errstr_size)
+int kf_kafka_set_secret(rd_kafka_conf_t *rc, const char *name, const char *key,
+			const char *value, char *errstr, size_t errstr_size)
 {
 	char secret[1024];
 	int r;
@@ -190,9 +189,9 @@ static int kf__apply_tls(rd_kafka_conf_t *rc, const kf_conf_t *conf,
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "tls.key_password is set but tls.key is not");
 	for (i = 0; i < sizeof(props) / sizeof(props[0]); i++)
-		if (props[i][1] && kf_kafka_conf_set(rc, props[i][0],
-						     props[i][1], errstr,
-						     errstr_size))
+		if (props[i][1] &&
+		    kf_kafka_conf_set(rc, props[i][0], props[i][1], errstr,
+				      errstr_size))
 			return KF_EINVAL;
 	if (conf->tls_key_password &&
 	    kf_kafka_set_secret(rc, "ssl.key.password", "tls.key_password",
@@ -202,8 +201,8 @@ static int kf__apply_tls(rd_kafka_conf_t *rc, const kf_conf_t *conf,
 	return 0;
 }
 
-static int kf__apply_sasl(rd_kafka_conf_t *rc, const kf_conf_t *conf,
-			  int proto, char *errstr, size_t errstr_size)
+static int kf__apply_sasl(rd_kafka_conf_t *rc, const kf_conf_t *conf, int proto,
+			  char *errstr, size_t errstr_size)
 {
 	static const char *const mechanisms[] = {
 		[KF_SASL_SCRAM_SHA_512] = "SCRAM-SHA-512",
@@ -225,18 +224,20 @@ static int kf__apply_sasl(rd_kafka_conf_t *rc, const kf_conf_t *conf,
 				 "SASL needs both sasl.username and "
 				 "sasl.password (file:PATH or env:NAME)");
 	if (proto == KF_SECURITY_SASL_PLAINTEXT)
-		kf_warn("kafka", "security.protocol = sasl_plaintext: %s and "
-				 "every file cross the network unencrypted; "
-				 "use sasl_ssl",
+		kf_warn("kafka",
+			"security.protocol = sasl_plaintext: %s and "
+			"every file cross the network unencrypted; "
+			"use sasl_ssl",
 			conf->sasl_mechanism == KF_SASL_PLAIN
 				? "the password"
 				: "the user name");
-	if (kf_kafka_conf_set(rc, "sasl.mechanisms", mechanisms[conf->sasl_mechanism],
-		    errstr, errstr_size) ||
+	if (kf_kafka_conf_set(rc, "sasl.mechanisms",
+			      mechanisms[conf->sasl_mechanism], errstr,
+			      errstr_size) ||
 	    kf_kafka_conf_set(rc, "sasl.username", conf->sasl_username, errstr,
-		    errstr_size) ||
+			      errstr_size) ||
 	    kf_kafka_set_secret(rc, "sasl.password", "sasl.password",
-			   conf->sasl_password, errstr, errstr_size))
+				conf->sasl_password, errstr, errstr_size))
 		return KF_EINVAL;
 	return 0;
 }
@@ -253,7 +254,7 @@ int kf_kafka_security_apply(rd_kafka_conf_t *rc, const kf_conf_t *conf,
 	int proto = kf__protocol(conf);
 
 	if (kf_kafka_conf_set(rc, "security.protocol", names[proto], errstr,
-		    errstr_size) ||
+			      errstr_size) ||
 	    kf__apply_tls(rc, conf, errstr, errstr_size) ||
 	    kf__apply_sasl(rc, conf, proto, errstr, errstr_size))
 		return KF_EINVAL;
@@ -313,10 +314,9 @@ static void kf__principal(const kf_conf_t *conf, char *buf, size_t cap)
 /* Trips the guard with the refused operation and the grant that fixes
  * it. op and rtype name the ACL as kafka-acls does; option is its
  * resource option ("--topic x"). */
-static void kf__denied(kf_kafka_guard_t *g, const char *op,
-		       const char *rtype, const char *name,
-		       const char *grant_ops, const char *option,
-		       const char *note)
+static void kf__denied(kf_kafka_guard_t *g, const char *op, const char *rtype,
+		       const char *name, const char *grant_ops,
+		       const char *option, const char *note)
 {
 	char who[512];
 
@@ -398,8 +398,7 @@ void kf_kafka_guard_unreached(kf_kafka_guard_t *g)
 		 g->conf->connect_timeout_s, g->conf->bootstrap,
 		 *g->net_why ? g->net_why : "no connection error reported");
 	if (g->keep_trying)
-		kf_err("kafka", "%s; files stay queued until one answers",
-		       msg);
+		kf_err("kafka", "%s; files stay queued until one answers", msg);
 	else
 		kf__trip(g, KF_EKAFKA, "%s", msg);
 }
@@ -446,7 +445,8 @@ void kf_kafka_guard_error_cb(rd_kafka_t *rk, int err, const char *reason,
 				 g->conf->tls_cert
 					 ? "check tls.cert, tls.key and the CA "
 					   "the broker trusts"
-					 : "it requires mutual TLS: set tls.cert "
+					 : "it requires mutual TLS: set "
+					   "tls.cert "
 					   "and tls.key",
 				 reason);
 			return;

@@ -30,9 +30,8 @@ int kf_kafka_secret(const char *key, const char *value, char *out,
 
 /* Sets librdkafka property name from the secret value of key (resolved as
  * above), then wipes the copy. */
-int kf_kafka_set_secret(rd_kafka_conf_t *rc, const char *name,
-			const char *key, const char *value, char *errstr,
-			size_t errstr_size);
+int kf_kafka_set_secret(rd_kafka_conf_t *rc, const char *name, const char *key,
+			const char *value, char *errstr, size_t errstr_size);
 
 /* Watches one client for refusals that retrying cannot fix. It is the
  * librdkafka opaque of the client (kafka/client.h), where the error
@@ -41,9 +40,9 @@ int kf_kafka_set_secret(rd_kafka_conf_t *rc, const char *name,
 typedef struct kf_kafka_guard_s {
 	const kf_conf_t *conf;
 	const char *topic; /* the client's topic (not owned) */
-	int producer;   /* which client: decides what a refusal means */
-	int keep_trying; /* set by its owner: see kf_kafka_guard_unreached */
-	int err;        /* 0, or KF_EAUTH, KF_EACCESS, KF_EKAFKA once tripped */
+	int producer;	   /* which client: decides what a refusal means */
+	int keep_trying;   /* set by its owner: see kf_kafka_guard_unreached */
+	int err;	/* 0, or KF_EAUTH, KF_EACCESS, KF_EKAFKA once tripped */
 	char msg[1024]; /* what was refused, why, and how to fix it */
 	/* Why a broker's certificate was refused, written once by the
 	 * certificate check on a librdkafka thread: tls_state goes 0 (empty)

@@ -123,8 +123,9 @@ static void kf__failed(kf_audit_t *a, const char *path, const char *why)
 {
 	kf_mseries_add(a->failed, 1);
 	if (a->nfailed++ < KF__AUDIT_LOGGED || a->nfailed % 1000 == 0)
-		kf_err("audit", "audit record of '%s' not recorded: %s (%llu so "
-				"far)",
+		kf_err("audit",
+		       "audit record of '%s' not recorded: %s (%llu so "
+		       "far)",
 		       path, why, (unsigned long long)a->nfailed);
 }
 
@@ -139,13 +140,13 @@ static void kf__dr(void *opaque, const rd_kafka_message_t *m)
 		kf_mseries_add(a->delivered, 1);
 		return;
 	}
-	snprintf(key, sizeof(key), "%.*s", (int)(m->key_len < 400 ? m->key_len : 400),
+	snprintf(key, sizeof(key), "%.*s",
+		 (int)(m->key_len < 400 ? m->key_len : 400),
 		 m->key ? (const char *)m->key : "");
 	/* a refusal (a missing ACL on the audit topic, say) names its fix */
 	kf__failed(a, key,
-		   kf_kafka_guard_message(guard, m)
-			   ? guard->msg
-			   : rd_kafka_err2str(m->err));
+		   kf_kafka_guard_message(guard, m) ? guard->msg
+						    : rd_kafka_err2str(m->err));
 }
 
 int kf_audit_new(uv_loop_t *loop, const kf_conf_t *conf,
@@ -191,8 +192,9 @@ void kf_audit_record(kf_audit_t *a, const struct kf_audit_rec *rec)
 	/* Bounded: past KF_AUDIT_QUEUE_MAX queued records librdkafka says
 	 * QUEUE_FULL at once instead of blocking. */
 	if (kf_producer_outq(a->prod) >= KF_AUDIT_QUEUE_MAX) {
-		kf__failed(a, rec->path, "too many audit records waiting for "
-					 "the brokers");
+		kf__failed(a, rec->path,
+			   "too many audit records waiting for "
+			   "the brokers");
 		return;
 	}
 	err = kf_producer_send(a->prod, rec->path, strlen(rec->path), a->buf, n,
@@ -217,8 +219,8 @@ void kf_audit_destroy(kf_audit_t *a)
 		int left = kf_producer_flush(a->prod, 10000);
 
 		if (left)
-			kf_err("audit", "%d audit records not delivered at exit",
-			       left);
+			kf_err("audit",
+			       "%d audit records not delivered at exit", left);
 	}
 	kf_producer_destroy(a->prod);
 	free(a);

@@ -33,27 +33,27 @@
 /* One transfer's outcome. Strings may be NULL (left out); times are
  * milliseconds since the epoch, 0 or less when unknown (left out). */
 struct kf_audit_rec {
-	const char *event;      /* receiving: "completed", "failed" or
+	const char *event;     /* receiving: "completed", "failed" or
 				   "quarantined"; sending: "sent" or
 				   "send_failed" */
-	const char *outcome;    /* completed: placed, replaced, renamed,
+	const char *outcome;   /* completed: placed, replaced, renamed,
 				   skipped */
-	const char *path;       /* relative path as sent */
-	const char *placed_as;  /* when renamed: the name it got */
-	uint64_t size;          /* bytes, as announced by the manifest */
-	const uint8_t *hash;    /* 16 bytes (XXH3-128) or NULL */
-	const char *origin;     /* sender host from the manifest */
+	const char *path;      /* relative path as sent */
+	const char *placed_as; /* when renamed: the name it got */
+	uint64_t size;	       /* bytes, as announced by the manifest */
+	const uint8_t *hash;   /* 16 bytes (XXH3-128) or NULL */
+	const char *origin;    /* sender host from the manifest */
 	const char *topic;
-	int32_t partition;      /* with first_offset */
+	int32_t partition;		   /* with first_offset */
 	int64_t first_offset, last_offset; /* MANIFEST, last frame; -1: none */
-	const uint8_t *xid;     /* 16 bytes: the transfer id */
-	int64_t sent_ms;        /* the MANIFEST's Kafka timestamp; sending:
+	const uint8_t *xid;		   /* 16 bytes: the transfer id */
+	int64_t sent_ms;      /* the MANIFEST's Kafka timestamp; sending:
 				   when the file was opened */
-	int64_t received_ms;    /* the MANIFEST reached the receiver */
-	int64_t done_ms;        /* placed, acknowledged, quarantined or
+	int64_t received_ms;  /* the MANIFEST reached the receiver */
+	int64_t done_ms;      /* placed, acknowledged, quarantined or
 				   given up */
-	const char *receiver;   /* this host, when receiving */
-	const char *reason;     /* failed and quarantined */
+	const char *receiver; /* this host, when receiving */
+	const char *reason;   /* failed and quarantined */
 };
 
 typedef struct kf_audit_s kf_audit_t;

@@ -375,8 +375,7 @@ static void kf__accept(uv_stream_t *server, int status)
 		kf__conn_close(c);
 		return;
 	}
-	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&c->peer,
-			       &namelen))
+	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&c->peer, &namelen))
 		c->peer.ss_family = 0;
 	if (kf__make_room(h, c)) {
 		kf__conn_close(c); /* every slot answering: a close */
@@ -452,7 +451,8 @@ int kf_http_start(uv_loop_t *loop, const char *addr, kf_http_handler *handler,
 	h = calloc(1, sizeof(*h));
 	if (!h) {
 		freeaddrinfo(ai);
-		return kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				 "out of memory");
 	}
 	h->loop = loop;
 	h->handler = handler;

@@ -11,8 +11,8 @@
 
 struct kf_mseries_s {
 	kf_mfamily_t *f;
-	char **values;     /* nlabels strings, owned */
-	double value;      /* counter, gauge; histogram: the sum */
+	char **values;		     /* nlabels strings, owned */
+	double value;		     /* counter, gauge; histogram: the sum */
 	unsigned long long count;    /* histogram observations */
 	unsigned long long *buckets; /* nbuckets, not cumulative */
 	kf_mseries_t *next;
@@ -103,8 +103,8 @@ static int kf__valid_name(const char *s, int colon)
 
 kf_mfamily_t *kf_metrics_family(kf_metrics_t *m, const char *name,
 				const char *help, enum kf_metric_type type,
-				const char *const *labels, const double *buckets,
-				size_t nbuckets)
+				const char *const *labels,
+				const double *buckets, size_t nbuckets)
 {
 	kf_mfamily_t *f;
 	size_t i;
@@ -126,8 +126,8 @@ kf_mfamily_t *kf_metrics_family(kf_metrics_t *m, const char *name,
 		goto out_free;
 	for (i = 0; labels && labels[i]; i++) {
 		/* "le" is the histogram's own label */
-		if (i == KF_METRICS_MAX_LABELS || !kf__valid_name(labels[i], 0) ||
-		    !strcmp(labels[i], "le"))
+		if (i == KF_METRICS_MAX_LABELS ||
+		    !kf__valid_name(labels[i], 0) || !strcmp(labels[i], "le"))
 			goto out_free;
 		if (!(f->labels[i] = strdup(labels[i])))
 			goto out_free;
@@ -175,7 +175,8 @@ static kf_mseries_t *kf__series_new(kf_mfamily_t *f, const char *const *values)
 	if (!s->values || (f->nbuckets && !s->buckets))
 		goto out_free;
 	for (i = 0; i < f->nlabels; i++)
-		if (!(s->values[i] = strdup(values && values[i] ? values[i] : "")))
+		if (!(s->values[i] =
+			      strdup(values && values[i] ? values[i] : "")))
 			goto out_free;
 	return s;
 
@@ -194,7 +195,8 @@ kf_mseries_t *kf_mfamily_series(kf_mfamily_t *f, const char *const *values)
 	for (s = f->head; s; s = s->next)
 		if (kf__same_values(s, values))
 			goto out;
-	if (f->nseries >= KF_METRICS_MAX_SERIES || !(s = kf__series_new(f, values)))
+	if (f->nseries >= KF_METRICS_MAX_SERIES ||
+	    !(s = kf__series_new(f, values)))
 		goto out;
 	if (f->tail)
 		f->tail->next = s;
@@ -311,7 +313,8 @@ static void kf__put_labels(kf_strbuf_t *o, const kf_mseries_t *s,
 		kf_strbuf_printf(o, "\"");
 	}
 	if (le)
-		kf_strbuf_printf(o, "%sle=\"%s\"", s->f->nlabels ? "," : "", le);
+		kf_strbuf_printf(o, "%sle=\"%s\"", s->f->nlabels ? "," : "",
+				 le);
 	kf_strbuf_printf(o, "}");
 }
 
@@ -361,7 +364,8 @@ char *kf_metrics_render(kf_metrics_t *m, size_t *len)
 	for (f = m->head; f; f = f->next) {
 		kf_strbuf_printf(&o, "# HELP %s ", f->name);
 		kf__put_escaped(&o, f->help, 0);
-		kf_strbuf_printf(&o, "\n# TYPE %s %s\n", f->name, types[f->type]);
+		kf_strbuf_printf(&o, "\n# TYPE %s %s\n", f->name,
+				 types[f->type]);
 		for (s = f->head; s; s = s->next)
 			kf__put_series(&o, s);
 	}

@@ -19,7 +19,11 @@
 
 #include <stddef.h>
 
-enum kf_metric_type { KF_METRIC_COUNTER, KF_METRIC_GAUGE, KF_METRIC_HISTOGRAM };
+enum kf_metric_type {
+	KF_METRIC_COUNTER,
+	KF_METRIC_GAUGE,
+	KF_METRIC_HISTOGRAM
+};
 
 /* Caps, so that a label taken from the outside world (a topic, a route, a
  * broker name) cannot grow the registry without bound. */
@@ -43,8 +47,8 @@ void kf_metrics_destroy(kf_metrics_t *m);
  * labels or buckets are invalid (a programming error). */
 kf_mfamily_t *kf_metrics_family(kf_metrics_t *m, const char *name,
 				const char *help, enum kf_metric_type type,
-				const char *const *labels, const double *buckets,
-				size_t nbuckets);
+				const char *const *labels,
+				const double *buckets, size_t nbuckets);
 
 /* Finds or creates the series of these label values (as many as the
  * family has labels; NULL values count as ""). Returns NULL when out of

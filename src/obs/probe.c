@@ -49,8 +49,7 @@ static struct {
 	struct kf__client clients[KF__MAX_CLIENTS];
 	size_t nclients;
 	int have_stats;
-} kf__p = {.once = PTHREAD_ONCE_INIT,
-	   .stats_lock = PTHREAD_MUTEX_INITIALIZER};
+} kf__p = {.once = PTHREAD_ONCE_INIT, .stats_lock = PTHREAD_MUTEX_INITIALIZER};
 
 static uint64_t kf__mono_ns(void)
 {
@@ -100,7 +99,8 @@ static const struct {
 	 kf__l_tr},
 	{&kf__p.recv_files, "kferry_received_files_total",
 	 "Files verified and renamed into place, identical files already "
-	 "present included", C, kf__l_t},
+	 "present included",
+	 C, kf__l_t},
 	{&kf__p.recv_bytes, "kferry_received_bytes_total",
 	 "Bytes of the files counted in kferry_received_files_total", C,
 	 kf__l_t},
@@ -112,7 +112,8 @@ static const struct {
 	 "Messages routed to the dead-letter topic", C, kf__l_t},
 	{&kf__p.abandoned, "kferry_abandoned_files_total",
 	 "Transfers dropped because their sender gave up, vanished or started "
-	 "the file again", C, kf__l_t},
+	 "the file again",
+	 C, kf__l_t},
 	{&kf__p.in_flight, "kferry_files_in_flight", "Transfers open now", G,
 	 kf__l_role},
 	{&kf__p.send_duration, "kferry_send_duration_seconds",
@@ -136,7 +137,8 @@ static const struct {
 	 "Average round-trip time to the broker", G, kf__l_b},
 	{&kf__p.audit, "kferry_audit_records_total",
 	 "Audit records by result: delivered, or failed (not queued or not "
-	 "delivered)", C, kf__l_result},
+	 "delivered)",
+	 C, kf__l_result},
 #undef C
 #undef G
 #undef H
@@ -163,15 +165,15 @@ static void kf__init(void)
 	kf_mseries_set(kf_mfamily_series(kf__p.build_info,
 					 (const char *const[]){KF_VERSION_STR}),
 		       1);
-	kf__p.in_flight_send =
-		kf_mfamily_series(kf__p.in_flight, (const char *const[]){"send"});
+	kf__p.in_flight_send = kf_mfamily_series(kf__p.in_flight,
+						 (const char *const[]){"send"});
 	kf__p.in_flight_recv = kf_mfamily_series(
 		kf__p.in_flight, (const char *const[]){"receive"});
 	kf__p.tx = kf_mfamily_series(kf__p.tx_fam, NULL);
 	kf__p.rx = kf_mfamily_series(kf__p.rx_fam, NULL);
 	kf__p.queued = kf_mfamily_series(kf__p.queued_fam, NULL);
-	kf__p.audit_ok =
-		kf_mfamily_series(kf__p.audit, (const char *const[]){"delivered"});
+	kf__p.audit_ok = kf_mfamily_series(kf__p.audit,
+					   (const char *const[]){"delivered"});
 	kf__p.audit_failed =
 		kf_mfamily_series(kf__p.audit, (const char *const[]){"failed"});
 }
@@ -222,8 +224,7 @@ void kf_probe_send_chunk(kf_probe_sfile_t *p, uint64_t raw_len)
 	kf_mseries_add(p->bytes, (double)raw_len);
 }
 
-void kf_probe_send_ctrl(kf_probe_sfile_t *p, int32_t partition,
-			int64_t offset)
+void kf_probe_send_ctrl(kf_probe_sfile_t *p, int32_t partition, int64_t offset)
 {
 	p->partition = partition;
 	if (p->first_offset < 0)
@@ -231,8 +232,7 @@ void kf_probe_send_ctrl(kf_probe_sfile_t *p, int32_t partition,
 	p->last_offset = offset;
 }
 
-void kf_probe_send_end(kf_probe_sfile_t *p, int err,
-		       struct kf_audit_rec *rec)
+void kf_probe_send_end(kf_probe_sfile_t *p, int err, struct kf_audit_rec *rec)
 {
 	if (!p->files)
 		return;
@@ -242,7 +242,8 @@ void kf_probe_send_end(kf_probe_sfile_t *p, int err,
 		kf_mseries_add(p->files, 1);
 		if (p->open)
 			kf_mseries_observe(p->duration,
-					   (double)(kf__mono_ns() - p->t0_ns) / 1e9);
+					   (double)(kf__mono_ns() - p->t0_ns) /
+						   1e9);
 	}
 	if (p->open)
 		kf_mseries_add(kf__p.in_flight_send, -1);
@@ -297,8 +298,9 @@ void kf_probe_recv_end(const kf_probe_xfer_t *p, struct kf_audit_rec *rec)
 		kf_mseries_add(kf__series(&kf__p.recv_files, topic, NULL), 1);
 		kf_mseries_add(kf__series(&kf__p.recv_bytes, topic, NULL),
 			       (double)rec->size);
-		kf_mseries_observe(kf__series(&kf__p.recv_duration, topic, NULL),
-				   (double)(kf__mono_ns() - p->t0_ns) / 1e9);
+		kf_mseries_observe(
+			kf__series(&kf__p.recv_duration, topic, NULL),
+			(double)(kf__mono_ns() - p->t0_ns) / 1e9);
 	} else if (!strcmp(rec->event, "quarantined")) {
 		kf_mseries_add(kf__series(&kf__p.quarantined, topic, NULL), 1);
 	} else {
@@ -345,7 +347,9 @@ static void kf__export_stats(void)
 				size_t l;
 
 				for (l = 0; l < kf__p.clients[k].nbrokers; l++)
-					if (!strcmp(kf__p.clients[k].brokers[l].name,
+					if (!strcmp(kf__p.clients[k]
+							    .brokers[l]
+							    .name,
 						    b->name))
 						break;
 				if (l < kf__p.clients[k].nbrokers)
@@ -356,7 +360,8 @@ static void kf__export_stats(void)
 			for (k = i + 1; k < kf__p.nclients; k++) {
 				size_t l;
 
-				for (l = 0; l < kf__p.clients[k].nbrokers; l++) {
+				for (l = 0; l < kf__p.clients[k].nbrokers;
+				     l++) {
 					const struct kf_rkstats_broker *o =
 						&kf__p.clients[k].brokers[l];
 
@@ -367,9 +372,11 @@ static void kf__export_stats(void)
 						rtt = o->rtt_s;
 				}
 			}
-			kf_mseries_set(kf__series(&kf__p.broker_up, b->name, NULL),
-				       up);
-			kf_mseries_set(kf__series(&kf__p.rtt, b->name, NULL), rtt);
+			kf_mseries_set(
+				kf__series(&kf__p.broker_up, b->name, NULL),
+				up);
+			kf_mseries_set(kf__series(&kf__p.rtt, b->name, NULL),
+				       rtt);
 		}
 	}
 	/* librdkafka keeps totals per client: their sum only grows while
@@ -398,8 +405,8 @@ void kf_probe_rdkafka_stats(const char *json, size_t len)
 	}
 	for (i = 0; i < st->nlags; i++) {
 		snprintf(part, sizeof(part), "%d", (int)st->lags[i].partition);
-		kf_mseries_set(kf__series(&kf__p.lag, st->topics[st->lags[i].topic],
-					  part),
+		kf_mseries_set(kf__series(&kf__p.lag,
+					  st->topics[st->lags[i].topic], part),
 			       (double)st->lags[i].lag);
 	}
 	pthread_mutex_lock(&kf__p.stats_lock);
@@ -442,8 +449,9 @@ int kf_probe_health(char *why, size_t cap)
 			up |= kf__p.clients[i].brokers[j].up;
 	pthread_mutex_unlock(&kf__p.stats_lock);
 	if (!have) {
-		snprintf(why, cap, "starting: no librdkafka statistics yet "
-				   "(they come every metrics.stats_interval_ms)");
+		snprintf(why, cap,
+			 "starting: no librdkafka statistics yet "
+			 "(they come every metrics.stats_interval_ms)");
 		return 503;
 	}
 	if (!up) {
@@ -456,8 +464,8 @@ int kf_probe_health(char *why, size_t cap)
 
 /* ---------------------------------------------------------- endpoint */
 
-static int kf__handle(void *opaque, const char *path, char **body,
-		      size_t *len, const char **ctype)
+static int kf__handle(void *opaque, const char *path, char **body, size_t *len,
+		      const char **ctype)
 {
 	char why[256];
 	int status;
@@ -496,15 +504,17 @@ int kf_probe_start(uv_loop_t *loop, const kf_conf_t *conf, const char *role,
 	int r;
 
 	if (!kf_probe_registry())
-		return kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				 "out of memory");
 	kf_kafka_stats_cb_set(kf__rdkafka_stats, NULL);
 	if (conf->metrics_addr && *conf->metrics_addr) {
 		r = kf_http_start(loop, conf->metrics_addr, kf__handle, NULL,
 				  &kf__p.http, errstr, errstr_size);
 		if (r)
 			return r;
-		kf_info("obs", "metrics of %s on http://%s/metrics (health: "
-			       "/healthz)",
+		kf_info("obs",
+			"metrics of %s on http://%s/metrics (health: "
+			"/healthz)",
 			role, kf_http_address(kf__p.http));
 	}
 	if (conf->audit_topic && *conf->audit_topic) {

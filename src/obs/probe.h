@@ -26,8 +26,11 @@
 #include "obs/metrics.h"
 
 /* Histogram bounds of every duration, in seconds. */
-#define KF_PROBE_BUCKETS                                                        \
-	{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300}
+#define KF_PROBE_BUCKETS                                                       \
+	{                                                                      \
+		0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,   \
+			60, 300                                                \
+	}
 
 /* Starts what conf asks for on loop: the HTTP endpoint (metrics.addr) and
  * the audit producer (audit.topic). role is "send", "receive" or "watch".
@@ -49,10 +52,10 @@ kf_metrics_t *kf_probe_registry(void);
  * that was never begun is a no-op. */
 typedef struct kf_probe_sfile_s {
 	kf_mseries_t *files, *bytes, *chunks, *failures, *duration;
-	uint64_t t0_ns;     /* opened */
-	int64_t opened_ms;  /* wall clock, for the audit trail */
-	int open;           /* counted in kferry_files_in_flight */
-	int32_t partition;  /* of the acknowledged control frames, */
+	uint64_t t0_ns;	   /* opened */
+	int64_t opened_ms; /* wall clock, for the audit trail */
+	int open;	   /* counted in kferry_files_in_flight */
+	int32_t partition; /* of the acknowledged control frames, */
 	int64_t first_offset, last_offset; /* or -1 */
 } kf_probe_sfile_t;
 
@@ -65,24 +68,22 @@ void kf_probe_send_open(kf_probe_sfile_t *p);
 /* A CHUNK of raw_len file bytes was acknowledged. */
 void kf_probe_send_chunk(kf_probe_sfile_t *p, uint64_t raw_len);
 /* A MANIFEST, COMMIT or ABORT was acknowledged at this offset. */
-void kf_probe_send_ctrl(kf_probe_sfile_t *p, int32_t partition,
-			int64_t offset);
+void kf_probe_send_ctrl(kf_probe_sfile_t *p, int32_t partition, int64_t offset);
 /* The file is done: every message acknowledged (err 0) or failed. With
  * rec (event "sent" or "send_failed", and the fields the sender knows) it
  * is recorded in the audit trail too; the offsets and times in p are
  * added here. */
-void kf_probe_send_end(kf_probe_sfile_t *p, int err,
-		       struct kf_audit_rec *rec);
+void kf_probe_send_end(kf_probe_sfile_t *p, int err, struct kf_audit_rec *rec);
 
 /* -------------------------------------------------------- receiving */
 
 /* One transfer in a receiver; zeroed with it. */
 typedef struct kf_probe_xfer_s {
-	uint64_t t0_ns;       /* the MANIFEST arrived */
-	int64_t sent_ms;      /* its Kafka timestamp */
-	int64_t received_ms;  /* wall clock when it arrived */
-	int64_t last_offset;  /* the COMMIT's offset, or -1 */
-	int open;             /* counted in kferry_files_in_flight */
+	uint64_t t0_ns;	     /* the MANIFEST arrived */
+	int64_t sent_ms;     /* its Kafka timestamp */
+	int64_t received_ms; /* wall clock when it arrived */
+	int64_t last_offset; /* the COMMIT's offset, or -1 */
+	int open;	     /* counted in kferry_files_in_flight */
 } kf_probe_xfer_t;
 
 /* A MANIFEST opened a transfer; sent_ms is the message's timestamp (-1

@@ -17,8 +17,8 @@ struct kf__cur {
 
 static void kf__ws(struct kf__cur *c)
 {
-	while (c->p < c->end &&
-	       (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' ||
+				 *c->p == '\n' || *c->p == '\r'))
 		c->p++;
 }
 
@@ -283,7 +283,8 @@ static int kf__broker(struct kf__cur *c, kf_rkstats_t *out)
 	/* Real brokers only: bootstrap entries have no node id, and the
 	 * logical (group coordinator) and internal ones are aliases. */
 	if (nodeid >= 0 && strcmp(source, "logical") &&
-	    strcmp(source, "internal") && out->nbrokers < KF_RKSTATS_MAX_BROKERS) {
+	    strcmp(source, "internal") &&
+	    out->nbrokers < KF_RKSTATS_MAX_BROKERS) {
 		b.up = !strcmp(state, "UP");
 		out->brokers[out->nbrokers++] = b;
 	}

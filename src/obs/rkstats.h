@@ -26,19 +26,20 @@
 
 struct kf_rkstats_broker {
 	char name[KF_RKSTATS_NAME_MAX]; /* "host:port/nodeid" */
-	int up;                         /* state "UP" */
-	double rtt_s;                   /* rtt.avg, in seconds */
+	int up;				/* state "UP" */
+	double rtt_s;			/* rtt.avg, in seconds */
 };
 
 struct kf_rkstats_lag {
 	size_t topic; /* index into topics */
 	int32_t partition;
-	int64_t lag;  /* consumer_lag; partitions reporting -1 are left out */
+	int64_t lag; /* consumer_lag; partitions reporting -1 are left out */
 };
 
 typedef struct kf_rkstats_s {
-	char name[KF_RKSTATS_NAME_MAX]; /* client instance, "rdkafka#producer-1" */
-	char type[16];                  /* "producer" or "consumer" */
+	char name
+		[KF_RKSTATS_NAME_MAX]; /* client instance, "rdkafka#producer-1" */
+	char type[16];		       /* "producer" or "consumer" */
 	double tx_bytes, rx_bytes, msg_cnt;
 	struct kf_rkstats_broker brokers[KF_RKSTATS_MAX_BROKERS];
 	size_t nbrokers; /* brokers with a node id (bootstrap, logical and

@@ -30,10 +30,14 @@
 
 #include "common/err.h"
 
-enum { KF__NONCE_CHUNK = 0, KF__NONCE_MANIFEST = 1, KF__NONCE_COMMIT = 2 };
+enum {
+	KF__NONCE_CHUNK = 0,
+	KF__NONCE_MANIFEST = 1,
+	KF__NONCE_COMMIT = 2
+};
 
 #define KF__FLAGS_OFF 6
-#define KF__CHUNK_CLEAR 32 /* header + index */
+#define KF__CHUNK_CLEAR 32    /* header + index */
 #define KF__ENVELOPE_FIXED 36 /* n, reserved, eph_pub */
 #define KF__RECIPIENT_LEN (KF_CRYPTO_KEYID_LEN + KF_CRYPTO_WRAPPED_LEN)
 #define KF__MANIFEST_BODY_MIN (KF_WIRE_MANIFEST_FIXED - KF_WIRE_HDR_SIZE)
@@ -215,15 +219,16 @@ static long kf__envelope(const kf_seal_t *s, const kf_seal_keys_t *k,
 	}
 	kf_key_free(eph);
 	return r ? r
-		 : (long)(KF__ENVELOPE_FIXED + k->nrecipients * KF__RECIPIENT_LEN);
+		 : (long)(KF__ENVELOPE_FIXED +
+			  k->nrecipients * KF__RECIPIENT_LEN);
 }
 
 /* What an ABORT signature covers: the ABORT's header (type, SIGNED, the
  * transfer id), then the manifest's digest. The reason is left out so
  * that the signature can be made before the sender knows it. */
-static void kf__abort_signed(const kf_seal_t *s,
-			     uint8_t out[KF_WIRE_HDR_SIZE +
-					 KF_CRYPTO_SHA256_LEN])
+static void
+kf__abort_signed(const kf_seal_t *s,
+		 uint8_t out[KF_WIRE_HDR_SIZE + KF_CRYPTO_SHA256_LEN])
 {
 	uint8_t plain[KF_WIRE_ABORT_FIXED];
 	kf_wire_abort_t a = {0};
@@ -279,9 +284,8 @@ int kf_seal_manifest(kf_seal_t *s, const kf_seal_keys_t *k,
 			goto out_free;
 		off += (size_t)env;
 		kf__nonce(nonce, KF__NONCE_MANIFEST, 0);
-		r = kf_aead_seal(s->dk, nonce, f, off,
-				 plain + KF_WIRE_HDR_SIZE, body, f + off,
-				 f + off + body);
+		r = kf_aead_seal(s->dk, nonce, f, off, plain + KF_WIRE_HDR_SIZE,
+				 body, f + off, f + off + body);
 		if (r)
 			goto out_free;
 		off += body + KF_CRYPTO_TAG_LEN;
@@ -422,9 +426,8 @@ static int kf__short(const char *what, size_t len, char *errstr,
 
 /* Finds the envelope entry wrapped for one of our keys and unwraps the
  * data key. env/env_len: the envelope and what follows it. */
-static int kf__unwrap(const kf_seal_keys_t *k, kf_seal_t *s,
-		      const uint8_t *env, size_t n, char *errstr,
-		      size_t errstr_size)
+static int kf__unwrap(const kf_seal_keys_t *k, kf_seal_t *s, const uint8_t *env,
+		      size_t n, char *errstr, size_t errstr_size)
 {
 	char ids[KF_SEAL_RECIPIENTS_MAX * 34 + 1] = "", id[33];
 	const uint8_t *e;
@@ -438,11 +441,12 @@ static int kf__unwrap(const kf_seal_keys_t *k, kf_seal_t *s,
 			if (kf_key_unwrap(k->decrypt[j], env + 4, s->xid.b,
 					  e + KF_CRYPTO_KEYID_LEN, s->dk))
 				return kf_seterr(
-				    errstr, errstr_size, KF_ECRYPTO,
-				    "the data key wrapped for %s does not "
-				    "authenticate (tampered envelope)",
-				    k->decrypt[j]->path ? k->decrypt[j]->path
-							: "our key");
+					errstr, errstr_size, KF_ECRYPTO,
+					"the data key wrapped for %s does not "
+					"authenticate (tampered envelope)",
+					k->decrypt[j]->path
+						? k->decrypt[j]->path
+						: "our key");
 			return 0;
 		}
 		kf_key_id_format(e, id);
@@ -479,11 +483,11 @@ static int kf__open_sealed_manifest(const kf_seal_keys_t *k, kf_seal_t *s,
 		return kf__short("sealed manifest", end, errstr, errstr_size);
 	ctlen = end - ct - KF_CRYPTO_TAG_LEN;
 	if (ctlen < KF__MANIFEST_BODY_MIN || ctlen > KF__MANIFEST_BODY_MAX)
-		return kf_seterr(errstr, errstr_size, KF_EPROTO,
-				 "sealed manifest: body of %zu bytes is outside "
-				 "%d..%d",
-				 ctlen, KF__MANIFEST_BODY_MIN,
-				 KF__MANIFEST_BODY_MAX);
+		return kf_seterr(
+			errstr, errstr_size, KF_EPROTO,
+			"sealed manifest: body of %zu bytes is outside "
+			"%d..%d",
+			ctlen, KF__MANIFEST_BODY_MIN, KF__MANIFEST_BODY_MAX);
 	r = kf__unwrap(k, s, p + off, n, errstr, errstr_size);
 	if (r)
 		return r;
@@ -649,7 +653,8 @@ int kf_seal_open_chunk(const kf_seal_t *s, const void *frame, size_t len,
 	kf__put_be(out + KF__FLAGS_OFF, 2, 0);
 	kf__nonce(nonce, KF__NONCE_CHUNK, index);
 	if (kf_aead_open(s->dk, nonce, p, KF__CHUNK_CLEAR, p + KF__CHUNK_CLEAR,
-			 ctlen, out + KF__CHUNK_CLEAR, p + len - KF_CRYPTO_TAG_LEN)) {
+			 ctlen, out + KF__CHUNK_CLEAR,
+			 p + len - KF_CRYPTO_TAG_LEN)) {
 		free(out);
 		return kf_seterr(errstr, errstr_size, KF_ECRYPTO,
 				 "chunk %llu does not decrypt: altered, "

@@ -29,7 +29,7 @@
 /* What a sealed CHUNK adds to the plain one: the GCM tag. */
 #define KF_SEAL_CHUNK_OVERHEAD KF_CRYPTO_TAG_LEN
 #define KF_SEAL_COMMIT_MAX                                                     \
-	(KF_WIRE_COMMIT_SIZE + KF_CRYPTO_SHA256_LEN + KF_CRYPTO_TAG_LEN +     \
+	(KF_WIRE_COMMIT_SIZE + KF_CRYPTO_SHA256_LEN + KF_CRYPTO_TAG_LEN +      \
 	 KF_CRYPTO_SIG_LEN)
 /* The largest ABORT, signed (docs/protocol.md section 10.7.1), and the
  * largest plain one it opens into. */
@@ -40,10 +40,10 @@
 typedef struct kf_seal_keys_s {
 	kf_key_t **recipients; /* x25519 public: encrypt for them */
 	size_t nrecipients;
-	kf_key_t *signer;      /* ed25519 private: sign with it, or NULL */
-	kf_key_t **decrypt;    /* x25519 private: open with them */
+	kf_key_t *signer;   /* ed25519 private: sign with it, or NULL */
+	kf_key_t **decrypt; /* x25519 private: open with them */
 	size_t ndecrypt;
-	kf_key_t **trusted;    /* ed25519 public: accept only these signers */
+	kf_key_t **trusted; /* ed25519 public: accept only these signers */
 	size_t ntrusted;
 } kf_seal_keys_t;
 
@@ -58,18 +58,18 @@ void kf_seal_keys_free(kf_seal_keys_t *k);
 
 /* One transfer's protection state. */
 typedef struct kf_seal_s {
-	uint16_t flags;                      /* KF_WIRE_FLAG_* of the transfer */
+	uint16_t flags; /* KF_WIRE_FLAG_* of the transfer */
 	kf_xid_t xid;
-	uint8_t dk[KF_CRYPTO_KEY_LEN];       /* the file's data key */
-	uint8_t signer[KF_CRYPTO_KEY_LEN];   /* signer's public key */
+	uint8_t dk[KF_CRYPTO_KEY_LEN];	       /* the file's data key */
+	uint8_t signer[KF_CRYPTO_KEY_LEN];     /* signer's public key */
 	uint8_t mdigest[KF_CRYPTO_SHA256_LEN]; /* of the signed manifest */
-	kf_sha256_t *content;                /* plaintext digest if signed */
-	const kf_key_t *sign_key;            /* sender: borrowed from keys */
+	kf_sha256_t *content;		       /* plaintext digest if signed */
+	const kf_key_t *sign_key;	       /* sender: borrowed from keys */
 	/* sender: the MANIFEST frame to produce; receiver: the plain v1
 	 * MANIFEST it opened into. Owned. */
 	uint8_t *frame;
 	size_t frame_len;
-	uint8_t commit[KF_SEAL_COMMIT_MAX];  /* sender: the COMMIT frame */
+	uint8_t commit[KF_SEAL_COMMIT_MAX]; /* sender: the COMMIT frame */
 	size_t commit_len;
 	/* sender, signed: the ABORT's signature, made with the MANIFEST's so
 	 * that giving up needs no cryptography (section 10.7.1) */
@@ -82,8 +82,7 @@ typedef struct kf_seal_s {
 /* ---- sender (worker threads) */
 
 /* A transfer sealed with every key of k (k non-NULL). Caller owns *out. */
-int kf_seal_new(const kf_seal_keys_t *k, const kf_xid_t *xid,
-		kf_seal_t **out);
+int kf_seal_new(const kf_seal_keys_t *k, const kf_xid_t *xid, kf_seal_t **out);
 /* Builds s->frame: the MANIFEST of m (whose xid must be s->xid). */
 int kf_seal_manifest(kf_seal_t *s, const kf_seal_keys_t *k,
 		     const kf_wire_manifest_t *m);
@@ -93,8 +92,7 @@ void kf_seal_feed(void *s, const void *buf, size_t len);
 /* frame holds a plain encoded CHUNK of len bytes, in a buffer of cap bytes
  * (cap >= len + KF_SEAL_CHUNK_OVERHEAD). Encrypts it in place when sealed;
  * returns the frame's new length or a negative KF_E* code. */
-long kf_seal_chunk(const kf_seal_t *s, uint8_t *frame, size_t len,
-		   size_t cap);
+long kf_seal_chunk(const kf_seal_t *s, uint8_t *frame, size_t len, size_t cap);
 /* Builds s->commit from c once every byte was fed. */
 int kf_seal_commit(kf_seal_t *s, const kf_wire_commit_t *c);
 /* @locality any thread (no cryptography: the signature was made by

@@ -241,19 +241,19 @@ static int kf__manifest_check(const kf_wire_manifest_t *m, char *errstr,
 	if (m->chunk_size < KF_WIRE_CHUNK_MIN ||
 	    m->chunk_size > KF_WIRE_CHUNK_MAX)
 		return kf_seterr(
-		    errstr, errstr_size, KF_EPROTO,
-		    "manifest: chunk_size %" PRIu32 " is outside %u..%u",
-		    m->chunk_size, KF_WIRE_CHUNK_MIN, KF_WIRE_CHUNK_MAX);
+			errstr, errstr_size, KF_EPROTO,
+			"manifest: chunk_size %" PRIu32 " is outside %u..%u",
+			m->chunk_size, KF_WIRE_CHUNK_MIN, KF_WIRE_CHUNK_MAX);
 	/* ceil() without the overflow of (file_size + chunk_size - 1) */
-	count =
-	    m->file_size / m->chunk_size + (m->file_size % m->chunk_size != 0);
+	count = m->file_size / m->chunk_size +
+		(m->file_size % m->chunk_size != 0);
 	if (m->chunk_count != count)
 		return kf_seterr(
-		    errstr, errstr_size, KF_EPROTO,
-		    "manifest: chunk_count %" PRIu64
-		    " does not match file_size %" PRIu64
-		    " / chunk_size %" PRIu32 " (expected %" PRIu64 ")",
-		    m->chunk_count, m->file_size, m->chunk_size, count);
+			errstr, errstr_size, KF_EPROTO,
+			"manifest: chunk_count %" PRIu64
+			" does not match file_size %" PRIu64
+			" / chunk_size %" PRIu32 " (expected %" PRIu64 ")",
+			m->chunk_count, m->file_size, m->chunk_size, count);
 	if (m->mode & ~KF__MODE_MASK)
 		return kf_seterr(errstr, errstr_size, KF_EPROTO,
 				 "manifest: mode 0%" PRIo32
@@ -338,9 +338,8 @@ int kf_wire_decode_resume(const void *buf, size_t len, uint64_t max_file_size,
 				     &r->m, errstr, errstr_size);
 	if (err)
 		return err;
-	r->next_index = kf__get_be((const uint8_t *)buf + len -
-					   KF_WIRE_RESUME_TRAILER,
-				   8);
+	r->next_index = kf__get_be(
+		(const uint8_t *)buf + len - KF_WIRE_RESUME_TRAILER, 8);
 	if (r->next_index > r->m.chunk_count)
 		return kf_seterr(errstr, errstr_size, KF_EPROTO,
 				 "resume: next_index %" PRIu64
@@ -461,9 +460,10 @@ int kf_wire_decode_chunk(const void *buf, size_t len, kf_wire_chunk_t *c,
 		return err;
 	c->index = kf__get_be(p + KF__CK_INDEX, 8);
 	if (!kf__is_zero(p + KF__CK_RESERVED, KF__RESERVED_LEN))
-		return kf_seterr(
-		    errstr, errstr_size, KF_EPROTO,
-		    "chunk %" PRIu64 ": reserved bytes are not zero", c->index);
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "chunk %" PRIu64
+				 ": reserved bytes are not zero",
+				 c->index);
 	c->offset = kf__get_be(p + KF__CK_OFFSET, 8);
 	c->raw_len = (uint32_t)kf__get_be(p + KF__CK_RAW_LEN, 4);
 	c->codec = p[KF__CK_CODEC];
@@ -525,12 +525,13 @@ int kf_wire_chunk_fits(const kf_wire_manifest_t *m, const kf_wire_chunk_t *c,
 	if (raw_len > m->chunk_size)
 		raw_len = m->chunk_size;
 	if (c->raw_len != raw_len)
-		return kf_seterr(
-		    errstr, errstr_size, KF_EPROTO,
-		    "chunk %" PRIu64 ": raw_len %" PRIu32
-		    " does not match file_size %" PRIu64
-		    " / chunk_size %" PRIu32 " (expected %" PRIu64 ")",
-		    c->index, c->raw_len, m->file_size, m->chunk_size, raw_len);
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "chunk %" PRIu64 ": raw_len %" PRIu32
+				 " does not match file_size %" PRIu64
+				 " / chunk_size %" PRIu32 " (expected %" PRIu64
+				 ")",
+				 c->index, c->raw_len, m->file_size,
+				 m->chunk_size, raw_len);
 	return 0;
 }
 

@@ -21,10 +21,10 @@
 #define KF_WIRE_VERSION 1
 #define KF_WIRE_HDR_SIZE 24
 #define KF_WIRE_MANIFEST_FIXED 68 /* header + fixed part of MANIFEST */
-#define KF_WIRE_CHUNK_HDR 64      /* header + fixed part of CHUNK */
+#define KF_WIRE_CHUNK_HDR 64	  /* header + fixed part of CHUNK */
 #define KF_WIRE_COMMIT_SIZE 56
 #define KF_WIRE_ABORT_FIXED 26
-#define KF_WIRE_RESUME_TRAILER 8  /* RESUME = MANIFEST layout + next_index */
+#define KF_WIRE_RESUME_TRAILER 8 /* RESUME = MANIFEST layout + next_index */
 
 /* path limits: core/path owns the path rules */
 #define KF_WIRE_PATH_MAX KF_PATH_MAX
@@ -50,12 +50,18 @@ enum kf_wire_type {
 /* Header flags (docs/protocol.md section 10). A plain v1 frame has none;
  * the decoders below accept only plain frames: proto/seal opens the others
  * into plain ones first. */
-#define KF_WIRE_FLAG_SEALED 0x0001u /* body encrypted: MANIFEST, CHUNK, COMMIT */
+#define KF_WIRE_FLAG_SEALED                                                    \
+	0x0001u /* body encrypted: MANIFEST, CHUNK, COMMIT */
 #define KF_WIRE_FLAG_SIGNED 0x0002u /* signature: MANIFEST, COMMIT, ABORT */
 
-enum kf_wire_codec { KF_WIRE_CODEC_NONE = 0, KF_WIRE_CODEC_ZSTD = 1 };
+enum kf_wire_codec {
+	KF_WIRE_CODEC_NONE = 0,
+	KF_WIRE_CODEC_ZSTD = 1
+};
 
-enum kf_wire_hash_alg { KF_WIRE_HASH_XXH3_128 = 1 };
+enum kf_wire_hash_alg {
+	KF_WIRE_HASH_XXH3_128 = 1
+};
 
 typedef struct kf_xid_s {
 	uint8_t b[16];
@@ -128,7 +134,8 @@ int kf_wire_decode_manifest(const void *buf, size_t len, uint64_t max_file_size,
 			    kf_wire_manifest_t *m, char *errstr,
 			    size_t errstr_size);
 int kf_wire_decode_resume(const void *buf, size_t len, uint64_t max_file_size,
-			  kf_wire_resume_t *r, char *errstr, size_t errstr_size);
+			  kf_wire_resume_t *r, char *errstr,
+			  size_t errstr_size);
 /* Checks the chunk's own fields only (codec, reserved bytes, payload length
  * for codec none); the receiver checks index/offset/raw_len against its
  * manifest with kf_wire_chunk_fits(). */
@@ -146,7 +153,8 @@ int kf_wire_chunk_fits(const kf_wire_manifest_t *m, const kf_wire_chunk_t *c,
 
 /* Encoders write into buf (capacity cap) and return the encoded length, or
  * a negative KF_E* code if cap is too small or a field is out of range. */
-long kf_wire_encode_manifest(void *buf, size_t cap, const kf_wire_manifest_t *m);
+long kf_wire_encode_manifest(void *buf, size_t cap,
+			     const kf_wire_manifest_t *m);
 long kf_wire_encode_resume(void *buf, size_t cap, const kf_wire_resume_t *r);
 /* Writes the 64-byte CHUNK header; the payload follows it in the caller's
  * buffer (payload/payload_len of c are ignored). */

@@ -151,10 +151,11 @@ static void kf__prune_quarantine(kf_dest_t *d)
 		kf__rm_flat_dir(d->quarfd, v[i].name);
 	}
 	if (i)
-		kf_warn("recv", "removed the %zu oldest quarantined transfers "
-				"from %s/" KF__PRIVATE "/quarantine "
-				"(receive.quarantine_max %d, "
-				"receive.quarantine_max_age %d s)",
+		kf_warn("recv",
+			"removed the %zu oldest quarantined transfers "
+			"from %s/" KF__PRIVATE "/quarantine "
+			"(receive.quarantine_max %d, "
+			"receive.quarantine_max_age %d s)",
 			i, d->path, d->q_max, d->q_max_age_s);
 	free(v);
 }
@@ -205,8 +206,9 @@ static void kf__reap_dead_instances(kf_dest_t *d)
 		if (flock(lfd, LOCK_EX | LOCK_NB) == 0) {
 			snprintf(inst, sizeof(inst), "%.*s", (int)(n - 5),
 				 de->d_name);
-			kf_info("recv", "removing staging data left by a "
-					"stopped receiver (%s)",
+			kf_info("recv",
+				"removing staging data left by a "
+				"stopped receiver (%s)",
 				inst);
 			kf__rm_flat_dir(d->tmpfd, inst);
 			unlinkat(d->tmpfd, de->d_name, 0);
@@ -459,11 +461,12 @@ int kf_assembly_write(kf_assembly_t *a, kf_codec_pool_t *codecs,
 	int r = 0;
 
 	if (c->codec == KF_CODEC_NONE && c->payload_len != c->raw_len)
-		return kf_seterr(errstr, errstr_size, KF_EPROTO,
-				 "chunk %llu: raw payload of %zu bytes, expected "
-				 "%u",
-				 (unsigned long long)c->index, c->payload_len,
-				 c->raw_len);
+		return kf_seterr(
+			errstr, errstr_size, KF_EPROTO,
+			"chunk %llu: raw payload of %zu bytes, expected "
+			"%u",
+			(unsigned long long)c->index, c->payload_len,
+			c->raw_len);
 	if (c->codec != KF_CODEC_NONE) {
 		scratch = malloc(c->raw_len);
 		if (!scratch)
@@ -485,7 +488,8 @@ int kf_assembly_write(kf_assembly_t *a, kf_codec_pool_t *codecs,
 	}
 	if (kf__pwrite_all(a->fd, data, c->raw_len, c->offset) < 0) {
 		r = kf_seterr(errstr, errstr_size, kf_err_from_errno(errno),
-			      "writing chunk %llu to %s/" KF__PRIVATE "/tmp: %s",
+			      "writing chunk %llu to %s/" KF__PRIVATE
+			      "/tmp: %s",
 			      (unsigned long long)c->index, a->dest->path,
 			      strerror(errno));
 		goto out_free;
@@ -579,8 +583,8 @@ static int kf__seal_staging(kf_assembly_t *a, char *errstr, size_t errstr_size)
 	ts[1].tv_sec = a->m.mtime_sec;
 	ts[1].tv_nsec = a->m.mtime_nsec;
 	/* set-user/group-ID bits never survive a transfer */
-	if (fchmod(a->fd, a->m.mode & 01777 & ~a->dest->umask) < 0 || futimens(a->fd, ts) < 0 ||
-	    (a->dest->fsync && fsync(a->fd) < 0)) {
+	if (fchmod(a->fd, a->m.mode & 01777 & ~a->dest->umask) < 0 ||
+	    futimens(a->fd, ts) < 0 || (a->dest->fsync && fsync(a->fd) < 0)) {
 		r = kf_seterr(errstr, errstr_size, kf_err_from_errno(errno),
 			      "finishing '%s' in %s/" KF__PRIVATE "/tmp: %s",
 			      a->shown, a->dest->path, strerror(errno));
@@ -594,8 +598,8 @@ static int kf__seal_staging(kf_assembly_t *a, char *errstr, size_t errstr_size)
 /* Copies the staging file into a fresh one, checks the copy against the
  * whole-file hash (pages a failed writeback lost read back as something
  * else), seals the copy and puts it in the staging file's place. */
-static int kf__restage(kf_assembly_t *a, const uint8_t hash[16],
-		       char *errstr, size_t errstr_size)
+static int kf__restage(kf_assembly_t *a, const uint8_t hash[16], char *errstr,
+		       size_t errstr_size)
 {
 	char copy[sizeof(a->staging) + 1];
 	uint8_t got[16], *buf = malloc(1 << 20);
@@ -610,7 +614,7 @@ static int kf__restage(kf_assembly_t *a, const uint8_t hash[16],
 	if (in >= 0)
 		a->fd = openat(a->dest->instfd, copy,
 			       O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-				   O_CLOEXEC,
+				       O_CLOEXEC,
 			       0600);
 	if (!buf || !h) {
 		r = KF_ENOMEM;
@@ -628,15 +632,16 @@ static int kf__restage(kf_assembly_t *a, const uint8_t hash[16],
 		goto out_errno;
 	kf_hasher_final(h, got);
 	if (off != a->m.file_size || memcmp(got, hash, 16)) {
-		r = kf_seterr(errstr, errstr_size, KF_EIO,
-			      "'%s': the staged data reads back different after "
-			      "a failed fsync: the disk lost it",
-			      a->shown);
+		r = kf_seterr(
+			errstr, errstr_size, KF_EIO,
+			"'%s': the staged data reads back different after "
+			"a failed fsync: the disk lost it",
+			a->shown);
 		goto out_free;
 	}
 	r = kf__seal_staging(a, errstr, errstr_size);
-	if (!r && renameat(a->dest->instfd, copy, a->dest->instfd,
-			   a->staging) < 0)
+	if (!r &&
+	    renameat(a->dest->instfd, copy, a->dest->instfd, a->staging) < 0)
 		goto out_errno;
 	if (!r)
 		a->restage = 0;
@@ -775,16 +780,17 @@ int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
 	const char *base;
 	int pfd, r, made;
 
-	if (c->file_size != a->m.file_size || c->chunk_count != a->m.chunk_count ||
-	    a->written != a->m.file_size)
-		return kf_seterr(errstr, errstr_size, KF_EPROTO,
-				 "commit says %llu bytes in %llu chunks, the "
-				 "manifest %llu in %llu, and %llu were received",
-				 (unsigned long long)c->file_size,
-				 (unsigned long long)c->chunk_count,
-				 (unsigned long long)a->m.file_size,
-				 (unsigned long long)a->m.chunk_count,
-				 (unsigned long long)a->written);
+	if (c->file_size != a->m.file_size ||
+	    c->chunk_count != a->m.chunk_count || a->written != a->m.file_size)
+		return kf_seterr(
+			errstr, errstr_size, KF_EPROTO,
+			"commit says %llu bytes in %llu chunks, the "
+			"manifest %llu in %llu, and %llu were received",
+			(unsigned long long)c->file_size,
+			(unsigned long long)c->chunk_count,
+			(unsigned long long)a->m.file_size,
+			(unsigned long long)a->m.chunk_count,
+			(unsigned long long)a->written);
 	kf_hasher_final(a->hasher, hash);
 	if (memcmp(hash, c->file_hash, 16))
 		return kf_seterr(errstr, errstr_size, KF_EHASH,
@@ -871,8 +877,8 @@ static int kf__write_reason(kf_assembly_t *a, int qfd, const char *xid,
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	kf_path_printable(a->m.path, a->m.path_len, path, sizeof(path));
-	kf_path_printable((const uint8_t *)a->origin, strlen(a->origin),
-			  origin, sizeof(origin));
+	kf_path_printable((const uint8_t *)a->origin, strlen(a->origin), origin,
+			  sizeof(origin));
 	kf_path_printable((const uint8_t *)reason, strlen(reason), why,
 			  sizeof(why));
 	n = snprintf(text, sizeof(text),
@@ -888,8 +894,9 @@ static int kf__write_reason(kf_assembly_t *a, int qfd, const char *xid,
 	if (fd < 0 || kf__pwrite_all(fd, (const uint8_t *)text, (size_t)n, 0) ||
 	    (a->dest->fsync && fsync(fd) < 0)) {
 		r = kf_err_from_errno(errno);
-		kf_err("recv", "writing %s/" KF__PRIVATE
-			       "/quarantine/%s/reason.txt: %s",
+		kf_err("recv",
+		       "writing %s/" KF__PRIVATE
+		       "/quarantine/%s/reason.txt: %s",
 		       a->dest->path, xid, strerror(errno));
 	}
 	if (fd >= 0)
@@ -923,8 +930,9 @@ int kf_assembly_quarantine(kf_assembly_t *a, const char *reason)
 		 * durable is its entry and reason.txt, so a failure here
 		 * is only reported. */
 		if (a->dest->fsync && fsync(a->fd) < 0)
-			kf_warn("recv", "'%s': the rejected data may be "
-					"incomplete in quarantine: fsync: %s",
+			kf_warn("recv",
+				"'%s': the rejected data may be "
+				"incomplete in quarantine: fsync: %s",
 				a->shown, strerror(errno));
 		close(a->fd);
 		a->fd = -1;
@@ -933,8 +941,9 @@ int kf_assembly_quarantine(kf_assembly_t *a, const char *reason)
 	if (qfd < 0) {
 		int e = errno;
 
-		kf_err("recv", "cannot create quarantine %s/" KF__PRIVATE
-			       "/quarantine/%s: %s",
+		kf_err("recv",
+		       "cannot create quarantine %s/" KF__PRIVATE
+		       "/quarantine/%s: %s",
 		       a->dest->path, xid, strerror(e));
 		return kf_err_from_errno(e);
 	}
@@ -951,8 +960,8 @@ int kf_assembly_quarantine(kf_assembly_t *a, const char *reason)
 		r = fsync(qfd) < 0 ? kf_err_from_errno(errno)
 				   : kf__sync_quarantine_dir(a->dest);
 		if (r)
-			kf_err("recv", "fsync of %s/" KF__PRIVATE
-				       "/quarantine/%s: %s",
+			kf_err("recv",
+			       "fsync of %s/" KF__PRIVATE "/quarantine/%s: %s",
 			       a->dest->path, xid, kf_strerror(r));
 	}
 	close(qfd);

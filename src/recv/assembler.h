@@ -33,11 +33,11 @@ int kf_dest_open(const char *path, const kf_conf_t *conf, kf_dest_t **out,
 void kf_dest_close(kf_dest_t *d);
 
 enum kf_place_outcome {
-	KF_PLACED = 1,   /* new file at its path */
-	KF_REPLACED,     /* replaced an existing file (policy overwrite) */
-	KF_RENAMED,      /* placed under a suffix (policy rename) */
-	KF_SKIPPED,      /* an identical file was already there */
-	KF_KEPT_NEWER    /* policy overwrite, signed transfer: the file there is
+	KF_PLACED = 1, /* new file at its path */
+	KF_REPLACED,   /* replaced an existing file (policy overwrite) */
+	KF_RENAMED,    /* placed under a suffix (policy rename) */
+	KF_SKIPPED,    /* an identical file was already there */
+	KF_KEPT_NEWER  /* policy overwrite, signed transfer: the file there is
 			    newer, and stays (docs/protocol.md 10.8, rule 6) */
 };
 
@@ -46,7 +46,7 @@ enum kf_place_outcome {
 typedef struct kf_assembly_s {
 	kf_dest_t *dest;
 	char staging[80]; /* name inside the instance directory */
-	int fd;           /* staging file, -1 when closed */
+	int fd;		  /* staging file, -1 when closed */
 	kf_hasher_t *hasher;
 	uint64_t written; /* bytes written in order */
 	uint64_t synced;  /* bytes handed to writeback */
@@ -57,9 +57,9 @@ typedef struct kf_assembly_s {
 	 * entry this transfer created (kf_path_open_parent), kept across
 	 * retries until synced; INT_MAX if none. */
 	int made_depth;
-	char *relpath;    /* NUL-terminated copy of the wire path */
-	char *shown;      /* relpath made safe for logs (kf_path_printable) */
-	char placed_as[300]; /* final name when renamed with a suffix */
+	char *relpath; /* NUL-terminated copy of the wire path */
+	char *shown;   /* relpath made safe for logs (kf_path_printable) */
+	char placed_as[300];  /* final name when renamed with a suffix */
 	kf_wire_manifest_t m; /* path/origin point at relpath / origin */
 	char origin[KF_WIRE_ORIGIN_MAX + 1];
 	/* Sees every verified byte once, in file order, or NULL: signed

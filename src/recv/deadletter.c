@@ -125,10 +125,11 @@ static void kf__dr(void *opaque, const rd_kafka_message_t *m)
 		    !(err = kf__cut(d, l, m->key, m->key ? m->key_len : 0,
 				    m->payload, m->len, rd_kafka_err2str(err))))
 			return;
-		kf__fail(d, "dead letter for partition %d offset %" PRId64
-			    "%s not acknowledged by the broker: %s; stopping "
-			    "with that offset uncommitted (check that topic "
-			    "%s exists and accepts our writes)",
+		kf__fail(d,
+			 "dead letter for partition %d offset %" PRId64
+			 "%s not acknowledged by the broker: %s; stopping "
+			 "with that offset uncommitted (check that topic "
+			 "%s exists and accepts our writes)",
 			 (int)l->part, l->offset,
 			 l->cut ? " (cut to its first bytes)" : "",
 			 rd_kafka_err2str(err), d->conf->dead_letter_topic);
@@ -186,10 +187,10 @@ int kf_deadletter_new(uv_loop_t *loop, const kf_conf_t *conf,
 	return 0;
 }
 
-static int kf__header(rd_kafka_headers_t *h, const char *name,
-		      const char *fmt, ...) KF_PRINTF(3, 4);
-static int kf__header(rd_kafka_headers_t *h, const char *name,
-		      const char *fmt, ...)
+static int kf__header(rd_kafka_headers_t *h, const char *name, const char *fmt,
+		      ...) KF_PRINTF(3, 4);
+static int kf__header(rd_kafka_headers_t *h, const char *name, const char *fmt,
+		      ...)
 {
 	char v[1024];
 	va_list ap;
@@ -278,10 +279,9 @@ static rd_kafka_resp_err_t kf__cut(kf_deadletter_t *d, struct kf__letter *l,
 		rd_kafka_headers_destroy(hdrs);
 		return RD_KAFKA_RESP_ERR__FAIL;
 	}
-	return kf__emit(d, l, key, keylen < KF__DLQ_CUT_KEY ? keylen
-							     : KF__DLQ_CUT_KEY,
-			value, len < KF__DLQ_CUT_VALUE ? len : KF__DLQ_CUT_VALUE,
-			hdrs);
+	return kf__emit(
+		d, l, key, keylen < KF__DLQ_CUT_KEY ? keylen : KF__DLQ_CUT_KEY,
+		value, len < KF__DLQ_CUT_VALUE ? len : KF__DLQ_CUT_VALUE, hdrs);
 }
 
 /* Produces one dead letter; hdrs (owned, may hold the original headers)
@@ -298,8 +298,9 @@ static void kf__produce(kf_deadletter_t *d, int32_t part, int64_t offset,
 	    kf_offsets_hold(d->offs, part, offset)) {
 		kf__letter_free(l);
 		rd_kafka_headers_destroy(hdrs);
-		kf__fail(d, "out of memory for a dead letter of partition %d "
-			    "offset %" PRId64,
+		kf__fail(d,
+			 "out of memory for a dead letter of partition %d "
+			 "offset %" PRId64,
 			 (int)part, offset);
 		return;
 	}
@@ -315,9 +316,10 @@ static void kf__produce(kf_deadletter_t *d, int32_t part, int64_t offset,
 	if (!err)
 		return;
 	kf__letter_free(l);
-	kf__fail(d, "cannot produce the dead letter of partition %d offset "
-		    "%" PRId64 " to %s: %s; stopping with that offset "
-		    "uncommitted",
+	kf__fail(d,
+		 "cannot produce the dead letter of partition %d offset "
+		 "%" PRId64 " to %s: %s; stopping with that offset "
+		 "uncommitted",
 		 (int)part, offset, d->conf->dead_letter_topic,
 		 rd_kafka_err2str(err));
 }
@@ -337,12 +339,12 @@ void kf_deadletter_forward(kf_deadletter_t *d, const rd_kafka_message_t *m,
 	else
 		hdrs = rd_kafka_headers_new(6);
 	kf__produce(d, m->partition, m->offset, ts, "message", m->key,
-		    m->key ? m->key_len : 0, m->payload, m->payload ? m->len : 0,
-		    hdrs, reason);
+		    m->key ? m->key_len : 0, m->payload,
+		    m->payload ? m->len : 0, hdrs, reason);
 }
 
-void kf_deadletter_quarantined(kf_deadletter_t *d, int32_t part,
-			       int64_t offset, const char *key, size_t keylen,
+void kf_deadletter_quarantined(kf_deadletter_t *d, int32_t part, int64_t offset,
+			       const char *key, size_t keylen,
 			       const void *frame, size_t len,
 			       const char *reason)
 {

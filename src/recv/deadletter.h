@@ -44,8 +44,8 @@ void kf_deadletter_forward(kf_deadletter_t *d, const rd_kafka_message_t *m,
  * its path, value = its MANIFEST frame (frame, len), pointing at the
  * MANIFEST's partition and offset, which it holds until acknowledged.
  * A no-op when d is NULL. */
-void kf_deadletter_quarantined(kf_deadletter_t *d, int32_t part,
-			       int64_t offset, const char *key, size_t keylen,
+void kf_deadletter_quarantined(kf_deadletter_t *d, int32_t part, int64_t offset,
+			       const char *key, size_t keylen,
 			       const void *frame, size_t len,
 			       const char *reason);
 

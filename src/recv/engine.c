@@ -82,13 +82,25 @@ static void kf__set_blocked(kf_engine_t *e, int blocked)
 	}
 }
 
-kf_offsets_t *kf_engine_offsets(kf_engine_t *e) { return e->offs; }
+kf_offsets_t *kf_engine_offsets(kf_engine_t *e)
+{
+	return e->offs;
+}
 
-kf_deadletter_t *kf_engine_dead_letters(kf_engine_t *e) { return e->dlq; }
+kf_deadletter_t *kf_engine_dead_letters(kf_engine_t *e)
+{
+	return e->dlq;
+}
 
-int kf_engine_ranged(const kf_engine_t *e) { return e->range != NULL; }
+int kf_engine_ranged(const kf_engine_t *e)
+{
+	return e->range != NULL;
+}
 
-int kf_engine_stopping(const kf_engine_t *e) { return e->stopping; }
+int kf_engine_stopping(const kf_engine_t *e)
+{
+	return e->stopping;
+}
 
 /* No room for one more transfer (receive.max_open_transfers), or frames
  * of m's partition are deferred already: m, which would open one, is left
@@ -157,7 +169,10 @@ static int kf__can_poll(const kf_engine_t *e)
 
 static void kf__consume(kf_engine_t *e);
 
-static void kf__again_cb(uv_timer_t *t) { kf__consume(t->data); }
+static void kf__again_cb(uv_timer_t *t)
+{
+	kf__consume(t->data);
+}
 
 static void kf__consume(kf_engine_t *e)
 {
@@ -182,12 +197,21 @@ static void kf__consume(kf_engine_t *e)
 	}
 }
 
-void kf_engine_kick(kf_engine_t *e) { kf__consume(e); }
+void kf_engine_kick(kf_engine_t *e)
+{
+	kf__consume(e);
+}
 
-static void kf__woken(kf_kafka_waker_t *w) { kf__consume(w->opaque); }
+static void kf__woken(kf_kafka_waker_t *w)
+{
+	kf__consume(w->opaque);
+}
 
 /* Dead letters were acknowledged: there may be room to consume again. */
-static void kf__dlq_acked(void *opaque) { kf__consume(opaque); }
+static void kf__dlq_acked(void *opaque)
+{
+	kf__consume(opaque);
+}
 
 /* ------------------------------------------------------------- commits */
 
@@ -220,11 +244,12 @@ static void kf__commit(kf_engine_t *e, int sync)
 	l = rd_kafka_topic_partition_list_new(8);
 	while ((p = kf_offsets_next_dirty(e->offs, &iter, &pos)) >= 0)
 		rd_kafka_topic_partition_list_add(l, e->conf->topic, p)
-		    ->offset = pos;
+			->offset = pos;
 	if (l->cnt && !kf__store(e, l, sync))
 		for (i = 0; i < l->cnt; i++)
-			kf_offsets_mark_committed(
-			    e->offs, l->elems[i].partition, l->elems[i].offset);
+			kf_offsets_mark_committed(e->offs,
+						  l->elems[i].partition,
+						  l->elems[i].offset);
 	rd_kafka_topic_partition_list_destroy(l);
 }
 
@@ -276,7 +301,7 @@ static void kf__starts_done(uv_work_t *w, int status)
 	if (status == 0 && !s->err && s->gen == e->assign_gen) {
 		for (i = 0; i < s->parts->cnt; i++) {
 			const rd_kafka_topic_partition_t *p =
-			    &s->parts->elems[i];
+				&s->parts->elems[i];
 
 			if (p->err || kf_offsets_started(e->offs, p->partition,
 							 p->offset))
@@ -339,7 +364,7 @@ static void kf__rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		rd_kafka_topic_partition_list_destroy(e->assignment);
 	e->assignment = NULL;
 	e->last_activity_ms =
-	    kf_engine_now_ms(); /* the idle clock starts over */
+		kf_engine_now_ms(); /* the idle clock starts over */
 	e->assign_gen++;
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		kf_info("recv", "assigned %d partition(s) of %s", parts->cnt,
@@ -413,7 +438,7 @@ static void kf__rewind(kf_engine_t *e, int force)
 			"the transfers deferred for room",
 			(int)p, (long long)off);
 		rd_kafka_topic_partition_list_add(l, e->conf->topic, p)
-		    ->offset = off;
+			->offset = off;
 		kf_replay_plan_rewound(e->range, e->rk, e->conf->topic, p, off);
 	}
 	/* asynchronous: kf_offsets_read drops what was fetched before */
@@ -478,7 +503,7 @@ static void kf__on_tick(uv_timer_t *t)
 	if (!e->stopping && e->conf->idle_exit_s && !e->ops->open(e->sink) &&
 	    !kf__busy(e) &&
 	    now - e->last_activity_ms >=
-		(uint64_t)e->conf->idle_exit_s * 1000 &&
+		    (uint64_t)e->conf->idle_exit_s * 1000 &&
 	    kf__caught_up(e)) {
 		kf_info("recv", "idle for %d s: exiting", e->conf->idle_exit_s);
 		e->stopping = 1;

@@ -141,7 +141,8 @@ size_t kf_idset_longest_chain(const kf_idset_t *s)
 	uint32_t k;
 
 	for (i = 0; s->buckets && i < s->nbuckets; i++) {
-		for (n = 0, k = s->buckets[i]; k != KF__NIL; k = s->slots[k].hnext)
+		for (n = 0, k = s->buckets[i]; k != KF__NIL;
+		     k = s->slots[k].hnext)
 			n++;
 		if (n > longest)
 			longest = n;

@@ -9,12 +9,12 @@
 struct kf__part {
 	int64_t consumed;  /* last consumed offset, -1 if none */
 	int64_t committed; /* last position committed, -1 if none */
-	int64_t *held;     /* sorted ascending (offsets arrive in order) */
+	int64_t *held;	   /* sorted ascending (offsets arrive in order) */
 	size_t nheld, cap;
-	int64_t defer;         /* first deferred offset of this pass, or -1 */
-	int64_t from, until;   /* re-read range [from, until); until -1: none */
-	int seeking;           /* rewound: nothing read since; holds from */
-	int64_t start; /* kf_offsets_started; -1 unknown */
+	int64_t defer;	     /* first deferred offset of this pass, or -1 */
+	int64_t from, until; /* re-read range [from, until); until -1: none */
+	int seeking;	     /* rewound: nothing read since; holds from */
+	int64_t start;	     /* kf_offsets_started; -1 unknown */
 };
 
 struct kf_offsets_s {
@@ -214,8 +214,7 @@ int kf_offsets_deferring(const kf_offsets_t *o, int32_t p)
 	return p >= 0 && p < o->nparts && o->parts[p].defer >= 0;
 }
 
-int32_t kf_offsets_next_rewind(kf_offsets_t *o, int32_t *iter,
-			       int64_t *offset)
+int32_t kf_offsets_next_rewind(kf_offsets_t *o, int32_t *iter, int64_t *offset)
 {
 	int32_t p;
 

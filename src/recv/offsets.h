@@ -65,8 +65,7 @@ int kf_offsets_deferring(const kf_offsets_t *o, int32_t p);
 /* Rewinds the next partition at or after *iter that deferred frames and
  * is not re-reading already: returns it, with *offset where to seek; -1
  * at the end. */
-int32_t kf_offsets_next_rewind(kf_offsets_t *o, int32_t *iter,
-			       int64_t *offset);
+int32_t kf_offsets_next_rewind(kf_offsets_t *o, int32_t *iter, int64_t *offset);
 /* 1 while any partition has deferred frames or is re-reading. */
 int kf_offsets_pending(const kf_offsets_t *o);
 /* Reading p starts at offset: its committed position when the group

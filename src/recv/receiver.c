@@ -49,8 +49,8 @@
 
 enum kf__xstate {
 	KF__X_OPEN = 1, /* receiving chunks */
-	KF__X_CLOSING,  /* COMMIT or ABORT queued: its last job pending */
-	KF__X_DEAD      /* outcome decided; later frames are ignored */
+	KF__X_CLOSING,	/* COMMIT or ABORT queued: its last job pending */
+	KF__X_DEAD	/* outcome decided; later frames are ignored */
 };
 
 enum kf__jkind {
@@ -71,10 +71,10 @@ struct kf__job {
 	rd_kafka_message_t *msg; /* owned; chunk payload lives in it */
 	kf_wire_chunk_t chunk;
 	kf_wire_commit_t commit;
-	char reason[512];  /* why, for QUARANTINE */
-	size_t scratch;    /* memory its worker takes beyond msg, while it runs */
-	int err;           /* result */
-	int quarantined;   /* the worker moved the data to quarantine */
+	char reason[512]; /* why, for QUARANTINE */
+	size_t scratch;	 /* memory its worker takes beyond msg, while it runs */
+	int err;	 /* result */
+	int quarantined; /* the worker moved the data to quarantine */
 	int outcome;
 	char errmsg[512];
 	/* UNSEAL: what the job opened, installed by the loop when it ends
@@ -90,17 +90,17 @@ struct kf__xfer {
 	kf_xid_t xid;
 	int32_t part;
 	int64_t first_off;
-	int holding;  /* holds first_off in the offsets tracker */
-	int counted;  /* counted in nopen */
+	int holding; /* holds first_off in the offsets tracker */
+	int counted; /* counted in nopen */
 	int state;
-	int hashed;   /* in the hash table */
-	int stalled;  /* waiting for disk space */
+	int hashed;	     /* in the hash table */
+	int stalled;	     /* waiting for disk space */
 	uint64_t stalled_ms; /* since when */
-	int gone;     /* free when idle */
-	int orphan;   /* opened by a RESUME: nothing staged, see kf__on_resume */
+	int gone;	     /* free when idle */
+	int orphan; /* opened by a RESUME: nothing staged, see kf__on_resume */
 	int timed_out, late_logged; /* abandoned after abandon_timeout */
-	int aborted;  /* ended by an ABORT: more of it is a lost file */
-	int superseded; /* a newer transfer of its path replaced it: more of
+	int aborted;	  /* ended by an ABORT: more of it is a lost file */
+	int superseded;	  /* a newer transfer of its path replaced it: more of
 			 * it is a lost file */
 	int signer_known; /* signed, and its MANIFEST opened: signer below */
 	uint8_t signer[KF_CRYPTO_KEY_LEN];
@@ -108,16 +108,16 @@ struct kf__xfer {
 	uint64_t dup_until; /* chunks below it were written before a RESUME */
 	uint64_t last_seen_ms;
 	uint64_t blocked_seen; /* kf_engine_blocked_ms at last_seen_ms */
-	int got_data;          /* a CHUNK or COMMIT of it arrived */
+	int got_data;	       /* a CHUNK or COMMIT of it arrived */
 	int64_t end_off;       /* offset of its COMMIT, -1 before */
-	int64_t man_ts;        /* its MANIFEST's message timestamp, -1: none */
+	int64_t man_ts;	       /* its MANIFEST's message timestamp, -1: none */
 	uint64_t started_ms;
 	kf_assembly_t a;
-	uint64_t seq;     /* of the staging name */
-	int sealed;       /* its frames are opened by jobs (section 10) */
-	int unnamed;      /* sealed, its MANIFEST not opened yet */
-	uint16_t sflags;  /* the MANIFEST's header flags */
-	kf_seal_t *seal;  /* set by the UNSEAL job; used by later jobs */
+	uint64_t seq;	 /* of the staging name */
+	int sealed;	 /* its frames are opened by jobs (section 10) */
+	int unnamed;	 /* sealed, its MANIFEST not opened yet */
+	uint16_t sflags; /* the MANIFEST's header flags */
+	kf_seal_t *seal; /* set by the UNSEAL job; used by later jobs */
 	struct kf__job *qhead, *qtail;
 	int running;
 	kf_probe_xfer_t probe; /* metrics and audit */
@@ -135,7 +135,7 @@ struct kf__recv {
 	kf_dest_t *dest;
 	kf_codec_pool_t *codecs;
 	kf_seal_keys_t *keys; /* receive.decrypt_keys, trusted_signers */
-	kf_offsets_t *offs; /* the engine's */
+	kf_offsets_t *offs;   /* the engine's */
 	struct kf__xfer *buckets[KF__BUCKETS];
 	uint8_t hkey[KF_SIPHASH_KEY_SIZE]; /* of the buckets: ids are chosen
 					      by whoever writes the topic */
@@ -429,8 +429,9 @@ static int kf__signed_abort_work(struct kf__job *j, char *e, size_t es)
 	int rc;
 
 	if (!j->x->seal)
-		return kf_seterr(e, es, KF_EPROTO, "abort of a transfer whose "
-						   "manifest was not opened");
+		return kf_seterr(e, es, KF_EPROTO,
+				 "abort of a transfer whose "
+				 "manifest was not opened");
 	rc = kf_seal_open_abort(j->x->seal, j->msg->payload, j->msg->len, plain,
 				&len, e, es);
 	if (!rc)
@@ -447,8 +448,8 @@ static void kf__job_work(uv_work_t *req)
 	struct kf__job *j = req->data;
 	/* an UNSEAL that got as far as naming the file quarantines under
 	 * that name (its staging name is the placeholder's) */
-	kf_assembly_t *a = j->opened && j->opened->relpath ? j->opened
-							   : &j->x->a;
+	kf_assembly_t *a =
+		j->opened && j->opened->relpath ? j->opened : &j->x->a;
 	char *e = j->errmsg;
 	size_t es = sizeof(j->errmsg);
 
@@ -460,17 +461,17 @@ static void kf__job_work(uv_work_t *req)
 		j->err = kf_assembly_begin(a, e, es);
 		break;
 	case KF__J_CHUNK:
-		j->err = j->x->sealed
-			     ? kf__sealed_chunk_work(j, e, es)
-			     : kf_assembly_write(a, j->x->r->codecs, &j->chunk,
-						 e, es);
+		j->err = j->x->sealed ? kf__sealed_chunk_work(j, e, es)
+				      : kf_assembly_write(a, j->x->r->codecs,
+							  &j->chunk, e, es);
 		break;
 	case KF__J_FINISH:
-		j->err = j->x->sealed   ? kf__sealed_finish_work(j, e, es)
-			 : j->x->orphan ? kf_assembly_present(a, &j->commit,
-							      &j->outcome, e, es)
-				      : kf_assembly_finish(a, &j->commit,
-							   &j->outcome, e, es);
+		j->err = j->x->sealed ? kf__sealed_finish_work(j, e, es)
+			 : j->x->orphan
+				 ? kf_assembly_present(a, &j->commit,
+						       &j->outcome, e, es)
+				 : kf_assembly_finish(a, &j->commit,
+						      &j->outcome, e, es);
 		break;
 	case KF__J_DISCARD:
 		kf_assembly_discard(a);
@@ -523,8 +524,9 @@ static void kf__log_quarantine(const struct kf__xfer *x, const char *why)
 	char xid[33];
 
 	kf_xid_format(&x->xid, xid);
-	kf_err("recv", "quarantined '%s': %s (data and reason in "
-		       "%s/.kferry/quarantine/%s)",
+	kf_err("recv",
+	       "quarantined '%s': %s (data and reason in "
+	       "%s/.kferry/quarantine/%s)",
 	       x->a.shown, why, x->r->conf->dest, xid);
 }
 
@@ -544,16 +546,20 @@ static void kf__dead_transfer(struct kf__xfer *x, const char *why)
 	if (x->sealed) {
 		/* nothing decrypted may leave: the key is the transfer id,
 		 * as on the wire, and the reason stays in DEST */
-		snprintf(reason, sizeof(reason), "quarantined: a sealed "
+		snprintf(reason, sizeof(reason),
+			 "quarantined: a sealed "
 			 "transfer (reason in %s/.kferry/quarantine/%s/"
-			 "reason.txt)", x->r->conf->dest, xid);
+			 "reason.txt)",
+			 x->r->conf->dest, xid);
 		kf_deadletter_quarantined(x->r->dlq, x->part, x->first_off,
 					  (const char *)x->xid.b,
 					  sizeof(x->xid.b), NULL, 0, reason);
 		return;
 	}
-	snprintf(reason, sizeof(reason), "quarantined: %s (data in "
-		 "%s/.kferry/quarantine/%s)", why, x->r->conf->dest, xid);
+	snprintf(reason, sizeof(reason),
+		 "quarantined: %s (data in "
+		 "%s/.kferry/quarantine/%s)",
+		 why, x->r->conf->dest, xid);
 	len = kf_wire_encode_manifest(frame, sizeof(frame), &x->a.m);
 	kf_deadletter_quarantined(x->r->dlq, x->part, x->first_off,
 				  x->a.relpath, x->a.m.path_len, frame,
@@ -565,10 +571,11 @@ static void kf__dead_transfer(struct kf__xfer *x, const char *why)
 static void kf__observe(struct kf__xfer *x, const char *event,
 			const struct kf__job *j, const char *reason)
 {
-	static const char *const outcomes[] = {
-		[KF_PLACED] = "placed", [KF_REPLACED] = "replaced",
-		[KF_RENAMED] = "renamed", [KF_SKIPPED] = "skipped",
-		[KF_KEPT_NEWER] = "kept-newer"};
+	static const char *const outcomes[] = {[KF_PLACED] = "placed",
+					       [KF_REPLACED] = "replaced",
+					       [KF_RENAMED] = "renamed",
+					       [KF_SKIPPED] = "skipped",
+					       [KF_KEPT_NEWER] = "kept-newer"};
 	struct kf_audit_rec rec = {0};
 
 	rec.event = event;
@@ -582,7 +589,8 @@ static void kf__observe(struct kf__xfer *x, const char *event,
 	rec.reason = reason;
 	if (j) {
 		rec.outcome = outcomes[j->outcome];
-		rec.placed_as = j->outcome == KF_RENAMED ? x->a.placed_as : NULL;
+		rec.placed_as =
+			j->outcome == KF_RENAMED ? x->a.placed_as : NULL;
 		rec.hash = j->commit.file_hash;
 	}
 	kf_probe_recv_end(&x->probe, &rec);
@@ -626,17 +634,18 @@ static void kf__job_done(uv_work_t *req, int status)
 	    j->kind != KF__J_QUARANTINE)
 		goto out_free_job; /* abandoned while it waited: its DISCARD
 				      is queued behind, nothing to retry */
-	if (kf__retryable(j->err) ||
-	    (j->kind == KF__J_QUARANTINE && j->err)) {
+	if (kf__retryable(j->err) || (j->kind == KF__J_QUARANTINE && j->err)) {
 		/* Retry later from the same point: nothing was recorded. */
 		if (!r->stall_logged && j->kind == KF__J_QUARANTINE)
-			kf_err("recv", "'%s': cannot quarantine it yet (%s); "
-				       "retrying every %d s",
+			kf_err("recv",
+			       "'%s': cannot quarantine it yet (%s); "
+			       "retrying every %d s",
 			       x->a.shown, kf_strerror(j->err),
 			       KF__STALL_RETRY_MS / 1000);
 		else if (!r->stall_logged)
-			kf_err("recv", "%s; waiting for %s, retrying every %d s "
-				       "(nothing is committed meanwhile)",
+			kf_err("recv",
+			       "%s; waiting for %s, retrying every %d s "
+			       "(nothing is committed meanwhile)",
 			       j->errmsg[0] ? j->errmsg : kf_strerror(j->err),
 			       j->err == KF_ENOSPC ? "space" : "resources",
 			       KF__STALL_RETRY_MS / 1000);
@@ -709,8 +718,8 @@ static int kf__older_unnamed(const struct kf__xfer *x)
 	const struct kf__xfer *y;
 
 	for (y = x->r->all; y; y = y->next)
-		if (y->unnamed && y->state != KF__X_DEAD && y->part == x->part &&
-		    y->first_off < x->first_off)
+		if (y->unnamed && y->state != KF__X_DEAD &&
+		    y->part == x->part && y->first_off < x->first_off)
 			return 1;
 	return 0;
 }
@@ -854,8 +863,9 @@ static void kf__drop(struct kf__xfer *x, int keep_tombstone)
 static void kf__abandon(struct kf__xfer *x, int keep_tombstone)
 {
 	x->r->stats.files_abandoned++;
-	kf__observe(x, "failed", NULL, "abandoned: the sender gave up, "
-				       "vanished or sent the file again");
+	kf__observe(x, "failed", NULL,
+		    "abandoned: the sender gave up, "
+		    "vanished or sent the file again");
 	kf__drop(x, keep_tombstone);
 }
 
@@ -874,9 +884,10 @@ static void kf__reject(struct kf__recv *r, rd_kafka_message_t *m,
 	}
 	if (r->reject_lines++ < KF__REJECT_LINES) {
 		if (r->reject_quiet)
-			kf_warn("recv", "%llu more messages rejected, not "
-					"logged one by one (at most %d lines "
-					"a second)",
+			kf_warn("recv",
+				"%llu more messages rejected, not "
+				"logged one by one (at most %d lines "
+				"a second)",
 				(unsigned long long)r->reject_quiet,
 				KF__REJECT_LINES);
 		r->reject_quiet = 0;
@@ -924,9 +935,11 @@ static int kf__may_supersede(const struct kf__xfer *old,
 	    !memcmp(old->signer, self->signer, sizeof(old->signer)))
 		return 1;
 	kf_xid_format(&old->xid, xid);
-	kf_warn("recv", "signed transfer %s: a MANIFEST of the same path not "
-			"signed by its signer started; the signed transfer "
-			"carries on", xid);
+	kf_warn("recv",
+		"signed transfer %s: a MANIFEST of the same path not "
+		"signed by its signer started; the signed transfer "
+		"carries on",
+		xid);
 	return 0;
 }
 
@@ -945,10 +958,11 @@ static int kf__retry_of(int64_t off, int64_t ts, const struct kf__xfer *old)
  * replaces the other. */
 static void kf__stale(const struct kf__xfer *x, int64_t off, int64_t ts)
 {
-	kf_warn("recv", "'%s': a MANIFEST of the same path written %lld ms "
-			"before it came after it (partition %d offset %lld): "
-			"an attempt the sender had already retried, left to "
-			"complete or time out; this transfer carries on",
+	kf_warn("recv",
+		"'%s': a MANIFEST of the same path written %lld ms "
+		"before it came after it (partition %d offset %lld): "
+		"an attempt the sender had already retried, left to "
+		"complete or time out; this transfer carries on",
 		x->a.shown, (long long)(x->man_ts - ts), (int)x->part,
 		(long long)off);
 }
@@ -992,8 +1006,9 @@ static int64_t kf__supersede(struct kf__recv *r, const kf_wire_manifest_t *m,
 			kf__stale(x, off, ts);
 			continue;
 		}
-		kf_warn("recv", "'%s': a newer transfer of the same path "
-				"started; dropping the unfinished one",
+		kf_warn("recv",
+			"'%s': a newer transfer of the same path "
+			"started; dropping the unfinished one",
 			x->a.shown);
 		x->superseded = 1;
 		kf__abandon(x, 1);
@@ -1015,8 +1030,7 @@ static int kf__not_ours(const struct kf__recv *r, const rd_kafka_message_t *m,
 
 /* Opens a transfer at message m: holds its offset (section 7). On failure
  * the receiver stops and m is destroyed. */
-static struct kf__xfer *kf__open_xfer(struct kf__recv *r,
-				      rd_kafka_message_t *m,
+static struct kf__xfer *kf__open_xfer(struct kf__recv *r, rd_kafka_message_t *m,
 				      const kf_wire_manifest_t *man)
 {
 	struct kf__xfer *x;
@@ -1096,9 +1110,10 @@ static void kf__unsealed(struct kf__xfer *x)
 	newer = kf__supersede(x->r, &x->a.m, x->part, x->first_off, x->man_ts,
 			      x->end_off, x);
 	if (newer >= 0) {
-		kf_warn("recv", "'%s': a newer transfer of the same path "
-				"started before this one ended; dropping this "
-				"one",
+		kf_warn("recv",
+			"'%s': a newer transfer of the same path "
+			"started before this one ended; dropping this "
+			"one",
 			x->a.shown);
 		x->superseded = 1;
 		/* frames queued behind the newer MANIFEST came after it */
@@ -1119,8 +1134,7 @@ static void kf__unsealed(struct kf__xfer *x)
  * job opens the rest, knowing the index (c->index). */
 static int kf__peek_sealed_chunk(const struct kf__xfer *x,
 				 const rd_kafka_message_t *m,
-				 kf_wire_chunk_t *c, char *err,
-				 size_t err_size)
+				 kf_wire_chunk_t *c, char *err, size_t err_size)
 {
 	int rc;
 
@@ -1159,9 +1173,8 @@ static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 		kf__on_sealed_manifest(r, m, h);
 		return;
 	}
-	if (kf_wire_decode_manifest(m->payload, m->len,
-				    r->conf->max_file_size, &man, err,
-				    sizeof(err))) {
+	if (kf_wire_decode_manifest(m->payload, m->len, r->conf->max_file_size,
+				    &man, err, sizeof(err))) {
 		kf__tombstone(r, h);
 		kf__reject(r, m, "rejected manifest", err);
 		return;
@@ -1197,10 +1210,11 @@ static void kf__cut_by_start(struct kf__recv *r, rd_kafka_message_t *m,
 		kf_path_printable(m->key, m->key ? m->key_len : 0, key,
 				  sizeof(key));
 		kf_xid_format(&h->xid, xid);
-		kf_err("recv", "'%s' (transfer %s) began before the start "
-			       "position of partition %d (first frame seen at "
-			       "offset %lld): not restored; replay from an "
-			       "earlier position",
+		kf_err("recv",
+		       "'%s' (transfer %s) began before the start "
+		       "position of partition %d (first frame seen at "
+		       "offset %lld): not restored; replay from an "
+		       "earlier position",
 		       key, xid, (int)m->partition, (long long)m->offset);
 		r->stats.files_incomplete++;
 		if (h->type != KF_WIRE_COMMIT)
@@ -1223,41 +1237,45 @@ static void kf__late_frame(struct kf__recv *r, struct kf__xfer *x,
 		r->stats.files_lost++;
 		kf_xid_format(&x->xid, xid);
 		if (x->superseded)
-			kf_err("recv", "'%s': LOST: more of it came after a "
-				       "newer transfer of the same path "
-				       "replaced it (transfer %s: its sender "
-				       "carried on after a retry began, a "
-				       "killed sender's frames were appended "
-				       "late, or the newer MANIFEST was "
-				       "forged); this attempt is not placed: "
-				       "unless the newer one is, send the "
-				       "file again",
+			kf_err("recv",
+			       "'%s': LOST: more of it came after a "
+			       "newer transfer of the same path "
+			       "replaced it (transfer %s: its sender "
+			       "carried on after a retry began, a "
+			       "killed sender's frames were appended "
+			       "late, or the newer MANIFEST was "
+			       "forged); this attempt is not placed: "
+			       "unless the newer one is, send the "
+			       "file again",
 			       x->a.shown, xid);
 		else if (x->aborted)
-			kf_err("recv", "'%s': LOST: more of it came after an "
-				       "ABORT ended it (transfer %s: its "
-				       "sender resumed or carried on, or the "
-				       "ABORT was forged); it is not placed: "
-				       "send it again",
+			kf_err("recv",
+			       "'%s': LOST: more of it came after an "
+			       "ABORT ended it (transfer %s: its "
+			       "sender resumed or carried on, or the "
+			       "ABORT was forged); it is not placed: "
+			       "send it again",
 			       x->a.shown, xid);
 		else
-			kf_err("recv", "'%s': LOST: its data kept coming after "
-				       "it was abandoned "
-				       "(receive.abandon_timeout %d s is "
-				       "shorter than the sender's wait, "
-				       "send.delivery_timeout_ms); it is not "
-				       "placed: send it again, and raise "
-				       "receive.abandon_timeout",
+			kf_err("recv",
+			       "'%s': LOST: its data kept coming after "
+			       "it was abandoned "
+			       "(receive.abandon_timeout %d s is "
+			       "shorter than the sender's wait, "
+			       "send.delivery_timeout_ms); it is not "
+			       "placed: send it again, and raise "
+			       "receive.abandon_timeout",
 			       x->a.shown, r->conf->abandon_timeout_s);
 	}
 	(void)h;
 	kf_deadletter_forward(r->dlq, m,
-			      x->superseded ? "frame of a transfer that a newer "
-					      "transfer of its path superseded"
-			      : x->aborted  ? "frame of a transfer that an "
-					      "ABORT ended"
-					    : "frame of a transfer abandoned "
-					      "after receive.abandon_timeout");
+			      x->superseded
+				      ? "frame of a transfer that a newer "
+					"transfer of its path superseded"
+			      : x->aborted ? "frame of a transfer that an "
+					     "ABORT ended"
+					   : "frame of a transfer abandoned "
+					     "after receive.abandon_timeout");
 }
 
 /* A dropped transfer whose later frames are a lost file, not noise. */
@@ -1337,8 +1355,8 @@ static void kf__on_chunk(struct kf__recv *r, rd_kafka_message_t *m,
 	if (x->sealed ? kf__peek_sealed_chunk(x, m, &c, err, sizeof(err))
 		      : kf_wire_decode_chunk(m->payload, m->len, &c, err,
 					     sizeof(err)) ||
-			    kf_wire_chunk_fits(&x->a.m, &c, x->next_index, err,
-					       sizeof(err))) {
+				kf_wire_chunk_fits(&x->a.m, &c, x->next_index,
+						   err, sizeof(err))) {
 		rd_kafka_message_destroy(m);
 		kf__quarantine(x, "%s", err);
 		return;
@@ -1374,10 +1392,12 @@ static void kf__on_commit(struct kf__recv *r, rd_kafka_message_t *m,
 		char why[300], xid[33];
 
 		kf_xid_format(&x->xid, xid);
-		snprintf(why, sizeof(why), "transfer %s is signed (or "
+		snprintf(why, sizeof(why),
+			 "transfer %s is signed (or "
 			 "receive.trusted_signers is set) and this commit "
 			 "has flags 0x%04x, its manifest 0x%04x; ignored, the "
-			 "transfer carries on", xid, h->flags, x->sflags);
+			 "transfer carries on",
+			 xid, h->flags, x->sflags);
 		kf__reject(r, m, "rejected commit", why);
 		return;
 	}
@@ -1395,8 +1415,9 @@ static void kf__on_commit(struct kf__recv *r, rd_kafka_message_t *m,
 	}
 	rd_kafka_message_destroy(m);
 	if (x->next_index != x->a.m.chunk_count) {
-		kf__quarantine(x, "commit after %llu of %llu chunks: chunks "
-				  "are missing",
+		kf__quarantine(x,
+			       "commit after %llu of %llu chunks: chunks "
+			       "are missing",
 			       (unsigned long long)x->next_index,
 			       (unsigned long long)x->a.m.chunk_count);
 		return;
@@ -1420,10 +1441,12 @@ static void kf__on_signed_abort(struct kf__recv *r, struct kf__xfer *x,
 		/* its name may not be known yet: its MANIFEST is opened by a
 		 * job, which may be running */
 		kf_xid_format(&x->xid, xid);
-		snprintf(why, sizeof(why), "transfer %s is signed (or "
+		snprintf(why, sizeof(why),
+			 "transfer %s is signed (or "
 			 "receive.trusted_signers is set): only an ABORT "
 			 "signed by its signer ends it; ignored, the transfer "
-			 "carries on", xid);
+			 "carries on",
+			 xid);
 		kf__reject(r, m, "unsigned abort", why);
 		return;
 	}
@@ -1444,8 +1467,10 @@ static void kf__abort_done(struct kf__xfer *x, struct kf__job *j)
 	if (j->err) {
 		r->inflight_bytes -= m->len;
 		j->msg = NULL;
-		snprintf(why, sizeof(why), "'%s': %s; ignored, the transfer "
-			 "carries on", x->a.shown, j->errmsg);
+		snprintf(why, sizeof(why),
+			 "'%s': %s; ignored, the transfer "
+			 "carries on",
+			 x->a.shown, j->errmsg);
 		kf__reject(r, m, "forged abort", why);
 		return;
 	}
@@ -1514,9 +1539,10 @@ static void kf__open_orphan(struct kf__recv *r, rd_kafka_message_t *m,
 		return;
 	x->orphan = 1;
 	x->next_index = res->next_index;
-	kf_warn("recv", "'%s': resumed at chunk %llu, but its beginning "
-			"never reached this receiver; checking it against "
-			"DEST at its commit",
+	kf_warn("recv",
+		"'%s': resumed at chunk %llu, but its beginning "
+		"never reached this receiver; checking it against "
+		"DEST at its commit",
 		x->a.shown, (unsigned long long)res->next_index);
 	rd_kafka_message_destroy(m);
 }
@@ -1545,7 +1571,8 @@ static void kf__on_resume(struct kf__recv *r, rd_kafka_message_t *m,
 		char xid[33];
 
 		kf_xid_format(&x->xid, xid);
-		snprintf(err, sizeof(err), "transfer %s is signed (or "
+		snprintf(err, sizeof(err),
+			 "transfer %s is signed (or "
 			 "receive.trusted_signers is set) and a RESUME is "
 			 "never signed; ignored, the transfer carries on",
 			 xid);
@@ -1594,14 +1621,16 @@ static void kf__on_resume(struct kf__recv *r, rd_kafka_message_t *m,
 		return;
 	}
 	if (res.next_index > x->next_index) {
-		kf__quarantine(x, "sender resumed at chunk %llu but only %llu "
-				  "chunks arrived: chunks are missing",
+		kf__quarantine(x,
+			       "sender resumed at chunk %llu but only %llu "
+			       "chunks arrived: chunks are missing",
 			       (unsigned long long)res.next_index,
 			       (unsigned long long)x->next_index);
 		return;
 	}
-	kf_info("recv", "'%s': the sender resumed at chunk %llu of %llu "
-			"(%llu chunks already here)",
+	kf_info("recv",
+		"'%s': the sender resumed at chunk %llu of %llu "
+		"(%llu chunks already here)",
 		x->a.shown, (unsigned long long)res.next_index,
 		(unsigned long long)x->a.m.chunk_count,
 		(unsigned long long)x->next_index);
@@ -1670,8 +1699,9 @@ static void kf__fit_descriptors(struct kf__recv *r)
 	room = rl.rlim_cur > KF__FD_RESERVE + 16 ? rl.rlim_cur - KF__FD_RESERVE
 						 : 16;
 	if (r->max_open > room) {
-		kf_warn("recv", "receive.max_open_transfers %zu lowered to %zu: "
-				"the open files limit is %llu (ulimit -n)",
+		kf_warn("recv",
+			"receive.max_open_transfers %zu lowered to %zu: "
+			"the open files limit is %llu (ulimit -n)",
 			r->max_open, room, (unsigned long long)rl.rlim_cur);
 		r->max_open = room;
 	}
@@ -1733,9 +1763,10 @@ static void kf__expire(void *sink, uint64_t now)
 		if (x->stalled && x->got_data)
 			kf__seen(x, now);
 		if (x->state == KF__X_OPEN && kf__quiet_ms(x, now) >= limit) {
-			kf_err("recv", "'%s': no data for %d s after %llu of "
-				       "%llu chunks%s; abandoning it (the "
-				       "sender stopped mid-file?)",
+			kf_err("recv",
+			       "'%s': no data for %d s after %llu of "
+			       "%llu chunks%s; abandoning it (the "
+			       "sender stopped mid-file?)",
 			       x->a.shown, r->conf->abandon_timeout_s,
 			       (unsigned long long)x->next_index,
 			       (unsigned long long)x->a.m.chunk_count,
@@ -1801,9 +1832,10 @@ static void kf__range_end(void *sink)
 		next = x->next;
 		if (x->state != KF__X_OPEN)
 			continue;
-		kf_err("recv", "'%s': ends after the end position (%llu of "
-			       "%llu chunks read): not restored; replay again "
-			       "once its sender is done",
+		kf_err("recv",
+		       "'%s': ends after the end position (%llu of "
+		       "%llu chunks read): not restored; replay again "
+		       "once its sender is done",
 		       x->a.shown, (unsigned long long)x->next_index,
 		       (unsigned long long)x->a.m.chunk_count);
 		r->stats.files_incomplete++;
@@ -1899,8 +1931,9 @@ int kf__receive_run(const kf_conf_t *conf, const kf_replay_opts_t *replay,
 	if (rc)
 		goto out;
 	if (replay)
-		kf_info("recv", "replaying %s from %s into %s (no group, no "
-				"commits)",
+		kf_info("recv",
+			"replaying %s from %s into %s (no group, no "
+			"commits)",
 			conf->topic, conf->bootstrap, conf->dest);
 	else
 		kf_info("recv", "receiving %s from %s into %s (group %s)",

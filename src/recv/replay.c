@@ -37,20 +37,22 @@ static int kf__count_partitions(rd_kafka_t *rk, const kf_conf_t *conf,
 	int rc = 0;
 
 	if (!rkt)
-		return kf_seterr(errstr, errstr_size, KF_EKAFKA,
-				 "topic %s: %s", topic,
+		return kf_seterr(errstr, errstr_size, KF_EKAFKA, "topic %s: %s",
+				 topic,
 				 rd_kafka_err2str(rd_kafka_last_error()));
 	err = rd_kafka_metadata(rk, 0, rkt, &md, KF__LOOKUP_MS);
 	if (!err && md->topic_cnt == 1)
 		err = md->topics[0].err;
 	if (err || !md->topic_cnt || !md->topics[0].partition_cnt)
-		rc = kf_seterr(errstr, errstr_size, KF_EKAFKA,
-			       "cannot read the partitions of topic %s at "
-			       "%s: %s (is -b right, and does the topic "
-			       "exist?)",
-			       topic, conf->bootstrap,
-			       rd_kafka_err2str(err ? err
-						    : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART));
+		rc = kf_seterr(
+			errstr, errstr_size, KF_EKAFKA,
+			"cannot read the partitions of topic %s at "
+			"%s: %s (is -b right, and does the topic "
+			"exist?)",
+			topic, conf->bootstrap,
+			rd_kafka_err2str(
+				err ? err
+				    : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART));
 	else
 		*out = md->topics[0].partition_cnt;
 	if (md)
@@ -115,8 +117,7 @@ int kf_replay_plan_assign(rd_kafka_t *rk, const kf_conf_t *conf,
 	if (!p)
 		return KF_ENOMEM;
 	*out = p;
-	rc = kf__count_partitions(rk, conf, &p->nparts, errstr,
-				  errstr_size);
+	rc = kf__count_partitions(rk, conf, &p->nparts, errstr, errstr_size);
 	if (rc)
 		return rc;
 	p->parts = calloc((size_t)p->nparts, sizeof(*p->parts));
@@ -146,10 +147,11 @@ int kf_replay_plan_assign(rd_kafka_t *rk, const kf_conf_t *conf,
 	}
 	l = rd_kafka_topic_partition_list_new(p->nparts);
 	for (i = 0; i < p->nparts; i++) {
-		kf_info("recv", "replay %s [%d]: offsets %" PRId64 " to %" PRId64
-				"%s",
+		kf_info("recv",
+			"replay %s [%d]: offsets %" PRId64 " to %" PRId64 "%s",
 			conf->topic, (int)i, p->parts[i].next, p->parts[i].end,
-			p->parts[i].next >= p->parts[i].end ? " (nothing)" : "");
+			p->parts[i].next >= p->parts[i].end ? " (nothing)"
+							    : "");
 		if (p->parts[i].next < p->parts[i].end)
 			rd_kafka_topic_partition_list_add(l, conf->topic, i)
 				->offset = p->parts[i].next;
@@ -183,8 +185,8 @@ int kf_replay_plan_beyond(kf_replay_plan_t *p, rd_kafka_t *rk,
 	if (!pr->paused) {
 		/* stop fetching what this replay will not use */
 		l = rd_kafka_topic_partition_list_new(1);
-		rd_kafka_topic_partition_list_add(l, rd_kafka_topic_name(m->rkt),
-						  m->partition);
+		rd_kafka_topic_partition_list_add(
+			l, rd_kafka_topic_name(m->rkt), m->partition);
 		rd_kafka_pause_partitions(rk, l);
 		rd_kafka_topic_partition_list_destroy(l);
 		pr->paused = 1;

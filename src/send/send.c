@@ -22,7 +22,7 @@
 struct kf__walk_entry {
 	char *src, *rel;
 	uint64_t size, dev, ino;
-	int err;     /* a path the walker could not read */
+	int err; /* a path the walker could not read */
 	char *errmsg;
 };
 
@@ -102,8 +102,8 @@ static kf_send_src_t kf__src_of(const struct kf__walk_entry *e)
 {
 	const char *sub = strchr(e->rel, '/');
 	size_t n = strlen(e->src);
-	kf_send_src_t src = {.path = e->src, .root_len = n,
-			     .dev = e->dev, .ino = e->ino};
+	kf_send_src_t src = {
+		.path = e->src, .root_len = n, .dev = e->dev, .ino = e->ino};
 
 	if (sub && strlen(sub) <= n)
 		src.root_len = n - strlen(sub);
@@ -153,8 +153,8 @@ static void kf__walk_done(uv_work_t *req, int status)
 		if (r) {
 			run->walk_failed++;
 			run->user_file_cb(run->user_opaque,
-					  e->rel ? e->rel : "", e->src ? e->src : "",
-					  e->size, r,
+					  e->rel ? e->rel : "",
+					  e->src ? e->src : "", e->size, r,
 					  e->errmsg ? e->errmsg : errstr);
 		}
 		free(e->src);
@@ -173,8 +173,7 @@ static void kf__maybe_walk(struct kf__send_run *run)
 		return;
 	run->walking = 1;
 	run->walk_req.data = run;
-	uv_queue_work(&run->loop, &run->walk_req, kf__walk_work,
-		      kf__walk_done);
+	uv_queue_work(&run->loop, &run->walk_req, kf__walk_work, kf__walk_done);
 }
 
 static void kf__file_done(void *opaque, const char *rel, const char *src,

@@ -26,7 +26,10 @@
  * are sent raw before compression is tried again. */
 #define KF__SKIP_AFTER_INCOMPRESSIBLE 8
 
-enum kf__ref_kind { KF__REF_SLOT = 1, KF__REF_CTRL };
+enum kf__ref_kind {
+	KF__REF_SLOT = 1,
+	KF__REF_CTRL
+};
 
 /* Opaque of every produced message: says what a delivery report is for. */
 struct kf__ref {
@@ -56,7 +59,7 @@ struct kf__sfile {
 	kf_sender_t *s;
 	char *src, *rel;
 	size_t rel_len;
-	size_t root_len;          /* kf_send_src_t */
+	size_t root_len; /* kf_send_src_t */
 	uint64_t want_dev, want_ino;
 	const void *key; /* the Kafka message key: rel, or xid when encrypted */
 	size_t key_len;
@@ -65,13 +68,13 @@ struct kf__sfile {
 	struct stat st; /* at open: size, mode and mtime sent */
 	kf_xid_t xid;
 	uint64_t nchunks, next_read, next_produce;
-	int busy;         /* an open or read job is running */
-	int jobs;         /* compress jobs running */
+	int busy; /* an open or read job is running */
+	int jobs; /* compress jobs running */
 	int opened;
-	int sealed;       /* COMMIT or ABORT produced: no more messages */
-	int abort_again;  /* an ABORT was produced after a refused seal */
-	int abort_held;   /* the owner's kf_send_void_cb holds the ABORT */
-	int hashed;       /* file_hash is final */
+	int sealed;	      /* COMMIT or ABORT produced: no more messages */
+	int abort_again;      /* an ABORT was produced after a refused seal */
+	int abort_held;	      /* the owner's kf_send_void_cb holds the ABORT */
+	int hashed;	      /* file_hash is final */
 	uint64_t outstanding; /* produced, not yet reported */
 	uint64_t acked;
 	uint64_t first_chunk;  /* > 0 when resumed: the RESUME's next_index */
@@ -106,7 +109,7 @@ struct kf_sender_s {
 	struct kf__slot *free_slots;
 
 	struct kf__sfile *queue_head, *queue_tail; /* not started */
-	struct kf__sfile *active;                  /* started, not done */
+	struct kf__sfile *active;		   /* started, not done */
 	size_t nqueued, nreading, nactive;
 	int stopping;
 	kf_send_stats_t stats;
@@ -292,8 +295,8 @@ static void kf__seal(struct kf__sfile *f)
 	if (f->err) {
 		/* the owner may first have to record that the transfer is
 		 * void (kf_send_void_cb) */
-		f->abort_held = f->s->void_cb &&
-				f->s->void_cb(f->s->opaque, f->src, f);
+		f->abort_held =
+			f->s->void_cb && f->s->void_cb(f->s->opaque, f->src, f);
 		if (!f->abort_held)
 			kf__produce_abort(f);
 	} else if (f->seal) { /* built by the last read */
@@ -315,8 +318,8 @@ static void kf__maybe_seal(struct kf__sfile *f)
 {
 	if (f->sealed || f->busy || f->jobs)
 		return;
-	if (!f->err && !(f->opened && f->hashed &&
-			 f->next_produce == f->nchunks))
+	if (!f->err &&
+	    !(f->opened && f->hashed && f->next_produce == f->nchunks))
 		return;
 	kf__seal(f);
 }
@@ -374,11 +377,12 @@ static void kf__seal_chunk(struct kf__slot *sl)
 	kf_wire_encode_chunk_hdr(sl->buf, KF_WIRE_CHUNK_HDR, &c);
 	n = kf_seal_chunk(f->seal, sl->buf, KF_WIRE_CHUNK_HDR + sl->payload_len,
 			  KF_WIRE_CHUNK_HDR + f->s->opts.chunk_size +
-			      KF_SEAL_CHUNK_OVERHEAD);
+				  KF_SEAL_CHUNK_OVERHEAD);
 	if (n < 0) {
 		sl->err = (int)n;
-		snprintf(sl->errmsg, sizeof(sl->errmsg), "sealing chunk %llu: %s",
-			 (unsigned long long)sl->idx, kf_strerror((int)n));
+		snprintf(sl->errmsg, sizeof(sl->errmsg),
+			 "sealing chunk %llu: %s", (unsigned long long)sl->idx,
+			 kf_strerror((int)n));
 		return;
 	}
 	sl->frame_len = (size_t)n;
@@ -618,8 +622,9 @@ static int kf__hash_prefix(struct kf__sfile *f, uint64_t bytes)
 			continue;
 		if (r <= 0) {
 			err = r < 0 ? kf_err_from_errno(errno) : KF_ECHANGED;
-			kf__fail(f, err, "re-reading the part sent before the "
-					 "restart, at offset %llu: %s",
+			kf__fail(f, err,
+				 "re-reading the part sent before the "
+				 "restart, at offset %llu: %s",
 				 (unsigned long long)off,
 				 r < 0 ? strerror(errno) : "the file shrank");
 			break;
@@ -695,8 +700,9 @@ static void kf__open_work(uv_work_t *req)
 	}
 	if ((uint64_t)f->st.st_dev != f->want_dev ||
 	    (uint64_t)f->st.st_ino != f->want_ino) {
-		kf__fail(f, KF_ECHANGED, "another file took its place since it "
-					 "was listed; not sent");
+		kf__fail(f, KF_ECHANGED,
+			 "another file took its place since it "
+			 "was listed; not sent");
 		return;
 	}
 	posix_fadvise(f->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -717,14 +723,15 @@ static void kf__open_work(uv_work_t *req)
 	f->xid = f->resume.xid;
 	f->first_chunk = f->resume.next_index;
 	if (kf__hash_prefix(f, f->first_chunk == f->nchunks
-				   ? (uint64_t)f->st.st_size
-				   : f->first_chunk * chunk))
+				       ? (uint64_t)f->st.st_size
+				       : f->first_chunk * chunk))
 		return;
 	/* With nothing left to read, the last read's change check is ours. */
 	if (f->first_chunk == f->nchunks && kf__changed(f))
-		kf__fail(f, KF_ECHANGED, "file changed while being sent (size, "
-					 "mtime or ctime differ from when it "
-					 "was opened)");
+		kf__fail(f, KF_ECHANGED,
+			 "file changed while being sent (size, "
+			 "mtime or ctime differ from when it "
+			 "was opened)");
 }
 
 static void kf__open_done(uv_work_t *req, int status)
@@ -799,8 +806,7 @@ static void kf__maybe_done(struct kf__sfile *f)
 	kf_sender_t *s = f->s;
 	struct kf__sfile **pp;
 
-	if (!f->sealed || f->abort_held || f->outstanding || f->busy ||
-	    f->jobs)
+	if (!f->sealed || f->abort_held || f->outstanding || f->busy || f->jobs)
 		return;
 	for (pp = &s->active; *pp != f; pp = &(*pp)->next)
 		;
@@ -812,8 +818,8 @@ static void kf__maybe_done(struct kf__sfile *f)
 		s->stats.files_ok++;
 	}
 	kf__observe(f);
-	s->file_cb(s->opaque, f->rel, f->src, (uint64_t)f->st.st_size,
-		   f->err, f->err ? f->errmsg : NULL);
+	s->file_cb(s->opaque, f->rel, f->src, (uint64_t)f->st.st_size, f->err,
+		   f->err ? f->errmsg : NULL);
 	kf__sfile_free(f);
 }
 
@@ -994,9 +1000,9 @@ out_destroy:
 	return r;
 }
 
-int kf_sender_submit(kf_sender_t *s, const kf_send_src_t *src,
-		     const char *rel, const kf_send_ckpt_t *resume,
-		     char *errstr, size_t errstr_size)
+int kf_sender_submit(kf_sender_t *s, const kf_send_src_t *src, const char *rel,
+		     const kf_send_ckpt_t *resume, char *errstr,
+		     size_t errstr_size)
 {
 	return kf_sender_submit_route(s, src, rel, NULL, resume, errstr,
 				      errstr_size);
@@ -1036,8 +1042,8 @@ int kf_sender_submit_route(kf_sender_t *s, const kf_send_src_t *src,
 	}
 	if (getrandom(f->xid.b, sizeof(f->xid.b), 0) != sizeof(f->xid.b)) {
 		kf__sfile_free(f);
-		return kf_seterr(errstr, errstr_size, KF_EIO,
-				 "getrandom: %s", strerror(errno));
+		return kf_seterr(errstr, errstr_size, KF_EIO, "getrandom: %s",
+				 strerror(errno));
 	}
 	if (resume) {
 		f->want_resume = 1;

@@ -37,13 +37,13 @@ typedef struct kf_send_opts_s {
 	/* the brokers, the topic, the tuning: records are frames of
 	 * chunk_size (kf_producer_opts_init with the same configuration) */
 	kf_producer_opts_t producer;
-	uint64_t chunk_size;         /* bytes of file per CHUNK */
-	int codec;                   /* enum kf_codec_id */
+	uint64_t chunk_size; /* bytes of file per CHUNK */
+	int codec;	     /* enum kf_codec_id */
 	int codec_level;
 	const char *encrypt_recipients; /* comma list of PEM files or NULL */
-	const char *sign_key;           /* PEM file or NULL */
-	uint64_t max_inflight_bytes;    /* file bytes read but not acked */
-	int max_inflight_files;         /* files being read at once */
+	const char *sign_key;		/* PEM file or NULL */
+	uint64_t max_inflight_bytes;	/* file bytes read but not acked */
+	int max_inflight_files;		/* files being read at once */
 } kf_send_opts_t;
 
 /* A checkpoint of an unfinished transfer: its first next_index chunks are
@@ -100,9 +100,9 @@ typedef struct kf_send_src_s {
  * kf_path_validate. resume (NULL for a new transfer) is used only if the
  * file's size, inode and mtime and the chunk size still match it; else the
  * file is sent from the start under a new transfer id. */
-int kf_sender_submit(kf_sender_t *s, const kf_send_src_t *src,
-		     const char *rel, const kf_send_ckpt_t *resume,
-		     char *errstr, size_t errstr_size);
+int kf_sender_submit(kf_sender_t *s, const kf_send_src_t *src, const char *rel,
+		     const kf_send_ckpt_t *resume, char *errstr,
+		     size_t errstr_size);
 
 /* Asks for checkpoints (see kf_send_ckpt_cb); NULL stops them. */
 void kf_sender_on_ckpt(kf_sender_t *s, kf_send_ckpt_cb *cb);

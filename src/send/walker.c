@@ -155,8 +155,8 @@ static char *kf__arg_name(const char *path)
 
 /* Starts the next command-line argument: returns 1 with a file, 0 when a
  * directory was pushed, KF__ARGS_END at the end, or an error. */
-static int kf__next_arg(kf_walker_t *w, char **src, char **rel,
-			struct stat *st, char *errstr, size_t errstr_size)
+static int kf__next_arg(kf_walker_t *w, char **src, char **rel, struct stat *st,
+			char *errstr, size_t errstr_size)
 {
 	const char *p;
 	char *name;

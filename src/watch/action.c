@@ -61,8 +61,7 @@ static void kf__take(struct kf_action_file *f, const struct stat *st)
 
 /* A directory of the daemon's own must belong to its user and be
  * writable by no one else. */
-static int kf__private_ok(int fd, const char *path, char *msg,
-			  size_t msg_size)
+static int kf__private_ok(int fd, const char *path, char *msg, size_t msg_size)
 {
 	struct stat st;
 
@@ -86,9 +85,9 @@ static int kf__private_ok(int fd, const char *path, char *msg,
  * checks each of them with kf__private_ok when private is set. shown is
  * dirfd's path, for messages. Returns the descriptor in *out, or a KF_E*
  * code with msg naming the component at fault. */
-static int kf__open_below(int dirfd, const char *sub, int create,
-			  mode_t mode, int private, const char *shown,
-			  int *out, char *msg, size_t msg_size)
+static int kf__open_below(int dirfd, const char *sub, int create, mode_t mode,
+			  int private, const char *shown, int *out, char *msg,
+			  size_t msg_size)
 {
 	char name[256], at[4400];
 	const char *p = sub, *slash;
@@ -103,8 +102,8 @@ static int kf__open_below(int dirfd, const char *sub, int create,
 		if (n >= sizeof(name)) {
 			close(fd);
 			return kf_seterr(msg, msg_size, KF_EPATH,
-					 "%s/%s: a component is too long", shown,
-					 sub);
+					 "%s/%s: a component is too long",
+					 shown, sub);
 		}
 		memcpy(name, p, n);
 		name[n] = '\0';
@@ -161,9 +160,8 @@ static int kf__open_root(const kf_route_t *r, int *fd, char *msg,
  * from DIR without following links (anyone who can write DIR could have
  * put one there), elsewhere the path is the operator's and taken as
  * given. */
-static int kf__open_conf_dir(const kf_route_t *r, const char *path,
-			     mode_t mode, int private, int *fd, char *msg,
-			     size_t msg_size)
+static int kf__open_conf_dir(const kf_route_t *r, const char *path, mode_t mode,
+			     int private, int *fd, char *msg, size_t msg_size)
 {
 	const char *below = kf__inside(r->dir, path);
 	int rfd, err;
@@ -222,9 +220,8 @@ static void kf__fsync_fd(int fd)
 /* Renames from (in sfd) to base in dfd, or to base.1, base.2, ... if base
  * is taken (with next); never replaces a file. The name used is left in
  * target. */
-static int kf__rename_free(int sfd, const char *from, int dfd,
-			   const char *base, int next, char *target,
-			   size_t target_size)
+static int kf__rename_free(int sfd, const char *from, int dfd, const char *base,
+			   int next, char *target, size_t target_size)
 {
 	int i;
 
@@ -262,8 +259,8 @@ int kf_action_prepare(const kf_route_t *r, char *errstr, size_t errstr_size)
 		char why[512];
 
 		snprintf(why, sizeof(why), "%s", errstr);
-		return kf_seterr(errstr, errstr_size, KF_EINVAL,
-				 "route %s: %s", r->name, why);
+		return kf_seterr(errstr, errstr_size, KF_EINVAL, "route %s: %s",
+				 r->name, why);
 	}
 	if (!err)
 		close(fd);
@@ -297,8 +294,8 @@ int kf_action_claim(const kf_route_t *r, struct kf_action_file *f, char *msg,
 		return KF_ACTION_CHANGED;
 	}
 	err = kf__at_open(r, f->rel, 1, 1, &dst, msg, msg_size);
-	if (!err && renameat2(src.fd, src.base, dst.fd, dst.base,
-			      RENAME_NOREPLACE) &&
+	if (!err &&
+	    renameat2(src.fd, src.base, dst.fd, dst.base, RENAME_NOREPLACE) &&
 	    (errno != EINVAL || linkat(src.fd, src.base, dst.fd, dst.base, 0) ||
 	     unlinkat(src.fd, src.base, 0)))
 		err = kf_seterr(msg, msg_size, kf_err_from_errno(errno),
@@ -316,8 +313,8 @@ int kf_action_claim(const kf_route_t *r, struct kf_action_file *f, char *msg,
 	return err;
 }
 
-int kf_action_unclaim(const kf_route_t *r, struct kf_action_file *f,
-		      char *msg, size_t msg_size)
+int kf_action_unclaim(const kf_route_t *r, struct kf_action_file *f, char *msg,
+		      size_t msg_size)
 {
 	struct kf__at src = {-1, NULL}, dst = {-1, NULL};
 	int err;
@@ -327,8 +324,8 @@ int kf_action_unclaim(const kf_route_t *r, struct kf_action_file *f,
 	err = kf__at_open(r, f->rel, 1, 0, &src, msg, msg_size);
 	if (!err)
 		err = kf__at_open(r, f->rel, 0, 1, &dst, msg, msg_size);
-	if (!err && renameat2(src.fd, src.base, dst.fd, dst.base,
-			      RENAME_NOREPLACE)) {
+	if (!err &&
+	    renameat2(src.fd, src.base, dst.fd, dst.base, RENAME_NOREPLACE)) {
 		if (errno == EEXIST) {
 			kf__at_close(&src);
 			kf__at_close(&dst);
@@ -469,8 +466,7 @@ out_unclaim:
 /* Writes NAME.error beside the file moved to the error directory; never
  * through a link (O_NOFOLLOW), never over a file kept there. */
 static int kf__write_reason(int dfd, const char *name, const char *rel,
-			    const char *route, const char *reason,
-			    int attempts)
+			    const char *route, const char *reason, int attempts)
 {
 	char when[64];
 	time_t now = time(NULL);
@@ -489,8 +485,9 @@ static int kf__write_reason(int dfd, const char *name, const char *rel,
 		close(fd);
 		return kf_err_from_errno(errno);
 	}
-	fprintf(f, "file: %s\nroute: %s\nfailed: %s\nattempts: %d\n"
-		   "reason: %s\n",
+	fprintf(f,
+		"file: %s\nroute: %s\nfailed: %s\nattempts: %d\n"
+		"reason: %s\n",
 		rel, route, when, attempts, reason);
 	fflush(f);
 	fsync(fileno(f));
@@ -505,11 +502,9 @@ int kf_action_quarantine(const kf_route_t *r, const struct kf_action_file *f,
 	char target[300], txt[320];
 	int efd, err;
 
-	if ((err = kf__at_open(r, f->rel, f->claimed, 0, &src, msg,
-			       msg_size)))
+	if ((err = kf__at_open(r, f->rel, f->claimed, 0, &src, msg, msg_size)))
 		return err;
-	err = kf__open_conf_dir(r, r->error_dir, 0755, 1, &efd, msg,
-				msg_size);
+	err = kf__open_conf_dir(r, r->error_dir, 0755, 1, &efd, msg, msg_size);
 	if (!err) {
 		err = kf_path_open_parent(efd, f->rel, 1, 0755, &dst.fd,
 					  &dst.base, NULL, msg, msg_size);
@@ -538,8 +533,7 @@ int kf_action_quarantine(const kf_route_t *r, const struct kf_action_file *f,
 }
 
 /* Depth-first over the claimed files below fd (relative path rel). */
-static void kf__claimed_walk(const kf_route_t *r, int fd, char *rel,
-			     size_t cap,
+static void kf__claimed_walk(const kf_route_t *r, int fd, char *rel, size_t cap,
 			     void (*fn)(void *, struct kf_action_file *),
 			     void *opaque)
 {
@@ -577,8 +571,7 @@ static void kf__claimed_walk(const kf_route_t *r, int fd, char *rel,
 }
 
 int kf_action_claimed_each(const kf_route_t *r,
-			   void (*fn)(void *opaque,
-				      struct kf_action_file *f),
+			   void (*fn)(void *opaque, struct kf_action_file *f),
 			   void *opaque, char *msg, size_t msg_size)
 {
 	char rel[4200] = "";
@@ -586,8 +579,8 @@ int kf_action_claimed_each(const kf_route_t *r,
 
 	if ((rfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return 0; /* no DIR: nothing claimed in it */
-	err = kf__open_below(rfd, KF_ACTION_SENDING, 0, 0700, 1, r->dir,
-			     &sfd, msg, msg_size);
+	err = kf__open_below(rfd, KF_ACTION_SENDING, 0, 0700, 1, r->dir, &sfd,
+			     msg, msg_size);
 	close(rfd);
 	if (err)
 		return err == KF_EINVAL ? err : 0; /* none yet */

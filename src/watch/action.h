@@ -42,7 +42,7 @@ struct kf_action_file {
 	uint64_t size, dev, ino;
 	int64_t mtime_ns;
 	int64_t ctime_ns; /* 0: not known (a ledger record has none) */
-	int claimed;      /* it is at DIR/.kferry/sending/REL */
+	int claimed;	  /* it is at DIR/.kferry/sending/REL */
 };
 
 #define KF_ACTION_CHANGED 1    /* not what was sent: nothing done */
@@ -72,8 +72,8 @@ int kf_action_claim(const kf_route_t *r, struct kf_action_file *f, char *msg,
  * directory instead (KF_ACTION_SUPERSEDED). Returns 0,
  * KF_ACTION_SUPERSEDED, or a negative KF_E* code with msg (the file stays
  * claimed; the next start puts it back). */
-int kf_action_unclaim(const kf_route_t *r, struct kf_action_file *f,
-		      char *msg, size_t msg_size);
+int kf_action_unclaim(const kf_route_t *r, struct kf_action_file *f, char *msg,
+		      size_t msg_size);
 
 /* The file was sent: if it still is what was sent, append its ledger
  * record (when l is not NULL) and run the route's after action (an
@@ -97,8 +97,7 @@ int kf_action_quarantine(const kf_route_t *r, const struct kf_action_file *f,
  * a stop or a crash left there; the file's size, dev, inode, mtime and
  * ctime filled in). Returns 0 or a KF_E* code with msg. */
 int kf_action_claimed_each(const kf_route_t *r,
-			   void (*fn)(void *opaque,
-				      struct kf_action_file *f),
+			   void (*fn)(void *opaque, struct kf_action_file *f),
 			   void *opaque, char *msg, size_t msg_size);
 
 #endif /* KF_WATCH_ACTION_H */

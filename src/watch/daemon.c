@@ -56,7 +56,13 @@ void kf_watch_reload_request(void)
 	kf__reload_flag = 1;
 }
 
-enum kf__fstate { KF__F_SEEN, KF__F_READY, KF__F_BUSY, KF__F_DONE, KF__F_BACKOFF };
+enum kf__fstate {
+	KF__F_SEEN,
+	KF__F_READY,
+	KF__F_BUSY,
+	KF__F_DONE,
+	KF__F_BACKOFF
+};
 
 struct kf__daemon;
 struct kf__rstate;
@@ -74,19 +80,19 @@ struct kf__wsender {
 struct kf__file {
 	struct kf__rstate *rs;
 	char *rel;
-	uint64_t size, dev, ino; /* as last scanned */
+	uint64_t size, dev, ino;    /* as last scanned */
 	int64_t mtime_ns, ctime_ns; /* ctime 0: not known (from the ledger) */
-	struct kf_action_file sub; /* as handed to the sender */
+	struct kf_action_file sub;  /* as handed to the sender */
 	double stable_since, retry_at;
 	int state, attempts, has_marker;
-	int queued;  /* in the ready queue */
-	int gone;    /* dropped from its table while queued */
+	int queued; /* in the ready queue */
+	int gone;   /* dropped from its table while queued */
 	unsigned seen;
 	struct kf__wsender *ws; /* while in a sender */
-	char *src;              /* from submit to the end of its BUSY time */
-	kf_route_t *job_route;  /* while BUSY */
-	int job_ledger;         /* the job appends a ledger record */
-	int release_state;      /* kf__release: the state after the unclaim */
+	char *src;		/* from submit to the end of its BUSY time */
+	kf_route_t *job_route;	/* while BUSY */
+	int job_ledger;		/* the job appends a ledger record */
+	int release_state;	/* kf__release: the state after the unclaim */
 	uv_work_t work;
 	int job_rc;
 	char msg[512];
@@ -95,13 +101,13 @@ struct kf__file {
 	 * acknowledged. One ledger job for it at a time (ck_work). */
 	kf_send_ckpt_t ck;
 	int has_ck;
-	int64_t ck_at;       /* when acknowledged, seconds since the epoch */
-	uint64_t ck_saved;   /* next_index in the ledger; 0 = none there */
+	int64_t ck_at;	   /* when acknowledged, seconds since the epoch */
+	uint64_t ck_saved; /* next_index in the ledger; 0 = none there */
 	int ck_busy;
 	struct kf_ledger_rec ck_rec; /* of the running job */
 	uv_work_t ck_work;
 	int outcome_pending, outcome_err; /* the sender's verdict waits */
-	void *void_token;    /* the sender holds the ABORT until X is durable */
+	void *void_token; /* the sender holds the ABORT until X is durable */
 	struct kf__file *hnext, *qnext, *inext, *bnext;
 };
 
@@ -146,7 +152,7 @@ struct kf__daemon {
 	size_t ninflight, jobs;
 	int max_inflight, rescan_s, drain_s, resume_window_s;
 	int stopping, aborted, closing;
-	int refused;          /* a sender's refusal stopped the daemon */
+	int refused; /* a sender's refusal stopped the daemon */
 	char refusal[1024];
 	double drain_deadline, last_progress, last_stall_log;
 	uint64_t nsent, nfailed;
@@ -251,8 +257,7 @@ static void kf__file_drop(struct kf__file *f)
 
 /* Calls fn on every file of rs; fn may drop the file. */
 static void kf__files_each(struct kf__rstate *rs,
-			   void (*fn)(struct kf__file *f, void *arg),
-			   void *arg)
+			   void (*fn)(struct kf__file *f, void *arg), void *arg)
 {
 	size_t i;
 
@@ -357,8 +362,7 @@ static void kf__reap_routes(struct kf__daemon *d)
 	struct kf__rstate **pp = &d->routes, *rs;
 
 	while ((rs = *pp)) {
-		if (rs->removed && !rs->busy && !rs->nqueued &&
-		    !rs->scanning) {
+		if (rs->removed && !rs->busy && !rs->nqueued && !rs->scanning) {
 			*pp = rs->next;
 			kf__rstate_free(rs);
 		} else {
@@ -367,8 +371,7 @@ static void kf__reap_routes(struct kf__daemon *d)
 	}
 }
 
-static struct kf__rstate *kf__route_find(struct kf__daemon *d,
-					 const char *name)
+static struct kf__rstate *kf__route_find(struct kf__daemon *d, const char *name)
 {
 	struct kf__rstate *rs;
 
@@ -405,9 +408,8 @@ static int kf__sender_for(struct kf__daemon *d, const kf_route_t *r,
 			  struct kf__wsender **out, char *errstr,
 			  size_t errstr_size)
 {
-	const char *rcpt = r->encrypt_recipients
-			       ? r->encrypt_recipients
-			       : d->conf0->encrypt_recipients;
+	const char *rcpt = r->encrypt_recipients ? r->encrypt_recipients
+						 : d->conf0->encrypt_recipients;
 	const char *sign = r->sign_key ? r->sign_key : d->conf0->sign_key;
 	struct kf__wsender *ws;
 	int err = KF_ENOMEM;
@@ -513,8 +515,8 @@ static void kf__claim_work(uv_work_t *req)
 {
 	struct kf__file *f = req->data;
 
-	f->job_rc = kf_action_claim(f->job_route, &f->sub, f->msg,
-				    sizeof(f->msg));
+	f->job_rc =
+		kf_action_claim(f->job_route, &f->sub, f->msg, sizeof(f->msg));
 }
 
 /* Ends a BUSY period: the file is back in its table's hands. Returns 1
@@ -563,8 +565,9 @@ static void kf__superseded(struct kf__file *f, const char *name)
 {
 	struct kf__daemon *d = f->rs->d;
 
-	kf_warn("watch", "%s/%s: a newer file took its name before it was "
-			 "sent; it is in %s",
+	kf_warn("watch",
+		"%s/%s: a newer file took its name before it was "
+		"sent; it is in %s",
 		f->rs->r->name, name, f->job_route->error_dir);
 	d->nfailed++;
 	/* the table's entry is the newer file's from the next scan on */
@@ -584,8 +587,9 @@ static void kf__job_done(uv_work_t *req, int status)
 	kf_path_printable((const uint8_t *)f->rel, strlen(f->rel), name,
 			  sizeof(name));
 	if (f->job_rc == KF_ACTION_CHANGED) {
-		kf_info("watch", "%s/%s changed while being sent; it will be "
-				 "sent again",
+		kf_info("watch",
+			"%s/%s changed while being sent; it will be "
+			"sent again",
 			f->rs->r->name, name);
 		kf__look_again(f);
 	} else if (f->job_rc == KF_ACTION_SUPERSEDED) {
@@ -626,8 +630,9 @@ static void kf__quarantine_done(uv_work_t *req, int status)
 	(void)status;
 	d->jobs--;
 	if (f->job_rc) {
-		kf_err("watch", "%s: cannot move it to the error directory: "
-				"%s",
+		kf_err("watch",
+		       "%s: cannot move it to the error directory: "
+		       "%s",
 		       f->rs->r->name, f->msg);
 		f->retry_at = kf__now(d) + kf_route_backoff(f->job_route, 1);
 		kf__release(f, KF__F_BACKOFF);
@@ -676,8 +681,9 @@ static void kf__unclaim_done(uv_work_t *req, int status)
 		kf__superseded(f, name);
 	} else {
 		if (f->job_rc)
-			kf_err("watch", "%s/%s: %s; it is put back at the next "
-					"start",
+			kf_err("watch",
+			       "%s/%s: %s; it is put back at the next "
+			       "start",
 			       f->rs->r->name, name, f->msg);
 		kf__unbusy(f, f->release_state);
 	}
@@ -730,8 +736,8 @@ static void kf__attempt_failed(struct kf__file *f, int err, int permanent)
 	kf_warn("watch", "%s/%s: attempt %d failed: %s; next in %.0f s",
 		r->name, name, f->attempts, f->msg, wait);
 	f->retry_at = kf__now(d) + wait;
-	f->rs->next_scan = f->retry_at < f->rs->next_scan ? f->retry_at
-							  : f->rs->next_scan;
+	f->rs->next_scan =
+		f->retry_at < f->rs->next_scan ? f->retry_at : f->rs->next_scan;
 	kf__release(f, KF__F_BACKOFF);
 }
 
@@ -793,9 +799,8 @@ static void kf__ck_done(uv_work_t *req, int status)
 	f->ck_busy = 0;
 	/* Even when the append failed: there is nothing better to do than
 	 * carry on, and a void must not be retried for ever. */
-	f->ck_saved = f->ck_rec.kind == KF_LEDGER_PROGRESS
-			      ? f->ck_rec.next_index
-			      : 0;
+	f->ck_saved =
+		f->ck_rec.kind == KF_LEDGER_PROGRESS ? f->ck_rec.next_index : 0;
 	if (f->void_token)
 		kf__void_step(f);
 	else if (f->outcome_pending)
@@ -854,8 +859,7 @@ static struct kf__file *kf__inflight_find(struct kf__wsender *ws,
 /* @locality loop thread (the sender's callback, after each acknowledged
  * chunk): keeps the newest checkpoint and has it written, one write at a
  * time, so that the ledger lags the broker by about one fdatasync. */
-static void kf__ckpt_cb(void *opaque, const char *src,
-			const kf_send_ckpt_t *ck)
+static void kf__ckpt_cb(void *opaque, const char *src, const kf_send_ckpt_t *ck)
 {
 	struct kf__wsender *ws = opaque;
 	struct kf__file *f;
@@ -950,7 +954,8 @@ static void kf__send(struct kf__daemon *d, struct kf__file *f)
 {
 	struct kf__rstate *rs = f->rs;
 	kf_send_src_t src = {.root_len = strlen(f->job_route->dir),
-			     .dev = f->sub.dev, .ino = f->sub.ino};
+			     .dev = f->sub.dev,
+			     .ino = f->sub.ino};
 	int err;
 
 	kf_dbg(KF_DBG_WATCH, "watch", "%s/%s: finished, sending it",
@@ -1092,10 +1097,10 @@ static void kf__watches_sync(struct kf__rstate *rs,
 	if (!nw)
 		return;
 	while (i < res->ndirs || j < rs->nwatches) {
-		int c = i == res->ndirs	      ? 1
-			: j == rs->nwatches ? -1
-					    : strcmp(res->dirs[i],
-						     rs->watches[j]->rel);
+		int c = i == res->ndirs ? 1
+			: j == rs->nwatches
+				? -1
+				: strcmp(res->dirs[i], rs->watches[j]->rel);
 
 		if (c == 0) {
 			nw[n++] = rs->watches[j++];
@@ -1342,11 +1347,11 @@ static void kf__reload(struct kf__daemon *d)
 	char err[1024] = "";
 	size_t i;
 
-	conf = d->reload ? d->reload(d->reload_opaque, err, sizeof(err))
-			 : NULL;
+	conf = d->reload ? d->reload(d->reload_opaque, err, sizeof(err)) : NULL;
 	if (!conf || kf__compile_routes(conf, &v, err, sizeof(err))) {
-		kf_err("watch", "reload failed, keeping the running "
-				"configuration: %s",
+		kf_err("watch",
+		       "reload failed, keeping the running "
+		       "configuration: %s",
 		       *err ? err : "no reload hook");
 		kf_conf_destroy(conf);
 		return;
@@ -1364,8 +1369,7 @@ static void kf__reload(struct kf__daemon *d)
 	d->max_inflight = conf->watch_max_inflight_files;
 	d->drain_s = conf->drain_s;
 	d->resume_window_s = conf->resume_window_s;
-	kf_info("watch", "configuration reloaded: %zu routes",
-		conf->nroutes);
+	kf_info("watch", "configuration reloaded: %zu routes", conf->nroutes);
 	free(v);
 	kf_conf_destroy(conf);
 	kf__reap_routes(d);
@@ -1406,8 +1410,9 @@ static void kf__shutdown(struct kf__daemon *d)
 	uv_close((uv_handle_t *)&d->tick, NULL);
 	for (ws = d->senders; ws; ws = ws->next)
 		kf_sender_close(ws->s);
-	kf_info("watch", "stopped: %llu files sent, %llu moved to error "
-			 "directories",
+	kf_info("watch",
+		"stopped: %llu files sent, %llu moved to error "
+		"directories",
 		(unsigned long long)d->nsent, (unsigned long long)d->nfailed);
 }
 
@@ -1419,8 +1424,8 @@ static void kf__log_left(struct kf__daemon *d)
 	char name[600];
 
 	for (f = d->inflight; f; f = f->inext) {
-		kf_path_printable((const uint8_t *)f->rel, strlen(f->rel),
-				  name, sizeof(name));
+		kf_path_printable((const uint8_t *)f->rel, strlen(f->rel), name,
+				  sizeof(name));
 		kf_warn("watch", "left unsent: %s/%s", f->rs->r->name, name);
 	}
 	if (d->nqueued)
@@ -1444,8 +1449,9 @@ static void kf__stop_tick(struct kf__daemon *d, double now)
 	}
 	if (!d->aborted && now >= d->drain_deadline) {
 		d->aborted = 1;
-		kf_warn("watch", "drain time over: aborting %zu files (they "
-				 "are sent again after the next start)",
+		kf_warn("watch",
+			"drain time over: aborting %zu files (they "
+			"are sent again after the next start)",
 			d->ninflight);
 		kf__log_left(d);
 		for (ws = d->senders; ws; ws = ws->next)
@@ -1463,9 +1469,10 @@ static void kf__stall_check(struct kf__daemon *d, double now)
 	    now - d->last_stall_log < KF__STALL_S)
 		return;
 	d->last_stall_log = now;
-	kf_warn("watch", "back-pressure: %zu files in flight, %zu waiting, "
-			 "nothing acknowledged for %.0f s (is the broker slow "
-			 "or unreachable?)",
+	kf_warn("watch",
+		"back-pressure: %zu files in flight, %zu waiting, "
+		"nothing acknowledged for %.0f s (is the broker slow "
+		"or unreachable?)",
 		d->ninflight, d->nqueued, now - d->last_progress);
 }
 
@@ -1479,8 +1486,8 @@ static void kf__tick(uv_timer_t *t)
 	if (kf_stop_requested() && !d->stopping)
 		kf__begin_stop(d);
 	for (ws = d->senders; ws && !d->refused; ws = ws->next)
-		d->refused = kf_sender_error(ws->s, d->refusal,
-					     sizeof(d->refusal));
+		d->refused =
+			kf_sender_error(ws->s, d->refusal, sizeof(d->refusal));
 	if (d->refused && !d->stopping) {
 		kf_err("watch", "stopping: %s", d->refusal);
 		kf__begin_stop(d);
@@ -1581,8 +1588,9 @@ static void kf__recover(void *opaque, struct kf_action_file *af)
 	rc = sent ? kf_action_sent(rs->r, NULL, af, msg, sizeof(msg))
 		  : kf_action_unclaim(rs->r, af, msg, sizeof(msg));
 	if (rc == KF_ACTION_SUPERSEDED)
-		kf_warn("watch", "%s/%s: claimed when the daemon stopped, and "
-				 "a newer file took its name; it is in %s",
+		kf_warn("watch",
+			"%s/%s: claimed when the daemon stopped, and "
+			"a newer file took its name; it is in %s",
 			rs->r->name, name, rs->r->error_dir);
 	else if (rc)
 		kf_err("watch", "%s/%s: claimed when the daemon stopped: %s",
@@ -1594,8 +1602,8 @@ static void kf__recover(void *opaque, struct kf_action_file *af)
 			     : "back under its name, to be sent");
 }
 
-static int kf__start(struct kf__daemon *d, const kf_conf_t *conf,
-		     char *errstr, size_t errstr_size)
+static int kf__start(struct kf__daemon *d, const kf_conf_t *conf, char *errstr,
+		     size_t errstr_size)
 {
 	struct kf__rstate *rs;
 	kf_route_t **v;
@@ -1688,7 +1696,8 @@ int kf_watch_run(const kf_conf_t *conf, const kf_send_opts_t *send,
 	d->resume_window_s = conf->resume_window_s;
 	err = kf__start(d, conf, errstr, errstr_size);
 	if (!err)
-		err = kf_probe_start(&d->loop, conf, "watch", errstr, errstr_size);
+		err = kf_probe_start(&d->loop, conf, "watch", errstr,
+				     errstr_size);
 	if (err) {
 		/* the senders' handles must be run down before destroy */
 		struct kf__wsender *ws;

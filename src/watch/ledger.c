@@ -35,10 +35,10 @@ struct kf_ledger_s {
 	int dirfd;
 	int lockfd; /* flock'ed while the ledger is open */
 	pthread_mutex_t lock;
-	pthread_cond_t synced;   /* an fdatasync ended */
-	uint64_t written_gen;    /* appends written */
-	uint64_t synced_gen;     /* appends known durable */
-	int syncing;             /* a thread is in fdatasync */
+	pthread_cond_t synced; /* an fdatasync ended */
+	uint64_t written_gen;  /* appends written */
+	uint64_t synced_gen;   /* appends known durable */
+	int syncing;	       /* a thread is in fdatasync */
 	/* The error of a failed fdatasync, sticky: the kernel may have
 	 * dropped the pages it could not write, and a later fdatasync of
 	 * the same file can then succeed without them. Cleared only by
@@ -72,8 +72,9 @@ long kf_ledger_format(const struct kf_ledger_rec *rec, char *buf, size_t cap)
 
 	int kind = rec->kind ? rec->kind : KF_LEDGER_SENT;
 
-	w = snprintf(buf, cap, "%c\t%s\t%" PRIu64 "\t%" PRId64 "\t%" PRIu64
-		     "\t%" PRId64 "\t",
+	w = snprintf(buf, cap,
+		     "%c\t%s\t%" PRIu64 "\t%" PRId64 "\t%" PRIu64 "\t%" PRId64
+		     "\t",
 		     kind, rec->route, rec->size, rec->mtime_ns, rec->ino,
 		     rec->sent_s);
 	if (w < 0 || (size_t)w >= cap)
@@ -350,8 +351,8 @@ static int kf__rewrite(int dirfd, struct kf__records *rs,
 	int fd, err;
 	size_t i;
 
-	fd = openat(dirfd, "ledger.tmp", O_WRONLY | O_CREAT | O_TRUNC |
-					       O_CLOEXEC, 0600);
+	fd = openat(dirfd, "ledger.tmp",
+		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return kf_seterr(errstr, errstr_size, KF_EIO,
 				 "ledger: cannot create ledger.tmp: %s",
@@ -394,8 +395,8 @@ static int kf__lock(kf_ledger_t *l, const char *dir, char *errstr,
 	int fd = openat(l->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 
 	if (fd < 0)
-		return kf_seterr(errstr, errstr_size, KF_EIO,
-				 "%s/lock: %s", dir, strerror(errno));
+		return kf_seterr(errstr, errstr_size, KF_EIO, "%s/lock: %s",
+				 dir, strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		close(fd);
 		return kf_seterr(errstr, errstr_size, KF_EIO,
@@ -436,8 +437,8 @@ static int kf__compact(kf_ledger_t *l, kf_ledger_keep_cb *keep,
 }
 
 kf_ledger_t *kf_ledger_open(const char *dir, kf_ledger_keep_cb *keep,
-			    kf_ledger_each_cb *each, void *opaque,
-			    char *errstr, size_t errstr_size)
+			    kf_ledger_each_cb *each, void *opaque, char *errstr,
+			    size_t errstr_size)
 {
 	kf_ledger_t *l = calloc(1, sizeof(*l));
 	int err;
@@ -449,8 +450,8 @@ kf_ledger_t *kf_ledger_open(const char *dir, kf_ledger_keep_cb *keep,
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_cond_init(&l->synced, NULL);
 	err = kf_path_mkdir_p(dir, 0755, 0);
-	if (err || (l->dirfd = open(dir, O_RDONLY | O_DIRECTORY |
-						O_CLOEXEC)) < 0) {
+	if (err ||
+	    (l->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		kf_seterr(errstr, errstr_size, KF_EIO,
 			  "watch.state_dir %s: cannot create or open it: %s",
 			  dir, strerror(errno));
@@ -510,8 +511,9 @@ static int kf__recover(kf_ledger_t *l, char *errstr, size_t errstr_size)
 
 	if (err)
 		return err;
-	kf_warn("watch", "ledger: rewritten after a failed fdatasync (%s); "
-			 "files whose record was lost will be sent again",
+	kf_warn("watch",
+		"ledger: rewritten after a failed fdatasync (%s); "
+		"files whose record was lost will be sent again",
 		kf_strerror(l->failed));
 	l->failed = 0;
 	l->synced_gen = l->written_gen;

@@ -23,19 +23,20 @@
 
 /* What a record says of its file (the newest record of a path wins). */
 enum kf_ledger_kind {
-	KF_LEDGER_SENT = 'S',     /* sent and acknowledged (0 means this too) */
-	KF_LEDGER_PROGRESS = 'P', /* a checkpoint: xid, next_index, chunk_size */
-	KF_LEDGER_VOID = 'X'      /* the transfer failed: no checkpoint holds */
+	KF_LEDGER_SENT = 'S', /* sent and acknowledged (0 means this too) */
+	KF_LEDGER_PROGRESS =
+		'P',	     /* a checkpoint: xid, next_index, chunk_size */
+	KF_LEDGER_VOID = 'X' /* the transfer failed: no checkpoint holds */
 };
 
 struct kf_ledger_rec {
-	int kind;          /* enum kf_ledger_kind */
+	int kind;	   /* enum kf_ledger_kind */
 	const char *route; /* route name: letters, digits, '.', '_', '-' */
 	const char *rel;   /* path relative to the route's directory */
 	uint64_t size;
 	int64_t mtime_ns;
 	uint64_t ino;
-	int64_t sent_s;    /* when it was acknowledged, seconds since epoch */
+	int64_t sent_s; /* when it was acknowledged, seconds since epoch */
 	/* KF_LEDGER_PROGRESS only: the transfer and its acknowledged prefix */
 	uint8_t xid[16];
 	uint64_t next_index;
@@ -64,8 +65,8 @@ typedef void(kf_ledger_each_cb)(void *opaque, const struct kf_ledger_rec *rec);
  * filtered by keep, NULL keeps all), calls each for the records kept, and
  * leaves it open for appends. Caller owns it (kf_ledger_close). */
 kf_ledger_t *kf_ledger_open(const char *dir, kf_ledger_keep_cb *keep,
-			    kf_ledger_each_cb *each, void *opaque,
-			    char *errstr, size_t errstr_size);
+			    kf_ledger_each_cb *each, void *opaque, char *errstr,
+			    size_t errstr_size);
 
 /* Appends rec and fdatasyncs. Returns 0 or a KF_E* code with errstr. */
 int kf_ledger_append(kf_ledger_t *l, const struct kf_ledger_rec *rec,

@@ -149,8 +149,8 @@ static int kf__route_sig(kf_route_t *r, const struct kf_conf_route *rc)
 			 r->dir, r->topic, rc->include ? rc->include : "",
 			 rc->exclude ? rc->exclude : "", r->recursive,
 			 r->finished, r->stable_s, rc->marker_suffixes,
-			 rc->temp_suffixes, rc->after, r->error_dir,
-			 r->retries, r->backoff_s,
+			 rc->temp_suffixes, rc->after, r->error_dir, r->retries,
+			 r->backoff_s,
 			 rc->encrypt_recipients ? rc->encrypt_recipients : "",
 			 rc->sign_key ? rc->sign_key : "");
 

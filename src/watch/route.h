@@ -17,7 +17,11 @@
 
 #include "config/conf.h"
 
-enum kf_after_kind { KF_AFTER_DELETE = 0, KF_AFTER_MOVE, KF_AFTER_KEEP };
+enum kf_after_kind {
+	KF_AFTER_DELETE = 0,
+	KF_AFTER_MOVE,
+	KF_AFTER_KEEP
+};
 
 struct kf_strlist {
 	char **v; /* owned strings */
@@ -27,8 +31,8 @@ struct kf_strlist {
 typedef struct kf_route_s {
 	int refs;
 	char *name, *dir, *topic, *error_dir; /* owned */
-	int after;          /* enum kf_after_kind */
-	char *move_tmpl;    /* owned; KF_AFTER_MOVE: DIR with strftime fields */
+	int after;			      /* enum kf_after_kind */
+	char *move_tmpl; /* owned; KF_AFTER_MOVE: DIR with strftime fields */
 	int recursive, finished, stable_s, retries, backoff_s;
 	struct kf_strlist include, exclude, markers, temps;
 	/* owned; section 10 keys of the route, NULL: the send.* keys */

@@ -96,10 +96,10 @@ static int kf__add_file(struct kf_scan_result *res, const char *rel,
 	f->size = (uint64_t)st->st_size;
 	f->dev = (uint64_t)st->st_dev;
 	f->ino = (uint64_t)st->st_ino;
-	f->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 +
-		      st->st_mtim.tv_nsec;
-	f->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 +
-		      st->st_ctim.tv_nsec;
+	f->mtime_ns =
+		(int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	f->ctime_ns =
+		(int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
 	res->nfiles++;
 	return 0;
 }
@@ -183,7 +183,8 @@ static void kf__filter(const kf_route_t *r, struct kf_scan_result *res)
 		struct kf_scan_file *f = &res->files[i];
 
 		for (j = 0; r->finished == KF_FINISHED_MARKER &&
-			    j < r->markers.n && !f->has_marker; j++) {
+			    j < r->markers.n && !f->has_marker;
+		     j++) {
 			snprintf(name, sizeof(name), "%s%s", f->rel,
 				 r->markers.v[j]);
 			f->has_marker = kf__exists(res, name);
@@ -218,8 +219,8 @@ void kf_scan_run(const kf_route_t *r, struct kf_scan_result *out)
 	fd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		out->err = kf_err_from_errno(errno);
-		snprintf(out->errmsg, sizeof(out->errmsg), "%.200s: %s",
-			 r->dir, strerror(errno));
+		snprintf(out->errmsg, sizeof(out->errmsg), "%.200s: %s", r->dir,
+			 strerror(errno));
 	} else {
 		kf__walk(&sc, fd, "");
 	}

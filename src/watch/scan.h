@@ -33,10 +33,10 @@ struct kf_scan_file {
 struct kf_scan_result {
 	struct kf_scan_file *files; /* sorted by rel */
 	size_t nfiles, cap;
-	char **dirs;                /* relative, sorted; "" is DIR itself */
+	char **dirs; /* relative, sorted; "" is DIR itself */
 	size_t ndirs, dcap;
-	int truncated;              /* a cap was reached */
-	int err;                    /* DIR itself could not be read */
+	int truncated; /* a cap was reached */
+	int err;       /* DIR itself could not be read */
 	char errmsg[256];
 };
 

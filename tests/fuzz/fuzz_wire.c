@@ -174,8 +174,8 @@ static void fuzz_sealed(const uint8_t *data, size_t size)
 		abort();
 	/* a signed ABORT opens (only for the signer) into a plain one */
 	err[0] = '\0';
-	if (decoded(kf_seal_open_abort(fuzz_seal, data, size, aplain, &len,
-				       err, sizeof(err))) &&
+	if (decoded(kf_seal_open_abort(fuzz_seal, data, size, aplain, &len, err,
+				       sizeof(err))) &&
 	    (len > sizeof(aplain) ||
 	     kf_wire_decode_abort(aplain, len, &a, err, sizeof(err))))
 		abort();
@@ -200,11 +200,11 @@ static void fuzz_path(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const unsigned allowed[] = {
-	    [KF_WIRE_MANIFEST] = KF_WIRE_FLAG_SEALED | KF_WIRE_FLAG_SIGNED,
-	    [KF_WIRE_CHUNK] = KF_WIRE_FLAG_SEALED,
-	    [KF_WIRE_COMMIT] = KF_WIRE_FLAG_SEALED | KF_WIRE_FLAG_SIGNED,
-	    [KF_WIRE_ABORT] = KF_WIRE_FLAG_SIGNED,
-	    [KF_WIRE_RESUME] = 0};
+		[KF_WIRE_MANIFEST] = KF_WIRE_FLAG_SEALED | KF_WIRE_FLAG_SIGNED,
+		[KF_WIRE_CHUNK] = KF_WIRE_FLAG_SEALED,
+		[KF_WIRE_COMMIT] = KF_WIRE_FLAG_SEALED | KF_WIRE_FLAG_SIGNED,
+		[KF_WIRE_ABORT] = KF_WIRE_FLAG_SIGNED,
+		[KF_WIRE_RESUME] = 0};
 	kf_wire_hdr_t hdr;
 
 	if (!fuzz_seal)

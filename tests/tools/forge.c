@@ -55,62 +55,77 @@ struct forge_scenario {
 };
 
 static const struct forge_scenario forge_scenarios[] = {
-    {"good", "a correct transfer", NULL},
-    {"dotdot", "path with a '..' component", "../outside/dotdot"},
-    {"absolute", "absolute path", "/tmp/kf-forge-absolute"},
-    {"private", "path in the receiver's private area", ".kferry/x"},
-    {"too-big", "correct; give a --size over receive.max_file_size", NULL},
-    {"version2", "every frame says protocol version 2", NULL},
-    {"bad-magic", "the manifest's magic is not KFRY", NULL},
-    {"truncated", "chunk 0 is cut off in the middle of its payload", NULL},
-    {"chunk-hash", "chunk 0 carries a wrong raw hash", NULL},
-    {"zstd-size", "chunk 0: zstd frame of raw_len - 1 bytes, announced", NULL},
-    {"zstd-short", "chunk 0: zstd frame of raw_len - 1 bytes, unannounced",
-     NULL},
-    {"zstd-long", "chunk 0: zstd frame of raw_len + 1 bytes, unannounced",
-     NULL},
-    {"size-lie", "the commit's file_size is the manifest's + 1", NULL},
-    {"manifest-lie",
-     "manifest and commit agree on a file_size 1 byte over the data sent",
-     NULL},
-    {"bit-flip", "chunk 0: one bit of its payload flipped in transit", NULL},
-    {"missing-chunk", "chunk 1 is never sent (chunk 0, then 2)", NULL},
-    {"file-hash", "the commit's whole-file hash is wrong", NULL},
-    {"abort", "chunk 0, then an ABORT instead of the rest", NULL},
-    {"vanish", "chunk 0, then nothing: the sender died", NULL},
-    {"resume", "correct: chunks 0-2, RESUME at 1, chunks 1.., COMMIT", NULL},
-    {"resume-gap", "chunk 0, then RESUME at 2: chunk 1 is missing", NULL},
-    {"resume-differs", "chunk 0, then a RESUME whose mode differs", NULL},
-    {"resume-orphan", "RESUME at 1 and the rest, with no MANIFEST", NULL},
-    {"garbage", "one message whose value is not a kferry frame", NULL},
-    {"random", "one message of --size random bytes (not a kferry frame)",
-     NULL},
-    {"sealed-tamper", "chunk 0's ciphertext has one bit flipped (needs "
-		      "--encrypt-to)", NULL},
-    {"forged-abort", "correct, but a plain ABORT follows chunk 0", NULL},
-    {"forged-resume", "correct, but a plain RESUME at 1 follows chunk 0",
-     NULL},
-    {"forged-manifest", "correct, but a plain MANIFEST of the same path "
-			"(another id) follows chunk 0", NULL},
-    {"forged-commit", "correct, but a plain COMMIT follows chunk 0", NULL},
-    {"abort-resume", "chunks 0-1, ABORT, then RESUME at 2, the rest and "
-		     "the COMMIT (a sender that resumed what it aborted)",
-     NULL},
-    {"manifest-only", "a MANIFEST and nothing else", NULL},
-    {"tail", "no MANIFEST: chunks from --first-chunk on and the COMMIT (the "
-	     "rest of a transfer begun by a run with the same --xid, --seed "
-	     "and --size)", NULL},
-    {"abort-long", "chunk 0, an ABORT whose reason_len is 1025, the rest",
-     NULL},
-    {"abort-past-end", "chunk 0, an ABORT whose reason_len runs past its "
-		       "end, the rest", NULL},
-    {"abort-trailing", "chunk 0, an ABORT with a byte after its reason, "
-		       "the rest", NULL},
-    {"abort-cut24", "chunk 0, an ABORT cut to 24 bytes, the rest", NULL},
-    {"abort-cut25", "chunk 0, an ABORT cut to 25 bytes, the rest", NULL},
-    {"stale-manifest", "correct, with a MANIFEST of the same path, another "
-		       "id and a timestamp --stale-age s older after chunk 0",
-     NULL},
+	{"good", "a correct transfer", NULL},
+	{"dotdot", "path with a '..' component", "../outside/dotdot"},
+	{"absolute", "absolute path", "/tmp/kf-forge-absolute"},
+	{"private", "path in the receiver's private area", ".kferry/x"},
+	{"too-big", "correct; give a --size over receive.max_file_size", NULL},
+	{"version2", "every frame says protocol version 2", NULL},
+	{"bad-magic", "the manifest's magic is not KFRY", NULL},
+	{"truncated", "chunk 0 is cut off in the middle of its payload", NULL},
+	{"chunk-hash", "chunk 0 carries a wrong raw hash", NULL},
+	{"zstd-size", "chunk 0: zstd frame of raw_len - 1 bytes, announced",
+	 NULL},
+	{"zstd-short", "chunk 0: zstd frame of raw_len - 1 bytes, unannounced",
+	 NULL},
+	{"zstd-long", "chunk 0: zstd frame of raw_len + 1 bytes, unannounced",
+	 NULL},
+	{"size-lie", "the commit's file_size is the manifest's + 1", NULL},
+	{"manifest-lie",
+	 "manifest and commit agree on a file_size 1 byte over the data sent",
+	 NULL},
+	{"bit-flip", "chunk 0: one bit of its payload flipped in transit",
+	 NULL},
+	{"missing-chunk", "chunk 1 is never sent (chunk 0, then 2)", NULL},
+	{"file-hash", "the commit's whole-file hash is wrong", NULL},
+	{"abort", "chunk 0, then an ABORT instead of the rest", NULL},
+	{"vanish", "chunk 0, then nothing: the sender died", NULL},
+	{"resume", "correct: chunks 0-2, RESUME at 1, chunks 1.., COMMIT",
+	 NULL},
+	{"resume-gap", "chunk 0, then RESUME at 2: chunk 1 is missing", NULL},
+	{"resume-differs", "chunk 0, then a RESUME whose mode differs", NULL},
+	{"resume-orphan", "RESUME at 1 and the rest, with no MANIFEST", NULL},
+	{"garbage", "one message whose value is not a kferry frame", NULL},
+	{"random", "one message of --size random bytes (not a kferry frame)",
+	 NULL},
+	{"sealed-tamper",
+	 "chunk 0's ciphertext has one bit flipped (needs "
+	 "--encrypt-to)",
+	 NULL},
+	{"forged-abort", "correct, but a plain ABORT follows chunk 0", NULL},
+	{"forged-resume", "correct, but a plain RESUME at 1 follows chunk 0",
+	 NULL},
+	{"forged-manifest",
+	 "correct, but a plain MANIFEST of the same path "
+	 "(another id) follows chunk 0",
+	 NULL},
+	{"forged-commit", "correct, but a plain COMMIT follows chunk 0", NULL},
+	{"abort-resume",
+	 "chunks 0-1, ABORT, then RESUME at 2, the rest and "
+	 "the COMMIT (a sender that resumed what it aborted)",
+	 NULL},
+	{"manifest-only", "a MANIFEST and nothing else", NULL},
+	{"tail",
+	 "no MANIFEST: chunks from --first-chunk on and the COMMIT (the "
+	 "rest of a transfer begun by a run with the same --xid, --seed "
+	 "and --size)",
+	 NULL},
+	{"abort-long", "chunk 0, an ABORT whose reason_len is 1025, the rest",
+	 NULL},
+	{"abort-past-end",
+	 "chunk 0, an ABORT whose reason_len runs past its "
+	 "end, the rest",
+	 NULL},
+	{"abort-trailing",
+	 "chunk 0, an ABORT with a byte after its reason, "
+	 "the rest",
+	 NULL},
+	{"abort-cut24", "chunk 0, an ABORT cut to 24 bytes, the rest", NULL},
+	{"abort-cut25", "chunk 0, an ABORT cut to 25 bytes, the rest", NULL},
+	{"stale-manifest",
+	 "correct, with a MANIFEST of the same path, another "
+	 "id and a timestamp --stale-age s older after chunk 0",
+	 NULL},
 };
 
 #define FORGE_NSCENARIOS (sizeof(forge_scenarios) / sizeof(forge_scenarios[0]))
@@ -136,13 +151,13 @@ struct forge {
 	const char *headers[8]; /* --header NAME=VALUE, on every message */
 	int nheaders;
 	int delivery_failed;
-	int64_t mtime;	/* --mtime */
+	int64_t mtime;	       /* --mtime */
 	const char *wait_file; /* --wait-file */
-	int forging;	/* writing a frame in clear, whatever the keys */
-	uint64_t first_chunk; /* tail: the first chunk sent */
-	int zeros;            /* content of zero bytes (zstd: ~1/30000) */
-	int64_t timestamp_ms; /* of the messages; 0: now */
-	uint64_t stale_age;   /* stale-manifest: seconds */
+	int forging;	       /* writing a frame in clear, whatever the keys */
+	uint64_t first_chunk;  /* tail: the first chunk sent */
+	int zeros;	       /* content of zero bytes (zstd: ~1/30000) */
+	int64_t timestamp_ms;  /* of the messages; 0: now */
+	uint64_t stale_age;    /* stale-manifest: seconds */
 };
 
 static int forge_is(const struct forge *f, const char *name)
@@ -154,47 +169,55 @@ static void usage(FILE *out)
 {
 	size_t i;
 
-	fprintf(
-	    out,
-	    "usage: kf-forge -b BOOTSTRAP -t TOPIC SCENARIO [options]\n"
-	    "\n"
-	    "Produces one crafted kferry transfer keyed by its path.\n"
-	    "\n"
-	    "options:\n"
-	    "  --path P          path in the manifest and the key (default\n"
-	    "                    per scenario, else forge/SCENARIO); \\xNN\n"
-	    "                    escapes allowed\n"
-	    "  --size N          file size in bytes (default 200000)\n"
-	    "  --chunk-size N    chunk size in bytes (default 65536)\n"
-	    "  --seed N          content seed (default 1)\n"
-	    "  --out FILE        write the content of the chunks made\n"
-	    "  --header N=V      add header N with value V to every message\n"
-	    "                    (up to 8)\n"
-	    "  --encrypt-to PUB  encrypt for this x25519 public key file\n"
-	    "  --sign-with KEY   sign with this ed25519 private key file\n"
-	    "  --origin O        the manifest's origin host (default\n"
-	    "                    kf-forge); \\xNN escapes allowed\n"
-	    "  --reason R        the ABORT's reason (scenario abort);\n"
-	    "                    \\xNN escapes allowed\n"
-	    "  --mtime N         the file's mtime, seconds (default %d)\n"
-	    "  --wait-file F     forged-*: once what comes before the forged\n"
-	    "                    frame is acknowledged, wait (up to 120 s)\n"
-	    "                    for file F to exist before writing it\n"
-	    "  --count N         N transfers (good, manifest-only), paths\n"
-	    "                    PATH.0 .. PATH.N-1 and seeds SEED.., frames\n"
-	    "                    written by kind; --out FILE writes FILE.i\n"
-	    "  --same-path       with --count: every transfer has PATH (N\n"
-	    "                    versions of one file, in order)\n"
-	    "  --seal-first-only with --count: only the first is sealed\n"
-	    "  --xid HEX         the transfer id (32 hex digits)\n"
-	    "  --first-chunk K   tail: the first chunk sent (default 1)\n"
-	    "  --zeros           the content is zero bytes (tiny frames that\n"
-	    "                    decompress to whole chunks)\n"
-	    "  --stale-age N     stale-manifest: how much older the stale\n"
-	    "                    MANIFEST's timestamp is, seconds (default 10)\n"
-	    "\n"
-	    "scenarios:\n",
-	    FORGE_MTIME);
+	fprintf(out,
+		"usage: kf-forge -b BOOTSTRAP -t TOPIC SCENARIO [options]\n"
+		"\n"
+		"Produces one crafted kferry transfer keyed by its path.\n"
+		"\n"
+		"options:\n"
+		"  --path P          path in the manifest and the key "
+		"(default\n"
+		"                    per scenario, else forge/SCENARIO); "
+		"\\xNN\n"
+		"                    escapes allowed\n"
+		"  --size N          file size in bytes (default 200000)\n"
+		"  --chunk-size N    chunk size in bytes (default 65536)\n"
+		"  --seed N          content seed (default 1)\n"
+		"  --out FILE        write the content of the chunks made\n"
+		"  --header N=V      add header N with value V to every "
+		"message\n"
+		"                    (up to 8)\n"
+		"  --encrypt-to PUB  encrypt for this x25519 public key file\n"
+		"  --sign-with KEY   sign with this ed25519 private key file\n"
+		"  --origin O        the manifest's origin host (default\n"
+		"                    kf-forge); \\xNN escapes allowed\n"
+		"  --reason R        the ABORT's reason (scenario abort);\n"
+		"                    \\xNN escapes allowed\n"
+		"  --mtime N         the file's mtime, seconds (default %d)\n"
+		"  --wait-file F     forged-*: once what comes before the "
+		"forged\n"
+		"                    frame is acknowledged, wait (up to 120 "
+		"s)\n"
+		"                    for file F to exist before writing it\n"
+		"  --count N         N transfers (good, manifest-only), paths\n"
+		"                    PATH.0 .. PATH.N-1 and seeds SEED.., "
+		"frames\n"
+		"                    written by kind; --out FILE writes "
+		"FILE.i\n"
+		"  --same-path       with --count: every transfer has PATH (N\n"
+		"                    versions of one file, in order)\n"
+		"  --seal-first-only with --count: only the first is sealed\n"
+		"  --xid HEX         the transfer id (32 hex digits)\n"
+		"  --first-chunk K   tail: the first chunk sent (default 1)\n"
+		"  --zeros           the content is zero bytes (tiny frames "
+		"that\n"
+		"                    decompress to whole chunks)\n"
+		"  --stale-age N     stale-manifest: how much older the stale\n"
+		"                    MANIFEST's timestamp is, seconds (default "
+		"10)\n"
+		"\n"
+		"scenarios:\n",
+		FORGE_MTIME);
 	for (i = 0; i < FORGE_NSCENARIOS; i++)
 		fprintf(out, "  %-14s %s\n", forge_scenarios[i].name,
 			forge_scenarios[i].what);
@@ -215,9 +238,10 @@ static uint64_t forge_rand(uint64_t *s)
 static void forge_fill(uint8_t *buf, uint64_t n, uint64_t seed)
 {
 	static const char *const words[] = {
-	    "kafka",	 "ferry",  "chunk",    "manifest",   "commit", "offset",
-	    "partition", "broker", "receiver", "sender",     "hash",   "zstd",
-	    "file",	 "tree",   "bytes",    "quarantine", "river",  "boat"};
+		"kafka",      "ferry",	   "chunk",  "manifest", "commit",
+		"offset",     "partition", "broker", "receiver", "sender",
+		"hash",	      "zstd",	   "file",   "tree",	 "bytes",
+		"quarantine", "river",	   "boat"};
 	uint64_t s = seed * 0x9e3779b97f4a7c15ULL + 1, i = 0, line = 0;
 	char tmp[64];
 
@@ -228,10 +252,10 @@ static void forge_fill(uint8_t *buf, uint64_t n, uint64_t seed)
 			len = snprintf(tmp, sizeof(tmp), "\n%06" PRIu64 ": ",
 				       line++);
 		else
-			len =
-			    snprintf(tmp, sizeof(tmp), "%s ",
-				     words[forge_rand(&s) %
-					   (sizeof(words) / sizeof(words[0]))]);
+			len = snprintf(
+				tmp, sizeof(tmp), "%s ",
+				words[forge_rand(&s) %
+				      (sizeof(words) / sizeof(words[0]))]);
 		for (int k = 0; k < len && i < n; k++)
 			buf[i++] = (uint8_t)tmp[k];
 	}
@@ -359,8 +383,8 @@ static int forge_send(struct forge *f, const void *buf, size_t len)
 static void forge_placeholder(const uint8_t *path, size_t len, uint8_t *out)
 {
 	for (size_t i = 0; i < len; i++) {
-		int sep =
-		    path[i] == '/' && i > 0 && i + 1 < len && out[i - 1] != '/';
+		int sep = path[i] == '/' && i > 0 && i + 1 < len &&
+			  out[i - 1] != '/';
 
 		out[i] = sep ? '/' : 'x';
 	}
@@ -439,8 +463,8 @@ static int forge_chunk(struct forge *f, kf_codec_pool_t *pool, uint64_t idx,
 {
 	uint64_t off = idx * f->chunk_size;
 	uint32_t raw_len =
-	    (uint32_t)(f->size - off < f->chunk_size ? f->size - off
-						     : f->chunk_size);
+		(uint32_t)(f->size - off < f->chunk_size ? f->size - off
+							 : f->chunk_size);
 	size_t cap = KF_WIRE_CHUNK_HDR + ZSTD_compressBound(raw_len + 1) +
 		     KF_SEAL_CHUNK_OVERHEAD;
 	long sealed;
@@ -553,8 +577,9 @@ static int forge_commit(struct forge *f)
 		c.file_hash[0] ^= 0xff;
 	if (f->seal && !f->forging)
 		return kf_seal_commit(f->seal, &c)
-			   ? -1
-			   : forge_send(f, f->seal->commit, f->seal->commit_len);
+			       ? -1
+			       : forge_send(f, f->seal->commit,
+					    f->seal->commit_len);
 	if (kf_wire_encode_commit(buf, sizeof(buf), &c) < 0)
 		return -1;
 	if (forge_is(f, "version2"))
@@ -696,8 +721,8 @@ static int forge_forgery(struct forge *f)
 	} else {
 		rc = getrandom(f->xid.b, sizeof(f->xid.b), 0) ==
 				     sizeof(f->xid.b)
-			 ? forge_open(f, 0, 0)
-			 : -1;
+			     ? forge_open(f, 0, 0)
+			     : -1;
 		f->xid = own;
 	}
 	f->forging = 0;
@@ -734,7 +759,8 @@ static int forge_stale(const struct forge *f)
 	int rc;
 
 	s.seal = NULL;
-	s.timestamp_ms = (int64_t)time(NULL) * 1000 - (int64_t)f->stale_age * 1000;
+	s.timestamp_ms =
+		(int64_t)time(NULL) * 1000 - (int64_t)f->stale_age * 1000;
 	if (getrandom(s.xid.b, sizeof(s.xid.b), 0) != sizeof(s.xid.b) ||
 	    (f->keys && kf_seal_new(f->keys, &s.xid, &s.seal)))
 		return -1;
@@ -789,7 +815,8 @@ static int forge_transfer(struct forge *f)
 		/* a tail hashes the chunks it leaves out, never sends them */
 		if (forge_chunk(f, pool, i,
 				(i == 1 && forge_is(f, "missing-chunk")) ||
-				    (forge_is(f, "tail") && i < f->first_chunk)))
+					(forge_is(f, "tail") &&
+					 i < f->first_chunk)))
 			goto out;
 	}
 	if (forge_is(f, "vanish"))
@@ -804,7 +831,8 @@ out:
 /* --count: the transfers fs[0..n), frames written by kind. */
 static int forge_batch(struct forge *fs, size_t n)
 {
-	uint64_t nchunks = (fs[0].size + fs[0].chunk_size - 1) / fs[0].chunk_size;
+	uint64_t nchunks =
+		(fs[0].size + fs[0].chunk_size - 1) / fs[0].chunk_size;
 	kf_codec_pool_t *pool = kf_codec_pool_new(fs[0].chunk_size, 3);
 	int rc = -1;
 	size_t t;
@@ -915,32 +943,35 @@ static int forge_parse_u64(const char *s, uint64_t *out)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"bootstrap", required_argument, NULL, 'b'},
-	    {"topic", required_argument, NULL, 't'},
-	    {"path", required_argument, NULL, 'p'},
-	    {"size", required_argument, NULL, 's'},
-	    {"chunk-size", required_argument, NULL, 'c'},
-	    {"seed", required_argument, NULL, 'S'},
-	    {"out", required_argument, NULL, 'o'},
-	    {"header", required_argument, NULL, 'H'},
-	    {"encrypt-to", required_argument, NULL, 'E'},
-	    {"sign-with", required_argument, NULL, 'W'},
-	    {"origin", required_argument, NULL, 'O'},
-	    {"reason", required_argument, NULL, 'R'},
-	    {"mtime", required_argument, NULL, 'M'},
-	    {"wait-file", required_argument, NULL, 'F'},
-	    {"count", required_argument, NULL, 'n'},
-	    {"same-path", no_argument, NULL, 'P'},
-	    {"seal-first-only", no_argument, NULL, 'Q'},
-	    {"xid", required_argument, NULL, 'x'},
-	    {"first-chunk", required_argument, NULL, 'k'},
-	    {"zeros", no_argument, NULL, 'z'},
-	    {"stale-age", required_argument, NULL, 'A'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{"bootstrap", required_argument, NULL, 'b'},
+		{"topic", required_argument, NULL, 't'},
+		{"path", required_argument, NULL, 'p'},
+		{"size", required_argument, NULL, 's'},
+		{"chunk-size", required_argument, NULL, 'c'},
+		{"seed", required_argument, NULL, 'S'},
+		{"out", required_argument, NULL, 'o'},
+		{"header", required_argument, NULL, 'H'},
+		{"encrypt-to", required_argument, NULL, 'E'},
+		{"sign-with", required_argument, NULL, 'W'},
+		{"origin", required_argument, NULL, 'O'},
+		{"reason", required_argument, NULL, 'R'},
+		{"mtime", required_argument, NULL, 'M'},
+		{"wait-file", required_argument, NULL, 'F'},
+		{"count", required_argument, NULL, 'n'},
+		{"same-path", no_argument, NULL, 'P'},
+		{"seal-first-only", no_argument, NULL, 'Q'},
+		{"xid", required_argument, NULL, 'x'},
+		{"first-chunk", required_argument, NULL, 'k'},
+		{"zeros", no_argument, NULL, 'z'},
+		{"stale-age", required_argument, NULL, 'A'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
-	struct forge f = {.size = 200000, .chunk_size = 65536, .seed = 1,
-			  .mtime = FORGE_MTIME, .first_chunk = 1,
+	struct forge f = {.size = 200000,
+			  .chunk_size = 65536,
+			  .seed = 1,
+			  .mtime = FORGE_MTIME,
+			  .first_chunk = 1,
 			  .stale_age = 10};
 	struct forge *batch = NULL;
 	const char *path_arg = NULL, *origin_arg = "kf-forge";
@@ -979,8 +1010,8 @@ int main(int argc, char **argv)
 			f.out = optarg;
 			break;
 		case 'H':
-			if (!strchr(optarg, '=') || strchr(optarg, '=') == optarg ||
-			    f.nheaders == 8)
+			if (!strchr(optarg, '=') ||
+			    strchr(optarg, '=') == optarg || f.nheaders == 8)
 				goto bad_usage;
 			f.headers[f.nheaders++] = optarg;
 			break;
@@ -1049,9 +1080,9 @@ int main(int argc, char **argv)
 			argv[optind]);
 		goto bad_usage;
 	}
-	if (count > 1 && ((!forge_is(&f, "good") &&
-			   !forge_is(&f, "manifest-only")) ||
-			  have_xid)) {
+	if (count > 1 &&
+	    ((!forge_is(&f, "good") && !forge_is(&f, "manifest-only")) ||
+	     have_xid)) {
 		fprintf(stderr, "kf-forge: --count is for good and "
 				"manifest-only, without --xid\n");
 		return 2;
@@ -1059,8 +1090,7 @@ int main(int argc, char **argv)
 	/* Every scenario damages chunk 0 or needs three chunks. */
 	if (f.size < 2 * (uint64_t)f.chunk_size + 1 && !forge_is(&f, "good") &&
 	    !forge_is(&f, "too-big") && !forge_is(&f, "garbage") &&
-	    !forge_is(&f, "random") &&
-	    !forge_is(&f, "manifest-only") &&
+	    !forge_is(&f, "random") && !forge_is(&f, "manifest-only") &&
 	    !(forge_is(&f, "tail") &&
 	      f.size > f.first_chunk * (uint64_t)f.chunk_size)) {
 		fprintf(stderr,
@@ -1084,8 +1114,9 @@ int main(int argc, char **argv)
 	    forge_unescape(reason_arg, &f.reason, &f.reason_len))
 		goto out_free;
 	if (f.origin_len > KF_WIRE_ORIGIN_MAX || f.reason_len > 1024) {
-		fprintf(stderr, "kf-forge: --origin is at most %d bytes, "
-				"--reason 1024\n",
+		fprintf(stderr,
+			"kf-forge: --origin is at most %d bytes, "
+			"--reason 1024\n",
 			KF_WIRE_ORIGIN_MAX);
 		rc = 2;
 		goto out_free;

@@ -202,8 +202,8 @@ static inline void kf_test_noise(void *buf, size_t n, uint32_t *seed)
 static inline void kf_test_text(void *buf, size_t n, uint32_t *seed)
 {
 	static const char *const words[] = {
-	    "kafka ",  "ferry ",     "chunk ", "manifest ", "commit ",
-	    "offset ", "partition ", "zstd ",  "hash\n",    "file ",
+		"kafka ",  "ferry ",	 "chunk ", "manifest ", "commit ",
+		"offset ", "partition ", "zstd ",  "hash\n",	"file ",
 	};
 	uint8_t *p = buf;
 	size_t i = 0, wl;

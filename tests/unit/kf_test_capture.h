@@ -16,7 +16,7 @@
 struct kf_test_capture {
 	char dir[PATH_MAX];
 	char path[PATH_MAX];
-	int fd;    /* the scratch file */
+	int fd;	   /* the scratch file */
 	int saved; /* the real stderr */
 };
 

@@ -48,7 +48,7 @@ static inline void kf_test_mock_open(struct kf_test_mock *m, int partitions)
 	m->mc = rd_kafka_mock_cluster_new(m->rk, 1);
 	assert_non_null(m->mc);
 	assert_int_equal(
-	    rd_kafka_mock_topic_create(m->mc, "files", partitions, 1), 0);
+		rd_kafka_mock_topic_create(m->mc, "files", partitions, 1), 0);
 	m->conf = kf_conf_new();
 	assert_non_null(m->conf);
 	kf_test_set(m->conf, "bootstrap",

@@ -76,7 +76,11 @@ struct xfer {
 	int nzstd, nraw;
 };
 
-enum mutation { INTACT, BAD_HASH, BAD_PAYLOAD };
+enum mutation {
+	INTACT,
+	BAD_HASH,
+	BAD_PAYLOAD
+};
 
 /* ------------------------------------------------------------ fixture */
 
@@ -215,7 +219,8 @@ static void scan_tmp(struct fx *f, int *ninst, int *nlocks, int *nfiles,
 			continue;
 		}
 		assert_int_equal(
-		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW), 0);
+			fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW),
+			0);
 		assert_true(S_ISDIR(st.st_mode));
 		(*ninst)++;
 		kf_test_fmt(sub, sizeof(sub), "%s/%s", tmp, e->d_name);
@@ -383,9 +388,9 @@ static int xfer_chunk(struct fx *f, struct xfer *x, enum mutation mut)
 	assert_int_equal(kf_wire_decode_chunk(frame, KF_WIRE_CHUNK_HDR + plen,
 					      &dc, errbuf, sizeof(errbuf)),
 			 0);
-	assert_int_equal(
-	    kf_wire_chunk_fits(&x->a.m, &dc, x->next, errbuf, sizeof(errbuf)),
-	    0);
+	assert_int_equal(kf_wire_chunk_fits(&x->a.m, &dc, x->next, errbuf,
+					    sizeof(errbuf)),
+			 0);
 	errbuf[0] = '\0';
 	r = kf_assembly_write(&x->a, f->pool, &dc, errbuf, sizeof(errbuf));
 	free(frame);
@@ -789,7 +794,7 @@ static void test_conflict_fail(void **state)
 	open_dest(f, "fail");
 	assert_int_equal(mkdir(in(f->dest, "d"), 0755), 0);
 	assert_int_equal(
-	    kf_test_write_file(in(f->dest, "d/a.txt"), "old", 3, 0644), 0);
+		kf_test_write_file(in(f->dest, "d/a.txt"), "old", 3, 0644), 0);
 	fd0 = kf_test_next_fd();
 	xfer_new(f, &x, "d/a.txt", mixed(f, size), size, 0644);
 	EXPECT_ERR(xfer_run(f, &x, 1, &outcome), KF_EEXIST, "already exists");
@@ -813,7 +818,7 @@ static void test_conflict_overwrite(void **state)
 
 	open_dest(f, "overwrite");
 	assert_int_equal(
-	    kf_test_write_file(in(f->dest, "a.txt"), "old", 3, 0600), 0);
+		kf_test_write_file(in(f->dest, "a.txt"), "old", 3, 0600), 0);
 	xfer_new(f, &x, "a.txt", mixed(f, size), size, 0644);
 	EXPECT_OK(xfer_run(f, &x, 1, &outcome));
 	assert_int_equal(outcome, KF_REPLACED);
@@ -836,7 +841,7 @@ static void test_conflict_rename(void **state)
 
 	open_dest(f, "rename");
 	assert_int_equal(
-	    kf_test_write_file(in(f->dest, "a.txt"), "v1", 2, 0644), 0);
+		kf_test_write_file(in(f->dest, "a.txt"), "v1", 2, 0644), 0);
 	xfer_new(f, &x, "a.txt", mixed(f, size), size, 0644);
 	EXPECT_OK(xfer_run(f, &x, 1, &outcome));
 	assert_int_equal(outcome, KF_RENAMED);
@@ -939,7 +944,7 @@ static void test_symlink_final_component(void **state)
 			 0);
 	open_dest(f, "fail");
 	assert_int_equal(
-	    symlink(in(f->outside, "target.txt"), in(f->dest, "f.txt")), 0);
+		symlink(in(f->outside, "target.txt"), in(f->dest, "f.txt")), 0);
 	xfer_new(f, &x, "f.txt", mixed(f, 1000), 1000, 0644);
 	assert_true(xfer_run(f, &x, 1, &outcome) < 0);
 	kf_assembly_discard(&x.a);
@@ -970,7 +975,7 @@ static void test_target_is_directory(void **state)
 	open_dest(f, "overwrite");
 	assert_int_equal(mkdir(in(f->dest, "d"), 0755), 0);
 	assert_int_equal(
-	    kf_test_write_file(in(f->dest, "d/inner"), "keep", 4, 0644), 0);
+		kf_test_write_file(in(f->dest, "d/inner"), "keep", 4, 0644), 0);
 	xfer_new(f, &x, "d", mixed(f, 3000), 3000, 0644);
 	assert_true(xfer_run(f, &x, 1, &outcome) < 0);
 	assert_true(errbuf[0] != '\0');
@@ -1151,7 +1156,8 @@ static void test_dead_instance_reaped(void **state)
 					    "partial", 7, 0600),
 			 0);
 	assert_int_equal(
-	    kf_test_write_file(in(tmp, "deadbeef0000.lock"), "", 0, 0600), 0);
+		kf_test_write_file(in(tmp, "deadbeef0000.lock"), "", 0, 0600),
+		0);
 	assert_int_equal(mkdir(in(tmp, "cafe00000000"), 0700), 0);
 	assert_int_equal(kf_test_write_file(in(tmp, "cafe00000000/"
 						    "0022-1.part"),
@@ -1341,8 +1347,8 @@ static void test_signed_present_needs_digest(void **state)
 	memcpy(other, good, sizeof(other));
 	other[0] ^= 1;
 	open_dest(f, "fail");
-	assert_int_equal(kf_test_write_file(in(f->dest, "s.bin"), data, size,
-					    0644), 0);
+	assert_int_equal(
+		kf_test_write_file(in(f->dest, "s.bin"), data, size, 0644), 0);
 	xfer_new(f, &x, "s.bin", data, size, 0644);
 	EXPECT_ERR(signed_run(f, &x, other, &outcome), KF_EEXIST,
 		   "already exists with other content");
@@ -1371,7 +1377,7 @@ static void test_signed_older_kept(void **state)
 
 	open_dest(f, "overwrite");
 	assert_int_equal(
-	    kf_test_write_file(in(f->dest, "p.conf"), "v2", 2, 0644), 0);
+		kf_test_write_file(in(f->dest, "p.conf"), "v2", 2, 0644), 0);
 	set_mtime(in(f->dest, "p.conf"), 1);
 	xfer_new(f, &x, "p.conf", mixed(f, size), size, 0644);
 	assert_int_equal(kf_sha256(x.data, size, digest), 0);
@@ -1425,13 +1431,14 @@ static void test_present_needs_mtime(void **state)
 
 	open_dest(f, "fail");
 	xfer_new(f, &x, "o.bin", mixed(f, size), size, 0644);
-	assert_int_equal(kf_test_write_file(in(f->dest, "o.bin"), x.data, size,
-					    0644), 0);
+	assert_int_equal(
+		kf_test_write_file(in(f->dest, "o.bin"), x.data, size, 0644),
+		0);
 	xfer_init(f, &x, 1);
 	c = commit_of(&x);
-	EXPECT_ERR(kf_assembly_present(&x.a, &c, &outcome, errbuf,
-				       sizeof(errbuf)),
-		   KF_EPROTO, "is not at DEST: send the file again");
+	EXPECT_ERR(
+		kf_assembly_present(&x.a, &c, &outcome, errbuf, sizeof(errbuf)),
+		KF_EPROTO, "is not at DEST: send the file again");
 	assert_int_equal(utimensat(AT_FDCWD, in(f->dest, "o.bin"), ts, 0), 0);
 	EXPECT_OK(kf_assembly_present(&x.a, &c, &outcome, errbuf,
 				      sizeof(errbuf)));
@@ -1443,31 +1450,31 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_full_transfer),
-	    T(test_special_mode_bits_stripped),
-	    T(test_umask),
-	    T(test_empty_file),
-	    T(test_chunk_wrong_hash_quarantined),
-	    T(test_chunk_corrupt_payload),
-	    T(test_commit_wrong_hash),
-	    T(test_commit_wrong_size),
-	    T(test_conflict_fail),
-	    T(test_conflict_overwrite),
-	    T(test_conflict_rename),
-	    T(test_identical_existing_skipped),
-	    T(test_symlink_dir_outside),
-	    T(test_symlink_final_component),
-	    T(test_target_is_directory),
-	    T(test_fifo_at_target),
-	    T(test_discard),
-	    T(test_second_instance_keeps_staging),
-	    T(test_dead_instance_reaped),
-	    T(test_close_removes_staging),
-	    T(test_dest_open_creates_and_refuses_links),
-	    T(test_enospc_at_begin),
-	    T(test_signed_present_needs_digest),
-	    T(test_signed_older_kept),
-	    T(test_present_needs_mtime),
+		T(test_full_transfer),
+		T(test_special_mode_bits_stripped),
+		T(test_umask),
+		T(test_empty_file),
+		T(test_chunk_wrong_hash_quarantined),
+		T(test_chunk_corrupt_payload),
+		T(test_commit_wrong_hash),
+		T(test_commit_wrong_size),
+		T(test_conflict_fail),
+		T(test_conflict_overwrite),
+		T(test_conflict_rename),
+		T(test_identical_existing_skipped),
+		T(test_symlink_dir_outside),
+		T(test_symlink_final_component),
+		T(test_target_is_directory),
+		T(test_fifo_at_target),
+		T(test_discard),
+		T(test_second_instance_keeps_staging),
+		T(test_dead_instance_reaped),
+		T(test_close_removes_staging),
+		T(test_dest_open_creates_and_refuses_links),
+		T(test_enospc_at_begin),
+		T(test_signed_present_needs_digest),
+		T(test_signed_older_kept),
+		T(test_present_needs_mtime),
 	};
 #undef T
 

@@ -267,8 +267,8 @@ static void stage(struct fx *f, struct xfer *x, const char *path,
 	c.payload = data;
 	c.payload_len = size;
 	memcpy(c.raw_hash, x->hash, 16);
-	EXPECT_OK(kf_assembly_write(&x->a, f->pool, &c, errbuf,
-				    sizeof(errbuf)));
+	EXPECT_OK(
+		kf_assembly_write(&x->a, f->pool, &c, errbuf, sizeof(errbuf)));
 }
 
 static kf_wire_commit_t commit_of(const struct xfer *x)
@@ -388,9 +388,8 @@ static void test_present_syncs_chain(void **state)
 		struct timespec ts[2] = {{.tv_sec = x.m.mtime_sec},
 					 {.tv_sec = x.m.mtime_sec}};
 
-		assert_int_equal(utimensat(AT_FDCWD, in_dest(f, "r/s/f.txt"),
-					   ts, 0),
-				 0);
+		assert_int_equal(
+			utimensat(AT_FDCWD, in_dest(f, "r/s/f.txt"), ts, 0), 0);
 	}
 	c = commit_of(&x);
 	calls_reset();
@@ -588,8 +587,8 @@ static void reopen_with(struct fx *f, const char *key, const char *value)
 	f->d = NULL;
 	if (kf_conf_set(f->conf, key, value, err, sizeof(err)))
 		fail_msg("%s=%s: %s", key, value, err);
-	EXPECT_OK(kf_dest_open(f->dest, f->conf, &f->d, errbuf,
-			       sizeof(errbuf)));
+	EXPECT_OK(
+		kf_dest_open(f->dest, f->conf, &f->d, errbuf, sizeof(errbuf)));
 }
 
 /* Quarantines a transfer of its own; returns its directory's path. */
@@ -602,8 +601,7 @@ static const char *quarantine_one(struct fx *f, char xid[33])
 	kf_xid_format(&x.m.hdr.xid, xid);
 	assert_int_equal(kf_assembly_quarantine(&x.a, "rejected"), 0);
 	kf_assembly_free(&x.a);
-	kf_test_fmt(dir, sizeof(dir), "%s/.kferry/quarantine/%s", f->dest,
-		    xid);
+	kf_test_fmt(dir, sizeof(dir), "%s/.kferry/quarantine/%s", f->dest, xid);
 	return dir;
 }
 
@@ -629,8 +627,7 @@ static void test_quarantine_max(void **state)
 	int i;
 
 	reopen_with(f, "receive.quarantine_max", "3");
-	kf_test_fmt(note, sizeof(note), "%s/.kferry/quarantine/NOTES",
-		    f->dest);
+	kf_test_fmt(note, sizeof(note), "%s/.kferry/quarantine/NOTES", f->dest);
 	assert_int_equal(kf_test_write_file(note, "mine\n", 5, 0600), 0);
 	for (i = 0; i < 5; i++) {
 		kf_test_fmt(dirs[i], PATH_MAX, "%s", quarantine_one(f, xid[i]));
@@ -653,10 +650,8 @@ static void test_quarantine_max_age(void **state)
 	char old_xid[33], new_xid[33], old_dir[PATH_MAX], new_dir[PATH_MAX];
 
 	reopen_with(f, "receive.quarantine_max_age", "3600");
-	kf_test_fmt(old_dir, sizeof(old_dir), "%s",
-		    quarantine_one(f, old_xid));
-	kf_test_fmt(new_dir, sizeof(new_dir), "%s",
-		    quarantine_one(f, new_xid));
+	kf_test_fmt(old_dir, sizeof(old_dir), "%s", quarantine_one(f, old_xid));
+	kf_test_fmt(new_dir, sizeof(new_dir), "%s", quarantine_one(f, new_xid));
 	age(old_dir, 7200);
 	age(new_dir, 60);
 	reopen_with(f, "receive.quarantine_max_age", "3600");
@@ -668,19 +663,19 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_created_dirs_synced),
-	    T(test_existing_dirs_not_synced),
-	    T(test_skipped_syncs_chain),
-	    T(test_present_syncs_chain),
-	    T(test_staging_fsync_eio_restages),
-	    T(test_staging_fsync_enospc_retry),
-	    T(test_staging_fsync_lost_data),
-	    T(test_dir_fsync_failure_retried),
-	    T(test_quarantine_synced),
-	    T(test_quarantine_fsync_failure_reported),
-	    T(test_reason_txt_escaped),
-	    T(test_quarantine_max),
-	    T(test_quarantine_max_age),
+		T(test_created_dirs_synced),
+		T(test_existing_dirs_not_synced),
+		T(test_skipped_syncs_chain),
+		T(test_present_syncs_chain),
+		T(test_staging_fsync_eio_restages),
+		T(test_staging_fsync_enospc_retry),
+		T(test_staging_fsync_lost_data),
+		T(test_dir_fsync_failure_retried),
+		T(test_quarantine_synced),
+		T(test_quarantine_fsync_failure_reported),
+		T(test_reason_txt_escaped),
+		T(test_quarantine_max),
+		T(test_quarantine_max_age),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

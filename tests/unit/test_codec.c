@@ -88,9 +88,9 @@ static uint8_t *ref_frame(const void *src, size_t n, int content_size,
 	assert_non_null(cctx);
 	assert_non_null(out);
 	assert_false(ZSTD_isError(
-	    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, LEVEL)));
+		ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, LEVEL)));
 	assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(
-	    cctx, ZSTD_c_contentSizeFlag, content_size)));
+		cctx, ZSTD_c_contentSizeFlag, content_size)));
 	if (content_size) {
 		r = ZSTD_compress2(cctx, out, cap, src, n);
 	} else {
@@ -143,7 +143,8 @@ static void test_compress_roundtrip(void **state)
 		dst = malloc(n);
 		assert_non_null(dst);
 		assert_int_equal(
-		    decompress(pool, KF_CODEC_ZSTD, buf, out_len, dst, n), 0);
+			decompress(pool, KF_CODEC_ZSTD, buf, out_len, dst, n),
+			0);
 		assert_memory_equal(dst, orig, n);
 		free(dst);
 	}
@@ -175,7 +176,7 @@ static void test_compress_incompressible(void **state)
 		dst = malloc(n);
 		assert_non_null(dst);
 		assert_int_equal(
-		    decompress(pool, KF_CODEC_NONE, buf, n, dst, n), 0);
+			decompress(pool, KF_CODEC_NONE, buf, n, dst, n), 0);
 		assert_memory_equal(dst, orig, n);
 		free(dst);
 	}
@@ -300,7 +301,8 @@ static void test_decompress_frame_without_size(void **state)
 	dst = malloc(n - 1);
 	assert_non_null(dst);
 	assert_int_equal(
-	    decompress(pool, KF_CODEC_ZSTD, frame, len, dst, n - 1), KF_EPROTO);
+		decompress(pool, KF_CODEC_ZSTD, frame, len, dst, n - 1),
+		KF_EPROTO);
 	assert_true(errbuf[0] != '\0');
 	free(dst);
 
@@ -366,8 +368,8 @@ static void test_decompress_garbage(void **state)
 			memcpy(junk, ZSTD_MAGIC, 4);
 		errbuf[0] = '\0';
 		assert_int_equal(
-		    decompress(pool, KF_CODEC_ZSTD, junk, n, dst, n),
-		    KF_EPROTO);
+			decompress(pool, KF_CODEC_ZSTD, junk, n, dst, n),
+			KF_EPROTO);
 		assert_true(errbuf[0] != '\0');
 	}
 	free(junk);
@@ -403,8 +405,8 @@ static void test_decompress_rejects_more_than_one_frame(void **state)
 	one = realloc(one, l + sizeof(skippable));
 	assert_non_null(one);
 	memcpy(one + l, skippable, sizeof(skippable));
-	r_skip =
-	    decompress(pool, KF_CODEC_ZSTD, one, l + sizeof(skippable), dst, n);
+	r_skip = decompress(pool, KF_CODEC_ZSTD, one, l + sizeof(skippable),
+			    dst, n);
 	/* the frame alone is fine */
 	EXPECT_OK(decompress(pool, KF_CODEC_ZSTD, one, l, dst, n));
 	assert_memory_equal(dst, orig, n);
@@ -679,7 +681,7 @@ static void test_pool_threads(void **state)
 		w[i].start = &start;
 		w[i].seed = 1000u + (uint32_t)i * 7919u;
 		assert_int_equal(
-		    pthread_create(&t[i], NULL, worker_main, &w[i]), 0);
+			pthread_create(&t[i], NULL, worker_main, &w[i]), 0);
 	}
 	for (i = 0; i < NTHREADS; i++)
 		assert_int_equal(pthread_join(t[i], NULL), 0);
@@ -696,34 +698,36 @@ static void test_pool_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_compress_roundtrip, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_compress_incompressible, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_compress_threshold, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_compress_empty, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_decompress_wrong_raw_len,
-					    setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_decompress_frame_without_size,
-					    setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_decompress_truncated, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_decompress_garbage, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(
-		test_decompress_rejects_more_than_one_frame, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_decompress_none_wrong_length,
-					    setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_decompress_unknown_codec,
-					    setup, teardown),
-	    cmocka_unit_test(test_hash_fixed_vectors),
-	    cmocka_unit_test(test_hash_matches_xxhash),
-	    cmocka_unit_test(test_hasher_equals_one_shot),
-	    cmocka_unit_test(test_hasher_final_is_not_destructive),
-	    cmocka_unit_test(test_destroy_null),
-	    cmocka_unit_test_setup_teardown(test_pool_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compress_roundtrip, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_compress_incompressible,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compress_threshold, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_compress_empty, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_decompress_wrong_raw_len,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_decompress_frame_without_size, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decompress_truncated,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decompress_garbage, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_decompress_rejects_more_than_one_frame, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_decompress_none_wrong_length, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decompress_unknown_codec,
+						setup, teardown),
+		cmocka_unit_test(test_hash_fixed_vectors),
+		cmocka_unit_test(test_hash_matches_xxhash),
+		cmocka_unit_test(test_hasher_equals_one_shot),
+		cmocka_unit_test(test_hasher_final_is_not_destructive),
+		cmocka_unit_test(test_destroy_null),
+		cmocka_unit_test_setup_teardown(test_pool_threads, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -173,8 +173,8 @@ static char *read_file(const char *path)
 
 /* Loads len bytes of text as a file named "t.conf"; the error message, if
  * any, goes to err. path receives the file's name. */
-static int load_bytes(kf_conf_t *conf, const char *text, size_t len,
-		      char *path, size_t path_size, char *err, size_t err_size)
+static int load_bytes(kf_conf_t *conf, const char *text, size_t len, char *path,
+		      size_t path_size, char *err, size_t err_size)
 {
 	int rc;
 
@@ -209,9 +209,9 @@ static void load_fails(const char *text, const char *expect)
 	char path[PATH_MAX], err[512], want[PATH_MAX + 512];
 
 	assert_non_null(conf);
-	assert_int_equal(load_text(conf, text, path, sizeof(path), err,
-				   sizeof(err)),
-			 KF_EINVAL);
+	assert_int_equal(
+		load_text(conf, text, path, sizeof(path), err, sizeof(err)),
+		KF_EINVAL);
 	snprintf(want, sizeof(want), "%s:%s", path, expect);
 	assert_string_equal(err, want);
 	kf_conf_destroy(conf);
@@ -404,8 +404,17 @@ static void test_int(void **state)
 static void test_int_bad_numbers(void **state)
 {
 	static const char *const bad[] = {
-		"", " 4", "4 ", "+4", "4x", "1e3", "0x10", "4.0", "-",
-		"99999999999999999999", "-99999999999999999999",
+		"",
+		" 4",
+		"4 ",
+		"+4",
+		"4x",
+		"1e3",
+		"0x10",
+		"4.0",
+		"-",
+		"99999999999999999999",
+		"-99999999999999999999",
 	};
 	char err[256];
 	size_t i;
@@ -451,7 +460,7 @@ static void test_bool(void **state)
 	} words[] = {
 		{"true", 1}, {"false", 0}, {"yes", 1}, {"no", 0},
 		{"on", 1},   {"off", 0},   {"1", 1},   {"0", 0},
-		{"TRUE", 1}, {"No", 0},    {"oFF", 0},
+		{"TRUE", 1}, {"No", 0},	   {"oFF", 0},
 	};
 	kf_conf_t *conf = *state;
 	size_t i;
@@ -509,13 +518,14 @@ static void test_codec(void **state)
 		const char *value;
 		int codec, level;
 	} good[] = {
-		{"none", KF_CODEC_NONE, 0}, {"zstd", KF_CODEC_ZSTD, 3},
+		{"none", KF_CODEC_NONE, 0},   {"zstd", KF_CODEC_ZSTD, 3},
 		{"zstd:1", KF_CODEC_ZSTD, 1}, {"zstd:19", KF_CODEC_ZSTD, 19},
 		{"ZSTD:7", KF_CODEC_ZSTD, 7}, {"None", KF_CODEC_NONE, 0},
 	};
 	static const char *const bad[] = {
-		"zstd:0", "zstd:20", "zstd:", "zstd:x", "zstd:-1", "zstd:+3",
-		"zstd:3:4", "none:1", "none:", "lz4", "", "zst", "zstd1",
+		"zstd:0",  "zstd:20",  "zstd:",	 "zstd:x", "zstd:-1",
+		"zstd:+3", "zstd:3:4", "none:1", "none:",  "lz4",
+		"",	   "zst",      "zstd1",
 	};
 	kf_conf_t *conf = *state;
 	char err[256], want[256];
@@ -588,11 +598,25 @@ static void test_size_suffixes(void **state)
 static void test_size_errors(void **state)
 {
 	static const char *const bad[] = {
-		"", "-1", "+1", " 1", "K", "1.5M", "1,5M", "1X", "1KiBx",
-		"1Ki", "1KBB", "1 K B", "1P", "0x10", "1B", "1 ",
-		"18446744073709551616",     /* 2^64 */
-		"16777216T",                /* 2^64 */
-		"17179869184G",             /* 2^64 */
+		"",
+		"-1",
+		"+1",
+		" 1",
+		"K",
+		"1.5M",
+		"1,5M",
+		"1X",
+		"1KiBx",
+		"1Ki",
+		"1KBB",
+		"1 K B",
+		"1P",
+		"0x10",
+		"1B",
+		"1 ",
+		"18446744073709551616",	    /* 2^64 */
+		"16777216T",		    /* 2^64 */
+		"17179869184G",		    /* 2^64 */
 		"99999999999999999999999K", /* strtoull overflow */
 	};
 	uint64_t v = 42;
@@ -677,9 +701,9 @@ static void test_unknown_key_no_suggestion(void **state)
 			 "%s: unknown key (see `kferry help config`; "
 			 "librdkafka properties take the \"kafka.\" prefix)",
 			 far[i]);
-		assert_int_equal(kf_conf_set(*state, far[i], "1", err,
-					     sizeof(err)),
-				 KF_EINVAL);
+		assert_int_equal(
+			kf_conf_set(*state, far[i], "1", err, sizeof(err)),
+			KF_EINVAL);
 		assert_string_equal(err, want);
 	}
 }
@@ -785,8 +809,8 @@ static void test_file_comment_glued_to_value(void **state)
 
 	/* ';' not after whitespace is part of the value */
 	assert_int_equal(load_text(*state,
-				   "[receive]\non_conflict = rename;x\n",
-				   path, sizeof(path), err, sizeof(err)),
+				   "[receive]\non_conflict = rename;x\n", path,
+				   sizeof(path), err, sizeof(err)),
 			 KF_EINVAL);
 	assert_non_null(strstr(err, ":2: receive.on_conflict: invalid value "
 				    "\"rename;x\""));
@@ -936,16 +960,16 @@ static void test_file_long_key(void **state)
 
 	memset(text, 'k', 300);
 	strcpy(text + 300, " = 1\n");
-	assert_int_equal(load_text(*state, text, path, sizeof(path), err,
-				   sizeof(err)),
-			 KF_EINVAL);
+	assert_int_equal(
+		load_text(*state, text, path, sizeof(path), err, sizeof(err)),
+		KF_EINVAL);
 	assert_non_null(strstr(err, ":1: invalid key name \"kkk"));
 	strcpy(text, "[send]\n");
 	memset(text + 7, 'k', 252); /* "send." + 252 > 255 bytes */
 	strcpy(text + 259, " = 1\n");
-	assert_int_equal(load_text(*state, text, path, sizeof(path), err,
-				   sizeof(err)),
-			 KF_EINVAL);
+	assert_int_equal(
+		load_text(*state, text, path, sizeof(path), err, sizeof(err)),
+		KF_EINVAL);
 	assert_non_null(strstr(err, ":2: send.kkk"));
 	assert_non_null(strstr(err, "k: key name too long"));
 }
@@ -1077,8 +1101,8 @@ static void test_sample_documents_defaults(void **state)
 	for (i = 0; i < NKEYS; i++) {
 		const char *dot = strrchr(all_keys[i], '.');
 
-		snprintf(needle, sizeof(needle), "\n#%s =",
-			 dot ? dot + 1 : all_keys[i]);
+		snprintf(needle, sizeof(needle),
+			 "\n#%s =", dot ? dot + 1 : all_keys[i]);
 		if (!strstr(text, needle))
 			fail_msg("config/kferry.conf lacks \"%s\"", needle + 1);
 	}

@@ -115,8 +115,8 @@ static void test_file(void **state)
 
 	assert_int_equal(kf_test_mkdtemp(dir, "test_conf_guard"), 0);
 	kf_test_fmt(path, sizeof(path), "%s/k.conf", dir);
-	assert_int_equal(
-		kf_test_write_file(path, text, sizeof(text) - 1, 0600), 0);
+	assert_int_equal(kf_test_write_file(path, text, sizeof(text) - 1, 0600),
+			 0);
 	EXPECT_ERR(kf_conf_load_file(*state, path, errbuf, sizeof(errbuf)),
 		   KF_EINVAL, ":3: kafka.acks: kferry sets this");
 	kf_test_rmtree(dir);

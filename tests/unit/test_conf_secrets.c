@@ -91,8 +91,8 @@ static void test_argv_references_pass(void **state)
 {
 	kf_conf_t *conf = *state;
 
-	EXPECT_OK(kf_conf_set_arg(conf, "sasl.password", "file:/etc/pw",
-				  errbuf, sizeof(errbuf)));
+	EXPECT_OK(kf_conf_set_arg(conf, "sasl.password", "file:/etc/pw", errbuf,
+				  sizeof(errbuf)));
 	assert_string_equal(conf->sasl_password, "file:/etc/pw");
 	EXPECT_OK(kf_conf_set_arg(conf, "kafka.sasl.password", "env:KF_PW",
 				  errbuf, sizeof(errbuf)));
@@ -134,8 +134,8 @@ static void check_wiped(const char *key)
 	kf_conf_t *conf = kf_conf_new();
 
 	assert_non_null(conf);
-	EXPECT_OK(kf_conf_set(conf, key, "first-secret", errbuf,
-			      sizeof(errbuf)));
+	EXPECT_OK(
+		kf_conf_set(conf, key, "first-secret", errbuf, sizeof(errbuf)));
 	watch_block(copy_of(conf, key));
 	EXPECT_OK(kf_conf_set(conf, key, "second-secret", errbuf,
 			      sizeof(errbuf)));

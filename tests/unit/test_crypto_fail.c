@@ -125,9 +125,9 @@ static void test_signed_commit_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sha256_failure_reported),
-	    cmocka_unit_test(test_update_failure_sticks),
-	    cmocka_unit_test(test_signed_commit_refused),
+		cmocka_unit_test(test_sha256_failure_reported),
+		cmocka_unit_test(test_update_failure_sticks),
+		cmocka_unit_test(test_signed_commit_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -114,12 +114,13 @@ static void produce_source(struct mock *m)
 	p = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errbuf, sizeof(errbuf));
 	assert_non_null(p);
 	rd_kafka_header_add(h, "trace-id", -1, "abc", -1);
-	assert_int_equal(rd_kafka_producev(p, RD_KAFKA_V_TOPIC("files"),
-					   RD_KAFKA_V_KEY("dir/a.txt", 9),
-					   RD_KAFKA_V_VALUE("junk!", 5),
-					   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-					   RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END),
-			 0);
+	assert_int_equal(
+		rd_kafka_producev(p, RD_KAFKA_V_TOPIC("files"),
+				  RD_KAFKA_V_KEY("dir/a.txt", 9),
+				  RD_KAFKA_V_VALUE("junk!", 5),
+				  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+				  RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END),
+		0);
 	assert_int_equal(rd_kafka_flush(p, 10000), 0);
 	rd_kafka_destroy(p);
 }
@@ -149,8 +150,8 @@ static void run_until_settled(struct mock *m, kf_deadletter_t *d)
 	uv_run(&m->loop, UV_RUN_DEFAULT); /* closes the waker */
 }
 
-static const char *header(rd_kafka_message_t *msg, const char *name,
-			  char *buf, size_t cap)
+static const char *header(rd_kafka_message_t *msg, const char *name, char *buf,
+			  size_t cap)
 {
 	rd_kafka_headers_t *h;
 	const void *v;
@@ -203,8 +204,7 @@ static void test_forward_then_release(void **state)
 			    "files");
 	assert_string_equal(header(dl, "kferry.dlq.partition", v, sizeof(v)),
 			    "0");
-	assert_string_equal(header(dl, "kferry.dlq.offset", v, sizeof(v)),
-			    "0");
+	assert_string_equal(header(dl, "kferry.dlq.offset", v, sizeof(v)), "0");
 	assert_non_null(header(dl, "kferry.dlq.timestamp", v, sizeof(v)));
 	rd_kafka_message_destroy(dl);
 	rd_kafka_message_destroy(src);
@@ -274,8 +274,9 @@ static void test_refused_stays_held(void **state)
 
 	produce_source(m);
 	src = consume_one(m, "files", &c);
-	rd_kafka_mock_topic_set_error(m->k.mc, "files.dlq",
-				      RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+	rd_kafka_mock_topic_set_error(
+		m->k.mc, "files.dlq",
+		RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
 	assert_int_equal(kf_deadletter_new(&m->loop, m->k.conf, m->offs, NULL,
 					   NULL, &d, errbuf, sizeof(errbuf)),
 			 0);
@@ -301,7 +302,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_same_topic_refused, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_forgotten_hold_not_released, setup, teardown),
+			test_forgotten_hold_not_released, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_stays_held, setup,
 						teardown),
 	};

@@ -102,8 +102,8 @@ static void test_defer_during_reread(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defer_rewind_reread),
-	    cmocka_unit_test(test_defer_during_reread),
+		cmocka_unit_test(test_defer_rewind_reread),
+		cmocka_unit_test(test_defer_during_reread),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

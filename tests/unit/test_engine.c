@@ -79,8 +79,8 @@ static void fake_message(void *sink, rd_kafka_message_t *m, int64_t reread)
 		 * "rebalance in progress": the member rejoins, its partitions
 		 * revoked first */
 		rd_kafka_mock_push_request_errors(
-		    f->mc, HEARTBEAT_API, 1,
-		    RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS);
+			f->mc, HEARTBEAT_API, 1,
+			RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS);
 		f->rebalanced = 1;
 	}
 	if (m->offset == f->stop_after && !f->rebalanced == !f->revokes)
@@ -160,25 +160,25 @@ static void fake_range_end(void *sink)
 }
 
 static const kf_sink_ops_t fake_ops = {
-    .message = fake_message,
-    .revoke = fake_revoke,
-    .open = fake_open,
-    .full = fake_full,
-    .busy = fake_busy,
-    .tick = fake_tick,
-    .range_end = fake_range_end,
+	.message = fake_message,
+	.revoke = fake_revoke,
+	.open = fake_open,
+	.full = fake_full,
+	.busy = fake_busy,
+	.tick = fake_tick,
+	.range_end = fake_range_end,
 };
 
 /* The same sink keeping its offsets itself. */
 static const kf_sink_ops_t fake_own_ops = {
-    .message = fake_message,
-    .assign = fake_assign,
-    .revoke = fake_revoke,
-    .store = fake_store,
-    .open = fake_open,
-    .full = fake_full,
-    .busy = fake_busy,
-    .tick = fake_tick,
+	.message = fake_message,
+	.assign = fake_assign,
+	.revoke = fake_revoke,
+	.store = fake_store,
+	.open = fake_open,
+	.full = fake_full,
+	.busy = fake_busy,
+	.tick = fake_tick,
 };
 
 struct env {
@@ -200,21 +200,21 @@ static int setup(void **state)
 	kf_test_set(v->k.conf, "kafka.heartbeat.interval.ms", "500");
 	assert_int_equal(kf_log_init(v->k.conf, 0, err, sizeof(err)), 0);
 	assert_int_equal(
-	    rd_kafka_conf_set(c, "bootstrap.servers",
-			      rd_kafka_mock_cluster_bootstraps(v->k.mc), err,
-			      sizeof(err)),
-	    RD_KAFKA_CONF_OK);
+		rd_kafka_conf_set(c, "bootstrap.servers",
+				  rd_kafka_mock_cluster_bootstraps(v->k.mc),
+				  err, sizeof(err)),
+		RD_KAFKA_CONF_OK);
 	p = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
 	if (!p)
 		fail_msg("rd_kafka_new: %s", err);
 	for (i = 0; i < NMSG; i++)
-		assert_int_equal(
-		    rd_kafka_producev(p, RD_KAFKA_V_TOPIC("files"),
-				      RD_KAFKA_V_PARTITION(0),
-				      RD_KAFKA_V_VALUE("x", 1),
-				      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-				      RD_KAFKA_V_END),
-		    0);
+		assert_int_equal(rd_kafka_producev(p, RD_KAFKA_V_TOPIC("files"),
+						   RD_KAFKA_V_PARTITION(0),
+						   RD_KAFKA_V_VALUE("x", 1),
+						   RD_KAFKA_V_MSGFLAGS(
+							   RD_KAFKA_MSG_F_COPY),
+						   RD_KAFKA_V_END),
+				 0);
 	assert_int_equal(rd_kafka_flush(p, 10000), 0);
 	rd_kafka_destroy(p);
 	*state = v;
@@ -267,13 +267,13 @@ static int64_t committed(struct env *v)
 	int64_t off;
 
 	assert_int_equal(
-	    rd_kafka_conf_set(c, "bootstrap.servers",
-			      rd_kafka_mock_cluster_bootstraps(v->k.mc), err,
-			      sizeof(err)),
-	    RD_KAFKA_CONF_OK);
-	assert_int_equal(
-	    rd_kafka_conf_set(c, "group.id", "engine-test", err, sizeof(err)),
-	    RD_KAFKA_CONF_OK);
+		rd_kafka_conf_set(c, "bootstrap.servers",
+				  rd_kafka_mock_cluster_bootstraps(v->k.mc),
+				  err, sizeof(err)),
+		RD_KAFKA_CONF_OK);
+	assert_int_equal(rd_kafka_conf_set(c, "group.id", "engine-test", err,
+					   sizeof(err)),
+			 RD_KAFKA_CONF_OK);
 	rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof(err));
 	if (!rk)
 		fail_msg("rd_kafka_new: %s", err);
@@ -361,7 +361,7 @@ static void test_replay_range_end(void **state)
 {
 	struct env *v = *state;
 	kf_replay_opts_t range = {
-	    .from_kind = KF_REPLAY_FROM_OFFSET, .from = 1, .to_offset = 4};
+		.from_kind = KF_REPLAY_FROM_OFFSET, .from = 1, .to_offset = 4};
 	struct fake f;
 
 	fake_init(&f);
@@ -378,13 +378,14 @@ static void test_replay_range_end(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_commit_rule, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_rebalance_mid_unit, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_sink_owned_offsets, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_replay_range_end, setup,
-					    teardown),
+		cmocka_unit_test_setup_teardown(test_commit_rule, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rebalance_mid_unit, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sink_owned_offsets, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_replay_range_end, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

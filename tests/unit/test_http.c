@@ -148,7 +148,8 @@ static size_t read_all(int fd, char *out, size_t cap, double timeout_s)
 		ssize_t n;
 
 		if (ms <= 0)
-			fail_msg("no close from the server in %.1f s", timeout_s);
+			fail_msg("no close from the server in %.1f s",
+				 timeout_s);
 		if (poll(&p, 1, ms) <= 0)
 			continue;
 		n = recv(fd, out + o, cap - 1 - o, 0);
@@ -317,9 +318,9 @@ static void test_per_peer_limit(void **state)
 		fds[i] = connect_from(s->port, "127.0.0.2");
 	/* a request on the last one is served: room is made at once */
 	send_all(fds[FLOOD - 1], "GET /metrics HTTP/1.1\r\n\r\n", 25);
-	assert_non_null(strstr(
-		(read_all(fds[FLOOD - 1], buf, sizeof(buf), 10), buf),
-		"HTTP/1.1 200 OK\r\n"));
+	assert_non_null(
+		strstr((read_all(fds[FLOOD - 1], buf, sizeof(buf), 10), buf),
+		       "HTTP/1.1 200 OK\r\n"));
 	/* the flood's own oldest went, the other client's did not */
 	assert_int_equal(read_all(fds[0], buf, sizeof(buf), 10), 0);
 	send_all(other, "\r\n", 2);
@@ -368,14 +369,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_get, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_oversized, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversized, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_slow_client, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_idle_connections_cannot_block,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_idle_connections_cannot_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_per_peer_limit, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_addresses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_addresses, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

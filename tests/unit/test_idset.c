@@ -127,10 +127,10 @@ static void test_remove_then_wrap(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_siphash_vectors),
-	    cmocka_unit_test(test_add_has_remove),
-	    cmocka_unit_test(test_bounded_flood),
-	    cmocka_unit_test(test_remove_then_wrap),
+		cmocka_unit_test(test_siphash_vectors),
+		cmocka_unit_test(test_add_has_remove),
+		cmocka_unit_test(test_bounded_flood),
+		cmocka_unit_test(test_remove_then_wrap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -79,10 +79,10 @@ static void test_cert_refusal(void **state)
 	assert_int_equal(kf_crypto_cert_refusal(X509_V_ERR_IP_ADDRESS_MISMATCH),
 			 KF_CERT_WRONG_HOST);
 	assert_int_equal(
-	    kf_crypto_cert_refusal(X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT),
-	    KF_CERT_UNTRUSTED);
+		kf_crypto_cert_refusal(X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT),
+		KF_CERT_UNTRUSTED);
 	assert_int_equal(kf_crypto_cert_refusal(
-			     X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY),
+				 X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY),
 			 KF_CERT_UNTRUSTED);
 	assert_int_equal(kf_crypto_cert_refusal(X509_V_ERR_CERT_HAS_EXPIRED),
 			 KF_CERT_TIME);
@@ -95,8 +95,8 @@ static void test_cert_refusal(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_stats_reach_registered_callback),
-	    cmocka_unit_test(test_cert_refusal),
+		cmocka_unit_test(test_stats_reach_registered_callback),
+		cmocka_unit_test(test_cert_refusal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

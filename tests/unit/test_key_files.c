@@ -48,10 +48,10 @@ static void write_key(const char *name, mode_t mode, const char *pass)
 	assert_non_null(pkey);
 	assert_non_null(f);
 	assert_int_equal(
-	    PEM_write_PrivateKey(f, pkey, pass ? EVP_aes_256_cbc() : NULL,
-				 (const unsigned char *)pass,
-				 pass ? (int)strlen(pass) : 0, NULL, NULL),
-	    1);
+		PEM_write_PrivateKey(f, pkey, pass ? EVP_aes_256_cbc() : NULL,
+				     (const unsigned char *)pass,
+				     pass ? (int)strlen(pass) : 0, NULL, NULL),
+		1);
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(chmod(in_dir(name), mode), 0);
 	EVP_PKEY_free(pkey);
@@ -63,15 +63,15 @@ static void test_encrypted_key_refused(void **state)
 
 	(void)state;
 	write_key("enc.key", 0600, "secret passphrase");
-	EXPECT_ERR(kf_key_load(in_dir("enc.key"), KF_KEY_ED25519, 1, &k,
-			       errbuf, sizeof(errbuf)),
+	EXPECT_ERR(kf_key_load(in_dir("enc.key"), KF_KEY_ED25519, 1, &k, errbuf,
+			       sizeof(errbuf)),
 		   KF_EINVAL, "encrypted private keys are not supported");
 	if (!strstr(errbuf, "openssl pkey -in"))
 		fail_msg("\"%s\" does not say how to decrypt it", errbuf);
 	assert_null(k);
 	/* nor taken for a public key where one would do */
-	EXPECT_ERR(kf_key_load(in_dir("enc.key"), KF_KEY_ED25519, 0, &k,
-			       errbuf, sizeof(errbuf)),
+	EXPECT_ERR(kf_key_load(in_dir("enc.key"), KF_KEY_ED25519, 0, &k, errbuf,
+			       sizeof(errbuf)),
 		   KF_EINVAL, "encrypted private keys are not supported");
 }
 
@@ -130,9 +130,9 @@ static void test_generated_keys_load(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_encrypted_key_refused),
-	    cmocka_unit_test(test_private_key_mode),
-	    cmocka_unit_test(test_generated_keys_load),
+		cmocka_unit_test(test_encrypted_key_refused),
+		cmocka_unit_test(test_private_key_mode),
+		cmocka_unit_test(test_generated_keys_load),
 	};
 	pid_t pid;
 	int status, rc;
@@ -147,8 +147,9 @@ int main(void)
 		setsid();
 		_exit(cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0);
 	}
-	rc = waitpid(pid, &status, 0) == pid && WIFEXITED(status) ?
-		 WEXITSTATUS(status) : 1;
+	rc = waitpid(pid, &status, 0) == pid && WIFEXITED(status)
+		     ? WEXITSTATUS(status)
+		     : 1;
 	kf_test_rmtree(dir);
 	return rc;
 }

@@ -46,7 +46,6 @@ static void *join_append(void *arg)
 	return NULL;
 }
 
-
 #define MAX_CALLS 64
 
 static ino_t sync_ino[MAX_CALLS];
@@ -164,7 +163,7 @@ static void test_failed_group_fails_every_waiter(void **state)
 	/* what the ledger holds now: the record appended after */
 	seen_first = seen_after = 0;
 	j->l = kf_ledger_open(dir, NULL, count_each, NULL, errbuf,
-			     sizeof(errbuf));
+			      sizeof(errbuf));
 	assert_non_null(j->l);
 	assert_int_equal(seen_after, 1);
 	kf_ledger_close(j->l);
@@ -174,7 +173,7 @@ static void test_failed_group_fails_every_waiter(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_failed_group_fails_every_waiter),
+		cmocka_unit_test(test_failed_group_fails_every_waiter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

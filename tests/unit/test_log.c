@@ -120,9 +120,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_journal_stream_of_another_file_is_ignored, setup,
 			kf_test_capture_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_json_unchanged_in_journal, setup,
-			kf_test_capture_teardown),
+		cmocka_unit_test_setup_teardown(test_json_unchanged_in_journal,
+						setup,
+						kf_test_capture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,9 +22,9 @@
 /* What a forged ABORT reason carried in the review of the receiver: a
  * fake line, a journal priority, terminal escapes, and a C1 CSI. */
 static const char hostile[] =
-    "disk error\n2026-12-01T21:30:00.000Z info  recv: received "
-    "'payroll.xlsx'\n<0>emerg recv: \x1b[2J\x1b[31mFORGED\r\x7f\xc2\x9b"
-    "31m";
+	"disk error\n2026-12-01T21:30:00.000Z info  recv: received "
+	"'payroll.xlsx'\n<0>emerg recv: \x1b[2J\x1b[31mFORGED\r\x7f\xc2\x9b"
+	"31m";
 
 static int setup(void **state)
 {
@@ -52,8 +52,7 @@ static void expect_one_clean_line(const char *text)
 		if (*p < 0x20 || *p == 0x7f ||
 		    (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
 			fail_msg("control byte 0x%02x at %zu in \"%s\"", *p,
-				 (size_t)((const char *)p - text),
-				 text);
+				 (size_t)((const char *)p - text), text);
 }
 
 static void expect_contains(const char *text, const char *needle)
@@ -93,8 +92,9 @@ static void test_json_one_escaped_line(void **state)
 	char *text = log_hostile(*state, 1);
 
 	expect_one_clean_line(text);
-	expect_contains(text, "\"msg\":\"'victim.txt': the sender gave up: "
-			      "disk error\\u000a2026-12-01T21:30:00.000Z info ");
+	expect_contains(text,
+			"\"msg\":\"'victim.txt': the sender gave up: "
+			"disk error\\u000a2026-12-01T21:30:00.000Z info ");
 	expect_contains(text, "\\u000a<0>emerg recv: \\u001b[2J\\u001b[31m"
 			      "FORGED\\u000d\\u007f\\u009b31m\"}\n");
 	free(text);
@@ -105,9 +105,9 @@ int main(void)
 #define T(name)                                                                \
 	cmocka_unit_test_setup_teardown(name, setup, kf_test_capture_teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_text_one_escaped_line),
-	    T(test_journal_one_escaped_line),
-	    T(test_json_one_escaped_line),
+		T(test_text_one_escaped_line),
+		T(test_journal_one_escaped_line),
+		T(test_json_one_escaped_line),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

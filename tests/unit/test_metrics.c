@@ -62,16 +62,16 @@ static void test_counter_gauge(void **state)
 	g = kf_metrics_family(m, "kferry_files_in_flight", "Open now",
 			      KF_METRIC_GAUGE,
 			      (const char *const[]){"role", NULL}, NULL, 0);
-	u = kf_metrics_family(m, "kferry_queued", "No labels",
-			      KF_METRIC_GAUGE, NULL, NULL, 0);
+	u = kf_metrics_family(m, "kferry_queued", "No labels", KF_METRIC_GAUGE,
+			      NULL, NULL, 0);
 	assert_non_null(c);
 	assert_non_null(g);
 	assert_non_null(u);
 	a = kf_mfamily_series(c, (const char *const[]){"files", "cli"});
 	b = kf_mfamily_series(c, (const char *const[]){"files", "other"});
 	/* the same label values find the same series */
-	assert_ptr_equal(a, kf_mfamily_series(c, (const char *const[]){"files",
-									"cli"}));
+	assert_ptr_equal(
+		a, kf_mfamily_series(c, (const char *const[]){"files", "cli"}));
 	kf_mseries_add(a, 3);
 	kf_mseries_add(a, 2);
 	kf_mseries_add(b, 1);
@@ -87,18 +87,19 @@ static void test_counter_gauge(void **state)
 	kf_mseries_set(NULL, 1);
 	kf_mseries_observe(NULL, 1);
 	assert_true(kf_mseries_value(NULL) == 0);
-	expect_text(m,
-		    "# HELP kferry_sent_files_total Files sent\n"
-		    "# TYPE kferry_sent_files_total counter\n"
-		    "kferry_sent_files_total{topic=\"files\",route=\"cli\"} 5\n"
-		    "kferry_sent_files_total{topic=\"files\",route=\"other\"} 1\n"
-		    "# HELP kferry_files_in_flight Open now\n"
-		    "# TYPE kferry_files_in_flight gauge\n"
-		    "kferry_files_in_flight{role=\"send\"} 0\n"
-		    "kferry_files_in_flight{role=\"receive\"} -1.5\n"
-		    "# HELP kferry_queued No labels\n"
-		    "# TYPE kferry_queued gauge\n"
-		    "kferry_queued 1e+21\n");
+	expect_text(
+		m,
+		"# HELP kferry_sent_files_total Files sent\n"
+		"# TYPE kferry_sent_files_total counter\n"
+		"kferry_sent_files_total{topic=\"files\",route=\"cli\"} 5\n"
+		"kferry_sent_files_total{topic=\"files\",route=\"other\"} 1\n"
+		"# HELP kferry_files_in_flight Open now\n"
+		"# TYPE kferry_files_in_flight gauge\n"
+		"kferry_files_in_flight{role=\"send\"} 0\n"
+		"kferry_files_in_flight{role=\"receive\"} -1.5\n"
+		"# HELP kferry_queued No labels\n"
+		"# TYPE kferry_queued gauge\n"
+		"kferry_queued 1e+21\n");
 	kf_metrics_destroy(m);
 }
 
@@ -112,9 +113,9 @@ static void test_escaping(void **state)
 	f = kf_metrics_family(m, "x_total", "a \\ back\nslash \"q\"",
 			      KF_METRIC_COUNTER,
 			      (const char *const[]){"path", NULL}, NULL, 0);
-	kf_mseries_add(kf_mfamily_series(f, (const char *const[]){
-						    "a\"b\\c\nd 한글"}),
-		       1);
+	kf_mseries_add(
+		kf_mfamily_series(f, (const char *const[]){"a\"b\\c\nd 한글"}),
+		1);
 	kf_mseries_add(kf_mfamily_series(f, (const char *const[]){NULL}), 1);
 	expect_text(m, "# HELP x_total a \\\\ back\\nslash \"q\"\n"
 		       "# TYPE x_total counter\n"
@@ -138,8 +139,8 @@ static void test_histogram(void **state)
 	kf_mseries_observe(s, 0.005); /* on the bound: counted in it */
 	kf_mseries_observe(s, 0.1);
 	kf_mseries_observe(s, 2);
-	kf_mseries_observe(s, 400);  /* only in +Inf */
-	kf_mseries_observe(s, NAN);  /* ignored */
+	kf_mseries_observe(s, 400); /* only in +Inf */
+	kf_mseries_observe(s, NAN); /* ignored */
 	expect_text(m, "# HELP d_seconds Durations\n"
 		       "# TYPE d_seconds histogram\n"
 		       "d_seconds_bucket{topic=\"t\",le=\"0.005\"} 1\n"
@@ -165,19 +166,20 @@ static void test_invalid_and_caps(void **state)
 	(void)state;
 	assert_null(kf_metrics_family(m, "9bad", "", KF_METRIC_GAUGE, NULL,
 				      NULL, 0));
-	assert_null(kf_metrics_family(m, "bad-name", "", KF_METRIC_GAUGE,
-				      NULL, NULL, 0));
+	assert_null(kf_metrics_family(m, "bad-name", "", KF_METRIC_GAUGE, NULL,
+				      NULL, 0));
 	assert_null(kf_metrics_family(m, "x", "", KF_METRIC_GAUGE,
 				      (const char *const[]){"a:b", NULL}, NULL,
 				      0));
 	assert_null(kf_metrics_family(m, "x", "", KF_METRIC_HISTOGRAM,
-				      (const char *const[]){"le", NULL}, up, 2));
+				      (const char *const[]){"le", NULL}, up,
+				      2));
 	assert_null(kf_metrics_family(m, "x", "", KF_METRIC_HISTOGRAM, NULL,
 				      down, 2));
 	assert_null(kf_metrics_family(m, "x", "", KF_METRIC_HISTOGRAM, NULL,
 				      NULL, 0));
-	assert_null(kf_metrics_family(m, "x", "", KF_METRIC_COUNTER, NULL, up,
-				      2));
+	assert_null(
+		kf_metrics_family(m, "x", "", KF_METRIC_COUNTER, NULL, up, 2));
 	f = kf_metrics_family(m, "many", "", KF_METRIC_GAUGE,
 			      (const char *const[]){"k", NULL}, NULL, 0);
 	for (i = 0; i < KF_METRICS_MAX_SERIES; i++) {
@@ -198,21 +200,26 @@ static const char kf__stats[] =
 	" \"type\": \"consumer\", \"ts\":123, \"msg_cnt\": 7,"
 	" \"tx_bytes\": 1234, \"rx_bytes\": 1.5e6,"
 	" \"brokers\": {"
-	"  \"127.0.0.1:9092/bootstrap\": { \"name\": \"127.0.0.1:9092/bootstrap\","
+	"  \"127.0.0.1:9092/bootstrap\": { \"name\": "
+	"\"127.0.0.1:9092/bootstrap\","
 	"    \"nodeid\": -1, \"source\": \"configured\", \"state\": \"UP\","
 	"    \"rtt\": {\"avg\": 100} },"
-	"  \"127.0.0.1:9092/1\": { \"name\": \"127.0.0.1:9092/1\", \"nodeid\": 1,"
+	"  \"127.0.0.1:9092/1\": { \"name\": \"127.0.0.1:9092/1\", \"nodeid\": "
+	"1,"
 	"    \"source\": \"learned\", \"state\": \"UP\", \"toppars\": {},"
 	"    \"rtt\": { \"min\": 10, \"avg\": 2500, \"max\": 9000 },"
 	"    \"req\": {\"Fetch\": 3}, \"empty\": [] },"
 	"  \"b\\\"2/2\": { \"name\": \"b\\\"2/2\", \"nodeid\": 2,"
-	"    \"source\": \"learned\", \"state\": \"DOWN\", \"rtt\": {\"avg\": 0} },"
-	"  \"GroupCoordinator\": { \"name\": \"GroupCoordinator\", \"nodeid\": 1,"
+	"    \"source\": \"learned\", \"state\": \"DOWN\", \"rtt\": {\"avg\": "
+	"0} },"
+	"  \"GroupCoordinator\": { \"name\": \"GroupCoordinator\", \"nodeid\": "
+	"1,"
 	"    \"source\": \"logical\", \"state\": \"UP\" },"
 	"  \":0/internal\": { \"name\": \":0/internal\", \"nodeid\": -1,"
 	"    \"source\": \"internal\", \"state\": \"UP\" } },"
 	" \"topics\": { \"files\": { \"topic\": \"files\", \"partitions\": {"
-	"    \"0\": { \"partition\": 0, \"consumer_lag\": 12, \"x\": [1,[2,{}]] },"
+	"    \"0\": { \"partition\": 0, \"consumer_lag\": 12, \"x\": "
+	"[1,[2,{}]] },"
 	"    \"1\": { \"partition\": 1, \"consumer_lag\": -1 },"
 	"    \"-1\": { \"partition\": -1, \"consumer_lag\": 5 } } } },"
 	" \"cgrp\": { \"state\": \"up\", \"ok\": true, \"n\": null } }";
@@ -294,10 +301,11 @@ static void test_rkstats_caps(void **state)
 	assert_non_null(j);
 	o += (size_t)snprintf(j + o, cap - o, "{\"brokers\":{");
 	for (i = 0; i < KF_RKSTATS_MAX_BROKERS + 10; i++)
-		o += (size_t)snprintf(j + o, cap - o,
-				      "%s\"b%zu\":{\"name\":\"b%zu\",\"nodeid\":%zu,"
-				      "\"state\":\"UP\"}",
-				      i ? "," : "", i, i, i);
+		o += (size_t)snprintf(
+			j + o, cap - o,
+			"%s\"b%zu\":{\"name\":\"b%zu\",\"nodeid\":%zu,"
+			"\"state\":\"UP\"}",
+			i ? "," : "", i, i, i);
 	o += (size_t)snprintf(j + o, cap - o,
 			      "},\"topics\":{\"t\":{\"partitions\":{");
 	for (i = 0; i < KF_RKSTATS_MAX_LAGS + 10; i++)
@@ -322,7 +330,7 @@ static void test_audit_format(void **state)
 	static const uint8_t hash[16] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55,
 					 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb,
 					 0xcc, 0xdd, 0xee, 0xff};
-	static const uint8_t xid[16] = {1, 2, 3, 4, 5, 6, 7, 8,
+	static const uint8_t xid[16] = {1, 2,  3,  4,  5,  6,  7,  8,
 					9, 10, 11, 12, 13, 14, 15, 16};
 	struct kf_audit_rec r = {0};
 	char buf[KF_AUDIT_RECORD_MAX];
@@ -340,25 +348,24 @@ static void test_audit_format(void **state)
 	r.first_offset = 100;
 	r.last_offset = 117;
 	r.xid = xid;
-	r.sent_ms = 1764481153123;     /* 2025-11-30T05:39:13.123Z */
+	r.sent_ms = 1764481153123; /* 2025-11-30T05:39:13.123Z */
 	r.received_ms = 1764481154005;
 	r.done_ms = 1764481154999;
 	r.receiver = "receiver-1";
 	n = kf_audit_format(buf, sizeof(buf), &r);
 	assert_int_equal(n, strlen(buf));
 	assert_string_equal(
-		buf,
-		"{\"event\":\"completed\",\"outcome\":\"placed\","
-		"\"path\":\"dir/a \\\"b\\\".txt\",\"size\":1048579,"
-		"\"hash_alg\":\"xxh3-128\","
-		"\"hash\":\"00112233445566778899aabbccddeeff\","
-		"\"sender_host\":\"sender-1\",\"topic\":\"files\","
-		"\"partition\":3,\"first_offset\":100,\"last_offset\":117,"
-		"\"transfer_id\":\"0102030405060708090a0b0c0d0e0f10\","
-		"\"sent\":\"2025-11-30T05:39:13.123Z\","
-		"\"received\":\"2025-11-30T05:39:14.005Z\","
-		"\"placed\":\"2025-11-30T05:39:14.999Z\","
-		"\"receiver_host\":\"receiver-1\"}");
+		buf, "{\"event\":\"completed\",\"outcome\":\"placed\","
+		     "\"path\":\"dir/a \\\"b\\\".txt\",\"size\":1048579,"
+		     "\"hash_alg\":\"xxh3-128\","
+		     "\"hash\":\"00112233445566778899aabbccddeeff\","
+		     "\"sender_host\":\"sender-1\",\"topic\":\"files\","
+		     "\"partition\":3,\"first_offset\":100,\"last_offset\":117,"
+		     "\"transfer_id\":\"0102030405060708090a0b0c0d0e0f10\","
+		     "\"sent\":\"2025-11-30T05:39:13.123Z\","
+		     "\"received\":\"2025-11-30T05:39:14.005Z\","
+		     "\"placed\":\"2025-11-30T05:39:14.999Z\","
+		     "\"receiver_host\":\"receiver-1\"}");
 
 	/* a failure: no hash, no outcome, unknown times left out, an "ended"
 	 * time and a reason */
@@ -374,12 +381,11 @@ static void test_audit_format(void **state)
 	r.reason = "chunk 0: hash mismatch\n";
 	n = kf_audit_format(buf, sizeof(buf), &r);
 	assert_string_equal(
-		buf,
-		"{\"event\":\"quarantined\",\"path\":\"x\",\"size\":0,"
-		"\"topic\":\"files\",\"partition\":0,\"first_offset\":5,"
-		"\"transfer_id\":\"0102030405060708090a0b0c0d0e0f10\","
-		"\"ended\":\"2025-11-30T05:39:14.999Z\","
-		"\"reason\":\"chunk 0: hash mismatch\\u000a\"}");
+		buf, "{\"event\":\"quarantined\",\"path\":\"x\",\"size\":0,"
+		     "\"topic\":\"files\",\"partition\":0,\"first_offset\":5,"
+		     "\"transfer_id\":\"0102030405060708090a0b0c0d0e0f10\","
+		     "\"ended\":\"2025-11-30T05:39:14.999Z\","
+		     "\"reason\":\"chunk 0: hash mismatch\\u000a\"}");
 	assert_int_equal(n, strlen(buf));
 
 	/* the sending side: "acknowledged"; a file never produced has no
@@ -399,7 +405,8 @@ static void test_audit_format(void **state)
 	kf_audit_format(buf, sizeof(buf), &r);
 	assert_non_null(strstr(buf, ",\"partition\":1,\"first_offset\":7,"
 				    "\"last_offset\":8,"));
-	assert_non_null(strstr(buf, ",\"acknowledged\":\"2025-11-30T05:39:14.999Z\""));
+	assert_non_null(
+		strstr(buf, ",\"acknowledged\":\"2025-11-30T05:39:14.999Z\""));
 	r.event = "send_failed";
 	r.hash = NULL;
 	r.first_offset = r.last_offset = -1;

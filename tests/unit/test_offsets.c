@@ -513,20 +513,20 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_nothing_consumed),
-	    T(test_consumed_only),
-	    T(test_hold_wins_over_later_consumption),
-	    T(test_release_any_order),
-	    T(test_hold_out_of_order),
-	    T(test_release_unknown),
-	    T(test_interleaved_transfers),
-	    T(test_partitions_independent),
-	    T(test_dirty_iteration),
-	    T(test_forget),
-	    T(test_bad_partition),
-	    T(test_read_end),
-	    T(test_random_against_model),
-	    cmocka_unit_test(test_destroy_null),
+		T(test_nothing_consumed),
+		T(test_consumed_only),
+		T(test_hold_wins_over_later_consumption),
+		T(test_release_any_order),
+		T(test_hold_out_of_order),
+		T(test_release_unknown),
+		T(test_interleaved_transfers),
+		T(test_partitions_independent),
+		T(test_dirty_iteration),
+		T(test_forget),
+		T(test_bad_partition),
+		T(test_read_end),
+		T(test_random_against_model),
+		cmocka_unit_test(test_destroy_null),
 	};
 #undef T
 

@@ -114,8 +114,8 @@ static int open_parent(struct fixture *f, const char *rel, int create, int *fd,
 		       const char **base)
 {
 	errbuf[0] = '\0';
-	return kf_path_open_parent(f->rootfd, rel, create, 0755, fd, base,
-				   NULL, errbuf, sizeof(errbuf));
+	return kf_path_open_parent(f->rootfd, rel, create, 0755, fd, base, NULL,
+				   errbuf, sizeof(errbuf));
 }
 
 /* ------------------------------------------------------------------ */
@@ -128,7 +128,10 @@ static int validate(const char *p, size_t len)
 				sizeof(errbuf));
 }
 
-static int validate_str(const char *p) { return validate(p, strlen(p)); }
+static int validate_str(const char *p)
+{
+	return validate(p, strlen(p));
+}
 
 static char *repeat_path(const char *comp, size_t times)
 {
@@ -147,16 +150,16 @@ static char *repeat_path(const char *comp, size_t times)
 static void test_validate_accepts(void **state)
 {
 	static const char *const ok[] = {
-	    "a",
-	    "a/b/c.txt",
-	    "\xed\x95\x9c\xea\xb8\x80/\xeb\xac\xb8\xec\x84\x9c.hwp",
-	    "my documents/report final.pdf",
-	    "new\nline/file",
-	    ".hidden/.kferryx",
-	    "a/.kferry/b",
-	    "...",
-	    "..a/b..",
-	    "\x01\xff\x80",
+		"a",
+		"a/b/c.txt",
+		"\xed\x95\x9c\xea\xb8\x80/\xeb\xac\xb8\xec\x84\x9c.hwp",
+		"my documents/report final.pdf",
+		"new\nline/file",
+		".hidden/.kferryx",
+		"a/.kferry/b",
+		"...",
+		"..a/b..",
+		"\x01\xff\x80",
 	};
 	size_t i;
 
@@ -171,16 +174,16 @@ static void test_validate_rejects(void **state)
 		const char *path;
 		const char *needle;
 	} bad[] = {
-	    {"/etc/passwd", "path '/etc/passwd' is absolute"},
-	    {"a//b", "empty component at offset 2"},
-	    {"a/b/", "empty component at offset 4"},
-	    {"/", "absolute"},
-	    {".", "'.' component at offset 0"},
-	    {"a/./b", "'.' component at offset 2"},
-	    {"..", "'..' component at offset 0"},
-	    {"a/b/../../../etc", "'..' component at offset 4"},
-	    {".kferry", "starts with '.kferry'"},
-	    {".kferry/tmp/1.part", "starts with '.kferry'"},
+		{"/etc/passwd", "path '/etc/passwd' is absolute"},
+		{"a//b", "empty component at offset 2"},
+		{"a/b/", "empty component at offset 4"},
+		{"/", "absolute"},
+		{".", "'.' component at offset 0"},
+		{"a/./b", "'.' component at offset 2"},
+		{"..", "'..' component at offset 0"},
+		{"a/b/../../../etc", "'..' component at offset 4"},
+		{".kferry", "starts with '.kferry'"},
+		{".kferry/tmp/1.part", "starts with '.kferry'"},
 	};
 	size_t i;
 
@@ -455,7 +458,8 @@ static void test_open_parent_concurrent_create(void **state)
 	for (i = 0; i < RACE_THREADS; i++) {
 		races[i] = (struct race){.f = f, .barrier = &barrier};
 		assert_int_equal(
-		    pthread_create(&tids[i], NULL, race_thread, &races[i]), 0);
+			pthread_create(&tids[i], NULL, race_thread, &races[i]),
+			0);
 	}
 	for (i = 0; i < RACE_THREADS; i++)
 		assert_int_equal(pthread_join(tids[i], NULL), 0);
@@ -534,8 +538,8 @@ static void test_printable_truncates(void **state)
 	assert_string_equal(printable("\x01\x02\x03", 3, 13),
 			    "\\x01\\x02\\x03");
 	assert_string_equal(
-	    printable("\xed\x95\x9c\xea\xb5\xad\xec\x96\xb4", 9, 8),
-	    "\xed\x95\x9c...");
+		printable("\xed\x95\x9c\xea\xb5\xad\xec\x96\xb4", 9, 8),
+		"\xed\x95\x9c...");
 	assert_string_equal(printable("a\nb\nc", 5, 7), "a\\n...");
 	/* tiny buffers */
 	assert_string_equal(printable("abc", 3, 1), "");
@@ -558,24 +562,24 @@ static void test_printable_zero_size(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_validate_accepts),
-	    cmocka_unit_test(test_validate_rejects),
-	    cmocka_unit_test(test_validate_limits),
-	    cmocka_unit_test(test_validate_without_errstr),
-	    FIXTURE_TEST(test_open_parent_creates_deep_tree),
-	    FIXTURE_TEST(test_open_parent_max_depth),
-	    FIXTURE_TEST(test_open_parent_top_level),
-	    FIXTURE_TEST(test_open_parent_missing_without_create),
-	    FIXTURE_TEST(test_open_parent_refuses_symlink),
-	    FIXTURE_TEST(test_open_parent_refuses_symlink_to_tmp),
-	    FIXTURE_TEST(test_open_parent_refuses_dangling_symlink),
-	    FIXTURE_TEST(test_open_parent_refuses_regular_file),
-	    FIXTURE_TEST(test_open_parent_refuses_invalid_path),
-	    FIXTURE_TEST(test_open_parent_concurrent_create),
-	    cmocka_unit_test(test_printable_passes_text),
-	    cmocka_unit_test(test_printable_escapes),
-	    cmocka_unit_test(test_printable_truncates),
-	    cmocka_unit_test(test_printable_zero_size),
+		cmocka_unit_test(test_validate_accepts),
+		cmocka_unit_test(test_validate_rejects),
+		cmocka_unit_test(test_validate_limits),
+		cmocka_unit_test(test_validate_without_errstr),
+		FIXTURE_TEST(test_open_parent_creates_deep_tree),
+		FIXTURE_TEST(test_open_parent_max_depth),
+		FIXTURE_TEST(test_open_parent_top_level),
+		FIXTURE_TEST(test_open_parent_missing_without_create),
+		FIXTURE_TEST(test_open_parent_refuses_symlink),
+		FIXTURE_TEST(test_open_parent_refuses_symlink_to_tmp),
+		FIXTURE_TEST(test_open_parent_refuses_dangling_symlink),
+		FIXTURE_TEST(test_open_parent_refuses_regular_file),
+		FIXTURE_TEST(test_open_parent_refuses_invalid_path),
+		FIXTURE_TEST(test_open_parent_concurrent_create),
+		cmocka_unit_test(test_printable_passes_text),
+		cmocka_unit_test(test_printable_escapes),
+		cmocka_unit_test(test_printable_truncates),
+		cmocka_unit_test(test_printable_zero_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

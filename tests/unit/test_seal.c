@@ -99,7 +99,8 @@ struct xfer {
 	uint8_t plain_manifest[KF_WIRE_MANIFEST_MAX];
 	size_t plain_manifest_len;
 	uint8_t data[FILE_SIZE];
-	uint8_t chunk[NCHUNKS][KF_WIRE_CHUNK_HDR + CHUNK + KF_SEAL_CHUNK_OVERHEAD];
+	uint8_t chunk[NCHUNKS]
+		     [KF_WIRE_CHUNK_HDR + CHUNK + KF_SEAL_CHUNK_OVERHEAD];
 	uint8_t plain_chunk[NCHUNKS][KF_WIRE_CHUNK_HDR + CHUNK];
 	size_t chunk_len[NCHUNKS], plain_chunk_len[NCHUNKS];
 	uint8_t plain_commit[KF_WIRE_COMMIT_SIZE];
@@ -211,7 +212,8 @@ static int open_xfer(const struct xfer *x, const kf_seal_keys_t *k,
 		if (s->flags & KF_WIRE_FLAG_SEALED)
 			assert_memory_equal(p, x->plain_chunk[i], plen);
 		/* the receiver digests what it verified and wrote */
-		kf_seal_feed(s, p + KF_WIRE_CHUNK_HDR, plen - KF_WIRE_CHUNK_HDR);
+		kf_seal_feed(s, p + KF_WIRE_CHUNK_HDR,
+			     plen - KF_WIRE_CHUNK_HDR);
 		free(owned);
 	}
 	*stage = 4;
@@ -224,8 +226,7 @@ out:
 	return r;
 }
 
-static int open_whole(const struct xfer *x, const kf_seal_keys_t *k,
-		      int *stage)
+static int open_whole(const struct xfer *x, const kf_seal_keys_t *k, int *stage)
 {
 	const uint8_t *chunks[NCHUNKS] = {x->chunk[0], x->chunk[1],
 					  x->chunk[2]};
@@ -261,7 +262,7 @@ static void test_round_trip(void **state)
 		make_xfer(x, &send, (uint8_t)(kind + 1));
 		assert_int_equal(x->seal->flags,
 				 (kind != 1 ? KF_WIRE_FLAG_SEALED : 0) |
-				     (kind != 0 ? KF_WIRE_FLAG_SIGNED : 0));
+					 (kind != 0 ? KF_WIRE_FLAG_SIGNED : 0));
 		EXPECT_OK(open_whole(x, &recv, &stage));
 		/* sealed frames carry no plaintext: not even the path */
 		if (kind != 1)
@@ -288,9 +289,9 @@ static void test_every_byte_tampered(void **state)
 		keys_for(k, kind, &send);
 		make_xfer(x, &send, (uint8_t)(kind + 7));
 		for (f = 0; f < 5; f++) {
-			uint8_t *frame = f == 0 ? x->seal->frame
-				       : f == 4 ? x->seal->commit
-						: x->chunk[f - 1];
+			uint8_t *frame = f == 0	  ? x->seal->frame
+					 : f == 4 ? x->seal->commit
+						  : x->chunk[f - 1];
 			size_t len = f == 0   ? x->seal->frame_len
 				     : f == 4 ? x->seal->commit_len
 					      : x->chunk_len[f - 1];
@@ -305,9 +306,9 @@ static void test_every_byte_tampered(void **state)
 					fail_msg("kind %d frame %d: flipping "
 						 "byte %zu went unnoticed",
 						 kind, f, i);
-				if (stage != (plain_chunk && i >= KF_WIRE_CHUNK_HDR
-						  ? 4
-						  : f))
+				if (stage !=
+				    (plain_chunk && i >= KF_WIRE_CHUNK_HDR ? 4
+									   : f))
 					fail_msg("kind %d frame %d byte %zu: "
 						 "caught at frame %d",
 						 kind, f, i, stage);
@@ -322,10 +323,10 @@ static void test_every_byte_tampered(void **state)
 
 			copy = malloc(i ? i : 1);
 			memcpy(copy, x->seal->frame, i);
-			assert_int_not_equal(kf_seal_open_manifest(
-						 &recv, copy, i, &s, errbuf,
-						 sizeof(errbuf)),
-					     0);
+			assert_int_not_equal(
+				kf_seal_open_manifest(&recv, copy, i, &s,
+						      errbuf, sizeof(errbuf)),
+				0);
 			assert_null(s);
 			free(copy);
 		}
@@ -586,8 +587,7 @@ static void test_signed_abort(void **state)
 	EXPECT_OK(kf_wire_decode_hdr(frame, len, &h, errbuf, sizeof(errbuf)));
 	assert_int_equal(h.flags, KF_WIRE_FLAG_SIGNED);
 	/* receivers without section 10.7.1 refuse it rather than honour it */
-	EXPECT_ERR(kf_wire_decode_abort(frame, len, &a, errbuf,
-					sizeof(errbuf)),
+	EXPECT_ERR(kf_wire_decode_abort(frame, len, &a, errbuf, sizeof(errbuf)),
 		   KF_EPROTO, "must be opened first");
 	EXPECT_OK(open_abort(x, &k->recv, frame, len, &a, plain));
 	assert_int_equal(a.reason_len, 7);
@@ -599,9 +599,8 @@ static void test_signed_abort(void **state)
 		if (i >= KF_WIRE_ABORT_FIXED && i < len - KF_CRYPTO_SIG_LEN)
 			continue; /* the reason */
 		frame[i] ^= 0x01;
-		assert_int_not_equal(open_abort(x, &k->recv, frame, len, &a,
-						plain),
-				     0);
+		assert_int_not_equal(
+			open_abort(x, &k->recv, frame, len, &a, plain), 0);
 		frame[i] ^= 0x01;
 	}
 	/* cut short, or one byte too many */
@@ -664,23 +663,23 @@ static void test_key_files(void **state)
 	EXPECT_OK(kf_keygen("x25519", path, id, errbuf, sizeof(errbuf)));
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	EXPECT_ERR(kf_keygen("x25519", path, NULL, errbuf, sizeof(errbuf)), KF_EEXIST,
-		   "never overwritten");
-	EXPECT_ERR(kf_keygen("rsa", path, NULL, errbuf, sizeof(errbuf)), KF_EINVAL,
-		   "expected x25519");
+	EXPECT_ERR(kf_keygen("x25519", path, NULL, errbuf, sizeof(errbuf)),
+		   KF_EEXIST, "never overwritten");
+	EXPECT_ERR(kf_keygen("rsa", path, NULL, errbuf, sizeof(errbuf)),
+		   KF_EINVAL, "expected x25519");
 	EXPECT_OK(kf_key_load(path, KF_KEY_X25519, 1, &k, errbuf,
 			      sizeof(errbuf)));
 	assert_true(k->has_private);
 	kf_key_id_format(k->id, loaded_id);
 	assert_string_equal(loaded_id, id);
 	kf_key_free(k);
-	EXPECT_OK(kf_key_load(pub, KF_KEY_X25519, 0, &k, errbuf,
-			      sizeof(errbuf)));
+	EXPECT_OK(
+		kf_key_load(pub, KF_KEY_X25519, 0, &k, errbuf, sizeof(errbuf)));
 	assert_false(k->has_private);
 	kf_key_free(k);
-	EXPECT_ERR(kf_key_load(pub, KF_KEY_X25519, 1, &k, errbuf,
-			       sizeof(errbuf)),
-		   KF_EINVAL, "no PEM private key");
+	EXPECT_ERR(
+		kf_key_load(pub, KF_KEY_X25519, 1, &k, errbuf, sizeof(errbuf)),
+		KF_EINVAL, "no PEM private key");
 	EXPECT_ERR(kf_key_load(path, KF_KEY_ED25519, 0, &k, errbuf,
 			       sizeof(errbuf)),
 		   KF_EINVAL, "not an ed25519 key");
@@ -693,15 +692,15 @@ static void test_key_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_round_trip),
-	    cmocka_unit_test(test_every_byte_tampered),
-	    cmocka_unit_test(test_truncated_chunk_and_commit),
-	    cmocka_unit_test(test_reorder_and_splice),
-	    cmocka_unit_test(test_wrong_key_and_recipients),
-	    cmocka_unit_test(test_trust),
-	    cmocka_unit_test(test_wire_flags),
-	    cmocka_unit_test(test_signed_abort),
-	    cmocka_unit_test(test_key_files),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_every_byte_tampered),
+		cmocka_unit_test(test_truncated_chunk_and_commit),
+		cmocka_unit_test(test_reorder_and_splice),
+		cmocka_unit_test(test_wrong_key_and_recipients),
+		cmocka_unit_test(test_trust),
+		cmocka_unit_test(test_wire_flags),
+		cmocka_unit_test(test_signed_abort),
+		cmocka_unit_test(test_key_files),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -52,7 +52,8 @@ static void test_secret_file_first_line(void **state)
 	char path[PATH_MAX + 16], ref[PATH_MAX + 32], out[64];
 
 	kf_test_fmt(path, sizeof(path), "%s/pw", f->dir);
-	assert_int_equal(kf_test_write_file(path, "s3cret\r\nsecond\n", 15, 0600), 0);
+	assert_int_equal(
+		kf_test_write_file(path, "s3cret\r\nsecond\n", 15, 0600), 0);
 	kf_test_fmt(ref, sizeof(ref), "file:%s", path);
 	EXPECT_OK(kf_kafka_secret("sasl.password", ref, out, sizeof(out),
 				  errbuf, sizeof(errbuf)));
@@ -137,8 +138,9 @@ static void test_guard_names_the_permission(void **state)
 	kf_conf_set(f->conf, "receive.group", "rx", errbuf, sizeof(errbuf));
 	kf_conf_set(f->conf, "sasl.username", "alice", errbuf, sizeof(errbuf));
 	expect_refusal(f->conf, 1, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
-		       RD_KAFKA_PARTITION_UA, "refused Describe on Topic 'files' "
-					      "to User:alice",
+		       RD_KAFKA_PARTITION_UA,
+		       "refused Describe on Topic 'files' "
+		       "to User:alice",
 		       "--allow-principal User:alice --operation Write");
 	expect_refusal(f->conf, 1, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
 		       2, "refused Write on Topic 'files'", "--topic 'files'");

@@ -138,9 +138,8 @@ static void test_link_swapped_in_after_the_walk(void **state)
 	kf_test_fmt(tree, sizeof(tree), "%s/tree", m->dir);
 	kf_test_fmt(secret, sizeof(secret), "%s/secret.key", m->dir);
 	assert_int_equal(kf_test_mkdir_p(tree, 0755), 0);
-	assert_int_equal(kf_test_write_file(secret, SECRET, strlen(SECRET),
-					    0600),
-			 0);
+	assert_int_equal(
+		kf_test_write_file(secret, SECRET, strlen(SECRET), 0600), 0);
 	kf_test_fmt(p, sizeof(p), "%s/report.txt", tree);
 	assert_int_equal(kf_test_write_file(p, "quarterly report\n", 17, 0644),
 			 0);

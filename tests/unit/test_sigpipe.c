@@ -40,8 +40,8 @@
 
 static int served;
 
-static int big_handler(void *opaque, const char *path, char **body,
-		       size_t *len, const char **ctype)
+static int big_handler(void *opaque, const char *path, char **body, size_t *len,
+		       const char **ctype)
 {
 	(void)opaque;
 	(void)path;
@@ -173,8 +173,8 @@ static void test_log_reader_gone(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_http_client_gone),
-	    cmocka_unit_test(test_log_reader_gone),
+		cmocka_unit_test(test_http_client_gone),
+		cmocka_unit_test(test_log_reader_gone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,9 +61,9 @@ struct walk {
 };
 
 static const char *const TREE[] = {
-    "tree/a.txt",	   "tree/sub/b.bin",
-    "tree/sub/deep/c.txt", "tree/sub/deep/deeper/d",
-    "tree/" KOREAN,
+	"tree/a.txt",	       "tree/sub/b.bin",
+	"tree/sub/deep/c.txt", "tree/sub/deep/deeper/d",
+	"tree/" KOREAN,
 };
 #define NTREE (sizeof(TREE) / sizeof(TREE[0]))
 
@@ -214,7 +214,10 @@ static void walk_all(const char *const *paths, size_t n, struct walk *w)
 	kf_walker_destroy(wk);
 }
 
-static int by_string(const void *a, const void *b) { return strcmp(a, b); }
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
 
 static int by_rel(const void *a, const void *b)
 {
@@ -567,18 +570,18 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_tree),
-	    T(test_file_argument),
-	    T(test_trailing_slashes),
-	    T(test_dot_arguments),
-	    T(test_relative_arguments),
-	    T(test_missing_argument_continues),
-	    T(test_unsendable_arguments),
-	    T(test_empty),
-	    T(test_symlink_argument_keeps_its_name),
-	    T(test_copies_paths),
-	    T(test_destroy_mid_walk),
-	    T(test_unopenable_subdirectory),
+		T(test_tree),
+		T(test_file_argument),
+		T(test_trailing_slashes),
+		T(test_dot_arguments),
+		T(test_relative_arguments),
+		T(test_missing_argument_continues),
+		T(test_unsendable_arguments),
+		T(test_empty),
+		T(test_symlink_argument_keeps_its_name),
+		T(test_copies_paths),
+		T(test_destroy_mid_walk),
+		T(test_unopenable_subdirectory),
 	};
 #undef T
 

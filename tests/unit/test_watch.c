@@ -24,10 +24,9 @@
 
 static void test_route_globs(void **state)
 {
-	static const char *const kv[] = {"dir", "/in/",
-					 "include", "*.csv, data/*.bin",
-					 "exclude", "secret*",
-					 NULL};
+	static const char *const kv[] = {
+		"dir",	   "/in/",    "include", "*.csv, data/*.bin",
+		"exclude", "secret*", NULL};
 	kf_route_t *r = kf_test_route(kv);
 
 	(void)state;
@@ -47,12 +46,13 @@ static void test_route_globs(void **state)
 
 static void test_route_marker_and_finished(void **state)
 {
-	static const char *const marker[] = {"dir", "/in", "finished",
-					     "marker", NULL};
+	static const char *const marker[] = {"dir", "/in", "finished", "marker",
+					     NULL};
 	static const char *const stable[] = {"dir", "/in", "stable_seconds",
 					     "3", NULL};
-	static const char *const ren[] = {"dir", "/in", "finished", "rename",
-					  "temp_suffixes", ".inc", NULL};
+	static const char *const ren[] = {"dir",    "/in",	     "finished",
+					  "rename", "temp_suffixes", ".inc",
+					  NULL};
 	kf_route_t *r = kf_test_route(marker);
 
 	(void)state;
@@ -78,10 +78,9 @@ static void test_route_marker_and_finished(void **state)
 
 static void test_route_after_and_backoff(void **state)
 {
-	static const char *const kv[] = {"dir", "/in",
-					 "after", "move:/out/%Y/",
-					 "retry_backoff", "10",
-					 NULL};
+	static const char *const kv[] = {
+		"dir",		 "/in", "after", "move:/out/%Y/",
+		"retry_backoff", "10",	NULL};
 	kf_route_t *r = kf_test_route(kv);
 
 	(void)state;
@@ -110,8 +109,11 @@ static void test_route_needs_absolute_dir(void **state)
 
 static void test_ledger_round_trip(void **state)
 {
-	struct kf_ledger_rec in = {.route = "r-1", .rel = "한글 dir/a%b\tc\nd",
-				   .size = 123, .mtime_ns = -5, .ino = 77,
+	struct kf_ledger_rec in = {.route = "r-1",
+				   .rel = "한글 dir/a%b\tc\nd",
+				   .size = 123,
+				   .mtime_ns = -5,
+				   .ino = 77,
 				   .sent_s = 1700000000};
 	struct kf_ledger_rec out;
 	char buf[KF_LEDGER_LINE_MAX];
@@ -134,10 +136,15 @@ static void test_ledger_round_trip(void **state)
 
 static void test_ledger_checkpoint_records(void **state)
 {
-	struct kf_ledger_rec in = {.kind = KF_LEDGER_PROGRESS, .route = "r",
-				   .rel = "big dir/x\tz", .size = 3u << 30,
-				   .mtime_ns = 42, .ino = 9, .sent_s = 17,
-				   .next_index = 1234, .chunk_size = 1u << 20};
+	struct kf_ledger_rec in = {.kind = KF_LEDGER_PROGRESS,
+				   .route = "r",
+				   .rel = "big dir/x\tz",
+				   .size = 3u << 30,
+				   .mtime_ns = 42,
+				   .ino = 9,
+				   .sent_s = 17,
+				   .next_index = 1234,
+				   .chunk_size = 1u << 20};
 	struct kf_ledger_rec out;
 	char buf[KF_LEDGER_LINE_MAX];
 	long n;
@@ -223,8 +230,8 @@ static void *append_many(void *arg)
 	int i;
 
 	for (i = 0; i < APPENDS; i++) {
-		struct kf_ledger_rec rec = {.route = "r", .rel = rel,
-					    .size = (uint64_t)i};
+		struct kf_ledger_rec rec = {
+			.route = "r", .rel = rel, .size = (uint64_t)i};
 
 		snprintf(rel, sizeof(rel), "t%d/f%d", a->id, i);
 		if (kf_ledger_append(a->l, &rec, err, sizeof(err)))
@@ -255,8 +262,8 @@ static void test_ledger_concurrent_appends(void **state)
 		a[i].l = l;
 		a[i].id = i;
 		a[i].failed = 0;
-		assert_int_equal(pthread_create(&t[i], NULL, append_many, &a[i]),
-				 0);
+		assert_int_equal(
+			pthread_create(&t[i], NULL, append_many, &a[i]), 0);
 	}
 	for (i = 0; i < APPENDERS; i++) {
 		pthread_join(t[i], NULL);
@@ -337,7 +344,8 @@ static void test_ledger_unknown_version(void **state)
 	(void)state;
 	assert_int_equal(kf_test_mkdtemp(dir, "test_watch"), 0);
 	snprintf(path, sizeof(path), "%s/%s", dir, KF_LEDGER_FILE);
-	assert_int_equal(kf_test_write_file(path, "kferry-ledger 2\n", 16, 0600), 0);
+	assert_int_equal(
+		kf_test_write_file(path, "kferry-ledger 2\n", 16, 0600), 0);
 	assert_null(kf_ledger_open(dir, NULL, NULL, NULL, err, sizeof(err)));
 	assert_non_null(strstr(err, "expected kferry-ledger 1"));
 	assert_int_equal(kf_test_rmtree(dir), 0);
@@ -351,7 +359,8 @@ static int file_is(const char *path, const char *want, int prefix)
 {
 	size_t n = 0, len = strlen(want);
 	uint8_t *buf = kf_test_read_file(path, &n);
-	int ok = buf && (prefix ? n >= len : n == len) && !memcmp(buf, want, len);
+	int ok = buf && (prefix ? n >= len : n == len) &&
+		 !memcmp(buf, want, len);
 
 	free(buf);
 	return ok;
@@ -376,8 +385,8 @@ static void test_action_quarantine(void **state)
 
 	snprintf(p, sizeof(p), "%s/sub/x.bin", in);
 	assert_int_equal(kf_test_write_file(p, "first", 5, 0644), 0);
-	assert_int_equal(kf_action_quarantine(r, &xf, "broker said no", 3,
-					      msg, sizeof(msg)),
+	assert_int_equal(kf_action_quarantine(r, &xf, "broker said no", 3, msg,
+					      sizeof(msg)),
 			 0);
 	assert_int_equal(access(p, F_OK), -1);
 	snprintf(p, sizeof(p), "%s/.kferry/error/sub/x.bin", in);
@@ -387,8 +396,10 @@ static void test_action_quarantine(void **state)
 	text = (char *)kf_test_read_file(p, &n);
 	assert_non_null(text);
 	text[n] = '\0';
-	assert_non_null(strstr(text, "\nattempts: 3\nreason: broker said no\n"));
-	assert_int_equal(sscanf(strstr(text, "failed: "), "failed: %63s", when), 1);
+	assert_non_null(
+		strstr(text, "\nattempts: 3\nreason: broker said no\n"));
+	assert_int_equal(sscanf(strstr(text, "failed: "), "failed: %63s", when),
+			 1);
 	assert_int_equal(strlen(when), 20); /* YYYY-MM-DDTHH:MM:SSZ */
 	assert_int_equal(when[19], 'Z');
 	free(text);
@@ -396,9 +407,8 @@ static void test_action_quarantine(void **state)
 	/* the same name again: NAME.1 with NAME.1.error, the first pair kept */
 	snprintf(p, sizeof(p), "%s/sub/x.bin", in);
 	assert_int_equal(kf_test_write_file(p, "second", 6, 0644), 0);
-	assert_int_equal(kf_action_quarantine(r, &xf, "again", 6, msg,
-					      sizeof(msg)),
-			 0);
+	assert_int_equal(
+		kf_action_quarantine(r, &xf, "again", 6, msg, sizeof(msg)), 0);
 	snprintf(p, sizeof(p), "%s/.kferry/error/sub/x.bin.1", in);
 	assert_true(file_is(p, "second", 0));
 	snprintf(p, sizeof(p), "%s/.kferry/error/sub/x.bin.1.error", in);
@@ -413,8 +423,8 @@ static void test_action_quarantine(void **state)
 	free(text);
 
 	/* a file that is gone cannot be moved: an error, nothing written */
-	assert_true(kf_action_quarantine(r, &none, "x", 1, msg,
-					 sizeof(msg)) < 0);
+	assert_true(kf_action_quarantine(r, &none, "x", 1, msg, sizeof(msg)) <
+		    0);
 	assert_non_null(strstr(msg, "cannot move"));
 	snprintf(p, sizeof(p), "%s/.kferry/error/sub/none.error", in);
 	assert_int_equal(access(p, F_OK), -1);
@@ -431,8 +441,8 @@ int main(void)
 		cmocka_unit_test(test_route_after_and_backoff),
 		cmocka_unit_test(test_route_needs_absolute_dir),
 		cmocka_unit_test(test_ledger_round_trip),
-	    cmocka_unit_test(test_ledger_checkpoint_records),
-	    cmocka_unit_test(test_ledger_concurrent_appends),
+		cmocka_unit_test(test_ledger_checkpoint_records),
+		cmocka_unit_test(test_ledger_concurrent_appends),
 		cmocka_unit_test(test_ledger_damaged_line),
 		cmocka_unit_test(test_ledger_compaction_and_torn_tail),
 		cmocka_unit_test(test_ledger_unknown_version),

@@ -114,8 +114,8 @@ static void after_with_rename_in(const char *after, const char *moved_rel)
 	af.rel = "report.csv";
 	af.size = (uint64_t)st.st_size;
 	af.ino = (uint64_t)st.st_ino;
-	af.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
-		      st.st_mtim.tv_nsec;
+	af.mtime_ns =
+		(int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	l = kf_ledger_open(state, NULL, NULL, NULL, err, sizeof(err));
 	assert_non_null(l);
 
@@ -296,8 +296,8 @@ static void test_claimed_files_after_a_stop(void **state)
 	rec.rel = "a.txt";
 	rec.size = (uint64_t)st.st_size;
 	rec.ino = (uint64_t)st.st_ino;
-	rec.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
-		       st.st_mtim.tv_nsec;
+	rec.mtime_ns =
+		(int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	rec.sent_s = (int64_t)time(NULL);
 	l = kf_ledger_open(st_dir, NULL, NULL, NULL, err, sizeof(err));
 	assert_non_null(l);
@@ -317,9 +317,10 @@ static void test_claimed_files_after_a_stop(void **state)
 	kf_test_set(mock.conf, "route.t.finished", "rename");
 	kf_test_set(mock.conf, "route.t.after", "delete");
 	kf_test_watch_start(&watch, mock.conf);
-	for (i = 0; i < 6000 && !(gone(in, "b.txt") && gone(in, "c.txt") &&
-				  gone(sending, "b.txt") &&
-				  gone(sending, "c.txt")); i++) {
+	for (i = 0;
+	     i < 6000 && !(gone(in, "b.txt") && gone(in, "c.txt") &&
+			   gone(sending, "b.txt") && gone(sending, "c.txt"));
+	     i++) {
 		struct timespec ts = {0, 10 * 1000 * 1000};
 
 		nanosleep(&ts, NULL);

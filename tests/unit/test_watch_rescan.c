@@ -65,8 +65,8 @@ int __wrap_kf_action_claim(const kf_route_t *r, struct kf_action_file *f,
 		snprintf(p, sizeof(p), "%s/late.txt", g_in);
 		if (kf_test_write_file(p, "late, longer\n", 13, 0644))
 			return KF_EIO; /* fails the test: never sent */
-		for (i = 0; i < 3000 &&
-			    atomic_load(&g_scans_applied) == before; i++)
+		for (i = 0; i < 3000 && atomic_load(&g_scans_applied) == before;
+		     i++)
 			nap();
 	}
 	return __real_kf_action_claim(r, f, msg, msg_size);

@@ -229,18 +229,18 @@ static void test_manifest_roundtrip(void **state)
 static void test_manifest_golden_bytes(void **state)
 {
 	static const uint8_t want[] = {
-	    'K',  'F',	'R',  'Y',  1,	  1,	0,    0,    /* hdr */
-	    0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, /* xid */
-	    0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
-	    0,	  0,	0,    0,    0,	  0x10, 0,    1, /* size */
-	    0,	  0,	0,    0,    0,	  0,	0,    2, /* count */
-	    0,	  0x10, 0,    0,			 /* chunk_size 1 MiB */
-	    0,	  0,	0x01, 0xa4,			 /* mode 0644 */
-	    0,	  0,	0,    0,    0x65, 0x53, 0xf1, 0x00, /* mtime */
-	    0x07, 0x5b, 0xcd, 0x15,			    /* nsec */
-	    1,	  1,	0,    1, /* codec, hash_alg, path_len */
-	    0,	  0,	0,    0, /* origin_len, reserved */
-	    'x',
+		'K',  'F',  'R',  'Y',	1,    1,    0,	  0,	/* hdr */
+		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, /* xid */
+		0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+		0,    0,    0,	  0,	0,    0x10, 0,	  1, /* size */
+		0,    0,    0,	  0,	0,    0,    0,	  2, /* count */
+		0,    0x10, 0,	  0,	/* chunk_size 1 MiB */
+		0,    0,    0x01, 0xa4, /* mode 0644 */
+		0,    0,    0,	  0,	0x65, 0x53, 0xf1, 0x00, /* mtime */
+		0x07, 0x5b, 0xcd, 0x15,				/* nsec */
+		1,    1,    0,	  1, /* codec, hash_alg, path_len */
+		0,    0,    0,	  0, /* origin_len, reserved */
+		'x',
 	};
 	kf_wire_manifest_t m = good_manifest("x");
 
@@ -352,7 +352,7 @@ static void test_abort_roundtrip(void **state)
 	static const uint16_t lens[] = {0, 5, KF_WIRE_REASON_MAX};
 	kf_wire_abort_t a = {0};
 	uint8_t reason[KF_WIRE_REASON_MAX],
-	    golden[KF_WIRE_ABORT_FIXED + KF_WIRE_REASON_MAX];
+		golden[KF_WIRE_ABORT_FIXED + KF_WIRE_REASON_MAX];
 	size_t i, glen;
 	long len;
 
@@ -718,12 +718,12 @@ static void test_chunk_size_bounds(void **state)
 		uint32_t size;
 		int ok;
 	} cases[] = {
-	    {0, 0},
-	    {KF_WIRE_CHUNK_MIN - 1, 0},
-	    {KF_WIRE_CHUNK_MIN, 1},
-	    {KF_WIRE_CHUNK_MAX, 1},
-	    {KF_WIRE_CHUNK_MAX + 1, 0},
-	    {UINT32_MAX, 0},
+		{0, 0},
+		{KF_WIRE_CHUNK_MIN - 1, 0},
+		{KF_WIRE_CHUNK_MIN, 1},
+		{KF_WIRE_CHUNK_MAX, 1},
+		{KF_WIRE_CHUNK_MAX + 1, 0},
+		{UINT32_MAX, 0},
 	};
 	kf_wire_manifest_t m = good_manifest("a");
 	size_t i, len;
@@ -962,14 +962,15 @@ static void test_path_total_length(void **state)
 static void test_path_any_bytes_accepted(void **state)
 {
 	static const char *const ok[] = {
-	    /* 한국어/파일.txt */
-	    "\xed\x95\x9c\xea\xb5\xad\xec\x96\xb4/\xed\x8c\x8c\xec\x9d\xbc.txt",
-	    "line\nbreak",
-	    "with space/and  more ",
-	    " ",
-	    "\xff\xfe latin-1 \xe9",
-	    "tab\there\\back",
-	    "...",
+		/* 한국어/파일.txt */
+		"\xed\x95\x9c\xea\xb5\xad\xec\x96\xb4/"
+		"\xed\x8c\x8c\xec\x9d\xbc.txt",
+		"line\nbreak",
+		"with space/and  more ",
+		" ",
+		"\xff\xfe latin-1 \xe9",
+		"tab\there\\back",
+		"...",
 	};
 	size_t i;
 
@@ -1210,8 +1211,8 @@ static void test_encode_manifest_refuses(void **state)
 	bad[7].path = NULL;
 	for (i = 0; i < 8; i++)
 		assert_int_equal(
-		    kf_wire_encode_manifest(frame, sizeof(frame), &bad[i]),
-		    KF_EINVAL);
+			kf_wire_encode_manifest(frame, sizeof(frame), &bad[i]),
+			KF_EINVAL);
 
 	bad[0] = good;
 	bad[0].path = (const uint8_t *)"../x";
@@ -1256,57 +1257,57 @@ static void test_encode_small_frames_refuse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_manifest_roundtrip),
-	    cmocka_unit_test(test_manifest_golden_bytes),
-	    cmocka_unit_test(test_manifest_mtime_signed),
-	    cmocka_unit_test(test_manifest_empty_file),
-	    cmocka_unit_test(test_chunk_roundtrip),
-	    cmocka_unit_test(test_commit_roundtrip),
-	    cmocka_unit_test(test_abort_roundtrip),
-	    cmocka_unit_test(test_hdr_every_type),
-	    cmocka_unit_test(test_encoder_owns_hdr_fields),
-	    cmocka_unit_test(test_xid_format),
-	    cmocka_unit_test(test_bad_magic),
-	    cmocka_unit_test(test_version),
-	    cmocka_unit_test(test_unknown_type),
-	    cmocka_unit_test(test_wrong_type),
-	    cmocka_unit_test(test_flags_nonzero),
-	    cmocka_unit_test(test_truncated_every_length),
-	    cmocka_unit_test(test_trailing_bytes),
-	    cmocka_unit_test(test_manifest_lengths_past_end),
-	    cmocka_unit_test(test_manifest_reserved),
-	    cmocka_unit_test(test_chunk_count_mismatch),
-	    cmocka_unit_test(test_chunk_count_exact_multiple),
-	    cmocka_unit_test(test_chunk_size_bounds),
-	    cmocka_unit_test(test_mode_bits),
-	    cmocka_unit_test(test_mtime_nsec),
-	    cmocka_unit_test(test_codec_and_hash_alg),
-	    cmocka_unit_test(test_file_size_limit),
-	    cmocka_unit_test(test_path_dotdot),
-	    cmocka_unit_test(test_path_absolute),
-	    cmocka_unit_test(test_path_empty_component),
-	    cmocka_unit_test(test_path_nul),
-	    cmocka_unit_test(test_path_private_dir),
-	    cmocka_unit_test(test_path_component_length),
-	    cmocka_unit_test(test_path_depth),
-	    cmocka_unit_test(test_path_total_length),
-	    cmocka_unit_test(test_path_any_bytes_accepted),
-	    cmocka_unit_test(test_path_error_is_printable),
-	    cmocka_unit_test(test_chunk_reserved),
-	    cmocka_unit_test(test_chunk_codec),
-	    cmocka_unit_test(test_chunk_raw_len),
-	    cmocka_unit_test(test_chunk_payload_none),
-	    cmocka_unit_test(test_chunk_payload_zstd),
-	    cmocka_unit_test(test_abort_reason_len),
-	    cmocka_unit_test(test_fits_exact_multiple),
-	    cmocka_unit_test(test_fits_one_byte_past),
-	    cmocka_unit_test(test_fits_empty_file),
-	    cmocka_unit_test(test_fits_wrong_index_or_offset),
-	    cmocka_unit_test(test_fits_huge_file),
-	    cmocka_unit_test(test_encode_manifest_refuses),
-	    cmocka_unit_test(test_encode_small_frames_refuse),
-	    cmocka_unit_test(test_resume_roundtrip),
-	    cmocka_unit_test(test_resume_next_index),
+		cmocka_unit_test(test_manifest_roundtrip),
+		cmocka_unit_test(test_manifest_golden_bytes),
+		cmocka_unit_test(test_manifest_mtime_signed),
+		cmocka_unit_test(test_manifest_empty_file),
+		cmocka_unit_test(test_chunk_roundtrip),
+		cmocka_unit_test(test_commit_roundtrip),
+		cmocka_unit_test(test_abort_roundtrip),
+		cmocka_unit_test(test_hdr_every_type),
+		cmocka_unit_test(test_encoder_owns_hdr_fields),
+		cmocka_unit_test(test_xid_format),
+		cmocka_unit_test(test_bad_magic),
+		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_unknown_type),
+		cmocka_unit_test(test_wrong_type),
+		cmocka_unit_test(test_flags_nonzero),
+		cmocka_unit_test(test_truncated_every_length),
+		cmocka_unit_test(test_trailing_bytes),
+		cmocka_unit_test(test_manifest_lengths_past_end),
+		cmocka_unit_test(test_manifest_reserved),
+		cmocka_unit_test(test_chunk_count_mismatch),
+		cmocka_unit_test(test_chunk_count_exact_multiple),
+		cmocka_unit_test(test_chunk_size_bounds),
+		cmocka_unit_test(test_mode_bits),
+		cmocka_unit_test(test_mtime_nsec),
+		cmocka_unit_test(test_codec_and_hash_alg),
+		cmocka_unit_test(test_file_size_limit),
+		cmocka_unit_test(test_path_dotdot),
+		cmocka_unit_test(test_path_absolute),
+		cmocka_unit_test(test_path_empty_component),
+		cmocka_unit_test(test_path_nul),
+		cmocka_unit_test(test_path_private_dir),
+		cmocka_unit_test(test_path_component_length),
+		cmocka_unit_test(test_path_depth),
+		cmocka_unit_test(test_path_total_length),
+		cmocka_unit_test(test_path_any_bytes_accepted),
+		cmocka_unit_test(test_path_error_is_printable),
+		cmocka_unit_test(test_chunk_reserved),
+		cmocka_unit_test(test_chunk_codec),
+		cmocka_unit_test(test_chunk_raw_len),
+		cmocka_unit_test(test_chunk_payload_none),
+		cmocka_unit_test(test_chunk_payload_zstd),
+		cmocka_unit_test(test_abort_reason_len),
+		cmocka_unit_test(test_fits_exact_multiple),
+		cmocka_unit_test(test_fits_one_byte_past),
+		cmocka_unit_test(test_fits_empty_file),
+		cmocka_unit_test(test_fits_wrong_index_or_offset),
+		cmocka_unit_test(test_fits_huge_file),
+		cmocka_unit_test(test_encode_manifest_refuses),
+		cmocka_unit_test(test_encode_small_frames_refuse),
+		cmocka_unit_test(test_resume_roundtrip),
+		cmocka_unit_test(test_resume_next_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,4 +4,7 @@
 #include "core/codec.h"
 
 int kf_layers_sample(void);
-int kf_layers_sample(void) { return 0; }
+int kf_layers_sample(void)
+{
+	return 0;
+}

@@ -4,4 +4,7 @@
 #include "kafka/client.h"
 
 int kf_layers_sample(void);
-int kf_layers_sample(void) { return 0; }
+int kf_layers_sample(void)
+{
+	return 0;
+}
