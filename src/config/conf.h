@@ -17,12 +17,6 @@
 #include "core/codec.h"
 #include "kferry/kferry.h"
 
-enum kf_conflict_policy {
-	KF_CONFLICT_FAIL = 0,  /* quarantine the incoming file, keep the old */
-	KF_CONFLICT_OVERWRITE, /* replace the existing file atomically */
-	KF_CONFLICT_RENAME     /* keep both: the new one gets a suffix */
-};
-
 /* How the Kafka clients reach the brokers (src/kafka/security.c). */
 enum kf_security_protocol {
 	KF_SECURITY_AUTO = 0, /* ssl if tls.* is set, sasl_ssl with sasl.* */
@@ -95,7 +89,7 @@ struct kf_conf_s {
 	/* receive */
 	char *dest;	 /* owned */
 	char *group;	 /* owned */
-	int on_conflict; /* enum kf_conflict_policy */
+	int on_conflict; /* enum kf_conflict_policy (recv/assembler.h) */
 	int abandon_timeout_s;
 	uint64_t max_file_size;
 	int max_open_transfers;

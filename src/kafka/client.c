@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "config/conf.h"
 #include "kafka/security.h"
 
 static int kf__secret_prop(const char *name)

@@ -13,7 +13,7 @@
 #include <librdkafka/rdkafka.h>
 #include <uv.h>
 
-#include "config/conf.h"
+#include "kferry/kferry.h"
 #include "kafka/security.h"
 
 /* Sets one librdkafka property; the error names it (and its value,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "common/err.h"
+#include "config/conf.h"
 #include "kafka/client.h"
 
 struct kf_producer_s {

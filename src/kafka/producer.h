@@ -27,7 +27,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "config/conf.h"
+#include "kferry/kferry.h"
 #include "kafka/security.h"
 
 /* What a producer is made of. Strings are borrowed: they must outlive the

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "config/conf.h"
 #include "core/crypto.h"
 #include "kafka/client.h"
 

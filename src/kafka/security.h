@@ -12,7 +12,7 @@
 #include <librdkafka/rdkafka.h>
 #include <stdatomic.h>
 
-#include "config/conf.h"
+#include "kferry/kferry.h"
 
 /* Sets security.protocol, ssl.* and sasl.* on rc from conf, with secrets
  * resolved, and installs the certificate check that names why a broker's

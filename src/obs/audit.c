@@ -9,6 +9,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/strbuf.h"
+#include "config/conf.h"
 #include "kafka/producer.h"
 
 struct kf_audit_s {

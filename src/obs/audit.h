@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "config/conf.h"
+#include "kferry/kferry.h"
 #include "obs/metrics.h"
 
 #define KF_AUDIT_QUEUE_MAX 100000

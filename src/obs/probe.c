@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "common/stop.h"
+#include "config/conf.h"
 #include "kafka/client.h"
 #include "obs/http.h"
 #include "obs/rkstats.h"

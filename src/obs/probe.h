@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "config/conf.h"
+#include "kferry/kferry.h"
 #include "obs/audit.h"
 #include "obs/metrics.h"
 

@@ -245,7 +245,7 @@ static int kf__open_instance(kf_dest_t *d, char *errstr, size_t errstr_size)
 	return 0;
 }
 
-int kf_dest_open(const char *path, const kf_conf_t *conf, kf_dest_t **out,
+int kf_dest_open(const char *path, const kf_dest_opts_t *o, kf_dest_t **out,
 		 char *errstr, size_t errstr_size)
 {
 	kf_dest_t *d = calloc(1, sizeof(*d));
@@ -257,15 +257,16 @@ int kf_dest_open(const char *path, const kf_conf_t *conf, kf_dest_t **out,
 	}
 	d->rootfd = d->privfd = d->tmpfd = d->instfd = d->quarfd = -1;
 	d->lockfd = -1;
-	d->policy = conf->on_conflict;
-	d->fsync = conf->fsync;
-	d->q_max = conf->quarantine_max;
-	d->q_max_age_s = conf->quarantine_max_age_s;
+	d->policy = o->on_conflict;
+	d->fsync = o->fsync;
+	d->q_max = o->quarantine_max;
+	d->q_max_age_s = o->quarantine_max_age_s;
 	pthread_mutex_init(&d->q_lock, NULL);
 	/* Directories get it through the process umask (mkdirat), files
 	 * explicitly: their mode comes from the sender and fchmod ignores
-	 * the umask. The table checked the value: octal digits only. */
-	d->umask = (mode_t)strtoul(conf->recv_umask, NULL, 8) & 0777;
+	 * the umask. The configuration table checked the value: octal digits
+	 * only. */
+	d->umask = (mode_t)strtoul(o->umask, NULL, 8) & 0777;
 	d->old_umask = umask(d->umask);
 	if (kf_path_mkdir_p(path, 0755, 0) < 0 ||
 	    (d->rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {

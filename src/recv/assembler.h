@@ -18,16 +18,32 @@
 
 #include <stdint.h>
 
-#include "config/conf.h"
 #include "core/codec.h"
 #include "proto/wire.h"
 
 typedef struct kf_dest_s kf_dest_t;
 
+/* What to do when a file is already at a transfer's path
+ * (receive.on_conflict). */
+enum kf_conflict_policy {
+	KF_CONFLICT_FAIL = 0,  /* quarantine the incoming file, keep the old */
+	KF_CONFLICT_OVERWRITE, /* replace the existing file atomically */
+	KF_CONFLICT_RENAME     /* keep both: the new one gets a suffix */
+};
+
+/* How the destination is kept. */
+typedef struct kf_dest_opts_s {
+	int on_conflict;	  /* enum kf_conflict_policy */
+	int fsync;		  /* 1: fsync files and directories */
+	int quarantine_max;	  /* transfers kept in quarantine; 0: all */
+	int quarantine_max_age_s; /* 0: kept for ever */
+	const char *umask; /* octal digits only (checked by the caller) */
+} kf_dest_opts_t;
+
 /* Creates DEST (and its parents) if missing, the private area, this
  * instance's staging directory, and removes the staging left by dead
  * instances. Caller owns *out (kf_dest_close). */
-int kf_dest_open(const char *path, const kf_conf_t *conf, kf_dest_t **out,
+int kf_dest_open(const char *path, const kf_dest_opts_t *o, kf_dest_t **out,
 		 char *errstr, size_t errstr_size);
 /* Removes this instance's staging directory and closes everything. */
 void kf_dest_close(kf_dest_t *d);

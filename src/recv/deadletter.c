@@ -42,7 +42,7 @@ struct kf__letter {
 };
 
 struct kf_deadletter_s {
-	const kf_conf_t *conf;
+	kf_deadletter_opts_t o;
 	kf_offsets_t *offs; /* borrowed */
 	kf_producer_t *prod;
 	void (*kick)(void *);
@@ -112,7 +112,7 @@ static void kf__dr(void *opaque, const rd_kafka_message_t *m)
 		l->next->prev = l->prev;
 	if (!m->err) {
 		d->acked++;
-		kf_probe_dead_letter(d->conf->topic);
+		kf_probe_dead_letter(d->o.source);
 		if (l->holding)
 			kf_offsets_release(d->offs, l->part, l->offset);
 	} else if (!d->closing &&
@@ -132,7 +132,7 @@ static void kf__dr(void *opaque, const rd_kafka_message_t *m)
 			 "%s exists and accepts our writes)",
 			 (int)l->part, l->offset,
 			 l->cut ? " (cut to its first bytes)" : "",
-			 rd_kafka_err2str(err), d->conf->dead_letter_topic);
+			 rd_kafka_err2str(err), d->o.topic);
 	}
 	kf__letter_free(l);
 }
@@ -148,7 +148,7 @@ static void kf__served(void *opaque)
 		d->kick(d->opaque);
 }
 
-int kf_deadletter_new(uv_loop_t *loop, const kf_conf_t *conf,
+int kf_deadletter_new(uv_loop_t *loop, const kf_deadletter_opts_t *o,
 		      kf_offsets_t *offs, void (*kick)(void *), void *opaque,
 		      kf_deadletter_t **out, char *errstr, size_t errstr_size)
 {
@@ -157,24 +157,23 @@ int kf_deadletter_new(uv_loop_t *loop, const kf_conf_t *conf,
 	int r;
 
 	*out = NULL;
-	if (!conf->dead_letter_topic || !*conf->dead_letter_topic)
+	if (!o->topic || !*o->topic)
 		return 0;
 	/* Its own dead letters would come back to it, for ever. */
-	if (!strcmp(conf->dead_letter_topic, conf->topic))
+	if (!strcmp(o->topic, o->source))
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "receive.dead_letter_topic is the topic being "
 				 "received (%s): name another topic",
-				 conf->topic);
+				 o->source);
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
 				 "out of memory");
-	d->conf = conf;
+	d->o = *o;
 	d->offs = offs;
 	d->kick = kick;
 	d->opaque = opaque;
-	kf_producer_opts_init(&po, conf, conf->dead_letter_topic,
-			      KF__DLQ_MAX_MESSAGE);
+	kf_producer_opts_init(&po, o->kafka, o->topic, KF__DLQ_MAX_MESSAGE);
 	r = kf_producer_new(&po, kf__dr, d, &d->prod, errstr, errstr_size);
 	if (!r)
 		r = kf_producer_attach(d->prod, loop, kf__served, 0, errstr,
@@ -228,7 +227,7 @@ static rd_kafka_resp_err_t kf__emit(kf_deadletter_t *d, struct kf__letter *l,
 
 	if (kf__header(hdrs, "kferry.dlq.reason", "%s", l->reason) ||
 	    kf__header(hdrs, "kferry.dlq.kind", "%s", l->kind) ||
-	    kf__header(hdrs, "kferry.dlq.topic", "%s", d->conf->topic) ||
+	    kf__header(hdrs, "kferry.dlq.topic", "%s", d->o.source) ||
 	    kf__header(hdrs, "kferry.dlq.partition", "%d", (int)l->part) ||
 	    kf__header(hdrs, "kferry.dlq.offset", "%" PRId64, l->offset) ||
 	    (l->ts >= 0 &&
@@ -271,7 +270,7 @@ static rd_kafka_resp_err_t kf__cut(kf_deadletter_t *d, struct kf__letter *l,
 		"header kferry.dlq.truncated; the whole message stays in "
 		"topic %s",
 		(int)l->part, l->offset, len, keylen, why, KF__DLQ_CUT_VALUE,
-		d->conf->topic);
+		d->o.source);
 	l->cut = 1;
 	if (kf__header(hdrs, "kferry.dlq.truncated", "%s", why) ||
 	    kf__header(hdrs, "kferry.dlq.value_size", "%zu", len) ||
@@ -320,8 +319,7 @@ static void kf__produce(kf_deadletter_t *d, int32_t part, int64_t offset,
 		 "cannot produce the dead letter of partition %d offset "
 		 "%" PRId64 " to %s: %s; stopping with that offset "
 		 "uncommitted",
-		 (int)part, offset, d->conf->dead_letter_topic,
-		 rd_kafka_err2str(err));
+		 (int)part, offset, d->o.topic, rd_kafka_err2str(err));
 }
 
 void kf_deadletter_forward(kf_deadletter_t *d, const rd_kafka_message_t *m,
@@ -369,7 +367,7 @@ int kf_deadletter_pending(const kf_deadletter_t *d)
 
 int kf_deadletter_room(const kf_deadletter_t *d)
 {
-	return !d || d->pending_bytes < d->conf->recv_max_inflight_bytes;
+	return !d || d->pending_bytes < d->o.max_pending_bytes;
 }
 
 int kf_deadletter_error(const kf_deadletter_t *d, char *errstr,

@@ -20,17 +20,30 @@
 #include <librdkafka/rdkafka.h>
 #include <uv.h>
 
-#include "config/conf.h"
+#include "kferry/kferry.h"
 #include "recv/offsets.h"
 
 typedef struct kf_deadletter_s kf_deadletter_t;
 
-/* Creates the dead-letter producer on loop when conf names a
- * dead_letter_topic; *out stays NULL when it does not (dead letters off).
+/* What the dead-letter producer reads. Strings are borrowed: they must
+ * outlive it. */
+typedef struct kf_deadletter_opts_s {
+	/* How to reach the brokers, as kf_producer_opts_t.conf
+	 * (kafka/producer.h): read by the Kafka area only. */
+	const kf_conf_t *kafka;
+	const char *topic;  /* where dead letters go; NULL or "": off */
+	const char *source; /* the topic read, named in their headers */
+	/* bytes produced but not yet acknowledged before
+	 * kf_deadletter_room says no (receive.max_inflight_bytes) */
+	uint64_t max_pending_bytes;
+} kf_deadletter_opts_t;
+
+/* Creates the dead-letter producer on loop when o names a topic; *out
+ * stays NULL when it does not (dead letters off).
  * offs is borrowed (it must outlive the dead-letter producer). kick(opaque)
  * runs on the loop after acknowledgements freed room (see _room). The
  * caller owns *out: kf_deadletter_close, then kf_deadletter_destroy. */
-int kf_deadletter_new(uv_loop_t *loop, const kf_conf_t *conf,
+int kf_deadletter_new(uv_loop_t *loop, const kf_deadletter_opts_t *o,
 		      kf_offsets_t *offs, void (*kick)(void *), void *opaque,
 		      kf_deadletter_t **out, char *errstr, size_t errstr_size);
 

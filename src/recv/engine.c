@@ -27,7 +27,7 @@
 struct kf_engine_s {
 	/* first: it is librdkafka's opaque, the one kf__rebalance gets */
 	kf_kafka_guard_t guard;
-	const kf_conf_t *conf;
+	kf_engine_opts_t o; /* a copy: its range is planned in range */
 	const kf_sink_ops_t *ops;
 	void *sink;
 	size_t max_open;
@@ -243,8 +243,8 @@ static void kf__commit(kf_engine_t *e, int sync)
 		return; /* a replay never touches the group's offsets */
 	l = rd_kafka_topic_partition_list_new(8);
 	while ((p = kf_offsets_next_dirty(e->offs, &iter, &pos)) >= 0)
-		rd_kafka_topic_partition_list_add(l, e->conf->topic, p)
-			->offset = pos;
+		rd_kafka_topic_partition_list_add(l, e->o.topic, p)->offset =
+			pos;
 	if (l->cnt && !kf__store(e, l, sync))
 		for (i = 0; i < l->cnt; i++)
 			kf_offsets_mark_committed(e->offs,
@@ -368,7 +368,7 @@ static void kf__rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	e->assign_gen++;
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		kf_info("recv", "assigned %d partition(s) of %s", parts->cnt,
-			e->conf->topic);
+			e->o.topic);
 		if (kf__sink_starts(e, parts)) {
 			kf_err("recv", "stopping: the sink cannot say where "
 				       "the assigned partitions start");
@@ -404,8 +404,8 @@ static int kf__caught_up(const kf_engine_t *e)
 	for (i = 0; i < e->assignment->cnt; i++) {
 		int32_t p = e->assignment->elems[i].partition;
 
-		if (rd_kafka_get_watermark_offsets(e->rk, e->conf->topic, p,
-						   &lo, &hi) ||
+		if (rd_kafka_get_watermark_offsets(e->rk, e->o.topic, p, &lo,
+						   &hi) ||
 		    hi < 0)
 			return 0;
 		end = kf_offsets_read_end(e->offs, p);
@@ -437,9 +437,9 @@ static void kf__rewind(kf_engine_t *e, int force)
 			"partition %d: re-reading from offset %lld "
 			"the transfers deferred for room",
 			(int)p, (long long)off);
-		rd_kafka_topic_partition_list_add(l, e->conf->topic, p)
-			->offset = off;
-		kf_replay_plan_rewound(e->range, e->rk, e->conf->topic, p, off);
+		rd_kafka_topic_partition_list_add(l, e->o.topic, p)->offset =
+			off;
+		kf_replay_plan_rewound(e->range, e->rk, e->o.topic, p, off);
 	}
 	/* asynchronous: kf_offsets_read drops what was fetched before */
 	err = l->cnt ? rd_kafka_seek_partitions(e->rk, l, 0) : NULL;
@@ -500,12 +500,11 @@ static void kf__on_tick(uv_timer_t *t)
 		kf_err("recv", "stopping: %s", kf_strerror(e->guard.err));
 		e->stopping = 1;
 	}
-	if (!e->stopping && e->conf->idle_exit_s && !e->ops->open(e->sink) &&
+	if (!e->stopping && e->o.idle_exit_s && !e->ops->open(e->sink) &&
 	    !kf__busy(e) &&
-	    now - e->last_activity_ms >=
-		    (uint64_t)e->conf->idle_exit_s * 1000 &&
+	    now - e->last_activity_ms >= (uint64_t)e->o.idle_exit_s * 1000 &&
 	    kf__caught_up(e)) {
-		kf_info("recv", "idle for %d s: exiting", e->conf->idle_exit_s);
+		kf_info("recv", "idle for %d s: exiting", e->o.idle_exit_s);
 		e->stopping = 1;
 	}
 	kf__look_up_starts(e);
@@ -533,16 +532,17 @@ static int kf__subscribe(kf_engine_t *e, char *errstr, size_t errstr_size)
 	rd_kafka_resp_err_t err;
 
 	topics = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_topic_partition_list_add(topics, e->conf->topic,
+	rd_kafka_topic_partition_list_add(topics, e->o.topic,
 					  RD_KAFKA_PARTITION_UA);
 	err = rd_kafka_subscribe(e->rk, topics);
 	rd_kafka_topic_partition_list_destroy(topics);
 	if (err)
 		return kf_seterr(errstr, errstr_size, KF_EKAFKA,
-				 "subscribing to %s: %s", e->conf->topic,
+				 "subscribing to %s: %s", e->o.topic,
 				 rd_kafka_err2str(err));
-	return kf_deadletter_new(e->loop, e->conf, e->offs, kf__dlq_acked, e,
-				 &e->dlq, errstr, errstr_size);
+	return kf_deadletter_new(e->loop, &e->o.dead_letters, e->offs,
+				 kf__dlq_acked, e, &e->dlq, errstr,
+				 errstr_size);
 }
 
 static int kf__setup(kf_engine_t *e, const kf_replay_opts_t *range,
@@ -553,17 +553,19 @@ static int kf__setup(kf_engine_t *e, const kf_replay_opts_t *range,
 	e->offs = kf_offsets_new();
 	if (!e->offs)
 		return KF_ENOMEM;
-	e->rk = kf_kafka_consumer_new(e->conf, kf__rebalance, &e->guard, errstr,
-				      errstr_size);
+	e->rk = kf_kafka_consumer_new(e->o.kafka, kf__rebalance, &e->guard,
+				      errstr, errstr_size);
 	if (!e->rk)
 		return KF_EKAFKA;
-	rc = range ? kf_replay_plan_assign(e->rk, e->conf, range, &e->range,
-					   errstr, errstr_size)
+	rc = range ? kf_replay_plan_assign(e->rk, e->o.topic, e->o.bootstrap,
+					   range, &e->range, errstr,
+					   errstr_size)
 		   : kf__subscribe(e, errstr, errstr_size);
 	if (rc)
 		return rc;
 	e->cq = rd_kafka_queue_get_consumer(e->rk);
-	rc = kf_probe_start(e->loop, e->conf, "receive", errstr, errstr_size);
+	rc = kf_probe_start(e->loop, e->o.kafka, "receive", errstr,
+			    errstr_size);
 	if (rc)
 		return rc;
 	rc = kf_kafka_waker_init(&e->waker, e->loop, e->cq, kf__woken, e,
@@ -585,8 +587,8 @@ int kf_engine_new(uv_loop_t *loop, const kf_engine_opts_t *opts,
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return KF_ENOMEM;
-	kf_kafka_guard_init(&e->guard, opts->conf, 0, NULL);
-	e->conf = opts->conf;
+	kf_kafka_guard_init(&e->guard, opts->kafka, 0, opts->topic);
+	e->o = *opts;
 	e->ops = ops;
 	e->sink = sink;
 	e->max_open = opts->max_open;

@@ -20,7 +20,6 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "config/conf.h"
 #include "kferry/kferry.h"
 #include "recv/deadletter.h"
 #include "recv/offsets.h"
@@ -63,8 +62,21 @@ typedef struct kf_sink_ops_s {
 	void (*range_end)(void *sink);
 } kf_sink_ops_t;
 
+/* What the engine reads. Strings are borrowed: they must outlive the
+ * engine. */
 typedef struct kf_engine_opts_s {
-	const kf_conf_t *conf; /* borrowed; outlives the engine */
+	/* How to reach the brokers, as kf_producer_opts_t.conf
+	 * (kafka/producer.h): the Kafka and obs areas read it (bootstrap,
+	 * tls.*, sasl.*, the kafka.* and -X properties, the consumer's group
+	 * and fetch sizes, metrics.addr, audit.topic); the engine does not. */
+	const kf_conf_t *kafka;
+	const char *topic;     /* the topic read */
+	const char *group;     /* the consumer group, for messages */
+	const char *bootstrap; /* the brokers, for messages */
+	/* no message for this long and nothing open: stop (0: never) */
+	int idle_exit_s;
+	/* the group feed's dead letters (.topic NULL or "": off) */
+	kf_deadletter_opts_t dead_letters;
 	/* NULL: the group feed (subscribe, commit, dead letters); set: the
 	 * range feed over it (recv/replay.h: assign, no commit) */
 	const kf_replay_opts_t *range;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * kf_receive() and kf_replay(): the file sink on the consumer engine
+ * The file sink of kf_receive() and kf_replay(), on the consumer engine
  * (recv/engine.h). The engine hands it each message; it decodes frame
  * headers and hands disk work for each transfer to the worker pool, one
  * job at a time per transfer (so chunks are written and hashed in order)
@@ -129,7 +129,7 @@ struct kf__xfer {
 };
 
 struct kf__recv {
-	const kf_conf_t *conf;
+	kf_recv_opts_t o; /* a copy: its strings are the caller's */
 	uv_loop_t loop;
 	kf_engine_t *eng;
 	kf_dest_t *dest;
@@ -357,8 +357,7 @@ static int kf__unseal_work(struct kf__job *j, char *e, size_t es)
 				   &j->seal, e, es);
 	if (!rc)
 		rc = kf_wire_decode_manifest(j->seal->frame, j->seal->frame_len,
-					     r->conf->max_file_size, &man, e,
-					     es);
+					     r->o.max_file_size, &man, e, es);
 	if (rc)
 		return rc;
 	rc = kf_assembly_init(j->opened, r->dest, &man, x->seq);
@@ -527,7 +526,7 @@ static void kf__log_quarantine(const struct kf__xfer *x, const char *why)
 	kf_err("recv",
 	       "quarantined '%s': %s (data and reason in "
 	       "%s/.kferry/quarantine/%s)",
-	       x->a.shown, why, x->r->conf->dest, xid);
+	       x->a.shown, why, x->r->o.dest, xid);
 }
 
 /* The quarantine is durable: one dead letter stands for the transfer
@@ -550,7 +549,7 @@ static void kf__dead_transfer(struct kf__xfer *x, const char *why)
 			 "quarantined: a sealed "
 			 "transfer (reason in %s/.kferry/quarantine/%s/"
 			 "reason.txt)",
-			 x->r->conf->dest, xid);
+			 x->r->o.dest, xid);
 		kf_deadletter_quarantined(x->r->dlq, x->part, x->first_off,
 					  (const char *)x->xid.b,
 					  sizeof(x->xid.b), NULL, 0, reason);
@@ -559,7 +558,7 @@ static void kf__dead_transfer(struct kf__xfer *x, const char *why)
 	snprintf(reason, sizeof(reason),
 		 "quarantined: %s (data in "
 		 "%s/.kferry/quarantine/%s)",
-		 why, x->r->conf->dest, xid);
+		 why, x->r->o.dest, xid);
 	len = kf_wire_encode_manifest(frame, sizeof(frame), &x->a.m);
 	kf_deadletter_quarantined(x->r->dlq, x->part, x->first_off,
 				  x->a.relpath, x->a.m.path_len, frame,
@@ -582,7 +581,7 @@ static void kf__observe(struct kf__xfer *x, const char *event,
 	rec.path = x->a.relpath;
 	rec.size = x->a.m.file_size;
 	rec.origin = x->a.origin[0] ? x->a.origin : NULL;
-	rec.topic = x->r->conf->topic;
+	rec.topic = x->r->o.engine.topic;
 	rec.partition = x->part;
 	rec.first_offset = x->first_off;
 	rec.xid = x->xid.b;
@@ -662,7 +661,7 @@ static void kf__job_done(uv_work_t *req, int status)
 	}
 	r->stall_logged = 0;
 	if (j->kind == KF__J_CHUNK && !j->err)
-		kf_probe_recv_chunk(r->conf->topic);
+		kf_probe_recv_chunk(r->o.engine.topic);
 	if ((j->quarantined || j->kind == KF__J_QUARANTINE) &&
 	    x->state != KF__X_DEAD) {
 		kf__log_quarantine(x, j->quarantined ? j->errmsg : j->reason);
@@ -755,7 +754,7 @@ static int kf__memory_for(const struct kf__recv *r, size_t need)
 {
 	return !need || !r->scratch_bytes ||
 	       r->inflight_bytes + r->scratch_bytes + need <=
-		       r->conf->recv_max_inflight_bytes;
+		       r->o.max_inflight_bytes;
 }
 
 /* Jobs finished: transfers waiting for memory try again, in order. */
@@ -1173,7 +1172,7 @@ static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 		kf__on_sealed_manifest(r, m, h);
 		return;
 	}
-	if (kf_wire_decode_manifest(m->payload, m->len, r->conf->max_file_size,
+	if (kf_wire_decode_manifest(m->payload, m->len, r->o.max_file_size,
 				    &man, err, sizeof(err))) {
 		kf__tombstone(r, h);
 		kf__reject(r, m, "rejected manifest", err);
@@ -1265,7 +1264,7 @@ static void kf__late_frame(struct kf__recv *r, struct kf__xfer *x,
 			       "send.delivery_timeout_ms); it is not "
 			       "placed: send it again, and raise "
 			       "receive.abandon_timeout",
-			       x->a.shown, r->conf->abandon_timeout_s);
+			       x->a.shown, r->o.abandon_timeout_s);
 	}
 	(void)h;
 	kf_deadletter_forward(r->dlq, m,
@@ -1583,8 +1582,8 @@ static void kf__on_resume(struct kf__recv *r, rd_kafka_message_t *m,
 	 * MANIFEST */
 	if (!x && kf_engine_defer(r->eng, m))
 		return;
-	if (kf_wire_decode_resume(m->payload, m->len, r->conf->max_file_size,
-				  &res, err, sizeof(err))) {
+	if (kf_wire_decode_resume(m->payload, m->len, r->o.max_file_size, &res,
+				  err, sizeof(err))) {
 		if (x) {
 			rd_kafka_message_destroy(m);
 			kf__quarantine(x, "%s", err);
@@ -1686,7 +1685,7 @@ static void kf__fit_descriptors(struct kf__recv *r)
 	struct rlimit rl;
 	size_t room;
 
-	r->max_open = (size_t)r->conf->max_open_transfers;
+	r->max_open = (size_t)r->o.max_open_transfers;
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return;
 	if (rl.rlim_cur < rl.rlim_max) {
@@ -1751,7 +1750,7 @@ static void kf__revoke(void *sink, const rd_kafka_topic_partition_list_t *parts)
 static void kf__expire(void *sink, uint64_t now)
 {
 	struct kf__recv *r = sink;
-	uint64_t limit = (uint64_t)r->conf->abandon_timeout_s * 1000;
+	uint64_t limit = (uint64_t)r->o.abandon_timeout_s * 1000;
 	struct kf__xfer *x, *next;
 
 	for (x = r->all; x; x = next) {
@@ -1767,7 +1766,7 @@ static void kf__expire(void *sink, uint64_t now)
 			       "'%s': no data for %d s after %llu of "
 			       "%llu chunks%s; abandoning it (the "
 			       "sender stopped mid-file?)",
-			       x->a.shown, r->conf->abandon_timeout_s,
+			       x->a.shown, r->o.abandon_timeout_s,
 			       (unsigned long long)x->next_index,
 			       (unsigned long long)x->a.m.chunk_count,
 			       x->stalled ? " (waiting for space)" : "");
@@ -1807,7 +1806,7 @@ static int kf__full(const void *sink)
 {
 	const struct kf__recv *r = sink;
 
-	return r->inflight_bytes >= r->conf->recv_max_inflight_bytes;
+	return r->inflight_bytes >= r->o.max_inflight_bytes;
 }
 
 static int kf__busy(const void *sink)
@@ -1855,19 +1854,17 @@ static const kf_sink_ops_t kf__file_sink = {
 
 /* ------------------------------------------------------------- public */
 
-static int kf__recv_setup(struct kf__recv *r, const kf_replay_opts_t *replay,
-			  char *errstr, size_t errstr_size)
+static int kf__recv_setup(struct kf__recv *r, char *errstr, size_t errstr_size)
 {
-	kf_engine_opts_t eo = {
-		.conf = r->conf, .range = replay, .max_open = r->max_open};
+	kf_engine_opts_t eo = r->o.engine;
 	int rc;
 
-	rc = kf_dest_open(r->conf->dest, r->conf, &r->dest, errstr,
-			  errstr_size);
+	eo.max_open = r->max_open;
+	rc = kf_dest_open(r->o.dest, &r->o.keep, &r->dest, errstr, errstr_size);
 	if (rc)
 		return rc;
-	rc = kf_seal_keys_load(NULL, NULL, r->conf->decrypt_keys,
-			       r->conf->trusted_signers, &r->keys, errstr,
+	rc = kf_seal_keys_load(NULL, NULL, r->o.decrypt_keys,
+			       r->o.trusted_signers, &r->keys, errstr,
 			       errstr_size);
 	if (rc)
 		return rc;
@@ -1877,7 +1874,7 @@ static int kf__recv_setup(struct kf__recv *r, const kf_replay_opts_t *replay,
 					    "receive.trusted_signers are "
 					    "accepted"
 					  : "unsigned transfers are accepted");
-	r->codecs = kf_codec_pool_new(r->conf->chunk_size, 1);
+	r->codecs = kf_codec_pool_new(r->o.chunk_size, 1);
 	r->tombs = kf_idset_new(KF__TOMBSTONES);
 	if (!r->codecs || !r->tombs ||
 	    getrandom(r->hkey, sizeof(r->hkey), 0) != sizeof(r->hkey))
@@ -1909,35 +1906,36 @@ static void kf__recv_teardown(struct kf__recv *r)
 	kf_dest_close(r->dest);
 }
 
-int kf__receive_run(const kf_conf_t *conf, const kf_replay_opts_t *replay,
-		    kf_recv_stats_t *stats, char *errstr, size_t errstr_size)
+int kf_receive_run(const kf_recv_opts_t *o, kf_recv_stats_t *stats,
+		   char *errstr, size_t errstr_size)
 {
 	struct kf__recv *r;
 	int rc;
 
-	if (!conf->dest || !*conf->dest)
+	if (!o->dest || !*o->dest)
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "no destination: give --dest DIR or set "
 				 "receive.dest");
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return KF_ENOMEM;
-	r->conf = conf;
-	kf_workers_setup(conf->workers);
+	r->o = *o;
+	kf_workers_setup(o->workers);
 	kf__fit_descriptors(r);
 	uv_loop_init(&r->loop);
 	r->reread_from = -1;
-	rc = kf__recv_setup(r, replay, errstr, errstr_size);
+	rc = kf__recv_setup(r, errstr, errstr_size);
 	if (rc)
 		goto out;
-	if (replay)
+	if (o->engine.range)
 		kf_info("recv",
 			"replaying %s from %s into %s (no group, no "
 			"commits)",
-			conf->topic, conf->bootstrap, conf->dest);
+			o->engine.topic, o->engine.bootstrap, o->dest);
 	else
 		kf_info("recv", "receiving %s from %s into %s (group %s)",
-			conf->topic, conf->bootstrap, conf->dest, conf->group);
+			o->engine.topic, o->engine.bootstrap, o->dest,
+			o->engine.group);
 	rc = kf_engine_run(r->eng, errstr, errstr_size);
 	r->stats.dead_letters = kf_deadletter_count(r->dlq);
 out:
@@ -1947,10 +1945,4 @@ out:
 	uv_loop_close(&r->loop);
 	free(r);
 	return rc;
-}
-
-int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
-	       size_t errstr_size)
-{
-	return kf__receive_run(conf, NULL, stats, errstr, errstr_size);
 }

@@ -26,11 +26,11 @@ struct kf_replay_plan_s {
 	int32_t nparts;
 };
 
-/* The partitions of conf->topic. */
-static int kf__count_partitions(rd_kafka_t *rk, const kf_conf_t *conf,
-				int32_t *out, char *errstr, size_t errstr_size)
+/* The partitions of topic. */
+static int kf__count_partitions(rd_kafka_t *rk, const char *topic,
+				const char *bootstrap, int32_t *out,
+				char *errstr, size_t errstr_size)
 {
-	const char *topic = conf->topic;
 	rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
 	const struct rd_kafka_metadata *md = NULL;
 	rd_kafka_resp_err_t err;
@@ -49,7 +49,7 @@ static int kf__count_partitions(rd_kafka_t *rk, const kf_conf_t *conf,
 			"cannot read the partitions of topic %s at "
 			"%s: %s (is -b right, and does the topic "
 			"exist?)",
-			topic, conf->bootstrap,
+			topic, bootstrap,
 			rd_kafka_err2str(
 				err ? err
 				    : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART));
@@ -103,9 +103,10 @@ out:
 	return rc;
 }
 
-int kf_replay_plan_assign(rd_kafka_t *rk, const kf_conf_t *conf,
-			  const kf_replay_opts_t *opts, kf_replay_plan_t **out,
-			  char *errstr, size_t errstr_size)
+int kf_replay_plan_assign(rd_kafka_t *rk, const char *topic,
+			  const char *bootstrap, const kf_replay_opts_t *opts,
+			  kf_replay_plan_t **out, char *errstr,
+			  size_t errstr_size)
 {
 	rd_kafka_topic_partition_list_t *l = NULL;
 	kf_replay_plan_t *p = calloc(1, sizeof(*p));
@@ -117,7 +118,8 @@ int kf_replay_plan_assign(rd_kafka_t *rk, const kf_conf_t *conf,
 	if (!p)
 		return KF_ENOMEM;
 	*out = p;
-	rc = kf__count_partitions(rk, conf, &p->nparts, errstr, errstr_size);
+	rc = kf__count_partitions(rk, topic, bootstrap, &p->nparts, errstr,
+				  errstr_size);
 	if (rc)
 		return rc;
 	p->parts = calloc((size_t)p->nparts, sizeof(*p->parts));
@@ -126,11 +128,11 @@ int kf_replay_plan_assign(rd_kafka_t *rk, const kf_conf_t *conf,
 	/* The end is fixed now: what arrives later is not part of this
 	 * replay, so it always ends. */
 	for (i = 0; i < p->nparts; i++) {
-		err = rd_kafka_query_watermark_offsets(rk, conf->topic, i, &lo,
-						       &hi, KF__LOOKUP_MS);
+		err = rd_kafka_query_watermark_offsets(rk, topic, i, &lo, &hi,
+						       KF__LOOKUP_MS);
 		if (err)
 			return kf_seterr(errstr, errstr_size, KF_EKAFKA,
-					 "offsets of %s [%d]: %s", conf->topic,
+					 "offsets of %s [%d]: %s", topic,
 					 (int)i, rd_kafka_err2str(err));
 		p->parts[i].next = lo;
 		p->parts[i].end = hi;
@@ -140,7 +142,7 @@ int kf_replay_plan_assign(rd_kafka_t *rk, const kf_conf_t *conf,
 			p->parts[i].next = opts->from;
 	}
 	if (opts->from_kind == KF_REPLAY_FROM_TIME) {
-		rc = kf__starts_at_time(rk, conf->topic, p, opts->from, errstr,
+		rc = kf__starts_at_time(rk, topic, p, opts->from, errstr,
 					errstr_size);
 		if (rc)
 			return rc;
@@ -149,19 +151,19 @@ int kf_replay_plan_assign(rd_kafka_t *rk, const kf_conf_t *conf,
 	for (i = 0; i < p->nparts; i++) {
 		kf_info("recv",
 			"replay %s [%d]: offsets %" PRId64 " to %" PRId64 "%s",
-			conf->topic, (int)i, p->parts[i].next, p->parts[i].end,
+			topic, (int)i, p->parts[i].next, p->parts[i].end,
 			p->parts[i].next >= p->parts[i].end ? " (nothing)"
 							    : "");
 		if (p->parts[i].next < p->parts[i].end)
-			rd_kafka_topic_partition_list_add(l, conf->topic, i)
-				->offset = p->parts[i].next;
+			rd_kafka_topic_partition_list_add(l, topic, i)->offset =
+				p->parts[i].next;
 	}
 	err = rd_kafka_assign(rk, l);
 	rd_kafka_topic_partition_list_destroy(l);
 	if (err)
 		return kf_seterr(errstr, errstr_size, KF_EKAFKA,
-				 "assigning the partitions of %s: %s",
-				 conf->topic, rd_kafka_err2str(err));
+				 "assigning the partitions of %s: %s", topic,
+				 rd_kafka_err2str(err));
 	return 0;
 }
 
@@ -235,14 +237,18 @@ void kf_replay_plan_destroy(kf_replay_plan_t *p)
 	free(p);
 }
 
-int kf_replay(const kf_conf_t *conf, const kf_replay_opts_t *opts,
-	      kf_recv_stats_t *stats, char *errstr, size_t errstr_size)
+int kf_replay_run(const kf_recv_opts_t *o, const kf_replay_opts_t *opts,
+		  kf_recv_stats_t *stats, char *errstr, size_t errstr_size)
 {
+	kf_recv_opts_t ranged;
+
 	if (!opts || opts->from_kind < KF_REPLAY_FROM_BEGINNING ||
 	    opts->from_kind > KF_REPLAY_FROM_TIME ||
 	    (opts->from_kind != KF_REPLAY_FROM_BEGINNING && opts->from < 0))
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "replay: give where to start (from the "
 				 "beginning, an offset or a time >= 0)");
-	return kf__receive_run(conf, opts, stats, errstr, errstr_size);
+	ranged = *o;
+	ranged.engine.range = opts;
+	return kf_receive_run(&ranged, stats, errstr, errstr_size);
 }

@@ -19,17 +19,19 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "config/conf.h"
 #include "kferry/kferry.h"
+#include "recv/receiver.h"
 
 typedef struct kf_replay_plan_s kf_replay_plan_t;
 
-/* Looks up the partitions of conf->topic and their positions, and assigns
- * rk (a consumer that never subscribes or commits) to each partition that
- * has something to read. Caller owns *out (kf_replay_plan_destroy). */
-int kf_replay_plan_assign(rd_kafka_t *rk, const kf_conf_t *conf,
-			  const kf_replay_opts_t *opts, kf_replay_plan_t **out,
-			  char *errstr, size_t errstr_size);
+/* Looks up the partitions of topic and their positions, and assigns rk (a
+ * consumer that never subscribes or commits) to each partition that has
+ * something to read. bootstrap names the brokers in errors. Caller owns
+ * *out (kf_replay_plan_destroy). */
+int kf_replay_plan_assign(rd_kafka_t *rk, const char *topic,
+			  const char *bootstrap, const kf_replay_opts_t *opts,
+			  kf_replay_plan_t **out, char *errstr,
+			  size_t errstr_size);
 
 /* Records that m was read; returns 1 when m lies at or past its
  * partition's end (the caller drops it; the partition is paused). */
@@ -45,5 +47,10 @@ void kf_replay_plan_rewound(kf_replay_plan_t *p, rd_kafka_t *rk,
 int kf_replay_plan_done(const kf_replay_plan_t *p);
 
 void kf_replay_plan_destroy(kf_replay_plan_t *p);
+
+/* kf_replay(): checks replay, then runs the file sink of o over the
+ * range it names (assign(), no commits, no dead letters). */
+int kf_replay_run(const kf_recv_opts_t *o, const kf_replay_opts_t *replay,
+		  kf_recv_stats_t *stats, char *errstr, size_t errstr_size);
 
 #endif /* KF_RECV_REPLAY_H */

@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/recvopts.h"
 #include "config/conf.h"
 #include "core/codec.h"
 #include "core/crypto.h"
@@ -44,6 +45,15 @@
 #include "recv/assembler.h"
 
 #include "kf_test.h"
+
+/* The destination options the file sink gets from conf. */
+static const kf_dest_opts_t *keep_of(const kf_conf_t *conf)
+{
+	static kf_recv_opts_t o;
+
+	kf_api_recv_opts(conf, &o);
+	return &o.keep;
+}
 
 #define KIB 1024u
 #define CHUNK (64u * KIB)
@@ -139,7 +149,8 @@ static void open_dest(struct fx *f, const char *policy)
 	f->d = NULL;
 	set(f->conf, "receive.on_conflict", policy);
 	errbuf[0] = '\0';
-	if (kf_dest_open(f->dest, f->conf, &f->d, errbuf, sizeof(errbuf)))
+	if (kf_dest_open(f->dest, keep_of(f->conf), &f->d, errbuf,
+			 sizeof(errbuf)))
 		fail_msg("kf_dest_open %s: %s", f->dest, errbuf);
 }
 
@@ -1095,7 +1106,8 @@ static void test_second_instance_keeps_staging(void **state)
 	EXPECT_OK(xfer_begin(&x));
 	EXPECT_OK(xfer_chunk(f, &x, INTACT));
 
-	EXPECT_OK(kf_dest_open(f->dest, f->conf, &d2, errbuf, sizeof(errbuf)));
+	EXPECT_OK(kf_dest_open(f->dest, keep_of(f->conf), &d2, errbuf,
+			       sizeof(errbuf)));
 	assert_true(staging_exists(f, x.a.staging));
 	scan_tmp(f, &ni, &nl, &nf, NULL, NULL);
 	assert_int_equal(ni, 2);
@@ -1221,7 +1233,8 @@ static void test_dest_open_creates_and_refuses_links(void **state)
 	struct stat st;
 
 	kf_test_fmt(deep, sizeof(deep), "%s/a/b/c", f->dir);
-	EXPECT_OK(kf_dest_open(deep, f->conf, &d, errbuf, sizeof(errbuf)));
+	EXPECT_OK(kf_dest_open(deep, keep_of(f->conf), &d, errbuf,
+			       sizeof(errbuf)));
 	assert_int_equal(stat(in(deep, ".kferry/tmp"), &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
 	assert_int_equal(st.st_mode & 0777, 0700);
@@ -1235,8 +1248,8 @@ static void test_dest_open_creates_and_refuses_links(void **state)
 	assert_int_equal(symlink(f->outside, in(f->dest, ".kferry")), 0);
 	d = NULL;
 	errbuf[0] = '\0';
-	assert_true(kf_dest_open(f->dest, f->conf, &d, errbuf, sizeof(errbuf)) <
-		    0);
+	assert_true(kf_dest_open(f->dest, keep_of(f->conf), &d, errbuf,
+				 sizeof(errbuf)) < 0);
 	assert_true(strstr(errbuf, ".kferry") != NULL);
 	assert_null(d);
 	assert_int_equal(count_entries(f->outside), 0);
@@ -1245,8 +1258,8 @@ static void test_dest_open_creates_and_refuses_links(void **state)
 	assert_int_equal(kf_test_write_file(in(f->dir, "plain"), "x", 1, 0644),
 			 0);
 	errbuf[0] = '\0';
-	assert_true(kf_dest_open(in(f->dir, "plain"), f->conf, &d, errbuf,
-				 sizeof(errbuf)) < 0);
+	assert_true(kf_dest_open(in(f->dir, "plain"), keep_of(f->conf), &d,
+				 errbuf, sizeof(errbuf)) < 0);
 	assert_null(d);
 	assert_non_null(strstr(errbuf, "plain"));
 	expect_file(in(f->dir, "plain"), "x", 1);

@@ -32,12 +32,22 @@
 
 #include "common/err.h"
 #include "common/log.h"
+#include "api/recvopts.h"
 #include "config/conf.h"
 #include "core/codec.h"
 #include "proto/wire.h"
 #include "recv/assembler.h"
 
 #include "kf_test.h"
+
+/* The destination options the file sink gets from conf. */
+static const kf_dest_opts_t *keep_of(const kf_conf_t *conf)
+{
+	static kf_recv_opts_t o;
+
+	kf_api_recv_opts(conf, &o);
+	return &o.keep;
+}
 
 static char errbuf[512];
 
@@ -202,7 +212,7 @@ static int setup(void **state)
 	    kf_conf_set(f->conf, "log_level", "error", err, sizeof(err)) ||
 	    kf_log_init(f->conf, 0, err, sizeof(err)))
 		return -1;
-	if (kf_dest_open(f->dest, f->conf, &f->d, err, sizeof(err)))
+	if (kf_dest_open(f->dest, keep_of(f->conf), &f->d, err, sizeof(err)))
 		return -1;
 	f->next_xid = 1;
 	calls_reset();
@@ -587,8 +597,8 @@ static void reopen_with(struct fx *f, const char *key, const char *value)
 	f->d = NULL;
 	if (kf_conf_set(f->conf, key, value, err, sizeof(err)))
 		fail_msg("%s=%s: %s", key, value, err);
-	EXPECT_OK(
-		kf_dest_open(f->dest, f->conf, &f->d, errbuf, sizeof(errbuf)));
+	EXPECT_OK(kf_dest_open(f->dest, keep_of(f->conf), &f->d, errbuf,
+			       sizeof(errbuf)));
 }
 
 /* Quarantines a transfer of its own; returns its directory's path. */

@@ -24,6 +24,7 @@
 
 #include "common/log.h"
 #include "config/conf.h"
+#include "recv/assembler.h"
 
 static char tmpdir[PATH_MAX];
 

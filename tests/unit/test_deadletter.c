@@ -17,9 +17,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/recvopts.h"
 #include "common/stop.h"
 #include "kf_test_mock.h"
 #include "recv/deadletter.h"
+
+/* The dead-letter options the receiver gets from conf. */
+static const kf_deadletter_opts_t *dl_opts(const kf_conf_t *conf)
+{
+	static kf_recv_opts_t o;
+
+	kf_api_recv_opts(conf, &o);
+	return &o.engine.dead_letters;
+}
 
 static char errbuf[512];
 
@@ -175,8 +185,9 @@ static void test_forward_then_release(void **state)
 
 	produce_source(m);
 	src = consume_one(m, "files", &c1);
-	assert_int_equal(kf_deadletter_new(&m->loop, m->k.conf, m->offs, NULL,
-					   NULL, &d, errbuf, sizeof(errbuf)),
+	assert_int_equal(kf_deadletter_new(&m->loop, dl_opts(m->k.conf),
+					   m->offs, NULL, NULL, &d, errbuf,
+					   sizeof(errbuf)),
 			 0);
 	assert_non_null(d);
 	kf_offsets_consumed(m->offs, 0, src->offset);
@@ -219,15 +230,17 @@ static void test_same_topic_refused(void **state)
 
 	kf_test_set(m->k.conf, "receive.dead_letter_topic", "files");
 	errbuf[0] = '\0';
-	assert_int_equal(kf_deadletter_new(&m->loop, m->k.conf, m->offs, NULL,
-					   NULL, &d, errbuf, sizeof(errbuf)),
+	assert_int_equal(kf_deadletter_new(&m->loop, dl_opts(m->k.conf),
+					   m->offs, NULL, NULL, &d, errbuf,
+					   sizeof(errbuf)),
 			 KF_EINVAL);
 	assert_null(d);
 	assert_non_null(strstr(errbuf, "name another topic"));
 	/* unset: off, and every call is a no-op on NULL */
 	kf_test_set(m->k.conf, "receive.dead_letter_topic", "");
-	assert_int_equal(kf_deadletter_new(&m->loop, m->k.conf, m->offs, NULL,
-					   NULL, &d, errbuf, sizeof(errbuf)),
+	assert_int_equal(kf_deadletter_new(&m->loop, dl_opts(m->k.conf),
+					   m->offs, NULL, NULL, &d, errbuf,
+					   sizeof(errbuf)),
 			 0);
 	assert_null(d);
 	assert_true(kf_deadletter_room(d));
@@ -242,8 +255,9 @@ static void test_forgotten_hold_not_released(void **state)
 	struct mock *m = *state;
 	kf_deadletter_t *d;
 
-	assert_int_equal(kf_deadletter_new(&m->loop, m->k.conf, m->offs, NULL,
-					   NULL, &d, errbuf, sizeof(errbuf)),
+	assert_int_equal(kf_deadletter_new(&m->loop, dl_opts(m->k.conf),
+					   m->offs, NULL, NULL, &d, errbuf,
+					   sizeof(errbuf)),
 			 0);
 	kf_offsets_consumed(m->offs, 0, 7);
 	kf_deadletter_quarantined(d, 0, 7, "q", 1, "frame", 5, "quarantined");
@@ -277,8 +291,9 @@ static void test_refused_stays_held(void **state)
 	rd_kafka_mock_topic_set_error(
 		m->k.mc, "files.dlq",
 		RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
-	assert_int_equal(kf_deadletter_new(&m->loop, m->k.conf, m->offs, NULL,
-					   NULL, &d, errbuf, sizeof(errbuf)),
+	assert_int_equal(kf_deadletter_new(&m->loop, dl_opts(m->k.conf),
+					   m->offs, NULL, NULL, &d, errbuf,
+					   sizeof(errbuf)),
 			 0);
 	kf_offsets_consumed(m->offs, 0, src->offset);
 	kf_deadletter_forward(d, src, "frame of an unknown transfer");

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/recvopts.h"
 #include "common/stop.h"
 #include "kf_test_mock.h"
 #include "kferry/kferry.h"
@@ -236,9 +237,15 @@ static int teardown(void **state)
 static void run(struct env *v, struct fake *f, const kf_sink_ops_t *ops,
 		const kf_replay_opts_t *range)
 {
-	kf_engine_opts_t o = {.conf = v->k.conf, .range = range, .max_open = 8};
+	kf_recv_opts_t ro;
+	kf_engine_opts_t o;
 	uv_loop_t loop;
 	char err[512];
+
+	kf_api_recv_opts(v->k.conf, &ro);
+	o = ro.engine;
+	o.range = range;
+	o.max_open = 8;
 
 	f->mc = v->k.mc;
 	kf__stop_flag = 0;
