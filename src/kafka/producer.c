@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "common/err.h"
+#include "common/util.h"
 #include "config/conf.h"
 #include "kafka/client.h"
 
@@ -59,8 +60,7 @@ void kf_producer_opts_init(kf_producer_opts_t *o, const kf_conf_t *conf,
  * the guard (the error callback and the certificate check need it). */
 static kf_producer_t *kf__of_guard(void *guard)
 {
-	return (kf_producer_t *)((char *)guard -
-				 offsetof(kf_producer_t, guard));
+	return KF_CONTAINER_OF(guard, kf_producer_t, guard);
 }
 
 /* @locality the thread that polls the main queue: the loop, or a flush */

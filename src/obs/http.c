@@ -12,7 +12,7 @@
 #include "common/log.h"
 
 struct kf__conn {
-	uv_tcp_t tcp; /* must stay first */
+	uv_tcp_t tcp;
 	uv_timer_t timer;
 	uv_write_t wreq;
 	uv_shutdown_t sreq;

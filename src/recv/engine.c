@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/stop.h"
+#include "common/util.h"
 #include "kafka/client.h"
 #include "kafka/security.h"
 #include "obs/probe.h"
@@ -25,7 +26,7 @@
 #define KF__STARTS_TIMEOUT_MS 5000
 
 struct kf_engine_s {
-	/* first: it is librdkafka's opaque, the one kf__rebalance gets */
+	/* librdkafka's opaque: kf__rebalance gets it */
 	kf_kafka_guard_t guard;
 	kf_engine_opts_t o; /* a copy: its range is planned in range */
 	const kf_sink_ops_t *ops;
@@ -358,7 +359,7 @@ static int kf__sink_starts(kf_engine_t *e,
 static void kf__rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			  rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
-	kf_engine_t *e = opaque;
+	kf_engine_t *e = KF_CONTAINER_OF(opaque, kf_engine_t, guard);
 
 	if (e->assignment)
 		rd_kafka_topic_partition_list_destroy(e->assignment);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/util.h"
 #include "core/codec.h"
 #include "core/path.h"
 #include "kafka/producer.h"
@@ -39,7 +40,7 @@ struct kf__ref {
 
 /* A chunk buffer: 64-byte frame header followed by the payload. */
 struct kf__slot {
-	struct kf__ref ref; /* KF__REF_SLOT; must stay first */
+	struct kf__ref ref; /* KF__REF_SLOT */
 	uv_work_t work;
 	uint64_t idx;
 	uint32_t raw_len;
@@ -892,7 +893,8 @@ static void kf__dr(void *opaque, const rd_kafka_message_t *m)
 			kf_probe_send_ctrl(&f->probe, m->partition, m->offset);
 	}
 	if (ref->kind == KF__REF_SLOT) {
-		struct kf__slot *sl = (struct kf__slot *)ref;
+		struct kf__slot *sl =
+			KF_CONTAINER_OF(ref, struct kf__slot, ref);
 
 		if (!m->err) {
 			kf_probe_send_chunk(&f->probe, sl->raw_len);

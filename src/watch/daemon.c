@@ -28,6 +28,7 @@
 
 #include "common/log.h"
 #include "common/stop.h"
+#include "common/util.h"
 #include "config/conf.h"
 #include "core/path.h"
 #include "obs/probe.h"
@@ -112,7 +113,7 @@ struct kf__file {
 };
 
 struct kf__dirwatch {
-	uv_fs_event_t h; /* must stay first */
+	uv_fs_event_t h;
 	struct kf__rstate *rs;
 	char *rel;
 };
@@ -310,7 +311,8 @@ static struct kf__file *kf__dequeue(struct kf__daemon *d)
 
 static void kf__watch_closed(uv_handle_t *h)
 {
-	struct kf__dirwatch *w = (struct kf__dirwatch *)h;
+	struct kf__dirwatch *w =
+		KF_CONTAINER_OF((uv_fs_event_t *)h, struct kf__dirwatch, h);
 
 	free(w->rel);
 	free(w);
@@ -1057,7 +1059,7 @@ static void kf__dispatch(struct kf__daemon *d)
 static void kf__fs_event(uv_fs_event_t *h, const char *name, int events,
 			 int status)
 {
-	struct kf__dirwatch *w = (struct kf__dirwatch *)h;
+	struct kf__dirwatch *w = KF_CONTAINER_OF(h, struct kf__dirwatch, h);
 
 	(void)name;
 	(void)events;
