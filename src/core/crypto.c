@@ -385,18 +385,18 @@ static int kf__gcm(int enc, const uint8_t *key, const uint8_t *nonce,
 	return KF_ECRYPTO;
 }
 
-int kf_aead_seal(const uint8_t key[KF_CRYPTO_KEY_LEN],
-		 const uint8_t nonce[KF_CRYPTO_NONCE_LEN], const void *aad,
-		 size_t aad_len, const uint8_t *in, size_t len, uint8_t *out,
-		 uint8_t tag[KF_CRYPTO_TAG_LEN])
+int kf_aead_encrypt(const uint8_t key[KF_CRYPTO_KEY_LEN],
+		    const uint8_t nonce[KF_CRYPTO_NONCE_LEN], const void *aad,
+		    size_t aad_len, const uint8_t *in, size_t len, uint8_t *out,
+		    uint8_t tag[KF_CRYPTO_TAG_LEN])
 {
 	return kf__gcm(1, key, nonce, aad, aad_len, in, len, out, tag);
 }
 
-int kf_aead_open(const uint8_t key[KF_CRYPTO_KEY_LEN],
-		 const uint8_t nonce[KF_CRYPTO_NONCE_LEN], const void *aad,
-		 size_t aad_len, const uint8_t *in, size_t len, uint8_t *out,
-		 const uint8_t tag[KF_CRYPTO_TAG_LEN])
+int kf_aead_decrypt(const uint8_t key[KF_CRYPTO_KEY_LEN],
+		    const uint8_t nonce[KF_CRYPTO_NONCE_LEN], const void *aad,
+		    size_t aad_len, const uint8_t *in, size_t len, uint8_t *out,
+		    const uint8_t tag[KF_CRYPTO_TAG_LEN])
 {
 	uint8_t t[KF_CRYPTO_TAG_LEN];
 
@@ -456,10 +456,10 @@ static int kf__kek(const kf_key_t *priv, const uint8_t peer_pub[32],
 /* Each key-encryption key wraps one data key once: a zero nonce is safe. */
 static const uint8_t kf__wrap_nonce[KF_CRYPTO_NONCE_LEN];
 
-/* Wraps (seal=1: in is the data key, out the wrapped key) or unwraps
- * (seal=0: the reverse) with the KEK of priv and peer; the recipient's key
+/* Wraps (wrap=1: in is the data key, out the wrapped key) or unwraps
+ * (wrap=0: the reverse) with the KEK of priv and peer; the recipient's key
  * id is the associated data. */
-static int kf__wrap(int seal, const kf_key_t *priv, const uint8_t *peer,
+static int kf__wrap(int wrap, const kf_key_t *priv, const uint8_t *peer,
 		    const uint8_t *eph_pub, const kf_key_t *recip_src,
 		    const uint8_t *recip_pub, const uint8_t salt[16],
 		    const uint8_t *in, uint8_t *out)
@@ -468,14 +468,14 @@ static int kf__wrap(int seal, const kf_key_t *priv, const uint8_t *peer,
 	int r;
 
 	r = kf__kek(priv, peer, eph_pub, recip_pub, salt, kek);
-	if (!r && seal)
-		r = kf_aead_seal(kek, kf__wrap_nonce, recip_src->id,
-				 KF_CRYPTO_KEYID_LEN, in, KF_CRYPTO_KEY_LEN,
-				 out, out + KF_CRYPTO_KEY_LEN);
+	if (!r && wrap)
+		r = kf_aead_encrypt(kek, kf__wrap_nonce, recip_src->id,
+				    KF_CRYPTO_KEYID_LEN, in, KF_CRYPTO_KEY_LEN,
+				    out, out + KF_CRYPTO_KEY_LEN);
 	else if (!r)
-		r = kf_aead_open(kek, kf__wrap_nonce, recip_src->id,
-				 KF_CRYPTO_KEYID_LEN, in, KF_CRYPTO_KEY_LEN,
-				 out, in + KF_CRYPTO_KEY_LEN);
+		r = kf_aead_decrypt(kek, kf__wrap_nonce, recip_src->id,
+				    KF_CRYPTO_KEYID_LEN, in, KF_CRYPTO_KEY_LEN,
+				    out, in + KF_CRYPTO_KEY_LEN);
 	OPENSSL_cleanse(kek, sizeof(kek));
 	return r;
 }

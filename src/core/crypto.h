@@ -69,16 +69,16 @@ void kf_key_id_format(const uint8_t id[KF_CRYPTO_KEYID_LEN], char out[33]);
 
 int kf_crypto_random(void *buf, size_t len);
 
-/* AES-256-GCM. in and out may be the same buffer. open returns
+/* AES-256-GCM. in and out may be the same buffer. decrypt returns
  * KF_ECRYPTO when the tag does not verify (out is then zeroed). */
-int kf_aead_seal(const uint8_t key[KF_CRYPTO_KEY_LEN],
-		 const uint8_t nonce[KF_CRYPTO_NONCE_LEN], const void *aad,
-		 size_t aad_len, const uint8_t *in, size_t len, uint8_t *out,
-		 uint8_t tag[KF_CRYPTO_TAG_LEN]);
-int kf_aead_open(const uint8_t key[KF_CRYPTO_KEY_LEN],
-		 const uint8_t nonce[KF_CRYPTO_NONCE_LEN], const void *aad,
-		 size_t aad_len, const uint8_t *in, size_t len, uint8_t *out,
-		 const uint8_t tag[KF_CRYPTO_TAG_LEN]);
+int kf_aead_encrypt(const uint8_t key[KF_CRYPTO_KEY_LEN],
+		    const uint8_t nonce[KF_CRYPTO_NONCE_LEN], const void *aad,
+		    size_t aad_len, const uint8_t *in, size_t len, uint8_t *out,
+		    uint8_t tag[KF_CRYPTO_TAG_LEN]);
+int kf_aead_decrypt(const uint8_t key[KF_CRYPTO_KEY_LEN],
+		    const uint8_t nonce[KF_CRYPTO_NONCE_LEN], const void *aad,
+		    size_t aad_len, const uint8_t *in, size_t len, uint8_t *out,
+		    const uint8_t tag[KF_CRYPTO_TAG_LEN]);
 
 /* Wraps a data key for a recipient's X25519 public key with an ephemeral
  * X25519 private key: the key-encryption key is HKDF-SHA256(ECDH, salt,

@@ -284,8 +284,9 @@ int kf_seal_manifest(kf_seal_t *s, const kf_seal_keys_t *k,
 			goto out_free;
 		off += (size_t)env;
 		kf__nonce(nonce, KF__NONCE_MANIFEST, 0);
-		r = kf_aead_seal(s->dk, nonce, f, off, plain + KF_WIRE_HDR_SIZE,
-				 body, f + off, f + off + body);
+		r = kf_aead_encrypt(s->dk, nonce, f, off,
+				    plain + KF_WIRE_HDR_SIZE, body, f + off,
+				    f + off + body);
 		if (r)
 			goto out_free;
 		off += body + KF_CRYPTO_TAG_LEN;
@@ -332,9 +333,9 @@ long kf_seal_chunk(const kf_seal_t *s, uint8_t *frame, size_t len, size_t cap)
 	kf__put_be(frame + KF__FLAGS_OFF, 2, KF_WIRE_FLAG_SEALED);
 	kf__nonce(nonce, KF__NONCE_CHUNK,
 		  kf__get_be(frame + KF_WIRE_HDR_SIZE, 8));
-	r = kf_aead_seal(s->dk, nonce, frame, KF__CHUNK_CLEAR,
-			 frame + KF__CHUNK_CLEAR, len - KF__CHUNK_CLEAR,
-			 frame + KF__CHUNK_CLEAR, frame + len);
+	r = kf_aead_encrypt(s->dk, nonce, frame, KF__CHUNK_CLEAR,
+			    frame + KF__CHUNK_CLEAR, len - KF__CHUNK_CLEAR,
+			    frame + KF__CHUNK_CLEAR, frame + len);
 	return r ? r : (long)(len + KF_CRYPTO_TAG_LEN);
 }
 
@@ -367,9 +368,9 @@ int kf_seal_commit(kf_seal_t *s, const kf_wire_commit_t *c)
 	kf__put_be(f + KF__FLAGS_OFF, 2, s->flags);
 	if (s->flags & KF_WIRE_FLAG_SEALED) {
 		kf__nonce(nonce, KF__NONCE_COMMIT, 0);
-		r = kf_aead_seal(s->dk, nonce, f, KF_WIRE_HDR_SIZE,
-				 plain + KF_WIRE_HDR_SIZE, body, f + off,
-				 f + off + body);
+		r = kf_aead_encrypt(s->dk, nonce, f, KF_WIRE_HDR_SIZE,
+				    plain + KF_WIRE_HDR_SIZE, body, f + off,
+				    f + off + body);
 		off += body + KF_CRYPTO_TAG_LEN;
 	} else {
 		memcpy(f + off, plain + KF_WIRE_HDR_SIZE, body);
@@ -496,8 +497,8 @@ static int kf__open_sealed_manifest(const kf_seal_keys_t *k, kf_seal_t *s,
 		return KF_ENOMEM;
 	memcpy(s->frame, p, KF_WIRE_HDR_SIZE);
 	kf__nonce(nonce, KF__NONCE_MANIFEST, 0);
-	if (kf_aead_open(s->dk, nonce, p, ct, p + ct, ctlen,
-			 s->frame + KF_WIRE_HDR_SIZE, p + ct + ctlen))
+	if (kf_aead_decrypt(s->dk, nonce, p, ct, p + ct, ctlen,
+			    s->frame + KF_WIRE_HDR_SIZE, p + ct + ctlen))
 		return kf_seterr(errstr, errstr_size, KF_ECRYPTO,
 				 "manifest does not decrypt: it was altered");
 	s->frame_len = KF_WIRE_HDR_SIZE + ctlen;
@@ -652,9 +653,9 @@ int kf_seal_open_chunk(const kf_seal_t *s, const void *frame, size_t len,
 	memcpy(out, p, KF__CHUNK_CLEAR);
 	kf__put_be(out + KF__FLAGS_OFF, 2, 0);
 	kf__nonce(nonce, KF__NONCE_CHUNK, index);
-	if (kf_aead_open(s->dk, nonce, p, KF__CHUNK_CLEAR, p + KF__CHUNK_CLEAR,
-			 ctlen, out + KF__CHUNK_CLEAR,
-			 p + len - KF_CRYPTO_TAG_LEN)) {
+	if (kf_aead_decrypt(s->dk, nonce, p, KF__CHUNK_CLEAR,
+			    p + KF__CHUNK_CLEAR, ctlen, out + KF__CHUNK_CLEAR,
+			    p + len - KF_CRYPTO_TAG_LEN)) {
 		free(out);
 		return kf_seterr(errstr, errstr_size, KF_ECRYPTO,
 				 "chunk %llu does not decrypt: altered, "
@@ -703,9 +704,9 @@ int kf_seal_open_commit(kf_seal_t *s, const void *frame, size_t len,
 				 "forged or from another transfer");
 	if (s->flags & KF_WIRE_FLAG_SEALED) {
 		kf__nonce(nonce, KF__NONCE_COMMIT, 0);
-		if (kf_aead_open(s->dk, nonce, p, KF_WIRE_HDR_SIZE,
-				 p + KF_WIRE_HDR_SIZE, blen, body,
-				 p + KF_WIRE_HDR_SIZE + blen))
+		if (kf_aead_decrypt(s->dk, nonce, p, KF_WIRE_HDR_SIZE,
+				    p + KF_WIRE_HDR_SIZE, blen, body,
+				    p + KF_WIRE_HDR_SIZE + blen))
 			return kf_seterr(errstr, errstr_size, KF_ECRYPTO,
 					 "commit does not decrypt: it was "
 					 "altered");

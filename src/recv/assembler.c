@@ -574,7 +574,8 @@ static int kf__older_than(const kf_assembly_t *a, const struct stat *st)
  * closes it, on failure too: after a failed fsync the kernel may have
  * dropped the pages it could not write, and a second fsync of the same
  * file can then report success. The next attempt restages instead. */
-static int kf__seal_staging(kf_assembly_t *a, char *errstr, size_t errstr_size)
+static int kf__finalize_staging(kf_assembly_t *a, char *errstr,
+				size_t errstr_size)
 {
 	struct timespec ts[2];
 	int r = 0;
@@ -598,7 +599,7 @@ static int kf__seal_staging(kf_assembly_t *a, char *errstr, size_t errstr_size)
 
 /* Copies the staging file into a fresh one, checks the copy against the
  * whole-file hash (pages a failed writeback lost read back as something
- * else), seals the copy and puts it in the staging file's place. */
+ * else), finalizes the copy and puts it in the staging file's place. */
 static int kf__restage(kf_assembly_t *a, const uint8_t hash[16], char *errstr,
 		       size_t errstr_size)
 {
@@ -640,7 +641,7 @@ static int kf__restage(kf_assembly_t *a, const uint8_t hash[16], char *errstr,
 			a->shown);
 		goto out_free;
 	}
-	r = kf__seal_staging(a, errstr, errstr_size);
+	r = kf__finalize_staging(a, errstr, errstr_size);
 	if (!r &&
 	    renameat(a->dest->instfd, copy, a->dest->instfd, a->staging) < 0)
 		goto out_errno;
@@ -665,12 +666,12 @@ out_free:
 	return r;
 }
 
-/* Seals the staging file once; after a failure, restages it. */
+/* Finalizes the staging file once; after a failure, restages it. */
 static int kf__durable_staging(kf_assembly_t *a, const uint8_t hash[16],
 			       char *errstr, size_t errstr_size)
 {
 	if (a->fd >= 0) {
-		if (kf__seal_staging(a, errstr, errstr_size) == 0)
+		if (kf__finalize_staging(a, errstr, errstr_size) == 0)
 			return 0;
 		kf_warn("recv", "%s; staging it again from a copy", errstr);
 	}

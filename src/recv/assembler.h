@@ -66,7 +66,7 @@ typedef struct kf_assembly_s {
 	kf_hasher_t *hasher;
 	uint64_t written; /* bytes written in order */
 	uint64_t synced;  /* bytes handed to writeback */
-	/* Sealing the staging file failed, so its fd was closed: what it
+	/* Finalizing the staging file failed, so its fd was closed: what it
 	 * holds is copied to a fresh file before it may be placed. */
 	int restage;
 	/* Depth of the shallowest directory on the way to relpath whose
