@@ -294,6 +294,8 @@ static int kf__record_end(kf_csv_t *p, size_t i)
 			p->expect = p->nf;
 		else if (p->nf != p->expect) {
 			p->err.code = KF_CSV_E_FIELD_COUNT;
+			p->err.err_line = p->rec_line;
+			p->err.err_offset = p->rec_off;
 			p->err.nfields = p->nf;
 			p->err.expected = p->expect;
 		}
@@ -437,11 +439,13 @@ static int kf__record_start(kf_csv_t *p, char c, size_t i)
 
 static int kf__unquoted(kf_csv_t *p, const char *b, size_t *i, size_t n)
 {
+	size_t from = *i;
 	char c;
 	int rc;
 
+	/* after a run, the next byte goes through the loop's cap check */
 	rc = kf__content(p, p->stop_unq, b, i, n);
-	if (rc || *i == n || !p->stop_unq[(unsigned char)b[*i]])
+	if (rc || *i != from || *i == n || !p->stop_unq[(unsigned char)b[*i]])
 		return rc;
 	c = b[*i];
 	if (kf__is_nl(c))
@@ -459,11 +463,13 @@ static int kf__unquoted(kf_csv_t *p, const char *b, size_t *i, size_t n)
 
 static int kf__quoted(kf_csv_t *p, const char *b, size_t *i, size_t n)
 {
+	size_t from = *i;
 	char c;
 	int rc;
 
+	/* after a run, the next byte goes through the loop's cap check */
 	rc = kf__content(p, p->stop_q, b, i, n);
-	if (rc || *i == n || !p->stop_q[(unsigned char)b[*i]])
+	if (rc || *i != from || *i == n || !p->stop_q[(unsigned char)b[*i]])
 		return rc;
 	c = b[*i];
 	if (c == p->o.dialect.quote) {

@@ -115,11 +115,11 @@ typedef struct kf_csv_record {
 
 typedef struct kf_csv_error {
 	enum kf_csv_err code;
-	const char *msg;	    /* what, where, with the numbers below */
-	uint64_t num, line, offset; /* the record, as in kf_csv_record_t */
-	uint64_t err_line, err_offset;
-	size_t nfields, expected; /* KF_CSV_E_FIELD_COUNT */
-	const char *raw;	  /* up to max_record bytes of the record */
+	const char *msg;	       /* what, where, with the numbers below */
+	uint64_t num, line, offset;    /* the record, as in kf_csv_record_t */
+	uint64_t err_line, err_offset; /* field count: the record's */
+	size_t nfields, expected;      /* KF_CSV_E_FIELD_COUNT */
+	const char *raw; /* up to max_record bytes of the record */
 	size_t raw_len;
 	uint64_t raw_total;
 } kf_csv_error_t;

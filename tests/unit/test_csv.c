@@ -370,6 +370,11 @@ static void test_caps(void **state)
 	check(&o, "\"aaaa\na\nbbbbbbbbbbbb\"\nx,y\n",
 	      "E4 r1@1:0 at 1:5 [\"aaaa\\na\\nbbbb] (21)\n"
 	      "R2@4:22 [x,y] <x> <y>\n");
+	/* the record cap on a closing quote right after a run */
+	o.max_field = 6;
+	o.max_record = 9;
+	check(&o, "2,\"Kim, J\",c\n", "E5 r1@1:0 at 1:9 [2,\"Kim, J] (12)\n");
+	o.max_record = 12;
 	o.max_field = 100;
 	check(&o, "a,b,c,d,e,f,g\n1,2\n",
 	      "E5 r1@1:0 at 1:12 [a,b,c,d,e,f,] (13)\n"
