@@ -17,9 +17,15 @@
  * or CRLF outside quotes, or at the end of the input (no final newline
  * needed). A UTF-8 BOM at the very start is skipped.
  *
- * Empty lines: as PostgreSQL's COPY ... CSV reads them, an empty line is
- * a record of one unquoted empty field (a NULL), which fails the field
- * count check when more fields are expected; skip_empty_lines drops them.
+ * Empty lines: as PostgreSQL's COPY ... CSV reads them (NextCopyFromRawFields
+ * parses every line but the empty one at EOF), an empty line is a record
+ * of one unquoted empty field (a NULL), which fails the field count check
+ * when more fields are expected ("missing data for column" in COPY);
+ * skip_empty_lines drops them. Unlike COPY, which fixes the line end at
+ * the first line, LF, CR and CRLF may mix.
+ *
+ * Header (dialect.header): the first record read without an error names
+ * the columns (kf_csv_header) and is not given to on_record.
  *
  * NULL (kf_csv_field_t.null), as COPY's NULL option: an unquoted field
  * equal to null_str (default "") is NULL, a quoted one never is, so
