@@ -138,20 +138,28 @@ if stage sanitize; then
     fi
 fi
 
+# fuzz_one NAME CORPUS MAX_LEN: FUZZ_SECONDS of build-fuzz/NAME from a copy
+# of tests/fuzz/corpus/CORPUS (libFuzzer adds to the corpus it is given).
+fuzz_one() {
+    local corpus log=build-fuzz/$1.log
+    corpus=$(mktemp -d)
+    cp tests/fuzz/corpus/"$2"/* "$corpus"/
+    if build-fuzz/"$1" -max_total_time="$FUZZ_SECONDS" -max_len="$3" \
+        "$corpus" >"$log" 2>&1; then
+        tail -n 2 "$log"
+        ok 1
+    else
+        tail -n 40 "$log"
+        bad 1 "fuzz: $1 found a crash ($log)"
+    fi
+    rm -rf "$corpus"
+}
+
 if stage fuzz; then
-    say "fuzzing the wire decoders for ${FUZZ_SECONDS}s"
+    say "fuzzing the wire decoders and the CSV reader for ${FUZZ_SECONDS}s each"
     if CC=clang build build-fuzz -DKF_FUZZ=ON -DKF_TESTS=OFF; then
-        corpus=$(mktemp -d)
-        cp tests/fuzz/corpus/wire/* "$corpus"/
-        if build-fuzz/fuzz_wire -max_total_time="$FUZZ_SECONDS" \
-            -max_len=8192 "$corpus" >build-fuzz/fuzz.log 2>&1; then
-            tail -n 2 build-fuzz/fuzz.log
-            ok 1
-        else
-            tail -n 40 build-fuzz/fuzz.log
-            bad 1 "fuzz: fuzz_wire found a crash (build-fuzz/fuzz.log)"
-        fi
-        rm -rf "$corpus"
+        fuzz_one fuzz_wire wire 8192
+        fuzz_one fuzz_csv csv 4096
     else
         bad 1 "fuzz: build failed"
     fi
