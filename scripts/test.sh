@@ -95,21 +95,22 @@ if stage setup; then
     scripts/setup.sh || { echo "$PROG: setup failed" >&2; exit 2; }
 fi
 
+# check_tree SCRIPT WHAT: SCRIPT --check over the tree; on failure its
+# list of files, and "WHAT (run SCRIPT)".
+check_tree() {
+    local out
+    say "check: $2 ($1 --check)"
+    if out=$("$1" --check 2>&1); then
+        ok 1
+    else
+        echo "$out"
+        bad 1 "check: $2 (run $1)"
+    fi
+}
+
 if stage check; then
-    say "check: SPDX license lines (scripts/spdx.sh --check)"
-    if out=$(scripts/spdx.sh --check 2>&1); then
-        ok 1
-    else
-        echo "$out"
-        bad 1 "check: files without the SPDX line (run scripts/spdx.sh)"
-    fi
-    say "check: source layout (scripts/format.sh --check)"
-    if out=$(scripts/format.sh --check 2>&1); then
-        ok 1
-    else
-        echo "$out"
-        bad 1 "check: files not laid out as .clang-format says (run scripts/format.sh)"
-    fi
+    check_tree scripts/spdx.sh "every source file names its license (SPDX line)"
+    check_tree scripts/format.sh "source layout as .clang-format says"
 fi
 
 if stage build; then
