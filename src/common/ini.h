@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The INI dialect of kferry's files (config/kferry.conf, schema files):
+ * `[section]`, `key = value`, `#` and `;` comments (a comment inside a
+ * line starts after a space), values in double quotes keep spaces and
+ * understand \" \\ \n. A tokenizer only: it knows no keys; the caller's
+ * callback takes (section, key, value, line) and decides.
+ *
+ * @locality any thread.
+ */
+#ifndef KF_COMMON_INI_H
+#define KF_COMMON_INI_H
+
+#include <stddef.h>
+
+/* One `key = value` of section (the text between the brackets; "" before
+ * the first section), line 1-based. Strings are valid during the call.
+ * Return 0 to go on, or a nonzero code (with errstr set) to stop. */
+typedef int(kf_ini_cb)(void *opaque, const char *section, const char *key,
+		       const char *value, unsigned line, char *errstr,
+		       size_t errstr_size);
+/* A `[section]` line, before its keys (may be NULL in kf_ini_parse). */
+typedef int(kf_ini_section_cb)(void *opaque, const char *section, unsigned line,
+			       char *errstr, size_t errstr_size);
+
+/* Tokenizes text (len bytes, need not be NUL-terminated). Syntax errors
+ * return KF_EINVAL with errstr "NAME:LINE: what" (name: the file, for
+ * messages); a callback's nonzero return stops and is returned. */
+int kf_ini_parse(const char *text, size_t len, const char *name,
+		 kf_ini_section_cb *on_section, kf_ini_cb *on_key, void *opaque,
+		 char *errstr, size_t errstr_size);
+
+/* Reads a whole file (at most max_bytes) and tokenizes it. KF_EIO or
+ * KF_EINVAL with errstr. */
+int kf_ini_parse_file(const char *path, size_t max_bytes,
+		      kf_ini_section_cb *on_section, kf_ini_cb *on_key,
+		      void *opaque, char *errstr, size_t errstr_size);
+
+#endif /* KF_COMMON_INI_H */

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Serializers of records: the Kafka key and value of one row. Behind one
+ * interface so that Avro with a Schema Registry can join Connect's JSON
+ * (docs/records.md section 1, record format version 1).
+ *
+ * The value is every emitted column in schema order; the key is the key
+ * columns in key order, or no key (a null Kafka key) when the schema has
+ * none. Values come by column index (every column of the schema, emitted
+ * or not), already parsed, checked, transformed and masked.
+ *
+ * @locality any thread; a serializer is used by one thread at a time.
+ */
+#ifndef KF_RECORD_SERIAL_H
+#define KF_RECORD_SERIAL_H
+
+#include "common/strbuf.h"
+#include "record/schema.h"
+
+typedef struct kf_serializer_s kf_serializer_t;
+
+typedef struct kf_serializer_ops_s {
+	const char *name; /* "connect-json" */
+	/* Appends the key to out: 0, 1 when there is no key (out unchanged),
+	 * -1 on a value it cannot write (out of memory) */
+	int (*key)(kf_serializer_t *z, const kf_value_t *vals,
+		   kf_strbuf_t *out);
+	/* Appends the value: 0 or -1 */
+	int (*value)(kf_serializer_t *z, const kf_value_t *vals,
+		     kf_strbuf_t *out);
+	void (*destroy)(kf_serializer_t *z);
+} kf_serializer_ops_t;
+
+struct kf_serializer_s {
+	const kf_serializer_ops_t *ops;
+	const kf_schema_t *schema; /* borrowed; prepared */
+};
+
+/* Connect's JsonConverter with schemas.enable=true. decimal_numeric:
+ * load.decimal_format = numeric (JSON numbers) rather than base64. The
+ * schema JSON of key and value is rendered once here. NULL with errstr
+ * when out of memory. */
+kf_serializer_t *kf_serial_connect_json(const kf_schema_t *s,
+					int decimal_numeric, char *errstr,
+					size_t errstr_size);
+
+static inline int kf_serial_key(kf_serializer_t *z, const kf_value_t *vals,
+				kf_strbuf_t *out)
+{
+	return z->ops->key(z, vals, out);
+}
+
+static inline int kf_serial_value(kf_serializer_t *z, const kf_value_t *vals,
+				  kf_strbuf_t *out)
+{
+	return z->ops->value(z, vals, out);
+}
+
+/* NULL is a no-op. */
+static inline void kf_serial_free(kf_serializer_t *z)
+{
+	if (z)
+		z->ops->destroy(z);
+}
+
+#endif /* KF_RECORD_SERIAL_H */
