@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,8 +80,7 @@ static int kf__section(struct kf__ini *in, char *p, char *msg, size_t msg_size)
 	strcpy(in->section, name);
 	if (!in->on_section)
 		return 0;
-	return in->on_section(in->opaque, in->section, in->line, msg,
-			      msg_size);
+	return in->on_section(in->opaque, in->section, in->line, msg, msg_size);
 }
 
 /* Cuts a '#' or ';' comment that follows whitespace, then the whitespace;
@@ -275,10 +275,9 @@ static int kf__read_all(int fd, const char *path, size_t max_bytes, char **out,
 		if (n < 0) {
 			int e = errno;
 
-			err = kf_seterr(errstr, errstr_size,
-					kf_err_from_errno(e),
-					"%s: cannot read: %s", path,
-					strerror(e));
+			err = kf_seterr(
+				errstr, errstr_size, kf_err_from_errno(e),
+				"%s: cannot read: %s", path, strerror(e));
 			break;
 		}
 		if (!n)
@@ -328,6 +327,47 @@ int kf_ini_parse_file(const char *path, size_t max_bytes,
 		explicit_bzero(text, len);
 	free(text);
 	return err;
+}
+
+/* Returns the multiplier of a size suffix (K, KB, KiB, ... any case), or 0
+ * if s is not one. An empty suffix means bytes. */
+static uint64_t kf__size_unit(const char *s)
+{
+	static const char units[] = "KMGT";
+	const char *u;
+
+	if (!*s)
+		return 1;
+	u = strchr(units, toupper((unsigned char)*s));
+	if (!u)
+		return 0;
+	s++;
+	if (*s && strcasecmp(s, "B") && strcasecmp(s, "iB"))
+		return 0;
+	return (uint64_t)1 << (10 * (u - units + 1));
+}
+
+int kf_ini_parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	uint64_t unit;
+	char *end;
+
+	/* strtoull would accept leading spaces and wrap "-1" around */
+	if (!s || !isdigit((unsigned char)*s))
+		return KF_EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return KF_EINVAL;
+	/* "1 MiB" reads well; a bare "1 " is more likely a mistake */
+	if (end[strspn(end, " \t")])
+		end += strspn(end, " \t");
+	unit = kf__size_unit(end);
+	if (!unit || v > UINT64_MAX / unit)
+		return KF_EINVAL;
+	*out = (uint64_t)v * unit;
+	return 0;
 }
 
 /* Levenshtein distance; both strings are shorter than KF_INI_NAME_MAX. */

@@ -18,6 +18,7 @@
 #define KF_COMMON_INI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define KF_INI_NAME_MAX 256
 
@@ -44,6 +45,11 @@ int kf_ini_parse(const char *text, size_t len, const char *name,
 int kf_ini_parse_file(const char *path, size_t max_bytes,
 		      kf_ini_section_cb *on_section, kf_ini_cb *on_key,
 		      void *opaque, char *errstr, size_t errstr_size);
+
+/* A size value: digits and an optional unit K, M, G, T (also KB, KiB,
+ * any case; powers of 1024), a space allowed before the unit ("1 MiB").
+ * 0, or KF_EINVAL for anything else (signs, overflow). */
+int kf_ini_parse_size(const char *s, uint64_t *out);
 
 /* How far name is from known, for "did you mean" hints: the edit
  * (Levenshtein) distance when it is small for name's length (at most one

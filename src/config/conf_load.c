@@ -51,45 +51,9 @@ static int kf__parse_int(const char *s, int64_t *out)
 	return 0;
 }
 
-/* Returns the multiplier of a size suffix (K, KB, KiB, ... any case), or 0
- * if s is not one. An empty suffix means bytes. */
-static uint64_t kf__size_unit(const char *s)
-{
-	static const char units[] = "KMGT";
-	const char *u;
-
-	if (!*s)
-		return 1;
-	u = strchr(units, toupper((unsigned char)*s));
-	if (!u)
-		return 0;
-	s++;
-	if (*s && strcasecmp(s, "B") && strcasecmp(s, "iB"))
-		return 0;
-	return (uint64_t)1 << (10 * (u - units + 1));
-}
-
 int kf_conf_parse_size(const char *s, uint64_t *out)
 {
-	unsigned long long v;
-	uint64_t unit;
-	char *end;
-
-	/* strtoull would accept leading spaces and wrap "-1" around */
-	if (!s || !isdigit((unsigned char)*s))
-		return KF_EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return KF_EINVAL;
-	/* "1 MiB" reads well; a bare "1 " is more likely a mistake */
-	if (end[strspn(end, " \t")])
-		end += strspn(end, " \t");
-	unit = kf__size_unit(end);
-	if (!unit || v > UINT64_MAX / unit)
-		return KF_EINVAL;
-	*out = (uint64_t)v * unit;
-	return 0;
+	return kf_ini_parse_size(s, out);
 }
 
 static int kf__invalid(const struct kf__key *k, const char *value, char *errstr,
@@ -626,7 +590,8 @@ void kf_conf_destroy(kf_conf_t *conf)
 
 struct kf__loader {
 	kf_conf_t *conf;
-	char secret[KF_INI_NAME_MAX]; /* the first key holding a secret inline */
+	/* the first key holding a secret inline */
+	char secret[KF_INI_NAME_MAX];
 };
 
 static int kf__load_key(void *opaque, const char *section, const char *name,
