@@ -128,6 +128,7 @@ typedef struct kf_column_s {
 	unsigned mask_a, mask_b; /* KF_MASK_KEEP: first a, last b */
 	char *mask_keep;	 /* characters never masked: "-" */
 	int key_pos;		 /* position in the key, or -1 */
+	unsigned line; /* of [column.NAME] in the schema file (messages) */
 } kf_column_t;
 
 /* A fixed-width record type ([record.NAME]). */
@@ -144,6 +145,7 @@ typedef struct kf_rectype_s {
 		int sum_of; /* emitted column summed */
 	} * sums;
 	size_t n_sums;
+	unsigned line; /* of [record.NAME]; 0: the implicit only type */
 } kf_rectype_t;
 
 /* One `COLUMN OP VALUE` term of [schema] filter (joined by and). */
@@ -194,7 +196,12 @@ typedef struct kf_schema_s {
 	size_t ncols;
 	int *key; /* column indexes, in key order */
 	size_t nkey;
-	int masks;    /* some column masks (dead letters withhold raw bytes) */
+	unsigned key_line; /* of [schema] key; 0: set by kf_schema_set_key */
+	unsigned filter_line;
+	int masks; /* some column masks (dead letters withhold raw bytes) */
+	/* locale_t of C.UTF-8: regexes are compiled under it (uselocale) and
+	 * must run under it; NULL when no column has a regex */
+	void *regex_locale;
 	int prepared; /* kf_schema_prepare succeeded */
 } kf_schema_t;
 
@@ -218,10 +225,12 @@ int kf_schema_set_encoding(kf_schema_t *s, const char *encoding, char *errstr,
 int kf_schema_set_delimiter(kf_schema_t *s, const char *delim, char *errstr,
 			    size_t errstr_size);
 
-/* Checks the whole (key columns required, one emitted record type, names
- * unique, a name not ending in .Envelope, hash masks with a salt given to
- * the load, ...) and compiles regexes, bounds and filter values. Called
- * by kf_schema_load; call again after overrides. */
+/* Checks the whole (key columns required and emitted, one emitted record
+ * type, names unique, a name not ending in .Envelope, keys that fit the
+ * column's type and the format, ...) and compiles regexes, bounds and
+ * filter values. Called by kf_schema_load; call again after overrides.
+ * The salt that hash masks need is the load's to check (a column with
+ * KF_MASK_HASH): the schema does not know it. */
 int kf_schema_prepare(kf_schema_t *s, char *errstr, size_t errstr_size);
 
 /* The index of the column named name, or -1. */
