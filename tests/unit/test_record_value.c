@@ -18,21 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record/decode.h"
+#include "kf_test_utf8.h"
 #include "record/schema.h"
 #include "record/value.h"
-
-/* Stands in for record/decode.c's kf_utf8_count until it is in the
- * tree; weak, so the real one wins once it is linked. Counts the bytes
- * that do not continue a sequence. */
-__attribute__((weak)) size_t kf_utf8_count(const char *p, size_t len)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < len; i++)
-		n += ((unsigned char)p[i] & 0xc0) != 0x80;
-	return n;
-}
 
 /* A column as the schema loader leaves it: defaults of docs/records.md
  * 2.4, no checks. */
