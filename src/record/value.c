@@ -775,47 +775,60 @@ int kf_value_cmp(const kf_value_t *a, const kf_value_t *b)
 	}
 }
 
-/* The value as text for a message ("12.30", "2026-12-02"). */
-static const char *kf__show(const kf_column_t *c, const kf_value_t *v,
-			    char *buf, size_t size)
+size_t kf_value_format(const kf_value_t *v, int scale, char out[64])
 {
-	int y, m, d;
+	int y, m, d, n;
 	int64_t ms;
 
-	if (c->mask != KF_MASK_NONE)
-		return "a masked value";
 	switch (v->type) {
-	case KF_T_DECIMAL:
-		if (size >= 48)
-			kf_dec_format(v->u.dec, c->scale, buf);
+	case KF_T_BOOLEAN:
+		n = snprintf(out, 64, "%s", v->u.b ? "true" : "false");
 		break;
+	case KF_T_DECIMAL:
+		return kf_dec_format(v->u.dec, scale, out);
 	case KF_T_FLOAT32:
 	case KF_T_FLOAT64:
-		snprintf(buf, size, "%.17g", v->u.f);
+		n = snprintf(out, 64, "%.17g", v->u.f);
 		break;
 	case KF_T_DATE:
 		kf__civil_from_days(v->u.i, &y, &m, &d);
-		snprintf(buf, size, "%04d-%02d-%02d", y, m, d);
+		n = snprintf(out, 64, "%04d-%02d-%02d", y, m, d);
 		break;
 	case KF_T_TIME:
-		snprintf(buf, size, "%02d:%02d:%02d.%03d",
-			 (int)(v->u.i / 3600000), (int)(v->u.i / 60000 % 60),
-			 (int)(v->u.i / 1000 % 60), (int)(v->u.i % 1000));
+		n = snprintf(out, 64, "%02d:%02d:%02d.%03d",
+			     (int)(v->u.i / 3600000),
+			     (int)(v->u.i / 60000 % 60),
+			     (int)(v->u.i / 1000 % 60), (int)(v->u.i % 1000));
 		break;
 	case KF_T_TIMESTAMP:
 		ms = ((v->u.i % KF__MS_DAY) + KF__MS_DAY) % KF__MS_DAY;
 		kf__civil_from_days((v->u.i - ms) / KF__MS_DAY, &y, &m, &d);
-		snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m,
-			 d, (int)(ms / 3600000), (int)(ms / 60000 % 60),
-			 (int)(ms / 1000 % 60), (int)(ms % 1000));
+		n = snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y,
+			     m, d, (int)(ms / 3600000), (int)(ms / 60000 % 60),
+			     (int)(ms / 1000 % 60), (int)(ms % 1000));
 		break;
 	case KF_T_TEXT:
 	case KF_T_BYTES:
 	case KF_T_JSON:
-		return kf__found(c, v->u.s.ptr, v->u.s.len, buf, size);
+		n = 0; /* spans are their own text */
+		out[0] = '\0';
+		break;
 	default:
-		snprintf(buf, size, "%lld", (long long)v->u.i);
+		n = snprintf(out, 64, "%lld", (long long)v->u.i);
 	}
+	return n < 0 ? 0 : n >= 64 ? 63 : (size_t)n;
+}
+
+/* The value as text for a message ("12.30", "2026-12-02"). */
+static const char *kf__show(const kf_column_t *c, const kf_value_t *v,
+			    char buf[64])
+{
+	if (c->mask != KF_MASK_NONE)
+		return "a masked value";
+	if (v->type == KF_T_TEXT || v->type == KF_T_BYTES ||
+	    v->type == KF_T_JSON)
+		return kf__found(c, v->u.s.ptr, v->u.s.len, buf, 64);
+	kf_value_format(v, c->scale, buf);
 	return buf;
 }
 
@@ -884,12 +897,10 @@ int kf_value_check(const kf_schema_t *s, int col, const kf_value_t *v,
 		return 0;
 	if (c->min_text && !c->min.null && kf_value_cmp(v, &c->min) < 0)
 		return kf_reject(rej, "min", col, "%s: %s is below min %s",
-				 c->name, kf__show(c, v, buf, sizeof(buf)),
-				 c->min_text);
+				 c->name, kf__show(c, v, buf), c->min_text);
 	if (c->max_text && !c->max.null && kf_value_cmp(v, &c->max) > 0)
 		return kf_reject(rej, "max", col, "%s: %s is above max %s",
-				 c->name, kf__show(c, v, buf, sizeof(buf)),
-				 c->max_text);
+				 c->name, kf__show(c, v, buf), c->max_text);
 	if (v->type == KF_T_TEXT || v->type == KF_T_BYTES ||
 	    v->type == KF_T_JSON)
 		return kf__check_span(c, col, v, rej);

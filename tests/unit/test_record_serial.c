@@ -18,24 +18,16 @@
 #include <string.h>
 
 #include "common/strbuf.h"
-#include "kf_test_utf8.h"
+#include "kf_test_record.h"
 #include "record/schema.h"
 #include "record/serial.h"
 #include "record/value.h"
 
 static kf_column_t col(const char *name, enum kf_type t, int required)
 {
-	kf_column_t c;
+	kf_column_t c = kf_test_col(name, t);
 
-	memset(&c, 0, sizeof(c));
-	c.name = (char *)name;
-	c.type = t;
 	c.required = required;
-	c.emit = 1;
-	c.decimal_point = '.';
-	c.rectype = -1;
-	c.key_pos = -1;
-	c.min.null = c.max.null = 1;
 	return c;
 }
 
@@ -48,45 +40,16 @@ static kf_column_t dec_col(const char *name, int p, int s, int required)
 	return c;
 }
 
+/* kferry.settlement, version 1, with the key columns key[0..nkey). */
 static kf_schema_t schema_of(kf_column_t *cols, size_t n, int *key, size_t nkey)
 {
-	kf_schema_t s;
+	kf_schema_t s = kf_test_schema(cols, n);
 
-	memset(&s, 0, sizeof(s));
-	s.format_version = 1;
 	s.name = "kferry.settlement";
 	s.schema_version = 1;
-	s.format = KF_FMT_CSV;
-	s.cols = cols;
-	s.ncols = n;
 	s.key = key;
 	s.nkey = nkey;
 	return s;
-}
-
-static kf_value_t v_int(enum kf_type t, int64_t i)
-{
-	kf_value_t v = {.type = t};
-
-	v.u.i = i;
-	return v;
-}
-
-static kf_value_t v_str(enum kf_type t, const char *p)
-{
-	kf_value_t v = {.type = t};
-
-	v.u.s.ptr = p;
-	v.u.s.len = strlen(p);
-	return v;
-}
-
-static kf_value_t v_dec(kf_i128_t d)
-{
-	kf_value_t v = {.type = KF_T_DECIMAL};
-
-	v.u.dec = d;
-	return v;
 }
 
 static kf_value_t v_null(enum kf_type t)
@@ -171,17 +134,17 @@ static void test_settlement_record(void **state)
 	int key[] = {0};
 	kf_schema_t s = schema_of(cols, 11, key, 1);
 	kf_value_t vals[] = {
-		v_int(KF_T_INT64, 1001),
-		v_str(KF_T_TEXT, "M000123"),
-		v_int(KF_T_DATE, 20789),
-		v_int(KF_T_TIMESTAMP, INT64_C(1796171415000)),
-		v_dec(1234567),
-		v_dec(12346),
-		v_str(KF_T_TEXT, "KRW"),
-		v_str(KF_T_TEXT, "************5678"),
-		v_str(KF_T_TEXT, "OK"),
+		kf_test_int(KF_T_INT64, 1001),
+		kf_test_span(KF_T_TEXT, "M000123"),
+		kf_test_int(KF_T_DATE, 20789),
+		kf_test_int(KF_T_TIMESTAMP, INT64_C(1796171415000)),
+		kf_test_dec(1234567),
+		kf_test_dec(12346),
+		kf_test_span(KF_T_TEXT, "KRW"),
+		kf_test_span(KF_T_TEXT, "************5678"),
+		kf_test_span(KF_T_TEXT, "OK"),
 		v_null(KF_T_TEXT),
-		v_str(KF_T_TEXT, "settle_20261202.csv"),
+		kf_test_span(KF_T_TEXT, "settle_20261202.csv"),
 	};
 	char err[128];
 	kf_serializer_t *z;
@@ -240,7 +203,7 @@ static void test_decimals(void **state)
 	assert_non_null(z64);
 	assert_non_null(znum);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		v = v_dec(t[i].unscaled);
+		v = kf_test_dec(t[i].unscaled);
 		out = ser(z64, 'v', &v, &rc);
 		snprintf(want, sizeof(want), "\"payload\":{\"d\":%s}}",
 			 t[i].b64);
@@ -287,21 +250,21 @@ static void test_types(void **state)
 	(void)state;
 	cols[9].emit = 0;
 	cols[10].doc = "the \"doc\"";
-	vals[0] = v_int(KF_T_BOOLEAN, 0);
+	vals[0] = kf_test_int(KF_T_BOOLEAN, 0);
 	vals[0].u.b = 1;
-	vals[1] = v_int(KF_T_INT8, -128);
-	vals[2] = v_int(KF_T_INT16, 32767);
-	vals[3] = v_int(KF_T_INT32, -7);
-	vals[4] = v_int(KF_T_FLOAT32, 0);
+	vals[1] = kf_test_int(KF_T_INT8, -128);
+	vals[2] = kf_test_int(KF_T_INT16, 32767);
+	vals[3] = kf_test_int(KF_T_INT32, -7);
+	vals[4] = kf_test_int(KF_T_FLOAT32, 0);
 	vals[4].u.f = (double)0.1f;
-	vals[5] = v_int(KF_T_FLOAT64, 0);
+	vals[5] = kf_test_int(KF_T_FLOAT64, 0);
 	vals[5].u.f = 1e7;
-	vals[6] = v_int(KF_T_TIME, 86399999);
-	vals[7] = v_str(KF_T_BYTES, "");
+	vals[6] = kf_test_int(KF_T_TIME, 86399999);
+	vals[7] = kf_test_span(KF_T_BYTES, "");
 	vals[7].u.s.ptr = (const char *)raw;
 	vals[7].u.s.len = sizeof(raw);
-	vals[8] = v_str(KF_T_JSON, "{\"a\":[1,2]}");
-	vals[9] = v_str(KF_T_TEXT, "never");
+	vals[8] = kf_test_span(KF_T_JSON, "{\"a\":[1,2]}");
+	vals[9] = kf_test_span(KF_T_TEXT, "never");
 	vals[10] = v_null(KF_T_TEXT);
 	z = kf_serial_connect_json(&s, 0, NULL, 0);
 	assert_non_null(z);
@@ -370,7 +333,7 @@ static void test_floats_and_escapes(void **state)
 	for (i = 0; i < sizeof(fl) / sizeof(fl[0]); i++) {
 		c.type = fl[i].t;
 		z = kf_serial_connect_json(&s, 0, NULL, 0);
-		v = v_int(fl[i].t, 0);
+		v = kf_test_int(fl[i].t, 0);
 		v.u.f = fl[i].f;
 		out = ser(z, 'v', &v, &rc);
 		snprintf(want, sizeof(want), "\"payload\":{\"x\":%s}}",
@@ -384,7 +347,7 @@ static void test_floats_and_escapes(void **state)
 
 	c.type = KF_T_TEXT;
 	z = kf_serial_connect_json(&s, 0, NULL, 0);
-	v = v_str(KF_T_TEXT, "a\"b\\c\n\r\t\b\f\x01\x1f/\x7f홍");
+	v = kf_test_span(KF_T_TEXT, "a\"b\\c\n\r\t\b\f\x01\x1f/\x7f홍");
 	out = ser(z, 'v', &v, &rc);
 	assert_non_null(strstr(out, "\"payload\":{\"x\":\"a\\\"b\\\\c\\n\\r"
 				    "\\t\\b\\f\\u0001\\u001F/\x7f홍\"}}"));
@@ -398,7 +361,8 @@ static void test_key_order(void **state)
 	kf_column_t cols[] = {col("a", KF_T_TEXT, 1), col("b", KF_T_INT32, 1)};
 	int key[] = {1, 0};
 	kf_schema_t s = schema_of(cols, 2, key, 2);
-	kf_value_t vals[] = {v_str(KF_T_TEXT, "x"), v_int(KF_T_INT32, 5)};
+	kf_value_t vals[] = {kf_test_span(KF_T_TEXT, "x"),
+			     kf_test_int(KF_T_INT32, 5)};
 	kf_serializer_t *z;
 	char *out;
 	int rc;
@@ -424,7 +388,7 @@ static void test_out_of_room(void **state)
 {
 	kf_column_t c = col("a", KF_T_TEXT, 1);
 	kf_schema_t s = schema_of(&c, 1, NULL, 0);
-	kf_value_t v = v_str(KF_T_TEXT, "x");
+	kf_value_t v = kf_test_span(KF_T_TEXT, "x");
 	kf_serializer_t *z = kf_serial_connect_json(&s, 0, NULL, 0);
 	char small[16];
 	kf_strbuf_t b;

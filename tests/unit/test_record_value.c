@@ -18,42 +18,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kf_test_utf8.h"
+#include "kf_test_record.h"
 #include "record/schema.h"
 #include "record/value.h"
 
-/* A column as the schema loader leaves it: defaults of docs/records.md
- * 2.4, no checks. */
+/* A column "c" of type t (decimal(p,s)) and its schema. */
 static kf_column_t col_of(enum kf_type t, int p, int s)
 {
-	kf_column_t c;
+	kf_column_t c = kf_test_col("c", t);
 
-	memset(&c, 0, sizeof(c));
-	c.name = "c";
-	c.type = t;
 	c.precision = p;
 	c.scale = s;
-	c.emit = 1;
-	c.decimal_point = '.';
-	c.pad = ' ';
-	c.rectype = -1;
-	c.key_pos = -1;
-	c.min.null = 1;
-	c.max.null = 1;
-	c.mask_keep = "-";
 	return c;
-}
-
-static kf_schema_t schema_of(kf_column_t *c)
-{
-	kf_schema_t s;
-
-	memset(&s, 0, sizeof(s));
-	s.format_version = 1;
-	s.name = "t";
-	s.cols = c;
-	s.ncols = 1;
-	return s;
 }
 
 struct pcase {
@@ -314,7 +290,7 @@ static const struct pcase parse_cases[] = {
 static void check_case(const struct pcase *k)
 {
 	kf_column_t c = col_of(k->type, k->p, k->s);
-	kf_schema_t s = schema_of(&c);
+	kf_schema_t s = kf_test_schema(&c, 1);
 	kf_reject_t rej = {0};
 	kf_value_t v;
 	char dec[48];
@@ -370,7 +346,7 @@ static void test_parse_table(void **state)
 static void test_bool_format(void **state)
 {
 	kf_column_t c = col_of(KF_T_BOOLEAN, 0, 0);
-	kf_schema_t s = schema_of(&c);
+	kf_schema_t s = kf_test_schema(&c, 1);
 	kf_reject_t rej;
 	kf_value_t v;
 
@@ -400,7 +376,7 @@ static void test_spans(void **state)
 	(void)state;
 	for (i = 0; i < 3; i++) {
 		c = col_of(types[i], 0, 0);
-		s = schema_of(&c);
+		s = kf_test_schema(&c, 1);
 		assert_int_equal(
 			kf_value_parse(&s, 0, in, strlen(in), &v, &rej), 0);
 		assert_ptr_equal(v.u.s.ptr, in);
@@ -412,7 +388,7 @@ static void test_spans(void **state)
 static void test_masked_reason(void **state)
 {
 	kf_column_t c = col_of(KF_T_INT64, 0, 0);
-	kf_schema_t s = schema_of(&c);
+	kf_schema_t s = kf_test_schema(&c, 1);
 	kf_reject_t rej;
 	kf_value_t v;
 
@@ -457,7 +433,7 @@ static void set_bound(kf_schema_t *s, kf_value_t *b, char **text,
 static void test_min_max(void **state)
 {
 	kf_column_t c = col_of(KF_T_DECIMAL, 15, 2);
-	kf_schema_t s = schema_of(&c);
+	kf_schema_t s = kf_test_schema(&c, 1);
 
 	(void)state;
 	set_bound(&s, &c.min, &c.min_text, "0");
@@ -501,7 +477,7 @@ static void test_length_bytes_enum(void **state)
 {
 	static char *vals[] = {"KRW", "USD", "JPY"};
 	kf_column_t c = col_of(KF_T_TEXT, 0, 0);
-	kf_schema_t s = schema_of(&c);
+	kf_schema_t s = kf_test_schema(&c, 1);
 
 	(void)state;
 	c.has_length = 1;
@@ -540,7 +516,7 @@ static void compile_re(regex_t *re, const char *pattern)
 static void test_regex(void **state)
 {
 	kf_column_t c = col_of(KF_T_TEXT, 0, 0);
-	kf_schema_t s = schema_of(&c);
+	kf_schema_t s = kf_test_schema(&c, 1);
 	regex_t rrn, three;
 
 	(void)state;
@@ -653,6 +629,49 @@ static void test_calendar(void **state)
 	assert_int_equal(kf_date_valid(0, 1, 1), -1);
 }
 
+/* kf_value_format writes what the type's default format reads back. */
+static void test_format_roundtrip(void **state)
+{
+	static const struct {
+		enum kf_type t;
+		const char *in, *text;
+	} t[] = {
+		{KF_T_BOOLEAN, "T", "true"},
+		{KF_T_INT16, "-0042", "-42"},
+		{KF_T_DECIMAL, "-3.5", "-3.50"},
+		{KF_T_FLOAT64, "0.1", "0.10000000000000001"},
+		{KF_T_DATE, "1969-12-31", "1969-12-31"},
+		{KF_T_TIME, "09:30:15", "09:30:15.000"},
+		{KF_T_TIMESTAMP, "2026-12-02T09:30:15.5+09:00",
+		 "2026-12-02T00:30:15.500Z"},
+		{KF_T_TIMESTAMP, "1969-12-31T23:59:59.999Z",
+		 "1969-12-31T23:59:59.999Z"},
+		{KF_T_TEXT, "abc", ""},
+	};
+	kf_column_t c;
+	kf_schema_t s;
+	kf_reject_t rej;
+	kf_value_t a, b;
+	char out[64];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		c = col_of(t[i].t, 10, 2);
+		s = kf_test_schema(&c, 1);
+		assert_int_equal(kf_value_parse(&s, 0, t[i].in, strlen(t[i].in),
+						&a, &rej),
+				 0);
+		n = kf_value_format(&a, c.scale, out);
+		assert_string_equal(out, t[i].text);
+		assert_int_equal(n, strlen(t[i].text));
+		if (t[i].t == KF_T_TEXT)
+			continue;
+		assert_int_equal(kf_value_parse(&s, 0, out, n, &b, &rej), 0);
+		assert_int_equal(kf_value_cmp(&a, &b), 0);
+	}
+}
+
 static void test_reject(void **state)
 {
 	kf_reject_t rej;
@@ -679,6 +698,7 @@ int main(void)
 		cmocka_unit_test(test_cmp),
 		cmocka_unit_test(test_dec_bytes),
 		cmocka_unit_test(test_calendar),
+		cmocka_unit_test(test_format_roundtrip),
 		cmocka_unit_test(test_reject),
 	};
 
