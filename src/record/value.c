@@ -638,33 +638,43 @@ static int64_t kf__tm_ms(const struct kf__tm *tm)
 	       tm->ms;
 }
 
+/* cast_from: a date written as the number yyyymmdd, a timestamp as
+ * epoch seconds or milliseconds. Across kinds, a yyyymmdd timestamp is
+ * that day's local midnight and an epoch date is the local calendar day
+ * of the instant; a time has no cast. */
 static int kf__parse_cast(const kf_schema_t *s, int col, const char *txt,
 			  size_t len, int64_t *out, kf_reject_t *rej)
 {
 	const kf_column_t *c = &s->cols[col];
+	int64_t tz_ms = (int64_t)s->tz_minutes * 60000, ms;
 	kf_i128_t x;
 	int y, m, d;
 
-	if (kf_dec_parse(txt, len, 0, 0, 18, 0, KF_ROUND_NONE, &x, NULL, col) <
-	    0)
+	if (c->type == KF_T_TIME ||
+	    kf_dec_parse(txt, len, 0, 0, 18, 0, KF_ROUND_NONE, &x, NULL, col) <
+		    0)
 		goto bad;
-	switch (c->cast_from) {
-	case KF_CAST_YYYYMMDD:
+	if (c->cast_from == KF_CAST_YYYYMMDD) {
 		y = (int)(x / 10000), m = (int)(x / 100 % 100),
 		d = (int)(x % 100);
 		if (x < 0 || kf_date_valid(y, m, d) < 0)
 			goto bad;
 		*out = kf_days_from_civil(y, m, d);
-		return 0;
-	case KF_CAST_EPOCH_S:
-		x *= 1000;
-		/* fall through */
-	default:
-		if (x > INT64_MAX || x < INT64_MIN)
-			goto bad;
-		*out = (int64_t)x;
+		if (c->type == KF_T_TIMESTAMP)
+			*out = *out * KF__MS_DAY - tz_ms;
 		return 0;
 	}
+	if (c->cast_from == KF_CAST_EPOCH_S)
+		x *= 1000;
+	if (x > INT64_MAX - KF__MS_DAY || x < INT64_MIN + KF__MS_DAY)
+		goto bad;
+	*out = (int64_t)x;
+	if (c->type == KF_T_DATE) {
+		ms = *out + tz_ms;
+		*out = (ms - ((ms % KF__MS_DAY) + KF__MS_DAY) % KF__MS_DAY) /
+		       KF__MS_DAY;
+	}
+	return 0;
 bad:
 	return kf__bad(s, col, txt, len, rej,
 		       c->cast_from == KF_CAST_YYYYMMDD ? "yyyymmdd"

@@ -231,6 +231,17 @@ static const struct pcase parse_cases[] = {
 	 0, NULL, 0},
 	{KF_T_DATE, 0, 0, NULL, 0, 0, 0, 0, KF_CAST_YYYYMMDD, 0, 0, "20261202",
 	 NULL, 20789, NULL, 0},
+	{KF_T_TIMESTAMP, 0, 0, NULL, 0, 0, 0, 0, KF_CAST_YYYYMMDD, 0, 540,
+	 "20261202", NULL, INT64_C(1796171415000) - 34215000, NULL, 0},
+	{KF_T_DATE, 0, 0, NULL, 0, 0, 0, 0, KF_CAST_EPOCH_MS, 0, 540,
+	 "1796203815000", NULL, 20789, NULL, 0},
+	{KF_T_DATE, 0, 0, NULL, 0, 0, 0, 0, KF_CAST_EPOCH_S, 0, 0, "-1", NULL,
+	 -1, NULL, 0},
+	{KF_T_DATE, 0, 0, NULL, 0, 0, 0, 0, KF_CAST_EPOCH_S, 0, 540,
+	 "1796232000", NULL, 20790, NULL,
+	 0}, /* 17:20Z: the next day in Seoul */
+	{KF_T_TIME, 0, 0, NULL, 0, 0, 0, 0, KF_CAST_EPOCH_MS, 0, 0, "1000",
+	 "type", 0, NULL, 0},
 	{KF_T_DATE, 0, 0, NULL, 0, 0, 0, 0, KF_CAST_YYYYMMDD, 0, 0, "20261232",
 	 "type", 0, NULL, 0},
 	/* times */
