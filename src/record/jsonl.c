@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The JSON-lines reader (jsonl.h): memchr to each LF; a line that lies
+ * whole in the chunk is tokenized where it is, one that spans chunks is
+ * gathered in a buffer that never holds more than max_line bytes of
+ * content (plus a BOM and a CR). Tokens go into an array that grows with
+ * the largest line seen.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record/jsonl.h"
+
+#define KF__MAX_LINE_DEFAULT ((size_t)16 << 20)
+#define KF__TOKS_MIN 64
+/* the bytes a line may hold beyond max_line: a BOM and a CR */
+#define KF__SLACK 4
+
+static const char kf__bom[3] = {'\xef', '\xbb', '\xbf'};
+
+struct kf_jsonl {
+	size_t max_line;
+	kf_jsonl_line_cb on_line;
+	kf_jsonl_error_cb on_error;
+	void *opaque;
+
+	int rc;	       /* a callback's nonzero return: stopped */
+	uint64_t pos;  /* offset of the chunk's first byte */
+	uint64_t line; /* the current physical line */
+	uint64_t num;
+
+	/* the current line when it spans chunks */
+	char *buf;
+	size_t buf_len, buf_cap;
+	uint64_t total; /* its bytes so far, stored or not */
+	char last;	/* its last byte */
+
+	kf_jtok_t *toks;
+	size_t tcap;
+	char msg[256];
+};
+
+kf_jsonl_t *kf_jsonl_new(size_t max_line, kf_jsonl_line_cb on_line,
+			 kf_jsonl_error_cb on_error, void *opaque)
+{
+	kf_jsonl_t *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->max_line = max_line ? max_line : KF__MAX_LINE_DEFAULT;
+	p->on_line = on_line;
+	p->on_error = on_error;
+	p->opaque = opaque;
+	p->line = 1;
+	p->tcap = KF__TOKS_MIN;
+	p->toks = malloc(p->tcap * sizeof(*p->toks));
+	if (!p->toks) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void kf_jsonl_destroy(kf_jsonl_t *p)
+{
+	if (!p)
+		return;
+	free(p->buf);
+	free(p->toks);
+	free(p);
+}
+
+static int kf__error(kf_jsonl_t *p, const char *code, uint64_t off,
+		     const char *raw, size_t len, const char *what)
+{
+	kf_jsonl_error_t e;
+
+	snprintf(p->msg, sizeof(p->msg),
+		 "record %llu (line %llu, byte %llu): %s",
+		 (unsigned long long)p->num, (unsigned long long)p->line,
+		 (unsigned long long)off, what);
+	e.code = code;
+	e.msg = p->msg;
+	e.num = p->num;
+	e.line = p->line;
+	e.offset = off;
+	e.raw = raw;
+	e.raw_len = len < p->max_line ? len : p->max_line;
+	e.raw_total = len;
+	return p->on_error ? p->on_error(&e, p->opaque) : 0;
+}
+
+/* Tokenizes the line, growing the token array while it is too small: a
+ * text of n bytes holds at most (n + 1) / 2 tokens (every token but the
+ * first follows a separator or an opening bracket). */
+static int kf__tokenize(kf_jsonl_t *p, const char *s, size_t n, size_t *ntok,
+			char *err, size_t err_size)
+{
+	size_t most = (n + 1) / 2, cap;
+	kf_jtok_t *t;
+
+	for (;;) {
+		if (!kf_json_tokenize(s, n, p->toks, p->tcap, ntok, err,
+				      err_size))
+			return 0;
+		if (p->tcap >= most ||
+		    strncmp(err, "json: too many tokens", 21))
+			return -1;
+		cap = p->tcap * 2 < most ? p->tcap * 2 : most;
+		t = realloc(p->toks, cap * sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		p->toks = t;
+		p->tcap = cap;
+	}
+}
+
+/* One line, its line end excluded (a CR before the LF still in): s holds
+ * its first bytes, total is its length. */
+static int kf__line(kf_jsonl_t *p, const char *s, uint64_t total, uint64_t off,
+		    char last)
+{
+	kf_jsonl_line_t l;
+	char err[160], what[192];
+	size_t ntok;
+	int rc;
+
+	if (total && last == '\r')
+		total--;
+	if (!off && total >= 3 && !memcmp(s, kf__bom, 3)) {
+		s += 3;
+		total -= 3;
+		off = 3;
+	}
+	if (!total)
+		return 0;
+	p->num++;
+	if (total > p->max_line) {
+		snprintf(what, sizeof(what),
+			 "line of %llu bytes, over the %zu allowed",
+			 (unsigned long long)total, p->max_line);
+		return kf__error(p, "too_long", off, s, (size_t)total, what);
+	}
+	rc = kf__tokenize(p, s, (size_t)total, &ntok, err, sizeof(err));
+	if (rc == -ENOMEM)
+		return rc;
+	if (!rc && p->toks[0].type != KF_J_OBJECT)
+		snprintf(err, sizeof(err), "json: not an object at byte %u",
+			 p->toks[0].start);
+	if (rc || p->toks[0].type != KF_J_OBJECT) {
+		snprintf(what, sizeof(what), "%s of the line", err);
+		return kf__error(p, "json", off, s, (size_t)total, what);
+	}
+	l.num = p->num;
+	l.line = p->line;
+	l.offset = off;
+	l.raw = s;
+	l.raw_len = (size_t)total;
+	l.toks = p->toks;
+	l.ntok = ntok;
+	return p->on_line ? p->on_line(&l, p->opaque) : 0;
+}
+
+/* Keeps the bytes of a line that spans chunks, up to what a report
+ * needs. */
+static int kf__keep(kf_jsonl_t *p, const char *b, size_t n)
+{
+	size_t room = p->max_line + KF__SLACK - p->buf_len, cap;
+	char *nb;
+
+	if (!n)
+		return 0;
+	p->total += n;
+	p->last = b[n - 1];
+	if (n > room)
+		n = room;
+	if (p->buf_len + n > p->buf_cap) {
+		cap = p->buf_cap ? p->buf_cap : 256;
+		while (cap < p->buf_len + n)
+			cap *= 2;
+		nb = realloc(p->buf, cap);
+		if (!nb)
+			return -ENOMEM;
+		p->buf = nb;
+		p->buf_cap = cap;
+	}
+	memcpy(p->buf + p->buf_len, b, n);
+	p->buf_len += n;
+	return 0;
+}
+
+/* The line gathered in the buffer ends. */
+static int kf__buffered_line(kf_jsonl_t *p)
+{
+	int rc = kf__line(p, p->buf, p->total, p->pos - p->total, p->last);
+
+	p->buf_len = 0;
+	p->total = 0;
+	return rc;
+}
+
+int kf_jsonl_feed(kf_jsonl_t *p, const void *buf, size_t len)
+{
+	const char *b = buf, *lf;
+	size_t i = 0, end;
+
+	while (i < len && !p->rc) {
+		lf = memchr(b + i, '\n', len - i);
+		end = lf ? (size_t)(lf - b) : len;
+		if (lf && !p->total) {
+			/* whole in this chunk: read where it is */
+			p->rc = kf__line(p, b + i, end - i, p->pos,
+					 end > i ? b[end - 1] : '\0');
+			p->pos += end - i;
+		} else {
+			p->rc = kf__keep(p, b + i, end - i);
+			p->pos += end - i;
+			if (lf && !p->rc)
+				p->rc = kf__buffered_line(p);
+		}
+		if (lf) {
+			p->pos++;
+			p->line++;
+		}
+		i = end + 1;
+	}
+	return p->rc;
+}
+
+int kf_jsonl_finish(kf_jsonl_t *p)
+{
+	if (!p->rc && p->total)
+		p->rc = kf__buffered_line(p);
+	return p->rc;
+}
+
+int kf_jsonl_path(const char *js, const kf_jtok_t *toks, int obj,
+		  const char *path)
+{
+	char name[512];
+	const char *s = path;
+	size_t n;
+	int t = obj;
+
+	do {
+		for (n = 0; *s && *s != '.'; s++) {
+			if (*s == '\\' && s[1] == '.')
+				s++;
+			if (n == sizeof(name))
+				return -1;
+			name[n++] = *s;
+		}
+		t = kf_json_member(js, toks, t, name, n);
+		if (t < 0)
+			return -1;
+	} while (*s++);
+	return t;
+}
