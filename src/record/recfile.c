@@ -528,9 +528,9 @@ static int kf__check_totals(kf_recfile_t *f, const struct kf__rec *r, int t)
 	const kf_schema_t *s = f->s;
 	const kf_rectype_t *rt = &s->rectypes[t];
 	char a[48], b[48];
-	kf_i128_t x;
+	kf_i128_t x = 0;
 	size_t i;
-	int scale, c;
+	int scale = 0, c;
 
 	if (rt->check_count >= 0) {
 		c = rt->check_count;
