@@ -14,16 +14,18 @@ PROG=${0##*/}
 PACKAGES=(
     build-essential cmake pkg-config
     librdkafka-dev libuv1-dev libzstd-dev libxxhash-dev libssl-dev libcmocka-dev
+    libpq-dev libmariadb-dev
     clang libclang-rt-dev
     rpm lintian rpmlint clang-format stress-ng
     zstd xxhash python3 time curl openssl util-linux
     default-jre-headless maven
 )
-# --with-db: the database servers and client libraries of the sink and
-# capture work (scripts/db/db.sh starts throwaway servers from them).
+# --with-db: the database servers of the sink and capture tests
+# (scripts/db/db.sh starts throwaway servers from them); their client
+# libraries (libpq, Connector/C) are in PACKAGES: src/db links them.
 DB_PACKAGES=(
-    postgresql postgresql-contrib libpq-dev
-    mariadb-server mariadb-client libmariadb-dev
+    postgresql postgresql-contrib
+    mariadb-server mariadb-client
 )
 
 usage() {
@@ -36,7 +38,7 @@ and that are not installed yet (checked with dpkg-query):
 'apt-get update' runs only when something must be installed and the package
 lists are missing or older than a day. Then runs scripts/kafka/fetch.sh to
 cache the Apache Kafka jars (skip with --no-fetch). --with-db also installs
-PostgreSQL 15 and MariaDB 10.11 (servers, clients, libpq, Connector/C):
+PostgreSQL 15 and MariaDB 10.11 (servers and clients):
   ${DB_PACKAGES[*]}
 Debian starts the system's own instances on install; kferry's tests never use
 them (scripts/db/db.sh runs throwaway servers on free ports). A second run is
