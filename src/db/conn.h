@@ -169,7 +169,9 @@ void kf_db_columns_free(kf_db_column_t *cols, size_t n);
  * most max_allowed_packet bytes. key: indexes into cols (upsert only).
  * A refused row fails the whole call with err->cls KF_DB_E_DATA and the
  * transaction needs a rollback (to a savepoint): see
- * kf_db_write_isolating. */
+ * kf_db_write_isolating. After any failed write, roll back: PostgreSQL
+ * then refuses to COMMIT (KF_EIO), but MariaDB would commit the
+ * statements of the write that had succeeded. */
 int kf_db_write(kf_db_t *db, const char *table, const kf_column_t *cols,
 		size_t ncols, const kf_value_t *const *rows, size_t nrows,
 		enum kf_db_mode mode, const int *key, size_t nkey,

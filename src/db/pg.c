@@ -100,6 +100,15 @@ static int kf__pg_exec_what(kf_db_t *db, const char *sql, int64_t *affected,
 
 	if (!res || (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK))
 		return kf__pg_error(db, res, what, err);
+	/* COMMIT of a transaction that failed "succeeds" as a ROLLBACK:
+	 * the caller must not believe its rows are there */
+	if (!strcmp(sql, "COMMIT") && !strcmp(PQcmdStatus(res), "ROLLBACK")) {
+		PQclear(res);
+		return kf__db_fail(
+			err, KF_DB_E_FATAL, NULL, KF_EIO,
+			"PostgreSQL: COMMIT rolled back: a statement "
+			"of the transaction had failed");
+	}
 	if (affected)
 		*affected = strtoll(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
@@ -303,7 +312,8 @@ mismatch:
 			   (int)cols[j].type);
 }
 
-/* Ends a COPY: with errmsg, aborts it. Returns the COPY's result. */
+/* Ends a COPY: with errmsg, aborts it (and returns 0: the caller has its
+ * own error). Otherwise returns the COPY's result. */
 static int kf__pg_copy_end(kf_db_t *db, const char *errmsg, const char *what,
 			   kf_db_err_t *err)
 {
@@ -314,11 +324,9 @@ static int kf__pg_copy_end(kf_db_t *db, const char *errmsg, const char *what,
 	if (PQputCopyEnd(c, errmsg) != 1)
 		return kf__pg_error(db, NULL, what, err);
 	res = PQgetResult(c);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = errmsg ? KF_EINVAL : kf__pg_error(db, res, what, err);
+	if (!errmsg && PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = kf__pg_error(db, res, what, err); /* clears res */
 	else
-		PQclear(res);
-	if (errmsg && rc)
 		PQclear(res);
 	while ((extra = PQgetResult(c)) != NULL) /* until the copy is over */
 		PQclear(extra);

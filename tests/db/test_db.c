@@ -421,7 +421,11 @@ static void test_isolate(void **state)
 				 NULL, 0, &e);
 		assert_int_not_equal(rc, 0);
 		assert_int_equal(e.cls, KF_DB_E_DATA);
-		ok(db, kf_db_rollback(db, &e), &e);
+		if (pg) /* a COMMIT after it must not pass for one */
+			assert_int_equal(kf_db_commit(db, &e), KF_EIO);
+		else
+			ok(db, kf_db_rollback(db, &e), &e);
+		assert_int_equal(query_num(db, "SELECT COUNT(*) FROM iso"), 1);
 
 		ok(db, kf_db_begin(db, &e), &e);
 		ok(db,
