@@ -38,6 +38,8 @@ static void kf__pg_oneline(const char *msg, char *out, size_t size)
 				break;
 			out[n++] = ';';
 			out[n++] = ' ';
+			while (msg[1] == '\t' || msg[1] == ' ')
+				msg++; /* libpq indents continuation lines */
 			continue;
 		}
 		out[n++] = *msg;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "db/backend.h" /* max_stmt: small statements on MariaDB */
 #include "db/conn.h"
 #include "db/offsets.h"
 #include "kferry/kferry.h"
@@ -293,6 +294,49 @@ static void test_roundtrip(void **state)
 		ok(db, kf_db_columns(db, "no_such_table", &info, &n, &e), &e);
 		assert_int_equal(n, 0);
 		exec_ok(db, "DROP TABLE rt");
+		if (pg) { /* dates before year 1 */
+			kf_column_t d = col("d", KF_T_DATE, 0, 0, 0);
+			kf_value_t v = vi(KF_T_DATE, -719163);
+			const kf_value_t *one[1] = {&v};
+
+			exec_ok(db, "CREATE TEMP TABLE bc (d date)");
+			ok(db, kf_db_begin(db, &e), &e);
+			ok(db,
+			   kf_db_write(db, "bc", &d, 1, one, 1, KF_DB_INSERT,
+				       NULL, 0, &e),
+			   &e);
+			ok(db, kf_db_commit(db, &e), &e);
+			got = query_text(db, "SELECT d FROM bc");
+			assert_string_equal(got, "0001-12-31 BC\n");
+			free(got);
+		}
+	}
+}
+
+/* ---- a lost connection is told apart from the rest */
+
+static void test_conn_lost(void **state)
+{
+	(void)state;
+	FOR_EACH_DB(db)
+	{
+		int pg = kf_db_dialect(db) == KF_DB_POSTGRES;
+		kf_db_t *killer = open_db(kf_i_);
+		kf_db_err_t e = {0};
+		char sql[128];
+		long long id;
+
+		id = query_num(db, pg ? "SELECT pg_backend_pid()"
+				      : "SELECT CONNECTION_ID()");
+		snprintf(sql, sizeof(sql),
+			 pg ? "SELECT pg_terminate_backend(%lld)"
+			    : "KILL CONNECTION %lld",
+			 id);
+		exec_ok(killer, sql);
+		kf_db_close(killer);
+		assert_int_equal(kf_db_exec(db, "SELECT 1", NULL, &e), KF_EIO);
+		assert_int_equal(e.cls, KF_DB_E_CONN);
+		printf("# %s: %s\n", kf_names[kf_i_], e.msg);
 	}
 }
 
@@ -414,6 +458,8 @@ static void test_isolate(void **state)
 		exec_ok(db, "CREATE TABLE iso (id bigint PRIMARY KEY, name "
 			    "varchar(20) NOT NULL, code varchar(5))");
 		exec_ok(db, "INSERT INTO iso VALUES (500, 'there', NULL)");
+		if (!pg) /* many INSERT statements: a refusal in any of them */
+			db->max_stmt = 2048;
 
 		/* a plain write fails as a whole, with a data error */
 		ok(db, kf_db_begin(db, &e), &e);
@@ -681,6 +727,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_conn_lost),
 		cmocka_unit_test(test_upsert_delete),
 		cmocka_unit_test(test_isolate),
 		cmocka_unit_test(test_offsets),
