@@ -340,6 +340,38 @@ static void test_conn_lost(void **state)
 	}
 }
 
+/* ---- a lock wait that times out is worth a retry */
+
+static void test_lock_retry(void **state)
+{
+	(void)state;
+	FOR_EACH_DB(db)
+	{
+		int pg = kf_db_dialect(db) == KF_DB_POSTGRES;
+		kf_db_t *other = open_db(kf_i_);
+		kf_db_err_t e = {0};
+
+		exec_ok(db, "DROP TABLE IF EXISTS lk");
+		exec_ok(db, "CREATE TABLE lk (id int PRIMARY KEY, v int)");
+		exec_ok(db, "INSERT INTO lk VALUES (1, 0)");
+		exec_ok(other, pg ? "SET lock_timeout = '100ms'"
+				  : "SET SESSION innodb_lock_wait_timeout = 1");
+		ok(db, kf_db_begin(db, &e), &e);
+		exec_ok(db, "UPDATE lk SET v = 1 WHERE id = 1");
+		ok(other, kf_db_begin(other, &e), &e);
+		assert_int_equal(kf_db_exec(other,
+					    "UPDATE lk SET v = 2 WHERE id = 1",
+					    NULL, &e),
+				 KF_EIO);
+		assert_int_equal(e.cls, KF_DB_E_RETRY);
+		assert_string_equal(e.code, pg ? "55P03" : "1205");
+		ok(other, kf_db_rollback(other, &e), &e);
+		ok(db, kf_db_commit(db, &e), &e);
+		kf_db_close(other);
+		exec_ok(db, "DROP TABLE lk");
+	}
+}
+
 /* ---- upsert and delete on a two-column key */
 
 static void test_upsert_delete(void **state)
@@ -728,6 +760,7 @@ int main(void)
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_conn_lost),
+		cmocka_unit_test(test_lock_retry),
 		cmocka_unit_test(test_upsert_delete),
 		cmocka_unit_test(test_isolate),
 		cmocka_unit_test(test_offsets),
