@@ -6,6 +6,8 @@
  * the discriminator (bytes at disc_offset, disc_length compared with each
  * type's code). A terminated record of another length is a
  * `record_length` reject, a code matching no type a `record_type` reject.
+ * An empty line is no record (terminated), nor is a line end after the
+ * last record (back to back).
  * Records are raw bytes: cutting fields and decoding is the caller's. Same
  * contract as the CSV reader: chunks of any size, finish at the end,
  * identical callbacks whatever the split, a nonzero return stops.

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Unit tests of src/record/fixed.c (the fixed-width reader). Each case
+ * reads an input into a trace (one line per callback) and compares it
+ * with what the case expects, then reads it split at every byte boundary
+ * and byte by byte (kf_test_trace.h).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "kf_test_trace.h"
+#include "record/fixed.h"
+
+/* R<num>@<line>:<offset> t<type> [raw] */
+static int on_rec(const kf_fixed_rec_t *r, void *opaque)
+{
+	struct kf_trace *t = opaque;
+
+	tr_printf(t, "R%llu@%llu:%llu t%d [", (unsigned long long)r->num,
+		  (unsigned long long)r->line, (unsigned long long)r->offset,
+		  r->type);
+	tr_bytes(t, r->raw, r->raw_len);
+	tr_add(t, "]\n", 2);
+	return tr_stop(t);
+}
+
+/* E<code> <msg> [raw] (<total>) */
+static int on_error(const kf_fixed_error_t *e, void *opaque)
+{
+	struct kf_trace *t = opaque;
+	char head[64];
+
+	snprintf(head, sizeof(head), "record %llu (line %llu, byte %llu): ",
+		 (unsigned long long)e->num, (unsigned long long)e->line,
+		 (unsigned long long)e->offset);
+	assert_memory_equal(e->msg, head, strlen(head));
+	tr_printf(t, "E%s %s [", e->code, e->msg + strlen(head));
+	tr_bytes(t, e->raw, e->raw_len);
+	tr_printf(t, "] (%llu) r%llu@%llu:%llu\n",
+		  (unsigned long long)e->raw_total, (unsigned long long)e->num,
+		  (unsigned long long)e->line, (unsigned long long)e->offset);
+	return tr_stop(t);
+}
+
+static void *rd_open(struct kf_trace *t, const void *arg)
+{
+	char err[256];
+	kf_fixed_t *p =
+		kf_fixed_new(arg, on_rec, on_error, t, err, sizeof(err));
+
+	if (!p)
+		fail_msg("%s", err);
+	return p;
+}
+
+static int rd_feed(void *r, const void *buf, size_t len)
+{
+	return kf_fixed_feed(r, buf, len);
+}
+
+static int rd_finish(void *r)
+{
+	return kf_fixed_finish(r);
+}
+
+static void rd_close(void *r)
+{
+	kf_fixed_destroy(r);
+}
+
+static const struct kf_trace_reader reader = {rd_open, rd_feed, rd_finish,
+					      rd_close};
+
+static void check_len(const kf_fixed_opts_t *o, const char *in, size_t len,
+		      const char *want)
+{
+	kf_trace_check(&reader, o, in, len, want);
+}
+
+static void check(const kf_fixed_opts_t *o, const char *in, const char *want)
+{
+	check_len(o, in, strlen(in), want);
+}
+
+static const char *const hdt[] = {"H", "D", "T"};
+
+static void test_terminated(void **state)
+{
+	kf_fixed_opts_t o = {.record_bytes = 5, .terminated = 1, .ntypes = 1};
+
+	(void)state;
+	/* LF and CRLF mixed, no terminator after the last record */
+	check(&o, "abcde\nfghij\r\nklmno",
+	      "R1@1:0 t0 [abcde]\n"
+	      "R2@2:6 t0 [fghij]\n"
+	      "R3@3:13 t0 [klmno]\n");
+	check(&o, "abcde\r", "R1@1:0 t0 [abcde]\n");
+	check(&o, "", "");
+	/* empty lines are no records; a CR inside a record is data */
+	check(&o, "\n\r\nab\rde\n\n", "R1@3:3 t0 [ab\\rde]\n");
+}
+
+static void test_discriminator(void **state)
+{
+	kf_fixed_opts_t o = {.record_bytes = 6,
+			     .terminated = 1,
+			     .has_disc = 1,
+			     .disc_offset = 0,
+			     .disc_length = 1,
+			     .codes = hdt,
+			     .ntypes = 3};
+
+	(void)state;
+	check(&o, "H 0001\nD12345\r\nD1234\nX00000\n\nD123456\nT00002",
+	      "R1@1:0 t0 [H 0001]\n"
+	      "R2@2:7 t1 [D12345]\n"
+	      "Erecord_length length 5, the layout's records are 6 bytes "
+	      "[D1234] (5) r3@3:15\n"
+	      "Erecord_type the code 'X' at byte 0 is no record type's "
+	      "[X00000] (6) r4@4:21\n"
+	      "Erecord_length length 7, the layout's records are 6 bytes "
+	      "[D12345] (7) r5@6:29\n"
+	      "R6@7:37 t2 [T00002]\n");
+	/* a long line is measured whole, kept to record_bytes */
+	check(&o, "D1234567890123456789\nH\n",
+	      "Erecord_length length 20, the layout's records are 6 bytes "
+	      "[D12345] (20) r1@1:0\n"
+	      "Erecord_length length 1, the layout's records are 6 bytes [H] "
+	      "(1) r2@2:21\n");
+}
+
+/* Raw bytes untouched: CP949 Hangul (똠 8C 63, 햏 C1 64) and a code of
+ * two bytes that are not text. */
+static void test_raw_bytes(void **state)
+{
+	static const char *const codes[] = {"10", "20"};
+	kf_fixed_opts_t o = {.record_bytes = 5,
+			     .terminated = 1,
+			     .has_disc = 1,
+			     .disc_offset = 1,
+			     .disc_length = 2,
+			     .codes = codes,
+			     .ntypes = 2};
+
+	(void)state;
+	check(&o, "x20\x8c\x63\nx10\xc1\x64\nx\xb0\x01yy\ny\\\\yy\n",
+	      "R1@1:0 t1 [x20\x8c\x63]\n"
+	      "R2@2:6 t0 [x10\xc1\x64]\n"
+	      "Erecord_type the code '\\xb0\\x01' at byte 1 is no record "
+	      "type's [x\xb0\x01yy] (5) r3@3:12\n"
+	      "Erecord_type the code '\\x5c\\x5c' at byte 1 is no record "
+	      "type's [y\\\\yy] (5) r4@4:18\n");
+}
+
+static void test_back_to_back(void **state)
+{
+	static const char *const ab[] = {"A", "B"};
+	kf_fixed_opts_t o = {.record_bytes = 4,
+			     .has_disc = 1,
+			     .disc_offset = 3,
+			     .disc_length = 1,
+			     .codes = ab,
+			     .ntypes = 2};
+
+	(void)state;
+	check(&o, "123A456B789C12",
+	      "R1@1:0 t0 [123A]\n"
+	      "R2@2:4 t1 [456B]\n"
+	      "Erecord_type the code 'C' at byte 3 is no record type's [789C] "
+	      "(4) r3@3:8\n"
+	      "Erecord_length length 2, the layout's records are 4 bytes [12] "
+	      "(2) r4@4:12\n");
+	/* line ends are data, but one after the last record is none */
+	check(&o, "1\n\rA\r\n", "R1@1:0 t0 [1\\n\\rA]\n");
+	check(&o, "123B\n", "R1@1:0 t1 [123B]\n");
+	check(&o, "123B\n\n",
+	      "R1@1:0 t1 [123B]\n"
+	      "Erecord_length length 2, the layout's records are 4 bytes "
+	      "[\\n\\n] (2) r2@2:4\n");
+	o.has_disc = 0;
+	check(&o, "abcdefgh", "R1@1:0 t0 [abcd]\nR2@2:4 t0 [efgh]\n");
+}
+
+static void test_stop(void **state)
+{
+	kf_fixed_opts_t o = {.record_bytes = 2, .terminated = 1, .ntypes = 1};
+	char *s;
+	int rc;
+
+	(void)state;
+	s = kf_trace_read(&reader, &o, "ab\nc\nde\n", 8, 0, 0, 1, 2, &rc);
+	assert_int_equal(rc, 7);
+	assert_string_equal(s, "R1@1:0 t0 [ab]\n"
+			       "Erecord_length length 1, the layout's records "
+			       "are 2 bytes [c] (1) r2@2:3\n");
+	free(s);
+}
+
+static void test_bad_opts(void **state)
+{
+	static const char *const dup[] = {"A", "B", "A"};
+	static const char *const null[] = {"A", NULL};
+	kf_fixed_opts_t o = {.record_bytes = 4,
+			     .has_disc = 1,
+			     .disc_offset = 3,
+			     .disc_length = 1,
+			     .codes = dup,
+			     .ntypes = 3};
+	char err[256];
+
+	(void)state;
+	assert_null(kf_fixed_new(&o, on_rec, on_error, NULL, err, sizeof(err)));
+	assert_string_equal(err, "fixed: record types 1 and 3 have the same "
+				 "code: give each type its own");
+	o.codes = null;
+	o.ntypes = 2;
+	assert_null(kf_fixed_new(&o, on_rec, on_error, NULL, err, sizeof(err)));
+	assert_string_equal(err, "fixed: record type 2 has no code");
+	o.ntypes = 0;
+	assert_null(kf_fixed_new(&o, on_rec, on_error, NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "needs the code of each record type"));
+	o.disc_length = 2;
+	assert_null(kf_fixed_new(&o, on_rec, on_error, NULL, err, sizeof(err)));
+	assert_string_equal(err, "fixed: the discriminator (offset 3, length "
+				 "2) must lie inside the record of 4 bytes");
+	o.disc_length = 0;
+	assert_null(kf_fixed_new(&o, on_rec, on_error, NULL, err, sizeof(err)));
+	o.record_bytes = 0;
+	assert_null(kf_fixed_new(&o, on_rec, on_error, NULL, err, sizeof(err)));
+	assert_string_equal(err, "fixed: record_bytes must be 1 to 16777216, "
+				 "not 0");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_terminated),
+		cmocka_unit_test(test_discriminator),
+		cmocka_unit_test(test_raw_bytes),
+		cmocka_unit_test(test_back_to_back),
+		cmocka_unit_test(test_stop),
+		cmocka_unit_test(test_bad_opts),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
