@@ -185,6 +185,124 @@ static void test_back_to_back(void **state)
 	check(&o, "abcdefgh", "R1@1:0 t0 [abcd]\nR2@2:4 t0 [efgh]\n");
 }
 
+/* What the bank files of tests/data/records hold, read with the layout
+ * of config/bank_cp949.schema. */
+struct bank {
+	int n[3];		/* records per type: H, D, T */
+	int64_t sum;		/* of the details' amounts, in cents */
+	int64_t t_count, t_sum; /* the trailer's */
+	int cp949_only;		/* 똠 (8C 63) and 햏 (C1 64) seen */
+};
+
+static int64_t digits(const char *s, size_t n)
+{
+	int64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		assert_true(s[i] >= '0' && s[i] <= '9');
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* A zoned decimal whose last digit carries the sign. */
+static int64_t overpunch(const char *s, size_t n)
+{
+	static const char pos[] = "{ABCDEFGHI", neg[] = "}JKLMNOPQR";
+	const char *d = strchr(pos, s[n - 1]);
+	int64_t sign = 1;
+
+	if (!d) {
+		d = strchr(neg, s[n - 1]);
+		assert_non_null(d);
+		sign = -1;
+	}
+	return sign * (digits(s, n - 1) * 10 + (d - (sign > 0 ? pos : neg)));
+}
+
+static int on_bank(const kf_fixed_rec_t *r, void *opaque)
+{
+	struct bank *b = opaque;
+
+	b->n[r->type]++;
+	if (r->type == 1) {
+		b->sum += overpunch(r->raw + 42, 15);
+		if (memmem(r->raw + 22, 20, "\x8c\x63", 2))
+			b->cp949_only |= 1;
+		if (memmem(r->raw + 22, 20, "\xc1\x64", 2))
+			b->cp949_only |= 2;
+	} else if (r->type == 2) {
+		b->t_count = digits(r->raw + 1, 7);
+		b->t_sum = overpunch(r->raw + 8, 17);
+	}
+	return 0;
+}
+
+static int on_bank_error(const kf_fixed_error_t *e, void *opaque)
+{
+	(void)opaque;
+	fail_msg("%s", e->msg);
+	return 1;
+}
+
+static void read_bank(const kf_fixed_opts_t *o, const char *name,
+		      struct bank *b)
+{
+	char err[256], *data;
+	kf_fixed_t *p;
+	size_t len;
+
+	memset(b, 0, sizeof(*b));
+	data = kf_trace_data(name, &len);
+	p = kf_fixed_new(o, on_bank, on_bank_error, b, err, sizeof(err));
+	assert_non_null(p);
+	assert_int_equal(kf_fixed_feed(p, data, len), 0);
+	assert_int_equal(kf_fixed_finish(p), 0);
+	kf_fixed_destroy(p);
+	free(data);
+	assert_int_equal(b->n[0], 1);
+	assert_int_equal(b->n[1], 5);
+	assert_int_equal(b->cp949_only, 3);
+}
+
+/* The committed test files say what make.sh says they say. */
+static void test_bank_files(void **state)
+{
+	kf_fixed_opts_t o = {.record_bytes = 100,
+			     .terminated = 1,
+			     .has_disc = 1,
+			     .disc_length = 1,
+			     .codes = hdt,
+			     .ntypes = 3};
+	struct bank b;
+	char *data, *whole;
+	size_t len;
+	int rc;
+
+	(void)state;
+	read_bank(&o, "bank_cp949.dat", &b);
+	assert_int_equal(b.n[2], 1);
+	assert_int_equal(b.t_count, 5);
+	assert_int_equal(b.sum, 251799938);
+	assert_int_equal(b.t_sum, b.sum);
+	read_bank(&o, "bank_cp949_bad_count.dat", &b);
+	assert_int_equal(b.t_count, 6);
+	assert_int_equal(b.t_sum, b.sum);
+	read_bank(&o, "bank_cp949_bad_sum.dat", &b);
+	assert_int_equal(b.t_count, 5);
+	assert_int_equal(b.t_sum, b.sum + 1);
+	read_bank(&o, "bank_cp949_no_trailer.dat", &b);
+	assert_int_equal(b.n[2], 0);
+	/* and it reads the same whatever the split */
+	data = kf_trace_data("bank_cp949.dat", &len);
+	whole = kf_trace_read(&reader, &o, data, len, len, len, 0, 0, &rc);
+	assert_int_equal(rc, 0);
+	kf_trace_check(&reader, &o, data, len, whole);
+	free(whole);
+	free(data);
+}
+
 static void test_stop(void **state)
 {
 	kf_fixed_opts_t o = {.record_bytes = 2, .terminated = 1, .ntypes = 1};
@@ -242,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_discriminator),
 		cmocka_unit_test(test_raw_bytes),
 		cmocka_unit_test(test_back_to_back),
+		cmocka_unit_test(test_bank_files),
 		cmocka_unit_test(test_stop),
 		cmocka_unit_test(test_bad_opts),
 	};
