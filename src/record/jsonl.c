@@ -6,6 +6,7 @@
  * line seen.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,9 @@ kf_jsonl_t *kf_jsonl_new(size_t max_line, kf_jsonl_line_cb on_line,
 	p->on_line = on_line;
 	p->on_error = on_error;
 	p->opaque = opaque;
-	kf_lines_init(&p->lines, p->max_line + KF__SLACK);
+	kf_lines_init(&p->lines, p->max_line < SIZE_MAX - KF__SLACK
+					 ? p->max_line + KF__SLACK
+					 : SIZE_MAX);
 	p->tcap = KF__TOKS_MIN;
 	p->toks = malloc(p->tcap * sizeof(*p->toks));
 	if (!p->toks) {
