@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "fuzz_split.h"
+#include "../unit/kf_test_reader.h"
 #include "record/csv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -71,20 +72,7 @@ static void *rd_open(void *ctx, const void *arg)
 	return kf_csv_new(arg, on_record, on_error, ctx, err, sizeof(err));
 }
 
-static int rd_feed(void *r, const void *buf, size_t len)
-{
-	return kf_csv_feed(r, buf, len);
-}
-
-static int rd_finish(void *r)
-{
-	return kf_csv_finish(r);
-}
-
-static void rd_close(void *r)
-{
-	kf_csv_destroy(r);
-}
+KF_TEST_READER_CALLS(csv)
 
 static const struct fz_reader reader = {rd_open, rd_feed, rd_finish, rd_close};
 

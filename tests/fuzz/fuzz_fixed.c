@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "fuzz_split.h"
+#include "../unit/kf_test_reader.h"
 #include "record/fixed.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -50,14 +51,8 @@ static int on_error(const kf_fixed_error_t *e, void *opaque)
 {
 	struct ctx *c = opaque;
 
-	if (!e->msg || e->raw_len > c->o->record_bytes ||
-	    e->raw_len > e->raw_total)
-		abort();
-	fz_add(&c->t, "E", 1);
-	fz_add(&c->t, e->code, strlen(e->code));
-	fz_add(&c->t, e->msg, strlen(e->msg));
-	fz_add(&c->t, &e->raw_total, sizeof(e->raw_total));
-	fz_add(&c->t, e->raw, e->raw_len);
+	fz_reject(&c->t, e->code, e->msg, e->raw, e->raw_len, e->raw_total,
+		  c->o->record_bytes);
 	return 0;
 }
 
@@ -68,20 +63,7 @@ static void *rd_open(void *ctx, const void *arg)
 	return kf_fixed_new(arg, on_rec, on_error, ctx, err, sizeof(err));
 }
 
-static int rd_feed(void *r, const void *buf, size_t len)
-{
-	return kf_fixed_feed(r, buf, len);
-}
-
-static int rd_finish(void *r)
-{
-	return kf_fixed_finish(r);
-}
-
-static void rd_close(void *r)
-{
-	kf_fixed_destroy(r);
-}
+KF_TEST_READER_CALLS(fixed)
 
 static const struct fz_reader reader = {rd_open, rd_feed, rd_finish, rd_close};
 

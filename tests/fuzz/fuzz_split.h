@@ -33,6 +33,21 @@ static inline void fz_add(struct fz_trace *t, const void *p, size_t n)
 	t->len += n;
 }
 
+/* A rejected record of the jsonl and fixed readers (same fields): its
+ * message is set and its raw bytes within the cap and the total. */
+static inline void fz_reject(struct fz_trace *t, const char *code,
+			     const char *msg, const void *raw, size_t raw_len,
+			     uint64_t raw_total, size_t cap)
+{
+	if (!msg || raw_len > cap || raw_len > raw_total)
+		abort();
+	fz_add(t, "E", 1);
+	fz_add(t, code, strlen(code));
+	fz_add(t, msg, strlen(msg));
+	fz_add(t, &raw_total, sizeof(raw_total));
+	fz_add(t, raw, raw_len);
+}
+
 /* A reader under test; every call but open returns 0 or aborts. */
 struct fz_reader {
 	void *(*open)(void *ctx, const void *arg);

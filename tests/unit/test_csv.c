@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kf_test_reader.h"
 #include "kf_test_trace.h"
 #include "record/csv.h"
 
@@ -77,20 +78,7 @@ static void *rd_open(struct kf_trace *t, const void *arg)
 	return kf_csv_new(arg, on_record, on_error, t, err, sizeof(err));
 }
 
-static int rd_feed(void *r, const void *buf, size_t len)
-{
-	return kf_csv_feed(r, buf, len);
-}
-
-static int rd_finish(void *r)
-{
-	return kf_csv_finish(r);
-}
-
-static void rd_close(void *r)
-{
-	kf_csv_destroy(r);
-}
+KF_TEST_READER_CALLS(csv)
 
 static const struct kf_trace_reader reader = {rd_open, rd_feed, rd_finish,
 					      rd_close};

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "kf_test_reader.h"
 #include "kf_test_trace.h"
 #include "record/fixed.h"
 
@@ -57,20 +58,7 @@ static void *rd_open(struct kf_trace *t, const void *arg)
 	return p;
 }
 
-static int rd_feed(void *r, const void *buf, size_t len)
-{
-	return kf_fixed_feed(r, buf, len);
-}
-
-static int rd_finish(void *r)
-{
-	return kf_fixed_finish(r);
-}
-
-static void rd_close(void *r)
-{
-	kf_fixed_destroy(r);
-}
+KF_TEST_READER_CALLS(fixed)
 
 static const struct kf_trace_reader reader = {rd_open, rd_feed, rd_finish,
 					      rd_close};

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "kf_test_reader.h"
 #include "kf_test_trace.h"
 #include "record/jsonl.h"
 
@@ -44,20 +45,7 @@ static void *rd_open(struct kf_trace *t, const void *arg)
 	return kf_jsonl_new(*(const size_t *)arg, on_line, on_error, t);
 }
 
-static int rd_feed(void *r, const void *buf, size_t len)
-{
-	return kf_jsonl_feed(r, buf, len);
-}
-
-static int rd_finish(void *r)
-{
-	return kf_jsonl_finish(r);
-}
-
-static void rd_close(void *r)
-{
-	kf_jsonl_destroy(r);
-}
+KF_TEST_READER_CALLS(jsonl)
 
 static const struct kf_trace_reader reader = {rd_open, rd_feed, rd_finish,
 					      rd_close};
