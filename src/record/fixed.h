@@ -27,6 +27,7 @@ typedef struct kf_fixed_opts_s {
 	size_t ntypes;		  /* without a discriminator: 1 */
 } kf_fixed_opts_t;
 
+/* One record; raw valid during the callback only. */
 typedef struct kf_fixed_rec_s {
 	uint64_t num;	 /* 1-based record number */
 	uint64_t line;	 /* terminated: physical line; else num */
