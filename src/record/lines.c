@@ -22,8 +22,8 @@ void kf_lines_free(kf_lines_t *l)
 	l->buf = NULL;
 }
 
-/* Gives the line s (stored of its total bytes, the last one `last`),
- * ending before offset end, without its CR. */
+/* Gives the line that ends at l->pos: s holds `stored` of its `total`
+ * bytes, `last` is its last byte; a CR there is not part of the line. */
 static int kf__give(kf_lines_t *l, const char *s, size_t stored, uint64_t total,
 		    char last, kf_lines_cb cb, void *opaque)
 {
