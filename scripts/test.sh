@@ -163,6 +163,8 @@ if stage fuzz; then
         fuzz_one fuzz_wire wire 8192
         fuzz_one fuzz_csv csv 4096
         fuzz_one fuzz_jsontok jsontok 4096
+        fuzz_one fuzz_jsonl jsonl 4096
+        fuzz_one fuzz_fixed fixed 4096
     else
         bad 1 "fuzz: build failed"
     fi

@@ -67,30 +67,6 @@ size_t kf_db_fmt_timestamp(int64_t ms, int bc, char out[KF_DB_FMT_MAX])
 	return n;
 }
 
-size_t kf_db_fmt_decimal(kf_i128_t v, int scale, char out[KF_DB_FMT_MAX])
-{
-	unsigned __int128 u =
-		v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
-	char digits[48];
-	size_t nd = 0, n = 0, i;
-
-	do { /* least significant first */
-		digits[nd++] = (char)('0' + (int)(u % 10));
-		u /= 10;
-	} while (u);
-	while (nd <= (size_t)scale) /* at least one digit before the point */
-		digits[nd++] = '0';
-	if (v < 0)
-		out[n++] = '-';
-	for (i = nd; i-- > 0;) {
-		out[n++] = digits[i];
-		if (i == (size_t)scale && scale > 0)
-			out[n++] = '.';
-	}
-	out[n] = '\0';
-	return n;
-}
-
 int kf_db_fmt_scalar(const kf_column_t *c, const kf_value_t *v,
 		     enum kf_db_dialect d, char out[KF_DB_FMT_MAX])
 {
@@ -113,7 +89,7 @@ int kf_db_fmt_scalar(const kf_column_t *c, const kf_value_t *v,
 	case KF_T_FLOAT64:
 		return snprintf(out, KF_DB_FMT_MAX, "%.17g", v->u.f);
 	case KF_T_DECIMAL:
-		return (int)kf_db_fmt_decimal(v->u.dec, c->scale, out);
+		return (int)kf_dec_format(v->u.dec, c->scale, out);
 	case KF_T_DATE:
 		return (int)kf_db_fmt_date(v->u.i, bc, out);
 	case KF_T_TIME:

@@ -2,7 +2,8 @@
 /*
  * The exact text of typed values (record/value.h) as both databases read
  * them, for COPY (PostgreSQL) and SQL literals (MariaDB): decimals from
- * their unscaled 128-bit integer, dates from days since 1970-01-01,
+ * their unscaled 128-bit integer (kf_dec_format), dates from days since
+ * 1970-01-01,
  * times from milliseconds since midnight, timestamps from milliseconds
  * since the epoch as UTC (proleptic Gregorian calendar; PostgreSQL's
  * years before 1 are written "... BC").
@@ -26,8 +27,6 @@ size_t kf_db_fmt_date(int64_t days, int bc, char out[KF_DB_FMT_MAX]);
 size_t kf_db_fmt_time(int64_t ms, char out[KF_DB_FMT_MAX]);
 /* "YYYY-MM-DD HH:MM:SS.mmm" (UTC; bc as kf_db_fmt_date). */
 size_t kf_db_fmt_timestamp(int64_t ms, int bc, char out[KF_DB_FMT_MAX]);
-/* "-12.30": v at scale (0..38). */
-size_t kf_db_fmt_decimal(kf_i128_t v, int scale, char out[KF_DB_FMT_MAX]);
 
 /* The text of a value that is not a span (boolean, integers, floats,
  * decimal, date, time, timestamp) of column c, unquoted: booleans as

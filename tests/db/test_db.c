@@ -21,6 +21,8 @@
 #include "db/backend.h" /* max_stmt: small statements on MariaDB */
 #include "db/conn.h"
 #include "db/offsets.h"
+/* kf_test_int, and kf_utf8_count until record/decode.c is in the tree */
+#include "../unit/kf_test_record.h"
 #include "kferry/kferry.h"
 
 static const char *kf_urls[2];
@@ -119,14 +121,6 @@ static kf_column_t col(const char *name, enum kf_type t, int p, int s,
 	return c;
 }
 
-static kf_value_t vi(enum kf_type t, int64_t i)
-{
-	kf_value_t v = {.type = t};
-
-	v.u.i = i;
-	return v;
-}
-
 static kf_value_t vs(enum kf_type t, const char *s, size_t n)
 {
 	kf_value_t v = {.type = t};
@@ -189,44 +183,46 @@ static void test_roundtrip(void **state)
 
 	(void)state;
 	/* row 1: the largest values; row 2: the smallest; row 3: NULLs */
-	r[0][0] = vi(KF_T_INT64, 1);
+	r[0][0] = kf_test_int(KF_T_INT64, 1);
 	r[0][1] = (kf_value_t){.type = KF_T_BOOLEAN, .u.b = 1};
-	r[0][2] = vi(KF_T_INT8, 127);
-	r[0][3] = vi(KF_T_INT16, 32767);
-	r[0][4] = vi(KF_T_INT32, 2147483647);
-	r[0][5] = vi(KF_T_INT64, INT64_MAX);
+	r[0][2] = kf_test_int(KF_T_INT8, 127);
+	r[0][3] = kf_test_int(KF_T_INT16, 32767);
+	r[0][4] = kf_test_int(KF_T_INT32, 2147483647);
+	r[0][5] = kf_test_int(KF_T_INT64, INT64_MAX);
 	r[0][6] = (kf_value_t){.type = KF_T_FLOAT32, .u.f = 0.5};
 	r[0][7] = (kf_value_t){.type = KF_T_FLOAT64, .u.f = 1e300};
 	r[0][8] = (kf_value_t){.type = KF_T_DECIMAL, .u.dec = pow10_38m1()};
 	r[0][9] = (kf_value_t){.type = KF_T_DECIMAL, .u.dec = pow10_38m1()};
-	r[0][10] = vi(KF_T_DATE, 2932896); /* 9999-12-31 */
-	r[0][11] = vi(KF_T_TIME, 86399999);
-	r[0][12] = vi(KF_T_TIMESTAMP, 1796169763123LL); /* 2026-12-02 */
+	r[0][10] = kf_test_int(KF_T_DATE, 2932896); /* 9999-12-31 */
+	r[0][11] = kf_test_int(KF_T_TIME, 86399999);
+	r[0][12] =
+		kf_test_int(KF_T_TIMESTAMP, 1796169763123LL); /* 2026-12-02 */
 	r[0][13] = vs(KF_T_TEXT, korean, strlen(korean));
 	r[0][14] = vs(KF_T_BYTES, bytes, sizeof(bytes));
 	r[0][15] = vs(KF_T_JSON, json, strlen(json));
 
-	r[1][0] = vi(KF_T_INT64, 2);
+	r[1][0] = kf_test_int(KF_T_INT64, 2);
 	r[1][1] = (kf_value_t){.type = KF_T_BOOLEAN, .u.b = 0};
-	r[1][2] = vi(KF_T_INT8, -128);
-	r[1][3] = vi(KF_T_INT16, -32768);
-	r[1][4] = vi(KF_T_INT32, INT32_MIN);
-	r[1][5] = vi(KF_T_INT64, INT64_MIN);
+	r[1][2] = kf_test_int(KF_T_INT8, -128);
+	r[1][3] = kf_test_int(KF_T_INT16, -32768);
+	r[1][4] = kf_test_int(KF_T_INT32, INT32_MIN);
+	r[1][5] = kf_test_int(KF_T_INT64, INT64_MIN);
 	r[1][6] = (kf_value_t){.type = KF_T_FLOAT32, .u.f = -1.25};
 	r[1][7] = (kf_value_t){.type = KF_T_FLOAT64, .u.f = -0.1};
 	r[1][8] = (kf_value_t){.type = KF_T_DECIMAL, .u.dec = -pow10_38m1()};
 	r[1][9] = (kf_value_t){.type = KF_T_DECIMAL, .u.dec = -5};
-	r[1][10] = vi(KF_T_DATE, -719162); /* 0001-01-01 */
-	r[1][11] = vi(KF_T_TIME, 0);
-	r[1][12] = vi(KF_T_TIMESTAMP, -1); /* 1969-12-31 23:59:59.999 */
+	r[1][10] = kf_test_int(KF_T_DATE, -719162); /* 0001-01-01 */
+	r[1][11] = kf_test_int(KF_T_TIME, 0);
+	r[1][12] =
+		kf_test_int(KF_T_TIMESTAMP, -1); /* 1969-12-31 23:59:59.999 */
 	r[1][13] = vs(KF_T_TEXT, "", 0);
 	r[1][14] = vs(KF_T_BYTES, "", 0);
 	r[1][15] = vs(KF_T_JSON, "[]", 2);
 
-	r[2][0] = vi(KF_T_INT64, 3);
+	r[2][0] = kf_test_int(KF_T_INT64, 3);
 	for (j = 1; j < RT_NCOLS; j++)
 		r[2][j] = vnull(cols[j].type);
-	r[2][10] = vi(KF_T_DATE, -25567); /* 1900-01-01 */
+	r[2][10] = kf_test_int(KF_T_DATE, -25567); /* 1900-01-01 */
 
 	FOR_EACH_DB(db)
 	{
@@ -296,7 +292,7 @@ static void test_roundtrip(void **state)
 		exec_ok(db, "DROP TABLE rt");
 		if (pg) { /* dates before year 1 */
 			kf_column_t d = col("d", KF_T_DATE, 0, 0, 0);
-			kf_value_t v = vi(KF_T_DATE, -719163);
+			kf_value_t v = kf_test_int(KF_T_DATE, -719163);
 			const kf_value_t *one[1] = {&v};
 
 			exec_ok(db, "CREATE TEMP TABLE bc (d date)");
@@ -393,7 +389,7 @@ static void test_upsert_delete(void **state)
 		exec_ok(db, "DROP TABLE IF EXISTS ud");
 		ok(db, kf_db_create_table(db, "ud", cols, 3, key, 2, &e), &e);
 		for (i = 0; i < 3; i++) {
-			r[i][0] = vi(KF_T_INT32, i + 1);
+			r[i][0] = kf_test_int(KF_T_INT32, i + 1);
 			r[i][1] = vs(KF_T_TEXT, "키", strlen("키"));
 			r[i][2] = vs(KF_T_TEXT, "old", 3);
 		}
@@ -405,7 +401,7 @@ static void test_upsert_delete(void **state)
 		ok(db, kf_db_commit(db, &e), &e);
 		/* 2 and 3 change, 4 is new */
 		for (i = 0; i < 3; i++) {
-			r[i][0] = vi(KF_T_INT32, i + 2);
+			r[i][0] = kf_test_int(KF_T_INT32, i + 2);
 			r[i][2] = vs(KF_T_TEXT, "new", 3);
 		}
 		ok(db, kf_db_begin(db, &e), &e);
@@ -414,7 +410,7 @@ static void test_upsert_delete(void **state)
 			       &e),
 		   &e);
 		/* the staging table is reused in the same transaction */
-		r[3][0] = vi(KF_T_INT32, 5);
+		r[3][0] = kf_test_int(KF_T_INT32, 5);
 		r[3][1] = vs(KF_T_TEXT, "K", 1);
 		r[3][2] = vnull(KF_T_TEXT);
 		ok(db,
@@ -428,9 +424,9 @@ static void test_upsert_delete(void **state)
 		free(got);
 
 		/* delete (1,키) and (3,키); (2,K) matches nothing */
-		r[0][0] = vi(KF_T_INT32, 1);
-		r[1][0] = vi(KF_T_INT32, 3);
-		r[2][0] = vi(KF_T_INT32, 2);
+		r[0][0] = kf_test_int(KF_T_INT32, 1);
+		r[1][0] = kf_test_int(KF_T_INT32, 3);
+		r[2][0] = kf_test_int(KF_T_INT32, 2);
 		r[2][1] = vs(KF_T_TEXT, "K", 1);
 		ok(db, kf_db_begin(db, &e), &e);
 		ok(db, kf_db_delete(db, "ud", cols, 2, rows, 3, &e), &e);
@@ -469,7 +465,7 @@ static void test_isolate(void **state)
 
 	(void)state;
 	for (i = 0; i < N; i++) {
-		r[i][0] = vi(KF_T_INT64, (int64_t)i);
+		r[i][0] = kf_test_int(KF_T_INT64, (int64_t)i);
 		r[i][1] = vs(KF_T_TEXT, "name", 4);
 		r[i][2] = vs(KF_T_TEXT, "ok", 2);
 		rows[i] = r[i];
@@ -709,11 +705,12 @@ static void test_bulk(void **state)
 	assert_non_null(r);
 	assert_non_null(rows);
 	for (i = 0; i < N; i++) {
-		r[i][0] = vi(KF_T_INT64, (int64_t)i);
-		r[i][1] = vi(KF_T_INT32, (int64_t)(i % 1000));
+		r[i][0] = kf_test_int(KF_T_INT64, (int64_t)i);
+		r[i][1] = kf_test_int(KF_T_INT32, (int64_t)(i % 1000));
 		r[i][2] = (kf_value_t){.type = KF_T_DECIMAL,
 				       .u.dec = (kf_i128_t)i * 101};
-		r[i][3] = vi(KF_T_TIMESTAMP, 1796169763123LL + (int64_t)i);
+		r[i][3] = kf_test_int(KF_T_TIMESTAMP,
+				      1796169763123LL + (int64_t)i);
 		r[i][4] = vs(KF_T_TEXT, "주문 메모 order note", 24);
 		rows[i] = r[i];
 	}

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "db/render.h"
+#include "kf_test_record.h" /* kf_utf8_count until decode.c is here */
 
 static void test_dates(void **state)
 {
@@ -65,6 +66,22 @@ static void test_times(void **state)
 	assert_string_equal(out, "0001-12-31 23:59:59.999 BC");
 }
 
+/* A decimal(38,scale) value as both databases are given it. */
+static const char *dec(kf_i128_t v, int scale, char out[KF_DB_FMT_MAX])
+{
+	kf_column_t c;
+	kf_value_t x = {.type = KF_T_DECIMAL, .u.dec = v};
+	int n;
+
+	memset(&c, 0, sizeof(c));
+	c.type = KF_T_DECIMAL;
+	c.precision = 38;
+	c.scale = scale;
+	n = kf_db_fmt_scalar(&c, &x, KF_DB_MARIADB, out);
+	assert_int_equal(n, (int)strlen(out));
+	return out;
+}
+
 static void test_decimals(void **state)
 {
 	kf_i128_t max = 1;
@@ -75,20 +92,16 @@ static void test_decimals(void **state)
 	for (i = 0; i < 38; i++)
 		max *= 10;
 	max -= 1;
-	kf_db_fmt_decimal(0, 0, out);
-	assert_string_equal(out, "0");
-	kf_db_fmt_decimal(0, 3, out);
-	assert_string_equal(out, "0.000");
-	kf_db_fmt_decimal(-5, 2, out);
-	assert_string_equal(out, "-0.05");
-	kf_db_fmt_decimal(1230, 2, out);
-	assert_string_equal(out, "12.30");
-	assert_int_equal(kf_db_fmt_decimal(max, 38, out), 40);
-	assert_string_equal(out, "0.99999999999999999999999999999999999999");
-	assert_int_equal(kf_db_fmt_decimal(-max, 0, out), 39);
-	assert_string_equal(out, "-99999999999999999999999999999999999999");
-	kf_db_fmt_decimal(-max, 10, out);
-	assert_string_equal(out, "-9999999999999999999999999999.9999999999");
+	assert_string_equal(dec(0, 0, out), "0");
+	assert_string_equal(dec(0, 3, out), "0.000");
+	assert_string_equal(dec(-5, 2, out), "-0.05");
+	assert_string_equal(dec(1230, 2, out), "12.30");
+	assert_string_equal(dec(max, 38, out),
+			    "0.99999999999999999999999999999999999999");
+	assert_string_equal(dec(-max, 0, out),
+			    "-99999999999999999999999999999999999999");
+	assert_string_equal(dec(-max, 10, out),
+			    "-9999999999999999999999999999.9999999999");
 }
 
 static void test_scalars(void **state)
