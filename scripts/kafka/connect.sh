@@ -52,30 +52,14 @@ USAGE
 
 die() { echo "$PROG: error: $*" >&2; exit 1; }
 log() { echo "$PROG: $*" >&2; }
+source "$SCRIPT_DIR/proc.sh"
 
 JAVA=${JAVA:-java}
 CONNECT_HEAP=${CONNECT_HEAP:-512m}
 TIMEOUT=${KFERRY_CONNECT_TIMEOUT:-90}
 
-set_dir() {
-    [ -n "${1:-}" ] || die "missing DIR (see --help)"
-    [ "${2:-}" != create ] || mkdir -p "$1" 2>/dev/null || true
-    [ -d "$1" ] || die "not a directory: $1"
-    DIR=$(cd "$1" && pwd -P)
-}
-
-# Prints the worker's pid if it is alive; the command line must name this
-# directory's worker.properties (a recycled pid does not).
-worker_pid() {
-    local pid st
-    [ -f "$DIR/pid" ] || return 1
-    pid=$(cat "$DIR/pid")
-    [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-    { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qF "$DIR/worker.properties" || return 1
-    st=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo X)
-    [ "$st" != Z ] && [ "$st" != X ] || return 1
-    echo "$pid"
-}
+# Prints the worker's pid if it is alive.
+worker_pid() { pid_in "$DIR/pid" "$DIR/worker.properties"; }
 
 log_tail() {
     echo "---- errors and last lines of $DIR/connect.log ----" >&2
@@ -112,17 +96,7 @@ rest_status() {
 }
 
 stop_worker() {
-    local pid=$1 deadline=$((SECONDS + 30))
-    kill -TERM "$pid" 2>/dev/null || true
-    while worker_pid >/dev/null; do
-        if [ $SECONDS -ge $deadline ]; then
-            log "SIGKILL after 30 s: pid $pid"
-            kill -KILL "$pid" 2>/dev/null || true
-            sleep 0.5
-            break
-        fi
-        sleep 0.2
-    done
+    stop_pids 30 "$1"
     rm -f "$DIR/pid"
 }
 
@@ -187,15 +161,10 @@ L4J
     [ -z "${CONNECT_JVM_OPTS:-}" ] || opts+=($CONNECT_JVM_OPTS)
     echo "==== $(date '+%F %T') starting the worker ====" >>"$DIR/connect.log"
     local from; from=$(stat -c %s "$DIR/connect.log")
-    rm -f "$DIR/pid" "$DIR/url"
-    # The inner shell writes its own pid, then becomes the JVM (exec).
-    setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$DIR/pid" \
-        "$JAVA" "${opts[@]}" -cp "$lib/*:$conn/*" org.apache.kafka.connect.cli.ConnectStandalone \
-        "$DIR/worker.properties" "$DIR/connector.properties" \
-        </dev/null >>"$DIR/connect.log" 2>&1 &
-    local i pid st url
-    for i in $(seq 1 50); do [ -s "$DIR/pid" ] && break; sleep 0.1; done
-    [ -s "$DIR/pid" ] || die "no pid file after launch"
+    rm -f "$DIR/url"
+    launch_bg "$DIR/pid" "$DIR/connect.log" "$JAVA" "${opts[@]}" -cp "$lib/*:$conn/*" \
+        org.apache.kafka.connect.cli.ConnectStandalone "$DIR/worker.properties" "$DIR/connector.properties"
+    local pid st url
     pid=$(cat "$DIR/pid")
 
     local deadline=$((SECONDS + TIMEOUT))
@@ -239,12 +208,7 @@ cmd_stop() {
         log "stopped the worker (pid $pid) in $DIR"
     fi
     if [ $clean -eq 1 ]; then
-        # Only delete directories this script made (or empty ones).
-        if [ -f "$DIR/worker.properties" ] || [ -z "$(ls -A "$DIR")" ]; then
-            rm -rf -- "$DIR"
-        else
-            die "--clean: $DIR does not look like a connect.sh directory; not deleting it"
-        fi
+        clean_dir worker.properties
     fi
 }
 
