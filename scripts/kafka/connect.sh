@@ -50,8 +50,6 @@ Example:
 USAGE
 }
 
-die() { echo "$PROG: error: $*" >&2; exit 1; }
-log() { echo "$PROG: $*" >&2; }
 source "$SCRIPT_DIR/proc.sh"
 
 JAVA=${JAVA:-java}

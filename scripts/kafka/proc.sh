@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
 # What scripts/kafka/broker.sh and connect.sh share, sourced by them: their
 # directory argument, and the JVMs they start in the background, find again
-# by a pid file, stop and clean up after. The sourcing script defines die()
-# and log().
+# by a pid file, stop and clean up after; and their messages. The sourcing
+# script sets PROG (its name).
+
+die() { echo "$PROG: error: $*" >&2; exit 1; }
+log() { echo "$PROG: $*" >&2; }
 
 # set_dir PATH [create]: DIR = PATH made absolute (created first with
 # 'create').
