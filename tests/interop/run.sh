@@ -5,37 +5,17 @@
 #
 #   tests/interop/run.sh [--build DIR] [--keep] [TEST...]
 #
-# Works as tests/integration/run.sh (one single-node broker for the whole
-# suite, each tests/interop/t_*.sh in its own process under `timeout`, with
-# the same environment and a fresh topic, group and scratch directory;
-# tests/interop/lib.sh adds a Kafka Connect standalone worker). Kafka Connect
-# is not in the default jar cache: the first run fetches it
-# (scripts/kafka/fetch.sh --connect, or scripts/setup.sh --connect ahead).
-#
-# Environment: KF_TEST_TMP, KF_TEST_TIMEOUT, KF_FORGE as for
-# tests/integration/run.sh.
-set -uo pipefail
+# Runs tests/interop/t_*.sh (or the TESTs named) through
+# tests/integration/run.sh, with its options, environment and output: one
+# single-node broker for the suite, each test in its own process with a
+# fresh topic, group and scratch directory; tests/interop/lib.sh adds a
+# Kafka Connect standalone worker (scripts/kafka/connect.sh). Kafka Connect
+# is not in the default jar cache: this fetches it first
+# (scripts/kafka/fetch.sh --connect; scripts/setup.sh --connect does it
+# ahead).
+set -euo pipefail
 
-SUITE_SCRIPT=${BASH_SOURCE[0]}
-SUITE_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SUITE_PREFIXES=t_
-SUITE_TAG=kf-interop
-source "$SUITE_TESTS/../integration/suite.sh"
-
-suite_args "$@"
-suite_start
-
-echo "kferry interoperability suite: $KFERRY ($("$KFERRY" version 2>/dev/null | head -n 1))"
-echo "scratch: $SUITE"
-"$SUITE_REPO/scripts/kafka/fetch.sh" --connect >/dev/null || die "cannot fetch Kafka Connect"
-t0=$SECONDS
-suite_brokers
-
-for t in "${TESTS[@]}"; do
-	suite_run "$t" "$(suite_timeout "$t" 300)" 4
-done
-
-echo "suite: $((SECONDS - t0)) s in all (broker start and clean-up included)," \
-	"$(printf '%.0f' "$tests_time") s in tests; $skipped skipped"
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+"$here/../../scripts/kafka/fetch.sh" --connect >/dev/null ||
+	{ echo "run.sh: cannot fetch Kafka Connect (scripts/kafka/fetch.sh --connect)" >&2; exit 2; }
+KF_SUITE_TESTS=$here exec "$here/../integration/run.sh" "$@"

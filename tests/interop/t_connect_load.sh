@@ -12,5 +12,6 @@ sed -n 's/^#   \([0-9s].*\)/\1/p' "$KF_REPO/config/settlement.schema" >"$WORK/se
 [ "$(wc -l <"$WORK/settle_20261202.csv")" = 3 ] ||
 	fail "test setup: config/settlement.schema's example is not a header and two rows"
 kferry_load --schema "$KF_REPO/config/settlement.schema" "$WORK/settle_20261202.csv"
+[ "$(json_field "$LOAD_JSON" rows_published)" = 2 ] || fail "kferry load did not publish 2 rows: $LOAD_JSON"
 sink_check "$KF_INTEROP_DATA/settlement.expected"
 log "t_connect_load passed"
