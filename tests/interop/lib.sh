@@ -29,6 +29,18 @@ produce_records() {
 	log "produced $(grep -vc '^#' "$2") records from ${2##*/} to $1"
 }
 
+# assert_topic_records TOPIC FILE: partition 0 of TOPIC holds the records
+# of FILE (as produce_records takes them), in order, with the same headers,
+# keys and values, read back by Kafka's console consumer.
+assert_topic_records() {
+	read_topic "$1" "$WORK/topic.read"
+	if ! cmp -s "$WORK/topic.read" <(grep -v '^#' "$2" |
+		awk -F'\t' -v OFS='\t' '{ if ($2 == "<null>") $2 = "null"; printf "%s@@END@@", $0 }'); then
+		fail "topic $1 does not hold the records of ${2##*/} byte for byte (read back: $WORK/topic.read)"
+	fi
+	log "topic $1 holds the records of ${2##*/} byte for byte"
+}
+
 # kferry_load [load options] FILE...: the hook for records that kferry
 # itself writes: runs kferry load --json into $CONNECT_TOPIC and sets
 # LOAD_JSON (its stdout) and LOAD_LOG; skips the test while the binary has
@@ -43,7 +55,7 @@ kferry_load() {
 
 # A topic of one partition, so that a sink sees the records in the order
 # they were produced.
-CONNECT_TOPIC=$TOPIC.one
+CONNECT_TOPIC=$TOPIC-one
 create_topic "$CONNECT_TOPIC" 1
 
 CONNECT_DIR=$WORK/connect

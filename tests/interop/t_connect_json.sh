@@ -11,5 +11,6 @@
 source "$(dirname "$0")/lib.sh"
 
 produce_records "$CONNECT_TOPIC" "$KF_INTEROP_DATA/connect_json.records"
+assert_topic_records "$CONNECT_TOPIC" "$KF_INTEROP_DATA/connect_json.records"
 sink_check "$KF_INTEROP_DATA/settlement.expected" "$KF_INTEROP_DATA/connect_json.expected"
 log "t_connect_json passed"
