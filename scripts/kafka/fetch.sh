@@ -29,7 +29,7 @@ Options:
             for the interoperability tests: the jars that lib/ lacks go to
             kafka-$KAFKA_VERSION/connect (stamp .complete-connect), whose path
             is printed instead; a Connect worker's class path is
-            'lib/*:connect/*'. About 30 KB on top of lib/ today.
+X
   --force   re-download even if the cache is complete
   --help    show this help
 
