@@ -19,10 +19,16 @@ PACKAGES=(
     zstd xxhash python3 time curl openssl util-linux
     default-jre-headless maven
 )
+# --with-db: the database servers and client libraries of the sink and
+# capture work (scripts/db/db.sh starts throwaway servers from them).
+DB_PACKAGES=(
+    postgresql postgresql-contrib libpq-dev
+    mariadb-server mariadb-client libmariadb-dev
+)
 
 usage() {
     cat <<USAGE
-Usage: $PROG [--no-fetch] [--connect] [--help]
+Usage: $PROG [--no-fetch] [--connect] [--with-db] [--help]
 
 Installs with apt-get (as root, or through sudo) the packages that kferry needs
 and that are not installed yet (checked with dpkg-query):
@@ -31,7 +37,12 @@ and that are not installed yet (checked with dpkg-query):
 lists are missing or older than a day. Then runs scripts/kafka/fetch.sh to
 cache the Apache Kafka jars (skip with --no-fetch). With --connect it also
 caches Kafka Connect's (fetch.sh --connect), which only the interoperability
-tests (tests/interop) need. A second run is fast.
+tests (tests/interop) need. --with-db also installs PostgreSQL 15 and
+MariaDB 10.11 (servers, clients, libpq, Connector/C):
+  ${DB_PACKAGES[*]}
+Debian starts the system's own instances on install; kferry's tests never use
+them (scripts/db/db.sh runs throwaway servers on free ports). A second run is
+fast.
 USAGE
 }
 
@@ -44,6 +55,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --no-fetch) fetch=0 ;;
         --connect) fetch_args=(--connect) ;;
+        --with-db) PACKAGES+=("${DB_PACKAGES[@]}") ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
     esac
