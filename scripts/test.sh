@@ -20,7 +20,8 @@ Stages, in order: setup, check (every source file names its license,
 scripts/spdx.sh --check, and is laid out as .clang-format says,
 scripts/format.sh --check), build, unit, sanitize, fuzz, integration (then
 the hostile-input, resume, metrics, watch-reload, end-to-end and signed-ending tests
-again with the sanitizer build), package (build the .deb and .rpm, install
+again with the sanitizer build), interop (Kafka Connect reads what we
+write, tests/interop/run.sh), package (build the .deb and .rpm, install
 the .deb, transfer with it, purge it; as root), security (TLS, SASL and
 ACLs against a secured broker), fault (the CI subset of tests/fault/run.sh;
 the full matrix is tests/fault/run.sh --full).
@@ -91,8 +92,8 @@ build() {
 cd "$ROOT" || exit 2
 
 if stage setup; then
-    say "setup: packages and Kafka jars"
-    scripts/setup.sh || { echo "$PROG: setup failed" >&2; exit 2; }
+    say "setup: packages, Kafka and Kafka Connect jars"
+    scripts/setup.sh --connect || { echo "$PROG: setup failed" >&2; exit 2; }
 fi
 
 # check_tree SCRIPT WHAT: SCRIPT --check over the tree; on failure its
@@ -181,6 +182,12 @@ if stage integration && stage sanitize; then
     tests/integration/run.sh --build build-asan t_hostile t_hostile_text t_abort_malformed t_conflict t_basic t_resume_forged t_metrics t_watch_reload t_e2e_reject t_signed_ends t_sealed_supersede t_stale_manifest 2>&1 |
         tee build-asan/integration.log
     count_suite build-asan/integration.log "integration (sanitizers)"
+fi
+
+if stage interop; then
+    say "interoperability: Kafka Connect 3.9.1 reads the record format (tests/interop)"
+    tests/interop/run.sh --build build 2>&1 | tee build/interop.log
+    count_suite build/interop.log interop
 fi
 
 if stage package; then
