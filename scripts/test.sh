@@ -21,7 +21,8 @@ scripts/spdx.sh --check, and is laid out as .clang-format says,
 scripts/format.sh --check), build, unit, sanitize, fuzz, integration (then
 the hostile-input, resume, metrics, watch-reload, end-to-end and signed-ending tests
 again with the sanitizer build), db (src/db against throwaway PostgreSQL
-and MariaDB servers, tests/db/run.sh), package (build the .deb and .rpm, install
+and MariaDB servers, tests/db/run.sh), interop (Kafka Connect reads what we
+write, tests/interop/run.sh), package (build the .deb and .rpm, install
 the .deb, transfer with it, purge it; as root), security (TLS, SASL and
 ACLs against a secured broker), fault (the CI subset of tests/fault/run.sh;
 the full matrix is tests/fault/run.sh --full).
@@ -92,8 +93,8 @@ build() {
 cd "$ROOT" || exit 2
 
 if stage setup; then
-    say "setup: packages and Kafka jars"
-    scripts/setup.sh --with-db || { echo "$PROG: setup failed" >&2; exit 2; }
+    say "setup: packages, database servers, Kafka and Kafka Connect jars"
+    scripts/setup.sh --connect --with-db || { echo "$PROG: setup failed" >&2; exit 2; }
 fi
 
 # check_tree SCRIPT WHAT: SCRIPT --check over the tree; on failure its
@@ -188,6 +189,12 @@ if stage db; then
     say "database layer against real PostgreSQL and MariaDB servers"
     tests/db/run.sh --build build 2>&1 | tee build/db.log
     count_suite build/db.log db
+fi
+
+if stage interop; then
+    say "interoperability: Kafka Connect 3.9.1 reads the record format (tests/interop)"
+    tests/interop/run.sh --build build 2>&1 | tee build/interop.log
+    count_suite build/interop.log interop
 fi
 
 if stage package; then
