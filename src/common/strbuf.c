@@ -19,9 +19,11 @@ void kf_strbuf_fixed(kf_strbuf_t *b, char *buf, size_t cap)
 
 void kf_strbuf_heap(kf_strbuf_t *b, size_t cap)
 {
-	kf_strbuf_fixed(b, malloc(cap ? cap : 1), cap ? cap : 1);
-	b->grows = 1;
-	b->failed = !b->p;
+	char *p = malloc(cap ? cap : 1);
+
+	/* a failed malloc leaves a failed, empty buffer that never grows */
+	kf_strbuf_fixed(b, p, p ? (cap ? cap : 1) : 0);
+	b->grows = p != NULL;
 }
 
 /* Room for n more bytes and the NUL: 0, or -1 (the buffer failed). */

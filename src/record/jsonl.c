@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The JSON-lines reader (jsonl.h): memchr to each LF; a line that lies
- * whole in the chunk is tokenized where it is, one that spans chunks is
- * gathered in a buffer that never holds more than max_line bytes of
- * content (plus a BOM and a CR). Tokens go into an array that grows with
- * the largest line seen.
+ * The JSON-lines reader (jsonl.h): lines from record/lines.h (a line
+ * that spans chunks is kept up to max_line bytes of content, plus a BOM
+ * and a CR), each tokenized into an array that grows with the largest
+ * line seen.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "record/jsonl.h"
+#include "record/lines.h"
 
 #define KF__MAX_LINE_DEFAULT ((size_t)16 << 20)
 #define KF__TOKS_MIN 64
@@ -26,17 +27,10 @@ struct kf_jsonl {
 	kf_jsonl_error_cb on_error;
 	void *opaque;
 
-	int rc;	       /* a callback's nonzero return: stopped */
-	uint64_t pos;  /* offset of the chunk's first byte */
-	uint64_t line; /* the current physical line */
+	int rc; /* a callback's nonzero return: stopped */
 	uint64_t num;
-
-	/* the current line when it spans chunks */
-	char *buf;
-	size_t buf_len, buf_cap;
-	uint64_t total; /* its bytes so far, stored or not */
-	char last;	/* its last byte */
-
+	uint64_t line; /* the physical line of the current one */
+	kf_lines_t lines;
 	kf_jtok_t *toks;
 	size_t tcap;
 	char msg[256];
@@ -53,7 +47,9 @@ kf_jsonl_t *kf_jsonl_new(size_t max_line, kf_jsonl_line_cb on_line,
 	p->on_line = on_line;
 	p->on_error = on_error;
 	p->opaque = opaque;
-	p->line = 1;
+	kf_lines_init(&p->lines, p->max_line < SIZE_MAX - KF__SLACK
+					 ? p->max_line + KF__SLACK
+					 : SIZE_MAX);
 	p->tcap = KF__TOKS_MIN;
 	p->toks = malloc(p->tcap * sizeof(*p->toks));
 	if (!p->toks) {
@@ -67,7 +63,7 @@ void kf_jsonl_destroy(kf_jsonl_t *p)
 {
 	if (!p)
 		return;
-	free(p->buf);
+	kf_lines_free(&p->lines);
 	free(p->toks);
 	free(p);
 }
@@ -117,18 +113,19 @@ static int kf__tokenize(kf_jsonl_t *p, const char *s, size_t n, size_t *ntok,
 	}
 }
 
-/* One line, its line end excluded (a CR before the LF still in): s holds
- * its first bytes, total is its length. */
-static int kf__line(kf_jsonl_t *p, const char *s, uint64_t total, uint64_t off,
-		    char last)
+/* One line (kf_lines_cb): s holds its first bytes (max_line at least, or
+ * all of it), total is its length. */
+static int kf__line(void *opaque, const char *s, size_t stored, uint64_t total,
+		    uint64_t off, uint64_t line)
 {
+	kf_jsonl_t *p = opaque;
 	kf_jsonl_line_t l;
 	char err[160], what[192];
 	size_t ntok;
 	int rc;
 
-	if (total && last == '\r')
-		total--;
+	(void)stored;
+	p->line = line;
 	if (!off && total >= 3 && !memcmp(s, kf__bom, 3)) {
 		s += 3;
 		total -= 3;
@@ -163,76 +160,17 @@ static int kf__line(kf_jsonl_t *p, const char *s, uint64_t total, uint64_t off,
 	return p->on_line ? p->on_line(&l, p->opaque) : 0;
 }
 
-/* Keeps the bytes of a line that spans chunks, up to what a report
- * needs. */
-static int kf__keep(kf_jsonl_t *p, const char *b, size_t n)
-{
-	size_t room = p->max_line + KF__SLACK - p->buf_len, cap;
-	char *nb;
-
-	if (!n)
-		return 0;
-	p->total += n;
-	p->last = b[n - 1];
-	if (n > room)
-		n = room;
-	if (p->buf_len + n > p->buf_cap) {
-		cap = p->buf_cap ? p->buf_cap : 256;
-		while (cap < p->buf_len + n)
-			cap *= 2;
-		nb = realloc(p->buf, cap);
-		if (!nb)
-			return -ENOMEM;
-		p->buf = nb;
-		p->buf_cap = cap;
-	}
-	memcpy(p->buf + p->buf_len, b, n);
-	p->buf_len += n;
-	return 0;
-}
-
-/* The line gathered in the buffer ends. */
-static int kf__buffered_line(kf_jsonl_t *p)
-{
-	int rc = kf__line(p, p->buf, p->total, p->pos - p->total, p->last);
-
-	p->buf_len = 0;
-	p->total = 0;
-	return rc;
-}
-
 int kf_jsonl_feed(kf_jsonl_t *p, const void *buf, size_t len)
 {
-	const char *b = buf, *lf;
-	size_t i = 0, end;
-
-	while (i < len && !p->rc) {
-		lf = memchr(b + i, '\n', len - i);
-		end = lf ? (size_t)(lf - b) : len;
-		if (lf && !p->total) {
-			/* whole in this chunk: read where it is */
-			p->rc = kf__line(p, b + i, end - i, p->pos,
-					 end > i ? b[end - 1] : '\0');
-			p->pos += end - i;
-		} else {
-			p->rc = kf__keep(p, b + i, end - i);
-			p->pos += end - i;
-			if (lf && !p->rc)
-				p->rc = kf__buffered_line(p);
-		}
-		if (lf) {
-			p->pos++;
-			p->line++;
-		}
-		i = end + 1;
-	}
+	if (!p->rc)
+		p->rc = kf_lines_feed(&p->lines, buf, len, kf__line, p);
 	return p->rc;
 }
 
 int kf_jsonl_finish(kf_jsonl_t *p)
 {
-	if (!p->rc && p->total)
-		p->rc = kf__buffered_line(p);
+	if (!p->rc)
+		p->rc = kf_lines_finish(&p->lines, kf__line, p);
 	return p->rc;
 }
 

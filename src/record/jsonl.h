@@ -17,6 +17,7 @@
 
 #include "common/jsontok.h"
 
+/* A line and its tokens; valid during the callback only. */
 typedef struct kf_jsonl_line_s {
 	uint64_t num;	 /* 1-based record number (rejected ones count) */
 	uint64_t line;	 /* 1-based physical line */

@@ -226,15 +226,21 @@ static int kf__envelope(const struct kf__cj *cj, const kf_strbuf_t *head,
 			kf_strbuf_t *out)
 {
 	const kf_schema_t *s = cj->z.schema;
+	const char *name;
 	size_t i;
 
 	kf_strbuf_append(out, head->p, head->len);
 	for (i = 0; i < n; i++) {
-		kf_strbuf_printf(out, "%s\"%s\":", i ? "," : "",
-				 s->cols[cols[i]].name);
+		/* appends, not printf: this runs for every field of a load */
+		name = s->cols[cols[i]].name;
+		if (i)
+			kf_strbuf_putc(out, ',');
+		kf_strbuf_putc(out, '"');
+		kf_strbuf_append(out, name, strlen(name));
+		kf_strbuf_append(out, "\":", 2);
 		kf__payload(cj, &s->cols[cols[i]], &vals[cols[i]], out);
 	}
-	kf_strbuf_printf(out, "}}");
+	kf_strbuf_append(out, "}}", 2);
 	return out->failed ? -1 : 0;
 }
 

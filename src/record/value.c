@@ -5,7 +5,6 @@
  * a 128-bit unscaled integer, and the calendar arithmetic of dates and
  * timestamps (no time zone database: a fixed offset only).
  */
-#include <errno.h>
 #include <locale.h>
 #include <math.h>
 #include <pthread.h>
@@ -419,14 +418,13 @@ static int kf__parse_float(const kf_schema_t *s, int col, const char *num,
 			continue;
 		if (ch == kf__point(c))
 			ch = '.';
-		else if (!strchr("+-0123456789eE", ch))
+		else if (!ch || !strchr("+-0123456789eE", ch))
 			return kf__bad(s, col, num, n, rej, "a number");
 		buf[o++] = ch;
 	}
 	buf[o] = '\0';
 	pthread_once(&kf__loc.once, kf__loc_init);
-	errno = 0;
-	x = strtod_l(buf, &end, kf__loc.c);
+	x = strtod_l(buf, &end, kf__loc.c ? kf__loc.c : LC_GLOBAL_LOCALE);
 	if (!o || *end || isinf(x) || isnan(x) ||
 	    (c->type == KF_T_FLOAT32 && isinf((float)x)))
 		return kf__bad(s, col, num, n, rej, "a finite number");

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kf_test.h"
+
 struct kf_trace {
 	char *s;
 	size_t len, cap;
@@ -142,6 +144,23 @@ static inline void kf_trace_check(const struct kf_trace_reader *rd,
 	assert_string_equal(other, whole);
 	free(other);
 	free(whole);
+}
+
+/* The bytes of tests/data/records/<name> (KF_SOURCE_DIR from ctest), to
+ * free; *len their count. */
+static inline char *kf_trace_data(const char *name, size_t *len)
+{
+	const char *dir = getenv("KF_SOURCE_DIR");
+	char path[4096];
+	char *b;
+
+	if (!dir)
+		fail_msg("KF_SOURCE_DIR is not set: run the test from ctest");
+	snprintf(path, sizeof(path), "%s/tests/data/records/%s", dir, name);
+	b = (char *)kf_test_read_file(path, len);
+	if (!b)
+		fail_msg("%s: cannot read it", path);
+	return b;
 }
 
 #endif /* KF_TEST_TRACE_H */

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "kf_test_reader.h"
 #include "kf_test_trace.h"
 #include "record/jsonl.h"
 
@@ -44,20 +45,7 @@ static void *rd_open(struct kf_trace *t, const void *arg)
 	return kf_jsonl_new(*(const size_t *)arg, on_line, on_error, t);
 }
 
-static int rd_feed(void *r, const void *buf, size_t len)
-{
-	return kf_jsonl_feed(r, buf, len);
-}
-
-static int rd_finish(void *r)
-{
-	return kf_jsonl_finish(r);
-}
-
-static void rd_close(void *r)
-{
-	kf_jsonl_destroy(r);
-}
+KF_TEST_READER_CALLS(jsonl)
 
 static const struct kf_trace_reader reader = {rd_open, rd_feed, rd_finish,
 					      rd_close};
@@ -166,6 +154,61 @@ static void test_stop(void **state)
 	free(s);
 }
 
+/* <order_id> <customer.name> <customer.address.city> <customer.rrn>,
+ * with - for an absent path and null for JSON null. */
+static int on_order(const kf_jsonl_line_t *l, void *opaque)
+{
+	static const char *const paths[] = {"order_id", "customer.name",
+					    "customer.address.city",
+					    "customer.rrn"};
+	struct kf_trace *t = opaque;
+	char v[64];
+	size_t i;
+	int k;
+
+	tr_printf(t, "%llu:", (unsigned long long)l->line);
+	for (i = 0; i < 4; i++) {
+		k = kf_jsonl_path(l->raw, l->toks, 0, paths[i]);
+		if (k < 0)
+			tr_add(t, " -", 2);
+		else if (l->toks[k].type == KF_J_NULL)
+			tr_add(t, " null", 5);
+		else if (kf_json_string(l->raw, &l->toks[k], v, sizeof(v)) < 0)
+			fail_msg("line %llu: %s", (unsigned long long)l->line,
+				 paths[i]);
+		else
+			tr_printf(t, " %s", v);
+	}
+	tr_add(t, "\n", 1);
+	return 0;
+}
+
+/* The committed orders.jsonl (tests/data/records/make.sh). */
+static void test_orders_file(void **state)
+{
+	size_t len;
+	char *data = kf_trace_data("orders.jsonl", &len);
+	struct kf_trace t = {0};
+	kf_jsonl_t *p = kf_jsonl_new(0, on_order, on_error, &t);
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(kf_jsonl_feed(p, data, len), 0);
+	assert_int_equal(kf_jsonl_finish(p), 0);
+	kf_jsonl_destroy(p);
+	free(data);
+	assert_string_equal(
+		t.s,
+		"1: A-1 홍길동 서울 900101-1234567\n"
+		"2: A-2 김똠이 - null\n"
+		"3: A-3 홍길동 \"Hong\" 부산 -\n"
+		"Ejson record 4 (line 5, byte 562): json: unexpected end at "
+		"byte 58 of the line [{\"order_id\":\"A-4\",\"placed\":"
+		"\"2026-12-02T12:00:00Z\",\"total\":] (58)\n"
+		"6: A-5 이햏 - -\n");
+	free(t.s);
+}
+
 static void test_path(void **state)
 {
 	static const char js[] =
@@ -211,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_too_long),
 		cmocka_unit_test(test_many_tokens),
 		cmocka_unit_test(test_stop),
+		cmocka_unit_test(test_orders_file),
 		cmocka_unit_test(test_path),
 	};
 
