@@ -20,42 +20,9 @@
 #include "common/err.h"
 #include "record/schema.h"
 
+#include "kf_test_value_stub.h"
+
 static char errbuf[1024];
-
-/* Stand-in for record/value.c's kf_value_parse until that file is in the
- * tree (it is written in parallel): integers and decimals without a
- * fraction, and text. The real function replaces it (this one is weak);
- * delete this block once record/value.c is merged. */
-__attribute__((weak)) int kf_value_parse(const struct kf_schema_s *s, int col,
-					 const char *txt, size_t len,
-					 kf_value_t *v, kf_reject_t *rej)
-{
-	const kf_column_t *c = &s->cols[col];
-	char buf[64], *end;
-	long long n;
-	int i;
-
-	v->type = c->type;
-	v->null = 0;
-	if (c->type == KF_T_TEXT) {
-		v->u.s.ptr = txt;
-		v->u.s.len = len;
-		return 0;
-	}
-	snprintf(buf, sizeof(buf), "%.*s", (int)len, txt);
-	n = strtoll(buf, &end, 10);
-	if (!*buf || *end ||
-	    (c->type != KF_T_DECIMAL && c->type > KF_T_INT64)) {
-		rej->code = "type";
-		snprintf(rej->reason, sizeof(rej->reason), "not a number");
-		return -1;
-	}
-	v->u.i = n;
-	if (c->type == KF_T_DECIMAL)
-		for (v->u.dec = n, i = 0; i < c->scale; i++)
-			v->u.dec *= 10;
-	return 0;
-}
 
 static kf_schema_t *load_sample(const char *name)
 {
