@@ -874,47 +874,56 @@ static void kf__column_init(kf_column_t *c)
 	c->key_pos = -1;
 }
 
-static int kf__new_column(struct kf__loader *ld, const char *name,
-			  unsigned line, char *msg, size_t msg_size)
+int kf_schema_add_column(kf_schema_t *s, const char *name, char *errstr,
+			 size_t errstr_size)
 {
-	kf_schema_t *s = ld->s;
-	unsigned char *ts;
+	int dup = kf_schema_col(s, name);
 	kf_column_t *c;
 
 	if (!kf__valid_col_name(name))
-		return kf_seterr(msg, msg_size, KF_EINVAL,
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "column.%s: invalid column name (letters, "
 				 "digits and '_', not starting with a digit, "
 				 "at most 63 bytes: a database column name; "
 				 "map other input names with source)",
 				 name);
-	if (kf_schema_col(s, name) >= 0)
-		return kf_seterr(msg, msg_size, KF_EINVAL,
+	if (dup >= 0)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "column.%s: a second [column.%s] (the first "
 				 "is on line %u)",
-				 name, name,
-				 s->cols[kf_schema_col(s, name)].line);
+				 name, name, s->cols[dup].line);
 	c = realloc(s->cols, (s->ncols + 1) * sizeof(*c));
 	if (!c)
 		goto out_nomem;
 	s->cols = c;
-	ts = realloc(ld->trim_set, s->ncols + 1);
-	if (!ts)
-		goto out_nomem;
-	ld->trim_set = ts;
-	ts[s->ncols] = 0;
 	c += s->ncols;
 	kf__column_init(c);
-	c->line = line;
 	if (!(c->name = strdup(name)) || !(c->mask_keep = strdup("-"))) {
 		free(c->name);
 		goto out_nomem;
 	}
-	ld->cur = (int)s->ncols++;
-	return 0;
+	s->prepared = 0;
+	return (int)s->ncols++;
 
 out_nomem:
-	return kf_seterr(msg, msg_size, KF_ENOMEM, "out of memory");
+	return kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
+}
+
+static int kf__new_column(struct kf__loader *ld, const char *name,
+			  unsigned line, char *msg, size_t msg_size)
+{
+	unsigned char *ts = realloc(ld->trim_set, ld->s->ncols + 1);
+	int i;
+
+	if (!ts)
+		return kf_seterr(msg, msg_size, KF_ENOMEM, "out of memory");
+	ld->trim_set = ts;
+	if ((i = kf_schema_add_column(ld->s, name, msg, msg_size)) < 0)
+		return i;
+	ts[i] = 0;
+	ld->s->cols[i].line = line;
+	ld->cur = i;
+	return 0;
 }
 
 static int kf__rectype_find(const kf_schema_t *s, const char *name)
@@ -1495,12 +1504,13 @@ static void kf__loader_free(struct kf__loader *ld)
 	free(ld->filter_text);
 }
 
-static kf_schema_t *kf__schema_new(const char *path)
+kf_schema_t *kf_schema_new(const char *path)
 {
 	kf_schema_t *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
+	s->format_version = KF_SCHEMA_FORMAT_VERSION;
 	s->emit_rectype = -1;
 	s->csv.delim = ',';
 	s->csv.quote = '"';
@@ -1524,9 +1534,10 @@ static int kf__load(const char *path, const char *text, size_t len,
 	int err;
 
 	*out = NULL;
-	if (!(ld.s = kf__schema_new(path)))
+	if (!(ld.s = kf_schema_new(path)))
 		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
 				 "%s: out of memory", path);
+	ld.s->format_version = 0; /* the file must say it */
 	if (text)
 		err = kf_ini_parse(text, len, ld.s->path, kf__on_section,
 				   kf__on_key, &ld, errstr, errstr_size);
