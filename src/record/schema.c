@@ -1107,8 +1107,6 @@ static int kf__key_parse(kf_schema_t *s, const char *cols, char *msg,
 	int *key = NULL;
 	int err = 0;
 
-	for (i = 0; i < s->ncols; i++)
-		s->cols[i].key_pos = -1;
 	if (*cols && !(names = kf__split(cols, ',', &n)))
 		return kf_seterr(msg, msg_size, KF_ENOMEM, "out of memory");
 	if (n && !(key = calloc(n, sizeof(*key)))) {
@@ -1138,6 +1136,8 @@ static int kf__key_parse(kf_schema_t *s, const char *cols, char *msg,
 			}
 		key[i] = c;
 	}
+	for (i = 0; i < s->ncols; i++)
+		s->cols[i].key_pos = -1;
 	for (i = 0; i < n; i++)
 		s->cols[key[i]].key_pos = (int)i;
 	free(s->key);
