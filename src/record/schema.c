@@ -1684,6 +1684,7 @@ static int kf__literal(const kf_schema_t *s, int col, const char *text,
 	kf_reject_t rej = {0};
 
 	c.format = NULL;
+	c.bool_true = c.bool_false = NULL;
 	c.decimal_point = '.';
 	c.thousands = 0;
 	c.sign = KF_SIGN_NONE;

@@ -402,6 +402,9 @@ static void test_defaults_and_overrides(void **state)
 
 	EXPECT_ERR(kf_schema_set_key(s, "a,a", errbuf, sizeof(errbuf)),
 		   KF_EINVAL, "--key a,a: column a named twice");
+	/* a refused key leaves the key as it was */
+	assert_int_equal(s->nkey, 1);
+	assert_int_equal(s->cols[0].key_pos, 0);
 	EXPECT_ERR(kf_schema_set_key(s, "a,bb", errbuf, sizeof(errbuf)),
 		   KF_EINVAL, "--key a,bb: no column \"bb\" (did you mean b?)");
 	EXPECT_OK(kf_schema_set_key(s, "b", errbuf, sizeof(errbuf)));
