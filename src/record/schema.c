@@ -2064,6 +2064,11 @@ int kf_schema_prepare(kf_schema_t *s, char *errstr, size_t errstr_size)
 				     &c->min)) ||
 		    (err = kf__bound(&cx, (int)i, "max", c->max_text, &c->max)))
 			return err;
+		if (!c->min.null && !c->max.null &&
+		    kf_value_cmp(&c->min, &c->max) > 0)
+			return kf__col_err(&cx, c, "max",
+					   "%s is below min (%s)", c->max_text,
+					   c->min_text);
 		s->masks |= c->mask != KF_MASK_NONE;
 	}
 	if ((err = kf__prepare_key(&cx, s)) ||

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A stand-in for record/value.c's kf_value_parse, for the tests that link
- * record/schema.c while value.c is written in parallel: integers,
- * decimals without a fraction, and text. Delete this header (and its
- * includes in test_record_schema.c and test_record_decode.c) once
- * record/value.c is in the tree: even weak, this definition satisfies
- * the reference, so the linker would not take value.o from the archive.
+ * Stand-ins for record/value.c's kf_value_parse and kf_value_cmp, for the
+ * tests that link record/schema.c while value.c is written in parallel:
+ * integers, decimals without a fraction, and text. Delete this header
+ * (and its includes in test_record_schema.c, test_record_decode.c and
+ * test_record_sniff.c) once record/value.c is in the tree: even weak,
+ * these definitions satisfy the references, so the linker would not take
+ * value.o from the archive.
  *
  * Include after "record/schema.h".
  */
@@ -44,6 +45,13 @@ __attribute__((weak)) int kf_value_parse(const struct kf_schema_s *s, int col,
 		for (v->u.dec = n, i = 0; i < c->scale; i++)
 			v->u.dec *= 10;
 	return 0;
+}
+
+__attribute__((weak)) int kf_value_cmp(const kf_value_t *a, const kf_value_t *b)
+{
+	if (a->type == KF_T_DECIMAL)
+		return (a->u.dec > b->u.dec) - (a->u.dec < b->u.dec);
+	return (a->u.i > b->u.i) - (a->u.i < b->u.i);
 }
 
 #endif /* KF_TEST_VALUE_STUB_H */
