@@ -553,6 +553,27 @@ static void kf__put(FILE *f, const char *key, const char *v)
 	fputs("\"\n", f);
 }
 
+/* A comma-separated list, quoted as a whole when it needs it. -1 when
+ * out of memory. */
+static int kf__put_list(FILE *f, const char *key, char *const *v, size_t n)
+{
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *m = open_memstream(&text, &len);
+
+	if (!m)
+		return -1;
+	for (i = 0; i < n; i++)
+		fprintf(m, "%s%s", i ? "," : "", v[i]);
+	if (fclose(m)) {
+		free(text);
+		return -1;
+	}
+	kf__put(f, key, text);
+	free(text);
+	return 0;
+}
+
 static void kf__put_byte(FILE *f, const char *key, char c)
 {
 	char v[2] = {c, 0};
@@ -583,7 +604,8 @@ static const char *kf__type_name(enum kf_type t)
 	return names[t];
 }
 
-static void kf__write_filter(FILE *f, const kf_schema_t *s)
+/* -1 when out of memory. */
+static int kf__write_filter(FILE *f, const kf_schema_t *s)
 {
 	static const char *const ops[] = {
 		[KF_OP_EQ] = "=",
@@ -602,7 +624,7 @@ static void kf__write_filter(FILE *f, const kf_schema_t *s)
 	FILE *m = open_memstream(&text, &len);
 
 	if (!m)
-		return;
+		return -1;
 	for (i = 0; i < s->n_filter; i++) {
 		const kf_filter_term_t *t = &s->filter[i];
 		int list = t->op == KF_OP_IN || t->op == KF_OP_NOT_IN;
@@ -627,12 +649,16 @@ static void kf__write_filter(FILE *f, const kf_schema_t *s)
 		if (list)
 			fputc(')', m);
 	}
-	if (!fclose(m))
-		kf__put(f, "filter", text);
+	if (fclose(m)) {
+		free(text);
+		return -1;
+	}
+	kf__put(f, "filter", text);
 	free(text);
+	return 0;
 }
 
-static void kf__write_head(FILE *f, const kf_schema_t *s)
+static int kf__write_head(FILE *f, const kf_schema_t *s)
 {
 	static const char *const formats[] = {[KF_FMT_CSV] = "csv",
 					      [KF_FMT_JSONL] = "jsonl",
@@ -660,8 +686,7 @@ static void kf__write_head(FILE *f, const kf_schema_t *s)
 		fputs("on_extra_columns = ignore\n", f);
 	if (s->missing_null)
 		fputs("on_missing_columns = null\n", f);
-	if (s->n_filter)
-		kf__write_filter(f, s);
+	return s->n_filter ? kf__write_filter(f, s) : 0;
 }
 
 static void kf__write_dialect(FILE *f, const kf_schema_t *s)
@@ -754,16 +779,14 @@ static void kf__write_mask(FILE *f, const kf_column_t *c)
 		kf__put(f, "mask_keep", c->mask_keep);
 }
 
-/* The keys of checks and conversions. */
-static void kf__write_checks(FILE *f, const kf_column_t *c)
+/* The keys of checks and conversions; -1 when out of memory. */
+static int kf__write_checks(FILE *f, const kf_column_t *c)
 {
 	static const char *const cases[] = {"none", "upper", "lower"};
 	static const char *const casts[] = {"none", "yyyymmdd", "epoch_ms",
 					    "epoch_s"};
 	static const char *const rounds[] = {"none", "half_even", "half_up",
 					     "truncate"};
-	size_t i;
-
 	if (c->decimal_point != '.')
 		kf__put_byte(f, "decimal_point", c->decimal_point);
 	if (c->thousands)
@@ -780,18 +803,15 @@ static void kf__write_checks(FILE *f, const kf_column_t *c)
 		fprintf(f, "max_bytes = %zu\n", c->max_bytes);
 	if (c->regex)
 		kf__put(f, "regex", c->regex);
-	if (c->n_enum) {
-		fputs("enum = ", f);
-		for (i = 0; i < c->n_enum; i++)
-			fprintf(f, "%s%s", i ? "," : "", c->enum_vals[i]);
-		fputc('\n', f);
-	}
+	if (c->n_enum && kf__put_list(f, "enum", c->enum_vals, c->n_enum))
+		return -1;
 	if (c->letter_case)
 		kf__put_word(f, "case", cases, c->letter_case);
 	if (c->cast_from)
 		kf__put_word(f, "cast_from", casts, c->cast_from);
 	if (c->round)
 		kf__put_word(f, "round", rounds, c->round);
+	return 0;
 }
 
 static void kf__write_layout(FILE *f, const kf_schema_t *s,
@@ -819,8 +839,7 @@ static void kf__write_layout(FILE *f, const kf_schema_t *s,
 		fputs("implied = true\n", f);
 }
 
-static void kf__write_column(FILE *f, const kf_schema_t *s,
-			     const kf_column_t *c)
+static int kf__write_column(FILE *f, const kf_schema_t *s, const kf_column_t *c)
 {
 	fprintf(f, "\n[column.%s]\n", c->name);
 	if (c->source)
@@ -837,11 +856,13 @@ static void kf__write_column(FILE *f, const kf_schema_t *s,
 		kf__put(f, "format", c->format);
 	if (c->value)
 		kf__put(f, "value", c->value);
-	kf__write_checks(f, c);
+	if (kf__write_checks(f, c))
+		return -1;
 	kf__write_layout(f, s, c);
 	kf__write_mask(f, c);
 	if (!c->emit)
 		fputs("emit = false\n", f);
+	return 0;
 }
 
 int kf_schema_write(const kf_schema_t *s, FILE *f)
@@ -850,10 +871,12 @@ int kf_schema_write(const kf_schema_t *s, FILE *f)
 
 	fputs("# A kferry schema file (format 1, docs/records.md section 2).\n",
 	      f);
-	kf__write_head(f, s);
+	if (kf__write_head(f, s))
+		return KF_ENOMEM;
 	kf__write_dialect(f, s);
 	kf__write_fixed(f, s);
 	for (i = 0; i < s->ncols; i++)
-		kf__write_column(f, s, &s->cols[i]);
+		if (kf__write_column(f, s, &s->cols[i]))
+			return KF_ENOMEM;
 	return ferror(f) || fflush(f) ? KF_EIO : 0;
 }

@@ -31,8 +31,8 @@ int kf_schema_sniff(const void *sample, size_t len, int whole, const char *name,
 
 /* Writes s as a schema file (format version 1) that kf_schema_load reads
  * back into the same schema: every section and column, keys only where
- * they differ from their defaults (the dialect's keys always). 0, or
- * KF_EIO when writing to f fails. */
+ * they differ from their defaults (the dialect's keys always). 0, KF_EIO
+ * when writing to f fails, or KF_ENOMEM. */
 int kf_schema_write(const kf_schema_t *s, FILE *f);
 
 #endif /* KF_RECORD_SNIFF_H */

@@ -88,6 +88,7 @@ static void test_write_quoting(void **state)
 		"null = \"\\\\N\"\n"
 		"[column.a]\ntype = text\nsource = \" padded # name \"\n"
 		"doc = \"two\\nlines\"\nmask = keep:1:2\nmask_keep = \"-;\"\n"
+		"enum = \"x #y, z\"\n"
 		"[column.b]\ntype = int32\nemit = false\n";
 	kf_schema_t *s = NULL;
 	char *out;
@@ -101,6 +102,7 @@ static void test_write_quoting(void **state)
 	assert_non_null(strstr(out, "null = \\N\n"));
 	assert_non_null(strstr(out, "source = \" padded # name \"\n"));
 	assert_non_null(strstr(out, "doc = \"two\\nlines\"\n"));
+	assert_non_null(strstr(out, "enum = \"x #y,z\"\n"));
 	assert_non_null(strstr(out, "filter = a in ('it''s', 'x y') and b is "
 				    "not null\n"));
 	round_trip(s);
