@@ -3,12 +3,12 @@
  * Stand-ins for record/value.c's kf_value_parse and kf_value_cmp, for the
  * tests that link record/schema.c while value.c is written in parallel:
  * integers, decimals without a fraction, and text. Delete this header
- * (and its includes in test_record_schema.c, test_record_decode.c and
- * test_record_sniff.c) once record/value.c is in the tree: even weak,
- * these definitions satisfy the references, so the linker would not take
- * value.o from the archive. Until then they compile only while
- * src/record/value.c is absent (a build from scratch after the merge
- * tests the real functions).
+ * (and its includes in test_record_schema.c, test_record_decode.c,
+ * test_record_sniff.c and tests/fuzz/fuzz_schema.c) once record/value.c
+ * is in the tree: even weak, these definitions satisfy the references,
+ * so the linker would not take value.o from the archive. Meanwhile they
+ * compile only while src/record/value.c is absent (a build from scratch
+ * after the merge tests the real functions).
  *
  * Include after "record/schema.h".
  */
