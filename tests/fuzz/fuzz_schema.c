@@ -19,8 +19,6 @@
 #include "record/schema.h"
 #include "record/sniff.h"
 
-#include "../unit/kf_test_value_stub.h"
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char *written(const kf_schema_t *s)

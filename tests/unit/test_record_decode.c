@@ -19,8 +19,6 @@
 #include "record/decode.h"
 #include "record/schema.h"
 
-#include "kf_test_value_stub.h"
-
 static char errbuf[512];
 
 /* Decodes len bytes of in; returns the UTF-8 text (static) or NULL with

@@ -20,8 +20,6 @@
 #include "common/err.h"
 #include "record/schema.h"
 
-#include "kf_test_value_stub.h"
-
 static char errbuf[1024];
 
 static kf_schema_t *load_sample(const char *name)
@@ -464,6 +462,44 @@ static void test_filter_terms(void **state)
 	kf_schema_free(s);
 }
 
+/* Bounds and filter values are written canonically, whatever the
+ * column's input conventions (docs/records.md 2.4, 2.8). */
+static void test_canonical_literals(void **state)
+{
+	static const char compact[] = "[schema]\nformat_version = 1\n"
+				      "format = csv\n[column.d]\ntype = date\n"
+				      "format = %Y%m%d\nmin = 20260101\n";
+	kf_schema_t *s = parse_ok(
+		"[schema]\nformat_version = 1\nformat = fixed\n"
+		"filter = d >= 2026-12-01 and ok = true and amt in (1.5, 2)\n"
+		"[fixed]\nrecord_bytes = 30\n"
+		"[column.d]\ntype = date\nformat = %Y%m%d\nlength_bytes = 8\n"
+		"min = 2026-01-01\nmax = 2026-12-31\n"
+		"[column.ok]\ntype = boolean\nformat = Y/N\noffset = 8\n"
+		"length_bytes = 1\n"
+		"[column.amt]\ntype = decimal(9,2)\noffset = 9\n"
+		"length_bytes = 9\nimplied = true\nsign = overpunch\n"
+		"thousands = \",\"\nmin = -100.5\n");
+	const kf_filter_term_t *t = s->filter;
+
+	(void)state;
+	assert_int_equal(s->cols[0].min.u.i, kf_days_from_civil(2026, 1, 1));
+	assert_int_equal(s->cols[0].max.u.i, kf_days_from_civil(2026, 12, 31));
+	assert_true(s->cols[2].min.u.dec == -10050);
+	assert_int_equal(t[0].values[0].u.i, kf_days_from_civil(2026, 12, 1));
+	assert_int_equal(t[1].values[0].u.b, 1);
+	assert_true(t[2].values[0].u.dec == 150);
+	assert_true(t[2].values[1].u.dec == 200);
+	kf_schema_free(s);
+
+	/* the file's conventions are not the schema's */
+	EXPECT_ERR(kf_schema_parse(compact, sizeof(compact) - 1, "t.schema", &s,
+				   errbuf, sizeof(errbuf)),
+		   KF_EINVAL,
+		   "t.schema:4: column.d.min: \"20260101\" is not a "
+		   "value of the column's type");
+}
+
 static void test_fixed_single_type(void **state)
 {
 	kf_schema_t *s = parse_ok(
@@ -557,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_defaults_and_overrides),
 		cmocka_unit_test(test_filter_terms),
+		cmocka_unit_test(test_canonical_literals),
 		cmocka_unit_test(test_fixed_single_type),
 		cmocka_unit_test(test_regex_characters),
 		cmocka_unit_test(test_iconv_names),

@@ -18,8 +18,6 @@
 #include "record/schema.h"
 #include "record/sniff.h"
 
-#include "kf_test_value_stub.h"
-
 static char errbuf[1024];
 
 /* The schema file s writes (malloc'd). */
@@ -168,6 +166,51 @@ static void test_sniff_header_and_types(void **state)
 	kf_schema_free(s);
 }
 
+/* Every value of the sample parses in the type sniffed for its column
+ * (kf_value_parse, as the load will read it). The sample has no quotes:
+ * fields are split at ','; an empty field is NULL. */
+static void test_sniff_types_parse(void **state)
+{
+	static const char sample[] =
+		"n,amount,flag,yn,day,slash,at,atz,code\n"
+		"1,12345.67,true,Y,2026-12-02,2026/12/02,2026-12-02 09:30:15,"
+		"2026-12-02T09:30:15Z,007\n"
+		"-2,-0.5,F,N,2026-02-28,2026/02/28,2026-12-02 09:31:02.250,"
+		"2026-12-02T09:30:15.5+09:00,x\n"
+		"3,,1,n,,2024/02/29,2026-12-02 23:59:59,"
+		"2026-12-02T09:30:15+0900,\n";
+	kf_schema_t *s = sniff(sample, 1);
+	const char *line = strchr(sample, '\n') + 1;
+
+	(void)state;
+	assert_true(s->csv.header);
+	assert_int_equal(s->cols[0].type, KF_T_INT64);
+	assert_int_equal(s->cols[1].type, KF_T_DECIMAL);
+	assert_int_equal(s->cols[2].type, KF_T_BOOLEAN);
+	assert_int_equal(s->cols[3].type, KF_T_BOOLEAN);
+	assert_int_equal(s->cols[4].type, KF_T_DATE);
+	assert_int_equal(s->cols[5].type, KF_T_DATE);
+	assert_int_equal(s->cols[6].type, KF_T_TIMESTAMP);
+	assert_int_equal(s->cols[7].type, KF_T_TIMESTAMP);
+	assert_int_equal(s->cols[8].type, KF_T_TEXT);
+	for (; *line; line = strchr(line, '\n') + 1) {
+		const char *f = line;
+		int col;
+
+		for (col = 0; col < (int)s->ncols; col++) {
+			size_t n = strcspn(f, ",\n");
+			kf_reject_t rej = {0};
+			kf_value_t v;
+
+			if (n && kf_value_parse(s, col, f, n, &v, &rej))
+				fail_msg("column %d: \"%.*s\": %s", col, (int)n,
+					 f, rej.reason);
+			f += n + 1;
+		}
+	}
+	kf_schema_free(s);
+}
+
 static void test_sniff_no_header(void **state)
 {
 	kf_schema_t *s = sniff("1;2026/12/02;0;20261202\n"
@@ -239,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_write_samples),
 		cmocka_unit_test(test_write_quoting),
 		cmocka_unit_test(test_sniff_header_and_types),
+		cmocka_unit_test(test_sniff_types_parse),
 		cmocka_unit_test(test_sniff_no_header),
 		cmocka_unit_test(test_sniff_cut_and_offsets),
 		cmocka_unit_test(test_sniff_refusals),
