@@ -2092,6 +2092,16 @@ int kf_schema_col(const kf_schema_t *s, const char *name)
 	return -1;
 }
 
+const char *kf_schema_type_name(enum kf_type t)
+{
+	size_t i;
+
+	for (i = 0; kf__types[i].word; i++)
+		if (kf__types[i].value == (int)t)
+			return kf__types[i].word;
+	return "?";
+}
+
 const char *kf_schema_iconv_name(const char *encoding)
 {
 	/* glibc decodes every Korean name best as CP949 (docs 2.6) */

@@ -247,6 +247,10 @@ int kf_schema_prepare(kf_schema_t *s, char *errstr, size_t errstr_size);
 /* The index of the column named name, or -1. */
 int kf_schema_col(const kf_schema_t *s, const char *name);
 
+/* The type's word in schema files ("int64"; "decimal(p,s)" for
+ * KF_T_DECIMAL, whose file form carries precision and scale). */
+const char *kf_schema_type_name(enum kf_type t);
+
 /* The iconv name to decode encoding with ("EUC-KR", "UHC", "MS949" ->
  * "CP949"; UTF-8 -> NULL), or "" when it is not ASCII-transparent and so
  * refused. */

@@ -76,17 +76,6 @@ static int kf__num(const char *p, size_t n)
 	return v;
 }
 
-/* A calendar date that exists (proleptic Gregorian). */
-static int kf__date_ok(int y, int m, int d)
-{
-	static const int mdays[] = {31, 28, 31, 30, 31, 30,
-				    31, 31, 30, 31, 30, 31};
-	int leap = (y % 4 == 0 && y % 100) || y % 400 == 0;
-
-	return y >= 1 && m >= 1 && m <= 12 && d >= 1 &&
-	       d <= mdays[m - 1] + (m == 2 && leap);
-}
-
 /* YYYY-MM-DD (sep '-'), YYYY/MM/DD (sep '/') or YYYYMMDD (sep 0) at p. */
 static int kf__date_at(const char *p, size_t n, char sep)
 {
@@ -95,7 +84,8 @@ static int kf__date_at(const char *p, size_t n, char sep)
 	if (n != len || !kf__digits(p, 4) || !kf__digits(p + m, 2) ||
 	    !kf__digits(p + d, 2) || (sep && (p[4] != sep || p[7] != sep)))
 		return 0;
-	return kf__date_ok(kf__num(p, 4), kf__num(p + m, 2), kf__num(p + d, 2));
+	return !kf_date_valid(kf__num(p, 4), kf__num(p + m, 2),
+			      kf__num(p + d, 2));
 }
 
 /* ISO 8601: YYYY-MM-DD, T or space, HH:MM:SS, an optional fraction and
@@ -589,21 +579,6 @@ static void kf__put_word(FILE *f, const char *key, const char *const *words,
 
 static const char *const kf__bool_words[] = {"false", "true"};
 
-static const char *kf__type_name(enum kf_type t)
-{
-	static const char *const names[] = {
-		[KF_T_BOOLEAN] = "boolean",	[KF_T_INT8] = "int8",
-		[KF_T_INT16] = "int16",		[KF_T_INT32] = "int32",
-		[KF_T_INT64] = "int64",		[KF_T_FLOAT32] = "float32",
-		[KF_T_FLOAT64] = "float64",	[KF_T_DECIMAL] = "decimal",
-		[KF_T_DATE] = "date",		[KF_T_TIME] = "time",
-		[KF_T_TIMESTAMP] = "timestamp", [KF_T_TEXT] = "text",
-		[KF_T_BYTES] = "bytes",		[KF_T_JSON] = "json",
-	};
-
-	return names[t];
-}
-
 /* -1 when out of memory. */
 static int kf__write_filter(FILE *f, const kf_schema_t *s)
 {
@@ -847,7 +822,7 @@ static int kf__write_column(FILE *f, const kf_schema_t *s, const kf_column_t *c)
 	if (c->type == KF_T_DECIMAL)
 		fprintf(f, "type = decimal(%d,%d)\n", c->precision, c->scale);
 	else
-		fprintf(f, "type = %s\n", kf__type_name(c->type));
+		fprintf(f, "type = %s\n", kf_schema_type_name(c->type));
 	if (c->required)
 		fputs("required = true\n", f);
 	if (c->doc)

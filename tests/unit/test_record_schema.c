@@ -551,7 +551,7 @@ static void test_regex_characters(void **state)
 	kf_schema_free(s);
 }
 
-static void test_iconv_names(void **state)
+static void test_names(void **state)
 {
 	static const char *const korean[] = {"EUC-KR", "euc-kr", "CP949",
 					     "UHC",    "MS949",	 "MSCP949"};
@@ -562,6 +562,8 @@ static void test_iconv_names(void **state)
 	size_t i;
 
 	(void)state;
+	assert_string_equal(kf_schema_type_name(KF_T_TIMESTAMP), "timestamp");
+	assert_string_equal(kf_schema_type_name(KF_T_DECIMAL), "decimal(p,s)");
 	assert_null(kf_schema_iconv_name("UTF-8"));
 	assert_null(kf_schema_iconv_name("utf8"));
 	assert_null(kf_schema_iconv_name(NULL));
@@ -596,7 +598,7 @@ int main(void)
 		cmocka_unit_test(test_canonical_literals),
 		cmocka_unit_test(test_fixed_single_type),
 		cmocka_unit_test(test_regex_characters),
-		cmocka_unit_test(test_iconv_names),
+		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_load_file_errors),
 	};
 
