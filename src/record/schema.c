@@ -24,6 +24,7 @@
 
 #include "common/err.h"
 #include "common/ini.h"
+#include "record/transform.h"
 
 /* A schema file is small; a bigger one is the wrong file. */
 #define KF__SCHEMA_MAX_BYTES (4u << 20)
@@ -1721,6 +1722,17 @@ static int kf__bound(struct kf__ctx *cx, int col, const char *key,
 	return 0;
 }
 
+/* A computed column's template names known references only. */
+static int kf__template(struct kf__ctx *cx, int col)
+{
+	char msg[512];
+
+	if (!kf_xform_check_template(cx->s, col, msg, sizeof(msg)))
+		return 0;
+	return kf_seterr(cx->errstr, cx->errstr_size, KF_EINVAL, "%s:%u: %s",
+			 cx->s->path, cx->s->cols[col].line, msg);
+}
+
 static void kf__regex_free(kf_column_t *c)
 {
 	if (c->regex_compiled)
@@ -2058,6 +2070,7 @@ int kf_schema_prepare(kf_schema_t *s, char *errstr, size_t errstr_size)
 						   "a second column of this "
 						   "name");
 		if ((err = kf__col_fits(&cx, s, c)) ||
+		    (err = kf__template(&cx, (int)i)) ||
 		    (err = kf__bool_format(&cx, c)) ||
 		    (err = kf__regex(&cx, s, c)) ||
 		    (err = kf__bound(&cx, (int)i, "min", c->min_text,

@@ -301,6 +301,12 @@ static void test_errors(void **state)
 		{HEAD "[column.a]\ntype = int32\nmin = x\n",
 		 "t.schema:4: column.a.min: \"x\" is not a value of the "
 		 "column's type"},
+		{HEAD "[column.a]\ntype = text\nvalue = x${file.nam}\n",
+		 "t.schema:4: column a: value names ${file.nam}, which is not "
+		 "known"},
+		{HEAD "[column.a]\ntype = text\nvalue = ${header.b}\n",
+		 "t.schema:4: column a: value names ${header.b}, which is not "
+		 "known"},
 		{HEAD "[column.a]\ntype = int32\nmin = 5\nmax = 4\n",
 		 "t.schema:4: column.a.max: 4 is below min (5)"},
 		{HEAD "[column.a]\ntype = int32\nenum = 1,2\n",
