@@ -40,8 +40,9 @@ int kf_ini_parse(const char *text, size_t len, const char *name,
 		 kf_ini_section_cb *on_section, kf_ini_cb *on_key, void *opaque,
 		 char *errstr, size_t errstr_size);
 
-/* Reads a whole file (at most max_bytes) and tokenizes it. KF_EIO or
- * KF_EINVAL with errstr. */
+/* Reads a whole file (at most max_bytes) and tokenizes it. The code of
+ * the open or read error (kf_err_from_errno: KF_EIO mostly), KF_EINVAL
+ * (too big, syntax) or a callback's code, with errstr. */
 int kf_ini_parse_file(const char *path, size_t max_bytes,
 		      kf_ini_section_cb *on_section, kf_ini_cb *on_key,
 		      void *opaque, char *errstr, size_t errstr_size);

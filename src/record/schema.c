@@ -24,6 +24,7 @@
 
 #include "common/err.h"
 #include "common/ini.h"
+#include "record/transform.h"
 
 /* A schema file is small; a bigger one is the wrong file. */
 #define KF__SCHEMA_MAX_BYTES (4u << 20)
@@ -874,47 +875,56 @@ static void kf__column_init(kf_column_t *c)
 	c->key_pos = -1;
 }
 
-static int kf__new_column(struct kf__loader *ld, const char *name,
-			  unsigned line, char *msg, size_t msg_size)
+int kf_schema_add_column(kf_schema_t *s, const char *name, char *errstr,
+			 size_t errstr_size)
 {
-	kf_schema_t *s = ld->s;
-	unsigned char *ts;
+	int dup = kf_schema_col(s, name);
 	kf_column_t *c;
 
 	if (!kf__valid_col_name(name))
-		return kf_seterr(msg, msg_size, KF_EINVAL,
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "column.%s: invalid column name (letters, "
 				 "digits and '_', not starting with a digit, "
 				 "at most 63 bytes: a database column name; "
 				 "map other input names with source)",
 				 name);
-	if (kf_schema_col(s, name) >= 0)
-		return kf_seterr(msg, msg_size, KF_EINVAL,
+	if (dup >= 0)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "column.%s: a second [column.%s] (the first "
 				 "is on line %u)",
-				 name, name,
-				 s->cols[kf_schema_col(s, name)].line);
+				 name, name, s->cols[dup].line);
 	c = realloc(s->cols, (s->ncols + 1) * sizeof(*c));
 	if (!c)
 		goto out_nomem;
 	s->cols = c;
-	ts = realloc(ld->trim_set, s->ncols + 1);
-	if (!ts)
-		goto out_nomem;
-	ld->trim_set = ts;
-	ts[s->ncols] = 0;
 	c += s->ncols;
 	kf__column_init(c);
-	c->line = line;
 	if (!(c->name = strdup(name)) || !(c->mask_keep = strdup("-"))) {
 		free(c->name);
 		goto out_nomem;
 	}
-	ld->cur = (int)s->ncols++;
-	return 0;
+	s->prepared = 0;
+	return (int)s->ncols++;
 
 out_nomem:
-	return kf_seterr(msg, msg_size, KF_ENOMEM, "out of memory");
+	return kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
+}
+
+static int kf__new_column(struct kf__loader *ld, const char *name,
+			  unsigned line, char *msg, size_t msg_size)
+{
+	unsigned char *ts = realloc(ld->trim_set, ld->s->ncols + 1);
+	int i;
+
+	if (!ts)
+		return kf_seterr(msg, msg_size, KF_ENOMEM, "out of memory");
+	ld->trim_set = ts;
+	if ((i = kf_schema_add_column(ld->s, name, msg, msg_size)) < 0)
+		return i;
+	ts[i] = 0;
+	ld->s->cols[i].line = line;
+	ld->cur = i;
+	return 0;
 }
 
 static int kf__rectype_find(const kf_schema_t *s, const char *name)
@@ -1098,8 +1108,6 @@ static int kf__key_parse(kf_schema_t *s, const char *cols, char *msg,
 	int *key = NULL;
 	int err = 0;
 
-	for (i = 0; i < s->ncols; i++)
-		s->cols[i].key_pos = -1;
 	if (*cols && !(names = kf__split(cols, ',', &n)))
 		return kf_seterr(msg, msg_size, KF_ENOMEM, "out of memory");
 	if (n && !(key = calloc(n, sizeof(*key)))) {
@@ -1129,6 +1137,8 @@ static int kf__key_parse(kf_schema_t *s, const char *cols, char *msg,
 			}
 		key[i] = c;
 	}
+	for (i = 0; i < s->ncols; i++)
+		s->cols[i].key_pos = -1;
 	for (i = 0; i < n; i++)
 		s->cols[key[i]].key_pos = (int)i;
 	free(s->key);
@@ -1495,12 +1505,13 @@ static void kf__loader_free(struct kf__loader *ld)
 	free(ld->filter_text);
 }
 
-static kf_schema_t *kf__schema_new(const char *path)
+kf_schema_t *kf_schema_new(const char *path)
 {
 	kf_schema_t *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
+	s->format_version = KF_SCHEMA_FORMAT_VERSION;
 	s->emit_rectype = -1;
 	s->csv.delim = ',';
 	s->csv.quote = '"';
@@ -1524,9 +1535,10 @@ static int kf__load(const char *path, const char *text, size_t len,
 	int err;
 
 	*out = NULL;
-	if (!(ld.s = kf__schema_new(path)))
+	if (!(ld.s = kf_schema_new(path)))
 		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
 				 "%s: out of memory", path);
+	ld.s->format_version = 0; /* the file must say it */
 	if (text)
 		err = kf_ini_parse(text, len, ld.s->path, kf__on_section,
 				   kf__on_key, &ld, errstr, errstr_size);
@@ -1673,6 +1685,7 @@ static int kf__literal(const kf_schema_t *s, int col, const char *text,
 	kf_reject_t rej = {0};
 
 	c.format = NULL;
+	c.bool_true = c.bool_false = NULL;
 	c.decimal_point = '.';
 	c.thousands = 0;
 	c.sign = KF_SIGN_NONE;
@@ -1707,6 +1720,17 @@ static int kf__bound(struct kf__ctx *cx, int col, const char *key,
 	if (kf__literal(cx->s, col, text, v, msg, sizeof(msg)))
 		return kf__col_err(cx, c, key, "%s", msg);
 	return 0;
+}
+
+/* A computed column's template names known references only. */
+static int kf__template(struct kf__ctx *cx, int col)
+{
+	char msg[512];
+
+	if (!kf_xform_check_template(cx->s, col, msg, sizeof(msg)))
+		return 0;
+	return kf_seterr(cx->errstr, cx->errstr_size, KF_EINVAL, "%s:%u: %s",
+			 cx->s->path, cx->s->cols[col].line, msg);
 }
 
 static void kf__regex_free(kf_column_t *c)
@@ -2046,12 +2070,18 @@ int kf_schema_prepare(kf_schema_t *s, char *errstr, size_t errstr_size)
 						   "a second column of this "
 						   "name");
 		if ((err = kf__col_fits(&cx, s, c)) ||
+		    (err = kf__template(&cx, (int)i)) ||
 		    (err = kf__bool_format(&cx, c)) ||
 		    (err = kf__regex(&cx, s, c)) ||
 		    (err = kf__bound(&cx, (int)i, "min", c->min_text,
 				     &c->min)) ||
 		    (err = kf__bound(&cx, (int)i, "max", c->max_text, &c->max)))
 			return err;
+		if (!c->min.null && !c->max.null &&
+		    kf_value_cmp(&c->min, &c->max) > 0)
+			return kf__col_err(&cx, c, "max",
+					   "%s is below min (%s)", c->max_text,
+					   c->min_text);
 		s->masks |= c->mask != KF_MASK_NONE;
 	}
 	if ((err = kf__prepare_key(&cx, s)) ||
@@ -2073,6 +2103,16 @@ int kf_schema_col(const kf_schema_t *s, const char *name)
 		if (!strcmp(s->cols[i].name, name))
 			return (int)i;
 	return -1;
+}
+
+const char *kf_schema_type_name(enum kf_type t)
+{
+	size_t i;
+
+	for (i = 0; kf__types[i].word; i++)
+		if (kf__types[i].value == (int)t)
+			return kf__types[i].word;
+	return "?";
 }
 
 const char *kf_schema_iconv_name(const char *encoding)

@@ -213,6 +213,17 @@ int kf_schema_load(const char *path, kf_schema_t **out, char *errstr,
 int kf_schema_parse(const char *text, size_t len, const char *path,
 		    kf_schema_t **out, char *errstr, size_t errstr_size);
 
+/* An empty schema, as a file with only format_version = 1 (no format,
+ * no columns), for code that builds one (the sniffer): set the fields,
+ * add columns, then kf_schema_prepare. path names it in messages (NULL:
+ * "schema"). NULL when out of memory. */
+kf_schema_t *kf_schema_new(const char *path);
+/* Appends a column of that name with the defaults of the file format
+ * (type unset: set it). Its index, or KF_EINVAL (an invalid or taken
+ * name) / KF_ENOMEM with errstr. */
+int kf_schema_add_column(kf_schema_t *s, const char *name, char *errstr,
+			 size_t errstr_size);
+
 /* Overrides of the command line, before kf_schema_prepare: the key
  * columns ("a,b"; "" removes the key), the format, the encoding, the CSV
  * delimiter ("tab" or one byte) and header. KF_EINVAL with errstr. */
@@ -235,6 +246,10 @@ int kf_schema_prepare(kf_schema_t *s, char *errstr, size_t errstr_size);
 
 /* The index of the column named name, or -1. */
 int kf_schema_col(const kf_schema_t *s, const char *name);
+
+/* The type's word in schema files ("int64"; "decimal(p,s)" for
+ * KF_T_DECIMAL, whose file form carries precision and scale). */
+const char *kf_schema_type_name(enum kf_type t);
 
 /* The iconv name to decode encoding with ("EUC-KR", "UHC", "MS949" ->
  * "CP949"; UTF-8 -> NULL), or "" when it is not ASCII-transparent and so

@@ -67,14 +67,21 @@ static void parses(const char *text, size_t len, const char *expect)
 
 #define PARSES(text, expect) parses(text, sizeof(text) - 1, expect)
 
+/* Tokenizes len bytes of text, which must fail with rc (message in
+ * errbuf). */
+static void parse_fails(const char *text, size_t len, struct trace *t, int rc)
+{
+	errbuf[0] = '\0';
+	assert_int_equal(kf_ini_parse(text, len, "t.ini", NULL, on_key, t,
+				      errbuf, sizeof(errbuf)),
+			 rc);
+}
+
 static void fails(const char *text, const char *expect)
 {
 	struct trace t = {.s = ""};
 
-	errbuf[0] = '\0';
-	assert_int_equal(kf_ini_parse(text, strlen(text), "t.ini", NULL, on_key,
-				      &t, errbuf, sizeof(errbuf)),
-			 KF_EINVAL);
+	parse_fails(text, strlen(text), &t, KF_EINVAL);
 	assert_string_equal(errbuf, expect);
 }
 
@@ -194,27 +201,18 @@ static void test_nul_and_long_names(void **state)
 	char text[600];
 
 	(void)state;
-	errbuf[0] = '\0';
-	assert_int_equal(kf_ini_parse(nul, sizeof(nul) - 1, "t.ini", NULL,
-				      on_key, &t, errbuf, sizeof(errbuf)),
-			 KF_EINVAL);
+	parse_fails(nul, sizeof(nul) - 1, &t, KF_EINVAL);
 	assert_string_equal(errbuf, "t.ini:2: line contains a NUL byte");
 
 	memset(text, 'k', 300);
 	strcpy(text + 300, " = 1\n");
-	errbuf[0] = '\0';
-	assert_int_equal(kf_ini_parse(text, strlen(text), "t.ini", NULL, on_key,
-				      &t, errbuf, sizeof(errbuf)),
-			 KF_EINVAL);
+	parse_fails(text, strlen(text), &t, KF_EINVAL);
 	assert_non_null(strstr(errbuf, "t.ini:1: invalid key name \"kkk"));
 	/* section + "." + key must fit too */
 	strcpy(text, "[s]\n");
 	memset(text + 4, 'k', 254);
 	strcpy(text + 258, " = 1\n");
-	errbuf[0] = '\0';
-	assert_int_equal(kf_ini_parse(text, strlen(text), "t.ini", NULL, on_key,
-				      &t, errbuf, sizeof(errbuf)),
-			 KF_EINVAL);
+	parse_fails(text, strlen(text), &t, KF_EINVAL);
 	assert_non_null(strstr(errbuf, "t.ini:2: s.kkk"));
 	assert_non_null(strstr(errbuf, "k: key name too long"));
 }
@@ -225,11 +223,8 @@ static void test_callback_error(void **state)
 	static const char text[] = "a = 1\n[s]\nb = 2\nc = 3\n";
 
 	(void)state;
-	errbuf[0] = '\0';
 	/* the callback's code is returned, its message gets the line */
-	assert_int_equal(kf_ini_parse(text, sizeof(text) - 1, "t.ini", NULL,
-				      on_key, &t, errbuf, sizeof(errbuf)),
-			 KF_ENOMEM);
+	parse_fails(text, sizeof(text) - 1, &t, KF_ENOMEM);
 	assert_string_equal(errbuf, "t.ini:3: b: refused");
 	assert_string_equal(t.s, "1 |a|1\n");
 }

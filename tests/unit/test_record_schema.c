@@ -22,41 +22,6 @@
 
 static char errbuf[1024];
 
-/* Stand-in for record/value.c's kf_value_parse until that file is in the
- * tree (it is written in parallel): integers and decimals without a
- * fraction, and text. The real function replaces it (this one is weak);
- * delete this block once record/value.c is merged. */
-__attribute__((weak)) int kf_value_parse(const struct kf_schema_s *s, int col,
-					 const char *txt, size_t len,
-					 kf_value_t *v, kf_reject_t *rej)
-{
-	const kf_column_t *c = &s->cols[col];
-	char buf[64], *end;
-	long long n;
-	int i;
-
-	v->type = c->type;
-	v->null = 0;
-	if (c->type == KF_T_TEXT) {
-		v->u.s.ptr = txt;
-		v->u.s.len = len;
-		return 0;
-	}
-	snprintf(buf, sizeof(buf), "%.*s", (int)len, txt);
-	n = strtoll(buf, &end, 10);
-	if (!*buf || *end ||
-	    (c->type != KF_T_DECIMAL && c->type > KF_T_INT64)) {
-		rej->code = "type";
-		snprintf(rej->reason, sizeof(rej->reason), "not a number");
-		return -1;
-	}
-	v->u.i = n;
-	if (c->type == KF_T_DECIMAL)
-		for (v->u.dec = n, i = 0; i < c->scale; i++)
-			v->u.dec *= 10;
-	return 0;
-}
-
 static kf_schema_t *load_sample(const char *name)
 {
 	char path[PATH_MAX];
@@ -336,6 +301,14 @@ static void test_errors(void **state)
 		{HEAD "[column.a]\ntype = int32\nmin = x\n",
 		 "t.schema:4: column.a.min: \"x\" is not a value of the "
 		 "column's type"},
+		{HEAD "[column.a]\ntype = text\nvalue = x${file.nam}\n",
+		 "t.schema:4: column a: value names ${file.nam}, which is not "
+		 "known"},
+		{HEAD "[column.a]\ntype = text\nvalue = ${header.b}\n",
+		 "t.schema:4: column a: value names ${header.b}, which is not "
+		 "known"},
+		{HEAD "[column.a]\ntype = int32\nmin = 5\nmax = 4\n",
+		 "t.schema:4: column.a.max: 4 is below min (5)"},
 		{HEAD "[column.a]\ntype = int32\nenum = 1,2\n",
 		 "t.schema:4: column.a.enum: for text columns only"},
 		{HEAD "[column.a]\ntype = text\noffset = 3\n",
@@ -435,6 +408,9 @@ static void test_defaults_and_overrides(void **state)
 
 	EXPECT_ERR(kf_schema_set_key(s, "a,a", errbuf, sizeof(errbuf)),
 		   KF_EINVAL, "--key a,a: column a named twice");
+	/* a refused key leaves the key as it was */
+	assert_int_equal(s->nkey, 1);
+	assert_int_equal(s->cols[0].key_pos, 0);
 	EXPECT_ERR(kf_schema_set_key(s, "a,bb", errbuf, sizeof(errbuf)),
 		   KF_EINVAL, "--key a,bb: no column \"bb\" (did you mean b?)");
 	EXPECT_OK(kf_schema_set_key(s, "b", errbuf, sizeof(errbuf)));
@@ -492,6 +468,44 @@ static void test_filter_terms(void **state)
 	kf_schema_free(s);
 }
 
+/* Bounds and filter values are written canonically, whatever the
+ * column's input conventions (docs/records.md 2.4, 2.8). */
+static void test_canonical_literals(void **state)
+{
+	static const char compact[] = "[schema]\nformat_version = 1\n"
+				      "format = csv\n[column.d]\ntype = date\n"
+				      "format = %Y%m%d\nmin = 20260101\n";
+	kf_schema_t *s = parse_ok(
+		"[schema]\nformat_version = 1\nformat = fixed\n"
+		"filter = d >= 2026-12-01 and ok = true and amt in (1.5, 2)\n"
+		"[fixed]\nrecord_bytes = 30\n"
+		"[column.d]\ntype = date\nformat = %Y%m%d\nlength_bytes = 8\n"
+		"min = 2026-01-01\nmax = 2026-12-31\n"
+		"[column.ok]\ntype = boolean\nformat = Y/N\noffset = 8\n"
+		"length_bytes = 1\n"
+		"[column.amt]\ntype = decimal(9,2)\noffset = 9\n"
+		"length_bytes = 9\nimplied = true\nsign = overpunch\n"
+		"thousands = \",\"\nmin = -100.5\n");
+	const kf_filter_term_t *t = s->filter;
+
+	(void)state;
+	assert_int_equal(s->cols[0].min.u.i, kf_days_from_civil(2026, 1, 1));
+	assert_int_equal(s->cols[0].max.u.i, kf_days_from_civil(2026, 12, 31));
+	assert_true(s->cols[2].min.u.dec == -10050);
+	assert_int_equal(t[0].values[0].u.i, kf_days_from_civil(2026, 12, 1));
+	assert_int_equal(t[1].values[0].u.b, 1);
+	assert_true(t[2].values[0].u.dec == 150);
+	assert_true(t[2].values[1].u.dec == 200);
+	kf_schema_free(s);
+
+	/* the file's conventions are not the schema's */
+	EXPECT_ERR(kf_schema_parse(compact, sizeof(compact) - 1, "t.schema", &s,
+				   errbuf, sizeof(errbuf)),
+		   KF_EINVAL,
+		   "t.schema:4: column.d.min: \"20260101\" is not a "
+		   "value of the column's type");
+}
+
 static void test_fixed_single_type(void **state)
 {
 	kf_schema_t *s = parse_ok(
@@ -543,7 +557,7 @@ static void test_regex_characters(void **state)
 	kf_schema_free(s);
 }
 
-static void test_iconv_names(void **state)
+static void test_names(void **state)
 {
 	static const char *const korean[] = {"EUC-KR", "euc-kr", "CP949",
 					     "UHC",    "MS949",	 "MSCP949"};
@@ -554,6 +568,8 @@ static void test_iconv_names(void **state)
 	size_t i;
 
 	(void)state;
+	assert_string_equal(kf_schema_type_name(KF_T_TIMESTAMP), "timestamp");
+	assert_string_equal(kf_schema_type_name(KF_T_DECIMAL), "decimal(p,s)");
 	assert_null(kf_schema_iconv_name("UTF-8"));
 	assert_null(kf_schema_iconv_name("utf8"));
 	assert_null(kf_schema_iconv_name(NULL));
@@ -585,9 +601,10 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_defaults_and_overrides),
 		cmocka_unit_test(test_filter_terms),
+		cmocka_unit_test(test_canonical_literals),
 		cmocka_unit_test(test_fixed_single_type),
 		cmocka_unit_test(test_regex_characters),
-		cmocka_unit_test(test_iconv_names),
+		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_load_file_errors),
 	};
 
