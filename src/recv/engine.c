@@ -8,6 +8,7 @@
  * All state below is owned by the loop thread.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "common/log.h"
@@ -25,6 +26,12 @@
  * not to hold a shutdown (the loop waits for its worker) */
 #define KF__STARTS_TIMEOUT_MS 5000
 
+/* One topic read and its commit rule's tracker. */
+struct kf__topic {
+	char *name;
+	kf_offsets_t *offs;
+};
+
 struct kf_engine_s {
 	/* librdkafka's opaque: kf__rebalance gets it */
 	kf_kafka_guard_t guard;
@@ -37,6 +44,10 @@ struct kf_engine_s {
 	rd_kafka_t *rk;
 	rd_kafka_queue_t *cq;
 	kf_kafka_waker_t waker;
+	/* the topics of opts.topic, in its order; offs is the first one's
+	 * tracker (deferral, dead letters and replays read one topic) */
+	struct kf__topic *topics;
+	size_t ntopics;
 	kf_offsets_t *offs;
 	kf_deadletter_t *dlq;	 /* NULL: dead letters off (and in replays) */
 	kf_replay_plan_t *range; /* the range feed; NULL: the group feed */
@@ -47,6 +58,9 @@ struct kf_engine_s {
 	rd_kafka_topic_partition_list_t *assignment;
 	uint64_t assign_gen; /* counts rebalances: a stale lookup is dropped */
 	int starts_wanted, starts_running; /* kf__look_up_starts */
+	/* an assignment whose starts the sink looks up (kf_engine_assign_done)
+	 * and a revoke it finishes (kf_engine_revoke_done); NULL: none */
+	rd_kafka_topic_partition_list_t *assigning, *revoking;
 	/* time spent not reading because of our own caps (kf__consume) */
 	uint64_t blocked_since, blocked_total;
 };
@@ -86,6 +100,21 @@ static void kf__set_blocked(kf_engine_t *e, int blocked)
 kf_offsets_t *kf_engine_offsets(kf_engine_t *e)
 {
 	return e->offs;
+}
+
+static kf_offsets_t *kf__offs(const kf_engine_t *e, const char *topic)
+{
+	size_t i;
+
+	for (i = 0; i < e->ntopics; i++)
+		if (!strcmp(e->topics[i].name, topic))
+			return e->topics[i].offs;
+	return NULL;
+}
+
+kf_offsets_t *kf_engine_topic_offsets(kf_engine_t *e, const char *topic)
+{
+	return kf__offs(e, topic);
 }
 
 kf_deadletter_t *kf_engine_dead_letters(kf_engine_t *e)
@@ -132,6 +161,7 @@ int kf_engine_defer(kf_engine_t *e, rd_kafka_message_t *m)
 
 static void kf__on_message(kf_engine_t *e, rd_kafka_message_t *m)
 {
+	kf_offsets_t *offs;
 	int64_t reread_from;
 
 	if (m->err) {
@@ -149,7 +179,9 @@ static void kf__on_message(kf_engine_t *e, rd_kafka_message_t *m)
 		rd_kafka_message_destroy(m);
 		return;
 	}
-	if (kf_offsets_read(e->offs, m->partition, m->offset, &reread_from) ||
+	offs = kf__offs(e, rd_kafka_topic_name(m->rkt));
+	if (!offs ||
+	    kf_offsets_read(offs, m->partition, m->offset, &reread_from) ||
 	    kf_replay_plan_beyond(e->range, e->rk, m)) {
 		rd_kafka_message_destroy(m);
 		return;
@@ -164,7 +196,8 @@ static int kf__can_poll(const kf_engine_t *e)
 {
 	/* receive.max_open_transfers defers frames instead (kf_engine_defer):
 	 * it must not stop the reading of the frames the open ones wait for */
-	return !e->stopping && !e->ops->full(e->sink) &&
+	/* a revoke the sink finishes waits: the group waits for it too */
+	return !e->stopping && !e->revoking && !e->ops->full(e->sink) &&
 	       kf_deadletter_room(e->dlq);
 }
 
@@ -236,42 +269,81 @@ static int kf__store(kf_engine_t *e, rd_kafka_topic_partition_list_t *l,
 static void kf__commit(kf_engine_t *e, int sync)
 {
 	rd_kafka_topic_partition_list_t *l;
-	int32_t iter = 0, p;
+	int32_t iter, p;
 	int64_t pos;
+	size_t t;
 	int i;
 
 	if (e->range)
 		return; /* a replay never touches the group's offsets */
 	l = rd_kafka_topic_partition_list_new(8);
-	while ((p = kf_offsets_next_dirty(e->offs, &iter, &pos)) >= 0)
-		rd_kafka_topic_partition_list_add(l, e->o.topic, p)->offset =
-			pos;
+	for (t = 0; t < e->ntopics; t++)
+		for (iter = 0; (p = kf_offsets_next_dirty(e->topics[t].offs,
+							  &iter, &pos)) >= 0;)
+			rd_kafka_topic_partition_list_add(l, e->topics[t].name,
+							  p)
+				->offset = pos;
 	if (l->cnt && !kf__store(e, l, sync))
 		for (i = 0; i < l->cnt; i++)
-			kf_offsets_mark_committed(e->offs,
-						  l->elems[i].partition,
-						  l->elems[i].offset);
+			kf_offsets_mark_committed(
+				kf__offs(e, l->elems[i].topic),
+				l->elems[i].partition, l->elems[i].offset);
 	rd_kafka_topic_partition_list_destroy(l);
 }
 
 /* ---------------------------------------------------------- rebalances */
 
-/* Partitions taken away: what is unfinished there will be re-read by
- * their new owner from the committed position, so the sink drops it. */
-static void kf__revoke(kf_engine_t *e,
-		       const rd_kafka_topic_partition_list_t *parts)
+/* The revoke is over: the partitions' positions are stored a last time
+ * and forgotten, and the group may hand them on. */
+static void kf__revoked(kf_engine_t *e,
+			const rd_kafka_topic_partition_list_t *parts)
 {
+	kf_offsets_t *offs;
 	int i;
 
 	kf__commit(e, 1);
-	if (e->closed)
-		return; /* shutting down: nothing more is scheduled */
-	if (e->ops->revoke)
-		e->ops->revoke(e->sink, parts);
 	for (i = 0; i < parts->cnt; i++) {
-		kf_offsets_forget(e->offs, parts->elems[i].partition);
+		offs = kf__offs(e, parts->elems[i].topic);
+		if (offs)
+			kf_offsets_forget(offs, parts->elems[i].partition);
 		kf_deadletter_forget(e->dlq, parts->elems[i].partition);
 	}
+	rd_kafka_assign(e->rk, NULL);
+}
+
+/* Partitions taken away: what is unfinished there will be re-read by
+ * their new owner from the committed position, so the sink drops it. A
+ * sink may first let the work already running there finish (docs/sink.md
+ * 3.3): the group hears of the revoke once it says so. */
+static void kf__revoke(kf_engine_t *e,
+		       const rd_kafka_topic_partition_list_t *parts)
+{
+	kf__commit(e, 1);
+	if (e->assigning) { /* its starts are not wanted any more */
+		rd_kafka_topic_partition_list_destroy(e->assigning);
+		e->assigning = NULL;
+	}
+	if (!e->closed && e->ops->revoke &&
+	    e->ops->revoke(e->sink, parts) == KF_ENGINE_PENDING) {
+		e->revoking = rd_kafka_topic_partition_list_copy(parts);
+		kf_info("recv", "revoke: waiting for the work running on the "
+				"revoked partitions");
+		return;
+	}
+	kf__revoked(e, parts);
+}
+
+int kf_engine_revoke_done(kf_engine_t *e)
+{
+	rd_kafka_topic_partition_list_t *parts = e->revoking;
+
+	if (!parts)
+		return KF_EINVAL;
+	e->revoking = NULL;
+	kf__revoked(e, parts);
+	rd_kafka_topic_partition_list_destroy(parts);
+	kf__consume(e);
+	return 0;
 }
 
 /* Where reading each assigned partition starts: the idle exit needs it
@@ -336,24 +408,98 @@ static void kf__look_up_starts(kf_engine_t *e)
 	uv_queue_work(e->loop, &s->work, kf__starts_work, kf__starts_done);
 }
 
-/* The sink keeps the offsets: it says where each partition starts, and
- * those are the starts the idle exit waits for (no lookup). Returns 0, or
- * nonzero when the sink could not tell (the engine then stops). */
-static int kf__sink_starts(kf_engine_t *e,
-			   rd_kafka_topic_partition_list_t *parts)
+/* The sink said where each partition starts: those are the starts the
+ * idle exit waits for (no lookup), and reading begins there. */
+static int kf__assign(kf_engine_t *e, rd_kafka_topic_partition_list_t *parts)
 {
-	int i, rc;
+	kf_offsets_t *offs;
+	int i;
 
-	if (!e->ops->assign)
-		return 0;
-	rc = e->ops->assign(e->sink, parts);
-	if (rc || !e->ops->store)
-		return rc;
-	for (i = 0; i < parts->cnt; i++)
-		if (kf_offsets_started(e->offs, parts->elems[i].partition,
-				       parts->elems[i].offset))
+	for (i = 0; i < parts->cnt; i++) {
+		offs = kf__offs(e, parts->elems[i].topic);
+		if (!offs || kf_offsets_started(offs, parts->elems[i].partition,
+						parts->elems[i].offset))
 			return KF_ENOMEM;
+	}
+	e->assignment = rd_kafka_topic_partition_list_copy(parts);
+	rd_kafka_assign(e->rk, parts);
 	return 0;
+}
+
+/* Whether two lists name the same partitions in the same order. */
+static int kf__same_parts(const rd_kafka_topic_partition_list_t *a,
+			  const rd_kafka_topic_partition_list_t *b)
+{
+	int i;
+
+	if (a->cnt != b->cnt)
+		return 0;
+	for (i = 0; i < a->cnt; i++)
+		if (a->elems[i].partition != b->elems[i].partition ||
+		    strcmp(a->elems[i].topic, b->elems[i].topic))
+			return 0;
+	return 1;
+}
+
+int kf_engine_assign_done(kf_engine_t *e,
+			  const rd_kafka_topic_partition_list_t *parts)
+{
+	rd_kafka_topic_partition_list_t *l = e->assigning;
+	int rc;
+
+	if (!l || e->closed || (parts && !kf__same_parts(l, parts)))
+		return KF_EINVAL; /* revoked meanwhile: the answer is stale */
+	e->assigning = NULL;
+	if (!parts) {
+		kf_err("recv", "stopping: the sink cannot say where the "
+			       "assigned partitions start");
+		e->stopping = 1;
+		rd_kafka_topic_partition_list_destroy(l);
+		return 0;
+	}
+	rd_kafka_topic_partition_list_destroy(l);
+	l = rd_kafka_topic_partition_list_copy(parts);
+	rc = kf__assign(e, l);
+	rd_kafka_topic_partition_list_destroy(l);
+	if (rc) {
+		kf_err("recv", "stopping: out of memory");
+		e->stopping = 1;
+	}
+	kf__consume(e);
+	return 0;
+}
+
+/* The group's assignment. Without an assign hook, reading starts at the
+ * group's positions (looked up for the idle exit); with one, where the
+ * sink says, now or later (KF_ENGINE_PENDING: the partitions are handed
+ * to the consumer once kf_engine_assign_done gives their starts, so
+ * nothing is fetched from them meanwhile and the loop never waits). */
+static void kf__on_assign(kf_engine_t *e,
+			  rd_kafka_topic_partition_list_t *parts)
+{
+	int rc = 0;
+
+	if (!e->ops->assign) {
+		e->assignment = rd_kafka_topic_partition_list_copy(parts);
+		rd_kafka_assign(e->rk, parts);
+		e->starts_wanted = 1;
+		kf__look_up_starts(e);
+		return;
+	}
+	rc = e->ops->assign(e->sink, parts);
+	if (rc == KF_ENGINE_PENDING) {
+		e->assigning = rd_kafka_topic_partition_list_copy(parts);
+		return;
+	}
+	if (!rc)
+		rc = kf__assign(e, parts);
+	if (rc) {
+		kf_err("recv", "stopping: the sink cannot say where the "
+			       "assigned partitions start");
+		e->stopping = 1;
+		e->assignment = rd_kafka_topic_partition_list_copy(parts);
+		rd_kafka_assign(e->rk, parts);
+	}
 }
 
 static void kf__rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -367,22 +513,14 @@ static void kf__rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	e->last_activity_ms =
 		kf_engine_now_ms(); /* the idle clock starts over */
 	e->assign_gen++;
+	(void)rk;
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		kf_info("recv", "assigned %d partition(s) of %s", parts->cnt,
 			e->o.topic);
-		if (kf__sink_starts(e, parts)) {
-			kf_err("recv", "stopping: the sink cannot say where "
-				       "the assigned partitions start");
-			e->stopping = 1;
-		}
-		e->assignment = rd_kafka_topic_partition_list_copy(parts);
-		rd_kafka_assign(rk, parts);
-		e->starts_wanted = !e->ops->store;
-		kf__look_up_starts(e);
+		kf__on_assign(e, parts);
 	} else {
 		kf_info("recv", "%d partition(s) revoked", parts->cnt);
 		kf__revoke(e, parts);
-		rd_kafka_assign(rk, NULL);
 	}
 }
 
@@ -404,12 +542,14 @@ static int kf__caught_up(const kf_engine_t *e)
 		return 0;
 	for (i = 0; i < e->assignment->cnt; i++) {
 		int32_t p = e->assignment->elems[i].partition;
+		const char *t = e->assignment->elems[i].topic;
+		const kf_offsets_t *offs = kf__offs(e, t);
 
-		if (rd_kafka_get_watermark_offsets(e->rk, e->o.topic, p, &lo,
-						   &hi) ||
+		if (!offs ||
+		    rd_kafka_get_watermark_offsets(e->rk, t, p, &lo, &hi) ||
 		    hi < 0)
 			return 0;
-		end = kf_offsets_read_end(e->offs, p);
+		end = kf_offsets_read_end(offs, p);
 		if (end == -1 || (end == KF_OFFSETS_EARLIEST && lo < 0))
 			return 0; /* where reading starts is not known yet */
 		if (end < lo)	  /* none committed, or below the log start */
@@ -438,9 +578,10 @@ static void kf__rewind(kf_engine_t *e, int force)
 			"partition %d: re-reading from offset %lld "
 			"the transfers deferred for room",
 			(int)p, (long long)off);
-		rd_kafka_topic_partition_list_add(l, e->o.topic, p)->offset =
-			off;
-		kf_replay_plan_rewound(e->range, e->rk, e->o.topic, p, off);
+		rd_kafka_topic_partition_list_add(l, e->topics[0].name, p)
+			->offset = off;
+		kf_replay_plan_rewound(e->range, e->rk, e->topics[0].name, p,
+				       off);
 	}
 	/* asynchronous: kf_offsets_read drops what was fetched before */
 	err = l->cnt ? rd_kafka_seek_partitions(e->rk, l, 0) : NULL;
@@ -531,10 +672,12 @@ static int kf__subscribe(kf_engine_t *e, char *errstr, size_t errstr_size)
 {
 	rd_kafka_topic_partition_list_t *topics;
 	rd_kafka_resp_err_t err;
+	size_t i;
 
-	topics = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_topic_partition_list_add(topics, e->o.topic,
-					  RD_KAFKA_PARTITION_UA);
+	topics = rd_kafka_topic_partition_list_new((int)e->ntopics);
+	for (i = 0; i < e->ntopics; i++)
+		rd_kafka_topic_partition_list_add(topics, e->topics[i].name,
+						  RD_KAFKA_PARTITION_UA);
 	err = rd_kafka_subscribe(e->rk, topics);
 	rd_kafka_topic_partition_list_destroy(topics);
 	if (err)
@@ -546,14 +689,55 @@ static int kf__subscribe(kf_engine_t *e, char *errstr, size_t errstr_size)
 				 errstr_size);
 }
 
+/* opts.topic, "A,B,...": one tracker per topic. */
+static int kf__topics(kf_engine_t *e, char *errstr, size_t errstr_size)
+{
+	const char *s = e->o.topic, *end;
+	size_t n = 1, len;
+
+	for (end = s; *end; end++)
+		n += *end == ',';
+	e->topics = calloc(n, sizeof(*e->topics));
+	if (!e->topics)
+		return KF_ENOMEM;
+	for (; e->ntopics < n; s = end + 1) {
+		end = strchr(s, ',');
+		len = end ? (size_t)(end - s) : strlen(s);
+		if (!len)
+			return kf_seterr(errstr, errstr_size, KF_EINVAL,
+					 "topics '%s': an empty name (give "
+					 "TOPIC[,TOPIC...])",
+					 e->o.topic);
+		e->topics[e->ntopics].name = strndup(s, len);
+		e->topics[e->ntopics].offs = kf_offsets_new();
+		if (!e->topics[e->ntopics].name ||
+		    !e->topics[e->ntopics].offs) {
+			free(e->topics[e->ntopics].name);
+			kf_offsets_destroy(e->topics[e->ntopics].offs);
+			return KF_ENOMEM;
+		}
+		e->ntopics++;
+		if (!end)
+			break;
+	}
+	e->offs = e->topics[0].offs;
+	if (n > 1 && (e->o.range || (e->o.dead_letters.topic &&
+				     *e->o.dead_letters.topic)))
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "topics '%s': a replay and the engine's "
+				 "dead letters read one topic",
+				 e->o.topic);
+	return 0;
+}
+
 static int kf__setup(kf_engine_t *e, const kf_replay_opts_t *range,
 		     char *errstr, size_t errstr_size)
 {
 	int rc;
 
-	e->offs = kf_offsets_new();
-	if (!e->offs)
-		return KF_ENOMEM;
+	rc = kf__topics(e, errstr, errstr_size);
+	if (rc)
+		return rc;
 	e->rk = kf_kafka_consumer_new(e->o.kafka, kf__rebalance, &e->guard,
 				      errstr, errstr_size);
 	if (!e->rk)
@@ -629,6 +813,8 @@ int kf_engine_run(kf_engine_t *e, char *errstr, size_t errstr_size)
 
 void kf_engine_destroy(kf_engine_t *e)
 {
+	size_t i;
+
 	if (!e)
 		return;
 	e->closed = 1; /* a revoke while closing touches nothing more */
@@ -640,8 +826,16 @@ void kf_engine_destroy(kf_engine_t *e)
 	}
 	if (e->assignment)
 		rd_kafka_topic_partition_list_destroy(e->assignment);
+	if (e->assigning)
+		rd_kafka_topic_partition_list_destroy(e->assigning);
+	if (e->revoking)
+		rd_kafka_topic_partition_list_destroy(e->revoking);
 	kf_replay_plan_destroy(e->range);
 	kf_deadletter_destroy(e->dlq); /* before offs: its reports use them */
-	kf_offsets_destroy(e->offs);
+	for (i = 0; i < e->ntopics; i++) {
+		free(e->topics[i].name);
+		kf_offsets_destroy(e->topics[i].offs);
+	}
+	free(e->topics);
 	free(e);
 }

@@ -26,21 +26,31 @@
 
 typedef struct kf_engine_s kf_engine_t;
 
+/* assign / revoke: the sink answers later (kf_engine_assign_done,
+ * kf_engine_revoke_done). */
+#define KF_ENGINE_PENDING 1
+
 /* What a sink does for the engine. sink is the opaque given to
  * kf_engine_new. message, open, full and busy are required. */
 typedef struct kf_sink_ops_s {
 	/* A message to handle; the sink owns m (rd_kafka_message_destroy).
 	 * reread_from: see kf_offsets_read (-1: read for the first time). */
 	void (*message)(void *sink, rd_kafka_message_t *m, int64_t reread_from);
-	/* Partitions assigned. A sink that stores its offsets (store set)
-	 * sets each element's offset where reading starts
-	 * (RD_KAFKA_OFFSET_BEGINNING: the log start); the engine assigns
-	 * there. Nonzero stops the engine. NULL: the group's positions. */
+	/* Partitions assigned (of any of the topics read). The sink sets
+	 * each element's offset where reading starts
+	 * (RD_KAFKA_OFFSET_BEGINNING: the log start) and returns 0; the
+	 * engine assigns there, and the idle exit waits for these starts.
+	 * Or it returns KF_ENGINE_PENDING and later, on the loop, calls
+	 * kf_engine_assign_done with them: nothing is read from the
+	 * partitions meanwhile (docs/sink.md 3.2). Else nonzero stops the
+	 * engine. NULL: the group's positions. */
 	int (*assign)(void *sink, rd_kafka_topic_partition_list_t *parts);
 	/* Partitions taken away: drop what is unfinished there (its holds
-	 * are forgotten with the partitions after this call). */
-	void (*revoke)(void *sink,
-		       const rd_kafka_topic_partition_list_t *parts);
+	 * are forgotten with the partitions once the revoke is over).
+	 * Returns 0 when it is over, or KF_ENGINE_PENDING to let work
+	 * already running there finish first (docs/sink.md 3.3): the engine
+	 * reads nothing and the group waits until kf_engine_revoke_done. */
+	int (*revoke)(void *sink, const rd_kafka_topic_partition_list_t *parts);
 	/* Stores the commit positions (one past the last message that may
 	 * be skipped, per partition) instead of the group: returns 0 when
 	 * they are stored. sync: at a revoke or at shutdown. NULL: commit
@@ -70,7 +80,9 @@ typedef struct kf_engine_opts_s {
 	 * tls.*, sasl.*, the kafka.* and -X properties, the consumer's group
 	 * and fetch sizes, metrics.addr, audit.topic); the engine does not. */
 	const kf_conf_t *kafka;
-	const char *topic;     /* the topic read */
+	/* the topic read, or several: "A,B" (the group feed without its
+	 * dead letters: the sink's own; deferral is for the first one) */
+	const char *topic;
 	const char *group;     /* the consumer group, for messages */
 	const char *bootstrap; /* the brokers, for messages */
 	/* no message for this long and nothing open: stop (0: never) */
@@ -100,6 +112,17 @@ void kf_engine_destroy(kf_engine_t *e);
 
 /* The commit rule's tracker: the sink holds and releases offsets on it. */
 kf_offsets_t *kf_engine_offsets(kf_engine_t *e);
+/* The tracker of one of the topics read (NULL: not read). */
+kf_offsets_t *kf_engine_topic_offsets(kf_engine_t *e, const char *topic);
+/* The sink's answer to an assign it left pending: parts (the same
+ * partitions, in the same order) with their start offsets; NULL when it
+ * cannot tell (the engine stops). KF_EINVAL when the assignment was
+ * revoked meanwhile (the answer is dropped), else 0. */
+int kf_engine_assign_done(kf_engine_t *e,
+			  const rd_kafka_topic_partition_list_t *parts);
+/* The work on partitions whose revoke the sink left pending is over: the
+ * group may hand them on. KF_EINVAL when no revoke is pending. */
+int kf_engine_revoke_done(kf_engine_t *e);
 /* Dead letters (NULL: off, as in a range feed; kf_deadletter_* accept
  * NULL). */
 kf_deadletter_t *kf_engine_dead_letters(kf_engine_t *e);

@@ -1730,7 +1730,7 @@ static void kf__detach(struct kf__xfer *x)
 
 /* Partitions taken away: what is unfinished there will be re-read by
  * their new owner from the committed position, so drop it here. */
-static void kf__revoke(void *sink, const rd_kafka_topic_partition_list_t *parts)
+static int kf__revoke(void *sink, const rd_kafka_topic_partition_list_t *parts)
 {
 	struct kf__recv *r = sink;
 	struct kf__xfer *x, *next;
@@ -1745,6 +1745,7 @@ static void kf__revoke(void *sink, const rd_kafka_topic_partition_list_t *parts)
 			continue;
 		kf__detach(x);
 	}
+	return 0;
 }
 
 static void kf__expire(void *sink, uint64_t now)

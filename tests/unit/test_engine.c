@@ -5,6 +5,11 @@
  * committed until released), a rebalance in the middle of a unit of work,
  * start offsets owned by the sink, and the end of a replay range.
  *
+ * Then several topics with a sink that answers its assignment later
+ * (kf_engine_assign_done) and finishes a revoke later
+ * (kf_engine_revoke_done), as the database sink does (docs/sink.md 3.2,
+ * 3.3).
+ *
  * The fake sink opens one unit of work at a chosen offset of partition 0
  * (it holds the offset) and releases it at another, and asks the engine to
  * stop once it has seen the last message it waits for.
@@ -49,6 +54,10 @@ struct fake {
 	int rebalanced;
 	int ticks, gave_up;
 	int64_t stored; /* last position given to its own store, -1: none */
+	/* the asynchronous answers: what waits for the next tick */
+	rd_kafka_topic_partition_list_t *to_assign;
+	int revoke_pending, assigns_done, revokes_done;
+	int nother; /* messages seen from the topic "other" since a revoke */
 };
 
 static void fake_init(struct fake *f)
@@ -65,6 +74,17 @@ static void fake_message(void *sink, rd_kafka_message_t *m, int64_t reread)
 
 	(void)reread;
 	assert_int_equal(m->partition, 0);
+	assert_null(f->to_assign); /* nothing read before the starts */
+	assert_int_equal(f->revoke_pending, 0);
+	if (!strcmp(rd_kafka_topic_name(m->rkt), "other")) {
+		f->nother++;
+		assert_true(m->offset >= f->start_at);
+		if (f->nother == NMSG - f->start_at && f->rebalanced &&
+		    f->revokes)
+			kf_stop_request();
+		rd_kafka_message_destroy(m);
+		return;
+	}
 	assert_true(f->nseen < MAXSEEN);
 	f->seen[f->nseen++] = m->offset;
 	if (m->offset == f->hold_at && !f->holding) {
@@ -89,15 +109,42 @@ static void fake_message(void *sink, rd_kafka_message_t *m, int64_t reread)
 	rd_kafka_message_destroy(m);
 }
 
-static void fake_revoke(void *sink,
-			const rd_kafka_topic_partition_list_t *parts)
+static int fake_revoke(void *sink, const rd_kafka_topic_partition_list_t *parts)
 {
 	struct fake *f = sink;
 
-	assert_int_equal(parts->cnt, 1);
+	assert_true(parts->cnt >= 1);
 	f->revokes++;
 	f->seen_at_revoke = f->nseen;
 	f->holding = 0; /* dropped: its hold goes with the partition */
+	return 0;
+}
+
+/* Answers on the next tick, as a database lookup would. */
+static int fake_assign_later(void *sink, rd_kafka_topic_partition_list_t *parts)
+{
+	struct fake *f = sink;
+
+	f->assigns++;
+	assert_null(f->to_assign);
+	f->to_assign = rd_kafka_topic_partition_list_copy(parts);
+	return KF_ENGINE_PENDING;
+}
+
+/* Lets the batch that runs finish: done on the next tick. */
+static int fake_revoke_later(void *sink,
+			     const rd_kafka_topic_partition_list_t *parts)
+{
+	struct fake *f = sink;
+
+	fake_revoke(sink, parts);
+	f->nother = 0; /* read again from the start after the rebalance */
+	if (f->to_assign) { /* revoked before the answer: it is stale */
+		rd_kafka_topic_partition_list_destroy(f->to_assign);
+		f->to_assign = NULL;
+	}
+	f->revoke_pending = 1;
+	return KF_ENGINE_PENDING;
 }
 
 static int fake_assign(void *sink, rd_kafka_topic_partition_list_t *parts)
@@ -144,6 +191,24 @@ static void fake_tick(void *sink, uint64_t now_ms)
 	struct fake *f = sink;
 
 	(void)now_ms;
+	if (f->to_assign) {
+		rd_kafka_topic_partition_list_t *l = f->to_assign;
+		int i;
+
+		f->to_assign = NULL;
+		for (i = 0; i < l->cnt; i++)
+			l->elems[i].offset = f->start_at;
+		assert_int_equal(kf_engine_assign_done(f->e, l), 0);
+		/* a second answer to the same assignment is stale */
+		assert_int_equal(kf_engine_assign_done(f->e, l), KF_EINVAL);
+		rd_kafka_topic_partition_list_destroy(l);
+		f->assigns_done++;
+	}
+	if (f->revoke_pending) {
+		f->revoke_pending = 0;
+		assert_int_equal(kf_engine_revoke_done(f->e), 0);
+		f->revokes_done++;
+	}
 	if (++f->ticks == GIVE_UP_TICKS) {
 		f->gave_up = 1;
 		kf_stop_request();
@@ -182,6 +247,17 @@ static const kf_sink_ops_t fake_own_ops = {
 	.tick = fake_tick,
 };
 
+/* The same, answering its assignments and revokes later. */
+static const kf_sink_ops_t fake_later_ops = {
+	.message = fake_message,
+	.assign = fake_assign_later,
+	.revoke = fake_revoke_later,
+	.open = fake_open,
+	.full = fake_full,
+	.busy = fake_busy,
+	.tick = fake_tick,
+};
+
 struct env {
 	struct kf_test_mock k;
 };
@@ -190,6 +266,7 @@ static int setup(void **state)
 {
 	struct env *v = calloc(1, sizeof(*v));
 	rd_kafka_conf_t *c = rd_kafka_conf_new();
+	static const char *const topic[] = {"files", "other"};
 	rd_kafka_t *p;
 	char err[256];
 	int i;
@@ -208,8 +285,10 @@ static int setup(void **state)
 	p = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
 	if (!p)
 		fail_msg("rd_kafka_new: %s", err);
-	for (i = 0; i < NMSG; i++)
-		assert_int_equal(rd_kafka_producev(p, RD_KAFKA_V_TOPIC("files"),
+	for (i = 0; i < 2 * NMSG; i++)
+		assert_int_equal(rd_kafka_producev(p,
+						   RD_KAFKA_V_TOPIC(topic[i >=
+									NMSG]),
 						   RD_KAFKA_V_PARTITION(0),
 						   RD_KAFKA_V_VALUE("x", 1),
 						   RD_KAFKA_V_MSGFLAGS(
@@ -234,8 +313,9 @@ static int teardown(void **state)
 
 /* Runs an engine with sink f until it stops; fails the test on an
  * error. */
-static void run(struct env *v, struct fake *f, const kf_sink_ops_t *ops,
-		const kf_replay_opts_t *range)
+static void run_topics(struct env *v, struct fake *f,
+		       const kf_sink_ops_t *ops, const kf_replay_opts_t *range,
+		       const char *topics)
 {
 	kf_recv_opts_t ro;
 	kf_engine_opts_t o;
@@ -246,6 +326,8 @@ static void run(struct env *v, struct fake *f, const kf_sink_ops_t *ops,
 	o = ro.engine;
 	o.range = range;
 	o.max_open = 8;
+	if (topics)
+		o.topic = topics;
 
 	f->mc = v->k.mc;
 	kf__stop_flag = 0;
@@ -256,11 +338,20 @@ static void run(struct env *v, struct fake *f, const kf_sink_ops_t *ops,
 		fail_msg("kf_engine_run: %s", err);
 	kf_engine_destroy(f->e);
 	f->e = NULL;
+	if (f->to_assign)
+		rd_kafka_topic_partition_list_destroy(f->to_assign);
+	f->to_assign = NULL;
 	assert_int_equal(uv_loop_close(&loop), 0);
 	kf__stop_flag = 0;
 	if (f->gave_up)
 		fail_msg("the engine did not end: %d messages seen, %d revokes",
 			 f->nseen, f->revokes);
+}
+
+static void run(struct env *v, struct fake *f, const kf_sink_ops_t *ops,
+		const kf_replay_opts_t *range)
+{
+	run_topics(v, f, ops, range, NULL);
 }
 
 /* The group's committed offset of partition 0 (RD_KAFKA_OFFSET_INVALID:
@@ -362,6 +453,28 @@ static void test_sink_owned_offsets(void **state)
 	assert_int_equal(committed(v), RD_KAFKA_OFFSET_INVALID);
 }
 
+/* Two topics, starts given later: nothing is read before the answer,
+ * reading starts there on both topics; a rebalance revokes both, the
+ * revoke is finished later, the new assignment answered again, and both
+ * are read from the starts again. */
+static void test_assign_later_topics(void **state)
+{
+	struct env *v = *state;
+	struct fake f;
+
+	fake_init(&f);
+	f.start_at = 2;
+	f.rebalance_at = 3;
+	run_topics(v, &f, &fake_later_ops, NULL, "files,other");
+	assert_true(f.assigns >= 2);
+	assert_true(f.assigns_done >= 2);
+	assert_true(f.revokes_done >= 1);
+	assert_true(f.revokes_done == f.revokes);
+	assert_true(f.nseen >= 1);
+	assert_true(f.seen[0] >= 2);
+	assert_true(f.nother >= NMSG - 2);
+}
+
 /* A range [1, 4): read to its end, what is open there is handed to the
  * sink's range_end, the engine stops by itself and commits nothing. */
 static void test_replay_range_end(void **state)
@@ -393,6 +506,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_replay_range_end, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_assign_later_topics,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
