@@ -186,6 +186,25 @@ typedef struct kf_recv_stats_s {
 int kf_receive(const kf_conf_t *conf, kf_recv_stats_t *stats, char *errstr,
 	       size_t errstr_size);
 
+/* ---------------------------------------------------------------------
+ * The database sink (docs/sink.md).
+ */
+typedef struct kf_sink_stats_s {
+	uint64_t messages;     /* read from Kafka */
+	uint64_t batches;      /* committed */
+	uint64_t rows_written; /* inserted or upserted */
+	uint64_t rows_deleted;
+	uint64_t rows_refused; /* by the database or undecodable */
+	uint64_t skipped;      /* tombstones, deletes without --delete */
+	uint64_t collapsed;    /* replaced by a later event of their key */
+	uint64_t dead_letters; /* acknowledged by sink.dead_letter_topic */
+} kf_sink_stats_t;
+
+/* Applies the configured topics (sink.* keys) to sink.db until stopped,
+ * or idle for receive.idle_exit seconds. 0 on a clean stop. */
+int kf_sink(const kf_conf_t *conf, kf_sink_stats_t *stats, char *errstr,
+	    size_t errstr_size);
+
 /* Where kf_replay starts reading each partition. */
 enum kf_replay_from {
 	KF_REPLAY_FROM_BEGINNING = 1, /* the oldest message kept */

@@ -19,6 +19,8 @@ static const char kf__help_main[] =
 	"  replay --dest DIR   re-deliver a range of the topic into DIR "
 	"(rebuild "
 	"it)\n"
+	"  sink -t T --db URL  apply records and change events to PostgreSQL\n"
+	"                      or MariaDB, exactly once\n"
 	"  keygen --type T --out FILE\n"
 	"                      make a key pair for end-to-end encryption\n"
 	"                      (x25519) or signatures (ed25519)\n"
@@ -57,6 +59,36 @@ static const char kf__help_receive[] =
 	"it into DIR with its relative path, mode and mtime. Files that fail\n"
 	"verification go to DIR/.kferry/quarantine with a reason.txt. SIGINT\n"
 	"or SIGTERM stops it cleanly.\n";
+
+static const char kf__help_sink[] =
+	"usage: kferry sink [options] -t TOPIC[,TOPIC...] -g GROUP --db URL\n"
+	"                   [--table NAME | --table-format FMT]\n"
+	"                   [--mode insert|upsert] [--key COL,...]\n"
+	"                   [--create-table] [--evolve] [--delete] "
+	"[--truncate]\n"
+	"                   [--idle-exit SECS] [--json]\n"
+	"\n"
+	"Applies records (Kafka Connect JSON with schemas: what kferry load\n"
+	"and Connect's JsonConverter write) and Debezium change events to a\n"
+	"PostgreSQL or MariaDB table, exactly once: each batch's rows and the\n"
+	"next offset of every partition it covers commit in one database\n"
+	"transaction (table sink.offsets_table), and reading resumes there,\n"
+	"not at the group's Kafka offsets. A kill at any instant leaves every\n"
+	"message applied once, also in insert mode without a key.\n"
+	"\n"
+	"Rows the database refuses (constraint, type, length) go to\n"
+	"sink.dead_letter_topic with the server's error and their source\n"
+	"coordinates and the rest commits; sink.errors = fail stops instead.\n"
+	"A lost connection is retried with backoff. Tombstones are skipped;\n"
+	"deletes and truncates of change events apply with --delete and\n"
+	"--truncate. See docs/sink.md.\n"
+	"\n"
+	"Exit status: 0 idle exit (--idle-exit) after everything was applied;\n"
+	"1 a refused row with sink.errors = fail, a missing table or column,\n"
+	"or a fatal database error; 2 bad command line or configuration;\n"
+	"3 could not start (broker or database unreachable); 4 authentication\n"
+	"refused; 5 not authorized; 130 interrupted (the batch running is\n"
+	"finished or rolled back first).\n";
 
 static const char kf__help_replay[] =
 	"usage: kferry replay [options] --dest DIR (--from-beginning |\n"
@@ -114,6 +146,7 @@ static const struct {
 	 "watch options (the route of --dir is named \"cli\"):",
 	 kf_cli_watch_opts},
 	{"replay", kf__help_replay, "replay options:", kf_cli_replay_opts},
+	{"sink", kf__help_sink, "sink options:", kf_cli_sink_opts},
 	{"keygen", kf__help_keygen, NULL, NULL},
 };
 
@@ -159,7 +192,7 @@ int kf_cmd_help(int argc, char **argv)
 	} else {
 		fprintf(stderr,
 			"kferry help: no help for '%s' (try send, "
-			"receive, replay, watch, keygen or config)\n",
+			"receive, replay, sink, watch, keygen or config)\n",
 			topic);
 		return KF_EXIT_USAGE;
 	}

@@ -100,6 +100,8 @@ int main(int argc, char **argv)
 		return kf_cmd_watch(argc - 1, argv + 1);
 	if (!strcmp(cmd, "replay"))
 		return kf_cmd_replay(argc - 1, argv + 1);
+	if (!strcmp(cmd, "sink"))
+		return kf_cmd_sink(argc - 1, argv + 1);
 	if (!strcmp(cmd, "keygen"))
 		return kf_cmd_keygen(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||

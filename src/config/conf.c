@@ -57,6 +57,25 @@ static const struct kf__word kf__conflict_words[] = {
 	{NULL, 0},
 };
 
+static const struct kf__word kf__sink_mode_words[] = {
+	{"auto", 0},
+	{"insert", 1},
+	{"upsert", 2},
+	{NULL, 0},
+};
+
+static const struct kf__word kf__sink_start_words[] = {
+	{"earliest", 0},
+	{"latest", 1},
+	{NULL, 0},
+};
+
+static const struct kf__word kf__sink_errors_words[] = {
+	{"dead_letter", 0},
+	{"fail", 1},
+	{NULL, 0},
+};
+
 /* Every codec but "none" takes an optional ":LEVEL". */
 static const struct kf__word kf__codec_words[] = {
 	{"none", KF_CODEC_NONE},
@@ -626,6 +645,168 @@ const struct kf__key kf__conf_keys[] = {
 		       "its statistics (statistics.interval.ms), which give "
 		       "the broker, queue and consumer lag metrics and the "
 		       "broker state /healthz needs.",
+	},
+	{
+		.name = "sink.db",
+		KF__STRING(sink_db),
+		.max = KF__STRING_MAX,
+		.doc = "Target database of kferry sink (--db): "
+		       "postgresql://user@host:port/db?... or a libpq keyword "
+		       "string, or mariadb://user@host:port/db (also "
+		       "mysql://). A password in the URL is refused: use "
+		       "sink.db_password.",
+	},
+	{
+		.name = "sink.db_password",
+		KF__STRING(sink_db_password),
+		.max = KF__STRING_MAX,
+		.doc = "Password of the sink's database user: file:PATH (the "
+		       "first line of PATH) or env:NAME. Empty: none "
+		       "(PostgreSQL's PGPASSFILE still applies).",
+	},
+	{
+		.name = "sink.table",
+		KF__STRING(sink_table),
+		.max = 127,
+		.doc = "One target table for every topic (--table); "
+		       "schema.table names a PostgreSQL schema or a MariaDB "
+		       "database. Empty: sink.table_format.",
+	},
+	{
+		.name = "sink.table_format",
+		KF__STRING(sink_table_format),
+		.def = "${topic}",
+		.min = 1,
+		.max = 255,
+		.doc = "Target table per message (--table-format): ${topic} "
+		       "(its dots written as _), and for change events ${db}, "
+		       "${schema}, ${table} of the event's source block.",
+	},
+	{
+		.name = "sink.mode",
+		KF__ENUM(sink_mode, kf__sink_mode_words),
+		.def = "auto",
+		.doc = "insert: a duplicate key is a refused row; upsert: "
+		       "insert or update on the key (a struct message key or "
+		       "sink.key). auto: insert for records, upsert for "
+		       "change events (which are always upserts).",
+	},
+	{
+		.name = "sink.key",
+		KF__STRING(sink_key),
+		.max = 1024,
+		.doc = "Key columns of upsert mode (--key COL,...), named "
+		       "among the value's fields. Empty: the message key's "
+		       "struct.",
+	},
+	{
+		.name = "sink.create_table",
+		KF__BOOL(sink_create_table),
+		.def = "false",
+		.doc = "Create a missing table from the first record's schema "
+		       "(--create-table), its primary key the key's fields.",
+	},
+	{
+		.name = "sink.evolve",
+		KF__BOOL(sink_evolve),
+		.def = "false",
+		.doc = "Add a column the table lacks when a record's schema "
+		       "has one (--evolve; nullable). A changed type is never "
+		       "altered.",
+	},
+	{
+		.name = "sink.delete",
+		KF__BOOL(sink_delete),
+		.def = "false",
+		.doc = "Apply the deletes of change events (--delete); "
+		       "without it they are skipped and counted.",
+	},
+	{
+		.name = "sink.truncate",
+		KF__BOOL(sink_truncate),
+		.def = "false",
+		.doc = "Apply the truncates of change events (--truncate); "
+		       "without it they are skipped and counted.",
+	},
+	{
+		.name = "sink.offsets_table",
+		KF__STRING(sink_offsets_table),
+		.def = "kferry_offsets",
+		.min = 1,
+		.max = 127,
+		.doc = "Table of the sink's offsets in the target database "
+		       "(docs/sink.md 3.1): created when missing.",
+	},
+	{
+		.name = "sink.start",
+		KF__ENUM(sink_start, kf__sink_start_words),
+		.def = "earliest",
+		.doc = "Where a partition with no row in sink.offsets_table "
+		       "starts: the log start or its end.",
+	},
+	{
+		.name = "sink.batch_rows",
+		KF__INT(sink_batch_rows),
+		.def = "10000",
+		.min = 1,
+		.max = 1000000,
+		.doc = "A batch (one database transaction) closes at this "
+		       "many messages.",
+	},
+	{
+		.name = "sink.batch_bytes",
+		KF__SIZE(sink_batch_bytes),
+		.def = "16MiB",
+		.min = 1024,
+		.max = 1 * KF__GiB,
+		.doc = "A batch closes at this many message bytes.",
+	},
+	{
+		.name = "sink.batch_ms",
+		KF__INT(sink_batch_ms),
+		.def = "200",
+		.min = 0,
+		.max = 600000,
+		.unit = "milliseconds",
+		.doc = "A batch closes this long after its first message "
+		       "(checked each 500 ms tick).",
+	},
+	{
+		.name = "sink.connections",
+		KF__INT(sink_connections),
+		.def = "1",
+		.min = 1,
+		.max = 1,
+		.doc = "Writer connections. One for now: tables pinned to "
+		       "several connections are a later step "
+		       "(docs/sink.md 4.1).",
+	},
+	{
+		.name = "sink.max_inflight_bytes",
+		KF__SIZE(sink_max_inflight_bytes),
+		.def = "64MiB",
+		.min = 1 * KF__MiB,
+		.max = 4 * KF__GiB,
+		.doc = "Memory cap: message bytes batched or being applied. "
+		       "Reading pauses while it is reached.",
+	},
+	{
+		.name = "sink.dead_letter_topic",
+		KF__STRING(sink_dead_letter_topic),
+		.max = 249,
+		.doc = "Topic of the rows the database refuses and of messages "
+		       "that are not Connect JSON, with kferry.dlq.* headers "
+		       "(docs/sink.md 4.4), acknowledged before the batch "
+		       "commits. Empty: they are logged and dropped.",
+	},
+	{
+		.name = "sink.errors",
+		KF__ENUM(sink_errors, kf__sink_errors_words),
+		.def = "dead_letter",
+		.doc = "dead_letter: a refused row goes to "
+		       "sink.dead_letter_topic and the rest commits; fail: the "
+		       "sink stops at the first one (nothing of its batch "
+		       "committed).",
 	},
 	{
 		.name = "audit.topic",

@@ -123,6 +123,21 @@ struct kf_conf_s {
 	struct kf_conf_route *routes; /* owned array, in order of first key */
 	size_t nroutes;
 
+	/* sink (docs/sink.md) */
+	char *sink_db;		 /* owned; the database URL */
+	char *sink_db_password;	 /* owned; secret: file:PATH, env:NAME */
+	char *sink_table;	 /* owned; NULL: sink_table_format */
+	char *sink_table_format; /* owned */
+	int sink_mode;		 /* 0 by kind, 1 insert, 2 upsert */
+	char *sink_key;		 /* owned; "a,b" or NULL */
+	int sink_create_table, sink_evolve, sink_delete, sink_truncate;
+	char *sink_offsets_table; /* owned */
+	int sink_start;		  /* 0 earliest, 1 latest */
+	int sink_batch_rows, sink_batch_ms, sink_connections;
+	uint64_t sink_batch_bytes, sink_max_inflight_bytes;
+	char *sink_dead_letter_topic; /* owned; NULL or "": none */
+	int sink_errors;	      /* 0 dead_letter, 1 fail */
+
 	/* observability (docs/metrics.md) */
 	char *metrics_addr;    /* owned; HOST:PORT or NULL/empty: off */
 	int stats_interval_ms; /* librdkafka statistics, with metrics on */

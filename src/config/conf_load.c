@@ -618,6 +618,7 @@ static const char *const kf__secret_keys[] = {
 	"sasl.password",
 	"tls.key_password",
 	"kafka.sasl.password",
+	"sink.db_password",
 	"kafka.ssl.key.password",
 	"kafka.ssl.key.pem",
 	"kafka.ssl.keystore.password",

@@ -1,0 +1,578 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The database sink on the consumer engine: the loop batches messages and
+ * keeps, per partition, where the next batch's offsets start; one writer
+ * thread applies a batch (sink/writer.h) while the loop builds the next.
+ * The loop never waits for the database: assignments and revokes are
+ * answered later (kf_engine_assign_done, kf_engine_revoke_done) once the
+ * writer is through.
+ *
+ * The group's Kafka offsets are only for lag tools (docs/sink.md 3.1):
+ * each batch holds its first offset per partition in the engine's commit
+ * rule until its transaction committed.
+ */
+#include "sink/sink.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "common/stop.h"
+#include "sink/writer.h"
+
+/* Where the next batch of a partition starts, as the loop knows it. */
+struct kf__part {
+	char *topic;
+	int32_t partition;
+	int64_t next; /* -1: its first batch here (no stored offset) */
+	int fenced;   /* another sink owns it: drop until reassigned */
+};
+
+struct kf__sink {
+	const kf_sink_opts_t *o;
+	uv_loop_t loop;
+	kf_engine_t *eng;
+	kf_sink_writer_t *w;
+	/* the writer thread and its two job slots (under mu) */
+	pthread_t thr;
+	int thr_started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uv_async_t done;
+	int quit;
+	kf_sink_batch_t *job, *job_done; /* the batch given, and finished */
+	int job_rc;
+	rd_kafka_topic_partition_list_t *assign, *assign_done;
+	/* an assignment that came while the writer looked up a stale one */
+	rd_kafka_topic_partition_list_t *assign_next;
+	int async_init;
+	int assign_rc;
+	char werr[512]; /* the writer's last error */
+	/* loop side */
+	kf_sink_batch_t *building;
+	int running;	     /* a batch is with the writer */
+	uint64_t running_bytes;
+	int assigning;	     /* an assign is with the writer */
+	int revoke_pending;
+	struct kf__part *parts;
+	size_t nparts;
+	kf_sink_stats_t st;
+	int rc;
+	char errstr[512];
+};
+
+/* ------------------------------------------------------------ writer */
+
+static void *kf__writer_main(void *arg)
+{
+	struct kf__sink *s = arg;
+	kf_sink_batch_t *b;
+	rd_kafka_topic_partition_list_t *a;
+	char err[512];
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->quit && !s->job && !s->assign)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (s->quit)
+			break;
+		a = s->assign;
+		b = a ? NULL : s->job;
+		pthread_mutex_unlock(&s->mu);
+		err[0] = '\0';
+		rc = a ? kf_sink_writer_starts(s->w, a, err, sizeof(err))
+		       : kf_sink_writer_apply(s->w, b, err, sizeof(err));
+		pthread_mutex_lock(&s->mu);
+		if (rc)
+			memcpy(s->werr, err, sizeof(err));
+		if (a) {
+			s->assign = NULL;
+			s->assign_done = a;
+			s->assign_rc = rc;
+		} else {
+			s->job = NULL;
+			s->job_done = b;
+			s->job_rc = rc;
+		}
+		uv_async_send(&s->done);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+static void kf__give(struct kf__sink *s, kf_sink_batch_t *b,
+		     rd_kafka_topic_partition_list_t *a)
+{
+	pthread_mutex_lock(&s->mu);
+	if (b)
+		s->job = b;
+	if (a)
+		s->assign = a;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* ------------------------------------------------------------ batches */
+
+static void kf__batch_free(kf_sink_batch_t *b)
+{
+	size_t i;
+
+	if (!b)
+		return;
+	for (i = 0; i < b->n; i++)
+		rd_kafka_message_destroy(b->msgs[i]);
+	free(b->msgs);
+	free(b->ranges);
+	free(b);
+}
+
+static struct kf__part *kf__part(struct kf__sink *s, const char *topic,
+				 int32_t p)
+{
+	size_t i;
+
+	for (i = 0; i < s->nparts; i++)
+		if (s->parts[i].partition == p &&
+		    !strcmp(s->parts[i].topic, topic))
+			return &s->parts[i];
+	return NULL;
+}
+
+static void kf__part_drop(struct kf__sink *s, const char *topic, int32_t p)
+{
+	struct kf__part *x = kf__part(s, topic, p);
+
+	if (!x)
+		return;
+	free(x->topic);
+	*x = s->parts[--s->nparts];
+}
+
+static void kf__fail(struct kf__sink *s, int rc, const char *msg)
+{
+	if (!s->rc) {
+		s->rc = rc;
+		snprintf(s->errstr, sizeof(s->errstr), "%s", msg);
+		kf_err("sink", "stopping: %s", msg);
+	}
+	kf_stop_request();
+}
+
+/* The range of m's partition in b, added when new (holding its first
+ * offset in the commit rule). NULL: out of memory. */
+static kf_sink_range_t *kf__range(struct kf__sink *s, kf_sink_batch_t *b,
+				  const rd_kafka_message_t *m)
+{
+	const char *t = rd_kafka_topic_name(m->rkt);
+	kf_sink_range_t *r;
+	size_t i;
+
+	for (i = 0; i < b->nranges; i++)
+		if (b->ranges[i].partition == m->partition &&
+		    !strcmp(b->ranges[i].topic, t))
+			return &b->ranges[i];
+	if (b->nranges == b->rcap) {
+		size_t cap = b->rcap ? 2 * b->rcap : 8;
+
+		r = realloc(b->ranges, cap * sizeof(*r));
+		if (!r)
+			return NULL;
+		b->ranges = r;
+		b->rcap = cap;
+	}
+	if (kf_offsets_hold(kf_engine_topic_offsets(s->eng, t), m->partition,
+			    m->offset))
+		return NULL;
+	r = &b->ranges[b->nranges++];
+	memset(r, 0, sizeof(*r));
+	r->topic = t; /* the topic handle lives as long as the consumer */
+	r->partition = m->partition;
+	r->first = m->offset;
+	return r;
+}
+
+/* Hands the building batch to the writer when it is idle; its ranges
+ * start where the partitions' previous batches ended. */
+static void kf__dispatch(struct kf__sink *s)
+{
+	kf_sink_batch_t *b = s->building;
+	struct kf__part *x;
+	size_t i;
+
+	if (s->running || !b || !b->n || s->rc)
+		return;
+	for (i = 0; i < b->nranges; i++) {
+		x = kf__part(s, b->ranges[i].topic, b->ranges[i].partition);
+		b->ranges[i].expected = x ? x->next : -1;
+		if (x)
+			x->next = b->ranges[i].next;
+	}
+	s->building = NULL;
+	s->running = 1;
+	s->running_bytes = b->bytes;
+	kf__give(s, b, NULL);
+}
+
+static int kf__closed(const struct kf__sink *s)
+{
+	const kf_sink_batch_t *b = s->building;
+
+	return b && (b->n >= s->o->batch_rows || b->bytes >= s->o->batch_bytes);
+}
+
+static void kf__on_message(void *sink, rd_kafka_message_t *m, int64_t reread)
+{
+	struct kf__sink *s = sink;
+	struct kf__part *x = kf__part(s, rd_kafka_topic_name(m->rkt),
+				      m->partition);
+	kf_sink_batch_t *b;
+	kf_sink_range_t *r;
+
+	(void)reread;
+	if (!x || x->fenced || s->rc) {
+		rd_kafka_message_destroy(m);
+		return;
+	}
+	s->st.messages++;
+	if (!s->building) {
+		s->building = calloc(1, sizeof(*s->building));
+		if (!s->building)
+			goto oom;
+		s->building->opened_ms = kf_engine_now_ms();
+	}
+	b = s->building;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 1024;
+		rd_kafka_message_t **msgs =
+			realloc(b->msgs, cap * sizeof(*msgs));
+
+		if (!msgs)
+			goto oom;
+		b->msgs = msgs;
+		b->cap = cap;
+	}
+	r = kf__range(s, b, m);
+	if (!r)
+		goto oom;
+	r->next = m->offset + 1;
+	b->msgs[b->n++] = m;
+	b->bytes += m->len + m->key_len;
+	if (kf__closed(s))
+		kf__dispatch(s);
+	return;
+oom:
+	rd_kafka_message_destroy(m);
+	kf__fail(s, KF_ENOMEM, "out of memory batching messages");
+}
+
+/* ------------------------------------------------------ the writer's answers */
+
+static void kf__batch_done(struct kf__sink *s, kf_sink_batch_t *b, int rc)
+{
+	struct kf__part *x;
+	size_t i;
+
+	s->running = 0;
+	s->running_bytes = 0;
+	for (i = 0; i < b->nranges; i++) {
+		kf_offsets_t *offs =
+			kf_engine_topic_offsets(s->eng, b->ranges[i].topic);
+
+		if (offs && !rc)
+			kf_offsets_release(offs, b->ranges[i].partition,
+					   b->ranges[i].first);
+		x = kf__part(s, b->ranges[i].topic, b->ranges[i].partition);
+		if (x && b->ranges[i].fenced)
+			x->fenced = 1;
+	}
+	if (rc) {
+		kf__fail(s, rc, s->werr);
+	} else {
+		s->st.batches++;
+		s->st.rows_written += b->st.rows_written;
+		s->st.rows_deleted += b->st.rows_deleted;
+		s->st.rows_refused += b->st.rows_refused;
+		s->st.skipped += b->st.skipped;
+		s->st.collapsed += b->st.collapsed;
+		s->st.dead_letters += b->st.dead_letters;
+		kf_dbg(KF_DBG_KAFKA, "sink",
+		       "batch of %zu messages committed: %llu rows written",
+		       b->n, (unsigned long long)b->st.rows_written);
+	}
+	kf__batch_free(b);
+}
+
+static void kf__assign_done(struct kf__sink *s,
+			    rd_kafka_topic_partition_list_t *a, int rc)
+{
+	struct kf__part *np;
+	int i;
+
+	s->assigning = 0;
+	if (rc) {
+		kf__fail(s, rc, s->werr);
+		kf_engine_assign_done(s->eng, NULL);
+		rd_kafka_topic_partition_list_destroy(a);
+		return;
+	}
+	np = realloc(s->parts, (s->nparts + (size_t)a->cnt + 1) * sizeof(*np));
+	if (!np) {
+		kf__fail(s, KF_ENOMEM, "out of memory");
+		kf_engine_assign_done(s->eng, NULL);
+		rd_kafka_topic_partition_list_destroy(a);
+		return;
+	}
+	s->parts = np;
+	if (!kf_engine_assign_done(s->eng, a))
+		for (i = 0; i < a->cnt; i++) {
+			struct kf__part *x;
+
+			kf__part_drop(s, a->elems[i].topic,
+				      a->elems[i].partition);
+			x = &s->parts[s->nparts];
+			x->topic = strdup(a->elems[i].topic);
+			if (!x->topic) {
+				kf__fail(s, KF_ENOMEM, "out of memory");
+				break;
+			}
+			x->partition = a->elems[i].partition;
+			x->next = a->elems[i].offset >= 0 ? a->elems[i].offset
+							  : -1;
+			x->fenced = 0;
+			s->nparts++;
+		}
+	rd_kafka_topic_partition_list_destroy(a);
+	if (s->assign_next) {
+		s->assigning = 1;
+		kf__give(s, NULL, s->assign_next);
+		s->assign_next = NULL;
+	}
+}
+
+static void kf__on_done(uv_async_t *h)
+{
+	struct kf__sink *s = h->data;
+	rd_kafka_topic_partition_list_t *a;
+	kf_sink_batch_t *b;
+	int brc, arc;
+
+	pthread_mutex_lock(&s->mu);
+	a = s->assign_done;
+	b = s->job_done;
+	arc = s->assign_rc;
+	brc = s->job_rc;
+	s->assign_done = NULL;
+	s->job_done = NULL;
+	pthread_mutex_unlock(&s->mu);
+	if (b)
+		kf__batch_done(s, b, brc);
+	if (a)
+		kf__assign_done(s, a, arc);
+	if (s->revoke_pending && !s->running) {
+		s->revoke_pending = 0;
+		kf_engine_revoke_done(s->eng);
+	}
+	if (kf__closed(s) || kf_engine_stopping(s->eng))
+		kf__dispatch(s);
+	kf_engine_kick(s->eng);
+}
+
+/* -------------------------------------------------------------- hooks */
+
+static int kf__assign(void *sink, rd_kafka_topic_partition_list_t *parts)
+{
+	struct kf__sink *s = sink;
+
+	rd_kafka_topic_partition_list_t *l =
+		rd_kafka_topic_partition_list_copy(parts);
+
+	if (s->assigning) { /* the one looked up was revoked: after it */
+		if (s->assign_next)
+			rd_kafka_topic_partition_list_destroy(s->assign_next);
+		s->assign_next = l;
+		return KF_ENGINE_PENDING;
+	}
+	s->assigning = 1;
+	kf__give(s, NULL, l);
+	return KF_ENGINE_PENDING;
+}
+
+static int kf__revoke(void *sink, const rd_kafka_topic_partition_list_t *parts)
+{
+	struct kf__sink *s = sink;
+	kf_sink_batch_t *b = s->building;
+	size_t i, k = 0;
+	int j, gone;
+
+	/* the unsent batch loses the revoked partitions' messages */
+	for (i = 0; b && i < b->n; i++) {
+		for (gone = 0, j = 0; j < parts->cnt; j++)
+			gone |= parts->elems[j].partition ==
+					b->msgs[i]->partition &&
+				!strcmp(parts->elems[j].topic,
+					rd_kafka_topic_name(b->msgs[i]->rkt));
+		if (gone)
+			rd_kafka_message_destroy(b->msgs[i]);
+		else
+			b->msgs[k++] = b->msgs[i];
+	}
+	if (b) {
+		b->n = k;
+		for (i = k = 0; i < b->nranges; i++) {
+			for (gone = 0, j = 0; j < parts->cnt; j++)
+				gone |= parts->elems[j].partition ==
+						b->ranges[i].partition &&
+					!strcmp(parts->elems[j].topic,
+						b->ranges[i].topic);
+			if (!gone)
+				b->ranges[k++] = b->ranges[i];
+		}
+		b->nranges = k;
+	}
+	for (j = 0; j < parts->cnt; j++)
+		kf__part_drop(s, parts->elems[j].topic,
+			      parts->elems[j].partition);
+	if (!s->running)
+		return 0;
+	s->revoke_pending = 1; /* the batch running finishes first */
+	return KF_ENGINE_PENDING;
+}
+
+static size_t kf__open(const void *sink)
+{
+	const struct kf__sink *s = sink;
+
+	return (size_t)s->running + (s->building && s->building->n);
+}
+
+static int kf__full(const void *sink)
+{
+	const struct kf__sink *s = sink;
+	uint64_t bytes = s->running_bytes +
+			 (s->building ? s->building->bytes : 0);
+
+	return bytes >= s->o->max_inflight_bytes ||
+	       (kf__closed(s) && s->running);
+}
+
+static int kf__busy(const void *sink)
+{
+	const struct kf__sink *s = sink;
+
+	return s->running || s->assigning ||
+	       (!s->rc && s->building && s->building->n);
+}
+
+static void kf__tick(void *sink, uint64_t now)
+{
+	struct kf__sink *s = sink;
+	kf_sink_batch_t *b = s->building;
+
+	if (b && b->n &&
+	    (now - b->opened_ms >= s->o->batch_ms || kf_engine_stopping(s->eng)))
+		kf__dispatch(s);
+	if (s->rc && b) { /* stopping on an error: nothing more is sent */
+		kf__batch_free(b);
+		s->building = NULL;
+	}
+}
+
+static const kf_sink_ops_t kf__db_sink = {
+	.message = kf__on_message,
+	.assign = kf__assign,
+	.revoke = kf__revoke,
+	.open = kf__open,
+	.full = kf__full,
+	.busy = kf__busy,
+	.tick = kf__tick,
+};
+
+/* ------------------------------------------------------------- public */
+
+static int kf__start(struct kf__sink *s, char *errstr, size_t errstr_size)
+{
+	int rc;
+
+	rc = kf_sink_writer_new(s->o, &s->w, errstr, errstr_size);
+	if (rc)
+		return rc;
+	if (uv_async_init(&s->loop, &s->done, kf__on_done))
+		return kf_seterr(errstr, errstr_size, KF_ERESOURCE,
+				 "creating the writer's wake-up");
+	s->done.data = s;
+	s->async_init = 1;
+	/* the engine's handles decide when the loop ends */
+	uv_unref((uv_handle_t *)&s->done);
+	rc = kf_engine_new(&s->loop, &s->o->engine, &kf__db_sink, s, &s->eng,
+			   errstr, errstr_size);
+	if (rc)
+		return rc;
+	if (pthread_create(&s->thr, NULL, kf__writer_main, s))
+		return kf_seterr(errstr, errstr_size, KF_ERESOURCE,
+				 "starting the writer thread");
+	s->thr_started = 1;
+	return 0;
+}
+
+int kf_sink_run(const kf_sink_opts_t *o, kf_sink_stats_t *stats,
+		char *errstr, size_t errstr_size)
+{
+	struct kf__sink *s = calloc(1, sizeof(*s));
+	size_t i;
+	int rc;
+
+	if (!s)
+		return KF_ENOMEM;
+	s->o = o;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	if (uv_loop_init(&s->loop)) {
+		free(s);
+		return KF_ERESOURCE;
+	}
+	rc = kf__start(s, errstr, errstr_size);
+	if (!rc)
+		rc = kf_engine_run(s->eng, errstr, errstr_size);
+	if (s->thr_started) {
+		pthread_mutex_lock(&s->mu);
+		s->quit = 1;
+		pthread_cond_signal(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->thr, NULL);
+	}
+	if (!rc && s->rc)
+		rc = kf_seterr(errstr, errstr_size, s->rc, "%s", s->errstr);
+	else if (!rc && kf_stop_requested())
+		rc = kf_seterr(errstr, errstr_size, KF_ESTOPPED,
+			       "interrupted (the batch running was finished "
+			       "or rolled back first)");
+	/* messages go back to the consumer before it is destroyed */
+	kf__batch_free(s->building);
+	kf__batch_free(s->job);
+	kf__batch_free(s->job_done);
+	kf_engine_destroy(s->eng);
+	if (s->async_init)
+		uv_close((uv_handle_t *)&s->done, NULL);
+	uv_run(&s->loop, UV_RUN_DEFAULT);
+	uv_loop_close(&s->loop);
+	if (s->assign)
+		rd_kafka_topic_partition_list_destroy(s->assign);
+	if (s->assign_done)
+		rd_kafka_topic_partition_list_destroy(s->assign_done);
+	if (s->assign_next)
+		rd_kafka_topic_partition_list_destroy(s->assign_next);
+	kf_sink_writer_free(s->w);
+	for (i = 0; i < s->nparts; i++)
+		free(s->parts[i].topic);
+	free(s->parts);
+	if (stats)
+		*stats = s->st;
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	free(s);
+	return rc;
+}

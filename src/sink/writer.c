@@ -1,0 +1,658 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "sink/writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "common/stop.h"
+#include "db/offsets.h"
+#include "kafka/producer.h"
+
+#define KF__BACKOFF_MIN_MS 200
+#define KF__BACKOFF_MAX_MS 10000
+#define KF__DLQ_TIMEOUT_MS 60000
+#define KF__MAX_TABLES 256
+
+/* A target table's columns, read once (and again after an evolve). */
+struct kf__table {
+	char *name;
+	kf_db_column_t *cols;
+	size_t ncols;
+};
+
+struct kf_sink_writer_s {
+	const kf_sink_opts_t *o;
+	const char *offsets_table;
+	kf_db_t *db;
+	kf_envdec_t *dec;
+	kf_producer_t *dlq;
+	int dlq_failed; /* reports of the current batch that failed */
+	char dlq_err[256];
+	struct kf__table tables[KF__MAX_TABLES];
+	size_t ntables;
+};
+
+static void kf__sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+static void kf__forget_tables(kf_sink_writer_t *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->ntables; i++) {
+		free(w->tables[i].name);
+		kf_db_columns_free(w->tables[i].cols, w->tables[i].ncols);
+	}
+	w->ntables = 0;
+}
+
+static void kf__dlq_report(void *opaque, const rd_kafka_message_t *m)
+{
+	kf_sink_writer_t *w = opaque;
+
+	if (!m->err)
+		return;
+	w->dlq_failed++;
+	snprintf(w->dlq_err, sizeof(w->dlq_err), "%s",
+		 rd_kafka_err2str(m->err));
+}
+
+static int kf__connect(kf_sink_writer_t *w, char *errstr, size_t errstr_size)
+{
+	kf_db_err_t err;
+	int rc;
+
+	rc = kf_db_open(w->o->db, w->o->db_password, &w->db, errstr,
+			errstr_size);
+	if (rc)
+		return rc;
+	rc = kf_db_offsets_ensure(w->db, w->offsets_table, &err);
+	if (rc) {
+		kf_db_close(w->db);
+		w->db = NULL;
+		return kf_seterr(errstr, errstr_size, rc, "%s", err.msg);
+	}
+	kf__forget_tables(w); /* another server may have other tables */
+	return 0;
+}
+
+/* Connects again after a lost connection, with backoff, until it works
+ * or a stop is requested. */
+static int kf__reconnect(kf_sink_writer_t *w, char *errstr,
+			 size_t errstr_size)
+{
+	unsigned ms = KF__BACKOFF_MIN_MS;
+	int rc;
+
+	kf_db_close(w->db);
+	w->db = NULL;
+	for (;;) {
+		if (kf_stop_requested())
+			return kf_seterr(errstr, errstr_size, KF_ESTOPPED,
+					 "stopped while reconnecting to the "
+					 "database");
+		kf__sleep_ms(ms);
+		rc = kf__connect(w, errstr, errstr_size);
+		if (!rc) {
+			kf_info("sink", "connected to the database again");
+			return 0;
+		}
+		if (rc != KF_EIO)
+			return rc;
+		kf_warn("sink", "%s (trying again in %u ms)", errstr, ms);
+		ms = ms * 2 > KF__BACKOFF_MAX_MS ? KF__BACKOFF_MAX_MS : ms * 2;
+	}
+}
+
+int kf_sink_writer_new(const kf_sink_opts_t *o, kf_sink_writer_t **out,
+		       char *errstr, size_t errstr_size)
+{
+	kf_sink_writer_t *w = calloc(1, sizeof(*w));
+	kf_producer_opts_t po;
+	int rc;
+
+	*out = NULL;
+	if (!w)
+		return KF_ENOMEM;
+	w->o = o;
+	w->offsets_table =
+		o->offsets_table ? o->offsets_table : KF_DB_OFFSETS_TABLE;
+	w->dec = kf_envdec_new();
+	if (!w->dec) {
+		free(w);
+		return KF_ENOMEM;
+	}
+	rc = kf__connect(w, errstr, errstr_size);
+	if (!rc && o->dead_letter_topic && *o->dead_letter_topic) {
+		kf_producer_opts_init(&po, o->engine.kafka,
+				      o->dead_letter_topic, 0);
+		rc = kf_producer_new(&po, kf__dlq_report, w, &w->dlq, errstr,
+				     errstr_size);
+	}
+	if (rc) {
+		kf_sink_writer_free(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+void kf_sink_writer_free(kf_sink_writer_t *w)
+{
+	if (!w)
+		return;
+	if (w->dlq) {
+		kf_producer_flush(w->dlq, KF__DLQ_TIMEOUT_MS);
+		kf_producer_destroy(w->dlq);
+	}
+	kf__forget_tables(w);
+	kf_db_close(w->db);
+	kf_envdec_free(w->dec);
+	free(w);
+}
+
+/* ------------------------------------------------------------ starts */
+
+int kf_sink_writer_starts(kf_sink_writer_t *w,
+			  rd_kafka_topic_partition_list_t *parts, char *errstr,
+			  size_t errstr_size)
+{
+	kf_db_err_t err;
+	int64_t next;
+	int i, rc;
+
+	for (i = 0; i < parts->cnt; i++) {
+		rd_kafka_topic_partition_t *p = &parts->elems[i];
+
+		for (;;) {
+			rc = w->db ? kf_db_offsets_read(w->db,
+						       w->offsets_table,
+						       w->o->engine.group,
+						       p->topic, &p->partition,
+						       1, &next, &err)
+				   : KF_EIO;
+			if (!rc)
+				break;
+			if (w->db && err.cls != KF_DB_E_CONN &&
+			    err.cls != KF_DB_E_RETRY)
+				return kf_seterr(errstr, errstr_size, rc,
+						 "%s", err.msg);
+			rc = kf__reconnect(w, errstr, errstr_size);
+			if (rc)
+				return rc;
+		}
+		p->offset = next >= 0 ? next
+			    : w->o->start_latest ? RD_KAFKA_OFFSET_END
+						 : RD_KAFKA_OFFSET_BEGINNING;
+		kf_info("sink", "%s [%d] starts at %s %lld", p->topic,
+			(int)p->partition,
+			next >= 0 ? "the stored offset" : "the log's",
+			(long long)(next >= 0 ? next : 0));
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ tables */
+
+static struct kf__table *kf__table_read(kf_sink_writer_t *w,
+					const char *name, kf_db_err_t *err)
+{
+	struct kf__table *t;
+	size_t i;
+
+	for (i = 0; i < w->ntables; i++)
+		if (!strcmp(w->tables[i].name, name))
+			return &w->tables[i];
+	if (w->ntables == KF__MAX_TABLES)
+		kf__forget_tables(w); /* read again when needed */
+	t = &w->tables[w->ntables];
+	memset(t, 0, sizeof(*t));
+	if (kf_db_columns(w->db, name, &t->cols, &t->ncols, err))
+		return NULL;
+	t->name = strdup(name);
+	if (!t->name) {
+		kf_db_columns_free(t->cols, t->ncols);
+		err->cls = KF_DB_E_FATAL;
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return NULL;
+	}
+	w->ntables++;
+	return t;
+}
+
+static int kf__has_col(const struct kf__table *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->ncols; i++)
+		if (!strcasecmp(t->cols[i].name, name))
+			return 1;
+	return 0;
+}
+
+/* Adds the group's columns the table lacks (--evolve, nullable). */
+static int kf__evolve(kf_sink_writer_t *w, struct kf__table *t,
+		      const kf_sink_group_t *g, kf_db_err_t *err)
+{
+	kf_db_sql_t sql;
+	char buf[64];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < g->ncols && !rc; i++) {
+		if (kf__has_col(t, g->cols[i].name))
+			continue;
+		if (!w->o->evolve) {
+			err->cls = KF_DB_E_FATAL;
+			snprintf(err->msg, sizeof(err->msg),
+				 "table %s has no column %s (--evolve adds "
+				 "it)",
+				 g->table, g->cols[i].name);
+			return KF_EINVAL;
+		}
+		memset(&sql, 0, sizeof(sql));
+		kf_db_sql_str(&sql, "ALTER TABLE ");
+		rc = kf_db_quote_table(w->db, &sql, g->table, err);
+		kf_db_sql_str(&sql, " ADD COLUMN ");
+		if (!rc)
+			rc = kf_db_quote_ident(w->db, &sql, g->cols[i].name);
+		kf_db_sql_str(&sql, " ");
+		kf_db_sql_str(&sql, kf_db_type_name(w->db, &g->cols[i], 0, buf,
+						    sizeof(buf)));
+		kf_db_sql_add(&sql, "", 1);
+		if (!rc && sql.failed)
+			rc = KF_ENOMEM;
+		if (!rc) {
+			kf_info("sink", "table %s: adding column %s", g->table,
+				g->cols[i].name);
+			rc = kf_db_exec(w->db, sql.p, NULL, err);
+		}
+		kf_db_sql_free(&sql);
+	}
+	return rc;
+}
+
+/* The table of g exists and has its columns: created (--create-table)
+ * or evolved (--evolve), else a fatal error naming what is missing.
+ * Outside the batch's transaction (MariaDB's DDL commits). */
+static int kf__ensure_table(kf_sink_writer_t *w, const kf_sink_group_t *g,
+			    kf_db_err_t *err)
+{
+	struct kf__table *t = kf__table_read(w, g->table, err);
+	size_t i;
+	int rc;
+
+	if (!t)
+		return KF_EIO;
+	if (!t->ncols) {
+		if (!w->o->create_table) {
+			err->cls = KF_DB_E_FATAL;
+			snprintf(err->msg, sizeof(err->msg),
+				 "table %s does not exist (--create-table "
+				 "creates it)",
+				 g->table);
+			return KF_EINVAL;
+		}
+		if (!g->ncols)
+			return 0; /* a truncate of a table not there */
+		kf_info("sink", "creating table %s", g->table);
+		rc = kf_db_create_table(w->db, g->table, g->cols, g->ncols,
+					g->key, g->nkey, err);
+	} else {
+		rc = kf__evolve(w, t, g, err);
+	}
+	if (rc)
+		return rc;
+	/* read again: created or evolved */
+	kf_db_columns_free(t->cols, t->ncols);
+	free(t->name);
+	i = (size_t)(t - w->tables);
+	w->tables[i] = w->tables[--w->ntables];
+	return kf__table_read(w, g->table, err) ? 0 : KF_EIO;
+}
+
+static int kf__need_ensure(kf_sink_writer_t *w, const kf_sink_group_t *g)
+{
+	size_t i, j;
+
+	for (i = 0; i < w->ntables; i++) {
+		if (strcmp(w->tables[i].name, g->table))
+			continue;
+		if (!w->tables[i].ncols)
+			return 1;
+		for (j = 0; j < g->ncols; j++)
+			if (!kf__has_col(&w->tables[i], g->cols[j].name))
+				return 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* ------------------------------------------------------ dead letters */
+
+static void kf__hdr_num(rd_kafka_headers_t *h, const char *name, int64_t v)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%lld", (long long)v);
+	rd_kafka_header_add(h, name, -1, num, -1);
+}
+
+/* Produces the dead letter of m (docs/sink.md 4.4). */
+static int kf__dead_letter(kf_sink_writer_t *w, const rd_kafka_message_t *m,
+			   const char *kind, const char *code,
+			   const char *reason)
+{
+	rd_kafka_headers_t *h = rd_kafka_headers_new(8);
+	rd_kafka_timestamp_type_t tt;
+	rd_kafka_resp_err_t err;
+
+	rd_kafka_header_add(h, "kferry.dlq.kind", -1, kind, -1);
+	rd_kafka_header_add(h, "kferry.dlq.code", -1, code, -1);
+	rd_kafka_header_add(h, "kferry.dlq.reason", -1, reason, -1);
+	rd_kafka_header_add(h, "kferry.dlq.topic", -1,
+			    rd_kafka_topic_name(m->rkt), -1);
+	kf__hdr_num(h, "kferry.dlq.partition", m->partition);
+	kf__hdr_num(h, "kferry.dlq.offset", m->offset);
+	kf__hdr_num(h, "kferry.dlq.timestamp", rd_kafka_message_timestamp(m, &tt));
+	err = kf_producer_send(w->dlq, m->key, m->key_len, m->payload, m->len,
+			       1, h, NULL);
+	if (err) {
+		rd_kafka_headers_destroy(h);
+		w->dlq_failed++;
+		snprintf(w->dlq_err, sizeof(w->dlq_err), "%s",
+			 rd_kafka_err2str(err));
+	}
+	return 0;
+}
+
+/* A refused row or message: a dead letter, or a stop (sink.errors =
+ * fail, or no dead-letter topic... logged and counted then). */
+static int kf__refused(kf_sink_writer_t *w, kf_sink_batch_t *b, size_t msg,
+		       const char *kind, const char *code, const char *reason,
+		       char *errstr, size_t errstr_size)
+{
+	const rd_kafka_message_t *m = b->msgs[msg];
+
+	b->st.rows_refused++;
+	if (w->o->errors_fail)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "%s [%d] offset %lld refused (%s %s): %s "
+				 "(sink.errors = fail)",
+				 rd_kafka_topic_name(m->rkt), (int)m->partition,
+				 (long long)m->offset, kind, code, reason);
+	kf_warn("sink", "%s [%d] offset %lld refused (%s %s): %s%s",
+		rd_kafka_topic_name(m->rkt), (int)m->partition,
+		(long long)m->offset, kind, code, reason,
+		w->dlq ? "" : " (no sink.dead_letter_topic: dropped)");
+	if (w->dlq) {
+		kf__dead_letter(w, m, kind, code, reason);
+		b->st.dead_letters++;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------- apply */
+
+/* The groups, inside the open transaction; refused rows dead-lettered. */
+static int kf__apply_groups(kf_sink_writer_t *w, kf_sink_batch_t *b,
+			    const kf_sink_plan_t *p, kf_db_err_t *err,
+			    char *errstr, size_t errstr_size)
+{
+	kf_db_refused_t *ref = NULL;
+	kf_db_sql_t sql;
+	size_t i, j, nref = 0;
+	int rc = 0;
+
+	for (i = 0; i < p->ngroups && !rc; i++) {
+		const kf_sink_group_t *g = &p->groups[i];
+
+		if (g->truncate) {
+			memset(&sql, 0, sizeof(sql));
+			kf_db_sql_str(&sql, "TRUNCATE TABLE ");
+			rc = kf_db_quote_table(w->db, &sql, g->table, err);
+			kf_db_sql_add(&sql, "", 1);
+			if (!rc)
+				rc = sql.failed ? KF_ENOMEM
+						: kf_db_exec(w->db, sql.p, NULL,
+							     err);
+			kf_db_sql_free(&sql);
+		}
+		if (!rc && g->ndels) {
+			rc = kf_db_delete(w->db, g->table, g->keycols, g->nkey,
+					  g->dels, g->ndels, err);
+			b->st.rows_deleted += rc ? 0 : g->ndels;
+		}
+		if (rc || !g->nrows)
+			continue;
+		rc = kf_db_write_isolating(w->db, g->table, g->cols, g->ncols,
+					   g->rows, g->nrows, g->mode, g->key,
+					   g->nkey, &ref, &nref, err);
+		if (rc)
+			break;
+		b->st.rows_written += g->nrows - nref;
+		for (j = 0; j < nref && !rc; j++)
+			rc = kf__refused(w, b, g->row_msg[ref[j].row], "row",
+					 ref[j].err.code, ref[j].err.msg,
+					 errstr, errstr_size);
+		free(ref);
+		ref = NULL;
+		if (rc)
+			return rc; /* sink.errors = fail: errstr says */
+	}
+	if (rc && !errstr[0])
+		kf_seterr(errstr, errstr_size, rc, "%s", err->msg);
+	return rc;
+}
+
+/* Moves every partition's next offset; *fenced when one had moved. */
+static int kf__advance(kf_sink_writer_t *w, kf_sink_batch_t *b,
+		       int *fenced, kf_db_err_t *err)
+{
+	size_t i;
+	int rc;
+
+	*fenced = 0;
+	for (i = 0; i < b->nranges; i++) {
+		kf_sink_range_t *r = &b->ranges[i];
+
+		if (r->fenced)
+			continue;
+		rc = kf_db_offsets_advance(w->db, w->offsets_table,
+					   w->o->engine.group, r->topic,
+					   r->partition,
+					   r->expected >= 0 ? r->expected
+							    : r->first,
+					   r->next, &r->fenced, err);
+		if (rc)
+			return rc;
+		if (r->fenced) {
+			kf_warn("sink",
+				"%s [%d]: its offset was moved by another "
+				"sink (a rebalance or a stale process): "
+				"rolling back, its messages are left to it",
+				r->topic, (int)r->partition);
+			*fenced = 1;
+		}
+	}
+	return 0;
+}
+
+/* One attempt: 0 committed; 1 fenced (retry without those partitions);
+ * else a KF_E* code with err (its class says whether to retry). */
+static int kf__attempt(kf_sink_writer_t *w, kf_sink_batch_t *b,
+		       const kf_sink_plan_t *p, kf_db_err_t *err, char *errstr,
+		       size_t errstr_size)
+{
+	size_t i;
+	int rc, fenced;
+
+	for (i = 0; i < p->ngroups; i++)
+		if (kf__need_ensure(w, &p->groups[i])) {
+			rc = kf__ensure_table(w, &p->groups[i], err);
+			if (rc)
+				return rc;
+		}
+	rc = kf_db_begin(w->db, err);
+	if (rc)
+		return rc;
+	b->st.rows_written = b->st.rows_deleted = b->st.rows_refused = 0;
+	b->st.dead_letters = 0;
+	w->dlq_failed = 0;
+	for (i = 0; i < p->nrefused && !rc; i++)
+		rc = kf__refused(w, b, p->refused[i].msg, "message",
+				 p->refused[i].code, p->refused[i].reason,
+				 errstr, errstr_size);
+	if (!rc)
+		rc = kf__apply_groups(w, b, p, err, errstr, errstr_size);
+	if (!rc)
+		rc = kf__advance(w, b, &fenced, err);
+	if (!rc && fenced) {
+		kf_db_rollback(w->db, err);
+		return 1;
+	}
+	/* the dead letters are acknowledged before the COMMIT: a crash in
+	 * between may produce one again, never lose one */
+	if (!rc && w->dlq &&
+	    (kf_producer_flush(w->dlq, KF__DLQ_TIMEOUT_MS) || w->dlq_failed)) {
+		err->cls = KF_DB_E_FATAL;
+		rc = kf_seterr(errstr, errstr_size, KF_EKAFKA,
+			       "dead letters to %s not acknowledged: %s",
+			       w->o->dead_letter_topic,
+			       w->dlq_failed ? w->dlq_err : "timed out");
+	}
+	if (!rc)
+		rc = kf_db_commit(w->db, err);
+	if (rc && kf_db_in_transaction(w->db))
+		kf_db_rollback(w->db, NULL);
+	return rc;
+}
+
+/* After a lost connection: did the batch commit? 1 yes, 0 no (apply
+ * again), or a KF_E* code. A partition already moved elsewhere counts as
+ * fenced. */
+static int kf__settled(kf_sink_writer_t *w, kf_sink_batch_t *b,
+		       kf_db_err_t *err)
+{
+	size_t i, done = 0, live = 0;
+	int64_t next;
+	int rc;
+
+	for (i = 0; i < b->nranges; i++) {
+		kf_sink_range_t *r = &b->ranges[i];
+
+		if (r->fenced)
+			continue;
+		live++;
+		rc = kf_db_offsets_read(w->db, w->offsets_table,
+					w->o->engine.group, r->topic,
+					&r->partition, 1, &next, err);
+		if (rc)
+			return rc;
+		if (next == r->next)
+			done++;
+		else if (next != (r->expected >= 0 ? r->expected : -1) &&
+			 !(r->expected < 0 && next == r->first))
+			r->fenced = 1;
+	}
+	return live && done == live;
+}
+
+/* Drops the messages of fenced partitions from b. */
+static void kf__drop_fenced(kf_sink_batch_t *b)
+{
+	size_t i, j, k = 0;
+
+	for (i = 0; i < b->n; i++) {
+		const rd_kafka_message_t *m = b->msgs[i];
+		int drop = 0;
+
+		for (j = 0; j < b->nranges; j++)
+			if (b->ranges[j].fenced &&
+			    b->ranges[j].partition == m->partition &&
+			    !strcmp(b->ranges[j].topic,
+				    rd_kafka_topic_name(m->rkt)))
+				drop = 1;
+		if (drop)
+			rd_kafka_message_destroy(b->msgs[i]);
+		else
+			b->msgs[k++] = b->msgs[i];
+	}
+	b->n = k;
+}
+
+int kf_sink_writer_apply(kf_sink_writer_t *w, kf_sink_batch_t *b,
+			 char *errstr, size_t errstr_size)
+{
+	kf_sink_plan_t plan;
+	kf_db_err_t err;
+	unsigned ms = KF__BACKOFF_MIN_MS;
+	int rc, built = 0;
+
+	for (;;) {
+		if (!built) {
+			rc = kf_sink_plan_build(&plan, &w->o->rules, w->dec,
+						b->msgs, b->n);
+			if (rc)
+				return kf_seterr(errstr, errstr_size, rc,
+						 "planning a batch of %zu "
+						 "messages: out of memory",
+						 b->n);
+			built = 1;
+		}
+		memset(&err, 0, sizeof(err));
+		errstr[0] = '\0';
+		rc = w->db ? kf__attempt(w, b, &plan, &err, errstr,
+					 errstr_size)
+			   : KF_EIO;
+		if (!w->db)
+			err.cls = KF_DB_E_CONN;
+		if (rc == 1) { /* fenced: the rest goes on without them */
+			kf_sink_plan_free(&plan);
+			built = 0;
+			kf__drop_fenced(b);
+			continue;
+		}
+		if (!rc)
+			break;
+		if (err.cls != KF_DB_E_CONN && err.cls != KF_DB_E_RETRY) {
+			kf_sink_plan_free(&plan);
+			if (!errstr[0])
+				kf_seterr(errstr, errstr_size, rc, "%s",
+					  err.msg);
+			return rc;
+		}
+		kf_warn("sink", "applying a batch: %s (trying again)",
+			err.msg);
+		if (err.cls == KF_DB_E_CONN) {
+			rc = kf__reconnect(w, errstr, errstr_size);
+			if (rc) {
+				kf_sink_plan_free(&plan);
+				return rc;
+			}
+			/* a failed look is a lost connection again: the next
+			 * attempt finds it */
+			if (kf__settled(w, b, &err) == 1)
+				break; /* its COMMIT had reached the server */
+		} else {
+			kf__sleep_ms(ms);
+			ms = ms * 2 > KF__BACKOFF_MAX_MS ? KF__BACKOFF_MAX_MS
+							 : ms * 2;
+		}
+	}
+	b->st.batches = 1;
+	b->st.messages = b->n;
+	b->st.skipped = plan.skipped;
+	b->st.collapsed = plan.collapsed;
+	kf_sink_plan_free(&plan);
+	return 0;
+}

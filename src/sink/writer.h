@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The writer of the database sink: one connection (kf_db_t) and what it
+ * applies, one batch at a time, in one transaction per batch: the plan's
+ * groups (sink/plan.h), the refused rows' dead letters (produced and
+ * acknowledged before the COMMIT), and the conditional move of every
+ * partition's next offset (db/offsets.h, docs/sink.md 3.1, 4.4).
+ *
+ * Connection errors and lost races are retried after a reconnect with
+ * backoff; a commit whose outcome the lost connection hid is settled by
+ * reading the offsets again.
+ *
+ * @locality the sink's writer thread (every call blocks).
+ */
+#ifndef KF_SINK_WRITER_H
+#define KF_SINK_WRITER_H
+
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sink/sink.h"
+
+/* One partition's share of a batch: next_offset moves from expected (-1:
+ * the partition's first batch here: its first message's offset) to next. */
+typedef struct kf_sink_range_s {
+	const char *topic; /* the message's topic name (rd_kafka owned) */
+	int32_t partition;
+	int64_t expected, first, next;
+	int fenced; /* out: another sink moved the partition */
+} kf_sink_range_t;
+
+typedef struct kf_sink_batch_s {
+	rd_kafka_message_t **msgs;
+	size_t n, cap;
+	kf_sink_range_t *ranges;
+	size_t nranges, rcap;
+	uint64_t bytes;
+	uint64_t opened_ms;
+	kf_sink_stats_t st; /* out: what it did */
+} kf_sink_batch_t;
+
+typedef struct kf_sink_writer_s kf_sink_writer_t;
+
+/* Opens the connection (KF_EIO: unreachable, KF_EAUTH, KF_EINVAL) and
+ * makes sure of the offsets table; the dead-letter producer when o names
+ * a topic. o is borrowed. */
+int kf_sink_writer_new(const kf_sink_opts_t *o, kf_sink_writer_t **out,
+		       char *errstr, size_t errstr_size);
+void kf_sink_writer_free(kf_sink_writer_t *w);
+
+/* Sets each element's offset where reading starts: the partition's
+ * next_offset, or RD_KAFKA_OFFSET_BEGINNING / _END (sink.start) when it
+ * has none. */
+int kf_sink_writer_starts(kf_sink_writer_t *w,
+			  rd_kafka_topic_partition_list_t *parts, char *errstr,
+			  size_t errstr_size);
+
+/* Applies b (its ranges' fenced flags say which partitions another sink
+ * owns now: their messages were left out). 0, or a KF_E* code with errstr
+ * when the sink must stop. */
+int kf_sink_writer_apply(kf_sink_writer_t *w, kf_sink_batch_t *b,
+			 char *errstr, size_t errstr_size);
+
+#endif /* KF_SINK_WRITER_H */

@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: Apache-2.0
+# Helpers of the sink's tests (t_sink_*.sh), sourced after lib.sh: the
+# throwaway databases (scripts/db/db.sh), records written with kf-produce
+# (tests/tools/produce.c), and what a table holds, computed in SQL.
+
+KF_PRODUCE=$(dirname "$KFERRY")/kf-produce
+DB_SH=$KF_REPO/scripts/db/db.sh
+[ -x "$KF_PRODUCE" ] || fail "no $KF_PRODUCE (build the test tools)"
+# as root, PostgreSQL runs as 'postgres' and must get in: its directory
+# is not below WORK, whose parents are private
+DB_WORK=$(mktemp -d "${KF_TEST_TMP:-/tmp}/kf-sinkdb.XXXXXX") || fail "mktemp"
+chmod 755 "$DB_WORK"
+on_exit "rm -rf \"$DB_WORK\""
+
+# db_start KIND: starts postgres or mariadb in $DB_WORK/KIND (stopped and
+# deleted at exit); skips the test when the server is not installed.
+db_start() {
+	local dir=$DB_WORK/$1
+	mkdir -p "$dir"
+	"$DB_SH" start "$1" "$dir" >"$WORK/$1.start.log" 2>&1 ||
+		skip "$1 did not start (scripts/setup.sh --with-db): $(tail -n 2 "$WORK/$1.start.log")"
+	on_exit "\"$DB_SH\" stop \"$dir\" --clean >/dev/null 2>&1"
+}
+db_url() { "$DB_SH" url "$DB_WORK/$1"; }
+# db_sql KIND SQL: the rows of SQL, tab-separated, no header.
+db_sql() {
+	if [ "$1" = postgres ]; then
+		"$DB_SH" sql "$DB_WORK/$1" -qAt -F $'\t' -v ON_ERROR_STOP=1 -c "$2"
+	else
+		"$DB_SH" sql "$DB_WORK/$1" -N -B -e "$2"
+	fi
+}
+
+# gen_records N [FIRST] [KEYED]: Connect JSON records of the table
+# (id int64, name string, amount int64) on stdout, ids FIRST..FIRST+N-1;
+# KEYED=1 gives each a struct key {id}. amount = id * 7 % 1000 - 3 * (id
+# % 5 == 0 && NEG) (see gen_refused).
+gen_records() {
+	awk -v n="$1" -v first="${2:-1}" -v keyed="${3:-0}" -v neg="${NEG:-0}" 'BEGIN {
+		ks = "{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":\"id\"}],\"optional\":false,\"name\":\"t.Key\"}"
+		vs = "{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":\"id\"},{\"type\":\"string\",\"optional\":true,\"field\":\"name\"},{\"type\":\"int64\",\"optional\":false,\"field\":\"amount\"}],\"optional\":false,\"name\":\"t\"}"
+		for (i = first; i < first + n; i++) {
+			amount = (i * 7) % 1000
+			if (neg && i % neg == 0)
+				amount = -amount - 1
+			key = keyed ? sprintf("{\"schema\":%s,\"payload\":{\"id\":%d}}", ks, i) : ""
+			printf "%s\t{\"schema\":%s,\"payload\":{\"id\":%d,\"name\":\"행 %d\",\"amount\":%d}}\n", key, vs, i, i, amount
+		}
+	}'
+}
+
+# expect_sums N [FIRST]: what table_sums prints for ids FIRST..FIRST+N-1.
+expect_sums() {
+	awk -v n="$1" -v first="${2:-1}" 'BEGIN {
+		for (i = first; i < first + n; i++) {
+			s += i; a += (i * 7) % 1000; l += length(sprintf("행 %d", i))
+		}
+		printf "%d\t%d\t%d\t%d\n", n, s, a, l
+	}'
+}
+
+# table_sums KIND TABLE: count, sum(id), sum(amount), sum(octet length of
+# name): order-independent, and a duplicate or a loss changes them.
+table_sums() {
+	db_sql "$1" "SELECT COUNT(*), COALESCE(SUM(id),0), COALESCE(SUM(amount),0), COALESCE(SUM(OCTET_LENGTH(name)),0) FROM $2"
+}
+
+# produce TOPIC < LINES
+produce() {
+	"$KF_PRODUCE" -b "$BOOTSTRAP" -t "$1" 2>>"$WORK/produce.log" ||
+		fail "kf-produce to $1 failed: $(tail -n 3 "$WORK/produce.log")"
+}
+
+KF_SINK_N=0
+# kf_sink [sink options]: kferry sink --json on $TOPIC in $GROUP, idle exit
+# after 3 s. Sets SINK_JSON and SINK_LOG; returns its exit code.
+kf_sink() {
+	local rc=0
+	KF_SINK_N=$((KF_SINK_N + 1))
+	SINK_LOG=$WORK/sink.$KF_SINK_N.log
+	SINK_JSON=$("$KFERRY" sink -b "$BOOTSTRAP" -t "$TOPIC" -g "$GROUP" \
+		--idle-exit 3 --json "$@" 2>"$SINK_LOG") || rc=$?
+	log "sink #$KF_SINK_N exit $rc: $SINK_JSON"
+	return $rc
+}

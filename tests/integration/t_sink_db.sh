@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: Apache-2.0
+# kferry sink into PostgreSQL and MariaDB: (a) records into a table it
+# creates, equal to what was produced (count and sums computed in SQL),
+# and a second run in the same group applies nothing again; (c) rows the
+# database refuses go to the dead-letter topic with their source
+# coordinates and the rest commits, or stop the sink with sink.errors =
+# fail; (d) Debezium change events (c, u, d and a tombstone) applied with
+# --delete.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/sink_lib.sh"
+
+N=3000
+gen_records "$N" >"$WORK/records"
+produce "$TOPIC" <"$WORK/records"
+
+for kind in postgres mariadb; do
+	db_start "$kind"
+	url=$(db_url "$kind")
+
+	# (a) a new table, insert mode, no key
+	kf_sink --db "$url" --table rows_a --create-table ||
+		fail "$kind: sink exited $?: $(tail -n 5 "$SINK_LOG")"
+	got=$(table_sums "$kind" rows_a)
+	[ "$got" = "$(expect_sums "$N")" ] || fail "$kind: table rows_a holds $got, expected $(expect_sums "$N")"
+	[ "$(json_field "$SINK_JSON" rows_written)" = "$N" ] || fail "$kind: $SINK_JSON"
+	kf_sink --db "$url" --table rows_a || fail "$kind: second sink exited $?"
+	[ "$(json_field "$SINK_JSON" messages)" = 0 ] || fail "$kind: read again: $SINK_JSON"
+	got=$(table_sums "$kind" rows_a)
+	[ "$got" = "$(expect_sums "$N")" ] || fail "$kind: after a second run rows_a holds $got"
+	log "$kind: (a) $got"
+done
+
+# (c) refused rows: amount must not be negative; every 10th id has one
+REF_TOPIC=$TOPIC.refused
+DLQ=$TOPIC.dlq
+create_topic "$REF_TOPIC" 2
+create_topic "$DLQ" 1
+NEG=10 gen_records 500 >"$WORK/refused"
+produce "$REF_TOPIC" <"$WORK/refused"
+for kind in postgres mariadb; do
+	url=$(db_url "$kind")
+	db_sql "$kind" "CREATE TABLE rows_c (id BIGINT NOT NULL, name TEXT, amount BIGINT NOT NULL CHECK (amount >= 0))" >/dev/null
+	rc=0
+	TOPIC=$REF_TOPIC kf_sink --db "$url" --table rows_c -g "$GROUP-fail-$kind" -o sink.errors=fail || rc=$?
+	[ "$rc" = 1 ] || fail "$kind: sink.errors=fail exited $rc: $(tail -n 3 "$SINK_LOG")"
+	grep -q "sink.errors = fail" "$SINK_LOG" || fail "$kind: no reason: $(tail -n 3 "$SINK_LOG")"
+	TOPIC=$REF_TOPIC kf_sink --db "$url" --table rows_c -g "$GROUP-dlq-$kind" \
+		-o sink.dead_letter_topic="$DLQ" || fail "$kind: sink exited $?: $(tail -n 5 "$SINK_LOG")"
+	[ "$(json_field "$SINK_JSON" rows_refused)" = 50 ] || fail "$kind: $SINK_JSON"
+	[ "$(json_field "$SINK_JSON" rows_written)" = 450 ] || fail "$kind: $SINK_JSON"
+	[ "$(db_sql "$kind" "SELECT COUNT(*) FROM rows_c WHERE id % 10 = 0")" = 0 ] || fail "$kind: a refused row is in rows_c"
+	[ "$(db_sql "$kind" "SELECT COUNT(*) FROM rows_c")" = 450 ] || fail "$kind: rows_c lacks rows"
+	log "$kind: (c) 450 rows written, 50 dead letters"
+done
+read_topic "$DLQ" "$WORK/dlq"
+ndlq=$(grep -o 'kferry.dlq.kind:row' "$WORK/dlq" | wc -l)
+[ "$ndlq" = 100 ] || fail "$ndlq dead letters, expected 100 (50 per database)"
+grep -q 'kferry.dlq.topic:'"$REF_TOPIC" "$WORK/dlq" || fail "dead letters without their source topic"
+grep -q 'kferry.dlq.offset:' "$WORK/dlq" || fail "dead letters without their source offset"
+
+# (d) change events of db1.public.orders: ids 1..3 created, 2 updated, 3
+# deleted (then its tombstone), 4 created; the table ends as 1, 2', 4
+CDC_TOPIC=$TOPIC.cdc
+create_topic "$CDC_TOPIC" 1
+change() { # change OP ID NAME
+	local ks vs row before after
+	ks='{"type":"struct","fields":[{"type":"int64","optional":false,"field":"id"}],"optional":false,"name":"db1.public.orders.Key"}'
+	row='{"type":"struct","fields":[{"type":"int64","optional":false,"field":"id"},{"type":"string","optional":true,"field":"name"},{"type":"int64","optional":true,"field":"amount"}],"optional":true,"name":"db1.public.orders.Value"'
+	vs='{"type":"struct","fields":['$row',"field":"before"},'$row',"field":"after"},{"type":"struct","fields":[{"type":"string","optional":false,"field":"db"},{"type":"string","optional":true,"field":"schema"},{"type":"string","optional":false,"field":"table"}],"optional":false,"name":"io.debezium.connector.postgresql.Source","field":"source"},{"type":"string","optional":false,"field":"op"},{"type":"int64","optional":true,"field":"ts_ms"}],"optional":false,"name":"db1.public.orders.Envelope"}'
+	before=null; after="{\"id\":$2,\"name\":\"$3\",\"amount\":$2}"
+	[ "$1" != d ] || { before=$after; after=null; }
+	printf '{"schema":%s,"payload":{"id":%s}}\t{"schema":%s,"payload":{"before":%s,"after":%s,"source":{"db":"db1","schema":"public","table":"orders"},"op":"%s","ts_ms":1}}\n' \
+		"$ks" "$2" "$vs" "$before" "$after" "$1"
+}
+{
+	change c 1 one; change c 2 two; change c 3 three; change u 2 deux
+	change d 3 three
+	printf '{"schema":{"type":"struct","fields":[{"type":"int64","optional":false,"field":"id"}],"optional":false,"name":"db1.public.orders.Key"},"payload":{"id":3}}\t\\N\n'
+	change c 4 four
+} | produce "$CDC_TOPIC"
+for kind in postgres mariadb; do
+	url=$(db_url "$kind")
+	TOPIC=$CDC_TOPIC kf_sink --db "$url" --table-format 'cdc_${table}' --create-table --delete \
+		-g "$GROUP-cdc-$kind" || fail "$kind: cdc sink exited $?: $(tail -n 5 "$SINK_LOG")"
+	got=$(db_sql "$kind" "SELECT id, name FROM cdc_orders ORDER BY id" | tr '\t\n' ':,')
+	[ "$got" = "1:one,2:deux,4:four," ] || fail "$kind: cdc_orders holds $got"
+	log "$kind: (d) $got"
+done
