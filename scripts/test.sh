@@ -21,7 +21,8 @@ scripts/spdx.sh --check, and is laid out as .clang-format says,
 scripts/format.sh --check), build, unit, sanitize, fuzz, integration (then
 the hostile-input, resume, metrics, watch-reload, end-to-end and signed-ending tests
 again with the sanitizer build), db (src/db against throwaway PostgreSQL
-and MariaDB servers, tests/db/run.sh), interop (Kafka Connect reads what we
+and MariaDB servers, tests/db/run.sh; kferry sink into them,
+tests/sink/run.sh), interop (Kafka Connect reads what we
 write, tests/interop/run.sh), package (build the .deb and .rpm, install
 the .deb, transfer with it, purge it; as root), security (TLS, SASL and
 ACLs against a secured broker), fault (the CI subset of tests/fault/run.sh;
@@ -190,6 +191,9 @@ if stage db; then
     say "database layer against real PostgreSQL and MariaDB servers"
     tests/db/run.sh --build build 2>&1 | tee build/db.log
     count_suite build/db.log db
+    say "kferry sink into real PostgreSQL and MariaDB servers (tests/sink)"
+    tests/sink/run.sh --build build 2>&1 | tee build/sink.log
+    count_suite build/sink.log sink
 fi
 
 if stage interop; then

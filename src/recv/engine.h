@@ -117,7 +117,8 @@ kf_offsets_t *kf_engine_topic_offsets(kf_engine_t *e, const char *topic);
 /* The sink's answer to an assign it left pending: parts (the same
  * partitions, in the same order) with their start offsets; NULL when it
  * cannot tell (the engine stops). KF_EINVAL when the assignment was
- * revoked meanwhile (the answer is dropped), else 0. */
+ * revoked meanwhile (the answer is dropped), else 0. The engine reads on
+ * at once: messages of parts may reach the sink before this returns. */
 int kf_engine_assign_done(kf_engine_t *e,
 			  const rd_kafka_topic_partition_list_t *parts);
 /* The work on partitions whose revoke the sink left pending is over: the

@@ -327,24 +327,27 @@ static void kf__assign_done(struct kf__sink *s,
 		return;
 	}
 	s->parts = np;
-	if (!kf_engine_assign_done(s->eng, a))
-		for (i = 0; i < a->cnt; i++) {
-			struct kf__part *x;
+	/* known before the engine reads on: it hands messages of these
+	 * partitions over at once, and none may be dropped */
+	for (i = 0; i < a->cnt; i++) {
+		struct kf__part *x;
 
+		kf__part_drop(s, a->elems[i].topic, a->elems[i].partition);
+		x = &s->parts[s->nparts];
+		x->topic = strdup(a->elems[i].topic);
+		if (!x->topic) {
+			kf__fail(s, KF_ENOMEM, "out of memory");
+			break;
+		}
+		x->partition = a->elems[i].partition;
+		x->next = a->elems[i].offset >= 0 ? a->elems[i].offset : -1;
+		x->fenced = 0;
+		s->nparts++;
+	}
+	if (kf_engine_assign_done(s->eng, s->rc ? NULL : a))
+		for (i = 0; i < a->cnt; i++) /* revoked meanwhile: stale */
 			kf__part_drop(s, a->elems[i].topic,
 				      a->elems[i].partition);
-			x = &s->parts[s->nparts];
-			x->topic = strdup(a->elems[i].topic);
-			if (!x->topic) {
-				kf__fail(s, KF_ENOMEM, "out of memory");
-				break;
-			}
-			x->partition = a->elems[i].partition;
-			x->next = a->elems[i].offset >= 0 ? a->elems[i].offset
-							  : -1;
-			x->fenced = 0;
-			s->nparts++;
-		}
 	rd_kafka_topic_partition_list_destroy(a);
 	if (s->assign_next) {
 		s->assigning = 1;

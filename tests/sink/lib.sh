@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
-# Helpers of the sink's tests (t_sink_*.sh), sourced after lib.sh: the
-# throwaway databases (scripts/db/db.sh), records written with kf-produce
-# (tests/tools/produce.c), and what a table holds, computed in SQL.
+# Helpers of the sink's tests (tests/sink/t_*.sh): what
+# tests/integration/lib.sh gives (run.sh provides the same environment),
+# plus the throwaway databases (scripts/db/db.sh), records written with
+# kf-produce (tests/tools/produce.c), and what a table holds, computed in
+# SQL.
+
+source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 
 KF_PRODUCE=$(dirname "$KFERRY")/kf-produce
 DB_SH=$KF_REPO/scripts/db/db.sh

@@ -7,7 +7,6 @@
 # fail; (d) Debezium change events (c, u, d and a tombstone) applied with
 # --delete.
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/sink_lib.sh"
 
 N=3000
 gen_records "$N" >"$WORK/records"
