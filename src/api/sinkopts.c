@@ -28,9 +28,8 @@ int kf_api_sink_opts(const kf_conf_t *conf, kf_sink_opts_t *o, char *pw,
 	o->engine.max_open = 1;
 	o->db = conf->sink_db;
 	if (conf->sink_db_password && *conf->sink_db_password) {
-		if (kf_kafka_secret("sink.db_password",
-				    conf->sink_db_password, pw, pw_size,
-				    errstr, errstr_size))
+		if (kf_kafka_secret("sink.db_password", conf->sink_db_password,
+				    pw, pw_size, errstr, errstr_size))
 			return KF_EINVAL;
 		o->db_password = pw;
 	}
@@ -38,8 +37,8 @@ int kf_api_sink_opts(const kf_conf_t *conf, kf_sink_opts_t *o, char *pw,
 		conf->sink_table && *conf->sink_table ? conf->sink_table : NULL;
 	o->rules.table_format = conf->sink_table_format;
 	o->rules.mode = conf->sink_mode - 1; /* auto: -1 */
-	o->rules.key = conf->sink_key && *conf->sink_key ? conf->sink_key
-							 : NULL;
+	o->rules.key =
+		conf->sink_key && *conf->sink_key ? conf->sink_key : NULL;
 	o->rules.delete_rows = conf->sink_delete;
 	o->rules.truncate = conf->sink_truncate;
 	o->create_table = conf->sink_create_table;

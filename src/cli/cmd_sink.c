@@ -35,8 +35,7 @@ const kf_cli_opt_t kf_cli_sink_opts[] = {
 	 "consumer group (its offsets live in the database)"},
 	{KF__OPT_TABLE, "table", "NAME", "sink.table", NULL,
 	 "one target table for every topic (schema.table)"},
-	{KF__OPT_TABLE_FORMAT, "table-format", "FMT", "sink.table_format",
-	 NULL,
+	{KF__OPT_TABLE_FORMAT, "table-format", "FMT", "sink.table_format", NULL,
 	 "table per message: ${topic} (default), ${db},\n"
 	 "${schema}, ${table} (change events' source)"},
 	{KF__OPT_MODE, "mode", "M", "sink.mode", NULL,
@@ -61,8 +60,7 @@ const kf_cli_opt_t kf_cli_sink_opts[] = {
 	{0},
 };
 
-static void kf__print_json(const kf_sink_stats_t *st, int rc,
-			   const char *err)
+static void kf__print_json(const kf_sink_stats_t *st, int rc, const char *err)
 {
 	printf("{\"ok\":%s,\"messages\":%llu,\"batches\":%llu,"
 	       "\"rows_written\":%llu,\"rows_deleted\":%llu,"

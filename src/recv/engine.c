@@ -721,8 +721,8 @@ static int kf__topics(kf_engine_t *e, char *errstr, size_t errstr_size)
 			break;
 	}
 	e->offs = e->topics[0].offs;
-	if (n > 1 && (e->o.range || (e->o.dead_letters.topic &&
-				     *e->o.dead_letters.topic)))
+	if (n > 1 && (e->o.range ||
+		      (e->o.dead_letters.topic && *e->o.dead_letters.topic)))
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "topics '%s': a replay and the engine's "
 				 "dead letters read one topic",

@@ -105,9 +105,9 @@ static unsigned char *kf__key_bytes(struct kf__arena *a, const kf_value_t *v,
 		*w++ = (unsigned char)!!v[i].null;
 		if (v[i].null) {
 			memset(w, 0, sizeof(size_t) + sizeof(v[i].u));
-			w += sizeof(size_t) +
-			     (kf__is_span(v[i].type) ? v[i].u.s.len
-						     : sizeof(v[i].u));
+			w += sizeof(size_t) + (kf__is_span(v[i].type)
+						       ? v[i].u.s.len
+						       : sizeof(v[i].u));
 		} else if (kf__is_span(v[i].type)) {
 			memcpy(w, &v[i].u.s.len, sizeof(size_t));
 			w += sizeof(size_t);
@@ -177,8 +177,8 @@ int kf_sink_table_name(const char *fmt, const char *topic, const char *db,
 				if (n + 1 >= size)
 					goto too_long;
 				/* a topic's dots would name a schema */
-				out[n++] = v == topic && v[i] == '.' ? '_'
-								     : v[i];
+				out[n++] =
+					v == topic && v[i] == '.' ? '_' : v[i];
 				if (++part > 63)
 					goto too_long;
 			}
@@ -227,7 +227,8 @@ struct kf__build {
 };
 
 static int kf__refuse(struct kf__build *b, size_t msg, const char *code,
-		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+		      const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 static int kf__refuse(struct kf__build *b, size_t msg, const char *code,
 		      const char *fmt, ...)
@@ -347,8 +348,8 @@ static kf_sink_group_t *kf__group(struct kf__build *b, const char *table,
 	return g;
 }
 
-static int kf__add(struct kf__build *b, kf_sink_group_t *g, size_t msg,
-		   int del, const kf_value_t *vals, size_t nvals,
+static int kf__add(struct kf__build *b, kf_sink_group_t *g, size_t msg, int del,
+		   const kf_value_t *vals, size_t nvals,
 		   const kf_value_t *keyvals)
 {
 	struct kf__gbuild *gb = &b->gb[g - b->p->groups];
@@ -439,10 +440,9 @@ static int kf__plan_msg(struct kf__build *b, kf_envdec_t *dec,
 	}
 	if (r->table)
 		snprintf(table, sizeof(table), "%s", r->table);
-	else if (kf_sink_table_name(r->table_format,
-				    rd_kafka_topic_name(m->rkt), ev.db,
-				    ev.db_schema, ev.table, table,
-				    sizeof(table)))
+	else if (kf_sink_table_name(
+			 r->table_format, rd_kafka_topic_name(m->rkt), ev.db,
+			 ev.db_schema, ev.table, table, sizeof(table)))
 		return kf__refuse(b, i, "table", "%s", table);
 	del = ev.kind == KF_ENV_CHANGE && ev.op == 'd';
 	if (ev.kind == KF_ENV_CHANGE && ev.op == 't') {
@@ -462,8 +462,9 @@ static int kf__plan_msg(struct kf__build *b, kf_envdec_t *dec,
 		return 0;
 	}
 	if (!ev.schema)
-		return kf__refuse(b, i, "format", "a change event with "
-						  "neither before nor after");
+		return kf__refuse(b, i, "format",
+				  "a change event with "
+				  "neither before nor after");
 	if (ev.kind == KF_ENV_CHANGE) {
 		mode = KF_DB_UPSERT;
 		if (!ev.key_schema)
@@ -474,8 +475,8 @@ static int kf__plan_msg(struct kf__build *b, kf_envdec_t *dec,
 		mode = r->mode >= 0 ? (enum kf_db_mode)r->mode : KF_DB_INSERT;
 	}
 	if (mode == KF_DB_UPSERT &&
-	    kf__key_index(ev.schema, r->key ? NULL : ev.key_schema, r->key,
-			  key, &nkey, miss, sizeof(miss)))
+	    kf__key_index(ev.schema, r->key ? NULL : ev.key_schema, r->key, key,
+			  &nkey, miss, sizeof(miss)))
 		return kf__refuse(b, i, "key",
 				  "key field '%s' is not a field of the "
 				  "value",

@@ -52,9 +52,9 @@ struct kf__sink {
 	char werr[512]; /* the writer's last error */
 	/* loop side */
 	kf_sink_batch_t *building;
-	int running;	     /* a batch is with the writer */
+	int running; /* a batch is with the writer */
 	uint64_t running_bytes;
-	int assigning;	     /* an assign is with the writer */
+	int assigning; /* an assign is with the writer */
 	int revoke_pending;
 	struct kf__part *parts;
 	size_t nparts;
@@ -227,8 +227,8 @@ static int kf__closed(const struct kf__sink *s)
 static void kf__on_message(void *sink, rd_kafka_message_t *m, int64_t reread)
 {
 	struct kf__sink *s = sink;
-	struct kf__part *x = kf__part(s, rd_kafka_topic_name(m->rkt),
-				      m->partition);
+	struct kf__part *x =
+		kf__part(s, rd_kafka_topic_name(m->rkt), m->partition);
 	kf_sink_batch_t *b;
 	kf_sink_range_t *r;
 
@@ -455,8 +455,8 @@ static size_t kf__open(const void *sink)
 static int kf__full(const void *sink)
 {
 	const struct kf__sink *s = sink;
-	uint64_t bytes = s->running_bytes +
-			 (s->building ? s->building->bytes : 0);
+	uint64_t bytes =
+		s->running_bytes + (s->building ? s->building->bytes : 0);
 
 	return bytes >= s->o->max_inflight_bytes ||
 	       (kf__closed(s) && s->running);
@@ -476,7 +476,8 @@ static void kf__tick(void *sink, uint64_t now)
 	kf_sink_batch_t *b = s->building;
 
 	if (b && b->n &&
-	    (now - b->opened_ms >= s->o->batch_ms || kf_engine_stopping(s->eng)))
+	    (now - b->opened_ms >= s->o->batch_ms ||
+	     kf_engine_stopping(s->eng)))
 		kf__dispatch(s);
 	if (s->rc && b) { /* stopping on an error: nothing more is sent */
 		kf__batch_free(b);
@@ -521,8 +522,8 @@ static int kf__start(struct kf__sink *s, char *errstr, size_t errstr_size)
 	return 0;
 }
 
-int kf_sink_run(const kf_sink_opts_t *o, kf_sink_stats_t *stats,
-		char *errstr, size_t errstr_size)
+int kf_sink_run(const kf_sink_opts_t *o, kf_sink_stats_t *stats, char *errstr,
+		size_t errstr_size)
 {
 	struct kf__sink *s = calloc(1, sizeof(*s));
 	size_t i;

@@ -41,7 +41,7 @@ typedef struct kf_sink_opts_s {
  * refused rows with errors_fail), KF_EIO (a fatal database error),
  * KF_EAUTH / KF_EACCESS, KF_EKAFKA; KF_ESTOPPED after a clean stop on
  * SIGINT / SIGTERM (kf_stop_request). stats may be NULL. */
-int kf_sink_run(const kf_sink_opts_t *o, kf_sink_stats_t *stats,
-		char *errstr, size_t errstr_size);
+int kf_sink_run(const kf_sink_opts_t *o, kf_sink_stats_t *stats, char *errstr,
+		size_t errstr_size);
 
 #endif /* KF_SINK_SINK_H */

@@ -87,8 +87,7 @@ static int kf__connect(kf_sink_writer_t *w, char *errstr, size_t errstr_size)
 
 /* Connects again after a lost connection, with backoff, until it works
  * or a stop is requested. */
-static int kf__reconnect(kf_sink_writer_t *w, char *errstr,
-			 size_t errstr_size)
+static int kf__reconnect(kf_sink_writer_t *w, char *errstr, size_t errstr_size)
 {
 	unsigned ms = KF__BACKOFF_MIN_MS;
 	int rc;
@@ -174,23 +173,22 @@ int kf_sink_writer_starts(kf_sink_writer_t *w,
 		rd_kafka_topic_partition_t *p = &parts->elems[i];
 
 		for (;;) {
-			rc = w->db ? kf_db_offsets_read(w->db,
-						       w->offsets_table,
-						       w->o->engine.group,
-						       p->topic, &p->partition,
-						       1, &next, &err)
+			rc = w->db ? kf_db_offsets_read(w->db, w->offsets_table,
+							w->o->engine.group,
+							p->topic, &p->partition,
+							1, &next, &err)
 				   : KF_EIO;
 			if (!rc)
 				break;
 			if (w->db && err.cls != KF_DB_E_CONN &&
 			    err.cls != KF_DB_E_RETRY)
-				return kf_seterr(errstr, errstr_size, rc,
-						 "%s", err.msg);
+				return kf_seterr(errstr, errstr_size, rc, "%s",
+						 err.msg);
 			rc = kf__reconnect(w, errstr, errstr_size);
 			if (rc)
 				return rc;
 		}
-		p->offset = next >= 0 ? next
+		p->offset = next >= 0		 ? next
 			    : w->o->start_latest ? RD_KAFKA_OFFSET_END
 						 : RD_KAFKA_OFFSET_BEGINNING;
 		kf_info("sink", "%s [%d] starts at %s %lld", p->topic,
@@ -203,8 +201,8 @@ int kf_sink_writer_starts(kf_sink_writer_t *w,
 
 /* ------------------------------------------------------------ tables */
 
-static struct kf__table *kf__table_read(kf_sink_writer_t *w,
-					const char *name, kf_db_err_t *err)
+static struct kf__table *kf__table_read(kf_sink_writer_t *w, const char *name,
+					kf_db_err_t *err)
 {
 	struct kf__table *t;
 	size_t i;
@@ -363,7 +361,8 @@ static int kf__dead_letter(kf_sink_writer_t *w, const rd_kafka_message_t *m,
 			    rd_kafka_topic_name(m->rkt), -1);
 	kf__hdr_num(h, "kferry.dlq.partition", m->partition);
 	kf__hdr_num(h, "kferry.dlq.offset", m->offset);
-	kf__hdr_num(h, "kferry.dlq.timestamp", rd_kafka_message_timestamp(m, &tt));
+	kf__hdr_num(h, "kferry.dlq.timestamp",
+		    rd_kafka_message_timestamp(m, &tt));
 	err = kf_producer_send(w->dlq, m->key, m->key_len, m->payload, m->len,
 			       1, h, NULL);
 	if (err) {
@@ -455,8 +454,8 @@ static int kf__apply_groups(kf_sink_writer_t *w, kf_sink_batch_t *b,
 }
 
 /* Moves every partition's next offset; *fenced when one had moved. */
-static int kf__advance(kf_sink_writer_t *w, kf_sink_batch_t *b,
-		       int *fenced, kf_db_err_t *err)
+static int kf__advance(kf_sink_writer_t *w, kf_sink_batch_t *b, int *fenced,
+		       kf_db_err_t *err)
 {
 	size_t i;
 	int rc;
@@ -467,12 +466,10 @@ static int kf__advance(kf_sink_writer_t *w, kf_sink_batch_t *b,
 
 		if (r->fenced)
 			continue;
-		rc = kf_db_offsets_advance(w->db, w->offsets_table,
-					   w->o->engine.group, r->topic,
-					   r->partition,
-					   r->expected >= 0 ? r->expected
-							    : r->first,
-					   r->next, &r->fenced, err);
+		rc = kf_db_offsets_advance(
+			w->db, w->offsets_table, w->o->engine.group, r->topic,
+			r->partition, r->expected >= 0 ? r->expected : r->first,
+			r->next, &r->fenced, err);
 		if (rc)
 			return rc;
 		if (r->fenced) {
@@ -590,8 +587,8 @@ static void kf__drop_fenced(kf_sink_batch_t *b)
 	b->n = k;
 }
 
-int kf_sink_writer_apply(kf_sink_writer_t *w, kf_sink_batch_t *b,
-			 char *errstr, size_t errstr_size)
+int kf_sink_writer_apply(kf_sink_writer_t *w, kf_sink_batch_t *b, char *errstr,
+			 size_t errstr_size)
 {
 	kf_sink_plan_t plan;
 	kf_db_err_t err;
@@ -611,8 +608,7 @@ int kf_sink_writer_apply(kf_sink_writer_t *w, kf_sink_batch_t *b,
 		}
 		memset(&err, 0, sizeof(err));
 		errstr[0] = '\0';
-		rc = w->db ? kf__attempt(w, b, &plan, &err, errstr,
-					 errstr_size)
+		rc = w->db ? kf__attempt(w, b, &plan, &err, errstr, errstr_size)
 			   : KF_EIO;
 		if (!w->db)
 			err.cls = KF_DB_E_CONN;
@@ -631,8 +627,7 @@ int kf_sink_writer_apply(kf_sink_writer_t *w, kf_sink_batch_t *b,
 					  err.msg);
 			return rc;
 		}
-		kf_warn("sink", "applying a batch: %s (trying again)",
-			err.msg);
+		kf_warn("sink", "applying a batch: %s (trying again)", err.msg);
 		if (err.cls == KF_DB_E_CONN) {
 			rc = kf__reconnect(w, errstr, errstr_size);
 			if (rc) {

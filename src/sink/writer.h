@@ -59,7 +59,7 @@ int kf_sink_writer_starts(kf_sink_writer_t *w,
 /* Applies b (its ranges' fenced flags say which partitions another sink
  * owns now: their messages were left out). 0, or a KF_E* code with errstr
  * when the sink must stop. */
-int kf_sink_writer_apply(kf_sink_writer_t *w, kf_sink_batch_t *b,
-			 char *errstr, size_t errstr_size);
+int kf_sink_writer_apply(kf_sink_writer_t *w, kf_sink_batch_t *b, char *errstr,
+			 size_t errstr_size);
 
 #endif /* KF_SINK_WRITER_H */

@@ -65,8 +65,7 @@ int main(int argc, char **argv)
 	}
 	c = rd_kafka_conf_new();
 	if (set(c, "bootstrap.servers", bootstrap) ||
-	    set(c, "enable.idempotence", "true") ||
-	    set(c, "linger.ms", "20") ||
+	    set(c, "enable.idempotence", "true") || set(c, "linger.ms", "20") ||
 	    set(c, "queue.buffering.max.messages", "1000000"))
 		return 2;
 	rd_kafka_conf_set_dr_msg_cb(c, report);
@@ -100,7 +99,8 @@ int main(int argc, char **argv)
 				rd_kafka_poll(rk, 100);
 		} while (e == RD_KAFKA_RESP_ERR__QUEUE_FULL);
 		if (e) {
-			fprintf(stderr, "kf-produce: %s\n", rd_kafka_err2str(e));
+			fprintf(stderr, "kf-produce: %s\n",
+				rd_kafka_err2str(e));
 			failed++;
 			break;
 		}

@@ -138,7 +138,7 @@ static int fake_revoke_later(void *sink,
 	struct fake *f = sink;
 
 	fake_revoke(sink, parts);
-	f->nother = 0; /* read again from the start after the rebalance */
+	f->nother = 0;	    /* read again from the start after the rebalance */
 	if (f->to_assign) { /* revoked before the answer: it is stale */
 		rd_kafka_topic_partition_list_destroy(f->to_assign);
 		f->to_assign = NULL;
@@ -286,15 +286,14 @@ static int setup(void **state)
 	if (!p)
 		fail_msg("rd_kafka_new: %s", err);
 	for (i = 0; i < 2 * NMSG; i++)
-		assert_int_equal(rd_kafka_producev(p,
-						   RD_KAFKA_V_TOPIC(topic[i >=
-									NMSG]),
-						   RD_KAFKA_V_PARTITION(0),
-						   RD_KAFKA_V_VALUE("x", 1),
-						   RD_KAFKA_V_MSGFLAGS(
-							   RD_KAFKA_MSG_F_COPY),
-						   RD_KAFKA_V_END),
-				 0);
+		assert_int_equal(
+			rd_kafka_producev(
+				p, RD_KAFKA_V_TOPIC(topic[i >= NMSG]),
+				RD_KAFKA_V_PARTITION(0),
+				RD_KAFKA_V_VALUE("x", 1),
+				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+				RD_KAFKA_V_END),
+			0);
 	assert_int_equal(rd_kafka_flush(p, 10000), 0);
 	rd_kafka_destroy(p);
 	*state = v;
@@ -313,9 +312,8 @@ static int teardown(void **state)
 
 /* Runs an engine with sink f until it stops; fails the test on an
  * error. */
-static void run_topics(struct env *v, struct fake *f,
-		       const kf_sink_ops_t *ops, const kf_replay_opts_t *range,
-		       const char *topics)
+static void run_topics(struct env *v, struct fake *f, const kf_sink_ops_t *ops,
+		       const kf_replay_opts_t *range, const char *topics)
 {
 	kf_recv_opts_t ro;
 	kf_engine_opts_t o;
@@ -506,8 +504,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_replay_range_end, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_assign_later_topics,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_assign_later_topics, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

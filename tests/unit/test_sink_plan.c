@@ -111,28 +111,30 @@ static void change(struct env *v, char op, long id, const char *name)
 	snprintf(key, sizeof(key),
 		 "{\"schema\":" KEY_SCHEMA ",\"payload\":{\"id\":%ld}}", id);
 	snprintf(row, sizeof(row), "{\"id\":%ld,\"name\":\"%s\"}", id, name);
-	snprintf(val, sizeof(val),
-		 "{\"schema\":{\"type\":\"struct\",\"fields\":["
-		 "{\"type\":\"struct\",\"fields\":" ROW_FIELDS
-		 ",\"optional\":true,\"name\":\"db1.public.orders.Value\","
-		 "\"field\":\"before\"},"
-		 "{\"type\":\"struct\",\"fields\":" ROW_FIELDS
-		 ",\"optional\":true,\"name\":\"db1.public.orders.Value\","
-		 "\"field\":\"after\"},"
-		 "{\"type\":\"struct\",\"fields\":["
-		 "{\"type\":\"string\",\"optional\":false,\"field\":\"db\"},"
-		 "{\"type\":\"string\",\"optional\":false,\"field\":\"schema\"},"
-		 "{\"type\":\"string\",\"optional\":false,\"field\":\"table\"}],"
-		 "\"optional\":false,\"name\":\"io.debezium.connector.postgresql."
-		 "Source\",\"field\":\"source\"},"
-		 "{\"type\":\"string\",\"optional\":false,\"field\":\"op\"},"
-		 "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ms\"}],"
-		 "\"optional\":false,\"name\":\"db1.public.orders.Envelope\"},"
-		 "\"payload\":{\"before\":%s,\"after\":%s,\"source\":{\"db\":"
-		 "\"db1\",\"schema\":\"public\",\"table\":\"orders\"},\"op\":"
-		 "\"%c\",\"ts_ms\":1}}",
-		 op == 'd' || op == 'u' ? row : "null",
-		 op == 'd' ? "null" : row, op);
+	snprintf(
+		val, sizeof(val),
+		"{\"schema\":{\"type\":\"struct\",\"fields\":["
+		"{\"type\":\"struct\",\"fields\":" ROW_FIELDS
+		",\"optional\":true,\"name\":\"db1.public.orders.Value\","
+		"\"field\":\"before\"},"
+		"{\"type\":\"struct\",\"fields\":" ROW_FIELDS
+		",\"optional\":true,\"name\":\"db1.public.orders.Value\","
+		"\"field\":\"after\"},"
+		"{\"type\":\"struct\",\"fields\":["
+		"{\"type\":\"string\",\"optional\":false,\"field\":\"db\"},"
+		"{\"type\":\"string\",\"optional\":false,\"field\":\"schema\"},"
+		"{\"type\":\"string\",\"optional\":false,\"field\":\"table\"}],"
+		"\"optional\":false,\"name\":\"io.debezium.connector."
+		"postgresql."
+		"Source\",\"field\":\"source\"},"
+		"{\"type\":\"string\",\"optional\":false,\"field\":\"op\"},"
+		"{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ms\"}],"
+		"\"optional\":false,\"name\":\"db1.public.orders.Envelope\"},"
+		"\"payload\":{\"before\":%s,\"after\":%s,\"source\":{\"db\":"
+		"\"db1\",\"schema\":\"public\",\"table\":\"orders\"},\"op\":"
+		"\"%c\",\"ts_ms\":1}}",
+		op == 'd' || op == 'u' ? row : "null", op == 'd' ? "null" : row,
+		op);
 	add(v, v->cdc, key, val);
 }
 
@@ -168,12 +170,12 @@ static void test_table_names(void **state)
 	assert_int_equal(kf_sink_table_name("${table}", "t", "", "", "", out,
 					    sizeof(out)),
 			 -1); /* empty */
-	assert_int_equal(
-		kf_sink_table_name("${topic}", "t23456789012345678901234567890"
-					       "12345678901234567890123456789"
-					       "012345",
-				   "", "", "", out, sizeof(out)),
-		-1); /* 66 bytes */
+	assert_int_equal(kf_sink_table_name("${topic}",
+					    "t23456789012345678901234567890"
+					    "12345678901234567890123456789"
+					    "012345",
+					    "", "", "", out, sizeof(out)),
+			 -1); /* 66 bytes */
 }
 
 /* Insert mode: every record is a row, duplicates included; a message
@@ -208,8 +210,8 @@ static void test_insert(void **state)
 static void test_upsert_collapse(void **state)
 {
 	struct env *v = *state;
-	kf_sink_rules_t r = {.mode = KF_DB_UPSERT, .key = "id",
-			     .table = "orders"};
+	kf_sink_rules_t r = {
+		.mode = KF_DB_UPSERT, .key = "id", .table = "orders"};
 	kf_sink_plan_t p;
 
 	v->n = 0;
@@ -258,8 +260,8 @@ static void test_upsert_collapse(void **state)
 static void test_change_events(void **state)
 {
 	struct env *v = *state;
-	kf_sink_rules_t r = {.mode = -1, .table_format = "${table}",
-			     .delete_rows = 1};
+	kf_sink_rules_t r = {
+		.mode = -1, .table_format = "${table}", .delete_rows = 1};
 	kf_sink_plan_t p;
 
 	v->n = 0;
@@ -312,8 +314,7 @@ static void test_schema_change(void **state)
 
 	v->n = 0;
 	record(v, 1, "a", 0);
-	add(v, v->orders,
-	    NULL,
+	add(v, v->orders, NULL,
 	    "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\","
 	    "\"optional\":false,\"field\":\"id\"}],\"optional\":false},"
 	    "\"payload\":{\"id\":5}}");
