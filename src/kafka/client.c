@@ -181,6 +181,37 @@ rd_kafka_t *kf_kafka_consumer_new(
 	return rk;
 }
 
+rd_kafka_t *kf_kafka_reader_new(const kf_conf_t *conf, kf_kafka_guard_t *guard,
+				char *errstr, size_t errstr_size)
+{
+	/* clang-format off */
+	const char *defaults[] = {
+		"isolation.level", "read_committed",
+		"enable.auto.commit", "false",
+		"enable.auto.offset.store", "false",
+		/* the end of what there is to read now */
+		"enable.partition.eof", "true",
+		"queued.max.messages.kbytes", "4096",
+		"fetch.wait.max.ms", "100",
+		NULL,
+	};
+	/* clang-format on */
+	rd_kafka_conf_t *rc;
+	rd_kafka_t *rk;
+
+	rc = kf__conf_build(conf, defaults, errstr, errstr_size);
+	if (!rc)
+		return NULL;
+	rd_kafka_conf_set_opaque(rc, guard);
+	rk = rd_kafka_new(RD_KAFKA_CONSUMER, rc, errstr, errstr_size);
+	if (!rk) {
+		rd_kafka_conf_destroy(rc);
+		return NULL;
+	}
+	rd_kafka_poll_set_consumer(rk);
+	return rk;
+}
+
 static void kf__waker_ready(uv_poll_t *p, int status, int events)
 {
 	kf_kafka_waker_t *w = p->data;

@@ -86,7 +86,7 @@ int kf_producer_new(const kf_producer_opts_t *o, kf_producer_report_cb *report,
 		    size_t errstr_size)
 {
 	char linger[32], timeout[32], maxmsg[32], batch[32], qkb[32],
-		inflight[32];
+		inflight[32], txn_timeout[32];
 	/* clang-format off */
 	const char *defaults[] = {
 		"enable.idempotence", "true",
@@ -105,9 +105,10 @@ int kf_producer_new(const kf_producer_opts_t *o, kf_producer_report_cb *report,
 		"queue.buffering.max.messages", "1000000",
 		"max.in.flight.requests.per.connection", inflight,
 		"socket.nagle.disable", "true",
-		/* last, so that it can be left out */
+		/* last, so that they can be left out */
 		o->transactional_id ? "transactional.id" : NULL,
 		o->transactional_id,
+		"transaction.timeout.ms", txn_timeout,
 		NULL,
 	};
 	/* clang-format on */
@@ -132,6 +133,8 @@ int kf_producer_new(const kf_producer_opts_t *o, kf_producer_report_cb *report,
 	snprintf(batch, sizeof(batch), "%llu",
 		 (unsigned long long)o->batch_size);
 	snprintf(qkb, sizeof(qkb), "%llu", (unsigned long long)o->queue_kbytes);
+	snprintf(txn_timeout, sizeof(txn_timeout), "%d",
+		 o->transaction_timeout_ms ? o->transaction_timeout_ms : 60000);
 	rc = kf__conf_build(o->conf, defaults, errstr, errstr_size);
 	if (!rc)
 		goto out_free;

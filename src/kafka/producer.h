@@ -57,6 +57,9 @@ typedef struct kf_producer_opts_s {
 	 * then not exceed transaction.timeout.ms (60 s unless a kafka.*
 	 * property says otherwise), or librdkafka refuses the producer. */
 	const char *transactional_id;
+	/* transaction.timeout.ms of a transactional producer; 0: librdkafka's
+	 * (60 s) */
+	int transaction_timeout_ms;
 } kf_producer_opts_t;
 
 /* Fills o for a producer of topic from conf: the send.* tuning (linger,
