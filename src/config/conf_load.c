@@ -815,6 +815,7 @@ static int kf__load_pair(struct kf__loader *ld, char *p, char *msg,
 static const char *const kf__secret_keys[] = {
 	"sasl.password",
 	"tls.key_password",
+	"load.mask_salt",
 	"kafka.sasl.password",
 	"kafka.ssl.key.password",
 	"kafka.ssl.key.pem",

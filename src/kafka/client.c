@@ -186,6 +186,9 @@ rd_kafka_t *kf_kafka_reader_new(const kf_conf_t *conf, kf_kafka_guard_t *guard,
 {
 	/* clang-format off */
 	const char *defaults[] = {
+		/* librdkafka's assign() wants one; it never joins the group
+		 * nor commits to it */
+		"group.id", "kferry-reader",
 		"isolation.level", "read_committed",
 		"enable.auto.commit", "false",
 		"enable.auto.offset.store", "false",
