@@ -19,17 +19,28 @@ PACKAGES=(
     zstd xxhash python3 time curl openssl util-linux
     default-jre-headless maven
 )
+# --with-db: the database servers and client libraries of the sink and
+# capture work (scripts/db/db.sh starts throwaway servers from them).
+DB_PACKAGES=(
+    postgresql postgresql-contrib libpq-dev
+    mariadb-server mariadb-client libmariadb-dev
+)
 
 usage() {
     cat <<USAGE
-Usage: $PROG [--no-fetch] [--help]
+Usage: $PROG [--no-fetch] [--with-db] [--help]
 
 Installs with apt-get (as root, or through sudo) the packages that kferry needs
 and that are not installed yet (checked with dpkg-query):
   ${PACKAGES[*]}
 'apt-get update' runs only when something must be installed and the package
 lists are missing or older than a day. Then runs scripts/kafka/fetch.sh to
-cache the Apache Kafka jars (skip with --no-fetch). A second run is fast.
+cache the Apache Kafka jars (skip with --no-fetch). --with-db also installs
+PostgreSQL 15 and MariaDB 10.11 (servers, clients, libpq, Connector/C):
+  ${DB_PACKAGES[*]}
+Debian starts the system's own instances on install; kferry's tests never use
+them (scripts/db/db.sh runs throwaway servers on free ports). A second run is
+fast.
 USAGE
 }
 
@@ -40,6 +51,7 @@ fetch=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --no-fetch) fetch=0 ;;
+        --with-db) PACKAGES+=("${DB_PACKAGES[@]}") ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
     esac

@@ -157,10 +157,11 @@ fuzz_one() {
 }
 
 if stage fuzz; then
-    say "fuzzing the wire decoders and the CSV reader for ${FUZZ_SECONDS}s each"
+    say "fuzzing the wire decoders, the JSON tokenizer and the record readers for ${FUZZ_SECONDS}s each"
     if CC=clang build build-fuzz -DKF_FUZZ=ON -DKF_TESTS=OFF; then
         fuzz_one fuzz_wire wire 8192
         fuzz_one fuzz_csv csv 4096
+        fuzz_one fuzz_jsontok jsontok 4096
     else
         bad 1 "fuzz: build failed"
     fi

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void kf_strbuf_fixed(kf_strbuf_t *b, char *buf, size_t cap)
 {
@@ -18,9 +19,45 @@ void kf_strbuf_fixed(kf_strbuf_t *b, char *buf, size_t cap)
 
 void kf_strbuf_heap(kf_strbuf_t *b, size_t cap)
 {
-	kf_strbuf_fixed(b, malloc(cap ? cap : 1), cap ? cap : 1);
-	b->grows = 1;
-	b->failed = !b->p;
+	char *p = malloc(cap ? cap : 1);
+
+	/* a failed malloc leaves a failed, empty buffer that never grows */
+	kf_strbuf_fixed(b, p, p ? (cap ? cap : 1) : 0);
+	b->grows = p != NULL;
+}
+
+/* Room for n more bytes and the NUL: 0, or -1 (the buffer failed). */
+static int kf__strbuf_room(kf_strbuf_t *b, size_t n)
+{
+	size_t want;
+	char *p;
+
+	if (b->failed)
+		return -1;
+	if (n < b->cap - b->len)
+		return 0;
+	want = (b->len + n + 1) * 2;
+	if (b->grows && want > b->len && (p = realloc(b->p, want))) {
+		b->p = p;
+		b->cap = want;
+		return 0;
+	}
+	b->failed = 1;
+	return -1;
+}
+
+void kf_strbuf_append(kf_strbuf_t *b, const void *ptr, size_t len)
+{
+	if (kf__strbuf_room(b, len) < 0)
+		return;
+	memcpy(b->p + b->len, ptr, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+}
+
+void kf_strbuf_putc(kf_strbuf_t *b, char c)
+{
+	kf_strbuf_append(b, &c, 1);
 }
 
 void kf_strbuf_printf(kf_strbuf_t *b, const char *fmt, ...)

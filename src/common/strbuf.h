@@ -29,5 +29,8 @@ void kf_strbuf_fixed(kf_strbuf_t *b, char *buf, size_t cap);
 void kf_strbuf_heap(kf_strbuf_t *b, size_t cap);
 
 void kf_strbuf_printf(kf_strbuf_t *b, const char *fmt, ...) KF_PRINTF(2, 3);
+/* Appends len bytes (any bytes, NUL included), or one byte. */
+void kf_strbuf_append(kf_strbuf_t *b, const void *ptr, size_t len);
+void kf_strbuf_putc(kf_strbuf_t *b, char c);
 
 #endif /* KF_COMMON_STRBUF_H */

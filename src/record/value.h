@@ -88,6 +88,12 @@ int kf_value_parse(const struct kf_schema_s *s, int col, const char *txt,
 int kf_value_check(const struct kf_schema_s *s, int col, const kf_value_t *v,
 		   kf_reject_t *rej);
 
+/* The canonical text of a value that is not a span (text, bytes, json
+ * give ""): what its type's default format reads back ("true", "12.30"
+ * at scale, "2026-12-02", "09:30:15.000", "2026-12-02T00:30:15.000Z").
+ * NUL-terminated; returns the length. For templates and messages. */
+size_t kf_value_format(const kf_value_t *v, int scale, char out[64]);
+
 /* Compares a and b of the same type: <0, 0, >0 (text and bytes by bytes).
  */
 int kf_value_cmp(const kf_value_t *a, const kf_value_t *b);

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Kafka Connect's JsonConverter (schemas.enable=true), byte for byte as
+ * docs/records.md 1.1-1.6 describe it: an envelope of the schema JSON,
+ * rendered once per serializer, and the payload of one row.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "record/serial.h"
+
+struct kf__cj {
+	kf_serializer_t z;    /* first: the ops see a kf_serializer_t */
+	int numeric;	      /* decimals as JSON numbers */
+	kf_strbuf_t val_head; /* {"schema":...,"payload":{ */
+	kf_strbuf_t key_head; /* the same for the key; p NULL: no key */
+	int *vcols;	      /* the emitted columns, in schema order */
+	size_t nv;
+};
+
+/* A JSON string as Jackson writes it: `"` `\` and the controls below
+ * U+0020 escaped (short forms where JSON has them, else \u00XX in upper
+ * case hex), every other byte as it is (the text is UTF-8 already). */
+static void kf__str(kf_strbuf_t *b, const char *p, size_t len)
+{
+	static const char shortesc[] = {['\b'] = 'b',
+					['\t'] = 't',
+					['\n'] = 'n',
+					['\f'] = 'f',
+					['\r'] = 'r'};
+	size_t i, run = 0;
+
+	kf_strbuf_putc(b, '"');
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		kf_strbuf_append(b, p + run, i - run);
+		run = i + 1;
+		if (c == '"' || c == '\\')
+			kf_strbuf_printf(b, "\\%c", c);
+		else if (c < sizeof(shortesc) && shortesc[c])
+			kf_strbuf_printf(b, "\\%c", shortesc[c]);
+		else
+			kf_strbuf_printf(b, "\\u%04X", c);
+	}
+	kf_strbuf_append(b, p + run, len - run);
+	kf_strbuf_putc(b, '"');
+}
+
+/* Standard base64 (RFC 4648 alphabet) with padding, no line breaks:
+ * Jackson's default variant. */
+static void kf__b64(kf_strbuf_t *b, const void *ptr, size_t len)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = ptr;
+	char out[4];
+	uint32_t w;
+	size_t i;
+
+	kf_strbuf_putc(b, '"');
+	for (i = 0; i < len; i += 3) {
+		w = (uint32_t)p[i] << 16;
+		if (i + 1 < len)
+			w |= (uint32_t)p[i + 1] << 8;
+		if (i + 2 < len)
+			w |= p[i + 2];
+		out[0] = abc[w >> 18];
+		out[1] = abc[(w >> 12) & 63];
+		out[2] = i + 1 < len ? abc[(w >> 6) & 63] : '=';
+		out[3] = i + 2 < len ? abc[w & 63] : '=';
+		kf_strbuf_append(b, out, 4);
+	}
+	kf_strbuf_putc(b, '"');
+}
+
+/* The shortest text that reads back as the same float or double
+ * (docs/records.md 1.2); written without an exponent while %.9g / %.17g
+ * would be (10000000, not 1e+07). */
+static void kf__float(kf_strbuf_t *b, double f, int single)
+{
+	int maxp = single ? 9 : 17, prec, exp10;
+	char buf[320], *e; /* %g of a double never needs more */
+
+	for (prec = 1; prec < maxp; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, f);
+		if (single ? (float)strtod(buf, NULL) == (float)f
+			   : strtod(buf, NULL) == f)
+			break;
+	}
+	snprintf(buf, sizeof(buf), "%.*e", prec - 1, f);
+	e = strchr(buf, 'e');
+	exp10 = e ? atoi(e + 1) : 0;
+	if (exp10 + 1 > prec && exp10 + 1 <= maxp)
+		prec = exp10 + 1; /* more digits: %g then writes no exponent */
+	kf_strbuf_printf(b, "%.*g", prec, f);
+}
+
+static void kf__payload(const struct kf__cj *cj, const kf_column_t *c,
+			const kf_value_t *v, kf_strbuf_t *b)
+{
+	uint8_t bytes[16];
+	char dec[48];
+
+	if (v->null) {
+		kf_strbuf_printf(b, "null");
+		return;
+	}
+	switch (c->type) {
+	case KF_T_BOOLEAN:
+		kf_strbuf_printf(b, "%s", v->u.b ? "true" : "false");
+		break;
+	case KF_T_FLOAT32:
+	case KF_T_FLOAT64:
+		kf__float(b, v->u.f, c->type == KF_T_FLOAT32);
+		break;
+	case KF_T_DECIMAL:
+		if (cj->numeric) {
+			kf_strbuf_append(
+				b, dec, kf_dec_format(v->u.dec, c->scale, dec));
+			break;
+		}
+		kf__b64(b, bytes, kf_dec_bytes(v->u.dec, bytes));
+		break;
+	case KF_T_TEXT:
+	case KF_T_JSON:
+		kf__str(b, v->u.s.ptr, v->u.s.len);
+		break;
+	case KF_T_BYTES:
+		kf__b64(b, v->u.s.ptr, v->u.s.len);
+		break;
+	default: /* the integers, date, time, timestamp */
+		kf_strbuf_printf(b, "%lld", (long long)v->u.i);
+	}
+}
+
+/* The Connect type and logical name of a column (docs/records.md 1.2). */
+static const char *kf__ctype(enum kf_type t, const char **logical)
+{
+	*logical = NULL;
+	switch (t) {
+	case KF_T_BOOLEAN:
+		return "boolean";
+	case KF_T_INT8:
+		return "int8";
+	case KF_T_INT16:
+		return "int16";
+	case KF_T_INT32:
+		return "int32";
+	case KF_T_INT64:
+		return "int64";
+	case KF_T_FLOAT32:
+		return "float";
+	case KF_T_FLOAT64:
+		return "double";
+	case KF_T_DECIMAL:
+		*logical = "org.apache.kafka.connect.data.Decimal";
+		return "bytes";
+	case KF_T_DATE:
+		*logical = "org.apache.kafka.connect.data.Date";
+		return "int32";
+	case KF_T_TIME:
+		*logical = "org.apache.kafka.connect.data.Time";
+		return "int32";
+	case KF_T_TIMESTAMP:
+		*logical = "org.apache.kafka.connect.data.Timestamp";
+		return "int64";
+	case KF_T_BYTES:
+		return "bytes";
+	default: /* text, json */
+		return "string";
+	}
+}
+
+/* A field's schema: type, optional, name, version, doc, parameters, and
+ * field last (JsonConverter.asJsonSchema's order). */
+static void kf__field_schema(const kf_column_t *c, kf_strbuf_t *b)
+{
+	const char *logical;
+	const char *type = kf__ctype(c->type, &logical);
+
+	kf_strbuf_printf(b, "{\"type\":\"%s\",\"optional\":%s", type,
+			 c->required ? "false" : "true");
+	if (logical)
+		kf_strbuf_printf(b, ",\"name\":\"%s\",\"version\":1", logical);
+	if (c->doc) {
+		kf_strbuf_printf(b, ",\"doc\":");
+		kf__str(b, c->doc, strlen(c->doc));
+	}
+	if (c->type == KF_T_DECIMAL)
+		kf_strbuf_printf(b,
+				 ",\"parameters\":{\"scale\":\"%d\","
+				 "\"connect.decimal.precision\":\"%d\"}",
+				 c->scale, c->precision);
+	kf_strbuf_printf(b, ",\"field\":\"%s\"}", c->name);
+}
+
+/* {"schema":{"type":"struct",...},"payload":{ of the columns cols[0..n)
+ * (indexes into s->cols), named name + suffix. */
+static void kf__head(const kf_schema_t *s, const int *cols, size_t n,
+		     const char *suffix, kf_strbuf_t *b)
+{
+	size_t i;
+
+	kf_strbuf_printf(b, "{\"schema\":{\"type\":\"struct\",\"fields\":[");
+	for (i = 0; i < n; i++) {
+		if (i)
+			kf_strbuf_putc(b, ',');
+		kf__field_schema(&s->cols[cols[i]], b);
+	}
+	kf_strbuf_printf(b, "],\"optional\":false");
+	if (s->name) /* letters, digits, '_' and '.': nothing to escape */
+		kf_strbuf_printf(b, ",\"name\":\"%s%s\"", s->name, suffix);
+	if (s->schema_version)
+		kf_strbuf_printf(b, ",\"version\":%d", s->schema_version);
+	kf_strbuf_printf(b, "},\"payload\":{");
+}
+
+/* The head, then "name":value of each column, then the closing braces. */
+static int kf__envelope(const struct kf__cj *cj, const kf_strbuf_t *head,
+			const int *cols, size_t n, const kf_value_t *vals,
+			kf_strbuf_t *out)
+{
+	const kf_schema_t *s = cj->z.schema;
+	const char *name;
+	size_t i;
+
+	kf_strbuf_append(out, head->p, head->len);
+	for (i = 0; i < n; i++) {
+		/* appends, not printf: this runs for every field of a load */
+		name = s->cols[cols[i]].name;
+		if (i)
+			kf_strbuf_putc(out, ',');
+		kf_strbuf_putc(out, '"');
+		kf_strbuf_append(out, name, strlen(name));
+		kf_strbuf_append(out, "\":", 2);
+		kf__payload(cj, &s->cols[cols[i]], &vals[cols[i]], out);
+	}
+	kf_strbuf_append(out, "}}", 2);
+	return out->failed ? -1 : 0;
+}
+
+/* The indexes of the emitted columns, in schema order; *n of them. */
+static int *kf__emitted(const kf_schema_t *s, size_t *n)
+{
+	int *cols = malloc((s->ncols ? s->ncols : 1) * sizeof(*cols));
+	size_t i;
+
+	*n = 0;
+	for (i = 0; cols && i < s->ncols; i++)
+		if (s->cols[i].emit)
+			cols[(*n)++] = (int)i;
+	return cols;
+}
+
+static int kf__cj_key(kf_serializer_t *z, const kf_value_t *vals,
+		      kf_strbuf_t *out)
+{
+	struct kf__cj *cj = (struct kf__cj *)z;
+
+	if (!cj->key_head.p)
+		return 1;
+	return kf__envelope(cj, &cj->key_head, z->schema->key, z->schema->nkey,
+			    vals, out);
+}
+
+static int kf__cj_value(kf_serializer_t *z, const kf_value_t *vals,
+			kf_strbuf_t *out)
+{
+	struct kf__cj *cj = (struct kf__cj *)z;
+
+	return kf__envelope(cj, &cj->val_head, cj->vcols, cj->nv, vals, out);
+}
+
+static void kf__cj_destroy(kf_serializer_t *z)
+{
+	struct kf__cj *cj = (struct kf__cj *)z;
+
+	free(cj->val_head.p);
+	free(cj->key_head.p);
+	free(cj->vcols);
+	free(cj);
+}
+
+static const kf_serializer_ops_t kf__cj_ops = {
+	.name = "connect-json",
+	.key = kf__cj_key,
+	.value = kf__cj_value,
+	.destroy = kf__cj_destroy,
+};
+
+kf_serializer_t *kf_serial_connect_json(const kf_schema_t *s,
+					int decimal_numeric, char *errstr,
+					size_t errstr_size)
+{
+	struct kf__cj *cj = calloc(1, sizeof(*cj));
+
+	if (!cj || !(cj->vcols = kf__emitted(s, &cj->nv)))
+		goto out_nomem;
+	cj->z.ops = &kf__cj_ops;
+	cj->z.schema = s;
+	cj->numeric = decimal_numeric;
+	kf_strbuf_heap(&cj->val_head, 1024);
+	kf__head(s, cj->vcols, cj->nv, "", &cj->val_head);
+	if (cj->val_head.failed)
+		goto out_nomem;
+	if (s->nkey) {
+		kf_strbuf_heap(&cj->key_head, 256);
+		kf__head(s, s->key, s->nkey, ".Key", &cj->key_head);
+		if (cj->key_head.failed)
+			goto out_nomem;
+	}
+	return &cj->z;
+out_nomem:
+	if (cj)
+		kf__cj_destroy(&cj->z);
+	kf_seterr(errstr, errstr_size, KF_ENOMEM,
+		  "connect-json serializer of schema %s: out of memory",
+		  s->name ? s->name : "(unnamed)");
+	return NULL;
+}
