@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The per-file loader (load/loader.h) against librdkafka's mock cluster,
+ * with a record path of the test's own (each line "KEY,VALUE" is a row,
+ * "!REASON" a rejected row, "FAIL" a structural failure of the file): a
+ * file's rows, headers, dead letters and load record committed in one
+ * transaction; a file past max_rejects leaves nothing visible but the
+ * failure record and its sample (the mock cluster hides only what never
+ * reached it: the real broker's part is tests/integration/); a structural failure aborts; a re-run
+ * of a loaded file is skipped unless forced.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kf_test.h"
+#include "kf_test_mock.h"
+#include "load/loader.h"
+
+static char errbuf[512];
+
+/* ------------------------------------------------ the test's record path */
+
+struct kf_recfile_s {
+	kf_recfile_row_cb on_row;
+	kf_recfile_reject_cb on_reject;
+	void *opaque;
+	char line[256];
+	size_t len;
+	uint64_t offset, lineno, start;
+	kf_recfile_counts_t c;
+	char error[128];
+};
+
+static kf_recfile_t *fake_open(const kf_recfile_opts_t *o,
+			       kf_recfile_row_cb on_row,
+			       kf_recfile_reject_cb on_reject, void *opaque,
+			       char *errstr, size_t errstr_size)
+{
+	kf_recfile_t *f = calloc(1, sizeof(*f));
+
+	(void)o;
+	(void)errstr;
+	(void)errstr_size;
+	f->on_row = on_row;
+	f->on_reject = on_reject;
+	f->opaque = opaque;
+	f->lineno = 1;
+	return f;
+}
+
+static int fake_line(kf_recfile_t *f)
+{
+	const char *comma;
+	int r;
+
+	f->line[f->len] = '\0';
+	f->c.read++;
+	if (!strcmp(f->line, "FAIL")) {
+		snprintf(f->error, sizeof(f->error), "line %llu: broken",
+			 (unsigned long long)f->lineno);
+		return KF_EINVAL;
+	}
+	if (f->line[0] == '!') {
+		kf_recfile_reject_t rej = {.code = "type",
+					   .field = "amount",
+					   .reason = f->line + 1,
+					   .raw = f->line,
+					   .raw_len = f->len,
+					   .raw_total = f->len,
+					   .line = f->lineno,
+					   .offset = f->start};
+
+		f->c.rejected++;
+		return f->on_reject(&rej, f->opaque);
+	}
+	comma = strchr(f->line, ',');
+	kf_recfile_row_t row = {.key = f->line,
+				.key_len = (size_t)(comma - f->line),
+				.value = comma + 1,
+				.value_len = strlen(comma + 1),
+				.line = f->lineno,
+				.offset = f->start};
+	f->c.emitted++;
+	r = f->on_row(&row, f->opaque);
+	return r;
+}
+
+static int fake_feed(kf_recfile_t *f, const void *buf, size_t len)
+{
+	const char *p = buf;
+	size_t i;
+	int r;
+
+	for (i = 0; i < len; i++, f->offset++) {
+		if (p[i] != '\n') {
+			if (!f->len)
+				f->start = f->offset;
+			f->line[f->len++] = p[i];
+			continue;
+		}
+		r = fake_line(f);
+		f->len = 0;
+		f->lineno++;
+		if (r)
+			return r;
+	}
+	f->c.bytes += len;
+	return 0;
+}
+
+static int fake_finish(kf_recfile_t *f)
+{
+	return f->len ? fake_line(f) : 0;
+}
+
+static const char *fake_error(const kf_recfile_t *f)
+{
+	return f->error;
+}
+
+static void fake_counts(const kf_recfile_t *f, kf_recfile_counts_t *c)
+{
+	*c = f->c;
+}
+
+static void fake_destroy(kf_recfile_t *f)
+{
+	free(f);
+}
+
+static const kf_load_reader_ops_t fake_ops = {
+	fake_open, fake_feed, fake_finish, fake_error, fake_counts,
+	fake_destroy};
+
+/* --------------------------------------------------------------- fixture */
+
+struct mock {
+	struct kf_test_mock k;
+	uv_loop_t loop;
+	kf_load_opts_t o;
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+	kf_load_file_t res;
+	char error[1024];
+	int done;
+};
+
+static int setup(void **state)
+{
+	struct mock *m = calloc(1, sizeof(*m));
+
+	assert_non_null(m);
+	kf_test_mock_open(&m->k, 1);
+	assert_int_equal(rd_kafka_mock_topic_create(m->k.mc, "rows", 2, 1), 0);
+	assert_int_equal(rd_kafka_mock_topic_create(m->k.mc, "loads", 1, 1), 0);
+	assert_int_equal(rd_kafka_mock_topic_create(m->k.mc, "dlq", 1, 1), 0);
+	assert_int_equal(kf_log_init(m->k.conf, 0, errbuf, sizeof(errbuf)), 0);
+	uv_loop_init(&m->loop);
+	m->o.conf = m->k.conf;
+	m->o.topic = "rows";
+	m->o.ledger_topic = "loads";
+	m->o.dead_letter_topic = "dlq";
+	m->o.max_rejects = 1;
+	m->o.reject_sample = 10;
+	m->o.txn_id_prefix = "kferry-test";
+	m->o.transaction_timeout_s = 30;
+	m->o.max_inflight_bytes = 1 << 20;
+	m->o.linger_ms = 5;
+	m->o.compression = "lz4";
+	m->o.max_files_parallel = 1;
+	m->o.reader = &fake_ops;
+	assert_int_equal(kf_test_mkdtemp(m->dir, "load"), 0);
+	kf_test_fmt(m->path, sizeof(m->path), "%s/in.csv", m->dir);
+	*state = m;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct mock *m = *state;
+
+	uv_run(&m->loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&m->loop), 0);
+	kf_test_rmtree(m->dir);
+	kf_test_mock_close(&m->k);
+	free(m);
+	return 0;
+}
+
+static void on_done(void *opaque, kf_loader_t *l, const kf_load_file_t *f)
+{
+	struct mock *m = opaque;
+
+	(void)l;
+	m->res = *f;
+	snprintf(m->error, sizeof(m->error), "%s", f->error ? f->error : "");
+	m->res.error = m->error;
+	m->res.path = NULL;
+	m->done = 1;
+}
+
+/* Loads m->path holding text; returns the outcome's state. */
+static const char *load(struct mock *m, const char *text)
+{
+	kf_loader_t *l;
+
+	assert_int_equal(kf_test_write_file(m->path, text, strlen(text), 0644), 0);
+	m->done = 0;
+	assert_int_equal(
+		kf_loader_start(&m->loop, &m->o, m->path, on_done, m, &l), 0);
+	uv_run(&m->loop, UV_RUN_DEFAULT);
+	assert_true(m->done);
+	if (m->res.err)
+		print_message("load: %s\n", m->error);
+	kf_loader_destroy(l);
+	return m->res.state;
+}
+
+/* The committed messages of a topic's partitions: values joined by
+ * commas in partition then offset order, and each one's header named
+ * hdr (or "-") joined likewise. */
+static void read_topic(struct mock *m, const char *topic, int parts,
+		       const char *hdr, char *vals, char *hdrs, size_t cap)
+{
+	rd_kafka_conf_t *rc = rd_kafka_conf_new();
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_message_t *msg;
+	rd_kafka_t *c;
+	int i, eofs = 0;
+
+	rd_kafka_conf_set(rc, "bootstrap.servers",
+			  rd_kafka_mock_cluster_bootstraps(m->k.mc), NULL, 0);
+	rd_kafka_conf_set(rc, "group.id", "test", NULL, 0);
+	rd_kafka_conf_set(rc, "isolation.level", "read_committed", NULL, 0);
+	rd_kafka_conf_set(rc, "enable.partition.eof", "true", NULL, 0);
+	c = rd_kafka_new(RD_KAFKA_CONSUMER, rc, errbuf, sizeof(errbuf));
+	assert_non_null(c);
+	rd_kafka_poll_set_consumer(c);
+	l = rd_kafka_topic_partition_list_new(parts);
+	for (i = 0; i < parts; i++)
+		rd_kafka_topic_partition_list_add(l, topic, i)->offset = 0;
+	assert_int_equal(rd_kafka_assign(c, l), 0);
+	rd_kafka_topic_partition_list_destroy(l);
+	*vals = *hdrs = '\0';
+	for (i = 0; i < 100 && eofs < parts; i++) {
+		rd_kafka_headers_t *h;
+		const void *v;
+		size_t n;
+
+		msg = rd_kafka_consumer_poll(c, 100);
+		if (!msg)
+			continue;
+		if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+			eofs++;
+		if (msg->err) {
+			rd_kafka_message_destroy(msg);
+			continue;
+		}
+		snprintf(vals + strlen(vals), cap - strlen(vals), "%s%.*s",
+			 *vals ? "," : "", (int)msg->len,
+			 (const char *)msg->payload);
+		if (rd_kafka_message_headers(msg, &h) ||
+		    rd_kafka_header_get_last(h, hdr, &v, &n))
+			v = "-", n = 1;
+		snprintf(hdrs + strlen(hdrs), cap - strlen(hdrs), "%s%.*s",
+			 *hdrs ? "," : "", (int)n, (const char *)v);
+		rd_kafka_message_destroy(msg);
+	}
+	rd_kafka_consumer_close(c);
+	rd_kafka_destroy(c);
+}
+
+/* ----------------------------------------------------------------- tests */
+
+static void test_done(void **state)
+{
+	struct mock *m = *state;
+	char vals[4096], hdrs[4096];
+
+	assert_string_equal(load(m, "a,one\nb,two\n!bad amount\nc,three"),
+			    "done");
+	assert_int_equal(m->res.err, 0);
+	assert_int_equal(m->res.rows_read, 4);
+	assert_int_equal(m->res.rows_published, 3);
+	assert_int_equal(m->res.rows_rejected, 1);
+	assert_int_equal(m->res.parts, 1);
+	assert_int_equal(strlen(m->res.hash), 32);
+	assert_int_equal(strlen(m->res.load_id), 32);
+	assert_int_equal(m->res.size, 31);
+	/* every row, with its line; two partitions by key */
+	read_topic(m, "rows", 2, "kferry.line", vals, hdrs, sizeof(vals));
+	assert_int_equal(strlen(vals), strlen("one,two,three"));
+	assert_non_null(strstr(hdrs, "1"));
+	assert_non_null(strstr(hdrs, "4"));
+	read_topic(m, "rows", 2, "kferry.load_id", vals, hdrs, sizeof(vals));
+	assert_non_null(strstr(hdrs, m->res.load_id));
+	/* the reject, with its reason and coordinates */
+	read_topic(m, "dlq", 1, "kferry.dlq.reason", vals, hdrs, sizeof(vals));
+	assert_string_equal(vals, "!bad amount");
+	assert_string_equal(hdrs, "bad amount");
+	read_topic(m, "dlq", 1, "kferry.offset", vals, hdrs, sizeof(vals));
+	assert_string_equal(hdrs, "12");
+	/* the load record, keyed by topic and hash */
+	read_topic(m, "loads", 1, "-", vals, hdrs, sizeof(vals));
+	assert_non_null(strstr(vals, "\"state\":\"done\""));
+	assert_non_null(strstr(vals, "\"rows_read\":4,\"rows_published\":3,"
+				     "\"rows_rejected\":1"));
+	assert_non_null(strstr(vals, m->res.hash));
+	assert_non_null(strstr(vals, "\"dead_letters\":[{\"p\":0,\"first\":0,"
+				     "\"last\":0,\"n\":1}]"));
+}
+
+static void test_past_max_rejects(void **state)
+{
+	struct mock *m = *state;
+	char vals[4096], hdrs[4096];
+
+	assert_string_equal(load(m, "a,one\n!first\n!second\nb,two\n"),
+			    "failed");
+	assert_int_equal(m->res.err, KF_EINVAL);
+	assert_non_null(strstr(m->res.error, "max_rejects: 2 rows rejected"));
+	assert_non_null(strstr(m->res.error, "line 3"));
+	/* nothing of the file is visible */
+	read_topic(m, "rows", 2, "-", vals, hdrs, sizeof(vals));
+	assert_string_equal(vals, "");
+	/* but the failure record and the sample are */
+	read_topic(m, "loads", 1, "-", vals, hdrs, sizeof(vals));
+	assert_non_null(strstr(vals, "\"state\":\"rejected\""));
+	assert_non_null(strstr(vals, "\"error\":\"max_rejects: 2"));
+	assert_non_null(strstr(vals, "\"ranges\":[]"));
+	read_topic(m, "dlq", 1, "kferry.dlq.code", vals, hdrs, sizeof(vals));
+	assert_string_equal(vals, "!first");
+	assert_string_equal(hdrs, "type");
+}
+
+static void test_no_dead_letter_topic(void **state)
+{
+	struct mock *m = *state;
+
+	m->o.dead_letter_topic = NULL;
+	m->o.max_rejects = 0;
+	assert_string_equal(load(m, "a,one\n!no\n"), "failed");
+	assert_non_null(strstr(m->res.error, "without load.dead_letter_topic"));
+}
+
+static void test_percent(void **state)
+{
+	struct mock *m = *state;
+	char vals[4096], hdrs[4096];
+
+	m->o.max_rejects = 30;
+	m->o.max_rejects_pct = 1;
+	/* 1 of 4 is 25% */
+	assert_string_equal(load(m, "a,1\nb,2\n!x\nc,3\n"), "done");
+	/* 2 of 5 is 40% */
+	assert_string_equal(load(m, "a,1\nb,2\n!x\n!y\nc,3\n"), "failed");
+	assert_non_null(strstr(m->res.error, "2 of 5 rows (40.0%) > 30%"));
+	/* (the mock cluster does not hide aborted records that reached it:
+	 * tests/integration/t_load_rejects.sh checks that on a broker) */
+	read_topic(m, "loads", 1, "-", vals, hdrs, sizeof(vals));
+	assert_non_null(strstr(vals, "\"state\":\"done\""));
+	assert_non_null(strstr(vals, "\"state\":\"rejected\""));
+}
+
+static void test_structural_failure(void **state)
+{
+	struct mock *m = *state;
+	char vals[4096], hdrs[4096];
+
+	assert_string_equal(load(m, "a,one\nFAIL\nb,two\n"), "failed");
+	assert_int_equal(m->res.err, KF_EINVAL);
+	assert_non_null(strstr(m->res.error, "line 2: broken"));
+	read_topic(m, "rows", 2, "-", vals, hdrs, sizeof(vals));
+	assert_string_equal(vals, "");
+	read_topic(m, "loads", 1, "-", vals, hdrs, sizeof(vals));
+	assert_non_null(strstr(vals, "\"state\":\"rejected\""));
+}
+
+static void test_skip_and_force(void **state)
+{
+	struct mock *m = *state;
+	char first[33], vals[4096], hdrs[4096];
+
+	assert_string_equal(load(m, "a,one\n"), "done");
+	memcpy(first, m->res.load_id, sizeof(first));
+	assert_string_equal(load(m, "a,one\n"), "skipped");
+	assert_string_equal(m->res.load_id, first);
+	m->o.force = 1;
+	assert_string_equal(load(m, "a,one\n"), "done");
+	assert_string_not_equal(m->res.load_id, first);
+	read_topic(m, "rows", 2, "-", vals, hdrs, sizeof(vals));
+	assert_string_equal(vals, "one,one");
+}
+
+static void test_missing_file(void **state)
+{
+	struct mock *m = *state;
+	kf_loader_t *l;
+
+	assert_int_equal(kf_loader_start(&m->loop, &m->o, "/nonexistent/x.csv",
+					 on_done, m, &l),
+			 0);
+	uv_run(&m->loop, UV_RUN_DEFAULT);
+	kf_loader_destroy(l);
+	assert_string_equal(m->res.state, "failed");
+	assert_int_equal(m->res.err, KF_EIO);
+	assert_non_null(strstr(m->res.error, "/nonexistent/x.csv"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_done, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_past_max_rejects, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_no_dead_letter_topic,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_percent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_structural_failure, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_skip_and_force, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_missing_file, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
