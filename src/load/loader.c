@@ -657,9 +657,14 @@ static int kf__open_txn(kf_loader_t *l)
 	po.queue_kbytes = l->o->max_inflight_bytes / 1024 * 2 + 65536;
 	r = kf_producer_new(&po, kf__report, l, &l->p, l->job_msg,
 			    sizeof(l->job_msg));
+	/* no broker within connect_timeout: the file fails (exit 3 when
+	 * none got through), rather than wait the transaction timeout */
 	if (!r)
-		r = kf_producer_txn_init(l->p, ms, l->job_msg,
-					 sizeof(l->job_msg));
+		r = kf_producer_txn_init(
+			l->p,
+			l->o->connect_timeout_s ? l->o->connect_timeout_s * 1000
+						: ms,
+			l->job_msg, sizeof(l->job_msg));
 	if (!r)
 		r = kf_load_ledger_read(l->o->conf, l->o->ledger_topic, l->key,
 					ms, &l->ledger, l->job_msg,

@@ -52,6 +52,7 @@ typedef struct kf_load_opts_s {
 	unsigned reject_sample;	     /* dead letters kept in a failure record */
 	const char *txn_id_prefix;   /* load.transactional_id_prefix */
 	int transaction_timeout_s;   /* and the delivery timeout */
+	int connect_timeout_s;	     /* init_transactions (0: the above) */
 	uint64_t max_inflight_bytes; /* serialized bytes not yet delivered */
 	int linger_ms;
 	const char *compression; /* librdkafka compression.type */

@@ -21,8 +21,7 @@ static char errbuf[256];
 
 static void test_format(void **state)
 {
-	kf_load_range_t ranges[] = {{0, 0, 333331, 333332},
-				    {2, 5, 9, 3}};
+	kf_load_range_t ranges[] = {{0, 0, 333331, 333332}, {2, 5, 9, 3}};
 	kf_load_range_t dead[] = {{0, 17, 18, 2}};
 	kf_load_rec_t r = {.state = "done",
 			   .load_id = "5f0c2a9e7b1d4c3a8e6f0b2d4a6c8e90",
@@ -61,7 +60,8 @@ static void test_format(void **state)
 		"\"started\":\"2026-12-02T00:31:02.114Z\",\"finished\":\"2026-"
 		"12-02T00:31:04.526Z\",\"rows_read\":333337,\"rows_published\":"
 		"333335,\"rows_rejected\":2,\"rows_filtered\":0,\"parts\":1,"
-		"\"ranges\":[{\"p\":0,\"first\":0,\"last\":333331,\"n\":333332},"
+		"\"ranges\":[{\"p\":0,\"first\":0,\"last\":333331,\"n\":333332}"
+		","
 		"{\"p\":2,\"first\":5,\"last\":9,\"n\":3}],\"dead_letters\":[{"
 		"\"p\":0,\"first\":17,\"last\":18,\"n\":2}]}");
 	free(js);
@@ -107,8 +107,7 @@ static void test_parse(void **state)
 	assert_int_equal(PARSE("{\"state\":\"done\"}"), KF_EPROTO);
 	assert_int_equal(PARSE("[1]"), KF_EPROTO);
 	assert_int_equal(PARSE("{\"v\":1,\"state\":\"done\""), KF_EPROTO);
-	assert_int_equal(PARSE("{\"v\":\"1\",\"state\":\"done\"}"),
-			 KF_EPROTO);
+	assert_int_equal(PARSE("{\"v\":\"1\",\"state\":\"done\"}"), KF_EPROTO);
 	assert_int_equal(PARSE("{\"v\":1,\"state\":\"done\"} x"), KF_EPROTO);
 #undef PARSE
 }

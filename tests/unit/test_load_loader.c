@@ -139,9 +139,9 @@ static void fake_destroy(kf_recfile_t *f)
 	free(f);
 }
 
-static const kf_load_reader_ops_t fake_ops = {
-	fake_open, fake_feed, fake_finish, fake_error, fake_counts,
-	fake_destroy};
+static const kf_load_reader_ops_t fake_ops = {fake_open,   fake_feed,
+					      fake_finish, fake_error,
+					      fake_counts, fake_destroy};
 
 /* --------------------------------------------------------------- fixture */
 
@@ -214,7 +214,8 @@ static const char *load(struct mock *m, const char *text)
 {
 	kf_loader_t *l;
 
-	assert_int_equal(kf_test_write_file(m->path, text, strlen(text), 0644), 0);
+	assert_int_equal(kf_test_write_file(m->path, text, strlen(text), 0644),
+			 0);
 	m->done = 0;
 	assert_int_equal(
 		kf_loader_start(&m->loop, &m->o, m->path, on_done, m, &l), 0);
