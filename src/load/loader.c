@@ -411,8 +411,8 @@ static void kf__produce_batch(kf_loader_t *l, struct kf__batch *b)
 		if (err) {
 			rd_kafka_headers_destroy(h);
 			kf__fail(l, KF_EKAFKA, 0,
-				 "producing line %" PRIu64 " of %s: %s",
-				 it->line, l->path, rd_kafka_err2str(err));
+				 "producing line %" PRIu64 ": %s", it->line,
+				 rd_kafka_err2str(err));
 			break;
 		}
 		b->refs++;
@@ -608,8 +608,7 @@ static int kf__open_hash(kf_loader_t *l)
 		if (n < 0) {
 			kf_hasher_destroy(h);
 			return kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EIO,
-					 "reading %s: %s", l->path,
-					 strerror(errno));
+					 "reading: %s", strerror(errno));
 		}
 		kf_hasher_update(h, l->block, (size_t)n);
 	}
@@ -701,7 +700,7 @@ static int kf__open_reader(kf_loader_t *l)
 		return KF_EINVAL;
 	if (lseek(l->fd, 0, SEEK_SET) < 0)
 		return kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EIO,
-				 "rewinding %s: %s", l->path, strerror(errno));
+				 "rewinding: %s", strerror(errno));
 	return 0;
 }
 
@@ -714,15 +713,14 @@ static void kf__open_job(kf_loader_t *l)
 	l->fd = open(l->path, O_RDONLY | O_CLOEXEC);
 	if (l->fd < 0 || fstat(l->fd, &st)) {
 		l->job_err = kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EIO,
-				       "%s: %s", l->path, strerror(errno));
+				       "cannot open: %s", strerror(errno));
 		return;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		l->job_err =
 			kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EINVAL,
-				  "%s: not a regular file (a directory "
-				  "is loaded by kferry watch)",
-				  l->path);
+				  "not a regular file (a directory "
+				  "is loaded by kferry watch)");
 		return;
 	}
 	l->res.size = (uint64_t)st.st_size;
@@ -762,9 +760,8 @@ static void kf__read_job(kf_loader_t *l)
 		n = read(l->fd, l->block, KF__BLOCK);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
-		l->job_err =
-			kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EIO,
-				  "reading %s: %s", l->path, strerror(errno));
+		l->job_err = kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EIO,
+				       "reading: %s", strerror(errno));
 		return;
 	}
 	l->job_bytes = (uint64_t)n;
@@ -774,11 +771,11 @@ static void kf__read_job(kf_loader_t *l)
 	l->o->reader->counts(l->rf, &l->job_counts);
 	if (r == KF_ENOMEM && !l->o->reader->error(l->rf))
 		l->job_err = kf_seterr(l->job_msg, sizeof(l->job_msg),
-				       KF_ENOMEM, "%s: out of memory", l->path);
+				       KF_ENOMEM, "out of memory");
 	else if (r)
-		l->job_err = kf_seterr(l->job_msg, sizeof(l->job_msg),
-				       KF_EINVAL, "%s: %s", l->path,
-				       l->o->reader->error(l->rf));
+		l->job_err =
+			kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EINVAL,
+				  "%s", l->o->reader->error(l->rf));
 }
 
 /* @locality worker */

@@ -25,6 +25,7 @@
 
 #include "kf_test.h"
 #include "kf_test_mock.h"
+#include "load/load.h"
 #include "load/loader.h"
 
 static char errbuf[512];
@@ -415,7 +416,53 @@ static void test_missing_file(void **state)
 	kf_loader_destroy(l);
 	assert_string_equal(m->res.state, "failed");
 	assert_int_equal(m->res.err, KF_EIO);
-	assert_non_null(strstr(m->res.error, "/nonexistent/x.csv"));
+	assert_string_equal(m->res.error,
+			    "cannot open: No such file or directory");
+}
+
+static void on_file(void *opaque, const kf_load_file_t *f)
+{
+	char *states = opaque;
+
+	strcat(states, f->state);
+	strcat(states, " ");
+}
+
+/* The one-shot run: files in order, one at a time, the outcomes summed;
+ * a failed file makes the run fail after the others were loaded. */
+static void test_run(void **state)
+{
+	struct mock *m = *state;
+	char second[PATH_MAX + 16], states[256] = "";
+	const char *paths[3];
+	kf_load_stats_t st;
+
+	kf_test_fmt(second, sizeof(second), "%s/second.csv", m->dir);
+	assert_int_equal(kf_test_write_file(m->path, "a,1\nb,2\n", 8, 0644), 0);
+	assert_int_equal(kf_test_write_file(second, "c,3\n!x\n", 7, 0644), 0);
+	paths[0] = m->path;
+	paths[1] = "/nonexistent/x.csv";
+	paths[2] = second;
+	assert_int_equal(kf_load_run(m->k.conf, &m->o, paths, 3, on_file, NULL,
+				     states, &st, errbuf, sizeof(errbuf)),
+			 KF_EIO);
+	assert_string_equal(states, "done failed done ");
+	assert_string_equal(errbuf, "1 of 3 files failed");
+	assert_int_equal(st.files_total, 3);
+	assert_int_equal(st.files_done, 2);
+	assert_int_equal(st.files_failed, 1);
+	assert_int_equal(st.rows_read, 4);
+	assert_int_equal(st.rows_published, 3);
+	assert_int_equal(st.rows_rejected, 1);
+	assert_int_equal(st.bytes_total, 15);
+	/* again: both loaded files are skipped */
+	states[0] = '\0';
+	paths[1] = second;
+	assert_int_equal(kf_load_run(m->k.conf, &m->o, paths, 2, on_file, NULL,
+				     states, &st, errbuf, sizeof(errbuf)),
+			 0);
+	assert_string_equal(states, "skipped skipped ");
+	assert_int_equal(st.files_skipped, 2);
 }
 
 int main(void)
@@ -433,6 +480,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_run, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
