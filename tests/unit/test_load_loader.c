@@ -228,60 +228,6 @@ static const char *load(struct mock *m, const char *text)
 	return m->res.state;
 }
 
-/* The committed messages of a topic's partitions: values joined by
- * commas in partition then offset order, and each one's header named
- * hdr (or "-") joined likewise. */
-static void read_topic(struct mock *m, const char *topic, int parts,
-		       const char *hdr, char *vals, char *hdrs, size_t cap)
-{
-	rd_kafka_conf_t *rc = rd_kafka_conf_new();
-	rd_kafka_topic_partition_list_t *l;
-	rd_kafka_message_t *msg;
-	rd_kafka_t *c;
-	int i, eofs = 0;
-
-	rd_kafka_conf_set(rc, "bootstrap.servers",
-			  rd_kafka_mock_cluster_bootstraps(m->k.mc), NULL, 0);
-	rd_kafka_conf_set(rc, "group.id", "test", NULL, 0);
-	rd_kafka_conf_set(rc, "isolation.level", "read_committed", NULL, 0);
-	rd_kafka_conf_set(rc, "enable.partition.eof", "true", NULL, 0);
-	c = rd_kafka_new(RD_KAFKA_CONSUMER, rc, errbuf, sizeof(errbuf));
-	assert_non_null(c);
-	rd_kafka_poll_set_consumer(c);
-	l = rd_kafka_topic_partition_list_new(parts);
-	for (i = 0; i < parts; i++)
-		rd_kafka_topic_partition_list_add(l, topic, i)->offset = 0;
-	assert_int_equal(rd_kafka_assign(c, l), 0);
-	rd_kafka_topic_partition_list_destroy(l);
-	*vals = *hdrs = '\0';
-	for (i = 0; i < 100 && eofs < parts; i++) {
-		rd_kafka_headers_t *h;
-		const void *v;
-		size_t n;
-
-		msg = rd_kafka_consumer_poll(c, 100);
-		if (!msg)
-			continue;
-		if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
-			eofs++;
-		if (msg->err) {
-			rd_kafka_message_destroy(msg);
-			continue;
-		}
-		snprintf(vals + strlen(vals), cap - strlen(vals), "%s%.*s",
-			 *vals ? "," : "", (int)msg->len,
-			 (const char *)msg->payload);
-		if (rd_kafka_message_headers(msg, &h) ||
-		    rd_kafka_header_get_last(h, hdr, &v, &n))
-			v = "-", n = 1;
-		snprintf(hdrs + strlen(hdrs), cap - strlen(hdrs), "%s%.*s",
-			 *hdrs ? "," : "", (int)n, (const char *)v);
-		rd_kafka_message_destroy(msg);
-	}
-	rd_kafka_consumer_close(c);
-	rd_kafka_destroy(c);
-}
-
 /* ----------------------------------------------------------------- tests */
 
 static void test_done(void **state)
@@ -300,20 +246,24 @@ static void test_done(void **state)
 	assert_int_equal(strlen(m->res.load_id), 32);
 	assert_int_equal(m->res.size, 31);
 	/* every row, with its line; two partitions by key */
-	read_topic(m, "rows", 2, "kferry.line", vals, hdrs, sizeof(vals));
+	kf_test_mock_read(&m->k, "rows", 2, "kferry.line", vals, hdrs,
+			  sizeof(vals));
 	assert_int_equal(strlen(vals), strlen("one,two,three"));
 	assert_non_null(strstr(hdrs, "1"));
 	assert_non_null(strstr(hdrs, "4"));
-	read_topic(m, "rows", 2, "kferry.load_id", vals, hdrs, sizeof(vals));
+	kf_test_mock_read(&m->k, "rows", 2, "kferry.load_id", vals, hdrs,
+			  sizeof(vals));
 	assert_non_null(strstr(hdrs, m->res.load_id));
 	/* the reject, with its reason and coordinates */
-	read_topic(m, "dlq", 1, "kferry.dlq.reason", vals, hdrs, sizeof(vals));
+	kf_test_mock_read(&m->k, "dlq", 1, "kferry.dlq.reason", vals, hdrs,
+			  sizeof(vals));
 	assert_string_equal(vals, "!bad amount");
 	assert_string_equal(hdrs, "bad amount");
-	read_topic(m, "dlq", 1, "kferry.offset", vals, hdrs, sizeof(vals));
+	kf_test_mock_read(&m->k, "dlq", 1, "kferry.offset", vals, hdrs,
+			  sizeof(vals));
 	assert_string_equal(hdrs, "12");
 	/* the load record, keyed by topic and hash */
-	read_topic(m, "loads", 1, "-", vals, hdrs, sizeof(vals));
+	kf_test_mock_read(&m->k, "loads", 1, "-", vals, hdrs, sizeof(vals));
 	assert_non_null(strstr(vals, "\"state\":\"done\""));
 	assert_non_null(strstr(vals, "\"rows_read\":4,\"rows_published\":3,"
 				     "\"rows_rejected\":1"));
@@ -333,14 +283,15 @@ static void test_past_max_rejects(void **state)
 	assert_non_null(strstr(m->res.error, "max_rejects: 2 rows rejected"));
 	assert_non_null(strstr(m->res.error, "line 3"));
 	/* nothing of the file is visible */
-	read_topic(m, "rows", 2, "-", vals, hdrs, sizeof(vals));
+	kf_test_mock_read(&m->k, "rows", 2, "-", vals, hdrs, sizeof(vals));
 	assert_string_equal(vals, "");
 	/* but the failure record and the sample are */
-	read_topic(m, "loads", 1, "-", vals, hdrs, sizeof(vals));
+	kf_test_mock_read(&m->k, "loads", 1, "-", vals, hdrs, sizeof(vals));
 	assert_non_null(strstr(vals, "\"state\":\"rejected\""));
 	assert_non_null(strstr(vals, "\"error\":\"max_rejects: 2"));
 	assert_non_null(strstr(vals, "\"ranges\":[]"));
-	read_topic(m, "dlq", 1, "kferry.dlq.code", vals, hdrs, sizeof(vals));
+	kf_test_mock_read(&m->k, "dlq", 1, "kferry.dlq.code", vals, hdrs,
+			  sizeof(vals));
 	assert_string_equal(vals, "!first");
 	assert_string_equal(hdrs, "type");
 }
@@ -369,7 +320,7 @@ static void test_percent(void **state)
 	assert_non_null(strstr(m->res.error, "2 of 5 rows (40.0%) > 30%"));
 	/* (the mock cluster does not hide aborted records that reached it:
 	 * tests/integration/t_load_rejects.sh checks that on a broker) */
-	read_topic(m, "loads", 1, "-", vals, hdrs, sizeof(vals));
+	kf_test_mock_read(&m->k, "loads", 1, "-", vals, hdrs, sizeof(vals));
 	assert_non_null(strstr(vals, "\"state\":\"done\""));
 	assert_non_null(strstr(vals, "\"state\":\"rejected\""));
 }
@@ -382,9 +333,9 @@ static void test_structural_failure(void **state)
 	assert_string_equal(load(m, "a,one\nFAIL\nb,two\n"), "failed");
 	assert_int_equal(m->res.err, KF_EINVAL);
 	assert_non_null(strstr(m->res.error, "line 2: broken"));
-	read_topic(m, "rows", 2, "-", vals, hdrs, sizeof(vals));
+	kf_test_mock_read(&m->k, "rows", 2, "-", vals, hdrs, sizeof(vals));
 	assert_string_equal(vals, "");
-	read_topic(m, "loads", 1, "-", vals, hdrs, sizeof(vals));
+	kf_test_mock_read(&m->k, "loads", 1, "-", vals, hdrs, sizeof(vals));
 	assert_non_null(strstr(vals, "\"state\":\"rejected\""));
 }
 
@@ -400,7 +351,7 @@ static void test_skip_and_force(void **state)
 	m->o.force = 1;
 	assert_string_equal(load(m, "a,one\n"), "done");
 	assert_string_not_equal(m->res.load_id, first);
-	read_topic(m, "rows", 2, "-", vals, hdrs, sizeof(vals));
+	kf_test_mock_read(&m->k, "rows", 2, "-", vals, hdrs, sizeof(vals));
 	assert_string_equal(vals, "one,one");
 }
 
