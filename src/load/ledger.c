@@ -178,7 +178,8 @@ int kf_load_ledger_key(char *out, size_t cap, const char *topic,
 /* ------------------------------------------------------------- reading */
 
 /* The partition of key in topic, as the murmur2 partitioner of our
- * producers places it. */
+ * producers places it: 0, 1 when the topic does not exist, or a KF_E*
+ * code. */
 static int kf__partition(rd_kafka_t *rk, const char *topic, const char *key,
 			 int timeout_ms, int32_t *part, char *errstr,
 			 size_t errstr_size)
@@ -195,7 +196,16 @@ static int kf__partition(rd_kafka_t *rk, const char *topic, const char *key,
 	err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
 	if (!err && md->topic_cnt == 1)
 		err = md->topics[0].err;
-	if (err)
+	if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+		/* nothing is recorded in a topic that does not exist: the
+		 * load record creates it where the brokers auto-create
+		 * topics, and fails the file where they do not */
+		kf_warn("load",
+			"the load ledger topic %s does not exist: create it "
+			"with cleanup.policy=compact",
+			topic);
+		r = 1;
+	} else if (err)
 		r = kf_seterr(errstr, errstr_size, KF_EKAFKA,
 			      "the load ledger topic %s: %s (create it, "
 			      "compacted, or set load.ledger_topic)",
@@ -307,8 +317,10 @@ int kf_load_ledger_read(const kf_conf_t *conf, const char *ledger_topic,
 		return KF_EKAFKA;
 	r = kf__partition(rk, ledger_topic, key, timeout_ms, &part, errstr,
 			  errstr_size);
-	if (r)
+	if (r) {
+		r = r > 0 ? 0 : r;
 		goto out_destroy;
+	}
 	err = rd_kafka_query_watermark_offsets(rk, ledger_topic, part, &lo, &hi,
 					       timeout_ms);
 	if (err) {

@@ -78,8 +78,8 @@ int kf_load_ledger_key(char *out, size_t cap, const char *topic,
  * the key, as the producer places it), from its start to its end offset
  * at the time of the call. A record that does not parse is logged and
  * skipped (a later one may still win). 0 with *e (KF_LOAD_NONE when the
- * key has no record), or KF_EKAFKA with errstr (no such topic, no answer
- * within timeout_ms, a refusal).
+ * key has no record, or the topic does not exist: logged), or KF_EKAFKA
+ * with errstr (no answer within timeout_ms, a refusal).
  * @locality worker (it blocks) */
 int kf_load_ledger_read(const kf_conf_t *conf, const char *ledger_topic,
 			const char *key, int timeout_ms, kf_load_entry_t *e,

@@ -355,6 +355,21 @@ static void test_skip_and_force(void **state)
 	assert_string_equal(vals, "one,one");
 }
 
+/* A ledger topic that does not exist holds no record: the file loads
+ * (its load record then creates the topic where the cluster auto-creates
+ * topics, as the mock cluster does). */
+static void test_no_ledger_topic(void **state)
+{
+	struct mock *m = *state;
+	char vals[4096], hdrs[4096];
+
+	m->o.ledger_topic = "loads.new";
+	assert_string_equal(load(m, "a,one\n"), "done");
+	/* auto-created with the mock cluster's 4 partitions */
+	kf_test_mock_read(&m->k, "loads.new", 4, "-", vals, hdrs, sizeof(vals));
+	assert_non_null(strstr(vals, "\"state\":\"done\""));
+}
+
 static void test_missing_file(void **state)
 {
 	struct mock *m = *state;
@@ -432,6 +447,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_file, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_ledger_topic, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
