@@ -33,9 +33,10 @@
 #include "kafka/producer.h"
 #include "load/ledger.h"
 
-#define KF__BLOCK (1u << 20)   /* bytes read per job */
-#define KF__DLQ_MAX (1u << 20) /* raw bytes kept in a dead letter */
-#define KF__NONE ((size_t)-1)  /* an absent string of an item */
+#define KF__BLOCK (1u << 20)	  /* bytes read per job, at most */
+#define KF__BLOCK_MIN (16u << 10) /* ... and at least */
+#define KF__DLQ_MAX (1u << 20)	  /* raw bytes kept in a dead letter */
+#define KF__NONE ((size_t)-1)	  /* an absent string of an item */
 
 enum kf__phase {
 	KF__OPEN,
@@ -102,6 +103,7 @@ struct kf_loader_s {
 	int txn_open, attached, eof, skipped, stopping, purged, failed;
 	int fail_record; /* past max_rejects: write the failure record */
 	uint64_t bytes_read;
+	size_t block_size; /* what the next read job reads */
 	uint64_t inflight_bytes;
 	int inflight_msgs;
 	uint64_t rejects_seen;
@@ -749,6 +751,7 @@ static void kf__read_job(kf_loader_t *l)
 	ssize_t n;
 	int r;
 
+	l->job_bytes = 0;
 	l->cur = calloc(1, sizeof(*l->cur));
 	if (!l->cur) {
 		l->job_err = kf_seterr(l->job_msg, sizeof(l->job_msg),
@@ -757,7 +760,7 @@ static void kf__read_job(kf_loader_t *l)
 	}
 	l->cur->l = l;
 	do
-		n = read(l->fd, l->block, KF__BLOCK);
+		n = read(l->fd, l->block, l->block_size);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		l->job_err = kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EIO,
@@ -885,6 +888,23 @@ static void kf__txn_done(kf_loader_t *l, int err)
 	}
 }
 
+/* Sizes the next read so that its records (serialized, they are larger
+ * than the file's bytes: each carries its Connect schema) take at most an
+ * eighth of the in-flight cap, which one batch would otherwise overrun. */
+static void kf__block_size(kf_loader_t *l, uint64_t out, uint64_t in)
+{
+	uint64_t want;
+
+	if (!in || !out)
+		return;
+	want = l->o->max_inflight_bytes / 8 * in / out;
+	if (want > KF__BLOCK)
+		want = KF__BLOCK;
+	if (want < KF__BLOCK_MIN)
+		want = KF__BLOCK_MIN;
+	l->block_size = (size_t)want;
+}
+
 /* A read job ended: its batch goes out (or away), its counts in. */
 static void kf__read_done(kf_loader_t *l, int err)
 {
@@ -894,6 +914,7 @@ static void kf__read_done(kf_loader_t *l, int err)
 	l->counts = l->job_counts;
 	l->bytes_read += l->job_bytes;
 	if (b) {
+		kf__block_size(l, b->len, l->job_bytes);
 		b->refs = 1; /* ours, while producing */
 		l->inflight_bytes += b->len;
 		if (!err && !l->failed)
@@ -1020,6 +1041,7 @@ int kf_loader_start(uv_loop_t *loop, const kf_load_opts_t *o, const char *path,
 		return KF_ENOMEM;
 	l->path = strdup(path);
 	l->block = malloc(KF__BLOCK);
+	l->block_size = KF__BLOCK;
 	if (!l->path || !l->block) {
 		free(l->path);
 		free(l->block);
