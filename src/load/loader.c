@@ -522,7 +522,8 @@ static int kf__produce_record(kf_loader_t *l, const char *state,
 	rec.started_ms = l->started_ms;
 	rec.finished_ms = kf__now_ms();
 	rec.rows_read = l->counts.read;
-	rec.rows_published = l->res.rows_published;
+	/* a failed file's rows were aborted: none is published */
+	rec.rows_published = strcmp(state, "done") ? 0 : l->res.rows_published;
 	rec.rows_rejected = l->counts.rejected;
 	rec.rows_filtered = l->counts.filtered;
 	rec.parts = !strcmp(state, "done");
@@ -843,6 +844,7 @@ static void kf__finish(kf_loader_t *l)
 		l->res.state = "failed";
 		l->res.error = l->error;
 		l->res.parts = 0;
+		l->res.rows_published = 0; /* aborted */
 	} else if (l->skipped) {
 		l->res.state = "skipped";
 		snprintf(l->res.load_id, sizeof(l->res.load_id), "%s",

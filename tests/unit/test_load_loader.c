@@ -282,6 +282,7 @@ static void test_past_max_rejects(void **state)
 	assert_int_equal(m->res.err, KF_EINVAL);
 	assert_non_null(strstr(m->res.error, "max_rejects: 2 rows rejected"));
 	assert_non_null(strstr(m->res.error, "line 3"));
+	assert_int_equal(m->res.rows_published, 0);
 	/* nothing of the file is visible */
 	kf_test_mock_read(&m->k, "rows", 2, "-", vals, hdrs, sizeof(vals));
 	assert_string_equal(vals, "");
@@ -290,6 +291,7 @@ static void test_past_max_rejects(void **state)
 	assert_non_null(strstr(vals, "\"state\":\"rejected\""));
 	assert_non_null(strstr(vals, "\"error\":\"max_rejects: 2"));
 	assert_non_null(strstr(vals, "\"ranges\":[]"));
+	assert_non_null(strstr(vals, "\"rows_published\":0,"));
 	kf_test_mock_read(&m->k, "dlq", 1, "kferry.dlq.code", vals, hdrs,
 			  sizeof(vals));
 	assert_string_equal(vals, "!first");
