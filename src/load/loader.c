@@ -953,7 +953,8 @@ static void kf__job_done(uv_work_t *w, int status)
 		kf__fail(l, err, 0, "%s", l->job_msg);
 	else
 		l->phase = l->skipped ? KF__CLOSE : KF__LOAD;
-	if (l->stopping)
+	/* a stop aborts what is not committed; a committed file is done */
+	if (l->stopping && l->phase < KF__FAIL)
 		kf__fail(l, KF_ESTOPPED, 0, "stopped");
 	kf__pump(l);
 }
@@ -1066,7 +1067,7 @@ int kf_loader_start(uv_loop_t *loop, const kf_load_opts_t *o, const char *path,
 void kf_loader_stop(kf_loader_t *l)
 {
 	l->stopping = 1;
-	if (l->busy || l->failed)
+	if (l->busy || l->phase >= KF__FAIL)
 		return; /* the job's end sees it */
 	kf__fail(l, KF_ESTOPPED, 0, "stopped");
 	kf__pump(l);

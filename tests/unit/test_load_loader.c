@@ -372,6 +372,24 @@ static void test_no_ledger_topic(void **state)
 	assert_non_null(strstr(vals, "\"state\":\"done\""));
 }
 
+/* A stop (SIGINT) before anything was committed: the transaction is
+ * aborted and the file reported stopped. */
+static void test_stop(void **state)
+{
+	struct mock *m = *state;
+	kf_loader_t *l;
+
+	assert_int_equal(kf_test_write_file(m->path, "a,1\n", 4, 0644), 0);
+	assert_int_equal(
+		kf_loader_start(&m->loop, &m->o, m->path, on_done, m, &l), 0);
+	kf_loader_stop(l);
+	uv_run(&m->loop, UV_RUN_DEFAULT);
+	kf_loader_destroy(l);
+	assert_string_equal(m->res.state, "failed");
+	assert_int_equal(m->res.err, KF_ESTOPPED);
+	assert_int_equal(m->res.rows_published, 0);
+}
+
 static void test_missing_file(void **state)
 {
 	struct mock *m = *state;
@@ -449,6 +467,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_file, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_ledger_topic, setup,
 						teardown),
 	};
