@@ -80,26 +80,14 @@ done
 
 [[ $SIZE_MIB =~ ^[1-9][0-9]*$ ]] || die "--size-mib: not a positive integer: $SIZE_MIB"
 [[ $NFILES =~ ^[1-9][0-9]*$ ]] || die "--files: not a positive integer: $NFILES"
-declare -A DO=()
-IFS=, read -r -a _only <<<"$ONLY"
-for p in "${_only[@]}"; do
-    case $p in
-    ref | incompressible | compressible | files | e2e) DO[$p]=1 ;;
-    *) die "--only: unknown part '$p' (ref, incompressible, compressible, files)" ;;
-    esac
-done
-want() { [[ -n ${DO[$1]:-} ]]; }
+bench_parts "$ONLY" ref incompressible compressible files e2e
 
 SEND_ARGS=()
 for kv in "${SEND_SET[@]}"; do SEND_ARGS+=(-o "$kv"); done
 RECV_ARGS=()
 for kv in "${RECV_SET[@]}"; do RECV_ARGS+=(-o "$kv"); done
 
-KF=$(cd "$BUILD" 2>/dev/null && pwd)/kferry ||
-    die "--build: no directory '$BUILD'"
-[[ -x $KF ]] || die "no kferry binary at $KF; build it with
-  cmake -S $ROOT -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build --target kferry"
-case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
+bench_paths
 
 # ---------------------------------------------------------------- tools
 
@@ -132,7 +120,6 @@ RESULTS=$SCRATCH/results.tsv
 putn() { printf '%s\tn\t%s\n' "$1" "$2" >>"$RESULTS"; }
 puts() { printf '%s\ts\t%s\n' "$1" "$2" >>"$RESULTS"; }
 get() { awk -F'\t' -v k="$1" '$1 == k { v = $3 } END { print v }' "$RESULTS"; }
-calc() { python3 -c "print(format($1, '.${2:-2}f'))"; }
 
 # ---------------------------------------------------------------- helpers
 
@@ -208,9 +195,6 @@ while True:
         sys.exit(2)
     time.sleep(0.05)
 PY
-
-# The "Maximum resident set size" (KiB) etc. of a GNU time -v file.
-time_field() { awk -F': ' -v f="$2" 'index($0, f) { v = $2 } END { print v + 0 }' "$1"; }
 
 json_field() {
     python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"

@@ -81,22 +81,11 @@ done
 for v in NFILES NPACED RATE STABLE_S; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "${v}: not a positive integer: ${!v}"
 done
-declare -A DO=()
-IFS=, read -r -a _only <<<"$ONLY"
-for p in "${_only[@]}"; do
-    case $p in
-    send | rename-burst | rename-paced | stable-paced) DO[$p]=1 ;;
-    *) die "--only: unknown part '$p' (send, rename-burst, rename-paced, stable-paced)" ;;
-    esac
-done
-want() { [[ -n ${DO[$1]:-} ]]; }
+bench_parts "$ONLY" send rename-burst rename-paced stable-paced
 WATCH_ARGS=()
 for kv in "${WATCH_SET[@]}"; do WATCH_ARGS+=(-o "$kv"); done
 
-KF=$(cd "$BUILD" 2>/dev/null && pwd)/kferry || die "--build: no directory '$BUILD'"
-[[ -x $KF ]] || die "no kferry binary at $KF; build it with
-  cmake -S $ROOT -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build --target kferry"
-case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
+bench_paths
 command -v python3 >/dev/null || die "python3 is needed (dropping, polling, statistics)"
 
 # ---------------------------------------------------------------- scratch

@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: Apache-2.0
-# bench/lib.sh: what the benchmark scripts share (sourced by bench/bench.sh
-# and bench/bench_watch.sh): messages, a scratch directory on a real disk,
+# bench/lib.sh: what the benchmark scripts share (sourced by bench/bench.sh,
+# bench/bench_watch.sh and bench/bench_load.sh): messages, arithmetic, GNU
+# time's fields, a scratch directory on a real disk,
 # the processes they start and the broker, stopped and removed whatever
 # happens; the broker's start with an untimed warm-up transfer; trees of
 # random files and their digest.
 #
-# The script sets PROG, ROOT, KEEP, TMPROOT, PARTITIONS, FILE_SIZE and KF
-# before it calls bench_scratch.
+# The script sets PROG, ROOT, KEEP, TMPROOT, PARTITIONS and KF (bench_paths
+# sets it from BUILD) before it calls bench_scratch, and FILE_SIZE before
+# gen_files.
 
 BROKER_SH=$ROOT/scripts/kafka/broker.sh
 mib=$((1024 * 1024))
@@ -14,6 +16,33 @@ mib=$((1024 * 1024))
 die() { echo "$PROG: error: $*" >&2; exit 1; }
 say() { echo "$PROG: $*" >&2; }
 need_arg() { [[ $# -ge 2 ]] || die "$1 needs a value"; }
+# bench_parts LIST PART...: the parts of the run, LIST comma-separated
+# (--only), each one of the PARTs; want PART says whether PART runs.
+bench_parts() {
+    local list=$1 p parts
+    shift
+    declare -gA DO=()
+    IFS=, read -r -a parts <<<"$list"
+    for p in "${parts[@]}"; do
+        [[ " $* " == *" $p "* ]] || die "--only: unknown part '$p' ($(IFS=,; echo "$*"))"
+        DO[$p]=1
+    done
+}
+want() { [[ -n ${DO[$1]:-} ]]; }
+
+# bench_paths: KF = the kferry binary of BUILD (it must exist); OUT made
+# absolute.
+bench_paths() {
+    KF=$(cd "$BUILD" 2>/dev/null && pwd)/kferry || die "--build: no directory '$BUILD'"
+    [[ -x $KF ]] || die "no kferry binary at $KF; build it with
+  cmake -S $ROOT -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build --target kferry"
+    case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
+}
+
+# calc EXPR [DIGITS]: EXPR (Python) with DIGITS decimals (default 2).
+calc() { python3 -c "print(format($1, '.${2:-2}f'))"; }
+# The "Maximum resident set size" (KiB) etc. of a GNU time -v file.
+time_field() { awk -F': ' -v f="$2" 'index($0, f) { v = $2 } END { print v + 0 }' "$1"; }
 
 # "PID STARTTIME" for PID and each of its descendants, children first. The
 # start time tells a process from a later one that reuses its pid.

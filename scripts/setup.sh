@@ -14,29 +14,33 @@ PROG=${0##*/}
 PACKAGES=(
     build-essential cmake pkg-config
     librdkafka-dev libuv1-dev libzstd-dev libxxhash-dev libssl-dev libcmocka-dev
+    libpq-dev libmariadb-dev
     clang libclang-rt-dev
     rpm lintian rpmlint clang-format stress-ng
     zstd xxhash python3 time curl openssl util-linux
     default-jre-headless maven
 )
-# --with-db: the database servers and client libraries of the sink and
-# capture work (scripts/db/db.sh starts throwaway servers from them).
+# --with-db: the database servers of the sink and capture tests
+# (scripts/db/db.sh starts throwaway servers from them); their client
+# libraries (libpq, Connector/C) are in PACKAGES: src/db links them.
 DB_PACKAGES=(
-    postgresql postgresql-contrib libpq-dev
-    mariadb-server mariadb-client libmariadb-dev
+    postgresql postgresql-contrib
+    mariadb-server mariadb-client
 )
 
 usage() {
     cat <<USAGE
-Usage: $PROG [--no-fetch] [--with-db] [--help]
+Usage: $PROG [--no-fetch] [--connect] [--with-db] [--help]
 
 Installs with apt-get (as root, or through sudo) the packages that kferry needs
 and that are not installed yet (checked with dpkg-query):
   ${PACKAGES[*]}
 'apt-get update' runs only when something must be installed and the package
 lists are missing or older than a day. Then runs scripts/kafka/fetch.sh to
-cache the Apache Kafka jars (skip with --no-fetch). --with-db also installs
-PostgreSQL 15 and MariaDB 10.11 (servers, clients, libpq, Connector/C):
+cache the Apache Kafka jars (skip with --no-fetch). With --connect it also
+caches Kafka Connect's (fetch.sh --connect), which only the interoperability
+tests (tests/interop) need. --with-db also installs PostgreSQL 15 and
+MariaDB 10.11 (servers and clients):
   ${DB_PACKAGES[*]}
 Debian starts the system's own instances on install; kferry's tests never use
 them (scripts/db/db.sh runs throwaway servers on free ports). A second run is
@@ -48,9 +52,11 @@ die() { echo "$PROG: error: $*" >&2; exit 1; }
 log() { echo "$PROG: $*" >&2; }
 
 fetch=1
+fetch_args=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --no-fetch) fetch=0 ;;
+        --connect) fetch_args=(--connect) ;;
         --with-db) PACKAGES+=("${DB_PACKAGES[@]}") ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
@@ -98,9 +104,9 @@ fi
 if [ $fetch -eq 1 ]; then
     # Under 'sudo setup.sh', fill the invoking user's cache, not root's.
     if [ "$(id -u)" -eq 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
-        sudo -u "$SUDO_USER" -H ${KFERRY_CACHE:+env KFERRY_CACHE="$KFERRY_CACHE"} "$SCRIPT_DIR/kafka/fetch.sh" >/dev/null
+        sudo -u "$SUDO_USER" -H ${KFERRY_CACHE:+env KFERRY_CACHE="$KFERRY_CACHE"} "$SCRIPT_DIR/kafka/fetch.sh" "${fetch_args[@]+"${fetch_args[@]}"}" >/dev/null
     else
-        "$SCRIPT_DIR/kafka/fetch.sh" >/dev/null
+        "$SCRIPT_DIR/kafka/fetch.sh" "${fetch_args[@]+"${fetch_args[@]}"}" >/dev/null
     fi
     log "Kafka jars ready"
 fi

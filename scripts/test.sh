@@ -20,7 +20,9 @@ Stages, in order: setup, check (every source file names its license,
 scripts/spdx.sh --check, and is laid out as .clang-format says,
 scripts/format.sh --check), build, unit, sanitize, fuzz, integration (then
 the hostile-input, resume, metrics, watch-reload, end-to-end and signed-ending tests
-again with the sanitizer build), package (build the .deb and .rpm, install
+again with the sanitizer build), db (src/db against throwaway PostgreSQL
+and MariaDB servers, tests/db/run.sh), interop (Kafka Connect reads what we
+write, tests/interop/run.sh), package (build the .deb and .rpm, install
 the .deb, transfer with it, purge it; as root), security (TLS, SASL and
 ACLs against a secured broker), fault (the CI subset of tests/fault/run.sh;
 the full matrix is tests/fault/run.sh --full).
@@ -91,8 +93,8 @@ build() {
 cd "$ROOT" || exit 2
 
 if stage setup; then
-    say "setup: packages and Kafka jars"
-    scripts/setup.sh || { echo "$PROG: setup failed" >&2; exit 2; }
+    say "setup: packages, database servers, Kafka and Kafka Connect jars"
+    scripts/setup.sh --connect --with-db || { echo "$PROG: setup failed" >&2; exit 2; }
 fi
 
 # check_tree SCRIPT WHAT: SCRIPT --check over the tree; on failure its
@@ -157,11 +159,14 @@ fuzz_one() {
 }
 
 if stage fuzz; then
-    say "fuzzing the wire decoders, the JSON tokenizer and the record readers for ${FUZZ_SECONDS}s each"
+    say "fuzzing the wire decoders, the JSON tokenizer, the record readers and the schema loader for ${FUZZ_SECONDS}s each"
     if CC=clang build build-fuzz -DKF_FUZZ=ON -DKF_TESTS=OFF; then
         fuzz_one fuzz_wire wire 8192
         fuzz_one fuzz_csv csv 4096
         fuzz_one fuzz_jsontok jsontok 4096
+        fuzz_one fuzz_jsonl jsonl 4096
+        fuzz_one fuzz_fixed fixed 4096
+        fuzz_one fuzz_schema schema 4096
     else
         bad 1 "fuzz: build failed"
     fi
@@ -179,6 +184,18 @@ if stage integration && stage sanitize; then
     tests/integration/run.sh --build build-asan t_hostile t_hostile_text t_abort_malformed t_conflict t_basic t_resume_forged t_metrics t_watch_reload t_e2e_reject t_signed_ends t_sealed_supersede t_stale_manifest 2>&1 |
         tee build-asan/integration.log
     count_suite build-asan/integration.log "integration (sanitizers)"
+fi
+
+if stage db; then
+    say "database layer against real PostgreSQL and MariaDB servers"
+    tests/db/run.sh --build build 2>&1 | tee build/db.log
+    count_suite build/db.log db
+fi
+
+if stage interop; then
+    say "interoperability: Kafka Connect 3.9.1 reads the record format (tests/interop)"
+    tests/interop/run.sh --build build 2>&1 | tee build/interop.log
+    count_suite build/interop.log interop
 fi
 
 if stage package; then

@@ -62,8 +62,7 @@ Example:
 USAGE
 }
 
-die() { echo "$PROG: error: $*" >&2; exit 1; }
-log() { echo "$PROG: $*" >&2; }
+source "$SCRIPT_DIR/proc.sh"
 
 JAVA=${JAVA:-java}
 KAFKA_HEAP=${KAFKA_HEAP:-512m}
@@ -86,13 +85,6 @@ tool() {
         -cp "$LIB/*" "$@"
 }
 
-set_dir() {
-    [ -n "${1:-}" ] || die "missing DIR (see --help)"
-    [ "${2:-}" != create ] || mkdir -p "$1" 2>/dev/null || true
-    [ -d "$1" ] || die "not a directory: $1"
-    DIR=$(cd "$1" && pwd -P)
-}
-
 need_cluster() {
     [ -f "$DIR/nodes" ] || die "no cluster in $DIR (run '$PROG start $DIR' first)"
     NODES=$(cat "$DIR/nodes")
@@ -104,18 +96,7 @@ check_node() {
 }
 
 # Prints the pid of node $1 if its broker process is alive (running or paused).
-node_pid() {
-    local n=$1 pid
-    [ -f "$DIR/node$n/pid" ] || return 1
-    pid=$(cat "$DIR/node$n/pid")
-    [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-    # Guard against pid reuse: the command line must name this node's config.
-    { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qF "$DIR/node$n/server.properties" || return 1
-    [ "$(node_state_of "$pid")" != Z ] || return 1
-    echo "$pid"
-}
-
-node_state_of() { awk '{print $3}' "/proc/$1/stat" 2>/dev/null || echo X; }
+node_pid() { pid_in "$DIR/node$1/pid" "$DIR/node$1/server.properties"; }
 
 # Picks $1 free TCP ports on 127.0.0.1.
 free_ports() {
@@ -229,14 +210,7 @@ launch_node() {
     # shellcheck disable=SC2206
     [ -z "${KAFKA_JVM_OPTS:-}" ] || opts+=($KAFKA_JVM_OPTS)
     echo "==== $(date '+%F %T') starting node $n ====" >>"$d/broker.log"
-    rm -f "$d/pid"
-    # The inner shell writes its own pid, then becomes the JVM (exec).
-    setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$d/pid" \
-        "$JAVA" "${opts[@]}" -cp "$LIB/*" kafka.Kafka "$d/server.properties" \
-        </dev/null >>"$d/broker.log" 2>&1 &
-    local i
-    for i in $(seq 1 50); do [ -s "$d/pid" ] && break; sleep 0.1; done
-    [ -s "$d/pid" ] || die "node $n: no pid file after launch"
+    launch_bg "$d/pid" "$d/broker.log" "$JAVA" "${opts[@]}" -cp "$LIB/*" kafka.Kafka "$d/server.properties"
     START_OFFSET[$n]=$(stat -c %s "$d/broker.log")
 }
 
@@ -301,27 +275,6 @@ PROPS
 }
 
 bootstrap() { cat "$DIR/bootstrap" 2>/dev/null || die "no $DIR/bootstrap (is the cluster started?)"; }
-
-# SIGCONT+SIGTERM to pids "${@:2}", wait up to $1 s for them to exit, then SIGKILL.
-stop_pids() {
-    local wait_s=$1; shift
-    local pid deadline=$((SECONDS + wait_s)) alive
-    for pid in "$@"; do kill -CONT "$pid" 2>/dev/null || true; kill -TERM "$pid" 2>/dev/null || true; done
-    while :; do
-        alive=()
-        for pid in "$@"; do
-            if kill -0 "$pid" 2>/dev/null && [ "$(node_state_of "$pid")" != Z ]; then alive+=("$pid"); fi
-        done
-        [ ${#alive[@]} -eq 0 ] && return 0
-        if [ $SECONDS -ge $deadline ]; then
-            log "SIGKILL after ${wait_s} s: pid(s) ${alive[*]}"
-            kill -KILL "${alive[@]}" 2>/dev/null || true
-            sleep 0.5
-            return 0
-        fi
-        sleep 0.2
-    done
-}
 
 # --- commands ----------------------------------------------------------------
 
@@ -418,12 +371,7 @@ cmd_stop() {
         die "no cluster in $DIR"
     fi
     if [ $clean -eq 1 ]; then
-        # Only delete directories this script created (or empty ones).
-        if [ -f "$DIR/nodes" ] || [ -z "$(ls -A "$DIR")" ]; then
-            rm -rf -- "$DIR"
-        else
-            die "--clean: $DIR does not look like a broker.sh directory; not deleting it"
-        fi
+        clean_dir nodes
     fi
 }
 
@@ -432,7 +380,7 @@ cmd_status() {
     local n p st ok=0
     for n in $(seq 1 "$NODES"); do
         if p=$(node_pid "$n"); then
-            st=running; [ "$(node_state_of "$p")" = T ] && { st=paused; ok=1; }
+            st=running; [ "$(proc_state "$p")" = T ] && { st=paused; ok=1; }
             echo "node $n: $st pid $p port $(cat "$DIR/node$n/port")"
         else
             echo "node $n: stopped port $(cat "$DIR/node$n/port")"; ok=1

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Fetch the Apache Kafka broker and tool jars from Maven Central into a cache
-# outside the build tree, and print the directory that holds them.
+# Fetch the Apache Kafka broker and tool jars (and, when asked, the Kafka
+# Connect worker's) from Maven Central into a cache outside the build tree,
+# and print the directory that holds them.
 set -euo pipefail
 
 KAFKA_VERSION=3.9.1
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 POM="$SCRIPT_DIR/pom.xml"
+CONNECT_POM="$SCRIPT_DIR/connect-pom.xml"
 
 usage() {
     cat <<USAGE
-Usage: ${0##*/} [--force] [--help]
+Usage: ${0##*/} [--connect] [--force] [--help]
 
 Downloads Apache Kafka $KAFKA_VERSION (org.apache.kafka:kafka_2.13 and
 org.apache.kafka:kafka-tools plus their runtime dependencies) with Maven into
@@ -22,6 +24,12 @@ Does nothing if the cache is already complete (stamp file .complete).
 Installs java (default-jre-headless) and mvn (maven) with apt-get if absent.
 
 Options:
+  --connect also fetch Kafka Connect (connect-runtime, connect-json,
+            connect-file and their runtime dependencies, see connect-pom.xml)
+            for the interoperability tests: the jars that lib/ lacks go to
+            kafka-$KAFKA_VERSION/connect (stamp .complete-connect), whose path
+            is printed instead; a Connect worker's class path is
+X
   --force   re-download even if the cache is complete
   --help    show this help
 
@@ -34,8 +42,10 @@ die() { echo "fetch.sh: error: $*" >&2; exit 1; }
 log() { echo "fetch.sh: $*" >&2; }
 
 force=0
+connect=0
 while [ $# -gt 0 ]; do
     case "$1" in
+        --connect) connect=1 ;;
         --force) force=1 ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
@@ -46,8 +56,11 @@ done
 CACHE="${KFERRY_CACHE:-$HOME/.cache/kferry}/kafka-$KAFKA_VERSION"
 LIB="$CACHE/lib"
 STAMP="$CACHE/.complete"
+CONNECT="$CACHE/connect"
+CONNECT_STAMP="$CACHE/.complete-connect"
 
 [ -f "$POM" ] || die "missing $POM"
+[ "$connect" -eq 0 ] || [ -f "$CONNECT_POM" ] || die "missing $CONNECT_POM"
 
 # The stamp records the version and the pom's checksum, so editing the pom
 # invalidates the cache.
@@ -59,8 +72,32 @@ cache_ok() {
         [ -f "$LIB/kafka-tools-$KAFKA_VERSION.jar" ]
 }
 
-if [ "$force" -eq 0 ] && cache_ok; then
-    echo "$LIB"
+# connect/ holds only what lib/ lacks, so its stamp names lib's too: a new
+# lib/ means connect/ must be made again.
+connect_stamp() {
+    echo "$KAFKA_VERSION $(sha256sum "$CONNECT_POM" | cut -d' ' -f1) $(cat "$STAMP" 2>/dev/null)"
+}
+
+# Prints the first Connect jar that neither directory holds.
+connect_missing() {
+    local a
+    for a in connect-runtime connect-json connect-file; do
+        [ -f "$LIB/$a-$KAFKA_VERSION.jar" ] || [ -f "$CONNECT/$a-$KAFKA_VERSION.jar" ] ||
+            { echo "$a-$KAFKA_VERSION.jar"; return 0; }
+    done
+}
+
+connect_ok() {
+    [ -f "$CONNECT_STAMP" ] && [ "$(cat "$CONNECT_STAMP")" = "$(connect_stamp)" ] &&
+        [ -z "$(connect_missing)" ]
+}
+
+all_ok() { cache_ok && { [ "$connect" -eq 0 ] || connect_ok; }; }
+
+result() { if [ "$connect" -eq 1 ]; then echo "$CONNECT"; else echo "$LIB"; fi; }
+
+if [ "$force" -eq 0 ] && all_ok; then
+    result
     exit 0
 fi
 
@@ -97,30 +134,57 @@ if ! flock -n 9; then
     log "another fetch is running; waiting for it"
     flock 9
 fi
-if [ "$force" -eq 0 ] && cache_ok; then
-    echo "$LIB"
+if [ "$force" -eq 0 ] && all_ok; then
+    result
     exit 0
 fi
 
-log "downloading Apache Kafka $KAFKA_VERSION jars into $LIB (may take a few minutes)"
 tmp=$(mktemp -d "$CACHE/.fetch.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-# Run Maven on a copy of the pom so that nothing is written into the source tree.
-cp "$POM" "$tmp/pom.xml"
-start=$SECONDS
-if ! (cd "$tmp" && mvn -B -q dependency:copy-dependencies \
-        -Dkafka.version="$KAFKA_VERSION" \
-        -DoutputDirectory="$tmp/lib" -DincludeScope=runtime) >"$tmp/mvn.log" 2>&1; then
-    tail -n 40 "$tmp/mvn.log" >&2
-    die "mvn dependency:copy-dependencies failed (is Maven Central reachable?)"
-fi
-for j in "kafka_2.13-$KAFKA_VERSION.jar" "kafka-tools-$KAFKA_VERSION.jar"; do
-    [ -f "$tmp/lib/$j" ] || die "download finished but $j is missing"
-done
 
-rm -f "$STAMP"
-rm -rf "$LIB"
-mv "$tmp/lib" "$LIB"
-echo "$want_stamp" >"$STAMP"
-log "fetched $(ls "$LIB" | wc -l) jars in $((SECONDS - start)) s"
-echo "$LIB"
+# mvn_copy POM OUT: the runtime dependency closure of POM's jars into OUT.
+# Maven runs on a copy of the pom so that nothing is written into the
+# source tree.
+mvn_copy() {
+    local work
+    work=$(mktemp -d "$tmp/mvn.XXXXXX")
+    cp "$1" "$work/pom.xml"
+    if ! (cd "$work" && mvn -B -q dependency:copy-dependencies \
+            -Dkafka.version="$KAFKA_VERSION" \
+            -DoutputDirectory="$2" -DincludeScope=runtime) >"$work/mvn.log" 2>&1; then
+        tail -n 40 "$work/mvn.log" >&2
+        die "mvn dependency:copy-dependencies failed for ${1##*/} (is Maven Central reachable?)"
+    fi
+}
+
+start=$SECONDS
+if [ "$force" -eq 1 ] || ! cache_ok; then
+    log "downloading Apache Kafka $KAFKA_VERSION jars into $LIB (may take a few minutes)"
+    mvn_copy "$POM" "$tmp/lib"
+    for j in "kafka_2.13-$KAFKA_VERSION.jar" "kafka-tools-$KAFKA_VERSION.jar"; do
+        [ -f "$tmp/lib/$j" ] || die "download finished but $j is missing"
+    done
+    rm -f "$STAMP" "$CONNECT_STAMP"
+    rm -rf "$LIB"
+    mv "$tmp/lib" "$LIB"
+    echo "$want_stamp" >"$STAMP"
+    log "fetched $(ls "$LIB" | wc -l) jars in $((SECONDS - start)) s"
+fi
+
+if [ "$connect" -eq 1 ] && { [ "$force" -eq 1 ] || ! connect_ok; }; then
+    log "downloading Kafka Connect $KAFKA_VERSION jars into $CONNECT"
+    mvn_copy "$CONNECT_POM" "$tmp/connect-all"
+    # Keep what lib/ lacks: one copy of each jar on the worker's class path.
+    mkdir -p "$tmp/connect"
+    for j in "$tmp/connect-all"/*.jar; do
+        [ -f "$LIB/${j##*/}" ] || mv "$j" "$tmp/connect/"
+    done
+    rm -f "$CONNECT_STAMP"
+    rm -rf "$CONNECT"
+    mv "$tmp/connect" "$CONNECT"
+    m=$(connect_missing)
+    [ -z "$m" ] || die "download finished but $m is missing"
+    connect_stamp >"$CONNECT_STAMP"
+    log "Kafka Connect: $(ls "$CONNECT" | wc -l) jar(s) beside lib/ ($(du -sk "$CONNECT" | cut -f1) KiB) in $((SECONDS - start)) s"
+fi
+result

@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "common/err.h"
+#include "common/ini.h"
 #include "common/log.h"
 
 static const char kf__route_prefix[] = "route.";
@@ -50,45 +51,9 @@ static int kf__parse_int(const char *s, int64_t *out)
 	return 0;
 }
 
-/* Returns the multiplier of a size suffix (K, KB, KiB, ... any case), or 0
- * if s is not one. An empty suffix means bytes. */
-static uint64_t kf__size_unit(const char *s)
-{
-	static const char units[] = "KMGT";
-	const char *u;
-
-	if (!*s)
-		return 1;
-	u = strchr(units, toupper((unsigned char)*s));
-	if (!u)
-		return 0;
-	s++;
-	if (*s && strcasecmp(s, "B") && strcasecmp(s, "iB"))
-		return 0;
-	return (uint64_t)1 << (10 * (u - units + 1));
-}
-
 int kf_conf_parse_size(const char *s, uint64_t *out)
 {
-	unsigned long long v;
-	uint64_t unit;
-	char *end;
-
-	/* strtoull would accept leading spaces and wrap "-1" around */
-	if (!s || !isdigit((unsigned char)*s))
-		return KF_EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return KF_EINVAL;
-	/* "1 MiB" reads well; a bare "1 " is more likely a mistake */
-	if (end[strspn(end, " \t")])
-		end += strspn(end, " \t");
-	unit = kf__size_unit(end);
-	if (!unit || v > UINT64_MAX / unit)
-		return KF_EINVAL;
-	*out = (uint64_t)v * unit;
-	return 0;
+	return kf_ini_parse_size(s, out);
 }
 
 static int kf__invalid(const struct kf__key *k, const char *value, char *errstr,
@@ -393,47 +358,12 @@ static const struct kf__key *kf__key_find(const char *name)
 	return NULL;
 }
 
-/* Levenshtein distance; both strings are shorter than KF__KEY_MAX. */
-static size_t kf__edit_distance(const char *a, const char *b)
-{
-	size_t rows[2][KF__KEY_MAX];
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t *prev = rows[0], *cur = rows[1], *tmp;
-
-	for (j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-
-			cur[j] = sub < del ? sub : del;
-			cur[j] = cur[j] < ins ? cur[j] : ins;
-		}
-		tmp = prev;
-		prev = cur;
-		cur = tmp;
-	}
-	return prev[lb];
-}
-
 /* The part of a name after its last dot. */
 static const char *kf__leaf(const char *name)
 {
 	const char *dot = strrchr(name, '.');
 
 	return dot ? dot + 1 : name;
-}
-
-/* The edit distance from a to b if it is small for a's length (at most one
- * edit in three characters, and at least one), else SIZE_MAX. */
-static size_t kf__near(const char *a, const char *b)
-{
-	size_t limit = strlen(a) / 3 ? strlen(a) / 3 : 1;
-	size_t d = kf__edit_distance(a, b);
-
-	return d <= limit ? d : SIZE_MAX;
 }
 
 /* The key closest to a misspelt name. Last parts are compared too, so that
@@ -445,12 +375,10 @@ static const struct kf__key *kf__key_suggest_in(const struct kf__key *keys,
 	const struct kf__key *found = NULL;
 	size_t best = SIZE_MAX, i;
 
-	if (strlen(name) >= KF__KEY_MAX)
-		return NULL;
 	for (i = 0; i < nkeys; i++) {
 		const struct kf__key *k = &keys[i];
-		size_t full = kf__near(name, k->name);
-		size_t leaf = kf__near(kf__leaf(name), kf__leaf(k->name));
+		size_t full = kf_ini_near(name, k->name);
+		size_t leaf = kf_ini_near(kf__leaf(name), kf__leaf(k->name));
 		size_t d = full < leaf ? full : leaf;
 
 		if (d < best) { /* ties go to the first key */
@@ -654,155 +582,29 @@ void kf_conf_destroy(kf_conf_t *conf)
 }
 
 /* ---------------------------------------------------------------------
- * The file loader: INI style, one line at a time, modified in place.
+ * The file loader: the INI dialect of common/ini.h.
  */
+
+/* A configuration file is small; a bigger one is the wrong file. */
+#define KF__CONF_MAX_BYTES (16u << 20)
 
 struct kf__loader {
 	kf_conf_t *conf;
-	char section[KF__KEY_MAX]; /* "" before the first [section] */
-	char secret[KF__KEY_MAX];  /* the first key holding a secret inline */
+	/* the first key holding a secret inline */
+	char secret[KF_INI_NAME_MAX];
 };
 
-static char *kf__skip_space(char *s)
+static int kf__load_key(void *opaque, const char *section, const char *name,
+			const char *value, unsigned line, char *msg,
+			size_t msg_size)
 {
-	while (isspace((unsigned char)*s))
-		s++;
-	return s;
-}
+	struct kf__loader *ld = opaque;
+	char key[KF_INI_NAME_MAX]; /* the tokenizer checked that it fits */
+	int err;
 
-static void kf__rtrim(char *s)
-{
-	size_t n = strlen(s);
-
-	while (n && isspace((unsigned char)s[n - 1]))
-		s[--n] = '\0';
-}
-
-/* Nothing but whitespace and maybe a comment left on the line. */
-static int kf__rest_is_empty(char *s)
-{
-	s = kf__skip_space(s);
-	return !*s || *s == '#' || *s == ';';
-}
-
-/* Section and key names: letters, digits, '.', '_' and '-'. */
-static int kf__valid_name(const char *s)
-{
-	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
-			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
-
-	return n && !s[n] && n < KF__KEY_MAX;
-}
-
-static int kf__load_section(struct kf__loader *ld, char *p, char *msg,
-			    size_t msg_size)
-{
-	char *end = strchr(p, ']');
-	char *name;
-
-	if (!end || !kf__rest_is_empty(end + 1))
-		return kf_seterr(msg, msg_size, KF_EINVAL,
-				 "expected \"[section]\"");
-	*end = '\0';
-	name = kf__skip_space(p + 1);
-	kf__rtrim(name);
-	if (!kf__valid_name(name))
-		return kf_seterr(msg, msg_size, KF_EINVAL,
-				 "invalid section name \"%s\" (use letters, "
-				 "digits, '.', '_' and '-')",
-				 name);
-	strcpy(ld->section, name);
-	return 0;
-}
-
-/* Cuts a '#' or ';' comment that follows whitespace, then the whitespace;
- * "a#b" and "a;b" stay whole. value never starts the line (the key and '='
- * come first), so s[-1] is always inside it. */
-static void kf__cut_comment(char *value)
-{
-	char *s;
-
-	for (s = value; *s; s++) {
-		if ((*s == '#' || *s == ';') &&
-		    (s[-1] == ' ' || s[-1] == '\t')) {
-			*s = '\0';
-			break;
-		}
-	}
-	kf__rtrim(value);
-}
-
-/* The character an escape stands for, or -1. */
-static int kf__unescape(char c)
-{
-	switch (c) {
-	case 'n':
-		return '\n';
-	case '"':
-	case '\\':
-		return c;
-	default:
-		return -1;
-	}
-}
-
-/* Decodes a double-quoted value in place (the decoded text is never longer
- * than the quoted one); p points at the opening quote. */
-static int kf__unquote(char *p, const char *key, char *msg, size_t msg_size)
-{
-	char *r = p + 1, *w = p;
-
-	for (; *r != '"'; r++) {
-		int c = *r;
-
-		if (!c)
-			return kf_seterr(msg, msg_size, KF_EINVAL,
-					 "%s: missing closing quote", key);
-		if (c == '\\' && r[1] && (c = kf__unescape(*++r)) < 0)
-			return kf_seterr(msg, msg_size, KF_EINVAL,
-					 "%s: unknown escape \"\\%c\" in "
-					 "quoted value (use \\\", \\\\ or "
-					 "\\n)",
-					 key, *r);
-		*w++ = (char)c;
-	}
-	if (!kf__rest_is_empty(r + 1))
-		return kf_seterr(msg, msg_size, KF_EINVAL,
-				 "%s: unexpected text after the closing quote",
-				 key);
-	*w = '\0';
-	return 0;
-}
-
-static int kf__load_pair(struct kf__loader *ld, char *p, char *msg,
-			 size_t msg_size)
-{
-	char *eq = strchr(p, '=');
-	char key[KF__KEY_MAX];
-	char *value;
-	int n, err;
-
-	if (!eq)
-		return kf_seterr(msg, msg_size, KF_EINVAL,
-				 "expected \"key = value\", \"[section]\" or "
-				 "a comment");
-	*eq = '\0';
-	kf__rtrim(p);
-	if (!kf__valid_name(p))
-		return kf_seterr(msg, msg_size, KF_EINVAL,
-				 "invalid key name \"%s\" (use letters, "
-				 "digits, '.', '_' and '-')",
-				 p);
-	n = snprintf(key, sizeof(key), "%s%s%s", ld->section,
-		     *ld->section ? "." : "", p);
-	if (n < 0 || (size_t)n >= sizeof(key))
-		return kf_seterr(msg, msg_size, KF_EINVAL,
-				 "%s.%s: key name too long", ld->section, p);
-	value = kf__skip_space(eq + 1);
-	if (*value != '"')
-		kf__cut_comment(value);
-	else if ((err = kf__unquote(value, key, msg, msg_size)))
-		return err;
+	(void)line;
+	snprintf(key, sizeof(key), "%s%s%s", section, *section ? "." : "",
+		 name);
 	err = kf_conf_set(ld->conf, key, value, msg, msg_size);
 	if (!err && !*ld->secret && *value && kf_conf_is_secret(key) &&
 	    !kf_conf_secret_is_ref(value))
@@ -842,11 +644,11 @@ int kf_conf_secret_is_ref(const char *value)
 /* A file that holds a secret and that any local user can read gives the
  * secret away: say so, with the fix. Group access is left alone: 640
  * with a service group is a common and sound setup. */
-static void kf__check_secret_file(FILE *f, const char *path, const char *key)
+static void kf__check_secret_file(const char *path, const char *key)
 {
 	struct stat st;
 
-	if (fstat(fileno(f), &st) < 0 || !(st.st_mode & (S_IROTH | S_IWOTH)))
+	if (stat(path, &st) < 0 || !(st.st_mode & (S_IROTH | S_IWOTH)))
 		return;
 	kf_warn("conf",
 		"%s holds a secret (%s) and is readable by other users "
@@ -856,67 +658,15 @@ static void kf__check_secret_file(FILE *f, const char *path, const char *key)
 		path, key, (unsigned)(st.st_mode & 0777), path, key);
 }
 
-static int kf__load_line(struct kf__loader *ld, char *line, size_t len,
-			 char *msg, size_t msg_size)
-{
-	char *p;
-
-	if (strlen(line) != len)
-		return kf_seterr(msg, msg_size, KF_EINVAL,
-				 "line contains a NUL byte");
-	kf__rtrim(line);
-	p = kf__skip_space(line);
-	if (!*p || *p == '#' || *p == ';')
-		return 0;
-	if (*p == '[')
-		return kf__load_section(ld, p, msg, msg_size);
-	return kf__load_pair(ld, p, msg, msg_size);
-}
-
 int kf_conf_load_file(kf_conf_t *conf, const char *path, char *errstr,
 		      size_t errstr_size)
 {
-	static const char bom[] = "\xef\xbb\xbf";
 	struct kf__loader ld = {.conf = conf};
-	/* stdio's buffer, ours so that the secrets it saw can be wiped */
-	char iobuf[BUFSIZ];
-	char msg[1024];
-	unsigned lineno = 0;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int err = 0, e;
-	FILE *f;
+	int err;
 
-	if (!(f = fopen(path, "re"))) { /* e: O_CLOEXEC, threads may fork */
-		e = errno;
-		return kf_seterr(errstr, errstr_size, kf_err_from_errno(e),
-				 "%s: cannot open: %s", path, strerror(e));
-	}
-	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
-	while (!err && (len = getline(&line, &cap, f)) >= 0) {
-		size_t skip = 0;
-
-		/* Editors on some systems start UTF-8 files with a BOM. */
-		if (!lineno++ && !strncmp(line, bom, sizeof(bom) - 1))
-			skip = sizeof(bom) - 1;
-		err = kf__load_line(&ld, line + skip, (size_t)len - skip, msg,
-				    sizeof(msg));
-		if (err)
-			kf_seterr(errstr, errstr_size, err, "%s:%u: %s", path,
-				  lineno, msg);
-	}
-	if (!err && ferror(f)) {
-		e = errno;
-		err = kf_seterr(errstr, errstr_size, kf_err_from_errno(e),
-				"%s: cannot read: %s", path, strerror(e));
-	}
+	err = kf_ini_parse_file(path, KF__CONF_MAX_BYTES, NULL, kf__load_key,
+				&ld, errstr, errstr_size);
 	if (!err && *ld.secret)
-		kf__check_secret_file(f, path, ld.secret);
-	if (line)
-		explicit_bzero(line, cap);
-	free(line);
-	fclose(f);
-	explicit_bzero(iobuf, sizeof(iobuf));
+		kf__check_secret_file(path, ld.secret);
 	return err;
 }

@@ -6,6 +6,8 @@
  * the discriminator (bytes at disc_offset, disc_length compared with each
  * type's code). A terminated record of another length is a
  * `record_length` reject, a code matching no type a `record_type` reject.
+ * An empty line is no record (terminated), nor is a line end after the
+ * last record (back to back).
  * Records are raw bytes: cutting fields and decoding is the caller's. Same
  * contract as the CSV reader: chunks of any size, finish at the end,
  * identical callbacks whatever the split, a nonzero return stops.
@@ -25,6 +27,7 @@ typedef struct kf_fixed_opts_s {
 	size_t ntypes;		  /* without a discriminator: 1 */
 } kf_fixed_opts_t;
 
+/* One record; raw valid during the callback only. */
 typedef struct kf_fixed_rec_s {
 	uint64_t num;	 /* 1-based record number */
 	uint64_t line;	 /* terminated: physical line; else num */

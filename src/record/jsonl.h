@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A streaming JSON-lines reader (docs/records.md 2.3): one JSON object per
- * LF-terminated line (CRLF too), empty lines skipped, a line over
- * max_line a rejected record; each line is tokenized with
+ * LF-terminated line (CRLF too), empty lines skipped, a UTF-8 BOM at
+ * the file's start skipped, a line over max_line a rejected record; each line is tokenized with
  * common/jsontok.h. Like the CSV reader: feed chunks of any size, finish
  * at the end; callbacks see the same records whatever the split; a
  * callback's nonzero return stops the reader. Bytes are tokenized as they
@@ -17,6 +17,7 @@
 
 #include "common/jsontok.h"
 
+/* A line and its tokens; valid during the callback only. */
 typedef struct kf_jsonl_line_s {
 	uint64_t num;	 /* 1-based record number (rejected ones count) */
 	uint64_t line;	 /* 1-based physical line */

@@ -128,6 +128,7 @@ typedef struct kf_column_s {
 	unsigned mask_a, mask_b; /* KF_MASK_KEEP: first a, last b */
 	char *mask_keep;	 /* characters never masked: "-" */
 	int key_pos;		 /* position in the key, or -1 */
+	unsigned line; /* of [column.NAME] in the schema file (messages) */
 } kf_column_t;
 
 /* A fixed-width record type ([record.NAME]). */
@@ -144,6 +145,7 @@ typedef struct kf_rectype_s {
 		int sum_of; /* emitted column summed */
 	} * sums;
 	size_t n_sums;
+	unsigned line; /* of [record.NAME]; 0: the implicit only type */
 } kf_rectype_t;
 
 /* One `COLUMN OP VALUE` term of [schema] filter (joined by and). */
@@ -194,7 +196,12 @@ typedef struct kf_schema_s {
 	size_t ncols;
 	int *key; /* column indexes, in key order */
 	size_t nkey;
-	int masks;    /* some column masks (dead letters withhold raw bytes) */
+	unsigned key_line; /* of [schema] key; 0: set by kf_schema_set_key */
+	unsigned filter_line;
+	int masks; /* some column masks (dead letters withhold raw bytes) */
+	/* locale_t of C.UTF-8: regexes are compiled under it (uselocale) and
+	 * must run under it; NULL when no column has a regex */
+	void *regex_locale;
 	int prepared; /* kf_schema_prepare succeeded */
 } kf_schema_t;
 
@@ -205,6 +212,17 @@ int kf_schema_load(const char *path, kf_schema_t **out, char *errstr,
 /* The same from text in memory; path names it in messages. */
 int kf_schema_parse(const char *text, size_t len, const char *path,
 		    kf_schema_t **out, char *errstr, size_t errstr_size);
+
+/* An empty schema, as a file with only format_version = 1 (no format,
+ * no columns), for code that builds one (the sniffer): set the fields,
+ * add columns, then kf_schema_prepare. path names it in messages (NULL:
+ * "schema"). NULL when out of memory. */
+kf_schema_t *kf_schema_new(const char *path);
+/* Appends a column of that name with the defaults of the file format
+ * (type unset: set it). Its index, or KF_EINVAL (an invalid or taken
+ * name) / KF_ENOMEM with errstr. */
+int kf_schema_add_column(kf_schema_t *s, const char *name, char *errstr,
+			 size_t errstr_size);
 
 /* Overrides of the command line, before kf_schema_prepare: the key
  * columns ("a,b"; "" removes the key), the format, the encoding, the CSV
@@ -218,14 +236,20 @@ int kf_schema_set_encoding(kf_schema_t *s, const char *encoding, char *errstr,
 int kf_schema_set_delimiter(kf_schema_t *s, const char *delim, char *errstr,
 			    size_t errstr_size);
 
-/* Checks the whole (key columns required, one emitted record type, names
- * unique, a name not ending in .Envelope, hash masks with a salt given to
- * the load, ...) and compiles regexes, bounds and filter values. Called
- * by kf_schema_load; call again after overrides. */
+/* Checks the whole (key columns required and emitted, one emitted record
+ * type, names unique, a name not ending in .Envelope, keys that fit the
+ * column's type and the format, ...) and compiles regexes, bounds and
+ * filter values. Called by kf_schema_load; call again after overrides.
+ * The salt that hash masks need is the load's to check (a column with
+ * KF_MASK_HASH): the schema does not know it. */
 int kf_schema_prepare(kf_schema_t *s, char *errstr, size_t errstr_size);
 
 /* The index of the column named name, or -1. */
 int kf_schema_col(const kf_schema_t *s, const char *name);
+
+/* The type's word in schema files ("int64"; "decimal(p,s)" for
+ * KF_T_DECIMAL, whose file form carries precision and scale). */
+const char *kf_schema_type_name(enum kf_type t);
 
 /* The iconv name to decode encoding with ("EUC-KR", "UHC", "MS949" ->
  * "CP949"; UTF-8 -> NULL), or "" when it is not ASCII-transparent and so

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/base64.h"
 #include "common/err.h"
 #include "record/serial.h"
 
@@ -51,29 +52,18 @@ static void kf__str(kf_strbuf_t *b, const char *p, size_t len)
 	kf_strbuf_putc(b, '"');
 }
 
-/* Standard base64 (RFC 4648 alphabet) with padding, no line breaks:
- * Jackson's default variant. */
+/* Base64 as Jackson writes it (common/base64.h), through a stack buffer
+ * of a multiple of 3 bytes, so that only the last piece pads. */
 static void kf__b64(kf_strbuf_t *b, const void *ptr, size_t len)
 {
-	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char *p = ptr;
-	char out[4];
-	uint32_t w;
-	size_t i;
+	char out[KF_BASE64_LEN(768)];
+	size_t n;
 
 	kf_strbuf_putc(b, '"');
-	for (i = 0; i < len; i += 3) {
-		w = (uint32_t)p[i] << 16;
-		if (i + 1 < len)
-			w |= (uint32_t)p[i + 1] << 8;
-		if (i + 2 < len)
-			w |= p[i + 2];
-		out[0] = abc[w >> 18];
-		out[1] = abc[(w >> 12) & 63];
-		out[2] = i + 1 < len ? abc[(w >> 6) & 63] : '=';
-		out[3] = i + 2 < len ? abc[w & 63] : '=';
-		kf_strbuf_append(b, out, 4);
+	for (; len; p += n, len -= n) {
+		n = len < 768 ? len : 768;
+		kf_strbuf_append(b, out, kf_base64_encode(p, n, out));
 	}
 	kf_strbuf_putc(b, '"');
 }

@@ -25,13 +25,15 @@
 #                    missing)
 #   KF_MANY          files in t_many_small (default 100000)
 #   KF_SEED          seed of t_kill_receiver's kill moments (default random)
+#   KF_SUITE_TESTS   directory of the t_*.sh to run (default: this one;
+#                    tests/interop/run.sh sets it)
 set -uo pipefail
 
 SUITE_SCRIPT=${BASH_SOURCE[0]}
-SUITE_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SUITE_TESTS=${KF_SUITE_TESTS:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 SUITE_PREFIXES=t_
 SUITE_TAG=kf-it
-source "$SUITE_TESTS/suite.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/suite.sh"
 
 suite_args "$@"
 suite_start

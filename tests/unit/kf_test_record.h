@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the unit tests of src/record/ share: columns, schemas and values
- * filled by hand (as the schema loader and the parser would leave them),
- * and a stand-in for record/decode.c's kf_utf8_count while decode.c is not
- * in the tree. Include it once per test program.
+ * filled by hand (as the schema loader and the parser would leave them).
+ * Include it once per test program.
  */
 #ifndef KF_TEST_RECORD_H
 #define KF_TEST_RECORD_H
@@ -15,17 +14,6 @@
 #include "record/decode.h"
 #include "record/schema.h"
 #include "record/value.h"
-
-/* Weak, so the real one wins once it is linked (then this can go).
- * Counts the bytes that do not continue a UTF-8 sequence. */
-__attribute__((weak)) size_t kf_utf8_count(const char *p, size_t len)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < len; i++)
-		n += ((unsigned char)p[i] & 0xc0) != 0x80;
-	return n;
-}
 
 /* A column with the defaults of docs/records.md 2.4 and no checks. */
 static inline kf_column_t kf_test_col(const char *name, enum kf_type t)

@@ -17,64 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kf_test_reader.h"
+#include "kf_test_trace.h"
 #include "record/csv.h"
-
-struct trace {
-	char *s;
-	size_t len, cap;
-	int stop_after; /* >0: the callback stops the reader at that call */
-	int calls;
-};
-
-static void tr_add(struct trace *t, const char *s, size_t n)
-{
-	if (t->len + n + 1 > t->cap) {
-		t->cap = (t->len + n + 1) * 2;
-		t->s = realloc(t->s, t->cap);
-		assert_non_null(t->s);
-	}
-	memcpy(t->s + t->len, s, n);
-	t->len += n;
-	t->s[t->len] = '\0';
-}
-
-static void tr_printf(struct trace *t, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	tr_add(t, buf, (size_t)n);
-}
-
-/* Bytes as they are, CR and LF spelled \r \n. */
-static void tr_bytes(struct trace *t, const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\r')
-			tr_add(t, "\\r", 2);
-		else if (s[i] == '\n')
-			tr_add(t, "\\n", 2);
-		else
-			tr_add(t, s + i, 1);
-	}
-}
-
-static int tr_stop(struct trace *t)
-{
-	return ++t->calls == t->stop_after ? 7 : 0;
-}
 
 /* R<num>@<line>:<offset> [raw] then each field as <v> (unquoted),
  * "<v>" (quoted) or N (NULL). */
 static int on_record(const kf_csv_record_t *r, void *opaque)
 {
-	struct trace *t = opaque;
+	struct kf_trace *t = opaque;
 	size_t i;
 
 	tr_printf(t, "R%llu@%llu:%llu [", (unsigned long long)r->num,
@@ -100,7 +51,7 @@ static int on_record(const kf_csv_record_t *r, void *opaque)
  * [raw] (<total>) */
 static int on_error(const kf_csv_error_t *e, void *opaque)
 {
-	struct trace *t = opaque;
+	struct kf_trace *t = opaque;
 
 	assert_non_null(strstr(e->msg, "line"));
 	if (e->code == KF_CSV_E_FIELD_COUNT)
@@ -120,66 +71,30 @@ static int on_error(const kf_csv_error_t *e, void *opaque)
 	return tr_stop(t);
 }
 
-/* Reads in chunks: cut1 and cut2 split the input in three (byte by byte
- * when step is 1). */
+static void *rd_open(struct kf_trace *t, const void *arg)
+{
+	char err[128];
+
+	return kf_csv_new(arg, on_record, on_error, t, err, sizeof(err));
+}
+
+KF_TEST_READER_CALLS(csv)
+
+static const struct kf_trace_reader reader = {rd_open, rd_feed, rd_finish,
+					      rd_close};
+
 static char *read_split(const kf_csv_opts_t *o, const char *in, size_t len,
 			size_t cut1, size_t cut2, size_t step, int stop_after,
 			int *rc_out)
 {
-	struct trace t = {.stop_after = stop_after};
-	char err[128];
-	kf_csv_t *p = kf_csv_new(o, on_record, on_error, &t, err, sizeof(err));
-	size_t i, k;
-	int rc = 0;
-
-	assert_non_null(p);
-	if (step) {
-		for (i = 0; i < len && !rc; i += k) {
-			k = len - i < step ? len - i : step;
-			rc = kf_csv_feed(p, in + i, k);
-		}
-	} else {
-		rc = kf_csv_feed(p, in, cut1);
-		if (!rc)
-			rc = kf_csv_feed(p, in + cut1, cut2 - cut1);
-		if (!rc)
-			rc = kf_csv_feed(p, in + cut2, len - cut2);
-	}
-	if (!rc)
-		rc = kf_csv_finish(p);
-	else
-		assert_int_equal(kf_csv_finish(p), rc); /* stays stopped */
-	kf_csv_destroy(p);
-	tr_add(&t, "", 0);
-	*rc_out = rc;
-	return t.s;
+	return kf_trace_read(&reader, o, in, len, cut1, cut2, step, stop_after,
+			     rc_out);
 }
 
-/* Reads whole, checks the trace, then every split and byte by byte. */
 static void check_opts(const kf_csv_opts_t *o, const char *in, size_t len,
 		       const char *want)
 {
-	int rc, rc2;
-	char *whole = read_split(o, in, len, len, len, 0, 0, &rc);
-	char *other;
-	size_t a, b;
-
-	assert_int_equal(rc, 0);
-	if (strcmp(whole, want))
-		fail_msg("input \"%s\":\n got:\n%s want:\n%s", in, whole, want);
-	for (a = 0; a <= len; a++) {
-		for (b = a; b <= len; b += (len > 64 ? 7 : 1)) {
-			other = read_split(o, in, len, a, b, 0, 0, &rc2);
-			if (strcmp(other, whole))
-				fail_msg("split at %zu,%zu:\n%s vs whole:\n%s",
-					 a, b, other, whole);
-			free(other);
-		}
-	}
-	other = read_split(o, in, len, 0, 0, 1, 0, &rc2);
-	assert_string_equal(other, whole);
-	free(other);
-	free(whole);
+	kf_trace_check(&reader, o, in, len, want);
 }
 
 static void check(const kf_csv_opts_t *o, const char *in, const char *want)
@@ -308,7 +223,7 @@ static void test_header(void **state)
 {
 	kf_csv_opts_t o = opts();
 	const kf_csv_field_t *h;
-	struct trace t = {0};
+	struct kf_trace t = {0};
 	char err[64];
 	kf_csv_t *p;
 	size_t n;

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Kafka Connect JSON envelopes (`{"schema":...,"payload":...}`, what
+ * JsonConverter writes with schemas.enable=true) read back into typed
+ * rows: the records of `kferry load` and of any Connect source, and the
+ * change events of Debezium's envelope (docs/sink.md section 1). The
+ * inverse of record/serial.h's Connect JSON.
+ *
+ * A schema is the same bytes in every message of a topic: it is parsed
+ * once into a kf_schema_t and found again by its hash (a small cache per
+ * decoder). Every message is hostile until checked: a schema or a payload
+ * that is not what Connect writes is refused with a `format` reject
+ * saying what and where, never guessed at.
+ *
+ * @locality one thread at a time per decoder.
+ */
+#ifndef KF_RECORD_ENVELOPE_H
+#define KF_RECORD_ENVELOPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record/schema.h"
+#include "record/value.h"
+
+enum kf_env_kind {
+	KF_ENV_RECORD = 1, /* one row: the value struct */
+	KF_ENV_CHANGE,	   /* a Debezium change event */
+	KF_ENV_TOMBSTONE   /* a null value */
+};
+
+/* One decoded message; valid until the decoder's next call. */
+typedef struct kf_env_msg_s {
+	enum kf_env_kind kind;
+	char op; /* change events: 'c' 'r' 'u' 'd' 't'; else 0 */
+	/* the row's columns: the value struct, or the envelope's row struct
+	 * (after, or before when there is no after) */
+	const kf_schema_t *schema;
+	const kf_value_t *after;       /* by column; NULL: none (a delete) */
+	const kf_value_t *before;      /* change events; NULL: none */
+	const kf_schema_t *key_schema; /* NULL: no struct key */
+	const kf_value_t *key;
+	/* change events: the source block's db, schema, table ("" absent) */
+	const char *db, *db_schema, *table;
+	int64_t ts_ms; /* change events: ts_ms, else -1 */
+} kf_env_msg_t;
+
+typedef struct kf_envdec_s kf_envdec_t;
+
+kf_envdec_t *kf_envdec_new(void); /* NULL: out of memory */
+void kf_envdec_free(kf_envdec_t *d);
+
+/* Decodes one message (key may be NULL: a null key; value NULL: a
+ * tombstone). 0, or -1 with rej set: code `format`, the reason naming the
+ * member and what was wrong. */
+int kf_envdec_decode(kf_envdec_t *d, const void *key, size_t klen,
+		     const void *value, size_t vlen, kf_env_msg_t *out,
+		     kf_reject_t *rej);
+
+#endif /* KF_RECORD_ENVELOPE_H */

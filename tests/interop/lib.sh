@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: Apache-2.0
+# Helpers of the interoperability tests (tests/interop/t_*.sh): what
+# tests/integration/lib.sh gives (run.sh provides the same environment),
+# plus a Kafka Connect standalone worker (scripts/kafka/connect.sh) and a
+# way to put records of exact bytes on a topic.
+
+source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
+
+KF_INTEROP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KF_INTEROP_DATA=$KF_INTEROP_DIR/data
+KF_KAFKA_LIB=$("$KF_REPO/scripts/kafka/fetch.sh") || fail "no Kafka jars (scripts/kafka/fetch.sh)"
+
+# produce_records TOPIC FILE: every line of FILE that does not start with
+# '#' becomes one record, HEADERS<TAB>KEY<TAB>VALUE with headers as
+# NAME:VALUE,NAME:VALUE and <null> for a null key, through Kafka's own
+# console producer (kafka.tools.ConsoleProducer): key and value are the
+# line's UTF-8 bytes, unchanged.
+produce_records() {
+	grep -v '^#' "$2" |
+		java -Xmx256m -XX:TieredStopAtLevel=1 \
+			-Dlog4j.configuration="file:$KF_BROKER_DIR/tools-log4j.properties" \
+			-cp "$KF_KAFKA_LIB/*" kafka.tools.ConsoleProducer \
+			--bootstrap-server "$BOOTSTRAP" --topic "$1" \
+			--producer-property acks=all \
+			--property parse.key=true --property key.separator="$(printf '\t')" \
+			--property parse.headers=true --property null.marker='<null>' \
+			>"$WORK/produce.log" 2>&1 ||
+		fail "kafka-console-producer failed: $(tail -n 5 "$WORK/produce.log")"
+	log "produced $(grep -vc '^#' "$2") records from ${2##*/} to $1"
+}
+
+# assert_topic_records TOPIC FILE: partition 0 of TOPIC holds the records
+# of FILE (as produce_records takes them), in order, with the same headers,
+# keys and values, read back by Kafka's console consumer.
+assert_topic_records() {
+	read_topic "$1" "$WORK/topic.read"
+	if ! cmp -s "$WORK/topic.read" <(grep -v '^#' "$2" |
+		awk -F'\t' -v OFS='\t' '{ if ($2 == "<null>") $2 = "null"; printf "%s@@END@@", $0 }'); then
+		fail "topic $1 does not hold the records of ${2##*/} byte for byte (read back: $WORK/topic.read)"
+	fi
+	log "topic $1 holds the records of ${2##*/} byte for byte"
+}
+
+# kferry_load [load options] FILE...: the hook for records that kferry
+# itself writes: runs kferry load --json into $CONNECT_TOPIC and sets
+# LOAD_JSON (its stdout) and LOAD_LOG; skips the test while the binary has
+# no load command.
+kferry_load() {
+	"$KFERRY" load --help >/dev/null 2>&1 || skip "this kferry has no 'load' command yet"
+	LOAD_LOG=$WORK/load.log
+	LOAD_JSON=$("$KFERRY" load -b "$BOOTSTRAP" -t "$CONNECT_TOPIC" --json "$@" 2>"$LOAD_LOG") ||
+		fail "kferry load exited $?: $LOAD_JSON $(tail -n 5 "$LOAD_LOG")"
+	log "kferry load: $LOAD_JSON"
+}
+
+# A topic of one partition, so that a sink sees the records in the order
+# they were produced.
+CONNECT_TOPIC=$TOPIC-one
+create_topic "$CONNECT_TOPIC" 1
+
+CONNECT_DIR=$WORK/connect
+SINK_OUT=$WORK/sink.out
+
+# connect_file_sink: a Connect standalone worker running FileStreamSink on
+# $CONNECT_TOPIC into $SINK_OUT, with JsonConverter and schemas.enable=true
+# for key and value (connect.sh's defaults), stopped when the test ends.
+connect_file_sink() {
+	local props=$WORK/file-sink.properties
+	cat >"$props" <<PROPS
+name=kferry-file-sink
+connector.class=org.apache.kafka.connect.file.FileStreamSinkConnector
+tasks.max=1
+topics=$CONNECT_TOPIC
+file=$SINK_OUT
+PROPS
+	on_exit "'$KF_REPO/scripts/kafka/connect.sh' stop '$CONNECT_DIR' >/dev/null 2>&1"
+	"$KF_REPO/scripts/kafka/connect.sh" start "$CONNECT_DIR" --bootstrap "$BOOTSTRAP" \
+		--connector "$props" >"$WORK/connect-start.log" 2>&1 ||
+		fail "the Connect worker did not start: $(tail -n 20 "$WORK/connect-start.log")"
+	log "$(tail -n 1 "$WORK/connect-start.log")"
+}
+
+# connect_state: connect.sh status (connector and task states, a failed
+# task's trace); returns its exit code.
+connect_state() { "$KF_REPO/scripts/kafka/connect.sh" status "$CONNECT_DIR"; }
+
+# state_brief STATUS: the states and the exception lines of a failed task's
+# trace (its cause last), without the stack frames.
+state_brief() { grep -vE '^[[:space:]]+(at |\.\.\. [0-9]+ more)' <<<"$1" | head -n 12; }
+
+# sink_lines: lines of $SINK_OUT so far.
+sink_lines() { cat "$SINK_OUT" 2>/dev/null | wc -l; }
+
+# wait_sink N SECONDS: waits until $SINK_OUT holds N lines; fails at once
+# with the task's trace if it fails, or after SECONDS.
+wait_sink() {
+	local i st
+	for ((i = 0; i < $2 * 5; i++)); do
+		[ "$(sink_lines)" -lt "$1" ] || return 0
+		if ! st=$(connect_state 2>&1) && grep -q FAILED <<<"$st"; then
+			fail "the sink failed after $(sink_lines) of $1 lines: $(state_brief "$st")"
+		fi
+		sleep 0.2
+	done
+	fail "$SINK_OUT has $(sink_lines) of $1 lines after $2 s: $(state_brief "$(connect_state 2>&1)")"
+}
+
+# assert_connect_clean: the connector and its task are RUNNING and the
+# worker logged no ERROR.
+assert_connect_clean() {
+	local st errs
+	st=$(connect_state 2>&1) || fail "the connector is not RUNNING: $(state_brief "$st")"
+	errs=$(grep -E '\] (ERROR|FATAL) ' "$CONNECT_DIR/connect.log" | head -n 5 || true)
+	[ -z "$errs" ] || fail "the Connect worker logged errors: $errs"
+	log "Connect: $(tr '\n' ' ' <<<"$st")and no ERROR in its log"
+}
+
+# sink_visible: $SINK_OUT as the expected files hold it. Struct.toString
+# prints a bytes field as a Java array's identity ([B@1b2c3d), so that
+# part is blanked, and control characters other than TAB and LF are shown
+# as <XX>; everything else is kept byte for byte.
+sink_visible() {
+	perl -pe 's/\[B@[0-9a-f]+/[B@.../g; s/([\x00-\x08\x0b-\x1f])/sprintf("<%02X>", ord($1))/ge' "$SINK_OUT"
+}
+
+# assert_sink EXPECTED...: $SINK_OUT (through sink_visible) is the
+# concatenation of the EXPECTED files.
+assert_sink() {
+	if ! cmp -s <(sink_visible) <(cat "$@"); then
+		echo "--- FileStreamSink output differs (< expected, > got):" >&2
+		diff <(cat "$@") <(sink_visible) | head -n 40 >&2 || true
+		fail "the sink's lines are not the expected ones ($*)"
+	fi
+	log "the sink wrote the $(sink_lines) expected lines"
+}
+
+# sink_check EXPECTED...: runs connect_file_sink, waits (up to 120 s) for as
+# many lines as the EXPECTED files hold, then asserts a clean worker and
+# those lines.
+sink_check() {
+	connect_file_sink
+	wait_sink "$(cat "$@" | wc -l)" 120
+	assert_connect_clean
+	assert_sink "$@"
+}

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Unit tests of src/record/envelope.c: Connect JSON records (the shape of
+ * docs/records.md 1.6) and a Debezium change event (the shape Debezium's
+ * PostgreSQL connector writes through JsonConverter) read back into typed
+ * rows; tombstones; keys that are not structs; and the messages refused.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "record/envelope.h"
+
+#define DEC(s, p)                                                              \
+	"{\"type\":\"bytes\",\"optional\":true,\"name\":\"org.apache.kafka."   \
+	"connect.data.Decimal\",\"version\":1,\"parameters\":{\"scale\":\"" s  \
+	"\",\"connect.decimal.precision\":\"" p "\"},\"field\":\"amount\"}"
+
+static const char rec_key[] =
+	"{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\","
+	"\"optional\":false,\"field\":\"id\"}],\"optional\":false,\"name\":"
+	"\"t.Key\"},\"payload\":{\"id\":1001}}";
+
+static const char rec_value[] =
+	"{\"schema\":{\"type\":\"struct\",\"fields\":["
+	"{\"type\":\"int64\",\"optional\":false,\"field\":\"id\"},"
+	"{\"type\":\"string\",\"optional\":true,\"field\":\"name\"},"
+	"{\"type\":\"int32\",\"optional\":false,\"name\":\"org.apache.kafka."
+	"connect.data.Date\",\"version\":1,\"field\":\"day\"},"
+	"{\"type\":\"int64\",\"optional\":false,\"name\":\"org.apache.kafka."
+	"connect.data.Timestamp\",\"version\":1,\"field\":\"at\"}," DEC(
+		"2", "15") ","
+			   "{\"type\":\"boolean\",\"optional\":true,\"field\":"
+			   "\"ok\"},"
+			   "{\"type\":\"double\",\"optional\":true,\"field\":"
+			   "\"ratio\"},"
+			   "{\"type\":\"bytes\",\"optional\":true,\"field\":"
+			   "\"blob\"},"
+			   "{\"type\":\"int8\",\"optional\":true,\"field\":"
+			   "\"tiny\"}],"
+			   "\"optional\":false,\"name\":\"t\",\"version\":1},"
+			   "\"payload\":{\"id\":1001,\"name\":\"\\uD55C\\uAE00 "
+			   "\\\"q\\\"\",\"day\":"
+			   "20789,\"at\":1796171415000,\"amount\":\"7Sl5\","
+			   "\"ok\":true,\"ratio\":"
+			   "0.25,\"blob\":\"AAEC\",\"tiny\":-128}}";
+
+static void test_record(void **state)
+{
+	kf_envdec_t *d = kf_envdec_new();
+	kf_env_msg_t m;
+	kf_reject_t rej;
+	const kf_value_t *v;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 2; round++) { /* the second from the cache */
+		assert_int_equal(
+			kf_envdec_decode(d, rec_key, sizeof(rec_key) - 1,
+					 rec_value, sizeof(rec_value) - 1, &m,
+					 &rej),
+			0);
+		assert_int_equal(m.kind, KF_ENV_RECORD);
+		assert_int_equal(m.schema->ncols, 9);
+		assert_string_equal(m.schema->name, "t");
+		v = m.after;
+		assert_int_equal(v[0].u.i, 1001);
+		assert_int_equal(m.schema->cols[0].required, 1);
+		assert_int_equal(m.schema->cols[1].required, 0);
+		assert_int_equal(v[1].u.s.len, strlen("한글 \"q\""));
+		assert_memory_equal(v[1].u.s.ptr, "한글 \"q\"", v[1].u.s.len);
+		assert_int_equal(m.schema->cols[2].type, KF_T_DATE);
+		assert_int_equal(v[2].u.i, 20789);
+		assert_int_equal(m.schema->cols[3].type, KF_T_TIMESTAMP);
+		assert_true(v[3].u.i == 1796171415000LL);
+		assert_int_equal(m.schema->cols[4].type, KF_T_DECIMAL);
+		assert_int_equal(m.schema->cols[4].precision, 15);
+		assert_int_equal(m.schema->cols[4].scale, 2);
+		assert_true(v[4].u.dec == -1234567);
+		assert_int_equal(v[5].u.b, 1);
+		assert_true(v[6].u.f == 0.25);
+		assert_int_equal(v[7].u.s.len, 3);
+		assert_memory_equal(v[7].u.s.ptr, "\0\1\2", 3);
+		assert_int_equal(v[8].u.i, -128);
+		assert_non_null(m.key_schema);
+		assert_string_equal(m.key_schema->cols[0].name, "id");
+		assert_int_equal(m.key[0].u.i, 1001);
+	}
+	kf_envdec_free(d);
+}
+
+#define ROW_SCHEMA(field)                                                      \
+	"{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\",\"optional\":"   \
+	"false,\"field\":\"id\"},{\"type\":\"string\",\"optional\":true,"      \
+	"\"field\":\"name\"},{\"type\":\"bytes\",\"optional\":true,\"name\":"  \
+	"\"org.apache.kafka.connect.data.Decimal\",\"version\":1,"             \
+	"\"parameters\":{\"scale\":\"2\",\"connect.decimal.precision\":"       \
+	"\"10\"},\"field\":\"price\"},{\"type\":\"int32\",\"optional\":true,"  \
+	"\"name\":\"io.debezium.time.Date\",\"version\":1,\"field\":\"d\"}],"  \
+	"\"optional\":true,\"name\":\"cdc.public.orders.Value\",\"field\":"    \
+	"\"" field "\"}"
+
+#define ENVELOPE_SCHEMA                                                        \
+	"{\"type\":\"struct\",\"fields\":[" ROW_SCHEMA(                        \
+		"before") "," ROW_SCHEMA("after") ",{\"type\":\"struct\","     \
+						  "\"fields\":["               \
+						  "{\"type\":\"string\","      \
+						  "\"optional\":false,"        \
+						  "\"field\":\"version\"},"    \
+						  "{\"type\":\"string\","      \
+						  "\"optional\":false,"        \
+						  "\"field\":\"connector\"},"  \
+						  "{\"type\":\"int64\","       \
+						  "\"optional\":false,"        \
+						  "\"field\":\"ts_ms\"},"      \
+						  "{\"type\":\"string\","      \
+						  "\"optional\":false,"        \
+						  "\"field\":\"db\"},"         \
+						  "{\"type\":\"string\","      \
+						  "\"optional\":false,"        \
+						  "\"field\":\"schema\"},"     \
+						  "{\"type\":\"string\","      \
+						  "\"optional\":false,"        \
+						  "\"field\":\"table\"}],"     \
+						  "\"optional\":false,"        \
+						  "\"name\":\"io.debezium."    \
+						  "connector.postgresql."      \
+						  "Source\",\"field\":"        \
+						  "\"source\"},{\"type\":"     \
+						  "\"string\",\"optional\":"   \
+						  "false,\"field\":\"op\"},{"  \
+						  "\"type\":\"int64\","        \
+						  "\"optional\":true,"         \
+						  "\"field\":\"ts_ms\"}],"     \
+						  "\"optional\":false,"        \
+						  "\"name\":"                  \
+						  "\"cdc.public.orders."       \
+						  "Envelope\",\"version\":1}"
+
+#define SOURCE                                                                 \
+	"\"source\":{\"version\":\"3.2.0.Final\",\"connector\":"               \
+	"\"postgresql\","                                                      \
+	"\"ts_ms\":1796171415000,\"db\":\"kferry\",\"schema\":\"public\","     \
+	"\"table\":\"orders\"}"
+
+static const char cdc_key[] =
+	"{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\","
+	"\"optional\":false,\"field\":\"id\"}],\"optional\":false,\"name\":"
+	"\"cdc.public.orders.Key\"},\"payload\":{\"id\":1}}";
+
+static void test_change_events(void **state)
+{
+	static const char create[] =
+		"{\"schema\":" ENVELOPE_SCHEMA ",\"payload\":{\"before\":null,"
+		"\"after\":{\"id\":1,\"name\":\"서울\",\"price\":\"MDk=\","
+		"\"d\":20789}," SOURCE
+		",\"op\":\"c\",\"ts_ms\":1796171415123}}";
+	static const char del[] =
+		"{\"schema\":" ENVELOPE_SCHEMA ",\"payload\":{\"before\":{"
+		"\"id\":1,\"name\":null,\"price\":null,\"d\":null},\"after\":"
+		"null," SOURCE ",\"op\":\"d\",\"ts_ms\":1796171415999}}";
+	kf_envdec_t *d = kf_envdec_new();
+	kf_env_msg_t m;
+	kf_reject_t rej;
+
+	(void)state;
+	assert_int_equal(kf_envdec_decode(d, cdc_key, sizeof(cdc_key) - 1,
+					  create, sizeof(create) - 1, &m, &rej),
+			 0);
+	assert_int_equal(m.kind, KF_ENV_CHANGE);
+	assert_int_equal(m.op, 'c');
+	assert_string_equal(m.db, "kferry");
+	assert_string_equal(m.db_schema, "public");
+	assert_string_equal(m.table, "orders");
+	assert_true(m.ts_ms == 1796171415123LL);
+	assert_null(m.before);
+	assert_non_null(m.after);
+	assert_string_equal(m.schema->name, "cdc.public.orders.Value");
+	assert_int_equal(m.after[0].u.i, 1);
+	assert_memory_equal(m.after[1].u.s.ptr, "서울", strlen("서울"));
+	assert_true(m.after[2].u.dec == 12345);
+	assert_int_equal(m.schema->cols[3].type, KF_T_DATE);
+	assert_int_equal(m.key[0].u.i, 1);
+
+	assert_int_equal(kf_envdec_decode(d, cdc_key, sizeof(cdc_key) - 1, del,
+					  sizeof(del) - 1, &m, &rej),
+			 0);
+	assert_int_equal(m.op, 'd');
+	assert_null(m.after);
+	assert_non_null(m.before);
+	assert_int_equal(m.before[1].null, 1);
+
+	/* the tombstone after a delete */
+	assert_int_equal(kf_envdec_decode(d, cdc_key, sizeof(cdc_key) - 1, NULL,
+					  0, &m, &rej),
+			 0);
+	assert_int_equal(m.kind, KF_ENV_TOMBSTONE);
+	assert_int_equal(m.key[0].u.i, 1);
+	kf_envdec_free(d);
+}
+
+/* A key that is not a struct envelope is no key, not an error. */
+static void test_plain_keys(void **state)
+{
+	static const char *const keys[] = {"order-17", "{\"id\":1}",
+					   "{\"schema\":null,\"payload\":1}",
+					   "{not json"};
+	kf_envdec_t *d = kf_envdec_new();
+	kf_env_msg_t m;
+	kf_reject_t rej;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		assert_int_equal(
+			kf_envdec_decode(d, keys[i], strlen(keys[i]), rec_value,
+					 sizeof(rec_value) - 1, &m, &rej),
+			0);
+		assert_null(m.key_schema);
+		assert_null(m.key);
+	}
+	kf_envdec_free(d);
+}
+
+#define SIMPLE(type, extra, payload)                                           \
+	"{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"" type       \
+	"\",\"optional\":true" extra ",\"field\":\"x\"}]},\"payload\":{"       \
+	"\"x\":" payload "}}"
+
+static void test_refused(void **state)
+{
+	static const char *const bad[][2] = {
+		{"{\"a\":1}", "not a Connect JSON envelope"},
+		{"{\"schema\":null,\"payload\":{\"a\":1}}", "schemas.enable"},
+		{"[1,2]", "not a Connect JSON envelope"},
+		{"{\"schema\":{\"type\":\"string\"},\"payload\":\"x\"}",
+		 "not a struct"},
+		{"{\"schema\":{\"type\":\"struct\",\"fields\":[]},\"payload\":"
+		 "{},\"extra\":1}",
+		 "exactly"},
+		{"{\"schema\":{\"type\":\"struct\",\"fields\":[]},\"payload\":"
+		 "[1]}",
+		 "payload is not an object"},
+		{"{\"schema\":", "not JSON"},
+		{SIMPLE("int8", "", "128"), "x: not an integer"},
+		{SIMPLE("int32", "", "1.5"), "x: not an integer"},
+		{SIMPLE("boolean", "", "1"), "x: not true or false"},
+		{SIMPLE("string", "", "1"), "x: not a string"},
+		{SIMPLE("bytes", "", "\"A\""), "x: not base64"},
+		{SIMPLE("bytes",
+			",\"name\":\"org.apache.kafka.connect.data.Decimal\","
+			"\"parameters\":{\"scale\":\"2\"}",
+			"\"AAAAAAAAAAAAAAAAAAAAAAAA\""),
+		 "x: not a Decimal"},
+		{SIMPLE("bytes",
+			",\"name\":\"org.apache.kafka.connect.data.Decimal\"",
+			"\"AA==\""),
+		 "without a scale"},
+		{SIMPLE("int64",
+			",\"name\":\"io.debezium.time.MicroTimestamp\"", "1"),
+		 "MicroTimestamp is not supported"},
+		{SIMPLE("array", "", "[1]"), "cannot hold"},
+		{SIMPLE("string", "", "\"a\\u0000b\""), "U+0000"},
+		{SIMPLE("double", "", "1e999"), "not a finite number"},
+	};
+	kf_envdec_t *d = kf_envdec_new();
+	kf_env_msg_t m;
+	kf_reject_t rej;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&rej, 0, sizeof(rej));
+		if (kf_envdec_decode(d, NULL, 0, bad[i][0], strlen(bad[i][0]),
+				     &m, &rej) != -1)
+			fail_msg("accepted %s", bad[i][0]);
+		assert_string_equal(rej.code, "format");
+		if (!strstr(rej.reason, bad[i][1]))
+			fail_msg("%s: \"%s\" does not say \"%s\"", bad[i][0],
+				 rej.reason, bad[i][1]);
+	}
+	kf_envdec_free(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_change_events),
+		cmocka_unit_test(test_plain_keys),
+		cmocka_unit_test(test_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
