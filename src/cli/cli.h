@@ -112,13 +112,14 @@ void kf_cli_install_signals(void);
  * nonzero for a usage error. */
 typedef int(kf_cli_own_cb)(int opt, const char *arg, void *opaque);
 
-/* The command line of command cmd: -c preloaded, the common options
- * applied to conf, the options of own handed to own_cb. Returns 0 (optind
- * is the first operand), 1 after printing the help (--help), or -1 after
- * printing why and usage. */
-int kf_cli_parse(kf_conf_t *conf, int argc, char **argv, const char *cmd,
+/* Starts command cmd: -c preloaded, the common options applied to conf,
+ * the options of own handed to own_cb, at least one operand (else
+ * "kferry CMD: NOTHING" and usage), logging set up, the signals
+ * installed. Returns 0 (optind is the first operand), 1 after printing
+ * the help (--help), or -1 after printing why. */
+int kf_cli_start(kf_conf_t *conf, int argc, char **argv, const char *cmd,
 		 const kf_cli_opt_t *own, kf_cli_own_cb *own_cb, void *opaque,
-		 const char *usage, int *log_json);
+		 const char *usage, const char *nothing, int *log_json);
 
 /* The exit code of a command whose run returned r (a KF_E* code), after
  * printing err for a refusal or a bad configuration. */

@@ -258,25 +258,16 @@ int kf_cmd_load(int argc, char **argv)
 	if (!conf)
 		return KF_EXIT_SETUP;
 	ui->progress = isatty(STDERR_FILENO);
-	r = kf_cli_parse(conf, argc, argv, "load", kf_cli_load_opts,
-			 kf__own_opt, &c, kf__load_usage, &log_json);
+	r = kf_cli_start(conf, argc, argv, "load", kf_cli_load_opts,
+			 kf__own_opt, &c, kf__load_usage,
+			 "nothing to load: give one or more files", &log_json);
 	if (r) {
 		rc = r > 0 ? KF_EXIT_OK : KF_EXIT_USAGE;
 		goto out;
 	}
-	if (optind >= argc) {
-		kf_log_user(1,
-			    "kferry load: nothing to load: give one or more "
-			    "files\n%s",
-			    kf__load_usage);
-		goto out;
-	}
-	if (kf_cli_setup_logging(conf, log_json))
-		goto out;
 	/* a progress line is no JSON: every line on stderr must be */
 	if (log_json)
 		ui->progress = 0;
-	kf_cli_install_signals();
 	r = kf_load(conf, &c.args, (const char *const *)argv + optind,
 		    (size_t)(argc - optind), kf__on_file, kf__on_progress, ui,
 		    &st, err, sizeof(err));

@@ -176,25 +176,18 @@ int kf_cmd_send(int argc, char **argv)
 	if (!conf)
 		return KF_EXIT_SETUP;
 	ui.progress = isatty(STDERR_FILENO);
-	r = kf_cli_parse(conf, argc, argv, "send", kf_cli_send_opts,
-			 kf__own_opt, &ui, kf__send_usage, &log_json);
+	r = kf_cli_start(
+		conf, argc, argv, "send", kf_cli_send_opts, kf__own_opt, &ui,
+		kf__send_usage,
+		"nothing to send: give one or more files or directories",
+		&log_json);
 	if (r) {
 		rc = r > 0 ? KF_EXIT_OK : KF_EXIT_USAGE;
 		goto out;
 	}
-	if (optind >= argc) {
-		kf_log_user(1,
-			    "kferry send: nothing to send: give one or more "
-			    "files or directories\n%s",
-			    kf__send_usage);
-		goto out;
-	}
-	if (kf_cli_setup_logging(conf, log_json))
-		goto out;
 	/* a progress line is no JSON: every line on stderr must be */
 	if (log_json)
 		ui.progress = 0;
-	kf_cli_install_signals();
 	r = kf_send(conf, (const char *const *)argv + optind,
 		    (size_t)(argc - optind), kf__on_file, kf__on_progress, &ui,
 		    &st, err, sizeof(err));

@@ -95,9 +95,9 @@ void kf_cli_human(double v, char *out, size_t n)
 	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, unit[i]);
 }
 
-int kf_cli_parse(kf_conf_t *conf, int argc, char **argv, const char *cmd,
+int kf_cli_start(kf_conf_t *conf, int argc, char **argv, const char *cmd,
 		 const kf_cli_opt_t *own, kf_cli_own_cb *own_cb, void *opaque,
-		 const char *usage, int *log_json)
+		 const char *usage, const char *nothing, int *log_json)
 {
 	const kf_cli_opt_t *o;
 	kf_cli_parser_t p;
@@ -120,6 +120,13 @@ int kf_cli_parse(kf_conf_t *conf, int argc, char **argv, const char *cmd,
 			return -1;
 		}
 	}
+	if (optind >= argc) {
+		kf_log_user(1, "kferry %s: %s\n%s", cmd, nothing, usage);
+		return -1;
+	}
+	if (kf_cli_setup_logging(conf, *log_json))
+		return -1;
+	kf_cli_install_signals();
 	return 0;
 }
 
