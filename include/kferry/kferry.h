@@ -219,7 +219,8 @@ int kf_replay(const kf_conf_t *conf, const kf_replay_opts_t *opts,
 /* What the command line says beside the configuration; NULL / 0 members
  * leave the schema file's or the configuration's value. */
 typedef struct kf_load_args_s {
-	const char *schema;    /* the schema file (wins over load.schema) */
+	const char *schema;    /* the schema file (wins over load.schema);
+				* with neither, each CSV file's is sniffed */
 	const char *format;    /* csv, jsonl, fixed */
 	const char *key;       /* key columns, "a,b" */
 	const char *encoding;  /* UTF-8, CP949, ... */
@@ -265,6 +266,14 @@ int kf_load(const kf_conf_t *conf, const kf_load_args_t *args,
 	    const char *const *paths, size_t npaths, kf_load_file_cb *file_cb,
 	    kf_load_progress_cb *progress_cb, void *opaque,
 	    kf_load_stats_t *stats, char *errstr, size_t errstr_size);
+
+/* Writes to out the schema file that loading path without a schema would
+ * use: its dialect, header and column types guessed from its first
+ * load.sniff_bytes (CSV only), with args' overrides (docs/records.md 2.2).
+ * Produces nothing. 0, or KF_EINVAL / KF_EIO with errstr. */
+int kf_load_print_schema(const kf_conf_t *conf, const kf_load_args_t *args,
+			 const char *path, FILE *out, char *errstr,
+			 size_t errstr_size);
 
 /* ---------------------------------------------------------------------
  * Keys for end-to-end encryption and signatures (docs/protocol.md

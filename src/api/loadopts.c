@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "api/loadopts.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
 #include "kafka/security.h"
 #include "load/load.h"
 #include "record/recfile.h"
+#include "record/sniff.h"
 
 /* The record path of files. */
 static const kf_load_reader_ops_t kf__recfile_ops = {
@@ -19,28 +23,21 @@ static const char *kf__or_null(const char *s)
 	return s && *s ? s : NULL;
 }
 
-/* The schema file with the command line's overrides, prepared. */
-static int kf__schema(const kf_conf_t *conf, const kf_load_args_t *args,
-		      kf_schema_t **out, char *errstr, size_t errstr_size)
+/* The command line's overrides of a schema, then the whole checked. A
+ * sniffed schema's columns are optional: its key columns become required
+ * (a row without its key is rejected). */
+static int kf__overrides(kf_schema_t *s, const kf_load_args_t *args,
+			 int sniffed, char *errstr, size_t errstr_size)
 {
-	const char *path = kf__or_null(args->schema)
-				   ? args->schema
-				   : kf__or_null(conf->load_schema);
-	kf_schema_t *s;
-	int r;
+	size_t i;
+	int r = 0;
 
-	if (!path)
-		return kf_seterr(errstr, errstr_size, KF_EINVAL,
-				 "no schema: give --schema FILE or "
-				 "load.schema (docs/records.md, section 2)");
-	r = kf_schema_load(path, out, errstr, errstr_size);
-	if (r)
-		return r == KF_EIO ? KF_EINVAL : r;
-	s = *out;
 	if (args->format)
 		r = kf_schema_set_format(s, args->format, errstr, errstr_size);
 	if (!r && args->key)
 		r = kf_schema_set_key(s, args->key, errstr, errstr_size);
+	for (i = 0; !r && sniffed && i < s->nkey; i++)
+		s->cols[s->key[i]].required = 1;
 	if (!r && args->encoding)
 		r = kf_schema_set_encoding(s, args->encoding, errstr,
 					   errstr_size);
@@ -55,13 +52,56 @@ static int kf__schema(const kf_conf_t *conf, const kf_load_args_t *args,
 	return r;
 }
 
+/* The schema file named by --schema or load.schema, with the overrides;
+ * 0 with *out NULL when there is none (files are sniffed). */
+static int kf__schema(const kf_conf_t *conf, const kf_load_args_t *args,
+		      kf_schema_t **out, char *errstr, size_t errstr_size)
+{
+	const char *path = kf__or_null(args->schema)
+				   ? args->schema
+				   : kf__or_null(conf->load_schema);
+	int r;
+
+	*out = NULL;
+	if (!path)
+		return 0;
+	r = kf_schema_load(path, out, errstr, errstr_size);
+	if (r)
+		return r == KF_EIO ? KF_EINVAL : r;
+	return kf__overrides(*out, args, 0, errstr, errstr_size);
+}
+
+/* A file loaded without a schema: a CSV's is sniffed (docs/records.md
+ * 2.2); the other formats need one. @locality worker */
+static int kf__sniff(void *opaque, const void *sample, size_t len, int whole,
+		     const char *path, kf_schema_t **out, char *errstr,
+		     size_t errstr_size)
+{
+	const kf_load_args_t *args = opaque;
+	const char *ext = strrchr(path, '.');
+	int r;
+
+	*out = NULL;
+	if ((args->format && strcmp(args->format, "csv")) ||
+	    (ext && !strchr(ext, '/') &&
+	     (!strcmp(ext, ".jsonl") || !strcmp(ext, ".ndjson"))))
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "only CSV files are loaded without a schema: "
+				 "give --schema FILE (docs/records.md, "
+				 "section 2)");
+	r = kf_schema_sniff(sample, len, whole, path, out, errstr, errstr_size);
+	if (!r)
+		r = kf__overrides(*out, args, 1, errstr, errstr_size);
+	return r;
+}
+
 /* A column masked by hash needs the salt (the schema does not know it). */
 static int kf__check_salt(const kf_api_load_t *a, char *errstr,
 			  size_t errstr_size)
 {
 	size_t i;
 
-	for (i = 0; !a->o.mask_salt && i < a->schema->ncols; i++)
+	for (i = 0; a->schema && !a->o.mask_salt && i < a->schema->ncols; i++)
 		if (a->schema->cols[i].mask == KF_MASK_HASH)
 			return kf_seterr(errstr, errstr_size, KF_EINVAL,
 					 "%s: column %s masks by hash: set "
@@ -120,6 +160,9 @@ int kf_api_load_opts(const kf_conf_t *conf, const kf_load_args_t *args,
 		o->mask_salt_len = strlen(a->salt);
 	}
 	o->reader = &kf__recfile_ops;
+	o->sniff = kf__sniff;
+	o->sniff_opaque = (void *)args;
+	o->sniff_bytes = conf->load_sniff_bytes;
 	r = kf__schema(conf, args, &a->schema, errstr, errstr_size);
 	o->schema = a->schema;
 	if (!r)
@@ -151,5 +194,40 @@ int kf_load(const kf_conf_t *conf, const kf_load_args_t *args,
 		r = kf_load_run(conf, &a.o, paths, npaths, file_cb, progress_cb,
 				opaque, stats, errstr, errstr_size);
 	kf_api_load_free(&a);
+	return r;
+}
+
+int kf_load_print_schema(const kf_conf_t *conf, const kf_load_args_t *args,
+			 const char *path, FILE *out, char *errstr,
+			 size_t errstr_size)
+{
+	size_t cap = (size_t)conf->load_sniff_bytes;
+	kf_schema_t *s = NULL;
+	char *sample;
+	size_t n;
+	FILE *f;
+	int r;
+
+	f = fopen(path, "rb");
+	if (!f)
+		return kf_seterr(errstr, errstr_size, KF_EIO, "%s: %s", path,
+				 strerror(errno));
+	sample = malloc(cap);
+	if (!sample) {
+		fclose(f);
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				 "out of memory");
+	}
+	n = fread(sample, 1, cap, f);
+	r = ferror(f) ? kf_seterr(errstr, errstr_size, KF_EIO,
+				  "%s: cannot read", path)
+		      : kf__sniff((void *)args, sample, n, feof(f), path, &s,
+				  errstr, errstr_size);
+	fclose(f);
+	free(sample);
+	if (!r && kf_schema_write(s, out))
+		r = kf_seterr(errstr, errstr_size, KF_EIO,
+			      "writing the schema of %s failed", path);
+	kf_schema_free(s);
 	return r;
 }

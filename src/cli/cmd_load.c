@@ -162,6 +162,7 @@ enum {
 	KF__OPT_DELIMITER,
 	KF__OPT_NO_HEADER,
 	KF__OPT_FORCE,
+	KF__OPT_PRINT_SCHEMA,
 	KF__OPT_JSON,
 	KF__OPT_PROGRESS,
 	KF__OPT_NO_PROGRESS
@@ -183,6 +184,9 @@ const kf_cli_opt_t kf_cli_load_opts[] = {
 	 "the CSV files have no header line"},
 	{KF__OPT_FORCE, "force", NULL, NULL, NULL,
 	 "load files the load ledger has as loaded"},
+	{KF__OPT_PRINT_SCHEMA, "print-schema", NULL, NULL, NULL,
+	 "print the schema sniffed from FILE (a CSV) and\n"
+	 "load nothing"},
 	{KF__OPT_JSON, "json", NULL, NULL, NULL,
 	 "print a JSON summary on stdout"},
 	{KF__OPT_PROGRESS, "progress", NULL, NULL, NULL,
@@ -193,7 +197,8 @@ const kf_cli_opt_t kf_cli_load_opts[] = {
 };
 
 static const char kf__load_usage[] =
-	"usage: kferry load [options] -t TOPIC --schema FILE FILE...\n"
+	"usage: kferry load [options] -t TOPIC [--schema FILE] FILE...\n"
+	"       kferry load --print-schema FILE\n"
 	"Run 'kferry help load' for the options.\n";
 
 /* Takes one of the command's own options into args or ui: 0, or -1 for
@@ -202,6 +207,7 @@ static const char kf__load_usage[] =
 struct kf__load_cmd {
 	kf_load_args_t args;
 	struct kf__load_ui ui;
+	int print_schema;
 };
 
 static int kf__own_opt(int opt, const char *arg, void *opaque)
@@ -231,6 +237,9 @@ static int kf__own_opt(int opt, const char *arg, void *opaque)
 	case KF__OPT_FORCE:
 		args->force = 1;
 		return 0;
+	case KF__OPT_PRINT_SCHEMA:
+		((struct kf__load_cmd *)opaque)->print_schema = 1;
+		return 0;
 	case KF__OPT_JSON:
 		ui->json = 1;
 		return 0;
@@ -243,6 +252,23 @@ static int kf__own_opt(int opt, const char *arg, void *opaque)
 	default:
 		return -1;
 	}
+}
+
+/* --print-schema FILE: the sniffed schema on stdout. */
+static int kf__print_schema(const kf_conf_t *conf, const struct kf__load_cmd *c,
+			    int argc, char **argv)
+{
+	char err[1024];
+
+	if (argc - optind != 1) {
+		kf_log_user(1, "kferry load: --print-schema takes one file\n%s",
+			    kf__load_usage);
+		return KF_EXIT_USAGE;
+	}
+	return kf_cli_exit("load",
+			   kf_load_print_schema(conf, &c->args, argv[optind],
+						stdout, err, sizeof(err)),
+			   err);
 }
 
 int kf_cmd_load(int argc, char **argv)
@@ -268,6 +294,10 @@ int kf_cmd_load(int argc, char **argv)
 	/* a progress line is no JSON: every line on stderr must be */
 	if (log_json)
 		ui->progress = 0;
+	if (c.print_schema) {
+		rc = kf__print_schema(conf, &c, argc, argv);
+		goto out;
+	}
 	r = kf_load(conf, &c.args, (const char *const *)argv + optind,
 		    (size_t)(argc - optind), kf__on_file, kf__on_progress, ui,
 		    &st, err, sizeof(err));

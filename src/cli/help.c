@@ -90,7 +90,8 @@ static const char kf__help_watch[] =
 	"drains the files in flight and exits 0. See docs/watch.md.\n";
 
 static const char kf__help_load[] =
-	"usage: kferry load [options] -t TOPIC --schema FILE FILE...\n"
+	"usage: kferry load [options] -t TOPIC [--schema FILE] FILE...\n"
+	"       kferry load [options] --print-schema FILE\n"
 	"\n"
 	"Turns each record file (CSV, JSON lines, fixed-width) into one Kafka\n"
 	"message per record, validated and transformed by the schema file, in\n"
@@ -107,6 +108,10 @@ static const char kf__help_load[] =
 	"failure record with a sample of its dead letters is written instead.\n"
 	"Files are loaded in the order given, load.max_files_parallel at a\n"
 	"time. The topic kferry.files (the file transfers') is refused.\n"
+	"Without --schema (or load.schema), each CSV file's dialect, header\n"
+	"and column types are sniffed from its first load.sniff_bytes;\n"
+	"--print-schema writes that schema file, to start from, and loads\n"
+	"nothing.\n"
 	"Exits 0 when every file was loaded or skipped, 1 when some failed\n"
 	"(rejects, control totals, Kafka), 2 for a bad command line,\n"
 	"configuration or schema file, 3 when Kafka could not be used at all.\n"

@@ -828,6 +828,17 @@ const struct kf__key kf__conf_keys[] = {
 		.doc = "compression.type of a load's producer: records, unlike "
 		       "file chunks, are compressed by librdkafka per batch.",
 	},
+	{
+		.name = "load.sniff_bytes",
+		KF__SIZE(load_sniff_bytes),
+		.def = "64KiB",
+		.min = 4 * KF__KiB,
+		.max = 16 * KF__MiB,
+		.doc = "Without a schema, how much of each CSV file decides its "
+		       "dialect, header and column types (docs/records.md "
+		       "2.2); kferry load --print-schema writes what it "
+		       "found.",
+	},
 };
 
 /* The keys of a [route.NAME] section; every route starts with these

@@ -143,6 +143,7 @@ struct kf_conf_s {
 	uint64_t load_max_inflight_bytes;
 	int load_linger_ms;
 	int load_compression; /* enum kf_load_compression */
+	uint64_t load_sniff_bytes;
 
 	/* librdkafka pass-through, in the order given */
 	struct kf_conf_prop *props; /* owned array */

@@ -91,6 +91,8 @@ struct kf_loader_s {
 	uint8_t *block;
 	kf_recfile_t *rf;
 	kf_producer_t *p;
+	const kf_schema_t *schema; /* opts' or own_schema */
+	kf_schema_t *own_schema;   /* sniffed from this file */
 	struct kf__batch *cur;
 	int job_err;
 	char job_msg[1024];
@@ -300,8 +302,8 @@ static rd_kafka_headers_t *kf__headers(const kf_loader_t *l,
 static void kf__dlq_headers(const kf_loader_t *l, const struct kf__batch *b,
 			    const struct kf__item *it, rd_kafka_headers_t *h)
 {
-	const char *enc = l->o->schema && l->o->schema->encoding
-				  ? l->o->schema->encoding
+	const char *enc = l->schema && l->schema->encoding
+				  ? l->schema->encoding
 				  : "UTF-8";
 
 	rd_kafka_header_add(h, "kferry.dlq.kind", -1, "record", -1);
@@ -513,8 +515,8 @@ static int kf__produce_record(kf_loader_t *l, const char *state,
 	rec.topic = l->o->topic;
 	rec.file = l->path;
 	rec.hash = l->res.hash;
-	rec.schema = l->o->schema ? l->o->schema->name : NULL;
-	rec.schema_version = l->o->schema ? l->o->schema->schema_version : 0;
+	rec.schema = l->schema ? l->schema->name : NULL;
+	rec.schema_version = l->schema ? l->schema->schema_version : 0;
 	rec.host = l->host;
 	rec.error = error;
 	rec.size = l->res.size;
@@ -682,13 +684,50 @@ static int kf__open_txn(kf_loader_t *l)
 	return 0;
 }
 
+/* The schema of a file loaded without one, from its first bytes.
+ * @locality worker */
+static int kf__sniff(kf_loader_t *l)
+{
+	size_t cap = (size_t)l->o->sniff_bytes;
+	uint8_t *sample;
+	ssize_t n;
+	int r;
+
+	if (!l->o->sniff)
+		return kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EINVAL,
+				 "no schema");
+	sample = malloc(cap ? cap : 1);
+	if (!sample)
+		return kf_seterr(l->job_msg, sizeof(l->job_msg), KF_ENOMEM,
+				 "out of memory");
+	do
+		n = pread(l->fd, sample, cap, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		r = kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EIO,
+			      "reading: %s", strerror(errno));
+	else
+		r = l->o->sniff(l->o->sniff_opaque, sample, (size_t)n,
+				(uint64_t)n >= l->res.size, l->path,
+				&l->own_schema, l->job_msg, sizeof(l->job_msg));
+	free(sample);
+	l->schema = l->own_schema;
+	return r;
+}
+
 /* @locality worker */
 static int kf__open_reader(kf_loader_t *l)
 {
 	kf_recfile_opts_t ro = {0};
 	const char *base = strrchr(l->path, '/');
 
-	ro.schema = l->o->schema;
+	if (!l->schema) {
+		int r = kf__sniff(l);
+
+		if (r)
+			return r;
+	}
+	ro.schema = l->schema;
 	ro.decimal_numeric = l->o->decimal_numeric;
 	ro.ctx.file_name = base ? base + 1 : l->path;
 	ro.ctx.file_path = l->path;
@@ -1057,6 +1096,7 @@ int kf_loader_start(uv_loop_t *loop, const kf_load_opts_t *o, const char *path,
 	l->opaque = opaque;
 	l->fd = -1;
 	l->res.path = l->path;
+	l->schema = o->schema;
 	l->started_ms = kf__now_ms();
 	l->phase = KF__OPEN;
 	*out = l;
@@ -1096,6 +1136,7 @@ void kf_loader_destroy(kf_loader_t *l)
 			rd_kafka_headers_destroy(l->sample[i].hdrs);
 	}
 	free(l->sample);
+	kf_schema_free(l->own_schema);
 	free(l->ranges);
 	free(l->dead);
 	free(l->block);

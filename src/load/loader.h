@@ -58,7 +58,16 @@ typedef struct kf_load_opts_s {
 	const char *compression; /* librdkafka compression.type */
 	unsigned max_files_parallel;
 	int force; /* load files the ledger has as done */
-	const kf_schema_t *schema;
+	const kf_schema_t *schema; /* NULL: each file's own, sniffed */
+	/* Makes the schema of a file loaded without one from its first
+	 * sniff_bytes (whole: that is the whole file): 0 with *out (the
+	 * loader's: kf_schema_free), or KF_EINVAL with errstr.
+	 * @locality worker */
+	int (*sniff)(void *opaque, const void *sample, size_t len, int whole,
+		     const char *path, kf_schema_t **out, char *errstr,
+		     size_t errstr_size);
+	void *sniff_opaque;
+	uint64_t sniff_bytes;
 	int decimal_numeric;
 	const void *mask_salt;
 	size_t mask_salt_len;

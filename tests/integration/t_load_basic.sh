@@ -3,7 +3,8 @@
 # per row in one transaction, with the headers of 1.7, and the ledger gets
 # its load record in the same transaction; a read_committed consumer counts
 # every row; the same file again is skipped (the earlier load id); --force
-# loads it again; the file-transfer topic is refused.
+# loads it again; the file-transfer topic is refused; without a schema a
+# CSV's is sniffed (--print-schema shows it).
 source "$(dirname "$0")/lib.sh"
 
 LOAD_TOPIC=$TOPIC.rows
@@ -107,4 +108,16 @@ rc=0
 "$KFERRY" load -b "$BOOTSTRAP" --schema "$SCHEMA" "$CSV" 2>"$WORK/refused.log" >/dev/null || rc=$?
 [ $rc = 2 ] || fail "load to kferry.files exited $rc"
 grep -q 'kferry.files' "$WORK/refused.log" || fail "refusal does not say why: $(cat "$WORK/refused.log")"
-log "t_load_basic: $ROWS rows loaded once, skipped, forced"
+
+# 5. Without a schema: the CSV's own is sniffed (and printed by
+# --print-schema, which loads nothing).
+"$KFERRY" load --print-schema "$CSV" >"$WORK/sniffed.schema" 2>"$WORK/sniff.log" ||
+	fail "--print-schema exited $?: $(cat "$WORK/sniff.log")"
+grep -q '^\[column.settle_id\]' "$WORK/sniffed.schema" || fail "sniffed schema: $(cat "$WORK/sniffed.schema")"
+grep -A1 '^\[column.settle_id\]' "$WORK/sniffed.schema" >"$WORK/settle_id.schema"
+grep -q 'type = int64' "$WORK/settle_id.schema" ||
+	fail "settle_id not sniffed as int64: $(cat "$WORK/sniffed.schema")"
+head -n 101 "$CSV" >"$WORK/small.csv"
+kf_load --key settle_id "$WORK/small.csv" || fail "sniffed load exited $?: $(tail -n 5 "$LOAD_LOG")"
+[ "$(json_field "$LOAD_JSON" rows_published)" = 100 ] || fail "sniffed load: $LOAD_JSON"
+log "t_load_basic: $ROWS rows loaded once, skipped, forced; a sniffed CSV"

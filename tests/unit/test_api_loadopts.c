@@ -133,8 +133,11 @@ static void test_refused(void **state)
 	kf_load_args_t none = {0};
 	kf_api_load_t a;
 
-	EXPECT_ERR(kf_api_load_opts(f->conf, &none, &a, errbuf, sizeof(errbuf)),
-		   KF_EINVAL, "no schema: give --schema FILE");
+	/* no schema: each file's is sniffed */
+	EXPECT_OK(kf_api_load_opts(f->conf, &none, &a, errbuf, sizeof(errbuf)));
+	assert_null(a.o.schema);
+	assert_non_null(a.o.sniff);
+	assert_int_equal(a.o.sniff_bytes, 64 << 10);
 	kf_api_load_free(&a);
 	args.format = "xml";
 	assert_int_equal(
@@ -175,6 +178,43 @@ static void test_hash_needs_salt(void **state)
 	kf_api_load_free(&a);
 }
 
+/* The schema of a CSV loaded without one, as --print-schema writes it,
+ * with the command line's key (required) over it. */
+static void test_print_schema(void **state)
+{
+	struct fix *f = *state;
+	static const char csv[] = "id,amount,day\n1,12.50,2026-12-01\n"
+				  "2,3.25,2026-12-02\n";
+	kf_load_args_t args = {.key = "id"};
+	char path[PATH_MAX + 16], *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	kf_test_fmt(path, sizeof(path), "%s/day.csv", f->dir);
+	assert_int_equal(kf_test_write_file(path, csv, strlen(csv), 0644), 0);
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	EXPECT_OK(kf_load_print_schema(f->conf, &args, path, out, errbuf,
+				       sizeof(errbuf)));
+	fclose(out);
+	assert_non_null(strstr(text, "format = csv"));
+	assert_non_null(strstr(text, "key = id"));
+	assert_non_null(strstr(text, "[column.id]\ntype = int64\nrequired = "
+				     "true\n"));
+	assert_non_null(strstr(text, "[column.amount]\ntype = decimal("));
+	assert_non_null(strstr(text, "[column.day]\ntype = date\n"));
+	free(text);
+	/* JSON lines need a schema */
+	kf_test_fmt(path, sizeof(path), "%s/day.jsonl", f->dir);
+	assert_int_equal(kf_test_write_file(path, "{}\n", 3, 0644), 0);
+	out = open_memstream(&text, &len);
+	EXPECT_ERR(kf_load_print_schema(f->conf, &args, path, out, errbuf,
+					sizeof(errbuf)),
+		   KF_EINVAL, "only CSV files are loaded without a schema");
+	fclose(out);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +224,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hash_needs_salt, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_print_schema, setup,
 						teardown),
 	};
 

@@ -79,6 +79,7 @@ static const char *const all_keys[] = {
 	"load.max_inflight_bytes",
 	"load.linger_ms",
 	"load.compression",
+	"load.sniff_bytes",
 	"route.NAME.dir",
 	"route.NAME.topic",
 	"route.NAME.include",
@@ -312,6 +313,7 @@ static void assert_defaults(const kf_conf_t *c)
 	assert_int_equal(c->load_max_inflight_bytes, 64 << 20);
 	assert_int_equal(c->load_linger_ms, 20);
 	assert_int_equal(c->load_compression, KF_LOAD_COMPRESSION_LZ4);
+	assert_int_equal(c->load_sniff_bytes, 64 << 10);
 }
 
 /* Runs kf_conf_describe into a string; the caller frees it. */

@@ -27,6 +27,7 @@
 #include "kf_test_mock.h"
 #include "load/load.h"
 #include "load/loader.h"
+#include "record/schema.h"
 
 static char errbuf[512];
 
@@ -150,11 +151,16 @@ struct mock {
 	struct kf_test_mock k;
 	uv_loop_t loop;
 	kf_load_opts_t o;
+	kf_schema_t *schema; /* for messages only: the fake reader reads */
 	char dir[PATH_MAX], path[PATH_MAX + 16];
 	kf_load_file_t res;
 	char error[1024];
 	int done;
 };
+
+static const char kf__schema[] = "[schema]\nformat_version = 1\n"
+				 "name = t.rows\nformat = csv\n"
+				 "[column.v]\ntype = text\n";
 
 static int setup(void **state)
 {
@@ -180,6 +186,10 @@ static int setup(void **state)
 	m->o.compression = "lz4";
 	m->o.max_files_parallel = 1;
 	m->o.reader = &fake_ops;
+	assert_int_equal(kf_schema_parse(kf__schema, strlen(kf__schema), "t",
+					 &m->schema, errbuf, sizeof(errbuf)),
+			 0);
+	m->o.schema = m->schema;
 	assert_int_equal(kf_test_mkdtemp(m->dir, "load"), 0);
 	kf_test_fmt(m->path, sizeof(m->path), "%s/in.csv", m->dir);
 	*state = m;
@@ -194,6 +204,7 @@ static int teardown(void **state)
 	assert_int_equal(uv_loop_close(&m->loop), 0);
 	kf_test_rmtree(m->dir);
 	kf_test_mock_close(&m->k);
+	kf_schema_free(m->schema);
 	free(m);
 	return 0;
 }
@@ -390,6 +401,47 @@ static void test_stop(void **state)
 	assert_int_equal(m->res.rows_published, 0);
 }
 
+static size_t sniffed_len;
+static int sniffed_whole;
+
+static int fake_sniff(void *opaque, const void *sample, size_t len, int whole,
+		      const char *path, kf_schema_t **out, char *errstr,
+		      size_t errstr_size)
+{
+	static const char text[] = "[schema]\nformat_version = 1\n"
+				   "name = t.sniffed\nformat = csv\n"
+				   "[column.v]\ntype = text\n";
+
+	(void)opaque;
+	(void)sample;
+	sniffed_len = len;
+	sniffed_whole = whole;
+	return kf_schema_parse(text, strlen(text), path, out, errstr,
+			       errstr_size);
+}
+
+/* Without a schema, the file's own is made from its first sniff_bytes
+ * (the whole of a small file), used for it, and named in its record. */
+static void test_sniffed(void **state)
+{
+	struct mock *m = *state;
+	char vals[4096], hdrs[4096];
+
+	m->o.schema = NULL;
+	m->o.sniff = fake_sniff;
+	m->o.sniff_bytes = 4096;
+	assert_string_equal(load(m, "a,one\nb,two\n"), "done");
+	assert_int_equal(sniffed_len, 12);
+	assert_true(sniffed_whole);
+	kf_test_mock_read(&m->k, "loads", 1, "-", vals, hdrs, sizeof(vals));
+	assert_non_null(strstr(vals, "\"schema\":\"t.sniffed\""));
+	/* a sample shorter than the file is not the whole */
+	m->o.sniff_bytes = 4;
+	assert_string_equal(load(m, "c,three\n"), "done");
+	assert_int_equal(sniffed_len, 4);
+	assert_false(sniffed_whole);
+}
+
 static void test_missing_file(void **state)
 {
 	struct mock *m = *state;
@@ -468,6 +520,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sniffed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_ledger_topic, setup,
 						teardown),
 	};
