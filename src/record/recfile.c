@@ -46,6 +46,17 @@ struct kf__rec {
 	size_t raw_len;
 };
 
+/* r from any reader's record or error: they share these member names. */
+#define KF__REC_FROM(r, x)                                                     \
+	do {                                                                   \
+		memset(&(r), 0, sizeof(r));                                    \
+		(r).num = (x)->num;                                            \
+		(r).line = (x)->line;                                          \
+		(r).offset = (x)->offset;                                      \
+		(r).raw = (x)->raw;                                            \
+		(r).raw_len = (x)->raw_len;                                    \
+	} while (0)
+
 /* A running control total (docs/records.md 2.5). */
 struct kf__sum {
 	kf_i128_t total; /* at the summed column's scale */
@@ -678,14 +689,9 @@ static int kf__on_fixed(const kf_fixed_rec_t *x, void *opaque)
 	struct kf__rec r;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
+	KF__REC_FROM(r, x);
 	r.fx = x;
 	r.type = x->type;
-	r.num = x->num;
-	r.line = x->line;
-	r.offset = x->offset;
-	r.raw = x->raw;
-	r.raw_len = x->raw_len;
 	if ((rc = kf__fixed_order(f, &r)))
 		return rc;
 	if (x->type == f->s->emit_rectype)
@@ -698,13 +704,8 @@ static int kf__on_fixed_error(const kf_fixed_error_t *e, void *opaque)
 	kf_recfile_t *f = opaque;
 	struct kf__rec r;
 
-	memset(&r, 0, sizeof(r));
+	KF__REC_FROM(r, e);
 	r.type = f->s->emit_rectype;
-	r.num = e->num;
-	r.line = e->line;
-	r.offset = e->offset;
-	r.raw = e->raw;
-	r.raw_len = e->raw_len;
 	f->n.read++;
 	f->records++;
 	if (f->sums) /* its summed field is unknown: the total is too */
@@ -808,13 +809,8 @@ static int kf__on_csv(const kf_csv_record_t *x, void *opaque)
 
 	if (!f->mapped && (rc = kf__csv_map(f)))
 		return rc;
-	memset(&r, 0, sizeof(r));
+	KF__REC_FROM(r, x);
 	r.csv = x;
-	r.num = x->num;
-	r.line = x->line;
-	r.offset = x->offset;
-	r.raw = x->raw;
-	r.raw_len = x->raw_len;
 	if ((x->nfields < f->nfields && !s->missing_null) ||
 	    (x->nfields > f->nfields && !s->extra_ignore)) {
 		f->n.read++;
@@ -836,12 +832,7 @@ static int kf__on_csv_error(const kf_csv_error_t *e, void *opaque)
 	int too_long = e->code == KF_CSV_E_FIELD_TOO_LONG ||
 		       e->code == KF_CSV_E_RECORD_TOO_LONG;
 
-	memset(&r, 0, sizeof(r));
-	r.num = e->num;
-	r.line = e->line;
-	r.offset = e->offset;
-	r.raw = e->raw;
-	r.raw_len = e->raw_len;
+	KF__REC_FROM(r, e);
 	f->n.read++;
 	return kf__reject_out(f, &r, too_long ? "too_long" : "csv", -1, e->msg,
 			      e->raw_total);
@@ -885,13 +876,8 @@ static int kf__on_jsonl(const kf_jsonl_line_t *l, void *opaque)
 	struct kf__rec r;
 	char why[160];
 
-	memset(&r, 0, sizeof(r));
+	KF__REC_FROM(r, l);
 	r.jl = l;
-	r.num = l->num;
-	r.line = l->line;
-	r.offset = l->offset;
-	r.raw = l->raw;
-	r.raw_len = l->raw_len;
 	if (!f->s->extra_ignore && kf__jsonl_extra(f, l, why, sizeof(why))) {
 		f->n.read++;
 		return kf__reject_out(f, &r, "extra_columns", -1, why,
@@ -905,12 +891,7 @@ static int kf__on_jsonl_error(const kf_jsonl_error_t *e, void *opaque)
 	kf_recfile_t *f = opaque;
 	struct kf__rec r;
 
-	memset(&r, 0, sizeof(r));
-	r.num = e->num;
-	r.line = e->line;
-	r.offset = e->offset;
-	r.raw = e->raw;
-	r.raw_len = e->raw_len;
+	KF__REC_FROM(r, e);
 	f->n.read++;
 	return kf__reject_out(f, &r, e->code, -1, e->msg, e->raw_total);
 }
