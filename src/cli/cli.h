@@ -125,6 +125,9 @@ int kf_cli_start(kf_conf_t *conf, int argc, char **argv, const char *cmd,
  * printing err for a refusal or a bad configuration. */
 int kf_cli_exit(const char *cmd, int r, const char *err);
 
+/* Erases the progress line on stderr when *tty_line says one is there. */
+void kf_cli_clear_line(int *tty_line);
+
 /* A byte count for people: "512 B", "1.5 MiB". */
 void kf_cli_human(double v, char *out, size_t n);
 

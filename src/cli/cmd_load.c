@@ -23,14 +23,6 @@ struct kf__load_ui {
 	size_t n, cap;
 };
 
-static void kf__clear_line(struct kf__load_ui *ui)
-{
-	if (ui->tty_line) {
-		fputs("\r\033[K", stderr);
-		ui->tty_line = 0;
-	}
-}
-
 static void kf__keep(struct kf__load_ui *ui, const kf_load_file_t *f)
 {
 	struct kf__file *k;
@@ -54,7 +46,7 @@ static void kf__on_file(void *opaque, const kf_load_file_t *f)
 {
 	struct kf__load_ui *ui = opaque;
 
-	kf__clear_line(ui);
+	kf_cli_clear_line(&ui->tty_line);
 	if (f->err)
 		kf_log_user(1, "kferry: load failed: %s: %s\n", f->path,
 			    f->error ? f->error : kf_strerror(f->err));
@@ -301,7 +293,7 @@ int kf_cmd_load(int argc, char **argv)
 	r = kf_load(conf, &c.args, (const char *const *)argv + optind,
 		    (size_t)(argc - optind), kf__on_file, kf__on_progress, ui,
 		    &st, err, sizeof(err));
-	kf__clear_line(ui);
+	kf_cli_clear_line(&ui->tty_line);
 	rc = kf_cli_exit("load", r, err);
 	if (ui->json)
 		kf__print_json(ui, &st, r);

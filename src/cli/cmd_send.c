@@ -22,14 +22,6 @@ struct kf__send_ui {
 	size_t nfailed, cap;
 };
 
-static void kf__clear_line(struct kf__send_ui *ui)
-{
-	if (ui->tty_line) {
-		fputs("\r\033[K", stderr);
-		ui->tty_line = 0;
-	}
-}
-
 static void kf__on_file(void *opaque, const char *rel, const char *src,
 			uint64_t size, int err, const char *msg)
 {
@@ -39,7 +31,7 @@ static void kf__on_file(void *opaque, const char *rel, const char *src,
 	(void)size;
 	if (!err)
 		return;
-	kf__clear_line(ui);
+	kf_cli_clear_line(&ui->tty_line);
 	/* no path: the message of a walking error names it */
 	kf_log_user(1, "kferry: send failed: %s%s%s\n", path, *path ? ": " : "",
 		    msg ? msg : kf_strerror(err));
@@ -191,7 +183,7 @@ int kf_cmd_send(int argc, char **argv)
 	r = kf_send(conf, (const char *const *)argv + optind,
 		    (size_t)(argc - optind), kf__on_file, kf__on_progress, &ui,
 		    &st, err, sizeof(err));
-	kf__clear_line(&ui);
+	kf_cli_clear_line(&ui.tty_line);
 	rc = kf_cli_exit("send", r, err);
 	if (ui.json)
 		kf__print_json(&ui, &st, r);

@@ -83,6 +83,14 @@ void kf_cli_install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+void kf_cli_clear_line(int *tty_line)
+{
+	if (*tty_line) {
+		fputs("\r\033[K", stderr);
+		*tty_line = 0;
+	}
+}
+
 void kf_cli_human(double v, char *out, size_t n)
 {
 	const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
