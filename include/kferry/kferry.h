@@ -239,6 +239,7 @@ typedef struct kf_load_file_s {
 			    * earlier load's */
 	char hash[33];	   /* XXH3-128 of the content ("" if unread) */
 	uint64_t size;
+	/* rows_published is 0 for a failed file: its transaction aborted */
 	uint64_t rows_read, rows_published, rows_rejected, rows_filtered;
 	unsigned parts; /* transactions committed (1) */
 } kf_load_file_t;
