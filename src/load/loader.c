@@ -30,6 +30,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "core/codec.h"
+#include "core/path.h"
 #include "kafka/producer.h"
 #include "load/ledger.h"
 
@@ -79,7 +80,10 @@ struct kf_loader_s {
 	const kf_load_opts_t *o;
 	kf_loader_done_cb *done;
 	void *opaque;
-	char *path;
+	char *path;	 /* the file's name (kf_load_src_t.name) */
+	char *open_path; /* where it is opened */
+	size_t root_len; /* no link followed below path[0, root_len) */
+	uint64_t want_dev, want_ino; /* want_ino 0: not checked */
 	kf_load_file_t res;
 	char error[1024];
 	enum kf__phase phase;
@@ -302,9 +306,8 @@ static rd_kafka_headers_t *kf__headers(const kf_loader_t *l,
 static void kf__dlq_headers(const kf_loader_t *l, const struct kf__batch *b,
 			    const struct kf__item *it, rd_kafka_headers_t *h)
 {
-	const char *enc = l->schema && l->schema->encoding
-				  ? l->schema->encoding
-				  : "UTF-8";
+	const char *enc = l->schema && l->schema->encoding ? l->schema->encoding
+							   : "UTF-8";
 
 	rd_kafka_header_add(h, "kferry.dlq.kind", -1, "record", -1);
 	rd_kafka_header_add(h, "kferry.dlq.code", -1, b->buf + it->code, -1);
@@ -752,10 +755,26 @@ static void kf__open_job(kf_loader_t *l)
 	struct stat st;
 	int r;
 
-	l->fd = open(l->path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO swapped in must not hang the worker */
+	l->fd = kf_path_open_below(l->open_path, l->root_len,
+				   O_RDONLY | O_CLOEXEC | O_NOCTTY |
+					   O_NONBLOCK);
 	if (l->fd < 0 || fstat(l->fd, &st)) {
-		l->job_err = kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EIO,
-				       "cannot open: %s", strerror(errno));
+		l->job_err = kf_seterr(
+			l->job_msg, sizeof(l->job_msg), KF_EIO,
+			"cannot open: %s%s", strerror(errno),
+			errno == ELOOP || errno == ENOTDIR
+				? " (a link took the place of the file or of a "
+				  "directory above it; links are not followed)"
+				: "");
+		return;
+	}
+	if (l->want_ino && ((uint64_t)st.st_dev != l->want_dev ||
+			    (uint64_t)st.st_ino != l->want_ino)) {
+		l->job_err =
+			kf_seterr(l->job_msg, sizeof(l->job_msg), KF_ECHANGED,
+				  "another file took its place since it "
+				  "was listed; not loaded");
 		return;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -1073,23 +1092,29 @@ static void kf__pump(kf_loader_t *l)
 
 /* ------------------------------------------------------------- the API */
 
-int kf_loader_start(uv_loop_t *loop, const kf_load_opts_t *o, const char *path,
-		    kf_loader_done_cb *done, void *opaque, kf_loader_t **out)
+int kf_loader_start_src(uv_loop_t *loop, const kf_load_opts_t *o,
+			const kf_load_src_t *src, kf_loader_done_cb *done,
+			void *opaque, kf_loader_t **out)
 {
 	kf_loader_t *l = calloc(1, sizeof(*l));
 
 	*out = NULL;
 	if (!l)
 		return KF_ENOMEM;
-	l->path = strdup(path);
+	l->path = strdup(src->name ? src->name : src->path);
+	l->open_path = strdup(src->path);
 	l->block = malloc(KF__BLOCK);
 	l->block_size = KF__BLOCK;
-	if (!l->path || !l->block) {
+	if (!l->path || !l->open_path || !l->block) {
 		free(l->path);
+		free(l->open_path);
 		free(l->block);
 		free(l);
 		return KF_ENOMEM;
 	}
+	l->root_len = src->root_len;
+	l->want_dev = src->dev;
+	l->want_ino = src->ino;
 	l->loop = loop;
 	l->o = o;
 	l->done = done;
@@ -1102,6 +1127,14 @@ int kf_loader_start(uv_loop_t *loop, const kf_load_opts_t *o, const char *path,
 	*out = l;
 	kf__pump(l);
 	return 0;
+}
+
+int kf_loader_start(uv_loop_t *loop, const kf_load_opts_t *o, const char *path,
+		    kf_loader_done_cb *done, void *opaque, kf_loader_t **out)
+{
+	kf_load_src_t src = {.path = path, .root_len = strlen(path)};
+
+	return kf_loader_start_src(loop, o, &src, done, opaque, out);
 }
 
 void kf_loader_stop(kf_loader_t *l)
@@ -1141,5 +1174,6 @@ void kf_loader_destroy(kf_loader_t *l)
 	free(l->dead);
 	free(l->block);
 	free(l->path);
+	free(l->open_path);
 	free(l);
 }

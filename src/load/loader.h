@@ -57,7 +57,7 @@ typedef struct kf_load_opts_s {
 	int linger_ms;
 	const char *compression; /* librdkafka compression.type */
 	unsigned max_files_parallel;
-	int force; /* load files the ledger has as done */
+	int force;		   /* load files the ledger has as done */
 	const kf_schema_t *schema; /* NULL: each file's own, sniffed */
 	/* Makes the schema of a file loaded without one from its first
 	 * sniff_bytes (whole: that is the whole file): 0 with *out (the
@@ -83,9 +83,23 @@ typedef struct kf_loader_s kf_loader_t;
 typedef void(kf_loader_done_cb)(void *opaque, kf_loader_t *l,
 				const kf_load_file_t *f);
 
-/* Starts loading path (named so in headers and records) on loop. Returns
- * 0 with *out (kf_loader_destroy after done), or KF_ENOMEM; done is not
- * called then. */
+/* A file to load: where it is opened, and its name in headers, records
+ * and messages. */
+typedef struct kf_load_src_s {
+	const char *path;  /* opened with kf_path_open_below (core/path.h) */
+	size_t root_len;   /* below path[0, root_len) no link is followed */
+	const char *name;  /* kferry.file and the load record's file */
+	uint64_t dev, ino; /* what a directory scan saw; ino 0: unchecked */
+} kf_load_src_t;
+
+/* Starts loading src (copied) on loop. Returns 0 with *out
+ * (kf_loader_destroy after done), or KF_ENOMEM; done is not called then.
+ * A file whose inode is not the one the scan saw fails with
+ * KF_ECHANGED. */
+int kf_loader_start_src(uv_loop_t *loop, const kf_load_opts_t *o,
+			const kf_load_src_t *src, kf_loader_done_cb *done,
+			void *opaque, kf_loader_t **out);
+/* The same for a path the operator gave (named so, opened as given). */
 int kf_loader_start(uv_loop_t *loop, const kf_load_opts_t *o, const char *path,
 		    kf_loader_done_cb *done, void *opaque, kf_loader_t **out);
 
