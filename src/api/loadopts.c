@@ -112,18 +112,13 @@ static int kf__check_salt(const kf_api_load_t *a, char *errstr,
 	return 0;
 }
 
-int kf_api_load_opts(const kf_conf_t *conf, const kf_load_args_t *args,
-		     kf_api_load_t *a, char *errstr, size_t errstr_size)
+int kf_api_load_base(const kf_conf_t *conf, kf_api_load_t *a, char *errstr,
+		     size_t errstr_size)
 {
 	kf_load_opts_t *o = &a->o;
 	int r;
 
 	memset(a, 0, sizeof(*a));
-	if (!strcmp(conf->topic, "kferry.files"))
-		return kf_seterr(errstr, errstr_size, KF_EINVAL,
-				 "kferry load does not write to kferry.files, "
-				 "the file-transfer topic (its receivers would "
-				 "dead-letter every record): give -t TOPIC");
 	o->conf = conf;
 	o->workers = conf->workers;
 	o->topic = conf->topic;
@@ -133,12 +128,6 @@ int kf_api_load_opts(const kf_conf_t *conf, const kf_load_args_t *args,
 				  &o->max_rejects_pct, errstr, errstr_size);
 	if (r)
 		return r;
-	if (o->max_rejects && !o->dead_letter_topic)
-		return kf_seterr(errstr, errstr_size, KF_EINVAL,
-				 "load.max_rejects = %s needs "
-				 "load.dead_letter_topic: rejected rows go "
-				 "there",
-				 conf->load_max_rejects);
 	o->reject_sample = (unsigned)conf->load_reject_sample;
 	o->txn_id_prefix = conf->load_txn_id_prefix;
 	o->transaction_timeout_s = conf->load_transaction_timeout_s;
@@ -147,7 +136,6 @@ int kf_api_load_opts(const kf_conf_t *conf, const kf_load_args_t *args,
 	o->linger_ms = conf->load_linger_ms;
 	o->compression = kf_conf_load_compression(conf->load_compression);
 	o->max_files_parallel = (unsigned)conf->load_max_files_parallel;
-	o->force = args->force;
 	o->decimal_numeric = conf->load_decimal_numeric;
 	o->mask_text = conf->load_mask_text;
 	if (kf__or_null(conf->load_mask_salt)) {
@@ -160,9 +148,33 @@ int kf_api_load_opts(const kf_conf_t *conf, const kf_load_args_t *args,
 		o->mask_salt_len = strlen(a->salt);
 	}
 	o->reader = &kf__recfile_ops;
+	o->sniff_bytes = conf->load_sniff_bytes;
+	return 0;
+}
+
+int kf_api_load_opts(const kf_conf_t *conf, const kf_load_args_t *args,
+		     kf_api_load_t *a, char *errstr, size_t errstr_size)
+{
+	kf_load_opts_t *o = &a->o;
+	int r;
+
+	r = kf_api_load_base(conf, a, errstr, errstr_size);
+	if (r)
+		return r;
+	if (!strcmp(conf->topic, "kferry.files"))
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "kferry load does not write to kferry.files, "
+				 "the file-transfer topic (its receivers would "
+				 "dead-letter every record): give -t TOPIC");
+	if (o->max_rejects && !o->dead_letter_topic)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "load.max_rejects = %s needs "
+				 "load.dead_letter_topic: rejected rows go "
+				 "there",
+				 conf->load_max_rejects);
+	o->force = args->force;
 	o->sniff = kf__sniff;
 	o->sniff_opaque = (void *)args;
-	o->sniff_bytes = conf->load_sniff_bytes;
 	r = kf__schema(conf, args, &a->schema, errstr, errstr_size);
 	o->schema = a->schema;
 	if (!r)

@@ -21,6 +21,12 @@ typedef struct kf_api_load_s {
 	char salt[1024]; /* load.mask_salt, resolved */
 } kf_api_load_t;
 
+/* Fills the options every load shares from conf (load.*, the
+ * connection): what a watch route of kind records starts from. No schema,
+ * no topic check. Undone by kf_api_load_free. */
+int kf_api_load_base(const kf_conf_t *conf, kf_api_load_t *a, char *errstr,
+		     size_t errstr_size);
+
 /* Fills a from conf and args: KF_EINVAL with errstr for a configuration,
  * command line or schema file that cannot be used (the default topic
  * kferry.files, no schema, max_rejects without a dead letter topic, ...).

@@ -174,6 +174,19 @@ static int kf__check_rejects(const char *v, char *errstr, size_t errstr_size)
 	return kf_conf_parse_rejects(v, &n, &pct, errstr, errstr_size);
 }
 
+/* route.NAME.max_rejects: empty (load.max_rejects) or as that key. */
+static int kf__check_route_rejects(const char *v, char *errstr,
+				   size_t errstr_size)
+{
+	return *v ? kf__check_rejects(v, errstr, errstr_size) : 0;
+}
+
+static const struct kf__word kf__route_kind_words[] = {
+	{"files", KF_ROUTE_FILES},
+	{"records", KF_ROUTE_RECORDS},
+	{NULL, 0},
+};
+
 static const struct kf__word kf__finished_words[] = {
 	{"stable", KF_FINISHED_STABLE},
 	{"marker", KF_FINISHED_MARKER},
@@ -973,6 +986,48 @@ const struct kf__key kf__conf_route_keys[] = {
 		.doc = "ed25519 private key file to sign this route's files "
 		       "with, like send.sign_key. Empty: send.sign_key "
 		       "applies.",
+	},
+	{
+		.name = "route.NAME.kind",
+		KF__RENUM(kind, kf__route_kind_words),
+		.def = "files",
+		.doc = "files: finished files are sent (chunked, checksummed, "
+		       "reassembled by kferry receive). records: they are "
+		       "loaded as records, like kferry load (schema required; "
+		       "one Kafka transaction per file, docs/records.md 4.3); "
+		       "a file that fails (rejects past max_rejects, control "
+		       "totals) goes to error_dir after its retries.",
+	},
+	{
+		.name = "route.NAME.schema",
+		KF__RSTRING(schema),
+		.max = KF__STRING_MAX,
+		.doc = "For kind = records: the schema file of the route's "
+		       "files (docs/records.md 2); required. Read when the "
+		       "route starts and on every reload.",
+	},
+	{
+		.name = "route.NAME.ledger_topic",
+		KF__RSTRING(ledger_topic),
+		.max = 249,
+		.doc = "For kind = records: the load ledger topic. Empty: "
+		       "load.ledger_topic.",
+	},
+	{
+		.name = "route.NAME.dead_letter_topic",
+		KF__RSTRING(dead_letter_topic),
+		.max = 249,
+		.doc = "For kind = records: the topic of rejected rows. "
+		       "Empty: load.dead_letter_topic.",
+	},
+	{
+		.name = "route.NAME.max_rejects",
+		KF__RSTRING(max_rejects),
+		.max = 32,
+		.check = kf__check_route_rejects,
+		.doc = "For kind = records: rows of a file that may be "
+		       "rejected, N or P%, like load.max_rejects. Empty: "
+		       "load.max_rejects.",
 	},
 };
 

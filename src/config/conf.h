@@ -41,6 +41,12 @@ enum kf_finished_mode {
 
 /* One watched directory, from the keys "route.NAME.KEY" ([route.NAME]).
  * Values are kept as written; src/watch/route.c compiles them. */
+/* What a route does with its finished files. */
+enum kf_route_kind {
+	KF_ROUTE_FILES = 0, /* sends them (chunks, manifests) */
+	KF_ROUTE_RECORDS    /* loads them as records (kferry load) */
+};
+
 struct kf_conf_route {
 	char *name;    /* owned; NAME */
 	char *dir;     /* owned; required */
@@ -58,6 +64,12 @@ struct kf_conf_route {
 	int retry_backoff_s;
 	char *encrypt_recipients; /* owned; NULL: send.encrypt_recipients */
 	char *sign_key;		  /* owned; NULL: send.sign_key */
+	int kind;		  /* enum kf_route_kind */
+	/* kind = records (docs/records.md 4.3); NULL: the load.* key */
+	char *schema;		 /* owned; required for records */
+	char *ledger_topic;	 /* owned */
+	char *dead_letter_topic; /* owned */
+	char *max_rejects;	 /* owned */
 };
 
 /* One librdkafka property passed through unchanged ("kafka.X" or -X). */
