@@ -366,22 +366,20 @@ static int kf__reject(kf_loader_t *l, struct kf__batch *b,
 		      const struct kf__item *it, rd_kafka_headers_t *h,
 		      rd_kafka_resp_err_t *err)
 {
-	const char *field = it->field == KF__NONE ? "" : b->buf + it->field;
-
 	l->rejects_seen++;
 	if (!l->o->dead_letter_topic ||
 	    (!l->o->max_rejects_pct && l->rejects_seen > l->o->max_rejects)) {
 		kf__fail(l, KF_EINVAL, 1,
 			 "max_rejects: %" PRIu64 " rows rejected, %" PRIu64
 			 " allowed%s (line %" PRIu64 ", offset %" PRIu64
-			 ": %s%s%s)",
+			 ": %s)",
 			 l->rejects_seen,
 			 l->o->dead_letter_topic ? l->o->max_rejects : 0,
 			 l->o->dead_letter_topic
 				 ? ""
 				 : " without load.dead_letter_topic",
-			 it->line, it->offset, field, *field ? ": " : "",
-			 b->buf + it->reason);
+			 /* reasons name their column */
+			 it->line, it->offset, b->buf + it->reason);
 		return -1;
 	}
 	kf__dlq_headers(l, b, it, h);

@@ -1023,12 +1023,13 @@ static void kf__load_done(void *opaque, kf_loader_t *l,
 	if (failed)
 		snprintf(f->msg, sizeof(f->msg), "%s",
 			 res->error ? res->error : kf_strerror(res->err));
+	else if (!strcmp(res->state, "skipped"))
+		kf_info("watch", "already loaded %s/%s (load %s): skipped",
+			f->rs->r->name, name, res->load_id);
 	else
 		kf_info("watch",
-			"%s %s/%s: %llu rows read, %llu published, %llu "
+			"loaded %s/%s: %llu rows read, %llu published, %llu "
 			"rejected, %llu filtered (load %s)",
-			strcmp(res->state, "skipped") ? "loaded"
-						      : "already loaded",
 			f->rs->r->name, name,
 			(unsigned long long)res->rows_read,
 			(unsigned long long)res->rows_published,
