@@ -63,6 +63,7 @@ extern const kf_cli_opt_t kf_cli_send_opts[];
 extern const kf_cli_opt_t kf_cli_receive_opts[];
 extern const kf_cli_opt_t kf_cli_watch_opts[];
 extern const kf_cli_opt_t kf_cli_replay_opts[];
+extern const kf_cli_opt_t kf_cli_verify_opts[];
 
 #define KF_CLI_MAX_OPTS 48
 
@@ -112,6 +113,7 @@ int kf_cmd_receive(int argc, char **argv);
 int kf_cmd_watch(int argc, char **argv);
 int kf_cmd_replay(int argc, char **argv);
 int kf_cmd_keygen(int argc, char **argv);
+int kf_cmd_verify(int argc, char **argv);
 int kf_cmd_help(int argc, char **argv);
 
 #endif /* KF_CLI_CLI_H */
