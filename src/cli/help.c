@@ -19,6 +19,9 @@ static const char kf__help_main[] =
 	"  replay --dest DIR   re-deliver a range of the topic into DIR "
 	"(rebuild "
 	"it)\n"
+	"  load FILE...        load record files (CSV, JSON lines, fixed-"
+	"width)\n"
+	"                      into a topic, one transaction per file\n"
 	"  keygen --type T --out FILE\n"
 	"                      make a key pair for end-to-end encryption\n"
 	"                      (x25519) or signatures (ed25519)\n"
@@ -88,6 +91,34 @@ static const char kf__help_watch[] =
 	"with a .error text. SIGHUP reloads the routes; SIGTERM or SIGINT\n"
 	"drains the files in flight and exits 0. See docs/watch.md.\n";
 
+static const char kf__help_load[] =
+	"usage: kferry load [options] -t TOPIC [--schema FILE] FILE...\n"
+	"       kferry load [options] --print-schema FILE\n"
+	"\n"
+	"Turns each record file (CSV, JSON lines, fixed-width) into one Kafka\n"
+	"message per record, validated and transformed by the schema file, in\n"
+	"the JSON Kafka Connect's JsonConverter writes (schemas.enable=true),\n"
+	"with the headers kferry.file, kferry.line, kferry.offset and\n"
+	"kferry.load_id. Each file is one Kafka transaction: a read_committed\n"
+	"consumer sees all of its rows or none, and a load killed mid-file is\n"
+	"published exactly once by the re-run. The transaction also writes "
+	"the\n"
+	"file's load record to load.ledger_topic; a file whose content is\n"
+	"recorded there as loaded into TOPIC is skipped unless --force. Rows\n"
+	"that fail validation go to load.dead_letter_topic; past\n"
+	"load.max_rejects (N rows or P%) nothing of the file is visible and a\n"
+	"failure record with a sample of its dead letters is written instead.\n"
+	"Files are loaded in the order given, load.max_files_parallel at a\n"
+	"time. The topic kferry.files (the file transfers') is refused.\n"
+	"Without --schema (or load.schema), each CSV file's dialect, header\n"
+	"and column types are sniffed from its first load.sniff_bytes;\n"
+	"--print-schema writes that schema file, to start from, and loads\n"
+	"nothing.\n"
+	"Exits 0 when every file was loaded or skipped, 1 when some failed\n"
+	"(rejects, control totals, Kafka), 2 for a bad command line,\n"
+	"configuration or schema file, 3 when Kafka could not be used at all.\n"
+	"See docs/records.md.\n";
+
 static const char kf__help_keygen[] =
 	"usage: kferry keygen --type x25519|ed25519 --out FILE\n"
 	"\n"
@@ -138,6 +169,7 @@ static const struct {
 	 "watch options (the route of --dir is named \"cli\"):",
 	 kf_cli_watch_opts},
 	{"replay", kf__help_replay, "replay options:", kf_cli_replay_opts},
+	{"load", kf__help_load, "load options:", kf_cli_load_opts},
 	{"keygen", kf__help_keygen, NULL, NULL},
 	{"verify", kf__help_verify, "verify options:", kf_cli_verify_opts},
 };
@@ -187,7 +219,7 @@ int kf_cmd_help(int argc, char **argv)
 	} else {
 		fprintf(stderr,
 			"kferry help: no help for '%s' (try send, "
-			"receive, replay, watch, keygen, verify or config)\n",
+			"receive, replay, watch, load, keygen, verify or config)\n",
 			topic);
 		return KF_EXIT_USAGE;
 	}
