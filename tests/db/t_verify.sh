@@ -124,6 +124,11 @@ t_types_pg_mariadb() {
     if [ "$(json 'r["tables"][0]["rows_target"], r["tables"][0]["ranges_differing"]')" != "(6, 0)" ]; then
         fail types_pg_mariadb "expected 6 rows and no differing range"; return
     fi
+    # and the other way: MariaDB's keys bound the ranges on PostgreSQL
+    verify --source "$MY" --target "$PG" --table vt:vt_ad --chunk-rows 2
+    if [ "$RC" != 0 ] || ! grep -q '^  ranges: 4 compared, 0 differing$' "$OUT/out"; then
+        fail types_pg_mariadb "MariaDB to PostgreSQL: exit $RC, expected 0 and 4 equal ranges"; return
+    fi
     pass types_pg_mariadb
 }
 
