@@ -192,6 +192,14 @@ t_composite() {
     if [ "$got" != "([('changed', '1234', '키1'), ('missing', '777', '키2')], 5000, 4999)" ]; then
         fail composite "got $got"; return
     fi
+    # an empty target: every row missing, counted without reading more
+    # of them than the report shows
+    my -e "DROP TABLE IF EXISTS ck_empty; CREATE TABLE ck_empty LIKE ck"
+    verify --source "$PG" --target "$MY" --table ck:ck_empty --chunk-rows 2000 --show 3 --json
+    got=$(json 'r["tables"][0]["missing"], len(r["tables"][0]["differences"]), r["tables"][0]["ranges_differing"]')
+    if [ "$RC" != 1 ] || [ "$got" != "(5000, 3, 3)" ]; then
+        fail composite "empty target: exit $RC, got $got"; return
+    fi
     pass composite
 }
 
