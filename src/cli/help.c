@@ -25,6 +25,8 @@ static const char kf__help_main[] =
 	"  keygen --type T --out FILE\n"
 	"                      make a key pair for end-to-end encryption\n"
 	"                      (x25519) or signatures (ed25519)\n"
+	"  verify --source URL --target URL --table SRC[:DST]\n"
+	"                      prove that database tables hold the same rows\n"
 	"  help [COMMAND]      this text, or a command's options; 'help "
 	"config'\n"
 	"                      lists every configuration key (--markdown,\n"
@@ -131,6 +133,28 @@ static const char kf__help_keygen[] =
 	"\n"
 	"Rotation and the format: docs/protocol.md, section 10.\n";
 
+static const char kf__help_verify[] =
+	"usage: kferry verify --source URL --target URL --table "
+	"SRC[:DST][,...]\n"
+	"                     [--key COL,...] [--chunk-rows N] [--show N] "
+	"[--json]\n"
+	"\n"
+	"Compares tables of two databases (PostgreSQL or MariaDB, in either\n"
+	"direction) without pulling every row: each database computes the\n"
+	"row count and a checksum of canonical row texts over the same key\n"
+	"ranges; ranges that differ are halved down to the differing keys.\n"
+	"Values are compared in one canonical text per type on both sides\n"
+	"(decimals without trailing zeros, timestamps in UTC to the\n"
+	"microsecond, booleans as 1/0, bytes as hex, NULL apart from the\n"
+	"empty string). The report lists each table's rows, ranges and\n"
+	"differences, and the first differing keys with both sides' values.\n"
+	"See docs/verify.md.\n"
+	"\n"
+	"exit codes: 0 every table is equal; 1 a table differs (rows,\n"
+	"values, columns, or it is missing); 2 bad command line (or a table\n"
+	"without a primary key and no --key); 3 a database cannot be\n"
+	"reached, refuses the login, or fails during the comparison.\n";
+
 /* A command's help: what it does, then its options and the common ones,
  * both from the tables that make its parser. */
 static const struct {
@@ -147,6 +171,7 @@ static const struct {
 	{"replay", kf__help_replay, "replay options:", kf_cli_replay_opts},
 	{"load", kf__help_load, "load options:", kf_cli_load_opts},
 	{"keygen", kf__help_keygen, NULL, NULL},
+	{"verify", kf__help_verify, "verify options:", kf_cli_verify_opts},
 };
 
 static void kf__print_cmd_help(size_t i)
@@ -156,6 +181,9 @@ static void kf__print_cmd_help(size_t i)
 		return;
 	printf("\n%s\n", kf__help_cmds[i].title);
 	kf_cli_print_opts(stdout, kf__help_cmds[i].opts);
+	/* verify talks to no broker: none of the common options */
+	if (kf__help_cmds[i].opts == kf_cli_verify_opts)
+		return;
 	fputs("\ncommon options:\n", stdout);
 	kf_cli_print_opts(stdout, kf_cli_common_opts);
 }
@@ -191,7 +219,7 @@ int kf_cmd_help(int argc, char **argv)
 	} else {
 		fprintf(stderr,
 			"kferry help: no help for '%s' (try send, "
-			"receive, replay, watch, load, keygen or config)\n",
+			"receive, replay, watch, load, keygen, verify or config)\n",
 			topic);
 		return KF_EXIT_USAGE;
 	}

@@ -174,6 +174,8 @@ int main(int argc, char **argv)
 		return kf_cmd_load(argc - 1, argv + 1);
 	if (!strcmp(cmd, "keygen"))
 		return kf_cmd_keygen(argc - 1, argv + 1);
+	if (!strcmp(cmd, "verify"))
+		return kf_cmd_verify(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "-h"))
 		return kf_cmd_help(argc - 1, argv + 1);
