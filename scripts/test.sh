@@ -188,7 +188,7 @@ if stage integration && stage sanitize; then
 fi
 
 if stage db; then
-    say "database layer against real PostgreSQL and MariaDB servers"
+    say "database layer and kferry verify against real PostgreSQL and MariaDB servers"
     tests/db/run.sh --build build 2>&1 | tee build/db.log
     count_suite build/db.log db
     say "kferry sink into real PostgreSQL and MariaDB servers (tests/sink)"

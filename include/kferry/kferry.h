@@ -231,6 +231,71 @@ typedef struct kf_replay_opts_s {
 int kf_replay(const kf_conf_t *conf, const kf_replay_opts_t *opts,
 	      kf_recv_stats_t *stats, char *errstr, size_t errstr_size);
 /* ---------------------------------------------------------------------
+ * Loading record files (docs/records.md): one Kafka message per record,
+ * one Kafka transaction per file.
+ */
+
+/* What the command line says beside the configuration; NULL / 0 members
+ * leave the schema file's or the configuration's value. */
+typedef struct kf_load_args_s {
+	const char *schema;    /* the schema file (wins over load.schema);
+				* with neither, each CSV file's is sniffed */
+	const char *format;    /* csv, jsonl, fixed */
+	const char *key;       /* key columns, "a,b" */
+	const char *encoding;  /* UTF-8, CP949, ... */
+	const char *delimiter; /* one byte, or "tab" */
+	int no_header;	       /* the CSV has no header line */
+	int force;	       /* load files the ledger has as done */
+} kf_load_args_t;
+
+/* The outcome of one file. */
+typedef struct kf_load_file_s {
+	const char *path;  /* as given */
+	const char *state; /* "done", "skipped", "failed" */
+	int err;	   /* 0, or the KF_E* code of a failed file */
+	const char *error; /* why it failed; NULL otherwise */
+	char load_id[33];  /* 32 hex ("" before the hash pass); skipped: the
+			    * earlier load's */
+	char hash[33];	   /* XXH3-128 of the content ("" if unread) */
+	uint64_t size;
+	/* rows_published is 0 for a failed file: its transaction aborted */
+	uint64_t rows_read, rows_published, rows_rejected, rows_filtered;
+	unsigned parts; /* transactions committed (1) */
+} kf_load_file_t;
+
+typedef struct kf_load_stats_s {
+	uint64_t files_total, files_done, files_skipped, files_failed;
+	uint64_t rows_read, rows_published, rows_rejected, rows_filtered;
+	uint64_t bytes_total; /* sum of the files' sizes */
+	double elapsed_s;
+} kf_load_stats_t;
+
+/* Called on the loading thread once per finished file; f and its strings
+ * are valid during the call only. */
+typedef void(kf_load_file_cb)(void *opaque, const kf_load_file_t *f);
+/* Called about every 200 ms with running totals (for progress). */
+typedef void(kf_load_progress_cb)(void *opaque, const kf_load_stats_t *st);
+
+/* Loads each file (in the order given, load.max_files_parallel at a time)
+ * into the configured topic, one transaction per file, skipping files the
+ * load ledger has as done unless args->force. Returns 0 when every file
+ * is done or skipped; KF_EINVAL for a bad configuration or schema;
+ * KF_EKAFKA, KF_EAUTH, KF_EACCESS when Kafka refused; KF_ESTOPPED when
+ * stopped (kf_stop_request); KF_EIO when some files failed. Blocks. */
+int kf_load(const kf_conf_t *conf, const kf_load_args_t *args,
+	    const char *const *paths, size_t npaths, kf_load_file_cb *file_cb,
+	    kf_load_progress_cb *progress_cb, void *opaque,
+	    kf_load_stats_t *stats, char *errstr, size_t errstr_size);
+
+/* Writes to out the schema file that loading path without a schema would
+ * use: its dialect, header and column types guessed from its first
+ * load.sniff_bytes (CSV only), with args' overrides (docs/records.md 2.2).
+ * Produces nothing. 0, or KF_EINVAL / KF_EIO with errstr. */
+int kf_load_print_schema(const kf_conf_t *conf, const kf_load_args_t *args,
+			 const char *path, FILE *out, char *errstr,
+			 size_t errstr_size);
+
+/* ---------------------------------------------------------------------
  * Keys for end-to-end encryption and signatures (docs/protocol.md
  * section 10).
  */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "api/sendopts.h"
 
+#include "api/loadopts.h"
 #include "send/send.h"
 #include "watch/daemon.h"
 
@@ -34,9 +35,16 @@ int kf_watch(const kf_conf_t *conf, kf_watch_reload_cb *reload, void *opaque,
 	     char *errstr, size_t errstr_size)
 {
 	kf_send_opts_t o;
+	kf_api_load_t l;
+	int r;
 
-	/* every route's sender starts from these (its topic and keys aside);
-	 * a reload changes the routes, not them */
+	/* every route's sender or loader starts from these (its topic, keys
+	 * and schema aside); a reload changes the routes, not them */
 	kf_api_send_opts(conf, &o);
-	return kf_watch_run(conf, &o, reload, opaque, errstr, errstr_size);
+	r = kf_api_load_base(conf, &l, errstr, errstr_size);
+	if (!r)
+		r = kf_watch_run(conf, &o, &l.o, reload, opaque, errstr,
+				 errstr_size);
+	kf_api_load_free(&l);
+	return r;
 }

@@ -64,6 +64,8 @@ extern const kf_cli_opt_t kf_cli_receive_opts[];
 extern const kf_cli_opt_t kf_cli_watch_opts[];
 extern const kf_cli_opt_t kf_cli_replay_opts[];
 extern const kf_cli_opt_t kf_cli_sink_opts[];
+extern const kf_cli_opt_t kf_cli_load_opts[];
+extern const kf_cli_opt_t kf_cli_verify_opts[];
 
 #define KF_CLI_MAX_OPTS 48
 
@@ -108,12 +110,37 @@ int kf_cli_setup_logging(const kf_conf_t *conf, int log_json);
 
 void kf_cli_install_signals(void);
 
+/* Takes a command's own option (opt, its argument or NULL): 0, or
+ * nonzero for a usage error. */
+typedef int(kf_cli_own_cb)(int opt, const char *arg, void *opaque);
+
+/* Starts command cmd: -c preloaded, the common options applied to conf,
+ * the options of own handed to own_cb, at least one operand (else
+ * "kferry CMD: NOTHING" and usage), logging set up, the signals
+ * installed. Returns 0 (optind is the first operand), 1 after printing
+ * the help (--help), or -1 after printing why. */
+int kf_cli_start(kf_conf_t *conf, int argc, char **argv, const char *cmd,
+		 const kf_cli_opt_t *own, kf_cli_own_cb *own_cb, void *opaque,
+		 const char *usage, const char *nothing, int *log_json);
+
+/* The exit code of a command whose run returned r (a KF_E* code), after
+ * printing err for a refusal or a bad configuration. */
+int kf_cli_exit(const char *cmd, int r, const char *err);
+
+/* Erases the progress line on stderr when *tty_line says one is there. */
+void kf_cli_clear_line(int *tty_line);
+
+/* A byte count for people: "512 B", "1.5 MiB". */
+void kf_cli_human(double v, char *out, size_t n);
+
 int kf_cmd_send(int argc, char **argv);
 int kf_cmd_receive(int argc, char **argv);
 int kf_cmd_watch(int argc, char **argv);
 int kf_cmd_replay(int argc, char **argv);
 int kf_cmd_sink(int argc, char **argv);
+int kf_cmd_load(int argc, char **argv);
 int kf_cmd_keygen(int argc, char **argv);
+int kf_cmd_verify(int argc, char **argv);
 int kf_cmd_help(int argc, char **argv);
 
 #endif /* KF_CLI_CLI_H */

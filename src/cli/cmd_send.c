@@ -22,26 +22,6 @@ struct kf__send_ui {
 	size_t nfailed, cap;
 };
 
-static void kf__human(double v, char *out, size_t n)
-{
-	const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	int i = 0;
-
-	while (v >= 1024 && i < 4) {
-		v /= 1024;
-		i++;
-	}
-	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, unit[i]);
-}
-
-static void kf__clear_line(struct kf__send_ui *ui)
-{
-	if (ui->tty_line) {
-		fputs("\r\033[K", stderr);
-		ui->tty_line = 0;
-	}
-}
-
 static void kf__on_file(void *opaque, const char *rel, const char *src,
 			uint64_t size, int err, const char *msg)
 {
@@ -51,7 +31,7 @@ static void kf__on_file(void *opaque, const char *rel, const char *src,
 	(void)size;
 	if (!err)
 		return;
-	kf__clear_line(ui);
+	kf_cli_clear_line(&ui->tty_line);
 	/* no path: the message of a walking error names it */
 	kf_log_user(1, "kferry: send failed: %s%s%s\n", path, *path ? ": " : "",
 		    msg ? msg : kf_strerror(err));
@@ -79,9 +59,9 @@ static void kf__on_progress(void *opaque, const kf_send_stats_t *st)
 
 	if (!ui->progress)
 		return;
-	kf__human((double)st->bytes_sent, done, sizeof(done));
-	kf__human((double)st->bytes_total, total, sizeof(total));
-	kf__human(bps, rate, sizeof(rate));
+	kf_cli_human((double)st->bytes_sent, done, sizeof(done));
+	kf_cli_human((double)st->bytes_total, total, sizeof(total));
+	kf_cli_human(bps, rate, sizeof(rate));
 	if (bps > 0 && st->bytes_total >= st->bytes_sent) {
 		unsigned long s =
 			(unsigned long)((st->bytes_total - st->bytes_sent) /
@@ -128,9 +108,9 @@ static void kf__print_summary(const kf_send_stats_t *st)
 {
 	char bytes[32], rate[32];
 
-	kf__human((double)st->bytes_sent, bytes, sizeof(bytes));
-	kf__human(st->elapsed_s > 0 ? st->bytes_sent / st->elapsed_s : 0, rate,
-		  sizeof(rate));
+	kf_cli_human((double)st->bytes_sent, bytes, sizeof(bytes));
+	kf_cli_human(st->elapsed_s > 0 ? st->bytes_sent / st->elapsed_s : 0,
+		     rate, sizeof(rate));
 	kf_log_user(
 		0,
 		"kferry: sent %llu of %llu files, %s in %.2f s (%s/s), %llu "
@@ -160,73 +140,55 @@ static const char kf__send_usage[] =
 	"usage: kferry send [options] PATH...\n"
 	"Run 'kferry help send' for the options.\n";
 
+static int kf__own_opt(int opt, const char *arg, void *opaque)
+{
+	struct kf__send_ui *ui = opaque;
+
+	(void)arg;
+	if (opt == KF__OPT_JSON)
+		ui->json = 1;
+	else if (opt == KF__OPT_PROGRESS)
+		ui->progress = 1;
+	else if (opt == KF__OPT_NO_PROGRESS)
+		ui->progress = 0;
+	else
+		return -1;
+	return 0;
+}
+
 int kf_cmd_send(int argc, char **argv)
 {
-	const kf_cli_opt_t *o;
-	kf_cli_parser_t p;
 	struct kf__send_ui ui = {0};
 	kf_conf_t *conf = kf_conf_new();
 	kf_send_stats_t st = {0};
-	int opt, log_json = 0, rc = KF_EXIT_USAGE, r;
+	int log_json = 0, rc = KF_EXIT_USAGE, r;
 	char err[1024];
 	size_t i;
 
 	if (!conf)
 		return KF_EXIT_SETUP;
 	ui.progress = isatty(STDERR_FILENO);
-	if (kf_cli_preload_config(conf, argc, argv))
-		goto out;
-	kf_cli_parser_init(&p, kf_cli_common_opts, kf_cli_send_opts, "");
-	optind = 1;
-	while ((opt = kf_cli_getopt(&p, argc, argv, &o)) != -1) {
-		if (opt == 'h')
-			return kf_cmd_help(2, (char *[]){"help", "send", NULL});
-		r = kf_cli_common_opt(conf, o, optarg, &log_json);
-		if (r < 0)
-			goto out;
-		if (r)
-			continue;
-		if (opt == KF__OPT_JSON)
-			ui.json = 1;
-		else if (opt == KF__OPT_PROGRESS)
-			ui.progress = 1;
-		else if (opt == KF__OPT_NO_PROGRESS)
-			ui.progress = 0;
-		else {
-			kf_log_user(1, "%s", kf__send_usage);
-			goto out;
-		}
-	}
-	if (optind >= argc) {
-		kf_log_user(1,
-			    "kferry send: nothing to send: give one or more "
-			    "files or directories\n%s",
-			    kf__send_usage);
+	r = kf_cli_start(
+		conf, argc, argv, "send", kf_cli_send_opts, kf__own_opt, &ui,
+		kf__send_usage,
+		"nothing to send: give one or more files or directories",
+		&log_json);
+	if (r) {
+		rc = r > 0 ? KF_EXIT_OK : KF_EXIT_USAGE;
 		goto out;
 	}
-	if (kf_cli_setup_logging(conf, log_json))
-		goto out;
 	/* a progress line is no JSON: every line on stderr must be */
 	if (log_json)
 		ui.progress = 0;
-	kf_cli_install_signals();
 	r = kf_send(conf, (const char *const *)argv + optind,
 		    (size_t)(argc - optind), kf__on_file, kf__on_progress, &ui,
 		    &st, err, sizeof(err));
-	kf__clear_line(&ui);
-	if (r == KF_EKAFKA || r == KF_EINVAL || r == KF_EAUTH ||
-	    r == KF_EACCESS)
-		kf_log_user(1, "kferry send: %s\n", err);
+	kf_cli_clear_line(&ui.tty_line);
+	rc = kf_cli_exit("send", r, err);
 	if (ui.json)
 		kf__print_json(&ui, &st, r);
 	else
 		kf__print_summary(&st);
-	rc = r == 0		? KF_EXIT_OK
-	     : r == KF_ESTOPPED ? KF_EXIT_STOPPED
-	     : r == KF_EKAFKA || r == KF_EINVAL || r == KF_EAUTH ||
-			     r == KF_EACCESS
-		     ? kf_cli_exit_code(r)
-		     : KF_EXIT_FAILED;
 out:
 	for (i = 0; i < ui.nfailed; i++) {
 		free(ui.failed[i].path);

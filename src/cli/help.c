@@ -19,11 +19,16 @@ static const char kf__help_main[] =
 	"  replay --dest DIR   re-deliver a range of the topic into DIR "
 	"(rebuild "
 	"it)\n"
+	"  load FILE...        load record files (CSV, JSON lines, fixed-"
+	"width)\n"
+	"                      into a topic, one transaction per file\n"
 	"  sink -t T --db URL  apply records and change events to PostgreSQL\n"
 	"                      or MariaDB, exactly once\n"
 	"  keygen --type T --out FILE\n"
 	"                      make a key pair for end-to-end encryption\n"
 	"                      (x25519) or signatures (ed25519)\n"
+	"  verify --source URL --target URL --table SRC[:DST]\n"
+	"                      prove that database tables hold the same rows\n"
 	"  help [COMMAND]      this text, or a command's options; 'help "
 	"config'\n"
 	"                      lists every configuration key (--markdown,\n"
@@ -118,6 +123,34 @@ static const char kf__help_watch[] =
 	"with a .error text. SIGHUP reloads the routes; SIGTERM or SIGINT\n"
 	"drains the files in flight and exits 0. See docs/watch.md.\n";
 
+static const char kf__help_load[] =
+	"usage: kferry load [options] -t TOPIC [--schema FILE] FILE...\n"
+	"       kferry load [options] --print-schema FILE\n"
+	"\n"
+	"Turns each record file (CSV, JSON lines, fixed-width) into one Kafka\n"
+	"message per record, validated and transformed by the schema file, in\n"
+	"the JSON Kafka Connect's JsonConverter writes (schemas.enable=true),\n"
+	"with the headers kferry.file, kferry.line, kferry.offset and\n"
+	"kferry.load_id. Each file is one Kafka transaction: a read_committed\n"
+	"consumer sees all of its rows or none, and a load killed mid-file is\n"
+	"published exactly once by the re-run. The transaction also writes "
+	"the\n"
+	"file's load record to load.ledger_topic; a file whose content is\n"
+	"recorded there as loaded into TOPIC is skipped unless --force. Rows\n"
+	"that fail validation go to load.dead_letter_topic; past\n"
+	"load.max_rejects (N rows or P%) nothing of the file is visible and a\n"
+	"failure record with a sample of its dead letters is written instead.\n"
+	"Files are loaded in the order given, load.max_files_parallel at a\n"
+	"time. The topic kferry.files (the file transfers') is refused.\n"
+	"Without --schema (or load.schema), each CSV file's dialect, header\n"
+	"and column types are sniffed from its first load.sniff_bytes;\n"
+	"--print-schema writes that schema file, to start from, and loads\n"
+	"nothing.\n"
+	"Exits 0 when every file was loaded or skipped, 1 when some failed\n"
+	"(rejects, control totals, Kafka), 2 for a bad command line,\n"
+	"configuration or schema file, 3 when Kafka could not be used at all.\n"
+	"See docs/records.md.\n";
+
 static const char kf__help_keygen[] =
 	"usage: kferry keygen --type x25519|ed25519 --out FILE\n"
 	"\n"
@@ -131,6 +164,28 @@ static const char kf__help_keygen[] =
 	"           FILE.pub to the receivers' receive.trusted_signers\n"
 	"\n"
 	"Rotation and the format: docs/protocol.md, section 10.\n";
+
+static const char kf__help_verify[] =
+	"usage: kferry verify --source URL --target URL --table "
+	"SRC[:DST][,...]\n"
+	"                     [--key COL,...] [--chunk-rows N] [--show N] "
+	"[--json]\n"
+	"\n"
+	"Compares tables of two databases (PostgreSQL or MariaDB, in either\n"
+	"direction) without pulling every row: each database computes the\n"
+	"row count and a checksum of canonical row texts over the same key\n"
+	"ranges; ranges that differ are halved down to the differing keys.\n"
+	"Values are compared in one canonical text per type on both sides\n"
+	"(decimals without trailing zeros, timestamps in UTC to the\n"
+	"microsecond, booleans as 1/0, bytes as hex, NULL apart from the\n"
+	"empty string). The report lists each table's rows, ranges and\n"
+	"differences, and the first differing keys with both sides' values.\n"
+	"See docs/verify.md.\n"
+	"\n"
+	"exit codes: 0 every table is equal; 1 a table differs (rows,\n"
+	"values, columns, or it is missing); 2 bad command line (or a table\n"
+	"without a primary key and no --key); 3 a database cannot be\n"
+	"reached, refuses the login, or fails during the comparison.\n";
 
 /* A command's help: what it does, then its options and the common ones,
  * both from the tables that make its parser. */
@@ -146,8 +201,10 @@ static const struct {
 	 "watch options (the route of --dir is named \"cli\"):",
 	 kf_cli_watch_opts},
 	{"replay", kf__help_replay, "replay options:", kf_cli_replay_opts},
+	{"load", kf__help_load, "load options:", kf_cli_load_opts},
 	{"sink", kf__help_sink, "sink options:", kf_cli_sink_opts},
 	{"keygen", kf__help_keygen, NULL, NULL},
+	{"verify", kf__help_verify, "verify options:", kf_cli_verify_opts},
 };
 
 static void kf__print_cmd_help(size_t i)
@@ -157,6 +214,9 @@ static void kf__print_cmd_help(size_t i)
 		return;
 	printf("\n%s\n", kf__help_cmds[i].title);
 	kf_cli_print_opts(stdout, kf__help_cmds[i].opts);
+	/* verify talks to no broker: none of the common options */
+	if (kf__help_cmds[i].opts == kf_cli_verify_opts)
+		return;
 	fputs("\ncommon options:\n", stdout);
 	kf_cli_print_opts(stdout, kf_cli_common_opts);
 }
@@ -192,7 +252,7 @@ int kf_cmd_help(int argc, char **argv)
 	} else {
 		fprintf(stderr,
 			"kferry help: no help for '%s' (try send, "
-			"receive, replay, sink, watch, keygen or config)\n",
+			"receive, replay, watch, load, sink, keygen, verify or config)\n",
 			topic);
 		return KF_EXIT_USAGE;
 	}

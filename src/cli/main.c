@@ -83,6 +83,76 @@ void kf_cli_install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+void kf_cli_clear_line(int *tty_line)
+{
+	if (*tty_line) {
+		fputs("\r\033[K", stderr);
+		*tty_line = 0;
+	}
+}
+
+void kf_cli_human(double v, char *out, size_t n)
+{
+	const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	int i = 0;
+
+	while (v >= 1024 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, unit[i]);
+}
+
+int kf_cli_start(kf_conf_t *conf, int argc, char **argv, const char *cmd,
+		 const kf_cli_opt_t *own, kf_cli_own_cb *own_cb, void *opaque,
+		 const char *usage, const char *nothing, int *log_json)
+{
+	const kf_cli_opt_t *o;
+	kf_cli_parser_t p;
+	int opt, r;
+
+	if (kf_cli_preload_config(conf, argc, argv))
+		return -1;
+	kf_cli_parser_init(&p, kf_cli_common_opts, own, "");
+	optind = 1;
+	while ((opt = kf_cli_getopt(&p, argc, argv, &o)) != -1) {
+		if (opt == 'h') {
+			kf_cmd_help(2, (char *[]){"help", (char *)cmd, NULL});
+			return 1;
+		}
+		r = kf_cli_common_opt(conf, o, optarg, log_json);
+		if (r < 0)
+			return -1;
+		if (!r && (opt == '?' || own_cb(opt, optarg, opaque))) {
+			kf_log_user(1, "%s", usage);
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		kf_log_user(1, "kferry %s: %s\n%s", cmd, nothing, usage);
+		return -1;
+	}
+	if (kf_cli_setup_logging(conf, *log_json))
+		return -1;
+	kf_cli_install_signals();
+	return 0;
+}
+
+int kf_cli_exit(const char *cmd, int r, const char *err)
+{
+	if (r == KF_EKAFKA || r == KF_EINVAL || r == KF_EAUTH ||
+	    r == KF_EACCESS)
+		kf_log_user(1, "kferry %s: %s\n", cmd, err);
+	if (!r)
+		return KF_EXIT_OK;
+	if (r == KF_ESTOPPED)
+		return KF_EXIT_STOPPED;
+	if (r == KF_EKAFKA || r == KF_EINVAL || r == KF_EAUTH ||
+	    r == KF_EACCESS)
+		return kf_cli_exit_code(r);
+	return KF_EXIT_FAILED;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "help";
@@ -102,8 +172,12 @@ int main(int argc, char **argv)
 		return kf_cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(cmd, "sink"))
 		return kf_cmd_sink(argc - 1, argv + 1);
+	if (!strcmp(cmd, "load"))
+		return kf_cmd_load(argc - 1, argv + 1);
 	if (!strcmp(cmd, "keygen"))
 		return kf_cmd_keygen(argc - 1, argv + 1);
+	if (!strcmp(cmd, "verify"))
+		return kf_cmd_verify(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "-h"))
 		return kf_cmd_help(argc - 1, argv + 1);

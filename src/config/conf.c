@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
@@ -135,6 +136,75 @@ static int kf__check_umask(const char *v, char *errstr, size_t errstr_size)
 			 "as 022 or 027)",
 			 v);
 }
+
+static const struct kf__word kf__decimal_words[] = {
+	{"base64", 0},
+	{"numeric", 1},
+	{NULL, 0},
+};
+
+static const struct kf__word kf__load_compression_words[] = {
+	{"none", KF_LOAD_COMPRESSION_NONE},
+	{"gzip", KF_LOAD_COMPRESSION_GZIP},
+	{"snappy", KF_LOAD_COMPRESSION_SNAPPY},
+	{"lz4", KF_LOAD_COMPRESSION_LZ4},
+	{"zstd", KF_LOAD_COMPRESSION_ZSTD},
+	{NULL, 0},
+};
+
+const char *kf_conf_load_compression(int value)
+{
+	const struct kf__word *w;
+
+	for (w = kf__load_compression_words; w->word; w++)
+		if (w->value == value)
+			return w->word;
+	return "none";
+}
+
+int kf_conf_parse_rejects(const char *s, uint64_t *n, int *percent,
+			  char *errstr, size_t errstr_size)
+{
+	size_t digits = strspn(s, "0123456789");
+	unsigned long long v;
+
+	*percent = s[digits] == '%';
+	if (!digits || digits > 15 || s[digits + *percent])
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "invalid value \"%s\" (expected a number of "
+				 "rows such as 10, or a whole percentage of the "
+				 "rows read such as 5%%)",
+				 s);
+	v = strtoull(s, NULL, 10);
+	if (*percent && v > 100)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "invalid value \"%s\" (a percentage is 0%% "
+				 ".. 100%%)",
+				 s);
+	*n = v;
+	return 0;
+}
+
+static int kf__check_rejects(const char *v, char *errstr, size_t errstr_size)
+{
+	uint64_t n;
+	int pct;
+
+	return kf_conf_parse_rejects(v, &n, &pct, errstr, errstr_size);
+}
+
+/* route.NAME.max_rejects: empty (load.max_rejects) or as that key. */
+static int kf__check_route_rejects(const char *v, char *errstr,
+				   size_t errstr_size)
+{
+	return *v ? kf__check_rejects(v, errstr, errstr_size) : 0;
+}
+
+static const struct kf__word kf__route_kind_words[] = {
+	{"files", KF_ROUTE_FILES},
+	{"records", KF_ROUTE_RECORDS},
+	{NULL, 0},
+};
 
 static const struct kf__word kf__finished_words[] = {
 	{"stable", KF_FINISHED_STABLE},
@@ -818,6 +888,151 @@ const struct kf__key kf__conf_keys[] = {
 		       "size, hash, hosts, offsets and times "
 		       "(docs/metrics.md). Empty: no audit trail.",
 	},
+	{
+		.name = "load.schema",
+		KF__STRING(load_schema),
+		.max = KF__STRING_MAX,
+		.doc = "The schema file of kferry load (--schema): columns, "
+		       "types, checks, key, transforms and the format's "
+		       "dialect (docs/records.md, section 2).",
+	},
+	{
+		.name = "load.ledger_topic",
+		KF__STRING(load_ledger_topic),
+		.def = "kferry.loads",
+		.min = 1,
+		.max = 249,
+		.doc = "The compacted topic of the load ledger and the per-file "
+		       "load records, written in each file's transaction: a "
+		       "file whose content is recorded there as loaded into "
+		       "the same topic is skipped (docs/records.md 3.3). "
+		       "Create it with cleanup.policy=compact.",
+	},
+	{
+		.name = "load.dead_letter_topic",
+		KF__STRING(load_dead_letter_topic),
+		.max = 249,
+		.doc = "Topic of the rows that fail validation, with their raw "
+		       "bytes and kferry.dlq.* headers naming file, line, byte "
+		       "offset, field and reason, in the file's transaction "
+		       "(docs/records.md 3.6). Empty: none, and then any "
+		       "rejected row fails its file.",
+	},
+	{
+		.name = "load.max_rejects",
+		KF__STRING(load_max_rejects),
+		.def = "0",
+		.min = 1,
+		.max = 32,
+		.check = kf__check_rejects,
+		.doc = "How many rows of a file may be rejected: a number of "
+		       "rows (N) or a percentage of the rows read (P%). Past "
+		       "it the file's transaction is aborted, nothing of it "
+		       "is visible, and a failure record with a sample of its "
+		       "dead letters is written to the ledger "
+		       "(docs/records.md 3.7).",
+	},
+	{
+		.name = "load.reject_sample",
+		KF__INT(load_reject_sample),
+		.def = "100",
+		.min = 0,
+		.max = 10000,
+		.doc = "Dead letters kept with the failure record of a file "
+		       "past load.max_rejects.",
+	},
+	{
+		.name = "load.transactional_id_prefix",
+		KF__STRING(load_txn_id_prefix),
+		.def = "kferry-load",
+		.min = 1,
+		.max = 200,
+		.doc = "Prefix of the transactional ids of kferry load, one "
+		       "per topic and file content (docs/records.md 3.1); "
+		       "grant Write and Describe on this TransactionalId "
+		       "prefix.",
+	},
+	{
+		.name = "load.transaction_timeout",
+		KF__INT(load_transaction_timeout_s),
+		.def = "300",
+		.min = 10,
+		.max = 900,
+		.unit = "seconds",
+		.doc = "transaction.timeout.ms of a load, and its delivery "
+		       "timeout: a file must be published within it (the "
+		       "broker's transaction.max.timeout.ms caps it). A killed "
+		       "load of a file that then changed holds read_committed "
+		       "readers of its partitions this long.",
+	},
+	{
+		.name = "load.max_files_parallel",
+		KF__INT(load_max_files_parallel),
+		.def = "2",
+		.min = 1,
+		.max = 64,
+		.doc = "Files loaded at once, each in its own transaction.",
+	},
+	{
+		.name = "load.decimal_format",
+		KF__ENUM(load_decimal_numeric, kf__decimal_words),
+		.def = "base64",
+		.doc = "How decimals are written: base64 (Kafka Connect's "
+		       "Decimal, decimal.format=BASE64) or numeric "
+		       "(decimal.format=NUMERIC) (docs/records.md 1.3).",
+	},
+	{
+		.name = "load.mask_salt",
+		KF__STRING(load_mask_salt),
+		.max = KF__STRING_MAX,
+		.doc = "The secret of mask = hash columns: inline, "
+		       "file:PATH or env:NAME. Required by a schema that "
+		       "hashes.",
+	},
+	{
+		.name = "load.mask_text",
+		KF__STRING(load_mask_text),
+		.def = "***",
+		.max = 256,
+		.doc = "What mask = redact writes.",
+	},
+	{
+		.name = "load.max_inflight_bytes",
+		KF__SIZE(load_max_inflight_bytes),
+		.def = "64MiB",
+		.min = 1 * KF__MiB,
+		.max = 4 * KF__GiB,
+		.doc = "Memory cap of a load: serialized records not yet "
+		       "acknowledged by the brokers. Reading pauses while "
+		       "the cap is reached.",
+	},
+	{
+		.name = "load.linger_ms",
+		KF__INT(load_linger_ms),
+		.def = "20",
+		.min = 0,
+		.max = 10000,
+		.unit = "ms",
+		.doc = "linger.ms of a load's producer.",
+	},
+	{
+		.name = "load.compression",
+		KF__ENUM(load_compression, kf__load_compression_words),
+		.def = "lz4",
+		.doc = "compression.type of a load's producer: records, unlike "
+		       "file chunks, are compressed by librdkafka per batch.",
+	},
+	{
+		.name = "load.sniff_bytes",
+		KF__SIZE(load_sniff_bytes),
+		.def = "64KiB",
+		.min = 4 * KF__KiB,
+		.max = 16 * KF__MiB,
+		.doc = "Without a schema, how much of each CSV file decides its "
+		       "dialect, header and column types (docs/records.md "
+		       "2.2); kferry load --print-schema writes what it "
+		       "found.",
+	},
 };
 
 /* The keys of a [route.NAME] section; every route starts with these
@@ -952,6 +1167,48 @@ const struct kf__key kf__conf_route_keys[] = {
 		.doc = "ed25519 private key file to sign this route's files "
 		       "with, like send.sign_key. Empty: send.sign_key "
 		       "applies.",
+	},
+	{
+		.name = "route.NAME.kind",
+		KF__RENUM(kind, kf__route_kind_words),
+		.def = "files",
+		.doc = "files: finished files are sent (chunked, checksummed, "
+		       "reassembled by kferry receive). records: they are "
+		       "loaded as records, like kferry load (schema required; "
+		       "one Kafka transaction per file, docs/records.md 4.3); "
+		       "a file that fails (rejects past max_rejects, control "
+		       "totals) goes to error_dir after its retries.",
+	},
+	{
+		.name = "route.NAME.schema",
+		KF__RSTRING(schema),
+		.max = KF__STRING_MAX,
+		.doc = "For kind = records: the schema file of the route's "
+		       "files (docs/records.md 2); required. Read when the "
+		       "route starts and on every reload.",
+	},
+	{
+		.name = "route.NAME.ledger_topic",
+		KF__RSTRING(ledger_topic),
+		.max = 249,
+		.doc = "For kind = records: the load ledger topic. Empty: "
+		       "load.ledger_topic.",
+	},
+	{
+		.name = "route.NAME.dead_letter_topic",
+		KF__RSTRING(dead_letter_topic),
+		.max = 249,
+		.doc = "For kind = records: the topic of rejected rows. "
+		       "Empty: load.dead_letter_topic.",
+	},
+	{
+		.name = "route.NAME.max_rejects",
+		KF__RSTRING(max_rejects),
+		.max = 32,
+		.check = kf__check_route_rejects,
+		.doc = "For kind = records: rows of a file that may be "
+		       "rejected, N or P%, like load.max_rejects. Empty: "
+		       "load.max_rejects.",
 	},
 };
 

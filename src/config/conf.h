@@ -41,6 +41,12 @@ enum kf_finished_mode {
 
 /* One watched directory, from the keys "route.NAME.KEY" ([route.NAME]).
  * Values are kept as written; src/watch/route.c compiles them. */
+/* What a route does with its finished files. */
+enum kf_route_kind {
+	KF_ROUTE_FILES = 0, /* sends them (chunks, manifests) */
+	KF_ROUTE_RECORDS    /* loads them as records (kferry load) */
+};
+
 struct kf_conf_route {
 	char *name;    /* owned; NAME */
 	char *dir;     /* owned; required */
@@ -58,6 +64,12 @@ struct kf_conf_route {
 	int retry_backoff_s;
 	char *encrypt_recipients; /* owned; NULL: send.encrypt_recipients */
 	char *sign_key;		  /* owned; NULL: send.sign_key */
+	int kind;		  /* enum kf_route_kind */
+	/* kind = records (docs/records.md 4.3); NULL: the load.* key */
+	char *schema;		 /* owned; required for records */
+	char *ledger_topic;	 /* owned */
+	char *dead_letter_topic; /* owned */
+	char *max_rejects;	 /* owned */
 };
 
 /* One librdkafka property passed through unchanged ("kafka.X" or -X). */
@@ -143,10 +155,45 @@ struct kf_conf_s {
 	int stats_interval_ms; /* librdkafka statistics, with metrics on */
 	char *audit_topic;     /* owned; NULL/empty: no audit trail */
 
+	/* load (docs/records.md 4.2) */
+	char *load_schema;	      /* owned; NULL: none */
+	char *load_ledger_topic;      /* owned */
+	char *load_dead_letter_topic; /* owned; NULL/empty: none */
+	char *load_max_rejects;	      /* owned; "N" or "P%", checked */
+	int load_reject_sample;
+	char *load_txn_id_prefix; /* owned */
+	int load_transaction_timeout_s;
+	int load_max_files_parallel;
+	int load_decimal_numeric; /* load.decimal_format = numeric */
+	char *load_mask_salt;	  /* owned; secret: inline, file:, env: */
+	char *load_mask_text;	  /* owned */
+	uint64_t load_max_inflight_bytes;
+	int load_linger_ms;
+	int load_compression; /* enum kf_load_compression */
+	uint64_t load_sniff_bytes;
+
 	/* librdkafka pass-through, in the order given */
 	struct kf_conf_prop *props; /* owned array */
 	size_t nprops;
 };
+
+/* load.compression, as librdkafka's compression.type names them
+ * (kf_conf_load_compression). */
+enum kf_load_compression {
+	KF_LOAD_COMPRESSION_NONE,
+	KF_LOAD_COMPRESSION_GZIP,
+	KF_LOAD_COMPRESSION_SNAPPY,
+	KF_LOAD_COMPRESSION_LZ4,
+	KF_LOAD_COMPRESSION_ZSTD
+};
+
+/* The compression.type word of load.compression. */
+const char *kf_conf_load_compression(int value);
+
+/* Parses load.max_rejects ("N" rows or "P%" of the rows read, P 0 ..
+ * 100) into *n and *percent. 0, or KF_EINVAL with errstr. */
+int kf_conf_parse_rejects(const char *s, uint64_t *n, int *percent,
+			  char *errstr, size_t errstr_size);
 
 /* 1 if key (a full name such as "sasl.password" or "kafka.ssl.key.password")
  * holds a secret. */

@@ -617,6 +617,7 @@ static int kf__load_key(void *opaque, const char *section, const char *name,
 static const char *const kf__secret_keys[] = {
 	"sasl.password",
 	"tls.key_password",
+	"load.mask_salt",
 	"kafka.sasl.password",
 	"sink.db_password",
 	"kafka.ssl.key.password",

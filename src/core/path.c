@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -384,4 +385,41 @@ int kf_path_mkdir_p(const char *path, mode_t mode, int parents_only)
 	if (!parents_only && mkdir(buf, mode) < 0 && errno != EEXIST)
 		return kf_err_from_errno(errno);
 	return 0;
+}
+
+int kf_path_open_below(const char *path, size_t root_len, int flags)
+{
+	char *root, *rest, *comp, *slash;
+	int dfd, fd = -1, e;
+
+	if (root_len >= strlen(path))
+		return open(path, flags);
+	root = root_len ? strndup(path, root_len) : strdup(".");
+	if (!root || !(rest = strdup(path + root_len))) {
+		free(root);
+		errno = ENOMEM;
+		return -1;
+	}
+	dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (comp = rest; dfd >= 0; comp = slash + 1) {
+		while (*comp == '/')
+			comp++;
+		if (!(slash = strchr(comp, '/'))) {
+			fd = openat(dfd, comp, flags | O_NOFOLLOW);
+			break;
+		}
+		*slash = '\0';
+		fd = openat(dfd, comp,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(dfd);
+		dfd = fd;
+		fd = -1;
+	}
+	e = errno;
+	if (dfd >= 0)
+		close(dfd);
+	free(root);
+	free(rest);
+	errno = e;
+	return fd;
 }

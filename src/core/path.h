@@ -51,6 +51,14 @@ int kf_path_open_parent(int rootfd, const char *relpath, int create,
 int kf_path_sync_dirs(int rootfd, const char *relpath, int from, char *errstr,
 		      size_t errstr_size);
 
+/* Opens path (with flags, O_NOFOLLOW added below the root) one component
+ * at a time below its root, path[0, root_len): a directory the operator
+ * named, opened as given; no link after it is followed, so a file or
+ * directory swapped for a link by whoever can write below the root is
+ * refused (ELOOP, ENOTDIR). root_len >= strlen(path): the whole path is
+ * the operator's. The descriptor, or -1 with errno. */
+int kf_path_open_below(const char *path, size_t root_len, int flags);
+
 /* mkdir -p for a path the operator gave (a destination, a state or move
  * directory: links in it are the operator's and are followed). With
  * parents_only, the last component is left alone. Returns 0 or a KF_E*

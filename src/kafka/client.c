@@ -129,6 +129,32 @@ out_destroy:
 	return NULL;
 }
 
+/* A consumer from defaults and conf, serving its events on its consumer
+ * queue. */
+static rd_kafka_t *
+kf__consumer(const kf_conf_t *conf, const char *const *defaults,
+	     void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
+				  rd_kafka_topic_partition_list_t *, void *),
+	     kf_kafka_guard_t *guard, char *errstr, size_t errstr_size)
+{
+	rd_kafka_conf_t *rc;
+	rd_kafka_t *rk;
+
+	rc = kf__conf_build(conf, defaults, errstr, errstr_size);
+	if (!rc)
+		return NULL;
+	if (rebalance_cb)
+		rd_kafka_conf_set_rebalance_cb(rc, rebalance_cb);
+	rd_kafka_conf_set_opaque(rc, guard);
+	rk = rd_kafka_new(RD_KAFKA_CONSUMER, rc, errstr, errstr_size);
+	if (!rk) {
+		rd_kafka_conf_destroy(rc);
+		return NULL;
+	}
+	rd_kafka_poll_set_consumer(rk);
+	return rk;
+}
+
 rd_kafka_t *kf_kafka_consumer_new(
 	const kf_conf_t *conf,
 	void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
@@ -160,25 +186,34 @@ rd_kafka_t *kf_kafka_consumer_new(
 		"true",
 		NULL,
 	};
-	rd_kafka_conf_t *rc;
-	rd_kafka_t *rk;
 	unsigned long long frame = conf->chunk_size + 64 + 4096 + 1024;
 
 	snprintf(fetchmax, sizeof(fetchmax), "%llu",
 		 frame * 2 > 4194304 ? frame * 2 : 4194304ULL);
-	rc = kf__conf_build(conf, defaults, errstr, errstr_size);
-	if (!rc)
-		return NULL;
-	if (rebalance_cb)
-		rd_kafka_conf_set_rebalance_cb(rc, rebalance_cb);
-	rd_kafka_conf_set_opaque(rc, guard);
-	rk = rd_kafka_new(RD_KAFKA_CONSUMER, rc, errstr, errstr_size);
-	if (!rk) {
-		rd_kafka_conf_destroy(rc);
-		return NULL;
-	}
-	rd_kafka_poll_set_consumer(rk);
-	return rk;
+	return kf__consumer(conf, defaults, rebalance_cb, guard, errstr,
+			    errstr_size);
+}
+
+rd_kafka_t *kf_kafka_reader_new(const kf_conf_t *conf, kf_kafka_guard_t *guard,
+				char *errstr, size_t errstr_size)
+{
+	/* clang-format off */
+	const char *defaults[] = {
+		/* librdkafka's assign() wants one; it never joins the group
+		 * nor commits to it */
+		"group.id", "kferry-reader",
+		"isolation.level", "read_committed",
+		"enable.auto.commit", "false",
+		"enable.auto.offset.store", "false",
+		/* the end of what there is to read now */
+		"enable.partition.eof", "true",
+		"queued.max.messages.kbytes", "4096",
+		"fetch.wait.max.ms", "100",
+		NULL,
+	};
+	/* clang-format on */
+
+	return kf__consumer(conf, defaults, NULL, guard, errstr, errstr_size);
 }
 
 static void kf__waker_ready(uv_poll_t *p, int status, int events)

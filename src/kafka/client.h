@@ -53,6 +53,14 @@ rd_kafka_t *kf_kafka_consumer_new(
 			     rd_kafka_topic_partition_list_t *, void *),
 	kf_kafka_guard_t *guard, char *errstr, size_t errstr_size);
 
+/* Creates a consumer outside any group for reading a few partitions by
+ * rd_kafka_assign (the load ledger): read_committed, no offsets stored or
+ * committed (its group.id, which assign() needs, is never joined), a PARTITION_EOF event at the end of each partition, small
+ * fetches. guard as for the producer. NULL with errstr.
+ * @locality any thread; polling it blocks (a worker) */
+rd_kafka_t *kf_kafka_reader_new(const kf_conf_t *conf, kf_kafka_guard_t *guard,
+				char *errstr, size_t errstr_size);
+
 /* Wakes the loop when a librdkafka queue becomes non-empty. The callback
  * must drain the queue (or arrange to keep draining): librdkafka signals
  * only the empty -> non-empty transition. */

@@ -4,17 +4,25 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/err.h"
 #include "common/util.h"
 #include "config/conf.h"
 #include "kafka/client.h"
 
+/* A topic other than the producer's own (kf_producer_send_to). */
+struct kf__extra {
+	struct kf__extra *next;
+	rd_kafka_topic_t *rkt;
+};
+
 struct kf_producer_s {
 	kf_kafka_guard_t guard; /* librdkafka's opaque: see kf__of_guard */
 	kf_producer_opts_t opts;
 	rd_kafka_t *rk;
 	rd_kafka_topic_t *rkt;
+	struct kf__extra *extra; /* a few: data, dead letters, ledger */
 	rd_kafka_queue_t *mainq;
 	kf_producer_report_cb *report;
 	kf_producer_served_cb *served;
@@ -78,13 +86,14 @@ int kf_producer_new(const kf_producer_opts_t *o, kf_producer_report_cb *report,
 		    size_t errstr_size)
 {
 	char linger[32], timeout[32], maxmsg[32], batch[32], qkb[32],
-		inflight[32];
+		inflight[32], txn_timeout[32];
 	/* clang-format off */
 	const char *defaults[] = {
 		"enable.idempotence", "true",
 		"acks", "all",
-		/* chunks are compressed by us, per chunk, in parallel */
-		"compression.type", "none",
+		/* chunks are compressed by us, per chunk, in parallel;
+		 * records ask for librdkafka's */
+		"compression.type", o->compression ? o->compression : "none",
 		/* murmur2 like the Java clients: the same key maps to the
 		 * same partition whichever client produced it */
 		"partitioner", "murmur2_random",
@@ -96,9 +105,10 @@ int kf_producer_new(const kf_producer_opts_t *o, kf_producer_report_cb *report,
 		"queue.buffering.max.messages", "1000000",
 		"max.in.flight.requests.per.connection", inflight,
 		"socket.nagle.disable", "true",
-		/* last, so that it can be left out */
+		/* last, so that they can be left out */
 		o->transactional_id ? "transactional.id" : NULL,
 		o->transactional_id,
+		"transaction.timeout.ms", txn_timeout,
 		NULL,
 	};
 	/* clang-format on */
@@ -123,6 +133,8 @@ int kf_producer_new(const kf_producer_opts_t *o, kf_producer_report_cb *report,
 	snprintf(batch, sizeof(batch), "%llu",
 		 (unsigned long long)o->batch_size);
 	snprintf(qkb, sizeof(qkb), "%llu", (unsigned long long)o->queue_kbytes);
+	snprintf(txn_timeout, sizeof(txn_timeout), "%d",
+		 o->transaction_timeout_ms ? o->transaction_timeout_ms : 60000);
 	rc = kf__conf_build(o->conf, defaults, errstr, errstr_size);
 	if (!rc)
 		goto out_free;
@@ -182,25 +194,73 @@ int kf_producer_attach(kf_producer_t *p, uv_loop_t *loop,
 	return 0;
 }
 
-rd_kafka_resp_err_t kf_producer_send(kf_producer_t *p, const void *key,
-				     size_t keylen, const void *value,
-				     size_t len, int copy,
-				     rd_kafka_headers_t *hdrs, void *msg_opaque)
+static rd_kafka_resp_err_t kf__produce(kf_producer_t *p, rd_kafka_topic_t *rkt,
+				       const void *key, size_t keylen,
+				       const void *value, size_t len, int copy,
+				       rd_kafka_headers_t *hdrs,
+				       void *msg_opaque)
 {
 	int flags = copy ? RD_KAFKA_MSG_F_COPY : 0;
 
 	if (hdrs)
 		return rd_kafka_producev(
-			p->rk, RD_KAFKA_V_RKT(p->rkt),
-			RD_KAFKA_V_KEY(key, keylen),
+			p->rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_KEY(key, keylen),
 			RD_KAFKA_V_VALUE((void *)value, len),
 			RD_KAFKA_V_MSGFLAGS(flags), RD_KAFKA_V_HEADERS(hdrs),
 			RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
-	return rd_kafka_producev(p->rk, RD_KAFKA_V_RKT(p->rkt),
+	return rd_kafka_producev(p->rk, RD_KAFKA_V_RKT(rkt),
 				 RD_KAFKA_V_KEY(key, keylen),
 				 RD_KAFKA_V_VALUE((void *)value, len),
 				 RD_KAFKA_V_MSGFLAGS(flags),
 				 RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
+}
+
+rd_kafka_resp_err_t kf_producer_send(kf_producer_t *p, const void *key,
+				     size_t keylen, const void *value,
+				     size_t len, int copy,
+				     rd_kafka_headers_t *hdrs, void *msg_opaque)
+{
+	return kf__produce(p, p->rkt, key, keylen, value, len, copy, hdrs,
+			   msg_opaque);
+}
+
+/* The handle of topic, made on first use; NULL with librdkafka's last
+ * error set, or when out of memory. */
+static rd_kafka_topic_t *kf__topic(kf_producer_t *p, const char *topic)
+{
+	struct kf__extra *e;
+
+	if (!strcmp(rd_kafka_topic_name(p->rkt), topic))
+		return p->rkt;
+	for (e = p->extra; e; e = e->next)
+		if (!strcmp(rd_kafka_topic_name(e->rkt), topic))
+			return e->rkt;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->rkt = rd_kafka_topic_new(p->rk, topic, NULL);
+	if (!e->rkt) {
+		free(e);
+		return NULL;
+	}
+	e->next = p->extra;
+	p->extra = e;
+	return e->rkt;
+}
+
+rd_kafka_resp_err_t kf_producer_send_to(kf_producer_t *p, const char *topic,
+					const void *key, size_t keylen,
+					const void *value, size_t len, int copy,
+					rd_kafka_headers_t *hdrs,
+					void *msg_opaque)
+{
+	rd_kafka_topic_t *rkt = kf__topic(p, topic);
+
+	if (!rkt)
+		return rd_kafka_last_error() ? rd_kafka_last_error()
+					     : RD_KAFKA_RESP_ERR__INVALID_ARG;
+	return kf__produce(p, rkt, key, keylen, value, len, copy, hdrs,
+			   msg_opaque);
 }
 
 kf_kafka_guard_t *kf_producer_guard(kf_producer_t *p)
@@ -300,6 +360,13 @@ void kf_producer_destroy(kf_producer_t *p)
 		rd_kafka_queue_destroy(p->mainq);
 	if (p->rkt)
 		rd_kafka_topic_destroy(p->rkt);
+	while (p->extra) {
+		struct kf__extra *e = p->extra;
+
+		p->extra = e->next;
+		rd_kafka_topic_destroy(e->rkt);
+		free(e);
+	}
 	if (p->rk)
 		rd_kafka_destroy(p->rk);
 	free(p);

@@ -6,10 +6,11 @@
  *
  * It owns the librdkafka handle, the handle of its one topic, the guard
  * that turns refusals retrying cannot fix into one error
- * (kafka/security.h), and the uv_poll that serves its delivery reports on a
+ * (kafka/security.h), the handles of the other topics it was asked to
+ * produce to (kf_producer_send_to), and the uv_poll that serves its delivery reports on a
  * libuv loop (kf_producer_attach). Its defaults are set once here:
- * idempotent, acks=all, no compression by librdkafka (frames are compressed
- * by us), murmur2 partitioning like the Java clients, and the batching and
+ * idempotent, acks=all, no compression by librdkafka unless opts.compression
+ * asks for it (frames are compressed by us; records are not), murmur2 partitioning like the Java clients, and the batching and
  * queue sizes of kf_producer_opts_init.
  *
  * Transactions (kf_producer_txn_*) are for producers whose records must
@@ -47,18 +48,25 @@ typedef struct kf_producer_opts_s {
 	uint64_t batch_size;	 /* batch.size */
 	uint64_t max_message;	 /* message.max.bytes */
 	uint64_t queue_kbytes;	 /* queue.buffering.max.kbytes */
+	/* compression.type: NULL is "none" (our frames come compressed);
+	 * records, which we do not compress, take librdkafka's per batch
+	 * (gzip, snappy, lz4, zstd) */
+	const char *compression;
 	/* NULL: idempotent only. Else transactional.id, for kf_producer_txn_*
 	 * (the producer is then idempotent too); delivery_timeout_ms must
 	 * then not exceed transaction.timeout.ms (60 s unless a kafka.*
 	 * property says otherwise), or librdkafka refuses the producer. */
 	const char *transactional_id;
+	/* transaction.timeout.ms of a transactional producer; 0: librdkafka's
+	 * (60 s) */
+	int transaction_timeout_ms;
 } kf_producer_opts_t;
 
 /* Fills o for a producer of topic from conf: the send.* tuning (linger,
  * delivery timeout), batches of a few frames of conf->chunk_size, records
  * up to max_message bytes or one such frame, whichever is larger, and a
  * queue that never refuses what send.max_inflight_bytes lets through.
- * keep_trying and transactional_id are 0 and NULL. */
+ * keep_trying, compression and transactional_id are 0 and NULL. */
 void kf_producer_opts_init(kf_producer_opts_t *o, const kf_conf_t *conf,
 			   const char *topic, uint64_t max_message);
 
@@ -103,6 +111,17 @@ rd_kafka_resp_err_t kf_producer_send(kf_producer_t *p, const void *key,
 				     size_t len, int copy,
 				     rd_kafka_headers_t *hdrs,
 				     void *msg_opaque);
+
+/* kf_producer_send to another topic, named: its handle is made on first
+ * use and freed with the producer (a load writes its rows, dead letters
+ * and load record in one transaction, so on one producer). The producer's
+ * own topic may be named too. Returns librdkafka's error (0: queued;
+ * the error of the handle's creation, e.g. __INVALID_ARG). */
+rd_kafka_resp_err_t kf_producer_send_to(kf_producer_t *p, const char *topic,
+					const void *key, size_t keylen,
+					const void *value, size_t len, int copy,
+					rd_kafka_headers_t *hdrs,
+					void *msg_opaque);
 
 /* The guard: its err is 0 until a refusal retrying cannot fix. */
 kf_kafka_guard_t *kf_producer_guard(kf_producer_t *p);

@@ -637,54 +637,16 @@ static int kf__hash_prefix(struct kf__sfile *f, uint64_t bytes)
 	return err;
 }
 
-/* @locality worker: opens f->src below its root (kf_send_src_t) one
- * component at a time, never following a link; returns the descriptor or
- * -1 with errno. O_NONBLOCK: a FIFO swapped in must not hang the worker. */
-static int kf__open_below(const struct kf__sfile *f)
-{
-	const int file_flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-	char *root, *rest, *comp, *slash;
-	int dfd, fd = -1, e;
-
-	if (f->root_len >= strlen(f->src))
-		return open(f->src, file_flags);
-	root = f->root_len ? strndup(f->src, f->root_len) : strdup(".");
-	if (!root || !(rest = strdup(f->src + f->root_len))) {
-		free(root);
-		errno = ENOMEM;
-		return -1;
-	}
-	dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	for (comp = rest; dfd >= 0; comp = slash + 1) {
-		while (*comp == '/')
-			comp++;
-		if (!(slash = strchr(comp, '/'))) {
-			fd = openat(dfd, comp, file_flags | O_NOFOLLOW);
-			break;
-		}
-		*slash = '\0';
-		fd = openat(dfd, comp,
-			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(dfd);
-		dfd = fd;
-		fd = -1;
-	}
-	e = errno;
-	if (dfd >= 0)
-		close(dfd);
-	free(root);
-	free(rest);
-	errno = e;
-	return fd;
-}
-
 /* @locality worker */
 static void kf__open_work(uv_work_t *req)
 {
 	struct kf__sfile *f = req->data;
 	uint64_t chunk = f->s->opts.chunk_size;
 
-	f->fd = kf__open_below(f);
+	/* O_NONBLOCK: a FIFO swapped in must not hang the worker */
+	f->fd = kf_path_open_below(f->src, f->root_len,
+				   O_RDONLY | O_CLOEXEC | O_NOCTTY |
+					   O_NONBLOCK);
 	if (f->fd < 0) {
 		kf__fail(f, kf_err_from_errno(errno), "open: %s%s",
 			 strerror(errno),

@@ -31,6 +31,7 @@
 #include "common/util.h"
 #include "config/conf.h"
 #include "core/path.h"
+#include "load/loader.h"
 #include "obs/probe.h"
 #include "send/sender.h"
 #include "watch/action.h"
@@ -90,6 +91,8 @@ struct kf__file {
 	int gone;   /* dropped from its table while queued */
 	unsigned seen;
 	struct kf__wsender *ws; /* while in a sender */
+	kf_loader_t *loader;	/* while loaded (a records route) */
+	kf_load_opts_t lo;	/* its options: job_route's, borrowed */
 	char *src;		/* from submit to the end of its BUSY time */
 	kf_route_t *job_route;	/* while BUSY */
 	int job_ledger;		/* the job appends a ledger record */
@@ -141,6 +144,7 @@ struct kf__daemon {
 	uv_timer_t tick;
 	const kf_conf_t *conf0;
 	kf_send_opts_t send0; /* the senders' options but topic and keys */
+	kf_load_opts_t load0; /* records routes' options but the route's */
 	kf_watch_reload_cb *reload;
 	void *reload_opaque;
 	kf_ledger_t *ledger;
@@ -233,6 +237,7 @@ static struct kf__file *kf__file_add(struct kf__rstate *rs, const char *rel)
 
 static void kf__file_free(struct kf__file *f)
 {
+	kf_loader_destroy(f->loader); /* done: kf__stop_tick waits for it */
 	kf_route_unref(f->job_route);
 	free(f->src);
 	free(f->rel);
@@ -457,6 +462,54 @@ out_free:
 	return err;
 }
 
+/* A records route's load options: the start's load.* with the route's
+ * topic, schema and overrides (docs/records.md 4.3). Strings are r's. */
+static int kf__load_opts(const struct kf__daemon *d, const kf_route_t *r,
+			 kf_load_opts_t *o, char *errstr, size_t errstr_size)
+{
+	size_t i;
+
+	*o = d->load0;
+	o->topic = r->topic;
+	o->schema = r->schema;
+	if (r->ledger_topic)
+		o->ledger_topic = r->ledger_topic;
+	if (r->dead_letter_topic)
+		o->dead_letter_topic = r->dead_letter_topic;
+	if (r->has_rejects) {
+		o->max_rejects = r->max_rejects;
+		o->max_rejects_pct = r->max_rejects_pct;
+	}
+	if (o->max_rejects && !o->dead_letter_topic)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "route %s: max_rejects needs a dead letter "
+				 "topic (route.%s.dead_letter_topic or "
+				 "load.dead_letter_topic): rejected rows go "
+				 "there",
+				 r->name, r->name);
+	for (i = 0; !o->mask_salt && i < r->schema->ncols; i++)
+		if (r->schema->cols[i].mask == KF_MASK_HASH)
+			return kf_seterr(errstr, errstr_size, KF_EINVAL,
+					 "route %s: column %s masks by hash: "
+					 "set load.mask_salt",
+					 r->name, r->schema->cols[i].name);
+	return 0;
+}
+
+/* What a route needs before it starts: a sender for its topic and keys,
+ * or, for records, load options that hold. */
+static int kf__route_engine(struct kf__daemon *d, const kf_route_t *r,
+			    struct kf__wsender **ws, char *errstr,
+			    size_t errstr_size)
+{
+	kf_load_opts_t lo;
+
+	*ws = NULL;
+	if (r->kind == KF_ROUTE_RECORDS)
+		return kf__load_opts(d, r, &lo, errstr, errstr_size);
+	return kf__sender_for(d, r, ws, errstr, errstr_size);
+}
+
 /* Starts watching r (taken on success). Returns 0 or a KF_E* code. */
 static int kf__route_add(struct kf__daemon *d, kf_route_t *r, char *errstr,
 			 size_t errstr_size)
@@ -468,7 +521,7 @@ static int kf__route_add(struct kf__daemon *d, kf_route_t *r, char *errstr,
 		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
 				 "out of memory");
 	rs->d = d;
-	err = kf__sender_for(d, r, &rs->ws, errstr, errstr_size);
+	err = kf__route_engine(d, r, &rs->ws, errstr, errstr_size);
 	if (!err && kf__tab_grow(rs))
 		err = kf_seterr(errstr, errstr_size, KF_ENOMEM,
 				"out of memory");
@@ -606,9 +659,10 @@ static void kf__job_done(uv_work_t *req, int status)
 	} else {
 		if (f->job_ledger) {
 			d->nsent++;
-			kf_info("watch", "sent %s/%s (%llu bytes)",
-				f->rs->r->name, name,
-				(unsigned long long)f->sub.size);
+			if (f->job_route->kind == KF_ROUTE_FILES)
+				kf_info("watch", "sent %s/%s (%llu bytes)",
+					f->rs->r->name, name,
+					(unsigned long long)f->sub.size);
 		}
 		/* DONE is what was sent: a change seen meanwhile sends again */
 		f->size = f->sub.size;
@@ -949,6 +1003,84 @@ static int kf__src_sending(struct kf__daemon *d, const char *src)
 	return 0;
 }
 
+/* @locality loop thread (the loader's callback): a records route's
+ * file is done, skipped (already loaded) or failed. A file the data
+ * refuses (rejects past max_rejects, control totals, a header that does
+ * not fit the schema) fails the same way every time: it goes to
+ * error_dir at once; Kafka's failures are retried. A refusal of the
+ * brokers (credentials, ACLs) stops the daemon, as a sender's does. */
+static void kf__load_done(void *opaque, kf_loader_t *l,
+			  const kf_load_file_t *res)
+{
+	struct kf__file *f = opaque;
+	struct kf__daemon *d = f->rs->d;
+	int failed = !strcmp(res->state, "failed");
+	char name[600];
+
+	kf_path_printable((const uint8_t *)f->rel, strlen(f->rel), name,
+			  sizeof(name));
+	f->outcome_err = failed ? (res->err ? res->err : KF_EIO) : 0;
+	if (failed)
+		snprintf(f->msg, sizeof(f->msg), "%s",
+			 res->error ? res->error : kf_strerror(res->err));
+	else if (!strcmp(res->state, "skipped"))
+		kf_info("watch", "already loaded %s/%s (load %s): skipped",
+			f->rs->r->name, name, res->load_id);
+	else
+		kf_info("watch",
+			"loaded %s/%s: %llu rows read, %llu published, %llu "
+			"rejected, %llu filtered (load %s)",
+			f->rs->r->name, name,
+			(unsigned long long)res->rows_read,
+			(unsigned long long)res->rows_published,
+			(unsigned long long)res->rows_rejected,
+			(unsigned long long)res->rows_filtered, res->load_id);
+	if ((f->outcome_err == KF_EAUTH || f->outcome_err == KF_EACCESS) &&
+	    !d->refused) {
+		d->refused = f->outcome_err;
+		snprintf(d->refusal, sizeof(d->refusal), "%s", f->msg);
+	}
+	kf_loader_destroy(l);
+	f->loader = NULL;
+	kf__inflight_remove(d, f);
+	d->last_progress = kf__now(d);
+	if (f->outcome_err == KF_EINVAL) {
+		kf__attempt_failed(f, f->outcome_err, 1);
+		kf__dispatch(d);
+		kf__reap_routes(d);
+		return;
+	}
+	f->outcome_pending = 1;
+	kf__outcome(f);
+}
+
+/* Hands a records route's file to a loader of its own (one transaction,
+ * docs/records.md 4.3): opened like a sender opens it, below DIR without
+ * following links, and only if it is the inode the scan saw. */
+static void kf__load(struct kf__daemon *d, struct kf__file *f)
+{
+	const kf_route_t *r = f->job_route;
+	kf_load_src_t src = {.path = f->src,
+			     .root_len = strlen(r->dir),
+			     .name = f->rel,
+			     .dev = f->sub.dev,
+			     .ino = f->sub.ino};
+	int err;
+
+	kf_dbg(KF_DBG_WATCH, "watch", "%s/%s: finished, loading it", r->name,
+	       f->rel);
+	err = kf__load_opts(d, r, &f->lo, f->msg, sizeof(f->msg));
+	if (!err)
+		err = kf_loader_start_src(&d->loop, &f->lo, &src,
+					  kf__load_done, f, &f->loader);
+	if (err) {
+		if (err == KF_ENOMEM)
+			snprintf(f->msg, sizeof(f->msg), "out of memory");
+		kf__inflight_remove(d, f);
+		kf__attempt_failed(f, err, err == KF_EINVAL);
+	}
+}
+
 /* Hands f to its route's sender: from DIR, or from DIR/.kferry/sending
  * once claimed. Nothing below DIR is followed, and the file opened must
  * be the inode the scan (or the claim) saw. */
@@ -960,6 +1092,10 @@ static void kf__send(struct kf__daemon *d, struct kf__file *f)
 			     .ino = f->sub.ino};
 	int err;
 
+	if (f->job_route->kind == KF_ROUTE_RECORDS) {
+		kf__load(d, f);
+		return;
+	}
 	kf_dbg(KF_DBG_WATCH, "watch", "%s/%s: finished, sending it",
 	       rs->r->name, f->rel);
 	src.path = f->src;
@@ -1304,7 +1440,7 @@ static void kf__reload_route(struct kf__daemon *d, kf_route_t *r)
 		kf_route_unref(r);
 		return;
 	}
-	if (kf__sender_for(d, r, &ws, err, sizeof(err))) {
+	if (kf__route_engine(d, r, &ws, err, sizeof(err))) {
 		kf_err("watch", "route %s: %s", r->name, err);
 		kf_route_unref(r);
 		return;
@@ -1435,6 +1571,23 @@ static void kf__log_left(struct kf__daemon *d)
 			d->nqueued);
 }
 
+/* 1 while a loader runs: it is stopped at the drain deadline and always
+ * ends (its abort is bounded by the transaction timeout), and its worker
+ * jobs must end before the daemon frees what they use. */
+static int kf__loading(struct kf__daemon *d, int stop)
+{
+	struct kf__file *f;
+	int n = 0;
+
+	for (f = d->inflight; f; f = f->inext)
+		if (f->loader) {
+			n++;
+			if (stop)
+				kf_loader_stop(f->loader);
+		}
+	return n > 0;
+}
+
 static void kf__stop_tick(struct kf__daemon *d, double now)
 {
 	struct kf__wsender *ws;
@@ -1443,7 +1596,8 @@ static void kf__stop_tick(struct kf__daemon *d, double now)
 		kf__shutdown(d);
 		return;
 	}
-	if (d->aborted && now >= d->drain_deadline + KF__ABORT_GRACE_S) {
+	if (d->aborted && now >= d->drain_deadline + KF__ABORT_GRACE_S &&
+	    !kf__loading(d, 0)) {
 		kf_warn("watch", "%zu aborted files not reported; exiting",
 			d->ninflight);
 		kf__shutdown(d);
@@ -1458,6 +1612,7 @@ static void kf__stop_tick(struct kf__daemon *d, double now)
 		kf__log_left(d);
 		for (ws = d->senders; ws; ws = ws->next)
 			kf_sender_stop(ws->s);
+		kf__loading(d, 1);
 	}
 }
 
@@ -1677,8 +1832,8 @@ static void kf__destroy(struct kf__daemon *d)
 }
 
 int kf_watch_run(const kf_conf_t *conf, const kf_send_opts_t *send,
-		 kf_watch_reload_cb *reload, void *opaque, char *errstr,
-		 size_t errstr_size)
+		 const kf_load_opts_t *load, kf_watch_reload_cb *reload,
+		 void *opaque, char *errstr, size_t errstr_size)
 {
 	struct kf__daemon *d = calloc(1, sizeof(*d));
 	struct kf__rstate *rs;
@@ -1690,6 +1845,7 @@ int kf_watch_run(const kf_conf_t *conf, const kf_send_opts_t *send,
 	uv_loop_init(&d->loop);
 	d->conf0 = conf;
 	d->send0 = *send;
+	d->load0 = *load;
 	d->reload = reload;
 	d->reload_opaque = opaque;
 	d->rescan_s = conf->rescan_s;

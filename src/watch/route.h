@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "config/conf.h"
+#include "record/schema.h"
 
 enum kf_after_kind {
 	KF_AFTER_DELETE = 0,
@@ -37,11 +38,22 @@ typedef struct kf_route_s {
 	struct kf_strlist include, exclude, markers, temps;
 	/* owned; section 10 keys of the route, NULL: the send.* keys */
 	char *encrypt_recipients, *sign_key;
-	char *sig; /* owned; every setting, to tell a changed route on reload */
+	/* kind = records (docs/records.md 4.3) */
+	int kind;	    /* enum kf_route_kind */
+	kf_schema_t *schema; /* owned; prepared; the files' schema */
+	char *ledger_topic, *dead_letter_topic; /* owned; NULL: load.* */
+	int has_rejects;			/* max_rejects given */
+	uint64_t max_rejects;
+	int max_rejects_pct;
+	/* owned; every setting (and the schema file's hash), to tell a
+	 * changed route on reload */
+	char *sig;
 } kf_route_t;
 
-/* Compiles rc; topic defaults to default_topic. Returns a route with one
- * reference (the caller's), or NULL with errstr naming the route and key. */
+/* Compiles rc; topic defaults to default_topic. A records route reads and
+ * prepares its schema file here (a small file, read where the
+ * configuration is). Returns a route with one reference (the caller's),
+ * or NULL with errstr naming the route and key. */
 kf_route_t *kf_route_new(const struct kf_conf_route *rc,
 			 const char *default_topic, char *errstr,
 			 size_t errstr_size);

@@ -7,8 +7,9 @@
 # Starts a throwaway PostgreSQL 15 and MariaDB 10.11 (scripts/db/db.sh) on
 # free loopback ports, runs DIR/test_db (tests/db/test_db.c; built if
 # missing) with KF_TEST_PG_URL and KF_TEST_MARIADB_URL pointing at them,
-# and stops and deletes both servers on exit, whatever happens (--keep:
-# leave them running and print where). Ends with the line "N passed, M
+# then tests/db/t_verify.sh (kferry verify, with DIR/kferry), and stops
+# and deletes both servers on exit, whatever happens (--keep: leave them
+# running and print where). Ends with the line "N passed, M
 # failed"; exits 1 if any case failed.
 #
 # Environment: KF_TEST_TMP (where the servers' directories go, default
@@ -24,7 +25,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --build) shift; BUILD=$(cd "${1:?--build needs a directory}" && pwd) ;;
         --keep) KEEP=1 ;;
-        -h|--help) sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "$PROG: unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -48,9 +49,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ ! -x "$BUILD/test_db" ]; then
-    cmake --build "$BUILD" --target test_db >/dev/null || {
-        echo "$PROG: cannot build test_db in $BUILD"
+if [ ! -x "$BUILD/test_db" ] || [ ! -x "$BUILD/kferry" ]; then
+    cmake --build "$BUILD" --target test_db kferry >/dev/null || {
+        echo "$PROG: cannot build test_db and kferry in $BUILD"
         echo "0 passed, 1 failed"
         exit 1
     }
@@ -67,6 +68,9 @@ LOG=$WORK/test_db.log
 KF_TEST_PG_URL=$("$DB_SH" url "$PG_DIR") KF_TEST_MARIADB_URL=$("$DB_SH" url "$MY_DIR") \
     timeout 600 "$BUILD/test_db" 2>&1 | tee "$LOG"
 rc=${PIPESTATUS[0]}
+KF_TEST_TMP=$WORK timeout 300 "$ROOT/tests/db/t_verify.sh" "$BUILD/kferry" "$PG_DIR" "$MY_DIR" 2>&1 |
+    grep -v '^NOTICE:' | tee -a "$LOG"
+[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 
 passed=$(grep -c '^\[       OK \]' "$LOG")
 failed=$(grep -c '^\[  FAILED  \] test_' "$LOG")

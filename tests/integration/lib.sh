@@ -85,19 +85,38 @@ create_topic() {
 
 # ---------------------------------------------------------------- kferry
 
-# read_topic NAME OUT: every record of partition 0 of topic NAME (make it
-# with one partition) into OUT, one record per
+# read_topic NAME OUT [CONSUMER OPTIONS...]: every record of partition 0
+# of topic NAME (make it with one partition) into OUT, one record per
 # "headers<TAB>key<TAB>value@@END@@" (values may hold newlines; headers as
 # name:value,name:value or NO_HEADERS), through the broker's
 # kafka-console-consumer, outside any group; stops after 5 s without a
-# new record.
+# new record. The options go to the consumer (--isolation-level
+# read_committed).
 read_topic() {
 	: "${KF_BROKER_DIR:?}"
 	"$KF_REPO/scripts/kafka/broker.sh" console-consumer "$KF_BROKER_DIR" \
 		--topic "$1" --partition 0 --offset earliest --timeout-ms 5000 \
 		--property print.headers=true --property print.key=true \
-		--property line.separator=@@END@@ >"$2" 2>"$2.log" ||
+		--property line.separator=@@END@@ "${@:3}" >"$2" 2>"$2.log" ||
 		fail "reading topic $1 failed: $(tail -n 5 "$2.log")"
+}
+
+# count_records FILE: how many records read_topic wrote to FILE.
+count_records() { grep -o '@@END@@' "$1" | wc -l; }
+
+KF_LOAD_N=0
+# kf_load [load options] FILE...: runs kferry load --json on LOAD_TOPIC
+# with the ledger LOAD_LEDGER. Sets LOAD_JSON (its stdout) and LOAD_LOG
+# (its stderr file); returns its exit code.
+kf_load() {
+	local rc=0
+	KF_LOAD_N=$((KF_LOAD_N + 1))
+	LOAD_LOG=$WORK/load.$KF_LOAD_N.log
+	LOAD_JSON=$("$KFERRY" load -b "$BOOTSTRAP" -t "$LOAD_TOPIC" --json \
+		--no-progress -o load.ledger_topic="$LOAD_LEDGER" "$@" \
+		2>"$LOAD_LOG") || rc=$?
+	log "load #$KF_LOAD_N exit $rc: $LOAD_JSON"
+	return $rc
 }
 
 KF_SEND_N=0

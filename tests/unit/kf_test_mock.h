@@ -15,6 +15,8 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "kferry/kferry.h"
 
@@ -65,6 +67,63 @@ static inline void kf_test_mock_close(struct kf_test_mock *m)
 	kf_conf_destroy(m->conf);
 	rd_kafka_mock_cluster_destroy(m->mc);
 	rd_kafka_destroy(m->rk);
+}
+
+/* What a read_committed consumer reads of partitions 0 .. parts-1 of
+ * topic, each to its end: the values joined by commas in partition then
+ * offset order into vals, and each one's header named hdr (or "-") joined
+ * likewise into hdrs (cap bytes each). */
+static inline void kf_test_mock_read(struct kf_test_mock *m, const char *topic,
+				     int parts, const char *hdr, char *vals,
+				     char *hdrs, size_t cap)
+{
+	rd_kafka_conf_t *rc = rd_kafka_conf_new();
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_message_t *msg;
+	rd_kafka_t *c;
+	char err[256];
+	int i, eofs = 0;
+
+	rd_kafka_conf_set(rc, "bootstrap.servers",
+			  rd_kafka_mock_cluster_bootstraps(m->mc), NULL, 0);
+	rd_kafka_conf_set(rc, "group.id", "test", NULL, 0);
+	rd_kafka_conf_set(rc, "isolation.level", "read_committed", NULL, 0);
+	rd_kafka_conf_set(rc, "enable.partition.eof", "true", NULL, 0);
+	c = rd_kafka_new(RD_KAFKA_CONSUMER, rc, err, sizeof(err));
+	assert_non_null(c);
+	rd_kafka_poll_set_consumer(c);
+	l = rd_kafka_topic_partition_list_new(parts);
+	for (i = 0; i < parts; i++)
+		rd_kafka_topic_partition_list_add(l, topic, i)->offset = 0;
+	assert_int_equal(rd_kafka_assign(c, l), 0);
+	rd_kafka_topic_partition_list_destroy(l);
+	*vals = *hdrs = '\0';
+	for (i = 0; i < 100 && eofs < parts; i++) {
+		rd_kafka_headers_t *h;
+		const void *v;
+		size_t n;
+
+		msg = rd_kafka_consumer_poll(c, 100);
+		if (!msg)
+			continue;
+		if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+			eofs++;
+		if (msg->err) {
+			rd_kafka_message_destroy(msg);
+			continue;
+		}
+		snprintf(vals + strlen(vals), cap - strlen(vals), "%s%.*s",
+			 *vals ? "," : "", (int)msg->len,
+			 (const char *)msg->payload);
+		if (rd_kafka_message_headers(msg, &h) ||
+		    rd_kafka_header_get_last(h, hdr, &v, &n))
+			v = "-", n = 1;
+		snprintf(hdrs + strlen(hdrs), cap - strlen(hdrs), "%s%.*s",
+			 *hdrs ? "," : "", (int)n, (const char *)v);
+		rd_kafka_message_destroy(msg);
+	}
+	rd_kafka_consumer_close(c);
+	rd_kafka_destroy(c);
 }
 
 /* kf_watch on a thread of its own, stopped by kf_test_watch_stop. */

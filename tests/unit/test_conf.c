@@ -65,6 +65,21 @@ static const char *const all_keys[] = {
 	"metrics.addr",
 	"metrics.stats_interval_ms",
 	"audit.topic",
+	"load.schema",
+	"load.ledger_topic",
+	"load.dead_letter_topic",
+	"load.max_rejects",
+	"load.reject_sample",
+	"load.transactional_id_prefix",
+	"load.transaction_timeout",
+	"load.max_files_parallel",
+	"load.decimal_format",
+	"load.mask_salt",
+	"load.mask_text",
+	"load.max_inflight_bytes",
+	"load.linger_ms",
+	"load.compression",
+	"load.sniff_bytes",
 	"route.NAME.dir",
 	"route.NAME.topic",
 	"route.NAME.include",
@@ -286,6 +301,19 @@ static void assert_defaults(const kf_conf_t *c)
 	assert_int_equal(c->rescan_s, 30);
 	assert_int_equal(c->watch_max_inflight_files, 16);
 	assert_int_equal(c->drain_s, 60);
+	assert_null(c->load_schema);
+	assert_string_equal(c->load_ledger_topic, "kferry.loads");
+	assert_string_equal(c->load_max_rejects, "0");
+	assert_int_equal(c->load_reject_sample, 100);
+	assert_string_equal(c->load_txn_id_prefix, "kferry-load");
+	assert_int_equal(c->load_transaction_timeout_s, 300);
+	assert_int_equal(c->load_max_files_parallel, 2);
+	assert_int_equal(c->load_decimal_numeric, 0);
+	assert_string_equal(c->load_mask_text, "***");
+	assert_int_equal(c->load_max_inflight_bytes, 64 << 20);
+	assert_int_equal(c->load_linger_ms, 20);
+	assert_int_equal(c->load_compression, KF_LOAD_COMPRESSION_LZ4);
+	assert_int_equal(c->load_sniff_bytes, 64 << 10);
 }
 
 /* Runs kf_conf_describe into a string; the caller frees it. */
@@ -1173,6 +1201,44 @@ static void test_route_errors(void **state)
 		   "86400)");
 }
 
+/* load.max_rejects: rows or a percentage, parsed the same way by the
+ * check and by kf_conf_parse_rejects. */
+static void test_load_max_rejects(void **state)
+{
+	kf_conf_t *conf = *state;
+	uint64_t n;
+	int pct;
+	char err[256];
+
+	set_ok(conf, "load.max_rejects", "12");
+	assert_int_equal(kf_conf_parse_rejects(conf->load_max_rejects, &n, &pct,
+					       err, sizeof(err)),
+			 0);
+	assert_int_equal(n, 12);
+	assert_int_equal(pct, 0);
+	set_ok(conf, "load.max_rejects", "5%");
+	assert_int_equal(kf_conf_parse_rejects(conf->load_max_rejects, &n, &pct,
+					       err, sizeof(err)),
+			 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(pct, 1);
+	set_fails(conf, "load.max_rejects", "0.5%", KF_EINVAL,
+		  "invalid value \"0.5%\" (expected a "
+		  "number of rows such as 10, or a whole percentage of the "
+		  "rows read such as 5%)");
+	set_fails(conf, "load.max_rejects", "101%", KF_EINVAL,
+		  "invalid value \"101%\" (a percentage is "
+		  "0% .. 100%)");
+	set_fails(conf, "load.max_rejects", "%", KF_EINVAL,
+		  "invalid value \"%\" (expected a number "
+		  "of rows such as 10, or a whole percentage of the rows read "
+		  "such as 5%)");
+	set_ok(conf, "load.compression", "zstd");
+	assert_int_equal(conf->load_compression, KF_LOAD_COMPRESSION_ZSTD);
+	assert_string_equal(kf_conf_load_compression(conf->load_compression),
+			    "zstd");
+}
+
 #define CONF_TEST(f)                                                           \
 	cmocka_unit_test_setup_teardown(f, conf_setup, conf_teardown)
 
@@ -1192,6 +1258,7 @@ int main(void)
 		CONF_TEST(test_bool),
 		CONF_TEST(test_enum_log_level),
 		CONF_TEST(test_enum_on_conflict),
+		CONF_TEST(test_load_max_rejects),
 		CONF_TEST(test_codec),
 		CONF_TEST(test_size_suffixes),
 		CONF_TEST(test_size_errors),

@@ -5,7 +5,8 @@
  * routed to their owner with each record's opaque, a refused property
  * reported with its code and name, and transactions (init, begin, commit,
  * abort; no record outside a transaction; an aborted record is never read
- * by a read_committed consumer).
+ * by a read_committed consumer), records to other topics by name in the
+ * same transaction, and librdkafka's compression when asked for.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -162,41 +163,12 @@ static void test_refused_property(void **state)
 	assert_non_null(strstr(errbuf, "no.such.property"));
 }
 
-/* The values of topic "files" a read_committed consumer sees, joined by
- * commas, after reading until n of them came (or 10 s). */
-static void read_committed(struct mock *m, int n, char *out, size_t cap)
+/* The values of partition 0 of topic, joined by commas. */
+static void read_topic(struct mock *m, const char *topic, char *out, size_t cap)
 {
-	rd_kafka_conf_t *rc = rd_kafka_conf_new();
-	rd_kafka_topic_partition_list_t *l;
-	rd_kafka_message_t *msg;
-	rd_kafka_t *c;
-	int i, got = 0;
+	char hdrs[256];
 
-	rd_kafka_conf_set(rc, "bootstrap.servers",
-			  rd_kafka_mock_cluster_bootstraps(m->k.mc), NULL, 0);
-	rd_kafka_conf_set(rc, "group.id", "test", NULL, 0);
-	rd_kafka_conf_set(rc, "isolation.level", "read_committed", NULL, 0);
-	c = rd_kafka_new(RD_KAFKA_CONSUMER, rc, errbuf, sizeof(errbuf));
-	assert_non_null(c);
-	rd_kafka_poll_set_consumer(c);
-	l = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_topic_partition_list_add(l, "files", 0)->offset = 0;
-	assert_int_equal(rd_kafka_assign(c, l), 0);
-	rd_kafka_topic_partition_list_destroy(l);
-	*out = '\0';
-	for (i = 0; i < 100 && got < n; i++) {
-		msg = rd_kafka_consumer_poll(c, 100);
-		if (!msg)
-			continue;
-		if (!msg->err) {
-			snprintf(out + strlen(out), cap - strlen(out), "%s%.*s",
-				 got++ ? "," : "", (int)msg->len,
-				 (const char *)msg->payload);
-		}
-		rd_kafka_message_destroy(msg);
-	}
-	rd_kafka_consumer_close(c);
-	rd_kafka_destroy(c);
+	kf_test_mock_read(&m->k, topic, 1, "-", out, hdrs, cap);
 }
 
 static void test_transactions(void **state)
@@ -240,7 +212,7 @@ static void test_transactions(void **state)
 	assert_int_equal(kf_producer_flush(p, 1000), 0);
 	kf_producer_destroy(p);
 	/* what was aborted is never read */
-	read_committed(m, 3, values, sizeof(values));
+	read_topic(m, "files", values, sizeof(values));
 	assert_string_equal(values, "one,two,four");
 }
 
@@ -266,6 +238,79 @@ static void test_txn_needs_id(void **state)
 	kf_producer_destroy(p);
 }
 
+/* One transaction over three topics named at send time, compressed by
+ * librdkafka: all or nothing on each, reports for every record, and the
+ * handles freed with the producer (LSan). */
+static void test_send_to(void **state)
+{
+	struct mock *m = *state;
+	kf_producer_opts_t o;
+	kf_producer_t *p;
+	char values[64];
+
+	assert_int_equal(rd_kafka_mock_topic_create(m->k.mc, "rows", 1, 1), 0);
+	assert_int_equal(rd_kafka_mock_topic_create(m->k.mc, "loads", 1, 1), 0);
+	kf_producer_opts_init(&o, m->k.conf, "files", 0);
+	o.transactional_id = "kferry-test-to";
+	o.compression = "lz4";
+	assert_int_equal(
+		kf_producer_new(&o, on_report, m, &p, errbuf, sizeof(errbuf)),
+		0);
+	assert_int_equal(kf_producer_txn_init(p, 10000, errbuf, sizeof(errbuf)),
+			 0);
+	assert_int_equal(kf_producer_txn_begin(p, errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(
+		kf_producer_send_to(p, "rows", "k", 1, "r1", 2, 1, NULL, NULL),
+		0);
+	assert_int_equal(kf_producer_send_to(p, "loads", NULL, 0, "aborted", 7,
+					     1, NULL, NULL),
+			 0);
+	assert_int_equal(
+		kf_producer_txn_abort(p, 10000, errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(kf_producer_txn_begin(p, errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(
+		kf_producer_send_to(p, "rows", "k", 1, "r2", 2, 1, NULL, NULL),
+		0);
+	assert_int_equal(
+		kf_producer_send_to(p, "rows", "k", 1, "r3", 2, 1, NULL, NULL),
+		0);
+	/* the producer's own topic, by name or not */
+	assert_int_equal(kf_producer_send_to(p, "files", NULL, 0, "f1", 2, 1,
+					     NULL, NULL),
+			 0);
+	assert_int_equal(kf_producer_send_to(p, "loads", NULL, 0, "done", 4, 1,
+					     NULL, NULL),
+			 0);
+	assert_int_equal(
+		kf_producer_txn_commit(p, 10000, errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(kf_producer_flush(p, 1000), 0);
+	assert_int_equal(m->reports, 6);
+	kf_producer_destroy(p);
+	read_topic(m, "rows", values, sizeof(values));
+	assert_string_equal(values, "r2,r3");
+	read_topic(m, "loads", values, sizeof(values));
+	assert_string_equal(values, "done");
+	read_topic(m, "files", values, sizeof(values));
+	assert_string_equal(values, "f1");
+}
+
+/* A compression librdkafka does not know is refused at creation. */
+static void test_bad_compression(void **state)
+{
+	struct mock *m = *state;
+	kf_producer_opts_t o;
+	kf_producer_t *p;
+
+	kf_producer_opts_init(&o, m->k.conf, "files", 0);
+	assert_null(o.compression);
+	o.compression = "brotli";
+	assert_int_equal(
+		kf_producer_new(&o, on_report, m, &p, errbuf, sizeof(errbuf)),
+		KF_EKAFKA);
+	assert_null(p);
+	assert_non_null(strstr(errbuf, "compression"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +323,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_transactions, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_txn_needs_id, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_send_to, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_compression, setup,
 						teardown),
 	};
 

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The load ledger (docs/records.md 3.3): one compacted topic whose newest
+ * record for a key <data topic>/<content hash> is the state of that file's
+ * load, written in the same transaction as the rows it describes. This
+ * module renders the load record (version 1), parses what it needs of one
+ * back, and reads the newest record of a key from the brokers.
+ *
+ * Not to be confused with watch/ledger.h, the daemon's local file of sent
+ * files.
+ */
+#ifndef KF_LOAD_LEDGER_H
+#define KF_LOAD_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kferry/kferry.h"
+
+#define KF_LOAD_REC_VERSION 1
+
+/* The offsets one load wrote to one partition of a topic. */
+typedef struct kf_load_range_s {
+	int32_t p;
+	int64_t first, last;
+	uint64_t n;
+} kf_load_range_t;
+
+/* A load record to render; strings are borrowed, NULL leaves a member
+ * out (error, schema). */
+typedef struct kf_load_rec_s {
+	const char *state; /* "done", "rejected" */
+	const char *load_id, *topic, *file, *hash, *schema, *host, *error;
+	int schema_version; /* 0: none */
+	uint64_t size;
+	int64_t mtime_ns;
+	int64_t started_ms, finished_ms; /* Unix time in milliseconds */
+	uint64_t rows_read, rows_published, rows_rejected, rows_filtered;
+	unsigned parts;
+	const kf_load_range_t *ranges; /* of the data topic */
+	size_t nranges;
+	const kf_load_range_t *dead; /* of the dead letter topic */
+	size_t ndead;
+} kf_load_rec_t;
+
+/* The JSON value of r, one line: 0 with *out (the caller's: free) and
+ * *len, or KF_ENOMEM. */
+int kf_load_rec_format(const kf_load_rec_t *r, char **out, size_t *len);
+
+enum kf_load_state {
+	KF_LOAD_NONE = 0, /* no record, or a tombstone */
+	KF_LOAD_DONE,
+	KF_LOAD_PARTIAL,
+	KF_LOAD_REJECTED,
+	KF_LOAD_UNKNOWN /* a higher version or a state we do not know */
+};
+
+/* What a loader needs of the newest record of a key. */
+typedef struct kf_load_entry_s {
+	enum kf_load_state state;
+	int v;
+	char load_id[33]; /* "" when absent */
+} kf_load_entry_t;
+
+/* Parses a load record value. 0, or KF_EPROTO with errstr (not JSON, not
+ * an object, no v or state). A version above ours is KF_LOAD_UNKNOWN: its
+ * reader must not act on it. */
+int kf_load_rec_parse(const char *js, size_t len, kf_load_entry_t *e,
+		      char *errstr, size_t errstr_size);
+
+/* The ledger key of a file loaded into topic: "<topic>/<32 hex>". Returns
+ * the length, or -1 when cap is too small. */
+int kf_load_ledger_key(char *out, size_t cap, const char *topic,
+		       const char *hash_hex);
+
+/* Reads the newest record of key in ledger_topic with a read_committed
+ * consumer assigned, without a group, to the key's partition (murmur2 of
+ * the key, as the producer places it), from its start to its end offset
+ * at the time of the call. A record that does not parse is logged and
+ * skipped (a later one may still win). 0 with *e (KF_LOAD_NONE when the
+ * key has no record, or the topic does not exist: logged), or KF_EKAFKA
+ * with errstr (no answer within timeout_ms, a refusal).
+ * @locality worker (it blocks) */
+int kf_load_ledger_read(const kf_conf_t *conf, const char *ledger_topic,
+			const char *key, int timeout_ms, kf_load_entry_t *e,
+			char *errstr, size_t errstr_size);
+
+#endif /* KF_LOAD_LEDGER_H */

@@ -1,0 +1,1177 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The per-file state machine of docs/records.md 3.2-3.7 (load/loader.h).
+ *
+ * Phases, each ended by a worker job or by the last delivery report:
+ *   OPEN     hash pass, producer, init_transactions, ledger, begin (job)
+ *   LOAD     read + parse a block (job), produce it (loop), until the end
+ *   END      the load record is produced; all reported -> commit (job)
+ *   FAIL     purge, all reported -> abort (job); past max_rejects, then
+ *   FAILREC  begin (job), the failure record and a sample of dead
+ *            letters, all reported -> commit (job)
+ *   CLOSE    close the producer's handles, then free it (job), then done
+ * One job runs at a time per file, so a job owns the reader and the
+ * descriptor while it runs and the loop owns everything else.
+ */
+#include "load/loader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "core/codec.h"
+#include "core/path.h"
+#include "kafka/producer.h"
+#include "load/ledger.h"
+
+#define KF__BLOCK (1u << 20)	  /* bytes read per job, at most */
+#define KF__BLOCK_MIN (16u << 10) /* ... and at least */
+#define KF__DLQ_MAX (1u << 20)	  /* raw bytes kept in a dead letter */
+#define KF__NONE ((size_t)-1)	  /* an absent string of an item */
+
+enum kf__phase {
+	KF__OPEN,
+	KF__LOAD,
+	KF__END,
+	KF__FAIL,
+	KF__FAILBEGIN,
+	KF__FAILREC,
+	KF__CLOSE
+};
+
+/* One message of a batch; strings and bytes are offsets into its buffer
+ * (which grows while the worker fills it). */
+struct kf__item {
+	size_t key, key_len, value, value_len; /* key KF__NONE: null key */
+	size_t code, field, reason;	       /* rejects only */
+	uint64_t line, offset, raw_total;
+	int reject, withheld;
+};
+
+/* What one read job produced: freed when its last message is reported. */
+struct kf__batch {
+	kf_loader_t *l;
+	char *buf;
+	size_t len, cap;
+	struct kf__item *it;
+	size_t n, cap_it;
+	int refs; /* messages not yet reported, +1 while producing */
+};
+
+/* A dead letter kept for the failure record (3.7). */
+struct kf__sample {
+	void *key, *value;
+	size_t key_len, len;
+	rd_kafka_headers_t *hdrs;
+};
+
+struct kf_loader_s {
+	uv_loop_t *loop;
+	const kf_load_opts_t *o;
+	kf_loader_done_cb *done;
+	void *opaque;
+	char *path;	 /* the file's name (kf_load_src_t.name) */
+	char *open_path; /* where it is opened */
+	size_t root_len; /* no link followed below path[0, root_len) */
+	uint64_t want_dev, want_ino; /* want_ino 0: not checked */
+	kf_load_file_t res;
+	char error[1024];
+	enum kf__phase phase;
+	uv_work_t work;
+	int busy;		     /* a job runs */
+	void (*job)(kf_loader_t *l); /* the next job's work */
+	/* owned by the running job */
+	int fd;
+	uint8_t *block;
+	kf_recfile_t *rf;
+	kf_producer_t *p;
+	const kf_schema_t *schema; /* opts' or own_schema */
+	kf_schema_t *own_schema;   /* sniffed from this file */
+	struct kf__batch *cur;
+	int job_err;
+	char job_msg[1024];
+	uint64_t job_bytes;
+	kf_recfile_counts_t job_counts; /* the job's */
+	kf_recfile_counts_t counts; /* the loop's copy, as of the last job */
+	kf_load_entry_t ledger;	    /* what the ledger had */
+	int64_t mtime_ns, started_ms;
+	char txn_id[256], key[1024], host[256];
+	int txn_open, attached, eof, skipped, stopping, purged, failed;
+	int fail_record; /* past max_rejects: write the failure record */
+	uint64_t bytes_read;
+	size_t block_size; /* what the next read job reads */
+	uint64_t inflight_bytes;
+	int inflight_msgs;
+	uint64_t rejects_seen;
+	kf_load_range_t *ranges, *dead; /* indexed by partition; n 0: none */
+	size_t nranges, ndead;
+	struct kf__sample *sample;
+	size_t nsample;
+};
+
+static void kf__pump(kf_loader_t *l);
+static void kf__queue(kf_loader_t *l, void (*job)(kf_loader_t *));
+
+static void kf__hex(const uint8_t *b, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hx[b[i] >> 4];
+		out[2 * i + 1] = hx[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int64_t kf__now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The first failure wins; later ones are logged. Never produces or
+ * polls: the caller then runs kf__pump. */
+static void kf__fail(kf_loader_t *l, int err, int record, const char *fmt, ...)
+	KF_PRINTF(4, 5);
+static void kf__fail(kf_loader_t *l, int err, int record, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (l->failed) {
+		kf_warn("load", "%s: also: %s", l->path, msg);
+		return;
+	}
+	l->failed = 1;
+	l->res.err = err;
+	snprintf(l->error, sizeof(l->error), "%s", msg);
+	l->fail_record = record && l->o->ledger_topic;
+	if (l->phase < KF__FAIL)
+		l->phase = KF__FAIL;
+}
+
+/* ------------------------------------------------------------- batches */
+
+static void kf__batch_unref(struct kf__batch *b)
+{
+	if (--b->refs > 0)
+		return;
+	b->l->inflight_bytes -= b->len;
+	free(b->buf);
+	free(b->it);
+	free(b);
+}
+
+/* Copies n bytes into b's buffer: their offset, or KF__NONE when out of
+ * memory (the buffer is left as it was). */
+static size_t kf__put(struct kf__batch *b, const void *p, size_t n)
+{
+	size_t at = b->len;
+
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 65536;
+		char *nb;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		nb = realloc(b->buf, cap);
+		if (!nb)
+			return KF__NONE;
+		b->buf = nb;
+		b->cap = cap;
+	}
+	if (n)
+		memcpy(b->buf + at, p, n);
+	b->buf[at + n] = '\0'; /* strings stay terminated */
+	b->len += n + 1;
+	return at;
+}
+
+static size_t kf__put_str(struct kf__batch *b, const char *s)
+{
+	return s ? kf__put(b, s, strlen(s)) : KF__NONE;
+}
+
+static struct kf__item *kf__item(struct kf__batch *b)
+{
+	if (b->n == b->cap_it) {
+		size_t cap = b->cap_it ? b->cap_it * 2 : 256;
+		struct kf__item *n = realloc(b->it, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		b->it = n;
+		b->cap_it = cap;
+	}
+	memset(&b->it[b->n], 0, sizeof(b->it[b->n]));
+	b->it[b->n].key = KF__NONE;
+	b->it[b->n].code = b->it[b->n].field = b->it[b->n].reason = KF__NONE;
+	return &b->it[b->n];
+}
+
+/* @locality worker (the reader's callbacks) */
+static int kf__on_row(const kf_recfile_row_t *row, void *opaque)
+{
+	struct kf__batch *b = ((kf_loader_t *)opaque)->cur;
+	struct kf__item *it = kf__item(b);
+
+	if (!it)
+		return KF_ENOMEM;
+	if (row->key) {
+		it->key = kf__put(b, row->key, row->key_len);
+		it->key_len = row->key_len;
+	}
+	it->value = kf__put(b, row->value, row->value_len);
+	it->value_len = row->value_len;
+	it->line = row->line;
+	it->offset = row->offset;
+	if ((row->key && it->key == KF__NONE) || it->value == KF__NONE)
+		return KF_ENOMEM;
+	b->n++;
+	return 0;
+}
+
+/* @locality worker */
+static int kf__on_reject(const kf_recfile_reject_t *rej, void *opaque)
+{
+	struct kf__batch *b = ((kf_loader_t *)opaque)->cur;
+	struct kf__item *it = kf__item(b);
+	size_t raw = rej->raw_len < KF__DLQ_MAX ? rej->raw_len : KF__DLQ_MAX;
+
+	if (!it)
+		return KF_ENOMEM;
+	it->reject = 1;
+	it->withheld = rej->withheld;
+	if (rej->key) {
+		it->key = kf__put(b, rej->key, rej->key_len);
+		it->key_len = rej->key_len;
+	}
+	it->value = kf__put(b, rej->raw ? rej->raw : "", rej->raw ? raw : 0);
+	it->value_len = rej->raw ? raw : 0;
+	it->raw_total = rej->raw_total;
+	it->code = kf__put_str(b, rej->code ? rej->code : "serialize");
+	it->field = kf__put_str(b, rej->field);
+	it->reason = kf__put_str(b, rej->reason ? rej->reason : "");
+	it->line = rej->line;
+	it->offset = rej->offset;
+	if ((rej->key && it->key == KF__NONE) || it->value == KF__NONE ||
+	    it->code == KF__NONE || it->reason == KF__NONE ||
+	    (rej->field && it->field == KF__NONE))
+		return KF_ENOMEM;
+	b->n++;
+	return 0;
+}
+
+/* ------------------------------------------------------------- headers */
+
+static void kf__hdr_num(rd_kafka_headers_t *h, const char *name, uint64_t v)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%" PRIu64, v);
+	rd_kafka_header_add(h, name, -1, num, -1);
+}
+
+/* The headers of docs/records.md 1.7. */
+static rd_kafka_headers_t *kf__headers(const kf_loader_t *l,
+				       const struct kf__item *it)
+{
+	rd_kafka_headers_t *h = rd_kafka_headers_new(it->reject ? 13 : 5);
+
+	rd_kafka_header_add(h, "kferry.record", -1, "1", 1);
+	rd_kafka_header_add(h, "kferry.load_id", -1, l->res.load_id, 32);
+	rd_kafka_header_add(h, "kferry.file", -1, l->path, -1);
+	kf__hdr_num(h, "kferry.line", it->line);
+	kf__hdr_num(h, "kferry.offset", it->offset);
+	return h;
+}
+
+/* The dead letter headers of 3.6 beside those of 1.7. */
+static void kf__dlq_headers(const kf_loader_t *l, const struct kf__batch *b,
+			    const struct kf__item *it, rd_kafka_headers_t *h)
+{
+	const char *enc = l->schema && l->schema->encoding ? l->schema->encoding
+							   : "UTF-8";
+
+	rd_kafka_header_add(h, "kferry.dlq.kind", -1, "record", -1);
+	rd_kafka_header_add(h, "kferry.dlq.code", -1, b->buf + it->code, -1);
+	rd_kafka_header_add(h, "kferry.dlq.reason", -1, b->buf + it->reason,
+			    -1);
+	if (it->field != KF__NONE)
+		rd_kafka_header_add(h, "kferry.dlq.field", -1,
+				    b->buf + it->field, -1);
+	rd_kafka_header_add(h, "kferry.dlq.encoding", -1, enc, -1);
+	if (it->withheld)
+		rd_kafka_header_add(h, "kferry.dlq.raw", -1, "withheld", -1);
+	if (!it->withheld && it->raw_total > it->value_len) {
+		rd_kafka_header_add(h, "kferry.dlq.truncated", -1,
+				    "record longer than 1 MiB", -1);
+		kf__hdr_num(h, "kferry.dlq.value_size", it->raw_total);
+	}
+}
+
+/* ----------------------------------------------------- produce, report */
+
+/* Keeps a copy of a dead letter for the failure record. */
+static void kf__keep_sample(kf_loader_t *l, const struct kf__batch *b,
+			    const struct kf__item *it,
+			    const rd_kafka_headers_t *h)
+{
+	struct kf__sample *s;
+
+	if (l->nsample >= l->o->reject_sample) {
+		return;
+	}
+	if (!l->sample) {
+		l->sample = calloc(l->o->reject_sample, sizeof(*l->sample));
+		if (!l->sample)
+			return;
+	}
+	s = &l->sample[l->nsample];
+	s->value = malloc(it->value_len + 1);
+	s->key = it->key == KF__NONE ? NULL : malloc(it->key_len + 1);
+	if (!s->value || (it->key != KF__NONE && !s->key)) {
+		free(s->value);
+		free(s->key);
+		return;
+	}
+	memcpy(s->value, b->buf + it->value, it->value_len);
+	s->len = it->value_len;
+	if (s->key) {
+		memcpy(s->key, b->buf + it->key, it->key_len);
+		s->key_len = it->key_len;
+	}
+	s->hdrs = rd_kafka_headers_copy(h);
+	l->nsample++;
+}
+
+/* A rejected row: to the dead letter topic, within max_rejects. */
+static int kf__reject(kf_loader_t *l, struct kf__batch *b,
+		      const struct kf__item *it, rd_kafka_headers_t *h,
+		      rd_kafka_resp_err_t *err)
+{
+	l->rejects_seen++;
+	if (!l->o->dead_letter_topic ||
+	    (!l->o->max_rejects_pct && l->rejects_seen > l->o->max_rejects)) {
+		kf__fail(l, KF_EINVAL, 1,
+			 "max_rejects: %" PRIu64 " rows rejected, %" PRIu64
+			 " allowed%s (line %" PRIu64 ", offset %" PRIu64
+			 ": %s)",
+			 l->rejects_seen,
+			 l->o->dead_letter_topic ? l->o->max_rejects : 0,
+			 l->o->dead_letter_topic
+				 ? ""
+				 : " without load.dead_letter_topic",
+			 /* reasons name their column */
+			 it->line, it->offset, b->buf + it->reason);
+		return -1;
+	}
+	kf__dlq_headers(l, b, it, h);
+	kf__keep_sample(l, b, it, h);
+	*err = kf_producer_send_to(
+		l->p, l->o->dead_letter_topic,
+		it->key == KF__NONE ? NULL : b->buf + it->key, it->key_len,
+		b->buf + it->value, it->value_len, 0, h, b);
+	return 0;
+}
+
+/* @locality loop: the messages of a finished read job */
+static void kf__produce_batch(kf_loader_t *l, struct kf__batch *b)
+{
+	rd_kafka_resp_err_t err = 0;
+	size_t i;
+
+	for (i = 0; i < b->n && l->phase == KF__LOAD; i++) {
+		const struct kf__item *it = &b->it[i];
+		rd_kafka_headers_t *h = kf__headers(l, it);
+
+		if (it->reject) {
+			if (kf__reject(l, b, it, h, &err)) {
+				rd_kafka_headers_destroy(h);
+				break;
+			}
+		} else {
+			err = kf_producer_send(
+				l->p,
+				it->key == KF__NONE ? NULL : b->buf + it->key,
+				it->key_len, b->buf + it->value, it->value_len,
+				0, h, b);
+		}
+		if (err) {
+			rd_kafka_headers_destroy(h);
+			kf__fail(l, KF_EKAFKA, 0,
+				 "producing line %" PRIu64 ": %s", it->line,
+				 rd_kafka_err2str(err));
+			break;
+		}
+		b->refs++;
+		l->inflight_msgs++;
+	}
+}
+
+/* Widens the range of partition p of one topic by offset off. */
+static void kf__range_add(kf_load_range_t **r, size_t *n, int32_t p,
+			  int64_t off)
+{
+	kf_load_range_t *e;
+
+	if (p < 0)
+		return;
+	if ((size_t)p >= *n) {
+		size_t want = (size_t)p + 1, i;
+		kf_load_range_t *nr = realloc(*r, want * sizeof(*nr));
+
+		if (!nr)
+			return; /* the record then lacks a range, no more */
+		for (i = *n; i < want; i++)
+			nr[i] = (kf_load_range_t){.p = (int32_t)i};
+		*r = nr;
+		*n = want;
+	}
+	e = &(*r)[p];
+	if (!e->n || off < e->first)
+		e->first = off;
+	if (!e->n || off > e->last)
+		e->last = off;
+	e->n++;
+}
+
+/* @locality loop (the producer's reports, and kf_producer_purge) */
+static void kf__report(void *opaque, const rd_kafka_message_t *m)
+{
+	kf_loader_t *l = opaque;
+	const char *topic = rd_kafka_topic_name(m->rkt);
+
+	l->inflight_msgs--;
+	if (m->err && !l->failed) {
+		kf_kafka_guard_message(kf_producer_guard(l->p), m);
+		kf__fail(l, KF_EKAFKA, 0, "delivery to %s [%d]: %s", topic,
+			 (int)m->partition, rd_kafka_err2str(m->err));
+	} else if (m->_private && !strcmp(topic, l->o->topic)) {
+		kf__range_add(&l->ranges, &l->nranges, m->partition, m->offset);
+		l->res.rows_published++;
+	} else if (m->_private) {
+		kf__range_add(&l->dead, &l->ndead, m->partition, m->offset);
+	}
+	if (m->_private)
+		kf__batch_unref(m->_private);
+}
+
+/* @locality loop, after the reports that woke it */
+static void kf__served(void *opaque)
+{
+	kf_loader_t *l = opaque;
+	kf_kafka_guard_t *g = kf_producer_guard(l->p);
+
+	if (g->err && !l->failed)
+		kf__fail(l, g->err, 0, "%s", g->msg);
+	kf__pump(l);
+}
+
+/* ------------------------------------------------------ the load record */
+
+/* The ranges of the partitions written, in a new array (NULL: none). */
+static kf_load_range_t *kf__ranges(const kf_load_range_t *r, size_t n,
+				   size_t *out_n)
+{
+	kf_load_range_t *out = n ? malloc(n * sizeof(*out)) : NULL;
+	size_t i;
+
+	*out_n = 0;
+	for (i = 0; out && i < n; i++)
+		if (r[i].n)
+			out[(*out_n)++] = r[i];
+	return out;
+}
+
+/* Produces the load record (state done or rejected) to the ledger. */
+static int kf__produce_record(kf_loader_t *l, const char *state,
+			      const char *error)
+{
+	kf_load_range_t *rs = NULL, *ds = NULL;
+	kf_load_rec_t rec = {0};
+	rd_kafka_resp_err_t err;
+	char *js = NULL;
+	size_t len;
+	int r;
+
+	rec.state = state;
+	rec.load_id = l->res.load_id;
+	rec.topic = l->o->topic;
+	rec.file = l->path;
+	rec.hash = l->res.hash;
+	rec.schema = l->schema ? l->schema->name : NULL;
+	rec.schema_version = l->schema ? l->schema->schema_version : 0;
+	rec.host = l->host;
+	rec.error = error;
+	rec.size = l->res.size;
+	rec.mtime_ns = l->mtime_ns;
+	rec.started_ms = l->started_ms;
+	rec.finished_ms = kf__now_ms();
+	rec.rows_read = l->counts.read;
+	/* a failed file's rows were aborted: none is published */
+	rec.rows_published = strcmp(state, "done") ? 0 : l->res.rows_published;
+	rec.rows_rejected = l->counts.rejected;
+	rec.rows_filtered = l->counts.filtered;
+	rec.parts = !strcmp(state, "done");
+	if (rec.parts) { /* a failed file has nothing visible */
+		rs = kf__ranges(l->ranges, l->nranges, &rec.nranges);
+		ds = kf__ranges(l->dead, l->ndead, &rec.ndead);
+		rec.ranges = rs;
+		rec.dead = ds;
+	}
+	r = kf_load_rec_format(&rec, &js, &len);
+	free(rs);
+	free(ds);
+	if (r)
+		return r;
+	err = kf_producer_send_to(l->p, l->o->ledger_topic, l->key,
+				  strlen(l->key), js, len, 1, NULL, NULL);
+	free(js);
+	if (err)
+		return kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EKAFKA,
+				 "the load record to %s: %s",
+				 l->o->ledger_topic, rd_kafka_err2str(err));
+	l->inflight_msgs++;
+	return 0;
+}
+
+/* The end of the file: the percentage threshold, then the load record. */
+static void kf__end(kf_loader_t *l)
+{
+	const kf_recfile_counts_t *c = &l->counts;
+
+	if (l->o->max_rejects_pct && c->rejected &&
+	    c->rejected * 100 > l->o->max_rejects * c->read) {
+		kf__fail(l, KF_EINVAL, 1,
+			 "max_rejects: %" PRIu64 " of %" PRIu64
+			 " rows (%.1f%%) > %" PRIu64 "%%",
+			 c->rejected, c->read,
+			 100.0 * (double)c->rejected / (double)c->read,
+			 l->o->max_rejects);
+		return;
+	}
+	if (kf__produce_record(l, "done", NULL)) {
+		kf__fail(l, KF_EKAFKA, 0, "%s", l->job_msg);
+		return;
+	}
+	l->phase = KF__END;
+}
+
+/* The failure transaction's messages: the record and the sample. */
+static void kf__failure_record(kf_loader_t *l)
+{
+	size_t i;
+
+	if (kf__produce_record(l, "rejected", l->error))
+		kf_err("load", "%s: %s", l->path, l->job_msg);
+	for (i = 0; i < l->nsample; i++) {
+		struct kf__sample *s = &l->sample[i];
+
+		if (kf_producer_send_to(l->p, l->o->dead_letter_topic, s->key,
+					s->key_len, s->value, s->len, 1,
+					s->hdrs, NULL))
+			continue; /* the headers stay ours */
+		s->hdrs = NULL;
+		l->inflight_msgs++;
+	}
+	l->phase = KF__FAILREC;
+}
+
+/* ----------------------------------------------------------------- jobs */
+
+/* @locality worker: the hash pass and what needs the hash */
+static int kf__open_hash(kf_loader_t *l)
+{
+	kf_hasher_t *h = kf_hasher_new();
+	uint8_t hash[16], idh[16];
+	size_t tlen = strlen(l->o->topic);
+	uint8_t *idsrc;
+	ssize_t n;
+
+	if (!h)
+		return kf_seterr(l->job_msg, sizeof(l->job_msg), KF_ENOMEM,
+				 "out of memory");
+	while ((n = read(l->fd, l->block, KF__BLOCK)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			kf_hasher_destroy(h);
+			return kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EIO,
+					 "reading: %s", strerror(errno));
+		}
+		kf_hasher_update(h, l->block, (size_t)n);
+	}
+	kf_hasher_final(h, hash);
+	kf_hasher_destroy(h);
+	kf__hex(hash, 16, l->res.hash);
+	/* one transactional id per (topic, content): 3.1 */
+	idsrc = malloc(tlen + 17);
+	if (!idsrc)
+		return kf_seterr(l->job_msg, sizeof(l->job_msg), KF_ENOMEM,
+				 "out of memory");
+	memcpy(idsrc, l->o->topic, tlen);
+	idsrc[tlen] = 0;
+	memcpy(idsrc + tlen + 1, hash, 16);
+	kf_hash128(idsrc, tlen + 17, idh);
+	free(idsrc);
+	snprintf(l->txn_id, sizeof(l->txn_id), "%s.", l->o->txn_id_prefix);
+	kf__hex(idh, 16, l->txn_id + strlen(l->txn_id));
+	if (getrandom(idh, sizeof(idh), 0) != (ssize_t)sizeof(idh))
+		return kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EIO,
+				 "getrandom: %s", strerror(errno));
+	kf__hex(idh, 16, l->res.load_id);
+	if (kf_load_ledger_key(l->key, sizeof(l->key), l->o->topic,
+			       l->res.hash) < 0)
+		return kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EINVAL,
+				 "topic name too long");
+	return 0;
+}
+
+/* @locality worker: the producer, fenced in, and the ledger's word */
+static int kf__open_txn(kf_loader_t *l)
+{
+	int ms = l->o->transaction_timeout_s * 1000;
+	kf_producer_opts_t po;
+	int r;
+
+	kf_producer_opts_init(&po, l->o->conf, l->o->topic, 2 * KF__DLQ_MAX);
+	po.linger_ms = l->o->linger_ms;
+	po.delivery_timeout_ms = ms;
+	po.transaction_timeout_ms = ms;
+	po.compression = l->o->compression;
+	po.transactional_id = l->txn_id;
+	po.batch_size = KF__BLOCK;
+	/* our in-flight cap is the bound: never let librdkafka refuse */
+	po.queue_kbytes = l->o->max_inflight_bytes / 1024 * 2 + 65536;
+	r = kf_producer_new(&po, kf__report, l, &l->p, l->job_msg,
+			    sizeof(l->job_msg));
+	/* no broker within connect_timeout: the file fails (exit 3 when
+	 * none got through), rather than wait the transaction timeout */
+	if (!r)
+		r = kf_producer_txn_init(
+			l->p,
+			l->o->connect_timeout_s ? l->o->connect_timeout_s * 1000
+						: ms,
+			l->job_msg, sizeof(l->job_msg));
+	if (!r)
+		r = kf_load_ledger_read(l->o->conf, l->o->ledger_topic, l->key,
+					ms, &l->ledger, l->job_msg,
+					sizeof(l->job_msg));
+	if (r)
+		return r;
+	if (l->ledger.state == KF_LOAD_UNKNOWN)
+		return kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EINVAL,
+				 "the load ledger %s has a record of version "
+				 "%d for %s: a newer kferry wrote it; not "
+				 "loading",
+				 l->o->ledger_topic, l->ledger.v, l->key);
+	return 0;
+}
+
+/* The schema of a file loaded without one, from its first bytes.
+ * @locality worker */
+static int kf__sniff(kf_loader_t *l)
+{
+	size_t cap = (size_t)l->o->sniff_bytes;
+	uint8_t *sample;
+	ssize_t n;
+	int r;
+
+	if (!l->o->sniff)
+		return kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EINVAL,
+				 "no schema");
+	sample = malloc(cap ? cap : 1);
+	if (!sample)
+		return kf_seterr(l->job_msg, sizeof(l->job_msg), KF_ENOMEM,
+				 "out of memory");
+	do
+		n = pread(l->fd, sample, cap, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		r = kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EIO,
+			      "reading: %s", strerror(errno));
+	else
+		r = l->o->sniff(l->o->sniff_opaque, sample, (size_t)n,
+				(uint64_t)n >= l->res.size, l->path,
+				&l->own_schema, l->job_msg, sizeof(l->job_msg));
+	free(sample);
+	l->schema = l->own_schema;
+	return r;
+}
+
+/* @locality worker */
+static int kf__open_reader(kf_loader_t *l)
+{
+	kf_recfile_opts_t ro = {0};
+	const char *base = strrchr(l->path, '/');
+
+	if (!l->schema) {
+		int r = kf__sniff(l);
+
+		if (r)
+			return r;
+	}
+	ro.schema = l->schema;
+	ro.decimal_numeric = l->o->decimal_numeric;
+	ro.ctx.file_name = base ? base + 1 : l->path;
+	ro.ctx.file_path = l->path;
+	ro.ctx.hash_hex = l->res.hash;
+	ro.ctx.load_id = l->res.load_id;
+	ro.ctx.salt = l->o->mask_salt;
+	ro.ctx.salt_len = l->o->mask_salt_len;
+	ro.ctx.mask_text = l->o->mask_text;
+	l->rf = l->o->reader->open(&ro, kf__on_row, kf__on_reject, l,
+				   l->job_msg, sizeof(l->job_msg));
+	if (!l->rf)
+		return KF_EINVAL;
+	if (lseek(l->fd, 0, SEEK_SET) < 0)
+		return kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EIO,
+				 "rewinding: %s", strerror(errno));
+	return 0;
+}
+
+/* @locality worker */
+static void kf__open_job(kf_loader_t *l)
+{
+	struct stat st;
+	int r;
+
+	/* O_NONBLOCK: a FIFO swapped in must not hang the worker */
+	l->fd = kf_path_open_below(l->open_path, l->root_len,
+				   O_RDONLY | O_CLOEXEC | O_NOCTTY |
+					   O_NONBLOCK);
+	if (l->fd < 0 || fstat(l->fd, &st)) {
+		l->job_err = kf_seterr(
+			l->job_msg, sizeof(l->job_msg), KF_EIO,
+			"cannot open: %s%s", strerror(errno),
+			errno == ELOOP || errno == ENOTDIR
+				? " (a link took the place of the file or of a "
+				  "directory above it; links are not followed)"
+				: "");
+		return;
+	}
+	if (l->want_ino && ((uint64_t)st.st_dev != l->want_dev ||
+			    (uint64_t)st.st_ino != l->want_ino)) {
+		l->job_err =
+			kf_seterr(l->job_msg, sizeof(l->job_msg), KF_ECHANGED,
+				  "another file took its place since it "
+				  "was listed; not loaded");
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		l->job_err =
+			kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EINVAL,
+				  "not a regular file (a directory "
+				  "is loaded by kferry watch)");
+		return;
+	}
+	l->res.size = (uint64_t)st.st_size;
+	l->mtime_ns =
+		(int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	if (gethostname(l->host, sizeof(l->host) - 1))
+		snprintf(l->host, sizeof(l->host), "unknown");
+	r = kf__open_hash(l);
+	if (!r)
+		r = kf__open_txn(l);
+	if (!r && l->ledger.state == KF_LOAD_DONE && !l->o->force) {
+		l->skipped = 1;
+		return;
+	}
+	if (!r)
+		r = kf__open_reader(l);
+	if (!r)
+		r = kf_producer_txn_begin(l->p, l->job_msg, sizeof(l->job_msg));
+	l->txn_open = !r;
+	l->job_err = r;
+}
+
+/* @locality worker: one block through the record path */
+static void kf__read_job(kf_loader_t *l)
+{
+	ssize_t n;
+	int r;
+
+	l->job_bytes = 0;
+	l->cur = calloc(1, sizeof(*l->cur));
+	if (!l->cur) {
+		l->job_err = kf_seterr(l->job_msg, sizeof(l->job_msg),
+				       KF_ENOMEM, "out of memory");
+		return;
+	}
+	l->cur->l = l;
+	do
+		n = read(l->fd, l->block, l->block_size);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		l->job_err = kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EIO,
+				       "reading: %s", strerror(errno));
+		return;
+	}
+	l->job_bytes = (uint64_t)n;
+	l->eof = n == 0;
+	r = n ? l->o->reader->feed(l->rf, l->block, (size_t)n)
+	      : l->o->reader->finish(l->rf);
+	l->o->reader->counts(l->rf, &l->job_counts);
+	if (r == KF_ENOMEM && !l->o->reader->error(l->rf))
+		l->job_err = kf_seterr(l->job_msg, sizeof(l->job_msg),
+				       KF_ENOMEM, "out of memory");
+	else if (r)
+		l->job_err =
+			kf_seterr(l->job_msg, sizeof(l->job_msg), KF_EINVAL,
+				  "%s", l->o->reader->error(l->rf));
+}
+
+/* @locality worker */
+static void kf__txn_job(kf_loader_t *l)
+{
+	int ms = l->o->transaction_timeout_s * 1000;
+
+	switch (l->phase) {
+	case KF__END:
+	case KF__FAILREC:
+		l->job_err = kf_producer_txn_commit(l->p, ms, l->job_msg,
+						    sizeof(l->job_msg));
+		break;
+	case KF__FAIL:
+		l->job_err = kf_producer_txn_abort(l->p, ms, l->job_msg,
+						   sizeof(l->job_msg));
+		break;
+	default: /* KF__FAILBEGIN */
+		l->job_err = kf_producer_txn_begin(l->p, l->job_msg,
+						   sizeof(l->job_msg));
+		break;
+	}
+}
+
+/* @locality worker: frees what the jobs used, the producer last */
+static void kf__free_job(kf_loader_t *l)
+{
+	if (l->rf)
+		l->o->reader->destroy(l->rf);
+	l->rf = NULL;
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+	kf_producer_destroy(l->p);
+	l->p = NULL;
+}
+
+/* @locality worker: nothing; its completion comes after the close
+ * callbacks of the producer's handles have run */
+static void kf__settle_job(kf_loader_t *l)
+{
+	(void)l;
+}
+
+/* ------------------------------------------------------- the machine */
+
+static void kf__work(uv_work_t *w)
+{
+	kf_loader_t *l = w->data;
+
+	l->job(l);
+}
+
+static void kf__finish(kf_loader_t *l)
+{
+	kf_recfile_counts_t *c = &l->counts;
+
+	l->res.rows_read = c->read;
+	l->res.rows_rejected = c->rejected;
+	l->res.rows_filtered = c->filtered;
+	if (l->failed) {
+		l->res.state = "failed";
+		l->res.error = l->error;
+		l->res.parts = 0;
+		l->res.rows_published = 0; /* aborted */
+	} else if (l->skipped) {
+		l->res.state = "skipped";
+		snprintf(l->res.load_id, sizeof(l->res.load_id), "%s",
+			 l->ledger.load_id);
+	} else {
+		l->res.state = "done";
+		l->res.parts = 1;
+	}
+	l->done(l->opaque, l, &l->res);
+}
+
+/* A transaction call ended: where the file goes next. */
+static void kf__txn_done(kf_loader_t *l, int err)
+{
+	if (err && l->phase != KF__END)
+		kf_err("load", "%s: %s", l->path, l->job_msg);
+	switch (l->phase) {
+	case KF__END: /* commit */
+		if (!err) {
+			l->phase = KF__CLOSE;
+			return;
+		}
+		/* an abortable failure: abort, then the file failed */
+		kf__fail(l, err, 0, "%s", l->job_msg);
+		return;
+	case KF__FAIL: /* abort */
+		l->txn_open = 0;
+		l->phase = l->fail_record && !err ? KF__FAILBEGIN : KF__CLOSE;
+		if (l->phase == KF__FAILBEGIN)
+			kf__queue(l, kf__txn_job);
+		return;
+	case KF__FAILBEGIN: /* begin of the failure transaction */
+		l->txn_open = !err;
+		if (err)
+			l->phase = KF__CLOSE;
+		else
+			kf__failure_record(l);
+		return;
+	default: /* KF__FAILREC: its commit */
+		l->txn_open = 0;
+		l->phase = KF__CLOSE;
+		return;
+	}
+}
+
+/* Sizes the next read so that its records (serialized, they are larger
+ * than the file's bytes: each carries its Connect schema) take at most an
+ * eighth of the in-flight cap, which one batch would otherwise overrun. */
+static void kf__block_size(kf_loader_t *l, uint64_t out, uint64_t in)
+{
+	uint64_t want;
+
+	if (!in || !out)
+		return;
+	want = l->o->max_inflight_bytes / 8 * in / out;
+	if (want > KF__BLOCK)
+		want = KF__BLOCK;
+	if (want < KF__BLOCK_MIN)
+		want = KF__BLOCK_MIN;
+	l->block_size = (size_t)want;
+}
+
+/* A read job ended: its batch goes out (or away), its counts in. */
+static void kf__read_done(kf_loader_t *l, int err)
+{
+	struct kf__batch *b = l->cur;
+
+	l->cur = NULL;
+	l->counts = l->job_counts;
+	l->bytes_read += l->job_bytes;
+	if (b) {
+		kf__block_size(l, b->len, l->job_bytes);
+		b->refs = 1; /* ours, while producing */
+		l->inflight_bytes += b->len;
+		if (!err && !l->failed)
+			kf__produce_batch(l, b);
+		kf__batch_unref(b);
+	}
+	/* a structural failure or control totals: a failure record too */
+	if (err)
+		kf__fail(l, err, err == KF_EINVAL, "%s", l->job_msg);
+}
+
+static void kf__job_done(uv_work_t *w, int status)
+{
+	kf_loader_t *l = w->data;
+	void (*job)(kf_loader_t *) = l->job;
+	int err = l->job_err;
+
+	(void)status;
+	l->busy = 0;
+	l->job_err = 0;
+	if (job == kf__settle_job) {
+		kf__queue(l, kf__free_job);
+		return;
+	}
+	if (job == kf__free_job) {
+		kf__finish(l);
+		return;
+	}
+	if (job == kf__txn_job)
+		kf__txn_done(l, err);
+	else if (job == kf__read_job)
+		kf__read_done(l, err);
+	else if (err) /* the open job */
+		kf__fail(l, err, 0, "%s", l->job_msg);
+	else
+		l->phase = l->skipped ? KF__CLOSE : KF__LOAD;
+	/* a stop aborts what is not committed; a committed file is done */
+	if (l->stopping && l->phase < KF__FAIL)
+		kf__fail(l, KF_ESTOPPED, 0, "stopped");
+	kf__pump(l);
+}
+
+static void kf__queue(kf_loader_t *l, void (*job)(kf_loader_t *))
+{
+	l->busy = 1;
+	l->job = job;
+	l->work.data = l;
+	uv_queue_work(l->loop, &l->work, kf__work, kf__job_done);
+}
+
+/* Attaches the producer once the open job made it. */
+static void kf__attach(kf_loader_t *l)
+{
+	char errstr[512];
+
+	if (l->attached || !l->p)
+		return;
+	if (kf_producer_attach(l->p, l->loop, kf__served,
+			       KF_PRODUCER_WATCH_CONNECT, errstr,
+			       sizeof(errstr))) {
+		kf__fail(l, KF_EKAFKA, 0, "%s", errstr);
+		return;
+	}
+	l->attached = 1;
+}
+
+/* Moves the file on as far as it can go now. */
+static void kf__pump(kf_loader_t *l)
+{
+	if (l->busy)
+		return;
+	if (l->phase == KF__LOAD)
+		kf__attach(l);
+	switch (l->phase) {
+	case KF__OPEN:
+		kf__queue(l, kf__open_job);
+		return;
+	case KF__LOAD:
+		if (!l->eof) {
+			if (l->inflight_bytes < l->o->max_inflight_bytes)
+				kf__queue(l, kf__read_job);
+			return;
+		}
+		if (!l->inflight_msgs)
+			kf__end(l);
+		if (l->phase == KF__FAIL)
+			kf__pump(l);
+		return;
+	case KF__FAIL:
+		if (!l->txn_open) {
+			l->phase = KF__CLOSE;
+			kf__pump(l);
+			return;
+		}
+		if (!l->purged) {
+			l->purged = 1;
+			kf_producer_purge(l->p);
+		}
+		if (!l->inflight_msgs)
+			kf__queue(l, kf__txn_job);
+		return;
+	case KF__END:
+	case KF__FAILREC:
+		if (!l->inflight_msgs)
+			kf__queue(l, kf__txn_job);
+		return;
+	case KF__FAILBEGIN:
+		return;
+	case KF__CLOSE:
+		kf_producer_close(l->p);
+		kf__queue(l, kf__settle_job);
+		return;
+	}
+}
+
+/* ------------------------------------------------------------- the API */
+
+int kf_loader_start_src(uv_loop_t *loop, const kf_load_opts_t *o,
+			const kf_load_src_t *src, kf_loader_done_cb *done,
+			void *opaque, kf_loader_t **out)
+{
+	kf_loader_t *l = calloc(1, sizeof(*l));
+
+	*out = NULL;
+	if (!l)
+		return KF_ENOMEM;
+	l->path = strdup(src->name ? src->name : src->path);
+	l->open_path = strdup(src->path);
+	l->block = malloc(KF__BLOCK);
+	l->block_size = KF__BLOCK;
+	if (!l->path || !l->open_path || !l->block) {
+		free(l->path);
+		free(l->open_path);
+		free(l->block);
+		free(l);
+		return KF_ENOMEM;
+	}
+	l->root_len = src->root_len;
+	l->want_dev = src->dev;
+	l->want_ino = src->ino;
+	l->loop = loop;
+	l->o = o;
+	l->done = done;
+	l->opaque = opaque;
+	l->fd = -1;
+	l->res.path = l->path;
+	l->schema = o->schema;
+	l->started_ms = kf__now_ms();
+	l->phase = KF__OPEN;
+	*out = l;
+	kf__pump(l);
+	return 0;
+}
+
+int kf_loader_start(uv_loop_t *loop, const kf_load_opts_t *o, const char *path,
+		    kf_loader_done_cb *done, void *opaque, kf_loader_t **out)
+{
+	kf_load_src_t src = {.path = path, .root_len = strlen(path)};
+
+	return kf_loader_start_src(loop, o, &src, done, opaque, out);
+}
+
+void kf_loader_stop(kf_loader_t *l)
+{
+	l->stopping = 1;
+	if (l->busy || l->phase >= KF__FAIL)
+		return; /* the job's end sees it */
+	kf__fail(l, KF_ESTOPPED, 0, "stopped");
+	kf__pump(l);
+}
+
+void kf_loader_progress(const kf_loader_t *l, uint64_t *bytes,
+			kf_load_file_t *f)
+{
+	*bytes = l->bytes_read;
+	*f = l->res;
+	f->rows_read = l->counts.read;
+	f->rows_rejected = l->counts.rejected;
+	f->rows_filtered = l->counts.filtered;
+}
+
+void kf_loader_destroy(kf_loader_t *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->nsample; i++) {
+		free(l->sample[i].key);
+		free(l->sample[i].value);
+		if (l->sample[i].hdrs)
+			rd_kafka_headers_destroy(l->sample[i].hdrs);
+	}
+	free(l->sample);
+	kf_schema_free(l->own_schema);
+	free(l->ranges);
+	free(l->dead);
+	free(l->block);
+	free(l->path);
+	free(l->open_path);
+	free(l);
+}
