@@ -533,6 +533,25 @@ static void kf__rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
  * none known yet means its fetching has not started). Before anything is
  * read there, "up to" is where reading started: a fetch may have brought
  * the watermark and messages not handed to us yet. */
+/* The consumer's position on t/p once nothing fetched waits to be handed
+ * to us, else -1. A transaction's commit marker (topics written by kferry
+ * load) takes an offset that is never handed over: the position moves
+ * past it, the last offset read does not. */
+static int64_t kf__position(const kf_engine_t *e, const char *t, int32_t p)
+{
+	rd_kafka_topic_partition_list_t *l;
+	int64_t pos = -1;
+
+	if (rd_kafka_queue_length(e->cq))
+		return -1;
+	l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(l, t, p);
+	if (!rd_kafka_position(e->rk, l) && !l->elems[0].err)
+		pos = l->elems[0].offset;
+	rd_kafka_topic_partition_list_destroy(l);
+	return pos;
+}
+
 static int kf__caught_up(const kf_engine_t *e)
 {
 	int64_t lo, hi, end;
@@ -554,7 +573,7 @@ static int kf__caught_up(const kf_engine_t *e)
 			return 0; /* where reading starts is not known yet */
 		if (end < lo)	  /* none committed, or below the log start */
 			end = lo;
-		if (end < hi)
+		if (end < hi && kf__position(e, t, p) < hi)
 			return 0;
 	}
 	return 1;

@@ -82,7 +82,7 @@ kf_sink() {
 	local rc=0
 	KF_SINK_N=$((KF_SINK_N + 1))
 	SINK_LOG=$WORK/sink.$KF_SINK_N.log
-	SINK_JSON=$("$KFERRY" sink -b "$BOOTSTRAP" -t "$TOPIC" -g "$GROUP" \
+	SINK_JSON=$(timeout 120 "$KFERRY" sink -b "$BOOTSTRAP" -t "$TOPIC" -g "$GROUP" \
 		--idle-exit 3 --json "$@" 2>"$SINK_LOG") || rc=$?
 	log "sink #$KF_SINK_N exit $rc: $SINK_JSON"
 	return $rc
