@@ -425,6 +425,8 @@ static int kf__revoke(void *sink, const rd_kafka_topic_partition_list_t *parts)
 	}
 	if (b) {
 		b->n = k;
+		for (b->bytes = 0, i = 0; i < b->n; i++)
+			b->bytes += b->msgs[i]->len + b->msgs[i]->key_len;
 		for (i = k = 0; i < b->nranges; i++) {
 			for (gone = 0, j = 0; j < parts->cnt; j++)
 				gone |= parts->elems[j].partition ==
@@ -502,6 +504,8 @@ static int kf__start(struct kf__sink *s, char *errstr, size_t errstr_size)
 	int rc;
 
 	rc = kf_sink_writer_new(s->o, &s->w, errstr, errstr_size);
+	if (rc == KF_EIO)
+		return KF_ERESOURCE; /* unreachable: could not start */
 	if (rc)
 		return rc;
 	if (uv_async_init(&s->loop, &s->done, kf__on_done))

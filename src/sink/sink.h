@@ -38,7 +38,8 @@ typedef struct kf_sink_opts_s {
 
 /* Runs the sink until stopped or idle (engine.idle_exit_s). 0, or a KF_E*
  * code with errstr: KF_EINVAL (configuration, a missing table or column,
- * refused rows with errors_fail), KF_EIO (a fatal database error),
+ * refused rows with errors_fail), KF_ERESOURCE (the database unreachable
+ * at start), KF_EIO (a fatal database error),
  * KF_EAUTH / KF_EACCESS, KF_EKAFKA; KF_ESTOPPED after a clean stop on
  * SIGINT / SIGTERM (kf_stop_request). stats may be NULL. */
 int kf_sink_run(const kf_sink_opts_t *o, kf_sink_stats_t *stats, char *errstr,
