@@ -36,6 +36,7 @@ static struct {
 	kf_mfamily_t *send_duration, *recv_duration;
 	kf_mfamily_t *lag, *broker_up, *rtt, *audit, *build_info;
 	kf_mfamily_t *tx_fam, *rx_fam, *queued_fam;
+	kf_mfamily_t *sink_rows, *sink_refused, *sink_batches, *sink_seconds;
 	kf_mseries_t *tx, *rx, *queued;
 	kf_mseries_t *in_flight_send, *in_flight_recv;
 	kf_mseries_t *audit_ok, *audit_failed;
@@ -75,6 +76,8 @@ static const char *const kf__l_tp[] = {"topic", "partition", NULL};
 static const char *const kf__l_role[] = {"role", NULL};
 static const char *const kf__l_result[] = {"result", NULL};
 static const char *const kf__l_version[] = {"version", NULL};
+static const char *const kf__l_table[] = {"table", NULL};
+static const char *const kf__l_table_op[] = {"table", "op", NULL};
 
 /* The families of docs/metrics.md, in its order. */
 static const struct {
@@ -140,6 +143,16 @@ static const struct {
 	 "Audit records by result: delivered, or failed (not queued or not "
 	 "delivered)",
 	 C, kf__l_result},
+	{&kf__p.sink_rows, "kferry_sink_rows_total",
+	 "Rows the sink committed, by table and op (upsert covers inserts)", C,
+	 kf__l_table_op},
+	{&kf__p.sink_refused, "kferry_sink_rows_refused_total",
+	 "Rows and messages the sink refused (dead letters or a stop)", C,
+	 kf__l_table},
+	{&kf__p.sink_batches, "kferry_sink_batches_total",
+	 "Batches the sink committed (one database transaction each)", C, NULL},
+	{&kf__p.sink_seconds, "kferry_sink_batch_seconds",
+	 "From handing a batch to the writer to its COMMIT", H, NULL},
 #undef C
 #undef G
 #undef H
@@ -315,6 +328,24 @@ void kf_probe_recv_end(const kf_probe_xfer_t *p, struct kf_audit_rec *rec)
 	rec->last_offset = p->last_offset;
 	rec->receiver = kf__p.host;
 	kf_audit_record(kf__p.audit_producer, rec);
+}
+
+void kf_probe_sink_rows(const char *table, const char *op, uint64_t n)
+{
+	if (n)
+		kf_mseries_add(kf__series(!strcmp(op, "refused")
+						  ? &kf__p.sink_refused
+						  : &kf__p.sink_rows,
+					  table, op),
+			       (double)n);
+}
+
+void kf_probe_sink_batch(double seconds)
+{
+	kf_probe_registry();
+	kf_mseries_add(kf_mfamily_series(kf__p.sink_batches, NULL), 1);
+	kf_mseries_observe(kf_mfamily_series(kf__p.sink_seconds, NULL),
+			   seconds);
 }
 
 void kf_probe_dead_letter(const char *topic)

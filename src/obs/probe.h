@@ -104,6 +104,14 @@ void kf_probe_recv_end(const kf_probe_xfer_t *p, struct kf_audit_rec *rec);
 /* A message was routed to the dead-letter topic. */
 void kf_probe_dead_letter(const char *topic);
 
+/* ------------------------------------------------------ the db sink */
+
+/* n rows of table committed by op ("upsert", "insert", "delete"), or
+ * refused (op "refused": kferry_sink_rows_refused_total). */
+void kf_probe_sink_rows(const char *table, const char *op, uint64_t n);
+/* A batch committed, seconds after it was handed to the writer. */
+void kf_probe_sink_batch(double seconds);
+
 /* ------------------------------------------------------- librdkafka */
 
 /* The statistics JSON of one client (its stats_cb): exported as the

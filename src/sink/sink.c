@@ -20,6 +20,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "common/stop.h"
+#include "obs/probe.h"
 #include "sink/writer.h"
 
 /* Where the next batch of a partition starts, as the loop knows it. */
@@ -127,6 +128,7 @@ static void kf__batch_free(kf_sink_batch_t *b)
 		rd_kafka_message_destroy(b->msgs[i]);
 	free(b->msgs);
 	free(b->ranges);
+	free(b->tstats);
 	free(b);
 }
 
@@ -212,6 +214,7 @@ static void kf__dispatch(struct kf__sink *s)
 			x->next = b->ranges[i].next;
 	}
 	s->building = NULL;
+	b->handed_ms = kf_engine_now_ms();
 	s->running = 1;
 	s->running_bytes = b->bytes;
 	kf__give(s, b, NULL);
@@ -299,6 +302,17 @@ static void kf__batch_done(struct kf__sink *s, kf_sink_batch_t *b, int rc)
 		s->st.skipped += b->st.skipped;
 		s->st.collapsed += b->st.collapsed;
 		s->st.dead_letters += b->st.dead_letters;
+		for (i = 0; i < b->ntstats; i++) {
+			const kf_sink_tstat_t *t = &b->tstats[i];
+
+			kf_probe_sink_rows(t->table,
+					   t->upsert ? "upsert" : "insert",
+					   t->written);
+			kf_probe_sink_rows(t->table, "delete", t->deleted);
+			kf_probe_sink_rows(t->table, "refused", t->refused);
+		}
+		kf_probe_sink_batch(
+			(double)(kf_engine_now_ms() - b->handed_ms) / 1000.0);
 		kf_dbg(KF_DBG_KAFKA, "sink",
 		       "batch of %zu messages committed: %llu rows written",
 		       b->n, (unsigned long long)b->st.rows_written);

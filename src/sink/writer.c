@@ -430,6 +430,7 @@ static int kf__apply_groups(kf_sink_writer_t *w, kf_sink_batch_t *b,
 			rc = kf_db_delete(w->db, g->table, g->keycols, g->nkey,
 					  g->dels, g->ndels, err);
 			b->st.rows_deleted += rc ? 0 : g->ndels;
+			b->tstats[i + 1].deleted = rc ? 0 : g->ndels;
 		}
 		if (rc || !g->nrows)
 			continue;
@@ -439,6 +440,8 @@ static int kf__apply_groups(kf_sink_writer_t *w, kf_sink_batch_t *b,
 		if (rc)
 			break;
 		b->st.rows_written += g->nrows - nref;
+		b->tstats[i + 1].written = g->nrows - nref;
+		b->tstats[i + 1].refused = nref;
 		for (j = 0; j < nref && !rc; j++)
 			rc = kf__refused(w, b, g->row_msg[ref[j].row], "row",
 					 ref[j].err.code, ref[j].err.msg,
@@ -499,6 +502,21 @@ static int kf__attempt(kf_sink_writer_t *w, kf_sink_batch_t *b,
 			if (rc)
 				return rc;
 		}
+	/* per group, after one entry for the messages refused by the plan */
+	free(b->tstats);
+	b->ntstats = p->ngroups + 1;
+	b->tstats = calloc(b->ntstats, sizeof(*b->tstats));
+	if (!b->tstats) {
+		b->ntstats = 0;
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				 "out of memory");
+	}
+	b->tstats[0].refused = p->nrefused;
+	for (i = 0; i < p->ngroups; i++) {
+		snprintf(b->tstats[i + 1].table, sizeof(b->tstats[0].table),
+			 "%s", p->groups[i].table);
+		b->tstats[i + 1].upsert = p->groups[i].mode == KF_DB_UPSERT;
+	}
 	rc = kf_db_begin(w->db, err);
 	if (rc)
 		return rc;

@@ -30,14 +30,23 @@ typedef struct kf_sink_range_s {
 	int fenced; /* out: another sink moved the partition */
 } kf_sink_range_t;
 
+/* What a committed batch did to one group of a table (for the metrics). */
+typedef struct kf_sink_tstat_s {
+	char table[128]; /* "" for messages refused before any table */
+	int upsert;
+	uint64_t written, deleted, refused;
+} kf_sink_tstat_t;
+
 typedef struct kf_sink_batch_s {
 	rd_kafka_message_t **msgs;
 	size_t n, cap;
 	kf_sink_range_t *ranges;
 	size_t nranges, rcap;
 	uint64_t bytes;
-	uint64_t opened_ms;
-	kf_sink_stats_t st; /* out: what it did */
+	uint64_t opened_ms, handed_ms;
+	kf_sink_stats_t st;	 /* out: what it did */
+	kf_sink_tstat_t *tstats; /* out: per group, ntstats of them */
+	size_t ntstats;
 } kf_sink_batch_t;
 
 typedef struct kf_sink_writer_s kf_sink_writer_t;

@@ -118,6 +118,30 @@ static void test_recv_hooks(void **state)
 	assert_true(sample("kferry_dead_letters_total{topic=\"r\"}") == 1);
 }
 
+/* The database sink: rows by table and op, refusals apart, batches and
+ * their durations; nothing is counted for zero rows. */
+static void test_sink_hooks(void **state)
+{
+	(void)state;
+	kf_probe_sink_rows("orders", "upsert", 40);
+	kf_probe_sink_rows("orders", "upsert", 2);
+	kf_probe_sink_rows("orders", "delete", 3);
+	kf_probe_sink_rows("orders", "insert", 0);
+	kf_probe_sink_rows("orders", "refused", 5);
+	kf_probe_sink_batch(0.25);
+	kf_probe_sink_batch(0.5);
+	assert_true(sample("kferry_sink_rows_total{table=\"orders\",op="
+			   "\"upsert\"}") == 42);
+	assert_true(sample("kferry_sink_rows_total{table=\"orders\",op="
+			   "\"delete\"}") == 3);
+	assert_true(sample("kferry_sink_rows_total{table=\"orders\",op="
+			   "\"insert\"}") == -1);
+	assert_true(sample("kferry_sink_rows_refused_total{table="
+			   "\"orders\"}") == 5);
+	assert_true(sample("kferry_sink_batches_total") == 2);
+	assert_true(sample("kferry_sink_batch_seconds_count") == 2);
+}
+
 static void stats(const char *json)
 {
 	kf_probe_rdkafka_stats(json, strlen(json));
@@ -175,6 +199,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_send_hooks),
 		cmocka_unit_test(test_recv_hooks),
+		cmocka_unit_test(test_sink_hooks),
 		cmocka_unit_test(test_statistics_and_health),
 	};
 
