@@ -26,6 +26,7 @@ int kf_api_sink_opts(const kf_conf_t *conf, kf_sink_opts_t *o, char *pw,
 	o->engine.bootstrap = conf->bootstrap;
 	o->engine.idle_exit_s = conf->idle_exit_s;
 	o->engine.max_open = 1;
+	o->engine.many_topics = 1;
 	o->db = conf->sink_db;
 	if (conf->sink_db_password && *conf->sink_db_password) {
 		if (kf_kafka_secret("sink.db_password", conf->sink_db_password,

@@ -716,6 +716,10 @@ static int kf__topics(kf_engine_t *e, char *errstr, size_t errstr_size)
 
 	for (end = s; *end; end++)
 		n += *end == ',';
+	if (n > 1 && !e->o.many_topics)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "topic '%s': one topic only (no ',')",
+				 e->o.topic);
 	e->topics = calloc(n, sizeof(*e->topics));
 	if (!e->topics)
 		return KF_ENOMEM;

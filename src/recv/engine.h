@@ -80,9 +80,12 @@ typedef struct kf_engine_opts_s {
 	 * tls.*, sasl.*, the kafka.* and -X properties, the consumer's group
 	 * and fetch sizes, metrics.addr, audit.topic); the engine does not. */
 	const kf_conf_t *kafka;
-	/* the topic read, or several: "A,B" (the group feed without its
-	 * dead letters: the sink's own; deferral is for the first one) */
+	/* the topic read, or several: "A,B" when many_topics (the group
+	 * feed without its dead letters: the sink's own) */
 	const char *topic;
+	/* the sink keeps each message's topic apart (kf_engine_topic_offsets):
+	 * a list is read; else a list is refused (the file sink reads one) */
+	int many_topics;
 	const char *group;     /* the consumer group, for messages */
 	const char *bootstrap; /* the brokers, for messages */
 	/* no message for this long and nothing open: stop (0: never) */

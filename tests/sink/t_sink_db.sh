@@ -6,7 +6,7 @@
 # database refuses go to the dead-letter topic with their source
 # coordinates and the rest commits, or stop the sink with sink.errors =
 # fail; (d) Debezium change events (c, u, d and a tombstone) applied with
-# --delete.
+# --delete; (e) two topics read by one sink (-t A,B) into one table.
 source "$(dirname "$0")/lib.sh"
 
 N=3000
@@ -90,4 +90,22 @@ for kind in postgres mariadb; do
 	got=$(db_sql "$kind" "SELECT id, name FROM cdc_orders ORDER BY id" | tr '\t\n' ':,')
 	[ "$got" = "1:one,2:deux,4:four," ] || fail "$kind: cdc_orders holds $got"
 	log "$kind: (d) $got"
+done
+
+# (e) two topics, one table: the CSV of (a) and 1000 more rows
+MORE_TOPIC=$TOPIC.more
+create_topic "$MORE_TOPIC" 2
+awk -v n="$N" 'BEGIN {
+	print "id,name,amount"
+	for (i = n + 1; i <= n + 1000; i++)
+		printf "%d,행 %d,%d\n", i, i, (i * 7) % 1000
+}' >"$WORK/more.csv"
+"$KFERRY" load -b "$BOOTSTRAP" -t "$MORE_TOPIC" "$WORK/more.csv" 2>"$WORK/load.more.log" ||
+	fail "kferry load exited $?: $(tail -n 5 "$WORK/load.more.log")"
+for kind in postgres mariadb; do
+	TOPIC="$TOPIC,$MORE_TOPIC" kf_sink --db "$(db_url "$kind")" --table rows_e --create-table \
+		-g "$GROUP-two-$kind" || fail "$kind: two-topic sink exited $?: $(tail -n 5 "$SINK_LOG")"
+	got=$(table_sums "$kind" rows_e)
+	[ "$got" = "$(expect_sums $((N + 1000)))" ] || fail "$kind: rows_e holds $got, expected $(expect_sums $((N + 1000)))"
+	log "$kind: (e) $got"
 done

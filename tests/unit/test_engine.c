@@ -324,8 +324,10 @@ static void run_topics(struct env *v, struct fake *f, const kf_sink_ops_t *ops,
 	o = ro.engine;
 	o.range = range;
 	o.max_open = 8;
-	if (topics)
+	if (topics) {
 		o.topic = topics;
+		o.many_topics = 1;
+	}
 
 	f->mc = v->k.mc;
 	kf__stop_flag = 0;
