@@ -252,7 +252,8 @@ int kf_cmd_help(int argc, char **argv)
 	} else {
 		fprintf(stderr,
 			"kferry help: no help for '%s' (try send, "
-			"receive, replay, watch, load, sink, keygen, verify or config)\n",
+			"receive, replay, watch, load, sink, keygen, verify or "
+			"config)\n",
 			topic);
 		return KF_EXIT_USAGE;
 	}

@@ -170,11 +170,12 @@ int kf_conf_parse_rejects(const char *s, uint64_t *n, int *percent,
 
 	*percent = s[digits] == '%';
 	if (!digits || digits > 15 || s[digits + *percent])
-		return kf_seterr(errstr, errstr_size, KF_EINVAL,
-				 "invalid value \"%s\" (expected a number of "
-				 "rows such as 10, or a whole percentage of the "
-				 "rows read such as 5%%)",
-				 s);
+		return kf_seterr(
+			errstr, errstr_size, KF_EINVAL,
+			"invalid value \"%s\" (expected a number of "
+			"rows such as 10, or a whole percentage of the "
+			"rows read such as 5%%)",
+			s);
 	v = strtoull(s, NULL, 10);
 	if (*percent && v > 100)
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
@@ -902,7 +903,8 @@ const struct kf__key kf__conf_keys[] = {
 		.def = "kferry.loads",
 		.min = 1,
 		.max = 249,
-		.doc = "The compacted topic of the load ledger and the per-file "
+		.doc = "The compacted topic of the load ledger and the "
+		       "per-file "
 		       "load records, written in each file's transaction: a "
 		       "file whose content is recorded there as loaded into "
 		       "the same topic is skipped (docs/records.md 3.3). "
@@ -1028,7 +1030,8 @@ const struct kf__key kf__conf_keys[] = {
 		.def = "64KiB",
 		.min = 4 * KF__KiB,
 		.max = 16 * KF__MiB,
-		.doc = "Without a schema, how much of each CSV file decides its "
+		.doc = "Without a schema, how much of each CSV file decides "
+		       "its "
 		       "dialect, header and column types (docs/records.md "
 		       "2.2); kferry load --print-schema writes what it "
 		       "found.",

@@ -1071,8 +1071,8 @@ static void kf__load(struct kf__daemon *d, struct kf__file *f)
 	       f->rel);
 	err = kf__load_opts(d, r, &f->lo, f->msg, sizeof(f->msg));
 	if (!err)
-		err = kf_loader_start_src(&d->loop, &f->lo, &src,
-					  kf__load_done, f, &f->loader);
+		err = kf_loader_start_src(&d->loop, &f->lo, &src, kf__load_done,
+					  f, &f->loader);
 	if (err) {
 		if (err == KF_ENOMEM)
 			snprintf(f->msg, sizeof(f->msg), "out of memory");

@@ -203,9 +203,10 @@ static int kf__route_schema(kf_route_t *r, const struct kf_conf_route *rc,
 	    !(text = malloc(KF__SCHEMA_MAX + 1)) ||
 	    (len = fread(text, 1, KF__SCHEMA_MAX + 1, fp), ferror(fp))) {
 		rc2 = kf_seterr(errstr, errstr_size, KF_EINVAL,
-				"route.%s.schema: cannot read %s: %s",
-				rc->name, rc->schema,
-				text || !fp ? strerror(errno) : "out of memory");
+				"route.%s.schema: cannot read %s: %s", rc->name,
+				rc->schema,
+				text || !fp ? strerror(errno)
+					    : "out of memory");
 		goto out;
 	}
 	if (len > KF__SCHEMA_MAX) {

@@ -39,7 +39,7 @@ typedef struct kf_route_s {
 	/* owned; section 10 keys of the route, NULL: the send.* keys */
 	char *encrypt_recipients, *sign_key;
 	/* kind = records (docs/records.md 4.3) */
-	int kind;	    /* enum kf_route_kind */
+	int kind;	     /* enum kf_route_kind */
 	kf_schema_t *schema; /* owned; prepared; the files' schema */
 	char *ledger_topic, *dead_letter_topic; /* owned; NULL: load.* */
 	int has_rejects;			/* max_rejects given */
