@@ -119,85 +119,8 @@ str() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
 CSV=$SCRATCH/settle_bench.csv
 SCHEMA=$SCRATCH/settle_bench.schema
 
-cat >"$SCHEMA" <<'SCHEMA'
-# The generated file of bench/bench_load.sh.
-[schema]
-format_version = 1
-name = kferry.bench
-schema_version = 1
-format = csv
-key = id
-timezone = +09:00
+settle_schema >"$SCHEMA"
 
-[csv]
-header = true
-
-[column.id]
-type = int64
-required = true
-
-[column.merchant_no]
-type = text
-required = true
-
-[column.settle_date]
-type = date
-required = true
-
-[column.approved_at]
-type = timestamp
-required = true
-format = %Y-%m-%d %H:%M:%S
-
-[column.amount]
-type = decimal(15,2)
-required = true
-
-[column.fee]
-type = decimal(15,2)
-
-[column.currency]
-type = text
-required = true
-
-[column.approval_no]
-type = text
-required = true
-
-[column.customer]
-type = text
-
-[column.branch]
-type = text
-
-[column.memo]
-type = text
-SCHEMA
-
-# gen_csv ROWS: the CSV on stdout, deterministic (fixed seed). About one
-# fee in ten is NULL (an unquoted empty field), about one memo in five
-# empty, one in ten quoted with a comma.
-gen_csv() {
-    LC_ALL=C awk -v rows="$1" -v seed=20261202 '
-BEGIN {
-	srand(seed)
-	ns = split("김 이 박 최 정 강 조 윤 장 임 한 오 서 신 권", sur, " ")
-	ng = split("민 서 준 지 현 우 수 영 하 은 도 윤 예 진 호 연 성 아", giv, " ")
-	nb = split("서울 강남지점,서울 종로지점,부산 해운대지점,대구 동성로지점,인천 송도지점,광주 상무지점,대전 둔산지점", br, ",")
-	nm = split("정산 완료|부분 환불 처리|승인 취소 후 재승인|가맹점 수수료 조정|||||\"확인, 재발송\"|야간 정산분", memo, "|")
-	split("KRW KRW KRW KRW KRW KRW USD JPY", cur, " ")
-	print "id,merchant_no,settle_date,approved_at,amount,fee,currency,approval_no,customer,branch,memo"
-	for (i = 1; i <= rows; i++) {
-		m = int(rand() * 12) + 1; d = int(rand() * 28) + 1
-		fee = rand() < 0.1 ? "" : sprintf("%d.%02d", int(rand() * 100000), int(rand() * 100))
-		printf "%d,M%06d,2026-%02d-%02d,2026-%02d-%02d %02d:%02d:%02d,%d.%02d,%s,%s,%08d,%s%s%s,%s,%s\n",
-			i, int(rand() * 1000000), m, d, m, d, int(rand() * 24), int(rand() * 60), int(rand() * 60),
-			int(rand() * 100000000), int(rand() * 100), fee, cur[int(rand() * 8) + 1], int(rand() * 100000000),
-			sur[int(rand() * ns) + 1], giv[int(rand() * ng) + 1], giv[int(rand() * ng) + 1],
-			br[int(rand() * nb) + 1], memo[int(rand() * nm) + 1]
-	}
-}'
-}
 
 # value_sizes CSV N SAMPLE: the mean size of the Connect JSON values
 # (docs/records.md 1, what kferry load writes for this schema) of the first

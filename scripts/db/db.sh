@@ -79,7 +79,11 @@ pg_start() {
         port=$(free_port)
         echo "$port" >"$DIR/port"
         mkdir -p "$DIR/data" "$DIR/sock"
-        [ "$(id -u)" -ne 0 ] || chown -R postgres: "$DIR"
+        if [ "$(id -u)" -eq 0 ]; then
+            chown -R postgres: "$DIR"
+            runuser -u postgres -- test -x "$DIR" ||
+                die "the postgres user cannot reach $DIR: a directory above it is not searchable by others (chmod o+x it, or use another DIR)"
+        fi
         as_owner postgres "$PG_BIN/initdb" -D "$DIR/data" -U postgres -A trust \
             -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 ||
             die "initdb failed; see $DIR/initdb.log"

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# bench/bench_sink.sh: a generated settlement CSV (bench/lib.sh gen_csv) into
+# PostgreSQL through Kafka, exactly once (`kferry load`, then `kferry sink`),
+# next to `psql \copy` of the same file into a table of the same column
+# types, in one invocation against one broker and one PostgreSQL server that
+# this script starts and stops (scripts/db/db.sh). Reports rows/s of each
+# step, of load + sink end to end, the ratios against \copy, and the peak
+# RSS of kferry sink. See bench/README.md.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PROG=bench_sink.sh
+source "$ROOT/bench/lib.sh"
+DB_SH=$ROOT/scripts/db/db.sh
+
+usage() {
+    cat <<USAGE
+Usage: bench/bench_sink.sh [options]
+
+Steps (all by default):
+  copy   psql \\copy of the CSV into a table of the sink's column types
+         (the reference: PostgreSQL's own bulk path)
+  load   kferry load --schema of the CSV into a topic (one transaction)
+  sink   kferry sink of that topic into PostgreSQL (--create-table, exactly
+         once: rows and offsets in one transaction per batch), until idle
+
+Options:
+  --rows N       rows of the CSV (default 1000000)
+  --build DIR    directory holding the kferry binary (default: build)
+  --sink-set K=V pass -o K=V to kferry sink (repeatable)
+  --keep         keep the scratch directory
+  --out FILE     JSON report (default bench/out/sink.json)
+  -h, --help     this text
+Environment: KF_BENCH_TMP (scratch root, default /tmp, on disk).
+USAGE
+}
+
+ROWS=1000000
+BUILD=build
+KEEP=0
+OUT=$ROOT/bench/out/sink.json
+TMPROOT=${KF_BENCH_TMP:-/tmp}
+PARTITIONS=4
+SINK_SET=()
+IDLE_S=2
+
+while [[ $# -gt 0 ]]; do
+    case $1 in
+    --rows) need_arg "$@"; ROWS=$2; shift 2 ;;
+    --build) need_arg "$@"; BUILD=$2; shift 2 ;;
+    --sink-set) need_arg "$@"; SINK_SET+=(-o "$2"); shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    --out) need_arg "$@"; OUT=$2; shift 2 ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; die "unknown option '$1'" ;;
+    esac
+done
+[[ $ROWS =~ ^[1-9][0-9]*$ ]] || die "--rows: not a positive integer: $ROWS"
+bench_paths
+[[ -x /usr/bin/time ]] || die "GNU time (/usr/bin/time) is needed for peak RSS"
+command -v psql >/dev/null || die "psql is needed (scripts/setup.sh --with-db)"
+
+bench_scratch kferry-bench-sink $((2048 * mib + ROWS * 3000))
+# PostgreSQL runs as its own user when we are root: it must reach $SCRATCH/pg
+chmod o+x "$SCRATCH"
+# the database server goes with the scratch directory
+trap 'rc=$?; "$DB_SH" stop "$SCRATCH/pg" >/dev/null 2>&1 || true; (exit $rc); bench__cleanup' EXIT
+
+CSV=$SCRATCH/settle.csv
+SCHEMA=$SCRATCH/settle.schema
+settle_schema >"$SCHEMA"
+say "generating $ROWS rows"
+gen_csv "$ROWS" >"$CSV"
+
+bench_broker_start
+"$BROKER_SH" topic "$BDIR" create rows --partitions "$PARTITIONS" >/dev/null
+"$BROKER_SH" topic "$BDIR" create kferry.loads --partitions 1 --config cleanup.policy=compact >/dev/null
+say "starting PostgreSQL"
+"$DB_SH" start postgres "$SCRATCH/pg" >"$SCRATCH/pg-start.log" 2>&1 ||
+    { cat "$SCRATCH/pg-start.log" >&2; die "PostgreSQL did not start"; }
+URL=$("$DB_SH" url "$SCRATCH/pg")
+sql() { "$DB_SH" sql "$SCRATCH/pg" -qtAX "$@"; }
+
+# seconds since t0 (from date +%s.%N)
+since() { calc "$(date +%s.%N) - $1" 3; }
+
+# 1. the reference: \copy into the column types kferry sink creates
+# (docs/sink.md 2.3), with the same primary key
+sql -c "CREATE TABLE ref_copy (id bigint PRIMARY KEY, merchant_no text NOT NULL,
+    settle_date date NOT NULL, approved_at timestamp(3) NOT NULL,
+    amount numeric(15,2) NOT NULL, fee numeric(15,2), currency text NOT NULL,
+    approval_no text NOT NULL, customer text, branch text, memo text)"
+say "psql \\copy of $ROWS rows"
+t0=$(date +%s.%N)
+sql -c "\\copy ref_copy FROM '$CSV' WITH (FORMAT csv, HEADER)"
+copy_s=$(since "$t0")
+
+# 2. kferry load
+say "kferry load"
+t0=$(date +%s.%N)
+"$KF" load -q -b "$BS" -t rows --schema "$SCHEMA" --no-progress "$CSV" 2>"$SCRATCH/load.log" ||
+    { tail -n 5 "$SCRATCH/load.log" >&2; die "kferry load failed"; }
+load_s=$(since "$t0")
+
+# 3. kferry sink, until it is idle for IDLE_S seconds (not counted)
+say "kferry sink"
+t0=$(date +%s.%N)
+/usr/bin/time -v -o "$SCRATCH/sink.time" "$KF" sink -b "$BS" -t rows -g bench --db "$URL" \
+    --table settle --create-table --idle-exit "$IDLE_S" --json "${SINK_SET[@]}" \
+    >"$SCRATCH/sink.json" 2>"$SCRATCH/sink.log" ||
+    { tail -n 5 "$SCRATCH/sink.log" >&2; die "kferry sink failed"; }
+sink_s=$(calc "$(since "$t0") - $IDLE_S" 3)
+sink_rss=$(calc "$(time_field "$SCRATCH/sink.time" 'Maximum resident set size') / 1024" 1)
+
+n=$(sql -c "SELECT count(*) FROM settle")
+[[ $n == "$ROWS" ]] || die "the sink's table holds $n rows, not $ROWS"
+a=$(sql -c "SELECT sum(amount), count(fee), sum(fee) FROM settle")
+b=$(sql -c "SELECT sum(amount), count(fee), sum(fee) FROM ref_copy")
+[[ $a == "$b" ]] || die "the sink's table differs from \\copy's: $a against $b"
+
+copy_rps=$(calc "$ROWS / $copy_s" 1)
+load_rps=$(calc "$ROWS / $load_s" 1)
+sink_rps=$(calc "$ROWS / $sink_s" 1)
+e2e_rps=$(calc "$ROWS / ($load_s + $sink_s)" 1)
+mkdir -p "$(dirname "$OUT")"
+cat >"$OUT" <<JSON
+{"rows": $ROWS, "csv_bytes": $(stat -c %s "$CSV"),
+ "copy": {"seconds": $copy_s, "rows_per_s": $copy_rps},
+ "load": {"seconds": $load_s, "rows_per_s": $load_rps},
+ "sink": {"seconds": $sink_s, "rows_per_s": $sink_rps, "peak_rss_mib": $sink_rss, "summary": $(cat "$SCRATCH/sink.json")},
+ "end_to_end_rows_per_s": $e2e_rps,
+ "ratio_sink_vs_copy": $(calc "$sink_rps / $copy_rps" 3),
+ "ratio_end_to_end_vs_copy": $(calc "$e2e_rps / $copy_rps" 3)}
+JSON
+{
+    echo "kferry sink benchmark  $(date -u +%FT%TZ)  host $(hostname), $(nproc) CPUs"
+    echo "  CSV $ROWS rows, $(stat -c %s "$CSV") bytes; PostgreSQL 15 (scripts/db/db.sh), Kafka 3.9.1 1 node, $PARTITIONS partitions"
+    printf 'copy   psql \\copy               %10s rows/s  (%s s)\n' "$copy_rps" "$copy_s"
+    printf 'load   kferry load               %10s rows/s  (%s s)\n' "$load_rps" "$load_s"
+    printf 'sink   kferry sink (exactly once) %9s rows/s  (%s s)  peak RSS %s MiB\n' "$sink_rps" "$sink_s" "$sink_rss"
+    printf 'e2e    load + sink               %10s rows/s\n' "$e2e_rps"
+    echo "ratio  sink_vs_copy        $(calc "$sink_rps / $copy_rps" 3)"
+    echo "ratio  end_to_end_vs_copy  $(calc "$e2e_rps / $copy_rps" 3) (aim: at least 0.8)"
+    echo "tables equal in count, sum(amount), count(fee), sum(fee)"
+} | tee "${OUT%.json}.txt"
