@@ -875,9 +875,10 @@ const struct kf__key kf__conf_keys[] = {
 		KF__ENUM(sink_errors, kf__sink_errors_words),
 		.def = "dead_letter",
 		.doc = "dead_letter: a refused row goes to "
-		       "sink.dead_letter_topic and the rest commits; fail: the "
-		       "sink stops at the first one (nothing of its batch "
-		       "committed).",
+		       "sink.dead_letter_topic and the rest commits (without "
+		       "that topic the sink stops as with fail: a refused row "
+		       "is never dropped); fail: the sink stops at the first "
+		       "one (nothing of its batch committed).",
 	},
 	{
 		.name = "audit.topic",

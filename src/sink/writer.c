@@ -374,8 +374,10 @@ static int kf__dead_letter(kf_sink_writer_t *w, const rd_kafka_message_t *m,
 	return 0;
 }
 
-/* A refused row or message: a dead letter, or a stop (sink.errors =
- * fail, or no dead-letter topic... logged and counted then). */
+/* A refused row or message: a dead letter, or a stop: with sink.errors =
+ * fail, and without a dead-letter topic (nothing is dropped silently; the
+ * batch rolls back and the message stays unapplied until the data or the
+ * configuration is fixed). */
 static int kf__refused(kf_sink_writer_t *w, kf_sink_batch_t *b, size_t msg,
 		       const char *kind, const char *code, const char *reason,
 		       char *errstr, size_t errstr_size)
@@ -383,20 +385,22 @@ static int kf__refused(kf_sink_writer_t *w, kf_sink_batch_t *b, size_t msg,
 	const rd_kafka_message_t *m = b->msgs[msg];
 
 	b->st.rows_refused++;
-	if (w->o->errors_fail)
+	if (w->o->errors_fail || !w->dlq)
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "%s [%d] offset %lld refused (%s %s): %s "
-				 "(sink.errors = fail)",
+				 "(%s)",
 				 rd_kafka_topic_name(m->rkt), (int)m->partition,
-				 (long long)m->offset, kind, code, reason);
-	kf_warn("sink", "%s [%d] offset %lld refused (%s %s): %s%s",
+				 (long long)m->offset, kind, code, reason,
+				 w->o->errors_fail
+					 ? "sink.errors = fail"
+					 : "sink.errors = fail, as no "
+					   "sink.dead_letter_topic is set to "
+					   "keep it: set one, or fix the data");
+	kf_warn("sink", "%s [%d] offset %lld refused (%s %s): %s",
 		rd_kafka_topic_name(m->rkt), (int)m->partition,
-		(long long)m->offset, kind, code, reason,
-		w->dlq ? "" : " (no sink.dead_letter_topic: dropped)");
-	if (w->dlq) {
-		kf__dead_letter(w, m, kind, code, reason);
-		b->st.dead_letters++;
-	}
+		(long long)m->offset, kind, code, reason);
+	kf__dead_letter(w, m, kind, code, reason);
+	b->st.dead_letters++;
 	return 0;
 }
 
