@@ -12,41 +12,23 @@ PARTS=20
 db_start postgres
 url=$(db_url postgres)
 
-# Two thirds of the records arrive in PARTS parts, 0.3 s apart, while the
-# sink runs; the last third only after the restart, so that the crash
-# comes mid-load whatever the speeds.
-HEAD=$((N * 2 / 3 / PARTS * PARTS))
-(
-	for ((i = 0; i < PARTS; i++)); do
-		gen_records $((HEAD / PARTS)) $((i * HEAD / PARTS + 1)) | produce "$TOPIC"
-		sleep 0.3
-	done
-) &
-prod=$!
-KF_BG_PIDS+=("$prod")
-
-rows() { db_sql postgres "SELECT count(*) FROM restart" 2>/dev/null || echo 0; }
-past() { [ "$(rows)" -ge "$1" ]; }
+# the first two thirds arrive while the sink runs and the server
+# crashes; the rest after it
+produce_head "$N" "$PARTS"
 
 # (kf_sink logs to sink.1.log; the idle exit outlasts the outage)
 kf_sink --db "$url" --table restart --create-table -o sink.batch_rows=500 --idle-exit 6 &
 sink=$!
 KF_BG_PIDS+=("$sink")
-wait_until 30 past 1
-at_crash=$(rows)
+wait_until 30 rows_past postgres restart 1
+at_crash=$(table_rows postgres restart)
 "$DB_SH" stop "$DB_WORK/postgres" --crash || fail "pg_ctl -m immediate failed"
 sleep 1
 "$DB_SH" start postgres "$DB_WORK/postgres" >>"$WORK/postgres.start.log" 2>&1 ||
 	fail "PostgreSQL did not start again: $(tail -n 3 "$WORK/postgres.start.log")"
 kill -0 "$sink" 2>/dev/null || fail "the sink did not outlive the restart: $(tail -n 5 "$WORK/sink.1.log")"
 
-wait "$prod" || fail "producing the records failed"
-gen_records $((N - HEAD)) $((HEAD + 1)) | produce "$TOPIC"
-rc=0
-wait "$sink" || rc=$?
-[ "$rc" = 0 ] || fail "the sink exited $rc: $(tail -n 5 "$WORK/sink.1.log")"
-got=$(table_sums postgres restart)
-[ "$got" = "$(expect_sums "$N")" ] ||
-	fail "after the restart the table holds $got, expected $(expect_sums "$N")"
+produce_tail "$N"
+wait_sink_end "$sink" "$N" restart "the restart"
 note "rows at the crash: $at_crash; then all $N, once (the sink reconnected $(grep -c 'connected to the database again' "$WORK/sink.1.log") time(s))"
 log "t_sink_db_restart passed"

@@ -15,27 +15,15 @@ OPTS=(--table rebal --create-table -o sink.batch_rows=500 -X session.timeout.ms=
 db_start postgres
 url=$(db_url postgres)
 
-# Two thirds of the records arrive in PARTS parts, 0.3 s apart, while
-# both sinks run; the last third only after the first sink stopped, so
-# that it stops mid-load whatever the speeds.
-HEAD=$((N * 2 / 3 / PARTS * PARTS))
-(
-	for ((i = 0; i < PARTS; i++)); do
-		gen_records $((HEAD / PARTS)) $((i * HEAD / PARTS + 1)) | produce "$TOPIC"
-		sleep 0.3
-	done
-) &
-prod=$!
-KF_BG_PIDS+=("$prod")
-
-rows() { db_sql postgres "SELECT count(*) FROM rebal" 2>/dev/null || echo 0; }
-past() { [ "$(rows)" -ge "$1" ]; }
+# the first two thirds arrive while both sinks run and the first stops;
+# the rest after it
+produce_head "$N" "$PARTS"
 
 "$KFERRY" sink -b "$BOOTSTRAP" -t "$TOPIC" -g "$GROUP" --db "$url" "${OPTS[@]}" 2>"$WORK/first.log" &
 first=$!
 KF_BG_PIDS+=("$first")
-wait_until 30 past 1
-at_join=$(rows)
+wait_until 30 rows_past postgres rebal 1
+at_join=$(table_rows postgres rebal)
 
 # (kf_sink logs to sink.1.log; a longer idle exit outlasts the rebalances)
 kf_sink --db "$url" "${OPTS[@]}" --idle-exit 6 &
@@ -43,19 +31,13 @@ second=$!
 KF_BG_PIDS+=("$second")
 # the first gives up partitions and the second starts on them
 wait_log "$second" "$WORK/sink.1.log" "starts at" 30
-at_stop=$(rows)
+at_stop=$(table_rows postgres rebal)
 kill -TERM "$first"
 rc=0
 wait "$first" || rc=$?
 case $rc in 0 | 130 | 143) ;; *) fail "the first sink exited $rc when stopped: $(tail -n 5 "$WORK/first.log")" ;; esac
 
-wait "$prod" || fail "producing the records failed"
-gen_records $((N - HEAD)) $((HEAD + 1)) | produce "$TOPIC"
-rc=0
-wait "$second" || rc=$?
-[ "$rc" = 0 ] || fail "the second sink exited $rc: $(tail -n 5 "$WORK/sink.1.log")"
-got=$(table_sums postgres rebal)
-[ "$got" = "$(expect_sums "$N")" ] ||
-	fail "after the rebalances the table holds $got, expected $(expect_sums "$N")"
+produce_tail "$N"
+wait_sink_end "$second" "$N" rebal "the rebalances"
 note "rows when the second joined: $at_join, when the first stopped: $at_stop; then all $N, once"
 log "t_sink_rebalance passed"
