@@ -1,14 +1,18 @@
 # SPDX-License-Identifier: Apache-2.0
 # kferry sink applies what Debezium's PostgreSQL connector writes: a
 # source table of several types (int, bigint, numeric(12,2), Korean text,
-# date, timestamp(3), boolean, NULLs) is snapshotted, then changed live
+# date, timestamp(3), boolean, time(3), jsonb, uuid, bytea, real, double,
+# smallint, varchar, NULLs) is snapshotted, then changed live
 # (inserts, updates, deletes), by Debezium 3.2 (pgoutput, JsonConverter
 # with schemas) in Kafka Connect; kferry sink --delete writes the events
 # into a second database, and kferry verify finds the two tables equal.
 #
 # timestamp(3) is what Debezium sends as io.debezium.time.Timestamp
-# (milliseconds): timestamp(4..6) arrives as MicroTimestamp and
-# timestamptz as ZonedTimestamp, which the envelope decoder refuses yet.
+# (milliseconds), time(3) as io.debezium.time.Time. The envelope decoder
+# refuses yet (the whole message, as format): timestamp(4..6) and
+# timestamp (MicroTimestamp), timestamptz (ZonedTimestamp), time(4..6)
+# and time (MicroTime), timetz (ZonedTime), interval (MicroDuration) and
+# numeric without a scale (VariableScaleDecimal, a struct).
 source "$(dirname "$0")/lib.sh"
 source "$KF_INTEROP_DIR/../sink/lib.sh"
 
@@ -22,12 +26,16 @@ db_sql postgres "CREATE DATABASE kferry_dst" >/dev/null
 # 5..7 come after, with updates and deletes of both kinds of rows.
 db_sql postgres "CREATE TABLE src_t (
 	id int PRIMARY KEY, big bigint, amt numeric(12,2), name text,
-	d date, ts timestamp(3), ok boolean);
-INSERT INTO src_t VALUES
+	d date, ts timestamp(3), ok boolean, tm time(3), js jsonb, u uuid,
+	by bytea, r real, dp double precision, si smallint, vc varchar(20));
+INSERT INTO src_t (id, big, amt, name, d, ts, ok) VALUES
 	(1, 9007199254740993, 1234567890.12, '정산 하나', '2026-12-02', '2026-12-02 10:11:12.345', true),
 	(2, -1, -0.05, 'plain ascii', '1999-12-31', '1970-01-01 00:00:00', false),
 	(3, NULL, NULL, NULL, NULL, NULL, NULL),
-	(4, 0, 0.00, '', '2000-02-29', '2038-01-19 03:14:08.001', true)" >/dev/null
+	(4, 0, 0.00, '', '2000-02-29', '2038-01-19 03:14:08.001', true);
+UPDATE src_t SET tm = '01:02:03.004', js = '{\"a\": [1, \"b\"]}',
+	u = 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', by = '\\x00ff10', r = 1.5,
+	dp = -2.25e10, si = -7, vc = '한글 varchar' WHERE id IN (1, 4)" >/dev/null
 
 slot=kf_$(tr -c 'a-z0-9_\n' _ <<<"${TOPIC,,}" | tail -c 40)
 prefix=${TOPIC}dbz
@@ -55,13 +63,14 @@ connect_start "$WORK/source.properties" --prop plugin.path="$plugins"
 # the changes below are to arrive as streamed events, not in the snapshot
 wait_until 60 grep -q 'Starting streaming' "$CONNECT_DIR/connect.log"
 
-db_sql postgres "INSERT INTO src_t VALUES
+db_sql postgres "INSERT INTO src_t (id, big, amt, name, d, ts, ok) VALUES
 	(5, 42, 99999.99, '한글 행 다섯', '2026-01-01', '2026-06-30 23:59:59.999', false),
 	(6, NULL, 1.50, 'six', NULL, '2026-12-02 00:00:00.5', NULL),
 	(7, 7, 7.00, '지울 행', '2026-07-07', '2026-07-07 07:07:07', true);
 UPDATE src_t SET name = '바뀐 이름', amt = amt + 1 WHERE id = 1;
 UPDATE src_t SET big = 3, ok = true, name = 'was null' WHERE id = 3;
 UPDATE src_t SET ts = NULL WHERE id = 6;
+UPDATE src_t SET tm = '23:59:59.999', js = '[]', by = '', si = 32767 WHERE id = 5;
 DELETE FROM src_t WHERE id IN (2, 7)" >/dev/null
 
 # The events arrive while the sink runs; a sink that found the topic idle
