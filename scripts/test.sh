@@ -23,7 +23,9 @@ the hostile-input, resume, metrics, watch-reload, end-to-end and signed-ending t
 again with the sanitizer build), db (src/db against throwaway PostgreSQL
 and MariaDB servers, tests/db/run.sh; kferry sink into them,
 tests/sink/run.sh), interop (Kafka Connect reads what we
-write, tests/interop/run.sh), package (build the .deb and .rpm, install
+write, and Debezium 3.2's PostgreSQL and JDBC connectors work with kferry
+sink and load, tests/interop/run.sh; it fetches the Debezium plugins),
+package (build the .deb and .rpm, install
 the .deb, transfer with it, purge it; as root), security (TLS, SASL and
 ACLs against a secured broker), fault (the CI subset of tests/fault/run.sh;
 the full matrix is tests/fault/run.sh --full).
@@ -197,7 +199,7 @@ if stage db; then
 fi
 
 if stage interop; then
-    say "interoperability: Kafka Connect 3.9.1 reads the record format (tests/interop)"
+    say "interoperability: Kafka Connect 3.9.1 and Debezium 3.2 with the record format and kferry sink (tests/interop)"
     tests/interop/run.sh --build build 2>&1 | tee build/interop.log
     count_suite build/interop.log interop
 fi

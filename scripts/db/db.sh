@@ -12,7 +12,8 @@ usage() {
     cat <<USAGE
 Usage:
   $PROG start postgres|mariadb DIR   create (once) and start a server in DIR
-  $PROG stop    DIR [--clean]        stop it (--clean: then delete DIR)
+  $PROG stop    DIR [--clean|--crash] stop it (--clean: then delete DIR;
+                                     --crash: as a power cut would, see below)
   $PROG status  DIR                  exit 0 when it runs
   $PROG url     DIR                  print its URL (kferry --db, libpq/Connector/C)
   $PROG jdbc    DIR                  print its JDBC URL (for Kafka Connect peers)
@@ -28,6 +29,9 @@ start   picks a free port on 127.0.0.1, writes DIR/{kind,port,url,server.log},
         to run as root: as root, DIR belongs to, and the server runs as, the
         'postgres' user. MariaDB runs with a ROW binlog and local_infile on.
         Starting a DIR whose server was stopped restarts it on its old port.
+stop    --crash stops it without a clean shutdown (PostgreSQL: pg_ctl -m
+        immediate; MariaDB: SIGKILL): the next start recovers from the log,
+        as after a power cut.
 
 Environment:
   PG_BIN              PostgreSQL's binaries (default /usr/lib/postgresql/15/bin)
@@ -103,9 +107,11 @@ pg_sql() {
     psql -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$(cat "$DIR/port")" "$@"
 }
 
+# pg_stop [MODE]: fast (the default) or immediate (no checkpoint: the next
+# start replays the WAL, as after a crash).
 pg_stop() {
     [ -d "$DIR/data" ] || return 0
-    as_owner postgres "$PG_BIN/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+    as_owner postgres "$PG_BIN/pg_ctl" -D "$DIR/data" -m "${1:-fast}" -w stop >/dev/null 2>&1 || true
 }
 
 pg_running() {
@@ -150,11 +156,13 @@ my_start() {
     echo "mariadb://kferry@127.0.0.1:$port/kferry" >"$DIR/url"
 }
 
+# my_stop [SIGNAL]: TERM (the default) or KILL (a crash: InnoDB recovers
+# at the next start).
 my_stop() {
     local pid
     [ -f "$DIR/mysqld.pid" ] || return 0
     pid=$(cat "$DIR/mysqld.pid")
-    kill "$pid" 2>/dev/null || return 0
+    kill -"${1:-TERM}" "$pid" 2>/dev/null || return 0
     for _ in $(seq 1 60); do
         kill -0 "$pid" 2>/dev/null || return 0
         sleep 0.5
@@ -191,11 +199,13 @@ case "$cmd" in
         log "$KIND serves $(cat "$DIR/url")"
         ;;
     stop)
-        [ $# -ge 1 ] || die "usage: $PROG stop DIR [--clean]"
+        [ $# -ge 1 ] || die "usage: $PROG stop DIR [--clean|--crash]"
         DIR=$1
         [ -d "$DIR" ] || exit 0
         if [ -f "$DIR/kind" ]; then
-            if [ "$(kind)" = postgres ]; then pg_stop; else my_stop; fi
+            if [ "${2:-}" = --crash ]; then
+                if [ "$(kind)" = postgres ]; then pg_stop immediate; else my_stop KILL; fi
+            elif [ "$(kind)" = postgres ]; then pg_stop; else my_stop; fi
         fi
         [ "${2:-}" != --clean ] || rm -rf "$DIR"
         ;;

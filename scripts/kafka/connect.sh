@@ -28,6 +28,11 @@ start   writes DIR/worker.properties and DIR/log4j.properties, starts
         values, plugin.discovery=service_load (no plugin scan: the plugins
         are on the class path), offsets in DIR/connect.offsets flushed every
         second. --prop adds or overrides a worker property.
+        Plugins outside the class path (the Debezium connectors):
+        --prop plugin.path=\$(fetch.sh --debezium), one directory per
+        plugin. service_load discovery finds them there: Debezium 3.2's
+        connector jars carry the META-INF/services manifests (SourceConnector,
+        SinkConnector, Transformation), so no scan (hybrid_warn) is needed.
 stop    SIGTERM the worker, SIGKILL after 30 s. --clean then deletes DIR.
 status  prints the connector's and its tasks' states (and a failed task's
         trace); exit 0 only if they are all RUNNING.

@@ -6,13 +6,16 @@
 set -euo pipefail
 
 KAFKA_VERSION=3.9.1
+# The newest Debezium whose plugins are built for Kafka 3.9 and Java 17.
+DEBEZIUM_VERSION=3.2.0.Final
+DEBEZIUM_PLUGINS="debezium-connector-postgres debezium-connector-jdbc"
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 POM="$SCRIPT_DIR/pom.xml"
 CONNECT_POM="$SCRIPT_DIR/connect-pom.xml"
 
 usage() {
     cat <<USAGE
-Usage: ${0##*/} [--connect] [--force] [--help]
+Usage: ${0##*/} [--connect] [--debezium] [--force] [--help]
 
 Downloads Apache Kafka $KAFKA_VERSION (org.apache.kafka:kafka_2.13 and
 org.apache.kafka:kafka-tools plus their runtime dependencies) with Maven into
@@ -30,6 +33,13 @@ Options:
             kafka-$KAFKA_VERSION/connect (stamp .complete-connect), whose path
             is printed instead; a Connect worker's class path is
 X
+  --debezium also fetch the Debezium $DEBEZIUM_VERSION Connect plugins
+            (io.debezium:debezium-connector-postgres and
+            debezium-connector-jdbc, the :tar.gz:plugin archives), each
+            unpacked into its own directory under
+            \${KFERRY_CACHE}/debezium-$DEBEZIUM_VERSION/plugins (stamp
+            .complete), whose path is printed instead: a worker's
+            plugin.path (connect.sh --plugin-path). Implies --connect.
   --force   re-download even if the cache is complete
   --help    show this help
 
@@ -43,9 +53,11 @@ log() { echo "fetch.sh: $*" >&2; }
 
 force=0
 connect=0
+debezium=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --connect) connect=1 ;;
+        --debezium) debezium=1; connect=1 ;;
         --force) force=1 ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
@@ -58,6 +70,8 @@ LIB="$CACHE/lib"
 STAMP="$CACHE/.complete"
 CONNECT="$CACHE/connect"
 CONNECT_STAMP="$CACHE/.complete-connect"
+DBZ="${KFERRY_CACHE:-$HOME/.cache/kferry}/debezium-$DEBEZIUM_VERSION/plugins"
+DBZ_STAMP="$DBZ/.complete"
 
 [ -f "$POM" ] || die "missing $POM"
 [ "$connect" -eq 0 ] || [ -f "$CONNECT_POM" ] || die "missing $CONNECT_POM"
@@ -92,9 +106,24 @@ connect_ok() {
         [ -z "$(connect_missing)" ]
 }
 
-all_ok() { cache_ok && { [ "$connect" -eq 0 ] || connect_ok; }; }
+# Every plugin directory holds its connector's jar.
+dbz_ok() {
+    local p
+    [ -f "$DBZ_STAMP" ] && [ "$(cat "$DBZ_STAMP")" = "$DEBEZIUM_VERSION $DEBEZIUM_PLUGINS" ] || return 1
+    for p in $DEBEZIUM_PLUGINS; do
+        [ -f "$DBZ/$p/$p-$DEBEZIUM_VERSION.jar" ] || return 1
+    done
+}
 
-result() { if [ "$connect" -eq 1 ]; then echo "$CONNECT"; else echo "$LIB"; fi; }
+all_ok() {
+    cache_ok && { [ "$connect" -eq 0 ] || connect_ok; } && { [ "$debezium" -eq 0 ] || dbz_ok; }
+}
+
+result() {
+    if [ "$debezium" -eq 1 ]; then echo "$DBZ"
+    elif [ "$connect" -eq 1 ]; then echo "$CONNECT"
+    else echo "$LIB"; fi
+}
 
 if [ "$force" -eq 0 ] && all_ok; then
     result
@@ -186,5 +215,27 @@ if [ "$connect" -eq 1 ] && { [ "$force" -eq 1 ] || ! connect_ok; }; then
     [ -z "$m" ] || die "download finished but $m is missing"
     connect_stamp >"$CONNECT_STAMP"
     log "Kafka Connect: $(ls "$CONNECT" | wc -l) jar(s) beside lib/ ($(du -sk "$CONNECT" | cut -f1) KiB) in $((SECONDS - start)) s"
+fi
+
+# Each plugin archive unpacks into one directory named after the connector
+# (debezium-connector-postgres/*.jar): a plugin.path entry as Connect wants.
+if [ "$debezium" -eq 1 ] && { [ "$force" -eq 1 ] || ! dbz_ok; }; then
+    log "downloading the Debezium $DEBEZIUM_VERSION plugins into $DBZ"
+    mkdir -p "$tmp/dbz-tgz" "$tmp/dbz"
+    for p in $DEBEZIUM_PLUGINS; do
+        if ! (cd "$tmp" && mvn -B -q dependency:copy -Dartifact="io.debezium:$p:$DEBEZIUM_VERSION:tar.gz:plugin" \
+                -DoutputDirectory="$tmp/dbz-tgz") >"$tmp/mvn-$p.log" 2>&1; then
+            tail -n 40 "$tmp/mvn-$p.log" >&2
+            die "mvn dependency:copy of io.debezium:$p:$DEBEZIUM_VERSION:tar.gz:plugin failed"
+        fi
+        tar -xzf "$tmp/dbz-tgz/$p-$DEBEZIUM_VERSION-plugin.tar.gz" -C "$tmp/dbz" ||
+            die "cannot unpack $p-$DEBEZIUM_VERSION-plugin.tar.gz"
+        [ -f "$tmp/dbz/$p/$p-$DEBEZIUM_VERSION.jar" ] || die "$p's archive has no $p/$p-$DEBEZIUM_VERSION.jar"
+    done
+    echo "$DEBEZIUM_VERSION $DEBEZIUM_PLUGINS" >"$tmp/dbz/.complete"
+    rm -rf "$DBZ"
+    mkdir -p "$(dirname "$DBZ")"
+    mv "$tmp/dbz" "$DBZ"
+    log "Debezium: $DEBEZIUM_PLUGINS ($(du -sk "$tmp/dbz-tgz" | cut -f1) KiB downloaded, $(du -sk "$DBZ" | cut -f1) KiB unpacked) in $((SECONDS - start)) s"
 fi
 result

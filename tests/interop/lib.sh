@@ -73,11 +73,27 @@ tasks.max=1
 topics=$CONNECT_TOPIC
 file=$SINK_OUT
 PROPS
+	connect_start "$props"
+}
+
+# connect_start PROPS [connect.sh start options]: a Connect standalone
+# worker in $CONNECT_DIR running the connector of PROPS, stopped when the
+# test ends.
+connect_start() {
+	local props=$1
+	shift
 	on_exit "'$KF_REPO/scripts/kafka/connect.sh' stop '$CONNECT_DIR' >/dev/null 2>&1"
 	"$KF_REPO/scripts/kafka/connect.sh" start "$CONNECT_DIR" --bootstrap "$BOOTSTRAP" \
-		--connector "$props" >"$WORK/connect-start.log" 2>&1 ||
+		--connector "$props" "$@" >"$WORK/connect-start.log" 2>&1 ||
 		fail "the Connect worker did not start: $(tail -n 20 "$WORK/connect-start.log")"
 	log "$(tail -n 1 "$WORK/connect-start.log")"
+}
+
+# debezium_plugins: the plugin.path of the Debezium connectors
+# (scripts/kafka/fetch.sh --debezium, which downloads them on first use).
+debezium_plugins() {
+	"$KF_REPO/scripts/kafka/fetch.sh" --debezium 2>"$WORK/fetch-debezium.log" ||
+		fail "no Debezium plugins: $(tail -n 5 "$WORK/fetch-debezium.log")"
 }
 
 # connect_state: connect.sh status (connector and task states, a failed

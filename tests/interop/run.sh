@@ -10,12 +10,14 @@
 # single-node broker for the suite, each test in its own process with a
 # fresh topic, group and scratch directory; tests/interop/lib.sh adds a
 # Kafka Connect standalone worker (scripts/kafka/connect.sh). Kafka Connect
-# is not in the default jar cache: this fetches it first
-# (scripts/kafka/fetch.sh --connect; scripts/setup.sh --connect does it
-# ahead).
+# and the Debezium plugins (t_debezium_*: 33 MB, about 20 s the first time)
+# are not in the default jar cache: this fetches them first
+# (scripts/kafka/fetch.sh --debezium, which implies --connect). The
+# t_debezium_* tests also need PostgreSQL (scripts/setup.sh --with-db) and
+# skip without it.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-"$here/../../scripts/kafka/fetch.sh" --connect >/dev/null ||
-	{ echo "run.sh: cannot fetch Kafka Connect (scripts/kafka/fetch.sh --connect)" >&2; exit 2; }
+"$here/../../scripts/kafka/fetch.sh" --debezium >/dev/null ||
+	{ echo "run.sh: cannot fetch Kafka Connect and Debezium (scripts/kafka/fetch.sh --debezium)" >&2; exit 2; }
 KF_SUITE_TESTS=$here exec "$here/../integration/run.sh" "$@"

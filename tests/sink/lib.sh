@@ -75,6 +75,44 @@ produce() {
 		fail "kf-produce to $1 failed: $(tail -n 3 "$WORK/produce.log")"
 }
 
+# produce_head N PARTS: two thirds of N records (gen_records, no key) on
+# $TOPIC in the background, in PARTS parts 0.3 s apart; sets HEAD (their
+# count) and PRODUCER (its pid). produce_tail N then waits for them and
+# produces the rest: a test that calls it after its fault (a rebalance,
+# a restart) has that fault come mid-load whatever the speeds.
+produce_head() {
+	HEAD=$(($1 * 2 / 3 / $2 * $2))
+	(
+		for ((i = 0; i < $2; i++)); do
+			gen_records $((HEAD / $2)) $((i * HEAD / $2 + 1)) | produce "$TOPIC"
+			sleep 0.3
+		done
+	) &
+	PRODUCER=$!
+	KF_BG_PIDS+=("$PRODUCER")
+}
+produce_tail() {
+	wait "$PRODUCER" || fail "producing the first $HEAD records failed"
+	gen_records $(($1 - HEAD)) $((HEAD + 1)) | produce "$TOPIC"
+}
+
+# wait_sink_end PID N TABLE WHEN: the sink PID (kf_sink in the background,
+# logging to sink.1.log) exits 0 and the PostgreSQL TABLE then holds the
+# N records of produce_head and produce_tail once.
+wait_sink_end() {
+	local rc=0 got
+	wait "$1" || rc=$?
+	[ "$rc" = 0 ] || fail "the sink exited $rc: $(tail -n 5 "$WORK/sink.1.log")"
+	got=$(table_sums postgres "$3")
+	[ "$got" = "$(expect_sums "$2")" ] ||
+		fail "after $4 the table holds $got, expected $(expect_sums "$2")"
+}
+
+# table_rows KIND TABLE: its row count, 0 while it does not exist.
+table_rows() { db_sql "$1" "SELECT count(*) FROM $2" 2>/dev/null || echo 0; }
+# rows_past KIND TABLE N: the table holds N rows or more.
+rows_past() { [ "$(table_rows "$1" "$2")" -ge "$3" ]; }
+
 KF_SINK_N=0
 # kf_sink [sink options]: kferry sink --json on $TOPIC in $GROUP, idle exit
 # after 3 s. Sets SINK_JSON and SINK_LOG; returns its exit code.
