@@ -49,6 +49,12 @@ for kind in postgres mariadb; do
 	TOPIC=$REF_TOPIC kf_sink --db "$url" --table rows_c -g "$GROUP-fail-$kind" -o sink.errors=fail || rc=$?
 	[ "$rc" = 1 ] || fail "$kind: sink.errors=fail exited $rc: $(tail -n 3 "$SINK_LOG")"
 	grep -q "sink.errors = fail" "$SINK_LOG" || fail "$kind: no reason: $(tail -n 3 "$SINK_LOG")"
+	# no dead letter topic: a refused row is never dropped, the sink stops
+	rc=0
+	TOPIC=$REF_TOPIC kf_sink --db "$url" --table rows_c -g "$GROUP-nodlq-$kind" || rc=$?
+	[ "$rc" = 1 ] || fail "$kind: a refused row without a dead letter topic: exit $rc: $(tail -n 3 "$SINK_LOG")"
+	grep -q "no sink.dead_letter_topic" "$SINK_LOG" || fail "$kind: no reason: $(tail -n 3 "$SINK_LOG")"
+	[ "$(db_sql "$kind" "SELECT COUNT(*) FROM rows_c")" = 0 ] || fail "$kind: rows were committed past a refused row"
 	TOPIC=$REF_TOPIC kf_sink --db "$url" --table rows_c -g "$GROUP-dlq-$kind" \
 		-o sink.dead_letter_topic="$DLQ" || fail "$kind: sink exited $?: $(tail -n 5 "$SINK_LOG")"
 	[ "$(json_field "$SINK_JSON" rows_refused)" = 50 ] || fail "$kind: $SINK_JSON"
