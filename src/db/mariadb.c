@@ -608,8 +608,9 @@ static int kf__my_session(kf_db_t *db, kf_db_err_t *err)
 	static const char *const setup[] = {
 		"SET time_zone = '+00:00'",
 		"SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
-		"SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@sql_mode, ''), "
-		"'STRICT_ALL_TABLES', 'NO_ZERO_IN_DATE', 'NO_ZERO_DATE')",
+		("SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@sql_mode, "
+		 "''), "
+		 "'STRICT_ALL_TABLES', 'NO_ZERO_IN_DATE', 'NO_ZERO_DATE')"),
 	};
 	MYSQL_RES *res;
 	MYSQL_ROW row;
