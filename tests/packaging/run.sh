@@ -128,16 +128,22 @@ owner() {
 	done
 	echo none
 }
-# covered PKG: named by kferry's Depends, or by the Depends of one of those
-# (a library's own libraries: libpq5's, libmariadb3's, librdkafka1's)
-covered() {
-	local d
-	grep -qE "(^|, )$1( |,|$)" <<<"$depends" && return
-	for d in $(sed 's/([^)]*)//g; s/[|,]/ /g' <<<"$depends"); do
-		dpkg-query -W -f='${Depends}' "$d" 2>/dev/null | grep -qE "(^|[ ,|])$1( |,|$)" && return
+# the packages kferry's Depends bring in, transitively (each library's own
+# libraries: libpq5's Kerberos, libmariadb3's, librdkafka1's)
+closure=" "
+queue=$(sed 's/([^)]*)//g; s/[|,]/ /g' <<<"$depends")
+while [ -n "$queue" ]; do
+	next=""
+	for d in $queue; do
+		d=${d%%:*}
+		case $closure in *" $d "*) continue ;; esac
+		closure="$closure$d "
+		next="$next $(dpkg-query -W -f='${Depends}, ${Pre-Depends}' "$d" 2>/dev/null |
+			sed 's/([^)]*)//g; s/[|,]/ /g')"
 	done
-	return 1
-}
+	queue=$next
+done
+covered() { case $closure in *" $1 "*) return 0 ;; esac; return 1; }
 for lib in $(ldd /usr/bin/kferry | awk '$3 ~ /^\// { print $3 }'); do
 	pkg=$(owner "$lib")
 	case $pkg in
