@@ -477,16 +477,15 @@ static int kf__advance(kf_sink_writer_t *w, kf_sink_batch_t *b, int *fenced,
 			w->db, w->offsets_table, w->o->engine.group, r->topic,
 			r->partition, r->expected >= 0 ? r->expected : r->first,
 			r->next, &r->fenced, err);
-		if (rc)
+		if (!rc && r->fenced) /* the offset that moved it, committed */
+			rc = kf_db_offsets_read(
+				w->db, w->offsets_table, w->o->engine.group,
+				r->topic, &r->partition, 1, &r->stored, err);
+		if (rc) {
+			r->fenced = 0; /* the attempt is retried whole */
 			return rc;
-		if (r->fenced) {
-			kf_warn("sink",
-				"%s [%d]: its offset was moved by another "
-				"sink (a rebalance or a stale process): "
-				"rolling back, its messages are left to it",
-				r->topic, (int)r->partition);
-			*fenced = 1;
 		}
+		*fenced |= r->fenced;
 	}
 	return 0;
 }
@@ -580,14 +579,57 @@ static int kf__settled(kf_sink_writer_t *w, kf_sink_batch_t *b,
 		if (next == r->next)
 			done++;
 		else if (next != (r->expected >= 0 ? r->expected : -1) &&
-			 !(r->expected < 0 && next == r->first))
+			 !(r->expected < 0 && next == r->first)) {
 			r->fenced = 1;
+			r->stored = next;
+		}
 	}
 	return live && done == live;
 }
 
-/* Drops the messages of fenced partitions from b. */
-static void kf__drop_fenced(kf_sink_batch_t *b)
+/* The fenced partitions whose stored next_offset lies ahead of where this
+ * batch expected it: another transaction applied the messages below it
+ * (a killed sink's COMMIT that its server finished after this sink read
+ * its starts, or a sink that owned the partition a moment ago). The batch
+ * goes on from there (kf__drop_applied leaves out those messages); the
+ * conditional update still guards it. A partition moved backwards or
+ * whose row is gone stays fenced. */
+static void kf__catch_up(kf_sink_batch_t *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nranges; i++) {
+		kf_sink_range_t *r = &b->ranges[i];
+		int64_t from = r->expected >= 0 ? r->expected : r->first;
+
+		if (!r->fenced)
+			continue;
+		if (r->stored <= from) {
+			kf_warn("sink",
+				"%s [%d]: its next offset is %lld in the "
+				"database, not %lld: another sink owns it "
+				"(a rebalance or a stale process); its "
+				"messages are left to it",
+				r->topic, (int)r->partition,
+				(long long)r->stored, (long long)from);
+			continue;
+		}
+		kf_info("sink",
+			"%s [%d]: offsets %lld..%lld were applied by another "
+			"transaction (a sink stopped while committing, or a "
+			"rebalance): going on from %lld",
+			r->topic, (int)r->partition, (long long)from,
+			(long long)r->stored - 1, (long long)r->stored);
+		r->fenced = 0;
+		r->expected = r->stored;
+		if (r->next < r->stored)
+			r->next = r->stored;
+	}
+}
+
+/* Drops from b the messages of fenced partitions and those below their
+ * range's expected offset (applied already: kf__catch_up). */
+static void kf__drop_applied(kf_sink_batch_t *b)
 {
 	size_t i, j, k = 0;
 
@@ -596,17 +638,38 @@ static void kf__drop_fenced(kf_sink_batch_t *b)
 		int drop = 0;
 
 		for (j = 0; j < b->nranges; j++)
-			if (b->ranges[j].fenced &&
-			    b->ranges[j].partition == m->partition &&
+			if (b->ranges[j].partition == m->partition &&
 			    !strcmp(b->ranges[j].topic,
 				    rd_kafka_topic_name(m->rkt)))
-				drop = 1;
+				drop = b->ranges[j].fenced ||
+				       m->offset < b->ranges[j].expected;
 		if (drop)
 			rd_kafka_message_destroy(b->msgs[i]);
 		else
 			b->msgs[k++] = b->msgs[i];
 	}
 	b->n = k;
+}
+
+/* After a fence: catch up where possible, leave out what is not ours to
+ * apply; the plan is built again. */
+static void kf__refit(kf_sink_batch_t *b, kf_sink_plan_t *plan, int *built)
+{
+	if (*built)
+		kf_sink_plan_free(plan);
+	*built = 0;
+	kf__catch_up(b);
+	kf__drop_applied(b);
+}
+
+static int kf__any_fenced(const kf_sink_batch_t *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nranges; i++)
+		if (b->ranges[i].fenced)
+			return 1;
+	return 0;
 }
 
 int kf_sink_writer_apply(kf_sink_writer_t *w, kf_sink_batch_t *b, char *errstr,
@@ -634,10 +697,8 @@ int kf_sink_writer_apply(kf_sink_writer_t *w, kf_sink_batch_t *b, char *errstr,
 			   : KF_EIO;
 		if (!w->db)
 			err.cls = KF_DB_E_CONN;
-		if (rc == 1) { /* fenced: the rest goes on without them */
-			kf_sink_plan_free(&plan);
-			built = 0;
-			kf__drop_fenced(b);
+		if (rc == 1) { /* fenced */
+			kf__refit(b, &plan, &built);
 			continue;
 		}
 		if (!rc)
@@ -658,8 +719,11 @@ int kf_sink_writer_apply(kf_sink_writer_t *w, kf_sink_batch_t *b, char *errstr,
 			}
 			/* a failed look is a lost connection again: the next
 			 * attempt finds it */
-			if (kf__settled(w, b, &err) == 1)
+			rc = kf__settled(w, b, &err);
+			if (rc == 1)
 				break; /* its COMMIT had reached the server */
+			if (!rc && kf__any_fenced(b))
+				kf__refit(b, &plan, &built);
 		} else {
 			kf__sleep_ms(ms);
 			ms = ms * 2 > KF__BACKOFF_MAX_MS ? KF__BACKOFF_MAX_MS

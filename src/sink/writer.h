@@ -22,12 +22,20 @@
 #include "sink/sink.h"
 
 /* One partition's share of a batch: next_offset moves from expected (-1:
- * the partition's first batch here: its first message's offset) to next. */
+ * the partition's first batch here: its first message's offset) to next.
+ * When the stored next_offset has moved ahead of expected (a sink killed
+ * after sending its COMMIT, whose server finished it after this one read
+ * its starts), the writer catches up: expected becomes the stored offset
+ * and the messages below it, applied by that other transaction, are left
+ * out (docs/sink.md 3.1). */
 typedef struct kf_sink_range_s {
 	const char *topic; /* the message's topic name (rd_kafka owned) */
 	int32_t partition;
 	int64_t expected, first, next;
-	int fenced; /* out: another sink moved the partition */
+	/* out: another sink moved the partition backwards or away (its
+	 * messages were left out, the loop drops the partition's next ones) */
+	int fenced;
+	int64_t stored; /* the next_offset found when fenced; -1: none */
 } kf_sink_range_t;
 
 /* What a committed batch did to one group of a table (for the metrics). */
