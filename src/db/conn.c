@@ -8,6 +8,7 @@
 
 #include "common/err.h"
 #include "db/backend.h"
+#include "db/render.h"
 
 /* PostgreSQL's identifier limit (NAMEDATALEN - 1), docs/sink.md 2.1. */
 #define KF__DB_IDENT_MAX 63
@@ -305,7 +306,9 @@ size_t kf__db_set_list(const kf_db_t *db, kf_db_sql_t *b, const char *sep,
 const char *kf_db_type_name(const kf_db_t *db, const kf_column_t *c, int key,
 			    char *buf, size_t size)
 {
-	return db->ops->type_name(c, key, buf, size);
+	const char *t = kf_db_sqltype_name(c, key, db->dialect, buf, size);
+
+	return t ? t : db->ops->type_name(c, key, buf, size);
 }
 
 static int kf__db_nomem(kf_db_err_t *err, const char *what)

@@ -235,7 +235,7 @@ static int kf__my_row(kf_db_t *db, kf_db_sql_t *b, const kf_column_t *cols,
 	static const char hex[] = "0123456789abcdef";
 	char txt[KF_DB_FMT_MAX];
 	size_t j, k;
-	int n;
+	int n, quoted;
 
 	kf_db_sql_add(b, "(", 1);
 	for (j = 0; j < ncols; j++) {
@@ -252,6 +252,8 @@ static int kf__my_row(kf_db_t *db, kf_db_sql_t *b, const kf_column_t *cols,
 		    v->type != t)
 			goto mismatch;
 		if (t == KF_T_TEXT || t == KF_T_JSON) {
+			if (cols[j].sqltype == KF_SQL_BITS) /* b'0101' */
+				kf_db_sql_add(b, "b", 1);
 			kf__my_quote_literal(db, b, v->u.s.ptr, v->u.s.len);
 		} else if (t == KF_T_BYTES) {
 			kf_db_sql_add(b, "X'", 2);
@@ -268,10 +270,12 @@ static int kf__my_row(kf_db_t *db, kf_db_sql_t *b, const kf_column_t *cols,
 			n = kf_db_fmt_scalar(&cols[j], v, KF_DB_MARIADB, txt);
 			if (n < 0)
 				goto mismatch;
-			if (t >= KF_T_DATE) /* dates and times are strings */
+			/* dates and times are strings */
+			quoted = t >= KF_T_DATE || cols[j].sqltype;
+			if (quoted)
 				kf_db_sql_add(b, "'", 1);
 			kf_db_sql_add(b, txt, (size_t)n);
-			if (t >= KF_T_DATE)
+			if (quoted)
 				kf_db_sql_add(b, "'", 1);
 		}
 	}

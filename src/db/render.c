@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "db/render.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-#define KF__MS_PER_DAY 86400000LL
 
 /* The civil date of a day count (H. Hinnant's days_from_civil inverse):
  * exact for every int64 day count this project can hold. */
@@ -37,22 +36,35 @@ size_t kf_db_fmt_date(int64_t days, int bc, char out[KF_DB_FMT_MAX])
 	return (size_t)n;
 }
 
-size_t kf_db_fmt_time(int64_t ms, char out[KF_DB_FMT_MAX])
+/* "H:MM:SS.fff" of a count of units (per_sec a second, digits
+ * fractional digits: 3, 6 or 9), hours unbounded, at least two digits. */
+static size_t kf__fmt_clock(uint64_t units, uint64_t per_sec, int digits,
+			    char *out, size_t cap)
 {
-	int n = snprintf(out, KF_DB_FMT_MAX, "%02d:%02d:%02d.%03d",
-			 (int)(ms / 3600000), (int)(ms / 60000 % 60),
-			 (int)(ms / 1000 % 60), (int)(ms % 1000));
+	uint64_t secs = units / per_sec;
+	int n = snprintf(out, cap, "%02llu:%02d:%02d.%0*llu",
+			 (unsigned long long)(secs / 3600),
+			 (int)(secs / 60 % 60), (int)(secs % 60), digits,
+			 (unsigned long long)(units % per_sec));
 	return (size_t)n;
 }
 
-size_t kf_db_fmt_timestamp(int64_t ms, int bc, char out[KF_DB_FMT_MAX])
+size_t kf_db_fmt_time(int64_t ms, char out[KF_DB_FMT_MAX])
 {
-	int64_t days = ms / KF__MS_PER_DAY, rem = ms % KF__MS_PER_DAY;
+	return kf__fmt_clock((uint64_t)ms, 1000, 3, out, KF_DB_FMT_MAX);
+}
+
+/* "YYYY-MM-DD HH:MM:SS.fff" of units since the epoch (UTC). */
+static size_t kf__fmt_stamp(int64_t v, int64_t per_sec, int digits, int bc,
+			    char out[KF_DB_FMT_MAX])
+{
+	int64_t per_day = 86400 * per_sec;
+	int64_t days = v / per_day, rem = v % per_day;
 	char date[KF_DB_FMT_MAX], *sp;
 	size_t n;
 
 	if (rem < 0) { /* floor: 1969-12-31 23:59:59.999 is -1 */
-		rem += KF__MS_PER_DAY;
+		rem += per_day;
 		days--;
 	}
 	kf_db_fmt_date(days, bc, date);
@@ -61,10 +73,76 @@ size_t kf_db_fmt_timestamp(int64_t ms, int bc, char out[KF_DB_FMT_MAX])
 	if (sp)
 		*sp = '\0';
 	n = (size_t)snprintf(out, KF_DB_FMT_MAX, "%s ", date);
-	n += kf_db_fmt_time(rem, out + n);
+	n += kf__fmt_clock((uint64_t)rem, (uint64_t)per_sec, digits, out + n,
+			   KF_DB_FMT_MAX - n);
 	if (sp)
 		n += (size_t)snprintf(out + n, KF_DB_FMT_MAX - n, " BC");
 	return n;
+}
+
+size_t kf_db_fmt_timestamp(int64_t ms, int bc, char out[KF_DB_FMT_MAX])
+{
+	return kf__fmt_stamp(ms, 1000, 3, bc, out);
+}
+
+/* "[-]H:MM:SS.ffffff" of microseconds: both databases read it, as an
+ * interval (PostgreSQL) and a TIME (MariaDB, up to 838:59:59). */
+static size_t kf__fmt_interval(int64_t us, char out[KF_DB_FMT_MAX])
+{
+	uint64_t mag = us < 0 ? -(uint64_t)us : (uint64_t)us;
+	size_t n = 0;
+
+	if (us < 0)
+		out[n++] = '-';
+	return n + kf__fmt_clock(mag, 1000000, 6, out + n, KF_DB_FMT_MAX - n);
+}
+
+/* A word of PostgreSQL's (NaN, infinity). MariaDB has no such values:
+ * the word quoted, which its strict mode refuses as the row's value (a
+ * refused row, docs/sink.md 4.4), never a silent 0 or NULL. */
+static int kf__fmt_word(const char *w, enum kf_db_dialect d,
+			char out[KF_DB_FMT_MAX])
+{
+	return snprintf(out, KF_DB_FMT_MAX, d == KF_DB_POSTGRES ? "%s" : "'%s'",
+			w);
+}
+
+/* A timestamp, or an infinity (INT64_MAX, INT64_MIN: record/envelope.h). */
+static int kf__fmt_stamp_inf(int64_t v, int64_t per_sec, int digits,
+			     enum kf_db_dialect d, char out[KF_DB_FMT_MAX])
+{
+	if (v == INT64_MAX || v == INT64_MIN)
+		return kf__fmt_word(v > 0 ? "infinity" : "-infinity", d, out);
+	return (int)kf__fmt_stamp(v, per_sec, digits, d == KF_DB_POSTGRES, out);
+}
+
+/* An INT64 in the unit of its column's sqltype (record/schema.h). */
+static int kf__fmt_sql(enum kf_sqltype t, int64_t v, enum kf_db_dialect d,
+		       char out[KF_DB_FMT_MAX])
+{
+	switch (t) {
+	case KF_SQL_TIMESTAMP_US:
+	case KF_SQL_TIMESTAMPTZ: /* the session's zone is UTC (conn.h) */
+		return kf__fmt_stamp_inf(v, 1000000, 6, d, out);
+	case KF_SQL_TIMESTAMP_NS:
+		return kf__fmt_stamp_inf(v, 1000000000, 9, d, out);
+	case KF_SQL_TIME_US:
+	case KF_SQL_TIMETZ:
+		return (int)kf__fmt_clock((uint64_t)v, 1000000, 6, out,
+					  KF_DB_FMT_MAX);
+	case KF_SQL_TIME_NS:
+		return (int)kf__fmt_clock((uint64_t)v, 1000000000, 9, out,
+					  KF_DB_FMT_MAX);
+	case KF_SQL_INTERVAL:
+		return (int)kf__fmt_interval(v, out);
+	case KF_SQL_NONE:
+	case KF_SQL_NUMERIC:
+	case KF_SQL_UUID:
+	case KF_SQL_XML:
+	case KF_SQL_BITS:
+		break;
+	}
+	return -1;
 }
 
 int kf_db_fmt_scalar(const kf_column_t *c, const kf_value_t *v,
@@ -74,6 +152,16 @@ int kf_db_fmt_scalar(const kf_column_t *c, const kf_value_t *v,
 
 	if (v->type != c->type)
 		return -1;
+	if (c->sqltype)
+		return c->type == KF_T_INT64
+			       ? kf__fmt_sql(c->sqltype, v->u.i, d, out)
+			       : -1;
+	if ((c->type == KF_T_FLOAT32 || c->type == KF_T_FLOAT64) &&
+	    !isfinite(v->u.f))
+		return kf__fmt_word(isnan(v->u.f) ? "NaN"
+				    : v->u.f > 0  ? "Infinity"
+						  : "-Infinity",
+				    d, out);
 	switch (c->type) {
 	case KF_T_BOOLEAN:
 		out[0] = v->u.b ? (bc ? 't' : '1') : (bc ? 'f' : '0');
@@ -95,11 +183,45 @@ int kf_db_fmt_scalar(const kf_column_t *c, const kf_value_t *v,
 	case KF_T_TIME:
 		return (int)kf_db_fmt_time(v->u.i, out);
 	case KF_T_TIMESTAMP:
-		return (int)kf_db_fmt_timestamp(v->u.i, bc, out);
+		return kf__fmt_stamp_inf(v->u.i, 1000, 3, d, out);
 	case KF_T_TEXT:
 	case KF_T_BYTES:
 	case KF_T_JSON:
 		break;
 	}
 	return -1;
+}
+
+/* The column types of docs/sink.md 2.3 for the sqltypes. */
+const char *kf_db_sqltype_name(const kf_column_t *c, int key,
+			       enum kf_db_dialect d, char *buf, size_t size)
+{
+	int pg = d == KF_DB_POSTGRES;
+
+	switch (c->sqltype) {
+	case KF_SQL_NONE:
+		return NULL;
+	case KF_SQL_TIMESTAMP_US:
+	case KF_SQL_TIMESTAMP_NS:
+		return pg ? "timestamp(6) without time zone" : "DATETIME(6)";
+	case KF_SQL_TIMESTAMPTZ:
+		return pg ? "timestamp(6) with time zone" : "DATETIME(6)";
+	case KF_SQL_TIME_US:
+	case KF_SQL_TIME_NS:
+		return pg ? "time(6)" : "TIME(6)";
+	case KF_SQL_TIMETZ:
+		return pg ? "time(6) with time zone" : "TIME(6)";
+	case KF_SQL_INTERVAL:
+		return pg ? "interval" : "TIME(6)";
+	case KF_SQL_NUMERIC:
+		return pg ? "numeric" : "DECIMAL(65,30)";
+	case KF_SQL_UUID:
+		return pg ? "uuid" : "UUID";
+	case KF_SQL_XML: /* InnoDB indexes at most 3072 bytes of a key */
+		return pg ? "xml" : key ? "VARCHAR(255)" : "LONGTEXT";
+	case KF_SQL_BITS:
+		snprintf(buf, size, pg ? "bit(%d)" : "BIT(%d)", c->precision);
+		return buf;
+	}
+	return NULL;
 }

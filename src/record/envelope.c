@@ -25,6 +25,48 @@ __extension__ typedef unsigned __int128 kf_u128_t;
 /* The Connect and Debezium logical type names read here. */
 #define KF__CONNECT "org.apache.kafka.connect.data."
 #define KF__DBZ_TIME "io.debezium.time."
+#define KF__DBZ_DATA "io.debezium.data."
+
+/* Room for the text a value of a KF_SQL_NUMERIC or KF_SQL_BITS column
+ * becomes (kf_dec_format's 42 bytes; KF__MAX_BITS digits), per column. */
+#define KF__TXT 72
+#define KF__MAX_BITS 64
+#define KF__US_DAY 86400000000LL
+/* What Debezium writes for PostgreSQL's timestamp 'infinity' and
+ * '-infinity' as io.debezium.time.Timestamp (milliseconds): the JDBC
+ * driver's infinities. Kept as INT64_MAX and INT64_MIN (db/render.h). */
+#define KF__DBZ_TS_INFINITY 9223372036825200LL
+#define KF__DBZ_TS_NEG_INFINITY (-9223372036832400LL)
+
+/* Debezium's logical types that map to a database type of their own
+ * (record/schema.h): the name (after KF__DBZ_TIME or KF__DBZ_DATA), the
+ * Connect type carrying it, and the column it becomes. */
+static const struct kf__logical {
+	const char *name, *base;
+	enum kf_type type;
+	enum kf_sqltype sql;
+} kf__logicals[] = {
+	{KF__DBZ_TIME "MicroTimestamp", "int64", KF_T_INT64,
+	 KF_SQL_TIMESTAMP_US},
+	{KF__DBZ_TIME "NanoTimestamp", "int64", KF_T_INT64,
+	 KF_SQL_TIMESTAMP_NS},
+	{KF__DBZ_TIME "ZonedTimestamp", "string", KF_T_INT64,
+	 KF_SQL_TIMESTAMPTZ},
+	{KF__DBZ_TIME "MicroTime", "int64", KF_T_INT64, KF_SQL_TIME_US},
+	{KF__DBZ_TIME "NanoTime", "int64", KF_T_INT64, KF_SQL_TIME_NS},
+	{KF__DBZ_TIME "ZonedTime", "string", KF_T_INT64, KF_SQL_TIMETZ},
+	{KF__DBZ_TIME "MicroDuration", "int64", KF_T_INT64, KF_SQL_INTERVAL},
+	{KF__DBZ_TIME "Year", "int32", KF_T_INT32, KF_SQL_NONE},
+	{KF__DBZ_DATA "VariableScaleDecimal", "struct", KF_T_TEXT,
+	 KF_SQL_NUMERIC},
+	{KF__DBZ_DATA "Uuid", "string", KF_T_TEXT, KF_SQL_UUID},
+	{KF__DBZ_DATA "Xml", "string", KF_T_TEXT, KF_SQL_XML},
+	{KF__DBZ_DATA "Enum", "string", KF_T_TEXT, KF_SQL_NONE},
+	{KF__DBZ_DATA "EnumSet", "string", KF_T_TEXT, KF_SQL_NONE},
+	{KF__DBZ_DATA "Bits", "bytes", KF_T_TEXT, KF_SQL_BITS},
+	{KF__DBZ_DATA "Json", "string", KF_T_JSON, KF_SQL_NONE},
+	{NULL, NULL, 0, KF_SQL_NONE},
+};
 
 struct kf__entry {
 	uint8_t hash[16];
@@ -49,6 +91,7 @@ struct kf_envdec_s {
 	size_t acap, alen;
 	kf_value_t *vals[3]; /* after, before, key */
 	size_t nvals[3];
+	char *txt[3]; /* KF__TXT bytes per column of vals (kf__row) */
 };
 
 kf_envdec_t *kf_envdec_new(void)
@@ -64,8 +107,10 @@ void kf_envdec_free(kf_envdec_t *d)
 		return;
 	for (i = 0; i < KF__CACHE; i++)
 		kf_schema_free(d->cache[i].row);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3; i++) {
 		free(d->vals[i]);
+		free(d->txt[i]);
+	}
 	free(d->val.toks);
 	free(d->key.toks);
 	free(d->arena);
@@ -148,6 +193,43 @@ static int kf__envelope(const struct kf__doc *doc, int *schema, int *payload,
  * Schemas
  */
 
+/* A Debezium logical type (kf__logicals): the column's type and sqltype,
+ * and the bit count of Bits. Another io.debezium name, or one on another
+ * Connect type, is refused: read as its base type it would land in the
+ * wrong column type. */
+static int kf__logical_type(const struct kf__doc *doc, int f, const char *type,
+			    const char *name, kf_column_t *c, kf_reject_t *rej)
+{
+	const struct kf__logical *l;
+	char buf[16];
+	int params;
+
+	for (l = kf__logicals; l->name; l++)
+		if (!strcmp(name, l->name))
+			break;
+	if (!l->name)
+		return kf_reject(rej, "format", -1,
+				 "field %s: logical type %s is not supported",
+				 c->name, name);
+	if (strcmp(type, l->base))
+		return kf_reject(rej, "format", -1,
+				 "field %s: logical type %s on a %s (Debezium "
+				 "writes it on a %s)",
+				 c->name, name, type, l->base);
+	c->type = l->type;
+	c->sqltype = l->sql;
+	if (l->sql != KF_SQL_BITS)
+		return 0;
+	params = kf_json_member(doc->js, doc->toks, f, "parameters", 10);
+	if (params < 0 || kf__str(doc, params, "length", buf, sizeof(buf)) ||
+	    (c->precision = atoi(buf)) < 1 || c->precision > KF__MAX_BITS)
+		return kf_reject(rej, "format", -1,
+				 "field %s: Bits without a length of 1 to %d "
+				 "(parameters.length)",
+				 c->name, KF__MAX_BITS);
+	return 0;
+}
+
 /* The kf_type of a Connect field schema (type, logical name); -1 with
  * rej when it is not one a table column can hold. */
 static int kf__field_type(const struct kf__doc *doc, int f, kf_column_t *c,
@@ -192,16 +274,8 @@ static int kf__field_type(const struct kf__doc *doc, int f, kf_column_t *c,
 	if (!strcmp(type, "int64") && (!strcmp(name, KF__CONNECT "Timestamp") ||
 				       !strcmp(name, KF__DBZ_TIME "Timestamp")))
 		return (c->type = KF_T_TIMESTAMP), 0;
-	if (!strcmp(type, "string") && !strcmp(name, "io.debezium.data.Json"))
-		return (c->type = KF_T_JSON), 0;
-	/* Debezium's other time types count in micro- or nanoseconds, or
-	 * are zoned strings: read as their base type they would land in
-	 * the wrong column type, so they are refused until they are mapped */
-	if (!strncmp(name, KF__DBZ_TIME, sizeof(KF__DBZ_TIME) - 1))
-		return kf_reject(rej, "format", -1,
-				 "field %s: logical type %s is not supported "
-				 "yet",
-				 c->name, name);
+	if (!strncmp(name, "io.debezium.", 12))
+		return kf__logical_type(doc, f, type, name, c, rej);
 	if (!strcmp(type, "boolean"))
 		c->type = KF_T_BOOLEAN;
 	else if (!strcmp(type, "int8"))
@@ -382,35 +456,68 @@ static int kf__int(const struct kf__doc *doc, const kf_jtok_t *t,
 	return 0;
 }
 
+/* The bytes of a base64 string token into raw (rawsize bytes: room for
+ * what its length can decode to is checked first): their count, or -1
+ * when t is not one or they are more than cap. */
+static long kf__b64(const struct kf__doc *doc, const kf_jtok_t *t, uint8_t *raw,
+		    size_t rawsize, size_t cap)
+{
+	size_t len = t->end - t->start - 2;
+	long n;
+
+	if (t->type != KF_J_STRING || t->escaped || (len + 3) / 4 * 3 > rawsize)
+		return -1;
+	n = kf_base64_decode(doc->js + t->start + 1, len, raw);
+	return n < 0 || (size_t)n > cap ? -1 : n;
+}
+
+/* The unscaled two's complement of a Decimal (base64 of 1 to 16 bytes). */
+static int kf__unscaled(const struct kf__doc *doc, const kf_jtok_t *t,
+			kf_i128_t *out)
+{
+	uint8_t raw[18];
+	kf_i128_t x;
+	long n, i;
+
+	n = kf__b64(doc, t, raw, sizeof(raw), 16);
+	if (n < 1)
+		return -1;
+	x = (raw[0] & 0x80) ? -1 : 0; /* sign extension */
+	for (i = 0; i < n; i++)
+		x = (kf_i128_t)((kf_u128_t)x << 8 | raw[i]);
+	*out = x;
+	return 0;
+}
+
 /* A decimal: base64 of the unscaled two's complement, or a number. */
 static int kf__decimal(const struct kf__doc *doc, const kf_jtok_t *t,
 		       const kf_column_t *c, int col, kf_value_t *v,
 		       kf_reject_t *rej)
 {
-	const char *js = doc->js;
-	uint8_t raw[24];
-	kf_i128_t x = 0;
-	long n, i;
-
 	if (t->type == KF_J_NUMBER)
-		return kf_dec_parse(js + t->start, t->end - t->start, '.', 0,
-				    38, c->scale, KF_ROUND_NONE, &v->u.dec, rej,
-				    col);
-	if (t->type != KF_J_STRING || t->escaped ||
-	    t->end - t->start - 2 > 32 ||
-	    (n = kf_base64_decode(js + t->start + 1, t->end - t->start - 2,
-				  raw)) < 1 ||
-	    n > 16)
+		return kf_dec_parse(doc->js + t->start, t->end - t->start, '.',
+				    0, 38, c->scale, KF_ROUND_NONE, &v->u.dec,
+				    rej, col);
+	if (kf__unscaled(doc, t, &v->u.dec))
 		return kf__bad(rej, c, col,
 			       "not a Decimal (base64 of at most 16 bytes, "
 			       "or a number)");
-	x = (raw[0] & 0x80) ? -1 : 0; /* sign extension */
-	for (i = 0; i < n; i++)
-		x = (kf_i128_t)((kf_u128_t)x << 8 | raw[i]);
-	v->u.dec = x;
 	return 0;
 }
 
+/* Whether string token t is exactly word. */
+static int kf__is_word(const struct kf__doc *doc, const kf_jtok_t *t,
+		       const char *word)
+{
+	size_t n = strlen(word);
+
+	return t->type == KF_J_STRING && !t->escaped &&
+	       (size_t)(t->end - t->start) == n + 2 &&
+	       !memcmp(doc->js + t->start + 1, word, n);
+}
+
+/* A number, or the strings JsonConverter writes for the non-finite
+ * doubles ("NaN", "Infinity", "-Infinity"). */
 static int kf__float(const struct kf__doc *doc, const kf_jtok_t *t,
 		     const kf_column_t *c, int col, kf_value_t *v,
 		     kf_reject_t *rej)
@@ -418,13 +525,20 @@ static int kf__float(const struct kf__doc *doc, const kf_jtok_t *t,
 	char buf[64];
 	size_t n = t->end - t->start;
 
+	if (kf__is_word(doc, t, "NaN"))
+		return (v->u.f = NAN), 0;
+	if (kf__is_word(doc, t, "Infinity"))
+		return (v->u.f = INFINITY), 0;
+	if (kf__is_word(doc, t, "-Infinity"))
+		return (v->u.f = -INFINITY), 0;
 	if (t->type != KF_J_NUMBER || n >= sizeof(buf))
-		return kf__bad(rej, c, col, "not a finite number");
+		return kf__bad(rej, c, col,
+			       "not a number (nor NaN, Infinity, -Infinity)");
 	memcpy(buf, doc->js + t->start, n);
 	buf[n] = '\0';
 	v->u.f = strtod(buf, NULL);
 	if (!isfinite(v->u.f))
-		return kf__bad(rej, c, col, "not a finite number");
+		return kf__bad(rej, c, col, "a number beyond a double");
 	return 0;
 }
 
@@ -456,8 +570,256 @@ static int kf__span(kf_envdec_t *d, const struct kf__doc *doc,
 	return 0;
 }
 
-static int kf__value(kf_envdec_t *d, const struct kf__doc *doc, int i,
+/* ---- ISO-8601 text of Debezium's zoned types */
+
+/* n decimal digits at *p (advanced): 0, or -1. */
+static int kf__digits(const char **p, const char *end, int n, int64_t *out)
+{
+	int64_t x = 0;
+
+	for (; n > 0; n--, (*p)++) {
+		if (*p >= end || **p < '0' || **p > '9')
+			return -1;
+		x = x * 10 + (**p - '0');
+	}
+	*out = x;
+	return 0;
+}
+
+/* Expects character ch at *p (advanced). */
+static int kf__expect(const char **p, const char *end, char ch)
+{
+	if (*p >= end || **p != ch)
+		return -1;
+	(*p)++;
+	return 0;
+}
+
+/* "[+-]YYYY-MM-DD" (4 to 6 year digits, year 0 = 1 BC, as java.time
+ * writes it) into days since 1970-01-01. */
+static int kf__iso_date(const char **p, const char *end, int64_t *days)
+{
+	int64_t y = 0, m, d, digit;
+	int neg = 0, n = 0;
+
+	if (*p < end && (**p == '+' || **p == '-'))
+		neg = *(*p)++ == '-';
+	for (; n < 6 && !kf__digits(p, end, 1, &digit); n++)
+		y = y * 10 + digit;
+	if (n < 4 || kf__expect(p, end, '-') || kf__digits(p, end, 2, &m) ||
+	    kf__expect(p, end, '-') || kf__digits(p, end, 2, &d) || m < 1 ||
+	    m > 12 || d < 1)
+		return -1;
+	if (neg)
+		y = -y;
+	*days = kf_days_from_civil((int)y, (int)m, (int)d);
+	/* past the month's last day: the next month's first is nearer */
+	if (kf_days_from_civil((int)(m == 12 ? y + 1 : y),
+			       (int)(m == 12 ? 1 : m + 1), 1) <= *days)
+		return -1;
+	return 0;
+}
+
+/* "HH:MM[:SS[.fffffffff]]" into microseconds (digits past the sixth
+ * dropped: neither database keeps them); 24:00:00 is the day's end. */
+static int kf__iso_clock(const char **p, const char *end, int64_t *us)
+{
+	int64_t h, mi, sec = 0, frac = 0, digit, scale = 100000;
+
+	if (kf__digits(p, end, 2, &h) || kf__expect(p, end, ':') ||
+	    kf__digits(p, end, 2, &mi))
+		return -1;
+	if (!kf__expect(p, end, ':')) {
+		if (kf__digits(p, end, 2, &sec))
+			return -1;
+		if (!kf__expect(p, end, '.')) {
+			const char *start = *p;
+
+			while (*p - start < 9 &&
+			       !kf__digits(p, end, 1, &digit)) {
+				frac += digit * scale;
+				scale /= 10;
+			}
+			if (*p == start)
+				return -1;
+		}
+	}
+	if (mi > 59 || sec > 59 || h > 24 || (h == 24 && (mi || sec || frac)))
+		return -1;
+	*us = ((h * 60 + mi) * 60 + sec) * 1000000 + frac;
+	return 0;
+}
+
+/* "Z" or "[+-]HH:MM[:SS]" ending the text, into microseconds east of UTC. */
+static int kf__iso_offset(const char **p, const char *end, int64_t *us)
+{
+	int64_t h, m = 0, sec = 0;
+	int neg;
+
+	if (!kf__expect(p, end, 'Z'))
+		return *p == end ? (*us = 0), 0 : -1;
+	if (*p >= end || (**p != '+' && **p != '-'))
+		return -1;
+	neg = *(*p)++ == '-';
+	if (kf__digits(p, end, 2, &h) ||
+	    (!kf__expect(p, end, ':') && kf__digits(p, end, 2, &m)) ||
+	    (!kf__expect(p, end, ':') && kf__digits(p, end, 2, &sec)) ||
+	    *p != end || h > 18 || m > 59 || sec > 59)
+		return -1;
+	*us = ((h * 60 + m) * 60 + sec) * 1000000 * (neg ? -1 : 1);
+	return 0;
+}
+
+/* ZonedTimestamp ("2026-12-02T05:11:12.123456Z", "infinity",
+ * "-infinity") into microseconds since the epoch, UTC (the infinities as
+ * INT64_MAX and INT64_MIN); ZonedTime ("05:11:12.25Z") into microseconds
+ * since midnight, UTC. */
+static int kf__zoned(const struct kf__doc *doc, const kf_jtok_t *t,
 		     const kf_column_t *c, int col, kf_value_t *v,
+		     kf_reject_t *rej)
+{
+	int stamp = c->sqltype == KF_SQL_TIMESTAMPTZ;
+	const char *p = doc->js + t->start + 1, *end = doc->js + t->end - 1;
+	int64_t days = 0, us, off;
+
+	if (stamp && kf__is_word(doc, t, "infinity"))
+		return (v->u.i = INT64_MAX), 0;
+	if (stamp && kf__is_word(doc, t, "-infinity"))
+		return (v->u.i = INT64_MIN), 0;
+	if (t->type != KF_J_STRING || t->escaped ||
+	    (stamp &&
+	     (kf__iso_date(&p, end, &days) || kf__expect(&p, end, 'T'))) ||
+	    kf__iso_clock(&p, end, &us) || kf__iso_offset(&p, end, &off) ||
+	    days < -100000000 || days > 100000000)
+		return kf__bad(rej, c, col,
+			       stamp ? "not an ISO-8601 date and time with "
+				       "an offset (ZonedTimestamp)"
+				     : "not an ISO-8601 time with an offset "
+				       "(ZonedTime)");
+	us -= off;
+	if (stamp)
+		return (v->u.i = days * KF__US_DAY + us), 0;
+	if (us < 0) /* the same time of day in UTC */
+		us += KF__US_DAY;
+	else if (us > KF__US_DAY)
+		us -= KF__US_DAY;
+	v->u.i = us;
+	return 0;
+}
+
+/* ---- Debezium's data types written as text (KF_SQL_NUMERIC, _UUID,
+ * _BITS) into txt, KF__TXT bytes of the column's own */
+
+/* VariableScaleDecimal: {"scale": s, "value": base64 unscaled}. */
+static int kf__vsdecimal(const struct kf__doc *doc, int obj,
+			 const kf_column_t *c, int col, kf_value_t *v,
+			 char *txt, kf_reject_t *rej)
+{
+	int sc = kf_json_member(doc->js, doc->toks, obj, "scale", 5);
+	int val = kf_json_member(doc->js, doc->toks, obj, "value", 5);
+	int64_t scale;
+	kf_i128_t x;
+
+	if (doc->toks[obj].type != KF_J_OBJECT || sc < 0 || val < 0 ||
+	    doc->toks[sc].type != KF_J_NUMBER ||
+	    kf_json_int64(doc->js, &doc->toks[sc], &scale) || scale < 0 ||
+	    scale > 38 || kf__unscaled(doc, &doc->toks[val], &x))
+		return kf__bad(rej, c, col,
+			       "not a VariableScaleDecimal ({\"scale\": 0 to "
+			       "38, \"value\": base64 of at most 16 bytes})");
+	v->u.s.ptr = txt;
+	v->u.s.len = kf_dec_format(x, (int)scale, txt);
+	return 0;
+}
+
+/* Uuid: 8-4-4-4-12 hexadecimal digits, written in lower case. */
+static int kf__uuid(const struct kf__doc *doc, const kf_jtok_t *t,
+		    const kf_column_t *c, int col, kf_value_t *v, char *txt,
+		    kf_reject_t *rej)
+{
+	const char *p = doc->js + t->start + 1;
+	size_t i;
+
+	if (t->type != KF_J_STRING || t->escaped || t->end - t->start != 38)
+		goto bad;
+	for (i = 0; i < 36; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+		char ch = p[i] >= 'A' && p[i] <= 'F' ? p[i] + 32 : p[i];
+
+		if (dash ? ch != '-'
+			 : !((ch >= '0' && ch <= '9') ||
+			     (ch >= 'a' && ch <= 'f')))
+			goto bad;
+		txt[i] = ch;
+	}
+	v->u.s.ptr = txt;
+	v->u.s.len = 36;
+	return 0;
+bad:
+	return kf__bad(rej, c, col, "not a UUID (8-4-4-4-12 hex digits)");
+}
+
+/* Bits: base64 of the bits in little-endian byte order (Debezium's), as
+ * c->precision digits 0/1, the most significant first. */
+static int kf__bits(const struct kf__doc *doc, const kf_jtok_t *t,
+		    const kf_column_t *c, int col, kf_value_t *v, char *txt,
+		    kf_reject_t *rej)
+{
+	uint8_t raw[KF__MAX_BITS / 8 + 2];
+	long n = kf__b64(doc, t, raw, sizeof(raw), KF__MAX_BITS / 8), b;
+
+	if (n < 0)
+		return kf__bad(rej, c, col,
+			       "not Bits (base64 of at most 8 bytes)");
+	for (b = c->precision; b < n * 8; b++)
+		if (raw[b / 8] >> (b % 8) & 1)
+			return kf__bad(rej, c, col,
+				       "Bits wider than their length");
+	for (b = 0; b < c->precision; b++) {
+		long bit = c->precision - 1 - b;
+
+		txt[b] = bit / 8 < n && (raw[bit / 8] >> (bit % 8) & 1) ? '1'
+									: '0';
+	}
+	v->u.s.ptr = txt;
+	v->u.s.len = (size_t)c->precision;
+	return 0;
+}
+
+/* A value of a column with a sqltype (kf__logicals). */
+static int kf__sqlvalue(kf_envdec_t *d, const struct kf__doc *doc, int i,
+			const kf_column_t *c, int col, kf_value_t *v, char *txt,
+			kf_reject_t *rej)
+{
+	const kf_jtok_t *t = &doc->toks[i];
+
+	switch (c->sqltype) {
+	case KF_SQL_TIMESTAMP_US:
+	case KF_SQL_TIMESTAMP_NS:
+	case KF_SQL_INTERVAL:
+		return kf__int(doc, t, c, col, INT64_MIN, INT64_MAX, v, rej);
+	case KF_SQL_TIME_US:
+		return kf__int(doc, t, c, col, 0, KF__US_DAY, v, rej);
+	case KF_SQL_TIME_NS:
+		return kf__int(doc, t, c, col, 0, KF__US_DAY * 1000, v, rej);
+	case KF_SQL_TIMESTAMPTZ:
+	case KF_SQL_TIMETZ:
+		return kf__zoned(doc, t, c, col, v, rej);
+	case KF_SQL_NUMERIC:
+		return kf__vsdecimal(doc, i, c, col, v, txt, rej);
+	case KF_SQL_UUID:
+		return kf__uuid(doc, t, c, col, v, txt, rej);
+	case KF_SQL_BITS:
+		return kf__bits(doc, t, c, col, v, txt, rej);
+	case KF_SQL_XML:
+	case KF_SQL_NONE:
+		break;
+	}
+	return kf__span(d, doc, t, c, col, v, rej);
+}
+
+static int kf__value(kf_envdec_t *d, const struct kf__doc *doc, int i,
+		     const kf_column_t *c, int col, kf_value_t *v, char *txt,
 		     kf_reject_t *rej)
 {
 	const kf_jtok_t *t = i < 0 ? NULL : &doc->toks[i];
@@ -468,6 +830,8 @@ static int kf__value(kf_envdec_t *d, const struct kf__doc *doc, int i,
 		v->null = 1;
 		return 0;
 	}
+	if (c->sqltype)
+		return kf__sqlvalue(d, doc, i, c, col, v, txt, rej);
 	switch (c->type) {
 	case KF_T_BOOLEAN:
 		if (t->type != KF_J_TRUE && t->type != KF_J_FALSE)
@@ -481,11 +845,18 @@ static int kf__value(kf_envdec_t *d, const struct kf__doc *doc, int i,
 	case KF_T_INT32:
 	case KF_T_DATE:
 		return kf__int(doc, t, c, col, INT32_MIN, INT32_MAX, v, rej);
-	case KF_T_TIME:
-		return kf__int(doc, t, c, col, 0, 86399999, v, rej);
+	case KF_T_TIME: /* PostgreSQL's 24:00:00 included */
+		return kf__int(doc, t, c, col, 0, 86400000, v, rej);
 	case KF_T_INT64:
-	case KF_T_TIMESTAMP:
 		return kf__int(doc, t, c, col, INT64_MIN, INT64_MAX, v, rej);
+	case KF_T_TIMESTAMP:
+		if (kf__int(doc, t, c, col, INT64_MIN, INT64_MAX, v, rej))
+			return -1;
+		if (v->u.i == KF__DBZ_TS_INFINITY)
+			v->u.i = INT64_MAX;
+		else if (v->u.i == KF__DBZ_TS_NEG_INFINITY)
+			v->u.i = INT64_MIN;
+		return 0;
 	case KF_T_FLOAT32:
 	case KF_T_FLOAT64:
 		return kf__float(doc, t, c, col, v, rej);
@@ -511,7 +882,11 @@ static int kf__row(kf_envdec_t *d, const struct kf__doc *doc, int obj,
 		return kf_reject(rej, "format", -1,
 				 "the payload is not an object (a struct)");
 	if (d->nvals[slot] < sc->ncols) {
-		v = realloc(d->vals[slot], sc->ncols * sizeof(*v));
+		char *txt = realloc(d->txt[slot], sc->ncols * KF__TXT);
+
+		if (txt)
+			d->txt[slot] = txt;
+		v = txt ? realloc(d->vals[slot], sc->ncols * sizeof(*v)) : NULL;
 		if (!v)
 			return kf_reject(rej, "format", -1, "out of memory");
 		d->vals[slot] = v;
@@ -523,7 +898,8 @@ static int kf__row(kf_envdec_t *d, const struct kf__doc *doc, int obj,
 		int i = kf_json_member(doc->js, doc->toks, obj, name,
 				       strlen(name));
 
-		if (kf__value(d, doc, i, &sc->cols[c], (int)c, &v[c], rej))
+		if (kf__value(d, doc, i, &sc->cols[c], (int)c, &v[c],
+			      d->txt[slot] + c * KF__TXT, rej))
 			return -1;
 	}
 	*out = v;

@@ -89,12 +89,32 @@ enum kf_filter_op {
 	KF_OP_NOT_NULL
 };
 
+/* The database type of a column read from a topic (record/envelope.h)
+ * whose logical type has no kf_type of its own (docs/sink.md 2.3); the
+ * value is of the column's kf_type, in the unit named here. */
+enum kf_sqltype {
+	KF_SQL_NONE = 0,     /* the kf_type's own column type */
+	KF_SQL_TIMESTAMP_US, /* INT64: microseconds since the epoch */
+	KF_SQL_TIMESTAMP_NS, /* INT64: nanoseconds since the epoch */
+	KF_SQL_TIMESTAMPTZ,  /* INT64: microseconds since the epoch, UTC */
+	KF_SQL_TIME_US,	     /* INT64: microseconds since midnight */
+	KF_SQL_TIME_NS,	     /* INT64: nanoseconds since midnight */
+	KF_SQL_TIMETZ,	     /* INT64: microseconds since midnight, UTC */
+	KF_SQL_INTERVAL,     /* INT64: microseconds */
+	KF_SQL_NUMERIC,	     /* TEXT: a decimal of any scale, "-12.340" */
+	KF_SQL_UUID,	     /* TEXT: 8-4-4-4-12 lower-case hex digits */
+	KF_SQL_XML,	     /* TEXT */
+	KF_SQL_BITS	     /* TEXT: precision digits 0/1, the first the
+			      * most significant */
+};
+
 typedef struct kf_column_s {
 	char *name;   /* output name: [A-Za-z_][A-Za-z0-9_]{0,62} */
 	char *source; /* CSV header / JSON member path; NULL: name */
 	char *doc;    /* NULL: none */
 	enum kf_type type;
-	int precision, scale; /* KF_T_DECIMAL */
+	int precision, scale; /* KF_T_DECIMAL; precision: bits of KF_SQL_BITS */
+	enum kf_sqltype sqltype; /* columns read from a topic; else 0 */
 	int required;
 	int emit; /* 0: read, checked, usable, not emitted */
 	/* parsing */

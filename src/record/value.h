@@ -49,7 +49,8 @@ typedef struct kf_value_s {
 	union {
 		int b;	   /* BOOLEAN: 0 or 1 */
 		int64_t i; /* INT8..INT64, DATE (days), TIME (ms), TIMESTAMP (ms) */
-		double f;      /* FLOAT32, FLOAT64: finite */
+		double f;      /* FLOAT32, FLOAT64: finite, but from a
+				* topic (record/envelope.h: NaN, infinities) */
 		kf_i128_t dec; /* DECIMAL: unscaled, at the column's scale */
 		struct {       /* TEXT (UTF-8), BYTES (raw), JSON (compact) */
 			const char *ptr;

@@ -269,7 +269,8 @@ static int kf__same_cols(const kf_sink_group_t *g, const kf_schema_t *s,
 		if (strcmp(g->cols[i].name, s->cols[i].name) ||
 		    g->cols[i].type != s->cols[i].type ||
 		    g->cols[i].precision != s->cols[i].precision ||
-		    g->cols[i].scale != s->cols[i].scale)
+		    g->cols[i].scale != s->cols[i].scale ||
+		    g->cols[i].sqltype != s->cols[i].sqltype)
 			return 0;
 	return 1;
 }
@@ -335,6 +336,7 @@ static kf_sink_group_t *kf__group(struct kf__build *b, const char *table,
 		g->cols[i].type = s->cols[i].type;
 		g->cols[i].precision = s->cols[i].precision;
 		g->cols[i].scale = s->cols[i].scale;
+		g->cols[i].sqltype = s->cols[i].sqltype;
 		g->cols[i].required = s->cols[i].required;
 	}
 	g->ncols = s->ncols;

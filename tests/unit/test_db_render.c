@@ -2,7 +2,9 @@
 /*
  * Unit tests of src/db/render.c: the exact text of values for COPY and
  * SQL literals (dates around the epoch, leap days and before year 1,
- * timestamps before 1970, decimal(38,s) extremes, booleans per dialect).
+ * timestamps before 1970, decimal(38,s) extremes, booleans per dialect),
+ * and the columns of Debezium's types (sqltypes: micro- and nanosecond
+ * times, infinities, intervals, non-finite floats, their column types).
  * The round trip through real servers is tests/db/test_db.c.
  */
 #include <setjmp.h>
@@ -12,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,9 +144,129 @@ static void test_scalars(void **state)
 	assert_int_equal(kf_db_fmt_scalar(&c, &v, KF_DB_POSTGRES, out), -1);
 }
 
+/* The INT64 of a sqltype column in both dialects. */
+static void check_sql(enum kf_sqltype t, int64_t i, const char *pg,
+		      const char *my)
+{
+	kf_column_t c;
+	kf_value_t v = {.type = KF_T_INT64, .u.i = i};
+	char out[KF_DB_FMT_MAX];
+
+	memset(&c, 0, sizeof(c));
+	c.type = KF_T_INT64;
+	c.sqltype = t;
+	assert_int_equal(kf_db_fmt_scalar(&c, &v, KF_DB_POSTGRES, out),
+			 (int)strlen(pg));
+	assert_string_equal(out, pg);
+	kf_db_fmt_scalar(&c, &v, KF_DB_MARIADB, out);
+	assert_string_equal(out, my);
+}
+
+static void test_sqltypes(void **state)
+{
+	(void)state;
+	check_sql(KF_SQL_TIMESTAMP_US, 1796188272123456LL,
+		  "2026-12-02 05:11:12.123456", "2026-12-02 05:11:12.123456");
+	check_sql(KF_SQL_TIMESTAMP_US, -63517953600000000LL,
+		  "0044-03-13 12:00:00.000000 BC",
+		  "-043-03-13 12:00:00.000000");
+	check_sql(KF_SQL_TIMESTAMP_US, -1, "1969-12-31 23:59:59.999999",
+		  "1969-12-31 23:59:59.999999");
+	check_sql(KF_SQL_TIMESTAMP_NS, 1, "1970-01-01 00:00:00.000000001",
+		  "1970-01-01 00:00:00.000000001");
+	check_sql(KF_SQL_TIMESTAMPTZ, INT64_MAX, "infinity", "'infinity'");
+	check_sql(KF_SQL_TIMESTAMPTZ, INT64_MIN, "-infinity", "'-infinity'");
+	check_sql(KF_SQL_TIME_US, 86400000000LL, "24:00:00.000000",
+		  "24:00:00.000000");
+	check_sql(KF_SQL_TIMETZ, 18672250000LL, "05:11:12.250000",
+		  "05:11:12.250000");
+	check_sql(KF_SQL_TIME_NS, 1, "00:00:00.000000001",
+		  "00:00:00.000000001");
+	check_sql(KF_SQL_INTERVAL, 93784500000LL, "26:03:04.500000",
+		  "26:03:04.500000");
+	check_sql(KF_SQL_INTERVAL, -1, "-00:00:00.000001", "-00:00:00.000001");
+	check_sql(KF_SQL_INTERVAL, INT64_MIN, "-2562047788:00:54.775808",
+		  "-2562047788:00:54.775808");
+}
+
+static void test_nonfinite(void **state)
+{
+	kf_column_t c;
+	kf_value_t v = {.type = KF_T_FLOAT64};
+	char out[KF_DB_FMT_MAX];
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.type = KF_T_FLOAT64;
+	v.u.f = NAN;
+	kf_db_fmt_scalar(&c, &v, KF_DB_POSTGRES, out);
+	assert_string_equal(out, "NaN");
+	kf_db_fmt_scalar(&c, &v, KF_DB_MARIADB, out); /* refused there */
+	assert_string_equal(out, "'NaN'");
+	c.type = v.type = KF_T_FLOAT32;
+	v.u.f = -INFINITY;
+	kf_db_fmt_scalar(&c, &v, KF_DB_POSTGRES, out);
+	assert_string_equal(out, "-Infinity");
+	c.type = v.type = KF_T_TIMESTAMP; /* Debezium's timestamp infinity */
+	v.u.i = INT64_MAX;
+	kf_db_fmt_scalar(&c, &v, KF_DB_POSTGRES, out);
+	assert_string_equal(out, "infinity");
+	/* a sqltype on another kf_type than INT64 is not a scalar */
+	c.type = v.type = KF_T_TEXT;
+	c.sqltype = KF_SQL_UUID;
+	assert_int_equal(kf_db_fmt_scalar(&c, &v, KF_DB_POSTGRES, out), -1);
+}
+
+static void test_sqltype_names(void **state)
+{
+	static const struct {
+		enum kf_sqltype t;
+		const char *pg, *my;
+	} want[] = {
+		{KF_SQL_TIMESTAMP_US, "timestamp(6) without time zone",
+		 "DATETIME(6)"},
+		{KF_SQL_TIMESTAMP_NS, "timestamp(6) without time zone",
+		 "DATETIME(6)"},
+		{KF_SQL_TIMESTAMPTZ, "timestamp(6) with time zone",
+		 "DATETIME(6)"},
+		{KF_SQL_TIME_US, "time(6)", "TIME(6)"},
+		{KF_SQL_TIME_NS, "time(6)", "TIME(6)"},
+		{KF_SQL_TIMETZ, "time(6) with time zone", "TIME(6)"},
+		{KF_SQL_INTERVAL, "interval", "TIME(6)"},
+		{KF_SQL_NUMERIC, "numeric", "DECIMAL(65,30)"},
+		{KF_SQL_UUID, "uuid", "UUID"},
+		{KF_SQL_XML, "xml", "LONGTEXT"},
+		{KF_SQL_BITS, "bit(12)", "BIT(12)"},
+	};
+	kf_column_t c;
+	char buf[64];
+	size_t i;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.type = KF_T_TEXT;
+	assert_null(kf_db_sqltype_name(&c, 0, KF_DB_POSTGRES, buf, 64));
+	c.precision = 12;
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		c.sqltype = want[i].t;
+		assert_string_equal(
+			kf_db_sqltype_name(&c, 0, KF_DB_POSTGRES, buf, 64),
+			want[i].pg);
+		assert_string_equal(
+			kf_db_sqltype_name(&c, 0, KF_DB_MARIADB, buf, 64),
+			want[i].my);
+	}
+	c.sqltype = KF_SQL_XML; /* InnoDB indexes no LONGTEXT */
+	assert_string_equal(kf_db_sqltype_name(&c, 1, KF_DB_MARIADB, buf, 64),
+			    "VARCHAR(255)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sqltypes),
+		cmocka_unit_test(test_nonfinite),
+		cmocka_unit_test(test_sqltype_names),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_decimals),

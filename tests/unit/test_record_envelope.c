@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "record/envelope.h"
@@ -232,6 +234,137 @@ static void test_plain_keys(void **state)
 	"\",\"optional\":true" extra ",\"field\":\"x\"}]},\"payload\":{"       \
 	"\"x\":" payload "}}"
 
+#define DBZ(n) ",\"name\":\"io.debezium." n "\""
+#define MICRO_TIME DBZ("time.MicroTime")
+#define ZONED_TS DBZ("time.ZonedTimestamp")
+#define ZONED_TIME DBZ("time.ZonedTime")
+#define VSD DBZ("data.VariableScaleDecimal")
+#define UUID DBZ("data.Uuid")
+#define BITS(n) DBZ("data.Bits") ",\"parameters\":{\"length\":\"" n "\"}"
+
+/* Debezium's types with the default settings of its PostgreSQL and
+ * MySQL connectors (values as Debezium 3.2 wrote them in
+ * tests/interop/t_debezium_sink.sh): each value, its column type and
+ * sqltype. */
+static void test_debezium_types(void **state)
+{
+	static const struct {
+		const char *msg;
+		enum kf_type type;
+		enum kf_sqltype sql;
+		int64_t i;	 /* INT64 / INT32 / TIMESTAMP / TIME values */
+		const char *txt; /* TEXT values */
+	} ok[] = {
+		{SIMPLE("int64", DBZ("time.MicroTimestamp"),
+			"1796206272123456"),
+		 KF_T_INT64, KF_SQL_TIMESTAMP_US, 1796206272123456LL, NULL},
+		{SIMPLE("int64", DBZ("time.NanoTimestamp"), "-1"), KF_T_INT64,
+		 KF_SQL_TIMESTAMP_NS, -1, NULL},
+		{SIMPLE("string", ZONED_TS, "\"2026-12-02T05:11:12.123456Z\""),
+		 KF_T_INT64, KF_SQL_TIMESTAMPTZ, 1796188272123456LL, NULL},
+		{SIMPLE("string", ZONED_TS,
+			"\"2026-12-02T10:11:12.123456+05:00\""),
+		 KF_T_INT64, KF_SQL_TIMESTAMPTZ, 1796188272123456LL, NULL},
+		{SIMPLE("string", ZONED_TS, "\"2026-12-02T05:11Z\""),
+		 KF_T_INT64, KF_SQL_TIMESTAMPTZ, 1796188260000000LL, NULL},
+		{SIMPLE("string", ZONED_TS, "\"-0043-03-15T12:00:00Z\""),
+		 KF_T_INT64, KF_SQL_TIMESTAMPTZ, -63517780800000000LL, NULL},
+		{SIMPLE("string", ZONED_TS, "\"-infinity\""), KF_T_INT64,
+		 KF_SQL_TIMESTAMPTZ, INT64_MIN, NULL},
+		{SIMPLE("int64", MICRO_TIME, "86400000000"), KF_T_INT64,
+		 KF_SQL_TIME_US, 86400000000LL, NULL},
+		{SIMPLE("int64", DBZ("time.NanoTime"), "1"), KF_T_INT64,
+		 KF_SQL_TIME_NS, 1, NULL},
+		{SIMPLE("string", ZONED_TIME, "\"05:11:12.25Z\""), KF_T_INT64,
+		 KF_SQL_TIMETZ, 18672250000LL, NULL},
+		{SIMPLE("string", ZONED_TIME, "\"01:00:00+02:00\""), KF_T_INT64,
+		 KF_SQL_TIMETZ, 82800000000LL, NULL},
+		{SIMPLE("string", ZONED_TIME, "\"23:00:00-02:00\""), KF_T_INT64,
+		 KF_SQL_TIMETZ, 3600000000LL, NULL},
+		{SIMPLE("int64", DBZ("time.MicroDuration"), "-8062201000000"),
+		 KF_T_INT64, KF_SQL_INTERVAL, -8062201000000LL, NULL},
+		{SIMPLE("int32", DBZ("time.Year"), "2026"), KF_T_INT32,
+		 KF_SQL_NONE, 2026, NULL},
+		{SIMPLE("int32", DBZ("time.Time"), "86400000"), KF_T_TIME,
+		 KF_SQL_NONE, 86400000, NULL},
+		{SIMPLE("int64", DBZ("time.Timestamp"), "9223372036825200"),
+		 KF_T_TIMESTAMP, KF_SQL_NONE, INT64_MAX, NULL},
+		{SIMPLE("struct", VSD, "{\"scale\":2,\"value\":\"BNI=\"}"),
+		 KF_T_TEXT, KF_SQL_NUMERIC, 0, "12.34"},
+		{SIMPLE("struct", VSD, "{\"scale\":20,\"value\":\"/w==\"}"),
+		 KF_T_TEXT, KF_SQL_NUMERIC, 0, "-0.00000000000000000001"},
+		{SIMPLE("string", UUID,
+			"\"A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11\""),
+		 KF_T_TEXT, KF_SQL_UUID, 0,
+		 "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
+		{SIMPLE("string", DBZ("data.Xml"), "\"<a>x</a>\""), KF_T_TEXT,
+		 KF_SQL_XML, 0, "<a>x</a>"},
+		{SIMPLE("string", DBZ("data.Enum"), "\"happy\""), KF_T_TEXT,
+		 KF_SQL_NONE, 0, "happy"},
+		{SIMPLE("string", DBZ("data.EnumSet"), "\"a,b\""), KF_T_TEXT,
+		 KF_SQL_NONE, 0, "a,b"},
+		{SIMPLE("string", DBZ("data.Json"), "\"{\\\"a\\\": 1}\""),
+		 KF_T_JSON, KF_SQL_NONE, 0, "{\"a\": 1}"},
+		{SIMPLE("bytes", BITS("12"), "\"AQo=\""), KF_T_TEXT,
+		 KF_SQL_BITS, 0, "101000000001"},
+		{SIMPLE("bytes", BITS("3"), "\"\""), KF_T_TEXT, KF_SQL_BITS, 0,
+		 "000"},
+	};
+	kf_envdec_t *d = kf_envdec_new();
+	kf_env_msg_t m;
+	kf_reject_t rej;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		const kf_value_t *v;
+
+		if (kf_envdec_decode(d, NULL, 0, ok[i].msg, strlen(ok[i].msg),
+				     &m, &rej))
+			fail_msg("%s: %s", ok[i].msg, rej.reason);
+		v = &m.after[0];
+		assert_int_equal(m.schema->cols[0].type, ok[i].type);
+		assert_int_equal(m.schema->cols[0].sqltype, ok[i].sql);
+		assert_int_equal(v->type, ok[i].type);
+		assert_false(v->null);
+		if (!ok[i].txt) {
+			if (v->u.i != ok[i].i)
+				fail_msg("%s: %lld", ok[i].msg,
+					 (long long)v->u.i);
+			continue;
+		}
+		if (v->u.s.len != strlen(ok[i].txt) ||
+		    memcmp(v->u.s.ptr, ok[i].txt, v->u.s.len))
+			fail_msg("%s: \"%.*s\"", ok[i].msg, (int)v->u.s.len,
+				 v->u.s.ptr);
+	}
+	kf_envdec_free(d);
+}
+
+/* JsonConverter writes the non-finite doubles as strings. */
+static void test_nonfinite(void **state)
+{
+	static const char *const words[] = {"NaN", "Infinity", "-Infinity"};
+	char msg[256];
+	kf_envdec_t *d = kf_envdec_new();
+	kf_env_msg_t m;
+	kf_reject_t rej;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		snprintf(msg, sizeof(msg), SIMPLE("double", "", "\"%s\""),
+			 words[i]);
+		assert_int_equal(kf_envdec_decode(d, NULL, 0, msg, strlen(msg),
+						  &m, &rej),
+				 0);
+		assert_true(i ? isinf(m.after[0].u.f) : isnan(m.after[0].u.f));
+		assert_true(i < 2 ? m.after[0].u.f > 0 || i == 0
+				  : m.after[0].u.f < 0);
+	}
+	kf_envdec_free(d);
+}
+
 static void test_refused(void **state)
 {
 	static const char *const bad[][2] = {
@@ -261,12 +394,66 @@ static void test_refused(void **state)
 			",\"name\":\"org.apache.kafka.connect.data.Decimal\"",
 			"\"AA==\""),
 		 "without a scale"},
-		{SIMPLE("int64",
-			",\"name\":\"io.debezium.time.MicroTimestamp\"", "1"),
-		 "MicroTimestamp is not supported"},
+		{SIMPLE("string",
+			",\"name\":\"io.debezium.time.MicroTimestamp\"",
+			"\"1\""),
+		 "MicroTimestamp on a string"},
+		{SIMPLE("string", ",\"name\":\"io.debezium.time.Interval\"",
+			"\"P1D\""),
+		 "Interval is not supported"},
+		{SIMPLE("int64", MICRO_TIME, "86400000001"),
+		 "x: not an integer in the type's range"},
+		{SIMPLE("int64", MICRO_TIME, "-1"), "not an integer"},
+		{SIMPLE("int64", MICRO_TIME, "\"1\""), "not an integer"},
+		{SIMPLE("string", ZONED_TS, "\"2026-02-29T00:00:00Z\""),
+		 "ZonedTimestamp"},
+		{SIMPLE("string", ZONED_TS, "\"2026-12-02T05:11:12\""),
+		 "ZonedTimestamp"},
+		{SIMPLE("string", ZONED_TS, "\"2026-12-02T24:00:01Z\""),
+		 "ZonedTimestamp"},
+		{SIMPLE("string", ZONED_TS,
+			"\"2026-12-02T05:11:12.1234567890Z\""),
+		 "ZonedTimestamp"},
+		{SIMPLE("string", ZONED_TS, "\"2026-12-02T05:11:12Z \""),
+		 "ZonedTimestamp"},
+		{SIMPLE("string", ZONED_TS, "\"99999999-01-01T00:00:00Z\""),
+		 "ZonedTimestamp"},
+		{SIMPLE("string", ZONED_TS, "\"Infinity\""), "ZonedTimestamp"},
+		{SIMPLE("string", ZONED_TS, "1"), "ZonedTimestamp"},
+		{SIMPLE("string", ZONED_TIME, "\"05:11:12+19:00\""),
+		 "ZonedTime"},
+		{SIMPLE("string", ZONED_TIME, "\"05:60:00Z\""), "ZonedTime"},
+		{SIMPLE("struct", VSD, "{\"scale\":39,\"value\":\"AQ==\"}"),
+		 "not a VariableScaleDecimal"},
+		{SIMPLE("struct", VSD, "{\"scale\":-1,\"value\":\"AQ==\"}"),
+		 "not a VariableScaleDecimal"},
+		{SIMPLE("struct", VSD, "{\"scale\":2}"),
+		 "not a VariableScaleDecimal"},
+		{SIMPLE("struct", VSD,
+			"{\"scale\":0,\"value\":\"AAAAAAAAAAAAAAAAAAAAAAA=\"}"),
+		 "not a VariableScaleDecimal"},
+		{SIMPLE("struct", VSD, "\"12.5\""),
+		 "not a VariableScaleDecimal"},
+		{SIMPLE("struct", "", "{}"), "cannot hold"},
+		{SIMPLE("string", UUID,
+			"\"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1\""),
+		 "not a UUID"},
+		{SIMPLE("string", UUID,
+			"\"a0eebc99-9c0b-4ef8-bb6d_6bb9bd380a11\""),
+		 "not a UUID"},
+		{SIMPLE("string", UUID,
+			"\"g0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\""),
+		 "not a UUID"},
+		{SIMPLE("bytes", BITS("0"), "\"AA==\""),
+		 "Bits without a length"},
+		{SIMPLE("bytes", BITS("65"), "\"AA==\""),
+		 "Bits without a length"},
+		{SIMPLE("bytes", BITS("4"), "\"Hw==\""), "wider than"},
+		{SIMPLE("bytes", BITS("64"), "\"AAAAAAAAAAAA\""), "not Bits"},
+		{SIMPLE("double", "", "\"nan\""), "x: not a number"},
 		{SIMPLE("array", "", "[1]"), "cannot hold"},
 		{SIMPLE("string", "", "\"a\\u0000b\""), "U+0000"},
-		{SIMPLE("double", "", "1e999"), "not a finite number"},
+		{SIMPLE("double", "", "1e999"), "beyond a double"},
 	};
 	kf_envdec_t *d = kf_envdec_new();
 	kf_env_msg_t m;
@@ -293,6 +480,8 @@ int main(void)
 		cmocka_unit_test(test_record),
 		cmocka_unit_test(test_change_events),
 		cmocka_unit_test(test_plain_keys),
+		cmocka_unit_test(test_debezium_types),
+		cmocka_unit_test(test_nonfinite),
 		cmocka_unit_test(test_refused),
 	};
 
