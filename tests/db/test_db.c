@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,6 +307,116 @@ static void test_roundtrip(void **state)
 			assert_string_equal(got, "0001-12-31 BC\n");
 			free(got);
 		}
+	}
+}
+
+/* ---- the columns of Debezium's types (sqltypes, docs/sink.md 2.3) */
+
+static kf_column_t sqlcol(const char *name, enum kf_type t, enum kf_sqltype sql,
+			  int bits)
+{
+	kf_column_t c = col(name, t, bits, 0, 0);
+
+	c.sqltype = sql;
+	return c;
+}
+
+enum {
+	SQ_NCOLS = 10
+};
+
+static void test_sqltypes(void **state)
+{
+	kf_column_t cols[SQ_NCOLS] = {
+		col("id", KF_T_INT64, 0, 0, 1),
+		sqlcol("ts6", KF_T_INT64, KF_SQL_TIMESTAMP_US, 0),
+		sqlcol("tsz", KF_T_INT64, KF_SQL_TIMESTAMPTZ, 0),
+		sqlcol("t6", KF_T_INT64, KF_SQL_TIME_US, 0),
+		sqlcol("ttz", KF_T_INT64, KF_SQL_TIMETZ, 0),
+		sqlcol("iv", KF_T_INT64, KF_SQL_INTERVAL, 0),
+		sqlcol("n", KF_T_TEXT, KF_SQL_NUMERIC, 0),
+		sqlcol("u", KF_T_TEXT, KF_SQL_UUID, 0),
+		sqlcol("x", KF_T_TEXT, KF_SQL_XML, 0),
+		sqlcol("bt", KF_T_TEXT, KF_SQL_BITS, 12),
+	};
+	static const char uuid[] = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11";
+	kf_column_t fcol[2] = {col("id", KF_T_INT64, 0, 0, 1),
+			       col("f", KF_T_FLOAT64, 0, 0, 0)};
+	kf_value_t r[SQ_NCOLS], f[2];
+	const kf_value_t *rows[1] = {r}, *frows[1] = {f};
+	int key[1] = {0};
+
+	(void)state;
+	r[0] = kf_test_int(KF_T_INT64, 1);
+	r[1] = kf_test_int(KF_T_INT64, 1796188272123456LL);
+	r[2] = kf_test_int(KF_T_INT64, 1796188272123456LL);
+	r[3] = kf_test_int(KF_T_INT64, 86399999999LL);
+	r[4] = kf_test_int(KF_T_INT64, 18672250000LL);
+	r[5] = kf_test_int(KF_T_INT64, -93784500000LL);
+	r[6] = vs(KF_T_TEXT, "-12.3400", 8);
+	r[7] = vs(KF_T_TEXT, uuid, 36);
+	r[8] = vs(KF_T_TEXT, "<a>x</a>", 8);
+	r[9] = vs(KF_T_TEXT, "101000000001", 12);
+	f[0] = kf_test_int(KF_T_INT64, 1);
+	f[1] = (kf_value_t){.type = KF_T_FLOAT64, .u.f = NAN};
+
+	FOR_EACH_DB(db)
+	{
+		int pg = kf_db_dialect(db) == KF_DB_POSTGRES;
+		kf_db_err_t e = {0};
+		char *got;
+
+		exec_ok(db, "DROP TABLE IF EXISTS sq");
+		exec_ok(db, "DROP TABLE IF EXISTS sqf");
+		ok(db, kf_db_create_table(db, "sq", cols, SQ_NCOLS, key, 1, &e),
+		   &e);
+		ok(db, kf_db_begin(db, &e), &e);
+		ok(db,
+		   kf_db_write(db, "sq", cols, SQ_NCOLS, rows, 1, KF_DB_INSERT,
+			       NULL, 0, &e),
+		   &e);
+		ok(db, kf_db_commit(db, &e), &e);
+		got = query_text(
+			db, pg ? "SELECT ts6, tsz, t6, ttz, iv, n, u, x, bt "
+				 "FROM sq"
+			       : "SELECT ts6, tsz, t6, ttz, iv, n + 0, u, x, "
+				 "BIN(bt) FROM sq");
+		assert_string_equal(
+			got,
+			pg ? "2026-12-02 05:11:12.123456|2026-12-02 "
+			     "05:11:12.123456+00|23:59:59.999999|05:11:12.25+"
+			     "00|"
+			     "-26:03:04.5|-12.3400|a0eebc99-9c0b-4ef8-bb6d-"
+			     "6bb9bd380a11|<a>x</a>|101000000001\n"
+			   : "2026-12-02 05:11:12.123456|2026-12-02 "
+			     "05:11:12.123456|23:59:59.999999|05:11:12.250000|"
+			     "-26:03:04.500000|-12."
+			     "340000000000000000000000000000|"
+			     "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11|<a>x</a>|"
+			     "101000000001\n");
+		free(got);
+		exec_ok(db, "DROP TABLE sq");
+		/* NaN: PostgreSQL's; MariaDB refuses the row, as data */
+		ok(db, kf_db_create_table(db, "sqf", fcol, 2, key, 1, &e), &e);
+		ok(db, kf_db_begin(db, &e), &e);
+		if (pg) {
+			ok(db,
+			   kf_db_write(db, "sqf", fcol, 2, frows, 1,
+				       KF_DB_INSERT, NULL, 0, &e),
+			   &e);
+			ok(db, kf_db_commit(db, &e), &e);
+			got = query_text(db, "SELECT f FROM sqf");
+			assert_string_equal(got, "NaN\n");
+			free(got);
+		} else {
+			assert_int_not_equal(kf_db_write(db, "sqf", fcol, 2,
+							 frows, 1, KF_DB_INSERT,
+							 NULL, 0, &e),
+					     0);
+			assert_int_equal(e.cls, KF_DB_E_DATA);
+			kf_db_rollback(db, NULL);
+		}
+		exec_ok(db, "DROP TABLE sqf");
 	}
 }
 
@@ -756,6 +867,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_sqltypes),
 		cmocka_unit_test(test_conn_lost),
 		cmocka_unit_test(test_lock_retry),
 		cmocka_unit_test(test_upsert_delete),
