@@ -37,6 +37,7 @@ static struct {
 	kf_mfamily_t *lag, *broker_up, *rtt, *audit, *build_info;
 	kf_mfamily_t *tx_fam, *rx_fam, *queued_fam;
 	kf_mfamily_t *sink_rows, *sink_refused, *sink_batches, *sink_seconds;
+	kf_mfamily_t *sink_lag;
 	kf_mseries_t *tx, *rx, *queued;
 	kf_mseries_t *in_flight_send, *in_flight_recv;
 	kf_mseries_t *audit_ok, *audit_failed;
@@ -153,6 +154,10 @@ static const struct {
 	 "Batches the sink committed (one database transaction each)", C, NULL},
 	{&kf__p.sink_seconds, "kferry_sink_batch_seconds",
 	 "From handing a batch to the writer to its COMMIT", H, NULL},
+	{&kf__p.sink_lag, "kferry_sink_lag",
+	 "Messages of the partition not applied yet: its end offset minus "
+	 "the next offset stored in the database",
+	 G, kf__l_tp},
 #undef C
 #undef G
 #undef H
@@ -338,6 +343,14 @@ void kf_probe_sink_rows(const char *table, const char *op, uint64_t n)
 						  : &kf__p.sink_rows,
 					  table, op),
 			       (double)n);
+}
+
+void kf_probe_sink_lag(const char *topic, int32_t partition, int64_t lag)
+{
+	char part[16];
+
+	snprintf(part, sizeof(part), "%d", (int)partition);
+	kf_mseries_set(kf__series(&kf__p.sink_lag, topic, part), (double)lag);
 }
 
 void kf_probe_sink_batch(double seconds)

@@ -552,6 +552,17 @@ static int64_t kf__position(const kf_engine_t *e, const char *t, int32_t p)
 	return pos;
 }
 
+int kf_engine_partition_end(const kf_engine_t *e, const char *t, int32_t p,
+			    int64_t *end, int64_t *read)
+{
+	int64_t lo;
+
+	if (rd_kafka_get_watermark_offsets(e->rk, t, p, &lo, end) || *end < 0)
+		return KF_EINVAL;
+	*read = kf__position(e, t, p);
+	return 0;
+}
+
 static int kf__caught_up(const kf_engine_t *e)
 {
 	int64_t lo, hi, end;

@@ -145,6 +145,13 @@ void kf_engine_kick(kf_engine_t *e);
  * m was deferred (and destroyed), 0 when the sink opens it now. */
 int kf_engine_defer(kf_engine_t *e, rd_kafka_message_t *m);
 
+/* How far t/p is behind: *end the partition's end offset at the
+ * consumer's latest fetch (its high watermark), *read the consumer's
+ * position once nothing fetched waits to be handed over (it moves past
+ * transaction markers), else -1. KF_EINVAL while the end is not known. */
+int kf_engine_partition_end(const kf_engine_t *e, const char *t, int32_t p,
+			    int64_t *end, int64_t *read);
+
 /* Monotonic milliseconds, the engine's clock. Any thread. */
 uint64_t kf_engine_now_ms(void);
 

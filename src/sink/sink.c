@@ -28,7 +28,10 @@ struct kf__part {
 	char *topic;
 	int32_t partition;
 	int64_t next; /* -1: its first batch here (no stored offset) */
-	int fenced;   /* another sink owns it: drop until reassigned */
+	/* next_offset as committed in the database (-1: none yet), for
+	 * kferry_sink_lag */
+	int64_t applied;
+	int fenced; /* another sink owns it: drop until reassigned */
 };
 
 struct kf__sink {
@@ -274,6 +277,45 @@ oom:
 
 /* ------------------------------------------------------ the writer's answers */
 
+/* Whether the building batch holds messages of x. */
+static int kf__building(const struct kf__sink *s, const struct kf__part *x)
+{
+	const kf_sink_batch_t *b = s->building;
+	size_t i;
+
+	for (i = 0; b && i < b->nranges; i++)
+		if (b->ranges[i].partition == x->partition &&
+		    !strcmp(b->ranges[i].topic, x->topic))
+			return 1;
+	return 0;
+}
+
+/* kferry_sink_lag of each partition: its end minus its next_offset in
+ * the database. Once everything read there is applied, the consumer's
+ * position stands for next_offset: it is past the transaction markers
+ * (topics written by kferry load), which are never applied. */
+static void kf__lag(struct kf__sink *s)
+{
+	int64_t end, read, applied;
+	size_t i;
+
+	for (i = 0; i < s->nparts; i++) {
+		const struct kf__part *x = &s->parts[i];
+
+		if (x->fenced ||
+		    kf_engine_partition_end(s->eng, x->topic, x->partition,
+					    &end, &read))
+			continue;
+		applied = x->applied;
+		if (x->next == x->applied && !kf__building(s, x) &&
+		    read > applied)
+			applied = read;
+		if (applied >= 0)
+			kf_probe_sink_lag(x->topic, x->partition,
+					  end > applied ? end - applied : 0);
+	}
+}
+
 static void kf__batch_done(struct kf__sink *s, kf_sink_batch_t *b, int rc)
 {
 	struct kf__part *x;
@@ -291,10 +333,13 @@ static void kf__batch_done(struct kf__sink *s, kf_sink_batch_t *b, int rc)
 		x = kf__part(s, b->ranges[i].topic, b->ranges[i].partition);
 		if (x && b->ranges[i].fenced)
 			x->fenced = 1;
+		else if (x && !rc)
+			x->applied = b->ranges[i].next;
 	}
 	if (rc) {
 		kf__fail(s, rc, s->werr);
 	} else {
+		kf__lag(s); /* at once: a commit is what moves it */
 		s->st.batches++;
 		s->st.rows_written += b->st.rows_written;
 		s->st.rows_deleted += b->st.rows_deleted;
@@ -355,6 +400,7 @@ static void kf__assign_done(struct kf__sink *s,
 		}
 		x->partition = a->elems[i].partition;
 		x->next = a->elems[i].offset >= 0 ? a->elems[i].offset : -1;
+		x->applied = x->next;
 		x->fenced = 0;
 		s->nparts++;
 	}
@@ -499,6 +545,7 @@ static void kf__tick(void *sink, uint64_t now)
 		kf__batch_free(b);
 		s->building = NULL;
 	}
+	kf__lag(s);
 }
 
 static const kf_sink_ops_t kf__db_sink = {
