@@ -45,6 +45,9 @@ int kf_api_sink_opts(const kf_conf_t *conf, kf_sink_opts_t *o, char *pw,
 	o->create_table = conf->sink_create_table;
 	o->evolve = conf->sink_evolve;
 	o->offsets_table = conf->sink_offsets_table;
+	if (conf->sink_ledger_topic && *conf->sink_ledger_topic)
+		o->rules.ledger_topic = conf->sink_ledger_topic;
+	o->loads_table = conf->sink_loads_table;
 	o->start_latest = conf->sink_start == 1;
 	o->batch_rows = (uint64_t)conf->sink_batch_rows;
 	o->batch_bytes = conf->sink_batch_bytes;

@@ -809,6 +809,24 @@ const struct kf__key kf__conf_keys[] = {
 		       "(docs/sink.md 3.1): created when missing.",
 	},
 	{
+		.name = "sink.ledger_topic",
+		KF__STRING(sink_ledger_topic),
+		.max = 249,
+		.doc = "The load ledger of kferry load (load.ledger_topic) to "
+		       "reconcile loaded files with (docs/sink.md 5): read "
+		       "with the topics, each load's rows counted in "
+		       "sink.loads_table. Empty: no reconciliation.",
+	},
+	{
+		.name = "sink.loads_table",
+		KF__STRING(sink_loads_table),
+		.def = "kferry_loads",
+		.min = 1,
+		.max = 127,
+		.doc = "Table of the loads reconciled in the target database "
+		       "(docs/sink.md 5): created when missing.",
+	},
+	{
 		.name = "sink.start",
 		KF__ENUM(sink_start, kf__sink_start_words),
 		.def = "earliest",

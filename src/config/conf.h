@@ -144,6 +144,8 @@ struct kf_conf_s {
 	char *sink_key;		 /* owned; "a,b" or NULL */
 	int sink_create_table, sink_evolve, sink_delete, sink_truncate;
 	char *sink_offsets_table; /* owned */
+	char *sink_ledger_topic;  /* owned; NULL or "": no reconciliation */
+	char *sink_loads_table;	  /* owned */
 	int sink_start;		  /* 0 earliest, 1 latest */
 	int sink_batch_rows, sink_batch_ms, sink_connections;
 	uint64_t sink_batch_bytes, sink_max_inflight_bytes;

@@ -37,7 +37,7 @@ static struct {
 	kf_mfamily_t *lag, *broker_up, *rtt, *audit, *build_info;
 	kf_mfamily_t *tx_fam, *rx_fam, *queued_fam;
 	kf_mfamily_t *sink_rows, *sink_refused, *sink_batches, *sink_seconds;
-	kf_mfamily_t *sink_lag;
+	kf_mfamily_t *sink_lag, *sink_mismatch;
 	kf_mseries_t *tx, *rx, *queued;
 	kf_mseries_t *in_flight_send, *in_flight_recv;
 	kf_mseries_t *audit_ok, *audit_failed;
@@ -154,6 +154,10 @@ static const struct {
 	 "Batches the sink committed (one database transaction each)", C, NULL},
 	{&kf__p.sink_seconds, "kferry_sink_batch_seconds",
 	 "From handing a batch to the writer to its COMMIT", H, NULL},
+	{&kf__p.sink_mismatch, "kferry_sink_load_mismatch_total",
+	 "Loaded files whose rows written and refused do not add up to the "
+	 "rows the load published (docs/sink.md 5)",
+	 C, NULL},
 	{&kf__p.sink_lag, "kferry_sink_lag",
 	 "Messages of the partition not applied yet: its end offset minus "
 	 "the next offset stored in the database",
@@ -351,6 +355,12 @@ void kf_probe_sink_lag(const char *topic, int32_t partition, int64_t lag)
 
 	snprintf(part, sizeof(part), "%d", (int)partition);
 	kf_mseries_set(kf__series(&kf__p.sink_lag, topic, part), (double)lag);
+}
+
+void kf_probe_sink_load_mismatch(uint64_t n)
+{
+	kf_probe_registry();
+	kf_mseries_add(kf_mfamily_series(kf__p.sink_mismatch, NULL), (double)n);
 }
 
 void kf_probe_sink_batch(double seconds)

@@ -111,6 +111,8 @@ void kf_probe_dead_letter(const char *topic);
 void kf_probe_sink_rows(const char *table, const char *op, uint64_t n);
 /* A batch committed, seconds after it was handed to the writer. */
 void kf_probe_sink_batch(double seconds);
+/* n loaded files found not to reconcile (kferry_sink_load_mismatch_total). */
+void kf_probe_sink_load_mismatch(uint64_t n);
 /* Messages of topic/partition not applied yet (kferry_sink_lag). */
 void kf_probe_sink_lag(const char *topic, int32_t partition, int64_t lag);
 

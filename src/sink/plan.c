@@ -433,6 +433,9 @@ static int kf__plan_msg(struct kf__build *b, kf_envdec_t *dec,
 		b->p->skipped++; /* a tombstone: its delete came before it */
 		return 0;
 	}
+	if (r->ledger_topic &&
+	    !strcmp(rd_kafka_topic_name(m->rkt), r->ledger_topic))
+		return 0; /* a load record: sink/reconcile.h */
 	if (kf_envdec_decode(dec, m->key, m->key_len, m->payload, m->len, &ev,
 			     &rej))
 		return kf__refuse(b, i, "format", "%s", rej.reason);

@@ -32,6 +32,9 @@ typedef struct kf_sink_rules_s {
 	int mode;		  /* -1: by kind; else enum kf_db_mode */
 	const char *key;	  /* "a,b": value fields of records; NULL */
 	int delete_rows, truncate;
+	/* sink.ledger_topic: its messages are load records, not rows (the
+	 * writer reconciles them, sink/reconcile.h); NULL: none */
+	const char *ledger_topic;
 } kf_sink_rules_t;
 
 /* A message refused before reaching the database. */

@@ -62,6 +62,9 @@ struct kf__sink {
 	int revoke_pending;
 	struct kf__part *parts;
 	size_t nparts;
+	/* the engine's topics: o->engine's and sink.ledger_topic */
+	kf_engine_opts_t eo;
+	char *topics;
 	kf_sink_stats_t st;
 	int rc;
 	char errstr[512];
@@ -358,6 +361,8 @@ static void kf__batch_done(struct kf__sink *s, kf_sink_batch_t *b, int rc)
 		}
 		kf_probe_sink_batch(
 			(double)(kf_engine_now_ms() - b->handed_ms) / 1000.0);
+		if (b->load_mismatches)
+			kf_probe_sink_load_mismatch(b->load_mismatches);
 		kf_dbg(KF_DBG_KAFKA, "sink",
 		       "batch of %zu messages committed: %llu rows written",
 		       b->n, (unsigned long long)b->st.rows_written);
@@ -576,8 +581,19 @@ static int kf__start(struct kf__sink *s, char *errstr, size_t errstr_size)
 	s->async_init = 1;
 	/* the engine's handles decide when the loop ends */
 	uv_unref((uv_handle_t *)&s->done);
-	rc = kf_engine_new(&s->loop, &s->o->engine, &kf__db_sink, s, &s->eng,
-			   errstr, errstr_size);
+	s->eo = s->o->engine;
+	if (s->o->rules.ledger_topic) { /* read with the data (docs 5) */
+		size_t n = strlen(s->eo.topic);
+
+		s->topics = malloc(n + strlen(s->o->rules.ledger_topic) + 2);
+		if (!s->topics)
+			return KF_ENOMEM;
+		sprintf(s->topics, "%s,%s", s->eo.topic,
+			s->o->rules.ledger_topic);
+		s->eo.topic = s->topics;
+	}
+	rc = kf_engine_new(&s->loop, &s->eo, &kf__db_sink, s, &s->eng, errstr,
+			   errstr_size);
 	if (rc)
 		return rc;
 	if (pthread_create(&s->thr, NULL, kf__writer_main, s))
@@ -624,6 +640,7 @@ int kf_sink_run(const kf_sink_opts_t *o, kf_sink_stats_t *stats, char *errstr,
 	kf__batch_free(s->job);
 	kf__batch_free(s->job_done);
 	kf_engine_destroy(s->eng);
+	free(s->topics); /* the engine borrowed it */
 	if (s->async_init)
 		uv_close((uv_handle_t *)&s->done, NULL);
 	uv_run(&s->loop, UV_RUN_DEFAULT);

@@ -30,6 +30,7 @@ typedef struct kf_sink_opts_s {
 	kf_sink_rules_t rules;
 	int create_table, evolve;
 	const char *offsets_table; /* NULL: kferry_offsets */
+	const char *loads_table;   /* NULL: kferry_loads */
 	int start_latest;	   /* sink.start = latest */
 	uint64_t batch_rows, batch_bytes, batch_ms, max_inflight_bytes;
 	const char *dead_letter_topic; /* NULL or "": refused rows logged */

@@ -11,7 +11,9 @@
 #include "common/log.h"
 #include "common/stop.h"
 #include "db/offsets.h"
+#include "db/loads.h"
 #include "kafka/producer.h"
+#include "sink/reconcile.h"
 
 #define KF__BACKOFF_MIN_MS 200
 #define KF__BACKOFF_MAX_MS 10000
@@ -35,6 +37,7 @@ struct kf_sink_writer_s {
 	char dlq_err[256];
 	struct kf__table tables[KF__MAX_TABLES];
 	size_t ntables;
+	kf_sink_reconcile_t rec; /* sink.ledger_topic set */
 };
 
 static void kf__sleep_ms(unsigned ms)
@@ -76,6 +79,11 @@ static int kf__connect(kf_sink_writer_t *w, char *errstr, size_t errstr_size)
 	if (rc)
 		return rc;
 	rc = kf_db_offsets_ensure(w->db, w->offsets_table, &err);
+	if (!rc && w->o->rules.ledger_topic)
+		rc = kf_db_loads_ensure(w->db,
+					w->o->loads_table ? w->o->loads_table
+							  : KF_DB_LOADS_TABLE,
+					&err);
 	if (rc) {
 		kf_db_close(w->db);
 		w->db = NULL;
@@ -154,6 +162,7 @@ void kf_sink_writer_free(kf_sink_writer_t *w)
 		kf_producer_destroy(w->dlq);
 	}
 	kf__forget_tables(w);
+	kf_sink_reconcile_free(&w->rec);
 	kf_db_close(w->db);
 	kf_envdec_free(w->dec);
 	free(w);
@@ -385,6 +394,7 @@ static int kf__refused(kf_sink_writer_t *w, kf_sink_batch_t *b, size_t msg,
 	const rd_kafka_message_t *m = b->msgs[msg];
 
 	b->st.rows_refused++;
+	kf_sink_reconcile_refused(&w->rec, m);
 	if (w->o->errors_fail || !w->dlq)
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "%s [%d] offset %lld refused (%s %s): %s "
@@ -526,6 +536,7 @@ static int kf__attempt(kf_sink_writer_t *w, kf_sink_batch_t *b,
 	b->st.rows_written = b->st.rows_deleted = b->st.rows_refused = 0;
 	b->st.dead_letters = 0;
 	w->dlq_failed = 0;
+	kf_sink_reconcile_reset(&w->rec);
 	for (i = 0; i < p->nrefused && !rc; i++)
 		rc = kf__refused(w, b, p->refused[i].msg, "message",
 				 p->refused[i].code, p->refused[i].reason,
@@ -538,6 +549,9 @@ static int kf__attempt(kf_sink_writer_t *w, kf_sink_batch_t *b,
 		kf_db_rollback(w->db, err);
 		return 1;
 	}
+	if (!rc && w->o->rules.ledger_topic)
+		rc = kf_sink_reconcile_apply(&w->rec, w->db, w->o, b->msgs,
+					     b->n, &b->load_mismatches, err);
 	/* the dead letters are acknowledged before the COMMIT: a crash in
 	 * between may produce one again, never lose one */
 	if (!rc && w->dlq &&

@@ -55,6 +55,7 @@ typedef struct kf_sink_batch_s {
 	kf_sink_stats_t st;	 /* out: what it did */
 	kf_sink_tstat_t *tstats; /* out: per group, ntstats of them */
 	size_t ntstats;
+	size_t load_mismatches; /* out: loads it settled as mismatch */
 } kf_sink_batch_t;
 
 typedef struct kf_sink_writer_s kf_sink_writer_t;

@@ -119,7 +119,8 @@ static void test_recv_hooks(void **state)
 }
 
 /* The database sink: rows by table and op, refusals apart, batches and
- * their durations; nothing is counted for zero rows. */
+ * their durations; nothing is counted for zero rows; load mismatches and
+ * the lag per partition. */
 static void test_sink_hooks(void **state)
 {
 	(void)state;
@@ -140,6 +141,13 @@ static void test_sink_hooks(void **state)
 			   "\"orders\"}") == 5);
 	assert_true(sample("kferry_sink_batches_total") == 2);
 	assert_true(sample("kferry_sink_batch_seconds_count") == 2);
+	kf_probe_sink_load_mismatch(1);
+	kf_probe_sink_load_mismatch(2);
+	assert_true(sample("kferry_sink_load_mismatch_total") == 3);
+	kf_probe_sink_lag("orders", 3, 70);
+	kf_probe_sink_lag("orders", 3, 0); /* a gauge */
+	assert_true(sample("kferry_sink_lag{topic=\"orders\",partition="
+			   "\"3\"}") == 0);
 }
 
 static void stats(const char *json)
