@@ -287,6 +287,63 @@ static void test_refused(void **state)
 	kf_envdec_free(d);
 }
 
+/* A schema already cached lets only the payload be tokenized: every
+ * message that reuses its bytes in another layout, or breaks the envelope
+ * around it, is still refused as the full path refuses it. */
+static void test_cached_schema(void **state)
+{
+#define INT32_SCHEMA                                                           \
+	"{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\","                \
+	"\"optional\":true,\"field\":\"x\"}]}"
+	static const char *const bad[][2] = {
+		{"{\"schema\":" INT32_SCHEMA ",\"payload\":{\"x\":}}",
+		 "not JSON"},
+		{"{\"schema\":" INT32_SCHEMA ",\"payload\":{\"x\":1}}}",
+		 "not JSON"},
+		{"{\"schema\":" INT32_SCHEMA ",\"payload\":{\"x\":1},\"y\":1}",
+		 "exactly"},
+		{"{\"schema\":" INT32_SCHEMA ",\"payload\":{\"x\":1.5}}",
+		 "x: not an integer"},
+		{"{\"schema\":" INT32_SCHEMA ",\"payload\":[1]}",
+		 "payload is not an object"},
+		{"{\"schema\":" INT32_SCHEMA "}",
+		 "not a Connect JSON envelope"},
+	};
+	static const char *const good[] = {
+		"{\"schema\":" INT32_SCHEMA ",\"payload\":{\"x\":7}}",
+		"{\"payload\":{\"x\":7},\"schema\":" INT32_SCHEMA "}",
+		"{\"schema\":" INT32_SCHEMA ", \"payload\":{\"x\":7}} ",
+		"{\"schema\":" INT32_SCHEMA ",\"payload\": {\"x\" : 7 }}",
+	};
+	kf_envdec_t *d = kf_envdec_new();
+	kf_env_msg_t m;
+	kf_reject_t rej;
+	size_t i, round;
+
+	(void)state;
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+			assert_int_equal(kf_envdec_decode(d, NULL, 0, good[i],
+							  strlen(good[i]), &m,
+							  &rej),
+					 0);
+			assert_int_equal(m.schema->ncols, 1);
+			assert_int_equal(m.after[0].u.i, 7);
+		}
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			memset(&rej, 0, sizeof(rej));
+			if (kf_envdec_decode(d, NULL, 0, bad[i][0],
+					     strlen(bad[i][0]), &m, &rej) != -1)
+				fail_msg("accepted %s", bad[i][0]);
+			if (!strstr(rej.reason, bad[i][1]))
+				fail_msg("%s: \"%s\" does not say \"%s\"",
+					 bad[i][0], rej.reason, bad[i][1]);
+		}
+	}
+	kf_envdec_free(d);
+#undef INT32_SCHEMA
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_change_events),
 		cmocka_unit_test(test_plain_keys),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_cached_schema),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
