@@ -276,6 +276,11 @@ static int kf__struct(const struct kf__doc *doc, int s, kf_schema_t **out,
 			return kf_reject(rej, "format", -1,
 					 "field %u of the schema has no name",
 					 i + 1);
+		/* kf__row reads the payload by names: one name, one column */
+		if (kf_schema_col(sc, name) >= 0)
+			return kf_reject(rej, "format", -1,
+					 "field %s appears twice in the schema",
+					 name);
 		if (!(c->name = strdup(name)))
 			goto nomem;
 		sc->ncols++;
@@ -513,6 +518,31 @@ static int kf__value(kf_envdec_t *d, const struct kf__doc *doc, int i,
 	return kf__bad(rej, c, col, "of an unknown type");
 }
 
+/* The member of column name in object obj: the one at *next when its key
+ * is name (writers list a struct's fields in schema order; *next then
+ * moves on), else found by name (*next is then 0: no more guesses). The
+ * schema's names are distinct, so while every guess held, no earlier
+ * member bears this name and the guess is the member lookup's answer. */
+static int kf__member(const struct kf__doc *doc, int obj, const char *name,
+		      uint32_t *next)
+{
+	const kf_jtok_t *k = &doc->toks[*next];
+	size_t n = strlen(name);
+
+	if (*next && k->type == KF_J_STRING && !k->escaped &&
+	    k->end - k->start - 2 == n &&
+	    !memcmp(doc->js + k->start + 1, name, n)) {
+		int val = (int)*next + 1; /* the value after the key */
+
+		*next = doc->toks[val].next;
+		if (*next >= doc->toks[obj].next)
+			*next = 0; /* that was the object's last member */
+		return val;
+	}
+	*next = 0;
+	return kf_json_member(doc->js, doc->toks, obj, name, n);
+}
+
 /* The payload object obj read by the columns of sc into values slot. */
 static int kf__row(kf_envdec_t *d, const struct kf__doc *doc, int obj,
 		   const kf_schema_t *sc, int slot, const kf_value_t **out,
@@ -520,6 +550,7 @@ static int kf__row(kf_envdec_t *d, const struct kf__doc *doc, int obj,
 {
 	size_t c;
 	kf_value_t *v;
+	uint32_t next;
 
 	if (doc->toks[obj].type != KF_J_OBJECT)
 		return kf_reject(rej, "format", -1,
@@ -532,10 +563,9 @@ static int kf__row(kf_envdec_t *d, const struct kf__doc *doc, int obj,
 		d->nvals[slot] = sc->ncols;
 	}
 	v = d->vals[slot];
+	next = doc->toks[obj].size ? (uint32_t)obj + 1 : 0;
 	for (c = 0; c < sc->ncols; c++) {
-		const char *name = sc->cols[c].name;
-		int i = kf_json_member(doc->js, doc->toks, obj, name,
-				       strlen(name));
+		int i = kf__member(doc, obj, sc->cols[c].name, &next);
 
 		if (kf__value(d, doc, i, &sc->cols[c], (int)c, &v[c], rej))
 			return -1;
