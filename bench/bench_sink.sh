@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # bench/bench_sink.sh: a generated settlement CSV (bench/lib.sh gen_csv) into
-# PostgreSQL through Kafka, exactly once (`kferry load`, then `kferry sink`),
-# next to `psql \copy` of the same file into a table of the same column
-# types, in one invocation against one broker and one PostgreSQL server that
-# this script starts and stops (scripts/db/db.sh). Reports rows/s of each
-# step, of load + sink end to end, the ratios against \copy, and the peak
-# RSS of kferry sink. See bench/README.md.
+# PostgreSQL or MariaDB through Kafka, exactly once (`kferry load`, then
+# `kferry sink`), next to the server's own bulk load of the same file into a
+# table of the same column types (`psql \copy`; MariaDB's `LOAD DATA LOCAL
+# INFILE`), in one invocation against one broker and one database server
+# that this script starts and stops (scripts/db/db.sh). Reports rows/s of
+# each step, of load + sink end to end, the ratios against the reference,
+# and the peak RSS of kferry sink. See bench/README.md.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,14 +20,16 @@ usage() {
 Usage: bench/bench_sink.sh [options]
 
 Steps (all by default):
-  copy   psql \\copy of the CSV into a table of the sink's column types
-         (the reference: PostgreSQL's own bulk path)
+  copy   psql \\copy (MariaDB: LOAD DATA LOCAL INFILE) of the CSV into a
+         table of the sink's column types (the reference: the server's own
+         bulk path)
   load   kferry load --schema of the CSV into a topic (one transaction)
   sink   kferry sink of that topic into PostgreSQL (--create-table, exactly
          once: rows and offsets in one transaction per batch), until idle
 
 Options:
   --rows N       rows of the CSV (default 1000000)
+  --db KIND      postgres (default) or mariadb
   --build DIR    directory holding the kferry binary (default: build)
   --sink-set K=V pass -o K=V to kferry sink (repeatable)
   --keep         keep the scratch directory
@@ -37,6 +40,7 @@ USAGE
 }
 
 ROWS=1000000
+DBKIND=postgres
 BUILD=build
 KEEP=0
 OUT=$ROOT/bench/out/sink.json
@@ -48,6 +52,7 @@ IDLE_S=2
 while [[ $# -gt 0 ]]; do
     case $1 in
     --rows) need_arg "$@"; ROWS=$2; shift 2 ;;
+    --db) need_arg "$@"; DBKIND=$2; shift 2 ;;
     --build) need_arg "$@"; BUILD=$2; shift 2 ;;
     --sink-set) need_arg "$@"; SINK_SET+=(-o "$2"); shift 2 ;;
     --keep) KEEP=1; shift ;;
@@ -57,15 +62,20 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 [[ $ROWS =~ ^[1-9][0-9]*$ ]] || die "--rows: not a positive integer: $ROWS"
+case $DBKIND in
+postgres) REF_NAME='psql \copy' ;;
+mariadb) REF_NAME='LOAD DATA LOCAL INFILE' ;;
+*) die "--db: postgres or mariadb, not '$DBKIND'" ;;
+esac
 bench_paths
 [[ -x /usr/bin/time ]] || die "GNU time (/usr/bin/time) is needed for peak RSS"
-command -v psql >/dev/null || die "psql is needed (scripts/setup.sh --with-db)"
+[[ $DBKIND == mariadb ]] || command -v psql >/dev/null || die "psql is needed (scripts/setup.sh --with-db)"
 
 bench_scratch kferry-bench-sink $((2048 * mib + ROWS * 3000))
-# PostgreSQL runs as its own user when we are root: it must reach $SCRATCH/pg
+# the server runs as its own user when we are root: it must reach $SCRATCH/db
 chmod o+x "$SCRATCH"
 # the database server goes with the scratch directory
-trap 'rc=$?; "$DB_SH" stop "$SCRATCH/pg" >/dev/null 2>&1 || true; (exit $rc); bench__cleanup' EXIT
+trap 'rc=$?; "$DB_SH" stop "$SCRATCH/db" >/dev/null 2>&1 || true; (exit $rc); bench__cleanup' EXIT
 
 CSV=$SCRATCH/settle.csv
 SCHEMA=$SCRATCH/settle.schema
@@ -76,24 +86,44 @@ gen_csv "$ROWS" >"$CSV"
 bench_broker_start
 "$BROKER_SH" topic "$BDIR" create rows --partitions "$PARTITIONS" >/dev/null
 "$BROKER_SH" topic "$BDIR" create kferry.loads --partitions 1 --config cleanup.policy=compact >/dev/null
-say "starting PostgreSQL"
-"$DB_SH" start postgres "$SCRATCH/pg" >"$SCRATCH/pg-start.log" 2>&1 ||
-    { cat "$SCRATCH/pg-start.log" >&2; die "PostgreSQL did not start"; }
-URL=$("$DB_SH" url "$SCRATCH/pg")
-sql() { "$DB_SH" sql "$SCRATCH/pg" -qtAX "$@"; }
+say "starting $DBKIND"
+"$DB_SH" start "$DBKIND" "$SCRATCH/db" >"$SCRATCH/db-start.log" 2>&1 ||
+    { cat "$SCRATCH/db-start.log" >&2; die "$DBKIND did not start"; }
+URL=$("$DB_SH" url "$SCRATCH/db")
+# sql STATEMENT: its result, one row a line, fields tab-separated
+if [[ $DBKIND == postgres ]]; then
+    sql() { "$DB_SH" sql "$SCRATCH/db" -qtAX -c "$1"; }
+else
+    sql() { "$DB_SH" sql "$SCRATCH/db" --local-infile=1 -N -B -e "$1"; }
+fi
 
 # seconds since t0 (from date +%s.%N)
 since() { calc "$(date +%s.%N) - $1" 3; }
 
-# 1. the reference: \copy into the column types kferry sink creates
-# (docs/sink.md 2.3), with the same primary key
-sql -c "CREATE TABLE ref_copy (id bigint PRIMARY KEY, merchant_no text NOT NULL,
-    settle_date date NOT NULL, approved_at timestamp(3) NOT NULL,
-    amount numeric(15,2) NOT NULL, fee numeric(15,2), currency text NOT NULL,
-    approval_no text NOT NULL, customer text, branch text, memo text)"
-say "psql \\copy of $ROWS rows"
+# 1. the reference: the server's bulk load into the column types kferry sink
+# creates (docs/sink.md 2.3), with the same primary key
+if [[ $DBKIND == postgres ]]; then
+    sql "CREATE TABLE ref_copy (id bigint PRIMARY KEY, merchant_no text NOT NULL,
+        settle_date date NOT NULL, approved_at timestamp(3) NOT NULL,
+        amount numeric(15,2) NOT NULL, fee numeric(15,2), currency text NOT NULL,
+        approval_no text NOT NULL, customer text, branch text, memo text)"
+    REF_SQL="\\copy ref_copy FROM '$CSV' WITH (FORMAT csv, HEADER)"
+else
+    sql "CREATE TABLE ref_copy (id BIGINT PRIMARY KEY, merchant_no LONGTEXT NOT NULL,
+        settle_date DATE NOT NULL, approved_at DATETIME(3) NOT NULL,
+        amount DECIMAL(15,2) NOT NULL, fee DECIMAL(15,2), currency LONGTEXT NOT NULL,
+        approval_no LONGTEXT NOT NULL, customer LONGTEXT, branch LONGTEXT, memo LONGTEXT)
+        CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+    # an empty fee is NULL, as kferry load reads it
+    REF_SQL="LOAD DATA LOCAL INFILE '$CSV' INTO TABLE ref_copy CHARACTER SET utf8mb4
+        FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY ''
+        LINES TERMINATED BY '\\n' IGNORE 1 LINES
+        (id, merchant_no, settle_date, approved_at, amount, @fee, currency,
+         approval_no, customer, branch, memo) SET fee = NULLIF(@fee, '')"
+fi
+say "$REF_NAME of $ROWS rows"
 t0=$(date +%s.%N)
-sql -c "\\copy ref_copy FROM '$CSV' WITH (FORMAT csv, HEADER)"
+sql "$REF_SQL"
 copy_s=$(since "$t0")
 
 # 2. kferry load
@@ -113,11 +143,13 @@ t0=$(date +%s.%N)
 sink_s=$(calc "$(since "$t0") - $IDLE_S" 3)
 sink_rss=$(calc "$(time_field "$SCRATCH/sink.time" 'Maximum resident set size') / 1024" 1)
 
-n=$(sql -c "SELECT count(*) FROM settle")
+n=$(sql "SELECT count(*) FROM settle")
 [[ $n == "$ROWS" ]] || die "the sink's table holds $n rows, not $ROWS"
-a=$(sql -c "SELECT sum(amount), count(fee), sum(fee) FROM settle")
-b=$(sql -c "SELECT sum(amount), count(fee), sum(fee) FROM ref_copy")
-[[ $a == "$b" ]] || die "the sink's table differs from \\copy's: $a against $b"
+n=$(sql "SELECT count(*) FROM ref_copy")
+[[ $n == "$ROWS" ]] || die "$REF_NAME loaded $n rows, not $ROWS"
+a=$(sql "SELECT sum(amount), count(fee), sum(fee) FROM settle")
+b=$(sql "SELECT sum(amount), count(fee), sum(fee) FROM ref_copy")
+[[ $a == "$b" ]] || die "the sink's table differs from $REF_NAME's: $a against $b"
 
 copy_rps=$(calc "$ROWS / $copy_s" 1)
 load_rps=$(calc "$ROWS / $load_s" 1)
@@ -125,7 +157,7 @@ sink_rps=$(calc "$ROWS / $sink_s" 1)
 e2e_rps=$(calc "$ROWS / ($load_s + $sink_s)" 1)
 mkdir -p "$(dirname "$OUT")"
 cat >"$OUT" <<JSON
-{"rows": $ROWS, "csv_bytes": $(stat -c %s "$CSV"),
+{"rows": $ROWS, "csv_bytes": $(stat -c %s "$CSV"), "db": "$DBKIND", "reference": "$REF_NAME",
  "copy": {"seconds": $copy_s, "rows_per_s": $copy_rps},
  "load": {"seconds": $load_s, "rows_per_s": $load_rps},
  "sink": {"seconds": $sink_s, "rows_per_s": $sink_rps, "peak_rss_mib": $sink_rss, "summary": $(cat "$SCRATCH/sink.json")},
@@ -135,8 +167,8 @@ cat >"$OUT" <<JSON
 JSON
 {
     echo "kferry sink benchmark  $(date -u +%FT%TZ)  host $(hostname), $(nproc) CPUs"
-    echo "  CSV $ROWS rows, $(stat -c %s "$CSV") bytes; PostgreSQL 15 (scripts/db/db.sh), Kafka 3.9.1 1 node, $PARTITIONS partitions"
-    printf 'copy   psql \\copy               %10s rows/s  (%s s)\n' "$copy_rps" "$copy_s"
+    echo "  CSV $ROWS rows, $(stat -c %s "$CSV") bytes; $DBKIND (scripts/db/db.sh), Kafka 3.9.1 1 node, $PARTITIONS partitions"
+    printf 'copy   %-26s %9s rows/s  (%s s)\n' "$REF_NAME" "$copy_rps" "$copy_s"
     printf 'load   kferry load               %10s rows/s  (%s s)\n' "$load_rps" "$load_s"
     printf 'sink   kferry sink (exactly once) %9s rows/s  (%s s)  peak RSS %s MiB\n' "$sink_rps" "$sink_s" "$sink_rss"
     printf 'e2e    load + sink               %10s rows/s\n' "$e2e_rps"
