@@ -26,12 +26,18 @@ Steps (all by default):
   load   kferry load --schema of the CSV into a topic (one transaction)
   sink   kferry sink of that topic into PostgreSQL (--create-table, exactly
          once: rows and offsets in one transaction per batch), until idle
+  dbz    with --debezium only: Debezium 3.2's JDBC sink in Kafka Connect
+         3.9.1 standalone on the same topic (insert, key from the record
+         key, table created by schema.evolution=basic): rows/s from the
+         connector RUNNING until the table holds every row, and the
+         worker's peak RSS
 
 Options:
   --rows N       rows of the CSV (default 1000000)
   --db KIND      postgres (default) or mariadb
   --build DIR    directory holding the kferry binary (default: build)
   --sink-set K=V pass -o K=V to kferry sink (repeatable)
+  --debezium     add the dbz step (needs java; fetches the plugins once)
   --keep         keep the scratch directory
   --out FILE     JSON report (default bench/out/sink.json)
   -h, --help     this text
@@ -47,6 +53,7 @@ OUT=$ROOT/bench/out/sink.json
 TMPROOT=${KF_BENCH_TMP:-/tmp}
 PARTITIONS=4
 SINK_SET=()
+DBZ=0
 IDLE_S=2
 
 while [[ $# -gt 0 ]]; do
@@ -56,6 +63,7 @@ while [[ $# -gt 0 ]]; do
     --build) need_arg "$@"; BUILD=$2; shift 2 ;;
     --sink-set) need_arg "$@"; SINK_SET+=(-o "$2"); shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --debezium) DBZ=1; shift ;;
     --out) need_arg "$@"; OUT=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option '$1'" ;;
@@ -151,6 +159,50 @@ a=$(sql "SELECT sum(amount), count(fee), sum(fee) FROM settle")
 b=$(sql "SELECT sum(amount), count(fee), sum(fee) FROM ref_copy")
 [[ $a == "$b" ]] || die "the sink's table differs from $REF_NAME's: $a against $b"
 
+# 4. Debezium's JDBC sink on the same topic, into its own table
+dbz_json=null
+if ((DBZ)); then
+    CONNECT_SH=$ROOT/scripts/kafka/connect.sh
+    plugins=$("$ROOT/scripts/kafka/fetch.sh" --debezium 2>"$SCRATCH/fetch-dbz.log") ||
+        { tail -n 5 "$SCRATCH/fetch-dbz.log" >&2; die "no Debezium plugins"; }
+    cat >"$SCRATCH/jdbc.properties" <<PROPS
+name=bench-dbz-jdbc
+connector.class=io.debezium.connector.jdbc.JdbcSinkConnector
+tasks.max=1
+topics=rows
+connection.url=$("$DB_SH" jdbc "$SCRATCH/db")
+connection.username=kferry
+connection.password=unused
+insert.mode=insert
+primary.key.mode=record_key
+schema.evolution=basic
+collection.name.format=settle_dbz
+PROPS
+    trap 'rc=$?; "$CONNECT_SH" stop "$SCRATCH/connect" >/dev/null 2>&1 || true
+          "$DB_SH" stop "$SCRATCH/db" >/dev/null 2>&1 || true; (exit $rc); bench__cleanup' EXIT
+    say "Debezium JDBC sink"
+    "$CONNECT_SH" start "$SCRATCH/connect" --bootstrap "$BS" --connector "$SCRATCH/jdbc.properties" \
+        --prop plugin.path="$plugins" >"$SCRATCH/connect-start.log" 2>&1 ||
+        { tail -n 20 "$SCRATCH/connect-start.log" >&2; die "the Connect worker did not start"; }
+    t0=$(date +%s.%N)
+    # it may have begun before it was seen RUNNING: that counts for it
+    while :; do
+        n=$(sql "SELECT count(*) FROM settle_dbz" 2>/dev/null || echo 0)
+        [[ $n != "$ROWS" ]] || break
+        (($(calc "$(since "$t0") > 1800" 0))) && die "Debezium's JDBC sink wrote $n of $ROWS rows in 30 min"
+        "$CONNECT_SH" status "$SCRATCH/connect" >/dev/null 2>&1 ||
+            die "Debezium's JDBC sink failed after $n rows: $("$CONNECT_SH" status "$SCRATCH/connect" 2>&1 | head -n 5)"
+        sleep 0.5
+    done
+    dbz_s=$(since "$t0")
+    dbz_rss=$(calc "$(awk '/^VmHWM/ { print $2 }' "/proc/$(cat "$SCRATCH/connect/pid")/status") / 1024" 1)
+    "$CONNECT_SH" stop "$SCRATCH/connect" >/dev/null 2>&1 || true
+    a=$(sql "SELECT sum(amount), count(fee), sum(fee) FROM settle_dbz")
+    [[ $a == "$b" ]] || die "Debezium's table differs from $REF_NAME's: $a against $b"
+    dbz_rps=$(calc "$ROWS / $dbz_s" 1)
+    dbz_json="{\"seconds\": $dbz_s, \"rows_per_s\": $dbz_rps, \"peak_rss_mib\": $dbz_rss}"
+fi
+
 copy_rps=$(calc "$ROWS / $copy_s" 1)
 load_rps=$(calc "$ROWS / $load_s" 1)
 sink_rps=$(calc "$ROWS / $sink_s" 1)
@@ -161,6 +213,7 @@ cat >"$OUT" <<JSON
  "copy": {"seconds": $copy_s, "rows_per_s": $copy_rps},
  "load": {"seconds": $load_s, "rows_per_s": $load_rps},
  "sink": {"seconds": $sink_s, "rows_per_s": $sink_rps, "peak_rss_mib": $sink_rss, "summary": $(cat "$SCRATCH/sink.json")},
+ "debezium_jdbc": $dbz_json,
  "end_to_end_rows_per_s": $e2e_rps,
  "ratio_sink_vs_copy": $(calc "$sink_rps / $copy_rps" 3),
  "ratio_end_to_end_vs_copy": $(calc "$e2e_rps / $copy_rps" 3)}
@@ -172,6 +225,10 @@ JSON
     printf 'load   kferry load               %10s rows/s  (%s s)\n' "$load_rps" "$load_s"
     printf 'sink   kferry sink (exactly once) %9s rows/s  (%s s)  peak RSS %s MiB\n' "$sink_rps" "$sink_s" "$sink_rss"
     printf 'e2e    load + sink               %10s rows/s\n' "$e2e_rps"
+    if ((DBZ)); then
+        printf 'dbz    Debezium JDBC sink         %9s rows/s  (%s s)  peak RSS %s MiB\n' "$dbz_rps" "$dbz_s" "$dbz_rss"
+        echo "ratio  kferry_sink_vs_debezium  $(calc "$sink_rps / $dbz_rps" 2) rows/s, $(calc "$sink_rss / $dbz_rss" 2) peak RSS"
+    fi
     echo "ratio  sink_vs_copy        $(calc "$sink_rps / $copy_rps" 3)"
     echo "ratio  end_to_end_vs_copy  $(calc "$e2e_rps / $copy_rps" 3) (aim: at least 0.8)"
     echo "tables equal in count, sum(amount), count(fee), sum(fee)"
