@@ -62,7 +62,7 @@ struct kf__sink {
 	uv_work_t plan_req;
 	kf_envdec_t *dec;
 	kf_sink_batch_t *planning, *planned;
-	int closing; /* kf_sink_run is ending: a plan done is only kept */
+	int closing; /* kf_sink_run is ending: nothing more is handed on */
 	int running; /* a batch is with the writer */
 	uint64_t running_bytes;
 	int assigning; /* an assign is with the writer */
@@ -233,7 +233,7 @@ static void kf__dispatch(struct kf__sink *s)
 	struct kf__part *x;
 	size_t i;
 
-	if (s->planning || s->planned || !b || !b->n || s->rc)
+	if (s->planning || s->planned || !b || !b->n || s->rc || s->closing)
 		return;
 	for (i = 0; i < b->nranges; i++) {
 		x = kf__part(s, b->ranges[i].topic, b->ranges[i].partition);
@@ -419,6 +419,8 @@ static void kf__plan_work(uv_work_t *req)
  * next one to the planner, a revoke answered once none is left. */
 static void kf__advance(struct kf__sink *s)
 {
+	if (s->closing) /* the engine is through: nothing moves on */
+		return;
 	kf__feed(s);
 	if (s->rc && s->planned) { /* stopping on an error: never applied */
 		kf__batch_free(s->planned);
@@ -440,8 +442,7 @@ static void kf__plan_after(uv_work_t *req, int status)
 	(void)status; /* never cancelled: kf_sink_run waits for it */
 	s->planned = s->planning;
 	s->planning = NULL;
-	if (!s->closing)
-		kf__advance(s);
+	kf__advance(s);
 }
 
 static void kf__on_done(uv_async_t *h)
