@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # bench/bench_sink.sh: a generated settlement CSV (bench/lib.sh gen_csv) into
-# PostgreSQL through Kafka, exactly once (`kferry load`, then `kferry sink`),
-# next to `psql \copy` of the same file into a table of the same column
-# types, in one invocation against one broker and one PostgreSQL server that
-# this script starts and stops (scripts/db/db.sh). Reports rows/s of each
-# step, of load + sink end to end, the ratios against \copy, and the peak
-# RSS of kferry sink. See bench/README.md.
+# PostgreSQL or MariaDB through Kafka, exactly once (`kferry load`, then
+# `kferry sink`), next to the server's own bulk load of the same file into a
+# table of the same column types (`psql \copy`; MariaDB's `LOAD DATA LOCAL
+# INFILE`), in one invocation against one broker and one database server
+# that this script starts and stops (scripts/db/db.sh). Reports rows/s of
+# each step, of load + sink end to end, the ratios against the reference,
+# and the peak RSS of kferry sink. See bench/README.md.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,16 +20,24 @@ usage() {
 Usage: bench/bench_sink.sh [options]
 
 Steps (all by default):
-  copy   psql \\copy of the CSV into a table of the sink's column types
-         (the reference: PostgreSQL's own bulk path)
+  copy   psql \\copy (MariaDB: LOAD DATA LOCAL INFILE) of the CSV into a
+         table of the sink's column types (the reference: the server's own
+         bulk path)
   load   kferry load --schema of the CSV into a topic (one transaction)
   sink   kferry sink of that topic into PostgreSQL (--create-table, exactly
          once: rows and offsets in one transaction per batch), until idle
+  dbz    with --debezium only: Debezium 3.2's JDBC sink in Kafka Connect
+         3.9.1 standalone on the same topic (insert, key from the record
+         key, table created by schema.evolution=basic): rows/s from the
+         connector RUNNING until the table holds every row, and the
+         worker's peak RSS
 
 Options:
   --rows N       rows of the CSV (default 1000000)
+  --db KIND      postgres (default) or mariadb
   --build DIR    directory holding the kferry binary (default: build)
   --sink-set K=V pass -o K=V to kferry sink (repeatable)
+  --debezium     add the dbz step (needs java; fetches the plugins once)
   --keep         keep the scratch directory
   --out FILE     JSON report (default bench/out/sink.json)
   -h, --help     this text
@@ -37,35 +46,44 @@ USAGE
 }
 
 ROWS=1000000
+DBKIND=postgres
 BUILD=build
 KEEP=0
 OUT=$ROOT/bench/out/sink.json
 TMPROOT=${KF_BENCH_TMP:-/tmp}
 PARTITIONS=4
 SINK_SET=()
+DBZ=0
 IDLE_S=2
 
 while [[ $# -gt 0 ]]; do
     case $1 in
     --rows) need_arg "$@"; ROWS=$2; shift 2 ;;
+    --db) need_arg "$@"; DBKIND=$2; shift 2 ;;
     --build) need_arg "$@"; BUILD=$2; shift 2 ;;
     --sink-set) need_arg "$@"; SINK_SET+=(-o "$2"); shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --debezium) DBZ=1; shift ;;
     --out) need_arg "$@"; OUT=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option '$1'" ;;
     esac
 done
 [[ $ROWS =~ ^[1-9][0-9]*$ ]] || die "--rows: not a positive integer: $ROWS"
+case $DBKIND in
+postgres) REF_NAME='psql \copy' ;;
+mariadb) REF_NAME='LOAD DATA LOCAL INFILE' ;;
+*) die "--db: postgres or mariadb, not '$DBKIND'" ;;
+esac
 bench_paths
 [[ -x /usr/bin/time ]] || die "GNU time (/usr/bin/time) is needed for peak RSS"
-command -v psql >/dev/null || die "psql is needed (scripts/setup.sh --with-db)"
+[[ $DBKIND == mariadb ]] || command -v psql >/dev/null || die "psql is needed (scripts/setup.sh --with-db)"
 
 bench_scratch kferry-bench-sink $((2048 * mib + ROWS * 3000))
-# PostgreSQL runs as its own user when we are root: it must reach $SCRATCH/pg
+# the server runs as its own user when we are root: it must reach $SCRATCH/db
 chmod o+x "$SCRATCH"
 # the database server goes with the scratch directory
-trap 'rc=$?; "$DB_SH" stop "$SCRATCH/pg" >/dev/null 2>&1 || true; (exit $rc); bench__cleanup' EXIT
+trap 'rc=$?; "$DB_SH" stop "$SCRATCH/db" >/dev/null 2>&1 || true; (exit $rc); bench__cleanup' EXIT
 
 CSV=$SCRATCH/settle.csv
 SCHEMA=$SCRATCH/settle.schema
@@ -76,24 +94,44 @@ gen_csv "$ROWS" >"$CSV"
 bench_broker_start
 "$BROKER_SH" topic "$BDIR" create rows --partitions "$PARTITIONS" >/dev/null
 "$BROKER_SH" topic "$BDIR" create kferry.loads --partitions 1 --config cleanup.policy=compact >/dev/null
-say "starting PostgreSQL"
-"$DB_SH" start postgres "$SCRATCH/pg" >"$SCRATCH/pg-start.log" 2>&1 ||
-    { cat "$SCRATCH/pg-start.log" >&2; die "PostgreSQL did not start"; }
-URL=$("$DB_SH" url "$SCRATCH/pg")
-sql() { "$DB_SH" sql "$SCRATCH/pg" -qtAX "$@"; }
+say "starting $DBKIND"
+"$DB_SH" start "$DBKIND" "$SCRATCH/db" >"$SCRATCH/db-start.log" 2>&1 ||
+    { cat "$SCRATCH/db-start.log" >&2; die "$DBKIND did not start"; }
+URL=$("$DB_SH" url "$SCRATCH/db")
+# sql STATEMENT: its result, one row a line, fields tab-separated
+if [[ $DBKIND == postgres ]]; then
+    sql() { "$DB_SH" sql "$SCRATCH/db" -qtAX -c "$1"; }
+else
+    sql() { "$DB_SH" sql "$SCRATCH/db" --local-infile=1 -N -B -e "$1"; }
+fi
 
 # seconds since t0 (from date +%s.%N)
 since() { calc "$(date +%s.%N) - $1" 3; }
 
-# 1. the reference: \copy into the column types kferry sink creates
-# (docs/sink.md 2.3), with the same primary key
-sql -c "CREATE TABLE ref_copy (id bigint PRIMARY KEY, merchant_no text NOT NULL,
-    settle_date date NOT NULL, approved_at timestamp(3) NOT NULL,
-    amount numeric(15,2) NOT NULL, fee numeric(15,2), currency text NOT NULL,
-    approval_no text NOT NULL, customer text, branch text, memo text)"
-say "psql \\copy of $ROWS rows"
+# 1. the reference: the server's bulk load into the column types kferry sink
+# creates (docs/sink.md 2.3), with the same primary key
+if [[ $DBKIND == postgres ]]; then
+    sql "CREATE TABLE ref_copy (id bigint PRIMARY KEY, merchant_no text NOT NULL,
+        settle_date date NOT NULL, approved_at timestamp(3) NOT NULL,
+        amount numeric(15,2) NOT NULL, fee numeric(15,2), currency text NOT NULL,
+        approval_no text NOT NULL, customer text, branch text, memo text)"
+    REF_SQL="\\copy ref_copy FROM '$CSV' WITH (FORMAT csv, HEADER)"
+else
+    sql "CREATE TABLE ref_copy (id BIGINT PRIMARY KEY, merchant_no LONGTEXT NOT NULL,
+        settle_date DATE NOT NULL, approved_at DATETIME(3) NOT NULL,
+        amount DECIMAL(15,2) NOT NULL, fee DECIMAL(15,2), currency LONGTEXT NOT NULL,
+        approval_no LONGTEXT NOT NULL, customer LONGTEXT, branch LONGTEXT, memo LONGTEXT)
+        CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+    # an empty fee is NULL, as kferry load reads it
+    REF_SQL="LOAD DATA LOCAL INFILE '$CSV' INTO TABLE ref_copy CHARACTER SET utf8mb4
+        FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY ''
+        LINES TERMINATED BY '\\n' IGNORE 1 LINES
+        (id, merchant_no, settle_date, approved_at, amount, @fee, currency,
+         approval_no, customer, branch, memo) SET fee = NULLIF(@fee, '')"
+fi
+say "$REF_NAME of $ROWS rows"
 t0=$(date +%s.%N)
-sql -c "\\copy ref_copy FROM '$CSV' WITH (FORMAT csv, HEADER)"
+sql "$REF_SQL"
 copy_s=$(since "$t0")
 
 # 2. kferry load
@@ -113,11 +151,57 @@ t0=$(date +%s.%N)
 sink_s=$(calc "$(since "$t0") - $IDLE_S" 3)
 sink_rss=$(calc "$(time_field "$SCRATCH/sink.time" 'Maximum resident set size') / 1024" 1)
 
-n=$(sql -c "SELECT count(*) FROM settle")
+n=$(sql "SELECT count(*) FROM settle")
 [[ $n == "$ROWS" ]] || die "the sink's table holds $n rows, not $ROWS"
-a=$(sql -c "SELECT sum(amount), count(fee), sum(fee) FROM settle")
-b=$(sql -c "SELECT sum(amount), count(fee), sum(fee) FROM ref_copy")
-[[ $a == "$b" ]] || die "the sink's table differs from \\copy's: $a against $b"
+n=$(sql "SELECT count(*) FROM ref_copy")
+[[ $n == "$ROWS" ]] || die "$REF_NAME loaded $n rows, not $ROWS"
+a=$(sql "SELECT sum(amount), count(fee), sum(fee) FROM settle")
+b=$(sql "SELECT sum(amount), count(fee), sum(fee) FROM ref_copy")
+[[ $a == "$b" ]] || die "the sink's table differs from $REF_NAME's: $a against $b"
+
+# 4. Debezium's JDBC sink on the same topic, into its own table
+dbz_json=null
+if ((DBZ)); then
+    CONNECT_SH=$ROOT/scripts/kafka/connect.sh
+    plugins=$("$ROOT/scripts/kafka/fetch.sh" --debezium 2>"$SCRATCH/fetch-dbz.log") ||
+        { tail -n 5 "$SCRATCH/fetch-dbz.log" >&2; die "no Debezium plugins"; }
+    cat >"$SCRATCH/jdbc.properties" <<PROPS
+name=bench-dbz-jdbc
+connector.class=io.debezium.connector.jdbc.JdbcSinkConnector
+tasks.max=1
+topics=rows
+connection.url=$("$DB_SH" jdbc "$SCRATCH/db")
+connection.username=kferry
+connection.password=unused
+insert.mode=insert
+primary.key.mode=record_key
+schema.evolution=basic
+collection.name.format=settle_dbz
+PROPS
+    trap 'rc=$?; "$CONNECT_SH" stop "$SCRATCH/connect" >/dev/null 2>&1 || true
+          "$DB_SH" stop "$SCRATCH/db" >/dev/null 2>&1 || true; (exit $rc); bench__cleanup' EXIT
+    say "Debezium JDBC sink"
+    "$CONNECT_SH" start "$SCRATCH/connect" --bootstrap "$BS" --connector "$SCRATCH/jdbc.properties" \
+        --prop plugin.path="$plugins" >"$SCRATCH/connect-start.log" 2>&1 ||
+        { tail -n 20 "$SCRATCH/connect-start.log" >&2; die "the Connect worker did not start"; }
+    t0=$(date +%s.%N)
+    # it may have begun before it was seen RUNNING: that counts for it
+    while :; do
+        n=$(sql "SELECT count(*) FROM settle_dbz" 2>/dev/null || echo 0)
+        [[ $n != "$ROWS" ]] || break
+        (($(calc "$(since "$t0") > 1800" 0))) && die "Debezium's JDBC sink wrote $n of $ROWS rows in 30 min"
+        "$CONNECT_SH" status "$SCRATCH/connect" >/dev/null 2>&1 ||
+            die "Debezium's JDBC sink failed after $n rows: $("$CONNECT_SH" status "$SCRATCH/connect" 2>&1 | head -n 5)"
+        sleep 0.5
+    done
+    dbz_s=$(since "$t0")
+    dbz_rss=$(calc "$(awk '/^VmHWM/ { print $2 }' "/proc/$(cat "$SCRATCH/connect/pid")/status") / 1024" 1)
+    "$CONNECT_SH" stop "$SCRATCH/connect" >/dev/null 2>&1 || true
+    a=$(sql "SELECT sum(amount), count(fee), sum(fee) FROM settle_dbz")
+    [[ $a == "$b" ]] || die "Debezium's table differs from $REF_NAME's: $a against $b"
+    dbz_rps=$(calc "$ROWS / $dbz_s" 1)
+    dbz_json="{\"seconds\": $dbz_s, \"rows_per_s\": $dbz_rps, \"peak_rss_mib\": $dbz_rss}"
+fi
 
 copy_rps=$(calc "$ROWS / $copy_s" 1)
 load_rps=$(calc "$ROWS / $load_s" 1)
@@ -125,21 +209,26 @@ sink_rps=$(calc "$ROWS / $sink_s" 1)
 e2e_rps=$(calc "$ROWS / ($load_s + $sink_s)" 1)
 mkdir -p "$(dirname "$OUT")"
 cat >"$OUT" <<JSON
-{"rows": $ROWS, "csv_bytes": $(stat -c %s "$CSV"),
+{"rows": $ROWS, "csv_bytes": $(stat -c %s "$CSV"), "db": "$DBKIND", "reference": "$REF_NAME",
  "copy": {"seconds": $copy_s, "rows_per_s": $copy_rps},
  "load": {"seconds": $load_s, "rows_per_s": $load_rps},
  "sink": {"seconds": $sink_s, "rows_per_s": $sink_rps, "peak_rss_mib": $sink_rss, "summary": $(cat "$SCRATCH/sink.json")},
+ "debezium_jdbc": $dbz_json,
  "end_to_end_rows_per_s": $e2e_rps,
  "ratio_sink_vs_copy": $(calc "$sink_rps / $copy_rps" 3),
  "ratio_end_to_end_vs_copy": $(calc "$e2e_rps / $copy_rps" 3)}
 JSON
 {
     echo "kferry sink benchmark  $(date -u +%FT%TZ)  host $(hostname), $(nproc) CPUs"
-    echo "  CSV $ROWS rows, $(stat -c %s "$CSV") bytes; PostgreSQL 15 (scripts/db/db.sh), Kafka 3.9.1 1 node, $PARTITIONS partitions"
-    printf 'copy   psql \\copy               %10s rows/s  (%s s)\n' "$copy_rps" "$copy_s"
+    echo "  CSV $ROWS rows, $(stat -c %s "$CSV") bytes; $DBKIND (scripts/db/db.sh), Kafka 3.9.1 1 node, $PARTITIONS partitions"
+    printf 'copy   %-26s %9s rows/s  (%s s)\n' "$REF_NAME" "$copy_rps" "$copy_s"
     printf 'load   kferry load               %10s rows/s  (%s s)\n' "$load_rps" "$load_s"
     printf 'sink   kferry sink (exactly once) %9s rows/s  (%s s)  peak RSS %s MiB\n' "$sink_rps" "$sink_s" "$sink_rss"
     printf 'e2e    load + sink               %10s rows/s\n' "$e2e_rps"
+    if ((DBZ)); then
+        printf 'dbz    Debezium JDBC sink         %9s rows/s  (%s s)  peak RSS %s MiB\n' "$dbz_rps" "$dbz_s" "$dbz_rss"
+        echo "ratio  kferry_sink_vs_debezium  $(calc "$sink_rps / $dbz_rps" 2) rows/s, $(calc "$sink_rss / $dbz_rss" 2) peak RSS"
+    fi
     echo "ratio  sink_vs_copy        $(calc "$sink_rps / $copy_rps" 3)"
     echo "ratio  end_to_end_vs_copy  $(calc "$e2e_rps / $copy_rps" 3) (aim: at least 0.8)"
     echo "tables equal in count, sum(amount), count(fee), sum(fee)"

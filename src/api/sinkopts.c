@@ -53,6 +53,9 @@ int kf_api_sink_opts(const kf_conf_t *conf, kf_sink_opts_t *o, char *pw,
 	o->batch_bytes = conf->sink_batch_bytes;
 	o->batch_ms = (uint64_t)conf->sink_batch_ms;
 	o->max_inflight_bytes = conf->sink_max_inflight_bytes;
+	/* reading ahead as much as half of what may be in flight keeps the
+	 * next batch's messages ready when the writer is done with one */
+	o->engine.prefetch_bytes = o->max_inflight_bytes / 2;
 	o->dead_letter_topic = conf->sink_dead_letter_topic;
 	o->errors_fail = conf->sink_errors == 1;
 	return 0;

@@ -876,8 +876,11 @@ const struct kf__key kf__conf_keys[] = {
 		.def = "64MiB",
 		.min = 1 * KF__MiB,
 		.max = 4 * KF__GiB,
-		.doc = "Memory cap: message bytes batched or being applied. "
-		       "Reading pauses while it is reached.",
+		.doc = "Memory cap: message bytes batched, being decoded or "
+		       "being applied. Reading pauses while it is reached. "
+		       "The consumer prefetches half of it besides (8 to 128 "
+		       "MiB; kafka.queued.max.messages.kbytes and "
+		       "kafka.fetch.max.bytes override).",
 	},
 	{
 		.name = "sink.dead_letter_topic",

@@ -155,13 +155,16 @@ kf__consumer(const kf_conf_t *conf, const char *const *defaults,
 	return rk;
 }
 
+#define KF__PREFETCH_MIN (8ULL << 20)
+#define KF__PREFETCH_MAX (128ULL << 20)
+
 rd_kafka_t *kf_kafka_consumer_new(
-	const kf_conf_t *conf,
+	const kf_conf_t *conf, uint64_t prefetch_bytes,
 	void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
 			     rd_kafka_topic_partition_list_t *, void *),
 	kf_kafka_guard_t *guard, char *errstr, size_t errstr_size)
 {
-	char fetchmax[32];
+	char fetchmax[32], queued[32];
 	const char *defaults[] = {
 		"group.id",
 		conf->group,
@@ -175,7 +178,7 @@ rd_kafka_t *kf_kafka_consumer_new(
 		"false",
 		/* bound librdkafka's prefetch: it is memory we do not see */
 		"queued.max.messages.kbytes",
-		"8192",
+		queued,
 		"fetch.max.bytes",
 		fetchmax,
 		"max.partition.fetch.bytes",
@@ -187,9 +190,19 @@ rd_kafka_t *kf_kafka_consumer_new(
 		NULL,
 	};
 	unsigned long long frame = conf->chunk_size + 64 + 4096 + 1024;
+	unsigned long long fetch = frame * 2 > 4194304 ? frame * 2 : 4194304ULL;
 
-	snprintf(fetchmax, sizeof(fetchmax), "%llu",
-		 frame * 2 > 4194304 ? frame * 2 : 4194304ULL);
+	/* a bulk reader (the database sink) waits on fetches whose replies
+	 * the default prefetch cannot hold a batch of */
+	if (prefetch_bytes < KF__PREFETCH_MIN)
+		prefetch_bytes = KF__PREFETCH_MIN;
+	if (prefetch_bytes > KF__PREFETCH_MAX)
+		prefetch_bytes = KF__PREFETCH_MAX;
+	if (fetch < prefetch_bytes / 2)
+		fetch = prefetch_bytes / 2;
+	snprintf(queued, sizeof(queued), "%llu",
+		 (unsigned long long)(prefetch_bytes / 1024));
+	snprintf(fetchmax, sizeof(fetchmax), "%llu", fetch);
 	return kf__consumer(conf, defaults, rebalance_cb, guard, errstr,
 			    errstr_size);
 }

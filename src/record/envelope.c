@@ -6,6 +6,13 @@
  * members are read by the schema's field names into typed values whose
  * strings and bytes live in one arena per message (sized to the message,
  * so nothing moves while a message is read).
+ *
+ * The schema is most of a record's bytes, and tokenizing it again for
+ * every message was most of the sink's decoding time. So a message laid
+ * out as JsonConverter writes it, {"schema":S,"payload":P}, whose S is
+ * byte for byte a cached schema's text, has only P tokenized: S is the
+ * same valid JSON that was parsed before, so the message is what the full
+ * path would have accepted. Any other layout takes the full path.
  */
 #include <math.h>
 #include <stdio.h>
@@ -71,6 +78,7 @@ static const struct kf__logical {
 struct kf__entry {
 	uint8_t hash[16];
 	size_t len;
+	char *text;	  /* the schema's len bytes, for the fast path */
 	kf_schema_t *row; /* NULL: free slot */
 	int change;	  /* a Debezium envelope: row is its after struct */
 	uint64_t used;
@@ -105,8 +113,10 @@ void kf_envdec_free(kf_envdec_t *d)
 
 	if (!d)
 		return;
-	for (i = 0; i < KF__CACHE; i++)
+	for (i = 0; i < KF__CACHE; i++) {
 		kf_schema_free(d->cache[i].row);
+		free(d->cache[i].text);
+	}
 	for (i = 0; i < 3; i++) {
 		free(d->vals[i]);
 		free(d->txt[i]);
@@ -340,6 +350,11 @@ static int kf__struct(const struct kf__doc *doc, int s, kf_schema_t **out,
 			return kf_reject(rej, "format", -1,
 					 "field %u of the schema has no name",
 					 i + 1);
+		/* kf__row reads the payload by names: one name, one column */
+		if (kf_schema_col(sc, name) >= 0)
+			return kf_reject(rej, "format", -1,
+					 "field %s appears twice in the schema",
+					 name);
 		if (!(c->name = strdup(name)))
 			goto nomem;
 		sc->ncols++;
@@ -422,12 +437,16 @@ static struct kf__entry *kf__lookup(kf_envdec_t *d, const struct kf__doc *doc,
 			victim = e;
 	}
 	kf_schema_free(victim->row);
+	free(victim->text);
 	memset(victim, 0, sizeof(*victim));
-	if (kf__schema(doc, s, victim, rej)) {
+	if (kf__schema(doc, s, victim, rej) ||
+	    (!(victim->text = malloc(len ? len : 1)) &&
+	     kf_reject(rej, "format", -1, "out of memory"))) {
 		kf_schema_free(victim->row);
 		victim->row = NULL;
 		return NULL;
 	}
+	memcpy(victim->text, doc->js + t->start, len);
 	memcpy(victim->hash, h, 16);
 	victim->len = len;
 	victim->used = ++d->clock;
@@ -870,6 +889,31 @@ static int kf__value(kf_envdec_t *d, const struct kf__doc *doc, int i,
 	return kf__bad(rej, c, col, "of an unknown type");
 }
 
+/* The member of column name in object obj: the one at *next when its key
+ * is name (writers list a struct's fields in schema order; *next then
+ * moves on), else found by name (*next is then 0: no more guesses). The
+ * schema's names are distinct, so while every guess held, no earlier
+ * member bears this name and the guess is the member lookup's answer. */
+static int kf__member(const struct kf__doc *doc, int obj, const char *name,
+		      uint32_t *next)
+{
+	const kf_jtok_t *k = &doc->toks[*next];
+	size_t n = strlen(name);
+
+	if (*next && k->type == KF_J_STRING && !k->escaped &&
+	    k->end - k->start - 2 == n &&
+	    !memcmp(doc->js + k->start + 1, name, n)) {
+		int val = (int)*next + 1; /* the value after the key */
+
+		*next = doc->toks[val].next;
+		if (*next >= doc->toks[obj].next)
+			*next = 0; /* that was the object's last member */
+		return val;
+	}
+	*next = 0;
+	return kf_json_member(doc->js, doc->toks, obj, name, n);
+}
+
 /* The payload object obj read by the columns of sc into values slot. */
 static int kf__row(kf_envdec_t *d, const struct kf__doc *doc, int obj,
 		   const kf_schema_t *sc, int slot, const kf_value_t **out,
@@ -877,6 +921,7 @@ static int kf__row(kf_envdec_t *d, const struct kf__doc *doc, int obj,
 {
 	size_t c;
 	kf_value_t *v;
+	uint32_t next;
 
 	if (doc->toks[obj].type != KF_J_OBJECT)
 		return kf_reject(rej, "format", -1,
@@ -893,10 +938,9 @@ static int kf__row(kf_envdec_t *d, const struct kf__doc *doc, int obj,
 		d->nvals[slot] = sc->ncols;
 	}
 	v = d->vals[slot];
+	next = doc->toks[obj].size ? (uint32_t)obj + 1 : 0;
 	for (c = 0; c < sc->ncols; c++) {
-		const char *name = sc->cols[c].name;
-		int i = kf_json_member(doc->js, doc->toks, obj, name,
-				       strlen(name));
+		int i = kf__member(doc, obj, sc->cols[c].name, &next);
 
 		if (kf__value(d, doc, i, &sc->cols[c], (int)c, &v[c],
 			      d->txt[slot] + c * KF__TXT, rej))
@@ -962,6 +1006,57 @@ static int kf__change(kf_envdec_t *d, const struct kf__doc *doc, int p,
 	return 0;
 }
 
+#define KF__HEAD "{\"schema\":"
+#define KF__MID ",\"payload\":"
+
+/* The fast path: js is {"schema":S,"payload":P} with S a cached schema's
+ * exact text; P alone is tokenized into doc (its token 0). The entry, or
+ * NULL when the message is laid out otherwise or P is not one JSON value
+ * (the full path then says what is wrong, at offsets of the message). */
+static struct kf__entry *kf__cached(kf_envdec_t *d, struct kf__doc *doc,
+				    const char *js, size_t len)
+{
+	const size_t head = sizeof(KF__HEAD) - 1, mid = sizeof(KF__MID) - 1;
+	kf_reject_t ignored;
+	struct kf__entry *e;
+	size_t i, p;
+
+	if (len < head + mid + 2 || memcmp(js, KF__HEAD, head) ||
+	    js[len - 1] != '}')
+		return NULL;
+	for (i = 0; i < KF__CACHE; i++) {
+		e = &d->cache[i];
+		if (!e->row || e->len > len - head - mid - 2 ||
+		    memcmp(js + head, e->text, e->len) ||
+		    memcmp(js + head + e->len, KF__MID, mid))
+			continue;
+		p = head + e->len + mid;
+		if (kf__tokenize(doc, js + p, len - 1 - p, &ignored, "payload"))
+			return NULL;
+		e->used = ++d->clock;
+		return e;
+	}
+	return NULL;
+}
+
+/* The payload token of the envelope js, and its schema: *e the cached
+ * entry (the fast path), or NULL and *schema its token for kf__lookup.
+ * 0, or -1 with rej when js is not a Connect JSON envelope. */
+static int kf__open(kf_envdec_t *d, struct kf__doc *doc, const char *js,
+		    size_t len, struct kf__entry **e, int *schema, int *payload,
+		    kf_reject_t *rej, const char *what)
+{
+	*e = kf__cached(d, doc, js, len);
+	if (*e) {
+		*payload = 0;
+		return 0;
+	}
+	if (kf__tokenize(doc, js, len, rej, what) ||
+	    kf__envelope(doc, schema, payload, rej, what))
+		return -1;
+	return 0;
+}
+
 /* The key: a struct envelope, or no key at all (null, a string, a
  * schemaless key: not a row key, and not an error here; a sink that
  * needs a key says so). */
@@ -973,11 +1068,10 @@ static int kf__key(kf_envdec_t *d, const char *key, size_t klen,
 	int s, p;
 
 	if (!key || !klen || key[0] != '{' ||
-	    kf__tokenize(&d->key, key, klen, &ignored, "key") ||
-	    kf__envelope(&d->key, &s, &p, &ignored, "key") ||
+	    kf__open(d, &d->key, key, klen, &e, &s, &p, &ignored, "key") ||
 	    d->key.toks[p].type == KF_J_NULL)
 		return 0;
-	if (!(e = kf__lookup(d, &d->key, s, rej)))
+	if (!e && !(e = kf__lookup(d, &d->key, s, rej)))
 		return -1;
 	out->key_schema = e->row;
 	return kf__row(d, &d->key, p, e->row, 2, &out->key, rej);
@@ -1009,9 +1103,8 @@ int kf_envdec_decode(kf_envdec_t *d, const void *key, size_t klen,
 		out->kind = KF_ENV_TOMBSTONE;
 		return 0;
 	}
-	if (kf__tokenize(&d->val, value, vlen, rej, "value") ||
-	    kf__envelope(&d->val, &s, &p, rej, "value") ||
-	    !(e = kf__lookup(d, &d->val, s, rej)))
+	if (kf__open(d, &d->val, value, vlen, &e, &s, &p, rej, "value") ||
+	    (!e && !(e = kf__lookup(d, &d->val, s, rej))))
 		return -1;
 	out->schema = e->row;
 	if (e->change)

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The database sink on the consumer engine: the loop batches messages and
- * keeps, per partition, where the next batch's offsets start; one writer
- * thread applies a batch (sink/writer.h) while the loop builds the next.
- * The loop never waits for the database: assignments and revokes are
- * answered later (kf_engine_assign_done, kf_engine_revoke_done) once the
- * writer is through.
+ * keeps, per partition, where the next batch's offsets start. A closed
+ * batch is decoded into its plan (sink/plan.h) on the loop's thread pool,
+ * then one writer thread applies it (sink/writer.h): while the writer
+ * applies a batch, the next one is decoded and a third one read, so the
+ * database never waits for decoding. Batches keep their order through
+ * the pipeline (one in each stage). The loop never waits for the
+ * database: assignments and revokes are answered later
+ * (kf_engine_assign_done, kf_engine_revoke_done) once the batches in
+ * flight are through.
  *
  * The group's Kafka offsets are only for lag tools (docs/sink.md 3.1):
  * each batch holds its first offset per partition in the engine's commit
@@ -56,6 +60,12 @@ struct kf__sink {
 	char werr[512]; /* the writer's last error */
 	/* loop side */
 	kf_sink_batch_t *building;
+	/* the planner: one batch decoded on the thread pool with dec, then
+	 * waiting for the writer as planned */
+	uv_work_t plan_req;
+	kf_envdec_t *dec;
+	kf_sink_batch_t *planning, *planned;
+	int closing; /* kf_sink_run is ending: nothing more is handed on */
 	int running; /* a batch is with the writer */
 	uint64_t running_bytes;
 	int assigning; /* an assign is with the writer */
@@ -135,6 +145,7 @@ static void kf__batch_free(kf_sink_batch_t *b)
 	free(b->msgs);
 	free(b->ranges);
 	free(b->tstats);
+	kf_sink_plan_free(&b->plan);
 	free(b);
 }
 
@@ -203,7 +214,24 @@ static kf_sink_range_t *kf__range(struct kf__sink *s, kf_sink_batch_t *b,
 	return r;
 }
 
-/* Hands the building batch to the writer when it is idle; its ranges
+static void kf__plan_work(uv_work_t *req);
+static void kf__plan_after(uv_work_t *req, int status);
+
+/* Hands the planned batch to the writer when it is idle. */
+static void kf__feed(struct kf__sink *s)
+{
+	kf_sink_batch_t *b = s->planned;
+
+	if (s->running || !b || s->rc)
+		return;
+	s->planned = NULL;
+	b->handed_ms = kf_engine_now_ms();
+	s->running = 1;
+	s->running_bytes = b->bytes;
+	kf__give(s, b, NULL);
+}
+
+/* Hands the building batch to the planner when it is free; its ranges
  * start where the partitions' previous batches ended. */
 static void kf__dispatch(struct kf__sink *s)
 {
@@ -211,7 +239,7 @@ static void kf__dispatch(struct kf__sink *s)
 	struct kf__part *x;
 	size_t i;
 
-	if (s->running || !b || !b->n || s->rc)
+	if (s->planning || s->planned || !b || !b->n || s->rc || s->closing)
 		return;
 	for (i = 0; i < b->nranges; i++) {
 		x = kf__part(s, b->ranges[i].topic, b->ranges[i].partition);
@@ -220,10 +248,15 @@ static void kf__dispatch(struct kf__sink *s)
 			x->next = b->ranges[i].next;
 	}
 	s->building = NULL;
-	b->handed_ms = kf_engine_now_ms();
-	s->running = 1;
-	s->running_bytes = b->bytes;
-	kf__give(s, b, NULL);
+	s->planning = b;
+	s->plan_req.data = s;
+	if (uv_queue_work(&s->loop, &s->plan_req, kf__plan_work,
+			  kf__plan_after)) {
+		/* no thread pool: the writer plans it itself */
+		s->planning = NULL;
+		s->planned = b;
+		kf__feed(s);
+	}
 }
 
 static int kf__closed(const struct kf__sink *s)
@@ -421,6 +454,48 @@ static void kf__assign_done(struct kf__sink *s,
 	}
 }
 
+/* @locality a thread of the loop's pool: the batch is its alone. An
+ * out-of-memory plan is left to the writer, which builds it again and
+ * reports the failure. */
+static void kf__plan_work(uv_work_t *req)
+{
+	struct kf__sink *s = req->data;
+	kf_sink_batch_t *b = s->planning;
+
+	b->planned = !kf_sink_plan_build(&b->plan, &s->o->rules, s->dec,
+					 b->msgs, b->n);
+}
+
+/* The batches in flight moved on: the planned one to the writer, the
+ * next one to the planner, a revoke answered once none is left. */
+static void kf__advance(struct kf__sink *s)
+{
+	if (s->closing) /* the engine is through: nothing moves on */
+		return;
+	kf__feed(s);
+	if (s->rc && s->planned) { /* stopping on an error: never applied */
+		kf__batch_free(s->planned);
+		s->planned = NULL;
+	}
+	if (s->revoke_pending && !s->running && !s->planning && !s->planned) {
+		s->revoke_pending = 0;
+		kf_engine_revoke_done(s->eng);
+	}
+	if (kf__closed(s) || kf_engine_stopping(s->eng))
+		kf__dispatch(s);
+	kf_engine_kick(s->eng);
+}
+
+static void kf__plan_after(uv_work_t *req, int status)
+{
+	struct kf__sink *s = req->data;
+
+	(void)status; /* never cancelled: kf_sink_run waits for it */
+	s->planned = s->planning;
+	s->planning = NULL;
+	kf__advance(s);
+}
+
 static void kf__on_done(uv_async_t *h)
 {
 	struct kf__sink *s = h->data;
@@ -440,13 +515,7 @@ static void kf__on_done(uv_async_t *h)
 		kf__batch_done(s, b, brc);
 	if (a)
 		kf__assign_done(s, a, arc);
-	if (s->revoke_pending && !s->running) {
-		s->revoke_pending = 0;
-		kf_engine_revoke_done(s->eng);
-	}
-	if (kf__closed(s) || kf_engine_stopping(s->eng))
-		kf__dispatch(s);
-	kf_engine_kick(s->eng);
+	kf__advance(s);
 }
 
 /* -------------------------------------------------------------- hooks */
@@ -506,9 +575,9 @@ static int kf__revoke(void *sink, const rd_kafka_topic_partition_list_t *parts)
 	for (j = 0; j < parts->cnt; j++)
 		kf__part_drop(s, parts->elems[j].topic,
 			      parts->elems[j].partition);
-	if (!s->running)
+	if (!s->running && !s->planning && !s->planned)
 		return 0;
-	s->revoke_pending = 1; /* the batch running finishes first */
+	s->revoke_pending = 1; /* the batches in flight finish first */
 	return KF_ENGINE_PENDING;
 }
 
@@ -516,24 +585,28 @@ static size_t kf__open(const void *sink)
 {
 	const struct kf__sink *s = sink;
 
-	return (size_t)s->running + (s->building && s->building->n);
+	return (size_t)s->running + !!s->planning + !!s->planned +
+	       (s->building && s->building->n);
 }
 
 static int kf__full(const void *sink)
 {
 	const struct kf__sink *s = sink;
-	uint64_t bytes =
-		s->running_bytes + (s->building ? s->building->bytes : 0);
+	uint64_t bytes = s->running_bytes +
+			 (s->planning ? s->planning->bytes : 0) +
+			 (s->planned ? s->planned->bytes : 0) +
+			 (s->building ? s->building->bytes : 0);
 
+	/* a closed batch waits for the planner: read no further */
 	return bytes >= s->o->max_inflight_bytes ||
-	       (kf__closed(s) && s->running);
+	       (kf__closed(s) && (s->planning || s->planned));
 }
 
 static int kf__busy(const void *sink)
 {
 	const struct kf__sink *s = sink;
 
-	return s->running || s->assigning ||
+	return s->running || s->assigning || s->planning || s->planned ||
 	       (!s->rc && s->building && s->building->n);
 }
 
@@ -569,6 +642,9 @@ static int kf__start(struct kf__sink *s, char *errstr, size_t errstr_size)
 {
 	int rc;
 
+	s->dec = kf_envdec_new();
+	if (!s->dec)
+		return KF_ENOMEM;
 	rc = kf_sink_writer_new(s->o, &s->w, errstr, errstr_size);
 	if (rc == KF_EIO)
 		return KF_ERESOURCE; /* unreachable: could not start */
@@ -635,8 +711,13 @@ int kf_sink_run(const kf_sink_opts_t *o, kf_sink_stats_t *stats, char *errstr,
 		rc = kf_seterr(errstr, errstr_size, KF_ESTOPPED,
 			       "interrupted (the batch running was finished "
 			       "or rolled back first)");
+	/* a plan on the thread pool ends before its messages are freed */
+	s->closing = 1;
+	while (s->planning)
+		uv_run(&s->loop, UV_RUN_ONCE);
 	/* messages go back to the consumer before it is destroyed */
 	kf__batch_free(s->building);
+	kf__batch_free(s->planned);
 	kf__batch_free(s->job);
 	kf__batch_free(s->job_done);
 	kf_engine_destroy(s->eng);
@@ -652,6 +733,7 @@ int kf_sink_run(const kf_sink_opts_t *o, kf_sink_stats_t *stats, char *errstr,
 	if (s->assign_next)
 		rd_kafka_topic_partition_list_destroy(s->assign_next);
 	kf_sink_writer_free(s->w);
+	kf_envdec_free(s->dec);
 	for (i = 0; i < s->nparts; i++)
 		free(s->parts[i].topic);
 	free(s->parts);

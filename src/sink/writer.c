@@ -665,13 +665,17 @@ static void kf__drop_applied(kf_sink_batch_t *b)
 	b->n = k;
 }
 
+static void kf__unplan(kf_sink_batch_t *b)
+{
+	kf_sink_plan_free(&b->plan);
+	b->planned = 0;
+}
+
 /* After a fence: catch up where possible, leave out what is not ours to
  * apply; the plan is built again. */
-static void kf__refit(kf_sink_batch_t *b, kf_sink_plan_t *plan, int *built)
+static void kf__refit(kf_sink_batch_t *b)
 {
-	if (*built)
-		kf_sink_plan_free(plan);
-	*built = 0;
+	kf__unplan(b);
 	kf__catch_up(b);
 	kf__drop_applied(b);
 }
@@ -689,36 +693,36 @@ static int kf__any_fenced(const kf_sink_batch_t *b)
 int kf_sink_writer_apply(kf_sink_writer_t *w, kf_sink_batch_t *b, char *errstr,
 			 size_t errstr_size)
 {
-	kf_sink_plan_t plan;
+	kf_sink_plan_t *plan = &b->plan;
 	kf_db_err_t err;
 	unsigned ms = KF__BACKOFF_MIN_MS;
-	int rc, built = 0;
+	int rc;
 
 	for (;;) {
-		if (!built) {
-			rc = kf_sink_plan_build(&plan, &w->o->rules, w->dec,
+		if (!b->planned) {
+			rc = kf_sink_plan_build(plan, &w->o->rules, w->dec,
 						b->msgs, b->n);
 			if (rc)
 				return kf_seterr(errstr, errstr_size, rc,
 						 "planning a batch of %zu "
 						 "messages: out of memory",
 						 b->n);
-			built = 1;
+			b->planned = 1;
 		}
 		memset(&err, 0, sizeof(err));
 		errstr[0] = '\0';
-		rc = w->db ? kf__attempt(w, b, &plan, &err, errstr, errstr_size)
+		rc = w->db ? kf__attempt(w, b, plan, &err, errstr, errstr_size)
 			   : KF_EIO;
 		if (!w->db)
 			err.cls = KF_DB_E_CONN;
 		if (rc == 1) { /* fenced */
-			kf__refit(b, &plan, &built);
+			kf__refit(b);
 			continue;
 		}
 		if (!rc)
 			break;
 		if (err.cls != KF_DB_E_CONN && err.cls != KF_DB_E_RETRY) {
-			kf_sink_plan_free(&plan);
+			kf__unplan(b);
 			if (!errstr[0])
 				kf_seterr(errstr, errstr_size, rc, "%s",
 					  err.msg);
@@ -728,7 +732,7 @@ int kf_sink_writer_apply(kf_sink_writer_t *w, kf_sink_batch_t *b, char *errstr,
 		if (err.cls == KF_DB_E_CONN) {
 			rc = kf__reconnect(w, errstr, errstr_size);
 			if (rc) {
-				kf_sink_plan_free(&plan);
+				kf__unplan(b);
 				return rc;
 			}
 			/* a failed look is a lost connection again: the next
@@ -737,7 +741,7 @@ int kf_sink_writer_apply(kf_sink_writer_t *w, kf_sink_batch_t *b, char *errstr,
 			if (rc == 1)
 				break; /* its COMMIT had reached the server */
 			if (!rc && kf__any_fenced(b))
-				kf__refit(b, &plan, &built);
+				kf__refit(b);
 		} else {
 			kf__sleep_ms(ms);
 			ms = ms * 2 > KF__BACKOFF_MAX_MS ? KF__BACKOFF_MAX_MS
@@ -746,8 +750,8 @@ int kf_sink_writer_apply(kf_sink_writer_t *w, kf_sink_batch_t *b, char *errstr,
 	}
 	b->st.batches = 1;
 	b->st.messages = b->n;
-	b->st.skipped = plan.skipped;
-	b->st.collapsed = plan.collapsed;
-	kf_sink_plan_free(&plan);
+	b->st.skipped = plan->skipped;
+	b->st.collapsed = plan->collapsed;
+	kf__unplan(b);
 	return 0;
 }

@@ -52,6 +52,10 @@ typedef struct kf_sink_batch_s {
 	size_t nranges, rcap;
 	uint64_t bytes;
 	uint64_t opened_ms, handed_ms;
+	/* built off the writer thread (the sink's planner) so the database
+	 * never waits for decoding; planned 0: the writer builds it */
+	kf_sink_plan_t plan;
+	int planned;
 	kf_sink_stats_t st;	 /* out: what it did */
 	kf_sink_tstat_t *tstats; /* out: per group, ntstats of them */
 	size_t ntstats;
@@ -75,7 +79,8 @@ int kf_sink_writer_starts(kf_sink_writer_t *w,
 			  size_t errstr_size);
 
 /* Applies b (its ranges' fenced flags say which partitions another sink
- * owns now: their messages were left out). 0, or a KF_E* code with errstr
+ * owns now: their messages were left out), by its plan when b->planned
+ * (the plan is freed, planned 0 after). 0, or a KF_E* code with errstr
  * when the sink must stop. */
 int kf_sink_writer_apply(kf_sink_writer_t *w, kf_sink_batch_t *b, char *errstr,
 			 size_t errstr_size);

@@ -474,6 +474,127 @@ static void test_refused(void **state)
 	kf_envdec_free(d);
 }
 
+/* A schema already cached lets only the payload be tokenized: every
+ * message that reuses its bytes in another layout, or breaks the envelope
+ * around it, is still refused as the full path refuses it. */
+static void test_cached_schema(void **state)
+{
+#define INT32_SCHEMA                                                           \
+	"{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\","                \
+	"\"optional\":true,\"field\":\"x\"}]}"
+	static const char *const bad[][2] = {
+		{"{\"schema\":" INT32_SCHEMA ",\"payload\":{\"x\":}}",
+		 "not JSON"},
+		{"{\"schema\":" INT32_SCHEMA ",\"payload\":{\"x\":1}}}",
+		 "not JSON"},
+		{"{\"schema\":" INT32_SCHEMA ",\"payload\":{\"x\":1},\"y\":1}",
+		 "exactly"},
+		{"{\"schema\":" INT32_SCHEMA ",\"payload\":{\"x\":1.5}}",
+		 "x: not an integer"},
+		{"{\"schema\":" INT32_SCHEMA ",\"payload\":[1]}",
+		 "payload is not an object"},
+		{"{\"schema\":" INT32_SCHEMA "}",
+		 "not a Connect JSON envelope"},
+	};
+	static const char *const good[] = {
+		"{\"schema\":" INT32_SCHEMA ",\"payload\":{\"x\":7}}",
+		"{\"payload\":{\"x\":7},\"schema\":" INT32_SCHEMA "}",
+		"{\"schema\":" INT32_SCHEMA ", \"payload\":{\"x\":7}} ",
+		"{\"schema\":" INT32_SCHEMA ",\"payload\": {\"x\" : 7 }}",
+	};
+	kf_envdec_t *d = kf_envdec_new();
+	kf_env_msg_t m;
+	kf_reject_t rej;
+	size_t i, round;
+
+	(void)state;
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+			assert_int_equal(kf_envdec_decode(d, NULL, 0, good[i],
+							  strlen(good[i]), &m,
+							  &rej),
+					 0);
+			assert_int_equal(m.schema->ncols, 1);
+			assert_int_equal(m.after[0].u.i, 7);
+		}
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			memset(&rej, 0, sizeof(rej));
+			if (kf_envdec_decode(d, NULL, 0, bad[i][0],
+					     strlen(bad[i][0]), &m, &rej) != -1)
+				fail_msg("accepted %s", bad[i][0]);
+			if (!strstr(rej.reason, bad[i][1]))
+				fail_msg("%s: \"%s\" does not say \"%s\"",
+					 bad[i][0], rej.reason, bad[i][1]);
+		}
+	}
+	kf_envdec_free(d);
+#undef INT32_SCHEMA
+}
+
+/* Payload members are read by name whatever their order; a guess by
+ * schema order never changes which member a column gets. */
+static void test_payload_order(void **state)
+{
+#define ABC_SCHEMA                                                             \
+	"{\"schema\":{\"type\":\"struct\",\"fields\":["                        \
+	"{\"type\":\"int32\",\"optional\":true,\"field\":\"a\"},"              \
+	"{\"type\":\"int32\",\"optional\":true,\"field\":\"b\"},"              \
+	"{\"type\":\"int32\",\"optional\":true,\"field\":\"c\"}]},"
+	static const struct {
+		const char *msg;
+		int64_t a, b, c; /* -1: NULL */
+	} cases[] = {
+		{ABC_SCHEMA "\"payload\":{\"a\":1,\"b\":2,\"c\":3}}", 1, 2, 3},
+		{ABC_SCHEMA "\"payload\":{\"c\":3,\"b\":2,\"a\":1}}", 1, 2, 3},
+		{ABC_SCHEMA "\"payload\":{\"a\":1,\"c\":3}}", 1, -1, 3},
+		{ABC_SCHEMA "\"payload\":{\"a\":1,\"b\":2}}", 1, 2, -1},
+		{ABC_SCHEMA "\"payload\":{}}", -1, -1, -1},
+		{ABC_SCHEMA "\"payload\":{\"z\":9,\"a\":1,\"b\":2,\"c\":3}}", 1,
+		 2, 3},
+		{ABC_SCHEMA "\"payload\":{\"a\":1,\"a\":5,\"b\":2,\"c\":3}}", 1,
+		 2, 3},
+		{ABC_SCHEMA "\"payload\":{\"a\":1,\"b\":2,\"c\":3,\"b\":7}}", 1,
+		 2, 3},
+		{ABC_SCHEMA "\"payload\":{\"\\u0061\":1,\"b\":2,\"c\":3}}", 1,
+		 2, 3},
+	};
+	static const char dup[] =
+		"{\"schema\":{\"type\":\"struct\",\"fields\":["
+		"{\"type\":\"int32\",\"optional\":true,\"field\":\"a\"},"
+		"{\"type\":\"int64\",\"optional\":true,\"field\":\"a\"}]},"
+		"\"payload\":{\"a\":1}}";
+	kf_envdec_t *d = kf_envdec_new();
+	kf_env_msg_t m;
+	kf_reject_t rej;
+	int64_t want[3];
+	size_t i, c;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(kf_envdec_decode(d, NULL, 0, cases[i].msg,
+						  strlen(cases[i].msg), &m,
+						  &rej),
+				 0);
+		want[0] = cases[i].a;
+		want[1] = cases[i].b;
+		want[2] = cases[i].c;
+		for (c = 0; c < 3; c++) {
+			if (want[c] < 0) {
+				assert_int_equal(m.after[c].null, 1);
+				continue;
+			}
+			assert_int_equal(m.after[c].null, 0);
+			assert_int_equal(m.after[c].u.i, want[c]);
+		}
+	}
+	assert_int_equal(
+		kf_envdec_decode(d, NULL, 0, dup, sizeof(dup) - 1, &m, &rej),
+		-1);
+	assert_non_null(strstr(rej.reason, "a appears twice"));
+	kf_envdec_free(d);
+#undef ABC_SCHEMA
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +604,8 @@ int main(void)
 		cmocka_unit_test(test_debezium_types),
 		cmocka_unit_test(test_nonfinite),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_cached_schema),
+		cmocka_unit_test(test_payload_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
