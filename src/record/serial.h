@@ -14,6 +14,8 @@
 #ifndef KF_RECORD_SERIAL_H
 #define KF_RECORD_SERIAL_H
 
+#include <stdint.h>
+
 #include "common/strbuf.h"
 #include "record/schema.h"
 
@@ -43,6 +45,23 @@ struct kf_serializer_s {
 kf_serializer_t *kf_serial_connect_json(const kf_schema_t *s,
 					int decimal_numeric, char *errstr,
 					size_t errstr_size);
+
+/* Avro in the Confluent wire format (docs/schemas.md 1.2, 1.3): the
+ * value as registered under value_id, the key (when the schema has key
+ * columns) under key_id. NULL with errstr when out of memory. */
+kf_serializer_t *kf_serial_avro(const kf_schema_t *s, uint32_t key_id,
+				uint32_t value_id, char *errstr,
+				size_t errstr_size);
+
+/* The Avro schema JSON kferry registers for the value and, when the
+ * schema has key columns, the key (key->len 0 otherwise). 0, or -1 when
+ * out of memory. */
+int kf_serial_avro_schemas(const kf_schema_t *s, kf_strbuf_t *value,
+			   kf_strbuf_t *key);
+
+/* The indexes of the emitted columns, in schema order; *n of them
+ * (malloc: the caller frees). NULL when out of memory. */
+int *kf_serial_emitted(const kf_schema_t *s, size_t *n);
 
 static inline int kf_serial_key(kf_serializer_t *z, const kf_value_t *vals,
 				kf_strbuf_t *out)

@@ -234,8 +234,7 @@ static int kf__envelope(const struct kf__cj *cj, const kf_strbuf_t *head,
 	return out->failed ? -1 : 0;
 }
 
-/* The indexes of the emitted columns, in schema order; *n of them. */
-static int *kf__emitted(const kf_schema_t *s, size_t *n)
+int *kf_serial_emitted(const kf_schema_t *s, size_t *n)
 {
 	int *cols = malloc((s->ncols ? s->ncols : 1) * sizeof(*cols));
 	size_t i;
@@ -289,7 +288,7 @@ kf_serializer_t *kf_serial_connect_json(const kf_schema_t *s,
 {
 	struct kf__cj *cj = calloc(1, sizeof(*cj));
 
-	if (!cj || !(cj->vcols = kf__emitted(s, &cj->nv)))
+	if (!cj || !(cj->vcols = kf_serial_emitted(s, &cj->nv)))
 		goto out_nomem;
 	cj->z.ops = &kf__cj_ops;
 	cj->z.schema = s;
