@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/registryopts.h"
 #include "common/err.h"
 #include "kafka/security.h"
 #include "load/load.h"
@@ -149,6 +150,14 @@ int kf_api_load_base(const kf_conf_t *conf, kf_api_load_t *a, char *errstr,
 	}
 	o->reader = &kf__recfile_ops;
 	o->sniff_bytes = conf->load_sniff_bytes;
+	if (conf->load_value_format) { /* avro: docs/schemas.md */
+		a->registry = kf_api_registry_new(
+			conf, "load.value_format = avro", errstr, errstr_size);
+		if (!a->registry)
+			return KF_EINVAL;
+		o->registry = a->registry;
+		o->record_subjects = conf->registry_record_subjects;
+	}
 	return 0;
 }
 
@@ -186,6 +195,8 @@ void kf_api_load_free(kf_api_load_t *a)
 {
 	kf_schema_free(a->schema);
 	a->schema = NULL;
+	kf_registry_destroy(a->registry);
+	a->registry = NULL;
 	memset(a->salt, 0, sizeof(a->salt));
 }
 

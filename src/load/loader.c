@@ -33,6 +33,7 @@
 #include "core/path.h"
 #include "kafka/producer.h"
 #include "load/ledger.h"
+#include "record/serial.h"
 
 #define KF__BLOCK (1u << 20)	  /* bytes read per job, at most */
 #define KF__BLOCK_MIN (16u << 10) /* ... and at least */
@@ -716,6 +717,51 @@ static int kf__sniff(kf_loader_t *l)
 	return r;
 }
 
+/* The subject of the value or key schema (docs/schemas.md 3.1). */
+static void kf__subject(const kf_loader_t *l, int key, char *out, size_t size)
+{
+	const char *name = l->schema->name ? l->schema->name : "kferry.record";
+
+	if (l->o->record_subjects)
+		snprintf(out, size, "%s%s", name, key ? "_key" : "");
+	else
+		snprintf(out, size, "%s-%s", l->o->topic,
+			 key ? "key" : "value");
+}
+
+/* The ids of the file's Avro schemas, registered if new, before anything
+ * is produced: an incompatible schema fails the file here.
+ * @locality worker (the registry's requests block) */
+static int kf__register(kf_loader_t *l, kf_recfile_opts_t *ro)
+{
+	kf_strbuf_t v, k;
+	char subject[512];
+	int r = 0;
+
+	kf_strbuf_heap(&v, 1024);
+	kf_strbuf_heap(&k, 256);
+	if (kf_serial_avro_schemas(l->schema, &v, &k)) {
+		r = kf_seterr(l->job_msg, sizeof(l->job_msg), KF_ENOMEM,
+			      "out of memory");
+		goto out_free;
+	}
+	kf__subject(l, 0, subject, sizeof(subject));
+	r = kf_registry_register(l->o->registry, subject, v.p,
+				 &ro->avro_value_id, l->job_msg,
+				 sizeof(l->job_msg));
+	if (!r && l->schema->nkey) {
+		kf__subject(l, 1, subject, sizeof(subject));
+		r = kf_registry_register(l->o->registry, subject, k.p,
+					 &ro->avro_key_id, l->job_msg,
+					 sizeof(l->job_msg));
+	}
+	ro->avro = 1;
+out_free:
+	free(v.p);
+	free(k.p);
+	return r;
+}
+
 /* @locality worker */
 static int kf__open_reader(kf_loader_t *l)
 {
@@ -730,6 +776,12 @@ static int kf__open_reader(kf_loader_t *l)
 	}
 	ro.schema = l->schema;
 	ro.decimal_numeric = l->o->decimal_numeric;
+	if (l->o->registry) {
+		int r = kf__register(l, &ro);
+
+		if (r)
+			return r;
+	}
 	ro.ctx.file_name = base ? base + 1 : l->path;
 	ro.ctx.file_path = l->path;
 	ro.ctx.hash_hex = l->res.hash;

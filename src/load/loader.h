@@ -24,6 +24,7 @@
 #include "kferry/kferry.h"
 #include "record/recfile.h"
 #include "record/schema.h"
+#include "registry/client.h"
 
 /* The record path of one file, as record/recfile.h declares it.
  * @locality worker (one job of a file at a time) */
@@ -73,6 +74,11 @@ typedef struct kf_load_opts_s {
 	size_t mask_salt_len;
 	const char *mask_text;
 	const kf_load_reader_ops_t *reader;
+	/* load.value_format = avro: the schemas are registered here before
+	 * a file's transaction begins (docs/schemas.md 3.2); NULL: Connect
+	 * JSON. Shared by the files (the client locks). */
+	kf_registry_t *registry;
+	int record_subjects; /* subject_strategy = record */
 } kf_load_opts_t;
 
 typedef struct kf_loader_s kf_loader_t;

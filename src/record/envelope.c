@@ -49,6 +49,8 @@ struct kf_envdec_s {
 	size_t acap, alen;
 	kf_value_t *vals[3]; /* after, before, key */
 	size_t nvals[3];
+	kf_envdec_wire_cb wire; /* wire-format messages; NULL: refused */
+	void *wire_opaque;
 };
 
 kf_envdec_t *kf_envdec_new(void)
@@ -607,6 +609,12 @@ static int kf__key(kf_envdec_t *d, const char *key, size_t klen,
 	return kf__row(d, &d->key, p, e->row, 2, &out->key, rej);
 }
 
+void kf_envdec_set_wire(kf_envdec_t *d, kf_envdec_wire_cb cb, void *opaque)
+{
+	d->wire = cb;
+	d->wire_opaque = opaque;
+}
+
 int kf_envdec_decode(kf_envdec_t *d, const void *key, size_t klen,
 		     const void *value, size_t vlen, kf_env_msg_t *out,
 		     kf_reject_t *rej)
@@ -614,6 +622,11 @@ int kf_envdec_decode(kf_envdec_t *d, const void *key, size_t klen,
 	struct kf__entry *e;
 	size_t need = klen + vlen + 16;
 	int s, p;
+
+	/* JSON never starts with a NUL byte: the Confluent wire format does */
+	if (d->wire && value && vlen && !*(const char *)value)
+		return d->wire(d->wire_opaque, key, klen, value, vlen, out,
+			       rej);
 
 	memset(out, 0, sizeof(*out));
 	out->ts_ms = -1;

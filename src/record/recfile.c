@@ -1020,8 +1020,11 @@ kf_recfile_t *kf_recfile_new(const kf_recfile_opts_t *o,
 	if (s->iconv_from &&
 	    !(f->dec = kf_decoder_new(s->iconv_from, errstr, errstr_size)))
 		goto fail;
-	if (!(f->ser = kf_serial_connect_json(s, o->decimal_numeric, errstr,
-					      errstr_size)))
+	f->ser = o->avro ? kf_serial_avro(s, o->avro_key_id, o->avro_value_id,
+					  errstr, errstr_size)
+			 : kf_serial_connect_json(s, o->decimal_numeric, errstr,
+						  errstr_size);
+	if (!f->ser)
 		goto fail;
 	if (!(rc = kf__new_reader(f, errstr, errstr_size)))
 		return f;

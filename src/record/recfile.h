@@ -31,6 +31,10 @@ typedef struct kf_recfile_opts_s {
 	const kf_schema_t *schema; /* prepared; must outlive the reader */
 	kf_xform_ctx_t ctx;	   /* file names, hash, load id, salt */
 	int decimal_numeric;	   /* load.decimal_format = numeric */
+	/* Avro in the Confluent wire format under these registered ids
+	 * (docs/schemas.md 1.2) rather than Connect JSON */
+	int avro;
+	uint32_t avro_key_id, avro_value_id;
 } kf_recfile_opts_t;
 
 /* One emitted row; buffers valid during the callback only. */

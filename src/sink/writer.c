@@ -12,6 +12,7 @@
 #include "common/stop.h"
 #include "db/offsets.h"
 #include "kafka/producer.h"
+#include "record/avrodec.h"
 
 #define KF__BACKOFF_MIN_MS 200
 #define KF__BACKOFF_MAX_MS 10000
@@ -30,6 +31,7 @@ struct kf_sink_writer_s {
 	const char *offsets_table;
 	kf_db_t *db;
 	kf_envdec_t *dec;
+	kf_avrodec_t *avro; /* wire-format records; NULL: no registry */
 	kf_producer_t *dlq;
 	int dlq_failed; /* reports of the current batch that failed */
 	char dlq_err[256];
@@ -112,6 +114,31 @@ static int kf__reconnect(kf_sink_writer_t *w, char *errstr, size_t errstr_size)
 	}
 }
 
+/* The writer schema of an Avro record from the registry (cached there).
+ * An unreachable registry is tried again, a few times with a growing
+ * pause, before the record is refused: a refusal stops the sink or
+ * dead-letters the row, it never drops it.
+ * @locality writer thread */
+static int kf__writer_schema(void *opaque, uint32_t id,
+			     const kf_avro_rec_t **out, kf_reject_t *rej)
+{
+	kf_sink_writer_t *w = opaque;
+	unsigned ms = 200, tries;
+	char err[512];
+	int rc = 0;
+
+	for (tries = 0; tries < 5; tries++) {
+		rc = kf_registry_schema(w->o->registry, id, out, err,
+					sizeof(err));
+		if (rc != KF_EIO)
+			break;
+		kf_warn("sink", "%s (trying again in %u ms)", err, ms);
+		kf__sleep_ms(ms);
+		ms *= 4;
+	}
+	return rc ? kf_reject(rej, "format", -1, "%s", err) : 0;
+}
+
 int kf_sink_writer_new(const kf_sink_opts_t *o, kf_sink_writer_t **out,
 		       char *errstr, size_t errstr_size)
 {
@@ -126,10 +153,14 @@ int kf_sink_writer_new(const kf_sink_opts_t *o, kf_sink_writer_t **out,
 	w->offsets_table =
 		o->offsets_table ? o->offsets_table : KF_DB_OFFSETS_TABLE;
 	w->dec = kf_envdec_new();
-	if (!w->dec) {
+	if (!w->dec || (o->registry &&
+			!(w->avro = kf_avrodec_new(kf__writer_schema, w)))) {
+		kf_envdec_free(w->dec);
 		free(w);
 		return KF_ENOMEM;
 	}
+	if (w->avro)
+		kf_envdec_set_wire(w->dec, kf_avrodec_wire, w->avro);
 	rc = kf__connect(w, errstr, errstr_size);
 	if (!rc && o->dead_letter_topic && *o->dead_letter_topic) {
 		kf_producer_opts_init(&po, o->engine.kafka,
@@ -156,6 +187,7 @@ void kf_sink_writer_free(kf_sink_writer_t *w)
 	kf__forget_tables(w);
 	kf_db_close(w->db);
 	kf_envdec_free(w->dec);
+	kf_avrodec_free(w->avro);
 	free(w);
 }
 
