@@ -96,8 +96,8 @@ build() {
 cd "$ROOT" || exit 2
 
 if stage setup; then
-    say "setup: packages, database servers, Kafka and Kafka Connect jars"
-    scripts/setup.sh --connect --with-db || { echo "$PROG: setup failed" >&2; exit 2; }
+    say "setup: packages, database servers, Kafka and Kafka Connect jars, Apicurio Registry"
+    scripts/setup.sh --connect --registry --with-db || { echo "$PROG: setup failed" >&2; exit 2; }
 fi
 
 # check_tree SCRIPT WHAT: SCRIPT --check over the tree; on failure its
@@ -193,7 +193,7 @@ if stage db; then
     say "database layer and kferry verify against real PostgreSQL and MariaDB servers"
     tests/db/run.sh --build build 2>&1 | tee build/db.log
     count_suite build/db.log db
-    say "kferry sink into real PostgreSQL and MariaDB servers (tests/sink)"
+    say "kferry sink into real PostgreSQL and MariaDB servers, Avro through Apicurio Registry (tests/sink)"
     tests/sink/run.sh --build build 2>&1 | tee build/sink.log
     count_suite build/sink.log sink
 fi
