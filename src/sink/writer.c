@@ -127,10 +127,10 @@ static int kf__writer_schema(void *opaque, uint32_t id,
 	char err[512];
 	int rc = 0;
 
-	for (tries = 0; tries < 5; tries++) {
+	for (tries = 1;; tries++) {
 		rc = kf_registry_schema(w->o->registry, id, out, err,
 					sizeof(err));
-		if (rc != KF_EIO)
+		if (rc != KF_EIO || tries == 5)
 			break;
 		kf_warn("sink", "%s (trying again in %u ms)", err, ms);
 		kf__sleep_ms(ms);
