@@ -162,7 +162,7 @@ fuzz_one() {
 }
 
 if stage fuzz; then
-    say "fuzzing the wire decoders, the JSON tokenizer, the record readers and the schema loader for ${FUZZ_SECONDS}s each"
+    say "fuzzing the wire decoders, the JSON tokenizer, the record readers, the schema loader and the Avro decoder for ${FUZZ_SECONDS}s each"
     if CC=clang build build-fuzz -DKF_FUZZ=ON -DKF_TESTS=OFF; then
         fuzz_one fuzz_wire wire 8192
         fuzz_one fuzz_csv csv 4096
@@ -170,6 +170,7 @@ if stage fuzz; then
         fuzz_one fuzz_jsonl jsonl 4096
         fuzz_one fuzz_fixed fixed 4096
         fuzz_one fuzz_schema schema 4096
+        fuzz_one fuzz_avro avro 4096
     else
         bad 1 "fuzz: build failed"
     fi
