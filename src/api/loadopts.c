@@ -150,9 +150,11 @@ int kf_api_load_base(const kf_conf_t *conf, kf_api_load_t *a, char *errstr,
 	}
 	o->reader = &kf__recfile_ops;
 	o->sniff_bytes = conf->load_sniff_bytes;
-	if (conf->load_value_format) { /* avro: docs/schemas.md */
+	o->value_format = (enum kf_rec_wire)conf->load_value_format;
+	if (o->value_format != KF_WIRE_CONNECT_JSON) { /* docs/schemas.md */
 		a->registry = kf_api_registry_new(
-			conf, "load.value_format = avro", errstr, errstr_size);
+			conf, "load.value_format = avro or json-schema", errstr,
+			errstr_size);
 		if (!a->registry)
 			return KF_EINVAL;
 		o->registry = a->registry;

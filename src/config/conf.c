@@ -146,6 +146,7 @@ static const struct kf__word kf__decimal_words[] = {
 static const struct kf__word kf__value_format_words[] = {
 	{"json", 0},
 	{"avro", 1},
+	{"json-schema", 2},
 	{NULL, 0},
 };
 
@@ -1002,9 +1003,10 @@ const struct kf__key kf__conf_keys[] = {
 		.def = "json",
 		.doc = "What a record's key and value are: json (Kafka "
 		       "Connect's JsonConverter with schemas, "
-		       "docs/records.md 1) or avro (the Confluent wire "
-		       "format against a schema kferry registers in "
-		       "schema.registry.url, docs/schemas.md).",
+		       "docs/records.md 1), avro or json-schema (the "
+		       "Confluent wire format against a schema kferry "
+		       "registers in schema.registry.url, "
+		       "docs/schemas.md).",
 	},
 	{
 		.name = "schema.registry.url",
@@ -1012,7 +1014,8 @@ const struct kf__key kf__conf_keys[] = {
 		.max = 1024,
 		.doc = "Base URL of a Confluent-compatible Schema Registry "
 		       "API (Apicurio: http://HOST:PORT/apis/ccompat/v7). "
-		       "Required by load.value_format = avro; kferry sink "
+		       "Required by load.value_format = avro and "
+		       "json-schema; kferry sink "
 		       "reads Avro records with it.",
 	},
 	{

@@ -729,33 +729,36 @@ static void kf__subject(const kf_loader_t *l, int key, char *out, size_t size)
 			 key ? "key" : "value");
 }
 
-/* The ids of the file's Avro schemas, registered if new, before anything
- * is produced: an incompatible schema fails the file here.
+/* The ids of the file's schemas (Avro or JSON Schema), registered if new,
+ * before anything is produced: an incompatible schema fails the file here.
  * @locality worker (the registry's requests block) */
 static int kf__register(kf_loader_t *l, kf_recfile_opts_t *ro)
 {
+	int json = l->o->value_format == KF_WIRE_JSON_SCHEMA;
+	const char *type = json ? "JSON" : NULL;
 	kf_strbuf_t v, k;
 	char subject[512];
-	int r = 0;
+	int r;
 
 	kf_strbuf_heap(&v, 1024);
 	kf_strbuf_heap(&k, 256);
-	if (kf_serial_avro_schemas(l->schema, &v, &k)) {
+	if (json ? kf_serial_json_schemas(l->schema, l->o->decimal_numeric, &v,
+					  &k)
+		 : kf_serial_avro_schemas(l->schema, &v, &k)) {
 		r = kf_seterr(l->job_msg, sizeof(l->job_msg), KF_ENOMEM,
 			      "out of memory");
 		goto out_free;
 	}
 	kf__subject(l, 0, subject, sizeof(subject));
-	r = kf_registry_register(l->o->registry, subject, v.p,
-				 &ro->avro_value_id, l->job_msg,
-				 sizeof(l->job_msg));
+	r = kf_registry_register(l->o->registry, subject, type, v.p,
+				 &ro->value_id, l->job_msg, sizeof(l->job_msg));
 	if (!r && l->schema->nkey) {
 		kf__subject(l, 1, subject, sizeof(subject));
-		r = kf_registry_register(l->o->registry, subject, k.p,
-					 &ro->avro_key_id, l->job_msg,
+		r = kf_registry_register(l->o->registry, subject, type, k.p,
+					 &ro->key_id, l->job_msg,
 					 sizeof(l->job_msg));
 	}
-	ro->avro = 1;
+	ro->wire = l->o->value_format;
 out_free:
 	free(v.p);
 	free(k.p);

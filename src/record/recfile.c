@@ -1020,10 +1020,16 @@ kf_recfile_t *kf_recfile_new(const kf_recfile_opts_t *o,
 	if (s->iconv_from &&
 	    !(f->dec = kf_decoder_new(s->iconv_from, errstr, errstr_size)))
 		goto fail;
-	f->ser = o->avro ? kf_serial_avro(s, o->avro_key_id, o->avro_value_id,
-					  errstr, errstr_size)
-			 : kf_serial_connect_json(s, o->decimal_numeric, errstr,
-						  errstr_size);
+	if (o->wire == KF_WIRE_AVRO)
+		f->ser = kf_serial_avro(s, o->key_id, o->value_id, errstr,
+					errstr_size);
+	else if (o->wire == KF_WIRE_JSON_SCHEMA)
+		f->ser =
+			kf_serial_json_schema(s, o->decimal_numeric, o->key_id,
+					      o->value_id, errstr, errstr_size);
+	else
+		f->ser = kf_serial_connect_json(s, o->decimal_numeric, errstr,
+						errstr_size);
 	if (!f->ser)
 		goto fail;
 	if (!(rc = kf__new_reader(f, errstr, errstr_size)))

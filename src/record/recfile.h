@@ -25,16 +25,17 @@
 #include <stdint.h>
 
 #include "record/schema.h"
+#include "record/serial.h"
 #include "record/transform.h"
 
 typedef struct kf_recfile_opts_s {
 	const kf_schema_t *schema; /* prepared; must outlive the reader */
 	kf_xform_ctx_t ctx;	   /* file names, hash, load id, salt */
 	int decimal_numeric;	   /* load.decimal_format = numeric */
-	/* Avro in the Confluent wire format under these registered ids
-	 * (docs/schemas.md 1.2) rather than Connect JSON */
-	int avro;
-	uint32_t avro_key_id, avro_value_id;
+	/* Connect JSON, or a registered schema's wire format under these
+	 * ids (docs/schemas.md 1.2) */
+	enum kf_rec_wire wire;
+	uint32_t key_id, value_id;
 } kf_recfile_opts_t;
 
 /* One emitted row; buffers valid during the callback only. */

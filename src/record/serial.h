@@ -21,6 +21,14 @@
 
 typedef struct kf_serializer_s kf_serializer_t;
 
+/* What a record's key and value are (docs/schemas.md 1.1); the values of
+ * load.value_format. */
+enum kf_rec_wire {
+	KF_WIRE_CONNECT_JSON = 0, /* docs/records.md 1 */
+	KF_WIRE_AVRO = 1,	  /* Confluent wire format, Avro body */
+	KF_WIRE_JSON_SCHEMA = 2	  /* Confluent wire format, JSON body */
+};
+
 typedef struct kf_serializer_ops_s {
 	const char *name; /* "connect-json" */
 	/* Appends the key to out: 0, 1 when there is no key (out unchanged),
@@ -58,6 +66,20 @@ kf_serializer_t *kf_serial_avro(const kf_schema_t *s, uint32_t key_id,
  * out of memory. */
 int kf_serial_avro_schemas(const kf_schema_t *s, kf_strbuf_t *value,
 			   kf_strbuf_t *key);
+
+/* JSON Schema in the Confluent wire format (docs/schemas.md 4.2): the
+ * header of value_id (key_id for the key), then the payload object of
+ * Connect JSON (docs/records.md 1.4) without the envelope. NULL with
+ * errstr when out of memory. */
+kf_serializer_t *kf_serial_json_schema(const kf_schema_t *s,
+				       int decimal_numeric, uint32_t key_id,
+				       uint32_t value_id, char *errstr,
+				       size_t errstr_size);
+
+/* The JSON Schema documents kferry registers for the value and, when the
+ * schema has key columns, the key. 0, or -1 when out of memory. */
+int kf_serial_json_schemas(const kf_schema_t *s, int decimal_numeric,
+			   kf_strbuf_t *value, kf_strbuf_t *key);
 
 /* The indexes of the emitted columns, in schema order; *n of them
  * (malloc: the caller frees). NULL when out of memory. */

@@ -271,16 +271,19 @@ static int kf__request(kf_registry_t *r, const struct kf__req *q,
 	return rc;
 }
 
-/* {"schema":"<escaped schema>"} (the caller frees). */
-static char *kf__schema_body(const char *schema)
+/* {"schemaType":TYPE,"schema":"<escaped schema>"}, without schemaType
+ * for Avro (type NULL) (the caller frees). */
+static char *kf__schema_body(const char *type, const char *schema)
 {
 	size_t cap = strlen(schema) * 6 + 1;
 	char *esc = malloc(cap), *body = NULL;
 
 	if (esc) {
 		kf_json_escape(esc, cap, schema);
-		if ((body = malloc(strlen(esc) + 16)))
-			sprintf(body, "{\"schema\":\"%s\"}", esc);
+		if ((body = malloc(strlen(esc) + 48)))
+			sprintf(body, "{%s%s%s\"schema\":\"%s\"}",
+				type ? "\"schemaType\":\"" : "",
+				type ? type : "", type ? "\"," : "", esc);
 	}
 	free(esc);
 	return body;
@@ -288,9 +291,9 @@ static char *kf__schema_body(const char *schema)
 
 /* POST of a schema to path; 0 when answered. */
 static int kf__post_schema(kf_registry_t *r, struct kf__req *q,
-			   const char *schema)
+			   const char *type, const char *schema)
 {
-	char *body = kf__schema_body(schema);
+	char *body = kf__schema_body(type, schema);
 	int rc;
 
 	if (!body)
@@ -364,8 +367,9 @@ static int kf__set_level(kf_registry_t *r, const char *subject,
 	return r->status == 200 ? 0 : kf__refused(r, &q);
 }
 
-static int kf__check(kf_registry_t *r, const char *subject, const char *schema,
-		     int *compatible, char *errstr, size_t errstr_size)
+static int kf__check(kf_registry_t *r, const char *subject, const char *type,
+		     const char *schema, int *compatible, char *errstr,
+		     size_t errstr_size)
 {
 	char path[512], what[300];
 	struct kf__req q = {"POST", path, what, errstr, errstr_size};
@@ -374,7 +378,7 @@ static int kf__check(kf_registry_t *r, const char *subject, const char *schema,
 	snprintf(path, sizeof(path),
 		 "/compatibility/subjects/%s/versions/latest", subject);
 	snprintf(what, sizeof(what), "subject %s", subject);
-	if ((rc = kf__post_schema(r, &q, schema)))
+	if ((rc = kf__post_schema(r, &q, type, schema)))
 		return rc;
 	if (r->status != 200)
 		return kf__refused(r, &q);
@@ -430,10 +434,11 @@ static int kf__latest(kf_registry_t *r, const char *subject, char **out,
 	return kf__get_schema(r, &q, out);
 }
 
-/* The refusal of an incompatible schema, explained by comparing it with
- * the latest version under the subject's level (docs/schemas.md 3.2). */
+/* The refusal of an incompatible schema, explained (an Avro one) by
+ * comparing it with the latest version under the subject's level
+ * (docs/schemas.md 3.2). */
 static int kf__incompatible(kf_registry_t *r, const char *subject,
-			    const char *schema, char *errstr,
+			    const char *type, const char *schema, char *errstr,
 			    size_t errstr_size)
 {
 	char level[32] = "BACKWARD", why[512] = "", ignored[256];
@@ -442,6 +447,7 @@ static int kf__incompatible(kf_registry_t *r, const char *subject,
 
 	if (!kf__get_level(r, subject, level, sizeof(level), ignored,
 			   sizeof(ignored)) &&
+	    !type && /* kferry explains Avro schemas only */
 	    !kf__latest(r, subject, &latest, ignored, sizeof(ignored)) &&
 	    (prev = kf_avro_rec_parse(latest, strlen(latest), ignored,
 				      sizeof(ignored))) &&
@@ -501,7 +507,7 @@ static int kf__remember_id(kf_registry_t *r, const char *subject,
 	return 0;
 }
 
-static int kf__register(kf_registry_t *r, const char *subject,
+static int kf__register(kf_registry_t *r, const char *subject, const char *type,
 			const char *schema, uint32_t *id, char *errstr,
 			size_t errstr_size)
 {
@@ -512,7 +518,7 @@ static int kf__register(kf_registry_t *r, const char *subject,
 
 	snprintf(what, sizeof(what), "subject %s", subject);
 	snprintf(path, sizeof(path), "/subjects/%s", subject);
-	if ((rc = kf__post_schema(r, &q, schema)))
+	if ((rc = kf__post_schema(r, &q, type, schema)))
 		return rc;
 	if (r->status == 200) /* 1: registered already */
 		return kf__id_of(r, &q, id);
@@ -522,15 +528,15 @@ static int kf__register(kf_registry_t *r, const char *subject,
 		return kf__refused(r, &q);
 	if (code == KF__NO_SUBJECT) /* 2: a new subject gets our level */
 		rc = kf__set_level(r, subject, r->level, errstr, errstr_size);
-	else if (!(rc = kf__check(r, subject, schema, &compatible, errstr,
+	else if (!(rc = kf__check(r, subject, type, schema, &compatible, errstr,
 				  errstr_size)) &&
 		 !compatible) /* 3 */
-		return kf__incompatible(r, subject, schema, errstr,
+		return kf__incompatible(r, subject, type, schema, errstr,
 					errstr_size);
 	if (rc)
 		return rc;
 	snprintf(path, sizeof(path), "/subjects/%s/versions", subject);
-	if ((rc = kf__post_schema(r, &q, schema))) /* 4 */
+	if ((rc = kf__post_schema(r, &q, type, schema))) /* 4 */
 		return rc;
 	return kf__id_of(r, &q, id);
 }
@@ -553,8 +559,8 @@ static int kf__subject_ok(const char *subject, char *errstr, size_t errstr_size)
 }
 
 int kf_registry_register(kf_registry_t *r, const char *subject,
-			 const char *schema, uint32_t *id, char *errstr,
-			 size_t errstr_size)
+			 const char *schema_type, const char *schema,
+			 uint32_t *id, char *errstr, size_t errstr_size)
 {
 	int rc;
 
@@ -562,7 +568,8 @@ int kf_registry_register(kf_registry_t *r, const char *subject,
 		return rc;
 	pthread_mutex_lock(&r->lock);
 	if (!kf__lookup_id(r, subject, schema, id) &&
-	    !(rc = kf__register(r, subject, schema, id, errstr, errstr_size)) &&
+	    !(rc = kf__register(r, subject, schema_type, schema, id, errstr,
+				errstr_size)) &&
 	    (rc = kf__remember_id(r, subject, schema, *id)))
 		kf_seterr(errstr, errstr_size, rc, "out of memory");
 	pthread_mutex_unlock(&r->lock);
@@ -650,7 +657,8 @@ int kf_registry_set_level(kf_registry_t *r, const char *subject,
 	return rc;
 }
 
-int kf_registry_check(kf_registry_t *r, const char *subject, const char *schema,
+int kf_registry_check(kf_registry_t *r, const char *subject,
+		      const char *schema_type, const char *schema,
 		      int *compatible, char *errstr, size_t errstr_size)
 {
 	int rc;
@@ -658,7 +666,8 @@ int kf_registry_check(kf_registry_t *r, const char *subject, const char *schema,
 	if ((rc = kf__subject_ok(subject, errstr, errstr_size)))
 		return rc;
 	pthread_mutex_lock(&r->lock);
-	rc = kf__check(r, subject, schema, compatible, errstr, errstr_size);
+	rc = kf__check(r, subject, schema_type, schema, compatible, errstr,
+		       errstr_size);
 	pthread_mutex_unlock(&r->lock);
 	return rc;
 }

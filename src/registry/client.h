@@ -41,13 +41,14 @@ kf_registry_t *kf_registry_new(const kf_registry_opts_t *o, char *errstr,
 			       size_t errstr_size);
 void kf_registry_destroy(kf_registry_t *r); /* NULL: no-op */
 
-/* The id of an Avro schema under subject, registering it if new, after
+/* The id of a schema under subject (schema_type NULL: Avro, else the
+ * registry's word, "JSON"), registering it if new, after
  * the checks of docs/schemas.md 3.2 (a new subject gets the configured
  * level; an incompatible schema is KF_EINVAL naming the field and the
  * rule). */
 int kf_registry_register(kf_registry_t *r, const char *subject,
-			 const char *schema, uint32_t *id, char *errstr,
-			 size_t errstr_size);
+			 const char *schema_type, const char *schema,
+			 uint32_t *id, char *errstr, size_t errstr_size);
 
 /* The writer schema of id, parsed (owned by r, valid until it is
  * destroyed). */
@@ -62,7 +63,8 @@ int kf_registry_set_level(kf_registry_t *r, const char *subject,
 
 /* Whether schema may follow the subject's latest version: 0 with
  * *compatible 1 or 0. */
-int kf_registry_check(kf_registry_t *r, const char *subject, const char *schema,
+int kf_registry_check(kf_registry_t *r, const char *subject,
+		      const char *schema_type, const char *schema,
 		      int *compatible, char *errstr, size_t errstr_size);
 
 #endif /* KF_REGISTRY_CLIENT_H */

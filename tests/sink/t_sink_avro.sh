@@ -8,7 +8,9 @@
 # load naming the field and the rule, registers nothing and produces
 # nothing; (c) a compatible change (an optional column added) registers
 # version 2, and kferry sink --evolve adds the column: old and new
-# records land in one table.
+# records land in one table; (d) --value-format json-schema registers JSON
+# Schemas (schemaType JSON) and writes the wire header then the bare
+# payload object.
 # kf-timeout: 240
 source "$(dirname "$0")/lib.sh"
 
@@ -137,3 +139,26 @@ table_csv "|| COALESCE(',' || branch, '')" >"$WORK/v3.table"
 { tail -n +2 "$WORK/v1.csv"; tail -n +2 "$WORK/v3.csv"; } | diff -q - "$WORK/v3.table" >/dev/null ||
 	fail "the table differs from the files: $({ tail -n +2 "$WORK/v1.csv"; tail -n +2 "$WORK/v3.csv"; } | diff - "$WORK/v3.table" | head -n 5)"
 log "(c) version 2 with branch: $((N + M)) rows = the two files"
+
+# (d) JSON Schema: every record is the header of the value's id, then the
+# payload object
+JS_TOPIC=$TOPIC.js
+create_topic "$JS_TOPIC" 1
+LOAD_TOPIC=$JS_TOPIC kf_load --schema "$WORK/v1.schema" --value-format json-schema \
+	--schema-registry "$URL" "$WORK/v1.csv" || fail "json-schema load exited $?: $(tail -n 3 "$LOAD_LOG")"
+latest=$(curl -fsS "$URL/subjects/$JS_TOPIC-value/versions/latest")
+[[ "$latest" == *'"schemaType":"JSON"'* && "$latest" == *'\"required\":[\"id\",\"name\"'* ]] ||
+	fail "the registered JSON Schema: $latest"
+id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$latest")
+read_topic "$JS_TOPIC" "$WORK/js.records" --isolation-level read_committed
+python3 - "$WORK/js.records" "$id" "$N" <<'PY' || fail "json-schema records are not the wire format"
+import json, struct, sys
+recs = open(sys.argv[1], "rb").read().split(b"@@END@@")[:-1]
+assert len(recs) == int(sys.argv[3]), len(recs)
+for i, r in enumerate(recs, 1):
+    v = r.split(b"\t", 2)[2]
+    assert v[0] == 0 and struct.unpack(">I", v[1:5])[0] == int(sys.argv[2]), v[:5]
+    row = json.loads(v[5:])
+    assert row["id"] == i and row["name"] == "행 %d" % i and list(row)[-1] == "ok", row
+PY
+log "(d) $N JSON Schema records under id $id"
