@@ -200,7 +200,7 @@ if stage db; then
 fi
 
 if stage interop; then
-    say "interoperability: Kafka Connect 3.9.1 and Debezium 3.2 with the record format and kferry sink (tests/interop)"
+    say "interoperability: Kafka Connect 3.9.1 and Debezium 3.2 with the record format, Avro through Apicurio's converter, and kferry sink (tests/interop)"
     tests/interop/run.sh --build build 2>&1 | tee build/interop.log
     count_suite build/interop.log interop
 fi

@@ -46,7 +46,10 @@ X
             (io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all),
             unpacked into \${KFERRY_CACHE}/apicurio-$APICURIO_VERSION (stamp
             .complete), whose path is printed instead (registry.sh runs it;
-            docs/schemas.md 7). Takes precedence over --debezium's output.
+            docs/schemas.md 7), and Apicurio's Kafka Connect converters
+            (converter-pom.xml) as a Connect plugin directory under its
+            plugins/ (a worker's plugin.path entry). Takes precedence over
+            --debezium's output.
   --force   re-download even if the cache is complete
   --help    show this help
 
@@ -83,6 +86,8 @@ DBZ="${KFERRY_CACHE:-$HOME/.cache/kferry}/debezium-$DEBEZIUM_VERSION/plugins"
 DBZ_STAMP="$DBZ/.complete"
 REG="${KFERRY_CACHE:-$HOME/.cache/kferry}/apicurio-$APICURIO_VERSION"
 REG_JAR="$REG/apicurio-registry-app-$APICURIO_VERSION-runner.jar"
+CONVERTER_POM="$SCRIPT_DIR/converter-pom.xml"
+CONVERTER="$REG/plugins/apicurio-converter"
 
 [ -f "$POM" ] || die "missing $POM"
 [ "$connect" -eq 0 ] || [ -f "$CONNECT_POM" ] || die "missing $CONNECT_POM"
@@ -126,9 +131,11 @@ dbz_ok() {
     done
 }
 
+reg_stamp() { echo "$APICURIO_VERSION $(sha256sum "$CONVERTER_POM" | cut -d' ' -f1)"; }
+
 reg_ok() {
-    [ -f "$REG/.complete" ] && [ "$(cat "$REG/.complete")" = "$APICURIO_VERSION" ] &&
-        [ -f "$REG_JAR" ] && [ -d "$REG/lib" ]
+    [ -f "$REG/.complete" ] && [ "$(cat "$REG/.complete")" = "$(reg_stamp)" ] &&
+        [ -f "$REG_JAR" ] && [ -d "$REG/lib" ] && compgen -G "$CONVERTER/apicurio-registry-utils-converter-*.jar" >/dev/null
 }
 
 all_ok() {
@@ -273,7 +280,11 @@ if [ "$registry" -eq 1 ] && { [ "$force" -eq 1 ] || ! reg_ok; }; then
     tar -xzf "$tmp/reg-tgz/apicurio-registry-app-$APICURIO_VERSION-all.tar.gz" -C "$tmp/reg" ||
         die "cannot unpack apicurio-registry-app-$APICURIO_VERSION-all.tar.gz"
     [ -f "$tmp/reg/${REG_JAR##*/}" ] || die "the archive has no ${REG_JAR##*/}"
-    echo "$APICURIO_VERSION" >"$tmp/reg/.complete"
+    # the converters as a plugin: what the worker itself has (the Connect
+    # API, the Kafka client, slf4j) stays out, so that one copy is loaded
+    mvn_copy "$CONVERTER_POM" "$tmp/reg/plugins/apicurio-converter"
+    rm -f "$tmp/reg/plugins/apicurio-converter"/{connect-api,connect-json,kafka-clients,slf4j-api}-*.jar
+    reg_stamp >"$tmp/reg/.complete"
     rm -rf "$REG"
     mv "$tmp/reg" "$REG"
     log "Apicurio Registry: $(du -sk "$REG" | cut -f1) KiB unpacked in $((SECONDS - start)) s"

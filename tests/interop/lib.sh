@@ -53,6 +53,24 @@ kferry_load() {
 	log "kferry load: $LOAD_JSON"
 }
 
+# settle_csv N: a settlement CSV of config/settlement.schema on stdout,
+# rows of every shape the schema admits: quoted thousands, NULL and empty
+# fees and memos, Korean memos, three currencies.
+settle_csv() {
+	awk -v n="$1" 'BEGIN {
+		print "settle_id,merchant_no,settle_date,approved_at,amount,fee,currency,card_no,status,memo"
+		split("KRW USD JPY", cur, " ")
+		nm = split("|\"\"|정산 완료|\"late, resent\"|부분 환불", memo, "|")
+		for (i = 1; i <= n; i++) {
+			amount = i % 7 ? sprintf("%d.%02d", i * 13, i % 100) : sprintf("\"%d,%03d.50\"", i, i % 1000)
+			fee = i % 5 ? sprintf("%d.%02d", i % 90, i % 100) : ""
+			printf "%d,M%06d,2026-%02d-%02d,2026-12-02 %02d:%02d:%02d,%s,%s,%s,94101234%08d,%s,%s\n",
+				1000 + i, i, i % 12 + 1, i % 28 + 1, i % 24, i % 60, (i * 7) % 60, amount, fee,
+				cur[i % 3 + 1], i, i % 11 ? "OK" : "CANCEL", memo[i % nm + 1]
+		}
+	}'
+}
+
 # A topic of one partition, so that a sink sees the records in the order
 # they were produced.
 CONNECT_TOPIC=$TOPIC-one
