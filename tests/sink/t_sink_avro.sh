@@ -14,12 +14,8 @@
 # kf-timeout: 240
 source "$(dirname "$0")/lib.sh"
 
-command -v java >/dev/null || skip "no java (scripts/setup.sh)"
-REG=$WORK/registry
-"$KF_REPO/scripts/kafka/registry.sh" start "$REG" >"$WORK/registry.log" 2>&1 ||
-	fail "the registry did not start: $(tail -n 5 "$WORK/registry.log")"
-on_exit "\"$KF_REPO/scripts/kafka/registry.sh\" stop \"$REG\" >/dev/null 2>&1"
-URL=$(cat "$REG/url")
+registry_start
+URL=$REGISTRY_URL
 db_start postgres
 PG=$(db_url postgres)
 
