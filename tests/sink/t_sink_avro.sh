@@ -10,7 +10,8 @@
 # version 2, and kferry sink --evolve adds the column: old and new
 # records land in one table; (d) --value-format json-schema registers JSON
 # Schemas (schemaType JSON) and writes the wire header then the bare
-# payload object.
+# payload object; (e) subject_strategy = record names the subjects after
+# the record.
 # kf-timeout: 240
 source "$(dirname "$0")/lib.sh"
 
@@ -158,3 +159,14 @@ for i, r in enumerate(recs, 1):
     assert row["id"] == i and row["name"] == "행 %d" % i and list(row)[-1] == "ok", row
 PY
 log "(d) $N JSON Schema records under id $id"
+
+# (e) RecordNameStrategy: the subjects are the record's names
+REC_TOPIC=$TOPIC.rec
+create_topic "$REC_TOPIC" 1
+LOAD_TOPIC=$REC_TOPIC kf_load --schema "$WORK/v1.schema" --value-format avro --schema-registry "$URL" \
+	-o schema.registry.subject_strategy=record "$WORK/v1.csv" ||
+	fail "record-named load exited $?: $(tail -n 3 "$LOAD_LOG")"
+subjects=$(curl -fsS "$URL/subjects")
+[[ "$subjects" == *'"kferry.avro_t"'* && "$subjects" == *'"kferry.avro_t_key"'* &&
+	"$subjects" != *"\"$REC_TOPIC-value\""* ]] || fail "subjects: $subjects"
+log "(e) subjects kferry.avro_t and kferry.avro_t_key"
