@@ -537,6 +537,8 @@ static int kf__field_type(struct kf__parse *p, int i, struct kf__afield *f,
 	return kf__type(p, other, f, c);
 }
 
+static int kf__find(const kf_avro_rec_t *r, const char *name);
+
 static int kf__fields(struct kf__parse *p, int fields, kf_avro_rec_t *r)
 {
 	kf_schema_t *s = r->s;
@@ -554,6 +556,9 @@ static int kf__fields(struct kf__parse *p, int fields, kf_avro_rec_t *r)
 					 "Avro schema: field %u has no name "
 					 "(of at most 63 bytes)",
 					 i + 1);
+		if (kf__find(r, name) >= 0) /* one column per name */
+			return kf_seterr(p->errstr, p->errstr_size, KF_EINVAL,
+					 "Avro schema: field %s twice", name);
 		if (!(c->name = strdup(name)))
 			return kf_seterr(p->errstr, p->errstr_size, KF_ENOMEM,
 					 "out of memory");

@@ -313,6 +313,9 @@ static void test_refusals(void **state)
 		"field a: a record, array or map");
 	refused("\"int\"", "not a record");
 	refused("{\"type\":\"record\",\"name\":\"t\",\"fields\":[{\"name\":"
+		"\"a\",\"type\":\"int\"},{\"name\":\"a\",\"type\":\"long\"}]}",
+		"field a twice");
+	refused("{\"type\":\"record\",\"name\":\"t\",\"fields\":[{\"name\":"
 		"\"a\",\"type\":[\"int\",\"string\"]}]}",
 		"field a: a union other than null");
 }
