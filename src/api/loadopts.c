@@ -151,10 +151,16 @@ int kf_api_load_base(const kf_conf_t *conf, kf_api_load_t *a, char *errstr,
 	o->reader = &kf__recfile_ops;
 	o->sniff_bytes = conf->load_sniff_bytes;
 	o->value_format = (enum kf_rec_wire)conf->load_value_format;
-	if (o->value_format != KF_WIRE_CONNECT_JSON) { /* docs/schemas.md */
+	o->key_format = conf->load_key_format == KF_CONF_KEY_FORMAT_VALUE
+				? o->value_format
+				: (enum kf_rec_wire)conf->load_key_format;
+	if (o->value_format != KF_WIRE_CONNECT_JSON ||
+	    o->key_format != KF_WIRE_CONNECT_JSON) { /* docs/schemas.md */
 		a->registry = kf_api_registry_new(
-			conf, "load.value_format = avro or json-schema", errstr,
-			errstr_size);
+			conf,
+			"load.value_format or key_format = avro or "
+			"json-schema",
+			errstr, errstr_size);
 		if (!a->registry)
 			return KF_EINVAL;
 		o->registry = a->registry;

@@ -159,6 +159,7 @@ enum {
 	KF__OPT_PROGRESS,
 	KF__OPT_NO_PROGRESS,
 	KF__OPT_VALUE_FORMAT,
+	KF__OPT_KEY_FORMAT,
 	KF__OPT_REGISTRY
 };
 
@@ -181,6 +182,9 @@ const kf_cli_opt_t kf_cli_load_opts[] = {
 	{KF__OPT_VALUE_FORMAT, "value-format", "FMT", "load.value_format", NULL,
 	 "json (Connect JSON) or avro (Confluent wire format,\n"
 	 "schemas registered; docs/schemas.md)"},
+	{KF__OPT_KEY_FORMAT, "key-format", "FMT", "load.key_format", NULL,
+	 "the key's: json, avro, json-schema, or value (the\n"
+	 "value's format, the default)"},
 	{KF__OPT_REGISTRY, "schema-registry", "URL", "schema.registry.url",
 	 NULL, "the Schema Registry API's base URL"},
 	{KF__OPT_PRINT_SCHEMA, "print-schema", NULL, NULL, NULL,

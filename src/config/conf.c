@@ -150,6 +150,12 @@ static const struct kf__word kf__value_format_words[] = {
 	{NULL, 0},
 };
 
+static const struct kf__word kf__key_format_words[] = {
+	{"json", 0},	    {"avro", 1},
+	{"json-schema", 2}, {"value", KF_CONF_KEY_FORMAT_VALUE},
+	{NULL, 0},
+};
+
 static const struct kf__word kf__subject_words[] = {
 	{"topic", 0},
 	{"record", 1},
@@ -1001,12 +1007,19 @@ const struct kf__key kf__conf_keys[] = {
 		.name = "load.value_format",
 		KF__ENUM(load_value_format, kf__value_format_words),
 		.def = "json",
-		.doc = "What a record's key and value are: json (Kafka "
+		.doc = "What a record's value is: json (Kafka "
 		       "Connect's JsonConverter with schemas, "
 		       "docs/records.md 1), avro or json-schema (the "
 		       "Confluent wire format against a schema kferry "
 		       "registers in schema.registry.url, "
 		       "docs/schemas.md).",
+	},
+	{
+		.name = "load.key_format",
+		KF__ENUM(load_key_format, kf__key_format_words),
+		.def = "value",
+		.doc = "What a record's key is: value (the value's format), "
+		       "json, avro or json-schema (docs/schemas.md 1.1).",
 	},
 	{
 		.name = "schema.registry.url",

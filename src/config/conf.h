@@ -171,7 +171,8 @@ struct kf_conf_s {
 	int load_linger_ms;
 	int load_compression; /* enum kf_load_compression */
 	uint64_t load_sniff_bytes;
-	int load_value_format; /* 0 json, 1 avro (docs/schemas.md 1.1) */
+	int load_value_format; /* 0 json, 1 avro, 2 json-schema */
+	int load_key_format;   /* the same, or KF_CONF_KEY_FORMAT_VALUE */
 
 	/* schema.registry.* (docs/schemas.md 2) */
 	char *registry_url;	    /* owned; NULL/empty: none */
@@ -186,6 +187,9 @@ struct kf_conf_s {
 	struct kf_conf_prop *props; /* owned array */
 	size_t nprops;
 };
+
+/* load.key_format = value: the key in the value's format */
+#define KF_CONF_KEY_FORMAT_VALUE 3
 
 /* load.compression, as librdkafka's compression.type names them
  * (kf_conf_load_compression). */

@@ -729,39 +729,62 @@ static void kf__subject(const kf_loader_t *l, int key, char *out, size_t size)
 			 key ? "key" : "value");
 }
 
-/* The ids of the file's schemas (Avro or JSON Schema), registered if new,
- * before anything is produced: an incompatible schema fails the file here.
- * @locality worker (the registry's requests block) */
-static int kf__register(kf_loader_t *l, kf_recfile_opts_t *ro)
+/* The schema of the value (key 0) or the key (1) in format wire, and the
+ * registry's word for its type (NULL: Avro). 0, or -1 out of memory. */
+static int kf__render(const kf_loader_t *l, enum kf_rec_wire wire, int key,
+		      kf_strbuf_t *out, const char **type)
 {
-	int json = l->o->value_format == KF_WIRE_JSON_SCHEMA;
-	const char *type = json ? "JSON" : NULL;
 	kf_strbuf_t v, k;
+	int r;
+
+	*type = wire == KF_WIRE_JSON_SCHEMA ? "JSON" : NULL;
+	kf_strbuf_heap(&v, 1024);
+	kf_strbuf_heap(&k, 256);
+	r = wire == KF_WIRE_JSON_SCHEMA
+		    ? kf_serial_json_schemas(l->schema, l->o->decimal_numeric,
+					     &v, &k)
+		    : kf_serial_avro_schemas(l->schema, &v, &k);
+	*out = key ? k : v;
+	free(key ? v.p : k.p);
+	return r;
+}
+
+/* The id of the value's (key 0) or key's schema in format wire,
+ * registered if new: 0, or an error in job_msg.
+ * @locality worker (the registry's requests block) */
+static int kf__register_one(kf_loader_t *l, enum kf_rec_wire wire, int key,
+			    uint32_t *id)
+{
+	const char *type;
+	kf_strbuf_t schema;
 	char subject[512];
 	int r;
 
-	kf_strbuf_heap(&v, 1024);
-	kf_strbuf_heap(&k, 256);
-	if (json ? kf_serial_json_schemas(l->schema, l->o->decimal_numeric, &v,
-					  &k)
-		 : kf_serial_avro_schemas(l->schema, &v, &k)) {
-		r = kf_seterr(l->job_msg, sizeof(l->job_msg), KF_ENOMEM,
-			      "out of memory");
-		goto out_free;
+	if (kf__render(l, wire, key, &schema, &type)) {
+		free(schema.p);
+		return kf_seterr(l->job_msg, sizeof(l->job_msg), KF_ENOMEM,
+				 "out of memory");
 	}
-	kf__subject(l, 0, subject, sizeof(subject));
-	r = kf_registry_register(l->o->registry, subject, type, v.p,
-				 &ro->value_id, l->job_msg, sizeof(l->job_msg));
-	if (!r && l->schema->nkey) {
-		kf__subject(l, 1, subject, sizeof(subject));
-		r = kf_registry_register(l->o->registry, subject, type, k.p,
-					 &ro->key_id, l->job_msg,
-					 sizeof(l->job_msg));
-	}
+	kf__subject(l, key, subject, sizeof(subject));
+	r = kf_registry_register(l->o->registry, subject, type, schema.p, id,
+				 l->job_msg, sizeof(l->job_msg));
+	free(schema.p);
+	return r;
+}
+
+/* The ids of the file's registered schemas (Avro or JSON Schema), before
+ * anything is produced: an incompatible schema fails the file here.
+ * @locality worker */
+static int kf__register(kf_loader_t *l, kf_recfile_opts_t *ro)
+{
+	int r = 0;
+
 	ro->wire = l->o->value_format;
-out_free:
-	free(v.p);
-	free(k.p);
+	ro->key_wire = l->o->key_format;
+	if (ro->wire != KF_WIRE_CONNECT_JSON)
+		r = kf__register_one(l, ro->wire, 0, &ro->value_id);
+	if (!r && l->schema->nkey && ro->key_wire != KF_WIRE_CONNECT_JSON)
+		r = kf__register_one(l, ro->key_wire, 1, &ro->key_id);
 	return r;
 }
 

@@ -74,11 +74,11 @@ typedef struct kf_load_opts_s {
 	size_t mask_salt_len;
 	const char *mask_text;
 	const kf_load_reader_ops_t *reader;
-	/* load.value_format: Connect JSON, or a format whose schemas are
-	 * registered in registry before a file's transaction begins
-	 * (docs/schemas.md 3.2). registry is shared by the files (the
-	 * client locks); NULL with Connect JSON. */
-	enum kf_rec_wire value_format;
+	/* load.value_format and key_format: Connect JSON, or formats whose
+	 * schemas are registered in registry before a file's transaction
+	 * begins (docs/schemas.md 3.2). registry is shared by the files
+	 * (the client locks); NULL when both are Connect JSON. */
+	enum kf_rec_wire value_format, key_format;
 	kf_registry_t *registry;
 	int record_subjects; /* subject_strategy = record */
 } kf_load_opts_t;

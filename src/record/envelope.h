@@ -65,7 +65,8 @@ typedef int (*kf_envdec_wire_cb)(void *opaque, const void *key, size_t klen,
 				 kf_env_msg_t *out, kf_reject_t *rej);
 
 /* Hands wire-format messages to cb (NULL: they are refused as not JSON,
- * the default). */
+ * the default). A Connect JSON key beside a wire-format value is read
+ * here, when cb finds no key of its own. */
 void kf_envdec_set_wire(kf_envdec_t *d, kf_envdec_wire_cb cb, void *opaque);
 
 #endif /* KF_RECORD_ENVELOPE_H */

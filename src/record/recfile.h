@@ -32,9 +32,9 @@ typedef struct kf_recfile_opts_s {
 	const kf_schema_t *schema; /* prepared; must outlive the reader */
 	kf_xform_ctx_t ctx;	   /* file names, hash, load id, salt */
 	int decimal_numeric;	   /* load.decimal_format = numeric */
-	/* Connect JSON, or a registered schema's wire format under these
-	 * ids (docs/schemas.md 1.2) */
-	enum kf_rec_wire wire;
+	/* the value's and the key's formats: Connect JSON, or a registered
+	 * schema's wire format under these ids (docs/schemas.md 1.2) */
+	enum kf_rec_wire wire, key_wire;
 	uint32_t key_id, value_id;
 } kf_recfile_opts_t;
 

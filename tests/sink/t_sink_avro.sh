@@ -11,7 +11,8 @@
 # records land in one table; (d) --value-format json-schema registers JSON
 # Schemas (schemaType JSON) and writes the wire header then the bare
 # payload object; (e) subject_strategy = record names the subjects after
-# the record.
+# the record; (f) --key-format json beside an Avro value: only the value's
+# subject is registered, and kferry sink upserts by the Connect JSON key.
 # kf-timeout: 240
 source "$(dirname "$0")/lib.sh"
 
@@ -170,3 +171,18 @@ subjects=$(curl -fsS "$URL/subjects")
 [[ "$subjects" == *'"kferry.avro_t"'* && "$subjects" == *'"kferry.avro_t_key"'* &&
 	"$subjects" != *"\"$REC_TOPIC-value\""* ]] || fail "subjects: $subjects"
 log "(e) subjects kferry.avro_t and kferry.avro_t_key"
+
+# (f) a Connect JSON key beside an Avro value, upserted by that key
+KEY_TOPIC=$TOPIC.key
+create_topic "$KEY_TOPIC" 1
+{ echo "id,name,amount,day,at,memo,ok"; rows 1 100; rows 1 100; } >"$WORK/twice.csv"
+LOAD_TOPIC=$KEY_TOPIC kf_load --schema "$WORK/v1.schema" --value-format avro --key-format json \
+	--schema-registry "$URL" "$WORK/twice.csv" || fail "key-format json load exited $?: $(tail -n 3 "$LOAD_LOG")"
+subjects=$(curl -fsS "$URL/subjects")
+[[ "$subjects" == *"\"$KEY_TOPIC-value\""* && "$subjects" != *"\"$KEY_TOPIC-key\""* ]] ||
+	fail "subjects: $subjects"
+TOPIC=$KEY_TOPIC kf_sink --db "$PG" --table avro_keyed --create-table --mode upsert \
+	--schema-registry "$URL" || fail "sink exited $?: $(tail -n 5 "$SINK_LOG")"
+[ "$(db_sql postgres "SELECT count(*), sum(id) FROM avro_keyed")" = "$(printf '100\t5050')" ] ||
+	fail "avro_keyed holds $(db_sql postgres "SELECT count(*), sum(id) FROM avro_keyed")"
+log "(f) 200 records, 100 rows upserted by their JSON keys"

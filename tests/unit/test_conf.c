@@ -81,6 +81,7 @@ static const char *const all_keys[] = {
 	"load.compression",
 	"load.sniff_bytes",
 	"load.value_format",
+	"load.key_format",
 	"schema.registry.url",
 	"schema.registry.username",
 	"schema.registry.password",
@@ -323,6 +324,7 @@ static void assert_defaults(const kf_conf_t *c)
 	assert_int_equal(c->load_compression, KF_LOAD_COMPRESSION_LZ4);
 	assert_int_equal(c->load_sniff_bytes, 64 << 10);
 	assert_int_equal(c->load_value_format, 0);
+	assert_int_equal(c->load_key_format, KF_CONF_KEY_FORMAT_VALUE);
 	assert_true(!c->registry_url || !*c->registry_url);
 	assert_int_equal(c->registry_timeout_ms, 10000);
 	assert_int_equal(c->registry_record_subjects, 0);

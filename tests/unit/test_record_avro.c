@@ -425,6 +425,12 @@ static void test_wire_decoder(void **state)
 	assert_int_equal(
 		kf_envdec_decode(d, NULL, 0, json, strlen(json), &m, &rej), 0);
 	assert_true(m.after[0].u.i == 3);
+	/* a Connect JSON key beside a wire-format value */
+	assert_int_equal(kf_envdec_decode(d, json, strlen(json),
+					  "\0\0\0\0\5\x0e\0", 7, &m, &rej),
+			 0);
+	assert_string_equal(m.key_schema->name, "j");
+	assert_true(m.key[0].u.i == 3 && m.after[0].u.i == 7);
 	/* an id the registry does not know; a header cut short */
 	assert_int_equal(
 		kf_envdec_decode(d, NULL, 0, "\0\0\0\0\6\x0e\0", 7, &m, &rej),
