@@ -106,7 +106,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # dpkg-shlibdeps names the library packages from the binary's NEEDED
 # entries (librdkafka1, libuv1, libzstd1, libxxhash0, libc6; libpq5 and
-# libmariadb3 once the command uses src/db); adduser runs
+# libmariadb3 once the command uses src/db; libcurl4 for the Schema
+# Registry client, src/registry); adduser runs
 # in postinst.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")

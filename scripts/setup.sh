@@ -14,7 +14,7 @@ PROG=${0##*/}
 PACKAGES=(
     build-essential cmake pkg-config
     librdkafka-dev libuv1-dev libzstd-dev libxxhash-dev libssl-dev libcmocka-dev
-    libpq-dev libmariadb-dev
+    libpq-dev libmariadb-dev libcurl4-openssl-dev
     clang libclang-rt-dev
     rpm lintian rpmlint clang-format stress-ng
     zstd xxhash python3 time curl openssl util-linux
@@ -30,7 +30,7 @@ DB_PACKAGES=(
 
 usage() {
     cat <<USAGE
-Usage: $PROG [--no-fetch] [--connect] [--with-db] [--help]
+Usage: $PROG [--no-fetch] [--connect] [--registry] [--with-db] [--help]
 
 Installs with apt-get (as root, or through sudo) the packages that kferry needs
 and that are not installed yet (checked with dpkg-query):
@@ -39,7 +39,9 @@ and that are not installed yet (checked with dpkg-query):
 lists are missing or older than a day. Then runs scripts/kafka/fetch.sh to
 cache the Apache Kafka jars (skip with --no-fetch). With --connect it also
 caches Kafka Connect's (fetch.sh --connect), which only the interoperability
-tests (tests/interop) need. --with-db also installs PostgreSQL 15 and
+tests (tests/interop) need; with --registry Apicurio Registry's (fetch.sh
+--registry), the Schema Registry of the Avro tests (scripts/kafka/registry.sh
+fetches it on first use too). --with-db also installs PostgreSQL 15 and
 MariaDB 10.11 (servers and clients):
   ${DB_PACKAGES[*]}
 Debian starts the system's own instances on install; kferry's tests never use
@@ -56,7 +58,8 @@ fetch_args=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --no-fetch) fetch=0 ;;
-        --connect) fetch_args=(--connect) ;;
+        --connect) fetch_args+=(--connect) ;;
+        --registry) fetch_args+=(--registry) ;;
         --with-db) PACKAGES+=("${DB_PACKAGES[@]}") ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;

@@ -96,8 +96,8 @@ build() {
 cd "$ROOT" || exit 2
 
 if stage setup; then
-    say "setup: packages, database servers, Kafka and Kafka Connect jars"
-    scripts/setup.sh --connect --with-db || { echo "$PROG: setup failed" >&2; exit 2; }
+    say "setup: packages, database servers, Kafka and Kafka Connect jars, Apicurio Registry"
+    scripts/setup.sh --connect --registry --with-db || { echo "$PROG: setup failed" >&2; exit 2; }
 fi
 
 # check_tree SCRIPT WHAT: SCRIPT --check over the tree; on failure its
@@ -162,7 +162,7 @@ fuzz_one() {
 }
 
 if stage fuzz; then
-    say "fuzzing the wire decoders, the JSON tokenizer, the record readers, the schema loader and the sink's envelope decoder for ${FUZZ_SECONDS}s each"
+    say "fuzzing the wire decoders, the JSON tokenizer, the record readers, the schema loader, the sink's envelope decoder and the Avro decoder for ${FUZZ_SECONDS}s each"
     if CC=clang build build-fuzz -DKF_FUZZ=ON -DKF_TESTS=OFF; then
         fuzz_one fuzz_wire wire 8192
         fuzz_one fuzz_csv csv 4096
@@ -171,6 +171,7 @@ if stage fuzz; then
         fuzz_one fuzz_fixed fixed 4096
         fuzz_one fuzz_schema schema 4096
         fuzz_one fuzz_envelope envelope 4096
+        fuzz_one fuzz_avro avro 4096
     else
         bad 1 "fuzz: build failed"
     fi
@@ -194,13 +195,13 @@ if stage db; then
     say "database layer and kferry verify against real PostgreSQL and MariaDB servers"
     tests/db/run.sh --build build 2>&1 | tee build/db.log
     count_suite build/db.log db
-    say "kferry sink into real PostgreSQL and MariaDB servers (tests/sink)"
+    say "kferry sink into real PostgreSQL and MariaDB servers, Avro through Apicurio Registry (tests/sink)"
     tests/sink/run.sh --build build 2>&1 | tee build/sink.log
     count_suite build/sink.log sink
 fi
 
 if stage interop; then
-    say "interoperability: Kafka Connect 3.9.1 and Debezium 3.2 with the record format and kferry sink (tests/interop)"
+    say "interoperability: Kafka Connect 3.9.1 and Debezium 3.2 with the record format, Avro through Apicurio's converter, and kferry sink (tests/interop)"
     tests/interop/run.sh --build build 2>&1 | tee build/interop.log
     count_suite build/interop.log interop
 fi

@@ -9,13 +9,15 @@ KAFKA_VERSION=3.9.1
 # The newest Debezium whose plugins are built for Kafka 3.9 and Java 17.
 DEBEZIUM_VERSION=3.2.0.Final
 DEBEZIUM_PLUGINS="debezium-connector-postgres debezium-connector-jdbc"
+# The newest Apicurio Registry that runs on Java 17 (3.3 needs Java 21).
+APICURIO_VERSION=3.0.9
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 POM="$SCRIPT_DIR/pom.xml"
 CONNECT_POM="$SCRIPT_DIR/connect-pom.xml"
 
 usage() {
     cat <<USAGE
-Usage: ${0##*/} [--connect] [--debezium] [--force] [--help]
+Usage: ${0##*/} [--connect] [--debezium] [--registry] [--force] [--help]
 
 Downloads Apache Kafka $KAFKA_VERSION (org.apache.kafka:kafka_2.13 and
 org.apache.kafka:kafka-tools plus their runtime dependencies) with Maven into
@@ -40,6 +42,14 @@ X
             \${KFERRY_CACHE}/debezium-$DEBEZIUM_VERSION/plugins (stamp
             .complete), whose path is printed instead: a worker's
             plugin.path (connect.sh --plugin-path). Implies --connect.
+  --registry also fetch Apicurio Registry $APICURIO_VERSION
+            (io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all),
+            unpacked into \${KFERRY_CACHE}/apicurio-$APICURIO_VERSION (stamp
+            .complete), whose path is printed instead (registry.sh runs it;
+            docs/schemas.md 7), and Apicurio's Kafka Connect converters
+            (converter-pom.xml) as a Connect plugin directory under its
+            plugins/ (a worker's plugin.path entry). Takes precedence over
+            --debezium's output.
   --force   re-download even if the cache is complete
   --help    show this help
 
@@ -54,10 +64,12 @@ log() { echo "fetch.sh: $*" >&2; }
 force=0
 connect=0
 debezium=0
+registry=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --connect) connect=1 ;;
         --debezium) debezium=1; connect=1 ;;
+        --registry) registry=1 ;;
         --force) force=1 ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
@@ -72,6 +84,10 @@ CONNECT="$CACHE/connect"
 CONNECT_STAMP="$CACHE/.complete-connect"
 DBZ="${KFERRY_CACHE:-$HOME/.cache/kferry}/debezium-$DEBEZIUM_VERSION/plugins"
 DBZ_STAMP="$DBZ/.complete"
+REG="${KFERRY_CACHE:-$HOME/.cache/kferry}/apicurio-$APICURIO_VERSION"
+REG_JAR="$REG/apicurio-registry-app-$APICURIO_VERSION-runner.jar"
+CONVERTER_POM="$SCRIPT_DIR/converter-pom.xml"
+CONVERTER="$REG/plugins/apicurio-converter"
 
 [ -f "$POM" ] || die "missing $POM"
 [ "$connect" -eq 0 ] || [ -f "$CONNECT_POM" ] || die "missing $CONNECT_POM"
@@ -115,12 +131,21 @@ dbz_ok() {
     done
 }
 
+reg_stamp() { echo "$APICURIO_VERSION $(sha256sum "$CONVERTER_POM" | cut -d' ' -f1)"; }
+
+reg_ok() {
+    [ -f "$REG/.complete" ] && [ "$(cat "$REG/.complete")" = "$(reg_stamp)" ] &&
+        [ -f "$REG_JAR" ] && [ -d "$REG/lib" ] && compgen -G "$CONVERTER/apicurio-registry-utils-converter-*.jar" >/dev/null
+}
+
 all_ok() {
-    cache_ok && { [ "$connect" -eq 0 ] || connect_ok; } && { [ "$debezium" -eq 0 ] || dbz_ok; }
+    cache_ok && { [ "$connect" -eq 0 ] || connect_ok; } && { [ "$debezium" -eq 0 ] || dbz_ok; } &&
+        { [ "$registry" -eq 0 ] || reg_ok; }
 }
 
 result() {
-    if [ "$debezium" -eq 1 ]; then echo "$DBZ"
+    if [ "$registry" -eq 1 ]; then echo "$REG"
+    elif [ "$debezium" -eq 1 ]; then echo "$DBZ"
     elif [ "$connect" -eq 1 ]; then echo "$CONNECT"
     else echo "$LIB"; fi
 }
@@ -237,5 +262,31 @@ if [ "$debezium" -eq 1 ] && { [ "$force" -eq 1 ] || ! dbz_ok; }; then
     mkdir -p "$(dirname "$DBZ")"
     mv "$tmp/dbz" "$DBZ"
     log "Debezium: $DEBEZIUM_PLUGINS ($(du -sk "$tmp/dbz-tgz" | cut -f1) KiB downloaded, $(du -sk "$DBZ" | cut -f1) KiB unpacked) in $((SECONDS - start)) s"
+fi
+
+# The application archive holds the runner jar beside its lib/ (the jar's
+# manifest names lib/*): unpacked as it is, run in place.
+if [ "$registry" -eq 1 ] && { [ "$force" -eq 1 ] || ! reg_ok; }; then
+    a="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all"
+    log "downloading Apicurio Registry $APICURIO_VERSION into $REG"
+    mkdir -p "$tmp/reg-tgz" "$tmp/reg"
+    # dependency:copy, not dependency:get: get resolves the artifact's
+    # parent pom, which Maven Central does not serve for this release.
+    if ! (cd "$tmp" && mvn -B -q dependency:copy -Dartifact="$a" \
+            -DoutputDirectory="$tmp/reg-tgz") >"$tmp/mvn-registry.log" 2>&1; then
+        tail -n 40 "$tmp/mvn-registry.log" >&2
+        die "mvn dependency:copy of $a failed"
+    fi
+    tar -xzf "$tmp/reg-tgz/apicurio-registry-app-$APICURIO_VERSION-all.tar.gz" -C "$tmp/reg" ||
+        die "cannot unpack apicurio-registry-app-$APICURIO_VERSION-all.tar.gz"
+    [ -f "$tmp/reg/${REG_JAR##*/}" ] || die "the archive has no ${REG_JAR##*/}"
+    # the converters as a plugin: what the worker itself has (the Connect
+    # API, the Kafka client, slf4j) stays out, so that one copy is loaded
+    mvn_copy "$CONVERTER_POM" "$tmp/reg/plugins/apicurio-converter"
+    rm -f "$tmp/reg/plugins/apicurio-converter"/{connect-api,connect-json,kafka-clients,slf4j-api}-*.jar
+    reg_stamp >"$tmp/reg/.complete"
+    rm -rf "$REG"
+    mv "$tmp/reg" "$REG"
+    log "Apicurio Registry: $(du -sk "$REG" | cut -f1) KiB unpacked in $((SECONDS - start)) s"
 fi
 result

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/registryopts.h"
 #include "common/err.h"
 #include "kafka/security.h"
 #include "load/load.h"
@@ -149,6 +150,22 @@ int kf_api_load_base(const kf_conf_t *conf, kf_api_load_t *a, char *errstr,
 	}
 	o->reader = &kf__recfile_ops;
 	o->sniff_bytes = conf->load_sniff_bytes;
+	o->value_format = (enum kf_rec_wire)conf->load_value_format;
+	o->key_format = conf->load_key_format == KF_CONF_KEY_FORMAT_VALUE
+				? o->value_format
+				: (enum kf_rec_wire)conf->load_key_format;
+	if (o->value_format != KF_WIRE_CONNECT_JSON ||
+	    o->key_format != KF_WIRE_CONNECT_JSON) { /* docs/schemas.md */
+		a->registry = kf_api_registry_new(
+			conf,
+			"load.value_format or key_format = avro or "
+			"json-schema",
+			errstr, errstr_size);
+		if (!a->registry)
+			return KF_EINVAL;
+		o->registry = a->registry;
+		o->record_subjects = conf->registry_record_subjects;
+	}
 	return 0;
 }
 
@@ -186,6 +203,8 @@ void kf_api_load_free(kf_api_load_t *a)
 {
 	kf_schema_free(a->schema);
 	a->schema = NULL;
+	kf_registry_destroy(a->registry);
+	a->registry = NULL;
 	memset(a->salt, 0, sizeof(a->salt));
 }
 

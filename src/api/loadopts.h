@@ -18,7 +18,8 @@
 typedef struct kf_api_load_s {
 	kf_load_opts_t o;
 	kf_schema_t *schema;
-	char salt[1024]; /* load.mask_salt, resolved */
+	char salt[1024];	 /* load.mask_salt, resolved */
+	kf_registry_t *registry; /* load.value_format = avro; else NULL */
 } kf_api_load_t;
 
 /* Fills the options every load shares from conf (load.*, the

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "api/registryopts.h"
 #include "common/err.h"
 #include "kafka/security.h"
 
@@ -61,6 +62,17 @@ int kf_api_sink_opts(const kf_conf_t *conf, kf_sink_opts_t *o, char *pw,
 	return 0;
 }
 
+/* The registry client of Avro records, when schema.registry.url is set. */
+static int kf__sink_registry(const kf_conf_t *conf, kf_sink_opts_t *o,
+			     char *errstr, size_t errstr_size)
+{
+	if (!conf->registry_url || !*conf->registry_url)
+		return 0;
+	o->registry =
+		kf_api_registry_new(conf, "kferry sink", errstr, errstr_size);
+	return o->registry ? 0 : KF_EINVAL;
+}
+
 int kf_sink(const kf_conf_t *conf, kf_sink_stats_t *stats, char *errstr,
 	    size_t errstr_size)
 {
@@ -70,7 +82,10 @@ int kf_sink(const kf_conf_t *conf, kf_sink_stats_t *stats, char *errstr,
 
 	rc = kf_api_sink_opts(conf, &o, pw, sizeof(pw), errstr, errstr_size);
 	if (!rc)
+		rc = kf__sink_registry(conf, &o, errstr, errstr_size);
+	if (!rc)
 		rc = kf_sink_run(&o, stats, errstr, errstr_size);
+	kf_registry_destroy(o.registry);
 	memset(pw, 0, sizeof(pw));
 	return rc;
 }

@@ -157,7 +157,10 @@ enum {
 	KF__OPT_PRINT_SCHEMA,
 	KF__OPT_JSON,
 	KF__OPT_PROGRESS,
-	KF__OPT_NO_PROGRESS
+	KF__OPT_NO_PROGRESS,
+	KF__OPT_VALUE_FORMAT,
+	KF__OPT_KEY_FORMAT,
+	KF__OPT_REGISTRY
 };
 
 const kf_cli_opt_t kf_cli_load_opts[] = {
@@ -176,6 +179,14 @@ const kf_cli_opt_t kf_cli_load_opts[] = {
 	 "the CSV files have no header line"},
 	{KF__OPT_FORCE, "force", NULL, NULL, NULL,
 	 "load files the load ledger has as loaded"},
+	{KF__OPT_VALUE_FORMAT, "value-format", "FMT", "load.value_format", NULL,
+	 "json (Connect JSON) or avro (Confluent wire format,\n"
+	 "schemas registered; docs/schemas.md)"},
+	{KF__OPT_KEY_FORMAT, "key-format", "FMT", "load.key_format", NULL,
+	 "the key's: json, avro, json-schema, or value (the\n"
+	 "value's format, the default)"},
+	{KF__OPT_REGISTRY, "schema-registry", "URL", "schema.registry.url",
+	 NULL, "the Schema Registry API's base URL"},
 	{KF__OPT_PRINT_SCHEMA, "print-schema", NULL, NULL, NULL,
 	 "print the schema sniffed from FILE (a CSV) and\n"
 	 "load nothing"},
@@ -200,7 +211,20 @@ struct kf__load_cmd {
 	kf_load_args_t args;
 	struct kf__load_ui ui;
 	int print_schema;
+	kf_conf_t *conf; /* for the options that set a key */
 };
+
+/* An option of the table that sets a configuration key: 0, 1 when opt is
+ * not one, -1 after an error was printed. */
+static int kf__key_opt(kf_conf_t *conf, int opt, const char *arg)
+{
+	const kf_cli_opt_t *o;
+
+	for (o = kf_cli_load_opts; o->val; o++)
+		if (o->val == opt && o->key)
+			return kf_cli_set_key(conf, o, arg, "load");
+	return 1;
+}
 
 static int kf__own_opt(int opt, const char *arg, void *opaque)
 {
@@ -242,7 +266,10 @@ static int kf__own_opt(int opt, const char *arg, void *opaque)
 		ui->progress = 0;
 		return 0;
 	default:
-		return -1;
+		return kf__key_opt(((struct kf__load_cmd *)opaque)->conf, opt,
+				   arg)
+			       ? -1
+			       : 0;
 	}
 }
 
@@ -275,6 +302,7 @@ int kf_cmd_load(int argc, char **argv)
 
 	if (!conf)
 		return KF_EXIT_SETUP;
+	c.conf = conf;
 	ui->progress = isatty(STDERR_FILENO);
 	r = kf_cli_start(conf, argc, argv, "load", kf_cli_load_opts,
 			 kf__own_opt, &c, kf__load_usage,

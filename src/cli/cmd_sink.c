@@ -23,7 +23,8 @@ enum {
 	KF__OPT_EVOLVE,
 	KF__OPT_DELETE,
 	KF__OPT_TRUNCATE,
-	KF__OPT_IDLE
+	KF__OPT_IDLE,
+	KF__OPT_REGISTRY
 };
 
 const kf_cli_opt_t kf_cli_sink_opts[] = {
@@ -55,6 +56,10 @@ const kf_cli_opt_t kf_cli_sink_opts[] = {
 	{KF__OPT_IDLE, "idle-exit", "SECS", "receive.idle_exit", NULL,
 	 "exit 0 once every partition was read to its end,\n"
 	 "applied, and nothing came for SECS seconds"},
+	{KF__OPT_REGISTRY, "schema-registry", "URL", "schema.registry.url",
+	 NULL,
+	 "the Schema Registry of Avro records (writer schemas\n"
+	 "by id; docs/schemas.md 6)"},
 	{KF__OPT_JSON, "json", NULL, NULL, NULL,
 	 "print the summary as one JSON object on stdout"},
 	{0},

@@ -143,6 +143,25 @@ static const struct kf__word kf__decimal_words[] = {
 	{NULL, 0},
 };
 
+static const struct kf__word kf__value_format_words[] = {
+	{"json", 0},
+	{"avro", 1},
+	{"json-schema", 2},
+	{NULL, 0},
+};
+
+static const struct kf__word kf__key_format_words[] = {
+	{"json", 0},	    {"avro", 1},
+	{"json-schema", 2}, {"value", KF_CONF_KEY_FORMAT_VALUE},
+	{NULL, 0},
+};
+
+static const struct kf__word kf__subject_words[] = {
+	{"topic", 0},
+	{"record", 1},
+	{NULL, 0},
+};
+
 static const struct kf__word kf__load_compression_words[] = {
 	{"none", KF_LOAD_COMPRESSION_NONE},
 	{"gzip", KF_LOAD_COMPRESSION_GZIP},
@@ -1004,6 +1023,81 @@ const struct kf__key kf__conf_keys[] = {
 		.doc = "How decimals are written: base64 (Kafka Connect's "
 		       "Decimal, decimal.format=BASE64) or numeric "
 		       "(decimal.format=NUMERIC) (docs/records.md 1.3).",
+	},
+	{
+		.name = "load.value_format",
+		KF__ENUM(load_value_format, kf__value_format_words),
+		.def = "json",
+		.doc = "What a record's value is: json (Kafka "
+		       "Connect's JsonConverter with schemas, "
+		       "docs/records.md 1), avro or json-schema (the "
+		       "Confluent wire format against a schema kferry "
+		       "registers in schema.registry.url, "
+		       "docs/schemas.md).",
+	},
+	{
+		.name = "load.key_format",
+		KF__ENUM(load_key_format, kf__key_format_words),
+		.def = "value",
+		.doc = "What a record's key is: value (the value's format), "
+		       "json, avro or json-schema (docs/schemas.md 1.1).",
+	},
+	{
+		.name = "schema.registry.url",
+		KF__STRING(registry_url),
+		.max = 1024,
+		.doc = "Base URL of a Confluent-compatible Schema Registry "
+		       "API (Apicurio: http://HOST:PORT/apis/ccompat/v7). "
+		       "Required by load.value_format = avro and "
+		       "json-schema; kferry sink "
+		       "reads Avro records with it.",
+	},
+	{
+		.name = "schema.registry.username",
+		KF__STRING(registry_username),
+		.max = 256,
+		.doc = "HTTP basic auth user of the registry. Empty: none.",
+	},
+	{
+		.name = "schema.registry.password",
+		KF__STRING(registry_password),
+		.max = KF__STRING_MAX,
+		.doc = "HTTP basic auth password of the registry: inline "
+		       "(configuration file only), file:PATH or env:NAME.",
+	},
+	{
+		.name = "schema.registry.ca_location",
+		KF__STRING(registry_ca_location),
+		.max = 4096,
+		.doc = "CA bundle (PEM) that signs an https registry's "
+		       "certificate. Empty: the system's CAs.",
+	},
+	{
+		.name = "schema.registry.timeout_ms",
+		KF__INT(registry_timeout_ms),
+		.def = "10000",
+		.min = 100,
+		.max = 600000,
+		.doc = "Timeout of one registry request (connect and "
+		       "transfer).",
+	},
+	{
+		.name = "schema.registry.subject_strategy",
+		KF__ENUM(registry_record_subjects, kf__subject_words),
+		.def = "topic",
+		.doc = "Subjects of the schemas: topic (TOPIC-value, "
+		       "TOPIC-key) or record (the record's full name, "
+		       "NAME and NAME_key) (docs/schemas.md 3.1).",
+	},
+	{
+		.name = "schema.registry.compatibility",
+		KF__STRING(registry_compatibility),
+		.def = "BACKWARD",
+		.max = 32,
+		.doc = "Compatibility level kferry sets on a subject it "
+		       "creates: NONE, BACKWARD, FORWARD, FULL, or one of "
+		       "the last three with _TRANSITIVE (docs/schemas.md "
+		       "3.2; Apicurio's own default is NONE).",
 	},
 	{
 		.name = "load.mask_salt",

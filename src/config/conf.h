@@ -173,11 +173,25 @@ struct kf_conf_s {
 	int load_linger_ms;
 	int load_compression; /* enum kf_load_compression */
 	uint64_t load_sniff_bytes;
+	int load_value_format; /* 0 json, 1 avro, 2 json-schema */
+	int load_key_format;   /* the same, or KF_CONF_KEY_FORMAT_VALUE */
+
+	/* schema.registry.* (docs/schemas.md 2) */
+	char *registry_url;	    /* owned; NULL/empty: none */
+	char *registry_username;    /* owned */
+	char *registry_password;    /* owned; secret: inline, file:, env: */
+	char *registry_ca_location; /* owned */
+	int registry_timeout_ms;
+	int registry_record_subjects; /* subject_strategy = record */
+	char *registry_compatibility; /* owned */
 
 	/* librdkafka pass-through, in the order given */
 	struct kf_conf_prop *props; /* owned array */
 	size_t nprops;
 };
+
+/* load.key_format = value: the key in the value's format */
+#define KF_CONF_KEY_FORMAT_VALUE 3
 
 /* load.compression, as librdkafka's compression.type names them
  * (kf_conf_load_compression). */

@@ -618,6 +618,7 @@ static const char *const kf__secret_keys[] = {
 	"sasl.password",
 	"tls.key_password",
 	"load.mask_salt",
+	"schema.registry.password",
 	"kafka.sasl.password",
 	"sink.db_password",
 	"kafka.ssl.key.password",

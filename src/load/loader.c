@@ -33,6 +33,7 @@
 #include "core/path.h"
 #include "kafka/producer.h"
 #include "load/ledger.h"
+#include "record/serial.h"
 
 #define KF__BLOCK (1u << 20)	  /* bytes read per job, at most */
 #define KF__BLOCK_MIN (16u << 10) /* ... and at least */
@@ -716,6 +717,77 @@ static int kf__sniff(kf_loader_t *l)
 	return r;
 }
 
+/* The subject of the value or key schema (docs/schemas.md 3.1). */
+static void kf__subject(const kf_loader_t *l, int key, char *out, size_t size)
+{
+	const char *name = l->schema->name ? l->schema->name : "kferry.record";
+
+	if (l->o->record_subjects)
+		snprintf(out, size, "%s%s", name, key ? "_key" : "");
+	else
+		snprintf(out, size, "%s-%s", l->o->topic,
+			 key ? "key" : "value");
+}
+
+/* The schema of the value (key 0) or the key (1) in format wire, and the
+ * registry's word for its type (NULL: Avro). 0, or -1 out of memory. */
+static int kf__render(const kf_loader_t *l, enum kf_rec_wire wire, int key,
+		      kf_strbuf_t *out, const char **type)
+{
+	kf_strbuf_t v, k;
+	int r;
+
+	*type = wire == KF_WIRE_JSON_SCHEMA ? "JSON" : NULL;
+	kf_strbuf_heap(&v, 1024);
+	kf_strbuf_heap(&k, 256);
+	r = wire == KF_WIRE_JSON_SCHEMA
+		    ? kf_serial_json_schemas(l->schema, l->o->decimal_numeric,
+					     &v, &k)
+		    : kf_serial_avro_schemas(l->schema, &v, &k);
+	*out = key ? k : v;
+	free(key ? v.p : k.p);
+	return r;
+}
+
+/* The id of the value's (key 0) or key's schema in format wire,
+ * registered if new: 0, or an error in job_msg.
+ * @locality worker (the registry's requests block) */
+static int kf__register_one(kf_loader_t *l, enum kf_rec_wire wire, int key,
+			    uint32_t *id)
+{
+	const char *type;
+	kf_strbuf_t schema;
+	char subject[512];
+	int r;
+
+	if (kf__render(l, wire, key, &schema, &type)) {
+		free(schema.p);
+		return kf_seterr(l->job_msg, sizeof(l->job_msg), KF_ENOMEM,
+				 "out of memory");
+	}
+	kf__subject(l, key, subject, sizeof(subject));
+	r = kf_registry_register(l->o->registry, subject, type, schema.p, id,
+				 l->job_msg, sizeof(l->job_msg));
+	free(schema.p);
+	return r;
+}
+
+/* The ids of the file's registered schemas (Avro or JSON Schema), before
+ * anything is produced: an incompatible schema fails the file here.
+ * @locality worker */
+static int kf__register(kf_loader_t *l, kf_recfile_opts_t *ro)
+{
+	int r = 0;
+
+	ro->wire = l->o->value_format;
+	ro->key_wire = l->o->key_format;
+	if (ro->wire != KF_WIRE_CONNECT_JSON)
+		r = kf__register_one(l, ro->wire, 0, &ro->value_id);
+	if (!r && l->schema->nkey && ro->key_wire != KF_WIRE_CONNECT_JSON)
+		r = kf__register_one(l, ro->key_wire, 1, &ro->key_id);
+	return r;
+}
+
 /* @locality worker */
 static int kf__open_reader(kf_loader_t *l)
 {
@@ -730,6 +802,12 @@ static int kf__open_reader(kf_loader_t *l)
 	}
 	ro.schema = l->schema;
 	ro.decimal_numeric = l->o->decimal_numeric;
+	if (l->o->registry) {
+		int r = kf__register(l, &ro);
+
+		if (r)
+			return r;
+	}
 	ro.ctx.file_name = base ? base + 1 : l->path;
 	ro.ctx.file_path = l->path;
 	ro.ctx.hash_hex = l->res.hash;

@@ -24,6 +24,7 @@
 #include "kferry/kferry.h"
 #include "record/recfile.h"
 #include "record/schema.h"
+#include "registry/client.h"
 
 /* The record path of one file, as record/recfile.h declares it.
  * @locality worker (one job of a file at a time) */
@@ -73,6 +74,13 @@ typedef struct kf_load_opts_s {
 	size_t mask_salt_len;
 	const char *mask_text;
 	const kf_load_reader_ops_t *reader;
+	/* load.value_format and key_format: Connect JSON, or formats whose
+	 * schemas are registered in registry before a file's transaction
+	 * begins (docs/schemas.md 3.2). registry is shared by the files
+	 * (the client locks); NULL when both are Connect JSON. */
+	enum kf_rec_wire value_format, key_format;
+	kf_registry_t *registry;
+	int record_subjects; /* subject_strategy = record */
 } kf_load_opts_t;
 
 typedef struct kf_loader_s kf_loader_t;

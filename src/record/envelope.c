@@ -99,7 +99,9 @@ struct kf_envdec_s {
 	size_t acap, alen;
 	kf_value_t *vals[3]; /* after, before, key */
 	size_t nvals[3];
-	char *txt[3]; /* KF__TXT bytes per column of vals (kf__row) */
+	char *txt[3];		/* KF__TXT bytes per column of vals (kf__row) */
+	kf_envdec_wire_cb wire; /* wire-format messages; NULL: refused */
+	void *wire_opaque;
 };
 
 kf_envdec_t *kf_envdec_new(void)
@@ -1077,6 +1079,30 @@ static int kf__key(kf_envdec_t *d, const char *key, size_t klen,
 	return kf__row(d, &d->key, p, e->row, 2, &out->key, rej);
 }
 
+/* A wire-format value; its key as the wire decoder reads it, or the
+ * Connect JSON key already read into out. */
+static int kf__wire(kf_envdec_t *d, const void *key, size_t klen,
+		    const void *value, size_t vlen, kf_env_msg_t *out,
+		    kf_reject_t *rej)
+{
+	kf_env_msg_t w;
+
+	if (d->wire(d->wire_opaque, key, klen, value, vlen, &w, rej))
+		return -1;
+	if (!w.key_schema) {
+		w.key_schema = out->key_schema;
+		w.key = out->key;
+	}
+	*out = w;
+	return 0;
+}
+
+void kf_envdec_set_wire(kf_envdec_t *d, kf_envdec_wire_cb cb, void *opaque)
+{
+	d->wire = cb;
+	d->wire_opaque = opaque;
+}
+
 int kf_envdec_decode(kf_envdec_t *d, const void *key, size_t klen,
 		     const void *value, size_t vlen, kf_env_msg_t *out,
 		     kf_reject_t *rej)
@@ -1099,6 +1125,9 @@ int kf_envdec_decode(kf_envdec_t *d, const void *key, size_t klen,
 	d->alen = 0;
 	if (kf__key(d, key, klen, out, rej))
 		return -1;
+	/* JSON never starts with a NUL byte: the Confluent wire format does */
+	if (d->wire && value && vlen && !*(const char *)value)
+		return kf__wire(d, key, klen, value, vlen, out, rej);
 	if (!value) {
 		out->kind = KF_ENV_TOMBSTONE;
 		return 0;

@@ -57,4 +57,16 @@ int kf_envdec_decode(kf_envdec_t *d, const void *key, size_t klen,
 		     const void *value, size_t vlen, kf_env_msg_t *out,
 		     kf_reject_t *rej);
 
+/* Decodes a message whose value is in the Confluent wire format (its
+ * first byte 0: Avro with a registered schema, docs/schemas.md 6) into
+ * the same form; record/avrodec.h's kf_avrodec_wire is one. */
+typedef int (*kf_envdec_wire_cb)(void *opaque, const void *key, size_t klen,
+				 const void *value, size_t vlen,
+				 kf_env_msg_t *out, kf_reject_t *rej);
+
+/* Hands wire-format messages to cb (NULL: they are refused as not JSON,
+ * the default). A Connect JSON key beside a wire-format value is read
+ * here, when cb finds no key of its own. */
+void kf_envdec_set_wire(kf_envdec_t *d, kf_envdec_wire_cb cb, void *opaque);
+
 #endif /* KF_RECORD_ENVELOPE_H */

@@ -72,6 +72,7 @@ struct kf_recfile_s {
 	void *opaque;
 	kf_decoder_t *dec; /* NULL: UTF-8, validated in place */
 	kf_serializer_t *ser;
+	kf_serializer_t *kser; /* the key's when its format differs; NULL */
 	kf_csv_t *csv;
 	kf_jsonl_t *jsonl;
 	kf_fixed_t *fixed;
@@ -444,7 +445,9 @@ static int kf__emit(kf_recfile_t *f, const struct kf__rec *r)
 	}
 	kf__reset(&f->key);
 	kf__reset(&f->value);
-	if (kf__mask(f) || (k = kf_serial_key(f->ser, f->vals, &f->key)) < 0 ||
+	if (kf__mask(f) ||
+	    (k = kf_serial_key(f->kser ? f->kser : f->ser, f->vals, &f->key)) <
+		    0 ||
 	    kf_serial_value(f->ser, f->vals, &f->value) || f->key.failed ||
 	    f->value.failed)
 		return kf__fail(f, KF_ENOMEM,
@@ -986,6 +989,22 @@ static int kf__new_reader(kf_recfile_t *f, char *errstr, size_t errstr_size)
 	return KF_EINVAL;
 }
 
+/* The serializer of one format (docs/schemas.md 1.1). */
+static kf_serializer_t *kf__serializer(const kf_recfile_opts_t *o,
+				       enum kf_rec_wire wire, char *errstr,
+				       size_t errstr_size)
+{
+	if (wire == KF_WIRE_AVRO)
+		return kf_serial_avro(o->schema, o->key_id, o->value_id, errstr,
+				      errstr_size);
+	if (wire == KF_WIRE_JSON_SCHEMA)
+		return kf_serial_json_schema(o->schema, o->decimal_numeric,
+					     o->key_id, o->value_id, errstr,
+					     errstr_size);
+	return kf_serial_connect_json(o->schema, o->decimal_numeric, errstr,
+				      errstr_size);
+}
+
 kf_recfile_t *kf_recfile_new(const kf_recfile_opts_t *o,
 			     kf_recfile_row_cb on_row,
 			     kf_recfile_reject_cb on_reject, void *opaque,
@@ -1020,8 +1039,10 @@ kf_recfile_t *kf_recfile_new(const kf_recfile_opts_t *o,
 	if (s->iconv_from &&
 	    !(f->dec = kf_decoder_new(s->iconv_from, errstr, errstr_size)))
 		goto fail;
-	if (!(f->ser = kf_serial_connect_json(s, o->decimal_numeric, errstr,
-					      errstr_size)))
+	if (!(f->ser = kf__serializer(o, o->wire, errstr, errstr_size)))
+		goto fail;
+	if (o->key_wire != o->wire &&
+	    !(f->kser = kf__serializer(o, o->key_wire, errstr, errstr_size)))
 		goto fail;
 	if (!(rc = kf__new_reader(f, errstr, errstr_size)))
 		return f;
@@ -1051,6 +1072,7 @@ void kf_recfile_destroy(kf_recfile_t *f)
 	kf_jsonl_destroy(f->jsonl);
 	kf_fixed_destroy(f->fixed);
 	kf_serial_free(f->ser);
+	kf_serial_free(f->kser);
 	kf_decoder_free(f->dec);
 	kf__free_bufs(f->bufs, f->s->ncols);
 	kf__free_bufs(f->mbufs, f->s->ncols);

@@ -25,12 +25,17 @@
 #include <stdint.h>
 
 #include "record/schema.h"
+#include "record/serial.h"
 #include "record/transform.h"
 
 typedef struct kf_recfile_opts_s {
 	const kf_schema_t *schema; /* prepared; must outlive the reader */
 	kf_xform_ctx_t ctx;	   /* file names, hash, load id, salt */
 	int decimal_numeric;	   /* load.decimal_format = numeric */
+	/* the value's and the key's formats: Connect JSON, or a registered
+	 * schema's wire format under these ids (docs/schemas.md 1.2) */
+	enum kf_rec_wire wire, key_wire;
+	uint32_t key_id, value_id;
 } kf_recfile_opts_t;
 
 /* One emitted row; buffers valid during the callback only. */

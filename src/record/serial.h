@@ -14,10 +14,20 @@
 #ifndef KF_RECORD_SERIAL_H
 #define KF_RECORD_SERIAL_H
 
+#include <stdint.h>
+
 #include "common/strbuf.h"
 #include "record/schema.h"
 
 typedef struct kf_serializer_s kf_serializer_t;
+
+/* What a record's key and value are (docs/schemas.md 1.1); the values of
+ * load.value_format. */
+enum kf_rec_wire {
+	KF_WIRE_CONNECT_JSON = 0, /* docs/records.md 1 */
+	KF_WIRE_AVRO = 1,	  /* Confluent wire format, Avro body */
+	KF_WIRE_JSON_SCHEMA = 2	  /* Confluent wire format, JSON body */
+};
 
 typedef struct kf_serializer_ops_s {
 	const char *name; /* "connect-json" */
@@ -43,6 +53,37 @@ struct kf_serializer_s {
 kf_serializer_t *kf_serial_connect_json(const kf_schema_t *s,
 					int decimal_numeric, char *errstr,
 					size_t errstr_size);
+
+/* Avro in the Confluent wire format (docs/schemas.md 1.2, 1.3): the
+ * value as registered under value_id, the key (when the schema has key
+ * columns) under key_id. NULL with errstr when out of memory. */
+kf_serializer_t *kf_serial_avro(const kf_schema_t *s, uint32_t key_id,
+				uint32_t value_id, char *errstr,
+				size_t errstr_size);
+
+/* The Avro schema JSON kferry registers for the value and, when the
+ * schema has key columns, the key (key->len 0 otherwise). 0, or -1 when
+ * out of memory. */
+int kf_serial_avro_schemas(const kf_schema_t *s, kf_strbuf_t *value,
+			   kf_strbuf_t *key);
+
+/* JSON Schema in the Confluent wire format (docs/schemas.md 4.2): the
+ * header of value_id (key_id for the key), then the payload object of
+ * Connect JSON (docs/records.md 1.4) without the envelope. NULL with
+ * errstr when out of memory. */
+kf_serializer_t *kf_serial_json_schema(const kf_schema_t *s,
+				       int decimal_numeric, uint32_t key_id,
+				       uint32_t value_id, char *errstr,
+				       size_t errstr_size);
+
+/* The JSON Schema documents kferry registers for the value and, when the
+ * schema has key columns, the key. 0, or -1 when out of memory. */
+int kf_serial_json_schemas(const kf_schema_t *s, int decimal_numeric,
+			   kf_strbuf_t *value, kf_strbuf_t *key);
+
+/* The indexes of the emitted columns, in schema order; *n of them
+ * (malloc: the caller frees). NULL when out of memory. */
+int *kf_serial_emitted(const kf_schema_t *s, size_t *n);
 
 static inline int kf_serial_key(kf_serializer_t *z, const kf_value_t *vals,
 				kf_strbuf_t *out)

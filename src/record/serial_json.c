@@ -15,6 +15,7 @@
 struct kf__cj {
 	kf_serializer_t z;    /* first: the ops see a kf_serializer_t */
 	int numeric;	      /* decimals as JSON numbers */
+	int wire;	      /* JSON Schema: a wire header, the bare payload */
 	kf_strbuf_t val_head; /* {"schema":...,"payload":{ */
 	kf_strbuf_t key_head; /* the same for the key; p NULL: no key */
 	int *vcols;	      /* the emitted columns, in schema order */
@@ -230,12 +231,12 @@ static int kf__envelope(const struct kf__cj *cj, const kf_strbuf_t *head,
 		kf_strbuf_append(out, "\":", 2);
 		kf__payload(cj, &s->cols[cols[i]], &vals[cols[i]], out);
 	}
-	kf_strbuf_append(out, "}}", 2);
+	/* the payload's brace, and the envelope's */
+	kf_strbuf_append(out, "}}", cj->wire ? 1 : 2);
 	return out->failed ? -1 : 0;
 }
 
-/* The indexes of the emitted columns, in schema order; *n of them. */
-static int *kf__emitted(const kf_schema_t *s, size_t *n)
+int *kf_serial_emitted(const kf_schema_t *s, size_t *n)
 {
 	int *cols = malloc((s->ncols ? s->ncols : 1) * sizeof(*cols));
 	size_t i;
@@ -283,24 +284,47 @@ static const kf_serializer_ops_t kf__cj_ops = {
 	.destroy = kf__cj_destroy,
 };
 
-kf_serializer_t *kf_serial_connect_json(const kf_schema_t *s,
-					int decimal_numeric, char *errstr,
-					size_t errstr_size)
+/* The 5-byte header of the Confluent wire format, then the payload's
+ * opening brace (docs/schemas.md 1.2, 4.2). */
+static void kf__wire_head(kf_strbuf_t *b, uint32_t id)
+{
+	char h[6] = {0,
+		     (char)(id >> 24),
+		     (char)(id >> 16),
+		     (char)(id >> 8),
+		     (char)id,
+		     '{'};
+
+	kf_strbuf_append(b, h, sizeof(h));
+}
+
+/* Both serializers: ids NULL is Connect JSON, else JSON Schema in the
+ * wire format under ids[0] (key) and ids[1] (value). */
+static kf_serializer_t *kf__cj_new(const kf_schema_t *s, int decimal_numeric,
+				   const uint32_t *ids, char *errstr,
+				   size_t errstr_size)
 {
 	struct kf__cj *cj = calloc(1, sizeof(*cj));
 
-	if (!cj || !(cj->vcols = kf__emitted(s, &cj->nv)))
+	if (!cj || !(cj->vcols = kf_serial_emitted(s, &cj->nv)))
 		goto out_nomem;
 	cj->z.ops = &kf__cj_ops;
 	cj->z.schema = s;
 	cj->numeric = decimal_numeric;
+	cj->wire = ids != NULL;
 	kf_strbuf_heap(&cj->val_head, 1024);
-	kf__head(s, cj->vcols, cj->nv, "", &cj->val_head);
+	if (ids)
+		kf__wire_head(&cj->val_head, ids[1]);
+	else
+		kf__head(s, cj->vcols, cj->nv, "", &cj->val_head);
 	if (cj->val_head.failed)
 		goto out_nomem;
 	if (s->nkey) {
 		kf_strbuf_heap(&cj->key_head, 256);
-		kf__head(s, s->key, s->nkey, ".Key", &cj->key_head);
+		if (ids)
+			kf__wire_head(&cj->key_head, ids[0]);
+		else
+			kf__head(s, s->key, s->nkey, ".Key", &cj->key_head);
 		if (cj->key_head.failed)
 			goto out_nomem;
 	}
@@ -309,7 +333,114 @@ out_nomem:
 	if (cj)
 		kf__cj_destroy(&cj->z);
 	kf_seterr(errstr, errstr_size, KF_ENOMEM,
-		  "connect-json serializer of schema %s: out of memory",
+		  "%s serializer of schema %s: out of memory",
+		  ids ? "json-schema" : "connect-json",
 		  s->name ? s->name : "(unnamed)");
 	return NULL;
+}
+
+kf_serializer_t *kf_serial_connect_json(const kf_schema_t *s,
+					int decimal_numeric, char *errstr,
+					size_t errstr_size)
+{
+	return kf__cj_new(s, decimal_numeric, NULL, errstr, errstr_size);
+}
+
+kf_serializer_t *kf_serial_json_schema(const kf_schema_t *s,
+				       int decimal_numeric, uint32_t key_id,
+				       uint32_t value_id, char *errstr,
+				       size_t errstr_size)
+{
+	const uint32_t ids[2] = {key_id, value_id};
+
+	return kf__cj_new(s, decimal_numeric, ids, errstr, errstr_size);
+}
+
+/* -------------------------------------------------------------------------
+ * The JSON Schema documents (docs/schemas.md 4.2)
+ */
+
+/* A column's JSON Schema type and its range or encoding. */
+static void kf__js_type(const kf_column_t *c, int numeric, kf_strbuf_t *b)
+{
+	static const struct {
+		enum kf_type t;
+		const char *type;
+		const char *more;
+	} map[] = {
+		{KF_T_BOOLEAN, "boolean", ""},
+		{KF_T_INT8, "integer", ",\"minimum\":-128,\"maximum\":127"},
+		{KF_T_INT16, "integer",
+		 ",\"minimum\":-32768,\"maximum\":32767"},
+		{KF_T_INT32, "integer",
+		 ",\"minimum\":-2147483648,\"maximum\":2147483647"},
+		{KF_T_INT64, "integer", ""},
+		{KF_T_DATE, "integer", ""},
+		{KF_T_TIME, "integer", ",\"minimum\":0,\"maximum\":86399999"},
+		{KF_T_TIMESTAMP, "integer", ""},
+		{KF_T_FLOAT32, "number", ""},
+		{KF_T_FLOAT64, "number", ""},
+		{KF_T_BYTES, "string", ",\"contentEncoding\":\"base64\""},
+	};
+	const char *type = "string", *more = "";
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].t == c->type) {
+			type = map[i].type;
+			more = map[i].more;
+		}
+	if (c->type == KF_T_DECIMAL && numeric)
+		type = "number";
+	else if (c->type == KF_T_DECIMAL)
+		more = ",\"contentEncoding\":\"base64\"";
+	if (c->required)
+		kf_strbuf_printf(b, "\"type\":\"%s\"%s", type, more);
+	else
+		kf_strbuf_printf(b, "\"type\":[\"%s\",\"null\"]%s", type, more);
+}
+
+/* The object schema of the columns cols[0..n), titled name + suffix. */
+static void kf__js_doc(const kf_schema_t *s, const int *cols, size_t n,
+		       const char *suffix, int numeric, kf_strbuf_t *b)
+{
+	size_t i, nreq = 0;
+
+	kf_strbuf_printf(b,
+			 "{\"$schema\":\"http://json-schema.org/draft-07/"
+			 "schema#\",\"title\":\"%s%s\",\"type\":\"object\","
+			 "\"properties\":{",
+			 s->name ? s->name : "kferry.record", suffix);
+	for (i = 0; i < n; i++) {
+		const kf_column_t *c = &s->cols[cols[i]];
+
+		kf_strbuf_printf(b, "%s\"%s\":{", i ? "," : "", c->name);
+		kf__js_type(c, numeric, b);
+		if (c->doc) {
+			kf_strbuf_printf(b, ",\"description\":");
+			kf__str(b, c->doc, strlen(c->doc));
+		}
+		kf_strbuf_putc(b, '}');
+	}
+	kf_strbuf_printf(b, "},\"required\":[");
+	for (i = 0; i < n; i++)
+		if (s->cols[cols[i]].required)
+			kf_strbuf_printf(b, "%s\"%s\"", nreq++ ? "," : "",
+					 s->cols[cols[i]].name);
+	kf_strbuf_printf(b, "],\"additionalProperties\":false}");
+}
+
+int kf_serial_json_schemas(const kf_schema_t *s, int decimal_numeric,
+			   kf_strbuf_t *value, kf_strbuf_t *key)
+{
+	size_t nv;
+	int *vcols = kf_serial_emitted(s, &nv);
+
+	if (!vcols)
+		return -1;
+	kf__js_doc(s, vcols, nv, "", decimal_numeric, value);
+	free(vcols);
+	if (s->nkey)
+		kf__js_doc(s, s->key, s->nkey, ".Key", decimal_numeric, key);
+	return value->failed || key->failed ? -1 : 0;
 }

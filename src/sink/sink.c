@@ -63,7 +63,7 @@ struct kf__sink {
 	/* the planner: one batch decoded on the thread pool with dec, then
 	 * waiting for the writer as planned */
 	uv_work_t plan_req;
-	kf_envdec_t *dec;
+	kf_sink_decoder_t dec;
 	kf_sink_batch_t *planning, *planned;
 	int closing; /* kf_sink_run is ending: nothing more is handed on */
 	int running; /* a batch is with the writer */
@@ -462,7 +462,7 @@ static void kf__plan_work(uv_work_t *req)
 	struct kf__sink *s = req->data;
 	kf_sink_batch_t *b = s->planning;
 
-	b->planned = !kf_sink_plan_build(&b->plan, &s->o->rules, s->dec,
+	b->planned = !kf_sink_plan_build(&b->plan, &s->o->rules, s->dec.env,
 					 b->msgs, b->n);
 }
 
@@ -642,8 +642,7 @@ static int kf__start(struct kf__sink *s, char *errstr, size_t errstr_size)
 {
 	int rc;
 
-	s->dec = kf_envdec_new();
-	if (!s->dec)
+	if (kf_sink_decoder_init(&s->dec, s->o))
 		return KF_ENOMEM;
 	rc = kf_sink_writer_new(s->o, &s->w, errstr, errstr_size);
 	if (rc == KF_EIO)
@@ -733,7 +732,7 @@ int kf_sink_run(const kf_sink_opts_t *o, kf_sink_stats_t *stats, char *errstr,
 	if (s->assign_next)
 		rd_kafka_topic_partition_list_destroy(s->assign_next);
 	kf_sink_writer_free(s->w);
-	kf_envdec_free(s->dec);
+	kf_sink_decoder_free(&s->dec);
 	for (i = 0; i < s->nparts; i++)
 		free(s->parts[i].topic);
 	free(s->parts);

@@ -18,6 +18,7 @@
 
 #include "kferry/kferry.h"
 #include "recv/engine.h"
+#include "registry/client.h"
 #include "sink/plan.h"
 
 /* What the sink reads. Strings are borrowed. */
@@ -35,6 +36,9 @@ typedef struct kf_sink_opts_s {
 	uint64_t batch_rows, batch_bytes, batch_ms, max_inflight_bytes;
 	const char *dead_letter_topic; /* NULL or "": refused rows logged */
 	int errors_fail;	       /* sink.errors = fail */
+	/* writer schemas of Avro records by id (docs/schemas.md 6); NULL:
+	 * wire-format records are refused. Shared by the writers. */
+	kf_registry_t *registry;
 } kf_sink_opts_t;
 
 /* Runs the sink until stopped or idle (engine.idle_exit_s). 0, or a KF_E*

@@ -31,7 +31,7 @@ struct kf_sink_writer_s {
 	const kf_sink_opts_t *o;
 	const char *offsets_table;
 	kf_db_t *db;
-	kf_envdec_t *dec;
+	kf_sink_decoder_t dec; /* for the plans the writer builds itself */
 	kf_producer_t *dlq;
 	int dlq_failed; /* reports of the current batch that failed */
 	char dlq_err[256];
@@ -120,6 +120,53 @@ static int kf__reconnect(kf_sink_writer_t *w, char *errstr, size_t errstr_size)
 	}
 }
 
+/* The writer schema of an Avro record from the registry (cached there).
+ * An unreachable registry is tried again, a few times with a growing
+ * pause, before the record is refused: a refusal stops the sink or
+ * dead-letters the row, it never drops it.
+ * @locality the planner (thread pool) and the writer thread */
+static int kf__writer_schema(void *opaque, uint32_t id,
+			     const kf_avro_rec_t **out, kf_reject_t *rej)
+{
+	kf_registry_t *registry = opaque;
+	unsigned ms = 200, tries;
+	char err[512];
+	int rc = 0;
+
+	for (tries = 1;; tries++) {
+		rc = kf_registry_schema(registry, id, out, err, sizeof(err));
+		if (rc != KF_EIO || tries == 5)
+			break;
+		kf_warn("sink", "%s (trying again in %u ms)", err, ms);
+		kf__sleep_ms(ms);
+		ms *= 4;
+	}
+	return rc ? kf_reject(rej, "format", -1, "%s", err) : 0;
+}
+
+int kf_sink_decoder_init(kf_sink_decoder_t *d, const kf_sink_opts_t *o)
+{
+	memset(d, 0, sizeof(*d));
+	d->env = kf_envdec_new();
+	if (d->env && o->registry) {
+		d->avro = kf_avrodec_new(kf__writer_schema, o->registry);
+		if (d->avro)
+			kf_envdec_set_wire(d->env, kf_avrodec_wire, d->avro);
+	}
+	if (!d->env || (o->registry && !d->avro)) {
+		kf_sink_decoder_free(d);
+		return KF_ENOMEM;
+	}
+	return 0;
+}
+
+void kf_sink_decoder_free(kf_sink_decoder_t *d)
+{
+	kf_envdec_free(d->env);
+	kf_avrodec_free(d->avro);
+	memset(d, 0, sizeof(*d));
+}
+
 int kf_sink_writer_new(const kf_sink_opts_t *o, kf_sink_writer_t **out,
 		       char *errstr, size_t errstr_size)
 {
@@ -133,8 +180,7 @@ int kf_sink_writer_new(const kf_sink_opts_t *o, kf_sink_writer_t **out,
 	w->o = o;
 	w->offsets_table =
 		o->offsets_table ? o->offsets_table : KF_DB_OFFSETS_TABLE;
-	w->dec = kf_envdec_new();
-	if (!w->dec) {
+	if (kf_sink_decoder_init(&w->dec, o)) {
 		free(w);
 		return KF_ENOMEM;
 	}
@@ -164,7 +210,7 @@ void kf_sink_writer_free(kf_sink_writer_t *w)
 	kf__forget_tables(w);
 	kf_sink_reconcile_free(&w->rec);
 	kf_db_close(w->db);
-	kf_envdec_free(w->dec);
+	kf_sink_decoder_free(&w->dec);
 	free(w);
 }
 
@@ -700,7 +746,7 @@ int kf_sink_writer_apply(kf_sink_writer_t *w, kf_sink_batch_t *b, char *errstr,
 
 	for (;;) {
 		if (!b->planned) {
-			rc = kf_sink_plan_build(plan, &w->o->rules, w->dec,
+			rc = kf_sink_plan_build(plan, &w->o->rules, w->dec.env,
 						b->msgs, b->n);
 			if (rc)
 				return kf_seterr(errstr, errstr_size, rc,

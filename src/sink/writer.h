@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "record/avrodec.h"
+#include "record/envelope.h"
 #include "sink/sink.h"
 
 /* One partition's share of a batch: next_offset moves from expected (-1:
@@ -63,6 +65,19 @@ typedef struct kf_sink_batch_s {
 } kf_sink_batch_t;
 
 typedef struct kf_sink_writer_s kf_sink_writer_t;
+
+/* The message decoder of one thread (docs/sink.md 1): Connect JSON and
+ * Debezium's envelope, and with a registry the Confluent wire format
+ * (docs/schemas.md), writer schemas looked up through o->registry (its
+ * cache is shared and locked). One per thread: the planner on the thread
+ * pool has one, the writer another. */
+typedef struct {
+	kf_envdec_t *env;
+	kf_avrodec_t *avro; /* NULL: no registry */
+} kf_sink_decoder_t;
+
+int kf_sink_decoder_init(kf_sink_decoder_t *d, const kf_sink_opts_t *o);
+void kf_sink_decoder_free(kf_sink_decoder_t *d);
 
 /* Opens the connection (KF_EIO: unreachable, KF_EAUTH, KF_EINVAL) and
  * makes sure of the offsets table; the dead-letter producer when o names

@@ -53,6 +53,62 @@ kferry_load() {
 	log "kferry load: $LOAD_JSON"
 }
 
+# settle_csv N: a settlement CSV of config/settlement.schema on stdout,
+# rows of every shape the schema admits: quoted thousands, NULL and empty
+# fees and memos, Korean memos, three currencies.
+settle_csv() {
+	awk -v n="$1" 'BEGIN {
+		print "settle_id,merchant_no,settle_date,approved_at,amount,fee,currency,card_no,status,memo"
+		split("KRW USD JPY", cur, " ")
+		nm = split("|\"\"|정산 완료|\"late, resent\"|부분 환불", memo, "|")
+		for (i = 1; i <= n; i++) {
+			amount = i % 7 ? sprintf("%d.%02d", i * 13, i % 100) : sprintf("\"%d,%03d.50\"", i, i % 1000)
+			fee = i % 5 ? sprintf("%d.%02d", i % 90, i % 100) : ""
+			printf "%d,M%06d,2026-%02d-%02d,2026-12-02 %02d:%02d:%02d,%s,%s,%s,94101234%08d,%s,%s\n",
+				1000 + i, i, i % 12 + 1, i % 28 + 1, i % 24, i % 60, (i * 7) % 60, amount, fee,
+				cur[i % 3 + 1], i, i % 11 ? "OK" : "CANCEL", memo[i % nm + 1]
+		}
+	}'
+}
+
+# jdbc_vs_kferry N NAME [connect.sh start options]: Debezium's JDBC sink
+# (connector NAME, upsert on the record key, the table created) writes
+# $CONNECT_TOPIC into PostgreSQL table settle_a until it holds N rows;
+# kferry sink (with the options in the array SINK_OPTS) writes the same
+# topic into settle_b; kferry verify must find the two equal (its last
+# line in VERIFY_LAST). Needs tests/sink/lib.sh and db_start postgres.
+jdbc_vs_kferry() {
+	local n=$1 name=$2 url
+	shift 2
+	url=$(db_url postgres)
+	cat >"$WORK/jdbc.properties" <<PROPS
+name=$name
+connector.class=io.debezium.connector.jdbc.JdbcSinkConnector
+tasks.max=1
+topics=$CONNECT_TOPIC
+connection.url=$("$DB_SH" jdbc "$DB_WORK/postgres")
+connection.username=kferry
+connection.password=unused
+insert.mode=upsert
+primary.key.mode=record_key
+schema.evolution=basic
+collection.name.format=settle_a
+PROPS
+	connect_start "$WORK/jdbc.properties" "$@"
+	a_rows() { [ "$(db_sql postgres "SELECT count(*) FROM settle_a" 2>/dev/null)" = "$n" ]; }
+	wait_until 60 a_rows
+	assert_connect_clean
+	TOPIC=$CONNECT_TOPIC kf_sink --db "$url" --table settle_b --create-table --mode upsert \
+		"${SINK_OPTS[@]+"${SINK_OPTS[@]}"}" || fail "kferry sink exited $?: $(tail -n 5 "$SINK_LOG")"
+	"$KFERRY" verify --source "$url" --target "$url" --table settle_a:settle_b --key settle_id \
+		>"$WORK/verify.out" 2>&1 || {
+		db_sql postgres "SELECT table_name, column_name, data_type FROM information_schema.columns
+			WHERE table_name IN ('settle_a', 'settle_b') ORDER BY 1, ordinal_position" >&2
+		fail "Debezium's table and kferry's differ: $(head -n 30 "$WORK/verify.out")"
+	}
+	VERIFY_LAST=$(tail -n 1 "$WORK/verify.out")
+}
+
 # A topic of one partition, so that a sink sees the records in the order
 # they were produced.
 CONNECT_TOPIC=$TOPIC-one

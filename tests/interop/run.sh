@@ -13,8 +13,10 @@
 # and the Debezium plugins (t_debezium_*: 33 MB, about 20 s the first time)
 # are not in the default jar cache: this fetches them first
 # (scripts/kafka/fetch.sh --debezium, which implies --connect). The
-# t_debezium_* tests also need PostgreSQL (scripts/setup.sh --with-db) and
-# skip without it.
+# t_debezium_* and t_avro_* tests also need PostgreSQL (scripts/setup.sh
+# --with-db) and skip without it; t_avro_* runs Apicurio Registry and its
+# Connect converters (scripts/kafka/fetch.sh --registry, fetched on first
+# use).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -114,7 +114,7 @@ apt-get install -y -o DPkg::Lock::Timeout=180 "$DEB" >"$WORK/apt-install.log" 2>
 	fail "kferry is not installed: $(dpkg-query -W -f='${Status} ${Version}' kferry)"
 
 depends=$(dpkg-query -W -f='${Depends}' kferry)
-for d in adduser libc6 librdkafka1 libuv1 libxxhash0 libzstd1; do
+for d in adduser libc6 librdkafka1 libuv1 libxxhash0 libzstd1 libcurl4; do
 	grep -qE "(^|, )$d( |,|$)" <<<"$depends" || fail "deb: Depends lacks $d: $depends"
 done
 # each library the binary loads comes from a package it depends on

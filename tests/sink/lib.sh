@@ -113,6 +113,16 @@ table_rows() { db_sql "$1" "SELECT count(*) FROM $2" 2>/dev/null || echo 0; }
 # rows_past KIND TABLE N: the table holds N rows or more.
 rows_past() { [ "$(table_rows "$1" "$2")" -ge "$3" ]; }
 
+# registry_start: Apicurio Registry in $WORK/registry (scripts/kafka/
+# registry.sh, stopped at exit); sets REGISTRY_URL, its ccompat API.
+registry_start() {
+	command -v java >/dev/null || skip "no java (scripts/setup.sh)"
+	"$KF_REPO/scripts/kafka/registry.sh" start "$WORK/registry" >"$WORK/registry.log" 2>&1 ||
+		fail "the registry did not start: $(tail -n 5 "$WORK/registry.log")"
+	on_exit "\"$KF_REPO/scripts/kafka/registry.sh\" stop \"$WORK/registry\" >/dev/null 2>&1"
+	REGISTRY_URL=$(cat "$WORK/registry/url")
+}
+
 KF_SINK_N=0
 # kf_sink [sink options]: kferry sink --json on $TOPIC in $GROUP, idle exit
 # after 3 s. Sets SINK_JSON and SINK_LOG; returns its exit code.

@@ -80,6 +80,15 @@ static const char *const all_keys[] = {
 	"load.linger_ms",
 	"load.compression",
 	"load.sniff_bytes",
+	"load.value_format",
+	"load.key_format",
+	"schema.registry.url",
+	"schema.registry.username",
+	"schema.registry.password",
+	"schema.registry.ca_location",
+	"schema.registry.timeout_ms",
+	"schema.registry.subject_strategy",
+	"schema.registry.compatibility",
 	"route.NAME.dir",
 	"route.NAME.topic",
 	"route.NAME.include",
@@ -314,6 +323,12 @@ static void assert_defaults(const kf_conf_t *c)
 	assert_int_equal(c->load_linger_ms, 20);
 	assert_int_equal(c->load_compression, KF_LOAD_COMPRESSION_LZ4);
 	assert_int_equal(c->load_sniff_bytes, 64 << 10);
+	assert_int_equal(c->load_value_format, 0);
+	assert_int_equal(c->load_key_format, KF_CONF_KEY_FORMAT_VALUE);
+	assert_true(!c->registry_url || !*c->registry_url);
+	assert_int_equal(c->registry_timeout_ms, 10000);
+	assert_int_equal(c->registry_record_subjects, 0);
+	assert_string_equal(c->registry_compatibility, "BACKWARD");
 }
 
 /* Runs kf_conf_describe into a string; the caller frees it. */

@@ -383,6 +383,45 @@ static void test_key_order(void **state)
 	kf_serial_free(z);
 }
 
+/* JSON Schema in the wire format (docs/schemas.md 4.2): the header, the
+ * bare payload object; and the documents registered for value and key. */
+static void test_json_schema(void **state)
+{
+	kf_column_t cols[] = {col("id", KF_T_INT32, 1),
+			      dec_col("amount", 5, 2, 0)};
+	int key[] = {0};
+	kf_schema_t s = schema_of(cols, 2, key, 1);
+	kf_value_t vals[] = {kf_test_int(KF_T_INT32, 5), v_null(KF_T_DECIMAL)};
+	kf_serializer_t *z = kf_serial_json_schema(&s, 1, 3, 0x0102, NULL, 0);
+	kf_strbuf_t b, v, k;
+
+	(void)state;
+	assert_non_null(z);
+	kf_strbuf_heap(&b, 4);
+	assert_int_equal(kf_serial_value(z, vals, &b), 0);
+	assert_int_equal(b.len, 5 + 22);
+	assert_memory_equal(b.p, "\0\0\0\x01\x02{\"id\":5,\"amount\":null}",
+			    27);
+	b.len = 0;
+	assert_int_equal(kf_serial_key(z, vals, &b), 0);
+	assert_memory_equal(b.p, "\0\0\0\0\x03{\"id\":5}", 13);
+	kf_strbuf_heap(&v, 4);
+	kf_strbuf_heap(&k, 4);
+	assert_int_equal(kf_serial_json_schemas(&s, 1, &v, &k), 0);
+	assert_string_equal(
+		v.p, "{\"$schema\":\"http://json-schema.org/draft-07/schema#\","
+		     "\"title\":\"kferry.settlement\",\"type\":\"object\","
+		     "\"properties\":{\"id\":{\"type\":\"integer\",\"minimum\":"
+		     "-2147483648,\"maximum\":2147483647},\"amount\":{\"type\":"
+		     "[\"number\",\"null\"]}},\"required\":[\"id\"],"
+		     "\"additionalProperties\":false}");
+	assert_non_null(strstr(k.p, "\"title\":\"kferry.settlement.Key\""));
+	free(b.p);
+	free(v.p);
+	free(k.p);
+	kf_serial_free(z);
+}
+
 /* A fixed buffer too small: -1, and the buffer says failed. */
 static void test_out_of_room(void **state)
 {
@@ -408,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_types),
 		cmocka_unit_test(test_floats_and_escapes),
 		cmocka_unit_test(test_key_order),
+		cmocka_unit_test(test_json_schema),
 		cmocka_unit_test(test_out_of_room),
 	};
 
