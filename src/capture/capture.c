@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "capture/catalog.h"
 #include "capture/event.h"
@@ -26,6 +27,7 @@
 #include "capture/position.h"
 #include "capture/replconn.h"
 #include "common/err.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/stop.h"
 #include "kafka/producer.h"
@@ -34,6 +36,7 @@
 #define KF__PG_EPOCH_US 946684800000000LL /* 2000-01-01 in Unix µs */
 #define KF__LAG_EVERY_MS 30000
 #define KF__MAX_TABLES 1024
+#define KF__SLOT_WAIT_S 15 /* for a slot another process still holds */
 
 /* A table of the stream, by the relation id of its Relation message. */
 struct kf__rel {
@@ -240,6 +243,7 @@ struct kf__snap {
 	kf_cap_table_t *t;
 	kf_cap_source_t src;
 	struct kf__held held;
+	kf_strbuf_t done; /* JSON array of the tables read to their end */
 	int first, last_table, rows, err;
 };
 
@@ -335,7 +339,7 @@ static int kf__snap_chunk(struct kf__snap *s, const kf_cat_def_t *d, int *more,
 			  int final_of_all)
 {
 	struct kf__cap *c = s->c;
-	char sql[64], done[16];
+	char sql[64];
 	kf_cap_pos_t pos;
 	kf_db_err_t e;
 	int r, before = s->rows;
@@ -350,7 +354,8 @@ static int kf__snap_chunk(struct kf__snap *s, const kf_cat_def_t *d, int *more,
 			      : kf_seterr(c->errstr, c->errstr_size, KF_EIO,
 					  "PostgreSQL: reading %s.%s: %s",
 					  d->schema, d->name, e.msg);
-	*more = s->rows > before;
+	/* a short chunk is the table's end: no FETCH of nothing after it */
+	*more = s->rows - before == c->o->snapshot_chunk_rows;
 	if (!*more && s->held.set && (r = kf__snap_emit(s, s->last_table)))
 		return r;
 	kf__pos_init(c, &pos, s->src.lsn);
@@ -361,8 +366,7 @@ static int kf__snap_chunk(struct kf__snap *s, const kf_cat_def_t *d, int *more,
 		pos.snap_lsn = s->src.lsn;
 		pos.snap_table = kf_cap_table_name(s->t);
 		pos.snap_rows = (int64_t)c->st->snapshot_rows;
-		snprintf(done, sizeof(done), "[]");
-		pos.snap_done = done;
+		pos.snap_done = s->done.p;
 	}
 	return kf__txn_commit(c, &pos);
 }
@@ -392,6 +396,17 @@ static int kf__snap_table(struct kf__snap *s, const kf_cat_def_t *d,
 	}
 	if (!r)
 		r = kf__sql(c, "CLOSE kf_snap");
+	if (!r) {
+		char qname[140], esc[140 * 6];
+
+		/* the array's closing bracket moves behind the new name */
+		snprintf(qname, sizeof(qname), "%s.%s", d->schema, d->name);
+		kf_json_escape(esc, sizeof(esc), qname);
+		s->done.p[--s->done.len] = '\0';
+		if (s->done.len > 1)
+			kf_strbuf_putc(&s->done, ',');
+		kf_strbuf_printf(&s->done, "\"%s\"]", esc);
+	}
 	free(s->held.v);
 	s->held.v = NULL;
 	kf_cap_table_destroy(s->t);
@@ -426,7 +441,11 @@ static int kf__snapshot(struct kf__cap *c, const char *snap,
 	s.src.ts_us = kf__wall_us();
 	s.src.lsn = consistent;
 	s.src.txid = -1;
-	r = kf__sql(c, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+	kf_strbuf_heap(&s.done, 256);
+	kf_strbuf_printf(&s.done, "[]");
+	r = s.done.failed ? kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
+				      "out of memory")
+			  : kf__sql(c, "BEGIN ISOLATION LEVEL REPEATABLE READ");
 	if (!r) {
 		kf_db_sql_str(&q, "SET TRANSACTION SNAPSHOT ");
 		kf_db_quote_literal(c->db, &q, snap, strlen(snap));
@@ -443,6 +462,7 @@ static int kf__snapshot(struct kf__cap *c, const char *snap,
 	for (i = 0; !r && i < c->ndefs; i++)
 		r = kf__snap_table(&s, &c->defs[i], i == c->ndefs - 1);
 	free(s.held.buf);
+	free(s.done.p);
 	if (r) {
 		kf__txn_abort(c);
 		kf__sql(c, "ROLLBACK");
@@ -859,10 +879,18 @@ static int kf__producer(struct kf__cap *c)
 static int kf__plan(struct kf__cap *c, const kf_cap_pos_t *pos, int *snap_new,
 		    uint64_t *start)
 {
-	int exists, active, r;
+	int exists, active, r, tries = 0;
 
-	r = kf_cat_slot(c->db, c->slot, &exists, &active, c->errstr,
-			c->errstr_size);
+	/* a capture killed a moment ago leaves its walsender holding the
+	 * slot until the server notices the closed connection */
+	for (;;) {
+		r = kf_cat_slot(c->db, c->slot, &exists, &active, c->errstr,
+				c->errstr_size);
+		if (r || !active || ++tries > KF__SLOT_WAIT_S ||
+		    kf_stop_requested())
+			break;
+		sleep(1);
+	}
 	if (r)
 		return r;
 	if (active)

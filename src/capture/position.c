@@ -13,26 +13,12 @@
 
 #define KF__MAX_TOKENS 256
 
-static void kf__jstr(kf_strbuf_t *b, const char *name, const char *s)
-{
-	size_t cap = strlen(s) * 6 + 1;
-	char *esc = malloc(cap);
-
-	if (!esc) {
-		b->failed = 1;
-		return;
-	}
-	kf_json_escape(esc, cap, s);
-	kf_strbuf_printf(b, ",\"%s\":\"%s\"", name, esc);
-	free(esc);
-}
-
 void kf_cap_pos_format(const kf_cap_pos_t *p, kf_strbuf_t *out)
 {
 	kf_strbuf_printf(out, "{\"v\":%d", KF_CAP_POS_VERSION);
-	kf__jstr(out, "slot", p->slot);
-	kf__jstr(out, "system_id", p->system_id);
-	kf__jstr(out, "db", p->db);
+	kf_json_member_str(out, "slot", p->slot);
+	kf_json_member_str(out, "system_id", p->system_id);
+	kf_json_member_str(out, "db", p->db);
 	kf_strbuf_printf(out, ",\"lsn\":%" PRIu64 ",\"txid\":", p->lsn);
 	if (p->txid >= 0)
 		kf_strbuf_printf(out, "%" PRId64, p->txid);
@@ -46,7 +32,7 @@ void kf_cap_pos_format(const kf_cap_pos_t *p, kf_strbuf_t *out)
 	kf_strbuf_printf(out, "{\"lsn\":%" PRIu64 ",\"done\":%s", p->snap_lsn,
 			 p->snap_done ? p->snap_done : "[]");
 	if (p->snap_table) {
-		kf__jstr(out, "table", p->snap_table);
+		kf_json_member_str(out, "table", p->snap_table);
 		kf_strbuf_printf(out, ",\"key\":%s",
 				 p->snap_key ? p->snap_key : "null");
 	}

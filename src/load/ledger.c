@@ -14,22 +14,6 @@
 #include "common/strbuf.h"
 #include "kafka/keyscan.h"
 
-/* Appends "name":"s" with s escaped (raw bytes that are not UTF-8 as
- * \u00XX). */
-static void kf__str(kf_strbuf_t *b, const char *name, const char *s)
-{
-	size_t cap = strlen(s) * 6 + 1;
-	char *esc = malloc(cap);
-
-	if (!esc) {
-		b->failed = 1;
-		return;
-	}
-	kf_json_escape(esc, cap, s);
-	kf_strbuf_printf(b, ",\"%s\":\"%s\"", name, esc);
-	free(esc);
-}
-
 static void kf__u64(kf_strbuf_t *b, const char *name, uint64_t v)
 {
 	kf_strbuf_printf(b, ",\"%s\":%" PRIu64, name, v);
@@ -70,19 +54,19 @@ int kf_load_rec_format(const kf_load_rec_t *r, char **out, size_t *len)
 	kf_strbuf_heap(&b, 1024);
 	kf_strbuf_printf(&b, "{\"v\":%d,\"kind\":\"load\"",
 			 KF_LOAD_REC_VERSION);
-	kf__str(&b, "state", r->state);
-	kf__str(&b, "load_id", r->load_id);
-	kf__str(&b, "topic", r->topic);
-	kf__str(&b, "file", r->file);
+	kf_json_member_str(&b, "state", r->state);
+	kf_json_member_str(&b, "load_id", r->load_id);
+	kf_json_member_str(&b, "topic", r->topic);
+	kf_json_member_str(&b, "file", r->file);
 	kf__u64(&b, "size", r->size);
-	kf__str(&b, "hash", r->hash);
+	kf_json_member_str(&b, "hash", r->hash);
 	kf_strbuf_printf(&b, ",\"mtime_ns\":%" PRId64, r->mtime_ns);
 	if (r->schema)
-		kf__str(&b, "schema", r->schema);
+		kf_json_member_str(&b, "schema", r->schema);
 	if (r->schema_version)
 		kf_strbuf_printf(&b, ",\"schema_version\":%d",
 				 r->schema_version);
-	kf__str(&b, "host", r->host);
+	kf_json_member_str(&b, "host", r->host);
 	kf__time(&b, "started", r->started_ms);
 	kf__time(&b, "finished", r->finished_ms);
 	kf__u64(&b, "rows_read", r->rows_read);
@@ -93,7 +77,7 @@ int kf_load_rec_format(const kf_load_rec_t *r, char **out, size_t *len)
 	kf__ranges(&b, "ranges", r->ranges, r->nranges);
 	kf__ranges(&b, "dead_letters", r->dead, r->ndead);
 	if (r->error)
-		kf__str(&b, "error", r->error);
+		kf_json_member_str(&b, "error", r->error);
 	kf_strbuf_printf(&b, "}");
 	if (b.failed) {
 		free(b.p);

@@ -71,9 +71,29 @@ assert_equal() {
 	log "verify: $(tail -n 1 "$WORK/verify.out")"
 }
 
-# events TOPIC OUT: the records of partition 0 of TOPIC (read_committed),
-# one per line: KEY<TAB>VALUE (tests/integration/lib.sh read_topic).
+# events OUT: the records of every $PREFIX.public.* topic (read_committed,
+# one JVM for all: the console consumer's start is the slow part), one per
+# line: KEY<TAB>VALUE, the value "null" for a tombstone; records of one
+# partition in order. The key's schema name tells the table.
 events() {
-	read_topic "$1" "$2.raw" --isolation-level read_committed
-	sed -z 's/\n/\\n/g; s/@@END@@/\n/g' "$2.raw" | cut -f2- >"$2"
+	"$KF_REPO/scripts/kafka/broker.sh" console-consumer "$KF_BROKER_DIR" \
+		--include "${PREFIX//./\\.}\\.public\\..*" --from-beginning \
+		--timeout-ms 10000 --isolation-level read_committed \
+		--property print.key=true --property line.separator=@@END@@ \
+		>"$1.raw" 2>"$1.raw.log" || true
+	grep -q @@END@@ "$1.raw" || fail "no events read: $(tail -n 5 "$1.raw.log")"
+	sed -z 's/\n/\\n/g; s/@@END@@/\n/g' "$1.raw" >"$1"
+	log "read $(wc -l <"$1") records of $PREFIX.public.*"
+}
+
+# dup_events FILE: the streamed events (not the snapshot's, not
+# tombstones) of FILE (as events writes it) that are there more than
+# once: the same key, LSN and operation.
+dup_events() {
+	grep -v $'\tnull$' "$1" | grep -v '"op":"r"' | awk -F'\t' '{
+		k = $1; sub(/.*"payload":/, "", k)
+		match($2, /"lsn":[0-9]+/); l = substr($2, RSTART, RLENGTH)
+		match($2, /"op":"."/); o = substr($2, RSTART, RLENGTH)
+		print k, l, o
+	}' | sort | uniq -d || true
 }

@@ -13,7 +13,7 @@
 #
 # Environment (besides run.sh's): KF_CDC_KILLS (kills of t_capture_kill,
 # default 6), KF_CDC_PGBENCH_SCALE (its pgbench scale, default 1),
-# KF_CDC_SECONDS (how long pgbench runs, default 20).
+# KF_CDC_RATE (pgbench's transactions per second, default 150).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
