@@ -731,6 +731,8 @@ static int kf__stream(struct kf__cap *c, uint64_t start)
 
 	c->resume_lsn = start;
 	c->confirmed = start;
+	if (start > c->st->lsn)
+		c->st->lsn = start; /* in Kafka already, by an earlier run */
 	r = kf_repl_start(c->repl, c->slot, start, c->pub, c->errstr,
 			  c->errstr_size);
 	if (r)
