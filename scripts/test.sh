@@ -22,7 +22,8 @@ scripts/format.sh --check), build, unit, sanitize, fuzz, integration (then
 the hostile-input, resume, metrics, watch-reload, end-to-end and signed-ending tests
 again with the sanitizer build), db (src/db against throwaway PostgreSQL
 and MariaDB servers, tests/db/run.sh; kferry sink into them,
-tests/sink/run.sh), interop (Kafka Connect reads what we
+tests/sink/run.sh; kferry capture from PostgreSQL, tests/cdc/run.sh),
+interop (Kafka Connect reads what we
 write, and Debezium 3.2's PostgreSQL and JDBC connectors work with kferry
 sink and load, tests/interop/run.sh; it fetches the Debezium plugins),
 package (build the .deb and .rpm, install
@@ -198,6 +199,9 @@ if stage db; then
     say "kferry sink into real PostgreSQL and MariaDB servers, Avro through Apicurio Registry (tests/sink)"
     tests/sink/run.sh --build build 2>&1 | tee build/sink.log
     count_suite build/sink.log sink
+    say "kferry capture from a real PostgreSQL server into Kafka, applied by kferry sink (tests/cdc)"
+    tests/cdc/run.sh --build build 2>&1 | tee build/cdc.log
+    count_suite build/cdc.log cdc
 fi
 
 if stage interop; then

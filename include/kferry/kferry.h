@@ -205,6 +205,26 @@ typedef struct kf_sink_stats_s {
 int kf_sink(const kf_conf_t *conf, kf_sink_stats_t *stats, char *errstr,
 	    size_t errstr_size);
 
+/* ---------------------------------------------------------------------
+ * The PostgreSQL capture (docs/cdc.md).
+ */
+typedef struct kf_capture_stats_s kf_capture_stats_t;
+struct kf_capture_stats_s {
+	uint64_t snapshot_rows; /* read by the snapshot */
+	uint64_t events;	/* change events and tombstones produced */
+	uint64_t source_txns;	/* source transactions streamed */
+	uint64_t skipped_txns;	/* already in Kafka (a restart) */
+	uint64_t kafka_txns;	/* Kafka transactions committed */
+	uint64_t nulled;	/* values with no Connect value, as null */
+	uint64_t lsn;		/* the last position committed to Kafka */
+};
+
+/* Captures capture.tables of capture.db into Kafka (capture.* keys)
+ * until stopped (0), idle for capture.idle_exit seconds (0), or the end
+ * of the snapshot with capture.snapshot = initial_only (0). */
+int kf_capture(const kf_conf_t *conf, kf_capture_stats_t *stats, char *errstr,
+	       size_t errstr_size);
+
 /* Where kf_replay starts reading each partition. */
 enum kf_replay_from {
 	KF_REPLAY_FROM_BEGINNING = 1, /* the oldest message kept */

@@ -10,7 +10,7 @@ dir=$2
 page=$dir/kferry.1
 missing=0
 
-for cmd in send receive watch replay load verify sink; do
+for cmd in send receive watch replay load verify sink capture; do
     # option lines of the help text start with "-x, --long" or "--long"
     opts=$("$kferry" help "$cmd" | grep -E '^ +-' |
         grep -oE '(^|[ ,])--?[A-Za-z][A-Za-z-]*' | tr -d ' ,' | sort -u)

@@ -64,6 +64,7 @@ extern const kf_cli_opt_t kf_cli_receive_opts[];
 extern const kf_cli_opt_t kf_cli_watch_opts[];
 extern const kf_cli_opt_t kf_cli_replay_opts[];
 extern const kf_cli_opt_t kf_cli_sink_opts[];
+extern const kf_cli_opt_t kf_cli_capture_opts[];
 extern const kf_cli_opt_t kf_cli_load_opts[];
 extern const kf_cli_opt_t kf_cli_verify_opts[];
 
@@ -138,6 +139,7 @@ int kf_cmd_receive(int argc, char **argv);
 int kf_cmd_watch(int argc, char **argv);
 int kf_cmd_replay(int argc, char **argv);
 int kf_cmd_sink(int argc, char **argv);
+int kf_cmd_capture(int argc, char **argv);
 int kf_cmd_load(int argc, char **argv);
 int kf_cmd_keygen(int argc, char **argv);
 int kf_cmd_verify(int argc, char **argv);

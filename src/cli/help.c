@@ -24,6 +24,9 @@ static const char kf__help_main[] =
 	"                      into a topic, one transaction per file\n"
 	"  sink -t T --db URL  apply records and change events to PostgreSQL\n"
 	"                      or MariaDB, exactly once\n"
+	"  capture --db URL --tables S.T\n"
+	"                      PostgreSQL's changes into Kafka as Debezium's\n"
+	"                      events, exactly once\n"
 	"  keygen --type T --out FILE\n"
 	"                      make a key pair for end-to-end encryption\n"
 	"                      (x25519) or signatures (ed25519)\n"
@@ -94,6 +97,35 @@ static const char kf__help_sink[] =
 	"3 could not start (broker or database unreachable); 4 authentication\n"
 	"refused; 5 not authorized; 130 interrupted (the batch running is\n"
 	"finished or rolled back first).\n";
+
+static const char kf__help_capture[] =
+	"usage: kferry capture [options] --db URL --tables SCHEMA.TABLE[,...]\n"
+	"                      -b BROKERS [--topic-prefix PREFIX] [--slot "
+	"NAME]\n"
+	"                      [--publication NAME]\n"
+	"                      [--snapshot initial|never|initial_only]\n"
+	"                      [--idle-exit SECS] [--json]\n"
+	"\n"
+	"Streams a PostgreSQL database's changes (logical replication, the\n"
+	"pgoutput plugin) into Kafka as Debezium's PostgreSQL connector does:\n"
+	"topics PREFIX.SCHEMA.TABLE, the primary key as the key, Debezium's\n"
+	"envelope in Connect JSON with schema, a tombstone after each delete.\n"
+	"First the tables' rows (the slot's exported snapshot, in key order),\n"
+	"then their changes. Exactly once: each Kafka transaction holds whole\n"
+	"source transactions and the position they reach "
+	"(capture.offsets_topic);\n"
+	"the slot moves only after the Kafka commit, and a restart resumes at\n"
+	"that position. The source needs wal_level = logical and a role with\n"
+	"REPLICATION. See docs/cdc.md.\n"
+	"\n"
+	"Exit status: 0 idle exit (--idle-exit) or the end of an initial_only\n"
+	"snapshot; 1 the database or Kafka failed while running; 2 bad "
+	"command\n"
+	"line or configuration; 3 could not start (the source not set up: the\n"
+	"message says what to run; broker or database unreachable);\n"
+	"4 authentication refused; 5 not authorized; 130 interrupted (the "
+	"open\n"
+	"Kafka transaction is aborted: a restart produces it again, once).\n";
 
 static const char kf__help_replay[] =
 	"usage: kferry replay [options] --dest DIR (--from-beginning |\n"
@@ -203,6 +235,7 @@ static const struct {
 	{"replay", kf__help_replay, "replay options:", kf_cli_replay_opts},
 	{"load", kf__help_load, "load options:", kf_cli_load_opts},
 	{"sink", kf__help_sink, "sink options:", kf_cli_sink_opts},
+	{"capture", kf__help_capture, "capture options:", kf_cli_capture_opts},
 	{"keygen", kf__help_keygen, NULL, NULL},
 	{"verify", kf__help_verify, "verify options:", kf_cli_verify_opts},
 };
@@ -252,7 +285,8 @@ int kf_cmd_help(int argc, char **argv)
 	} else {
 		fprintf(stderr,
 			"kferry help: no help for '%s' (try send, "
-			"receive, replay, watch, load, sink, keygen, verify or "
+			"receive, replay, watch, load, sink, capture, keygen, "
+			"verify or "
 			"config)\n",
 			topic);
 		return KF_EXIT_USAGE;

@@ -172,6 +172,8 @@ int main(int argc, char **argv)
 		return kf_cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(cmd, "sink"))
 		return kf_cmd_sink(argc - 1, argv + 1);
+	if (!strcmp(cmd, "capture"))
+		return kf_cmd_capture(argc - 1, argv + 1);
 	if (!strcmp(cmd, "load"))
 		return kf_cmd_load(argc - 1, argv + 1);
 	if (!strcmp(cmd, "keygen"))

@@ -2,6 +2,7 @@
 #include "common/json.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kferry/kferry.h"
@@ -84,4 +85,18 @@ void kf_json_write_string(FILE *out, const char *s)
 
 	kf_json_escape(buf, sizeof(buf), s);
 	fprintf(out, "\"%s\"", buf);
+}
+
+void kf_json_member_str(kf_strbuf_t *b, const char *name, const char *s)
+{
+	size_t cap = strlen(s) * 6 + 1;
+	char *esc = malloc(cap);
+
+	if (!esc) {
+		b->failed = 1;
+		return;
+	}
+	kf_json_escape(esc, cap, s);
+	kf_strbuf_printf(b, ",\"%s\":\"%s\"", name, esc);
+	free(esc);
 }

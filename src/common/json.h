@@ -11,9 +11,15 @@
 
 #include <stddef.h>
 
+#include "common/strbuf.h"
+
 /* Escapes s (the body of a JSON string, without quotes) into out, at most
  * cap bytes including the NUL; stops early rather than split an escape.
  * Returns the length written. */
 size_t kf_json_escape(char *out, size_t cap, const char *s);
+
+/* Appends ,"name":"s" to b with s escaped as above (b->failed when out
+ * of memory): a member of an object being written. */
+void kf_json_member_str(kf_strbuf_t *b, const char *name, const char *s);
 
 #endif /* KF_COMMON_JSON_H */

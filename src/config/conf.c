@@ -71,6 +71,13 @@ static const struct kf__word kf__sink_start_words[] = {
 	{NULL, 0},
 };
 
+static const struct kf__word kf__capture_snapshot_words[] = {
+	{"initial", 0},
+	{"never", 1},
+	{"initial_only", 2},
+	{NULL, 0},
+};
+
 static const struct kf__word kf__sink_errors_words[] = {
 	{"dead_letter", 0},
 	{"fail", 1},
@@ -919,6 +926,132 @@ const struct kf__key kf__conf_keys[] = {
 		       "that topic the sink stops as with fail: a refused row "
 		       "is never dropped); fail: the sink stops at the first "
 		       "one (nothing of its batch committed).",
+	},
+	{
+		.name = "capture.db",
+		KF__STRING(capture_db),
+		.max = KF__STRING_MAX,
+		.doc = "Source database of kferry capture (--db): "
+		       "postgresql://user@host:port/db?... or a libpq keyword "
+		       "string. The role needs REPLICATION and SELECT on the "
+		       "tables (docs/cdc.md 1). A password in the URL is "
+		       "refused: use capture.db_password.",
+	},
+	{
+		.name = "capture.db_password",
+		KF__STRING(capture_db_password),
+		.max = KF__STRING_MAX,
+		.doc = "Password of the capture's database role: file:PATH "
+		       "(the first line of PATH) or env:NAME. Empty: none "
+		       "(PostgreSQL's PGPASSFILE still applies).",
+	},
+	{
+		.name = "capture.tables",
+		KF__STRING(capture_tables),
+		.max = KF__STRING_MAX,
+		.doc = "The tables to capture (--tables), schema.table[,...]; "
+		       "each needs a primary key.",
+	},
+	{
+		.name = "capture.topic_prefix",
+		KF__STRING(capture_topic_prefix),
+		.max = 200,
+		.doc = "Events of table s.t go to PREFIX.s.t (--topic-prefix), "
+		       "as Debezium's topic.prefix. Empty: the database's "
+		       "name.",
+	},
+	{
+		.name = "capture.slot",
+		KF__STRING(capture_slot),
+		.max = 63,
+		.doc = "The logical replication slot (--slot), [a-z0-9_]; also "
+		       "the key of the offsets record and the Kafka "
+		       "transactional.id kferry-capture-SLOT. Empty: "
+		       "kferry_DB.",
+	},
+	{
+		.name = "capture.publication",
+		KF__STRING(capture_publication),
+		.max = 63,
+		.doc = "The publication of the tables (--publication), created "
+		       "or completed when the role may. Empty: SLOT_pub.",
+	},
+	{
+		.name = "capture.snapshot",
+		KF__ENUM(capture_snapshot, kf__capture_snapshot_words),
+		.def = "initial",
+		.doc = "initial: the tables' rows first (op r), then their "
+		       "changes; never: changes only; initial_only: the rows, "
+		       "then exit (docs/cdc.md 6).",
+	},
+	{
+		.name = "capture.offsets_topic",
+		KF__STRING(capture_offsets_topic),
+		.def = "kferry.capture.offsets",
+		.min = 1,
+		.max = 249,
+		.doc = "Where the capture records, in each Kafka transaction, "
+		       "the source position its events reach (docs/cdc.md 5). "
+		       "Create it with cleanup.policy=compact.",
+	},
+	{
+		.name = "capture.snapshot_chunk_rows",
+		KF__INT(capture_snapshot_chunk_rows),
+		.def = "10000",
+		.min = 1,
+		.max = 10000000,
+		.doc = "Rows of the snapshot per fetch and Kafka transaction.",
+	},
+	{
+		.name = "capture.batch_ms",
+		KF__INT(capture_batch_ms),
+		.def = "100",
+		.min = 0,
+		.max = 60000,
+		.unit = "ms",
+		.doc = "A Kafka transaction of streamed changes commits this "
+		       "long after it began, at the end of a source "
+		       "transaction (events then appear to read_committed "
+		       "consumers).",
+	},
+	{
+		.name = "capture.batch_bytes",
+		KF__SIZE(capture_batch_bytes),
+		.def = "16MiB",
+		.min = 1024,
+		.max = 1 * KF__GiB,
+		.doc = "... or once it holds this many bytes of events, at "
+		       "the end of a source transaction.",
+	},
+	{
+		.name = "capture.status_interval_ms",
+		KF__INT(capture_status_interval_ms),
+		.def = "10000",
+		.min = 100,
+		.max = 3600000,
+		.unit = "ms",
+		.doc = "A standby status update (the slot's confirmed "
+		       "position) is sent at least this often.",
+	},
+	{
+		.name = "capture.lag_warn_bytes",
+		KF__SIZE(capture_lag_warn_bytes),
+		.def = "1GiB",
+		.min = 0,
+		.max = 1024 * KF__GiB,
+		.doc = "A warning is logged when the slot holds more WAL "
+		       "than this (checked every 30 s).",
+	},
+	{
+		.name = "capture.idle_exit",
+		KF__INT(capture_idle_exit),
+		.def = "0",
+		.min = 0,
+		.max = 86400,
+		.unit = "s",
+		.doc = "Exit 0 after this many seconds without a change, "
+		       "everything read being in Kafka (--idle-exit). 0: run "
+		       "until stopped.",
 	},
 	{
 		.name = "audit.topic",

@@ -152,6 +152,19 @@ struct kf_conf_s {
 	char *sink_dead_letter_topic; /* owned; NULL or "": none */
 	int sink_errors;	      /* 0 dead_letter, 1 fail */
 
+	/* capture (docs/cdc.md) */
+	char *capture_db;	     /* owned; the source database URL */
+	char *capture_db_password;   /* owned; secret: file:PATH, env:NAME */
+	char *capture_tables;	     /* owned; "schema.table,..." */
+	char *capture_topic_prefix;  /* owned; NULL/empty: the db's name */
+	char *capture_slot;	     /* owned; NULL/empty: kferry_<db> */
+	char *capture_publication;   /* owned; NULL/empty: <slot>_pub */
+	int capture_snapshot;	     /* 0 initial, 1 never, 2 initial_only */
+	char *capture_offsets_topic; /* owned */
+	int capture_snapshot_chunk_rows, capture_batch_ms;
+	uint64_t capture_batch_bytes, capture_lag_warn_bytes;
+	int capture_status_interval_ms, capture_idle_exit;
+
 	/* observability (docs/metrics.md) */
 	char *metrics_addr;    /* owned; HOST:PORT or NULL/empty: off */
 	int stats_interval_ms; /* librdkafka statistics, with metrics on */

@@ -12,24 +12,7 @@
 #include "common/jsontok.h"
 #include "common/log.h"
 #include "common/strbuf.h"
-#include "kafka/client.h"
-#include "kafka/security.h"
-
-/* Appends "name":"s" with s escaped (raw bytes that are not UTF-8 as
- * \u00XX). */
-static void kf__str(kf_strbuf_t *b, const char *name, const char *s)
-{
-	size_t cap = strlen(s) * 6 + 1;
-	char *esc = malloc(cap);
-
-	if (!esc) {
-		b->failed = 1;
-		return;
-	}
-	kf_json_escape(esc, cap, s);
-	kf_strbuf_printf(b, ",\"%s\":\"%s\"", name, esc);
-	free(esc);
-}
+#include "kafka/keyscan.h"
 
 static void kf__u64(kf_strbuf_t *b, const char *name, uint64_t v)
 {
@@ -71,19 +54,19 @@ int kf_load_rec_format(const kf_load_rec_t *r, char **out, size_t *len)
 	kf_strbuf_heap(&b, 1024);
 	kf_strbuf_printf(&b, "{\"v\":%d,\"kind\":\"load\"",
 			 KF_LOAD_REC_VERSION);
-	kf__str(&b, "state", r->state);
-	kf__str(&b, "load_id", r->load_id);
-	kf__str(&b, "topic", r->topic);
-	kf__str(&b, "file", r->file);
+	kf_json_member_str(&b, "state", r->state);
+	kf_json_member_str(&b, "load_id", r->load_id);
+	kf_json_member_str(&b, "topic", r->topic);
+	kf_json_member_str(&b, "file", r->file);
 	kf__u64(&b, "size", r->size);
-	kf__str(&b, "hash", r->hash);
+	kf_json_member_str(&b, "hash", r->hash);
 	kf_strbuf_printf(&b, ",\"mtime_ns\":%" PRId64, r->mtime_ns);
 	if (r->schema)
-		kf__str(&b, "schema", r->schema);
+		kf_json_member_str(&b, "schema", r->schema);
 	if (r->schema_version)
 		kf_strbuf_printf(&b, ",\"schema_version\":%d",
 				 r->schema_version);
-	kf__str(&b, "host", r->host);
+	kf_json_member_str(&b, "host", r->host);
 	kf__time(&b, "started", r->started_ms);
 	kf__time(&b, "finished", r->finished_ms);
 	kf__u64(&b, "rows_read", r->rows_read);
@@ -94,7 +77,7 @@ int kf_load_rec_format(const kf_load_rec_t *r, char **out, size_t *len)
 	kf__ranges(&b, "ranges", r->ranges, r->nranges);
 	kf__ranges(&b, "dead_letters", r->dead, r->ndead);
 	if (r->error)
-		kf__str(&b, "error", r->error);
+		kf_json_member_str(&b, "error", r->error);
 	kf_strbuf_printf(&b, "}");
 	if (b.failed) {
 		free(b.p);
@@ -177,173 +160,39 @@ int kf_load_ledger_key(char *out, size_t cap, const char *topic,
 
 /* ------------------------------------------------------------- reading */
 
-/* The partition of key in topic, as the murmur2 partitioner of our
- * producers places it: 0, 1 when the topic does not exist, or a KF_E*
- * code. */
-static int kf__partition(rd_kafka_t *rk, const char *topic, const char *key,
-			 int timeout_ms, int32_t *part, char *errstr,
-			 size_t errstr_size)
-{
-	const struct rd_kafka_metadata *md = NULL;
-	rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
-	rd_kafka_resp_err_t err;
-	int r = 0;
+/* What the scan of the ledger keeps: the newest record of its key that
+ * parses. */
+struct kf__take_ctx {
+	const char *topic;
+	kf_load_entry_t *e;
+};
 
-	if (!rkt)
-		return kf_seterr(errstr, errstr_size, KF_EKAFKA,
-				 "the load ledger topic %s: %s", topic,
-				 rd_kafka_err2str(rd_kafka_last_error()));
-	err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
-	if (!err && md->topic_cnt == 1)
-		err = md->topics[0].err;
-	if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-		/* nothing is recorded in a topic that does not exist: the
-		 * load record creates it where the brokers auto-create
-		 * topics, and fails the file where they do not */
-		kf_warn("load",
-			"the load ledger topic %s does not exist: create it "
-			"with cleanup.policy=compact",
-			topic);
-		r = 1;
-	} else if (err)
-		r = kf_seterr(errstr, errstr_size, KF_EKAFKA,
-			      "the load ledger topic %s: %s (create it, "
-			      "compacted, or set load.ledger_topic)",
-			      topic, rd_kafka_err2str(err));
-	else if (md->topic_cnt != 1 || md->topics[0].partition_cnt < 1)
-		r = kf_seterr(errstr, errstr_size, KF_EKAFKA,
-			      "the load ledger topic %s has no partitions",
-			      topic);
-	else
-		*part = rd_kafka_msg_partitioner_murmur2(
-			rkt, key, strlen(key), md->topics[0].partition_cnt,
-			NULL, NULL);
-	if (md)
-		rd_kafka_metadata_destroy(md);
-	rd_kafka_topic_destroy(rkt);
-	return r;
-}
-
-/* Keeps m's value in *e when m is a record of key (newest wins). */
-static void kf__take(const rd_kafka_message_t *m, const char *key,
-		     kf_load_entry_t *e)
+static void kf__take(const void *value, size_t len, long long offset,
+		     int partition, void *opaque)
 {
+	struct kf__take_ctx *c = opaque;
 	char errstr[256];
 	kf_load_entry_t got;
 
-	if (m->key_len != strlen(key) || memcmp(m->key, key, m->key_len))
-		return;
-	if (!m->payload) {
-		memset(e, 0, sizeof(*e)); /* a tombstone */
+	if (!value) {
+		memset(c->e, 0, sizeof(*c->e)); /* a tombstone */
 		return;
 	}
-	if (kf_load_rec_parse(m->payload, m->len, &got, errstr,
-			      sizeof(errstr))) {
-		kf_warn("load",
-			"load ledger %s [%d] offset %" PRId64 ": %s; skipped",
-			rd_kafka_topic_name(m->rkt), (int)m->partition,
-			m->offset, errstr);
+	if (kf_load_rec_parse(value, len, &got, errstr, sizeof(errstr))) {
+		kf_warn("load", "load ledger %s [%d] offset %lld: %s; skipped",
+			c->topic, partition, offset, errstr);
 		return;
 	}
-	*e = got;
-}
-
-/* Polls rk until the partition's end at or past hi, keeping the newest
- * record of key. */
-static int kf__scan(rd_kafka_t *rk, kf_kafka_guard_t *guard, const char *topic,
-		    const char *key, int64_t hi, int timeout_ms,
-		    kf_load_entry_t *e, char *errstr, size_t errstr_size)
-{
-	struct timespec t0, now;
-	rd_kafka_message_t *m;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - t0.tv_sec) * 1000 +
-			    (now.tv_nsec - t0.tv_nsec) / 1000000 >
-		    timeout_ms)
-			return kf_seterr(errstr, errstr_size, KF_EKAFKA,
-					 "reading the load ledger %s: not at "
-					 "its end within %d ms (an open "
-					 "transaction there holds it)",
-					 topic, timeout_ms);
-		m = rd_kafka_consumer_poll(rk, 100);
-		if (guard->err)
-			return kf_seterr(errstr, errstr_size, guard->err,
-					 "reading the load ledger %s: %s",
-					 topic, guard->msg);
-		if (!m)
-			continue;
-		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-			/* read_committed ends at the last stable offset:
-			 * an open transaction before hi holds it back */
-			int64_t at = m->offset;
-
-			rd_kafka_message_destroy(m);
-			if (at >= hi)
-				return 0;
-			continue;
-		}
-		if (m->err) {
-			int r = kf_seterr(errstr, errstr_size, KF_EKAFKA,
-					  "reading the load ledger %s: %s",
-					  topic, rd_kafka_message_errstr(m));
-
-			rd_kafka_message_destroy(m);
-			return r;
-		}
-		kf__take(m, key, e);
-		rd_kafka_message_destroy(m);
-	}
+	*c->e = got;
 }
 
 int kf_load_ledger_read(const kf_conf_t *conf, const char *ledger_topic,
 			const char *key, int timeout_ms, kf_load_entry_t *e,
 			char *errstr, size_t errstr_size)
 {
-	rd_kafka_topic_partition_list_t *l;
-	kf_kafka_guard_t guard;
-	rd_kafka_resp_err_t err;
-	int64_t lo, hi;
-	int32_t part = 0;
-	rd_kafka_t *rk;
-	int r;
+	struct kf__take_ctx c = {ledger_topic, e};
 
 	memset(e, 0, sizeof(*e));
-	kf_kafka_guard_init(&guard, conf, 0, ledger_topic);
-	rk = kf_kafka_reader_new(conf, &guard, errstr, errstr_size);
-	if (!rk)
-		return KF_EKAFKA;
-	r = kf__partition(rk, ledger_topic, key, timeout_ms, &part, errstr,
-			  errstr_size);
-	if (r) {
-		r = r > 0 ? 0 : r;
-		goto out_destroy;
-	}
-	err = rd_kafka_query_watermark_offsets(rk, ledger_topic, part, &lo, &hi,
-					       timeout_ms);
-	if (err) {
-		r = kf_seterr(errstr, errstr_size, KF_EKAFKA,
-			      "offsets of the load ledger %s [%d]: %s",
-			      ledger_topic, (int)part, rd_kafka_err2str(err));
-		goto out_destroy;
-	}
-	if (hi <= lo)
-		goto out_destroy; /* empty: no record */
-	l = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_topic_partition_list_add(l, ledger_topic, part)->offset = lo;
-	err = rd_kafka_assign(rk, l);
-	rd_kafka_topic_partition_list_destroy(l);
-	if (err)
-		r = kf_seterr(errstr, errstr_size, KF_EKAFKA,
-			      "assigning the load ledger %s [%d]: %s",
-			      ledger_topic, (int)part, rd_kafka_err2str(err));
-	else
-		r = kf__scan(rk, &guard, ledger_topic, key, hi, timeout_ms, e,
-			     errstr, errstr_size);
-out_destroy:
-	rd_kafka_consumer_close(rk);
-	rd_kafka_destroy(rk);
-	return r;
+	return kf_keyscan(conf, ledger_topic, key, "the load ledger",
+			  timeout_ms, kf__take, &c, errstr, errstr_size);
 }

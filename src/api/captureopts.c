@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "api/captureopts.h"
+
+#include <string.h>
+
+#include "common/err.h"
+#include "kafka/security.h"
+
+/* capture.snapshot's numbers (config/conf.c) */
+_Static_assert(KF_CAPTURE_SNAPSHOT_INITIAL == 0 &&
+		       KF_CAPTURE_SNAPSHOT_NEVER == 1 &&
+		       KF_CAPTURE_SNAPSHOT_INITIAL_ONLY == 2,
+	       "capture.snapshot values (config/conf.c) drifted");
+
+int kf_api_capture_opts(const kf_conf_t *conf, kf_capture_opts_t *o, char *pw,
+			size_t pw_size, char *errstr, size_t errstr_size)
+{
+	*o = (kf_capture_opts_t){0};
+	if (!conf->capture_db || !*conf->capture_db)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "no source database: give --db URL "
+				 "(capture.db)");
+	if (!conf->capture_tables || !*conf->capture_tables)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "no table: give --tables SCHEMA.TABLE[,...] "
+				 "(capture.tables)");
+	o->kafka = conf;
+	o->db = conf->capture_db;
+	if (conf->capture_db_password && *conf->capture_db_password) {
+		if (kf_kafka_secret("capture.db_password",
+				    conf->capture_db_password, pw, pw_size,
+				    errstr, errstr_size))
+			return KF_EINVAL;
+		o->db_password = pw;
+	}
+	o->tables = conf->capture_tables;
+	o->topic_prefix = conf->capture_topic_prefix;
+	o->slot = conf->capture_slot;
+	o->publication = conf->capture_publication;
+	o->snapshot = (enum kf_capture_snapshot)conf->capture_snapshot;
+	o->offsets_topic = conf->capture_offsets_topic;
+	o->snapshot_chunk_rows = conf->capture_snapshot_chunk_rows;
+	o->batch_ms = conf->capture_batch_ms;
+	o->batch_bytes = conf->capture_batch_bytes;
+	o->status_interval_ms = conf->capture_status_interval_ms;
+	o->idle_exit_s = conf->capture_idle_exit;
+	o->lag_warn_bytes = (int64_t)conf->capture_lag_warn_bytes;
+	return 0;
+}
+
+int kf_capture(const kf_conf_t *conf, kf_capture_stats_t *stats, char *errstr,
+	       size_t errstr_size)
+{
+	kf_capture_opts_t o;
+	char pw[1024];
+	int rc;
+
+	memset(stats, 0, sizeof(*stats));
+	rc = kf_api_capture_opts(conf, &o, pw, sizeof(pw), errstr, errstr_size);
+	if (!rc)
+		rc = kf_capture_run(&o, stats, errstr, errstr_size);
+	memset(pw, 0, sizeof(pw));
+	return rc;
+}

@@ -1,0 +1,1043 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The capture (docs/cdc.md 6-8). Phases:
+ *   setup     the source's checks, tables, publication; the producer
+ *             fenced in; the offsets record read back; the replication
+ *             connection
+ *   snapshot  (no record, or one left in the snapshot) a new slot with an
+ *             exported snapshot, read table by table in key order, one
+ *             Kafka transaction per chunk
+ *   stream    from the record's LSN: whole source transactions batched
+ *             into Kafka transactions with the offsets record; the slot's
+ *             flush position sent after each Kafka commit
+ */
+#include "capture/capture.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture/catalog.h"
+#include "capture/event.h"
+#include "capture/pgoutput.h"
+#include "capture/position.h"
+#include "capture/replconn.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/stop.h"
+#include "kafka/producer.h"
+
+#define KF__TXN_MS 60000		  /* Kafka transaction timeout */
+#define KF__PG_EPOCH_US 946684800000000LL /* 2000-01-01 in Unix µs */
+#define KF__LAG_EVERY_MS 30000
+#define KF__MAX_TABLES 1024
+#define KF__SLOT_WAIT_S 15 /* for a slot another process still holds */
+
+/* A table of the stream, by the relation id of its Relation message. */
+struct kf__rel {
+	uint32_t relid;
+	kf_cap_table_t *t;
+};
+
+struct kf__cap {
+	const kf_capture_opts_t *o;
+	kf_capture_stats_t *st;
+	char *errstr;
+	size_t errstr_size;
+	kf_db_t *db;
+	kf_repl_t *repl;
+	kf_repl_ident_t id;
+	kf_producer_t *p;
+	kf_pgo_decoder_t *dec;
+	char slot[64], pub[64], prefix[128], txn_id[96];
+	kf_cat_def_t *defs; /* the --tables */
+	int ndefs;
+	struct kf__rel *rels;
+	int nrels;
+	kf_strbuf_t key, val;
+	/* the open Kafka transaction */
+	int txn_open;
+	int64_t txn_start_ms;
+	uint64_t txn_bytes;
+	/* the stream */
+	int in_src, skipping;
+	uint32_t xid;
+	int64_t commit_us;
+	uint64_t resume_lsn;	  /* skip transactions committed before */
+	uint64_t prev_commit_lsn; /* sequence's first member */
+	uint64_t done_lsn;	  /* end of the last whole transaction read */
+	uint32_t done_xid;
+	int64_t done_ts_ms;
+	uint64_t confirmed;    /* the slot's flush position we sent */
+	uint64_t idle_wal_end; /* a keepalive's: confirmable when idle */
+};
+
+static int64_t kf__now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t kf__wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ------------------------------------------------------- Kafka, batches */
+
+/* Queues one record; waits while librdkafka's queue is full. */
+static int kf__send(struct kf__cap *c, const char *topic, const char *key,
+		    size_t klen, const char *val, size_t vlen)
+{
+	rd_kafka_resp_err_t err;
+
+	for (;;) {
+		err = kf_producer_send_to(c->p, topic, key, klen, val, vlen, 1,
+					  NULL, NULL);
+		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			break;
+		kf_producer_flush(c->p, 100);
+	}
+	if (err)
+		return kf_seterr(c->errstr, c->errstr_size, KF_EKAFKA,
+				 "producing to %s: %s", topic,
+				 rd_kafka_err2str(err));
+	c->txn_bytes += klen + vlen;
+	kf_producer_poll(c->p);
+	return 0;
+}
+
+static int kf__txn_begin(struct kf__cap *c)
+{
+	int r;
+
+	if (c->txn_open)
+		return 0;
+	r = kf_producer_txn_begin(c->p, c->errstr, c->errstr_size);
+	if (r)
+		return r;
+	c->txn_open = 1;
+	c->txn_start_ms = kf__now_ms();
+	c->txn_bytes = 0;
+	return 0;
+}
+
+/* The offsets record pos, then the commit. */
+static int kf__txn_commit(struct kf__cap *c, const kf_cap_pos_t *pos)
+{
+	kf_strbuf_t b;
+	int r;
+
+	kf_strbuf_heap(&b, 512);
+	kf_cap_pos_format(pos, &b);
+	r = b.failed ? kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
+				 "out of memory")
+		     : kf__send(c, c->o->offsets_topic, c->slot,
+				strlen(c->slot), b.p, b.len);
+	free(b.p);
+	if (!r)
+		r = kf_producer_txn_commit(c->p, KF__TXN_MS, c->errstr,
+					   c->errstr_size);
+	if (r)
+		return r;
+	c->txn_open = 0;
+	c->st->kafka_txns++;
+	c->st->lsn = pos->lsn;
+	return 0;
+}
+
+static void kf__txn_abort(struct kf__cap *c)
+{
+	char e[256];
+
+	if (!c->txn_open)
+		return;
+	c->txn_open = 0;
+	if (kf_producer_txn_abort(c->p, KF__TXN_MS, e, sizeof(e)))
+		kf_warn("capture", "aborting the Kafka transaction: %s", e);
+}
+
+static void kf__pos_init(struct kf__cap *c, kf_cap_pos_t *p, uint64_t lsn)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->slot, sizeof(p->slot), "%s", c->slot);
+	snprintf(p->system_id, sizeof(p->system_id), "%s", c->id.system_id);
+	snprintf(p->db, sizeof(p->db), "%s", c->id.db);
+	p->lsn = lsn;
+	p->txid = -1;
+}
+
+/* One event: the key (NULL: a null key), the value (NULL: a tombstone). */
+static int kf__event(struct kf__cap *c, const kf_cap_table_t *t,
+		     const kf_strbuf_t *key, const kf_strbuf_t *val)
+{
+	c->st->events++;
+	return kf__send(c, kf_cap_table_topic(t), key ? key->p : NULL,
+			key ? key->len : 0, val ? val->p : NULL,
+			val ? val->len : 0);
+}
+
+/* ------------------------------------------------------------- events */
+
+/* Renders and sends op's event for t: the key of keyrow (NULL: none),
+ * then the value; a delete adds its tombstone. */
+static int kf__change(struct kf__cap *c, const kf_cap_table_t *t, char op,
+		      const kf_pgo_value_t *keyrow, int nkey,
+		      const kf_pgo_value_t *before, int nbefore,
+		      const kf_pgo_value_t *after, int nafter,
+		      const kf_cap_source_t *src)
+{
+	int nulled = 0, r;
+
+	c->key.len = 0;
+	c->key.failed = 0;
+	c->val.len = 0;
+	c->val.failed = 0;
+	if (keyrow) {
+		r = kf_cap_event_key(t, keyrow, nkey, &c->key, c->errstr,
+				     c->errstr_size);
+		if (r)
+			return r;
+	}
+	r = kf_cap_event_value(t, op, before, nbefore, after, nafter, src,
+			       kf__wall_us(), &c->val, &nulled, c->errstr,
+			       c->errstr_size);
+	if (r)
+		return r;
+	if (nulled) {
+		c->st->nulled += (uint64_t)nulled;
+		kf_warn("capture",
+			"%s at LSN %" PRIu64 ": %d value(s) without a Connect "
+			"value (NaN, infinity) written as null",
+			kf_cap_table_name(t), src->lsn, nulled);
+	}
+	r = kf__event(c, t, keyrow ? &c->key : NULL, &c->val);
+	if (!r && op == 'd')
+		r = kf__event(c, t, &c->key, NULL);
+	return r;
+}
+
+/* ----------------------------------------------------------- snapshot */
+
+/* A row held back until the next one (or the table's end) says whether
+ * it is the snapshot's last. */
+struct kf__held {
+	char *buf;
+	size_t cap;
+	kf_pgo_value_t *v;
+	int n, set;
+};
+
+struct kf__snap {
+	struct kf__cap *c;
+	kf_cap_table_t *t;
+	kf_cap_source_t src;
+	struct kf__held held;
+	kf_strbuf_t done; /* JSON array of the tables read to their end */
+	int first, last_table, rows, err;
+};
+
+static int kf__snap_emit(struct kf__snap *s, int last)
+{
+	s->src.snapshot = s->first ? "first" : last ? "last" : "true";
+	s->first = 0;
+	s->held.set = 0;
+	s->c->st->snapshot_rows++;
+	return kf__change(s->c, s->t, 'r', s->held.v, s->held.n, NULL, 0,
+			  s->held.v, s->held.n, &s->src);
+}
+
+/* kf_db_row_cb: emits the held row, holds this one. */
+static int kf__snap_row(void *arg, size_t ncols, const char *const *vals,
+			const size_t *lens)
+{
+	struct kf__snap *s = arg;
+	size_t need = 0, at = 0, i;
+
+	if (s->held.set && (s->err = kf__snap_emit(s, 0)))
+		return 1;
+	for (i = 0; i < ncols; i++)
+		need += vals[i] ? lens[i] : 0;
+	if (need > s->held.cap) {
+		char *n = realloc(s->held.buf, need);
+
+		if (!n)
+			return s->err = KF_ENOMEM, 1;
+		s->held.buf = n;
+		s->held.cap = need;
+	}
+	for (i = 0; i < ncols; i++) {
+		s->held.v[i].kind = vals[i] ? 't' : 'n';
+		s->held.v[i].len = vals[i] ? (uint32_t)lens[i] : 0;
+		s->held.v[i].data = s->held.buf + at;
+		if (vals[i])
+			memcpy(s->held.buf + at, vals[i], lens[i]);
+		at += vals[i] ? lens[i] : 0;
+	}
+	s->held.n = (int)ncols;
+	s->held.set = 1;
+	s->rows++;
+	return 0;
+}
+
+static int kf__sql(struct kf__cap *c, const char *sql)
+{
+	kf_db_err_t e;
+
+	if (kf_db_exec(c->db, sql, NULL, &e))
+		return kf_seterr(c->errstr, c->errstr_size, KF_EIO,
+				 "PostgreSQL: %s: %s", sql, e.msg);
+	return 0;
+}
+
+/* "DECLARE kf_snap ... SELECT cols FROM t ORDER BY key" */
+static int kf__snap_declare(struct kf__cap *c, const kf_cat_def_t *d)
+{
+	kf_db_sql_t q = {0};
+	int i, k, first = 1, r;
+
+	kf_db_sql_str(&q, "DECLARE kf_snap NO SCROLL CURSOR FOR SELECT ");
+	for (i = 0; i < d->ncols; i++) {
+		if (i)
+			kf_db_sql_str(&q, ", ");
+		kf_db_quote_ident(c->db, &q, d->cols[i].name);
+	}
+	kf_db_sql_str(&q, " FROM ");
+	kf_db_quote_ident(c->db, &q, d->schema);
+	kf_db_sql_str(&q, ".");
+	kf_db_quote_ident(c->db, &q, d->name);
+	kf_db_sql_str(&q, " ORDER BY ");
+	for (k = 1; k <= d->ncols; k++)
+		for (i = 0; i < d->ncols; i++) {
+			if (d->cols[i].key_seq != k)
+				continue;
+			if (!first)
+				kf_db_sql_str(&q, ", ");
+			first = 0;
+			kf_db_quote_ident(c->db, &q, d->cols[i].name);
+		}
+	r = q.failed ? kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
+				 "out of memory")
+		     : kf__sql(c, q.p);
+	kf_db_sql_free(&q);
+	return r;
+}
+
+/* One chunk: FETCH, its events and the offsets record, one Kafka
+ * transaction. *more: the table has rows left. */
+static int kf__snap_chunk(struct kf__snap *s, const kf_cat_def_t *d, int *more,
+			  int final_of_all)
+{
+	struct kf__cap *c = s->c;
+	char sql[64];
+	kf_cap_pos_t pos;
+	kf_db_err_t e;
+	int r, before = s->rows;
+
+	snprintf(sql, sizeof(sql), "FETCH FORWARD %d FROM kf_snap",
+		 c->o->snapshot_chunk_rows);
+	r = kf__txn_begin(c);
+	if (r)
+		return r;
+	if (kf_db_query(c->db, sql, kf__snap_row, s, &e))
+		return s->err ? s->err
+			      : kf_seterr(c->errstr, c->errstr_size, KF_EIO,
+					  "PostgreSQL: reading %s.%s: %s",
+					  d->schema, d->name, e.msg);
+	/* a short chunk is the table's end: no FETCH of nothing after it */
+	*more = s->rows - before == c->o->snapshot_chunk_rows;
+	if (!*more && s->held.set && (r = kf__snap_emit(s, s->last_table)))
+		return r;
+	kf__pos_init(c, &pos, s->src.lsn);
+	pos.txid = s->src.txid;
+	pos.ts_ms = s->src.ts_us / 1000;
+	if (!(final_of_all && !*more)) {
+		pos.in_snapshot = 1;
+		pos.snap_lsn = s->src.lsn;
+		pos.snap_table = kf_cap_table_name(s->t);
+		pos.snap_rows = (int64_t)c->st->snapshot_rows;
+		pos.snap_done = s->done.p;
+	}
+	return kf__txn_commit(c, &pos);
+}
+
+static int kf__snap_table(struct kf__snap *s, const kf_cat_def_t *d,
+			  int final_of_all)
+{
+	struct kf__cap *c = s->c;
+	int r, more = 1;
+
+	r = kf_cap_table_new(c->prefix, d->schema, d->name, d->cols, d->ncols,
+			     &s->t, c->errstr, c->errstr_size);
+	if (r)
+		return r;
+	s->held.v = calloc((size_t)d->ncols, sizeof(*s->held.v));
+	r = s->held.v ? kf__snap_declare(c, d)
+		      : kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
+				  "out of memory");
+	s->last_table = final_of_all;
+	while (!r && more) {
+		if (kf_stop_requested()) {
+			r = kf_seterr(c->errstr, c->errstr_size, KF_ESTOPPED,
+				      "stopped during the snapshot");
+			break;
+		}
+		r = kf__snap_chunk(s, d, &more, final_of_all);
+	}
+	if (!r)
+		r = kf__sql(c, "CLOSE kf_snap");
+	if (!r) {
+		char qname[140], esc[140 * 6];
+
+		/* the array's closing bracket moves behind the new name */
+		snprintf(qname, sizeof(qname), "%s.%s", d->schema, d->name);
+		kf_json_escape(esc, sizeof(esc), qname);
+		s->done.p[--s->done.len] = '\0';
+		if (s->done.len > 1)
+			kf_strbuf_putc(&s->done, ',');
+		kf_strbuf_printf(&s->done, "\"%s\"]", esc);
+	}
+	free(s->held.v);
+	s->held.v = NULL;
+	kf_cap_table_destroy(s->t);
+	s->t = NULL;
+	return r;
+}
+
+/* kf_db_row_cb: the first column of the one row as an int64 */
+static int kf__int_cb(void *arg, size_t ncols, const char *const *vals,
+		      const size_t *lens)
+{
+	(void)lens;
+	if (ncols && vals[0])
+		*(int64_t *)arg = strtoll(vals[0], NULL, 10);
+	return 0;
+}
+
+/* The exported snapshot at consistent, read into Kafka. */
+static int kf__snapshot(struct kf__cap *c, const char *snap,
+			uint64_t consistent)
+{
+	struct kf__snap s;
+	kf_db_sql_t q = {0};
+	kf_db_err_t e;
+	int i, r;
+
+	memset(&s, 0, sizeof(s));
+	s.c = c;
+	s.first = 1;
+	s.src.prefix = c->prefix;
+	s.src.db = c->id.db;
+	s.src.ts_us = kf__wall_us();
+	s.src.lsn = consistent;
+	s.src.txid = -1;
+	kf_strbuf_heap(&s.done, 256);
+	kf_strbuf_printf(&s.done, "[]");
+	r = s.done.failed ? kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
+				      "out of memory")
+			  : kf__sql(c, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+	if (!r) {
+		kf_db_sql_str(&q, "SET TRANSACTION SNAPSHOT ");
+		kf_db_quote_literal(c->db, &q, snap, strlen(snap));
+		r = q.failed ? KF_ENOMEM : kf__sql(c, q.p);
+		kf_db_sql_free(&q);
+	}
+	if (!r && kf_db_query(c->db, "SELECT txid_current()", kf__int_cb,
+			      &s.src.txid, &e))
+		r = kf_seterr(c->errstr, c->errstr_size, KF_EIO,
+			      "PostgreSQL: %s", e.msg);
+	kf_info("capture",
+		"snapshot of %d table(s) at LSN %" PRIu64 " (slot %s)",
+		c->ndefs, consistent, c->slot);
+	for (i = 0; !r && i < c->ndefs; i++)
+		r = kf__snap_table(&s, &c->defs[i], i == c->ndefs - 1);
+	free(s.held.buf);
+	free(s.done.p);
+	if (r) {
+		kf__txn_abort(c);
+		kf__sql(c, "ROLLBACK");
+		return r;
+	}
+	return kf__sql(c, "COMMIT");
+}
+
+/* ------------------------------------------------------------- stream */
+
+static struct kf__rel *kf__rel_find(struct kf__cap *c, uint32_t relid)
+{
+	int i;
+
+	for (i = 0; i < c->nrels; i++)
+		if (c->rels[i].relid == relid)
+			return &c->rels[i];
+	return NULL;
+}
+
+/* A Relation message: the table's shape from it, NOT NULL and the key
+ * from the catalog (pgoutput sends neither the primary key nor NOT
+ * NULL: its key flag is the replica identity's). */
+static int kf__relation(struct kf__cap *c, const kf_pgo_msg_t *m)
+{
+	kf_cap_coldef_t *cols = calloc((size_t)m->ncols + 1, sizeof(*cols));
+	struct kf__rel *rel = kf__rel_find(c, m->relid);
+	kf_cat_def_t d;
+	kf_cap_table_t *t = NULL;
+	int i, j, r;
+
+	if (!cols)
+		return kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
+				 "out of memory");
+	r = kf_cat_table(c->db, NULL, m->relid, &d, c->errstr, c->errstr_size);
+	if (r) {
+		free(cols);
+		return r;
+	}
+	for (i = 0; i < m->ncols; i++) {
+		cols[i].name = m->cols[i].name;
+		cols[i].type_oid = m->cols[i].type_oid;
+		cols[i].typmod = m->cols[i].typmod;
+		for (j = 0; j < d.ncols; j++)
+			if (!strcmp(d.cols[j].name, m->cols[i].name)) {
+				cols[i].notnull = d.cols[j].notnull;
+				cols[i].key_seq = d.cols[j].key_seq;
+			}
+	}
+	r = kf_cap_table_new(c->prefix,
+			     m->nspname[0] ? m->nspname : "pg_catalog", m->name,
+			     cols, m->ncols, &t, c->errstr, c->errstr_size);
+	kf_cat_def_free(&d);
+	free(cols);
+	if (r)
+		return r;
+	if (!rel) {
+		struct kf__rel *n;
+
+		if (c->nrels >= KF__MAX_TABLES) {
+			kf_cap_table_destroy(t);
+			return kf_seterr(c->errstr, c->errstr_size, KF_ELIMIT,
+					 "more than %d tables in the stream",
+					 KF__MAX_TABLES);
+		}
+		n = realloc(c->rels, (size_t)(c->nrels + 1) * sizeof(*n));
+		if (!n) {
+			kf_cap_table_destroy(t);
+			return kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
+					 "out of memory");
+		}
+		c->rels = n;
+		rel = &c->rels[c->nrels++];
+		rel->relid = m->relid;
+		rel->t = NULL;
+	}
+	kf_cap_table_destroy(rel->t);
+	rel->t = t;
+	return 0;
+}
+
+static int kf__keys_differ(struct kf__cap *c, const kf_cap_table_t *t,
+			   const kf_pgo_msg_t *m, int *differ)
+{
+	kf_strbuf_t a, b;
+	int r;
+
+	kf_strbuf_heap(&a, 256);
+	kf_strbuf_heap(&b, 256);
+	r = kf_cap_event_key(t, m->old.v, m->old.ncols, &a, c->errstr,
+			     c->errstr_size);
+	if (!r)
+		r = kf_cap_event_key(t, m->new_.v, m->new_.ncols, &b, c->errstr,
+				     c->errstr_size);
+	*differ = !r && (a.len != b.len || memcmp(a.p, b.p, a.len));
+	free(a.p);
+	free(b.p);
+	return r;
+}
+
+/* An Insert, Update or Delete of the current source transaction. */
+static int kf__dml(struct kf__cap *c, const kf_pgo_msg_t *m, uint64_t lsn)
+{
+	struct kf__rel *rel = kf__rel_find(c, m->relid);
+	const kf_pgo_tuple_t *old = m->old_kind ? &m->old : NULL;
+	kf_cap_source_t src = {c->prefix,    c->id.db,		 "false",
+			       c->commit_us, c->prev_commit_lsn, lsn,
+			       c->xid};
+	int differ = 0, r;
+
+	if (!rel)
+		return kf_seterr(c->errstr, c->errstr_size, KF_EPROTO,
+				 "pgoutput: a change of relation %u before "
+				 "its Relation message",
+				 m->relid);
+	if (m->type == 'I')
+		return kf__change(c, rel->t, 'c', m->new_.v, m->new_.ncols,
+				  NULL, 0, m->new_.v, m->new_.ncols, &src);
+	if (m->type == 'D') {
+		if (!old)
+			return kf_seterr(c->errstr, c->errstr_size, KF_EPROTO,
+					 "pgoutput: a delete of %s without "
+					 "its old key",
+					 kf_cap_table_name(rel->t));
+		return kf__change(c, rel->t, 'd', old->v, old->ncols, old->v,
+				  old->ncols, NULL, 0, &src);
+	}
+	if (old && (r = kf__keys_differ(c, rel->t, m, &differ)))
+		return r;
+	if (differ) {
+		/* a new key: the old row's delete, tombstone, then a create */
+		r = kf__change(c, rel->t, 'd', old->v, old->ncols, old->v,
+			       old->ncols, NULL, 0, &src);
+		return r ? r
+			 : kf__change(c, rel->t, 'c', m->new_.v, m->new_.ncols,
+				      NULL, 0, m->new_.v, m->new_.ncols, &src);
+	}
+	return kf__change(c, rel->t, 'u', m->new_.v, m->new_.ncols,
+			  m->old_kind == 'O' ? old->v : NULL,
+			  m->old_kind == 'O' ? old->ncols : 0, m->new_.v,
+			  m->new_.ncols, &src);
+}
+
+static int kf__truncate(struct kf__cap *c, const kf_pgo_msg_t *m, uint64_t lsn)
+{
+	kf_cap_source_t src = {c->prefix,    c->id.db,		 "false",
+			       c->commit_us, c->prev_commit_lsn, lsn,
+			       c->xid};
+	int i, r = 0;
+
+	for (i = 0; !r && i < m->nrels; i++) {
+		struct kf__rel *rel = kf__rel_find(c, m->relids[i]);
+
+		if (!rel)
+			return kf_seterr(c->errstr, c->errstr_size, KF_EPROTO,
+					 "pgoutput: a truncate of relation %u "
+					 "before its Relation message",
+					 m->relids[i]);
+		r = kf__change(c, rel->t, 't', NULL, 0, NULL, 0, NULL, 0, &src);
+	}
+	return r;
+}
+
+/* One pgoutput message at WAL position lsn. */
+static int kf__message(struct kf__cap *c, const uint8_t *data, size_t len,
+		       uint64_t lsn)
+{
+	kf_pgo_msg_t m;
+	int r = kf_pgo_decode(c->dec, data, len, &m, c->errstr, c->errstr_size);
+
+	if (r)
+		return r;
+	switch (m.type) {
+	case 'B':
+		c->in_src = 1;
+		c->skipping = m.final_lsn < c->resume_lsn;
+		c->xid = m.xid;
+		c->commit_us = m.ts + KF__PG_EPOCH_US;
+		if (c->skipping) {
+			c->st->skipped_txns++;
+			return 0;
+		}
+		return kf__txn_begin(c);
+	case 'C':
+		c->in_src = 0;
+		if (c->skipping)
+			return 0;
+		c->prev_commit_lsn = m.commit_lsn;
+		c->done_lsn = m.end_lsn;
+		c->done_xid = c->xid;
+		c->done_ts_ms = c->commit_us / 1000;
+		c->st->source_txns++;
+		return 0;
+	case 'R':
+		return kf__relation(c, &m);
+	case 'I':
+	case 'U':
+	case 'D':
+		return c->skipping ? 0 : kf__dml(c, &m, lsn);
+	case 'T':
+		return c->skipping ? 0 : kf__truncate(c, &m, lsn);
+	default: /* Type, Origin: nothing to emit */
+		return 0;
+	}
+}
+
+static int kf__status(struct kf__cap *c, uint64_t flushed)
+{
+	if (flushed > c->confirmed)
+		c->confirmed = flushed;
+	return kf_repl_status(c->repl, c->confirmed, c->confirmed, c->errstr,
+			      c->errstr_size);
+}
+
+/* Commits the open Kafka transaction at the end of the last whole source
+ * transaction, then moves the slot. */
+static int kf__flush(struct kf__cap *c)
+{
+	kf_cap_pos_t pos;
+	int r;
+
+	kf__pos_init(c, &pos, c->done_lsn);
+	pos.txid = c->done_xid;
+	pos.ts_ms = c->done_ts_ms;
+	r = kf__txn_commit(c, &pos);
+	return r ? r : kf__status(c, c->done_lsn);
+}
+
+/* Whether the open Kafka transaction is due: whole source transactions
+ * only, then batch_ms or batch_bytes. */
+static int kf__due(struct kf__cap *c, int64_t now)
+{
+	return c->txn_open && !c->in_src &&
+	       (now - c->txn_start_ms >= c->o->batch_ms ||
+		c->txn_bytes >= c->o->batch_bytes);
+}
+
+static int kf__wait_ms(struct kf__cap *c, int64_t now, int64_t next_status)
+{
+	int64_t w = next_status - now;
+
+	if (c->txn_open && !c->in_src &&
+	    c->txn_start_ms + c->o->batch_ms - now < w)
+		w = c->txn_start_ms + c->o->batch_ms - now;
+	return (int)(w < 0 ? 0 : w > 500 ? 500 : w);
+}
+
+static void kf__check_lag(struct kf__cap *c)
+{
+	int64_t lag = kf_cat_slot_lag(c->db, c->slot);
+
+	if (lag > c->o->lag_warn_bytes)
+		kf_warn("capture",
+			"slot %s holds %" PRId64 " bytes of WAL (above "
+			"capture.lag_warn_bytes): the capture is behind, or "
+			"stopped too long",
+			c->slot, lag);
+}
+
+static int kf__stream(struct kf__cap *c, uint64_t start)
+{
+	int64_t now = kf__now_ms(), next_status = now, next_lag = now,
+		last_change = now;
+	kf_repl_frame_t f;
+	int r;
+
+	c->resume_lsn = start;
+	c->confirmed = start;
+	if (start > c->st->lsn)
+		c->st->lsn = start; /* in Kafka already, by an earlier run */
+	r = kf_repl_start(c->repl, c->slot, start, c->pub, c->errstr,
+			  c->errstr_size);
+	if (r)
+		return r;
+	kf_info("capture", "streaming slot %s from LSN %" PRIu64, c->slot,
+		start);
+	while (!r) {
+		if (kf_stop_requested())
+			return kf_seterr(c->errstr, c->errstr_size, KF_ESTOPPED,
+					 "stopped");
+		r = kf_repl_next(c->repl, kf__wait_ms(c, now, next_status), &f,
+				 c->errstr, c->errstr_size);
+		now = kf__now_ms();
+		if (r > 0 && f.kind == 'w') {
+			r = kf__message(c, f.data, f.len, f.start);
+			last_change = now;
+		} else if (r > 0) {
+			/* nothing open: all before the server's end is ours */
+			if (!c->txn_open && !c->in_src)
+				c->idle_wal_end = f.wal_end;
+			if (f.reply)
+				next_status = now;
+			r = 0;
+		}
+		if (!r && kf__due(c, now))
+			r = kf__flush(c);
+		if (!r && now >= next_status) {
+			r = kf__status(c, c->txn_open || c->in_src
+						  ? c->confirmed
+						  : c->idle_wal_end);
+			next_status = now + c->o->status_interval_ms;
+		}
+		if (!r && now >= next_lag) {
+			kf__check_lag(c);
+			next_lag = now + KF__LAG_EVERY_MS;
+		}
+		if (!r && c->o->idle_exit_s > 0 && !c->txn_open && !c->in_src &&
+		    now - last_change >= c->o->idle_exit_s * 1000LL)
+			return kf__status(c, c->idle_wal_end);
+	}
+	return r;
+}
+
+/* -------------------------------------------------------------- setup */
+
+/* name lowercased, bytes outside [a-z0-9_] as '_', at most 63 bytes */
+static void kf__ident(char *out, size_t cap, const char *a, const char *b)
+{
+	size_t i;
+
+	snprintf(out, cap < 64 ? cap : 64, "%s%s", a, b);
+	for (i = 0; out[i]; i++) {
+		out[i] = (char)tolower((unsigned char)out[i]);
+		if (!isalnum((unsigned char)out[i]) || (out[i] & 0x80))
+			out[i] = '_';
+	}
+}
+
+static int kf__valid_ident(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!(islower((unsigned char)s[i]) ||
+		      isdigit((unsigned char)s[i]) || s[i] == '_'))
+			return 0;
+	return i > 0 && i < 64;
+}
+
+static int kf__names(struct kf__cap *c)
+{
+	const kf_capture_opts_t *o = c->o;
+
+	if (o->slot && *o->slot)
+		snprintf(c->slot, sizeof(c->slot), "%s", o->slot);
+	else
+		kf__ident(c->slot, sizeof(c->slot), "kferry_", c->id.db);
+	if (o->publication && *o->publication)
+		snprintf(c->pub, sizeof(c->pub), "%s", o->publication);
+	else
+		kf__ident(c->pub, sizeof(c->pub), c->slot, "_pub");
+	if (!kf__valid_ident(c->slot) || !kf__valid_ident(c->pub))
+		return kf_seterr(c->errstr, c->errstr_size, KF_EINVAL,
+				 "slot '%s' or publication '%s': names of "
+				 "1 to 63 bytes of [a-z0-9_] only",
+				 c->slot, c->pub);
+	snprintf(c->prefix, sizeof(c->prefix), "%s",
+		 o->topic_prefix && *o->topic_prefix ? o->topic_prefix
+						     : c->id.db);
+	snprintf(c->txn_id, sizeof(c->txn_id), "kferry-capture-%s", c->slot);
+	return 0;
+}
+
+/* The --tables, looked up. */
+static int kf__tables(struct kf__cap *c)
+{
+	char *list = strdup(c->o->tables ? c->o->tables : ""), *save = NULL, *t;
+	int r = 0, n = 0;
+
+	if (!list)
+		return kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
+				 "out of memory");
+	for (t = list; *t; t++)
+		n += *t == ',';
+	c->defs = calloc((size_t)n + 1, sizeof(*c->defs));
+	if (!c->defs)
+		r = kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
+			      "out of memory");
+	for (t = strtok_r(list, ",", &save); !r && t;
+	     t = strtok_r(NULL, ",", &save)) {
+		r = kf_cat_table(c->db, t, 0, &c->defs[c->ndefs], c->errstr,
+				 c->errstr_size);
+		c->ndefs += !r;
+	}
+	free(list);
+	if (!r && !c->ndefs)
+		r = kf_seterr(c->errstr, c->errstr_size, KF_EINVAL,
+			      "no table to capture: give --tables "
+			      "SCHEMA.TABLE[,...]");
+	return r;
+}
+
+static int kf__producer(struct kf__cap *c)
+{
+	kf_producer_opts_t po;
+	int r, ms = c->o->kafka->connect_timeout_s
+			    ? c->o->kafka->connect_timeout_s * 1000
+			    : KF__TXN_MS;
+
+	kf_producer_opts_init(&po, c->o->kafka, c->o->offsets_topic, 16u << 20);
+	po.linger_ms = 5;
+	po.delivery_timeout_ms = KF__TXN_MS;
+	po.transaction_timeout_ms = KF__TXN_MS;
+	po.transactional_id = c->txn_id;
+	po.batch_size = 1u << 20;
+	po.queue_kbytes = (c->o->batch_bytes / 1024) * 2 + 65536;
+	r = kf_producer_new(&po, NULL, NULL, &c->p, c->errstr, c->errstr_size);
+	/* fences a capture of the same slot still running, aborting its
+	 * open transaction, before the offsets are read back */
+	return r ? r
+		 : kf_producer_txn_init(c->p, ms, c->errstr, c->errstr_size);
+}
+
+/* What to do at start (docs/cdc.md 6, 7): snapshot into a new slot
+ * (*snap_new), or stream from *start. */
+static int kf__plan(struct kf__cap *c, const kf_cap_pos_t *pos, int *snap_new,
+		    uint64_t *start)
+{
+	int exists, active, r, tries = 0;
+
+	/* a capture killed a moment ago leaves its walsender holding the
+	 * slot until the server notices the closed connection */
+	for (;;) {
+		r = kf_cat_slot(c->db, c->slot, &exists, &active, c->errstr,
+				c->errstr_size);
+		if (r || !active || ++tries > KF__SLOT_WAIT_S ||
+		    kf_stop_requested())
+			break;
+		sleep(1);
+	}
+	if (r)
+		return r;
+	if (active)
+		return kf_seterr(c->errstr, c->errstr_size, KF_EINVAL,
+				 "slot %s is in use by another process (a "
+				 "second capture of it?)",
+				 c->slot);
+	if (pos->found && !pos->in_snapshot) {
+		if (!exists)
+			return kf_seterr(
+				c->errstr, c->errstr_size, KF_EINVAL,
+				"the offsets say slot %s streamed up to LSN "
+				"%" PRIu64 ", but the slot is gone: changes "
+				"since are lost to it; to start over, delete "
+				"the key %s from %s (or use another "
+				"--topic-prefix and --slot) to snapshot again",
+				c->slot, pos->lsn, c->slot,
+				c->o->offsets_topic);
+		*snap_new = 0;
+		*start = pos->lsn;
+		return 0;
+	}
+	/* no record, or one left in the snapshot: a slot there holds
+	 * nothing we can use (its exported snapshot died with its
+	 * creator), unless no snapshot is wanted */
+	if (exists && !pos->found &&
+	    c->o->snapshot == KF_CAPTURE_SNAPSHOT_NEVER) {
+		*snap_new = 0;
+		*start = 0;
+		return 0;
+	}
+	if (pos->in_snapshot)
+		kf_warn("capture",
+			"the last run stopped during the snapshot (%" PRId64
+			" rows in Kafka): the snapshot starts again from the "
+			"first row (docs/cdc.md 9)",
+			pos->snap_rows);
+	if (exists)
+		r = kf_cat_drop_slot(c->db, c->slot, c->errstr, c->errstr_size);
+	*snap_new = 1;
+	return r;
+}
+
+static int kf__setup(struct kf__cap *c, kf_cap_pos_t *pos)
+{
+	int r;
+
+	r = kf_db_open(c->o->db, c->o->db_password, &c->db, c->errstr,
+		       c->errstr_size);
+	if (!r)
+		r = kf__sql(c, "SET bytea_output = hex; SET IntervalStyle = "
+			       "postgres; SET extra_float_digits = 1");
+	if (!r)
+		r = kf_cat_preflight(c->db, c->errstr, c->errstr_size);
+	if (!r)
+		r = kf_repl_open(c->o->db, c->o->db_password, &c->repl, &c->id,
+				 c->errstr, c->errstr_size);
+	if (!r)
+		r = kf__names(c);
+	if (!r)
+		r = kf__tables(c);
+	if (!r)
+		r = kf_cat_publication(c->db, c->pub, c->defs, c->ndefs,
+				       c->errstr, c->errstr_size);
+	if (!r)
+		r = kf__producer(c);
+	if (!r)
+		r = kf_cap_pos_read(c->o->kafka, c->o->offsets_topic, c->slot,
+				    KF__TXN_MS, pos, c->errstr, c->errstr_size);
+	if (!r && pos->found &&
+	    (strcmp(pos->system_id, c->id.system_id) ||
+	     strcmp(pos->db, c->id.db)))
+		r = kf_seterr(c->errstr, c->errstr_size, KF_EINVAL,
+			      "the offsets of slot %s on %s are of database "
+			      "%s of system %s, not of %s of %s: give "
+			      "another --slot, or delete that key",
+			      c->slot, c->o->offsets_topic, pos->db,
+			      pos->system_id, c->id.db, c->id.system_id);
+	return r;
+}
+
+static int kf__run(struct kf__cap *c)
+{
+	kf_cap_pos_t pos;
+	uint64_t start = 0, consistent = 0;
+	char snap[128];
+	int snap_new = 0, r;
+
+	r = kf__setup(c, &pos);
+	if (!r)
+		r = kf__plan(c, &pos, &snap_new, &start);
+	if (r)
+		return r;
+	if (snap_new) {
+		int want = c->o->snapshot != KF_CAPTURE_SNAPSHOT_NEVER;
+
+		r = kf_repl_create_slot(c->repl, c->slot, &consistent,
+					want ? snap : NULL, sizeof(snap),
+					c->errstr, c->errstr_size);
+		if (!r && want)
+			r = kf__snapshot(c, snap, consistent);
+		if (r)
+			return r;
+		start = consistent;
+		if (c->o->snapshot == KF_CAPTURE_SNAPSHOT_INITIAL_ONLY)
+			return kf_cat_drop_slot(c->db, c->slot, c->errstr,
+						c->errstr_size);
+	}
+	return kf__stream(c, start);
+}
+
+int kf_capture_run(const kf_capture_opts_t *o, kf_capture_stats_t *st,
+		   char *errstr, size_t errstr_size)
+{
+	struct kf__cap c;
+	int i, r;
+
+	memset(st, 0, sizeof(*st));
+	memset(&c, 0, sizeof(c));
+	c.o = o;
+	c.st = st;
+	c.errstr = errstr;
+	c.errstr_size = errstr_size;
+	c.dec = kf_pgo_decoder_new();
+	kf_strbuf_heap(&c.key, 1024);
+	kf_strbuf_heap(&c.val, 16384);
+	r = c.dec && !c.key.failed && !c.val.failed
+		    ? kf__run(&c)
+		    : kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				"out of memory");
+	if (c.p) {
+		kf__txn_abort(&c);
+		kf_producer_flush(c.p, 1000);
+		kf_producer_destroy(c.p);
+	}
+	for (i = 0; i < c.nrels; i++)
+		kf_cap_table_destroy(c.rels[i].t);
+	free(c.rels);
+	for (i = 0; i < c.ndefs; i++)
+		kf_cat_def_free(&c.defs[i]);
+	free(c.defs);
+	free(c.key.p);
+	free(c.val.p);
+	kf_pgo_decoder_destroy(c.dec);
+	kf_repl_close(c.repl);
+	kf_db_close(c.db);
+	return r;
+}

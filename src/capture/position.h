@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The capture's offsets record, version 1 (docs/cdc.md 5): where a slot's
+ * events in Kafka end, written in the Kafka transaction of those events,
+ * read back at start.
+ *
+ * @locality the capture thread (kf_cap_pos_read blocks)
+ */
+#ifndef KF_CAPTURE_POSITION_H
+#define KF_CAPTURE_POSITION_H
+
+#include <stdint.h>
+
+#include "common/strbuf.h"
+#include "kferry/kferry.h"
+
+#define KF_CAP_POS_VERSION 1
+
+typedef struct kf_cap_pos_s {
+	int found; /* kf_cap_pos_read: a record of the slot exists */
+	char slot[64], system_id[32], db[64];
+	uint64_t lsn;
+	int64_t txid; /* < 0: null */
+	int64_t ts_ms;
+	/* during the snapshot (snapshot member not null) */
+	int in_snapshot;
+	uint64_t snap_lsn;
+	int64_t snap_rows;
+	const char *snap_table; /* format only: the table in progress */
+	const char *snap_done;	/* format only: JSON array text of done */
+	const char *snap_key;	/* format only: JSON array text of the key */
+} kf_cap_pos_t;
+
+/* Appends the record's value (JSON) to out. */
+void kf_cap_pos_format(const kf_cap_pos_t *p, kf_strbuf_t *out);
+
+/* Parses a record value into p (the format-only members NULL). 0, or
+ * KF_EPROTO (not a record), KF_EVERSION (a newer version) with errstr. */
+int kf_cap_pos_parse(const char *js, size_t len, kf_cap_pos_t *p, char *errstr,
+		     size_t errstr_size);
+
+/* The newest record of slot on topic: 0 with *p (p->found 0 when none or
+ * a tombstone), or KF_EKAFKA, or the parse error of that newest record
+ * (with its offset: a record of ours that does not parse is never
+ * skipped, as the position would then go back). */
+int kf_cap_pos_read(const kf_conf_t *conf, const char *topic, const char *slot,
+		    int timeout_ms, kf_cap_pos_t *p, char *errstr,
+		    size_t errstr_size);
+
+#endif /* KF_CAPTURE_POSITION_H */

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * kferry capture [options] --db URL --tables SCHEMA.TABLE[,...] -b BROKERS
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char kf__capture_usage[] =
+	"usage: kferry capture [options] --db URL --tables SCHEMA.TABLE[,...] "
+	"-b BROKERS\n"
+	"Run 'kferry help capture' for the options.\n";
+
+enum {
+	KF__OPT_JSON = 4001,
+	KF__OPT_DB,
+	KF__OPT_TABLES,
+	KF__OPT_PREFIX,
+	KF__OPT_SLOT,
+	KF__OPT_PUB,
+	KF__OPT_SNAPSHOT,
+	KF__OPT_IDLE
+};
+
+const kf_cli_opt_t kf_cli_capture_opts[] = {
+	{KF__OPT_DB, "db", "URL", "capture.db", NULL,
+	 "source database: postgresql://user@host:port/db\n"
+	 "or a libpq keyword string (password:\n"
+	 "capture.db_password = file:PATH or env:NAME)"},
+	{KF__OPT_TABLES, "tables", "S.T,...", "capture.tables", NULL,
+	 "the tables to capture (each with a primary key)"},
+	{KF__OPT_PREFIX, "topic-prefix", "PREFIX", "capture.topic_prefix", NULL,
+	 "events of table s.t go to PREFIX.s.t\n"
+	 "(default: the database's name)"},
+	{KF__OPT_SLOT, "slot", "NAME", "capture.slot", NULL,
+	 "replication slot (default kferry_DB)"},
+	{KF__OPT_PUB, "publication", "NAME", "capture.publication", NULL,
+	 "publication (default SLOT_pub), created when missing"},
+	{KF__OPT_SNAPSHOT, "snapshot", "MODE", "capture.snapshot", NULL,
+	 "initial (default), never or initial_only"},
+	{KF__OPT_IDLE, "idle-exit", "SECS", "capture.idle_exit", NULL,
+	 "exit 0 after SECS seconds without a change"},
+	{KF__OPT_JSON, "json", NULL, NULL, NULL,
+	 "print the summary as one JSON object on stdout"},
+	{0},
+};
+
+static void kf__print_json(const kf_capture_stats_t *st, int rc,
+			   const char *err)
+{
+	printf("{\"ok\":%s,\"snapshot_rows\":%llu,\"events\":%llu,"
+	       "\"source_txns\":%llu,\"skipped_txns\":%llu,"
+	       "\"kafka_txns\":%llu,\"nulled\":%llu,\"lsn\":%llu,\"error\":",
+	       rc ? "false" : "true", (unsigned long long)st->snapshot_rows,
+	       (unsigned long long)st->events,
+	       (unsigned long long)st->source_txns,
+	       (unsigned long long)st->skipped_txns,
+	       (unsigned long long)st->kafka_txns,
+	       (unsigned long long)st->nulled, (unsigned long long)st->lsn);
+	if (rc)
+		kf_json_write_string(stdout, err);
+	else
+		printf("null");
+	printf("}\n");
+}
+
+/* docs/cdc.md 1: a source that is not set up (wal_level, rights, a
+ * table) could not start (3); a missing option is a usage error (2). */
+static int kf__exit_code(int r, const char *err)
+{
+	if (r == KF_EINVAL && !strstr(err, "give --"))
+		return KF_EXIT_SETUP;
+	if (r == KF_EIO || r == KF_EPROTO || r == KF_EKAFKA)
+		return KF_EXIT_FAILED;
+	return kf_cli_exit_code(r);
+}
+
+int kf_cmd_capture(int argc, char **argv)
+{
+	const kf_cli_opt_t *o;
+	kf_cli_parser_t p;
+	kf_conf_t *conf = kf_conf_new();
+	kf_capture_stats_t st = {0};
+	int opt, log_json = 0, json = 0, rc = KF_EXIT_USAGE, r;
+	char err[1024] = "";
+
+	if (!conf)
+		return KF_EXIT_SETUP;
+	if (kf_cli_preload_config(conf, argc, argv))
+		goto out;
+	kf_cli_parser_init(&p, kf_cli_common_opts, kf_cli_capture_opts, "");
+	optind = 1;
+	while ((opt = kf_cli_getopt(&p, argc, argv, &o)) != -1) {
+		if (opt == 'h') {
+			kf_conf_destroy(conf);
+			return kf_cmd_help(2,
+					   (char *[]){"help", "capture", NULL});
+		}
+		if (opt == KF__OPT_JSON) {
+			json = 1;
+			continue;
+		}
+		r = kf_cli_common_opt(conf, o, optarg, &log_json);
+		if (r < 0)
+			goto out;
+		if (r)
+			continue;
+		if (!o) {
+			kf_log_user(1, "%s", kf__capture_usage);
+			goto out;
+		}
+		if (kf_cli_set_key(conf, o, optarg, "capture"))
+			goto out;
+	}
+	if (optind < argc) {
+		kf_log_user(1, "kferry capture: unexpected argument '%s'\n%s",
+			    argv[optind], kf__capture_usage);
+		goto out;
+	}
+	if (kf_cli_setup_logging(conf, log_json))
+		goto out;
+	kf_cli_install_signals();
+	r = kf_capture(conf, &st, err, sizeof(err));
+	if (json)
+		kf__print_json(&st, r == KF_ESTOPPED ? 0 : r, err);
+	if (r && r != KF_ESTOPPED) {
+		kf_log_user(1, "kferry capture: %s\n", err);
+		rc = kf__exit_code(r, err);
+		goto out;
+	}
+	kf_log_user(0,
+		    "kferry: capture produced %llu events (%llu snapshot "
+		    "rows, %llu source transactions, %llu already in Kafka) "
+		    "in %llu Kafka transactions, up to LSN %llu\n",
+		    (unsigned long long)st.events,
+		    (unsigned long long)st.snapshot_rows,
+		    (unsigned long long)st.source_txns,
+		    (unsigned long long)st.skipped_txns,
+		    (unsigned long long)st.kafka_txns,
+		    (unsigned long long)st.lsn);
+	rc = r ? KF_EXIT_STOPPED : KF_EXIT_OK;
+out:
+	kf_conf_destroy(conf);
+	return rc;
+}

@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: Apache-2.0
+# Helpers of the capture's tests (tests/cdc/t_*.sh): the sink suite's
+# (databases, tests/sink/lib.sh), plus kferry capture runs and a look at
+# the events on a topic.
+
+source "$(dirname "${BASH_SOURCE[0]}")/../sink/lib.sh"
+
+# The source is the server's kferry database; the target another
+# database of the same server.
+cdc_setup() {
+	db_start postgres
+	SRC_URL=$(db_url postgres)
+	DST_URL=${SRC_URL%/*}/kferry_dst
+	db_sql postgres "CREATE DATABASE kferry_dst" >/dev/null
+	PREFIX=${TOPIC}cdc
+	SLOT=kf_$(tr -c 'a-z0-9_\n' _ <<<"${TOPIC,,}" | tail -c 40)
+	OFFSETS=$TOPIC.offsets
+	create_topic "$OFFSETS" 1
+	# the slot outlives the capture: drop it before the server stops
+	on_exit "'$DB_SH' sql '$DB_WORK/postgres' -qc \"SELECT pg_drop_replication_slot('$SLOT')\" >/dev/null 2>&1"
+}
+
+KF_CAPTURE_N=0
+# kf_capture [capture options]: kferry capture --json of $SRC_URL into
+# $PREFIX.*, idle exit after 4 s, in the foreground. Sets CAPTURE_JSON
+# and CAPTURE_LOG; returns its exit code.
+kf_capture() {
+	local rc=0
+	KF_CAPTURE_N=$((KF_CAPTURE_N + 1))
+	CAPTURE_LOG=$WORK/capture.$KF_CAPTURE_N.log
+	CAPTURE_JSON=$(timeout 120 "$KFERRY" capture -b "$BOOTSTRAP" --db "$SRC_URL" \
+		--topic-prefix "$PREFIX" --slot "$SLOT" \
+		-o capture.offsets_topic="$OFFSETS" --idle-exit 4 --json "$@" \
+		2>"$CAPTURE_LOG") || rc=$?
+	log "capture #$KF_CAPTURE_N exit $rc: $CAPTURE_JSON"
+	return $rc
+}
+
+# capture_bg [capture options]: kferry capture in the background (no idle
+# exit), its pid in CAPTURE_PID, its log in CAPTURE_LOG.
+capture_bg() {
+	KF_CAPTURE_N=$((KF_CAPTURE_N + 1))
+	CAPTURE_LOG=$WORK/capture.$KF_CAPTURE_N.log
+	"$KFERRY" capture -b "$BOOTSTRAP" --db "$SRC_URL" \
+		--topic-prefix "$PREFIX" --slot "$SLOT" \
+		-o capture.offsets_topic="$OFFSETS" "$@" >"$CAPTURE_LOG.out" \
+		2>"$CAPTURE_LOG" &
+	CAPTURE_PID=$!
+}
+
+# sink_all TABLE...: kferry sink --delete --truncate of the tables' topics
+# into $DST_URL (tables created), until idle.
+sink_all() {
+	local topics="" t
+	for t in "$@"; do topics+=${topics:+,}$PREFIX.public.$t; done
+	SINK_LOG=$WORK/sink.log
+	SINK_JSON=$(timeout 120 "$KFERRY" sink -b "$BOOTSTRAP" -t "$topics" -g "$GROUP" \
+		--db "$DST_URL" --table-format '${table}' --create-table --delete \
+		--truncate --idle-exit 3 --json 2>>"$SINK_LOG") ||
+		fail "kferry sink exited $?: $(tail -n 5 "$SINK_LOG")"
+	log "sink: $SINK_JSON"
+}
+
+# assert_equal TABLE...: kferry verify finds source and target equal.
+assert_equal() {
+	local tables
+	tables=$(IFS=,; echo "$*")
+	"$KFERRY" verify --source "$SRC_URL" --target "$DST_URL" --table "$tables" \
+		>"$WORK/verify.out" 2>&1 ||
+		fail "the target differs from the source: $(head -n 20 "$WORK/verify.out")"
+	log "verify: $(tail -n 1 "$WORK/verify.out")"
+}
+
+# events OUT: the records of every $PREFIX.public.* topic (read_committed,
+# one JVM for all: the console consumer's start is the slow part), one per
+# line: KEY<TAB>VALUE, the value "null" for a tombstone; records of one
+# partition in order. The key's schema name tells the table.
+events() {
+	"$KF_REPO/scripts/kafka/broker.sh" console-consumer "$KF_BROKER_DIR" \
+		--include "${PREFIX//./\\.}\\.public\\..*" --from-beginning \
+		--timeout-ms 10000 --isolation-level read_committed \
+		--property print.key=true --property line.separator=@@END@@ \
+		>"$1.raw" 2>"$1.raw.log" || true
+	grep -q @@END@@ "$1.raw" || fail "no events read: $(tail -n 5 "$1.raw.log")"
+	sed -z 's/\n/\\n/g; s/@@END@@/\n/g' "$1.raw" >"$1"
+	log "read $(wc -l <"$1") records of $PREFIX.public.*"
+}
+
+# dup_events FILE: the streamed events (not the snapshot's, not
+# tombstones) of FILE (as events writes it) that are there more than
+# once: the same key, LSN and operation.
+dup_events() {
+	grep -v $'\tnull$' "$1" | grep -v '"op":"r"' | awk -F'\t' '{
+		k = $1; sub(/.*"payload":/, "", k)
+		match($2, /"lsn":[0-9]+/); l = substr($2, RSTART, RLENGTH)
+		match($2, /"op":"."/); o = substr($2, RSTART, RLENGTH)
+		print k, l, o
+	}' | sort | uniq -d || true
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# kferry capture (PostgreSQL changes into Kafka, docs/cdc.md) against real
+# servers: a broker, and PostgreSQL started per test by scripts/db/db.sh;
+# kferry sink and kferry verify check what arrived.
+#
+#   tests/cdc/run.sh [--build DIR] [--keep] [TEST...]
+#
+# Runs tests/cdc/t_*.sh (or the TESTs named) through
+# tests/integration/run.sh, as tests/sink/run.sh does (the db stage of
+# scripts/test.sh runs both). A test skips when PostgreSQL is not
+# installed (scripts/setup.sh --with-db).
+#
+# Environment (besides run.sh's): KF_CDC_KILLS (kills of t_capture_kill,
+# default 6), KF_CDC_PGBENCH_SCALE (its pgbench scale, default 1),
+# KF_CDC_RATE (pgbench's transactions per second, default 150).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KF_SUITE_TESTS=$here exec "$here/../integration/run.sh" "$@"

@@ -1,0 +1,29 @@
+# SPDX-License-Identifier: Apache-2.0
+# kferry capture refuses a source that is not set up, with exit 3 and a
+# message that says what to run: a missing table, a table without a
+# primary key, a role without REPLICATION; and a missing --tables is a
+# usage error (2). (wal_level: scripts/db/db.sh always starts PostgreSQL
+# with wal_level=logical, so that check is not exercised here.)
+source "$(dirname "$0")/lib.sh"
+
+cdc_setup
+db_sql postgres "CREATE TABLE nopk (a int); CREATE ROLE kf_norepl LOGIN;
+GRANT SELECT ON nopk TO kf_norepl" >/dev/null
+
+expect_refusal() { # expect_refusal CODE NEEDLE [capture options]
+	local code=$1 needle=$2 rc=0
+	shift 2
+	kf_capture "$@" || rc=$?
+	[ "$rc" = "$code" ] || fail "exit $rc, expected $code: $(tail -n 3 "$CAPTURE_LOG")"
+	grep -qF -- "$needle" "$CAPTURE_LOG" ||
+		fail "the error does not say '$needle': $(tail -n 3 "$CAPTURE_LOG")"
+	log "refused (exit $rc): $(grep -F -- "$needle" "$CAPTURE_LOG" | head -n 1)"
+}
+
+expect_refusal 3 "no table public.nope" --tables public.nope
+expect_refusal 3 "ALTER TABLE public.nopk ADD PRIMARY KEY" --tables public.nopk
+norepl=${SRC_URL/kferry@/kf_norepl@}
+[ "$norepl" != "$SRC_URL" ] || fail "test setup: no user in $SRC_URL"
+SRC_URL=$norepl expect_refusal 3 "ALTER ROLE kf_norepl REPLICATION" --tables public.nopk
+expect_refusal 2 "give --tables"
+log "t_capture_errors passed"
