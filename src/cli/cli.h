@@ -117,12 +117,20 @@ typedef int(kf_cli_own_cb)(int opt, const char *arg, void *opaque);
 
 /* Starts command cmd: -c preloaded, the common options applied to conf,
  * the options of own handed to own_cb, at least one operand (else
- * "kferry CMD: NOTHING" and usage), logging set up, the signals
- * installed. Returns 0 (optind is the first operand), 1 after printing
- * the help (--help), or -1 after printing why. */
+ * "kferry CMD: NOTHING" and usage; nothing NULL: no operand allowed),
+ * logging set up, the signals installed. Returns 0 (optind is the first
+ * operand), 1 after printing the help (--help), or -1 after printing
+ * why. */
 int kf_cli_start(kf_conf_t *conf, int argc, char **argv, const char *cmd,
 		 const kf_cli_opt_t *own, kf_cli_own_cb *own_cb, void *opaque,
 		 const char *usage, const char *nothing, int *log_json);
+
+/* kf_cli_start for a command without operands whose own options each set
+ * their configuration key (kf_cli_set_key), except json_opt (0: none),
+ * which sets *json: receive, sink, capture. */
+int kf_cli_start_keyed(kf_conf_t *conf, int argc, char **argv, const char *cmd,
+		       const kf_cli_opt_t *own, int json_opt, int *json,
+		       const char *usage, int *log_json);
 
 /* The exit code of a command whose run returned r (a KF_E* code), after
  * printing err for a refusal or a bad configuration. */

@@ -36,43 +36,19 @@ const kf_cli_opt_t kf_cli_receive_opts[] = {
 
 int kf_cmd_receive(int argc, char **argv)
 {
-	const kf_cli_opt_t *o;
-	kf_cli_parser_t p;
 	kf_conf_t *conf = kf_conf_new();
 	kf_recv_stats_t st = {0};
-	int opt, log_json = 0, rc = KF_EXIT_USAGE, r;
+	int log_json = 0, rc = KF_EXIT_USAGE, r;
 	char err[1024];
 
 	if (!conf)
 		return KF_EXIT_SETUP;
-	if (kf_cli_preload_config(conf, argc, argv))
-		goto out;
-	kf_cli_parser_init(&p, kf_cli_common_opts, kf_cli_receive_opts, "");
-	optind = 1;
-	while ((opt = kf_cli_getopt(&p, argc, argv, &o)) != -1) {
-		if (opt == 'h')
-			return kf_cmd_help(2,
-					   (char *[]){"help", "receive", NULL});
-		r = kf_cli_common_opt(conf, o, optarg, &log_json);
-		if (r < 0)
-			goto out;
-		if (r)
-			continue;
-		if (!o) {
-			kf_log_user(1, "%s", kf__recv_usage);
-			goto out;
-		}
-		if (kf_cli_set_key(conf, o, optarg, "receive"))
-			goto out;
-	}
-	if (optind < argc) {
-		kf_log_user(1, "kferry receive: unexpected argument '%s'\n%s",
-			    argv[optind], kf__recv_usage);
+	r = kf_cli_start_keyed(conf, argc, argv, "receive", kf_cli_receive_opts,
+			       0, NULL, kf__recv_usage, &log_json);
+	if (r) {
+		rc = r > 0 ? KF_EXIT_OK : KF_EXIT_USAGE;
 		goto out;
 	}
-	if (kf_cli_setup_logging(conf, log_json))
-		goto out;
-	kf_cli_install_signals();
 	r = kf_receive(conf, &st, err, sizeof(err));
 	if (r) {
 		kf_log_user(1, "kferry receive: %s\n", err);

@@ -98,48 +98,19 @@ static int kf__exit_code(int r, const char *err)
 
 int kf_cmd_sink(int argc, char **argv)
 {
-	const kf_cli_opt_t *o;
-	kf_cli_parser_t p;
 	kf_conf_t *conf = kf_conf_new();
 	kf_sink_stats_t st = {0};
-	int opt, log_json = 0, json = 0, rc = KF_EXIT_USAGE, r;
+	int log_json = 0, json = 0, rc = KF_EXIT_USAGE, r;
 	char err[1024] = "";
 
 	if (!conf)
 		return KF_EXIT_SETUP;
-	if (kf_cli_preload_config(conf, argc, argv))
-		goto out;
-	kf_cli_parser_init(&p, kf_cli_common_opts, kf_cli_sink_opts, "");
-	optind = 1;
-	while ((opt = kf_cli_getopt(&p, argc, argv, &o)) != -1) {
-		if (opt == 'h') {
-			kf_conf_destroy(conf);
-			return kf_cmd_help(2, (char *[]){"help", "sink", NULL});
-		}
-		if (opt == KF__OPT_JSON) {
-			json = 1;
-			continue;
-		}
-		r = kf_cli_common_opt(conf, o, optarg, &log_json);
-		if (r < 0)
-			goto out;
-		if (r)
-			continue;
-		if (!o) {
-			kf_log_user(1, "%s", kf__sink_usage);
-			goto out;
-		}
-		if (kf_cli_set_key(conf, o, optarg, "sink"))
-			goto out;
-	}
-	if (optind < argc) {
-		kf_log_user(1, "kferry sink: unexpected argument '%s'\n%s",
-			    argv[optind], kf__sink_usage);
+	r = kf_cli_start_keyed(conf, argc, argv, "sink", kf_cli_sink_opts,
+			       KF__OPT_JSON, &json, kf__sink_usage, &log_json);
+	if (r) {
+		rc = r > 0 ? KF_EXIT_OK : KF_EXIT_USAGE;
 		goto out;
 	}
-	if (kf_cli_setup_logging(conf, log_json))
-		goto out;
-	kf_cli_install_signals();
 	r = kf_sink(conf, &st, err, sizeof(err));
 	if (json)
 		kf__print_json(&st, r == KF_ESTOPPED ? 0 : r, err);

@@ -128,14 +128,52 @@ int kf_cli_start(kf_conf_t *conf, int argc, char **argv, const char *cmd,
 			return -1;
 		}
 	}
-	if (optind >= argc) {
+	if (nothing && optind >= argc) {
 		kf_log_user(1, "kferry %s: %s\n%s", cmd, nothing, usage);
+		return -1;
+	}
+	if (!nothing && optind < argc) {
+		kf_log_user(1, "kferry %s: unexpected argument '%s'\n%s", cmd,
+			    argv[optind], usage);
 		return -1;
 	}
 	if (kf_cli_setup_logging(conf, *log_json))
 		return -1;
 	kf_cli_install_signals();
 	return 0;
+}
+
+struct kf__keyed {
+	kf_conf_t *conf;
+	const kf_cli_opt_t *own;
+	const char *cmd;
+	int json_opt;
+	int *json;
+};
+
+static int kf__keyed_opt(int opt, const char *arg, void *opaque)
+{
+	struct kf__keyed *k = opaque;
+	const kf_cli_opt_t *o;
+
+	if (opt == k->json_opt) {
+		*k->json = 1;
+		return 0;
+	}
+	for (o = k->own; o->val; o++)
+		if (o->val == opt)
+			return kf_cli_set_key(k->conf, o, arg, k->cmd);
+	return -1;
+}
+
+int kf_cli_start_keyed(kf_conf_t *conf, int argc, char **argv, const char *cmd,
+		       const kf_cli_opt_t *own, int json_opt, int *json,
+		       const char *usage, int *log_json)
+{
+	struct kf__keyed k = {conf, own, cmd, json_opt, json};
+
+	return kf_cli_start(conf, argc, argv, cmd, own, kf__keyed_opt, &k,
+			    usage, NULL, log_json);
 }
 
 int kf_cli_exit(const char *cmd, int r, const char *err)
