@@ -1197,6 +1197,65 @@ static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 	kf__run_next(x);
 }
 
+/* A FILE (docs/protocol.md section 3.7) is the transfer MANIFEST CHUNK(0)
+ * COMMIT folded into one message, all three at its offset: it opens,
+ * writes and finishes through the same jobs and rules as that transfer. */
+static void kf__on_file(struct kf__recv *r, rd_kafka_message_t *m,
+			const kf_wire_hdr_t *h)
+{
+	kf_wire_manifest_t man;
+	kf_wire_commit_t commit;
+	kf_wire_chunk_t c;
+	kf_wire_file_t f;
+	struct kf__xfer *x;
+	struct kf__job *j;
+	char err[512];
+
+	if (kf_engine_defer(r->eng, m))
+		return;
+	if (kf__opened_by_jobs(r, h)) { /* FILE frames are never signed */
+		kf__reject(r, m, "rejected file",
+			   "an unsigned transfer, and receive.trusted_signers "
+			   "is set");
+		return;
+	}
+	if (kf_wire_decode_file(m->payload, m->len, r->o.max_file_size, &f, err,
+				sizeof(err))) {
+		kf__reject(r, m, "rejected file", err);
+		return;
+	}
+	if (kf__id_taken(r, &h->xid)) {
+		kf__reject(r, m, "rejected file",
+			   "its transfer id is already in use");
+		return;
+	}
+	kf_wire_file_split(&f, &man, &c, &commit);
+	kf__supersede(r, &man, m->partition, m->offset,
+		      rd_kafka_message_timestamp(m, NULL), -1, NULL);
+	x = kf__open_xfer(r, m, &man);
+	if (!x)
+		return;
+	kf_dbg(KF_DBG_RECV, "recv", "file '%s': %llu bytes", x->a.shown,
+	       (unsigned long long)man.file_size);
+	x->got_data = 1;
+	x->end_off = m->offset;
+	x->state = KF__X_CLOSING;
+	kf_probe_recv_commit(&x->probe, m->offset);
+	kf__enqueue(x, KF__J_BEGIN, NULL);
+	if (man.chunk_count) {
+		x->next_index = 1;
+		j = kf__enqueue(x, KF__J_CHUNK, m);
+		if (j)
+			j->chunk = c;
+	} else {
+		rd_kafka_message_destroy(m);
+	}
+	j = kf__enqueue(x, KF__J_FINISH, NULL);
+	if (j)
+		j->commit = commit;
+	kf__run_next(x);
+}
+
 /* Replay: a frame whose MANIFEST lies before the start position. That
  * transfer cannot be completed from this range: say so once per transfer
  * (a tombstone quiets its other frames). */
@@ -1668,6 +1727,9 @@ static void kf__on_message(void *sink, rd_kafka_message_t *m,
 		break;
 	case KF_WIRE_RESUME:
 		kf__on_resume(r, m, &h);
+		break;
+	case KF_WIRE_FILE:
+		kf__on_file(r, m, &h);
 		break;
 	default:
 		kf__on_abort(r, m, &h);
