@@ -401,20 +401,28 @@ static int kf__check_space(kf_assembly_t *a, char *errstr, size_t errstr_size)
 	return 0;
 }
 
+/* Files up to this size are not checked against the free space nor
+ * reserved before they are written: their data comes in one chunk, so
+ * its write, right after, tells as soon (a full disk stalls it the same
+ * way), and for small files the two calls cost as much as the write. */
+#define KF__RESERVE_MIN (64u << 10)
+
 int kf_assembly_begin(kf_assembly_t *a, char *errstr, size_t errstr_size)
 {
 	int e;
 
-	e = kf__check_space(a, errstr, errstr_size);
-	if (e)
-		return e;
+	if (a->m.file_size > KF__RESERVE_MIN) {
+		e = kf__check_space(a, errstr, errstr_size);
+		if (e)
+			return e;
+	}
 
 	a->fd = openat(a->dest->instfd, a->staging,
 		       O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 		       0600);
 	if (a->fd < 0)
 		goto out_err;
-	if (a->m.file_size) {
+	if (a->m.file_size > KF__RESERVE_MIN) {
 		/* fallocate, not posix_fallocate: where the file system
 		 * cannot reserve, skip it rather than write zeros. */
 		if (fallocate(a->fd, 0, 0, (off_t)a->m.file_size) < 0 &&

@@ -119,6 +119,7 @@ struct kf__xfer {
 	uint64_t stalled_ms; /* since when */
 	int gone;	     /* free when idle */
 	int orphan; /* opened by a RESUME: nothing staged, see kf__on_resume */
+	int whole;  /* a FILE frame: needs no later frame (r->nwhole) */
 	int timed_out, late_logged; /* abandoned after abandon_timeout */
 	int aborted;	  /* ended by an ABORT: more of it is a lost file */
 	int superseded;	  /* a newer transfer of its path replaced it: more of
@@ -164,6 +165,7 @@ struct kf__recv {
 	uint64_t reject_sec, reject_lines, reject_quiet; /* kf__reject */
 	struct kf__xfer *all;
 	size_t nopen;
+	size_t nwhole; /* of them, FILE frames (kf__full) */
 	size_t inflight_bytes;
 	/* decompression (and decryption) buffers of running jobs: counted
 	 * against receive.max_inflight_bytes with the queued messages */
@@ -266,8 +268,10 @@ static struct kf__xfer *kf__xfer_new(struct kf__recv *r, const kf_xid_t *xid,
 /* The transfer no longer counts as open (its outcome is decided). */
 static void kf__uncount(struct kf__xfer *x)
 {
-	if (x->counted)
+	if (x->counted) {
 		x->r->nopen--;
+		x->r->nwhole -= x->whole;
+	}
 	kf_probe_recv_close(&x->probe);
 	x->counted = 0;
 }
@@ -1397,6 +1401,8 @@ static void kf__on_file(struct kf__recv *r, rd_kafka_message_t *m,
 		return;
 	kf_dbg(KF_DBG_RECV, "recv", "file '%s': %llu bytes", x->a.shown,
 	       (unsigned long long)man.file_size);
+	x->whole = 1;
+	r->nwhole++;
 	x->got_data = 1;
 	x->end_off = m->offset;
 	x->state = KF__X_CLOSING;
@@ -2029,7 +2035,12 @@ static int kf__full(const void *sink)
 {
 	const struct kf__recv *r = sink;
 
-	return r->inflight_bytes >= r->o.max_inflight_bytes;
+	/* FILE frames complete without reading on, so the reading may wait
+	 * for them: they never fill more than half of the open transfers,
+	 * and never make a partition defer (docs/protocol.md section 7),
+	 * which re-reads it */
+	return r->inflight_bytes >= r->o.max_inflight_bytes ||
+	       r->nwhole >= r->max_open / 2;
 }
 
 static int kf__busy(const void *sink)
