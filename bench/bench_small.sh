@@ -114,7 +114,7 @@ for size in "${SIZE_LIST[@]}"; do
     rpid=$!
     PIDS+=("$rpid")
     for ((i = 0; i < 600; i++)); do
-        grep -q 'assigned [0-9]* partition' "$SCRATCH/recv-$size.log" && break
+        grep -q 'assigned [0-9]* partition' "$SCRATCH/recv-$size.log" 2>/dev/null && break
         sleep 0.1
     done
     sync -f "$SCRATCH"
@@ -138,6 +138,6 @@ done
 
 mkdir -p "$(dirname "$OUT")"
 {
-    echo "bench_small.sh $(date -u +%Y-%m-%dT%H:%M:%SZ) $(git -C "$ROOT" describe --always --dirty 2>/dev/null) ${SEND_ARGS[*]} ${RECV_ARGS[*]}"
+    echo "bench_small.sh $(date -u +%Y-%m-%dT%H:%M:%SZ) $(git -C "$ROOT" describe --always --dirty 2>/dev/null) load $(cut -d" " -f1-3 /proc/loadavg) ${SEND_ARGS[*]} ${RECV_ARGS[*]}"
     printf '%s\n' "${REPORT[@]}"
 } | tee "$OUT"
