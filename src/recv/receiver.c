@@ -1377,12 +1377,6 @@ static void kf__on_file(struct kf__recv *r, rd_kafka_message_t *m,
 
 	if (kf_engine_defer(r->eng, m))
 		return;
-	if (kf__opened_by_jobs(r, h)) { /* FILE frames are never signed */
-		kf__reject(r, m, "rejected file",
-			   "an unsigned transfer, and receive.trusted_signers "
-			   "is set");
-		return;
-	}
 	if (kf_wire_decode_file(m->payload, m->len, r->o.max_file_size, &f, err,
 				sizeof(err))) {
 		kf__reject(r, m, "rejected file", err);
@@ -1394,6 +1388,21 @@ static void kf__on_file(struct kf__recv *r, rd_kafka_message_t *m,
 		return;
 	}
 	kf_wire_file_split(&f, &man, &c, &commit);
+	if (kf__opened_by_jobs(r, h)) {
+		/* FILE frames are never signed: with receive.trusted_signers
+		 * set, quarantined like any unsigned transfer (section 10.8,
+		 * rule 2), and they supersede nothing */
+		x = kf__open_xfer(r, m, &man);
+		if (!x)
+			return;
+		rd_kafka_message_destroy(m);
+		kf__quarantine(x,
+			       "unsigned transfer: receive.trusted_signers "
+			       "accepts only transfers signed by one of its "
+			       "%zu key(s)",
+			       r->keys->ntrusted);
+		return;
+	}
 	kf__supersede(r, &man, m->partition, m->offset,
 		      rd_kafka_message_timestamp(m, NULL), -1, NULL);
 	x = kf__open_xfer(r, m, &man);

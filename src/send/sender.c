@@ -952,7 +952,7 @@ static void kf__dr(void *opaque, const rd_kafka_message_t *m)
 		s->frame_bytes -= f->frame_len;
 		free(f->frame);
 		f->frame = NULL;
-		if (!m->err) {
+		if (!m->err && f->nchunks) { /* an empty file has none */
 			kf_probe_send_chunk(&f->probe, f->st.st_size);
 			f->acked += (uint64_t)f->st.st_size;
 			s->stats.bytes_sent += (uint64_t)f->st.st_size;
