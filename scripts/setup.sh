@@ -17,7 +17,7 @@ PACKAGES=(
     libpq-dev libmariadb-dev libcurl4-openssl-dev
     clang libclang-rt-dev
     rpm lintian rpmlint clang-format stress-ng
-    zstd xxhash python3 time curl openssl util-linux
+    zstd xxhash python3 time curl openssl util-linux kcat
     default-jre-headless maven
 )
 # --with-db: the database servers of the sink and capture tests

@@ -23,7 +23,9 @@ extern "C" {
 #endif
 
 #define KF_VERSION_STR "0.1.0"
-#define KF_PROTOCOL_VERSION 1
+/* The newest wire protocol version spoken (docs/protocol.md): 2 added the
+ * FILE frame; version 1 frames are still sent and understood. */
+#define KF_PROTOCOL_VERSION 2
 
 /* Error codes: always negative. One list, X(NAME, value, description),
  * makes both the enum and kf_strerror()'s strings (src/common/err.c). */

@@ -17,6 +17,7 @@ void kf_api_send_opts(const kf_conf_t *conf, kf_send_opts_t *o)
 	o->sign_key = conf->sign_key;
 	o->max_inflight_bytes = conf->send_max_inflight_bytes;
 	o->max_inflight_files = conf->send_max_inflight_files;
+	o->file_frames = conf->send_file_frames;
 }
 
 int kf_send(const kf_conf_t *conf, const char *const *paths, size_t npaths,

@@ -361,6 +361,19 @@ const struct kf__key kf__conf_keys[] = {
 		       "not yet fully acknowledged.",
 	},
 	{
+		.name = "send.file_frames",
+		KF__BOOL(send_file_frames),
+		.def = "true",
+		.doc = "Send a file of at most chunk_size bytes as one FILE "
+		       "message (manifest, data and commit together, protocol "
+		       "version 2) instead of three. Receivers older than "
+		       "version 2 refuse FILE messages (logged and "
+		       "dead-lettered, never half-placed): set it to false "
+		       "until every receiver of the topic is upgraded. "
+		       "Encrypted and signed transfers always use three or "
+		       "more messages.",
+	},
+	{
 		.name = "send.linger_ms",
 		KF__INT(send_linger_ms),
 		.def = "5",

@@ -93,6 +93,7 @@ struct kf_conf_s {
 	/* send */
 	uint64_t send_max_inflight_bytes; /* raw bytes read but not acked */
 	int send_max_inflight_files;
+	int send_file_frames; /* FILE frames for small files */
 	int send_linger_ms;
 	int send_delivery_timeout_ms;
 	char *encrypt_recipients; /* owned; comma list of PEM files or NULL */

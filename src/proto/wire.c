@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Wire frames, protocol version 1 (docs/protocol.md).
+ * Wire frames, protocol versions 1 and 2 (docs/protocol.md).
  *
  * Every field goes through one pair of big-endian helpers. Decoders check
  * the frame length against the fixed part before reading any field, and
@@ -103,6 +103,8 @@ static const char *kf__type_name(unsigned type)
 		return "abort";
 	case KF_WIRE_RESUME:
 		return "resume";
+	case KF_WIRE_FILE:
+		return "file";
 	default:
 		return "unknown";
 	}
@@ -124,11 +126,17 @@ static unsigned kf__flags_allowed(unsigned type)
 	}
 }
 
+/* Version 2 added the FILE frame and changed nothing else. */
+static unsigned kf__version_of(unsigned type)
+{
+	return type == KF_WIRE_FILE ? KF_WIRE_VERSION_FILE : KF_WIRE_VERSION;
+}
+
 int kf_wire_decode_hdr(const void *buf, size_t len, kf_wire_hdr_t *hdr,
 		       char *errstr, size_t errstr_size)
 {
 	const uint8_t *p = buf;
-	unsigned type, flags;
+	unsigned type, flags, version;
 
 	if (len < KF_WIRE_HDR_SIZE)
 		return kf_seterr(errstr, errstr_size, KF_EPROTO,
@@ -140,16 +148,24 @@ int kf_wire_decode_hdr(const void *buf, size_t len, kf_wire_hdr_t *hdr,
 				 "not a kferry frame: magic is "
 				 "%02x %02x %02x %02x, expected \"%s\"",
 				 p[0], p[1], p[2], p[3], KF_WIRE_MAGIC);
-	if (p[KF__HDR_VERSION] != KF_WIRE_VERSION)
+	version = p[KF__HDR_VERSION];
+	if (version != KF_WIRE_VERSION && version != KF_WIRE_VERSION_FILE)
 		return kf_seterr(errstr, errstr_size, KF_EVERSION,
 				 "unsupported protocol version %u (this "
-				 "receiver understands version %d only)",
-				 p[KF__HDR_VERSION], KF_WIRE_VERSION);
+				 "receiver understands versions %d and %d)",
+				 version, KF_WIRE_VERSION,
+				 KF_WIRE_VERSION_FILE);
 	type = p[KF__HDR_TYPE];
-	if (type < KF_WIRE_MANIFEST || type > KF_WIRE_RESUME)
+	if (type < KF_WIRE_MANIFEST || type > KF_WIRE_FILE)
 		return kf_seterr(errstr, errstr_size, KF_EPROTO,
 				 "unknown frame type %u (expected %d..%d)",
-				 type, KF_WIRE_MANIFEST, KF_WIRE_RESUME);
+				 type, KF_WIRE_MANIFEST, KF_WIRE_FILE);
+	if (version != kf__version_of(type))
+		return kf_seterr(errstr, errstr_size, KF_EVERSION,
+				 "%s frame has protocol version %u; it "
+				 "exists in version %u only",
+				 kf__type_name(type), version,
+				 kf__version_of(type));
 	flags = (unsigned)kf__get_be(p + KF__HDR_FLAGS, 2);
 	if (flags & ~kf__flags_allowed(type))
 		return kf_seterr(errstr, errstr_size, KF_EPROTO,
@@ -158,7 +174,7 @@ int kf_wire_decode_hdr(const void *buf, size_t len, kf_wire_hdr_t *hdr,
 				 kf__type_name(type), flags,
 				 kf__flags_allowed(type));
 
-	hdr->version = p[KF__HDR_VERSION];
+	hdr->version = (uint8_t)version;
 	hdr->type = (uint8_t)type;
 	hdr->flags = (uint16_t)flags;
 	memcpy(hdr->xid.b, p + KF__HDR_XID, sizeof(hdr->xid.b));
@@ -216,7 +232,7 @@ static int kf__check_exact_len(unsigned type, size_t len, size_t want,
 static void kf__put_hdr(uint8_t *p, unsigned type, const kf_xid_t *xid)
 {
 	memcpy(p + KF__HDR_MAGIC, KF_WIRE_MAGIC, 4);
-	p[KF__HDR_VERSION] = KF_WIRE_VERSION;
+	p[KF__HDR_VERSION] = (uint8_t)kf__version_of(type);
 	p[KF__HDR_TYPE] = (uint8_t)type;
 	kf__put_be(p + KF__HDR_FLAGS, 2, 0);
 	memcpy(p + KF__HDR_XID, xid->b, sizeof(xid->b));
@@ -270,12 +286,13 @@ static int kf__manifest_check(const kf_wire_manifest_t *m, char *errstr,
 	return 0;
 }
 
-/* MANIFEST and RESUME share one layout; a RESUME adds `trailer` bytes
- * (its next_index) after the origin. */
+/* MANIFEST, RESUME and FILE share one layout; a RESUME adds `trailer`
+ * bytes (its next_index) after the origin, a FILE `trailer` bytes (its
+ * file_hash) and then its payload (`open`: the frame may go on). */
 static int kf__decode_manifest_as(const uint8_t *p, size_t len, unsigned type,
-				  size_t trailer, uint64_t max_file_size,
-				  kf_wire_manifest_t *m, char *errstr,
-				  size_t errstr_size)
+				  size_t trailer, int open,
+				  uint64_t max_file_size, kf_wire_manifest_t *m,
+				  char *errstr, size_t errstr_size)
 {
 	const char *what = kf__type_name(type);
 	size_t body;
@@ -302,7 +319,9 @@ static int kf__decode_manifest_as(const uint8_t *p, size_t len, unsigned type,
 
 	body = KF_WIRE_MANIFEST_FIXED + (size_t)m->path_len + m->origin_len +
 	       trailer;
-	err = kf__check_exact_len(type, len, body, errstr, errstr_size);
+	err = open && len >= body ? 0
+				  : kf__check_exact_len(type, len, body, errstr,
+							errstr_size);
 	if (err)
 		return err;
 	m->path = p + KF_WIRE_MANIFEST_FIXED;
@@ -324,7 +343,7 @@ int kf_wire_decode_manifest(const void *buf, size_t len, uint64_t max_file_size,
 			    kf_wire_manifest_t *m, char *errstr,
 			    size_t errstr_size)
 {
-	return kf__decode_manifest_as(buf, len, KF_WIRE_MANIFEST, 0,
+	return kf__decode_manifest_as(buf, len, KF_WIRE_MANIFEST, 0, 0,
 				      max_file_size, m, errstr, errstr_size);
 }
 
@@ -334,7 +353,7 @@ int kf_wire_decode_resume(const void *buf, size_t len, uint64_t max_file_size,
 	int err;
 
 	err = kf__decode_manifest_as(buf, len, KF_WIRE_RESUME,
-				     KF_WIRE_RESUME_TRAILER, max_file_size,
+				     KF_WIRE_RESUME_TRAILER, 0, max_file_size,
 				     &r->m, errstr, errstr_size);
 	if (err)
 		return err;
@@ -606,6 +625,80 @@ long kf_wire_encode_abort(void *buf, size_t cap, const kf_wire_abort_t *a)
 	if (a->reason_len)
 		memcpy(p + KF_WIRE_ABORT_FIXED, a->reason, a->reason_len);
 	return (long)len;
+}
+
+int kf_wire_decode_file(const void *buf, size_t len, uint64_t max_file_size,
+			kf_wire_file_t *f, char *errstr, size_t errstr_size)
+{
+	const uint8_t *p = buf;
+	kf_wire_manifest_t m;
+	kf_wire_chunk_t c;
+	kf_wire_commit_t cm;
+	size_t at;
+	int err;
+
+	err = kf__decode_manifest_as(p, len, KF_WIRE_FILE, KF_WIRE_FILE_TRAILER,
+				     1, max_file_size, &f->m, errstr,
+				     errstr_size);
+	if (err)
+		return err;
+	if (f->m.chunk_count > 1)
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "file: file_size %" PRIu64
+				 " exceeds chunk_size %" PRIu32
+				 ": a FILE frame holds one chunk at most",
+				 f->m.file_size, f->m.chunk_size);
+	at = KF_WIRE_MANIFEST_FIXED + (size_t)f->m.path_len + f->m.origin_len;
+	memcpy(f->file_hash, p + at, sizeof(f->file_hash));
+	f->payload = p + at + KF_WIRE_FILE_TRAILER;
+	f->payload_len = len - at - KF_WIRE_FILE_TRAILER;
+	if (f->m.chunk_count == 0) {
+		if (f->m.codec != KF_WIRE_CODEC_NONE || f->payload_len)
+			return kf_seterr(errstr, errstr_size, KF_EPROTO,
+					 "file: an empty file has codec 0 and "
+					 "no payload (codec %u, %zu bytes)",
+					 f->m.codec, f->payload_len);
+		return 0;
+	}
+	kf_wire_file_split(f, &m, &c, &cm);
+	return kf__chunk_check_payload(&c, errstr, errstr_size);
+}
+
+uint64_t kf_wire_file_split(const kf_wire_file_t *f, kf_wire_manifest_t *m,
+			    kf_wire_chunk_t *c, kf_wire_commit_t *cm)
+{
+	*m = f->m;
+	m->hdr.version = KF_WIRE_VERSION;
+	m->hdr.type = KF_WIRE_MANIFEST;
+	memset(c, 0, sizeof(*c));
+	c->hdr = m->hdr;
+	c->hdr.type = KF_WIRE_CHUNK;
+	c->raw_len = (uint32_t)f->m.file_size; /* <= chunk_size: checked */
+	c->codec = f->m.codec;
+	memcpy(c->raw_hash, f->file_hash, sizeof(c->raw_hash));
+	c->payload = f->payload;
+	c->payload_len = f->payload_len;
+	memset(cm, 0, sizeof(*cm));
+	cm->hdr = m->hdr;
+	cm->hdr.type = KF_WIRE_COMMIT;
+	cm->chunk_count = f->m.chunk_count;
+	cm->file_size = f->m.file_size;
+	memcpy(cm->file_hash, f->file_hash, sizeof(cm->file_hash));
+	return f->m.chunk_count;
+}
+
+long kf_wire_encode_file_hdr(void *buf, size_t cap, const kf_wire_file_t *f)
+{
+	long n;
+
+	if (f->m.chunk_count > 1)
+		return KF_EINVAL;
+	n = kf__encode_manifest_as(buf, cap, KF_WIRE_FILE, KF_WIRE_FILE_TRAILER,
+				   &f->m);
+	if (n > 0)
+		memcpy((uint8_t *)buf + n - KF_WIRE_FILE_TRAILER, f->file_hash,
+		       KF_WIRE_FILE_TRAILER);
+	return n;
 }
 
 void kf_xid_format(const kf_xid_t *xid, char out[33])

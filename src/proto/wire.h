@@ -19,12 +19,16 @@
 
 #define KF_WIRE_MAGIC "KFRY"
 #define KF_WIRE_VERSION 1
+/* The version of FILE frames (docs/protocol.md section 3.7); every other
+ * type keeps KF_WIRE_VERSION. */
+#define KF_WIRE_VERSION_FILE 2
 #define KF_WIRE_HDR_SIZE 24
 #define KF_WIRE_MANIFEST_FIXED 68 /* header + fixed part of MANIFEST */
 #define KF_WIRE_CHUNK_HDR 64	  /* header + fixed part of CHUNK */
 #define KF_WIRE_COMMIT_SIZE 56
 #define KF_WIRE_ABORT_FIXED 26
 #define KF_WIRE_RESUME_TRAILER 8 /* RESUME = MANIFEST layout + next_index */
+#define KF_WIRE_FILE_TRAILER 16	 /* FILE = MANIFEST layout + file_hash + data */
 
 /* path limits: core/path owns the path rules */
 #define KF_WIRE_PATH_MAX KF_PATH_MAX
@@ -38,13 +42,16 @@
 #define KF_WIRE_MANIFEST_MAX                                                   \
 	(KF_WIRE_MANIFEST_FIXED + KF_WIRE_PATH_MAX + KF_WIRE_ORIGIN_MAX)
 #define KF_WIRE_RESUME_MAX (KF_WIRE_MANIFEST_MAX + KF_WIRE_RESUME_TRAILER)
+/* The largest FILE before its payload. */
+#define KF_WIRE_FILE_HDR_MAX (KF_WIRE_MANIFEST_MAX + KF_WIRE_FILE_TRAILER)
 
 enum kf_wire_type {
 	KF_WIRE_MANIFEST = 1,
 	KF_WIRE_CHUNK = 2,
 	KF_WIRE_COMMIT = 3,
 	KF_WIRE_ABORT = 4,
-	KF_WIRE_RESUME = 5
+	KF_WIRE_RESUME = 5,
+	KF_WIRE_FILE = 6 /* version 2 */
 };
 
 /* Header flags (docs/protocol.md section 10). A plain v1 frame has none;
@@ -116,6 +123,16 @@ typedef struct kf_wire_resume_s {
 	uint64_t next_index;  /* <= m.chunk_count */
 } kf_wire_resume_t;
 
+/* FILE (docs/protocol.md section 3.7): a whole file of at most chunk_size
+ * bytes in one frame. m.codec is the payload's codec; m.hdr.type is
+ * KF_WIRE_FILE. */
+typedef struct kf_wire_file_s {
+	kf_wire_manifest_t m;
+	uint8_t file_hash[16];
+	const uint8_t *payload;
+	size_t payload_len;
+} kf_wire_file_t;
+
 typedef struct kf_wire_abort_s {
 	kf_wire_hdr_t hdr;
 	const uint8_t *reason;
@@ -145,6 +162,14 @@ int kf_wire_decode_commit(const void *buf, size_t len, kf_wire_commit_t *c,
 			  char *errstr, size_t errstr_size);
 int kf_wire_decode_abort(const void *buf, size_t len, kf_wire_abort_t *a,
 			 char *errstr, size_t errstr_size);
+int kf_wire_decode_file(const void *buf, size_t len, uint64_t max_file_size,
+			kf_wire_file_t *f, char *errstr, size_t errstr_size);
+
+/* The transfer a FILE stands for (section 3.7): its manifest (type
+ * MANIFEST), its chunk 0 when it is not empty (c->payload points into the
+ * FILE's buffer) and its commit. Returns the number of chunks, 0 or 1. */
+uint64_t kf_wire_file_split(const kf_wire_file_t *f, kf_wire_manifest_t *m,
+			    kf_wire_chunk_t *c, kf_wire_commit_t *cm);
 
 /* Checks that chunk c is the chunk `expect_index` of manifest m: index,
  * offset and raw_len agree. */
@@ -161,6 +186,11 @@ long kf_wire_encode_resume(void *buf, size_t cap, const kf_wire_resume_t *r);
 long kf_wire_encode_chunk_hdr(void *buf, size_t cap, const kf_wire_chunk_t *c);
 long kf_wire_encode_commit(void *buf, size_t cap, const kf_wire_commit_t *c);
 long kf_wire_encode_abort(void *buf, size_t cap, const kf_wire_abort_t *a);
+/* Writes the FILE up to its payload (manifest part and file_hash, at most
+ * KF_WIRE_FILE_HDR_MAX bytes); the payload follows it in the caller's
+ * buffer (payload/payload_len of f are ignored). f->m.chunk_count must be 0
+ * or 1. */
+long kf_wire_encode_file_hdr(void *buf, size_t cap, const kf_wire_file_t *f);
 
 /* Formats a transfer id as 32 lowercase hex digits plus NUL (33 bytes). */
 void kf_xid_format(const kf_xid_t *xid, char out[33]);

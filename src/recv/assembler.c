@@ -401,20 +401,28 @@ static int kf__check_space(kf_assembly_t *a, char *errstr, size_t errstr_size)
 	return 0;
 }
 
+/* Files up to this size are not checked against the free space nor
+ * reserved before they are written: their data comes in one chunk, so
+ * its write, right after, tells as soon (a full disk stalls it the same
+ * way), and for small files the two calls cost as much as the write. */
+#define KF__RESERVE_MIN (64u << 10)
+
 int kf_assembly_begin(kf_assembly_t *a, char *errstr, size_t errstr_size)
 {
 	int e;
 
-	e = kf__check_space(a, errstr, errstr_size);
-	if (e)
-		return e;
+	if (a->m.file_size > KF__RESERVE_MIN) {
+		e = kf__check_space(a, errstr, errstr_size);
+		if (e)
+			return e;
+	}
 
 	a->fd = openat(a->dest->instfd, a->staging,
 		       O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 		       0600);
 	if (a->fd < 0)
 		goto out_err;
-	if (a->m.file_size) {
+	if (a->m.file_size > KF__RESERVE_MIN) {
 		/* fallocate, not posix_fallocate: where the file system
 		 * cannot reserve, skip it rather than write zeros. */
 		if (fallocate(a->fd, 0, 0, (off_t)a->m.file_size) < 0 &&
@@ -574,19 +582,28 @@ static int kf__older_than(const kf_assembly_t *a, const struct stat *st)
  * closes it, on failure too: after a failed fsync the kernel may have
  * dropped the pages it could not write, and a second fsync of the same
  * file can then report success. The next attempt restages instead. */
-static int kf__finalize_staging(kf_assembly_t *a, char *errstr,
-				size_t errstr_size)
+/* Gives the staging file the manifest's mode and mtime. */
+static int kf__stamp(const kf_assembly_t *a)
 {
 	struct timespec ts[2];
-	int r = 0;
 
 	ts[0].tv_sec = 0;
 	ts[0].tv_nsec = UTIME_NOW;
 	ts[1].tv_sec = a->m.mtime_sec;
 	ts[1].tv_nsec = a->m.mtime_nsec;
 	/* set-user/group-ID bits never survive a transfer */
-	if (fchmod(a->fd, a->m.mode & 01777 & ~a->dest->umask) < 0 ||
-	    futimens(a->fd, ts) < 0 || (a->dest->fsync && fsync(a->fd) < 0)) {
+	return fchmod(a->fd, a->m.mode & 01777 & ~a->dest->umask) < 0 ||
+			       futimens(a->fd, ts) < 0
+		       ? -1
+		       : 0;
+}
+
+static int kf__finalize_staging(kf_assembly_t *a, char *errstr,
+				size_t errstr_size)
+{
+	int r = 0;
+
+	if (kf__stamp(a) < 0 || (a->dest->fsync && fsync(a->fd) < 0)) {
 		r = kf_seterr(errstr, errstr_size, kf_err_from_errno(errno),
 			      "finishing '%s' in %s/" KF__PRIVATE "/tmp: %s",
 			      a->shown, a->dest->path, strerror(errno));
@@ -678,6 +695,64 @@ static int kf__durable_staging(kf_assembly_t *a, const uint8_t hash[16],
 	return a->restage ? kf__restage(a, hash, errstr, errstr_size) : 0;
 }
 
+void kf_assembly_settle(kf_assembly_t *const *as, size_t n)
+{
+	int synced = 1;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (as[i]->fd >= 0 && kf__stamp(as[i]) < 0)
+			synced =
+				0; /* restaged below, as after a failed fsync */
+	if (n && as[0]->dest->fsync && syncfs(as[0]->dest->instfd) < 0) {
+		kf_warn("recv",
+			"syncfs of %s: %s; syncing the %zu files of the batch "
+			"one by one",
+			as[0]->dest->path, strerror(errno), n);
+		synced = 0;
+	}
+	for (i = 0; i < n; i++) {
+		kf_assembly_t *a = as[i];
+
+		if (a->fd < 0)
+			continue;
+		/* after a failed syncfs, each file's own fsync says whether
+		 * its writeback failed (errors are kept per file) */
+		if (!synced &&
+		    (kf__stamp(a) < 0 || (a->dest->fsync && fsync(a->fd) < 0)))
+			a->restage = 1;
+		close(a->fd);
+		a->fd = -1;
+	}
+}
+
+/* Length of the parent directory part of relpath ("" at the top). */
+static size_t kf__parent_len(const char *relpath)
+{
+	const char *slash = strrchr(relpath, '/');
+
+	return slash ? (size_t)(slash - relpath) : 0;
+}
+
+int kf_assembly_sync_parent(kf_assembly_t *a, char *errstr, size_t errstr_size)
+{
+	kf_dirsync_t *ds = a->dirsync;
+	size_t len = kf__parent_len(a->relpath);
+
+	a->dir_pending = 0;
+	if (!ds->relpath || kf__parent_len(ds->relpath) != len ||
+	    memcmp(ds->relpath, a->relpath, len)) {
+		ds->err = kf_path_sync_dirs(a->dest->rootfd, a->relpath,
+					    INT_MAX - 1, ds->errmsg,
+					    sizeof(ds->errmsg));
+		ds->relpath = a->relpath;
+	}
+	if (ds->err)
+		return kf_seterr(errstr, errstr_size, ds->err, "%s",
+				 ds->errmsg);
+	return 0;
+}
+
 /* Makes a placement durable: the directory holding the file and every
  * directory whose entry this transfer created, up to DEST. A file found
  * already in place (KF_SKIPPED) may have been put there by a receiver
@@ -688,6 +763,11 @@ static int kf__sync_placement(kf_assembly_t *a, int outcome, char *errstr,
 {
 	if (!a->dest->fsync)
 		return 0;
+	if (a->dirsync && outcome != KF_SKIPPED && a->made_depth == INT_MAX) {
+		a->dir_pending = 1; /* kf_assembly_sync_parent, after the
+				     * batch's renames */
+		return 0;
+	}
 	return kf_path_sync_dirs(a->dest->rootfd, a->relpath,
 				 outcome == KF_SKIPPED ? 0 : a->made_depth - 1,
 				 errstr, errstr_size);

@@ -57,6 +57,15 @@ enum kf_place_outcome {
 			    newer, and stays (docs/protocol.md 10.8, rule 6) */
 };
 
+/* Directories a batch of placements syncs once each
+ * (kf_assembly_sync_parent): the last placement that synced its parent,
+ * and the outcome. */
+typedef struct kf_dirsync_s {
+	const char *relpath; /* of that placement; NULL before the first */
+	int err;
+	char errmsg[256];
+} kf_dirsync_t;
+
 /* One transfer's file: created by kf_assembly_begin, ended by exactly one
  * of finish / quarantine / discard. */
 typedef struct kf_assembly_s {
@@ -88,6 +97,13 @@ typedef struct kf_assembly_s {
 	 * with this digest, and an older signed version never replaces a
 	 * newer file (docs/protocol.md section 10.8, rules 4 and 6). */
 	const uint8_t *signed_digest;
+	/* Set while a batch finishes it (kf_assembly_settle): a placement
+	 * into an existing directory leaves that directory's fsync to
+	 * kf_assembly_sync_parent (dir_pending), called once every file of
+	 * the batch is renamed, so that one fsync covers them all. NULL:
+	 * kf_assembly_finish syncs it. */
+	kf_dirsync_t *dirsync;
+	int dir_pending;
 } kf_assembly_t;
 
 /* Prepares a (zeroed) assembly from a decoded manifest; copies what it
@@ -111,6 +127,19 @@ int kf_assembly_write(kf_assembly_t *a, kf_codec_pool_t *codecs,
  * (a symlink or non-directory in the way), or KF_ENOSPC (retryable). */
 int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
 		       int *outcome, char *errstr, size_t errstr_size);
+/* Group commit (docs/protocol.md section 8): makes the staged data of n
+ * assemblies durable together before kf_assembly_finish places each of
+ * them: mode and mtime set, then one syncfs(2) of DEST's file system for
+ * all instead of an fsync each. If syncfs fails, each file is fsync'ed on
+ * its own, and one whose fsync fails is staged again from a copy by its
+ * kf_assembly_finish, as after a failed fsync there. Closes the staging
+ * files either way. */
+void kf_assembly_settle(kf_assembly_t *const *as, size_t n);
+/* For an assembly placed with dir_pending set: fsyncs its parent
+ * directory unless the last call on the same kf_dirsync_t did it for the
+ * same directory (callers go through a batch sorted by directory, after
+ * all its renames). Returns 0 or the KF_E* code of that fsync. */
+int kf_assembly_sync_parent(kf_assembly_t *a, char *errstr, size_t errstr_size);
 /* For a transfer whose beginning this receiver never saw (a RESUME with
  * no open transfer, docs/protocol.md section 9): succeeds with *outcome
  * KF_SKIPPED if DEST already holds the committed file (same size, the

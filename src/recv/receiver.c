@@ -46,6 +46,16 @@
 #define KF__LATE_WINDOW_MS (3600 * 1000)
 /* A transfer waiting for disk space is retried this often. */
 #define KF__STALL_RETRY_MS 5000
+/* Group commit (docs/protocol.md section 8): the FINISH jobs of files up
+ * to KF__BATCH_FILE_MAX bytes are run together, KF__BATCH_MAX files or
+ * KF__BATCH_BYTES at most, made durable by one syncfs and their
+ * directories synced once each. A batch closes when full, or when
+ * KF__BATCH_MS passed since its first file and the batch before it is
+ * done: under load, files gather while the previous batch syncs. */
+#define KF__BATCH_MAX 512
+#define KF__BATCH_BYTES (64u << 20)
+#define KF__BATCH_FILE_MAX (4u << 20)
+#define KF__BATCH_MS 2
 
 enum kf__xstate {
 	KF__X_OPEN = 1, /* receiving chunks */
@@ -82,8 +92,19 @@ struct kf__job {
 	 * then */
 	kf_assembly_t *opened;
 	kf_seal_t *seal;
+	size_t bidx; /* its place in a batch, for a stable order */
 	uv_work_t work;
 	struct kf__job *next;
+};
+
+/* FINISH jobs run together (KF__BATCH_MAX above). */
+struct kf__batch {
+	struct kf__recv *r;
+	struct kf__job *jobs[KF__BATCH_MAX];
+	size_t n;
+	uint64_t bytes;
+	int due; /* its deadline passed */
+	uv_work_t work;
 };
 
 struct kf__xfer {
@@ -98,6 +119,7 @@ struct kf__xfer {
 	uint64_t stalled_ms; /* since when */
 	int gone;	     /* free when idle */
 	int orphan; /* opened by a RESUME: nothing staged, see kf__on_resume */
+	int whole;  /* a FILE frame: needs no later frame (r->nwhole) */
 	int timed_out, late_logged; /* abandoned after abandon_timeout */
 	int aborted;	  /* ended by an ABORT: more of it is a lost file */
 	int superseded;	  /* a newer transfer of its path replaced it: more of
@@ -143,6 +165,7 @@ struct kf__recv {
 	uint64_t reject_sec, reject_lines, reject_quiet; /* kf__reject */
 	struct kf__xfer *all;
 	size_t nopen;
+	size_t nwhole; /* of them, FILE frames (kf__full) */
 	size_t inflight_bytes;
 	/* decompression (and decryption) buffers of running jobs: counted
 	 * against receive.max_inflight_bytes with the queued messages */
@@ -153,7 +176,10 @@ struct kf__recv {
 	int64_t reread_from; /* of the message being handled (kf_offsets_read) */
 	size_t max_open; /* receive.max_open_transfers, fitted to ulimit -n */
 	uint64_t unknown_frames;
-	kf_deadletter_t *dlq; /* the engine's; NULL: off (and in replays) */
+	kf_deadletter_t *dlq;	 /* the engine's; NULL: off (and in replays) */
+	struct kf__batch *batch; /* filling; NULL: none */
+	int batch_running;	 /* a batch's job is running */
+	uv_timer_t batch_timer;	 /* the filling batch's deadline */
 	kf_recv_stats_t stats;
 };
 
@@ -242,8 +268,10 @@ static struct kf__xfer *kf__xfer_new(struct kf__recv *r, const kf_xid_t *xid,
 /* The transfer no longer counts as open (its outcome is decided). */
 static void kf__uncount(struct kf__xfer *x)
 {
-	if (x->counted)
+	if (x->counted) {
 		x->r->nopen--;
+		x->r->nwhole -= x->whole;
+	}
 	kf_probe_recv_close(&x->probe);
 	x->counted = 0;
 }
@@ -441,6 +469,8 @@ static int kf__signed_abort_work(struct kf__job *j, char *e, size_t es)
 	return rc;
 }
 
+static void kf__job_failed(struct kf__job *j, kf_assembly_t *a);
+
 /* @locality worker */
 static void kf__job_work(uv_work_t *req)
 {
@@ -482,6 +512,15 @@ static void kf__job_work(uv_work_t *req)
 		j->err = kf__signed_abort_work(j, e, es);
 		return;
 	}
+	kf__job_failed(j, a);
+}
+
+/* @locality worker: a job that failed for a reason in the data moves the
+ * transfer to quarantine (or asks to retry that alone). */
+static void kf__job_failed(struct kf__job *j, kf_assembly_t *a)
+{
+	char *e = j->errmsg;
+
 	if (j->err && !kf__retryable(j->err)) {
 		int q;
 
@@ -770,6 +809,127 @@ static void kf__memory_freed(struct kf__recv *r)
 	}
 }
 
+/* ------------------------------------------------------ group commit */
+
+/* Placements of one directory side by side, in arrival order otherwise
+ * (two versions of one path are placed in the order they came). */
+static int kf__batch_cmp(const void *pa, const void *pb)
+{
+	const struct kf__job *a = *(struct kf__job *const *)pa;
+	const struct kf__job *b = *(struct kf__job *const *)pb;
+	const char *sa = strrchr(a->x->a.relpath, '/');
+	const char *sb = strrchr(b->x->a.relpath, '/');
+	size_t la = sa ? (size_t)(sa - a->x->a.relpath) : 0;
+	size_t lb = sb ? (size_t)(sb - b->x->a.relpath) : 0;
+	int c = memcmp(a->x->a.relpath, b->x->a.relpath, la < lb ? la : lb);
+
+	if (c)
+		return c;
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return a->bidx < b->bidx ? -1 : a->bidx > b->bidx;
+}
+
+/* @locality worker: the batch's data made durable at once, then each file
+ * verified and renamed into place, then each directory synced once; a
+ * file counts as done (kf__batch_done) only after all of that. */
+static void kf__batch_work(uv_work_t *req)
+{
+	struct kf__batch *b = req->data;
+	kf_assembly_t *as[KF__BATCH_MAX];
+	kf_dirsync_t ds = {0};
+	struct kf__job *j;
+	size_t i;
+
+	qsort(b->jobs, b->n, sizeof(b->jobs[0]), kf__batch_cmp);
+	for (i = 0; i < b->n; i++)
+		as[i] = &b->jobs[i]->x->a;
+	kf_assembly_settle(as, b->n);
+	for (i = 0; i < b->n; i++) {
+		as[i]->dirsync = &ds;
+		kf__job_work(&b->jobs[i]->work);
+	}
+	for (i = 0; i < b->n; i++) {
+		j = b->jobs[i];
+		if (as[i]->dir_pending && !j->err) {
+			j->err = kf_assembly_sync_parent(as[i], j->errmsg,
+							 sizeof(j->errmsg));
+			kf__job_failed(j, as[i]);
+		}
+		as[i]->dir_pending = 0;
+		as[i]->dirsync = NULL;
+	}
+}
+
+static void kf__batch_close(struct kf__recv *r);
+
+static void kf__batch_done(uv_work_t *req, int status)
+{
+	struct kf__batch *b = req->data;
+	struct kf__recv *r = b->r;
+	size_t i;
+
+	r->batch_running = 0;
+	for (i = 0; i < b->n; i++)
+		kf__job_done(&b->jobs[i]->work, status);
+	free(b);
+	if (r->batch && r->batch->due)
+		kf__batch_close(r);
+}
+
+static void kf__batch_close(struct kf__recv *r)
+{
+	struct kf__batch *b = r->batch;
+
+	r->batch = NULL;
+	uv_timer_stop(&r->batch_timer);
+	r->batch_running = 1;
+	b->work.data = b;
+	uv_queue_work(&r->loop, &b->work, kf__batch_work, kf__batch_done);
+}
+
+static void kf__batch_due(uv_timer_t *t)
+{
+	struct kf__recv *r = t->data;
+
+	r->batch->due = 1;
+	if (!r->batch_running)
+		kf__batch_close(r);
+}
+
+/* Is j a FINISH that waits for its batch rather than running alone? Only
+ * plain transfers of small files, and only when placements are fsync'ed
+ * (there is nothing to share otherwise). */
+static int kf__batched(const struct kf__xfer *x, const struct kf__job *j)
+{
+	return j->kind == KF__J_FINISH && !x->sealed && !x->orphan &&
+	       x->r->o.keep.fsync && x->a.m.file_size <= KF__BATCH_FILE_MAX;
+}
+
+/* Adds j to the filling batch (a new one if none). Out of memory, j runs
+ * alone. */
+static void kf__batch_add(struct kf__recv *r, struct kf__job *j)
+{
+	struct kf__batch *b = r->batch;
+
+	if (!b) {
+		b = calloc(1, sizeof(*b));
+		if (!b) {
+			uv_queue_work(&r->loop, &j->work, kf__job_work,
+				      kf__job_done);
+			return;
+		}
+		b->r = r;
+		r->batch = b;
+		uv_timer_start(&r->batch_timer, kf__batch_due, KF__BATCH_MS, 0);
+	}
+	j->bidx = b->n;
+	b->jobs[b->n++] = j;
+	b->bytes += j->x->a.m.file_size;
+	if (b->n == KF__BATCH_MAX || b->bytes >= KF__BATCH_BYTES)
+		kf__batch_close(r);
+}
+
 static void kf__run_next(struct kf__xfer *x)
 {
 	struct kf__job *j = x->qhead;
@@ -797,7 +957,11 @@ static void kf__run_next(struct kf__xfer *x)
 		x->qtail = NULL;
 	x->running = 1;
 	j->work.data = j;
-	uv_queue_work(&x->r->loop, &j->work, kf__job_work, kf__job_done);
+	if (kf__batched(x, j))
+		kf__batch_add(r, j);
+	else
+		uv_queue_work(&x->r->loop, &j->work, kf__job_work,
+			      kf__job_done);
 }
 
 static struct kf__job *kf__enqueue(struct kf__xfer *x, int kind,
@@ -1194,6 +1358,76 @@ static void kf__on_manifest(struct kf__recv *r, rd_kafka_message_t *m,
 	       (unsigned long long)man.chunk_count);
 	rd_kafka_message_destroy(m);
 	kf__enqueue(x, KF__J_BEGIN, NULL);
+	kf__run_next(x);
+}
+
+/* A FILE (docs/protocol.md section 3.7) is the transfer MANIFEST CHUNK(0)
+ * COMMIT folded into one message, all three at its offset: it opens,
+ * writes and finishes through the same jobs and rules as that transfer. */
+static void kf__on_file(struct kf__recv *r, rd_kafka_message_t *m,
+			const kf_wire_hdr_t *h)
+{
+	kf_wire_manifest_t man;
+	kf_wire_commit_t commit;
+	kf_wire_chunk_t c;
+	kf_wire_file_t f;
+	struct kf__xfer *x;
+	struct kf__job *j;
+	char err[512];
+
+	if (kf_engine_defer(r->eng, m))
+		return;
+	if (kf_wire_decode_file(m->payload, m->len, r->o.max_file_size, &f, err,
+				sizeof(err))) {
+		kf__reject(r, m, "rejected file", err);
+		return;
+	}
+	if (kf__id_taken(r, &h->xid)) {
+		kf__reject(r, m, "rejected file",
+			   "its transfer id is already in use");
+		return;
+	}
+	kf_wire_file_split(&f, &man, &c, &commit);
+	if (kf__opened_by_jobs(r, h)) {
+		/* FILE frames are never signed: with receive.trusted_signers
+		 * set, quarantined like any unsigned transfer (section 10.8,
+		 * rule 2), and they supersede nothing */
+		x = kf__open_xfer(r, m, &man);
+		if (!x)
+			return;
+		rd_kafka_message_destroy(m);
+		kf__quarantine(x,
+			       "unsigned transfer: receive.trusted_signers "
+			       "accepts only transfers signed by one of its "
+			       "%zu key(s)",
+			       r->keys->ntrusted);
+		return;
+	}
+	kf__supersede(r, &man, m->partition, m->offset,
+		      rd_kafka_message_timestamp(m, NULL), -1, NULL);
+	x = kf__open_xfer(r, m, &man);
+	if (!x)
+		return;
+	kf_dbg(KF_DBG_RECV, "recv", "file '%s': %llu bytes", x->a.shown,
+	       (unsigned long long)man.file_size);
+	x->whole = 1;
+	r->nwhole++;
+	x->got_data = 1;
+	x->end_off = m->offset;
+	x->state = KF__X_CLOSING;
+	kf_probe_recv_commit(&x->probe, m->offset);
+	kf__enqueue(x, KF__J_BEGIN, NULL);
+	if (man.chunk_count) {
+		x->next_index = 1;
+		j = kf__enqueue(x, KF__J_CHUNK, m);
+		if (j)
+			j->chunk = c;
+	} else {
+		rd_kafka_message_destroy(m);
+	}
+	j = kf__enqueue(x, KF__J_FINISH, NULL);
+	if (j)
+		j->commit = commit;
 	kf__run_next(x);
 }
 
@@ -1669,6 +1903,9 @@ static void kf__on_message(void *sink, rd_kafka_message_t *m,
 	case KF_WIRE_RESUME:
 		kf__on_resume(r, m, &h);
 		break;
+	case KF_WIRE_FILE:
+		kf__on_file(r, m, &h);
+		break;
 	default:
 		kf__on_abort(r, m, &h);
 		break;
@@ -1807,7 +2044,12 @@ static int kf__full(const void *sink)
 {
 	const struct kf__recv *r = sink;
 
-	return r->inflight_bytes >= r->o.max_inflight_bytes;
+	/* FILE frames complete without reading on, so the reading may wait
+	 * for them: they never fill more than half of the open transfers,
+	 * and never make a partition defer (docs/protocol.md section 7),
+	 * which re-reads it */
+	return r->inflight_bytes >= r->o.max_inflight_bytes ||
+	       r->nwhole >= r->max_open / 2;
 }
 
 static int kf__busy(const void *sink)
@@ -1894,6 +2136,14 @@ static void kf__recv_teardown(struct kf__recv *r)
 	struct kf__xfer *x;
 
 	/* Staged data goes with the instance directory (kf_dest_close). */
+	if (r->batch) { /* stopped before its deadline: never ran */
+		size_t i;
+
+		for (i = 0; i < r->batch->n; i++)
+			kf__job_free(r, r->batch->jobs[i]);
+		free(r->batch);
+		r->batch = NULL;
+	}
 	while ((x = r->all)) {
 		kf__purge(x);
 		x->gone = 1;
@@ -1924,6 +2174,9 @@ int kf_receive_run(const kf_recv_opts_t *o, kf_recv_stats_t *stats,
 	kf_workers_setup(o->workers);
 	kf__fit_descriptors(r);
 	uv_loop_init(&r->loop);
+	uv_timer_init(&r->loop, &r->batch_timer);
+	uv_unref((uv_handle_t *)&r->batch_timer); /* jobs keep the loop */
+	r->batch_timer.data = r;
 	r->reread_from = -1;
 	rc = kf__recv_setup(r, errstr, errstr_size);
 	if (rc)
@@ -1943,6 +2196,8 @@ out:
 	if (stats)
 		*stats = r->stats;
 	kf__recv_teardown(r);
+	uv_close((uv_handle_t *)&r->batch_timer, NULL);
+	uv_run(&r->loop, UV_RUN_NOWAIT);
 	uv_loop_close(&r->loop);
 	free(r);
 	return rc;

@@ -83,6 +83,12 @@ struct kf__sfile {
 	int want_resume;       /* resume was given at submit */
 	kf_send_ckpt_t resume;
 	kf_hasher_t *hasher;
+	/* A FILE frame (the whole transfer in one message), built by the open
+	 * job, owned until its delivery report; frame_len counts in
+	 * s->frame_bytes meanwhile. */
+	uint8_t *frame;
+	size_t frame_len;
+	int single;		/* sent as one FILE frame */
 	struct kf__slot *ready; /* compressed, waiting for earlier chunks */
 	int skip_compress;
 	int err;
@@ -112,6 +118,7 @@ struct kf_sender_s {
 	struct kf__sfile *queue_head, *queue_tail; /* not started */
 	struct kf__sfile *active;		   /* started, not done */
 	size_t nqueued, nreading, nactive;
+	size_t frame_bytes; /* FILE frames produced, not yet reported */
 	int stopping;
 	kf_send_stats_t stats;
 };
@@ -291,8 +298,9 @@ static void kf__seal(struct kf__sfile *f)
 		close(f->fd);
 		f->fd = -1;
 	}
-	if (!f->opened)
-		return; /* nothing was produced: nothing to abort */
+	if (!f->opened || f->single)
+		return; /* nothing was produced, or a FILE frame: it is whole
+			 * or absent, nothing to abort or commit */
 	if (f->err) {
 		/* the owner may first have to record that the transfer is
 		 * void (kf_send_void_cb) */
@@ -637,6 +645,73 @@ static int kf__hash_prefix(struct kf__sfile *f, uint64_t bytes)
 	return err;
 }
 
+/* @locality worker: reads exactly size bytes at offset 0 into buf. */
+static int kf__read_all(struct kf__sfile *f, uint8_t *buf, size_t size)
+{
+	size_t got = 0;
+
+	while (got < size) {
+		ssize_t r = pread(f->fd, buf + got, size - got, (off_t)got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			kf__fail(f,
+				 r < 0 ? kf_err_from_errno(errno) : KF_ECHANGED,
+				 "read at offset %zu: %s", got,
+				 r < 0 ? strerror(errno)
+				       : "the file shrank while being sent");
+			return f->err;
+		}
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+/* @locality worker: a file of one chunk at most becomes one FILE frame
+ * (docs/protocol.md section 3.7), read, hashed and compressed in this one
+ * job: no further round trip through the loop. */
+static void kf__file_frame_work(struct kf__sfile *f)
+{
+	size_t size = (size_t)f->st.st_size, hdr, payload = size;
+	kf_wire_file_t ff = {0};
+	int codec = KF_CODEC_NONE;
+
+	kf__manifest_fields(f, &ff.m);
+	hdr = KF_WIRE_MANIFEST_FIXED + ff.m.path_len + ff.m.origin_len +
+	      KF_WIRE_FILE_TRAILER;
+	f->frame = malloc(hdr + size);
+	if (!f->frame) {
+		kf__fail(f, KF_ENOMEM, "out of memory");
+		return;
+	}
+	if (kf__read_all(f, f->frame + hdr, size))
+		return;
+	if (kf__changed(f)) {
+		kf__fail(f, KF_ECHANGED,
+			 "file changed while being sent (size, mtime or ctime "
+			 "differ from when it was opened)");
+		return;
+	}
+	kf_hash128(f->frame + hdr, size, f->file_hash);
+	if (size && f->s->opts.codec == KF_CODEC_ZSTD) {
+		codec = kf_codec_compress(f->s->codecs, f->frame + hdr, size,
+					  &payload);
+		if (codec < 0) {
+			kf__fail(f, codec, "compression: %s",
+				 kf_strerror(codec));
+			return;
+		}
+	}
+	ff.m.codec = (uint8_t)codec;
+	memcpy(ff.file_hash, f->file_hash, sizeof(ff.file_hash));
+	if (kf_wire_encode_file_hdr(f->frame, hdr, &ff) != (long)hdr) {
+		kf__fail(f, KF_EINVAL, "cannot encode the file frame");
+		return;
+	}
+	f->frame_len = hdr + payload;
+}
+
 /* @locality worker */
 static void kf__open_work(uv_work_t *req)
 {
@@ -677,6 +752,11 @@ static void kf__open_work(uv_work_t *req)
 		kf__seal_open(f);
 		return;
 	}
+	if (f->s->opts.file_frames && f->nchunks <= 1 && !f->want_resume) {
+		f->single = 1;
+		kf__file_frame_work(f);
+		return;
+	}
 	if (!f->want_resume)
 		return;
 	if (!kf__resume_fits(f, f->nchunks)) {
@@ -704,7 +784,17 @@ static void kf__open_done(uv_work_t *req, int status)
 
 	(void)status;
 	f->busy = 0;
-	if (!f->err) {
+	if (!f->err && f->single) {
+		f->opened = 1;
+		f->next_read = f->next_produce = f->nchunks;
+		f->hashed = 1;
+		if (kf__produce(f, f->frame, f->frame_len, &f->ctrl, 0)) {
+			free(f->frame);
+			f->frame = NULL;
+		} else {
+			s->frame_bytes += f->frame_len;
+		}
+	} else if (!f->err) {
 		f->opened = 1;
 		f->next_read = f->next_produce = f->first_chunk;
 		f->hashed = f->next_read == f->nchunks;
@@ -741,6 +831,7 @@ static void kf__sfile_free(struct kf__sfile *f)
 		close(f->fd);
 	kf_hasher_destroy(f->hasher);
 	kf_seal_free(f->seal);
+	free(f->frame);
 	free(f->src);
 	free(f->rel);
 	free(f);
@@ -791,9 +882,12 @@ static void kf__kick(kf_sender_t *s)
 {
 	struct kf__sfile *f;
 
+	/* FILE frames awaiting their reports hold memory: they count
+	 * against send.max_inflight_bytes like chunks in slots do */
 	while (!s->stopping && s->queue_head &&
 	       s->nreading < (size_t)s->opts.max_inflight_files &&
-	       s->nactive < KF__MAX_SEALED) {
+	       s->nactive < KF__MAX_SEALED &&
+	       s->frame_bytes < s->opts.max_inflight_bytes) {
 		f = s->queue_head;
 		s->queue_head = f->next;
 		if (!s->queue_head)
@@ -854,6 +948,16 @@ static void kf__dr(void *opaque, const rd_kafka_message_t *m)
 		if (ref->kind == KF__REF_CTRL)
 			kf_probe_send_ctrl(&f->probe, m->partition, m->offset);
 	}
+	if (f->frame) { /* the FILE frame: the whole file */
+		s->frame_bytes -= f->frame_len;
+		free(f->frame);
+		f->frame = NULL;
+		if (!m->err && f->nchunks) { /* an empty file has none */
+			kf_probe_send_chunk(&f->probe, f->st.st_size);
+			f->acked += (uint64_t)f->st.st_size;
+			s->stats.bytes_sent += (uint64_t)f->st.st_size;
+		}
+	}
 	if (ref->kind == KF__REF_SLOT) {
 		struct kf__slot *sl =
 			KF_CONTAINER_OF(ref, struct kf__slot, ref);
@@ -868,7 +972,7 @@ static void kf__dr(void *opaque, const rd_kafka_message_t *m)
 		kf__slot_put(s, sl);
 	}
 	if (m->err > 0 && ref == &f->ctrl && f->sealed && !f->outstanding &&
-	    !f->abort_again && !f->abort_held) {
+	    !f->abort_again && !f->abort_held && !f->single) {
 		/* The broker refused the frame that ends the transfer (an ABORT
 		 * goes down with a refused chunk batched beside it): one more
 		 * ABORT, in a batch of its own, lets receivers drop it now

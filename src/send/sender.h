@@ -44,6 +44,8 @@ typedef struct kf_send_opts_s {
 	const char *sign_key;		/* PEM file or NULL */
 	uint64_t max_inflight_bytes;	/* file bytes read but not acked */
 	int max_inflight_files;		/* files being read at once */
+	int file_frames; /* a file of one chunk at most travels as one FILE
+			  * frame (docs/protocol.md section 3.7) */
 } kf_send_opts_t;
 
 /* A checkpoint of an unfinished transfer: its first next_index chunks are

@@ -104,6 +104,30 @@ static void fuzz_resume(const uint8_t *data, size_t size)
 	same_bytes(kf_wire_encode_resume(out, sizeof(out), &r), data, size);
 }
 
+static void fuzz_file(const uint8_t *data, size_t size)
+{
+	kf_wire_manifest_t m;
+	kf_wire_chunk_t c;
+	kf_wire_commit_t cm;
+	kf_wire_file_t f;
+	size_t hdr;
+
+	err[0] = '\0';
+	if (!decoded(kf_wire_decode_file(data, size, FUZZ_MAX_FILE_SIZE, &f,
+					 err, sizeof(err))))
+		return;
+	hdr = size - f.payload_len;
+	if (f.payload != data + hdr || hdr > KF_WIRE_FILE_HDR_MAX)
+		abort();
+	same_bytes(kf_wire_encode_file_hdr(out, sizeof(out), &f), data, hdr);
+	/* what it stands for is a transfer the version 1 rules accept */
+	if (kf_wire_file_split(&f, &m, &c, &cm) &&
+	    kf_wire_chunk_fits(&m, &c, 0, err, sizeof(err)))
+		abort();
+	if (cm.chunk_count != m.chunk_count || cm.file_size != m.file_size)
+		abort();
+}
+
 static kf_seal_keys_t fuzz_keys;
 static kf_seal_t *fuzz_seal; /* a transfer state with both flags */
 
@@ -204,21 +228,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		[KF_WIRE_CHUNK] = KF_WIRE_FLAG_SEALED,
 		[KF_WIRE_COMMIT] = KF_WIRE_FLAG_SEALED | KF_WIRE_FLAG_SIGNED,
 		[KF_WIRE_ABORT] = KF_WIRE_FLAG_SIGNED,
-		[KF_WIRE_RESUME] = 0};
+		[KF_WIRE_RESUME] = 0,
+		[KF_WIRE_FILE] = 0};
 	kf_wire_hdr_t hdr;
 
 	if (!fuzz_seal)
 		fuzz_init();
 	err[0] = '\0';
 	if (decoded(kf_wire_decode_hdr(data, size, &hdr, err, sizeof(err))) &&
-	    (hdr.version != KF_WIRE_VERSION || hdr.type < KF_WIRE_MANIFEST ||
-	     hdr.type > KF_WIRE_RESUME || (hdr.flags & ~allowed[hdr.type])))
+	    (hdr.version != (hdr.type == KF_WIRE_FILE ? KF_WIRE_VERSION_FILE
+						      : KF_WIRE_VERSION) ||
+	     hdr.type < KF_WIRE_MANIFEST || hdr.type > KF_WIRE_FILE ||
+	     (hdr.flags & ~allowed[hdr.type])))
 		abort();
 	fuzz_manifest(data, size);
 	fuzz_chunk(data, size);
 	fuzz_commit(data, size);
 	fuzz_abort(data, size);
 	fuzz_resume(data, size);
+	fuzz_file(data, size);
 	fuzz_sealed(data, size);
 	fuzz_path(data, size);
 	return 0;

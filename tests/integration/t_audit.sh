@@ -109,7 +109,8 @@ for p, (size, h) in want.items():
         bad.append(f"{p}: expected completed/placed, {size} bytes, {h}: {r}")
     if r.get("sender_host") != host or "placed" not in r or "sent" not in r:
         bad.append(f"{p}: sender_host, sent or placed missing or wrong: {r}")
-    if not r["first_offset"] < r.get("last_offset", -1):
+    # equal for a file sent as one FILE frame (docs/protocol.md 3.7)
+    if not r["first_offset"] <= r.get("last_offset", -1):
         bad.append(f"{p}: offsets {r['first_offset']}..{r.get('last_offset')}")
 q = recs.get(("forge/file-hash", "quarantined"))
 if not q or q["event"] != "quarantined" or "hash" not in q.get("reason", "") or "ended" not in q:

@@ -51,7 +51,7 @@ log "a refused dead letter stopped the receiver (exit 3)"
 
 # 3. More bad input and good files; a receiver with a working dead-letter
 # topic forwards all of it, the killed one's dead letter included.
-forge version2 --path dlq/version2 --header trace-id=v2
+forge version9 --path dlq/version9 --header trace-id=v9
 forge chunk-hash --path dlq/chunk-hash
 forge good --path dlq/good --out "$WORK/good.expected"
 QXID=$(awk '$1 == "chunk-hash" { print $2 }' "$FORGE_OUT")
@@ -66,7 +66,7 @@ cmp -s "$DEST/normal/hello.txt" "$WORK/src/normal/hello.txt" || fail "the sent f
 assert_recv "$RECV_LOG" files 2
 assert_recv "$RECV_LOG" quarantined 1
 [ -f "$DEST/.kferry/quarantine/$QXID/reason.txt" ] || fail "no quarantine for chunk-hash ($QXID)"
-# garbage (1) + every frame of version2 (MANIFEST, 4 CHUNKs, COMMIT) + the
+# garbage (1) + every frame of version9 (MANIFEST, 4 CHUNKs, COMMIT) + the
 # record of the quarantined transfer
 assert_recv "$RECV_LOG" dead 8
 
@@ -92,9 +92,9 @@ for h in "trace-id:abc123" "origin:t_dlq" "kferry.dlq.reason:not a kferry frame:
 done
 [[ $r == *$'\t'"this is not a kferry frame" ]] || fail "dlq/killed: the value is not the original: $r"
 
-[ "$(records dlq/version2 | grep -c 'kferry.dlq.reason:not a kferry frame: unsupported protocol version 2')" = 6 ] ||
-	fail "dlq/version2: expected 6 dead letters with the reason: $(records dlq/version2 | cut -c1-300)"
-[ "$(records dlq/version2 | grep -c 'trace-id:v2')" = 6 ] || fail "dlq/version2: original header lost"
+[ "$(records dlq/version9 | grep -c 'kferry.dlq.reason:not a kferry frame: unsupported protocol version 9')" = 6 ] ||
+	fail "dlq/version9: expected 6 dead letters with the reason: $(records dlq/version9 | cut -c1-300)"
+[ "$(records dlq/version9 | grep -c 'trace-id:v9')" = 6 ] || fail "dlq/version9: original header lost"
 
 r=$(records dlq/chunk-hash)
 [ "$(printf '%s' "$r" | grep -c 'kferry.dlq.kind:quarantine')" = 1 ] ||

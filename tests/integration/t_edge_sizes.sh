@@ -19,12 +19,16 @@ for size in 0 1 $((C - 1)) $C $((C + 1)) $((3 * C)) $((3 * C + 1)); do
 done
 kf_send --chunk-size 64KiB "$SRC" || fail "send (64 KiB chunks) exited $?: $(tail -n 5 "$SEND_LOG")"
 assert_send_ok $n
-# messages: a manifest and a commit per file, plus one per chunk
-chunks=0
+# messages: one FILE per file of one chunk at most (protocol section
+# 3.7), else a manifest and a commit plus one per chunk
+want=0
 for size in 0 1 $((C - 1)) $C $((C + 1)) $((3 * C)) $((3 * C + 1)); do
-	chunks=$((chunks + 2 * ((size + C - 1) / C)))
+	if [ "$size" -le $C ]; then
+		want=$((want + 2))
+	else
+		want=$((want + 2 * (2 + (size + C - 1) / C)))
+	fi
 done
-want=$((2 * n + chunks))
 [ "$(json_field "$SEND_JSON" messages)" = $want ] ||
 	fail "64 KiB chunks: expected $want messages, got $SEND_JSON"
 

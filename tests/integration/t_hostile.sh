@@ -29,7 +29,7 @@ REJECTS=(
 	"private|private|.kferry/x|the receiver's private directory|y"
 	"private-tmp|private|.kferry/tmp/evil|the receiver's private directory|y"
 	"too-big|too-big|forge/too-big|file_size 2097152 exceeds the limit|n"
-	"version2|version2|forge/version2|unsupported protocol version 2|n"
+	"version9|version9|forge/version9|unsupported protocol version 9|n"
 	"bad-magic|bad-magic|forge/bad-magic|not a kferry frame: magic is 4b 46 52 58|n"
 )
 QUARANTINES=(

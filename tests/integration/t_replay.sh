@@ -12,13 +12,15 @@ mkdir -p "$SRC/tree/one" "$SRC/tree/two"
 # batch 1: small files and one of several chunks; then batch 2
 for i in 1 2 3 4 5 6; do text_file "$SRC/tree/one/f$i.txt" $((i * 7000)) "$i"; done
 random_file "$SRC/tree/one/big.bin" $((2 * MiB + 12345))
-kf_send "$SRC/tree" || fail "send of batch 1 exited $?"
+# Three-frame transfers (not FILE frames, docs/protocol.md section 3.7),
+# so that a start at offset 1 cuts the first transfer of each partition.
+kf_send -o send.file_frames=false "$SRC/tree" || fail "send of batch 1 exited $?"
 assert_send_ok 7
 sleep 1
 T=$(date +%s%3N) # between the two sends
 sleep 1
 for i in 1 2 3 4 5; do text_file "$SRC/tree/two/g$i.txt" $((i * 5000)) "$((i + 10))"; done
-kf_send "$SRC/tree/two" || fail "send of batch 2 exited $?"
+kf_send -o send.file_frames=false "$SRC/tree/two" || fail "send of batch 2 exited $?"
 assert_send_ok 5
 # batch 2 was sent as a tree of its own ("two/..."): place it like batch 1
 mkdir -p "$WORK/want"

@@ -60,7 +60,8 @@ static const struct forge_scenario forge_scenarios[] = {
 	{"absolute", "absolute path", "/tmp/kf-forge-absolute"},
 	{"private", "path in the receiver's private area", ".kferry/x"},
 	{"too-big", "correct; give a --size over receive.max_file_size", NULL},
-	{"version2", "every frame says protocol version 2", NULL},
+	{"version9", "every frame says protocol version 9 (a future one)",
+	 NULL},
 	{"bad-magic", "the manifest's magic is not KFRY", NULL},
 	{"truncated", "chunk 0 is cut off in the middle of its payload", NULL},
 	{"chunk-hash", "chunk 0 carries a wrong raw hash", NULL},
@@ -435,8 +436,8 @@ static int forge_open(struct forge *f, int resume, uint64_t next_index)
 	memcpy(buf + KF_WIRE_MANIFEST_FIXED, f->path, f->path_len);
 	if (forge_is(f, "bad-magic"))
 		memcpy(buf, "KFRX", 4);
-	if (forge_is(f, "version2"))
-		buf[4] = 2;
+	if (forge_is(f, "version9"))
+		buf[4] = 9;
 	return forge_send(f, buf, (size_t)n);
 }
 
@@ -537,8 +538,8 @@ static int forge_chunk(struct forge *f, kf_codec_pool_t *pool, uint64_t idx,
 			idx);
 		goto out_fail;
 	}
-	if (forge_is(f, "version2"))
-		buf[4] = 2;
+	if (forge_is(f, "version9"))
+		buf[4] = 9;
 	if (idx == 0 && forge_is(f, "truncated"))
 		plen /= 2;
 	if (idx == 0 && forge_is(f, "bit-flip"))
@@ -582,8 +583,8 @@ static int forge_commit(struct forge *f)
 					    f->seal->commit_len);
 	if (kf_wire_encode_commit(buf, sizeof(buf), &c) < 0)
 		return -1;
-	if (forge_is(f, "version2"))
-		buf[4] = 2;
+	if (forge_is(f, "version9"))
+		buf[4] = 9;
 	return forge_send(f, buf, sizeof(buf));
 }
 

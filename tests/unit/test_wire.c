@@ -440,9 +440,13 @@ static void test_version(void **state)
 	(void)state;
 	for (i = 0; i < 5; i++) {
 		len = one_frame(i ? (unsigned)i : KF_WIRE_CHUNK);
+		frame[4] = 3;
+		EXPECT_ERR(all_decoders[i](frame, len), KF_EVERSION,
+			   "unsupported protocol version 3");
+		/* version 2 only added the FILE frame (section 3.7) */
 		frame[4] = 2;
 		EXPECT_ERR(all_decoders[i](frame, len), KF_EVERSION,
-			   "unsupported protocol version 2");
+			   "has protocol version 2; it exists in version 1");
 		frame[4] = 0;
 		EXPECT_ERR(all_decoders[i](frame, len), KF_EVERSION,
 			   "unsupported protocol version 0");
@@ -451,7 +455,7 @@ static void test_version(void **state)
 
 static void test_unknown_type(void **state)
 {
-	static const uint8_t types[] = {0, 6, 255};
+	static const uint8_t types[] = {0, 7, 255};
 	size_t i, t, len;
 
 	(void)state;
@@ -551,6 +555,147 @@ static void test_resume_next_index(void **state)
 	EXPECT_ERR(kf_wire_decode_resume(frame, len, LIMIT, &d, errbuf,
 					 sizeof(errbuf)),
 		   KF_ELIMIT, "resume: file_size");
+}
+
+/* FILE (section 3.7): the MANIFEST layout with version 2 and type 6,
+ * file_hash, then the payload (payload_len bytes of 'f'). */
+static size_t raw_file(uint8_t *p, const kf_wire_manifest_t *m,
+		       size_t payload_len)
+{
+	size_t n = raw_manifest(p, m);
+
+	p[4] = 2;
+	p[5] = KF_WIRE_FILE;
+	memset(p + n, 0xab, 16);
+	memset(p + n + 16, 'f', payload_len);
+	return n + 16 + payload_len;
+}
+
+static kf_wire_manifest_t small_manifest(const char *path, uint64_t size)
+{
+	kf_wire_manifest_t m = good_manifest(path);
+
+	m.file_size = size;
+	m.chunk_count = size != 0;
+	m.codec = KF_WIRE_CODEC_NONE;
+	return m;
+}
+
+static int dec_file(const uint8_t *p, size_t len)
+{
+	kf_wire_file_t f;
+
+	return kf_wire_decode_file(p, len, LIMIT, &f, errbuf, sizeof(errbuf));
+}
+
+static void test_file_roundtrip(void **state)
+{
+	kf_wire_manifest_t m = small_manifest("edi/order 1.txt", 100), dm2;
+	kf_wire_file_t f = {0}, d;
+	kf_wire_chunk_t c;
+	kf_wire_commit_t cm;
+	uint8_t golden[KF_WIRE_FILE_HDR_MAX + 100];
+	size_t glen, cut;
+	long len;
+
+	(void)state;
+	f.m = m;
+	memset(f.file_hash, 0xab, 16);
+	glen = raw_file(golden, &m, 100);
+	len = kf_wire_encode_file_hdr(frame, sizeof(frame), &f);
+	assert_int_equal(len, 68 + 15 + 6 + 16);
+	memset(frame + len, 'f', 100);
+	len += 100;
+	assert_int_equal(len, glen);
+	assert_memory_equal(frame, golden, glen);
+
+	EXPECT_OK(kf_wire_decode_file(frame, (size_t)len, LIMIT, &d, errbuf,
+				      sizeof(errbuf)));
+	assert_int_equal(d.m.hdr.version, 2);
+	assert_int_equal(d.m.hdr.type, KF_WIRE_FILE);
+	assert_int_equal(d.m.file_size, 100);
+	assert_int_equal(d.payload_len, 100);
+	assert_ptr_equal(d.payload, frame + len - 100);
+	assert_memory_equal(d.file_hash, f.file_hash, 16);
+	/* It stands for MANIFEST CHUNK(0) COMMIT of version 1. */
+	assert_int_equal(kf_wire_file_split(&d, &dm2, &c, &cm), 1);
+	assert_int_equal(dm2.hdr.type, KF_WIRE_MANIFEST);
+	assert_int_equal(dm2.hdr.version, 1);
+	assert_memory_equal(dm2.path, m.path, m.path_len);
+	assert_int_equal(c.hdr.type, KF_WIRE_CHUNK);
+	assert_int_equal(c.index, 0);
+	assert_int_equal(c.raw_len, 100);
+	assert_memory_equal(c.raw_hash, f.file_hash, 16);
+	EXPECT_OK(kf_wire_chunk_fits(&dm2, &c, 0, errbuf, sizeof(errbuf)));
+	assert_int_equal(cm.hdr.type, KF_WIRE_COMMIT);
+	assert_int_equal(cm.chunk_count, 1);
+	assert_int_equal(cm.file_size, 100);
+	assert_memory_equal(cm.file_hash, f.file_hash, 16);
+	/* Not a MANIFEST, and no other decoder takes it. */
+	EXPECT_ERR(dec_manifest(frame, (size_t)len), KF_EPROTO,
+		   "expected a manifest frame, got a file frame");
+	/* Every truncation, and a trailing byte, is refused. */
+	for (cut = 0; cut < (size_t)len; cut++)
+		assert_int_not_equal(dec_file(frame, cut), 0);
+	frame[len] = 'f';
+	EXPECT_ERR(dec_file(frame, (size_t)len + 1), KF_EPROTO,
+		   "uncompressed payload is 101 bytes but raw_len is 100");
+}
+
+static void test_file_rules(void **state)
+{
+	kf_wire_manifest_t m = small_manifest("a", 0);
+	kf_wire_file_t f = {0}, d;
+	kf_wire_chunk_t c;
+	kf_wire_commit_t cm;
+	size_t len;
+
+	(void)state;
+	/* An empty file: no payload, codec 0, no chunk. */
+	len = raw_file(frame, &m, 0);
+	EXPECT_OK(kf_wire_decode_file(frame, len, LIMIT, &d, errbuf,
+				      sizeof(errbuf)));
+	assert_int_equal(kf_wire_file_split(&d, &dm, &c, &cm), 0);
+	len = raw_file(frame, &m, 1);
+	EXPECT_ERR(dec_file(frame, len), KF_EPROTO,
+		   "an empty file has codec 0");
+	m.codec = KF_WIRE_CODEC_ZSTD;
+	len = raw_file(frame, &m, 0);
+	EXPECT_ERR(dec_file(frame, len), KF_EPROTO,
+		   "an empty file has codec 0");
+	/* A zstd payload is not empty (its content is checked on write). */
+	m = small_manifest("a", 10);
+	m.codec = KF_WIRE_CODEC_ZSTD;
+	len = raw_file(frame, &m, 0);
+	EXPECT_ERR(dec_file(frame, len), KF_EPROTO, "zstd payload is empty");
+	/* One chunk at most: the manifest's count rule, then the FILE's. */
+	m = small_manifest("a", MIB + 1);
+	len = raw_file(frame, &m, 0);
+	EXPECT_ERR(dec_file(frame, len), KF_EPROTO,
+		   "chunk_count 1 does not match");
+	m.chunk_count = 2;
+	len = raw_file(frame, &m, 0);
+	EXPECT_ERR(dec_file(frame, len), KF_EPROTO,
+		   "a FILE frame holds one chunk at most");
+	f.m = m;
+	assert_int_equal(kf_wire_encode_file_hdr(frame, sizeof(frame), &f),
+			 KF_EINVAL);
+	/* Version 2 and no flags, and the manifest's rules and limits. */
+	m = small_manifest("a", 10);
+	len = raw_file(frame, &m, 10);
+	frame[4] = 1;
+	EXPECT_ERR(dec_file(frame, len), KF_EVERSION,
+		   "file frame has protocol version 1; it exists in version 2");
+	frame[4] = 2;
+	frame[7] = 1;
+	EXPECT_ERR(dec_file(frame, len), KF_EPROTO, "file frame has flags");
+	frame[7] = 0;
+	EXPECT_ERR(
+		kf_wire_decode_file(frame, len, 9, &d, errbuf, sizeof(errbuf)),
+		KF_ELIMIT, "file: file_size 10 exceeds the limit");
+	m = small_manifest("../x", 10);
+	len = raw_file(frame, &m, 10);
+	EXPECT_ERR(dec_file(frame, len), KF_EPATH, "'..' component");
 }
 
 static void test_wrong_type(void **state)
@@ -1308,6 +1453,8 @@ int main(void)
 		cmocka_unit_test(test_encode_small_frames_refuse),
 		cmocka_unit_test(test_resume_roundtrip),
 		cmocka_unit_test(test_resume_next_index),
+		cmocka_unit_test(test_file_roundtrip),
+		cmocka_unit_test(test_file_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

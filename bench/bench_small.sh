@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# bench/bench_small.sh: small files against the broker's own speed (issue
+# 17). For each file size, on one broker in one run: kcat producing every
+# file as one message (acks=all, idempotent), `kferry send` of the same
+# tree, and send plus receive end to end until every file is placed (and
+# so durable: the receiver renames a file into place only after fsync).
+# Prints files/s and the ratios to kcat. See bench/README.md.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PROG=bench_small.sh
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+
+usage() {
+    cat <<USAGE
+Usage: bench/bench_small.sh [--files N] [--sizes LIST] [--build DIR] [--keep]
+                            [--send-set K=V]... [--recv-set K=V]...
+
+  --files N      files per size (default 5000)
+  --sizes LIST   comma-separated file sizes in bytes (default 1024,4096,65536)
+  --build DIR    directory holding the kferry binary (default: build)
+  --keep         keep the scratch directory
+  --send-set K=V / --recv-set K=V   passed to kferry send / receive as -o K=V
+Environment: KF_BENCH_TMP (scratch, default /tmp; not tmpfs).
+USAGE
+}
+
+NFILES=5000
+SIZES=1024,4096,65536
+BUILD=$ROOT/build
+KEEP=0
+PARTITIONS=4
+TMPROOT=${KF_BENCH_TMP:-/tmp}
+OUT=$ROOT/bench/out/small.txt
+SEND_ARGS=()
+RECV_ARGS=()
+while [[ $# -gt 0 ]]; do
+    case $1 in
+    --files) need_arg "$@"; NFILES=$2; shift 2 ;;
+    --sizes) need_arg "$@"; SIZES=$2; shift 2 ;;
+    --build) need_arg "$@"; BUILD=$2; shift 2 ;;
+    --send-set) need_arg "$@"; SEND_ARGS+=(-o "$2"); shift 2 ;;
+    --recv-set) need_arg "$@"; RECV_ARGS+=(-o "$2"); shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+    esac
+done
+[[ $NFILES =~ ^[1-9][0-9]*$ ]] || die "--files: not a positive integer: $NFILES"
+IFS=, read -r -a SIZE_LIST <<<"$SIZES"
+for s in "${SIZE_LIST[@]}"; do [[ $s =~ ^[1-9][0-9]*$ ]] || die "--sizes: not a size: $s"; done
+command -v kcat >/dev/null || die "kcat is missing: apt-get install kcat (scripts/setup.sh does)"
+bench_paths
+
+total=0
+for s in "${SIZE_LIST[@]}"; do total=$((total + NFILES * (s + 8192) * 4)); done
+bench_scratch kferry-bench-small $((total + 1024 * mib))
+say "scratch: $SCRATCH ($fstype); kferry: $KF"
+bench_broker_start
+
+now() { echo "$EPOCHREALTIME"; }
+topic() { "$BROKER_SH" topic "$BDIR" create "$1" --partitions "$PARTITIONS" >/dev/null 2>&1 || die "cannot create topic $1"; }
+drop_topic() { ((KEEP)) || "$BROKER_SH" topic "$BDIR" delete "$1" >/dev/null 2>&1 || true; }
+
+# kcat: every file one message, keyed by its name, acks=all, idempotent.
+# xargs passes as many files per kcat as the command line holds.
+run_kcat() { # SRC TOPIC
+    (cd "$1" && find . -type f -print0 | xargs -0 kcat -P -b "$BS" -t "$2" -K: \
+        -X enable.idempotence=true -X acks=all -X linger.ms=5 2>"$SCRATCH/kcat.log") ||
+        { cat "$SCRATCH/kcat.log" >&2; die "kcat failed"; }
+}
+
+# Waits until DEST holds N files outside .kferry; fails when the receiver
+# exits first or after TIMEOUT s.
+wait_files() { # DEST N RPID TIMEOUT
+    local end=$((SECONDS + $4)) n
+    while :; do
+        n=$({ find "$1" -path "$1/.kferry" -prune -o -type f -print 2>/dev/null || true; } | wc -l)
+        ((n >= $2)) && return 0
+        kill -0 "$3" 2>/dev/null || die "the receiver exited with $n of $2 files placed"
+        ((SECONDS < end)) || die "timed out with $n of $2 files placed"
+        sleep 0.05
+    done
+}
+
+REPORT=()
+for size in "${SIZE_LIST[@]}"; do
+    FILE_SIZE=$size
+    src=$SCRATCH/in-$size
+    say "$size B: generating $NFILES files"
+    run_bg gen_files "$src" "$NFILES"
+    sync -f "$SCRATCH"
+
+    topic kc-$size
+    t0=$(now)
+    run_kcat "$src" kc-$size
+    t_kcat=$(calc "$(now) - $t0" 3)
+    drop_topic kc-$size
+
+    topic ks-$size
+    sync -f "$SCRATCH"
+    t0=$(now)
+    run_bg "$KF" send -q --no-progress -b "$BS" -t ks-$size "${SEND_ARGS[@]}" "$src" 2>"$SCRATCH/send-$size.log" ||
+        { cat "$SCRATCH/send-$size.log" >&2; die "kferry send failed"; }
+    t_send=$(calc "$(now) - $t0" 3)
+    drop_topic ks-$size
+
+    topic ke-$size
+    dest=$SCRATCH/out-$size
+    "$KF" receive -b "$BS" -t ke-$size -g ge-$size --dest "$dest" --idle-exit 3 "${RECV_ARGS[@]}" \
+        2>"$SCRATCH/recv-$size.log" &
+    rpid=$!
+    PIDS+=("$rpid")
+    for ((i = 0; i < 600; i++)); do
+        grep -q 'assigned [0-9]* partition' "$SCRATCH/recv-$size.log" 2>/dev/null && break
+        sleep 0.1
+    done
+    sync -f "$SCRATCH"
+    t0=$(now)
+    run_bg "$KF" send -q --no-progress -b "$BS" -t ke-$size "${SEND_ARGS[@]}" "$src" 2>"$SCRATCH/send-e2e-$size.log" ||
+        { cat "$SCRATCH/send-e2e-$size.log" >&2; die "kferry send (end to end) failed"; }
+    wait_files "$dest" "$NFILES" "$rpid" $((120 + NFILES / 20))
+    t_e2e=$(calc "$(now) - $t0" 3)
+    wait "$rpid" || die "kferry receive exited $?: $(tail -n 5 "$SCRATCH/recv-$size.log")"
+    forget_pid "$rpid"
+    [[ $(tree_digest "$src") == $(tree_digest "$dest/in-$size") ]] || die "$size B: the received tree differs from the sent one"
+    drop_topic ke-$size
+    ((KEEP)) || rm -rf "$src" "$dest"
+
+    k=$(calc "$NFILES / $t_kcat" 0) s=$(calc "$NFILES / $t_send" 0) e=$(calc "$NFILES / $t_e2e" 0)
+    line=$(printf '%6d B x %d: kcat -P %7s files/s | kferry send %7s files/s (%sx kcat) | end to end %7s files/s (%sx kcat), tree sha256 equal' \
+        "$size" "$NFILES" "$k" "$s" "$(calc "$s / $k")" "$e" "$(calc "$e / $k")")
+    say "$line"
+    REPORT+=("$line")
+done
+
+mkdir -p "$(dirname "$OUT")"
+{
+    echo "bench_small.sh $(date -u +%Y-%m-%dT%H:%M:%SZ) $(git -C "$ROOT" describe --always --dirty 2>/dev/null) load $(cut -d" " -f1-3 /proc/loadavg) ${SEND_ARGS[*]} ${RECV_ARGS[*]}"
+    printf '%s\n' "${REPORT[@]}"
+} | tee "$OUT"
