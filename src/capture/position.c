@@ -88,7 +88,7 @@ static const char *kf__copy(const char *js, const kf_jtok_t *tok, char **at,
 }
 
 /* The snapshot member (object token t): the texts go to p->owned, a
- * buffer of len + 2 + the key's count bytes (no unescaped string is
+ * buffer of len + 3 + the key's count bytes (no unescaped string is
  * longer than its JSON, and each gets a NUL). */
 static int kf__snap_parse(const char *js, size_t len, const kf_jtok_t *toks,
 			  int t, kf_cap_pos_t *p, char *errstr,
