@@ -238,17 +238,86 @@ struct kf__held {
 	int n, set;
 };
 
+/* The key of the table's last row sent (docs/cdc.md 5: snapshot.key):
+ * the key columns' texts in key order, in buf. */
+struct kf__lastkey {
+	char *buf;
+	size_t cap;
+	const char **v;
+	int *col; /* the column of each key member */
+	int nkey; /* the key members */
+	int n;	  /* nkey, or 0: no row of the table sent yet */
+};
+
 struct kf__snap {
 	struct kf__cap *c;
 	kf_cap_table_t *t;
 	kf_cap_source_t src;
 	struct kf__held held;
+	struct kf__lastkey lk;
 	kf_strbuf_t done; /* JSON array of the tables read to their end */
 	int first, last_table, rows, err;
 };
 
+/* The held row's key becomes the last key sent. */
+static int kf__lastkey_take(struct kf__lastkey *lk, const struct kf__held *h)
+{
+	size_t need = 0, at = 0;
+	int i;
+
+	for (i = 0; i < lk->nkey; i++)
+		need += h->v[lk->col[i]].len + 1;
+	if (need > lk->cap) {
+		char *n = realloc(lk->buf, need);
+
+		if (!n)
+			return KF_ENOMEM;
+		lk->buf = n;
+		lk->cap = need;
+	}
+	for (i = 0; i < lk->nkey; i++) {
+		const kf_pgo_value_t *v = &h->v[lk->col[i]];
+
+		memcpy(lk->buf + at, v->data, v->len);
+		lk->buf[at + v->len] = '\0';
+		lk->v[i] = lk->buf + at;
+		at += v->len + 1;
+	}
+	lk->n = lk->nkey;
+	return 0;
+}
+
+/* The key members of d, in key order, for the last key; none sent yet. */
+static int kf__lastkey_init(struct kf__lastkey *lk, const kf_cat_def_t *d)
+{
+	int i, k;
+
+	lk->n = lk->nkey = 0;
+	lk->v = calloc((size_t)d->ncols, sizeof(*lk->v));
+	lk->col = calloc((size_t)d->ncols, sizeof(*lk->col));
+	if (!lk->v || !lk->col)
+		return KF_ENOMEM;
+	for (k = 1; k <= d->ncols; k++)
+		for (i = 0; i < d->ncols; i++)
+			if (d->cols[i].key_seq == k)
+				lk->col[lk->nkey++] = i;
+	return 0;
+}
+
+static void kf__lastkey_reset(struct kf__lastkey *lk)
+{
+	free(lk->v);
+	free(lk->col);
+	lk->v = NULL;
+	lk->col = NULL;
+	lk->n = 0;
+}
+
 static int kf__snap_emit(struct kf__snap *s, int last)
 {
+	if (kf__lastkey_take(&s->lk, &s->held))
+		return kf_seterr(s->c->errstr, s->c->errstr_size, KF_ENOMEM,
+				 "out of memory");
 	s->src.snapshot = s->first ? "first" : last ? "last" : "true";
 	s->first = 0;
 	s->held.set = 0;
@@ -367,6 +436,8 @@ static int kf__snap_chunk(struct kf__snap *s, const kf_cat_def_t *d, int *more,
 		pos.snap_table = kf_cap_table_name(s->t);
 		pos.snap_rows = (int64_t)c->st->snapshot_rows;
 		pos.snap_done = s->done.p;
+		pos.snap_keyv = s->lk.v;
+		pos.snap_nkey = s->lk.n;
 	}
 	return kf__txn_commit(c, &pos);
 }
@@ -382,9 +453,10 @@ static int kf__snap_table(struct kf__snap *s, const kf_cat_def_t *d,
 	if (r)
 		return r;
 	s->held.v = calloc((size_t)d->ncols, sizeof(*s->held.v));
-	r = s->held.v ? kf__snap_declare(c, d)
-		      : kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
-				  "out of memory");
+	r = s->held.v && !kf__lastkey_init(&s->lk, d)
+		    ? kf__snap_declare(c, d)
+		    : kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
+				"out of memory");
 	s->last_table = final_of_all;
 	while (!r && more) {
 		if (kf_stop_requested()) {
@@ -409,6 +481,7 @@ static int kf__snap_table(struct kf__snap *s, const kf_cat_def_t *d,
 	}
 	free(s->held.v);
 	s->held.v = NULL;
+	kf__lastkey_reset(&s->lk);
 	kf_cap_table_destroy(s->t);
 	s->t = NULL;
 	return r;
@@ -462,6 +535,7 @@ static int kf__snapshot(struct kf__cap *c, const char *snap,
 	for (i = 0; !r && i < c->ndefs; i++)
 		r = kf__snap_table(&s, &c->defs[i], i == c->ndefs - 1);
 	free(s.held.buf);
+	free(s.lk.buf);
 	free(s.done.p);
 	if (r) {
 		kf__txn_abort(c);
@@ -981,9 +1055,11 @@ static int kf__run(struct kf__cap *c)
 	char snap[128];
 	int snap_new = 0, r;
 
+	memset(&pos, 0, sizeof(pos));
 	r = kf__setup(c, &pos);
 	if (!r)
 		r = kf__plan(c, &pos, &snap_new, &start);
+	kf_cap_pos_clear(&pos);
 	if (r)
 		return r;
 	if (snap_new) {

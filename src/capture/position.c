@@ -11,7 +11,7 @@
 #include "common/jsontok.h"
 #include "kafka/keyscan.h"
 
-#define KF__MAX_TOKENS 256
+#define KF__MAX_TOKENS 4096 /* the done tables (at most 1024), the key */
 
 void kf_cap_pos_format(const kf_cap_pos_t *p, kf_strbuf_t *out)
 {
@@ -32,9 +32,17 @@ void kf_cap_pos_format(const kf_cap_pos_t *p, kf_strbuf_t *out)
 	kf_strbuf_printf(out, "{\"lsn\":%" PRIu64 ",\"done\":%s", p->snap_lsn,
 			 p->snap_done ? p->snap_done : "[]");
 	if (p->snap_table) {
+		int i;
+
 		kf_json_member_str(out, "table", p->snap_table);
 		kf_strbuf_printf(out, ",\"key\":%s",
-				 p->snap_key ? p->snap_key : "null");
+				 p->snap_nkey ? "" : "null");
+		for (i = 0; i < p->snap_nkey; i++) {
+			kf_strbuf_putc(out, i ? ',' : '[');
+			kf_json_str(out, p->snap_keyv[i]);
+		}
+		if (p->snap_nkey)
+			kf_strbuf_putc(out, ']');
 	}
 	kf_strbuf_printf(out, ",\"rows\":%" PRId64 "}}", p->snap_rows);
 }
@@ -60,6 +68,84 @@ static int kf__text(const char *js, const kf_jtok_t *toks, const char *name,
 	    kf_json_string(js, &toks[t], out, cap) < 0)
 		return -1;
 	return 0;
+}
+
+/* Copies string token tok's text to *at (advanced past its NUL): its
+ * start, or NULL when tok is not a string, or holds U+0000. */
+static const char *kf__copy(const char *js, const kf_jtok_t *tok, char **at,
+			    const char *end)
+{
+	char *s = *at;
+	long n;
+
+	if (tok->type != KF_J_STRING)
+		return NULL;
+	n = kf_json_string(js, tok, s, (size_t)(end - s));
+	if (n < 0)
+		return NULL;
+	*at = s + n + 1;
+	return s;
+}
+
+/* The snapshot member (object token t): the texts go to p->owned, a
+ * buffer of len + 3 + the key's count bytes (no unescaped string is
+ * longer than its JSON, and each gets a NUL). */
+static int kf__snap_parse(const char *js, size_t len, const kf_jtok_t *toks,
+			  int t, kf_cap_pos_t *p, char *errstr,
+			  size_t errstr_size)
+{
+	int tt = kf_json_member(js, toks, t, "table", 5);
+	int td = kf_json_member(js, toks, t, "done", 4);
+	int tk = kf_json_member(js, toks, t, "key", 3);
+	int n = tk >= 0 && toks[tk].type == KF_J_ARRAY ? (int)toks[tk].size : 0;
+	char *at, *end;
+	int i, e;
+
+	p->in_snapshot = 1;
+	if (kf__u64(js, toks, t, "lsn", &p->snap_lsn))
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "an offsets record's snapshot without lsn");
+	kf__u64(js, toks, t, "rows", (uint64_t *)&p->snap_rows);
+	if (tk >= 0 && toks[tk].type != KF_J_NULL &&
+	    (toks[tk].type != KF_J_ARRAY || !n))
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "an offsets record's snapshot key is neither "
+				 "null nor an array of strings");
+	p->owned = malloc(len + 3 + (size_t)n);
+	p->owned_keyv = calloc((size_t)n + 1, sizeof(*p->owned_keyv));
+	if (!p->owned || !p->owned_keyv) {
+		kf_cap_pos_clear(p);
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				 "out of memory");
+	}
+	at = p->owned;
+	end = p->owned + len + 3 + n;
+	if (td >= 0 && toks[td].type == KF_J_ARRAY) {
+		/* kept as the array's JSON text */
+		memcpy(at, js + toks[td].start, toks[td].end - toks[td].start);
+		p->snap_done = at;
+		at += toks[td].end - toks[td].start;
+		*at++ = '\0';
+	}
+	e = tt >= 0 && !(p->snap_table = kf__copy(js, &toks[tt], &at, end));
+	for (i = 0, t = tk + 1; !e && i < n; i++, t = (int)toks[t].next)
+		e = !(p->owned_keyv[i] = kf__copy(js, &toks[t], &at, end));
+	if (e) {
+		kf_cap_pos_clear(p);
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "an offsets record's snapshot table or key "
+				 "is not a string (or holds U+0000)");
+	}
+	p->snap_keyv = p->owned_keyv;
+	p->snap_nkey = n;
+	return 0;
+}
+
+void kf_cap_pos_clear(kf_cap_pos_t *p)
+{
+	free(p->owned);
+	free(p->owned_keyv);
+	memset(p, 0, sizeof(*p));
 }
 
 int kf_cap_pos_parse(const char *js, size_t len, kf_cap_pos_t *p, char *errstr,
@@ -107,16 +193,9 @@ int kf_cap_pos_parse(const char *js, size_t len, kf_cap_pos_t *p, char *errstr,
 	if (t >= 0)
 		kf_json_int64(js, &toks[t], &p->ts_ms);
 	t = kf_json_member(js, toks, 0, "snapshot", 8);
-	if (t >= 0 && toks[t].type == KF_J_OBJECT) {
-		p->in_snapshot = 1;
-		if (kf__u64(js, toks, t, "lsn", &p->snap_lsn)) {
-			kf_seterr(errstr, errstr_size, KF_EPROTO,
-				  "an offsets record's snapshot without lsn");
-			goto out_free;
-		}
-		kf__u64(js, toks, t, "rows", (uint64_t *)&p->snap_rows);
-	}
-	r = 0;
+	r = t >= 0 && toks[t].type == KF_J_OBJECT
+		    ? kf__snap_parse(js, len, toks, t, p, errstr, errstr_size)
+		    : 0;
 out_free:
 	free(toks);
 	return r;
@@ -137,10 +216,9 @@ static void kf__take(const void *value, size_t len, long long offset,
 	char e[400];
 
 	s->err = 0;
-	if (!value) {
-		memset(s->p, 0, sizeof(*s->p));
+	kf_cap_pos_clear(s->p);
+	if (!value)
 		return;
-	}
 	s->err = kf_cap_pos_parse(value, len, s->p, e, sizeof(e));
 	if (s->err)
 		snprintf(s->msg, sizeof(s->msg), "partition %d offset %lld: %s",

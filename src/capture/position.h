@@ -26,23 +26,34 @@ typedef struct kf_cap_pos_s {
 	int in_snapshot;
 	uint64_t snap_lsn;
 	int64_t snap_rows;
-	const char *snap_table; /* format only: the table in progress */
-	const char *snap_done;	/* format only: JSON array text of done */
-	const char *snap_key;	/* format only: JSON array text of the key */
+	const char *snap_table; /* the table in progress, or NULL */
+	const char *snap_done;	/* JSON array text of the tables done */
+	/* the last key of snap_table in Kafka (docs/cdc.md 5): the texts
+	 * of the key columns in key order; snap_nkey 0: none (null) */
+	const char *const *snap_keyv;
+	int snap_nkey;
+	/* kf_cap_pos_parse's: what the pointers above point into */
+	char *owned;
+	const char **owned_keyv;
 } kf_cap_pos_t;
 
 /* Appends the record's value (JSON) to out. */
 void kf_cap_pos_format(const kf_cap_pos_t *p, kf_strbuf_t *out);
 
-/* Parses a record value into p (the format-only members NULL). 0, or
- * KF_EPROTO (not a record), KF_EVERSION (a newer version) with errstr. */
+/* Parses a record value into p (overwritten: kf_cap_pos_clear a parsed
+ * p first). 0 (p then owns the snapshot's texts: kf_cap_pos_clear), or
+ * KF_EPROTO (not a record), KF_EVERSION (a newer version), KF_ENOMEM,
+ * with errstr (p then owns nothing). */
 int kf_cap_pos_parse(const char *js, size_t len, kf_cap_pos_t *p, char *errstr,
 		     size_t errstr_size);
+
+/* Frees what p owns and zeroes it. */
+void kf_cap_pos_clear(kf_cap_pos_t *p);
 
 /* The newest record of slot on topic: 0 with *p (p->found 0 when none or
  * a tombstone), or KF_EKAFKA, or the parse error of that newest record
  * (with its offset: a record of ours that does not parse is never
- * skipped, as the position would then go back). */
+ * skipped, as the position would then go back). *p: kf_cap_pos_clear. */
 int kf_cap_pos_read(const kf_conf_t *conf, const char *topic, const char *slot,
 		    int timeout_ms, kf_cap_pos_t *p, char *errstr,
 		    size_t errstr_size);

@@ -87,7 +87,7 @@ void kf_json_write_string(FILE *out, const char *s)
 	fprintf(out, "\"%s\"", buf);
 }
 
-void kf_json_member_str(kf_strbuf_t *b, const char *name, const char *s)
+void kf_json_str(kf_strbuf_t *b, const char *s)
 {
 	size_t cap = strlen(s) * 6 + 1;
 	char *esc = malloc(cap);
@@ -97,6 +97,12 @@ void kf_json_member_str(kf_strbuf_t *b, const char *name, const char *s)
 		return;
 	}
 	kf_json_escape(esc, cap, s);
-	kf_strbuf_printf(b, ",\"%s\":\"%s\"", name, esc);
+	kf_strbuf_printf(b, "\"%s\"", esc);
 	free(esc);
+}
+
+void kf_json_member_str(kf_strbuf_t *b, const char *name, const char *s)
+{
+	kf_strbuf_printf(b, ",\"%s\":", name);
+	kf_json_str(b, s);
 }

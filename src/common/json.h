@@ -18,6 +18,9 @@
  * Returns the length written. */
 size_t kf_json_escape(char *out, size_t cap, const char *s);
 
+/* Appends "s" to b, s escaped as above (b->failed when out of memory). */
+void kf_json_str(kf_strbuf_t *b, const char *s);
+
 /* Appends ,"name":"s" to b with s escaped as above (b->failed when out
  * of memory): a member of an object being written. */
 void kf_json_member_str(kf_strbuf_t *b, const char *name, const char *s);

@@ -97,3 +97,12 @@ dup_events() {
 		print k, l, o
 	}' | sort | uniq -d || true
 }
+
+# offsets_records OUT: the values of the offsets topic $OFFSETS
+# (read_committed), one record per line, in order.
+offsets_records() {
+	"$KF_REPO/scripts/kafka/broker.sh" console-consumer "$KF_BROKER_DIR" \
+		--topic "$OFFSETS" --from-beginning --timeout-ms 10000 \
+		--isolation-level read_committed >"$1" 2>"$1.log" || true
+	[ -s "$1" ] || fail "no offsets record read: $(tail -n 5 "$1.log")"
+}
