@@ -61,7 +61,8 @@ enum kf__kind {
 struct kf__col {
 	char *name;
 	enum kf__kind kind;
-	int scale; /* KF__K_DECIMAL */
+	int scale;    /* KF__K_DECIMAL */
+	int required; /* "optional":false in the schema (NOT NULL, key) */
 };
 
 struct kf_cap_table_s {
@@ -405,6 +406,7 @@ int kf_cap_table_new(const char *prefix, const char *schema, const char *name,
 		t->cols[i].name = strdup(cols[i].name);
 		t->cols[i].kind = kf__kind_of(cols[i].type_oid, cols[i].typmod,
 					      &t->cols[i].scale);
+		t->cols[i].required = cols[i].notnull || cols[i].key_seq;
 		if (!t->cols[i].name)
 			err = kf_seterr(errstr, errstr_size, KF_ENOMEM,
 					"out of memory");
@@ -810,6 +812,38 @@ static void kf__unavailable(kf_strbuf_t *b, const struct kf__col *c)
 	kf__jstr(b, b64, n);
 }
 
+/* A value the row does not carry (a delete's key-only old row) or that
+ * has no Connect value (NaN, infinity): null, but a required field cannot
+ * be null (JsonConverter refuses the whole record), so there it is the
+ * type's zero, as Debezium writes it. */
+static void kf__absent(kf_strbuf_t *b, const struct kf__col *c)
+{
+	if (!c->required) {
+		kf_strbuf_printf(b, "null");
+		return;
+	}
+	switch (c->kind) {
+	case KF__K_BOOL:
+		kf_strbuf_printf(b, "false");
+		return;
+	case KF__K_DECIMAL:
+		kf_strbuf_printf(b, "\"AA==\"");
+		return;
+	case KF__K_VSDECIMAL:
+		kf_strbuf_printf(b, "{\"scale\":0,\"value\":\"AA==\"}");
+		return;
+	case KF__K_TSTZ:
+		kf_strbuf_printf(b, "\"1970-01-01T00:00:00Z\"");
+		return;
+	case KF__K_BYTES:
+	case KF__K_STRING:
+		kf_strbuf_printf(b, "\"\"");
+		return;
+	default: /* numbers, dates, times: 0 */
+		kf_strbuf_printf(b, "0");
+	}
+}
+
 static int kf__bad_value(const kf_cap_table_t *t, const struct kf__col *c,
 			 const kf_pgo_value_t *v, char *errstr,
 			 size_t errstr_size)
@@ -827,6 +861,7 @@ static int kf__row(kf_strbuf_t *b, const kf_cap_table_t *t,
 		   const kf_pgo_value_t *alt, int nalt, int *nulled,
 		   char *errstr, size_t errstr_size)
 {
+	size_t mark;
 	int i, r;
 
 	if (nvals != t->ncols)
@@ -845,17 +880,23 @@ static int kf__row(kf_strbuf_t *b, const kf_cap_table_t *t,
 		kf__jcstr(b, t->cols[i].name);
 		kf_strbuf_putc(b, ':');
 		if (v->kind == 'n') {
-			kf_strbuf_printf(b, "null");
+			kf__absent(b, &t->cols[i]);
 			continue;
 		}
 		if (v->kind == 'u') {
 			kf__unavailable(b, &t->cols[i]);
 			continue;
 		}
+		mark = b->len;
 		r = kf__value(b, &t->cols[i], v->data, v->len);
 		if (r < 0)
 			return kf__bad_value(t, &t->cols[i], v, errstr,
 					     errstr_size);
+		if (r && t->cols[i].required && !b->failed) {
+			b->len = mark; /* its "null" */
+			b->p[mark] = '\0';
+			kf__absent(b, &t->cols[i]);
+		}
 		*nulled += r;
 	}
 	kf_strbuf_putc(b, '}');

@@ -31,7 +31,7 @@ static const struct kf__vkname kf__vkinds[] = {
 	{"boolean", KF_VK_BOOL},
 	{"text", KF_VK_TEXT},
 	{"character varying", KF_VK_TEXT},
-	{"character", KF_VK_TEXT},
+	{"character", KF_VK_CHAR},
 	{"char", KF_VK_TEXT},
 	{"varchar", KF_VK_TEXT},
 	{"tinytext", KF_VK_TEXT},
@@ -93,6 +93,10 @@ static const struct kf__vform kf__vforms[] = {
 			 "AS DECIMAL(65,30)) AS CHAR))))"},
 	[KF_VK_BOOL] = {"@::int::text", "CAST(@ AS CHAR)"},
 	[KF_VK_TEXT] = {"@::text", "CONVERT(@ USING utf8mb4)"},
+	/* ::text drops character(n)'s padding, which a capture keeps (as
+	 * Debezium does) and a text target holds: its output function keeps
+	 * it. MariaDB's CHAR is "char", read without the padding. */
+	[KF_VK_CHAR] = {"textin(bpcharout(@))", "CONVERT(@ USING utf8mb4)"},
 	[KF_VK_BYTES] = {"encode(@, 'hex')", "LOWER(HEX(@))"},
 	[KF_VK_DATE] = {"@::text", "CAST(@ AS CHAR)"},
 	[KF_VK_TIME] = {"to_char(@, 'HH24:MI:SS.US')",

@@ -22,6 +22,7 @@ enum kf_vkind {
 	KF_VK_FLOAT,
 	KF_VK_BOOL,
 	KF_VK_TEXT,
+	KF_VK_CHAR, /* PostgreSQL's blank-padded character(n) */
 	KF_VK_BYTES,
 	KF_VK_DATE,
 	KF_VK_TIME,

@@ -101,7 +101,8 @@ static int kf__vkeys(struct kf__vwalk *w, int s, kf_db_sql_t *b)
 		rc = kf_db_quote_ident(sd->db, b, sd->cols[c]);
 		if (rc)
 			return rc;
-		if (sd->collate_c && sd->kinds[c] == KF_VK_TEXT)
+		if (sd->collate_c &&
+		    (sd->kinds[c] == KF_VK_TEXT || sd->kinds[c] == KF_VK_CHAR))
 			kf_db_sql_str(b, " COLLATE \"C\"");
 	}
 	return 0;

@@ -71,6 +71,29 @@ settle_csv() {
 	}'
 }
 
+# jdbc_props FILE NAME TOPICS JDBC_URL TABLE [PROPERTY...]: the properties
+# of Debezium's JDBC sink (connector NAME, upsert on the record key, basic
+# schema evolution: it creates TABLE) writing TOPICS into JDBC_URL, and
+# the PROPERTY lines (KEY=VALUE) after them.
+jdbc_props() {
+	local file=$1 name=$2 topics=$3 jdbc=$4 table=$5
+	shift 5
+	cat >"$file" <<PROPS
+name=$name
+connector.class=io.debezium.connector.jdbc.JdbcSinkConnector
+tasks.max=1
+topics=$topics
+connection.url=$jdbc
+connection.username=kferry
+connection.password=unused
+insert.mode=upsert
+primary.key.mode=record_key
+schema.evolution=basic
+collection.name.format=$table
+PROPS
+	[ $# = 0 ] || printf '%s\n' "$@" >>"$file"
+}
+
 # jdbc_vs_kferry N NAME [connect.sh start options]: Debezium's JDBC sink
 # (connector NAME, upsert on the record key, the table created) writes
 # $CONNECT_TOPIC into PostgreSQL table settle_a until it holds N rows;
@@ -81,19 +104,8 @@ jdbc_vs_kferry() {
 	local n=$1 name=$2 url
 	shift 2
 	url=$(db_url postgres)
-	cat >"$WORK/jdbc.properties" <<PROPS
-name=$name
-connector.class=io.debezium.connector.jdbc.JdbcSinkConnector
-tasks.max=1
-topics=$CONNECT_TOPIC
-connection.url=$("$DB_SH" jdbc "$DB_WORK/postgres")
-connection.username=kferry
-connection.password=unused
-insert.mode=upsert
-primary.key.mode=record_key
-schema.evolution=basic
-collection.name.format=settle_a
-PROPS
+	jdbc_props "$WORK/jdbc.properties" "$name" "$CONNECT_TOPIC" \
+		"$("$DB_SH" jdbc "$DB_WORK/postgres")" settle_a
 	connect_start "$WORK/jdbc.properties" "$@"
 	a_rows() { [ "$(db_sql postgres "SELECT count(*) FROM settle_a" 2>/dev/null)" = "$n" ]; }
 	wait_until 60 a_rows

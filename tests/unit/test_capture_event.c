@@ -315,6 +315,65 @@ static void test_toast_and_delete(void **state)
 	kf_cap_table_destroy(t);
 }
 
+/* A delete's key-only old row: a NOT NULL column it does not carry, or
+ * a value without a Connect value, is the type's zero (a required field
+ * cannot be null), as Debezium writes it; a nullable one is null. */
+static void test_required_absent(void **state)
+{
+	static const kf_cap_coldef_t c[] = {
+		{"id", 23, -1, 1, 1},	 {"ok", 16, -1, 1, 0},
+		{"i", 20, -1, 1, 0},	 {"n", 1700, NUMERIC(12, 2), 1, 0},
+		{"nv", 1700, -1, 1, 0},	 {"tz", 1184, -1, 1, 0},
+		{"ts", 1114, -1, 1, 0},	 {"t", 25, -1, 1, 0},
+		{"b", 17, -1, 1, 0},	 {"opt", 25, -1, 0, 0},
+		{"nan", 1700, -1, 1, 0},
+	};
+	const char *keyonly[11] = {"7"};
+	const char *nan[11] = {"7",
+			       "t",
+			       "1",
+			       "1.00",
+			       "1",
+			       "1970-01-01 00:00:00+00",
+			       "1970-01-01 00:00:00",
+			       "x",
+			       "\\x",
+			       NULL,
+			       "NaN"};
+	kf_cap_source_t src = {"pfx", "kferry", "false", 0, 100, 200, 9};
+	kf_pgo_value_t v[11];
+	kf_cap_table_t *t;
+	kf_strbuf_t b;
+	char err[256];
+	int nulled = 0;
+
+	(void)state;
+	assert_int_equal(kf_cap_table_new("pfx", "public", "req", c, 11, &t,
+					  err, sizeof(err)),
+			 0);
+	kf_strbuf_heap(&b, 8192);
+	values(v, keyonly, 11);
+	assert_int_equal(kf_cap_event_value(t, 'd', v, 11, NULL, 0, &src, 0, &b,
+					    &nulled, err, sizeof(err)),
+			 0);
+	assert_non_null(strstr(
+		b.p, "\"before\":{\"id\":7,\"ok\":false,\"i\":0,\"n\":\"AA==\","
+		     "\"nv\":{\"scale\":0,\"value\":\"AA==\"},"
+		     "\"tz\":\"1970-01-01T00:00:00Z\",\"ts\":0,\"t\":\"\","
+		     "\"b\":\"\",\"opt\":null,\"nan\":{\"scale\":0,"
+		     "\"value\":\"AA==\"}}"));
+	b.len = 0;
+	values(v, nan, 11);
+	assert_int_equal(kf_cap_event_value(t, 'c', NULL, 0, v, 11, &src, 0, &b,
+					    &nulled, err, sizeof(err)),
+			 0);
+	assert_int_equal(nulled, 1);
+	assert_non_null(strstr(b.p, "\"opt\":null,\"nan\":{\"scale\":0,"
+				    "\"value\":\"AA==\"}}"));
+	free(b.p);
+	kf_cap_table_destroy(t);
+}
+
 static void test_table_key(void **state)
 {
 	kf_cap_coldef_t c[3] = {
@@ -355,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_types),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_toast_and_delete),
+		cmocka_unit_test(test_required_absent),
 		cmocka_unit_test(test_table_key),
 	};
 

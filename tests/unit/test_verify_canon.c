@@ -33,6 +33,8 @@ static void test_kinds(void **state)
 		{KF_DB_POSTGRES, "real", KF_VK_FLOAT},
 		{KF_DB_MARIADB, "double", KF_VK_FLOAT},
 		{KF_DB_POSTGRES, "character varying", KF_VK_TEXT},
+		{KF_DB_POSTGRES, "character", KF_VK_CHAR},
+		{KF_DB_MARIADB, "char", KF_VK_TEXT},
 		{KF_DB_MARIADB, "longtext", KF_VK_TEXT},
 		{KF_DB_POSTGRES, "bytea", KF_VK_BYTES},
 		{KF_DB_MARIADB, "varbinary", KF_VK_BYTES},
