@@ -15,7 +15,10 @@
 
 void kf_cap_pos_format(const kf_cap_pos_t *p, kf_strbuf_t *out)
 {
-	kf_strbuf_printf(out, "{\"v\":%d", KF_CAP_POS_VERSION);
+	/* 1 whenever the record means what version 1 says (docs/cdc.md 5),
+	 * so that an older kferry reads it */
+	kf_strbuf_printf(out, "{\"v\":%d",
+			 p->key[0] && strcmp(p->key, p->slot) ? 2 : 1);
 	kf_json_member_str(out, "slot", p->slot);
 	kf_json_member_str(out, "system_id", p->system_id);
 	kf_json_member_str(out, "db", p->db);
@@ -141,6 +144,26 @@ static int kf__snap_parse(const char *js, size_t len, const kf_jtok_t *toks,
 	return 0;
 }
 
+void kf_cap_pos_resume_slot(const char *key, char out[64])
+{
+	snprintf(out, 64, "%.*s_r", KF_CAP_POS_SLOT_MAX - 2, key);
+}
+
+int kf_cap_pos_check_slot(const kf_cap_pos_t *p, const char *key, char *errstr,
+			  size_t errstr_size)
+{
+	char other[64];
+
+	kf_cap_pos_resume_slot(key, other);
+	if (!strcmp(p->slot, key) ||
+	    (p->version >= 2 && !strcmp(p->slot, other)))
+		return 0;
+	return kf_seterr(errstr, errstr_size, KF_EPROTO,
+			 "an offsets record of version %d of key %s names "
+			 "slot %s (neither %s nor %s): not a record of ours",
+			 p->version, key, p->slot, key, other);
+}
+
 void kf_cap_pos_clear(kf_cap_pos_t *p)
 {
 	free(p->owned);
@@ -172,10 +195,12 @@ int kf_cap_pos_parse(const char *js, size_t len, kf_cap_pos_t *p, char *errstr,
 	if (v > KF_CAP_POS_VERSION) {
 		r = kf_seterr(errstr, errstr_size, KF_EVERSION,
 			      "an offsets record of version %" PRIu64
-			      " (this kferry reads 1): use a newer kferry",
-			      v);
+			      " (this kferry reads 1 and %d): use a newer "
+			      "kferry",
+			      v, KF_CAP_POS_VERSION);
 		goto out_free;
 	}
+	p->version = (int)v;
 	if (kf__text(js, toks, "slot", p->slot, sizeof(p->slot)) ||
 	    kf__text(js, toks, "system_id", p->system_id,
 		     sizeof(p->system_id)) ||
@@ -205,6 +230,7 @@ out_free:
  * (a later good one clears it). */
 struct kf__scan {
 	kf_cap_pos_t *p;
+	const char *key;
 	int err;
 	char msg[512];
 };
@@ -220,18 +246,22 @@ static void kf__take(const void *value, size_t len, long long offset,
 	if (!value)
 		return;
 	s->err = kf_cap_pos_parse(value, len, s->p, e, sizeof(e));
-	if (s->err)
+	if (!s->err)
+		s->err = kf_cap_pos_check_slot(s->p, s->key, e, sizeof(e));
+	if (s->err) {
 		snprintf(s->msg, sizeof(s->msg), "partition %d offset %lld: %s",
 			 partition, offset, e);
-	else
-		s->p->found = 1;
+		return;
+	}
+	s->p->found = 1;
+	snprintf(s->p->key, sizeof(s->p->key), "%s", s->key);
 }
 
 int kf_cap_pos_read(const kf_conf_t *conf, const char *topic, const char *slot,
 		    int timeout_ms, kf_cap_pos_t *p, char *errstr,
 		    size_t errstr_size)
 {
-	struct kf__scan s = {p, 0, ""};
+	struct kf__scan s = {p, slot, 0, ""};
 	int r;
 
 	memset(p, 0, sizeof(*p));

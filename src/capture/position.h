@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The capture's offsets record, version 1 (docs/cdc.md 5): where a slot's
- * events in Kafka end, written in the Kafka transaction of those events,
- * read back at start.
+ * The capture's offsets record, versions 1 and 2 (docs/cdc.md 5): where a
+ * slot's events in Kafka end, written in the Kafka transaction of those
+ * events, read back at start.
  *
  * @locality the capture thread (kf_cap_pos_read blocks)
  */
@@ -14,11 +14,18 @@
 #include "common/strbuf.h"
 #include "kferry/kferry.h"
 
-#define KF_CAP_POS_VERSION 1
+#define KF_CAP_POS_VERSION 2
+
+/* the longest slot name: PostgreSQL's NAMEDATALEN - 1 */
+#define KF_CAP_POS_SLOT_MAX 63
 
 typedef struct kf_cap_pos_s {
-	int found; /* kf_cap_pos_read: a record of the slot exists */
-	char slot[64], system_id[32], db[64];
+	int found;   /* kf_cap_pos_read: a record of the slot exists */
+	int version; /* kf_cap_pos_parse: the record's v */
+	/* key: the record's key (the configured slot; kf_cap_pos_read sets
+	 * it), slot: the slot in use, the key or its resume name (version 2
+	 * when they differ); the writer leaves key empty for "the same" */
+	char key[64], slot[64], system_id[32], db[64];
 	uint64_t lsn;
 	int64_t txid; /* < 0: null */
 	int64_t ts_ms;
@@ -46,6 +53,15 @@ void kf_cap_pos_format(const kf_cap_pos_t *p, kf_strbuf_t *out);
  * with errstr (p then owns nothing). */
 int kf_cap_pos_parse(const char *js, size_t len, kf_cap_pos_t *p, char *errstr,
 		     size_t errstr_size);
+
+/* The resume's other slot name of key: key cut to 61 bytes, then "_r"
+ * (docs/cdc.md 7). */
+void kf_cap_pos_resume_slot(const char *key, char out[64]);
+
+/* Whether parsed p may be a record of key: its slot is key (any version)
+ * or key's resume name (version 2). 0, or KF_EPROTO with errstr. */
+int kf_cap_pos_check_slot(const kf_cap_pos_t *p, const char *key, char *errstr,
+			  size_t errstr_size);
 
 /* Frees what p owns and zeroes it. */
 void kf_cap_pos_clear(kf_cap_pos_t *p);

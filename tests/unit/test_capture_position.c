@@ -3,7 +3,8 @@
  * Unit tests of src/capture/position.c: the offsets record (docs/cdc.md
  * 5) written and read back, its snapshot member with the last key of the
  * table in progress (texts that need escaping, null before the table's
- * first row), and hostile snapshot members refused.
+ * first row), hostile snapshot members refused, and version 2: the
+ * resume's slot in use, read back, and slots not of the key refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -158,8 +159,87 @@ static void test_hostile(void **state)
 		assert_null(q.owned_keyv);
 	}
 	/* a newer version is not ours to read */
-	assert_int_equal(kf_cap_pos_parse("{\"v\":2}", 7, &q, err, sizeof(err)),
+	assert_int_equal(kf_cap_pos_parse("{\"v\":3}", 7, &q, err, sizeof(err)),
 			 KF_EVERSION);
+}
+
+/* The slot in use is the resume's other slot: version 2, read back. */
+static void test_version2(void **state)
+{
+	kf_cap_pos_t p, q;
+	char err[256];
+
+	(void)state;
+	pos_base(&p);
+	strcpy(p.key, "kferry_shop");
+	strcpy(p.slot, "kferry_shop_r");
+	round_trip(&p,
+		   "{\"v\":2,\"slot\":\"kferry_shop_r\",\"system_id\":"
+		   "\"7583123456789012345\",\"db\":\"shop\",\"lsn\":26396504,"
+		   "\"txid\":729,\"ts_ms\":1796207607625,\"snapshot\":null}",
+		   &q);
+	assert_int_equal(q.version, 2);
+	assert_string_equal(q.slot, "kferry_shop_r");
+	assert_int_equal(
+		kf_cap_pos_check_slot(&q, "kferry_shop", err, sizeof(err)), 0);
+	assert_int_equal(
+		kf_cap_pos_check_slot(&q, "kferry_web", err, sizeof(err)),
+		KF_EPROTO);
+	kf_cap_pos_clear(&q);
+	/* back on the key's own slot: version 1 again, an older kferry's */
+	strcpy(p.slot, "kferry_shop");
+	round_trip(&p, HEAD "null}", &q);
+	assert_int_equal(q.version, 1);
+	assert_int_equal(
+		kf_cap_pos_check_slot(&q, "kferry_shop", err, sizeof(err)), 0);
+	kf_cap_pos_clear(&q);
+}
+
+/* A version 1 record names the key's slot only; any version names
+ * nothing else. */
+static void test_slot_refused(void **state)
+{
+	static const char v1r[] =
+		"{\"v\":1,\"slot\":\"s_r\",\"system_id\":\"1\",\"db\":\"d\","
+		"\"lsn\":1,\"snapshot\":null}";
+	static const char v2x[] =
+		"{\"v\":2,\"slot\":\"t_r\",\"system_id\":\"1\",\"db\":\"d\","
+		"\"lsn\":1,\"snapshot\":null}";
+	kf_cap_pos_t q;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(
+		kf_cap_pos_parse(v1r, sizeof(v1r) - 1, &q, err, sizeof(err)),
+		0);
+	assert_int_equal(kf_cap_pos_check_slot(&q, "s", err, sizeof(err)),
+			 KF_EPROTO);
+	assert_non_null(strstr(err, "s_r"));
+	kf_cap_pos_clear(&q);
+	assert_int_equal(
+		kf_cap_pos_parse(v2x, sizeof(v2x) - 1, &q, err, sizeof(err)),
+		0);
+	assert_int_equal(kf_cap_pos_check_slot(&q, "s", err, sizeof(err)),
+			 KF_EPROTO);
+	assert_int_equal(kf_cap_pos_check_slot(&q, "t", err, sizeof(err)), 0);
+	kf_cap_pos_clear(&q);
+}
+
+/* The other name fits PostgreSQL's 63 bytes: cut to 61, then "_r". */
+static void test_resume_slot(void **state)
+{
+	char key[64], out[64], want[64];
+
+	(void)state;
+	kf_cap_pos_resume_slot("kferry_shop", out);
+	assert_string_equal(out, "kferry_shop_r");
+	memset(key, 'k', 63);
+	key[63] = '\0';
+	kf_cap_pos_resume_slot(key, out);
+	memset(want, 'k', 61);
+	strcpy(want + 61, "_r");
+	assert_string_equal(out, want);
+	assert_int_equal(strlen(out), 63);
 }
 
 int main(void)
@@ -169,6 +249,9 @@ int main(void)
 		cmocka_unit_test(test_snapshot_key),
 		cmocka_unit_test(test_snapshot_key_null),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_version2),
+		cmocka_unit_test(test_slot_refused),
+		cmocka_unit_test(test_resume_slot),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
