@@ -369,11 +369,40 @@ static int kf__sql(struct kf__cap *c, const char *sql)
 	return 0;
 }
 
-/* "DECLARE kf_snap ... SELECT cols FROM t ORDER BY key" */
-static int kf__snap_declare(struct kf__cap *c, const kf_cat_def_t *d)
+/* Appends d's key columns in key order ("k1, k2"); their type OIDs go
+ * to types (NULL: not wanted). Returns their count. */
+static int kf__snap_keycols(struct kf__cap *c, const kf_cat_def_t *d,
+			    kf_db_sql_t *q, uint32_t *types)
+{
+	int i, k, n = 0;
+
+	for (k = 1; k <= d->ncols; k++)
+		for (i = 0; i < d->ncols; i++) {
+			if (d->cols[i].key_seq != k)
+				continue;
+			if (n)
+				kf_db_sql_str(q, ", ");
+			if (types)
+				types[n] = d->cols[i].type_oid;
+			n++;
+			kf_db_quote_ident(c->db, q, d->cols[i].name);
+		}
+	return n;
+}
+
+/* "DECLARE kf_snap ... SELECT cols FROM t [WHERE ROW(key) > ROW($1, ...)]
+ * ORDER BY key": the rows of d after the key whose texts are keyv (nkey,
+ * d's key columns in key order; 0: every row). The texts are bound as
+ * parameters of the key columns' types: the server compares typed values
+ * (docs/cdc.md 7, step 5), never texts, and no text enters the SQL. */
+static int kf__snap_declare(struct kf__cap *c, const kf_cat_def_t *d,
+			    const char *const *keyv, int nkey)
 {
 	kf_db_sql_t q = {0};
-	int i, k, first = 1, r;
+	uint32_t *types = calloc((size_t)d->ncols + 1, sizeof(*types));
+	kf_db_err_t e;
+	char ph[16];
+	int i, r;
 
 	kf_db_sql_str(&q, "DECLARE kf_snap NO SCROLL CURSOR FOR SELECT ");
 	for (i = 0; i < d->ncols; i++) {
@@ -385,19 +414,36 @@ static int kf__snap_declare(struct kf__cap *c, const kf_cat_def_t *d)
 	kf_db_quote_ident(c->db, &q, d->schema);
 	kf_db_sql_str(&q, ".");
 	kf_db_quote_ident(c->db, &q, d->name);
-	kf_db_sql_str(&q, " ORDER BY ");
-	for (k = 1; k <= d->ncols; k++)
-		for (i = 0; i < d->ncols; i++) {
-			if (d->cols[i].key_seq != k)
-				continue;
-			if (!first)
-				kf_db_sql_str(&q, ", ");
-			first = 0;
-			kf_db_quote_ident(c->db, &q, d->cols[i].name);
+	if (nkey) {
+		kf_db_sql_str(&q, " WHERE ROW(");
+		if (kf__snap_keycols(c, d, &q, types) != nkey) {
+			kf_db_sql_free(&q);
+			free(types);
+			return kf_seterr(c->errstr, c->errstr_size, KF_EPROTO,
+					 "the offsets record's snapshot key "
+					 "has %d member(s), unlike the primary "
+					 "key of %s.%s: not this table's",
+					 nkey, d->schema, d->name);
 		}
-	r = q.failed ? kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
-				 "out of memory")
-		     : kf__sql(c, q.p);
+		kf_db_sql_str(&q, ") > ROW(");
+		for (i = 0; i < nkey; i++) {
+			snprintf(ph, sizeof(ph), "%s$%d", i ? ", " : "", i + 1);
+			kf_db_sql_str(&q, ph);
+		}
+		kf_db_sql_str(&q, ")");
+	}
+	kf_db_sql_str(&q, " ORDER BY ");
+	kf__snap_keycols(c, d, &q, NULL);
+	if (q.failed || !types)
+		r = kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
+			      "out of memory");
+	else if (kf_db_exec_params(c->db, q.p, nkey, types, keyv, NULL, &e))
+		r = kf_seterr(c->errstr, c->errstr_size, KF_EIO,
+			      "PostgreSQL: reading %s.%s: %s", d->schema,
+			      d->name, e.msg);
+	else
+		r = 0;
+	free(types);
 	kf_db_sql_free(&q);
 	return r;
 }
@@ -454,7 +500,7 @@ static int kf__snap_table(struct kf__snap *s, const kf_cat_def_t *d,
 		return r;
 	s->held.v = calloc((size_t)d->ncols, sizeof(*s->held.v));
 	r = s->held.v && !kf__lastkey_init(&s->lk, d)
-		    ? kf__snap_declare(c, d)
+		    ? kf__snap_declare(c, d, NULL, 0)
 		    : kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
 				"out of memory");
 	s->last_table = final_of_all;

@@ -19,6 +19,10 @@ typedef struct kf_db_ops_s {
 		    kf_db_err_t *err);
 	int (*query)(kf_db_t *db, const char *sql, kf_db_row_cb cb, void *arg,
 		     kf_db_err_t *err);
+	/* NULL: the dialect binds no parameters here */
+	int (*exec_params)(kf_db_t *db, const char *sql, int n,
+			   const uint32_t *types, const char *const *vals,
+			   int64_t *affected, kf_db_err_t *err);
 	void (*quote_literal)(kf_db_t *db, kf_db_sql_t *b, const char *s,
 			      size_t n);
 	const char *(*type_name)(const kf_column_t *c, int key, char *buf,

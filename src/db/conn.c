@@ -96,6 +96,18 @@ int kf_db_query(kf_db_t *db, const char *sql, kf_db_row_cb cb, void *arg,
 	return db->ops->query(db, sql, cb, arg, err);
 }
 
+int kf_db_exec_params(kf_db_t *db, const char *sql, int n,
+		      const uint32_t *types, const char *const *vals,
+		      int64_t *affected, kf_db_err_t *err)
+{
+	if (!db->ops->exec_params)
+		return kf__db_fail(err, KF_DB_E_FATAL, NULL, KF_EINVAL,
+				   "%s: statements with bound parameters are "
+				   "not supported here",
+				   db->ops->name);
+	return db->ops->exec_params(db, sql, n, types, vals, affected, err);
+}
+
 int kf_db_begin(kf_db_t *db, kf_db_err_t *err)
 {
 	int rc;

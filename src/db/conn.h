@@ -105,6 +105,14 @@ int kf_db_in_transaction(const kf_db_t *db);
 int kf_db_exec(kf_db_t *db, const char *sql, int64_t *affected,
 	       kf_db_err_t *err);
 
+/* kf_db_exec with n parameters $1..$n bound as texts, never pasted into
+ * the SQL (vals[i] NULL: SQL null); types[i] the PostgreSQL type OID of
+ * $i+1 (types NULL or 0: the server infers it). PostgreSQL only: KF_EINVAL
+ * on MariaDB. */
+int kf_db_exec_params(kf_db_t *db, const char *sql, int n,
+		      const uint32_t *types, const char *const *vals,
+		      int64_t *affected, kf_db_err_t *err);
+
 /* Called per row of a query's result: vals[i] is the text of column i
  * (NUL-terminated, lens[i] bytes) or NULL for SQL NULL; valid only during
  * the call. Nonzero stops the query, which then returns that value. */

@@ -127,6 +127,33 @@ static int kf__pg_exec(kf_db_t *db, const char *sql, size_t len,
 	return kf__pg_exec_what(db, sql, affected, what, err);
 }
 
+static int kf__pg_exec_params(kf_db_t *db, const char *sql, int n,
+			      const uint32_t *types, const char *const *vals,
+			      int64_t *affected, kf_db_err_t *err)
+{
+	PGresult *res;
+	Oid *oids = NULL;
+	int i;
+
+	if (types) {
+		oids = calloc((size_t)n + 1, sizeof(*oids));
+		if (!oids)
+			return kf__db_fail(err, KF_DB_E_FATAL, NULL, KF_ENOMEM,
+					   "out of memory");
+		for (i = 0; i < n; i++)
+			oids[i] = (Oid)types[i];
+	}
+	res = PQexecParams(kf__pg(db), sql, n, oids, vals, NULL, NULL, 0);
+	free(oids);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK)
+		return kf__pg_error(db, res, sql, err);
+	if (affected)
+		*affected = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
 static int kf__pg_query(kf_db_t *db, const char *sql, kf_db_row_cb cb,
 			void *arg, kf_db_err_t *err)
 {
@@ -533,6 +560,7 @@ static const kf_db_ops_t kf__pg_ops = {
 	.close = kf__pg_close,
 	.exec = kf__pg_exec,
 	.query = kf__pg_query,
+	.exec_params = kf__pg_exec_params,
 	.quote_literal = kf__pg_quote_literal,
 	.type_name = kf__pg_type_name,
 	.create_suffix = "",

@@ -479,6 +479,71 @@ static void test_lock_retry(void **state)
 	}
 }
 
+/* ---- parameters bound with their types, never pasted (PostgreSQL) */
+
+static void test_exec_params(void **state)
+{
+	/* int4, text: a typed comparison puts 10 after 2, a text one not */
+	static const uint32_t types[] = {23, 25};
+	static const char *const after[] = {"2", "x"};
+	static const char *const hostile[] = {"2", "x'); DROP TABLE kp; --"};
+	static const char sel[] =
+		"INSERT INTO kp_out SELECT a, b FROM kp WHERE ROW(a, b) > "
+		"ROW($1, $2)";
+	(void)state;
+	FOR_EACH_DB(db)
+	{
+		kf_db_err_t e = {0};
+		int64_t n = -1;
+		char *got;
+
+		if (kf_db_dialect(db) != KF_DB_POSTGRES) {
+			assert_int_equal(kf_db_exec_params(db, "SELECT 1", 0,
+							   NULL, NULL, NULL,
+							   &e),
+					 KF_EINVAL);
+			continue;
+		}
+		exec_ok(db, "DROP TABLE IF EXISTS kp, kp_out");
+		exec_ok(db, "CREATE TABLE kp (a int, b text, PRIMARY KEY (a, "
+			    "b))");
+		exec_ok(db, "CREATE TABLE kp_out (a int, b text)");
+		exec_ok(db, "INSERT INTO kp VALUES (2, 'x'), (2, 'y'), "
+			    "(10, 'a'), (1, 'z')");
+		ok(db, kf_db_exec_params(db, sel, 2, types, after, &n, &e), &e);
+		assert_int_equal(n, 2);
+		got = query_text(db, "SELECT a, b FROM kp_out ORDER BY a, b");
+		assert_string_equal(got, "2|y\n10|a\n");
+		free(got);
+		/* a text that would end the literal is a value: one row
+		 * past it ("x'..." < "y"), and kp is still there */
+		ok(db, kf_db_exec_params(db, sel, 2, types, hostile, &n, &e),
+		   &e);
+		assert_int_equal(n, 2);
+		assert_int_equal(query_num(db, "SELECT count(*) FROM kp"), 4);
+		/* the capture's use: a cursor declared with them */
+		ok(db, kf_db_begin(db, &e), &e);
+		ok(db,
+		   kf_db_exec_params(db,
+				     "DECLARE kc NO SCROLL CURSOR FOR SELECT "
+				     "a FROM kp WHERE ROW(a, b) > ROW($1, "
+				     "$2) ORDER BY a, b",
+				     2, types, after, NULL, &e),
+		   &e);
+		got = query_text(db, "FETCH FORWARD 10 FROM kc");
+		assert_string_equal(got, "2\n10\n");
+		free(got);
+		ok(db, kf_db_commit(db, &e), &e);
+		/* a text the type refuses is an error, not a comparison */
+		assert_int_equal(
+			kf_db_exec_params(db, sel, 2, types,
+					  (const char *const[]){"2x", "x"},
+					  NULL, &e),
+			KF_EIO);
+		exec_ok(db, "DROP TABLE kp, kp_out");
+	}
+}
+
 /* ---- upsert and delete on a two-column key */
 
 static void test_upsert_delete(void **state)
@@ -870,6 +935,7 @@ int main(void)
 		cmocka_unit_test(test_sqltypes),
 		cmocka_unit_test(test_conn_lost),
 		cmocka_unit_test(test_lock_retry),
+		cmocka_unit_test(test_exec_params),
 		cmocka_unit_test(test_upsert_delete),
 		cmocka_unit_test(test_isolate),
 		cmocka_unit_test(test_offsets),
