@@ -898,17 +898,25 @@ static int kf__stream(struct kf__cap *c, uint64_t start)
 
 /* -------------------------------------------------------------- setup */
 
-/* name lowercased, bytes outside [a-z0-9_] as '_', at most 63 bytes */
+/* s appended to out[0..n), lowercased, bytes outside [a-z0-9_] as '_',
+ * stopping short of lim; the new length */
+static size_t kf__ident_put(char *out, size_t n, size_t lim, const char *s)
+{
+	for (; *s && n + 1 < lim; s++) {
+		unsigned char ch = (unsigned char)tolower((unsigned char)*s);
+
+		out[n++] = isalnum(ch) && !(ch & 0x80) ? (char)ch : '_';
+	}
+	return n;
+}
+
+/* a then b as an identifier, cut at 63 bytes (PostgreSQL's NAMEDATALEN - 1):
+ * the cut is meant */
 static void kf__ident(char *out, size_t cap, const char *a, const char *b)
 {
-	size_t i;
+	size_t lim = cap < 64 ? cap : 64;
 
-	snprintf(out, cap < 64 ? cap : 64, "%s%s", a, b);
-	for (i = 0; out[i]; i++) {
-		out[i] = (char)tolower((unsigned char)out[i]);
-		if (!isalnum((unsigned char)out[i]) || (out[i] & 0x80))
-			out[i] = '_';
-	}
+	out[kf__ident_put(out, kf__ident_put(out, 0, lim, a), lim, b)] = '\0';
 }
 
 static int kf__valid_ident(const char *s)
