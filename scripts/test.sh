@@ -55,7 +55,9 @@ failed=0
 failures=()
 
 stage() { [[ "$skip" != *" $1 "* ]]; }
-say() { printf '\n=== %s ===\n' "$*"; }
+# Each heading says when it began, so a CI log shows what every stage costs
+# against the budget (scripts/test.sh's stages must fit in 60 minutes).
+say() { printf '\n=== %s === [%d min %02d s]\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 ok() { passed=$((passed + $1)); }
 bad() { failed=$((failed + $1)); failures+=("$2"); }
 
