@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # kferry capture killed with SIGKILL while pgbench writes to the source:
 # during the snapshot and during streaming (KF_CDC_KILLS times in all,
-# default 6: the first two in the snapshot); each time a new capture
+# default 6: the first KF_CDC_SNAPSHOT_KILLS, default 2, in the snapshot
+# or its resume); each time a new capture
 # takes over. At the end kferry sink applies the topics to a second
 # database (its tables made by pgbench -i, no rows) and kferry verify
 # finds pgbench's tables equal; no streamed event is on a topic twice
@@ -12,6 +13,7 @@ source "$(dirname "$0")/lib.sh"
 PGBENCH=${PGBENCH:-/usr/lib/postgresql/15/bin/pgbench}
 [ -x "$PGBENCH" ] || skip "no pgbench (postgresql-contrib)"
 kills=${KF_CDC_KILLS:-6}
+snap_kills=${KF_CDC_SNAPSHOT_KILLS:-2}
 rate=${KF_CDC_RATE:-150}
 scale=${KF_CDC_PGBENCH_SCALE:-1}
 tables=pgbench_accounts,pgbench_branches,pgbench_tellers
@@ -36,10 +38,10 @@ kill_at() { # kill_at SECONDS: SIGKILL the running capture after SECONDS
 "$PGBENCH" -n -c 2 -T 300 -R "$rate" -b tpcb-like "$SRC_URL" >"$WORK/pgbench.log" 2>&1 &
 bench=$!
 on_exit "kill $bench 2>/dev/null"
-# two kills during the snapshot (its 10 chunks take 4 s or more here):
-# the first after a few chunks are in Kafka, the second in the resume's
-# catch-up or its read of the rest
-for i in 1 2; do
+# kills during the snapshot (its 10 chunks per pgbench scale take 4 s or
+# more here): the first after a few chunks are in Kafka, the next ones in
+# the resume's catch-up or its read of the rest
+for ((i = 1; i <= snap_kills; i++)); do
 	capture_bg "${capture_opts[@]}"
 	# (a snapshot done by the run before: straight to streaming)
 	wait_until 30 grep -sqE 'snapshot of|catching up|streaming slot' "$CAPTURE_LOG" ||
@@ -49,7 +51,7 @@ for i in 1 2; do
 	grep -q 'streaming slot' "$CAPTURE_LOG" && log "kill $i came after the snapshot"
 done
 # the rest while streaming
-for ((i = 3; i <= kills; i++)); do
+for ((i = snap_kills + 1; i <= kills; i++)); do
 	capture_bg "${capture_opts[@]}"
 	wait_until 60 grep -sq 'streaming slot' "$CAPTURE_LOG" ||
 		fail "capture $i: not streaming: $(tail -n 3 "$CAPTURE_LOG" 2>&1)"
