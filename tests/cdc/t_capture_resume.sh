@@ -8,7 +8,9 @@
 # side; the rest of acct and later_t are then read at the new slot's
 # point, none of acct's rows up to 100 again; the record names the new
 # slot <slot>_r (version 2), the old slot is gone, and a second run
-# streams from the new slot, each change once.
+# streams from the new slot, each change once. The first resume is killed
+# during its catch-up (a backlog of one-row transactions on done_t): the
+# next one resumes from what that one's records say, nothing twice.
 source "$(dirname "$0")/lib.sh"
 
 cdc_setup
@@ -21,7 +23,7 @@ INSERT INTO acct SELECT g, g FROM generate_series(1, 300) g;
 INSERT INTO done_t SELECT g, 'v' || g FROM generate_series(1, 5) g;
 INSERT INTO later_t SELECT g, 'v' || g FROM generate_series(1, 5) g;
 CREATE PUBLICATION ${SLOT}_pub FOR TABLE $tables" >/dev/null
-L=$(db_sql postgres "SELECT lsn - '0/0' FROM pg_create_logical_replication_slot('$SLOT', 'pgoutput')")
+read -r L_text L < <(db_sql postgres "SELECT lsn, lsn - '0/0' FROM pg_create_logical_replication_slot('$SLOT', 'pgoutput')")
 sysid=$(db_sql postgres "SELECT system_identifier FROM pg_control_system()")
 dbname=$(db_sql postgres "SELECT current_database()")
 printf '%s\t{"v":1,"slot":"%s","system_id":"%s","db":"%s","lsn":%s,"txid":null,"ts_ms":0,"snapshot":{"lsn":%s,"done":["public.done_t"],"table":"public.acct","key":["100"],"rows":105}}\n' \
@@ -37,11 +39,29 @@ INSERT INTO acct VALUES (-5, 1), (400, 1);
 BEGIN; UPDATE done_t SET v = 'x' WHERE id = 1; INSERT INTO done_t VALUES (6, 'six'); COMMIT;
 BEGIN; UPDATE later_t SET v = 'x' WHERE id = 1; TRUNCATE later_t; INSERT INTO later_t VALUES (10, 'ten'); COMMIT;
 BEGIN; TRUNCATE done_t; INSERT INTO done_t VALUES (7, 'seven'); COMMIT" >/dev/null
+backlog=5000
+# (commits without waiting for the disk: the backlog in seconds)
+PGOPTIONS='-c synchronous_commit=off' db_sql postgres "DO \$\$ BEGIN FOR i IN 1..$backlog LOOP
+	UPDATE done_t SET v = 'b' || i WHERE id = 7; COMMIT; END LOOP; END \$\$" >/dev/null
 after=$(db_sql postgres "SELECT string_agg(id::text, ' ' ORDER BY id) FROM acct WHERE id > 100")
 
+capture_bg --tables "$tables" -o capture.snapshot_chunk_rows=50
+# killed once a Kafka transaction of the catch-up is committed: the slot
+# moves after each one
+caught_some() {
+	[ "$(db_sql postgres "SELECT confirmed_flush_lsn > '$L_text' FROM pg_replication_slots WHERE slot_name = '$SLOT'")" = t ]
+}
+wait_until 60 caught_some
+kill -KILL "$CAPTURE_PID"
+wait "$CAPTURE_PID" 2>/dev/null || true
+grep -q 'catching up' "$CAPTURE_LOG" && ! grep -q 'switched' "$CAPTURE_LOG" ||
+	fail "the kill came after the catch-up of $backlog transactions: $(tail -n 3 "$CAPTURE_LOG")"
 kf_capture --tables "$tables" -o capture.snapshot_chunk_rows=50 ||
 	fail "kferry capture exited $?: $(tail -n 5 "$CAPTURE_LOG")"
-grep -q 'resuming it' "$CAPTURE_LOG" || fail "no resume: $(tail -n 5 "$CAPTURE_LOG")"
+from=$(grep -o "catching up slot $SLOT from LSN [0-9]*" "$CAPTURE_LOG") ||
+	fail "no resume: $(tail -n 5 "$CAPTURE_LOG")"
+[ "${from##* }" -gt "$L" ] ||
+	fail "the resume after the kill: $from, not past the slot's point $L (the catch-up's records?)"
 slots=$(db_sql postgres "SELECT string_agg(slot_name, ' ' ORDER BY slot_name) FROM pg_replication_slots")
 [ "$slots" = "${SLOT}_r" ] || fail "slots after the resume: '$slots', expected ${SLOT}_r alone"
 
@@ -84,13 +104,13 @@ got=$(changes acct -)
 [ "$got" = "$want" ] || fail "acct's change events: $(diff <(echo "$want") <(echo "$got") | tr '\n' ' ')"
 got=$(changes acct r | awk '{ gsub(/[^0-9-]/, "", $1); print $1 }' | sort -n | tr '\n' ' ')
 [ "$got" = "$after " ] || fail "acct's snapshot events after the resume: $got (expected $after)"
-got=$(changes done_t - | tr '\n' ' ')
-[ "$got" = 'null t {"id":1} u {"id":6} c {"id":7} c ' ] ||
-	fail "done_t's events: $got (expected the changes after L, its truncate, no read)"
+got=$(changes done_t - | uniq -c | awk '{ print $1, $2, $3 }' | tr '\n' ' ')
+[ "$got" = "1 null t 1 {\"id\":1} u 1 {\"id\":6} c 1 {\"id\":7} c $backlog {\"id\":7} u " ] ||
+	fail "done_t's events: $got (expected the changes after L once each, its truncate, no read)"
 got=$(changes later_t all | tr '\n' ' ')
 [ "$got" = '{"id":10} r {"id":10} u ' ] ||
 	fail "later_t's events: $got (expected its one row read at the new point, then its update)"
 dups=$(dup_events "$WORK/all.ev")
 [ -z "$dups" ] || fail "events produced twice: $(head -n 3 <<<"$dups")"
-note "snapshot resumed: 13 catch-up events of acct across key 100, $(wc -w <<<"$after") rows read after it, slot ${SLOT}_r streamed"
+note "snapshot resumed (killed in its catch-up of $backlog transactions, then from ${from##* }, the slot's point $L): 13 catch-up events of acct across key 100, $(wc -w <<<"$after") rows read after it, slot ${SLOT}_r streamed"
 log "t_capture_resume passed"
