@@ -4,9 +4,12 @@
  *   setup     the source's checks, tables, publication; the producer
  *             fenced in; the offsets record read back; the replication
  *             connection
- *   snapshot  (no record, or one left in the snapshot) a new slot with an
- *             exported snapshot, read table by table in key order, one
- *             Kafka transaction per chunk
+ *   snapshot  (no record) a new slot with an exported snapshot, read
+ *             table by table in key order, one Kafka transaction per chunk
+ *   resume    (a record left in the snapshot, docs/cdc.md 7) the other
+ *             slot with its exported snapshot; the old slot's stream
+ *             caught up to it for the rows in Kafka only; the switch of
+ *             slots; the rest of the snapshot read at the new point
  *   stream    from the record's LSN: whole source transactions batched
  *             into Kafka transactions with the offsets record; the slot's
  *             flush position sent after each Kafka commit
@@ -28,6 +31,7 @@
 #include "capture/replconn.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "common/jsontok.h"
 #include "common/log.h"
 #include "common/stop.h"
 #include "kafka/producer.h"
@@ -37,11 +41,33 @@
 #define KF__LAG_EVERY_MS 30000
 #define KF__MAX_TABLES 1024
 #define KF__SLOT_WAIT_S 15 /* for a slot another process still holds */
+#define KF__MAX_KEY 32	   /* PostgreSQL's INDEX_MAX_KEYS */
 
-/* A table of the stream, by the relation id of its Relation message. */
+/* A table of the stream, by the relation id of its Relation message,
+ * with where its key columns are in the stream's tuples. */
 struct kf__rel {
 	uint32_t relid;
 	kf_cap_table_t *t;
+	int nkey;
+	int keycol[KF__MAX_KEY];       /* the tuple's column, in key order */
+	uint32_t keytype[KF__MAX_KEY]; /* its type OID */
+};
+
+/* A --tables entry during a snapshot resume's catch-up (docs/cdc.md 7,
+ * step 3): which of its rows are in Kafka. */
+enum kf__part {
+	KF__PART_NONE,
+	KF__PART_UPTO_KEY,
+	KF__PART_ALL
+};
+
+/* The catch-up: the old slot's stream up to the new slot's consistent
+ * point, emitting only the changes of rows in Kafka. */
+struct kf__catchup {
+	const kf_cap_pos_t *pos; /* the record resumed from (done, key) */
+	uint64_t x2;		 /* the new slot's consistent point */
+	enum kf__part *part;	 /* per --tables entry */
+	int reached;		 /* a transaction or keepalive at or past x2 */
 };
 
 struct kf__cap {
@@ -54,7 +80,9 @@ struct kf__cap {
 	kf_repl_ident_t id;
 	kf_producer_t *p;
 	kf_pgo_decoder_t *dec;
-	char slot[64], pub[64], prefix[128], txn_id[96];
+	/* slot: the configured name, the offsets record's key; use: the slot
+	 * in use, slot or its resume name (docs/cdc.md 5, 7) */
+	char slot[64], use[64], pub[64], prefix[128], txn_id[96];
 	kf_cat_def_t *defs; /* the --tables */
 	int ndefs;
 	struct kf__rel *rels;
@@ -73,8 +101,9 @@ struct kf__cap {
 	uint64_t done_lsn;	  /* end of the last whole transaction read */
 	uint32_t done_xid;
 	int64_t done_ts_ms;
-	uint64_t confirmed;    /* the slot's flush position we sent */
-	uint64_t idle_wal_end; /* a keepalive's: confirmable when idle */
+	uint64_t confirmed;	/* the slot's flush position we sent */
+	uint64_t idle_wal_end;	/* a keepalive's: confirmable when idle */
+	struct kf__catchup *cu; /* during a resume's catch-up, else NULL */
 };
 
 static int64_t kf__now_ms(void)
@@ -170,7 +199,8 @@ static void kf__txn_abort(struct kf__cap *c)
 static void kf__pos_init(struct kf__cap *c, kf_cap_pos_t *p, uint64_t lsn)
 {
 	memset(p, 0, sizeof(*p));
-	snprintf(p->slot, sizeof(p->slot), "%s", c->slot);
+	snprintf(p->key, sizeof(p->key), "%s", c->slot);
+	snprintf(p->slot, sizeof(p->slot), "%s", c->use);
 	snprintf(p->system_id, sizeof(p->system_id), "%s", c->id.system_id);
 	snprintf(p->db, sizeof(p->db), "%s", c->id.db);
 	p->lsn = lsn;
@@ -255,18 +285,21 @@ struct kf__snap {
 	kf_cap_source_t src;
 	struct kf__held held;
 	struct kf__lastkey lk;
-	kf_strbuf_t done; /* JSON array of the tables read to their end */
+	kf_strbuf_t done;    /* JSON array of the tables read to their end */
+	int64_t rows_before; /* in Kafka from the runs before (a resume) */
 	int first, last_table, rows, err;
 };
 
-/* The held row's key becomes the last key sent. */
-static int kf__lastkey_take(struct kf__lastkey *lk, const struct kf__held *h)
+/* The last key sent becomes the texts v[i] of len[i] bytes, in key order
+ * (v may not point into lk). */
+static int kf__lastkey_set(struct kf__lastkey *lk, const char *const *v,
+			   const size_t *len)
 {
 	size_t need = 0, at = 0;
 	int i;
 
 	for (i = 0; i < lk->nkey; i++)
-		need += h->v[lk->col[i]].len + 1;
+		need += len[i] + 1;
 	if (need > lk->cap) {
 		char *n = realloc(lk->buf, need);
 
@@ -276,15 +309,27 @@ static int kf__lastkey_take(struct kf__lastkey *lk, const struct kf__held *h)
 		lk->cap = need;
 	}
 	for (i = 0; i < lk->nkey; i++) {
-		const kf_pgo_value_t *v = &h->v[lk->col[i]];
-
-		memcpy(lk->buf + at, v->data, v->len);
-		lk->buf[at + v->len] = '\0';
+		memcpy(lk->buf + at, v[i], len[i]);
+		lk->buf[at + len[i]] = '\0';
 		lk->v[i] = lk->buf + at;
-		at += v->len + 1;
+		at += len[i] + 1;
 	}
 	lk->n = lk->nkey;
 	return 0;
+}
+
+/* The held row's key becomes the last key sent. */
+static int kf__lastkey_take(struct kf__lastkey *lk, const struct kf__held *h)
+{
+	const char *v[KF__MAX_KEY];
+	size_t len[KF__MAX_KEY];
+	int i;
+
+	for (i = 0; i < lk->nkey; i++) {
+		v[i] = h->v[lk->col[i]].data;
+		len[i] = h->v[lk->col[i]].len;
+	}
+	return kf__lastkey_set(lk, v, len);
 }
 
 /* The key members of d, in key order, for the last key; none sent yet. */
@@ -298,7 +343,7 @@ static int kf__lastkey_init(struct kf__lastkey *lk, const kf_cat_def_t *d)
 	if (!lk->v || !lk->col)
 		return KF_ENOMEM;
 	for (k = 1; k <= d->ncols; k++)
-		for (i = 0; i < d->ncols; i++)
+		for (i = 0; i < d->ncols && lk->nkey < KF__MAX_KEY; i++)
 			if (d->cols[i].key_seq == k)
 				lk->col[lk->nkey++] = i;
 	return 0;
@@ -367,6 +412,15 @@ static int kf__sql(struct kf__cap *c, const char *sql)
 		return kf_seterr(c->errstr, c->errstr_size, KF_EIO,
 				 "PostgreSQL: %s: %s", sql, e.msg);
 	return 0;
+}
+
+/* Ends the snapshot's transaction after an error, leaving errstr to
+ * that error (a broken connection fails this too). */
+static void kf__rollback(struct kf__cap *c)
+{
+	kf_db_err_t e;
+
+	kf_db_exec(c->db, "ROLLBACK", NULL, &e);
 }
 
 /* Appends d's key columns in key order ("k1, k2"); their type OIDs go
@@ -480,7 +534,7 @@ static int kf__snap_chunk(struct kf__snap *s, const kf_cat_def_t *d, int *more,
 		pos.in_snapshot = 1;
 		pos.snap_lsn = s->src.lsn;
 		pos.snap_table = kf_cap_table_name(s->t);
-		pos.snap_rows = (int64_t)c->st->snapshot_rows;
+		pos.snap_rows = s->rows_before + (int64_t)c->st->snapshot_rows;
 		pos.snap_done = s->done.p;
 		pos.snap_keyv = s->lk.v;
 		pos.snap_nkey = s->lk.n;
@@ -488,8 +542,32 @@ static int kf__snap_chunk(struct kf__snap *s, const kf_cat_def_t *d, int *more,
 	return kf__txn_commit(c, &pos);
 }
 
+/* The key the record says is in Kafka (keyv, nkey) becomes s's last
+ * key: a chunk that reads nothing after it still names it. */
+static int kf__snap_from(struct kf__snap *s, const kf_cat_def_t *d,
+			 const char *const *keyv, int nkey)
+{
+	size_t len[KF__MAX_KEY];
+	int i;
+
+	if (nkey != s->lk.nkey)
+		return kf_seterr(s->c->errstr, s->c->errstr_size, KF_EPROTO,
+				 "the offsets record's snapshot key has %d "
+				 "member(s), unlike the primary key of %s.%s: "
+				 "not this table's",
+				 nkey, d->schema, d->name);
+	for (i = 0; i < nkey; i++)
+		len[i] = strlen(keyv[i]);
+	return kf__lastkey_set(&s->lk, keyv, len)
+		       ? kf_seterr(s->c->errstr, s->c->errstr_size, KF_ENOMEM,
+				   "out of memory")
+		       : 0;
+}
+
+/* Table d into Kafka, its rows after the key keyv (nkey texts; 0: from
+ * its first row). */
 static int kf__snap_table(struct kf__snap *s, const kf_cat_def_t *d,
-			  int final_of_all)
+			  const char *const *keyv, int nkey, int final_of_all)
 {
 	struct kf__cap *c = s->c;
 	int r, more = 1;
@@ -500,9 +578,13 @@ static int kf__snap_table(struct kf__snap *s, const kf_cat_def_t *d,
 		return r;
 	s->held.v = calloc((size_t)d->ncols, sizeof(*s->held.v));
 	r = s->held.v && !kf__lastkey_init(&s->lk, d)
-		    ? kf__snap_declare(c, d, NULL, 0)
+		    ? 0
 		    : kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
 				"out of memory");
+	if (!r && nkey)
+		r = kf__snap_from(s, d, keyv, nkey);
+	if (!r)
+		r = kf__snap_declare(c, d, keyv, nkey);
 	s->last_table = final_of_all;
 	while (!r && more) {
 		if (kf_stop_requested()) {
@@ -521,7 +603,9 @@ static int kf__snap_table(struct kf__snap *s, const kf_cat_def_t *d,
 		snprintf(qname, sizeof(qname), "%s.%s", d->schema, d->name);
 		kf_json_escape(esc, sizeof(esc), qname);
 		s->done.p[--s->done.len] = '\0';
-		if (s->done.len > 1)
+		/* (a resumed record's array may hold blanks: its names are
+		 * strings, checked by kf__resume_parts) */
+		if (strchr(s->done.p, '"'))
 			kf_strbuf_putc(&s->done, ',');
 		kf_strbuf_printf(&s->done, "\"%s\"]", esc);
 	}
@@ -543,49 +627,99 @@ static int kf__int_cb(void *arg, size_t ncols, const char *const *vals,
 	return 0;
 }
 
-/* The exported snapshot at consistent, read into Kafka. */
-static int kf__snapshot(struct kf__cap *c, const char *snap,
-			uint64_t consistent)
+/* Imports the exported snapshot snap on the SQL connection: a repeatable
+ * read transaction that sees the database as of its slot's consistent
+ * point, open until kf__snap_run ends it; its id into *txid. */
+static int kf__snap_import(struct kf__cap *c, const char *snap, int64_t *txid)
 {
-	struct kf__snap s;
 	kf_db_sql_t q = {0};
 	kf_db_err_t e;
-	int i, r;
+	int r;
 
-	memset(&s, 0, sizeof(s));
-	s.c = c;
-	s.first = 1;
-	s.src.prefix = c->prefix;
-	s.src.db = c->id.db;
-	s.src.ts_us = kf__wall_us();
-	s.src.lsn = consistent;
-	s.src.txid = -1;
-	kf_strbuf_heap(&s.done, 256);
-	kf_strbuf_printf(&s.done, "[]");
-	r = s.done.failed ? kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
-				      "out of memory")
-			  : kf__sql(c, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+	r = kf__sql(c, "BEGIN ISOLATION LEVEL REPEATABLE READ");
 	if (!r) {
 		kf_db_sql_str(&q, "SET TRANSACTION SNAPSHOT ");
 		kf_db_quote_literal(c->db, &q, snap, strlen(snap));
-		r = q.failed ? KF_ENOMEM : kf__sql(c, q.p);
+		r = q.failed ? kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
+					 "out of memory")
+			     : kf__sql(c, q.p);
 		kf_db_sql_free(&q);
 	}
-	if (!r && kf_db_query(c->db, "SELECT txid_current()", kf__int_cb,
-			      &s.src.txid, &e))
+	*txid = -1;
+	if (!r &&
+	    kf_db_query(c->db, "SELECT txid_current()", kf__int_cb, txid, &e))
 		r = kf_seterr(c->errstr, c->errstr_size, KF_EIO,
 			      "PostgreSQL: %s", e.msg);
+	if (r)
+		kf__rollback(c);
+	return r;
+}
+
+/* The snapshot's end when no table is left to read: the record that
+ * closes it (a resume whose record had every table done). */
+static int kf__snap_close(struct kf__cap *c, uint64_t lsn)
+{
+	kf_cap_pos_t pos;
+	int r = kf__txn_begin(c);
+
+	kf__pos_init(c, &pos, lsn);
+	return r ? r : kf__txn_commit(c, &pos);
+}
+
+/* Reads the --tables into Kafka under the imported snapshot at lsn
+ * (transaction txid), then ends that transaction. from NULL: every table
+ * from its first row; else a resume (docs/cdc.md 7, step 5): part says
+ * per table what of it from's record has in Kafka, the table in progress
+ * is read after from's key. The last chunk's record closes the snapshot
+ * (snapshot null). */
+static int kf__snap_run(struct kf__cap *c, uint64_t lsn, int64_t txid,
+			const kf_cap_pos_t *from, const enum kf__part *part)
+{
+	int *order = calloc((size_t)c->ndefs, sizeof(*order));
+	struct kf__snap s;
+	int i, n = 0, r;
+
+	memset(&s, 0, sizeof(s));
+	s.c = c;
+	s.first = !from || from->snap_rows == 0;
+	s.rows_before = from ? from->snap_rows : 0;
+	s.src.prefix = c->prefix;
+	s.src.db = c->id.db;
+	s.src.ts_us = kf__wall_us();
+	s.src.lsn = lsn;
+	s.src.txid = txid;
+	kf_strbuf_heap(&s.done, 256);
+	kf_strbuf_printf(&s.done, "%s",
+			 from && from->snap_done ? from->snap_done : "[]");
+	/* the table in progress first: the records name one table in
+	 * progress, the others are done or not begun */
+	for (i = 0; part && i < c->ndefs; i++)
+		if (part[i] == KF__PART_UPTO_KEY && order)
+			order[n++] = i;
+	for (i = 0; i < c->ndefs; i++)
+		if ((!part || part[i] == KF__PART_NONE) && order)
+			order[n++] = i;
 	kf_info("capture",
-		"snapshot of %d table(s) at LSN %" PRIu64 " (slot %s)",
-		c->ndefs, consistent, c->slot);
-	for (i = 0; !r && i < c->ndefs; i++)
-		r = kf__snap_table(&s, &c->defs[i], i == c->ndefs - 1);
+		"snapshot of %d table(s) at LSN %" PRIu64 " (slot %s)%s",
+		c->ndefs, lsn, c->use, from ? ", resumed" : "");
+	r = s.done.failed || !order ? kf_seterr(c->errstr, c->errstr_size,
+						KF_ENOMEM, "out of memory")
+	    : !n		    ? kf__snap_close(c, lsn)
+				    : 0;
+	for (i = 0; !r && i < n; i++) {
+		int upto = part && part[order[i]] == KF__PART_UPTO_KEY;
+
+		r = kf__snap_table(&s, &c->defs[order[i]],
+				   upto ? from->snap_keyv : NULL,
+				   upto ? from->snap_nkey : 0, i == n - 1);
+	}
+	free(order);
 	free(s.held.buf);
 	free(s.lk.buf);
 	free(s.done.p);
 	if (r) {
 		kf__txn_abort(c);
-		kf__sql(c, "ROLLBACK");
+		kf__rollback(c);
 		return r;
 	}
 	return kf__sql(c, "COMMIT");
@@ -601,6 +735,22 @@ static struct kf__rel *kf__rel_find(struct kf__cap *c, uint32_t relid)
 		if (c->rels[i].relid == relid)
 			return &c->rels[i];
 	return NULL;
+}
+
+/* Where rel's key columns are in its tuples (cols: its ncols columns). */
+static void kf__rel_keys(struct kf__rel *rel, const kf_cap_coldef_t *cols,
+			 int ncols)
+{
+	int i;
+
+	rel->nkey = 0;
+	for (i = 0; i < ncols; i++)
+		if (cols[i].key_seq > 0 && cols[i].key_seq <= KF__MAX_KEY) {
+			rel->keycol[cols[i].key_seq - 1] = i;
+			rel->keytype[cols[i].key_seq - 1] = cols[i].type_oid;
+			if (cols[i].key_seq > rel->nkey)
+				rel->nkey = cols[i].key_seq;
+		}
 }
 
 /* A Relation message: the table's shape from it, NOT NULL and the key
@@ -636,13 +786,15 @@ static int kf__relation(struct kf__cap *c, const kf_pgo_msg_t *m)
 			     m->nspname[0] ? m->nspname : "pg_catalog", m->name,
 			     cols, m->ncols, &t, c->errstr, c->errstr_size);
 	kf_cat_def_free(&d);
-	free(cols);
-	if (r)
+	if (r) {
+		free(cols);
 		return r;
+	}
 	if (!rel) {
 		struct kf__rel *n;
 
 		if (c->nrels >= KF__MAX_TABLES) {
+			free(cols);
 			kf_cap_table_destroy(t);
 			return kf_seterr(c->errstr, c->errstr_size, KF_ELIMIT,
 					 "more than %d tables in the stream",
@@ -650,6 +802,7 @@ static int kf__relation(struct kf__cap *c, const kf_pgo_msg_t *m)
 		}
 		n = realloc(c->rels, (size_t)(c->nrels + 1) * sizeof(*n));
 		if (!n) {
+			free(cols);
 			kf_cap_table_destroy(t);
 			return kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
 					 "out of memory");
@@ -661,6 +814,8 @@ static int kf__relation(struct kf__cap *c, const kf_pgo_msg_t *m)
 	}
 	kf_cap_table_destroy(rel->t);
 	rel->t = t;
+	kf__rel_keys(rel, cols, m->ncols);
+	free(cols);
 	return 0;
 }
 
@@ -683,7 +838,134 @@ static int kf__keys_differ(struct kf__cap *c, const kf_cap_table_t *t,
 	return r;
 }
 
-/* An Insert, Update or Delete of the current source transaction. */
+/* ----------------------------------------------- a resume's catch-up */
+
+/* What of rel's table the resumed record has in Kafka. */
+static enum kf__part kf__cu_part(const struct kf__cap *c,
+				 const struct kf__rel *rel)
+{
+	int i;
+
+	for (i = 0; i < c->ndefs; i++)
+		if (c->defs[i].relid == rel->relid)
+			return c->cu->part[i];
+	return KF__PART_NONE;
+}
+
+/* *below: the key of row (a tuple of rel, the table in progress) is at
+ * or below the record's key. The server compares them, typed as the key
+ * columns (docs/cdc.md 7, step 3), never as texts. */
+static int kf__cu_below(struct kf__cap *c, const struct kf__rel *rel,
+			const kf_pgo_tuple_t *row, uint64_t lsn, int *below)
+{
+	const kf_cap_pos_t *from = c->cu->pos;
+	const char *vals[2 * KF__MAX_KEY];
+	uint32_t types[2 * KF__MAX_KEY];
+	kf_db_sql_t q = {0};
+	char *buf, ph[16];
+	size_t need = 0, at = 0;
+	int64_t n = 0;
+	kf_db_err_t e;
+	int i, k = rel->nkey, r = 0;
+
+	*below = 0;
+	if (!from->snap_nkey) /* no row of the table in Kafka */
+		return 0;
+	if (from->snap_nkey != k)
+		return kf_seterr(c->errstr, c->errstr_size, KF_EPROTO,
+				 "the offsets record's snapshot key has %d "
+				 "member(s), unlike the primary key of %s: "
+				 "not this table's",
+				 from->snap_nkey, kf_cap_table_name(rel->t));
+	for (i = 0; i < k; i++) {
+		const kf_pgo_value_t *v = rel->keycol[i] < row->ncols
+						  ? &row->v[rel->keycol[i]]
+						  : NULL;
+
+		if (!v || v->kind != 't')
+			return kf_seterr(c->errstr, c->errstr_size, KF_EPROTO,
+					 "a change of %s at LSN %" PRIu64
+					 " without its key's value (an "
+					 "unchanged TOASTed key?): it cannot "
+					 "be placed against the snapshot's "
+					 "last key in Kafka",
+					 kf_cap_table_name(rel->t), lsn);
+		need += v->len + 1;
+	}
+	buf = malloc(need);
+	for (i = 0; buf && i < k; i++) {
+		const kf_pgo_value_t *v = &row->v[rel->keycol[i]];
+
+		memcpy(buf + at, v->data, v->len);
+		buf[at + v->len] = '\0';
+		vals[i] = buf + at;
+		vals[k + i] = from->snap_keyv[i];
+		types[i] = types[k + i] = rel->keytype[i];
+		at += v->len + 1;
+	}
+	kf_db_sql_str(&q, "SELECT 1 WHERE ROW(");
+	for (i = 0; i < 2 * k; i++) {
+		snprintf(ph, sizeof(ph), "%s$%d",
+			 i == k ? ") <= ROW("
+			 : i	? ", "
+				: "",
+			 i + 1);
+		kf_db_sql_str(&q, ph);
+	}
+	kf_db_sql_str(&q, ")");
+	if (!buf || q.failed)
+		r = kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
+			      "out of memory");
+	else if (kf_db_exec_params(c->db, q.p, 2 * k, types, vals, &n, &e))
+		r = kf_seterr(c->errstr, c->errstr_size, KF_EIO,
+			      "PostgreSQL: comparing a key of %s at LSN "
+			      "%" PRIu64 " with the snapshot's last key: %s",
+			      kf_cap_table_name(rel->t), lsn, e.msg);
+	*below = n == 1;
+	kf_db_sql_free(&q);
+	free(buf);
+	return r;
+}
+
+/* Whether m's old row (*in_old) and new row (*in_new) are rows the
+ * resumed record has in Kafka (docs/cdc.md 7, step 3): an update that
+ * moves a key across the bound has one side in, the other out. */
+static int kf__cu_sides(struct kf__cap *c, const struct kf__rel *rel,
+			const kf_pgo_msg_t *m, uint64_t lsn, int *in_old,
+			int *in_new)
+{
+	enum kf__part part = kf__cu_part(c, rel);
+	int r = 0;
+
+	*in_old = *in_new = part == KF__PART_ALL;
+	if (part != KF__PART_UPTO_KEY)
+		return 0;
+	if (m->type != 'D')
+		r = kf__cu_below(c, rel, &m->new_, lsn, in_new);
+	if (!r && m->old_kind)
+		r = kf__cu_below(c, rel, &m->old, lsn, in_old);
+	else
+		*in_old = *in_new; /* the key did not change */
+	return r;
+}
+
+/* p's snapshot members become from's: the records of the catch-up and of
+ * the switch say the same rows are in Kafka, their lsn ahead. */
+static void kf__cu_pos(kf_cap_pos_t *p, const kf_cap_pos_t *from)
+{
+	p->in_snapshot = 1;
+	p->snap_lsn = from->snap_lsn;
+	p->snap_rows = from->snap_rows;
+	p->snap_table = from->snap_table;
+	p->snap_done = from->snap_done;
+	p->snap_keyv = from->snap_keyv;
+	p->snap_nkey = from->snap_nkey;
+}
+
+/* ------------------------------------------------------------- changes */
+
+/* An Insert, Update or Delete of the current source transaction; during
+ * a resume's catch-up only its sides in Kafka. */
 static int kf__dml(struct kf__cap *c, const kf_pgo_msg_t *m, uint64_t lsn)
 {
 	struct kf__rel *rel = kf__rel_find(c, m->relid);
@@ -691,39 +973,46 @@ static int kf__dml(struct kf__cap *c, const kf_pgo_msg_t *m, uint64_t lsn)
 	kf_cap_source_t src = {c->prefix,    c->id.db,		 "false",
 			       c->commit_us, c->prev_commit_lsn, lsn,
 			       c->xid};
-	int differ = 0, r;
+	int differ = 0, in_old = 1, in_new = 1, r;
 
 	if (!rel)
 		return kf_seterr(c->errstr, c->errstr_size, KF_EPROTO,
 				 "pgoutput: a change of relation %u before "
 				 "its Relation message",
 				 m->relid);
+	if (m->type == 'D' && !old)
+		return kf_seterr(c->errstr, c->errstr_size, KF_EPROTO,
+				 "pgoutput: a delete of %s without its old key",
+				 kf_cap_table_name(rel->t));
+	if (c->cu && (r = kf__cu_sides(c, rel, m, lsn, &in_old, &in_new)))
+		return r;
 	if (m->type == 'I')
-		return kf__change(c, rel->t, 'c', m->new_.v, m->new_.ncols,
-				  NULL, 0, m->new_.v, m->new_.ncols, &src);
-	if (m->type == 'D') {
-		if (!old)
-			return kf_seterr(c->errstr, c->errstr_size, KF_EPROTO,
-					 "pgoutput: a delete of %s without "
-					 "its old key",
-					 kf_cap_table_name(rel->t));
-		return kf__change(c, rel->t, 'd', old->v, old->ncols, old->v,
-				  old->ncols, NULL, 0, &src);
-	}
+		return !in_new ? 0
+			       : kf__change(c, rel->t, 'c', m->new_.v,
+					    m->new_.ncols, NULL, 0, m->new_.v,
+					    m->new_.ncols, &src);
+	if (m->type == 'D')
+		return !in_old ? 0
+			       : kf__change(c, rel->t, 'd', old->v, old->ncols,
+					    old->v, old->ncols, NULL, 0, &src);
 	if (old && (r = kf__keys_differ(c, rel->t, m, &differ)))
 		return r;
 	if (differ) {
 		/* a new key: the old row's delete, tombstone, then a create */
-		r = kf__change(c, rel->t, 'd', old->v, old->ncols, old->v,
-			       old->ncols, NULL, 0, &src);
-		return r ? r
-			 : kf__change(c, rel->t, 'c', m->new_.v, m->new_.ncols,
-				      NULL, 0, m->new_.v, m->new_.ncols, &src);
+		r = !in_old ? 0
+			    : kf__change(c, rel->t, 'd', old->v, old->ncols,
+					 old->v, old->ncols, NULL, 0, &src);
+		return r || !in_new
+			       ? r
+			       : kf__change(c, rel->t, 'c', m->new_.v,
+					    m->new_.ncols, NULL, 0, m->new_.v,
+					    m->new_.ncols, &src);
 	}
-	return kf__change(c, rel->t, 'u', m->new_.v, m->new_.ncols,
-			  m->old_kind == 'O' ? old->v : NULL,
-			  m->old_kind == 'O' ? old->ncols : 0, m->new_.v,
-			  m->new_.ncols, &src);
+	return !in_new ? 0
+		       : kf__change(c, rel->t, 'u', m->new_.v, m->new_.ncols,
+				    m->old_kind == 'O' ? old->v : NULL,
+				    m->old_kind == 'O' ? old->ncols : 0,
+				    m->new_.v, m->new_.ncols, &src);
 }
 
 static int kf__truncate(struct kf__cap *c, const kf_pgo_msg_t *m, uint64_t lsn)
@@ -741,6 +1030,9 @@ static int kf__truncate(struct kf__cap *c, const kf_pgo_msg_t *m, uint64_t lsn)
 					 "pgoutput: a truncate of relation %u "
 					 "before its Relation message",
 					 m->relids[i]);
+		/* a resume's catch-up: a table not begun has no row in Kafka */
+		if (c->cu && kf__cu_part(c, rel) == KF__PART_NONE)
+			continue;
 		r = kf__change(c, rel->t, 't', NULL, 0, NULL, 0, NULL, 0, &src);
 	}
 	return r;
@@ -758,6 +1050,12 @@ static int kf__message(struct kf__cap *c, const uint8_t *data, size_t len,
 	switch (m.type) {
 	case 'B':
 		c->in_src = 1;
+		if (c->cu && m.final_lsn >= c->cu->x2) {
+			/* the new slot's: the catch-up is over */
+			c->cu->reached = 1;
+			c->skipping = 1;
+			return 0;
+		}
 		c->skipping = m.final_lsn < c->resume_lsn;
 		c->xid = m.xid;
 		c->commit_us = m.ts + KF__PG_EPOCH_US;
@@ -807,6 +1105,8 @@ static int kf__flush(struct kf__cap *c)
 	kf__pos_init(c, &pos, c->done_lsn);
 	pos.txid = c->done_xid;
 	pos.ts_ms = c->done_ts_ms;
+	if (c->cu)
+		kf__cu_pos(&pos, c->cu->pos);
 	r = kf__txn_commit(c, &pos);
 	return r ? r : kf__status(c, c->done_lsn);
 }
@@ -832,14 +1132,14 @@ static int kf__wait_ms(struct kf__cap *c, int64_t now, int64_t next_status)
 
 static void kf__check_lag(struct kf__cap *c)
 {
-	int64_t lag = kf_cat_slot_lag(c->db, c->slot);
+	int64_t lag = kf_cat_slot_lag(c->db, c->use);
 
 	if (lag > c->o->lag_warn_bytes)
 		kf_warn("capture",
 			"slot %s holds %" PRId64 " bytes of WAL (above "
 			"capture.lag_warn_bytes): the capture is behind, or "
 			"stopped too long",
-			c->slot, lag);
+			c->use, lag);
 }
 
 static int kf__stream(struct kf__cap *c, uint64_t start)
@@ -853,12 +1153,18 @@ static int kf__stream(struct kf__cap *c, uint64_t start)
 	c->confirmed = start;
 	if (start > c->st->lsn)
 		c->st->lsn = start; /* in Kafka already, by an earlier run */
-	r = kf_repl_start(c->repl, c->slot, start, c->pub, c->errstr,
+	r = kf_repl_start(c->repl, c->use, start, c->pub, c->errstr,
 			  c->errstr_size);
 	if (r)
 		return r;
-	kf_info("capture", "streaming slot %s from LSN %" PRIu64, c->slot,
-		start);
+	if (c->cu)
+		kf_info("capture",
+			"catching up slot %s from LSN %" PRIu64 " to %" PRIu64
+			" (the snapshot's resume)",
+			c->use, start, c->cu->x2);
+	else
+		kf_info("capture", "streaming slot %s from LSN %" PRIu64,
+			c->use, start);
 	while (!r) {
 		if (kf_stop_requested())
 			return kf_seterr(c->errstr, c->errstr_size, KF_ESTOPPED,
@@ -873,10 +1179,16 @@ static int kf__stream(struct kf__cap *c, uint64_t start)
 			/* nothing open: all before the server's end is ours */
 			if (!c->txn_open && !c->in_src)
 				c->idle_wal_end = f.wal_end;
+			/* the server read past x2: it sent every transaction
+			 * ending before */
+			if (c->cu && !c->in_src && f.wal_end >= c->cu->x2)
+				c->cu->reached = 1;
 			if (f.reply)
 				next_status = now;
 			r = 0;
 		}
+		if (!r && c->cu && c->cu->reached)
+			return 0; /* its open Kafka transaction: the caller's */
 		if (!r && kf__due(c, now))
 			r = kf__flush(c);
 		if (!r && now >= next_status) {
@@ -889,7 +1201,8 @@ static int kf__stream(struct kf__cap *c, uint64_t start)
 			kf__check_lag(c);
 			next_lag = now + KF__LAG_EVERY_MS;
 		}
-		if (!r && c->o->idle_exit_s > 0 && !c->txn_open && !c->in_src &&
+		if (!r && c->o->idle_exit_s > 0 && !c->cu && !c->txn_open &&
+		    !c->in_src &&
 		    now - last_change >= c->o->idle_exit_s * 1000LL)
 			return kf__status(c, c->idle_wal_end);
 	}
@@ -1004,64 +1317,80 @@ static int kf__producer(struct kf__cap *c)
 		 : kf_producer_txn_init(c->p, ms, c->errstr, c->errstr_size);
 }
 
-/* What to do at start (docs/cdc.md 6, 7): snapshot into a new slot
- * (*snap_new), or stream from *start. */
-static int kf__plan(struct kf__cap *c, const kf_cap_pos_t *pos, int *snap_new,
-		    uint64_t *start)
+/* Waits until no process streams from slot (a capture killed a moment
+ * ago leaves its walsender holding it until the server notices the
+ * closed connection); *exists: the slot is there. */
+static int kf__slot_wait(struct kf__cap *c, const char *slot, int *exists)
 {
-	int exists, active, r, tries = 0;
+	int active, r, tries = 0;
 
-	/* a capture killed a moment ago leaves its walsender holding the
-	 * slot until the server notices the closed connection */
 	for (;;) {
-		r = kf_cat_slot(c->db, c->slot, &exists, &active, c->errstr,
+		r = kf_cat_slot(c->db, slot, exists, &active, c->errstr,
 				c->errstr_size);
 		if (r || !active || ++tries > KF__SLOT_WAIT_S ||
 		    kf_stop_requested())
 			break;
 		sleep(1);
 	}
+	if (!r && active)
+		r = kf_seterr(c->errstr, c->errstr_size, KF_EINVAL,
+			      "slot %s is in use by another process (a "
+			      "second capture of it?)",
+			      slot);
+	return r;
+}
+
+/* Drops slot when it is there, once no process holds it. */
+static int kf__slot_drop(struct kf__cap *c, const char *slot)
+{
+	int exists = 0, r = kf__slot_wait(c, slot, &exists);
+
+	return r || !exists ? r
+			    : kf_cat_drop_slot(c->db, slot, c->errstr,
+					       c->errstr_size);
+}
+
+enum kf__start {
+	KF__START_STREAM,
+	KF__START_SNAPSHOT,
+	KF__START_RESUME
+};
+
+/* What to do at start (docs/cdc.md 6, 7): snapshot into a new slot,
+ * resume the snapshot pos stopped in, or stream c->use from *start. */
+static int kf__plan(struct kf__cap *c, const kf_cap_pos_t *pos,
+		    enum kf__start *how, uint64_t *start)
+{
+	int exists = 0, r;
+
+	snprintf(c->use, sizeof(c->use), "%s",
+		 pos->found ? pos->slot : c->slot);
+	r = kf__slot_wait(c, c->use, &exists);
 	if (r)
 		return r;
-	if (active)
-		return kf_seterr(c->errstr, c->errstr_size, KF_EINVAL,
-				 "slot %s is in use by another process (a "
-				 "second capture of it?)",
-				 c->slot);
-	if (pos->found && !pos->in_snapshot) {
-		if (!exists)
-			return kf_seterr(
-				c->errstr, c->errstr_size, KF_EINVAL,
-				"the offsets say slot %s streamed up to LSN "
-				"%" PRIu64 ", but the slot is gone: changes "
-				"since are lost to it; to start over, delete "
-				"the key %s from %s (or use another "
-				"--topic-prefix and --slot) to snapshot again",
-				c->slot, pos->lsn, c->slot,
-				c->o->offsets_topic);
-		*snap_new = 0;
-		*start = pos->lsn;
+	if (pos->found && !exists)
+		return kf_seterr(
+			c->errstr, c->errstr_size, KF_EINVAL,
+			"the offsets say slot %s streamed up to LSN %" PRIu64
+			", but the slot is gone: changes since are lost to "
+			"it; to start over, delete the key %s from %s (or use "
+			"another --topic-prefix and --slot) to snapshot again",
+			c->use, pos->lsn, c->slot, c->o->offsets_topic);
+	*start = pos->lsn;
+	if (pos->found) {
+		*how = pos->in_snapshot ? KF__START_RESUME : KF__START_STREAM;
 		return 0;
 	}
-	/* no record, or one left in the snapshot: a slot there holds
-	 * nothing we can use (its exported snapshot died with its
-	 * creator), unless no snapshot is wanted */
-	if (exists && !pos->found &&
-	    c->o->snapshot == KF_CAPTURE_SNAPSHOT_NEVER) {
-		*snap_new = 0;
-		*start = 0;
+	/* no record: a slot there holds nothing we can use (its exported
+	 * snapshot died with its creator), unless no snapshot is wanted */
+	*how = KF__START_SNAPSHOT;
+	if (exists && c->o->snapshot == KF_CAPTURE_SNAPSHOT_NEVER) {
+		*how = KF__START_STREAM;
 		return 0;
 	}
-	if (pos->in_snapshot)
-		kf_warn("capture",
-			"the last run stopped during the snapshot (%" PRId64
-			" rows in Kafka): the snapshot starts again from the "
-			"first row (docs/cdc.md 9)",
-			pos->snap_rows);
-	if (exists)
-		r = kf_cat_drop_slot(c->db, c->slot, c->errstr, c->errstr_size);
-	*snap_new = 1;
-	return r;
+	return exists ? kf_cat_drop_slot(c->db, c->use, c->errstr,
+					 c->errstr_size)
+		      : 0;
 }
 
 static int kf__setup(struct kf__cap *c, kf_cap_pos_t *pos)
@@ -1102,35 +1431,182 @@ static int kf__setup(struct kf__cap *c, kf_cap_pos_t *pos)
 	return r;
 }
 
+/* Which --tables entries from's record has in Kafka (docs/cdc.md 5):
+ * the tables of its done array whole, its table in progress up to its
+ * key, the others not at all. */
+static int kf__resume_parts(struct kf__cap *c, const kf_cap_pos_t *from,
+			    enum kf__part *part)
+{
+	const char *done = from->snap_done ? from->snap_done : "[]";
+	kf_jtok_t *toks = malloc((KF__MAX_TABLES + 2) * sizeof(*toks));
+	char qname[140], name[140], e[128] = "";
+	size_t ntok = 0;
+	int i, t, found = !from->snap_table, r = 0;
+
+	if (!toks)
+		return kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
+				 "out of memory");
+	if (kf_json_tokenize(done, strlen(done), toks, KF__MAX_TABLES + 2,
+			     &ntok, e, sizeof(e)) ||
+	    toks[0].type != KF_J_ARRAY)
+		r = KF_EPROTO;
+	for (t = 1; !r && t < (int)ntok; t = (int)toks[t].next)
+		if (toks[t].type != KF_J_STRING)
+			r = KF_EPROTO;
+	if (r)
+		r = kf_seterr(c->errstr, c->errstr_size, KF_EPROTO,
+			      "the offsets record's snapshot done member is "
+			      "not an array of table names: %s",
+			      e);
+	for (i = 0; !r && i < c->ndefs; i++) {
+		snprintf(qname, sizeof(qname), "%s.%s", c->defs[i].schema,
+			 c->defs[i].name);
+		part[i] = KF__PART_NONE;
+		if (from->snap_table && !strcmp(from->snap_table, qname)) {
+			part[i] = KF__PART_UPTO_KEY;
+			found = 1;
+		}
+		for (t = 1; t < (int)ntok; t = (int)toks[t].next)
+			if (kf_json_string(done, &toks[t], name,
+					   sizeof(name)) >= 0 &&
+			    !strcmp(name, qname))
+				part[i] = KF__PART_ALL;
+	}
+	free(toks);
+	if (!r && !found)
+		r = kf_seterr(c->errstr, c->errstr_size, KF_EINVAL,
+			      "the snapshot to resume was reading table %s, "
+			      "which --tables does not name: give the "
+			      "--tables of the run before",
+			      from->snap_table);
+	return r;
+}
+
+/* Steps 1 and 2 of the resume (docs/cdc.md 7): the other slot other,
+ * dropped when a killed resume left it, created anew on its own
+ * replication connection *r2 exporting a snapshot at *x2, imported on the
+ * SQL connection (transaction *txid). */
+static int kf__resume_fork(struct kf__cap *c, const char *other, kf_repl_t **r2,
+			   uint64_t *x2, int64_t *txid)
+{
+	kf_repl_ident_t id;
+	char snap[128];
+	int r;
+
+	r = kf__slot_drop(c, other);
+	if (!r)
+		r = kf_repl_open(c->o->db, c->o->db_password, r2, &id,
+				 c->errstr, c->errstr_size);
+	if (!r)
+		r = kf_repl_create_slot(*r2, other, x2, snap, sizeof(snap),
+					c->errstr, c->errstr_size);
+	return r ? r : kf__snap_import(c, snap, txid);
+}
+
+/* Step 4: the record of the switch (the other slot, x2, the same rows in
+ * Kafka) with the catch-up's last events, then the old slot dropped; the
+ * other slot's connection r2 becomes the stream's. */
+static int kf__resume_switch(struct kf__cap *c, const kf_cap_pos_t *from,
+			     const char *other, kf_repl_t *r2, uint64_t x2)
+{
+	char old[64];
+	kf_cap_pos_t pos;
+	int r = kf__txn_begin(c);
+
+	snprintf(old, sizeof(old), "%s", c->use);
+	snprintf(c->use, sizeof(c->use), "%s", other);
+	kf__pos_init(c, &pos, x2);
+	kf__cu_pos(&pos, from);
+	pos.snap_lsn = x2;
+	if (!r)
+		r = kf__txn_commit(c, &pos);
+	kf_repl_close(c->repl);
+	c->repl = r2;
+	if (!r)
+		kf_info("capture",
+			"the snapshot's resume switched from slot %s to %s "
+			"at LSN %" PRIu64,
+			old, other, x2);
+	return r ? r : kf__slot_drop(c, old);
+}
+
+/* The resume of a snapshot stopped at from (docs/cdc.md 7, steps 1-5);
+ * *x2: where the stream of the slot now in use starts (step 6). */
+static int kf__resume(struct kf__cap *c, const kf_cap_pos_t *from, uint64_t *x2)
+{
+	enum kf__part *part = calloc((size_t)c->ndefs, sizeof(*part));
+	struct kf__catchup cu = {from, 0, part, 0};
+	kf_repl_t *r2 = NULL;
+	char other[64];
+	int64_t txid = -1;
+	int r;
+
+	if (strcmp(c->use, c->slot))
+		snprintf(other, sizeof(other), "%s", c->slot);
+	else
+		kf_cap_pos_resume_slot(c->slot, other);
+	kf_info("capture",
+		"the last run stopped during the snapshot (%" PRId64
+		" rows in Kafka): resuming it (slot %s to %s)",
+		from->snap_rows, c->use, other);
+	r = part ? kf__resume_parts(c, from, part)
+		 : kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
+			     "out of memory");
+	if (!r)
+		r = kf__resume_fork(c, other, &r2, &cu.x2, &txid);
+	if (!r) { /* step 3 */
+		c->cu = &cu;
+		r = kf__stream(c, from->lsn);
+		c->cu = NULL;
+		c->in_src = 0;
+	}
+	if (!r) {
+		r = kf__resume_switch(c, from, other, r2, cu.x2);
+		r2 = NULL;
+	}
+	if (!r) /* steps 5 and 6 */
+		r = kf__snap_run(c, cu.x2, txid, from, part);
+	else
+		kf__rollback(c);
+	kf_repl_close(r2);
+	free(part);
+	*x2 = cu.x2;
+	return r;
+}
+
 static int kf__run(struct kf__cap *c)
 {
 	kf_cap_pos_t pos;
-	uint64_t start = 0, consistent = 0;
+	enum kf__start how = KF__START_STREAM;
+	uint64_t start = 0;
 	char snap[128];
-	int snap_new = 0, r;
+	int64_t txid;
+	int r;
 
 	memset(&pos, 0, sizeof(pos));
 	r = kf__setup(c, &pos);
 	if (!r)
-		r = kf__plan(c, &pos, &snap_new, &start);
-	kf_cap_pos_clear(&pos);
-	if (r)
-		return r;
-	if (snap_new) {
+		r = kf__plan(c, &pos, &how, &start);
+	if (!r && how == KF__START_RESUME) {
+		r = kf__resume(c, &pos, &start);
+	} else if (!r && how == KF__START_SNAPSHOT) {
 		int want = c->o->snapshot != KF_CAPTURE_SNAPSHOT_NEVER;
 
-		r = kf_repl_create_slot(c->repl, c->slot, &consistent,
+		r = kf_repl_create_slot(c->repl, c->use, &start,
 					want ? snap : NULL, sizeof(snap),
 					c->errstr, c->errstr_size);
 		if (!r && want)
-			r = kf__snapshot(c, snap, consistent);
-		if (r)
-			return r;
-		start = consistent;
-		if (c->o->snapshot == KF_CAPTURE_SNAPSHOT_INITIAL_ONLY)
-			return kf_cat_drop_slot(c->db, c->slot, c->errstr,
-						c->errstr_size);
+			r = kf__snap_import(c, snap, &txid);
+		if (!r && want)
+			r = kf__snap_run(c, start, txid, NULL, NULL);
 	}
+	kf_cap_pos_clear(&pos);
+	if (r)
+		return r;
+	if (how != KF__START_STREAM &&
+	    c->o->snapshot == KF_CAPTURE_SNAPSHOT_INITIAL_ONLY)
+		return kf_cat_drop_slot(c->db, c->use, c->errstr,
+					c->errstr_size);
 	return kf__stream(c, start);
 }
 

@@ -16,8 +16,9 @@ cdc_setup() {
 	SLOT=kf_$(tr -c 'a-z0-9_\n' _ <<<"${TOPIC,,}" | tail -c 40)
 	OFFSETS=$TOPIC.offsets
 	create_topic "$OFFSETS" 1
-	# the slot outlives the capture: drop it before the server stops
-	on_exit "'$DB_SH' sql '$DB_WORK/postgres' -qc \"SELECT pg_drop_replication_slot('$SLOT')\" >/dev/null 2>&1"
+	# the slots outlive the capture: drop them before the server stops
+	# (the slot, and its resume name: docs/cdc.md 7)
+	on_exit "'$DB_SH' sql '$DB_WORK/postgres' -qc \"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN ('$SLOT', '${SLOT}_r')\" >/dev/null 2>&1"
 }
 
 KF_CAPTURE_N=0
@@ -96,6 +97,12 @@ dup_events() {
 		match($2, /"op":"."/); o = substr($2, RSTART, RLENGTH)
 		print k, l, o
 	}' | sort | uniq -d || true
+}
+
+# dup_reads FILE: the keys (with their schema: the table) of FILE's
+# snapshot events (op r) that are there more than once.
+dup_reads() {
+	grep -F '"op":"r"' "$1" | cut -f1 | sort | uniq -d || true
 }
 
 # offsets_records OUT: the values of the offsets topic $OFFSETS

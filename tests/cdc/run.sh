@@ -12,8 +12,10 @@
 # installed (scripts/setup.sh --with-db).
 #
 # Environment (besides run.sh's): KF_CDC_KILLS (kills of t_capture_kill,
-# default 6), KF_CDC_PGBENCH_SCALE (its pgbench scale, default 1),
-# KF_CDC_RATE (pgbench's transactions per second, default 150).
+# default 6), KF_CDC_SNAPSHOT_KILLS (how many of them during the snapshot
+# and its resumes, default 2), KF_CDC_PGBENCH_SCALE (its pgbench scale,
+# default 1: 10 chunks of snapshot per scale), KF_CDC_RATE (pgbench's
+# transactions per second, default 150).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
