@@ -900,14 +900,15 @@ static int kf__value(const struct kf__afield *f, const kf_column_t *c,
 	case KF__P_INT:
 	case KF__P_LONG:
 		return kf__integer(f, c, in, v);
+	/* NaN and the infinities are values of Avro's floats (Debezium
+	 * writes them): read as Connect JSON's "NaN" and "Infinity" are */
 	case KF__P_FLOAT:
 		if (kf_avro_get_float(in, &fl))
 			return -1;
 		v->u.f = fl;
-		return isfinite(v->u.f) ? 0 : -1;
+		return 0;
 	case KF__P_DOUBLE:
-		return kf_avro_get_double(in, &v->u.f) || !isfinite(v->u.f) ? -1
-									    : 0;
+		return kf_avro_get_double(in, &v->u.f);
 	default:
 		return kf__span(f, c, in, v);
 	}
