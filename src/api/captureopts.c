@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "api/registryopts.h"
 #include "common/err.h"
 #include "kafka/security.h"
 
@@ -11,6 +12,31 @@ _Static_assert(KF_CAPTURE_SNAPSHOT_INITIAL == 0 &&
 		       KF_CAPTURE_SNAPSHOT_NEVER == 1 &&
 		       KF_CAPTURE_SNAPSHOT_INITIAL_ONLY == 2,
 	       "capture.snapshot values (config/conf.c) drifted");
+
+/* capture.value_format and key_format (docs/schemas.md 10): Avro sides
+ * need a registry client (o->registry: the caller destroys it). */
+static int kf__formats(const kf_conf_t *conf, kf_capture_opts_t *o,
+		       char *errstr, size_t errstr_size)
+{
+	int value = conf->capture_value_format;
+	int key = conf->capture_key_format == KF_CONF_KEY_FORMAT_VALUE
+			  ? value
+			  : conf->capture_key_format;
+
+	if (value == 2 || key == 2)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "capture.value_format/key_format = "
+				 "json-schema: not in this version "
+				 "(docs/schemas.md 10.2): use json or avro");
+	o->value_avro = value == 1;
+	o->key_avro = key == 1;
+	if (!o->value_avro && !o->key_avro)
+		return 0;
+	o->registry = kf_api_registry_new(
+		conf, "capture.value_format or key_format = avro", errstr,
+		errstr_size);
+	return o->registry ? 0 : KF_EINVAL;
+}
 
 int kf_api_capture_opts(const kf_conf_t *conf, kf_capture_opts_t *o, char *pw,
 			size_t pw_size, char *errstr, size_t errstr_size)
@@ -45,7 +71,7 @@ int kf_api_capture_opts(const kf_conf_t *conf, kf_capture_opts_t *o, char *pw,
 	o->status_interval_ms = conf->capture_status_interval_ms;
 	o->idle_exit_s = conf->capture_idle_exit;
 	o->lag_warn_bytes = (int64_t)conf->capture_lag_warn_bytes;
-	return 0;
+	return kf__formats(conf, o, errstr, errstr_size);
 }
 
 int kf_capture(const kf_conf_t *conf, kf_capture_stats_t *stats, char *errstr,
@@ -59,6 +85,7 @@ int kf_capture(const kf_conf_t *conf, kf_capture_stats_t *stats, char *errstr,
 	rc = kf_api_capture_opts(conf, &o, pw, sizeof(pw), errstr, errstr_size);
 	if (!rc)
 		rc = kf_capture_run(&o, stats, errstr, errstr_size);
+	kf_registry_destroy(o.registry);
 	memset(pw, 0, sizeof(pw));
 	return rc;
 }

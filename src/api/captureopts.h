@@ -10,7 +10,8 @@
 #include "config/conf.h"
 
 /* Fills o from conf; strings are borrowed from conf. The password is
- * resolved into pw (file:/env:). 0, or KF_EINVAL with errstr. */
+ * resolved into pw (file:/env:). o->registry, when set, is the caller's
+ * (kf_registry_destroy). 0, or KF_EINVAL with errstr. */
 int kf_api_capture_opts(const kf_conf_t *conf, kf_capture_opts_t *o, char *pw,
 			size_t pw_size, char *errstr, size_t errstr_size);
 

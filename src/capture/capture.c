@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "capture/catalog.h"
+#include "capture/encoding.h"
 #include "capture/event.h"
 #include "capture/pgoutput.h"
 #include "capture/position.h"
@@ -88,6 +89,7 @@ struct kf__cap {
 	struct kf__rel *rels;
 	int nrels;
 	kf_strbuf_t key, val;
+	kf_cap_encoding_t *enc; /* Avro events (docs/schemas.md 10); NULL */
 	/* the open Kafka transaction */
 	int txn_open;
 	int64_t txn_start_ms;
@@ -242,6 +244,10 @@ static int kf__change(struct kf__cap *c, const kf_cap_table_t *t, char op,
 	r = kf_cap_event_value(t, op, before, nbefore, after, nafter, src,
 			       kf__wall_us(), &c->val, &nulled, c->errstr,
 			       c->errstr_size);
+	if (!r && c->enc)
+		r = kf_cap_encoding_apply(c->enc, kf_cap_table_topic(t),
+					  keyrow ? &c->key : NULL, &c->val,
+					  c->errstr, c->errstr_size);
 	if (r)
 		return r;
 	if (nulled) {
@@ -1625,7 +1631,10 @@ int kf_capture_run(const kf_capture_opts_t *o, kf_capture_stats_t *st,
 	c.dec = kf_pgo_decoder_new();
 	kf_strbuf_heap(&c.key, 1024);
 	kf_strbuf_heap(&c.val, 16384);
-	r = c.dec && !c.key.failed && !c.val.failed
+	if (o->registry)
+		c.enc = kf_cap_encoding_new(o->registry, o->key_avro,
+					    o->value_avro);
+	r = c.dec && !c.key.failed && !c.val.failed && (c.enc || !o->registry)
 		    ? kf__run(&c)
 		    : kf_seterr(errstr, errstr_size, KF_ENOMEM,
 				"out of memory");
@@ -1642,6 +1651,7 @@ int kf_capture_run(const kf_capture_opts_t *o, kf_capture_stats_t *st,
 	free(c.defs);
 	free(c.key.p);
 	free(c.val.p);
+	kf_cap_encoding_free(c.enc);
 	kf_pgo_decoder_destroy(c.dec);
 	kf_repl_close(c.repl);
 	kf_db_close(c.db);

@@ -15,6 +15,7 @@
 
 #include "config/conf.h"
 #include "kferry/kferry.h"
+#include "registry/client.h"
 
 enum kf_capture_snapshot {
 	KF_CAPTURE_SNAPSHOT_INITIAL = 0,
@@ -38,6 +39,10 @@ typedef struct kf_capture_opts_s {
 	int status_interval_ms;
 	int idle_exit_s; /* > 0: exit 0 after that long without a change */
 	int64_t lag_warn_bytes;
+	/* docs/schemas.md 10: Avro events, registered in registry (NULL:
+	 * Connect JSON on both sides) */
+	kf_registry_t *registry;
+	int key_avro, value_avro;
 } kf_capture_opts_t;
 
 /* kf_capture_stats_t: include/kferry/kferry.h */

@@ -21,7 +21,10 @@ enum {
 	KF__OPT_SLOT,
 	KF__OPT_PUB,
 	KF__OPT_SNAPSHOT,
-	KF__OPT_IDLE
+	KF__OPT_IDLE,
+	KF__OPT_VALUE_FORMAT,
+	KF__OPT_KEY_FORMAT,
+	KF__OPT_REGISTRY
 };
 
 const kf_cli_opt_t kf_cli_capture_opts[] = {
@@ -42,6 +45,15 @@ const kf_cli_opt_t kf_cli_capture_opts[] = {
 	 "initial (default), never or initial_only"},
 	{KF__OPT_IDLE, "idle-exit", "SECS", "capture.idle_exit", NULL,
 	 "exit 0 after SECS seconds without a change"},
+	{KF__OPT_VALUE_FORMAT, "value-format", "FMT", "capture.value_format",
+	 NULL,
+	 "json (Connect JSON) or avro (Debezium's Avro in the\n"
+	 "Confluent wire format; docs/schemas.md 10)"},
+	{KF__OPT_KEY_FORMAT, "key-format", "FMT", "capture.key_format", NULL,
+	 "the key's: json, avro, or value (the value's\n"
+	 "format, the default)"},
+	{KF__OPT_REGISTRY, "schema-registry", "URL", "schema.registry.url",
+	 NULL, "the Schema Registry API's base URL"},
 	{KF__OPT_JSON, "json", NULL, NULL, NULL,
 	 "print the summary as one JSON object on stdout"},
 	{0},

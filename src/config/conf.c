@@ -1056,6 +1056,24 @@ const struct kf__key kf__conf_keys[] = {
 		       "than this (checked every 30 s).",
 	},
 	{
+		.name = "capture.value_format",
+		KF__ENUM(capture_value_format, kf__value_format_words),
+		.def = "json",
+		.doc = "What a change event's value is: json (Debezium's "
+		       "envelope in Kafka Connect JSON, docs/cdc.md 3) or "
+		       "avro (the same envelope as Debezium's Avro, in the "
+		       "Confluent wire format against schemas kferry "
+		       "registers in schema.registry.url, docs/schemas.md "
+		       "10). json-schema is not in this version.",
+	},
+	{
+		.name = "capture.key_format",
+		KF__ENUM(capture_key_format, kf__key_format_words),
+		.def = "value",
+		.doc = "What a change event's key is: value (the value's "
+		       "format), json or avro (docs/schemas.md 10).",
+	},
+	{
 		.name = "capture.idle_exit",
 		KF__INT(capture_idle_exit),
 		.def = "0",

@@ -165,6 +165,8 @@ struct kf_conf_s {
 	int capture_snapshot_chunk_rows, capture_batch_ms;
 	uint64_t capture_batch_bytes, capture_lag_warn_bytes;
 	int capture_status_interval_ms, capture_idle_exit;
+	int capture_value_format; /* 0 json, 1 avro, 2 json-schema */
+	int capture_key_format;	  /* the same, or KF_CONF_KEY_FORMAT_VALUE */
 
 	/* observability (docs/metrics.md) */
 	char *metrics_addr;    /* owned; HOST:PORT or NULL/empty: off */

@@ -12,6 +12,7 @@
 #include "common/json.h"
 #include "common/jsontok.h"
 #include "record/avro.h"
+#include "record/avroenv.h"
 #include "record/decode.h"
 
 __extension__ typedef unsigned __int128 kf_u128_t;
@@ -53,6 +54,7 @@ struct kf__afield {
 struct kf_avro_rec_s {
 	kf_schema_t *s;	      /* the columns, one per field */
 	struct kf__afield *f; /* [s->ncols] */
+	kf_avro_env_t *env;   /* a change-event envelope: s is its row */
 };
 
 /* -------------------------------------------------------------------------
@@ -425,6 +427,78 @@ static const struct {
 	{"timestamp-micros", KF__P_LONG, KF__L_TS_US, KF_T_TIMESTAMP},
 };
 
+/* Debezium's logical types as Kafka Connect's Avro converters write them
+ * (a connect.name on the primitive, no logicalType): those whose
+ * primitive holds the value as a column reads it (record/envelope.c has
+ * the same names for Connect JSON). */
+static const struct {
+	const char *name;
+	enum kf__prim prim;
+	enum kf__logical logical;
+	enum kf_type type;
+	enum kf_sqltype sql;
+} kf__connect_names[] = {
+	{"io.debezium.time.Date", KF__P_INT, KF__L_DATE, KF_T_DATE,
+	 KF_SQL_NONE},
+	{"io.debezium.time.Time", KF__P_INT, KF__L_TIME_MS, KF_T_TIME,
+	 KF_SQL_NONE},
+	{"io.debezium.time.Timestamp", KF__P_LONG, KF__L_TS_MS, KF_T_TIMESTAMP,
+	 KF_SQL_NONE},
+	{"io.debezium.time.MicroTimestamp", KF__P_LONG, KF__L_NONE, KF_T_INT64,
+	 KF_SQL_TIMESTAMP_US},
+	{"io.debezium.time.NanoTimestamp", KF__P_LONG, KF__L_NONE, KF_T_INT64,
+	 KF_SQL_TIMESTAMP_NS},
+	{"io.debezium.time.MicroTime", KF__P_LONG, KF__L_NONE, KF_T_INT64,
+	 KF_SQL_TIME_US},
+	{"io.debezium.time.NanoTime", KF__P_LONG, KF__L_NONE, KF_T_INT64,
+	 KF_SQL_TIME_NS},
+	{"io.debezium.time.MicroDuration", KF__P_LONG, KF__L_NONE, KF_T_INT64,
+	 KF_SQL_INTERVAL},
+	{"io.debezium.time.Year", KF__P_INT, KF__L_NONE, KF_T_INT32,
+	 KF_SQL_NONE},
+	{"io.debezium.data.Uuid", KF__P_STRING, KF__L_NONE, KF_T_TEXT,
+	 KF_SQL_UUID},
+	{"io.debezium.data.Xml", KF__P_STRING, KF__L_NONE, KF_T_TEXT,
+	 KF_SQL_XML},
+	{"io.debezium.data.Enum", KF__P_STRING, KF__L_NONE, KF_T_TEXT,
+	 KF_SQL_NONE},
+	{"io.debezium.data.EnumSet", KF__P_STRING, KF__L_NONE, KF_T_TEXT,
+	 KF_SQL_NONE},
+	{"io.debezium.data.Json", KF__P_STRING, KF__L_NONE, KF_T_JSON,
+	 KF_SQL_NONE},
+};
+
+/* A connect.name (kf__connect_names) or connect.type (int8, int16) on a
+ * primitive without a logicalType. Another io.debezium name is refused:
+ * read as its primitive it would land in the wrong column type. */
+static int kf__connect_name(struct kf__parse *p, int obj, struct kf__afield *f,
+			    kf_column_t *c)
+{
+	char name[64];
+	size_t i;
+
+	if (!kf__mstr(p, obj, "connect.type", name, sizeof(name)) &&
+	    f->prim == KF__P_INT)
+		c->type = !strcmp(name, "int8")	   ? KF_T_INT8
+			  : !strcmp(name, "int16") ? KF_T_INT16
+						   : c->type;
+	if (kf__mstr(p, obj, "connect.name", name, sizeof(name)) ||
+	    strncmp(name, "io.debezium.", 12))
+		return 0;
+	for (i = 0;
+	     i < sizeof(kf__connect_names) / sizeof(kf__connect_names[0]); i++)
+		if (!strcmp(name, kf__connect_names[i].name) &&
+		    f->prim == kf__connect_names[i].prim) {
+			f->logical = kf__connect_names[i].logical;
+			c->type = kf__connect_names[i].type;
+			c->sqltype = kf__connect_names[i].sql;
+			return 0;
+		}
+	return kf__unsupported(p, c,
+			       "a Debezium type not read from Avro "
+			       "(docs/schemas.md 6.2)");
+}
+
 /* The logical type of object obj, over the primitive already read.
  * Unknown logical types are read as their primitive (the Avro spec). */
 static int kf__logical(struct kf__parse *p, int obj, struct kf__afield *f,
@@ -434,7 +508,7 @@ static int kf__logical(struct kf__parse *p, int obj, struct kf__afield *f,
 	size_t i;
 
 	if (kf__mstr(p, obj, "logicalType", lt, sizeof(lt)))
-		return 0;
+		return kf__connect_name(p, obj, f, c);
 	if (!strcmp(lt, "decimal") &&
 	    (f->prim == KF__P_BYTES || f->prim == KF__P_FIXED)) {
 		f->logical = KF__L_DECIMAL;
@@ -577,19 +651,88 @@ static int kf__fields(struct kf__parse *p, int fields, kf_avro_rec_t *r)
 	return 0;
 }
 
-/* The record's full name (namespace.name) as the schema's name. */
-static int kf__rec_name(struct kf__parse *p, kf_schema_t *s)
+/* The full name (namespace.name) of the record at obj as the schema's
+ * name; a name without a namespace takes ns (the enclosing one). */
+static int kf__rec_name(struct kf__parse *p, int obj, const char *ns,
+			kf_schema_t *s)
 {
-	char name[128], ns[128];
+	char name[128], own[128];
 
-	if (kf__mstr(p, 0, "name", name, sizeof(name)))
+	if (kf__mstr(p, obj, "name", name, sizeof(name)))
 		return -1;
-	if (kf__mstr(p, 0, "namespace", ns, sizeof(ns)) || !ns[0] ||
-	    strchr(name, '.'))
+	if (!kf__mstr(p, obj, "namespace", own, sizeof(own)))
+		ns = own;
+	if (!ns[0] || strchr(name, '.'))
 		s->name = strdup(name);
 	else if ((s->name = malloc(strlen(ns) + strlen(name) + 2)))
 		sprintf(s->name, "%s.%s", ns, name);
 	return s->name ? 0 : -1;
+}
+
+/* The flat record at token obj. */
+static kf_avro_rec_t *kf__rec_at(struct kf__parse *p, int obj, const char *ns)
+{
+	kf_avro_rec_t *r = NULL;
+	char type[16];
+	int fields;
+
+	if (p->t[obj].type != KF_J_OBJECT ||
+	    kf__mstr(p, obj, "type", type, sizeof(type)) ||
+	    strcmp(type, "record") ||
+	    (fields = kf_json_member(p->js, p->t, obj, "fields", 6)) < 0 ||
+	    p->t[fields].type != KF_J_ARRAY) {
+		kf_seterr(p->errstr, p->errstr_size, KF_EINVAL,
+			  "Avro schema: not a record with fields (rows are "
+			  "records)");
+		return NULL;
+	}
+	if (!(r = calloc(1, sizeof(*r))) ||
+	    !(r->s = calloc(1, sizeof(*r->s))) ||
+	    !(r->s->cols =
+		      calloc(p->t[fields].size + 1, sizeof(*r->s->cols))) ||
+	    !(r->f = calloc(p->t[fields].size + 1, sizeof(*r->f)))) {
+		kf_seterr(p->errstr, p->errstr_size, KF_ENOMEM,
+			  "Avro schema: out of memory");
+		goto fail;
+	}
+	r->s->format_version = KF_SCHEMA_FORMAT_VERSION;
+	if (kf__rec_name(p, obj, ns, r->s)) {
+		kf_seterr(p->errstr, p->errstr_size, KF_EINVAL,
+			  "Avro schema: a record without a name");
+		goto fail;
+	}
+	if (kf__fields(p, fields, r))
+		goto fail;
+	r->s->prepared = 1;
+	return r;
+fail:
+	kf_avro_rec_free(r);
+	return NULL;
+}
+
+/* A Debezium envelope: its row record, the envelope attached. */
+static kf_avro_rec_t *kf__envelope(struct kf__parse *p)
+{
+	kf_avro_env_t *env;
+	kf_avro_rec_t *r;
+	char ns[128] = "", name[128];
+	const char *dot;
+	int row;
+
+	env = kf_avro_env_parse(p->js, p->t, &row, p->errstr, p->errstr_size);
+	if (!env)
+		return NULL;
+	/* the row's namespace when it names none: the envelope's */
+	if (kf__mstr(p, 0, "namespace", ns, sizeof(ns)) &&
+	    !kf__mstr(p, 0, "name", name, sizeof(name)) &&
+	    (dot = strrchr(name, '.')))
+		snprintf(ns, sizeof(ns), "%.*s", (int)(dot - name), name);
+	if (!(r = kf__rec_at(p, row, ns))) {
+		kf_avro_env_free(env);
+		return NULL;
+	}
+	r->env = env;
+	return r;
 }
 
 kf_avro_rec_t *kf_avro_rec_parse(const char *js, size_t len, char *errstr,
@@ -598,45 +741,16 @@ kf_avro_rec_t *kf_avro_rec_parse(const char *js, size_t len, char *errstr,
 	struct kf__parse p = {js, NULL, errstr, errstr_size};
 	kf_avro_rec_t *r = NULL;
 	size_t ntok;
-	char type[16];
-	int fields;
 
 	if (!(p.t = malloc((len + 1) * sizeof(*p.t))))
-		goto nomem;
-	if (kf_json_tokenize(js, len, p.t, len + 1, &ntok, errstr, errstr_size))
-		goto fail;
-	if (p.t[0].type != KF_J_OBJECT ||
-	    kf__mstr(&p, 0, "type", type, sizeof(type)) ||
-	    strcmp(type, "record") ||
-	    (fields = kf_json_member(js, p.t, 0, "fields", 6)) < 0 ||
-	    p.t[fields].type != KF_J_ARRAY) {
-		kf_seterr(errstr, errstr_size, KF_EINVAL,
-			  "Avro schema: not a record with fields (rows are "
-			  "records)");
-		goto fail;
-	}
-	if (!(r = calloc(1, sizeof(*r))) ||
-	    !(r->s = calloc(1, sizeof(*r->s))) ||
-	    !(r->s->cols = calloc(p.t[fields].size + 1, sizeof(*r->s->cols))) ||
-	    !(r->f = calloc(p.t[fields].size + 1, sizeof(*r->f))))
-		goto nomem;
-	r->s->format_version = KF_SCHEMA_FORMAT_VERSION;
-	if (kf__rec_name(&p, r->s)) {
-		kf_seterr(errstr, errstr_size, KF_EINVAL,
-			  "Avro schema: a record without a name");
-		goto fail;
-	}
-	if (kf__fields(&p, fields, r))
-		goto fail;
-	r->s->prepared = 1;
+		kf_seterr(errstr, errstr_size, KF_ENOMEM,
+			  "Avro schema: out of memory");
+	else if (!kf_json_tokenize(js, len, p.t, len + 1, &ntok, errstr,
+				   errstr_size))
+		r = kf_avro_env_is(js, p.t) ? kf__envelope(&p)
+					    : kf__rec_at(&p, 0, "");
 	free(p.t);
 	return r;
-nomem:
-	kf_seterr(errstr, errstr_size, KF_ENOMEM, "Avro schema: out of memory");
-fail:
-	free(p.t);
-	kf_avro_rec_free(r);
-	return NULL;
 }
 
 void kf_avro_rec_free(kf_avro_rec_t *r)
@@ -652,7 +766,13 @@ void kf_avro_rec_free(kf_avro_rec_t *r)
 	}
 	free(r->f);
 	kf_schema_free(r->s);
+	kf_avro_env_free(r->env);
 	free(r);
+}
+
+const kf_avro_env_t *kf_avro_rec_env(const kf_avro_rec_t *r)
+{
+	return r->env;
 }
 
 const kf_schema_t *kf_avro_rec_schema(const kf_avro_rec_t *r)
@@ -714,6 +834,23 @@ static int kf__integer(const struct kf__afield *f, const kf_column_t *c,
 	return 0;
 }
 
+/* Debezium's Uuid: 8-4-4-4-12 lower-case hexadecimal digits, as the
+ * database writes them back (a text column would keep any other form). */
+static int kf__uuid_text(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n != 36)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((i == 8 || i == 13 || i == 18 || i == 23)
+			    ? p[i] != '-'
+			    : !((p[i] >= '0' && p[i] <= '9') ||
+				(p[i] >= 'a' && p[i] <= 'f')))
+			return -1;
+	return 0;
+}
+
 /* Bytes, string, fixed and enum: spans of the input. */
 static int kf__span(const struct kf__afield *f, const kf_column_t *c,
 		    kf_avro_in_t *in, kf_value_t *v)
@@ -742,6 +879,8 @@ static int kf__span(const struct kf__afield *f, const kf_column_t *c,
 		return kf__dec(p, n, &v->u.dec);
 	if (c->type == KF_T_TEXT && !kf_utf8_valid((const char *)p, n))
 		return -1;
+	if (c->sqltype == KF_SQL_UUID && kf__uuid_text((const char *)p, n))
+		return -1;
 	v->u.s.ptr = (const char *)p;
 	v->u.s.len = n;
 	return 0;
@@ -761,23 +900,23 @@ static int kf__value(const struct kf__afield *f, const kf_column_t *c,
 	case KF__P_INT:
 	case KF__P_LONG:
 		return kf__integer(f, c, in, v);
+	/* NaN and the infinities are values of Avro's floats (Debezium
+	 * writes them): read as Connect JSON's "NaN" and "Infinity" are */
 	case KF__P_FLOAT:
 		if (kf_avro_get_float(in, &fl))
 			return -1;
 		v->u.f = fl;
-		return isfinite(v->u.f) ? 0 : -1;
+		return 0;
 	case KF__P_DOUBLE:
-		return kf_avro_get_double(in, &v->u.f) || !isfinite(v->u.f) ? -1
-									    : 0;
+		return kf_avro_get_double(in, &v->u.f);
 	default:
 		return kf__span(f, c, in, v);
 	}
 }
 
-int kf_avro_rec_decode(const kf_avro_rec_t *r, const void *body, size_t len,
-		       kf_value_t *vals, kf_reject_t *rej)
+int kf_avro_rec_read(const kf_avro_rec_t *r, kf_avro_in_t *in, const void *body,
+		     kf_value_t *vals, kf_reject_t *rej)
 {
-	kf_avro_in_t in = {body, (const uint8_t *)body + len};
 	size_t i, off;
 	int64_t branch;
 
@@ -786,11 +925,11 @@ int kf_avro_rec_decode(const kf_avro_rec_t *r, const void *body, size_t len,
 		const kf_column_t *c = &r->s->cols[i];
 		kf_value_t *v = &vals[i];
 
-		off = (size_t)(in.p - (const uint8_t *)body);
+		off = (size_t)(in->p - (const uint8_t *)body);
 		memset(v, 0, sizeof(*v));
 		v->type = c->type;
 		if (f->nullable) {
-			if (kf_avro_get_long(&in, &branch) ||
+			if (kf_avro_get_long(in, &branch) ||
 			    (branch != 0 && branch != 1))
 				return kf__bad(rej, c, i, off,
 					       "a union branch other than 0 "
@@ -800,11 +939,25 @@ int kf_avro_rec_decode(const kf_avro_rec_t *r, const void *body, size_t len,
 				continue;
 			}
 		}
-		if (kf__value(f, c, &in, v))
+		if (kf__value(f, c, in, v))
 			return kf__bad(rej, c, i, off,
 				       "cut short, out of the type's range "
 				       "or malformed");
 	}
+	return 0;
+}
+
+int kf_avro_rec_decode(const kf_avro_rec_t *r, const void *body, size_t len,
+		       kf_value_t *vals, kf_reject_t *rej)
+{
+	kf_avro_in_t in = {body, (const uint8_t *)body + len};
+
+	if (r->env)
+		return kf_reject(rej, "format", -1,
+				 "Avro record: a change-event envelope, not "
+				 "a row (decoded by record/avrodec.h)");
+	if (kf_avro_rec_read(r, &in, body, vals, rej))
+		return -1;
 	if (in.p != in.end)
 		return kf_reject(rej, "format", -1,
 				 "Avro record: %zu bytes left over after the "

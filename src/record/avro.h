@@ -61,7 +61,8 @@ void kf_avro_encode(const kf_schema_t *s, const int *cols, size_t n,
 typedef struct kf_avro_rec_s kf_avro_rec_t;
 
 /* Parses a record schema of primitives, logical types, enums, fixed
- * decimals and two-branch unions with null. NULL with errstr naming the
+ * decimals and two-branch unions with null, or Debezium's change-event
+ * envelope (record/avroenv.h) whose row record is such a record. NULL with errstr naming the
  * field and what is not supported. Free with kf_avro_rec_free. */
 kf_avro_rec_t *kf_avro_rec_parse(const char *js, size_t len, char *errstr,
 				 size_t errstr_size);
@@ -70,6 +71,16 @@ void kf_avro_rec_free(kf_avro_rec_t *r); /* NULL: no-op */
 /* The record as table columns (types of docs/schemas.md 4.1 read
  * backwards; required = not a union with null). Owned by r. */
 const kf_schema_t *kf_avro_rec_schema(const kf_avro_rec_t *r);
+
+/* The change-event envelope r was parsed from (record/avroenv.h), whose
+ * row record r is; NULL for a record of rows. */
+typedef struct kf_avro_env_s kf_avro_env_t;
+const kf_avro_env_t *kf_avro_rec_env(const kf_avro_rec_t *r);
+
+/* Reads one record's fields from in (offsets in rejects counted from
+ * body), leaving in after the last one. 0, or -1 with rej. */
+int kf_avro_rec_read(const kf_avro_rec_t *r, kf_avro_in_t *in, const void *body,
+		     kf_value_t *vals, kf_reject_t *rej);
 
 /* Decodes one record body into vals (one per column of the schema,
  * strings and bytes pointing into the input). 0, or -1 with rej (code

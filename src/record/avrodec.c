@@ -2,18 +2,30 @@
 /*
  * Wire-format Avro records into kf_env_msg_t (avrodec.h): the 5-byte
  * header checked, the writer schema found by its id, the body decoded by
- * record/avro.c into value arrays that grow to the widest schema seen.
+ * record/avro.c (rows) or record/avroenv.c (change events) into value
+ * arrays that grow to the widest schema seen.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "record/avrodec.h"
+#include "record/avroenv.h"
+
+#define KF__NAME 256 /* a change event's db, schema and table */
+
+enum {
+	KF__AFTER,
+	KF__KEY,
+	KF__BEFORE,
+	KF__SLOTS
+};
 
 struct kf_avrodec_s {
 	kf_avrodec_lookup_cb lookup;
 	void *opaque;
-	kf_value_t *vals[2]; /* the value's, the key's */
-	size_t nvals[2];
+	kf_value_t *vals[KF__SLOTS];
+	size_t nvals[KF__SLOTS];
+	char db[KF__NAME], schema[KF__NAME], table[KF__NAME];
 };
 
 kf_avrodec_t *kf_avrodec_new(kf_avrodec_lookup_cb lookup, void *opaque)
@@ -31,8 +43,9 @@ void kf_avrodec_free(kf_avrodec_t *d)
 {
 	if (!d)
 		return;
-	free(d->vals[0]);
-	free(d->vals[1]);
+	free(d->vals[KF__AFTER]);
+	free(d->vals[KF__KEY]);
+	free(d->vals[KF__BEFORE]);
 	free(d);
 }
 
@@ -46,7 +59,78 @@ static int kf__header(const uint8_t *p, size_t len, uint32_t *id)
 	return 0;
 }
 
-/* One wire-format message body into slot's values. */
+/* Slot's values, grown to n columns. */
+static kf_value_t *kf__vals(kf_avrodec_t *d, int slot, size_t n)
+{
+	kf_value_t *v;
+
+	if (d->nvals[slot] < n) {
+		v = realloc(d->vals[slot], n * sizeof(*v));
+		if (!v)
+			return NULL;
+		d->vals[slot] = v;
+		d->nvals[slot] = n;
+	}
+	return d->vals[slot];
+}
+
+/* The writer schema of a wire-format message. */
+static int kf__writer(kf_avrodec_t *d, const uint8_t *p, size_t len,
+		      const kf_avro_rec_t **r, kf_reject_t *rej)
+{
+	uint32_t id;
+
+	if (kf__header(p, len, &id))
+		return kf_reject(rej, "format", -1,
+				 "not in the Confluent wire format (magic "
+				 "byte 0 and a 4-byte schema id)");
+	return d->lookup(d->opaque, id, r, rej);
+}
+
+/* A change event's source name into buf ("" when absent). */
+static int kf__name(char *buf, const char *s, size_t len, const char *what,
+		    kf_reject_t *rej)
+{
+	if (len >= KF__NAME)
+		return kf_reject(rej, "format", -1,
+				 "Avro change event: source.%s longer than "
+				 "%d bytes",
+				 what, KF__NAME - 1);
+	memcpy(buf, s ? s : "", len);
+	buf[len] = '\0';
+	return 0;
+}
+
+/* A Debezium envelope body (docs/schemas.md 6.2) into out. */
+static int kf__change(kf_avrodec_t *d, const kf_avro_rec_t *r, const uint8_t *p,
+		      size_t len, kf_env_msg_t *out, kf_reject_t *rej)
+{
+	const kf_schema_t *s = kf_avro_rec_schema(r);
+	kf_value_t *after = kf__vals(d, KF__AFTER, s->ncols);
+	kf_value_t *before = kf__vals(d, KF__BEFORE, s->ncols);
+	kf_avro_change_t c;
+
+	if (!after || !before)
+		return kf_reject(rej, "format", -1, "out of memory");
+	if (kf_avro_env_decode(kf_avro_rec_env(r), r, p, len, before, after, &c,
+			       rej) ||
+	    kf__name(d->db, c.db, c.db_len, "db", rej) ||
+	    kf__name(d->schema, c.schema, c.schema_len, "schema", rej) ||
+	    kf__name(d->table, c.table, c.table_len, "table", rej))
+		return -1;
+	out->kind = KF_ENV_CHANGE;
+	out->op = c.op;
+	out->schema = s;
+	out->after = c.has_after ? after : NULL;
+	out->before = c.has_before ? before : NULL;
+	out->db = d->db;
+	out->db_schema = d->schema;
+	out->table = d->table;
+	out->ts_ms = c.ts_ms;
+	return 0;
+}
+
+/* One wire-format record of rows into slot's values. */
 static int kf__record(kf_avrodec_t *d, const uint8_t *p, size_t len, int slot,
 		      const kf_schema_t **schema, const kf_value_t **vals,
 		      kf_reject_t *rej)
@@ -54,26 +138,16 @@ static int kf__record(kf_avrodec_t *d, const uint8_t *p, size_t len, int slot,
 	const kf_avro_rec_t *r;
 	const kf_schema_t *s;
 	kf_value_t *v;
-	uint32_t id;
 
-	if (kf__header(p, len, &id))
-		return kf_reject(rej, "format", -1,
-				 "not in the Confluent wire format (magic "
-				 "byte 0 and a 4-byte schema id)");
-	if (d->lookup(d->opaque, id, &r, rej))
+	if (kf__writer(d, p, len, &r, rej))
 		return -1;
 	s = kf_avro_rec_schema(r);
-	if (d->nvals[slot] < s->ncols) {
-		v = realloc(d->vals[slot], s->ncols * sizeof(*v));
-		if (!v)
-			return kf_reject(rej, "format", -1, "out of memory");
-		d->vals[slot] = v;
-		d->nvals[slot] = s->ncols;
-	}
-	if (kf_avro_rec_decode(r, p + 5, len - 5, d->vals[slot], rej))
+	if (!(v = kf__vals(d, slot, s->ncols)))
+		return kf_reject(rej, "format", -1, "out of memory");
+	if (kf_avro_rec_decode(r, p + 5, len - 5, v, rej))
 		return -1;
 	*schema = s;
-	*vals = d->vals[slot];
+	*vals = v;
 	return 0;
 }
 
@@ -86,15 +160,23 @@ int kf_avrodec_decode(kf_avrodec_t *d, const void *key, size_t klen,
 	memset(out, 0, sizeof(*out));
 	out->ts_ms = -1;
 	out->db = out->db_schema = out->table = "";
+	const kf_avro_rec_t *r;
+
 	if (key && !kf__header(key, klen, &id) &&
-	    kf__record(d, key, klen, 1, &out->key_schema, &out->key, rej))
+	    kf__record(d, key, klen, KF__KEY, &out->key_schema, &out->key, rej))
 		return -1;
 	if (!value) {
 		out->kind = KF_ENV_TOMBSTONE;
 		return 0;
 	}
+	if (kf__writer(d, value, vlen, &r, rej))
+		return -1;
+	if (kf_avro_rec_env(r))
+		return kf__change(d, r, (const uint8_t *)value + 5, vlen - 5,
+				  out, rej);
 	out->kind = KF_ENV_RECORD;
-	return kf__record(d, value, vlen, 0, &out->schema, &out->after, rej);
+	return kf__record(d, value, vlen, KF__AFTER, &out->schema, &out->after,
+			  rej);
 }
 
 int kf_avrodec_wire(void *opaque, const void *key, size_t klen,

@@ -30,7 +30,8 @@ struct kf__subject_id { /* the producer's cache */
 
 struct kf__id_schema { /* the consumer's cache */
 	uint32_t id;
-	kf_avro_rec_t *rec;
+	kf_avro_rec_t *rec; /* NULL: refused, why in refused */
+	char *refused;	    /* a schema kferry does not read: its error */
 };
 
 struct kf_registry_s {
@@ -153,8 +154,10 @@ void kf_registry_destroy(kf_registry_t *r)
 		free(r->ids[i].subject);
 		free(r->ids[i].schema);
 	}
-	for (i = 0; i < r->nschemas; i++)
+	for (i = 0; i < r->nschemas; i++) {
 		kf_avro_rec_free(r->schemas[i].rec);
+		free(r->schemas[i].refused);
+	}
 	free(r->ids);
 	free(r->schemas);
 	if (r->curl)
@@ -580,8 +583,10 @@ int kf_registry_register(kf_registry_t *r, const char *subject,
  * Schemas by id
  */
 
+/* *unread is set when the registry answered with a schema kferry does
+ * not read (the same answer every time: worth remembering). */
 static int kf__fetch_schema(kf_registry_t *r, uint32_t id, kf_avro_rec_t **out,
-			    char *errstr, size_t errstr_size)
+			    int *unread, char *errstr, size_t errstr_size)
 {
 	char path[64], what[32], perr[400], *text;
 	struct kf__req q = {"GET", path, what, errstr, errstr_size};
@@ -593,6 +598,7 @@ static int kf__fetch_schema(kf_registry_t *r, uint32_t id, kf_avro_rec_t **out,
 		return rc;
 	*out = kf_avro_rec_parse(text, strlen(text), perr, sizeof(perr));
 	free(text);
+	*unread = !*out;
 	if (!*out)
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "schema registry %s: id %u: %s", r->url, id,
@@ -606,15 +612,22 @@ int kf_registry_schema(kf_registry_t *r, uint32_t id, const kf_avro_rec_t **out,
 	struct kf__id_schema *n;
 	kf_avro_rec_t *rec = NULL;
 	size_t i;
-	int rc = 0;
+	int rc = 0, unread = 0;
 
 	pthread_mutex_lock(&r->lock);
 	for (i = 0; i < r->nschemas; i++)
 		if (r->schemas[i].id == id) {
 			*out = r->schemas[i].rec;
+			if (!*out)
+				rc = kf_seterr(errstr, errstr_size, KF_EINVAL,
+					       "%s", r->schemas[i].refused);
 			goto out_unlock;
 		}
-	if ((rc = kf__fetch_schema(r, id, &rec, errstr, errstr_size)))
+	/* a schema not read is remembered too: each of its records would
+	 * otherwise cost a request */
+	if ((rc = kf__fetch_schema(r, id, &rec, &unread, errstr,
+				   errstr_size)) &&
+	    !unread)
 		goto out_unlock;
 	n = realloc(r->schemas, (r->nschemas + 1) * sizeof(*n));
 	if (!n) {
@@ -624,6 +637,9 @@ int kf_registry_schema(kf_registry_t *r, uint32_t id, const kf_avro_rec_t **out,
 	}
 	r->schemas = n;
 	n[r->nschemas].id = id;
+	n[r->nschemas].refused = NULL;
+	if (rc && !(n[r->nschemas].refused = strdup(errstr)))
+		goto out_unlock; /* not remembered: asked again */
 	n[r->nschemas++].rec = rec;
 	*out = rec;
 out_unlock:

@@ -51,7 +51,9 @@ int kf_registry_register(kf_registry_t *r, const char *subject,
 			 uint32_t *id, char *errstr, size_t errstr_size);
 
 /* The writer schema of id, parsed (owned by r, valid until it is
- * destroyed). */
+ * destroyed). A schema kferry does not read is KF_EINVAL naming the
+ * field, remembered: asked again, the same error comes without a
+ * request. */
 int kf_registry_schema(kf_registry_t *r, uint32_t id, const kf_avro_rec_t **out,
 		       char *errstr, size_t errstr_size);
 

@@ -22,6 +22,7 @@ cdc_setup() {
 }
 
 KF_CAPTURE_N=0
+CDC_SINK_OPTS=()
 # kf_capture [capture options]: kferry capture --json of $SRC_URL into
 # $PREFIX.*, idle exit after 4 s, in the foreground. Sets CAPTURE_JSON
 # and CAPTURE_LOG; returns its exit code.
@@ -50,14 +51,15 @@ capture_bg() {
 }
 
 # sink_all TABLE...: kferry sink --delete --truncate of the tables' topics
-# into $DST_URL (tables created), until idle.
+# into $DST_URL (tables created), until idle; CDC_SINK_OPTS (an array)
+# adds options.
 sink_all() {
 	local topics="" t
 	for t in "$@"; do topics+=${topics:+,}$PREFIX.public.$t; done
 	SINK_LOG=$WORK/sink.log
 	SINK_JSON=$(timeout 120 "$KFERRY" sink -b "$BOOTSTRAP" -t "$topics" -g "$GROUP" \
 		--db "$DST_URL" --table-format '${table}' --create-table --delete \
-		--truncate --idle-exit 3 --json 2>>"$SINK_LOG") ||
+		--truncate --idle-exit 3 --json "${CDC_SINK_OPTS[@]}" 2>>"$SINK_LOG") ||
 		fail "kferry sink exited $?: $(tail -n 5 "$SINK_LOG")"
 	log "sink: $SINK_JSON"
 }
