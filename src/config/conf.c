@@ -357,8 +357,11 @@ const struct kf__key kf__conf_keys[] = {
 		.def = "8",
 		.min = 1,
 		.max = 1024,
-		.doc = "Most files a sender has in flight at once: opened and "
-		       "not yet fully acknowledged.",
+		.doc = "Most files larger than a chunk a sender reads at "
+		       "once. Smaller files are opened, read, hashed and "
+		       "compressed in batches of up to 64 (at most four "
+		       "batches at once); send.max_inflight_bytes bounds "
+		       "the memory of both.",
 	},
 	{
 		.name = "send.file_frames",

@@ -46,8 +46,10 @@ rd_kafka_conf_t *kf__conf_build(const kf_conf_t *conf,
 /* Creates the consumer of conf->group: manual offset commits, offsets
  * stored by us, reading from the earliest offset for a new group, fetch
  * sizes bounded so that memory stays bounded: librdkafka's prefetch queue
- * holds prefetch_bytes (0: 8 MiB; kept within 8 to 128 MiB), a fetch half
- * of it. A kafka.* property the user sets wins. rebalance_cb may be NULL;
+ * holds prefetch_bytes (0: 8 MiB; kept within 8 to 128 MiB); a fetch
+ * response holds up to 32 MiB (or half the prefetch, if more), 8 MiB of a
+ * partition (or two frames, if more). A kafka.* property the user sets
+ * wins. rebalance_cb may be NULL;
  * guard as for the producer. */
 rd_kafka_t *kf_kafka_consumer_new(
 	const kf_conf_t *conf, uint64_t prefetch_bytes,

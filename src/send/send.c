@@ -15,8 +15,11 @@
 #include "send/sender.h"
 #include "send/walker.h"
 
-/* Files fetched from the walker per worker job, and the queue depth below
- * which the next batch is fetched: the tree is never all in memory. */
+/* Files fetched from the walker per worker job, and the depth of the
+ * sender's queue of files not yet started below which the next batch is
+ * fetched: the walk keeps ahead of the open batches (files awaiting their
+ * acknowledgements do not hold it back), and the tree is never all in
+ * memory (the sender bounds the files in progress). */
 #define KF__WALK_BATCH 512
 
 struct kf__walk_entry {
@@ -102,8 +105,11 @@ static kf_send_src_t kf__src_of(const struct kf__walk_entry *e)
 {
 	const char *sub = strchr(e->rel, '/');
 	size_t n = strlen(e->src);
-	kf_send_src_t src = {
-		.path = e->src, .root_len = n, .dev = e->dev, .ino = e->ino};
+	kf_send_src_t src = {.path = e->src,
+			     .root_len = n,
+			     .dev = e->dev,
+			     .ino = e->ino,
+			     .size = e->size};
 
 	if (sub && strlen(sub) <= n)
 		src.root_len = n - strlen(sub);
@@ -169,7 +175,7 @@ static void kf__walk_done(uv_work_t *req, int status)
 static void kf__maybe_walk(struct kf__send_run *run)
 {
 	if (run->walking || run->walk_done || kf__halted(run) ||
-	    kf_sender_pending(run->sender) >= KF__WALK_BATCH)
+	    kf_sender_queued(run->sender) >= KF__WALK_BATCH)
 		return;
 	run->walking = 1;
 	run->walk_req.data = run;

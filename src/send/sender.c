@@ -26,6 +26,15 @@
 /* After a chunk zstd could not shrink, this many chunks of the same file
  * are sent raw before compression is tried again. */
 #define KF__SKIP_AFTER_INCOMPRESSIBLE 8
+/* Files the walk saw no larger than a chunk are opened a batch at a time:
+ * one worker job opens, reads, hashes and compresses up to KF__BATCH_FILES
+ * of them (or KF__BATCH_BYTES by the walk's sizes), and one return to the
+ * loop produces them all. Up to KF__BATCHES such jobs run at once, so
+ * that every worker has one and the loop is never the one-file-at-a-time
+ * step. */
+#define KF__BATCH_FILES 64
+#define KF__BATCH_BYTES (4u << 20)
+#define KF__BATCHES 4
 
 enum kf__ref_kind {
 	KF__REF_SLOT = 1,
@@ -95,8 +104,22 @@ struct kf__sfile {
 	char errmsg[256];
 	uv_work_t work;
 	uint8_t file_hash[16];
-	kf_probe_sfile_t probe; /* metrics */
-	struct kf__sfile *next;
+	kf_probe_sfile_t probe;	 /* metrics */
+	uint64_t size_hint;	 /* kf_send_src_t.size */
+	struct kf__sfile *next;	 /* the queue, or the active list */
+	struct kf__sfile *prev;	 /* the active list */
+	struct kf__sfile *rnext; /* s->readers */
+};
+
+/* Files opened by one worker job (see KF__BATCH_FILES). */
+struct kf__batch {
+	uv_work_t work;
+	kf_sender_t *s;
+	struct kf__sfile *files[KF__BATCH_FILES];
+	size_t n;
+	uint64_t bytes; /* the walk's sizes, counted in s->batch_bytes */
+	int done;
+	struct kf__batch *next; /* s->batches in submission order, or free */
 };
 
 struct kf_sender_s {
@@ -117,7 +140,14 @@ struct kf_sender_s {
 
 	struct kf__sfile *queue_head, *queue_tail; /* not started */
 	struct kf__sfile *active;		   /* started, not done */
+	/* opened in chunks, not sealed: the files reads are started for */
+	struct kf__sfile *readers;
 	size_t nqueued, nreading, nactive;
+	/* Open batches, oldest first: their files are produced in this
+	 * order, so that a key's transfers keep the order of submission. */
+	struct kf__batch batch_pool[KF__BATCHES];
+	struct kf__batch *batches, *batches_tail, *free_batches;
+	uint64_t batch_bytes;
 	size_t frame_bytes; /* FILE frames produced, not yet reported */
 	int stopping;
 	kf_send_stats_t stats;
@@ -180,6 +210,18 @@ static int kf__produce(struct kf__sfile *f, void *buf, size_t len,
 	}
 	f->outstanding++;
 	return 0;
+}
+
+/* Leaves s->readers (if in it): nothing more is read of f. */
+static void kf__unread(struct kf__sfile *f)
+{
+	struct kf__sfile **pp;
+
+	for (pp = &f->s->readers; *pp; pp = &(*pp)->rnext)
+		if (*pp == f) {
+			*pp = f->rnext;
+			return;
+		}
 }
 
 /* ------------------------------------------------------- control frames */
@@ -294,6 +336,7 @@ static void kf__seal(struct kf__sfile *f)
 
 	f->sealed = 1;
 	f->s->nreading--;
+	kf__unread(f);
 	if (f->fd >= 0) {
 		close(f->fd);
 		f->fd = -1;
@@ -712,10 +755,9 @@ static void kf__file_frame_work(struct kf__sfile *f)
 	f->frame_len = hdr + payload;
 }
 
-/* @locality worker */
-static void kf__open_work(uv_work_t *req)
+/* @locality worker: opens f, and reads the whole of a small file. */
+static void kf__open(struct kf__sfile *f)
 {
-	struct kf__sfile *f = req->data;
 	uint64_t chunk = f->s->opts.chunk_size;
 
 	/* O_NONBLOCK: a FIFO swapped in must not hang the worker */
@@ -777,12 +819,18 @@ static void kf__open_work(uv_work_t *req)
 			 "was opened)");
 }
 
-static void kf__open_done(uv_work_t *req, int status)
+/* @locality worker */
+static void kf__open_work(uv_work_t *req)
 {
-	struct kf__sfile *f = req->data;
+	kf__open(req->data);
+}
+
+/* Produces what the open of f made (a FILE frame, or the MANIFEST of a
+ * transfer in chunks, which then waits for reads). */
+static void kf__opened(struct kf__sfile *f)
+{
 	kf_sender_t *s = f->s;
 
-	(void)status;
 	f->busy = 0;
 	if (!f->err && f->single) {
 		f->opened = 1;
@@ -805,22 +853,134 @@ static void kf__open_done(uv_work_t *req, int status)
 				f->rel, (unsigned long long)f->first_chunk,
 				(unsigned long long)f->nchunks);
 		kf__produce_manifest(f);
+		if (!f->sealed) {
+			f->rnext = s->readers;
+			s->readers = f;
+		}
 	}
 	kf__maybe_seal(f);
 	kf__maybe_done(f);
-	kf__kick(s);
 }
 
-static void kf__activate(kf_sender_t *s, struct kf__sfile *f)
+static void kf__open_done(uv_work_t *req, int status)
 {
+	struct kf__sfile *f = req->data;
+
+	(void)status;
+	kf__opened(f);
+	kf__kick(f->s);
+}
+
+/* Takes the queue's first file into the active list, opening. */
+static struct kf__sfile *kf__start(kf_sender_t *s)
+{
+	struct kf__sfile *f = s->queue_head;
+
+	s->queue_head = f->next;
+	if (!s->queue_head)
+		s->queue_tail = NULL;
+	s->nqueued--;
+	f->prev = NULL;
 	f->next = s->active;
+	if (s->active)
+		s->active->prev = f;
 	s->active = f;
 	s->nactive++;
 	s->nreading++;
 	kf_probe_send_open(&f->probe);
 	f->busy = 1;
+	return f;
+}
+
+static void kf__activate(kf_sender_t *s)
+{
+	struct kf__sfile *f = kf__start(s);
+
 	f->work.data = f;
 	uv_queue_work(s->loop, &f->work, kf__open_work, kf__open_done);
+}
+
+/* ---------------------------------------------------------- open batches */
+
+/* @locality worker */
+static void kf__batch_work(uv_work_t *req)
+{
+	struct kf__batch *b = req->data;
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		kf__open(b->files[i]);
+}
+
+/* Produces the files of the finished batches that no earlier batch
+ * still holds back. */
+static void kf__batch_done(uv_work_t *req, int status)
+{
+	struct kf__batch *b = req->data;
+	kf_sender_t *s = b->s;
+	size_t i;
+
+	(void)status;
+	b->done = 1;
+	while ((b = s->batches) && b->done) {
+		s->batches = b->next;
+		if (!s->batches)
+			s->batches_tail = NULL;
+		s->batch_bytes -= b->bytes;
+		for (i = 0; i < b->n; i++)
+			kf__opened(b->files[i]);
+		b->next = s->free_batches;
+		s->free_batches = b;
+	}
+	kf__kick(s);
+}
+
+/* A file the walk saw no larger than a chunk. */
+static int kf__small(const kf_sender_t *s, const struct kf__sfile *f)
+{
+	return f->size_hint <= s->opts.chunk_size;
+}
+
+/* Whether a file may start now: read memory, acknowledgements awaited,
+ * and files being read at once (a batch's own bound for small ones). */
+static int kf__room(const kf_sender_t *s, const struct kf__sfile *f)
+{
+	if (s->stopping || s->nactive >= KF__MAX_SEALED ||
+	    s->frame_bytes + s->batch_bytes >= s->opts.max_inflight_bytes)
+		return 0;
+	if (kf__small(s, f))
+		return s->free_batches != NULL;
+	return s->nreading < (size_t)s->opts.max_inflight_files;
+}
+
+/* Opens the small files at the head of the queue in one worker job. */
+static void kf__batch_start(kf_sender_t *s)
+{
+	struct kf__batch *b = s->free_batches;
+	struct kf__sfile *f;
+
+	s->free_batches = b->next;
+	b->s = s;
+	b->n = 0;
+	b->bytes = 0;
+	b->done = 0;
+	do {
+		f = kf__start(s);
+		b->files[b->n++] = f;
+		b->bytes += f->size_hint;
+		s->batch_bytes += f->size_hint;
+	} while (b->n < KF__BATCH_FILES && b->bytes < KF__BATCH_BYTES &&
+		 s->queue_head && kf__small(s, s->queue_head) &&
+		 s->nactive < KF__MAX_SEALED &&
+		 s->frame_bytes + s->batch_bytes < s->opts.max_inflight_bytes);
+	b->next = NULL;
+	if (s->batches_tail)
+		s->batches_tail->next = b;
+	else
+		s->batches = b;
+	s->batches_tail = b;
+	b->work.data = b;
+	uv_queue_work(s->loop, &b->work, kf__batch_work, kf__batch_done);
 }
 
 /* ------------------------------------------------------------- lifetime */
@@ -858,13 +1018,15 @@ static void kf__observe(struct kf__sfile *f)
 static void kf__maybe_done(struct kf__sfile *f)
 {
 	kf_sender_t *s = f->s;
-	struct kf__sfile **pp;
 
 	if (!f->sealed || f->abort_held || f->outstanding || f->busy || f->jobs)
 		return;
-	for (pp = &s->active; *pp != f; pp = &(*pp)->next)
-		;
-	*pp = f->next;
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		s->active = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
 	s->nactive--;
 	if (f->err) {
 		s->stats.files_failed++;
@@ -884,20 +1046,14 @@ static void kf__kick(kf_sender_t *s)
 
 	/* FILE frames awaiting their reports hold memory: they count
 	 * against send.max_inflight_bytes like chunks in slots do */
-	while (!s->stopping && s->queue_head &&
-	       s->nreading < (size_t)s->opts.max_inflight_files &&
-	       s->nactive < KF__MAX_SEALED &&
-	       s->frame_bytes < s->opts.max_inflight_bytes) {
-		f = s->queue_head;
-		s->queue_head = f->next;
-		if (!s->queue_head)
-			s->queue_tail = NULL;
-		s->nqueued--;
-		kf__activate(s, f);
+	while (s->queue_head && kf__room(s, s->queue_head)) {
+		if (kf__small(s, s->queue_head))
+			kf__batch_start(s);
+		else
+			kf__activate(s);
 	}
-	for (f = s->active; f && s->free_slots; f = f->next) {
-		if (f->busy || f->sealed || f->err || !f->opened ||
-		    f->next_read >= f->nchunks)
+	for (f = s->readers; f && s->free_slots; f = f->rnext) {
+		if (f->busy || f->err || f->next_read >= f->nchunks)
 			continue;
 		kf__start_read(f, kf__slot_get(s));
 	}
@@ -1035,6 +1191,10 @@ int kf_sender_new(uv_loop_t *loop, const kf_send_opts_t *o,
 	s->nslots = o->max_inflight_bytes / o->chunk_size;
 	if (s->nslots < 2)
 		s->nslots = 2;
+	for (i = 0; i < KF__BATCHES; i++) {
+		s->batch_pool[i].next = s->free_batches;
+		s->free_batches = &s->batch_pool[i];
+	}
 	r = kf__load_keys(s, errstr, errstr_size);
 	if (r)
 		goto out_destroy;
@@ -1099,6 +1259,7 @@ int kf_sender_submit_route(kf_sender_t *s, const kf_send_src_t *src,
 	f->root_len = src->root_len;
 	f->want_dev = src->dev;
 	f->want_ino = src->ino;
+	f->size_hint = src->size;
 	f->rel = strdup(rel);
 	f->rel_len = strlen(rel);
 	f->key = f->rel;
@@ -1157,6 +1318,11 @@ void kf_sender_void_done(kf_sender_t *s, void *token)
 size_t kf_sender_pending(const kf_sender_t *s)
 {
 	return s->nqueued + s->nactive;
+}
+
+size_t kf_sender_queued(const kf_sender_t *s)
+{
+	return s->nqueued;
 }
 
 /* Fails the queued files and the files in progress with err. */

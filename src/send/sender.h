@@ -96,6 +96,9 @@ typedef struct kf_send_src_s {
 			    * is opened with O_NOFOLLOW. strlen(path): the whole
 			    * path is the operator's (a file argument). */
 	uint64_t dev, ino; /* what the walk or scan saw (lstat) */
+	uint64_t size;	   /* what the walk or scan saw: a file that looks
+			    * no larger than a chunk is opened in a batch
+			    * (a hint only; the open decides) */
 } kf_send_src_t;
 
 /* Queues a file; copies src->path, rel and resume. rel must pass
@@ -125,6 +128,9 @@ int kf_sender_submit_route(kf_sender_t *s, const kf_send_src_t *src,
 
 /* Files queued or in progress. */
 size_t kf_sender_pending(const kf_sender_t *s);
+
+/* Files queued, not yet started. */
+size_t kf_sender_queued(const kf_sender_t *s);
 
 /* Stops starting files; files in progress are aborted (ABORT sent) and
  * reported failed with KF_ESTOPPED. */

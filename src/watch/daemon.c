@@ -1089,7 +1089,8 @@ static void kf__send(struct kf__daemon *d, struct kf__file *f)
 	struct kf__rstate *rs = f->rs;
 	kf_send_src_t src = {.root_len = strlen(f->job_route->dir),
 			     .dev = f->sub.dev,
-			     .ino = f->sub.ino};
+			     .ino = f->sub.ino,
+			     .size = f->sub.size};
 	int err;
 
 	if (f->job_route->kind == KF_ROUTE_RECORDS) {
