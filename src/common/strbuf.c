@@ -60,6 +60,34 @@ void kf_strbuf_putc(kf_strbuf_t *b, char c)
 	kf_strbuf_append(b, &c, 1);
 }
 
+/* v's magnitude in decimal at the end of d, a minus before it when neg;
+ * one append, so that a text that does not fit leaves the buffer as it
+ * was. */
+static void kf__strbuf_num(kf_strbuf_t *b, uint64_t v, int neg)
+{
+	char d[21]; /* UINT64_MAX has 20 digits; INT64_MIN 19 and a sign */
+	size_t n = sizeof(d);
+
+	do {
+		d[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (neg)
+		d[--n] = '-';
+	kf_strbuf_append(b, d + n, sizeof(d) - n);
+}
+
+void kf_strbuf_put_u64(kf_strbuf_t *b, uint64_t v)
+{
+	kf__strbuf_num(b, v, 0);
+}
+
+void kf_strbuf_put_i64(kf_strbuf_t *b, int64_t v)
+{
+	/* the magnitude in unsigned arithmetic: INT64_MIN's too */
+	kf__strbuf_num(b, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
+}
+
 void kf_strbuf_printf(kf_strbuf_t *b, const char *fmt, ...)
 {
 	va_list ap;

@@ -12,6 +12,7 @@
 #define KF_COMMON_STRBUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/err.h"
 
@@ -32,5 +33,9 @@ void kf_strbuf_printf(kf_strbuf_t *b, const char *fmt, ...) KF_PRINTF(2, 3);
 /* Appends len bytes (any bytes, NUL included), or one byte. */
 void kf_strbuf_append(kf_strbuf_t *b, const void *ptr, size_t len);
 void kf_strbuf_putc(kf_strbuf_t *b, char c);
+/* Appends v in decimal, the text printf's %llu / %lld writes, without
+ * printf's cost: a load writes millions of them. */
+void kf_strbuf_put_u64(kf_strbuf_t *b, uint64_t v);
+void kf_strbuf_put_i64(kf_strbuf_t *b, int64_t v);
 
 #endif /* KF_COMMON_STRBUF_H */

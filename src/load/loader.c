@@ -11,7 +11,9 @@
  *            letters, all reported -> commit (job)
  *   CLOSE    close the producer's handles, then free it (job), then done
  * One job runs at a time per file, so a job owns the reader and the
- * descriptor while it runs and the loop owns everything else.
+ * descriptor while it runs and the loop owns everything else; a read
+ * job's batch is the loop's once the job is done, and the loop produces
+ * it while the next read job runs.
  */
 #include "load/loader.h"
 
@@ -29,6 +31,7 @@
 
 #include "common/err.h"
 #include "common/log.h"
+#include "common/strbuf.h"
 #include "core/codec.h"
 #include "core/path.h"
 #include "kafka/producer.h"
@@ -281,12 +284,15 @@ static int kf__on_reject(const kf_recfile_reject_t *rej, void *opaque)
 
 /* ------------------------------------------------------------- headers */
 
+/* @locality loop: runs twice for every message of a load */
 static void kf__hdr_num(rd_kafka_headers_t *h, const char *name, uint64_t v)
 {
 	char num[24];
+	kf_strbuf_t b;
 
-	snprintf(num, sizeof(num), "%" PRIu64, v);
-	rd_kafka_header_add(h, name, -1, num, -1);
+	kf_strbuf_fixed(&b, num, sizeof(num));
+	kf_strbuf_put_u64(&b, v);
+	rd_kafka_header_add(h, name, -1, b.p, (ssize_t)b.len);
 }
 
 /* The headers of docs/records.md 1.7. */
@@ -1041,7 +1047,9 @@ static void kf__block_size(kf_loader_t *l, uint64_t out, uint64_t in)
 	l->block_size = (size_t)want;
 }
 
-/* A read job ended: its batch goes out (or away), its counts in. */
+/* A read job ended: its batch goes out (or away), its counts in. The
+ * next block is read and parsed on a worker while the loop produces this
+ * one (the batch left the job's hands: l->cur is the next job's). */
 static void kf__read_done(kf_loader_t *l, int err)
 {
 	struct kf__batch *b = l->cur;
@@ -1049,17 +1057,19 @@ static void kf__read_done(kf_loader_t *l, int err)
 	l->cur = NULL;
 	l->counts = l->job_counts;
 	l->bytes_read += l->job_bytes;
-	if (b) {
-		kf__block_size(l, b->len, l->job_bytes);
-		b->refs = 1; /* ours, while producing */
-		l->inflight_bytes += b->len;
-		if (!err && !l->failed)
-			kf__produce_batch(l, b);
-		kf__batch_unref(b);
-	}
 	/* a structural failure or control totals: a failure record too */
 	if (err)
 		kf__fail(l, err, err == KF_EINVAL, "%s", l->job_msg);
+	if (!b)
+		return;
+	kf__block_size(l, b->len, l->job_bytes);
+	b->refs = 1; /* ours, while producing */
+	l->inflight_bytes += b->len;
+	if (l->phase == KF__LOAD && !l->eof && !l->stopping)
+		kf__pump(l);
+	if (!l->failed)
+		kf__produce_batch(l, b);
+	kf__batch_unref(b);
 }
 
 static void kf__job_done(uv_work_t *w, int status)

@@ -98,12 +98,12 @@ static void kf__payload(const struct kf__cj *cj, const kf_column_t *c,
 	char dec[48];
 
 	if (v->null) {
-		kf_strbuf_printf(b, "null");
+		kf_strbuf_append(b, "null", 4);
 		return;
 	}
 	switch (c->type) {
 	case KF_T_BOOLEAN:
-		kf_strbuf_printf(b, "%s", v->u.b ? "true" : "false");
+		kf_strbuf_append(b, v->u.b ? "true" : "false", v->u.b ? 4 : 5);
 		break;
 	case KF_T_FLOAT32:
 	case KF_T_FLOAT64:
@@ -125,7 +125,7 @@ static void kf__payload(const struct kf__cj *cj, const kf_column_t *c,
 		kf__b64(b, v->u.s.ptr, v->u.s.len);
 		break;
 	default: /* the integers, date, time, timestamp */
-		kf_strbuf_printf(b, "%lld", (long long)v->u.i);
+		kf_strbuf_put_i64(b, v->u.i);
 	}
 }
 

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,11 +54,48 @@ static void test_heap(void **state)
 	free(b.p);
 }
 
+/* The integers as printf writes them, at their bounds too. */
+static void test_integers(void **state)
+{
+	static const int64_t iv[] = {
+		0,   1,		 -1,	    9,	       10,
+		-10, 1234567890, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+	static const uint64_t uv[] = {0,	 7, 10, 99, 100, 4294967296ull,
+				      UINT64_MAX};
+	char want[32];
+	kf_strbuf_t b;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(iv) / sizeof(iv[0]); i++) {
+		kf_strbuf_heap(&b, 1);
+		kf_strbuf_put_i64(&b, iv[i]);
+		snprintf(want, sizeof(want), "%lld", (long long)iv[i]);
+		assert_false(b.failed);
+		assert_string_equal(b.p, want);
+		free(b.p);
+	}
+	for (i = 0; i < sizeof(uv) / sizeof(uv[0]); i++) {
+		kf_strbuf_heap(&b, 1);
+		kf_strbuf_put_u64(&b, uv[i]);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)uv[i]);
+		assert_string_equal(b.p, want);
+		free(b.p);
+	}
+	/* a fixed buffer too small fails and keeps its text */
+	kf_strbuf_fixed(&b, want, 4);
+	kf_strbuf_putc(&b, 'x');
+	kf_strbuf_put_i64(&b, -123);
+	assert_true(b.failed);
+	assert_string_equal(b.p, "x");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixed),
 		cmocka_unit_test(test_heap),
+		cmocka_unit_test(test_integers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
