@@ -155,16 +155,18 @@ kf__consumer(const kf_conf_t *conf, const char *const *defaults,
 	return rk;
 }
 
-#define KF__PREFETCH_MIN (8ULL << 20)
-#define KF__PREFETCH_MAX (128ULL << 20)
+#define KF__PREFETCH_DEFAULT (8ULL << 20)
+#define KF__PREFETCH_MIN (1ULL << 20)
+#define KF__PREFETCH_MAX (1ULL << 30)
+#define KF__FETCH_MIN (64ULL << 10)
 
 rd_kafka_t *kf_kafka_consumer_new(
-	const kf_conf_t *conf, uint64_t prefetch_bytes,
+	const kf_conf_t *conf, uint64_t prefetch_bytes, uint64_t fetch_bytes,
 	void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
 			     rd_kafka_topic_partition_list_t *, void *),
 	kf_kafka_guard_t *guard, char *errstr, size_t errstr_size)
 {
-	char fetchmax[32], queued[32];
+	char fetchmax[32], partmax[32], queued[32], reqmax[32];
 	const char *defaults[] = {
 		"group.id",
 		conf->group,
@@ -182,7 +184,11 @@ rd_kafka_t *kf_kafka_consumer_new(
 		"fetch.max.bytes",
 		fetchmax,
 		"max.partition.fetch.bytes",
-		fetchmax,
+		partmax,
+		/* librdkafka wants fetch.max.bytes at least this (a request's
+		 * size: ours are small) */
+		"message.max.bytes",
+		reqmax,
 		"fetch.wait.max.ms",
 		"100",
 		"socket.nagle.disable",
@@ -191,18 +197,33 @@ rd_kafka_t *kf_kafka_consumer_new(
 	};
 	unsigned long long frame = conf->chunk_size + 64 + 4096 + 1024;
 	unsigned long long fetch = frame * 2 > 4194304 ? frame * 2 : 4194304ULL;
+	unsigned long long part;
 
-	/* a bulk reader (the database sink) waits on fetches whose replies
-	 * the default prefetch cannot hold a batch of */
-	if (prefetch_bytes < KF__PREFETCH_MIN)
-		prefetch_bytes = KF__PREFETCH_MIN;
-	if (prefetch_bytes > KF__PREFETCH_MAX)
-		prefetch_bytes = KF__PREFETCH_MAX;
-	if (fetch < prefetch_bytes / 2)
-		fetch = prefetch_bytes / 2;
+	if (prefetch_bytes == 0) {
+		prefetch_bytes = KF__PREFETCH_DEFAULT;
+	} else {
+		if (prefetch_bytes < KF__PREFETCH_MIN)
+			prefetch_bytes = KF__PREFETCH_MIN;
+		if (prefetch_bytes > KF__PREFETCH_MAX)
+			prefetch_bytes = KF__PREFETCH_MAX;
+		if (fetch < prefetch_bytes / 2)
+			fetch = prefetch_bytes / 2;
+	}
+	if (fetch_bytes)
+		fetch = fetch_bytes;
+	if (fetch < KF__FETCH_MIN)
+		fetch = KF__FETCH_MIN;
+	/* a file transfer's frame always fits whole in one partition's share;
+	 * Kafka sends a record batch larger than the limits anyway */
+	part = fetch_bytes ? fetch / 2 : fetch;
+	if (part < KF__FETCH_MIN)
+		part = KF__FETCH_MIN;
 	snprintf(queued, sizeof(queued), "%llu",
 		 (unsigned long long)(prefetch_bytes / 1024));
 	snprintf(fetchmax, sizeof(fetchmax), "%llu", fetch);
+	snprintf(partmax, sizeof(partmax), "%llu", part);
+	snprintf(reqmax, sizeof(reqmax), "%llu",
+		 fetch < 1000000ULL ? fetch : 1000000ULL);
 	return kf__consumer(conf, defaults, rebalance_cb, guard, errstr,
 			    errstr_size);
 }

@@ -46,11 +46,15 @@ rd_kafka_conf_t *kf__conf_build(const kf_conf_t *conf,
 /* Creates the consumer of conf->group: manual offset commits, offsets
  * stored by us, reading from the earliest offset for a new group, fetch
  * sizes bounded so that memory stays bounded: librdkafka's prefetch queue
- * holds prefetch_bytes (0: 8 MiB; kept within 8 to 128 MiB), a fetch half
- * of it. A kafka.* property the user sets wins. rebalance_cb may be NULL;
- * guard as for the producer. */
+ * holds prefetch_bytes (0: 8 MiB, fetches of 4 MiB or two chunk frames;
+ * else kept within 1 MiB and 1 GiB), a fetch fetch_bytes (0: half the
+ * prefetch) and a partition's share of it half that. A fetch is counted
+ * compressed and the queue decompressed: a fetch's records may overshoot
+ * the queue by the topic's compression ratio, which is why a bulk reader
+ * (the sink) keeps its fetches small. A kafka.* property the user sets
+ * wins. rebalance_cb may be NULL; guard as for the producer. */
 rd_kafka_t *kf_kafka_consumer_new(
-	const kf_conf_t *conf, uint64_t prefetch_bytes,
+	const kf_conf_t *conf, uint64_t prefetch_bytes, uint64_t fetch_bytes,
 	void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
 			     rd_kafka_topic_partition_list_t *, void *),
 	kf_kafka_guard_t *guard, char *errstr, size_t errstr_size);
