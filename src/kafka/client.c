@@ -213,8 +213,9 @@ rd_kafka_t *kf_kafka_consumer_new(
 		fetch = fetch_bytes;
 	if (fetch < KF__FETCH_MIN)
 		fetch = KF__FETCH_MIN;
-	/* a file transfer's frame always fits whole in one partition's share;
-	 * Kafka sends a record batch larger than the limits anyway */
+	/* a file transfer's frame (no fetch_bytes) fits whole in a
+	 * partition's share; a bulk reader's fetch spreads over partitions.
+	 * Kafka sends a record batch larger than the limits anyway. */
 	part = fetch_bytes ? fetch / 2 : fetch;
 	if (part < KF__FETCH_MIN)
 		part = KF__FETCH_MIN;
