@@ -40,12 +40,13 @@ kill_runs() {
 			"${KILL_OPTS[@]}" -X group.instance.id="kill-$kind-$table" "$@" 2>"$KLOG" &
 		pid=$!
 		KF_BG_PIDS+=("$pid")
-		# the chunk flows over about 3 s once the sink reads: a stream
-		# that the sink follows, whatever the machine's speed (the
-		# producer runs on into the next run's start)
+		# the chunk flows over about 2 s once the sink reads (3 s for
+		# the first run, which creates the table): a stream that the
+		# sink follows, whatever the machine's speed (the producer runs
+		# on into the next run's start)
 		wait_log "$pid" "$KLOG" "starts at" 60
 		[ -z "$ppid" ] || wait "$ppid" || fail "producing records $((first - CHUNK)).. failed"
-		gen_records "$n" "$first" 1 | pace $((CHUNK / 3)) | produce "$topic" &
+		gen_records "$n" "$first" 1 | pace $((CHUNK / (i == 1 ? 3 : 2))) | produce "$topic" &
 		ppid=$!
 		kill_point "$kind" "$group" "$last" "$pid"
 		kill -KILL "$pid" 2>/dev/null || fail "sink $i was not running at its kill moment: $(tail -n 5 "$KLOG")"
