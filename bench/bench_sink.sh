@@ -26,6 +26,9 @@ Steps (all by default):
   load   kferry load --schema of the CSV into a topic (one transaction)
   sink   kferry sink of that topic into PostgreSQL (--create-table, exactly
          once: rows and offsets in one transaction per batch), until idle
+  before with --before DIR only: DIR's kferry sink (another build, e.g.
+         main's) on the same topic into its own table, right after ours:
+         rows/s and peak RSS of both in one run
   dbz    with --debezium only: Debezium 3.2's JDBC sink in Kafka Connect
          3.9.1 standalone on the same topic (insert, key from the record
          key, table created by schema.evolution=basic): rows/s from the
@@ -37,6 +40,7 @@ Options:
   --db KIND      postgres (default) or mariadb
   --build DIR    directory holding the kferry binary (default: build)
   --sink-set K=V pass -o K=V to kferry sink (repeatable)
+  --before DIR   add the before step with DIR/kferry
   --debezium     add the dbz step (needs java; fetches the plugins once)
   --keep         keep the scratch directory
   --out FILE     JSON report (default bench/out/sink.json)
@@ -54,6 +58,7 @@ TMPROOT=${KF_BENCH_TMP:-/tmp}
 PARTITIONS=4
 SINK_SET=()
 DBZ=0
+BEFORE=
 IDLE_S=2
 
 while [[ $# -gt 0 ]]; do
@@ -64,6 +69,7 @@ while [[ $# -gt 0 ]]; do
     --sink-set) need_arg "$@"; SINK_SET+=(-o "$2"); shift 2 ;;
     --keep) KEEP=1; shift ;;
     --debezium) DBZ=1; shift ;;
+    --before) need_arg "$@"; BEFORE=$(cd "$2" && pwd) || die "--before: no directory $2"; shift 2 ;;
     --out) need_arg "$@"; OUT=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option '$1'" ;;
@@ -76,6 +82,7 @@ mariadb) REF_NAME='LOAD DATA LOCAL INFILE' ;;
 *) die "--db: postgres or mariadb, not '$DBKIND'" ;;
 esac
 bench_paths
+[[ -z $BEFORE || -x $BEFORE/kferry ]] || die "--before: no $BEFORE/kferry"
 [[ -x /usr/bin/time ]] || die "GNU time (/usr/bin/time) is needed for peak RSS"
 [[ $DBKIND == mariadb ]] || command -v psql >/dev/null || die "psql is needed (scripts/setup.sh --with-db)"
 
@@ -149,15 +156,22 @@ t0=$(date +%s.%N)
     { tail -n 5 "$SCRATCH/load.log" >&2; die "kferry load failed"; }
 load_s=$(since "$t0")
 
-# 3. kferry sink, until it is idle for IDLE_S seconds (not counted)
+# sink_run KF TABLE GROUP NAME: KF sink of the topic into TABLE until it is
+# idle for IDLE_S seconds (not counted); sets sink_s and sink_rss (MiB)
+sink_run() {
+    local t0
+    t0=$(date +%s.%N)
+    /usr/bin/time -v -o "$SCRATCH/$4.time" "$1" sink -b "$BS" -t rows -g "$3" --db "$URL" \
+        --table "$2" --create-table --idle-exit "$IDLE_S" --json "${SINK_SET[@]}" \
+        >"$SCRATCH/$4.json" 2>"$SCRATCH/$4.log" ||
+        { tail -n 5 "$SCRATCH/$4.log" >&2; die "$1 sink failed"; }
+    sink_s=$(calc "$(since "$t0") - $IDLE_S" 3)
+    sink_rss=$(calc "$(time_field "$SCRATCH/$4.time" 'Maximum resident set size') / 1024" 1)
+}
+
+# 3. kferry sink
 say "kferry sink"
-t0=$(date +%s.%N)
-/usr/bin/time -v -o "$SCRATCH/sink.time" "$KF" sink -b "$BS" -t rows -g bench --db "$URL" \
-    --table settle --create-table --idle-exit "$IDLE_S" --json "${SINK_SET[@]}" \
-    >"$SCRATCH/sink.json" 2>"$SCRATCH/sink.log" ||
-    { tail -n 5 "$SCRATCH/sink.log" >&2; die "kferry sink failed"; }
-sink_s=$(calc "$(since "$t0") - $IDLE_S" 3)
-sink_rss=$(calc "$(time_field "$SCRATCH/sink.time" 'Maximum resident set size') / 1024" 1)
+sink_run "$KF" settle bench sink
 
 n=$(sql "SELECT count(*) FROM settle")
 [[ $n == "$ROWS" ]] || die "the sink's table holds $n rows, not $ROWS"
@@ -166,6 +180,19 @@ n=$(sql "SELECT count(*) FROM ref_copy")
 a=$(sql "SELECT sum(amount), count(fee), sum(fee) FROM settle")
 b=$(sql "SELECT sum(amount), count(fee), sum(fee) FROM ref_copy")
 [[ $a == "$b" ]] || die "the sink's table differs from $REF_NAME's: $a against $b"
+
+# 3b. the sink of another build, right after
+before_json=null
+if [[ -n $BEFORE ]]; then
+    say "kferry sink of $BEFORE"
+    after_s=$sink_s after_rss=$sink_rss
+    sink_run "$BEFORE/kferry" settle_before bench-before before
+    before_s=$sink_s before_rss=$sink_rss sink_s=$after_s sink_rss=$after_rss
+    a=$(sql "SELECT sum(amount), count(fee), sum(fee) FROM settle_before")
+    [[ $a == "$b" ]] || die "the before sink's table differs from $REF_NAME's: $a against $b"
+    before_rps=$(calc "$ROWS / $before_s" 1)
+    before_json="{\"build\": \"$BEFORE\", \"seconds\": $before_s, \"rows_per_s\": $before_rps, \"peak_rss_mib\": $before_rss}"
+fi
 
 # 4. Debezium's JDBC sink on the same topic, into its own table
 dbz_json=null
@@ -221,6 +248,7 @@ cat >"$OUT" <<JSON
  "copy": {"seconds": $copy_s, "rows_per_s": $copy_rps},
  "load": {"seconds": $load_s, "rows_per_s": $load_rps},
  "sink": {"seconds": $sink_s, "rows_per_s": $sink_rps, "peak_rss_mib": $sink_rss, "summary": $(cat "$SCRATCH/sink.json")},
+ "sink_before": $before_json,
  "debezium_jdbc": $dbz_json,
  "end_to_end_rows_per_s": $e2e_rps,
  "ratio_sink_vs_copy": $(calc "$sink_rps / $copy_rps" 3),
@@ -233,6 +261,10 @@ JSON
     printf 'load   kferry load               %10s rows/s  (%s s)\n' "$load_rps" "$load_s"
     printf 'sink   kferry sink (exactly once) %9s rows/s  (%s s)  peak RSS %s MiB\n' "$sink_rps" "$sink_s" "$sink_rss"
     printf 'e2e    load + sink               %10s rows/s\n' "$e2e_rps"
+    if [[ -n $BEFORE ]]; then
+        printf 'before kferry sink of --before   %9s rows/s  (%s s)  peak RSS %s MiB\n' "$before_rps" "$before_s" "$before_rss"
+        echo "ratio  sink_vs_before  $(calc "$sink_rps / $before_rps" 3) rows/s, $(calc "$sink_rss / $before_rss" 3) peak RSS"
+    fi
     if ((DBZ)); then
         printf 'dbz    Debezium JDBC sink         %9s rows/s  (%s s)  peak RSS %s MiB\n' "$dbz_rps" "$dbz_s" "$dbz_rss"
         echo "ratio  kferry_sink_vs_debezium  $(calc "$sink_rps / $dbz_rps" 2) rows/s, $(calc "$sink_rss / $dbz_rss" 2) peak RSS"

@@ -14,6 +14,8 @@ _Static_assert(KF_DB_INSERT == 0 && KF_DB_UPSERT == 1,
 int kf_api_sink_opts(const kf_conf_t *conf, kf_sink_opts_t *o, char *pw,
 		     size_t pw_size, char *errstr, size_t errstr_size)
 {
+	kf_sink_budget_t budget;
+
 	*o = (kf_sink_opts_t){0};
 	if (!conf->sink_db || !*conf->sink_db)
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
@@ -54,9 +56,11 @@ int kf_api_sink_opts(const kf_conf_t *conf, kf_sink_opts_t *o, char *pw,
 	o->batch_bytes = conf->sink_batch_bytes;
 	o->batch_ms = (uint64_t)conf->sink_batch_ms;
 	o->max_inflight_bytes = conf->sink_max_inflight_bytes;
-	/* reading ahead as much as half of what may be in flight keeps the
-	 * next batch's messages ready when the writer is done with one */
-	o->engine.prefetch_bytes = o->max_inflight_bytes / 2;
+	/* the consumer's share of the budget: reading ahead keeps the next
+	 * batch's messages ready when the writer is done with one */
+	kf_sink_budget(o, &budget);
+	o->engine.prefetch_bytes = budget.prefetch;
+	o->engine.fetch_bytes = budget.fetch;
 	o->dead_letter_topic = conf->sink_dead_letter_topic;
 	o->errors_fail = conf->sink_errors == 1;
 	return 0;

@@ -918,11 +918,17 @@ const struct kf__key kf__conf_keys[] = {
 		.def = "64MiB",
 		.min = 1 * KF__MiB,
 		.max = 4 * KF__GiB,
-		.doc = "Memory cap: message bytes batched, being decoded or "
-		       "being applied. Reading pauses while it is reached. "
-		       "The consumer prefetches half of it besides (8 to 128 "
-		       "MiB; kafka.queued.max.messages.kbytes and "
-		       "kafka.fetch.max.bytes override).",
+		.doc = "Memory budget of the sink, shared out (docs/sink.md "
+		       "4.1.1): half for the batches in flight (their "
+		       "messages and decoded rows; reading pauses past it, "
+		       "and a batch closes at a sixth, or sink.batch_bytes "
+		       "when smaller), a quarter for the consumer's prefetch "
+		       "queue, a 64th for one fetch (compressed; "
+		       "decompressed it must fit the last quarter, with the "
+		       "writer's buffers). About 15 MiB of libraries come on "
+		       "top. kafka.queued.max.messages.kbytes and "
+		       "kafka.fetch.max.bytes override the consumer's "
+		       "shares.",
 	},
 	{
 		.name = "sink.dead_letter_topic",

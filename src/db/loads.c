@@ -10,23 +10,26 @@
 #include "common/log.h"
 #include "db/backend.h"
 #include "db/offsets.h"
+#include "db/ourtable.h"
 
-/* The columns of docs/sink.md 5 in each dialect, after "CREATE TABLE IF
- * NOT EXISTS name ". */
-static const char kf__loads_pg[] =
-	" (load_id text PRIMARY KEY, topic text NOT NULL, file text, "
-	"hash text, rows_expected bigint, "
-	"rows_written bigint NOT NULL DEFAULT 0, "
-	"rows_refused bigint NOT NULL DEFAULT 0, state text NOT NULL, "
-	"ranges text, updated_at timestamptz NOT NULL DEFAULT now())";
-static const char kf__loads_my[] =
-	" (load_id VARCHAR(64) NOT NULL PRIMARY KEY, topic VARCHAR(249) NOT "
-	"NULL, file LONGTEXT, hash VARCHAR(64), rows_expected BIGINT, "
-	"rows_written BIGINT NOT NULL DEFAULT 0, "
-	"rows_refused BIGINT NOT NULL DEFAULT 0, state VARCHAR(16) NOT NULL, "
-	"ranges LONGTEXT, "
-	"updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) "
-	"ENGINE=InnoDB CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
+/* The table of docs/sink.md 5 in each dialect. */
+static const kf_db_ourtable_t kf__loads_table = {
+	.comment = "kferry sink loads v",
+	.version = KF_DB_LOADS_VERSION,
+	.cols_pg = " (load_id text PRIMARY KEY, topic text NOT NULL, file "
+		   "text, hash text, rows_expected bigint, rows_written bigint "
+		   "NOT NULL DEFAULT 0, rows_refused bigint NOT NULL DEFAULT "
+		   "0, state text NOT NULL, ranges text, updated_at "
+		   "timestamptz NOT NULL DEFAULT now())",
+	.cols_my = " (load_id VARCHAR(64) NOT NULL PRIMARY KEY, topic "
+		   "VARCHAR(249) NOT NULL, file LONGTEXT, hash VARCHAR(64), "
+		   "rows_expected BIGINT, rows_written BIGINT NOT NULL DEFAULT "
+		   "0, rows_refused BIGINT NOT NULL DEFAULT 0, state "
+		   "VARCHAR(16) NOT NULL, ranges LONGTEXT, updated_at "
+		   "DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) "
+		   "ENGINE=InnoDB CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+	.option = "sink.loads_table",
+};
 
 /* Runs the statement built in b (freed here). */
 static int kf__loads_run(kf_db_t *db, kf_db_sql_t *b, const char *table,
@@ -44,18 +47,9 @@ static int kf__loads_run(kf_db_t *db, kf_db_sql_t *b, const char *table,
 
 int kf_db_loads_ensure(kf_db_t *db, const char *table, kf_db_err_t *err)
 {
-	kf_db_sql_t b = {0};
-	int rc;
-
-	kf_db_sql_str(&b, "CREATE TABLE IF NOT EXISTS ");
-	rc = kf_db_quote_table(db, &b, table, err);
-	if (rc) {
-		kf_db_sql_free(&b);
-		return rc;
-	}
-	kf_db_sql_str(&b, db->dialect == KF_DB_POSTGRES ? kf__loads_pg
-							: kf__loads_my);
-	return kf__loads_run(db, &b, table, err);
+	_Static_assert(KF_DB_LOADS_VERSION == 1,
+		       "the DDL here is version 1: update it with the version");
+	return kf_db_ourtable_ensure(db, &kf__loads_table, table, err);
 }
 
 /* "INSERT INTO table AS l (load_id, topic, COLS) VALUES (id, topic, ". */

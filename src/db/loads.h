@@ -16,6 +16,7 @@
 
 #include "db/conn.h"
 
+#define KF_DB_LOADS_VERSION 1
 #define KF_DB_LOADS_TABLE "kferry_loads" /* sink.loads_table */
 
 /* What a load record says (docs/records.md 3.3). Strings are borrowed. */
@@ -27,8 +28,11 @@ typedef struct kf_db_load_s {
 	const char *ends;
 } kf_db_load_t;
 
-/* Creates table when missing (docs/sink.md 5). Call outside a
- * transaction (MariaDB's DDL commits). */
+/* Creates table (when missing) as docs/sink.md 5 says, its version in
+ * the table's comment, and checks the version of an existing one: a
+ * higher version is KF_EVERSION, a table of that name that is not ours
+ * (or one made before the comment, which has none) KF_EINVAL. Call
+ * outside a transaction (MariaDB's DDL commits). */
 int kf_db_loads_ensure(kf_db_t *db, const char *table, kf_db_err_t *err);
 
 /* In the batch's transaction: adds rows written and refused to load_id's

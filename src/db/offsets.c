@@ -8,22 +8,24 @@
 
 #include "common/err.h"
 #include "db/backend.h"
+#include "db/ourtable.h"
 
-#define KF__OFF_COMMENT "kferry sink offsets v"
-
-/* The columns of docs/sink.md 3.1 in each dialect, after "CREATE TABLE
- * IF NOT EXISTS name ". */
-static const char kf__off_pg[] =
-	" (consumer_group text NOT NULL, topic text NOT NULL, "
-	"kafka_partition integer NOT NULL, next_offset bigint NOT NULL, "
-	"updated_at timestamptz NOT NULL DEFAULT now(), "
-	"PRIMARY KEY (consumer_group, topic, kafka_partition))";
-static const char kf__off_my[] =
-	" (consumer_group VARCHAR(255) NOT NULL, topic VARCHAR(249) NOT NULL, "
-	"kafka_partition INT NOT NULL, next_offset BIGINT NOT NULL, "
-	"updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), "
-	"PRIMARY KEY (consumer_group, topic, kafka_partition)) ENGINE=InnoDB "
-	"CHARACTER SET utf8mb4 COLLATE utf8mb4_bin COMMENT=";
+/* The table of docs/sink.md 3.1 in each dialect. */
+static const kf_db_ourtable_t kf__off_table = {
+	.comment = "kferry sink offsets v",
+	.version = KF_DB_OFFSETS_VERSION,
+	.cols_pg = " (consumer_group text NOT NULL, topic text NOT NULL, "
+		   "kafka_partition integer NOT NULL, next_offset bigint NOT "
+		   "NULL, updated_at timestamptz NOT NULL DEFAULT now(), "
+		   "PRIMARY KEY (consumer_group, topic, kafka_partition))",
+	.cols_my = " (consumer_group VARCHAR(255) NOT NULL, topic "
+		   "VARCHAR(249) NOT NULL, kafka_partition INT NOT NULL, "
+		   "next_offset BIGINT NOT NULL, updated_at DATETIME(6) NOT "
+		   "NULL DEFAULT CURRENT_TIMESTAMP(6), PRIMARY KEY "
+		   "(consumer_group, topic, kafka_partition)) ENGINE=InnoDB "
+		   "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+	.option = "sink.offsets_table",
+};
 
 static int kf__off_nomem(kf_db_err_t *err, const char *table)
 {
@@ -31,125 +33,11 @@ static int kf__off_nomem(kf_db_err_t *err, const char *table)
 			   "out of memory building a statement on %s", table);
 }
 
-struct kf__off_comment {
-	int exists;
-	char text[256];
-};
-
-static int kf__off_comment_row(void *arg, size_t ncols, const char *const *vals,
-			       const size_t *lens)
-{
-	struct kf__off_comment *c = arg;
-
-	(void)lens;
-	if (ncols != 2 || !vals[0])
-		return 0;
-	c->exists = strcmp(vals[0], "0") != 0 && strcmp(vals[0], "f") != 0;
-	snprintf(c->text, sizeof(c->text), "%s", vals[1] ? vals[1] : "");
-	return 0;
-}
-
-/* Reads whether table exists and its comment. */
-static int kf__off_comment(kf_db_t *db, const char *table,
-			   struct kf__off_comment *c, kf_db_err_t *err)
-{
-	kf_db_sql_t b = {0}, q = {0};
-	const char *dot = strchr(table, '.');
-	int rc;
-
-	memset(c, 0, sizeof(*c));
-	if (db->dialect == KF_DB_POSTGRES) {
-		rc = kf_db_quote_table(db, &q, table, err);
-		if (rc)
-			goto out_free;
-		kf_db_sql_str(&b, "SELECT to_regclass(");
-		kf_db_quote_literal(db, &b, q.p, q.len);
-		kf_db_sql_str(&b,
-			      ") IS NOT NULL, obj_description(to_regclass(");
-		kf_db_quote_literal(db, &b, q.p, q.len);
-		kf_db_sql_str(&b, "), 'pg_class')");
-	} else {
-		kf_db_sql_str(&b, "SELECT 1, table_comment FROM "
-				  "information_schema.tables WHERE "
-				  "table_schema = ");
-		if (dot)
-			kf_db_quote_literal(db, &b, table,
-					    (size_t)(dot - table));
-		else
-			kf_db_sql_str(&b, "DATABASE()");
-		kf_db_sql_str(&b, " AND table_name = ");
-		dot = dot ? dot + 1 : table;
-		kf_db_quote_literal(db, &b, dot, strlen(dot));
-	}
-	rc = b.failed || q.failed
-		     ? kf__off_nomem(err, table)
-		     : kf_db_query(db, b.p, kf__off_comment_row, c, err);
-out_free:
-	kf_db_sql_free(&b);
-	kf_db_sql_free(&q);
-	return rc;
-}
-
-static int kf__off_create(kf_db_t *db, const char *table, kf_db_err_t *err)
-{
-	static const char comment[] = KF__OFF_COMMENT "1";
-	kf_db_sql_t b = {0};
-	int rc;
-
-	_Static_assert(KF_DB_OFFSETS_VERSION == 1,
-		       "the DDL here is version 1: update it with the version");
-	kf_db_sql_str(&b, "CREATE TABLE IF NOT EXISTS ");
-	rc = kf_db_quote_table(db, &b, table, err);
-	if (rc)
-		goto out_free;
-	if (db->dialect == KF_DB_MARIADB) {
-		kf_db_sql_str(&b, kf__off_my);
-		kf_db_quote_literal(db, &b, comment, strlen(comment));
-	} else {
-		kf_db_sql_str(&b, kf__off_pg);
-		kf_db_sql_str(&b, "; COMMENT ON TABLE ");
-		kf_db_quote_table(db, &b, table, NULL);
-		kf_db_sql_str(&b, " IS ");
-		kf_db_quote_literal(db, &b, comment, strlen(comment));
-	}
-	rc = b.failed ? kf__off_nomem(err, table)
-		      : kf_db_exec(db, b.p, NULL, err);
-out_free:
-	kf_db_sql_free(&b);
-	return rc;
-}
-
 int kf_db_offsets_ensure(kf_db_t *db, const char *table, kf_db_err_t *err)
 {
-	struct kf__off_comment c;
-	size_t pre = strlen(KF__OFF_COMMENT);
-	char *end;
-	long v;
-	int rc;
-
-	rc = kf__off_comment(db, table, &c, err);
-	if (rc == 0 && !c.exists) {
-		rc = kf__off_create(db, table, err);
-		if (rc == 0) /* read back: another sink may have won the race */
-			rc = kf__off_comment(db, table, &c, err);
-	}
-	if (rc)
-		return rc;
-	if (strncmp(c.text, KF__OFF_COMMENT, pre) != 0 ||
-	    (v = strtol(c.text + pre, &end, 10)) < 1 || *end)
-		return kf__db_fail(err, KF_DB_E_FATAL, NULL, KF_EINVAL,
-				   "table %s exists but its comment '%.80s' is "
-				   "not '" KF__OFF_COMMENT "N': it is not a "
-				   "kferry offsets table; name another with "
-				   "sink.offsets_table",
-				   table, c.text);
-	if (v > KF_DB_OFFSETS_VERSION)
-		return kf__db_fail(
-			err, KF_DB_E_FATAL, NULL, KF_EVERSION,
-			"offsets table %s is version %ld, this kferry "
-			"knows version %d at most: upgrade kferry",
-			table, v, KF_DB_OFFSETS_VERSION);
-	return 0;
+	_Static_assert(KF_DB_OFFSETS_VERSION == 1,
+		       "the DDL here is version 1: update it with the version");
+	return kf_db_ourtable_ensure(db, &kf__off_table, table, err);
 }
 
 /* Appends "WHERE consumer_group = 'g' AND topic = 't'". */

@@ -155,23 +155,25 @@ kf__consumer(const kf_conf_t *conf, const char *const *defaults,
 	return rk;
 }
 
-#define KF__PREFETCH_MIN (8ULL << 20)
-#define KF__PREFETCH_MAX (128ULL << 20)
-/* Fetch responses this large: a TLS listener cannot send from the page
- * cache, it reads and encrypts every response in one network thread, and
- * the broker spent a quarter less CPU per byte, and the consumer read
- * faster, with responses of 32 MiB than of 4 MiB (bench/README.md, "The
- * cost of TLS"). */
-#define KF__FETCH_MIN (32ULL << 20)
-#define KF__PARTITION_FETCH_MIN (8ULL << 20)
+#define KF__PREFETCH_DEFAULT (8ULL << 20)
+#define KF__PREFETCH_MIN (1ULL << 20)
+#define KF__PREFETCH_MAX (1ULL << 30)
+#define KF__FETCH_MIN (64ULL << 10)
+/* A file transfer's fetch responses are this large: a TLS listener cannot
+ * send from the page cache, it reads and encrypts every response in one
+ * network thread, and the broker spent a quarter less CPU per byte, and
+ * the consumer read faster, with responses of 32 MiB than of 4 MiB
+ * (bench/README.md, "The cost of TLS"). */
+#define KF__FILE_FETCH (32ULL << 20)
+#define KF__FILE_PARTITION_FETCH (8ULL << 20)
 
 rd_kafka_t *kf_kafka_consumer_new(
-	const kf_conf_t *conf, uint64_t prefetch_bytes,
+	const kf_conf_t *conf, uint64_t prefetch_bytes, uint64_t fetch_bytes,
 	void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
 			     rd_kafka_topic_partition_list_t *, void *),
 	kf_kafka_guard_t *guard, char *errstr, size_t errstr_size)
 {
-	char fetchmax[32], partmax[32], queued[32];
+	char fetchmax[32], partmax[32], queued[32], reqmax[32];
 	const char *defaults[] = {
 		"group.id",
 		conf->group,
@@ -190,6 +192,10 @@ rd_kafka_t *kf_kafka_consumer_new(
 		fetchmax,
 		"max.partition.fetch.bytes",
 		partmax,
+		/* librdkafka wants fetch.max.bytes at least this (a request's
+		 * size: ours are small) */
+		"message.max.bytes",
+		reqmax,
 		"fetch.wait.max.ms",
 		"100",
 		"socket.nagle.disable",
@@ -197,27 +203,33 @@ rd_kafka_t *kf_kafka_consumer_new(
 		NULL,
 	};
 	unsigned long long frame = conf->chunk_size + 64 + 4096 + 1024;
-	unsigned long long part = frame * 2 > KF__PARTITION_FETCH_MIN
-					  ? frame * 2
-					  : KF__PARTITION_FETCH_MIN;
-	unsigned long long fetch = KF__FETCH_MIN;
+	unsigned long long fetch, part;
 
-	/* a bulk reader (the database sink) waits on fetches whose replies
-	 * the default prefetch cannot hold a batch of */
+	if (prefetch_bytes == 0)
+		prefetch_bytes = KF__PREFETCH_DEFAULT;
 	if (prefetch_bytes < KF__PREFETCH_MIN)
 		prefetch_bytes = KF__PREFETCH_MIN;
 	if (prefetch_bytes > KF__PREFETCH_MAX)
 		prefetch_bytes = KF__PREFETCH_MAX;
-	if (fetch < prefetch_bytes / 2)
-		fetch = prefetch_bytes / 2;
-	if (part < prefetch_bytes / 2)
-		part = prefetch_bytes / 2;
-	if (fetch < part)
-		fetch = part;
+	if (fetch_bytes) {
+		/* a bulk reader's fetch spreads over partitions. Kafka sends a
+		 * record batch larger than the limits anyway. */
+		fetch = fetch_bytes < KF__FETCH_MIN ? KF__FETCH_MIN
+						    : fetch_bytes;
+		part = fetch / 2 < KF__FETCH_MIN ? KF__FETCH_MIN : fetch / 2;
+	} else {
+		/* a file transfer's frame fits whole in a partition's share */
+		part = frame * 2 > KF__FILE_PARTITION_FETCH
+			       ? frame * 2
+			       : KF__FILE_PARTITION_FETCH;
+		fetch = part > KF__FILE_FETCH ? part : KF__FILE_FETCH;
+	}
 	snprintf(queued, sizeof(queued), "%llu",
 		 (unsigned long long)(prefetch_bytes / 1024));
 	snprintf(fetchmax, sizeof(fetchmax), "%llu", fetch);
 	snprintf(partmax, sizeof(partmax), "%llu", part);
+	snprintf(reqmax, sizeof(reqmax), "%llu",
+		 fetch < 1000000ULL ? fetch : 1000000ULL);
 	return kf__consumer(conf, defaults, rebalance_cb, guard, errstr,
 			    errstr_size);
 }

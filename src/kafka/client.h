@@ -46,13 +46,16 @@ rd_kafka_conf_t *kf__conf_build(const kf_conf_t *conf,
 /* Creates the consumer of conf->group: manual offset commits, offsets
  * stored by us, reading from the earliest offset for a new group, fetch
  * sizes bounded so that memory stays bounded: librdkafka's prefetch queue
- * holds prefetch_bytes (0: 8 MiB; kept within 8 to 128 MiB); a fetch
- * response holds up to 32 MiB (or half the prefetch, if more), 8 MiB of a
- * partition (or two frames, if more). A kafka.* property the user sets
- * wins. rebalance_cb may be NULL;
- * guard as for the producer. */
+ * holds prefetch_bytes (0: 8 MiB; else kept within 1 MiB and 1 GiB).
+ * A file transfer (fetch_bytes 0) fetches responses of up to 32 MiB, 8 MiB
+ * a partition (or two chunk frames, if more); a bulk reader (the sink)
+ * fetches fetch_bytes, a partition's share half that. A fetch is counted
+ * compressed and the queue decompressed: a fetch's records may overshoot
+ * the queue by the topic's compression ratio, which is why a bulk reader
+ * keeps its fetches small. A kafka.* property the user sets wins.
+ * rebalance_cb may be NULL; guard as for the producer. */
 rd_kafka_t *kf_kafka_consumer_new(
-	const kf_conf_t *conf, uint64_t prefetch_bytes,
+	const kf_conf_t *conf, uint64_t prefetch_bytes, uint64_t fetch_bytes,
 	void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
 			     rd_kafka_topic_partition_list_t *, void *),
 	kf_kafka_guard_t *guard, char *errstr, size_t errstr_size);

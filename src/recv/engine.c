@@ -773,8 +773,8 @@ static int kf__setup(kf_engine_t *e, const kf_replay_opts_t *range,
 	if (rc)
 		return rc;
 	e->rk = kf_kafka_consumer_new(e->o.kafka, e->o.prefetch_bytes,
-				      kf__rebalance, &e->guard, errstr,
-				      errstr_size);
+				      e->o.fetch_bytes, kf__rebalance,
+				      &e->guard, errstr, errstr_size);
 	if (!e->rk)
 		return KF_EKAFKA;
 	rc = range ? kf_replay_plan_assign(e->rk, e->o.topic, e->o.bootstrap,

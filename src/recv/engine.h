@@ -80,9 +80,9 @@ typedef struct kf_engine_opts_s {
 	 * tls.*, sasl.*, the kafka.* and -X properties, the consumer's group
 	 * and fetch sizes, metrics.addr, audit.topic); the engine does not. */
 	const kf_conf_t *kafka;
-	/* librdkafka's prefetch of messages (kf_kafka_consumer_new); 0: its
-	 * default, 8 MiB */
-	uint64_t prefetch_bytes;
+	/* librdkafka's prefetch of messages and its fetch size
+	 * (kf_kafka_consumer_new); 0: their defaults, 8 MiB and 32 MiB */
+	uint64_t prefetch_bytes, fetch_bytes;
 	/* the topic read, or several: "A,B" when many_topics (the group
 	 * feed without its dead letters: the sink's own) */
 	const char *topic;

@@ -20,6 +20,7 @@ struct kf__chunk {
 
 struct kf__arena {
 	struct kf__chunk *head;
+	uint64_t bytes; /* of its chunks: the plan's share of the budget */
 };
 
 #define KF__CHUNK (64 * 1024)
@@ -39,6 +40,7 @@ static void *kf__alloc(struct kf__arena *a, size_t n)
 		c->used = 0;
 		c->cap = cap;
 		a->head = c;
+		a->bytes += sizeof(*c) + cap;
 	}
 	c->used += need;
 	return c->data + c->used - need;
@@ -597,6 +599,8 @@ int kf_sink_plan_build(kf_sink_plan_t *p, const kf_sink_rules_t *r,
 	free(b.gb);
 	if (rc)
 		kf_sink_plan_free(p);
+	else
+		p->bytes = p->arena->bytes;
 	return rc;
 }
 

@@ -74,6 +74,8 @@ typedef struct kf_sink_plan_s {
 	uint64_t skipped;
 	uint64_t collapsed; /* events replaced by a later one of their key */
 	struct kf__arena *arena;
+	/* memory held by the values (sink.max_inflight_bytes counts it) */
+	uint64_t bytes;
 } kf_sink_plan_t;
 
 /* Builds the plan of msgs[0..n) with dec. 0, or KF_ENOMEM (the plan is

@@ -76,6 +76,7 @@ struct kf__sink {
 	kf_engine_opts_t eo;
 	char *topics;
 	kf_sink_stats_t st;
+	kf_sink_budget_t budget;
 	int rc;
 	char errstr[512];
 };
@@ -147,6 +148,12 @@ static void kf__batch_free(kf_sink_batch_t *b)
 	free(b->tstats);
 	kf_sink_plan_free(&b->plan);
 	free(b);
+}
+
+/* A batch's share of the budget: its messages, and its plan once built. */
+static uint64_t kf__held(const kf_sink_batch_t *b)
+{
+	return b ? b->bytes + b->plan.bytes : 0;
 }
 
 static struct kf__part *kf__part(struct kf__sink *s, const char *topic,
@@ -227,7 +234,7 @@ static void kf__feed(struct kf__sink *s)
 	s->planned = NULL;
 	b->handed_ms = kf_engine_now_ms();
 	s->running = 1;
-	s->running_bytes = b->bytes;
+	s->running_bytes = kf__held(b);
 	kf__give(s, b, NULL);
 }
 
@@ -259,11 +266,23 @@ static void kf__dispatch(struct kf__sink *s)
 	}
 }
 
+void kf_sink_budget(const kf_sink_opts_t *o, kf_sink_budget_t *b)
+{
+	uint64_t m = o->max_inflight_bytes;
+
+	b->batches = m / 2;
+	b->batch = b->batches / 3;
+	if (o->batch_bytes < b->batch)
+		b->batch = o->batch_bytes;
+	b->prefetch = m / 4;
+	b->fetch = b->prefetch / 16;
+}
+
 static int kf__closed(const struct kf__sink *s)
 {
 	const kf_sink_batch_t *b = s->building;
 
-	return b && (b->n >= s->o->batch_rows || b->bytes >= s->o->batch_bytes);
+	return b && (b->n >= s->o->batch_rows || b->bytes >= s->budget.batch);
 }
 
 static void kf__on_message(void *sink, rd_kafka_message_t *m, int64_t reread)
@@ -592,13 +611,13 @@ static size_t kf__open(const void *sink)
 static int kf__full(const void *sink)
 {
 	const struct kf__sink *s = sink;
+	/* the planning batch's plan grows on a worker: not read here */
 	uint64_t bytes = s->running_bytes +
 			 (s->planning ? s->planning->bytes : 0) +
-			 (s->planned ? s->planned->bytes : 0) +
-			 (s->building ? s->building->bytes : 0);
+			 kf__held(s->planned) + kf__held(s->building);
 
 	/* a closed batch waits for the planner: read no further */
-	return bytes >= s->o->max_inflight_bytes ||
+	return bytes >= s->budget.batches ||
 	       (kf__closed(s) && (s->planning || s->planned));
 }
 
@@ -688,6 +707,7 @@ int kf_sink_run(const kf_sink_opts_t *o, kf_sink_stats_t *stats, char *errstr,
 	if (!s)
 		return KF_ENOMEM;
 	s->o = o;
+	kf_sink_budget(o, &s->budget);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	if (uv_loop_init(&s->loop)) {

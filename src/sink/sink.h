@@ -41,6 +41,30 @@ typedef struct kf_sink_opts_s {
 	kf_registry_t *registry;
 } kf_sink_opts_t;
 
+/* How sink.max_inflight_bytes, the sink's memory budget, is shared
+ * (docs/sink.md 4.1). Memory follows the messages' decompressed bytes:
+ * the batches in flight hold them (the planned and the running one also
+ * their plans), librdkafka's queue holds the next ones, and a fetch's
+ * records, counted compressed in the fetch size, land in the queue
+ * decompressed. */
+typedef struct kf_sink_budget_s {
+	/* messages of the batches in flight (building, planning or planned,
+	 * running) and their plans: reading pauses past it. Half. */
+	uint64_t batches;
+	/* one batch closes at this many message bytes: a third of batches,
+	 * so that three stages fit (sink.batch_bytes when smaller) */
+	uint64_t batch;
+	/* librdkafka's prefetch queue: a quarter */
+	uint64_t prefetch;
+	/* one fetch, compressed: a sixteenth of the queue, so that records
+	 * compressed up to 16 times (a Connect JSON topic: about 13) stay
+	 * within the last quarter */
+	uint64_t fetch;
+} kf_sink_budget_t;
+
+/* The shares of o->max_inflight_bytes. */
+void kf_sink_budget(const kf_sink_opts_t *o, kf_sink_budget_t *b);
+
 /* Runs the sink until stopped or idle (engine.idle_exit_s). 0, or a KF_E*
  * code with errstr: KF_EINVAL (configuration, a missing table or column,
  * refused rows with errors_fail), KF_ERESOURCE (the database unreachable

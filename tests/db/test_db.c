@@ -21,6 +21,7 @@
 
 #include "db/backend.h" /* max_stmt: small statements on MariaDB */
 #include "db/conn.h"
+#include "db/loads.h"
 #include "db/offsets.h"
 /* kf_test_int, and kf_utf8_count until record/decode.c is in the tree */
 #include "../unit/kf_test_record.h"
@@ -811,6 +812,82 @@ static void test_offsets(void **state)
 	}
 }
 
+/* ---- the tables of ours carry their version in their comment */
+
+typedef int (*ensure_fn)(kf_db_t *, const char *, kf_db_err_t *);
+
+/* Sets table's comment to c ("" drops it). */
+static void set_comment(kf_db_t *db, const char *table, const char *c)
+{
+	char sql[256];
+
+	if (kf_db_dialect(db) == KF_DB_POSTGRES)
+		snprintf(sql, sizeof(sql), "COMMENT ON TABLE %s IS %s%s%s",
+			 table, *c ? "'" : "", *c ? c : "NULL", *c ? "'" : "");
+	else
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s COMMENT = '%s'",
+			 table, c);
+	exec_ok(db, sql);
+}
+
+static void test_table_versions(void **state)
+{
+	static const struct {
+		const char *table, *comment;
+		ensure_fn ensure;
+	} t[] = {
+		{KF_DB_OFFSETS_TABLE, "kferry sink offsets v",
+		 kf_db_offsets_ensure},
+		{KF_DB_LOADS_TABLE, "kferry sink loads v", kf_db_loads_ensure},
+	};
+
+	(void)state;
+	FOR_EACH_DB(db)
+	{
+		int pg = kf_db_dialect(db) == KF_DB_POSTGRES;
+		char sql[256], want[64], *got;
+		kf_db_err_t e = {0};
+		size_t i;
+
+		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS %s",
+				 t[i].table);
+			exec_ok(db, sql);
+			ok(db, t[i].ensure(db, t[i].table, &e), &e);
+			ok(db, t[i].ensure(db, t[i].table, &e), &e);
+			/* the comment docs/sink.md gives it, read by SQL */
+			snprintf(sql, sizeof(sql),
+				 pg ? "SELECT obj_description('%s'::regclass, "
+				      "'pg_class')"
+				    : "SELECT table_comment FROM "
+				      "information_schema.tables WHERE "
+				      "table_schema = DATABASE() AND "
+				      "table_name = '%s'",
+				 t[i].table);
+			snprintf(want, sizeof(want), "%s1\n", t[i].comment);
+			got = query_text(db, sql);
+			assert_string_equal(got, want);
+			free(got);
+			/* a newer version, a foreign table, none: refused */
+			snprintf(want, sizeof(want), "%s2", t[i].comment);
+			set_comment(db, t[i].table, want);
+			assert_int_equal(t[i].ensure(db, t[i].table, &e),
+					 KF_EVERSION);
+			assert_non_null(strstr(e.msg, "version 2"));
+			set_comment(db, t[i].table, "mine");
+			assert_int_equal(t[i].ensure(db, t[i].table, &e),
+					 KF_EINVAL);
+			assert_non_null(strstr(e.msg, "sink."));
+			set_comment(db, t[i].table, "");
+			assert_int_equal(t[i].ensure(db, t[i].table, &e),
+					 KF_EINVAL);
+			assert_non_null(strstr(e.msg, "without a comment"));
+			snprintf(sql, sizeof(sql), "DROP TABLE %s", t[i].table);
+			exec_ok(db, sql);
+		}
+	}
+}
+
 /* ---- opening: refused URLs, unreachable servers, unknown users */
 
 static void test_open_errors(void **state)
@@ -939,6 +1016,7 @@ int main(void)
 		cmocka_unit_test(test_upsert_delete),
 		cmocka_unit_test(test_isolate),
 		cmocka_unit_test(test_offsets),
+		cmocka_unit_test(test_table_versions),
 		cmocka_unit_test(test_bulk),
 	};
 

@@ -69,6 +69,12 @@ table_sums() {
 	db_sql "$1" "SELECT COUNT(*), COALESCE(SUM(id),0), COALESCE(SUM(amount),0), COALESCE(SUM(OCTET_LENGTH(name)),0) FROM $2"
 }
 
+# pace RATE: stdin to stdout at about RATE lines a second (in tenths of
+# a second), so that a producer behind it makes a stream of that pace.
+pace() {
+	awk -v n=$(($1 / 10 > 0 ? $1 / 10 : 1)) '{ print } NR % n == 0 { fflush(); system("sleep 0.1") }'
+}
+
 # produce TOPIC < LINES
 produce() {
 	"$KF_PRODUCE" -b "$BOOTSTRAP" -t "$1" 2>>"$WORK/produce.log" ||
@@ -112,6 +118,42 @@ wait_sink_end() {
 table_rows() { db_sql "$1" "SELECT count(*) FROM $2" 2>/dev/null || echo 0; }
 # rows_past KIND TABLE N: the table holds N rows or more.
 rows_past() { [ "$(table_rows "$1" "$2")" -ge "$3" ]; }
+
+# committed KIND GROUP: the offsets GROUP committed in the database's
+# kferry_offsets, summed over its partitions (0 before its first commit):
+# the messages applied, and it moves only with a commit.
+committed() {
+	db_sql "$1" "SELECT COALESCE(SUM(next_offset), 0) FROM kferry_offsets WHERE consumer_group = '$2'" 2>/dev/null || echo 0
+}
+
+# await_commit KIND GROUP SINCE PID: waits (60 s at most, the sink PID
+# alive) until GROUP's committed offsets exceed SINCE; sets COMMITTED.
+await_commit() {
+	local t0=$SECONDS
+	COMMITTED=$(committed "$1" "$2")
+	while [ "$COMMITTED" -le "$3" ]; do
+		kill -0 "$4" 2>/dev/null || fail "the sink ended with its group's offsets at $COMMITTED, not past $3: $(tail -n 5 "${KLOG:-$WORK/sink.1.log}")"
+		[ $((SECONDS - t0)) -lt 60 ] || fail "no commit past offset sum $3 in 60 s"
+		sleep 0.05
+		COMMITTED=$(committed "$1" "$2")
+	done
+}
+
+# kill_point KIND GROUP SINCE PID: returns at a random moment within a
+# batch of the sink PID, while it commits: once GROUP's committed offsets
+# moved past SINCE (the last kill's) and then once more (the stream
+# flows), after a random part of the time that second move took (about
+# one batch). Sets COMMITTED to what was committed when it returned, so
+# that a kill then comes after rows committed since SINCE.
+kill_point() {
+	local t0 t1 first
+	await_commit "$@"
+	first=$COMMITTED
+	t0=$(date +%s%N)
+	await_commit "$1" "$2" "$first" "$4"
+	t1=$(date +%s%N)
+	sleep "$(awk -v ns=$((t1 - t0)) -v r="$RANDOM" 'BEGIN { printf "%.3f", ns / 1e9 * (r % 100) / 100 }')"
+}
 
 # registry_start: Apicurio Registry in $WORK/registry (scripts/kafka/
 # registry.sh, stopped at exit); sets REGISTRY_URL, its ccompat API.

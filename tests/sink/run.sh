@@ -15,7 +15,7 @@
 #
 # Environment (besides run.sh's): KF_SINK_KILL_ROWS (records of
 # t_sink_kill, default 200000; 1000000 for the full size),
-# KF_SINK_KILLS (kills per run, default 10), KF_SINK_REBALANCE_ROWS and
+# KF_SINK_KILLS (kills per run, default 6), KF_SINK_REBALANCE_ROWS and
 # KF_SINK_RESTART_ROWS (records of t_sink_rebalance and t_sink_db_restart,
 # default 60000).
 set -euo pipefail
