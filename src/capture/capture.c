@@ -1070,6 +1070,11 @@ static int kf__setup(struct kf__cap *c, kf_cap_pos_t *pos)
 
 	r = kf_db_open(c->o->db, c->o->db_password, &c->db, c->errstr,
 		       c->errstr_size);
+	if (!r && kf_db_dialect(c->db) != KF_DB_POSTGRES)
+		r = kf_seterr(c->errstr, c->errstr_size, KF_EINVAL,
+			      "capturing from MariaDB is not supported yet "
+			      "(docs/cdc.md 10.9): the source must be a "
+			      "postgresql:// database");
 	if (!r)
 		r = kf__sql(c, "SET bytea_output = hex; SET IntervalStyle = "
 			       "postgres; SET extra_float_digits = 1");
