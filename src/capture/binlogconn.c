@@ -119,39 +119,10 @@ int kf_blc_preflight(kf_db_t *db, char *errstr, size_t errstr_size)
 	return kf__grants(db, errstr, errstr_size);
 }
 
-/* A GTID position: domain-server-seq entries, comma-separated, digits
- * only (pasted into a SET: nothing else may pass). */
-static int kf__gtid_ok(const char *g)
-{
-	int dashes = 0, digits = 0;
-
-	if (!*g)
-		return 1;
-	for (;; g++) {
-		if (*g >= '0' && *g <= '9') {
-			digits++;
-			continue;
-		}
-		if (!digits)
-			return 0;
-		digits = 0;
-		if (*g == '-') {
-			if (++dashes > 2)
-				return 0;
-			continue;
-		}
-		if (dashes != 2 || (*g && *g != ','))
-			return 0;
-		if (!*g)
-			return 1;
-		dashes = 0;
-	}
-}
-
 static int kf__setup(kf_blc_t *c, const char *gtid, uint32_t heartbeat_ms,
 		     char *errstr, size_t errstr_size)
 {
-	char sql[512], alg[16];
+	char sql[KF_GTID_POS_TEXT_MAX + 256], alg[16];
 	kf_db_err_t e;
 	int r;
 
@@ -176,21 +147,17 @@ static int kf__setup(kf_blc_t *c, const char *gtid, uint32_t heartbeat_ms,
 	return 0;
 }
 
-int kf_blc_open(kf_db_t *db, const char *gtid, uint32_t server_id,
+int kf_blc_open(kf_db_t *db, const kf_gtid_pos_t *from, uint32_t server_id,
 		uint32_t heartbeat_ms, kf_blc_t **out, char *errstr,
 		size_t errstr_size)
 {
+	char gtid[KF_GTID_POS_TEXT_MAX];
 	kf_blc_t *c;
 	int r;
 
 	*out = NULL;
-	if (!kf__gtid_ok(gtid) || strlen(gtid) > 400) {
-		kf_db_close(db);
-		return kf_seterr(errstr, errstr_size, KF_EINVAL,
-				 "'%.64s' is not a GTID position "
-				 "(domain-server-sequence,...)",
-				 gtid);
-	}
+	/* digits, dashes and commas only: safe to paste into the SET */
+	kf_gtid_pos_format(from, gtid);
 	if (!(c = calloc(1, sizeof(*c)))) {
 		kf_db_close(db);
 		return kf_seterr(errstr, errstr_size, KF_ENOMEM,

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "capture/binlog.h"
+#include "capture/gtid.h"
 #include "db/conn.h"
 
 /* log_bin, binlog_format ROW, binlog_row_image FULL, binlog_row_metadata
@@ -28,12 +29,12 @@ int kf_blc_preflight(kf_db_t *db, char *errstr, size_t errstr_size);
 
 typedef struct kf_blc_s kf_blc_t;
 
-/* Dumps the binlog of db's server after GTID position gtid ("" for the
+/* Dumps the binlog of db's server after GTID position from (empty: the
  * binlog's beginning) as replica server_id. db is taken (closed by
  * kf_blc_close, also on failure): a dump connection serves nothing
- * else. 0 with *out, or KF_EINVAL (a position the server does not have:
- * errstr says what to do), KF_EIO, with errstr. */
-int kf_blc_open(kf_db_t *db, const char *gtid, uint32_t server_id,
+ * else. 0 with *out, or KF_EIO, KF_ENOMEM, with errstr. A position the
+ * server does not have is its first kf_blc_next's KF_EINVAL. */
+int kf_blc_open(kf_db_t *db, const kf_gtid_pos_t *from, uint32_t server_id,
 		uint32_t heartbeat_ms, kf_blc_t **out, char *errstr,
 		size_t errstr_size);
 
