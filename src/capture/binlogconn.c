@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "capture/catalog.h"
 #include "common/err.h"
@@ -117,6 +118,77 @@ int kf_blc_preflight(kf_db_t *db, char *errstr, size_t errstr_size)
 					 kf__settings[i].fix);
 	}
 	return kf__grants(db, errstr, errstr_size);
+}
+
+/* SHOW STATUS LIKE 'binlog_snapshot_%': Binlog_snapshot_file and
+ * Binlog_snapshot_position */
+struct kf__snap_point {
+	char *file;
+	size_t file_size;
+	char pos[32];
+};
+
+static int kf__snap_cb(void *arg, size_t ncols, const char *const *vals,
+		       const size_t *lens)
+{
+	struct kf__snap_point *sp = arg;
+
+	(void)lens;
+	if (ncols < 2 || !vals[0] || !vals[1])
+		return 0;
+	if (!strcasecmp(vals[0], "Binlog_snapshot_file"))
+		snprintf(sp->file, sp->file_size, "%s", vals[1]);
+	else if (!strcasecmp(vals[0], "Binlog_snapshot_position"))
+		snprintf(sp->pos, sizeof(sp->pos), "%s", vals[1]);
+	return 0;
+}
+
+int kf_blc_snapshot(kf_db_t *db, kf_gtid_pos_t *at, char *file,
+		    size_t file_size, uint64_t *offset, char *errstr,
+		    size_t errstr_size)
+{
+	struct kf__snap_point sp = {file, file_size, ""};
+	char num[32], gtid[KF_GTID_POS_TEXT_MAX], *end;
+	kf_db_sql_t q = {0};
+	kf_db_err_t e;
+	int r;
+
+	file[0] = 0;
+	if (kf_db_exec(db,
+		       "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE "
+		       "READ",
+		       NULL, &e) ||
+	    kf_db_exec(db,
+		       "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ "
+		       "ONLY",
+		       NULL, &e) ||
+	    kf_db_query(db, "SHOW STATUS LIKE 'binlog_snapshot_%'", kf__snap_cb,
+			&sp, &e))
+		return kf_seterr(errstr, errstr_size, KF_EIO,
+				 "MariaDB: the consistent snapshot: %s", e.msg);
+	*offset = strtoull(sp.pos, &end, 10);
+	if (!file[0] || !sp.pos[0] || *end)
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "MariaDB gave no binlog position of the "
+				 "snapshot (file '%s', position '%s')",
+				 file, sp.pos);
+	snprintf(num, sizeof(num), ", %llu)", (unsigned long long)*offset);
+	kf_db_sql_str(&q, "SELECT BINLOG_GTID_POS(");
+	kf_db_quote_literal(db, &q, file, strlen(file));
+	kf_db_sql_str(&q, num);
+	r = q.failed
+		    ? kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory")
+		    : kf_cat_cell(db, q.p, gtid, sizeof(gtid), errstr,
+				  errstr_size);
+	kf_db_sql_free(&q);
+	if (r)
+		return r;
+	if (kf_gtid_pos_parse(gtid, strlen(gtid), at, errstr, errstr_size))
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "MariaDB's GTID position of the snapshot at "
+				 "%s:%llu is '%.100s', not a position",
+				 file, (unsigned long long)*offset, gtid);
+	return 0;
 }
 
 static int kf__setup(kf_blc_t *c, const char *gtid, uint32_t heartbeat_ms,

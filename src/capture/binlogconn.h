@@ -27,6 +27,17 @@
  * server could not be asked. */
 int kf_blc_preflight(kf_db_t *db, char *errstr, size_t errstr_size);
 
+/* Starts on db the consistent snapshot of docs/cdc.md 10.6 (REPEATABLE
+ * READ, START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY; no lock)
+ * and gives the binlog's point of exactly that snapshot: the file and
+ * offset (Binlog_snapshot_file/position) and the GTID position there
+ * (BINLOG_GTID_POS). The snapshot's reads then run on db until it
+ * commits. 0, or KF_EIO (the server's error), KF_EPROTO (an answer that
+ * is not a position), with errstr. */
+int kf_blc_snapshot(kf_db_t *db, kf_gtid_pos_t *at, char *file,
+		    size_t file_size, uint64_t *offset, char *errstr,
+		    size_t errstr_size);
+
 typedef struct kf_blc_s kf_blc_t;
 
 /* Dumps the binlog of db's server after GTID position from (empty: the

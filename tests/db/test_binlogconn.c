@@ -5,6 +5,8 @@
  * checks pass on it and name the fix when a setting or a grant is
  * missing; a dump from a GTID position gives exactly the transactions
  * after it (GTID, table map, rows decoded, XID) and heartbeats when idle;
+ * the consistent snapshot's point: a row committed after it is not in
+ * the snapshot and is the stream's first change from it;
  * a position the server does not have is refused (malformed positions:
  * tests/unit/test_capture_gtid.c).
  */
@@ -106,6 +108,32 @@ static void next_of(kf_blc_t *c, kf_bl_event_t *ev, uint8_t type)
 	fail_msg("no event of type %u", type);
 }
 
+/* The next table map of c, parsed (the caller's). */
+static kf_bl_tablemap_t *next_map(kf_blc_t *c, kf_bl_event_t *ev)
+{
+	kf_bl_tablemap_t *tm;
+
+	next_of(c, ev, KF_BL_TABLE_MAP);
+	assert_int_equal(kf_bl_tablemap_parse(ev->body, ev->body_len, &tm,
+					      errbuf, sizeof(errbuf)),
+			 0);
+	return tm;
+}
+
+/* The next rows event of type of c, its first row read with tm. */
+static void next_row(kf_blc_t *c, kf_bl_event_t *ev, uint8_t type,
+		     const kf_bl_tablemap_t *tm, kf_bl_rows_t *r,
+		     kf_bl_value_t *before, kf_bl_value_t *after)
+{
+	next_of(c, ev, type);
+	assert_int_equal(kf_bl_rows_parse(ev->type, ev->body, ev->body_len, r,
+					  errbuf, sizeof(errbuf)),
+			 0);
+	assert_int_equal(
+		kf_bl_rows_next(r, tm, before, after, errbuf, sizeof(errbuf)),
+		1);
+}
+
 static void test_stream(void **state)
 {
 	kf_db_t *db = db_open(url);
@@ -149,18 +177,10 @@ static void test_stream(void **state)
 			 ev.server_id, (unsigned long long)ev.seq - 1);
 		assert_string_equal(want, pos);
 	}
-	next_of(c, &ev, KF_BL_TABLE_MAP);
-	assert_int_equal(kf_bl_tablemap_parse(ev.body, ev.body_len, &tm, errbuf,
-					      sizeof(errbuf)),
-			 0);
+	tm = next_map(c, &ev);
 	assert_string_equal(tm->table, "blc");
 	assert_string_equal(tm->cols[2].name, "d");
-	next_of(c, &ev, KF_BL_WRITE_V1);
-	assert_int_equal(kf_bl_rows_parse(ev.type, ev.body, ev.body_len, &r,
-					  errbuf, sizeof(errbuf)),
-			 0);
-	assert_int_equal(
-		kf_bl_rows_next(&r, tm, NULL, a, errbuf, sizeof(errbuf)), 1);
+	next_row(c, &ev, KF_BL_WRITE_V1, tm, &r, NULL, a);
 	assert_true(a[0].u == UINT64_MAX);
 	assert_true(a[1].len == 6 && !memcmp(a[1].bytes, "정산", 6));
 	{
@@ -175,16 +195,8 @@ static void test_stream(void **state)
 	assert_int_equal(
 		kf_bl_rows_next(&r, tm, NULL, a, errbuf, sizeof(errbuf)), 0);
 	kf_bl_tablemap_destroy(tm);
-	next_of(c, &ev, KF_BL_TABLE_MAP);
-	assert_int_equal(kf_bl_tablemap_parse(ev.body, ev.body_len, &tm, errbuf,
-					      sizeof(errbuf)),
-			 0);
-	next_of(c, &ev, KF_BL_UPDATE_V1);
-	assert_int_equal(kf_bl_rows_parse(ev.type, ev.body, ev.body_len, &r,
-					  errbuf, sizeof(errbuf)),
-			 0);
-	assert_int_equal(kf_bl_rows_next(&r, tm, b, a, errbuf, sizeof(errbuf)),
-			 1);
+	tm = next_map(c, &ev);
+	next_row(c, &ev, KF_BL_UPDATE_V1, tm, &r, b, a);
 	assert_true(b[1].len == 6 && !memcmp(b[1].bytes, "before", 6));
 	assert_true(a[1].len == 5 && !memcmp(a[1].bytes, "after", 5));
 	kf_bl_tablemap_destroy(tm);
@@ -200,6 +212,51 @@ static void test_stream(void **state)
 	assert_true(hb >= 2);
 	kf_blc_close(c);
 	kf_blc_close(NULL);
+	kf_db_close(db);
+}
+
+/* The snapshot's point (docs/cdc.md 10.6): a row committed after it is
+ * not in the snapshot and is the first change of the stream from it. */
+static void test_snapshot_point(void **state)
+{
+	kf_db_t *db = db_open(url), *snap = db_open(url);
+	kf_bl_tablemap_t *tm;
+	kf_bl_value_t a[2];
+	kf_gtid_pos_t at;
+	kf_bl_event_t ev;
+	kf_bl_rows_t r;
+	kf_blc_t *c;
+	char file[256], n[32];
+	uint64_t off;
+
+	(void)state;
+	sql(db, "DROP TABLE IF EXISTS snp");
+	sql(db, "CREATE TABLE snp (id INT PRIMARY KEY, v INT)");
+	sql(db, "INSERT INTO snp VALUES (1, 1), (2, 2)");
+	assert_int_equal(kf_blc_snapshot(snap, &at, file, sizeof(file), &off,
+					 errbuf, sizeof(errbuf)),
+			 0);
+	assert_true(!strncmp(file, "binlog.", 7) && off > 4);
+	assert_true(at.n >= 1);
+	sql(db, "INSERT INTO snp VALUES (3, 3)");
+	assert_int_equal(kf_cat_cell(snap, "SELECT COUNT(*) FROM snp", n,
+				     sizeof(n), errbuf, sizeof(errbuf)),
+			 0);
+	assert_string_equal(n, "2");
+	kf_db_close(snap);
+
+	assert_int_equal(kf_blc_open(db_open(url), &at, 4000000009u, 200, &c,
+				     errbuf, sizeof(errbuf)),
+			 0);
+	next_of(c, &ev, KF_BL_GTID);
+	assert_false(kf_gtid_pos_covers(
+		&at, &(kf_gtid_t){ev.domain, ev.server_id, ev.seq}));
+	tm = next_map(c, &ev);
+	assert_string_equal(tm->table, "snp");
+	next_row(c, &ev, KF_BL_WRITE_V1, tm, &r, NULL, a);
+	assert_int_equal(a[0].i, 3);
+	kf_bl_tablemap_destroy(tm);
+	kf_blc_close(c);
 	kf_db_close(db);
 }
 
@@ -231,6 +288,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_preflight),
 		cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_snapshot_point),
 		cmocka_unit_test(test_bad_positions),
 	};
 

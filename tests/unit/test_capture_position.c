@@ -53,6 +53,18 @@ static void round_trip(const kf_cap_pos_t *p, const char *want,
 	free(b.p);
 }
 
+/* The snapshot members of p but its position. */
+static void set_snapshot(kf_cap_pos_t *p, int64_t rows, const char *done,
+			 const char *table, const char *const *keyv, int nkey)
+{
+	p->in_snapshot = 1;
+	p->snap_rows = rows;
+	p->snap_done = done;
+	p->snap_table = table;
+	p->snap_keyv = keyv;
+	p->snap_nkey = nkey;
+}
+
 static void test_streaming(void **state)
 {
 	kf_cap_pos_t p, q;
@@ -75,13 +87,9 @@ static void test_snapshot_key(void **state)
 
 	(void)state;
 	pos_base(&p);
-	p.in_snapshot = 1;
+	set_snapshot(&p, 12000, "[\"public.a\",\"public.b\"]", "public.c \"x\"",
+		     key, 3);
 	p.snap_lsn = 26396368;
-	p.snap_rows = 12000;
-	p.snap_done = "[\"public.a\",\"public.b\"]";
-	p.snap_table = "public.c \"x\"";
-	p.snap_keyv = key;
-	p.snap_nkey = 3;
 	round_trip(&p,
 		   HEAD
 		   "{"
@@ -293,13 +301,8 @@ static void test_mariadb(void **state)
 			 KF_EPROTO);
 	kf_cap_pos_clear(&q);
 
-	p.in_snapshot = 1;
+	set_snapshot(&p, 10000, "[\"shop.a\"]", "shop.b", key, 2);
 	p.snap_gtid = p.gtid;
-	p.snap_rows = 10000;
-	p.snap_done = "[\"shop.a\"]";
-	p.snap_table = "shop.b";
-	p.snap_keyv = key;
-	p.snap_nkey = 2;
 	round_trip(&p,
 		   MDB_HEAD "{\"gtid\":\"0-1-4711,1-2-17\",\"done\":["
 			    "\"shop.a\"],\"table\":\"shop.b\",\"key\":[\"42\","
