@@ -323,10 +323,12 @@ static int kf__opt_names(kf_bl_tablemap_t *tm, kf__cur_t *c)
 	uint32_t i;
 	int r;
 
+	if (tm->has_names)
+		return KF_EPROTO; /* names twice */
+	tm->has_names = 1;
 	for (i = 0; i < tm->ncols; i++)
 		if ((r = kf__lenenc_str(c, &tm->cols[i].name)))
 			return r;
-	tm->has_names = 1;
 	return 0;
 }
 
@@ -488,11 +490,11 @@ static int kf__tablemap_fixed(kf_bl_tablemap_t *tm, kf__cur_t *c)
 	types = kf__take(c, (size_t)n);
 	meta_len = kf__lenenc(c);
 	m.p = kf__take(c, (size_t)meta_len);
+	nulls = kf__take(c, ((size_t)n + 7) / 8);
+	if (!types || !m.p || !nulls)
+		return KF_EPROTO;
 	m.end = m.p + meta_len;
 	m.bad = 0;
-	nulls = kf__take(c, ((size_t)n + 7) / 8);
-	if (!nulls)
-		return KF_EPROTO;
 	tm->cols = calloc(n, sizeof(*tm->cols));
 	if (!tm->cols)
 		return KF_ENOMEM;
@@ -876,6 +878,17 @@ static const char *kf__value(const kf_bl_col_t *col, kf__cur_t *c,
 
 /* ---------------------------------------------------------- rows events */
 
+/* 1 when none of the n bits of bitmap is set */
+static int kf__none(const uint8_t *bitmap, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (bitmap[i / 8] >> (i % 8) & 1)
+			return 0;
+	return 1;
+}
+
 int kf_bl_rows_parse(uint8_t type, const uint8_t *body, size_t len,
 		     kf_bl_rows_t *r, char *errstr, size_t errstr_size)
 {
@@ -922,6 +935,13 @@ int kf_bl_rows_parse(uint8_t type, const uint8_t *body, size_t len,
 				 "cut or has %llu columns",
 				 (unsigned long long)r->table_id,
 				 (unsigned long long)n);
+	/* an image of no column takes no byte: its rows would never end */
+	if (kf__none(r->present, r->ncols) ||
+	    (r->present_after && kf__none(r->present_after, r->ncols)))
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "rows event of table id %llu: a row image of "
+				 "no column",
+				 (unsigned long long)r->table_id);
 	r->p = c.p;
 	r->end = c.end;
 	return 0;

@@ -473,6 +473,14 @@ static void test_hostile(void **state)
 		kf_bl_rows_next(&r, tm, NULL, a, errbuf, sizeof(errbuf)),
 		KF_EPROTO);
 	tm->table_id--;
+	/* a row image of no column (its rows would take no byte) */
+	off = (size_t)(r.present - ev.body);
+	body = (uint8_t *)ev.body;
+	memset(body + off, 0, 4);
+	assert_int_equal(kf_bl_rows_parse(ev.type, ev.body, ev.body_len, &r,
+					  errbuf, sizeof(errbuf)),
+			 KF_EPROTO);
+	assert_non_null(strstr(errbuf, "no column"));
 	/* not a rows event */
 	assert_int_equal(kf_bl_rows_parse(KF_BL_XID, ev.body, ev.body_len, &r,
 					  errbuf, sizeof(errbuf)),
