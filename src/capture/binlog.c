@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "capture/binlog.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/err.h"
 
@@ -1017,4 +1019,93 @@ int kf_bl_rows_next(kf_bl_rows_t *r, const kf_bl_tablemap_t *tm,
 		return rc;
 	r->p = c.p;
 	return 1;
+}
+
+/* ---------------------------------------------------------- transactions */
+
+/* Whether query event ev's statement is word (BEGIN, COMMIT). */
+static int kf__is_stmt(const kf_bl_event_t *ev, const char *word)
+{
+	size_t n = strlen(word);
+
+	return ev->query_len == n && !strncasecmp(ev->query, word, n);
+}
+
+static int kf__txn_query(kf_bl_txn_t *t, const kf_bl_event_t *ev)
+{
+	if (t->standalone) {
+		t->open = 0;
+		return KF_BL_STEP_DDL;
+	}
+	if (kf__is_stmt(ev, "BEGIN")) {
+		t->thread_id = ev->thread_id;
+		return KF_BL_STEP_IN;
+	}
+	if (kf__is_stmt(ev, "COMMIT")) {
+		t->open = 0;
+		return KF_BL_STEP_COMMIT;
+	}
+	return KF_BL_STEP_IN;
+}
+
+int kf_bl_txn_step(kf_bl_txn_t *t, const kf_bl_event_t *ev, char *errstr,
+		   size_t errstr_size)
+{
+	const char *where = t->open ? "inside" : "outside";
+
+	switch (ev->type) {
+	case KF_BL_ROTATE:
+	case KF_BL_FORMAT_DESC:
+	case KF_BL_GTID_LIST:
+	case KF_BL_CHECKPOINT:
+	case KF_BL_HEARTBEAT:
+		return KF_BL_STEP_SKIP;
+	case KF_BL_GTID:
+		if (t->open)
+			break;
+		memset(t, 0, sizeof(*t));
+		t->open = 1;
+		t->standalone = ev->gtid_flags & KF_BL_GTID_STANDALONE;
+		t->gtid = (kf_gtid_t){ev->domain, ev->server_id, ev->seq};
+		t->ts = ev->ts;
+		t->begin_pos = ev->next_pos >= ev->length
+				       ? ev->next_pos - ev->length
+				       : 0;
+		return KF_BL_STEP_BEGIN;
+	case KF_BL_QUERY:
+		if (t->open)
+			return kf__txn_query(t, ev);
+		break;
+	case KF_BL_XID:
+		if (!t->open || t->standalone)
+			break;
+		t->open = 0;
+		return KF_BL_STEP_COMMIT;
+	case KF_BL_TABLE_MAP:
+	case KF_BL_WRITE_V1:
+	case KF_BL_UPDATE_V1:
+	case KF_BL_DELETE_V1:
+	case KF_BL_WRITE_V2:
+	case KF_BL_UPDATE_V2:
+	case KF_BL_DELETE_V2:
+	case KF_BL_ANNOTATE:
+	case KF_BL_INTVAR:
+	case KF_BL_RAND:
+	case KF_BL_USER_VAR:
+		if (t->open)
+			return KF_BL_STEP_IN;
+		break;
+	default:
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "binlog event of type %u before position %u: "
+				 "a type the capture does not read (compressed "
+				 "or encrypted binlog? docs/cdc.md 10.1)",
+				 ev->type, ev->next_pos);
+	}
+	return kf_seterr(errstr, errstr_size, KF_EPROTO,
+			 "binlog event of type %u before position %u %s a "
+			 "transaction (GTID %" PRIu32 "-%" PRIu32 "-%" PRIu64
+			 "): out of place",
+			 ev->type, ev->next_pos, where, t->gtid.domain,
+			 t->gtid.server, t->gtid.seq);
 }

@@ -3,7 +3,8 @@
  * The decoder of MariaDB's binlog events (docs/cdc.md 10): the common
  * header, GTID, XID, QUERY, ROTATE, TABLE_MAP (with the optional metadata
  * of binlog_row_metadata=FULL) and the WRITE/UPDATE/DELETE rows events
- * (versions 1 and 2), row images decoded into typed values.
+ * (versions 1 and 2), row images decoded into typed values; and the
+ * transactions' framing of the stream (GTID ... XID or COMMIT, DDL).
  *
  * Every event is hostile: each length, count and bitmap is checked
  * against the bytes left before it is used, and an event must be
@@ -19,10 +20,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "capture/gtid.h"
+
 /* The event types we read (MariaDB's sql/log_event.h numbers). */
 enum kf_bl_type {
 	KF_BL_QUERY = 2,
 	KF_BL_ROTATE = 4,
+	KF_BL_INTVAR = 5,
+	KF_BL_RAND = 13,
+	KF_BL_USER_VAR = 14,
 	KF_BL_FORMAT_DESC = 15,
 	KF_BL_XID = 16,
 	KF_BL_TABLE_MAP = 19,
@@ -34,6 +40,7 @@ enum kf_bl_type {
 	KF_BL_UPDATE_V2 = 31,
 	KF_BL_DELETE_V2 = 32,
 	KF_BL_ANNOTATE = 160,
+	KF_BL_CHECKPOINT = 161,
 	KF_BL_GTID = 162,
 	KF_BL_GTID_LIST = 163,
 	KF_BL_QUERY_COMPRESSED = 165,
@@ -205,5 +212,32 @@ int kf_bl_rows_parse(uint8_t type, const uint8_t *body, size_t len,
 int kf_bl_rows_next(kf_bl_rows_t *r, const kf_bl_tablemap_t *tm,
 		    kf_bl_value_t *before, kf_bl_value_t *after, char *errstr,
 		    size_t errstr_size);
+
+/* Where the stream is between transactions (docs/cdc.md 10.3): a GTID
+ * event opens one; an XID, a COMMIT query or, after a standalone GTID,
+ * its one statement (a DDL) closes it. */
+typedef struct kf_bl_txn_s {
+	int open;
+	int standalone; /* one statement, no XID (a DDL) */
+	kf_gtid_t gtid;
+	uint32_t ts;	    /* the GTID event's */
+	uint32_t thread_id; /* of the BEGIN query; 0: none seen */
+	uint32_t begin_pos; /* the GTID event's offset in its binlog file */
+} kf_bl_txn_t;
+
+enum kf_bl_step {
+	KF_BL_STEP_SKIP = 0, /* bookkeeping between transactions */
+	KF_BL_STEP_BEGIN,    /* a GTID: t holds the new transaction */
+	KF_BL_STEP_IN,	     /* an event of the open transaction */
+	KF_BL_STEP_COMMIT,   /* the transaction's end (XID or COMMIT) */
+	KF_BL_STEP_DDL	     /* a standalone transaction's statement (its
+			      * end): the tables it names changed */
+};
+
+/* Moves t by ev: a kf_bl_step, or KF_EPROTO with errstr (an event out of
+ * place: a GTID inside a transaction, rows outside one; an event type
+ * we do not read, named). t starts zeroed. */
+int kf_bl_txn_step(kf_bl_txn_t *t, const kf_bl_event_t *ev, char *errstr,
+		   size_t errstr_size);
 
 #endif /* KF_CAPTURE_BINLOG_H */

@@ -6,7 +6,9 @@
  * docs/cdc.md 10.8, a write of their extreme values, one of NULLs, an
  * update, a delete, an XID. Then hostile input: every cut of every
  * event, a flipped CRC, a table map of a type we do not read, a decimal
- * whose groups are not digits, a rows event of another table.
+ * whose groups are not digits, a rows event of another table. The
+ * transactions' framing: GTID ... XID, a COMMIT query, a DDL, events out
+ * of place.
  *
  * The table (binlog.000003 of a scripts/db/db.sh server):
  *   CREATE TABLE ty (id INT UNSIGNED NOT NULL, k2 VARCHAR(20) NOT NULL,
@@ -502,6 +504,81 @@ static void test_hostile(void **state)
 	kf_bl_tablemap_destroy(tm);
 }
 
+/* One step of t by an event of type (a query: its text). */
+static int step(kf_bl_txn_t *t, uint8_t type, const char *query)
+{
+	kf_bl_event_t ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.next_pos = 500;
+	ev.length = 42;
+	if (type == KF_BL_GTID) {
+		ev.domain = 1;
+		ev.server_id = 7;
+		ev.seq = 99;
+	}
+	if (query) {
+		ev.query = query;
+		ev.query_len = strlen(query);
+		ev.thread_id = 42;
+	}
+	return kf_bl_txn_step(t, &ev, errbuf, sizeof(errbuf));
+}
+
+static void test_txn(void **state)
+{
+	kf_bl_txn_t t;
+	kf_bl_event_t ev;
+	uint8_t *buf, *buf2;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	/* the recorded DDL: a standalone GTID and its statement */
+	parse(ev_gtid, &buf, &ev);
+	assert_int_equal(kf_bl_txn_step(&t, &ev, errbuf, sizeof(errbuf)),
+			 KF_BL_STEP_BEGIN);
+	assert_true(t.open && t.standalone);
+	assert_int_equal(t.gtid.seq, 9);
+	assert_int_equal(t.begin_pos, 379);
+	parse(ev_ddl, &buf2, &ev);
+	assert_int_equal(kf_bl_txn_step(&t, &ev, errbuf, sizeof(errbuf)),
+			 KF_BL_STEP_DDL);
+	assert_false(t.open);
+	free(buf);
+	free(buf2);
+
+	/* BEGIN, rows, XID; bookkeeping between */
+	assert_int_equal(step(&t, KF_BL_ROTATE, NULL), KF_BL_STEP_SKIP);
+	assert_int_equal(step(&t, KF_BL_GTID, NULL), KF_BL_STEP_BEGIN);
+	assert_false(t.standalone);
+	assert_true(t.gtid.domain == 1 && t.gtid.server == 7 &&
+		    t.gtid.seq == 99);
+	assert_int_equal(step(&t, KF_BL_QUERY, "BEGIN"), KF_BL_STEP_IN);
+	assert_int_equal(t.thread_id, 42);
+	assert_int_equal(step(&t, KF_BL_TABLE_MAP, NULL), KF_BL_STEP_IN);
+	assert_int_equal(step(&t, KF_BL_WRITE_V1, NULL), KF_BL_STEP_IN);
+	assert_int_equal(step(&t, KF_BL_HEARTBEAT, NULL), KF_BL_STEP_SKIP);
+	assert_int_equal(step(&t, KF_BL_XID, NULL), KF_BL_STEP_COMMIT);
+	assert_false(t.open);
+	/* a non-transactional engine's group ends with a COMMIT query */
+	assert_int_equal(step(&t, KF_BL_GTID, NULL), KF_BL_STEP_BEGIN);
+	assert_int_equal(step(&t, KF_BL_QUERY, "BEGIN"), KF_BL_STEP_IN);
+	assert_int_equal(step(&t, KF_BL_QUERY, "commit"), KF_BL_STEP_COMMIT);
+
+	/* out of place */
+	assert_int_equal(step(&t, KF_BL_WRITE_V2, NULL), KF_EPROTO);
+	assert_non_null(strstr(errbuf, "outside a transaction"));
+	assert_int_equal(step(&t, KF_BL_XID, NULL), KF_EPROTO);
+	assert_int_equal(step(&t, KF_BL_QUERY, "BEGIN"), KF_EPROTO);
+	assert_int_equal(step(&t, KF_BL_GTID, NULL), KF_BL_STEP_BEGIN);
+	assert_int_equal(step(&t, KF_BL_GTID, NULL), KF_EPROTO);
+	assert_non_null(strstr(errbuf, "inside a transaction (GTID 1-7-99)"));
+	/* a compressed rows event */
+	assert_int_equal(step(&t, 166, NULL), KF_EPROTO);
+	assert_non_null(strstr(errbuf, "compressed"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +588,7 @@ int main(void)
 		cmocka_unit_test(test_nulls_update_delete),
 		cmocka_unit_test(test_every_cut),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_txn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
