@@ -221,7 +221,8 @@ typedef struct kf_bl_txn_s {
 	int standalone; /* one statement, no XID (a DDL) */
 	kf_gtid_t gtid;
 	uint32_t ts;	    /* the GTID event's */
-	uint32_t thread_id; /* of the BEGIN query; 0: none seen */
+	uint32_t thread_id; /* of a BEGIN query; 0: none (MariaDB writes
+			     * none: its GTID event stands for it) */
 	uint32_t begin_pos; /* the GTID event's offset in its binlog file */
 } kf_bl_txn_t;
 
