@@ -683,14 +683,26 @@ static int kf__keys_differ(struct kf__cap *c, const kf_cap_table_t *t,
 	return r;
 }
 
+/* The source struct of a change at lsn of the current transaction. */
+static kf_cap_source_t kf__stream_source(const struct kf__cap *c, uint64_t lsn)
+{
+	kf_cap_source_t src = {.prefix = c->prefix,
+			       .db = c->id.db,
+			       .snapshot = "false",
+			       .ts_us = c->commit_us,
+			       .last_commit_lsn = c->prev_commit_lsn,
+			       .lsn = lsn,
+			       .txid = c->xid};
+
+	return src;
+}
+
 /* An Insert, Update or Delete of the current source transaction. */
 static int kf__dml(struct kf__cap *c, const kf_pgo_msg_t *m, uint64_t lsn)
 {
 	struct kf__rel *rel = kf__rel_find(c, m->relid);
 	const kf_pgo_tuple_t *old = m->old_kind ? &m->old : NULL;
-	kf_cap_source_t src = {c->prefix,    c->id.db,		 "false",
-			       c->commit_us, c->prev_commit_lsn, lsn,
-			       c->xid};
+	kf_cap_source_t src = kf__stream_source(c, lsn);
 	int differ = 0, r;
 
 	if (!rel)
@@ -728,9 +740,7 @@ static int kf__dml(struct kf__cap *c, const kf_pgo_msg_t *m, uint64_t lsn)
 
 static int kf__truncate(struct kf__cap *c, const kf_pgo_msg_t *m, uint64_t lsn)
 {
-	kf_cap_source_t src = {c->prefix,    c->id.db,		 "false",
-			       c->commit_us, c->prev_commit_lsn, lsn,
-			       c->xid};
+	kf_cap_source_t src = kf__stream_source(c, lsn);
 	int i, r = 0;
 
 	for (i = 0; !r && i < m->nrels; i++) {
