@@ -197,6 +197,7 @@ static int kf__mdb_kind_of(const kf_cap_coldef_t *c, int *scale)
 	case KF_BL_T_DATETIME2:
 		return c->mdb_meta <= 3 ? KF__K_TS_MS : KF__K_TS_US;
 	case KF_BL_T_TIMESTAMP2:
+		*scale = c->mdb_meta; /* the fraction's digits, kept */
 		return KF__K_TSTZ;
 	case KF_BL_T_TIME2:
 		return KF__K_DURATION;
@@ -755,8 +756,10 @@ static int kf__temporal(enum kf__kind k, const char *s, size_t n, int64_t *v)
 	return 0;
 }
 
-/* ISO 8601 in UTC with the fewest fraction digits: ZonedTimestamp. */
-static void kf__zoned(kf_strbuf_t *b, int64_t us)
+/* ISO 8601 in UTC: ZonedTimestamp. The fraction has width digits (a
+ * MariaDB TIMESTAMP(n): Debezium formats it with the column's length),
+ * or, width 0, the fewest (PostgreSQL's; none when zero). */
+static void kf__zoned(kf_strbuf_t *b, int64_t us, int width)
 {
 	int64_t days = us / 86400000000, tod = us % 86400000000, z, era, doe,
 		yoe, y, doy, mp, d, m;
@@ -776,10 +779,12 @@ static void kf__zoned(kf_strbuf_t *b, int64_t us)
 	m = mp < 10 ? mp + 3 : mp - 9;
 	y += m <= 2;
 	f = (int)(tod % 1000000);
-	if (f) {
+	if (f || width) {
 		snprintf(frac, sizeof(frac), ".%06d", f);
-		for (i = 6; frac[i] == '0'; i--)
+		for (i = 6; i > width && frac[i] == '0'; i--)
 			frac[i] = '\0';
+		if (i == 0)
+			frac[0] = '\0';
 	}
 	kf_strbuf_printf(b,
 			 "\"%04" PRId64 "-%02" PRId64 "-%02" PRId64
@@ -990,7 +995,7 @@ static int kf__value(kf_strbuf_t *b, const struct kf__col *c, const char *s,
 		if (kf__temporal(c->kind, s, n, &v))
 			return -1;
 		if (c->kind == KF__K_TSTZ)
-			kf__zoned(b, v);
+			kf__zoned(b, v, c->scale);
 		else
 			kf_strbuf_printf(
 				b, "%" PRId64,

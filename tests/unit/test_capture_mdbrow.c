@@ -162,9 +162,10 @@ static const char want_after[] =
 	/* DATETIME(0-3): io.debezium.time.Timestamp, ms; (4-6):
 	 * MicroTimestamp, us; both the value as if UTC */
 	"\"dt\":1796206272345,\"dt6\":1796206272345678,"
-	/* TIMESTAMP: ZonedTimestamp, ISO 8601 in UTC, the fraction without
-	 * its trailing zeros */
-	"\"ts\":\"2026-12-02T01:02:03.12Z\","
+	/* TIMESTAMP(n): ZonedTimestamp, ISO 8601 in UTC, the fraction of n
+	 * digits (JdbcValueConverters passes the column's length to
+	 * ZonedTimestamp.toIsoString as the fraction's width) */
+	"\"ts\":\"2026-12-02T01:02:03.120000Z\","
 	/* DATE: io.debezium.time.Date, days since the epoch */
 	"\"dd\":20789,"
 	/* TIME in adaptive_time_microseconds: MicroTime, negative allowed */
