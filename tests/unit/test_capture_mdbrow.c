@@ -312,10 +312,140 @@ static void test_every_type(void **state)
 	kf_cap_table_destroy(t);
 }
 
+/* A two-column table: id INT key, and c. */
+static kf_bl_tablemap_t pair(kf_bl_col_t *two)
+{
+	kf_bl_tablemap_t tm = {.table_id = 8,
+			       .db = db,
+			       .table = tbl,
+			       .ncols = 2,
+			       .cols = two,
+			       .has_names = 1,
+			       .has_key = 1};
+
+	two[0] = cols[0];
+	return tm;
+}
+
+/* A value that is not its column's text is refused naming the column;
+ * so are a map without names (binlog_row_metadata not FULL) and a type
+ * 10.8 does not map. */
+static void test_refused(void **state)
+{
+	static const uint8_t bad_utf8[] = {'a', 0xc3, 0x28};
+	kf_bl_col_t two[2];
+	kf_bl_tablemap_t tm = pair(two);
+	kf_bl_value_t v[2] = {{.kind = KF_BL_V_INT, .i = 1},
+			      BYTES(bad_utf8, sizeof(bad_utf8))};
+	kf_cap_coldef_t defs[2];
+	kf_pgo_value_t out[2];
+	kf_cap_table_t *t;
+	kf_strbuf_t arena;
+	char err[256];
+	int zeroed = 0;
+
+	(void)state;
+	kf_strbuf_heap(&arena, 64);
+	two[1] = cols[23]; /* VARCHAR utf8mb4 */
+	assert_int_equal(
+		kf_mdb_row_text(&tm, v, &arena, out, &zeroed, err, sizeof(err)),
+		KF_EPROTO);
+	assert_non_null(strstr(err, "column v"));
+	assert_non_null(strstr(err, "not UTF-8"));
+
+	map();		   /* the members */
+	two[1] = cols[16]; /* ENUM('a','b','c') */
+	v[1] = (kf_bl_value_t){.kind = KF_BL_V_ENUM, .u = 4};
+	assert_int_equal(
+		kf_mdb_row_text(&tm, v, &arena, out, &zeroed, err, sizeof(err)),
+		KF_EPROTO);
+	assert_non_null(strstr(err, "ENUM index 4 of 3"));
+	two[1] = cols[17]; /* SET('x','y','z') */
+	v[1] = (kf_bl_value_t){.kind = KF_BL_V_SET, .u = 8};
+	assert_int_equal(
+		kf_mdb_row_text(&tm, v, &arena, out, &zeroed, err, sizeof(err)),
+		KF_EPROTO);
+	assert_non_null(strstr(err, "column s: SET bits 0x8"));
+
+	tm.has_names = 0;
+	assert_int_equal(kf_mdb_coldefs(&tm, defs, err, sizeof(err)),
+			 KF_EINVAL);
+	assert_non_null(strstr(err, "binlog_row_metadata=FULL"));
+	tm.has_names = 1;
+	two[1] = cols[1];
+	two[1].type = 255; /* GEOMETRY */
+	assert_int_equal(kf_mdb_coldefs(&tm, defs, err, sizeof(err)), 0);
+	assert_int_equal(kf_cap_table_new_mariadb("pfx", "shop", "t", defs, 2,
+						  &t, err, sizeof(err)),
+			 KF_EINVAL);
+	assert_null(t);
+	assert_non_null(strstr(err, "column ti"));
+	free(arena.p);
+}
+
+/* An update has before and after; a NOT NULL zero date is the type's
+ * zero (a required field cannot be null), counted; no GTID is null. */
+static void test_update_zero_date(void **state)
+{
+	kf_bl_col_t two[2];
+	kf_bl_tablemap_t tm = pair(two);
+	kf_bl_value_t before[2] =
+		{{.kind = KF_BL_V_INT, .i = 7},
+		 {.kind = KF_BL_V_DATE, .year = 1970, .month = 1, .day = 2}},
+		      after[2] = {{.kind = KF_BL_V_INT, .i = 7},
+				  {.kind = KF_BL_V_DATE}};
+	kf_cap_source_t src = {.prefix = "pfx",
+			       .db = "shop",
+			       .snapshot = "false",
+			       .txid = -1,
+			       .file = "binlog.000002",
+			       .pos = 4,
+			       .row = 2};
+	kf_cap_coldef_t defs[2];
+	kf_pgo_value_t ob[2], oa[2];
+	kf_strbuf_t ab, aa, val;
+	kf_cap_table_t *t;
+	char err[256];
+	int zeroed = 0, nulled = 0;
+
+	(void)state;
+	two[1] = cols[13];
+	two[1].nullable = 0;
+	assert_int_equal(kf_mdb_coldefs(&tm, defs, err, sizeof(err)), 0);
+	assert_int_equal(kf_cap_table_new_mariadb("pfx", "shop", "t", defs, 2,
+						  &t, err, sizeof(err)),
+			 0);
+	kf_strbuf_heap(&ab, 16);
+	kf_strbuf_heap(&aa, 16);
+	kf_strbuf_heap(&val, 2048);
+	assert_int_equal(kf_mdb_row_text(&tm, before, &ab, ob, &zeroed, err,
+					 sizeof(err)),
+			 0);
+	assert_int_equal(
+		kf_mdb_row_text(&tm, after, &aa, oa, &zeroed, err, sizeof(err)),
+		0);
+	assert_int_equal(zeroed, 1);
+	assert_int_equal(kf_cap_event_value(t, 'u', ob, 2, oa, 2, &src, 0, &val,
+					    &nulled, err, sizeof(err)),
+			 0);
+	assert_non_null(strstr(val.p, "\"before\":{\"id\":7,\"dd\":1},"
+				      "\"after\":{\"id\":7,\"dd\":0},"));
+	assert_non_null(strstr(val.p, "\"server_id\":0,\"gtid\":null,"
+				      "\"file\":\"binlog.000002\",\"pos\":4,"
+				      "\"row\":2,"));
+	assert_non_null(strstr(val.p, "\"op\":\"u\""));
+	free(ab.p);
+	free(aa.p);
+	free(val.p);
+	kf_cap_table_destroy(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_type),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_update_zero_date),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
