@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "common/err.h"
@@ -42,6 +43,43 @@ int kf_mdb_coldefs(const kf_bl_tablemap_t *tm, kf_cap_coldef_t *defs,
 		defs[i].nmembers = c->nmembers;
 	}
 	return 0;
+}
+
+int kf_mdb_coldefs_match(const kf_cap_coldef_t *def, int ncols,
+			 const kf_bl_tablemap_t *tm)
+{
+	uint32_t i;
+
+	if (ncols < 0 || (uint32_t)ncols != tm->ncols || !tm->has_names)
+		return 0;
+	for (i = 0; i < tm->ncols; i++)
+		if (def[i].mdb_type != tm->cols[i].type ||
+		    strcasecmp(def[i].name, tm->cols[i].name))
+			return 0;
+	return 1;
+}
+
+int kf_mdb_coldefs_older(const kf_cap_coldef_t *def, int ncols,
+			 const kf_bl_tablemap_t *tm, kf_cap_coldef_t *out,
+			 char *errstr, size_t errstr_size)
+{
+	uint32_t i;
+	int j, r = kf_mdb_coldefs(tm, out, errstr, errstr_size);
+
+	for (i = 0; !r && i < tm->ncols; i++) {
+		out[i].notnull = 0;
+		for (j = 0; j < ncols; j++) {
+			if (strcasecmp(def[j].name, out[i].name))
+				continue;
+			out[i].notnull = def[j].notnull;
+			out[i].mdb_json = def[j].mdb_json &&
+					  out[i].mdb_type == def[j].mdb_type;
+			break;
+		}
+		/* a key column is never optional */
+		out[i].notnull |= out[i].key_seq > 0;
+	}
+	return r;
 }
 
 /* MariaDB's latin1 is Windows-1252: 0x80..0x9f are these code points

@@ -25,6 +25,22 @@
 int kf_mdb_coldefs(const kf_bl_tablemap_t *tm, kf_cap_coldef_t *defs,
 		   char *errstr, size_t errstr_size);
 
+/* 1 when the columns of def (ncols of them, the definition held, read
+ * from information_schema) are those of the table map tm: the same
+ * count, names (case-insensitive, as MariaDB compares them) and binlog
+ * types; else 0: the table changed (docs/cdc.md 10.7). */
+int kf_mdb_coldefs_match(const kf_cap_coldef_t *def, int ncols,
+			 const kf_bl_tablemap_t *tm);
+
+/* The definition of rows written before a later ALTER TABLE (10.7): the
+ * table map's own columns (kf_mdb_coldefs) with NOT NULL and the JSON
+ * mark of the same-named columns of def (ncols), a column absent there
+ * optional. out holds tm->ncols; strings point into tm and def. 0, or
+ * kf_mdb_coldefs' error. */
+int kf_mdb_coldefs_older(const kf_cap_coldef_t *def, int ncols,
+			 const kf_bl_tablemap_t *tm, kf_cap_coldef_t *out,
+			 char *errstr, size_t errstr_size);
+
 /* Writes the row vals (tm->ncols values, decoded with tm) as text values
  * out[0, tm->ncols) for kf_cap_event_key/value: their bytes are appended
  * to arena (the caller's) and out points into it, valid until arena

@@ -440,12 +440,53 @@ static void test_update_zero_date(void **state)
 	kf_cap_table_destroy(t);
 }
 
+/* The definition held matches a table map of the same columns; another
+ * map (a column more, renamed, of another type) does not, and its rows
+ * then have the map's columns with the held NOT NULL and JSON mark of
+ * the same names, a new column optional (docs/cdc.md 10.7). */
+static void test_definition_match(void **state)
+{
+	kf_bl_col_t two[2];
+	kf_bl_tablemap_t tm = pair(two);
+	kf_cap_coldef_t held[2], out[2];
+	char err[256], upper[] = "J";
+
+	(void)state;
+	two[1] = cols[18]; /* j: JSON, a BLOB in the binlog */
+	assert_int_equal(kf_mdb_coldefs(&tm, held, err, sizeof(err)), 0);
+	held[1].mdb_json = 1;
+	held[1].notnull = 1;
+	held[1].name = upper; /* information_schema's case */
+	assert_int_equal(kf_mdb_coldefs_match(held, 2, &tm), 1);
+	assert_int_equal(kf_mdb_coldefs_match(held, 1, &tm), 0);
+	held[1].mdb_type = KF_BL_T_VARCHAR;
+	assert_int_equal(kf_mdb_coldefs_match(held, 2, &tm), 0);
+	held[1].mdb_type = KF_BL_T_BLOB;
+
+	/* the map is older: its second column is one the table has not now */
+	two[1] = cols[23]; /* v */
+	assert_int_equal(kf_mdb_coldefs_match(held, 2, &tm), 0);
+	assert_int_equal(
+		kf_mdb_coldefs_older(held, 2, &tm, out, err, sizeof(err)), 0);
+	assert_string_equal(out[1].name, "v");
+	assert_int_equal(out[1].notnull, 0);
+	assert_int_equal(out[1].mdb_json, 0);
+	assert_int_equal(out[0].notnull, 1); /* the key */
+	/* and when it is the held column, its marks are kept */
+	two[1] = cols[18];
+	assert_int_equal(
+		kf_mdb_coldefs_older(held, 2, &tm, out, err, sizeof(err)), 0);
+	assert_int_equal(out[1].notnull, 1);
+	assert_int_equal(out[1].mdb_json, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_type),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_update_zero_date),
+		cmocka_unit_test(test_definition_match),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
