@@ -93,6 +93,7 @@ static int kf__event_body(kf_bl_event_t *ev, char *errstr, size_t errstr_size)
 	kf__cur_t c = {ev->body, ev->body + ev->body_len, 0};
 	uint8_t db_len;
 	size_t vars_len;
+	const uint8_t *nul;
 
 	switch (ev->type) {
 	case KF_BL_GTID:
@@ -116,7 +117,8 @@ static int kf__event_body(kf_bl_event_t *ev, char *errstr, size_t errstr_size)
 		vars_len = (size_t)kf__le(&c, 2);
 		kf__take(&c, vars_len);
 		ev->db = (const char *)kf__take(&c, db_len);
-		if (!c.bad && *kf__take(&c, 1) != 0)
+		nul = kf__take(&c, 1); /* the database name's terminator */
+		if (nul && *nul != 0)
 			c.bad = 1;
 		ev->db_len = db_len;
 		ev->query = (const char *)c.p;
