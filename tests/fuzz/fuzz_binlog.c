@@ -8,7 +8,9 @@
  * rows. The whole input is also read as one event, with and without a
  * CRC. The decoder must not crash or read past the input; a decoded
  * value must lie inside it, a decimal's text fit its buffer, a refusal
- * say why.
+ * say why. Each decoded row is also written as text (capture/mdbrow) and,
+ * when the map makes a table, as an event (capture/event): refused or
+ * written, never a crash.
  *
  * Seeds: tests/fuzz/corpus/binlog/ (events recorded from MariaDB 10.11).
  */
@@ -17,6 +19,8 @@
 #include <string.h>
 
 #include "capture/binlog.h"
+#include "capture/event.h"
+#include "capture/mdbrow.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -44,16 +48,61 @@ static void check_row(const kf_bl_tablemap_t *tm, const kf_bl_value_t *v,
 	}
 }
 
+/* The table of tm, or NULL when its columns make none. */
+static kf_cap_table_t *table(const kf_bl_tablemap_t *tm)
+{
+	kf_cap_coldef_t *defs = calloc(tm->ncols + 1, sizeof(*defs));
+	kf_cap_table_t *t = NULL;
+	char err[512];
+
+	if (!defs)
+		abort();
+	if (!kf_mdb_coldefs(tm, defs, err, sizeof(err)))
+		kf_cap_table_new_mariadb("p", "d", "t", defs, (int)tm->ncols,
+					 &t, err, sizeof(err));
+	free(defs);
+	return t;
+}
+
+/* A row's image written as text, then as an event of t (when there is
+ * one); a refusal must say why. */
+static void event(const kf_bl_tablemap_t *tm, kf_cap_table_t *t,
+		  const kf_bl_value_t *v, kf_pgo_value_t *text)
+{
+	kf_cap_source_t src = {.prefix = "p",
+			       .db = "d",
+			       .snapshot = "false",
+			       .txid = -1,
+			       .file = "f"};
+	kf_strbuf_t arena, out;
+	char err[512] = "";
+	int zeroed = 0, nulled = 0, rc;
+
+	kf_strbuf_heap(&arena, 64);
+	kf_strbuf_heap(&out, 256);
+	rc = kf_mdb_row_text(tm, v, &arena, text, &zeroed, err, sizeof(err));
+	if (!rc && t)
+		rc = kf_cap_event_value(t, 'c', NULL, 0, text, (int)tm->ncols,
+					&src, 0, &out, &nulled, err,
+					sizeof(err));
+	if (rc && !err[0])
+		abort();
+	free(arena.p);
+	free(out.p);
+}
+
 static void rows(const kf_bl_tablemap_t *tm, uint8_t type, const uint8_t *p,
 		 size_t n)
 {
+	kf_cap_table_t *t = table(tm);
+	kf_pgo_value_t *text = calloc(tm->ncols + 1, sizeof(*text));
 	kf_bl_value_t *b = calloc(tm->ncols, sizeof(*b));
 	kf_bl_value_t *a = calloc(tm->ncols, sizeof(*a));
 	char err[512];
 	kf_bl_rows_t r;
 	int rc, guard = 0;
 
-	if (!a || !b)
+	if (!a || !b || !text)
 		abort();
 	if (!kf_bl_rows_parse(type, p, n, &r, err, sizeof(err))) {
 		/* the map of the rows' table, whatever its id */
@@ -62,6 +111,7 @@ static void rows(const kf_bl_tablemap_t *tm, uint8_t type, const uint8_t *p,
 		       1) {
 			check_row(tm, b, p, p + n);
 			check_row(tm, a, p, p + n);
+			event(tm, t, r.op == 'c' ? a : b, text);
 			if (++guard > 100000)
 				abort(); /* it must progress */
 		}
@@ -70,6 +120,8 @@ static void rows(const kf_bl_tablemap_t *tm, uint8_t type, const uint8_t *p,
 	}
 	free(a);
 	free(b);
+	free(text);
+	kf_cap_table_destroy(t);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
