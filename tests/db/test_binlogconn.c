@@ -9,7 +9,9 @@
  * the consistent snapshot's point: a row committed after it is not in
  * the snapshot and is the stream's first change from it;
  * a position the server does not have is refused (malformed positions:
- * tests/unit/test_capture_gtid.c).
+ * tests/unit/test_capture_gtid.c); a row of every type of docs/cdc.md
+ * 10.8 read from the binlog gives Debezium's event (capture/mdbrow,
+ * capture/event; each value's form: tests/unit/test_capture_mdbrow.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +26,8 @@
 
 #include "capture/binlogconn.h"
 #include "capture/catalog.h"
+#include "capture/event.h"
+#include "capture/mdbrow.h"
 #include "kferry/kferry.h"
 
 static const char *url;
@@ -295,6 +299,91 @@ static void test_bad_positions(void **state)
 	kf_blc_close(c);
 }
 
+/* A row written by the server, read from its binlog: the event's row as
+ * Debezium writes it (the forms of tests/unit/test_capture_mdbrow.c; here
+ * on the server's own bytes: BIT's order, BINARY's padding, CHAR's
+ * spaces, latin1's euro sign). */
+static void test_event_of_every_type(void **state)
+{
+	static const char want[] =
+		"\"after\":{\"id\":1,\"tu\":255,\"bu\":-1,\"de\":\"7Sm8\","
+		"\"dt\":1796206272345,"
+		"\"ts\":\"2026-12-02T01:02:03.120000Z\",\"dd\":20789,"
+		"\"tm\":-3020399000000,\"y\":2026,\"e\":\"b\",\"s\":\"x,z\","
+		"\"j\":\"{\\\"a\\\":1}\",\"bn\":\"AQIAAA==\",\"b1\":true,"
+		"\"b10\":\"AgE=\",\"c\":\"ab\",\"l1\":"
+		"\"caf\xc3\xa9\xe2\x82\xac\"},";
+	kf_db_t *db = db_open(url);
+	kf_bl_tablemap_t *tm;
+	kf_bl_value_t a[17];
+	kf_cap_coldef_t defs[17];
+	kf_pgo_value_t text[17];
+	kf_cap_source_t src = {.prefix = "pfx",
+			       .db = "kferry",
+			       .snapshot = "false",
+			       .txid = -1,
+			       .file = "binlog"};
+	kf_strbuf_t arena, val;
+	kf_cap_table_t *t;
+	kf_bl_event_t ev;
+	kf_bl_rows_t r;
+	kf_blc_t *c;
+	char pos[128];
+	kf_gtid_pos_t from;
+	int zeroed = 0, nulled = 0;
+
+	(void)state;
+	sql(db, "DROP TABLE IF EXISTS mdbev");
+	sql(db, "CREATE TABLE mdbev (id INT PRIMARY KEY, tu TINYINT UNSIGNED, "
+		"bu BIGINT UNSIGNED, de DECIMAL(10,3), dt DATETIME(3), "
+		"ts TIMESTAMP(6) NULL, dd DATE, tm TIME(6), y YEAR, "
+		"e ENUM('a','b','c'), s SET('x','y','z'), j JSON, "
+		"bn BINARY(4), b1 BIT(1), b10 BIT(10), c CHAR(5), "
+		"l1 VARCHAR(10) CHARACTER SET latin1)");
+	assert_int_equal(kf_cat_cell(db, "SELECT @@gtid_binlog_pos", pos,
+				     sizeof(pos), errbuf, sizeof(errbuf)),
+			 0);
+	sql(db, "INSERT INTO mdbev VALUES (1, 255, 18446744073709551615, "
+		"-1234.5, '2026-12-02 10:11:12.345', "
+		"'2026-12-02 01:02:03.12', '2026-12-02', '-838:59:59', 2026, "
+		"'b', 'x,z', '{\"a\":1}', 0x0102, b'1', b'0100000010', 'ab  ', "
+		"'caf\xc3\xa9\xe2\x82\xac')");
+	assert_int_equal(kf_gtid_pos_parse(pos, strlen(pos), &from, errbuf,
+					   sizeof(errbuf)),
+			 0);
+	assert_int_equal(kf_blc_open(db_open(url), &from, 4000000008u, 200, &c,
+				     errbuf, sizeof(errbuf)),
+			 0);
+	memset(&txn, 0, sizeof(txn));
+	next_of(c, &ev, KF_BL_GTID);
+	tm = next_map(c, &ev);
+	assert_int_equal(tm->ncols, 17);
+	next_row(c, &ev, KF_BL_WRITE_V1, tm, &r, NULL, a);
+	assert_int_equal(kf_mdb_coldefs(tm, defs, errbuf, sizeof(errbuf)), 0);
+	defs[11].mdb_json = 1; /* information_schema's CHECK says so */
+	assert_int_equal(kf_cap_table_new_mariadb("pfx", "kferry", "mdbev",
+						  defs, 17, &t, errbuf,
+						  sizeof(errbuf)),
+			 0);
+	kf_strbuf_heap(&arena, 256);
+	kf_strbuf_heap(&val, 8192);
+	if (kf_mdb_row_text(tm, a, &arena, text, &zeroed, errbuf,
+			    sizeof(errbuf)))
+		fail_msg("kf_mdb_row_text: %s", errbuf);
+	if (kf_cap_event_value(t, 'c', NULL, 0, text, 17, &src, 0, &val,
+			       &nulled, errbuf, sizeof(errbuf)))
+		fail_msg("kf_cap_event_value: %s", errbuf);
+	if (!strstr(val.p, want))
+		fail_msg("the event's row is not Debezium's:\n%s",
+			 strstr(val.p, "\"after\""));
+	free(arena.p);
+	free(val.p);
+	kf_cap_table_destroy(t);
+	kf_bl_tablemap_destroy(tm);
+	kf_blc_close(c);
+	kf_db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_stream),
 		cmocka_unit_test(test_snapshot_point),
 		cmocka_unit_test(test_bad_positions),
+		cmocka_unit_test(test_event_of_every_type),
 	};
 
 	url = getenv("KF_TEST_MARIADB_URL");
