@@ -144,6 +144,25 @@ static void next_row(kf_blc_t *c, kf_bl_event_t *ev, uint8_t type,
 		1);
 }
 
+/* A dump from the position text pos as replica server_id, read to its
+ * first transaction's GTID event (ev). */
+static kf_blc_t *dump_from(const char *pos, uint32_t server_id,
+			   kf_bl_event_t *ev)
+{
+	kf_gtid_pos_t from;
+	kf_blc_t *c;
+
+	assert_int_equal(kf_gtid_pos_parse(pos, strlen(pos), &from, errbuf,
+					   sizeof(errbuf)),
+			 0);
+	assert_int_equal(kf_blc_open(db_open(url), &from, server_id, 200, &c,
+				     errbuf, sizeof(errbuf)),
+			 0);
+	memset(&txn, 0, sizeof(txn));
+	next_of(c, ev, KF_BL_GTID);
+	return c;
+}
+
 static void test_stream(void **state)
 {
 	kf_db_t *db = db_open(url);
@@ -153,7 +172,6 @@ static void test_stream(void **state)
 	kf_bl_rows_t r;
 	kf_blc_t *c;
 	char pos[128];
-	kf_gtid_pos_t from;
 	int i, hb = 0;
 
 	(void)state;
@@ -171,14 +189,7 @@ static void test_stream(void **state)
 	sql(db, "DELETE FROM blc WHERE id = 2");
 	sql(db, "COMMIT");
 
-	assert_int_equal(kf_gtid_pos_parse(pos, strlen(pos), &from, errbuf,
-					   sizeof(errbuf)),
-			 0);
-	assert_int_equal(kf_blc_open(db_open(url), &from, 4000000007u, 200, &c,
-				     errbuf, sizeof(errbuf)),
-			 0);
-	memset(&txn, 0, sizeof(txn));
-	next_of(c, &ev, KF_BL_GTID);
+	c = dump_from(pos, 4000000007u, &ev);
 	assert_false(ev.gtid_flags & KF_BL_GTID_STANDALONE);
 	{
 		char want[160];
@@ -329,7 +340,6 @@ static void test_event_of_every_type(void **state)
 	kf_bl_rows_t r;
 	kf_blc_t *c;
 	char pos[128];
-	kf_gtid_pos_t from;
 	int zeroed = 0, nulled = 0;
 
 	(void)state;
@@ -348,14 +358,7 @@ static void test_event_of_every_type(void **state)
 		"'2026-12-02 01:02:03.12', '2026-12-02', '-838:59:59', 2026, "
 		"'b', 'x,z', '{\"a\":1}', 0x0102, b'1', b'0100000010', 'ab  ', "
 		"'caf\xc3\xa9\xe2\x82\xac')");
-	assert_int_equal(kf_gtid_pos_parse(pos, strlen(pos), &from, errbuf,
-					   sizeof(errbuf)),
-			 0);
-	assert_int_equal(kf_blc_open(db_open(url), &from, 4000000008u, 200, &c,
-				     errbuf, sizeof(errbuf)),
-			 0);
-	memset(&txn, 0, sizeof(txn));
-	next_of(c, &ev, KF_BL_GTID);
+	c = dump_from(pos, 4000000010u, &ev);
 	tm = next_map(c, &ev);
 	assert_int_equal(tm->ncols, 17);
 	next_row(c, &ev, KF_BL_WRITE_V1, tm, &r, NULL, a);
