@@ -165,7 +165,7 @@ fuzz_one() {
 }
 
 if stage fuzz; then
-    say "fuzzing the wire decoders, the JSON tokenizer, the record readers, the schema loader, the sink's envelope decoder and the Avro decoder for ${FUZZ_SECONDS}s each"
+    say "fuzzing the wire decoders, the JSON tokenizer, the record readers, the schema loader, the sink's envelope decoder, the Avro decoder and the MariaDB binlog decoder for ${FUZZ_SECONDS}s each"
     if CC=clang build build-fuzz -DKF_FUZZ=ON -DKF_TESTS=OFF; then
         fuzz_one fuzz_wire wire 8192
         fuzz_one fuzz_csv csv 4096
@@ -175,6 +175,7 @@ if stage fuzz; then
         fuzz_one fuzz_schema schema 4096
         fuzz_one fuzz_envelope envelope 4096
         fuzz_one fuzz_avro avro 4096
+        fuzz_one fuzz_binlog binlog 4096
     else
         bad 1 "fuzz: build failed"
     fi

@@ -27,7 +27,8 @@ start   picks a free port on 127.0.0.1, writes DIR/{kind,port,url,server.log},
         server listens on loopback only), UTF-8 throughout (utf8mb4 on MariaDB).
         PostgreSQL runs with wal_level=logical (for kferry capture) and refuses
         to run as root: as root, DIR belongs to, and the server runs as, the
-        'postgres' user. MariaDB runs with a ROW binlog and local_infile on.
+        'postgres' user. MariaDB runs with a ROW binlog (FULL row image and metadata: docs/cdc.md 10.1)
+        and local_infile on.
         Starting a DIR whose server was stopped restarts it on its old port.
 stop    --crash stops it without a clean shutdown (PostgreSQL: pg_ctl -m
         immediate; MariaDB: SIGKILL): the next start recovers from the log,
@@ -144,7 +145,8 @@ my_start() {
     /usr/sbin/mariadbd --no-defaults --datadir="$DIR/data" "${user_opt[@]}" \
         --port="$port" --bind-address=127.0.0.1 --socket="$DIR/mysqld.sock" \
         --pid-file="$DIR/mysqld.pid" --log-error="$DIR/server.log" \
-        --log-bin="$DIR/data/binlog" --binlog-format=ROW --binlog-row-image=FULL --server-id=1 \
+        --log-bin="$DIR/data/binlog" --binlog-format=ROW --binlog-row-image=FULL \
+        --binlog-row-metadata=FULL --server-id=1 \
         --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
         --local-infile=1 --skip-name-resolve --innodb-buffer-pool-size=256M \
         </dev/null >/dev/null 2>&1 &

@@ -970,15 +970,27 @@ static void kf__cu_pos(kf_cap_pos_t *p, const kf_cap_pos_t *from)
 
 /* ------------------------------------------------------------- changes */
 
+/* The source struct of a change at lsn of the current transaction. */
+static kf_cap_source_t kf__stream_source(const struct kf__cap *c, uint64_t lsn)
+{
+	kf_cap_source_t src = {.prefix = c->prefix,
+			       .db = c->id.db,
+			       .snapshot = "false",
+			       .ts_us = c->commit_us,
+			       .last_commit_lsn = c->prev_commit_lsn,
+			       .lsn = lsn,
+			       .txid = c->xid};
+
+	return src;
+}
+
 /* An Insert, Update or Delete of the current source transaction; during
  * a resume's catch-up only its sides in Kafka. */
 static int kf__dml(struct kf__cap *c, const kf_pgo_msg_t *m, uint64_t lsn)
 {
 	struct kf__rel *rel = kf__rel_find(c, m->relid);
 	const kf_pgo_tuple_t *old = m->old_kind ? &m->old : NULL;
-	kf_cap_source_t src = {c->prefix,    c->id.db,		 "false",
-			       c->commit_us, c->prev_commit_lsn, lsn,
-			       c->xid};
+	kf_cap_source_t src = kf__stream_source(c, lsn);
 	int differ = 0, in_old = 1, in_new = 1, r;
 
 	if (!rel)
@@ -1023,9 +1035,7 @@ static int kf__dml(struct kf__cap *c, const kf_pgo_msg_t *m, uint64_t lsn)
 
 static int kf__truncate(struct kf__cap *c, const kf_pgo_msg_t *m, uint64_t lsn)
 {
-	kf_cap_source_t src = {c->prefix,    c->id.db,		 "false",
-			       c->commit_us, c->prev_commit_lsn, lsn,
-			       c->xid};
+	kf_cap_source_t src = kf__stream_source(c, lsn);
 	int i, r = 0;
 
 	for (i = 0; !r && i < m->nrels; i++) {
@@ -1405,6 +1415,11 @@ static int kf__setup(struct kf__cap *c, kf_cap_pos_t *pos)
 
 	r = kf_db_open(c->o->db, c->o->db_password, &c->db, c->errstr,
 		       c->errstr_size);
+	if (!r && kf_db_dialect(c->db) != KF_DB_POSTGRES)
+		r = kf_seterr(c->errstr, c->errstr_size, KF_EINVAL,
+			      "capturing from MariaDB is not supported yet "
+			      "(docs/cdc.md 10.9): the source must be a "
+			      "postgresql:// database");
 	if (!r)
 		r = kf__sql(c, "SET bytea_output = hex; SET IntervalStyle = "
 			       "postgres; SET extra_float_digits = 1");

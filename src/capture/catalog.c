@@ -7,7 +7,6 @@
 
 #include "common/err.h"
 
-/* The first row's first column of sql into out ("" when no row). */
 static int kf__cell_cb(void *arg, size_t ncols, const char *const *vals,
 		       const size_t *lens)
 {
@@ -19,16 +18,16 @@ static int kf__cell_cb(void *arg, size_t ncols, const char *const *vals,
 	return 0;
 }
 
-static int kf__cell(kf_db_t *db, const char *sql, char *out, size_t cap,
-		    char *errstr, size_t errstr_size)
+int kf_cat_cell(kf_db_t *db, const char *sql, char *out, size_t cap,
+		char *errstr, size_t errstr_size)
 {
 	kf_db_err_t e;
 	char *v = NULL;
 
 	if (kf_db_query(db, sql, kf__cell_cb, &v, &e)) {
 		free(v);
-		return kf_seterr(errstr, errstr_size, KF_EIO, "PostgreSQL: %s",
-				 e.msg);
+		return kf_seterr(errstr, errstr_size, KF_EIO,
+				 "the source database: %s", e.msg);
 	}
 	snprintf(out, cap, "%s", v ? v : "");
 	free(v);
@@ -40,7 +39,8 @@ int kf_cat_preflight(kf_db_t *db, char *errstr, size_t errstr_size)
 	char v[64];
 	int r;
 
-	r = kf__cell(db, "SHOW wal_level", v, sizeof(v), errstr, errstr_size);
+	r = kf_cat_cell(db, "SHOW wal_level", v, sizeof(v), errstr,
+			errstr_size);
 	if (r)
 		return r;
 	if (strcmp(v, "logical"))
@@ -50,11 +50,11 @@ int kf_cat_preflight(kf_db_t *db, char *errstr, size_t errstr_size)
 				 "SET wal_level = logical; and restart the "
 				 "server",
 				 v);
-	r = kf__cell(db,
-		     "SELECT current_user || ' ' || (rolreplication OR "
-		     "rolsuper)::text FROM pg_roles WHERE rolname = "
-		     "current_user",
-		     v, sizeof(v), errstr, errstr_size);
+	r = kf_cat_cell(db,
+			"SELECT current_user || ' ' || (rolreplication OR "
+			"rolsuper)::text FROM pg_roles WHERE rolname = "
+			"current_user",
+			v, sizeof(v), errstr, errstr_size);
 	if (r)
 		return r;
 	if (!strstr(v, " true"))
@@ -242,7 +242,7 @@ int kf_cat_publication(kf_db_t *db, const char *pub, const kf_cat_def_t *defs,
 		      "SELECT count(*) FROM pg_publication WHERE pubname = ");
 	kf__lit(db, &q, pub);
 	r = q.failed ? KF_ENOMEM
-		     : kf__cell(db, q.p, v, sizeof(v), errstr, errstr_size);
+		     : kf_cat_cell(db, q.p, v, sizeof(v), errstr, errstr_size);
 	kf_db_sql_free(&q);
 	if (r)
 		return r;
@@ -269,8 +269,8 @@ int kf_cat_publication(kf_db_t *db, const char *pub, const kf_cat_def_t *defs,
 		kf_db_sql_str(&q, " AND tablename = ");
 		kf__lit(db, &q, defs[i].name);
 		r = q.failed ? KF_ENOMEM
-			     : kf__cell(db, q.p, v, sizeof(v), errstr,
-					errstr_size);
+			     : kf_cat_cell(db, q.p, v, sizeof(v), errstr,
+					   errstr_size);
 		kf_db_sql_free(&q);
 		memset(&q, 0, sizeof(q));
 		if (r || strcmp(v, "0"))
@@ -298,7 +298,7 @@ int kf_cat_slot(kf_db_t *db, const char *slot, int *exists, int *active,
 			  "slot_name = ");
 	kf__lit(db, &q, slot);
 	r = q.failed ? KF_ENOMEM
-		     : kf__cell(db, q.p, v, sizeof(v), errstr, errstr_size);
+		     : kf_cat_cell(db, q.p, v, sizeof(v), errstr, errstr_size);
 	kf_db_sql_free(&q);
 	*exists = !r && v[0];
 	*active = !r && !strcmp(v, "true");
@@ -316,7 +316,7 @@ int kf_cat_drop_slot(kf_db_t *db, const char *slot, char *errstr,
 	kf__lit(db, &q, slot);
 	kf_db_sql_str(&q, ")");
 	r = q.failed ? KF_ENOMEM
-		     : kf__cell(db, q.p, v, sizeof(v), errstr, errstr_size);
+		     : kf_cat_cell(db, q.p, v, sizeof(v), errstr, errstr_size);
 	kf_db_sql_free(&q);
 	return r;
 }
@@ -332,7 +332,7 @@ int64_t kf_cat_slot_lag(kf_db_t *db, const char *slot)
 			  "slot_name = ");
 	kf__lit(db, &q, slot);
 	r = q.failed ? KF_ENOMEM
-		     : kf__cell(db, q.p, v, sizeof(v), e, sizeof(e));
+		     : kf_cat_cell(db, q.p, v, sizeof(v), e, sizeof(e));
 	kf_db_sql_free(&q);
 	return r || !v[0] ? -1 : strtoll(v, NULL, 10);
 }

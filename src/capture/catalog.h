@@ -22,6 +22,11 @@ typedef struct kf_cat_def_s {
 	kf_cap_coldef_t *cols; /* names owned: kf_cat_def_free */
 } kf_cat_def_t;
 
+/* The first row's first column of sql into out (cap bytes, cut; "" when
+ * no row or NULL). 0, or KF_EIO with errstr. */
+int kf_cat_cell(kf_db_t *db, const char *sql, char *out, size_t cap,
+		char *errstr, size_t errstr_size);
+
 /* wal_level is logical and the role may replicate: 0, or KF_EINVAL
  * with errstr naming the statement that fixes it. */
 int kf_cat_preflight(kf_db_t *db, char *errstr, size_t errstr_size);

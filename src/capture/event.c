@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Debezium's envelope (docs/cdc.md 3, 4). Schemas are rendered once per
- * table; a value is rendered from its text by its column's kind, and a
- * text that does not parse as its type is refused with the column named
- * (the server writes these texts, but nothing read is trusted).
+ * Debezium's envelope (docs/cdc.md 3, 4, 10.4). Schemas are rendered once
+ * per table; a value is rendered from its text by its column's kind (one
+ * set of kinds for both sources: their types map to the same Connect
+ * values), and a text that does not parse as its type is refused with the
+ * column named (the server writes these texts, but nothing read is
+ * trusted).
  */
 #include "capture/event.h"
 
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/binlog.h"
 #include "common/base64.h"
 #include "common/err.h"
 
@@ -55,7 +58,13 @@ enum kf__kind {
 	KF__K_TS_US,
 	KF__K_TSTZ,
 	KF__K_TIME_MS,
-	KF__K_TIME_US
+	KF__K_TIME_US,
+	/* MariaDB's (docs/cdc.md 10.8) */
+	KF__K_DURATION, /* TIME: "[-]H:MM:SS[.f]", MicroTime */
+	KF__K_YEAR,
+	KF__K_ENUM,
+	KF__K_SET,
+	KF__K_BITS /* BIT(n > 1): bytes "\\x..." (little-endian) */
 };
 
 struct kf__col {
@@ -66,6 +75,7 @@ struct kf__col {
 };
 
 struct kf_cap_table_s {
+	int mariadb; /* MariaDB's source struct, else PostgreSQL's */
 	char *topic, *qname, *schema, *name;
 	int ncols, nkey;
 	struct kf__col *cols;
@@ -166,6 +176,93 @@ static enum kf__kind kf__kind_of(uint32_t oid, int32_t typmod, int *scale)
 	}
 }
 
+/* A MariaDB column's kind (docs/cdc.md 10.8); -1: a type not mapped. */
+static int kf__mdb_kind_of(const kf_cap_coldef_t *c, int *scale)
+{
+	switch (c->mdb_type) {
+	case KF_BL_T_TINY:
+	case KF_BL_T_SHORT:
+	case KF_BL_T_INT24:
+	case KF_BL_T_LONG:
+	case KF_BL_T_LONGLONG:
+		return KF__K_INT;
+	case KF_BL_T_FLOAT:
+	case KF_BL_T_DOUBLE:
+		return KF__K_FLOAT;
+	case KF_BL_T_NEWDECIMAL:
+		*scale = c->mdb_meta & 0xff;
+		return KF__K_DECIMAL;
+	case KF_BL_T_DATE:
+		return KF__K_DATE;
+	case KF_BL_T_DATETIME2:
+		return c->mdb_meta <= 3 ? KF__K_TS_MS : KF__K_TS_US;
+	case KF_BL_T_TIMESTAMP2:
+		*scale = c->mdb_meta; /* the fraction's digits, kept */
+		return KF__K_TSTZ;
+	case KF_BL_T_TIME2:
+		return KF__K_DURATION;
+	case KF_BL_T_YEAR:
+		return KF__K_YEAR;
+	case KF_BL_T_BIT:
+		return c->mdb_meta == 1 ? KF__K_BOOL : KF__K_BITS;
+	case KF_BL_T_ENUM:
+		return KF__K_ENUM;
+	case KF_BL_T_SET:
+		return KF__K_SET;
+	case KF_BL_T_VARCHAR:
+	case KF_BL_T_VAR_STRING:
+	case KF_BL_T_STRING:
+	case KF_BL_T_BLOB:
+		return c->mdb_binary ? KF__K_BYTES : KF__K_STRING;
+	default:
+		return -1;
+	}
+}
+
+/* The Connect type of a MariaDB integer (docs/cdc.md 10.8: the smallest
+ * that holds the unsigned range; BIGINT UNSIGNED stays int64). */
+static const char *kf__mdb_int_type(const kf_cap_coldef_t *c)
+{
+	switch (c->mdb_type) {
+	case KF_BL_T_TINY:
+		return "int16";
+	case KF_BL_T_SHORT:
+		return c->mdb_unsigned ? "int32" : "int16";
+	case KF_BL_T_INT24:
+		return "int32";
+	case KF_BL_T_LONG:
+		return c->mdb_unsigned ? "int64" : "int32";
+	default:
+		return "int64";
+	}
+}
+
+static int kf__col_kind(const kf_cap_coldef_t *c, int *scale)
+{
+	return c->mdb_type ? kf__mdb_kind_of(c, scale)
+			   : (int)kf__kind_of(c->type_oid, c->typmod, scale);
+}
+
+/* The members of an ENUM or SET as the "allowed" parameter's text. */
+static void kf__allowed(kf_strbuf_t *b, const kf_cap_coldef_t *c)
+{
+	kf_strbuf_t m;
+	uint32_t i;
+
+	kf_strbuf_heap(&m, 64);
+	for (i = 0; i < c->nmembers; i++) {
+		if (i)
+			kf_strbuf_putc(&m, ',');
+		kf_strbuf_printf(&m, "%s", c->members[i]);
+	}
+	kf_strbuf_printf(b, "\"parameters\":{\"allowed\":");
+	kf__jstr(b, m.p ? m.p : "", m.p ? m.len : 0);
+	kf_strbuf_printf(b, "},");
+	if (m.failed)
+		b->failed = 1;
+	free(m.p);
+}
+
 /* One field's schema: {"type":...,"optional":...,[name...],"field":...} */
 static void kf__field_schema(kf_strbuf_t *b, const kf_cap_coldef_t *c,
 			     int optional)
@@ -179,10 +276,10 @@ static void kf__field_schema(kf_strbuf_t *b, const kf_cap_coldef_t *c,
 		    {KF__BYTEA, "bytes"}};
 	const char *opt = optional ? "true" : "false";
 	const char *type = "string", *lname = NULL;
-	int scale = 0;
+	int scale = 0, kind = kf__col_kind(c, &scale);
 	size_t i;
 
-	switch (kf__kind_of(c->type_oid, c->typmod, &scale)) {
+	switch (kind) {
 	case KF__K_DECIMAL:
 		kf_strbuf_printf(b,
 				 "{\"type\":\"bytes\",\"optional\":%s,\"name\":"
@@ -190,7 +287,10 @@ static void kf__field_schema(kf_strbuf_t *b, const kf_cap_coldef_t *c,
 				 "\"parameters\":{\"scale\":\"%d\","
 				 "\"connect.decimal.precision\":\"%d\"},"
 				 "\"field\":",
-				 opt, scale, ((c->typmod - 4) >> 16) & 0xffff);
+				 opt, scale,
+				 c->mdb_type
+					 ? c->mdb_meta >> 8
+					 : ((c->typmod - 4) >> 16) & 0xffff);
 		kf__jcstr(b, c->name);
 		kf_strbuf_putc(b, '}');
 		return;
@@ -223,9 +323,43 @@ static void kf__field_schema(kf_strbuf_t *b, const kf_cap_coldef_t *c,
 		type = "int32", lname = "time.Time";
 		break;
 	case KF__K_TIME_US:
+	case KF__K_DURATION:
 		type = "int64", lname = "time.MicroTime";
 		break;
+	case KF__K_YEAR:
+		type = "int32", lname = "time.Year";
+		break;
+	case KF__K_ENUM:
+		lname = "data.Enum";
+		break;
+	case KF__K_SET:
+		lname = "data.EnumSet";
+		break;
+	case KF__K_BITS:
+		type = "bytes", lname = "data.Bits";
+		break;
+	case KF__K_BOOL:
+		type = "boolean";
+		break;
+	case KF__K_BYTES:
+		type = "bytes";
+		break;
+	case KF__K_INT:
+		if (c->mdb_type) {
+			type = kf__mdb_int_type(c);
+			break;
+		}
+		/* fall through */
+	case KF__K_FLOAT:
+		if (c->mdb_type) {
+			type = c->mdb_type == KF_BL_T_FLOAT ? "float"
+							    : "double";
+			break;
+		}
+		/* fall through */
 	default:
+		if (c->mdb_json)
+			lname = "data.Json";
 		for (i = 0; i < sizeof(base) / sizeof(base[0]); i++)
 			if (base[i].oid == c->type_oid)
 				type = base[i].type;
@@ -238,6 +372,11 @@ static void kf__field_schema(kf_strbuf_t *b, const kf_cap_coldef_t *c,
 	if (lname)
 		kf_strbuf_printf(b, "\"name\":\"" KF__DBZ "%s\",\"version\":1,",
 				 lname);
+	if (kind == KF__K_ENUM || kind == KF__K_SET)
+		kf__allowed(b, c);
+	else if (kind == KF__K_BITS)
+		kf_strbuf_printf(b, "\"parameters\":{\"length\":\"%u\"},",
+				 (unsigned)c->mdb_meta);
 	kf_strbuf_printf(b, "\"field\":");
 	kf__jcstr(b, c->name);
 	kf_strbuf_putc(b, '}');
@@ -253,7 +392,9 @@ static void kf__struct_name(kf_strbuf_t *b, const kf_cap_table_t *t,
 	kf__jcstr(b, name);
 }
 
-static const char kf__source_schema[] =
+/* The source struct's schema: the members both connectors write, then
+ * each one's own (docs/cdc.md 3, 10.4), then the envelope's rest. */
+static const char kf__source_head[] =
 	"{\"type\":\"struct\",\"fields\":["
 	"{\"type\":\"string\",\"optional\":false,\"field\":\"version\"},"
 	"{\"type\":\"string\",\"optional\":false,\"field\":\"connector\"},"
@@ -266,14 +407,30 @@ static const char kf__source_schema[] =
 	"{\"type\":\"string\",\"optional\":false,\"field\":\"db\"},"
 	"{\"type\":\"string\",\"optional\":true,\"field\":\"sequence\"},"
 	"{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_us\"},"
-	"{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ns\"},"
+	"{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ns\"},";
+
+static const char kf__pg_source_tail[] =
 	"{\"type\":\"string\",\"optional\":false,\"field\":\"schema\"},"
 	"{\"type\":\"string\",\"optional\":false,\"field\":\"table\"},"
 	"{\"type\":\"int64\",\"optional\":true,\"field\":\"txId\"},"
 	"{\"type\":\"int64\",\"optional\":true,\"field\":\"lsn\"},"
 	"{\"type\":\"int64\",\"optional\":true,\"field\":\"xmin\"}],"
 	"\"optional\":false,\"name\":\"" KF__DBZ
-	"connector.postgresql.Source\",\"version\":1,\"field\":\"source\"},"
+	"connector.postgresql.Source\",\"version\":1,\"field\":\"source\"},";
+
+static const char kf__mdb_source_tail[] =
+	"{\"type\":\"string\",\"optional\":true,\"field\":\"table\"},"
+	"{\"type\":\"int64\",\"optional\":false,\"field\":\"server_id\"},"
+	"{\"type\":\"string\",\"optional\":true,\"field\":\"gtid\"},"
+	"{\"type\":\"string\",\"optional\":false,\"field\":\"file\"},"
+	"{\"type\":\"int64\",\"optional\":false,\"field\":\"pos\"},"
+	"{\"type\":\"int32\",\"optional\":false,\"field\":\"row\"},"
+	"{\"type\":\"int64\",\"optional\":true,\"field\":\"thread\"},"
+	"{\"type\":\"string\",\"optional\":true,\"field\":\"query\"}],"
+	"\"optional\":false,\"name\":\"" KF__DBZ
+	"connector.mariadb.Source\",\"version\":1,\"field\":\"source\"},";
+
+static const char kf__envelope_tail[] =
 	"{\"type\":\"struct\",\"fields\":["
 	"{\"type\":\"string\",\"optional\":false,\"field\":\"id\"},"
 	"{\"type\":\"int64\",\"optional\":false,\"field\":\"total_order\"},"
@@ -328,7 +485,14 @@ static int kf__render_schemas(kf_cap_table_t *t, const kf_cap_coldef_t *cols)
 	kf_strbuf_putc(&b, ',');
 	kf__row_schema(&b, t, cols, "after");
 	kf_strbuf_putc(&b, ',');
-	kf_strbuf_append(&b, kf__source_schema, sizeof(kf__source_schema) - 1);
+	kf_strbuf_append(&b, kf__source_head, sizeof(kf__source_head) - 1);
+	if (t->mariadb)
+		kf_strbuf_append(&b, kf__mdb_source_tail,
+				 sizeof(kf__mdb_source_tail) - 1);
+	else
+		kf_strbuf_append(&b, kf__pg_source_tail,
+				 sizeof(kf__pg_source_tail) - 1);
+	kf_strbuf_append(&b, kf__envelope_tail, sizeof(kf__envelope_tail) - 1);
 	kf_strbuf_printf(&b, "\"optional\":false,\"name\":");
 	kf__struct_name(&b, t, "Envelope");
 	kf_strbuf_printf(&b, ",\"version\":2},\"payload\":{");
@@ -375,9 +539,10 @@ static int kf__set_key(kf_cap_table_t *t, const kf_cap_coldef_t *cols,
 	return 0;
 }
 
-int kf_cap_table_new(const char *prefix, const char *schema, const char *name,
-		     const kf_cap_coldef_t *cols, int ncols,
-		     kf_cap_table_t **out, char *errstr, size_t errstr_size)
+static int kf__table_new(int mariadb, const char *prefix, const char *schema,
+			 const char *name, const kf_cap_coldef_t *cols,
+			 int ncols, kf_cap_table_t **out, char *errstr,
+			 size_t errstr_size)
 {
 	kf_cap_table_t *t = calloc(1, sizeof(*t));
 	char buf[1024];
@@ -387,6 +552,7 @@ int kf_cap_table_new(const char *prefix, const char *schema, const char *name,
 	if (!t)
 		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
 				 "out of memory");
+	t->mariadb = mariadb;
 	snprintf(buf, sizeof(buf), "%s.%s", schema, name);
 	t->qname = strdup(buf);
 	snprintf(buf, sizeof(buf), "%s.%s.%s", prefix, schema, name);
@@ -403,13 +569,21 @@ int kf_cap_table_new(const char *prefix, const char *schema, const char *name,
 		err = kf_seterr(errstr, errstr_size, KF_EINVAL,
 				"table %s has no columns", t->qname);
 	for (i = 0; !err && i < ncols; i++) {
+		int kind = kf__col_kind(&cols[i], &t->cols[i].scale);
+
 		t->cols[i].name = strdup(cols[i].name);
-		t->cols[i].kind = kf__kind_of(cols[i].type_oid, cols[i].typmod,
-					      &t->cols[i].scale);
+		t->cols[i].kind = (enum kf__kind)kind;
 		t->cols[i].required = cols[i].notnull || cols[i].key_seq;
 		if (!t->cols[i].name)
 			err = kf_seterr(errstr, errstr_size, KF_ENOMEM,
 					"out of memory");
+		else if (kind < 0 || (mariadb && !cols[i].mdb_type))
+			err = kf_seterr(errstr, errstr_size, KF_EINVAL,
+					"table %s, column %s: its type (binlog "
+					"type %u) is not one kferry captures "
+					"(docs/cdc.md 10.8)",
+					t->qname, cols[i].name,
+					(unsigned)cols[i].mdb_type);
 	}
 	if (!err)
 		err = kf__set_key(t, cols, errstr, errstr_size);
@@ -422,6 +596,23 @@ int kf_cap_table_new(const char *prefix, const char *schema, const char *name,
 	}
 	*out = t;
 	return 0;
+}
+
+int kf_cap_table_new(const char *prefix, const char *schema, const char *name,
+		     const kf_cap_coldef_t *cols, int ncols,
+		     kf_cap_table_t **out, char *errstr, size_t errstr_size)
+{
+	return kf__table_new(0, prefix, schema, name, cols, ncols, out, errstr,
+			     errstr_size);
+}
+
+int kf_cap_table_new_mariadb(const char *prefix, const char *db,
+			     const char *name, const kf_cap_coldef_t *cols,
+			     int ncols, kf_cap_table_t **out, char *errstr,
+			     size_t errstr_size)
+{
+	return kf__table_new(1, prefix, db, name, cols, ncols, out, errstr,
+			     errstr_size);
 }
 
 void kf_cap_table_destroy(kf_cap_table_t *t)
@@ -565,8 +756,10 @@ static int kf__temporal(enum kf__kind k, const char *s, size_t n, int64_t *v)
 	return 0;
 }
 
-/* ISO 8601 in UTC with the fewest fraction digits: ZonedTimestamp. */
-static void kf__zoned(kf_strbuf_t *b, int64_t us)
+/* ISO 8601 in UTC: ZonedTimestamp. The fraction has width digits (a
+ * MariaDB TIMESTAMP(n): Debezium formats it with the column's length),
+ * or, width 0, the fewest (PostgreSQL's; none when zero). */
+static void kf__zoned(kf_strbuf_t *b, int64_t us, int width)
 {
 	int64_t days = us / 86400000000, tod = us % 86400000000, z, era, doe,
 		yoe, y, doy, mp, d, m;
@@ -586,10 +779,12 @@ static void kf__zoned(kf_strbuf_t *b, int64_t us)
 	m = mp < 10 ? mp + 3 : mp - 9;
 	y += m <= 2;
 	f = (int)(tod % 1000000);
-	if (f) {
+	if (f || width) {
 		snprintf(frac, sizeof(frac), ".%06d", f);
-		for (i = 6; frac[i] == '0'; i--)
+		for (i = 6; i > width && frac[i] == '0'; i--)
 			frac[i] = '\0';
+		if (i == 0)
+			frac[0] = '\0';
 	}
 	kf_strbuf_printf(b,
 			 "\"%04" PRId64 "-%02" PRId64 "-%02" PRId64
@@ -716,6 +911,31 @@ static int kf__bytea(kf_strbuf_t *b, const char *s, size_t n)
 	return 0;
 }
 
+/* MariaDB's TIME text "[-]H:MM:SS[.f{1,6}]" (-838:59:59.999999 to
+ * 838:59:59.999999) into signed microseconds. */
+static int kf__duration(const char *s, size_t n, int64_t *us)
+{
+	struct kf__txt x = {s, n, 0};
+	int neg = kf__lit(&x, '-'), nf = 0;
+	int64_t h = kf__digits(&x, 3, NULL), mi, sec, f = 0;
+
+	if (h < 0 || h > 838 || !kf__lit(&x, ':') ||
+	    (mi = kf__digits(&x, 2, NULL)) < 0 || mi > 59 ||
+	    !kf__lit(&x, ':') || (sec = kf__digits(&x, 2, NULL)) < 0 ||
+	    sec > 59)
+		return -1;
+	if (kf__lit(&x, '.') && (f = kf__digits(&x, 6, &nf)) < 0)
+		return -1;
+	if (x.at != n)
+		return -1;
+	while (nf++ < 6)
+		f *= 10;
+	*us = ((h * 60 + mi) * 60 + sec) * 1000000 + f;
+	if (neg)
+		*us = -*us;
+	return 0;
+}
+
 /* The JSON of one text value of column c; -1 when it does not parse,
  * 1 when written as null (no Connect value). */
 static int kf__value(kf_strbuf_t *b, const struct kf__col *c, const char *s,
@@ -731,6 +951,7 @@ static int kf__value(kf_strbuf_t *b, const struct kf__col *c, const char *s,
 		kf_strbuf_printf(b, s[0] == 't' ? "true" : "false");
 		return 0;
 	case KF__K_INT:
+	case KF__K_YEAR:
 		if (kf__int_text(s, n))
 			return -1;
 		kf_strbuf_append(b, s, n);
@@ -743,6 +964,7 @@ static int kf__value(kf_strbuf_t *b, const struct kf__col *c, const char *s,
 		kf_strbuf_append(b, s, n);
 		return 0;
 	case KF__K_BYTES:
+	case KF__K_BITS:
 		return kf__bytea(b, s, n);
 	case KF__K_DECIMAL:
 	case KF__K_VSDECIMAL:
@@ -773,7 +995,7 @@ static int kf__value(kf_strbuf_t *b, const struct kf__col *c, const char *s,
 		if (kf__temporal(c->kind, s, n, &v))
 			return -1;
 		if (c->kind == KF__K_TSTZ)
-			kf__zoned(b, v);
+			kf__zoned(b, v, c->scale);
 		else
 			kf_strbuf_printf(
 				b, "%" PRId64,
@@ -792,6 +1014,11 @@ static int kf__value(kf_strbuf_t *b, const struct kf__col *c, const char *s,
 				 c->kind == KF__K_TIME_MS ? v / 1000 : v);
 		return 0;
 	}
+	case KF__K_DURATION:
+		if (kf__duration(s, n, &v))
+			return -1;
+		kf_strbuf_printf(b, "%" PRId64, v);
+		return 0;
 	default:
 		kf__jstr(b, s, n);
 		return 0;
@@ -837,6 +1064,9 @@ static void kf__absent(kf_strbuf_t *b, const struct kf__col *c)
 		return;
 	case KF__K_BYTES:
 	case KF__K_STRING:
+	case KF__K_ENUM:
+	case KF__K_SET:
+	case KF__K_BITS:
 		kf_strbuf_printf(b, "\"\"");
 		return;
 	default: /* numbers, dates, times: 0 */
@@ -934,18 +1164,47 @@ int kf_cap_event_key(const kf_cap_table_t *t, const kf_pgo_value_t *row,
 			   : 0;
 }
 
+/* MariaDB's members after db (docs/cdc.md 10.4) */
+static void kf__mdb_source(kf_strbuf_t *b, const kf_cap_table_t *t,
+			   const kf_cap_source_t *s)
+{
+	kf_strbuf_printf(b,
+			 ",\"sequence\":null,\"ts_us\":%" PRId64
+			 ",\"ts_ns\":%" PRId64 ",\"table\":",
+			 s->ts_us, s->ts_us * 1000);
+	kf__jcstr(b, t->name);
+	kf_strbuf_printf(b,
+			 ",\"server_id\":%" PRIu32 ",\"gtid\":", s->server_id);
+	if (s->gtid)
+		kf__jcstr(b, s->gtid);
+	else
+		kf_strbuf_printf(b, "null");
+	kf_strbuf_printf(b, ",\"file\":");
+	kf__jcstr(b, s->file ? s->file : "");
+	kf_strbuf_printf(b,
+			 ",\"pos\":%" PRIu64 ",\"row\":%" PRId32
+			 ",\"thread\":null,\"query\":null}",
+			 s->pos, s->row);
+}
+
 static void kf__source(kf_strbuf_t *b, const kf_cap_table_t *t,
 		       const kf_cap_source_t *s)
 {
 	char seq[64];
 
-	kf_strbuf_printf(b, "\"source\":{\"version\":\"" KF_CAP_DBZ_VERSION
-			    "\",\"connector\":\"postgresql\",\"name\":");
+	kf_strbuf_printf(b,
+			 "\"source\":{\"version\":\"" KF_CAP_DBZ_VERSION
+			 "\",\"connector\":\"%s\",\"name\":",
+			 t->mariadb ? "mariadb" : "postgresql");
 	kf__jcstr(b, s->prefix);
 	kf_strbuf_printf(b,
 			 ",\"ts_ms\":%" PRId64 ",\"snapshot\":\"%s\",\"db\":",
 			 s->ts_us / 1000, s->snapshot);
 	kf__jcstr(b, s->db);
+	if (t->mariadb) {
+		kf__mdb_source(b, t, s);
+		return;
+	}
 	if (s->last_commit_lsn)
 		snprintf(seq, sizeof(seq), "[\"%" PRIu64 "\",\"%" PRIu64 "\"]",
 			 s->last_commit_lsn, s->lsn);

@@ -13,8 +13,58 @@
 
 #define KF__MAX_TOKENS 4096 /* the done tables (at most 1024), the key */
 
+/* The snapshot member's tail after its position: done, table, key, rows. */
+static void kf__snap_format(const kf_cap_pos_t *p, kf_strbuf_t *out)
+{
+	int i;
+
+	kf_strbuf_printf(out, ",\"done\":%s",
+			 p->snap_done ? p->snap_done : "[]");
+	if (p->snap_table) {
+		kf_json_member_str(out, "table", p->snap_table);
+		kf_strbuf_printf(out, ",\"key\":%s",
+				 p->snap_nkey ? "" : "null");
+		for (i = 0; i < p->snap_nkey; i++) {
+			kf_strbuf_putc(out, i ? ',' : '[');
+			kf_json_str(out, p->snap_keyv[i]);
+		}
+		if (p->snap_nkey)
+			kf_strbuf_putc(out, ']');
+	}
+	kf_strbuf_printf(out, ",\"rows\":%" PRId64 "}}", p->snap_rows);
+}
+
+/* docs/cdc.md 10.5 */
+static void kf__mariadb_format(const kf_cap_pos_t *p, kf_strbuf_t *out)
+{
+	char gtid[KF_GTID_POS_TEXT_MAX];
+
+	kf_strbuf_printf(out, "{\"v\":%d", KF_CAP_POS_MARIADB_VERSION);
+	kf_json_member_str(out, "source", "mariadb");
+	kf_json_member_str(out, "name", p->slot);
+	kf_json_member_str(out, "db", p->db);
+	kf_gtid_pos_format(&p->gtid, gtid);
+	kf_json_member_str(out, "gtid", gtid);
+	kf_json_member_str(out, "file", p->file);
+	kf_strbuf_printf(
+		out, ",\"pos\":%" PRIu64 ",\"ts_ms\":%" PRId64 ",\"snapshot\":",
+		p->binlog_pos, p->ts_ms);
+	if (!p->in_snapshot) {
+		kf_strbuf_printf(out, "null}");
+		return;
+	}
+	kf_gtid_pos_format(&p->snap_gtid, gtid);
+	kf_strbuf_printf(out, "{\"gtid\":");
+	kf_json_str(out, gtid);
+	kf__snap_format(p, out);
+}
+
 void kf_cap_pos_format(const kf_cap_pos_t *p, kf_strbuf_t *out)
 {
+	if (p->source == KF_CAP_POS_MARIADB) {
+		kf__mariadb_format(p, out);
+		return;
+	}
 	/* 1 whenever the record means what version 1 says (docs/cdc.md 5),
 	 * so that an older kferry reads it */
 	kf_strbuf_printf(out, "{\"v\":%d",
@@ -32,22 +82,8 @@ void kf_cap_pos_format(const kf_cap_pos_t *p, kf_strbuf_t *out)
 		kf_strbuf_printf(out, "null}");
 		return;
 	}
-	kf_strbuf_printf(out, "{\"lsn\":%" PRIu64 ",\"done\":%s", p->snap_lsn,
-			 p->snap_done ? p->snap_done : "[]");
-	if (p->snap_table) {
-		int i;
-
-		kf_json_member_str(out, "table", p->snap_table);
-		kf_strbuf_printf(out, ",\"key\":%s",
-				 p->snap_nkey ? "" : "null");
-		for (i = 0; i < p->snap_nkey; i++) {
-			kf_strbuf_putc(out, i ? ',' : '[');
-			kf_json_str(out, p->snap_keyv[i]);
-		}
-		if (p->snap_nkey)
-			kf_strbuf_putc(out, ']');
-	}
-	kf_strbuf_printf(out, ",\"rows\":%" PRId64 "}}", p->snap_rows);
+	kf_strbuf_printf(out, "{\"lsn\":%" PRIu64, p->snap_lsn);
+	kf__snap_format(p, out);
 }
 
 static int kf__u64(const char *js, const kf_jtok_t *toks, int obj,
@@ -71,6 +107,22 @@ static int kf__text(const char *js, const kf_jtok_t *toks, const char *name,
 	    kf_json_string(js, &toks[t], out, cap) < 0)
 		return -1;
 	return 0;
+}
+
+/* The GTID position in string member name of object obj. */
+static int kf__gtid(const char *js, const kf_jtok_t *toks, int obj,
+		    const char *name, kf_gtid_pos_t *out)
+{
+	int t = kf_json_member(js, toks, obj, name, strlen(name));
+	char text[KF_GTID_POS_TEXT_MAX], e[8];
+	long n;
+
+	if (t < 0 || toks[t].type != KF_J_STRING)
+		return -1;
+	n = kf_json_string(js, &toks[t], text, sizeof(text));
+	if (n < 0)
+		return -1;
+	return kf_gtid_pos_parse(text, (size_t)n, out, e, sizeof(e)) ? -1 : 0;
 }
 
 /* Copies string token tok's text to *at (advanced past its NUL): its
@@ -105,9 +157,12 @@ static int kf__snap_parse(const char *js, size_t len, const kf_jtok_t *toks,
 	int i, e;
 
 	p->in_snapshot = 1;
-	if (kf__u64(js, toks, t, "lsn", &p->snap_lsn))
+	if (p->source == KF_CAP_POS_MARIADB
+		    ? kf__gtid(js, toks, t, "gtid", &p->snap_gtid)
+		    : kf__u64(js, toks, t, "lsn", &p->snap_lsn))
 		return kf_seterr(errstr, errstr_size, KF_EPROTO,
-				 "an offsets record's snapshot without lsn");
+				 "an offsets record's snapshot without its "
+				 "position (lsn or gtid)");
 	kf__u64(js, toks, t, "rows", (uint64_t *)&p->snap_rows);
 	if (tk >= 0 && toks[tk].type != KF_J_NULL &&
 	    (toks[tk].type != KF_J_ARRAY || !n))
@@ -154,6 +209,17 @@ int kf_cap_pos_check_slot(const kf_cap_pos_t *p, const char *key, char *errstr,
 {
 	char other[64];
 
+	if (p->source == KF_CAP_POS_MARIADB) {
+		size_t n = strlen(KF_CAP_POS_MARIADB_KEY);
+
+		if (!strncmp(key, KF_CAP_POS_MARIADB_KEY, n) &&
+		    !strcmp(key + n, p->slot))
+			return 0;
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "a MariaDB offsets record of key %s names "
+				 "capture %s: not a record of ours",
+				 key, p->slot);
+	}
 	kf_cap_pos_resume_slot(key, other);
 	if (!strcmp(p->slot, key) ||
 	    (p->version >= 2 && !strcmp(p->slot, other)))
@@ -169,6 +235,62 @@ void kf_cap_pos_clear(kf_cap_pos_t *p)
 	free(p->owned);
 	free(p->owned_keyv);
 	memset(p, 0, sizeof(*p));
+}
+
+/* PostgreSQL's record (docs/cdc.md 5): its version and position. */
+static int kf__pg_head(const char *js, const kf_jtok_t *toks, uint64_t v,
+		       kf_cap_pos_t *p, char *errstr, size_t errstr_size)
+{
+	int t;
+
+	if (v > KF_CAP_POS_VERSION)
+		return kf_seterr(errstr, errstr_size, KF_EVERSION,
+				 "an offsets record of version %" PRIu64
+				 " (this kferry reads 1 and %d): use a newer "
+				 "kferry",
+				 v, KF_CAP_POS_VERSION);
+	p->version = (int)v;
+	if (kf__text(js, toks, "slot", p->slot, sizeof(p->slot)) ||
+	    kf__text(js, toks, "system_id", p->system_id,
+		     sizeof(p->system_id)) ||
+	    kf__text(js, toks, "db", p->db, sizeof(p->db)) ||
+	    kf__u64(js, toks, 0, "lsn", &p->lsn))
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "an offsets record without slot, system_id, "
+				 "db or lsn");
+	t = kf_json_member(js, toks, 0, "txid", 4);
+	if (t >= 0 && toks[t].type == KF_J_NUMBER)
+		kf_json_int64(js, &toks[t], &p->txid);
+	return 0;
+}
+
+/* MariaDB's record (docs/cdc.md 10.5): its version and position. */
+static int kf__mariadb_head(const char *js, const kf_jtok_t *toks, uint64_t v,
+			    kf_cap_pos_t *p, char *errstr, size_t errstr_size)
+{
+	char src[16];
+
+	if (kf__text(js, toks, "source", src, sizeof(src)) ||
+	    strcmp(src, "mariadb"))
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "an offsets record of a source that is not "
+				 "\"mariadb\": not a record of ours");
+	if (v > KF_CAP_POS_MARIADB_VERSION)
+		return kf_seterr(errstr, errstr_size, KF_EVERSION,
+				 "a MariaDB offsets record of version %" PRIu64
+				 " (this kferry reads %d): use a newer kferry",
+				 v, KF_CAP_POS_MARIADB_VERSION);
+	p->source = KF_CAP_POS_MARIADB;
+	p->version = (int)v;
+	if (kf__text(js, toks, "name", p->slot, sizeof(p->slot)) ||
+	    kf__text(js, toks, "db", p->db, sizeof(p->db)) ||
+	    kf__gtid(js, toks, 0, "gtid", &p->gtid) ||
+	    kf__text(js, toks, "file", p->file, sizeof(p->file)) ||
+	    kf__u64(js, toks, 0, "pos", &p->binlog_pos))
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "a MariaDB offsets record without name, db, "
+				 "a GTID position in gtid, file or pos");
+	return 0;
 }
 
 int kf_cap_pos_parse(const char *js, size_t len, kf_cap_pos_t *p, char *errstr,
@@ -192,28 +314,11 @@ int kf_cap_pos_parse(const char *js, size_t len, kf_cap_pos_t *p, char *errstr,
 			  "an offsets record is a JSON object with \"v\"");
 		goto out_free;
 	}
-	if (v > KF_CAP_POS_VERSION) {
-		r = kf_seterr(errstr, errstr_size, KF_EVERSION,
-			      "an offsets record of version %" PRIu64
-			      " (this kferry reads 1 and %d): use a newer "
-			      "kferry",
-			      v, KF_CAP_POS_VERSION);
+	t = kf_json_member(js, toks, 0, "source", 6);
+	r = t >= 0 ? kf__mariadb_head(js, toks, v, p, errstr, errstr_size)
+		   : kf__pg_head(js, toks, v, p, errstr, errstr_size);
+	if (r)
 		goto out_free;
-	}
-	p->version = (int)v;
-	if (kf__text(js, toks, "slot", p->slot, sizeof(p->slot)) ||
-	    kf__text(js, toks, "system_id", p->system_id,
-		     sizeof(p->system_id)) ||
-	    kf__text(js, toks, "db", p->db, sizeof(p->db)) ||
-	    kf__u64(js, toks, 0, "lsn", &p->lsn)) {
-		kf_seterr(errstr, errstr_size, KF_EPROTO,
-			  "an offsets record without slot, system_id, db or "
-			  "lsn");
-		goto out_free;
-	}
-	t = kf_json_member(js, toks, 0, "txid", 4);
-	if (t >= 0 && toks[t].type == KF_J_NUMBER)
-		kf_json_int64(js, &toks[t], &p->txid);
 	t = kf_json_member(js, toks, 0, "ts_ms", 5);
 	if (t >= 0)
 		kf_json_int64(js, &toks[t], &p->ts_ms);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The capture's offsets record, versions 1 and 2 (docs/cdc.md 5): where a
- * slot's events in Kafka end, written in the Kafka transaction of those
- * events, read back at start.
+ * The capture's offsets record, versions 1 and 2 (docs/cdc.md 5), and
+ * MariaDB's, version 1 (docs/cdc.md 10.5): where a slot's (a MariaDB
+ * capture's) events in Kafka end, written in the Kafka transaction of
+ * those events, read back at start.
  *
  * @locality the capture thread (kf_cap_pos_read blocks)
  */
@@ -11,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "capture/gtid.h"
 #include "common/strbuf.h"
 #include "kferry/kferry.h"
 
@@ -18,6 +20,14 @@
 
 /* the longest slot name: PostgreSQL's NAMEDATALEN - 1 */
 #define KF_CAP_POS_SLOT_MAX 63
+/* MariaDB's record: its version, and its key's prefix before the name */
+#define KF_CAP_POS_MARIADB_VERSION 1
+#define KF_CAP_POS_MARIADB_KEY "mariadb/"
+
+enum kf_cap_pos_source {
+	KF_CAP_POS_PG = 0, /* docs/cdc.md 5 */
+	KF_CAP_POS_MARIADB /* docs/cdc.md 10.5 */
+};
 
 typedef struct kf_cap_pos_s {
 	int found;   /* kf_cap_pos_read: a record of the slot exists */
@@ -25,8 +35,16 @@ typedef struct kf_cap_pos_s {
 	/* key: the record's key (the configured slot; kf_cap_pos_read sets
 	 * it), slot: the slot in use, the key or its resume name (version 2
 	 * when they differ); the writer leaves key empty for "the same" */
-	char key[64], slot[64], system_id[32], db[64];
+	char key[80], slot[64], system_id[32], db[64];
 	uint64_t lsn;
+	/* MariaDB's record: slot is the capture's name (the key's tail),
+	 * lsn, txid and system_id unused; gtid the position after the last
+	 * transaction in Kafka, file and binlog_pos where it ends
+	 * (informative); during the snapshot, snap_gtid its position */
+	enum kf_cap_pos_source source;
+	kf_gtid_pos_t gtid, snap_gtid;
+	char file[256];
+	uint64_t binlog_pos;
 	int64_t txid; /* < 0: null */
 	int64_t ts_ms;
 	/* during the snapshot (snapshot member not null) */
@@ -59,7 +77,8 @@ int kf_cap_pos_parse(const char *js, size_t len, kf_cap_pos_t *p, char *errstr,
 void kf_cap_pos_resume_slot(const char *key, char out[64]);
 
 /* Whether parsed p may be a record of key: its slot is key (any version)
- * or key's resume name (version 2). 0, or KF_EPROTO with errstr. */
+ * or key's resume name (version 2); a MariaDB record's key is
+ * KF_CAP_POS_MARIADB_KEY and its name. 0, or KF_EPROTO with errstr. */
 int kf_cap_pos_check_slot(const kf_cap_pos_t *p, const char *key, char *errstr,
 			  size_t errstr_size);
 

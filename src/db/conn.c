@@ -84,6 +84,11 @@ enum kf_db_dialect kf_db_dialect(const kf_db_t *db)
 	return db->dialect;
 }
 
+void *kf_db_native(kf_db_t *db)
+{
+	return db->conn;
+}
+
 int kf_db_exec(kf_db_t *db, const char *sql, int64_t *affected,
 	       kf_db_err_t *err)
 {

@@ -88,6 +88,10 @@ int kf_db_open(const char *url, const char *password, kf_db_t **out,
 void kf_db_close(kf_db_t *db);
 
 enum kf_db_dialect kf_db_dialect(const kf_db_t *db);
+/* The backend's own connection (PGconn *, MYSQL *), for a caller that
+ * speaks the backend's protocol itself (the MariaDB capture's binlog
+ * dump). It stays db's: kf_db_close closes it. */
+void *kf_db_native(kf_db_t *db);
 
 /* Transactions. Writes (kf_db_write, kf_db_delete) run only inside one.
  * Savepoint names are identifiers of ours ([a-z0-9_]). */

@@ -7,6 +7,8 @@
 # Starts a throwaway PostgreSQL 15 and MariaDB 10.11 (scripts/db/db.sh) on
 # free loopback ports, runs DIR/test_db (tests/db/test_db.c; built if
 # missing) with KF_TEST_PG_URL and KF_TEST_MARIADB_URL pointing at them,
+# and DIR/test_binlogconn (tests/db/test_binlogconn.c: the MariaDB
+# capture's binlog stream) on the MariaDB one,
 # then tests/db/t_verify.sh (kferry verify, with DIR/kferry), and stops
 # and deletes both servers on exit, whatever happens (--keep: leave them
 # running and print where). Ends with the line "N passed, M
@@ -25,7 +27,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --build) shift; BUILD=$(cd "${1:?--build needs a directory}" && pwd) ;;
         --keep) KEEP=1 ;;
-        -h|--help) sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "$PROG: unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -49,9 +51,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ ! -x "$BUILD/test_db" ] || [ ! -x "$BUILD/kferry" ]; then
-    cmake --build "$BUILD" --target test_db kferry >/dev/null || {
-        echo "$PROG: cannot build test_db and kferry in $BUILD"
+if [ ! -x "$BUILD/test_db" ] || [ ! -x "$BUILD/test_binlogconn" ] || [ ! -x "$BUILD/kferry" ]; then
+    cmake --build "$BUILD" --target test_db test_binlogconn kferry >/dev/null || {
+        echo "$PROG: cannot build test_db, test_binlogconn and kferry in $BUILD"
         echo "0 passed, 1 failed"
         exit 1
     }
@@ -68,6 +70,8 @@ LOG=$WORK/test_db.log
 KF_TEST_PG_URL=$("$DB_SH" url "$PG_DIR") KF_TEST_MARIADB_URL=$("$DB_SH" url "$MY_DIR") \
     timeout 600 "$BUILD/test_db" 2>&1 | tee "$LOG"
 rc=${PIPESTATUS[0]}
+KF_TEST_MARIADB_URL=$("$DB_SH" url "$MY_DIR") timeout 300 "$BUILD/test_binlogconn" 2>&1 | tee -a "$LOG"
+[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 KF_TEST_TMP=$WORK timeout 300 "$ROOT/tests/db/t_verify.sh" "$BUILD/kferry" "$PG_DIR" "$MY_DIR" 2>&1 |
     grep -v '^NOTICE:' | tee -a "$LOG"
 [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1

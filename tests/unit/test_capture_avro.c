@@ -28,15 +28,22 @@
 
 #define NUMERIC(p, s) (((p) << 16 | (s)) + 4)
 
+/* a PostgreSQL column (the MariaDB members zero) */
+#define COL(n, oid, mod, nn, key)                                              \
+	{                                                                      \
+		.name = (n), .type_oid = (oid), .typmod = (mod),               \
+		.notnull = (nn), .key_seq = (key)                              \
+	}
+
 static const kf_cap_coldef_t cols[] = {
-	{"id", 23, -1, 1, 1},	{"n2", 1700, NUMERIC(10, 3), 0, 0},
-	{"ts", 1114, -1, 0, 0}, {"tm", 1083, -1, 0, 0},
-	{"d", 1082, -1, 0, 0},	{"u", 2950, -1, 0, 0},
-	{"js", 3802, -1, 0, 0}, {"b", 17, -1, 0, 0},
-	{"vc", 1043, 14, 0, 0}, {"f4", 700, -1, 0, 0},
-	{"f8", 701, -1, 1, 0},	{"i2", 21, -1, 0, 0},
-	{"i8", 20, -1, 0, 0},	{"ok", 16, -1, 0, 0},
-	{"t", 25, -1, 0, 0},	{"ts3", 1114, 3, 0, 0},
+	COL("id", 23, -1, 1, 1),   COL("n2", 1700, NUMERIC(10, 3), 0, 0),
+	COL("ts", 1114, -1, 0, 0), COL("tm", 1083, -1, 0, 0),
+	COL("d", 1082, -1, 0, 0),  COL("u", 2950, -1, 0, 0),
+	COL("js", 3802, -1, 0, 0), COL("b", 17, -1, 0, 0),
+	COL("vc", 1043, 14, 0, 0), COL("f4", 700, -1, 0, 0),
+	COL("f8", 701, -1, 1, 0),  COL("i2", 21, -1, 0, 0),
+	COL("i8", 20, -1, 0, 0),   COL("ok", 16, -1, 0, 0),
+	COL("t", 25, -1, 0, 0),	   COL("ts3", 1114, 3, 0, 0),
 };
 #define NCOLS ((int)(sizeof(cols) / sizeof(cols[0])))
 
@@ -150,8 +157,13 @@ static void test_round_trip(void **state)
 {
 	kf_cap_table_t *t = table();
 	kf_pgo_value_t v[NCOLS];
-	kf_cap_source_t src = {"my-app", "app", "false", 1764670272000000,
-			       0,	 99,	7};
+	kf_cap_source_t src = {.prefix = "my-app",
+			       .db = "app",
+			       .snapshot = "false",
+			       .ts_us = 1764670272000000,
+			       .last_commit_lsn = 0,
+			       .lsn = 99,
+			       .txid = 7};
 	kf_strbuf_t json, wire, key, kwire, schema;
 	kf_avro_rec_t *r, *kr;
 	kf_avrodec_t *d;

@@ -22,27 +22,38 @@
 #include "kferry/kferry.h"
 
 #define NUMERIC(p, s) (((p) << 16 | (s)) + 4)
+/* a PostgreSQL column and source struct (the MariaDB members zero) */
+#define PG(n, oid, mod, nn, key)                                               \
+	{                                                                      \
+		.name = (n), .type_oid = (oid), .typmod = (mod),               \
+		.notnull = (nn), .key_seq = (key)                              \
+	}
+#define PGSRC(p, d, snap, ts, prev, l, x)                                      \
+	{                                                                      \
+		.prefix = (p), .db = (d), .snapshot = (snap), .ts_us = (ts),   \
+		.last_commit_lsn = (prev), .lsn = (l), .txid = (x)             \
+	}
 
 static const kf_cap_coldef_t cols[] = {
-	{"id", 23, -1, 1, 1},
-	{"n", 1700, -1, 0, 0},
-	{"n2", 1700, NUMERIC(10, 3), 0, 0},
-	{"ts", 1114, -1, 0, 0},
-	{"tsz", 1184, -1, 0, 0},
-	{"tm", 1083, -1, 0, 0},
-	{"d", 1082, -1, 0, 0},
-	{"u", 2950, -1, 0, 0},
-	{"js", 3802, -1, 0, 0},
-	{"j", 114, -1, 0, 0},
-	{"b", 17, -1, 0, 0},
-	{"c", 1042, 7, 0, 0},
-	{"vc", 1043, 14, 0, 0},
-	{"f4", 700, -1, 0, 0},
-	{"f8", 701, -1, 0, 0},
-	{"i2", 21, -1, 0, 0},
-	{"i8", 20, -1, 0, 0},
-	{"ok", 16, -1, 0, 0},
-	{"t", 25, -1, 0, 0},
+	PG("id", 23, -1, 1, 1),
+	PG("n", 1700, -1, 0, 0),
+	PG("n2", 1700, NUMERIC(10, 3), 0, 0),
+	PG("ts", 1114, -1, 0, 0),
+	PG("tsz", 1184, -1, 0, 0),
+	PG("tm", 1083, -1, 0, 0),
+	PG("d", 1082, -1, 0, 0),
+	PG("u", 2950, -1, 0, 0),
+	PG("js", 3802, -1, 0, 0),
+	PG("j", 114, -1, 0, 0),
+	PG("b", 17, -1, 0, 0),
+	PG("c", 1042, 7, 0, 0),
+	PG("vc", 1043, 14, 0, 0),
+	PG("f4", 700, -1, 0, 0),
+	PG("f8", 701, -1, 0, 0),
+	PG("i2", 21, -1, 0, 0),
+	PG("i8", 20, -1, 0, 0),
+	PG("ok", 16, -1, 0, 0),
+	PG("t", 25, -1, 0, 0),
 };
 #define NCOLS ((int)(sizeof(cols) / sizeof(cols[0])))
 
@@ -114,8 +125,8 @@ static void test_debezium_bytes(void **state)
 {
 	kf_cap_table_t *t = table();
 	kf_pgo_value_t v[NCOLS];
-	kf_cap_source_t src = {"pfx", "kferry", "first", 1796207606134086,
-			       0,     26396328, 728};
+	kf_cap_source_t src = PGSRC("pfx", "kferry", "first", 1796207606134086,
+				    0, 26396328, 728);
 	kf_strbuf_t key, val;
 	char err[256], *want_key = read_data("dbz_snapshot_row.key"),
 		       *want_val = read_data("dbz_snapshot_row.value");
@@ -146,10 +157,11 @@ static void test_debezium_bytes(void **state)
 static int one(uint32_t oid, int32_t typmod, const char *text, char *out,
 	       size_t cap)
 {
-	kf_cap_coldef_t c[2] = {{"k", 23, -1, 1, 1}, {"v", oid, typmod, 0, 0}};
+	kf_cap_coldef_t c[2] = {PG("k", 23, -1, 1, 1),
+				PG("v", oid, typmod, 0, 0)};
 	const char *texts[2] = {"1", text};
 	kf_pgo_value_t v[2];
-	kf_cap_source_t src = {"p", "d", "false", 0, 0, 1, -1};
+	kf_cap_source_t src = PGSRC("p", "d", "false", 0, 0, 1, -1);
 	kf_cap_table_t *t;
 	kf_strbuf_t b;
 	char err[200], *at, *end;
@@ -266,7 +278,7 @@ static void test_toast_and_delete(void **state)
 	kf_cap_table_t *t = table();
 	kf_pgo_value_t oldv[NCOLS], newv[NCOLS];
 	const char *keyonly[NCOLS] = {"1"};
-	kf_cap_source_t src = {"pfx", "kferry", "false", 0, 100, 200, 9};
+	kf_cap_source_t src = PGSRC("pfx", "kferry", "false", 0, 100, 200, 9);
 	kf_strbuf_t b;
 	char err[256];
 	int nulled = 0;
@@ -321,12 +333,12 @@ static void test_toast_and_delete(void **state)
 static void test_required_absent(void **state)
 {
 	static const kf_cap_coldef_t c[] = {
-		{"id", 23, -1, 1, 1},	 {"ok", 16, -1, 1, 0},
-		{"i", 20, -1, 1, 0},	 {"n", 1700, NUMERIC(12, 2), 1, 0},
-		{"nv", 1700, -1, 1, 0},	 {"tz", 1184, -1, 1, 0},
-		{"ts", 1114, -1, 1, 0},	 {"t", 25, -1, 1, 0},
-		{"b", 17, -1, 1, 0},	 {"opt", 25, -1, 0, 0},
-		{"nan", 1700, -1, 1, 0},
+		PG("id", 23, -1, 1, 1),	   PG("ok", 16, -1, 1, 0),
+		PG("i", 20, -1, 1, 0),	   PG("n", 1700, NUMERIC(12, 2), 1, 0),
+		PG("nv", 1700, -1, 1, 0),  PG("tz", 1184, -1, 1, 0),
+		PG("ts", 1114, -1, 1, 0),  PG("t", 25, -1, 1, 0),
+		PG("b", 17, -1, 1, 0),	   PG("opt", 25, -1, 0, 0),
+		PG("nan", 1700, -1, 1, 0),
 	};
 	const char *keyonly[11] = {"7"};
 	const char *nan[11] = {"7",
@@ -340,7 +352,7 @@ static void test_required_absent(void **state)
 			       "\\x",
 			       NULL,
 			       "NaN"};
-	kf_cap_source_t src = {"pfx", "kferry", "false", 0, 100, 200, 9};
+	kf_cap_source_t src = PGSRC("pfx", "kferry", "false", 0, 100, 200, 9);
 	kf_pgo_value_t v[11];
 	kf_cap_table_t *t;
 	kf_strbuf_t b;
@@ -376,8 +388,8 @@ static void test_required_absent(void **state)
 
 static void test_table_key(void **state)
 {
-	kf_cap_coldef_t c[3] = {
-		{"a", 23, -1, 1, 2}, {"b", 25, -1, 1, 1}, {"v", 23, -1, 0, 0}};
+	kf_cap_coldef_t c[3] = {PG("a", 23, -1, 1, 2), PG("b", 25, -1, 1, 1),
+				PG("v", 23, -1, 0, 0)};
 	const char *texts[3] = {"1", "x", "5"};
 	kf_pgo_value_t v[3];
 	kf_cap_table_t *t;

@@ -53,6 +53,18 @@ static void round_trip(const kf_cap_pos_t *p, const char *want,
 	free(b.p);
 }
 
+/* The snapshot members of p but its position. */
+static void set_snapshot(kf_cap_pos_t *p, int64_t rows, const char *done,
+			 const char *table, const char *const *keyv, int nkey)
+{
+	p->in_snapshot = 1;
+	p->snap_rows = rows;
+	p->snap_done = done;
+	p->snap_table = table;
+	p->snap_keyv = keyv;
+	p->snap_nkey = nkey;
+}
+
 static void test_streaming(void **state)
 {
 	kf_cap_pos_t p, q;
@@ -75,13 +87,9 @@ static void test_snapshot_key(void **state)
 
 	(void)state;
 	pos_base(&p);
-	p.in_snapshot = 1;
+	set_snapshot(&p, 12000, "[\"public.a\",\"public.b\"]", "public.c \"x\"",
+		     key, 3);
 	p.snap_lsn = 26396368;
-	p.snap_rows = 12000;
-	p.snap_done = "[\"public.a\",\"public.b\"]";
-	p.snap_table = "public.c \"x\"";
-	p.snap_keyv = key;
-	p.snap_nkey = 3;
 	round_trip(&p,
 		   HEAD
 		   "{"
@@ -242,6 +250,109 @@ static void test_resume_slot(void **state)
 	assert_int_equal(strlen(out), 63);
 }
 
+/* docs/cdc.md 10.5: MariaDB's record, streaming and in the snapshot */
+#define MDB_HEAD                                                               \
+	"{\"v\":1,\"source\":\"mariadb\",\"name\":\"kferry_shop\",\"db\":"     \
+	"\"shop\",\"gtid\":\"0-1-4711,1-2-17\",\"file\":\"binlog.000003\","    \
+	"\"pos\":98765,\"ts_ms\":1796207607000,\"snapshot\":"
+
+static void mdb_base(kf_cap_pos_t *p)
+{
+	char err[256];
+
+	memset(p, 0, sizeof(*p));
+	p->source = KF_CAP_POS_MARIADB;
+	strcpy(p->slot, "kferry_shop");
+	strcpy(p->db, "shop");
+	assert_int_equal(kf_gtid_pos_parse("1-2-17,0-1-4711", 15, &p->gtid, err,
+					   sizeof(err)),
+			 0);
+	strcpy(p->file, "binlog.000003");
+	p->binlog_pos = 98765;
+	p->ts_ms = 1796207607000;
+}
+
+static void test_mariadb(void **state)
+{
+	static const char *const key[] = {"42", "2026-12-02 10:00:00.123"};
+	char err[256], text[KF_GTID_POS_TEXT_MAX];
+	kf_cap_pos_t p, q;
+
+	(void)state;
+	mdb_base(&p);
+	round_trip(&p, MDB_HEAD "null}", &q);
+	assert_int_equal(q.source, KF_CAP_POS_MARIADB);
+	assert_int_equal(q.version, 1);
+	assert_string_equal(q.slot, "kferry_shop");
+	kf_gtid_pos_format(&q.gtid, text);
+	assert_string_equal(text, "0-1-4711,1-2-17");
+	assert_string_equal(q.file, "binlog.000003");
+	assert_int_equal(q.binlog_pos, 98765);
+	assert_false(q.in_snapshot);
+	assert_int_equal(kf_cap_pos_check_slot(&q, "mariadb/kferry_shop", err,
+					       sizeof(err)),
+			 0);
+	/* a PostgreSQL slot's key, another capture's */
+	assert_int_equal(
+		kf_cap_pos_check_slot(&q, "kferry_shop", err, sizeof(err)),
+		KF_EPROTO);
+	assert_int_equal(kf_cap_pos_check_slot(&q, "mariadb/kferry_sho", err,
+					       sizeof(err)),
+			 KF_EPROTO);
+	kf_cap_pos_clear(&q);
+
+	set_snapshot(&p, 10000, "[\"shop.a\"]", "shop.b", key, 2);
+	p.snap_gtid = p.gtid;
+	round_trip(&p,
+		   MDB_HEAD "{\"gtid\":\"0-1-4711,1-2-17\",\"done\":["
+			    "\"shop.a\"],\"table\":\"shop.b\",\"key\":[\"42\","
+			    "\"2026-12-02 10:00:00.123\"],\"rows\":10000}}",
+		   &q);
+	assert_true(q.in_snapshot);
+	kf_gtid_pos_format(&q.snap_gtid, text);
+	assert_string_equal(text, "0-1-4711,1-2-17");
+	assert_int_equal(q.snap_nkey, 2);
+	assert_string_equal(q.snap_keyv[1], key[1]);
+	kf_cap_pos_clear(&q);
+}
+
+static void test_mariadb_hostile(void **state)
+{
+	static const char *const bad[] = {
+		/* another source, a text that is not a position, no file */
+		"{\"v\":1,\"source\":\"oracle\",\"name\":\"n\",\"db\":\"d\","
+		"\"gtid\":\"0-1-1\",\"file\":\"f\",\"pos\":4}",
+		"{\"v\":1,\"source\":\"mariadb\",\"name\":\"n\",\"db\":\"d\","
+		"\"gtid\":\"0-1-1'\",\"file\":\"f\",\"pos\":4}",
+		"{\"v\":1,\"source\":\"mariadb\",\"name\":\"n\",\"db\":\"d\","
+		"\"gtid\":\"0-1-1,0-2-2\",\"file\":\"f\",\"pos\":4}",
+		"{\"v\":1,\"source\":\"mariadb\",\"name\":\"n\",\"db\":\"d\","
+		"\"gtid\":\"0-1-1\",\"pos\":4}",
+		"{\"v\":1,\"source\":\"mariadb\",\"name\":\"n\",\"db\":\"d\","
+		"\"gtid\":17,\"file\":\"f\",\"pos\":4}",
+		/* a snapshot without its position */
+		"{\"v\":1,\"source\":\"mariadb\",\"name\":\"n\",\"db\":\"d\","
+		"\"gtid\":\"\",\"file\":\"f\",\"pos\":4,\"snapshot\":{\"lsn\":"
+		"5,\"done\":[],\"rows\":0}}"};
+	const char *newer = "{\"v\":2,\"source\":\"mariadb\",\"name\":\"n\"}";
+	char err[256];
+	kf_cap_pos_t q;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(kf_cap_pos_parse(bad[i], strlen(bad[i]), &q,
+						  err, sizeof(err)),
+				 KF_EPROTO);
+		kf_cap_pos_clear(&q);
+	}
+	assert_int_equal(
+		kf_cap_pos_parse(newer, strlen(newer), &q, err, sizeof(err)),
+		KF_EVERSION);
+	assert_non_null(strstr(err, "use a newer kferry"));
+	kf_cap_pos_clear(&q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +363,8 @@ int main(void)
 		cmocka_unit_test(test_version2),
 		cmocka_unit_test(test_slot_refused),
 		cmocka_unit_test(test_resume_slot),
+		cmocka_unit_test(test_mariadb),
+		cmocka_unit_test(test_mariadb_hostile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
