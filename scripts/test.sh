@@ -9,7 +9,7 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PROG=${0##*/}
-FUZZ_SECONDS=${KF_FUZZ_SECONDS:-30}
+FUZZ_SECONDS=${KF_FUZZ_SECONDS:-20}
 JOBS=${KF_JOBS:-$(nproc)}
 
 usage() {
@@ -33,7 +33,7 @@ the full matrix is tests/fault/run.sh --full).
   --no-setup      same as --skip setup (packages and Kafka jars present)
   --skip STAGE    leave a stage out (for a quick local run)
 Environment: KF_MANY (files in the many-small-files test, default 20000),
-KF_FUZZ_SECONDS (default 30), KF_JOBS (build parallelism), KF_SEED (the
+KF_FUZZ_SECONDS (default 20; nine targets: KF_FUZZ_SECONDS=600 for a soak), KF_JOBS (build parallelism), KF_SEED (the
 fault suite's seed; printed, random by default).
 Ends with the line 'N passed, M failed' and exits non-zero on any failure.
 USAGE
