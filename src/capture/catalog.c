@@ -98,6 +98,9 @@ static int kf__col_cb(void *arg, size_t ncols, const char *const *vals,
 		c->cap = cap;
 	}
 	col = &c->d->cols[c->d->ncols];
+	/* a PostgreSQL column: MariaDB's members zero (event.c reads a
+	 * non-zero mdb_type as a MariaDB column) */
+	*col = (kf_cap_coldef_t){0};
 	col->name = strdup(vals[0]);
 	if (!col->name)
 		return c->nomem = 1;
