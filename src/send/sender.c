@@ -865,10 +865,11 @@ static void kf__opened(struct kf__sfile *f)
 static void kf__open_done(uv_work_t *req, int status)
 {
 	struct kf__sfile *f = req->data;
+	kf_sender_t *s = f->s; /* kf__opened may free f (an empty file done) */
 
 	(void)status;
 	kf__opened(f);
-	kf__kick(f->s);
+	kf__kick(s);
 }
 
 /* Takes the queue's first file into the active list, opening. */
