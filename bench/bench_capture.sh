@@ -40,10 +40,12 @@ Options:
   --events N       backlog change events (default 200000; a multiple of
                    2 x --rows-per-tx)
   --rows-per-tx N  rows inserted by each backlog transaction (default 10)
-  --rate N         latency workload, transactions/s (default: 500, or half
-                   the slower pipeline's events/s if that is less)
+  --rate N         latency workload, transactions/s (default: 500, or a
+                   fifth of the slower pipeline's events/s if that is less)
   --duration S     latency workload, seconds (default 60)
   --build DIR      directory holding the kferry binary (default: build)
+  --capture-set K=V  pass -o K=V to both kferry capture runs (repeatable)
+  --sink-set K=V   pass -o K=V to kferry sink (repeatable)
   --keep           keep the scratch directory
   --out FILE       JSON report (default bench/out/capture.json)
   -h, --help       this text
@@ -63,6 +65,8 @@ PARTITIONS=1
 IDLE_S=2
 # a pipeline that has not applied the backlog by then has failed
 LIMIT_S=1800
+CAPTURE_SET=()
+SINK_SET=()
 
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -71,6 +75,8 @@ while [[ $# -gt 0 ]]; do
     --rate) need_arg "$@"; RATE=$2; shift 2 ;;
     --duration) need_arg "$@"; DURATION=$2; shift 2 ;;
     --build) need_arg "$@"; BUILD=$2; shift 2 ;;
+    --capture-set) need_arg "$@"; CAPTURE_SET+=(-o "$2"); shift 2 ;;
+    --sink-set) need_arg "$@"; SINK_SET+=(-o "$2"); shift 2 ;;
     --keep) KEEP=1; shift ;;
     --out) need_arg "$@"; OUT=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
@@ -165,7 +171,7 @@ say "kferry capture alone"
 t0=$(date +%s.%N)
 run_bg /usr/bin/time -v -o "$SCRATCH/kfa.time" "$KF" capture -b "$BS" --db "$URL" \
     -o capture.offsets_topic="$OFFSETS" --snapshot never --slot kfa --topic-prefix kfa \
-    --tables public.ev --idle-exit "$IDLE_S" --json >"$SCRATCH/kfa.json" 2>"$SCRATCH/kfa.log" ||
+    --tables public.ev --idle-exit "$IDLE_S" --json "${CAPTURE_SET[@]}" >"$SCRATCH/kfa.json" 2>"$SCRATCH/kfa.log" ||
     { tail -n 5 "$SCRATCH/kfa.log" >&2; die "kferry capture (alone) failed"; }
 kfa_s=$(calc "$(since "$t0") - $IDLE_S" 3)
 kfa_rss=$(calc "$(time_field "$SCRATCH/kfa.time" 'Maximum resident set size') / 1024" 1)
@@ -198,12 +204,12 @@ wait_rows() {
 # 3. the kferry pipeline, left running for the latency step
 say "kferry pipeline: sink, then capture"
 "$KF" sink -b "$BS" -t kfp.public.ev,kfp.public.lat -g bench --db "$KF_URL" \
-    --table-format '${table}' >"$SCRATCH/kfsink.out" 2>"$SCRATCH/kfsink.log" &
+    --table-format '${table}' "${SINK_SET[@]}" >"$SCRATCH/kfsink.out" 2>"$SCRATCH/kfsink.log" &
 KFSINK_PID=$!
 PIDS+=("$KFSINK_PID")
 t0=$(date +%s.%N)
 "$KF" capture -b "$BS" --db "$URL" -o capture.offsets_topic="$OFFSETS" --snapshot never \
-    --slot kfp --topic-prefix kfp --tables public.ev,public.lat \
+    --slot kfp --topic-prefix kfp --tables public.ev,public.lat "${CAPTURE_SET[@]}" \
     >"$SCRATCH/kfcap.out" 2>"$SCRATCH/kfcap.log" &
 KFCAP_PID=$!
 PIDS+=("$KFCAP_PID")
@@ -244,8 +250,10 @@ while read -r db table; do
 done <<<$'kferry_kf ev\nkferry_dbz dbz_public_ev'
 
 # 5. latency: both pipelines apply the same workload at once, at a rate
-# well below both maxima
-[[ -n $RATE ]] || RATE=$(calc "max(1, min(500, min($EVENTS / $kf_s, $EVENTS / $dbz_s) / 2))" 0)
+# well below both maxima: a fifth of the slower one's backlog events/s, as
+# each transaction here holds one row, and a transaction costs a pipeline
+# more than a row (at half, Debezium's latency grew through the run)
+[[ -n $RATE ]] || RATE=$(calc "max(1, min(500, min($EVENTS / $kf_s, $EVENTS / $dbz_s) / 5))" 0)
 say "latency: $RATE tx/s for $DURATION s"
 cat >"$SCRATCH/lat.sql" <<SQL
 INSERT INTO lat (src_us, pad) VALUES ($NOW_US, md5(random()::text));
@@ -282,6 +290,7 @@ dbzc_eps=$(calc "$EVENTS / $dbz_cap_s" 1)
 mkdir -p "$(dirname "$OUT")"
 cat >"$OUT" <<JSON
 {"events": $EVENTS, "rows_per_tx": $ROWS_PER_TX, "backlog_seconds": $backlog_s,
+ "capture_set": "${CAPTURE_SET[*]}", "sink_set": "${SINK_SET[*]}",
  "reference": "Debezium 3.2 PostgreSQL connector + JDBC sink, Kafka Connect 3.9.1 standalone",
  "capture_alone": {"kferry": {"seconds": $kfa_s, "events_per_s": $kfa_eps, "peak_rss_mib": $kfa_rss},
                    "debezium": {"seconds": $dbz_cap_s, "events_per_s": $dbzc_eps}},
@@ -301,6 +310,7 @@ JSON
     echo "kferry capture benchmark  $(date -u +%FT%TZ)  host $(hostname), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "  PostgreSQL 15 source -> Kafka 3.9.1 (1 node, $PARTITIONS partition a topic) -> PostgreSQL 15 target (other database)"
     echo "  reference: Debezium 3.2 PostgreSQL connector + JDBC sink (upsert), Connect 3.9.1 standalone, 2 workers"
+    echo "  kferry options: capture ${CAPTURE_SET[*]:-(defaults)}; sink ${SINK_SET[*]:-(defaults)}"
     echo "  backlog: $EVENTS inserts, $ROWS_PER_TX a transaction (pgbench, $backlog_s s)"
     printf '%-34s %12s %12s %8s\n' "" kferry Debezium ratio
     printf '%-34s %12s %12s %8s\n' "pipeline events/s (source->target)" "$kf_eps" "$dbz_eps" "$(calc "$kf_eps / $dbz_eps" 2)"
