@@ -101,14 +101,7 @@ gen_csv "$ROWS" >"$CSV"
 bench_broker_start
 "$BROKER_SH" topic "$BDIR" create rows --partitions "$PARTITIONS" >/dev/null
 "$BROKER_SH" topic "$BDIR" create kferry.loads --partitions 1 --config cleanup.policy=compact >/dev/null
-# an untimed load of one row: the first transactional producer makes the
-# broker create its transaction-state topic, seconds of "Not coordinator"
-# retries that the timed load would otherwise pay (a cluster in use has
-# that topic)
-say "warm-up load"
-head -n 2 "$CSV" >"$SCRATCH/warmup.csv"
-"$KF" load -q -b "$BS" -t warmup --schema "$SCHEMA" --no-progress "$SCRATCH/warmup.csv" \
-    2>"$SCRATCH/warmup-load.log" || { tail -n 5 "$SCRATCH/warmup-load.log" >&2; die "warm-up: kferry load failed"; }
+bench_txn_warmup
 say "starting $DBKIND"
 "$DB_SH" start "$DBKIND" "$SCRATCH/db" >"$SCRATCH/db-start.log" 2>&1 ||
     { cat "$SCRATCH/db-start.log" >&2; die "$DBKIND did not start"; }

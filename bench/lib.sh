@@ -170,6 +170,19 @@ bench_broker_start() {
     cmp -s "$SCRATCH/warmup/w.bin" "$SCRATCH/warmup/dest/w.bin" || die "warm-up: the file did not arrive intact"
 }
 
+# bench_txn_warmup: an untimed kferry load of one row into the warmup
+# topic: the first transactional producer makes the broker create its
+# transaction-state topic, seconds of "Not coordinator" retries that a
+# timed transactional step would otherwise pay (a cluster in use has that
+# topic).
+bench_txn_warmup() {
+    say "warm-up load"
+    settle_schema >"$SCRATCH/warmup.schema"
+    gen_csv 1 >"$SCRATCH/warmup.csv"
+    "$KF" load -q -b "$BS" -t warmup --schema "$SCRATCH/warmup.schema" --no-progress "$SCRATCH/warmup.csv" \
+        2>"$SCRATCH/warmup-load.log" || { tail -n 5 "$SCRATCH/warmup-load.log" >&2; die "warm-up: kferry load failed"; }
+}
+
 # gen_files DIR N [MANIFEST]: N random files of FILE_SIZE bytes as
 # DIR/dNNN/fNNNN, 1000 a directory; MANIFEST gets "dNNN COUNT" per directory.
 gen_files() {
