@@ -14,6 +14,7 @@
 #include "config/conf.h"
 #include "core/crypto.h"
 #include "kafka/client.h"
+#include "kafka/suites.h"
 
 /* --------------------------------------------------------------- secrets */
 
@@ -258,6 +259,9 @@ int kf_kafka_security_apply(rd_kafka_conf_t *rc, const kf_conf_t *conf,
 			      errstr_size) ||
 	    kf__apply_tls(rc, conf, errstr, errstr_size) ||
 	    kf__apply_sasl(rc, conf, proto, errstr, errstr_size))
+		return KF_EINVAL;
+	if ((proto == KF_SECURITY_SSL || proto == KF_SECURITY_SASL_SSL) &&
+	    kf_kafka_suites_apply(conf->tls_ciphersuites, errstr, errstr_size))
 		return KF_EINVAL;
 	return 0;
 }
