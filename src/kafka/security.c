@@ -14,7 +14,6 @@
 #include "config/conf.h"
 #include "core/crypto.h"
 #include "kafka/client.h"
-#include "kafka/suites.h"
 
 /* --------------------------------------------------------------- secrets */
 
@@ -261,7 +260,7 @@ int kf_kafka_security_apply(rd_kafka_conf_t *rc, const kf_conf_t *conf,
 	    kf__apply_sasl(rc, conf, proto, errstr, errstr_size))
 		return KF_EINVAL;
 	if ((proto == KF_SECURITY_SSL || proto == KF_SECURITY_SASL_SSL) &&
-	    kf_kafka_suites_apply(conf->tls_ciphersuites, errstr, errstr_size))
+	    kf_crypto_tls_suites(conf->tls_ciphersuites, errstr, errstr_size))
 		return KF_EINVAL;
 	return 0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * tls.ciphersuites (kafka/suites.c): the TLS 1.3 suites every OpenSSL
+ * tls.ciphersuites (core/crypto.c): the TLS 1.3 suites every OpenSSL
  * context of the process offers after kferry sets them, a system policy
  * left alone, names OpenSSL does not know refused. OpenSSL's setting is the
  * process's, so the tests run in this order; the first forks before this
@@ -20,7 +20,7 @@
 
 #include "config/conf.h"
 #include "kafka/security.h"
-#include "kafka/suites.h"
+#include "core/crypto.h"
 #include "kf_test.h"
 
 static char errbuf[1024];
@@ -69,8 +69,8 @@ static void test_system_policy_wins(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		setenv("OPENSSL_CONF", path, 1);
-		if (kf_kafka_suites_apply("TLS_AES_128_GCM_SHA256", errbuf,
-					  sizeof(errbuf)))
+		if (kf_crypto_tls_suites("TLS_AES_128_GCM_SHA256", errbuf,
+					 sizeof(errbuf)))
 			_exit(2);
 		offered(got, sizeof(got));
 		_exit(strcmp(got, "TLS_CHACHA20_POLY1305_SHA256") ? 3 : 0);
@@ -123,14 +123,14 @@ static void test_list_and_unknown(void **state)
 	char got[512];
 
 	(void)state;
-	EXPECT_OK(kf_kafka_suites_apply("TLS_AES_256_GCM_SHA384:"
-					"TLS_AES_128_GCM_SHA256",
-					errbuf, sizeof(errbuf)));
+	EXPECT_OK(kf_crypto_tls_suites("TLS_AES_256_GCM_SHA384:"
+				       "TLS_AES_128_GCM_SHA256",
+				       errbuf, sizeof(errbuf)));
 	offered(got, sizeof(got));
 	assert_string_equal(got,
 			    "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256");
-	EXPECT_ERR(kf_kafka_suites_apply("TLS_AES_512_GCM_SHA1", errbuf,
-					 sizeof(errbuf)),
+	EXPECT_ERR(kf_crypto_tls_suites("TLS_AES_512_GCM_SHA1", errbuf,
+					sizeof(errbuf)),
 		   KF_EINVAL, "does not know every name as a TLS 1.3 suite");
 	offered(got, sizeof(got));
 	assert_string_equal(got,
