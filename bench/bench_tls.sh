@@ -3,8 +3,8 @@
 # bench/bench_tls.sh: what TLS and SASL cost kferry. One secured broker
 # (scripts/kafka/secure.sh), the same file sent and received over
 # PLAINTEXT, SSL (mutual TLS) and SASL_SSL (SCRAM-SHA-512), rounds
-# interleaved; prints MiB/s per mode and the ratio to PLAINTEXT measured in
-# the same run. See bench/README.md.
+# interleaved; prints MiB/s per mode (best and median of the rounds) and the
+# ratio to PLAINTEXT measured in the same run. See bench/README.md.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,11 +13,16 @@ PROG=bench_tls.sh
 
 usage() {
     cat <<USAGE
-Usage: bench/bench_tls.sh [--size-mib N] [--rounds N] [--build DIR] [--keep]
+Usage: bench/bench_tls.sh [--size-mib N] [--rounds N] [--warm-mib N] [--build DIR] [--aes256] [--keep]
 
   --size-mib N   size of the file sent in each run (default 512)
-  --rounds N     runs of each mode, interleaved; the best is reported (default 3)
+  --rounds N     runs of each mode, interleaved; the best and the median are
+                 reported (default 3)
+  --warm-mib N   size of the untimed warm-up transfer of each mode (default 64)
   --build DIR    directory holding the kferry binary (default: build)
+  --aes256       also run ssl and sasl_ssl offering AES-256-GCM alone
+                 (tls.ciphersuites=TLS_AES_256_GCM_SHA384, the suite Kafka's
+                 brokers pick when offered OpenSSL's default list)
   --keep         keep the scratch directory
 Environment: KF_BENCH_TMP (scratch, default /tmp; not tmpfs).
 USAGE
@@ -28,13 +33,17 @@ say() { echo "$PROG: $*" >&2; }
 
 SIZE_MIB=512
 ROUNDS=3
+WARM_MIB=64
 BUILD=$ROOT/build
 KEEP=0
+MODES=(plain ssl sasl_ssl)
 while [ $# -gt 0 ]; do
     case "$1" in
         --size-mib) SIZE_MIB=${2:?}; shift ;;
         --rounds) ROUNDS=${2:?}; shift ;;
+        --warm-mib) WARM_MIB=${2:?}; shift ;;
         --build) BUILD=${2:?}; shift ;;
+        --aes256) MODES+=(ssl_aes256 sasl_ssl_aes256) ;;
         --keep) KEEP=1 ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; exit 2 ;;
@@ -69,60 +78,101 @@ T=$S/tls
 common=(-X broker.address.family=v4)
 # kferry refuses a secret inline on its command line (visible in ps)
 export KF_BENCH_SASL_PW=alice-pw
+AES256="-o tls.ciphersuites=TLS_AES_256_GCM_SHA384"
 conf() { # MODE ROLE: the options of a mode and role
     case "$1" in
         plain) echo "-b $(cat "$S/bootstrap")" ;;
         ssl) echo "-b $(cat "$S/bootstrap.SSL") -o tls.ca=$T/ca.pem -o tls.cert=$T/$2.pem -o tls.key=$T/$2.key" ;;
         sasl_ssl) echo "-b $(cat "$S/bootstrap.SASL_SSL") -o tls.ca=$T/ca.pem -o sasl.username=alice -o sasl.password=env:KF_BENCH_SASL_PW" ;;
+        *_aes256) echo "$(conf "${1%_aes256}" "$2") $AES256" ;;
     esac
 }
 
 mkdir -p "$W/src"
 head -c $((SIZE_MIB * 1048576)) /dev/urandom >"$W/src/data.bin"
 IDLE=2
-declare -A best_send=() best_recv=()
+declare -A all_send=() all_recv=() cpu_send=() cpu_recv=()
+TIME=/usr/bin/time
+[ -x "$TIME" ] || die "GNU time is missing (apt-get install time)"
+HZ=$(getconf CLK_TCK)
+BROKER_PID=$(cat "$S/broker/node1/pid")
+# CPU ticks the broker's JVM has spent so far (user + system).
+broker_ticks() { awk '{ print $14 + $15 }' "/proc/$BROKER_PID/stat"; }
+# CPU-FILE TICKS0 TICKS1: "client+broker" CPU seconds per GiB of one run.
+cpu() {
+    awk -v m="$SIZE_MIB" -v hz="$HZ" -v k="$(($3 - $2))" \
+        '{ printf "%.2f+%.2f", ($1 + $2) * 1024 / m, k / hz * 1024 / m }' "$1"
+}
+# The median of "a+b" pairs, each side on its own.
+cpu_median() {
+    local c b
+    c=$(xargs -n 1 | tee "$W/cpu.list" | cut -d+ -f1 | median %.2f)
+    b=$(cut -d+ -f2 "$W/cpu.list" | median %.2f)
+    echo "$c+$b"
+}
 now() { date +%s.%N; }
 rate() { awk -v m="$SIZE_MIB" -v a="$1" -v b="$2" -v d="${3:-0}" 'BEGIN { printf "%.1f", m / (b - a - d) }'; }
-max() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b > a ? b : a) }'; }
+best() { xargs -n 1 | sort -g | tail -n 1; }
+# median [FORMAT]: of the numbers on stdin
+median() { xargs -n 1 | sort -g | awk -v f="${1:-%.1f}" '{ v[NR] = $1 } END { printf f, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 # Warm-up: the first idempotent producer and group create Kafka's
-# internal topics; no mode should pay for that.
-"$SECURE_SH" topic "$S" create bench-warm --partitions 1 >/dev/null 2>&1
-head -c 4096 /dev/urandom >"$W/warm.bin"
-# shellcheck disable=SC2046
-"$KFERRY" send -q $(conf plain sender) "${common[@]}" -t bench-warm "$W/warm.bin"
-# shellcheck disable=SC2046
-"$KFERRY" receive -q $(conf plain receiver) "${common[@]}" -t bench-warm -g bench-warm \
-    --dest "$W/warm" --idle-exit 1 2>/dev/null
+# internal topics, and the broker's JVM compiles its TLS code (AES-GCM
+# included) only once it has run a while: without a warm-up of every mode,
+# the first TLS mode of round 1 ran at a third of its speed. No mode should
+# pay for that.
+head -c $((WARM_MIB * 1048576)) /dev/urandom >"$W/warm.bin"
+for m in "${MODES[@]}"; do
+    t=bench-warm-${m//_/-}
+    "$SECURE_SH" topic "$S" create "$t" --partitions 1 >/dev/null 2>&1
+    # shellcheck disable=SC2046
+    "$KFERRY" send -q $(conf "$m" sender) "${common[@]}" -t "$t" "$W/warm.bin" ||
+        die "$m: warm-up send failed"
+    # shellcheck disable=SC2046
+    "$KFERRY" receive -q $(conf "$m" receiver) "${common[@]}" -t "$t" -g "$t" \
+        --dest "$W/warm-$m" --idle-exit 1 2>/dev/null || die "$m: warm-up receive failed"
+    rm -rf "$W/warm-$m"
+    "$SECURE_SH" topic "$S" delete "$t" >/dev/null 2>&1 || true
+done
 
 for r in $(seq 1 "$ROUNDS"); do
-    for m in plain ssl sasl_ssl; do
-        t=bench-$m-$r
+    for m in "${MODES[@]}"; do
+        t=bench-${m//_/-}-$r
         "$SECURE_SH" topic "$S" create "$t" --partitions 4 >/dev/null 2>&1
-        a=$(now)
+        k0=$(broker_ticks); a=$(now)
         # shellcheck disable=SC2046
-        "$KFERRY" send -q $(conf "$m" sender) "${common[@]}" -t "$t" "$W/src/data.bin" ||
-            die "$m: send failed"
-        b=$(now)
+        "$TIME" -f "%U %S" -o "$W/send.cpu" "$KFERRY" send -q $(conf "$m" sender) "${common[@]}" \
+            -t "$t" "$W/src/data.bin" || die "$m: send failed"
+        b=$(now); k1=$(broker_ticks)
         # shellcheck disable=SC2046
-        "$KFERRY" receive -q $(conf "$m" receiver) "${common[@]}" -t "$t" -g "$t" \
-            --dest "$W/dst-$m" --idle-exit $IDLE 2>"$W/recv-$m.log" || die "$m: receive failed"
-        c=$(now)
+        "$TIME" -f "%U %S" -o "$W/recv.cpu" "$KFERRY" receive -q $(conf "$m" receiver) \
+            "${common[@]}" -t "$t" -g "$t" --dest "$W/dst-$m" --idle-exit $IDLE \
+            2>"$W/recv-$m.log" || die "$m: receive failed"
+        c=$(now); k2=$(broker_ticks)
         cmp -s "$W/src/data.bin" "$W/dst-$m/data.bin" || die "$m: received file differs"
         rm -rf "$W/dst-$m"
         s=$(rate "$a" "$b"); v=$(rate "$b" "$c" "$IDLE")
         say "round $r $m: send $s MiB/s, receive $v MiB/s"
-        best_send[$m]=$(max "${best_send[$m]:-}" "$s")
-        best_recv[$m]=$(max "${best_recv[$m]:-}" "$v")
+        all_send[$m]+=" $s"
+        all_recv[$m]+=" $v"
+        cpu_send[$m]+=" $(cpu "$W/send.cpu" "$k0" "$k1")"
+        cpu_recv[$m]+=" $(cpu "$W/recv.cpu" "$k1" "$k2")"
         "$SECURE_SH" topic "$S" delete "$t" >/dev/null 2>&1 || true
     done
 done
 
-printf '\nTLS cost, %d MiB incompressible file, best of %d (ratio = mode / plaintext)\n' "$SIZE_MIB" "$ROUNDS"
-printf '%-10s %12s %8s %14s %8s\n' mode "send MiB/s" ratio "receive MiB/s" ratio
-for m in plain ssl sasl_ssl; do
-    printf '%-10s %12s %8s %14s %8s\n' "$m" "${best_send[$m]}" \
-        "$(awk -v a="${best_send[$m]}" -v b="${best_send[plain]}" 'BEGIN { printf "%.2f", a / b }')" \
-        "${best_recv[$m]}" \
-        "$(awk -v a="${best_recv[$m]}" -v b="${best_recv[plain]}" 'BEGIN { printf "%.2f", a / b }')"
+printf '\nTLS cost, %d MiB incompressible file, %d rounds (ratio = mode / plaintext)\n' "$SIZE_MIB" "$ROUNDS"
+printf '%-16s %17s %13s %17s %13s %23s\n' mode "send MiB/s" ratio "receive MiB/s" ratio \
+    "CPU s/GiB, client+broker"
+printf '%-16s %8s %8s %6s %6s %8s %8s %6s %6s %11s %11s\n' "" best median best median best median \
+    best median send receive
+for m in "${MODES[@]}"; do
+    sb=$(best <<<"${all_send[$m]}") sm=$(median <<<"${all_send[$m]}")
+    rb=$(best <<<"${all_recv[$m]}") rm=$(median <<<"${all_recv[$m]}")
+    [ "$m" != plain ] || { psb=$sb psm=$sm prb=$rb prm=$rm; }
+    printf '%-16s %8s %8s %6s %6s %8s %8s %6s %6s %11s %11s\n' "$m" "$sb" "$sm" \
+        "$(ratio "$sb" "$psb")" "$(ratio "$sm" "$psm")" \
+        "$rb" "$rm" "$(ratio "$rb" "$prb")" "$(ratio "$rm" "$prm")" \
+        "$(cpu_median <<<"${cpu_send[$m]}")" "$(cpu_median <<<"${cpu_recv[$m]}")"
 done

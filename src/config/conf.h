@@ -123,9 +123,10 @@ struct kf_conf_s {
 	char *tls_key;		/* owned; its private key */
 	char *tls_key_password; /* owned; secret: inline, file:PATH, env:NAME */
 	int tls_verify_hostname;
-	int sasl_mechanism;  /* enum kf_sasl_mechanism */
-	char *sasl_username; /* owned */
-	char *sasl_password; /* owned; secret: inline, file:PATH, env:NAME */
+	char *tls_ciphersuites; /* owned; TLS 1.3 suites offered, or NULL */
+	int sasl_mechanism;	/* enum kf_sasl_mechanism */
+	char *sasl_username;	/* owned */
+	char *sasl_password;	/* owned; secret: inline, file:PATH, env:NAME */
 
 	/* watch */
 	char *state_dir; /* owned */

@@ -8,7 +8,11 @@
  * Nothing here knows the wire format; proto/seal builds the frames.
  *
  * @locality any thread (worker threads in the engines: the loop thread
- * never calls in here); no shared state but OpenSSL's own.
+ * never calls in here); no shared state but OpenSSL's own, and the TLS
+ * suites kf_crypto_tls_suites gave it.
+ *
+ * kf_crypto_tls_suites sets OpenSSL's TLS 1.3 suites for the process: this
+ * file is the one that talks to OpenSSL.
  */
 #ifndef KF_CORE_CRYPTO_H
 #define KF_CORE_CRYPTO_H
@@ -129,5 +133,14 @@ enum kf_cert_refusal {
 /* Classifies an OpenSSL certificate verify error number (X509_V_*, what
  * librdkafka's ssl.certificate.verify_cb receives). */
 enum kf_cert_refusal kf_crypto_cert_refusal(int x509_error);
+
+/* tls.ciphersuites (kafka/security.c): makes every OpenSSL context the process creates from now on offer the
+ * TLS 1.3 suites of the ':'-separated list suites (librdkafka 2.0 sets only
+ * TLS 1.2's cipher list; its contexts take TLS 1.3's from OpenSSL's
+ * configuration). Leaves OpenSSL alone, and says so at info level, when the
+ * system's OpenSSL configuration has a policy of its own. Fails on a name
+ * OpenSSL does not know as a TLS 1.3 suite.
+ * @locality any thread (serialised inside) */
+int kf_crypto_tls_suites(const char *suites, char *errstr, size_t errstr_size);
 
 #endif /* KF_CORE_CRYPTO_H */

@@ -259,6 +259,9 @@ int kf_kafka_security_apply(rd_kafka_conf_t *rc, const kf_conf_t *conf,
 	    kf__apply_tls(rc, conf, errstr, errstr_size) ||
 	    kf__apply_sasl(rc, conf, proto, errstr, errstr_size))
 		return KF_EINVAL;
+	if ((proto == KF_SECURITY_SSL || proto == KF_SECURITY_SASL_SSL) &&
+	    kf_crypto_tls_suites(conf->tls_ciphersuites, errstr, errstr_size))
+		return KF_EINVAL;
 	return 0;
 }
 
