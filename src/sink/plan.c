@@ -419,7 +419,7 @@ static int kf__key_index(const kf_schema_t *s, const kf_schema_t *key,
 
 /* One decoded message into its group. */
 static int kf__plan_msg(struct kf__build *b, kf_envdec_t *dec,
-			const rd_kafka_message_t *m, size_t i)
+			const kf_sink_msg_t *m, size_t i)
 {
 	const kf_sink_rules_t *r = b->r;
 	kf_env_msg_t ev;
@@ -431,14 +431,13 @@ static int kf__plan_msg(struct kf__build *b, kf_envdec_t *dec,
 	size_t nkey = 0, j;
 	enum kf_db_mode mode;
 
-	if (!m->payload) {
+	if (!m->value) {
 		b->p->skipped++; /* a tombstone: its delete came before it */
 		return 0;
 	}
-	if (r->ledger_topic &&
-	    !strcmp(rd_kafka_topic_name(m->rkt), r->ledger_topic))
+	if (r->ledger_topic && !strcmp(m->topic, r->ledger_topic))
 		return 0; /* a load record: sink/reconcile.h */
-	if (kf_envdec_decode(dec, m->key, m->key_len, m->payload, m->len, &ev,
+	if (kf_envdec_decode(dec, m->key, m->key_len, m->value, m->len, &ev,
 			     &rej))
 		return kf__refuse(b, i, "format", "%s", rej.reason);
 	if (ev.kind == KF_ENV_TOMBSTONE) {
@@ -447,9 +446,9 @@ static int kf__plan_msg(struct kf__build *b, kf_envdec_t *dec,
 	}
 	if (r->table)
 		snprintf(table, sizeof(table), "%s", r->table);
-	else if (kf_sink_table_name(
-			 r->table_format, rd_kafka_topic_name(m->rkt), ev.db,
-			 ev.db_schema, ev.table, table, sizeof(table)))
+	else if (kf_sink_table_name(r->table_format, m->topic, ev.db,
+				    ev.db_schema, ev.table, table,
+				    sizeof(table)))
 		return kf__refuse(b, i, "table", "%s", table);
 	del = ev.kind == KF_ENV_CHANGE && ev.op == 'd';
 	if (ev.kind == KF_ENV_CHANGE && ev.op == 't') {
@@ -579,10 +578,11 @@ static int kf__finish(kf_sink_plan_t *p, kf_sink_group_t *g,
 }
 
 int kf_sink_plan_build(kf_sink_plan_t *p, const kf_sink_rules_t *r,
-		       kf_envdec_t *dec, rd_kafka_message_t *const *msgs,
-		       size_t n)
+		       kf_envdec_t *dec, const kf_sink_stash_t *msgs)
 {
 	struct kf__build b = {.p = p, .r = r};
+	kf_sink_scratch_t sc = {0};
+	kf_sink_msg_t m;
 	size_t i;
 	int rc = 0;
 
@@ -590,8 +590,12 @@ int kf_sink_plan_build(kf_sink_plan_t *p, const kf_sink_rules_t *r,
 	p->arena = calloc(1, sizeof(*p->arena));
 	if (!p->arena)
 		return KF_ENOMEM;
-	for (i = 0; i < n && !rc; i++)
-		rc = kf__plan_msg(&b, dec, msgs[i], i);
+	for (i = 0; i < msgs->n && !rc; i++) {
+		rc = kf_sink_stash_get(msgs, i, &m, &sc);
+		if (!rc)
+			rc = kf__plan_msg(&b, dec, &m, i);
+	}
+	kf_sink_scratch_free(&sc);
 	for (i = 0; i < p->ngroups && !rc; i++)
 		rc = kf__finish(p, &p->groups[i], &b.gb[i]);
 	for (i = 0; i < p->ngroups; i++)

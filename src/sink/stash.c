@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "sink/stash.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kferry/kferry.h"
+
+/* Values shorter than this are kept whole without a look for a prefix; a
+ * prefix shorter than half of it is not worth an entry's reference. */
+#define KF__SHARE_MIN 128
+#define KF__CHUNK (64 * 1024)
+
+struct kf__stash_chunk {
+	struct kf__stash_chunk *next;
+	size_t used, cap;
+	unsigned char data[];
+};
+
+/* One message: its value is ref[0..ref_len) then tail[0..tail_len). */
+struct kf__stash_ent {
+	const char *topic;
+	int64_t offset, timestamp;
+	const unsigned char *key, *ref, *tail, *load_id;
+	uint32_t key_len, ref_len, tail_len;
+	int32_t partition;
+	uint8_t load_id_len;
+	uint8_t has_key, has_value;
+};
+
+/* n bytes of the stash's chunks, or NULL. */
+static unsigned char *kf__room(kf_sink_stash_t *s, size_t n)
+{
+	struct kf__stash_chunk *c = s->chunks;
+
+	if (!c || c->cap - c->used < n) {
+		size_t cap = n > KF__CHUNK ? n : KF__CHUNK;
+
+		c = malloc(sizeof(*c) + cap);
+		if (!c)
+			return NULL;
+		c->next = s->chunks;
+		c->used = 0;
+		c->cap = cap;
+		s->chunks = c;
+		s->bytes += sizeof(*c) + cap;
+	}
+	c->used += n;
+	return c->data + c->used - n;
+}
+
+static const unsigned char *kf__copy(kf_sink_stash_t *s, const void *p,
+				     size_t n)
+{
+	unsigned char *out = kf__room(s, n ? n : 1);
+
+	if (out && n)
+		memcpy(out, p, n);
+	return out;
+}
+
+/* How many leading bytes a and b share. */
+static size_t kf__common(const unsigned char *a, size_t alen,
+			 const unsigned char *b, size_t blen)
+{
+	size_t n = alen < blen ? alen : blen, i = 0;
+	uint64_t x, y;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			break;
+	}
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
+/* e's value: a prefix of a kept value and its tail, or kept whole (then a
+ * reference for the next ones). */
+static int kf__value(kf_sink_stash_t *s, struct kf__stash_ent *e,
+		     const unsigned char *v, size_t len)
+{
+	unsigned i, r;
+	size_t common;
+
+	if (len >= KF__SHARE_MIN)
+		for (i = 0; i < KF_SINK_STASH_REFS; i++) {
+			r = (s->last_ref + i) % KF_SINK_STASH_REFS;
+			if (!s->refs[r])
+				continue;
+			common = kf__common(s->refs[r], s->ref_len[r], v, len);
+			if (common < KF__SHARE_MIN / 2)
+				continue;
+			e->tail = kf__copy(s, v + common, len - common);
+			if (!e->tail)
+				return KF_ENOMEM;
+			s->last_ref = r;
+			e->ref = s->refs[r];
+			e->ref_len = (uint32_t)common;
+			e->tail_len = (uint32_t)(len - common);
+			return 0;
+		}
+	e->tail = kf__copy(s, v, len);
+	if (!e->tail)
+		return KF_ENOMEM;
+	e->tail_len = (uint32_t)len;
+	if (len >= KF__SHARE_MIN) {
+		r = s->next_ref;
+		s->next_ref = (r + 1) % KF_SINK_STASH_REFS;
+		s->refs[r] = e->tail;
+		s->ref_len[r] = len;
+		s->last_ref = r;
+	}
+	return 0;
+}
+
+int kf_sink_stash_add(kf_sink_stash_t *s, const kf_sink_msg_t *m)
+{
+	struct kf__stash_ent *e;
+	int rc;
+
+	if (m->key_len > UINT32_MAX || m->len > UINT32_MAX ||
+	    m->load_id_len > UINT8_MAX)
+		return KF_EINVAL;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 1024;
+
+		e = realloc(s->ents, cap * sizeof(*e));
+		if (!e)
+			return KF_ENOMEM;
+		s->bytes += (cap - s->cap) * sizeof(*e);
+		s->ents = e;
+		s->cap = cap;
+	}
+	e = &s->ents[s->n];
+	*e = (struct kf__stash_ent){
+		.topic = m->topic,
+		.offset = m->offset,
+		.timestamp = m->timestamp,
+		.partition = m->partition,
+		.has_key = m->key != NULL,
+		.has_value = m->value != NULL,
+		.key_len = (uint32_t)m->key_len,
+		.load_id_len = (uint8_t)m->load_id_len,
+	};
+	if (m->key && !(e->key = kf__copy(s, m->key, m->key_len)))
+		return KF_ENOMEM;
+	if (m->load_id &&
+	    !(e->load_id = kf__copy(s, m->load_id, m->load_id_len)))
+		return KF_ENOMEM;
+	if (m->value) {
+		rc = kf__value(s, e, m->value, m->len);
+		if (rc)
+			return rc;
+	}
+	s->n++;
+	return 0;
+}
+
+int kf_sink_stash_get(const kf_sink_stash_t *s, size_t i, kf_sink_msg_t *m,
+		      kf_sink_scratch_t *sc)
+{
+	const struct kf__stash_ent *e = &s->ents[i];
+	size_t len = (size_t)e->ref_len + e->tail_len;
+
+	*m = (kf_sink_msg_t){
+		.topic = e->topic,
+		.partition = e->partition,
+		.offset = e->offset,
+		.timestamp = e->timestamp,
+		.key = e->has_key ? e->key : NULL,
+		.key_len = e->key_len,
+		.load_id = e->load_id,
+		.load_id_len = e->load_id_len,
+		.len = e->has_value ? len : 0,
+	};
+	if (!e->has_value)
+		return 0;
+	if (!e->ref || !e->tail_len) { /* in one piece */
+		m->value = e->ref ? e->ref : e->tail;
+		return 0;
+	}
+	if (sc->cap < len) {
+		unsigned char *p = realloc(sc->p, len);
+
+		if (!p)
+			return KF_ENOMEM;
+		sc->p = p;
+		sc->cap = len;
+	}
+	memcpy(sc->p, e->ref, e->ref_len);
+	memcpy(sc->p + e->ref_len, e->tail, e->tail_len);
+	m->value = sc->p;
+	return 0;
+}
+
+void kf_sink_stash_keep(kf_sink_stash_t *s,
+			int (*keep)(void *opaque, const char *topic,
+				    int32_t partition, int64_t offset),
+			void *opaque)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (keep(opaque, s->ents[i].topic, s->ents[i].partition,
+			 s->ents[i].offset))
+			s->ents[k++] = s->ents[i];
+	s->n = k;
+}
+
+void kf_sink_stash_free(kf_sink_stash_t *s)
+{
+	struct kf__stash_chunk *c, *next;
+
+	if (!s)
+		return;
+	for (c = s->chunks; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(s->ents);
+	memset(s, 0, sizeof(*s));
+}
+
+void kf_sink_scratch_free(kf_sink_scratch_t *sc)
+{
+	if (!sc)
+		return;
+	free(sc->p);
+	memset(sc, 0, sizeof(*sc));
+}
