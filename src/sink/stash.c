@@ -17,12 +17,19 @@ struct kf__stash_chunk {
 	unsigned char data[];
 };
 
-/* One message: its value is ref[0..ref_len) then tail[0..tail_len). */
+/* Bytes kept as a prefix of bytes kept whole (ref) and a tail of their
+ * own; ref NULL: all in tail. */
+struct kf__span {
+	const unsigned char *ref, *tail;
+	uint32_t ref_len, tail_len;
+};
+
+/* One message. */
 struct kf__stash_ent {
 	const char *topic;
 	int64_t offset, timestamp;
-	const unsigned char *key, *ref, *tail, *load_id;
-	uint32_t key_len, ref_len, tail_len;
+	struct kf__span key, value;
+	const unsigned char *load_id;
 	int32_t partition;
 	uint8_t load_id_len;
 	uint8_t has_key, has_value;
@@ -77,43 +84,63 @@ static size_t kf__common(const unsigned char *a, size_t alen,
 	return i;
 }
 
-/* e's value: a prefix of a kept value and its tail, or kept whole (then a
+/* v into sp: a prefix of one of refs and its tail, or kept whole (then a
  * reference for the next ones). */
-static int kf__value(kf_sink_stash_t *s, struct kf__stash_ent *e,
-		     const unsigned char *v, size_t len)
+static int kf__span(kf_sink_stash_t *s, struct kf_sink_stash_refs *refs,
+		    struct kf__span *sp, const unsigned char *v, size_t len)
 {
 	unsigned i, r;
 	size_t common;
 
 	if (len >= KF__SHARE_MIN)
 		for (i = 0; i < KF_SINK_STASH_REFS; i++) {
-			r = (s->last_ref + i) % KF_SINK_STASH_REFS;
-			if (!s->refs[r])
+			r = (refs->last + i) % KF_SINK_STASH_REFS;
+			if (!refs->p[r])
 				continue;
-			common = kf__common(s->refs[r], s->ref_len[r], v, len);
+			common = kf__common(refs->p[r], refs->len[r], v, len);
 			if (common < KF__SHARE_MIN / 2)
 				continue;
-			e->tail = kf__copy(s, v + common, len - common);
-			if (!e->tail)
+			sp->tail = kf__copy(s, v + common, len - common);
+			if (!sp->tail)
 				return KF_ENOMEM;
-			s->last_ref = r;
-			e->ref = s->refs[r];
-			e->ref_len = (uint32_t)common;
-			e->tail_len = (uint32_t)(len - common);
+			refs->last = r;
+			sp->ref = refs->p[r];
+			sp->ref_len = (uint32_t)common;
+			sp->tail_len = (uint32_t)(len - common);
 			return 0;
 		}
-	e->tail = kf__copy(s, v, len);
-	if (!e->tail)
+	sp->tail = kf__copy(s, v, len);
+	if (!sp->tail)
 		return KF_ENOMEM;
-	e->tail_len = (uint32_t)len;
+	sp->tail_len = (uint32_t)len;
 	if (len >= KF__SHARE_MIN) {
-		r = s->next_ref;
-		s->next_ref = (r + 1) % KF_SINK_STASH_REFS;
-		s->refs[r] = e->tail;
-		s->ref_len[r] = len;
-		s->last_ref = r;
+		r = refs->next;
+		refs->next = (r + 1) % KF_SINK_STASH_REFS;
+		refs->p[r] = sp->tail;
+		refs->len[r] = len;
+		refs->last = r;
 	}
 	return 0;
+}
+
+/* sp's bytes in one piece: where they lie, or put together in sc. */
+static const void *kf__whole(const struct kf__span *sp,
+			     struct kf_sink_scratch_buf *sc, size_t *len)
+{
+	*len = (size_t)sp->ref_len + sp->tail_len;
+	if (!sp->ref || !sp->tail_len)
+		return sp->ref ? sp->ref : sp->tail;
+	if (sc->cap < *len) {
+		unsigned char *p = realloc(sc->p, *len);
+
+		if (!p)
+			return NULL;
+		sc->p = p;
+		sc->cap = *len;
+	}
+	memcpy(sc->p, sp->ref, sp->ref_len);
+	memcpy(sc->p + sp->ref_len, sp->tail, sp->tail_len);
+	return sc->p;
 }
 
 int kf_sink_stash_add(kf_sink_stash_t *s, const kf_sink_msg_t *m)
@@ -142,19 +169,16 @@ int kf_sink_stash_add(kf_sink_stash_t *s, const kf_sink_msg_t *m)
 		.partition = m->partition,
 		.has_key = m->key != NULL,
 		.has_value = m->value != NULL,
-		.key_len = (uint32_t)m->key_len,
 		.load_id_len = (uint8_t)m->load_id_len,
 	};
-	if (m->key && !(e->key = kf__copy(s, m->key, m->key_len)))
-		return KF_ENOMEM;
+	if (m->key && (rc = kf__span(s, &s->keys, &e->key, m->key, m->key_len)))
+		return rc;
+	if (m->value &&
+	    (rc = kf__span(s, &s->values, &e->value, m->value, m->len)))
+		return rc;
 	if (m->load_id &&
 	    !(e->load_id = kf__copy(s, m->load_id, m->load_id_len)))
 		return KF_ENOMEM;
-	if (m->value) {
-		rc = kf__value(s, e, m->value, m->len);
-		if (rc)
-			return rc;
-	}
 	s->n++;
 	return 0;
 }
@@ -163,36 +187,20 @@ int kf_sink_stash_get(const kf_sink_stash_t *s, size_t i, kf_sink_msg_t *m,
 		      kf_sink_scratch_t *sc)
 {
 	const struct kf__stash_ent *e = &s->ents[i];
-	size_t len = (size_t)e->ref_len + e->tail_len;
 
 	*m = (kf_sink_msg_t){
 		.topic = e->topic,
 		.partition = e->partition,
 		.offset = e->offset,
 		.timestamp = e->timestamp,
-		.key = e->has_key ? e->key : NULL,
-		.key_len = e->key_len,
 		.load_id = e->load_id,
 		.load_id_len = e->load_id_len,
-		.len = e->has_value ? len : 0,
 	};
-	if (!e->has_value)
-		return 0;
-	if (!e->ref || !e->tail_len) { /* in one piece */
-		m->value = e->ref ? e->ref : e->tail;
-		return 0;
-	}
-	if (sc->cap < len) {
-		unsigned char *p = realloc(sc->p, len);
-
-		if (!p)
-			return KF_ENOMEM;
-		sc->p = p;
-		sc->cap = len;
-	}
-	memcpy(sc->p, e->ref, e->ref_len);
-	memcpy(sc->p + e->ref_len, e->tail, e->tail_len);
-	m->value = sc->p;
+	if (e->has_key && !(m->key = kf__whole(&e->key, &sc->key, &m->key_len)))
+		return KF_ENOMEM;
+	if (e->has_value &&
+	    !(m->value = kf__whole(&e->value, &sc->value, &m->len)))
+		return KF_ENOMEM;
 	return 0;
 }
 
@@ -228,6 +236,7 @@ void kf_sink_scratch_free(kf_sink_scratch_t *sc)
 {
 	if (!sc)
 		return;
-	free(sc->p);
+	free(sc->key.p);
+	free(sc->value.p);
 	memset(sc, 0, sizeof(*sc));
 }

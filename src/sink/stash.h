@@ -3,10 +3,10 @@
  * The messages of one sink batch, copied out of librdkafka as they are
  * read (docs/sink.md 4.1.1), so that a fetched record batch is freed once
  * its messages left the consumer's queue rather than once the sink batch
- * committed. A value that shares at least 64 leading bytes with one of
- * the last values kept whole (a Connect JSON schema, repeated by every
- * message of a topic) is kept as that prefix and its own tail; a message
- * is read back whole, byte for byte.
+ * committed. A key or value that shares at least 64 leading bytes with
+ * one of the last ones kept whole (a Connect JSON schema, repeated by
+ * every message of a topic) is kept as that prefix and its own tail; a
+ * message is read back whole, byte for byte.
  *
  * @locality one thread at a time: the loop while the batch builds, then
  * the planner, then the writer (each a reader only).
@@ -41,19 +41,24 @@ typedef struct kf_sink_stash_s {
 	struct kf__stash_ent *ents;
 	size_t n, cap;
 	struct kf__stash_chunk *chunks;
-	/* values kept whole, the latest KF_SINK_STASH_REFS, that the next
-	 * values are compared with (in the chunks) */
-	const unsigned char *refs[KF_SINK_STASH_REFS];
-	size_t ref_len[KF_SINK_STASH_REFS];
-	unsigned last_ref, next_ref;
+	/* keys and values kept whole, the latest KF_SINK_STASH_REFS of
+	 * each, that the next ones are compared with (in the chunks) */
+	struct kf_sink_stash_refs {
+		const unsigned char *p[KF_SINK_STASH_REFS];
+		size_t len[KF_SINK_STASH_REFS];
+		unsigned last, next;
+	} keys, values;
 	/* memory held: entries and chunks (the sink's budget counts it) */
 	uint64_t bytes;
 } kf_sink_stash_t;
 
-/* A growable buffer a shared value is put together in (one per thread). */
+/* Growable buffers a shared key and value are put together in (one per
+ * thread). */
 typedef struct kf_sink_scratch_s {
-	unsigned char *p;
-	size_t cap;
+	struct kf_sink_scratch_buf {
+		unsigned char *p;
+		size_t cap;
+	} key, value;
 } kf_sink_scratch_t;
 
 /* Copies m in as message s->n. 0, KF_ENOMEM, or KF_EINVAL (a key, value
@@ -61,8 +66,8 @@ typedef struct kf_sink_scratch_s {
  * was on an error. */
 int kf_sink_stash_add(kf_sink_stash_t *s, const kf_sink_msg_t *m);
 
-/* Message i (< s->n) into m; its value is put together in sc when shared.
- * 0 or KF_ENOMEM. */
+/* Message i (< s->n) into m; its key and value are put together in sc
+ * when shared. 0 or KF_ENOMEM. */
 int kf_sink_stash_get(const kf_sink_stash_t *s, size_t i, kf_sink_msg_t *m,
 		      kf_sink_scratch_t *sc);
 

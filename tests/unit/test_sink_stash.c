@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of src/sink/stash.c: messages read back byte for byte (key,
- * value, tombstone, coordinates, load id), values of one schema kept as a
- * shared prefix and their tails (the stash holds far less than their
+ * value, tombstone, coordinates, load id), keys and values of one schema
+ * kept as a shared prefix and their tails (the stash holds far less than their
  * sum), two schemas interleaved, short values, and a filter that keeps
  * the order.
  */
@@ -32,6 +32,20 @@ static void value_of(size_t i, int b, char *out, size_t size)
 {
 	snprintf(out, size, "%s{\"id\":%zu,\"memo\":\"row %zu\"}}",
 		 b ? SCHEMA("shop.b") : SCHEMA("shop.a"), i, i * 7);
+}
+
+/* Message i's key: a Connect JSON key with its schema, or none. */
+static const char *key_of(size_t i, char *out, size_t size)
+{
+	if (!(i % 4))
+		return NULL;
+	snprintf(out, size,
+		 "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":"
+		 "\"int64\",\"optional\":false,\"field\":\"id\"}],"
+		 "\"optional\":false,\"name\":\"shop.Key\"},\"payload\":"
+		 "{\"id\":%zu}}",
+		 i);
+	return out;
 }
 
 static void add(kf_sink_stash_t *st, size_t i, const char *value,
@@ -96,7 +110,8 @@ static void test_shared_schema(void **state)
 {
 	kf_sink_stash_t st = {0};
 	kf_sink_scratch_t sc = {0};
-	char v[512];
+	char v[512], k[256];
+	const char *key;
 	uint64_t sum = 0;
 	size_t i;
 
@@ -104,13 +119,14 @@ static void test_shared_schema(void **state)
 	for (i = 0; i < N; i++) {
 		/* two schemas interleaved, now and then a long run of one */
 		value_of(i, i % 5 == 1, v, sizeof(v));
-		add(&st, i, v, i % 4 ? "k" : NULL);
-		sum += strlen(v) + 1;
+		key = key_of(i, k, sizeof(k));
+		add(&st, i, v, key);
+		sum += strlen(v) + (key ? strlen(key) : 0);
 	}
 	assert_int_equal(st.n, N);
 	for (i = 0; i < N; i++) {
 		value_of(i, i % 5 == 1, v, sizeof(v));
-		check(&st, i, i, v, i % 4 ? "k" : NULL, &sc);
+		check(&st, i, i, v, key_of(i, k, sizeof(k)), &sc);
 	}
 	/* the schemas are kept a few times, not once a message: well under
 	 * half of the values' bytes (entries and chunks counted) */
