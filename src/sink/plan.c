@@ -6,57 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/arena.h"
 #include "kferry/kferry.h"
 
 /* ------------------------------------------------------------- arena */
 
-/* The plan's memory: rows and their bytes outlive the decoder's next
- * call, and are all freed at once with the plan. */
-struct kf__chunk {
-	struct kf__chunk *next;
-	size_t used, cap;
-	_Alignas(16) unsigned char data[];
-};
-
-struct kf__arena {
-	struct kf__chunk *head;
-	uint64_t bytes; /* of its chunks: the plan's share of the budget */
-};
-
-#define KF__CHUNK (64 * 1024)
-
-static void *kf__alloc(struct kf__arena *a, size_t n)
+/* The plan's memory (p->arena): rows and their bytes outlive the
+ * decoder's next call, and are all freed at once with the plan. */
+static void *kf__alloc(kf_arena_t *a, size_t n)
 {
-	struct kf__chunk *c = a->head;
-	size_t need = (n + 15) & ~(size_t)15;
-
-	if (!c || c->cap - c->used < need) {
-		size_t cap = need > KF__CHUNK ? need : KF__CHUNK;
-
-		c = malloc(sizeof(*c) + cap);
-		if (!c)
-			return NULL;
-		c->next = a->head;
-		c->used = 0;
-		c->cap = cap;
-		a->head = c;
-		a->bytes += sizeof(*c) + cap;
-	}
-	c->used += need;
-	return c->data + c->used - need;
-}
-
-static void kf__arena_free(struct kf__arena *a)
-{
-	struct kf__chunk *c, *next;
-
-	if (!a)
-		return;
-	for (c = a->head; c; c = next) {
-		next = c->next;
-		free(c);
-	}
-	free(a);
+	return kf_arena_alloc(a, n, 16);
 }
 
 static int kf__is_span(enum kf_type t)
@@ -65,8 +24,7 @@ static int kf__is_span(enum kf_type t)
 }
 
 /* A copy of n values whose spans live in the arena. */
-static kf_value_t *kf__copy_values(struct kf__arena *a, const kf_value_t *v,
-				   size_t n)
+static kf_value_t *kf__copy_values(kf_arena_t *a, const kf_value_t *v, size_t n)
 {
 	kf_value_t *out = kf__alloc(a, n * sizeof(*out) + 1);
 	size_t i;
@@ -89,7 +47,7 @@ static kf_value_t *kf__copy_values(struct kf__arena *a, const kf_value_t *v,
 }
 
 /* The bytes a key compares by: each value's type, null flag and data. */
-static unsigned char *kf__key_bytes(struct kf__arena *a, const kf_value_t *v,
+static unsigned char *kf__key_bytes(kf_arena_t *a, const kf_value_t *v,
 				    size_t n, size_t *len)
 {
 	unsigned char *out, *w;
@@ -277,7 +235,7 @@ static int kf__same_cols(const kf_sink_group_t *g, const kf_schema_t *s,
 	return 1;
 }
 
-static char *kf__strdup(struct kf__arena *a, const char *s)
+static char *kf__strdup(kf_arena_t *a, const char *s)
 {
 	size_t n = strlen(s) + 1;
 	char *d = kf__alloc(a, n);
@@ -296,7 +254,7 @@ static kf_sink_group_t *kf__group(struct kf__build *b, const char *table,
 				  int truncate)
 {
 	kf_sink_plan_t *p = b->p;
-	struct kf__arena *a = p->arena;
+	kf_arena_t *a = p->arena;
 	kf_sink_group_t *g;
 	size_t i;
 
@@ -357,7 +315,7 @@ static int kf__add(struct kf__build *b, kf_sink_group_t *g, size_t msg, int del,
 		   const kf_value_t *keyvals)
 {
 	struct kf__gbuild *gb = &b->gb[g - b->p->groups];
-	struct kf__arena *a = b->p->arena;
+	kf_arena_t *a = b->p->arena;
 	struct kf__entry *e;
 
 	if (gb->n == gb->cap) {
@@ -612,6 +570,7 @@ void kf_sink_plan_free(kf_sink_plan_t *p)
 {
 	free(p->groups);
 	free(p->refused);
-	kf__arena_free(p->arena);
+	kf_arena_free(p->arena);
+	free(p->arena);
 	memset(p, 0, sizeof(*p));
 }

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/arena.h"
 #include "db/conn.h"
 #include "record/envelope.h"
 #include "sink/stash.h"
@@ -73,7 +74,7 @@ typedef struct kf_sink_plan_s {
 	 * truncates without --delete / --truncate */
 	uint64_t skipped;
 	uint64_t collapsed; /* events replaced by a later one of their key */
-	struct kf__arena *arena;
+	kf_arena_t *arena;
 	/* memory held by the values (sink.max_inflight_bytes counts it) */
 	uint64_t bytes;
 } kf_sink_plan_t;

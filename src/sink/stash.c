@@ -9,13 +9,6 @@
 /* Values shorter than this are kept whole without a look for a prefix; a
  * prefix shorter than half of it is not worth an entry's reference. */
 #define KF__SHARE_MIN 128
-#define KF__CHUNK (64 * 1024)
-
-struct kf__stash_chunk {
-	struct kf__stash_chunk *next;
-	size_t used, cap;
-	unsigned char data[];
-};
 
 /* Bytes kept as a prefix of bytes kept whole (ref) and a tail of their
  * own; ref NULL: all in tail. */
@@ -35,34 +28,14 @@ struct kf__stash_ent {
 	uint8_t has_key, has_value;
 };
 
-/* n bytes of the stash's chunks, or NULL. */
-static unsigned char *kf__room(kf_sink_stash_t *s, size_t n)
-{
-	struct kf__stash_chunk *c = s->chunks;
-
-	if (!c || c->cap - c->used < n) {
-		size_t cap = n > KF__CHUNK ? n : KF__CHUNK;
-
-		c = malloc(sizeof(*c) + cap);
-		if (!c)
-			return NULL;
-		c->next = s->chunks;
-		c->used = 0;
-		c->cap = cap;
-		s->chunks = c;
-		s->bytes += sizeof(*c) + cap;
-	}
-	c->used += n;
-	return c->data + c->used - n;
-}
-
 static const unsigned char *kf__copy(kf_sink_stash_t *s, const void *p,
 				     size_t n)
 {
-	unsigned char *out = kf__room(s, n ? n : 1);
+	unsigned char *out = kf_arena_alloc(&s->chunks, n ? n : 1, 1);
 
 	if (out && n)
 		memcpy(out, p, n);
+	s->bytes = s->cap * sizeof(*s->ents) + s->chunks.bytes;
 	return out;
 }
 
@@ -157,9 +130,9 @@ int kf_sink_stash_add(kf_sink_stash_t *s, const kf_sink_msg_t *m)
 		e = realloc(s->ents, cap * sizeof(*e));
 		if (!e)
 			return KF_ENOMEM;
-		s->bytes += (cap - s->cap) * sizeof(*e);
 		s->ents = e;
 		s->cap = cap;
+		s->bytes = cap * sizeof(*e) + s->chunks.bytes;
 	}
 	e = &s->ents[s->n];
 	*e = (struct kf__stash_ent){
@@ -220,14 +193,9 @@ void kf_sink_stash_keep(kf_sink_stash_t *s,
 
 void kf_sink_stash_free(kf_sink_stash_t *s)
 {
-	struct kf__stash_chunk *c, *next;
-
 	if (!s)
 		return;
-	for (c = s->chunks; c; c = next) {
-		next = c->next;
-		free(c);
-	}
+	kf_arena_free(&s->chunks);
 	free(s->ents);
 	memset(s, 0, sizeof(*s));
 }

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/arena.h"
+
 /* One message as the sink uses it. Pointers are borrowed: topic from
  * librdkafka (its topic handles live as long as the consumer), the rest
  * from the message (kf_sink_stash_add) or from the stash and the scratch
@@ -40,7 +42,7 @@ typedef struct kf_sink_msg_s {
 typedef struct kf_sink_stash_s {
 	struct kf__stash_ent *ents;
 	size_t n, cap;
-	struct kf__stash_chunk *chunks;
+	kf_arena_t chunks; /* what the entries point into */
 	/* keys and values kept whole, the latest KF_SINK_STASH_REFS of
 	 * each, that the next ones are compared with (in the chunks) */
 	struct kf_sink_stash_refs {
