@@ -952,12 +952,13 @@ const struct kf__key kf__conf_keys[] = {
 	{
 		.name = "sink.max_inflight_bytes",
 		KF__SIZE(sink_max_inflight_bytes),
-		.def = "64MiB",
+		.def = "24MiB",
 		.min = 1 * KF__MiB,
 		.max = 4 * KF__GiB,
 		.doc = "Memory budget of the sink, shared out (docs/sink.md "
 		       "4.1.1): half for the batches in flight (their "
-		       "messages and decoded rows; reading pauses past it, "
+		       "messages, copied compactly out of librdkafka, and "
+		       "decoded rows; reading pauses past it, "
 		       "and a batch closes at a sixth, or sink.batch_bytes "
 		       "when smaller), a quarter for the consumer's prefetch "
 		       "queue, a 64th for one fetch (compressed; "

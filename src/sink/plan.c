@@ -6,57 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/arena.h"
 #include "kferry/kferry.h"
 
 /* ------------------------------------------------------------- arena */
 
-/* The plan's memory: rows and their bytes outlive the decoder's next
- * call, and are all freed at once with the plan. */
-struct kf__chunk {
-	struct kf__chunk *next;
-	size_t used, cap;
-	_Alignas(16) unsigned char data[];
-};
-
-struct kf__arena {
-	struct kf__chunk *head;
-	uint64_t bytes; /* of its chunks: the plan's share of the budget */
-};
-
-#define KF__CHUNK (64 * 1024)
-
-static void *kf__alloc(struct kf__arena *a, size_t n)
+/* The plan's memory (p->arena): rows and their bytes outlive the
+ * decoder's next call, and are all freed at once with the plan. */
+static void *kf__alloc(kf_arena_t *a, size_t n)
 {
-	struct kf__chunk *c = a->head;
-	size_t need = (n + 15) & ~(size_t)15;
-
-	if (!c || c->cap - c->used < need) {
-		size_t cap = need > KF__CHUNK ? need : KF__CHUNK;
-
-		c = malloc(sizeof(*c) + cap);
-		if (!c)
-			return NULL;
-		c->next = a->head;
-		c->used = 0;
-		c->cap = cap;
-		a->head = c;
-		a->bytes += sizeof(*c) + cap;
-	}
-	c->used += need;
-	return c->data + c->used - need;
-}
-
-static void kf__arena_free(struct kf__arena *a)
-{
-	struct kf__chunk *c, *next;
-
-	if (!a)
-		return;
-	for (c = a->head; c; c = next) {
-		next = c->next;
-		free(c);
-	}
-	free(a);
+	return kf_arena_alloc(a, n, 16);
 }
 
 static int kf__is_span(enum kf_type t)
@@ -65,8 +24,7 @@ static int kf__is_span(enum kf_type t)
 }
 
 /* A copy of n values whose spans live in the arena. */
-static kf_value_t *kf__copy_values(struct kf__arena *a, const kf_value_t *v,
-				   size_t n)
+static kf_value_t *kf__copy_values(kf_arena_t *a, const kf_value_t *v, size_t n)
 {
 	kf_value_t *out = kf__alloc(a, n * sizeof(*out) + 1);
 	size_t i;
@@ -89,7 +47,7 @@ static kf_value_t *kf__copy_values(struct kf__arena *a, const kf_value_t *v,
 }
 
 /* The bytes a key compares by: each value's type, null flag and data. */
-static unsigned char *kf__key_bytes(struct kf__arena *a, const kf_value_t *v,
+static unsigned char *kf__key_bytes(kf_arena_t *a, const kf_value_t *v,
 				    size_t n, size_t *len)
 {
 	unsigned char *out, *w;
@@ -277,7 +235,7 @@ static int kf__same_cols(const kf_sink_group_t *g, const kf_schema_t *s,
 	return 1;
 }
 
-static char *kf__strdup(struct kf__arena *a, const char *s)
+static char *kf__strdup(kf_arena_t *a, const char *s)
 {
 	size_t n = strlen(s) + 1;
 	char *d = kf__alloc(a, n);
@@ -296,7 +254,7 @@ static kf_sink_group_t *kf__group(struct kf__build *b, const char *table,
 				  int truncate)
 {
 	kf_sink_plan_t *p = b->p;
-	struct kf__arena *a = p->arena;
+	kf_arena_t *a = p->arena;
 	kf_sink_group_t *g;
 	size_t i;
 
@@ -357,7 +315,7 @@ static int kf__add(struct kf__build *b, kf_sink_group_t *g, size_t msg, int del,
 		   const kf_value_t *keyvals)
 {
 	struct kf__gbuild *gb = &b->gb[g - b->p->groups];
-	struct kf__arena *a = b->p->arena;
+	kf_arena_t *a = b->p->arena;
 	struct kf__entry *e;
 
 	if (gb->n == gb->cap) {
@@ -419,7 +377,7 @@ static int kf__key_index(const kf_schema_t *s, const kf_schema_t *key,
 
 /* One decoded message into its group. */
 static int kf__plan_msg(struct kf__build *b, kf_envdec_t *dec,
-			const rd_kafka_message_t *m, size_t i)
+			const kf_sink_msg_t *m, size_t i)
 {
 	const kf_sink_rules_t *r = b->r;
 	kf_env_msg_t ev;
@@ -431,14 +389,13 @@ static int kf__plan_msg(struct kf__build *b, kf_envdec_t *dec,
 	size_t nkey = 0, j;
 	enum kf_db_mode mode;
 
-	if (!m->payload) {
+	if (!m->value) {
 		b->p->skipped++; /* a tombstone: its delete came before it */
 		return 0;
 	}
-	if (r->ledger_topic &&
-	    !strcmp(rd_kafka_topic_name(m->rkt), r->ledger_topic))
+	if (r->ledger_topic && !strcmp(m->topic, r->ledger_topic))
 		return 0; /* a load record: sink/reconcile.h */
-	if (kf_envdec_decode(dec, m->key, m->key_len, m->payload, m->len, &ev,
+	if (kf_envdec_decode(dec, m->key, m->key_len, m->value, m->len, &ev,
 			     &rej))
 		return kf__refuse(b, i, "format", "%s", rej.reason);
 	if (ev.kind == KF_ENV_TOMBSTONE) {
@@ -447,9 +404,9 @@ static int kf__plan_msg(struct kf__build *b, kf_envdec_t *dec,
 	}
 	if (r->table)
 		snprintf(table, sizeof(table), "%s", r->table);
-	else if (kf_sink_table_name(
-			 r->table_format, rd_kafka_topic_name(m->rkt), ev.db,
-			 ev.db_schema, ev.table, table, sizeof(table)))
+	else if (kf_sink_table_name(r->table_format, m->topic, ev.db,
+				    ev.db_schema, ev.table, table,
+				    sizeof(table)))
 		return kf__refuse(b, i, "table", "%s", table);
 	del = ev.kind == KF_ENV_CHANGE && ev.op == 'd';
 	if (ev.kind == KF_ENV_CHANGE && ev.op == 't') {
@@ -579,10 +536,11 @@ static int kf__finish(kf_sink_plan_t *p, kf_sink_group_t *g,
 }
 
 int kf_sink_plan_build(kf_sink_plan_t *p, const kf_sink_rules_t *r,
-		       kf_envdec_t *dec, rd_kafka_message_t *const *msgs,
-		       size_t n)
+		       kf_envdec_t *dec, const kf_sink_stash_t *msgs)
 {
 	struct kf__build b = {.p = p, .r = r};
+	kf_sink_scratch_t sc = {0};
+	kf_sink_msg_t m;
 	size_t i;
 	int rc = 0;
 
@@ -590,8 +548,12 @@ int kf_sink_plan_build(kf_sink_plan_t *p, const kf_sink_rules_t *r,
 	p->arena = calloc(1, sizeof(*p->arena));
 	if (!p->arena)
 		return KF_ENOMEM;
-	for (i = 0; i < n && !rc; i++)
-		rc = kf__plan_msg(&b, dec, msgs[i], i);
+	for (i = 0; i < msgs->n && !rc; i++) {
+		rc = kf_sink_stash_get(msgs, i, &m, &sc);
+		if (!rc)
+			rc = kf__plan_msg(&b, dec, &m, i);
+	}
+	kf_sink_scratch_free(&sc);
 	for (i = 0; i < p->ngroups && !rc; i++)
 		rc = kf__finish(p, &p->groups[i], &b.gb[i]);
 	for (i = 0; i < p->ngroups; i++)
@@ -608,6 +570,7 @@ void kf_sink_plan_free(kf_sink_plan_t *p)
 {
 	free(p->groups);
 	free(p->refused);
-	kf__arena_free(p->arena);
+	kf_arena_free(p->arena);
+	free(p->arena);
 	memset(p, 0, sizeof(*p));
 }

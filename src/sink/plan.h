@@ -18,12 +18,13 @@
 #ifndef KF_SINK_PLAN_H
 #define KF_SINK_PLAN_H
 
-#include <librdkafka/rdkafka.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/arena.h"
 #include "db/conn.h"
 #include "record/envelope.h"
+#include "sink/stash.h"
 
 /* How messages become rows: borrowed from kf_sink_opts_t. */
 typedef struct kf_sink_rules_s {
@@ -73,16 +74,15 @@ typedef struct kf_sink_plan_s {
 	 * truncates without --delete / --truncate */
 	uint64_t skipped;
 	uint64_t collapsed; /* events replaced by a later one of their key */
-	struct kf__arena *arena;
+	kf_arena_t *arena;
 	/* memory held by the values (sink.max_inflight_bytes counts it) */
 	uint64_t bytes;
 } kf_sink_plan_t;
 
-/* Builds the plan of msgs[0..n) with dec. 0, or KF_ENOMEM (the plan is
- * then freed). */
+/* Builds the plan of the messages of msgs with dec (row_msg and a
+ * refusal's msg index them). 0, or KF_ENOMEM (the plan is then freed). */
 int kf_sink_plan_build(kf_sink_plan_t *p, const kf_sink_rules_t *r,
-		       kf_envdec_t *dec, rd_kafka_message_t *const *msgs,
-		       size_t n);
+		       kf_envdec_t *dec, const kf_sink_stash_t *msgs);
 void kf_sink_plan_free(kf_sink_plan_t *p);
 
 /* The table of --table-format fmt for a message of topic with the source

@@ -25,22 +25,30 @@ void kf_sink_reconcile_free(kf_sink_reconcile_t *r)
 	memset(r, 0, sizeof(*r));
 }
 
+void kf_sink_reconcile_load_id(const rd_kafka_message_t *m, const void **id,
+			       size_t *len)
+{
+	rd_kafka_headers_t *h = NULL;
+
+	*id = NULL;
+	*len = 0;
+	if (rd_kafka_message_headers(m, &h) ||
+	    rd_kafka_header_get_last(h, KF__LOAD_ID_HEADER, id, len))
+		*id = NULL;
+}
+
 /* The count of m's load (its kferry.load_id header), added when new; NULL
  * when m has none (or out of memory: r->nomem). */
 static struct kf_sink_load_count *kf__count(kf_sink_reconcile_t *r,
-					    const rd_kafka_message_t *m)
+					    const kf_sink_msg_t *m)
 {
-	rd_kafka_headers_t *h = NULL;
-	const void *v;
-	size_t len, i;
+	size_t i;
 
-	if (rd_kafka_message_headers(m, &h) ||
-	    rd_kafka_header_get_last(h, KF__LOAD_ID_HEADER, &v, &len) || !v ||
-	    len != 32)
+	if (!m->load_id || m->load_id_len != 32)
 		return NULL;
 	for (i = 0; i < r->n; i++)
-		if (!memcmp(r->loads[i].id, v, 32) &&
-		    !strcmp(r->loads[i].topic, rd_kafka_topic_name(m->rkt)))
+		if (!memcmp(r->loads[i].id, m->load_id, 32) &&
+		    !strcmp(r->loads[i].topic, m->topic))
 			return &r->loads[i];
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? 2 * r->cap : 8;
@@ -53,13 +61,12 @@ static struct kf_sink_load_count *kf__count(kf_sink_reconcile_t *r,
 		r->cap = cap;
 	}
 	memset(&r->loads[r->n], 0, sizeof(r->loads[0]));
-	memcpy(r->loads[r->n].id, v, 32);
-	r->loads[r->n].topic = rd_kafka_topic_name(m->rkt);
+	memcpy(r->loads[r->n].id, m->load_id, 32);
+	r->loads[r->n].topic = m->topic;
 	return &r->loads[r->n++];
 }
 
-void kf_sink_reconcile_refused(kf_sink_reconcile_t *r,
-			       const rd_kafka_message_t *m)
+void kf_sink_reconcile_refused(kf_sink_reconcile_t *r, const kf_sink_msg_t *m)
 {
 	struct kf_sink_load_count *c = kf__count(r, m);
 
@@ -182,74 +189,77 @@ out_free:
 
 /* ---- in the batch's transaction */
 
-/* The load records among msgs: their facts on their rows. */
-static int kf__records(kf_db_t *db, const kf_sink_opts_t *o, const char *table,
-		       rd_kafka_message_t *const *msgs, size_t n,
-		       kf_db_err_t *err)
+/* The load record m: its facts on its rows. */
+static int kf__record(kf_db_t *db, const kf_sink_opts_t *o, const char *table,
+		      const kf_sink_msg_t *m, kf_db_err_t *err)
 {
+	size_t cap = 2 * m->len + 64;
 	kf_db_load_t l;
-	size_t i;
-	int rc = 0;
+	char *strs;
+	int is, rc = 0;
 
-	for (i = 0; i < n && !rc; i++) {
-		const rd_kafka_message_t *m = msgs[i];
-		size_t cap = 2 * m->len + 64;
-		char *strs;
-		int is;
-
-		if (!m->payload ||
-		    strcmp(rd_kafka_topic_name(m->rkt), o->rules.ledger_topic))
-			continue;
-		strs = malloc(cap);
-		if (!strs) {
-			err->cls = KF_DB_E_FATAL;
-			return kf_seterr(err->msg, sizeof(err->msg), KF_ENOMEM,
-					 "out of memory");
-		}
-		is = kf_sink_load_record(m->payload, m->len, o->engine.topic,
-					 &l, strs, cap);
-		if (is < 0)
-			kf_warn("sink",
-				"%s [%d] offset %lld: not a load record "
-				"(docs/records.md 3.3): skipped",
-				rd_kafka_topic_name(m->rkt), (int)m->partition,
-				(long long)m->offset);
-		else if (is)
-			rc = kf_db_loads_expect(db, table, &l, err);
-		free(strs);
+	strs = malloc(cap);
+	if (!strs) {
+		err->cls = KF_DB_E_FATAL;
+		return kf_seterr(err->msg, sizeof(err->msg), KF_ENOMEM,
+				 "out of memory");
 	}
+	is = kf_sink_load_record(m->value, m->len, o->engine.topic, &l, strs,
+				 cap);
+	if (is < 0)
+		kf_warn("sink",
+			"%s [%d] offset %lld: not a load record "
+			"(docs/records.md 3.3): skipped",
+			m->topic, (int)m->partition, (long long)m->offset);
+	else if (is)
+		rc = kf_db_loads_expect(db, table, &l, err);
+	free(strs);
 	return rc;
 }
 
 int kf_sink_reconcile_apply(kf_sink_reconcile_t *r, kf_db_t *db,
 			    const kf_sink_opts_t *o,
-			    rd_kafka_message_t *const *msgs, size_t n,
-			    size_t *mismatches, kf_db_err_t *err)
+			    const kf_sink_stash_t *msgs, size_t *mismatches,
+			    kf_db_err_t *err)
 {
 	const char *table = o->loads_table ? o->loads_table : KF_DB_LOADS_TABLE;
 	struct kf_sink_load_count *c;
+	kf_sink_scratch_t sc = {0};
+	kf_sink_msg_t m;
 	size_t i;
-	int rc;
+	int rc = 0;
 
 	*mismatches = 0;
-	for (i = 0; i < n; i++)
-		if (strcmp(rd_kafka_topic_name(msgs[i]->rkt),
-			   o->rules.ledger_topic) &&
-		    (c = kf__count(r, msgs[i])))
+	for (i = 0; i < msgs->n && !rc; i++) {
+		rc = kf_sink_stash_get(msgs, i, &m, &sc);
+		if (rc)
+			r->nomem = 1;
+		else if (strcmp(m.topic, o->rules.ledger_topic) &&
+			 (c = kf__count(r, &m)))
 			c->rows++;
+	}
 	if (r->nomem) {
+		kf_sink_scratch_free(&sc);
 		err->cls = KF_DB_E_FATAL;
 		return kf_seterr(err->msg, sizeof(err->msg), KF_ENOMEM,
 				 "out of memory counting the loads' rows");
 	}
-	for (i = 0; i < r->n; i++) {
+	for (i = 0; i < r->n && !rc; i++) {
 		c = &r->loads[i];
 		rc = kf_db_loads_count(db, table, c->id, c->topic,
 				       c->rows - c->refused, c->refused, err);
-		if (rc)
-			return rc;
 	}
-	rc = kf__records(db, o, table, msgs, n, err);
+	for (i = 0; i < msgs->n && !rc; i++) {
+		rc = kf_sink_stash_get(msgs, i, &m, &sc);
+		if (rc) {
+			err->cls = KF_DB_E_FATAL;
+			kf_seterr(err->msg, sizeof(err->msg), rc,
+				  "out of memory");
+		} else if (m.value && !strcmp(m.topic, o->rules.ledger_topic)) {
+			rc = kf__record(db, o, table, &m, err);
+		}
+	}
+	kf_sink_scratch_free(&sc);
 	if (rc)
 		return rc;
 	return kf_db_loads_settle(db, table,

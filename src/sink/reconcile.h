@@ -19,6 +19,7 @@
 #include "db/conn.h"
 #include "db/loads.h"
 #include "sink/sink.h"
+#include "sink/stash.h"
 
 /* Rows refused in the current attempt, per load. */
 typedef struct kf_sink_reconcile_s {
@@ -31,19 +32,22 @@ typedef struct kf_sink_reconcile_s {
 	int nomem;
 } kf_sink_reconcile_t;
 
+/* m's kferry.load_id header (what the counts go by), kept with the
+ * message when it is stashed; *id NULL: none. */
+void kf_sink_reconcile_load_id(const rd_kafka_message_t *m, const void **id,
+			       size_t *len);
 /* A new attempt of a batch: the counts start over. */
 void kf_sink_reconcile_reset(kf_sink_reconcile_t *r);
 /* m's row was refused (a dead letter) in this attempt. */
-void kf_sink_reconcile_refused(kf_sink_reconcile_t *r,
-			       const rd_kafka_message_t *m);
+void kf_sink_reconcile_refused(kf_sink_reconcile_t *r, const kf_sink_msg_t *m);
 /* In the batch's transaction, after its offsets moved: counts the rows of
  * msgs per load, takes in the load records among them, settles what is
  * complete (*mismatches counts the loads found short or over). 0, or a
  * KF_E* code with err. */
 int kf_sink_reconcile_apply(kf_sink_reconcile_t *r, kf_db_t *db,
 			    const kf_sink_opts_t *o,
-			    rd_kafka_message_t *const *msgs, size_t n,
-			    size_t *mismatches, kf_db_err_t *err);
+			    const kf_sink_stash_t *msgs, size_t *mismatches,
+			    kf_db_err_t *err);
 void kf_sink_reconcile_free(kf_sink_reconcile_t *r);
 
 /* Parses load record js (docs/records.md 3.3) into l, its ends written

@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "common/stop.h"
 #include "obs/probe.h"
+#include "sink/reconcile.h"
 #include "sink/writer.h"
 
 /* Where the next batch of a partition starts, as the loop knows it. */
@@ -137,13 +138,9 @@ static void kf__give(struct kf__sink *s, kf_sink_batch_t *b,
 
 static void kf__batch_free(kf_sink_batch_t *b)
 {
-	size_t i;
-
 	if (!b)
 		return;
-	for (i = 0; i < b->n; i++)
-		rd_kafka_message_destroy(b->msgs[i]);
-	free(b->msgs);
+	kf_sink_stash_free(&b->msgs);
 	free(b->ranges);
 	free(b->tstats);
 	kf_sink_plan_free(&b->plan);
@@ -153,7 +150,7 @@ static void kf__batch_free(kf_sink_batch_t *b)
 /* A batch's share of the budget: its messages, and its plan once built. */
 static uint64_t kf__held(const kf_sink_batch_t *b)
 {
-	return b ? b->bytes + b->plan.bytes : 0;
+	return b ? b->msgs.bytes + b->plan.bytes : 0;
 }
 
 static struct kf__part *kf__part(struct kf__sink *s, const char *topic,
@@ -246,7 +243,8 @@ static void kf__dispatch(struct kf__sink *s)
 	struct kf__part *x;
 	size_t i;
 
-	if (s->planning || s->planned || !b || !b->n || s->rc || s->closing)
+	if (s->planning || s->planned || !b || !b->msgs.n || s->rc ||
+	    s->closing)
 		return;
 	for (i = 0; i < b->nranges; i++) {
 		x = kf__part(s, b->ranges[i].topic, b->ranges[i].partition);
@@ -282,9 +280,34 @@ static int kf__closed(const struct kf__sink *s)
 {
 	const kf_sink_batch_t *b = s->building;
 
-	return b && (b->n >= s->o->batch_rows || b->bytes >= s->budget.batch);
+	return b && (b->msgs.n >= s->o->batch_rows ||
+		     b->msgs.bytes >= s->budget.batch);
 }
 
+/* m as the batch keeps it (its load id only when loads are reconciled:
+ * the one header read). */
+static void kf__msg(const struct kf__sink *s, const rd_kafka_message_t *m,
+		    kf_sink_msg_t *out)
+{
+	rd_kafka_timestamp_type_t tt;
+
+	*out = (kf_sink_msg_t){
+		.topic = rd_kafka_topic_name(m->rkt),
+		.partition = m->partition,
+		.offset = m->offset,
+		.timestamp = rd_kafka_message_timestamp(m, &tt),
+		.key = m->key,
+		.key_len = m->key_len,
+		.value = m->payload,
+		.len = m->len,
+	};
+	if (s->o->rules.ledger_topic)
+		kf_sink_reconcile_load_id(m, &out->load_id, &out->load_id_len);
+}
+
+/* m copied into the building batch and given back to librdkafka at once:
+ * the fetched record batch it points into is freed when the last of its
+ * messages is (docs/sink.md 4.1.1). */
 static void kf__on_message(void *sink, rd_kafka_message_t *m, int64_t reread)
 {
 	struct kf__sink *s = sink;
@@ -292,6 +315,8 @@ static void kf__on_message(void *sink, rd_kafka_message_t *m, int64_t reread)
 		kf__part(s, rd_kafka_topic_name(m->rkt), m->partition);
 	kf_sink_batch_t *b;
 	kf_sink_range_t *r;
+	kf_sink_msg_t km;
+	int rc;
 
 	(void)reread;
 	if (!x || x->fenced || s->rc) {
@@ -306,22 +331,20 @@ static void kf__on_message(void *sink, rd_kafka_message_t *m, int64_t reread)
 		s->building->opened_ms = kf_engine_now_ms();
 	}
 	b = s->building;
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? 2 * b->cap : 1024;
-		rd_kafka_message_t **msgs =
-			realloc(b->msgs, cap * sizeof(*msgs));
-
-		if (!msgs)
-			goto oom;
-		b->msgs = msgs;
-		b->cap = cap;
+	kf__msg(s, m, &km);
+	rc = kf_sink_stash_add(&b->msgs, &km);
+	if (rc == KF_EINVAL) {
+		rd_kafka_message_destroy(m);
+		kf__fail(s, rc, "a message of 4 GiB or more");
+		return;
 	}
+	if (rc)
+		goto oom;
 	r = kf__range(s, b, m);
 	if (!r)
 		goto oom;
 	r->next = m->offset + 1;
-	b->msgs[b->n++] = m;
-	b->bytes += m->len + m->key_len;
+	rd_kafka_message_destroy(m);
 	if (kf__closed(s))
 		kf__dispatch(s);
 	return;
@@ -417,7 +440,7 @@ static void kf__batch_done(struct kf__sink *s, kf_sink_batch_t *b, int rc)
 			kf_probe_sink_load_mismatch(b->load_mismatches);
 		kf_dbg(KF_DBG_KAFKA, "sink",
 		       "batch of %zu messages committed: %llu rows written",
-		       b->n, (unsigned long long)b->st.rows_written);
+		       b->msgs.n, (unsigned long long)b->st.rows_written);
 	}
 	kf__batch_free(b);
 }
@@ -482,7 +505,7 @@ static void kf__plan_work(uv_work_t *req)
 	kf_sink_batch_t *b = s->planning;
 
 	b->planned = !kf_sink_plan_build(&b->plan, &s->o->rules, s->dec.env,
-					 b->msgs, b->n);
+					 &b->msgs);
 }
 
 /* The batches in flight moved on: the planned one to the writer, the
@@ -557,38 +580,39 @@ static int kf__assign(void *sink, rd_kafka_topic_partition_list_t *parts)
 	return KF_ENGINE_PENDING;
 }
 
+static int kf__revoked(const rd_kafka_topic_partition_list_t *parts,
+		       const char *topic, int32_t partition)
+{
+	int j;
+
+	for (j = 0; j < parts->cnt; j++)
+		if (parts->elems[j].partition == partition &&
+		    !strcmp(parts->elems[j].topic, topic))
+			return 1;
+	return 0;
+}
+
+static int kf__unrevoked(void *parts, const char *topic, int32_t partition,
+			 int64_t offset)
+{
+	(void)offset;
+	return !kf__revoked(parts, topic, partition);
+}
+
 static int kf__revoke(void *sink, const rd_kafka_topic_partition_list_t *parts)
 {
 	struct kf__sink *s = sink;
 	kf_sink_batch_t *b = s->building;
-	size_t i, k = 0;
-	int j, gone;
+	size_t i, k;
+	int j;
 
 	/* the unsent batch loses the revoked partitions' messages */
-	for (i = 0; b && i < b->n; i++) {
-		for (gone = 0, j = 0; j < parts->cnt; j++)
-			gone |= parts->elems[j].partition ==
-					b->msgs[i]->partition &&
-				!strcmp(parts->elems[j].topic,
-					rd_kafka_topic_name(b->msgs[i]->rkt));
-		if (gone)
-			rd_kafka_message_destroy(b->msgs[i]);
-		else
-			b->msgs[k++] = b->msgs[i];
-	}
 	if (b) {
-		b->n = k;
-		for (b->bytes = 0, i = 0; i < b->n; i++)
-			b->bytes += b->msgs[i]->len + b->msgs[i]->key_len;
-		for (i = k = 0; i < b->nranges; i++) {
-			for (gone = 0, j = 0; j < parts->cnt; j++)
-				gone |= parts->elems[j].partition ==
-						b->ranges[i].partition &&
-					!strcmp(parts->elems[j].topic,
-						b->ranges[i].topic);
-			if (!gone)
+		kf_sink_stash_keep(&b->msgs, kf__unrevoked, (void *)parts);
+		for (i = k = 0; i < b->nranges; i++)
+			if (!kf__revoked(parts, b->ranges[i].topic,
+					 b->ranges[i].partition))
 				b->ranges[k++] = b->ranges[i];
-		}
 		b->nranges = k;
 	}
 	for (j = 0; j < parts->cnt; j++)
@@ -605,7 +629,7 @@ static size_t kf__open(const void *sink)
 	const struct kf__sink *s = sink;
 
 	return (size_t)s->running + !!s->planning + !!s->planned +
-	       (s->building && s->building->n);
+	       (s->building && s->building->msgs.n);
 }
 
 static int kf__full(const void *sink)
@@ -613,7 +637,7 @@ static int kf__full(const void *sink)
 	const struct kf__sink *s = sink;
 	/* the planning batch's plan grows on a worker: not read here */
 	uint64_t bytes = s->running_bytes +
-			 (s->planning ? s->planning->bytes : 0) +
+			 (s->planning ? s->planning->msgs.bytes : 0) +
 			 kf__held(s->planned) + kf__held(s->building);
 
 	/* a closed batch waits for the planner: read no further */
@@ -626,7 +650,7 @@ static int kf__busy(const void *sink)
 	const struct kf__sink *s = sink;
 
 	return s->running || s->assigning || s->planning || s->planned ||
-	       (!s->rc && s->building && s->building->n);
+	       (!s->rc && s->building && s->building->msgs.n);
 }
 
 static void kf__tick(void *sink, uint64_t now)
@@ -634,7 +658,7 @@ static void kf__tick(void *sink, uint64_t now)
 	struct kf__sink *s = sink;
 	kf_sink_batch_t *b = s->building;
 
-	if (b && b->n &&
+	if (b && b->msgs.n &&
 	    (now - b->opened_ms >= s->o->batch_ms ||
 	     kf_engine_stopping(s->eng)))
 		kf__dispatch(s);

@@ -31,7 +31,8 @@ struct kf_sink_writer_s {
 	const kf_sink_opts_t *o;
 	const char *offsets_table;
 	kf_db_t *db;
-	kf_sink_decoder_t dec; /* for the plans the writer builds itself */
+	kf_sink_decoder_t dec;	   /* for the plans the writer builds itself */
+	kf_sink_scratch_t scratch; /* a dead letter's value put together */
 	kf_producer_t *dlq;
 	int dlq_failed; /* reports of the current batch that failed */
 	char dlq_err[256];
@@ -211,6 +212,7 @@ void kf_sink_writer_free(kf_sink_writer_t *w)
 	kf_sink_reconcile_free(&w->rec);
 	kf_db_close(w->db);
 	kf_sink_decoder_free(&w->dec);
+	kf_sink_scratch_free(&w->scratch);
 	free(w);
 }
 
@@ -401,25 +403,22 @@ static void kf__hdr_num(rd_kafka_headers_t *h, const char *name, int64_t v)
 }
 
 /* Produces the dead letter of m (docs/sink.md 4.4). */
-static int kf__dead_letter(kf_sink_writer_t *w, const rd_kafka_message_t *m,
+static int kf__dead_letter(kf_sink_writer_t *w, const kf_sink_msg_t *m,
 			   const char *kind, const char *code,
 			   const char *reason)
 {
 	rd_kafka_headers_t *h = rd_kafka_headers_new(8);
-	rd_kafka_timestamp_type_t tt;
 	rd_kafka_resp_err_t err;
 
 	rd_kafka_header_add(h, "kferry.dlq.kind", -1, kind, -1);
 	rd_kafka_header_add(h, "kferry.dlq.code", -1, code, -1);
 	rd_kafka_header_add(h, "kferry.dlq.reason", -1, reason, -1);
-	rd_kafka_header_add(h, "kferry.dlq.topic", -1,
-			    rd_kafka_topic_name(m->rkt), -1);
+	rd_kafka_header_add(h, "kferry.dlq.topic", -1, m->topic, -1);
 	kf__hdr_num(h, "kferry.dlq.partition", m->partition);
 	kf__hdr_num(h, "kferry.dlq.offset", m->offset);
-	kf__hdr_num(h, "kferry.dlq.timestamp",
-		    rd_kafka_message_timestamp(m, &tt));
-	err = kf_producer_send(w->dlq, m->key, m->key_len, m->payload, m->len,
-			       1, h, NULL);
+	kf__hdr_num(h, "kferry.dlq.timestamp", m->timestamp);
+	err = kf_producer_send(w->dlq, m->key, m->key_len, m->value, m->len, 1,
+			       h, NULL);
 	if (err) {
 		rd_kafka_headers_destroy(h);
 		w->dlq_failed++;
@@ -437,24 +436,26 @@ static int kf__refused(kf_sink_writer_t *w, kf_sink_batch_t *b, size_t msg,
 		       const char *kind, const char *code, const char *reason,
 		       char *errstr, size_t errstr_size)
 {
-	const rd_kafka_message_t *m = b->msgs[msg];
+	kf_sink_msg_t mm, *m = &mm;
 
+	if (kf_sink_stash_get(&b->msgs, msg, m, &w->scratch))
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				 "out of memory reading a refused message");
 	b->st.rows_refused++;
 	kf_sink_reconcile_refused(&w->rec, m);
 	if (w->o->errors_fail || !w->dlq)
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "%s [%d] offset %lld refused (%s %s): %s "
 				 "(%s)",
-				 rd_kafka_topic_name(m->rkt), (int)m->partition,
+				 m->topic, (int)m->partition,
 				 (long long)m->offset, kind, code, reason,
 				 w->o->errors_fail
 					 ? "sink.errors = fail"
 					 : "sink.errors = fail, as no "
 					   "sink.dead_letter_topic is set to "
 					   "keep it: set one, or fix the data");
-	kf_warn("sink", "%s [%d] offset %lld refused (%s %s): %s",
-		rd_kafka_topic_name(m->rkt), (int)m->partition,
-		(long long)m->offset, kind, code, reason);
+	kf_warn("sink", "%s [%d] offset %lld refused (%s %s): %s", m->topic,
+		(int)m->partition, (long long)m->offset, kind, code, reason);
 	kf__dead_letter(w, m, kind, code, reason);
 	b->st.dead_letters++;
 	return 0;
@@ -596,8 +597,8 @@ static int kf__attempt(kf_sink_writer_t *w, kf_sink_batch_t *b,
 		return 1;
 	}
 	if (!rc && w->o->rules.ledger_topic)
-		rc = kf_sink_reconcile_apply(&w->rec, w->db, w->o, b->msgs,
-					     b->n, &b->load_mismatches, err);
+		rc = kf_sink_reconcile_apply(&w->rec, w->db, w->o, &b->msgs,
+					     &b->load_mismatches, err);
 	/* the dead letters are acknowledged before the COMMIT: a crash in
 	 * between may produce one again, never lose one */
 	if (!rc && w->dlq &&
@@ -687,28 +688,22 @@ static void kf__catch_up(kf_sink_batch_t *b)
 	}
 }
 
-/* Drops from b the messages of fenced partitions and those below their
- * range's expected offset (applied already: kf__catch_up). */
-static void kf__drop_applied(kf_sink_batch_t *b)
+/* Whether a message of b is still to be applied: not of a fenced
+ * partition, not below its range's expected offset (applied already:
+ * kf__catch_up). */
+static int kf__unapplied(void *opaque, const char *topic, int32_t partition,
+			 int64_t offset)
 {
-	size_t i, j, k = 0;
+	const kf_sink_batch_t *b = opaque;
+	size_t j;
+	int keep = 1;
 
-	for (i = 0; i < b->n; i++) {
-		const rd_kafka_message_t *m = b->msgs[i];
-		int drop = 0;
-
-		for (j = 0; j < b->nranges; j++)
-			if (b->ranges[j].partition == m->partition &&
-			    !strcmp(b->ranges[j].topic,
-				    rd_kafka_topic_name(m->rkt)))
-				drop = b->ranges[j].fenced ||
-				       m->offset < b->ranges[j].expected;
-		if (drop)
-			rd_kafka_message_destroy(b->msgs[i]);
-		else
-			b->msgs[k++] = b->msgs[i];
-	}
-	b->n = k;
+	for (j = 0; j < b->nranges; j++)
+		if (b->ranges[j].partition == partition &&
+		    !strcmp(b->ranges[j].topic, topic))
+			keep = !b->ranges[j].fenced &&
+			       offset >= b->ranges[j].expected;
+	return keep;
 }
 
 static void kf__unplan(kf_sink_batch_t *b)
@@ -723,7 +718,7 @@ static void kf__refit(kf_sink_batch_t *b)
 {
 	kf__unplan(b);
 	kf__catch_up(b);
-	kf__drop_applied(b);
+	kf_sink_stash_keep(&b->msgs, kf__unapplied, b);
 }
 
 static int kf__any_fenced(const kf_sink_batch_t *b)
@@ -747,12 +742,12 @@ int kf_sink_writer_apply(kf_sink_writer_t *w, kf_sink_batch_t *b, char *errstr,
 	for (;;) {
 		if (!b->planned) {
 			rc = kf_sink_plan_build(plan, &w->o->rules, w->dec.env,
-						b->msgs, b->n);
+						&b->msgs);
 			if (rc)
 				return kf_seterr(errstr, errstr_size, rc,
 						 "planning a batch of %zu "
 						 "messages: out of memory",
-						 b->n);
+						 b->msgs.n);
 			b->planned = 1;
 		}
 		memset(&err, 0, sizeof(err));
@@ -795,7 +790,7 @@ int kf_sink_writer_apply(kf_sink_writer_t *w, kf_sink_batch_t *b, char *errstr,
 		}
 	}
 	b->st.batches = 1;
-	b->st.messages = b->n;
+	b->st.messages = b->msgs.n;
 	b->st.skipped = plan->skipped;
 	b->st.collapsed = plan->collapsed;
 	kf__unplan(b);

@@ -22,6 +22,7 @@
 #include "record/avrodec.h"
 #include "record/envelope.h"
 #include "sink/sink.h"
+#include "sink/stash.h"
 
 /* One partition's share of a batch: next_offset moves from expected (-1:
  * the partition's first batch here: its first message's offset) to next.
@@ -48,11 +49,11 @@ typedef struct kf_sink_tstat_s {
 } kf_sink_tstat_t;
 
 typedef struct kf_sink_batch_s {
-	rd_kafka_message_t **msgs;
-	size_t n, cap;
+	/* its messages, copied out of librdkafka as they were read; their
+	 * bytes are the batch's share of the budget until it is planned */
+	kf_sink_stash_t msgs;
 	kf_sink_range_t *ranges;
 	size_t nranges, rcap;
-	uint64_t bytes;
 	uint64_t opened_ms, handed_ms;
 	/* built off the writer thread (the sink's planner) so the database
 	 * never waits for decoding; planned 0: the writer builds it */

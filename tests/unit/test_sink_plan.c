@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <librdkafka/rdkafka.h>
+
 #include "sink/plan.h"
 
 #define KEY_SCHEMA                                                             \
@@ -88,6 +90,33 @@ static void add(struct env *v, rd_kafka_topic_t *t, const char *key,
 	}
 	v->pm[v->n] = m;
 	v->n++;
+}
+
+/* The plan of the messages added, read through a stash as the sink
+ * keeps them. */
+static int build(struct env *v, kf_sink_plan_t *p, const kf_sink_rules_t *r)
+{
+	kf_sink_stash_t st = {0};
+	size_t i;
+	int rc;
+
+	for (i = 0; i < v->n; i++) {
+		const rd_kafka_message_t *m = v->pm[i];
+		kf_sink_msg_t km = {
+			.topic = rd_kafka_topic_name(m->rkt),
+			.offset = m->offset,
+			.timestamp = -1,
+			.key = m->key,
+			.key_len = m->key_len,
+			.value = m->payload,
+			.len = m->len,
+		};
+
+		assert_int_equal(kf_sink_stash_add(&st, &km), 0);
+	}
+	rc = kf_sink_plan_build(p, r, v->dec, &st);
+	kf_sink_stash_free(&st);
+	return rc;
 }
 
 static void record(struct env *v, long id, const char *name, int keyed)
@@ -191,7 +220,7 @@ static void test_insert(void **state)
 	record(v, 1, "a", 0);
 	add(v, v->orders, NULL, "not json");
 	record(v, 2, "b", 0);
-	assert_int_equal(kf_sink_plan_build(&p, &r, v->dec, v->pm, v->n), 0);
+	assert_int_equal(build(v, &p, &r), 0);
 	assert_int_equal(p.ngroups, 1);
 	assert_string_equal(p.groups[0].table, "shop_orders");
 	assert_int_equal(p.groups[0].mode, KF_DB_INSERT);
@@ -220,7 +249,7 @@ static void test_upsert_collapse(void **state)
 	record(v, 1, "a2", 0);
 	record(v, 3, "c", 0);
 	record(v, 2, "b2", 0);
-	assert_int_equal(kf_sink_plan_build(&p, &r, v->dec, v->pm, v->n), 0);
+	assert_int_equal(build(v, &p, &r), 0);
 	assert_int_equal(p.ngroups, 1);
 	assert_string_equal(p.groups[0].table, "orders");
 	assert_int_equal(p.groups[0].nkey, 1);
@@ -239,7 +268,7 @@ static void test_upsert_collapse(void **state)
 	v->n = 0;
 	record(v, 1, "a", 0);
 	r.key = NULL;
-	assert_int_equal(kf_sink_plan_build(&p, &r, v->dec, v->pm, v->n), 0);
+	assert_int_equal(build(v, &p, &r), 0);
 	assert_int_equal(p.nrefused, 1);
 	assert_string_equal(p.refused[0].code, "key");
 	kf_sink_plan_free(&p);
@@ -248,7 +277,7 @@ static void test_upsert_collapse(void **state)
 	v->n = 0;
 	record(v, 7, "x", 1);
 	record(v, 7, "y", 1);
-	assert_int_equal(kf_sink_plan_build(&p, &r, v->dec, v->pm, v->n), 0);
+	assert_int_equal(build(v, &p, &r), 0);
 	assert_int_equal(p.nrefused, 0);
 	assert_int_equal(p.groups[0].nrows, 1);
 	assert_string_equal(text(&p.groups[0].rows[0][1]), "y");
@@ -271,7 +300,7 @@ static void test_change_events(void **state)
 	change(v, 'd', 2, "b");
 	add(v, v->cdc, NULL, NULL); /* the delete's tombstone */
 	change(v, 'r', 3, "c");
-	assert_int_equal(kf_sink_plan_build(&p, &r, v->dec, v->pm, v->n), 0);
+	assert_int_equal(build(v, &p, &r), 0);
 	assert_int_equal(p.nrefused, 0);
 	assert_int_equal(p.ngroups, 1);
 	assert_string_equal(p.groups[0].table, "orders");
@@ -287,7 +316,7 @@ static void test_change_events(void **state)
 
 	/* without --delete the delete is skipped: the create stays */
 	r.delete_rows = 0;
-	assert_int_equal(kf_sink_plan_build(&p, &r, v->dec, v->pm, v->n), 0);
+	assert_int_equal(build(v, &p, &r), 0);
 	assert_int_equal(p.skipped, 2);
 	assert_int_equal(p.groups[0].ndels, 0);
 	assert_int_equal(p.groups[0].nrows, 3);
@@ -298,7 +327,7 @@ static void test_change_events(void **state)
 	change(v, 'c', 1, "a");
 	v->m[0].key = NULL;
 	v->m[0].key_len = 0;
-	assert_int_equal(kf_sink_plan_build(&p, &r, v->dec, v->pm, v->n), 0);
+	assert_int_equal(build(v, &p, &r), 0);
 	assert_int_equal(p.nrefused, 1);
 	assert_string_equal(p.refused[0].code, "key");
 	kf_sink_plan_free(&p);
@@ -319,7 +348,7 @@ static void test_schema_change(void **state)
 	    "\"optional\":false,\"field\":\"id\"}],\"optional\":false},"
 	    "\"payload\":{\"id\":5}}");
 	record(v, 2, "b", 0);
-	assert_int_equal(kf_sink_plan_build(&p, &r, v->dec, v->pm, v->n), 0);
+	assert_int_equal(build(v, &p, &r), 0);
 	assert_int_equal(p.ngroups, 3);
 	assert_int_equal(p.groups[1].ncols, 1);
 	assert_int_equal(p.groups[2].nrows, 1);
