@@ -26,6 +26,7 @@
 
 #include "capture/catalog.h"
 #include "capture/event.h"
+#include "capture/mdbcapture.h"
 #include "capture/outbox.h"
 #include "capture/pgoutput.h"
 #include "capture/position.h"
@@ -1249,11 +1250,6 @@ static int kf__setup(struct kf__cap *c, kf_cap_pos_t *pos)
 
 	r = kf_db_open(c->o->db, c->o->db_password, &c->db, c->errstr,
 		       c->errstr_size);
-	if (!r && kf_db_dialect(c->db) != KF_DB_POSTGRES)
-		r = kf_seterr(c->errstr, c->errstr_size, KF_EINVAL,
-			      "capturing from MariaDB is not supported yet "
-			      "(docs/cdc.md 10.9): the source must be a "
-			      "postgresql:// database");
 	if (!r)
 		r = kf__sql(c, "SET bytea_output = hex; SET IntervalStyle = "
 			       "postgres; SET extra_float_digits = 1");
@@ -1472,6 +1468,9 @@ int kf_capture_run(const kf_capture_opts_t *o, kf_capture_stats_t *st,
 	struct kf__cap c;
 	int i, r;
 
+	if (o->db && (!strncmp(o->db, "mariadb://", 10) ||
+		      !strncmp(o->db, "mysql://", 8)))
+		return kf_mdbcapture_run(o, st, errstr, errstr_size);
 	memset(st, 0, sizeof(*st));
 	memset(&c, 0, sizeof(c));
 	c.o = o;
