@@ -168,7 +168,8 @@ static int kf__setup(struct kf__mcap *c, kf_cap_pos_t *pos)
 	if (c->o->publication && *c->o->publication)
 		return kf_seterr(c->errstr, c->errstr_size, KF_EINVAL,
 				 "--publication (capture.publication) has no "
-				 "meaning for a MariaDB source: drop it");
+				 "meaning for a MariaDB source: give --tables "
+				 "and --slot only");
 	r = kf_db_open(c->o->db, c->o->db_password, &c->db, c->errstr,
 		       c->errstr_size);
 	if (!r && kf_db_dialect(c->db) != KF_DB_MARIADB)

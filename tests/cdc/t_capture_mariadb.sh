@@ -7,7 +7,8 @@
 # sink applies the topics into PostgreSQL and into a second MariaDB
 # database; kferry verify finds both equal to the source; no streamed
 # event is on a topic twice (the same GTID, row, key and operation), no
-# snapshot row either.
+# snapshot row either. Refused at start: --publication, a binlog_format
+# that is not ROW.
 source "$(dirname "$0")/lib.sh"
 
 txns=${KF_CDC_MARIADB_TXNS:-300}
@@ -54,6 +55,16 @@ workload() {
 }
 
 capture_opts=(--tables kferry.acct,kferry.line -o capture.snapshot_chunk_rows=50)
+# refused at start: a PostgreSQL option (usage, 2), a server that writes
+# statements (setup, 3, naming the setting)
+rc=0; kf_capture "${capture_opts[@]}" --publication p || rc=$?
+[ "$rc" = 2 ] && grep -q 'publication' "$CAPTURE_LOG" ||
+	fail "--publication: exit $rc: $(tail -n 2 "$CAPTURE_LOG")"
+db_sql mariadb "SET GLOBAL binlog_format = STATEMENT" >/dev/null
+rc=0; kf_capture "${capture_opts[@]}" || rc=$?
+db_sql mariadb "SET GLOBAL binlog_format = ROW" >/dev/null
+[ "$rc" = 3 ] && grep -q 'binlog_format' "$CAPTURE_LOG" ||
+	fail "binlog_format STATEMENT: exit $rc: $(tail -n 2 "$CAPTURE_LOG")"
 capture_bg "${capture_opts[@]}"
 wait_until 60 grep -sq 'streaming the binlog' "$CAPTURE_LOG" ||
 	fail "the capture did not stream: $(tail -n 3 "$CAPTURE_LOG" 2>&1)"
