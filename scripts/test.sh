@@ -33,7 +33,8 @@ the full matrix is tests/fault/run.sh --full).
   --no-setup      same as --skip setup (packages and Kafka jars present)
   --skip STAGE    leave a stage out (for a quick local run)
 Environment: KF_MANY (files in the many-small-files test, default 20000),
-KF_FUZZ_SECONDS (default 20; nine targets: KF_FUZZ_SECONDS=600 for a soak), KF_JOBS (build parallelism), KF_SEED (the
+KF_FUZZ_SECONDS (default 20; nine targets: KF_FUZZ_SECONDS=600 for a soak), KF_JOBS (build parallelism),
+KF_SUITE_JOBS (integration tests run at once, default 2), KF_SEED (the
 fault suite's seed; printed, random by default).
 Ends with the line 'N passed, M failed' and exits non-zero on any failure.
 USAGE
@@ -183,14 +184,17 @@ fi
 
 if stage integration; then
     say "integration tests against a real Kafka broker"
-    KF_MANY=${KF_MANY:-20000} tests/integration/run.sh --build build 2>&1 |
+    # two tests at once: most wait on the broker or a timer, so two take
+    # about half the wall time on two cores (KF_SUITE_JOBS=1: one at a time)
+    KF_MANY=${KF_MANY:-20000} KF_SUITE_JOBS=${KF_SUITE_JOBS:-2} \
+        tests/integration/run.sh --build build 2>&1 |
         tee build/integration.log
     count_suite build/integration.log integration
 fi
 
 if stage integration && stage sanitize; then
     say "hostile-input, conflict, resume, metrics, watch-reload, end-to-end protection, signed-ending, load and records-route integration tests with the ASan/UBSan binary"
-    tests/integration/run.sh --build build-asan t_hostile t_hostile_text t_abort_malformed t_conflict t_basic t_resume_forged t_metrics t_watch_reload t_e2e_reject t_signed_ends t_sealed_supersede t_stale_manifest t_load_basic t_load_rejects t_watch_records 2>&1 |
+    KF_SUITE_JOBS=${KF_SUITE_JOBS:-2} tests/integration/run.sh --build build-asan t_hostile t_hostile_text t_abort_malformed t_conflict t_basic t_resume_forged t_metrics t_watch_reload t_e2e_reject t_signed_ends t_sealed_supersede t_stale_manifest t_load_basic t_load_rejects t_watch_records 2>&1 |
         tee build-asan/integration.log
     count_suite build-asan/integration.log "integration (sanitizers)"
 fi

@@ -397,7 +397,14 @@ static int kf__snap_chunk(struct kf__snap *s, const kf_cat_def_t *d, int *more,
 		pos.snap_keyv = s->lk.v;
 		pos.snap_nkey = s->lk.n;
 	}
-	return kf_cap_out_commit(c->out, &pos);
+	r = kf_cap_out_commit(c->out, &pos);
+	if (!r)
+		kf_dbg(KF_DBG_CAPTURE, "capture",
+		       "snapshot chunk of %s.%s committed: %" PRId64
+		       " rows in Kafka",
+		       d->schema, d->name,
+		       s->rows_before + (int64_t)c->st->snapshot_rows);
+	return r;
 }
 
 /* The key the record says is in Kafka (keyv, nkey) becomes s's last

@@ -46,7 +46,7 @@ const kf_cli_opt_t kf_cli_common_opts[] = {
 	 "error, warn, info (default) or debug"},
 	{KF__OPT_DEBUG, "debug", "CTX", "debug", NULL,
 	 "debug contexts: send,recv,kafka,wire,fs,\n"
-	 "watch,obs or all (comma-separated)"},
+	 "watch,obs,capture or all (comma-separated)"},
 	{KF__OPT_METRICS_ADDR, "metrics-addr", "A", "metrics.addr", NULL,
 	 "serve /metrics and /healthz on HOST:PORT (docs/metrics.md)"},
 	{KF__OPT_LOG_FORMAT, "log-format", "F", NULL, NULL,

@@ -26,9 +26,11 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } kf__log_ctxs[] = {
-	{"send", KF_DBG_SEND}, {"recv", KF_DBG_RECV}, {"kafka", KF_DBG_KAFKA},
-	{"wire", KF_DBG_WIRE}, {"fs", KF_DBG_FS},     {"watch", KF_DBG_WATCH},
-	{"obs", KF_DBG_OBS},   {"all", KF_DBG_ALL},
+	{"send", KF_DBG_SEND},	 {"recv", KF_DBG_RECV},
+	{"kafka", KF_DBG_KAFKA}, {"wire", KF_DBG_WIRE},
+	{"fs", KF_DBG_FS},	 {"watch", KF_DBG_WATCH},
+	{"obs", KF_DBG_OBS},	 {"capture", KF_DBG_CAPTURE},
+	{"all", KF_DBG_ALL},
 };
 
 /*

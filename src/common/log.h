@@ -29,7 +29,8 @@ enum kf_log_ctx {
 	KF_DBG_WIRE = 1 << 3,
 	KF_DBG_FS = 1 << 4,
 	KF_DBG_WATCH = 1 << 5,
-	KF_DBG_OBS = 1 << 6, /* metrics endpoint, statistics, audit */
+	KF_DBG_OBS = 1 << 6,	 /* metrics endpoint, statistics, audit */
+	KF_DBG_CAPTURE = 1 << 7, /* snapshot chunks, source transactions */
 	KF_DBG_ALL = 0xff
 };
 

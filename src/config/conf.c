@@ -312,7 +312,8 @@ const struct kf__key kf__conf_keys[] = {
 		.max = KF__STRING_MAX,
 		.doc = "Comma-separated debug contexts to log: send, recv, "
 		       "kafka, wire, fs, watch, obs (metrics endpoint, "
-		       "statistics, audit), or all. Empty: no debug "
+		       "statistics, audit), capture, or all. Empty: no "
+		       "debug "
 		       "messages.",
 	},
 	{

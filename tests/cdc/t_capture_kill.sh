@@ -27,7 +27,7 @@ db_sql postgres "DELETE FROM pgbench_accounts WHERE aid > 10000 * $scale" >/dev/
 "$PGBENCH" -i -q -I dtp "$DST_URL" >"$WORK/pgbench-init-dst.log" 2>&1 ||
 	fail "pgbench -i (target): $(tail -n 3 "$WORK/pgbench-init-dst.log")"
 
-capture_opts=(--tables "public.${tables//,/,public.}" -o capture.snapshot_chunk_rows=1000)
+capture_opts=(--tables "public.${tables//,/,public.}" -o capture.snapshot_chunk_rows=200)
 kill_at() { # kill_at SECONDS: SIGKILL the running capture after SECONDS
 	sleep "$1"
 	kill -KILL "$CAPTURE_PID" 2>/dev/null || true
@@ -38,16 +38,26 @@ kill_at() { # kill_at SECONDS: SIGKILL the running capture after SECONDS
 "$PGBENCH" -n -c 2 -T 300 -R "$rate" -b tpcb-like "$SRC_URL" >"$WORK/pgbench.log" 2>&1 &
 bench=$!
 on_exit "kill $bench 2>/dev/null"
-# kills during the snapshot (its 10 chunks per pgbench scale take 4 s or
-# more here): the first after a few chunks are in Kafka, the next ones in
-# the resume's catch-up or its read of the rest
+# kills during the snapshot: the first as soon as its first chunk is
+# committed in Kafka (the capture logs each chunk with --debug capture:
+# a kill that follows the progress, not a time that a loaded machine
+# stretches or a quiet one outruns), the next ones in the resume's
+# catch-up or its read of the rest
 for ((i = 1; i <= snap_kills; i++)); do
-	capture_bg "${capture_opts[@]}"
+	capture_bg "${capture_opts[@]}" --debug capture
+	if [ "$i" = 1 ]; then
+		# (polled more often than wait_until does: 50 chunks go by fast)
+		for ((t = 0; t < 3000; t++)); do
+			grep -sq 'snapshot chunk of .* committed' "$CAPTURE_LOG" && break
+			sleep 0.01
+		done
+		kill_at 0
+		continue
+	fi
 	# (a snapshot done by the run before: straight to streaming)
 	wait_until 30 grep -sqE 'snapshot of|catching up|streaming slot' "$CAPTURE_LOG" ||
 		fail "capture $i: no snapshot: $(tail -n 3 "$CAPTURE_LOG" 2>&1)"
-	if [ "$i" = 1 ]; then kill_at "$((RANDOM % 2 + 1)).$((RANDOM % 10))"
-	else kill_at "$((RANDOM % 2)).$((RANDOM % 10))"; fi
+	kill_at "$((RANDOM % 2)).$((RANDOM % 10))"
 	grep -q 'streaming slot' "$CAPTURE_LOG" && log "kill $i came after the snapshot"
 done
 # the rest while streaming

@@ -89,20 +89,32 @@ create_topic() {
 # of topic NAME (make it with one partition) into OUT, one record per
 # "headers<TAB>key<TAB>value@@END@@" (values may hold newlines; headers as
 # name:value,name:value or NO_HEADERS), through the broker's
-# kafka-console-consumer, outside any group; stops after 5 s without a
-# new record. The options go to the consumer (--isolation-level
-# read_committed).
+# kafka-console-consumer, outside any group. The options go to the
+# consumer (--isolation-level read_committed). kcat counts the records up
+# to the partition's end first (its last stable offset when committed), so
+# the consumer stops at the last one, however long a loaded machine takes
+# to deliver it, instead of after an idle gap.
 read_topic() {
 	: "${KF_BROKER_DIR:?}"
+	local iso=read_uncommitted n
+	[[ " ${*:3} " != *" read_committed "* ]] || iso=read_committed
+	n=$(kcat -b "$BOOTSTRAP" -C -t "$1" -p 0 -o beginning -e -q \
+		-X isolation.level=$iso -f '.\n' 2>"$2.log" | wc -l) ||
+		fail "counting the records of topic $1 failed: $(tail -n 5 "$2.log")"
+	: >"$2"
+	[ "$n" -gt 0 ] || return 0
 	"$KF_REPO/scripts/kafka/broker.sh" console-consumer "$KF_BROKER_DIR" \
-		--topic "$1" --partition 0 --offset earliest --timeout-ms 5000 \
+		--topic "$1" --partition 0 --offset earliest --max-messages "$n" \
+		--timeout-ms 120000 \
 		--property print.headers=true --property print.key=true \
 		--property line.separator=@@END@@ "${@:3}" >"$2" 2>"$2.log" ||
 		fail "reading topic $1 failed: $(tail -n 5 "$2.log")"
+	[ "$(count_records "$2")" = "$n" ] ||
+		fail "reading topic $1: $(count_records "$2") records, kcat counted $n"
 }
 
 # count_records FILE: how many records read_topic wrote to FILE.
-count_records() { grep -o '@@END@@' "$1" | wc -l; }
+count_records() { grep -ao '@@END@@' "$1" | wc -l; }
 
 KF_LOAD_N=0
 # kf_load [load options] FILE...: runs kferry load --json on LOAD_TOPIC

@@ -27,6 +27,8 @@
 #   KF_SEED          seed of t_kill_receiver's kill moments (default random)
 #   KF_SUITE_TESTS   directory of the t_*.sh to run (default: this one;
 #                    tests/interop/run.sh sets it)
+#   KF_SUITE_JOBS    tests run at once (default 1); a test with a
+#                    "# kf-alone" line runs with no other beside it
 set -uo pipefail
 
 SUITE_SCRIPT=${BASH_SOURCE[0]}
@@ -43,9 +45,7 @@ echo "scratch: $SUITE"
 t0=$SECONDS
 suite_brokers
 
-for t in "${TESTS[@]}"; do
-	suite_run "$t" "$(suite_timeout "$t" 300)" 4
-done
+suite_run_jobs 300 4 "${TESTS[@]}"
 
 echo "suite: $((SECONDS - t0)) s in all (broker start and clean-up included)," \
 	"$(printf '%.0f' "$tests_time") s in tests; $skipped skipped"

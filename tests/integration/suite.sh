@@ -120,10 +120,16 @@ suite_cleanup() {
 	# Nothing interrupts the clean-up: the brokers must go.
 	trap '' INT TERM
 	trap - EXIT
+	local f
+	# the tests still running (their pid files; the timeout processes that
+	# run them would otherwise outlive the suite)
+	for f in "$SUITE"/*/pid; do
+		[ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null
+	done
 	if [ -n "$TEST_PID" ]; then
 		kill -TERM "$TEST_PID" 2>/dev/null
-		wait "$TEST_PID" 2>/dev/null
 	fi
+	wait 2>/dev/null
 	if [ -f "$BROKER/nodes" ]; then
 		"$BROKER_SH" stop "$BROKER" --clean >>"$SUITE/broker-stop.log" 2>&1 ||
 			echo "run.sh: stopping the broker failed (see $SUITE/broker-stop.log)" >&2
@@ -161,36 +167,46 @@ suite_timeout() {
 	echo "${want:-$2}"
 }
 
-# suite_run NAME LIMIT PARTITIONS [VAR=VALUE...]: runs test NAME for at
+# suite__exec NAME LIMIT PARTITIONS [VAR=VALUE...]: runs test NAME for at
 # most LIMIT s (KF_TEST_TIMEOUT overrides) in SUITE/NAME/work, with a fresh
 # topic of PARTITIONS partitions and a fresh group, and the environment of
-# tests/integration/lib.sh plus the VARs. Prints its ok / skip / FAIL line
-# and its notes, counts it, and sets RC, DIR (SUITE/NAME) and LOG.
-suite_run() {
-	local name=$1 limit=${KF_TEST_TIMEOUT:-$2} parts=$3 start secs why
-	local topic=$SUITE_TAG-$1-$RUN_ID
+# tests/integration/lib.sh plus the VARs; writes "RC SECONDS" to
+# SUITE/NAME/result and the test's pid to SUITE/NAME/pid while it runs.
+suite__exec() {
+	local name=$1 limit=${KF_TEST_TIMEOUT:-$2} parts=$3 start rc pid
+	local topic=$SUITE_TAG-$1-$RUN_ID dir=$SUITE/$1
 	shift 3
-	DIR=$SUITE/$name
-	LOG=$DIR/log
-	mkdir -p "$DIR/work"
+	mkdir -p "$dir/work"
+	echo "$limit" >"$dir/limit"
 	start=$(date +%s.%N)
-	if ! "$BROKER_SH" topic "$BROKER" create "$topic" --partitions "$parts" >"$LOG" 2>&1; then
-		RC=1
-		echo "run.sh: could not create topic $topic" >>"$LOG"
+	if ! "$BROKER_SH" topic "$BROKER" create "$topic" --partitions "$parts" >"$dir/log" 2>&1; then
+		rc=1
+		echo "run.sh: could not create topic $topic" >>"$dir/log"
 	else
 		(
-			cd "$DIR/work" &&
+			cd "$dir/work" &&
 				exec env KFERRY="$KFERRY" KF_FORGE="$KF_FORGE" BOOTSTRAP="$BOOTSTRAP" \
-					TOPIC="$topic" GROUP="$topic" WORK="$DIR/work" \
+					TOPIC="$topic" GROUP="$topic" WORK="$dir/work" \
 					KF_BROKER_DIR="$BROKER" "$@" \
 					timeout -k 10 "$limit" bash "$SUITE_TESTS/$name.sh"
-		) >>"$LOG" 2>&1 &
-		TEST_PID=$!
-		wait "$TEST_PID"
-		RC=$?
-		TEST_PID=
+		) >>"$dir/log" 2>&1 &
+		pid=$!
+		echo "$pid" >"$dir/pid"
+		wait "$pid"
+		rc=$?
+		rm -f "$dir/pid"
 	fi
-	secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	echo "$rc $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')" \
+		>"$dir/result"
+}
+
+# suite__report NAME: prints the ok / skip / FAIL line of a test that ran
+# and its notes, counts it, and sets RC, DIR (SUITE/NAME) and LOG.
+suite__report() {
+	local name=$1 secs why limit
+	DIR=$SUITE/$name
+	LOG=$DIR/log
+	read -r RC secs <"$DIR/result"
 	case $RC in
 	0)
 		passed=$((passed + 1))
@@ -205,7 +221,8 @@ suite_run() {
 		failed=$((failed + 1))
 		FAILED_ANY=1
 		why="exit $RC"
-		[ $RC -eq 124 ] && why="timed out after $limit s"
+		limit=$(cat "$DIR/limit")
+		[ "$RC" -eq 124 ] && why="timed out after $limit s"
 		printf 'FAIL  %-20s %7s s  (%s; log %s)\n' "$name" "$secs" "$why" "$LOG"
 		tail -n 40 "$LOG" | sed 's/^/    | /'
 		;;
@@ -213,4 +230,50 @@ suite_run() {
 	sed -n 's/^NOTE: /      /p' "$LOG"
 	tests_time=$(awk -v a="$tests_time" -v b="$secs" 'BEGIN { print a + b }')
 	[ $KEEP -eq 1 ] || rm -rf "$DIR/work"
+}
+
+# suite_run NAME LIMIT PARTITIONS [VAR=VALUE...]: runs test NAME (as
+# suite__exec says) and reports it (suite__report).
+suite_run() {
+	TEST_PID=
+	suite__exec "$@" &
+	TEST_PID=$!
+	wait "$TEST_PID"
+	TEST_PID=
+	suite__report "$1"
+}
+
+# suite_run_jobs LIMIT PARTITIONS NAME...: runs the tests as suite_run does,
+# KF_SUITE_JOBS of them at once (default 1: one after the other), each
+# line printed when its test ends. A test that says "# kf-alone" (it
+# measures memory or time, or fills a disk) runs with no other beside it.
+# Tests of their own topic, group and directory share only the broker; most
+# spend their time waiting on it, so two at once take about half the time
+# on two cores.
+suite_run_jobs() {
+	local limit=$1 parts=$2 jobs=${KF_SUITE_JOBS:-1} t pid
+	shift 2
+	declare -A SUITE_RUNNING=()
+	for t in "$@"; do
+		if grep -q '^# kf-alone' "$SUITE_TESTS/$t.sh"; then
+			suite__drain 0
+			suite_run "$t" "$(suite_timeout "$t" "$limit")" "$parts"
+			continue
+		fi
+		suite__drain $((jobs - 1))
+		suite__exec "$t" "$(suite_timeout "$t" "$limit")" "$parts" &
+		SUITE_RUNNING[$!]=$t
+	done
+	suite__drain 0
+}
+
+# suite__drain N: waits until at most N tests run, reporting each that ends.
+suite__drain() {
+	local pid
+	while [ ${#SUITE_RUNNING[@]} -gt "$1" ]; do
+		wait -n -p pid "${!SUITE_RUNNING[@]}"
+		[ -n "${pid:-}" ] && [ -n "${SUITE_RUNNING[$pid]:-}" ] || continue
+		suite__report "${SUITE_RUNNING[$pid]}"
+		unset "SUITE_RUNNING[$pid]"
+	done
 }

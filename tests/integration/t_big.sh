@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# kf-alone: it measures throughput over gigabytes (another test beside it would skew both)
 # kf-timeout: 600
 # A sparse file of 4 GiB + 3 MiB with random 1 MiB blocks at offsets 0,
 # 2 GiB, 4 GiB and at the end: offsets past 4 GiB (32-bit overflow) are

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# kf-alone: it sends 100k small files as fast as they go (a test beside it would skew both)
 # kf-timeout: 900
 # Many small files (KF_MANY, default 100000; 1..4 KiB each, in 100
 # directories) all arrive; prints files/s for send and receive.
