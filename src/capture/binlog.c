@@ -74,8 +74,7 @@ static uint64_t kf__lenenc(kf__cur_t *c)
 
 /* ---------------------------------------------------------- the events */
 
-/* CRC-32 (IEEE, reflected), the binlog's checksum. */
-static uint32_t kf__crc32(const uint8_t *p, size_t n)
+uint32_t kf_bl_crc32(const uint8_t *p, size_t n)
 {
 	uint32_t crc = 0xffffffffu;
 	int k;
@@ -163,7 +162,7 @@ int kf_bl_event_parse(const uint8_t *buf, size_t len, int checksum,
 				(uint32_t)buf[len - 3] << 8 |
 				(uint32_t)buf[len - 2] << 16 |
 				(uint32_t)buf[len - 1] << 24;
-		if (kf__crc32(buf, len - 4) != want)
+		if (kf_bl_crc32(buf, len - 4) != want)
 			return kf_seterr(errstr, errstr_size, KF_EPROTO,
 					 "binlog event of type %u before "
 					 "position %u: bad CRC32",

@@ -92,6 +92,10 @@ typedef struct kf_bl_event_s {
 int kf_bl_event_parse(const uint8_t *buf, size_t len, int checksum,
 		      kf_bl_event_t *ev, char *errstr, size_t errstr_size);
 
+/* CRC-32 (IEEE, reflected) of n bytes: the binlog's checksum (and the
+ * capture's default server id, docs/cdc.md 10.2). */
+uint32_t kf_bl_crc32(const uint8_t *p, size_t n);
+
 /* Column types of the binlog (MariaDB's enum_field_types). */
 enum kf_bl_ctype {
 	KF_BL_T_TINY = 1,

@@ -25,8 +25,9 @@
 #include <unistd.h>
 
 #include "capture/catalog.h"
-#include "capture/encoding.h"
 #include "capture/event.h"
+#include "capture/mdbcapture.h"
+#include "capture/outbox.h"
 #include "capture/pgoutput.h"
 #include "capture/position.h"
 #include "capture/replconn.h"
@@ -35,9 +36,8 @@
 #include "common/jsontok.h"
 #include "common/log.h"
 #include "common/stop.h"
-#include "kafka/producer.h"
 
-#define KF__TXN_MS 60000		  /* Kafka transaction timeout */
+#define KF__TXN_MS 60000		  /* reading the offsets back */
 #define KF__PG_EPOCH_US 946684800000000LL /* 2000-01-01 in Unix µs */
 #define KF__LAG_EVERY_MS 30000
 #define KF__MAX_TABLES 1024
@@ -79,7 +79,7 @@ struct kf__cap {
 	kf_db_t *db;
 	kf_repl_t *repl;
 	kf_repl_ident_t id;
-	kf_producer_t *p;
+	kf_cap_out_t *out;
 	kf_pgo_decoder_t *dec;
 	/* slot: the configured name, the offsets record's key; use: the slot
 	 * in use, slot or its resume name (docs/cdc.md 5, 7) */
@@ -88,12 +88,6 @@ struct kf__cap {
 	int ndefs;
 	struct kf__rel *rels;
 	int nrels;
-	kf_strbuf_t key, val;
-	kf_cap_encoding_t *enc; /* Avro events (docs/schemas.md 10); NULL */
-	/* the open Kafka transaction */
-	int txn_open;
-	int64_t txn_start_ms;
-	uint64_t txn_bytes;
 	/* the stream */
 	int in_src, skipping;
 	uint32_t xid;
@@ -108,95 +102,7 @@ struct kf__cap {
 	struct kf__catchup *cu; /* during a resume's catch-up, else NULL */
 };
 
-static int64_t kf__now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t kf__wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* ------------------------------------------------------- Kafka, batches */
-
-/* Queues one record; waits while librdkafka's queue is full. */
-static int kf__send(struct kf__cap *c, const char *topic, const char *key,
-		    size_t klen, const char *val, size_t vlen)
-{
-	rd_kafka_resp_err_t err;
-
-	for (;;) {
-		err = kf_producer_send_to(c->p, topic, key, klen, val, vlen, 1,
-					  NULL, NULL);
-		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-			break;
-		kf_producer_flush(c->p, 100);
-	}
-	if (err)
-		return kf_seterr(c->errstr, c->errstr_size, KF_EKAFKA,
-				 "producing to %s: %s", topic,
-				 rd_kafka_err2str(err));
-	c->txn_bytes += klen + vlen;
-	kf_producer_poll(c->p);
-	return 0;
-}
-
-static int kf__txn_begin(struct kf__cap *c)
-{
-	int r;
-
-	if (c->txn_open)
-		return 0;
-	r = kf_producer_txn_begin(c->p, c->errstr, c->errstr_size);
-	if (r)
-		return r;
-	c->txn_open = 1;
-	c->txn_start_ms = kf__now_ms();
-	c->txn_bytes = 0;
-	return 0;
-}
-
-/* The offsets record pos, then the commit. */
-static int kf__txn_commit(struct kf__cap *c, const kf_cap_pos_t *pos)
-{
-	kf_strbuf_t b;
-	int r;
-
-	kf_strbuf_heap(&b, 512);
-	kf_cap_pos_format(pos, &b);
-	r = b.failed ? kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
-				 "out of memory")
-		     : kf__send(c, c->o->offsets_topic, c->slot,
-				strlen(c->slot), b.p, b.len);
-	free(b.p);
-	if (!r)
-		r = kf_producer_txn_commit(c->p, KF__TXN_MS, c->errstr,
-					   c->errstr_size);
-	if (r)
-		return r;
-	c->txn_open = 0;
-	c->st->kafka_txns++;
-	c->st->lsn = pos->lsn;
-	return 0;
-}
-
-static void kf__txn_abort(struct kf__cap *c)
-{
-	char e[256];
-
-	if (!c->txn_open)
-		return;
-	c->txn_open = 0;
-	if (kf_producer_txn_abort(c->p, KF__TXN_MS, e, sizeof(e)))
-		kf_warn("capture", "aborting the Kafka transaction: %s", e);
-}
 
 static void kf__pos_init(struct kf__cap *c, kf_cap_pos_t *p, uint64_t lsn)
 {
@@ -207,60 +113,6 @@ static void kf__pos_init(struct kf__cap *c, kf_cap_pos_t *p, uint64_t lsn)
 	snprintf(p->db, sizeof(p->db), "%s", c->id.db);
 	p->lsn = lsn;
 	p->txid = -1;
-}
-
-/* One event: the key (NULL: a null key), the value (NULL: a tombstone). */
-static int kf__event(struct kf__cap *c, const kf_cap_table_t *t,
-		     const kf_strbuf_t *key, const kf_strbuf_t *val)
-{
-	c->st->events++;
-	return kf__send(c, kf_cap_table_topic(t), key ? key->p : NULL,
-			key ? key->len : 0, val ? val->p : NULL,
-			val ? val->len : 0);
-}
-
-/* ------------------------------------------------------------- events */
-
-/* Renders and sends op's event for t: the key of keyrow (NULL: none),
- * then the value; a delete adds its tombstone. */
-static int kf__change(struct kf__cap *c, const kf_cap_table_t *t, char op,
-		      const kf_pgo_value_t *keyrow, int nkey,
-		      const kf_pgo_value_t *before, int nbefore,
-		      const kf_pgo_value_t *after, int nafter,
-		      const kf_cap_source_t *src)
-{
-	int nulled = 0, r;
-
-	c->key.len = 0;
-	c->key.failed = 0;
-	c->val.len = 0;
-	c->val.failed = 0;
-	if (keyrow) {
-		r = kf_cap_event_key(t, keyrow, nkey, &c->key, c->errstr,
-				     c->errstr_size);
-		if (r)
-			return r;
-	}
-	r = kf_cap_event_value(t, op, before, nbefore, after, nafter, src,
-			       kf__wall_us(), &c->val, &nulled, c->errstr,
-			       c->errstr_size);
-	if (!r && c->enc)
-		r = kf_cap_encoding_apply(c->enc, kf_cap_table_topic(t),
-					  keyrow ? &c->key : NULL, &c->val,
-					  c->errstr, c->errstr_size);
-	if (r)
-		return r;
-	if (nulled) {
-		c->st->nulled += (uint64_t)nulled;
-		kf_warn("capture",
-			"%s at LSN %" PRIu64 ": %d value(s) without a Connect "
-			"value (NaN, infinity) written as null",
-			kf_cap_table_name(t), src->lsn, nulled);
-	}
-	r = kf__event(c, t, keyrow ? &c->key : NULL, &c->val);
-	if (!r && op == 'd')
-		r = kf__event(c, t, &c->key, NULL);
-	return r;
 }
 
 /* ----------------------------------------------------------- snapshot */
@@ -373,8 +225,8 @@ static int kf__snap_emit(struct kf__snap *s, int last)
 	s->first = 0;
 	s->held.set = 0;
 	s->c->st->snapshot_rows++;
-	return kf__change(s->c, s->t, 'r', s->held.v, s->held.n, NULL, 0,
-			  s->held.v, s->held.n, &s->src);
+	return kf_cap_out_change(s->c->out, s->t, 'r', s->held.v, s->held.n,
+				 NULL, 0, s->held.v, s->held.n, &s->src);
 }
 
 /* kf_db_row_cb: emits the held row, holds this one. */
@@ -521,7 +373,7 @@ static int kf__snap_chunk(struct kf__snap *s, const kf_cat_def_t *d, int *more,
 
 	snprintf(sql, sizeof(sql), "FETCH FORWARD %d FROM kf_snap",
 		 c->o->snapshot_chunk_rows);
-	r = kf__txn_begin(c);
+	r = kf_cap_out_begin(c->out);
 	if (r)
 		return r;
 	if (kf_db_query(c->db, sql, kf__snap_row, s, &e))
@@ -545,7 +397,7 @@ static int kf__snap_chunk(struct kf__snap *s, const kf_cat_def_t *d, int *more,
 		pos.snap_keyv = s->lk.v;
 		pos.snap_nkey = s->lk.n;
 	}
-	r = kf__txn_commit(c, &pos);
+	r = kf_cap_out_commit(c->out, &pos);
 	if (!r)
 		kf_dbg(KF_DBG_CAPTURE, "capture",
 		       "snapshot chunk of %s.%s committed: %" PRId64
@@ -673,10 +525,10 @@ static int kf__snap_import(struct kf__cap *c, const char *snap, int64_t *txid)
 static int kf__snap_close(struct kf__cap *c, uint64_t lsn)
 {
 	kf_cap_pos_t pos;
-	int r = kf__txn_begin(c);
+	int r = kf_cap_out_begin(c->out);
 
 	kf__pos_init(c, &pos, lsn);
-	return r ? r : kf__txn_commit(c, &pos);
+	return r ? r : kf_cap_out_commit(c->out, &pos);
 }
 
 /* Reads the --tables into Kafka under the imported snapshot at lsn
@@ -698,7 +550,7 @@ static int kf__snap_run(struct kf__cap *c, uint64_t lsn, int64_t txid,
 	s.rows_before = from ? from->snap_rows : 0;
 	s.src.prefix = c->prefix;
 	s.src.db = c->id.db;
-	s.src.ts_us = kf__wall_us();
+	s.src.ts_us = kf_cap_wall_us();
 	s.src.lsn = lsn;
 	s.src.txid = txid;
 	kf_strbuf_heap(&s.done, 256);
@@ -731,7 +583,7 @@ static int kf__snap_run(struct kf__cap *c, uint64_t lsn, int64_t txid,
 	free(s.lk.buf);
 	free(s.done.p);
 	if (r) {
-		kf__txn_abort(c);
+		kf_cap_out_abort(c->out);
 		kf__rollback(c);
 		return r;
 	}
@@ -1013,31 +865,36 @@ static int kf__dml(struct kf__cap *c, const kf_pgo_msg_t *m, uint64_t lsn)
 		return r;
 	if (m->type == 'I')
 		return !in_new ? 0
-			       : kf__change(c, rel->t, 'c', m->new_.v,
-					    m->new_.ncols, NULL, 0, m->new_.v,
-					    m->new_.ncols, &src);
+			       : kf_cap_out_change(c->out, rel->t, 'c',
+						   m->new_.v, m->new_.ncols,
+						   NULL, 0, m->new_.v,
+						   m->new_.ncols, &src);
 	if (m->type == 'D')
 		return !in_old ? 0
-			       : kf__change(c, rel->t, 'd', old->v, old->ncols,
-					    old->v, old->ncols, NULL, 0, &src);
+			       : kf_cap_out_change(c->out, rel->t, 'd', old->v,
+						   old->ncols, old->v,
+						   old->ncols, NULL, 0, &src);
 	if (old && (r = kf__keys_differ(c, rel->t, m, &differ)))
 		return r;
 	if (differ) {
 		/* a new key: the old row's delete, tombstone, then a create */
 		r = !in_old ? 0
-			    : kf__change(c, rel->t, 'd', old->v, old->ncols,
-					 old->v, old->ncols, NULL, 0, &src);
+			    : kf_cap_out_change(c->out, rel->t, 'd', old->v,
+						old->ncols, old->v, old->ncols,
+						NULL, 0, &src);
 		return r || !in_new
 			       ? r
-			       : kf__change(c, rel->t, 'c', m->new_.v,
-					    m->new_.ncols, NULL, 0, m->new_.v,
-					    m->new_.ncols, &src);
+			       : kf_cap_out_change(c->out, rel->t, 'c',
+						   m->new_.v, m->new_.ncols,
+						   NULL, 0, m->new_.v,
+						   m->new_.ncols, &src);
 	}
 	return !in_new ? 0
-		       : kf__change(c, rel->t, 'u', m->new_.v, m->new_.ncols,
-				    m->old_kind == 'O' ? old->v : NULL,
-				    m->old_kind == 'O' ? old->ncols : 0,
-				    m->new_.v, m->new_.ncols, &src);
+		       : kf_cap_out_change(c->out, rel->t, 'u', m->new_.v,
+					   m->new_.ncols,
+					   m->old_kind == 'O' ? old->v : NULL,
+					   m->old_kind == 'O' ? old->ncols : 0,
+					   m->new_.v, m->new_.ncols, &src);
 }
 
 static int kf__truncate(struct kf__cap *c, const kf_pgo_msg_t *m, uint64_t lsn)
@@ -1056,7 +913,8 @@ static int kf__truncate(struct kf__cap *c, const kf_pgo_msg_t *m, uint64_t lsn)
 		/* a resume's catch-up: a table not begun has no row in Kafka */
 		if (c->cu && kf__cu_part(c, rel) == KF__PART_NONE)
 			continue;
-		r = kf__change(c, rel->t, 't', NULL, 0, NULL, 0, NULL, 0, &src);
+		r = kf_cap_out_change(c->out, rel->t, 't', NULL, 0, NULL, 0,
+				      NULL, 0, &src);
 	}
 	return r;
 }
@@ -1086,7 +944,7 @@ static int kf__message(struct kf__cap *c, const uint8_t *data, size_t len,
 			c->st->skipped_txns++;
 			return 0;
 		}
-		return kf__txn_begin(c);
+		return kf_cap_out_begin(c->out);
 	case 'C':
 		c->in_src = 0;
 		if (c->skipping)
@@ -1130,7 +988,7 @@ static int kf__flush(struct kf__cap *c)
 	pos.ts_ms = c->done_ts_ms;
 	if (c->cu)
 		kf__cu_pos(&pos, c->cu->pos);
-	r = kf__txn_commit(c, &pos);
+	r = kf_cap_out_commit(c->out, &pos);
 	return r ? r : kf__status(c, c->done_lsn);
 }
 
@@ -1138,19 +996,16 @@ static int kf__flush(struct kf__cap *c)
  * only, then batch_ms or batch_bytes. */
 static int kf__due(struct kf__cap *c, int64_t now)
 {
-	return c->txn_open && !c->in_src &&
-	       (now - c->txn_start_ms >= c->o->batch_ms ||
-		c->txn_bytes >= c->o->batch_bytes);
+	return !c->in_src && kf_cap_out_due(c->out, now);
 }
 
 static int kf__wait_ms(struct kf__cap *c, int64_t now, int64_t next_status)
 {
-	int64_t w = next_status - now;
+	int64_t w = next_status - now < 500 ? next_status - now : 500;
 
-	if (c->txn_open && !c->in_src &&
-	    c->txn_start_ms + c->o->batch_ms - now < w)
-		w = c->txn_start_ms + c->o->batch_ms - now;
-	return (int)(w < 0 ? 0 : w > 500 ? 500 : w);
+	if (w < 0)
+		return 0;
+	return (int)(c->in_src ? w : kf_cap_out_wait_ms(c->out, now, w));
 }
 
 static void kf__check_lag(struct kf__cap *c)
@@ -1167,7 +1022,7 @@ static void kf__check_lag(struct kf__cap *c)
 
 static int kf__stream(struct kf__cap *c, uint64_t start)
 {
-	int64_t now = kf__now_ms(), next_status = now, next_lag = now,
+	int64_t now = kf_cap_now_ms(), next_status = now, next_lag = now,
 		last_change = now;
 	kf_repl_frame_t f;
 	int r;
@@ -1194,13 +1049,13 @@ static int kf__stream(struct kf__cap *c, uint64_t start)
 					 "stopped");
 		r = kf_repl_next(c->repl, kf__wait_ms(c, now, next_status), &f,
 				 c->errstr, c->errstr_size);
-		now = kf__now_ms();
+		now = kf_cap_now_ms();
 		if (r > 0 && f.kind == 'w') {
 			r = kf__message(c, f.data, f.len, f.start);
 			last_change = now;
 		} else if (r > 0) {
 			/* nothing open: all before the server's end is ours */
-			if (!c->txn_open && !c->in_src)
+			if (!kf_cap_out_is_open(c->out) && !c->in_src)
 				c->idle_wal_end = f.wal_end;
 			/* the server read past x2: it sent every transaction
 			 * ending before */
@@ -1215,17 +1070,18 @@ static int kf__stream(struct kf__cap *c, uint64_t start)
 		if (!r && kf__due(c, now))
 			r = kf__flush(c);
 		if (!r && now >= next_status) {
-			r = kf__status(c, c->txn_open || c->in_src
-						  ? c->confirmed
-						  : c->idle_wal_end);
+			r = kf__status(c,
+				       kf_cap_out_is_open(c->out) || c->in_src
+					       ? c->confirmed
+					       : c->idle_wal_end);
 			next_status = now + c->o->status_interval_ms;
 		}
 		if (!r && now >= next_lag) {
 			kf__check_lag(c);
 			next_lag = now + KF__LAG_EVERY_MS;
 		}
-		if (!r && c->o->idle_exit_s > 0 && !c->cu && !c->txn_open &&
-		    !c->in_src &&
+		if (!r && c->o->idle_exit_s > 0 && !c->cu &&
+		    !kf_cap_out_is_open(c->out) && !c->in_src &&
 		    now - last_change >= c->o->idle_exit_s * 1000LL)
 			return kf__status(c, c->idle_wal_end);
 	}
@@ -1319,27 +1175,6 @@ static int kf__tables(struct kf__cap *c)
 	return r;
 }
 
-static int kf__producer(struct kf__cap *c)
-{
-	kf_producer_opts_t po;
-	int r, ms = c->o->kafka->connect_timeout_s
-			    ? c->o->kafka->connect_timeout_s * 1000
-			    : KF__TXN_MS;
-
-	kf_producer_opts_init(&po, c->o->kafka, c->o->offsets_topic, 16u << 20);
-	po.linger_ms = 5;
-	po.delivery_timeout_ms = KF__TXN_MS;
-	po.transaction_timeout_ms = KF__TXN_MS;
-	po.transactional_id = c->txn_id;
-	po.batch_size = 1u << 20;
-	po.queue_kbytes = (c->o->batch_bytes / 1024) * 2 + 65536;
-	r = kf_producer_new(&po, NULL, NULL, &c->p, c->errstr, c->errstr_size);
-	/* fences a capture of the same slot still running, aborting its
-	 * open transaction, before the offsets are read back */
-	return r ? r
-		 : kf_producer_txn_init(c->p, ms, c->errstr, c->errstr_size);
-}
-
 /* Waits until no process streams from slot (a capture killed a moment
  * ago leaves its walsender holding it until the server notices the
  * closed connection); *exists: the slot is there. */
@@ -1422,11 +1257,6 @@ static int kf__setup(struct kf__cap *c, kf_cap_pos_t *pos)
 
 	r = kf_db_open(c->o->db, c->o->db_password, &c->db, c->errstr,
 		       c->errstr_size);
-	if (!r && kf_db_dialect(c->db) != KF_DB_POSTGRES)
-		r = kf_seterr(c->errstr, c->errstr_size, KF_EINVAL,
-			      "capturing from MariaDB is not supported yet "
-			      "(docs/cdc.md 10.9): the source must be a "
-			      "postgresql:// database");
 	if (!r)
 		r = kf__sql(c, "SET bytea_output = hex; SET IntervalStyle = "
 			       "postgres; SET extra_float_digits = 1");
@@ -1443,7 +1273,8 @@ static int kf__setup(struct kf__cap *c, kf_cap_pos_t *pos)
 		r = kf_cat_publication(c->db, c->pub, c->defs, c->ndefs,
 				       c->errstr, c->errstr_size);
 	if (!r)
-		r = kf__producer(c);
+		r = kf_cap_out_new(c->o, c->txn_id, c->slot, c->st, &c->out,
+				   c->errstr, c->errstr_size);
 	if (!r)
 		r = kf_cap_pos_read(c->o->kafka, c->o->offsets_topic, c->slot,
 				    KF__TXN_MS, pos, c->errstr, c->errstr_size);
@@ -1539,7 +1370,7 @@ static int kf__resume_switch(struct kf__cap *c, const kf_cap_pos_t *from,
 {
 	char old[64];
 	kf_cap_pos_t pos;
-	int r = kf__txn_begin(c);
+	int r = kf_cap_out_begin(c->out);
 
 	snprintf(old, sizeof(old), "%s", c->use);
 	snprintf(c->use, sizeof(c->use), "%s", other);
@@ -1547,7 +1378,7 @@ static int kf__resume_switch(struct kf__cap *c, const kf_cap_pos_t *from,
 	kf__cu_pos(&pos, from);
 	pos.snap_lsn = x2;
 	if (!r)
-		r = kf__txn_commit(c, &pos);
+		r = kf_cap_out_commit(c->out, &pos);
 	kf_repl_close(c->repl);
 	c->repl = r2;
 	if (!r)
@@ -1644,6 +1475,9 @@ int kf_capture_run(const kf_capture_opts_t *o, kf_capture_stats_t *st,
 	struct kf__cap c;
 	int i, r;
 
+	if (o->db && (!strncmp(o->db, "mariadb://", 10) ||
+		      !strncmp(o->db, "mysql://", 8)))
+		return kf_mdbcapture_run(o, st, errstr, errstr_size);
 	memset(st, 0, sizeof(*st));
 	memset(&c, 0, sizeof(c));
 	c.o = o;
@@ -1651,29 +1485,15 @@ int kf_capture_run(const kf_capture_opts_t *o, kf_capture_stats_t *st,
 	c.errstr = errstr;
 	c.errstr_size = errstr_size;
 	c.dec = kf_pgo_decoder_new();
-	kf_strbuf_heap(&c.key, 1024);
-	kf_strbuf_heap(&c.val, 16384);
-	if (o->registry)
-		c.enc = kf_cap_encoding_new(o->registry, o->key_avro,
-					    o->value_avro);
-	r = c.dec && !c.key.failed && !c.val.failed && (c.enc || !o->registry)
-		    ? kf__run(&c)
-		    : kf_seterr(errstr, errstr_size, KF_ENOMEM,
-				"out of memory");
-	if (c.p) {
-		kf__txn_abort(&c);
-		kf_producer_flush(c.p, 1000);
-		kf_producer_destroy(c.p);
-	}
+	r = c.dec ? kf__run(&c)
+		  : kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
+	kf_cap_out_destroy(c.out);
 	for (i = 0; i < c.nrels; i++)
 		kf_cap_table_destroy(c.rels[i].t);
 	free(c.rels);
 	for (i = 0; i < c.ndefs; i++)
 		kf_cat_def_free(&c.defs[i]);
 	free(c.defs);
-	free(c.key.p);
-	free(c.val.p);
-	kf_cap_encoding_free(c.enc);
 	kf_pgo_decoder_destroy(c.dec);
 	kf_repl_close(c.repl);
 	kf_db_close(c.db);

@@ -30,17 +30,22 @@ enum {
 const kf_cli_opt_t kf_cli_capture_opts[] = {
 	{KF__OPT_DB, "db", "URL", "capture.db", NULL,
 	 "source database: postgresql://user@host:port/db\n"
-	 "or a libpq keyword string (password:\n"
-	 "capture.db_password = file:PATH or env:NAME)"},
+	 "or a libpq keyword string, or\n"
+	 "mariadb://user@host:port/db (its binlog, docs/cdc.md\n"
+	 "10; password: capture.db_password = file:PATH or\n"
+	 "env:NAME)"},
 	{KF__OPT_TABLES, "tables", "S.T,...", "capture.tables", NULL,
-	 "the tables to capture (each with a primary key)"},
+	 "the tables to capture (each with a primary key;\n"
+	 "MariaDB: DB.TABLE)"},
 	{KF__OPT_PREFIX, "topic-prefix", "PREFIX", "capture.topic_prefix", NULL,
 	 "events of table s.t go to PREFIX.s.t\n"
 	 "(default: the database's name)"},
 	{KF__OPT_SLOT, "slot", "NAME", "capture.slot", NULL,
-	 "replication slot (default kferry_DB)"},
+	 "replication slot (default kferry_DB); MariaDB: the\n"
+	 "capture's name (offsets key mariadb/NAME)"},
 	{KF__OPT_PUB, "publication", "NAME", "capture.publication", NULL,
-	 "publication (default SLOT_pub), created when missing"},
+	 "publication (default SLOT_pub), created when missing\n"
+	 "(PostgreSQL only)"},
 	{KF__OPT_SNAPSHOT, "snapshot", "MODE", "capture.snapshot", NULL,
 	 "initial (default), never or initial_only"},
 	{KF__OPT_IDLE, "idle-exit", "SECS", "capture.idle_exit", NULL,
@@ -78,8 +83,9 @@ static void kf__print_json(const kf_capture_stats_t *st, int rc,
 	printf("}\n");
 }
 
-/* docs/cdc.md 1: a source that is not set up (wal_level, rights, a
- * table) could not start (3); a missing option is a usage error (2). */
+/* docs/cdc.md 1, 10.1: a source that is not set up (wal_level,
+ * binlog_format, grants, a table) could not start (3); a missing option
+ * is a usage error (2). */
 static int kf__exit_code(int r, const char *err)
 {
 	if (r == KF_EINVAL && !strstr(err, "give --"))
@@ -116,7 +122,7 @@ int kf_cmd_capture(int argc, char **argv)
 	kf_log_user(0,
 		    "kferry: capture produced %llu events (%llu snapshot "
 		    "rows, %llu source transactions, %llu already in Kafka) "
-		    "in %llu Kafka transactions, up to LSN %llu\n",
+		    "in %llu Kafka transactions, up to LSN %llu (PostgreSQL)\n",
 		    (unsigned long long)st.events,
 		    (unsigned long long)st.snapshot_rows,
 		    (unsigned long long)st.source_txns,

@@ -994,8 +994,11 @@ const struct kf__key kf__conf_keys[] = {
 		.doc = "Source database of kferry capture (--db): "
 		       "postgresql://user@host:port/db?... or a libpq keyword "
 		       "string. The role needs REPLICATION and SELECT on the "
-		       "tables (docs/cdc.md 1). A password in the URL is "
-		       "refused: use capture.db_password.",
+		       "tables (docs/cdc.md 1). Or mariadb://user@host:port/db "
+		       "(its binlog: docs/cdc.md 10; the user needs "
+		       "REPLICATION SLAVE, BINLOG MONITOR and SELECT). A "
+		       "password in the URL is refused: use "
+		       "capture.db_password.",
 	},
 	{
 		.name = "capture.db_password",
@@ -1009,8 +1012,8 @@ const struct kf__key kf__conf_keys[] = {
 		.name = "capture.tables",
 		KF__STRING(capture_tables),
 		.max = KF__STRING_MAX,
-		.doc = "The tables to capture (--tables), schema.table[,...]; "
-		       "each needs a primary key.",
+		.doc = "The tables to capture (--tables), schema.table[,...] "
+		       "(MariaDB: db.table); each needs a primary key.",
 	},
 	{
 		.name = "capture.topic_prefix",
@@ -1027,14 +1030,17 @@ const struct kf__key kf__conf_keys[] = {
 		.doc = "The logical replication slot (--slot), [a-z0-9_]; also "
 		       "the key of the offsets record and the Kafka "
 		       "transactional.id kferry-capture-SLOT. Empty: "
-		       "kferry_DB.",
+		       "kferry_DB. MariaDB: the capture's name (offsets key "
+		       "mariadb/NAME, transactional.id "
+		       "kferry-capture-mariadb-NAME).",
 	},
 	{
 		.name = "capture.publication",
 		KF__STRING(capture_publication),
 		.max = 63,
 		.doc = "The publication of the tables (--publication), created "
-		       "or completed when the role may. Empty: SLOT_pub.",
+		       "or completed when the role may. Empty: SLOT_pub. "
+		       "PostgreSQL only.",
 	},
 	{
 		.name = "capture.snapshot",

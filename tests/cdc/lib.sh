@@ -21,6 +21,23 @@ cdc_setup() {
 	on_exit "'$DB_SH' sql '$DB_WORK/postgres' -qc \"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN ('$SLOT', '${SLOT}_r')\" >/dev/null 2>&1"
 }
 
+# The same with a MariaDB source (docs/cdc.md 10): its kferry database,
+# tables kferry.T on topics $PREFIX.kferry.T (CDC_SCHEMA); no slot (SLOT
+# names the capture: its offsets key mariadb/$SLOT).
+cdc_setup_mariadb() {
+	db_start mariadb
+	SRC_URL=$(db_url mariadb)
+	CDC_SCHEMA=kferry
+	PREFIX=${TOPIC}cdc
+	SLOT=kf_$(tr -c 'a-z0-9_\n' _ <<<"${TOPIC,,}" | tail -c 40)
+	OFFSETS=$TOPIC.offsets
+	create_topic "$OFFSETS" 1
+}
+
+# The topics' middle part: the source's schema (PostgreSQL) or database
+# (MariaDB).
+CDC_SCHEMA=public
+
 KF_CAPTURE_N=0
 CDC_SINK_OPTS=()
 # kf_capture [capture options]: kferry capture --json of $SRC_URL into
@@ -55,7 +72,7 @@ capture_bg() {
 # adds options.
 sink_all() {
 	local topics="" t
-	for t in "$@"; do topics+=${topics:+,}$PREFIX.public.$t; done
+	for t in "$@"; do topics+=${topics:+,}$PREFIX.$CDC_SCHEMA.$t; done
 	SINK_LOG=$WORK/sink.log
 	SINK_JSON=$(timeout 120 "$KFERRY" sink -b "$BOOTSTRAP" -t "$topics" -g "$GROUP" \
 		--db "$DST_URL" --table-format '${table}' --create-table --delete \
@@ -74,28 +91,32 @@ assert_equal() {
 	log "verify: $(tail -n 1 "$WORK/verify.out")"
 }
 
-# events OUT: the records of every $PREFIX.public.* topic (read_committed,
+# events OUT: the records of every $PREFIX.$CDC_SCHEMA.* topic (read_committed,
 # one JVM for all: the console consumer's start is the slow part), one per
 # line: KEY<TAB>VALUE, the value "null" for a tombstone; records of one
 # partition in order. The key's schema name tells the table.
 events() {
 	"$KF_REPO/scripts/kafka/broker.sh" console-consumer "$KF_BROKER_DIR" \
-		--include "${PREFIX//./\\.}\\.public\\..*" --from-beginning \
+		--include "${PREFIX//./\\.}\\.$CDC_SCHEMA\\..*" --from-beginning \
 		--timeout-ms 10000 --isolation-level read_committed \
 		--property print.key=true --property line.separator=@@END@@ \
 		>"$1.raw" 2>"$1.raw.log" || true
 	grep -q @@END@@ "$1.raw" || fail "no events read: $(tail -n 5 "$1.raw.log")"
 	sed -z 's/\n/\\n/g; s/@@END@@/\n/g' "$1.raw" >"$1"
-	log "read $(wc -l <"$1") records of $PREFIX.public.*"
+	log "read $(wc -l <"$1") records of $PREFIX.$CDC_SCHEMA.*"
 }
 
 # dup_events FILE: the streamed events (not the snapshot's, not
 # tombstones) of FILE (as events writes it) that are there more than
-# once: the same key, LSN and operation.
+# once: the same key, position (PostgreSQL's LSN; MariaDB's GTID and the
+# row's index in its rows event) and operation.
 dup_events() {
 	grep -v $'\tnull$' "$1" | grep -v '"op":"r"' | awk -F'\t' '{
 		k = $1; sub(/.*"payload":/, "", k)
-		match($2, /"lsn":[0-9]+/); l = substr($2, RSTART, RLENGTH)
+		l = ""
+		if (match($2, /"lsn":[0-9]+/)) l = substr($2, RSTART, RLENGTH)
+		if (match($2, /"gtid":"[^"]*","file":"[^"]*","pos":[0-9]+,"row":[0-9]+/))
+			l = l substr($2, RSTART, RLENGTH)
 		match($2, /"op":"."/); o = substr($2, RSTART, RLENGTH)
 		print k, l, o
 	}' | sort | uniq -d || true

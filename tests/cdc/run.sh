@@ -15,7 +15,8 @@
 # default 6), KF_CDC_SNAPSHOT_KILLS (how many of them during the snapshot
 # and its resumes, default 2), KF_CDC_PGBENCH_SCALE (its pgbench scale,
 # default 1: 10 chunks of snapshot per scale), KF_CDC_RATE (pgbench's
-# transactions per second, default 150).
+# transactions per second, default 150), KF_CDC_SLOW=1 (also the slow
+# t_capture_mariadb_types, about 70 s, kept out of CI).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

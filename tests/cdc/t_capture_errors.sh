@@ -2,7 +2,9 @@
 # kferry capture refuses a source that is not set up, with exit 3 and a
 # message that says what to run: a missing table, a table without a
 # primary key, a role without REPLICATION; and a missing --tables is a
-# usage error (2); a MariaDB source is refused (3) until it is built. (wal_level: scripts/db/db.sh always starts PostgreSQL
+# usage error (2); the same refusals of a MariaDB source's tables (its
+# settings and grants: tests/cdc/t_capture_mariadb.sh,
+# tests/db/test_binlogconn.c). (wal_level: scripts/db/db.sh always starts PostgreSQL
 # with wal_level=logical, so that check is not exercised here.)
 source "$(dirname "$0")/lib.sh"
 
@@ -26,7 +28,8 @@ norepl=${SRC_URL/kferry@/kf_norepl@}
 [ "$norepl" != "$SRC_URL" ] || fail "test setup: no user in $SRC_URL"
 SRC_URL=$norepl expect_refusal 3 "ALTER ROLE kf_norepl REPLICATION" --tables public.nopk
 expect_refusal 2 "give --tables"
-# MariaDB is designed (docs/cdc.md 10), not built: refused, not misread
 db_start mariadb
-SRC_URL=$(db_url mariadb) expect_refusal 3 "MariaDB is not supported yet" --tables kferry.t
+db_sql mariadb "CREATE TABLE nopk (a int)" >/dev/null
+SRC_URL=$(db_url mariadb) expect_refusal 3 "table kferry.t does not exist" --tables kferry.t
+SRC_URL=$(db_url mariadb) expect_refusal 3 "ADD PRIMARY KEY" --tables kferry.nopk
 log "t_capture_errors passed"

@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * information_schema for the MariaDB capture (capture/mdbcatalog.h).
+ */
+#include "capture/mdbcatalog.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "capture/binlog.h"
+#include "common/err.h"
+
+/* The columns' query's state. */
+struct kf__cols {
+	kf_cat_def_t *d;
+	int cap, err;
+	char bad[160]; /* a column of no mapped type: its name and type */
+};
+
+/* A type name of information_schema's DATA_TYPE and its binlog type. */
+static const struct {
+	const char *name;
+	uint8_t type;
+	int binary; /* a binary string */
+	uint16_t meta;
+} kf__types[] = {
+	{"tinyint", KF_BL_T_TINY, 0, 0},
+	{"smallint", KF_BL_T_SHORT, 0, 0},
+	{"mediumint", KF_BL_T_INT24, 0, 0},
+	{"int", KF_BL_T_LONG, 0, 0},
+	{"bigint", KF_BL_T_LONGLONG, 0, 0},
+	{"float", KF_BL_T_FLOAT, 0, 4},
+	{"double", KF_BL_T_DOUBLE, 0, 8},
+	{"decimal", KF_BL_T_NEWDECIMAL, 0, 0},
+	{"date", KF_BL_T_DATE, 0, 0},
+	{"datetime", KF_BL_T_DATETIME2, 0, 0},
+	{"timestamp", KF_BL_T_TIMESTAMP2, 0, 0},
+	{"time", KF_BL_T_TIME2, 0, 0},
+	{"year", KF_BL_T_YEAR, 0, 0},
+	{"bit", KF_BL_T_BIT, 0, 0},
+	{"char", KF_BL_T_STRING, 0, 0},
+	{"binary", KF_BL_T_STRING, 1, 0},
+	{"varchar", KF_BL_T_VARCHAR, 0, 0},
+	{"varbinary", KF_BL_T_VARCHAR, 1, 0},
+	{"tinytext", KF_BL_T_BLOB, 0, 1},
+	{"text", KF_BL_T_BLOB, 0, 2},
+	{"mediumtext", KF_BL_T_BLOB, 0, 3},
+	{"longtext", KF_BL_T_BLOB, 0, 4},
+	{"tinyblob", KF_BL_T_BLOB, 1, 1},
+	{"blob", KF_BL_T_BLOB, 1, 2},
+	{"mediumblob", KF_BL_T_BLOB, 1, 3},
+	{"longblob", KF_BL_T_BLOB, 1, 4},
+	{"enum", KF_BL_T_ENUM, 0, 0},
+	{"set", KF_BL_T_SET, 0, 0},
+};
+
+/* The members of COLUMN_TYPE "enum('a','b''c')" into c (owned). */
+static int kf__members(kf_cap_coldef_t *c, const char *ctype)
+{
+	const char *p = strchr(ctype, '(');
+	char **m = NULL, *cur;
+	uint32_t n = 0;
+	size_t k;
+
+	while (p && *p && *p != ')') {
+		char **g;
+
+		if (*++p != '\'')
+			break;
+		cur = malloc(strlen(p) + 1);
+		g = realloc(m, (n + 1) * sizeof(*m));
+		if (!cur || !g) {
+			free(cur);
+			free(g ? g : m);
+			return KF_ENOMEM;
+		}
+		m = g;
+		for (k = 0, p++; *p && !(p[0] == '\'' && p[1] != '\''); p++) {
+			if (p[0] == '\'')
+				p++; /* '' is one quote */
+			cur[k++] = *p;
+		}
+		cur[k] = '\0';
+		m[n++] = cur;
+		if (*p == '\'')
+			p++; /* now at ',' or ')' */
+	}
+	c->members = (const char *const *)m;
+	c->nmembers = n;
+	return 0;
+}
+
+/* kf_db_row_cb: NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, NUMERIC_
+ * PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, CHARACTER_OCTET_LENGTH,
+ * JSON (1: a json_valid check of the column) */
+static int kf__col_cb(void *arg, size_t ncols, const char *const *v,
+		      const size_t *lens)
+{
+	struct kf__cols *s = arg;
+	kf_cap_coldef_t *c;
+	size_t i;
+
+	(void)lens;
+	if (ncols != 9 || !v[0] || !v[1] || !v[2])
+		return s->err = KF_EPROTO, 1;
+	if (s->d->ncols == s->cap) {
+		int cap = s->cap ? s->cap * 2 : 16;
+		kf_cap_coldef_t *g =
+			realloc(s->d->cols, (size_t)cap * sizeof(*g));
+
+		if (!g)
+			return s->err = KF_ENOMEM, 1;
+		memset(g + s->cap, 0, (size_t)(cap - s->cap) * sizeof(*g));
+		s->d->cols = g;
+		s->cap = cap;
+	}
+	c = &s->d->cols[s->d->ncols];
+	*c = (kf_cap_coldef_t){.typmod = -1};
+	if (!(c->name = strdup(v[0])))
+		return s->err = KF_ENOMEM, 1;
+	s->d->ncols++;
+	for (i = 0; i < sizeof(kf__types) / sizeof(kf__types[0]); i++)
+		if (!strcasecmp(v[1], kf__types[i].name))
+			break;
+	if (i == sizeof(kf__types) / sizeof(kf__types[0])) {
+		snprintf(s->bad, sizeof(s->bad), "%s (%s)", v[0], v[2]);
+		return s->err = KF_EINVAL, 1;
+	}
+	c->notnull = v[3] && !strcmp(v[3], "NO");
+	c->mdb_type = kf__types[i].type;
+	c->mdb_binary = kf__types[i].binary;
+	c->mdb_meta = kf__types[i].meta;
+	c->mdb_unsigned = strstr(v[2], "unsigned") != NULL;
+	c->mdb_json = v[8] && !strcmp(v[8], "1");
+	switch (c->mdb_type) {
+	case KF_BL_T_NEWDECIMAL:
+		c->mdb_meta = (uint16_t)(atoi(v[4] ? v[4] : "0") << 8 |
+					 atoi(v[5] ? v[5] : "0"));
+		break;
+	case KF_BL_T_DATETIME2:
+	case KF_BL_T_TIMESTAMP2:
+	case KF_BL_T_TIME2:
+		c->mdb_meta = (uint16_t)atoi(v[6] ? v[6] : "0");
+		break;
+	case KF_BL_T_BIT:
+		c->mdb_meta = (uint16_t)atoi(v[4] ? v[4] : "1");
+		break;
+	case KF_BL_T_STRING:
+	case KF_BL_T_VARCHAR:
+		c->mdb_meta = (uint16_t)atoi(v[7] ? v[7] : "0");
+		break;
+	case KF_BL_T_ENUM:
+	case KF_BL_T_SET:
+		if (kf__members(c, v[2]))
+			return s->err = KF_ENOMEM, 1;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* kf_db_row_cb: a primary key column and its position */
+static int kf__key_cb(void *arg, size_t ncols, const char *const *v,
+		      const size_t *lens)
+{
+	kf_cat_def_t *d = arg;
+	int i;
+
+	(void)lens;
+	if (ncols != 2 || !v[0] || !v[1])
+		return 0;
+	for (i = 0; i < d->ncols; i++)
+		if (!strcasecmp(d->cols[i].name, v[0]))
+			d->cols[i].key_seq = atoi(v[1]);
+	return 0;
+}
+
+/* "WHERE TABLE_SCHEMA = 'db' AND TABLE_NAME = 't'" with prefix p */
+static void kf__where(kf_db_t *db, kf_db_sql_t *q, const char *p,
+		      const kf_cat_def_t *d)
+{
+	kf_db_sql_str(q, " WHERE ");
+	kf_db_sql_str(q, p);
+	kf_db_sql_str(q, "TABLE_SCHEMA = ");
+	kf_db_quote_literal(db, q, d->schema, strlen(d->schema));
+	kf_db_sql_str(q, " AND ");
+	kf_db_sql_str(q, p);
+	kf_db_sql_str(q, "TABLE_NAME = ");
+	kf_db_quote_literal(db, q, d->name, strlen(d->name));
+}
+
+static int kf__query(kf_db_t *db, kf_db_sql_t *q, kf_db_row_cb cb, void *arg,
+		     char *errstr, size_t errstr_size)
+{
+	kf_db_err_t e;
+	int r = 0;
+
+	if (q->failed)
+		r = kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
+	else if (kf_db_query(db, q->p, cb, arg, &e))
+		r = kf_seterr(errstr, errstr_size, KF_EIO,
+			      "MariaDB: reading information_schema: %s", e.msg);
+	kf_db_sql_free(q);
+	return r;
+}
+
+static int kf__read(kf_db_t *db, kf_cat_def_t *d, char *engine, size_t cap,
+		    char *errstr, size_t errstr_size)
+{
+	struct kf__cols s = {.d = d};
+	kf_db_sql_t q = {0};
+	int r;
+
+	kf_db_sql_str(&q, "SELECT ENGINE FROM information_schema.TABLES");
+	kf__where(db, &q, "", d);
+	r = q.failed
+		    ? kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory")
+		    : kf_cat_cell(db, q.p, engine, cap, errstr, errstr_size);
+	kf_db_sql_free(&q);
+	if (r)
+		return r;
+	kf_db_sql_str(&q, "SELECT c.COLUMN_NAME, c.DATA_TYPE, c.COLUMN_TYPE, "
+			  "c.IS_NULLABLE, c.NUMERIC_PRECISION, "
+			  "c.NUMERIC_SCALE, c.DATETIME_PRECISION, "
+			  "c.CHARACTER_OCTET_LENGTH, EXISTS (SELECT 1 FROM "
+			  "information_schema.CHECK_CONSTRAINTS k WHERE "
+			  "k.CONSTRAINT_SCHEMA = c.TABLE_SCHEMA AND "
+			  "k.TABLE_NAME = c.TABLE_NAME AND k.CONSTRAINT_NAME = "
+			  "c.COLUMN_NAME AND k.CHECK_CLAUSE LIKE "
+			  "'json_valid(%') FROM information_schema.COLUMNS c");
+	kf__where(db, &q, "c.", d);
+	kf_db_sql_str(&q, " ORDER BY c.ORDINAL_POSITION");
+	r = kf__query(db, &q, kf__col_cb, &s, errstr, errstr_size);
+	if (!r && s.err == KF_EINVAL)
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "%s.%s: column %s has a type kferry does "
+				 "not capture (docs/cdc.md 10.8)",
+				 d->schema, d->name, s.bad);
+	if (!r && s.err)
+		return kf_seterr(errstr, errstr_size, s.err,
+				 "%s.%s: reading its columns failed", d->schema,
+				 d->name);
+	if (r)
+		return r;
+	kf_db_sql_str(&q, "SELECT COLUMN_NAME, SEQ_IN_INDEX FROM "
+			  "information_schema.STATISTICS");
+	kf__where(db, &q, "", d);
+	kf_db_sql_str(&q, " AND INDEX_NAME = 'PRIMARY'");
+	return kf__query(db, &q, kf__key_cb, d, errstr, errstr_size);
+}
+
+int kf_mdbcat_table(kf_db_t *db, const char *qname, kf_cat_def_t *d,
+		    char *errstr, size_t errstr_size)
+{
+	const char *dot = strchr(qname, '.');
+	char engine[64] = "";
+	int i, nkey = 0, r;
+
+	memset(d, 0, sizeof(*d));
+	if (!dot || dot == qname || !dot[1] ||
+	    (size_t)(dot - qname) >= sizeof(d->schema) ||
+	    strlen(dot + 1) >= sizeof(d->name))
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "--tables entry '%s': give DB.TABLE", qname);
+	snprintf(d->schema, sizeof(d->schema), "%.*s", (int)(dot - qname),
+		 qname);
+	snprintf(d->name, sizeof(d->name), "%s", dot + 1);
+	r = kf__read(db, d, engine, sizeof(engine), errstr, errstr_size);
+	for (i = 0; !r && i < d->ncols; i++)
+		nkey += d->cols[i].key_seq > 0;
+	if (!r && !d->ncols)
+		r = kf_seterr(errstr, errstr_size, KF_EINVAL,
+			      "table %s does not exist (or the user may not "
+			      "read it: GRANT SELECT ON %s.* TO the user)",
+			      qname, d->schema);
+	else if (!r && !nkey)
+		r = kf_seterr(errstr, errstr_size, KF_EINVAL,
+			      "table %s has no primary key: add one (ALTER "
+			      "TABLE %s ADD PRIMARY KEY (...))",
+			      qname, qname);
+	else if (!r && strcasecmp(engine, "InnoDB"))
+		r = kf_seterr(errstr, errstr_size, KF_EINVAL,
+			      "table %s is of engine %s: only InnoDB tables "
+			      "have a consistent snapshot (ALTER TABLE %s "
+			      "ENGINE=InnoDB)",
+			      qname, engine, qname);
+	if (r)
+		kf_mdbcat_def_free(d);
+	return r;
+}
+
+void kf_mdbcat_def_free(kf_cat_def_t *d)
+{
+	uint32_t k;
+	int i;
+
+	for (i = 0; i < d->ncols; i++) {
+		for (k = 0; k < d->cols[i].nmembers; k++)
+			free((char *)d->cols[i].members[k]);
+		free((void *)d->cols[i].members);
+	}
+	kf_cat_def_free(d);
+}
+
+/* Column c (name quoted in n) as capture/mdbrow's text of its value. */
+static void kf__text_expr(kf_db_sql_t *q, const kf_cap_coldef_t *c,
+			  const char *n)
+{
+	char b[512];
+	int i, nb;
+
+	switch (c->mdb_type) {
+	case KF_BL_T_LONGLONG:
+		/* bigint.unsigned.handling.mode=long: its 64 bits */
+		snprintf(b, sizeof(b),
+			 c->mdb_unsigned ? "CAST(%s AS SIGNED)" : "%s", n);
+		break;
+	case KF_BL_T_DATETIME2:
+		snprintf(b, sizeof(b),
+			 "NULLIF(DATE_FORMAT(%s, '%%Y-%%m-%%d "
+			 "%%H:%%i:%%s.%%f'), '0000-00-00 00:00:00.000000')",
+			 n);
+		break;
+	case KF_BL_T_TIMESTAMP2:
+		snprintf(b, sizeof(b),
+			 "NULLIF(DATE_FORMAT(%s, '%%Y-%%m-%%d "
+			 "%%H:%%i:%%s.%%f+00'), '0000-00-00 "
+			 "00:00:00.000000+00')",
+			 n);
+		break;
+	case KF_BL_T_DATE:
+		snprintf(b, sizeof(b), "NULLIF(%s, '0000-00-00')", n);
+		break;
+	case KF_BL_T_BIT:
+		if (c->mdb_meta == 1) {
+			snprintf(b, sizeof(b), "ELT(%s + 1, 'f', 't')", n);
+			break;
+		}
+		/* little-endian bytes (mdbrow's order) */
+		kf_db_sql_str(q, "CONCAT('\\\\x'");
+		nb = (c->mdb_meta + 7) / 8;
+		for (i = 0; i < nb; i++) {
+			snprintf(b, sizeof(b),
+				 ", LPAD(HEX((%s >> %d) & 255), 2, '0')", n,
+				 8 * i);
+			kf_db_sql_str(q, b);
+		}
+		kf_db_sql_str(q, ")");
+		return;
+	default:
+		snprintf(b, sizeof(b),
+			 c->mdb_binary ? "CONCAT('\\\\x', LOWER(HEX(%s)))"
+				       : "%s",
+			 n);
+		break;
+	}
+	kf_db_sql_str(q, b);
+}
+
+void kf_mdbcat_select(kf_db_t *db, const kf_cat_def_t *d, kf_db_sql_t *q)
+{
+	kf_db_sql_t n = {0};
+	int i, k, first = 1;
+
+	kf_db_sql_str(q, "SELECT ");
+	for (i = 0; i < d->ncols; i++) {
+		n.len = 0;
+		kf_db_quote_ident(db, &n, d->cols[i].name);
+		kf_db_sql_add(&n, "", 1);
+		if (i)
+			kf_db_sql_str(q, ", ");
+		if (!n.failed)
+			kf__text_expr(q, &d->cols[i], n.p);
+		else
+			q->failed = 1;
+	}
+	kf_db_sql_str(q, " FROM ");
+	kf_db_quote_ident(db, q, d->schema);
+	kf_db_sql_str(q, ".");
+	kf_db_quote_ident(db, q, d->name);
+	kf_db_sql_str(q, " ORDER BY ");
+	for (k = 1; k <= d->ncols; k++)
+		for (i = 0; i < d->ncols; i++)
+			if (d->cols[i].key_seq == k) {
+				if (!first)
+					kf_db_sql_str(q, ", ");
+				kf_db_quote_ident(db, q, d->cols[i].name);
+				first = 0;
+			}
+	kf_db_sql_free(&n);
+}
