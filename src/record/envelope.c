@@ -1097,20 +1097,10 @@ static int kf__wire(kf_envdec_t *d, const void *key, size_t klen,
 	return 0;
 }
 
-void kf_envdec_set_wire(kf_envdec_t *d, kf_envdec_wire_cb cb, void *opaque)
-{
-	d->wire = cb;
-	d->wire_opaque = opaque;
-}
-
-int kf_envdec_decode(kf_envdec_t *d, const void *key, size_t klen,
-		     const void *value, size_t vlen, kf_env_msg_t *out,
+/* A message begins: out empty, the arena room for need bytes. */
+static int kf__begin(kf_envdec_t *d, kf_env_msg_t *out, size_t need,
 		     kf_reject_t *rej)
 {
-	struct kf__entry *e;
-	size_t need = klen + vlen + 16;
-	int s, p;
-
 	memset(out, 0, sizeof(*out));
 	out->ts_ms = -1;
 	out->db = out->db_schema = out->table = "";
@@ -1123,7 +1113,38 @@ int kf_envdec_decode(kf_envdec_t *d, const void *key, size_t klen,
 		d->acap = need;
 	}
 	d->alen = 0;
-	if (kf__key(d, key, klen, out, rej))
+	return 0;
+}
+
+int kf_envdec_payload(kf_envdec_t *d, const kf_schema_t *s, int change,
+		      const void *js, size_t len, kf_env_msg_t *out,
+		      kf_reject_t *rej)
+{
+	if (kf__begin(d, out, len + 16, rej) ||
+	    kf__tokenize(&d->val, js, len, rej, "body"))
+		return -1;
+	out->schema = s;
+	if (change)
+		return kf__change(d, &d->val, 0, s, out, rej);
+	out->kind = KF_ENV_RECORD;
+	return kf__row(d, &d->val, 0, s, 0, &out->after, rej);
+}
+
+void kf_envdec_set_wire(kf_envdec_t *d, kf_envdec_wire_cb cb, void *opaque)
+{
+	d->wire = cb;
+	d->wire_opaque = opaque;
+}
+
+int kf_envdec_decode(kf_envdec_t *d, const void *key, size_t klen,
+		     const void *value, size_t vlen, kf_env_msg_t *out,
+		     kf_reject_t *rej)
+{
+	struct kf__entry *e;
+	int s, p;
+
+	if (kf__begin(d, out, klen + vlen + 16, rej) ||
+	    kf__key(d, key, klen, out, rej))
 		return -1;
 	/* JSON never starts with a NUL byte: the Confluent wire format does */
 	if (d->wire && value && vlen && !*(const char *)value)

@@ -24,13 +24,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int lookup(void *opaque, uint32_t id, const kf_avro_rec_t **out,
+static int lookup(void *opaque, uint32_t id, kf_wire_schema_t *out,
 		  kf_reject_t *rej)
 {
 	(void)rej;
 	if (id != 7)
 		abort();
-	*out = opaque;
+	out->avro = opaque;
 	return 0;
 }
 

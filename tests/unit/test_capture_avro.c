@@ -132,12 +132,12 @@ static kf_avro_rec_t *to_avro(const kf_strbuf_t *json, kf_strbuf_t *wire,
 	return r;
 }
 
-static int lookup(void *opaque, uint32_t id, const kf_avro_rec_t **out,
+static int lookup(void *opaque, uint32_t id, kf_wire_schema_t *out,
 		  kf_reject_t *rej)
 {
 	(void)rej;
 	(void)id;
-	*out = opaque;
+	out->avro = opaque;
 	return 0;
 }
 

@@ -61,7 +61,7 @@ static int dead_port(void)
 static void test_unreachable(void **state)
 {
 	kf_registry_opts_t o = {.timeout_ms = 2000};
-	const kf_avro_rec_t *rec;
+	kf_wire_schema_t rec;
 	kf_registry_t *r;
 	char url[64], err[512], level[32];
 	uint32_t id;
@@ -135,7 +135,7 @@ static void test_unread_remembered(void **state)
 	socklen_t len = sizeof(a);
 	struct server sv = {socket(AF_INET, SOCK_STREAM, 0), 0, 0};
 	kf_registry_opts_t o = {.timeout_ms = 2000};
-	const kf_avro_rec_t *rec;
+	kf_wire_schema_t rec;
 	kf_registry_t *r;
 	char url[64], err[512], err2[512];
 	pthread_t th;
