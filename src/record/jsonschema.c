@@ -12,6 +12,7 @@
 
 #include "common/err.h"
 #include "common/jsontok.h"
+#include "record/envelope.h"
 #include "record/jsonschema.h"
 
 #define KF__MAX_COLS 4096
@@ -270,6 +271,41 @@ static int kf__decimal(const struct kf__doc *d, const struct kf__prop *p,
 	return 0;
 }
 
+/* Debezium's logical name on p (4.4), typed as Connect JSON's field
+ * schema of the same connect.type, name and parameters is (docs/sink.md
+ * 2.3): the JSON type must be what connect.type rides on (an object for
+ * a struct). */
+static int kf__debezium(const struct kf__doc *d, const struct kf__prop *p,
+			const char *name, const char *ct, kf_column_t *c)
+{
+	int params = kf__annot(d, p, "connect.parameters");
+	char scale[16], precision[16], length[16];
+	kf_connect_params_t cp = {0};
+	const char *json = "object";
+	kf_reject_t rej;
+	size_t i;
+
+	if (!ct[0] && strcmp(p->type, "object"))
+		return kf__err(d, p->name, "%s without connect.type", name);
+	for (i = 0; ct[0] && i < sizeof(kf__ctypes) / sizeof(kf__ctypes[0]);
+	     i++)
+		if (!strcmp(ct, kf__ctypes[i].word))
+			json = kf__ctypes[i].json;
+	if (strcmp(p->type, json))
+		return kf__err(d, p->name, "%s of connect.type %s on a %s",
+			       name, ct[0] ? ct : "struct", p->type);
+	if (!kf__str(d, params, "scale", scale, sizeof(scale)))
+		cp.scale = scale;
+	if (!kf__str(d, params, "connect.decimal.precision", precision,
+		     sizeof(precision)))
+		cp.precision = precision;
+	if (!kf__str(d, params, "length", length, sizeof(length)))
+		cp.length = length;
+	if (kf_envdec_column_type(ct[0] ? ct : "struct", name, &cp, c, &rej))
+		return kf__err(d, p->name, "%s", rej.reason);
+	return 0;
+}
+
 /* The column type of Connect's logical name on p. */
 static int kf__logical_type(const struct kf__doc *d, const struct kf__prop *p,
 			    const char *name, const char *ct, kf_column_t *c)
@@ -298,7 +334,9 @@ static int kf__logical_type(const struct kf__doc *d, const struct kf__prop *p,
 		c->type = temporal[i].type;
 		return 0;
 	}
-	return kf__err(d, p->name, "logical type %s is not read", name);
+	if (strncmp(name, "io.debezium.", 12))
+		return kf__err(d, p->name, "logical type %s is not read", name);
+	return kf__debezium(d, p, name, ct, c);
 }
 
 /* The column type of property p. */

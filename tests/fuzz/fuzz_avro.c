@@ -50,12 +50,13 @@ static void check_row(const kf_schema_t *s, const kf_value_t *v,
 		if (v[i].null || (s->cols[i].type != KF_T_TEXT &&
 				  s->cols[i].type != KF_T_BYTES))
 			continue;
-		inside = (const uint8_t *)p >= body &&
-			 (const uint8_t *)p + v[i].u.s.len <= body + len;
+		inside = !body ||
+			 ((const uint8_t *)p >= body &&
+			  (const uint8_t *)p + v[i].u.s.len <= body + len);
 		if (s->cols[i].type == KF_T_TEXT &&
 		    !kf_utf8_valid(p, v[i].u.s.len))
 			abort();
-		if (!inside && body && s->cols[i].type == KF_T_BYTES)
+		if (!inside && s->cols[i].type == KF_T_BYTES)
 			abort();
 	}
 }

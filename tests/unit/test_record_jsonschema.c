@@ -363,7 +363,16 @@ static void test_hostile(void **state)
 		"Timestamp on another type");
 	refused(OBJ("\"a\":{\"type\":\"string\",\"title\":"
 		    "\"io.debezium.time.ZonedTimestamp\"}"),
-		"logical type io.debezium.time.ZonedTimestamp is not read");
+		"io.debezium.time.ZonedTimestamp without connect.type");
+	refused(OBJ("\"a\":{\"type\":\"string\",\"connect.type\":\"string\","
+		    "\"connect.name\":\"io.debezium.data.Nope\"}"),
+		"logical type io.debezium.data.Nope is not supported");
+	refused(OBJ("\"a\":{\"type\":\"integer\",\"connect.type\":\"string\","
+		    "\"connect.name\":\"io.debezium.data.Uuid\"}"),
+		"io.debezium.data.Uuid of connect.type string on a integer");
+	refused(OBJ("\"a\":{\"type\":\"string\",\"connect.type\":\"bytes\","
+		    "\"connect.name\":\"io.debezium.data.Bits\"}"),
+		"Bits without a length");
 	refused(OBJ("\"a\":{\"type\":\"integer\",\"title\":"
 		    "\"org.apache.kafka.connect.data.Date\",\"connect.name\":"
 		    "\"org.apache.kafka.connect.data.Time\"}"),
