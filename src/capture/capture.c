@@ -1647,8 +1647,8 @@ int kf_capture_run(const kf_capture_opts_t *o, kf_capture_stats_t *st,
 	kf_strbuf_heap(&c.key, 1024);
 	kf_strbuf_heap(&c.val, 16384);
 	if (o->registry)
-		c.enc = kf_cap_encoding_new(o->registry, o->key_avro,
-					    o->value_avro);
+		c.enc = kf_cap_encoding_new(o->registry, o->key_wire,
+					    o->value_wire);
 	r = c.dec && !c.key.failed && !c.val.failed && (c.enc || !o->registry)
 		    ? kf__run(&c)
 		    : kf_seterr(errstr, errstr_size, KF_ENOMEM,
