@@ -3,7 +3,8 @@
 # bench/bench_avro.sh: Avro (Confluent wire format, docs/schemas.md) against
 # Connect JSON (docs/records.md) for the same generated CSV in one run:
 # bytes of the records on the broker (what went over the wire) and rows/s
-# of kferry load and of kferry sink into PostgreSQL, with one broker, one
+# of kferry load and of kferry sink into PostgreSQL (and, with --json-schema,
+# JSON Schema in the wire format as a third format), with one broker, one
 # Apicurio Registry and one PostgreSQL this script starts and stops. See
 # bench/README.md.
 set -euo pipefail
@@ -29,6 +30,9 @@ and the Avro/JSON ratios.
 
 Options:
   --rows N            rows of the CSV (default 1000000)
+  --json-schema       a third load and sink as JSON Schema in the wire
+                      format (load.value_format = json-schema), its ratios
+                      against Connect JSON too
   --compression C     load.compression of both loads (default lz4; none
                       shows the serialized sizes themselves)
   --build DIR         directory holding the kferry binary (default: build)
@@ -48,9 +52,11 @@ KEEP=0
 OUT=$ROOT/bench/out/avro.json
 TMPROOT=${KF_BENCH_TMP:-/tmp}
 PARTITIONS=4
+FORMATS=(json avro)
 while [[ $# -gt 0 ]]; do
     case $1 in
     --rows) need_arg "$@"; ROWS=$2; shift 2 ;;
+    --json-schema) FORMATS+=(json-schema); shift ;;
     --compression) need_arg "$@"; COMPRESSION=$2; shift 2 ;;
     --build) need_arg "$@"; BUILD=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
@@ -92,8 +98,9 @@ topic_bytes() {
 }
 
 declare -A BYTES LOAD_RPS SINK_RPS
-for fmt in json avro; do
+for fmt in "${FORMATS[@]}"; do
     topic=rows_$fmt
+    table=t_${fmt//-/_}
     "$BROKER_SH" topic "$BDIR" create "$topic" --partitions "$PARTITIONS" >/dev/null
     say "kferry load, $fmt"
     "$KF" load -q -b "$BS" -t "$topic" --schema "$SCHEMA" --no-progress --json \
@@ -107,30 +114,41 @@ for fmt in json avro; do
     say "kferry sink, $fmt"
     t0=$(date +%s.%N)
     # idle-exit 1: the sink's time is its wall time less that second
-    "$KF" sink -q -b "$BS" -t "$topic" -g "sink-$fmt" --db "$PG" --table "t_$fmt" \
+    "$KF" sink -q -b "$BS" -t "$topic" -g "sink-$fmt" --db "$PG" --table "$table" \
         --create-table --idle-exit 1 --json -o schema.registry.url="$REG" \
         >"$SCRATCH/sink-$fmt.json" 2>"$SCRATCH/sink-$fmt.log" ||
         { tail -n 5 "$SCRATCH/sink-$fmt.log" >&2; die "sink ($fmt) failed"; }
     sink_s=$(calc "$(since "$t0") - 1" 3)
-    n=$("$DB_SH" sql "$SCRATCH/pg" -qtAX -c "SELECT count(*) FROM t_$fmt")
-    [[ $n == "$ROWS" ]] || die "t_$fmt holds $n rows, expected $ROWS"
+    n=$("$DB_SH" sql "$SCRATCH/pg" -qtAX -c "SELECT count(*) FROM $table")
+    [[ $n == "$ROWS" ]] || die "$table holds $n rows, expected $ROWS"
     SINK_RPS[$fmt]=$(calc "$ROWS / $sink_s" 0)
 done
-same=$("$DB_SH" sql "$SCRATCH/pg" -qtAX -c "SELECT count(*) FROM (SELECT * FROM t_json EXCEPT SELECT * FROM t_avro) d")
-[[ $same == 0 ]] || die "the two tables differ in $same rows"
+for fmt in "${FORMATS[@]:1}"; do
+    table=t_${fmt//-/_}
+    same=$("$DB_SH" sql "$SCRATCH/pg" -qtAX -c "SELECT count(*) FROM (SELECT * FROM t_json EXCEPT SELECT * FROM $table) d")
+    [[ $same == 0 ]] || die "t_json and $table differ in $same rows"
+done
 
 mkdir -p "$(dirname "$OUT")"
 {
-    printf 'Avro vs Connect JSON, %d rows of %s, compression %s, same run\n' "$ROWS" "$(basename "$CSV")" "$COMPRESSION"
-    printf '%-6s %14s %10s %12s %12s\n' format "topic bytes" bytes/row "load rows/s" "sink rows/s"
-    for fmt in json avro; do
-        printf '%-6s %14d %10s %12s %12s\n' "$fmt" "${BYTES[$fmt]}" "$(calc "${BYTES[$fmt]} / $ROWS" 1)" \
+    printf '%s vs Connect JSON, %d rows of %s, compression %s, same run\n' "${FORMATS[*]:1}" \
+        "$ROWS" "$(basename "$CSV")" "$COMPRESSION"
+    printf '%-11s %14s %10s %12s %12s\n' format "topic bytes" bytes/row "load rows/s" "sink rows/s"
+    for fmt in "${FORMATS[@]}"; do
+        printf '%-11s %14d %10s %12s %12s\n' "$fmt" "${BYTES[$fmt]}" "$(calc "${BYTES[$fmt]} / $ROWS" 1)" \
             "${LOAD_RPS[$fmt]}" "${SINK_RPS[$fmt]}"
     done
-    printf 'avro/json: bytes %s, load rows/s %s, sink rows/s %s; the tables are equal\n' \
-        "$(calc "${BYTES[avro]} / ${BYTES[json]}" 3)" "$(calc "${LOAD_RPS[avro]} / ${LOAD_RPS[json]}" 2)" \
-        "$(calc "${SINK_RPS[avro]} / ${SINK_RPS[json]}" 2)"
+    for fmt in "${FORMATS[@]:1}"; do
+        printf '%s/json: bytes %s, load rows/s %s, sink rows/s %s; the tables are equal\n' "$fmt" \
+            "$(calc "${BYTES[$fmt]} / ${BYTES[json]}" 3)" "$(calc "${LOAD_RPS[$fmt]} / ${LOAD_RPS[json]}" 2)" \
+            "$(calc "${SINK_RPS[$fmt]} / ${SINK_RPS[json]}" 2)"
+    done
 } | tee "${OUT%.json}.txt"
-printf '{"rows":%d,"compression":"%s","json":{"bytes":%d,"load_rows_per_s":%s,"sink_rows_per_s":%s},"avro":{"bytes":%d,"load_rows_per_s":%s,"sink_rows_per_s":%s}}\n' \
-    "$ROWS" "$COMPRESSION" "${BYTES[json]}" "${LOAD_RPS[json]}" "${SINK_RPS[json]}" \
-    "${BYTES[avro]}" "${LOAD_RPS[avro]}" "${SINK_RPS[avro]}" >"$OUT"
+{
+    printf '{"rows":%d,"compression":"%s"' "$ROWS" "$COMPRESSION"
+    for fmt in "${FORMATS[@]}"; do
+        printf ',"%s":{"bytes":%d,"load_rows_per_s":%s,"sink_rows_per_s":%s}' "${fmt//-/_}" \
+            "${BYTES[$fmt]}" "${LOAD_RPS[$fmt]}" "${SINK_RPS[$fmt]}"
+    done
+    printf '}\n'
+} >"$OUT"

@@ -6,6 +6,7 @@
 #include "api/registryopts.h"
 #include "common/err.h"
 #include "kafka/security.h"
+#include "record/serial.h"
 
 /* capture.snapshot's numbers (config/conf.c) */
 _Static_assert(KF_CAPTURE_SNAPSHOT_INITIAL == 0 &&
@@ -13,28 +14,23 @@ _Static_assert(KF_CAPTURE_SNAPSHOT_INITIAL == 0 &&
 		       KF_CAPTURE_SNAPSHOT_INITIAL_ONLY == 2,
 	       "capture.snapshot values (config/conf.c) drifted");
 
-/* capture.value_format and key_format (docs/schemas.md 10): Avro sides
- * need a registry client (o->registry: the caller destroys it). */
+/* capture.value_format and key_format (docs/schemas.md 10): Avro and JSON
+ * Schema sides need a registry client (o->registry: the caller destroys
+ * it). The words' numbers are enum kf_rec_wire's. */
 static int kf__formats(const kf_conf_t *conf, kf_capture_opts_t *o,
 		       char *errstr, size_t errstr_size)
 {
-	int value = conf->capture_value_format;
-	int key = conf->capture_key_format == KF_CONF_KEY_FORMAT_VALUE
-			  ? value
-			  : conf->capture_key_format;
-
-	if (value == 2 || key == 2)
-		return kf_seterr(errstr, errstr_size, KF_EINVAL,
-				 "capture.value_format/key_format = "
-				 "json-schema: not in this version "
-				 "(docs/schemas.md 10.2): use json or avro");
-	o->value_avro = value == 1;
-	o->key_avro = key == 1;
-	if (!o->value_avro && !o->key_avro)
+	o->value_wire = conf->capture_value_format;
+	o->key_wire = conf->capture_key_format == KF_CONF_KEY_FORMAT_VALUE
+			      ? o->value_wire
+			      : conf->capture_key_format;
+	if (o->value_wire == KF_WIRE_CONNECT_JSON &&
+	    o->key_wire == KF_WIRE_CONNECT_JSON)
 		return 0;
 	o->registry = kf_api_registry_new(
-		conf, "capture.value_format or key_format = avro", errstr,
-		errstr_size);
+		conf,
+		"capture.value_format or key_format = avro or json-schema",
+		errstr, errstr_size);
 	return o->registry ? 0 : KF_EINVAL;
 }
 

@@ -39,10 +39,11 @@ typedef struct kf_capture_opts_s {
 	int status_interval_ms;
 	int idle_exit_s; /* > 0: exit 0 after that long without a change */
 	int64_t lag_warn_bytes;
-	/* docs/schemas.md 10: Avro events, registered in registry (NULL:
-	 * Connect JSON on both sides) */
+	/* docs/schemas.md 10: Avro or JSON Schema events, registered in
+	 * registry (NULL: Connect JSON on both sides); each side's format,
+	 * enum kf_rec_wire of record/serial.h */
 	kf_registry_t *registry;
-	int key_avro, value_avro;
+	int key_wire, value_wire;
 } kf_capture_opts_t;
 
 /* kf_capture_stats_t: include/kferry/kferry.h */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Connect JSON events into Avro (encoding.h). Per topic and side the
- * last schema seen is kept: its text (the envelope's `{"schema":S,
- * "payload":`), its converter and its id, so that a steady stream makes
- * one memcmp per event before its payload is converted.
+ * Connect JSON events into Avro or JSON Schema (encoding.h). Per topic
+ * and side the last schema seen is kept: its text (the envelope's
+ * `{"schema":S,"payload":`), its converter (Avro) and its id, so that a
+ * steady stream makes one memcmp per event before its payload is
+ * converted (Avro) or copied behind the header (JSON Schema: the body is
+ * the Connect JSON payload itself).
  */
 #include "capture/encoding.h"
 
@@ -14,6 +16,8 @@
 #include "common/err.h"
 #include "common/jsontok.h"
 #include "record/avroconv.h"
+#include "record/jsonconv.h"
+#include "record/serial.h"
 
 /* One topic's side. */
 struct kf__side {
@@ -27,22 +31,22 @@ struct kf__side {
 
 struct kf_cap_encoding_s {
 	kf_registry_t *reg;
-	int avro[2]; /* value, key */
+	int wire[2]; /* value, key: enum kf_rec_wire */
 	struct kf__side *sides;
 	size_t nsides;
 	kf_strbuf_t out;
 };
 
-kf_cap_encoding_t *kf_cap_encoding_new(kf_registry_t *reg, int key_avro,
-				       int value_avro)
+kf_cap_encoding_t *kf_cap_encoding_new(kf_registry_t *reg, int key_wire,
+				       int value_wire)
 {
 	kf_cap_encoding_t *e = calloc(1, sizeof(*e));
 
 	if (!e)
 		return NULL;
 	e->reg = reg;
-	e->avro[0] = value_avro;
-	e->avro[1] = key_avro;
+	e->wire[0] = value_wire;
+	e->wire[1] = key_wire;
 	kf_strbuf_heap(&e->out, 1024);
 	if (e->out.failed) {
 		free(e);
@@ -103,12 +107,13 @@ static int kf__learn(kf_cap_encoding_t *e, struct kf__side *s, const char *js,
 {
 	kf_jtok_t *t = malloc((len + 1) * sizeof(*t));
 	char subject[512];
-	kf_strbuf_t avro;
+	kf_strbuf_t doc;
+	int json = e->wire[s->key] == KF_WIRE_JSON_SCHEMA;
 	size_t ntok;
 	int sc, pl, rc = KF_EINVAL;
 
 	kf__side_clear(s);
-	kf_strbuf_heap(&avro, 2048);
+	kf_strbuf_heap(&doc, 2048);
 	if (!t) {
 		rc = kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
 		goto out;
@@ -124,14 +129,17 @@ static int kf__learn(kf_cap_encoding_t *e, struct kf__side *s, const char *js,
 			       s->topic);
 		goto out;
 	}
-	if (!(s->conv =
-		      kf_avroconv_new(js + t[sc].start, t[sc].end - t[sc].start,
-				      &avro, errstr, errstr_size)))
+	if (json ? (rc = kf_jsonconv_schema(js + t[sc].start,
+					    t[sc].end - t[sc].start, &doc,
+					    errstr, errstr_size)) != 0
+		 : !(s->conv = kf_avroconv_new(js + t[sc].start,
+					       t[sc].end - t[sc].start, &doc,
+					       errstr, errstr_size)))
 		goto out;
 	snprintf(subject, sizeof(subject), "%s-%s", s->topic,
 		 s->key ? "key" : "value");
-	if ((rc = kf_registry_register(e->reg, subject, NULL, avro.p, &s->id,
-				       errstr, errstr_size)))
+	if ((rc = kf_registry_register(e->reg, subject, json ? "JSON" : NULL,
+				       doc.p, &s->id, errstr, errstr_size)))
 		goto out;
 	s->plen = t[pl].start;
 	if (!(s->prefix = malloc(s->plen)))
@@ -141,7 +149,7 @@ static int kf__learn(kf_cap_encoding_t *e, struct kf__side *s, const char *js,
 out:
 	if (rc)
 		kf__side_clear(s);
-	free(avro.p);
+	free(doc.p);
 	free(t);
 	return rc;
 }
@@ -169,9 +177,11 @@ static int kf__apply(kf_cap_encoding_t *e, const char *topic, int key,
 	e->out.failed = 0;
 	kf_strbuf_append(&e->out, hdr, 5);
 	/* the payload: between the prefix and the envelope's last brace */
-	if ((rc = kf_avroconv_payload(s->conv, b->p + s->plen,
-				      b->len - s->plen - 1, &e->out, errstr,
-				      errstr_size)))
+	if (!s->conv)
+		kf_strbuf_append(&e->out, b->p + s->plen, b->len - s->plen - 1);
+	else if ((rc = kf_avroconv_payload(s->conv, b->p + s->plen,
+					   b->len - s->plen - 1, &e->out,
+					   errstr, errstr_size)))
 		return rc;
 	b->len = 0;
 	b->failed = 0;
@@ -187,9 +197,9 @@ int kf_cap_encoding_apply(kf_cap_encoding_t *e, const char *topic,
 {
 	int rc = 0;
 
-	if (key && e->avro[1])
+	if (key && e->wire[1])
 		rc = kf__apply(e, topic, 1, key, errstr, errstr_size);
-	if (!rc && e->avro[0])
+	if (!rc && e->wire[0])
 		rc = kf__apply(e, topic, 0, value, errstr, errstr_size);
 	return rc;
 }

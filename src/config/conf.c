@@ -1113,18 +1113,21 @@ const struct kf__key kf__conf_keys[] = {
 		KF__ENUM(capture_value_format, kf__value_format_words),
 		.def = "json",
 		.doc = "What a change event's value is: json (Debezium's "
-		       "envelope in Kafka Connect JSON, docs/cdc.md 3) or "
+		       "envelope in Kafka Connect JSON, docs/cdc.md 3), "
 		       "avro (the same envelope as Debezium's Avro, in the "
 		       "Confluent wire format against schemas kferry "
 		       "registers in schema.registry.url, docs/schemas.md "
-		       "10). json-schema is not in this version.",
+		       "10) or json-schema (the Connect JSON payload in the "
+		       "wire format against a registered JSON Schema, "
+		       "docs/schemas.md 10.3).",
 	},
 	{
 		.name = "capture.key_format",
 		KF__ENUM(capture_key_format, kf__key_format_words),
 		.def = "value",
 		.doc = "What a change event's key is: value (the value's "
-		       "format), json or avro (docs/schemas.md 10).",
+		       "format), json, avro or json-schema (docs/schemas.md "
+		       "10).",
 	},
 	{
 		.name = "capture.idle_exit",
@@ -1265,9 +1268,9 @@ const struct kf__key kf__conf_keys[] = {
 		.max = 1024,
 		.doc = "Base URL of a Confluent-compatible Schema Registry "
 		       "API (Apicurio: http://HOST:PORT/apis/ccompat/v7). "
-		       "Required by load.value_format = avro and "
-		       "json-schema; kferry sink "
-		       "reads Avro records with it.",
+		       "Required by load.value_format and "
+		       "capture.value_format = avro and json-schema; kferry "
+		       "sink reads Avro and JSON Schema records with it.",
 	},
 	{
 		.name = "schema.registry.username",

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Records in the Confluent wire format (docs/schemas.md 1.2, 6) read back
+ * Records in the Confluent wire format (docs/schemas.md 1.2, 4.3, 6), an
+ * Avro or a JSON body, read back
  * into the decoded form of Connect JSON envelopes (record/envelope.h's
  * kf_env_msg_t, KF_ENV_RECORD), so that the sink's plan and writers do
  * not know which format a row came in. The writer schema of each id comes
@@ -21,16 +22,23 @@
 
 #include "record/avro.h"
 #include "record/envelope.h"
+#include "record/jsonschema.h"
 
-/* The writer schema of id: 0 with *out (owned by the callee, valid as
- * long as the decoder is used), or -1 with rej (code `format`, the
- * reason naming the id and why). */
+/* The writer schema of an id: Avro or JSON Schema, one of them set. */
+typedef struct kf_wire_schema_s {
+	const kf_avro_rec_t *avro;
+	const kf_jsonschema_t *json;
+} kf_wire_schema_t;
+
+/* The writer schema of id: 0 with *out (its schemas owned by the callee,
+ * valid as long as the decoder is used), or -1 with rej (code `format`,
+ * the reason naming the id and why). */
 typedef int (*kf_avrodec_lookup_cb)(void *opaque, uint32_t id,
-				    const kf_avro_rec_t **out,
-				    kf_reject_t *rej);
+				    kf_wire_schema_t *out, kf_reject_t *rej);
 
 typedef struct kf_avrodec_s kf_avrodec_t;
 
+/* NULL when out of memory. */
 kf_avrodec_t *kf_avrodec_new(kf_avrodec_lookup_cb lookup, void *opaque);
 void kf_avrodec_free(kf_avrodec_t *d); /* NULL: no-op */
 

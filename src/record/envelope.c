@@ -209,12 +209,11 @@ static int kf__envelope(const struct kf__doc *doc, int *schema, int *payload,
  * and the bit count of Bits. Another io.debezium name, or one on another
  * Connect type, is refused: read as its base type it would land in the
  * wrong column type. */
-static int kf__logical_type(const struct kf__doc *doc, int f, const char *type,
-			    const char *name, kf_column_t *c, kf_reject_t *rej)
+static int kf__logical_type(const char *type, const char *name,
+			    const kf_connect_params_t *params, kf_column_t *c,
+			    kf_reject_t *rej)
 {
 	const struct kf__logical *l;
-	char buf[16];
-	int params;
 
 	for (l = kf__logicals; l->name; l++)
 		if (!strcmp(name, l->name))
@@ -232,9 +231,8 @@ static int kf__logical_type(const struct kf__doc *doc, int f, const char *type,
 	c->sqltype = l->sql;
 	if (l->sql != KF_SQL_BITS)
 		return 0;
-	params = kf_json_member(doc->js, doc->toks, f, "parameters", 10);
-	if (params < 0 || kf__str(doc, params, "length", buf, sizeof(buf)) ||
-	    (c->precision = atoi(buf)) < 1 || c->precision > KF__MAX_BITS)
+	if (!params->length || (c->precision = atoi(params->length)) < 1 ||
+	    c->precision > KF__MAX_BITS)
 		return kf_reject(rej, "format", -1,
 				 "field %s: Bits without a length of 1 to %d "
 				 "(parameters.length)",
@@ -242,32 +240,17 @@ static int kf__logical_type(const struct kf__doc *doc, int f, const char *type,
 	return 0;
 }
 
-/* The kf_type of a Connect field schema (type, logical name); -1 with
- * rej when it is not one a table column can hold. */
-static int kf__field_type(const struct kf__doc *doc, int f, kf_column_t *c,
+int kf_envdec_column_type(const char *type, const char *name,
+			  const kf_connect_params_t *params, kf_column_t *c,
 			  kf_reject_t *rej)
 {
-	char type[16], name[KF__NAME], buf[16];
-	int params;
-
-	if (kf__str(doc, f, "type", type, sizeof(type)))
-		return kf_reject(rej, "format", -1,
-				 "field %s: no type in its schema", c->name);
-	if (kf__str(doc, f, "name", name, sizeof(name)))
-		name[0] = '\0';
 	if (!strcmp(name, KF__CONNECT "Decimal") && !strcmp(type, "bytes")) {
-		params =
-			kf_json_member(doc->js, doc->toks, f, "parameters", 10);
-		if (params < 0 ||
-		    kf__str(doc, params, "scale", buf, sizeof(buf)))
+		if (!params->scale)
 			return kf_reject(rej, "format", -1,
 					 "field %s: a Decimal without a scale",
 					 c->name);
-		c->scale = atoi(buf);
-		c->precision = 38;
-		if (!kf__str(doc, params, "connect.decimal.precision", buf,
-			     sizeof(buf)))
-			c->precision = atoi(buf);
+		c->scale = atoi(params->scale);
+		c->precision = params->precision ? atoi(params->precision) : 38;
 		if (c->scale < 0 || c->scale > 38 || c->precision < 1 ||
 		    c->precision > 38 || c->scale > c->precision)
 			return kf_reject(rej, "format", -1,
@@ -287,7 +270,7 @@ static int kf__field_type(const struct kf__doc *doc, int f, kf_column_t *c,
 				       !strcmp(name, KF__DBZ_TIME "Timestamp")))
 		return (c->type = KF_T_TIMESTAMP), 0;
 	if (!strncmp(name, "io.debezium.", 12))
-		return kf__logical_type(doc, f, type, name, c, rej);
+		return kf__logical_type(type, name, params, c, rej);
 	if (!strcmp(type, "boolean"))
 		c->type = KF_T_BOOLEAN;
 	else if (!strcmp(type, "int8"))
@@ -312,6 +295,36 @@ static int kf__field_type(const struct kf__doc *doc, int f, kf_column_t *c,
 				 "cannot hold (rows are flat)",
 				 c->name, type);
 	return 0;
+}
+
+/* The kf_type of a Connect field schema (type, logical name); -1 with
+ * rej when it is not one a table column can hold. */
+static int kf__field_type(const struct kf__doc *doc, int f, kf_column_t *c,
+			  kf_reject_t *rej)
+{
+	char type[16], name[KF__NAME], scale[16], precision[16], length[16];
+	int params = kf_json_member(doc->js, doc->toks, f, "parameters", 10);
+	kf_connect_params_t p = {0};
+
+	if (kf__str(doc, f, "type", type, sizeof(type)))
+		return kf_reject(rej, "format", -1,
+				 "field %s: no type in its schema", c->name);
+	if (kf__str(doc, f, "name", name, sizeof(name)))
+		name[0] = '\0';
+	if (params >= 0) {
+		p.scale = kf__str(doc, params, "scale", scale, sizeof(scale))
+				  ? NULL
+				  : scale;
+		p.precision = kf__str(doc, params, "connect.decimal.precision",
+				      precision, sizeof(precision))
+				      ? NULL
+				      : precision;
+		p.length =
+			kf__str(doc, params, "length", length, sizeof(length))
+				? NULL
+				: length;
+	}
+	return kf_envdec_column_type(type, name, &p, c, rej);
 }
 
 /* A `struct` schema (token s) into a new kf_schema_t. */
@@ -1097,20 +1110,10 @@ static int kf__wire(kf_envdec_t *d, const void *key, size_t klen,
 	return 0;
 }
 
-void kf_envdec_set_wire(kf_envdec_t *d, kf_envdec_wire_cb cb, void *opaque)
-{
-	d->wire = cb;
-	d->wire_opaque = opaque;
-}
-
-int kf_envdec_decode(kf_envdec_t *d, const void *key, size_t klen,
-		     const void *value, size_t vlen, kf_env_msg_t *out,
+/* A message begins: out empty, the arena room for need bytes. */
+static int kf__begin(kf_envdec_t *d, kf_env_msg_t *out, size_t need,
 		     kf_reject_t *rej)
 {
-	struct kf__entry *e;
-	size_t need = klen + vlen + 16;
-	int s, p;
-
 	memset(out, 0, sizeof(*out));
 	out->ts_ms = -1;
 	out->db = out->db_schema = out->table = "";
@@ -1123,7 +1126,38 @@ int kf_envdec_decode(kf_envdec_t *d, const void *key, size_t klen,
 		d->acap = need;
 	}
 	d->alen = 0;
-	if (kf__key(d, key, klen, out, rej))
+	return 0;
+}
+
+int kf_envdec_payload(kf_envdec_t *d, const kf_schema_t *s, int change,
+		      const void *js, size_t len, kf_env_msg_t *out,
+		      kf_reject_t *rej)
+{
+	if (kf__begin(d, out, len + 16, rej) ||
+	    kf__tokenize(&d->val, js, len, rej, "body"))
+		return -1;
+	out->schema = s;
+	if (change)
+		return kf__change(d, &d->val, 0, s, out, rej);
+	out->kind = KF_ENV_RECORD;
+	return kf__row(d, &d->val, 0, s, 0, &out->after, rej);
+}
+
+void kf_envdec_set_wire(kf_envdec_t *d, kf_envdec_wire_cb cb, void *opaque)
+{
+	d->wire = cb;
+	d->wire_opaque = opaque;
+}
+
+int kf_envdec_decode(kf_envdec_t *d, const void *key, size_t klen,
+		     const void *value, size_t vlen, kf_env_msg_t *out,
+		     kf_reject_t *rej)
+{
+	struct kf__entry *e;
+	int s, p;
+
+	if (kf__begin(d, out, klen + vlen + 16, rej) ||
+	    kf__key(d, key, klen, out, rej))
 		return -1;
 	/* JSON never starts with a NUL byte: the Confluent wire format does */
 	if (d->wire && value && vlen && !*(const char *)value)

@@ -57,6 +57,29 @@ int kf_envdec_decode(kf_envdec_t *d, const void *key, size_t klen,
 		     const void *value, size_t vlen, kf_env_msg_t *out,
 		     kf_reject_t *rej);
 
+/* A Connect field schema's parameters read by kf_envdec_column_type
+ * (NULL: absent). */
+typedef struct kf_connect_params_s {
+	const char *scale, *precision; /* connect.decimal.precision */
+	const char *length;	       /* Debezium's Bits */
+} kf_connect_params_t;
+
+/* The column type of a Connect field schema (docs/sink.md 2.3): its type
+ * word (int8 .. int64, float or float32, double or float64, boolean,
+ * string, bytes, struct), its logical name ("" none) and parameters, into
+ * c's type, sqltype, precision and scale. 0, or -1 with rej naming c. */
+int kf_envdec_column_type(const char *type, const char *name,
+			  const kf_connect_params_t *params, kf_column_t *c,
+			  kf_reject_t *rej);
+
+/* Reads js[0..len), the bare payload of a JSON Schema record
+ * (docs/schemas.md 4.3) or change event (4.4, change 1), by the columns of
+ * s (borrowed: valid as long as out) into out as kf_envdec_decode would
+ * a value; out has no key. Same contract otherwise. */
+int kf_envdec_payload(kf_envdec_t *d, const kf_schema_t *s, int change,
+		      const void *js, size_t len, kf_env_msg_t *out,
+		      kf_reject_t *rej);
+
 /* Decodes a message whose value is in the Confluent wire format (its
  * first byte 0: Avro with a registered schema, docs/schemas.md 6) into
  * the same form; record/avrodec.h's kf_avrodec_wire is one. */

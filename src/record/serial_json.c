@@ -360,7 +360,36 @@ kf_serializer_t *kf_serial_json_schema(const kf_schema_t *s,
  * The JSON Schema documents (docs/schemas.md 4.2)
  */
 
-/* A column's JSON Schema type and its range or encoding. */
+/* Connect's annotations of a column (docs/schemas.md 4.2, rendering
+ * version 2): its connect.type, and the logical type's title, version
+ * and parameters, so that a reader knows the column type. */
+static void kf__js_connect(const kf_column_t *c, kf_strbuf_t *b)
+{
+	static const char *const words[] = {
+		[KF_T_BOOLEAN] = "boolean", [KF_T_INT8] = "int8",
+		[KF_T_INT16] = "int16",	    [KF_T_INT32] = "int32",
+		[KF_T_INT64] = "int64",	    [KF_T_FLOAT32] = "float32",
+		[KF_T_FLOAT64] = "float64", [KF_T_DECIMAL] = "bytes",
+		[KF_T_DATE] = "int32",	    [KF_T_TIME] = "int32",
+		[KF_T_TIMESTAMP] = "int64", [KF_T_TEXT] = "string",
+		[KF_T_BYTES] = "bytes",	    [KF_T_JSON] = "string",
+	};
+	const char *logical;
+
+	kf_strbuf_printf(b, ",\"connect.type\":\"%s\"", words[c->type]);
+	kf__ctype(c->type, &logical);
+	if (logical)
+		kf_strbuf_printf(b, ",\"title\":\"%s\",\"connect.version\":1",
+				 logical);
+	if (c->type == KF_T_DECIMAL)
+		kf_strbuf_printf(b,
+				 ",\"connect.parameters\":{\"scale\":\"%d\","
+				 "\"connect.decimal.precision\":\"%d\"}",
+				 c->scale, c->precision);
+}
+
+/* A column's JSON Schema type and its range or encoding, then Connect's
+ * annotations. */
 static void kf__js_type(const kf_column_t *c, int numeric, kf_strbuf_t *b)
 {
 	static const struct {
@@ -398,6 +427,7 @@ static void kf__js_type(const kf_column_t *c, int numeric, kf_strbuf_t *b)
 		kf_strbuf_printf(b, "\"type\":\"%s\"%s", type, more);
 	else
 		kf_strbuf_printf(b, "\"type\":[\"%s\",\"null\"]%s", type, more);
+	kf__js_connect(c, b);
 }
 
 /* The object schema of the columns cols[0..n), titled name + suffix. */

@@ -30,8 +30,9 @@ struct kf__subject_id { /* the producer's cache */
 
 struct kf__id_schema { /* the consumer's cache */
 	uint32_t id;
-	kf_avro_rec_t *rec; /* NULL: refused, why in refused */
-	char *refused;	    /* a schema kferry does not read: its error */
+	kf_avro_rec_t *rec;    /* an Avro schema */
+	kf_jsonschema_t *json; /* a JSON Schema; both NULL: refused */
+	char *refused;	       /* a schema kferry does not read: its error */
 };
 
 struct kf_registry_s {
@@ -156,6 +157,7 @@ void kf_registry_destroy(kf_registry_t *r)
 	}
 	for (i = 0; i < r->nschemas; i++) {
 		kf_avro_rec_free(r->schemas[i].rec);
+		kf_jsonschema_free(r->schemas[i].json);
 		free(r->schemas[i].refused);
 	}
 	free(r->ids);
@@ -583,10 +585,35 @@ int kf_registry_register(kf_registry_t *r, const char *subject,
  * Schemas by id
  */
 
+/* The answer's schema text parsed by its schemaType (none: Avro) into
+ * out's rec or json; 0, or a refusal in perr. */
+static int kf__parse_schema(kf_registry_t *r, const char *text,
+			    struct kf__id_schema *out, char *perr, size_t size)
+{
+	kf_avro_rec_t *rec = NULL;
+	kf_jsonschema_t *json = NULL;
+	char type[16];
+
+	if (kf__member_str(r, "schemaType", type, sizeof(type)) ||
+	    !strcmp(type, "AVRO"))
+		rec = kf_avro_rec_parse(text, strlen(text), perr, size);
+	else if (!strcmp(type, "JSON"))
+		json = kf_jsonschema_parse(text, strlen(text), perr, size);
+	else
+		snprintf(perr, size,
+			 "schemaType %s: kferry reads AVRO and JSON (docs/"
+			 "schemas.md 6)",
+			 type);
+	out->rec = rec;
+	out->json = json;
+	return rec || json ? 0 : -1;
+}
+
 /* *unread is set when the registry answered with a schema kferry does
  * not read (the same answer every time: worth remembering). */
-static int kf__fetch_schema(kf_registry_t *r, uint32_t id, kf_avro_rec_t **out,
-			    int *unread, char *errstr, size_t errstr_size)
+static int kf__fetch_schema(kf_registry_t *r, uint32_t id,
+			    struct kf__id_schema *out, int *unread,
+			    char *errstr, size_t errstr_size)
 {
 	char path[64], what[32], perr[400], *text;
 	struct kf__req q = {"GET", path, what, errstr, errstr_size};
@@ -596,52 +623,54 @@ static int kf__fetch_schema(kf_registry_t *r, uint32_t id, kf_avro_rec_t **out,
 	snprintf(what, sizeof(what), "id %u", id);
 	if ((rc = kf__get_schema(r, &q, &text)))
 		return rc;
-	*out = kf_avro_rec_parse(text, strlen(text), perr, sizeof(perr));
+	rc = kf__parse_schema(r, text, out, perr, sizeof(perr));
 	free(text);
-	*unread = !*out;
-	if (!*out)
+	*unread = rc != 0;
+	if (rc)
 		return kf_seterr(errstr, errstr_size, KF_EINVAL,
 				 "schema registry %s: id %u: %s", r->url, id,
 				 perr);
 	return 0;
 }
 
-int kf_registry_schema(kf_registry_t *r, uint32_t id, const kf_avro_rec_t **out,
+int kf_registry_schema(kf_registry_t *r, uint32_t id, kf_wire_schema_t *out,
 		       char *errstr, size_t errstr_size)
 {
-	struct kf__id_schema *n;
-	kf_avro_rec_t *rec = NULL;
+	struct kf__id_schema *n, got = {.id = id};
 	size_t i;
 	int rc = 0, unread = 0;
 
+	*out = (kf_wire_schema_t){0};
 	pthread_mutex_lock(&r->lock);
 	for (i = 0; i < r->nschemas; i++)
 		if (r->schemas[i].id == id) {
-			*out = r->schemas[i].rec;
-			if (!*out)
+			out->avro = r->schemas[i].rec;
+			out->json = r->schemas[i].json;
+			if (r->schemas[i].refused)
 				rc = kf_seterr(errstr, errstr_size, KF_EINVAL,
 					       "%s", r->schemas[i].refused);
 			goto out_unlock;
 		}
 	/* a schema not read is remembered too: each of its records would
 	 * otherwise cost a request */
-	if ((rc = kf__fetch_schema(r, id, &rec, &unread, errstr,
+	if ((rc = kf__fetch_schema(r, id, &got, &unread, errstr,
 				   errstr_size)) &&
 	    !unread)
 		goto out_unlock;
 	n = realloc(r->schemas, (r->nschemas + 1) * sizeof(*n));
 	if (!n) {
-		kf_avro_rec_free(rec);
+		kf_avro_rec_free(got.rec);
+		kf_jsonschema_free(got.json);
 		rc = kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
 		goto out_unlock;
 	}
 	r->schemas = n;
-	n[r->nschemas].id = id;
-	n[r->nschemas].refused = NULL;
+	n[r->nschemas] = got;
 	if (rc && !(n[r->nschemas].refused = strdup(errstr)))
 		goto out_unlock; /* not remembered: asked again */
-	n[r->nschemas++].rec = rec;
-	*out = rec;
+	r->nschemas++;
+	out->avro = got.rec;
+	out->json = got.json;
 out_unlock:
 	pthread_mutex_unlock(&r->lock);
 	return rc;

@@ -22,6 +22,8 @@
 #include <stdint.h>
 
 #include "record/avro.h"
+#include "record/avrodec.h"
+#include "record/jsonschema.h"
 
 typedef struct kf_registry_opts_s {
 	const char *url;	 /* base of the API, no trailing slash needed */
@@ -50,11 +52,12 @@ int kf_registry_register(kf_registry_t *r, const char *subject,
 			 const char *schema_type, const char *schema,
 			 uint32_t *id, char *errstr, size_t errstr_size);
 
-/* The writer schema of id, parsed (owned by r, valid until it is
- * destroyed). A schema kferry does not read is KF_EINVAL naming the
+/* The writer schema of id, parsed: Avro, or JSON Schema when the
+ * registry's schemaType says JSON (its schemas owned by r, valid until it
+ * is destroyed). A schema kferry does not read is KF_EINVAL naming the
  * field, remembered: asked again, the same error comes without a
  * request. */
-int kf_registry_schema(kf_registry_t *r, uint32_t id, const kf_avro_rec_t **out,
+int kf_registry_schema(kf_registry_t *r, uint32_t id, kf_wire_schema_t *out,
 		       char *errstr, size_t errstr_size);
 
 /* A subject's compatibility level into level (e.g. "BACKWARD"). */

@@ -121,13 +121,13 @@ static int kf__reconnect(kf_sink_writer_t *w, char *errstr, size_t errstr_size)
 	}
 }
 
-/* The writer schema of an Avro record from the registry (cached there).
+/* The writer schema of a wire-format record from the registry (cached there).
  * An unreachable registry is tried again, a few times with a growing
  * pause, before the record is refused: a refusal stops the sink or
  * dead-letters the row, it never drops it.
  * @locality the planner (thread pool) and the writer thread */
-static int kf__writer_schema(void *opaque, uint32_t id,
-			     const kf_avro_rec_t **out, kf_reject_t *rej)
+static int kf__writer_schema(void *opaque, uint32_t id, kf_wire_schema_t *out,
+			     kf_reject_t *rej)
 {
 	kf_registry_t *registry = opaque;
 	unsigned ms = 200, tries;

@@ -10,7 +10,8 @@
 # version 2, and kferry sink --evolve adds the column: old and new
 # records land in one table; (d) --value-format json-schema registers JSON
 # Schemas (schemaType JSON) and writes the wire header then the bare
-# payload object; (e) subject_strategy = record names the subjects after
+# payload object, which kferry sink reads back into a table equal to the
+# file, with the Avro table's column types; (e) subject_strategy = record names the subjects after
 # the record; (f) --key-format json beside an Avro value: only the value's
 # subject is registered, and kferry sink upserts by the Connect JSON key.
 # kf-timeout: 240
@@ -93,11 +94,12 @@ grep -q 'logicalType\\":\\"decimal' "$WORK/v1.registered" ||
 TOPIC=$LOAD_TOPIC kf_sink --db "$PG" --table avro_t --create-table --schema-registry "$URL" ||
 	fail "sink exited $?: $(tail -n 5 "$SINK_LOG")"
 [ "$(json_field "$SINK_JSON" rows_written)" = "$N" ] || fail "sink: $SINK_JSON"
-# the table printed back in the file's own notation, in id order
+# the table (avro_t, or $2) printed back in the file's own notation, in id
+# order
 table_csv() {
 	db_sql postgres "SELECT id || ',' || name || ',' || amount || ',' || to_char(day, 'YYYY-MM-DD')
 		|| ',' || to_char(at, 'YYYY-MM-DD HH24:MI:SS') || ',' || COALESCE(memo, '') || ','
-		|| CASE WHEN ok THEN 'true' ELSE 'false' END $1 FROM avro_t ORDER BY id"
+		|| CASE WHEN ok THEN 'true' ELSE 'false' END $1 FROM ${2:-avro_t} ORDER BY id"
 }
 table_csv "" >"$WORK/v1.table"
 tail -n +2 "$WORK/v1.csv" | diff -q - "$WORK/v1.table" >/dev/null ||
@@ -159,7 +161,22 @@ for i, r in enumerate(recs, 1):
     row = json.loads(v[5:])
     assert row["id"] == i and row["name"] == "행 %d" % i and list(row)[-1] == "ok", row
 PY
-log "(d) $N JSON Schema records under id $id"
+# read back by kferry sink: the column types from the annotations
+# (docs/schemas.md 4.2, 4.3) are the Avro table's, and the table is the file
+TOPIC=$JS_TOPIC kf_sink --db "$PG" --table js_t --create-table --schema-registry "$URL" ||
+	fail "json-schema sink exited $?: $(tail -n 5 "$SINK_LOG")"
+[ "$(json_field "$SINK_JSON" rows_written)" = "$N" ] || fail "json-schema sink: $SINK_JSON"
+table_csv "" js_t >"$WORK/js.table"
+tail -n +2 "$WORK/v1.csv" | diff -q - "$WORK/js.table" >/dev/null ||
+	fail "the JSON Schema table differs from the file: $(tail -n +2 "$WORK/v1.csv" | diff - "$WORK/js.table" | head -n 5)"
+col_types() {
+	db_sql postgres "SELECT string_agg(column_name || ' ' || data_type || ' ' || is_nullable, ', '
+		ORDER BY ordinal_position) FROM information_schema.columns
+		WHERE table_name = '$1' AND column_name <> 'branch'"
+}
+[ "$(col_types js_t)" = "$(col_types avro_t)" ] ||
+	fail "column types: json-schema $(col_types js_t), avro $(col_types avro_t)"
+log "(d) $N JSON Schema records under id $id, sunk: file = table, columns $(col_types js_t)"
 
 # (e) RecordNameStrategy: the subjects are the record's names
 REC_TOPIC=$TOPIC.rec

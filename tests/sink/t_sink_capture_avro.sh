@@ -11,6 +11,12 @@
 # topics' key and value subjects, acct's value in two versions. Then a
 # column narrowed (bigint to int) stops the capture with the field and
 # the rule the registry's compatibility check broke.
+#
+# KF_CAPTURE_WIRE=json-schema runs the same with JSON Schema events
+# (docs/schemas.md 10.3, 4.4) instead of Avro, without the narrowed column
+# (the rule it breaks is explained for Avro only); it is out of CI, which
+# runs the Avro events: KF_CAPTURE_WIRE=json-schema tests/sink/run.sh
+# t_sink_capture_avro
 source "$(dirname "$0")/../cdc/lib.sh"
 
 registry_start
@@ -32,7 +38,8 @@ INSERT INTO acct (id, amt, name, d, ts, ts6, tm, js, big, si, u, b, f8)
 INSERT INTO acct (id) VALUES (121);
 INSERT INTO k2 SELECT g % 7, 'k' || g, g FROM generate_series(1, 40) g" >/dev/null
 
-avro=(--value-format avro --schema-registry "$REGISTRY_URL")
+WIRE=${KF_CAPTURE_WIRE:-avro}
+avro=(--value-format "$WIRE" --schema-registry "$REGISTRY_URL")
 capture_bg --tables public.acct,public.k2 "${avro[@]}"
 wait_until 60 grep -sq 'streaming slot' "$CAPTURE_LOG" ||
 	fail "the capture did not start streaming: $(tail -n 5 "$CAPTURE_LOG")"
@@ -70,6 +77,14 @@ CDC_SINK_OPTS=(--schema-registry "$REGISTRY_URL" --evolve)
 sink_all acct k2
 assert_equal acct k2
 [ "$(db_sql postgres "SELECT count(*) FROM k2")" = 1 ] || fail "test setup: k2 should hold 1 row"
+latest=$(curl -sf "$REGISTRY_URL/subjects/$PREFIX.public.acct-value/versions/latest") ||
+	fail "cannot read acct's latest value schema"
+if [ "$WIRE" = json-schema ]; then
+	[[ "$latest" == *'"schemaType":"JSON"'* ]] || fail "acct's value schema is not a JSON Schema: $latest"
+	note "capture JSON Schema (2 schema versions) -> sink -> verify: $(tail -n 1 "$WORK/verify.out")"
+	log "t_sink_capture_avro (json-schema) passed"
+	exit 0
+fi
 
 # a narrowed type: the registry refuses k2's new schema (BACKWARD), the
 # capture stops before the event with the field and the rule

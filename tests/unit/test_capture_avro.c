@@ -6,7 +6,10 @@
  * schema read back as Debezium's envelope (record/avroenv.c) and the
  * body decoded by the sink's wire decoder into the values of the row;
  * the Avro schema as Debezium's Avro shows it; payloads that do not
- * match their schema refused with the field named.
+ * match their schema refused with the field named. The same events as
+ * JSON Schema (record/jsonconv.c, docs/schemas.md 10.3): the document
+ * read back by record/jsonschema.c gives the columns the Connect JSON
+ * decoder finds in the event, and the body the same values.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +28,9 @@
 #include "record/avro.h"
 #include "record/avroconv.h"
 #include "record/avrodec.h"
+#include "record/envelope.h"
+#include "record/jsonconv.h"
+#include "record/jsonschema.h"
 
 #define NUMERIC(p, s) (((p) << 16 | (s)) + 4)
 
@@ -132,12 +138,12 @@ static kf_avro_rec_t *to_avro(const kf_strbuf_t *json, kf_strbuf_t *wire,
 	return r;
 }
 
-static int lookup(void *opaque, uint32_t id, const kf_avro_rec_t **out,
+static int lookup(void *opaque, uint32_t id, kf_wire_schema_t *out,
 		  kf_reject_t *rej)
 {
 	(void)rej;
 	(void)id;
-	*out = opaque;
+	out->avro = opaque;
 	return 0;
 }
 
@@ -249,6 +255,113 @@ static void test_round_trip(void **state)
 	kf_cap_table_destroy(t);
 }
 
+static int lookup_json(void *opaque, uint32_t id, kf_wire_schema_t *out,
+		       kf_reject_t *rej)
+{
+	(void)rej;
+	(void)id;
+	out->json = opaque;
+	return 0;
+}
+
+/* Two decoded rows of one table: the same columns and values. */
+static void same_rows(const kf_schema_t *a, const kf_value_t *va,
+		      const kf_schema_t *b, const kf_value_t *vb)
+{
+	size_t i;
+
+	assert_int_equal(a->ncols, b->ncols);
+	for (i = 0; i < a->ncols; i++) {
+		const kf_column_t *x = &a->cols[i], *y = &b->cols[i];
+
+		assert_string_equal(x->name, y->name);
+		assert_true(x->type == y->type && x->sqltype == y->sqltype &&
+			    x->required == y->required &&
+			    x->precision == y->precision &&
+			    x->scale == y->scale);
+		assert_int_equal(va[i].null, vb[i].null);
+		if (va[i].null)
+			continue;
+		if (x->type == KF_T_FLOAT32 || x->type == KF_T_FLOAT64)
+			assert_true(va[i].u.f == vb[i].u.f ||
+				    (isnan(va[i].u.f) && isnan(vb[i].u.f)));
+		else if (x->type == KF_T_DECIMAL)
+			assert_true(va[i].u.dec == vb[i].u.dec);
+		else if (x->type == KF_T_BOOLEAN)
+			assert_int_equal(va[i].u.b, vb[i].u.b);
+		else if (x->type == KF_T_TEXT || x->type == KF_T_BYTES ||
+			 x->type == KF_T_JSON)
+			assert_true(va[i].u.s.len == vb[i].u.s.len &&
+				    !memcmp(va[i].u.s.ptr, vb[i].u.s.ptr,
+					    va[i].u.s.len));
+		else
+			assert_true(va[i].u.i == vb[i].u.i);
+	}
+}
+
+/* An update as JSON Schema: the document of its Connect schema and the
+ * Connect JSON payload behind the header read back as the Connect JSON
+ * event reads. */
+static void test_json_schema(void **state)
+{
+	kf_cap_table_t *t = table();
+	kf_pgo_value_t v[NCOLS];
+	kf_cap_source_t src = {.prefix = "my-app",
+			       .db = "app",
+			       .snapshot = "true",
+			       .ts_us = 1764670272000000,
+			       .lsn = 99,
+			       .txid = 7};
+	kf_strbuf_t json, doc, wire;
+	kf_jsonschema_t *j;
+	kf_envdec_t *ed = kf_envdec_new();
+	kf_avrodec_t *d;
+	kf_env_msg_t cm, jm;
+	kf_reject_t rej;
+	struct split sp;
+	char err[512] = "";
+	int nulled = 0;
+
+	(void)state;
+	values(v, row, NCOLS);
+	kf_strbuf_heap(&json, 4096);
+	kf_strbuf_heap(&doc, 4096);
+	kf_strbuf_heap(&wire, 1024);
+	assert_int_equal(kf_cap_event_value(t, 'u', v, NCOLS, v, NCOLS, &src,
+					    1764670272123456, &json, &nulled,
+					    err, sizeof(err)),
+			 0);
+	split(&json, &sp);
+	if (kf_jsonconv_schema(sp.schema, sp.slen, &doc, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_non_null(
+		strstr(doc.p, "\"title\":\"my-app.public.t.Envelope\""));
+	assert_non_null(strstr(doc.p, "\"connect.type\":\"int16\""));
+	if (!(j = kf_jsonschema_parse(doc.p, doc.len, err, sizeof(err))))
+		fail_msg("%s: %s", err, doc.p);
+	assert_true(kf_jsonschema_change(j));
+	kf_strbuf_append(&wire, "\0\0\0\0\1", 5);
+	kf_strbuf_append(&wire, sp.payload, sp.plen);
+	d = kf_avrodec_new(lookup_json, j);
+	assert_int_equal(
+		kf_envdec_decode(ed, NULL, 0, json.p, json.len, &cm, &rej), 0);
+	if (kf_avrodec_decode(d, NULL, 0, wire.p, wire.len, &jm, &rej))
+		fail_msg("%s", rej.reason);
+	assert_true(jm.kind == KF_ENV_CHANGE && jm.op == 'u');
+	assert_string_equal(jm.table, "t");
+	assert_true(jm.ts_ms == cm.ts_ms);
+	same_rows(cm.schema, cm.after, jm.schema, jm.after);
+	same_rows(cm.schema, cm.before, jm.schema, jm.before);
+	assert_int_equal(jm.schema->cols[2].sqltype, KF_SQL_TIMESTAMP_US);
+	kf_avrodec_free(d);
+	kf_envdec_free(ed);
+	kf_jsonschema_free(j);
+	free(json.p);
+	free(doc.p);
+	free(wire.p);
+	kf_cap_table_destroy(t);
+}
+
 static void refused(const char *schema, const char *payload, const char *what)
 {
 	kf_strbuf_t avro, out;
@@ -307,6 +420,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_json_schema),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

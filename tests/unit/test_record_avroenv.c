@@ -128,13 +128,13 @@ static const char key_schema[] =
 
 static kf_avro_rec_t *schemas[2]; /* id 1: the envelope, id 2: the key */
 
-static int lookup(void *opaque, uint32_t id, const kf_avro_rec_t **out,
+static int lookup(void *opaque, uint32_t id, kf_wire_schema_t *out,
 		  kf_reject_t *rej)
 {
 	(void)opaque;
 	if (id < 1 || id > 2)
 		return kf_reject(rej, "format", -1, "schema id %u unknown", id);
-	*out = schemas[id - 1];
+	out->avro = schemas[id - 1];
 	return 0;
 }
 

@@ -412,8 +412,12 @@ static void test_json_schema(void **state)
 		v.p, "{\"$schema\":\"http://json-schema.org/draft-07/schema#\","
 		     "\"title\":\"kferry.settlement\",\"type\":\"object\","
 		     "\"properties\":{\"id\":{\"type\":\"integer\",\"minimum\":"
-		     "-2147483648,\"maximum\":2147483647},\"amount\":{\"type\":"
-		     "[\"number\",\"null\"]}},\"required\":[\"id\"],"
+		     "-2147483648,\"maximum\":2147483647,\"connect.type\":"
+		     "\"int32\"},\"amount\":{\"type\":[\"number\",\"null\"],"
+		     "\"connect.type\":\"bytes\",\"title\":\"org.apache.kafka."
+		     "connect.data.Decimal\",\"connect.version\":1,\"connect."
+		     "parameters\":{\"scale\":\"2\",\"connect.decimal."
+		     "precision\":\"5\"}}},\"required\":[\"id\"],"
 		     "\"additionalProperties\":false}");
 	assert_non_null(strstr(k.p, "\"title\":\"kferry.settlement.Key\""));
 	free(b.p);
