@@ -333,27 +333,30 @@ static void kf__hdr_num(rd_kafka_headers_t *h, const char *name, uint64_t v)
 	rd_kafka_header_add(h, name, -1, b.p, (ssize_t)b.len);
 }
 
-/* The headers of docs/records.md 1.7. */
+/* The headers of docs/records.md 1.7: three on a record, what is the
+ * same for the whole file being in its load record (librdkafka allocates
+ * every header of every message: they are most of the per-message cost
+ * of the loop). */
 static rd_kafka_headers_t *kf__headers(const kf_loader_t *l,
 				       const struct kf__item *it)
 {
-	rd_kafka_headers_t *h = rd_kafka_headers_new(it->reject ? 13 : 5);
+	rd_kafka_headers_t *h = rd_kafka_headers_new(it->reject ? 13 : 3);
 
-	rd_kafka_header_add(h, "kferry.record", -1, "1", 1);
 	rd_kafka_header_add(h, "kferry.load_id", -1, l->res.load_id, 32);
-	rd_kafka_header_add(h, "kferry.file", -1, l->path, -1);
 	kf__hdr_num(h, "kferry.line", it->line);
 	kf__hdr_num(h, "kferry.offset", it->offset);
 	return h;
 }
 
-/* The dead letter headers of 3.6 beside those of 1.7. */
+/* The dead letter headers of 3.6 beside those of every record (1.7). */
 static void kf__dlq_headers(const kf_loader_t *l, const struct kf__batch *b,
 			    const struct kf__item *it, rd_kafka_headers_t *h)
 {
 	const char *enc = l->schema && l->schema->encoding ? l->schema->encoding
 							   : "UTF-8";
 
+	kf__hdr_num(h, "kferry.record", KF_LOAD_RECORD_FORMAT);
+	rd_kafka_header_add(h, "kferry.file", -1, l->path, -1);
 	rd_kafka_header_add(h, "kferry.dlq.kind", -1, "record", -1);
 	rd_kafka_header_add(h, "kferry.dlq.code", -1, b->buf + it->code, -1);
 	rd_kafka_header_add(h, "kferry.dlq.reason", -1, b->buf + it->reason,
