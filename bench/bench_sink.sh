@@ -40,6 +40,10 @@ Options:
   --db KIND      postgres (default) or mariadb
   --build DIR    directory holding the kferry binary (default: build)
   --sink-set K=V pass -o K=V to kferry sink (repeatable)
+  --load-set K=V pass -o K=V to kferry load (repeatable)
+  --avro         the records in Avro under a Schema Registry
+                 (load.value_format = avro, docs/schemas.md), with an
+                 Apicurio Registry this script starts and stops
   --before DIR   add the before step with DIR/kferry
   --debezium     add the dbz step (needs java; fetches the plugins once)
   --keep         keep the scratch directory
@@ -57,6 +61,8 @@ OUT=$ROOT/bench/out/sink.json
 TMPROOT=${KF_BENCH_TMP:-/tmp}
 PARTITIONS=4
 SINK_SET=()
+LOAD_SET=()
+AVRO=0
 DBZ=0
 BEFORE=
 IDLE_S=2
@@ -67,6 +73,8 @@ while [[ $# -gt 0 ]]; do
     --db) need_arg "$@"; DBKIND=$2; shift 2 ;;
     --build) need_arg "$@"; BUILD=$2; shift 2 ;;
     --sink-set) need_arg "$@"; SINK_SET+=(-o "$2"); shift 2 ;;
+    --load-set) need_arg "$@"; LOAD_SET+=(-o "$2"); shift 2 ;;
+    --avro) AVRO=1; shift ;;
     --keep) KEEP=1; shift ;;
     --debezium) DBZ=1; shift ;;
     --before) need_arg "$@"; BEFORE=$(cd "$2" && pwd) || die "--before: no directory $2"; shift 2 ;;
@@ -89,8 +97,10 @@ bench_paths
 bench_scratch kferry-bench-sink $((2048 * mib + ROWS * 3000))
 # the server runs as its own user when we are root: it must reach $SCRATCH/db
 chmod o+x "$SCRATCH"
-# the database server goes with the scratch directory
-trap 'rc=$?; "$DB_SH" stop "$SCRATCH/db" >/dev/null 2>&1 || true; (exit $rc); bench__cleanup' EXIT
+# the database server (and the registry) go with the scratch directory
+REG_SH=$ROOT/scripts/kafka/registry.sh
+trap 'rc=$?; "$DB_SH" stop "$SCRATCH/db" >/dev/null 2>&1 || true
+      ((AVRO)) && "$REG_SH" stop "$SCRATCH/registry" >/dev/null 2>&1; (exit $rc); bench__cleanup' EXIT
 
 CSV=$SCRATCH/settle.csv
 SCHEMA=$SCRATCH/settle.schema
@@ -102,6 +112,15 @@ bench_broker_start
 "$BROKER_SH" topic "$BDIR" create rows --partitions "$PARTITIONS" >/dev/null
 "$BROKER_SH" topic "$BDIR" create kferry.loads --partitions 1 --config cleanup.policy=compact >/dev/null
 bench_txn_warmup
+VALUE_FORMAT=json
+if ((AVRO)); then
+    say "starting Apicurio Registry"
+    "$REG_SH" start "$SCRATCH/registry" >"$SCRATCH/registry-start.log" 2>&1 ||
+        { cat "$SCRATCH/registry-start.log" >&2; die "the registry did not start"; }
+    VALUE_FORMAT=avro
+    LOAD_SET+=(-o load.value_format=avro -o schema.registry.url="$(cat "$SCRATCH/registry/url")")
+    SINK_SET+=(-o schema.registry.url="$(cat "$SCRATCH/registry/url")")
+fi
 say "starting $DBKIND"
 "$DB_SH" start "$DBKIND" "$SCRATCH/db" >"$SCRATCH/db-start.log" 2>&1 ||
     { cat "$SCRATCH/db-start.log" >&2; die "$DBKIND did not start"; }
@@ -145,7 +164,7 @@ copy_s=$(since "$t0")
 # 2. kferry load
 say "kferry load"
 t0=$(date +%s.%N)
-"$KF" load -q -b "$BS" -t rows --schema "$SCHEMA" --no-progress "$CSV" 2>"$SCRATCH/load.log" ||
+"$KF" load -q -b "$BS" -t rows --schema "$SCHEMA" --no-progress "${LOAD_SET[@]}" "$CSV" 2>"$SCRATCH/load.log" ||
     { tail -n 5 "$SCRATCH/load.log" >&2; die "kferry load failed"; }
 load_s=$(since "$t0")
 
@@ -237,7 +256,7 @@ sink_rps=$(calc "$ROWS / $sink_s" 1)
 e2e_rps=$(calc "$ROWS / ($load_s + $sink_s)" 1)
 mkdir -p "$(dirname "$OUT")"
 cat >"$OUT" <<JSON
-{"rows": $ROWS, "csv_bytes": $(stat -c %s "$CSV"), "db": "$DBKIND", "reference": "$REF_NAME",
+{"rows": $ROWS, "csv_bytes": $(stat -c %s "$CSV"), "db": "$DBKIND", "reference": "$REF_NAME", "value_format": "$VALUE_FORMAT",
  "copy": {"seconds": $copy_s, "rows_per_s": $copy_rps},
  "load": {"seconds": $load_s, "rows_per_s": $load_rps},
  "sink": {"seconds": $sink_s, "rows_per_s": $sink_rps, "peak_rss_mib": $sink_rss, "summary": $(cat "$SCRATCH/sink.json")},
@@ -249,7 +268,7 @@ cat >"$OUT" <<JSON
 JSON
 {
     echo "kferry sink benchmark  $(date -u +%FT%TZ)  host $(hostname), $(nproc) CPUs"
-    echo "  CSV $ROWS rows, $(stat -c %s "$CSV") bytes; $DBKIND (scripts/db/db.sh), Kafka 3.9.1 1 node, $PARTITIONS partitions"
+    echo "  CSV $ROWS rows, $(stat -c %s "$CSV") bytes; $DBKIND (scripts/db/db.sh), Kafka 3.9.1 1 node, $PARTITIONS partitions; records in $VALUE_FORMAT"
     printf 'copy   %-26s %9s rows/s  (%s s)\n' "$REF_NAME" "$copy_rps" "$copy_s"
     printf 'load   kferry load               %10s rows/s  (%s s)\n' "$load_rps" "$load_s"
     printf 'sink   kferry sink (exactly once) %9s rows/s  (%s s)  peak RSS %s MiB\n' "$sink_rps" "$sink_s" "$sink_rss"

@@ -52,8 +52,8 @@ int kf_load_rec_format(const kf_load_rec_t *r, char **out, size_t *len)
 	kf_strbuf_t b;
 
 	kf_strbuf_heap(&b, 1024);
-	kf_strbuf_printf(&b, "{\"v\":%d,\"kind\":\"load\"",
-			 KF_LOAD_REC_VERSION);
+	kf_strbuf_printf(&b, "{\"v\":%d,\"kind\":\"load\",\"record\":%d",
+			 KF_LOAD_REC_VERSION, KF_LOAD_RECORD_FORMAT);
 	kf_json_member_str(&b, "state", r->state);
 	kf_json_member_str(&b, "load_id", r->load_id);
 	kf_json_member_str(&b, "topic", r->topic);

@@ -42,6 +42,7 @@
 #define KF__BLOCK_MIN (16u << 10) /* ... and at least */
 #define KF__DLQ_MAX (1u << 20)	  /* raw bytes kept in a dead letter */
 #define KF__NONE ((size_t)-1)	  /* an absent string of an item */
+#define KF__SPARE 2		  /* reported batches kept for reuse */
 
 enum kf__phase {
 	KF__OPEN,
@@ -62,9 +63,11 @@ struct kf__item {
 	int reject, withheld;
 };
 
-/* What one read job produced: freed when its last message is reported. */
+/* What one read job produced: back to the loader's spares (or freed)
+ * when its last message is reported. */
 struct kf__batch {
 	kf_loader_t *l;
+	struct kf__batch *next; /* in the spares */
 	char *buf;
 	size_t len, cap;
 	struct kf__item *it;
@@ -102,6 +105,12 @@ struct kf_loader_s {
 	const kf_schema_t *schema; /* opts' or own_schema */
 	kf_schema_t *own_schema;   /* sniffed from this file */
 	struct kf__batch *cur;
+	/* reported batches, their buffers kept: a batch is megabytes, and
+	 * a fresh one costs its page faults and reallocations again, and
+	 * makes malloc consolidate the small chunks of the headers
+	 * @locality loop */
+	struct kf__batch *spare;
+	int nspare;
 	int job_err;
 	char job_msg[1024];
 	uint64_t job_bytes;
@@ -172,14 +181,43 @@ static void kf__fail(kf_loader_t *l, int err, int record, const char *fmt, ...)
 
 /* ------------------------------------------------------------- batches */
 
-static void kf__batch_unref(struct kf__batch *b)
+static void kf__batch_free(struct kf__batch *b)
 {
-	if (--b->refs > 0)
-		return;
-	b->l->inflight_bytes -= b->len;
 	free(b->buf);
 	free(b->it);
 	free(b);
+}
+
+/* @locality loop */
+static void kf__batch_unref(struct kf__batch *b)
+{
+	kf_loader_t *l = b->l;
+
+	if (--b->refs > 0)
+		return;
+	l->inflight_bytes -= b->len;
+	if (l->nspare >= KF__SPARE) {
+		kf__batch_free(b);
+		return;
+	}
+	b->len = b->n = 0;
+	b->next = l->spare;
+	l->spare = b;
+	l->nspare++;
+}
+
+/* An empty batch for the next read job: a spare, or a new one (NULL when
+ * out of memory: the job says so). @locality loop */
+static struct kf__batch *kf__batch_get(kf_loader_t *l)
+{
+	struct kf__batch *b = l->spare;
+
+	if (!b)
+		return calloc(1, sizeof(*b));
+	l->spare = b->next;
+	l->nspare--;
+	b->next = NULL;
+	return b;
 }
 
 /* Copies n bytes into b's buffer: their offset, or KF__NONE when out of
@@ -295,27 +333,30 @@ static void kf__hdr_num(rd_kafka_headers_t *h, const char *name, uint64_t v)
 	rd_kafka_header_add(h, name, -1, b.p, (ssize_t)b.len);
 }
 
-/* The headers of docs/records.md 1.7. */
+/* The headers of docs/records.md 1.7: three on a record, what is the
+ * same for the whole file being in its load record (librdkafka allocates
+ * every header of every message: they are most of the per-message cost
+ * of the loop). */
 static rd_kafka_headers_t *kf__headers(const kf_loader_t *l,
 				       const struct kf__item *it)
 {
-	rd_kafka_headers_t *h = rd_kafka_headers_new(it->reject ? 13 : 5);
+	rd_kafka_headers_t *h = rd_kafka_headers_new(it->reject ? 13 : 3);
 
-	rd_kafka_header_add(h, "kferry.record", -1, "1", 1);
 	rd_kafka_header_add(h, "kferry.load_id", -1, l->res.load_id, 32);
-	rd_kafka_header_add(h, "kferry.file", -1, l->path, -1);
 	kf__hdr_num(h, "kferry.line", it->line);
 	kf__hdr_num(h, "kferry.offset", it->offset);
 	return h;
 }
 
-/* The dead letter headers of 3.6 beside those of 1.7. */
+/* The dead letter headers of 3.6 beside those of every record (1.7). */
 static void kf__dlq_headers(const kf_loader_t *l, const struct kf__batch *b,
 			    const struct kf__item *it, rd_kafka_headers_t *h)
 {
 	const char *enc = l->schema && l->schema->encoding ? l->schema->encoding
 							   : "UTF-8";
 
+	kf__hdr_num(h, "kferry.record", KF_LOAD_RECORD_FORMAT);
+	rd_kafka_header_add(h, "kferry.file", -1, l->path, -1);
 	rd_kafka_header_add(h, "kferry.dlq.kind", -1, "record", -1);
 	rd_kafka_header_add(h, "kferry.dlq.code", -1, b->buf + it->code, -1);
 	rd_kafka_header_add(h, "kferry.dlq.reason", -1, b->buf + it->reason,
@@ -893,8 +934,7 @@ static void kf__read_job(kf_loader_t *l)
 	int r;
 
 	l->job_bytes = 0;
-	l->cur = calloc(1, sizeof(*l->cur));
-	if (!l->cur) {
+	if (!l->cur) { /* kf__pump had no memory for it */
 		l->job_err = kf_seterr(l->job_msg, sizeof(l->job_msg),
 				       KF_ENOMEM, "out of memory");
 		return;
@@ -1140,8 +1180,10 @@ static void kf__pump(kf_loader_t *l)
 		return;
 	case KF__LOAD:
 		if (!l->eof) {
-			if (l->inflight_bytes < l->o->max_inflight_bytes)
+			if (l->inflight_bytes < l->o->max_inflight_bytes) {
+				l->cur = kf__batch_get(l);
 				kf__queue(l, kf__read_job);
+			}
 			return;
 		}
 		if (!l->inflight_msgs)
@@ -1255,6 +1297,12 @@ void kf_loader_destroy(kf_loader_t *l)
 			rd_kafka_headers_destroy(l->sample[i].hdrs);
 	}
 	free(l->sample);
+	while (l->spare) {
+		struct kf__batch *b = l->spare;
+
+		l->spare = b->next;
+		kf__batch_free(b);
+	}
 	kf_schema_free(l->own_schema);
 	free(l->ranges);
 	free(l->dead);

@@ -88,7 +88,12 @@ n=$(count_records "$WORK/rows")
 ids=$(sed 's/@@END@@/\n/g' "$WORK/rows" | grep -o '"payload":{"id":[0-9]*' | grep -o '[0-9]*$' | sort -n | uniq)
 [ "$(wc -l <<<"$ids")" = 999 ] || fail "rows are not unique by id"
 grep -q '"payload":{"id":1001' "$WORK/rows" && fail "a row of bad.csv is visible"
-grep -q 'kferry.file:sub/b.csv' "$WORK/rows" || fail "rows of sub/b.csv are not named by their path below the route's dir"
+# a row names its file through its load id: the load record's file
+# (docs/records.md 1.7)
+read_topic "$LEDGER" "$WORK/ledger" --isolation-level read_committed
+bid=$(grep -o '"load_id":"[0-9a-f]*","topic":"[^"]*","file":"sub/b.csv"' "$WORK/ledger" | cut -d'"' -f4)
+[ -n "$bid" ] || fail "no load record names sub/b.csv by its path below the route's dir: $(cat "$WORK/ledger")"
+grep -q "kferry.load_id:$bid" "$WORK/rows" || fail "no row of sub/b.csv's load $bid"
 grep -q '홍길동 42' "$WORK/rows" || fail "the Korean text did not arrive"
 
 # a.csv's rejected row, and the sample of bad.csv's that its failure

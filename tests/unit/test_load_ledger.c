@@ -51,7 +51,8 @@ static void test_format(void **state)
 	assert_int_equal(strlen(js), len);
 	assert_string_equal(
 		js,
-		"{\"v\":1,\"kind\":\"load\",\"state\":\"done\",\"load_id\":"
+		"{\"v\":1,\"kind\":\"load\",\"record\":2,\"state\":\"done\","
+		"\"load_id\":"
 		"\"5f0c2a9e7b1d4c3a8e6f0b2d4a6c8e90\",\"topic\":\"kferry."
 		"settlements\",\"file\":\"in/s\xc3\xa9t\\\"\\u00ff.csv\","
 		"\"size\":118000217,\"hash\":\"3f1d9a0c5b7e2d4f6a8c0e1b3d5f7a9c"
