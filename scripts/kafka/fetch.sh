@@ -9,6 +9,8 @@ KAFKA_VERSION=3.9.1
 # The newest Debezium whose plugins are built for Kafka 3.9 and Java 17.
 DEBEZIUM_VERSION=3.2.0.Final
 DEBEZIUM_PLUGINS="debezium-connector-postgres debezium-connector-jdbc"
+# Only the benchmark and the MariaDB interoperability test need this one.
+DEBEZIUM_MARIADB=debezium-connector-mariadb
 # The newest Apicurio Registry that runs on Java 17 (3.3 needs Java 21).
 APICURIO_VERSION=3.0.9
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -17,7 +19,7 @@ CONNECT_POM="$SCRIPT_DIR/connect-pom.xml"
 
 usage() {
     cat <<USAGE
-Usage: ${0##*/} [--connect] [--debezium] [--registry] [--force] [--help]
+Usage: ${0##*/} [--connect] [--debezium] [--debezium-mariadb] [--registry] [--force] [--help]
 
 Downloads Apache Kafka $KAFKA_VERSION (org.apache.kafka:kafka_2.13 and
 org.apache.kafka:kafka-tools plus their runtime dependencies) with Maven into
@@ -39,9 +41,14 @@ X
             (io.debezium:debezium-connector-postgres and
             debezium-connector-jdbc, the :tar.gz:plugin archives), each
             unpacked into its own directory under
-            \${KFERRY_CACHE}/debezium-$DEBEZIUM_VERSION/plugins (stamp
-            .complete), whose path is printed instead: a worker's
-            plugin.path (connect.sh --plugin-path). Implies --connect.
+            \${KFERRY_CACHE}/debezium-$DEBEZIUM_VERSION/plugins, whose path
+            is printed instead: a worker's plugin.path (connect.sh
+            --plugin-path). Implies --connect. A plugin's directory is
+            moved in whole once unpacked, so one that holds its
+            connector's jar is complete.
+  --debezium-mariadb  as --debezium, and also Debezium's MariaDB connector
+            (io.debezium:debezium-connector-mariadb, with its MariaDB JDBC
+            driver) in the same plugins directory.
   --registry also fetch Apicurio Registry $APICURIO_VERSION
             (io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all),
             unpacked into \${KFERRY_CACHE}/apicurio-$APICURIO_VERSION (stamp
@@ -69,6 +76,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --connect) connect=1 ;;
         --debezium) debezium=1; connect=1 ;;
+        --debezium-mariadb) debezium=1; connect=1; DEBEZIUM_PLUGINS="$DEBEZIUM_PLUGINS $DEBEZIUM_MARIADB" ;;
         --registry) registry=1 ;;
         --force) force=1 ;;
         -h|--help) usage; exit 0 ;;
@@ -83,7 +91,6 @@ STAMP="$CACHE/.complete"
 CONNECT="$CACHE/connect"
 CONNECT_STAMP="$CACHE/.complete-connect"
 DBZ="${KFERRY_CACHE:-$HOME/.cache/kferry}/debezium-$DEBEZIUM_VERSION/plugins"
-DBZ_STAMP="$DBZ/.complete"
 REG="${KFERRY_CACHE:-$HOME/.cache/kferry}/apicurio-$APICURIO_VERSION"
 REG_JAR="$REG/apicurio-registry-app-$APICURIO_VERSION-runner.jar"
 CONVERTER_POM="$SCRIPT_DIR/converter-pom.xml"
@@ -122,14 +129,16 @@ connect_ok() {
         [ -z "$(connect_missing)" ]
 }
 
-# Every plugin directory holds its connector's jar.
-dbz_ok() {
+# The plugins of DEBEZIUM_PLUGINS whose directory lacks its connector's jar
+# (a directory is moved in whole, so one with the jar is complete).
+dbz_missing() {
     local p
-    [ -f "$DBZ_STAMP" ] && [ "$(cat "$DBZ_STAMP")" = "$DEBEZIUM_VERSION $DEBEZIUM_PLUGINS" ] || return 1
     for p in $DEBEZIUM_PLUGINS; do
-        [ -f "$DBZ/$p/$p-$DEBEZIUM_VERSION.jar" ] || return 1
+        [ -f "$DBZ/$p/$p-$DEBEZIUM_VERSION.jar" ] || echo "$p"
     done
 }
+
+dbz_ok() { [ -z "$(dbz_missing)" ]; }
 
 reg_stamp() { echo "$APICURIO_VERSION $(sha256sum "$CONVERTER_POM" | cut -d' ' -f1)"; }
 
@@ -244,10 +253,14 @@ fi
 
 # Each plugin archive unpacks into one directory named after the connector
 # (debezium-connector-postgres/*.jar): a plugin.path entry as Connect wants.
+# Only the missing ones are fetched, each moved into DBZ once unpacked: a
+# worker already running with this plugin.path keeps its files.
 if [ "$debezium" -eq 1 ] && { [ "$force" -eq 1 ] || ! dbz_ok; }; then
-    log "downloading the Debezium $DEBEZIUM_VERSION plugins into $DBZ"
-    mkdir -p "$tmp/dbz-tgz" "$tmp/dbz"
-    for p in $DEBEZIUM_PLUGINS; do
+    want=$(dbz_missing)
+    [ "$force" -eq 0 ] || want=$DEBEZIUM_PLUGINS
+    log "downloading the Debezium $DEBEZIUM_VERSION plugins ${want//$'\n'/ } into $DBZ"
+    mkdir -p "$tmp/dbz-tgz" "$tmp/dbz" "$DBZ"
+    for p in $want; do
         if ! (cd "$tmp" && mvn -B -q dependency:copy -Dartifact="io.debezium:$p:$DEBEZIUM_VERSION:tar.gz:plugin" \
                 -DoutputDirectory="$tmp/dbz-tgz") >"$tmp/mvn-$p.log" 2>&1; then
             tail -n 40 "$tmp/mvn-$p.log" >&2
@@ -256,12 +269,10 @@ if [ "$debezium" -eq 1 ] && { [ "$force" -eq 1 ] || ! dbz_ok; }; then
         tar -xzf "$tmp/dbz-tgz/$p-$DEBEZIUM_VERSION-plugin.tar.gz" -C "$tmp/dbz" ||
             die "cannot unpack $p-$DEBEZIUM_VERSION-plugin.tar.gz"
         [ -f "$tmp/dbz/$p/$p-$DEBEZIUM_VERSION.jar" ] || die "$p's archive has no $p/$p-$DEBEZIUM_VERSION.jar"
+        rm -rf "$DBZ/$p"
+        mv "$tmp/dbz/$p" "$DBZ/$p"
     done
-    echo "$DEBEZIUM_VERSION $DEBEZIUM_PLUGINS" >"$tmp/dbz/.complete"
-    rm -rf "$DBZ"
-    mkdir -p "$(dirname "$DBZ")"
-    mv "$tmp/dbz" "$DBZ"
-    log "Debezium: $DEBEZIUM_PLUGINS ($(du -sk "$tmp/dbz-tgz" | cut -f1) KiB downloaded, $(du -sk "$DBZ" | cut -f1) KiB unpacked) in $((SECONDS - start)) s"
+    log "Debezium: ${want//$'\n'/ } ($(du -sk "$tmp/dbz-tgz" | cut -f1) KiB downloaded, $(du -sk "$DBZ" | cut -f1) KiB unpacked) in $((SECONDS - start)) s"
 fi
 
 # The application archive holds the runner jar beside its lib/ (the jar's
