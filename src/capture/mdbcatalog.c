@@ -12,13 +12,6 @@
 #include "capture/binlog.h"
 #include "common/err.h"
 
-/* The columns' query's state. */
-struct kf__cols {
-	kf_cat_def_t *d;
-	int cap, err;
-	char bad[160]; /* a column of no mapped type: its name and type */
-};
-
 /* A type name of information_schema's DATA_TYPE and its binlog type. */
 static const struct {
 	const char *name;
@@ -92,41 +85,110 @@ static int kf__members(kf_cap_coldef_t *c, const char *ctype)
 	return 0;
 }
 
-/* kf_db_row_cb: NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, NUMERIC_
- * PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, CHARACTER_OCTET_LENGTH,
- * JSON (1: a json_valid check of the column) */
-static int kf__col_cb(void *arg, size_t ncols, const char *const *v,
-		      const size_t *lens)
+/* v (NULL: dflt) as a number in lo .. hi (hi small) into *out: digits
+ * only, no sign. -1 otherwise. */
+static int kf__num(const char *v, long lo, long hi, long dflt, long *out)
 {
-	struct kf__cols *s = arg;
-	kf_cap_coldef_t *c;
+	long n = 0;
+
+	if (!v) {
+		*out = dflt;
+		return 0;
+	}
+	if (!*v)
+		return -1;
+	for (; *v; v++) {
+		/* n <= hi before each step: no overflow */
+		if (*v < '0' || *v > '9' || (n = n * 10 + (*v - '0')) > hi)
+			return -1;
+	}
+	if (n < lo)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/* The binlog metadata of column c from the row v of kf_mdbcat_column:
+ * each number of information_schema checked against the range a table
+ * map can carry. -1 (bad says which) when one is outside it. */
+static int kf__meta(kf_cap_coldef_t *c, const char *const *v, char *bad,
+		    size_t bad_size)
+{
+	static const char *const what[] = {"NUMERIC_PRECISION", "NUMERIC_SCALE",
+					   "DATETIME_PRECISION",
+					   "CHARACTER_OCTET_LENGTH"};
+	long p = 0, sc = 0;
+	int i = -1;
+
+	switch (c->mdb_type) {
+	case KF_BL_T_NEWDECIMAL:
+		if (kf__num(v[4], 1, 65, 10, &p))
+			i = 0;
+		else if (kf__num(v[5], 0, p < 38 ? p : 38, 0, &sc))
+			i = 1;
+		else
+			c->mdb_meta = (uint16_t)(p << 8 | sc);
+		break;
+	case KF_BL_T_DATETIME2:
+	case KF_BL_T_TIMESTAMP2:
+	case KF_BL_T_TIME2:
+		if (kf__num(v[6], 0, 6, 0, &p))
+			i = 2;
+		c->mdb_meta = (uint16_t)p;
+		break;
+	case KF_BL_T_BIT:
+		if (kf__num(v[4], 1, 64, 1, &p))
+			i = 0;
+		c->mdb_meta = (uint16_t)p;
+		break;
+	case KF_BL_T_STRING:
+	case KF_BL_T_VARCHAR:
+		if (kf__num(v[7], 0, 65535, 0, &p))
+			i = 3;
+		c->mdb_meta = (uint16_t)p;
+		break;
+	default:
+		break;
+	}
+	if (i < 0)
+		return 0;
+	snprintf(bad, bad_size, "%s (%s): %s '%s' is out of range", v[0], v[2],
+		 what[i], v[4 + i]);
+	return -1;
+}
+
+int kf_mdbcat_column(kf_cat_def_t *d, size_t ncols, const char *const *v,
+		     char *bad, size_t bad_size)
+{
+	kf_cap_coldef_t *c, *g;
 	size_t i;
 
-	(void)lens;
-	if (ncols != 9 || !v[0] || !v[1] || !v[2])
-		return s->err = KF_EPROTO, 1;
-	if (s->d->ncols == s->cap) {
-		int cap = s->cap ? s->cap * 2 : 16;
-		kf_cap_coldef_t *g =
-			realloc(s->d->cols, (size_t)cap * sizeof(*g));
-
-		if (!g)
-			return s->err = KF_ENOMEM, 1;
-		memset(g + s->cap, 0, (size_t)(cap - s->cap) * sizeof(*g));
-		s->d->cols = g;
-		s->cap = cap;
+	if (ncols != 9 || !v[0] || !v[1] || !v[2] || d->ncols < 0 ||
+	    d->ncols >= KF_BL_MAX_COLS) {
+		snprintf(bad, bad_size,
+			 "%s: not a column of a table kferry "
+			 "reads (its name or type missing, or more than %d)",
+			 ncols && v[0] ? v[0] : "?", KF_BL_MAX_COLS);
+		return KF_EPROTO;
 	}
-	c = &s->d->cols[s->d->ncols];
+	g = realloc(d->cols, (size_t)(d->ncols + 1) * sizeof(*g));
+	if (!g)
+		return KF_ENOMEM;
+	d->cols = g;
+	c = &d->cols[d->ncols];
 	*c = (kf_cap_coldef_t){.typmod = -1};
 	if (!(c->name = strdup(v[0])))
-		return s->err = KF_ENOMEM, 1;
-	s->d->ncols++;
+		return KF_ENOMEM;
+	d->ncols++;
 	for (i = 0; i < sizeof(kf__types) / sizeof(kf__types[0]); i++)
 		if (!strcasecmp(v[1], kf__types[i].name))
 			break;
 	if (i == sizeof(kf__types) / sizeof(kf__types[0])) {
-		snprintf(s->bad, sizeof(s->bad), "%s (%s)", v[0], v[2]);
-		return s->err = KF_EINVAL, 1;
+		snprintf(bad, bad_size,
+			 "%s (%s): a type kferry does not "
+			 "capture",
+			 v[0], v[2]);
+		return KF_EINVAL;
 	}
 	c->notnull = v[3] && !strcmp(v[3], "NO");
 	c->mdb_type = kf__types[i].type;
@@ -134,48 +196,58 @@ static int kf__col_cb(void *arg, size_t ncols, const char *const *v,
 	c->mdb_meta = kf__types[i].meta;
 	c->mdb_unsigned = strstr(v[2], "unsigned") != NULL;
 	c->mdb_json = v[8] && !strcmp(v[8], "1");
-	switch (c->mdb_type) {
-	case KF_BL_T_NEWDECIMAL:
-		c->mdb_meta = (uint16_t)(atoi(v[4] ? v[4] : "0") << 8 |
-					 atoi(v[5] ? v[5] : "0"));
-		break;
-	case KF_BL_T_DATETIME2:
-	case KF_BL_T_TIMESTAMP2:
-	case KF_BL_T_TIME2:
-		c->mdb_meta = (uint16_t)atoi(v[6] ? v[6] : "0");
-		break;
-	case KF_BL_T_BIT:
-		c->mdb_meta = (uint16_t)atoi(v[4] ? v[4] : "1");
-		break;
-	case KF_BL_T_STRING:
-	case KF_BL_T_VARCHAR:
-		c->mdb_meta = (uint16_t)atoi(v[7] ? v[7] : "0");
-		break;
-	case KF_BL_T_ENUM:
-	case KF_BL_T_SET:
-		if (kf__members(c, v[2]))
-			return s->err = KF_ENOMEM, 1;
-		break;
-	default:
-		break;
-	}
+	if (kf__meta(c, v, bad, bad_size))
+		return KF_EINVAL;
+	if ((c->mdb_type == KF_BL_T_ENUM || c->mdb_type == KF_BL_T_SET) &&
+	    kf__members(c, v[2]))
+		return KF_ENOMEM;
 	return 0;
+}
+
+int kf_mdbcat_key(kf_cat_def_t *d, size_t ncols, const char *const *v)
+{
+	long seq;
+	int i;
+
+	if (ncols != 2 || !v[0] || kf__num(v[1], 1, KF_BL_MAX_COLS, -1, &seq) ||
+	    seq < 1)
+		return KF_EPROTO;
+	for (i = 0; i < d->ncols; i++)
+		if (!strcasecmp(d->cols[i].name, v[0]))
+			d->cols[i].key_seq = (int)seq;
+	return 0;
+}
+
+/* The state of the queries' row callbacks. */
+struct kf__rows {
+	kf_cat_def_t *d;
+	int err;
+	char bad[200]; /* what is wrong with the column */
+};
+
+/* kf_db_row_cb: a row of the columns' query */
+static int kf__col_cb(void *arg, size_t ncols, const char *const *v,
+		      const size_t *lens)
+{
+	struct kf__rows *s = arg;
+
+	(void)lens;
+	s->err = kf_mdbcat_column(s->d, ncols, v, s->bad, sizeof(s->bad));
+	return s->err != 0;
 }
 
 /* kf_db_row_cb: a primary key column and its position */
 static int kf__key_cb(void *arg, size_t ncols, const char *const *v,
 		      const size_t *lens)
 {
-	kf_cat_def_t *d = arg;
-	int i;
+	struct kf__rows *s = arg;
 
 	(void)lens;
-	if (ncols != 2 || !v[0] || !v[1])
-		return 0;
-	for (i = 0; i < d->ncols; i++)
-		if (!strcasecmp(d->cols[i].name, v[0]))
-			d->cols[i].key_seq = atoi(v[1]);
-	return 0;
+	if ((s->err = kf_mdbcat_key(s->d, ncols, v)))
+		snprintf(s->bad, sizeof(s->bad),
+			 "%s: not a primary key column's position",
+			 ncols > 1 && v[1] ? v[1] : "NULL");
+	return s->err != 0;
 }
 
 /* "WHERE TABLE_SCHEMA = 'db' AND TABLE_NAME = 't'" with prefix p */
@@ -207,10 +279,26 @@ static int kf__query(kf_db_t *db, kf_db_sql_t *q, kf_db_row_cb cb, void *arg,
 	return r;
 }
 
+/* What a row callback refused, into errstr (what: the query's subject). */
+static int kf__rows_err(const struct kf__rows *s, const char *what,
+			char *errstr, size_t errstr_size)
+{
+	if (!s->err)
+		return 0;
+	if (s->err == KF_ENOMEM)
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				 "%s.%s: reading its %s: out of memory",
+				 s->d->schema, s->d->name, what);
+	return kf_seterr(errstr, errstr_size, s->err,
+			 "%s.%s: reading its %s from information_schema: "
+			 "column %s (docs/cdc.md 10.8)",
+			 s->d->schema, s->d->name, what, s->bad);
+}
+
 static int kf__read(kf_db_t *db, kf_cat_def_t *d, char *engine, size_t cap,
 		    char *errstr, size_t errstr_size)
 {
-	struct kf__cols s = {.d = d};
+	struct kf__rows s = {.d = d};
 	kf_db_sql_t q = {0};
 	int r;
 
@@ -234,22 +322,16 @@ static int kf__read(kf_db_t *db, kf_cat_def_t *d, char *engine, size_t cap,
 	kf__where(db, &q, "c.", d);
 	kf_db_sql_str(&q, " ORDER BY c.ORDINAL_POSITION");
 	r = kf__query(db, &q, kf__col_cb, &s, errstr, errstr_size);
-	if (!r && s.err == KF_EINVAL)
-		return kf_seterr(errstr, errstr_size, KF_EINVAL,
-				 "%s.%s: column %s has a type kferry does "
-				 "not capture (docs/cdc.md 10.8)",
-				 d->schema, d->name, s.bad);
-	if (!r && s.err)
-		return kf_seterr(errstr, errstr_size, s.err,
-				 "%s.%s: reading its columns failed", d->schema,
-				 d->name);
+	if (!r)
+		r = kf__rows_err(&s, "columns", errstr, errstr_size);
 	if (r)
 		return r;
 	kf_db_sql_str(&q, "SELECT COLUMN_NAME, SEQ_IN_INDEX FROM "
 			  "information_schema.STATISTICS");
 	kf__where(db, &q, "", d);
 	kf_db_sql_str(&q, " AND INDEX_NAME = 'PRIMARY'");
-	return kf__query(db, &q, kf__key_cb, d, errstr, errstr_size);
+	r = kf__query(db, &q, kf__key_cb, &s, errstr, errstr_size);
+	return r ? r : kf__rows_err(&s, "primary key", errstr, errstr_size);
 }
 
 int kf_mdbcat_table(kf_db_t *db, const char *qname, kf_cat_def_t *d,

@@ -25,6 +25,25 @@ int kf_mdbcat_table(kf_db_t *db, const char *qname, kf_cat_def_t *d,
 /* Frees what kf_mdbcat_table filled (names, members) and zeroes it. */
 void kf_mdbcat_def_free(kf_cat_def_t *d);
 
+/* One row v of the columns' query (10.7; v[i] NULL: SQL NULL):
+ * COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, NUMERIC_PRECISION,
+ * NUMERIC_SCALE, DATETIME_PRECISION, CHARACTER_OCTET_LENGTH, and "1"
+ * when a JSON_VALID check names the column. Appends the column to d as
+ * its table maps describe it (its name and ENUM/SET members owned by d:
+ * kf_mdbcat_def_free). KF_EINVAL when DATA_TYPE is not one of 10.8 or a
+ * number is outside what a table map can carry (precision 1 .. 65,
+ * scale 0 .. 38 and at most the precision, fraction digits 0 .. 6, bits
+ * 1 .. 64, octets 0 .. 65535), KF_EPROTO when the row is not 9 values
+ * with a name and types or d is full (KF_BL_MAX_COLS); bad (bad_size
+ * bytes) then names the column and what is wrong. KF_ENOMEM. The column
+ * stays in d when refused, so kf_mdbcat_def_free frees it. */
+int kf_mdbcat_column(kf_cat_def_t *d, size_t ncols, const char *const *v,
+		     char *bad, size_t bad_size);
+/* One row v of the primary key's query: COLUMN_NAME, SEQ_IN_INDEX (1 ..
+ * KF_BL_MAX_COLS). Sets the position of d's column of that name (none:
+ * nothing). KF_EPROTO for another row. */
+int kf_mdbcat_key(kf_cat_def_t *d, size_t ncols, const char *const *v);
+
 /* Appends "SELECT <texts> FROM `db`.`t` ORDER BY <key>" for d to q. */
 void kf_mdbcat_select(kf_db_t *db, const kf_cat_def_t *d, kf_db_sql_t *q);
 
