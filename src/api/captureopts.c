@@ -59,6 +59,7 @@ int kf_api_capture_opts(const kf_conf_t *conf, kf_capture_opts_t *o, char *pw,
 	o->topic_prefix = conf->capture_topic_prefix;
 	o->slot = conf->capture_slot;
 	o->publication = conf->capture_publication;
+	o->server_id = (uint32_t)conf->capture_server_id;
 	o->snapshot = (enum kf_capture_snapshot)conf->capture_snapshot;
 	o->offsets_topic = conf->capture_offsets_topic;
 	o->snapshot_chunk_rows = conf->capture_snapshot_chunk_rows;

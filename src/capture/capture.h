@@ -31,6 +31,7 @@ typedef struct kf_capture_opts_s {
 	const char *topic_prefix;     /* NULL or "": the database's name */
 	const char *slot;	      /* NULL or "": kferry_<db> */
 	const char *publication;      /* NULL or "": <slot>_pub */
+	uint32_t server_id;	      /* MariaDB's replica id; 0: from slot */
 	enum kf_capture_snapshot snapshot;
 	const char *offsets_topic;
 	int snapshot_chunk_rows;

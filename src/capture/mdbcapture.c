@@ -689,9 +689,12 @@ static int kf__flush(struct kf__mcap *c)
 	return kf_cap_out_commit(c->out, &pos);
 }
 
-/* The capture's replica id (docs/cdc.md 10.2). */
+/* The capture's replica id (docs/cdc.md 10.2): capture.server_id, or
+ * one from the name above every id that key can set. */
 static uint32_t kf__server_id(const struct kf__mcap *c)
 {
+	if (c->o->server_id)
+		return c->o->server_id;
 	return 4000000000u +
 	       kf_bl_crc32((const uint8_t *)c->name, strlen(c->name)) %
 		       100000000u;

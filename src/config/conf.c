@@ -1043,6 +1043,17 @@ const struct kf__key kf__conf_keys[] = {
 		       "PostgreSQL only.",
 	},
 	{
+		.name = "capture.server_id",
+		KF__INT(capture_server_id),
+		.def = "0",
+		.min = 0,
+		.max = 2147483647,
+		.doc = "MariaDB: the server id the capture registers with as "
+		       "a replica (docs/cdc.md 10.2), unique among the "
+		       "server's replicas. 0: 4000000000 + crc32(NAME) % "
+		       "100000000, above every id set here.",
+	},
+	{
 		.name = "capture.snapshot",
 		KF__ENUM(capture_snapshot, kf__capture_snapshot_words),
 		.def = "initial",

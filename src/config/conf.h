@@ -161,6 +161,7 @@ struct kf_conf_s {
 	char *capture_topic_prefix;  /* owned; NULL/empty: the db's name */
 	char *capture_slot;	     /* owned; NULL/empty: kferry_<db> */
 	char *capture_publication;   /* owned; NULL/empty: <slot>_pub */
+	int capture_server_id;	     /* MariaDB; 0: from the slot's name */
 	int capture_snapshot;	     /* 0 initial, 1 never, 2 initial_only */
 	char *capture_offsets_topic; /* owned */
 	int capture_snapshot_chunk_rows, capture_batch_ms;
