@@ -266,6 +266,11 @@ int kf_blc_next(kf_blc_t *c, kf_bl_event_t *ev, char *errstr,
 	if (!e) {
 		unsigned no = mysql_errno(c->my);
 
+		/* Connector/C 3.3 frees the event it was given when it
+		 * returns none (a lost connection, a signal, the server's
+		 * error): kf_blc_close must not free it again */
+		c->ev = NULL;
+
 		if (no == KF__ER_MASTER_FATAL_READING_BINLOG)
 			return kf_seterr(errstr, errstr_size, KF_EINVAL,
 					 "MariaDB cannot send its binlog from "

@@ -8,6 +8,8 @@
  * the transactions' framing) and heartbeats when idle;
  * the consistent snapshot's point: a row committed after it is not in
  * the snapshot and is the stream's first change from it;
+ * a stream the server cuts (its dump thread killed) ends with an error
+ * and closes without a double free of the event the library freed;
  * a position the server does not have is refused (malformed positions:
  * tests/unit/test_capture_gtid.c); a row of every type of docs/cdc.md
  * 10.8 read from the binlog gives Debezium's event (capture/mdbrow,
@@ -310,6 +312,49 @@ static void test_bad_positions(void **state)
 	kf_blc_close(c);
 }
 
+/* The dump thread killed by the server mid-stream, after events were
+ * read (so the library was given one to reuse): an error, then a clean
+ * close (a double free aborts here, or under ASan). */
+static void test_stream_cut(void **state)
+{
+	kf_db_t *db = db_open(url);
+	char pos[256], id[32], kill[64];
+	kf_gtid_pos_t from;
+	kf_bl_event_t ev;
+	kf_blc_t *c;
+	int r = 0, i;
+
+	(void)state;
+	assert_int_equal(kf_cat_cell(db, "SELECT @@gtid_binlog_pos", pos,
+				     sizeof(pos), errbuf, sizeof(errbuf)),
+			 0);
+	assert_int_equal(kf_gtid_pos_parse(pos, strlen(pos), &from, errbuf,
+					   sizeof(errbuf)),
+			 0);
+	assert_int_equal(kf_blc_open(db_open(url), &from, 4000000010u, 200, &c,
+				     errbuf, sizeof(errbuf)),
+			 0);
+	/* the dump's first events (rotate, format description) */
+	for (i = 0; i < 2; i++)
+		assert_int_equal(kf_blc_next(c, &ev, errbuf, sizeof(errbuf)),
+				 0);
+	assert_int_equal(
+		kf_cat_cell(db,
+			    "SELECT MAX(ID) FROM information_schema."
+			    "PROCESSLIST WHERE COMMAND = 'Binlog Dump'",
+			    id, sizeof(id), errbuf, sizeof(errbuf)),
+		0);
+	assert_true(id[0] != '\0');
+	snprintf(kill, sizeof(kill), "KILL %s", id);
+	sql(db, kill);
+	for (i = 0; i < 100 && !r; i++)
+		r = kf_blc_next(c, &ev, errbuf, sizeof(errbuf));
+	assert_int_equal(r, KF_EIO);
+	assert_non_null(strstr(errbuf, "binlog stream ended"));
+	kf_blc_close(c);
+	kf_db_close(db);
+}
+
 /* A row written by the server, read from its binlog: the event's row as
  * Debezium writes it (the forms of tests/unit/test_capture_mdbrow.c; here
  * on the server's own bytes: BIT's order, BINARY's padding, CHAR's
@@ -394,6 +439,7 @@ int main(void)
 		cmocka_unit_test(test_stream),
 		cmocka_unit_test(test_snapshot_point),
 		cmocka_unit_test(test_bad_positions),
+		cmocka_unit_test(test_stream_cut),
 		cmocka_unit_test(test_event_of_every_type),
 	};
 
