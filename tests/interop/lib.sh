@@ -157,10 +157,11 @@ connect_start() {
 	log "$(tail -n 1 "$WORK/connect-start.log")"
 }
 
-# debezium_plugins: the plugin.path of the Debezium connectors
-# (scripts/kafka/fetch.sh --debezium, which downloads them on first use).
+# debezium_plugins [--debezium-mariadb]: the plugin.path of the Debezium
+# connectors (scripts/kafka/fetch.sh --debezium, or with the option also
+# the MariaDB connector's, which downloads them on first use).
 debezium_plugins() {
-	"$KF_REPO/scripts/kafka/fetch.sh" --debezium 2>"$WORK/fetch-debezium.log" ||
+	"$KF_REPO/scripts/kafka/fetch.sh" "${1:---debezium}" 2>"$WORK/fetch-debezium.log" ||
 		fail "no Debezium plugins: $(tail -n 5 "$WORK/fetch-debezium.log")"
 }
 
