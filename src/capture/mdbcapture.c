@@ -722,10 +722,14 @@ static int kf__stream(struct kf__mcap *c, const kf_gtid_pos_t *from)
 	kf_gtid_pos_format(from, t);
 	kf_info("capture", "streaming the binlog from GTID position '%s'", t);
 	for (;;) {
-		if (kf_stop_requested())
+		r = kf_stop_requested() ? KF_ESTOPPED
+					: kf_blc_next(c->blc, &ev, c->errstr,
+						      c->errstr_size);
+		/* the stop's signal also interrupts a read: a stop, not the
+		 * stream's failure */
+		if (r && kf_stop_requested())
 			return kf_seterr(c->errstr, c->errstr_size, KF_ESTOPPED,
 					 "stopped");
-		r = kf_blc_next(c->blc, &ev, c->errstr, c->errstr_size);
 		if (!r && ev.type != KF_BL_HEARTBEAT) {
 			uint64_t before = c->st->events;
 
