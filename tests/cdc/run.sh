@@ -16,7 +16,8 @@
 # and its resumes, default 2), KF_CDC_PGBENCH_SCALE (its pgbench scale,
 # default 1: 10 chunks of snapshot per scale), KF_CDC_RATE (pgbench's
 # transactions per second, default 150), KF_CDC_SLOW=1 (also the slow
-# t_capture_mariadb_types, about 70 s, kept out of CI).
+# t_capture_mariadb_types and t_capture_mariadb_replica, about 70 s each,
+# kept out of CI).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
