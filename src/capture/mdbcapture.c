@@ -14,6 +14,7 @@
  */
 #include "capture/mdbcapture.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -767,10 +768,89 @@ static int kf__rows(struct kf__mcap *c, const kf_bl_event_t *ev)
 	return r;
 }
 
-/* A DDL naming a captured table marks its definition stale (10.7). */
-static void kf__ddl(struct kf__mcap *c, const kf_bl_event_t *ev)
+/* A statement's text as words: identifiers (`quoted` or bare) and
+ * punctuation, comments and spaces skipped. */
+struct kf__words {
+	const char *p, *end;
+};
+
+/* The next word of w into out (cap bytes, cut; "" at the end): an
+ * identifier (unquoted), or one character of punctuation. *quoted: it
+ * was in backquotes (no keyword). */
+static void kf__word(struct kf__words *w, char *out, size_t cap, int *quoted)
 {
-	int i;
+	size_t n = 0;
+
+	*quoted = 0;
+	for (;;) {
+		while (w->p < w->end && strchr(" \t\r\n", *w->p))
+			w->p++;
+		if (w->end - w->p >= 2 && w->p[0] == '/' && w->p[1] == '*') {
+			const char *e = w->p + 2;
+
+			while (e + 1 < w->end && !(e[0] == '*' && e[1] == '/'))
+				e++;
+			w->p = e + 2 <= w->end ? e + 2 : w->end;
+			continue;
+		}
+		break;
+	}
+	if (w->p < w->end && *w->p == '`') {
+		*quoted = 1;
+		for (w->p++; w->p < w->end; w->p++) {
+			if (*w->p == '`' &&
+			    !(w->p + 1 < w->end && w->p[1] == '`'))
+				break;
+			if (*w->p == '`')
+				w->p++;
+			if (n + 1 < cap)
+				out[n++] = *w->p;
+		}
+		w->p += w->p < w->end;
+	} else if (w->p < w->end && (isalnum((unsigned char)*w->p) ||
+				     *w->p == '_' || *w->p == '$')) {
+		for (; w->p < w->end && (isalnum((unsigned char)*w->p) ||
+					 *w->p == '_' || *w->p == '$');
+		     w->p++)
+			if (n + 1 < cap)
+				out[n++] = *w->p;
+	} else if (w->p < w->end) {
+		out[n++] = *w->p++;
+	}
+	out[n] = '\0';
+}
+
+/* The next table name of w ("t" or "db.t", db defaulting to dflt) into
+ * db and t; its next word after it into next. 0, or -1 (none). */
+static int kf__word_table(struct kf__words *w, const char *dflt, char *db,
+			  char *t, char *next)
+{
+	int q;
+
+	kf__word(w, t, 64, &q);
+	if (!*t || (!q && !isalnum((unsigned char)*t) && *t != '_'))
+		return -1;
+	kf__word(w, next, 64, &q);
+	snprintf(db, 64, "%s", dflt);
+	if (!strcmp(next, ".")) {
+		snprintf(db, 64, "%s", t);
+		kf__word(w, t, 64, &q);
+		kf__word(w, next, 64, &q);
+	}
+	return 0;
+}
+
+/* A statement naming a captured table (10.7): its definition is stale
+ * (read again at its next rows); DROP TABLE and RENAME TABLE of one stop
+ * the capture (KF_EINVAL: exit 3), TRUNCATE of one is a warning (no
+ * event: Debezium's default skips truncates). */
+static int kf__ddl(struct kf__mcap *c, const kf_bl_event_t *ev)
+{
+	struct kf__words w = {ev->query, ev->query + ev->query_len};
+	char verb[16], word[64], dflt[64], db[64], t[64], next[64];
+	const char *mark;
+	struct kf__mtab *tab;
+	int i, q, drop;
 
 	for (i = 0; i < c->ntabs; i++) {
 		const char *n = c->tabs[i].def.name;
@@ -787,6 +867,53 @@ static void kf__ddl(struct kf__mcap *c, const kf_bl_event_t *ev)
 				break;
 			}
 	}
+	snprintf(dflt, sizeof(dflt), "%.*s", (int)ev->db_len,
+		 ev->db ? ev->db : "");
+	if (c->skipping)
+		return 0; /* in Kafka: seen by the run before */
+	kf__word(&w, verb, sizeof(verb), &q);
+	drop = !strcasecmp(verb, "DROP");
+	if (!drop && strcasecmp(verb, "RENAME") && strcasecmp(verb, "TRUNCATE"))
+		return 0;
+	mark = w.p;
+	kf__word(&w, word, sizeof(word), &q);
+	if (drop && !strcasecmp(word, "TEMPORARY"))
+		return 0; /* a session's own table, never in the binlog's rows */
+	if (!strcasecmp(word, "TABLE") || !strcasecmp(word, "TABLES")) {
+		mark = w.p;
+		kf__word(&w, word, sizeof(word), &q);
+	} else if (strcasecmp(verb, "TRUNCATE")) {
+		return 0; /* DROP DATABASE, RENAME USER...: not a table's */
+	}
+	if (drop && !q && !strcasecmp(word, "IF")) { /* IF EXISTS */
+		kf__word(&w, word, sizeof(word), &q);
+		mark = w.p;
+	}
+	w.p = mark; /* the first name */
+	while (!kf__word_table(&w, dflt, db, t, next)) {
+		tab = kf__tab_find(c, db, t);
+		if (tab && strcasecmp(verb, "TRUNCATE"))
+			return kf_seterr(
+				c->errstr, c->errstr_size, KF_EINVAL,
+				"GTID %s: %s TABLE of captured table "
+				"%s.%s: the capture stops (docs/cdc.md "
+				"10.7; its topics are not moved): "
+				"restart it with a --tables list "
+				"without it, or with a new --slot to "
+				"snapshot again",
+				c->gtid, verb, db, t);
+		if (tab)
+			kf_warn("capture",
+				"GTID %s: TRUNCATE of captured table %s.%s: "
+				"no event for it (as Debezium's connector by "
+				"default): the sink's table keeps its rows",
+				c->gtid, db, t);
+		if (!strcasecmp(next, "TO")) /* RENAME: the new name too */
+			continue;
+		if (strcmp(next, ","))
+			break;
+	}
+	return 0;
 }
 
 /* The end of the open source transaction at ev. */
@@ -812,7 +939,7 @@ static int kf__end(struct kf__mcap *c, const kf_bl_event_t *ev)
 /* One event of the dump. */
 static int kf__event(struct kf__mcap *c, const kf_bl_event_t *ev)
 {
-	int step = kf_bl_txn_step(&c->txn, ev, c->errstr, c->errstr_size);
+	int step = kf_bl_txn_step(&c->txn, ev, c->errstr, c->errstr_size), r;
 
 	if (step < 0)
 		return step;
@@ -837,8 +964,8 @@ static int kf__event(struct kf__mcap *c, const kf_bl_event_t *ev)
 			return kf__rows(c, ev);
 		return 0;
 	case KF_BL_STEP_DDL:
-		kf__ddl(c, ev);
-		return kf__end(c, ev);
+		r = kf__ddl(c, ev);
+		return r ? r : kf__end(c, ev);
 	case KF_BL_STEP_COMMIT:
 		return kf__end(c, ev);
 	default:

@@ -10,7 +10,8 @@
 # database; kferry verify finds both equal to the source; no streamed
 # event is on a topic twice (the same GTID, row, key and operation), no
 # snapshot row either. Refused at start: --publication, a binlog_format
-# that is not ROW.
+# that is not ROW. At the end, a TRUNCATE (a warning) and a DROP TABLE
+# (the capture stops) of captured tables.
 source "$(dirname "$0")/lib.sh"
 
 txns=${KF_CDC_MARIADB_TXNS:-300}
@@ -128,3 +129,17 @@ DST_URL=${MDB_URL%/*}/kferry_dst
 GROUP=$GROUP0.mdb
 sink_all $tables
 assert_equal acct line
+
+# while streaming: a TRUNCATE of a captured table is a warning (no
+# event, as Debezium's default), a DROP TABLE of one stops the capture
+# (exit 3, naming the table and the GTID: docs/cdc.md 10.7)
+capture_bg "${capture_opts[@]}"
+wait_until 60 grep -sq 'streaming the binlog' "$CAPTURE_LOG" ||
+	fail "the capture did not stream: $(tail -n 3 "$CAPTURE_LOG" 2>&1)"
+db_sql mariadb "TRUNCATE TABLE line; DROP TABLE /* gone */ IF EXISTS \`acct\`" >/dev/null
+rc=0
+wait "$CAPTURE_PID" || rc=$?
+[ "$rc" = 3 ] && grep -q 'DROP TABLE of captured table kferry.acct' "$CAPTURE_LOG" ||
+	fail "DROP TABLE: exit $rc: $(tail -n 2 "$CAPTURE_LOG")"
+grep -q 'GTID 0-1-[0-9]*: TRUNCATE of captured table kferry.line' "$CAPTURE_LOG" ||
+	fail "no warning for the TRUNCATE: $(tail -n 2 "$CAPTURE_LOG")"
