@@ -14,6 +14,7 @@
 # equal; no streamed event is on a topic twice (GTID, row, key,
 # operation) and no row's snapshot event either. Slow (minutes): with
 # KF_CDC_SLOW=1 only; CI runs t_capture_mariadb's two snapshot kills.
+# kf-timeout: 900
 source "$(dirname "$0")/lib.sh"
 
 [ -n "${KF_CDC_SLOW:-}" ] || skip "slow (minutes): set KF_CDC_SLOW=1 to run it"
