@@ -480,8 +480,7 @@ static int kf__snap_tables(struct kf__mcap *c, const kf_gtid_pos_t *g,
 		struct kf__mtab *tab = &c->tabs[order[i]];
 
 		s.key.len = 0;
-		if (tab->part == KF__PART_UPTO && from->snap_nkey > 0 &&
-		    !tab->whole) {
+		if (tab->part == KF__PART_UPTO && !tab->whole) {
 			int k;
 
 			for (k = 0; k < from->snap_nkey; k++)
@@ -1078,7 +1077,9 @@ static int kf__resume_parts(struct kf__mcap *c, const kf_cap_pos_t *from)
 		strcat(esc, "\"");
 		tab->part = strstr(done, esc) ? KF__PART_ALL : KF__PART_NONE;
 		if (from->snap_table && !strcmp(from->snap_table, qname)) {
-			tab->part = KF__PART_UPTO;
+			/* a null key: none of its rows in Kafka yet */
+			tab->part = from->snap_nkey > 0 ? KF__PART_UPTO
+							: KF__PART_NONE;
 			found = 1;
 		}
 		if (tab->part != KF__PART_UPTO)
@@ -1115,9 +1116,9 @@ static int kf__resume_parts(struct kf__mcap *c, const kf_cap_pos_t *from)
 			kf_warn("capture",
 				"%s: its key is not only of integers: the "
 				"resume reads it again from its first row "
-				"(its %s rows in Kafka come twice; the sink "
+				"(its rows in Kafka come twice; the sink "
 				"applies them idempotently)",
-				qname, from->snap_nkey ? "first" : "no");
+				qname);
 	}
 	if (!found)
 		return kf_seterr(c->errstr, c->errstr_size, KF_EINVAL,
