@@ -46,12 +46,13 @@ CREATE DATABASE kferry_dst;" >/dev/null
 	echo "COMMIT;"
 } | "$DB_SH" sql "$DB_WORK/mariadb" || fail "the rows before the capture"
 
-# workload: until killed, transactions across the tables; rows anywhere
-# in the key range (below and above a snapshot's bound), a key change of
-# acct moving a row to the end of the range and one of line within it
+# workload: until $WORK/stop exists, transactions across the tables;
+# rows anywhere in the key range (below and above a snapshot's bound), a
+# key change of acct moving a row to the end of the range and one of
+# line within it; then a last statement that says it is over
 workload() {
 	local i=0 id r
-	while :; do
+	while [ ! -e "$WORK/stop" ]; do
 		i=$((i + 1))
 		id=$((100000 + i))
 		r=$((RANDOM % rows + 1))
@@ -68,13 +69,24 @@ workload() {
 		echo "COMMIT;"
 		[ $((i % 5)) = 0 ] && echo "DO SLEEP(0.1);"
 	done
+	echo "SELECT 'workload over';"
 }
 
 capture_opts=(--tables kferry.acct,kferry.line,kferry.big -o capture.snapshot_chunk_rows=50)
+# gone PID: waits until PID has ended (polled: a `wait` for one of many
+# children can hang when another job's process went first)
+gone() {
+	local t
+	for ((t = 0; t < 600; t++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	fail "process $1 did not end"
+}
 kill_at() { # kill_at SECONDS: SIGKILL the running capture after SECONDS
 	sleep "$1"
 	kill -KILL "$CAPTURE_PID" 2>/dev/null || true
-	wait "$CAPTURE_PID" 2>/dev/null || true
+	gone "$CAPTURE_PID"
 }
 
 # committed URL: the sum of the offsets the sink of $GROUP.URL committed
@@ -111,9 +123,10 @@ sink_killer() {
 		since=$now
 		sleep "0.$((RANDOM % 10))"
 		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
+		gone "$pid"
 		log "sink $1 kill $i at offset sum $since or past it"
 	done
+	touch "$WORK/killer.$1.ok"
 }
 
 workload | "$DB_SH" sql "$DB_WORK/mariadb" >"$WORK/workload.log" 2>&1 &
@@ -144,12 +157,15 @@ for ((i = snap_kills + 1; i <= kills; i++)); do
 done
 # the sinks' kills need the stream to flow: a capture runs until they end
 capture_bg "${capture_opts[@]}"
-wait "$killer_pg" || fail "the kills of the sink into PostgreSQL failed"
-wait "$killer_mdb" || fail "the kills of the sink into MariaDB failed"
+for k in pg mdb; do
+	wait_until 600 eval "[ -e '$WORK/killer.$k.ok' ] || ! kill -0 \$killer_$k 2>/dev/null"
+	[ -e "$WORK/killer.$k.ok" ] || fail "the kills of the sink into $k failed"
+done
 kill -KILL "$CAPTURE_PID" 2>/dev/null || true
-wait "$CAPTURE_PID" 2>/dev/null || true
-kill "$bench" 2>/dev/null || true
-wait "$bench" 2>/dev/null || true
+gone "$CAPTURE_PID"
+touch "$WORK/stop"
+wait_until 120 grep -q 'workload over' "$WORK/workload.log" ||
+	fail "the workload did not end: $(tail -n 3 "$WORK/workload.log")"
 # the last one catches up and goes idle
 kf_capture "${capture_opts[@]}" || fail "kferry capture exited $?: $(tail -n 5 "$CAPTURE_LOG")"
 
