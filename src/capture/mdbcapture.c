@@ -14,6 +14,8 @@
  */
 #include "capture/mdbcapture.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,12 +37,23 @@
 /* A --tables entry: information_schema's definition and its table; the
  * table of rows older than an ALTER TABLE (10.7), while their table
  * maps come. */
+enum kf__part {
+	KF__PART_NONE = 0, /* not begun: none of its rows in Kafka */
+	KF__PART_UPTO,	   /* in progress: its rows up to the record's key */
+	KF__PART_ALL	   /* done */
+};
+
 struct kf__mtab {
 	kf_cat_def_t def;
 	kf_cap_table_t *t;
 	int stale; /* a DDL named it: read information_schema again */
 	kf_cap_table_t *older;
 	kf_cap_coldef_t *odefs;
+	/* a snapshot resume (10.6): which rows the record has in Kafka;
+	 * whole: the table in progress has a key not compared here, so it
+	 * is read again from its first row */
+	enum kf__part part;
+	int whole;
 };
 
 struct kf__mcap {
@@ -66,6 +79,14 @@ struct kf__mcap {
 	kf_strbuf_t ab, aa;	       /* the before and after images' texts */
 	kf_bl_value_t *bv, *av;	       /* KF_BL_MAX_COLS each */
 	kf_pgo_value_t *btext, *atext; /* the same */
+	/* a snapshot resume's catch-up (10.6): the record resumed (its
+	 * snapshot member goes into each record), the position it ends at,
+	 * and its key bound as numbers (nbound of them; unsigned columns
+	 * hold their bits) */
+	const kf_cap_pos_t *resume;
+	const kf_gtid_pos_t *until;
+	int64_t *bound;
+	int nbound;
 };
 
 /* ------------------------------------------------------------- setup */
@@ -210,6 +231,15 @@ static void kf__pos_init(struct kf__mcap *c, kf_cap_pos_t *p)
 	p->binlog_pos = c->end_pos;
 	p->ts_ms = c->ts_ms;
 	p->txid = -1;
+	if (c->resume) { /* the rows in Kafka are still those it says */
+		p->in_snapshot = 1;
+		p->snap_gtid = c->resume->snap_gtid;
+		p->snap_table = c->resume->snap_table;
+		p->snap_done = c->resume->snap_done;
+		p->snap_keyv = c->resume->snap_keyv;
+		p->snap_nkey = c->resume->snap_nkey;
+		p->snap_rows = c->resume->snap_rows;
+	}
 }
 
 /* ----------------------------------------------------------- snapshot */
@@ -223,29 +253,31 @@ struct kf__msnap {
 	const char **keyv; /* into key */
 	int nkey, chunk_rows, more, err;
 	int64_t rows, total; /* of the table; total -1: not the last */
+	int64_t rows_before; /* in Kafka before this run (a resume) */
 	int first;
 };
 
 /* kf_db_row_cb: one row's 'r' event; the row after the chunk only says
- * that there is more. */
+ * that there is more. The key texts for the record follow the event's
+ * columns (capture/mdbcatalog). */
 static int kf__snap_row(void *arg, size_t ncols, const char *const *vals,
 			const size_t *lens)
 {
 	struct kf__msnap *s = arg;
 	const kf_cat_def_t *d = &s->tab->def;
-	size_t i;
-	int k, last;
+	size_t i, n = (size_t)d->ncols;
+	int last;
 
 	if (s->chunk_rows++ == s->c->o->snapshot_chunk_rows)
 		return s->more = 1, 0;
-	if (ncols != (size_t)d->ncols)
-		return s->err = kf_seterr(s->c->errstr, s->c->errstr_size,
-					  KF_EPROTO,
-					  "%s.%s: the snapshot read %zu "
-					  "columns of %d",
-					  d->schema, d->name, ncols, d->ncols),
+	if (ncols != n + (size_t)s->nkey)
+		return s->err = kf_seterr(
+			       s->c->errstr, s->c->errstr_size, KF_EPROTO,
+			       "%s.%s: the snapshot read %zu "
+			       "columns of %d",
+			       d->schema, d->name, ncols, d->ncols + s->nkey),
 		       1;
-	for (i = 0; i < ncols; i++)
+	for (i = 0; i < n; i++)
 		s->v[i] = (kf_pgo_value_t){.kind = vals[i] ? 't' : 'n',
 					   .len = (uint32_t)lens[i],
 					   .data = vals[i]};
@@ -254,24 +286,20 @@ static int kf__snap_row(void *arg, size_t ncols, const char *const *vals,
 	s->first = 0;
 	s->rows++;
 	s->c->st->snapshot_rows++;
-	/* the key texts for the record */
 	s->key.len = 0;
-	for (k = 1; k <= d->ncols; k++)
-		for (i = 0; i < ncols; i++)
-			if (d->cols[i].key_seq == k)
-				kf_strbuf_append(&s->key,
-						 vals[i] ? vals[i] : "",
-						 (vals[i] ? lens[i] : 0) + 1);
+	for (i = n; i < ncols; i++)
+		kf_strbuf_append(&s->key, vals[i] ? vals[i] : "",
+				 (vals[i] ? lens[i] : 0) + 1);
 	s->err = s->key.failed ? kf_seterr(s->c->errstr, s->c->errstr_size,
 					   KF_ENOMEM, "out of memory")
 			       : kf_cap_out_change(s->c->out, s->tab->t, 'r',
-						   s->v, (int)ncols, NULL, 0,
-						   s->v, (int)ncols, &s->src);
+						   s->v, (int)n, NULL, 0, s->v,
+						   (int)n, &s->src);
 	return s->err ? 1 : 0;
 }
 
-/* The key texts of the last row read, for the record. */
-static void kf__snap_keyv(struct kf__msnap *s)
+/* The key texts in s->key into s->keyv: the number of them. */
+static int kf__snap_keyv(struct kf__msnap *s)
 {
 	size_t at = 0;
 	int i;
@@ -280,10 +308,55 @@ static void kf__snap_keyv(struct kf__msnap *s)
 		s->keyv[i] = s->key.p + at;
 		at += strlen(s->key.p + at) + 1;
 	}
+	return i;
 }
 
-/* Table tab into Kafka, one Kafka transaction per chunk with the record
- * (the last chunk of the last table: the record that ends the snapshot). */
+/* Appends the select of tab's rows after s's key (none: from the first)
+ * to q. */
+static int kf__snap_select(struct kf__msnap *s, kf_db_sql_t *q)
+{
+	const kf_cat_def_t *d = &s->tab->def;
+	int nk = s->key.len ? kf__snap_keyv(s) : 0, r;
+
+	r = kf_mdbcat_select(s->c->db, d, nk ? s->keyv : NULL, nk, q);
+	if (r == KF_EPROTO)
+		return kf_seterr(s->c->errstr, s->c->errstr_size, KF_EPROTO,
+				 "%s.%s: the offsets record's snapshot key "
+				 "does not fit the table's primary key (%d "
+				 "texts): give the --tables of the run before, "
+				 "or delete the record to snapshot again",
+				 d->schema, d->name, nk);
+	return r ? kf_seterr(s->c->errstr, s->c->errstr_size, r,
+			     "out of memory")
+		 : 0;
+}
+
+/* The number of rows the snapshot reads of tab from s's key on, into
+ * s->total (the last table's: its last row is "last"). */
+static int kf__snap_count(struct kf__msnap *s)
+{
+	struct kf__mcap *c = s->c;
+	kf_db_sql_t q = {0};
+	char n[32] = "0";
+	int r;
+
+	kf_db_sql_str(&q, "SELECT COUNT(*) FROM (");
+	r = kf__snap_select(s, &q);
+	kf_db_sql_str(&q, ") AS kf_rest");
+	if (!r)
+		r = q.failed ? kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
+					 "out of memory")
+			     : kf_cat_cell(c->db, q.p, n, sizeof(n), c->errstr,
+					   c->errstr_size);
+	s->total = strtoll(n, NULL, 10);
+	kf_db_sql_free(&q);
+	return r;
+}
+
+/* Table tab into Kafka from s's key on (none: from its first row), one
+ * Kafka transaction per chunk with the record (the last chunk of the last
+ * table: the record that ends the snapshot). Each chunk reads the rows
+ * after the last one read (keyset: the server's order of the key). */
 static int kf__snap_table(struct kf__msnap *s, const kf_gtid_pos_t *g,
 			  kf_strbuf_t *done, int final)
 {
@@ -293,7 +366,6 @@ static int kf__snap_table(struct kf__msnap *s, const kf_gtid_pos_t *g,
 	kf_cap_pos_t pos;
 	kf_db_err_t e;
 	char tail[64], qname[140];
-	int64_t off = 0;
 	int r = 0, i;
 
 	snprintf(qname, sizeof(qname), "%s.%s", d->schema, d->name);
@@ -303,47 +375,29 @@ static int kf__snap_table(struct kf__msnap *s, const kf_gtid_pos_t *g,
 	s->rows = 0;
 	s->total = -1;
 	s->src.db = d->schema;
-	if (final) {
-		char n[32] = "0";
-
-		kf_db_sql_str(&q, "SELECT COUNT(*) FROM ");
-		kf_db_quote_ident(c->db, &q, d->schema);
-		kf_db_sql_str(&q, ".");
-		kf_db_quote_ident(c->db, &q, d->name);
-		r = q.failed ? kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
-					 "out of memory")
-			     : kf_cat_cell(c->db, q.p, n, sizeof(n), c->errstr,
-					   c->errstr_size);
-		s->total = strtoll(n, NULL, 10);
-		q.len = 0;
-	}
-	kf_mdbcat_select(c->db, d, &q);
-	if (q.failed)
-		r = kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
-			      "out of memory");
-	/* the snapshot's data do not move: a chunk is its rows' offset in
-	 * key order */
-	for (s->more = 1; !r && s->more; off += c->o->snapshot_chunk_rows) {
-		size_t base = q.len;
-
+	if (final)
+		r = kf__snap_count(s);
+	snprintf(tail, sizeof(tail), " LIMIT %d",
+		 c->o->snapshot_chunk_rows + 1);
+	for (s->more = 1; !r && s->more;) {
 		if (kf_stop_requested()) {
 			r = kf_seterr(c->errstr, c->errstr_size, KF_ESTOPPED,
 				      "stopped during the snapshot");
 			break;
 		}
-		snprintf(tail, sizeof(tail), " LIMIT %d OFFSET %" PRId64,
-			 c->o->snapshot_chunk_rows + 1, off);
-		kf_db_sql_add(&q, tail, strlen(tail) + 1);
+		q.len = 0;
+		r = kf__snap_select(s, &q);
+		kf_db_sql_str(&q, tail);
 		s->more = 0;
 		s->chunk_rows = 0;
-		r = kf_cap_out_begin(c->out);
+		if (!r)
+			r = kf_cap_out_begin(c->out);
 		if (!r && kf_db_query(c->db, q.p, kf__snap_row, s, &e))
 			r = s->err ? s->err
 				   : kf_seterr(c->errstr, c->errstr_size,
 					       KF_EIO,
 					       "MariaDB: reading %s: %s", qname,
 					       e.msg);
-		q.len = base;
 		if (r)
 			break;
 		kf__pos_init(c, &pos);
@@ -353,12 +407,18 @@ static int kf__snap_table(struct kf__msnap *s, const kf_gtid_pos_t *g,
 			pos.snap_gtid = *g;
 			pos.snap_table = qname;
 			pos.snap_done = done->p;
-			pos.snap_rows = (int64_t)c->st->snapshot_rows;
-			kf__snap_keyv(s);
+			pos.snap_rows =
+				s->rows_before + (int64_t)c->st->snapshot_rows;
+			pos.snap_nkey = s->key.len ? kf__snap_keyv(s) : 0;
 			pos.snap_keyv = s->keyv;
-			pos.snap_nkey = s->rows ? s->nkey : 0;
 		}
 		r = kf_cap_out_commit(c->out, &pos);
+		if (!r)
+			kf_dbg(KF_DBG_CAPTURE, "capture",
+			       "snapshot chunk of %s committed: %" PRId64
+			       " rows in Kafka",
+			       qname,
+			       s->rows_before + (int64_t)c->st->snapshot_rows);
 	}
 	kf_db_sql_free(&q);
 	if (!r) {
@@ -372,30 +432,21 @@ static int kf__snap_table(struct kf__msnap *s, const kf_gtid_pos_t *g,
 	return r;
 }
 
-/* The snapshot of 10.6 on c->db: its GTID position into *g. */
-static int kf__snapshot(struct kf__mcap *c, kf_gtid_pos_t *g)
+/* The tables under the snapshot open on c->db at g (file, off) into
+ * Kafka, then its end: from's table (a resume: from its key on, unless
+ * its part says from the first row) and the tables not begun (every one
+ * without from). */
+static int kf__snap_tables(struct kf__mcap *c, const kf_gtid_pos_t *g,
+			   uint64_t off, const kf_cap_pos_t *from)
 {
-	struct kf__msnap s = {.c = c, .first = 1};
+	struct kf__msnap s = {.c = c};
 	kf_strbuf_t done;
-	uint64_t off = 0;
+	kf_cap_pos_t pos;
 	kf_db_err_t e;
-	int i, r;
+	int i, r, n = 0, *order = calloc((size_t)c->ntabs, sizeof(*order));
 
-	r = kf_blc_snapshot(c->db, g, c->file, sizeof(c->file), &off, c->errstr,
-			    c->errstr_size);
-	if (r)
-		return r;
-	c->end_pos = off;
-	c->pos = *g;
-	{
-		char t[KF_GTID_POS_TEXT_MAX];
-
-		kf_gtid_pos_format(g, t);
-		kf_info("capture",
-			"snapshot of %d table(s) at GTID position '%s' "
-			"(%s:%" PRIu64 ")",
-			c->ntabs, t, c->file, off);
-	}
+	s.rows_before = from ? from->snap_rows : 0;
+	s.first = s.rows_before == 0;
 	s.src = (kf_cap_source_t){.prefix = c->prefix,
 				  .ts_us = kf_cap_wall_us(),
 				  .txid = -1,
@@ -406,15 +457,41 @@ static int kf__snapshot(struct kf__mcap *c, kf_gtid_pos_t *g)
 	s.keyv = calloc(KF_BL_MAX_COLS, sizeof(*s.keyv));
 	kf_strbuf_heap(&s.key, 256);
 	kf_strbuf_heap(&done, 256);
-	kf_strbuf_printf(&done, "[]");
-	r = s.v && s.keyv && !done.failed
+	kf_strbuf_printf(&done, "%s",
+			 from && from->snap_done ? from->snap_done : "[]");
+	/* the table in progress first: a record names one */
+	for (i = 0; order && i < c->ntabs; i++)
+		if (c->tabs[i].part == KF__PART_UPTO)
+			order[n++] = i;
+	for (i = 0; order && i < c->ntabs; i++)
+		if (c->tabs[i].part == KF__PART_NONE)
+			order[n++] = i;
+	r = s.v && s.keyv && order && !done.failed
 		    ? 0
 		    : kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
 				"out of memory");
-	for (i = 0; !r && i < c->ntabs; i++) {
-		s.tab = &c->tabs[i];
-		r = kf__snap_table(&s, g, &done, i == c->ntabs - 1);
+	if (!r && !n) { /* every table was done: only the end */
+		kf__pos_init(c, &pos);
+		pos.gtid = *g;
+		r = kf_cap_out_begin(c->out);
+		r = r ? r : kf_cap_out_commit(c->out, &pos);
 	}
+	for (i = 0; !r && i < n; i++) {
+		struct kf__mtab *tab = &c->tabs[order[i]];
+
+		s.key.len = 0;
+		if (tab->part == KF__PART_UPTO && !tab->whole) {
+			int k;
+
+			for (k = 0; k < from->snap_nkey; k++)
+				kf_strbuf_append(&s.key, from->snap_keyv[k],
+						 strlen(from->snap_keyv[k]) +
+							 1);
+		}
+		s.tab = tab;
+		r = kf__snap_table(&s, g, &done, i == n - 1);
+	}
+	free(order);
 	free(s.v);
 	free(s.keyv);
 	free(s.key.p);
@@ -425,6 +502,40 @@ static int kf__snapshot(struct kf__mcap *c, kf_gtid_pos_t *g)
 		r = kf_seterr(c->errstr, c->errstr_size, KF_EIO,
 			      "MariaDB: ending the snapshot: %s", e.msg);
 	return r;
+}
+
+/* A consistent snapshot on c->db (10.6): its GTID position into *g, its
+ * binlog offset into *off. */
+static int kf__snap_open(struct kf__mcap *c, kf_gtid_pos_t *g, uint64_t *off,
+			 const char *why)
+{
+	char t[KF_GTID_POS_TEXT_MAX];
+	int r;
+
+	r = kf_blc_snapshot(c->db, g, c->file, sizeof(c->file), off, c->errstr,
+			    c->errstr_size);
+	if (r)
+		return r;
+	c->end_pos = *off;
+	kf_gtid_pos_format(g, t);
+	kf_info("capture",
+		"snapshot of %d table(s) at GTID position '%s' (%s:%" PRIu64
+		")%s",
+		c->ntabs, t, c->file, *off, why);
+	return 0;
+}
+
+/* The snapshot of 10.6: its GTID position into *g. */
+static int kf__snapshot(struct kf__mcap *c, kf_gtid_pos_t *g)
+{
+	uint64_t off = 0;
+	int i, r;
+
+	for (i = 0; i < c->ntabs; i++)
+		c->tabs[i].part = KF__PART_NONE;
+	r = kf__snap_open(c, g, &off, "");
+	c->pos = *g;
+	return r ? r : kf__snap_tables(c, g, off, NULL);
 }
 
 /* ------------------------------------------------------------- stream */
@@ -518,10 +629,64 @@ static int kf__key_moved(const kf_bl_tablemap_t *tm, const kf_pgo_value_t *b,
 	return 0;
 }
 
-/* One row of a rows event: its events. */
+/* Whether the row v of tab (decoded with tm) is in Kafka during a
+ * resume's catch-up (10.6): tab done, or in progress with a key at or
+ * below the record's, compared as numbers (the server's order of integer,
+ * YEAR, ENUM and SET keys). 1, 0, or KF_EPROTO with errstr. */
+static int kf__in_kafka(struct kf__mcap *c, const struct kf__mtab *tab,
+			const kf_bl_tablemap_t *tm, const kf_bl_value_t *v)
+{
+	uint32_t i;
+	int k, n = 0;
+
+	if (tab->part != KF__PART_UPTO || tab->whole)
+		return tab->part != KF__PART_NONE;
+	for (i = 0; i < tm->ncols; i++)
+		n += tm->cols[i].key_seq > 0;
+	if (n != c->nbound)
+		return kf_seterr(c->errstr, c->errstr_size, KF_EPROTO,
+				 "%s.%s at GTID %s: a change with %d key "
+				 "columns, the snapshot's key has %d: it "
+				 "cannot be placed against the snapshot's "
+				 "bound (delete the offsets record to "
+				 "snapshot again)",
+				 tm->db, tm->table, c->gtid, n, c->nbound);
+	for (k = 1; k <= n; k++)
+		for (i = 0; i < tm->ncols; i++) {
+			const kf_bl_value_t *x = &v[i];
+			int64_t b = c->bound[k - 1];
+
+			if (tm->cols[i].key_seq != k)
+				continue;
+			if (x->kind == KF_BL_V_ENUM || x->kind == KF_BL_V_SET ||
+			    (x->kind == KF_BL_V_INT &&
+			     tm->cols[i].is_unsigned)) {
+				if (x->u != (uint64_t)b)
+					return x->u < (uint64_t)b;
+			} else if (x->kind == KF_BL_V_INT ||
+				   x->kind == KF_BL_V_YEAR) {
+				if (x->i != b)
+					return x->i < b;
+			} else {
+				return kf_seterr(
+					c->errstr, c->errstr_size, KF_EPROTO,
+					"%s.%s at GTID %s: key column %s is "
+					"no integer in the binlog: it cannot "
+					"be placed against the snapshot's "
+					"bound",
+					tm->db, tm->table, c->gtid,
+					tm->cols[i].name ? tm->cols[i].name
+							 : "?");
+			}
+		}
+	return 1; /* equal: the bound row itself */
+}
+
+/* One row of a rows event: its events; in a resume's catch-up only the
+ * halves of rows in Kafka (ina, inb: the after and before images are). */
 static int kf__row(struct kf__mcap *c, const kf_cap_table_t *t,
 		   const kf_bl_tablemap_t *tm, char op,
-		   const kf_cap_source_t *src)
+		   const kf_cap_source_t *src, int inb, int ina)
 {
 	kf_pgo_value_t *b = c->btext, *a = c->atext;
 	int n = (int)tm->ncols, zeroed = 0, r = 0;
@@ -540,22 +705,14 @@ static int kf__row(struct kf__mcap *c, const kf_cap_table_t *t,
 			"%s at GTID %s: %d zero date(s) without a Connect "
 			"value, written as null",
 			kf_cap_table_name(t), c->gtid, zeroed);
-	switch (op) {
-	case 'c':
-		return kf_cap_out_change(c->out, t, 'c', a, n, NULL, 0, a, n,
-					 src);
-	case 'd':
-		return kf_cap_out_change(c->out, t, 'd', b, n, b, n, NULL, 0,
-					 src);
-	default:
-		if (!kf__key_moved(tm, b, a))
-			return kf_cap_out_change(c->out, t, 'u', a, n, b, n, a,
-						 n, src);
+	if (op == 'u' && inb && ina && !kf__key_moved(tm, b, a))
+		return kf_cap_out_change(c->out, t, 'u', a, n, b, n, a, n, src);
+	/* a delete, a create, or a key change: delete and create */
+	if (op != 'c' && inb)
 		r = kf_cap_out_change(c->out, t, 'd', b, n, b, n, NULL, 0, src);
-		return r ? r
-			 : kf_cap_out_change(c->out, t, 'c', a, n, NULL, 0, a,
-					     n, src);
-	}
+	if (!r && op != 'd' && ina)
+		r = kf_cap_out_change(c->out, t, 'c', a, n, NULL, 0, a, n, src);
+	return r;
 }
 
 static int kf__rows(struct kf__mcap *c, const kf_bl_event_t *ev)
@@ -580,7 +737,7 @@ static int kf__rows(struct kf__mcap *c, const kf_bl_event_t *ev)
 				 " without its table map",
 				 c->gtid, rows.table_id);
 	tab = kf__tab_find(c, tm->db, tm->table);
-	if (!tab || c->skipping)
+	if (!tab || c->skipping || (c->resume && tab->part == KF__PART_NONE))
 		return 0;
 	r = kf__table_of(c, tab, tm, &t);
 	if (!r)
@@ -596,16 +753,103 @@ static int kf__rows(struct kf__mcap *c, const kf_bl_event_t *ev)
 				.pos = c->txn.begin_pos};
 	while (!r && (r = kf_bl_rows_next(&rows, tm, c->bv, c->av, c->errstr,
 					  c->errstr_size)) == 1) {
-		r = kf__row(c, t, tm, rows.op, &src);
+		int inb = 1, ina = 1;
+
+		if (c->resume && rows.op != 'c')
+			inb = kf__in_kafka(c, tab, tm, c->bv);
+		if (c->resume && rows.op != 'd' && inb >= 0)
+			ina = kf__in_kafka(c, tab, tm, c->av);
+		r = inb < 0   ? inb
+		    : ina < 0 ? ina
+			      : kf__row(c, t, tm, rows.op, &src, inb, ina);
 		src.row++;
 	}
 	return r;
 }
 
-/* A DDL naming a captured table marks its definition stale (10.7). */
-static void kf__ddl(struct kf__mcap *c, const kf_bl_event_t *ev)
+/* A statement's text as words: identifiers (`quoted` or bare) and
+ * punctuation, comments and spaces skipped. */
+struct kf__words {
+	const char *p, *end;
+};
+
+/* The next word of w into out (cap bytes, cut; "" at the end): an
+ * identifier (unquoted), or one character of punctuation. *quoted: it
+ * was in backquotes (no keyword). */
+static void kf__word(struct kf__words *w, char *out, size_t cap, int *quoted)
 {
-	int i;
+	size_t n = 0;
+
+	*quoted = 0;
+	for (;;) {
+		while (w->p < w->end && strchr(" \t\r\n", *w->p))
+			w->p++;
+		if (w->end - w->p >= 2 && w->p[0] == '/' && w->p[1] == '*') {
+			const char *e = w->p + 2;
+
+			while (e + 1 < w->end && !(e[0] == '*' && e[1] == '/'))
+				e++;
+			w->p = e + 2 <= w->end ? e + 2 : w->end;
+			continue;
+		}
+		break;
+	}
+	if (w->p < w->end && *w->p == '`') {
+		*quoted = 1;
+		for (w->p++; w->p < w->end; w->p++) {
+			if (*w->p == '`' &&
+			    !(w->p + 1 < w->end && w->p[1] == '`'))
+				break;
+			if (*w->p == '`')
+				w->p++;
+			if (n + 1 < cap)
+				out[n++] = *w->p;
+		}
+		w->p += w->p < w->end;
+	} else if (w->p < w->end && (isalnum((unsigned char)*w->p) ||
+				     *w->p == '_' || *w->p == '$')) {
+		for (; w->p < w->end && (isalnum((unsigned char)*w->p) ||
+					 *w->p == '_' || *w->p == '$');
+		     w->p++)
+			if (n + 1 < cap)
+				out[n++] = *w->p;
+	} else if (w->p < w->end) {
+		out[n++] = *w->p++;
+	}
+	out[n] = '\0';
+}
+
+/* The next table name of w ("t" or "db.t", db defaulting to dflt) into
+ * db and t; its next word after it into next. 0, or -1 (none). */
+static int kf__word_table(struct kf__words *w, const char *dflt, char *db,
+			  char *t, char *next)
+{
+	int q;
+
+	kf__word(w, t, 64, &q);
+	if (!*t || (!q && !isalnum((unsigned char)*t) && *t != '_'))
+		return -1;
+	kf__word(w, next, 64, &q);
+	snprintf(db, 64, "%s", dflt);
+	if (!strcmp(next, ".")) {
+		snprintf(db, 64, "%s", t);
+		kf__word(w, t, 64, &q);
+		kf__word(w, next, 64, &q);
+	}
+	return 0;
+}
+
+/* A statement naming a captured table (10.7): its definition is stale
+ * (read again at its next rows); DROP TABLE and RENAME TABLE of one stop
+ * the capture (KF_EINVAL: exit 3), TRUNCATE of one is a warning (no
+ * event: Debezium's default skips truncates). */
+static int kf__ddl(struct kf__mcap *c, const kf_bl_event_t *ev)
+{
+	struct kf__words w = {ev->query, ev->query + ev->query_len};
+	char verb[16], word[64], dflt[64], db[64], t[64], next[64];
+	const char *mark;
+	struct kf__mtab *tab;
+	int i, q, drop;
 
 	for (i = 0; i < c->ntabs; i++) {
 		const char *n = c->tabs[i].def.name;
@@ -622,6 +866,53 @@ static void kf__ddl(struct kf__mcap *c, const kf_bl_event_t *ev)
 				break;
 			}
 	}
+	snprintf(dflt, sizeof(dflt), "%.*s", (int)ev->db_len,
+		 ev->db ? ev->db : "");
+	if (c->skipping)
+		return 0; /* in Kafka: seen by the run before */
+	kf__word(&w, verb, sizeof(verb), &q);
+	drop = !strcasecmp(verb, "DROP");
+	if (!drop && strcasecmp(verb, "RENAME") && strcasecmp(verb, "TRUNCATE"))
+		return 0;
+	mark = w.p;
+	kf__word(&w, word, sizeof(word), &q);
+	if (drop && !strcasecmp(word, "TEMPORARY"))
+		return 0; /* a session's own table, never in the binlog's rows */
+	if (!strcasecmp(word, "TABLE") || !strcasecmp(word, "TABLES")) {
+		mark = w.p;
+		kf__word(&w, word, sizeof(word), &q);
+	} else if (strcasecmp(verb, "TRUNCATE")) {
+		return 0; /* DROP DATABASE, RENAME USER...: not a table's */
+	}
+	if (drop && !q && !strcasecmp(word, "IF")) { /* IF EXISTS */
+		kf__word(&w, word, sizeof(word), &q);
+		mark = w.p;
+	}
+	w.p = mark; /* the first name */
+	while (!kf__word_table(&w, dflt, db, t, next)) {
+		tab = kf__tab_find(c, db, t);
+		if (tab && strcasecmp(verb, "TRUNCATE"))
+			return kf_seterr(
+				c->errstr, c->errstr_size, KF_EINVAL,
+				"GTID %s: %s TABLE of captured table "
+				"%s.%s: the capture stops (docs/cdc.md "
+				"10.7; its topics are not moved): "
+				"restart it with a --tables list "
+				"without it, or with a new --slot to "
+				"snapshot again",
+				c->gtid, verb, db, t);
+		if (tab)
+			kf_warn("capture",
+				"GTID %s: TRUNCATE of captured table %s.%s: "
+				"no event for it (as Debezium's connector by "
+				"default): the sink's table keeps its rows",
+				c->gtid, db, t);
+		if (!strcasecmp(next, "TO")) /* RENAME: the new name too */
+			continue;
+		if (strcmp(next, ","))
+			break;
+	}
+	return 0;
 }
 
 /* The end of the open source transaction at ev. */
@@ -647,7 +938,7 @@ static int kf__end(struct kf__mcap *c, const kf_bl_event_t *ev)
 /* One event of the dump. */
 static int kf__event(struct kf__mcap *c, const kf_bl_event_t *ev)
 {
-	int step = kf_bl_txn_step(&c->txn, ev, c->errstr, c->errstr_size);
+	int step = kf_bl_txn_step(&c->txn, ev, c->errstr, c->errstr_size), r;
 
 	if (step < 0)
 		return step;
@@ -672,8 +963,8 @@ static int kf__event(struct kf__mcap *c, const kf_bl_event_t *ev)
 			return kf__rows(c, ev);
 		return 0;
 	case KF_BL_STEP_DDL:
-		kf__ddl(c, ev);
-		return kf__end(c, ev);
+		r = kf__ddl(c, ev);
+		return r ? r : kf__end(c, ev);
 	case KF_BL_STEP_COMMIT:
 		return kf__end(c, ev);
 	default:
@@ -700,6 +991,19 @@ static uint32_t kf__server_id(const struct kf__mcap *c)
 		       100000000u;
 }
 
+/* Whether position p covers every transaction of position g. */
+static int kf__covers(const kf_gtid_pos_t *p, const kf_gtid_pos_t *g)
+{
+	int i;
+
+	for (i = 0; i < g->n; i++)
+		if (!kf_gtid_pos_covers(p, &g->g[i]))
+			return 0;
+	return 1;
+}
+
+/* The binlog from position from into Kafka; with c->until (a resume's
+ * catch-up), only up to that position, then the dump is closed. */
 static int kf__stream(struct kf__mcap *c, const kf_gtid_pos_t *from)
 {
 	char t[KF_GTID_POS_TEXT_MAX];
@@ -712,6 +1016,8 @@ static int kf__stream(struct kf__mcap *c, const kf_gtid_pos_t *from)
 	int r;
 
 	c->pos = *from;
+	if (c->until && kf__covers(&c->pos, c->until))
+		return 0;
 	r = kf_db_open(c->o->db, c->o->db_password, &dump, c->errstr,
 		       c->errstr_size);
 	if (!r)
@@ -720,7 +1026,8 @@ static int kf__stream(struct kf__mcap *c, const kf_gtid_pos_t *from)
 	if (r)
 		return r;
 	kf_gtid_pos_format(from, t);
-	kf_info("capture", "streaming the binlog from GTID position '%s'", t);
+	kf_info("capture", "%s the binlog from GTID position '%s'",
+		c->until ? "catching up on" : "streaming", t);
 	for (;;) {
 		r = kf_stop_requested() ? KF_ESTOPPED
 					: kf_blc_next(c->blc, &ev, c->errstr,
@@ -740,14 +1047,137 @@ static int kf__stream(struct kf__mcap *c, const kf_gtid_pos_t *from)
 		if (r)
 			return r;
 		now = kf_cap_now_ms();
+		if (c->until && !c->txn.open && kf__covers(&c->pos, c->until))
+			break;
 		if (!c->txn.open && kf_cap_out_due(c->out, now) &&
 		    (r = kf__flush(c)))
 			return r;
-		if (c->o->idle_exit_s > 0 && !c->txn.open &&
+		if (!c->until && c->o->idle_exit_s > 0 && !c->txn.open &&
 		    !kf_cap_out_is_open(c->out) &&
 		    now - last_change >= c->o->idle_exit_s * 1000LL)
 			return 0;
 	}
+	kf_blc_close(c->blc);
+	c->blc = NULL;
+	return 0;
+}
+
+/* --------------------------------------------------- snapshot resume */
+
+/* Which rows the record from has in Kafka (10.6): each --tables entry's
+ * part, and the bound of the table in progress as numbers when its key
+ * is compared here (else it is read again whole, logged). */
+static int kf__resume_parts(struct kf__mcap *c, const kf_cap_pos_t *from)
+{
+	const char *done = from->snap_done ? from->snap_done : "[]";
+	char qname[140], esc[140 * 6 + 3];
+	int i, k, found = !from->snap_table;
+
+	for (i = 0; i < c->ntabs; i++) {
+		struct kf__mtab *tab = &c->tabs[i];
+
+		snprintf(qname, sizeof(qname), "%s.%s", tab->def.schema,
+			 tab->def.name);
+		/* the writer's own text: each name escaped and quoted */
+		esc[0] = '"';
+		kf_json_escape(esc + 1, sizeof(esc) - 3, qname);
+		strcat(esc, "\"");
+		tab->part = strstr(done, esc) ? KF__PART_ALL : KF__PART_NONE;
+		if (from->snap_table && !strcmp(from->snap_table, qname)) {
+			/* a null key: none of its rows in Kafka yet */
+			tab->part = from->snap_nkey > 0 ? KF__PART_UPTO
+							: KF__PART_NONE;
+			found = 1;
+		}
+		if (tab->part != KF__PART_UPTO)
+			continue;
+		free(c->bound);
+		c->nbound = 0;
+		c->bound =
+			calloc((size_t)from->snap_nkey + 1, sizeof(*c->bound));
+		if (!c->bound)
+			return kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
+					 "out of memory");
+		for (k = 0; k < tab->def.ncols; k++)
+			if (tab->def.cols[k].key_seq > 0 &&
+			    !kf_mdbcat_key_int(&tab->def.cols[k]))
+				tab->whole = 1;
+		for (k = 0; !tab->whole && k < from->snap_nkey; k++) {
+			const char *v = from->snap_keyv[k];
+			char *end = NULL;
+
+			errno = 0;
+			c->bound[k] = *v == '-'
+					      ? strtoll(v, &end, 10)
+					      : (int64_t)strtoull(v, &end, 10);
+			if (!*v || *end || errno)
+				return kf_seterr(
+					c->errstr, c->errstr_size, KF_EPROTO,
+					"the offsets record's snapshot key "
+					"of %s is not a key of integers: "
+					"delete the record to snapshot again",
+					qname);
+		}
+		c->nbound = from->snap_nkey;
+		if (tab->whole)
+			kf_warn("capture",
+				"%s: its key is not only of integers: the "
+				"resume reads it again from its first row "
+				"(its rows in Kafka come twice; the sink "
+				"applies them idempotently)",
+				qname);
+	}
+	if (!found)
+		return kf_seterr(c->errstr, c->errstr_size, KF_EINVAL,
+				 "the snapshot to resume was reading table "
+				 "%s, which --tables does not name: give the "
+				 "--tables of the run before",
+				 from->snap_table);
+	return 0;
+}
+
+/* The snapshot resume of 10.6 from record from: a new snapshot G2, the
+ * binlog from the record's position to G2 for the rows in Kafka, the
+ * record at G2, the rest read under G2. Its position into *g. */
+static int kf__resume(struct kf__mcap *c, const kf_cap_pos_t *from,
+		      kf_gtid_pos_t *g)
+{
+	kf_cap_pos_t pos;
+	char file[sizeof(c->file)];
+	uint64_t off = 0;
+	int r;
+
+	kf_info("capture",
+		"the offsets of capture %s end inside a snapshot (%s, "
+		"%" PRId64 " rows in Kafka): resuming it",
+		c->name, from->snap_table ? from->snap_table : "-",
+		from->snap_rows);
+	r = kf__resume_parts(c, from);
+	if (!r)
+		r = kf__snap_open(c, g, &off, ", resumed");
+	if (r)
+		return r;
+	snprintf(file, sizeof(file), "%s", c->file);
+	snprintf(c->file, sizeof(c->file), "%s", from->file);
+	c->resume = from;
+	c->until = g;
+	r = kf__stream(c, &from->gtid);
+	if (!r) { /* the rows in Kafka as of G2 */
+		snprintf(c->file, sizeof(c->file), "%s", file);
+		c->end_pos = off;
+		c->pos = *g;
+		kf__pos_init(c, &pos);
+		pos.snap_gtid = *g;
+		r = kf_cap_out_begin(c->out);
+		r = r ? r : kf_cap_out_commit(c->out, &pos);
+	}
+	c->resume = NULL;
+	c->until = NULL;
+	if (r) {
+		kf_cap_out_abort(c->out);
+		return r;
+	}
+	return kf__snap_tables(c, g, off, from);
 }
 
 /* ---------------------------------------------------------------- run */
@@ -774,17 +1204,8 @@ static int kf__run(struct kf__mcap *c)
 					    c->errstr_size))
 			r = KF_EPROTO;
 	} else if (!r) {
-		if (pos.found)
-			kf_warn("capture",
-				"the offsets of capture %s end inside a "
-				"snapshot (%s, %" PRId64 " rows in Kafka): "
-				"its transaction is gone, so the snapshot "
-				"starts over at a new position (those rows "
-				"come twice; the sink applies them "
-				"idempotently)",
-				c->name, pos.snap_table ? pos.snap_table : "-",
-				pos.snap_rows);
-		r = kf__snapshot(c, &from);
+		r = pos.found ? kf__resume(c, &pos, &from)
+			      : kf__snapshot(c, &from);
 		if (!r && c->o->snapshot == KF_CAPTURE_SNAPSHOT_INITIAL_ONLY) {
 			kf_cap_pos_clear(&pos);
 			return 0;
@@ -822,6 +1243,7 @@ int kf_mdbcapture_run(const kf_capture_opts_t *o, kf_capture_stats_t *st,
 		free(c.tabs[i].odefs);
 	}
 	free(c.tabs);
+	free(c.bound);
 	free(c.ab.p);
 	free(c.aa.p);
 	free(c.bv);

@@ -442,11 +442,210 @@ static void kf__text_expr(kf_db_sql_t *q, const kf_cap_coldef_t *c,
 	kf_db_sql_str(q, b);
 }
 
-void kf_mdbcat_select(kf_db_t *db, const kf_cat_def_t *d, kf_db_sql_t *q)
+int kf_mdbcat_key_int(const kf_cap_coldef_t *c)
+{
+	switch (c->mdb_type) {
+	case KF_BL_T_TINY:
+	case KF_BL_T_SHORT:
+	case KF_BL_T_YEAR:
+	case KF_BL_T_INT24:
+	case KF_BL_T_LONG:
+	case KF_BL_T_LONGLONG:
+	case KF_BL_T_ENUM:
+	case KF_BL_T_SET:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* How a key column is bound (docs/cdc.md 10.6): the select list's text
+ * of it for the record (bound), the expression compared (cmp) and the
+ * literal the record's text becomes, so that the comparison is the
+ * server's own (the column's collation, unsigned order, ENUM's index). */
+enum kf__lit {
+	KF__LIT_INT,	 /* [-]digits, pasted as a number */
+	KF__LIT_DEC,	 /* [-]digits[.digits], pasted as a decimal */
+	KF__LIT_STR,	 /* an escaped string: the column's collation */
+	KF__LIT_HEX,	 /* hex digits, pasted as X'...' (binary strings) */
+	KF__LIT_DOUBLE,	 /* CAST('...' AS DOUBLE) */
+	KF__LIT_DATE,	 /* CAST('...' AS DATE) */
+	KF__LIT_DATETIME /* CAST('...' AS DATETIME(6)) */
+};
+
+static enum kf__lit kf__key_lit(const kf_cap_coldef_t *c, const char **bound,
+				const char **cmp)
+{
+	*cmp = "%s";
+	*bound = "%s";
+	if (c->mdb_type == KF_BL_T_ENUM || c->mdb_type == KF_BL_T_SET) {
+		/* ordered by their index, not their text */
+		*bound = *cmp = "(%s + 0)";
+		return KF__LIT_INT;
+	}
+	if (kf_mdbcat_key_int(c))
+		return KF__LIT_INT;
+	switch (c->mdb_type) {
+	case KF_BL_T_BIT:
+		*bound = "%s + 0";
+		return KF__LIT_INT;
+	case KF_BL_T_NEWDECIMAL:
+		return KF__LIT_DEC;
+	case KF_BL_T_FLOAT:
+	case KF_BL_T_DOUBLE:
+		/* a FLOAT widened exactly; the server prints the shortest
+		 * text that reads back to the same double */
+		*bound = "CAST(%s AS DOUBLE)";
+		return KF__LIT_DOUBLE;
+	case KF_BL_T_DATE:
+		return KF__LIT_DATE;
+	case KF_BL_T_DATETIME2:
+	case KF_BL_T_TIMESTAMP2:
+		*bound = "DATE_FORMAT(%s, '%%Y-%%m-%%d %%H:%%i:%%s.%%f')";
+		return KF__LIT_DATETIME;
+	case KF_BL_T_TIME2:
+		/* the server reads the text back as a TIME to compare */
+		return KF__LIT_STR;
+	default:
+		if (c->mdb_binary) {
+			*bound = "HEX(%s)";
+			return KF__LIT_HEX;
+		}
+		return KF__LIT_STR;
+	}
+}
+
+/* Whether s is a literal of kind lit that may be pasted unquoted. */
+static int kf__lit_ok(enum kf__lit lit, const char *s)
+{
+	size_t n = strlen(s), i = *s == '-';
+	int dot = 0, digits = 0;
+
+	if (lit == KF__LIT_HEX)
+		return n % 2 == 0 && n <= 2 * 65535 &&
+		       strspn(s, "0123456789ABCDEFabcdef") == n;
+	if (lit != KF__LIT_INT && lit != KF__LIT_DEC)
+		return n <= 65535;
+	for (; i < n; i++)
+		if (s[i] >= '0' && s[i] <= '9')
+			digits++;
+		else if (s[i] == '.' && lit == KF__LIT_DEC && !dot && digits)
+			dot = 1;
+		else
+			return 0;
+	return digits > 0 && n <= 80 && s[n - 1] != '.';
+}
+
+/* Appends column c's key expression fmt (one %s: the quoted name n). */
+static void kf__key_expr(kf_db_sql_t *q, const char *fmt, const char *n)
+{
+	char b[256];
+
+	snprintf(b, sizeof(b), fmt, n);
+	kf_db_sql_str(q, b);
+}
+
+/* Appends the record's key text s of column c as its literal. */
+static int kf__key_literal(kf_db_t *db, kf_db_sql_t *q,
+			   const kf_cap_coldef_t *c, const char *s)
+{
+	static const char *const cast[] = {
+		[KF__LIT_DOUBLE] = "DOUBLE",
+		[KF__LIT_DATE] = "DATE",
+		[KF__LIT_DATETIME] = "DATETIME(6)",
+	};
+	const char *bound, *cmp;
+	enum kf__lit lit = kf__key_lit(c, &bound, &cmp);
+
+	if (!kf__lit_ok(lit, s))
+		return KF_EPROTO;
+	switch (lit) {
+	case KF__LIT_INT:
+	case KF__LIT_DEC:
+		kf_db_sql_str(q, s);
+		break;
+	case KF__LIT_HEX:
+		kf_db_sql_str(q, "X'");
+		kf_db_sql_str(q, s);
+		kf_db_sql_str(q, "'");
+		break;
+	case KF__LIT_STR:
+		kf_db_quote_literal(db, q, s, strlen(s));
+		break;
+	default:
+		kf_db_sql_str(q, "CAST(");
+		kf_db_quote_literal(db, q, s, strlen(s));
+		kf_db_sql_str(q, " AS ");
+		kf_db_sql_str(q, cast[lit]);
+		kf_db_sql_str(q, ")");
+	}
+	return 0;
+}
+
+/* The key columns of d in key order into idx (d->ncols entries). */
+static int kf__key_cols(const kf_cat_def_t *d, int *idx)
+{
+	int i, k, n = 0;
+
+	for (k = 1; k <= d->ncols; k++)
+		for (i = 0; i < d->ncols; i++)
+			if (d->cols[i].key_seq == k)
+				idx[n++] = i;
+	return n;
+}
+
+/* Appends the key columns of d (idx, n) as expression form fmt (NULL:
+ * each column's cmp) or their literals keyv, comma-separated. */
+static int kf__key_list(kf_db_t *db, kf_db_sql_t *q, const kf_cat_def_t *d,
+			const int *idx, int n, int bound,
+			const char *const *keyv)
+{
+	kf_db_sql_t nm = {0};
+	const char *b, *cmp;
+	int j, r = 0;
+
+	for (j = 0; !r && j < n; j++) {
+		const kf_cap_coldef_t *c = &d->cols[idx[j]];
+
+		if (j)
+			kf_db_sql_str(q, ", ");
+		kf__key_lit(c, &b, &cmp);
+		if (keyv) {
+			r = kf__key_literal(db, q, c, keyv[j]);
+			continue;
+		}
+		nm.len = 0;
+		kf_db_quote_ident(db, &nm, c->name);
+		kf_db_sql_add(&nm, "", 1);
+		if (!nm.failed)
+			kf__key_expr(q, bound ? b : cmp, nm.p);
+		else
+			q->failed = 1;
+		if (bound) { /* a name of its own: the select may be nested */
+			char as[32];
+
+			snprintf(as, sizeof(as), " AS `kf#key%d`", j + 1);
+			kf_db_sql_str(q, as);
+		}
+	}
+	kf_db_sql_free(&nm);
+	return r;
+}
+
+int kf_mdbcat_select(kf_db_t *db, const kf_cat_def_t *d,
+		     const char *const *keyv, int nkey, kf_db_sql_t *q)
 {
 	kf_db_sql_t n = {0};
-	int i, k, first = 1;
+	int *idx = calloc((size_t)d->ncols + 1, sizeof(*idx));
+	int i, nk, r = 0;
 
+	if (!idx)
+		return KF_ENOMEM;
+	nk = kf__key_cols(d, idx);
+	if (keyv && nkey != nk) {
+		free(idx);
+		return KF_EPROTO;
+	}
 	kf_db_sql_str(q, "SELECT ");
 	for (i = 0; i < d->ncols; i++) {
 		n.len = 0;
@@ -459,18 +658,23 @@ void kf_mdbcat_select(kf_db_t *db, const kf_cat_def_t *d, kf_db_sql_t *q)
 		else
 			q->failed = 1;
 	}
+	/* the key as the record keeps it, after the event's columns */
+	kf_db_sql_str(q, ", ");
+	kf__key_list(db, q, d, idx, nk, 1, NULL);
 	kf_db_sql_str(q, " FROM ");
 	kf_db_quote_ident(db, q, d->schema);
 	kf_db_sql_str(q, ".");
 	kf_db_quote_ident(db, q, d->name);
+	if (keyv) {
+		kf_db_sql_str(q, " WHERE (");
+		kf__key_list(db, q, d, idx, nk, 0, NULL);
+		kf_db_sql_str(q, ") > (");
+		r = kf__key_list(db, q, d, idx, nk, 0, keyv);
+		kf_db_sql_str(q, ")");
+	}
 	kf_db_sql_str(q, " ORDER BY ");
-	for (k = 1; k <= d->ncols; k++)
-		for (i = 0; i < d->ncols; i++)
-			if (d->cols[i].key_seq == k) {
-				if (!first)
-					kf_db_sql_str(q, ", ");
-				kf_db_quote_ident(db, q, d->cols[i].name);
-				first = 0;
-			}
+	kf__key_list(db, q, d, idx, nk, 0, NULL);
 	kf_db_sql_free(&n);
+	free(idx);
+	return r ? r : q->failed ? KF_ENOMEM : 0;
 }

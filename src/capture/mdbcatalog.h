@@ -44,7 +44,20 @@ int kf_mdbcat_column(kf_cat_def_t *d, size_t ncols, const char *const *v,
  * nothing). KF_EPROTO for another row. */
 int kf_mdbcat_key(kf_cat_def_t *d, size_t ncols, const char *const *v);
 
-/* Appends "SELECT <texts> FROM `db`.`t` ORDER BY <key>" for d to q. */
-void kf_mdbcat_select(kf_db_t *db, const kf_cat_def_t *d, kf_db_sql_t *q);
+/* Appends to q the snapshot's select of d (docs/cdc.md 10.6): "SELECT
+ * <texts>, <key> FROM `db`.`t` [WHERE (<key>) > (<keyv>)] ORDER BY <key>":
+ * the d->ncols texts of the event, then the key columns' texts as the
+ * record keeps them (in key order), and, with keyv (nkey texts of such a
+ * record, hostile: each is checked for its column's type and escaped),
+ * only the rows after that key as the server orders them. 0, KF_EPROTO
+ * (keyv does not fit the key: another count, a text its column's type
+ * cannot hold), KF_ENOMEM. */
+int kf_mdbcat_select(kf_db_t *db, const kf_cat_def_t *d,
+		     const char *const *keyv, int nkey, kf_db_sql_t *q);
+
+/* Whether key column c is one the binlog gives as a number ordered as
+ * the server orders the key (integers, YEAR, ENUM and SET by index), so
+ * that a snapshot resume compares it in C (docs/cdc.md 10.6). */
+int kf_mdbcat_key_int(const kf_cap_coldef_t *c);
 
 #endif /* KF_CAPTURE_MDBCATALOG_H */

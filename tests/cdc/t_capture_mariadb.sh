@@ -2,13 +2,16 @@
 # kferry capture from MariaDB's binlog (docs/cdc.md 10): two tables (an
 # int key, a composite key) with rows before the capture (its snapshot),
 # then a workload of multi-statement transactions (inserts, updates,
-# a key change, deletes) while the capture streams; one SIGKILL of the
-# capture during streaming and a restart from the offsets record. kferry
+# a key change, deletes) from the snapshot on; two SIGKILLs of the
+# capture during the snapshot (after its first chunk is in Kafka, then in
+# the resume: docs/cdc.md 10.6), one while it streams, and a restart from
+# the offsets record. kferry
 # sink applies the topics into PostgreSQL and into a second MariaDB
 # database; kferry verify finds both equal to the source; no streamed
 # event is on a topic twice (the same GTID, row, key and operation), no
 # snapshot row either. Refused at start: --publication, a binlog_format
-# that is not ROW.
+# that is not ROW. At the end, a TRUNCATE (a warning) and a DROP TABLE
+# (the capture stops) of captured tables.
 source "$(dirname "$0")/lib.sh"
 
 txns=${KF_CDC_MARIADB_TXNS:-300}
@@ -24,7 +27,7 @@ db_sql mariadb "CREATE TABLE acct (id INT PRIMARY KEY, name VARCHAR(40)
 CREATE TABLE line (ord INT, n SMALLINT, qty INT NOT NULL, note TEXT,
 	PRIMARY KEY (ord, n)) ENGINE=InnoDB;
 CREATE DATABASE kferry_dst;" >/dev/null
-# the snapshot's rows: a few chunks of 50
+# the snapshot's rows: a few chunks of 20
 {
 	echo "BEGIN;"
 	for ((i = 1; i <= 120; i++)); do
@@ -49,12 +52,12 @@ workload() {
 		# a key change: delete + create
 		[ $((i % 13)) = 0 ] && echo "UPDATE line SET n = 3 WHERE ord = $((id - 1)) AND n = 1;"
 		echo "COMMIT;"
-		[ $((i % 10)) = 0 ] && echo "DO SLEEP(0.1);"
+		[ $((i % 5)) = 0 ] && echo "DO SLEEP(0.2);"
 	done
 	return 0
 }
 
-capture_opts=(--tables kferry.acct,kferry.line -o capture.snapshot_chunk_rows=50)
+capture_opts=(--tables kferry.acct,kferry.line -o capture.snapshot_chunk_rows=20)
 # refused at start: a PostgreSQL option (usage, 2), a server that writes
 # statements (setup, 3, naming the setting)
 rc=0; kf_capture "${capture_opts[@]}" --publication p || rc=$?
@@ -65,13 +68,31 @@ rc=0; kf_capture "${capture_opts[@]}" || rc=$?
 db_sql mariadb "SET GLOBAL binlog_format = ROW" >/dev/null
 [ "$rc" = 3 ] && grep -q 'binlog_format' "$CAPTURE_LOG" ||
 	fail "binlog_format STATEMENT: exit $rc: $(tail -n 2 "$CAPTURE_LOG")"
-capture_bg "${capture_opts[@]}"
-wait_until 60 grep -sq 'streaming the binlog' "$CAPTURE_LOG" ||
-	fail "the capture did not stream: $(tail -n 3 "$CAPTURE_LOG" 2>&1)"
+# killed once its first chunk is in Kafka (--debug capture logs each),
+# then in its resume (the catch-up of what the workload wrote since, or
+# the read of the rest)
+capture_bg "${capture_opts[@]}" --debug capture
+for ((t = 0; t < 6000; t++)); do # (polled often: chunks go by fast)
+	grep -sq 'snapshot chunk of .* committed' "$CAPTURE_LOG" && break
+	sleep 0.01
+done
+kill -KILL "$CAPTURE_PID"
+wait "$CAPTURE_PID" 2>/dev/null || true
 t0=$(now)
 workload | "$DB_SH" sql "$DB_WORK/mariadb" >"$WORK/workload.log" 2>&1 &
 bench=$!
 on_exit "kill $bench 2>/dev/null"
+capture_bg "${capture_opts[@]}" --debug capture
+wait_until 60 grep -sq 'resuming it' "$CAPTURE_LOG" ||
+	fail "the snapshot was not resumed: $(tail -n 3 "$CAPTURE_LOG" 2>&1)"
+sleep "0.$((RANDOM % 10))"
+kill -KILL "$CAPTURE_PID"
+wait "$CAPTURE_PID" 2>/dev/null || true
+log "capture killed in the snapshot and in its resume: $(grep -c 'committed' "$CAPTURE_LOG") chunk(s) of the resume in Kafka"
+capture_bg "${capture_opts[@]}"
+wait_until 60 grep -sq 'streaming the binlog' "$CAPTURE_LOG" ||
+	fail "the capture did not stream: $(tail -n 3 "$CAPTURE_LOG" 2>&1)"
+grep -q 'resuming it' "$CAPTURE_LOG" && log "the third run resumed the snapshot too"
 sleep "1.$((RANDOM % 10))"
 kill -KILL "$CAPTURE_PID"
 wait "$CAPTURE_PID" 2>/dev/null || true
@@ -108,3 +129,17 @@ DST_URL=${MDB_URL%/*}/kferry_dst
 GROUP=$GROUP0.mdb
 sink_all $tables
 assert_equal acct line
+
+# while streaming: a TRUNCATE of a captured table is a warning (no
+# event, as Debezium's default), a DROP TABLE of one stops the capture
+# (exit 3, naming the table and the GTID: docs/cdc.md 10.7)
+capture_bg "${capture_opts[@]}"
+wait_until 60 grep -sq 'streaming the binlog' "$CAPTURE_LOG" ||
+	fail "the capture did not stream: $(tail -n 3 "$CAPTURE_LOG" 2>&1)"
+db_sql mariadb "TRUNCATE TABLE line; DROP TABLE /* gone */ IF EXISTS \`acct\`" >/dev/null
+rc=0
+wait "$CAPTURE_PID" || rc=$?
+[ "$rc" = 3 ] && grep -q 'DROP TABLE of captured table kferry.acct' "$CAPTURE_LOG" ||
+	fail "DROP TABLE: exit $rc: $(tail -n 2 "$CAPTURE_LOG")"
+grep -q 'GTID 0-1-[0-9]*: TRUNCATE of captured table kferry.line' "$CAPTURE_LOG" ||
+	fail "no warning for the TRUNCATE: $(tail -n 2 "$CAPTURE_LOG")"

@@ -13,7 +13,11 @@
  * a position the server does not have is refused (malformed positions:
  * tests/unit/test_capture_gtid.c); a row of every type of docs/cdc.md
  * 10.8 read from the binlog gives Debezium's event (capture/mdbrow,
- * capture/event; each value's form: tests/unit/test_capture_mdbrow.c).
+ * capture/event; each value's form: tests/unit/test_capture_mdbrow.c);
+ * the snapshot's keyset chunks (capture/mdbcatalog) read a table of a
+ * case-insensitive text, an unsigned, a binary and a datetime key in the
+ * server's own order, each row once, and refuse a record's key that is
+ * not one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +33,7 @@
 #include "capture/binlogconn.h"
 #include "capture/catalog.h"
 #include "capture/event.h"
+#include "capture/mdbcatalog.h"
 #include "capture/mdbrow.h"
 #include "kferry/kferry.h"
 
@@ -432,6 +437,104 @@ static void test_event_of_every_type(void **state)
 	kf_db_close(db);
 }
 
+/* The rows of a keyset read: each one's key texts (the select's last
+ * nkey columns) joined by '|'. */
+struct keyset {
+	char rows[128][160];
+	int n, nkey;
+};
+
+static int keyset_row(void *arg, size_t ncols, const char *const *vals,
+		      const size_t *lens)
+{
+	struct keyset *k = arg;
+	size_t i, at = 0;
+
+	(void)lens;
+	assert_true(k->n < 128 && ncols > (size_t)k->nkey);
+	for (i = ncols - (size_t)k->nkey; i < ncols; i++)
+		at += (size_t)snprintf(k->rows[k->n] + at,
+				       sizeof(k->rows[0]) - at, "%s|", vals[i]);
+	k->n++;
+	return 0;
+}
+
+/* The rows of d after keyv (NULL: from the first), at most limit. */
+static void keyset_read(kf_db_t *db, const kf_cat_def_t *d,
+			const char *const *keyv, int nkey, int limit,
+			struct keyset *k)
+{
+	kf_db_sql_t q = {0};
+	kf_db_err_t e;
+	char tail[32];
+
+	assert_int_equal(kf_mdbcat_select(db, d, keyv, nkey, &q), 0);
+	snprintf(tail, sizeof(tail), " LIMIT %d", limit);
+	kf_db_sql_str(&q, tail);
+	if (kf_db_query(db, q.p, keyset_row, k, &e))
+		fail_msg("%s: %s", q.p, e.msg);
+	kf_db_sql_free(&q);
+}
+
+static void test_keyset_chunks(void **state)
+{
+	static struct keyset all, chunked;
+	kf_db_t *db = db_open(url);
+	kf_cat_def_t d;
+	char last[160], *keyv[4], *p;
+	const char *bad[4] = {"a", "1 OR 1=1", "00", "2026-01-01"};
+	kf_db_sql_t q = {0};
+	int i, n;
+
+	(void)state;
+	sql(db, "DROP TABLE IF EXISTS kf_keyset");
+	sql(db, "CREATE TABLE kf_keyset (s VARCHAR(20) CHARACTER SET utf8mb4 "
+		"COLLATE utf8mb4_general_ci, u BIGINT UNSIGNED, b "
+		"VARBINARY(4), d DATETIME(3), v INT, PRIMARY KEY (s, u, b, "
+		"d)) ENGINE=InnoDB");
+	/* 'B' sorts between 'a' and 'c', 'É' with 'e'; unsigned values past
+	 * 2^63; bytes past 0x7f; a quote and a backslash in a key */
+	sql(db,
+	    "INSERT INTO kf_keyset SELECT s.s, u.u, b.b, d.d, 1 FROM "
+	    "(SELECT 'a' s UNION SELECT 'B' UNION SELECT 'c' UNION SELECT "
+	    "'É' UNION SELECT 'it''s' UNION SELECT 'x\\\\y') s, (SELECT 1 u "
+	    "UNION SELECT 9223372036854775808 UNION SELECT "
+	    "18446744073709551615) u, (SELECT X'00' b UNION SELECT "
+	    "X'ff7f') b, (SELECT '2026-12-02 10:00:00.123' d UNION SELECT "
+	    "'1999-01-01 00:00:00') d");
+	assert_int_equal(kf_mdbcat_table(db, "kferry.kf_keyset", &d, errbuf,
+					 sizeof(errbuf)),
+			 0);
+	all.nkey = chunked.nkey = 4;
+	keyset_read(db, &d, NULL, 0, 1000, &all);
+	assert_int_equal(all.n, 72);
+	assert_string_equal(all.rows[0], "a|1|00|1999-01-01 00:00:00.000000|");
+	assert_string_equal(all.rows[12], "B|1|00|1999-01-01 00:00:00.000000|");
+	/* chunks of 5 from the last key of the one before */
+	keyset_read(db, &d, NULL, 0, 5, &chunked);
+	do {
+		n = chunked.n;
+		snprintf(last, sizeof(last), "%s", chunked.rows[n - 1]);
+		for (i = 0, p = last; i < 4; i++) {
+			keyv[i] = p;
+			p = strchr(p, '|');
+			*p++ = '\0';
+		}
+		keyset_read(db, &d, (const char *const *)keyv, 4, 5, &chunked);
+	} while (chunked.n > n);
+	assert_int_equal(chunked.n, 72);
+	for (i = 0; i < 72; i++)
+		assert_string_equal(chunked.rows[i], all.rows[i]);
+	/* a record's key that is not one of this table: refused */
+	assert_int_equal(kf_mdbcat_select(db, &d, bad, 4, &q), KF_EPROTO);
+	q.len = 0;
+	assert_int_equal(kf_mdbcat_select(db, &d, bad, 3, &q), KF_EPROTO);
+	kf_db_sql_free(&q);
+	kf_mdbcat_def_free(&d);
+	sql(db, "DROP TABLE kf_keyset");
+	kf_db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -441,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_bad_positions),
 		cmocka_unit_test(test_stream_cut),
 		cmocka_unit_test(test_event_of_every_type),
+		cmocka_unit_test(test_keyset_chunks),
 	};
 
 	url = getenv("KF_TEST_MARIADB_URL");
