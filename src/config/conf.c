@@ -937,7 +937,8 @@ const struct kf__key kf__conf_keys[] = {
 		.max = 600000,
 		.unit = "milliseconds",
 		.doc = "A batch closes this long after its first message "
-		       "(checked each 500 ms tick).",
+		       "(its own timer), if rows or bytes did not close it "
+		       "first.",
 	},
 	{
 		.name = "sink.connections",
