@@ -941,6 +941,17 @@ const struct kf__key kf__conf_keys[] = {
 		       "first.",
 	},
 	{
+		.name = "sink.batch_eager",
+		KF__BOOL(sink_batch_eager),
+		.def = "true",
+		.doc = "A batch also closes as soon as the database side is "
+		       "idle (no batch applied or waiting) and nothing more "
+		       "was fetched: a change applies without waiting for "
+		       "sink.batch_ms, and batches grow on their own while "
+		       "the database works. false: only batch_rows, "
+		       "batch_bytes and batch_ms close a batch.",
+	},
+	{
 		.name = "sink.connections",
 		KF__INT(sink_connections),
 		.def = "1",

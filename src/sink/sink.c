@@ -28,6 +28,10 @@
 #include "sink/reconcile.h"
 #include "sink/writer.h"
 
+/* sink.batch_eager: how often an idle sink looks whether a building batch
+ * has all that was fetched */
+#define KF__EAGER_MS 2
+
 /* Where the next batch of a partition starts, as the loop knows it. */
 struct kf__part {
 	char *topic;
@@ -296,14 +300,47 @@ static int kf__aged(const struct kf__sink *s, uint64_t now)
 	return b && b->msgs.n && now - b->opened_ms >= s->o->batch_ms;
 }
 
-/* The due timer: an aged batch goes to the planner when it is free (else
- * kf__advance hands it on once the planner is). */
+/* sink.batch_eager: the database side has nothing to do and nothing more
+ * was fetched, so waiting would only add latency. Under load the writer
+ * is busy and the batch grows until it is free. */
+static int kf__idle(const struct kf__sink *s)
+{
+	return s->o->batch_eager && !s->running && !s->planning && !s->planned;
+}
+
+static int kf__drained(const struct kf__sink *s)
+{
+	return kf__idle(s) && s->building && s->building->msgs.n &&
+	       !kf_engine_queued(s->eng);
+}
+
+/* Whether the building batch closes now. */
+static int kf__due(const struct kf__sink *s, uint64_t now)
+{
+	return kf__aged(s, now) || kf__drained(s);
+}
+
+/* The due timer: a due batch goes to the planner when it is free (else
+ * kf__advance hands it on once the planner is). While the database side
+ * is idle it looks again every KF__EAGER_MS for the end of what was
+ * fetched (the engine hands a fetch over in one poll); while it works,
+ * kf__advance looks when a batch is through. */
 static void kf__on_due(uv_timer_t *t)
 {
 	struct kf__sink *s = t->data;
+	uint64_t now = kf_engine_now_ms(), left;
+	const kf_sink_batch_t *b = s->building;
 
-	if (kf__aged(s, kf_engine_now_ms()))
+	if (kf__due(s, now)) {
 		kf__dispatch(s);
+		return;
+	}
+	if (!b || !b->msgs.n)
+		return;
+	left = b->opened_ms + s->o->batch_ms - now;
+	if (kf__idle(s) && left > KF__EAGER_MS) /* else kf__advance looks */
+		left = KF__EAGER_MS;
+	uv_timer_start(&s->due, kf__on_due, left, 0);
 }
 
 /* m as the batch keeps it (its load id only when loads are reconciled:
@@ -351,7 +388,12 @@ static void kf__on_message(void *sink, rd_kafka_message_t *m, int64_t reread)
 		if (!s->building)
 			goto oom;
 		s->building->opened_ms = kf_engine_now_ms();
-		uv_timer_start(&s->due, kf__on_due, s->o->batch_ms, 0);
+		uv_timer_start(&s->due, kf__on_due,
+			       s->o->batch_eager &&
+					       s->o->batch_ms > KF__EAGER_MS
+				       ? KF__EAGER_MS
+				       : s->o->batch_ms,
+			       0);
 	}
 	b = s->building;
 	kf__msg(s, m, &km);
@@ -546,7 +588,7 @@ static void kf__advance(struct kf__sink *s)
 		s->revoke_pending = 0;
 		kf_engine_revoke_done(s->eng);
 	}
-	if (kf__closed(s) || kf__aged(s, kf_engine_now_ms()) ||
+	if (kf__closed(s) || kf__due(s, kf_engine_now_ms()) ||
 	    kf_engine_stopping(s->eng))
 		kf__dispatch(s);
 	kf_engine_kick(s->eng);
