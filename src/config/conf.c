@@ -1117,8 +1117,10 @@ const struct kf__key kf__conf_keys[] = {
 		.def = "1GiB",
 		.min = 0,
 		.max = 1024 * KF__GiB,
-		.doc = "A warning is logged when the slot holds more WAL "
-		       "than this (checked every 30 s).",
+		.doc = "A warning is logged (at most once a minute) when "
+		       "the slot holds more WAL than this (read every 10 s "
+		       "into kferry_capture_slot_retained_bytes, "
+		       "docs/metrics.md).",
 	},
 	{
 		.name = "capture.value_format",
