@@ -25,7 +25,8 @@ start   picks a free port on 127.0.0.1, writes DIR/{kind,port,url,server.log},
         and waits (KFERRY_DB_TIMEOUT s, default 60) until the server answers.
         The database is 'kferry', the user 'kferry' without a password (the
         server listens on loopback only), UTF-8 throughout (utf8mb4 on MariaDB).
-        PostgreSQL runs with wal_level=logical (for kferry capture) and refuses
+        PostgreSQL runs with wal_level=logical (for kferry capture; another
+        with KFERRY_PG_WAL_LEVEL, to test the capture's refusal) and refuses
         to run as root: as root, DIR belongs to, and the server runs as, the
         'postgres' user. MariaDB runs with a ROW binlog (FULL row image and metadata: docs/cdc.md 10.1)
         and local_infile on.
@@ -37,6 +38,7 @@ stop    --crash stops it without a clean shutdown (PostgreSQL: pg_ctl -m
 Environment:
   PG_BIN              PostgreSQL's binaries (default /usr/lib/postgresql/15/bin)
   KFERRY_DB_TIMEOUT   seconds to wait at start, default 60
+  KFERRY_PG_WAL_LEVEL PostgreSQL's wal_level, default logical
 
 Packages (scripts/setup.sh --with-db installs them):
   postgresql postgresql-contrib libpq-dev mariadb-server mariadb-client libmariadb-dev
@@ -95,7 +97,7 @@ pg_start() {
     fi
     port=$(cat "$DIR/port")
     as_owner postgres "$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t "${KFERRY_DB_TIMEOUT:-60}" \
-        -o "-p $port -k $DIR/sock -c listen_addresses=127.0.0.1 -c wal_level=logical -c max_replication_slots=10 -c max_wal_senders=10 -c fsync=on" \
+        -o "-p $port -k $DIR/sock -c listen_addresses=127.0.0.1 -c wal_level=${KFERRY_PG_WAL_LEVEL:-logical} -c max_replication_slots=10 -c max_wal_senders=10 -c fsync=on" \
         start >/dev/null || die "PostgreSQL did not start; see $DIR/server.log"
     if ! pg_sql -U postgres -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname='kferry'" | grep -q 1; then
         pg_sql -U postgres -d postgres -q -c "CREATE ROLE kferry LOGIN SUPERUSER REPLICATION" \

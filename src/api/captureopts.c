@@ -6,6 +6,7 @@
 #include "api/registryopts.h"
 #include "common/err.h"
 #include "kafka/security.h"
+#include "obs/probe.h"
 #include "record/serial.h"
 
 /* capture.snapshot's numbers (config/conf.c) */
@@ -75,13 +76,19 @@ int kf_capture(const kf_conf_t *conf, kf_capture_stats_t *stats, char *errstr,
 	       size_t errstr_size)
 {
 	kf_capture_opts_t o;
+	kf_probe_thread_t *probe = NULL;
 	char pw[1024];
 	int rc;
 
 	memset(stats, 0, sizeof(*stats));
 	rc = kf_api_capture_opts(conf, &o, pw, sizeof(pw), errstr, errstr_size);
+	/* the capture has no loop: /metrics is served from a thread */
+	if (!rc)
+		rc = kf_probe_thread_start(conf, "capture", &probe, errstr,
+					   errstr_size);
 	if (!rc)
 		rc = kf_capture_run(&o, stats, errstr, errstr_size);
+	kf_probe_thread_stop(probe);
 	kf_registry_destroy(o.registry);
 	memset(pw, 0, sizeof(pw));
 	return rc;

@@ -55,6 +55,7 @@ int kf_api_sink_opts(const kf_conf_t *conf, kf_sink_opts_t *o, char *pw,
 	o->batch_rows = (uint64_t)conf->sink_batch_rows;
 	o->batch_bytes = conf->sink_batch_bytes;
 	o->batch_ms = (uint64_t)conf->sink_batch_ms;
+	o->batch_eager = conf->sink_batch_eager;
 	o->max_inflight_bytes = conf->sink_max_inflight_bytes;
 	/* the consumer's share of the budget: reading ahead keeps the next
 	 * batch's messages ready when the writer is done with one */

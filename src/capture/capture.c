@@ -36,10 +36,12 @@
 #include "common/jsontok.h"
 #include "common/log.h"
 #include "common/stop.h"
+#include "obs/probe.h"
 
 #define KF__TXN_MS 60000		  /* reading the offsets back */
 #define KF__PG_EPOCH_US 946684800000000LL /* 2000-01-01 in Unix µs */
-#define KF__LAG_EVERY_MS 30000
+#define KF__LAG_EVERY_MS 10000	    /* the slot's retained WAL, a metric */
+#define KF__LAG_WARN_EVERY_MS 60000 /* ... and its warning */
 #define KF__MAX_TABLES 1024
 #define KF__SLOT_WAIT_S 15 /* for a slot another process still holds */
 #define KF__MAX_KEY 32	   /* PostgreSQL's INDEX_MAX_KEYS */
@@ -99,6 +101,7 @@ struct kf__cap {
 	int64_t done_ts_ms;
 	uint64_t confirmed;	/* the slot's flush position we sent */
 	uint64_t idle_wal_end;	/* a keepalive's: confirmable when idle */
+	int64_t next_lag_warn;	/* the slot's warning, rate-limited */
 	struct kf__catchup *cu; /* during a resume's catch-up, else NULL */
 };
 
@@ -1008,16 +1011,19 @@ static int kf__wait_ms(struct kf__cap *c, int64_t now, int64_t next_status)
 	return (int)(c->in_src ? w : kf_cap_out_wait_ms(c->out, now, w));
 }
 
-static void kf__check_lag(struct kf__cap *c)
+static void kf__check_lag(struct kf__cap *c, int64_t now)
 {
-	int64_t lag = kf_cat_slot_lag(c->db, c->use);
+	int64_t lag = kf_cat_slot_retained(c->db, c->use);
 
-	if (lag > c->o->lag_warn_bytes)
-		kf_warn("capture",
-			"slot %s holds %" PRId64 " bytes of WAL (above "
-			"capture.lag_warn_bytes): the capture is behind, or "
-			"stopped too long",
-			c->use, lag);
+	kf_probe_capture_slot(lag, c->o->lag_warn_bytes);
+	if (lag <= c->o->lag_warn_bytes || now < c->next_lag_warn)
+		return;
+	c->next_lag_warn = now + KF__LAG_WARN_EVERY_MS;
+	kf_warn("capture",
+		"slot %s holds %" PRId64 " bytes of WAL (above "
+		"capture.lag_warn_bytes): the capture is behind, or "
+		"stopped too long",
+		c->use, lag);
 }
 
 static int kf__stream(struct kf__cap *c, uint64_t start)
@@ -1077,7 +1083,7 @@ static int kf__stream(struct kf__cap *c, uint64_t start)
 			next_status = now + c->o->status_interval_ms;
 		}
 		if (!r && now >= next_lag) {
-			kf__check_lag(c);
+			kf__check_lag(c, now);
 			next_lag = now + KF__LAG_EVERY_MS;
 		}
 		if (!r && c->o->idle_exit_s > 0 && !c->cu &&

@@ -324,13 +324,13 @@ int kf_cat_drop_slot(kf_db_t *db, const char *slot, char *errstr,
 	return r;
 }
 
-int64_t kf_cat_slot_lag(kf_db_t *db, const char *slot)
+int64_t kf_cat_slot_retained(kf_db_t *db, const char *slot)
 {
 	kf_db_sql_t q = {0};
 	char v[32], e[256];
 	int r;
 
-	kf_db_sql_str(&q, "SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)"
+	kf_db_sql_str(&q, "SELECT (pg_current_wal_lsn() - restart_lsn)"
 			  "::bigint FROM pg_replication_slots WHERE "
 			  "slot_name = ");
 	kf__lit(db, &q, slot);

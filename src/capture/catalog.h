@@ -49,7 +49,8 @@ int kf_cat_slot(kf_db_t *db, const char *slot, int *exists, int *active,
 		char *errstr, size_t errstr_size);
 int kf_cat_drop_slot(kf_db_t *db, const char *slot, char *errstr,
 		     size_t errstr_size);
-/* The WAL the slot holds back, in bytes (-1: unknown). */
-int64_t kf_cat_slot_lag(kf_db_t *db, const char *slot);
+/* The WAL the slot holds back (the server's WAL end minus the slot's
+ * restart_lsn), in bytes (-1: unknown). */
+int64_t kf_cat_slot_retained(kf_db_t *db, const char *slot);
 
 #endif /* KF_CAPTURE_CATALOG_H */

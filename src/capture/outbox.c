@@ -15,6 +15,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "kafka/producer.h"
+#include "obs/probe.h"
 
 #define KF__TXN_MS 60000 /* Kafka transaction timeout */
 
@@ -31,6 +32,9 @@ struct kf_cap_out_s {
 	int open;
 	int64_t start_ms;
 	uint64_t bytes;
+	/* st's counts at the last commit: each commit's share of the
+	 * metrics */
+	uint64_t events_seen, txns_seen;
 };
 
 int64_t kf_cap_now_ms(void)
@@ -158,6 +162,7 @@ int kf_cap_out_begin(kf_cap_out_t *ob)
 
 int kf_cap_out_commit(kf_cap_out_t *ob, const kf_cap_pos_t *pos)
 {
+	uint64_t bytes = ob->bytes; /* the events', not the record's */
 	kf_strbuf_t b;
 	int r;
 
@@ -177,6 +182,12 @@ int kf_cap_out_commit(kf_cap_out_t *ob, const kf_cap_pos_t *pos)
 	ob->st->kafka_txns++;
 	if (pos->source == KF_CAP_POS_PG)
 		ob->st->lsn = pos->lsn;
+	kf_probe_capture_commit(ob->st->events - ob->events_seen,
+				ob->st->source_txns - ob->txns_seen, bytes,
+				pos->source == KF_CAP_POS_PG ? pos->lsn : 0,
+				pos->ts_ms);
+	ob->events_seen = ob->st->events;
+	ob->txns_seen = ob->st->source_txns;
 	return 0;
 }
 

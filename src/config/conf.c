@@ -937,7 +937,19 @@ const struct kf__key kf__conf_keys[] = {
 		.max = 600000,
 		.unit = "milliseconds",
 		.doc = "A batch closes this long after its first message "
-		       "(checked each 500 ms tick).",
+		       "(its own timer), if rows or bytes did not close it "
+		       "first.",
+	},
+	{
+		.name = "sink.batch_eager",
+		KF__BOOL(sink_batch_eager),
+		.def = "true",
+		.doc = "A batch also closes as soon as the database side is "
+		       "idle (no batch applied or waiting) and nothing more "
+		       "was fetched: a change applies without waiting for "
+		       "sink.batch_ms, and batches grow on their own while "
+		       "the database works. false: only batch_rows, "
+		       "batch_bytes and batch_ms close a batch.",
 	},
 	{
 		.name = "sink.connections",
@@ -1116,8 +1128,10 @@ const struct kf__key kf__conf_keys[] = {
 		.def = "1GiB",
 		.min = 0,
 		.max = 1024 * KF__GiB,
-		.doc = "A warning is logged when the slot holds more WAL "
-		       "than this (checked every 30 s).",
+		.doc = "A warning is logged (at most once a minute) when "
+		       "the slot holds more WAL than this (read every 10 s "
+		       "into kferry_capture_slot_retained_bytes, "
+		       "docs/metrics.md).",
 	},
 	{
 		.name = "capture.value_format",

@@ -149,7 +149,7 @@ struct kf_conf_s {
 	char *sink_ledger_topic;  /* owned; NULL or "": no reconciliation */
 	char *sink_loads_table;	  /* owned */
 	int sink_start;		  /* 0 earliest, 1 latest */
-	int sink_batch_rows, sink_batch_ms, sink_connections;
+	int sink_batch_rows, sink_batch_ms, sink_batch_eager, sink_connections;
 	uint64_t sink_batch_bytes, sink_max_inflight_bytes;
 	char *sink_dead_letter_topic; /* owned; NULL or "": none */
 	int sink_errors;	      /* 0 dead_letter, 1 fail */

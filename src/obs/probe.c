@@ -38,6 +38,8 @@ static struct {
 	kf_mfamily_t *tx_fam, *rx_fam, *queued_fam;
 	kf_mfamily_t *sink_rows, *sink_refused, *sink_batches, *sink_seconds;
 	kf_mfamily_t *sink_lag, *sink_mismatch;
+	kf_mfamily_t *cap_events, *cap_txns, *cap_bytes, *cap_lsn, *cap_lag;
+	kf_mfamily_t *cap_latency, *cap_retained, *cap_warn;
 	kf_mseries_t *tx, *rx, *queued;
 	kf_mseries_t *in_flight_send, *in_flight_recv;
 	kf_mseries_t *audit_ok, *audit_failed;
@@ -162,6 +164,31 @@ static const struct {
 	 "Messages of the partition not applied yet: its end offset minus "
 	 "the next offset stored in the database",
 	 G, kf__l_tp},
+	{&kf__p.cap_events, "kferry_capture_events_total",
+	 "Change events and tombstones the capture committed to Kafka", C,
+	 NULL},
+	{&kf__p.cap_txns, "kferry_capture_transactions_total",
+	 "Source transactions the capture committed to Kafka", C, NULL},
+	{&kf__p.cap_bytes, "kferry_capture_bytes_total",
+	 "Key and value bytes of the events committed to Kafka", C, NULL},
+	{&kf__p.cap_lsn, "kferry_capture_lsn",
+	 "The source position (PostgreSQL LSN) of the last Kafka commit", G,
+	 NULL},
+	{&kf__p.cap_lag, "kferry_capture_lag_seconds",
+	 "From the source commit of the last transaction committed to Kafka "
+	 "to that Kafka commit",
+	 G, NULL},
+	{&kf__p.cap_latency, "kferry_capture_commit_seconds",
+	 "Per Kafka transaction: from its last source commit to its Kafka "
+	 "commit",
+	 H, NULL},
+	{&kf__p.cap_retained, "kferry_capture_slot_retained_bytes",
+	 "WAL the replication slot holds back: pg_current_wal_lsn() minus its "
+	 "restart_lsn",
+	 G, NULL},
+	{&kf__p.cap_warn, "kferry_capture_slot_warn_bytes",
+	 "capture.lag_warn_bytes: above it the capture logs a warning", G,
+	 NULL},
 #undef C
 #undef G
 #undef H
@@ -374,6 +401,39 @@ void kf_probe_sink_batch(double seconds)
 void kf_probe_dead_letter(const char *topic)
 {
 	kf_mseries_add(kf__series(&kf__p.dead_letters, topic, NULL), 1);
+}
+
+/* ------------------------------------------------------ the capture */
+
+void kf_probe_capture_commit(uint64_t events, uint64_t txns, uint64_t bytes,
+			     uint64_t lsn, int64_t source_ms)
+{
+	double lag;
+
+	kf_probe_registry();
+	kf_mseries_add(kf_mfamily_series(kf__p.cap_events, NULL),
+		       (double)events);
+	kf_mseries_add(kf_mfamily_series(kf__p.cap_txns, NULL), (double)txns);
+	kf_mseries_add(kf_mfamily_series(kf__p.cap_bytes, NULL), (double)bytes);
+	if (lsn)
+		kf_mseries_set(kf_mfamily_series(kf__p.cap_lsn, NULL),
+			       (double)lsn);
+	if (source_ms <= 0 || !txns)
+		return;
+	/* clocks of two hosts: a source ahead of us reads as no lag */
+	lag = (double)(kf__wall_ms() - source_ms) / 1000.0;
+	if (lag < 0)
+		lag = 0;
+	kf_mseries_set(kf_mfamily_series(kf__p.cap_lag, NULL), lag);
+	kf_mseries_observe(kf_mfamily_series(kf__p.cap_latency, NULL), lag);
+}
+
+void kf_probe_capture_slot(int64_t retained, int64_t warn)
+{
+	kf_probe_registry();
+	kf_mseries_set(kf_mfamily_series(kf__p.cap_retained, NULL),
+		       (double)retained);
+	kf_mseries_set(kf_mfamily_series(kf__p.cap_warn, NULL), (double)warn);
 }
 
 /* ------------------------------------------------------- librdkafka */
@@ -595,4 +655,87 @@ void kf_probe_detach(uv_loop_t *loop)
 	uv_run(loop, UV_RUN_DEFAULT);
 	kf_audit_destroy(kf__p.audit_producer);
 	kf__p.audit_producer = NULL;
+}
+
+/* ------------------------------------------------- the endpoint thread */
+
+struct kf_probe_thread_s {
+	uv_loop_t loop;
+	uv_async_t stop;
+	pthread_t thr;
+};
+
+static void kf__thread_stop(uv_async_t *a)
+{
+	uv_stop(a->loop);
+}
+
+static void *kf__thread_main(void *arg)
+{
+	kf_probe_thread_t *t = arg;
+
+	uv_run(&t->loop, UV_RUN_DEFAULT);
+	/* the wake-up first: the endpoint's close runs the loop to its end */
+	uv_close((uv_handle_t *)&t->stop, NULL);
+	kf_probe_detach(&t->loop);
+	uv_run(&t->loop, UV_RUN_DEFAULT);
+	return NULL;
+}
+
+int kf_probe_thread_start(const kf_conf_t *conf, const char *role,
+			  kf_probe_thread_t **out, char *errstr,
+			  size_t errstr_size)
+{
+	kf_probe_thread_t *t;
+	int r;
+
+	*out = NULL;
+	if (!(conf->metrics_addr && *conf->metrics_addr) &&
+	    !(conf->audit_topic && *conf->audit_topic))
+		return kf_probe_registry() ? 0 : KF_ENOMEM;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				 "out of memory");
+	if (uv_loop_init(&t->loop)) {
+		free(t);
+		return kf_seterr(errstr, errstr_size, KF_ERESOURCE,
+				 "creating the metrics endpoint's loop");
+	}
+	if (uv_async_init(&t->loop, &t->stop, kf__thread_stop)) {
+		r = kf_seterr(errstr, errstr_size, KF_ERESOURCE,
+			      "creating the metrics endpoint's wake-up");
+		goto out_loop;
+	}
+	r = kf_probe_start(&t->loop, conf, role, errstr, errstr_size);
+	if (r)
+		goto out_async;
+	/* the loop is handed to the thread before it ever runs */
+	if (pthread_create(&t->thr, NULL, kf__thread_main, t)) {
+		r = kf_seterr(errstr, errstr_size, KF_ERESOURCE,
+			      "starting the metrics endpoint's thread");
+		uv_close((uv_handle_t *)&t->stop, NULL);
+		kf_probe_detach(&t->loop);
+		goto out_run;
+	}
+	*out = t;
+	return 0;
+out_async:
+	uv_close((uv_handle_t *)&t->stop, NULL);
+out_run:
+	uv_run(&t->loop, UV_RUN_DEFAULT);
+out_loop:
+	uv_loop_close(&t->loop);
+	free(t);
+	return r;
+}
+
+void kf_probe_thread_stop(kf_probe_thread_t *t)
+{
+	if (!t)
+		return;
+	uv_async_send(&t->stop);
+	pthread_join(t->thr, NULL);
+	uv_loop_close(&t->loop);
+	free(t);
 }

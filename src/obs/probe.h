@@ -116,6 +116,32 @@ void kf_probe_sink_load_mismatch(uint64_t n);
 /* Messages of topic/partition not applied yet (kferry_sink_lag). */
 void kf_probe_sink_lag(const char *topic, int32_t partition, int64_t lag);
 
+/* ------------------------------------------------------ the capture */
+
+/* A Kafka transaction of the capture committed: events and source
+ * transactions in it, their key and value bytes, the source position it
+ * reaches (PostgreSQL's LSN; 0: none, MariaDB) and the source commit time
+ * of its last transaction (ms since the epoch; <= 0: unknown).
+ * @locality the capture's thread (it has no loop) */
+void kf_probe_capture_commit(uint64_t events, uint64_t txns, uint64_t bytes,
+			     uint64_t lsn, int64_t source_ms);
+/* The slot's retained WAL (bytes; < 0: unknown) and the warning
+ * threshold (capture.lag_warn_bytes). @locality the capture's thread */
+void kf_probe_capture_slot(int64_t retained, int64_t warn);
+
+/* ------------------------------------------------- the endpoint thread */
+
+/* For an engine without a loop (the capture): the endpoint and the audit
+ * producer of kf_probe_start on a loop of their own, on a thread of their
+ * own. Nothing asked for (no metrics.addr, no audit.topic): *out is NULL
+ * and 0 is returned. The caller owns *out (kf_probe_thread_stop). */
+typedef struct kf_probe_thread_s kf_probe_thread_t;
+int kf_probe_thread_start(const kf_conf_t *conf, const char *role,
+			  kf_probe_thread_t **out, char *errstr,
+			  size_t errstr_size);
+/* Closes the endpoint, joins the thread and frees t. NULL is a no-op. */
+void kf_probe_thread_stop(kf_probe_thread_t *t);
+
 /* ------------------------------------------------------- librdkafka */
 
 /* The statistics JSON of one client (its stats_cb): exported as the

@@ -552,6 +552,11 @@ static int64_t kf__position(const kf_engine_t *e, const char *t, int32_t p)
 	return pos;
 }
 
+int kf_engine_queued(const kf_engine_t *e)
+{
+	return e->cq && rd_kafka_queue_length(e->cq) > 0;
+}
+
 int kf_engine_partition_end(const kf_engine_t *e, const char *t, int32_t p,
 			    int64_t *end, int64_t *read)
 {

@@ -141,6 +141,9 @@ int kf_engine_stopping(const kf_engine_t *e);
 /* Time spent not reading because of the engine's own caps until now:
  * it does not count against a sender's timeouts. */
 uint64_t kf_engine_blocked_ms(const kf_engine_t *e, uint64_t now_ms);
+/* 1 while messages fetched wait in the consumer's queue to be handed
+ * over (the next poll hands them). */
+int kf_engine_queued(const kf_engine_t *e);
 /* The caps changed (memory or dead letters freed): read on. */
 void kf_engine_kick(kf_engine_t *e);
 /* No room to open one more unit (opts.max_open), or m's partition defers

@@ -28,6 +28,10 @@
 #include "sink/reconcile.h"
 #include "sink/writer.h"
 
+/* sink.batch_eager: how often an idle sink looks whether a building batch
+ * has all that was fetched */
+#define KF__EAGER_MS 2
+
 /* Where the next batch of a partition starts, as the loop knows it. */
 struct kf__part {
 	char *topic;
@@ -61,6 +65,10 @@ struct kf__sink {
 	char werr[512]; /* the writer's last error */
 	/* loop side */
 	kf_sink_batch_t *building;
+	/* fires batch_ms after the building batch's first message: a batch
+	 * closes on its own clock, not on the engine's coarser tick */
+	uv_timer_t due;
+	int due_init;
 	/* the planner: one batch decoded on the thread pool with dec, then
 	 * waiting for the writer as planned */
 	uv_work_t plan_req;
@@ -284,6 +292,57 @@ static int kf__closed(const struct kf__sink *s)
 		     b->msgs.bytes >= s->budget.batch);
 }
 
+/* Whether the building batch is as old as batch_ms at now (ms). */
+static int kf__aged(const struct kf__sink *s, uint64_t now)
+{
+	const kf_sink_batch_t *b = s->building;
+
+	return b && b->msgs.n && now - b->opened_ms >= s->o->batch_ms;
+}
+
+/* sink.batch_eager: the database side has nothing to do and nothing more
+ * was fetched, so waiting would only add latency. Under load the writer
+ * is busy and the batch grows until it is free. */
+static int kf__idle(const struct kf__sink *s)
+{
+	return s->o->batch_eager && !s->running && !s->planning && !s->planned;
+}
+
+static int kf__drained(const struct kf__sink *s)
+{
+	return kf__idle(s) && s->building && s->building->msgs.n &&
+	       !kf_engine_queued(s->eng);
+}
+
+/* Whether the building batch closes now. */
+static int kf__due(const struct kf__sink *s, uint64_t now)
+{
+	return kf__aged(s, now) || kf__drained(s);
+}
+
+/* The due timer: a due batch goes to the planner when it is free (else
+ * kf__advance hands it on once the planner is). While the database side
+ * is idle it looks again every KF__EAGER_MS for the end of what was
+ * fetched (the engine hands a fetch over in one poll); while it works,
+ * kf__advance looks when a batch is through. */
+static void kf__on_due(uv_timer_t *t)
+{
+	struct kf__sink *s = t->data;
+	uint64_t now = kf_engine_now_ms(), left;
+	const kf_sink_batch_t *b = s->building;
+
+	if (kf__due(s, now)) {
+		kf__dispatch(s);
+		return;
+	}
+	if (!b || !b->msgs.n)
+		return;
+	left = b->opened_ms + s->o->batch_ms - now;
+	if (kf__idle(s) && left > KF__EAGER_MS) /* else kf__advance looks */
+		left = KF__EAGER_MS;
+	uv_timer_start(&s->due, kf__on_due, left, 0);
+}
+
 /* m as the batch keeps it (its load id only when loads are reconciled:
  * the one header read). */
 static void kf__msg(const struct kf__sink *s, const rd_kafka_message_t *m,
@@ -329,6 +388,12 @@ static void kf__on_message(void *sink, rd_kafka_message_t *m, int64_t reread)
 		if (!s->building)
 			goto oom;
 		s->building->opened_ms = kf_engine_now_ms();
+		uv_timer_start(&s->due, kf__on_due,
+			       s->o->batch_eager &&
+					       s->o->batch_ms > KF__EAGER_MS
+				       ? KF__EAGER_MS
+				       : s->o->batch_ms,
+			       0);
 	}
 	b = s->building;
 	kf__msg(s, m, &km);
@@ -523,7 +588,8 @@ static void kf__advance(struct kf__sink *s)
 		s->revoke_pending = 0;
 		kf_engine_revoke_done(s->eng);
 	}
-	if (kf__closed(s) || kf_engine_stopping(s->eng))
+	if (kf__closed(s) || kf__due(s, kf_engine_now_ms()) ||
+	    kf_engine_stopping(s->eng))
 		kf__dispatch(s);
 	kf_engine_kick(s->eng);
 }
@@ -658,9 +724,7 @@ static void kf__tick(void *sink, uint64_t now)
 	struct kf__sink *s = sink;
 	kf_sink_batch_t *b = s->building;
 
-	if (b && b->msgs.n &&
-	    (now - b->opened_ms >= s->o->batch_ms ||
-	     kf_engine_stopping(s->eng)))
+	if (b && b->msgs.n && (kf__aged(s, now) || kf_engine_stopping(s->eng)))
 		kf__dispatch(s);
 	if (s->rc && b) { /* stopping on an error: nothing more is sent */
 		kf__batch_free(b);
@@ -697,8 +761,12 @@ static int kf__start(struct kf__sink *s, char *errstr, size_t errstr_size)
 				 "creating the writer's wake-up");
 	s->done.data = s;
 	s->async_init = 1;
+	uv_timer_init(&s->loop, &s->due);
+	s->due.data = s;
+	s->due_init = 1;
 	/* the engine's handles decide when the loop ends */
 	uv_unref((uv_handle_t *)&s->done);
+	uv_unref((uv_handle_t *)&s->due);
 	s->eo = s->o->engine;
 	if (s->o->rules.ledger_topic) { /* read with the data (docs 5) */
 		size_t n = strlen(s->eo.topic);
@@ -767,6 +835,8 @@ int kf_sink_run(const kf_sink_opts_t *o, kf_sink_stats_t *stats, char *errstr,
 	free(s->topics); /* the engine borrowed it */
 	if (s->async_init)
 		uv_close((uv_handle_t *)&s->done, NULL);
+	if (s->due_init)
+		uv_close((uv_handle_t *)&s->due, NULL);
 	uv_run(&s->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&s->loop);
 	if (s->assign)

@@ -34,6 +34,7 @@ typedef struct kf_sink_opts_s {
 	const char *loads_table;   /* NULL: kferry_loads */
 	int start_latest;	   /* sink.start = latest */
 	uint64_t batch_rows, batch_bytes, batch_ms, max_inflight_bytes;
+	int batch_eager; /* sink.batch_eager: close when idle and drained */
 	const char *dead_letter_topic; /* NULL or "": refused rows logged */
 	int errors_fail;	       /* sink.errors = fail */
 	/* writer schemas of Avro records by id (docs/schemas.md 6); NULL:

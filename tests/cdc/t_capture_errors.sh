@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
 # kferry capture refuses a source that is not set up, with exit 3 and a
 # message that says what to run: a missing table, a table without a
-# primary key, a role without REPLICATION; and a missing --tables is a
-# usage error (2); the same refusals of a MariaDB source's tables (its
-# settings and grants: tests/cdc/t_capture_mariadb.sh,
-# tests/db/test_binlogconn.c). (wal_level: scripts/db/db.sh always starts PostgreSQL
-# with wal_level=logical, so that check is not exercised here.)
+# primary key, a role without REPLICATION, a server whose wal_level is
+# not logical (restarted with wal_level=replica, about 2 s); and a missing
+# --tables is a usage error (2); the same refusals of a MariaDB source's
+# tables (its settings and grants: tests/cdc/t_capture_mariadb.sh,
+# tests/db/test_binlogconn.c).
 source "$(dirname "$0")/lib.sh"
 
 cdc_setup
@@ -28,6 +28,12 @@ norepl=${SRC_URL/kferry@/kf_norepl@}
 [ "$norepl" != "$SRC_URL" ] || fail "test setup: no user in $SRC_URL"
 SRC_URL=$norepl expect_refusal 3 "ALTER ROLE kf_norepl REPLICATION" --tables public.nopk
 expect_refusal 2 "give --tables"
+"$DB_SH" stop "$DB_WORK/postgres" >/dev/null 2>&1
+KFERRY_PG_WAL_LEVEL=replica "$DB_SH" start postgres "$DB_WORK/postgres" \
+	>"$WORK/postgres.replica.log" 2>&1 ||
+	fail "PostgreSQL did not start with wal_level=replica: $(tail -n 2 "$WORK/postgres.replica.log")"
+[ "$(db_sql postgres "SHOW wal_level")" = replica ] || fail "test setup: wal_level is not replica"
+expect_refusal 3 "ALTER SYSTEM SET wal_level = logical" --tables public.nopk
 db_start mariadb
 db_sql mariadb "CREATE TABLE nopk (a int)" >/dev/null
 SRC_URL=$(db_url mariadb) expect_refusal 3 "table kferry.t does not exist" --tables kferry.t

@@ -9,7 +9,8 @@
 #
 # Staged without timing: a first sink applies HALF records; the stored
 # offset is set back to 0; a second sink reads that start, is stopped
-# (SIGSTOP) before its first batch (sink.batch_ms holds it 5 s), the
+# (SIGSTOP) before its first batch (sink.batch_ms holds it 5 s, with
+# sink.batch_eager off), the
 # offset is put back to HALF as the late COMMIT would, the rest is
 # produced, and the second sink goes on. Both databases. The second
 # sink's /metrics is scraped meanwhile: kferry_sink_lag.
@@ -50,7 +51,7 @@ stale_start() {
 		fail "$kind: the first sink left $(table_sums "$kind" stale)"
 	db_sql "$kind" "UPDATE kferry_offsets SET next_offset = 0 WHERE $where" >/dev/null
 	"$KFERRY" sink -b "$BOOTSTRAP" -t "$topic" -g "$group" --db "$(db_url "$kind")" \
-		--table stale --idle-exit 6 -o sink.batch_ms=5000 --metrics-addr 127.0.0.1:0 2>"$log" &
+		--table stale --idle-exit 6 -o sink.batch_ms=5000 -o sink.batch_eager=false --metrics-addr 127.0.0.1:0 2>"$log" &
 	pid=$!
 	KF_BG_PIDS+=("$pid")
 	wait_log "$pid" "$log" "starts at the stored offset 0" 60

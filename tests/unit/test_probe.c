@@ -3,7 +3,8 @@
  * Unit tests of src/obs/probe.c: the engines' hooks count what they are
  * told exactly once (files, bytes, chunks, failures, files in flight,
  * durations), and librdkafka's statistics of several clients add up into
- * the broker, byte and lag metrics and the /healthz answer.
+ * the broker, byte and lag metrics and the /healthz answer; the capture's
+ * hooks, and its endpoint on a thread of its own started and stopped.
  *
  * The registry is process-wide: the tests run in order in this one
  * process, each on its own topic, and read values back from the text
@@ -18,6 +19,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kferry/kferry.h"
 #include "obs/probe.h"
@@ -41,6 +43,14 @@ static double sample(const char *line)
 		}
 	free(text);
 	return v;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 #define SENT(what, topic, route)                                               \
@@ -150,6 +160,54 @@ static void test_sink_hooks(void **state)
 			   "\"3\"}") == 0);
 }
 
+/* A commit's share is added once; the position and the lag are gauges
+ * (the lag only from a commit that holds a source transaction). */
+static void test_capture_hooks(void **state)
+{
+	char err[256];
+	kf_probe_thread_t *t = (kf_probe_thread_t *)1;
+	kf_conf_t *conf = kf_conf_new();
+
+	(void)state;
+	assert_non_null(conf);
+	kf_probe_capture_commit(5, 2, 700, 4096, wall_ms() - 2000);
+	kf_probe_capture_commit(3, 0, 300, 8192, 0); /* a snapshot chunk */
+	assert_true(sample("kferry_capture_events_total") == 8);
+	assert_true(sample("kferry_capture_transactions_total") == 2);
+	assert_true(sample("kferry_capture_bytes_total") == 1000);
+	assert_true(sample("kferry_capture_lsn") == 8192);
+	assert_true(sample("kferry_capture_lag_seconds") >= 2);
+	assert_true(sample("kferry_capture_lag_seconds") < 60);
+	assert_true(sample("kferry_capture_commit_seconds_count") == 1);
+	kf_probe_capture_slot(123456, 1000);
+	assert_true(sample("kferry_capture_slot_retained_bytes") == 123456);
+	assert_true(sample("kferry_capture_slot_warn_bytes") == 1000);
+	/* nothing asked for: no thread */
+	assert_int_equal(
+		kf_probe_thread_start(conf, "capture", &t, err, sizeof(err)),
+		0);
+	assert_null(t);
+	kf_probe_thread_stop(NULL);
+	/* an endpoint on its own thread, stopped and joined */
+	assert_int_equal(kf_conf_set(conf, "metrics.addr", "127.0.0.1:0", err,
+				     sizeof(err)),
+			 0);
+	assert_int_equal(
+		kf_probe_thread_start(conf, "capture", &t, err, sizeof(err)),
+		0);
+	assert_non_null(t);
+	kf_probe_thread_stop(t);
+	/* an address that cannot be listened on: refused, nothing left */
+	assert_int_equal(kf_conf_set(conf, "metrics.addr", "256.0.0.1:1", err,
+				     sizeof(err)),
+			 0);
+	assert_int_not_equal(
+		kf_probe_thread_start(conf, "capture", &t, err, sizeof(err)),
+		0);
+	assert_null(t);
+	kf_conf_destroy(conf);
+}
+
 static void stats(const char *json)
 {
 	kf_probe_rdkafka_stats(json, strlen(json));
@@ -208,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_send_hooks),
 		cmocka_unit_test(test_recv_hooks),
 		cmocka_unit_test(test_sink_hooks),
+		cmocka_unit_test(test_capture_hooks),
 		cmocka_unit_test(test_statistics_and_health),
 	};
 
