@@ -1330,8 +1330,10 @@ const struct kf__key kf__conf_keys[] = {
 		KF__ENUM(registry_record_subjects, kf__subject_words),
 		.def = "topic",
 		.doc = "Subjects of the schemas: topic (TOPIC-value, "
-		       "TOPIC-key) or record (the record's full name, "
-		       "NAME and NAME_key) (docs/schemas.md 3.1).",
+		       "TOPIC-key) or record (the record's full name: "
+		       "NAME and NAME_key for kferry load, "
+		       "PREFIX.SCHEMA.TABLE.Envelope and ...Key for kferry "
+		       "capture) (docs/schemas.md 3.1, 10.4).",
 	},
 	{
 		.name = "schema.registry.compatibility",
