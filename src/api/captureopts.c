@@ -28,6 +28,7 @@ static int kf__formats(const kf_conf_t *conf, kf_capture_opts_t *o,
 	if (o->value_wire == KF_WIRE_CONNECT_JSON &&
 	    o->key_wire == KF_WIRE_CONNECT_JSON)
 		return 0;
+	o->record_subjects = conf->registry_record_subjects;
 	o->registry = kf_api_registry_new(
 		conf,
 		"capture.value_format or key_format = avro or json-schema",

@@ -45,6 +45,9 @@ typedef struct kf_capture_opts_s {
 	 * enum kf_rec_wire of record/serial.h */
 	kf_registry_t *registry;
 	int key_wire, value_wire;
+	/* schema.registry.subject_strategy = record: subjects named after
+	 * the records (docs/schemas.md 10.4), else TOPIC-key, TOPIC-value */
+	int record_subjects;
 } kf_capture_opts_t;
 
 /* kf_capture_stats_t: include/kferry/kferry.h */

@@ -32,13 +32,14 @@ struct kf__side {
 struct kf_cap_encoding_s {
 	kf_registry_t *reg;
 	int wire[2]; /* value, key: enum kf_rec_wire */
+	int record_subjects;
 	struct kf__side *sides;
 	size_t nsides;
 	kf_strbuf_t out;
 };
 
 kf_cap_encoding_t *kf_cap_encoding_new(kf_registry_t *reg, int key_wire,
-				       int value_wire)
+				       int value_wire, int record_subjects)
 {
 	kf_cap_encoding_t *e = calloc(1, sizeof(*e));
 
@@ -47,6 +48,7 @@ kf_cap_encoding_t *kf_cap_encoding_new(kf_registry_t *reg, int key_wire,
 	e->reg = reg;
 	e->wire[0] = value_wire;
 	e->wire[1] = key_wire;
+	e->record_subjects = record_subjects;
 	kf_strbuf_heap(&e->out, 1024);
 	if (e->out.failed) {
 		free(e);
@@ -100,6 +102,51 @@ static struct kf__side *kf__side(kf_cap_encoding_t *e, const char *topic,
 	return s;
 }
 
+/* The subject of a side whose schema document is doc (docs/schemas.md
+ * 10.4): TOPIC-key or TOPIC-value, or the record's full name as
+ * RecordNameStrategy names it: an Avro record's namespace and name, a
+ * JSON Schema's title (the Connect schema's name, as jsonconv writes it). */
+static int kf__subject(const kf_cap_encoding_t *e, const struct kf__side *s,
+		       const char *doc, size_t len, char *out, size_t size,
+		       char *errstr, size_t errstr_size)
+{
+	int json = e->wire[s->key] == KF_WIRE_JSON_SCHEMA, n, ns = -1, rc;
+	kf_jtok_t *t;
+	char name[256], space[256] = "";
+	size_t ntok;
+
+	if (!e->record_subjects) {
+		snprintf(out, size, "%s-%s", s->topic,
+			 s->key ? "key" : "value");
+		return 0;
+	}
+	if (!(t = malloc((len + 1) * sizeof(*t))))
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				 "out of memory");
+	rc = kf_json_tokenize(doc, len, t, len + 1, &ntok, errstr, errstr_size)
+		     ? KF_EINVAL
+		     : 0;
+	n = rc ? -1
+	       : kf_json_member(doc, t, 0, json ? "title" : "name",
+				json ? 5 : 4);
+	if (!rc && !json)
+		ns = kf_json_member(doc, t, 0, "namespace", 9);
+	if (!rc && (n < 0 || t[n].type != KF_J_STRING ||
+		    kf_json_string(doc, &t[n], name, sizeof(name)) < 1 ||
+		    (ns >= 0 &&
+		     (t[ns].type != KF_J_STRING ||
+		      kf_json_string(doc, &t[ns], space, sizeof(space)) < 0))))
+		rc = kf_seterr(errstr, errstr_size, KF_EINVAL,
+			       "topic %s: the %s schema has no record name "
+			       "(of 1 to 255 bytes) for "
+			       "schema.registry.subject_strategy = record",
+			       s->topic, s->key ? "key" : "value");
+	if (!rc)
+		snprintf(out, size, "%s%s%s", space, *space ? "." : "", name);
+	free(t);
+	return rc;
+}
+
 /* The side's schema from the envelope js: converted, registered, its
  * text kept. */
 static int kf__learn(kf_cap_encoding_t *e, struct kf__side *s, const char *js,
@@ -136,9 +183,9 @@ static int kf__learn(kf_cap_encoding_t *e, struct kf__side *s, const char *js,
 					       t[sc].end - t[sc].start, &doc,
 					       errstr, errstr_size)))
 		goto out;
-	snprintf(subject, sizeof(subject), "%s-%s", s->topic,
-		 s->key ? "key" : "value");
-	if ((rc = kf_registry_register(e->reg, subject, json ? "JSON" : NULL,
+	if ((rc = kf__subject(e, s, doc.p, doc.len, subject, sizeof(subject),
+			      errstr, errstr_size)) ||
+	    (rc = kf_registry_register(e->reg, subject, json ? "JSON" : NULL,
 				       doc.p, &s->id, errstr, errstr_size)))
 		goto out;
 	s->plen = t[pl].start;

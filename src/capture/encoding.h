@@ -4,7 +4,7 @@
  * Connect JSON as capture/event.c renders them, or, per side (key,
  * value), Avro or JSON Schema in the Confluent wire format: each topic's
  * Connect schema converted once (record/avroconv.h, record/jsonconv.h)
- * and registered under TOPIC-key or TOPIC-value with the checks of
+ * and registered under TOPIC-key or TOPIC-value (or the record's name) with the checks of
  * docs/schemas.md 3.2, then each payload converted (Avro) or carried as
  * it is (JSON Schema, docs/schemas.md 10.3). A new Connect schema on a topic (a Relation message that
  * changed the table) registers a new version before its first event.
@@ -22,9 +22,11 @@ typedef struct kf_cap_encoding_s kf_cap_encoding_t;
 
 /* key_wire, value_wire: each side's format (enum kf_rec_wire of
  * record/serial.h); reg (borrowed, needed when either is not Connect
- * JSON) the registry. NULL when out of memory. */
+ * JSON) the registry; record_subjects: subjects named after the records
+ * (RecordNameStrategy, docs/schemas.md 10.4), else TOPIC-key and
+ * TOPIC-value. NULL when out of memory. */
 kf_cap_encoding_t *kf_cap_encoding_new(kf_registry_t *reg, int key_wire,
-				       int value_wire);
+				       int value_wire, int record_subjects);
 void kf_cap_encoding_free(kf_cap_encoding_t *e); /* NULL: no-op */
 
 /* Rewrites an event of topic in place: key (NULL: none) and value, each

@@ -116,8 +116,9 @@ int kf_cap_out_new(const kf_capture_opts_t *o, const char *txn_id,
 	kf_strbuf_heap(&ob->key, 1024);
 	kf_strbuf_heap(&ob->val, 16384);
 	if (o->registry)
-		ob->enc = kf_cap_encoding_new(o->registry, o->key_wire,
-					      o->value_wire);
+		ob->enc =
+			kf_cap_encoding_new(o->registry, o->key_wire,
+					    o->value_wire, o->record_subjects);
 	r = !ob->key.failed && !ob->val.failed && (ob->enc || !o->registry)
 		    ? kf__producer(ob)
 		    : kf_seterr(errstr, errstr_size, KF_ENOMEM,

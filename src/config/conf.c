@@ -1318,6 +1318,30 @@ const struct kf__key kf__conf_keys[] = {
 		       "certificate. Empty: the system's CAs.",
 	},
 	{
+		.name = "schema.registry.certificate_location",
+		KF__STRING(registry_cert_location),
+		.max = 4096,
+		.doc = "PEM file of this client's certificate, for an https "
+		       "registry that requires one (mutual TLS). Needs "
+		       "schema.registry.key_location.",
+	},
+	{
+		.name = "schema.registry.key_location",
+		KF__STRING(registry_key_location),
+		.max = 4096,
+		.doc = "PEM file of the private key of "
+		       "schema.registry.certificate_location. Keep it "
+		       "readable only by kferry's user (chmod 600).",
+	},
+	{
+		.name = "schema.registry.key_password",
+		KF__STRING(registry_key_password),
+		.max = KF__STRING_MAX,
+		.doc = "Password of an encrypted schema.registry.key_location: "
+		       "file:PATH (its first line), env:NAME or the password "
+		       "itself (configuration file only).",
+	},
+	{
 		.name = "schema.registry.timeout_ms",
 		KF__INT(registry_timeout_ms),
 		.def = "10000",
@@ -1331,8 +1355,10 @@ const struct kf__key kf__conf_keys[] = {
 		KF__ENUM(registry_record_subjects, kf__subject_words),
 		.def = "topic",
 		.doc = "Subjects of the schemas: topic (TOPIC-value, "
-		       "TOPIC-key) or record (the record's full name, "
-		       "NAME and NAME_key) (docs/schemas.md 3.1).",
+		       "TOPIC-key) or record (the record's full name: "
+		       "NAME and NAME_key for kferry load, "
+		       "PREFIX.SCHEMA.TABLE.Envelope and ...Key for kferry "
+		       "capture) (docs/schemas.md 3.1, 10.4).",
 	},
 	{
 		.name = "schema.registry.compatibility",

@@ -195,10 +195,13 @@ struct kf_conf_s {
 	int load_key_format;   /* the same, or KF_CONF_KEY_FORMAT_VALUE */
 
 	/* schema.registry.* (docs/schemas.md 2) */
-	char *registry_url;	    /* owned; NULL/empty: none */
-	char *registry_username;    /* owned */
-	char *registry_password;    /* owned; secret: inline, file:, env: */
-	char *registry_ca_location; /* owned */
+	char *registry_url;	      /* owned; NULL/empty: none */
+	char *registry_username;      /* owned */
+	char *registry_password;      /* owned; secret: inline, file:, env: */
+	char *registry_ca_location;   /* owned */
+	char *registry_cert_location; /* owned; client certificate (PEM) */
+	char *registry_key_location;  /* owned; its private key (PEM) */
+	char *registry_key_password;  /* owned; secret: inline, file:, env: */
 	int registry_timeout_ms;
 	int registry_record_subjects; /* subject_strategy = record */
 	char *registry_compatibility; /* owned */

@@ -105,6 +105,16 @@ kf_registry_t *kf_registry_new(const kf_registry_opts_t *o, char *errstr,
 			  level);
 		return NULL;
 	}
+	if (!o->cert_location != !o->key_location) {
+		kf_seterr(errstr, errstr_size, KF_EINVAL,
+			  "schema.registry.%s is set without "
+			  "schema.registry.%s: a client certificate needs both",
+			  o->cert_location ? "certificate_location"
+					   : "key_location",
+			  o->cert_location ? "key_location"
+					   : "certificate_location");
+		return NULL;
+	}
 	/* thread-safe and counted since libcurl 7.84: one per client */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT))
 		goto nomem;
@@ -131,6 +141,13 @@ kf_registry_t *kf_registry_new(const kf_registry_opts_t *o, char *errstr,
 	curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (o->ca_location)
 		curl_easy_setopt(r->curl, CURLOPT_CAINFO, o->ca_location);
+	if (o->cert_location) {
+		curl_easy_setopt(r->curl, CURLOPT_SSLCERT, o->cert_location);
+		curl_easy_setopt(r->curl, CURLOPT_SSLKEY, o->key_location);
+		if (o->key_password)
+			curl_easy_setopt(r->curl, CURLOPT_KEYPASSWD,
+					 o->key_password);
+	}
 	if (o->username) {
 		curl_easy_setopt(r->curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
 		curl_easy_setopt(r->curl, CURLOPT_USERNAME, o->username);

@@ -30,7 +30,10 @@ typedef struct kf_registry_opts_s {
 	const char *username;	 /* NULL: no basic auth */
 	const char *password;	 /* already resolved (file:/env: read) */
 	const char *ca_location; /* NULL: the system's CAs */
-	long timeout_ms;	 /* per request; 0: 10000 */
+	/* mutual TLS: a PEM certificate and its key (both or neither), the
+	 * key's password already resolved (NULL: a clear key) */
+	const char *cert_location, *key_location, *key_password;
+	long timeout_ms; /* per request; 0: 10000 */
 	/* the level set on a subject kferry creates; NULL: BACKWARD */
 	const char *compatibility;
 } kf_registry_opts_t;

@@ -129,9 +129,10 @@ create_topic "$CONNECT_TOPIC" 1
 CONNECT_DIR=$WORK/connect
 SINK_OUT=$WORK/sink.out
 
-# connect_file_sink: a Connect standalone worker running FileStreamSink on
-# $CONNECT_TOPIC into $SINK_OUT, with JsonConverter and schemas.enable=true
-# for key and value (connect.sh's defaults), stopped when the test ends.
+# connect_file_sink [connect.sh start options]: a Connect standalone worker
+# running FileStreamSink on $CONNECT_TOPIC into $SINK_OUT, with
+# JsonConverter and schemas.enable=true for key and value (connect.sh's
+# defaults, which the options may override), stopped when the test ends.
 connect_file_sink() {
 	local props=$WORK/file-sink.properties
 	cat >"$props" <<PROPS
@@ -141,7 +142,7 @@ tasks.max=1
 topics=$CONNECT_TOPIC
 file=$SINK_OUT
 PROPS
-	connect_start "$props"
+	connect_start "$props" "$@"
 }
 
 # connect_start PROPS [connect.sh start options]: a Connect standalone
@@ -163,6 +164,27 @@ connect_start() {
 debezium_plugins() {
 	"$KF_REPO/scripts/kafka/fetch.sh" "${1:---debezium}" 2>"$WORK/fetch-debezium.log" ||
 		fail "no Debezium plugins: $(tail -n 5 "$WORK/fetch-debezium.log")"
+}
+
+# apicurio_props PLUGINS CLASS [SETTING...]: sets the array PROPS to
+# connect.sh start options: PLUGINS as plugin.path (hybrid discovery:
+# Apicurio's jars have no service manifest) and, for key and value,
+# Apicurio's converter CLASS in the Confluent wire format (a 4-byte id, no
+# headers) against the v2 API of $REGISTRY_URL's registry, whose ccompat
+# ids are its content ids; each SETTING (KEY=VALUE) is added to both
+# sides' converter.
+apicurio_props() {
+	local plugins=$1 class=$2 side s
+	shift 2
+	PROPS=(--prop plugin.path="$plugins" --prop plugin.discovery=hybrid_warn)
+	for side in key value; do
+		PROPS+=(--prop "$side.converter=$class"
+			--prop "$side.converter.apicurio.registry.url=${REGISTRY_URL%/apis/ccompat/v7}/apis/registry/v2"
+			--prop "$side.converter.apicurio.registry.as-confluent=true"
+			--prop "$side.converter.apicurio.registry.use-id=contentId"
+			--prop "$side.converter.apicurio.registry.headers.enabled=false")
+		for s in "$@"; do PROPS+=(--prop "$side.converter.$s"); done
+	done
 }
 
 # connect_state: connect.sh status (connector and task states, a failed
@@ -227,4 +249,37 @@ sink_check() {
 	wait_sink "$(cat "$@" | wc -l)" 120
 	assert_connect_clean
 	assert_sink "$@"
+}
+
+# wire_bodies TOPIC OUT: the records of partition 0 of TOPIC, each a key
+# and a value in the Confluent wire format (docs/schemas.md 1.2), as lines
+# KEY<TAB>VALUE of their bodies (the bytes after the 5-byte header) in OUT;
+# the schema ids of the keys and of the values, each side's distinct ids
+# in order, in OUT.ids. Fails on a record whose key or value is null,
+# shorter than 5 bytes, has a magic byte other than 0, or a body holding a
+# TAB or a newline (compact JSON holds neither outside its strings'
+# escapes).
+wire_bodies() {
+	kcat -b "$BOOTSTRAP" -C -t "$1" -p 0 -o beginning -e -q -f '%K %S\n%k%s' >"$WORK/wire.raw" ||
+		fail "kcat could not read $1"
+	python3 - "$WORK/wire.raw" "$2" <<'PY' || fail "topic $1 holds a record that is not in the wire format"
+import struct, sys
+raw, out, ids = open(sys.argv[1], "rb").read(), open(sys.argv[2], "wb"), ([], [])
+i = 0
+while i < len(raw):
+    nl = raw.index(b"\n", i)
+    lens = [int(x) for x in raw[i:nl].split()]
+    i = nl + 1
+    parts = []
+    for side, n in enumerate(lens):
+        b, i = raw[i:i + n], i + n
+        if n < 5 or b[0] != 0 or b"\t" in b[5:] or b"\n" in b[5:]:
+            sys.exit("offset %d: %r" % (i, b[:16]))
+        sid = struct.unpack(">I", b[1:5])[0]
+        if sid not in ids[side]:
+            ids[side].append(sid)
+        parts.append(b[5:])
+    out.write(b"\t".join(parts) + b"\n")
+open(sys.argv[2] + ".ids", "w").write("%s\n%s\n" % tuple(" ".join(map(str, x)) for x in ids))
+PY
 }

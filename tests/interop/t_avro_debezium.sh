@@ -66,21 +66,11 @@ snapshot.mode=initial
 # Avro names are letters, digits and _: the topic prefix holds hyphens
 schema.name.adjustment.mode=avro
 PROPS
-# the converter's own API (v2) of the same registry; ccompat ids are
-# Apicurio's content ids. Its jar has no service manifest: hybrid
-# discovery finds it.
-props=(--prop plugin.path="$plugins,$converter" --prop plugin.discovery=hybrid_warn)
-for side in key value; do
-	props+=(--prop "$side.converter=io.apicurio.registry.utils.converter.AvroConverter"
-		--prop "$side.converter.apicurio.registry.url=${URL%/apis/ccompat/v7}/apis/registry/v2"
-		--prop "$side.converter.apicurio.registry.auto-register=true"
-		--prop "$side.converter.apicurio.registry.as-confluent=true"
-		--prop "$side.converter.apicurio.registry.use-id=contentId"
-		--prop "$side.converter.apicurio.registry.headers.enabled=false")
-done
+apicurio_props "$plugins,$converter" io.apicurio.registry.utils.converter.AvroConverter \
+	apicurio.registry.auto-register=true
 # the slot outlives the connector: drop it before the server stops
 on_exit "'$DB_SH' sql '$DB_WORK/postgres' -qc \"SELECT pg_drop_replication_slot('$slot')\" >/dev/null 2>&1"
-connect_start "$WORK/source.properties" "${props[@]}"
+connect_start "$WORK/source.properties" "${PROPS[@]}"
 # the changes below are to arrive as streamed events, not in the snapshot
 wait_until 90 grep -q 'Starting streaming' "$CONNECT_DIR/connect.log"
 

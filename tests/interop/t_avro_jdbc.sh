@@ -23,18 +23,8 @@ kferry_load --schema "$KF_REPO/config/settlement.schema" --value-format avro \
 	--schema-registry "$URL" "$WORK/settle_20261204.csv"
 [ "$(json_field "$LOAD_JSON" rows_published)" = "$N" ] || fail "kferry load did not publish $N rows: $LOAD_JSON"
 
-# the converter's own API (v2) of the same registry; ccompat ids are
-# Apicurio's content ids. Its jar has no service manifest: hybrid
-# discovery finds it.
-props=(--prop plugin.path="$plugins,$converter" --prop plugin.discovery=hybrid_warn)
-for side in key value; do
-	props+=(--prop "$side.converter=io.apicurio.registry.utils.converter.AvroConverter"
-		--prop "$side.converter.apicurio.registry.url=${URL%/apis/ccompat/v7}/apis/registry/v2"
-		--prop "$side.converter.apicurio.registry.as-confluent=true"
-		--prop "$side.converter.apicurio.registry.use-id=contentId"
-		--prop "$side.converter.apicurio.registry.headers.enabled=false")
-done
+apicurio_props "$plugins,$converter" io.apicurio.registry.utils.converter.AvroConverter
 SINK_OPTS=(--schema-registry "$URL")
-jdbc_vs_kferry "$N" kferry-avro-jdbc "${props[@]}"
+jdbc_vs_kferry "$N" kferry-avro-jdbc "${PROPS[@]}"
 note "Apicurio's AvroConverter + Debezium JDBC sink and kferry sink wrote the same $N rows from kferry load --value-format avro; verify: $VERIFY_LAST"
 log "t_avro_jdbc passed"

@@ -17,6 +17,12 @@
 # (the rule it breaks is explained for Avro only); it is out of CI, which
 # runs the Avro events: KF_CAPTURE_WIRE=json-schema tests/sink/run.sh
 # t_sink_capture_avro
+#
+# KF_CAPTURE_SUBJECTS=record runs it with schema.registry.subject_strategy
+# = record (docs/schemas.md 10.4): the subjects are the records' names
+# (...public.acct.Envelope and ...public.acct.Key), none is TOPIC-value;
+# out of CI too: KF_CAPTURE_SUBJECTS=record tests/sink/run.sh
+# t_sink_capture_avro (with either wire).
 source "$(dirname "$0")/../cdc/lib.sh"
 
 registry_start
@@ -39,7 +45,9 @@ INSERT INTO acct (id) VALUES (121);
 INSERT INTO k2 SELECT g % 7, 'k' || g, g FROM generate_series(1, 40) g" >/dev/null
 
 WIRE=${KF_CAPTURE_WIRE:-avro}
-avro=(--value-format "$WIRE" --schema-registry "$REGISTRY_URL")
+SUBJECTS=${KF_CAPTURE_SUBJECTS:-topic}
+avro=(--value-format "$WIRE" --schema-registry "$REGISTRY_URL"
+	-o schema.registry.subject_strategy="$SUBJECTS")
 capture_bg --tables public.acct,public.k2 "${avro[@]}"
 wait_until 60 grep -sq 'streaming slot' "$CAPTURE_LOG" ||
 	fail "the capture did not start streaming: $(tail -n 5 "$CAPTURE_LOG")"
@@ -65,19 +73,34 @@ kf_capture --tables public.acct,public.k2 "${avro[@]}" ||
 	fail "kferry capture exited $?: $(tail -n 5 "$CAPTURE_LOG")"
 
 curl -sf "$REGISTRY_URL/subjects" >"$WORK/subjects.json" || fail "cannot list the registry's subjects"
-for s in acct-key acct-value k2-key k2-value; do
-	grep -q "\"$PREFIX.public.$s\"" "$WORK/subjects.json" ||
-		fail "no subject $PREFIX.public.$s: $(cat "$WORK/subjects.json")"
+# subject TABLE key|value: the subject of a table's side, in the list
+subject() {
+	local want="$PREFIX.public.$1-$2"
+	[ "$SUBJECTS" = topic ] ||
+		want=$(grep -o "\"[^\"]*\.public\.$1\.$([ "$2" = key ] && echo Key || echo Envelope)\"" \
+			"$WORK/subjects.json" | tr -d '"')
+	grep -q "\"$want\"" "$WORK/subjects.json" && [ -n "$want" ] ||
+		fail "no $2 subject of $1 ($SUBJECTS strategy): $(cat "$WORK/subjects.json")"
+	echo "$want"
+}
+for t in acct k2; do
+	for side in key value; do
+		sub=$(subject "$t" "$side") || exit 1
+		log "$t's $side subject: $sub"
+	done
 done
-versions=$(curl -sf "$REGISTRY_URL/subjects/$PREFIX.public.acct-value/versions") ||
-	fail "cannot list the versions of $PREFIX.public.acct-value"
+[ "$SUBJECTS" = topic ] || ! grep -q -- '-value"' "$WORK/subjects.json" ||
+	fail "a TOPIC-value subject with subject_strategy = record: $(cat "$WORK/subjects.json")"
+ACCT_VALUE=$(subject acct value) || exit 1
+versions=$(curl -sf "$REGISTRY_URL/subjects/$ACCT_VALUE/versions") ||
+	fail "cannot list the versions of $ACCT_VALUE"
 [ "$versions" = "[1,2]" ] || fail "acct's value schema versions: $versions, expected [1,2] (note added)"
 
 CDC_SINK_OPTS=(--schema-registry "$REGISTRY_URL" --evolve)
 sink_all acct k2
 assert_equal acct k2
 [ "$(db_sql postgres "SELECT count(*) FROM k2")" = 1 ] || fail "test setup: k2 should hold 1 row"
-latest=$(curl -sf "$REGISTRY_URL/subjects/$PREFIX.public.acct-value/versions/latest") ||
+latest=$(curl -sf "$REGISTRY_URL/subjects/$ACCT_VALUE/versions/latest") ||
 	fail "cannot read acct's latest value schema"
 if [ "$WIRE" = json-schema ]; then
 	[[ "$latest" == *'"schemaType":"JSON"'* ]] || fail "acct's value schema is not a JSON Schema: $latest"

@@ -43,6 +43,32 @@ static void test_settings(void **state)
 	kf_registry_destroy(NULL);
 }
 
+/* A client certificate without its key (or a key alone) is refused when
+ * the client is made, naming both keys, not at the first TLS handshake. */
+static void test_cert_pair(void **state)
+{
+	kf_registry_opts_t o = {.url = "https://127.0.0.1:1",
+				.cert_location = "/nonexistent/client.pem"};
+	kf_registry_t *r;
+	char err[512];
+
+	(void)state;
+	assert_null(kf_registry_new(&o, err, sizeof(err)));
+	assert_non_null(strstr(err,
+			       "schema.registry.certificate_location is "
+			       "set without schema.registry.key_location"));
+	o.cert_location = NULL;
+	o.key_location = "/nonexistent/client.key";
+	assert_null(kf_registry_new(&o, err, sizeof(err)));
+	assert_non_null(strstr(err,
+			       "schema.registry.key_location is set "
+			       "without schema.registry.certificate_location"));
+	o.cert_location = "/nonexistent/client.pem";
+	o.key_password = "pw";
+	assert_non_null(r = kf_registry_new(&o, err, sizeof(err)));
+	kf_registry_destroy(r);
+}
+
 /* A loopback port nobody listens on: bound, then closed. */
 static int dead_port(void)
 {
@@ -220,6 +246,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_settings),
+		cmocka_unit_test(test_cert_pair),
 		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_unread_remembered),
 		cmocka_unit_test(test_schema_type),
