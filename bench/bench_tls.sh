@@ -15,7 +15,7 @@ PROG=bench_tls.sh
 usage() {
     cat <<USAGE
 Usage: bench/bench_tls.sh [--size-mib N] [--rounds N] [--warm-mib N] [--build DIR] [--base DIR]
-                          [--aes256] [--plain-sasl] [--keep]
+                          [-o KEY=VALUE]... [--aes256] [--plain-sasl] [--keep]
 
   --size-mib N   size of the file sent in each run (default 512)
   --rounds N     runs of each mode, interleaved, the order of the modes
@@ -26,6 +26,9 @@ Usage: bench/bench_tls.sh [--size-mib N] [--rounds N] [--warm-mib N] [--build DI
   --base DIR     also run every mode with DIR's kferry (modes named base-*),
                  interleaved: a before/after of two builds in the same run,
                  ratios to base-plain
+  -o KEY=VALUE   a kferry setting for every run of --build's kferry (not
+                 --base's): with --base DIR naming the same build, a setting
+                 before and after in the same run
   --aes256       also run ssl and sasl_ssl offering AES-256-GCM alone
                  (tls.ciphersuites=TLS_AES_256_GCM_SHA384, the suite Kafka's
                  brokers pick when offered OpenSSL's default list)
@@ -43,6 +46,7 @@ ROUNDS=5
 WARM_MIB=64
 BUILD=$ROOT/build
 BASE=
+OPTS=()
 KEEP=0
 MODES=(plain ssl sasl_ssl)
 while [ $# -gt 0 ]; do
@@ -52,6 +56,7 @@ while [ $# -gt 0 ]; do
         --warm-mib) WARM_MIB=${2:?}; shift ;;
         --build) BUILD=${2:?}; shift ;;
         --base) BASE=${2:?}; shift ;;
+        -o) OPTS+=(-o "${2:?}"); shift ;;
         --aes256) MODES+=(ssl_aes256 sasl_ssl_aes256) ;;
         --plain-sasl) MODES+=(sasl_plain) ;;
         --keep) KEEP=1 ;;
@@ -104,8 +109,9 @@ conf() { # MODE ROLE: the options of a mode and role
         base-*) conf "${1#base-}" "$2" ;;
     esac
 }
-# MODE: the kferry binary of a mode
+# MODE: the kferry binary of a mode; the -o settings of a mode
 kf() { case "$1" in base-*) echo "$KFERRY_BASE" ;; *) echo "$KFERRY" ;; esac; }
+xopts() { case "$1" in base-*) ;; *) echo "${OPTS[*]-}" ;; esac; }
 
 mkdir -p "$W/src"
 head -c $((SIZE_MIB * 1048576)) /dev/urandom >"$W/src/data.bin"
@@ -161,10 +167,10 @@ for m in "${MODES[@]}"; do
     t=bench-warm-${m//_/-}
     "$SECURE_SH" topic "$S" create "$t" --partitions 1 >/dev/null 2>&1
     # shellcheck disable=SC2046
-    "$(kf "$m")" send -q $(conf "$m" sender) "${common[@]}" -t "$t" "$W/warm.bin" ||
+    $(kf "$m") send -q $(conf "$m" sender) $(xopts "$m") "${common[@]}" -t "$t" "$W/warm.bin" ||
         die "$m: warm-up send failed"
     # shellcheck disable=SC2046
-    "$(kf "$m")" receive -q $(conf "$m" receiver) "${common[@]}" -t "$t" -g "$t" \
+    $(kf "$m") receive -q $(conf "$m" receiver) $(xopts "$m") "${common[@]}" -t "$t" -g "$t" \
         --dest "$W/warm-$m" --idle-exit 1 2>/dev/null || die "$m: warm-up receive failed"
     rm -rf "$W/warm-$m"
     "$SECURE_SH" topic "$S" delete "$t" >/dev/null 2>&1 || true
@@ -181,11 +187,11 @@ for r in $(seq 1 "$ROUNDS"); do
         "$SECURE_SH" topic "$S" create "$t" --partitions 4 >/dev/null 2>&1
         k0=$(broker_ticks); a=$(now)
         # shellcheck disable=SC2046
-        "$TIME" -f "%U %S" -o "$W/send.cpu" "$(kf "$m")" send -q $(conf "$m" sender) "${common[@]}" \
+        "$TIME" -f "%U %S" -o "$W/send.cpu" $(kf "$m") send -q $(conf "$m" sender) $(xopts "$m") "${common[@]}" \
             -t "$t" "$W/src/data.bin" || die "$m: send failed"
         b=$(now); k1=$(broker_ticks)
         # shellcheck disable=SC2046
-        "$TIME" -f "%U %S" -o "$W/recv.cpu" "$(kf "$m")" receive -q $(conf "$m" receiver) \
+        "$TIME" -f "%U %S" -o "$W/recv.cpu" $(kf "$m") receive -q $(conf "$m" receiver) $(xopts "$m") \
             "${common[@]}" -t "$t" -g "$t" --dest "$W/dst-$m" --idle-exit $IDLE \
             2>"$W/recv-$m.log" || die "$m: receive failed"
         c=$(now); k2=$(broker_ticks)
