@@ -10,6 +10,13 @@ void kf_api_send_opts(const kf_conf_t *conf, kf_send_opts_t *o)
 	*o = (kf_send_opts_t){0};
 	/* records are the sender's own frames: no larger size to allow */
 	kf_producer_opts_init(&o->producer, conf, conf->topic, 0);
+	/* librdkafka closes a batch at message.max.bytes, whatever batch.size
+	 * says: several chunks share a batch only when the topic was said to
+	 * take them */
+	if (conf->send_batch_max_bytes > o->producer.max_message) {
+		o->producer.max_message = conf->send_batch_max_bytes;
+		o->producer.batch_size = conf->send_batch_max_bytes;
+	}
 	o->chunk_size = conf->chunk_size;
 	o->codec = conf->codec;
 	o->codec_level = conf->codec_level;

@@ -405,6 +405,24 @@ const struct kf__key kf__conf_keys[] = {
 		       "makes larger batches and adds latency.",
 	},
 	{
+		.name = "send.batch_max_bytes",
+		KF__SIZE(send_batch_max_bytes),
+		.def = "0",
+		.min = 0,
+		.max = 64 * KF__MiB,
+		.doc = "Most bytes of one record batch of a sender, and so of "
+		       "one produce request to a partition (librdkafka's "
+		       "message.max.bytes and batch.size). 0, or less than "
+		       "one chunk's message: one chunk per batch, which any "
+		       "topic that takes chunk_size accepts. Larger batches "
+		       "carry several chunks of a file in one request, which "
+		       "costs the brokers less CPU per GiB (bench/README.md, "
+		       "\"The cost of TLS\"), but the topic's "
+		       "max.message.bytes (or the brokers' message.max.bytes) "
+		       "must take the whole batch, or files fail with "
+		       "\"Broker: Message size too large\".",
+	},
+	{
 		.name = "send.delivery_timeout_ms",
 		KF__INT(send_delivery_timeout_ms),
 		.def = "300000",

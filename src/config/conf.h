@@ -95,6 +95,7 @@ struct kf_conf_s {
 	int send_max_inflight_files;
 	int send_file_frames; /* FILE frames for small files */
 	int send_linger_ms;
+	uint64_t send_batch_max_bytes; /* 0: one frame per record batch */
 	int send_delivery_timeout_ms;
 	char *encrypt_recipients; /* owned; comma list of PEM files or NULL */
 	char *sign_key;		  /* owned; PEM file or NULL */
