@@ -734,7 +734,8 @@ static int kf__small_read(struct kf__sfile *f, uint8_t *data, size_t size,
 	if (f->seal)
 		kf_seal_feed(f->seal, data, size);
 	if (size && f->s->opts.codec == KF_CODEC_ZSTD) {
-		codec = kf_codec_compress(f->s->codecs, data, size, payload);
+		codec = kf_codec_compress_probed(f->s->codecs, data, size,
+						 payload);
 		if (codec < 0) {
 			kf__fail(f, codec, "compression: %s",
 				 kf_strerror(codec));
