@@ -16,12 +16,17 @@ PROG=bench_small.sh
 usage() {
     cat <<USAGE
 Usage: bench/bench_small.sh [--files N] [--sizes LIST] [--build DIR] [--keep]
+                            [--seal] [--sign] [--data random|text]
                             [--send-set K=V]... [--recv-set K=V]...
 
   --files N      files per size (default 5000)
   --sizes LIST   comma-separated file sizes in bytes (default 1024,4096,65536)
   --build DIR    directory holding the kferry binary (default: build)
   --keep         keep the scratch directory
+  --seal         encrypt every transfer end to end (a fresh x25519 key pair)
+  --sign         sign every transfer, receiver trusting only that key (ed25519)
+  --data KIND    random (default: zstd cannot shrink it) or text (decimal
+                 numbers in lines, about half their size under zstd)
   --send-set K=V / --recv-set K=V   passed to kferry send / receive as -o K=V
 Environment: KF_BENCH_TMP (scratch, default /tmp; not tmpfs).
 USAGE
@@ -36,6 +41,8 @@ TMPROOT=${KF_BENCH_TMP:-/tmp}
 OUT=$ROOT/bench/out/small.txt
 SEND_ARGS=()
 RECV_ARGS=()
+SEAL=0
+SIGN=0
 while [[ $# -gt 0 ]]; do
     case $1 in
     --files) need_arg "$@"; NFILES=$2; shift 2 ;;
@@ -44,6 +51,9 @@ while [[ $# -gt 0 ]]; do
     --send-set) need_arg "$@"; SEND_ARGS+=(-o "$2"); shift 2 ;;
     --recv-set) need_arg "$@"; RECV_ARGS+=(-o "$2"); shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --seal) SEAL=1; shift ;;
+    --sign) SIGN=1; shift ;;
+    --data) need_arg "$@"; FILE_DATA=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
     esac
@@ -51,6 +61,7 @@ done
 [[ $NFILES =~ ^[1-9][0-9]*$ ]] || die "--files: not a positive integer: $NFILES"
 IFS=, read -r -a SIZE_LIST <<<"$SIZES"
 for s in "${SIZE_LIST[@]}"; do [[ $s =~ ^[1-9][0-9]*$ ]] || die "--sizes: not a size: $s"; done
+[[ ${FILE_DATA:=random} == random || $FILE_DATA == text ]] || die "--data: random or text, not '$FILE_DATA'"
 command -v kcat >/dev/null || die "kcat is missing: apt-get install kcat (scripts/setup.sh does)"
 bench_paths
 
@@ -59,6 +70,19 @@ for s in "${SIZE_LIST[@]}"; do total=$((total + NFILES * (s + 8192) * 4)); done
 bench_scratch kferry-bench-small $((total + 1024 * mib))
 say "scratch: $SCRATCH ($fstype); kferry: $KF"
 bench_broker_start
+
+# Keys made after the warm-up, which runs without them.
+if ((SEAL)); then
+    "$KF" keygen --type x25519 --out "$SCRATCH/recv.key" >/dev/null || die "kferry keygen x25519 failed"
+    SEND_ARGS+=(-o "send.encrypt_recipients=$SCRATCH/recv.key.pub")
+    RECV_ARGS+=(-o "receive.decrypt_keys=$SCRATCH/recv.key")
+fi
+if ((SIGN)); then
+    "$KF" keygen --type ed25519 --out "$SCRATCH/send.key" >/dev/null || die "kferry keygen ed25519 failed"
+    SEND_ARGS+=(-o "send.sign_key=$SCRATCH/send.key")
+    RECV_ARGS+=(-o "receive.trusted_signers=$SCRATCH/send.key.pub")
+fi
+MODE=$( ((SEAL)) && printf 'sealed '; ((SIGN)) && printf 'signed '; printf '%s data' "$FILE_DATA")
 
 now() { echo "$EPOCHREALTIME"; }
 topic() { "$BROKER_SH" topic "$BDIR" create "$1" --partitions "$PARTITIONS" >/dev/null 2>&1 || die "cannot create topic $1"; }
@@ -130,8 +154,8 @@ for size in "${SIZE_LIST[@]}"; do
     ((KEEP)) || rm -rf "$src" "$dest"
 
     k=$(calc "$NFILES / $t_kcat" 0) s=$(calc "$NFILES / $t_send" 0) e=$(calc "$NFILES / $t_e2e" 0)
-    line=$(printf '%6d B x %d: kcat -P %7s files/s | kferry send %7s files/s (%sx kcat) | end to end %7s files/s (%sx kcat), tree sha256 equal' \
-        "$size" "$NFILES" "$k" "$s" "$(calc "$s / $k")" "$e" "$(calc "$e / $k")")
+    line=$(printf '%6d B x %d, %s: kcat -P %7s files/s | kferry send %7s files/s (%sx kcat) | end to end %7s files/s (%sx kcat), tree sha256 equal' \
+        "$size" "$NFILES" "$MODE" "$k" "$s" "$(calc "$s / $k")" "$e" "$(calc "$e / $k")")
     say "$line"
     REPORT+=("$line")
 done

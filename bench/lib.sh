@@ -183,8 +183,17 @@ bench_txn_warmup() {
         2>"$SCRATCH/warmup-load.log" || { tail -n 5 "$SCRATCH/warmup-load.log" >&2; die "warm-up: kferry load failed"; }
 }
 
-# gen_files DIR N [MANIFEST]: N random files of FILE_SIZE bytes as
-# DIR/dNNN/fNNNN, 1000 a directory; MANIFEST gets "dNNN COUNT" per directory.
+# gen_files DIR N [MANIFEST]: N files of FILE_SIZE bytes as DIR/dNNN/fNNNN,
+# 1000 a directory; MANIFEST gets "dNNN COUNT" per directory. The bytes are
+# random, or with FILE_DATA=text random decimal numbers in lines (text that
+# zstd shrinks to about half).
+gen__bytes() { # N
+    if [[ ${FILE_DATA:-random} == text ]]; then
+        { od -An -tu2 -v /dev/urandom || true; } | head -c "$1" # od ends on SIGPIPE
+    else
+        head -c "$1" /dev/urandom
+    fi
+}
 gen_files() {
     local dir=$1 n=$2 i=0 k sub
     mkdir -p "$dir"
@@ -193,7 +202,7 @@ gen_files() {
         k=$((n < 1000 ? n : 1000))
         sub=$(printf 'd%03d' "$i")
         mkdir "$dir/$sub"
-        head -c $((k * FILE_SIZE)) /dev/urandom | split -a 4 -d -b "$FILE_SIZE" - "$dir/$sub/f"
+        gen__bytes $((k * FILE_SIZE)) | split -a 4 -d -b "$FILE_SIZE" - "$dir/$sub/f"
         [[ -z ${3:-} ]] || echo "$sub $k" >>"$3"
         n=$((n - k))
         i=$((i + 1))

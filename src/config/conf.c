@@ -390,8 +390,10 @@ const struct kf__key kf__conf_keys[] = {
 		       "version 2 refuse FILE messages (logged and "
 		       "dead-lettered, never half-placed): set it to false "
 		       "until every receiver of the topic is upgraded. "
-		       "Encrypted and signed transfers always use three or "
-		       "more messages.",
+		       "Encrypted and signed small files travel as one FILE "
+		       "message too, holding their three sealed frames "
+		       "(docs/protocol.md section 10.10); receivers that "
+		       "predate it refuse them the same way.",
 	},
 	{
 		.name = "send.linger_ms",

@@ -16,6 +16,7 @@
 
 struct kf__cctx {
 	ZSTD_CCtx *cctx;
+	ZSTD_CCtx *probe; /* level 1, for kf_codec_compress_probed */
 	ZSTD_DCtx *dctx;
 	uint8_t *scratch; /* compression output, ZSTD_compressBound bytes */
 	struct kf__cctx *next;
@@ -43,6 +44,7 @@ kf_codec_pool_t *kf_codec_pool_new(size_t max_chunk, int level)
 static void kf__cctx_destroy(struct kf__cctx *c)
 {
 	ZSTD_freeCCtx(c->cctx);
+	ZSTD_freeCCtx(c->probe);
 	ZSTD_freeDCtx(c->dctx);
 	free(c->scratch);
 	free(c);
@@ -79,14 +81,16 @@ static struct kf__cctx *kf__borrow(kf_codec_pool_t *pool)
 	if (!c)
 		return NULL;
 	c->cctx = ZSTD_createCCtx();
+	c->probe = ZSTD_createCCtx();
 	c->dctx = ZSTD_createDCtx();
-	if (!c->cctx || !c->dctx) {
+	if (!c->cctx || !c->probe || !c->dctx) {
 		kf__cctx_destroy(c);
 		return NULL;
 	}
 	ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_compressionLevel, pool->level);
 	ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_contentSizeFlag, 1);
 	ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_checksumFlag, 0);
+	ZSTD_CCtx_setParameter(c->probe, ZSTD_c_compressionLevel, 1);
 	return c;
 }
 
@@ -96,6 +100,12 @@ static void kf__give_back(kf_codec_pool_t *pool, struct kf__cctx *c)
 	c->next = pool->free;
 	pool->free = c;
 	pthread_mutex_unlock(&pool->lock);
+}
+
+/* Saves the 1/32 that makes compressed data worth sending. */
+static int kf__worth(size_t compressed, size_t n)
+{
+	return compressed < n - (n >> KF__MIN_SAVING_SHIFT);
 }
 
 int kf_codec_compress(kf_codec_pool_t *pool, uint8_t *buf, size_t n,
@@ -111,7 +121,7 @@ int kf_codec_compress(kf_codec_pool_t *pool, uint8_t *buf, size_t n,
 		return KF_ENOMEM;
 	}
 	r = ZSTD_compress2(c->cctx, c->scratch, pool->scratch_cap, buf, n);
-	if (!ZSTD_isError(r) && r < n - (n >> KF__MIN_SAVING_SHIFT)) {
+	if (!ZSTD_isError(r) && kf__worth(r, n)) {
 		memcpy(buf, c->scratch, r);
 		*out_len = r;
 		kf__give_back(pool, c);
@@ -120,6 +130,31 @@ int kf_codec_compress(kf_codec_pool_t *pool, uint8_t *buf, size_t n,
 	kf__give_back(pool, c);
 	*out_len = n;
 	return KF_CODEC_NONE;
+}
+
+int kf_codec_compress_probed(kf_codec_pool_t *pool, uint8_t *buf, size_t n,
+			     size_t *out_len)
+{
+	struct kf__cctx *c;
+	size_t r;
+
+	if (n < KF_CODEC_PROBE_MIN)
+		return kf_codec_compress(pool, buf, n, out_len);
+	c = kf__borrow(pool);
+	if (!c)
+		return KF_ENOMEM;
+	if (!c->scratch && !(c->scratch = malloc(pool->scratch_cap))) {
+		kf__give_back(pool, c);
+		return KF_ENOMEM;
+	}
+	r = ZSTD_compress2(c->probe, c->scratch, pool->scratch_cap, buf,
+			   KF_CODEC_PROBE_LEN);
+	kf__give_back(pool, c);
+	if (ZSTD_isError(r) || !kf__worth(r, KF_CODEC_PROBE_LEN)) {
+		*out_len = n;
+		return KF_CODEC_NONE;
+	}
+	return kf_codec_compress(pool, buf, n, out_len);
 }
 
 int kf_codec_decompress(kf_codec_pool_t *pool, int codec, const void *src,

@@ -298,7 +298,7 @@ int kf_seal_manifest(kf_seal_t *s, const kf_seal_keys_t *k,
 		r = kf_sha256(f, off, s->mdigest);
 		if (!r)
 			r = kf_sign(s->sign_key, f, off, f + off);
-		if (!r)
+		if (!r && !s->whole)
 			r = kf__sign_abort(s);
 		if (r)
 			goto out_free;
@@ -767,6 +767,134 @@ int kf_seal_open_abort(const kf_seal_t *s, const void *frame, size_t len,
 	kf__put_be(plain + KF__FLAGS_OFF, 2, 0);
 	*plain_len = body;
 	return 0;
+}
+
+/* ------------------------------------------- FILE with flags (10.10) */
+
+size_t kf_seal_file_head(const kf_seal_t *s)
+{
+	return KF_SEAL_FILE_FIXED + s->frame_len;
+}
+
+long kf_seal_file_close(const kf_seal_t *s, uint8_t *buf, size_t cap,
+			size_t chunk_len)
+{
+	size_t head = kf_seal_file_head(s);
+	size_t len = head + chunk_len + s->commit_len;
+
+	if (cap < len || s->frame_len > KF_SEAL_FILE_MANIFEST_MAX ||
+	    chunk_len > UINT32_MAX)
+		return KF_EINVAL;
+	memcpy(buf, KF_WIRE_MAGIC, 4);
+	buf[4] = KF_WIRE_VERSION_FILE;
+	buf[5] = KF_WIRE_FILE;
+	kf__put_be(buf + KF__FLAGS_OFF, 2, s->flags);
+	memcpy(buf + 8, s->xid.b, sizeof(s->xid.b));
+	kf__put_be(buf + KF_WIRE_HDR_SIZE, 4, s->frame_len);
+	memcpy(buf + KF_WIRE_HDR_SIZE + 4, s->frame, s->frame_len);
+	kf__put_be(buf + head - 4, 4, chunk_len);
+	memcpy(buf + head + chunk_len, s->commit, s->commit_len);
+	return (long)len;
+}
+
+/* One inner frame of a FILE: of `type`, version 1, with `flags` and the
+ * FILE's transfer id. */
+static int kf__file_part(const uint8_t *f, size_t len, unsigned type,
+			 unsigned flags, const kf_xid_t *xid, char *errstr,
+			 size_t errstr_size)
+{
+	kf_wire_hdr_t h;
+	int r;
+
+	r = kf__hdr(f, len, type, &h, errstr, errstr_size);
+	if (r)
+		return r;
+	if (h.flags != flags)
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "file: its frame of type %u has flags "
+				 "0x%04x, the file 0x%04x",
+				 type, h.flags, flags);
+	if (memcmp(h.xid.b, xid->b, sizeof(xid->b)) != 0)
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "file: its frame of type %u belongs to "
+				 "another transfer",
+				 type);
+	return 0;
+}
+
+/* Takes a 4-byte length and that many bytes at *at, within len. */
+static int kf__file_take(const uint8_t *p, size_t len, size_t *at,
+			 const char *what, const uint8_t **out, size_t *n,
+			 char *errstr, size_t errstr_size)
+{
+	if (len - *at < 4)
+		return kf__short("file", len, errstr, errstr_size);
+	*n = (size_t)kf__get_be(p + *at, 4);
+	*at += 4;
+	if (*n > len - *at)
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "file: %s_len %zu exceeds the %zu bytes "
+				 "left",
+				 what, *n, len - *at);
+	*out = p + *at;
+	*at += *n;
+	return 0;
+}
+
+int kf_seal_file_split(const void *frame, size_t len, kf_seal_file_parts_t *p,
+		       char *errstr, size_t errstr_size)
+{
+	const uint8_t *f = frame;
+	kf_wire_hdr_t h;
+	size_t at = KF_WIRE_HDR_SIZE;
+	uint64_t index;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	r = kf__hdr(f, len, KF_WIRE_FILE, &h, errstr, errstr_size);
+	if (r)
+		return r;
+	if (!h.flags)
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "file: a plain FILE is not sealed or signed");
+	p->flags = h.flags;
+	p->xid = h.xid;
+	r = kf__file_take(f, len, &at, "manifest", &p->manifest,
+			  &p->manifest_len, errstr, errstr_size);
+	if (!r && p->manifest_len > KF_SEAL_FILE_MANIFEST_MAX)
+		r = kf_seterr(errstr, errstr_size, KF_EPROTO,
+			      "file: manifest_len %zu exceeds %u",
+			      p->manifest_len, KF_SEAL_FILE_MANIFEST_MAX);
+	if (!r)
+		r = kf__file_part(p->manifest, p->manifest_len,
+				  KF_WIRE_MANIFEST, h.flags, &h.xid, errstr,
+				  errstr_size);
+	if (!r)
+		r = kf__file_take(f, len, &at, "chunk", &p->chunk,
+				  &p->chunk_len, errstr, errstr_size);
+	if (r)
+		return r;
+	p->commit = f + at;
+	p->commit_len = len - at;
+	r = kf__file_part(p->commit, p->commit_len, KF_WIRE_COMMIT, h.flags,
+			  &h.xid, errstr, errstr_size);
+	if (r)
+		return r;
+	if (!p->chunk_len) {
+		p->chunk = NULL;
+		return 0;
+	}
+	r = kf__file_part(p->chunk, p->chunk_len, KF_WIRE_CHUNK,
+			  h.flags & KF_WIRE_FLAG_SEALED, &h.xid, errstr,
+			  errstr_size);
+	if (!r)
+		r = kf_seal_peek_chunk(h.flags, p->chunk, p->chunk_len, &index,
+				       errstr, errstr_size);
+	if (!r && index != 0)
+		r = kf_seterr(errstr, errstr_size, KF_EPROTO,
+			      "file: its chunk has index %llu, not 0",
+			      (unsigned long long)index);
+	return r;
 }
 
 void kf_seal_free(kf_seal_t *s)

@@ -65,6 +65,9 @@ typedef struct kf_seal_s {
 	uint8_t mdigest[KF_CRYPTO_SHA256_LEN]; /* of the signed manifest */
 	kf_sha256_t *content;		       /* plaintext digest if signed */
 	const kf_key_t *sign_key;	       /* sender: borrowed from keys */
+	/* sender: the transfer is one FILE frame (section 10.10), which is
+	 * never aborted: kf_seal_manifest signs no ABORT */
+	int whole;
 	/* sender: the MANIFEST frame to produce; receiver: the plain v1
 	 * MANIFEST it opened into. Owned. */
 	uint8_t *frame;
@@ -140,6 +143,45 @@ int kf_seal_open_commit(kf_seal_t *s, const void *frame, size_t len,
 int kf_seal_open_abort(const kf_seal_t *s, const void *frame, size_t len,
 		       uint8_t plain[KF_SEAL_ABORT_PLAIN_MAX],
 		       size_t *plain_len, char *errstr, size_t errstr_size);
+
+/* ---- a sealed or signed small file in one FILE frame (section 10.10) */
+
+/* The FILE's bytes before its CHUNK: header, manifest_len, the MANIFEST
+ * (s->frame), chunk_len. */
+#define KF_SEAL_FILE_FIXED (KF_WIRE_HDR_SIZE + 8)
+#define KF_SEAL_FILE_MANIFEST_MAX 65536u
+
+/* @locality any thread. Where the CHUNK goes in a FILE of transfer s
+ * (after kf_seal_manifest): the caller builds it there, at buf +
+ * kf_seal_file_head(s), then calls kf_seal_file_close. */
+size_t kf_seal_file_head(const kf_seal_t *s);
+/* @locality any thread. Completes the FILE in buf (capacity cap) around
+ * the chunk_len-byte CHUNK already at its place (0: an empty file): the
+ * head before it, s->commit (after kf_seal_commit) after it. Returns the
+ * FILE's length or KF_EINVAL (cap too small). */
+long kf_seal_file_close(const kf_seal_t *s, uint8_t *buf, size_t cap,
+			size_t chunk_len);
+
+/* The inner frames of a sealed or signed FILE; they point into it. */
+typedef struct kf_seal_file_parts_s {
+	uint16_t flags;
+	kf_xid_t xid;
+	const uint8_t *manifest;
+	size_t manifest_len;
+	const uint8_t *chunk; /* NULL for an empty file */
+	size_t chunk_len;
+	const uint8_t *commit;
+	size_t commit_len;
+} kf_seal_file_parts_t;
+
+/* @locality any thread (no cryptography: cheap, for the loop thread).
+ * Splits a FILE with flags into its inner frames, checking what is in
+ * clear (section 10.10): lengths, and each inner frame's version, type,
+ * flags and transfer id against the FILE's, the CHUNK's index 0. What is
+ * sealed or signed is checked by opening the parts. KF_EPROTO with a
+ * reason otherwise. */
+int kf_seal_file_split(const void *frame, size_t len, kf_seal_file_parts_t *p,
+		       char *errstr, size_t errstr_size);
 
 void kf_seal_free(kf_seal_t *s);
 

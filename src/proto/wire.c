@@ -116,6 +116,7 @@ static unsigned kf__flags_allowed(unsigned type)
 	switch (type) {
 	case KF_WIRE_MANIFEST:
 	case KF_WIRE_COMMIT:
+	case KF_WIRE_FILE: /* bundling a transfer's frames (section 10.10) */
 		return KF_WIRE_FLAG_SEALED | KF_WIRE_FLAG_SIGNED;
 	case KF_WIRE_CHUNK:
 		return KF_WIRE_FLAG_SEALED;

@@ -79,6 +79,14 @@ struct kf__job {
 	int kind;
 	struct kf__xfer *x;
 	rd_kafka_message_t *msg; /* owned; chunk payload lives in it */
+	/* the frame the job opens: msg's payload, or part of it (a FILE
+	 * with flags, section 10.10), or copy */
+	const uint8_t *frame;
+	size_t frame_len;
+	uint8_t *copy; /* owned */
+	/* UNSEAL of a FILE with flags: the chunk count its manifest must
+	 * have (it carried a CHUNK or not); -1 otherwise */
+	int whole_chunks;
 	kf_wire_chunk_t chunk;
 	kf_wire_commit_t commit;
 	char reason[512]; /* why, for QUARANTINE */
@@ -287,6 +295,7 @@ static void kf__job_free(struct kf__recv *r, struct kf__job *j)
 		free(j->opened);
 	}
 	kf_seal_free(j->seal);
+	free(j->copy);
 	free(j);
 }
 
@@ -381,13 +390,20 @@ static int kf__unseal_work(struct kf__job *j, char *e, size_t es)
 		return KF_ENOMEM;
 	memset(j->opened, 0, sizeof(*j->opened));
 	j->opened->fd = -1;
-	rc = kf_seal_open_manifest(r->keys, j->msg->payload, j->msg->len,
-				   &j->seal, e, es);
+	rc = kf_seal_open_manifest(r->keys, j->frame, j->frame_len, &j->seal, e,
+				   es);
 	if (!rc)
 		rc = kf_wire_decode_manifest(j->seal->frame, j->seal->frame_len,
 					     r->o.max_file_size, &man, e, es);
 	if (rc)
 		return rc;
+	if (j->whole_chunks >= 0 &&
+	    man.chunk_count != (uint64_t)j->whole_chunks)
+		return kf_seterr(e, es, KF_EPROTO,
+				 "file: its manifest counts %llu chunks, "
+				 "the file frame carries %d",
+				 (unsigned long long)man.chunk_count,
+				 j->whole_chunks);
 	rc = kf_assembly_init(j->opened, r->dest, &man, x->seq);
 	if (rc)
 		return rc;
@@ -412,8 +428,8 @@ static int kf__sealed_chunk_work(struct kf__job *j, char *e, size_t es)
 	size_t len;
 	int rc;
 
-	rc = kf_seal_open_chunk(x->seal, j->msg->payload, j->msg->len, &plain,
-				&owned, &len, e, es);
+	rc = kf_seal_open_chunk(x->seal, j->frame, j->frame_len, &plain, &owned,
+				&len, e, es);
 	if (rc)
 		return rc;
 	rc = kf_wire_decode_chunk(plain, len, &c, e, es);
@@ -433,8 +449,7 @@ static int kf__sealed_finish_work(struct kf__job *j, char *e, size_t es)
 	uint8_t plain[KF_WIRE_COMMIT_SIZE];
 	int rc;
 
-	rc = kf_seal_open_commit(x->seal, j->msg->payload, j->msg->len, plain,
-				 e, es);
+	rc = kf_seal_open_commit(x->seal, j->frame, j->frame_len, plain, e, es);
 	if (!rc && (x->seal->flags & KF_WIRE_FLAG_SIGNED))
 		x->a.signed_digest = x->seal->cdigest;
 	if (!rc)
@@ -459,8 +474,8 @@ static int kf__signed_abort_work(struct kf__job *j, char *e, size_t es)
 		return kf_seterr(e, es, KF_EPROTO,
 				 "abort of a transfer whose "
 				 "manifest was not opened");
-	rc = kf_seal_open_abort(j->x->seal, j->msg->payload, j->msg->len, plain,
-				&len, e, es);
+	rc = kf_seal_open_abort(j->x->seal, j->frame, j->frame_len, plain, &len,
+				e, es);
 	if (!rc)
 		rc = kf_wire_decode_abort(plain, len, &a, e, es);
 	if (!rc)
@@ -782,7 +797,7 @@ static size_t kf__scratch_of(const struct kf__xfer *x, const struct kf__job *j)
 	if (j->kind != KF__J_CHUNK)
 		return 0;
 	if (x->sealed)
-		return (size_t)x->a.m.chunk_size + j->msg->len;
+		return (size_t)x->a.m.chunk_size + j->frame_len;
 	return j->chunk.codec != KF_CODEC_NONE ? j->chunk.raw_len : 0;
 }
 
@@ -898,12 +913,13 @@ static void kf__batch_due(uv_timer_t *t)
 }
 
 /* Is j a FINISH that waits for its batch rather than running alone? Only
- * plain transfers of small files, and only when placements are fsync'ed
- * (there is nothing to share otherwise). */
+ * transfers of small files, plain or in one FILE frame, and only when
+ * placements are fsync'ed (there is nothing to share otherwise). */
 static int kf__batched(const struct kf__xfer *x, const struct kf__job *j)
 {
-	return j->kind == KF__J_FINISH && !x->sealed && !x->orphan &&
-	       x->r->o.keep.fsync && x->a.m.file_size <= KF__BATCH_FILE_MAX;
+	return j->kind == KF__J_FINISH && (!x->sealed || x->whole) &&
+	       !x->orphan && x->r->o.keep.fsync &&
+	       x->a.m.file_size <= KF__BATCH_FILE_MAX;
 }
 
 /* Adds j to the filling batch (a new one if none). Out of memory, j runs
@@ -976,9 +992,13 @@ static struct kf__job *kf__enqueue(struct kf__xfer *x, int kind,
 	}
 	j->kind = kind;
 	j->x = x;
+	j->whole_chunks = -1;
 	j->msg = msg;
-	if (msg)
+	if (msg) {
 		x->r->inflight_bytes += msg->len;
+		j->frame = msg->payload;
+		j->frame_len = msg->len;
+	}
 	if (x->qtail)
 		x->qtail->next = j;
 	else
@@ -1235,27 +1255,103 @@ static int kf__authenticated(const struct kf__recv *r, const struct kf__xfer *x)
 	       (r->keys && r->keys->ntrusted);
 }
 
-static void kf__on_sealed_manifest(struct kf__recv *r, rd_kafka_message_t *m,
-				   const kf_wire_hdr_t *h)
+/* Opens a transfer whose MANIFEST a job will open (header h, its frame
+ * in m), shown by a placeholder name until then. NULL: m is taken care
+ * of (rejected, or the receiver stops). */
+static struct kf__xfer *kf__open_sealed(struct kf__recv *r,
+					rd_kafka_message_t *m,
+					const kf_wire_hdr_t *h,
+					const char *what)
 {
 	kf_wire_manifest_t ph = {0}; /* placeholder until the job opens it */
 	struct kf__xfer *x;
 
 	if (kf__id_taken(r, &h->xid)) {
-		kf__reject(r, m, "rejected manifest",
-			   "its transfer id is already in use");
-		return;
+		kf__reject(r, m, what, "its transfer id is already in use");
+		return NULL;
 	}
 	ph.hdr = *h;
+	ph.hdr.version = KF_WIRE_VERSION;
+	ph.hdr.type = KF_WIRE_MANIFEST;
 	ph.path = (const uint8_t *)KF__SEALED_NAME;
 	ph.path_len = sizeof(KF__SEALED_NAME) - 1;
 	x = kf__open_xfer(r, m, &ph);
 	if (!x)
-		return;
+		return NULL;
 	x->sealed = 1;
 	x->unnamed = 1;
 	x->sflags = h->flags;
+	return x;
+}
+
+static void kf__on_sealed_manifest(struct kf__recv *r, rd_kafka_message_t *m,
+				   const kf_wire_hdr_t *h)
+{
+	struct kf__xfer *x = kf__open_sealed(r, m, h, "rejected manifest");
+
+	if (!x)
+		return;
 	kf__enqueue(x, KF__J_UNSEAL, m);
+	kf__run_next(x);
+}
+
+/* A job for one inner frame of a FILE with flags, on a copy of it. */
+static struct kf__job *kf__enqueue_copy(struct kf__xfer *x, int kind,
+					const uint8_t *frame, size_t len)
+{
+	struct kf__job *j = kf__enqueue(x, kind, NULL);
+
+	if (j && (j->copy = malloc(len))) {
+		memcpy(j->copy, frame, len);
+		j->frame = j->copy;
+		j->frame_len = len;
+	}
+	return j;
+}
+
+/* A FILE with flags (docs/protocol.md section 10.10): the transfer
+ * MANIFEST CHUNK(0) COMMIT of a sealed or signed small file, all three at
+ * its offset, opened by the same jobs as when they come one by one. The
+ * CHUNK job keeps the message; the small MANIFEST and COMMIT are copied. */
+static void kf__on_sealed_file(struct kf__recv *r, rd_kafka_message_t *m,
+			       const kf_wire_hdr_t *h)
+{
+	kf_seal_file_parts_t p;
+	struct kf__xfer *x;
+	struct kf__job *j[3];
+	char err[512];
+
+	if (kf_seal_file_split(m->payload, m->len, &p, err, sizeof(err))) {
+		kf__reject(r, m, "rejected file", err);
+		return;
+	}
+	x = kf__open_sealed(r, m, h, "rejected file");
+	if (!x)
+		return;
+	x->whole = 1;
+	r->nwhole++;
+	x->got_data = 1;
+	x->end_off = m->offset;
+	x->state = KF__X_CLOSING;
+	kf_probe_recv_commit(&x->probe, m->offset);
+	j[0] = kf__enqueue_copy(x, KF__J_UNSEAL, p.manifest, p.manifest_len);
+	if (j[0])
+		j[0]->whole_chunks = p.chunk != NULL;
+	j[1] = p.chunk ? kf__enqueue(x, KF__J_CHUNK, m) : NULL;
+	if (j[1]) {
+		j[1]->frame = p.chunk;
+		j[1]->frame_len = p.chunk_len;
+		x->next_index = 1;
+	}
+	j[2] = kf__enqueue_copy(x, KF__J_FINISH, p.commit, p.commit_len);
+	if (!p.chunk)
+		rd_kafka_message_destroy(m);
+	if (!j[0] || !j[0]->copy || (p.chunk && !j[1]) || !j[2] ||
+	    !j[2]->copy) {
+		kf_err("recv", "out of memory");
+		kf_stop_request();
+		return;
+	}
 	kf__run_next(x);
 }
 
@@ -1377,6 +1473,10 @@ static void kf__on_file(struct kf__recv *r, rd_kafka_message_t *m,
 
 	if (kf_engine_defer(r->eng, m))
 		return;
+	if (h->flags) {
+		kf__on_sealed_file(r, m, h);
+		return;
+	}
 	if (kf_wire_decode_file(m->payload, m->len, r->o.max_file_size, &f, err,
 				sizeof(err))) {
 		kf__reject(r, m, "rejected file", err);
@@ -1389,9 +1489,9 @@ static void kf__on_file(struct kf__recv *r, rd_kafka_message_t *m,
 	}
 	kf_wire_file_split(&f, &man, &c, &commit);
 	if (kf__opened_by_jobs(r, h)) {
-		/* FILE frames are never signed: with receive.trusted_signers
-		 * set, quarantined like any unsigned transfer (section 10.8,
-		 * rule 2), and they supersede nothing */
+		/* a FILE without flags is unsigned: with
+		 * receive.trusted_signers set, quarantined like any unsigned
+		 * transfer (section 10.8, rule 2), and it supersedes nothing */
 		x = kf__open_xfer(r, m, &man);
 		if (!x)
 			return;

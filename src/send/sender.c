@@ -404,6 +404,7 @@ static void kf__seal_open(struct kf__sfile *f)
 
 	r = kf_seal_new(f->s->keys, &f->xid, &f->seal);
 	if (!r) {
+		f->seal->whole = f->single;
 		kf__manifest_fields(f, &m);
 		r = kf_seal_manifest(f->seal, f->s->keys, &m);
 	}
@@ -711,14 +712,47 @@ static int kf__read_all(struct kf__sfile *f, uint8_t *buf, size_t size)
 	return 0;
 }
 
+/* @locality worker: reads the whole of a small file into data (size
+ * bytes), checks that it did not change, hashes it into f->file_hash and
+ * compresses it in place (*payload bytes). Returns its codec, or -1 when f
+ * failed. */
+static int kf__small_read(struct kf__sfile *f, uint8_t *data, size_t size,
+			  size_t *payload)
+{
+	int codec = KF_CODEC_NONE;
+
+	*payload = size;
+	if (kf__read_all(f, data, size))
+		return -1;
+	if (kf__changed(f)) {
+		kf__fail(f, KF_ECHANGED,
+			 "file changed while being sent (size, mtime or ctime "
+			 "differ from when it was opened)");
+		return -1;
+	}
+	kf_hash128(data, size, f->file_hash);
+	if (f->seal)
+		kf_seal_feed(f->seal, data, size);
+	if (size && f->s->opts.codec == KF_CODEC_ZSTD) {
+		codec = kf_codec_compress_probed(f->s->codecs, data, size,
+						 payload);
+		if (codec < 0) {
+			kf__fail(f, codec, "compression: %s",
+				 kf_strerror(codec));
+			return -1;
+		}
+	}
+	return codec;
+}
+
 /* @locality worker: a file of one chunk at most becomes one FILE frame
  * (docs/protocol.md section 3.7), read, hashed and compressed in this one
  * job: no further round trip through the loop. */
 static void kf__file_frame_work(struct kf__sfile *f)
 {
-	size_t size = (size_t)f->st.st_size, hdr, payload = size;
+	size_t size = (size_t)f->st.st_size, hdr, payload;
 	kf_wire_file_t ff = {0};
-	int codec = KF_CODEC_NONE;
+	int codec;
 
 	kf__manifest_fields(f, &ff.m);
 	hdr = KF_WIRE_MANIFEST_FIXED + ff.m.path_len + ff.m.origin_len +
@@ -728,24 +762,9 @@ static void kf__file_frame_work(struct kf__sfile *f)
 		kf__fail(f, KF_ENOMEM, "out of memory");
 		return;
 	}
-	if (kf__read_all(f, f->frame + hdr, size))
+	codec = kf__small_read(f, f->frame + hdr, size, &payload);
+	if (codec < 0)
 		return;
-	if (kf__changed(f)) {
-		kf__fail(f, KF_ECHANGED,
-			 "file changed while being sent (size, mtime or ctime "
-			 "differ from when it was opened)");
-		return;
-	}
-	kf_hash128(f->frame + hdr, size, f->file_hash);
-	if (size && f->s->opts.codec == KF_CODEC_ZSTD) {
-		codec = kf_codec_compress(f->s->codecs, f->frame + hdr, size,
-					  &payload);
-		if (codec < 0) {
-			kf__fail(f, codec, "compression: %s",
-				 kf_strerror(codec));
-			return;
-		}
-	}
 	ff.m.codec = (uint8_t)codec;
 	memcpy(ff.file_hash, f->file_hash, sizeof(ff.file_hash));
 	if (kf_wire_encode_file_hdr(f->frame, hdr, &ff) != (long)hdr) {
@@ -753,6 +772,61 @@ static void kf__file_frame_work(struct kf__sfile *f)
 		return;
 	}
 	f->frame_len = hdr + payload;
+}
+
+/* @locality worker: a sealed or signed file of one chunk at most becomes
+ * one FILE frame holding its MANIFEST, CHUNK(0) and COMMIT whole
+ * (docs/protocol.md section 10.10), made as for three frames. */
+static void kf__sealed_file_work(struct kf__sfile *f)
+{
+	size_t size = (size_t)f->st.st_size, head, cap, payload, clen = 0;
+	kf_wire_chunk_t c = {0};
+	uint8_t *chunk;
+	long n;
+	int codec;
+
+	kf__seal_open(f); /* MANIFEST, and the COMMIT of an empty file */
+	if (f->err)
+		return;
+	head = kf_seal_file_head(f->seal);
+	cap = head + KF_WIRE_CHUNK_HDR + size + KF_SEAL_CHUNK_OVERHEAD +
+	      KF_SEAL_COMMIT_MAX;
+	f->frame = malloc(cap);
+	if (!f->frame) {
+		kf__fail(f, KF_ENOMEM, "out of memory");
+		return;
+	}
+	chunk = f->frame + head;
+	if (f->nchunks) {
+		codec = kf__small_read(f, chunk + KF_WIRE_CHUNK_HDR, size,
+				       &payload);
+		if (codec < 0)
+			return;
+		c.hdr.version = KF_WIRE_VERSION;
+		c.hdr.type = KF_WIRE_CHUNK;
+		c.hdr.xid = f->xid;
+		c.raw_len = (uint32_t)size;
+		c.codec = (uint8_t)codec;
+		memcpy(c.raw_hash, f->file_hash, sizeof(c.raw_hash));
+		kf_wire_encode_chunk_hdr(chunk, KF_WIRE_CHUNK_HDR, &c);
+		n = kf_seal_chunk(f->seal, chunk, KF_WIRE_CHUNK_HDR + payload,
+				  cap - head);
+		if (n < 0) {
+			kf__fail(f, (int)n, "sealing the chunk: %s",
+				 kf_strerror((int)n));
+			return;
+		}
+		clen = (size_t)n;
+		kf__seal_commit(f, &f->err, f->errmsg, sizeof(f->errmsg));
+		if (f->err)
+			return;
+	}
+	n = kf_seal_file_close(f->seal, f->frame, cap, clen);
+	if (n < 0) {
+		kf__fail(f, (int)n, "cannot encode the file frame");
+		return;
+	}
+	f->frame_len = (size_t)n;
 }
 
 /* @locality worker: opens f, and reads the whole of a small file. */
@@ -791,7 +865,11 @@ static void kf__open(struct kf__sfile *f)
 		/* a RESUME restates the manifest in clear: a sealed transfer
 		 * is always sent again whole */
 		f->want_resume = 0;
-		kf__seal_open(f);
+		f->single = f->s->opts.file_frames && f->nchunks <= 1;
+		if (f->single)
+			kf__sealed_file_work(f);
+		else
+			kf__seal_open(f);
 		return;
 	}
 	if (f->s->opts.file_frames && f->nchunks <= 1 && !f->want_resume) {

@@ -13,6 +13,9 @@
  * that the seeds reach past the key unwrap; whatever opens must decode as
  * a plain frame or be refused with a reason.
  *
+ * A FILE with flags (section 10.10) is split into its inner frames, which
+ * must lie inside it, and each is opened as above.
+ *
  * Seeds: tests/fuzz/corpus/wire/.
  */
 #include <stdint.h>
@@ -205,6 +208,29 @@ static void fuzz_sealed(const uint8_t *data, size_t size)
 		abort();
 }
 
+/* A FILE with flags: its parts lie inside it, back to back, and open
+ * (or are refused) as frames of their own. */
+static void fuzz_sealed_file(const uint8_t *data, size_t size)
+{
+	kf_seal_file_parts_t p;
+
+	err[0] = '\0';
+	if (!decoded(kf_seal_file_split(data, size, &p, err, sizeof(err))))
+		return;
+	if (!p.flags || p.manifest != data + KF_SEAL_FILE_FIXED - 4 ||
+	    p.manifest_len > KF_SEAL_FILE_MANIFEST_MAX ||
+	    (p.chunk &&
+	     (p.chunk != p.manifest + p.manifest_len + 4 || !p.chunk_len)) ||
+	    (!p.chunk && p.chunk_len) ||
+	    p.commit != p.manifest + p.manifest_len + 4 + p.chunk_len ||
+	    p.commit + p.commit_len != data + size)
+		abort();
+	fuzz_sealed(p.manifest, p.manifest_len);
+	if (p.chunk)
+		fuzz_sealed(p.chunk, p.chunk_len);
+	fuzz_sealed(p.commit, p.commit_len);
+}
+
 /* The rendering must end inside the buffer whatever its size. */
 static void fuzz_path(const uint8_t *data, size_t size)
 {
@@ -229,7 +255,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		[KF_WIRE_COMMIT] = KF_WIRE_FLAG_SEALED | KF_WIRE_FLAG_SIGNED,
 		[KF_WIRE_ABORT] = KF_WIRE_FLAG_SIGNED,
 		[KF_WIRE_RESUME] = 0,
-		[KF_WIRE_FILE] = 0};
+		[KF_WIRE_FILE] = KF_WIRE_FLAG_SEALED | KF_WIRE_FLAG_SIGNED};
 	kf_wire_hdr_t hdr;
 
 	if (!fuzz_seal)
@@ -248,6 +274,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_resume(data, size);
 	fuzz_file(data, size);
 	fuzz_sealed(data, size);
+	fuzz_sealed_file(data, size);
 	fuzz_path(data, size);
 	return 0;
 }

@@ -184,6 +184,59 @@ static void test_compress_incompressible(void **state)
 	free(buf);
 }
 
+/* The probed form: random data of probe size or more is left raw (the
+ * probe said so), text is compressed exactly as unprobed, and data whose
+ * first KF_CODEC_PROBE_LEN bytes are random is left raw whatever follows
+ * (the documented price); below KF_CODEC_PROBE_MIN nothing is probed. */
+static void test_compress_probed(void **state)
+{
+	static const size_t sizes[] = {KF_CODEC_PROBE_MIN - 1,
+				       KF_CODEC_PROBE_MIN, 64 * KIB};
+	kf_codec_pool_t *pool = *state;
+	uint8_t *orig = malloc(64 * KIB), *buf = malloc(64 * KIB);
+	uint8_t *ref = malloc(64 * KIB);
+	size_t i, n, out_len, ref_len;
+	uint32_t seed = 3;
+
+	assert_non_null(orig);
+	assert_non_null(buf);
+	assert_non_null(ref);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		n = sizes[i];
+		kf_test_noise(orig, n, &seed);
+		memcpy(buf, orig, n);
+		assert_int_equal(
+			kf_codec_compress_probed(pool, buf, n, &out_len),
+			KF_CODEC_NONE);
+		assert_int_equal(out_len, n);
+		assert_memory_equal(buf, orig, n);
+
+		kf_test_text(orig, n, &seed);
+		memcpy(buf, orig, n);
+		memcpy(ref, orig, n);
+		assert_int_equal(
+			kf_codec_compress_probed(pool, buf, n, &out_len),
+			KF_CODEC_ZSTD);
+		assert_int_equal(kf_codec_compress(pool, ref, n, &ref_len),
+				 KF_CODEC_ZSTD);
+		assert_int_equal(out_len, ref_len);
+		assert_memory_equal(buf, ref, out_len);
+	}
+	/* random head, zeros after: unprobed it compresses, probed not */
+	n = 64 * KIB;
+	kf_test_noise(orig, KF_CODEC_PROBE_LEN, &seed);
+	memset(orig + KF_CODEC_PROBE_LEN, 0, n - KF_CODEC_PROBE_LEN);
+	memcpy(buf, orig, n);
+	assert_int_equal(kf_codec_compress_probed(pool, buf, n, &out_len),
+			 KF_CODEC_NONE);
+	assert_memory_equal(buf, orig, n);
+	assert_int_equal(kf_codec_compress(pool, buf, n, &out_len),
+			 KF_CODEC_ZSTD);
+	free(orig);
+	free(buf);
+	free(ref);
+}
+
 /* docs/architecture.md: data zstd cannot shrink by 1/32 is sent raw. The
  * buffers are noise with a run of zeros in front, so that the saving
  * grows with the run and crosses the threshold; libzstd's own size at the
@@ -699,6 +752,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_compress_roundtrip, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_compress_probed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_compress_incompressible,
 						setup, teardown),
