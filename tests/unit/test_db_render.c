@@ -38,6 +38,8 @@ static void test_dates(void **state)
 	assert_string_equal(out, "0001-01-01");
 	kf_db_fmt_date(2932896, 0, out);
 	assert_string_equal(out, "9999-12-31");
+	kf_db_fmt_date(2932897, 0, out); /* past four digits of year */
+	assert_string_equal(out, "10000-01-01");
 	/* the day before 0001-01-01 is 31 December of 1 BC (year 0) */
 	kf_db_fmt_date(-719163, 1, out);
 	assert_string_equal(out, "0001-12-31 BC");
@@ -124,6 +126,15 @@ static void test_scalars(void **state)
 	v.u.i = INT64_MIN;
 	kf_db_fmt_scalar(&c, &v, KF_DB_MARIADB, out);
 	assert_string_equal(out, "-9223372036854775808");
+	v.u.i = INT64_MAX;
+	assert_int_equal(kf_db_fmt_scalar(&c, &v, KF_DB_POSTGRES, out), 19);
+	assert_string_equal(out, "9223372036854775807");
+	v.u.i = 0;
+	assert_int_equal(kf_db_fmt_scalar(&c, &v, KF_DB_POSTGRES, out), 1);
+	assert_string_equal(out, "0");
+	v.u.i = -7;
+	kf_db_fmt_scalar(&c, &v, KF_DB_POSTGRES, out);
+	assert_string_equal(out, "-7");
 	c.type = v.type = KF_T_FLOAT64;
 	v.u.f = 0.1;
 	kf_db_fmt_scalar(&c, &v, KF_DB_POSTGRES, out);
