@@ -92,17 +92,25 @@ assert_equal() {
 }
 
 # events OUT: the records of every $PREFIX.$CDC_SCHEMA.* topic (read_committed,
-# one JVM for all: the console consumer's start is the slow part), one per
+# with kcat: a console consumer's JVM start cost seconds per call), one per
 # line: KEY<TAB>VALUE, the value "null" for a tombstone; records of one
 # partition in order. The key's schema name tells the table.
 events() {
-	"$KF_REPO/scripts/kafka/broker.sh" console-consumer "$KF_BROKER_DIR" \
-		--include "${PREFIX//./\\.}\\.$CDC_SCHEMA\\..*" --from-beginning \
-		--timeout-ms 10000 --isolation-level read_committed \
-		--property print.key=true --property line.separator=@@END@@ \
-		>"$1.raw" 2>"$1.raw.log" || true
+	local t topics
+	topics=$(kcat -b "$BOOTSTRAP" -L 2>"$1.raw.log" |
+		sed -n 's/^  topic "\([^"]*\)".*/\1/p' |
+		grep -E "^${PREFIX//./\\.}\\.$CDC_SCHEMA\\." || true)
+	[ -n "$topics" ] || fail "no $PREFIX.$CDC_SCHEMA.* topic: $(tail -n 5 "$1.raw.log")"
+	: >"$1.raw"
+	for t in $topics; do
+		timeout 120 kcat -b "$BOOTSTRAP" -C -t "$t" -o beginning -e -q -Z \
+			-X isolation.level=read_committed -f '%k\t%s@@END@@' \
+			>>"$1.raw" 2>>"$1.raw.log" || fail "kcat could not read $t: $(tail -n 5 "$1.raw.log")"
+	done
 	grep -q @@END@@ "$1.raw" || fail "no events read: $(tail -n 5 "$1.raw.log")"
-	sed -z 's/\n/\\n/g; s/@@END@@/\n/g' "$1.raw" >"$1"
+	# -Z prints a null key or value as NULL (no JSON text is that)
+	sed -z 's/\n/\\n/g; s/\tNULL@@END@@/\tnull@@END@@/g; s/@@END@@/\n/g' "$1.raw" |
+		sed 's/^NULL\t/null\t/' >"$1"
 	log "read $(wc -l <"$1") records of $PREFIX.$CDC_SCHEMA.*"
 }
 
@@ -131,8 +139,7 @@ dup_reads() {
 # offsets_records OUT: the values of the offsets topic $OFFSETS
 # (read_committed), one record per line, in order.
 offsets_records() {
-	"$KF_REPO/scripts/kafka/broker.sh" console-consumer "$KF_BROKER_DIR" \
-		--topic "$OFFSETS" --from-beginning --timeout-ms 10000 \
-		--isolation-level read_committed >"$1" 2>"$1.log" || true
+	timeout 120 kcat -b "$BOOTSTRAP" -C -t "$OFFSETS" -o beginning -e -q \
+		-X isolation.level=read_committed -f '%s\n' >"$1" 2>"$1.log" || true
 	[ -s "$1" ] || fail "no offsets record read: $(tail -n 5 "$1.log")"
 }
