@@ -210,6 +210,7 @@ int kf_sink(const kf_conf_t *conf, kf_sink_stats_t *stats, char *errstr,
 /* ---------------------------------------------------------------------
  * The PostgreSQL capture (docs/cdc.md).
  */
+#define KF_CAPTURE_POSITION_MAX 256
 typedef struct kf_capture_stats_s kf_capture_stats_t;
 struct kf_capture_stats_s {
 	uint64_t snapshot_rows; /* read by the snapshot */
@@ -218,7 +219,11 @@ struct kf_capture_stats_s {
 	uint64_t skipped_txns;	/* already in Kafka (a restart) */
 	uint64_t kafka_txns;	/* Kafka transactions committed */
 	uint64_t nulled;	/* values with no Connect value, as null */
-	uint64_t lsn;		/* the last position committed to Kafka */
+	uint64_t lsn; /* PostgreSQL: the last LSN committed to Kafka */
+	/* the last source position committed to Kafka, as text: the LSN
+	 * (X/X) for PostgreSQL, the GTID position for MariaDB (cut with
+	 * "..." when longer); empty before the first */
+	char position[KF_CAPTURE_POSITION_MAX];
 };
 
 /* Captures capture.tables of capture.db into Kafka (capture.* keys)

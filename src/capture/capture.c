@@ -1035,8 +1035,11 @@ static int kf__stream(struct kf__cap *c, uint64_t start)
 
 	c->resume_lsn = start;
 	c->confirmed = start;
-	if (start > c->st->lsn)
-		c->st->lsn = start; /* in Kafka already, by an earlier run */
+	if (start > c->st->lsn) { /* in Kafka already, by an earlier run */
+		c->st->lsn = start;
+		kf_pgo_lsn_text(start, c->st->position,
+				sizeof(c->st->position));
+	}
 	r = kf_repl_start(c->repl, c->use, start, c->pub, c->errstr,
 			  c->errstr_size);
 	if (r)

@@ -216,6 +216,8 @@ static int kf__setup(struct kf__mcap *c, kf_cap_pos_t *pos)
 			      "delete the key %s",
 			      c->name, c->o->offsets_topic, pos->db, c->dbname,
 			      c->okey);
+	else if (!r && pos->found) /* in Kafka already, by an earlier run */
+		kf_cap_pos_text(pos, c->st->position, sizeof(c->st->position));
 	return r;
 }
 

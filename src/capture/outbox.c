@@ -183,6 +183,7 @@ int kf_cap_out_commit(kf_cap_out_t *ob, const kf_cap_pos_t *pos)
 	ob->st->kafka_txns++;
 	if (pos->source == KF_CAP_POS_PG)
 		ob->st->lsn = pos->lsn;
+	kf_cap_pos_text(pos, ob->st->position, sizeof(ob->st->position));
 	kf_probe_capture_commit(ob->st->events - ob->events_seen,
 				ob->st->source_txns - ob->txns_seen, bytes,
 				pos->source == KF_CAP_POS_PG ? pos->lsn : 0,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/pgoutput.h"
 #include "common/err.h"
 #include "common/json.h"
 #include "common/jsontok.h"
@@ -291,6 +292,23 @@ static int kf__mariadb_head(const char *js, const kf_jtok_t *toks, uint64_t v,
 				 "a MariaDB offsets record without name, db, "
 				 "a GTID position in gtid, file or pos");
 	return 0;
+}
+
+void kf_cap_pos_text(const kf_cap_pos_t *p, char *out, size_t size)
+{
+	char g[KF_GTID_POS_TEXT_MAX];
+
+	if (!size)
+		return;
+	if (p->source == KF_CAP_POS_PG) {
+		kf_pgo_lsn_text(p->lsn, out, size);
+		return;
+	}
+	kf_gtid_pos_format(&p->gtid, g);
+	if (strlen(g) < size || size < 4)
+		snprintf(out, size, "%s", g);
+	else
+		snprintf(out, size, "%.*s...", (int)(size - 4), g);
 }
 
 int kf_cap_pos_parse(const char *js, size_t len, kf_cap_pos_t *p, char *errstr,

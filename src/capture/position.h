@@ -65,6 +65,11 @@ typedef struct kf_cap_pos_s {
 /* Appends the record's value (JSON) to out. */
 void kf_cap_pos_format(const kf_cap_pos_t *p, kf_strbuf_t *out);
 
+/* The position of p as a person reads it, into out (size bytes): the
+ * LSN (X/X) of PostgreSQL's, the GTID position of MariaDB's, cut with
+ * "..." when longer (kf_capture_stats_t's position). */
+void kf_cap_pos_text(const kf_cap_pos_t *p, char *out, size_t size);
+
 /* Parses a record value into p (overwritten: kf_cap_pos_clear a parsed
  * p first). 0 (p then owns the snapshot's texts: kf_cap_pos_clear), or
  * KF_EPROTO (not a record), KF_EVERSION (a newer version), KF_ENOMEM,

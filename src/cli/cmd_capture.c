@@ -69,13 +69,16 @@ static void kf__print_json(const kf_capture_stats_t *st, int rc,
 {
 	printf("{\"ok\":%s,\"snapshot_rows\":%llu,\"events\":%llu,"
 	       "\"source_txns\":%llu,\"skipped_txns\":%llu,"
-	       "\"kafka_txns\":%llu,\"nulled\":%llu,\"lsn\":%llu,\"error\":",
+	       "\"kafka_txns\":%llu,\"nulled\":%llu,\"lsn\":%llu,"
+	       "\"position\":",
 	       rc ? "false" : "true", (unsigned long long)st->snapshot_rows,
 	       (unsigned long long)st->events,
 	       (unsigned long long)st->source_txns,
 	       (unsigned long long)st->skipped_txns,
 	       (unsigned long long)st->kafka_txns,
 	       (unsigned long long)st->nulled, (unsigned long long)st->lsn);
+	kf_json_write_string(stdout, st->position);
+	printf(",\"error\":");
 	if (rc)
 		kf_json_write_string(stdout, err);
 	else
@@ -122,13 +125,16 @@ int kf_cmd_capture(int argc, char **argv)
 	kf_log_user(0,
 		    "kferry: capture produced %llu events (%llu snapshot "
 		    "rows, %llu source transactions, %llu already in Kafka) "
-		    "in %llu Kafka transactions, up to LSN %llu (PostgreSQL)\n",
+		    "in %llu Kafka transactions, up to %s%s\n",
 		    (unsigned long long)st.events,
 		    (unsigned long long)st.snapshot_rows,
 		    (unsigned long long)st.source_txns,
 		    (unsigned long long)st.skipped_txns,
 		    (unsigned long long)st.kafka_txns,
-		    (unsigned long long)st.lsn);
+		    !st.position[0]	       ? "no position"
+		    : strchr(st.position, '/') ? "LSN "
+					       : "GTID position ",
+		    st.position);
 	rc = r ? KF_EXIT_STOPPED : KF_EXIT_OK;
 out:
 	kf_conf_destroy(conf);

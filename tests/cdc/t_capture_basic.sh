@@ -81,5 +81,10 @@ assert_equal acct k2
 # a second run: everything is in Kafka already
 kf_capture --tables public.acct,public.k2 || fail "kferry capture exited $?: $(tail -n 5 "$CAPTURE_LOG")"
 [ "$(json_field "$CAPTURE_JSON" events)" = 0 ] || fail "the second run produced events again: $CAPTURE_JSON"
+# its position: the LSN of the offsets record, in PostgreSQL's X/X text
+lsn=$(json_field "$CAPTURE_JSON" lsn)
+pos=$(printf '%s' "$CAPTURE_JSON" | sed -nE 's/.*"position":"([^"]*)".*/\1/p')
+[ "$pos" = "$(printf '%X/%X' $((lsn >> 32)) $((lsn & 0xFFFFFFFF)))" ] && [ "$lsn" != 0 ] ||
+	fail "the summary's position '$pos' is not its LSN $lsn: $CAPTURE_JSON"
 note "snapshot 250 + 40 rows, streamed changes applied by kferry sink; verify: $(tail -n 1 "$WORK/verify.out")"
 log "t_capture_basic passed"

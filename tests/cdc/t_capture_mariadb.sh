@@ -107,6 +107,9 @@ log "the restart's catch-up and idle exit took $(elapsed "$t1") s"
 grep -q 'streaming the binlog from GTID position' "$CAPTURE_LOG" ||
 	fail "the restart did not stream from the record's position"
 grep -q 'snapshot of' "$CAPTURE_LOG" && fail "the restart took a snapshot again"
+# its summary names the GTID position it reached, not an LSN
+pos=$(printf '%s' "$CAPTURE_JSON" | sed -nE 's/.*"position":"([^"]*)".*/\1/p')
+[[ $pos =~ ^0-1-[0-9]+$ ]] || fail "the summary's position is '$pos', not a GTID position: $CAPTURE_JSON"
 
 all=$WORK/all.ev
 events "$all"
