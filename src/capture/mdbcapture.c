@@ -71,11 +71,15 @@ struct kf__mcap {
 	kf_bl_tablemap_t *maps[KF__MAX_MAPS];
 	int nmaps;
 	kf_bl_txn_t txn;
-	int skipping;		       /* the open transaction is in Kafka */
-	char gtid[64], file[256];      /* the open transaction's GTID; file */
-	kf_gtid_pos_t pos;	       /* after the last whole transaction */
-	uint64_t end_pos;	       /* where that transaction ends */
-	int64_t ts_ms;		       /* its timestamp */
+	int skipping;		  /* the open transaction is in Kafka */
+	char gtid[64], file[256]; /* the open transaction's GTID; file */
+	kf_gtid_pos_t pos;	  /* after the last whole transaction */
+	uint64_t end_pos;	  /* where that transaction ends */
+	int64_t ts_ms;		  /* its timestamp */
+	/* pos moved past transactions without events since the last
+	 * offsets record, written at flushed_ms (docs/cdc.md 10.5) */
+	int unflushed;
+	int64_t flushed_ms;
 	kf_strbuf_t ab, aa;	       /* the before and after images' texts */
 	kf_bl_value_t *bv, *av;	       /* KF_BL_MAX_COLS each */
 	kf_pgo_value_t *btext, *atext; /* the same */
@@ -932,6 +936,9 @@ static int kf__end(struct kf__mcap *c, const kf_bl_event_t *ev)
 		c->st->skipped_txns++;
 	else
 		c->st->source_txns++;
+	/* no event of it waits, and the last record does not cover it */
+	if (!c->skipping && !kf_cap_out_is_open(c->out))
+		c->unflushed = 1;
 	c->skipping = 0;
 	kf__maps_clear(c);
 	return 0;
@@ -979,7 +986,24 @@ static int kf__flush(struct kf__mcap *c)
 	kf_cap_pos_t pos;
 
 	kf__pos_init(c, &pos);
+	c->unflushed = 0;
+	c->flushed_ms = kf_cap_now_ms();
 	return kf_cap_out_commit(c->out, &pos);
+}
+
+/* An offsets record alone, when only transactions without events (of
+ * tables not captured) passed since the last one, at most every
+ * capture.status_interval_ms, or at force (docs/cdc.md 10.5): a restart
+ * then starts after them, and the binlogs they are in may be purged. */
+static int kf__flush_idle(struct kf__mcap *c, int64_t now, int force)
+{
+	int r;
+
+	if (!c->unflushed || c->txn.open || kf_cap_out_is_open(c->out) ||
+	    (!force && now - c->flushed_ms < c->o->status_interval_ms))
+		return 0;
+	r = kf_cap_out_begin(c->out);
+	return r ? r : kf__flush(c);
 }
 
 /* The capture's replica id (docs/cdc.md 10.2): capture.server_id, or
@@ -1018,6 +1042,8 @@ static int kf__stream(struct kf__mcap *c, const kf_gtid_pos_t *from)
 	int r;
 
 	c->pos = *from;
+	c->unflushed = 0;
+	c->flushed_ms = last_change;
 	if (c->until && kf__covers(&c->pos, c->until))
 		return 0;
 	r = kf_db_open(c->o->db, c->o->db_password, &dump, c->errstr,
@@ -1054,10 +1080,14 @@ static int kf__stream(struct kf__mcap *c, const kf_gtid_pos_t *from)
 		if (!c->txn.open && kf_cap_out_due(c->out, now) &&
 		    (r = kf__flush(c)))
 			return r;
-		if (!c->until && c->o->idle_exit_s > 0 && !c->txn.open &&
+		if (c->until)
+			continue;
+		if (c->o->idle_exit_s > 0 && !c->txn.open &&
 		    !kf_cap_out_is_open(c->out) &&
 		    now - last_change >= c->o->idle_exit_s * 1000LL)
-			return 0;
+			return kf__flush_idle(c, now, 1);
+		if ((r = kf__flush_idle(c, now, 0)))
+			return r;
 	}
 	kf_blc_close(c->blc);
 	c->blc = NULL;

@@ -1140,7 +1140,10 @@ const struct kf__key kf__conf_keys[] = {
 		.max = 3600000,
 		.unit = "ms",
 		.doc = "A standby status update (the slot's confirmed "
-		       "position) is sent at least this often.",
+		       "position) is sent at least this often. MariaDB: "
+		       "while only transactions of tables not captured "
+		       "pass, an offsets record of their position is "
+		       "committed at most this often (docs/cdc.md 10.5).",
 	},
 	{
 		.name = "capture.lag_warn_bytes",
