@@ -25,6 +25,10 @@
 /* kf__look_up_starts: long enough for a busy coordinator, short enough
  * not to hold a shutdown (the loop waits for its worker) */
 #define KF__STARTS_TIMEOUT_MS 5000
+/* kf__nudge: at most this often, a round trip's wait at most */
+#define KF__NUDGE_EVERY_MS 100
+#define KF__NUDGE_TIMEOUT_MS 500
+#define KF__NUDGE_MAX_PARTS 16
 
 /* One topic read and its commit rule's tracker. */
 struct kf__topic {
@@ -63,6 +67,10 @@ struct kf_engine_s {
 	rd_kafka_topic_partition_list_t *assigning, *revoking;
 	/* time spent not reading because of our own caps (kf__consume) */
 	uint64_t blocked_since, blocked_total;
+	/* kf__nudge: our caps held reading back since the queue was last
+	 * found empty; a nudge running; when the last one began */
+	int held, nudging;
+	uint64_t nudged_ms;
 };
 
 uint64_t kf_engine_now_ms(void)
@@ -203,6 +211,68 @@ static int kf__can_poll(const kf_engine_t *e)
 
 static void kf__consume(kf_engine_t *e);
 
+/* librdkafka 2.0.2 stops fetching while its queue holds
+ * queued.max.messages.kbytes and looks at the queue again only when its
+ * broker thread wakes for something else: up to a second after we
+ * emptied it, the sink's writer idle meanwhile (bench/README.md, the
+ * sink's fetch stall). A request to each partition's leader wakes that
+ * thread at once; a watermark query is the lightest that goes there. It
+ * waits for its answer, so it runs on a worker. */
+struct kf__nudge {
+	uv_work_t work;
+	kf_engine_t *e;
+	rd_kafka_topic_partition_list_t *parts;
+};
+
+static void kf__nudge_work(uv_work_t *w)
+{
+	struct kf__nudge *n = w->data;
+	int64_t lo, hi;
+	int i;
+
+	for (i = 0; i < n->parts->cnt && i < KF__NUDGE_MAX_PARTS; i++)
+		rd_kafka_query_watermark_offsets(
+			n->e->rk, n->parts->elems[i].topic,
+			n->parts->elems[i].partition, &lo, &hi,
+			KF__NUDGE_TIMEOUT_MS);
+}
+
+static void kf__nudge_done(uv_work_t *w, int status)
+{
+	struct kf__nudge *n = w->data;
+
+	(void)status;
+	n->e->nudging = 0;
+	rd_kafka_topic_partition_list_destroy(n->parts);
+	free(n);
+}
+
+/* The queue was found empty after our caps held reading back: it may
+ * have filled meanwhile, and librdkafka's fetcher may be asleep. */
+static void kf__nudge(kf_engine_t *e)
+{
+	uint64_t now = kf_engine_now_ms();
+	struct kf__nudge *n;
+
+	e->held = 0;
+	if (e->nudging || e->closed || !e->assignment || !e->assignment->cnt ||
+	    now - e->nudged_ms < KF__NUDGE_EVERY_MS)
+		return;
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return; /* only the fetch's wait is lost */
+	n->e = e;
+	n->parts = rd_kafka_topic_partition_list_copy(e->assignment);
+	if (!n->parts) {
+		free(n);
+		return;
+	}
+	n->work.data = n;
+	e->nudging = 1;
+	e->nudged_ms = now;
+	uv_queue_work(e->loop, &n->work, kf__nudge_work, kf__nudge_done);
+}
+
 static void kf__again_cb(uv_timer_t *t)
 {
 	kf__consume(t->data);
@@ -216,6 +286,7 @@ static void kf__consume(kf_engine_t *e)
 	for (;;) {
 		if (!kf__can_poll(e)) {
 			kf__set_blocked(e, !e->stopping);
+			e->held |= !e->stopping;
 			return;
 		}
 		kf__set_blocked(e, 0);
@@ -225,8 +296,11 @@ static void kf__consume(kf_engine_t *e)
 			return;
 		}
 		m = rd_kafka_consumer_poll(e->rk, 0);
-		if (!m)
+		if (!m) {
+			if (e->held)
+				kf__nudge(e);
 			return;
+		}
 		kf__on_message(e, m);
 	}
 }
