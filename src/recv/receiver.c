@@ -153,7 +153,7 @@ struct kf__xfer {
 	kf_probe_xfer_t probe; /* metrics and audit */
 	struct kf__xfer *hnext;
 	struct kf__xfer *prev, *next;
-	struct kf__xfer *mem_next; /* in r->mem_wait */
+	struct kf__xfer *mem_prev, *mem_next; /* in r->mem_wait */
 	int mem_waiting;
 	struct kf__recv *r;
 };
@@ -178,7 +178,8 @@ struct kf__recv {
 	/* decompression (and decryption) buffers of running jobs: counted
 	 * against receive.max_inflight_bytes with the queued messages */
 	size_t scratch_bytes;
-	struct kf__xfer *mem_wait; /* transfers whose next job waits for it */
+	/* transfers whose next job waits for it, first come first */
+	struct kf__xfer *mem_wait, *mem_wait_tail;
 	uint64_t seq;
 	int stall_logged;
 	int64_t reread_from; /* of the message being handled (kf_offsets_read) */
@@ -312,19 +313,46 @@ static void kf__purge(struct kf__xfer *x)
 	x->stalled = 0;
 }
 
+/* x's next job waits for memory: at the end of r->mem_wait (at the front:
+ * it was first and still does not fit). */
+static void kf__mem_wait(struct kf__xfer *x, int front)
+{
+	struct kf__recv *r = x->r;
+
+	x->mem_waiting = 1;
+	if (front) {
+		x->mem_prev = NULL;
+		x->mem_next = r->mem_wait;
+		*(r->mem_wait ? &r->mem_wait->mem_prev : &r->mem_wait_tail) = x;
+		r->mem_wait = x;
+		return;
+	}
+	x->mem_next = NULL;
+	x->mem_prev = r->mem_wait_tail;
+	*(r->mem_wait_tail ? &r->mem_wait_tail->mem_next : &r->mem_wait) = x;
+	r->mem_wait_tail = x;
+}
+
+static void kf__mem_unwait(struct kf__xfer *x)
+{
+	struct kf__recv *r = x->r;
+
+	if (!x->mem_waiting)
+		return;
+	*(x->mem_prev ? &x->mem_prev->mem_next : &r->mem_wait) = x->mem_next;
+	*(x->mem_next ? &x->mem_next->mem_prev : &r->mem_wait_tail) =
+		x->mem_prev;
+	x->mem_prev = x->mem_next = NULL;
+	x->mem_waiting = 0;
+}
+
 static void kf__maybe_free(struct kf__xfer *x)
 {
 	struct kf__recv *r = x->r;
 
 	if (!x->gone || x->running || x->qhead)
 		return;
-	if (x->mem_waiting) {
-		struct kf__xfer **pp = &r->mem_wait;
-
-		while (*pp != x)
-			pp = &(*pp)->mem_next;
-		*pp = x->mem_next;
-	}
+	kf__mem_unwait(x);
 	kf__unhash(r, x);
 	if (x->prev)
 		x->prev->next = x->next;
@@ -811,16 +839,23 @@ static int kf__memory_for(const struct kf__recv *r, size_t need)
 		       r->o.max_inflight_bytes;
 }
 
-/* Jobs finished: transfers waiting for memory try again, in order. */
+/* Jobs finished: transfers waiting for memory try again, in order, up
+ * to the first that still does not fit (the ones behind it wait: each
+ * retry of all of them, each going back to the end, cost the loop
+ * O(n^2) per job with thousands of small transfers waiting, and let a
+ * large job starve behind small ones). */
 static void kf__memory_freed(struct kf__recv *r)
 {
-	struct kf__xfer *x = r->mem_wait, *next;
+	struct kf__xfer *x;
 
-	r->mem_wait = NULL;
-	for (; x; x = next) {
-		next = x->mem_next;
-		x->mem_waiting = 0;
+	while ((x = r->mem_wait)) {
+		kf__mem_unwait(x);
 		kf__run_next(x);
+		if (x->mem_waiting) {
+			kf__mem_unwait(x);
+			kf__mem_wait(x, 1);
+			return;
+		}
 	}
 }
 
@@ -957,13 +992,7 @@ static void kf__run_next(struct kf__xfer *x)
 		return;
 	need = kf__scratch_of(x, j);
 	if (!kf__memory_for(r, need)) {
-		struct kf__xfer **pp = &r->mem_wait;
-
-		while (*pp)
-			pp = &(*pp)->mem_next;
-		*pp = x;
-		x->mem_next = NULL;
-		x->mem_waiting = 1;
+		kf__mem_wait(x, 0);
 		return;
 	}
 	j->scratch = need;
