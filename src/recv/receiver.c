@@ -818,14 +818,20 @@ static void kf__named(struct kf__recv *r, int32_t part)
 }
 
 /* What a CHUNK job's worker allocates besides its message: the
- * decompressed chunk (at most the manifest's chunk_size, checked before
- * the allocation) and, for a sealed one, the decrypted frame. */
+ * decompressed chunk (its raw_len, checked against the opened manifest
+ * before the allocation: at most chunk_size, and at most the file's size)
+ * and, for a sealed one, the decrypted frame. A sealed chunk's raw_len
+ * is known only once opened: its largest possible. */
 static size_t kf__scratch_of(const struct kf__xfer *x, const struct kf__job *j)
 {
+	uint64_t raw = x->a.m.chunk_size;
+
 	if (j->kind != KF__J_CHUNK)
 		return 0;
+	if (x->a.m.file_size < raw)
+		raw = x->a.m.file_size;
 	if (x->sealed)
-		return (size_t)x->a.m.chunk_size + j->frame_len;
+		return (size_t)raw + j->frame_len;
 	return j->chunk.codec != KF_CODEC_NONE ? j->chunk.raw_len : 0;
 }
 
