@@ -39,6 +39,7 @@ struct kf_registry_s {
 	pthread_mutex_t lock;
 	CURL *curl;
 	char *url, *level;
+	int client_cert; /* a client certificate is configured */
 	struct kf__subject_id *ids;
 	size_t nids;
 	struct kf__id_schema *schemas;
@@ -142,6 +143,7 @@ kf_registry_t *kf_registry_new(const kf_registry_opts_t *o, char *errstr,
 	if (o->ca_location)
 		curl_easy_setopt(r->curl, CURLOPT_CAINFO, o->ca_location);
 	if (o->cert_location) {
+		r->client_cert = 1;
 		curl_easy_setopt(r->curl, CURLOPT_SSLCERT, o->cert_location);
 		curl_easy_setopt(r->curl, CURLOPT_SSLKEY, o->key_location);
 		if (o->key_password)
@@ -237,6 +239,24 @@ static int kf__refused(kf_registry_t *r, const struct kf__req *q)
 			 q->what, q->method, q->path, r->status, msg);
 }
 
+/* What to check when a request could not be made: a TLS server that
+ * requires a client certificate ends the connection without one, which
+ * with TLS 1.3 the client sees only at its first write or read after the
+ * handshake (a send or receive error, not a TLS one). */
+static const char *kf__unreached_hint(const kf_registry_t *r, CURLcode cc)
+{
+	int tls = !strncmp(r->url, "https:", 6);
+
+	if (tls && !r->client_cert &&
+	    (cc == CURLE_SEND_ERROR || cc == CURLE_RECV_ERROR ||
+	     cc == CURLE_SSL_CONNECT_ERROR || cc == CURLE_GOT_NOTHING))
+		return "the registry closed the TLS connection: if it "
+		       "requires a client certificate, set "
+		       "schema.registry.certificate_location and "
+		       "schema.registry.key_location";
+	return "is the registry up and schema.registry.url right?";
+}
+
 /* Sends one request (body NULL: none); the answer's status, body and
  * tokens stay in r. 0 when the registry answered (any status), KF_EIO
  * when it could not be reached or answered something else than JSON. */
@@ -273,11 +293,10 @@ static int kf__request(kf_registry_t *r, const struct kf__req *q,
 	curl_slist_free_all(h);
 	if (cc != CURLE_OK)
 		return kf_seterr(q->errstr, q->errstr_size, KF_EIO,
-				 "schema registry %s: %s: %s %s: %s (is the "
-				 "registry up and schema.registry.url "
-				 "right?)",
+				 "schema registry %s: %s: %s %s: %s (%s)",
 				 r->url, q->what, q->method, q->path,
-				 err[0] ? err : curl_easy_strerror(cc));
+				 err[0] ? err : curl_easy_strerror(cc),
+				 kf__unreached_hint(r, cc));
 	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &r->status);
 	kf_strbuf_putc(&r->body, '\0'); /* a NUL for the messages */
 	r->body.len--;

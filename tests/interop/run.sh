@@ -16,9 +16,8 @@
 # t_debezium_* and t_avro_* tests also need PostgreSQL (scripts/setup.sh
 # --with-db) and skip without it; t_avro_* runs Apicurio Registry and its
 # Connect converters (scripts/kafka/fetch.sh --registry, fetched on first
-# use). t_avro_debezium (Debezium's Avro events into kferry sink, about
-# 160 s) and t_jsonschema_connect (Apicurio's JSON Schema serde in Connect
-# and a producer, about 215 s) run only with KF_INTEROP_SLOW=1: they are
+# use). t_jsonschema_connect (Apicurio's JSON Schema serde in Connect
+# and a producer, about 215 s) runs only with KF_INTEROP_SLOW=1: it is
 # kept out of CI, as is t_capture_debezium_mariadb (Debezium's MariaDB
 # connector, 14 MB fetched on first use, about 130 s), which runs only
 # with KF_INTEROP_MARIADB=1.
