@@ -4,9 +4,12 @@
  *   setup     the server's settings and grants (10.1), the tables from
  *             information_schema (10.7), the producer fenced in, the
  *             offsets record (10.5) read back
- *   snapshot  (no record, or one left in a snapshot: started over, 10.6)
- *             a consistent snapshot and its GTID position G, each table
- *             read in key order, one Kafka transaction per chunk
+ *   snapshot  (no record) a consistent snapshot and its GTID position
+ *             G, each table read in key order, one Kafka transaction per
+ *             chunk; a record left in a snapshot resumes it (10.6): a
+ *             new snapshot G2, the binlog up to G2 for the rows in Kafka
+ *             (keys placed against the record's bound in the server's
+ *             order), the rest read under G2
  *   stream    the binlog from the record's GTID position (or G, or
  *             @@gtid_binlog_pos with --snapshot never): whole source
  *             transactions batched into Kafka transactions with the
@@ -1276,8 +1279,9 @@ static int kf__bound_sql(struct kf__mcap *c, const struct kf__mtab *tab,
 }
 
 /* Which rows the record from has in Kafka (10.6): each --tables entry's
- * part, and the bound of the table in progress as numbers when its key
- * is compared here (else it is read again whole, logged). */
+ * part, and the bound of the table in progress: as numbers when its key
+ * is of integers (compared here), else as typed literals (placed by the
+ * server). */
 static int kf__resume_parts(struct kf__mcap *c, const kf_cap_pos_t *from)
 {
 	const char *done = from->snap_done ? from->snap_done : "[]";
