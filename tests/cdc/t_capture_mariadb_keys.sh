@@ -2,7 +2,8 @@
 # kferry capture from MariaDB killed during its snapshot and resumed
 # (docs/cdc.md 10.6), with keys the server orders, not C: a VARCHAR with
 # a case-insensitive collation (mixed case, trailing spaces, Korean), a
-# DATETIME(6), a (DECIMAL(12,2), VARCHAR). Killed three times, each after
+# DATETIME(6), a (DECIMAL(12,2), VARCHAR), a (CHAR latin1 ci, BINARY(2),
+# TIMESTAMP(3), TIME(6)). Killed four times, each after
 # a chunk of another table is in Kafka; between the runs transactions
 # insert, update, delete and move keys below and above the snapshot's
 # bound. Each resume places the catch-up's keys of the table in progress
@@ -13,13 +14,13 @@
 # source (one key range: the ci key orders differently on the target).
 # Nor is a row's snapshot event after a change of it (a change emitted
 # by a catch-up is of a row at or below the bound, which the snapshot
-# never reads after it). About 50 s: with KF_CDC_SLOW=1 only
+# never reads after it). About 60 s: with KF_CDC_SLOW=1 only
 # (KF_CDC_KEYS_ROWS rows per table before it, default 300).
 # kf-timeout: 300
 source "$(dirname "$0")/lib.sh"
 
-[ -n "${KF_CDC_SLOW:-}" ] || skip "slow (about 50 s): set KF_CDC_SLOW=1 to run it"
-tables="ktext kdt kdec"
+[ -n "${KF_CDC_SLOW:-}" ] || skip "slow (about 60 s): set KF_CDC_SLOW=1 to run it"
+tables="ktext kdt kdec kmix"
 rows=${KF_CDC_KEYS_ROWS:-300}
 cdc_setup_mariadb
 db_start postgres
@@ -32,6 +33,9 @@ CREATE TABLE kdt (at DATETIME(6) PRIMARY KEY, v INT NOT NULL) ENGINE=InnoDB;
 CREATE TABLE kdec (d DECIMAL(12,2), s VARCHAR(20) CHARACTER SET utf8mb4
 	COLLATE utf8mb4_general_ci, v INT NOT NULL, PRIMARY KEY (d, s))
 	ENGINE=InnoDB;
+CREATE TABLE kmix (a CHAR(2) CHARACTER SET latin1 COLLATE latin1_swedish_ci,
+	b BINARY(2), t TIMESTAMP(3), tm TIME(6), v INT NOT NULL,
+	PRIMARY KEY (a, b, t, tm)) ENGINE=InnoDB;
 CREATE DATABASE kferry_dst;" >/dev/null
 
 # row i's keys: the text one in four shapes (a byte order that is not the
@@ -46,10 +50,20 @@ tkey() {
 }
 dkey() { printf "'2026-01-01' + INTERVAL %d MINUTE + INTERVAL %d MICROSECOND" "$1" "$(($1 * 7))"; }
 ckey() { printf "%d.%02d, '%s%04d'" "$((($1 % 60) - 30))" "$((($1 * 25) % 100))" "$( (($1 % 2)) && echo B || echo a)" "$1"; }
+# (Swedish: 'a' = 'A' < 'B' < 'Ä'; bytes: 'B' < 'a' < 'Ä'; a BINARY(2)
+# that the binlog gives without its trailing 0x00; 4 times; a time)
+mkey() {
+	local s=$(($1 * 37 % 86000))
+	printf "a = '%s' AND b = X'%02X%02X' AND t = '2026-12-02 1%d:00:00.123' AND tm = '%d:%02d:%02d.%06d'" \
+		"$(case $(($1 % 3)) in 0) echo Ä ;; 1) echo a ;; 2) echo B ;; esac)" \
+		$(($1 / 3 % 2 * 200)) $(($1 % 2 * 7)) $(($1 / 6 % 4)) \
+		$((s / 3600)) $((s / 60 % 60)) $((s % 60)) "$1"
+}
 row_sql() {
 	echo "INSERT INTO ktext VALUES ('$(tkey "$1")', $1);"
 	echo "INSERT INTO kdt VALUES ($(dkey "$1"), $1);"
 	echo "INSERT INTO kdec VALUES ($(ckey "$1"), $1);"
+	echo "INSERT INTO kmix SET $(mkey "$1" | sed 's/ AND /, /g'), v = $1;"
 }
 {
 	echo "BEGIN;"
@@ -67,15 +81,18 @@ changes() {
 		echo "UPDATE ktext SET v = v + 1000 WHERE id = '$(tkey "$i")';"
 		echo "UPDATE kdt SET v = v + 1000 WHERE at = $(dkey "$i");"
 		echo "UPDATE kdec SET v = v + 1000 WHERE (d, s) = ($(ckey "$i"));"
+		echo "UPDATE kmix SET v = v + 1000 WHERE $(mkey "$i");"
 		row_sql "$k"
 		if ((i % 3 == 0)); then
 			echo "DELETE FROM ktext WHERE id = '$(tkey $((i + 1)))';"
 			echo "DELETE FROM kdt WHERE at = $(dkey $((i + 1)));"
 			echo "DELETE FROM kdec WHERE (d, s) = ($(ckey $((i + 1))));"
+			echo "DELETE FROM kmix WHERE $(mkey $((i + 1)));"
 		elif ((i % 3 == 1)); then # a key moved to the other end
 			echo "UPDATE ktext SET id = '$(tkey $((rows - i + 2 * rows * (r + 4))))' WHERE id = '$(tkey $((i + 2)))';"
 			echo "UPDATE kdt SET at = $(dkey $((rows - i + 2 * rows * (r + 4)))) WHERE at = $(dkey $((i + 2)));"
 			echo "UPDATE kdec SET d = -d, s = UPPER(s) WHERE (d, s) = ($(ckey $((i + 2))));"
+			echo "UPDATE kmix SET $(mkey $((rows - i + 2 * rows * (r + 4))) | sed 's/ AND /, /g') WHERE $(mkey $((i + 2)));"
 		fi
 		echo "COMMIT;"
 	done
@@ -85,7 +102,7 @@ apply_changes() {
 		fail "changes $1: $(tail -n 3 "$WORK/changes.$1.log")"
 }
 
-capture_opts=(--tables kferry.ktext,kferry.kdt,kferry.kdec
+capture_opts=(--tables kferry.ktext,kferry.kdt,kferry.kdec,kferry.kmix
 	-o capture.snapshot_chunk_rows=10 --debug capture)
 # run N's kill: once a chunk of table $1 is in Kafka
 kill_in() {
@@ -108,17 +125,15 @@ placing() {
 	[ -n "$l" ] && placed=$((placed + 1))
 	log "resume: ${l:-no key placed by the server}"
 }
-capture_bg "${capture_opts[@]}"
-kill_in ktext
-apply_changes 1
-capture_bg "${capture_opts[@]}"
-kill_in kdt
-placing
-apply_changes 2
-capture_bg "${capture_opts[@]}"
-kill_in kdec
-placing
-apply_changes 3
+# killed in each table's snapshot in turn, changes after each kill
+round=0
+for t in $tables; do
+	capture_bg "${capture_opts[@]}"
+	kill_in "$t"
+	[ "$round" = 0 ] || placing
+	round=$((round + 1))
+	apply_changes "$round"
+done
 kf_capture "${capture_opts[@]}" || fail "kferry capture exited $?: $(tail -n 5 "$CAPTURE_LOG")"
 placing
 grep -q 'streaming the binlog from GTID position' "$CAPTURE_LOG" ||
@@ -139,7 +154,7 @@ log "rows read twice by the snapshot: $(grep -c . <<<"$reads" || true); events t
 [ -z "$reads" ] || fail "rows read twice by the snapshot: $(head -n 3 <<<"$reads")"
 [ -z "$late" ] || fail "rows read after a change of them: $(head -n 3 <<<"$late")"
 [ -z "$dupev" ] || fail "events produced twice: $(head -n 3 <<<"$dupev")"
-[ "$placed" -ge 2 ] || fail "only $placed resume(s) placed keys by the server"
+[ "$placed" -ge 3 ] || fail "only $placed resume(s) placed keys by the server"
 
 DST_URL=$(db_url postgres)
 GROUP0=$GROUP
