@@ -4,9 +4,12 @@
  *   setup     the server's settings and grants (10.1), the tables from
  *             information_schema (10.7), the producer fenced in, the
  *             offsets record (10.5) read back
- *   snapshot  (no record, or one left in a snapshot: started over, 10.6)
- *             a consistent snapshot and its GTID position G, each table
- *             read in key order, one Kafka transaction per chunk
+ *   snapshot  (no record) a consistent snapshot and its GTID position
+ *             G, each table read in key order, one Kafka transaction per
+ *             chunk; a record left in a snapshot resumes it (10.6): a
+ *             new snapshot G2, the binlog up to G2 for the rows in Kafka
+ *             (keys placed against the record's bound in the server's
+ *             order), the rest read under G2
  *   stream    the binlog from the record's GTID position (or G, or
  *             @@gtid_binlog_pos with --snapshot never): whole source
  *             transactions batched into Kafka transactions with the
@@ -33,6 +36,9 @@
 
 #define KF__READ_MS 60000 /* reading the offsets back */
 #define KF__MAX_MAPS 256  /* table maps of one transaction */
+/* a batch of keys the server places (docs/cdc.md 10.6): images, SQL */
+#define KF__PLACE_KEYS 1000
+#define KF__PLACE_BYTES (1u << 20)
 
 /* A --tables entry: information_schema's definition and its table; the
  * table of rows older than an ALTER TABLE (10.7), while their table
@@ -50,10 +56,9 @@ struct kf__mtab {
 	kf_cap_table_t *older;
 	kf_cap_coldef_t *odefs;
 	/* a snapshot resume (10.6): which rows the record has in Kafka;
-	 * whole: the table in progress has a key not compared here, so it
-	 * is read again from its first row */
+	 * placed: the table in progress has a key the server compares */
 	enum kf__part part;
-	int whole;
+	int placed;
 };
 
 struct kf__mcap {
@@ -91,6 +96,17 @@ struct kf__mcap {
 	const kf_gtid_pos_t *until;
 	int64_t *bound;
 	int nbound;
+	/* a key the server places (10.6, placed): the first pass over the
+	 * catch-up (placing: each image goes into a batch query, nothing is
+	 * emitted), the bound as typed literals, the key's collations, and
+	 * the verdicts (bit i: image i is at or below the bound) that the
+	 * second pass takes in order (vnext) */
+	int placing;
+	kf_db_sql_t bound_sql, batch;
+	kf_mdbcat_coll_t *colls;
+	int nbatch;
+	uint8_t *verdicts;
+	size_t nverdicts, vnext, queries;
 };
 
 /* ------------------------------------------------------------- setup */
@@ -486,7 +502,7 @@ static int kf__snap_tables(struct kf__mcap *c, const kf_gtid_pos_t *g,
 		struct kf__mtab *tab = &c->tabs[order[i]];
 
 		s.key.len = 0;
-		if (tab->part == KF__PART_UPTO && !tab->whole) {
+		if (tab->part == KF__PART_UPTO) {
 			int k;
 
 			for (k = 0; k < from->snap_nkey; k++)
@@ -635,17 +651,128 @@ static int kf__key_moved(const kf_bl_tablemap_t *tm, const kf_pgo_value_t *b,
 	return 0;
 }
 
+/* The key column of d at key position k (1-based); NULL: none. */
+static const kf_cap_coldef_t *kf__key_col(const kf_cat_def_t *d, int k)
+{
+	int i;
+
+	for (i = 0; i < d->ncols; i++)
+		if (d->cols[i].key_seq == k)
+			return &d->cols[i];
+	return NULL;
+}
+
+/* Sends the batch of images to place (10.6): its verdicts appended. */
+static int kf__place_run(struct kf__mcap *c)
+{
+	size_t n = (size_t)c->nbatch, i, had = (c->nverdicts + 7) / 8,
+	       need = (c->nverdicts + n + 7) / 8;
+	uint8_t *g;
+	char *cell;
+	int r = 0;
+
+	if (!n)
+		return 0;
+	g = realloc(c->verdicts, need);
+	cell = malloc(n + 2);
+	if (g) { /* the new bytes zeroed: a bit is set for a 1 only */
+		memset(g + had, 0, need - had);
+		c->verdicts = g;
+	}
+	kf_db_sql_str(&c->batch, ")");
+	if (!g || !cell || c->batch.failed)
+		r = kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
+			      "out of memory");
+	else
+		r = kf_cat_cell(c->db, c->batch.p, cell, n + 2, c->errstr,
+				c->errstr_size);
+	if (!r && (strlen(cell) != n || strspn(cell, "01") != n))
+		r = kf_seterr(c->errstr, c->errstr_size, KF_EPROTO,
+			      "the server placed %zu key(s) of the snapshot "
+			      "resume's catch-up as '%.20s': not one 0 or 1 "
+			      "each (a key its type cannot hold?): delete the "
+			      "offsets record to snapshot again",
+			      n, cell);
+	for (i = 0; !r && i < n; i++, c->nverdicts++)
+		if (cell[i] == '1')
+			c->verdicts[c->nverdicts / 8] |=
+				(uint8_t)(1u << (c->nverdicts % 8));
+	free(cell);
+	c->queries += !r;
+	c->nbatch = 0;
+	c->batch.len = 0;
+	return r;
+}
+
+/* The first pass (c->placing): the key of image v of tab (decoded with
+ * tm, c->nbound key columns) into the batch, sent when full. */
+static int kf__place(struct kf__mcap *c, const struct kf__mtab *tab,
+		     const kf_bl_tablemap_t *tm, const kf_bl_value_t *v)
+{
+	kf_db_sql_t *q = &c->batch;
+	const kf_cap_coldef_t *dc;
+	uint32_t i;
+	int k, r = 0;
+
+	kf_db_sql_str(q, c->nbatch ? ", (" : "SELECT CONCAT((");
+	for (k = 1; !r && k <= c->nbound; k++) {
+		for (i = 0; i < tm->ncols && tm->cols[i].key_seq != k; i++)
+			;
+		dc = kf__key_col(&tab->def, k);
+		if (k > 1)
+			kf_db_sql_str(q, ", ");
+		r = i == tm->ncols || !dc
+			    ? KF_EPROTO
+			    : kf_mdbcat_value_lit(q, dc, &c->colls[k - 1],
+						  &tm->cols[i], &v[i]);
+		if (r)
+			return kf_seterr(
+				c->errstr, c->errstr_size, KF_EPROTO,
+				"%s.%s at GTID %s: key column %d of a change "
+				"does not fit the table's key (its type "
+				"changed, or a value longer than %d bytes): "
+				"it cannot be placed against the snapshot's "
+				"bound (delete the offsets record to snapshot "
+				"again)",
+				tm->db, tm->table, c->gtid, k,
+				KF_MDBCAT_KEY_MAX);
+	}
+	kf_db_sql_str(q, ") <= ");
+	kf_db_sql_add(q, c->bound_sql.p, c->bound_sql.len);
+	c->nbatch++;
+	if (c->nbatch < KF__PLACE_KEYS && q->len < KF__PLACE_BYTES)
+		return 0;
+	return kf__place_run(c);
+}
+
+/* The second pass: the first pass's verdict on the next image. */
+static int kf__verdict(struct kf__mcap *c, const kf_bl_tablemap_t *tm)
+{
+	size_t i = c->vnext++;
+
+	if (i >= c->nverdicts)
+		return kf_seterr(c->errstr, c->errstr_size, KF_EPROTO,
+				 "%s.%s at GTID %s: more keys to place than "
+				 "the first pass over the same binlog placed "
+				 "(%zu): delete the offsets record to snapshot "
+				 "again",
+				 tm->db, tm->table, c->gtid, c->nverdicts);
+	return c->verdicts[i / 8] >> (i % 8) & 1;
+}
+
 /* Whether the row v of tab (decoded with tm) is in Kafka during a
  * resume's catch-up (10.6): tab done, or in progress with a key at or
- * below the record's, compared as numbers (the server's order of integer,
- * YEAR, ENUM and SET keys). 1, 0, or KF_EPROTO with errstr. */
+ * below the record's: compared as numbers (the server's order of integer,
+ * YEAR, ENUM and SET keys), or placed by the server (tab->placed: the
+ * first pass sends it, the second takes its verdict). 1, 0, or
+ * KF_EPROTO with errstr. */
 static int kf__in_kafka(struct kf__mcap *c, const struct kf__mtab *tab,
 			const kf_bl_tablemap_t *tm, const kf_bl_value_t *v)
 {
 	uint32_t i;
 	int k, n = 0;
 
-	if (tab->part != KF__PART_UPTO || tab->whole)
+	if (tab->part != KF__PART_UPTO)
 		return tab->part != KF__PART_NONE;
 	for (i = 0; i < tm->ncols; i++)
 		n += tm->cols[i].key_seq > 0;
@@ -657,6 +784,9 @@ static int kf__in_kafka(struct kf__mcap *c, const struct kf__mtab *tab,
 				 "bound (delete the offsets record to "
 				 "snapshot again)",
 				 tm->db, tm->table, c->gtid, n, c->nbound);
+	if (tab->placed)
+		return c->placing ? kf__place(c, tab, tm, v)
+				  : kf__verdict(c, tm);
 	for (k = 1; k <= n; k++)
 		for (i = 0; i < tm->ncols; i++) {
 			const kf_bl_value_t *x = &v[i];
@@ -743,10 +873,12 @@ static int kf__rows(struct kf__mcap *c, const kf_bl_event_t *ev)
 				 " without its table map",
 				 c->gtid, rows.table_id);
 	tab = kf__tab_find(c, tm->db, tm->table);
-	if (!tab || c->skipping || (c->resume && tab->part == KF__PART_NONE))
+	if (!tab || c->skipping || (c->resume && tab->part == KF__PART_NONE) ||
+	    (c->placing && !tab->placed))
 		return 0;
-	r = kf__table_of(c, tab, tm, &t);
-	if (!r)
+	/* the first pass only places keys: no event */
+	r = c->placing ? 0 : kf__table_of(c, tab, tm, &t);
+	if (!r && !c->placing)
 		r = kf_cap_out_begin(c->out);
 	src = (kf_cap_source_t){.prefix = c->prefix,
 				.db = tm->db,
@@ -765,9 +897,10 @@ static int kf__rows(struct kf__mcap *c, const kf_bl_event_t *ev)
 			inb = kf__in_kafka(c, tab, tm, c->bv);
 		if (c->resume && rows.op != 'd' && inb >= 0)
 			ina = kf__in_kafka(c, tab, tm, c->av);
-		r = inb < 0   ? inb
-		    : ina < 0 ? ina
-			      : kf__row(c, t, tm, rows.op, &src, inb, ina);
+		r = inb < 0	 ? inb
+		    : ina < 0	 ? ina
+		    : c->placing ? 0
+				 : kf__row(c, t, tm, rows.op, &src, inb, ina);
 		src.row++;
 	}
 	return r;
@@ -971,8 +1104,8 @@ static int kf__event(struct kf__mcap *c, const kf_bl_event_t *ev)
 		    (ev->type >= KF_BL_WRITE_V2 && ev->type <= KF_BL_DELETE_V2))
 			return kf__rows(c, ev);
 		return 0;
-	case KF_BL_STEP_DDL:
-		r = kf__ddl(c, ev);
+	case KF_BL_STEP_DDL: /* the first pass only places keys */
+		r = c->placing ? 0 : kf__ddl(c, ev);
 		return r ? r : kf__end(c, ev);
 	case KF_BL_STEP_COMMIT:
 		return kf__end(c, ev);
@@ -1055,7 +1188,10 @@ static int kf__stream(struct kf__mcap *c, const kf_gtid_pos_t *from)
 		return r;
 	kf_gtid_pos_format(from, t);
 	kf_info("capture", "%s the binlog from GTID position '%s'",
-		c->until ? "catching up on" : "streaming", t);
+		c->placing ? "placing the keys of"
+		: c->until ? "catching up on"
+			   : "streaming",
+		t);
 	for (;;) {
 		r = kf_stop_requested() ? KF_ESTOPPED
 					: kf_blc_next(c->blc, &ev, c->errstr,
@@ -1096,14 +1232,61 @@ static int kf__stream(struct kf__mcap *c, const kf_gtid_pos_t *from)
 
 /* --------------------------------------------------- snapshot resume */
 
+/* The bound of the record from on tab (qname), whose key the server
+ * places (10.6): its key columns' collations and their typed literals,
+ * "(b1, ...)", into c. */
+static int kf__bound_sql(struct kf__mcap *c, const struct kf__mtab *tab,
+			 const kf_cap_pos_t *from, const char *qname)
+{
+	const kf_cap_coldef_t *kc;
+	int k, r, nkey = 0;
+
+	for (k = 0; k < tab->def.ncols; k++)
+		nkey += tab->def.cols[k].key_seq > 0;
+	free(c->colls);
+	c->colls = calloc((size_t)nkey + 1, sizeof(*c->colls));
+	if (!c->colls)
+		return kf_seterr(c->errstr, c->errstr_size, KF_ENOMEM,
+				 "out of memory");
+	r = kf_mdbcat_key_colls(c->db, &tab->def, c->colls, c->errstr,
+				c->errstr_size);
+	if (r)
+		return r;
+	c->bound_sql.len = 0;
+	kf_db_sql_str(&c->bound_sql, "(");
+	for (k = 1; !r && k <= nkey; k++) {
+		kc = kf__key_col(&tab->def, k);
+		if (k > 1)
+			kf_db_sql_str(&c->bound_sql, ", ");
+		r = !kc || nkey != from->snap_nkey
+			    ? KF_EPROTO
+			    : kf_mdbcat_bound_lit(&c->bound_sql, kc,
+						  &c->colls[k - 1],
+						  from->snap_keyv[k - 1]);
+	}
+	kf_db_sql_str(&c->bound_sql, ")");
+	if (r)
+		return kf_seterr(c->errstr, c->errstr_size, KF_EPROTO,
+				 "the offsets record's snapshot key of %s "
+				 "(%d texts) does not fit its primary key (%d "
+				 "columns): give the --tables of the run "
+				 "before, or delete the record to snapshot "
+				 "again",
+				 qname, from->snap_nkey, nkey);
+	return c->bound_sql.failed ? kf_seterr(c->errstr, c->errstr_size,
+					       KF_ENOMEM, "out of memory")
+				   : 0;
+}
+
 /* Which rows the record from has in Kafka (10.6): each --tables entry's
- * part, and the bound of the table in progress as numbers when its key
- * is compared here (else it is read again whole, logged). */
+ * part, and the bound of the table in progress: as numbers when its key
+ * is of integers (compared here), else as typed literals (placed by the
+ * server). */
 static int kf__resume_parts(struct kf__mcap *c, const kf_cap_pos_t *from)
 {
 	const char *done = from->snap_done ? from->snap_done : "[]";
 	char qname[140], esc[140 * 6 + 3];
-	int i, k, found = !from->snap_table;
+	int i, k, r, found = !from->snap_table;
 
 	for (i = 0; i < c->ntabs; i++) {
 		struct kf__mtab *tab = &c->tabs[i];
@@ -1133,8 +1316,10 @@ static int kf__resume_parts(struct kf__mcap *c, const kf_cap_pos_t *from)
 		for (k = 0; k < tab->def.ncols; k++)
 			if (tab->def.cols[k].key_seq > 0 &&
 			    !kf_mdbcat_key_int(&tab->def.cols[k]))
-				tab->whole = 1;
-		for (k = 0; !tab->whole && k < from->snap_nkey; k++) {
+				tab->placed = 1;
+		if (tab->placed && (r = kf__bound_sql(c, tab, from, qname)))
+			return r;
+		for (k = 0; !tab->placed && k < from->snap_nkey; k++) {
 			const char *v = from->snap_keyv[k];
 			char *end = NULL;
 
@@ -1151,13 +1336,6 @@ static int kf__resume_parts(struct kf__mcap *c, const kf_cap_pos_t *from)
 					qname);
 		}
 		c->nbound = from->snap_nkey;
-		if (tab->whole)
-			kf_warn("capture",
-				"%s: its key is not only of integers: the "
-				"resume reads it again from its first row "
-				"(its rows in Kafka come twice; the sink "
-				"applies them idempotently)",
-				qname);
 	}
 	if (!found)
 		return kf_seterr(c->errstr, c->errstr_size, KF_EINVAL,
@@ -1166,6 +1344,33 @@ static int kf__resume_parts(struct kf__mcap *c, const kf_cap_pos_t *from)
 				 "--tables of the run before",
 				 from->snap_table);
 	return 0;
+}
+
+/* The first pass of a catch-up whose table in progress has a key the
+ * server places (10.6): the binlog from the record from to c->until,
+ * each image's key placed in batches; nothing emitted, nothing counted. */
+static int kf__place_all(struct kf__mcap *c, const kf_cap_pos_t *from)
+{
+	kf_capture_stats_t st = *c->st;
+	int i, r;
+
+	for (i = 0; i < c->ntabs && !c->tabs[i].placed; i++)
+		;
+	if (i == c->ntabs)
+		return 0;
+	snprintf(c->file, sizeof(c->file), "%s", from->file);
+	c->placing = 1;
+	r = kf__stream(c, &from->gtid);
+	r = r ? r : kf__place_run(c);
+	c->placing = 0;
+	*c->st = st;
+	if (!r)
+		kf_dbg(KF_DBG_CAPTURE, "capture",
+		       "%s.%s: %zu key(s) of the catch-up placed by the "
+		       "server in %zu query(ies)",
+		       c->tabs[i].def.schema, c->tabs[i].def.name, c->nverdicts,
+		       c->queries);
+	return r;
 }
 
 /* The snapshot resume of 10.6 from record from: a new snapshot G2, the
@@ -1190,10 +1395,17 @@ static int kf__resume(struct kf__mcap *c, const kf_cap_pos_t *from,
 	if (r)
 		return r;
 	snprintf(file, sizeof(file), "%s", c->file);
-	snprintf(c->file, sizeof(c->file), "%s", from->file);
 	c->resume = from;
 	c->until = g;
-	r = kf__stream(c, &from->gtid);
+	r = kf__place_all(c, from);
+	snprintf(c->file, sizeof(c->file), "%s", from->file);
+	r = r ? r : kf__stream(c, &from->gtid);
+	if (!r && c->vnext != c->nverdicts)
+		r = kf_seterr(c->errstr, c->errstr_size, KF_EPROTO,
+			      "the catch-up placed %zu key(s), the first "
+			      "pass over the same binlog %zu: delete the "
+			      "offsets record to snapshot again",
+			      c->vnext, c->nverdicts);
 	if (!r) { /* the rows in Kafka as of G2 */
 		snprintf(c->file, sizeof(c->file), "%s", file);
 		c->end_pos = off;
@@ -1276,6 +1488,10 @@ int kf_mdbcapture_run(const kf_capture_opts_t *o, kf_capture_stats_t *st,
 	}
 	free(c.tabs);
 	free(c.bound);
+	free(c.colls);
+	free(c.verdicts);
+	kf_db_sql_free(&c.bound_sql);
+	kf_db_sql_free(&c.batch);
 	free(c.ab.p);
 	free(c.aa.p);
 	free(c.bv);

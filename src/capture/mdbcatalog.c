@@ -4,10 +4,12 @@
  */
 #include "capture/mdbcatalog.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "capture/binlog.h"
 #include "common/err.h"
@@ -677,4 +679,291 @@ int kf_mdbcat_select(kf_db_t *db, const kf_cat_def_t *d,
 	kf_db_sql_free(&n);
 	free(idx);
 	return r ? r : q->failed ? KF_ENOMEM : 0;
+}
+
+int kf_mdbcat_coll_set(kf_mdbcat_coll_t *k, const char *cs, const char *coll)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
+	size_t ncs = cs ? strlen(cs) : 0, nco = coll ? strlen(coll) : 0;
+
+	*k = (kf_mdbcat_coll_t){0};
+	if (!cs || !coll)
+		return 0;
+	if (!ncs || ncs >= sizeof(k->cs) || strspn(cs, ok) != ncs || !nco ||
+	    nco >= sizeof(k->coll) || strspn(coll, ok) != nco)
+		return -1;
+	memcpy(k->cs, cs, ncs + 1);
+	memcpy(k->coll, coll, nco + 1);
+	return 0;
+}
+
+/* The state of kf_mdbcat_key_colls' row callback. */
+struct kf__colls {
+	const kf_cat_def_t *d;
+	kf_mdbcat_coll_t *out;
+	char bad[200];
+};
+
+/* kf_db_row_cb: a column's name, character set and collation */
+static int kf__coll_cb(void *arg, size_t ncols, const char *const *v,
+		       const size_t *lens)
+{
+	struct kf__colls *s = arg;
+	int i;
+
+	(void)lens;
+	if (ncols != 3 || !v[0])
+		return snprintf(s->bad, sizeof(s->bad), "a row of %zu values",
+				ncols),
+		       1;
+	for (i = 0; i < s->d->ncols; i++) {
+		const kf_cap_coldef_t *c = &s->d->cols[i];
+
+		if (c->key_seq < 1 || strcasecmp(c->name, v[0]))
+			continue;
+		if (kf_mdbcat_coll_set(&s->out[c->key_seq - 1], v[1], v[2]))
+			return snprintf(s->bad, sizeof(s->bad),
+					"column %s: character set '%.63s' or "
+					"collation '%.63s' is no name",
+					c->name, v[1], v[2]),
+			       1;
+	}
+	return 0;
+}
+
+int kf_mdbcat_key_colls(kf_db_t *db, const kf_cat_def_t *d,
+			kf_mdbcat_coll_t *out, char *errstr, size_t errstr_size)
+{
+	struct kf__colls s = {.d = d, .out = out};
+	kf_db_sql_t q = {0};
+	int i, r;
+
+	for (i = 0; i < d->ncols; i++)
+		if (d->cols[i].key_seq > 0)
+			out[d->cols[i].key_seq - 1] = (kf_mdbcat_coll_t){0};
+	kf_db_sql_str(&q, "SELECT COLUMN_NAME, CHARACTER_SET_NAME, "
+			  "COLLATION_NAME FROM information_schema.COLUMNS");
+	kf__where(db, &q, "", d);
+	r = kf__query(db, &q, kf__coll_cb, &s, errstr, errstr_size);
+	if (!r && s.bad[0])
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "%s.%s: the key's collations: %s", d->schema,
+				 d->name, s.bad);
+	for (i = 0; !r && i < d->ncols; i++) {
+		const kf_cap_coldef_t *c = &d->cols[i];
+		const char *b, *cmp;
+
+		if (c->key_seq > 0 && c->mdb_type != KF_BL_T_TIME2 &&
+		    kf__key_lit(c, &b, &cmp) == KF__LIT_STR &&
+		    !out[c->key_seq - 1].coll[0])
+			r = kf_seterr(errstr, errstr_size, KF_EPROTO,
+				      "%s.%s: key column %s has no collation "
+				      "in information_schema",
+				      d->schema, d->name, c->name);
+	}
+	return r;
+}
+
+/* Appends the n bytes p as a hex literal X'...', padded with 0x00 up to
+ * pad bytes. */
+static void kf__hex_lit(kf_db_sql_t *q, const uint8_t *p, size_t n, size_t pad)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	char h[2];
+	size_t i;
+
+	kf_db_sql_str(q, "X'");
+	for (i = 0; i < n || i < pad; i++) {
+		h[0] = i < n ? digits[p[i] >> 4] : '0';
+		h[1] = i < n ? digits[p[i] & 15] : '0';
+		kf_db_sql_add(q, h, 2);
+	}
+	kf_db_sql_str(q, "'");
+}
+
+/* Appends the text s (n bytes) as a literal of typed key column c: a
+ * cast of its hex for the temporal types and doubles, the column's
+ * character set and collation for strings (conv: s is UTF-8, converted
+ * to it; else s is in it). */
+static void kf__typed_lit(kf_db_sql_t *q, const kf_cap_coldef_t *c,
+			  const kf_mdbcat_coll_t *k, enum kf__lit lit,
+			  const char *s, size_t n, int conv)
+{
+	const char *cast = c->mdb_type == KF_BL_T_TIME2 ? "TIME(6)"
+			   : lit == KF__LIT_DOUBLE	? "DOUBLE"
+			   : lit == KF__LIT_DATE	? "DATE"
+			   : lit == KF__LIT_DATETIME	? "DATETIME(6)"
+							: NULL;
+
+	if (cast || conv) {
+		kf_db_sql_str(q, cast ? "CAST(_utf8mb4 " : "CONVERT(_utf8mb4 ");
+		kf__hex_lit(q, (const uint8_t *)s, n, 0);
+		kf_db_sql_str(q, cast ? " AS " : " USING ");
+		kf_db_sql_str(q, cast ? cast : k->cs);
+		kf_db_sql_str(q, ")");
+	} else {
+		kf_db_sql_str(q, "_");
+		kf_db_sql_str(q, k->cs);
+		kf_db_sql_str(q, " ");
+		kf__hex_lit(q, (const uint8_t *)s, n, 0);
+	}
+	if (!cast) {
+		kf_db_sql_str(q, " COLLATE ");
+		kf_db_sql_str(q, k->coll);
+	}
+}
+
+int kf_mdbcat_bound_lit(kf_db_sql_t *q, const kf_cap_coldef_t *c,
+			const kf_mdbcat_coll_t *k, const char *s)
+{
+	const char *bound, *cmp;
+	enum kf__lit lit = kf__key_lit(c, &bound, &cmp);
+	size_t n = strlen(s);
+
+	if (!kf__lit_ok(lit, s) || n > 2 * KF_MDBCAT_KEY_MAX)
+		return KF_EPROTO;
+	switch (lit) {
+	case KF__LIT_INT:
+	case KF__LIT_DEC:
+		kf_db_sql_str(q, s);
+		return 0;
+	case KF__LIT_HEX:
+		kf_db_sql_str(q, "X'");
+		kf_db_sql_str(q, s);
+		kf_db_sql_str(q, "'");
+		return 0;
+	case KF__LIT_STR:
+		if (c->mdb_type != KF_BL_T_TIME2 && !k->coll[0])
+			return KF_EPROTO;
+		break;
+	default:
+		break;
+	}
+	kf__typed_lit(q, c, k, lit, s, n, 1);
+	return 0;
+}
+
+/* The text of a temporal or double value v into t (cap bytes): what
+ * the record's text of the same value is. -1: v is not of lit's kind. */
+static int kf__value_text(const kf_bl_value_t *v, enum kf__lit lit, int time,
+			  char *t, size_t cap)
+{
+	struct tm tm = {0};
+	time_t secs;
+	uint64_t us;
+
+	if (v->kind == KF_BL_V_FLOAT && lit == KF__LIT_DOUBLE)
+		return snprintf(t, cap, "%.17g", v->d), 0;
+	if (v->kind == KF_BL_V_DATE && lit == KF__LIT_DATE)
+		return snprintf(t, cap, "%04u-%02u-%02u", v->year, v->month,
+				v->day),
+		       0;
+	if (v->kind == KF_BL_V_DATETIME && lit == KF__LIT_DATETIME)
+		return snprintf(t, cap,
+				"%04u-%02u-%02u %02u:%02u:%02u.%06" PRIu32,
+				v->year, v->month, v->day, v->hour, v->minute,
+				v->second, v->usec),
+		       0;
+	if (v->kind == KF_BL_V_TIMESTAMP && lit == KF__LIT_DATETIME) {
+		secs = (time_t)v->i;
+		if (!v->i && !v->usec) /* the zero timestamp */
+			return snprintf(t, cap, "0000-00-00 00:00:00.000000"),
+			       0;
+		if (!gmtime_r(&secs, &tm))
+			return -1;
+		return snprintf(t, cap,
+				"%04d-%02d-%02d %02d:%02d:%02d.%06" PRIu32,
+				tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+				tm.tm_hour, tm.tm_min, tm.tm_sec, v->usec),
+		       0;
+	}
+	if (v->kind == KF_BL_V_TIME && time) {
+		us = v->i < 0 ? (uint64_t)0 - (uint64_t)v->i : (uint64_t)v->i;
+		return snprintf(t, cap, "%s%" PRIu64 ":%02u:%02u.%06u",
+				v->i < 0 ? "-" : "", us / 3600000000,
+				(unsigned)(us / 60000000 % 60),
+				(unsigned)(us / 1000000 % 60),
+				(unsigned)(us % 1000000)),
+		       0;
+	}
+	return -1;
+}
+
+/* A number of value v of an integer-like column (lit INT) into t. -1:
+ * v is no number. */
+static int kf__value_number(const kf_bl_value_t *v, const kf_bl_col_t *bc,
+			    char *t, size_t cap)
+{
+	uint64_t u = 0;
+	uint32_t i;
+
+	switch (v->kind) {
+	case KF_BL_V_INT:
+		if (bc->is_unsigned)
+			return snprintf(t, cap, "%" PRIu64, v->u), 0;
+		return snprintf(t, cap, "%" PRId64, v->i), 0;
+	case KF_BL_V_YEAR:
+		return snprintf(t, cap, "%" PRId64, v->i), 0;
+	case KF_BL_V_ENUM:
+	case KF_BL_V_SET:
+		return snprintf(t, cap, "%" PRIu64, v->u), 0;
+	case KF_BL_V_BYTES: /* BIT: big-endian, at most 64 bits */
+		if (bc->type != KF_BL_T_BIT || v->len > 8)
+			return -1;
+		for (i = 0; i < v->len; i++)
+			u = u << 8 | v->bytes[i];
+		return snprintf(t, cap, "%" PRIu64, u), 0;
+	default:
+		return -1;
+	}
+}
+
+int kf_mdbcat_value_lit(kf_db_sql_t *q, const kf_cap_coldef_t *c,
+			const kf_mdbcat_coll_t *k, const kf_bl_col_t *bc,
+			const kf_bl_value_t *v)
+{
+	const char *bound, *cmp;
+	enum kf__lit lit = kf__key_lit(c, &bound, &cmp);
+	int time = c->mdb_type == KF_BL_T_TIME2;
+	char t[KF_BL_DECIMAL_TEXT_MAX + 32];
+
+	if (bc->type != c->mdb_type)
+		return KF_EPROTO;
+	switch (lit) {
+	case KF__LIT_INT:
+		if (kf__value_number(v, bc, t, sizeof(t)))
+			return KF_EPROTO;
+		kf_db_sql_str(q, t);
+		return 0;
+	case KF__LIT_DEC:
+		if (v->kind != KF_BL_V_DECIMAL)
+			return KF_EPROTO;
+		kf_bl_decimal_text(v, bc->meta, t);
+		kf_db_sql_str(q, t);
+		return 0;
+	case KF__LIT_HEX:
+		if (v->kind != KF_BL_V_BYTES || v->len > KF_MDBCAT_KEY_MAX)
+			return KF_EPROTO;
+		/* a BINARY(n) as the server holds it: padded with 0x00 */
+		kf__hex_lit(q, v->bytes, v->len,
+			    bc->type == KF_BL_T_STRING ? bc->meta : 0);
+		return 0;
+	case KF__LIT_STR:
+		if (!time) {
+			if (v->kind != KF_BL_V_BYTES ||
+			    v->len > KF_MDBCAT_KEY_MAX || !k->coll[0])
+				return KF_EPROTO;
+			kf__typed_lit(q, c, k, lit, (const char *)v->bytes,
+				      v->len, 0);
+			return 0;
+		}
+		break;
+	default:
+		break;
+	}
+	if (kf__value_text(v, lit, time, t, sizeof(t)))
+		return KF_EPROTO;
+	kf__typed_lit(q, c, k, lit, t, strlen(t), 0);
+	return 0;
 }

@@ -13,6 +13,7 @@
 #ifndef KF_CAPTURE_MDBCATALOG_H
 #define KF_CAPTURE_MDBCATALOG_H
 
+#include "capture/binlog.h"
 #include "capture/catalog.h"
 #include "db/conn.h"
 
@@ -59,5 +60,46 @@ int kf_mdbcat_select(kf_db_t *db, const kf_cat_def_t *d,
  * the server orders the key (integers, YEAR, ENUM and SET by index), so
  * that a snapshot resume compares it in C (docs/cdc.md 10.6). */
 int kf_mdbcat_key_int(const kf_cap_coldef_t *c);
+
+/* A key column's character set and collation as information_schema
+ * names them (docs/cdc.md 10.6: the typed literals that place a binlog
+ * key against a resumed snapshot's bound); both "" for a column that is
+ * not a character string. */
+typedef struct kf_mdbcat_coll_s {
+	char cs[64], coll[64];
+} kf_mdbcat_coll_t;
+
+/* The longest key value a typed literal takes (the record's texts are
+ * held to the same). */
+#define KF_MDBCAT_KEY_MAX 65535
+
+/* Sets k from information_schema's CHARACTER_SET_NAME and COLLATION_NAME
+ * (either NULL: not a character string). -1 when a name is not 1 to 63
+ * bytes of [A-Za-z0-9_] (it is pasted unquoted). */
+int kf_mdbcat_coll_set(kf_mdbcat_coll_t *k, const char *cs, const char *coll);
+
+/* The character sets and collations of d's key columns, in key order,
+ * into out (one per key column). 0, KF_EPROTO (a name refused by
+ * kf_mdbcat_coll_set, a character string key without a collation), or
+ * KF_EIO (the server), with errstr. */
+int kf_mdbcat_key_colls(kf_db_t *db, const kf_cat_def_t *d,
+			kf_mdbcat_coll_t *out, char *errstr,
+			size_t errstr_size);
+
+/* Appends key column c's record text s (hostile: checked for c's type,
+ * never pasted unless it is only digits) as a literal of the column's own
+ * type (k: its collation), so that two of them compare as two values of
+ * the column do (docs/cdc.md 10.6's table of placing). 0, or KF_EPROTO
+ * (s is not a text of c's type, or longer than KF_MDBCAT_KEY_MAX). */
+int kf_mdbcat_bound_lit(kf_db_sql_t *q, const kf_cap_coldef_t *c,
+			const kf_mdbcat_coll_t *k, const char *s);
+
+/* The same literal of the binlog's value v of key column c (bc: the
+ * column as the table map of v's row has it). 0, or KF_EPROTO: v does
+ * not fit c (another type: the key was altered; NULL; longer than
+ * KF_MDBCAT_KEY_MAX). */
+int kf_mdbcat_value_lit(kf_db_sql_t *q, const kf_cap_coldef_t *c,
+			const kf_mdbcat_coll_t *k, const kf_bl_col_t *bc,
+			const kf_bl_value_t *v);
 
 #endif /* KF_CAPTURE_MDBCATALOG_H */

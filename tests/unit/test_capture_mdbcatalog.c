@@ -8,6 +8,10 @@
  * rows refused, naming the column: a type not mapped, numbers with signs,
  * spaces, overflows or outside what a table map carries, a row of the
  * wrong width, a missing name or type, a column past KF_BL_MAX_COLS.
+ * The typed literals that place a binlog key against a resumed
+ * snapshot's bound (10.6): the record's texts and the binlog's values of
+ * each key type as the same literal, strings as hex with the column's
+ * character set and collation; hostile texts, names and values refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "capture/binlog.h"
@@ -290,6 +295,208 @@ static void test_key(void **state)
 	kf_mdbcat_def_free(&d);
 }
 
+static char sql[512];
+
+/* The record's text s of column c (collation k) as its literal in sql;
+ * the return code. */
+static int bound(const kf_cap_coldef_t *c, const kf_mdbcat_coll_t *k,
+		 const char *s)
+{
+	kf_db_sql_t q = {0};
+	int r = kf_mdbcat_bound_lit(&q, c, k, s);
+
+	snprintf(sql, sizeof(sql), "%s", q.p ? q.p : "");
+	kf_db_sql_free(&q);
+	return r;
+}
+
+/* The binlog value v of column c (the map's bc) as its literal in sql. */
+static int value(const kf_cap_coldef_t *c, const kf_mdbcat_coll_t *k,
+		 const kf_bl_col_t *bc, const kf_bl_value_t *v)
+{
+	kf_db_sql_t q = {0};
+	int r = kf_mdbcat_value_lit(&q, c, k, bc, v);
+
+	snprintf(sql, sizeof(sql), "%s", q.p ? q.p : "");
+	kf_db_sql_free(&q);
+	return r;
+}
+
+static void test_coll_names(void **state)
+{
+	kf_mdbcat_coll_t k;
+	char longname[80];
+
+	(void)state;
+	assert_int_equal(
+		kf_mdbcat_coll_set(&k, "utf8mb4", "utf8mb4_general_ci"), 0);
+	assert_string_equal(k.cs, "utf8mb4");
+	assert_string_equal(k.coll, "utf8mb4_general_ci");
+	/* not a character string: no names */
+	assert_int_equal(kf_mdbcat_coll_set(&k, NULL, NULL), 0);
+	assert_string_equal(k.coll, "");
+	/* pasted unquoted: only a name's bytes */
+	assert_int_equal(kf_mdbcat_coll_set(&k, "utf8mb4", "x' OR 1=1"), -1);
+	assert_int_equal(kf_mdbcat_coll_set(&k, "utf8 mb4", "a"), -1);
+	assert_int_equal(kf_mdbcat_coll_set(&k, "", "a"), -1);
+	assert_int_equal(kf_mdbcat_coll_set(&k, "latin1", ""), -1);
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[64] = '\0';
+	assert_int_equal(kf_mdbcat_coll_set(&k, "latin1", longname), -1);
+	assert_string_equal(k.coll, "");
+}
+
+static void test_bound_literals(void **state)
+{
+	const kf_mdbcat_coll_t ci = {"utf8mb4", "utf8mb4_general_ci"},
+			       none = {"", ""};
+	const kf_cap_coldef_t i32 = {.name = "i", .mdb_type = KF_BL_T_LONG},
+			      dec = {.name = "d",
+				     .mdb_type = KF_BL_T_NEWDECIMAL},
+			      vc = {.name = "s", .mdb_type = KF_BL_T_VARCHAR},
+			      vb = {.name = "b",
+				    .mdb_type = KF_BL_T_VARCHAR,
+				    .mdb_binary = 1},
+			      dt = {.name = "t", .mdb_type = KF_BL_T_DATETIME2},
+			      ts = {.name = "t",
+				    .mdb_type = KF_BL_T_TIMESTAMP2},
+			      tm = {.name = "t", .mdb_type = KF_BL_T_TIME2},
+			      da = {.name = "t", .mdb_type = KF_BL_T_DATE},
+			      db = {.name = "f", .mdb_type = KF_BL_T_DOUBLE};
+	static char huge[70000];
+
+	(void)state;
+	assert_int_equal(bound(&i32, &none, "-42"), 0);
+	assert_string_equal(sql, "-42");
+	assert_int_equal(bound(&dec, &none, "-10.50"), 0);
+	assert_string_equal(sql, "-10.50");
+	/* a string: hex, in the column's character set and collation */
+	assert_int_equal(bound(&vc, &ci, "a'B "), 0);
+	assert_string_equal(sql, "CONVERT(_utf8mb4 X'61274220' USING utf8mb4) "
+				 "COLLATE utf8mb4_general_ci");
+	assert_int_equal(bound(&vb, &none, "00fF"), 0);
+	assert_string_equal(sql, "X'00fF'");
+	assert_int_equal(bound(&dt, &none, "2026-12-02 10:00:00.5"), 0);
+	assert_string_equal(sql, "CAST(_utf8mb4 X'323032362D31322D30322031303A"
+				 "30303A30302E35' AS DATETIME(6))");
+	assert_int_equal(bound(&ts, &none, "1"), 0);
+	assert_string_equal(sql, "CAST(_utf8mb4 X'31' AS DATETIME(6))");
+	assert_int_equal(bound(&tm, &none, "-1:00"), 0);
+	assert_string_equal(sql, "CAST(_utf8mb4 X'2D313A3030' AS TIME(6))");
+	assert_int_equal(bound(&da, &none, "2026"), 0);
+	assert_string_equal(sql, "CAST(_utf8mb4 X'32303236' AS DATE)");
+	assert_int_equal(bound(&db, &none, "1e3"), 0);
+	assert_string_equal(sql, "CAST(_utf8mb4 X'316533' AS DOUBLE)");
+	/* hostile texts: none pasted */
+	assert_int_equal(bound(&i32, &none, "1 OR 1"), KF_EPROTO);
+	assert_int_equal(bound(&i32, &none, ""), KF_EPROTO);
+	assert_int_equal(bound(&dec, &none, "1."), KF_EPROTO);
+	assert_int_equal(bound(&dec, &none, "1.2.3"), KF_EPROTO);
+	assert_int_equal(bound(&vb, &none, "0g"), KF_EPROTO);
+	assert_int_equal(bound(&vb, &none, "abc"), KF_EPROTO);
+	/* a string key without its collation, one too long */
+	assert_int_equal(bound(&vc, &none, "a"), KF_EPROTO);
+	memset(huge, 'a', sizeof(huge) - 1);
+	assert_int_equal(bound(&vc, &ci, huge), KF_EPROTO);
+}
+
+static void test_value_literals(void **state)
+{
+	const kf_mdbcat_coll_t ci = {"utf8mb4", "utf8mb4_general_ci"},
+			       l1 = {"latin1", "latin1_swedish_ci"},
+			       none = {"", ""};
+	const kf_cap_coldef_t vc = {.name = "s", .mdb_type = KF_BL_T_VARCHAR},
+			      bin = {.name = "b",
+				     .mdb_type = KF_BL_T_STRING,
+				     .mdb_binary = 1},
+			      u64 = {.name = "u",
+				     .mdb_type = KF_BL_T_LONGLONG,
+				     .mdb_unsigned = 1},
+			      en = {.name = "e", .mdb_type = KF_BL_T_ENUM},
+			      bit = {.name = "x", .mdb_type = KF_BL_T_BIT},
+			      dec = {.name = "d",
+				     .mdb_type = KF_BL_T_NEWDECIMAL},
+			      dt = {.name = "t", .mdb_type = KF_BL_T_DATETIME2},
+			      ts = {.name = "t",
+				    .mdb_type = KF_BL_T_TIMESTAMP2},
+			      tm = {.name = "t", .mdb_type = KF_BL_T_TIME2};
+	const kf_bl_col_t bvc = {.type = KF_BL_T_VARCHAR},
+			  bbin = {.type = KF_BL_T_STRING, .meta = 4},
+			  bu64 = {.type = KF_BL_T_LONGLONG, .is_unsigned = 1},
+			  ben = {.type = KF_BL_T_ENUM},
+			  bbit = {.type = KF_BL_T_BIT, .meta = 16},
+			  bdec = {.type = KF_BL_T_NEWDECIMAL,
+				  .meta = 4 << 8 | 2},
+			  bdt = {.type = KF_BL_T_DATETIME2},
+			  bts = {.type = KF_BL_T_TIMESTAMP2},
+			  btm = {.type = KF_BL_T_TIME2};
+	static const uint8_t kor[] = "K1 \xed\x95\x9c", two[] = {1, 2},
+			     d150[] = {0x81, 0x32}, big[9] = {0};
+	static uint8_t huge[70000];
+	kf_bl_value_t v;
+
+	(void)state;
+	v = (kf_bl_value_t){
+		.kind = KF_BL_V_BYTES, .bytes = kor, .len = sizeof(kor) - 1};
+	assert_int_equal(value(&vc, &ci, &bvc, &v), 0);
+	assert_string_equal(sql, "_utf8mb4 X'4B3120ED959C' COLLATE "
+				 "utf8mb4_general_ci");
+	/* the bytes as the binlog has them, in the column's character set */
+	v = (kf_bl_value_t){.kind = KF_BL_V_BYTES, .bytes = two, .len = 2};
+	assert_int_equal(value(&vc, &l1, &bvc, &v), 0);
+	assert_string_equal(sql, "_latin1 X'0102' COLLATE latin1_swedish_ci");
+	/* a BINARY(4) as the server holds it */
+	assert_int_equal(value(&bin, &none, &bbin, &v), 0);
+	assert_string_equal(sql, "X'01020000'");
+	/* BIT's big-endian bytes as unsigned */
+	assert_int_equal(value(&bit, &none, &bbit, &v), 0);
+	assert_string_equal(sql, "258");
+	v = (kf_bl_value_t){.kind = KF_BL_V_INT, .i = -1, .u = UINT64_MAX};
+	assert_int_equal(value(&u64, &none, &bu64, &v), 0);
+	assert_string_equal(sql, "18446744073709551615");
+	v = (kf_bl_value_t){.kind = KF_BL_V_ENUM, .u = 3};
+	assert_int_equal(value(&en, &none, &ben, &v), 0);
+	assert_string_equal(sql, "3");
+	v = (kf_bl_value_t){.kind = KF_BL_V_DECIMAL, .bytes = d150, .len = 2};
+	assert_int_equal(value(&dec, &none, &bdec, &v), 0);
+	assert_string_equal(sql, "1.50");
+	v = (kf_bl_value_t){.kind = KF_BL_V_DATETIME,
+			    .year = 2026,
+			    .month = 12,
+			    .day = 2,
+			    .hour = 10,
+			    .usec = 123};
+	assert_int_equal(value(&dt, &none, &bdt, &v), 0);
+	/* 2026-12-02 10:00:00.000123 */
+	assert_string_equal(sql, "CAST(_utf8mb4 X'323032362D31322D30322031303A"
+				 "30303A30302E303030313233' AS DATETIME(6))");
+	/* a TIMESTAMP in UTC: 2026-12-02 10:00:00.000123 too */
+	v = (kf_bl_value_t){
+		.kind = KF_BL_V_TIMESTAMP, .i = 1796205600, .usec = 123};
+	assert_int_equal(value(&ts, &none, &bts, &v), 0);
+	assert_string_equal(sql, "CAST(_utf8mb4 X'323032362D31322D30322031303A"
+				 "30303A30302E303030313233' AS DATETIME(6))");
+	v = (kf_bl_value_t){.kind = KF_BL_V_TIME, .i = -3600000001};
+	assert_int_equal(value(&tm, &none, &btm, &v), 0);
+	/* -1:00:00.000001 */
+	assert_string_equal(sql, "CAST(_utf8mb4 X'2D313A30303A30302E3030303030"
+				 "31' AS TIME(6))");
+	/* refused: NULL, another type than the key's (altered), a string
+	 * without collation or too long, a BIT of more than 64 bits */
+	v = (kf_bl_value_t){.kind = KF_BL_V_NULL};
+	assert_int_equal(value(&u64, &none, &bu64, &v), KF_EPROTO);
+	v = (kf_bl_value_t){.kind = KF_BL_V_INT, .i = 1};
+	assert_int_equal(value(&vc, &ci, &bu64, &v), KF_EPROTO);
+	assert_int_equal(value(&dt, &none, &bdt, &v), KF_EPROTO);
+	v = (kf_bl_value_t){.kind = KF_BL_V_BYTES, .bytes = two, .len = 2};
+	assert_int_equal(value(&vc, &none, &bvc, &v), KF_EPROTO);
+	v = (kf_bl_value_t){
+		.kind = KF_BL_V_BYTES, .bytes = huge, .len = sizeof(huge)};
+	assert_int_equal(value(&vc, &ci, &bvc, &v), KF_EPROTO);
+	v = (kf_bl_value_t){.kind = KF_BL_V_BYTES, .bytes = big, .len = 9};
+	assert_int_equal(value(&bit, &none, &bbit, &v), KF_EPROTO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +505,9 @@ int main(void)
 		cmocka_unit_test(test_hostile_numbers),
 		cmocka_unit_test(test_hostile_rows),
 		cmocka_unit_test(test_key),
+		cmocka_unit_test(test_coll_names),
+		cmocka_unit_test(test_bound_literals),
+		cmocka_unit_test(test_value_literals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
