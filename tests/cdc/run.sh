@@ -15,10 +15,10 @@
 # default 6), KF_CDC_SNAPSHOT_KILLS (how many of them during the snapshot
 # and its resumes, default 2), KF_CDC_PGBENCH_SCALE (its pgbench scale,
 # default 1: 10 chunks of snapshot per scale), KF_CDC_RATE (pgbench's
-# transactions per second, default 150), KF_CDC_SLOW=1 (also the slow
+# transactions per second, default 150), KF_CDC_KEYS_ROWS (the rows per
+# table of t_capture_mariadb_keys, default 300), KF_CDC_SLOW=1 (also the slow
 # t_capture_mariadb_types and t_capture_mariadb_replica, about 70 s each,
-# t_capture_mariadb_keys, about 60 s (KF_CDC_KEYS_ROWS: its rows per table,
-# default 300), and t_capture_mariadb_kill,
+# and t_capture_mariadb_kill,
 # minutes, kept out of CI; the latter takes KF_CDC_KILLS, default 10,
 # KF_CDC_SNAPSHOT_KILLS, default 3, KF_CDC_SINK_KILLS, default 5 for each
 # of its two sinks, and KF_CDC_ROWS, the rows per table before it,
