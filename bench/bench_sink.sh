@@ -7,7 +7,8 @@
 # INFILE`), in one invocation against one broker and one database server
 # that this script starts and stops (scripts/db/db.sh). Reports rows/s of
 # each step, of load + sink end to end, the ratios against the reference,
-# and the peak RSS of kferry sink. See bench/README.md.
+# and the peak RSS of kferry sink; with --files K, the same rows as K
+# files loaded one after another while one sink runs. See bench/README.md.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,6 +27,10 @@ Steps (all by default):
   load   kferry load --schema of the CSV into a topic (one transaction)
   sink   kferry sink of that topic into PostgreSQL (--create-table, exactly
          once: rows and offsets in one transaction per batch), until idle
+  files  with --files K only: the CSV cut into K files, loaded one after
+         another by kferry load into another topic while one kferry sink
+         runs on it: rows/s from the start of the first load until the
+         table holds every row (a stream of files, not one)
   before with --before DIR only: DIR's kferry sink (another build, e.g.
          main's) on the same topic into its own table, right after ours:
          rows/s and peak RSS of both in one run
@@ -37,6 +42,7 @@ Steps (all by default):
 
 Options:
   --rows N       rows of the CSV (default 1000000)
+  --files K      add the files step with K files (2 or more)
   --db KIND      postgres (default) or mariadb
   --build DIR    directory holding the kferry binary (default: build)
   --sink-set K=V pass -o K=V to kferry sink (repeatable)
@@ -65,11 +71,13 @@ LOAD_SET=()
 AVRO=0
 DBZ=0
 BEFORE=
+FILES=0
 IDLE_S=2
 
 while [[ $# -gt 0 ]]; do
     case $1 in
     --rows) need_arg "$@"; ROWS=$2; shift 2 ;;
+    --files) need_arg "$@"; FILES=$2; shift 2 ;;
     --db) need_arg "$@"; DBKIND=$2; shift 2 ;;
     --build) need_arg "$@"; BUILD=$2; shift 2 ;;
     --sink-set) need_arg "$@"; SINK_SET+=(-o "$2"); shift 2 ;;
@@ -84,6 +92,8 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 [[ $ROWS =~ ^[1-9][0-9]*$ ]] || die "--rows: not a positive integer: $ROWS"
+[[ $FILES == 0 || ($FILES =~ ^[1-9][0-9]*$ && $FILES -ge 2 && $FILES -le $ROWS) ]] ||
+    die "--files: an integer from 2 to --rows, not $FILES"
 case $DBKIND in
 postgres) REF_NAME='psql \copy' ;;
 mariadb) REF_NAME='LOAD DATA LOCAL INFILE' ;;
@@ -97,10 +107,23 @@ bench_paths
 bench_scratch kferry-bench-sink $((2048 * mib + ROWS * 3000))
 # the server runs as its own user when we are root: it must reach $SCRATCH/db
 chmod o+x "$SCRATCH"
-# the database server (and the registry) go with the scratch directory
+# the database server, the registry and the Connect worker go with the
+# scratch directory, then bench__cleanup stops the broker and the
+# processes in PIDS, whatever the exit status: errexit is off here, or a
+# failing step (a die) would end the trap before the broker's stop
 REG_SH=$ROOT/scripts/kafka/registry.sh
-trap 'rc=$?; "$DB_SH" stop "$SCRATCH/db" >/dev/null 2>&1 || true
-      ((AVRO)) && "$REG_SH" stop "$SCRATCH/registry" >/dev/null 2>&1; (exit $rc); bench__cleanup' EXIT
+CONNECT_SH=$ROOT/scripts/kafka/connect.sh
+CONNECT_UP=0
+sink_cleanup() {
+    local rc=$?
+    set +e
+    ((CONNECT_UP)) && "$CONNECT_SH" stop "$SCRATCH/connect" >/dev/null 2>&1
+    "$DB_SH" stop "$SCRATCH/db" >/dev/null 2>&1
+    ((AVRO)) && "$REG_SH" stop "$SCRATCH/registry" >/dev/null 2>&1
+    (exit "$rc")
+    bench__cleanup
+}
+trap sink_cleanup EXIT
 
 CSV=$SCRATCH/settle.csv
 SCHEMA=$SCRATCH/settle.schema
@@ -228,10 +251,60 @@ if [[ -n $BEFORE ]]; then
     before_json="{\"build\": \"$BEFORE\", \"seconds\": $before_s, \"rows_per_s\": $before_rps, \"peak_rss_mib\": $before_rss}"
 fi
 
+# 3c. a stream of files: the CSV cut into FILES files (each with its
+# header) loaded one after another into a topic of their own while one
+# kferry sink, started and assigned beforehand as a running sink is,
+# applies them; from the start of the first load until the table holds
+# every row (looked at every 0.2 s once the last load is done)
+files_json=null
+if ((FILES)); then
+    mkdir -p "$SCRATCH/files"
+    tail -n +2 "$CSV" | split -l $(((ROWS + FILES - 1) / FILES)) -d -a 4 - "$SCRATCH/files/part."
+    nfiles=0
+    for f in "$SCRATCH"/files/part.*; do
+        { head -n 1 "$CSV"; cat "$f"; } >"$f.csv"
+        rm "$f"
+        nfiles=$((nfiles + 1))
+    done
+    "$BROKER_SH" topic "$BDIR" create files --partitions "$PARTITIONS" >/dev/null
+    say "kferry sink while $nfiles files are loaded one after another"
+    /usr/bin/time -v -o "$SCRATCH/files-sink.time" "$KF" sink -b "$BS" -t files -g bench-files \
+        --db "$URL" --table settle_files --create-table --json "${SINK_SET[@]}" \
+        >"$SCRATCH/files-sink.json" 2>"$SCRATCH/files-sink.log" &
+    files_pid=$!
+    PIDS+=("$files_pid")
+    for ((i = 0; i < 600; i++)); do
+        grep -q 'assigned [0-9]* partition' "$SCRATCH/files-sink.log" && break
+        kill -0 "$files_pid" 2>/dev/null || { tail -n 5 "$SCRATCH/files-sink.log" >&2; die "the files' sink stopped"; }
+        sleep 0.1
+    done
+    ((i < 600)) || die "the files' sink got no partitions in 60 s"
+    t0=$(date +%s.%N)
+    for f in "$SCRATCH"/files/part.*.csv; do
+        "$KF" load -q -b "$BS" -t files --schema "$SCHEMA" --no-progress "${LOAD_SET[@]}" "$f" \
+            2>>"$SCRATCH/files-load.log" || { tail -n 5 "$SCRATCH/files-load.log" >&2; die "kferry load of $f failed"; }
+    done
+    files_load_s=$(since "$t0")
+    while n=$(sql "SELECT count(*) FROM settle_files" 2>/dev/null || echo 0) && [[ $n != "$ROWS" ]]; do
+        kill -0 "$files_pid" 2>/dev/null || { tail -n 5 "$SCRATCH/files-sink.log" >&2; die "the files' sink stopped at $n rows"; }
+        (($(calc "$(since "$t0") > 1800" 0))) && die "the files' sink wrote $n of $ROWS rows in 30 min"
+        sleep 0.2
+    done
+    files_s=$(since "$t0")
+    # GNU time writes the peak RSS once kferry (its child) has stopped
+    kill -TERM $(pgrep -P "$files_pid") 2>/dev/null || true
+    wait "$files_pid" || true
+    forget_pid "$files_pid"
+    files_rss=$(calc "$(time_field "$SCRATCH/files-sink.time" 'Maximum resident set size') / 1024" 1)
+    a=$(row_sum settle_files)
+    [[ $a == "$b" ]] || die "the files' table differs from $REF_NAME's: $a against $b"
+    files_rps=$(calc "$ROWS / $files_s" 1)
+    files_json="{\"files\": $nfiles, \"seconds\": $files_s, \"rows_per_s\": $files_rps, \"load_seconds\": $files_load_s, \"sink_peak_rss_mib\": $files_rss}"
+fi
+
 # 4. Debezium's JDBC sink on the same topic, into its own table
 dbz_json=null
 if ((DBZ)); then
-    CONNECT_SH=$ROOT/scripts/kafka/connect.sh
     plugins=$("$ROOT/scripts/kafka/fetch.sh" --debezium 2>"$SCRATCH/fetch-dbz.log") ||
         { tail -n 5 "$SCRATCH/fetch-dbz.log" >&2; die "no Debezium plugins"; }
     cat >"$SCRATCH/jdbc.properties" <<PROPS
@@ -247,8 +320,7 @@ primary.key.mode=record_key
 schema.evolution=basic
 collection.name.format=settle_dbz
 PROPS
-    trap 'rc=$?; "$CONNECT_SH" stop "$SCRATCH/connect" >/dev/null 2>&1 || true
-          "$DB_SH" stop "$SCRATCH/db" >/dev/null 2>&1 || true; (exit $rc); bench__cleanup' EXIT
+    CONNECT_UP=1
     say "Debezium JDBC sink"
     "$CONNECT_SH" start "$SCRATCH/connect" --bootstrap "$BS" --connector "$SCRATCH/jdbc.properties" \
         --prop plugin.path="$plugins" >"$SCRATCH/connect-start.log" 2>&1 ||
@@ -283,10 +355,12 @@ cat >"$OUT" <<JSON
  "load": {"seconds": $load_s, "rows_per_s": $load_rps},
  "sink": {"seconds": $sink_s, "rows_per_s": $sink_rps, "peak_rss_mib": $sink_rss, "summary": $(cat "$SCRATCH/sink.json")},
  "sink_before": $before_json,
+ "files_end_to_end": $files_json,
  "debezium_jdbc": $dbz_json,
  "end_to_end_rows_per_s": $e2e_rps,
  "ratio_sink_vs_copy": $(calc "$sink_rps / $copy_rps" 3),
- "ratio_end_to_end_vs_copy": $(calc "$e2e_rps / $copy_rps" 3)}
+ "ratio_end_to_end_vs_copy": $(calc "$e2e_rps / $copy_rps" 3),
+ "ratio_files_end_to_end_vs_copy": $( ((FILES)) && calc "$files_rps / $copy_rps" 3 || echo null)}
 JSON
 {
     echo "kferry sink benchmark  $(date -u +%FT%TZ)  host $(hostname), $(nproc) CPUs"
@@ -295,6 +369,10 @@ JSON
     printf 'load   kferry load               %10s rows/s  (%s s)\n' "$load_rps" "$load_s"
     printf 'sink   kferry sink (exactly once) %9s rows/s  (%s s)  peak RSS %s MiB\n' "$sink_rps" "$sink_s" "$sink_rss"
     printf 'e2e    load + sink               %10s rows/s\n' "$e2e_rps"
+    if ((FILES)); then
+        printf 'files  %d files, sink running   %10s rows/s  (%s s; their loads alone %s s)  sink peak RSS %s MiB\n' \
+            "$nfiles" "$files_rps" "$files_s" "$files_load_s" "$files_rss"
+    fi
     if [[ -n $BEFORE ]]; then
         printf 'before kferry sink of --before   %9s rows/s  (%s s)  peak RSS %s MiB\n' "$before_rps" "$before_s" "$before_rss"
         echo "ratio  sink_vs_before  $(calc "$sink_rps / $before_rps" 3) rows/s, $(calc "$sink_rss / $before_rss" 3) peak RSS"
@@ -305,5 +383,8 @@ JSON
     fi
     echo "ratio  sink_vs_copy        $(calc "$sink_rps / $copy_rps" 3)"
     echo "ratio  end_to_end_vs_copy  $(calc "$e2e_rps / $copy_rps" 3) (aim: at least 0.8)"
+    if ((FILES)); then
+        echo "ratio  files_end_to_end_vs_copy  $(calc "$files_rps / $copy_rps" 3)"
+    fi
     echo "tables equal: rows, and a sum of a hash of every row's columns (approved_at in UTC)"
 } | tee "${OUT%.json}.txt"

@@ -67,8 +67,9 @@ struct kf_engine_s {
 	rd_kafka_topic_partition_list_t *assigning, *revoking;
 	/* time spent not reading because of our own caps (kf__consume) */
 	uint64_t blocked_since, blocked_total;
-	/* kf__nudge: our caps held reading back since the queue was last
-	 * found empty; a nudge running; when the last one began */
+	/* kf__nudge: our caps held reading back (or a backlog was read)
+	 * since the queue was last found empty; a nudge running; when the
+	 * last one began */
 	int held, nudging;
 	uint64_t nudged_ms;
 };
@@ -240,24 +241,44 @@ static void kf__nudge_work(uv_work_t *w)
 static void kf__nudge_done(uv_work_t *w, int status)
 {
 	struct kf__nudge *n = w->data;
+	kf_engine_t *e = n->e;
 
 	(void)status;
-	n->e->nudging = 0;
+	e->nudging = 0;
 	rd_kafka_topic_partition_list_destroy(n->parts);
 	free(n);
+	/* the caps may have held reading back again while it ran */
+	if (e->held && !e->closed)
+		kf__consume(e);
+}
+
+static void kf__again_cb(uv_timer_t *t)
+{
+	kf__consume(t->data);
 }
 
 /* The queue was found empty after our caps held reading back: it may
- * have filled meanwhile, and librdkafka's fetcher may be asleep. */
+ * have filled meanwhile, and librdkafka's fetcher may be asleep. A nudge
+ * that must wait (one running, or the last one too recent) stays owed:
+ * dropping it left the fetcher asleep up to a second whenever the caps
+ * held reading back twice within KF__NUDGE_EVERY_MS (bench/README.md). */
 static void kf__nudge(kf_engine_t *e)
 {
 	uint64_t now = kf_engine_now_ms();
 	struct kf__nudge *n;
 
-	e->held = 0;
-	if (e->nudging || e->closed || !e->assignment || !e->assignment->cnt ||
-	    now - e->nudged_ms < KF__NUDGE_EVERY_MS)
+	if (e->closed || !e->assignment || !e->assignment->cnt) {
+		e->held = 0;
 		return;
+	}
+	if (e->nudging)
+		return; /* kf__nudge_done looks again */
+	if (now - e->nudged_ms < KF__NUDGE_EVERY_MS) {
+		uv_timer_start(&e->again, kf__again_cb,
+			       e->nudged_ms + KF__NUDGE_EVERY_MS - now, 0);
+		return;
+	}
+	e->held = 0;
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return; /* only the fetch's wait is lost */
@@ -273,11 +294,6 @@ static void kf__nudge(kf_engine_t *e)
 	uv_queue_work(e->loop, &n->work, kf__nudge_work, kf__nudge_done);
 }
 
-static void kf__again_cb(uv_timer_t *t)
-{
-	kf__consume(t->data);
-}
-
 static void kf__consume(kf_engine_t *e)
 {
 	int budget = KF__POLL_BUDGET;
@@ -291,6 +307,9 @@ static void kf__consume(kf_engine_t *e)
 		}
 		kf__set_blocked(e, 0);
 		if (!budget--) {
+			/* a backlog: librdkafka's queue may be at its cap, its
+			 * fetcher asleep once we have emptied it */
+			e->held = 1;
 			/* yield to the loop, come back right after */
 			uv_timer_start(&e->again, kf__again_cb, 0, 0);
 			return;
