@@ -378,8 +378,9 @@ out_free:
 
 /* The only name the handler serves, and only during its statement. */
 #define KF__MY_LOAD_NAME "kferry-rows"
-/* Rows are rendered this many bytes at a time (one row may be longer). */
-#define KF__MY_LOAD_CHUNK (64u << 10)
+/* Rows are rendered this many bytes at a time (one row may be longer):
+ * enough that the server never waits on the writer between pieces. */
+#define KF__MY_LOAD_CHUNK (1u << 20)
 #define KF__MY_LOAD_SP "kf_load"
 
 struct kf__my_load {
@@ -495,15 +496,15 @@ static int kf__my_load_sql(kf_db_t *db, kf_db_sql_t *b, const char *table,
 			snprintf(var, sizeof(var), "@kf_%zu", j);
 			kf_db_sql_str(b, var);
 		} else {
-			kf_db_quote_ident(db, b, cols[j].name);
+			kf__db_col_list(db, b, &cols[j], NULL, 1, "");
 		}
 	}
 	kf_db_sql_str(b, ")");
 	for (j = 0; j < ncols; j++) {
 		if (cols[j].type != KF_T_BYTES)
 			continue;
-		kf_db_sql_str(b, nset++ ? ", " : " SET ");
-		kf_db_quote_ident(db, b, cols[j].name);
+		kf__db_col_list(db, b, &cols[j], NULL, 1,
+				nset++ ? ", " : " SET ");
 		snprintf(var, sizeof(var), " = UNHEX(@kf_%zu)", j);
 		kf_db_sql_str(b, var);
 	}
@@ -575,6 +576,13 @@ static int kf__my_load(kf_db_t *db, const char *table, const kf_column_t *cols,
 	 * goes again by INSERT, whose strict mode refuses it */
 	*loaded = !q && mysql_affected_rows(kf__my(db)) == (uint64_t)nrows &&
 		  mysql_warning_count(kf__my(db)) == 0;
+	if (!q && !*loaded)
+		kf_info("db",
+			"MariaDB: LOAD DATA of %zu rows into %s: %llu loaded, "
+			"%u warnings: written again by INSERT",
+			nrows, table,
+			(unsigned long long)mysql_affected_rows(kf__my(db)),
+			mysql_warning_count(kf__my(db)));
 	if (!*loaded)
 		rc = kf_db_rollback_to(db, KF__MY_LOAD_SP, err);
 	if (!rc)

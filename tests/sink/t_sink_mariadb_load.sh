@@ -1,24 +1,26 @@
 # SPDX-License-Identifier: Apache-2.0
 # MariaDB insert mode by LOAD DATA LOCAL INFILE from memory (docs/sink.md
-# 4.3.1): hostile text (tabs, newlines, backslashes, a literal \N,
-# CR, control bytes; the decoder refuses U+0000), Korean text and emoji,
-# binary values of every byte, NULLs, rows the
-# server refuses (a value too long for its column, a duplicate primary
-# key). The same records go into three tables: by LOAD DATA (the
-# default), by INSERT (sink.mariadb_load_data = false), and by LOAD DATA
-# against a server with local_infile off (the fall back, with its log
-# line). Each table must hold byte for byte the rows expected, the refused
-# rows in the dead-letter topic with the server's error, and the server's
-# Com_load counter says which path wrote.
+# 4.3.1): hostile text (tabs, newlines, backslashes, a literal \N, CR,
+# control bytes; the decoder refuses U+0000), Korean text and emoji,
+# binary values of every byte, NULLs, rows the server refuses (a value
+# too long for its column, a duplicate primary key). The records without
+# the refused ones go in by LOAD DATA alone (no savepoint rolled back);
+# all of them into three tables: by LOAD DATA (the default), by INSERT
+# (sink.mariadb_load_data = false), and by LOAD DATA against a server
+# with local_infile off (the fall back, with its log line). Each table
+# must hold byte for byte the rows expected, the refused rows in the
+# dead-letter topic with the server's error, and the server's Com_load
+# counter says which path wrote.
 source "$(dirname "$0")/lib.sh"
 
 N=600     # records 1..N, then DUPS more repeating ids 1..DUPS
 DUPS=10
 LONG=50   # every LONG-th name is longer than VARCHAR(40)
-python3 - "$N" "$DUPS" "$LONG" "$WORK/expected" >"$WORK/records" <<'EOF'
+python3 - "$N" "$DUPS" "$LONG" "$WORK/expected" "$WORK/clean" >"$WORK/records" <<'EOF'
 import base64, json, sys
 
 n, dups, long_every, expected = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+clean = open(sys.argv[5], "w")  # the records without the refused ones
 texts = ["행 {}", "tab\there {}", "new\nline {}", "back\\slash\\N {}", "\\N", "",
          "cr\r\n {}", "ctrl\x1a\x7f\x01 {}", "한국어 텍스트 🙂 {}", "\\", "\t", "NULL"]
 schema = {"type": "struct", "optional": False, "name": "t", "fields": [
@@ -33,9 +35,11 @@ for i in list(range(1, n + 1)) + list(range(1, dups + 1)):
     data = None if i % 5 == 0 else bytes((i * 37 + k) % 256 for k in range(i % 64))
     payload = {"id": i, "name": name,
                "data": None if data is None else base64.b64encode(data).decode()}
-    print("\t" + json.dumps({"schema": schema, "payload": payload}))
+    line = "\t" + json.dumps({"schema": schema, "payload": payload})
+    print(line)
     if i % long_every and i not in rows:
         rows[i] = (name, data)
+        print(line, file=clean)
 with open(expected, "w") as f:
     for i in sorted(rows):
         name, data = rows[i]
@@ -48,7 +52,7 @@ written=$((N - N / LONG))
 
 db_start mariadb
 url=$(db_url mariadb)
-com_load() { db_sql mariadb "SHOW GLOBAL STATUS LIKE 'Com_load'" | cut -f2; }
+com() { db_sql mariadb "SHOW GLOBAL STATUS LIKE 'Com_$1'" | cut -f2; }
 dump() { db_sql mariadb "SELECT id, HEX(name), HEX(data) FROM $1 ORDER BY id"; }
 
 # run TABLE MODE [SINK OPTIONS...]: the records into TABLE, the dead
@@ -58,11 +62,11 @@ run() {
 	local table=$1 mode=$2 dlq=$TOPIC.dlq.$1 before after
 	shift 2
 	create_topic "$dlq" 1
-	db_sql mariadb "CREATE TABLE $table (id BIGINT NOT NULL PRIMARY KEY, name VARCHAR(40), data VARBINARY(64)) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
-	before=$(com_load)
+	create_table "$table"
+	before=$(com load)
 	kf_sink --db "$url" --table "$table" -g "$GROUP-$table" \
 		-o sink.dead_letter_topic="$dlq" "$@" || fail "$table: sink exited $?: $(tail -n 5 "$SINK_LOG")"
-	after=$(com_load)
+	after=$(com load)
 	[ "$(json_field "$SINK_JSON" rows_written)" = "$written" ] || fail "$table: $SINK_JSON"
 	[ "$(json_field "$SINK_JSON" rows_refused)" = "$refused" ] || fail "$table: $SINK_JSON"
 	dump "$table" >"$WORK/$table.got"
@@ -84,6 +88,27 @@ run() {
 		fail "$table: no 'duplicate entry' (1062) dead letters: $(head -n 3 "$WORK/$table.dlq")"
 	log "$table: $written rows byte for byte, $refused dead letters, Com_load $before -> $after"
 }
+
+create_table() {
+	db_sql mariadb "CREATE TABLE $1 (id BIGINT NOT NULL PRIMARY KEY, name VARCHAR(40), data VARBINARY(64)) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+}
+
+# the records that the server takes as they are: written by LOAD DATA
+# alone, never rolled back to a savepoint and written again by INSERT
+create_topic "$TOPIC.clean" 2
+produce "$TOPIC.clean" <"$WORK/clean"
+create_table t_clean
+loads=$(com load) rollbacks=$(com rollback_to_savepoint)
+TOPIC=$TOPIC.clean kf_sink --db "$url" --table t_clean -g "$GROUP-clean" ||
+	fail "t_clean: sink exited $?: $(tail -n 5 "$SINK_LOG")"
+[ "$(json_field "$SINK_JSON" rows_written)" = "$written" ] || fail "t_clean: $SINK_JSON"
+dump t_clean >"$WORK/t_clean.got"
+cmp -s "$WORK/expected" "$WORK/t_clean.got" ||
+	fail "t_clean differs from the records: $(diff "$WORK/expected" "$WORK/t_clean.got" | head -n 6)"
+[ "$(com load)" -gt "$loads" ] || fail "t_clean: no LOAD DATA ran"
+[ "$(com rollback_to_savepoint)" = "$rollbacks" ] ||
+	fail "t_clean: rows the server took as they are were written again by INSERT"
+log "t_clean: $written rows by LOAD DATA alone, byte for byte"
 
 produce "$TOPIC" <"$WORK/records"
 run t_load load
