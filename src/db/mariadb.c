@@ -379,7 +379,7 @@ out_free:
 /* The only name the handler serves, and only during its statement. */
 #define KF__MY_LOAD_NAME "kferry-rows"
 /* Rows are rendered this many bytes at a time (one row may be longer):
- * enough that the server never waits on the writer between pieces. */
+ * with 64 KiB pieces the server waited on the writer (bench/README.md). */
 #define KF__MY_LOAD_CHUNK (1u << 20)
 #define KF__MY_LOAD_SP "kf_load"
 
@@ -478,7 +478,7 @@ static int kf__my_load_sql(kf_db_t *db, kf_db_sql_t *b, const char *table,
 			   const kf_column_t *cols, size_t ncols,
 			   kf_db_err_t *err)
 {
-	char var[32];
+	char var[48]; /* " = UNHEX(@kf_" SIZE_MAX ")" */
 	size_t j, nset = 0;
 	int rc;
 
