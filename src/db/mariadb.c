@@ -576,13 +576,6 @@ static int kf__my_load(kf_db_t *db, const char *table, const kf_column_t *cols,
 	 * goes again by INSERT, whose strict mode refuses it */
 	*loaded = !q && mysql_affected_rows(kf__my(db)) == (uint64_t)nrows &&
 		  mysql_warning_count(kf__my(db)) == 0;
-	if (!q && !*loaded)
-		kf_info("db",
-			"MariaDB: LOAD DATA of %zu rows into %s: %llu loaded, "
-			"%u warnings: written again by INSERT",
-			nrows, table,
-			(unsigned long long)mysql_affected_rows(kf__my(db)),
-			mysql_warning_count(kf__my(db)));
 	if (!*loaded)
 		rc = kf_db_rollback_to(db, KF__MY_LOAD_SP, err);
 	if (!rc)
@@ -606,8 +599,16 @@ static int kf__my_write(kf_db_t *db, const char *table, const kf_column_t *cols,
 		if (rc || loaded)
 			return rc;
 	}
-	return kf__my_insert(db, table, cols, ncols, rows, nrows, mode, key,
-			     nkey, err);
+	rc = kf__my_insert(db, table, cols, ncols, rows, nrows, mode, key, nkey,
+			   err);
+	/* LOAD DATA warned about rows that INSERT took: both ran for them */
+	if (rc == 0 && mode == KF_DB_INSERT && kf__my_loadable(db, cols, ncols))
+		kf_info("db",
+			"MariaDB: %zu rows into %s: LOAD DATA warned, INSERT "
+			"took them (data that always does is faster with "
+			"sink.mariadb_load_data = false)",
+			nrows, table);
+	return rc;
 }
 
 static int kf__my_del(kf_db_t *db, const char *table,
