@@ -64,6 +64,7 @@ int kf_api_sink_opts(const kf_conf_t *conf, kf_sink_opts_t *o, char *pw,
 	o->engine.fetch_bytes = budget.fetch;
 	o->dead_letter_topic = conf->sink_dead_letter_topic;
 	o->errors_fail = conf->sink_errors == 1;
+	o->mariadb_load_data = conf->sink_mariadb_load_data;
 	return 0;
 }
 

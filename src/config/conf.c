@@ -972,6 +972,19 @@ const struct kf__key kf__conf_keys[] = {
 		       "batch_bytes and batch_ms close a batch.",
 	},
 	{
+		.name = "sink.mariadb_load_data",
+		KF__BOOL(sink_mariadb_load_data),
+		.def = "true",
+		.doc = "MariaDB, insert mode: write a batch's rows by one "
+		       "LOAD DATA LOCAL INFILE streamed from memory (no file; "
+		       "the server may ask for no other), its warnings "
+		       "checked: a batch with any is written again by "
+		       "INSERT statements, so refused rows are refused as "
+		       "before (docs/sink.md 4.3.1). A server with "
+		       "local_infile off falls back to INSERT with a log "
+		       "line. false: always INSERT statements.",
+	},
+	{
 		.name = "sink.connections",
 		KF__INT(sink_connections),
 		.def = "1",

@@ -154,6 +154,7 @@ struct kf_conf_s {
 	uint64_t sink_batch_bytes, sink_max_inflight_bytes;
 	char *sink_dead_letter_topic; /* owned; NULL or "": none */
 	int sink_errors;	      /* 0 dead_letter, 1 fail */
+	int sink_mariadb_load_data;
 
 	/* capture (docs/cdc.md) */
 	char *capture_db;	     /* owned; the source database URL */

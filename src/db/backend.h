@@ -46,6 +46,8 @@ struct kf_db_s {
 	void *conn; /* PGconn * / MYSQL * */
 	int in_tx;
 	size_t max_stmt; /* MariaDB: the largest statement we send */
+	int load_data;	 /* MariaDB: inserts by LOAD DATA LOCAL (docs/sink.md
+			  * 4.3.1); 0 once the server refused it */
 };
 
 /* The backends' open functions (url already recognised by its scheme). */
@@ -71,6 +73,24 @@ void kf__db_col_list(const kf_db_t *db, kf_db_sql_t *b, const kf_column_t *cols,
 size_t kf__db_set_list(const kf_db_t *db, kf_db_sql_t *b, const char *sep,
 		       const kf_column_t *cols, size_t ncols, const int *key,
 		       size_t nkey, const char *pre, const char *post);
+
+/* Appends the hexadecimal digits of s[0..n). */
+void kf__db_hex_add(kf_db_sql_t *b, const char *s, size_t n);
+
+/* Fails err (KF_EINVAL): row rowno's value of column j is not of the
+ * column's type. */
+int kf__db_mismatch(const kf_column_t *cols, const kf_value_t *row, size_t j,
+		    size_t rowno, kf_db_err_t *err);
+
+/* Appends one row as a line of tab-separated fields in the text format
+ * both PostgreSQL's COPY and MariaDB's LOAD DATA read (docs/sink.md 4.2,
+ * 4.3.1): NULL as \N, in texts the backslash, tab, newline and carriage
+ * return escaped with a backslash, bytes as hexadecimal digits (with
+ * bytea's \x on PostgreSQL), the rest as kf_db_fmt_scalar writes it in
+ * dialect d. -1 (err set) when a value's type is not its column's. */
+int kf__db_text_row(kf_db_sql_t *b, const kf_column_t *cols, size_t ncols,
+		    const kf_value_t *row, size_t rowno, enum kf_db_dialect d,
+		    kf_db_err_t *err);
 
 /* Makes room for n more bytes; 0, or -1 when the buffer failed. */
 int kf__db_sql_reserve(kf_db_sql_t *b, size_t n);

@@ -84,6 +84,11 @@ enum kf_db_dialect kf_db_dialect(const kf_db_t *db)
 	return db->dialect;
 }
 
+void kf_db_set_load_data(kf_db_t *db, int on)
+{
+	db->load_data = db->dialect == KF_DB_MARIADB && on;
+}
+
 void *kf_db_native(kf_db_t *db)
 {
 	return db->conn;
@@ -273,6 +278,108 @@ int kf_db_quote_table(const kf_db_t *db, kf_db_sql_t *b, const char *table,
 void kf_db_quote_literal(kf_db_t *db, kf_db_sql_t *b, const char *s, size_t n)
 {
 	db->ops->quote_literal(db, b, s, n);
+}
+
+/* ---- the text format of COPY and LOAD DATA */
+
+void kf__db_hex_add(kf_db_sql_t *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+	char *p;
+
+	if (kf__db_sql_reserve(b, 2 * n))
+		return;
+	p = b->p + b->len;
+	for (i = 0; i < n; i++) {
+		*p++ = hex[(unsigned char)s[i] >> 4];
+		*p++ = hex[(unsigned char)s[i] & 15];
+	}
+	b->len += 2 * n;
+	b->p[b->len] = '\0';
+}
+
+int kf__db_mismatch(const kf_column_t *cols, const kf_value_t *row, size_t j,
+		    size_t rowno, kf_db_err_t *err)
+{
+	return kf__db_fail(err, KF_DB_E_FATAL, NULL, KF_EINVAL,
+			   "row %zu, column %s: a value of type %d for a "
+			   "column of type %d",
+			   rowno, cols[j].name, (int)row[j].type,
+			   (int)cols[j].type);
+}
+
+/* Appends s with backslash escapes: the backslash, and the bytes that
+ * would end a field or a row. */
+static void kf__db_text_field(kf_db_sql_t *b, const char *s, size_t n)
+{
+	size_t i, run = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *esc = NULL;
+
+		switch (s[i]) {
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
+		default:
+			continue;
+		}
+		kf_db_sql_add(b, s + run, i - run);
+		kf_db_sql_add(b, esc, 2);
+		run = i + 1;
+	}
+	kf_db_sql_add(b, s + run, n - run);
+}
+
+int kf__db_text_row(kf_db_sql_t *b, const kf_column_t *cols, size_t ncols,
+		    const kf_value_t *row, size_t rowno, enum kf_db_dialect d,
+		    kf_db_err_t *err)
+{
+	char txt[KF_DB_FMT_MAX];
+	size_t j;
+	int n;
+
+	for (j = 0; j < ncols; j++) {
+		const kf_value_t *v = &row[j];
+		enum kf_type t = cols[j].type;
+		int span = t == KF_T_TEXT || t == KF_T_JSON || t == KF_T_BYTES;
+
+		if (j)
+			kf_db_sql_add(b, "\t", 1);
+		if (v->null) {
+			kf_db_sql_add(b, "\\N", 2);
+			continue;
+		}
+		if (span && v->type != t)
+			return kf__db_mismatch(cols, row, j, rowno, err);
+		if (t == KF_T_BYTES) {
+			/* bytea's hex input "\x0a1b", its backslash escaped;
+			 * MariaDB: the digits, for UNHEX */
+			if (d == KF_DB_POSTGRES)
+				kf_db_sql_add(b, "\\\\x", 3);
+			kf__db_hex_add(b, v->u.s.ptr, v->u.s.len);
+		} else if (span) {
+			kf__db_text_field(b, v->u.s.ptr, v->u.s.len);
+		} else {
+			n = kf_db_fmt_scalar(&cols[j], v, d, txt);
+			if (n < 0)
+				return kf__db_mismatch(cols, row, j, rowno,
+						       err);
+			kf_db_sql_add(b, txt, (size_t)n);
+		}
+	}
+	kf_db_sql_add(b, "\n", 1);
+	return 0;
 }
 
 void kf__db_col_list(const kf_db_t *db, kf_db_sql_t *b, const kf_column_t *cols,

@@ -88,6 +88,11 @@ int kf_db_open(const char *url, const char *password, kf_db_t **out,
 void kf_db_close(kf_db_t *db);
 
 enum kf_db_dialect kf_db_dialect(const kf_db_t *db);
+/* MariaDB: insert-mode writes by LOAD DATA LOCAL INFILE from memory (on)
+ * or multi-row INSERTs (off, the default); docs/sink.md 4.3.1. A server
+ * with local_infile off turns it off again for the connection. No effect
+ * on PostgreSQL. */
+void kf_db_set_load_data(kf_db_t *db, int on);
 /* The backend's own connection (PGconn *, MYSQL *), for a caller that
  * speaks the backend's protocol itself (the MariaDB capture's binlog
  * dump). It stays db's: kf_db_close closes it. */

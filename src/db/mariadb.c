@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/log.h"
 #include "db/backend.h"
 #include "db/render.h"
 
@@ -226,15 +227,22 @@ static const char *kf__my_type_name(const kf_column_t *c, int key, char *buf,
 	return "LONGTEXT";
 }
 
+/* 1 when v (not null) has the type of its column t where the type is a
+ * span (text, json, bytes), which the renderers read without a check. */
+static int kf__my_span_ok(enum kf_type t, const kf_value_t *v)
+{
+	return !(t == KF_T_TEXT || t == KF_T_JSON || t == KF_T_BYTES) ||
+	       v->type == t;
+}
+
 /* Appends one row's values as "(v, v, ...)"; -1 (err set) when a value's
  * type is not its column's. */
 static int kf__my_row(kf_db_t *db, kf_db_sql_t *b, const kf_column_t *cols,
 		      size_t ncols, const kf_value_t *row, size_t rowno,
 		      kf_db_err_t *err)
 {
-	static const char hex[] = "0123456789abcdef";
 	char txt[KF_DB_FMT_MAX];
-	size_t j, k;
+	size_t j;
 	int n, quoted;
 
 	kf_db_sql_add(b, "(", 1);
@@ -248,28 +256,21 @@ static int kf__my_row(kf_db_t *db, kf_db_sql_t *b, const kf_column_t *cols,
 			kf_db_sql_add(b, "NULL", 4);
 			continue;
 		}
-		if ((t == KF_T_TEXT || t == KF_T_JSON || t == KF_T_BYTES) &&
-		    v->type != t)
-			goto mismatch;
+		if (!kf__my_span_ok(t, v))
+			return kf__db_mismatch(cols, row, j, rowno, err);
 		if (t == KF_T_TEXT || t == KF_T_JSON) {
 			if (cols[j].sqltype == KF_SQL_BITS) /* b'0101' */
 				kf_db_sql_add(b, "b", 1);
 			kf__my_quote_literal(db, b, v->u.s.ptr, v->u.s.len);
 		} else if (t == KF_T_BYTES) {
 			kf_db_sql_add(b, "X'", 2);
-			if (kf__db_sql_reserve(b, 2 * v->u.s.len + 1))
-				return 0; /* failed: the caller sees it */
-			for (k = 0; k < v->u.s.len; k++) {
-				unsigned char c = (unsigned char)v->u.s.ptr[k];
-
-				b->p[b->len++] = hex[c >> 4];
-				b->p[b->len++] = hex[c & 15];
-			}
+			kf__db_hex_add(b, v->u.s.ptr, v->u.s.len);
 			kf_db_sql_add(b, "'", 1);
 		} else {
 			n = kf_db_fmt_scalar(&cols[j], v, KF_DB_MARIADB, txt);
 			if (n < 0)
-				goto mismatch;
+				return kf__db_mismatch(cols, row, j, rowno,
+						       err);
 			/* dates and times are strings */
 			quoted = t >= KF_T_DATE || cols[j].sqltype;
 			if (quoted)
@@ -281,12 +282,6 @@ static int kf__my_row(kf_db_t *db, kf_db_sql_t *b, const kf_column_t *cols,
 	}
 	kf_db_sql_add(b, ")", 1);
 	return 0;
-mismatch:
-	return kf__db_fail(err, KF_DB_E_FATAL, NULL, KF_EINVAL,
-			   "row %zu, column %s: a value of type %d for a "
-			   "column of type %d",
-			   rowno, cols[j].name, (int)row[j].type,
-			   (int)cols[j].type);
 }
 
 /* Sends head + "row, row, ..." + tail in as few statements as fit in
@@ -338,10 +333,12 @@ static int kf__my_batched(kf_db_t *db, const char *table,
 	return rc;
 }
 
-static int kf__my_write(kf_db_t *db, const char *table, const kf_column_t *cols,
-			size_t ncols, const kf_value_t *const *rows,
-			size_t nrows, enum kf_db_mode mode, const int *key,
-			size_t nkey, kf_db_err_t *err)
+/* The multi-row INSERT path (docs/sink.md 4.3). */
+static int kf__my_insert(kf_db_t *db, const char *table,
+			 const kf_column_t *cols, size_t ncols,
+			 const kf_value_t *const *rows, size_t nrows,
+			 enum kf_db_mode mode, const int *key, size_t nkey,
+			 kf_db_err_t *err)
 {
 	kf_db_sql_t head = {0}, tail = {0};
 	const char *sep = " ON DUPLICATE KEY UPDATE ";
@@ -374,6 +371,243 @@ static int kf__my_write(kf_db_t *db, const char *table, const kf_column_t *cols,
 out_free:
 	kf_db_sql_free(&head);
 	kf_db_sql_free(&tail);
+	return rc;
+}
+
+/* ---- LOAD DATA LOCAL INFILE from memory (docs/sink.md 4.3.1) */
+
+/* The only name the handler serves, and only during its statement. */
+#define KF__MY_LOAD_NAME "kferry-rows"
+/* Rows are rendered this many bytes at a time (one row may be longer):
+ * with 64 KiB pieces the server waited on the writer (bench/README.md). */
+#define KF__MY_LOAD_CHUNK (1u << 20)
+#define KF__MY_LOAD_SP "kf_load"
+
+struct kf__my_load {
+	const kf_column_t *cols;
+	size_t ncols;
+	const kf_value_t *const *rows;
+	size_t nrows, next; /* next: the first row not rendered yet */
+	kf_db_sql_t buf;    /* rendered rows, handed over from off on */
+	size_t off;
+	int rc; /* a row could not be rendered: its code, and err */
+	kf_db_err_t err;
+};
+
+/* The handler's callbacks. userdata is the load of the running statement,
+ * NULL between statements: any request then, or for another name, is
+ * refused, so no file is ever opened whatever the server asks. */
+static int kf__my_infile_init(void **ptr, const char *name, void *userdata)
+{
+	*ptr = userdata;
+	return !userdata || strcmp(name, KF__MY_LOAD_NAME) != 0;
+}
+
+static int kf__my_infile_read(void *ptr, char *out, unsigned size)
+{
+	struct kf__my_load *l = ptr;
+	size_t n;
+
+	if (l->off == l->buf.len) {
+		l->buf.len = 0;
+		l->off = 0;
+		while (l->next < l->nrows && l->buf.len < KF__MY_LOAD_CHUNK) {
+			l->rc = kf__db_text_row(&l->buf, l->cols, l->ncols,
+						l->rows[l->next], l->next,
+						KF_DB_MARIADB, &l->err);
+			if (l->rc)
+				return -1;
+			l->next++;
+		}
+		if (l->buf.failed) {
+			l->rc = kf__db_fail(&l->err, KF_DB_E_FATAL, NULL,
+					    KF_ENOMEM,
+					    "out of memory rendering rows for "
+					    "LOAD DATA");
+			return -1;
+		}
+	}
+	n = l->buf.len - l->off;
+	if (n > size)
+		n = size;
+	memcpy(out, l->buf.p + l->off, n);
+	l->off += n;
+	return (int)n;
+}
+
+static void kf__my_infile_end(void *ptr)
+{
+	(void)ptr; /* the load's buffer is its writer's */
+}
+
+static int kf__my_infile_error(void *ptr, char *msg, unsigned size)
+{
+	const struct kf__my_load *l = ptr;
+
+	snprintf(msg, size, "%s",
+		 l && l->rc ? l->err.msg
+			    : "kferry serves no file to the server: "
+			      "only the rows of its own LOAD DATA");
+	return CR_UNKNOWN_ERROR;
+}
+
+static void kf__my_infile_serve(MYSQL *m, struct kf__my_load *l)
+{
+	mysql_set_local_infile_handler(m, kf__my_infile_init,
+				       kf__my_infile_read, kf__my_infile_end,
+				       kf__my_infile_error, l);
+}
+
+/* 1 when LOAD DATA can write these columns as INSERT would. */
+static int kf__my_loadable(const kf_db_t *db, const kf_column_t *cols,
+			   size_t ncols)
+{
+	size_t j;
+
+	if (!db->load_data)
+		return 0;
+	for (j = 0; j < ncols; j++)
+		if (cols[j].sqltype == KF_SQL_BITS) /* b'...' literals */
+			return 0;
+	return 1;
+}
+
+/* LOAD DATA LOCAL INFILE 'kferry-rows' INTO TABLE t CHARACTER SET ...
+ * (cols), binary columns through @kf_<j> and UNHEX. */
+static int kf__my_load_sql(kf_db_t *db, kf_db_sql_t *b, const char *table,
+			   const kf_column_t *cols, size_t ncols,
+			   kf_db_err_t *err)
+{
+	char var[48]; /* " = UNHEX(@kf_" SIZE_MAX ")" */
+	size_t j, nset = 0;
+	int rc;
+
+	kf_db_sql_str(b, "LOAD DATA LOCAL INFILE '" KF__MY_LOAD_NAME
+			 "' INTO TABLE ");
+	rc = kf_db_quote_table(db, b, table, err);
+	if (rc)
+		return rc;
+	kf_db_sql_str(b, " CHARACTER SET utf8mb4 FIELDS TERMINATED BY X'09' "
+			 "ESCAPED BY X'5C' LINES TERMINATED BY X'0A' (");
+	for (j = 0; j < ncols; j++) {
+		if (j)
+			kf_db_sql_str(b, ", ");
+		if (cols[j].type == KF_T_BYTES) {
+			snprintf(var, sizeof(var), "@kf_%zu", j);
+			kf_db_sql_str(b, var);
+		} else {
+			kf__db_col_list(db, b, &cols[j], NULL, 1, "");
+		}
+	}
+	kf_db_sql_str(b, ")");
+	for (j = 0; j < ncols; j++) {
+		if (cols[j].type != KF_T_BYTES)
+			continue;
+		kf__db_col_list(db, b, &cols[j], NULL, 1,
+				nset++ ? ", " : " SET ");
+		snprintf(var, sizeof(var), " = UNHEX(@kf_%zu)", j);
+		kf_db_sql_str(b, var);
+	}
+	if (b->failed)
+		return kf__db_fail(err, KF_DB_E_FATAL, NULL, KF_ENOMEM,
+				   "out of memory building a LOAD DATA for %s",
+				   table);
+	return 0;
+}
+
+/* 0 when the failed LOAD DATA leaves the rows to the INSERT path, or
+ * its error's code (err set). */
+static int kf__my_load_failed(kf_db_t *db, const char *table,
+			      const struct kf__my_load *l, kf_db_err_t *err)
+{
+	unsigned e = mysql_errno(kf__my(db));
+	kf_db_err_t why = {0};
+	int rc;
+
+	if (l->rc) {
+		if (err)
+			*err = l->err;
+		return l->rc;
+	}
+	if (e == ER_LOAD_INFILE_CAPABILITY_DISABLED ||
+	    e == ER_NOT_ALLOWED_COMMAND) {
+		kf_warn("db", "MariaDB: the server refuses LOAD DATA LOCAL "
+			      "INFILE (local_infile is off): inserts go by "
+			      "INSERT statements (docs/sink.md 4.3.1)");
+		db->load_data = 0;
+		return 0;
+	}
+	rc = kf__my_error(db, table, &why);
+	if (why.cls == KF_DB_E_DATA)
+		return 0;
+	if (err)
+		*err = why;
+	return rc;
+}
+
+/* Writes rows by one LOAD DATA under a savepoint. 0 with *loaded 1: every
+ * row went in as is; 0 with *loaded 0: nothing of it is left (the
+ * savepoint rolled back) and the INSERT path is to write the rows. */
+static int kf__my_load(kf_db_t *db, const char *table, const kf_column_t *cols,
+		       size_t ncols, const kf_value_t *const *rows,
+		       size_t nrows, int *loaded, kf_db_err_t *err)
+{
+	struct kf__my_load l = {
+		.cols = cols, .ncols = ncols, .rows = rows, .nrows = nrows};
+	kf_db_sql_t sql = {0};
+	int rc, q;
+
+	*loaded = 0;
+	rc = kf__my_load_sql(db, &sql, table, cols, ncols, err);
+	if (!rc)
+		rc = kf_db_savepoint(db, KF__MY_LOAD_SP, err);
+	if (rc)
+		goto out;
+	kf__my_infile_serve(kf__my(db), &l);
+	q = mysql_real_query(kf__my(db), sql.p, (unsigned long)sql.len);
+	kf__my_infile_serve(kf__my(db), NULL);
+	if (q) {
+		rc = kf__my_load_failed(db, table, &l, err);
+		if (rc)
+			goto out;
+	}
+	/* LOCAL loads as IGNORE would: a row cut, defaulted or skipped is a
+	 * warning, never an error, so anything but every row and no warning
+	 * goes again by INSERT, whose strict mode refuses it */
+	*loaded = !q && mysql_affected_rows(kf__my(db)) == (uint64_t)nrows &&
+		  mysql_warning_count(kf__my(db)) == 0;
+	if (!*loaded)
+		rc = kf_db_rollback_to(db, KF__MY_LOAD_SP, err);
+	if (!rc)
+		rc = kf_db_release(db, KF__MY_LOAD_SP, err);
+out:
+	kf_db_sql_free(&sql);
+	kf_db_sql_free(&l.buf);
+	return rc;
+}
+
+static int kf__my_write(kf_db_t *db, const char *table, const kf_column_t *cols,
+			size_t ncols, const kf_value_t *const *rows,
+			size_t nrows, enum kf_db_mode mode, const int *key,
+			size_t nkey, kf_db_err_t *err)
+{
+	int loaded = 0, rc;
+
+	if (mode == KF_DB_INSERT && kf__my_loadable(db, cols, ncols)) {
+		rc = kf__my_load(db, table, cols, ncols, rows, nrows, &loaded,
+				 err);
+		if (rc || loaded)
+			return rc;
+	}
+	rc = kf__my_insert(db, table, cols, ncols, rows, nrows, mode, key, nkey,
+			   err);
+	/* LOAD DATA warned about rows that INSERT took: both ran for them */
+	if (rc == 0 && mode == KF_DB_INSERT && kf__my_loadable(db, cols, ncols))
+		kf_info("db",
+			"MariaDB: %zu rows into %s: LOAD DATA warned, INSERT "
+			"took them (data that always does is faster with "
+			"sink.mariadb_load_data = false)",
+			nrows, table);
 	return rc;
 }
 
@@ -589,12 +823,15 @@ static void kf__my_library_init(void)
 static int kf__my_options(MYSQL *m, const struct kf__my_url *u)
 {
 	my_bool on = 1;
-	unsigned zero = 0;
+	unsigned one = 1;
 	int rc = 0;
 
 	rc |= mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	rc |= mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &u->timeout);
-	rc |= mysql_options(m, MYSQL_OPT_LOCAL_INFILE, &zero);
+	/* LOAD DATA LOCAL from memory only: the handler, set before the
+	 * connection exists, never opens a file (docs/sink.md 4.3.1) */
+	kf__my_infile_serve(m, NULL);
+	rc |= mysql_options(m, MYSQL_OPT_LOCAL_INFILE, &one);
 	if (u->ssl)
 		rc |= mysql_options(m, MYSQL_OPT_SSL_ENFORCE, &on);
 	if (u->ssl == 2)

@@ -247,100 +247,6 @@ static const char *kf__pg_type_name(const kf_column_t *c, int key, char *buf,
 
 /* ---- COPY text format */
 
-/* Appends s with COPY's text escapes: backslash, and the bytes that
- * would end a field or a row. */
-static void kf__pg_copy_text(kf_db_sql_t *b, const char *s, size_t n)
-{
-	size_t i, run = 0;
-
-	for (i = 0; i < n; i++) {
-		const char *esc = NULL;
-
-		switch (s[i]) {
-		case '\\':
-			esc = "\\\\";
-			break;
-		case '\n':
-			esc = "\\n";
-			break;
-		case '\r':
-			esc = "\\r";
-			break;
-		case '\t':
-			esc = "\\t";
-			break;
-		default:
-			continue;
-		}
-		kf_db_sql_add(b, s + run, i - run);
-		kf_db_sql_add(b, esc, 2);
-		run = i + 1;
-	}
-	kf_db_sql_add(b, s + run, n - run);
-}
-
-/* bytea's hex input "\x0a1b", its backslash escaped for COPY. */
-static void kf__pg_copy_bytes(kf_db_sql_t *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-	char *p;
-
-	kf_db_sql_add(b, "\\\\x", 3);
-	if (kf__db_sql_reserve(b, 2 * n))
-		return;
-	p = b->p + b->len;
-	for (i = 0; i < n; i++) {
-		*p++ = hex[(unsigned char)s[i] >> 4];
-		*p++ = hex[(unsigned char)s[i] & 15];
-	}
-	b->len += 2 * n;
-	b->p[b->len] = '\0';
-}
-
-/* Appends one row as a COPY text line; -1 (err set) when a value's type
- * is not its column's. */
-static int kf__pg_copy_row(kf_db_sql_t *b, const kf_column_t *cols,
-			   size_t ncols, const kf_value_t *row, size_t rowno,
-			   kf_db_err_t *err)
-{
-	char txt[KF_DB_FMT_MAX];
-	size_t j;
-	int n;
-
-	for (j = 0; j < ncols; j++) {
-		const kf_value_t *v = &row[j];
-
-		if (j)
-			kf_db_sql_add(b, "\t", 1);
-		if (v->null) {
-			kf_db_sql_add(b, "\\N", 2);
-		} else if (cols[j].type == KF_T_TEXT ||
-			   cols[j].type == KF_T_JSON) {
-			if (v->type != cols[j].type)
-				goto mismatch;
-			kf__pg_copy_text(b, v->u.s.ptr, v->u.s.len);
-		} else if (cols[j].type == KF_T_BYTES) {
-			if (v->type != cols[j].type)
-				goto mismatch;
-			kf__pg_copy_bytes(b, v->u.s.ptr, v->u.s.len);
-		} else {
-			n = kf_db_fmt_scalar(&cols[j], v, KF_DB_POSTGRES, txt);
-			if (n < 0)
-				goto mismatch;
-			kf_db_sql_add(b, txt, (size_t)n);
-		}
-	}
-	kf_db_sql_add(b, "\n", 1);
-	return 0;
-mismatch:
-	return kf__db_fail(err, KF_DB_E_FATAL, NULL, KF_EINVAL,
-			   "row %zu, column %s: a value of type %d for a "
-			   "column of type %d",
-			   rowno, cols[j].name, (int)row[j].type,
-			   (int)cols[j].type);
-}
-
 /* Ends a COPY: with errmsg, aborts it (and returns 0: the caller has its
  * own error). Otherwise returns the COPY's result. */
 static int kf__pg_copy_end(kf_db_t *db, const char *errmsg, const char *what,
@@ -378,7 +284,8 @@ static int kf__pg_copy(kf_db_t *db, const char *copy_sql,
 		return kf__pg_error(db, res, what, err);
 	PQclear(res);
 	for (i = 0; i < nrows && rc == 0; i++) {
-		rc = kf__pg_copy_row(&b, cols, ncols, rows[i], i, err);
+		rc = kf__db_text_row(&b, cols, ncols, rows[i], i,
+				     KF_DB_POSTGRES, err);
 		if (rc == 0 && b.failed)
 			rc = kf__db_fail(err, KF_DB_E_FATAL, NULL, KF_ENOMEM,
 					 "out of memory building COPY data");

@@ -37,6 +37,7 @@ typedef struct kf_sink_opts_s {
 	int batch_eager; /* sink.batch_eager: close when idle and drained */
 	const char *dead_letter_topic; /* NULL or "": refused rows logged */
 	int errors_fail;	       /* sink.errors = fail */
+	int mariadb_load_data;	       /* sink.mariadb_load_data */
 	/* writer schemas of Avro records by id (docs/schemas.md 6); NULL:
 	 * wire-format records are refused. Shared by the writers. */
 	kf_registry_t *registry;

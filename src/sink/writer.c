@@ -79,6 +79,7 @@ static int kf__connect(kf_sink_writer_t *w, char *errstr, size_t errstr_size)
 			errstr_size);
 	if (rc)
 		return rc;
+	kf_db_set_load_data(w->db, w->o->mariadb_load_data);
 	rc = kf_db_offsets_ensure(w->db, w->offsets_table, &err);
 	if (!rc && w->o->rules.ledger_topic)
 		rc = kf_db_loads_ensure(w->db,

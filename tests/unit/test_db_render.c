@@ -5,7 +5,10 @@
  * timestamps before 1970, decimal(38,s) extremes, booleans per dialect),
  * and the columns of Debezium's types (sqltypes: micro- and nanosecond
  * times, infinities, intervals, non-finite floats, their column types).
- * The round trip through real servers is tests/db/test_db.c.
+ * The text row of COPY and LOAD DATA (kf__db_text_row, db/conn.c): every
+ * byte that would end a field or a row escaped, NULL as \N, bytes in
+ * hexadecimal. The round trip through real servers is tests/db/test_db.c
+ * and tests/sink/t_sink_mariadb_load.sh.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
+#include "db/backend.h"
 #include "db/render.h"
 #include "kf_test_record.h" /* kf_utf8_count until decode.c is here */
 
@@ -272,6 +277,44 @@ static void test_sqltype_names(void **state)
 			    "VARCHAR(255)");
 }
 
+static void test_text_row(void **state)
+{
+	static const char text[] = "a\tb\nc\\N\rd 한국 \x1a";
+	static const char raw[] = {0, '\t', '\\', (char)0xff};
+	kf_column_t cols[4];
+	kf_value_t row[4] = {
+		{.type = KF_T_TEXT, .u.s = {text, sizeof(text) - 1}},
+		{.type = KF_T_TEXT, .null = 1},
+		{.type = KF_T_BYTES, .u.s = {raw, sizeof(raw)}},
+		{.type = KF_T_INT64, .u.i = -42},
+	};
+	kf_db_sql_t b = {0};
+	kf_db_err_t err;
+
+	(void)state;
+	memset(cols, 0, sizeof(cols));
+	cols[0].type = cols[1].type = KF_T_TEXT;
+	cols[2].type = KF_T_BYTES;
+	cols[3].type = KF_T_INT64;
+	assert_int_equal(
+		kf__db_text_row(&b, cols, 4, row, 0, KF_DB_MARIADB, &err), 0);
+	assert_string_equal(b.p, "a\\tb\\nc\\\\N\\rd 한국 \x1a\t\\N\t"
+				 "00095cff\t-42\n");
+	b.len = 0;
+	assert_int_equal(
+		kf__db_text_row(&b, cols, 4, row, 0, KF_DB_POSTGRES, &err), 0);
+	assert_string_equal(b.p, "a\\tb\\nc\\\\N\\rd 한국 \x1a\t\\N\t"
+				 "\\\\x00095cff\t-42\n");
+	/* a value of another type than its column's is refused */
+	b.len = 0;
+	row[2].type = KF_T_TEXT;
+	assert_int_equal(
+		kf__db_text_row(&b, cols, 4, row, 7, KF_DB_MARIADB, &err),
+		KF_EINVAL);
+	assert_non_null(strstr(err.msg, "row 7"));
+	kf_db_sql_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_decimals),
 		cmocka_unit_test(test_scalars),
+		cmocka_unit_test(test_text_row),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
