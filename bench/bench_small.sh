@@ -151,7 +151,11 @@ for size in "${SIZE_LIST[@]}"; do
     forget_pid "$rpid"
     [[ $(tree_digest "$src") == $(tree_digest "$dest/in-$size") ]] || die "$size B: the received tree differs from the sent one"
     drop_topic ke-$size
-    ((KEEP)) || rm -rf "$src" "$dest"
+    # The trees stay until the scratch directory goes at exit: deleting
+    # thousands of files here made the next size's receiver pay for them.
+    # ext4 without a journal skips inodes deleted in the last 5 s (300 s
+    # while their inode table block is dirty) one by one on every create
+    # (bench/README.md, "Where plain 4 KiB files wait").
 
     k=$(calc "$NFILES / $t_kcat" 0) s=$(calc "$NFILES / $t_send" 0) e=$(calc "$NFILES / $t_e2e" 0)
     line=$(printf '%6d B x %d, %s: kcat -P %7s files/s | kferry send %7s files/s (%sx kcat) | end to end %7s files/s (%sx kcat), tree sha256 equal' \

@@ -88,6 +88,11 @@ struct kf__job {
 	 * have (it carried a CHUNK or not); -1 otherwise */
 	int whole_chunks;
 	kf_wire_chunk_t chunk;
+	/* CHUNK of a plain FILE frame: the job creates the staging file
+	 * first (a BEGIN of its own cost each small file a second trip
+	 * through the worker pool and the loop); cleared once created, so
+	 * a retry only writes */
+	int begin;
 	kf_wire_commit_t commit;
 	char reason[512]; /* why, for QUARANTINE */
 	size_t scratch;	 /* memory its worker takes beyond msg, while it runs */
@@ -174,6 +179,9 @@ struct kf__recv {
 	struct kf__xfer *all;
 	size_t nopen;
 	size_t nwhole; /* of them, FILE frames (kf__full) */
+	/* of them, sealed ones whose MANIFEST is not opened yet: without
+	 * any, a FINISH never waits for one (kf__older_unnamed) */
+	size_t nunnamed;
 	size_t inflight_bytes;
 	/* decompression (and decryption) buffers of running jobs: counted
 	 * against receive.max_inflight_bytes with the queued messages */
@@ -354,6 +362,7 @@ static void kf__maybe_free(struct kf__xfer *x)
 		return;
 	kf__mem_unwait(x);
 	kf__unhash(r, x);
+	r->nunnamed -= (size_t)x->unnamed;
 	if (x->prev)
 		x->prev->next = x->next;
 	else
@@ -533,6 +542,12 @@ static void kf__job_work(uv_work_t *req)
 		j->err = kf_assembly_begin(a, e, es);
 		break;
 	case KF__J_CHUNK:
+		if (j->begin) {
+			j->err = kf_assembly_begin(a, e, es);
+			if (j->err)
+				break;
+			j->begin = 0;
+		}
 		j->err = j->x->sealed ? kf__sealed_chunk_work(j, e, es)
 				      : kf_assembly_write(a, j->x->r->codecs,
 							  &j->chunk, e, es);
@@ -769,6 +784,7 @@ static void kf__job_done(uv_work_t *req, int status)
 out_free_job:
 	if (x->unnamed && (j->kind == KF__J_UNSEAL || x->state == KF__X_DEAD)) {
 		x->unnamed = 0; /* named, or never will be */
+		r->nunnamed--;
 		kf__named(r, x->part);
 	}
 	kf__job_free(r, j);
@@ -798,6 +814,8 @@ static int kf__older_unnamed(const struct kf__xfer *x)
 {
 	const struct kf__xfer *y;
 
+	if (!x->r->nunnamed) /* the walk cost every plain small file O(n) */
+		return 0;
 	for (y = x->r->all; y; y = y->next)
 		if (y->unnamed && y->state != KF__X_DEAD &&
 		    y->part == x->part && y->first_off < x->first_off)
@@ -1315,6 +1333,7 @@ static struct kf__xfer *kf__open_sealed(struct kf__recv *r,
 		return NULL;
 	x->sealed = 1;
 	x->unnamed = 1;
+	r->nunnamed++;
 	x->sflags = h->flags;
 	return x;
 }
@@ -1551,13 +1570,15 @@ static void kf__on_file(struct kf__recv *r, rd_kafka_message_t *m,
 	x->end_off = m->offset;
 	x->state = KF__X_CLOSING;
 	kf_probe_recv_commit(&x->probe, m->offset);
-	kf__enqueue(x, KF__J_BEGIN, NULL);
 	if (man.chunk_count) {
 		x->next_index = 1;
 		j = kf__enqueue(x, KF__J_CHUNK, m);
-		if (j)
+		if (j) {
 			j->chunk = c;
+			j->begin = 1;
+		}
 	} else {
+		kf__enqueue(x, KF__J_BEGIN, NULL);
 		rd_kafka_message_destroy(m);
 	}
 	j = kf__enqueue(x, KF__J_FINISH, NULL);
