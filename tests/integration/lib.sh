@@ -375,13 +375,22 @@ watch_start() {
 	shift
 	"$KFERRY" watch -b "$BOOTSTRAP" -t "$TOPIC" "$@" 2>"$log" &
 	WATCH_PID=$!
+	WATCH_LOG=$log
 	KF_BG_PIDS+=("$WATCH_PID")
 	log "kferry watch started (pid $WATCH_PID): $*"
 }
 
-# watch_stop: SIGTERM, then the daemon must exit 0 within 60 s.
+# watch_up: the daemon logged its routes (its signal handlers are set
+# from then on), or it is gone.
+watch_up() {
+	grep -qE "route .* -> topic " "$WATCH_LOG" || ! kill -0 "$WATCH_PID" 2>/dev/null
+}
+
+# watch_stop: SIGTERM once the daemon is up (one killed by it before it has
+# set its handlers exits 143, with nothing begun), then it must exit 0.
 watch_stop() {
 	local rc=0
+	wait_until 60 watch_up
 	kill -TERM "$WATCH_PID"
 	wait "$WATCH_PID" || rc=$?
 	[ "$rc" = 0 ] || fail "kferry watch exited $rc after SIGTERM"

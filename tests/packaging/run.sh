@@ -252,6 +252,7 @@ mv "$WORK/stage/watched" "$WORK/outbox/"
 # shellcheck disable=SC2046 # the unit's command line, split as systemd does
 "${AS_KFERRY[@]}" $(exec_start kferry-watch.service) 2>"$WORK/watch.log" &
 WATCH_PID=$!
+WATCH_LOG=$WORK/watch.log
 KF_BG_PIDS+=("$WATCH_PID")
 # Sent and deleted: nothing left under its name or claimed (empty_dir).
 # From its start the daemon waits on the producer's idempotence id, one
