@@ -234,15 +234,16 @@ rd_kafka_t *kf_kafka_consumer_new(
 			    errstr_size);
 }
 
-rd_kafka_t *kf_kafka_reader_new(const kf_conf_t *conf, kf_kafka_guard_t *guard,
-				char *errstr, size_t errstr_size)
+static rd_kafka_t *kf__reader(const kf_conf_t *conf, kf_kafka_guard_t *guard,
+			      const char *isolation, char *errstr,
+			      size_t errstr_size)
 {
 	/* clang-format off */
 	const char *defaults[] = {
 		/* librdkafka's assign() wants one; it never joins the group
 		 * nor commits to it */
 		"group.id", "kferry-reader",
-		"isolation.level", "read_committed",
+		"isolation.level", isolation,
 		"enable.auto.commit", "false",
 		"enable.auto.offset.store", "false",
 		/* the end of what there is to read now */
@@ -254,6 +255,19 @@ rd_kafka_t *kf_kafka_reader_new(const kf_conf_t *conf, kf_kafka_guard_t *guard,
 	/* clang-format on */
 
 	return kf__consumer(conf, defaults, NULL, guard, errstr, errstr_size);
+}
+
+rd_kafka_t *kf_kafka_reader_new(const kf_conf_t *conf, kf_kafka_guard_t *guard,
+				char *errstr, size_t errstr_size)
+{
+	return kf__reader(conf, guard, "read_committed", errstr, errstr_size);
+}
+
+rd_kafka_t *kf_kafka_end_reader_new(const kf_conf_t *conf,
+				    kf_kafka_guard_t *guard, char *errstr,
+				    size_t errstr_size)
+{
+	return kf__reader(conf, guard, "read_uncommitted", errstr, errstr_size);
 }
 
 static void kf__waker_ready(uv_poll_t *p, int status, int events)

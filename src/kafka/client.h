@@ -68,6 +68,14 @@ rd_kafka_t *kf_kafka_consumer_new(
 rd_kafka_t *kf_kafka_reader_new(const kf_conf_t *conf, kf_kafka_guard_t *guard,
 				char *errstr, size_t errstr_size);
 
+/* The same reader at read_uncommitted, to ask for a partition's high
+ * watermark only: librdkafka answers a read_committed reader's watermark
+ * query with the last stable offset, which an open transaction holds
+ * back, so the end of what is written cannot be told from it. */
+rd_kafka_t *kf_kafka_end_reader_new(const kf_conf_t *conf,
+				    kf_kafka_guard_t *guard, char *errstr,
+				    size_t errstr_size);
+
 /* Wakes the loop when a librdkafka queue becomes non-empty. The callback
  * must drain the queue (or arrange to keep draining): librdkafka signals
  * only the empty -> non-empty transition. */

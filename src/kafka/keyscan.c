@@ -110,6 +110,33 @@ static int kf__scan(rd_kafka_t *rk, kf_kafka_guard_t *guard, const char *topic,
 	}
 }
 
+/* The partition's start and its high watermark: the end of what is
+ * written, committed or not. kf__scan then reads read_committed up to it,
+ * so a record behind an open transaction is waited for, not missed (a
+ * read_committed reader's own query would answer the last stable offset,
+ * which that transaction holds back). */
+static int kf__end(const kf_conf_t *conf, const char *topic, int32_t part,
+		   const char *what, int timeout_ms, int64_t *lo, int64_t *hi,
+		   char *errstr, size_t errstr_size)
+{
+	kf_kafka_guard_t guard;
+	rd_kafka_resp_err_t err;
+	rd_kafka_t *rk;
+
+	kf_kafka_guard_init(&guard, conf, 0, topic);
+	rk = kf_kafka_end_reader_new(conf, &guard, errstr, errstr_size);
+	if (!rk)
+		return KF_EKAFKA;
+	err = rd_kafka_query_watermark_offsets(rk, topic, part, lo, hi,
+					       timeout_ms);
+	rd_kafka_destroy(rk);
+	if (err)
+		return kf_seterr(errstr, errstr_size, KF_EKAFKA,
+				 "offsets of %s %s [%d]: %s", what, topic,
+				 (int)part, rd_kafka_err2str(err));
+	return 0;
+}
+
 int kf_keyscan(const kf_conf_t *conf, const char *topic, const char *key,
 	       const char *what, int timeout_ms, kf_keyscan_cb *cb,
 	       void *opaque, char *errstr, size_t errstr_size)
@@ -132,14 +159,10 @@ int kf_keyscan(const kf_conf_t *conf, const char *topic, const char *key,
 		r = r > 0 ? 0 : r;
 		goto out_destroy;
 	}
-	err = rd_kafka_query_watermark_offsets(rk, topic, part, &lo, &hi,
-					       timeout_ms);
-	if (err) {
-		r = kf_seterr(errstr, errstr_size, KF_EKAFKA,
-			      "offsets of %s %s [%d]: %s", what, topic,
-			      (int)part, rd_kafka_err2str(err));
+	r = kf__end(conf, topic, part, what, timeout_ms, &lo, &hi, errstr,
+		    errstr_size);
+	if (r)
 		goto out_destroy;
-	}
 	if (hi <= lo)
 		goto out_destroy; /* empty: no record */
 	l = rd_kafka_topic_partition_list_new(1);

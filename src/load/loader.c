@@ -8,7 +8,8 @@
  *   END      the load record is produced; all reported -> commit (job)
  *   FAIL     purge, all reported -> abort (job); past max_rejects, then
  *   FAILREC  begin (job), the failure record and a sample of dead
- *            letters, all reported -> commit (job)
+ *            letters, all reported -> commit (job); a commit that fails
+ *            goes back to FAIL (its abort), and FAILREC is tried once more
  *   CLOSE    close the producer's handles, then free it (job), then done
  * One job runs at a time per file, so a job owns the reader and the
  * descriptor while it runs and the loop owns everything else; a read
@@ -120,7 +121,8 @@ struct kf_loader_s {
 	int64_t mtime_ns, started_ms;
 	char txn_id[256], key[1024], host[256];
 	int txn_open, attached, eof, skipped, stopping, purged, failed;
-	int fail_record; /* past max_rejects: write the failure record */
+	int failrec_tries; /* failure transactions begun */
+	int fail_record;   /* past max_rejects: write the failure record */
 	uint64_t bytes_read;
 	size_t block_size; /* what the next read job reads */
 	uint64_t inflight_bytes;
@@ -629,14 +631,22 @@ static void kf__failure_record(kf_loader_t *l)
 
 	if (kf__produce_record(l, "rejected", l->error))
 		kf_err("load", "%s: %s", l->path, l->job_msg);
+	l->failrec_tries++;
 	for (i = 0; i < l->nsample; i++) {
 		struct kf__sample *s = &l->sample[i];
+		/* a copy: a second failure transaction sends them again */
+		rd_kafka_headers_t *h =
+			s->hdrs ? rd_kafka_headers_copy(s->hdrs) : NULL;
 
+		if (s->hdrs && !h)
+			continue; /* out of memory: the sample is short */
 		if (kf_producer_send_to(l->p, l->o->dead_letter_topic, s->key,
-					s->key_len, s->value, s->len, 1,
-					s->hdrs, NULL))
-			continue; /* the headers stay ours */
-		s->hdrs = NULL;
+					s->key_len, s->value, s->len, 1, h,
+					NULL)) {
+			if (h)
+				rd_kafka_headers_destroy(h);
+			continue;
+		}
 		l->inflight_msgs++;
 	}
 	l->phase = KF__FAILREC;
@@ -1052,7 +1062,9 @@ static void kf__txn_done(kf_loader_t *l, int err)
 		return;
 	case KF__FAIL: /* abort */
 		l->txn_open = 0;
-		l->phase = l->fail_record && !err ? KF__FAILBEGIN : KF__CLOSE;
+		l->phase = l->fail_record && !err && l->failrec_tries < 2
+				   ? KF__FAILBEGIN
+				   : KF__CLOSE;
 		if (l->phase == KF__FAILBEGIN)
 			kf__queue(l, kf__txn_job);
 		return;
@@ -1064,6 +1076,16 @@ static void kf__txn_done(kf_loader_t *l, int err)
 			kf__failure_record(l);
 		return;
 	default: /* KF__FAILREC: its commit */
+		if (err) {
+			/* left open, the transaction would hold back what
+			 * read_committed readers see of the ledger (a later
+			 * load of the same content then goes unseen and is
+			 * loaded again) until transaction_timeout_s: abort
+			 * it, then try the record once more */
+			l->phase = KF__FAIL;
+			l->purged = 0;
+			return;
+		}
 		l->txn_open = 0;
 		l->phase = KF__CLOSE;
 		return;
