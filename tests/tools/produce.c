@@ -4,19 +4,24 @@
  * integration tests (tests/integration/t_sink_*.sh), where kcat is not
  * at hand.
  *
- *   kf-produce -b BOOTSTRAP -t TOPIC < LINES
+ *   kf-produce -b BOOTSTRAP -t TOPIC [-x SECONDS] < LINES
  *
  * Each line is KEY<TAB>VALUE: an empty KEY is a null key (the record goes
  * to partitions in turn), a VALUE of \N a null value (a tombstone);
  * a line without a tab is a VALUE with a null key. Keyed records go to
  * the partition of their key (librdkafka's default partitioner), so one
- * key's records keep their order. Idempotent, acks=all. Exits 0 when the
- * broker acknowledged every record, 1 otherwise, 2 on a bad command line.
+ * key's records keep their order. Idempotent, acks=all. With -x, the
+ * records go in one transaction, committed SECONDS after the last was
+ * acknowledged (an open transaction, which holds read_committed readers
+ * back; "open" is printed on stdout once its records are written). Exits
+ * 0 when the broker acknowledged every record, 1 otherwise, 2 on a bad
+ * command line.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -40,9 +45,20 @@ static int set(rd_kafka_conf_t *c, const char *k, const char *v)
 	return -1;
 }
 
+/* 0, or 1 and the error said */
+static int txn(rd_kafka_error_t *e)
+{
+	if (!e)
+		return 0;
+	fprintf(stderr, "kf-produce: %s\n", rd_kafka_error_string(e));
+	rd_kafka_error_destroy(e);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *bootstrap = NULL, *topic = NULL;
+	int hold = -1; /* -x: seconds the transaction stays open */
 	rd_kafka_conf_t *c;
 	rd_kafka_t *rk;
 	char *line = NULL, *tab, *key, *val, err[256];
@@ -50,17 +66,19 @@ int main(int argc, char **argv)
 	ssize_t len;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "b:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "b:t:x:")) != -1) {
 		if (opt == 'b')
 			bootstrap = optarg;
 		else if (opt == 't')
 			topic = optarg;
+		else if (opt == 'x')
+			hold = atoi(optarg);
 		else
 			return 2;
 	}
 	if (!bootstrap || !topic) {
 		fprintf(stderr, "usage: kf-produce -b BOOTSTRAP -t TOPIC "
-				"< LINES\n");
+				"[-x SECONDS] < LINES\n");
 		return 2;
 	}
 	c = rd_kafka_conf_new();
@@ -68,12 +86,18 @@ int main(int argc, char **argv)
 	    set(c, "enable.idempotence", "true") || set(c, "linger.ms", "20") ||
 	    set(c, "queue.buffering.max.messages", "1000000"))
 		return 2;
+	snprintf(err, sizeof(err), "kf-produce-%ld", (long)getpid());
+	if (hold >= 0 && set(c, "transactional.id", err))
+		return 2;
 	rd_kafka_conf_set_dr_msg_cb(c, report);
 	rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
 	if (!rk) {
 		fprintf(stderr, "kf-produce: %s\n", err);
 		return 2;
 	}
+	if (hold >= 0 && (txn(rd_kafka_init_transactions(rk, 30000)) ||
+			  txn(rd_kafka_begin_transaction(rk))))
+		return 1;
 	while ((len = getline(&line, &cap, stdin)) > 0) {
 		rd_kafka_resp_err_t e;
 
@@ -110,6 +134,12 @@ int main(int argc, char **argv)
 	free(line);
 	if (rd_kafka_flush(rk, 60000))
 		failed++;
+	if (hold >= 0 && !failed) {
+		printf("open\n");
+		fflush(stdout);
+		sleep((unsigned)hold);
+		failed += txn(rd_kafka_commit_transaction(rk, 30000));
+	}
 	rd_kafka_destroy(rk);
 	fprintf(stderr, "kf-produce: %zu records, %d failed\n", n, failed);
 	return failed ? 1 : 0;
