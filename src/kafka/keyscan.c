@@ -66,6 +66,7 @@ static int kf__scan(rd_kafka_t *rk, kf_kafka_guard_t *guard, const char *topic,
 	struct timespec t0, now;
 	rd_kafka_message_t *m;
 	size_t klen = strlen(key);
+	int held = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
@@ -93,6 +94,12 @@ static int kf__scan(rd_kafka_t *rk, kf_kafka_guard_t *guard, const char *topic,
 			rd_kafka_message_destroy(m);
 			if (at >= hi)
 				return 0;
+			if (!held++)
+				kf_info("kafka",
+					"reading %s %s: waiting for an open "
+					"transaction at offset %" PRId64
+					" to end (at most %d ms)",
+					what, topic, at, timeout_ms);
 			continue;
 		}
 		if (m->err) {

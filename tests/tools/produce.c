@@ -12,15 +12,18 @@
  * the partition of their key (librdkafka's default partitioner), so one
  * key's records keep their order. Idempotent, acks=all. With -x, the
  * records go in one transaction, committed SECONDS after the last was
- * acknowledged (an open transaction, which holds read_committed readers
- * back; "open" is printed on stdout once its records are written). Exits
+ * acknowledged, or at SIGUSR1 if sooner (an open transaction, which holds
+ * read_committed readers back; "open" is printed on stdout once its
+ * records are written). Exits
  * 0 when the broker acknowledged every record, 1 otherwise, 2 on a bad
  * command line.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
@@ -64,6 +67,7 @@ int main(int argc, char **argv)
 	char *line = NULL, *tab, *key, *val, err[256];
 	size_t cap = 0, n = 0;
 	ssize_t len;
+	sigset_t usr1;
 	int opt;
 
 	while ((opt = getopt(argc, argv, "b:t:x:")) != -1) {
@@ -90,6 +94,11 @@ int main(int argc, char **argv)
 	if (hold >= 0 && set(c, "transactional.id", err))
 		return 2;
 	rd_kafka_conf_set_dr_msg_cb(c, report);
+	/* blocked before librdkafka's threads start, which inherit the
+	 * mask: SIGUSR1 is taken by sigtimedwait() below only */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
 	rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
 	if (!rk) {
 		fprintf(stderr, "kf-produce: %s\n", err);
@@ -137,7 +146,8 @@ int main(int argc, char **argv)
 	if (hold >= 0 && !failed) {
 		printf("open\n");
 		fflush(stdout);
-		sleep((unsigned)hold);
+		sigtimedwait(&usr1, NULL,
+			     &(struct timespec){.tv_sec = hold});
 		failed += txn(rd_kafka_commit_transaction(rk, 30000));
 	}
 	rd_kafka_destroy(rk);
