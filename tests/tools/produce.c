@@ -146,8 +146,7 @@ int main(int argc, char **argv)
 	if (hold >= 0 && !failed) {
 		printf("open\n");
 		fflush(stdout);
-		sigtimedwait(&usr1, NULL,
-			     &(struct timespec){.tv_sec = hold});
+		sigtimedwait(&usr1, NULL, &(struct timespec){.tv_sec = hold});
 		failed += txn(rd_kafka_commit_transaction(rk, 30000));
 	}
 	rd_kafka_destroy(rk);
