@@ -167,6 +167,17 @@ kf__consumer(const kf_conf_t *conf, const char *const *defaults,
 #define KF__FILE_FETCH (32ULL << 20)
 #define KF__FILE_PARTITION_FETCH (8ULL << 20)
 
+uint64_t kf_kafka_prefetch_bytes(uint64_t prefetch_bytes)
+{
+	if (prefetch_bytes == 0)
+		return KF__PREFETCH_DEFAULT;
+	if (prefetch_bytes < KF__PREFETCH_MIN)
+		return KF__PREFETCH_MIN;
+	if (prefetch_bytes > KF__PREFETCH_MAX)
+		return KF__PREFETCH_MAX;
+	return prefetch_bytes;
+}
+
 rd_kafka_t *kf_kafka_consumer_new(
 	const kf_conf_t *conf, uint64_t prefetch_bytes, uint64_t fetch_bytes,
 	void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
@@ -205,12 +216,7 @@ rd_kafka_t *kf_kafka_consumer_new(
 	unsigned long long frame = conf->chunk_size + 64 + 4096 + 1024;
 	unsigned long long fetch, part;
 
-	if (prefetch_bytes == 0)
-		prefetch_bytes = KF__PREFETCH_DEFAULT;
-	if (prefetch_bytes < KF__PREFETCH_MIN)
-		prefetch_bytes = KF__PREFETCH_MIN;
-	if (prefetch_bytes > KF__PREFETCH_MAX)
-		prefetch_bytes = KF__PREFETCH_MAX;
+	prefetch_bytes = kf_kafka_prefetch_bytes(prefetch_bytes);
 	if (fetch_bytes) {
 		/* a bulk reader's fetch spreads over partitions. Kafka sends a
 		 * record batch larger than the limits anyway. */

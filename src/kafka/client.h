@@ -60,6 +60,10 @@ rd_kafka_t *kf_kafka_consumer_new(
 			     rd_kafka_topic_partition_list_t *, void *),
 	kf_kafka_guard_t *guard, char *errstr, size_t errstr_size);
 
+/* The prefetch queue kf_kafka_consumer_new gives librdkafka for
+ * prefetch_bytes (0, or out of bounds, as it says). */
+uint64_t kf_kafka_prefetch_bytes(uint64_t prefetch_bytes);
+
 /* Creates a consumer outside any group for reading a few partitions by
  * rd_kafka_assign (the load ledger): read_committed, no offsets stored or
  * committed (its group.id, which assign() needs, is never joined), a PARTITION_EOF event at the end of each partition, small

@@ -72,6 +72,9 @@ struct kf_engine_s {
 	 * last one began */
 	int held, nudging;
 	uint64_t nudged_ms;
+	/* bytes read since the last nudge; half librdkafka's queue: at that
+	 * many a nudge goes out while we drain it (kf__consume) */
+	uint64_t read_bytes, nudge_bytes;
 };
 
 uint64_t kf_engine_now_ms(void)
@@ -257,28 +260,13 @@ static void kf__again_cb(uv_timer_t *t)
 	kf__consume(t->data);
 }
 
-/* The queue was found empty after our caps held reading back: it may
- * have filled meanwhile, and librdkafka's fetcher may be asleep. A nudge
- * that must wait (one running, or the last one too recent) stays owed:
- * dropping it left the fetcher asleep up to a second whenever the caps
- * held reading back twice within KF__NUDGE_EVERY_MS (bench/README.md). */
-static void kf__nudge(kf_engine_t *e)
+/* Wakes the fetcher: a round trip to each assigned partition's leader. */
+static void kf__nudge_start(kf_engine_t *e, uint64_t now)
 {
-	uint64_t now = kf_engine_now_ms();
 	struct kf__nudge *n;
 
-	if (e->closed || !e->assignment || !e->assignment->cnt) {
-		e->held = 0;
-		return;
-	}
-	if (e->nudging)
-		return; /* kf__nudge_done looks again */
-	if (now - e->nudged_ms < KF__NUDGE_EVERY_MS) {
-		uv_timer_start(&e->again, kf__again_cb,
-			       e->nudged_ms + KF__NUDGE_EVERY_MS - now, 0);
-		return;
-	}
 	e->held = 0;
+	e->read_bytes = 0;
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return; /* only the fetch's wait is lost */
@@ -292,6 +280,29 @@ static void kf__nudge(kf_engine_t *e)
 	e->nudging = 1;
 	e->nudged_ms = now;
 	uv_queue_work(e->loop, &n->work, kf__nudge_work, kf__nudge_done);
+}
+
+/* The queue was found empty after our caps held reading back: it may
+ * have filled meanwhile, and librdkafka's fetcher may be asleep. A nudge
+ * that must wait (one running, or the last one too recent) stays owed:
+ * dropping it left the fetcher asleep up to a second whenever the caps
+ * held reading back twice within KF__NUDGE_EVERY_MS (bench/README.md). */
+static void kf__nudge(kf_engine_t *e)
+{
+	uint64_t now = kf_engine_now_ms();
+
+	if (e->closed || !e->assignment || !e->assignment->cnt) {
+		e->held = 0;
+		return;
+	}
+	if (e->nudging)
+		return; /* kf__nudge_done looks again */
+	if (now - e->nudged_ms < KF__NUDGE_EVERY_MS) {
+		uv_timer_start(&e->again, kf__again_cb,
+			       e->nudged_ms + KF__NUDGE_EVERY_MS - now, 0);
+		return;
+	}
+	kf__nudge_start(e, now);
 }
 
 static void kf__consume(kf_engine_t *e)
@@ -320,6 +331,12 @@ static void kf__consume(kf_engine_t *e)
 				kf__nudge(e);
 			return;
 		}
+		e->read_bytes += m->len;
+		/* librdkafka's queue was at its cap, likely, and its fetcher
+		 * asleep: woken now, it fetches while we drain the rest */
+		if (e->read_bytes >= e->nudge_bytes && !e->nudging &&
+		    e->assignment && e->assignment->cnt && !e->closed)
+			kf__nudge_start(e, kf_engine_now_ms());
 		kf__on_message(e, m);
 	}
 }
@@ -870,6 +887,7 @@ static int kf__setup(kf_engine_t *e, const kf_replay_opts_t *range,
 	rc = kf__topics(e, errstr, errstr_size);
 	if (rc)
 		return rc;
+	e->nudge_bytes = kf_kafka_prefetch_bytes(e->o.prefetch_bytes) / 2;
 	e->rk = kf_kafka_consumer_new(e->o.kafka, e->o.prefetch_bytes,
 				      e->o.fetch_bytes, kf__rebalance,
 				      &e->guard, errstr, errstr_size);
