@@ -19,6 +19,9 @@ Starts a one-node Kafka broker in a scratch directory and measures, in order:
   incompressible  kferry send -> receive of one file from /dev/urandom (MiB/s)
   compressible    the same for one file of generated log lines (MiB/s)
   files           many 4 KiB random files in a tree (files/s)
+  backlog         4 random files of size/4 sent first to a topic of 2 partitions
+                  (3 of them share one), then read back: kcat -C to the end as
+                  the reference, then kferry receive until all are placed (MiB/s)
   e2e             (only when asked for) the incompressible file again, plain,
                   encrypted, signed, and encrypted and signed (docs/protocol.md
                   section 10), with the ratios of each to the plain run
@@ -29,7 +32,7 @@ Options:
   --files N           number of 4 KiB files (default 20000)
   --build DIR         directory holding the kferry binary (default: build, in the repo)
   --keep              keep the scratch directory (inputs, outputs, logs, broker data)
-  --only LIST         comma-separated subset of ref,incompressible,compressible,files,e2e
+  --only LIST         comma-separated subset of ref,incompressible,compressible,files,backlog,e2e
   --send-set K=V      pass -o K=V to kferry send (repeatable), e.g. send.linger_ms=0
   --recv-set K=V      pass -o K=V to kferry receive (repeatable), e.g. receive.fsync=false
   --label TEXT        name of this configuration in the report (default: default)
@@ -53,7 +56,7 @@ RECORD_SIZE=1048576 # the reference's record size: kferry's default chunk size
 PARTITIONS=4
 BUILD=$ROOT/build
 KEEP=0
-ONLY=ref,incompressible,compressible,files
+ONLY=ref,incompressible,compressible,files,backlog
 LABEL=default
 OUT=$ROOT/bench/out/report.json
 SEND_SET=()
@@ -80,7 +83,7 @@ done
 
 [[ $SIZE_MIB =~ ^[1-9][0-9]*$ ]] || die "--size-mib: not a positive integer: $SIZE_MIB"
 [[ $NFILES =~ ^[1-9][0-9]*$ ]] || die "--files: not a positive integer: $NFILES"
-bench_parts "$ONLY" ref incompressible compressible files e2e
+bench_parts "$ONLY" ref incompressible compressible files backlog e2e
 
 SEND_ARGS=()
 for kv in "${SEND_SET[@]}"; do SEND_ARGS+=(-o "$kv"); done
@@ -453,6 +456,65 @@ if want files; then
     run_transfer files tree "$SCRATCH/in-files/tree" $((NFILES * FILE_SIZE)) "$NFILES"
 fi
 
+# A receiver catching up: the topic is written before it starts, so its
+# fetches are full and librdkafka's queue reaches its cap (a stall there
+# is invisible while send and receive run together).
+run_backlog() {
+    local d=$SCRATCH/run-backlog topic=kf-backlog group=g-backlog
+    local each=$((BYTES / 4)) i t0 t1 prc=0 rcv_rc ok
+    mkdir -p "$d/src/backlog"
+    for i in 1 2 3 4; do
+        run_bg head -c "$each" /dev/urandom >"$d/src/backlog/part$i.bin"
+    done
+    printf 'backlog 4\n' >"$d/manifest"
+    "$BROKER_SH" topic "$BDIR" create "$topic" --partitions 2 >"$d/topic.log" 2>&1 ||
+        { cat "$d/topic.log" >&2; die "could not create topic $topic"; }
+    "$KF" send --json --no-progress -b "$BS" -t "$topic" "${SEND_ARGS[@]}" "$d/src/backlog" \
+        >"$d/send.json" 2>"$d/send.log" || { tail -n 5 "$d/send.log" >&2; die "backlog: kferry send failed"; }
+    sync -f "$SCRATCH"
+    t0=$EPOCHREALTIME
+    run_bg kcat -b "$BS" -C -t "$topic" -o beginning -e -q -f '%S\n' >"$d/kcat.out" 2>"$d/kcat.log" ||
+        { tail -n 5 "$d/kcat.log" >&2; die "backlog: kcat failed"; }
+    t1=$EPOCHREALTIME
+    putn backlog.kcat_seconds "$(calc "$t1 - $t0" 3)"
+    putn backlog.kcat_mib_per_s "$(calc "$(awk '{ s += $1 } END { print s + 0 }' "$d/kcat.out") / 1048576 / ($t1 - $t0)")"
+    t0=$EPOCHREALTIME
+    (
+        set +e
+        /usr/bin/time -v -o "$d/recv.time" "$KF" receive -b "$BS" -t "$topic" -g "$group" \
+            --dest "$d/dest" --idle-exit "$IDLE_EXIT" "${RECV_ARGS[@]}" 2>"$d/recv.log"
+        echo $? >"$d/recv.rc"
+    ) &
+    PIDS+=("$!")
+    run_bg python3 "$SCRATCH/poll.py" tree "$d/dest" "$d/manifest" "$d" $((120 + 2 * BYTES / mib)) \
+        >"$d/done" || prc=$?
+    wait "${PIDS[-1]}" || true
+    forget_pid "${PIDS[-1]}"
+    rcv_rc=$(cat "$d/recv.rc" 2>/dev/null || echo -1)
+    if ((prc != 0)); then
+        say "backlog: INCOMPLETE (receiver exit $rcv_rc); logs in $d"
+        FAILED+=(backlog)
+        return 0
+    fi
+    t1=$(cat "$d/done")
+    [[ $(tree_digest "$d/src/backlog") == $(tree_digest "$d/dest/backlog") ]] && ok=true || ok=false
+    [[ $ok == true ]] || { say "warning: backlog: sha256 MISMATCH"; FAILED+=(backlog); }
+    putn backlog.bytes "$BYTES"
+    putn backlog.seconds "$(calc "$t1 - $t0" 3)"
+    putn backlog.mib_per_s "$(calc "$BYTES / 1048576 / ($t1 - $t0)")"
+    putn backlog.sha256_ok "$ok"
+    putn backlog.receiver_rss_mib "$(calc "$(time_field "$d/recv.time" 'Maximum resident set size') / 1024" 1)"
+    putn ratios.backlog_vs_kcat "$(calc "$(get backlog.mib_per_s) / $(get backlog.kcat_mib_per_s)" 3)"
+    if ((!KEEP)); then
+        rm -rf "$d/src" "$d/dest"
+        "$BROKER_SH" topic "$BDIR" delete "$topic" >/dev/null 2>&1 || true
+    fi
+}
+if want backlog; then
+    say "backlog: 4 x $((SIZE_MIB / 4)) MiB on 2 partitions, sent, then read by kcat and by kferry receive"
+    run_backlog
+fi
+
 if want e2e; then
     # The same file four times, so that the ratios compare protection only.
     # Each run gets a hard link of it (run_transfer deletes its source).
@@ -585,6 +647,14 @@ for p, title in (("incompressible", "1 file, /dev/urandom"), ("compressible", "1
              % (g(p + ".sender_rss_mib"), g(p + ".receiver_rss_mib"),
                 g(p + ".sender_cpu_user_s") + g(p + ".sender_cpu_sys_s"),
                 g(p + ".receiver_cpu_user_s") + g(p + ".receiver_cpu_sys_s")))
+if "backlog.mib_per_s" in flat:
+    L.append("backlog    4 files, %d MiB in all, on 2 partitions, written before the readers start"
+             % (g("backlog.bytes") // 1048576))
+    L.append("           %8.1f MiB/s kferry receive until placed (%.2f s; sha256 %s, RSS %.1f MiB)"
+             % (g("backlog.mib_per_s"), g("backlog.seconds"),
+                "equal" if g("backlog.sha256_ok") else "DIFFERENT", g("backlog.receiver_rss_mib")))
+    L.append("           %8.1f MiB/s kcat -C to the end (%.2f s): ratio %.3f"
+             % (g("backlog.kcat_mib_per_s"), g("backlog.kcat_seconds"), g("ratios.backlog_vs_kcat")))
 if g("files.complete") is False:
     incomplete("files", "%d files of %d bytes" % (g("files.files"), g("params.file_size")))
 if "files.e2e_files_per_s" in flat:
