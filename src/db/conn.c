@@ -634,6 +634,7 @@ struct kf__db_iso {
 	size_t nkey;
 	kf_db_refused_t *refused;
 	size_t nrefused, cap;
+	int load_data_off; /* db->load_data cleared for the halves */
 };
 
 static int kf__db_iso_refuse(struct kf__db_iso *s, size_t row,
@@ -683,6 +684,12 @@ static int kf__db_iso(struct kf__db_iso *s, size_t lo, size_t n, int depth,
 		return rc;
 	if (n == 1)
 		return kf__db_iso_refuse(s, lo, &why, err);
+	/* MariaDB's LOAD DATA fell back to INSERT for the batch; it would
+	 * only fall back again for every half: the halves go by INSERT */
+	if (s->db->load_data) {
+		s->db->load_data = 0;
+		s->load_data_off = 1;
+	}
 	rc = kf__db_iso(s, lo, n / 2, depth + 1, err);
 	if (rc == 0)
 		rc = kf__db_iso(s, lo + n / 2, n - n / 2, depth + 1, err);
@@ -696,8 +703,14 @@ int kf_db_write_isolating(kf_db_t *db, const char *table,
 			  kf_db_refused_t **refused, size_t *nrefused,
 			  kf_db_err_t *err)
 {
-	struct kf__db_iso s = {db,  table, cols, ncols, rows, mode,
-			       key, nkey,  NULL, 0,	0};
+	struct kf__db_iso s = {.db = db,
+			       .table = table,
+			       .cols = cols,
+			       .ncols = ncols,
+			       .rows = rows,
+			       .mode = mode,
+			       .key = key,
+			       .nkey = nkey};
 	int rc;
 
 	*refused = NULL;
@@ -711,6 +724,8 @@ int kf_db_write_isolating(kf_db_t *db, const char *table,
 	if (nrows == 0 || ncols == 0)
 		return 0;
 	rc = kf__db_iso(&s, 0, nrows, 0, err);
+	if (s.load_data_off)
+		db->load_data = 1;
 	if (rc) {
 		free(s.refused);
 		return rc;
