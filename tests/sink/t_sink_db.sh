@@ -40,7 +40,10 @@ REF_TOPIC=$TOPIC.refused
 DLQ=$TOPIC.dlq
 create_topic "$REF_TOPIC" 2
 create_topic "$DLQ" 1
-NEG=10 gen_records 500 >"$WORK/refused"
+# keyed, so that the rows spread over both partitions by their keys (null
+# keys go to one partition at a time: librdkafka's sticky partitioner
+# put all 500 in one once)
+NEG=10 gen_records 500 1 1 >"$WORK/refused"
 produce "$REF_TOPIC" <"$WORK/refused"
 # the offset of the first refused row (a negative amount) of each partition
 kcat -b "$BOOTSTRAP" -C -t "$REF_TOPIC" -o beginning -e -q -f '%p %o %s\n' |
