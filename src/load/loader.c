@@ -324,7 +324,7 @@ static int kf__on_reject(const kf_recfile_reject_t *rej, void *opaque)
 
 /* ------------------------------------------------------------- headers */
 
-/* @locality loop: runs twice for every message of a load */
+/* @locality loop: runs for every message of a load */
 static void kf__hdr_num(rd_kafka_headers_t *h, const char *name, uint64_t v)
 {
 	char num[24];
@@ -335,17 +335,16 @@ static void kf__hdr_num(rd_kafka_headers_t *h, const char *name, uint64_t v)
 	rd_kafka_header_add(h, name, -1, b.p, (ssize_t)b.len);
 }
 
-/* The headers of docs/records.md 1.7: three on a record, what is the
- * same for the whole file being in its load record (librdkafka allocates
- * every header of every message: they are most of the per-message cost
- * of the loop). */
+/* The headers of docs/records.md 1.7: two on a record, what is the
+ * same for the whole file being in its load record and the line being
+ * that of the offset (librdkafka allocates every header of every message:
+ * they are most of the per-message cost of the loop). */
 static rd_kafka_headers_t *kf__headers(const kf_loader_t *l,
 				       const struct kf__item *it)
 {
-	rd_kafka_headers_t *h = rd_kafka_headers_new(it->reject ? 13 : 3);
+	rd_kafka_headers_t *h = rd_kafka_headers_new(it->reject ? 13 : 2);
 
 	rd_kafka_header_add(h, "kferry.load_id", -1, l->res.load_id, 32);
-	kf__hdr_num(h, "kferry.line", it->line);
 	kf__hdr_num(h, "kferry.offset", it->offset);
 	return h;
 }
@@ -358,6 +357,7 @@ static void kf__dlq_headers(const kf_loader_t *l, const struct kf__batch *b,
 							   : "UTF-8";
 
 	kf__hdr_num(h, "kferry.record", KF_LOAD_RECORD_FORMAT);
+	kf__hdr_num(h, "kferry.line", it->line);
 	rd_kafka_header_add(h, "kferry.file", -1, l->path, -1);
 	rd_kafka_header_add(h, "kferry.dlq.kind", -1, "record", -1);
 	rd_kafka_header_add(h, "kferry.dlq.code", -1, b->buf + it->code, -1);

@@ -256,12 +256,16 @@ static void test_done(void **state)
 	assert_int_equal(strlen(m->res.hash), 32);
 	assert_int_equal(strlen(m->res.load_id), 32);
 	assert_int_equal(m->res.size, 31);
-	/* every row, with its line; two partitions by key */
-	kf_test_mock_read(&m->k, "rows", 2, "kferry.line", vals, hdrs,
+	/* every row, with its offset and no line (record format 3); two
+	 * partitions by key */
+	kf_test_mock_read(&m->k, "rows", 2, "kferry.offset", vals, hdrs,
 			  sizeof(vals));
 	assert_int_equal(strlen(vals), strlen("one,two,three"));
-	assert_non_null(strstr(hdrs, "1"));
-	assert_non_null(strstr(hdrs, "4"));
+	assert_int_equal(strlen(hdrs), strlen("0,6,24"));
+	assert_non_null(strstr(hdrs, "24"));
+	kf_test_mock_read(&m->k, "rows", 2, "kferry.line", vals, hdrs,
+			  sizeof(vals));
+	assert_string_equal(hdrs, "-,-,-");
 	kf_test_mock_read(&m->k, "rows", 2, "kferry.load_id", vals, hdrs,
 			  sizeof(vals));
 	assert_non_null(strstr(hdrs, m->res.load_id));
@@ -273,6 +277,9 @@ static void test_done(void **state)
 	kf_test_mock_read(&m->k, "dlq", 1, "kferry.offset", vals, hdrs,
 			  sizeof(vals));
 	assert_string_equal(hdrs, "12");
+	kf_test_mock_read(&m->k, "dlq", 1, "kferry.line", vals, hdrs,
+			  sizeof(vals));
+	assert_string_equal(hdrs, "3");
 	/* the load record, keyed by topic and hash */
 	kf_test_mock_read(&m->k, "loads", 1, "-", vals, hdrs, sizeof(vals));
 	assert_non_null(strstr(vals, "\"state\":\"done\""));
