@@ -21,7 +21,7 @@
 /* docs/records.md 1.7: the format of the records a load writes, named by
  * its load record's "record" member (and by a dead letter's
  * kferry.record header) */
-#define KF_LOAD_RECORD_FORMAT 2
+#define KF_LOAD_RECORD_FORMAT 3
 
 /* The offsets one load wrote to one partition of a topic. */
 typedef struct kf_load_range_s {

@@ -56,7 +56,8 @@ enum kf__phase {
 };
 
 /* One message of a batch; strings and bytes are offsets into its buffer
- * (which grows while the worker fills it). */
+ * (which grows while the worker fills it: the record path renders each
+ * row's key and value at its end, kf_recfile_opts_t.out). */
 struct kf__item {
 	size_t key, key_len, value, value_len; /* key KF__NONE: null key */
 	size_t code, field, reason;	       /* rejects only */
@@ -69,8 +70,7 @@ struct kf__item {
 struct kf__batch {
 	kf_loader_t *l;
 	struct kf__batch *next; /* in the spares */
-	char *buf;
-	size_t len, cap;
+	kf_strbuf_t buf;	/* grows; a spare keeps its memory */
 	struct kf__item *it;
 	size_t n, cap_it;
 	int refs; /* messages not yet reported, +1 while producing */
@@ -106,6 +106,7 @@ struct kf_loader_s {
 	const kf_schema_t *schema; /* opts' or own_schema */
 	kf_schema_t *own_schema;   /* sniffed from this file */
 	struct kf__batch *cur;
+	kf_strbuf_t *cur_buf; /* cur's, where the record path renders rows */
 	/* reported batches, their buffers kept: a batch is megabytes, and
 	 * a fresh one costs its page faults and reallocations again, and
 	 * makes malloc consolidate the small chunks of the headers
@@ -185,7 +186,7 @@ static void kf__fail(kf_loader_t *l, int err, int record, const char *fmt, ...)
 
 static void kf__batch_free(struct kf__batch *b)
 {
-	free(b->buf);
+	free(b->buf.p);
 	free(b->it);
 	free(b);
 }
@@ -197,12 +198,13 @@ static void kf__batch_unref(struct kf__batch *b)
 
 	if (--b->refs > 0)
 		return;
-	l->inflight_bytes -= b->len;
+	l->inflight_bytes -= b->buf.len;
 	if (l->nspare >= KF__SPARE) {
 		kf__batch_free(b);
 		return;
 	}
-	b->len = b->n = 0;
+	b->buf.len = b->n = 0;
+	b->buf.failed = 0; /* its memory is whole: a failed append kept it */
 	b->next = l->spare;
 	l->spare = b;
 	l->nspare++;
@@ -214,37 +216,27 @@ static struct kf__batch *kf__batch_get(kf_loader_t *l)
 {
 	struct kf__batch *b = l->spare;
 
-	if (!b)
-		return calloc(1, sizeof(*b));
+	if (!b) {
+		b = calloc(1, sizeof(*b));
+		if (b) /* failed when out of memory: the job says so */
+			kf_strbuf_heap(&b->buf, 65536);
+		return b;
+	}
 	l->spare = b->next;
 	l->nspare--;
 	b->next = NULL;
 	return b;
 }
 
-/* Copies n bytes into b's buffer: their offset, or KF__NONE when out of
- * memory (the buffer is left as it was). */
+/* Copies n bytes and a terminator (strings stay terminated) into b's
+ * buffer: their offset, or KF__NONE when out of memory. */
 static size_t kf__put(struct kf__batch *b, const void *p, size_t n)
 {
-	size_t at = b->len;
+	size_t at = b->buf.len;
 
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 65536;
-		char *nb;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		nb = realloc(b->buf, cap);
-		if (!nb)
-			return KF__NONE;
-		b->buf = nb;
-		b->cap = cap;
-	}
-	if (n)
-		memcpy(b->buf + at, p, n);
-	b->buf[at + n] = '\0'; /* strings stay terminated */
-	b->len += n + 1;
-	return at;
+	kf_strbuf_append(&b->buf, p, n);
+	kf_strbuf_putc(&b->buf, '\0');
+	return b->buf.failed ? KF__NONE : at;
 }
 
 static size_t kf__put_str(struct kf__batch *b, const char *s)
@@ -269,7 +261,9 @@ static struct kf__item *kf__item(struct kf__batch *b)
 	return &b->it[b->n];
 }
 
-/* @locality worker (the reader's callbacks) */
+/* A row, rendered at the end of the batch's buffer by the record path:
+ * kept where it is, by offset (one copy of every row less).
+ * @locality worker (the reader's callbacks) */
 static int kf__on_row(const kf_recfile_row_t *row, void *opaque)
 {
 	struct kf__batch *b = ((kf_loader_t *)opaque)->cur;
@@ -278,15 +272,13 @@ static int kf__on_row(const kf_recfile_row_t *row, void *opaque)
 	if (!it)
 		return KF_ENOMEM;
 	if (row->key) {
-		it->key = kf__put(b, row->key, row->key_len);
+		it->key = (size_t)((const char *)row->key - b->buf.p);
 		it->key_len = row->key_len;
 	}
-	it->value = kf__put(b, row->value, row->value_len);
+	it->value = (size_t)((const char *)row->value - b->buf.p);
 	it->value_len = row->value_len;
 	it->line = row->line;
 	it->offset = row->offset;
-	if ((row->key && it->key == KF__NONE) || it->value == KF__NONE)
-		return KF_ENOMEM;
 	b->n++;
 	return 0;
 }
@@ -324,7 +316,7 @@ static int kf__on_reject(const kf_recfile_reject_t *rej, void *opaque)
 
 /* ------------------------------------------------------------- headers */
 
-/* @locality loop: runs twice for every message of a load */
+/* @locality loop: runs for every message of a load */
 static void kf__hdr_num(rd_kafka_headers_t *h, const char *name, uint64_t v)
 {
 	char num[24];
@@ -335,17 +327,16 @@ static void kf__hdr_num(rd_kafka_headers_t *h, const char *name, uint64_t v)
 	rd_kafka_header_add(h, name, -1, b.p, (ssize_t)b.len);
 }
 
-/* The headers of docs/records.md 1.7: three on a record, what is the
- * same for the whole file being in its load record (librdkafka allocates
- * every header of every message: they are most of the per-message cost
- * of the loop). */
+/* The headers of docs/records.md 1.7: two on a record, what is the
+ * same for the whole file being in its load record and the line being
+ * that of the offset (librdkafka allocates every header of every message:
+ * they are most of the per-message cost of the loop). */
 static rd_kafka_headers_t *kf__headers(const kf_loader_t *l,
 				       const struct kf__item *it)
 {
-	rd_kafka_headers_t *h = rd_kafka_headers_new(it->reject ? 13 : 3);
+	rd_kafka_headers_t *h = rd_kafka_headers_new(it->reject ? 13 : 2);
 
 	rd_kafka_header_add(h, "kferry.load_id", -1, l->res.load_id, 32);
-	kf__hdr_num(h, "kferry.line", it->line);
 	kf__hdr_num(h, "kferry.offset", it->offset);
 	return h;
 }
@@ -358,14 +349,15 @@ static void kf__dlq_headers(const kf_loader_t *l, const struct kf__batch *b,
 							   : "UTF-8";
 
 	kf__hdr_num(h, "kferry.record", KF_LOAD_RECORD_FORMAT);
+	kf__hdr_num(h, "kferry.line", it->line);
 	rd_kafka_header_add(h, "kferry.file", -1, l->path, -1);
 	rd_kafka_header_add(h, "kferry.dlq.kind", -1, "record", -1);
-	rd_kafka_header_add(h, "kferry.dlq.code", -1, b->buf + it->code, -1);
-	rd_kafka_header_add(h, "kferry.dlq.reason", -1, b->buf + it->reason,
+	rd_kafka_header_add(h, "kferry.dlq.code", -1, b->buf.p + it->code, -1);
+	rd_kafka_header_add(h, "kferry.dlq.reason", -1, b->buf.p + it->reason,
 			    -1);
 	if (it->field != KF__NONE)
 		rd_kafka_header_add(h, "kferry.dlq.field", -1,
-				    b->buf + it->field, -1);
+				    b->buf.p + it->field, -1);
 	rd_kafka_header_add(h, "kferry.dlq.encoding", -1, enc, -1);
 	if (it->withheld)
 		rd_kafka_header_add(h, "kferry.dlq.raw", -1, "withheld", -1);
@@ -401,10 +393,10 @@ static void kf__keep_sample(kf_loader_t *l, const struct kf__batch *b,
 		free(s->key);
 		return;
 	}
-	memcpy(s->value, b->buf + it->value, it->value_len);
+	memcpy(s->value, b->buf.p + it->value, it->value_len);
 	s->len = it->value_len;
 	if (s->key) {
-		memcpy(s->key, b->buf + it->key, it->key_len);
+		memcpy(s->key, b->buf.p + it->key, it->key_len);
 		s->key_len = it->key_len;
 	}
 	s->hdrs = rd_kafka_headers_copy(h);
@@ -429,15 +421,15 @@ static int kf__reject(kf_loader_t *l, struct kf__batch *b,
 				 ? ""
 				 : " without load.dead_letter_topic",
 			 /* reasons name their column */
-			 it->line, it->offset, b->buf + it->reason);
+			 it->line, it->offset, b->buf.p + it->reason);
 		return -1;
 	}
 	kf__dlq_headers(l, b, it, h);
 	kf__keep_sample(l, b, it, h);
 	*err = kf_producer_send_to(
 		l->p, l->o->dead_letter_topic,
-		it->key == KF__NONE ? NULL : b->buf + it->key, it->key_len,
-		b->buf + it->value, it->value_len, 0, h, b);
+		it->key == KF__NONE ? NULL : b->buf.p + it->key, it->key_len,
+		b->buf.p + it->value, it->value_len, 0, h, b);
 	return 0;
 }
 
@@ -459,9 +451,9 @@ static void kf__produce_batch(kf_loader_t *l, struct kf__batch *b)
 		} else {
 			err = kf_producer_send(
 				l->p,
-				it->key == KF__NONE ? NULL : b->buf + it->key,
-				it->key_len, b->buf + it->value, it->value_len,
-				0, h, b);
+				it->key == KF__NONE ? NULL : b->buf.p + it->key,
+				it->key_len, b->buf.p + it->value,
+				it->value_len, 0, h, b);
 		}
 		if (err) {
 			rd_kafka_headers_destroy(h);
@@ -872,6 +864,7 @@ static int kf__open_reader(kf_loader_t *l)
 	ro.ctx.salt = l->o->mask_salt;
 	ro.ctx.salt_len = l->o->mask_salt_len;
 	ro.ctx.mask_text = l->o->mask_text;
+	ro.out = &l->cur_buf;
 	l->rf = l->o->reader->open(&ro, kf__on_row, kf__on_reject, l,
 				   l->job_msg, sizeof(l->job_msg));
 	if (!l->rf)
@@ -950,6 +943,7 @@ static void kf__read_job(kf_loader_t *l)
 		return;
 	}
 	l->cur->l = l;
+	l->cur_buf = &l->cur->buf;
 	do
 		n = read(l->fd, l->block, l->block_size);
 	while (n < 0 && errno == EINTR);
@@ -1124,9 +1118,9 @@ static void kf__read_done(kf_loader_t *l, int err)
 		kf__fail(l, err, err == KF_EINVAL, "%s", l->job_msg);
 	if (!b)
 		return;
-	kf__block_size(l, b->len, l->job_bytes);
+	kf__block_size(l, b->buf.len, l->job_bytes);
 	b->refs = 1; /* ours, while producing */
-	l->inflight_bytes += b->len;
+	l->inflight_bytes += b->buf.len;
 	if (l->phase == KF__LOAD && !l->eof && !l->stopping)
 		kf__pump(l);
 	if (!l->failed)

@@ -436,6 +436,9 @@ static int kf__mask(kf_recfile_t *f)
 
 static int kf__emit(kf_recfile_t *f, const struct kf__rec *r)
 {
+	kf_strbuf_t *kb = f->o.out ? *f->o.out : &f->key;
+	kf_strbuf_t *vb = f->o.out ? *f->o.out : &f->value;
+	size_t kat, kend, vat;
 	kf_recfile_row_t row;
 	int k;
 
@@ -443,26 +446,32 @@ static int kf__emit(kf_recfile_t *f, const struct kf__rec *r)
 		f->n.filtered++;
 		return 0;
 	}
-	kf__reset(&f->key);
-	kf__reset(&f->value);
+	if (!f->o.out) {
+		kf__reset(&f->key);
+		kf__reset(&f->value);
+	}
+	kat = kb->len;
 	if (kf__mask(f) ||
-	    (k = kf_serial_key(f->kser ? f->kser : f->ser, f->vals, &f->key)) <
-		    0 ||
-	    kf_serial_value(f->ser, f->vals, &f->value) || f->key.failed ||
-	    f->value.failed)
-		return kf__fail(f, KF_ENOMEM,
-				"out of memory serializing record %" PRIu64,
-				r->num);
+	    (k = kf_serial_key(f->kser ? f->kser : f->ser, f->vals, kb)) < 0)
+		goto out_nomem;
+	kend = kb->len;
+	vat = vb->len;
+	if (kf_serial_value(f->ser, f->vals, vb) || kb->failed || vb->failed)
+		goto out_nomem;
+	/* pointers only now: the value's appends may have moved the key */
 	memset(&row, 0, sizeof(row));
-	row.key = k == 1 ? NULL : f->key.p;
-	row.key_len = k == 1 ? 0 : f->key.len;
-	row.value = f->value.p;
-	row.value_len = f->value.len;
+	row.key = k == 1 ? NULL : kb->p + kat;
+	row.key_len = k == 1 ? 0 : kend - kat;
+	row.value = vb->p + vat;
+	row.value_len = vb->len - vat;
 	row.num = r->num;
 	row.line = r->line;
 	row.offset = r->offset;
 	f->n.emitted++;
 	return f->on_row(&row, f->opaque);
+out_nomem:
+	return kf__fail(f, KF_ENOMEM,
+			"out of memory serializing record %" PRIu64, r->num);
 }
 
 /* -------------------------------------------------------------------------

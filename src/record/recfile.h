@@ -36,9 +36,16 @@ typedef struct kf_recfile_opts_s {
 	 * schema's wire format under these ids (docs/schemas.md 1.2) */
 	enum kf_rec_wire wire, key_wire;
 	uint32_t key_id, value_id;
+	/* NULL: rows are rendered in the reader's own buffers. Else each
+	 * row's key, then its value, are appended to *out (the caller's,
+	 * read at every row: it may swap buffers between feeds), so that
+	 * the caller keeps them where they are, by offset (*out may move as
+	 * it grows), rather than copying them out. */
+	kf_strbuf_t *const *out;
 } kf_recfile_opts_t;
 
-/* One emitted row; buffers valid during the callback only. */
+/* One emitted row; buffers valid during the callback only (with o.out,
+ * the bytes stay in *o.out). */
 typedef struct kf_recfile_row_s {
 	const void *key; /* NULL: a null Kafka key (no key columns) */
 	size_t key_len;

@@ -12,6 +12,12 @@
 #include "common/err.h"
 #include "record/serial.h"
 
+/* Where a member's `"name":` (after a comma but for the first) is in
+ * kf__cj.names. */
+struct kf__pfx {
+	size_t at, len;
+};
+
 struct kf__cj {
 	kf_serializer_t z;    /* first: the ops see a kf_serializer_t */
 	int numeric;	      /* decimals as JSON numbers */
@@ -20,6 +26,10 @@ struct kf__cj {
 	kf_strbuf_t key_head; /* the same for the key; p NULL: no key */
 	int *vcols;	      /* the emitted columns, in schema order */
 	size_t nv;
+	/* the payload's member names, rendered once: one append of each
+	 * per row rather than four (this runs for every field of a load) */
+	kf_strbuf_t names;
+	struct kf__pfx *vpfx, *kpfx; /* by index into vcols, key */
 };
 
 /* A JSON string as Jackson writes it: `"` `\` and the controls below
@@ -211,24 +221,37 @@ static void kf__head(const kf_schema_t *s, const int *cols, size_t n,
 	kf_strbuf_printf(b, "},\"payload\":{");
 }
 
+/* The member names of the columns cols[0..n) into cj->names, their
+ * places in pfx (n of them: the caller's). */
+static void kf__names(struct kf__cj *cj, const int *cols, size_t n,
+		      struct kf__pfx *pfx)
+{
+	const char *name;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		name = cj->z.schema->cols[cols[i]].name;
+		pfx[i].at = cj->names.len;
+		if (i)
+			kf_strbuf_putc(&cj->names, ',');
+		kf_strbuf_putc(&cj->names, '"');
+		kf_strbuf_append(&cj->names, name, strlen(name));
+		kf_strbuf_append(&cj->names, "\":", 2);
+		pfx[i].len = cj->names.len - pfx[i].at;
+	}
+}
+
 /* The head, then "name":value of each column, then the closing braces. */
 static int kf__envelope(const struct kf__cj *cj, const kf_strbuf_t *head,
-			const int *cols, size_t n, const kf_value_t *vals,
-			kf_strbuf_t *out)
+			const int *cols, const struct kf__pfx *pfx, size_t n,
+			const kf_value_t *vals, kf_strbuf_t *out)
 {
 	const kf_schema_t *s = cj->z.schema;
-	const char *name;
 	size_t i;
 
 	kf_strbuf_append(out, head->p, head->len);
 	for (i = 0; i < n; i++) {
-		/* appends, not printf: this runs for every field of a load */
-		name = s->cols[cols[i]].name;
-		if (i)
-			kf_strbuf_putc(out, ',');
-		kf_strbuf_putc(out, '"');
-		kf_strbuf_append(out, name, strlen(name));
-		kf_strbuf_append(out, "\":", 2);
+		kf_strbuf_append(out, cj->names.p + pfx[i].at, pfx[i].len);
 		kf__payload(cj, &s->cols[cols[i]], &vals[cols[i]], out);
 	}
 	/* the payload's brace, and the envelope's */
@@ -255,8 +278,8 @@ static int kf__cj_key(kf_serializer_t *z, const kf_value_t *vals,
 
 	if (!cj->key_head.p)
 		return 1;
-	return kf__envelope(cj, &cj->key_head, z->schema->key, z->schema->nkey,
-			    vals, out);
+	return kf__envelope(cj, &cj->key_head, z->schema->key, cj->kpfx,
+			    z->schema->nkey, vals, out);
 }
 
 static int kf__cj_value(kf_serializer_t *z, const kf_value_t *vals,
@@ -264,7 +287,8 @@ static int kf__cj_value(kf_serializer_t *z, const kf_value_t *vals,
 {
 	struct kf__cj *cj = (struct kf__cj *)z;
 
-	return kf__envelope(cj, &cj->val_head, cj->vcols, cj->nv, vals, out);
+	return kf__envelope(cj, &cj->val_head, cj->vcols, cj->vpfx, cj->nv,
+			    vals, out);
 }
 
 static void kf__cj_destroy(kf_serializer_t *z)
@@ -274,6 +298,9 @@ static void kf__cj_destroy(kf_serializer_t *z)
 	free(cj->val_head.p);
 	free(cj->key_head.p);
 	free(cj->vcols);
+	free(cj->names.p);
+	free(cj->vpfx);
+	free(cj->kpfx);
 	free(cj);
 }
 
@@ -306,12 +333,19 @@ static kf_serializer_t *kf__cj_new(const kf_schema_t *s, int decimal_numeric,
 {
 	struct kf__cj *cj = calloc(1, sizeof(*cj));
 
-	if (!cj || !(cj->vcols = kf_serial_emitted(s, &cj->nv)))
+	if (!cj || !(cj->vcols = kf_serial_emitted(s, &cj->nv)) ||
+	    !(cj->vpfx = calloc(cj->nv + 1, sizeof(*cj->vpfx))) ||
+	    !(cj->kpfx = calloc(s->nkey + 1, sizeof(*cj->kpfx))))
 		goto out_nomem;
 	cj->z.ops = &kf__cj_ops;
 	cj->z.schema = s;
 	cj->numeric = decimal_numeric;
 	cj->wire = ids != NULL;
+	kf_strbuf_heap(&cj->names, 256);
+	kf__names(cj, cj->vcols, cj->nv, cj->vpfx);
+	kf__names(cj, s->key, s->nkey, cj->kpfx);
+	if (cj->names.failed)
+		goto out_nomem;
 	kf_strbuf_heap(&cj->val_head, 1024);
 	if (ids)
 		kf__wire_head(&cj->val_head, ids[1]);

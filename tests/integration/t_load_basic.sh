@@ -71,13 +71,14 @@ OUT=$WORK/rows
 read_topic "$LOAD_TOPIC" "$OUT" --isolation-level read_committed
 [ "$(count_records "$OUT")" = $ROWS ] || fail "read_committed sees $(count_records "$OUT") rows, not $ROWS"
 # the headers of 1.7, of the first row (line 2, after the header); the
-# file's name and the record format are the load record's (version 2)
+# file's name and the record format are the load record's, the line is
+# that of the offset (version 3)
 first=$(sed 's/@@END@@/\n/g' "$OUT" | sed -n 1p)
 off=$(head -n 1 "$CSV" | wc -c)
-for h in "kferry.load_id:$LOAD_ID" kferry.line:2 "kferry.offset:$off"; do
+for h in "kferry.load_id:$LOAD_ID" "kferry.offset:$off"; do
 	[[ $first == *"$h"* ]] || fail "first row lacks header $h: $first"
 done
-for h in kferry.record kferry.file; do
+for h in kferry.record kferry.file kferry.line; do
 	[[ $first != *"$h:"* ]] || fail "first row has the per-file header $h: $first"
 done
 # Connect's envelope, the masked card number, the key as a struct
@@ -90,7 +91,7 @@ read_topic "$LOAD_LEDGER" "$LED" --isolation-level read_committed
 [ "$(count_records "$LED")" = 1 ] || fail "ledger: $(cat "$LED")"
 grep -q '"state":"done"' "$LED" || fail "ledger record not done: $(cat "$LED")"
 grep -q "\"load_id\":\"$LOAD_ID\"" "$LED" || fail "ledger record of another load: $(cat "$LED")"
-grep -q "\"kind\":\"load\",\"record\":2," "$LED" || fail "ledger record without the record format: $(cat "$LED")"
+grep -q "\"kind\":\"load\",\"record\":3," "$LED" || fail "ledger record without the record format: $(cat "$LED")"
 grep -q "\"file\":\"$CSV\"" "$LED" || fail "ledger record without the file's name: $(cat "$LED")"
 grep -q "\"rows_published\":$ROWS," "$LED" || fail "ledger counts: $(cat "$LED")"
 grep -q "\"ranges\":\[{\"p\":0,\"first\":0,\"last\":$((ROWS - 1)),\"n\":$ROWS}\]" "$LED" ||

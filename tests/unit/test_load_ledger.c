@@ -51,7 +51,7 @@ static void test_format(void **state)
 	assert_int_equal(strlen(js), len);
 	assert_string_equal(
 		js,
-		"{\"v\":1,\"kind\":\"load\",\"record\":2,\"state\":\"done\","
+		"{\"v\":1,\"kind\":\"load\",\"record\":3,\"state\":\"done\","
 		"\"load_id\":"
 		"\"5f0c2a9e7b1d4c3a8e6f0b2d4a6c8e90\",\"topic\":\"kferry."
 		"settlements\",\"file\":\"in/s\xc3\xa9t\\\"\\u00ff.csv\","

@@ -37,6 +37,7 @@ struct kf_recfile_s {
 	kf_recfile_row_cb on_row;
 	kf_recfile_reject_cb on_reject;
 	void *opaque;
+	kf_strbuf_t *const *out; /* the loader's: rows are rendered there */
 	char line[256];
 	size_t len;
 	uint64_t offset, lineno, start;
@@ -51,12 +52,12 @@ static kf_recfile_t *fake_open(const kf_recfile_opts_t *o,
 {
 	kf_recfile_t *f = calloc(1, sizeof(*f));
 
-	(void)o;
 	(void)errstr;
 	(void)errstr_size;
 	f->on_row = on_row;
 	f->on_reject = on_reject;
 	f->opaque = opaque;
+	f->out = o->out;
 	f->lineno = 1;
 	return f;
 }
@@ -64,6 +65,8 @@ static kf_recfile_t *fake_open(const kf_recfile_opts_t *o,
 static int fake_line(kf_recfile_t *f)
 {
 	const char *comma;
+	kf_strbuf_t *out = *f->out;
+	size_t at = out->len;
 	int r;
 
 	f->line[f->len] = '\0';
@@ -87,9 +90,13 @@ static int fake_line(kf_recfile_t *f)
 		return f->on_reject(&rej, f->opaque);
 	}
 	comma = strchr(f->line, ',');
-	kf_recfile_row_t row = {.key = f->line,
+	/* key and value at the end of the loader's buffer, as the record
+	 * path renders them */
+	kf_strbuf_append(out, f->line, f->len);
+	assert_false(out->failed);
+	kf_recfile_row_t row = {.key = out->p + at,
 				.key_len = (size_t)(comma - f->line),
-				.value = comma + 1,
+				.value = out->p + at + (comma + 1 - f->line),
 				.value_len = strlen(comma + 1),
 				.line = f->lineno,
 				.offset = f->start};
@@ -256,12 +263,16 @@ static void test_done(void **state)
 	assert_int_equal(strlen(m->res.hash), 32);
 	assert_int_equal(strlen(m->res.load_id), 32);
 	assert_int_equal(m->res.size, 31);
-	/* every row, with its line; two partitions by key */
-	kf_test_mock_read(&m->k, "rows", 2, "kferry.line", vals, hdrs,
+	/* every row, with its offset and no line (record format 3); two
+	 * partitions by key */
+	kf_test_mock_read(&m->k, "rows", 2, "kferry.offset", vals, hdrs,
 			  sizeof(vals));
 	assert_int_equal(strlen(vals), strlen("one,two,three"));
-	assert_non_null(strstr(hdrs, "1"));
-	assert_non_null(strstr(hdrs, "4"));
+	assert_int_equal(strlen(hdrs), strlen("0,6,24"));
+	assert_non_null(strstr(hdrs, "24"));
+	kf_test_mock_read(&m->k, "rows", 2, "kferry.line", vals, hdrs,
+			  sizeof(vals));
+	assert_string_equal(hdrs, "-,-,-");
 	kf_test_mock_read(&m->k, "rows", 2, "kferry.load_id", vals, hdrs,
 			  sizeof(vals));
 	assert_non_null(strstr(hdrs, m->res.load_id));
@@ -273,6 +284,9 @@ static void test_done(void **state)
 	kf_test_mock_read(&m->k, "dlq", 1, "kferry.offset", vals, hdrs,
 			  sizeof(vals));
 	assert_string_equal(hdrs, "12");
+	kf_test_mock_read(&m->k, "dlq", 1, "kferry.line", vals, hdrs,
+			  sizeof(vals));
+	assert_string_equal(hdrs, "3");
 	/* the load record, keyed by topic and hash */
 	kf_test_mock_read(&m->k, "loads", 1, "-", vals, hdrs, sizeof(vals));
 	assert_non_null(strstr(vals, "\"state\":\"done\""));

@@ -84,13 +84,15 @@ static kf_schema_t *load_schema(const char *name)
 	return s;
 }
 
-/* Reads buf as one file (whole, then byte by byte, which must agree);
- * returns finish's code, the trace in *o and the error in err. */
+/* Reads buf as one file (whole, then byte by byte with the rows rendered
+ * into a buffer of the caller's, kf_recfile_opts_t.out: both must
+ * agree); returns finish's code, the trace in *o and the error in err. */
 static int run(const kf_schema_t *s, const char *buf, size_t len, struct out *o,
 	       kf_recfile_counts_t *n, char *err, size_t errlen)
 {
 	kf_recfile_opts_t opts;
 	struct out again = {0};
+	kf_strbuf_t rendered, *into = &rendered;
 	kf_recfile_t *f;
 	char e[512];
 	int rc, rc2 = 0;
@@ -114,6 +116,8 @@ static int run(const kf_schema_t *s, const char *buf, size_t len, struct out *o,
 	kf_recfile_counts(f, n);
 	kf_recfile_destroy(f);
 
+	kf_strbuf_heap(&rendered, 16); /* small: it grows under the rows */
+	opts.out = &into;
 	f = kf_recfile_new(&opts, on_row, on_reject, &again, e, sizeof(e));
 	assert_non_null(f);
 	for (i = 0; i < len && !rc2; i++)
@@ -123,6 +127,9 @@ static int run(const kf_schema_t *s, const char *buf, size_t len, struct out *o,
 	kf_recfile_destroy(f);
 	assert_int_equal(rc, rc2);
 	assert_string_equal(o->s ? o->s : "", again.s ? again.s : "");
+	/* every emitted row's bytes are in the caller's buffer */
+	assert_true(n->emitted ? rendered.len > 0 : rendered.len == 0);
+	free(rendered.p);
 	free(again.s);
 	assert_int_equal(n->read, n->emitted + n->rejected + n->filtered);
 	return rc;
