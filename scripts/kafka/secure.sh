@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# A secured single-node Kafka (KRaft) broker for tests and benchmarks: TLS,
+# A secured Kafka (KRaft) cluster of one node (or three) for tests and benchmarks: TLS,
 # SASL/SCRAM-SHA-512 and PLAIN over TLS, and the StandardAuthorizer. The
 # certificates are made with openssl when the broker is started, so no key
 # ever sits in the repository.
@@ -13,7 +13,7 @@ PROG=${0##*/}
 usage() {
     cat <<USAGE
 Usage:
-  $PROG start DIR [--user NAME:PASSWORD]... [--client NAME]...
+  $PROG start DIR [--user NAME:PASSWORD]... [--client NAME]... [--nodes 1|3]
   $PROG stop  DIR [--clean]
   $PROG acl   DIR ARGS...     kafka-acls (kafka.admin.AclCommand) as the admin
   $PROG topic DIR ARGS...     broker.sh topic, as the admin
@@ -27,7 +27,7 @@ start   makes DIR/tls/ with openssl:
           NAME.pem, NAME.key      a client certificate CN=NAME per --client
                                   (NAME.key is encrypted with the password
                                   in NAME.key.pass when NAME ends in -enc)
-        then starts one node (broker.sh) with the listeners
+        then starts one node (or --nodes 3: three, broker.sh) with the listeners
           PLAINTEXT  127.0.0.1  the admin's: principal User:ANONYMOUS is a
                                 super user (inter-broker traffic uses it)
           SSL        localhost  mutual TLS required; the principal is the
@@ -98,11 +98,12 @@ make_tls() {
 cmd_start() {
     [ -n "${1:-}" ] || die "missing DIR (see --help)"
     DIR=$1; shift
-    USERS=(admin:admin-secret); CLIENTS=()
+    USERS=(admin:admin-secret); CLIENTS=(); NODES=1
     while [ $# -gt 0 ]; do
         case "$1" in
             --user) [[ "${2:-}" == ?*:?* ]] || die "--user needs NAME:PASSWORD"; USERS+=("$2"); shift ;;
             --client) [ -n "${2:-}" ] || die "--client needs NAME"; CLIENTS+=("$2"); shift ;;
+            --nodes) [[ "${2:-}" == [13] ]] || die "--nodes needs 1 or 3"; NODES=$2; shift ;;
             *) die "start: unknown argument '$1'" ;;
         esac
         shift
@@ -119,7 +120,7 @@ cmd_start() {
         scram+=(--add-scram "SCRAM-SHA-512=[name=${u%%:*},password=${u#*:}]")
         plain+=" user_${u%%:*}=\"${u#*:}\""
     done
-    "$BROKER_SH" start "$DIR/broker" \
+    "$BROKER_SH" start "$DIR/broker" --nodes "$NODES" \
         --listener SSL=SSL@localhost --listener SASL_SSL=SASL_SSL@localhost \
         --prop ssl.keystore.type=PEM --prop "ssl.keystore.location=$TLS/broker-store.pem" \
         --prop ssl.truststore.type=PEM --prop "ssl.truststore.location=$TLS/ca.pem" \
