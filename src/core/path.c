@@ -387,13 +387,15 @@ int kf_path_mkdir_p(const char *path, mode_t mode, int parents_only)
 	return 0;
 }
 
-int kf_path_open_below(const char *path, size_t root_len, int flags)
+/* Opens the directory holding path's last component, walking from its
+ * root (path[0, root_len), the operator's) without following a link
+ * below it; *base is that component. The descriptor, or -1 with errno. */
+static int kf__open_dir_below(const char *path, size_t root_len,
+			      const char **base)
 {
 	char *root, *rest, *comp, *slash;
-	int dfd, fd = -1, e;
+	int dfd, fd, e;
 
-	if (root_len >= strlen(path))
-		return open(path, flags);
 	root = root_len ? strndup(path, root_len) : strdup(".");
 	if (!root || !(rest = strdup(path + root_len))) {
 		free(root);
@@ -405,7 +407,7 @@ int kf_path_open_below(const char *path, size_t root_len, int flags)
 		while (*comp == '/')
 			comp++;
 		if (!(slash = strchr(comp, '/'))) {
-			fd = openat(dfd, comp, flags | O_NOFOLLOW);
+			*base = path + root_len + (size_t)(comp - rest);
 			break;
 		}
 		*slash = '\0';
@@ -413,13 +415,61 @@ int kf_path_open_below(const char *path, size_t root_len, int flags)
 			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		close(dfd);
 		dfd = fd;
-		fd = -1;
 	}
 	e = errno;
-	if (dfd >= 0)
-		close(dfd);
 	free(root);
 	free(rest);
 	errno = e;
+	return dfd;
+}
+
+int kf_path_open_below(const char *path, size_t root_len, int flags)
+{
+	kf_path_dir_t d = KF_PATH_DIR_INIT;
+	int fd = kf_path_open_below_at(&d, path, root_len, flags);
+	int e = errno;
+
+	kf_path_dir_close(&d);
+	errno = e;
 	return fd;
+}
+
+int kf_path_open_below_at(kf_path_dir_t *d, const char *path, size_t root_len,
+			  int flags)
+{
+	const char *slash = strrchr(path, '/'), *base;
+	size_t len = slash ? (size_t)(slash - path) + 1 : 0;
+	int dfd, fd, e;
+
+	if (root_len >= strlen(path))
+		return open(path, flags);
+	if (d->path && d->len == len && d->root_len == root_len &&
+	    !memcmp(d->path, path, len))
+		return openat(d->fd, path + len, flags | O_NOFOLLOW);
+	kf_path_dir_close(d);
+	dfd = kf__open_dir_below(path, root_len, &base);
+	if (dfd < 0)
+		return -1;
+	fd = openat(dfd, base, flags | O_NOFOLLOW);
+	e = errno;
+	/* kept when the name is all that follows the last '/' (a path
+	 * ending in '/' is not) */
+	if (base == path + len && (d->path = strndup(path, len))) {
+		d->len = len;
+		d->root_len = root_len;
+		d->fd = dfd;
+	} else {
+		close(dfd);
+	}
+	errno = e;
+	return fd;
+}
+
+void kf_path_dir_close(kf_path_dir_t *d)
+{
+	if (d->path)
+		close(d->fd);
+	free(d->path);
+	d->path = NULL;
+	d->fd = -1;
 }

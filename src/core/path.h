@@ -59,6 +59,30 @@ int kf_path_sync_dirs(int rootfd, const char *relpath, int from, char *errstr,
  * the operator's. The descriptor, or -1 with errno. */
 int kf_path_open_below(const char *path, size_t root_len, int flags);
 
+/* The directory of the last kf_path_open_below_at, kept open for the next
+ * file of the same directory: a batch of files walks to it once. Zeroed
+ * (KF_PATH_DIR_INIT) before the first use, kf_path_dir_close after the
+ * last. */
+typedef struct kf_path_dir_s {
+	char *path; /* path[0, len) up to the file's name; NULL: none open */
+	size_t len;
+	size_t root_len; /* of the walk that opened it */
+	int fd;
+} kf_path_dir_t;
+#define KF_PATH_DIR_INIT                                                       \
+	{                                                                      \
+		NULL, 0, 0, -1                                                 \
+	}
+
+/* kf_path_open_below through d: a path whose directory is d's is opened
+ * from d's descriptor (the file itself still with O_NOFOLLOW), any other
+ * walks from its root and leaves its directory in d. A link swapped in
+ * for a directory after d was opened is not seen: d holds the directory
+ * the walk found, never one reached through a link. */
+int kf_path_open_below_at(kf_path_dir_t *d, const char *path, size_t root_len,
+			  int flags);
+void kf_path_dir_close(kf_path_dir_t *d);
+
 /* mkdir -p for a path the operator gave (a destination, a state or move
  * directory: links in it are the operator's and are followed). With
  * parents_only, the last component is left alone. Returns 0 or a KF_E*

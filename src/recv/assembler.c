@@ -776,6 +776,55 @@ int kf_assembly_sync_parent(kf_assembly_t *a, char *errstr, size_t errstr_size)
 	return 0;
 }
 
+void kf_dirsync_release(kf_dirsync_t *ds)
+{
+	if (ds->open_relpath)
+		close(ds->open_fd);
+	ds->open_relpath = NULL;
+}
+
+/* Opens a's parent directory below DEST, creating what is missing. In a
+ * batch, the directory the last placement used is taken again when it is
+ * a's: it was walked to without following a link moments ago, and a's
+ * own name is still checked (kf_path_validate) and renamed into it with
+ * RENAME_NOREPLACE. *made is then INT_MAX: that placement created, and
+ * synced, whatever it had to. */
+static int kf__parent_open(kf_assembly_t *a, int *pfd, const char **base,
+			   int *made, char *errstr, size_t errstr_size)
+{
+	kf_dirsync_t *ds = a->dirsync;
+	size_t len = kf__parent_len(a->relpath);
+	int r;
+
+	if (ds && ds->open_relpath && kf__parent_len(ds->open_relpath) == len &&
+	    !memcmp(ds->open_relpath, a->relpath, len)) {
+		r = kf_path_validate((const uint8_t *)a->relpath,
+				     strlen(a->relpath), errstr, errstr_size);
+		if (r)
+			return r;
+		*pfd = ds->open_fd;
+		*base = len ? a->relpath + len + 1 : a->relpath;
+		*made = INT_MAX;
+		return 0;
+	}
+	r = kf_path_open_parent(a->dest->rootfd, a->relpath, 1, 0755, pfd, base,
+				made, errstr, errstr_size);
+	if (r || !ds)
+		return r;
+	kf_dirsync_release(ds);
+	ds->open_relpath = a->relpath;
+	ds->open_fd = *pfd;
+	return 0;
+}
+
+/* Closes what kf__parent_open gave, unless its batch keeps it. */
+static void kf__parent_close(const kf_assembly_t *a, int pfd)
+{
+	if (!a->dirsync || !a->dirsync->open_relpath ||
+	    a->dirsync->open_fd != pfd)
+		close(pfd);
+}
+
 /* Makes a placement durable: the directory holding the file and every
  * directory whose entry this transfer created, up to DEST. A file found
  * already in place (KF_SKIPPED) may have been put there by a receiver
@@ -821,24 +870,33 @@ static int kf__place(kf_assembly_t *a, int pfd, const char *base,
 {
 	char name[300];
 	struct stat st;
-	int i;
+	int i, gone, races = 0;
 
 	for (i = 0; i < KF__RENAME_TRIES; i++) {
 		if (i == 0)
 			snprintf(name, sizeof(name), "%s", base);
 		else
 			snprintf(name, sizeof(name), "%s.%d", base, i);
+		/* the name is free in the common case: RENAME_NOREPLACE says
+		 * so without a lookup of its own */
+		if (kf__rename(a, pfd, name, 0) == 0) {
+			snprintf(a->placed_as, sizeof(a->placed_as), "%s",
+				 name);
+			return i ? KF_RENAMED : KF_PLACED;
+		}
+		/* ENOENT: a retry whose file was placed before (the staging
+		 * file is gone), if the target is there */
+		if (errno != EEXIST && errno != ENOENT)
+			return -1;
+		gone = errno == ENOENT;
 		if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			if (errno != ENOENT)
+			if (errno != ENOENT || gone)
 				return -1;
-			if (kf__rename(a, pfd, name, 0) == 0) {
-				snprintf(a->placed_as, sizeof(a->placed_as),
-					 "%s", name);
-				return i ? KF_RENAMED : KF_PLACED;
+			if (++races > KF__RENAME_TRIES) {
+				errno = EEXIST;
+				return -1;
 			}
-			if (errno != EEXIST)
-				return -1;
-			i--; /* lost a race: look at what appeared */
+			i--; /* gone since: the same name again */
 			continue;
 		}
 		if (S_ISREG(st.st_mode) &&
@@ -904,8 +962,7 @@ int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
 	r = kf__durable_staging(a, hash, errstr, errstr_size);
 	if (r)
 		return r;
-	r = kf_path_open_parent(a->dest->rootfd, a->relpath, 1, 0755, &pfd,
-				&base, &made, errstr, errstr_size);
+	r = kf__parent_open(a, &pfd, &base, &made, errstr, errstr_size);
 	if (made < a->made_depth)
 		a->made_depth = made;
 	if (r)
@@ -914,7 +971,7 @@ int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
 	if (r < 0) {
 		int e = errno;
 
-		close(pfd);
+		kf__parent_close(a, pfd);
 		if (e == EEXIST)
 			return kf_seterr(errstr, errstr_size, KF_EEXIST,
 					 "'%s' already exists with other "
@@ -925,7 +982,7 @@ int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
 				 a->dest->path, strerror(e));
 	}
 	*outcome = r;
-	close(pfd);
+	kf__parent_close(a, pfd);
 	return kf__sync_placement(a, r, errstr, errstr_size);
 }
 

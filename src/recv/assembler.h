@@ -64,7 +64,15 @@ typedef struct kf_dirsync_s {
 	const char *relpath; /* of that placement; NULL before the first */
 	int err;
 	char errmsg[256];
+	/* The parent directory of the batch's last placement, kept open for
+	 * the next placement into the same directory (the batch is sorted by
+	 * directory): no walk from DEST again for each file. */
+	const char *open_relpath; /* of that placement; NULL: none */
+	int open_fd;
 } kf_dirsync_t;
+
+/* Closes the directory a batch kept open. */
+void kf_dirsync_release(kf_dirsync_t *ds);
 
 /* One transfer's file: created by kf_assembly_begin, ended by exactly one
  * of finish / quarantine / discard. */

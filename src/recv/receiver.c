@@ -128,6 +128,7 @@ struct kf__xfer {
 	int counted; /* counted in nopen */
 	int state;
 	int hashed;	     /* in the hash table */
+	int phashed;	     /* in the table by path (kf__path_hash) */
 	int stalled;	     /* waiting for disk space */
 	uint64_t stalled_ms; /* since when */
 	int gone;	     /* free when idle */
@@ -157,6 +158,7 @@ struct kf__xfer {
 	int running;
 	kf_probe_xfer_t probe; /* metrics and audit */
 	struct kf__xfer *hnext;
+	struct kf__xfer *pnext; /* in r->pbuckets */
 	struct kf__xfer *prev, *next;
 	struct kf__xfer *mem_prev, *mem_next; /* in r->mem_wait */
 	int mem_waiting;
@@ -172,6 +174,9 @@ struct kf__recv {
 	kf_seal_keys_t *keys; /* receive.decrypt_keys, trusted_signers */
 	kf_offsets_t *offs;   /* the engine's */
 	struct kf__xfer *buckets[KF__BUCKETS];
+	/* the same transfers by (partition, path), for kf__supersede: a
+	 * walk of them all cost every small file O(open transfers) */
+	struct kf__xfer *pbuckets[KF__BUCKETS];
 	uint8_t hkey[KF_SIPHASH_KEY_SIZE]; /* of the buckets: ids are chosen
 					      by whoever writes the topic */
 	kf_idset_t *tombs; /* ids of rejected MANIFESTs (kf__tombstone) */
@@ -254,6 +259,42 @@ static void kf__unhash(struct kf__recv *r, struct kf__xfer *x)
 		pp = &(*pp)->hnext;
 	*pp = x->hnext;
 	x->hashed = 0;
+}
+
+static size_t kf__pbucket(const struct kf__recv *r, int32_t part,
+			  const uint8_t *path, size_t len)
+{
+	uint64_t h = kf_siphash24(r->hkey, path, len);
+
+	return (size_t)((h ^ (uint64_t)(uint32_t)part * 0x9e3779b97f4a7c15ULL) &
+			(KF__BUCKETS - 1));
+}
+
+/* Indexes x by its partition and path, once it has a path. */
+static void kf__path_hash(struct kf__recv *r, struct kf__xfer *x)
+{
+	size_t b;
+
+	if (x->phashed || !x->a.relpath)
+		return;
+	b = kf__pbucket(r, x->part, x->a.m.path, x->a.m.path_len);
+	x->pnext = r->pbuckets[b];
+	r->pbuckets[b] = x;
+	x->phashed = 1;
+}
+
+static void kf__path_unhash(struct kf__recv *r, struct kf__xfer *x)
+{
+	struct kf__xfer **pp;
+
+	if (!x->phashed)
+		return;
+	pp = &r->pbuckets[kf__pbucket(r, x->part, x->a.m.path,
+				      x->a.m.path_len)];
+	while (*pp != x)
+		pp = &(*pp)->pnext;
+	*pp = x->pnext;
+	x->phashed = 0;
 }
 
 static struct kf__xfer *kf__xfer_new(struct kf__recv *r, const kf_xid_t *xid,
@@ -362,6 +403,7 @@ static void kf__maybe_free(struct kf__xfer *x)
 		return;
 	kf__mem_unwait(x);
 	kf__unhash(r, x);
+	kf__path_unhash(r, x);
 	r->nunnamed -= (size_t)x->unnamed;
 	if (x->prev)
 		x->prev->next = x->next;
@@ -797,8 +839,10 @@ out_free_job:
 /* The UNSEAL job j of x succeeded: x takes what it opened. */
 static void kf__install(struct kf__xfer *x, struct kf__job *j)
 {
+	kf__path_unhash(x->r, x);
 	kf_assembly_free(&x->a);
 	kf_assembly_move(&x->a, j->opened);
+	kf__path_hash(x->r, x);
 	free(j->opened);
 	j->opened = NULL;
 	kf_seal_free(x->seal);
@@ -923,6 +967,7 @@ static void kf__batch_work(uv_work_t *req)
 		as[i]->dirsync = &ds;
 		kf__job_work(&b->jobs[i]->work);
 	}
+	kf_dirsync_release(&ds);
 	for (i = 0; i < b->n; i++) {
 		j = b->jobs[i];
 		if (as[i]->dir_pending && !j->err) {
@@ -1215,10 +1260,12 @@ static int64_t kf__supersede(struct kf__recv *r, const kf_wire_manifest_t *m,
 			     int32_t part, int64_t off, int64_t ts,
 			     int64_t end_off, const struct kf__xfer *self)
 {
-	struct kf__xfer *x;
+	struct kf__xfer *x, *next;
 	int64_t newer = -1;
 
-	for (x = r->all; x; x = x->next) {
+	for (x = r->pbuckets[kf__pbucket(r, part, m->path, m->path_len)]; x;
+	     x = next) {
+		next = x->pnext;
 		if (x == self || x->state == KF__X_DEAD || x->part != part ||
 		    x->a.m.path_len != m->path_len ||
 		    memcmp(x->a.relpath, m->path, m->path_len))
@@ -1281,6 +1328,7 @@ static struct kf__xfer *kf__open_xfer(struct kf__recv *r, rd_kafka_message_t *m,
 		rd_kafka_message_destroy(m);
 		return NULL;
 	}
+	kf__path_hash(r, x);
 	x->holding = 1;
 	x->state = KF__X_OPEN;
 	x->counted = 1;

@@ -133,6 +133,10 @@ struct kf_sender_s {
 	kf_send_void_cb *void_cb;
 	void *opaque;
 	char origin[256];
+	/* transfer ids drawn from the kernel a few hundred at a time (a
+	 * getrandom call per small file showed in its cost) */
+	uint8_t rnd[1024];
+	size_t rnd_left;
 
 	struct kf__slot *slots; /* the pool, nslots entries */
 	size_t nslots;
@@ -829,15 +833,16 @@ static void kf__sealed_file_work(struct kf__sfile *f)
 	f->frame_len = (size_t)n;
 }
 
-/* @locality worker: opens f, and reads the whole of a small file. */
-static void kf__open(struct kf__sfile *f)
+/* @locality worker: opens f (through dir, the directory of the file
+ * opened before it in its batch), and reads the whole of a small file. */
+static void kf__open(struct kf__sfile *f, kf_path_dir_t *dir)
 {
 	uint64_t chunk = f->s->opts.chunk_size;
 
 	/* O_NONBLOCK: a FIFO swapped in must not hang the worker */
-	f->fd = kf_path_open_below(f->src, f->root_len,
-				   O_RDONLY | O_CLOEXEC | O_NOCTTY |
-					   O_NONBLOCK);
+	f->fd = kf_path_open_below_at(dir, f->src, f->root_len,
+				      O_RDONLY | O_CLOEXEC | O_NOCTTY |
+					      O_NONBLOCK);
 	if (f->fd < 0) {
 		kf__fail(f, kf_err_from_errno(errno), "open: %s%s",
 			 strerror(errno),
@@ -859,8 +864,9 @@ static void kf__open(struct kf__sfile *f)
 			 "was listed; not sent");
 		return;
 	}
-	posix_fadvise(f->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	f->nchunks = ((uint64_t)f->st.st_size + chunk - 1) / chunk;
+	if (f->nchunks > 1) /* one read takes a small file whole */
+		posix_fadvise(f->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (f->s->keys) {
 		/* a RESUME restates the manifest in clear: a sealed transfer
 		 * is always sent again whole */
@@ -900,7 +906,10 @@ static void kf__open(struct kf__sfile *f)
 /* @locality worker */
 static void kf__open_work(uv_work_t *req)
 {
-	kf__open(req->data);
+	kf_path_dir_t dir = KF_PATH_DIR_INIT;
+
+	kf__open(req->data, &dir);
+	kf_path_dir_close(&dir);
 }
 
 /* Produces what the open of f made (a FILE frame, or the MANIFEST of a
@@ -985,10 +994,12 @@ static void kf__activate(kf_sender_t *s)
 static void kf__batch_work(uv_work_t *req)
 {
 	struct kf__batch *b = req->data;
+	kf_path_dir_t dir = KF_PATH_DIR_INIT;
 	size_t i;
 
 	for (i = 0; i < b->n; i++)
-		kf__open(b->files[i]);
+		kf__open(b->files[i], &dir);
+	kf_path_dir_close(&dir);
 }
 
 /* Produces the files of the finished batches that no earlier batch
@@ -1307,6 +1318,19 @@ out_destroy:
 	return r;
 }
 
+/* @locality loop: a fresh transfer id from s->rnd. 0, or -1 with errno. */
+static int kf__new_xid(kf_sender_t *s, kf_xid_t *xid)
+{
+	if (s->rnd_left < sizeof(xid->b)) {
+		if (getrandom(s->rnd, sizeof(s->rnd), 0) != sizeof(s->rnd))
+			return -1;
+		s->rnd_left = sizeof(s->rnd);
+	}
+	s->rnd_left -= sizeof(xid->b);
+	memcpy(xid->b, s->rnd + s->rnd_left, sizeof(xid->b));
+	return 0;
+}
+
 int kf_sender_submit(kf_sender_t *s, const kf_send_src_t *src, const char *rel,
 		     const kf_send_ckpt_t *resume, char *errstr,
 		     size_t errstr_size)
@@ -1348,7 +1372,7 @@ int kf_sender_submit_route(kf_sender_t *s, const kf_send_src_t *src,
 		kf__sfile_free(f);
 		return KF_ENOMEM;
 	}
-	if (getrandom(f->xid.b, sizeof(f->xid.b), 0) != sizeof(f->xid.b)) {
+	if (kf__new_xid(s, &f->xid)) {
 		kf__sfile_free(f);
 		return kf_seterr(errstr, errstr_size, KF_EIO, "getrandom: %s",
 				 strerror(errno));

@@ -337,6 +337,51 @@ static void test_created_dirs_synced(void **state)
 	kf_assembly_free(&x.a);
 }
 
+/* A batch places through one kf_dirsync_t: files of one directory share
+ * the descriptor the first of them opened, a new directory is walked to
+ * (and created, its chain synced), an identical file already there is
+ * skipped through the kept descriptor, every parent is synced, and
+ * nothing stays open after kf_dirsync_release. */
+static void test_batch_keeps_parent_open(void **state)
+{
+	static const char *const paths[] = {"n/a/f1", "n/a/f2", "n/a/f3",
+					    "n/b/f4", "top.txt"};
+	enum {
+		N = sizeof(paths) / sizeof(paths[0])
+	};
+	struct fx *f = *state;
+	struct xfer x[N];
+	kf_dirsync_t ds = {0};
+	int i, outcome, free_fd = kf_test_next_fd();
+
+	assert_int_equal(kf_test_mkdir_p(in_dest(f, "n/a"), 0755), 0);
+	assert_int_equal(kf_test_write_file(in_dest(f, "n/a/f3"), content,
+					    sizeof(content), 0644),
+			 0);
+	for (i = 0; i < N; i++) {
+		stage(f, &x[i], paths[i], "host", content, sizeof(content));
+		x[i].a.dirsync = &ds;
+	}
+	calls_reset();
+	for (i = 0; i < N; i++) {
+		EXPECT_OK(finish(&x[i], &outcome));
+		assert_int_equal(outcome, i == 2 ? KF_SKIPPED : KF_PLACED);
+		expect_content(in_dest(f, paths[i]), content, sizeof(content));
+	}
+	kf_dirsync_release(&ds);
+	for (i = 0; i < N; i++)
+		if (x[i].a.dir_pending)
+			EXPECT_OK(kf_assembly_sync_parent(&x[i].a, errbuf,
+							  sizeof(errbuf)));
+	expect_dir_synced(in_dest(f, ""));
+	expect_dir_synced(in_dest(f, "n"));
+	expect_dir_synced(in_dest(f, "n/a"));
+	expect_dir_synced(in_dest(f, "n/b"));
+	for (i = 0; i < N; i++)
+		kf_assembly_free(&x[i].a);
+	assert_int_equal(kf_test_next_fd(), free_fd);
+}
+
 /* Only the directories whose entries are new are synced (and the parent,
  * which gets the file): an existing tree costs one directory fsync. */
 static void test_existing_dirs_not_synced(void **state)
@@ -675,6 +720,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_created_dirs_synced),
 		T(test_existing_dirs_not_synced),
+		T(test_batch_keeps_parent_open),
 		T(test_skipped_syncs_chain),
 		T(test_present_syncs_chain),
 		T(test_staging_fsync_eio_restages),

@@ -490,6 +490,108 @@ static void expect_printable(const char *in, const char *want)
 	assert_string_equal(printable(in, strlen(in), 256), want);
 }
 
+/* Writes "name" holding its own name below the fixture's root. */
+static void put_file(struct fixture *f, const char *rel)
+{
+	int fd = openat(f->rootfd, rel, O_WRONLY | O_CREAT | O_EXCL, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, rel, strlen(rel)), (ssize_t)strlen(rel));
+	close(fd);
+}
+
+/* Opens rel below the fixture's root through d and checks the content. */
+static void expect_open_at(struct fixture *f, kf_path_dir_t *d, const char *rel)
+{
+	char path[PATH_MAX], got[PATH_MAX];
+	int fd;
+	ssize_t n;
+
+	assert_int_equal(join(path, f->dir, "root/"), 0);
+	strncat(path, rel, sizeof(path) - strlen(path) - 1);
+	fd = kf_path_open_below_at(d, path, strlen(f->dir) + 6, O_RDONLY);
+	if (fd < 0)
+		fail_msg("%s: %s", rel, strerror(errno));
+	n = read(fd, got, sizeof(got));
+	close(fd);
+	assert_int_equal(n, (ssize_t)strlen(rel));
+	assert_memory_equal(got, rel, strlen(rel));
+}
+
+/* Files of one directory are opened from the directory kept open; a
+ * file of another directory walks again, and nothing stays open after
+ * kf_path_dir_close. */
+static void test_open_below_at_keeps_dir(void **state)
+{
+	struct fixture *f = *state;
+	kf_path_dir_t d = KF_PATH_DIR_INIT;
+	int free_fd = next_fd(), kept;
+
+	assert_int_equal(mkdirat(f->rootfd, "a", 0755), 0);
+	assert_int_equal(mkdirat(f->rootfd, "a/b", 0755), 0);
+	assert_int_equal(mkdirat(f->rootfd, "c", 0755), 0);
+	put_file(f, "a/b/f1");
+	put_file(f, "a/b/f2");
+	put_file(f, "c/f3");
+	put_file(f, "top");
+
+	expect_open_at(f, &d, "a/b/f1");
+	assert_non_null(d.path);
+	kept = d.fd;
+	/* a/b renamed away: f2 is still found through the descriptor */
+	assert_int_equal(renameat(f->rootfd, "a/b", f->rootfd, "a/moved"), 0);
+	expect_open_at(f, &d, "a/b/f2");
+	assert_int_equal(d.fd, kept);
+	expect_open_at(f, &d, "c/f3");
+	expect_open_at(f, &d, "top");
+	assert_int_equal(d.len, strlen(f->dir) + 6);
+	kf_path_dir_close(&d);
+	assert_null(d.path);
+	assert_int_equal(next_fd(), free_fd);
+}
+
+/* Kept or not, no link below the root is followed: a directory swapped
+ * for a link is refused when walked to, and so is a file that is a link
+ * in the directory kept open. */
+static void test_open_below_at_refuses_links(void **state)
+{
+	struct fixture *f = *state;
+	kf_path_dir_t d = KF_PATH_DIR_INIT;
+	char path[PATH_MAX];
+	int fd, free_fd = next_fd();
+
+	assert_int_equal(mkdirat(f->rootfd, "d", 0755), 0);
+	put_file(f, "d/f");
+	assert_int_equal(symlinkat(f->outside, f->rootfd, "link"), 0);
+	assert_int_equal(symlinkat("f", f->rootfd, "d/flink"), 0);
+	assert_int_equal(join(path, f->outside, "x"), 0);
+	fd = open(path, O_WRONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+
+	expect_open_at(f, &d, "d/f");
+	assert_int_equal(join(path, f->dir, "root/d/flink"), 0);
+	errno = 0;
+	assert_int_equal(
+		kf_path_open_below_at(&d, path, strlen(f->dir) + 6, O_RDONLY),
+		-1);
+	assert_int_equal(errno, ELOOP);
+	assert_int_equal(join(path, f->dir, "root/link/x"), 0);
+	assert_int_equal(
+		kf_path_open_below_at(&d, path, strlen(f->dir) + 6, O_RDONLY),
+		-1);
+	assert_true(errno == ELOOP || errno == ENOTDIR);
+	assert_null(d.path);
+	/* the same directory under a root that covers it is the
+	 * operator's: followed, and not taken from the other walk */
+	assert_int_equal(join(path, f->dir, "root/link/x"), 0);
+	fd = kf_path_open_below_at(&d, path, strlen(path) - 1, O_RDONLY);
+	assert_true(fd >= 0);
+	close(fd);
+	kf_path_dir_close(&d);
+	assert_int_equal(next_fd(), free_fd);
+}
+
 static void test_printable_passes_text(void **state)
 {
 	(void)state;
@@ -576,6 +678,8 @@ int main(void)
 		FIXTURE_TEST(test_open_parent_refuses_regular_file),
 		FIXTURE_TEST(test_open_parent_refuses_invalid_path),
 		FIXTURE_TEST(test_open_parent_concurrent_create),
+		FIXTURE_TEST(test_open_below_at_keeps_dir),
+		FIXTURE_TEST(test_open_below_at_refuses_links),
 		cmocka_unit_test(test_printable_passes_text),
 		cmocka_unit_test(test_printable_escapes),
 		cmocka_unit_test(test_printable_truncates),
