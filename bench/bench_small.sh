@@ -91,10 +91,15 @@ drop_topic() { ((KEEP)) || "$BROKER_SH" topic "$BDIR" delete "$1" >/dev/null 2>&
 # kcat: every file one message, keyed by its name, acks=all, idempotent.
 # xargs passes as many files per kcat as the command line holds.
 run_kcat() { # SRC TOPIC
-    (cd "$1" && find . -type f -print0 | xargs -0 kcat -P -b "$BS" -t "$2" -K: \
+    (cd "$1" && find . -type f -print0 | /usr/bin/time -f '%U %S' -o "$SCRATCH/cpu-kcat" \
+        xargs -0 kcat -P -b "$BS" -t "$2" -K: \
         -X enable.idempotence=true -X acks=all -X linger.ms=5 2>"$SCRATCH/kcat.log") ||
         { cat "$SCRATCH/kcat.log" >&2; die "kcat failed"; }
 }
+
+# cpu_ms FILE: user + system ms of a `/usr/bin/time -f '%U %S'` FILE (its
+# last line: time writes a note above it when the command failed).
+cpu_ms() { tail -n 1 "$1" | awk '{ printf "%d", ($1 + $2) * 1000 }'; }
 
 # Waits until DEST holds N files outside .kferry; fails when the receiver
 # exits first or after TIMEOUT s.
@@ -126,14 +131,16 @@ for size in "${SIZE_LIST[@]}"; do
     topic ks-$size
     sync -f "$SCRATCH"
     t0=$(now)
-    run_bg "$KF" send -q --no-progress -b "$BS" -t ks-$size "${SEND_ARGS[@]}" "$src" 2>"$SCRATCH/send-$size.log" ||
+    run_bg /usr/bin/time -f '%U %S' -o "$SCRATCH/cpu-send" \
+        "$KF" send -q --no-progress -b "$BS" -t ks-$size "${SEND_ARGS[@]}" "$src" 2>"$SCRATCH/send-$size.log" ||
         { cat "$SCRATCH/send-$size.log" >&2; die "kferry send failed"; }
     t_send=$(calc "$(now) - $t0" 3)
     drop_topic ks-$size
 
     topic ke-$size
     dest=$SCRATCH/out-$size
-    "$KF" receive -b "$BS" -t ke-$size -g ge-$size --dest "$dest" --idle-exit 3 "${RECV_ARGS[@]}" \
+    /usr/bin/time -f '%U %S' -o "$SCRATCH/cpu-recv" \
+        "$KF" receive -b "$BS" -t ke-$size -g ge-$size --dest "$dest" --idle-exit 3 "${RECV_ARGS[@]}" \
         2>"$SCRATCH/recv-$size.log" &
     rpid=$!
     PIDS+=("$rpid")
@@ -160,6 +167,12 @@ for size in "${SIZE_LIST[@]}"; do
     k=$(calc "$NFILES / $t_kcat" 0) s=$(calc "$NFILES / $t_send" 0) e=$(calc "$NFILES / $t_e2e" 0)
     line=$(printf '%6d B x %d, %s: kcat -P %7s files/s | kferry send %7s files/s (%sx kcat) | end to end %7s files/s (%sx kcat), tree sha256 equal' \
         "$size" "$NFILES" "$MODE" "$k" "$s" "$(calc "$s / $k")" "$e" "$(calc "$e / $k")")
+    # CPU (user + system) per 1000 files: steadier than the wall clock on a
+    # shared machine; the receiver's includes its idle exit
+    kc=$(cpu_ms "$SCRATCH/cpu-kcat") sc=$(cpu_ms "$SCRATCH/cpu-send") rc=$(cpu_ms "$SCRATCH/cpu-recv")
+    line+=$(printf '\n%6s   CPU ms per 1000 files: kcat -P %s | kferry send %s (%sx kcat) | kferry receive %s' \
+        '' "$(calc "$kc * 1000 / $NFILES" 0)" "$(calc "$sc * 1000 / $NFILES" 0)" \
+        "$(calc "$sc / max($kc, 1)")" "$(calc "$rc * 1000 / $NFILES" 0)")
     say "$line"
     REPORT+=("$line")
 done

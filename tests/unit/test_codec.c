@@ -237,6 +237,49 @@ static void test_compress_probed(void **state)
 	free(ref);
 }
 
+/* Below KF_CODEC_PROBE_MIN the probe is a fast zstd level and the bytes'
+ * entropy: random data is left raw; data that compresses by repeats only
+ * (random bytes, then the same again) or by skewed bytes only (random
+ * symbols of a 16-letter alphabet) is compressed, and comes back whole. */
+static void test_compress_probed_small(void **state)
+{
+	static const size_t sizes[] = {256, 1000, 1024, 4096,
+				       KF_CODEC_PROBE_MIN - 1};
+	kf_codec_pool_t *pool = *state;
+	uint8_t orig[KF_CODEC_PROBE_MIN], buf[KF_CODEC_PROBE_MIN];
+	uint8_t back[KF_CODEC_PROBE_MIN];
+	size_t i, k, n, out_len;
+	uint32_t seed = 11;
+	int kind;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		n = sizes[i];
+		for (kind = 0; kind < 3; kind++) {
+			kf_test_noise(orig, n, &seed);
+			if (kind == 1) /* random, then the same again */
+				for (k = n / 2; k < n; k++)
+					orig[k] = orig[k - n / 2];
+			if (kind == 2) /* 4 random bits a byte */
+				for (k = 0; k < n; k++)
+					orig[k] =
+						(uint8_t)('a' + (orig[k] & 15));
+			memcpy(buf, orig, n);
+			assert_int_equal(kf_codec_compress_probed(pool, buf, n,
+								  &out_len),
+					 kind ? KF_CODEC_ZSTD : KF_CODEC_NONE);
+			if (!kind) {
+				assert_memory_equal(buf, orig, n);
+				continue;
+			}
+			assert_true(out_len < n);
+			EXPECT_OK(kf_codec_decompress(pool, KF_CODEC_ZSTD, buf,
+						      out_len, back, n, errbuf,
+						      sizeof(errbuf)));
+			assert_memory_equal(back, orig, n);
+		}
+	}
+}
+
 /* docs/architecture.md: data zstd cannot shrink by 1/32 is sent raw. The
  * buffers are noise with a run of zeros in front, so that the saving
  * grows with the run and crosses the threshold; libzstd's own size at the
@@ -755,6 +798,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_compress_probed, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_compress_probed_small,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compress_incompressible,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compress_threshold, setup,
