@@ -255,7 +255,10 @@ static rd_kafka_t *kf__reader(const kf_conf_t *conf, kf_kafka_guard_t *guard,
 		/* the end of what there is to read now */
 		"enable.partition.eof", "true",
 		"queued.max.messages.kbytes", "4096",
-		"fetch.wait.max.ms", "100",
+		/* the end is told by an empty fetch, which the broker holds
+		 * this long: each read of what is new ends that much after
+		 * its last record (the load ledger is read for every file) */
+		"fetch.wait.max.ms", "10",
 		NULL,
 	};
 	/* clang-format on */

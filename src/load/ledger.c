@@ -3,8 +3,10 @@
 
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "common/err.h"
@@ -12,6 +14,7 @@
 #include "common/jsontok.h"
 #include "common/log.h"
 #include "common/strbuf.h"
+#include "core/siphash.h"
 #include "kafka/keyscan.h"
 
 static void kf__u64(kf_strbuf_t *b, const char *name, uint64_t v)
@@ -195,4 +198,387 @@ int kf_load_ledger_read(const kf_conf_t *conf, const char *ledger_topic,
 	memset(e, 0, sizeof(*e));
 	return kf_keyscan(conf, ledger_topic, key, "the load ledger",
 			  timeout_ms, kf__take, &c, errstr, errstr_size);
+}
+
+/* ------------------------------------------------------ a run's reader */
+
+#define KF__HEX 32 /* a key's content hash, lowercase hex */
+
+/* The newest state of one key of the run's data topic. */
+struct kf__slot {
+	uint8_t hash[16];
+	int32_t v;
+	int32_t part;  /* the ledger partition it was read from */
+	uint8_t state; /* enum kf_load_state */
+	uint8_t used;
+	char load_id[33];
+};
+
+/* A partition of the ledger: where its last read ended. */
+struct kf__part {
+	int64_t next; /* -1: not read yet */
+	int busy;     /* a read of it runs */
+};
+
+struct kf_load_ledger_s {
+	const kf_conf_t *conf;
+	const char *ledger_topic;
+	char prefix[512]; /* "<topic>/" */
+	size_t prefix_len;
+	uint8_t seed[KF_SIPHASH_KEY_SIZE];
+	/* all below under mu; cv: a partition is no longer busy */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	kf_keyscan_t **idle; /* handles between reads */
+	size_t nidle, cap_idle;
+	struct kf__part *parts;
+	int32_t nparts; /* the partition count the table was built with */
+	int nbusy;
+	struct kf__slot *tab; /* open addressing, linear probing */
+	size_t cap, n;	      /* cap a power of two, or 0 */
+};
+
+int kf_load_ledger_new(const kf_conf_t *conf, const char *ledger_topic,
+		       const char *topic, kf_load_ledger_t **out, char *errstr,
+		       size_t errstr_size)
+{
+	kf_load_ledger_t *lg = calloc(1, sizeof(*lg));
+	int n;
+
+	*out = NULL;
+	if (!lg)
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				 "out of memory");
+	lg->conf = conf;
+	lg->ledger_topic = ledger_topic;
+	n = snprintf(lg->prefix, sizeof(lg->prefix), "%s/", topic);
+	if (n < 0 || (size_t)n >= sizeof(lg->prefix) ||
+	    getrandom(lg->seed, sizeof(lg->seed), 0) != sizeof(lg->seed)) {
+		free(lg);
+		return kf_seterr(errstr, errstr_size, KF_EINVAL,
+				 "the load ledger reader of topic %s: a topic "
+				 "name too long, or no random bytes",
+				 topic);
+	}
+	lg->prefix_len = (size_t)n;
+	pthread_mutex_init(&lg->mu, NULL);
+	pthread_cond_init(&lg->cv, NULL);
+	*out = lg;
+	return 0;
+}
+
+void kf_load_ledger_destroy(kf_load_ledger_t *lg)
+{
+	size_t i;
+
+	if (!lg)
+		return;
+	for (i = 0; i < lg->nidle; i++)
+		kf_keyscan_destroy(lg->idle[i]);
+	free(lg->idle);
+	free(lg->parts);
+	free(lg->tab);
+	pthread_cond_destroy(&lg->cv);
+	pthread_mutex_destroy(&lg->mu);
+	free(lg);
+}
+
+static int kf__unhex(const char *s, uint8_t out[16])
+{
+	static const char digits[] = "0123456789abcdef";
+	const char *hi, *lo;
+	size_t i;
+
+	for (i = 0; i < 16; i++) {
+		hi = s[2 * i] ? strchr(digits, s[2 * i]) : NULL;
+		lo = s[2 * i + 1] ? strchr(digits, s[2 * i + 1]) : NULL;
+		if (!hi || !lo)
+			return -1;
+		out[i] = (uint8_t)((hi - digits) << 4 | (lo - digits));
+	}
+	return 0;
+}
+
+/* The hash of a key of lg's topic ("<topic>/<32 hex>"), or -1. */
+static int kf__key_hash(const kf_load_ledger_t *lg, const void *key, size_t len,
+			uint8_t out[16])
+{
+	char hex[KF__HEX + 1];
+
+	if (!key || len != lg->prefix_len + KF__HEX ||
+	    memcmp(key, lg->prefix, lg->prefix_len))
+		return -1;
+	memcpy(hex, (const char *)key + lg->prefix_len, KF__HEX);
+	hex[KF__HEX] = '\0';
+	return kf__unhex(hex, out);
+}
+
+/* hash's slot: its own, or the free one where it goes. The table is
+ * never full (kf__grow). Keys are hashed with a secret seed: the ledger
+ * is written by others, and chosen keys must not make a probe long. */
+static struct kf__slot *kf__find(const kf_load_ledger_t *lg,
+				 const uint8_t hash[16])
+{
+	size_t i = (size_t)kf_siphash24(lg->seed, hash, 16) & (lg->cap - 1);
+
+	while (lg->tab[i].used && memcmp(lg->tab[i].hash, hash, 16))
+		i = (i + 1) & (lg->cap - 1);
+	return &lg->tab[i];
+}
+
+/* Room for one more key: at most three quarters full. */
+static int kf__grow(kf_load_ledger_t *lg)
+{
+	struct kf__slot *old = lg->tab, *s;
+	size_t ocap = lg->cap, i;
+
+	if (lg->cap && (lg->n + 1) * 4 <= lg->cap * 3)
+		return 0;
+	lg->cap = ocap ? ocap * 2 : 1024;
+	lg->tab = calloc(lg->cap, sizeof(*lg->tab));
+	if (!lg->tab) {
+		lg->tab = old;
+		lg->cap = ocap;
+		return KF_ENOMEM;
+	}
+	for (i = 0; i < ocap; i++)
+		if (old[i].used) {
+			s = kf__find(lg, old[i].hash);
+			*s = old[i];
+		}
+	free(old);
+	return 0;
+}
+
+/* What a read of one partition folds into the table. */
+struct kf__fold {
+	kf_load_ledger_t *lg;
+	kf_keyscan_t *ks;
+	int32_t count;
+	int err; /* KF_ENOMEM once the table could not grow */
+};
+
+static void kf__fold(const void *key, size_t key_len, const void *value,
+		     size_t len, long long offset, int partition, void *opaque)
+{
+	struct kf__fold *f = opaque;
+	kf_load_ledger_t *lg = f->lg;
+	kf_load_entry_t got = {.state = KF_LOAD_NONE};
+	char errstr[256];
+	uint8_t hash[16];
+	struct kf__slot *s;
+
+	/* only what a read of this key would read: its own partition */
+	if (kf__key_hash(lg, key, key_len, hash) ||
+	    kf_keyscan_home(f->ks, key, key_len, f->count) != partition)
+		return;
+	if (value &&
+	    kf_load_rec_parse(value, len, &got, errstr, sizeof(errstr))) {
+		kf_warn("load", "load ledger %s [%d] offset %lld: %s; skipped",
+			lg->ledger_topic, partition, offset, errstr);
+		return;
+	}
+	pthread_mutex_lock(&lg->mu);
+	if (kf__grow(lg))
+		f->err = KF_ENOMEM;
+	else {
+		s = kf__find(lg, hash);
+		if (!s->used)
+			lg->n++;
+		*s = (struct kf__slot){.used = 1,
+				       .v = got.v,
+				       .part = partition,
+				       .state = (uint8_t)got.state};
+		memcpy(s->hash, hash, 16);
+		memcpy(s->load_id, got.load_id, sizeof(s->load_id));
+	}
+	pthread_mutex_unlock(&lg->mu);
+}
+
+/* Drops the entries of the keys of partition part (part -1: all), whose
+ * read starts again from the start. Under mu, the partition busy or no
+ * read running. */
+static int kf__forget(kf_load_ledger_t *lg, int32_t part)
+{
+	struct kf__slot *old = lg->tab, *s;
+	size_t ocap = lg->cap, i;
+
+	lg->tab = ocap ? calloc(ocap, sizeof(*lg->tab)) : NULL;
+	if (ocap && !lg->tab) {
+		lg->tab = old;
+		return KF_ENOMEM;
+	}
+	lg->n = 0;
+	for (i = 0; part >= 0 && i < ocap; i++) {
+		if (!old[i].used || old[i].part == part)
+			continue;
+		s = kf__find(lg, old[i].hash);
+		*s = old[i];
+		lg->n++;
+	}
+	free(old);
+	return 0;
+}
+
+/* A pair of handles for one read: an idle one, or new. */
+static int kf__take_handles(kf_load_ledger_t *lg, kf_keyscan_t **ks,
+			    char *errstr, size_t errstr_size)
+{
+	pthread_mutex_lock(&lg->mu);
+	*ks = lg->nidle ? lg->idle[--lg->nidle] : NULL;
+	pthread_mutex_unlock(&lg->mu);
+	if (*ks)
+		return 0;
+	return kf_keyscan_new(lg->conf, lg->ledger_topic, "the load ledger", ks,
+			      errstr, errstr_size);
+}
+
+/* Back to the idle ones; after a failed read they are destroyed, and the
+ * next read starts with new ones, as a read of its own would. */
+static void kf__give_handles(kf_load_ledger_t *lg, kf_keyscan_t *ks, int failed)
+{
+	kf_keyscan_t **idle;
+	size_t cap;
+
+	pthread_mutex_lock(&lg->mu);
+	if (!failed && lg->nidle == lg->cap_idle) {
+		cap = lg->cap_idle ? lg->cap_idle * 2 : 4;
+		idle = realloc(lg->idle, cap * sizeof(*idle));
+		if (idle) {
+			memset(idle + lg->nidle, 0,
+			       (cap - lg->nidle) * sizeof(*idle));
+			lg->idle = idle;
+			lg->cap_idle = cap;
+		}
+	}
+	if (!failed && lg->nidle < lg->cap_idle) {
+		lg->idle[lg->nidle++] = ks;
+		ks = NULL;
+	}
+	pthread_mutex_unlock(&lg->mu);
+	kf_keyscan_destroy(ks);
+}
+
+/* Waits until no other read runs on part and claims it: *from is its
+ * position (-1: never read). A new partition count first drops the whole
+ * table, once no read runs at all. */
+static int kf__claim(kf_load_ledger_t *lg, int32_t part, int32_t count,
+		     int64_t *from)
+{
+	struct kf__part *parts;
+	int32_t i;
+	int r = 0;
+
+	pthread_mutex_lock(&lg->mu);
+	while (lg->nparts != count ? lg->nbusy > 0 : lg->parts[part].busy)
+		pthread_cond_wait(&lg->cv, &lg->mu);
+	if (lg->nparts != count) {
+		parts = calloc((size_t)count, sizeof(*parts));
+		r = parts ? kf__forget(lg, -1) : KF_ENOMEM;
+		if (!r) {
+			for (i = 0; i < count; i++)
+				parts[i] = (struct kf__part){.next = -1};
+			free(lg->parts);
+			lg->parts = parts;
+			lg->nparts = count;
+		} else
+			free(parts);
+	}
+	if (!r) {
+		lg->parts[part].busy = 1;
+		lg->nbusy++;
+		*from = lg->parts[part].next;
+	}
+	pthread_mutex_unlock(&lg->mu);
+	return r;
+}
+
+/* Ends the read of part (next -1: its position unchanged) and answers
+ * with the entry of hash. */
+static void kf__release(kf_load_ledger_t *lg, int32_t part, int64_t next,
+			const uint8_t hash[16], kf_load_entry_t *e)
+{
+	const struct kf__slot *s;
+
+	pthread_mutex_lock(&lg->mu);
+	if (next >= 0)
+		lg->parts[part].next = next;
+	lg->parts[part].busy = 0;
+	lg->nbusy--;
+	pthread_cond_broadcast(&lg->cv);
+	s = lg->cap ? kf__find(lg, hash) : NULL;
+	if (s && s->used && s->part == part) {
+		e->state = (enum kf_load_state)s->state;
+		e->v = s->v;
+		memcpy(e->load_id, s->load_id, sizeof(e->load_id));
+	}
+	pthread_mutex_unlock(&lg->mu);
+}
+
+/* Reads what is new in part (claimed) into the table, from from (-1: its
+ * start): *next is its new position. */
+static int kf__read_part(kf_load_ledger_t *lg, struct kf__fold *f, int32_t part,
+			 int64_t from, int timeout_ms, int64_t *next,
+			 char *errstr, size_t errstr_size)
+{
+	int64_t lo, hi;
+	int r;
+
+	r = kf_keyscan_offsets(f->ks, part, timeout_ms, &lo, &hi, errstr,
+			       errstr_size);
+	if (r)
+		return r;
+	if (from >= 0 && (hi < from || lo > from)) {
+		/* deleted and created again, or records deleted: what was
+		 * read of it is not what it holds */
+		pthread_mutex_lock(&lg->mu);
+		r = kf__forget(lg, part);
+		pthread_mutex_unlock(&lg->mu);
+		if (r)
+			return kf_seterr(errstr, errstr_size, r,
+					 "out of memory");
+		from = -1;
+	}
+	r = kf_keyscan_read(f->ks, part, from < 0 ? lo : from, hi, timeout_ms,
+			    kf__fold, f, next, errstr, errstr_size);
+	if (!r && f->err)
+		r = kf_seterr(errstr, errstr_size, f->err,
+			      "the load ledger %s: out of memory for the "
+			      "state of its keys",
+			      lg->ledger_topic);
+	return r;
+}
+
+int kf_load_ledger_get(kf_load_ledger_t *lg, const char *key, int timeout_ms,
+		       kf_load_entry_t *e, char *errstr, size_t errstr_size)
+{
+	struct kf__fold f = {.lg = lg};
+	int64_t from = -1, next = -1;
+	int32_t part = 0;
+	uint8_t hash[16];
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	if (kf__key_hash(lg, key, strlen(key), hash))
+		return kf_load_ledger_read(lg->conf, lg->ledger_topic, key,
+					   timeout_ms, e, errstr, errstr_size);
+	r = kf__take_handles(lg, &f.ks, errstr, errstr_size);
+	if (r)
+		return r;
+	r = kf_keyscan_partition(f.ks, key, timeout_ms, &part, &f.count, errstr,
+				 errstr_size);
+	if (!r && kf__claim(lg, part, f.count, &from))
+		r = kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
+	if (r) {
+		/* 1: no such topic, no record (logged) */
+		kf__give_handles(lg, f.ks, r < 0);
+		return r > 0 ? 0 : r;
+	}
+	r = kf__read_part(lg, &f, part, from, timeout_ms, &next, errstr,
+			  errstr_size);
+	kf__release(lg, part, r ? -1 : next, hash, e);
+	kf__give_handles(lg, f.ks, r != 0);
+	if (r)
+		memset(e, 0, sizeof(*e));
+	return r;
 }

@@ -89,4 +89,30 @@ int kf_load_ledger_read(const kf_conf_t *conf, const char *ledger_topic,
 			const char *key, int timeout_ms, kf_load_entry_t *e,
 			char *errstr, size_t errstr_size);
 
+/* One reader of the ledger for the files of a run (docs/records.md 3.3):
+ * client handles kept, each partition read once from its start and then
+ * only from where its last read ended, the newest state of each key of
+ * the run's data topic kept in memory (a cache of the topic, never
+ * written anywhere). Reads run at once from several workers: on
+ * different partitions in parallel (a pair of handles each), on the same
+ * partition in turn. */
+typedef struct kf_load_ledger_s kf_load_ledger_t;
+
+/* A reader of ledger_topic for the keys of data topic topic (both
+ * borrowed, as conf: they must outlive it). Nothing is connected yet.
+ * 0 with *out, or KF_ENOMEM with errstr. */
+int kf_load_ledger_new(const kf_conf_t *conf, const char *ledger_topic,
+		       const char *topic, kf_load_ledger_t **out, char *errstr,
+		       size_t errstr_size);
+
+/* kf_load_ledger_read's answer for key, from lg: the same newest record,
+ * the same waits and errors. A key that is not one of lg's topic is read
+ * as kf_load_ledger_read reads it.
+ * @locality worker (it blocks); any number at once */
+int kf_load_ledger_get(kf_load_ledger_t *lg, const char *key, int timeout_ms,
+		       kf_load_entry_t *e, char *errstr, size_t errstr_size);
+
+/* NULL is a no-op. No read may be running. */
+void kf_load_ledger_destroy(kf_load_ledger_t *lg);
+
 #endif /* KF_LOAD_LEDGER_H */

@@ -18,7 +18,12 @@
 struct kf__load_run {
 	uv_loop_t loop;
 	uv_timer_t timer;
-	const kf_load_opts_t *o;
+	const kf_load_opts_t *o; /* &opts */
+	/* the caller's, with the ledger reader of this run, which every
+	 * file's worker jobs share (load/ledger.h: reads of different
+	 * partitions run at once, each with its own handles) */
+	kf_load_opts_t opts;
+	kf_load_ledger_t *ledger; /* ours: destroyed at the end */
 	const char *const *paths;
 	size_t npaths, next;
 	kf_loader_t **running; /* max_files_parallel slots; NULL: free */
@@ -190,13 +195,25 @@ int kf_load_run(const kf_conf_t *conf, const kf_load_opts_t *opts,
 	}
 	kf_workers_setup(opts->workers);
 	clock_gettime(CLOCK_MONOTONIC, &run->t0);
-	run->o = opts;
+	run->opts = *opts;
+	run->o = &run->opts;
 	run->paths = paths;
 	run->npaths = npaths;
 	run->kafka_only = 1;
 	run->file_cb = file_cb;
 	run->progress_cb = progress_cb;
 	run->opaque = opaque;
+	if (!opts->ledger && opts->ledger_topic) {
+		r = kf_load_ledger_new(opts->conf, opts->ledger_topic,
+				       opts->topic, &run->ledger, errstr,
+				       errstr_size);
+		if (r) {
+			free(run->running);
+			free(run);
+			return r;
+		}
+		run->opts.ledger = run->ledger;
+	}
 	uv_loop_init(&run->loop);
 	r = kf_probe_start(&run->loop, conf, "load", errstr, errstr_size);
 	if (r)
@@ -214,6 +231,7 @@ int kf_load_run(const kf_conf_t *conf, const kf_load_opts_t *opts,
 out_free:
 	uv_run(&run->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&run->loop);
+	kf_load_ledger_destroy(run->ledger);
 	free(run->running);
 	free(run);
 	return r;

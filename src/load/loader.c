@@ -720,7 +720,10 @@ static int kf__open_txn(kf_loader_t *l)
 			l->o->connect_timeout_s ? l->o->connect_timeout_s * 1000
 						: ms,
 			l->job_msg, sizeof(l->job_msg));
-	if (!r)
+	if (!r && l->o->ledger)
+		r = kf_load_ledger_get(l->o->ledger, l->key, ms, &l->ledger,
+				       l->job_msg, sizeof(l->job_msg));
+	else if (!r)
 		r = kf_load_ledger_read(l->o->conf, l->o->ledger_topic, l->key,
 					ms, &l->ledger, l->job_msg,
 					sizeof(l->job_msg));

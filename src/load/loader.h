@@ -22,6 +22,7 @@
 #include <uv.h>
 
 #include "kferry/kferry.h"
+#include "load/ledger.h"
 #include "record/recfile.h"
 #include "record/schema.h"
 #include "registry/client.h"
@@ -47,6 +48,9 @@ typedef struct kf_load_opts_s {
 	int workers;	       /* the worker pool (0: CPUs + 1) */
 	const char *topic;     /* the data topic */
 	const char *ledger_topic;
+	/* the reader of ledger_topic the files share (kf_load_run's, for
+	 * one run); NULL: each file reads the ledger on its own */
+	kf_load_ledger_t *ledger;
 	const char *dead_letter_topic; /* NULL: none (max_rejects is 0) */
 	uint64_t max_rejects; /* rows, or percent when max_rejects_pct */
 	int max_rejects_pct;
