@@ -425,13 +425,7 @@ static int kf__open_dir_below(const char *path, size_t root_len,
 
 int kf_path_open_below(const char *path, size_t root_len, int flags)
 {
-	kf_path_dir_t d = KF_PATH_DIR_INIT;
-	int fd = kf_path_open_below_at(&d, path, root_len, flags);
-	int e = errno;
-
-	kf_path_dir_close(&d);
-	errno = e;
-	return fd;
+	return kf_path_open_below_at(NULL, path, root_len, flags);
 }
 
 int kf_path_open_below_at(kf_path_dir_t *d, const char *path, size_t root_len,
@@ -443,10 +437,11 @@ int kf_path_open_below_at(kf_path_dir_t *d, const char *path, size_t root_len,
 
 	if (root_len >= strlen(path))
 		return open(path, flags);
-	if (d->path && d->len == len && d->root_len == root_len &&
+	if (d && d->path && d->len == len && d->root_len == root_len &&
 	    !memcmp(d->path, path, len))
 		return openat(d->fd, path + len, flags | O_NOFOLLOW);
-	kf_path_dir_close(d);
+	if (d)
+		kf_path_dir_close(d);
 	dfd = kf__open_dir_below(path, root_len, &base);
 	if (dfd < 0)
 		return -1;
@@ -454,7 +449,7 @@ int kf_path_open_below_at(kf_path_dir_t *d, const char *path, size_t root_len,
 	e = errno;
 	/* kept when the name is all that follows the last '/' (a path
 	 * ending in '/' is not) */
-	if (base == path + len && (d->path = strndup(path, len))) {
+	if (d && base == path + len && (d->path = strndup(path, len))) {
 		d->len = len;
 		d->root_len = root_len;
 		d->fd = dfd;

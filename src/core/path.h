@@ -74,7 +74,8 @@ typedef struct kf_path_dir_s {
 		NULL, 0, 0, -1                                                 \
 	}
 
-/* kf_path_open_below through d: a path whose directory is d's is opened
+/* kf_path_open_below through d (NULL: none kept): a path whose directory
+ * is d's is opened
  * from d's descriptor (the file itself still with O_NOFOLLOW), any other
  * walks from its root and leaves its directory in d. A link swapped in
  * for a directory after d was opened is not seen: d holds the directory

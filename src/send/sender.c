@@ -834,7 +834,8 @@ static void kf__sealed_file_work(struct kf__sfile *f)
 }
 
 /* @locality worker: opens f (through dir, the directory of the file
- * opened before it in its batch), and reads the whole of a small file. */
+ * opened before it in its batch; NULL: alone), and reads the whole of a
+ * small file. */
 static void kf__open(struct kf__sfile *f, kf_path_dir_t *dir)
 {
 	uint64_t chunk = f->s->opts.chunk_size;
@@ -906,10 +907,7 @@ static void kf__open(struct kf__sfile *f, kf_path_dir_t *dir)
 /* @locality worker */
 static void kf__open_work(uv_work_t *req)
 {
-	kf_path_dir_t dir = KF_PATH_DIR_INIT;
-
-	kf__open(req->data, &dir);
-	kf_path_dir_close(&dir);
+	kf__open(req->data, NULL);
 }
 
 /* Produces what the open of f made (a FILE frame, or the MANIFEST of a
