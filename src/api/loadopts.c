@@ -134,6 +134,7 @@ int kf_api_load_base(const kf_conf_t *conf, kf_api_load_t *a, char *errstr,
 	o->transaction_timeout_s = conf->load_transaction_timeout_s;
 	o->connect_timeout_s = conf->connect_timeout_s;
 	o->max_inflight_bytes = conf->load_max_inflight_bytes;
+	o->txn_max_bytes = conf->load_txn_max_bytes;
 	o->linger_ms = conf->load_linger_ms;
 	o->compression = kf_conf_load_compression(conf->load_compression);
 	o->max_files_parallel = (unsigned)conf->load_max_files_parallel;

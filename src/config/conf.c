@@ -1432,6 +1432,19 @@ const struct kf__key kf__conf_keys[] = {
 		       "the cap is reached.",
 	},
 	{
+		.name = "load.txn_max_bytes",
+		KF__SIZE(load_txn_max_bytes),
+		.def = "1GiB",
+		.min = 0,
+		.max = 1024 * KF__GiB,
+		.doc = "Bytes of a file per Kafka transaction: a larger file "
+		       "is loaded in parts, each committed with a checkpoint "
+		       "in the load ledger that a re-run resumes after "
+		       "(docs/records.md 3.4); a part also ends once open "
+		       "half of load.transaction_timeout. 0: every file is "
+		       "one transaction, all or nothing.",
+	},
+	{
 		.name = "load.linger_ms",
 		KF__INT(load_linger_ms),
 		.def = "20",

@@ -190,6 +190,7 @@ struct kf_conf_s {
 	char *load_mask_salt;	  /* owned; secret: inline, file:, env: */
 	char *load_mask_text;	  /* owned */
 	uint64_t load_max_inflight_bytes;
+	uint64_t load_txn_max_bytes;
 	int load_linger_ms;
 	int load_compression; /* enum kf_load_compression */
 	uint64_t load_sniff_bytes;

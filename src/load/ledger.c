@@ -77,6 +77,11 @@ int kf_load_rec_format(const kf_load_rec_t *r, char **out, size_t *len)
 	kf__u64(&b, "rows_rejected", r->rows_rejected);
 	kf__u64(&b, "rows_filtered", r->rows_filtered);
 	kf__u64(&b, "parts", r->parts);
+	if (r->next_record) {
+		kf__u64(&b, "next_record", r->next_record);
+		kf__u64(&b, "last_line", r->last_line);
+		kf__u64(&b, "last_offset", r->last_offset);
+	}
 	kf__ranges(&b, "ranges", r->ranges, r->nranges);
 	kf__ranges(&b, "dead_letters", r->dead, r->ndead);
 	if (r->error)
@@ -148,6 +153,8 @@ int kf_load_rec_parse(const char *js, size_t len, kf_load_entry_t *e,
 	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
 		if (!strcmp(state, states[i].name))
 			e->state = states[i].state;
+	t = kf_json_member(js, toks, 0, "next_record", 11);
+	e->ckpt = t >= 0 && !kf_json_int64(js, &toks[t], &v) && v > 0;
 out_free:
 	free(toks);
 	return r;
@@ -200,6 +207,168 @@ int kf_load_ledger_read(const kf_conf_t *conf, const char *ledger_topic,
 			  timeout_ms, kf__take, &c, errstr, errstr_size);
 }
 
+/* ------------------------------------------------------ the checkpoint */
+
+void kf_load_ckpt_clear(kf_load_ckpt_t *ck)
+{
+	free(ck->ranges);
+	free(ck->dead);
+	memset(ck, 0, sizeof(*ck));
+}
+
+/* Member name of object obj as a count: 0, or -1 when absent, not an
+ * integer or negative. */
+static int kf__member_u64(const char *js, const kf_jtok_t *t, int obj,
+			  const char *name, uint64_t *out)
+{
+	int i = kf_json_member(js, t, obj, name, strlen(name));
+	int64_t v;
+
+	if (i < 0 || kf_json_int64(js, &t[i], &v) || v < 0)
+		return -1;
+	*out = (uint64_t)v;
+	return 0;
+}
+
+/* The ranges array member name of object 0 into *out (malloc'd, or NULL
+ * when empty): 0, or -1 when it is absent or a range does not hold
+ * together (our writer puts one range per partition, first <= last). */
+static int kf__parse_ranges(const char *js, const kf_jtok_t *t,
+			    const char *name, kf_load_range_t **out, size_t *n)
+{
+	int a = kf_json_member(js, t, 0, name, strlen(name));
+	uint64_t p, first, last, cnt;
+	uint32_t i, e;
+
+	*out = NULL;
+	*n = 0;
+	if (a < 0 || t[a].type != KF_J_ARRAY)
+		return -1;
+	if (!t[a].size)
+		return 0;
+	if (!(*out = calloc(t[a].size, sizeof(**out))))
+		return -1;
+	for (i = 0, e = (uint32_t)a + 1; i < t[a].size; i++, e = t[e].next) {
+		if (t[e].type != KF_J_OBJECT ||
+		    kf__member_u64(js, t, (int)e, "p", &p) ||
+		    kf__member_u64(js, t, (int)e, "first", &first) ||
+		    kf__member_u64(js, t, (int)e, "last", &last) ||
+		    kf__member_u64(js, t, (int)e, "n", &cnt) || p > INT32_MAX ||
+		    first > last || !cnt || cnt > last - first + 1)
+			return -1;
+		(*out)[i] = (kf_load_range_t){.p = (int32_t)p,
+					      .first = (int64_t)first,
+					      .last = (int64_t)last,
+					      .n = cnt};
+	}
+	*n = t[a].size;
+	return 0;
+}
+
+/* The checkpoint of record js (its entry already parsed into ck->e). */
+static int kf__parse_ckpt(const char *js, size_t len, kf_load_ckpt_t *ck,
+			  char *errstr, size_t errstr_size)
+{
+	kf_jtok_t *toks = malloc(KF__MAX_TOKENS * sizeof(*toks));
+	uint64_t parts = 0, pub = 0, sum = 0;
+	size_t ntok, i;
+	int bad;
+
+	if (!toks)
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				 "out of memory");
+	bad = kf_json_tokenize(js, len, toks, KF__MAX_TOKENS, &ntok, errstr,
+			       errstr_size) ||
+	      kf__member_u64(js, toks, 0, "next_record", &ck->next_record) ||
+	      kf__member_u64(js, toks, 0, "last_line", &ck->last_line) ||
+	      kf__member_u64(js, toks, 0, "last_offset", &ck->last_offset) ||
+	      kf__member_u64(js, toks, 0, "rows_published", &pub) ||
+	      kf__member_u64(js, toks, 0, "rows_rejected",
+			     &ck->rows_rejected) ||
+	      kf__member_u64(js, toks, 0, "parts", &parts) ||
+	      kf__parse_ranges(js, toks, "ranges", &ck->ranges, &ck->nranges) ||
+	      kf__parse_ranges(js, toks, "dead_letters", &ck->dead, &ck->ndead);
+	for (i = 0; !bad && i < ck->nranges; i++)
+		sum += ck->ranges[i].n;
+	free(toks);
+	/* the ranges count the published rows (3.3's invariant), a part
+	 * was committed, and the load id names the load the re-run goes on */
+	if (bad || !ck->next_record || !parts || parts > UINT32_MAX ||
+	    sum != pub || strspn(ck->e.load_id, "0123456789abcdef") != 32 ||
+	    ck->e.load_id[32])
+		return kf_seterr(errstr, errstr_size, KF_EPROTO,
+				 "its checkpoint (next_record, parts, "
+				 "rows_published, ranges, load_id) does not "
+				 "hold together");
+	ck->rows_published = pub;
+	ck->parts = (unsigned)parts;
+	return 0;
+}
+
+int kf_load_ckpt_parse(const char *js, size_t len, kf_load_ckpt_t *ck,
+		       char *errstr, size_t errstr_size)
+{
+	int r;
+
+	memset(ck, 0, sizeof(*ck));
+	r = kf_load_rec_parse(js, len, &ck->e, errstr, errstr_size);
+	if (!r && ck->e.ckpt && ck->e.state != KF_LOAD_UNKNOWN)
+		r = kf__parse_ckpt(js, len, ck, errstr, errstr_size);
+	if (r)
+		kf_load_ckpt_clear(ck);
+	return r;
+}
+
+/* What the scan for a checkpoint keeps: the newest value of its key. */
+struct kf__keep_ctx {
+	char *value;
+	size_t len;
+	int err;
+};
+
+static void kf__keep(const void *value, size_t len, long long offset,
+		     int partition, void *opaque)
+{
+	struct kf__keep_ctx *c = opaque;
+
+	(void)offset;
+	(void)partition;
+	free(c->value);
+	c->value = NULL;
+	c->len = 0;
+	if (value && !(c->value = malloc(len ? len : 1)))
+		c->err = KF_ENOMEM;
+	else if (value) {
+		memcpy(c->value, value, len);
+		c->len = len;
+	}
+}
+
+int kf_load_ledger_checkpoint(const kf_conf_t *conf, const char *ledger_topic,
+			      const char *key, int timeout_ms,
+			      kf_load_ckpt_t *ck, char *errstr,
+			      size_t errstr_size)
+{
+	struct kf__keep_ctx c = {0};
+	char why[256];
+	int r;
+
+	memset(ck, 0, sizeof(*ck));
+	r = kf_keyscan(conf, ledger_topic, key, "the load ledger", timeout_ms,
+		       kf__keep, &c, errstr, errstr_size);
+	if (!r && c.err)
+		r = kf_seterr(errstr, errstr_size, KF_ENOMEM, "out of memory");
+	if (!r && c.value &&
+	    kf_load_ckpt_parse(c.value, c.len, ck, why, sizeof(why)))
+		r = kf_seterr(errstr, errstr_size, KF_EPROTO,
+			      "the load ledger %s: the record of %s: %s; "
+			      "not resumed (--force loads the file from its "
+			      "start, its committed parts a second time)",
+			      ledger_topic, key, why);
+	free(c.value);
+	return r;
+}
+
 /* ------------------------------------------------------ a run's reader */
 
 #define KF__HEX 32 /* a key's content hash, lowercase hex */
@@ -211,6 +380,7 @@ struct kf__slot {
 	int32_t part;  /* the ledger partition it was read from */
 	uint8_t state; /* enum kf_load_state */
 	uint8_t used;
+	uint8_t ckpt; /* kf_load_entry_t.ckpt */
 	char load_id[33];
 };
 
@@ -388,7 +558,8 @@ static void kf__fold(const void *key, size_t key_len, const void *value,
 		*s = (struct kf__slot){.used = 1,
 				       .v = got.v,
 				       .part = partition,
-				       .state = (uint8_t)got.state};
+				       .state = (uint8_t)got.state,
+				       .ckpt = (uint8_t)got.ckpt};
 		memcpy(s->hash, hash, 16);
 		memcpy(s->load_id, got.load_id, sizeof(s->load_id));
 	}
@@ -510,6 +681,7 @@ static void kf__release(kf_load_ledger_t *lg, int32_t part, int64_t next,
 	if (s && s->used && s->part == part) {
 		e->state = (enum kf_load_state)s->state;
 		e->v = s->v;
+		e->ckpt = s->ckpt;
 		memcpy(e->load_id, s->load_id, sizeof(e->load_id));
 	}
 	pthread_mutex_unlock(&lg->mu);

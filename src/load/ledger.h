@@ -33,7 +33,7 @@ typedef struct kf_load_range_s {
 /* A load record to render; strings are borrowed, NULL leaves a member
  * out (error, schema). */
 typedef struct kf_load_rec_s {
-	const char *state; /* "done", "rejected" */
+	const char *state; /* "done", "partial", "rejected" */
 	const char *load_id, *topic, *file, *hash, *schema, *host, *error;
 	int schema_version; /* 0: none */
 	uint64_t size;
@@ -41,6 +41,9 @@ typedef struct kf_load_rec_s {
 	int64_t started_ms, finished_ms; /* Unix time in milliseconds */
 	uint64_t rows_read, rows_published, rows_rejected, rows_filtered;
 	unsigned parts;
+	/* the checkpoint of a split file (docs/records.md 3.4); next_record
+	 * 0 leaves the three members out */
+	uint64_t next_record, last_line, last_offset;
 	const kf_load_range_t *ranges; /* of the data topic */
 	size_t nranges;
 	const kf_load_range_t *dead; /* of the dead letter topic */
@@ -63,8 +66,32 @@ enum kf_load_state {
 typedef struct kf_load_entry_s {
 	enum kf_load_state state;
 	int v;
+	int ckpt;	  /* the record carries a checkpoint (next_record) */
 	char load_id[33]; /* "" when absent */
 } kf_load_entry_t;
+
+/* A split file's checkpoint: what a resumed load carries on from
+ * (docs/records.md 3.4). ranges and dead are the holder's. */
+typedef struct kf_load_ckpt_s {
+	kf_load_entry_t e; /* the record's state, version, load id */
+	uint64_t next_record, last_line, last_offset;
+	uint64_t rows_published, rows_rejected;
+	unsigned parts;
+	kf_load_range_t *ranges, *dead;
+	size_t nranges, ndead;
+} kf_load_ckpt_t;
+
+/* Parses a load record value whole: its entry (kf_load_rec_parse) and,
+ * when it has one (ck->e.ckpt), its checkpoint. 0 with *ck
+ * (kf_load_ckpt_clear it), or KF_EPROTO with errstr: the entry does not
+ * parse, or the checkpoint's members do not hold together (a range out
+ * of bounds, ranges that do not count rows_published, no part, a load id
+ * that is not 32 hex digits): a resume must not guess. */
+int kf_load_ckpt_parse(const char *js, size_t len, kf_load_ckpt_t *ck,
+		       char *errstr, size_t errstr_size);
+
+/* Frees what ck holds and zeroes it. */
+void kf_load_ckpt_clear(kf_load_ckpt_t *ck);
 
 /* Parses a load record value. 0, or KF_EPROTO with errstr (not JSON, not
  * an object, no v or state). A version above ours is KF_LOAD_UNKNOWN: its
@@ -111,6 +138,14 @@ int kf_load_ledger_new(const kf_conf_t *conf, const char *ledger_topic,
  * @locality worker (it blocks); any number at once */
 int kf_load_ledger_get(kf_load_ledger_t *lg, const char *key, int timeout_ms,
 		       kf_load_entry_t *e, char *errstr, size_t errstr_size);
+
+/* The newest record of key in ledger_topic, read as kf_load_ledger_read
+ * reads it, whole (kf_load_ckpt_parse): *ck, or KF_EKAFKA or KF_EPROTO
+ * with errstr. @locality worker (it blocks) */
+int kf_load_ledger_checkpoint(const kf_conf_t *conf, const char *ledger_topic,
+			      const char *key, int timeout_ms,
+			      kf_load_ckpt_t *ck, char *errstr,
+			      size_t errstr_size);
 
 /* NULL is a no-op. No read may be running. */
 void kf_load_ledger_destroy(kf_load_ledger_t *lg);

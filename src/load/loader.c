@@ -5,6 +5,9 @@
  * Phases, each ended by a worker job or by the last delivery report:
  *   OPEN     hash pass, producer, init_transactions, ledger, begin (job)
  *   LOAD     read + parse a block (job), produce it (loop), until the end
+ *            or the end of a part (load.txn_max_bytes, docs/records.md 3.4)
+ *   PART     the partial record is produced; all reported -> commit (job)
+ *   PARTBEGIN the next part's transaction begins (job), then LOAD again
  *   END      the load record is produced; all reported -> commit (job)
  *   FAIL     purge, all reported -> abort (job); past max_rejects, then
  *   FAILREC  begin (job), the failure record and a sample of dead
@@ -48,6 +51,8 @@
 enum kf__phase {
 	KF__OPEN,
 	KF__LOAD,
+	KF__PART,
+	KF__PARTBEGIN,
 	KF__END,
 	KF__FAIL,
 	KF__FAILBEGIN,
@@ -61,7 +66,7 @@ enum kf__phase {
 struct kf__item {
 	size_t key, key_len, value, value_len; /* key KF__NONE: null key */
 	size_t code, field, reason;	       /* rejects only */
-	uint64_t line, offset, raw_total;
+	uint64_t num, line, offset, raw_total;
 	int reject, withheld;
 };
 
@@ -131,6 +136,14 @@ struct kf_loader_s {
 	uint64_t rejects_seen;
 	kf_load_range_t *ranges, *dead; /* indexed by partition; n 0: none */
 	size_t nranges, ndead;
+	/* splitting (3.4): the committed parts' checkpoint (a resumed one's
+	 * to begin with), the bytes and start of the open part, and the
+	 * last record produced in it */
+	kf_load_ckpt_t ck;
+	unsigned parts; /* committed */
+	uint64_t part_bytes;
+	int64_t part_started_ms;
+	uint64_t last_num, last_line, last_offset;
 	struct kf__sample *sample;
 	size_t nsample;
 };
@@ -277,6 +290,7 @@ static int kf__on_row(const kf_recfile_row_t *row, void *opaque)
 	}
 	it->value = (size_t)((const char *)row->value - b->buf.p);
 	it->value_len = row->value_len;
+	it->num = row->num;
 	it->line = row->line;
 	it->offset = row->offset;
 	b->n++;
@@ -304,6 +318,7 @@ static int kf__on_reject(const kf_recfile_reject_t *rej, void *opaque)
 	it->code = kf__put_str(b, rej->code ? rej->code : "serialize");
 	it->field = kf__put_str(b, rej->field);
 	it->reason = kf__put_str(b, rej->reason ? rej->reason : "");
+	it->num = rej->num;
 	it->line = rej->line;
 	it->offset = rej->offset;
 	if ((rej->key && it->key == KF__NONE) || it->value == KF__NONE ||
@@ -403,6 +418,21 @@ static void kf__keep_sample(kf_loader_t *l, const struct kf__batch *b,
 	l->nsample++;
 }
 
+/* Drops the dead letters kept: those of a committed part are visible
+ * already, and a failure record would only repeat them. */
+static void kf__sample_clear(kf_loader_t *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->nsample; i++) {
+		free(l->sample[i].key);
+		free(l->sample[i].value);
+		if (l->sample[i].hdrs)
+			rd_kafka_headers_destroy(l->sample[i].hdrs);
+	}
+	l->nsample = 0;
+}
+
 /* A rejected row: to the dead letter topic, within max_rejects. */
 static int kf__reject(kf_loader_t *l, struct kf__batch *b,
 		      const struct kf__item *it, rd_kafka_headers_t *h,
@@ -464,7 +494,28 @@ static void kf__produce_batch(kf_loader_t *l, struct kf__batch *b)
 		}
 		b->refs++;
 		l->inflight_msgs++;
+		l->last_num = it->num;
+		l->last_line = it->line;
+		l->last_offset = it->offset;
 	}
+}
+
+/* The range of partition p in an array indexed by partition (grown), or
+ * NULL when out of memory. */
+static kf_load_range_t *kf__range_of(kf_load_range_t **r, size_t *n, int32_t p)
+{
+	if ((size_t)p >= *n) {
+		size_t want = (size_t)p + 1, i;
+		kf_load_range_t *nr = realloc(*r, want * sizeof(*nr));
+
+		if (!nr)
+			return NULL;
+		for (i = *n; i < want; i++)
+			nr[i] = (kf_load_range_t){.p = (int32_t)i};
+		*r = nr;
+		*n = want;
+	}
+	return &(*r)[p];
 }
 
 /* Widens the range of partition p of one topic by offset off. */
@@ -473,20 +524,9 @@ static void kf__range_add(kf_load_range_t **r, size_t *n, int32_t p,
 {
 	kf_load_range_t *e;
 
-	if (p < 0)
+	/* out of memory: the record then lacks a range, no more */
+	if (p < 0 || !(e = kf__range_of(r, n, p)))
 		return;
-	if ((size_t)p >= *n) {
-		size_t want = (size_t)p + 1, i;
-		kf_load_range_t *nr = realloc(*r, want * sizeof(*nr));
-
-		if (!nr)
-			return; /* the record then lacks a range, no more */
-		for (i = *n; i < want; i++)
-			nr[i] = (kf_load_range_t){.p = (int32_t)i};
-		*r = nr;
-		*n = want;
-	}
-	e = &(*r)[p];
 	if (!e->n || off < e->first)
 		e->first = off;
 	if (!e->n || off > e->last)
@@ -542,13 +582,15 @@ static kf_load_range_t *kf__ranges(const kf_load_range_t *r, size_t n,
 	return out;
 }
 
-/* Produces the load record (state done or rejected) to the ledger. */
+/* Produces the load record to the ledger: done, partial (the end of a
+ * part: its checkpoint) or rejected (only the committed parts count). */
 static int kf__produce_record(kf_loader_t *l, const char *state,
 			      const char *error)
 {
 	kf_load_range_t *rs = NULL, *ds = NULL;
 	kf_load_rec_t rec = {0};
 	rd_kafka_resp_err_t err;
+	int rejected = !strcmp(state, "rejected");
 	char *js = NULL;
 	size_t len;
 	int r;
@@ -567,12 +609,26 @@ static int kf__produce_record(kf_loader_t *l, const char *state,
 	rec.started_ms = l->started_ms;
 	rec.finished_ms = kf__now_ms();
 	rec.rows_read = l->counts.read;
-	/* a failed file's rows were aborted: none is published */
-	rec.rows_published = strcmp(state, "done") ? 0 : l->res.rows_published;
 	rec.rows_rejected = l->counts.rejected;
 	rec.rows_filtered = l->counts.filtered;
-	rec.parts = !strcmp(state, "done");
-	if (rec.parts) { /* a failed file has nothing visible */
+	if (rejected) { /* the failed part was aborted: the others stay */
+		rec.rows_published = l->ck.rows_published;
+		rec.parts = l->parts;
+		rec.next_record = l->ck.next_record;
+		rec.last_line = l->ck.last_line;
+		rec.last_offset = l->ck.last_offset;
+		rec.ranges = l->ck.ranges;
+		rec.nranges = l->ck.nranges;
+		rec.dead = l->ck.dead;
+		rec.ndead = l->ck.ndead;
+	} else {
+		rec.rows_published = l->res.rows_published;
+		rec.parts = l->parts + 1;
+		if (!l->eof) { /* partial */
+			rec.next_record = l->last_num + 1;
+			rec.last_line = l->last_line;
+			rec.last_offset = l->last_offset;
+		}
 		rs = kf__ranges(l->ranges, l->nranges, &rec.nranges);
 		ds = kf__ranges(l->dead, l->ndead, &rec.ndead);
 		rec.ranges = rs;
@@ -594,7 +650,8 @@ static int kf__produce_record(kf_loader_t *l, const char *state,
 	return 0;
 }
 
-/* The end of the file: the percentage threshold, then the load record. */
+/* The end of the file or of a part: the percentage threshold, then the
+ * load record (partial, or done). */
 static void kf__end(kf_loader_t *l)
 {
 	const kf_recfile_counts_t *c = &l->counts;
@@ -609,11 +666,50 @@ static void kf__end(kf_loader_t *l)
 			 l->o->max_rejects);
 		return;
 	}
-	if (kf__produce_record(l, "done", NULL)) {
+	if (kf__produce_record(l, l->eof ? "done" : "partial", NULL)) {
 		kf__fail(l, KF_EKAFKA, 0, "%s", l->job_msg);
 		return;
 	}
-	l->phase = KF__END;
+	l->phase = l->eof ? KF__END : KF__PART;
+}
+
+/* A part was committed: its record is now the checkpoint a failure
+ * record repeats and a re-run resumes from. */
+static void kf__part_committed(kf_loader_t *l)
+{
+	kf_load_ckpt_t *ck = &l->ck;
+
+	free(ck->ranges);
+	free(ck->dead);
+	ck->ranges = kf__ranges(l->ranges, l->nranges, &ck->nranges);
+	ck->dead = kf__ranges(l->dead, l->ndead, &ck->ndead);
+	ck->next_record = l->last_num + 1;
+	ck->last_line = l->last_line;
+	ck->last_offset = l->last_offset;
+	ck->rows_published = l->res.rows_published;
+	ck->rows_rejected = l->counts.rejected;
+	kf__sample_clear(l);
+	l->parts++;
+	l->part_bytes = 0;
+	l->txn_open = 0;
+	kf_info("load",
+		"%s: part %u committed: %" PRIu64 " rows published, "
+		"the next part from record %" PRIu64 " (after line %" PRIu64
+		")",
+		l->path, l->parts, ck->rows_published, ck->next_record,
+		l->last_line);
+}
+
+/* Whether the open part has read enough (bytes, or half the transaction
+ * timeout) and holds a record past the checkpoint to end with. */
+static int kf__part_due(const kf_loader_t *l)
+{
+	if (!l->o->txn_max_bytes || l->eof ||
+	    l->last_num < (l->ck.next_record ? l->ck.next_record : 1))
+		return 0;
+	return l->part_bytes >= l->o->txn_max_bytes ||
+	       kf__now_ms() - l->part_started_ms >=
+		       (int64_t)l->o->transaction_timeout_s * 500;
 }
 
 /* The failure transaction's messages: the record and the sample. */
@@ -694,6 +790,57 @@ static int kf__open_hash(kf_loader_t *l)
 	return 0;
 }
 
+/* Seeds a range array indexed by partition with the compact ranges of a
+ * checkpoint. */
+static int kf__ranges_seed(kf_load_range_t **r, size_t *n,
+			   const kf_load_range_t *from, size_t nfrom)
+{
+	kf_load_range_t *e;
+	size_t i;
+
+	for (i = 0; i < nfrom; i++) {
+		if (!(e = kf__range_of(r, n, from[i].p)))
+			return KF_ENOMEM;
+		*e = from[i];
+	}
+	return 0;
+}
+
+/* A split file's checkpoint on the ledger (3.4): the whole record, read
+ * for this key, and the load carries on after it under its load id.
+ * @locality worker */
+static int kf__resume(kf_loader_t *l, int ms)
+{
+	kf_load_ckpt_t *ck = &l->ck;
+	int r = kf_load_ledger_checkpoint(l->o->conf, l->o->ledger_topic,
+					  l->key, ms, ck, l->job_msg,
+					  sizeof(l->job_msg));
+
+	if (r)
+		return r;
+	l->ledger = ck->e; /* newer than the table's, if anything */
+	if (!ck->e.ckpt || ck->e.state == KF_LOAD_DONE ||
+	    ck->e.state == KF_LOAD_UNKNOWN) {
+		kf_load_ckpt_clear(ck); /* done since, or no checkpoint */
+		return 0;
+	}
+	if (kf__ranges_seed(&l->ranges, &l->nranges, ck->ranges, ck->nranges) ||
+	    kf__ranges_seed(&l->dead, &l->ndead, ck->dead, ck->ndead))
+		return kf_seterr(l->job_msg, sizeof(l->job_msg), KF_ENOMEM,
+				 "out of memory");
+	snprintf(l->res.load_id, sizeof(l->res.load_id), "%s", ck->e.load_id);
+	l->parts = ck->parts;
+	l->res.rows_published = ck->rows_published;
+	l->rejects_seen = ck->rows_rejected;
+	kf_info("load",
+		"%s: resuming load %s after its part %u (%" PRIu64
+		" rows published): from record %" PRIu64 " (after line %" PRIu64
+		"); the records before it are read again, not published",
+		l->path, l->res.load_id, l->parts, ck->rows_published,
+		ck->next_record, ck->last_line);
+	return 0;
+}
+
 /* @locality worker: the producer, fenced in, and the ledger's word */
 static int kf__open_txn(kf_loader_t *l)
 {
@@ -735,6 +882,8 @@ static int kf__open_txn(kf_loader_t *l)
 				 "%d for %s: a newer kferry wrote it; not "
 				 "loading",
 				 l->o->ledger_topic, l->ledger.v, l->key);
+	if (l->ledger.ckpt && l->ledger.state != KF_LOAD_DONE && !l->o->force)
+		return kf__resume(l, ms);
 	return 0;
 }
 
@@ -868,6 +1017,7 @@ static int kf__open_reader(kf_loader_t *l)
 	ro.ctx.salt_len = l->o->mask_salt_len;
 	ro.ctx.mask_text = l->o->mask_text;
 	ro.out = &l->cur_buf;
+	ro.skip_below = l->ck.next_record;
 	l->rf = l->o->reader->open(&ro, kf__on_row, kf__on_reject, l,
 				   l->job_msg, sizeof(l->job_msg));
 	if (!l->rf)
@@ -975,6 +1125,7 @@ static void kf__txn_job(kf_loader_t *l)
 	int ms = l->o->transaction_timeout_s * 1000;
 
 	switch (l->phase) {
+	case KF__PART:
 	case KF__END:
 	case KF__FAILREC:
 		l->job_err = kf_producer_txn_commit(l->p, ms, l->job_msg,
@@ -984,7 +1135,7 @@ static void kf__txn_job(kf_loader_t *l)
 		l->job_err = kf_producer_txn_abort(l->p, ms, l->job_msg,
 						   sizeof(l->job_msg));
 		break;
-	default: /* KF__FAILBEGIN */
+	default: /* KF__PARTBEGIN, KF__FAILBEGIN */
 		l->job_err = kf_producer_txn_begin(l->p, l->job_msg,
 						   sizeof(l->job_msg));
 		break;
@@ -1027,18 +1178,18 @@ static void kf__finish(kf_loader_t *l)
 	l->res.rows_read = c->read;
 	l->res.rows_rejected = c->rejected;
 	l->res.rows_filtered = c->filtered;
-	if (l->failed) {
+	if (l->failed) { /* what is left: the committed parts */
 		l->res.state = "failed";
 		l->res.error = l->error;
-		l->res.parts = 0;
-		l->res.rows_published = 0; /* aborted */
+		l->res.parts = l->parts;
+		l->res.rows_published = l->ck.rows_published;
 	} else if (l->skipped) {
 		l->res.state = "skipped";
 		snprintf(l->res.load_id, sizeof(l->res.load_id), "%s",
 			 l->ledger.load_id);
 	} else {
 		l->res.state = "done";
-		l->res.parts = 1;
+		l->res.parts = l->parts + 1;
 	}
 	l->done(l->opaque, l, &l->res);
 }
@@ -1046,9 +1197,26 @@ static void kf__finish(kf_loader_t *l)
 /* A transaction call ended: where the file goes next. */
 static void kf__txn_done(kf_loader_t *l, int err)
 {
-	if (err && l->phase != KF__END)
+	if (err && l->phase != KF__END && l->phase != KF__PART)
 		kf_err("load", "%s: %s", l->path, l->job_msg);
 	switch (l->phase) {
+	case KF__PART: /* a part's commit */
+		if (err) {
+			kf__fail(l, err, 0, "%s", l->job_msg);
+			return;
+		}
+		kf__part_committed(l);
+		l->phase = KF__PARTBEGIN;
+		return;
+	case KF__PARTBEGIN: /* the next part's begin */
+		l->txn_open = !err;
+		if (err) {
+			kf__fail(l, err, 0, "%s", l->job_msg);
+			return;
+		}
+		l->part_started_ms = kf__now_ms();
+		l->phase = KF__LOAD;
+		return;
 	case KF__END: /* commit */
 		if (!err) {
 			l->phase = KF__CLOSE;
@@ -1112,6 +1280,8 @@ static void kf__block_size(kf_loader_t *l, uint64_t out, uint64_t in)
 static void kf__read_done(kf_loader_t *l, int err)
 {
 	struct kf__batch *b = l->cur;
+	uint64_t bytes =
+		l->job_bytes; /* the next job, queued below, resets it */
 
 	l->cur = NULL;
 	l->counts = l->job_counts;
@@ -1124,10 +1294,16 @@ static void kf__read_done(kf_loader_t *l, int err)
 	kf__block_size(l, b->buf.len, l->job_bytes);
 	b->refs = 1; /* ours, while producing */
 	l->inflight_bytes += b->buf.len;
-	if (l->phase == KF__LOAD && !l->eof && !l->stopping)
+	/* the next block is read while this one is produced, unless the
+	 * part ends with it (a pump then would not end the part before the
+	 * batch is produced: it only reads when no part is due) */
+	if (l->phase == KF__LOAD && !l->eof && !l->stopping && !kf__part_due(l))
 		kf__pump(l);
 	if (!l->failed)
 		kf__produce_batch(l, b);
+	/* the bytes of a resumed file's committed parts are not this part's */
+	if (l->last_num >= l->ck.next_record)
+		l->part_bytes += bytes;
 	kf__batch_unref(b);
 }
 
@@ -1154,8 +1330,10 @@ static void kf__job_done(uv_work_t *w, int status)
 		kf__read_done(l, err);
 	else if (err) /* the open job */
 		kf__fail(l, err, 0, "%s", l->job_msg);
-	else
+	else {
 		l->phase = l->skipped ? KF__CLOSE : KF__LOAD;
+		l->part_started_ms = kf__now_ms();
+	}
 	/* a stop aborts what is not committed; a committed file is done */
 	if (l->stopping && l->phase < KF__FAIL)
 		kf__fail(l, KF_ESTOPPED, 0, "stopped");
@@ -1198,7 +1376,7 @@ static void kf__pump(kf_loader_t *l)
 		kf__queue(l, kf__open_job);
 		return;
 	case KF__LOAD:
-		if (!l->eof) {
+		if (!l->eof && !kf__part_due(l)) {
 			if (l->inflight_bytes < l->o->max_inflight_bytes) {
 				l->cur = kf__batch_get(l);
 				kf__queue(l, kf__read_job);
@@ -1223,10 +1401,14 @@ static void kf__pump(kf_loader_t *l)
 		if (!l->inflight_msgs)
 			kf__queue(l, kf__txn_job);
 		return;
+	case KF__PART:
 	case KF__END:
 	case KF__FAILREC:
 		if (!l->inflight_msgs)
 			kf__queue(l, kf__txn_job);
+		return;
+	case KF__PARTBEGIN:
+		kf__queue(l, kf__txn_job);
 		return;
 	case KF__FAILBEGIN:
 		return;
@@ -1305,16 +1487,9 @@ void kf_loader_progress(const kf_loader_t *l, uint64_t *bytes,
 
 void kf_loader_destroy(kf_loader_t *l)
 {
-	size_t i;
-
 	if (!l)
 		return;
-	for (i = 0; i < l->nsample; i++) {
-		free(l->sample[i].key);
-		free(l->sample[i].value);
-		if (l->sample[i].hdrs)
-			rd_kafka_headers_destroy(l->sample[i].hdrs);
-	}
+	kf__sample_clear(l);
 	free(l->sample);
 	while (l->spare) {
 		struct kf__batch *b = l->spare;
@@ -1323,6 +1498,7 @@ void kf_loader_destroy(kf_loader_t *l)
 		kf__batch_free(b);
 	}
 	kf_schema_free(l->own_schema);
+	kf_load_ckpt_clear(&l->ck);
 	free(l->ranges);
 	free(l->dead);
 	free(l->block);

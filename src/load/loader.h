@@ -59,6 +59,7 @@ typedef struct kf_load_opts_s {
 	int transaction_timeout_s;   /* and the delivery timeout */
 	int connect_timeout_s;	     /* init_transactions (0: the above) */
 	uint64_t max_inflight_bytes; /* serialized bytes not yet delivered */
+	uint64_t txn_max_bytes; /* bytes of the file per part; 0: one part */
 	int linger_ms;
 	const char *compression; /* librdkafka compression.type */
 	unsigned max_files_parallel;

@@ -388,6 +388,10 @@ static int kf__reject_out(kf_recfile_t *f, const struct kf__rec *r,
 {
 	kf_recfile_reject_t o;
 
+	if (r->num < f->o.skip_below) {
+		f->n.rejected++;
+		return 0;
+	}
 	memset(&o, 0, sizeof(o));
 	o.code = code;
 	o.field = col >= 0 ? f->s->cols[col].name : NULL;
@@ -444,6 +448,10 @@ static int kf__emit(kf_recfile_t *f, const struct kf__rec *r)
 
 	if (f->s->n_filter && !kf_xform_filter(f->s, f->vals)) {
 		f->n.filtered++;
+		return 0;
+	}
+	if (r->num < f->o.skip_below) {
+		f->n.emitted++;
 		return 0;
 	}
 	if (!f->o.out) {

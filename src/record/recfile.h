@@ -42,6 +42,10 @@ typedef struct kf_recfile_opts_s {
 	 * the caller keeps them where they are, by offset (*out may move as
 	 * it grows), rather than copying them out. */
 	kf_strbuf_t *const *out;
+	/* Records numbered below it (from 1) are read, checked and counted
+	 * but neither serialized nor given to on_row or on_reject: a load
+	 * resumed after its committed parts (docs/records.md 3.4). */
+	uint64_t skip_below;
 } kf_recfile_opts_t;
 
 /* One emitted row; buffers valid during the callback only (with o.out,

@@ -116,6 +116,21 @@ read_topic() {
 # count_records FILE: how many records read_topic wrote to FILE.
 count_records() { grep -ao '@@END@@' "$1" | wc -l; }
 
+# wait_committed TOPIC N: waits (30 s at most) until read_committed sees
+# N records or more in partition 0 of TOPIC. A commit returns once the
+# transaction coordinator logged it; the markers that let readers past
+# its records reach the partitions a moment later.
+wait_committed() {
+	local i n=0
+	for ((i = 0; i < 150; i++)); do
+		n=$(kcat -b "$BOOTSTRAP" -C -t "$1" -p 0 -o beginning -e -q \
+			-X isolation.level=read_committed -f '.\n' 2>/dev/null | wc -l)
+		[ "$n" -lt "$2" ] || return 0
+		sleep 0.2
+	done
+	fail "read_committed sees $n records of topic $1 after 30 s, not $2"
+}
+
 KF_LOAD_N=0
 # kf_load [load options] FILE...: runs kferry load --json on LOAD_TOPIC
 # with the ledger LOAD_LEDGER. Sets LOAD_JSON (its stdout) and LOAD_LOG

@@ -68,6 +68,7 @@ LOAD_ID=$(printf '%s' "$LOAD_JSON" | grep -o '"load_id":"[0-9a-f]*"' | sed -n 1p
 [ ${#LOAD_ID} = 32 ] || fail "no load id: $LOAD_JSON"
 
 OUT=$WORK/rows
+wait_committed "$LOAD_TOPIC" $ROWS
 read_topic "$LOAD_TOPIC" "$OUT" --isolation-level read_committed
 [ "$(count_records "$OUT")" = $ROWS ] || fail "read_committed sees $(count_records "$OUT") rows, not $ROWS"
 # the headers of 1.7, of the first row (line 2, after the header); the
