@@ -31,6 +31,11 @@ Steps (all by default):
          another by kferry load into another topic while one kferry sink
          runs on it: rows/s from the start of the first load until the
          table holds every row (a stream of files, not one)
+  parts  with --parts SIZE only: the one CSV loaded by kferry load with
+         load.txn_max_bytes=SIZE (docs/records.md 3.4) into another topic
+         while one kferry sink runs on it: the sink applies each part once
+         committed, while the load reads the next; rows/s from the start
+         of the load until the table holds every row
   before with --before DIR only: DIR's kferry sink (another build, e.g.
          main's) on the same topic into its own table, right after ours:
          rows/s and peak RSS of both in one run
@@ -43,6 +48,7 @@ Steps (all by default):
 Options:
   --rows N       rows of the CSV (default 1000000)
   --files K      add the files step with K files (2 or more)
+  --parts SIZE   add the parts step with parts of SIZE (e.g. 8MiB)
   --db KIND      postgres (default) or mariadb
   --build DIR    directory holding the kferry binary (default: build)
   --sink-set K=V pass -o K=V to kferry sink (repeatable)
@@ -72,12 +78,14 @@ AVRO=0
 DBZ=0
 BEFORE=
 FILES=0
+PARTS=
 IDLE_S=2
 
 while [[ $# -gt 0 ]]; do
     case $1 in
     --rows) need_arg "$@"; ROWS=$2; shift 2 ;;
     --files) need_arg "$@"; FILES=$2; shift 2 ;;
+    --parts) need_arg "$@"; PARTS=$2; shift 2 ;;
     --db) need_arg "$@"; DBKIND=$2; shift 2 ;;
     --build) need_arg "$@"; BUILD=$2; shift 2 ;;
     --sink-set) need_arg "$@"; SINK_SET+=(-o "$2"); shift 2 ;;
@@ -251,11 +259,51 @@ if [[ -n $BEFORE ]]; then
     before_json="{\"build\": \"$BEFORE\", \"seconds\": $before_s, \"rows_per_s\": $before_rps, \"peak_rss_mib\": $before_rss}"
 fi
 
-# 3c. a stream of files: the CSV cut into FILES files (each with its
-# header) loaded one after another into a topic of their own while one
+# stream_run NAME FILE...: loads the FILEs into a topic NAME of their own
+# (one after another, with the load options in STREAM_LOAD) while one
 # kferry sink, started and assigned beforehand as a running sink is,
-# applies them; from the start of the first load until the table holds
-# every row (looked at every 0.2 s once the last load is done)
+# applies them into table settle_NAME; from the start of the first load
+# until the table holds every row (looked at every 0.2 s once the last
+# load is done). Sets stream_s, stream_load_s, stream_rps, stream_rss.
+stream_run() {
+    local name=$1 pid i n f t0
+    shift
+    "$BROKER_SH" topic "$BDIR" create "$name" --partitions "$PARTITIONS" >/dev/null
+    /usr/bin/time -v -o "$SCRATCH/$name-sink.time" "$KF" sink -b "$BS" -t "$name" -g "bench-$name" \
+        --db "$URL" --table "settle_$name" --create-table --json "${SINK_SET[@]}" \
+        >"$SCRATCH/$name-sink.json" 2>"$SCRATCH/$name-sink.log" &
+    pid=$!
+    PIDS+=("$pid")
+    for ((i = 0; i < 600; i++)); do
+        grep -q 'assigned [0-9]* partition' "$SCRATCH/$name-sink.log" && break
+        kill -0 "$pid" 2>/dev/null || { tail -n 5 "$SCRATCH/$name-sink.log" >&2; die "the $name sink stopped"; }
+        sleep 0.1
+    done
+    ((i < 600)) || die "the $name sink got no partitions in 60 s"
+    t0=$(date +%s.%N)
+    for f in "$@"; do
+        "$KF" load -q -b "$BS" -t "$name" --schema "$SCHEMA" --no-progress --json "${LOAD_SET[@]}" "${STREAM_LOAD[@]}" "$f" \
+            2>>"$SCRATCH/$name-load.log" >>"$SCRATCH/$name-load.json" || { tail -n 5 "$SCRATCH/$name-load.log" >&2; die "kferry load of $f failed"; }
+    done
+    stream_load_s=$(since "$t0")
+    while n=$(sql "SELECT count(*) FROM settle_$name" 2>/dev/null || echo 0) && [[ $n != "$ROWS" ]]; do
+        kill -0 "$pid" 2>/dev/null || { tail -n 5 "$SCRATCH/$name-sink.log" >&2; die "the $name sink stopped at $n rows"; }
+        (($(calc "$(since "$t0") > 1800" 0))) && die "the $name sink wrote $n of $ROWS rows in 30 min"
+        sleep 0.2
+    done
+    stream_s=$(since "$t0")
+    # GNU time writes the peak RSS once kferry (its child) has stopped
+    kill -TERM $(pgrep -P "$pid") 2>/dev/null || true
+    wait "$pid" || true
+    forget_pid "$pid"
+    stream_rss=$(calc "$(time_field "$SCRATCH/$name-sink.time" 'Maximum resident set size') / 1024" 1)
+    a=$(row_sum "settle_$name")
+    [[ $a == "$b" ]] || die "the $name table differs from $REF_NAME's: $a against $b"
+    stream_rps=$(calc "$ROWS / $stream_s" 1)
+}
+
+# 3c. a stream of files: the CSV cut into FILES files (each with its
+# header)
 files_json=null
 if ((FILES)); then
     mkdir -p "$SCRATCH/files"
@@ -266,40 +314,22 @@ if ((FILES)); then
         rm "$f"
         nfiles=$((nfiles + 1))
     done
-    "$BROKER_SH" topic "$BDIR" create files --partitions "$PARTITIONS" >/dev/null
     say "kferry sink while $nfiles files are loaded one after another"
-    /usr/bin/time -v -o "$SCRATCH/files-sink.time" "$KF" sink -b "$BS" -t files -g bench-files \
-        --db "$URL" --table settle_files --create-table --json "${SINK_SET[@]}" \
-        >"$SCRATCH/files-sink.json" 2>"$SCRATCH/files-sink.log" &
-    files_pid=$!
-    PIDS+=("$files_pid")
-    for ((i = 0; i < 600; i++)); do
-        grep -q 'assigned [0-9]* partition' "$SCRATCH/files-sink.log" && break
-        kill -0 "$files_pid" 2>/dev/null || { tail -n 5 "$SCRATCH/files-sink.log" >&2; die "the files' sink stopped"; }
-        sleep 0.1
-    done
-    ((i < 600)) || die "the files' sink got no partitions in 60 s"
-    t0=$(date +%s.%N)
-    for f in "$SCRATCH"/files/part.*.csv; do
-        "$KF" load -q -b "$BS" -t files --schema "$SCHEMA" --no-progress "${LOAD_SET[@]}" "$f" \
-            2>>"$SCRATCH/files-load.log" || { tail -n 5 "$SCRATCH/files-load.log" >&2; die "kferry load of $f failed"; }
-    done
-    files_load_s=$(since "$t0")
-    while n=$(sql "SELECT count(*) FROM settle_files" 2>/dev/null || echo 0) && [[ $n != "$ROWS" ]]; do
-        kill -0 "$files_pid" 2>/dev/null || { tail -n 5 "$SCRATCH/files-sink.log" >&2; die "the files' sink stopped at $n rows"; }
-        (($(calc "$(since "$t0") > 1800" 0))) && die "the files' sink wrote $n of $ROWS rows in 30 min"
-        sleep 0.2
-    done
-    files_s=$(since "$t0")
-    # GNU time writes the peak RSS once kferry (its child) has stopped
-    kill -TERM $(pgrep -P "$files_pid") 2>/dev/null || true
-    wait "$files_pid" || true
-    forget_pid "$files_pid"
-    files_rss=$(calc "$(time_field "$SCRATCH/files-sink.time" 'Maximum resident set size') / 1024" 1)
-    a=$(row_sum settle_files)
-    [[ $a == "$b" ]] || die "the files' table differs from $REF_NAME's: $a against $b"
-    files_rps=$(calc "$ROWS / $files_s" 1)
+    STREAM_LOAD=()
+    stream_run files "$SCRATCH"/files/part.*.csv
+    files_s=$stream_s files_load_s=$stream_load_s files_rps=$stream_rps files_rss=$stream_rss
     files_json="{\"files\": $nfiles, \"seconds\": $files_s, \"rows_per_s\": $files_rps, \"load_seconds\": $files_load_s, \"sink_peak_rss_mib\": $files_rss}"
+fi
+
+# 3d. the one file in parts of PARTS bytes, each applied once committed
+parts_json=null
+if [[ -n $PARTS ]]; then
+    say "kferry sink while the file is loaded in parts of $PARTS"
+    STREAM_LOAD=(-o "load.txn_max_bytes=$PARTS")
+    stream_run parts "$CSV"
+    parts_s=$stream_s parts_load_s=$stream_load_s parts_rps=$stream_rps parts_rss=$stream_rss
+    nparts=$(grep -o '"parts":[0-9]*' "$SCRATCH/parts-load.json" | cut -d: -f2)
+    parts_json="{\"txn_max_bytes\": \"$PARTS\", \"parts\": $nparts, \"seconds\": $parts_s, \"rows_per_s\": $parts_rps, \"load_seconds\": $parts_load_s, \"sink_peak_rss_mib\": $parts_rss}"
 fi
 
 # 4. Debezium's JDBC sink on the same topic, into its own table
@@ -356,11 +386,13 @@ cat >"$OUT" <<JSON
  "sink": {"seconds": $sink_s, "rows_per_s": $sink_rps, "peak_rss_mib": $sink_rss, "summary": $(cat "$SCRATCH/sink.json")},
  "sink_before": $before_json,
  "files_end_to_end": $files_json,
+ "parts_end_to_end": $parts_json,
  "debezium_jdbc": $dbz_json,
  "end_to_end_rows_per_s": $e2e_rps,
  "ratio_sink_vs_copy": $(calc "$sink_rps / $copy_rps" 3),
  "ratio_end_to_end_vs_copy": $(calc "$e2e_rps / $copy_rps" 3),
- "ratio_files_end_to_end_vs_copy": $( ((FILES)) && calc "$files_rps / $copy_rps" 3 || echo null)}
+ "ratio_files_end_to_end_vs_copy": $( ((FILES)) && calc "$files_rps / $copy_rps" 3 || echo null),
+ "ratio_parts_end_to_end_vs_copy": $( [[ -n $PARTS ]] && calc "$parts_rps / $copy_rps" 3 || echo null)}
 JSON
 {
     echo "kferry sink benchmark  $(date -u +%FT%TZ)  host $(hostname), $(nproc) CPUs"
@@ -372,6 +404,10 @@ JSON
     if ((FILES)); then
         printf 'files  %d files, sink running   %10s rows/s  (%s s; their loads alone %s s)  sink peak RSS %s MiB\n' \
             "$nfiles" "$files_rps" "$files_s" "$files_load_s" "$files_rss"
+    fi
+    if [[ -n $PARTS ]]; then
+        printf 'parts  %d parts, sink running   %10s rows/s  (%s s; the load alone %s s)  sink peak RSS %s MiB\n' \
+            "$nparts" "$parts_rps" "$parts_s" "$parts_load_s" "$parts_rss"
     fi
     if [[ -n $BEFORE ]]; then
         printf 'before kferry sink of --before   %9s rows/s  (%s s)  peak RSS %s MiB\n' "$before_rps" "$before_s" "$before_rss"
@@ -385,6 +421,9 @@ JSON
     echo "ratio  end_to_end_vs_copy  $(calc "$e2e_rps / $copy_rps" 3) (aim: at least 0.8)"
     if ((FILES)); then
         echo "ratio  files_end_to_end_vs_copy  $(calc "$files_rps / $copy_rps" 3)"
+    fi
+    if [[ -n $PARTS ]]; then
+        echo "ratio  parts_end_to_end_vs_copy  $(calc "$parts_rps / $copy_rps" 3)"
     fi
     echo "tables equal: rows, and a sum of a hash of every row's columns (approved_at in UTC)"
 } | tee "${OUT%.json}.txt"
