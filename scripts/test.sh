@@ -194,7 +194,7 @@ fi
 
 if stage integration && stage sanitize; then
     say "hostile-input, conflict, resume, metrics, watch-reload, end-to-end protection, signed-ending, load and records-route integration tests with the ASan/UBSan binary"
-    KF_SUITE_JOBS=${KF_SUITE_JOBS:-2} tests/integration/run.sh --build build-asan t_hostile t_hostile_text t_abort_malformed t_conflict t_basic t_resume_forged t_metrics t_watch_reload t_e2e_reject t_signed_ends t_sealed_supersede t_stale_manifest t_load_basic t_load_rejects t_watch_records 2>&1 |
+    KF_SUITE_JOBS=${KF_SUITE_JOBS:-2} tests/integration/run.sh --build build-asan t_hostile t_hostile_text t_abort_malformed t_conflict t_basic t_resume_forged t_metrics t_watch_reload t_e2e_reject t_signed_ends t_sealed_supersede t_stale_manifest t_load_basic t_load_rejects t_load_split t_watch_records 2>&1 |
         tee build-asan/integration.log
     count_suite build-asan/integration.log "integration (sanitizers)"
 fi
