@@ -93,14 +93,21 @@ create_topic() {
 # consumer (--isolation-level read_committed). kcat counts the records up
 # to the partition's end first (its last stable offset when committed), so
 # the consumer stops at the last one, however long a loaded machine takes
-# to deliver it, instead of after an idle gap.
+# to deliver it, instead of after an idle gap. A committed read counts
+# until two counts 0.3 s apart agree: a transaction that just committed
+# may not have its markers in the partition yet (wait_committed).
 read_topic() {
 	: "${KF_BROKER_DIR:?}"
-	local iso=read_uncommitted n
+	local iso=read_uncommitted n was=-1 i
 	[[ " ${*:3} " != *" read_committed "* ]] || iso=read_committed
-	n=$(kcat -b "$BOOTSTRAP" -C -t "$1" -p 0 -o beginning -e -q \
-		-X isolation.level=$iso -f '.\n' 2>"$2.log" | wc -l) ||
-		fail "counting the records of topic $1 failed: $(tail -n 5 "$2.log")"
+	for ((i = 0; i < 100; i++)); do
+		n=$(kcat -b "$BOOTSTRAP" -C -t "$1" -p 0 -o beginning -e -q \
+			-X isolation.level=$iso -f '.\n' 2>"$2.log" | wc -l) ||
+			fail "counting the records of topic $1 failed: $(tail -n 5 "$2.log")"
+		[ "$iso" = read_committed ] && [ "$n" != "$was" ] || break
+		was=$n
+		sleep 0.3
+	done
 	: >"$2"
 	[ "$n" -gt 0 ] || return 0
 	"$KF_REPO/scripts/kafka/broker.sh" console-consumer "$KF_BROKER_DIR" \
