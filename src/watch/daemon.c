@@ -127,6 +127,7 @@ struct kf__file {
 	int outcome_pending, outcome_err; /* the sender's verdict waits */
 	void *void_token; /* the sender holds the ABORT until X is durable */
 	struct kf__file *hnext, *qnext, *inext, *bnext;
+	struct kf__file *lnext; /* waiting for a loader (lwait) */
 };
 
 struct kf__dirwatch {
@@ -170,6 +171,9 @@ struct kf__daemon {
 	size_t nqueued;
 	struct kf__file *inflight;
 	struct kf__file *sending; /* files with a src, by bnext */
+	/* records files in flight that wait for a loader, by lnext */
+	struct kf__file *lwait, **lwait_tail;
+	unsigned nloading, max_loading; /* loaders running, at most */
 	size_t ninflight, jobs;
 	int max_inflight, rescan_s, drain_s, resume_window_s;
 	int stopping, aborted, closing;
@@ -1150,6 +1154,8 @@ static int kf__src_sending(struct kf__daemon *d, const char *src)
 	return 0;
 }
 
+static void kf__load_next(struct kf__daemon *d);
+
 /* @locality loop thread (the loader's callback): a records route's
  * file is done, skipped (already loaded) or failed. A file the data
  * refuses (rejects past max_rejects, control totals, a header that does
@@ -1191,6 +1197,8 @@ static void kf__load_done(void *opaque, kf_loader_t *l,
 	f->loader = NULL;
 	kf__file_lreader_put(f);
 	kf__inflight_remove(d, f);
+	d->nloading--;
+	kf__load_next(d);
 	d->last_progress = kf__now(d);
 	if (f->outcome_err == KF_EINVAL) {
 		kf__attempt_failed(f, f->outcome_err, 1);
@@ -1205,7 +1213,7 @@ static void kf__load_done(void *opaque, kf_loader_t *l,
 /* Hands a records route's file to a loader of its own (one transaction,
  * docs/records.md 4.3): opened like a sender opens it, below DIR without
  * following links, and only if it is the inode the scan saw. */
-static void kf__load(struct kf__daemon *d, struct kf__file *f)
+static void kf__load_start(struct kf__daemon *d, struct kf__file *f)
 {
 	const kf_route_t *r = f->job_route;
 	kf_load_src_t src = {.path = f->src,
@@ -1223,6 +1231,8 @@ static void kf__load(struct kf__daemon *d, struct kf__file *f)
 	if (!err)
 		err = kf_loader_start_src(&d->loop, &f->lo, &src, kf__load_done,
 					  f, &f->loader);
+	if (!err)
+		d->nloading++;
 	if (err) {
 		if (err == KF_ENOMEM)
 			snprintf(f->msg, sizeof(f->msg), "out of memory");
@@ -1230,6 +1240,38 @@ static void kf__load(struct kf__daemon *d, struct kf__file *f)
 		kf__inflight_remove(d, f);
 		kf__attempt_failed(f, err, err == KF_EINVAL);
 	}
+}
+
+/* Starts the records files that wait for a loader while fewer than
+ * max_loading run; once the daemon stops, gives them back instead (they
+ * are loaded after the next start). */
+static void kf__load_next(struct kf__daemon *d)
+{
+	struct kf__file *f;
+
+	while ((f = d->lwait) &&
+	       (d->stopping || d->nloading < d->max_loading)) {
+		d->lwait = f->lnext;
+		if (!d->lwait)
+			d->lwait_tail = &d->lwait;
+		f->lnext = NULL;
+		if (d->stopping) {
+			kf__inflight_remove(d, f);
+			kf__release(f, KF__F_SEEN);
+		} else {
+			kf__load_start(d, f);
+		}
+	}
+}
+
+/* A records file in flight gets a loader when one of the max_loading is
+ * free, in the order the files came. */
+static void kf__load(struct kf__daemon *d, struct kf__file *f)
+{
+	f->lnext = NULL;
+	*d->lwait_tail = f;
+	d->lwait_tail = &f->lnext;
+	kf__load_next(d);
 }
 
 /* Hands f to its route's sender: from DIR, or from DIR/.kferry/sending
@@ -1684,6 +1726,7 @@ static void kf__begin_stop(struct kf__daemon *d)
 	d->drain_deadline = kf__now(d) + d->drain_s;
 	for (rs = d->routes; rs; rs = rs->next)
 		kf__watches_close(rs);
+	kf__load_next(d); /* those waiting for a loader are given back */
 	kf_info("watch", "stopping: %zu files in flight (waiting up to %d s)",
 		d->ninflight, d->drain_s);
 }
@@ -2007,6 +2050,14 @@ int kf_watch_run(const kf_conf_t *conf, const kf_send_opts_t *send,
 	d->conf0 = conf;
 	d->send0 = *send;
 	d->load0 = *load;
+	/* A load holds a worker in each of its blocking steps, and its
+	 * ledger read may wait there for another load's open transaction
+	 * (docs/records.md 3.3), whose commit needs a worker too: with more
+	 * loads than workers, every worker could wait for a commit that no
+	 * worker is left to run. One is kept for scans and claims. */
+	d->max_loading =
+		kf_workers_count() > 2 ? (unsigned)kf_workers_count() - 1 : 1;
+	d->lwait_tail = &d->lwait;
 	d->reload = reload;
 	d->reload_opaque = opaque;
 	d->rescan_s = conf->rescan_s;
