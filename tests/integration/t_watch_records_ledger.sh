@@ -6,7 +6,9 @@
 # file is skipped with the other load's id, its rows are on the topic once.
 # A restarted daemon rebuilds the reader from the topic and skips a file
 # it loaded before; a reload that gives the route another topic replaces
-# the reader.
+# the reader. Many files at once, more than the daemon's workers, are all
+# loaded: loads wait for each other's transactions in the ledger read, and
+# no more run at once than workers are left to commit them.
 source "$(dirname "$0")/lib.sh"
 
 ROWS=$TOPIC.rows
@@ -42,6 +44,7 @@ cp "$WORK/c.csv" "$WORK/other/c_copy.csv"
 CONF=$WORK/watch.conf
 write_conf() {
 	{
+		printf 'workers = 2\n'
 		conf_watch
 		printf '[load]\nledger_topic = %s\n' "$LEDGER"
 		conf_route rows "$IN" "kind = records" "schema = $SCHEMA" "topic = $1" \
@@ -111,7 +114,15 @@ wait_until 60 test -e "$DONE/d.csv"
 grep -q "loaded rows/d.csv: 100 rows read, 100 published" "$WORK/watch2.log" ||
 	fail "d.csv was not loaded into $ROWS2: $(grep -a 'd.csv' "$WORK/watch2.log")"
 created 1 "$WORK/watch2.log" "$ROWS2"
+
+# 6. 24 files at once, 16 in flight, 2 workers.
+mkdir -p "$WORK/many"
+for ((i = 0; i < 24; i++)); do make_csv "$WORK/many/m$i.csv" $((1000 + 10 * i)) $((1009 + 10 * i)); done
+mv "$WORK/many"/*.csv "$IN/"
+many_done() { [ "$(find "$DONE" -name 'm*.csv' | wc -l)" = 24 ]; }
+wait_until 60 many_done
 watch_stop
+grep -q "attempt .* failed" "$WORK/watch2.log" && fail "a load failed: $(grep -m 3 'attempt' "$WORK/watch2.log")"
 [ "$(rows_of "$ROWS")" = "$(seq 1 300)" ] || fail "$ROWS changed after the restart"
-[ "$(rows_of "$ROWS2")" = "$(seq 301 400)" ] || fail "d.csv's rows are not on $ROWS2 once each"
+[ "$(rows_of "$ROWS2")" = "$(seq 301 400; seq 1000 1239)" ] || fail "the rows of d.csv and m*.csv are not on $ROWS2 once each"
 log "t_watch_records_ledger passed"
