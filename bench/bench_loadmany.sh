@@ -49,6 +49,9 @@ Options:
   --ref-build DIR  with --watch: the reference build (e.g. main's)
   --runs N         with --watch: rounds (default 2)
   --inflight N     with --watch: watch.max_inflight_files (default: CPUs)
+  --ledger-fill N  with --watch: each run's ledger topic first gets N load
+                   records of another topic (default 0): a long-lived
+                   ledger that compaction has not shortened
   --keep           keep the scratch directory
   --label TEXT     name of this run in the report (default: default)
   --out FILE       JSON report path (default bench/out/loadmany.json; a .txt
@@ -73,6 +76,7 @@ WATCH=0
 REF_BUILD=
 RUNS=2
 INFLIGHT=$(nproc)
+LEDGER_FILL=0
 
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -84,6 +88,7 @@ while [[ $# -gt 0 ]]; do
     --ref-build) need_arg "$@"; REF_BUILD=$2; shift 2 ;;
     --runs) need_arg "$@"; RUNS=$2; shift 2 ;;
     --inflight) need_arg "$@"; INFLIGHT=$2; shift 2 ;;
+    --ledger-fill) need_arg "$@"; LEDGER_FILL=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
     --label) need_arg "$@"; LABEL=$2; shift 2 ;;
     --out) need_arg "$@"; OUT=$2; shift 2 ;;
@@ -96,6 +101,8 @@ done
 [[ $ROWS =~ ^[1-9][0-9]*$ ]] || die "--rows: not a positive integer: $ROWS"
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs: not a positive integer: $RUNS"
 [[ $INFLIGHT =~ ^[1-9][0-9]*$ ]] || die "--inflight: not a positive integer: $INFLIGHT"
+[[ $LEDGER_FILL =~ ^[0-9]+$ ]] || die "--ledger-fill: not a number: $LEDGER_FILL"
+((LEDGER_FILL == 0)) || command -v kcat >/dev/null || die "--ledger-fill needs kcat"
 LOAD_ARGS=()
 for kv in "${LOAD_SET[@]}"; do LOAD_ARGS+=(-o "$kv"); done
 bench_paths
@@ -183,6 +190,12 @@ run_watch() {
     cp -a "$SCRATCH/many" "$d/stage"
     "$BROKER_SH" topic "$BDIR" create "$name" --partitions "$PARTITIONS" >/dev/null 2>&1
     "$BROKER_SH" topic "$BDIR" create "$name.loads" --partitions 1 --config cleanup.policy=compact >/dev/null 2>&1
+    if ((LEDGER_FILL)); then
+        # records of 600 bytes like a load record's, keyed by another topic
+        awk -v n="$LEDGER_FILL" 'BEGIN { pad = sprintf("%520s", ""); gsub(/ /, "x", pad)
+            for (i = 0; i < n; i++) printf "filler/%032x\t{\"v\":1,\"kind\":\"load\",\"state\":\"done\",\"pad\":\"%s\"}\n", i, pad }' |
+            kcat -b "$BS" -P -t "$name.loads" -K $'\t' 2>"$d/fill.log" || die "$name: filling the ledger failed: $(cat "$d/fill.log")"
+    fi
     printf '[watch]\nstate_dir = %s\nmax_inflight_files = %s\n' "$d/state" "$INFLIGHT" >"$d/watch.conf"
     printf '[load]\nledger_topic = %s\n' "$name.loads" >>"$d/watch.conf"
     printf '[route.bench]\ndir = %s\nkind = records\nschema = %s\ntopic = %s\n' \
@@ -193,7 +206,7 @@ run_watch() {
     wpid=$!
     PIDS+=("$wpid")
     for ((i = 0; i < 600; i++)); do
-        grep -q 'route bench: ' "$d/watch.log" && break
+        grep -qs 'route bench: ' "$d/watch.log" && break
         kill -0 "$wpid" 2>/dev/null || die "$name: kferry watch did not start: $(tail -n 5 "$d/watch.log")"
         sleep 0.1
     done
@@ -237,12 +250,13 @@ mean = {b: round(sum(x["files_per_s"] for x in runs if x["build"] == b) /
                  len([x for x in runs if x["build"] == b]), 2)
         for b in sorted({x["build"] for x in runs})}
 r.update({"mode": "watch", "ref_kferry": "$REF_KF", "max_inflight_files": $INFLIGHT,
+          "ledger_fill": $LEDGER_FILL,
           "ref_one_file": {"seconds": ref, "rows_per_s": round(files * rows / ref, 1)},
           "runs": runs, "mean_files_per_s": mean})
 if "base" in mean:
     r["ratio_this_vs_base"] = round(mean["this"] / mean["base"], 3)
-L = ["one file of %d rows by kferry load: %.2f s; watch.max_inflight_files %d"
-     % (files * rows, ref, r["max_inflight_files"])]
+L = ["one file of %d rows by kferry load: %.2f s; watch.max_inflight_files %d; %d records in each ledger first"
+     % (files * rows, ref, r["max_inflight_files"], r["ledger_fill"])]
 L += ["%-4s run %d  %d files of %d rows: %7.2f s  %7.2f files/s"
       % (x["build"], x["run"], files, rows, x["seconds"], x["files_per_s"]) for x in runs]
 L += ["%-4s mean %7.2f files/s" % (b, m) for b, m in mean.items()]
