@@ -1298,7 +1298,8 @@ const struct kf__key kf__conf_keys[] = {
 		.def = "2",
 		.min = 1,
 		.max = 64,
-		.doc = "Files loaded at once, each in its own transaction.",
+		.doc = "Files loaded at once, each in its own transaction; "
+		       "at most workers (docs/records.md 3.3).",
 	},
 	{
 		.name = "load.decimal_format",
