@@ -27,3 +27,17 @@ void kf_workers_setup(int workers)
 	snprintf(n, sizeof(n), "%d", workers);
 	setenv("UV_THREADPOOL_SIZE", n, 0);
 }
+
+int kf_workers_count(void)
+{
+	const char *v = getenv("UV_THREADPOOL_SIZE");
+	long n;
+
+	if (!v)
+		return 4; /* libuv's default */
+	/* libuv reads it with atoi into an unsigned count, then clamps */
+	n = strtol(v, NULL, 10);
+	if (n == 0)
+		return 1;
+	return n < 0 || n > 1024 ? 1024 : (int)n;
+}

@@ -20,4 +20,9 @@ static inline int kf_stop_requested(void)
  * uv_queue_work of the process. */
 void kf_workers_setup(int workers);
 
+/* The size of libuv's worker pool as kf_workers_setup (or the
+ * environment) set it: UV_THREADPOOL_SIZE read as libuv reads it (1 to
+ * 1024; unset or not a number: libuv's default, 4). */
+int kf_workers_count(void);
+
 #endif /* KF_COMMON_STOP_H */

@@ -339,7 +339,10 @@ const struct kf__key kf__conf_keys[] = {
 		.min = 0,
 		.max = 64,
 		.doc = "Worker threads that hash, compress and decompress "
-		       "chunks. 0 starts one per online CPU.",
+		       "chunks and run the blocking steps of loads; kferry "
+		       "watch loads at most this less one records files at "
+		       "once (docs/records.md 3.3). 0 starts one per online "
+		       "CPU, plus one.",
 	},
 	{
 		.name = "connect_timeout",
@@ -1295,7 +1298,8 @@ const struct kf__key kf__conf_keys[] = {
 		.def = "2",
 		.min = 1,
 		.max = 64,
-		.doc = "Files loaded at once, each in its own transaction.",
+		.doc = "Files loaded at once, each in its own transaction; "
+		       "at most workers (docs/records.md 3.3).",
 	},
 	{
 		.name = "load.decimal_format",

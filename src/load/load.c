@@ -197,6 +197,18 @@ int kf_load_run(const kf_conf_t *conf, const kf_load_opts_t *opts,
 	clock_gettime(CLOCK_MONOTONIC, &run->t0);
 	run->opts = *opts;
 	run->o = &run->opts;
+	/* A file's ledger read may wait in a worker for another file's open
+	 * transaction, whose commit needs a worker too (docs/records.md
+	 * 3.3): with more files at once than workers, every worker could
+	 * wait for a commit that none is left to run. */
+	if (run->opts.max_files_parallel > (unsigned)kf_workers_count()) {
+		run->opts.max_files_parallel = (unsigned)kf_workers_count();
+		kf_info("load",
+			"load.max_files_parallel %u is above the %d workers: "
+			"%d files at once (raise workers for more)",
+			opts->max_files_parallel, kf_workers_count(),
+			kf_workers_count());
+	}
 	run->paths = paths;
 	run->npaths = npaths;
 	run->kafka_only = 1;

@@ -69,6 +69,19 @@ enum kf__fstate {
 struct kf__daemon;
 struct kf__rstate;
 
+/* A reader of the load ledger for one data topic (load/ledger.h,
+ * docs/records.md 3.3), shared by the records routes into that topic and
+ * by their files in flight: created at a route's first file, destroyed
+ * when the last route or loader lets it go. */
+struct kf__lreader {
+	struct kf__daemon *d;
+	kf_load_ledger_t *lg;
+	char *topic, *ledger_topic; /* owned; lg borrows them */
+	unsigned refs;		    /* routes and loaders holding it */
+	uv_work_t work;		    /* its destruction (worker pool) */
+	struct kf__lreader *next;
+};
+
 /* One sender engine (and producer) per topic, kept until exit. */
 struct kf__wsender {
 	struct kf__daemon *d;
@@ -93,6 +106,7 @@ struct kf__file {
 	struct kf__wsender *ws; /* while in a sender */
 	kf_loader_t *loader;	/* while loaded (a records route) */
 	kf_load_opts_t lo;	/* its options: job_route's, borrowed */
+	struct kf__lreader *lr; /* lo.ledger's: a reference while loaded */
 	char *src;		/* from submit to the end of its BUSY time */
 	kf_route_t *job_route;	/* while BUSY */
 	int job_ledger;		/* the job appends a ledger record */
@@ -113,6 +127,7 @@ struct kf__file {
 	int outcome_pending, outcome_err; /* the sender's verdict waits */
 	void *void_token; /* the sender holds the ABORT until X is durable */
 	struct kf__file *hnext, *qnext, *inext, *bnext;
+	struct kf__file *lnext; /* waiting for a loader (lwait) */
 };
 
 struct kf__dirwatch {
@@ -125,6 +140,7 @@ struct kf__rstate {
 	struct kf__daemon *d;
 	kf_route_t *r;
 	struct kf__wsender *ws;
+	struct kf__lreader *lr; /* a reference: its files' ledger reader */
 	struct kf__file **tab;
 	size_t tabsize, nfiles;
 	size_t busy, nqueued;
@@ -150,10 +166,14 @@ struct kf__daemon {
 	kf_ledger_t *ledger;
 	struct kf__rstate *routes;
 	struct kf__wsender *senders;
+	struct kf__lreader *lreaders; /* those with references */
 	struct kf__file *qhead, *qtail;
 	size_t nqueued;
 	struct kf__file *inflight;
 	struct kf__file *sending; /* files with a src, by bnext */
+	/* records files in flight that wait for a loader, by lnext */
+	struct kf__file *lwait, **lwait_tail;
+	unsigned nloading, max_loading; /* loaders running, at most */
 	size_t ninflight, jobs;
 	int max_inflight, rescan_s, drain_s, resume_window_s;
 	int stopping, aborted, closing;
@@ -169,6 +189,141 @@ static void kf__dispatch(struct kf__daemon *d);
 static double kf__now(struct kf__daemon *d)
 {
 	return (double)uv_now(&d->loop) / 1000.0;
+}
+
+static int kf__same(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* ------------------------------------------------- load ledger readers */
+
+/* The ledger topic of a records route's loads: its own, or load.*'s. */
+static const char *kf__ledger_topic(const struct kf__daemon *d,
+				    const kf_route_t *r)
+{
+	return r->ledger_topic ? r->ledger_topic : d->load0.ledger_topic;
+}
+
+/* 1 if lr reads the ledger the loads of route r read and write. */
+static int kf__lreader_fits(const struct kf__lreader *lr, const kf_route_t *r)
+{
+	return r->kind == KF_ROUTE_RECORDS && !strcmp(lr->topic, r->topic) &&
+	       kf__same(lr->ledger_topic, kf__ledger_topic(lr->d, r));
+}
+
+static void kf__lreader_free(struct kf__lreader *lr)
+{
+	free(lr->topic);
+	free(lr->ledger_topic);
+	free(lr);
+}
+
+/* @locality worker: no reference is left, so no read runs */
+static void kf__lreader_destroy_work(uv_work_t *req)
+{
+	struct kf__lreader *lr = req->data;
+
+	kf_load_ledger_destroy(lr->lg);
+}
+
+static void kf__lreader_destroyed(uv_work_t *req, int status)
+{
+	(void)status;
+	kf__lreader_free(req->data);
+}
+
+/* Lets a reference go (NULL: none). The last one destroys the reader in
+ * the worker pool: closing its client handles waits for the brokers,
+ * and the loop drives every transfer. */
+static void kf__lreader_put(struct kf__lreader *lr)
+{
+	struct kf__lreader **pp;
+
+	if (!lr || --lr->refs)
+		return;
+	for (pp = &lr->d->lreaders; *pp != lr; pp = &(*pp)->next)
+		;
+	*pp = lr->next;
+	kf_dbg(KF_DBG_WATCH, "watch",
+	       "load ledger reader of %s for topic %s: destroyed",
+	       lr->ledger_topic, lr->topic);
+	lr->work.data = lr;
+	uv_queue_work(&lr->d->loop, &lr->work, kf__lreader_destroy_work,
+		      kf__lreader_destroyed);
+}
+
+/* A reference to the daemon's reader of ledger_topic for the keys of
+ * topic, made (nothing connected yet) if it has none. 0 with *out, or
+ * KF_ENOMEM / KF_EINVAL with errstr. */
+static int kf__lreader_get(struct kf__daemon *d, const char *topic,
+			   const char *ledger_topic, struct kf__lreader **out,
+			   char *errstr, size_t errstr_size)
+{
+	struct kf__lreader *lr;
+	int err;
+
+	for (lr = d->lreaders; lr; lr = lr->next)
+		if (!strcmp(lr->topic, topic) &&
+		    !strcmp(lr->ledger_topic, ledger_topic)) {
+			lr->refs++;
+			*out = lr;
+			return 0;
+		}
+	lr = calloc(1, sizeof(*lr));
+	if (!lr || !(lr->topic = strdup(topic)) ||
+	    !(lr->ledger_topic = strdup(ledger_topic))) {
+		if (lr)
+			kf__lreader_free(lr);
+		return kf_seterr(errstr, errstr_size, KF_ENOMEM,
+				 "out of memory");
+	}
+	err = kf_load_ledger_new(d->load0.conf, lr->ledger_topic, lr->topic,
+				 &lr->lg, errstr, errstr_size);
+	if (err) {
+		kf__lreader_free(lr);
+		return err;
+	}
+	lr->d = d;
+	lr->refs = 1;
+	lr->next = d->lreaders;
+	d->lreaders = lr;
+	kf_dbg(KF_DBG_WATCH, "watch",
+	       "load ledger reader of %s for topic %s: created", ledger_topic,
+	       topic);
+	*out = lr;
+	return 0;
+}
+
+/* Gives f's load the reader of its ledger (f->lr: a reference until the
+ * loader is destroyed). Its route keeps one too, for its next files,
+ * unless a reload changed the route since f started: the reader then
+ * fits f's options, not the route's. */
+static int kf__file_lreader(struct kf__daemon *d, struct kf__file *f,
+			    char *errstr, size_t errstr_size)
+{
+	struct kf__rstate *rs = f->rs;
+	int err;
+
+	if (!f->lo.ledger_topic)
+		return 0;
+	err = kf__lreader_get(d, f->lo.topic, f->lo.ledger_topic, &f->lr,
+			      errstr, errstr_size);
+	if (err)
+		return err;
+	f->lo.ledger = f->lr->lg;
+	if (!rs->lr && !rs->removed && rs->r == f->job_route) {
+		rs->lr = f->lr;
+		rs->lr->refs++;
+	}
+	return 0;
+}
+
+/* Lets f's reference go: its loader is destroyed (or never started). */
+static void kf__file_lreader_put(struct kf__file *f)
+{
+	kf__lreader_put(f->lr);
+	f->lr = NULL;
 }
 
 /* ------------------------------------------------------- the file table */
@@ -238,6 +393,7 @@ static struct kf__file *kf__file_add(struct kf__rstate *rs, const char *rel)
 static void kf__file_free(struct kf__file *f)
 {
 	kf_loader_destroy(f->loader); /* done: kf__stop_tick waits for it */
+	kf__file_lreader_put(f);
 	kf_route_unref(f->job_route);
 	free(f->src);
 	free(f->rel);
@@ -358,6 +514,7 @@ static void kf__rstate_free(struct kf__rstate *rs)
 {
 	kf__files_each(rs, kf__drop_any, NULL);
 	kf__watches_close(rs);
+	kf__lreader_put(rs->lr);
 	kf_route_unref(rs->r);
 	free(rs->tab);
 	free(rs);
@@ -395,11 +552,6 @@ static void kf__file_cb(void *opaque, const char *rel, const char *src,
 static void kf__ckpt_cb(void *opaque, const char *src,
 			const kf_send_ckpt_t *ck);
 static int kf__void_cb(void *opaque, const char *src, void *token);
-
-static int kf__same(const char *a, const char *b)
-{
-	return a == b || (a && b && !strcmp(a, b));
-}
 
 static void kf__wsender_free(struct kf__wsender *ws)
 {
@@ -472,8 +624,7 @@ static int kf__load_opts(const struct kf__daemon *d, const kf_route_t *r,
 	*o = d->load0;
 	o->topic = r->topic;
 	o->schema = r->schema;
-	if (r->ledger_topic)
-		o->ledger_topic = r->ledger_topic;
+	o->ledger_topic = kf__ledger_topic(d, r);
 	if (r->dead_letter_topic)
 		o->dead_letter_topic = r->dead_letter_topic;
 	if (r->has_rejects) {
@@ -1003,6 +1154,8 @@ static int kf__src_sending(struct kf__daemon *d, const char *src)
 	return 0;
 }
 
+static void kf__load_next(struct kf__daemon *d);
+
 /* @locality loop thread (the loader's callback): a records route's
  * file is done, skipped (already loaded) or failed. A file the data
  * refuses (rejects past max_rejects, control totals, a header that does
@@ -1042,7 +1195,10 @@ static void kf__load_done(void *opaque, kf_loader_t *l,
 	}
 	kf_loader_destroy(l);
 	f->loader = NULL;
+	kf__file_lreader_put(f);
 	kf__inflight_remove(d, f);
+	d->nloading--;
+	kf__load_next(d);
 	d->last_progress = kf__now(d);
 	if (f->outcome_err == KF_EINVAL) {
 		kf__attempt_failed(f, f->outcome_err, 1);
@@ -1057,7 +1213,7 @@ static void kf__load_done(void *opaque, kf_loader_t *l,
 /* Hands a records route's file to a loader of its own (one transaction,
  * docs/records.md 4.3): opened like a sender opens it, below DIR without
  * following links, and only if it is the inode the scan saw. */
-static void kf__load(struct kf__daemon *d, struct kf__file *f)
+static void kf__load_start(struct kf__daemon *d, struct kf__file *f)
 {
 	const kf_route_t *r = f->job_route;
 	kf_load_src_t src = {.path = f->src,
@@ -1071,14 +1227,51 @@ static void kf__load(struct kf__daemon *d, struct kf__file *f)
 	       f->rel);
 	err = kf__load_opts(d, r, &f->lo, f->msg, sizeof(f->msg));
 	if (!err)
+		err = kf__file_lreader(d, f, f->msg, sizeof(f->msg));
+	if (!err)
 		err = kf_loader_start_src(&d->loop, &f->lo, &src, kf__load_done,
 					  f, &f->loader);
+	if (!err)
+		d->nloading++;
 	if (err) {
 		if (err == KF_ENOMEM)
 			snprintf(f->msg, sizeof(f->msg), "out of memory");
+		kf__file_lreader_put(f);
 		kf__inflight_remove(d, f);
 		kf__attempt_failed(f, err, err == KF_EINVAL);
 	}
+}
+
+/* Starts the records files that wait for a loader while fewer than
+ * max_loading run; once the daemon stops, gives them back instead (they
+ * are loaded after the next start). */
+static void kf__load_next(struct kf__daemon *d)
+{
+	struct kf__file *f;
+
+	while ((f = d->lwait) &&
+	       (d->stopping || d->nloading < d->max_loading)) {
+		d->lwait = f->lnext;
+		if (!d->lwait)
+			d->lwait_tail = &d->lwait;
+		f->lnext = NULL;
+		if (d->stopping) {
+			kf__inflight_remove(d, f);
+			kf__release(f, KF__F_SEEN);
+		} else {
+			kf__load_start(d, f);
+		}
+	}
+}
+
+/* A records file in flight gets a loader when one of the max_loading is
+ * free, in the order the files came. */
+static void kf__load(struct kf__daemon *d, struct kf__file *f)
+{
+	f->lnext = NULL;
+	*d->lwait_tail = f;
+	d->lwait_tail = &f->lnext;
+	kf__load_next(d);
 }
 
 /* Hands f to its route's sender: from DIR, or from DIR/.kferry/sending
@@ -1403,6 +1596,9 @@ static void kf__scan_start(struct kf__rstate *rs)
 static void kf__route_remove(struct kf__rstate *rs)
 {
 	rs->removed = 1;
+	/* its files in flight hold references of their own */
+	kf__lreader_put(rs->lr);
+	rs->lr = NULL;
 	kf__watches_close(rs);
 	kf__files_each(rs, kf__drop_idle, NULL);
 	kf_info("watch", "route %s removed", rs->r->name);
@@ -1423,6 +1619,12 @@ static void kf__route_replace(struct kf__rstate *rs, kf_route_t *r,
 	else
 		kf__files_each(rs, kf__unready, NULL);
 	kf__watches_close(rs);
+	/* a reader of another topic or ledger topic is of no use to the
+	 * route's next files (its files in flight keep theirs) */
+	if (rs->lr && !kf__lreader_fits(rs->lr, r)) {
+		kf__lreader_put(rs->lr);
+		rs->lr = NULL;
+	}
 	kf_route_unref(rs->r);
 	rs->r = r;
 	rs->ws = ws;
@@ -1524,6 +1726,7 @@ static void kf__begin_stop(struct kf__daemon *d)
 	d->drain_deadline = kf__now(d) + d->drain_s;
 	for (rs = d->routes; rs; rs = rs->next)
 		kf__watches_close(rs);
+	kf__load_next(d); /* those waiting for a loader are given back */
 	kf_info("watch", "stopping: %zu files in flight (waiting up to %d s)",
 		d->ninflight, d->drain_s);
 }
@@ -1847,6 +2050,14 @@ int kf_watch_run(const kf_conf_t *conf, const kf_send_opts_t *send,
 	d->conf0 = conf;
 	d->send0 = *send;
 	d->load0 = *load;
+	/* A load holds a worker in each of its blocking steps, and its
+	 * ledger read may wait there for another load's open transaction
+	 * (docs/records.md 3.3), whose commit needs a worker too: with more
+	 * loads than workers, every worker could wait for a commit that no
+	 * worker is left to run. One is kept for scans and claims. */
+	d->max_loading =
+		kf_workers_count() > 2 ? (unsigned)kf_workers_count() - 1 : 1;
+	d->lwait_tail = &d->lwait;
 	d->reload = reload;
 	d->reload_opaque = opaque;
 	d->rescan_s = conf->rescan_s;

@@ -442,6 +442,14 @@ conf_watch() {
 	[ $# = 0 ] || printf '%s\n' "$@"
 }
 
+# schema_head NAME: the start of a CSV schema file (docs/records.md 2)
+# named kferry.NAME, keyed by its required int64 column id; the test
+# appends its other columns.
+schema_head() {
+	printf '[schema]\nformat_version = 1\nname = kferry.%s\nformat = csv\nkey = id\n\n' "$1"
+	printf '[column.id]\ntype = int64\nrequired = true\n'
+}
+
 # conf_route NAME DIR [KEY = VALUE]...: a [route.NAME] section watching DIR.
 conf_route() {
 	printf '[route.%s]\ndir = %s\n' "$1" "$2"
