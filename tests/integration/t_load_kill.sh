@@ -13,16 +13,9 @@ create_topic "$LOAD_LEDGER" 1
 ROWS=${KF_LOAD_KILL_ROWS:-300000}
 
 SCHEMA=$WORK/k.schema
-cat >"$SCHEMA" <<'EOF'
-[schema]
-format_version = 1
-name = kferry.k
-format = csv
-key = id
-
-[column.id]
-type = int64
-required = true
+{
+	schema_head k
+	cat <<'EOF'
 
 [column.name]
 type = text
@@ -31,6 +24,7 @@ required = true
 [column.amount]
 type = decimal(12,2)
 EOF
+} >"$SCHEMA"
 CSV=$WORK/big.csv
 {
 	echo 'id,name,amount'

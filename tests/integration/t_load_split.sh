@@ -17,16 +17,9 @@ NBAD=3
 GOOD=$((ROWS - NBAD))
 
 SCHEMA=$WORK/s.schema
-cat >"$SCHEMA" <<'EOF'
-[schema]
-format_version = 1
-name = kferry.s
-format = csv
-key = id
-
-[column.id]
-type = int64
-required = true
+{
+	schema_head s
+	cat <<'EOF'
 
 [column.name]
 type = text
@@ -36,6 +29,7 @@ required = true
 type = decimal(12,2)
 required = true
 EOF
+} >"$SCHEMA"
 CSV=$WORK/split.csv
 {
 	echo 'id,name,amount'
