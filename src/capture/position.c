@@ -87,18 +87,6 @@ void kf_cap_pos_format(const kf_cap_pos_t *p, kf_strbuf_t *out)
 	kf__snap_format(p, out);
 }
 
-static int kf__u64(const char *js, const kf_jtok_t *toks, int obj,
-		   const char *name, uint64_t *out)
-{
-	int t = kf_json_member(js, toks, obj, name, strlen(name));
-	int64_t v;
-
-	if (t < 0 || kf_json_int64(js, &toks[t], &v) || v < 0)
-		return -1;
-	*out = (uint64_t)v;
-	return 0;
-}
-
 static int kf__text(const char *js, const kf_jtok_t *toks, const char *name,
 		    char *out, size_t cap)
 {
@@ -160,11 +148,11 @@ static int kf__snap_parse(const char *js, size_t len, const kf_jtok_t *toks,
 	p->in_snapshot = 1;
 	if (p->source == KF_CAP_POS_MARIADB
 		    ? kf__gtid(js, toks, t, "gtid", &p->snap_gtid)
-		    : kf__u64(js, toks, t, "lsn", &p->snap_lsn))
+		    : kf_json_member_u64(js, toks, t, "lsn", &p->snap_lsn))
 		return kf_seterr(errstr, errstr_size, KF_EPROTO,
 				 "an offsets record's snapshot without its "
 				 "position (lsn or gtid)");
-	kf__u64(js, toks, t, "rows", (uint64_t *)&p->snap_rows);
+	kf_json_member_u64(js, toks, t, "rows", (uint64_t *)&p->snap_rows);
 	if (tk >= 0 && toks[tk].type != KF_J_NULL &&
 	    (toks[tk].type != KF_J_ARRAY || !n))
 		return kf_seterr(errstr, errstr_size, KF_EPROTO,
@@ -255,7 +243,7 @@ static int kf__pg_head(const char *js, const kf_jtok_t *toks, uint64_t v,
 	    kf__text(js, toks, "system_id", p->system_id,
 		     sizeof(p->system_id)) ||
 	    kf__text(js, toks, "db", p->db, sizeof(p->db)) ||
-	    kf__u64(js, toks, 0, "lsn", &p->lsn))
+	    kf_json_member_u64(js, toks, 0, "lsn", &p->lsn))
 		return kf_seterr(errstr, errstr_size, KF_EPROTO,
 				 "an offsets record without slot, system_id, "
 				 "db or lsn");
@@ -287,7 +275,7 @@ static int kf__mariadb_head(const char *js, const kf_jtok_t *toks, uint64_t v,
 	    kf__text(js, toks, "db", p->db, sizeof(p->db)) ||
 	    kf__gtid(js, toks, 0, "gtid", &p->gtid) ||
 	    kf__text(js, toks, "file", p->file, sizeof(p->file)) ||
-	    kf__u64(js, toks, 0, "pos", &p->binlog_pos))
+	    kf_json_member_u64(js, toks, 0, "pos", &p->binlog_pos))
 		return kf_seterr(errstr, errstr_size, KF_EPROTO,
 				 "a MariaDB offsets record without name, db, "
 				 "a GTID position in gtid, file or pos");
@@ -327,7 +315,8 @@ int kf_cap_pos_parse(const char *js, size_t len, kf_cap_pos_t *p, char *errstr,
 	if (kf_json_tokenize(js, len, toks, KF__MAX_TOKENS, &ntok, errstr,
 			     errstr_size))
 		goto out_free;
-	if (toks[0].type != KF_J_OBJECT || kf__u64(js, toks, 0, "v", &v)) {
+	if (toks[0].type != KF_J_OBJECT ||
+	    kf_json_member_u64(js, toks, 0, "v", &v)) {
 		kf_seterr(errstr, errstr_size, KF_EPROTO,
 			  "an offsets record is a JSON object with \"v\"");
 		goto out_free;

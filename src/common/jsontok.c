@@ -506,3 +506,15 @@ int kf_json_int64(const char *js, const kf_jtok_t *t, int64_t *out)
 	*out = !neg ? (int64_t)v : v > INT64_MAX ? INT64_MIN : -(int64_t)v;
 	return 0;
 }
+
+int kf_json_member_u64(const char *js, const kf_jtok_t *toks, int obj,
+		       const char *name, uint64_t *out)
+{
+	int t = kf_json_member(js, toks, obj, name, strlen(name));
+	int64_t v;
+
+	if (t < 0 || kf_json_int64(js, &toks[t], &v) || v < 0)
+		return -1;
+	*out = (uint64_t)v;
+	return 0;
+}

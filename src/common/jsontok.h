@@ -57,4 +57,9 @@ long kf_json_string(const char *js, const kf_jtok_t *t, char *out, size_t cap);
  * 0, or -1. */
 int kf_json_int64(const char *js, const kf_jtok_t *t, int64_t *out);
 
+/* Member name of object token obj as a count (an integer, 0 or more):
+ * 0, or -1 when it is absent, not an integer or negative. */
+int kf_json_member_u64(const char *js, const kf_jtok_t *toks, int obj,
+		       const char *name, uint64_t *out);
+
 #endif /* KF_COMMON_JSONTOK_H */

@@ -216,20 +216,6 @@ void kf_load_ckpt_clear(kf_load_ckpt_t *ck)
 	memset(ck, 0, sizeof(*ck));
 }
 
-/* Member name of object obj as a count: 0, or -1 when absent, not an
- * integer or negative. */
-static int kf__member_u64(const char *js, const kf_jtok_t *t, int obj,
-			  const char *name, uint64_t *out)
-{
-	int i = kf_json_member(js, t, obj, name, strlen(name));
-	int64_t v;
-
-	if (i < 0 || kf_json_int64(js, &t[i], &v) || v < 0)
-		return -1;
-	*out = (uint64_t)v;
-	return 0;
-}
-
 /* The ranges array member name of object 0 into *out (malloc'd, or NULL
  * when empty): 0, or -1 when it is absent or a range does not hold
  * together (our writer puts one range per partition, first <= last). */
@@ -250,11 +236,12 @@ static int kf__parse_ranges(const char *js, const kf_jtok_t *t,
 		return -1;
 	for (i = 0, e = (uint32_t)a + 1; i < t[a].size; i++, e = t[e].next) {
 		if (t[e].type != KF_J_OBJECT ||
-		    kf__member_u64(js, t, (int)e, "p", &p) ||
-		    kf__member_u64(js, t, (int)e, "first", &first) ||
-		    kf__member_u64(js, t, (int)e, "last", &last) ||
-		    kf__member_u64(js, t, (int)e, "n", &cnt) || p > INT32_MAX ||
-		    first > last || !cnt || cnt > last - first + 1)
+		    kf_json_member_u64(js, t, (int)e, "p", &p) ||
+		    kf_json_member_u64(js, t, (int)e, "first", &first) ||
+		    kf_json_member_u64(js, t, (int)e, "last", &last) ||
+		    kf_json_member_u64(js, t, (int)e, "n", &cnt) ||
+		    p > INT32_MAX || first > last || !cnt ||
+		    cnt > last - first + 1)
 			return -1;
 		(*out)[i] = (kf_load_range_t){.p = (int32_t)p,
 					      .first = (int64_t)first,
@@ -279,13 +266,15 @@ static int kf__parse_ckpt(const char *js, size_t len, kf_load_ckpt_t *ck,
 				 "out of memory");
 	bad = kf_json_tokenize(js, len, toks, KF__MAX_TOKENS, &ntok, errstr,
 			       errstr_size) ||
-	      kf__member_u64(js, toks, 0, "next_record", &ck->next_record) ||
-	      kf__member_u64(js, toks, 0, "last_line", &ck->last_line) ||
-	      kf__member_u64(js, toks, 0, "last_offset", &ck->last_offset) ||
-	      kf__member_u64(js, toks, 0, "rows_published", &pub) ||
-	      kf__member_u64(js, toks, 0, "rows_rejected",
-			     &ck->rows_rejected) ||
-	      kf__member_u64(js, toks, 0, "parts", &parts) ||
+	      kf_json_member_u64(js, toks, 0, "next_record",
+				 &ck->next_record) ||
+	      kf_json_member_u64(js, toks, 0, "last_line", &ck->last_line) ||
+	      kf_json_member_u64(js, toks, 0, "last_offset",
+				 &ck->last_offset) ||
+	      kf_json_member_u64(js, toks, 0, "rows_published", &pub) ||
+	      kf_json_member_u64(js, toks, 0, "rows_rejected",
+				 &ck->rows_rejected) ||
+	      kf_json_member_u64(js, toks, 0, "parts", &parts) ||
 	      kf__parse_ranges(js, toks, "ranges", &ck->ranges, &ck->nranges) ||
 	      kf__parse_ranges(js, toks, "dead_letters", &ck->dead, &ck->ndead);
 	for (i = 0; !bad && i < ck->nranges; i++)
