@@ -59,7 +59,8 @@ expect_sums() {
 		for (i = first; i < first + n; i++) {
 			s += i; a += (i * 7) % 1000; l += length(sprintf("행 %d", i))
 		}
-		printf "%d\t%d\t%d\t%d\n", n, s, a, l
+		# %.0f: mawk clamps %d to 2^31 - 1 (a sum of ids past 65535 rows)
+		printf "%d\t%.0f\t%.0f\t%.0f\n", n, s, a, l
 	}'
 }
 
