@@ -25,10 +25,14 @@
 /* kf__look_up_starts: long enough for a busy coordinator, short enough
  * not to hold a shutdown (the loop waits for its worker) */
 #define KF__STARTS_TIMEOUT_MS 5000
-/* kf__nudge: at most this often, a round trip's wait at most */
-#define KF__NUDGE_EVERY_MS 100
-#define KF__NUDGE_TIMEOUT_MS 500
-#define KF__NUDGE_MAX_PARTS 16
+/* kf__nudge: at most this often; its worker waits for the answers at
+ * most this long (the wake-up is the request, not the answer: a fetcher
+ * asleep has no fetch before it on the connection, so it is answered at
+ * once) */
+#define KF__NUDGE_EVERY_MS 10
+#define KF__NUDGE_TIMEOUT_MS 50
+/* kf_engine_resolve_starts: past it, librdkafka looks the starts up */
+#define KF__RESOLVE_TIMEOUT_MS 5000
 
 /* One topic read and its commit rule's tracker. */
 struct kf__topic {
@@ -219,9 +223,12 @@ static void kf__consume(kf_engine_t *e);
  * queued.max.messages.kbytes and looks at the queue again only when its
  * broker thread wakes for something else: up to a second after we
  * emptied it, the sink's writer idle meanwhile (bench/README.md, the
- * sink's fetch stall). A request to each partition's leader wakes that
- * thread at once; a watermark query is the lightest that goes there. It
- * waits for its answer, so it runs on a worker. */
+ * sink's fetch stall). A newly assigned partition can wait the same way
+ * before its first fetch. A request to each partition's leader wakes that
+ * thread as it is queued; one offsets-for-times query sends one to each
+ * leader at once (a watermark query per partition queued each behind the
+ * fetch the broker holds for fetch.wait.max.ms). It waits for the
+ * answers, so it runs on a worker. */
 struct kf__nudge {
 	uv_work_t work;
 	kf_engine_t *e;
@@ -231,14 +238,11 @@ struct kf__nudge {
 static void kf__nudge_work(uv_work_t *w)
 {
 	struct kf__nudge *n = w->data;
-	int64_t lo, hi;
 	int i;
 
-	for (i = 0; i < n->parts->cnt && i < KF__NUDGE_MAX_PARTS; i++)
-		rd_kafka_query_watermark_offsets(
-			n->e->rk, n->parts->elems[i].topic,
-			n->parts->elems[i].partition, &lo, &hi,
-			KF__NUDGE_TIMEOUT_MS);
+	for (i = 0; i < n->parts->cnt; i++)
+		n->parts->elems[i].offset = RD_KAFKA_OFFSET_END; /* latest */
+	rd_kafka_offsets_for_times(n->e->rk, n->parts, KF__NUDGE_TIMEOUT_MS);
 }
 
 static void kf__nudge_done(uv_work_t *w, int status)
@@ -250,8 +254,9 @@ static void kf__nudge_done(uv_work_t *w, int status)
 	e->nudging = 0;
 	rd_kafka_topic_partition_list_destroy(n->parts);
 	free(n);
-	/* the caps may have held reading back again while it ran */
-	if (e->held && !e->closed)
+	/* the caps may have held reading back again while it ran, or the
+	 * queue been read from (and maybe emptied) */
+	if ((e->held || e->read_bytes) && !e->closed)
 		kf__consume(e);
 }
 
@@ -282,8 +287,9 @@ static void kf__nudge_start(kf_engine_t *e, uint64_t now)
 	uv_queue_work(e->loop, &n->work, kf__nudge_work, kf__nudge_done);
 }
 
-/* The queue was found empty after our caps held reading back: it may
- * have filled meanwhile, and librdkafka's fetcher may be asleep. A nudge
+/* The queue was found empty after our caps held reading back, or after
+ * we read from it: it may have filled meanwhile (to librdkafka's cap), and
+ * librdkafka's fetcher be asleep. A nudge
  * that must wait (one running, or the last one too recent) stays owed:
  * dropping it left the fetcher asleep up to a second whenever the caps
  * held reading back twice within KF__NUDGE_EVERY_MS (bench/README.md). */
@@ -327,7 +333,7 @@ static void kf__consume(kf_engine_t *e)
 		}
 		m = rd_kafka_consumer_poll(e->rk, 0);
 		if (!m) {
-			if (e->held)
+			if (e->held || e->read_bytes)
 				kf__nudge(e);
 			return;
 		}
@@ -534,6 +540,42 @@ static int kf__assign(kf_engine_t *e, rd_kafka_topic_partition_list_t *parts)
 	e->assignment = rd_kafka_topic_partition_list_copy(parts);
 	rd_kafka_assign(e->rk, parts);
 	return 0;
+}
+
+/* librdkafka 2.0.2 looks a logical start up itself, but when the
+ * partition's leader is not yet known to it (a consumer's first
+ * assignment, often) it tries again only 500 ms later: every other sink
+ * started half a second late (docs/sink.md 4.1). One query sends one
+ * request to each leader, waiting for the metadata it needs. */
+void kf_engine_resolve_starts(kf_engine_t *e,
+			      rd_kafka_topic_partition_list_t *parts)
+{
+	rd_kafka_topic_partition_list_t *q;
+	rd_kafka_topic_partition_t *r;
+	int i;
+
+	q = rd_kafka_topic_partition_list_new(parts->cnt);
+	if (!q)
+		return;
+	/* a ListOffsets timestamp of -2 asks for the log start, -1 its end:
+	 * the logical offsets' own values */
+	for (i = 0; i < parts->cnt; i++)
+		if (parts->elems[i].offset == RD_KAFKA_OFFSET_BEGINNING ||
+		    parts->elems[i].offset == RD_KAFKA_OFFSET_END)
+			rd_kafka_topic_partition_list_add(
+				q, parts->elems[i].topic,
+				parts->elems[i].partition)
+				->offset = parts->elems[i].offset;
+	if (q->cnt &&
+	    !rd_kafka_offsets_for_times(e->rk, q, KF__RESOLVE_TIMEOUT_MS))
+		for (i = 0; i < parts->cnt; i++) {
+			r = rd_kafka_topic_partition_list_find(
+				q, parts->elems[i].topic,
+				parts->elems[i].partition);
+			if (r && !r->err && r->offset >= 0)
+				parts->elems[i].offset = r->offset;
+		}
+	rd_kafka_topic_partition_list_destroy(q);
 }
 
 /* Whether two lists name the same partitions in the same order. */

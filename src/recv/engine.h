@@ -127,6 +127,12 @@ kf_offsets_t *kf_engine_topic_offsets(kf_engine_t *e, const char *topic);
  * at once: messages of parts may reach the sink before this returns. */
 int kf_engine_assign_done(kf_engine_t *e,
 			  const rd_kafka_topic_partition_list_t *parts);
+/* The logical starts in parts (RD_KAFKA_OFFSET_BEGINNING, _END) made
+ * offsets, asked of the partitions' leaders; best effort: a start not
+ * resolved stays logical. Blocks up to a few seconds: for the thread that
+ * answers a pending assign, never the loop. @locality any thread */
+void kf_engine_resolve_starts(kf_engine_t *e,
+			      rd_kafka_topic_partition_list_t *parts);
 /* The work on partitions whose revoke the sink left pending is over: the
  * group may hand them on. KF_EINVAL when no revoke is pending. */
 int kf_engine_revoke_done(kf_engine_t *e);

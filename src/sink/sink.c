@@ -112,6 +112,8 @@ static void *kf__writer_main(void *arg)
 		err[0] = '\0';
 		rc = a ? kf_sink_writer_starts(s->w, a, err, sizeof(err))
 		       : kf_sink_writer_apply(s->w, b, err, sizeof(err));
+		if (a && !rc)
+			kf_engine_resolve_starts(s->eng, a);
 		pthread_mutex_lock(&s->mu);
 		if (rc)
 			memcpy(s->werr, err, sizeof(err));

@@ -249,10 +249,14 @@ int kf_sink_writer_starts(kf_sink_writer_t *w,
 		p->offset = next >= 0		 ? next
 			    : w->o->start_latest ? RD_KAFKA_OFFSET_END
 						 : RD_KAFKA_OFFSET_BEGINNING;
-		kf_info("sink", "%s [%d] starts at %s %lld", p->topic,
-			(int)p->partition,
-			next >= 0 ? "the stored offset" : "the log's",
-			(long long)(next >= 0 ? next : 0));
+		if (next >= 0)
+			kf_info("sink",
+				"%s [%d] starts at the stored offset %lld",
+				p->topic, (int)p->partition, (long long)next);
+		else
+			kf_info("sink", "%s [%d] starts at the log's %s",
+				p->topic, (int)p->partition,
+				w->o->start_latest ? "end" : "start");
 	}
 	return 0;
 }
