@@ -816,6 +816,33 @@ static void kf__range_end(kf_engine_t *e)
 	e->stopping = 1;
 }
 
+static void kf__on_tick(uv_timer_t *t);
+
+/* --idle-exit: stopping once nothing happened for that long and every
+ * partition is read to its end. The tick that reaches the deadline is
+ * moved onto it: idle-exit N ends N s after the last activity, not up to
+ * a tick later (a sink's time measured by its exit was off by up to
+ * KF__TICK_MS). */
+static void kf__idle_check(kf_engine_t *e, uint64_t now)
+{
+	uint64_t due;
+
+	if (e->stopping || !e->o.idle_exit_s || e->ops->open(e->sink) ||
+	    kf__busy(e))
+		return;
+	due = e->last_activity_ms + (uint64_t)e->o.idle_exit_s * 1000;
+	if (now < due) {
+		if (due - now < KF__TICK_MS)
+			uv_timer_start(&e->tick, kf__on_tick, due - now,
+				       KF__TICK_MS);
+		return;
+	}
+	if (!kf__caught_up(e))
+		return;
+	kf_info("recv", "idle for %d s: exiting", e->o.idle_exit_s);
+	e->stopping = 1;
+}
+
 static void kf__on_tick(uv_timer_t *t)
 {
 	kf_engine_t *e = t->data;
@@ -829,13 +856,7 @@ static void kf__on_tick(uv_timer_t *t)
 		kf_err("recv", "stopping: %s", kf_strerror(e->guard.err));
 		e->stopping = 1;
 	}
-	if (!e->stopping && e->o.idle_exit_s && !e->ops->open(e->sink) &&
-	    !kf__busy(e) &&
-	    now - e->last_activity_ms >= (uint64_t)e->o.idle_exit_s * 1000 &&
-	    kf__caught_up(e)) {
-		kf_info("recv", "idle for %d s: exiting", e->o.idle_exit_s);
-		e->stopping = 1;
-	}
+	kf__idle_check(e, now);
 	kf__look_up_starts(e);
 	if (!e->stopping && kf_replay_plan_done(e->range))
 		kf__range_end(e);
