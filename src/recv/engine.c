@@ -545,7 +545,7 @@ static int kf__assign(kf_engine_t *e, rd_kafka_topic_partition_list_t *parts)
 /* librdkafka 2.0.2 looks a logical start up itself, but when the
  * partition's leader is not yet known to it (a consumer's first
  * assignment, often) it tries again only 500 ms later: every other sink
- * started half a second late (docs/sink.md 4.1). One query sends one
+ * started half a second late (docs/sink.md 3.2). One query sends one
  * request to each leader, waiting for the metadata it needs. */
 void kf_engine_resolve_starts(kf_engine_t *e,
 			      rd_kafka_topic_partition_list_t *parts)
