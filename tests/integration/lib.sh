@@ -124,13 +124,13 @@ read_topic() {
 count_records() { grep -ao '@@END@@' "$1" | wc -l; }
 
 # wait_committed TOPIC N: waits (30 s at most) until read_committed sees
-# N records or more in partition 0 of TOPIC. A commit returns once the
+# N records or more in TOPIC (every partition). A commit returns once the
 # transaction coordinator logged it; the markers that let readers past
 # its records reach the partitions a moment later.
 wait_committed() {
 	local i n=0
 	for ((i = 0; i < 150; i++)); do
-		n=$(kcat -b "$BOOTSTRAP" -C -t "$1" -p 0 -o beginning -e -q \
+		n=$(kcat -b "$BOOTSTRAP" -C -t "$1" -o beginning -e -q \
 			-X isolation.level=read_committed -f '.\n' 2>/dev/null | wc -l)
 		[ "$n" -lt "$2" ] || return 0
 		sleep 0.2

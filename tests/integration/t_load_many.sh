@@ -30,17 +30,11 @@ rows() {
 	kcat -b "$BOOTSTRAP" -X isolation.level=read_committed -C -t "$LOAD_TOPIC" -o beginning -e -q \
 		-f '.\n' 2>/dev/null | wc -l
 }
-# rows_are N: read_committed sees N rows, waited for up to 30 s (a load's
-# commit returns once the coordinator logged it; its markers reach the
-# partitions a moment later)
+# rows_are N: read_committed sees exactly N rows, once the load's commit
+# markers are in (wait_committed)
 rows_are() {
-	local i n
-	for ((i = 0; i < 150; i++)); do
-		n=$(rows)
-		[ "$n" -lt "$1" ] || break
-		sleep 0.2
-	done
-	[ "$n" = "$1" ] || fail "read_committed sees $n rows, not $1"
+	wait_committed "$LOAD_TOPIC" "$1"
+	[ "$(rows)" = "$1" ] || fail "read_committed sees $(rows) rows, not $1"
 }
 
 # 1. One run loads every file.
