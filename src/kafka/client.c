@@ -167,6 +167,26 @@ kf__consumer(const kf_conf_t *conf, const char *const *defaults,
 #define KF__FILE_FETCH (32ULL << 20)
 #define KF__FILE_PARTITION_FETCH (8ULL << 20)
 
+uint64_t kf_kafka_frame_bytes(const kf_conf_t *conf)
+{
+	return conf->chunk_size + 64 + 4096 + 1024;
+}
+
+/* A file transfer's share of a fetch for one partition: whole frames, at
+ * least two. A broker ends a partition's data at this many bytes even
+ * inside a record batch, and the consumer drops the cut batch and fetches
+ * it again: a share of exactly 8 MiB held seven frames of 1 MiB chunks
+ * (each a little over 1 MiB) and most of an eighth, so one byte in eight
+ * crossed the network twice, and over TLS was encrypted and decrypted
+ * twice (bench/README.md, "TLS receive: fetches of whole frames"). */
+static uint64_t kf__file_partition_fetch(const kf_conf_t *conf)
+{
+	uint64_t frame = kf_kafka_frame_bytes(conf);
+	uint64_t n = (KF__FILE_PARTITION_FETCH + frame - 1) / frame;
+
+	return (n < 2 ? 2 : n) * frame;
+}
+
 uint64_t kf_kafka_prefetch_bytes(uint64_t prefetch_bytes)
 {
 	if (prefetch_bytes == 0)
@@ -213,7 +233,6 @@ rd_kafka_t *kf_kafka_consumer_new(
 		"true",
 		NULL,
 	};
-	unsigned long long frame = conf->chunk_size + 64 + 4096 + 1024;
 	unsigned long long fetch, part;
 
 	prefetch_bytes = kf_kafka_prefetch_bytes(prefetch_bytes);
@@ -224,11 +243,10 @@ rd_kafka_t *kf_kafka_consumer_new(
 						    : fetch_bytes;
 		part = fetch / 2 < KF__FETCH_MIN ? KF__FETCH_MIN : fetch / 2;
 	} else {
-		/* a file transfer's frame fits whole in a partition's share */
-		part = frame * 2 > KF__FILE_PARTITION_FETCH
-			       ? frame * 2
-			       : KF__FILE_PARTITION_FETCH;
-		fetch = part > KF__FILE_FETCH ? part : KF__FILE_FETCH;
+		/* the response's limit is whole partition shares too: it cuts
+		 * a batch as well */
+		part = kf__file_partition_fetch(conf);
+		fetch = (KF__FILE_FETCH + part - 1) / part * part;
 	}
 	snprintf(queued, sizeof(queued), "%llu",
 		 (unsigned long long)(prefetch_bytes / 1024));

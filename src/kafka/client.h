@@ -47,8 +47,9 @@ rd_kafka_conf_t *kf__conf_build(const kf_conf_t *conf,
  * stored by us, reading from the earliest offset for a new group, fetch
  * sizes bounded so that memory stays bounded: librdkafka's prefetch queue
  * holds prefetch_bytes (0: 8 MiB; else kept within 1 MiB and 1 GiB).
- * A file transfer (fetch_bytes 0) fetches responses of up to 32 MiB, 8 MiB
- * a partition (or two chunk frames, if more); a bulk reader (the sink)
+ * A file transfer (fetch_bytes 0) fetches about 8 MiB a partition in
+ * whole frames (at least two), and responses of about 32 MiB in whole
+ * partition shares; a bulk reader (the sink)
  * fetches fetch_bytes, a partition's share half that. A fetch is counted
  * compressed and the queue decompressed: a fetch's records may overshoot
  * the queue by the topic's compression ratio, which is why a bulk reader
@@ -59,6 +60,10 @@ rd_kafka_t *kf_kafka_consumer_new(
 	void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
 			     rd_kafka_topic_partition_list_t *, void *),
 	kf_kafka_guard_t *guard, char *errstr, size_t errstr_size);
+
+/* The largest record batch one file frame makes: the chunk, its 64-byte
+ * header and its key, and room for the batch's own overhead. */
+uint64_t kf_kafka_frame_bytes(const kf_conf_t *conf);
 
 /* The prefetch queue kf_kafka_consumer_new gives librdkafka for
  * prefetch_bytes (0, or out of bounds, as it says). */

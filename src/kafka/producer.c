@@ -31,13 +31,6 @@ struct kf_producer_s {
 	int attached; /* the waker is open */
 };
 
-/* A frame is the chunk, its 64-byte header and the key; leave room for
- * the record batch overhead as well. */
-static uint64_t kf__frame(const kf_conf_t *conf)
-{
-	return conf->chunk_size + 64 + 4096 + 1024;
-}
-
 static uint64_t kf__max_u64(uint64_t a, uint64_t b)
 {
 	return a > b ? a : b;
@@ -46,7 +39,7 @@ static uint64_t kf__max_u64(uint64_t a, uint64_t b)
 void kf_producer_opts_init(kf_producer_opts_t *o, const kf_conf_t *conf,
 			   const char *topic, uint64_t max_message)
 {
-	uint64_t frame = kf__frame(conf);
+	uint64_t frame = kf_kafka_frame_bytes(conf);
 	uint64_t biggest = kf__max_u64(max_message, frame);
 
 	*o = (kf_producer_opts_t){0};
