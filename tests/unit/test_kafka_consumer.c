@@ -34,33 +34,30 @@ struct fetch {
 	uint64_t queued; /* queued.max.messages.kbytes */
 };
 
+/* A numeric property of rk's configuration. */
+static uint64_t conf_u64(rd_kafka_t *rk, const char *name)
+{
+	char v[64];
+	size_t n = sizeof(v);
+
+	assert_int_equal(rd_kafka_conf_get(rd_kafka_conf(rk), name, v, &n),
+			 RD_KAFKA_CONF_OK);
+	return strtoull(v, NULL, 10);
+}
+
 /* The sizes of a consumer made from conf (nothing is fetched). */
 static struct fetch sizes(kf_conf_t *conf, uint64_t fetch_bytes)
 {
 	kf_kafka_guard_t guard = {0};
 	struct fetch f;
 	rd_kafka_t *rk;
-	char v[64];
-	size_t n;
 
 	rk = kf_kafka_consumer_new(conf, 0, fetch_bytes, NULL, &guard, errbuf,
 				   sizeof(errbuf));
 	assert_non_null(rk);
-	n = sizeof(v);
-	assert_int_equal(rd_kafka_conf_get(rd_kafka_conf(rk),
-					   "max.partition.fetch.bytes", v, &n),
-			 RD_KAFKA_CONF_OK);
-	f.part = strtoull(v, NULL, 10);
-	n = sizeof(v);
-	assert_int_equal(
-		rd_kafka_conf_get(rd_kafka_conf(rk), "fetch.max.bytes", v, &n),
-		RD_KAFKA_CONF_OK);
-	f.fetch = strtoull(v, NULL, 10);
-	n = sizeof(v);
-	assert_int_equal(rd_kafka_conf_get(rd_kafka_conf(rk),
-					   "queued.max.messages.kbytes", v, &n),
-			 RD_KAFKA_CONF_OK);
-	f.queued = strtoull(v, NULL, 10);
+	f.part = conf_u64(rk, "max.partition.fetch.bytes");
+	f.fetch = conf_u64(rk, "fetch.max.bytes");
+	f.queued = conf_u64(rk, "queued.max.messages.kbytes");
 	rd_kafka_destroy(rk);
 	return f;
 }
