@@ -621,8 +621,124 @@ int kf_engine_assign_done(kf_engine_t *e,
 	return 0;
 }
 
+/* Hands parts to the consumer at the group's positions, which librdkafka
+ * looks up itself, and looks them up for the idle exit as well: what a
+ * receiver did before kf__look_up_positions, and does when that fails. */
+static void kf__assign_unresolved(kf_engine_t *e,
+				  rd_kafka_topic_partition_list_t *parts)
+{
+	e->assignment = rd_kafka_topic_partition_list_copy(parts);
+	rd_kafka_assign(e->rk, parts);
+	e->starts_wanted = 1;
+	kf__look_up_starts(e);
+}
+
+/* The logical start that auto.offset.reset names for a partition without
+ * a committed position; INVALID ("error") leaves it to librdkafka. */
+static int64_t kf__reset_offset(rd_kafka_t *rk)
+{
+	char v[32];
+	size_t n = sizeof(v);
+
+	if (rd_kafka_conf_get(rd_kafka_conf(rk), "auto.offset.reset", v, &n) !=
+	    RD_KAFKA_CONF_OK)
+		return RD_KAFKA_OFFSET_INVALID;
+	if (!strcmp(v, "smallest") || !strcmp(v, "earliest") ||
+	    !strcmp(v, "beginning"))
+		return RD_KAFKA_OFFSET_BEGINNING;
+	if (!strcmp(v, "largest") || !strcmp(v, "latest") || !strcmp(v, "end"))
+		return RD_KAFKA_OFFSET_END;
+	return RD_KAFKA_OFFSET_INVALID;
+}
+
+/* A receiver's partitions are handed to the consumer at offsets looked up
+ * first: given a partition without a committed position, librdkafka
+ * 2.0.2 asks for the log's start only after a fixed 100 ms (500 ms while
+ * it does not know the leader yet), so every new group read its first
+ * frame that much after the assignment. The group's positions
+ * (rd_kafka_committed) and the log starts (kf_engine_resolve_starts)
+ * block, so they are asked on a worker; the partitions are assigned on
+ * the loop when the answer comes (kf_engine_assign_done, as a sink's
+ * pending assign), and nothing is fetched from them meanwhile. */
+struct kf__positions {
+	uv_work_t work;
+	kf_engine_t *e;
+	rd_kafka_topic_partition_list_t *parts;
+	int64_t reset; /* where a partition without a position starts */
+	uint64_t gen;  /* e->assign_gen: a later rebalance drops the answer */
+	rd_kafka_resp_err_t err;
+};
+
+static void kf__positions_work(uv_work_t *w)
+{
+	struct kf__positions *s = w->data;
+	int i;
+
+	s->err = rd_kafka_committed(s->e->rk, s->parts, KF__STARTS_TIMEOUT_MS);
+	for (i = 0; !s->err && i < s->parts->cnt; i++) {
+		rd_kafka_topic_partition_t *p = &s->parts->elems[i];
+
+		if (p->err)
+			s->err = p->err;
+		else if (p->offset == RD_KAFKA_OFFSET_INVALID)
+			p->offset = s->reset;
+	}
+	if (!s->err)
+		kf_engine_resolve_starts(s->e, s->parts);
+}
+
+/* The worker's answer: the partitions assigned where it says, or, when
+ * it could not tell, as before it; dropped after a later rebalance (the
+ * positions may have moved since: the revoke commits). */
+static void kf__positions_done(uv_work_t *w, int status)
+{
+	struct kf__positions *s = w->data;
+	kf_engine_t *e = s->e;
+	rd_kafka_topic_partition_list_t *l = e->assigning;
+	int fresh = s->gen == e->assign_gen && l && !e->closed &&
+		    kf__same_parts(l, s->parts);
+
+	e->starts_running = 0;
+	if (fresh && status == 0 && !s->err) {
+		kf_engine_assign_done(e, s->parts);
+	} else if (fresh) {
+		kf_dbg(KF_DBG_KAFKA, "recv",
+		       "committed positions not known yet (%s): the consumer "
+		       "looks them up",
+		       s->err ? rd_kafka_err2str(s->err) : "cancelled");
+		e->assigning = NULL;
+		kf__assign_unresolved(e, l);
+		rd_kafka_topic_partition_list_destroy(l);
+		kf__consume(e);
+	}
+	rd_kafka_topic_partition_list_destroy(s->parts);
+	free(s);
+}
+
+static void kf__look_up_positions(kf_engine_t *e,
+				  rd_kafka_topic_partition_list_t *parts)
+{
+	struct kf__positions *s = calloc(1, sizeof(*s));
+
+	if (!s) { /* librdkafka looks them up */
+		kf__assign_unresolved(e, parts);
+		return;
+	}
+	s->e = e;
+	s->parts = rd_kafka_topic_partition_list_copy(parts);
+	s->reset = kf__reset_offset(e->rk);
+	s->gen = e->assign_gen;
+	s->work.data = s;
+	if (e->assigning) /* a revoke dropped it already; never two */
+		rd_kafka_topic_partition_list_destroy(e->assigning);
+	e->assigning = rd_kafka_topic_partition_list_copy(parts);
+	e->starts_running = 1;
+	uv_queue_work(e->loop, &s->work, kf__positions_work,
+		      kf__positions_done);
+}
+
 /* The group's assignment. Without an assign hook, reading starts at the
- * group's positions (looked up for the idle exit); with one, where the
+ * group's positions, looked up first (kf__look_up_positions); with one, where the
  * sink says, now or later (KF_ENGINE_PENDING: the partitions are handed
  * to the consumer once kf_engine_assign_done gives their starts, so
  * nothing is fetched from them meanwhile and the loop never waits). */
@@ -632,10 +748,7 @@ static void kf__on_assign(kf_engine_t *e,
 	int rc = 0;
 
 	if (!e->ops->assign) {
-		e->assignment = rd_kafka_topic_partition_list_copy(parts);
-		rd_kafka_assign(e->rk, parts);
-		e->starts_wanted = 1;
-		kf__look_up_starts(e);
+		kf__look_up_positions(e, parts);
 		return;
 	}
 	rc = e->ops->assign(e->sink, parts);

@@ -2,8 +2,10 @@
 /*
  * The consumer engine (recv/engine.h) with a fake sink against
  * librdkafka's mock cluster: the commit rule (a held offset is not
- * committed until released), a rebalance in the middle of a unit of work,
- * start offsets owned by the sink, and the end of a replay range.
+ * committed until released), a new group's start (looked up before the
+ * assignment, where kafka.auto.offset.reset says), a rebalance in the
+ * middle of a unit of work, start offsets owned by the sink, and the end
+ * of a replay range.
  *
  * Then several topics with a sink that answers its assignment later
  * (kf_engine_assign_done) and finishes a revoke later
@@ -385,6 +387,30 @@ static int64_t committed(struct env *v)
 	return off;
 }
 
+/* A new group: reading starts where kafka.auto.offset.reset says, looked
+ * up before the partition is assigned. "latest" reads none of the
+ * messages already there and leaves on its idle exit (caught up at the
+ * end); "earliest" (the default) reads them all from 0. */
+static void test_new_group_start(void **state)
+{
+	struct env *v = *state;
+	struct fake f;
+
+	kf_test_set(v->k.conf, "receive.idle_exit", "1");
+	kf_test_set(v->k.conf, "kafka.auto.offset.reset", "latest");
+	fake_init(&f);
+	run(v, &f, &fake_ops, NULL);
+	assert_int_equal(f.nseen, 0);
+	assert_int_equal(f.assigns, 0); /* no assign hook: the engine's own */
+
+	kf_test_set(v->k.conf, "kafka.auto.offset.reset", "earliest");
+	fake_init(&f);
+	run(v, &f, &fake_ops, NULL);
+	assert_int_equal(f.nseen, NMSG);
+	assert_int_equal(f.seen[0], 0);
+	assert_int_equal(committed(v), NMSG);
+}
+
 /* A unit open at offset 1 and never finished: the commit stops there,
  * however far the partition was read; once a later run finishes it, the
  * commit moves past everything read. */
@@ -498,6 +524,8 @@ static void test_replay_range_end(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_new_group_start, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_commit_rule, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rebalance_mid_unit, setup,
