@@ -51,7 +51,9 @@
  * KF__BATCH_BYTES at most, made durable by one syncfs and their
  * directories synced once each. A batch closes when full, or when
  * KF__BATCH_MS passed since its first file and the batch before it is
- * done: under load, files gather while the previous batch syncs. */
+ * done: under load, files gather while the previous batch syncs. A batch
+ * also holds at most half of the FILE frames reading may keep open
+ * (r->whole_max), so that the next one can fill meanwhile. */
 #define KF__BATCH_MAX 512
 #define KF__BATCH_BYTES (64u << 20)
 #define KF__BATCH_FILE_MAX (4u << 20)
@@ -196,7 +198,9 @@ struct kf__recv {
 	uint64_t seq;
 	int stall_logged;
 	int64_t reread_from; /* of the message being handled (kf_offsets_read) */
-	size_t max_open; /* receive.max_open_transfers, fitted to ulimit -n */
+	size_t max_open;  /* receive.max_open_transfers, fitted to ulimit -n */
+	size_t whole_max; /* FILE frames open at once: half of max_open */
+	size_t batch_max; /* files of a batch: KF__BATCH_MAX at most */
 	uint64_t unknown_frames;
 	kf_deadletter_t *dlq;	 /* the engine's; NULL: off (and in replays) */
 	struct kf__batch *batch; /* filling; NULL: none */
@@ -1046,7 +1050,7 @@ static void kf__batch_add(struct kf__recv *r, struct kf__job *j)
 	j->bidx = b->n;
 	b->jobs[b->n++] = j;
 	b->bytes += j->x->a.m.file_size;
-	if (b->n == KF__BATCH_MAX || b->bytes >= KF__BATCH_BYTES)
+	if (b->n >= r->batch_max || b->bytes >= KF__BATCH_BYTES)
 		kf__batch_close(r);
 }
 
@@ -2249,11 +2253,11 @@ static int kf__full(const void *sink)
 	const struct kf__recv *r = sink;
 
 	/* FILE frames complete without reading on, so the reading may wait
-	 * for them: they never fill more than half of the open transfers,
-	 * and never make a partition defer (docs/protocol.md section 7),
-	 * which re-reads it */
+	 * for them: they never fill more than half of the open transfers
+	 * (one at least: none would read nothing), and so never make a
+	 * partition defer (docs/protocol.md section 7), which re-reads it */
 	return r->inflight_bytes >= r->o.max_inflight_bytes ||
-	       r->nwhole >= r->max_open / 2;
+	       r->nwhole >= r->whole_max;
 }
 
 static int kf__busy(const void *sink)
@@ -2377,6 +2381,10 @@ int kf_receive_run(const kf_recv_opts_t *o, kf_recv_stats_t *stats,
 	r->o = *o;
 	kf_workers_setup(o->workers);
 	kf__fit_descriptors(r);
+	r->whole_max = r->max_open > 1 ? r->max_open / 2 : 1;
+	r->batch_max = r->whole_max / 2 < 1		  ? 1
+		       : r->whole_max / 2 > KF__BATCH_MAX ? KF__BATCH_MAX
+							  : r->whole_max / 2;
 	uv_loop_init(&r->loop);
 	uv_timer_init(&r->loop, &r->batch_timer);
 	uv_unref((uv_handle_t *)&r->batch_timer); /* jobs keep the loop */

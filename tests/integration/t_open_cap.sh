@@ -10,6 +10,10 @@
 #  3. as 1, with 24 transfers over 3 partitions: they share the cap, and
 #     each partition is rewound on its own;
 #  4. kferry replay of the topic of 1 with the same cap restores all 12.
+#  5. the smallest caps, 1 and 2, on small files sent as FILE frames and
+#     a file of several chunks among them: every file is placed (a cap
+#     of 1 once left no room for a FILE frame, and the receiver read
+#     nothing).
 source "$(dirname "$0")/lib.sh"
 
 : "${KF_FORGE:?}"
@@ -86,4 +90,20 @@ grep -aq "re-reading from offset" "$RLOG" || fail "the replay deferred nothing: 
 assert_recv "$RLOG" restored 12
 assert_recv "$RLOG" incomplete 0
 same_files flood 12 "$D4"
+# ------------------------------------------- 5. the smallest caps
+S5=$WORK/src5
+mkdir -p "$S5"
+small_files "$S5" 60 3000 3
+random_file "$S5/large" 200000
+T5=$TOPIC
+for cap in 1 2; do
+	TOPIC=$T5-small$cap
+	create_topic "$TOPIC" 2
+	kf_send --chunk-size 64KiB "$S5" || fail "send exited $?: $(tail -n 5 "$SEND_LOG")"
+	CAP=(-o receive.max_open_transfers=$cap)
+	recv "$TOPIC" "$WORK/dest5-$cap"
+	assert_recv "$RECV_LOG" files 61
+	assert_trees_equal "$S5" "$WORK/dest5-$cap/src5"
+	assert_private_clean "$WORK/dest5-$cap"
+done
 log "t_open_cap passed"
