@@ -5,7 +5,10 @@
 # file as one message (acks=all, idempotent), `kferry send` of the same
 # tree, and send plus receive end to end until every file is placed (and
 # so durable: the receiver renames a file into place only after fsync).
-# Prints files/s and the ratios to kcat. See bench/README.md.
+# Prints files/s and the ratios to kcat; and the disk's own speed at
+# placing the same files durably (bench/place_floor.c: one thread writes
+# them all, syncs once, renames them into place), with end to end's ratio
+# to it. See bench/README.md.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -67,8 +70,12 @@ bench_paths
 
 total=0
 for s in "${SIZE_LIST[@]}"; do total=$((total + NFILES * (s + 8192) * 4)); done
+total=$((total * 5 / 4)) # and the disk floor's copies
 bench_scratch kferry-bench-small $((total + 1024 * mib))
 say "scratch: $SCRATCH ($fstype); kferry: $KF"
+FLOOR=$SCRATCH/place_floor
+"${CC:-cc}" -std=c11 -O2 -Wall -Wextra -Werror -o "$FLOOR" "$ROOT/bench/place_floor.c" ||
+    die "cannot compile bench/place_floor.c (a C compiler is needed: \$CC or cc)"
 bench_broker_start
 
 # Keys made after the warm-up, which runs without them.
@@ -128,6 +135,14 @@ for size in "${SIZE_LIST[@]}"; do
     t_kcat=$(calc "$(now) - $t0" 3)
     drop_topic kc-$size
 
+    # the disk's own speed: one thread writes every file, syncs once,
+    # renames them into place, syncs their directories
+    sync -f "$SCRATCH"
+    floor_out=$("$FLOOR" "$src" "$SCRATCH/floor-$size" "$NFILES") || die "$size B: place_floor failed"
+    t_floor=$(awk '{ print $4 }' <<<"$floor_out")
+    [[ $(tree_digest "$src") == $(tree_digest "$SCRATCH/floor-$size") ]] ||
+        die "$size B: place_floor's tree differs from the source"
+
     topic ks-$size
     sync -f "$SCRATCH"
     t0=$(now)
@@ -165,8 +180,11 @@ for size in "${SIZE_LIST[@]}"; do
     # (bench/README.md, "Where plain 4 KiB files wait").
 
     k=$(calc "$NFILES / $t_kcat" 0) s=$(calc "$NFILES / $t_send" 0) e=$(calc "$NFILES / $t_e2e" 0)
+    f=$(calc "$NFILES / $t_floor" 0)
     line=$(printf '%6d B x %d, %s: kcat -P %7s files/s | kferry send %7s files/s (%sx kcat) | end to end %7s files/s (%sx kcat), tree sha256 equal' \
         "$size" "$NFILES" "$MODE" "$k" "$s" "$(calc "$s / $k")" "$e" "$(calc "$e / $k")")
+    line+=$(printf '\n%6s   the disk (place_floor: write all, one syncfs, rename) %s files/s | end to end / the disk %s' \
+        '' "$f" "$(calc "$e / $f")")
     # CPU (user + system) per 1000 files: steadier than the wall clock on a
     # shared machine; the receiver's includes its idle exit
     kc=$(cpu_ms "$SCRATCH/cpu-kcat") sc=$(cpu_ms "$SCRATCH/cpu-send") rc=$(cpu_ms "$SCRATCH/cpu-recv")
