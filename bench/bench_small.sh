@@ -31,6 +31,8 @@ Usage: bench/bench_small.sh [--files N] [--sizes LIST] [--build DIR] [--keep]
   --data KIND    random (default: zstd cannot shrink it) or text (decimal
                  numbers in lines, about half their size under zstd)
   --send-set K=V / --recv-set K=V   passed to kferry send / receive as -o K=V
+Besides kcat, each size also runs bench/place_floor.c (compiled here with
+\$CC or cc): the disk's own speed at placing the same files durably.
 Environment: KF_BENCH_TMP (scratch, default /tmp; not tmpfs).
 USAGE
 }
