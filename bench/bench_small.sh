@@ -4,10 +4,10 @@
 # 17). For each file size, on one broker in one run: kcat producing every
 # file as one message (acks=all, idempotent), `kferry send` of the same
 # tree, and send plus receive end to end until every file is placed (and
-# so durable: the receiver renames a file into place only after fsync).
+# so durable: the receiver puts a file in place only after fsync).
 # Prints files/s and the ratios to kcat; and the disk's own speed at
 # placing the same files durably (bench/place_floor.c: one thread writes
-# them all, syncs once, renames them into place), with end to end's ratio
+# them all, syncs once, links them into place), with end to end's ratio
 # to it. See bench/README.md.
 set -euo pipefail
 
@@ -138,7 +138,7 @@ for size in "${SIZE_LIST[@]}"; do
     drop_topic kc-$size
 
     # the disk's own speed: one thread writes every file, syncs once,
-    # renames them into place, syncs their directories
+    # links them into place, syncs their directories
     sync -f "$SCRATCH"
     floor_out=$("$FLOOR" "$src" "$SCRATCH/floor-$size" "$NFILES") || die "$size B: place_floor failed"
     t_floor=$(awk '{ print $4 }' <<<"$floor_out")
@@ -185,7 +185,7 @@ for size in "${SIZE_LIST[@]}"; do
     f=$(calc "$NFILES / $t_floor" 0)
     line=$(printf '%6d B x %d, %s: kcat -P %7s files/s | kferry send %7s files/s (%sx kcat) | end to end %7s files/s (%sx kcat), tree sha256 equal' \
         "$size" "$NFILES" "$MODE" "$k" "$s" "$(calc "$s / $k")" "$e" "$(calc "$e / $k")")
-    line+=$(printf '\n%6s   the disk (place_floor: write all, one syncfs, rename) %s files/s | end to end / the disk %s' \
+    line+=$(printf '\n%6s   the disk (place_floor: write all, one syncfs, link) %s files/s | end to end / the disk %s' \
         '' "$f" "$(calc "$e / $f")")
     # CPU (user + system) per 1000 files: steadier than the wall clock on a
     # shared machine; the receiver's includes its idle exit

@@ -5,8 +5,9 @@
  * file below SRC to DEST doing the least that a receiver keeping kferry's
  * guarantees must (docs/protocol.md section 8): create a staging file,
  * write it, set its mode and mtime; every BATCH files (default 256, the
- * receiver's batch) one syncfs, then the renames into place
- * (RENAME_NOREPLACE), then one fsync of each directory that received a
+ * receiver's batch) one syncfs, then each file linked into place (a link
+ * never replaces) and its staging name removed, as the receiver places
+ * them, then one fsync of each directory that received a
  * file. No hashing, no Kafka, no threads. bench_small.sh passes the
  * number of files as BATCH: everything written, one syncfs. Prints
  * files/s; asserts nothing. bench_small.sh compiles and runs it:
@@ -95,7 +96,7 @@ static int same_dir(const char *a, const char *b)
 	return la == lb && !memcmp(a, b, la);
 }
 
-/* The batch's data made durable, renamed into place, each directory
+/* The batch's data made durable, linked into place, each directory
  * synced once (the files of a directory come one after another). */
 static void place_batch(struct floor *f)
 {
@@ -107,9 +108,10 @@ static void place_batch(struct floor *f)
 	for (i = 0; i < f->n; i++) {
 		snprintf(tmp, sizeof(tmp), "%zu.part", i);
 		make_parents(f, f->rel[i]);
-		if (renameat2(f->staging, tmp, f->dest, f->rel[i],
-			      RENAME_NOREPLACE) < 0)
-			die("rename to", f->rel[i]);
+		if (linkat(f->staging, tmp, f->dest, f->rel[i], 0) < 0)
+			die("link to", f->rel[i]);
+		if (unlinkat(f->staging, tmp, 0) < 0)
+			die("unlink", tmp);
 	}
 	for (i = 0; i < f->n; i++)
 		if (i + 1 == f->n || !same_dir(f->rel[i], f->rel[i + 1]))

@@ -105,7 +105,7 @@ static const struct {
 	 "File sends that failed (after the producer's own retries)", C,
 	 kf__l_tr},
 	{&kf__p.recv_files, "kferry_received_files_total",
-	 "Files verified and renamed into place, identical files already "
+	 "Files verified and put in place, identical files already "
 	 "present included",
 	 C, kf__l_t},
 	{&kf__p.recv_bytes, "kferry_received_bytes_total",
@@ -127,8 +127,7 @@ static const struct {
 	 "From opening a file to the acknowledgement of its last message", H,
 	 kf__l_tr},
 	{&kf__p.recv_duration, "kferry_receive_duration_seconds",
-	 "From a transfer's MANIFEST to the file's rename into place", H,
-	 kf__l_t},
+	 "From a transfer's MANIFEST to the file put in place", H, kf__l_t},
 	{&kf__p.lag, "kferry_consumer_lag_messages",
 	 "Messages behind the partition's end (librdkafka's consumer_lag)", G,
 	 kf__l_tp},

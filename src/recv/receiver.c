@@ -953,7 +953,7 @@ static int kf__batch_cmp(const void *pa, const void *pb)
 }
 
 /* @locality worker: the batch's data made durable at once, then each file
- * verified and renamed into place, then each directory synced once; a
+ * verified and put in place, then each directory synced once; a
  * file counts as done (kf__batch_done) only after all of that. */
 static void kf__batch_work(uv_work_t *req)
 {

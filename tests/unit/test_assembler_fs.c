@@ -10,7 +10,8 @@
  *
  * fsync is wrapped at link time (-Wl,--wrap=fsync, CMakeLists.txt): every
  * call is recorded with the path and inode of its descriptor, and a call
- * can be made to fail.
+ * can be made to fail. linkat is wrapped too: counted, and made to fail as
+ * on a file system without hard links.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -112,6 +113,28 @@ int __wrap_fsync(int fd)
 	return __real_fsync(fd);
 }
 
+/* linkat: calls counted; with no_links set, every call fails with EPERM,
+ * as on a file system without hard links (vfat, some FUSE mounts). */
+static struct {
+	int calls, no_links;
+} links;
+
+int __real_linkat(int olddirfd, const char *oldpath, int newdirfd,
+		  const char *newpath, int flags);
+int __wrap_linkat(int olddirfd, const char *oldpath, int newdirfd,
+		  const char *newpath, int flags);
+
+int __wrap_linkat(int olddirfd, const char *oldpath, int newdirfd,
+		  const char *newpath, int flags)
+{
+	links.calls++;
+	if (links.no_links) {
+		errno = EPERM;
+		return -1;
+	}
+	return __real_linkat(olddirfd, oldpath, newdirfd, newpath, flags);
+}
+
 static void calls_reset(void)
 {
 	int i;
@@ -121,6 +144,7 @@ static void calls_reset(void)
 			close(calls[i].pin);
 	ncalls = 0;
 	memset(&inject, 0, sizeof(inject));
+	memset(&links, 0, sizeof(links));
 }
 
 /* Was `path` fsync'ed successfully (as a directory when dir)? */
@@ -380,6 +404,88 @@ static void test_batch_keeps_parent_open(void **state)
 	for (i = 0; i < N; i++)
 		kf_assembly_free(&x[i].a);
 	assert_int_equal(kf_test_next_fd(), free_fd);
+}
+
+/* Regular files left in the staging area: every instance's directory
+ * below DEST/.kferry/tmp (the instances' .lock files are not counted). */
+static int staged_files(struct fx *f)
+{
+	DIR *tmp = opendir(in_dest(f, ".kferry/tmp")), *inst;
+	struct dirent *de, *e;
+	char sub[PATH_MAX];
+	int n = 0;
+
+	assert_non_null(tmp);
+	while ((de = readdir(tmp))) {
+		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+			continue;
+		kf_test_fmt(sub, sizeof(sub), "%s/%s",
+			    in_dest(f, ".kferry/tmp"), de->d_name);
+		inst = opendir(sub);
+		assert_non_null(inst);
+		while ((e = readdir(inst)))
+			n += e->d_name[0] != '.';
+		closedir(inst);
+	}
+	closedir(tmp);
+	return n;
+}
+
+/* Places x at its path and expects outcome; then the file there has x's
+ * content under one name (nlink 1) and nothing is left staged. */
+static void expect_placed_once(struct fx *f, struct xfer *x, const char *path,
+			       int want)
+{
+	struct stat st;
+	int outcome;
+
+	EXPECT_OK(finish(x, &outcome));
+	assert_int_equal(outcome, want);
+	expect_content(in_dest(f, path), x->data, x->size);
+	assert_int_equal(stat(in_dest(f, path), &st), 0);
+	assert_int_equal(st.st_nlink, 1);
+	assert_int_equal(staged_files(f), 0);
+}
+
+/* A file is linked into place and its staging name removed: one name,
+ * nothing left staged; a link never replaces, so a different file at the
+ * name is kept (receive.on_conflict=fail) and the transfer refused. */
+static void test_linked_into_place(void **state)
+{
+	static const char other[] = "other content";
+	struct fx *f = *state;
+	struct xfer x, y;
+	int outcome;
+
+	stage(f, &x, "l/f.txt", "host", content, sizeof(content));
+	expect_placed_once(f, &x, "l/f.txt", KF_PLACED);
+	assert_true(links.calls > 0);
+	stage(f, &y, "l/f.txt", "host", other, sizeof(other));
+	assert_int_equal(finish(&y, &outcome), KF_EEXIST);
+	expect_content(in_dest(f, "l/f.txt"), content, sizeof(content));
+	kf_assembly_free(&x.a);
+	kf_assembly_free(&y.a);
+}
+
+/* Without hard links (linkat fails with EPERM) the staging file is renamed
+ * (RENAME_NOREPLACE) instead: placed, one name, nothing staged, and a
+ * different file at the name still kept. */
+static void test_no_hard_links_renames(void **state)
+{
+	static const char other[] = "other content";
+	struct fx *f = *state;
+	struct xfer x, y;
+	int outcome;
+
+	links.no_links = 1;
+	stage(f, &x, "r/f.txt", "host", content, sizeof(content));
+	expect_placed_once(f, &x, "r/f.txt", KF_PLACED);
+	assert_true(links.calls > 0);
+	stage(f, &y, "r/f.txt", "host", other, sizeof(other));
+	assert_int_equal(finish(&y, &outcome), KF_EEXIST);
+	expect_content(in_dest(f, "r/f.txt"), content, sizeof(content));
+	kf_assembly_free(&x.a);
+	kf_assembly_free(&y.a);
 }
 
 /* Only the directories whose entries are new are synced (and the parent,
@@ -719,6 +825,8 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_created_dirs_synced),
+		T(test_linked_into_place),
+		T(test_no_hard_links_renames),
 		T(test_existing_dirs_not_synced),
 		T(test_batch_keeps_parent_open),
 		T(test_skipped_syncs_chain),
