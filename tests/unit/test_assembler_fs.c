@@ -447,45 +447,38 @@ static void expect_placed_once(struct fx *f, struct xfer *x, const char *path,
 	assert_int_equal(staged_files(f), 0);
 }
 
-/* A file is linked into place and its staging name removed: one name,
- * nothing left staged; a link never replaces, so a different file at the
- * name is kept (receive.on_conflict=fail) and the transfer refused. */
-static void test_linked_into_place(void **state)
+/* Places content at path: one name, nothing staged, linkat asked; then
+ * a different file for the same name is refused (receive.on_conflict=fail)
+ * and the first one kept. */
+static void place_then_refuse(struct fx *f, const char *path)
 {
 	static const char other[] = "other content";
-	struct fx *f = *state;
 	struct xfer x, y;
 	int outcome;
 
-	stage(f, &x, "l/f.txt", "host", content, sizeof(content));
-	expect_placed_once(f, &x, "l/f.txt", KF_PLACED);
+	stage(f, &x, path, "host", content, sizeof(content));
+	expect_placed_once(f, &x, path, KF_PLACED);
 	assert_true(links.calls > 0);
-	stage(f, &y, "l/f.txt", "host", other, sizeof(other));
+	stage(f, &y, path, "host", other, sizeof(other));
 	assert_int_equal(finish(&y, &outcome), KF_EEXIST);
-	expect_content(in_dest(f, "l/f.txt"), content, sizeof(content));
+	expect_content(in_dest(f, path), content, sizeof(content));
 	kf_assembly_free(&x.a);
 	kf_assembly_free(&y.a);
 }
 
+/* A file is linked into place and its staging name removed; a link never
+ * replaces, so a different file at the name is kept. */
+static void test_linked_into_place(void **state)
+{
+	place_then_refuse(*state, "l/f.txt");
+}
+
 /* Without hard links (linkat fails with EPERM) the staging file is renamed
- * (RENAME_NOREPLACE) instead: placed, one name, nothing staged, and a
- * different file at the name still kept. */
+ * (RENAME_NOREPLACE) instead, with the same outcome. */
 static void test_no_hard_links_renames(void **state)
 {
-	static const char other[] = "other content";
-	struct fx *f = *state;
-	struct xfer x, y;
-	int outcome;
-
 	links.no_links = 1;
-	stage(f, &x, "r/f.txt", "host", content, sizeof(content));
-	expect_placed_once(f, &x, "r/f.txt", KF_PLACED);
-	assert_true(links.calls > 0);
-	stage(f, &y, "r/f.txt", "host", other, sizeof(other));
-	assert_int_equal(finish(&y, &outcome), KF_EEXIST);
-	expect_content(in_dest(f, "r/f.txt"), content, sizeof(content));
-	kf_assembly_free(&x.a);
-	kf_assembly_free(&y.a);
+	place_then_refuse(*state, "r/f.txt");
 }
 
 /* Only the directories whose entries are new are synced (and the parent,
