@@ -47,6 +47,9 @@ int kf_dest_open(const char *path, const kf_dest_opts_t *o, kf_dest_t **out,
 		 char *errstr, size_t errstr_size);
 /* Removes this instance's staging directory and closes everything. */
 void kf_dest_close(kf_dest_t *d);
+/* 1 when d places files by hard link first (its file system is one where
+ * that costs less than a rename between directories), 0 when by rename. */
+int kf_dest_links(const kf_dest_t *d);
 
 enum kf_place_outcome {
 	KF_PLACED = 1, /* new file at its path */
