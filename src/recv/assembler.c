@@ -870,10 +870,10 @@ static int kf__sync_placement(kf_assembly_t *a, int outcome, char *errstr,
 
 /* Links the staging file under name in pfd, then drops the staging name:
  * a link never replaces (EEXIST), like RENAME_NOREPLACE. A crash in
- * between leaves the staging name in this instance's directory, removed
- * with it at the next start (kf__reap_dead_instances); names there are
- * never opened again (a->staging's sequence number), so nothing can write
- * through the second name. */
+ * between (or a failed unlink) leaves the staging name in this instance's
+ * directory, removed with it (kf_dest_close, or kf__reap_dead_instances
+ * at the next start); names there are never opened again (a->staging's
+ * sequence number), so nothing can write through the second name. */
 static int kf__link_in(kf_assembly_t *a, int pfd, const char *name)
 {
 	if (linkat(a->dest->instfd, a->staging, pfd, name, 0) < 0)

@@ -417,7 +417,7 @@ static int staged_files(struct fx *f)
 
 	assert_non_null(tmp);
 	while ((de = readdir(tmp))) {
-		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+		if (de->d_name[0] == '.' || strstr(de->d_name, ".lock"))
 			continue;
 		kf_test_fmt(sub, sizeof(sub), "%s/%s",
 			    in_dest(f, ".kferry/tmp"), de->d_name);
