@@ -7,10 +7,10 @@
  * write it, set its mode and mtime; every BATCH files (default 256, the
  * receiver's batch) one syncfs, then each file linked into place (a link
  * never replaces) and its staging name removed, as the receiver places
- * them, then one fsync of each directory that received a
- * file. No hashing, no Kafka, no threads. bench_small.sh passes the
- * number of files as BATCH: everything written, one syncfs. Prints
- * files/s; asserts nothing. bench_small.sh compiles and runs it:
+ * them on ext4 (elsewhere it renames), then one fsync of each directory
+ * that received a file. No hashing, no Kafka, no threads. bench_small.sh
+ * passes the number of files as BATCH: everything written, one syncfs.
+ * Prints files/s; asserts nothing. bench_small.sh compiles and runs it:
  *
  *   cc -O2 -o place_floor bench/place_floor.c
  *   ./place_floor SRC DEST [BATCH]     (DEST must not exist)
