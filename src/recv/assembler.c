@@ -889,7 +889,7 @@ static int kf__link_in(kf_assembly_t *a, int pfd, const char *name)
  * once spin on each other (twice the CPU a file), while link and unlink
  * lock only the directory each changes. A file system without hard links
  * (EPERM) gets the rename; one without RENAME_NOREPLACE the link. */
-static int kf__rename(kf_assembly_t *a, int pfd, const char *name, int replace)
+static int kf__put(kf_assembly_t *a, int pfd, const char *name, int replace)
 {
 	int e = 0;
 
@@ -930,7 +930,7 @@ static int kf__place(kf_assembly_t *a, int pfd, const char *base,
 			snprintf(name, sizeof(name), "%s.%d", base, i);
 		/* the name is free in the common case: RENAME_NOREPLACE says
 		 * so without a lookup of its own */
-		if (kf__rename(a, pfd, name, 0) == 0) {
+		if (kf__put(a, pfd, name, 0) == 0) {
 			snprintf(a->placed_as, sizeof(a->placed_as), "%s",
 				 name);
 			return i ? KF_RENAMED : KF_PLACED;
@@ -963,7 +963,7 @@ static int kf__place(kf_assembly_t *a, int pfd, const char *base,
 		}
 		if (a->dest->policy == KF_CONFLICT_OVERWRITE &&
 		    !S_ISDIR(st.st_mode))
-			return kf__rename(a, pfd, name, 1) ? -1 : KF_REPLACED;
+			return kf__put(a, pfd, name, 1) ? -1 : KF_REPLACED;
 		if (a->dest->policy != KF_CONFLICT_RENAME) {
 			errno = EEXIST;
 			return -1;

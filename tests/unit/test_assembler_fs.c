@@ -431,16 +431,15 @@ static int staged_files(struct fx *f)
 	return n;
 }
 
-/* Places x at its path and expects outcome; then the file there has x's
- * content under one name (nlink 1) and nothing is left staged. */
-static void expect_placed_once(struct fx *f, struct xfer *x, const char *path,
-			       int want)
+/* Places x at its path: KF_PLACED, x's content under one name (nlink 1)
+ * and nothing left staged. */
+static void expect_placed_once(struct fx *f, struct xfer *x, const char *path)
 {
 	struct stat st;
 	int outcome;
 
 	EXPECT_OK(finish(x, &outcome));
-	assert_int_equal(outcome, want);
+	assert_int_equal(outcome, KF_PLACED);
 	expect_content(in_dest(f, path), x->data, x->size);
 	assert_int_equal(stat(in_dest(f, path), &st), 0);
 	assert_int_equal(st.st_nlink, 1);
@@ -460,7 +459,7 @@ static void place_then_refuse(struct fx *f, const char *path)
 	if (!kf_dest_links(f->d))
 		print_message("%s places by rename: no link tested\n", f->dest);
 	stage(f, &x, path, "host", content, sizeof(content));
-	expect_placed_once(f, &x, path, KF_PLACED);
+	expect_placed_once(f, &x, path);
 	assert_int_equal(links.calls > 0, kf_dest_links(f->d));
 	stage(f, &y, path, "host", other, sizeof(other));
 	assert_int_equal(finish(&y, &outcome), KF_EEXIST);
