@@ -8,7 +8,10 @@
 # Prints files/s and the ratios to kcat; and the disk's own speed at
 # placing the same files durably (bench/place_floor.c: one thread writes
 # them all, syncs once, links them into place), with end to end's ratio
-# to it. See bench/README.md.
+# to it. Then kcat and `kferry send` once more with the files' data
+# dropped from the page cache first (bench/evict.c): read from the disk,
+# where a sender reading many files at once meets one reading them one by
+# one. See bench/README.md.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,7 +35,9 @@ Usage: bench/bench_small.sh [--files N] [--sizes LIST] [--build DIR] [--keep]
                  numbers in lines, about half their size under zstd)
   --send-set K=V / --recv-set K=V   passed to kferry send / receive as -o K=V
 Besides kcat, each size also runs bench/place_floor.c (compiled here with
-\$CC or cc): the disk's own speed at placing the same files durably.
+\$CC or cc): the disk's own speed at placing the same files durably; and
+kcat and kferry send again with the files' data out of the page cache
+(bench/evict.c), read from the disk.
 Environment: KF_BENCH_TMP (scratch, default /tmp; not tmpfs).
 USAGE
 }
@@ -78,6 +83,9 @@ say "scratch: $SCRATCH ($fstype); kferry: $KF"
 FLOOR=$SCRATCH/place_floor
 "${CC:-cc}" -std=c11 -O2 -Wall -Wextra -Werror -o "$FLOOR" "$ROOT/bench/place_floor.c" ||
     die "cannot compile bench/place_floor.c (a C compiler is needed: \$CC or cc)"
+EVICT=$SCRATCH/evict
+"${CC:-cc}" -std=c11 -O2 -Wall -Wextra -Werror -o "$EVICT" "$ROOT/bench/evict.c" ||
+    die "cannot compile bench/evict.c"
 bench_broker_start
 
 # Keys made after the warm-up, which runs without them.
@@ -104,6 +112,21 @@ run_kcat() { # SRC TOPIC
         xargs -0 kcat -P -b "$BS" -t "$2" -K: \
         -X enable.idempotence=true -X acks=all -X linger.ms=5 2>"$SCRATCH/kcat.log") ||
         { cat "$SCRATCH/kcat.log" >&2; die "kcat failed"; }
+}
+
+# evict SRC: drops SRC's files from the page cache; fails unless every
+# page left it (bench/evict.c).
+evict() {
+    local out
+    out=$("$EVICT" "$1") || die "cannot drop $1 from the page cache"
+    [[ $out == "files $NFILES cached_pages 0" ]] || die "$1 stayed in the page cache: $out"
+    sync -f "$SCRATCH"
+}
+
+run_send() { # SRC TOPIC LOG: kferry send, its CPU in cpu-send
+    run_bg /usr/bin/time -f '%U %S' -o "$SCRATCH/cpu-send" \
+        "$KF" send -q --no-progress -b "$BS" -t "$2" "${SEND_ARGS[@]}" "$1" 2>"$3" ||
+        { cat "$3" >&2; die "kferry send failed"; }
 }
 
 # cpu_ms FILE: user + system ms of a `/usr/bin/time -f '%U %S'` FILE (its
@@ -148,11 +171,10 @@ for size in "${SIZE_LIST[@]}"; do
     topic ks-$size
     sync -f "$SCRATCH"
     t0=$(now)
-    run_bg /usr/bin/time -f '%U %S' -o "$SCRATCH/cpu-send" \
-        "$KF" send -q --no-progress -b "$BS" -t ks-$size "${SEND_ARGS[@]}" "$src" 2>"$SCRATCH/send-$size.log" ||
-        { cat "$SCRATCH/send-$size.log" >&2; die "kferry send failed"; }
+    run_send "$src" ks-$size "$SCRATCH/send-$size.log"
     t_send=$(calc "$(now) - $t0" 3)
     drop_topic ks-$size
+    kc=$(cpu_ms "$SCRATCH/cpu-kcat") sc=$(cpu_ms "$SCRATCH/cpu-send")
 
     topic ke-$size
     dest=$SCRATCH/out-$size
@@ -175,6 +197,21 @@ for size in "${SIZE_LIST[@]}"; do
     forget_pid "$rpid"
     [[ $(tree_digest "$src") == $(tree_digest "$dest/in-$size") ]] || die "$size B: the received tree differs from the sent one"
     drop_topic ke-$size
+
+    # the files' data read from the disk: each sender after the source
+    # left the page cache (its inodes stay cached)
+    topic kcc-$size
+    evict "$src"
+    t0=$(now)
+    run_kcat "$src" kcc-$size
+    t_kcat_cold=$(calc "$(now) - $t0" 3)
+    drop_topic kcc-$size
+    topic ksc-$size
+    evict "$src"
+    t0=$(now)
+    run_send "$src" ksc-$size "$SCRATCH/send-cold-$size.log"
+    t_send_cold=$(calc "$(now) - $t0" 3)
+    drop_topic ksc-$size
     # The trees stay until the scratch directory goes at exit: deleting
     # thousands of files here made the next size's receiver pay for them.
     # ext4 without a journal skips inodes deleted in the last 5 s (300 s
@@ -185,11 +222,14 @@ for size in "${SIZE_LIST[@]}"; do
     f=$(calc "$NFILES / $t_floor" 0)
     line=$(printf '%6d B x %d, %s: kcat -P %7s files/s | kferry send %7s files/s (%sx kcat) | end to end %7s files/s (%sx kcat), tree sha256 equal' \
         "$size" "$NFILES" "$MODE" "$k" "$s" "$(calc "$s / $k")" "$e" "$(calc "$e / $k")")
+    kk=$(calc "$NFILES / $t_kcat_cold" 0) ss=$(calc "$NFILES / $t_send_cold" 0)
+    line+=$(printf '\n%6s   source not in the page cache: kcat -P %s files/s | kferry send %s files/s (%sx kcat)' \
+        '' "$kk" "$ss" "$(calc "$ss / $kk")")
     line+=$(printf '\n%6s   the disk (place_floor: write all, one syncfs, link) %s files/s | end to end / the disk %s' \
         '' "$f" "$(calc "$e / $f")")
     # CPU (user + system) per 1000 files: steadier than the wall clock on a
     # shared machine; the receiver's includes its idle exit
-    kc=$(cpu_ms "$SCRATCH/cpu-kcat") sc=$(cpu_ms "$SCRATCH/cpu-send") rc=$(cpu_ms "$SCRATCH/cpu-recv")
+    rc=$(cpu_ms "$SCRATCH/cpu-recv")
     line+=$(printf '\n%6s   CPU ms per 1000 files: kcat -P %s | kferry send %s (%sx kcat) | kferry receive %s' \
         '' "$(calc "$kc * 1000 / $NFILES" 0)" "$(calc "$sc * 1000 / $NFILES" 0)" \
         "$(calc "$sc / max($kc, 1)")" "$(calc "$rc * 1000 / $NFILES" 0)")
