@@ -11,7 +11,9 @@
  * fsync is wrapped at link time (-Wl,--wrap=fsync, CMakeLists.txt): every
  * call is recorded with the path and inode of its descriptor, and a call
  * can be made to fail. linkat is wrapped too: counted, and made to fail as
- * on a file system without hard links.
+ * on a file system without hard links; and unlinkat, to fail the removal
+ * of a staging name after its link, as a crash between the two would
+ * leave it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -114,9 +116,11 @@ int __wrap_fsync(int fd)
 }
 
 /* linkat: calls counted; with no_links set, every call fails with EPERM,
- * as on a file system without hard links (vfat, some FUSE mounts). */
+ * as on a file system without hard links (vfat, some FUSE mounts). With
+ * keep_staging set, the unlinkat that follows a successful link fails
+ * with EIO (once). */
 static struct {
-	int calls, no_links;
+	int calls, no_links, keep_staging, unlink_next_fails;
 } links;
 
 int __real_linkat(int olddirfd, const char *oldpath, int newdirfd,
@@ -132,7 +136,23 @@ int __wrap_linkat(int olddirfd, const char *oldpath, int newdirfd,
 		errno = EPERM;
 		return -1;
 	}
-	return __real_linkat(olddirfd, oldpath, newdirfd, newpath, flags);
+	if (__real_linkat(olddirfd, oldpath, newdirfd, newpath, flags) < 0)
+		return -1;
+	links.unlink_next_fails = links.keep_staging;
+	return 0;
+}
+
+int __real_unlinkat(int dirfd, const char *path, int flags);
+int __wrap_unlinkat(int dirfd, const char *path, int flags);
+
+int __wrap_unlinkat(int dirfd, const char *path, int flags)
+{
+	if (links.unlink_next_fails) {
+		links.unlink_next_fails = links.keep_staging = 0;
+		errno = EIO;
+		return -1;
+	}
+	return __real_unlinkat(dirfd, path, flags);
 }
 
 static void calls_reset(void)
@@ -483,6 +503,38 @@ static void test_no_hard_links_renames(void **state)
 	place_then_refuse(*state, "r/f.txt");
 }
 
+/* The staging name's removal fails after the link (as a crash between the
+ * two leaves it): the file is placed once, its data under its name and
+ * the staging one in the instance's own directory, which goes when the
+ * destination closes; then the file has one name, its content intact. */
+static void test_staging_name_left_after_link(void **state)
+{
+	struct fx *f = *state;
+	struct xfer x;
+	struct stat st;
+	int outcome;
+
+	if (!kf_dest_links(f->d))
+		skip(); /* renames: no staging name can stay */
+	links.keep_staging = 1;
+	stage(f, &x, "k/f.txt", "host", content, sizeof(content));
+	EXPECT_OK(finish(&x, &outcome));
+	assert_int_equal(outcome, KF_PLACED);
+	assert_int_equal(links.keep_staging, 0); /* the failure happened */
+	expect_content(in_dest(f, "k/f.txt"), content, sizeof(content));
+	assert_int_equal(stat(in_dest(f, "k/f.txt"), &st), 0);
+	assert_int_equal(st.st_nlink, 2);
+	assert_int_equal(staged_files(f), 1);
+	kf_assembly_free(&x.a);
+	kf_dest_close(f->d);
+	EXPECT_OK(kf_dest_open(f->dest, keep_of(f->conf), &f->d, errbuf,
+			       sizeof(errbuf)));
+	assert_int_equal(staged_files(f), 0);
+	assert_int_equal(stat(in_dest(f, "k/f.txt"), &st), 0);
+	assert_int_equal(st.st_nlink, 1);
+	expect_content(in_dest(f, "k/f.txt"), content, sizeof(content));
+}
+
 /* Only the directories whose entries are new are synced (and the parent,
  * which gets the file): an existing tree costs one directory fsync. */
 static void test_existing_dirs_not_synced(void **state)
@@ -822,6 +874,7 @@ int main(void)
 		T(test_created_dirs_synced),
 		T(test_linked_into_place),
 		T(test_no_hard_links_renames),
+		T(test_staging_name_left_after_link),
 		T(test_existing_dirs_not_synced),
 		T(test_batch_keeps_parent_open),
 		T(test_skipped_syncs_chain),
