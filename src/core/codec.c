@@ -164,15 +164,32 @@ static void kf__clog_fill(void)
 static int kf__order0_worth(const uint8_t *b, size_t n)
 {
 	size_t step = n > KF__ORDER0_SAMPLE ? n / KF__ORDER0_SAMPLE : 1;
-	uint16_t h[256] = {0};
-	size_t i, m = 0;
+	size_t i, m = (n + step - 1) / step;
+	uint16_t h[2][256] = {{0}};
 	float bits = 0;
 
 	pthread_once(&kf__clog_once, kf__clog_fill);
-	for (i = 0; i < n; i += step, m++)
-		h[b[i]]++;
-	for (i = 0; i < 256; i++)
-		bits += kf__clog[h[i]];
+	if (step == 1) {
+		/* four bytes a turn (a fifth of the instructions a byte of
+		 * the plain loop), into two tables so that a byte repeated
+		 * (text) waits less on the count it just stored */
+		for (i = 0; i + 4 <= n; i += 4) {
+			h[0][b[i]]++;
+			h[1][b[i + 1]]++;
+			h[0][b[i + 2]]++;
+			h[1][b[i + 3]]++;
+		}
+		for (; i < n; i++)
+			h[0][b[i]]++;
+	} else {
+		for (i = 0; i < n; i += step)
+			h[0][b[i]]++;
+	}
+	for (i = 0; i < 256; i++) /* vectorized */
+		h[0][i] += h[1][i];
+	for (i = 0; i < 256; i += 4) /* in order: the same sum as one by one */
+		bits = bits + kf__clog[h[0][i]] + kf__clog[h[0][i + 1]] +
+		       kf__clog[h[0][i + 2]] + kf__clog[h[0][i + 3]];
 	bits = kf__clog[m] - bits + 256;
 	return bits < (float)(m * 8 - ((m * 8) >> KF__MIN_SAVING_SHIFT));
 }

@@ -128,6 +128,10 @@ struct kf_sender_s {
 	kf_producer_t *prod;
 	kf_codec_pool_t *codecs;
 	kf_seal_keys_t *keys; /* send.encrypt_recipients, send.sign_key */
+	/* the metric series of the last route's files (kf__probe_begin) */
+	kf_probe_sfile_t probe;
+	char *probe_route; /* NULL: the one-shot command's */
+	int probe_ready;
 	kf_send_file_cb *file_cb;
 	kf_send_ckpt_cb *ckpt_cb;
 	kf_send_void_cb *void_cb;
@@ -417,7 +421,7 @@ static void kf__seal_open(struct kf__sfile *f)
 		return;
 	}
 	if (f->nchunks == 0) {
-		kf_hasher_final(f->hasher, f->file_hash);
+		kf_hash128("", 0, f->file_hash); /* nothing to stream */
 		kf__seal_commit(f, &f->err, f->errmsg, sizeof(f->errmsg));
 	}
 }
@@ -833,6 +837,18 @@ static void kf__sealed_file_work(struct kf__sfile *f)
 	f->frame_len = (size_t)n;
 }
 
+/* @locality worker: the streaming whole-file hash, for a file sent in
+ * chunks only (a file of one frame is hashed whole by kf_hash128, and
+ * most files are small); -1 when out of memory (f failed). */
+static int kf__need_hasher(struct kf__sfile *f)
+{
+	if (!f->hasher && !(f->hasher = kf_hasher_new())) {
+		kf__fail(f, KF_ENOMEM, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /* @locality worker: opens f (through dir, the directory of the file
  * opened before it in its batch; NULL: alone), and reads the whole of a
  * small file. */
@@ -875,7 +891,7 @@ static void kf__open(struct kf__sfile *f, kf_path_dir_t *dir)
 		f->single = f->s->opts.file_frames && f->nchunks <= 1;
 		if (f->single)
 			kf__sealed_file_work(f);
-		else
+		else if (!kf__need_hasher(f))
 			kf__seal_open(f);
 		return;
 	}
@@ -884,6 +900,8 @@ static void kf__open(struct kf__sfile *f, kf_path_dir_t *dir)
 		kf__file_frame_work(f);
 		return;
 	}
+	if (kf__need_hasher(f))
+		return;
 	if (!f->want_resume)
 		return;
 	if (!kf__resume_fits(f, f->nchunks)) {
@@ -1337,6 +1355,25 @@ int kf_sender_submit(kf_sender_t *s, const kf_send_src_t *src, const char *rel,
 				      errstr_size);
 }
 
+/* f's metric series, looked up once for each route in a row rather than
+ * for each file: a lookup takes the metrics' lock and compares labels,
+ * five times a file. */
+static void kf__probe_begin(kf_sender_t *s, struct kf__sfile *f,
+			    const char *route)
+{
+	int same = route ? s->probe_route && !strcmp(route, s->probe_route)
+			 : !s->probe_route;
+
+	if (!s->probe_ready || !same) {
+		free(s->probe_route);
+		s->probe_route = route ? strdup(route) : NULL;
+		kf_probe_send_begin(&s->probe, s->opts.producer.topic, route);
+		/* without the copy of route, the next file looks up again */
+		s->probe_ready = !route || s->probe_route;
+	}
+	f->probe = s->probe;
+}
+
 int kf_sender_submit_route(kf_sender_t *s, const kf_send_src_t *src,
 			   const char *rel, const char *route,
 			   const kf_send_ckpt_t *resume, char *errstr,
@@ -1365,8 +1402,7 @@ int kf_sender_submit_route(kf_sender_t *s, const kf_send_src_t *src,
 	f->rel_len = strlen(rel);
 	f->key = f->rel;
 	f->key_len = f->rel_len;
-	f->hasher = kf_hasher_new();
-	if (!f->src || !f->rel || !f->hasher) {
+	if (!f->src || !f->rel) {
 		kf__sfile_free(f);
 		return KF_ENOMEM;
 	}
@@ -1390,7 +1426,7 @@ int kf_sender_submit_route(kf_sender_t *s, const kf_send_src_t *src,
 		s->queue_head = f;
 	s->queue_tail = f;
 	s->nqueued++;
-	kf_probe_send_begin(&f->probe, s->opts.producer.topic, route);
+	kf__probe_begin(s, f, route);
 	s->stats.files_total++;
 	kf__kick(s);
 	return 0;
@@ -1481,6 +1517,7 @@ void kf_sender_destroy(kf_sender_t *s)
 	free(s->slots);
 	kf_codec_pool_destroy(s->codecs);
 	kf_seal_keys_free(s->keys);
+	free(s->probe_route);
 	free(s);
 }
 
