@@ -780,22 +780,22 @@ static size_t kf__parent_len(const char *relpath)
 	return slash ? (size_t)(slash - relpath) : 0;
 }
 
-int kf_assembly_sync_parent(kf_assembly_t *a, char *errstr, size_t errstr_size)
+int kf_assembly_sync_pending(kf_assembly_t *a, char *errstr, size_t errstr_size)
 {
-	kf_dirsync_t *ds = a->dirsync;
+	int chain = a->dir_pending == KF_SYNC_CHAIN;
+	kf_dirsync_done_t *d = chain ? &a->dirsync->chain : &a->dirsync->parent;
 	size_t len = kf__parent_len(a->relpath);
 
-	a->dir_pending = 0;
-	if (!ds->relpath || kf__parent_len(ds->relpath) != len ||
-	    memcmp(ds->relpath, a->relpath, len)) {
-		ds->err = kf_path_sync_dirs(a->dest->rootfd, a->relpath,
-					    INT_MAX - 1, ds->errmsg,
-					    sizeof(ds->errmsg));
-		ds->relpath = a->relpath;
+	a->dir_pending = KF_SYNC_NONE;
+	if (!d->relpath || kf__parent_len(d->relpath) != len ||
+	    memcmp(d->relpath, a->relpath, len)) {
+		d->err = kf_path_sync_dirs(a->dest->rootfd, a->relpath,
+					   chain ? 0 : INT_MAX - 1, d->errmsg,
+					   sizeof(d->errmsg));
+		d->relpath = a->relpath;
 	}
-	if (ds->err)
-		return kf_seterr(errstr, errstr_size, ds->err, "%s",
-				 ds->errmsg);
+	if (d->err)
+		return kf_seterr(errstr, errstr_size, d->err, "%s", d->errmsg);
 	return 0;
 }
 
@@ -852,15 +852,19 @@ static void kf__parent_close(const kf_assembly_t *a, int pfd)
  * directory whose entry this transfer created, up to DEST. A file found
  * already in place (KF_SKIPPED) may have been put there by a receiver
  * that died before its fsyncs, with directories it created: the whole
- * chain is synced then. */
+ * chain is synced then. In a batch both wait for its end
+ * (kf_assembly_sync_pending): once for each directory, not each file. */
 static int kf__sync_placement(kf_assembly_t *a, int outcome, char *errstr,
 			      size_t errstr_size)
 {
 	if (!a->dest->fsync)
 		return 0;
-	if (a->dirsync && outcome != KF_SKIPPED && a->made_depth == INT_MAX) {
-		a->dir_pending = 1; /* kf_assembly_sync_parent, after the
-				     * batch's renames */
+	if (a->dirsync && outcome == KF_SKIPPED) {
+		a->dir_pending = KF_SYNC_CHAIN;
+		return 0;
+	}
+	if (a->dirsync && a->made_depth == INT_MAX) {
+		a->dir_pending = KF_SYNC_PARENT;
 		return 0;
 	}
 	return kf_path_sync_dirs(a->dest->rootfd, a->relpath,

@@ -60,19 +60,33 @@ enum kf_place_outcome {
 			    newer, and stays (docs/protocol.md 10.8, rule 6) */
 };
 
-/* Directories a batch of placements syncs once each
- * (kf_assembly_sync_parent): the last placement that synced its parent,
- * and the outcome. */
-typedef struct kf_dirsync_s {
-	const char *relpath; /* of that placement; NULL before the first */
+/* The last directory sync of a batch, and its outcome: the placement's
+ * relpath (NULL before the first). */
+typedef struct kf_dirsync_done_s {
+	const char *relpath;
 	int err;
 	char errmsg[256];
+} kf_dirsync_done_t;
+
+/* Directories a batch of placements syncs once each
+ * (kf_assembly_sync_pending): the last parent synced for a placement,
+ * and the last chain (every directory from DEST down) synced for a file
+ * found already in place. */
+typedef struct kf_dirsync_s {
+	kf_dirsync_done_t parent, chain;
 	/* The parent directory of the batch's last placement, kept open for
 	 * the next placement into the same directory (the batch is sorted by
 	 * directory): no walk from DEST again for each file. */
 	const char *open_relpath; /* of that placement; NULL: none */
 	int open_fd;
 } kf_dirsync_t;
+
+/* What a batch's placement left to sync (kf_assembly_t.dir_pending). */
+enum kf_sync_pending {
+	KF_SYNC_NONE,
+	KF_SYNC_PARENT, /* the directory it was placed in */
+	KF_SYNC_CHAIN	/* found in place: every directory from DEST down */
+};
 
 /* Closes the directory a batch kept open. */
 void kf_dirsync_release(kf_dirsync_t *ds);
@@ -109,12 +123,13 @@ typedef struct kf_assembly_s {
 	 * newer file (docs/protocol.md section 10.8, rules 4 and 6). */
 	const uint8_t *signed_digest;
 	/* Set while a batch finishes it (kf_assembly_settle): a placement
-	 * into an existing directory leaves that directory's fsync to
-	 * kf_assembly_sync_parent (dir_pending), called once every file of
-	 * the batch is renamed, so that one fsync covers them all. NULL:
-	 * kf_assembly_finish syncs it. */
+	 * into an existing directory leaves that directory's fsync, and a
+	 * file found already in place its chain of directories, to
+	 * kf_assembly_sync_pending (dir_pending), called once every file of
+	 * the batch is in place, so that one fsync of each directory covers
+	 * them all. NULL: kf_assembly_finish syncs them. */
 	kf_dirsync_t *dirsync;
-	int dir_pending;
+	enum kf_sync_pending dir_pending;
 } kf_assembly_t;
 
 /* Prepares a (zeroed) assembly from a decoded manifest; copies what it
@@ -147,10 +162,13 @@ int kf_assembly_finish(kf_assembly_t *a, const kf_wire_commit_t *c,
  * files either way. */
 void kf_assembly_settle(kf_assembly_t *const *as, size_t n);
 /* For an assembly placed with dir_pending set: fsyncs its parent
- * directory unless the last call on the same kf_dirsync_t did it for the
- * same directory (callers go through a batch sorted by directory, after
- * all its renames). Returns 0 or the KF_E* code of that fsync. */
-int kf_assembly_sync_parent(kf_assembly_t *a, char *errstr, size_t errstr_size);
+ * directory (KF_SYNC_PARENT) or every directory from DEST down to it
+ * (KF_SYNC_CHAIN), unless the last call of the same kind on the same
+ * kf_dirsync_t did it for the same directory (callers go through a batch
+ * sorted by directory, after all its placements). Returns 0 or the KF_E*
+ * code of that fsync. */
+int kf_assembly_sync_pending(kf_assembly_t *a, char *errstr,
+			     size_t errstr_size);
 /* For a transfer whose beginning this receiver never saw (a RESUME with
  * no open transfer, docs/protocol.md section 9): succeeds with *outcome
  * KF_SKIPPED if DEST already holds the committed file (same size, the

@@ -975,11 +975,11 @@ static void kf__batch_work(uv_work_t *req)
 	for (i = 0; i < b->n; i++) {
 		j = b->jobs[i];
 		if (as[i]->dir_pending && !j->err) {
-			j->err = kf_assembly_sync_parent(as[i], j->errmsg,
-							 sizeof(j->errmsg));
+			j->err = kf_assembly_sync_pending(as[i], j->errmsg,
+							  sizeof(j->errmsg));
 			kf__job_failed(j, as[i]);
 		}
-		as[i]->dir_pending = 0;
+		as[i]->dir_pending = KF_SYNC_NONE;
 		as[i]->dirsync = NULL;
 	}
 }

@@ -179,6 +179,17 @@ static int synced(const char *path, int dir)
 	return 0;
 }
 
+/* How many times the directory at path was fsync'ed successfully. */
+static int dir_syncs(const char *path)
+{
+	int i, n = 0;
+
+	for (i = 0; i < ncalls; i++)
+		n += !calls[i].failed && calls[i].is_dir &&
+		     !strcmp(calls[i].path, path);
+	return n;
+}
+
 static void expect_dir_synced(const char *path)
 {
 	int i;
@@ -415,8 +426,8 @@ static void test_batch_keeps_parent_open(void **state)
 	kf_dirsync_release(&ds);
 	for (i = 0; i < N; i++)
 		if (x[i].a.dir_pending)
-			EXPECT_OK(kf_assembly_sync_parent(&x[i].a, errbuf,
-							  sizeof(errbuf)));
+			EXPECT_OK(kf_assembly_sync_pending(&x[i].a, errbuf,
+							   sizeof(errbuf)));
 	expect_dir_synced(in_dest(f, ""));
 	expect_dir_synced(in_dest(f, "n"));
 	expect_dir_synced(in_dest(f, "n/a"));
@@ -533,6 +544,53 @@ static void test_staging_name_left_after_link(void **state)
 	assert_int_equal(stat(in_dest(f, "k/f.txt"), &st), 0);
 	assert_int_equal(st.st_nlink, 1);
 	expect_content(in_dest(f, "k/f.txt"), content, sizeof(content));
+}
+
+/* A batch of files all found already in place (a topic read again into
+ * the same DEST): each is reported KF_SKIPPED, and the chain of
+ * directories above them is synced once for each directory holding them,
+ * after the batch's placements, not once for each file. */
+static void test_batch_present_chain_once(void **state)
+{
+	static const char *const paths[] = {"p/a/f1", "p/a/f2", "p/a/f3",
+					    "p/b/f4"};
+	enum {
+		N = sizeof(paths) / sizeof(paths[0])
+	};
+	struct fx *f = *state;
+	struct xfer x[N];
+	kf_dirsync_t ds = {0};
+	int i, outcome;
+
+	for (i = 0; i < N; i++) {
+		stage(f, &x[i], paths[i], "host", content, sizeof(content));
+		expect_placed_once(f, &x[i], paths[i]);
+		kf_assembly_free(&x[i].a);
+	}
+	for (i = 0; i < N; i++) {
+		stage(f, &x[i], paths[i], "host", content, sizeof(content));
+		x[i].a.dirsync = &ds;
+	}
+	calls_reset();
+	for (i = 0; i < N; i++) {
+		EXPECT_OK(finish(&x[i], &outcome));
+		assert_int_equal(outcome, KF_SKIPPED);
+		assert_int_equal(x[i].a.dir_pending, KF_SYNC_CHAIN);
+	}
+	kf_dirsync_release(&ds);
+	assert_int_equal(dir_syncs(in_dest(f, "p/a")), 0); /* not yet */
+	for (i = 0; i < N; i++)
+		EXPECT_OK(kf_assembly_sync_pending(&x[i].a, errbuf,
+						   sizeof(errbuf)));
+	assert_int_equal(dir_syncs(in_dest(f, "p/a")), 1);
+	assert_int_equal(dir_syncs(in_dest(f, "p/b")), 1);
+	assert_int_equal(dir_syncs(in_dest(f, "p")), 2);
+	assert_int_equal(dir_syncs(in_dest(f, "")), 2);
+	assert_int_equal(staged_files(f), 0);
+	for (i = 0; i < N; i++) {
+		expect_content(in_dest(f, paths[i]), content, sizeof(content));
+		kf_assembly_free(&x[i].a);
+	}
 }
 
 /* Only the directories whose entries are new are synced (and the parent,
@@ -877,6 +935,7 @@ int main(void)
 		T(test_staging_name_left_after_link),
 		T(test_existing_dirs_not_synced),
 		T(test_batch_keeps_parent_open),
+		T(test_batch_present_chain_once),
 		T(test_skipped_syncs_chain),
 		T(test_present_syncs_chain),
 		T(test_staging_fsync_eio_restages),
