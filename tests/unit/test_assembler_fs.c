@@ -392,6 +392,20 @@ static void test_created_dirs_synced(void **state)
 	kf_assembly_free(&x.a);
 }
 
+/* Stages content at each of n paths, as one batch placing through ds;
+ * the fsync record starts afresh. */
+static void stage_batch(struct fx *f, struct xfer *x, const char *const *paths,
+			int n, kf_dirsync_t *ds)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		stage(f, &x[i], paths[i], "host", content, sizeof(content));
+		x[i].a.dirsync = ds;
+	}
+	calls_reset();
+}
+
 /* A batch places through one kf_dirsync_t: files of one directory share
  * the descriptor the first of them opened, a new directory is walked to
  * (and created, its chain synced), an identical file already there is
@@ -413,11 +427,7 @@ static void test_batch_keeps_parent_open(void **state)
 	assert_int_equal(kf_test_write_file(in_dest(f, "n/a/f3"), content,
 					    sizeof(content), 0644),
 			 0);
-	for (i = 0; i < N; i++) {
-		stage(f, &x[i], paths[i], "host", content, sizeof(content));
-		x[i].a.dirsync = &ds;
-	}
-	calls_reset();
+	stage_batch(f, x, paths, N, &ds);
 	for (i = 0; i < N; i++) {
 		EXPECT_OK(finish(&x[i], &outcome));
 		assert_int_equal(outcome, i == 2 ? KF_SKIPPED : KF_PLACED);
@@ -567,11 +577,7 @@ static void test_batch_present_chain_once(void **state)
 		expect_placed_once(f, &x[i], paths[i]);
 		kf_assembly_free(&x[i].a);
 	}
-	for (i = 0; i < N; i++) {
-		stage(f, &x[i], paths[i], "host", content, sizeof(content));
-		x[i].a.dirsync = &ds;
-	}
-	calls_reset();
+	stage_batch(f, x, paths, N, &ds);
 	for (i = 0; i < N; i++) {
 		EXPECT_OK(finish(&x[i], &outcome));
 		assert_int_equal(outcome, KF_SKIPPED);
