@@ -170,9 +170,9 @@ static int kf__order0_worth(const uint8_t *b, size_t n)
 
 	pthread_once(&kf__clog_once, kf__clog_fill);
 	if (step == 1) {
-		/* four bytes a turn (a fifth of the instructions a byte of
-		 * the plain loop), into two tables so that a byte repeated
-		 * (text) waits less on the count it just stored */
+		/* four bytes a turn (half the instructions a byte of the
+		 * plain loop), into two tables so that a byte repeated (text)
+		 * waits less on the count it just stored */
 		for (i = 0; i + 4 <= n; i += 4) {
 			h[0][b[i]]++;
 			h[1][b[i + 1]]++;
