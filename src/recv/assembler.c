@@ -780,18 +780,43 @@ static size_t kf__parent_len(const char *relpath)
 	return slash ? (size_t)(slash - relpath) : 0;
 }
 
+/* How many leading directories the parents of relpaths a and b share
+ * (0: none below DEST). */
+static int kf__shared_dirs(const char *a, const char *b)
+{
+	size_t la = kf__parent_len(a), lb = kf__parent_len(b), i;
+	int n = 0;
+
+	for (i = 0;; i++) {
+		int ea = i == la, eb = i == lb;
+
+		if ((ea || a[i] == '/') && (eb || b[i] == '/')) {
+			n += i > 0; /* a directory ended in both */
+			if (ea || eb)
+				return n;
+		} else if (ea || eb || a[i] != b[i]) {
+			return n;
+		}
+	}
+}
+
 int kf_assembly_sync_pending(kf_assembly_t *a, char *errstr, size_t errstr_size)
 {
 	int chain = a->dir_pending == KF_SYNC_CHAIN;
 	kf_dirsync_done_t *d = chain ? &a->dirsync->chain : &a->dirsync->parent;
 	size_t len = kf__parent_len(a->relpath);
+	int from = chain ? 0 : INT_MAX - 1;
 
 	a->dir_pending = KF_SYNC_NONE;
 	if (!d->relpath || kf__parent_len(d->relpath) != len ||
 	    memcmp(d->relpath, a->relpath, len)) {
-		d->err = kf_path_sync_dirs(a->dest->rootfd, a->relpath,
-					   chain ? 0 : INT_MAX - 1, d->errmsg,
-					   sizeof(d->errmsg));
+		/* a chain shares DEST and the directories above the last
+		 * one's, synced then (after every placement of the batch):
+		 * only the rest, unless that sync failed */
+		if (chain && d->relpath && !d->err)
+			from = kf__shared_dirs(d->relpath, a->relpath) + 1;
+		d->err = kf_path_sync_dirs(a->dest->rootfd, a->relpath, from,
+					   d->errmsg, sizeof(d->errmsg));
 		d->relpath = a->relpath;
 	}
 	if (d->err)

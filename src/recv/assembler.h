@@ -165,8 +165,9 @@ void kf_assembly_settle(kf_assembly_t *const *as, size_t n);
  * directory (KF_SYNC_PARENT) or every directory from DEST down to it
  * (KF_SYNC_CHAIN), unless the last call of the same kind on the same
  * kf_dirsync_t did it for the same directory (callers go through a batch
- * sorted by directory, after all its placements). Returns 0 or the KF_E*
- * code of that fsync. */
+ * sorted by directory, after all its placements); a chain leaves out the
+ * directories the last chain synced. Returns 0 or the KF_E* code of that
+ * fsync. */
 int kf_assembly_sync_pending(kf_assembly_t *a, char *errstr,
 			     size_t errstr_size);
 /* For a transfer whose beginning this receiver never saw (a RESUME with
