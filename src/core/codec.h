@@ -38,12 +38,13 @@ int kf_codec_compress(kf_codec_pool_t *pool, uint8_t *buf, size_t n,
 /* As kf_codec_compress, but data of at least KF_CODEC_PROBE_MIN bytes is
  * first probed: when its first KF_CODEC_PROBE_LEN bytes at zstd level 1 do
  * not save the same 1/32, the whole is left raw (KF_CODEC_NONE) without
- * being compressed. Smaller data (from 256 bytes) is probed whole by a
- * fast zstd level and by its bytes' entropy, and left raw when neither
- * says it would save 1/32. For small files sent whole: random data
- * (media, archives, ciphertext) costs no compression, at the price of
- * leaving raw a file whose first bytes do not compress but whose rest
- * would, or (rarely) a small one that only zstd's full search shrinks. */
+ * being compressed. Smaller data (from 256 bytes) is probed whole by its
+ * bytes' entropy and, unless that reads as noise, a fast zstd level, and
+ * left raw when neither says it would save 1/32. For small files sent
+ * whole: random data (media, archives, ciphertext) costs no compression,
+ * at the price of leaving raw a file whose first bytes do not compress but
+ * whose rest would, or (rarely) a small one that only zstd's full search,
+ * or matches the entropy's sample does not see, would shrink. */
 #define KF_CODEC_PROBE_LEN 4096u
 #define KF_CODEC_PROBE_MIN (2 * KF_CODEC_PROBE_LEN)
 int kf_codec_compress_probed(kf_codec_pool_t *pool, uint8_t *buf, size_t n,
