@@ -17,6 +17,8 @@ void kf_api_send_opts(const kf_conf_t *conf, kf_send_opts_t *o)
 		o->producer.max_message = conf->send_batch_max_bytes;
 		o->producer.batch_size = conf->send_batch_max_bytes;
 	}
+	/* small files are one small message each: paced (kafka/pacer.h) */
+	o->producer.pace = 1;
 	o->chunk_size = conf->chunk_size;
 	o->codec = conf->codec;
 	o->codec_level = conf->codec_level;

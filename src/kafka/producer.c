@@ -10,6 +10,7 @@
 #include "common/util.h"
 #include "config/conf.h"
 #include "kafka/client.h"
+#include "kafka/pacer.h"
 
 /* A topic other than the producer's own (kf_producer_send_to). */
 struct kf__extra {
@@ -28,7 +29,9 @@ struct kf_producer_s {
 	kf_producer_served_cb *served;
 	void *opaque;
 	kf_kafka_waker_t waker;
-	int attached; /* the waker is open */
+	int attached;	   /* the waker is open */
+	kf_pacer_t *pacer; /* opts.pace, with murmur2: every message's
+			    * msg_opaque is then its kf_pacer_msg_t */
 };
 
 static uint64_t kf__max_u64(uint64_t a, uint64_t b)
@@ -64,14 +67,110 @@ static kf_producer_t *kf__of_guard(void *guard)
 	return KF_CONTAINER_OF(guard, kf_producer_t, guard);
 }
 
+static uint64_t kf__now_ms(void)
+{
+	return uv_hrtime() / 1000000;
+}
+
+/* Reports w to the owner as m says, with the owner's msg_opaque, and
+ * frees it. */
+static void kf__report_wrapped(kf_producer_t *p, const rd_kafka_message_t *m,
+			       kf_pacer_msg_t *w)
+{
+	rd_kafka_message_t own = *m;
+
+	own._private = w->opaque;
+	if (p->report)
+		p->report(p->opaque, &own);
+	free(w);
+}
+
+/* Reports w, which librdkafka never took, as failed with err. */
+static void kf__report_unsent(kf_producer_t *p, kf_pacer_msg_t *w,
+			      rd_kafka_resp_err_t err)
+{
+	rd_kafka_message_t m = {
+		.err = err,
+		.rkt = p->rkt,
+		.partition = w->partition,
+		.payload = (void *)w->value,
+		.len = w->len,
+		.key = w->key,
+		.key_len = w->keylen,
+		.offset = RD_KAFKA_OFFSET_INVALID,
+	};
+
+	kf__report_wrapped(p, &m, w);
+}
+
+static rd_kafka_resp_err_t kf__give(kf_producer_t *p, rd_kafka_topic_t *rkt,
+				    kf_pacer_msg_t *w, int copy,
+				    rd_kafka_headers_t *hdrs);
+
+/* Gives lane's waiting messages that librdkafka can take now. */
+static void kf__release(kf_producer_t *p, int32_t lane)
+{
+	kf_pacer_msg_t *w;
+	rd_kafka_resp_err_t err;
+
+	while ((w = kf_pacer_next(p->pacer, lane, kf__now_ms())))
+		if ((err = kf__give(p, p->rkt, w, 0, NULL))) {
+			kf_pacer_unsent(p->pacer, w);
+			kf__report_unsent(p, w, err);
+		}
+}
+
 /* @locality the thread that polls the main queue: the loop, or a flush */
 static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	kf_producer_t *p = kf__of_guard(opaque);
+	kf_pacer_msg_t *w;
+	int32_t lane;
 
 	(void)rk;
-	if (p->report)
-		p->report(p->opaque, m);
+	if (!p->pacer) {
+		if (p->report)
+			p->report(p->opaque, m);
+		return;
+	}
+	w = m->_private;
+	lane = w->partition;
+	kf_pacer_done(p->pacer, w);
+	kf__report_wrapped(p, m, w);
+	kf__release(p, lane);
+}
+
+/* The handle of the producer's topic. With opts.pace, and the topic
+ * partitioned by murmur2 (unless a kafka.partitioner says otherwise), the
+ * pacer partitions it the same way and learns the partition count from
+ * it (kafka/pacer.h). */
+static rd_kafka_topic_t *kf__topic_new(kf_producer_t *p,
+				       const kf_producer_opts_t *o)
+{
+	rd_kafka_topic_conf_t *tc;
+	char how[64];
+	size_t n = sizeof(how);
+
+	if (!o->pace)
+		return rd_kafka_topic_new(p->rk, o->topic, NULL);
+	tc = rd_kafka_default_topic_conf_dup(p->rk);
+	if (!tc)
+		return NULL;
+	if (rd_kafka_topic_conf_get(tc, "partitioner", how, &n) ==
+		    RD_KAFKA_CONF_OK &&
+	    !strcmp(how, "murmur2_random"))
+		/* a batch closes at message.max.bytes, whatever batch.size
+		 * says */
+		p->pacer = kf_pacer_new(o->linger_ms,
+					o->batch_size < o->max_message
+						? o->batch_size
+						: o->max_message);
+	if (p->pacer) {
+		rd_kafka_topic_conf_set_partitioner_cb(tc, kf_pacer_partition);
+		rd_kafka_topic_conf_set_opaque(tc, p->pacer);
+	}
+	/* rd_kafka_topic_new frees tc */
+	return rd_kafka_topic_new(p->rk, o->topic, tc);
 }
 
 int kf_producer_new(const kf_producer_opts_t *o, kf_producer_report_cb *report,
@@ -139,7 +238,7 @@ int kf_producer_new(const kf_producer_opts_t *o, kf_producer_report_cb *report,
 		rd_kafka_conf_destroy(rc);
 		goto out_free;
 	}
-	p->rkt = rd_kafka_topic_new(p->rk, o->topic, NULL);
+	p->rkt = kf__topic_new(p, o);
 	p->mainq = rd_kafka_queue_get_main(p->rk);
 	if (!p->rkt || !p->mainq) {
 		kf_seterr(errstr, errstr_size, KF_EKAFKA,
@@ -187,25 +286,107 @@ int kf_producer_attach(kf_producer_t *p, uv_loop_t *loop,
 	return 0;
 }
 
+/* Queues one record; w (may be NULL) is its msg_opaque for librdkafka. */
+static rd_kafka_resp_err_t
+kf__producev(kf_producer_t *p, rd_kafka_topic_t *rkt, int32_t partition,
+	     const void *key, size_t keylen, const void *value, size_t len,
+	     int copy, rd_kafka_headers_t *hdrs, void *msg_opaque)
+{
+	int flags = copy ? RD_KAFKA_MSG_F_COPY : 0;
+
+	if (hdrs)
+		return rd_kafka_producev(
+			p->rk, RD_KAFKA_V_RKT(rkt),
+			RD_KAFKA_V_PARTITION(partition),
+			RD_KAFKA_V_KEY(key, keylen),
+			RD_KAFKA_V_VALUE((void *)value, len),
+			RD_KAFKA_V_MSGFLAGS(flags), RD_KAFKA_V_HEADERS(hdrs),
+			RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
+	return rd_kafka_producev(p->rk, RD_KAFKA_V_RKT(rkt),
+				 RD_KAFKA_V_PARTITION(partition),
+				 RD_KAFKA_V_KEY(key, keylen),
+				 RD_KAFKA_V_VALUE((void *)value, len),
+				 RD_KAFKA_V_MSGFLAGS(flags),
+				 RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
+}
+
+static rd_kafka_resp_err_t kf__give(kf_producer_t *p, rd_kafka_topic_t *rkt,
+				    kf_pacer_msg_t *w, int copy,
+				    rd_kafka_headers_t *hdrs)
+{
+	return kf__producev(p, rkt,
+			    w->partition >= 0 ? w->partition
+					      : RD_KAFKA_PARTITION_UA,
+			    w->key, w->keylen, w->value, w->len, copy, hdrs, w);
+}
+
+/* The pacer's record of one message (its key copied). */
+static kf_pacer_msg_t *kf__wrap(const void *key, size_t keylen,
+				const void *value, size_t len, void *msg_opaque)
+{
+	kf_pacer_msg_t *w = malloc(sizeof(*w) + keylen);
+
+	if (!w)
+		return NULL;
+	*w = (kf_pacer_msg_t){.opaque = msg_opaque,
+			      .value = value,
+			      .len = len,
+			      .partition = -1,
+			      .keylen = keylen};
+	if (keylen)
+		memcpy(w->key, key, keylen);
+	return w;
+}
+
 static rd_kafka_resp_err_t kf__produce(kf_producer_t *p, rd_kafka_topic_t *rkt,
 				       const void *key, size_t keylen,
 				       const void *value, size_t len, int copy,
 				       rd_kafka_headers_t *hdrs,
 				       void *msg_opaque)
 {
-	int flags = copy ? RD_KAFKA_MSG_F_COPY : 0;
+	rd_kafka_resp_err_t err;
+	kf_pacer_msg_t *w;
 
-	if (hdrs)
-		return rd_kafka_producev(
-			p->rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_KEY(key, keylen),
-			RD_KAFKA_V_VALUE((void *)value, len),
-			RD_KAFKA_V_MSGFLAGS(flags), RD_KAFKA_V_HEADERS(hdrs),
-			RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
-	return rd_kafka_producev(p->rk, RD_KAFKA_V_RKT(rkt),
-				 RD_KAFKA_V_KEY(key, keylen),
-				 RD_KAFKA_V_VALUE((void *)value, len),
-				 RD_KAFKA_V_MSGFLAGS(flags),
-				 RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
+	if (!p->pacer)
+		return kf__producev(p, rkt, RD_KAFKA_PARTITION_UA, key, keylen,
+				    value, len, copy, hdrs, msg_opaque);
+	/* not paced, but reported through the pacer like every message */
+	w = kf__wrap(key, keylen, value, len, msg_opaque);
+	if (!w)
+		return RD_KAFKA_RESP_ERR__FAIL;
+	err = kf__give(p, rkt, w, copy, hdrs);
+	if (err)
+		free(w);
+	return err;
+}
+
+rd_kafka_resp_err_t kf_producer_send_paced(kf_producer_t *p, const void *key,
+					   size_t keylen, const void *value,
+					   size_t len, void *msg_opaque)
+{
+	rd_kafka_resp_err_t err;
+	kf_pacer_msg_t *w;
+	int r;
+
+	if (!p->pacer)
+		return kf__producev(p, p->rkt, RD_KAFKA_PARTITION_UA, key,
+				    keylen, value, len, 0, NULL, msg_opaque);
+	w = kf__wrap(key, keylen, value, len, msg_opaque);
+	if (!w)
+		return RD_KAFKA_RESP_ERR__FAIL;
+	r = kf_pacer_admit(p->pacer, p->rkt, w, kf__now_ms());
+	if (r == 0) /* waits in its lane */
+		return RD_KAFKA_RESP_ERR_NO_ERROR;
+	if (r < 0) {
+		free(w);
+		return RD_KAFKA_RESP_ERR__FAIL;
+	}
+	err = kf__give(p, p->rkt, w, 0, NULL);
+	if (err) {
+		kf_pacer_unsent(p->pacer, w);
+		free(w);
+	}
+	return err;
 }
 
 rd_kafka_resp_err_t kf_producer_send(kf_producer_t *p, const void *key,
@@ -261,9 +442,14 @@ kf_kafka_guard_t *kf_producer_guard(kf_producer_t *p)
 	return &p->guard;
 }
 
+int kf_producer_waiting(const kf_producer_t *p)
+{
+	return p->pacer ? (int)kf_pacer_waiting(p->pacer) : 0;
+}
+
 int kf_producer_outq(const kf_producer_t *p)
 {
-	return rd_kafka_outq_len(p->rk);
+	return rd_kafka_outq_len(p->rk) + kf_producer_waiting(p);
 }
 
 void kf_producer_poll(kf_producer_t *p)
@@ -274,16 +460,47 @@ void kf_producer_poll(kf_producer_t *p)
 
 void kf_producer_purge(kf_producer_t *p)
 {
+	kf_pacer_msg_t *w, *next;
+
+	/* the waiting first: the reports of the purge would give them */
+	for (w = p->pacer ? kf_pacer_take_all(p->pacer) : NULL; w; w = next) {
+		next = w->next;
+		kf__report_unsent(p, w, RD_KAFKA_RESP_ERR__PURGE_QUEUE);
+	}
 	rd_kafka_purge(p->rk,
 		       RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 	kf_producer_poll(p);
 }
 
+/* Gives every waiting message to librdkafka, pacing or not: a flush
+ * waits for them all anyway. */
+static void kf__give_all(kf_producer_t *p)
+{
+	kf_pacer_msg_t *w, *next;
+	rd_kafka_resp_err_t err;
+
+	for (w = p->pacer ? kf_pacer_take_all(p->pacer) : NULL; w; w = next) {
+		next = w->next;
+		w->next = NULL;
+		if ((err = kf__give(p, p->rkt, w, 0, NULL)))
+			kf__report_unsent(p, w, err);
+	}
+}
+
 int kf_producer_flush(kf_producer_t *p, int timeout_ms)
 {
-	rd_kafka_flush(p->rk, timeout_ms);
-	kf_producer_poll(p);
-	return rd_kafka_outq_len(p->rk);
+	uint64_t end =
+		kf__now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	uint64_t now;
+
+	/* reports served during the flush may admit more */
+	do {
+		kf__give_all(p);
+		now = kf__now_ms();
+		rd_kafka_flush(p->rk, now < end ? (int)(end - now) : 0);
+		kf_producer_poll(p);
+	} while (kf_producer_outq(p) && kf__now_ms() < end);
+	return kf_producer_outq(p);
 }
 
 /* ------------------------------------------------------- transactions */
@@ -362,5 +579,6 @@ void kf_producer_destroy(kf_producer_t *p)
 	}
 	if (p->rk)
 		rd_kafka_destroy(p->rk);
+	kf_pacer_destroy(p->pacer);
 	free(p);
 }

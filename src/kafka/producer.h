@@ -60,6 +60,10 @@ typedef struct kf_producer_opts_s {
 	/* transaction.timeout.ms of a transactional producer; 0: librdkafka's
 	 * (60 s) */
 	int transaction_timeout_ms;
+	/* kf_producer_send_paced holds a partition's messages back while
+	 * librdkafka could not send them (kafka/pacer.h): for a producer of
+	 * many small messages, whose broker thread would otherwise spin */
+	int pace;
 } kf_producer_opts_t;
 
 /* Fills o for a producer of topic from conf: the send.* tuning (linger,
@@ -112,6 +116,16 @@ rd_kafka_resp_err_t kf_producer_send(kf_producer_t *p, const void *key,
 				     rd_kafka_headers_t *hdrs,
 				     void *msg_opaque);
 
+/* kf_producer_send of a small message (no copy, no headers: value stays
+ * valid until its report) that may wait in the producer, per partition,
+ * until librdkafka can send it (opts.pace; kafka/pacer.h). It then counts
+ * in kf_producer_outq, a flush gives it to librdkafka, a purge reports it
+ * (__PURGE_QUEUE), and an error librdkafka returns when it is given comes
+ * in its report. Without opts.pace, kf_producer_send. */
+rd_kafka_resp_err_t kf_producer_send_paced(kf_producer_t *p, const void *key,
+					   size_t keylen, const void *value,
+					   size_t len, void *msg_opaque);
+
 /* kf_producer_send to another topic, named: its handle is made on first
  * use and freed with the producer (a load writes its rows, dead letters
  * and load record in one transaction, so on one producer). The producer's
@@ -127,6 +141,9 @@ rd_kafka_resp_err_t kf_producer_send_to(kf_producer_t *p, const char *topic,
 kf_kafka_guard_t *kf_producer_guard(kf_producer_t *p);
 /* Records queued or in flight, not yet reported. */
 int kf_producer_outq(const kf_producer_t *p);
+/* Of those, the paced ones waiting in the producer for their partition
+ * (kf_producer_send_paced). */
+int kf_producer_waiting(const kf_producer_t *p);
 
 /* Serves the reports that are ready now. */
 void kf_producer_poll(kf_producer_t *p);

@@ -197,10 +197,18 @@ static struct kf__slot *kf__slot_get(kf_sender_t *s)
 	return sl;
 }
 
+/* How kf__produce queues a frame. */
+enum kf__how {
+	KF__KEEP = 0,  /* buf stays valid until the report */
+	KF__COPY = 1,  /* copied: a control frame */
+	KF__PACED = 2, /* a FILE frame (kept): may wait for its partition */
+};
+
 /* Produces one frame. Control frames are small and copied; chunk frames
- * are sent from their slot, which the delivery report gives back. */
+ * are sent from their slot, which the delivery report gives back; a FILE
+ * frame from the file, paced (kf_producer_send_paced). */
 static int kf__produce(struct kf__sfile *f, void *buf, size_t len,
-		       struct kf__ref *ref, int copy)
+		       struct kf__ref *ref, enum kf__how how)
 {
 	kf_sender_t *s = f->s;
 	int refused = kf_producer_guard(s->prod)->err;
@@ -210,8 +218,12 @@ static int kf__produce(struct kf__sfile *f, void *buf, size_t len,
 		kf__fail(f, refused, "%s", kf_strerror(refused));
 		return refused;
 	}
-	err = kf_producer_send(s->prod, f->key, f->key_len, buf, len, copy,
-			       NULL, ref);
+	if (how == KF__PACED)
+		err = kf_producer_send_paced(s->prod, f->key, f->key_len, buf,
+					     len, ref);
+	else
+		err = kf_producer_send(s->prod, f->key, f->key_len, buf, len,
+				       how == KF__COPY, NULL, ref);
 	if (err) {
 		kf__fail(f, KF_EKAFKA, "produce: %s", rd_kafka_err2str(err));
 		return KF_EKAFKA;
@@ -299,7 +311,8 @@ static void kf__produce_manifest(struct kf__sfile *f)
 	long n;
 
 	if (f->seal) { /* built by the open job */
-		kf__produce(f, f->seal->frame, f->seal->frame_len, &f->ctrl, 1);
+		kf__produce(f, f->seal->frame, f->seal->frame_len, &f->ctrl,
+			    KF__COPY);
 		return;
 	}
 	kf__manifest_fields(f, &r.m);
@@ -313,7 +326,7 @@ static void kf__produce_manifest(struct kf__sfile *f)
 		kf__fail(f, (int)n, "cannot encode the manifest");
 		return;
 	}
-	kf__produce(f, buf, (size_t)n, &f->ctrl, 1);
+	kf__produce(f, buf, (size_t)n, &f->ctrl, KF__COPY);
 }
 
 /* A signed transfer ends with a signed ABORT (docs/protocol.md section
@@ -332,7 +345,7 @@ static void kf__produce_abort(struct kf__sfile *f)
 	n = f->seal ? kf_seal_abort(f->seal, &a, buf, sizeof(buf))
 		    : kf_wire_encode_abort(buf, sizeof(buf), &a);
 	if (n > 0)
-		kf__produce(f, buf, (size_t)n, &f->ctrl, 1);
+		kf__produce(f, buf, (size_t)n, &f->ctrl, KF__COPY);
 }
 
 /* Seals the transfer: COMMIT when every chunk went out and the file did
@@ -361,14 +374,14 @@ static void kf__seal(struct kf__sfile *f)
 			kf__produce_abort(f);
 	} else if (f->seal) { /* built by the last read */
 		kf__produce(f, f->seal->commit, f->seal->commit_len, &f->ctrl,
-			    1);
+			    KF__COPY);
 	} else {
 		kf_wire_commit_t c;
 
 		kf__commit_fields(f, &c);
 		n = kf_wire_encode_commit(buf, sizeof(buf), &c);
 		if (n > 0)
-			kf__produce(f, buf, (size_t)n, &f->ctrl, 1);
+			kf__produce(f, buf, (size_t)n, &f->ctrl, KF__COPY);
 	}
 }
 
@@ -555,7 +568,7 @@ static void kf__produce_chunk(struct kf__sfile *f, struct kf__slot *sl)
 		kf_wire_encode_chunk_hdr(sl->buf, KF_WIRE_CHUNK_HDR, &c);
 		len = KF_WIRE_CHUNK_HDR + sl->payload_len;
 	}
-	if (kf__produce(f, sl->buf, len, &sl->ref, 0) < 0)
+	if (kf__produce(f, sl->buf, len, &sl->ref, KF__KEEP) < 0)
 		kf__slot_put(f->s, sl);
 }
 
@@ -939,7 +952,8 @@ static void kf__opened(struct kf__sfile *f)
 		f->opened = 1;
 		f->next_read = f->next_produce = f->nchunks;
 		f->hashed = 1;
-		if (kf__produce(f, f->frame, f->frame_len, &f->ctrl, 0)) {
+		if (kf__produce(f, f->frame, f->frame_len, &f->ctrl,
+				KF__PACED)) {
 			free(f->frame);
 			f->frame = NULL;
 		} else {

@@ -148,6 +148,121 @@ static void test_reports_on_loop(void **state)
 	kf_producer_destroy(p);
 }
 
+/* Paced sends (opts.pace, kafka/pacer.h) to four partitions: every
+ * message reported once with its own opaque, each key's delivered in the
+ * order sent, whether it waited in the producer or not; a purge reports
+ * what waits as purged, and a flush delivers it. */
+struct paced {
+	struct mock *m;
+	int last[20];
+	int out_of_order, purged;
+};
+
+static struct paced paced_seen;
+
+static void on_paced_report(void *opaque, const rd_kafka_message_t *msg)
+{
+	struct paced *ps = opaque;
+	int id = *(const int *)msg->_private;
+
+	ps->m->reports++;
+	ps->m->failed += msg->err != 0;
+	ps->purged += msg->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+		      msg->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT;
+	if (msg->err) /* a purge reports the waiting before the queued */
+		return;
+	if (id <= ps->last[id % 20])
+		ps->out_of_order++;
+	ps->last[id % 20] = id;
+}
+
+static void test_paced(void **state)
+{
+	enum {
+		N = 3000
+	};
+	static int ids[3 * N + 1];
+	static char value[512];
+	struct mock *m = *state;
+	struct paced *ps = &paced_seen;
+	kf_producer_opts_t o;
+	kf_producer_t *p;
+	char key[16];
+	int i, kl, waited;
+
+	memset(ps, 0, sizeof(*ps));
+	ps->m = m;
+	for (i = 0; i < 20; i++)
+		ps->last[i] = -1;
+	assert_int_equal(rd_kafka_mock_topic_create(m->k.mc, "paced", 4, 1), 0);
+	kf_producer_opts_init(&o, m->k.conf, "paced", 0);
+	o.pace = 1;
+	/* batches of about 30 records: most wait for their partition */
+	o.batch_size = 16384;
+	assert_int_equal(kf_producer_new(&o, on_paced_report, ps, &p, errbuf,
+					 sizeof(errbuf)),
+			 0);
+	assert_int_equal(kf_producer_attach(p, &m->loop, NULL, 0, errbuf,
+					    sizeof(errbuf)),
+			 0);
+	for (i = 0; i < 3 * N + 1; i++)
+		ids[i] = i;
+	/* the first, partitioned by librdkafka, tells the partition count */
+	assert_int_equal(kf_producer_send_paced(p, "k00", 3, value,
+						sizeof(value), &ids[0]),
+			 0);
+	run_until_reports(m, 1);
+	for (i = 1; i <= N; i++) {
+		kl = snprintf(key, sizeof(key), "k%02d", i % 20);
+		assert_int_equal(kf_producer_send_paced(p, key, (size_t)kl,
+							value, sizeof(value),
+							&ids[i]),
+				 0);
+	}
+	assert_int_equal(kf_producer_outq(p), N);
+	assert_true(kf_producer_waiting(p) > N / 2);
+	run_until_reports(m, N + 1);
+	assert_int_equal(kf_producer_waiting(p), 0);
+	assert_int_equal(m->failed, 0);
+	assert_int_equal(ps->out_of_order, 0);
+	assert_int_equal(kf_producer_outq(p), 0);
+
+	/* purged at once: each reported once, what waited as purged (what
+	 * librdkafka had may have been acknowledged in the meantime) */
+	for (i = N + 1; i <= 2 * N; i++) {
+		kl = snprintf(key, sizeof(key), "k%02d", i % 20);
+		assert_int_equal(kf_producer_send_paced(p, key, (size_t)kl,
+							value, sizeof(value),
+							&ids[i]),
+				 0);
+	}
+	waited = kf_producer_waiting(p);
+	assert_true(waited > N / 2);
+	kf_producer_purge(p);
+	run_until_reports(m, 2 * N + 1);
+	assert_true(ps->purged >= waited);
+	assert_int_equal(m->failed, ps->purged);
+	assert_int_equal(kf_producer_outq(p), 0);
+
+	/* flushed: all delivered */
+	for (i = 2 * N + 1; i <= 3 * N; i++) {
+		kl = snprintf(key, sizeof(key), "k%02d", i % 20);
+		assert_int_equal(kf_producer_send_paced(p, key, (size_t)kl,
+							value, sizeof(value),
+							&ids[i]),
+				 0);
+	}
+	assert_true(kf_producer_waiting(p) > N / 2);
+	assert_int_equal(kf_producer_flush(p, 10000), 0);
+	assert_int_equal(kf_producer_waiting(p), 0);
+	assert_int_equal(m->reports, 3 * N + 1);
+	assert_int_equal(m->failed, ps->purged);
+	assert_int_equal(ps->out_of_order, 0);
+	kf_producer_close(p);
+	uv_run(&m->loop, UV_RUN_DEFAULT);
+	kf_producer_destroy(p);
+}
+
 static void test_refused_property(void **state)
 {
 	struct mock *m = *state;
@@ -318,6 +433,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_reports_on_loop, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_paced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_property, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_transactions, setup,
