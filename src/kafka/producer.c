@@ -140,6 +140,18 @@ static void kf__dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	kf__release(p, lane);
 }
 
+/* librdkafka's batch.size. A request closes at message.max.bytes whatever
+ * batch.size says, but a batch is ready to go (its linger cut short) only
+ * at batch.size: a paced producer gives a lane's waiting messages together
+ * when its batch is answered, up to a request's bytes, and they must leave
+ * at once, not a linger later. */
+static uint64_t kf__batch_bytes(const kf_producer_opts_t *o)
+{
+	if (o->pace && o->max_message < o->batch_size)
+		return o->max_message;
+	return o->batch_size;
+}
+
 /* The handle of the producer's topic. With opts.pace, and the topic
  * partitioned by murmur2 (unless a kafka.partitioner says otherwise), the
  * pacer partitions it the same way and learns the partition count from
@@ -159,12 +171,7 @@ static rd_kafka_topic_t *kf__topic_new(kf_producer_t *p,
 	if (rd_kafka_topic_conf_get(tc, "partitioner", how, &n) ==
 		    RD_KAFKA_CONF_OK &&
 	    !strcmp(how, "murmur2_random"))
-		/* a batch closes at message.max.bytes, whatever batch.size
-		 * says */
-		p->pacer = kf_pacer_new(o->linger_ms,
-					o->batch_size < o->max_message
-						? o->batch_size
-						: o->max_message);
+		p->pacer = kf_pacer_new(o->linger_ms, kf__batch_bytes(o));
 	if (p->pacer) {
 		rd_kafka_topic_conf_set_partitioner_cb(tc, kf_pacer_partition);
 		rd_kafka_topic_conf_set_opaque(tc, p->pacer);
@@ -223,7 +230,7 @@ int kf_producer_new(const kf_producer_opts_t *o, kf_producer_report_cb *report,
 	snprintf(maxmsg, sizeof(maxmsg), "%llu",
 		 (unsigned long long)o->max_message);
 	snprintf(batch, sizeof(batch), "%llu",
-		 (unsigned long long)o->batch_size);
+		 (unsigned long long)kf__batch_bytes(o));
 	snprintf(qkb, sizeof(qkb), "%llu", (unsigned long long)o->queue_kbytes);
 	snprintf(txn_timeout, sizeof(txn_timeout), "%d",
 		 o->transaction_timeout_ms ? o->transaction_timeout_ms : 60000);
