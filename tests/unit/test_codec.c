@@ -184,6 +184,22 @@ static void test_compress_incompressible(void **state)
 	free(buf);
 }
 
+/* A documented price of the probe: orig[0, n) is left raw (buf holds it
+ * unchanged) although zstd shrinks it. Returns zstd's size. */
+static size_t probe_price(kf_codec_pool_t *pool, uint8_t *buf,
+			  const uint8_t *orig, size_t n)
+{
+	size_t out_len;
+
+	memcpy(buf, orig, n);
+	assert_int_equal(kf_codec_compress_probed(pool, buf, n, &out_len),
+			 KF_CODEC_NONE);
+	assert_memory_equal(buf, orig, n);
+	assert_int_equal(kf_codec_compress(pool, buf, n, &out_len),
+			 KF_CODEC_ZSTD);
+	return out_len;
+}
+
 /* The probed form: random data of probe size or more is left raw (the
  * probe said so), text is compressed exactly as unprobed, and data whose
  * first KF_CODEC_PROBE_LEN bytes are random is left raw whatever follows
@@ -226,12 +242,7 @@ static void test_compress_probed(void **state)
 	n = 64 * KIB;
 	kf_test_noise(orig, KF_CODEC_PROBE_LEN, &seed);
 	memset(orig + KF_CODEC_PROBE_LEN, 0, n - KF_CODEC_PROBE_LEN);
-	memcpy(buf, orig, n);
-	assert_int_equal(kf_codec_compress_probed(pool, buf, n, &out_len),
-			 KF_CODEC_NONE);
-	assert_memory_equal(buf, orig, n);
-	assert_int_equal(kf_codec_compress(pool, buf, n, &out_len),
-			 KF_CODEC_ZSTD);
+	probe_price(pool, buf, orig, n);
 	free(orig);
 	free(buf);
 	free(ref);
@@ -286,13 +297,7 @@ static void test_compress_probed_small(void **state)
 	kf_test_noise(orig, 2049, &seed);
 	for (k = 2049; k < n; k++)
 		orig[k] = orig[k - 2047];
-	memcpy(buf, orig, n);
-	assert_int_equal(kf_codec_compress_probed(pool, buf, n, &out_len),
-			 KF_CODEC_NONE);
-	assert_memory_equal(buf, orig, n);
-	assert_int_equal(kf_codec_compress(pool, buf, n, &out_len),
-			 KF_CODEC_ZSTD);
-	assert_true(out_len < n * 3 / 5);
+	assert_true(probe_price(pool, buf, orig, n) < n * 3 / 5);
 }
 
 /* docs/architecture.md: data zstd cannot shrink by 1/32 is sent raw. The
