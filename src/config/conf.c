@@ -437,7 +437,10 @@ const struct kf__key kf__conf_keys[] = {
 		.doc = "How long the producer retries a message before giving "
 		       "up on it (librdkafka's delivery.timeout.ms). A file "
 		       "with a message that was given up on is reported as "
-		       "failed.",
+		       "failed. A small file's message that waits in the "
+		       "sender for its partition (docs/architecture.md, the "
+		       "send data path) counts from when it is handed to "
+		       "librdkafka.",
 	},
 	{
 		.name = "send.encrypt_recipients",
